@@ -1,0 +1,3 @@
+module github.com/whatsapp-saas/gateway
+
+go 1.26

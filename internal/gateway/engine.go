@@ -1,0 +1,244 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Engine is one WhatsApp connection for one session: the real protocol
+// (whatsmeow) or the sandbox. The worker that owns it persists what the
+// engine reports before acknowledging anything, so an Engine keeps no
+// business state of its own.
+//
+// Events reach the EventHandler given at construction, in order, on the
+// engine's goroutine. A handler error means "not persisted": the engine must
+// not acknowledge the event to the network (whatsmeow's synchronous ack).
+type Engine interface {
+	// Connect connects a paired device, or starts pairing an unpaired one
+	// (QR events follow). It returns once the attempt is under way; the
+	// outcome arrives as events. CodeUnavailable when the network refuses.
+	Connect(ctx context.Context) error
+	// Disconnect closes the connection without logging out. It never emits Disconnected.
+	Disconnect()
+	// Logout removes the device from WhatsApp and from the device store.
+	Logout(ctx context.Context) error
+	// PairPhone asks for an 8-character pairing code for phone (digits with
+	// country code); the engine must be connecting and unpaired.
+	// CodeConflict when already paired, CodeValidation for a bad number.
+	PairPhone(ctx context.Context, phone string) (string, error)
+	// Send sends one message and returns once the server has accepted it.
+	// Errors carry CodeValidation (bad content), CodeUnavailable (not
+	// connected: the message may be retried) or CodeInternal.
+	Send(ctx context.Context, m *OutboundMessage) (SendResult, error)
+	// MarkRead sends read receipts for messages of one chat and sender.
+	MarkRead(ctx context.Context, r ReadReceipt) error
+	// SetTyping shows or clears "typing…" (or "recording…" when audio) in a chat.
+	SetTyping(ctx context.Context, chat string, typing, audio bool) error
+	// CheckNumbers reports which phone numbers are on WhatsApp.
+	CheckNumbers(ctx context.Context, phones []string) ([]NumberCheck, error)
+	// Status reports the connection as the engine sees it.
+	Status() EngineStatus
+}
+
+// Scanner is implemented by engines whose pairing can be completed through
+// the API: the sandbox's "scan".
+type Scanner interface {
+	// Scan completes pairing as if a phone had scanned the current QR code,
+	// with phone as the paired number ("" picks one). CodeConflict when not pairing.
+	Scan(ctx context.Context, phone string) error
+}
+
+// EngineStatus is an engine's own view of its connection.
+type EngineStatus struct {
+	Connected bool   `json:"connected"`
+	LoggedIn  bool   `json:"logged_in"`
+	Paired    bool   `json:"paired"`
+	JID       string `json:"jid,omitempty"`
+	// LastActivity is the last time anything arrived from the network (watchdog).
+	LastActivity time.Time `json:"last_activity,omitempty"`
+}
+
+// EngineConfig is what an engine is built from.
+type EngineConfig struct {
+	SessionID string
+	UserID    string
+	// DeviceJID is the paired device to load; empty for a new device.
+	DeviceJID string
+	Handler   EventHandler
+	Logger    *slog.Logger
+}
+
+// EngineFactory builds the engine for a session.
+type EngineFactory func(ctx context.Context, cfg EngineConfig) (Engine, error)
+
+// EventHandler receives an engine's events. Returning an error tells the
+// engine the event was not persisted.
+type EventHandler func(ctx context.Context, ev EngineEvent) error
+
+// EngineEvent is one of the Ev* types below.
+type EngineEvent interface{ engineEvent() }
+
+// EvQR is a new pairing code to show; it expires at ExpiresAt.
+type EvQR struct {
+	Code      string
+	ExpiresAt time.Time
+}
+
+// EvQRTimeout says the pairing codes ran out; a new Connect gives new ones.
+type EvQRTimeout struct{}
+
+// EvPaired says a phone paired the device.
+type EvPaired struct {
+	JID      string // device JID
+	LID      string
+	Phone    string
+	PushName string
+	Platform string
+}
+
+// EvPairError says a pairing attempt failed.
+type EvPairError struct{ Reason string }
+
+// EvConnected says the connection is up and logged in.
+type EvConnected struct {
+	JID      string
+	Phone    string
+	PushName string
+}
+
+// EvDisconnected says the connection dropped; Reconnecting tells whether the engine retries by itself.
+type EvDisconnected struct {
+	Reason       string
+	Reconnecting bool
+}
+
+// EvLoggedOut says the device was removed (from the phone, or by WhatsApp); pairing again is needed.
+type EvLoggedOut struct{ Reason string }
+
+// EvTemporaryBan says WhatsApp banned the number until a time.
+type EvTemporaryBan struct {
+	Reason string
+	Until  time.Time
+}
+
+// EvStreamReplaced says another connection took over these keys; never reconnect on it.
+type EvStreamReplaced struct{}
+
+// EvConnectFailure is a connection failure the engine will not retry (client outdated, say).
+type EvConnectFailure struct {
+	Reason    string
+	Permanent bool
+}
+
+// EvReceipt moves sent messages forward.
+type EvReceipt struct {
+	WAMessageIDs []string
+	Chat         string
+	Status       MessageStatus // delivered, read, played or failed
+	Reason       string        // for failed
+	At           time.Time
+}
+
+// EvInbound is a message that arrived.
+type EvInbound struct{ Message *InboundMessage }
+
+func (EvQR) engineEvent()             {}
+func (EvQRTimeout) engineEvent()      {}
+func (EvPaired) engineEvent()         {}
+func (EvPairError) engineEvent()      {}
+func (EvConnected) engineEvent()      {}
+func (EvDisconnected) engineEvent()   {}
+func (EvLoggedOut) engineEvent()      {}
+func (EvTemporaryBan) engineEvent()   {}
+func (EvStreamReplaced) engineEvent() {}
+func (EvConnectFailure) engineEvent() {}
+func (EvReceipt) engineEvent()        {}
+func (EvInbound) engineEvent()        {}
+
+// OutboundMessage is what the worker hands an engine to send.
+type OutboundMessage struct {
+	// WAMessageID is chosen before sending and stored, so a retry after a
+	// crash reuses it and WhatsApp deduplicates.
+	WAMessageID string
+	To          string // a normalised JID (see ParseRecipient)
+	Type        MessageType
+	Text        string
+	Media       *Media
+	Location    *Location
+	Contact     *Contact
+	ReplyTo     string // WA message id quoted
+	Target      string // WA message id a reaction, edit or revoke applies to
+	Reaction    string // emoji; "" removes a reaction
+}
+
+// Media is the content of an image, video, audio, document or sticker.
+type Media struct {
+	URL      string `json:"url,omitempty"`
+	Data     []byte `json:"-"`
+	MIMEType string `json:"mime_type,omitempty"`
+	FileName string `json:"file_name,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	Voice    bool   `json:"voice,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	// Path is where an inbound file is kept under MEDIA_STORAGE_PATH.
+	Path string `json:"-"`
+}
+
+// Location is a point on the map.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+}
+
+// Contact is a contact card.
+type Contact struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	VCard string `json:"vcard,omitempty"`
+}
+
+// SendResult is the server's acceptance of a sent message.
+type SendResult struct {
+	WAMessageID string
+	Timestamp   time.Time
+}
+
+// ReadReceipt marks messages of one chat and sender read.
+type ReadReceipt struct {
+	Chat         string
+	Sender       string
+	WAMessageIDs []string
+	Played       bool
+}
+
+// NumberCheck says whether a phone number is on WhatsApp.
+type NumberCheck struct {
+	Phone string `json:"phone"`
+	JID   string `json:"jid,omitempty"`
+	OnWA  bool   `json:"on_whatsapp"`
+}
+
+// InboundMessage is a message as an engine received it.
+type InboundMessage struct {
+	WAMessageID string
+	Chat        string
+	Sender      string
+	SenderPhone string
+	SenderLID   string
+	PushName    string
+	IsGroup     bool
+	FromMe      bool
+	Type        MessageType
+	Text        string
+	Media       *Media
+	Location    *Location
+	Contact     *Contact
+	ReplyTo     string
+	Target      string
+	Reaction    string
+	Timestamp   time.Time
+}

@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, snake_case error code that clients can switch on.
+type Code string
+
+// Error codes. The HTTP status of each lives in one map in internal/api.
+const (
+	CodeInvalid         Code = "invalid_request"
+	CodeValidation      Code = "validation_failed"
+	CodeUnauthorized    Code = "unauthorized"
+	CodeForbidden       Code = "forbidden"
+	CodeNotFound        Code = "not_found"
+	CodeConflict        Code = "conflict"
+	CodeTooLarge        Code = "payload_too_large"
+	CodeQuotaExceeded   Code = "quota_exceeded"
+	CodeRateLimited     Code = "rate_limited"
+	CodeUnavailable     Code = "unavailable"
+	CodeInternal        Code = "internal"
+	CodeNotImplemented  Code = "not_implemented"
+	CodeSuspended       Code = "account_suspended"
+	CodeFeatureDisabled Code = "feature_disabled"
+)
+
+// Error is the error type of the whole product. Message is a sentence that is
+// safe to show a user; Err is the internal cause, logged but never shown.
+type Error struct {
+	Code    Code
+	Message string
+	// Fields names invalid input fields with a sentence each (validation errors).
+	Fields map[string]string
+	// Details carries machine-readable context (a quota's limit and usage, say).
+	Details map[string]any
+	Err     error
+}
+
+// Error implements error. It includes the cause for logs.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap returns the internal cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with a formatted public message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WrapError returns an *Error with a public message and an internal cause.
+func WrapError(err error, code Code, message string) *Error {
+	return &Error{Code: code, Message: message, Err: err}
+}
+
+// ValidationError returns a CodeValidation error naming the invalid fields.
+func ValidationError(fields map[string]string) *Error {
+	return &Error{Code: CodeValidation, Message: "Some fields are invalid.", Fields: fields}
+}
+
+// ErrorCode returns the code of err: its *Error's code, CodeInternal for any
+// other non-nil error, and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorMessage returns the public message of err; internal errors get a
+// generic sentence so no driver text reaches a client.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "An internal error occurred."
+}
+
+// IsCode reports whether err carries code.
+func IsCode(err error, code Code) bool { return ErrorCode(err) == code }
+
+// NotFound is shorthand for a CodeNotFound error about a kind of resource.
+func NotFound(what string) *Error { return Errorf(CodeNotFound, "%s not found.", what) }

@@ -1,0 +1,82 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Event types. The seed's names (message, status, qr) are types or groups of
+// types, so subscribing to a seed name delivers what the seed meant.
+const (
+	EventMessage        = "message"         // an inbound message
+	EventMessageStatus  = "message.status"  // an outbound message moved (sent, delivered, read, played, failed)
+	EventSessionStatus  = "session.status"  // a session changed state
+	EventInstanceStatus = "instance.status" // an instance changed state
+	EventQR             = "qr"              // a new pairing code
+	EventAll            = "*"
+	EventGroupStatus    = "status" // the seed's name for message and session status changes
+)
+
+// EventTypes lists every concrete event type.
+var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR}
+
+// SubscriptionNames lists every name a webhook may subscribe to.
+var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)
+
+// ValidSubscription reports whether name may appear in a webhook's events.
+func ValidSubscription(name string) bool { return slices.Contains(SubscriptionNames, name) }
+
+// Matches reports whether a subscription list includes an event type.
+func Matches(subscriptions []string, eventType string) bool {
+	for _, s := range subscriptions {
+		switch {
+		case s == EventAll, s == eventType:
+			return true
+		case s == EventGroupStatus && (eventType == EventMessageStatus || eventType == EventSessionStatus):
+			return true
+		}
+	}
+	return false
+}
+
+// Event is one thing that happened, written in the same transaction as the
+// change it describes. ID is stable across webhook retries; Seq orders a
+// tenant's events for resumable streams.
+type Event struct {
+	ID        string          `json:"id"`
+	Seq       int64           `json:"-"`
+	UserID    string          `json:"-"`
+	Type      string          `json:"type"`
+	Timestamp time.Time       `json:"timestamp"`
+	SessionID string          `json:"session_id,omitempty"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// NewEvent builds an event for a tenant; data is marshalled to JSON. The
+// store fills ID and Timestamp when empty.
+func NewEvent(userID, sessionID, typ string, data any) *Event {
+	b, err := json.Marshal(data)
+	if err != nil {
+		// data is always one of our own structs; a marshal failure is a bug.
+		panic("gateway: marshal event data: " + err.Error())
+	}
+	return &Event{UserID: userID, SessionID: sessionID, Type: typ, Data: b}
+}
+
+// EventFilter selects a tenant's events.
+type EventFilter struct {
+	AfterSeq  int64
+	SessionID string
+	Types     []string // subscription names, matched with Matches
+	Limit     int
+}
+
+// EventStore reads the event log.
+type EventStore interface {
+	// ListEvents returns a tenant's events after a sequence number, oldest first.
+	ListEvents(ctx context.Context, userID string, f EventFilter) ([]*Event, error)
+	// CountEvents counts a tenant's events created at or after since.
+	CountEvents(ctx context.Context, userID string, since time.Time) (int, error)
+}

@@ -1,0 +1,151 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Message directions.
+const (
+	DirectionOutbound = "outbound"
+	DirectionInbound  = "inbound"
+)
+
+// MessageStatus is where a message is on its way.
+type MessageStatus string
+
+// Message states. Outbound: queued → sent → delivered → read (→ played), or
+// failed. Inbound: received (→ read once marked read).
+const (
+	MessageQueued    MessageStatus = "queued"
+	MessageSent      MessageStatus = "sent"
+	MessageDelivered MessageStatus = "delivered"
+	MessageRead      MessageStatus = "read"
+	MessagePlayed    MessageStatus = "played"
+	MessageFailed    MessageStatus = "failed"
+	MessageReceived  MessageStatus = "received"
+)
+
+// Rank orders states so receipts only ever move a message forward: a late
+// "delivered" never overwrites "read". Failed ranks above sent so a failure
+// after the server ack is still recorded, but below delivered.
+func (s MessageStatus) Rank() int {
+	switch s {
+	case MessageQueued:
+		return 0
+	case MessageSent, MessageReceived:
+		return 1
+	case MessageFailed:
+		return 2
+	case MessageDelivered:
+		return 3
+	case MessageRead:
+		return 4
+	case MessagePlayed:
+		return 5
+	}
+	return -1
+}
+
+// MessageType is the kind of content.
+type MessageType string
+
+// Message types.
+const (
+	TypeText     MessageType = "text"
+	TypeImage    MessageType = "image"
+	TypeVideo    MessageType = "video"
+	TypeAudio    MessageType = "audio"
+	TypeDocument MessageType = "document"
+	TypeLocation MessageType = "location"
+	TypeContact  MessageType = "contact"
+	TypeReaction MessageType = "reaction"
+	TypeEdit     MessageType = "edit"
+	TypeRevoke   MessageType = "revoke"
+	TypeSticker  MessageType = "sticker"
+	TypeUnknown  MessageType = "unknown"
+)
+
+// Message is one message sent or received by a session.
+type Message struct {
+	ID          string          `json:"id"`
+	UserID      string          `json:"-"`
+	SessionID   string          `json:"session_id"`
+	Direction   string          `json:"direction"`
+	Type        MessageType     `json:"message_type"`
+	Recipient   string          `json:"recipient"`
+	Sender      string          `json:"sender,omitempty"`
+	SenderPhone string          `json:"sender_phone,omitempty"`
+	SenderLID   string          `json:"sender_lid,omitempty"`
+	Chat        string          `json:"chat"`
+	IsGroup     bool            `json:"is_group"`
+	Body        string          `json:"message"`
+	Payload     json.RawMessage `json:"payload,omitempty"`
+	ReplyTo     string          `json:"reply_to,omitempty"`
+	Status      MessageStatus   `json:"status"`
+	WAMessageID string          `json:"wa_message_id,omitempty"`
+	Error       string          `json:"error,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	SentAt      *time.Time      `json:"sent_at,omitempty"`
+	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
+	ReadAt      *time.Time      `json:"read_at,omitempty"`
+}
+
+// MessageFilter selects a tenant's messages.
+type MessageFilter struct {
+	SessionID string
+	Direction string
+	Status    MessageStatus
+	Recipient string // matches recipient, chat or sender
+	Type      MessageType
+	From, To  *time.Time
+	Page
+}
+
+// MessageStatusUpdate moves one message forward. The message is named by ID,
+// or by SessionID and WAMessageID (receipts). WAMessageID, when set with ID,
+// is stored on the message.
+type MessageStatusUpdate struct {
+	ID          string
+	SessionID   string
+	WAMessageID string
+	Status      MessageStatus
+	Error       string
+	At          time.Time
+}
+
+// MessageCounts are a tenant's message counts over one period.
+type MessageCounts struct {
+	Sent      int `json:"sent"`
+	Delivered int `json:"delivered"`
+	Read      int `json:"read"`
+	Failed    int `json:"failed"`
+	Queued    int `json:"queued"`
+	Received  int `json:"received"`
+	Total     int `json:"total"`
+}
+
+// MessageStore keeps messages.
+type MessageStore interface {
+	// CreateMessage inserts m and the events in one transaction. CodeConflict
+	// when an inbound message with the same session and WA id is already stored
+	// (a redelivery), so callers can acknowledge it again safely.
+	CreateMessage(ctx context.Context, m *Message, events ...*Event) error
+	// MessageByID returns a tenant's message; CodeNotFound when absent.
+	MessageByID(ctx context.Context, userID, id string) (*Message, error)
+	// ListMessages lists a tenant's messages by filter, newest first, with the total count.
+	ListMessages(ctx context.Context, userID string, f MessageFilter) ([]*Message, int, error)
+	// UpdateMessageStatus moves a message forward (never back: see Rank) and
+	// writes the events produced by build in the same transaction. build sees
+	// the message as updated; it is not called, and nil is returned, when the
+	// update would not move the message forward. CodeNotFound when the message is absent.
+	UpdateMessageStatus(ctx context.Context, u MessageStatusUpdate, build func(*Message) []*Event) (*Message, error)
+	// QueuedMessages returns a session's outbound messages still queued, oldest first.
+	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*Message, error)
+	// CountMessages counts a tenant's messages created at or after since (all when zero).
+	CountMessages(ctx context.Context, userID string, since time.Time) (MessageCounts, error)
+	// CountOutboundSince counts a tenant's outbound messages created at or after since (quotas).
+	CountOutboundSince(ctx context.Context, userID string, since time.Time) (int, error)
+}

@@ -1,0 +1,93 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// SessionStatus is where a WhatsApp session is in its life.
+type SessionStatus string
+
+// Session states: created → starting → qr_pending → connected →
+// disconnected/reconnecting → logged_out | failed | stopped.
+const (
+	SessionCreated      SessionStatus = "created"
+	SessionStarting     SessionStatus = "starting"
+	SessionQRPending    SessionStatus = "qr_pending"
+	SessionConnected    SessionStatus = "connected"
+	SessionDisconnected SessionStatus = "disconnected"
+	SessionReconnecting SessionStatus = "reconnecting"
+	SessionLoggedOut    SessionStatus = "logged_out"
+	SessionFailed       SessionStatus = "failed"
+	SessionStopped      SessionStatus = "stopped"
+)
+
+// Engine names.
+const (
+	EngineSandbox   = "sandbox"
+	EngineWhatsmeow = "whatsmeow"
+)
+
+// Session is one WhatsApp account (one phone number) of a tenant.
+type Session struct {
+	ID           string          `json:"id"`
+	UserID       string          `json:"user_id"`
+	Name         string          `json:"session_name"`
+	Engine       string          `json:"engine"`
+	Status       SessionStatus   `json:"status"`
+	StatusReason string          `json:"status_reason,omitempty"`
+	WebhookURL   string          `json:"webhook_url,omitempty"`
+	Settings     SessionSettings `json:"settings"`
+	Phone        string          `json:"phone,omitempty"`
+	PushName     string          `json:"push_name,omitempty"`
+	DeviceJID    string          `json:"device_jid,omitempty"`
+	BannedUntil  *time.Time      `json:"banned_until,omitempty"`
+	ConnectedAt  *time.Time      `json:"connected_at,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+}
+
+// SessionSettings are the seed's per-session settings.
+type SessionSettings struct {
+	AutoReply        bool     `json:"auto_reply"`
+	AutoReplyMessage string   `json:"auto_reply_message,omitempty"`
+	WebhookEvents    []string `json:"webhook_events"`
+}
+
+// SessionState is what a worker reports about its session. Empty strings and
+// nil pointers leave the stored value as it is, except StatusReason, which is
+// always replaced.
+type SessionState struct {
+	Status       SessionStatus
+	StatusReason string
+	Phone        string
+	PushName     string
+	DeviceJID    string
+	BannedUntil  *time.Time
+	ConnectedAt  *time.Time
+	// ClearDevice forgets phone, push name and device JID (after a logout).
+	ClearDevice bool
+}
+
+// SessionStore keeps sessions. Every tenant-facing method takes the tenant.
+type SessionStore interface {
+	// CreateSession inserts s (ID and timestamps filled when empty) and the events in one transaction.
+	CreateSession(ctx context.Context, s *Session, events ...*Event) error
+	// SessionByID returns a tenant's session; CodeNotFound when absent or another tenant's.
+	SessionByID(ctx context.Context, userID, id string) (*Session, error)
+	// ListSessions lists a tenant's sessions, newest first, with the total count.
+	ListSessions(ctx context.Context, userID string, p Page) ([]*Session, int, error)
+	// CountSessions counts a tenant's sessions.
+	CountSessions(ctx context.Context, userID string) (int, error)
+	// UpdateSession saves name, webhook URL and settings of s; CodeNotFound when absent.
+	UpdateSession(ctx context.Context, s *Session) error
+	// SetSessionState applies a worker's report and writes the events in the
+	// same transaction; it returns the session as stored. CodeNotFound when absent.
+	SetSessionState(ctx context.Context, userID, id string, st SessionState, events ...*Event) (*Session, error)
+	// DeleteSession deletes a tenant's session with its instances, messages
+	// and webhooks bound to it, and writes the events; CodeNotFound when absent.
+	DeleteSession(ctx context.Context, userID, id string, events ...*Event) error
+	// SessionByPhone finds the session paired to a phone number on an engine;
+	// CodeNotFound when none. Used by the sandbox network.
+	SessionByPhone(ctx context.Context, engine, phone string) (*Session, error)
+}
