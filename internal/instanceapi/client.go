@@ -1,0 +1,177 @@
+package instanceapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// Client calls workers' instance APIs.
+type Client struct {
+	http   *http.Client
+	secret func(ctx context.Context) ([]byte, error)
+}
+
+// NewClient returns a client that authenticates with the internal secret
+// that secret returns (read per call, so a rotation needs no restart).
+func NewClient(httpClient *http.Client, secret func(ctx context.Context) ([]byte, error)) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{
+			Timeout: 30 * time.Second,
+			Transport: &http.Transport{
+				MaxIdleConnsPerHost: 64,
+				IdleConnTimeout:     90 * time.Second,
+			},
+		}
+	}
+	return &Client{http: httpClient, secret: secret}
+}
+
+// Status returns the worker's status.
+func (c *Client) Status(ctx context.Context, ep gateway.Endpoint) (*Status, error) {
+	var st Status
+	return &st, c.do(ctx, ep, http.MethodGet, PathStatus, nil, &st)
+}
+
+// QR returns the current pairing code; CodeConflict when not pairing.
+func (c *Client) QR(ctx context.Context, ep gateway.Endpoint) (*QR, error) {
+	var qr QR
+	return &qr, c.do(ctx, ep, http.MethodGet, PathQR, nil, &qr)
+}
+
+// PairCode asks for a phone pairing code.
+func (c *Client) PairCode(ctx context.Context, ep gateway.Endpoint, phone string) (string, error) {
+	var res PairCodeResponse
+	err := c.do(ctx, ep, http.MethodPost, PathPairCode, PairCodeRequest{Phone: phone}, &res)
+	return res.Code, err
+}
+
+// Scan completes a sandbox pairing.
+func (c *Client) Scan(ctx context.Context, ep gateway.Endpoint, phone string) (*Status, error) {
+	var st Status
+	return &st, c.do(ctx, ep, http.MethodPost, PathScan, ScanRequest{Phone: phone}, &st)
+}
+
+// Send tells the worker a message is queued.
+func (c *Client) Send(ctx context.Context, ep gateway.Endpoint, messageID string) error {
+	return c.do(ctx, ep, http.MethodPost, PathSend, SendRequest{MessageID: messageID}, nil)
+}
+
+// Logout logs the session's device out of WhatsApp.
+func (c *Client) Logout(ctx context.Context, ep gateway.Endpoint) (*Status, error) {
+	var st Status
+	return &st, c.do(ctx, ep, http.MethodPost, PathLogout, struct{}{}, &st)
+}
+
+// MarkRead sends read receipts.
+func (c *Client) MarkRead(ctx context.Context, ep gateway.Endpoint, r gateway.ReadReceipt) error {
+	return c.do(ctx, ep, http.MethodPost, PathRead, r, nil)
+}
+
+// Typing shows or clears the typing indicator.
+func (c *Client) Typing(ctx context.Context, ep gateway.Endpoint, r TypingRequest) error {
+	return c.do(ctx, ep, http.MethodPost, PathTyping, r, nil)
+}
+
+// Check asks which numbers are on WhatsApp.
+func (c *Client) Check(ctx context.Context, ep gateway.Endpoint, phones []string) ([]gateway.NumberCheck, error) {
+	var res CheckResponse
+	err := c.do(ctx, ep, http.MethodPost, PathCheck, CheckRequest{Phones: phones}, &res)
+	return res.Results, err
+}
+
+// Health reports whether the worker answers its health check.
+func (c *Client) Health(ctx context.Context, ep gateway.Endpoint) error {
+	return c.do(ctx, ep, http.MethodGet, PathHealth, nil, nil)
+}
+
+// requestIDKey is the context key under which the API layer stores the
+// request id, so it travels from the API to the worker.
+type requestIDKey struct{}
+
+// WithRequestID returns a context that carries a request id to the worker.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id a context carries, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func (c *Client) do(ctx context.Context, ep gateway.Endpoint, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, ep.URL+path, rd)
+	if err != nil {
+		return gateway.WrapError(err, gateway.CodeInternal, "The session's worker address is invalid.")
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	secret, err := c.secret(ctx)
+	if err != nil {
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The internal secret is unavailable.")
+	}
+	req.Header.Set(SecretHeader, string(secret))
+	if id := RequestID(ctx); id != "" {
+		req.Header.Set(RequestIDHeader, id)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker did not answer in time.")
+		}
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker cannot be reached; it may be starting or restarting.")
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker answer was cut short.")
+	}
+	var env struct {
+		Success bool            `json:"success"`
+		Data    json.RawMessage `json:"data"`
+		Error   *ErrorBody      `json:"error"`
+	}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &env); err != nil {
+			return gateway.WrapError(fmt.Errorf("decode %s (status %d): %w", path, resp.StatusCode, err),
+				gateway.CodeUnavailable, "The session's worker gave an unreadable answer.")
+		}
+	}
+	if resp.StatusCode >= 300 || (len(raw) > 0 && !env.Success) {
+		if env.Error != nil && env.Error.Code != "" {
+			return &gateway.Error{Code: env.Error.Code, Message: env.Error.Message}
+		}
+		return gateway.WrapError(fmt.Errorf("%s %s: status %d", method, path, resp.StatusCode),
+			gateway.CodeUnavailable, "The session's worker answered with an error.")
+	}
+	if out != nil && len(env.Data) > 0 {
+		if err := json.Unmarshal(env.Data, out); err != nil {
+			return gateway.WrapError(fmt.Errorf("decode %s data: %w", path, err), gateway.CodeInternal, "The session's worker gave an unreadable answer.")
+		}
+	}
+	return nil
+}
+
+// CheckSecret reports whether a request carries the internal secret,
+// comparing in constant time. An empty expected secret refuses everything.
+func CheckSecret(r *http.Request, want []byte) bool {
+	got := r.Header.Get(SecretHeader)
+	return len(want) > 0 && subtle.ConstantTimeCompare([]byte(got), want) == 1
+}
