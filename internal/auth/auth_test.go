@@ -1,0 +1,153 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+type keys struct {
+	current  gateway.Key
+	accepted []gateway.Key
+}
+
+func (k *keys) JWTKeys(context.Context) (gateway.Key, []gateway.Key, error) {
+	return k.current, k.accepted, nil
+}
+func (k *keys) WebhookSecret(context.Context) ([]byte, error)  { return nil, nil }
+func (k *keys) InternalSecret(context.Context) ([]byte, error) { return nil, nil }
+
+func newKeys() *keys {
+	k := gateway.Key{ID: "k1", Secret: []byte(strings.Repeat("a", 32))}
+	return &keys{current: k, accepted: []gateway.Key{k}}
+}
+
+func TestTokensRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	tk := NewTokens(newKeys(), "iss", "aud", time.Hour)
+	tok, exp, err := tk.Sign(ctx, "user-1", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Until(exp) <= 0 {
+		t.Fatalf("expiry %v is not in the future", exp)
+	}
+	c, err := tk.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UserID != "user-1" || c.Role != "admin" {
+		t.Fatalf("got %+v, want user-1/admin", c)
+	}
+}
+
+func TestTokensRefused(t *testing.T) {
+	ctx := context.Background()
+	k := newKeys()
+	tk := NewTokens(k, "iss", "aud", time.Hour)
+	good, _, _ := tk.Sign(ctx, "u", "user")
+
+	other := NewTokens(k, "other-iss", "aud", time.Hour)
+	wrongIss, _, _ := other.Sign(ctx, "u", "user")
+	otherAud := NewTokens(k, "iss", "other-aud", time.Hour)
+	wrongAud, _, _ := otherAud.Sign(ctx, "u", "user")
+	expiredTk := NewTokens(k, "iss", "aud", time.Hour)
+	expiredTk.now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	expired, _, _ := expiredTk.Sign(ctx, "u", "user")
+
+	// alg "none" with the same claims.
+	parts := strings.Split(good, ".")
+	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT","kid":"k1"}`)) + "." + parts[1] + "."
+	// HS512 with the right key: not on the allow-list.
+	hs512 := jwt.NewWithClaims(jwt.SigningMethodHS512, jwt.RegisteredClaims{Subject: "u", Issuer: "iss",
+		Audience: jwt.ClaimStrings{"aud"}, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))})
+	hs512.Header["kid"] = "k1"
+	hs512s, _ := hs512.SignedString(k.current.Secret)
+	// No expiry.
+	noExp := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Subject: "u", Issuer: "iss", Audience: jwt.ClaimStrings{"aud"}})
+	noExp.Header["kid"] = "k1"
+	noExps, _ := noExp.SignedString(k.current.Secret)
+
+	for name, tok := range map[string]string{
+		"wrong issuer": wrongIss, "wrong audience": wrongAud, "expired": expired, "alg none": none,
+		"hs512": hs512s, "no exp": noExps, "garbage": "abc.def.ghi", "empty": "", "tampered": good[:len(good)-2] + "xx",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := tk.Verify(ctx, tok)
+			if c := gateway.ErrorCode(err); c != gateway.CodeUnauthorized {
+				t.Fatalf("code = %q, want %q (err %v)", c, gateway.CodeUnauthorized, err)
+			}
+		})
+	}
+}
+
+func TestTokensRotation(t *testing.T) {
+	ctx := context.Background()
+	k := newKeys()
+	tk := NewTokens(k, "iss", "aud", time.Hour)
+	old, _, _ := tk.Sign(ctx, "u", "user")
+
+	// Rotate: a new current key, the old one still accepted.
+	prev := k.current
+	k.current = gateway.Key{ID: "k2", Secret: []byte(strings.Repeat("b", 32))}
+	k.accepted = []gateway.Key{k.current, prev}
+	if _, err := tk.Verify(ctx, old); err != nil {
+		t.Fatalf("token of the previous key refused: %v", err)
+	}
+	fresh, _, _ := tk.Sign(ctx, "u", "user")
+	if _, err := tk.Verify(ctx, fresh); err != nil {
+		t.Fatalf("token of the new key refused: %v", err)
+	}
+	// Retire the old key.
+	k.accepted = []gateway.Key{k.current}
+	if _, err := tk.Verify(ctx, old); err == nil {
+		t.Fatal("token of a retired key accepted")
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	key, prefix, hash := NewAPIKey()
+	if !strings.HasPrefix(key, "wsa_") || !strings.HasPrefix(key, prefix) {
+		t.Fatalf("key %q prefix %q", key, prefix)
+	}
+	if !WellFormedAPIKey(key) {
+		t.Fatalf("fresh key %q not well formed", key)
+	}
+	if HashAPIKey(key) != hash || len(hash) != 64 {
+		t.Fatalf("hash mismatch")
+	}
+	other, _, _ := NewAPIKey()
+	if other == key {
+		t.Fatal("two keys are equal")
+	}
+	flipped := []byte(key)
+	if flipped[10] == 'A' {
+		flipped[10] = 'B'
+	} else {
+		flipped[10] = 'A'
+	}
+	for _, bad := range []string{"", "wsa_", "wsa_your_api_key_here", string(flipped), key + "x", strings.Replace(key, "wsa_", "wsb_", 1)} {
+		if WellFormedAPIKey(bad) {
+			t.Errorf("WellFormedAPIKey(%q) = true, want false", bad)
+		}
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	h, err := HashPassword("secret123", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, "secret123") || CheckPassword(h, "secret124") {
+		t.Fatal("password check wrong")
+	}
+	if _, err := HashPassword(strings.Repeat("x", 73), 4); gateway.ErrorCode(err) != gateway.CodeValidation {
+		t.Fatalf("73-byte password: got %v, want validation error", err)
+	}
+}

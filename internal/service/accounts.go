@@ -1,0 +1,246 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/auth"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// RegisterInput is the seed's register body.
+type RegisterInput struct {
+	Email    string
+	Password string
+	Name     string
+	Phone    string
+}
+
+// LoginResult is a token with the user it belongs to.
+type LoginResult struct {
+	Token     string
+	ExpiresAt time.Time
+	User      *gateway.User
+}
+
+// MinPasswordLen is the shortest password accepted at registration.
+const MinPasswordLen = 8
+
+// ValidateEmail normalises an email address: trimmed and lower-cased.
+func ValidateEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
+		return "", errors.New("bad email")
+	}
+	return strings.ToLower(email), nil
+}
+
+// Register creates an account on the default plan and logs it in.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult, error) {
+	if !s.cfg.EnableRegistration {
+		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Registration is disabled on this server.")
+	}
+	fields := map[string]string{}
+	email, err := ValidateEmail(in.Email)
+	if err != nil {
+		fields["email"] = "Give a valid email address, like user@example.com."
+	}
+	if n := utf8.RuneCountInString(in.Password); n < MinPasswordLen {
+		fields["password"] = "The password must be at least 8 characters."
+	} else if len(in.Password) > auth.MaxPasswordBytes {
+		fields["password"] = "The password must be at most 72 bytes."
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		fields["name"] = "Give a name of 1 to 100 characters."
+	}
+	phone := ""
+	if strings.TrimSpace(in.Phone) != "" {
+		p, err := gateway.NormalizePhone(in.Phone)
+		if err != nil {
+			fields["phone"] = gateway.ErrorMessage(err)
+		} else {
+			phone = "+" + p
+		}
+	}
+	if len(fields) > 0 {
+		return nil, gateway.ValidationError(fields)
+	}
+	hash, err := auth.HashPassword(in.Password, s.cfg.BcryptRounds)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &gateway.User{
+		ID: uuid.NewString(), Email: email, Name: name, Phone: phone, Role: gateway.RoleUser,
+		Status: gateway.UserActive, PlanID: DefaultPlanID, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if gateway.IsCode(err, gateway.CodeConflict) {
+			return nil, gateway.Errorf(gateway.CodeConflict, "An account with this email already exists.")
+		}
+		return nil, err
+	}
+	s.log.Info("user registered", "user_id", u.ID)
+	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &LoginResult{Token: tok, ExpiresAt: exp, User: u}, nil
+}
+
+// Login checks a password and returns a token. Failures are counted per
+// account and per client address; past the limit the account (or address)
+// is locked for the lockout period with CodeRateLimited.
+func (s *Service) Login(ctx context.Context, email, password, clientIP string) (*LoginResult, error) {
+	norm := strings.ToLower(strings.TrimSpace(email))
+	if norm == "" || password == "" {
+		return nil, gateway.ValidationError(map[string]string{"email": "Give your email and password.", "password": "Give your email and password."})
+	}
+	acctKey := "login:fail:acct:" + norm
+	ipKey := "login:fail:ip:" + clientIP
+	if err := s.checkLock(ctx, acctKey, s.cfg.LoginMaxAttempts); err != nil {
+		return nil, err
+	}
+	// An address gets more tries than an account, since offices share addresses.
+	if err := s.checkLock(ctx, ipKey, s.cfg.LoginMaxAttempts*4); err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByEmail(ctx, norm)
+	if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, err
+	}
+	ok := false
+	if u != nil {
+		ok = auth.CheckPassword(u.PasswordHash, password)
+	} else {
+		auth.CheckDummy(password)
+	}
+	if !ok {
+		s.countFailure(ctx, acctKey)
+		s.countFailure(ctx, ipKey)
+		return nil, gateway.Errorf(gateway.CodeUnauthorized, "The email or password is wrong.")
+	}
+	if u.Status == gateway.UserSuspended {
+		return nil, gateway.Errorf(gateway.CodeSuspended, "This account is suspended; contact support.")
+	}
+	_ = s.cache.Delete(ctx, acctKey)
+	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &LoginResult{Token: tok, ExpiresAt: exp, User: u}, nil
+}
+
+func (s *Service) checkLock(ctx context.Context, key string, max int) error {
+	v, ok, err := s.cache.Get(ctx, key)
+	if err != nil || !ok {
+		return nil // a cache outage must not lock everyone out
+	}
+	if n := atoi(string(v)); n >= max {
+		return &gateway.Error{Code: gateway.CodeRateLimited,
+			Message: "Too many failed logins; try again later.",
+			Details: map[string]any{"retry_after_seconds": int(s.cfg.LoginLockout.Seconds())}}
+	}
+	return nil
+}
+
+func (s *Service) countFailure(ctx context.Context, key string) {
+	if _, err := s.cache.Incr(ctx, key, 1, s.cfg.LoginLockout); err != nil {
+		s.log.Warn("count login failure", "err", err)
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// Profile is a user with plan and usage: the seed's `me`.
+type Profile struct {
+	User  *gateway.User `json:"user"`
+	Plan  *gateway.Plan `json:"plan"`
+	Usage Usage         `json:"usage"`
+}
+
+// Usage is how much of a plan a tenant uses now.
+type Usage struct {
+	Sessions          int `json:"sessions"`
+	Instances         int `json:"instances"`
+	MessagesThisMonth int `json:"messages_this_month"`
+	Webhooks          int `json:"webhooks"`
+	APIKeys           int `json:"api_keys"`
+}
+
+// User returns an active user; CodeUnauthorized when it no longer exists,
+// CodeSuspended when suspended. Authentication calls it on every request.
+func (s *Service) User(ctx context.Context, id string) (*gateway.User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.Errorf(gateway.CodeUnauthorized, "The account no longer exists.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == gateway.UserSuspended {
+		return nil, gateway.Errorf(gateway.CodeSuspended, "This account is suspended; contact support.")
+	}
+	return u, nil
+}
+
+// Me returns the caller's profile with plan and usage.
+func (s *Service) Me(ctx context.Context, u *gateway.User) (*Profile, error) {
+	plan, err := s.PlanOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	usage, err := s.usage(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Profile{User: u, Plan: plan, Usage: usage}, nil
+}
+
+func (s *Service) usage(ctx context.Context, userID string) (Usage, error) {
+	var u Usage
+	var err error
+	if u.Sessions, err = s.store.CountSessions(ctx, userID); err != nil {
+		return u, err
+	}
+	if u.Instances, err = s.store.CountLiveInstances(ctx, userID); err != nil {
+		return u, err
+	}
+	if u.MessagesThisMonth, err = s.store.CountOutboundSince(ctx, userID, monthStart(s.now())); err != nil {
+		return u, err
+	}
+	if u.Webhooks, err = s.store.CountWebhooks(ctx, userID); err != nil {
+		return u, err
+	}
+	if u.APIKeys, err = s.store.CountAPIKeys(ctx, userID); err != nil {
+		return u, err
+	}
+	return u, nil
+}
+
+func monthStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+var timeZero = time.Time{}
+
+func dayStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,241 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// MaxTextLen is the longest text WhatsApp accepts in one message.
+const MaxTextLen = 65536
+
+// SendInput is the seed's send body with the types users expect beyond text.
+type SendInput struct {
+	SessionID   string
+	Recipient   string
+	Message     string
+	MessageType string
+	ReplyTo     string // our message id or a WA message id
+	Target      string // the message a reaction, edit or revoke applies to (our id or a WA id)
+	Reaction    string
+	Media       *gateway.Media
+	MediaURL    string
+	Location    *gateway.Location
+	Contact     *gateway.Contact
+}
+
+var mediaTypes = map[gateway.MessageType]bool{
+	gateway.TypeImage: true, gateway.TypeVideo: true, gateway.TypeAudio: true, gateway.TypeDocument: true, gateway.TypeSticker: true,
+}
+
+// SendMessage validates and persists an outbound message as queued, then
+// tells the session's worker. The answer comes after the message is stored,
+// so an accepted message is never lost: if the worker cannot be told now,
+// it finds the message in its queue when it (re)connects.
+func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput) (*gateway.Message, error) {
+	fields := map[string]string{}
+	if in.SessionID == "" {
+		fields["session_id"] = "Give the session to send from."
+	} else if _, err := uuid.Parse(in.SessionID); err != nil {
+		fields["session_id"] = "The session id must be a UUID."
+	}
+	rcpt, err := gateway.ParseRecipient(in.Recipient)
+	if err != nil {
+		fields["recipient"] = gateway.ErrorMessage(err)
+	}
+	typ := gateway.MessageType(strings.TrimSpace(in.MessageType))
+	if typ == "" {
+		typ = gateway.TypeText
+	}
+	payload := gateway.MessagePayload{}
+	body := in.Message
+	switch {
+	case typ == gateway.TypeText:
+		if strings.TrimSpace(body) == "" {
+			fields["message"] = "Give the text to send."
+		}
+	case mediaTypes[typ]:
+		m := in.Media
+		if m == nil {
+			m = &gateway.Media{}
+		}
+		if in.MediaURL != "" {
+			m.URL = in.MediaURL
+		}
+		if m.Caption == "" {
+			m.Caption = body
+		}
+		if m.URL == "" {
+			fields["media.url"] = "Give the media's URL (http or https)."
+		} else if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fields["media.url"] = "The media URL must be an absolute http or https URL."
+		}
+		if typ == gateway.TypeDocument && m.FileName == "" {
+			m.FileName = fileNameOf(m.URL)
+		}
+		payload.Media = m
+	case typ == gateway.TypeLocation:
+		l := in.Location
+		if l == nil || math.IsNaN(l.Latitude) || l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 {
+			fields["location"] = "Give latitude (-90 to 90) and longitude (-180 to 180)."
+		}
+		payload.Location = l
+	case typ == gateway.TypeContact:
+		c := in.Contact
+		if c == nil || strings.TrimSpace(c.Name) == "" {
+			fields["contact.name"] = "Give the contact's name."
+		}
+		if c != nil {
+			if p, err := gateway.NormalizePhone(c.Phone); err != nil {
+				fields["contact.phone"] = gateway.ErrorMessage(err)
+			} else {
+				c.Phone = p
+			}
+		}
+		payload.Contact = c
+	case typ == gateway.TypeReaction, typ == gateway.TypeEdit, typ == gateway.TypeRevoke:
+		if in.Target == "" {
+			fields["target"] = "Give the id of the message this " + string(typ) + " applies to."
+		}
+		if typ == gateway.TypeReaction {
+			if utf8.RuneCountInString(in.Reaction) > 8 {
+				fields["reaction"] = "A reaction is one emoji (empty removes it)."
+			}
+			payload.Reaction = in.Reaction
+		}
+		if typ == gateway.TypeEdit && strings.TrimSpace(body) == "" {
+			fields["message"] = "Give the new text."
+		}
+	default:
+		fields["message_type"] = "Unknown message type " + quote(string(typ)) + "; use text, image, video, audio, document, sticker, location, contact, reaction, edit or revoke."
+	}
+	if utf8.RuneCountInString(body) > MaxTextLen {
+		fields["message"] = "The text must be at most 65536 characters."
+	}
+	if len(fields) > 0 {
+		return nil, gateway.ValidationError(fields)
+	}
+	sess, err := s.Session(ctx, u.ID, in.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Status == gateway.SessionLoggedOut {
+		return nil, gateway.Errorf(gateway.CodeConflict, "The session is logged out; pair it again before sending.")
+	}
+	if _, err := s.store.LiveInstance(ctx, u.ID, sess.ID); gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.Errorf(gateway.CodeConflict, "The session has no running instance; start one with POST /api/v1/instances.")
+	} else if err != nil {
+		return nil, err
+	}
+	replyTo, err := s.resolveWAID(ctx, u.ID, in.ReplyTo, "reply_to")
+	if err != nil {
+		return nil, err
+	}
+	if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, gateway.WrapError(err, gateway.CodeInternal, "The message could not be stored.")
+	}
+	if string(raw) == "{}" {
+		raw = nil
+	}
+	now := s.now()
+	m := &gateway.Message{
+		ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: typ,
+		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
+		Status: gateway.MessageQueued, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.CreateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	s.nudge(ctx, sess.ID, m.ID)
+	return m, nil
+}
+
+// nudge tells the session's worker a message is queued. A failure loses
+// nothing: the worker drains its queue on every (re)connect.
+func (s *Service) nudge(ctx context.Context, sessionID, messageID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	ep, err := s.registry.Endpoint(ctx, sessionID)
+	if err == nil {
+		err = s.workers.Send(ctx, ep, messageID)
+	}
+	if err != nil {
+		s.log.Debug("nudge worker", "session_id", sessionID, "message_id", messageID, "err", err)
+	}
+}
+
+// resolveWAID turns our message id into its WA message id; other strings
+// are taken as WA message ids.
+func (s *Service) resolveWAID(ctx context.Context, userID, id, field string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		if len(id) > 128 {
+			return "", gateway.ValidationError(map[string]string{field: "The message id is too long."})
+		}
+		return id, nil
+	}
+	m, err := s.store.MessageByID(ctx, userID, id)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return "", gateway.ValidationError(map[string]string{field: "No message with this id."})
+	}
+	if err != nil {
+		return "", err
+	}
+	if m.WAMessageID == "" {
+		return "", gateway.ValidationError(map[string]string{field: "That message has no WhatsApp id yet."})
+	}
+	return m.WAMessageID, nil
+}
+
+func fileNameOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "file"
+	}
+	p := u.Path
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	}
+	if p == "" {
+		return "file"
+	}
+	return p
+}
+
+// ListMessages lists the caller's messages by filter.
+func (s *Service) ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) (List[*gateway.Message], error) {
+	f.Page = page(f.Page)
+	if f.Recipient != "" {
+		if r, err := gateway.ParseRecipient(f.Recipient); err == nil {
+			f.Recipient = r.JID
+		}
+	}
+	items, total, err := s.store.ListMessages(ctx, userID, f)
+	if err != nil {
+		return List[*gateway.Message]{}, err
+	}
+	return newList(items, total, f.Page), nil
+}
+
+// Message returns one of the caller's messages.
+func (s *Service) Message(ctx context.Context, userID, id string) (*gateway.Message, error) {
+	m, err := s.store.MessageByID(ctx, userID, id)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.NotFound("Message")
+	}
+	return m, err
+}

@@ -1,0 +1,70 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// DefaultPlanID is the plan new accounts get.
+const DefaultPlanID = "free"
+
+// DefaultPlans are the plans `gateway seed` creates. The free plan's
+// instance limit is MAX_INSTANCES_PER_USER, applied at every start.
+func DefaultPlans(maxInstances int) []*gateway.Plan {
+	all := []string{gateway.EngineSandbox, gateway.EngineWhatsmeow}
+	return []*gateway.Plan{
+		{ID: "free", Name: "Free", PriceCents: 0, Currency: "USD",
+			Limits:   gateway.PlanLimits{Sessions: 10, Instances: maxInstances, MessagesPerMonth: 10000, Webhooks: 10, APIKeys: 10, RequestsPerMinute: 600, MediaBytes: 16 << 20},
+			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true}},
+		{ID: "starter", Name: "Starter", PriceCents: 1900, Currency: "USD",
+			Limits:   gateway.PlanLimits{Sessions: 25, Instances: 10, MessagesPerMonth: 100000, Webhooks: 25, APIKeys: 25, RequestsPerMinute: 1200, MediaBytes: 64 << 20},
+			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true}},
+		{ID: "business", Name: "Business", PriceCents: 9900, Currency: "USD",
+			Limits:   gateway.PlanLimits{Sessions: 200, Instances: 100, MessagesPerMonth: 1000000, Webhooks: 100, APIKeys: 100, RequestsPerMinute: 6000, MediaBytes: 100 << 20},
+			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true}},
+	}
+}
+
+// EnsureDefaultPlan makes sure the plan new accounts get exists, and keeps
+// its instance limit equal to MAX_INSTANCES_PER_USER. Other plans are the
+// operator's (created by `gateway seed` and the admin API).
+func (s *Service) EnsureDefaultPlan(ctx context.Context) error {
+	want := DefaultPlans(s.cfg.MaxInstancesPerUser)[0]
+	p, err := s.store.PlanByID(ctx, DefaultPlanID)
+	switch {
+	case gateway.IsCode(err, gateway.CodeNotFound):
+		return s.store.UpsertPlan(ctx, want)
+	case err != nil:
+		return err
+	case p.Limits.Instances != s.cfg.MaxInstancesPerUser:
+		p.Limits.Instances = s.cfg.MaxInstancesPerUser
+		return s.store.UpsertPlan(ctx, p)
+	}
+	return nil
+}
+
+// PlanOf returns a user's plan, falling back to the default plan.
+func (s *Service) PlanOf(ctx context.Context, u *gateway.User) (*gateway.Plan, error) {
+	p, err := s.store.PlanByID(ctx, u.PlanID)
+	if gateway.IsCode(err, gateway.CodeNotFound) && u.PlanID != DefaultPlanID {
+		p, err = s.store.PlanByID(ctx, DefaultPlanID)
+	}
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return DefaultPlans(s.cfg.MaxInstancesPerUser)[0], nil
+	}
+	return p, err
+}
+
+// quota refuses when used has reached limit (negative limit: unlimited).
+func quota(plan *gateway.Plan, what string, limit, used int) error {
+	if limit < 0 || used < limit {
+		return nil
+	}
+	return &gateway.Error{
+		Code:    gateway.CodeQuotaExceeded,
+		Message: fmt.Sprintf("Your %s plan allows %d %s; you have %d.", plan.Name, limit, what, used),
+		Details: map[string]any{"limit": what, "allowed": limit, "used": used, "plan": plan.ID},
+	}
+}

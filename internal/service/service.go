@@ -1,0 +1,137 @@
+// Package service holds the gateway's use cases: accounts, sessions,
+// instances, messages, webhooks, API keys and analytics, on top of the
+// domain interfaces. Every method that touches a tenant's data takes the
+// tenant's user id explicitly; the HTTP layer only decodes and renders.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/auth"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+)
+
+// Settings are the configuration values the use cases read.
+type Settings struct {
+	BcryptRounds        int
+	DefaultEngine       string
+	Engines             []string // engines this build and configuration can run
+	MaxInstancesPerUser int
+	EnableRegistration  bool
+	EnableAPIKeys       bool
+	EnableWebhooks      bool
+	LoginMaxAttempts    int
+	LoginLockout        time.Duration
+	Mode                string // "embedded" or "cluster"
+	Version             string
+}
+
+// Workers is the part of the instance API client the use cases need.
+type Workers interface {
+	Status(ctx context.Context, ep gateway.Endpoint) (*instanceapi.Status, error)
+	QR(ctx context.Context, ep gateway.Endpoint) (*instanceapi.QR, error)
+	PairCode(ctx context.Context, ep gateway.Endpoint, phone string) (string, error)
+	Scan(ctx context.Context, ep gateway.Endpoint, phone string) (*instanceapi.Status, error)
+	Send(ctx context.Context, ep gateway.Endpoint, messageID string) error
+	Logout(ctx context.Context, ep gateway.Endpoint) (*instanceapi.Status, error)
+}
+
+// Service is the gateway's use cases.
+type Service struct {
+	store     gateway.Store
+	cache     gateway.Cache
+	scheduler gateway.Scheduler
+	registry  gateway.Registry
+	workers   Workers
+	tokens    *auth.Tokens
+	log       *slog.Logger
+	cfg       Settings
+	now       func() time.Time
+	// bg is the server's lifetime context, for work a request starts but
+	// must not cancel when the client goes away.
+	bg context.Context
+}
+
+// Deps are the adapters a Service is built from.
+type Deps struct {
+	Store     gateway.Store
+	Cache     gateway.Cache
+	Scheduler gateway.Scheduler
+	Registry  gateway.Registry
+	Workers   Workers
+	Tokens    *auth.Tokens
+	Logger    *slog.Logger
+	// Background is the server's lifetime context.
+	Background context.Context
+}
+
+// New returns the use cases over deps.
+func New(d Deps, cfg Settings) *Service {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Background == nil {
+		d.Background = context.Background()
+	}
+	if cfg.LoginMaxAttempts <= 0 {
+		cfg.LoginMaxAttempts = 5
+	}
+	if cfg.LoginLockout <= 0 {
+		cfg.LoginLockout = 15 * time.Minute
+	}
+	return &Service{
+		store: d.Store, cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
+		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
+	}
+}
+
+// Settings returns the configuration the service runs with.
+func (s *Service) Settings() Settings { return s.cfg }
+
+// Store returns the store, for health checks.
+func (s *Service) Store() gateway.Store { return s.store }
+
+// Scheduler returns the scheduler, for health checks.
+func (s *Service) Scheduler() gateway.Scheduler { return s.scheduler }
+
+// page normalises pagination: page from 1, limit 1..100 (default 20).
+func page(p gateway.Page) gateway.Page {
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	if p.Limit < 1 {
+		p.Limit = 20
+	}
+	if p.Limit > 100 {
+		p.Limit = 100
+	}
+	return p
+}
+
+// List is one page of a list with its pagination block.
+type List[T any] struct {
+	Items      []T
+	Pagination Pagination
+}
+
+// Pagination is the seed's pagination block.
+type Pagination struct {
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
+	Total int `json:"total"`
+	Pages int `json:"pages"`
+}
+
+func newList[T any](items []T, total int, p gateway.Page) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	pages := 0
+	if p.Limit > 0 {
+		pages = (total + p.Limit - 1) / p.Limit
+	}
+	return List[T]{Items: items, Pagination: Pagination{Page: p.Page, Limit: p.Limit, Total: total, Pages: pages}}
+}

@@ -1,0 +1,282 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+)
+
+// CreateSessionInput is the seed's session body, plus the engine.
+type CreateSessionInput struct {
+	Name       string
+	WebhookURL string
+	Settings   *gateway.SessionSettings
+	Engine     string
+}
+
+// defaultWebhookEvents are the events of a session's webhook_url when its
+// settings name none: what the seed's example subscribes to.
+var defaultWebhookEvents = []string{gateway.EventMessage, gateway.EventGroupStatus}
+
+func validateSettings(st *gateway.SessionSettings, fields map[string]string) {
+	for _, e := range st.WebhookEvents {
+		if !gateway.ValidSubscription(e) {
+			fields["settings.webhook_events"] = "Unknown event " + quote(e) + "; use " + strings.Join(gateway.SubscriptionNames, ", ") + "."
+		}
+	}
+	if utf8.RuneCountInString(st.AutoReplyMessage) > 4096 {
+		fields["settings.auto_reply_message"] = "The auto-reply message must be at most 4096 characters."
+	}
+}
+
+func validateSessionName(name string, fields map[string]string) string {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		fields["session_name"] = "Give a session name of 1 to 100 characters."
+	}
+	return name
+}
+
+// CreateSession creates a session; with a webhook_url it also creates a
+// webhook bound to the session for settings.webhook_events.
+func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateSessionInput) (*gateway.Session, error) {
+	fields := map[string]string{}
+	name := validateSessionName(in.Name, fields)
+	settings := gateway.SessionSettings{}
+	if in.Settings != nil {
+		settings = *in.Settings
+	}
+	if settings.WebhookEvents == nil {
+		settings.WebhookEvents = slices.Clone(defaultWebhookEvents)
+	}
+	validateSettings(&settings, fields)
+	engine := strings.TrimSpace(in.Engine)
+	if engine == "" {
+		engine = s.cfg.DefaultEngine
+	}
+	if !slices.Contains(s.cfg.Engines, engine) {
+		fields["engine"] = "The engine " + quote(engine) + " is not available here; use one of " + strings.Join(s.cfg.Engines, ", ") + "."
+	}
+	if in.WebhookURL != "" {
+		if msg := checkWebhookURL(in.WebhookURL); msg != "" {
+			fields["webhook_url"] = msg
+		}
+	}
+	if len(fields) > 0 {
+		return nil, gateway.ValidationError(fields)
+	}
+	plan, err := s.PlanOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if len(plan.Features.Engines) > 0 && !slices.Contains(plan.Features.Engines, engine) {
+		return nil, gateway.Errorf(gateway.CodeForbidden, "Your %s plan does not include the %s engine.", plan.Name, engine)
+	}
+	n, err := s.store.CountSessions(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := quota(plan, "sessions", plan.Limits.Sessions, n); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	sess := &gateway.Session{
+		ID: uuid.NewString(), UserID: u.ID, Name: name, Engine: engine, Status: gateway.SessionCreated,
+		WebhookURL: in.WebhookURL, Settings: settings, CreatedAt: now, UpdatedAt: now,
+	}
+	ev := gateway.NewEvent(u.ID, sess.ID, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: sess.ID, Status: sess.Status})
+	if err := s.store.CreateSession(ctx, sess, ev); err != nil {
+		return nil, err
+	}
+	if in.WebhookURL != "" && s.cfg.EnableWebhooks {
+		if _, err := s.createWebhook(ctx, u, CreateWebhookInput{URL: in.WebhookURL, Events: settings.WebhookEvents, SessionID: sess.ID}, false); err != nil {
+			s.log.Warn("create session webhook", "session_id", sess.ID, "err", err)
+		}
+	}
+	s.log.Info("session created", "user_id", u.ID, "session_id", sess.ID, "engine", engine)
+	return sess, nil
+}
+
+// ListSessions lists the caller's sessions.
+func (s *Service) ListSessions(ctx context.Context, userID string, p gateway.Page) (List[*gateway.Session], error) {
+	p = page(p)
+	items, total, err := s.store.ListSessions(ctx, userID, p)
+	if err != nil {
+		return List[*gateway.Session]{}, err
+	}
+	return newList(items, total, p), nil
+}
+
+// Session returns one of the caller's sessions.
+func (s *Service) Session(ctx context.Context, userID, id string) (*gateway.Session, error) {
+	sess, err := s.store.SessionByID(ctx, userID, id)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.NotFound("Session")
+	}
+	return sess, err
+}
+
+// UpdateSessionInput changes a session; nil fields stay as they are.
+type UpdateSessionInput struct {
+	Name       *string
+	WebhookURL *string
+	Settings   *gateway.SessionSettings
+}
+
+// UpdateSession changes name, webhook URL or settings.
+func (s *Service) UpdateSession(ctx context.Context, userID, id string, in UpdateSessionInput) (*gateway.Session, error) {
+	sess, err := s.Session(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	fields := map[string]string{}
+	if in.Name != nil {
+		sess.Name = validateSessionName(*in.Name, fields)
+	}
+	if in.WebhookURL != nil {
+		if *in.WebhookURL != "" {
+			if msg := checkWebhookURL(*in.WebhookURL); msg != "" {
+				fields["webhook_url"] = msg
+			}
+		}
+		sess.WebhookURL = *in.WebhookURL
+	}
+	if in.Settings != nil {
+		st := *in.Settings
+		if st.WebhookEvents == nil {
+			st.WebhookEvents = sess.Settings.WebhookEvents
+		}
+		validateSettings(&st, fields)
+		sess.Settings = st
+	}
+	if len(fields) > 0 {
+		return nil, gateway.ValidationError(fields)
+	}
+	sess.UpdatedAt = s.now()
+	if err := s.store.UpdateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// DeleteSession logs the device out (when a worker runs), stops the
+// session's instance and deletes the session with its messages.
+func (s *Service) DeleteSession(ctx context.Context, userID, id string) (*gateway.Session, error) {
+	sess, err := s.Session(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	if inst, err := s.store.LiveInstance(ctx, userID, id); err == nil {
+		if ep, err := s.registry.Endpoint(ctx, id); err == nil {
+			if _, err := s.workers.Logout(ctx, ep); err != nil {
+				s.log.Warn("log out before delete", "session_id", id, "err", err)
+			}
+		}
+		if _, err := s.stopInstance(ctx, inst); err != nil {
+			return nil, err
+		}
+	} else if !gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, err
+	}
+	sess.Status = gateway.SessionStopped
+	ev := gateway.NewEvent(userID, id, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: id, Status: gateway.SessionStopped, Reason: "session deleted"})
+	if err := s.store.DeleteSession(ctx, userID, id, ev); err != nil {
+		return nil, err
+	}
+	s.log.Info("session deleted", "user_id", userID, "session_id", id)
+	return sess, nil
+}
+
+// endpoint finds the worker of one of the caller's sessions.
+func (s *Service) endpoint(ctx context.Context, userID, sessionID string) (*gateway.Session, gateway.Endpoint, error) {
+	sess, err := s.Session(ctx, userID, sessionID)
+	if err != nil {
+		return nil, gateway.Endpoint{}, err
+	}
+	if _, err := s.store.LiveInstance(ctx, userID, sessionID); gateway.IsCode(err, gateway.CodeNotFound) {
+		return sess, gateway.Endpoint{}, gateway.Errorf(gateway.CodeConflict,
+			"The session has no running instance; start one with POST /api/v1/instances.")
+	} else if err != nil {
+		return sess, gateway.Endpoint{}, err
+	}
+	ep, err := s.registry.Endpoint(ctx, sessionID)
+	if err != nil {
+		return sess, gateway.Endpoint{}, err
+	}
+	return sess, ep, nil
+}
+
+// SessionQR returns the current pairing code from the session's worker.
+func (s *Service) SessionQR(ctx context.Context, userID, id string) (*instanceapi.QR, error) {
+	_, ep, err := s.endpoint(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.workers.QR(ctx, ep)
+}
+
+// PairCode asks the session's worker for a phone pairing code.
+func (s *Service) PairCode(ctx context.Context, userID, id, phone string) (string, error) {
+	p, err := gateway.NormalizePhone(phone)
+	if err != nil {
+		return "", gateway.ValidationError(map[string]string{"phone_number": gateway.ErrorMessage(err)})
+	}
+	_, ep, err := s.endpoint(ctx, userID, id)
+	if err != nil {
+		return "", err
+	}
+	return s.workers.PairCode(ctx, ep, p)
+}
+
+// ScanSandbox completes a sandbox session's pairing, as a phone scanning the code would.
+func (s *Service) ScanSandbox(ctx context.Context, userID, id, phone string) (*instanceapi.Status, error) {
+	if phone != "" {
+		p, err := gateway.NormalizePhone(phone)
+		if err != nil {
+			return nil, gateway.ValidationError(map[string]string{"phone": gateway.ErrorMessage(err)})
+		}
+		phone = p
+	}
+	sess, ep, err := s.endpoint(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Engine != gateway.EngineSandbox {
+		return nil, gateway.Errorf(gateway.CodeConflict, "Only sandbox sessions can be scanned through the API.")
+	}
+	return s.workers.Scan(ctx, ep, phone)
+}
+
+// LogoutSession logs the session's device out of WhatsApp; pairing again is needed after.
+func (s *Service) LogoutSession(ctx context.Context, userID, id string) (*gateway.Session, error) {
+	_, ep, err := s.endpoint(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.workers.Logout(ctx, ep); err != nil {
+		return nil, err
+	}
+	return s.Session(ctx, userID, id)
+}
+
+// WorkerStatus returns the live view of the session's worker.
+func (s *Service) WorkerStatus(ctx context.Context, userID, id string) (*instanceapi.Status, error) {
+	_, ep, err := s.endpoint(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.workers.Status(ctx, ep)
+}
+
+func quote(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
+	}
+	return "\"" + s + "\""
+}

@@ -1,0 +1,163 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// CreateWebhookInput is the seed's webhook body, plus custom headers.
+type CreateWebhookInput struct {
+	URL       string
+	Events    []string
+	SessionID string
+	Headers   map[string]string
+}
+
+// checkWebhookURL returns a sentence about what is wrong with a URL, or "".
+// Where it may point (no private or loopback addresses) is checked again at
+// dial time by the delivery client, since DNS can change.
+func checkWebhookURL(raw string) string {
+	if len(raw) > 2048 {
+		return "The URL must be at most 2048 characters."
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "Give an absolute http or https URL."
+	}
+	if u.User != nil {
+		return "The URL must not carry a user name or password; use custom headers."
+	}
+	return ""
+}
+
+// NewWebhookSecret returns a signing secret in the Standard Webhooks form.
+func NewWebhookSecret() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic("service: crypto/rand: " + err.Error())
+	}
+	return "whsec_" + base64.StdEncoding.EncodeToString(b)
+}
+
+var forbiddenHeaders = []string{"host", "content-length", "content-type", "webhook-id", "webhook-timestamp", "webhook-signature", "connection", "transfer-encoding"}
+
+// CreateWebhook creates a webhook; its secret is in the answer, once.
+func (s *Service) CreateWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput) (*gateway.Webhook, error) {
+	return s.createWebhook(ctx, u, in, true)
+}
+
+func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput, checkQuota bool) (*gateway.Webhook, error) {
+	if !s.cfg.EnableWebhooks {
+		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
+	}
+	fields := map[string]string{}
+	if msg := checkWebhookURL(in.URL); msg != "" {
+		fields["url"] = msg
+	}
+	events := in.Events
+	if len(events) == 0 {
+		fields["events"] = "Name at least one event: " + strings.Join(gateway.SubscriptionNames, ", ") + "."
+	}
+	for _, e := range events {
+		if !gateway.ValidSubscription(e) {
+			fields["events"] = "Unknown event " + quote(e) + "; use " + strings.Join(gateway.SubscriptionNames, ", ") + "."
+		}
+	}
+	if in.SessionID != "" {
+		if _, err := uuid.Parse(in.SessionID); err != nil {
+			fields["session_id"] = "The session id must be a UUID."
+		}
+	}
+	for k, v := range in.Headers {
+		if slices.Contains(forbiddenHeaders, strings.ToLower(k)) || !validHeaderName(k) || strings.ContainsAny(v, "\r\n") {
+			fields["headers"] = "The header " + quote(k) + " cannot be set."
+		}
+	}
+	if len(in.Headers) > 20 {
+		fields["headers"] = "At most 20 custom headers."
+	}
+	if len(fields) > 0 {
+		return nil, gateway.ValidationError(fields)
+	}
+	if in.SessionID != "" {
+		if _, err := s.Session(ctx, u.ID, in.SessionID); err != nil {
+			return nil, err
+		}
+	}
+	if checkQuota {
+		plan, err := s.PlanOf(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		n, err := s.store.CountWebhooks(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := quota(plan, "webhooks", plan.Limits.Webhooks, n); err != nil {
+			return nil, err
+		}
+	}
+	now := s.now()
+	w := &gateway.Webhook{
+		ID: uuid.NewString(), UserID: u.ID, SessionID: in.SessionID, URL: in.URL, Events: slices.Compact(slices.Sorted(slices.Values(events))),
+		Headers: in.Headers, Active: true, Secret: NewWebhookSecret(), CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.CreateWebhook(ctx, w); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func validHeaderName(k string) bool {
+	if k == "" || len(k) > 100 {
+		return false
+	}
+	return http.CanonicalHeaderKey(k) != "" && !strings.ContainsAny(k, " :\t\r\n")
+}
+
+// ListWebhooks lists the caller's webhooks, without their secrets.
+func (s *Service) ListWebhooks(ctx context.Context, userID string, p gateway.Page) (List[*gateway.Webhook], error) {
+	if !s.cfg.EnableWebhooks {
+		return List[*gateway.Webhook]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
+	}
+	p = page(p)
+	items, total, err := s.store.ListWebhooks(ctx, userID, p)
+	if err != nil {
+		return List[*gateway.Webhook]{}, err
+	}
+	for _, w := range items {
+		w.Secret = ""
+	}
+	return newList(items, total, p), nil
+}
+
+// Webhook returns one of the caller's webhooks, without its secret.
+func (s *Service) Webhook(ctx context.Context, userID, id string) (*gateway.Webhook, error) {
+	w, err := s.store.WebhookByID(ctx, userID, id)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.NotFound("Webhook")
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.Secret = ""
+	return w, nil
+}
+
+// DeleteWebhook deletes one of the caller's webhooks.
+func (s *Service) DeleteWebhook(ctx context.Context, userID, id string) error {
+	err := s.store.DeleteWebhook(ctx, userID, id)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return gateway.NotFound("Webhook")
+	}
+	return err
+}
