@@ -1,0 +1,65 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+func (s *Server) accountRoutes(r chi.Router) {
+	r.Get("/auth/me", s.h(s.handleMe))
+}
+
+type registerRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Name     string `json:"name"`
+	Phone    string `json:"phone"`
+}
+
+type authResponse struct {
+	User      *gateway.User `json:"user"`
+	Token     string        `json:"token"`
+	ExpiresAt time.Time     `json:"expires_at"`
+}
+
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
+	var req registerRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.Register(r.Context(), service.RegisterInput{Email: req.Email, Password: req.Password, Name: req.Name, Phone: req.Phone})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusCreated, authResponse{User: res.User, Token: res.Token, ExpiresAt: res.ExpiresAt})
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	var req loginRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.Login(r.Context(), req.Email, req.Password, clientIP(r.Context()))
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, authResponse{User: res.User, Token: res.Token, ExpiresAt: res.ExpiresAt})
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.svc.Me(r.Context(), who(r).User)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, p)
+}

@@ -1,0 +1,108 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+func (s *Server) instanceRoutes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(service.ScopeRead, s.log))
+		r.Get("/instances", s.h(s.handleInstanceList))
+		r.Get("/instances/{instance_id}", s.h(s.handleInstanceGet))
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(ScopeManage, s.log))
+		r.Post("/instances", s.h(s.handleInstanceCreate))
+		r.Post("/instances/{instance_id}/start", s.h(s.handleInstanceStart))
+		r.Post("/instances/{instance_id}/stop", s.h(s.handleInstanceStop))
+		r.Post("/instances/{instance_id}/restart", s.h(s.handleInstanceRestart))
+	})
+}
+
+type createInstanceRequest struct {
+	SessionID string `json:"session_id"`
+}
+
+func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) error {
+	var req createInstanceRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.SessionID == "" {
+		return gateway.ValidationError(map[string]string{"session_id": "Give the session to start an instance for."})
+	}
+	if _, err := uuid.Parse(req.SessionID); err != nil {
+		return gateway.ValidationError(map[string]string{"session_id": "The session id must be a UUID."})
+	}
+	inst, err := s.svc.StartInstance(r.Context(), who(r).User, req.SessionID)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusCreated, map[string]any{"instance": inst})
+}
+
+func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.ListInstances(r.Context(), who(r).User.ID, p)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, listData("instances", list.Items, list.Pagination))
+}
+
+func (s *Server) handleInstanceGet(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "instance_id")
+	if err != nil {
+		return err
+	}
+	inst, err := s.svc.Instance(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+}
+
+func (s *Server) handleInstanceStop(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "instance_id")
+	if err != nil {
+		return err
+	}
+	inst, err := s.svc.StopInstance(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+}
+
+func (s *Server) handleInstanceStart(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "instance_id")
+	if err != nil {
+		return err
+	}
+	inst, err := s.svc.StartStoppedInstance(r.Context(), who(r).User, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+}
+
+func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "instance_id")
+	if err != nil {
+		return err
+	}
+	inst, err := s.svc.RestartInstance(r.Context(), who(r).User, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+}

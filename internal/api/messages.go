@@ -1,0 +1,112 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+func (s *Server) messageRoutes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(service.ScopeRead, s.log))
+		r.Get("/messages", s.h(s.handleMessageList))
+		r.Get("/messages/{message_id}", s.h(s.handleMessageGet))
+	})
+	r.With(requireScope(service.ScopeSend, s.log)).Post("/messages/send", s.h(s.handleMessageSend))
+}
+
+// sendRequest is the seed's send body (session_id, recipient, message,
+// message_type) with the fields of the other types.
+type sendRequest struct {
+	SessionID   string            `json:"session_id"`
+	Recipient   string            `json:"recipient"`
+	Message     string            `json:"message"`
+	MessageType string            `json:"message_type"`
+	ReplyTo     string            `json:"reply_to"`
+	Target      string            `json:"target"`
+	Reaction    string            `json:"reaction"`
+	MediaURL    string            `json:"media_url"`
+	Media       *gateway.Media    `json:"media"`
+	Location    *gateway.Location `json:"location"`
+	Contact     *gateway.Contact  `json:"contact"`
+}
+
+func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
+	var req sendRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	p := who(r)
+	if p.APIKey != nil && p.APIKey.SessionID != "" && p.APIKey.SessionID != req.SessionID {
+		return gateway.Errorf(gateway.CodeForbidden, "This API key may only send from its own session.")
+	}
+	m, err := s.svc.SendMessage(r.Context(), p.User, service.SendInput{
+		SessionID: req.SessionID, Recipient: req.Recipient, Message: req.Message, MessageType: req.MessageType,
+		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
+		Location: req.Location, Contact: req.Contact,
+	})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusCreated, map[string]any{"message": m})
+}
+
+var directions = map[string]bool{gateway.DirectionInbound: true, gateway.DirectionOutbound: true}
+
+func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := gateway.MessageFilter{Page: p, SessionID: q.Get("session_id"), Direction: q.Get("direction"),
+		Status: gateway.MessageStatus(q.Get("status")), Recipient: q.Get("recipient"), Type: gateway.MessageType(q.Get("message_type"))}
+	if f.SessionID != "" {
+		if _, err := uuid.Parse(f.SessionID); err != nil {
+			return gateway.Errorf(gateway.CodeInvalid, "The session_id filter must be a UUID.")
+		}
+	}
+	if f.Direction != "" && !directions[f.Direction] {
+		return gateway.Errorf(gateway.CodeInvalid, "The direction filter must be inbound or outbound.")
+	}
+	if f.Status != "" && f.Status.Rank() < 0 {
+		return gateway.Errorf(gateway.CodeInvalid, "The status filter must be queued, sent, delivered, read, played, failed or received.")
+	}
+	if f.From, err = timeParam(r, "from"); err != nil {
+		return err
+	}
+	if f.To, err = timeParam(r, "to"); err != nil {
+		return err
+	}
+	pk := who(r).APIKey
+	if pk != nil && pk.SessionID != "" {
+		if f.SessionID != "" && f.SessionID != pk.SessionID {
+			return gateway.Errorf(gateway.CodeForbidden, "This API key may only read its own session.")
+		}
+		f.SessionID = pk.SessionID
+	}
+	list, err := s.svc.ListMessages(r.Context(), who(r).User.ID, f)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, listData("messages", list.Items, list.Pagination))
+}
+
+func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	m, err := s.svc.Message(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	if pk := who(r).APIKey; pk != nil && pk.SessionID != "" && pk.SessionID != m.SessionID {
+		return gateway.NotFound("Message")
+	}
+	return ok(w, http.StatusOK, map[string]any{"message": m})
+}

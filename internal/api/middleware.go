@@ -1,0 +1,277 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyClientIP
+	keyPrincipal
+)
+
+// principal is who a request acts for: a user, through a JWT or an API key.
+type principal struct {
+	User   *gateway.User
+	APIKey *gateway.APIKey // nil for a JWT
+}
+
+func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
+func clientIP(ctx context.Context) string  { s, _ := ctx.Value(keyClientIP).(string); return s }
+
+func who(r *http.Request) *principal {
+	p, _ := r.Context().Value(keyPrincipal).(*principal)
+	return p
+}
+
+// withRequestID takes a sane incoming X-Request-Id or makes one, and passes
+// it on to workers through the context.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !saneRequestID(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), keyRequestID, id)
+		ctx = instanceapi.WithRequestID(ctx, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func saneRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// withClientIP records the client address: the connection's, or the first
+// X-Forwarded-For hop when the operator says a trusted proxy sets it (a
+// client could forge it otherwise, and dodge per-address limits).
+func withClientIP(trustProxy bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ip, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				ip = r.RemoteAddr
+			}
+			if trustProxy {
+				if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+					first, _, _ := strings.Cut(xff, ",")
+					if p := net.ParseIP(strings.TrimSpace(first)); p != nil {
+						ip = p.String()
+					}
+				} else if xr := net.ParseIP(r.Header.Get("X-Real-Ip")); xr != nil {
+					ip = xr.String()
+				}
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyClientIP, ip)))
+		})
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+// Flush lets server-sent event streams through the recorder.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// withLogging logs one line per request: route pattern (no ids or phone
+// numbers from the path), status, duration, request and user ids.
+func withLogging(log *slog.Logger, observe func(route, method string, status int, d time.Duration)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := &statusRecorder{ResponseWriter: w}
+			next.ServeHTTP(rec, r)
+			if rec.status == 0 {
+				rec.status = http.StatusOK
+			}
+			route := chi.RouteContext(r.Context()).RoutePattern()
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			if observe != nil {
+				observe(route, r.Method, rec.status, d)
+			}
+			level := slog.LevelInfo
+			if strings.HasPrefix(route, "/health") || route == "/metrics" {
+				level = slog.LevelDebug
+			}
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route), slog.Int("status", rec.status),
+				slog.Duration("duration", d), slog.String("request_id", requestID(r.Context()))}
+			if p := who(r); p != nil {
+				attrs = append(attrs, slog.String("user_id", p.User.ID))
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
+		})
+	}
+}
+
+// withRecover turns a panic into a 500 envelope and a logged stack.
+func withRecover(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.Error("panic", "request_id", requestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					writeError(w, r, log, gateway.Errorf(gateway.CodeInternal, "An internal error occurred."))
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// authenticate accepts Authorization: Bearer <JWT> or X-API-Key: wsa_….
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.principalOf(r)
+		if err != nil {
+			if gateway.IsCode(err, gateway.CodeUnauthorized) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			}
+			writeError(w, r, s.log, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+	})
+}
+
+func (s *Server) principalOf(r *http.Request) (*principal, error) {
+	ctx := r.Context()
+	if key := r.Header.Get("X-API-Key"); key != "" {
+		k, u, err := s.svc.AuthenticateAPIKey(ctx, strings.TrimSpace(key))
+		if err != nil {
+			return nil, err
+		}
+		return &principal{User: u, APIKey: k}, nil
+	}
+	authz := r.Header.Get("Authorization")
+	if authz == "" {
+		return nil, gateway.Errorf(gateway.CodeUnauthorized, "Authentication required: send Authorization: Bearer <token> or X-API-Key: <key>.")
+	}
+	scheme, token, _ := strings.Cut(authz, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return nil, gateway.Errorf(gateway.CodeUnauthorized, "The Authorization header must be \"Bearer <token>\".")
+	}
+	claims, err := s.tokens.Verify(ctx, strings.TrimSpace(token))
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.users.get(ctx, claims.UserID, s.svc.User)
+	if err != nil {
+		return nil, err
+	}
+	return &principal{User: u}, nil
+}
+
+// rateLimit counts requests per client (user when authenticated, address
+// otherwise) against RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS.
+func (s *Server) rateLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.RateLimitMax <= 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := "rl:ip:" + clientIP(r.Context())
+		if p := who(r); p != nil {
+			key = "rl:user:" + p.User.ID
+		}
+		res, err := s.limiter.Allow(r.Context(), key, s.cfg.RateLimitMax, s.cfg.RateLimitWindow)
+		if err != nil {
+			// A limiter outage must not take the API down; log and serve.
+			s.log.Warn("rate limiter", "err", err)
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		reset := strconv.Itoa(int((res.ResetAfter + time.Second - 1) / time.Second))
+		h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
+		h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
+		h.Set("RateLimit-Reset", reset)
+		h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
+		h.Set("X-RateLimit-Reset", reset)
+		if !res.Allowed {
+			secs := int((res.RetryAfter + time.Second - 1) / time.Second)
+			if secs < 1 {
+				secs = 1
+			}
+			writeError(w, r, s.log, &gateway.Error{Code: gateway.CodeRateLimited,
+				Message: fmt.Sprintf("Too many requests; retry in %d seconds.", secs),
+				Details: map[string]any{"retry_after_seconds": secs}})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireScope refuses API keys without the scope a route needs.
+func requireScope(need string, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p := who(r); p != nil && !service.KeyAllows(p.APIKey, need) {
+				writeError(w, r, log, gateway.Errorf(gateway.CodeForbidden, "This API key does not have the %q scope.", need))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,143 @@
+// Package api is the public HTTP API: chi routes, the JSON envelope, error
+// mapping, authentication, rate limits, one file per resource. It imports
+// no driver: everything below it comes through the service and the domain
+// interfaces.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/auth"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// Config is what the HTTP layer reads from the configuration.
+type Config struct {
+	APIVersion      string // "v1"
+	MaxBodyBytes    int64
+	RateLimitMax    int
+	RateLimitWindow time.Duration
+	TrustProxy      bool
+	// UserCacheTTL is how long an authenticated user is cached (0: no cache).
+	UserCacheTTL time.Duration
+}
+
+// Check is one dependency in /health.
+type Check struct {
+	Name string
+	// Critical checks make the gateway "down" (and not ready) when they fail;
+	// others make it "degraded".
+	Critical bool
+	Check    func(ctx context.Context) error
+}
+
+// Deps are what the server is built from.
+type Deps struct {
+	Service *service.Service
+	Tokens  *auth.Tokens
+	Limiter gateway.RateLimiter
+	Logger  *slog.Logger
+	Checks  []Check
+	// Ready reports whether start-up work (migrations, recovery) is done.
+	Ready func() bool
+	// Observe, when set, receives every request's route, method, status and duration (metrics).
+	Observe func(route, method string, status int, d time.Duration)
+	// Extra mounts more routes (metrics, docs, dashboard) on the root router.
+	Extra func(r chi.Router)
+}
+
+// Server is the public API.
+type Server struct {
+	svc     *service.Service
+	tokens  *auth.Tokens
+	limiter gateway.RateLimiter
+	log     *slog.Logger
+	cfg     Config
+	deps    Deps
+	users   *userCache
+	router  chi.Router
+	started time.Time
+}
+
+// New builds the API's router.
+func New(d Deps, cfg Config) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = "v1"
+	}
+	if d.Ready == nil {
+		d.Ready = func() bool { return true }
+	}
+	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
+		users: newUserCache(cfg.UserCacheTTL), started: time.Now()}
+	s.router = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Router returns the chi router, for route listings (OpenAPI checks).
+func (s *Server) Router() chi.Router { return s.router }
+
+// handler is the shape of every handler: it returns an error, rendered once.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) h(fn handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	}
+}
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(withRequestID, withClientIP(s.cfg.TrustProxy), withLogging(s.log, s.deps.Observe), withRecover(s.log))
+	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
+		return gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path)
+	}))
+	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error {
+		return &gateway.Error{Code: gateway.CodeInvalid, Message: "Method " + r.Method + " is not allowed on " + r.URL.Path + "."}
+	}))
+
+	r.Get("/", s.h(s.handleRoot))
+	r.Get("/health", s.h(s.handleHealth))
+	r.Get("/health/database", s.h(s.handleHealthDatabase))
+	r.Get("/health/live", s.h(s.handleHealthLive))
+	r.Get("/health/ready", s.h(s.handleHealthReady))
+	if s.deps.Extra != nil {
+		s.deps.Extra(r)
+	}
+
+	r.Route("/api/"+s.cfg.APIVersion, func(r chi.Router) {
+		// Unauthenticated: limited per address.
+		r.Group(func(r chi.Router) {
+			r.Use(s.rateLimit)
+			r.Post("/auth/register", s.h(s.handleRegister))
+			r.Post("/auth/login", s.h(s.handleLogin))
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate, s.rateLimit)
+			s.accountRoutes(r)
+			s.sessionRoutes(r)
+			s.instanceRoutes(r)
+			s.messageRoutes(r)
+			s.webhookRoutes(r)
+			s.apiKeyRoutes(r)
+			s.analyticsRoutes(r)
+		})
+	})
+	return r
+}

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+func (s *Server) webhookRoutes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(service.ScopeRead, s.log))
+		r.Get("/webhooks", s.h(s.handleWebhookList))
+		r.Get("/webhooks/{webhook_id}", s.h(s.handleWebhookGet))
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(ScopeManage, s.log))
+		r.Post("/webhooks", s.h(s.handleWebhookCreate))
+		r.Delete("/webhooks/{webhook_id}", s.h(s.handleWebhookDelete))
+	})
+}
+
+type createWebhookRequest struct {
+	URL       string            `json:"url"`
+	Events    []string          `json:"events"`
+	SessionID string            `json:"session_id"`
+	Headers   map[string]string `json:"headers"`
+}
+
+func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) error {
+	var req createWebhookRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	wh, err := s.svc.CreateWebhook(r.Context(), who(r).User, service.CreateWebhookInput{
+		URL: req.URL, Events: req.Events, SessionID: req.SessionID, Headers: req.Headers,
+	})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusCreated, map[string]any{"webhook": wh})
+}
+
+func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.ListWebhooks(r.Context(), who(r).User.ID, p)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, listData("webhooks", list.Items, list.Pagination))
+}
+
+func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	wh, err := s.svc.Webhook(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"webhook": wh})
+}
+
+func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	if err := s.svc.DeleteWebhook(r.Context(), who(r).User.ID, id); err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"deleted": true, "id": id})
+}
