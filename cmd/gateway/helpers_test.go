@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/config"
+)
+
+// testEnv is the environment of an in-process gateway: embedded, sandbox,
+// fast pairing and receipts, a port picked by the kernel.
+func testEnv(t *testing.T, extra map[string]string) map[string]string {
+	t.Helper()
+	env := map[string]string{
+		"PORT":                      "0",
+		"DATA_DIR":                  t.TempDir(),
+		"WHATSAPP_ENGINE":           "sandbox",
+		"BCRYPT_ROUNDS":             "4",
+		"SANDBOX_PAIR_DELAY":        "200ms",
+		"SANDBOX_DELIVERY_DELAY":    "100ms",
+		"SANDBOX_READ_DELAY":        "200ms",
+		"RATE_LIMIT_MAX_REQUESTS":   "100000",
+		"INSTANCE_PORT_RANGE_START": "21000",
+		"INSTANCE_PORT_RANGE_END":   "29999",
+		"LOG_LEVEL":                 "warn",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
+}
+
+// startGateway runs serve in-process and returns its base URL; it stops
+// with the test.
+func startGateway(t *testing.T, env map[string]string) string {
+	t.Helper()
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := config.Load(lookup)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	log := newLogger(cfg, testWriter{t})
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, log, addrc) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("gateway did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("gateway did not stop")
+		}
+	})
+	base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
+	waitReady(t, base)
+	return base
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("gateway never became ready")
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// client speaks the public API as the seed's example client does.
+type client struct {
+	t      *testing.T
+	base   string
+	token  string
+	apiKey string
+	header http.Header
+}
+
+// reply is one answer: status, headers and the decoded envelope.
+type reply struct {
+	Status  int
+	Header  http.Header
+	Success bool            `json:"success"`
+	Data    json.RawMessage `json:"data"`
+	Error   struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"error"`
+	Raw []byte
+}
+
+func (c *client) do(method, path string, body any) *reply {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.apiKey != "" {
+		req.Header.Set("X-API-Key", c.apiKey)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := &reply{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, r); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return r
+}
+
+// must asserts the status and decodes data into out.
+func (r *reply) must(t *testing.T, status int, out any) *reply {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatalf("decode data %s: %v", r.Data, err)
+		}
+	}
+	return r
+}
+
+// fails asserts an error answer with a status and code.
+func (r *reply) fails(t *testing.T, status int, code string) *reply {
+	t.Helper()
+	if r.Status != status || r.Error.Code != code || r.Success {
+		t.Fatalf("got status %d code %q, want %d %q; body %s", r.Status, r.Error.Code, status, code, r.Raw)
+	}
+	if r.Error.Message == "" || strings.Contains(strings.ToLower(r.Error.Message), "sql") {
+		t.Fatalf("error message %q is empty or leaks internals", r.Error.Message)
+	}
+	return r
+}
+
+type userView struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// register makes a fresh account and returns a client logged in as it.
+func register(t *testing.T, base, email string) *client {
+	t.Helper()
+	c := &client{t: t, base: base}
+	var out struct {
+		Token string   `json:"token"`
+		User  userView `json:"user"`
+	}
+	c.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": "password123", "name": "Test User", "phone": "+1234567890"}).
+		must(t, http.StatusCreated, &out)
+	if out.Token == "" || out.User.Email != email {
+		t.Fatalf("register: got %+v", out)
+	}
+	c.token = out.Token
+	return c
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}

@@ -1,0 +1,122 @@
+// Command gateway is the WhatsApp gateway: the public API, and in the
+// embedded shape every session's worker too.
+//
+//	gateway            serve (the default)
+//	gateway migrate    apply database migrations and exit
+//	gateway seed       create the default plans and the demo account (refused in production)
+//	gateway version    print the version
+//
+// Configuration comes from the environment (see the README's table).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/whatsapp-saas/gateway/internal/config"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr))
+}
+
+const usage = `Usage: gateway [serve|migrate|seed|version|help]
+
+  serve     run the gateway (default)
+  migrate   apply database migrations and exit
+  seed      create the default plans and the demo account (demo@whatsapp-saas.com / demo123);
+            refused when NODE_ENV=production
+  version   print the version
+
+Configuration is read from the environment; see README.md.
+`
+
+// run is main without the process: tests call it with their own
+// environment and streams.
+func run(ctx context.Context, args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "version", "--version":
+		fmt.Fprintln(stdout, "gateway", version)
+		return 0
+	case "serve", "migrate", "seed":
+	default:
+		fmt.Fprintf(stderr, "gateway: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	cfg, err := config.Load(lookup)
+	if err != nil {
+		fmt.Fprintf(stderr, "gateway: the configuration has problems:\n%v\n", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "migrate":
+		err = migrate(ctx, cfg, log)
+	case "seed":
+		err = seed(ctx, cfg, log, stdout)
+	default:
+		err = serve(ctx, cfg, log, nil)
+	}
+	if err != nil {
+		log.Error("gateway stopped", "err", err)
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", "database", st.Dialect())
+	return st.Close()
+}
+
+func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writer) error {
+	if cfg.Production() {
+		return errors.New("the seed command is refused when NODE_ENV=production: it creates an account with a published password")
+	}
+	a, err := newApp(ctx, cfg, log, appOptions{noWorkers: true})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	res, err := a.svc.Seed(ctx, cfg.Production())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded: %d plans created; demo account %s\n", res.Plans,
+		map[bool]string{true: "created (demo@whatsapp-saas.com / demo123)", false: "already present"}[res.DemoCreated])
+	return nil
+}

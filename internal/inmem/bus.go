@@ -1,0 +1,143 @@
+package inmem
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// subscriberBuffer is how many payloads may wait for one subscriber. Past
+// it, payloads to that subscriber are dropped: the bus carries wake-ups
+// whose content is also in the database, and a stuck subscriber must not
+// hold up every other one.
+const subscriberBuffer = 256
+
+var _ gateway.Bus = (*Bus)(nil)
+
+// Bus is an in-process gateway.Bus. Each subscriber has its own buffer and
+// goroutine, so Publish never waits for a subscriber's callback.
+type Bus struct {
+	mu      sync.RWMutex
+	topics  map[string]map[*subscriber]struct{}
+	dropped atomic.Uint64
+}
+
+// NewBus returns a bus with no subscribers.
+func NewBus() *Bus {
+	return &Bus{topics: make(map[string]map[*subscriber]struct{})}
+}
+
+// Dropped counts payloads not delivered because a subscriber's buffer was full.
+func (b *Bus) Dropped() uint64 { return b.dropped.Load() }
+
+// Publish hands a copy of payload to every current subscriber of topic
+// without waiting for any of them.
+func (b *Bus) Publish(ctx context.Context, topic string, payload []byte) error {
+	if err := ctx.Err(); err != nil {
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The message bus is unavailable.")
+	}
+	p := clone(payload)
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for s := range b.topics[topic] {
+		if !s.offer(p) {
+			b.dropped.Add(1)
+		}
+	}
+	return nil
+}
+
+// Subscribe calls fn, on a goroutine of the subscription, for each payload
+// published on topic until ctx ends or cancel is called. Payloads arrive in
+// publication order. cancel does not wait for a call of fn under way (so fn
+// may call it); after it returns, at most that one call still runs.
+func (b *Bus) Subscribe(ctx context.Context, topic string, fn func(payload []byte)) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The message bus is unavailable.")
+	}
+	s := newSubscriber(fn)
+	b.mu.Lock()
+	subs := b.topics[topic]
+	if subs == nil {
+		subs = make(map[*subscriber]struct{})
+		b.topics[topic] = subs
+	}
+	subs[s] = struct{}{}
+	b.mu.Unlock()
+
+	var once sync.Once
+	cancel := func() {
+		once.Do(func() {
+			b.mu.Lock()
+			if subs := b.topics[topic]; subs != nil {
+				delete(subs, s)
+				if len(subs) == 0 {
+					delete(b.topics, topic)
+				}
+			}
+			b.mu.Unlock()
+			s.close()
+		})
+	}
+	go s.run()
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel()
+		case <-s.stopped:
+		}
+	}()
+	return cancel, nil
+}
+
+// subscriber delivers to one callback through its own buffer.
+type subscriber struct {
+	fn      func([]byte)
+	ch      chan []byte
+	mu      sync.Mutex
+	closed  bool
+	stopped chan struct{}
+}
+
+func newSubscriber(fn func([]byte)) *subscriber {
+	return &subscriber{fn: fn, ch: make(chan []byte, subscriberBuffer), stopped: make(chan struct{})}
+}
+
+// offer queues p without blocking and reports whether there was room.
+func (s *subscriber) offer(p []byte) bool {
+	select {
+	case s.ch <- p:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *subscriber) close() {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.stopped)
+	}
+	s.mu.Unlock()
+}
+
+func (s *subscriber) run() {
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case p := <-s.ch:
+			// A payload queued before cancel is not delivered after it.
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return
+			}
+			s.fn(p)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package inmem
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/cachetest"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+func TestCache(t *testing.T) {
+	cachetest.RunCache(t, func(t *testing.T) gateway.Cache {
+		c := NewCache()
+		t.Cleanup(func() { c.Close() })
+		return c
+	})
+}
+
+func TestRateLimiter(t *testing.T) {
+	cachetest.RunRateLimiter(t, func(t *testing.T) gateway.RateLimiter {
+		l := NewRateLimiter()
+		t.Cleanup(func() { l.Close() })
+		return l
+	})
+}
+
+func TestBus(t *testing.T) {
+	cachetest.RunBus(t, func(t *testing.T) gateway.Bus { return NewBus() })
+}
+
+func TestCacheSweepRemovesExpiredKeys(t *testing.T) {
+	c := newCache(time.Hour)
+	t.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	for _, k := range []string{"a", "b", "c"} {
+		if err := c.Set(ctx, k, []byte(k), time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Set(ctx, "kept", []byte("x"), 0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	c.sweep()
+	if got := c.len(); got != 1 {
+		t.Fatalf("got %d keys after sweep, want 1", got)
+	}
+}
+
+func TestCacheSweepRunsPeriodically(t *testing.T) {
+	c := newCache(5 * time.Millisecond)
+	t.Cleanup(func() { c.Close() })
+	if err := c.Set(context.Background(), "k", []byte("v"), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("periodic sweep never removed the expired key")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestCloseStopsSweep(t *testing.T) {
+	c := newCache(time.Millisecond)
+	l := newRateLimiter(time.Millisecond)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close is idempotent and the goroutines are gone (done is closed).
+	c.Close()
+	l.Close()
+	select {
+	case <-c.done:
+	default:
+		t.Fatal("cache sweeper still running after Close")
+	}
+	select {
+	case <-l.done:
+	default:
+		t.Fatal("limiter sweeper still running after Close")
+	}
+}
+
+func TestRateLimiterSweepBoundsMemory(t *testing.T) {
+	l := newRateLimiter(time.Hour)
+	t.Cleanup(func() { l.Close() })
+	ctx := context.Background()
+	for i := range 100 {
+		if _, err := l.Allow(ctx, string(rune('a'+i%26))+string(rune(i)), 3, time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Allow(ctx, "live", 3, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	l.sweep()
+	if got := l.len(); got != 1 {
+		t.Fatalf("got %d keys after sweep, want 1", got)
+	}
+}
+
+func TestRateLimiterKeepsAtMostLimitHits(t *testing.T) {
+	l := newRateLimiter(time.Hour)
+	t.Cleanup(func() { l.Close() })
+	for range 1000 {
+		if _, err := l.Allow(context.Background(), "k", 10, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := l.shard("k")
+	s.mu.Lock()
+	n := len(s.m["k"].hits)
+	s.mu.Unlock()
+	if n != 10 {
+		t.Fatalf("got %d remembered hits, want 10", n)
+	}
+}
+
+func TestBusCountsDrops(t *testing.T) {
+	b := NewBus()
+	release := make(chan struct{})
+	cancel, err := b.Subscribe(context.Background(), "t", func([]byte) { <-release })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	defer close(release)
+	const n = subscriberBuffer + 100
+	for range n {
+		if err := b.Publish(context.Background(), "t", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One payload may be in the callback, subscriberBuffer in the buffer.
+	if got := b.Dropped(); got < n-subscriberBuffer-1 || got > n-subscriberBuffer {
+		t.Fatalf("got %d dropped, want %d or %d", got, n-subscriberBuffer-1, n-subscriberBuffer)
+	}
+}
+
+func TestBusForgetsTopicWithoutSubscribers(t *testing.T) {
+	b := NewBus()
+	cancel, err := b.Subscribe(context.Background(), "t", func([]byte) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	b.mu.RLock()
+	n := len(b.topics)
+	b.mu.RUnlock()
+	if n != 0 {
+		t.Fatalf("got %d topics after the last cancel, want 0", n)
+	}
+}
+
+func TestBusRefusesEndedContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b := NewBus()
+	if _, err := b.Subscribe(ctx, "t", func([]byte) {}); !gateway.IsCode(err, gateway.CodeUnavailable) {
+		t.Fatalf("Subscribe with an ended context: got %v, want CodeUnavailable", err)
+	}
+}

@@ -1,0 +1,163 @@
+package inmem
+
+import (
+	"context"
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+var _ gateway.RateLimiter = (*RateLimiter)(nil)
+
+// RateLimiter is an exact sliding-window limiter: a key is allowed limit
+// requests in any window-long span. It remembers the instants of the
+// allowed requests still inside the window (at most limit per key), so a
+// denial can say exactly when the next request will pass. Keys whose
+// window has passed are swept periodically; call Close to stop the sweep.
+type RateLimiter struct {
+	seed   maphash.Seed
+	epoch  time.Time
+	shards [shardCount]limitShard
+	stop   chan struct{}
+	once   sync.Once
+	done   chan struct{}
+}
+
+type limitShard struct {
+	mu sync.Mutex
+	m  map[string]*window
+}
+
+// window is one key's log: the instants (since the limiter's epoch) of its
+// allowed requests, oldest first, and the window length last used with it.
+type window struct {
+	hits   []time.Duration
+	length time.Duration
+}
+
+// NewRateLimiter returns a limiter and starts its sweeper.
+func NewRateLimiter() *RateLimiter {
+	return newRateLimiter(sweepInterval)
+}
+
+func newRateLimiter(every time.Duration) *RateLimiter {
+	l := &RateLimiter{seed: maphash.MakeSeed(), epoch: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	for i := range l.shards {
+		l.shards[i].m = make(map[string]*window)
+	}
+	go l.sweepLoop(every)
+	return l
+}
+
+// Close stops the background sweep. The limiter stays usable.
+func (l *RateLimiter) Close() error {
+	l.once.Do(func() { close(l.stop) })
+	<-l.done
+	return nil
+}
+
+func (l *RateLimiter) shard(key string) *limitShard {
+	return &l.shards[maphash.String(l.seed, key)%shardCount]
+}
+
+// Allow counts one request for key against limit per window. A denied
+// request is not counted, so hammering a closed door does not keep it
+// closed. limit < 1 or window <= 0 is a CodeInternal error (a caller's bug:
+// unlimited and "none allowed" are decided before asking).
+func (l *RateLimiter) Allow(_ context.Context, key string, limit int, length time.Duration) (gateway.RateResult, error) {
+	if limit < 1 || length <= 0 {
+		return gateway.RateResult{}, gateway.Errorf(gateway.CodeInternal, "The rate limit is misconfigured.")
+	}
+	s := l.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Since(l.epoch)
+	w := s.m[key]
+	if w == nil {
+		w = &window{}
+		s.m[key] = w
+	}
+	w.length = length
+	w.trim(now)
+	res := gateway.RateResult{Limit: limit}
+	if len(w.hits) < limit {
+		w.hits = append(w.hits, now)
+		res.Allowed = true
+	} else {
+		// The request passes once enough of the oldest hits have left the
+		// window for the count to drop below limit (the limit may have
+		// been lowered since they were counted).
+		res.RetryAfter = w.hits[len(w.hits)-limit] + length - now
+	}
+	res.Remaining = max(0, limit-len(w.hits))
+	res.ResetAfter = w.hits[len(w.hits)-1] + length - now
+	return res, nil
+}
+
+// trim drops the hits that have left the window ending at now.
+func (w *window) trim(now time.Duration) {
+	i := 0
+	for i < len(w.hits) && w.hits[i] <= now-w.length {
+		i++
+	}
+	if i == 0 {
+		return
+	}
+	// Shift rather than reslice, so the backing array does not creep forward
+	// and grow without bound under steady traffic.
+	n := copy(w.hits, w.hits[i:])
+	w.hits = w.hits[:n]
+}
+
+// Reset forgets key.
+func (l *RateLimiter) Reset(_ context.Context, key string) error {
+	s := l.shard(key)
+	s.mu.Lock()
+	delete(s.m, key)
+	s.mu.Unlock()
+	return nil
+}
+
+func (l *RateLimiter) sweepLoop(every time.Duration) {
+	defer close(l.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			l.sweep()
+		}
+	}
+}
+
+// sweep removes keys with no hit left in their window.
+func (l *RateLimiter) sweep() {
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		now := time.Since(l.epoch)
+		for k, w := range s.m {
+			w.trim(now)
+			if len(w.hits) == 0 {
+				delete(s.m, k)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// len counts tracked keys (tests).
+func (l *RateLimiter) len() int {
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		n += len(s.m)
+		s.mu.Unlock()
+	}
+	return n
+}

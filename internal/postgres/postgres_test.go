@@ -1,0 +1,224 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/sqlstore"
+	"github.com/whatsapp-saas/gateway/internal/storetest"
+)
+
+// freshSchema creates an empty schema for one test, dropped when it ends,
+// and returns TEST_DATABASE_URL with search_path set to it. It skips the
+// test when TEST_DATABASE_URL is unset.
+func freshSchema(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("TEST_DATABASE_URL is not set")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "s_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TEST_DATABASE_URL must be a URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func open(t testing.TB, dsn string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestStore(t *testing.T) {
+	if os.Getenv("TEST_DATABASE_URL") == "" {
+		t.Skip("TEST_DATABASE_URL is not set")
+	}
+	storetest.Run(t, func(t *testing.T) gateway.Store { return open(t, freshSchema(t)) })
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	dsn := freshSchema(t)
+	s, err := Open(t.Context(), dsn, nil)
+	if err != nil {
+		t.Fatalf("first open: %v", err)
+	}
+	u := &gateway.User{Email: "a@example.com", Name: "A"}
+	if err := s.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dsn)
+	if _, err := s.UserByID(t.Context(), u.ID); err != nil {
+		t.Fatalf("got %v after reopening, want the user kept", err)
+	}
+	assertMigrated(t, s)
+}
+
+func assertMigrated(t *testing.T, s *Store) {
+	t.Helper()
+	migrations, err := sqlstore.Migrations(migrationFS, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, max int
+	if err := s.DB().QueryRowContext(t.Context(), "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &max); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migrations) || max != migrations[len(migrations)-1].Version {
+		t.Fatalf("got %d migrations recorded up to %d, want %d up to %d", n, max, len(migrations), migrations[len(migrations)-1].Version)
+	}
+}
+
+// TestConcurrentOpen starts four stores at once on one empty schema: the
+// advisory lock must let exactly one of them create the tables.
+func TestConcurrentOpen(t *testing.T) {
+	dsn := freshSchema(t)
+	const n = 4
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(t.Context(), dsn, nil)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("store %d: got %v, want it opened", i, errs[i])
+			continue
+		}
+		t.Cleanup(func() { _ = stores[i].Close() })
+	}
+	if t.Failed() {
+		return
+	}
+	assertMigrated(t, stores[0])
+	// All four work on the same tables.
+	for i, s := range stores {
+		if err := s.CreateUser(t.Context(), &gateway.User{Email: fmt.Sprintf("u%d@example.com", i)}); err != nil {
+			t.Fatalf("store %d: %v", i, err)
+		}
+	}
+	list, total, err := stores[0].ListUsers(t.Context(), gateway.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != n || len(list) != n {
+		t.Fatalf("got %d users, want %d", total, n)
+	}
+}
+
+func TestOpenUnavailable(t *testing.T) {
+	_, err := Open(t.Context(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", nil)
+	if gateway.ErrorCode(err) != gateway.CodeUnavailable {
+		t.Fatalf("got %v, want CodeUnavailable", err)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	if os.Getenv("TEST_DATABASE_URL") == "" {
+		t.Skip("TEST_DATABASE_URL is not set")
+	}
+	s := open(t, freshSchema(t))
+	tests := []struct {
+		query string
+		want  sqlstore.ErrKind
+	}{
+		{"INSERT INTO plans (id, name, created_at, updated_at) VALUES ('p', 'P', 0, 0), ('p', 'P', 0, 0)", sqlstore.ErrUnique},
+		{"INSERT INTO sessions (id, user_id, name, engine, status, created_at, updated_at) VALUES (gen_random_uuid(), gen_random_uuid(), 'n', 'e', 's', 0, 0)", sqlstore.ErrForeignKey},
+		{"SELECT 'nope'::uuid", sqlstore.ErrBadValue},
+		{"SELECT 1/0", sqlstore.ErrOther},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Fields(tt.query)[0], func(t *testing.T) {
+			_, err := s.DB().ExecContext(t.Context(), tt.query)
+			if got := classify(err); got != tt.want {
+				t.Fatalf("got kind %d for %v, want %d", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func benchStore(b *testing.B) (*Store, *gateway.User, *gateway.Session) {
+	s := open(b, freshSchema(b))
+	ctx := context.Background()
+	u := &gateway.User{Email: "bench@example.com"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	sess := &gateway.Session{UserID: u.ID, Name: "bench", Engine: gateway.EngineSandbox}
+	if err := s.CreateSession(ctx, sess); err != nil {
+		b.Fatal(err)
+	}
+	return s, u, sess
+}
+
+func BenchmarkCreateMessage(b *testing.B) {
+	s, u, sess := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+				Type: gateway.TypeText, Recipient: fmt.Sprintf("1555%07d@s.whatsapp.net", i), Body: "hello",
+				WAMessageID: gateway.NewWAMessageID()}
+			if err := s.CreateMessage(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkSessionByID(b *testing.B) {
+	s, u, sess := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.SessionByID(ctx, u.ID, sess.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

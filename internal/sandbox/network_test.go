@@ -1,0 +1,120 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/inmem"
+)
+
+func TestTwoEnginesMessageEachOther(t *testing.T) {
+	ctx := context.Background()
+	net := NewBusNetwork(inmem.NewBus())
+	a := connected(t, "15550001111", Options{Network: net, DeliveryDelay: time.Second, ReadDelay: time.Second})
+	b := connected(t, "15550002222", Options{Network: net})
+
+	tests := []struct {
+		name string
+		msg  gateway.OutboundMessage
+		want gateway.InboundMessage
+	}{
+		{"text reply", gateway.OutboundMessage{Type: gateway.TypeText, Text: "hello", ReplyTo: "3EB0PREV"},
+			gateway.InboundMessage{Type: gateway.TypeText, Text: "hello", ReplyTo: "3EB0PREV"}},
+		{"image", gateway.OutboundMessage{Type: gateway.TypeImage, Media: &gateway.Media{URL: "https://e.com/a.jpg",
+			MIMEType: "image/jpeg", Caption: "look", Data: []byte{1, 2, 3}}},
+			gateway.InboundMessage{Type: gateway.TypeImage, Text: "look", Media: &gateway.Media{URL: "https://e.com/a.jpg",
+				MIMEType: "image/jpeg", Caption: "look", Data: []byte{1, 2, 3}}}},
+		{"location", gateway.OutboundMessage{Type: gateway.TypeLocation, Location: &gateway.Location{Latitude: 1.5, Longitude: 2.5, Name: "here"}},
+			gateway.InboundMessage{Type: gateway.TypeLocation, Location: &gateway.Location{Latitude: 1.5, Longitude: 2.5, Name: "here"}}},
+		{"contact", gateway.OutboundMessage{Type: gateway.TypeContact, Contact: &gateway.Contact{Name: "Ann", Phone: "15550003333"}},
+			gateway.InboundMessage{Type: gateway.TypeContact, Contact: &gateway.Contact{Name: "Ann", Phone: "15550003333"}}},
+		{"reaction", gateway.OutboundMessage{Type: gateway.TypeReaction, Target: "3EB0PREV", Reaction: "👍"},
+			gateway.InboundMessage{Type: gateway.TypeReaction, Target: "3EB0PREV", Reaction: "👍"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.msg
+			m.To = "+1 555 000 2222"
+			m.WAMessageID = gateway.NewWAMessageID()
+			res, err := a.e.Send(ctx, &m)
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			in := nextAs[gateway.EvInbound](t, b.rec).Message
+			want := tt.want
+			want.WAMessageID = m.WAMessageID
+			want.Chat = "15550001111@s.whatsapp.net"
+			want.Sender = "15550001111@s.whatsapp.net"
+			want.SenderPhone = "15550001111"
+			want.SenderLID = derivedLID("15550001111")
+			want.PushName = "Sandbox 1111"
+			want.Timestamp = res.Timestamp
+			if diff := cmp.Diff(&want, in); diff != "" {
+				t.Errorf("inbound message (-want +got):\n%s", diff)
+			}
+			// The sender still gets its receipts.
+			a.clock.Advance(2 * time.Second)
+			if r := nextAs[gateway.EvReceipt](t, a.rec); r.Status != gateway.MessageDelivered {
+				t.Errorf("got %s, want delivered", r.Status)
+			}
+			if r := nextAs[gateway.EvReceipt](t, a.rec); r.Status != gateway.MessageRead {
+				t.Errorf("got %s, want read", r.Status)
+			}
+		})
+	}
+
+	// And back.
+	if _, err := b.e.Send(ctx, &gateway.OutboundMessage{To: "15550001111@c.us", Type: gateway.TypeText, Text: "hi back"}); err != nil {
+		t.Fatalf("Send back: %v", err)
+	}
+	if in := nextAs[gateway.EvInbound](t, a.rec).Message; in.Text != "hi back" || in.SenderPhone != "15550002222" {
+		t.Errorf("got %+v, want the reply from 15550002222", in)
+	}
+
+	// A disconnected engine no longer listens.
+	b.e.Disconnect()
+	if _, err := a.e.Send(ctx, &gateway.OutboundMessage{To: "15550002222", Type: gateway.TypeText, Text: "anyone?"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	b.rec.none(t)
+}
+
+func TestInboundOfferedAgainWhenNotPersisted(t *testing.T) {
+	ctx := context.Background()
+	net := NewBusNetwork(inmem.NewBus())
+	a := connected(t, "15550001111", Options{Network: net, DeliveryDelay: -1})
+	b := connected(t, "15550002222", Options{Network: net, RetryDelay: time.Second, MaxRetries: 3})
+	failures := 0
+	b.rec.mu.Lock()
+	b.rec.fail = func(ev gateway.EngineEvent) error {
+		if _, ok := ev.(gateway.EvInbound); ok && failures < 2 {
+			failures++
+			return errors.New("database down")
+		}
+		return nil
+	}
+	b.rec.mu.Unlock()
+	if _, err := a.e.Send(ctx, &gateway.OutboundMessage{WAMessageID: "3EB0RETRY", To: "15550002222", Type: gateway.TypeText, Text: "x"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	for i := range 3 {
+		if in := nextAs[gateway.EvInbound](t, b.rec).Message; in.WAMessageID != "3EB0RETRY" {
+			t.Fatalf("offer %d: got %q", i, in.WAMessageID)
+		}
+		// The retry timer is scheduled once the handler answered; wait for it.
+		if i < 2 {
+			deadline := time.Now().Add(5 * time.Second)
+			for b.clock.Pending() == 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			b.clock.Advance(time.Second)
+		}
+	}
+	b.clock.Advance(time.Hour)
+	b.rec.none(t)
+	a.rec.none(t) // DeliveryDelay < 0: no receipts at all
+}

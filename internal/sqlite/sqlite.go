@@ -1,0 +1,142 @@
+// Package sqlite is the embedded gateway.Store: one SQLite file through the
+// pure-Go driver modernc.org/sqlite (no cgo). It opens one writer connection
+// (BEGIN IMMEDIATE, so writers queue in Go instead of failing on a lock
+// upgrade) and a pool of read-only connections beside it, both in WAL mode,
+// applies its embedded migrations, and hands both to internal/sqlstore.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Store is the SQLite gateway.Store.
+type Store struct {
+	*sqlstore.Store
+	writer *sql.DB
+}
+
+var _ gateway.Store = (*Store)(nil)
+
+// dialect is what SQLite needs from sqlstore: ? placeholders as they are.
+var dialect = sqlstore.Dialect{Name: "sqlite", Classify: classify}
+
+// Connection settings. foreign_keys is per connection and off by default;
+// busy_timeout lets a reader or another process wait for a lock instead of
+// failing at once; WAL lets readers run beside the writer; synchronous NORMAL
+// is durable in WAL mode except for the last transactions on power loss.
+const (
+	commonParams = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+	writerParams = commonParams + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	readerParams = commonParams + "&_pragma=query_only(1)"
+)
+
+// Open opens (creating when needed) the database file at path and migrates
+// it. The path must not contain '?'. ":memory:" gives a private in-memory
+// database on one connection (tests).
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	memory := path == ":memory:"
+	if !memory {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	writer, err := sql.Open("sqlite", path+"?"+writerParams)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// One writer: SQLite runs one write transaction at a time anyway, and
+	// queueing in database/sql is cheaper than spinning on SQLITE_BUSY.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, writer, log); err != nil {
+		_ = writer.Close()
+		return nil, err
+	}
+	reader := writer
+	if !memory {
+		reader, err = sql.Open("sqlite", path+"?"+readerParams)
+		if err != nil {
+			_ = writer.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		n := max(4, 2*runtime.GOMAXPROCS(0))
+		reader.SetMaxOpenConns(n)
+		reader.SetMaxIdleConns(n)
+		reader.SetConnMaxLifetime(0)
+		reader.SetConnMaxIdleTime(0)
+		if err := reader.PingContext(ctx); err != nil {
+			_ = writer.Close()
+			_ = reader.Close()
+			return nil, translateOpen(err)
+		}
+	}
+	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer}, nil
+}
+
+// DB returns the writer connection, for whatsmeow's device store to share
+// the file. Its transactions take the write lock at BEGIN.
+func (s *Store) DB() *sql.DB { return s.writer }
+
+func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	if err := db.PingContext(ctx); err != nil {
+		return translateOpen(err)
+	}
+	migrations, err := sqlstore.Migrations(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	if err := sqlstore.Migrate(ctx, db, dialect, migrations, log); err != nil {
+		if classify(err) == sqlstore.ErrUnavailable {
+			return translateOpen(err)
+		}
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	return nil
+}
+
+// translateOpen reports a database that cannot be opened as CodeUnavailable.
+func translateOpen(err error) error {
+	return gateway.WrapError(err, gateway.CodeUnavailable, "The database is unavailable.")
+}
+
+// classify reads the driver's (extended) result code; text is never matched.
+func classify(err error) sqlstore.ErrKind {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return sqlstore.ErrOther
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.ErrUnique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.ErrForeignKey
+	}
+	switch se.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR,
+		sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
+		return sqlstore.ErrUnavailable
+	}
+	return sqlstore.ErrOther
+}

@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/sqlstore"
+	"github.com/whatsapp-saas/gateway/internal/storetest"
+)
+
+func open(t testing.TB, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) gateway.Store {
+		return open(t, filepath.Join(t.TempDir(), "gateway.db"))
+	})
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "gateway.db")
+	s, err := Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatalf("first open: %v", err)
+	}
+	u := &gateway.User{Email: "a@example.com", Name: "A"}
+	if err := s.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	got, err := s.UserByID(t.Context(), u.ID)
+	if err != nil {
+		t.Fatalf("got %v after reopening, want the user kept", err)
+	}
+	if got.Email != u.Email {
+		t.Fatalf("got email %q, want %q", got.Email, u.Email)
+	}
+	migrations, err := sqlstore.Migrations(migrationFS, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, max int
+	if err := s.DB().QueryRowContext(t.Context(), "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &max); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migrations) || max != migrations[len(migrations)-1].Version {
+		t.Fatalf("got %d migrations recorded up to %d, want %d up to %d", n, max, len(migrations), migrations[len(migrations)-1].Version)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "gateway.db"))
+	tests := []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"busy_timeout", "10000"},
+		{"synchronous", "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pragma, func(t *testing.T) {
+			var got string
+			if err := s.DB().QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %s = %s, want %s", tt.pragma, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenUnavailable(t *testing.T) {
+	// A directory where the file should be cannot be opened as a database.
+	_, err := Open(t.Context(), t.TempDir(), nil)
+	if gateway.ErrorCode(err) != gateway.CodeUnavailable {
+		t.Fatalf("got %v, want CodeUnavailable", err)
+	}
+}
+
+func TestMemory(t *testing.T) {
+	s := open(t, ":memory:")
+	u := &gateway.User{Email: "m@example.com"}
+	if err := s.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserByEmail(t.Context(), "M@example.com"); err != nil {
+		t.Fatalf("got %v, want the user read back from memory", err)
+	}
+}
+
+func BenchmarkCreateMessage(b *testing.B) {
+	s := open(b, filepath.Join(b.TempDir(), "gateway.db"))
+	ctx := context.Background()
+	u := &gateway.User{Email: "bench@example.com"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	sess := &gateway.Session{UserID: u.ID, Name: "bench", Engine: gateway.EngineSandbox}
+	if err := s.CreateSession(ctx, sess); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+				Type: gateway.TypeText, Recipient: fmt.Sprintf("1555%07d@s.whatsapp.net", i), Body: "hello",
+				WAMessageID: gateway.NewWAMessageID()}
+			if err := s.CreateMessage(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkSessionByID(b *testing.B) {
+	s := open(b, filepath.Join(b.TempDir(), "gateway.db"))
+	ctx := context.Background()
+	u := &gateway.User{Email: "bench@example.com"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	sess := &gateway.Session{UserID: u.ID, Name: "bench", Engine: gateway.EngineSandbox}
+	if err := s.CreateSession(ctx, sess); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.SessionByID(ctx, u.ID, sess.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,130 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+const eventCols = "seq, id, user_id, session_id, type, data, created_at"
+
+const insertEvent = `INSERT INTO events (id, user_id, session_id, type, data, created_at)
+	VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`
+
+// prepareEvents fills the events' ID, Timestamp and (when empty) UserID, and
+// checks their data is JSON, before a transaction starts.
+func prepareEvents(userID string, events []*gateway.Event) error {
+	for _, e := range events {
+		if e == nil {
+			continue
+		}
+		e.ID = newID(e.ID)
+		e.Timestamp = stamp(e.Timestamp)
+		if e.UserID == "" {
+			e.UserID = userID
+		}
+		if len(e.Data) == 0 {
+			e.Data = json.RawMessage("null")
+		}
+		if !json.Valid(e.Data) {
+			return gateway.Errorf(gateway.CodeInvalid, "The data of a %s event is not valid JSON.", e.Type)
+		}
+	}
+	return nil
+}
+
+// insertEvents writes prepared events in tx and fills their Seq.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
+	for _, e := range events {
+		if e == nil {
+			continue
+		}
+		st, err := s.writeStmt(ctx, tx, insertEvent)
+		if err == nil {
+			err = st.QueryRowContext(ctx, e.ID, e.UserID, nullString(e.SessionID), e.Type, string(e.Data),
+				micros(e.Timestamp)).Scan(&e.Seq)
+		}
+		if err != nil {
+			return s.fail(err, "insert event", "Tenant", "This event is already stored.")
+		}
+	}
+	return nil
+}
+
+// ListEvents returns a tenant's events after f.AfterSeq, oldest first, of one
+// session when f.SessionID is set and of the types f.Types subscribes to (see
+// gateway.Matches) when it is not empty. At most f.Limit events (100 when zero).
+func (s *Store) ListEvents(ctx context.Context, userID string, f gateway.EventFilter) ([]*gateway.Event, error) {
+	where := []string{"user_id = ?", "seq > ?"}
+	args := []any{userID, f.AfterSeq}
+	if f.SessionID != "" {
+		where = append(where, "session_id = ?")
+		args = append(args, f.SessionID)
+	}
+	if len(f.Types) > 0 {
+		var types []string
+		for _, t := range gateway.EventTypes {
+			if gateway.Matches(f.Types, t) {
+				types = append(types, t)
+			}
+		}
+		if len(types) == 0 {
+			return nil, nil
+		}
+		if len(types) < len(gateway.EventTypes) {
+			where = append(where, "type IN ("+placeholders(len(types))+")")
+			for _, t := range types {
+				args = append(args, t)
+			}
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit)
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+eventCols+" FROM events WHERE "+
+		strings.Join(where, " AND ")+" ORDER BY seq LIMIT ?"), args...)
+	if err != nil {
+		return nil, s.fail(err, "list events", "Tenant", "")
+	}
+	defer rows.Close()
+	var list []*gateway.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, s.fail(err, "list events", "Tenant", "")
+		}
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(err, "list events", "Tenant", "")
+	}
+	return list, nil
+}
+
+// CountEvents counts a tenant's events created at or after since (all when zero).
+func (s *Store) CountEvents(ctx context.Context, userID string, since time.Time) (int, error) {
+	n, err := s.count(ctx, "SELECT COUNT(*) FROM events WHERE user_id = ? AND created_at >= ?", userID, sinceMicros(since))
+	return n, s.fail(err, "count events", "Tenant", "")
+}
+
+func scanEvent(sc scanner) (*gateway.Event, error) {
+	var (
+		e       gateway.Event
+		session sql.NullString
+		data    string
+		created int64
+	)
+	if err := sc.Scan(&e.Seq, &e.ID, &e.UserID, &session, &e.Type, &data, &created); err != nil {
+		return nil, err
+	}
+	e.SessionID = session.String
+	e.Data = json.RawMessage(data)
+	e.Timestamp = fromMicros(created)
+	return &e, nil
+}

@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+const instanceCols = `id, session_id, user_id, status, driver, address, port, job_id, alloc_id, restarts, last_error,
+	started_at, stopped_at, created_at, updated_at`
+
+// liveStatuses is the SQL list of live instance states; it must match the
+// partial unique index instances_one_live of both schemas.
+const liveStatuses = "('pending', 'starting', 'running', 'restarting')"
+
+// CreateInstance inserts i (ID and timestamps filled when empty, status
+// pending when empty) and the events in one transaction. CodeConflict when
+// the session already has a live instance; CodeNotFound when the session is
+// absent or another tenant's.
+func (s *Store) CreateInstance(ctx context.Context, i *gateway.Instance, events ...*gateway.Event) error {
+	i.ID = newID(i.ID)
+	i.CreatedAt = stamp(i.CreatedAt)
+	if i.UpdatedAt.IsZero() {
+		i.UpdatedAt = i.CreatedAt
+	}
+	i.UpdatedAt = stamp(i.UpdatedAt)
+	i.StartedAt, i.StoppedAt = stampPtr(i.StartedAt), stampPtr(i.StoppedAt)
+	if i.Status == "" {
+		i.Status = gateway.InstancePending
+	}
+	if err := prepareEvents(i.UserID, events); err != nil {
+		return err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO instances ("+instanceCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			i.ID, i.SessionID, i.UserID, string(i.Status), i.Driver, i.Address, i.Port, i.JobID, i.AllocID, i.Restarts,
+			i.LastError, nullMicros(i.StartedAt), nullMicros(i.StoppedAt), micros(i.CreatedAt), micros(i.UpdatedAt))
+		if err != nil {
+			return s.fail(err, "create instance", "Session", "This session already has a running instance.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	return s.fail(err, "create instance", "Session", "")
+}
+
+// InstanceByID returns a tenant's instance; CodeNotFound when absent or another tenant's.
+func (s *Store) InstanceByID(ctx context.Context, userID, id string) (*gateway.Instance, error) {
+	row, err := s.readRow(ctx, "SELECT "+instanceCols+" FROM instances WHERE id = ? AND user_id = ?", id, userID)
+	if err != nil {
+		return nil, s.fail(err, "instance by id", "Instance", "")
+	}
+	i, err := scanInstance(row)
+	return i, s.fail(err, "instance by id", "Instance", "")
+}
+
+// LiveInstance returns the session's live instance; CodeNotFound when none.
+func (s *Store) LiveInstance(ctx context.Context, userID, sessionID string) (*gateway.Instance, error) {
+	row, err := s.readRow(ctx, "SELECT "+instanceCols+" FROM instances WHERE session_id = ? AND user_id = ? AND status IN "+
+		liveStatuses, sessionID, userID)
+	if err != nil {
+		return nil, s.fail(err, "live instance", "Instance", "")
+	}
+	i, err := scanInstance(row)
+	return i, s.fail(err, "live instance", "Instance", "")
+}
+
+// ListInstances lists a tenant's instances, newest first, with the total count.
+func (s *Store) ListInstances(ctx context.Context, userID string, p gateway.Page) ([]*gateway.Instance, int, error) {
+	list, total, err := listPage(ctx, s, instanceCols, "instances", "user_id = ?", []any{userID},
+		"created_at DESC, id DESC", p, scanInstance)
+	return list, total, s.fail(err, "list instances", "Instance", "")
+}
+
+// ListLiveInstances lists every live instance of every tenant, oldest first.
+func (s *Store) ListLiveInstances(ctx context.Context) ([]*gateway.Instance, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+instanceCols+" FROM instances WHERE status IN "+liveStatuses+
+		" ORDER BY created_at, id")
+	if err != nil {
+		return nil, s.fail(err, "list live instances", "Instance", "")
+	}
+	defer rows.Close()
+	var list []*gateway.Instance
+	for rows.Next() {
+		i, err := scanInstance(rows)
+		if err != nil {
+			return nil, s.fail(err, "list live instances", "Instance", "")
+		}
+		list = append(list, i)
+	}
+	return list, s.fail(rows.Err(), "list live instances", "Instance", "")
+}
+
+// CountLiveInstances counts a tenant's live instances.
+func (s *Store) CountLiveInstances(ctx context.Context, userID string) (int, error) {
+	n, err := s.count(ctx, "SELECT COUNT(*) FROM instances WHERE user_id = ? AND status IN "+liveStatuses, userID)
+	return n, s.fail(err, "count live instances", "Instance", "")
+}
+
+// UpdateInstance applies u (see gateway.InstanceUpdate) and writes the events
+// in one transaction, and returns the instance as stored. CodeNotFound when
+// absent or another tenant's; CodeConflict when u makes it live while the
+// session has another live instance.
+func (s *Store) UpdateInstance(ctx context.Context, userID, id string, u gateway.InstanceUpdate,
+	events ...*gateway.Event) (*gateway.Instance, error) {
+	sets := []string{"last_error = ?", "updated_at = ?"}
+	args := []any{u.LastError, micros(now())}
+	set := func(col string, v any) {
+		sets = append(sets, col+" = ?")
+		args = append(args, v)
+	}
+	if u.Status != "" {
+		set("status", string(u.Status))
+	}
+	if u.Address != "" {
+		set("address", u.Address)
+	}
+	if u.Port != 0 {
+		set("port", u.Port)
+	}
+	if u.JobID != "" {
+		set("job_id", u.JobID)
+	}
+	if u.AllocID != "" {
+		set("alloc_id", u.AllocID)
+	}
+	if u.Restarts >= 0 {
+		set("restarts", u.Restarts)
+	}
+	if u.StartedAt != nil {
+		set("started_at", micros(*u.StartedAt))
+	}
+	if u.StoppedAt != nil {
+		set("stopped_at", micros(*u.StoppedAt))
+	}
+	args = append(args, id, userID)
+	if err := prepareEvents(userID, events); err != nil {
+		return nil, err
+	}
+	var inst *gateway.Instance
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		inst, err = scanInstance(tx.QueryRowContext(ctx, s.q("UPDATE instances SET "+strings.Join(sets, ", ")+
+			" WHERE id = ? AND user_id = ? RETURNING "+instanceCols), args...))
+		if err != nil {
+			return s.fail(err, "update instance", "Instance", "This session already has a running instance.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	if err != nil {
+		return nil, s.fail(err, "update instance", "Instance", "")
+	}
+	return inst, nil
+}
+
+func scanInstance(sc scanner, extra ...any) (*gateway.Instance, error) {
+	var (
+		i                gateway.Instance
+		status           string
+		started, stopped sql.NullInt64
+		created, updated int64
+	)
+	dest := []any{&i.ID, &i.SessionID, &i.UserID, &status, &i.Driver, &i.Address, &i.Port, &i.JobID, &i.AllocID,
+		&i.Restarts, &i.LastError, &started, &stopped, &created, &updated}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	i.Status = gateway.InstanceStatus(status)
+	i.StartedAt, i.StoppedAt = fromNullMicros(started), fromNullMicros(stopped)
+	i.CreatedAt, i.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &i, nil
+}

@@ -1,0 +1,294 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+const messageCols = `id, user_id, session_id, direction, type, recipient, sender, sender_phone, sender_lid, chat,
+	is_group, body, payload, reply_to, status, status_rank, wa_message_id, error, created_at, updated_at, sent_at,
+	delivered_at, read_at`
+
+const insertMessage = "INSERT INTO messages (" + messageCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// CreateMessage inserts m (ID and timestamps filled when empty; status queued
+// for outbound and received for inbound when empty) and the events in one
+// transaction. CodeConflict when a message with the same session, direction
+// and WA id is stored already (an inbound redelivery); CodeNotFound when the
+// session is absent or another tenant's.
+func (s *Store) CreateMessage(ctx context.Context, m *gateway.Message, events ...*gateway.Event) error {
+	if m.Direction != gateway.DirectionOutbound && m.Direction != gateway.DirectionInbound {
+		return gateway.ValidationError(map[string]string{"direction": "The direction must be outbound or inbound."})
+	}
+	if m.Status == "" {
+		m.Status = gateway.MessageQueued
+		if m.Direction == gateway.DirectionInbound {
+			m.Status = gateway.MessageReceived
+		}
+	}
+	rank := m.Status.Rank()
+	if rank < 0 {
+		return gateway.ValidationError(map[string]string{"status": "The message status is not known."})
+	}
+	var payload any
+	if len(m.Payload) > 0 {
+		if !json.Valid(m.Payload) {
+			return gateway.ValidationError(map[string]string{"payload": "The payload is not valid JSON."})
+		}
+		payload = string(m.Payload)
+	}
+	m.ID = newID(m.ID)
+	m.CreatedAt = stamp(m.CreatedAt)
+	if m.UpdatedAt.IsZero() {
+		m.UpdatedAt = m.CreatedAt
+	}
+	m.UpdatedAt = stamp(m.UpdatedAt)
+	m.SentAt, m.DeliveredAt, m.ReadAt = stampPtr(m.SentAt), stampPtr(m.DeliveredAt), stampPtr(m.ReadAt)
+	args := []any{m.ID, m.UserID, m.SessionID, m.Direction, string(m.Type), m.Recipient, m.Sender, m.SenderPhone,
+		m.SenderLID, m.Chat, m.IsGroup, m.Body, payload, m.ReplyTo, string(m.Status), rank, nullString(m.WAMessageID),
+		m.Error, micros(m.CreatedAt), micros(m.UpdatedAt), nullMicros(m.SentAt), nullMicros(m.DeliveredAt),
+		nullMicros(m.ReadAt)}
+	const conflict = "This message is already stored."
+	if len(events) == 0 {
+		// The send path: one statement, no transaction to open.
+		st, err := s.writeStmt(ctx, nil, insertMessage)
+		if err == nil {
+			_, err = st.ExecContext(ctx, args...)
+		}
+		return s.fail(err, "create message", "Session", conflict)
+	}
+	if err := prepareEvents(m.UserID, events); err != nil {
+		return err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		st, err := s.writeStmt(ctx, tx, insertMessage)
+		if err == nil {
+			_, err = st.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return s.fail(err, "create message", "Session", conflict)
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	return s.fail(err, "create message", "Session", "")
+}
+
+// MessageByID returns a tenant's message; CodeNotFound when absent or another tenant's.
+func (s *Store) MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error) {
+	row, err := s.readRow(ctx, "SELECT "+messageCols+" FROM messages WHERE id = ? AND user_id = ?", id, userID)
+	if err != nil {
+		return nil, s.fail(err, "message by id", "Message", "")
+	}
+	m, err := scanMessage(row)
+	return m, s.fail(err, "message by id", "Message", "")
+}
+
+// ListMessages lists a tenant's messages by filter, newest first, with the
+// total count. Recipient matches the recipient, chat, sender or sender phone;
+// From and To bound the creation time, both inclusive.
+func (s *Store) ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error) {
+	where := []string{"user_id = ?"}
+	args := []any{userID}
+	add := func(cond string, v ...any) {
+		where = append(where, cond)
+		args = append(args, v...)
+	}
+	if f.SessionID != "" {
+		add("session_id = ?", f.SessionID)
+	}
+	if f.Direction != "" {
+		add("direction = ?", f.Direction)
+	}
+	if f.Status != "" {
+		add("status = ?", string(f.Status))
+	}
+	if f.Type != "" {
+		add("type = ?", string(f.Type))
+	}
+	if f.Recipient != "" {
+		add("(recipient = ? OR chat = ? OR sender = ? OR sender_phone = ?)", f.Recipient, f.Recipient, f.Recipient, f.Recipient)
+	}
+	if f.From != nil {
+		add("created_at >= ?", micros(*f.From))
+	}
+	if f.To != nil {
+		add("created_at <= ?", micros(*f.To))
+	}
+	list, total, err := listPage(ctx, s, messageCols, "messages", strings.Join(where, " AND "), args,
+		"created_at DESC, id DESC", f.Page, scanMessage)
+	return list, total, s.fail(err, "list messages", "Message", "")
+}
+
+// UpdateMessageStatus moves a message forward in one UPDATE guarded by its
+// status rank, so a late receipt never moves it back, and writes the events
+// of build in the same transaction. Reaching sent, delivered or read fills
+// the matching time and any earlier one still empty; failed is accepted only
+// from queued or sent and records u.Error. A message named by session and WA
+// id is the outbound one when an inbound message has the same id.
+func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatusUpdate,
+	build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error) {
+	rank := u.Status.Rank()
+	if rank < 0 {
+		return nil, gateway.ValidationError(map[string]string{"status": "The message status is not known."})
+	}
+	var (
+		where     string
+		whereArgs []any
+	)
+	switch {
+	case u.ID != "":
+		where, whereArgs = "id = ?", []any{u.ID}
+	case u.SessionID != "" && u.WAMessageID != "":
+		where = `id = (SELECT id FROM messages WHERE session_id = ? AND wa_message_id = ?
+			ORDER BY CASE direction WHEN 'outbound' THEN 0 ELSE 1 END LIMIT 1)`
+		whereArgs = []any{u.SessionID, u.WAMessageID}
+	default:
+		return nil, gateway.Errorf(gateway.CodeInvalid, "A message status update needs a message id, or a session and a WhatsApp message id.")
+	}
+	at := micros(stamp(u.At))
+	sets := []string{"status = ?", "status_rank = ?", "updated_at = ?"}
+	args := []any{string(u.Status), rank, micros(now())}
+	set := func(expr string, v ...any) {
+		sets = append(sets, expr)
+		args = append(args, v...)
+	}
+	if rank >= gateway.MessageSent.Rank() && u.Status != gateway.MessageFailed && u.Status != gateway.MessageReceived {
+		set("sent_at = COALESCE(sent_at, ?)", at)
+	}
+	if rank >= gateway.MessageDelivered.Rank() {
+		set("delivered_at = COALESCE(delivered_at, ?)", at)
+	}
+	if rank >= gateway.MessageRead.Rank() {
+		set("read_at = COALESCE(read_at, ?)", at)
+	}
+	if u.Error != "" || u.Status == gateway.MessageFailed {
+		set("error = ?", u.Error)
+	}
+	if u.ID != "" && u.WAMessageID != "" {
+		set("wa_message_id = ?", u.WAMessageID)
+	}
+	args = append(args, whereArgs...)
+	args = append(args, rank)
+	query := s.q("UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
+		" AND status_rank < ? RETURNING " + messageCols)
+
+	var m *gateway.Message
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = scanMessage(tx.QueryRowContext(ctx, query, args...))
+		if err == sql.ErrNoRows {
+			// Nothing moved: either the message is absent, or it is already
+			// at or past this status.
+			var one int
+			err = tx.QueryRowContext(ctx, s.q("SELECT 1 FROM messages WHERE "+where), whereArgs...).Scan(&one)
+			if err != nil {
+				return s.fail(err, "update message status", "Message", "")
+			}
+			m = nil
+			return errNotForward
+		}
+		if err != nil {
+			return s.fail(err, "update message status", "Message", "This WhatsApp message id is already stored.")
+		}
+		if build == nil {
+			return nil
+		}
+		events := build(m)
+		if err := prepareEvents(m.UserID, events); err != nil {
+			return err
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	if err == errNotForward {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.fail(err, "update message status", "Message", "")
+	}
+	return m, nil
+}
+
+// errNotForward rolls back an update that would not move a message forward.
+var errNotForward = &gateway.Error{Code: gateway.CodeConflict, Message: "The message is already past this status."}
+
+// QueuedMessages returns a session's outbound messages still queued, oldest
+// first, at most limit (100 when not positive).
+func (s *Store) QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+messageCols+` FROM messages
+		WHERE session_id = ? AND status = ? AND direction = ? ORDER BY created_at, id LIMIT ?`),
+		sessionID, string(gateway.MessageQueued), gateway.DirectionOutbound, limit)
+	if err != nil {
+		return nil, s.fail(err, "queued messages", "Session", "")
+	}
+	defer rows.Close()
+	var list []*gateway.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, s.fail(err, "queued messages", "Session", "")
+		}
+		list = append(list, m)
+	}
+	return list, s.fail(rows.Err(), "queued messages", "Session", "")
+}
+
+// CountMessages counts a tenant's messages created at or after since (all
+// when zero). The outbound counts are a funnel, not current states: Sent
+// counts every outbound message that reached the server (sent, delivered,
+// read or played), Delivered those delivered or further, Read those read or
+// played; Failed and Queued count outbound messages in those states,
+// Received counts inbound messages and Total every message.
+func (s *Store) CountMessages(ctx context.Context, userID string, since time.Time) (gateway.MessageCounts, error) {
+	var c gateway.MessageCounts
+	err := s.reader.QueryRowContext(ctx, s.q(`SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('read', 'played') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'queued' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0)
+		FROM messages WHERE user_id = ? AND created_at >= ?`), userID, sinceMicros(since)).
+		Scan(&c.Total, &c.Sent, &c.Delivered, &c.Read, &c.Failed, &c.Queued, &c.Received)
+	return c, s.fail(err, "count messages", "Tenant", "")
+}
+
+// CountOutboundSince counts a tenant's outbound messages created at or after since (quotas).
+func (s *Store) CountOutboundSince(ctx context.Context, userID string, since time.Time) (int, error) {
+	n, err := s.count(ctx, "SELECT COUNT(*) FROM messages WHERE user_id = ? AND created_at >= ? AND direction = ?",
+		userID, sinceMicros(since), gateway.DirectionOutbound)
+	return n, s.fail(err, "count outbound messages", "Tenant", "")
+}
+
+func scanMessage(sc scanner, extra ...any) (*gateway.Message, error) {
+	var (
+		m                     gateway.Message
+		typ, status           string
+		payload, waID         sql.NullString
+		rank                  int
+		created, updated      int64
+		sent, delivered, read sql.NullInt64
+	)
+	dest := []any{&m.ID, &m.UserID, &m.SessionID, &m.Direction, &typ, &m.Recipient, &m.Sender, &m.SenderPhone,
+		&m.SenderLID, &m.Chat, &m.IsGroup, &m.Body, &payload, &m.ReplyTo, &status, &rank, &waID, &m.Error,
+		&created, &updated, &sent, &delivered, &read}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	m.Type, m.Status = gateway.MessageType(typ), gateway.MessageStatus(status)
+	if payload.Valid {
+		m.Payload = json.RawMessage(payload.String)
+	}
+	m.WAMessageID = waID.String
+	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
+	m.SentAt, m.DeliveredAt, m.ReadAt = fromNullMicros(sent), fromNullMicros(delivered), fromNullMicros(read)
+	return &m, nil
+}

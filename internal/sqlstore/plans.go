@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+const planCols = "id, name, price_cents, currency, limits, features, created_at, updated_at"
+
+// UpsertPlan inserts or replaces a plan by ID, filling its timestamps when
+// empty; a replaced plan keeps its creation time.
+func (s *Store) UpsertPlan(ctx context.Context, p *gateway.Plan) error {
+	if p.ID == "" {
+		return gateway.ValidationError(map[string]string{"id": "A plan needs an id."})
+	}
+	limits, err := marshal(p.Limits)
+	if err != nil {
+		return err
+	}
+	features, err := marshal(p.Features)
+	if err != nil {
+		return err
+	}
+	p.CreatedAt = stamp(p.CreatedAt)
+	p.UpdatedAt = stamp(p.UpdatedAt)
+	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO plans ("+planCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, price_cents = excluded.price_cents,
+		currency = excluded.currency, limits = excluded.limits, features = excluded.features,
+		updated_at = excluded.updated_at`),
+		p.ID, p.Name, p.PriceCents, p.Currency, limits, features, micros(p.CreatedAt), micros(p.UpdatedAt))
+	return s.fail(err, "upsert plan", "Plan", "")
+}
+
+// PlanByID returns a plan; CodeNotFound when absent.
+func (s *Store) PlanByID(ctx context.Context, id string) (*gateway.Plan, error) {
+	row, err := s.readRow(ctx, "SELECT "+planCols+" FROM plans WHERE id = ?", id)
+	if err != nil {
+		return nil, s.fail(err, "plan by id", "Plan", "")
+	}
+	p, err := scanPlan(row)
+	return p, s.fail(err, "plan by id", "Plan", "")
+}
+
+// ListPlans lists every plan by price, cheapest first.
+func (s *Store) ListPlans(ctx context.Context) ([]*gateway.Plan, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+planCols+" FROM plans ORDER BY price_cents, id")
+	if err != nil {
+		return nil, s.fail(err, "list plans", "Plan", "")
+	}
+	defer rows.Close()
+	var list []*gateway.Plan
+	for rows.Next() {
+		p, err := scanPlan(rows)
+		if err != nil {
+			return nil, s.fail(err, "list plans", "Plan", "")
+		}
+		list = append(list, p)
+	}
+	return list, s.fail(rows.Err(), "list plans", "Plan", "")
+}
+
+func scanPlan(sc scanner) (*gateway.Plan, error) {
+	var (
+		p                gateway.Plan
+		limits, features string
+		created, updated int64
+	)
+	if err := sc.Scan(&p.ID, &p.Name, &p.PriceCents, &p.Currency, &limits, &features, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(limits, &p.Limits); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(features, &p.Features); err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &p, nil
+}

@@ -1,0 +1,184 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+const sessionCols = `id, user_id, name, engine, status, status_reason, webhook_url, settings, phone, push_name,
+	device_jid, banned_until, connected_at, created_at, updated_at`
+
+// CreateSession inserts s (ID and timestamps filled when empty, status
+// "created" when empty) and the events in one transaction. CodeNotFound when
+// the user does not exist.
+func (s *Store) CreateSession(ctx context.Context, sess *gateway.Session, events ...*gateway.Event) error {
+	settings, err := marshal(sess.Settings)
+	if err != nil {
+		return err
+	}
+	sess.ID = newID(sess.ID)
+	sess.CreatedAt = stamp(sess.CreatedAt)
+	if sess.UpdatedAt.IsZero() {
+		sess.UpdatedAt = sess.CreatedAt
+	}
+	sess.UpdatedAt = stamp(sess.UpdatedAt)
+	sess.BannedUntil, sess.ConnectedAt = stampPtr(sess.BannedUntil), stampPtr(sess.ConnectedAt)
+	if sess.Status == "" {
+		sess.Status = gateway.SessionCreated
+	}
+	if err := prepareEvents(sess.UserID, events); err != nil {
+		return err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO sessions ("+sessionCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			sess.ID, sess.UserID, sess.Name, sess.Engine, string(sess.Status), sess.StatusReason, sess.WebhookURL,
+			settings, sess.Phone, sess.PushName, sess.DeviceJID, nullMicros(sess.BannedUntil),
+			nullMicros(sess.ConnectedAt), micros(sess.CreatedAt), micros(sess.UpdatedAt))
+		if err != nil {
+			return s.fail(err, "create session", "User", "A session with this id already exists.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	return s.fail(err, "create session", "User", "")
+}
+
+// SessionByID returns a tenant's session; CodeNotFound when absent or another tenant's.
+func (s *Store) SessionByID(ctx context.Context, userID, id string) (*gateway.Session, error) {
+	row, err := s.readRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id = ? AND user_id = ?", id, userID)
+	if err != nil {
+		return nil, s.fail(err, "session by id", "Session", "")
+	}
+	sess, err := scanSession(row)
+	return sess, s.fail(err, "session by id", "Session", "")
+}
+
+// ListSessions lists a tenant's sessions, newest first, with the total count.
+func (s *Store) ListSessions(ctx context.Context, userID string, p gateway.Page) ([]*gateway.Session, int, error) {
+	list, total, err := listPage(ctx, s, sessionCols, "sessions", "user_id = ?", []any{userID},
+		"created_at DESC, id DESC", p, scanSession)
+	return list, total, s.fail(err, "list sessions", "Session", "")
+}
+
+// CountSessions counts a tenant's sessions.
+func (s *Store) CountSessions(ctx context.Context, userID string) (int, error) {
+	n, err := s.count(ctx, "SELECT COUNT(*) FROM sessions WHERE user_id = ?", userID)
+	return n, s.fail(err, "count sessions", "Session", "")
+}
+
+// UpdateSession saves name, webhook URL and settings of s and sets its
+// UpdatedAt; CodeNotFound when absent or another tenant's.
+func (s *Store) UpdateSession(ctx context.Context, sess *gateway.Session) error {
+	settings, err := marshal(sess.Settings)
+	if err != nil {
+		return err
+	}
+	sess.UpdatedAt = now()
+	err = exactlyOne(s.writer.ExecContext(ctx, s.q(`UPDATE sessions SET name = ?, webhook_url = ?, settings = ?,
+		updated_at = ? WHERE id = ? AND user_id = ?`),
+		sess.Name, sess.WebhookURL, settings, micros(sess.UpdatedAt), sess.ID, sess.UserID))
+	return s.fail(err, "update session", "Session", "")
+}
+
+// SetSessionState applies a worker's report (see gateway.SessionState) and
+// writes the events in the same transaction; it returns the session as
+// stored. CodeNotFound when absent or another tenant's.
+func (s *Store) SetSessionState(ctx context.Context, userID, id string, st gateway.SessionState,
+	events ...*gateway.Event) (*gateway.Session, error) {
+	sets := []string{"status_reason = ?", "updated_at = ?"}
+	args := []any{st.StatusReason, micros(now())}
+	set := func(col string, v any) {
+		sets = append(sets, col+" = ?")
+		args = append(args, v)
+	}
+	if st.Status != "" {
+		set("status", string(st.Status))
+	}
+	for _, f := range []struct {
+		col, v string
+	}{{"phone", st.Phone}, {"push_name", st.PushName}, {"device_jid", st.DeviceJID}} {
+		if f.v != "" || st.ClearDevice {
+			set(f.col, f.v)
+		}
+	}
+	if st.BannedUntil != nil {
+		set("banned_until", micros(*st.BannedUntil))
+	}
+	if st.ConnectedAt != nil {
+		set("connected_at", micros(*st.ConnectedAt))
+	}
+	args = append(args, id, userID)
+	if err := prepareEvents(userID, events); err != nil {
+		return nil, err
+	}
+	var sess *gateway.Session
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		sess, err = scanSession(tx.QueryRowContext(ctx, s.q("UPDATE sessions SET "+strings.Join(sets, ", ")+
+			" WHERE id = ? AND user_id = ? RETURNING "+sessionCols), args...))
+		if err != nil {
+			return s.fail(err, "set session state", "Session", "")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	if err != nil {
+		return nil, s.fail(err, "set session state", "Session", "")
+	}
+	return sess, nil
+}
+
+// DeleteSession deletes a tenant's session with its instances, messages and
+// the webhooks bound to it (foreign keys cascade), and writes the events in
+// the same transaction; CodeNotFound when absent or another tenant's.
+func (s *Store) DeleteSession(ctx context.Context, userID, id string, events ...*gateway.Event) error {
+	if err := prepareEvents(userID, events); err != nil {
+		return err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := exactlyOne(tx.ExecContext(ctx, s.q("DELETE FROM sessions WHERE id = ? AND user_id = ?"), id, userID))
+		if err != nil {
+			return s.fail(err, "delete session", "Session", "")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	return s.fail(err, "delete session", "Session", "")
+}
+
+// SessionByPhone finds the session paired to a phone number on an engine
+// (the most recently updated when several were); CodeNotFound when none.
+func (s *Store) SessionByPhone(ctx context.Context, engine, phone string) (*gateway.Session, error) {
+	if phone == "" {
+		return nil, gateway.NotFound("Session")
+	}
+	row, err := s.readRow(ctx, "SELECT "+sessionCols+
+		" FROM sessions WHERE engine = ? AND phone = ? ORDER BY updated_at DESC, id LIMIT 1", engine, phone)
+	if err != nil {
+		return nil, s.fail(err, "session by phone", "Session", "")
+	}
+	sess, err := scanSession(row)
+	return sess, s.fail(err, "session by phone", "Session", "")
+}
+
+func scanSession(sc scanner, extra ...any) (*gateway.Session, error) {
+	var (
+		sess              gateway.Session
+		status, settings  string
+		banned, connected sql.NullInt64
+		created, updated  int64
+	)
+	dest := []any{&sess.ID, &sess.UserID, &sess.Name, &sess.Engine, &status, &sess.StatusReason, &sess.WebhookURL,
+		&settings, &sess.Phone, &sess.PushName, &sess.DeviceJID, &banned, &connected, &created, &updated}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(settings, &sess.Settings); err != nil {
+		return nil, err
+	}
+	sess.Status = gateway.SessionStatus(status)
+	sess.BannedUntil, sess.ConnectedAt = fromNullMicros(banned), fromNullMicros(connected)
+	sess.CreatedAt, sess.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &sess, nil
+}

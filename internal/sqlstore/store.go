@@ -1,0 +1,368 @@
+// Package sqlstore implements gateway.Store over database/sql, once, for both
+// SQLite and PostgreSQL. The SQL is written with ? placeholders and explicit
+// columns; a small Dialect rewrites placeholders and says what a driver error
+// means, so this package imports no driver. The adapters in internal/sqlite
+// and internal/postgres open the databases, run their own migrations and hand
+// the pools to New.
+//
+// Writes go to the writer pool and reads to the reader pool: SQLite runs one
+// writer connection (BEGIN IMMEDIATE) beside a pool of readers, PostgreSQL
+// passes the same pool twice. A read that must see a write in progress runs
+// inside the write's transaction.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// ErrKind is what a driver error means to the store.
+type ErrKind int
+
+// Kinds of driver errors a Dialect recognises.
+const (
+	// ErrOther is any error of no known kind: it stays internal.
+	ErrOther ErrKind = iota
+	// ErrUnique is a unique or primary key violation.
+	ErrUnique
+	// ErrForeignKey is a foreign key violation: the parent row is missing.
+	ErrForeignKey
+	// ErrUnavailable means the database cannot be reached or is too busy.
+	ErrUnavailable
+	// ErrBadValue is a value the column's type refuses (a malformed UUID),
+	// so no row with it can exist.
+	ErrBadValue
+)
+
+// Dialect is what differs between the databases behind a Store.
+type Dialect struct {
+	// Name is what Store.Dialect answers: "sqlite" or "postgres".
+	Name string
+	// NumberedParams rewrites each ? placeholder as $1, $2, … (PostgreSQL).
+	NumberedParams bool
+	// Classify tells what a driver error means; nil classifies every error as ErrOther.
+	Classify func(error) ErrKind
+}
+
+// Store is gateway.Store over database/sql.
+type Store struct {
+	dialect Dialect
+	reader  *sql.DB
+	writer  *sql.DB
+	log     *slog.Logger
+	// Cached statements of the hottest queries, one cache per pool.
+	readStmts, writeStmts *stmtCache
+}
+
+var _ gateway.Store = (*Store)(nil)
+
+// New returns a Store that writes through writer and reads through reader
+// (the same pool is fine). The Store owns both: Close closes them.
+func New(d Dialect, reader, writer *sql.DB, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{dialect: d, reader: reader, writer: writer, log: log,
+		readStmts: newStmtCache(), writeStmts: newStmtCache()}
+}
+
+// Dialect names the database ("sqlite" or "postgres").
+func (s *Store) Dialect() string { return s.dialect.Name }
+
+// Ping checks that both pools answer; CodeUnavailable when one does not.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The database is unavailable.")
+	}
+	if s.reader != s.writer {
+		if err := s.reader.PingContext(ctx); err != nil {
+			return gateway.WrapError(err, gateway.CodeUnavailable, "The database is unavailable.")
+		}
+	}
+	return nil
+}
+
+// Close closes the prepared statements and both pools.
+func (s *Store) Close() error {
+	s.readStmts.close()
+	s.writeStmts.close()
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// q rewrites a query written with ? for the dialect.
+func (s *Store) q(query string) string {
+	if !s.dialect.NumberedParams {
+		return query
+	}
+	return numberParams(query)
+}
+
+// numberParams rewrites ? placeholders as $1, $2, …, leaving quoted text alone.
+func numberParams(query string) string {
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	quote := byte(0)
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// inTx runs fn in a write transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// errUnavailable is the public sentence for a database that does not answer.
+const errUnavailable = "The database is unavailable; try again shortly."
+
+// fail translates err into the product's error at the edge: no row (or a
+// value no row can have) is CodeNotFound naming missing, a foreign key
+// violation is CodeNotFound naming the missing parent (passed as missing by
+// writes), a unique violation is CodeConflict with the sentence conflict, an
+// unreachable database is CodeUnavailable. Anything else stays internal,
+// wrapped with op. *gateway.Error passes through.
+func (s *Store) fail(err error, op, missing, conflict string) error {
+	if err == nil {
+		return nil
+	}
+	var ge *gateway.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return gateway.NotFound(missing)
+	}
+	kind := ErrOther
+	if s.dialect.Classify != nil {
+		kind = s.dialect.Classify(err)
+	}
+	switch kind {
+	case ErrUnique:
+		if conflict == "" {
+			conflict = "It already exists."
+		}
+		return gateway.WrapError(err, gateway.CodeConflict, conflict)
+	case ErrForeignKey, ErrBadValue:
+		return gateway.WrapError(err, gateway.CodeNotFound, missing+" not found.")
+	case ErrUnavailable:
+		return gateway.WrapError(err, gateway.CodeUnavailable, errUnavailable)
+	}
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) {
+		return gateway.WrapError(err, gateway.CodeUnavailable, errUnavailable)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// now is the current time as the store keeps it: UTC, to the microsecond.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// stamp returns t as the store keeps it, or now when t is zero.
+func stamp(t time.Time) time.Time {
+	if t.IsZero() {
+		return now()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// stampPtr returns *t as the store keeps it; nil stays nil.
+func stampPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC().Truncate(time.Microsecond)
+	return &v
+}
+
+// micros is t as stored: unix microseconds.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// sinceMicros is the lower bound of a "since" filter: everything when zero.
+func sinceMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return -1 << 63
+	}
+	return t.UnixMicro()
+}
+
+// nullMicros is *t as stored: NULL for nil.
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros turns a stored time back into a time.Time.
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// fromNullMicros turns a nullable stored time back into a *time.Time.
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// nullString stores "" as NULL (nullable ids, WhatsApp ids).
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
+
+// newID returns id, or a new UUID when it is empty.
+func newID(id string) string {
+	if id == "" {
+		return uuid.NewString()
+	}
+	return id
+}
+
+// marshal encodes v as JSON text for a JSON column.
+func marshal(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode json: %w", err)
+	}
+	return string(b), nil
+}
+
+// unmarshal decodes a JSON column into v; an empty column leaves v alone.
+func unmarshal(data string, v any) error {
+	if data == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return fmt.Errorf("decode json column: %w", err)
+	}
+	return nil
+}
+
+// normPage fills a page's defaults: page 1, 20 rows.
+func normPage(p gateway.Page) gateway.Page {
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	if p.Limit < 1 {
+		p.Limit = 20
+	}
+	return p
+}
+
+// listPage runs one page of a list: SELECT cols FROM table WHERE where
+// ORDER BY order, with the total count of the where computed in the same
+// statement (a window count). A page past the end has no rows to carry the
+// total, so it costs a second count query.
+func listPage[T any](ctx context.Context, s *Store, cols, table, where string, args []any, order string, p gateway.Page,
+	scan func(sc scanner, extra ...any) (T, error)) ([]T, int, error) {
+	p = normPage(p)
+	query := "SELECT " + cols + ", COUNT(*) OVER () FROM " + table + " WHERE " + where +
+		" ORDER BY " + order + " LIMIT ? OFFSET ?"
+	rows, err := s.reader.QueryContext(ctx, s.q(query), append(args[:len(args):len(args)], p.Limit, p.Offset())...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var (
+		list  []T
+		total int
+	)
+	for rows.Next() {
+		v, err := scan(rows, &total)
+		if err != nil {
+			return nil, 0, err
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(list) == 0 && p.Offset() > 0 {
+		err := s.reader.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM "+table+" WHERE "+where), args...).Scan(&total)
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	return list, total, nil
+}
+
+// count runs a SELECT COUNT(*) on the reader.
+func (s *Store) count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := s.reader.QueryRowContext(ctx, s.q(query), args...).Scan(&n)
+	return n, err
+}
+
+// placeholders returns "?, ?, …" for n values.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// exactlyOne turns "no row changed" into sql.ErrNoRows.
+func exactlyOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return sql.ErrNoRows
+	}
+	return nil
+}

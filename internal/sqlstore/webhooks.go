@@ -1,0 +1,106 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+const webhookCols = "id, user_id, session_id, url, events, headers, active, secret, created_at, updated_at"
+
+// CreateWebhook inserts w (ID and timestamps filled when empty). CodeNotFound
+// when its session (if any) is absent or another tenant's, or the user is absent.
+func (s *Store) CreateWebhook(ctx context.Context, w *gateway.Webhook) error {
+	events, err := marshal(w.Events)
+	if err != nil {
+		return err
+	}
+	headers, err := marshal(w.Headers)
+	if err != nil {
+		return err
+	}
+	w.ID = newID(w.ID)
+	w.CreatedAt = stamp(w.CreatedAt)
+	if w.UpdatedAt.IsZero() {
+		w.UpdatedAt = w.CreatedAt
+	}
+	w.UpdatedAt = stamp(w.UpdatedAt)
+	missing := "User"
+	if w.SessionID != "" {
+		missing = "Session"
+	}
+	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO webhooks ("+webhookCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		w.ID, w.UserID, nullString(w.SessionID), w.URL, events, headers, w.Active, w.Secret,
+		micros(w.CreatedAt), micros(w.UpdatedAt))
+	return s.fail(err, "create webhook", missing, "A webhook with this id already exists.")
+}
+
+// WebhookByID returns a tenant's webhook with its secret; CodeNotFound when absent or another tenant's.
+func (s *Store) WebhookByID(ctx context.Context, userID, id string) (*gateway.Webhook, error) {
+	row, err := s.readRow(ctx, "SELECT "+webhookCols+" FROM webhooks WHERE id = ? AND user_id = ?", id, userID)
+	if err != nil {
+		return nil, s.fail(err, "webhook by id", "Webhook", "")
+	}
+	w, err := scanWebhook(row)
+	return w, s.fail(err, "webhook by id", "Webhook", "")
+}
+
+// ListWebhooks lists a tenant's webhooks, newest first, with the total count; secrets included.
+func (s *Store) ListWebhooks(ctx context.Context, userID string, p gateway.Page) ([]*gateway.Webhook, int, error) {
+	list, total, err := listPage(ctx, s, webhookCols, "webhooks", "user_id = ?", []any{userID},
+		"created_at DESC, id DESC", p, scanWebhook)
+	return list, total, s.fail(err, "list webhooks", "Webhook", "")
+}
+
+// UpdateWebhook saves URL, events, headers, active and secret of w and sets
+// its UpdatedAt; CodeNotFound when absent or another tenant's.
+func (s *Store) UpdateWebhook(ctx context.Context, w *gateway.Webhook) error {
+	events, err := marshal(w.Events)
+	if err != nil {
+		return err
+	}
+	headers, err := marshal(w.Headers)
+	if err != nil {
+		return err
+	}
+	w.UpdatedAt = now()
+	err = exactlyOne(s.writer.ExecContext(ctx, s.q(`UPDATE webhooks SET url = ?, events = ?, headers = ?, active = ?,
+		secret = ?, updated_at = ? WHERE id = ? AND user_id = ?`),
+		w.URL, events, headers, w.Active, w.Secret, micros(w.UpdatedAt), w.ID, w.UserID))
+	return s.fail(err, "update webhook", "Webhook", "")
+}
+
+// DeleteWebhook deletes a tenant's webhook; CodeNotFound when absent or another tenant's.
+func (s *Store) DeleteWebhook(ctx context.Context, userID, id string) error {
+	err := exactlyOne(s.writer.ExecContext(ctx, s.q("DELETE FROM webhooks WHERE id = ? AND user_id = ?"), id, userID))
+	return s.fail(err, "delete webhook", "Webhook", "")
+}
+
+// CountWebhooks counts a tenant's webhooks.
+func (s *Store) CountWebhooks(ctx context.Context, userID string) (int, error) {
+	n, err := s.count(ctx, "SELECT COUNT(*) FROM webhooks WHERE user_id = ?", userID)
+	return n, s.fail(err, "count webhooks", "Webhook", "")
+}
+
+func scanWebhook(sc scanner, extra ...any) (*gateway.Webhook, error) {
+	var (
+		w                gateway.Webhook
+		session          sql.NullString
+		events, headers  string
+		created, updated int64
+	)
+	dest := []any{&w.ID, &w.UserID, &session, &w.URL, &events, &headers, &w.Active, &w.Secret, &created, &updated}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(events, &w.Events); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(headers, &w.Headers); err != nil {
+		return nil, err
+	}
+	w.SessionID = session.String
+	w.CreatedAt, w.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &w, nil
+}

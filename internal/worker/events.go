@@ -1,0 +1,257 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+)
+
+// Status reasons the worker writes itself.
+const (
+	reasonQRTimeout = "The QR code expired before it was scanned; restart the session for a new one."
+	reasonLoggedOut = "The device was logged out."
+	reasonBanned    = "WhatsApp banned the number temporarily."
+)
+
+// handle is the engine's event handler: it persists each event with its
+// events in one transaction and returns an error when that failed, so the
+// engine does not acknowledge what was not stored.
+func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
+	switch ev := ev.(type) {
+	case gateway.EvQR:
+		w.mu.Lock()
+		w.qr = &instanceapi.QR{Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()}
+		first := w.state != gateway.SessionQRPending
+		w.mu.Unlock()
+		qrEvent := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventQR,
+			gateway.QRData{SessionID: w.cfg.SessionID, Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()})
+		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionQRPending}, first, qrEvent)
+
+	case gateway.EvQRTimeout:
+		w.clearQR()
+		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionDisconnected, StatusReason: reasonQRTimeout}, true)
+
+	case gateway.EvPaired:
+		w.clearQR()
+		w.log.Info("device paired", "platform", ev.Platform)
+		return w.setState(ctx, gateway.SessionState{Phone: ev.Phone, PushName: ev.PushName, DeviceJID: ev.JID}, false)
+
+	case gateway.EvPairError:
+		return w.setState(ctx, gateway.SessionState{StatusReason: "Pairing failed: " + ev.Reason}, true)
+
+	case gateway.EvConnected:
+		w.clearQR()
+		now := w.now()
+		err := w.setState(ctx, gateway.SessionState{
+			Status: gateway.SessionConnected, Phone: ev.Phone, PushName: ev.PushName, DeviceJID: ev.JID, ConnectedAt: &now,
+		}, true)
+		if err != nil {
+			return err
+		}
+		w.Nudge()
+		return nil
+
+	case gateway.EvDisconnected:
+		st := gateway.SessionDisconnected
+		if ev.Reconnecting {
+			st = gateway.SessionReconnecting
+		}
+		return w.setState(ctx, gateway.SessionState{Status: st, StatusReason: ev.Reason}, true)
+
+	case gateway.EvLoggedOut:
+		w.clearQR()
+		reason := ev.Reason
+		if reason == "" {
+			reason = reasonLoggedOut
+		}
+		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionLoggedOut, StatusReason: reason, ClearDevice: true}, true)
+
+	case gateway.EvTemporaryBan:
+		reason := ev.Reason
+		if reason == "" {
+			reason = reasonBanned
+		}
+		until := ev.Until.UTC()
+		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionDisconnected, StatusReason: reason, BannedUntil: &until}, true)
+
+	case gateway.EvStreamReplaced:
+		w.mu.Lock()
+		w.halted = true
+		w.mu.Unlock()
+		select {
+		case w.halt <- struct{}{}:
+		default:
+		}
+		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionFailed, StatusReason: ReasonStreamReplaced}, true)
+
+	case gateway.EvConnectFailure:
+		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionFailed, StatusReason: ev.Reason}, true)
+
+	case gateway.EvReceipt:
+		return w.handleReceipt(ctx, ev)
+
+	case gateway.EvInbound:
+		return w.handleInbound(ctx, ev.Message)
+	}
+	w.log.Warn("unknown engine event", "event", fmt.Sprintf("%T", ev))
+	return nil
+}
+
+func (w *Worker) clearQR() {
+	w.mu.Lock()
+	w.qr = nil
+	w.mu.Unlock()
+}
+
+// statusEvents builds the message.status event of a message that moved at at.
+func (w *Worker) statusEvents(at time.Time) func(m *gateway.Message) []*gateway.Event {
+	return func(m *gateway.Message) []*gateway.Event {
+		return []*gateway.Event{gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
+			MessageID:   m.ID,
+			WAMessageID: m.WAMessageID,
+			SessionID:   m.SessionID,
+			Recipient:   m.Recipient,
+			Status:      m.Status,
+			Error:       m.Error,
+			At:          at,
+		})}
+	}
+}
+
+func (w *Worker) handleReceipt(ctx context.Context, ev gateway.EvReceipt) error {
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	at := ev.At.UTC().Truncate(time.Microsecond)
+	if ev.At.IsZero() {
+		at = w.now()
+	}
+	for _, id := range ev.WAMessageIDs {
+		_, err := w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
+			SessionID: w.cfg.SessionID, WAMessageID: id, Status: ev.Status, Error: ev.Reason, At: at,
+		}, w.statusEvents(at))
+		switch {
+		case gateway.IsCode(err, gateway.CodeNotFound):
+			// A receipt for a message this gateway did not send (sent from the phone, say).
+		case err != nil:
+			return fmt.Errorf("store %s receipt: %w", ev.Status, err)
+		}
+	}
+	return nil
+}
+
+func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) error {
+	if in == nil {
+		return nil
+	}
+	raw, err := PayloadFromInbound(in).Marshal()
+	if err != nil {
+		return err
+	}
+	now := w.now()
+	w.mu.Lock()
+	own := ""
+	if w.session != nil && w.session.Phone != "" {
+		own = w.session.Phone + "@" + gateway.ServerUser
+	}
+	w.mu.Unlock()
+	m := &gateway.Message{
+		ID:          uuid.NewString(),
+		UserID:      w.cfg.UserID,
+		SessionID:   w.cfg.SessionID,
+		Direction:   gateway.DirectionInbound,
+		Type:        in.Type,
+		Recipient:   own,
+		Sender:      in.Sender,
+		SenderPhone: in.SenderPhone,
+		SenderLID:   in.SenderLID,
+		Chat:        in.Chat,
+		IsGroup:     in.IsGroup,
+		Body:        in.Text,
+		Payload:     raw,
+		ReplyTo:     in.ReplyTo,
+		Status:      gateway.MessageReceived,
+		WAMessageID: in.WAMessageID,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if m.Type == "" {
+		m.Type = gateway.TypeUnknown
+	}
+	if m.Recipient == "" {
+		m.Recipient = m.Chat
+	}
+	if !in.Timestamp.IsZero() {
+		ts := in.Timestamp.UTC().Truncate(time.Microsecond)
+		m.SentAt = &ts
+	}
+	if in.FromMe {
+		// Sent from the owner's phone: an outbound message this gateway did not queue.
+		m.Direction, m.Status, m.Recipient = gateway.DirectionOutbound, gateway.MessageSent, m.Chat
+	}
+	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessage, m))
+	switch {
+	case gateway.IsCode(err, gateway.CodeConflict):
+		return nil // a redelivery of what is already stored
+	case err != nil:
+		return fmt.Errorf("store inbound message: %w", err)
+	}
+	w.autoReply(ctx, m)
+	return nil
+}
+
+// autoReply queues the session's auto-reply to an inbound message, as the
+// API queues a send, when the session's settings ask for it. It is best
+// effort: the inbound message is already stored.
+func (w *Worker) autoReply(ctx context.Context, in *gateway.Message) {
+	if in.Direction != gateway.DirectionInbound || in.IsGroup {
+		return
+	}
+	switch in.Type {
+	case gateway.TypeReaction, gateway.TypeEdit, gateway.TypeRevoke:
+		return
+	}
+	s, err := w.cfg.Store.SessionByID(ctx, w.cfg.UserID, w.cfg.SessionID)
+	if err != nil {
+		w.log.Warn("auto-reply: load session", "error", err)
+		return
+	}
+	if !s.Settings.AutoReply {
+		return
+	}
+	now := w.now()
+	w.mu.Lock()
+	last, seen := w.autoReplied[in.Chat]
+	if seen && now.Sub(last) < w.cfg.AutoReplyCooldown {
+		w.mu.Unlock()
+		return
+	}
+	w.autoReplied[in.Chat] = now
+	w.mu.Unlock()
+	text := s.Settings.AutoReplyMessage
+	if text == "" {
+		text = DefaultAutoReplyMessage
+	}
+	reply := &gateway.Message{
+		ID:          uuid.NewString(),
+		UserID:      w.cfg.UserID,
+		SessionID:   w.cfg.SessionID,
+		Direction:   gateway.DirectionOutbound,
+		Type:        gateway.TypeText,
+		Recipient:   in.Chat,
+		Chat:        in.Chat,
+		Body:        text,
+		Status:      gateway.MessageQueued,
+		WAMessageID: gateway.NewWAMessageID(),
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if err := w.cfg.Store.CreateMessage(ctx, reply); err != nil {
+		w.log.Warn("auto-reply: queue message", "error", err)
+		return
+	}
+	w.Nudge()
+}

@@ -1,0 +1,295 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+)
+
+// maxBody caps instance API request bodies.
+const maxBody = 1 << 20
+
+// scanWait is how long /v1/scan waits for the session to connect before
+// answering, so a client sees the outcome of its scan.
+const scanWait = 2 * time.Second
+
+// Handler serves the instance API (routes in internal/instanceapi). Every
+// route but /health requires the internal secret.
+func (w *Worker) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+instanceapi.PathHealth, w.handleHealth)
+	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+		mux.Handle(pattern, w.authenticated(h))
+	}
+	route("GET "+instanceapi.PathStatus, w.handleStatus)
+	route("GET "+instanceapi.PathQR, w.handleQR)
+	route("POST "+instanceapi.PathPairCode, w.handlePairCode)
+	route("POST "+instanceapi.PathScan, w.handleScan)
+	route("POST "+instanceapi.PathSend, w.handleSend)
+	route("POST "+instanceapi.PathLogout, w.handleLogout)
+	route("POST "+instanceapi.PathRead, w.handleRead)
+	route("POST "+instanceapi.PathTyping, w.handleTyping)
+	route("POST "+instanceapi.PathCheck, w.handleCheck)
+	return mux
+}
+
+// authenticated checks the internal secret, then runs h and renders its error.
+func (w *Worker) authenticated(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var want []byte
+		if w.cfg.Secret != nil {
+			s, err := w.cfg.Secret(r.Context())
+			if err != nil {
+				w.log.Error("read internal secret", "error", err)
+				writeError(rw, gateway.Errorf(gateway.CodeUnavailable, "The internal secret is unavailable."))
+				return
+			}
+			want = s
+		}
+		if !instanceapi.CheckSecret(r, want) {
+			writeError(rw, gateway.Errorf(gateway.CodeUnauthorized, "The internal secret is missing or wrong."))
+			return
+		}
+		if err := h(rw, r); err != nil {
+			if gateway.ErrorCode(err) == gateway.CodeInternal {
+				w.log.Error("instance api", "path", r.URL.Path, "request_id", r.Header.Get(instanceapi.RequestIDHeader), "error", err)
+			}
+			writeError(rw, err)
+		}
+	})
+}
+
+func (w *Worker) handleHealth(rw http.ResponseWriter, _ *http.Request) {
+	w.mu.Lock()
+	running := w.running
+	w.mu.Unlock()
+	if !running {
+		writeError(rw, gateway.Errorf(gateway.CodeUnavailable, "The worker is not running."))
+		return
+	}
+	writeJSON(rw, http.StatusOK, w.Status())
+}
+
+func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request) error {
+	writeJSON(rw, http.StatusOK, w.Status())
+	return nil
+}
+
+func (w *Worker) handleQR(rw http.ResponseWriter, _ *http.Request) error {
+	w.mu.Lock()
+	state, qr := w.state, w.qr
+	w.mu.Unlock()
+	if qr == nil || state != gateway.SessionQRPending {
+		return gateway.Errorf(gateway.CodeConflict, "The session is not waiting for a QR scan (state: %s).", state)
+	}
+	writeJSON(rw, http.StatusOK, *qr)
+	return nil
+}
+
+// runningEngine returns the engine, or CodeUnavailable while there is none.
+func (w *Worker) runningEngine() (gateway.Engine, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.engine == nil || !w.running {
+		return nil, gateway.Errorf(gateway.CodeUnavailable, "The session's worker is not running.")
+	}
+	if w.halted {
+		return nil, gateway.Errorf(gateway.CodeConflict, "The session was replaced by another connection; restart it.")
+	}
+	return w.engine, nil
+}
+
+func (w *Worker) handlePairCode(rw http.ResponseWriter, r *http.Request) error {
+	var req instanceapi.PairCodeRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	eng, err := w.runningEngine()
+	if err != nil {
+		return err
+	}
+	code, err := eng.PairPhone(r.Context(), req.Phone)
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, instanceapi.PairCodeResponse{Code: code})
+	return nil
+}
+
+func (w *Worker) handleScan(rw http.ResponseWriter, r *http.Request) error {
+	var req instanceapi.ScanRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	eng, err := w.runningEngine()
+	if err != nil {
+		return err
+	}
+	sc, ok := eng.(gateway.Scanner)
+	if !ok {
+		return gateway.Errorf(gateway.CodeConflict, "Only sandbox sessions can be scanned through the API.")
+	}
+	if err := sc.Scan(r.Context(), req.Phone); err != nil {
+		return err
+	}
+	w.waitFor(r.Context(), scanWait, func(s gateway.SessionStatus) bool { return s == gateway.SessionConnected })
+	writeJSON(rw, http.StatusOK, w.Status())
+	return nil
+}
+
+func (w *Worker) handleSend(rw http.ResponseWriter, r *http.Request) error {
+	var req instanceapi.SendRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.MessageID != "" {
+		m, err := w.cfg.Store.MessageByID(r.Context(), w.cfg.UserID, req.MessageID)
+		if err != nil {
+			return err
+		}
+		if m.SessionID != w.cfg.SessionID {
+			return gateway.NotFound("Message")
+		}
+	}
+	w.Nudge()
+	writeJSON(rw, http.StatusAccepted, nil)
+	return nil
+}
+
+func (w *Worker) handleLogout(rw http.ResponseWriter, r *http.Request) error {
+	eng, err := w.runningEngine()
+	if err != nil {
+		return err
+	}
+	if err := eng.Logout(r.Context()); err != nil {
+		return err
+	}
+	w.clearQR()
+	// The device is gone from WhatsApp now: record it even if the caller hangs up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+	defer cancel()
+	err = w.setState(ctx, gateway.SessionState{
+		Status: gateway.SessionLoggedOut, StatusReason: "Logged out through the API.", ClearDevice: true,
+	}, true)
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, w.Status())
+	return nil
+}
+
+func (w *Worker) handleRead(rw http.ResponseWriter, r *http.Request) error {
+	var req gateway.ReadReceipt
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	eng, err := w.runningEngine()
+	if err != nil {
+		return err
+	}
+	if err := eng.MarkRead(r.Context(), req); err != nil {
+		return err
+	}
+	at := w.now()
+	for _, id := range req.WAMessageIDs {
+		_, err := w.cfg.Store.UpdateMessageStatus(r.Context(), gateway.MessageStatusUpdate{
+			SessionID: w.cfg.SessionID, WAMessageID: id, Status: gateway.MessageRead, At: at,
+		}, nil)
+		if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+			return err
+		}
+	}
+	rw.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (w *Worker) handleTyping(rw http.ResponseWriter, r *http.Request) error {
+	var req instanceapi.TypingRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	eng, err := w.runningEngine()
+	if err != nil {
+		return err
+	}
+	if err := eng.SetTyping(r.Context(), req.Chat, req.Typing, req.Audio); err != nil {
+		return err
+	}
+	rw.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (w *Worker) handleCheck(rw http.ResponseWriter, r *http.Request) error {
+	var req instanceapi.CheckRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	eng, err := w.runningEngine()
+	if err != nil {
+		return err
+	}
+	res, err := eng.CheckNumbers(r.Context(), req.Phones)
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, instanceapi.CheckResponse{Results: res})
+	return nil
+}
+
+// decode reads a JSON body with a size cap, refusing unknown fields; an
+// empty body leaves v as it is.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return gateway.WrapError(err, gateway.CodeInvalid, "The request body is not valid JSON for this route.")
+	}
+	return nil
+}
+
+func writeJSON(rw http.ResponseWriter, status int, data any) {
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(status)
+	_ = json.NewEncoder(rw).Encode(instanceapi.Envelope{Success: true, Data: data})
+}
+
+func writeError(rw http.ResponseWriter, err error) {
+	code := gateway.ErrorCode(err)
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(httpStatus(code))
+	_ = json.NewEncoder(rw).Encode(instanceapi.Envelope{Error: &instanceapi.ErrorBody{Code: code, Message: gateway.ErrorMessage(err)}})
+}
+
+// httpStatus maps error codes to statuses on the instance API. The gateway's
+// client reads the code from the body; the status is for logs and proxies.
+func httpStatus(c gateway.Code) int {
+	switch c {
+	case gateway.CodeInvalid:
+		return http.StatusBadRequest
+	case gateway.CodeValidation:
+		return http.StatusUnprocessableEntity
+	case gateway.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case gateway.CodeForbidden, gateway.CodeSuspended, gateway.CodeFeatureDisabled:
+		return http.StatusForbidden
+	case gateway.CodeNotFound:
+		return http.StatusNotFound
+	case gateway.CodeConflict:
+		return http.StatusConflict
+	case gateway.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case gateway.CodeRateLimited, gateway.CodeQuotaExceeded:
+		return http.StatusTooManyRequests
+	case gateway.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case gateway.CodeNotImplemented:
+		return http.StatusNotImplemented
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,145 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// sendBatch is how many queued messages one store read takes.
+const sendBatch = 50
+
+// sendLoop drains the queue on every nudge (the API's POST /v1/send, a
+// Connected event, an auto-reply) until ctx ends. One goroutine sends, so a
+// session's messages leave in the order they were queued.
+func (w *Worker) sendLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.nudge:
+		}
+		w.drain(ctx)
+	}
+}
+
+type sendOutcome int
+
+const (
+	sendDone       sendOutcome = iota // the message moved to sent or failed
+	sendStop                          // not connected or shutting down: leave the queue for the next Connected
+	sendRetryLater                    // the store failed: try again after RetryDelay
+)
+
+// drain sends queued messages, oldest first, until the queue is empty or
+// the engine cannot send.
+func (w *Worker) drain(ctx context.Context) {
+	w.mu.Lock()
+	connected := w.state == gateway.SessionConnected && w.engine != nil
+	w.mu.Unlock()
+	if !connected {
+		return // the next Connected nudges again
+	}
+	seen := make(map[string]bool)
+	for ctx.Err() == nil {
+		msgs, err := w.cfg.Store.QueuedMessages(ctx, w.cfg.SessionID, sendBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("read send queue", "error", err)
+				w.retryLater()
+			}
+			return
+		}
+		w.setQueueDepth(len(msgs))
+		if len(msgs) == 0 {
+			return
+		}
+		for i, m := range msgs {
+			if seen[m.ID] {
+				// Still queued after being handled: the store did not move
+				// it. Stop rather than spin; a later nudge tries again.
+				w.log.Error("message still queued after sending", "message_id", m.ID)
+				w.retryLater()
+				return
+			}
+			seen[m.ID] = true
+			if w.cfg.Pacer != nil {
+				if err := w.cfg.Pacer.Wait(ctx, m); err != nil {
+					return
+				}
+			}
+			switch w.sendOne(ctx, m) {
+			case sendStop:
+				return
+			case sendRetryLater:
+				w.retryLater()
+				return
+			}
+			w.setQueueDepth(len(msgs) - i - 1)
+		}
+	}
+}
+
+func (w *Worker) setQueueDepth(n int) {
+	w.mu.Lock()
+	w.queueDepth = n
+	w.mu.Unlock()
+}
+
+// retryLater nudges the send loop again after RetryDelay.
+func (w *Worker) retryLater() { time.AfterFunc(w.cfg.RetryDelay, w.Nudge) }
+
+// sendOne sends one queued message with its stored WhatsApp id (so a
+// resend after a crash is deduplicated by WhatsApp) and stores the outcome.
+func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
+	out, err := BuildOutbound(m)
+	if err != nil {
+		return w.markFailed(ctx, m, gateway.ErrorMessage(err))
+	}
+	eng := w.currentEngine()
+	if eng == nil {
+		return sendStop
+	}
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	res, err := eng.Send(ctx, out)
+	switch {
+	case err == nil:
+	case gateway.IsCode(err, gateway.CodeUnavailable) || ctx.Err() != nil:
+		return sendStop
+	default:
+		w.log.Info("send refused", "message_id", m.ID, "code", gateway.ErrorCode(err), "error", err)
+		return w.markFailed(ctx, m, gateway.ErrorMessage(err))
+	}
+	at := res.Timestamp.UTC().Truncate(time.Microsecond)
+	if res.Timestamp.IsZero() {
+		at = w.now()
+	}
+	id := res.WAMessageID
+	if id == "" {
+		id = m.WAMessageID
+	}
+	_, err = w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
+		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at,
+	}, w.statusEvents(at))
+	if err != nil {
+		// WhatsApp has it; the resend after the retry reuses the id, so
+		// the recipient sees it once.
+		w.log.Warn("store sent message", "message_id", m.ID, "error", err)
+		return sendRetryLater
+	}
+	return sendDone
+}
+
+func (w *Worker) markFailed(ctx context.Context, m *gateway.Message, reason string) sendOutcome {
+	at := w.now()
+	_, err := w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
+		ID: m.ID, Status: gateway.MessageFailed, Error: reason, At: at,
+	}, w.statusEvents(at))
+	if err != nil {
+		w.log.Warn("store failed message", "message_id", m.ID, "error", err)
+		return sendRetryLater
+	}
+	return sendDone
+}

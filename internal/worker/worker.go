@@ -1,0 +1,337 @@
+// Package worker runs one WhatsApp session: it owns the session's engine,
+// turns the engine's events into store writes (each with its events, in one
+// transaction), drains the session's send queue (the messages table) through
+// the engine, and serves the internal instance API. The same code runs
+// in-process in the embedded shape (one worker per session, supervised by
+// internal/local) and as cmd/instance on Nomad.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+)
+
+// DefaultAutoReplyMessage is sent when a session's settings turn auto-reply
+// on without a message of their own.
+const DefaultAutoReplyMessage = "Thanks for your message. We will get back to you soon."
+
+// ReasonStreamReplaced is the session's status reason when another
+// connection took over its device.
+const ReasonStreamReplaced = "replaced by another connection"
+
+// Store is the part of gateway.Store a worker uses.
+type Store interface {
+	SessionByID(ctx context.Context, userID, id string) (*gateway.Session, error)
+	SetSessionState(ctx context.Context, userID, id string, st gateway.SessionState, events ...*gateway.Event) (*gateway.Session, error)
+	CreateMessage(ctx context.Context, m *gateway.Message, events ...*gateway.Event) error
+	UpdateMessageStatus(ctx context.Context, u gateway.MessageStatusUpdate, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error)
+	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error)
+	MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error)
+}
+
+// Pacer spaces out sends, the seam for ban avoidance (per-recipient and
+// per-session rates, typing delays). Wait blocks until m may be sent; an
+// error stops the current drain, leaving the message queued.
+type Pacer interface {
+	Wait(ctx context.Context, m *gateway.Message) error
+}
+
+// Config is what a worker is built from.
+type Config struct {
+	SessionID string
+	UserID    string
+	// EngineName picks the engine; empty uses the session's own.
+	EngineName string
+	Engines    map[string]gateway.EngineFactory
+	Store      Store
+	// Secret returns the internal secret the instance API requires (read
+	// per request, so a rotation needs no restart).
+	Secret func(ctx context.Context) ([]byte, error)
+	Logger *slog.Logger
+	Clock  func() time.Time
+	// Pacer spaces sends out; nil sends as fast as the engine accepts.
+	Pacer Pacer
+	// AutoReplyCooldown is the least time between two auto-replies to one
+	// chat (default 1 h), so two auto-replying sessions cannot talk forever.
+	AutoReplyCooldown time.Duration
+	// RetryDelay is how long the send loop waits after a store error
+	// before draining again (default 2 s).
+	RetryDelay time.Duration
+}
+
+// Worker runs one session. Run may be called again after it returns (a
+// supervisor restart); Handler and Status work at any time.
+type Worker struct {
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	nudge chan struct{}
+	halt  chan struct{}
+
+	runMu sync.Mutex // one Run at a time
+
+	// sendMu is held across engine.Send and the "sent" write, and by the
+	// receipt handler, so "sent" is stored before a receipt moves the
+	// message further (a receipt can beat the sender's own write).
+	sendMu sync.Mutex
+
+	mu          sync.Mutex
+	running     bool
+	engine      gateway.Engine
+	engineName  string
+	session     *gateway.Session
+	state       gateway.SessionStatus
+	reason      string
+	qr          *instanceapi.QR
+	startedAt   time.Time
+	halted      bool
+	queueDepth  int
+	changed     chan struct{} // closed and replaced on every state change
+	autoReplied map[string]time.Time
+}
+
+// New returns a worker for one session; nothing runs before Run.
+func New(cfg Config) (*Worker, error) {
+	var missing []string
+	if cfg.SessionID == "" {
+		missing = append(missing, "session id")
+	}
+	if cfg.UserID == "" {
+		missing = append(missing, "user id")
+	}
+	if cfg.Store == nil {
+		missing = append(missing, "store")
+	}
+	if len(cfg.Engines) == 0 {
+		missing = append(missing, "engines")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("worker config lacks %v", missing)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.AutoReplyCooldown <= 0 {
+		cfg.AutoReplyCooldown = time.Hour
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 2 * time.Second
+	}
+	return &Worker{
+		cfg:         cfg,
+		log:         cfg.Logger.With("session_id", cfg.SessionID, "tenant_id", cfg.UserID),
+		now:         func() time.Time { return cfg.Clock().UTC().Truncate(time.Microsecond) },
+		nudge:       make(chan struct{}, 1),
+		halt:        make(chan struct{}, 1),
+		changed:     make(chan struct{}),
+		autoReplied: make(map[string]time.Time),
+	}, nil
+}
+
+// Run loads the session, connects its engine and processes until ctx ends
+// (it returns nil) or something fatal happens (it returns an error, so a
+// supervisor restarts it). A stream replacement stops the engine for good
+// but keeps Run serving, so no supervisor reconnects it.
+func (w *Worker) Run(ctx context.Context) error {
+	if !w.runMu.TryLock() {
+		return errors.New("worker is already running")
+	}
+	defer w.runMu.Unlock()
+
+	s, err := w.cfg.Store.SessionByID(ctx, w.cfg.UserID, w.cfg.SessionID)
+	if err != nil {
+		return fmt.Errorf("load session: %w", err)
+	}
+	name := w.cfg.EngineName
+	if name == "" {
+		name = s.Engine
+	}
+	factory := w.cfg.Engines[name]
+	if factory == nil {
+		return fmt.Errorf("no engine named %q", name)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	eng, err := factory(runCtx, gateway.EngineConfig{
+		SessionID: w.cfg.SessionID,
+		UserID:    w.cfg.UserID,
+		DeviceJID: s.DeviceJID,
+		Handler:   w.handle,
+		Logger:    w.cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("build %s engine: %w", name, err)
+	}
+	defer eng.Disconnect()
+
+	w.mu.Lock()
+	w.engine, w.engineName, w.session = eng, name, s
+	w.state, w.reason = s.Status, s.StatusReason
+	w.qr, w.halted, w.startedAt = nil, false, w.now()
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.running, w.engine, w.qr = false, nil, nil
+		w.signalLocked()
+		w.mu.Unlock()
+	}()
+	select { // a halt left over from an earlier run
+	case <-w.halt:
+	default:
+	}
+
+	if err := w.setState(runCtx, gateway.SessionState{Status: gateway.SessionStarting}, true); err != nil {
+		return fmt.Errorf("store starting state: %w", err)
+	}
+
+	sendDone := make(chan struct{})
+	go func() {
+		defer close(sendDone)
+		w.sendLoop(runCtx)
+	}()
+	defer func() { cancel(); <-sendDone }()
+
+	w.mu.Lock()
+	w.running = true
+	w.signalLocked()
+	w.mu.Unlock()
+	w.log.Info("worker started", "engine", name)
+
+	if err := eng.Connect(runCtx); err != nil {
+		return fmt.Errorf("connect %s engine: %w", name, err)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			w.log.Info("worker stopped")
+			return nil
+		case <-w.halt:
+			// Another connection owns the device now; answering with a
+			// reconnect would make WhatsApp drop both.
+			eng.Disconnect()
+			w.log.Warn("engine stopped for good: stream replaced")
+		}
+	}
+}
+
+// Nudge tells the send loop that messages are queued. Nudges coalesce.
+func (w *Worker) Nudge() {
+	select {
+	case w.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// Status is the worker's view of its session.
+func (w *Worker) Status() instanceapi.Status {
+	w.mu.Lock()
+	st := instanceapi.Status{
+		SessionID:  w.cfg.SessionID,
+		Engine:     w.engineName,
+		State:      w.state,
+		Reason:     w.reason,
+		QueueDepth: w.queueDepth,
+		StartedAt:  w.startedAt,
+	}
+	if st.Engine == "" {
+		st.Engine = w.cfg.EngineName
+	}
+	if w.session != nil {
+		st.Phone, st.PushName = w.session.Phone, w.session.PushName
+	}
+	if w.qr != nil {
+		qr := *w.qr
+		st.QR = &qr
+	}
+	eng := w.engine
+	w.mu.Unlock()
+	if eng != nil {
+		st.Connection = eng.Status()
+	}
+	return st
+}
+
+// currentEngine returns the running engine, or nil.
+func (w *Worker) currentEngine() gateway.Engine {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.engine
+}
+
+// setState stores a state change, with a session.status event when
+// statusEvent is set and the extra events, in one transaction, then updates
+// the worker's view.
+func (w *Worker) setState(ctx context.Context, st gateway.SessionState, statusEvent bool, extra ...*gateway.Event) error {
+	events := extra
+	if statusEvent {
+		w.mu.Lock()
+		data := gateway.SessionStatusData{
+			SessionID:   w.cfg.SessionID,
+			Status:      st.Status,
+			Reason:      st.StatusReason,
+			Phone:       st.Phone,
+			PushName:    st.PushName,
+			BannedUntil: st.BannedUntil,
+		}
+		if data.Status == "" {
+			data.Status = w.state
+		}
+		if w.session != nil && !st.ClearDevice {
+			if data.Phone == "" {
+				data.Phone = w.session.Phone
+			}
+			if data.PushName == "" {
+				data.PushName = w.session.PushName
+			}
+		}
+		w.mu.Unlock()
+		events = append(events, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventSessionStatus, data))
+	}
+	s, err := w.cfg.Store.SetSessionState(ctx, w.cfg.UserID, w.cfg.SessionID, st, events...)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.session = s
+	w.state, w.reason = s.Status, s.StatusReason
+	w.signalLocked()
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *Worker) signalLocked() {
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// waitFor waits until ok holds for the worker's state, ctx ends or timeout
+// passes, and reports whether ok held.
+func (w *Worker) waitFor(ctx context.Context, timeout time.Duration, ok func(gateway.SessionStatus) bool) bool {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		w.mu.Lock()
+		st, ch := w.state, w.changed
+		w.mu.Unlock()
+		if ok(st) {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
