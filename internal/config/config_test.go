@@ -603,3 +603,19 @@ func TestRedactURL(t *testing.T) {
 		})
 	}
 }
+
+func TestProblemsNeverEchoSecrets(t *testing.T) {
+	const pw = "Leaky-Passw0rd"
+	_, err := Load(env(map[string]string{
+		"DATABASE_URL": "mysql://u:" + pw + "@h/d",
+		"REDIS_URL":    "http://:" + pw + "@h",
+		"NODE_ENV":     "production",
+		"JWT_SECRET":   pw,
+	}))
+	if err == nil {
+		t.Fatal("got no error, want problems")
+	}
+	if strings.Contains(err.Error(), pw) {
+		t.Fatalf("error reveals a secret: %v", err)
+	}
+}
