@@ -62,6 +62,9 @@ func (s *Store) ListEvents(ctx context.Context, userID string, f gateway.EventFi
 	where := []string{"user_id = ?", "seq > ?"}
 	args := []any{userID, f.AfterSeq}
 	if f.SessionID != "" {
+		if !isUUID(f.SessionID) {
+			return nil, nil
+		}
 		where = append(where, "session_id = ?")
 		args = append(args, f.SessionID)
 	}

@@ -93,6 +93,9 @@ func (s *Store) MessageByID(ctx context.Context, userID, id string) (*gateway.Me
 // total count. Recipient matches the recipient, chat, sender or sender phone;
 // From and To bound the creation time, both inclusive.
 func (s *Store) ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error) {
+	if f.SessionID != "" && !isUUID(f.SessionID) {
+		return nil, 0, nil
+	}
 	where := []string{"user_id = ?"}
 	args := []any{userID}
 	add := func(cond string, v ...any) {
@@ -222,6 +225,9 @@ var errNotForward = &gateway.Error{Code: gateway.CodeConflict, Message: "The mes
 func (s *Store) QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error) {
 	if limit <= 0 {
 		limit = 100
+	}
+	if !isUUID(sessionID) {
+		return nil, nil
 	}
 	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+messageCols+` FROM messages
 		WHERE session_id = ? AND status = ? AND direction = ? ORDER BY created_at, id LIMIT ?`),

@@ -57,11 +57,29 @@ func (s *Store) readRow(ctx context.Context, query string, args ...any) (*sql.Ro
 }
 
 // writeStmt returns a hot write's cached statement on the writer, bound to
-// tx when tx is not nil.
+// tx when tx is not nil. Inside a transaction it never prepares on the
+// writer pool: SQLite's only writer connection is the transaction's, so that
+// would wait forever. A statement not cached yet (inTx warms the cache
+// first) is prepared on the transaction instead.
 func (s *Store) writeStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	st, err := s.writeStmts.get(ctx, s.writer, query, s.q)
-	if err != nil || tx == nil {
-		return st, err
+	if tx == nil {
+		return s.writeStmts.get(ctx, s.writer, query, s.q)
 	}
-	return tx.StmtContext(ctx, st), nil
+	if st, ok := s.writeStmts.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, s.q(query))
+}
+
+// txStatements are the writes prepared before the first transaction.
+var txStatements = []string{insertEvent, insertMessage}
+
+// warm prepares the statements transactions use, outside any transaction.
+func (s *Store) warm(ctx context.Context) error {
+	for _, q := range txStatements {
+		if _, err := s.writeStmts.get(ctx, s.writer, q, s.q); err != nil {
+			return err
+		}
+	}
+	return nil
 }

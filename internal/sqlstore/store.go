@@ -150,6 +150,9 @@ func numberParams(query string) string {
 
 // inTx runs fn in a write transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := s.warm(ctx); err != nil {
+		return err
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -260,6 +263,11 @@ func nullString(v string) any {
 	}
 	return v
 }
+
+// isUUID reports whether id can be a row's id. A filter on an id that
+// cannot exist matches nothing in both databases, where PostgreSQL's UUID
+// columns would otherwise refuse the query.
+func isUUID(id string) bool { return uuid.Validate(id) == nil }
 
 // newID returns id, or a new UUID when it is empty.
 func newID(id string) string {

@@ -56,6 +56,7 @@ func testEvents(t *testing.T, s gateway.Store) {
 		{"after seq", gateway.EventFilter{AfterSeq: e2.Seq}, []*gateway.Event{e3, e4, e5}},
 		{"after the last", gateway.EventFilter{AfterSeq: e5.Seq}, nil},
 		{"session", gateway.EventFilter{SessionID: s2.ID}, []*gateway.Event{e3, e4}},
+		{"a session id that cannot exist", gateway.EventFilter{SessionID: "nope"}, nil},
 		{"type", gateway.EventFilter{Types: []string{gateway.EventQR}}, []*gateway.Event{e4}},
 		{"status group", gateway.EventFilter{Types: []string{gateway.EventGroupStatus}}, []*gateway.Event{e2, e3}},
 		{"status group and message", gateway.EventFilter{Types: []string{gateway.EventGroupStatus, gateway.EventMessage}}, []*gateway.Event{e1, e2, e3}},

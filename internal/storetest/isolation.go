@@ -37,10 +37,13 @@ func testTenantIsolation(t *testing.T, s gateway.Store) {
 			_, err := s.SetSessionState(ctx(t), b.ID, sess.ID, gateway.SessionState{Status: gateway.SessionFailed})
 			return err
 		},
-		"DeleteSession":  func() error { return s.DeleteSession(ctx(t), b.ID, sess.ID) },
-		"InstanceByID":   func() error { _, err := s.InstanceByID(ctx(t), b.ID, inst.ID); return err },
-		"LiveInstance":   func() error { _, err := s.LiveInstance(ctx(t), b.ID, sess.ID); return err },
-		"UpdateInstance": func() error { _, err := s.UpdateInstance(ctx(t), b.ID, inst.ID, gateway.InstanceUpdate{Status: gateway.InstanceStopped}); return err },
+		"DeleteSession": func() error { return s.DeleteSession(ctx(t), b.ID, sess.ID) },
+		"InstanceByID":  func() error { _, err := s.InstanceByID(ctx(t), b.ID, inst.ID); return err },
+		"LiveInstance":  func() error { _, err := s.LiveInstance(ctx(t), b.ID, sess.ID); return err },
+		"UpdateInstance": func() error {
+			_, err := s.UpdateInstance(ctx(t), b.ID, inst.ID, gateway.InstanceUpdate{Status: gateway.InstanceStopped})
+			return err
+		},
 		"CreateInstance": func() error {
 			return s.CreateInstance(ctx(t), &gateway.Instance{SessionID: sess.ID, UserID: b.ID, Status: gateway.InstanceFailed})
 		},

@@ -83,7 +83,9 @@ func testListMessagesFilters(t *testing.T, s gateway.Store) {
 		m.Direction, m.Status, m.Recipient, m.Chat, m.Sender, m.SenderPhone = gateway.DirectionInbound, gateway.MessageReceived, "15559990000@s.whatsapp.net", bob, bob, "15550002222"
 		m.CreatedAt = at(3)
 	})
-	d := newMessage(t, s, s2, func(m *gateway.Message) { m.Recipient, m.Chat, m.Status, m.CreatedAt = alice, alice, gateway.MessageFailed, at(4) })
+	d := newMessage(t, s, s2, func(m *gateway.Message) {
+		m.Recipient, m.Chat, m.Status, m.CreatedAt = alice, alice, gateway.MessageFailed, at(4)
+	})
 	newMessage(t, s, theirs, func(m *gateway.Message) { m.Recipient, m.Chat, m.CreatedAt = alice, alice, at(5) })
 
 	tests := []struct {
@@ -95,6 +97,7 @@ func testListMessagesFilters(t *testing.T, s gateway.Store) {
 		{"all, newest first, tenant only", gateway.MessageFilter{}, []string{d.ID, c.ID, b.ID, a.ID}, 4},
 		{"session", gateway.MessageFilter{SessionID: s1.ID}, []string{b.ID, a.ID}, 2},
 		{"another tenant's session", gateway.MessageFilter{SessionID: theirs.ID}, []string{}, 0},
+		{"a session id that cannot exist", gateway.MessageFilter{SessionID: "nope"}, []string{}, 0},
 		{"direction", gateway.MessageFilter{Direction: gateway.DirectionInbound}, []string{c.ID}, 1},
 		{"status", gateway.MessageFilter{Status: gateway.MessageFailed}, []string{d.ID}, 1},
 		{"type", gateway.MessageFilter{Type: gateway.TypeImage}, []string{b.ID}, 1},
@@ -333,7 +336,9 @@ func testQueuedMessages(t *testing.T, s gateway.Store) {
 	q1 := newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = at(1) })
 	q2 := newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = at(2) })
 	newMessage(t, s, sess, func(m *gateway.Message) { m.Status, m.CreatedAt = gateway.MessageSent, at(0) })
-	newMessage(t, s, sess, func(m *gateway.Message) { m.Direction, m.Status, m.CreatedAt = gateway.DirectionInbound, gateway.MessageReceived, at(0) })
+	newMessage(t, s, sess, func(m *gateway.Message) {
+		m.Direction, m.Status, m.CreatedAt = gateway.DirectionInbound, gateway.MessageReceived, at(0)
+	})
 	newMessage(t, s, other, func(m *gateway.Message) { m.CreatedAt = at(0) })
 
 	list, err := s.QueuedMessages(ctx(t), sess.ID, 10)
@@ -349,6 +354,11 @@ func testQueuedMessages(t *testing.T, s gateway.Store) {
 	list, err = s.QueuedMessages(ctx(t), sess.ID, 0)
 	must(t, err)
 	diff(t, "queued after a send", ids(list, msgID), []string{q2.ID, q3.ID})
+	for _, id := range []string{uuid.NewString(), "nope"} {
+		list, err = s.QueuedMessages(ctx(t), id, 0)
+		must(t, err)
+		diff(t, "queued of a missing session", ids(list, msgID), []string{})
+	}
 }
 
 func testCountMessages(t *testing.T, s gateway.Store) {

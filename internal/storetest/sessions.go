@@ -12,7 +12,7 @@ func testSessions(t *testing.T, s gateway.Store) {
 	u := newUser(t, s)
 	other := newUser(t, s)
 	s1 := &gateway.Session{UserID: u.ID, Name: "one", Engine: gateway.EngineSandbox, WebhookURL: "https://example.com/hook",
-		Settings: gateway.SessionSettings{AutoReply: true, AutoReplyMessage: "away", WebhookEvents: []string{"message", "status"}},
+		Settings:  gateway.SessionSettings{AutoReply: true, AutoReplyMessage: "away", WebhookEvents: []string{"message", "status"}},
 		CreatedAt: at(1)}
 	ev := gateway.NewEvent(u.ID, "", gateway.EventSessionStatus, map[string]string{"status": "created"})
 	must(t, s.CreateSession(ctx(t), s1, ev))

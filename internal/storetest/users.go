@@ -190,4 +190,3 @@ func testAPIKeys(t *testing.T, s gateway.Store) {
 	want.RevokedAt, want.LastUsedAt = ptr(at(10)), ptr(at(30))
 	diff(t, "revoked and touched key", got, &want)
 }
-

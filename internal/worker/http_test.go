@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -76,10 +77,12 @@ func TestInstanceAPIPairingAndLogout(t *testing.T) {
 	r := start(t, w)
 	sessionIs(t, st, s, gateway.SessionQRPending)
 
-	qr, err := r.client.QR(ctx, r.ep)
-	if err != nil {
-		t.Fatalf("QR: %v", err)
-	}
+	var qr *instanceapi.QR
+	eventually(t, "a QR code", func() (bool, string) {
+		var err error
+		qr, err = r.client.QR(ctx, r.ep)
+		return err == nil, fmt.Sprint(err)
+	})
 	if !strings.HasPrefix(qr.Code, "SANDBOX") || !qr.ExpiresAt.After(time.Now()) {
 		t.Errorf("got QR %+v, want a live sandbox code", qr)
 	}

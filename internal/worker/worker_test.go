@@ -56,6 +56,8 @@ func TestAutoPairStoresConnectedState(t *testing.T) {
 	if err := json.Unmarshal(qrs[0].Data, &qr); err != nil || !strings.HasPrefix(qr.Code, "SANDBOX") {
 		t.Errorf("got qr data %+v (%v), want a sandbox code", qr, err)
 	}
+	// The worker's view follows the store's commit.
+	eventually(t, "worker state", func() (bool, string) { return w.Status().State == gateway.SessionConnected, string(w.Status().State) })
 	status := w.Status()
 	if status.State != gateway.SessionConnected || !status.Connection.LoggedIn || status.Phone != phone || status.QR != nil {
 		t.Errorf("got worker status %+v, want connected as %s without a QR", status, phone)

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+func TestDecodeBytes(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		wantErr string // substring of the public message; "" for success
+	}{
+		{"ok", `{"session_id":"x","recipient":"1","message":"hi"}`, ""},
+		{"empty", ``, "empty"},
+		{"spaces", "  \n", "empty"},
+		{"syntax", `{"a":}`, "not valid JSON"},
+		{"truncated", `{"message":"hi"`, "ends too early"},
+		{"unknown field", `{"nope":1}`, `"nope" is not known`},
+		{"wrong type", `{"message":5}`, `"message" must be a string`},
+		{"nested wrong type", `{"location":{"latitude":"north"}}`, "must be a number"},
+		{"array", `[]`, "must be a JSON object"},
+		{"trailing", `{"message":"a"} {"message":"b"}`, "one JSON object"},
+		{"trailing garbage", `{"message":"a"} x`, "one JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req sendRequest
+			err := decodeBytes([]byte(tt.in), &req)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("decode: %v", err)
+				}
+				return
+			}
+			if gateway.ErrorCode(err) != gateway.CodeInvalid {
+				t.Fatalf("code = %q, want %q (%v)", gateway.ErrorCode(err), gateway.CodeInvalid, err)
+			}
+			if msg := gateway.ErrorMessage(err); !strings.Contains(msg, tt.wantErr) {
+				t.Fatalf("message %q does not contain %q", msg, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestEveryCodeHasAStatus(t *testing.T) {
+	for _, c := range []gateway.Code{gateway.CodeInvalid, gateway.CodeValidation, gateway.CodeUnauthorized, gateway.CodeForbidden,
+		gateway.CodeNotFound, gateway.CodeConflict, gateway.CodeTooLarge, gateway.CodeQuotaExceeded, gateway.CodeRateLimited,
+		gateway.CodeUnavailable, gateway.CodeInternal, gateway.CodeNotImplemented, gateway.CodeSuspended, gateway.CodeFeatureDisabled} {
+		if _, ok := statusOf[c]; !ok {
+			t.Errorf("code %q has no HTTP status", c)
+		}
+	}
+}
+
+// FuzzDecode checks that request decoding never panics and that every
+// refusal is an invalid_request with a readable sentence.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"session_id":"s","recipient":"1234567890@c.us","message":"Hello","message_type":"text"}`,
+		`{"location":{"latitude":1.5,"longitude":2}}`, `{"media":{"url":"https://x/y.png"}}`,
+		`{`, `[]`, `null`, `{"message":1}`, `{"a":1}`, "\xff", `{"message":"\u0000"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var req sendRequest
+		err := decodeBytes(raw, &req)
+		if err == nil {
+			return
+		}
+		if c := gateway.ErrorCode(err); c != gateway.CodeInvalid {
+			t.Fatalf("code %q for %q", c, raw)
+		}
+		msg := gateway.ErrorMessage(err)
+		if msg == "" || (!utf8.ValidString(msg) && utf8.Valid(raw)) {
+			t.Fatalf("bad message %q for %q", msg, raw)
+		}
+	})
+}
