@@ -112,7 +112,7 @@ func TestEndToEnd(t *testing.T) {
 	env := map[string]string{
 		"PORT": fmt.Sprint(port), "DATA_DIR": t.TempDir(), "WHATSAPP_ENGINE": "sandbox", "BCRYPT_ROUNDS": "4",
 		"SANDBOX_PAIR_DELAY": "300ms", "SANDBOX_DELIVERY_DELAY": "100ms", "SANDBOX_READ_DELAY": "200ms",
-		"INSTANCE_PORT_RANGE_START": "31000", "INSTANCE_PORT_RANGE_END": "31999",
+		"INSTANCE_PORT_RANGE_START": "31000", "INSTANCE_PORT_RANGE_END": "31999", "RATE_LIMIT_MAX_REQUESTS": "100000",
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 

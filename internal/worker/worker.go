@@ -269,10 +269,10 @@ func (w *Worker) currentEngine() gateway.Engine {
 }
 
 // setState stores a state change, with a session.status event when
-// statusEvent is set and the extra events, in one transaction, then updates
-// the worker's view.
+// statusEvent is set, then the extra events, in one transaction, and then
+// updates the worker's view.
 func (w *Worker) setState(ctx context.Context, st gateway.SessionState, statusEvent bool, extra ...*gateway.Event) error {
-	events := extra
+	var events []*gateway.Event
 	if statusEvent {
 		w.mu.Lock()
 		data := gateway.SessionStatusData{
@@ -297,6 +297,7 @@ func (w *Worker) setState(ctx context.Context, st gateway.SessionState, statusEv
 		w.mu.Unlock()
 		events = append(events, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventSessionStatus, data))
 	}
+	events = append(events, extra...)
 	s, err := w.cfg.Store.SetSessionState(ctx, w.cfg.UserID, w.cfg.SessionID, st, events...)
 	if err != nil {
 		return err
