@@ -67,6 +67,18 @@ type EngineConfig struct {
 	DeviceJID string
 	Handler   EventHandler
 	Logger    *slog.Logger
+	// Outstanding lists the session's sent messages still waiting for
+	// receipts. WhatsApp's servers keep owed receipts across a restart; the
+	// sandbox has no server that outlives the process, so it asks for this
+	// list on connect and plays those receipts again.
+	Outstanding func(ctx context.Context) ([]Outstanding, error)
+}
+
+// Outstanding is a sent message whose receipts have not all arrived.
+type Outstanding struct {
+	WAMessageID string
+	To          string
+	Voice       bool
 }
 
 // EngineFactory builds the engine for a session.

@@ -291,7 +291,30 @@ func (e *Engine) goOnlineLocked() error {
 	e.connected = true
 	e.lastSeen = e.opts.Now()
 	e.emitLocked(gateway.EvConnected{JID: e.jid, Phone: e.phone, PushName: e.pushName}, nil)
+	if e.cfg.Outstanding != nil {
+		gen, ctx := e.gen, e.hctx
+		e.afterUnlock = append(e.afterUnlock, func() { go e.replayReceipts(ctx, gen) })
+	}
 	return nil
+}
+
+// replayReceipts plays again the receipts owed to messages sent before a
+// restart, as WhatsApp's servers deliver owed receipts after a reconnect.
+func (e *Engine) replayReceipts(ctx context.Context, gen uint64) {
+	owed, err := e.cfg.Outstanding(ctx)
+	if err != nil {
+		e.log.Warn("sandbox outstanding receipts", "session_id", e.cfg.SessionID, "error", err)
+		return
+	}
+	e.mu.Lock()
+	defer e.unlock()
+	if e.gen != gen || !e.connected {
+		return
+	}
+	for _, o := range owed {
+		phone, _ := phoneOfJID(o.To)
+		e.scheduleReceiptsLocked(o.WAMessageID, o.To, phone, o.Voice)
+	}
 }
 
 // nextQRLocked emits the next QR code, or the timeout once they ran out.

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -455,5 +456,53 @@ func TestDisconnectAndLogoutStopEverything(t *testing.T) {
 				nextAs[gateway.EvConnected](t, h.rec)
 			}
 		})
+	}
+}
+
+// TestReplayOutstandingReceipts checks that a reconnecting engine plays the
+// receipts owed to messages sent before a restart, as WhatsApp's servers do.
+func TestReplayOutstandingReceipts(t *testing.T) {
+	clock := newFakeClock()
+	rec := newRecorder()
+	asked := make(chan struct{}, 1)
+	e, err := New(gateway.EngineConfig{SessionID: "sess-1", UserID: "user-1", DeviceJID: "15550001111:1@s.whatsapp.net", Handler: rec.handle,
+		Outstanding: func(context.Context) ([]gateway.Outstanding, error) {
+			asked <- struct{}{}
+			return []gateway.Outstanding{
+				{WAMessageID: "3EB0A", To: "15550002222@s.whatsapp.net"},
+				{WAMessageID: "3EB0B", To: "15550003333@s.whatsapp.net", Voice: true},
+			}, nil
+		}},
+		Options{DeliveryDelay: time.Second, ReadDelay: time.Second, Now: clock.Now, AfterFunc: clock.AfterFunc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Disconnect)
+	if err := e.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	nextAs[gateway.EvConnected](t, rec)
+	select {
+	case <-asked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the engine never asked for outstanding messages")
+	}
+	// The replay is scheduled right after the list arrives; wait for its timers.
+	deadline := time.Now().Add(5 * time.Second)
+	for clock.Pending() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	clock.Advance(time.Minute)
+	got := map[string][]gateway.MessageStatus{}
+	for i := 0; i < 4; i++ {
+		r := nextAs[gateway.EvReceipt](t, rec)
+		got[r.WAMessageIDs[0]] = append(got[r.WAMessageIDs[0]], r.Status)
+	}
+	want := map[string][]gateway.MessageStatus{
+		"3EB0A": {gateway.MessageDelivered, gateway.MessageRead},
+		"3EB0B": {gateway.MessageDelivered, gateway.MessagePlayed},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got receipts %v, want %v", got, want)
 	}
 }

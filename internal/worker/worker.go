@@ -34,6 +34,7 @@ type Store interface {
 	UpdateMessageStatus(ctx context.Context, u gateway.MessageStatusUpdate, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error)
 	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error)
 	MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error)
+	ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error)
 }
 
 // Pacer spaces out sends, the seam for ban avoidance (per-recipient and
@@ -163,11 +164,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	eng, err := factory(runCtx, gateway.EngineConfig{
-		SessionID: w.cfg.SessionID,
-		UserID:    w.cfg.UserID,
-		DeviceJID: s.DeviceJID,
-		Handler:   w.handle,
-		Logger:    w.cfg.Logger,
+		SessionID:   w.cfg.SessionID,
+		UserID:      w.cfg.UserID,
+		DeviceJID:   s.DeviceJID,
+		Handler:     w.handle,
+		Logger:      w.cfg.Logger,
+		Outstanding: w.outstanding,
 	})
 	if err != nil {
 		return fmt.Errorf("build %s engine: %w", name, err)
@@ -335,4 +337,30 @@ func (w *Worker) waitFor(ctx context.Context, timeout time.Duration, ok func(gat
 			return false
 		}
 	}
+}
+
+// outstanding lists the session's outbound messages stuck at "sent" (and
+// delivered, still owed a read), newest first, at most 1,000 of each.
+func (w *Worker) outstanding(ctx context.Context) ([]gateway.Outstanding, error) {
+	var out []gateway.Outstanding
+	for _, st := range []gateway.MessageStatus{gateway.MessageSent, gateway.MessageDelivered} {
+		ms, _, err := w.cfg.Store.ListMessages(ctx, w.cfg.UserID, gateway.MessageFilter{
+			SessionID: w.cfg.SessionID, Direction: gateway.DirectionOutbound, Status: st,
+			Page: gateway.Page{Page: 1, Limit: 1000},
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.WAMessageID == "" {
+				continue
+			}
+			voice := false
+			if p, err := ParsePayload(m.Payload); err == nil && p.Media != nil {
+				voice = p.Media.Voice
+			}
+			out = append(out, gateway.Outstanding{WAMessageID: m.WAMessageID, To: m.Recipient, Voice: voice})
+		}
+	}
+	return out, nil
 }
