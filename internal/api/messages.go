@@ -22,17 +22,17 @@ func (s *Server) messageRoutes(r chi.Router) {
 // sendRequest is the seed's send body (session_id, recipient, message,
 // message_type) with the fields of the other types.
 type sendRequest struct {
-	SessionID   string            `json:"session_id"`
-	Recipient   string            `json:"recipient"`
-	Message     string            `json:"message"`
-	MessageType string            `json:"message_type"`
-	ReplyTo     string            `json:"reply_to"`
-	Target      string            `json:"target"`
-	Reaction    string            `json:"reaction"`
-	MediaURL    string            `json:"media_url"`
-	Media       *gateway.Media    `json:"media"`
-	Location    *gateway.Location `json:"location"`
-	Contact     *gateway.Contact  `json:"contact"`
+	SessionID   string                `json:"session_id"`
+	Recipient   string                `json:"recipient"`
+	Message     string                `json:"message"`
+	MessageType string                `json:"message_type"`
+	ReplyTo     string                `json:"reply_to"`
+	Target      string                `json:"target"`
+	Reaction    string                `json:"reaction"`
+	MediaURL    string                `json:"media_url"`
+	Media       *gateway.PayloadMedia `json:"media"`
+	Location    *gateway.Location     `json:"location"`
+	Contact     *gateway.Contact      `json:"contact"`
 }
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {

@@ -149,16 +149,3 @@ type MessageStore interface {
 	// CountOutboundSince counts a tenant's outbound messages created at or after since (quotas).
 	CountOutboundSince(ctx context.Context, userID string, since time.Time) (int, error)
 }
-
-// MessagePayload is the stored form (Message.Payload) of everything a
-// message carries beyond its text: the API writes it, the worker reads it to
-// build what the engine sends, and inbound messages are stored the same way.
-type MessagePayload struct {
-	Media    *Media    `json:"media,omitempty"`
-	Location *Location `json:"location,omitempty"`
-	Contact  *Contact  `json:"contact,omitempty"`
-	// Target is the WA message id a reaction, edit or revoke applies to.
-	Target   string `json:"target,omitempty"`
-	Reaction string `json:"reaction,omitempty"`
-	PushName string `json:"push_name,omitempty"`
-}

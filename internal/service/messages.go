@@ -26,7 +26,7 @@ type SendInput struct {
 	ReplyTo     string // our message id or a WA message id
 	Target      string // the message a reaction, edit or revoke applies to (our id or a WA id)
 	Reaction    string
-	Media       *gateway.Media
+	Media       *gateway.PayloadMedia
 	MediaURL    string
 	Location    *gateway.Location
 	Contact     *gateway.Contact
@@ -65,7 +65,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	case mediaTypes[typ]:
 		m := in.Media
 		if m == nil {
-			m = &gateway.Media{}
+			m = &gateway.PayloadMedia{}
 		}
 		if in.MediaURL != "" {
 			m.URL = in.MediaURL
@@ -73,12 +73,22 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		if m.Caption == "" {
 			m.Caption = body
 		}
-		if m.URL == "" {
-			fields["media.url"] = "Give the media's URL (http or https)."
+		// Where a file is kept and its hash are the server's to fill, never
+		// the client's: a client-set path would make the worker read it.
+		m.Path, m.SHA256, m.Size = "", "", 0
+		if m.URL == "" && len(m.Data) == 0 {
+			fields["media"] = "Give the media's URL (http or https) or its bytes as base64 in media.data."
+		} else if m.URL != "" && len(m.Data) > 0 {
+			fields["media"] = "Give the media's URL or its data, not both."
+		} else if m.URL == "" {
+			if m.MIMEType == "" {
+				fields["media.mime_type"] = "Give the MIME type of inline media (image/jpeg, say)."
+			}
+			m.Size = int64(len(m.Data))
 		} else if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			fields["media.url"] = "The media URL must be an absolute http or https URL."
 		}
-		if typ == gateway.TypeDocument && m.FileName == "" {
+		if typ == gateway.TypeDocument && m.FileName == "" && m.URL != "" {
 			m.FileName = fileNameOf(m.URL)
 		}
 		payload.Media = m

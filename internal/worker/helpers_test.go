@@ -49,7 +49,7 @@ func newSession(t *testing.T, st *sqlite.Store, deviceJID string, settings gatew
 }
 
 // queue stores an outbound message as the API does.
-func queue(t *testing.T, st *sqlite.Store, s *gateway.Session, to string, typ gateway.MessageType, body string, p *Payload) *gateway.Message {
+func queue(t *testing.T, st *sqlite.Store, s *gateway.Session, to string, typ gateway.MessageType, body string, p *gateway.MessagePayload) *gateway.Message {
 	t.Helper()
 	raw, err := p.Marshal()
 	if err != nil {

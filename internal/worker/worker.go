@@ -356,7 +356,7 @@ func (w *Worker) outstanding(ctx context.Context) ([]gateway.Outstanding, error)
 				continue
 			}
 			voice := false
-			if p, err := ParsePayload(m.Payload); err == nil && p.Media != nil {
+			if p, err := gateway.ParsePayload(m.Payload); err == nil && p.Media != nil {
 				voice = p.Media.Voice
 			}
 			out = append(out, gateway.Outstanding{WAMessageID: m.WAMessageID, To: m.Recipient, Voice: voice})

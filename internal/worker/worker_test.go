@@ -68,7 +68,7 @@ func TestQueuedMessagesSentOnConnect(t *testing.T) {
 	st := newStore(t)
 	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
 	text := queue(t, st, s, "+1 555 000 2222", gateway.TypeText, "hello", nil)
-	voice := queue(t, st, s, "15550002222", gateway.TypeAudio, "", &Payload{Media: &PayloadMedia{URL: "https://e.com/v.ogg", Voice: true}})
+	voice := queue(t, st, s, "15550002222", gateway.TypeAudio, "", &gateway.MessagePayload{Media: &gateway.PayloadMedia{URL: "https://e.com/v.ogg", Voice: true}})
 	missing := queue(t, st, s, "15550000000", gateway.TypeText, "anyone?", nil)
 	invalid := queue(t, st, s, "15550002222", gateway.TypeImage, "no media", nil)
 
@@ -114,7 +114,7 @@ func TestQueuedMessagesSentOnConnect(t *testing.T) {
 	}
 
 	// A message queued while running is sent on the API's nudge.
-	later := queue(t, st, s, "15550002222", gateway.TypeLocation, "", &Payload{Location: &gateway.Location{Latitude: 1, Longitude: 2}})
+	later := queue(t, st, s, "15550002222", gateway.TypeLocation, "", &gateway.MessagePayload{Location: &gateway.Location{Latitude: 1, Longitude: 2}})
 	if err := r.client.Send(context.Background(), r.ep, later.ID); err != nil {
 		t.Fatalf("nudge: %v", err)
 	}
@@ -191,7 +191,7 @@ func TestTwoWorkersMessageEachOther(t *testing.T) {
 		})
 		return l
 	}
-	send := func(typ gateway.MessageType, body string, p *Payload) *gateway.Message {
+	send := func(typ gateway.MessageType, body string, p *gateway.MessagePayload) *gateway.Message {
 		t.Helper()
 		m := queue(t, st, alice, "15550002222", typ, body, p)
 		if err := a.client.Send(ctx, a.ep, m.ID); err != nil {
@@ -200,7 +200,7 @@ func TestTwoWorkersMessageEachOther(t *testing.T) {
 		return m
 	}
 
-	sent := send(gateway.TypeContact, "", &Payload{Contact: &gateway.Contact{Name: "Ann", Phone: "15550003333"}})
+	sent := send(gateway.TypeContact, "", &gateway.MessagePayload{Contact: &gateway.Contact{Name: "Ann", Phone: "15550003333"}})
 	got := inbound(bob, 1)[0]
 	out := messageIs(t, st, sent, gateway.MessageRead)
 	want := &gateway.Message{
@@ -212,7 +212,7 @@ func TestTwoWorkersMessageEachOther(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stored inbound message (-want +got):\n%s", diff)
 	}
-	p, err := ParsePayload(got.Payload)
+	p, err := gateway.ParsePayload(got.Payload)
 	if err != nil || p.Contact == nil || p.Contact.Name != "Ann" || !strings.HasPrefix(p.PushName, "Sandbox") {
 		t.Errorf("got payload %s (%v), want the contact and the sender's push name", got.Payload, err)
 	}
@@ -277,7 +277,7 @@ func TestPayloadRoundTrip(t *testing.T) {
 	if _, err := BuildOutbound(&gateway.Message{Payload: json.RawMessage(`{"media":`)}); !gateway.IsCode(err, gateway.CodeValidation) {
 		t.Errorf("bad payload: got %v, want validation", err)
 	}
-	if raw, err := (&Payload{}).Marshal(); raw != nil || err != nil {
+	if raw, err := (&gateway.MessagePayload{}).Marshal(); raw != nil || err != nil {
 		t.Errorf("empty payload marshalled to %s (%v), want nil", raw, err)
 	}
 }
