@@ -4,6 +4,7 @@
 //	gateway            serve (the default)
 //	gateway migrate    apply database migrations and exit
 //	gateway seed       create the default plans and the demo account (refused in production)
+//	gateway config     print the effective configuration (--markdown: every setting)
 //	gateway version    print the version
 //
 // Configuration comes from the environment (see the README's table).
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sort"
 	"syscall"
 
 	"github.com/whatsapp-saas/gateway/internal/config"
@@ -37,6 +39,8 @@ const usage = `Usage: gateway [serve|migrate|seed|version|help]
   migrate   apply database migrations and exit
   seed      create the default plans and the demo account (demo@whatsapp-saas.com / demo123);
             refused when NODE_ENV=production
+  config    print the effective configuration, secrets redacted
+            (--markdown: the table of every setting, as in the README)
   version   print the version
 
 Configuration is read from the environment; see README.md.
@@ -56,6 +60,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	case "version", "--version":
 		fmt.Fprintln(stdout, "gateway", version)
 		return 0
+	case "config":
+		return printConfig(args[1:], lookup, stdout, stderr)
 	case "serve", "migrate", "seed":
 	default:
 		fmt.Fprintf(stderr, "gateway: unknown command %q\n\n%s", cmd, usage)
@@ -119,4 +125,28 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writ
 	fmt.Fprintf(out, "seeded: %d plans created; demo account %s\n", res.Plans,
 		map[bool]string{true: "created (demo@whatsapp-saas.com / demo123)", false: "already present"}[res.DemoCreated])
 	return nil
+}
+
+// printConfig prints the effective configuration with secrets redacted, or
+// with --markdown the documentation table of every setting.
+func printConfig(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "--markdown" {
+		fmt.Fprint(stdout, config.MarkdownTable())
+		return 0
+	}
+	cfg, err := config.Load(lookup)
+	if err != nil {
+		fmt.Fprintf(stderr, "gateway: the configuration has problems:\n%v\n", err)
+		return 2
+	}
+	red := cfg.Redacted()
+	names := make([]string, 0, len(red))
+	for k := range red {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(stdout, "%s=%s\n", k, red[k])
+	}
+	return 0
 }

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/config"
+)
+
+// TestReadmeDocumentsEverySetting keeps the README's configuration table in
+// step with the code: regenerate it with `bin/gateway config --markdown`.
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	for _, s := range config.Docs() {
+		if !strings.Contains(readme, "`"+s.Name+"`") {
+			t.Errorf("README.md does not document %s; regenerate the table with `bin/gateway config --markdown`", s.Name)
+		}
+	}
+	for _, cmd := range []string{"make run", "make test"} {
+		if !strings.Contains(readme, cmd) {
+			t.Errorf("README.md does not show %q", cmd)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Load test of the two hot paths with wrk, against a gateway this script
+# starts: an authenticated read of a session (one database query) and
+# POST /api/v1/messages/send (validated, persisted, worker nudged).
+#
+#   scripts/load.sh                    embedded: SQLite + in-memory cache
+#   DATABASE_URL=postgres://… REDIS_URL=redis://… scripts/load.sh
+#
+# Knobs: DURATION (10s), THREADS (2), CONNS (32), PORT (3900), RECEIPTS (on:
+# the sandbox plays delivered/read receipts for every message, which adds two
+# writes per send; RECEIPTS=off measures acceptance alone).
+# Needs wrk (Debian package `wrk`), curl and python3. Loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+PORT=${PORT:-3900}
+RECEIPTS=${RECEIPTS:-on}
+BASE="http://127.0.0.1:$PORT"
+command -v wrk >/dev/null || { echo "load.sh: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/gateway" ./cmd/gateway
+
+delivery=1s; read=2s
+if [ "$RECEIPTS" = off ]; then delivery=-1s; read=-1s; fi
+export PORT DATA_DIR="$work/data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
+  SANDBOX_DELIVERY_DELAY=$delivery SANDBOX_READ_DELAY=$read RATE_LIMIT_MAX_REQUESTS=100000000 \
+  LOG_LEVEL=warn BCRYPT_ROUNDS=4 INSTANCE_PORT_RANGE_START=34000 INSTANCE_PORT_RANGE_END=34999
+"$work/gateway" 2>"$work/gateway.log" &
+gw_pid=$!
+for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+token=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
+  -d '{"email":"load@example.com","password":"password123","name":"Load"}' | json 'd["data"]["token"]')
+auth="Authorization: Bearer $token"
+session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
+  -d '{"session_name":"load"}' | json 'd["data"]["session"]["id"]')
+curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \
+  -d "{\"session_id\":\"$session\"}" >/dev/null
+for _ in $(seq 1 100); do
+  st=$(curl -fs "$BASE/api/v1/sessions/$session" -H "$auth" | json 'd["data"]["session"]["status"]')
+  [ "$st" = connected ] && break; sleep 0.1
+done
+
+cat >"$work/send.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.body = '{"session_id":"$session","recipient":"1234567890@c.us","message":"load test","message_type":"text"}'
+LUA
+
+db=${DATABASE_URL:+postgres}; db=${db:-sqlite}
+cache=${REDIS_URL:+redis}; cache=${cache:-memory}
+echo "# $(date -u +%FT%TZ) database=$db cache=$cache receipts=$RECEIPTS threads=$THREADS conns=$CONNS duration=$DURATION"
+echo "## GET /api/v1/sessions/{id} (JWT, one query)"
+wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "$auth" "$BASE/api/v1/sessions/$session" | grep -E 'Requests/sec|Latency |  50%|  99%|Non-2xx'
+echo "## POST /api/v1/messages/send"
+wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$work/send.lua" "$BASE/api/v1/messages/send" | grep -E 'Requests/sec|Latency |  50%|  99%|Non-2xx'
+rss=$(ps -o rss= -p $gw_pid | tr -d ' ')
+echo "gateway RSS after load: $((rss / 1024)) MiB"
+stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
+echo "messages stored: $stored"
