@@ -116,10 +116,44 @@ func TestRateLimiterKeepsAtMostLimitHits(t *testing.T) {
 	}
 	s := l.shard("k")
 	s.mu.Lock()
-	n := len(s.m["k"].hits)
+	n, capacity := s.m["k"].n, len(s.m["k"].ring)
 	s.mu.Unlock()
-	if n != 10 {
-		t.Fatalf("got %d remembered hits, want 10", n)
+	if n != 10 || capacity > 16 {
+		t.Fatalf("got %d remembered hits in a ring of %d, want 10 in at most 16", n, capacity)
+	}
+}
+
+// TestRateLimiterHugeLimitGrowsOnDemand checks that a limit of a hundred
+// million does not allocate a hundred million slots up front, and that hits
+// leaving the window are dropped in order as the ring wraps.
+func TestRateLimiterHugeLimitGrowsOnDemand(t *testing.T) {
+	l := newRateLimiter(time.Hour)
+	t.Cleanup(func() { l.Close() })
+	ctx := context.Background()
+	for range 100 {
+		if res, err := l.Allow(ctx, "k", 100_000_000, time.Hour); err != nil || !res.Allowed {
+			t.Fatalf("got %+v, %v", res, err)
+		}
+	}
+	s := l.shard("k")
+	s.mu.Lock()
+	n, capacity := s.m["k"].n, len(s.m["k"].ring)
+	s.mu.Unlock()
+	if n != 100 || capacity > 256 {
+		t.Fatalf("got %d hits in a ring of %d, want 100 in at most 256", n, capacity)
+	}
+	// A small window: hits expire, the ring wraps, the count stays exact.
+	for i := range 50 {
+		res, err := l.Allow(ctx, "w", 3, 30*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 2 {
+			time.Sleep(35 * time.Millisecond) // let all three leave the window
+		}
+		if !res.Allowed {
+			t.Fatalf("request %d denied: %+v", i, res)
+		}
 	}
 }
 

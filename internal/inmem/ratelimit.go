@@ -31,10 +31,36 @@ type limitShard struct {
 }
 
 // window is one key's log: the instants (since the limiter's epoch) of its
-// allowed requests, oldest first, and the window length last used with it.
+// allowed requests, oldest first, in a ring of at most limit entries, and
+// the window length last used with it. The ring makes every check O(1)
+// amortised however large the limit: expired hits are dropped by moving the
+// head, never by copying the log.
 type window struct {
-	hits   []time.Duration
+	ring   []time.Duration
+	head   int // index of the oldest hit
+	n      int // hits held
 	length time.Duration
+}
+
+func (w *window) at(i int) time.Duration { return w.ring[(w.head+i)%len(w.ring)] }
+
+// push appends a hit (the caller has checked n < limit). The ring grows
+// geometrically up to limit, so a huge limit costs memory only as it is used.
+func (w *window) push(now time.Duration, limit int) {
+	if w.n == len(w.ring) {
+		w.resize(min(limit, max(16, 2*len(w.ring))))
+	}
+	w.ring[(w.head+w.n)%len(w.ring)] = now
+	w.n++
+}
+
+// resize copies the hits, oldest first, into a ring of the given capacity.
+func (w *window) resize(capacity int) {
+	ring := make([]time.Duration, capacity)
+	for i := 0; i < w.n; i++ {
+		ring[i] = w.at(i)
+	}
+	w.ring, w.head = ring, 0
 }
 
 // NewRateLimiter returns a limiter and starts its sweeper.
@@ -82,33 +108,26 @@ func (l *RateLimiter) Allow(_ context.Context, key string, limit int, length tim
 	w.length = length
 	w.trim(now)
 	res := gateway.RateResult{Limit: limit}
-	if len(w.hits) < limit {
-		w.hits = append(w.hits, now)
+	if w.n < limit {
+		w.push(now, limit)
 		res.Allowed = true
 	} else {
 		// The request passes once enough of the oldest hits have left the
 		// window for the count to drop below limit (the limit may have
 		// been lowered since they were counted).
-		res.RetryAfter = w.hits[len(w.hits)-limit] + length - now
+		res.RetryAfter = w.at(w.n-limit) + length - now
 	}
-	res.Remaining = max(0, limit-len(w.hits))
-	res.ResetAfter = w.hits[len(w.hits)-1] + length - now
+	res.Remaining = max(0, limit-w.n)
+	res.ResetAfter = w.at(w.n-1) + length - now
 	return res, nil
 }
 
 // trim drops the hits that have left the window ending at now.
 func (w *window) trim(now time.Duration) {
-	i := 0
-	for i < len(w.hits) && w.hits[i] <= now-w.length {
-		i++
+	for w.n > 0 && w.at(0) <= now-w.length {
+		w.head = (w.head + 1) % len(w.ring)
+		w.n--
 	}
-	if i == 0 {
-		return
-	}
-	// Shift rather than reslice, so the backing array does not creep forward
-	// and grow without bound under steady traffic.
-	n := copy(w.hits, w.hits[i:])
-	w.hits = w.hits[:n]
 }
 
 // Reset forgets key.
@@ -142,7 +161,7 @@ func (l *RateLimiter) sweep() {
 		now := time.Since(l.epoch)
 		for k, w := range s.m {
 			w.trim(now)
-			if len(w.hits) == 0 {
+			if w.n == 0 {
 				delete(s.m, k)
 			}
 		}
