@@ -292,5 +292,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, addrc chan
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
+	a.svc.Wait()
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -133,6 +132,9 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
+	if s.cfg.EnableEmailVerification && !u.EmailVerified {
+		return nil, gateway.Errorf(gateway.CodeForbidden, "Verify your email address before sending messages: POST /api/v1/auth/verify-email/request sends the link again.")
+	}
 	sess, err := s.Session(ctx, u.ID, in.SessionID)
 	if err != nil {
 		return nil, err
@@ -165,18 +167,22 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
 		Status: gateway.MessageQueued, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateMessage(ctx, m); err != nil {
+	if err := s.storeOutbound(ctx, u, m); err != nil {
 		return nil, err
 	}
 	s.nudge(ctx, sess.ID, m.ID)
 	return m, nil
 }
 
-// nudge tells the session's worker a message is queued. A failure loses
-// nothing: the worker drains its queue on every (re)connect.
-func (s *Service) nudge(ctx context.Context, sessionID, messageID string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
+// nudge tells the session's worker a message is queued, in the background
+// and coalesced (see nudger). A failure loses nothing: the worker drains its
+// queue on every (re)connect.
+func (s *Service) nudge(_ context.Context, sessionID, messageID string) {
+	s.nudges.nudge(s.bg, sessionID, messageID)
+}
+
+// callWorkerSend is the nudger's call: find the worker, tell it.
+func (s *Service) callWorkerSend(ctx context.Context, sessionID, messageID string) error {
 	ep, err := s.registry.Endpoint(ctx, sessionID)
 	if err == nil {
 		err = s.workers.Send(ctx, ep, messageID)
@@ -184,6 +190,7 @@ func (s *Service) nudge(ctx context.Context, sessionID, messageID string) {
 	if err != nil {
 		s.log.Debug("nudge worker", "session_id", sessionID, "message_id", messageID, "err", err)
 	}
+	return err
 }
 
 // resolveWAID turns our message id into its WA message id; other strings

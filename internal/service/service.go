@@ -22,6 +22,10 @@ type Settings struct {
 	MaxInstancesPerUser int
 	EnableRegistration  bool
 	EnableAPIKeys       bool
+	// EnableEmailVerification makes new accounts verify their email before sending.
+	EnableEmailVerification bool
+	// PublicURL is where users reach the API, for links in mail.
+	PublicURL string
 	EnableWebhooks      bool
 	LoginMaxAttempts    int
 	LoginLockout        time.Duration
@@ -52,7 +56,9 @@ type Service struct {
 	now       func() time.Time
 	// bg is the server's lifetime context, for work a request starts but
 	// must not cancel when the client goes away.
-	bg context.Context
+	bg     context.Context
+	nudges *nudger
+	saas   saasState
 }
 
 // Deps are the adapters a Service is built from.
@@ -66,6 +72,8 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Background is the server's lifetime context.
 	Background context.Context
+	// Mailer sends account mail (verification, password reset); nil when SMTP is not configured.
+	Mailer Mailer
 }
 
 // New returns the use cases over deps.
@@ -82,11 +90,17 @@ func New(d Deps, cfg Settings) *Service {
 	if cfg.LoginLockout <= 0 {
 		cfg.LoginLockout = 15 * time.Minute
 	}
-	return &Service{
+	s := &Service{
 		store: d.Store, cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
 	}
+	s.nudges = newNudger(s.callWorkerSend)
+	s.saas = newSaaSState(d.Mailer)
+	return s
 }
+
+// Wait blocks until background calls to workers have finished (shutdown).
+func (s *Service) Wait() { s.nudges.wait() }
 
 // Settings returns the configuration the service runs with.
 func (s *Service) Settings() Settings { return s.cfg }
