@@ -39,7 +39,7 @@ func testEnv(t *testing.T, extra map[string]string) map[string]string {
 
 // startGateway runs serve in-process and returns its base URL; it stops
 // with the test.
-func startGateway(t *testing.T, env map[string]string) string {
+func startGateway(t testing.TB, env map[string]string) string {
 	t.Helper()
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	cfg, err := config.Load(lookup)
@@ -74,7 +74,7 @@ func startGateway(t *testing.T, env map[string]string) string {
 	return base
 }
 
-func waitReady(t *testing.T, base string) {
+func waitReady(t testing.TB, base string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -90,7 +90,7 @@ func waitReady(t *testing.T, base string) {
 	t.Fatal("gateway never became ready")
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))

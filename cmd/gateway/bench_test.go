@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+)
+
+// benchGateway starts a gateway with a connected sandbox session and
+// returns its base URL, a token and the session id.
+func benchGateway(b *testing.B, extra map[string]string) (string, string, string) {
+	b.Helper()
+	env := map[string]string{
+		"PORT": "0", "DATA_DIR": b.TempDir(), "WHATSAPP_ENGINE": "sandbox", "BCRYPT_ROUNDS": "4",
+		"SANDBOX_PAIR_DELAY": "50ms", "SANDBOX_DELIVERY_DELAY": "1s", "SANDBOX_READ_DELAY": "1s",
+		"RATE_LIMIT_MAX_REQUESTS": "1000000000", "LOG_LEVEL": "error",
+		"INSTANCE_PORT_RANGE_START": "36000", "INSTANCE_PORT_RANGE_END": "36999",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	base := startGateway(b, env)
+	token, session := prepareSession(b, base)
+	return base, token, session
+}
+
+func prepareSession(b *testing.B, base string) (string, string) {
+	b.Helper()
+	post := func(path, token string, body string) []byte {
+		req, _ := http.NewRequest("POST", base+path, bytes.NewBufferString(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			b.Fatalf("%s: %d %s", path, resp.StatusCode, raw)
+		}
+		return raw
+	}
+	token := field(b, post("/api/v1/auth/register", "", `{"email":"bench@example.com","password":"password123","name":"Bench"}`), "token")
+	session := field(b, post("/api/v1/sessions", token, `{"session_name":"bench"}`), "id")
+	post("/api/v1/instances", token, fmt.Sprintf(`{"session_id":%q}`, session))
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", base+"/api/v1/sessions/"+session, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if bytes.Contains(raw, []byte(`"status":"connected"`)) {
+				return token, session
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.Fatal("session never connected")
+	return "", ""
+}
+
+// field finds the first "name":"value" in a JSON answer (enough here).
+func field(b *testing.B, raw []byte, name string) string {
+	b.Helper()
+	key := []byte(`"` + name + `":"`)
+	i := bytes.Index(raw, key)
+	if i < 0 {
+		b.Fatalf("no %s in %s", name, raw)
+	}
+	rest := raw[i+len(key):]
+	return string(rest[:bytes.IndexByte(rest, '"')])
+}
+
+func benchClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
+}
+
+func runRead(b *testing.B, base, token, session string) {
+	hc := benchClient()
+	url := base + "/api/v1/sessions/" + session
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", url, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+func runSend(b *testing.B, base, token, session string) {
+	hc := benchClient()
+	body := fmt.Sprintf(`{"session_id":%q,"recipient":"1234567890@c.us","message":"bench","message_type":"text"}`, session)
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("POST", base+"/api/v1/messages/send", bytes.NewBufferString(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 201 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkAuthenticatedRead is GET /api/v1/sessions/{id} with a JWT on
+// the embedded gateway (SQLite, in-memory cache), client in the same process.
+func BenchmarkAuthenticatedRead(b *testing.B) {
+	base, token, session := benchGateway(b, nil)
+	runRead(b, base, token, session)
+}
+
+// BenchmarkSend is POST /api/v1/messages/send on the embedded gateway.
+func BenchmarkSend(b *testing.B) {
+	base, token, session := benchGateway(b, nil)
+	runSend(b, base, token, session)
+}
+
+func postgresRedis(b *testing.B) map[string]string {
+	if os.Getenv("TEST_REDIS_URL") == "" {
+		b.Skip("TEST_REDIS_URL is not set")
+	}
+	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(b), "REDIS_URL": os.Getenv("TEST_REDIS_URL")}
+}
+
+// BenchmarkAuthenticatedReadPostgres is the read on PostgreSQL and Redis.
+func BenchmarkAuthenticatedReadPostgres(b *testing.B) {
+	base, token, session := benchGateway(b, postgresRedis(b))
+	runRead(b, base, token, session)
+}
+
+// BenchmarkSendPostgres is the send on PostgreSQL and Redis.
+func BenchmarkSendPostgres(b *testing.B) {
+	base, token, session := benchGateway(b, postgresRedis(b))
+	runSend(b, base, token, session)
+}
