@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 export TEST_DATABASE_URL
 export TEST_REDIS_URL
 
-.PHONY: all build run migrate seed test test-integration test-short cover lint fuzz bench clean
+.PHONY: openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
 
 all: build
 
@@ -61,6 +61,16 @@ fuzz:
 ## bench: Go benchmarks of the hot paths
 bench:
 	$(GO) test -run XXX -bench . -benchmem ./internal/sqlite/ ./internal/postgres/ ./cmd/gateway/
+
+## openapi: write the OpenAPI 3.1 document to docs/openapi.json (the gateway serves it at /openapi.json)
+openapi:
+	@mkdir -p docs
+	$(GO) run ./cmd/gateway openapi > docs/openapi.json
+
+## postman: write a Postman collection generated from the OpenAPI document to docs/postman_collection.json
+postman:
+	@mkdir -p docs
+	$(GO) run ./cmd/gateway postman > docs/postman_collection.json
 
 clean:
 	rm -rf $(BIN) coverage.out coverage.html

@@ -20,12 +20,14 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/local"
+	"github.com/whatsapp-saas/gateway/internal/metrics"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/redis"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 	"github.com/whatsapp-saas/gateway/internal/service"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
+	"github.com/whatsapp-saas/gateway/internal/webhook"
 	"github.com/whatsapp-saas/gateway/internal/worker"
 )
 
@@ -40,12 +42,19 @@ type app struct {
 	bus     gateway.Bus
 	secrets gateway.Secrets
 	sched   *local.Scheduler
-	svc     *service.Service
+	// cluster is the Nomad scheduler and its registry (SCHEDULER=nomad);
+	// clusterCfg their settings (app_cluster.go).
+	cluster    *cluster
+	clusterCfg *config.Cluster
+	svc        *service.Service
 	api     *api.Server
-	ready   atomic.Bool
-	bg      context.Context
-	cancel  context.CancelFunc
-	closers []func() error
+	// webhooks is the dispatcher pool (nil with ENABLE_WEBHOOKS=false).
+	webhooks *webhook.Dispatcher
+	metrics  *metrics.Metrics
+	ready    atomic.Bool
+	bg       context.Context
+	cancel   context.CancelFunc
+	closers  []func() error
 }
 
 type appOptions struct {
@@ -115,23 +124,29 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		a.closers = append(a.closers, func() error { cache.Close(); limiter.Close(); return nil })
 	}
 
-	jwtKey, err := secretOrGenerated(cfg, cfg.JWTSecret, "jwt_secret", log)
-	if err != nil {
-		return nil, err
+	if cfg.Secrets == "vault" {
+		if a.secrets, err = a.vaultSecrets(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		jwtKey, err := secretOrGenerated(cfg, cfg.JWTSecret, "jwt_secret", log)
+		if err != nil {
+			return nil, err
+		}
+		webhookKey, err := secretOrGenerated(cfg, cfg.WebhookSecret, "webhook_secret", log)
+		if err != nil {
+			return nil, err
+		}
+		internalKey, err := secretOrGenerated(cfg, cfg.InternalSecret, "internal_secret", log)
+		if err != nil {
+			return nil, err
+		}
+		var prev []byte
+		if cfg.JWTPreviousSecret != "" {
+			prev = []byte(cfg.JWTPreviousSecret.Value())
+		}
+		a.secrets = secrets.NewStatic(secrets.Static{JWT: jwtKey, JWTPrevious: prev, Webhook: webhookKey, Internal: internalKey})
 	}
-	webhookKey, err := secretOrGenerated(cfg, cfg.WebhookSecret, "webhook_secret", log)
-	if err != nil {
-		return nil, err
-	}
-	internalKey, err := secretOrGenerated(cfg, cfg.InternalSecret, "internal_secret", log)
-	if err != nil {
-		return nil, err
-	}
-	var prev []byte
-	if cfg.JWTPreviousSecret != "" {
-		prev = []byte(cfg.JWTPreviousSecret.Value())
-	}
-	a.secrets = secrets.NewStatic(secrets.Static{JWT: jwtKey, JWTPrevious: prev, Webhook: webhookKey, Internal: internalKey})
 	tokens := auth.NewTokens(a.secrets, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTExpiresIn)
 
 	engines := map[string]gateway.EngineFactory{
@@ -140,19 +155,27 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 			Network: sandbox.NewBusNetwork(a.bus),
 		}),
 	}
+	if engines[gateway.EngineWhatsmeow], err = whatsmeowEngine(cfg, a.store, log); err != nil {
+		return nil, fmt.Errorf("whatsmeow engine: %w", err)
+	}
 	available := make([]string, 0, len(engines))
 	for name := range engines {
 		available = append(available, name)
 	}
 
 	var svc *service.Service
-	if !opts.noWorkers {
+	if !opts.noWorkers && cfg.Scheduler == "nomad" {
+		if err := a.setupCluster(ctx, func(r gateway.InstanceReport) { svc.HandleReport(r) }); err != nil {
+			return nil, err
+		}
+	} else if !opts.noWorkers {
 		a.sched = local.New(local.Config{
 			PortStart: cfg.InstancePortRangeStart, PortEnd: cfg.InstancePortRangeEnd, Bind: "127.0.0.1",
 			NewRunner: func(ctx context.Context, spec gateway.InstanceSpec) (local.Runner, error) {
 				return worker.New(worker.Config{
 					SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine, Engines: engines,
 					Store: a.store, Secret: a.secrets.InternalSecret,
+					Pacer: sendPacer(cfg, spec.Engine), TypingPreroll: typingPreroll(cfg, spec.Engine), MediaDir: cfg.MediaStoragePath,
 					Logger: log.With("session_id", spec.SessionID),
 				})
 			},
@@ -166,17 +189,25 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		mode = "cluster"
 	}
 	svc = service.New(service.Deps{
-		Store: a.store, Cache: a.cache, Scheduler: a.sched, Registry: a.sched,
+		Store: a.store, Cache: a.cache, Scheduler: a.schedulerOf(), Registry: a.registryOf(),
 		Workers: instanceapi.NewClient(nil, a.secrets.InternalSecret), Tokens: tokens, Logger: log, Background: a.bg,
+		Mailer: mailerOf(cfg, log),
 	}, service.Settings{
 		BcryptRounds: cfg.BcryptRounds, DefaultEngine: cfg.WhatsAppEngine, Engines: available,
 		MaxInstancesPerUser: cfg.MaxInstancesPerUser, EnableRegistration: cfg.EnableRegistration,
-		EnableAPIKeys: cfg.EnableAPIKeys, EnableWebhooks: cfg.EnableWebhooks,
+		EnableAPIKeys: cfg.EnableAPIKeys, EnableWebhooks: cfg.EnableWebhooks, WebhookSecretGrace: cfg.WebhookSecretGrace,
 		LoginMaxAttempts: cfg.LoginMaxAttempts, LoginLockout: cfg.LoginLockout, Mode: mode, Version: version,
+		MediaDir:                cfg.MediaStoragePath,
+		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,
 	})
 	a.svc = svc
+	a.newMetrics(mode)
+	if err := a.setupWebhooks(); err != nil {
+		return nil, err
+	}
 	a.api = api.New(api.Deps{
-		Service: svc, Tokens: tokens, Limiter: a.limiter, Logger: log, Checks: a.checks(), Ready: a.ready.Load,
+		Service: svc, Tokens: tokens, Limiter: a.limiter, Logger: log, Checks: a.checks(), Ready: a.ready.Load, Bus: a.bus,
+		Observe: a.metrics.ObserveHTTP, Extra: a.extraRoutes,
 	}, api.Config{
 		APIVersion: cfg.APIVersion, MaxBodyBytes: cfg.MaxBodyBytes, RateLimitMax: cfg.RateLimitMaxRequests,
 		RateLimitWindow: cfg.RateLimitWindow, UserCacheTTL: 2 * time.Second,
@@ -199,6 +230,9 @@ func (a *app) checks() []api.Check {
 			return err
 		}},
 	}
+	if a.cluster != nil {
+		checks = append(checks, a.cluster.checks...)
+	}
 	if a.sched != nil {
 		checks = append(checks,
 			api.Check{Name: "scheduler", Check: a.sched.Ping},
@@ -216,8 +250,12 @@ func (a *app) start(ctx context.Context) error {
 	if _, err := a.svc.EnsureAdmin(ctx, a.cfg.AdminEmail, a.cfg.AdminPassword.Value()); err != nil {
 		return fmt.Errorf("ensure admin: %w", err)
 	}
+	a.startSaaS()
 	if _, err := a.svc.RecoverInstances(ctx); err != nil {
 		return fmt.Errorf("recover instances: %w", err)
+	}
+	if err := a.startWebhooks(); err != nil {
+		return fmt.Errorf("start webhooks: %w", err)
 	}
 	a.ready.Store(true)
 	return nil

@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/logging"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -42,6 +43,8 @@ const usage = `Usage: gateway [serve|migrate|seed|version|help]
   config    print the effective configuration, secrets redacted
             (--markdown: the table of every setting, as in the README)
   version   print the version
+  openapi   print the OpenAPI 3.1 document of the public API
+  postman   print a Postman collection (v2.1) generated from that document
 
 Configuration is read from the environment; see README.md.
 `
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	case "version", "--version":
 		fmt.Fprintln(stdout, "gateway", version)
 		return 0
+	case "openapi", "postman":
+		return writeAPIDocs(cmd, lookup, stdout, stderr)
 	case "config":
 		return printConfig(args[1:], lookup, stdout, stderr)
 	case "serve", "migrate", "seed":
@@ -92,12 +97,10 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	return 0
 }
 
+// newLogger is JSON (LOG_FORMAT=json, the cluster shape) or text, with
+// phone numbers and message bodies redacted (internal/logging).
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return logging.New(cfg.LogFormat, cfg.LogLevel, w)
 }
 
 func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
@@ -124,6 +127,12 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writ
 	}
 	fmt.Fprintf(out, "seeded: %d plans created; demo account %s\n", res.Plans,
 		map[bool]string{true: "created (demo@whatsapp-saas.com / demo123)", false: "already present"}[res.DemoCreated])
+	// The first admin, from ADMIN_EMAIL and ADMIN_PASSWORD(_FILE), as serve does.
+	if created, err := a.svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword.Value()); err != nil {
+		return err
+	} else if created {
+		fmt.Fprintf(out, "seeded: admin account %s created\n", cfg.AdminEmail)
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 func (s *Server) accountRoutes(r chi.Router) {
 	r.Get("/auth/me", s.h(s.handleMe))
+	r.Post("/auth/verify-email/request", s.h(s.handleRequestVerification))
 }
 
 type registerRequest struct {

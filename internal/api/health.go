@@ -93,6 +93,11 @@ func (s *Server) handleHealthReady(w http.ResponseWriter, r *http.Request) error
 
 // handleRoot names the service, its version and mode, and its services.
 func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) error {
+	if prefersHTML(r) {
+		// A browser: the dashboard. JSON clients get the service info.
+		http.Redirect(w, r, "/app/", http.StatusFound)
+		return nil
+	}
 	_, checks := s.runChecks(r.Context(), "")
 	services := make([]map[string]string, 0, len(checks))
 	for _, c := range checks {

@@ -197,7 +197,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 func (s *Server) principalOf(r *http.Request) (*principal, error) {
 	ctx := r.Context()
 	if key := r.Header.Get("X-API-Key"); key != "" {
-		k, u, err := s.svc.AuthenticateAPIKey(ctx, strings.TrimSpace(key))
+		k, u, err := s.svc.AuthenticateAPIKeyFrom(ctx, strings.TrimSpace(key), clientIP(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -222,19 +222,27 @@ func (s *Server) principalOf(r *http.Request) (*principal, error) {
 	return &principal{User: u}, nil
 }
 
-// rateLimit counts requests per client (user when authenticated, address
-// otherwise) against RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS.
+// rateLimit counts requests per client: per address when anonymous,
+// against RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS; per tenant when
+// authenticated, against its plan's requests per minute (the default plan
+// keeps the global limit).
 func (s *Server) rateLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.RateLimitMax <= 0 {
+		key := "rl:ip:" + clientIP(r.Context())
+		limit, window, limited := s.cfg.RateLimitMax, s.cfg.RateLimitWindow, s.cfg.RateLimitMax > 0
+		if p := who(r); p != nil {
+			// A tenant's rate is its plan's (the default plan's is the global one).
+			limit, window, limited = s.svc.RateLimitOf(r.Context(), p.User, s.cfg.RateLimitMax, s.cfg.RateLimitWindow)
+			key = "rl:user:" + p.User.ID
+			if window != s.cfg.RateLimitWindow {
+				key += ":" + window.String()
+			}
+		}
+		if !limited {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := "rl:ip:" + clientIP(r.Context())
-		if p := who(r); p != nil {
-			key = "rl:user:" + p.User.ID
-		}
-		res, err := s.limiter.Allow(r.Context(), key, s.cfg.RateLimitMax, s.cfg.RateLimitWindow)
+		res, err := s.limiter.Allow(r.Context(), key, limit, window)
 		if err != nil {
 			// A limiter outage must not take the API down; log and serve.
 			s.log.Warn("rate limiter", "err", err)

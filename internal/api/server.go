@@ -50,6 +50,9 @@ type Deps struct {
 	Observe func(route, method string, status int, d time.Duration)
 	// Extra mounts more routes (metrics, docs, dashboard) on the root router.
 	Extra func(r chi.Router)
+	// Bus wakes event streams (GET /events) when a tenant's events commit;
+	// without it streams poll the store.
+	Bus gateway.Bus
 }
 
 // Server is the public API.
@@ -63,6 +66,7 @@ type Server struct {
 	users   *userCache
 	router  chi.Router
 	started time.Time
+	specState
 }
 
 // New builds the API's router.
@@ -117,6 +121,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/health/database", s.h(s.handleHealthDatabase))
 	r.Get("/health/live", s.h(s.handleHealthLive))
 	r.Get("/health/ready", s.h(s.handleHealthReady))
+	s.docsRoutes(r)
 	if s.deps.Extra != nil {
 		s.deps.Extra(r)
 	}
@@ -127,14 +132,20 @@ func (s *Server) routes() chi.Router {
 			r.Use(s.rateLimit)
 			r.Post("/auth/register", s.h(s.handleRegister))
 			r.Post("/auth/login", s.h(s.handleLogin))
+			s.emailRoutes(r)
 		})
+		s.adminRoutes(r)
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate, s.rateLimit)
+			r.Use(s.authenticate, s.rateLimit, s.idempotent)
 			s.accountRoutes(r)
+			s.billingRoutes(r)
 			s.sessionRoutes(r)
 			s.instanceRoutes(r)
 			s.messageRoutes(r)
+			s.messagingRoutes(r)
 			s.webhookRoutes(r)
+			s.webhookDeliveryRoutes(r)
+			s.eventRoutes(r)
 			s.apiKeyRoutes(r)
 			s.analyticsRoutes(r)
 		})

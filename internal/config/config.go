@@ -160,6 +160,19 @@ type Config struct {
 	DockerHost string
 	// WhatsAppImage is WHATSAPP_IMAGE (default "whatsapp-instance:latest").
 	WhatsAppImage string
+	// WhatsAppWebVersion is WHATSAPP_WEB_VERSION (default none: whatsmeow's own).
+	WhatsAppWebVersion string
+	// WhatsAppProxy is WHATSAPP_PROXY (default none: HTTPS_PROXY is followed).
+	WhatsAppProxy Secret
+	// MediaMaxBytes is MEDIA_MAX_BYTES (default 64 MiB).
+	MediaMaxBytes int64
+	// SendRatePerMinute is SEND_RATE_PER_MINUTE (default 20; 0 turns pacing
+	// off), SendBurst SEND_BURST (default 5), SendJitter SEND_JITTER
+	// (default 2s) and SendTypingPreroll SEND_TYPING_PREROLL (default 0: off).
+	SendRatePerMinute int
+	SendBurst         int
+	SendJitter        time.Duration
+	SendTypingPreroll time.Duration
 
 	// RateLimitWindow is RATE_LIMIT_WINDOW_MS (default 60000 ms).
 	RateLimitWindow time.Duration
@@ -172,6 +185,25 @@ type Config struct {
 	EnableEmailVerification bool
 	EnableWebhooks          bool
 	EnableAPIKeys           bool
+
+	// WebhookTimeout is WEBHOOK_TIMEOUT (default 15s).
+	WebhookTimeout time.Duration
+	// WebhookRetrySchedule is WEBHOOK_RETRY_SCHEDULE (default 5s,5m,30m,2h,5h,10h,10h).
+	WebhookRetrySchedule []time.Duration
+	// WebhookDisableAfter is WEBHOOK_DISABLE_AFTER (default 5d; 0 never).
+	WebhookDisableAfter time.Duration
+	// WebhookSecretGrace is WEBHOOK_SECRET_GRACE (default 24h).
+	WebhookSecretGrace time.Duration
+	// WebhookWorkers is WEBHOOK_WORKERS (default 128) and
+	// WebhookEndpointConcurrency WEBHOOK_ENDPOINT_CONCURRENCY (default 16).
+	WebhookWorkers             int
+	WebhookEndpointConcurrency int
+	// WebhookPollInterval is WEBHOOK_POLL_INTERVAL (default 1s).
+	WebhookPollInterval time.Duration
+	// WebhookAllowPrivateNetworks is WEBHOOK_ALLOW_PRIVATE_NETWORKS (default false).
+	WebhookAllowPrivateNetworks bool
+	// WebhookDenyNetworks is WEBHOOK_DENY_NETWORKS, split on commas (default none).
+	WebhookDenyNetworks []string
 
 	// SMTPHost is SMTP_HOST (default none), SMTPPort SMTP_PORT (587),
 	// SMTPUser SMTP_USER, SMTPPassword SMTP_PASSWORD, SMTPFrom SMTP_FROM.
@@ -290,6 +322,13 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		MaxInstancesPerUser:    l.int("MAX_INSTANCES_PER_USER"),
 		DockerHost:             l.str("DOCKER_HOST"),
 		WhatsAppImage:          l.str("WHATSAPP_IMAGE"),
+		WhatsAppWebVersion:     l.str("WHATSAPP_WEB_VERSION"),
+		WhatsAppProxy:          l.secret("WHATSAPP_PROXY"),
+		MediaMaxBytes:          l.size("MEDIA_MAX_BYTES"),
+		SendRatePerMinute:      l.int("SEND_RATE_PER_MINUTE"),
+		SendBurst:              l.int("SEND_BURST"),
+		SendJitter:             l.duration("SEND_JITTER"),
+		SendTypingPreroll:      l.duration("SEND_TYPING_PREROLL"),
 
 		RateLimitWindow:         time.Duration(l.int("RATE_LIMIT_WINDOW_MS")) * time.Millisecond,
 		RateLimitMaxRequests:    l.int("RATE_LIMIT_MAX_REQUESTS"),
@@ -297,6 +336,16 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		EnableEmailVerification: l.bool("ENABLE_EMAIL_VERIFICATION"),
 		EnableWebhooks:          l.bool("ENABLE_WEBHOOKS"),
 		EnableAPIKeys:           l.bool("ENABLE_API_KEYS"),
+
+		WebhookTimeout:              l.duration("WEBHOOK_TIMEOUT"),
+		WebhookRetrySchedule:        l.durations("WEBHOOK_RETRY_SCHEDULE"),
+		WebhookDisableAfter:         l.duration("WEBHOOK_DISABLE_AFTER"),
+		WebhookSecretGrace:          l.duration("WEBHOOK_SECRET_GRACE"),
+		WebhookWorkers:              l.int("WEBHOOK_WORKERS"),
+		WebhookEndpointConcurrency:  l.int("WEBHOOK_ENDPOINT_CONCURRENCY"),
+		WebhookPollInterval:         l.duration("WEBHOOK_POLL_INTERVAL"),
+		WebhookAllowPrivateNetworks: l.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS"),
+		WebhookDenyNetworks:         splitList(l.str("WEBHOOK_DENY_NETWORKS")),
 
 		SMTPHost:     l.str("SMTP_HOST"),
 		SMTPPort:     l.int("SMTP_PORT"),
@@ -454,6 +503,32 @@ func (l *loader) duration(name string) time.Duration {
 		d, _ = ParseDuration(def(name))
 	}
 	return d
+}
+
+// durations reads a comma-separated list of durations (an empty list is allowed).
+func (l *loader) durations(name string) []time.Duration {
+	v := l.str(name)
+	out := []time.Duration{}
+	for _, part := range splitList(v) {
+		d, err := ParseDuration(part)
+		if err != nil {
+			l.problem(name, "%v, got %q in %q", err, part, v)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// splitList splits a comma-separated value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 func (l *loader) size(name string) int64 {

@@ -97,6 +97,10 @@ func TestDefaults(t *testing.T) {
 		SessionStoragePath:     filepath.Join("data", "sessions"),
 		MediaStoragePath:       filepath.Join("data", "media"),
 		WhatsAppImage:          "whatsapp-instance:latest",
+		MediaMaxBytes:          64 << 20,
+		SendRatePerMinute:      20,
+		SendBurst:              5,
+		SendJitter:             2 * time.Second,
 
 		RateLimitWindow:      time.Minute,
 		RateLimitMaxRequests: 600,
@@ -104,6 +108,14 @@ func TestDefaults(t *testing.T) {
 		EnableWebhooks:       true,
 		EnableAPIKeys:        true,
 		SMTPPort:             587,
+
+		WebhookTimeout:             15 * time.Second,
+		WebhookRetrySchedule:       []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
+		WebhookDisableAfter:        5 * 24 * time.Hour,
+		WebhookSecretGrace:         24 * time.Hour,
+		WebhookWorkers:             128,
+		WebhookEndpointConcurrency: 16,
+		WebhookPollInterval:        time.Second,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("defaults (-want +got):\n%s", diff)
@@ -141,7 +153,7 @@ func TestDocs(t *testing.T) {
 			t.Fatalf("%s: description %q, want a sentence", s.Name, s.Description)
 		}
 	}
-	wantSecret := []string{"JWT_SECRET", "JWT_PREVIOUS_SECRET", "DB_PASSWORD", "DATABASE_URL", "REDIS_PASSWORD", "REDIS_URL", "WEBHOOK_SECRET", "INTERNAL_SECRET", "ADMIN_PASSWORD", "SMTP_PASSWORD"}
+	wantSecret := []string{"JWT_SECRET", "JWT_PREVIOUS_SECRET", "DB_PASSWORD", "DATABASE_URL", "REDIS_PASSWORD", "REDIS_URL", "WEBHOOK_SECRET", "INTERNAL_SECRET", "ADMIN_PASSWORD", "SMTP_PASSWORD", "WHATSAPP_PROXY"}
 	var gotSecret []string
 	for _, s := range Docs() {
 		if s.Secret {
@@ -243,6 +255,10 @@ func TestEachName(t *testing.T) {
 		{map[string]string{"MEDIA_STORAGE_PATH": "/m"}, func(c *Config) any { return c.MediaStoragePath }, "/m"},
 		{map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"}, func(c *Config) any { return c.DockerHost }, "unix:///var/run/docker.sock"},
 		{map[string]string{"WHATSAPP_IMAGE": "ghcr.io/x/worker:1"}, func(c *Config) any { return c.WhatsAppImage }, "ghcr.io/x/worker:1"},
+		{map[string]string{"WHATSAPP_WEB_VERSION": "2.3000.1031080782"}, func(c *Config) any { return c.WhatsAppWebVersion }, "2.3000.1031080782"},
+		{map[string]string{"SEND_RATE_PER_MINUTE": "6"}, func(c *Config) any { return c.SendRatePerMinute }, 6},
+		{map[string]string{"SEND_TYPING_PREROLL": "1500ms"}, func(c *Config) any { return c.SendTypingPreroll }, 1500 * time.Millisecond},
+		{map[string]string{"MEDIA_MAX_BYTES": "10MiB"}, func(c *Config) any { return c.MediaMaxBytes }, int64(10 << 20)},
 
 		{map[string]string{"RATE_LIMIT_WINDOW_MS": "900000"}, func(c *Config) any { return c.RateLimitWindow }, 15 * time.Minute},
 		{map[string]string{"RATE_LIMIT_MAX_REQUESTS": "100"}, func(c *Config) any { return c.RateLimitMaxRequests }, 100},
@@ -336,6 +352,13 @@ func TestInvalid(t *testing.T) {
 		{"webhooks flag", map[string]string{"ENABLE_WEBHOOKS": "on"}, []string{"ENABLE_WEBHOOKS"}},
 		{"api keys flag", map[string]string{"ENABLE_API_KEYS": "off"}, []string{"ENABLE_API_KEYS"}},
 		{"smtp port", map[string]string{"SMTP_PORT": "0"}, []string{"SMTP_PORT"}},
+		{"web version", map[string]string{"WHATSAPP_WEB_VERSION": "2.3000"}, []string{"WHATSAPP_WEB_VERSION"}},
+		{"web version zero", map[string]string{"WHATSAPP_WEB_VERSION": "0.0.0"}, []string{"WHATSAPP_WEB_VERSION"}},
+		{"proxy scheme", map[string]string{"WHATSAPP_PROXY": "ftp://proxy:21"}, []string{"WHATSAPP_PROXY"}},
+		{"send rate", map[string]string{"SEND_RATE_PER_MINUTE": "-1"}, []string{"SEND_RATE_PER_MINUTE"}},
+		{"send burst", map[string]string{"SEND_BURST": "0"}, []string{"SEND_BURST"}},
+		{"typing preroll", map[string]string{"SEND_TYPING_PREROLL": "2m"}, []string{"SEND_TYPING_PREROLL"}},
+		{"media max", map[string]string{"MEDIA_MAX_BYTES": "0"}, []string{"MEDIA_MAX_BYTES"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -373,10 +396,12 @@ func TestEveryProblemAtOnce(t *testing.T) {
 }
 
 func TestSecretFiles(t *testing.T) {
-	secrets := []string{"JWT_SECRET", "JWT_PREVIOUS_SECRET", "DB_PASSWORD", "DATABASE_URL", "REDIS_PASSWORD", "REDIS_URL", "WEBHOOK_SECRET", "INTERNAL_SECRET", "ADMIN_PASSWORD", "SMTP_PASSWORD"}
+	secrets := []string{"JWT_SECRET", "JWT_PREVIOUS_SECRET", "DB_PASSWORD", "DATABASE_URL", "REDIS_PASSWORD", "REDIS_URL", "WEBHOOK_SECRET", "INTERNAL_SECRET", "ADMIN_PASSWORD", "SMTP_PASSWORD", "WHATSAPP_PROXY"}
 	values := map[string]string{
 		"DATABASE_URL": "postgres://u:from-file@db/x",
 		"REDIS_URL":    "redis://:from-file@cache:6379",
+		// A proxy URL may carry credentials.
+		"WHATSAPP_PROXY": "socks5://u:from-file@proxy:1080",
 	}
 	// Settings some secrets need beside them to be valid.
 	extra := map[string]map[string]string{"ADMIN_PASSWORD": {"ADMIN_EMAIL": "a@example.com"}}
@@ -391,6 +416,7 @@ func TestSecretFiles(t *testing.T) {
 		"INTERNAL_SECRET":     func(c *Config) Secret { return c.InternalSecret },
 		"ADMIN_PASSWORD":      func(c *Config) Secret { return c.AdminPassword },
 		"SMTP_PASSWORD":       func(c *Config) Secret { return c.SMTPPassword },
+		"WHATSAPP_PROXY":      func(c *Config) Secret { return c.WhatsAppProxy },
 	}
 	for _, name := range secrets {
 		t.Run(name, func(t *testing.T) {
@@ -617,5 +643,35 @@ func TestProblemsNeverEchoSecrets(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), pw) {
 		t.Fatalf("error reveals a secret: %v", err)
+	}
+}
+
+func TestWebhookSettings(t *testing.T) {
+	c := mustLoad(t, nil)
+	want := []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+	if diff := cmp.Diff(want, c.WebhookRetrySchedule); diff != "" {
+		t.Fatalf("default schedule (-want +got):\n%s", diff)
+	}
+	if c.WebhookTimeout != 15*time.Second || c.WebhookDisableAfter != 5*24*time.Hour || c.WebhookSecretGrace != 24*time.Hour || c.WebhookAllowPrivateNetworks {
+		t.Fatalf("got timeout %s, disable after %s, grace %s, allow private %v", c.WebhookTimeout, c.WebhookDisableAfter, c.WebhookSecretGrace, c.WebhookAllowPrivateNetworks)
+	}
+	c = mustLoad(t, map[string]string{"WEBHOOK_RETRY_SCHEDULE": " 1s, 200ms ,3m", "WEBHOOK_DENY_NETWORKS": "10.0.0.5:8500, 10.1.0.0/16"})
+	if diff := cmp.Diff([]time.Duration{time.Second, 200 * time.Millisecond, 3 * time.Minute}, c.WebhookRetrySchedule); diff != "" {
+		t.Fatalf("schedule (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"10.0.0.5:8500", "10.1.0.0/16"}, c.WebhookDenyNetworks); diff != "" {
+		t.Fatalf("deny networks (-want +got):\n%s", diff)
+	}
+	for name, bad := range map[string]string{
+		"WEBHOOK_RETRY_SCHEDULE": "5s,soon",
+		"WEBHOOK_TIMEOUT":        "0s",
+		"WEBHOOK_DENY_NETWORKS":  "consul.local",
+		"WEBHOOK_WORKERS":        "0",
+	} {
+		_, err := Load(env(map[string]string{name: bad}))
+		var cerr *Error
+		if !errors.As(err, &cerr) || !cerr.Has(name) {
+			t.Fatalf("%s=%q: got %v, want a problem naming it", name, bad, err)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Redacted returns every setting's effective value by variable name, for
@@ -67,6 +68,13 @@ func (c *Config) Redacted() map[string]string {
 		"MEDIA_STORAGE_PATH":        c.MediaStoragePath,
 		"DOCKER_HOST":               c.DockerHost,
 		"WHATSAPP_IMAGE":            c.WhatsAppImage,
+		"WHATSAPP_WEB_VERSION":      c.WhatsAppWebVersion,
+		"WHATSAPP_PROXY":            c.WhatsAppProxy.String(),
+		"MEDIA_MAX_BYTES":           strconv.FormatInt(c.MediaMaxBytes, 10),
+		"SEND_RATE_PER_MINUTE":      strconv.Itoa(c.SendRatePerMinute),
+		"SEND_BURST":                strconv.Itoa(c.SendBurst),
+		"SEND_JITTER":               c.SendJitter.String(),
+		"SEND_TYPING_PREROLL":       c.SendTypingPreroll.String(),
 
 		"RATE_LIMIT_WINDOW_MS":      strconv.FormatInt(c.RateLimitWindow.Milliseconds(), 10),
 		"RATE_LIMIT_MAX_REQUESTS":   strconv.Itoa(c.RateLimitMaxRequests),
@@ -74,6 +82,16 @@ func (c *Config) Redacted() map[string]string {
 		"ENABLE_EMAIL_VERIFICATION": strconv.FormatBool(c.EnableEmailVerification),
 		"ENABLE_WEBHOOKS":           strconv.FormatBool(c.EnableWebhooks),
 		"ENABLE_API_KEYS":           strconv.FormatBool(c.EnableAPIKeys),
+
+		"WEBHOOK_TIMEOUT":                c.WebhookTimeout.String(),
+		"WEBHOOK_RETRY_SCHEDULE":         joinDurations(c.WebhookRetrySchedule),
+		"WEBHOOK_DISABLE_AFTER":          c.WebhookDisableAfter.String(),
+		"WEBHOOK_SECRET_GRACE":           c.WebhookSecretGrace.String(),
+		"WEBHOOK_WORKERS":                strconv.Itoa(c.WebhookWorkers),
+		"WEBHOOK_ENDPOINT_CONCURRENCY":   strconv.Itoa(c.WebhookEndpointConcurrency),
+		"WEBHOOK_POLL_INTERVAL":          c.WebhookPollInterval.String(),
+		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": strconv.FormatBool(c.WebhookAllowPrivateNetworks),
+		"WEBHOOK_DENY_NETWORKS":          strings.Join(c.WebhookDenyNetworks, ","),
 
 		"SMTP_HOST":     c.SMTPHost,
 		"SMTP_PORT":     strconv.Itoa(c.SMTPPort),
@@ -138,4 +156,13 @@ func RedactURL(raw string) string {
 		b.WriteString(strings.ReplaceAll(q.Encode(), "=REDACTED", "="+redacted))
 	}
 	return b.String()
+}
+
+// joinDurations writes a duration list back as its setting reads.
+func joinDurations(list []time.Duration) string {
+	parts := make([]string, len(list))
+	for i, d := range list {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
 }

@@ -93,6 +93,13 @@ var settings = []Setting{
 	{"MEDIA_STORAGE_PATH", "$DATA_DIR/media", "Directory for received and uploaded media.", false},
 	{"DOCKER_HOST", "", "Docker daemon of the seed's container design; kept for compatibility, unused (workers run in process or on Nomad).", false},
 	{"WHATSAPP_IMAGE", "whatsapp-instance:latest", "Container image of the per-session worker (Nomad docker driver).", false},
+	{"WHATSAPP_WEB_VERSION", "", "WhatsApp Web version whatsmeow sessions present (`2.3000.1031080782`); empty keeps the built-in one. Set the current one when WhatsApp answers \"client outdated\" (405).", false},
+	{"WHATSAPP_PROXY", "", "Proxy for whatsmeow connections and media (`http://`, `https://` or `socks5://`); empty follows HTTPS_PROXY.", true},
+	{"MEDIA_MAX_BYTES", "64MiB", "Largest media file sent from a URL, or received and stored.", false},
+	{"SEND_RATE_PER_MINUTE", "20", "Messages a session sends per minute once its burst is spent (pacing against bans); 0 turns pacing off.", false},
+	{"SEND_BURST", "5", "Messages a session may send back to back before SEND_RATE_PER_MINUTE applies.", false},
+	{"SEND_JITTER", "2s", "Largest random delay added to each paced send, so sends do not leave at machine-regular intervals.", false},
+	{"SEND_TYPING_PREROLL", "0s", "How long a session shows \"typing…\" in a chat before sending a text; 0 turns it off.", false},
 
 	// Limits and features.
 	{"RATE_LIMIT_WINDOW_MS", "60000", "Window of the API rate limit, in milliseconds.", false},
@@ -101,6 +108,17 @@ var settings = []Setting{
 	{"ENABLE_EMAIL_VERIFICATION", "false", "Require new users to verify their email (needs SMTP_HOST in production).", false},
 	{"ENABLE_WEBHOOKS", "true", "Allow webhooks.", false},
 	{"ENABLE_API_KEYS", "true", "Allow API keys.", false},
+
+	// Webhook delivery.
+	{"WEBHOOK_TIMEOUT", "15s", "Timeout of each webhook request; only a 2xx answer within it is a success.", false},
+	{"WEBHOOK_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h", "Delays before each webhook retry (comma-separated, ±20% jitter); a delivery is abandoned after the last.", false},
+	{"WEBHOOK_DISABLE_AFTER", "5d", "An endpoint failing every attempt for this long is disabled, with a webhook.disabled event; 0 never disables.", false},
+	{"WEBHOOK_SECRET_GRACE", "24h", "After a secret rotation, how long the old secret still signs deliveries beside the new one.", false},
+	{"WEBHOOK_WORKERS", "128", "Webhook requests in flight per gateway.", false},
+	{"WEBHOOK_ENDPOINT_CONCURRENCY", "16", "Webhook requests in flight per endpoint and gateway, so a slow endpoint cannot take every worker.", false},
+	{"WEBHOOK_POLL_INTERVAL", "1s", "How often dispatchers read the outbox without a wake-up from the bus.", false},
+	{"WEBHOOK_ALLOW_PRIVATE_NETWORKS", "false", "Let webhook and media requests reach private, loopback and link-local addresses (local development and tests only).", false},
+	{"WEBHOOK_DENY_NETWORKS", "", "More networks, addresses or address:port pairs outbound requests may never reach (comma-separated), such as the Consul, Nomad and Vault agents' node addresses.", false},
 
 	// Email.
 	{"SMTP_HOST", "", "SMTP server for outgoing email (verification).", false},

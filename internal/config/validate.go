@@ -6,7 +6,9 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // minJWTSecretBytes is the shortest JWT secret production accepts: HS256
@@ -30,6 +32,7 @@ func (c *Config) Validate() error {
 	c.validateStores(v)
 	c.validateAuth(v)
 	c.validateWorkers(v)
+	c.validateWebhooks(v)
 	if c.Production() {
 		c.validateProduction(v)
 	}
@@ -197,6 +200,7 @@ func (c *Config) validateWorkers(v *validator) {
 	if c.MediaStoragePath == "" {
 		v.add("MEDIA_STORAGE_PATH", "must not be empty")
 	}
+	c.validateWhatsApp(v)
 	if c.Scheduler == "nomad" {
 		// Workers on other machines share neither a SQLite file nor this
 		// process's memory.
@@ -275,4 +279,40 @@ func urlPassword(raw string) string {
 		return pw
 	}
 	return u.Query().Get("password")
+}
+
+// validateWhatsApp checks the whatsmeow engine's and the send pacing's settings.
+func (c *Config) validateWhatsApp(v *validator) {
+	if c.WhatsAppWebVersion != "" {
+		parts := strings.Split(c.WhatsAppWebVersion, ".")
+		ok, sum := len(parts) == 3, uint64(0)
+		for _, p := range parts {
+			n, err := strconv.ParseUint(p, 10, 32)
+			ok, sum = ok && err == nil, sum+n
+		}
+		if !ok || sum == 0 {
+			v.add("WHATSAPP_WEB_VERSION", "must be three dot-separated numbers such as 2.3000.1031080782, got %q", c.WhatsAppWebVersion)
+		}
+	}
+	if p := c.WhatsAppProxy.Value(); p != "" {
+		u, err := url.Parse(p)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+			v.add("WHATSAPP_PROXY", "must be an http://, https:// or socks5:// URL")
+		}
+	}
+	if c.MediaMaxBytes <= 0 {
+		v.add("MEDIA_MAX_BYTES", "must be positive")
+	}
+	if c.SendRatePerMinute < 0 {
+		v.add("SEND_RATE_PER_MINUTE", "must not be negative, got %d", c.SendRatePerMinute)
+	}
+	if c.SendBurst < 1 {
+		v.add("SEND_BURST", "must be at least 1, got %d", c.SendBurst)
+	}
+	if c.SendJitter < 0 {
+		v.add("SEND_JITTER", "must not be negative")
+	}
+	if c.SendTypingPreroll < 0 || c.SendTypingPreroll > time.Minute {
+		v.add("SEND_TYPING_PREROLL", "must be between 0 and 1m, got %v", c.SendTypingPreroll)
+	}
 }

@@ -65,8 +65,16 @@ type EngineConfig struct {
 	UserID    string
 	// DeviceJID is the paired device to load; empty for a new device.
 	DeviceJID string
-	Handler   EventHandler
-	Logger    *slog.Logger
+	// BannedUntil is the end of a temporary ban recorded on the session
+	// (zero when none): an engine does not connect before it.
+	BannedUntil time.Time
+	Handler     EventHandler
+	Logger      *slog.Logger
+	// LookupMessage returns the session's stored message with a WhatsApp
+	// id (the outbound one first), CodeNotFound when none; nil when the
+	// store cannot look up by WhatsApp id. The real engine reads it to
+	// quote replies, address reactions and answer retry receipts.
+	LookupMessage func(ctx context.Context, waMessageID string) (*Message, error)
 	// Outstanding lists the session's sent messages still waiting for
 	// receipts. WhatsApp's servers keep owed receipts across a restart; the
 	// sandbox has no server that outlives the process, so it asks for this

@@ -12,6 +12,8 @@ type Store interface {
 	MessageStore
 	EventStore
 	WebhookStore
+	DeliveryStore
+	SaaSStore
 	// Ping checks the database answers; CodeUnavailable when it does not.
 	Ping(ctx context.Context) error
 	// Dialect names the database ("sqlite" or "postgres").

@@ -41,6 +41,7 @@ type Plan struct {
 	Currency   string       `json:"currency"`
 	Limits     PlanLimits   `json:"limits"`
 	Features   PlanFeatures `json:"features"`
+	Overage    PlanOverage  `json:"overage"`
 	CreatedAt  time.Time    `json:"created_at"`
 	UpdatedAt  time.Time    `json:"updated_at"`
 }

@@ -15,9 +15,18 @@ type Webhook struct {
 	Headers   map[string]string `json:"headers,omitempty"`
 	Active    bool              `json:"active"`
 	// Secret signs deliveries. It is stored, but answered only when created or rotated.
-	Secret    string    `json:"secret,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Secret string `json:"secret,omitempty"`
+	// PreviousSecret still signs deliveries, beside Secret, until
+	// PreviousSecretExpiresAt: the grace period of a rotation.
+	PreviousSecret          string     `json:"-"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+	// FailingSince is when the endpoint's current run of failed attempts
+	// began (nil after a success); a long run disables the endpoint.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+	// DisabledReason says why the gateway turned the endpoint off.
+	DisabledReason string    `json:"disabled_reason,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // WebhookStore keeps webhooks.
@@ -28,7 +37,9 @@ type WebhookStore interface {
 	WebhookByID(ctx context.Context, userID, id string) (*Webhook, error)
 	// ListWebhooks lists a tenant's webhooks, newest first, with the total count; secrets included.
 	ListWebhooks(ctx context.Context, userID string, p Page) ([]*Webhook, int, error)
-	// UpdateWebhook saves URL, events, headers, active and secret of w; CodeNotFound when absent.
+	// UpdateWebhook saves URL, events, headers, active, secrets and the
+	// disabled reason of w (a re-enabled endpoint starts a new failing
+	// streak); CodeNotFound when absent.
 	UpdateWebhook(ctx context.Context, w *Webhook) error
 	// DeleteWebhook deletes a tenant's webhook; CodeNotFound when absent.
 	DeleteWebhook(ctx context.Context, userID, id string) error

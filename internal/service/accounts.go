@@ -89,6 +89,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult,
 		return nil, err
 	}
 	s.log.Info("user registered", "user_id", u.ID)
+	s.afterRegister(ctx, u)
 	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 )
 
 // MaxTextLen is the longest text WhatsApp accepts in one message.
@@ -177,8 +178,9 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 // nudge tells the session's worker a message is queued, in the background
 // and coalesced (see nudger). A failure loses nothing: the worker drains its
 // queue on every (re)connect.
-func (s *Service) nudge(_ context.Context, sessionID, messageID string) {
-	s.nudges.nudge(s.bg, sessionID, messageID)
+func (s *Service) nudge(ctx context.Context, sessionID, messageID string) {
+	// The server's lifetime context, carrying the request's id to the worker's logs.
+	s.nudges.nudge(instanceapi.WithRequestID(s.bg, instanceapi.RequestID(ctx)), sessionID, messageID)
 }
 
 // callWorkerSend is the nudger's call: find the worker, tell it.

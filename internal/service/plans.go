@@ -11,7 +11,9 @@ import (
 const DefaultPlanID = "free"
 
 // DefaultPlans are the plans `gateway seed` creates. The free plan's
-// instance limit is MAX_INSTANCES_PER_USER, applied at every start.
+// instance limit is MAX_INSTANCES_PER_USER, applied at every start. The
+// free plan stops sends at its monthly limit; the paid plans bill messages
+// past it (starter up to 100 000 extra, business without a cap).
 func DefaultPlans(maxInstances int) []*gateway.Plan {
 	all := []string{gateway.EngineSandbox, gateway.EngineWhatsmeow}
 	return []*gateway.Plan{
@@ -20,10 +22,12 @@ func DefaultPlans(maxInstances int) []*gateway.Plan {
 			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true}},
 		{ID: "starter", Name: "Starter", PriceCents: 1900, Currency: "USD",
 			Limits:   gateway.PlanLimits{Sessions: 25, Instances: 10, MessagesPerMonth: 100000, Webhooks: 25, APIKeys: 25, RequestsPerMinute: 1200, MediaBytes: 64 << 20},
-			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true}},
+			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true},
+			Overage:  gateway.PlanOverage{MessagesPer1000Cents: 50, MaxExtraMessages: 100000}},
 		{ID: "business", Name: "Business", PriceCents: 9900, Currency: "USD",
 			Limits:   gateway.PlanLimits{Sessions: 200, Instances: 100, MessagesPerMonth: 1000000, Webhooks: 100, APIKeys: 100, RequestsPerMinute: 6000, MediaBytes: 100 << 20},
-			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true}},
+			Features: gateway.PlanFeatures{Engines: all, Webhooks: true, APIKeys: true},
+			Overage:  gateway.PlanOverage{MessagesPer1000Cents: 30, MaxExtraMessages: -1}},
 	}
 }
 

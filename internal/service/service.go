@@ -25,12 +25,16 @@ type Settings struct {
 	// EnableEmailVerification makes new accounts verify their email before sending.
 	EnableEmailVerification bool
 	// PublicURL is where users reach the API, for links in mail.
-	PublicURL string
-	EnableWebhooks      bool
-	LoginMaxAttempts    int
-	LoginLockout        time.Duration
-	Mode                string // "embedded" or "cluster"
-	Version             string
+	PublicURL      string
+	EnableWebhooks bool
+	// WebhookSecretGrace is how long a rotated-out webhook secret still signs (24h when zero).
+	WebhookSecretGrace time.Duration
+	LoginMaxAttempts   int
+	LoginLockout       time.Duration
+	Mode               string // "embedded" or "cluster"
+	Version            string
+	// MediaDir is MEDIA_STORAGE_PATH, where received media is kept.
+	MediaDir string
 }
 
 // Workers is the part of the instance API client the use cases need.

@@ -37,7 +37,8 @@ func prepareEvents(userID string, events []*gateway.Event) error {
 	return nil
 }
 
-// insertEvents writes prepared events in tx and fills their Seq.
+// insertEvents writes prepared events in tx, fills their Seq, and fans
+// them out to the matching webhooks' deliveries in the same transaction.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
 	for _, e := range events {
 		if e == nil {
@@ -52,6 +53,11 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.
 			return s.fail(err, "insert event", "Tenant", "This event is already stored.")
 		}
 	}
+	n, err := s.fanOut(ctx, tx, events)
+	if err != nil {
+		return s.fail(err, "fan out event", "Tenant", "")
+	}
+	s.commits.record(tx, events, n)
 	return nil
 }
 

@@ -6,7 +6,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-const planCols = "id, name, price_cents, currency, limits, features, created_at, updated_at"
+const planCols = "id, name, price_cents, currency, limits, features, overage, created_at, updated_at"
 
 // UpsertPlan inserts or replaces a plan by ID, filling its timestamps when
 // empty; a replaced plan keeps its creation time.
@@ -22,13 +22,17 @@ func (s *Store) UpsertPlan(ctx context.Context, p *gateway.Plan) error {
 	if err != nil {
 		return err
 	}
+	overage, err := marshal(p.Overage)
+	if err != nil {
+		return err
+	}
 	p.CreatedAt = stamp(p.CreatedAt)
 	p.UpdatedAt = stamp(p.UpdatedAt)
-	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO plans ("+planCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO plans ("+planCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, price_cents = excluded.price_cents,
 		currency = excluded.currency, limits = excluded.limits, features = excluded.features,
-		updated_at = excluded.updated_at`),
-		p.ID, p.Name, p.PriceCents, p.Currency, limits, features, micros(p.CreatedAt), micros(p.UpdatedAt))
+		overage = excluded.overage, updated_at = excluded.updated_at`),
+		p.ID, p.Name, p.PriceCents, p.Currency, limits, features, overage, micros(p.CreatedAt), micros(p.UpdatedAt))
 	return s.fail(err, "upsert plan", "Plan", "")
 }
 
@@ -64,9 +68,13 @@ func scanPlan(sc scanner) (*gateway.Plan, error) {
 	var (
 		p                gateway.Plan
 		limits, features string
+		overage          string
 		created, updated int64
 	)
-	if err := sc.Scan(&p.ID, &p.Name, &p.PriceCents, &p.Currency, &limits, &features, &created, &updated); err != nil {
+	if err := sc.Scan(&p.ID, &p.Name, &p.PriceCents, &p.Currency, &limits, &features, &overage, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(overage, &p.Overage); err != nil {
 		return nil, err
 	}
 	if err := unmarshal(limits, &p.Limits); err != nil {

@@ -63,6 +63,8 @@ type Store struct {
 	log     *slog.Logger
 	// Cached statements of the hottest queries, one cache per pool.
 	readStmts, writeStmts *stmtCache
+	// commits tells OnCommit's hook what each transaction stored.
+	commits commitHooks
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -159,9 +161,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
+		s.commits.done(tx, false)
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	s.commits.done(tx, err == nil)
+	return err
 }
 
 // errUnavailable is the public sentence for a database that does not answer.

@@ -2,12 +2,12 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-const webhookCols = "id, user_id, session_id, url, events, headers, active, secret, created_at, updated_at"
+const webhookCols = `id, user_id, session_id, url, events, headers, active, secret, previous_secret,
+	previous_secret_expires_at, failing_since, disabled_reason, created_at, updated_at`
 
 // CreateWebhook inserts w (ID and timestamps filled when empty). CodeNotFound
 // when its session (if any) is absent or another tenant's, or the user is absent.
@@ -30,8 +30,10 @@ func (s *Store) CreateWebhook(ctx context.Context, w *gateway.Webhook) error {
 	if w.SessionID != "" {
 		missing = "Session"
 	}
-	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO webhooks ("+webhookCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		w.ID, w.UserID, nullString(w.SessionID), w.URL, events, headers, w.Active, w.Secret,
+	w.PreviousSecretExpiresAt, w.FailingSince = stampPtr(w.PreviousSecretExpiresAt), stampPtr(w.FailingSince)
+	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO webhooks ("+webhookCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		w.ID, w.UserID, nullString(w.SessionID), w.URL, events, headers, w.Active, w.Secret, w.PreviousSecret,
+		nullMicros(w.PreviousSecretExpiresAt), nullMicros(w.FailingSince), w.DisabledReason,
 		micros(w.CreatedAt), micros(w.UpdatedAt))
 	return s.fail(err, "create webhook", missing, "A webhook with this id already exists.")
 }
@@ -53,8 +55,11 @@ func (s *Store) ListWebhooks(ctx context.Context, userID string, p gateway.Page)
 	return list, total, s.fail(err, "list webhooks", "Webhook", "")
 }
 
-// UpdateWebhook saves URL, events, headers, active and secret of w and sets
-// its UpdatedAt; CodeNotFound when absent or another tenant's.
+// UpdateWebhook saves URL, events, headers, active, secrets and disabled
+// reason of w and sets its UpdatedAt; CodeNotFound when absent or another
+// tenant's. Turning an endpoint on or off ends its failing streak; the
+// streak itself is the dispatchers' to keep, so a read-modify-write here
+// never overwrites it.
 func (s *Store) UpdateWebhook(ctx context.Context, w *gateway.Webhook) error {
 	events, err := marshal(w.Events)
 	if err != nil {
@@ -65,9 +70,13 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *gateway.Webhook) error {
 		return err
 	}
 	w.UpdatedAt = now()
-	err = exactlyOne(s.writer.ExecContext(ctx, s.q(`UPDATE webhooks SET url = ?, events = ?, headers = ?, active = ?,
-		secret = ?, updated_at = ? WHERE id = ? AND user_id = ?`),
-		w.URL, events, headers, w.Active, w.Secret, micros(w.UpdatedAt), w.ID, w.UserID))
+	w.PreviousSecretExpiresAt = stampPtr(w.PreviousSecretExpiresAt)
+	err = exactlyOne(s.writer.ExecContext(ctx, s.q(`UPDATE webhooks SET url = ?, events = ?, headers = ?,
+		failing_since = CASE WHEN active = ? THEN failing_since ELSE NULL END, active = ?,
+		secret = ?, previous_secret = ?, previous_secret_expires_at = ?, disabled_reason = ?, updated_at = ?
+		WHERE id = ? AND user_id = ?`),
+		w.URL, events, headers, w.Active, w.Active, w.Secret, w.PreviousSecret, nullMicros(w.PreviousSecretExpiresAt),
+		w.DisabledReason, micros(w.UpdatedAt), w.ID, w.UserID))
 	return s.fail(err, "update webhook", "Webhook", "")
 }
 
@@ -84,23 +93,9 @@ func (s *Store) CountWebhooks(ctx context.Context, userID string) (int, error) {
 }
 
 func scanWebhook(sc scanner, extra ...any) (*gateway.Webhook, error) {
-	var (
-		w                gateway.Webhook
-		session          sql.NullString
-		events, headers  string
-		created, updated int64
-	)
-	dest := []any{&w.ID, &w.UserID, &session, &w.URL, &events, &headers, &w.Active, &w.Secret, &created, &updated}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
+	var r webhookRow
+	if err := sc.Scan(append(r.dest(), extra...)...); err != nil {
 		return nil, err
 	}
-	if err := unmarshal(events, &w.Events); err != nil {
-		return nil, err
-	}
-	if err := unmarshal(headers, &w.Headers); err != nil {
-		return nil, err
-	}
-	w.SessionID = session.String
-	w.CreatedAt, w.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return &w, nil
+	return r.webhook()
 }

@@ -3,6 +3,8 @@ package worker
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,7 +14,7 @@ import (
 
 // Status reasons the worker writes itself.
 const (
-	reasonQRTimeout = "The QR code expired before it was scanned; restart the session for a new one."
+	reasonQRTimeout = "The QR code expired before it was scanned; ask for the QR code again for a new one."
 	reasonLoggedOut = "The device was logged out."
 	reasonBanned    = "WhatsApp banned the number temporarily."
 )
@@ -147,6 +149,9 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 	if in == nil {
 		return nil
 	}
+	if err := w.storeMedia(in); err != nil {
+		return err
+	}
 	raw, err := PayloadFromInbound(in).Marshal()
 	if err != nil {
 		return err
@@ -254,4 +259,36 @@ func (w *Worker) autoReply(ctx context.Context, in *gateway.Message) {
 		return
 	}
 	w.Nudge()
+}
+
+// storeMedia writes media an engine handed over as bytes under MediaDir
+// (through a temporary file, so a reader never sees half a file) and
+// records where. A redelivery writes the same path again.
+func (w *Worker) storeMedia(in *gateway.InboundMessage) error {
+	md := in.Media
+	if w.cfg.MediaDir == "" || md == nil || len(md.Data) == 0 || md.Path != "" || in.WAMessageID == "" {
+		return nil
+	}
+	rel := gateway.MediaPath(w.cfg.SessionID, in.WAMessageID, md.MIMEType, md.FileName)
+	dest := filepath.Join(w.cfg.MediaDir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
+		return fmt.Errorf("create media directory: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(dest), ".media-*")
+	if err != nil {
+		return fmt.Errorf("create media file: %w", err)
+	}
+	defer os.Remove(f.Name()) // a no-op after the rename
+	if _, err := f.Write(md.Data); err != nil {
+		f.Close()
+		return fmt.Errorf("write media file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write media file: %w", err)
+	}
+	if err := os.Rename(f.Name(), dest); err != nil {
+		return fmt.Errorf("store media file: %w", err)
+	}
+	md.Path = rel
+	return nil
 }

@@ -19,6 +19,9 @@ const maxBody = 1 << 20
 // answering, so a client sees the outcome of its scan.
 const scanWait = 2 * time.Second
 
+// qrWait is how long /v1/qr waits for new codes after the old ones ran out.
+const qrWait = 5 * time.Second
+
 // Handler serves the instance API (routes in internal/instanceapi). Every
 // route but /health requires the internal secret.
 func (w *Worker) Handler() http.Handler {
@@ -56,6 +59,9 @@ func (w *Worker) authenticated(h func(http.ResponseWriter, *http.Request) error)
 			writeError(rw, gateway.Errorf(gateway.CodeUnauthorized, "The internal secret is missing or wrong."))
 			return
 		}
+		// The gateway's request id, so one request can be followed from the
+		// API's log line to the worker's.
+		w.log.Debug("instance api", "method", r.Method, "path", r.URL.Path, "request_id", r.Header.Get(instanceapi.RequestIDHeader))
 		if err := h(rw, r); err != nil {
 			if gateway.ErrorCode(err) == gateway.CodeInternal {
 				w.log.Error("instance api", "path", r.URL.Path, "request_id", r.Header.Get(instanceapi.RequestIDHeader), "error", err)
@@ -81,11 +87,25 @@ func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request) error {
 	return nil
 }
 
-func (w *Worker) handleQR(rw http.ResponseWriter, _ *http.Request) error {
+func (w *Worker) handleQR(rw http.ResponseWriter, r *http.Request) error {
 	w.mu.Lock()
-	state, qr := w.state, w.qr
+	state, reason, qr, eng, runCtx := w.state, w.reason, w.qr, w.engine, w.runCtx
 	w.mu.Unlock()
+	if qr == nil && state == gateway.SessionDisconnected && reason == reasonQRTimeout && eng != nil && runCtx != nil {
+		// The codes ran out: asking again starts a new pairing attempt
+		// rather than leaving a dead session.
+		if err := eng.Connect(runCtx); err != nil && !gateway.IsCode(err, gateway.CodeConflict) {
+			return err
+		}
+		w.waitFor(r.Context(), qrWait, func(s gateway.SessionStatus) bool { return s != gateway.SessionDisconnected })
+		w.mu.Lock()
+		state, reason, qr = w.state, w.reason, w.qr
+		w.mu.Unlock()
+	}
 	if qr == nil || state != gateway.SessionQRPending {
+		if reason != "" {
+			return gateway.Errorf(gateway.CodeConflict, "The session is not waiting for a QR scan (state: %s; %s)", state, reason)
+		}
 		return gateway.Errorf(gateway.CodeConflict, "The session is not waiting for a QR scan (state: %s).", state)
 	}
 	writeJSON(rw, http.StatusOK, *qr)
@@ -157,6 +177,7 @@ func (w *Worker) handleSend(rw http.ResponseWriter, r *http.Request) error {
 			return gateway.NotFound("Message")
 		}
 	}
+	w.log.Info("send requested", "message_id", req.MessageID, "request_id", r.Header.Get(instanceapi.RequestIDHeader))
 	w.Nudge()
 	writeJSON(rw, http.StatusAccepted, nil)
 	return nil

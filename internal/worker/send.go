@@ -69,6 +69,9 @@ func (w *Worker) drain(ctx context.Context) {
 					return
 				}
 			}
+			if err := w.typingPreroll(ctx, m); err != nil {
+				return
+			}
 			switch w.sendOne(ctx, m) {
 			case sendStop:
 				return
@@ -142,4 +145,32 @@ func (w *Worker) markFailed(ctx context.Context, m *gateway.Message, reason stri
 		return sendRetryLater
 	}
 	return sendDone
+}
+
+// typingPreroll shows "typing…" in a text's chat for TypingPreroll before
+// it is sent. The indicator is best effort: a failure only skips it.
+func (w *Worker) typingPreroll(ctx context.Context, m *gateway.Message) error {
+	if w.cfg.TypingPreroll <= 0 || (m.Type != gateway.TypeText && m.Type != "") {
+		return nil
+	}
+	eng := w.currentEngine()
+	if eng == nil {
+		return nil
+	}
+	chat := m.Recipient
+	if chat == "" {
+		chat = m.Chat
+	}
+	if err := eng.SetTyping(ctx, chat, true, false); err != nil {
+		w.log.Debug("typing pre-roll", "message_id", m.ID, "error", err)
+		return nil
+	}
+	t := time.NewTimer(w.cfg.TypingPreroll)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

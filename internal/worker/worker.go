@@ -59,6 +59,12 @@ type Config struct {
 	Clock  func() time.Time
 	// Pacer spaces sends out; nil sends as fast as the engine accepts.
 	Pacer Pacer
+	// MediaDir is MEDIA_STORAGE_PATH: media an engine hands over as bytes
+	// (the sandbox) is written there, as whatsmeow downloads its own.
+	MediaDir string
+	// TypingPreroll shows "typing…" in the chat this long before each
+	// text is sent, as a person would; 0 sends at once.
+	TypingPreroll time.Duration
 	// AutoReplyCooldown is the least time between two auto-replies to one
 	// chat (default 1 h), so two auto-replying sessions cannot talk forever.
 	AutoReplyCooldown time.Duration
@@ -86,6 +92,7 @@ type Worker struct {
 	mu          sync.Mutex
 	running     bool
 	engine      gateway.Engine
+	runCtx      context.Context // the engine's context while Run runs
 	engineName  string
 	session     *gateway.Session
 	state       gateway.SessionStatus
@@ -164,12 +171,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	eng, err := factory(runCtx, gateway.EngineConfig{
-		SessionID:   w.cfg.SessionID,
-		UserID:      w.cfg.UserID,
-		DeviceJID:   s.DeviceJID,
-		Handler:     w.handle,
-		Logger:      w.cfg.Logger,
-		Outstanding: w.outstanding,
+		SessionID:     w.cfg.SessionID,
+		UserID:        w.cfg.UserID,
+		DeviceJID:     s.DeviceJID,
+		BannedUntil:   bannedUntil(s),
+		Handler:       w.handle,
+		Logger:        w.cfg.Logger,
+		Outstanding:   w.outstanding,
+		LookupMessage: w.lookupMessage(),
 	})
 	if err != nil {
 		return fmt.Errorf("build %s engine: %w", name, err)
@@ -177,7 +186,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer eng.Disconnect()
 
 	w.mu.Lock()
-	w.engine, w.engineName, w.session = eng, name, s
+	w.engine, w.engineName, w.session, w.runCtx = eng, name, s, runCtx
 	w.state, w.reason = s.Status, s.StatusReason
 	w.qr, w.halted, w.startedAt = nil, false, w.now()
 	w.mu.Unlock()
@@ -224,6 +233,14 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Warn("engine stopped for good: stream replaced")
 		}
 	}
+}
+
+// bannedUntil is the end of the session's temporary ban, zero when none.
+func bannedUntil(s *gateway.Session) time.Time {
+	if s.BannedUntil == nil {
+		return time.Time{}
+	}
+	return *s.BannedUntil
 }
 
 // Nudge tells the send loop that messages are queued. Nudges coalesce.
@@ -363,4 +380,21 @@ func (w *Worker) outstanding(ctx context.Context) ([]gateway.Outstanding, error)
 		}
 	}
 	return out, nil
+}
+
+// waLookup is the store's optional lookup of a message by WhatsApp id.
+type waLookup interface {
+	MessageByWAID(ctx context.Context, sessionID, waMessageID string) (*gateway.Message, error)
+}
+
+// lookupMessage is the engine's view of the session's stored messages by
+// WhatsApp id, nil when the store cannot look them up.
+func (w *Worker) lookupMessage() func(ctx context.Context, waMessageID string) (*gateway.Message, error) {
+	l, ok := w.cfg.Store.(waLookup)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, waMessageID string) (*gateway.Message, error) {
+		return l.MessageByWAID(ctx, w.cfg.SessionID, waMessageID)
+	}
 }

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	consulapi "github.com/hashicorp/consul/api"
+	nomadapi "github.com/hashicorp/nomad/api"
+	vaultapi "github.com/hashicorp/vault/api"
+
+	"github.com/whatsapp-saas/gateway/internal/api"
+	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/consul"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/nomad"
+	"github.com/whatsapp-saas/gateway/internal/vault"
+)
+
+// cluster holds the adapters of the cluster shape: SCHEDULER=nomad,
+// DISCOVERY=consul|nomad.
+type cluster struct {
+	sched    *nomad.Scheduler
+	registry gateway.Registry
+	checks   []api.Check
+}
+
+// clusterConfig reads the cluster settings (only when one is selected).
+func (a *app) clusterConfig() (*config.Cluster, error) {
+	if a.clusterCfg != nil {
+		return a.clusterCfg, nil
+	}
+	// Cluster settings come from the process environment (tests set it).
+	cc, err := config.LoadCluster(os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	a.clusterCfg = cc
+	return cc, nil
+}
+
+// vaultSecrets is SECRETS=vault: the signing keys from Vault KV v2.
+func (a *app) vaultSecrets(ctx context.Context) (*vault.Secrets, error) {
+	cc, err := a.clusterConfig()
+	if err != nil {
+		return nil, err
+	}
+	vcfg := vaultapi.DefaultConfig()
+	if vcfg.Error != nil {
+		return nil, fmt.Errorf("vault configuration: %w", vcfg.Error)
+	}
+	vcfg.Address = cc.VaultAddr
+	client, err := vaultapi.NewClient(vcfg)
+	if err != nil {
+		return nil, fmt.Errorf("vault client: %w", err)
+	}
+	s, err := vault.New(ctx, vault.Config{
+		Client: client, Mount: cc.VaultKVMount, Path: cc.VaultKVPath, Token: cc.VaultToken.Value(),
+		RoleID: cc.VaultRoleID, SecretID: cc.VaultSecretID.Value(), AppRoleMount: cc.VaultAppRoleMount,
+		Refresh: cc.VaultRefresh, TokenLifetime: a.cfg.JWTExpiresIn, Logger: a.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("vault secrets at %s/%s: %w", cc.VaultKVMount, cc.VaultKVPath, err)
+	}
+	a.closers = append(a.closers, s.Close)
+	return s, nil
+}
+
+// setupCluster builds the Nomad scheduler and the registry DISCOVERY picks.
+func (a *app) setupCluster(ctx context.Context, report func(gateway.InstanceReport)) error {
+	cfg, log := a.cfg, a.log
+	cc, err := a.clusterConfig()
+	if err != nil {
+		return err
+	}
+	nc := nomadapi.DefaultConfig()
+	nc.Address, nc.SecretID, nc.Namespace, nc.Region = cc.NomadAddr, cc.NomadToken.Value(), cc.NomadNamespace, cc.NomadRegion
+	nclient, err := nomadapi.NewClient(nc)
+	if err != nil {
+		return fmt.Errorf("nomad client: %w", err)
+	}
+	discovery := cfg.Discovery
+	if discovery == "local" {
+		discovery = "consul" // workers on other machines are found through Consul by default
+	}
+	provider := "consul"
+	if discovery == "nomad" {
+		provider = "nomad"
+	}
+	env := map[string]string{
+		"LOG_LEVEL":              cfg.LogLevel.String(),
+		"SANDBOX_PAIR_DELAY":     cfg.SandboxPairDelay.String(),
+		"SANDBOX_DELIVERY_DELAY": cfg.SandboxDeliveryDelay.String(),
+		"SANDBOX_READ_DELAY":     cfg.SandboxReadDelay.String(),
+	}
+	sched, err := nomad.New(nomad.Config{
+		Client: nclient, Namespace: cc.NomadNamespace, Region: cc.NomadRegion, Datacenters: cc.NomadDatacenters,
+		NodePool: cc.NomadNodePool, Driver: cc.InstanceDriver, Image: cfg.WhatsAppImage, Command: cc.InstanceCommand,
+		Env: env, ConsulAddr: cc.InstanceConsulAddr, CPU: cc.InstanceCPU, MemoryMB: cc.InstanceMemoryMB,
+		ServiceName: cc.InstanceService, ServiceProvider: provider, Secrets: cc.InstanceSecrets,
+		VariablePath: cc.InstanceVariablePath, VaultRole: cc.InstanceVaultRole, VaultKVMount: cc.VaultKVMount,
+		VaultKVPath: cc.VaultKVPath, ServerVersion: cc.NomadServerVersion, GatewayURL: cfg.PublicURL,
+		StartWait: cc.InstanceStartWait, Report: report, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("nomad scheduler: %w", err)
+	}
+	c := &cluster{sched: sched}
+	a.closers = append(a.closers, sched.Close)
+	c.checks = append(c.checks, api.Check{Name: "scheduler", Check: sched.Ping})
+
+	switch discovery {
+	case "nomad":
+		r := sched.NewRegistry()
+		a.closers = append(a.closers, r.Close)
+		c.registry = r
+		c.checks = append(c.checks, api.Check{Name: "discovery", Check: r.Ping})
+	default:
+		client, err := consulClient(cc)
+		if err != nil {
+			return err
+		}
+		r := consul.NewRegistry(consul.RegistryConfig{Client: client, Service: cc.InstanceService, Logger: log})
+		a.closers = append(a.closers, r.Close)
+		c.registry = r
+		c.checks = append(c.checks, api.Check{Name: "discovery", Check: r.Ping})
+		if cc.ConsulRegister {
+			if err := a.registerInConsul(ctx, client, cc); err != nil {
+				return err
+			}
+		}
+	}
+
+	if cc.InstanceSecrets == nomad.SecretsNomad {
+		// The workers' templates read their secrets from a Nomad variable:
+		// keep it equal to ours, so a rotation reaches them.
+		bg := a.bg
+		get := func(ctx context.Context) (nomad.WorkerSecrets, error) {
+			in, err := a.secrets.InternalSecret(ctx)
+			if err != nil {
+				return nomad.WorkerSecrets{}, err
+			}
+			return nomad.WorkerSecrets{DatabaseURL: cfg.DatabaseURL.Value(), RedisURL: cfg.RedisURL.Value(), InternalSecret: string(in)}, nil
+		}
+		w, err := get(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := sched.SyncVariable(ctx, w); err != nil {
+			log.Warn("worker secrets not written to nomad yet; retrying in the background", "error", err)
+		}
+		go sched.KeepVariable(bg, time.Minute, get)
+	}
+	a.cluster = c
+	log.Info("cluster scheduler ready", "scheduler", "nomad", "discovery", discovery, "driver", sched.Config().Driver,
+		"instance_secrets", cc.InstanceSecrets)
+	return nil
+}
+
+func consulClient(cc *config.Cluster) (*consulapi.Client, error) {
+	ccfg := consulapi.DefaultConfig()
+	ccfg.Address = cc.ConsulAddr
+	if cc.ConsulToken != "" {
+		ccfg.Token = cc.ConsulToken.Value()
+	}
+	client, err := consulapi.NewClient(ccfg)
+	if err != nil {
+		return nil, fmt.Errorf("consul client: %w", err)
+	}
+	return client, nil
+}
+
+// registerInConsul registers this gateway (CONSUL_REGISTER=true), for
+// gateways that do not run as a Nomad job, and deregisters it on close.
+func (a *app) registerInConsul(ctx context.Context, client *consulapi.Client, cc *config.Cluster) error {
+	if a.cfg.Port == 0 {
+		a.log.Warn("CONSUL_REGISTER needs a fixed PORT; not registering")
+		return nil
+	}
+	host, _ := os.Hostname()
+	addr := cc.ConsulServiceAddress
+	check := addr
+	if check == "" {
+		check = "127.0.0.1"
+	}
+	port := strconv.Itoa(a.cfg.Port)
+	dereg, err := consul.Register(ctx, client, consul.Registration{
+		ID: cc.ConsulServiceName + "-" + host + "-" + port, Name: cc.ConsulServiceName, Address: addr, Port: a.cfg.Port,
+		Tags: []string{"http", "api"}, Meta: map[string]string{"version": version},
+		HealthURL: "http://" + net.JoinHostPort(check, port) + "/health/ready",
+	})
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return dereg(ctx)
+	})
+	return nil
+}
+
+// schedulerOf is the scheduler the service uses.
+func (a *app) schedulerOf() gateway.Scheduler {
+	if a.cluster != nil {
+		return a.cluster.sched
+	}
+	return a.sched
+}
+
+// registryOf is the registry the service uses.
+func (a *app) registryOf() gateway.Registry {
+	if a.cluster != nil {
+		return a.cluster.registry
+	}
+	return a.sched
+}
+

@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	wagw "github.com/whatsapp-saas/gateway/client"
+	"github.com/whatsapp-saas/gateway/internal/cli"
+)
+
+// TestClientSeedFlow walks the seed document's example through the Go
+// client package: log in as the demo account, create a session, start it,
+// watch the QR stream until the sandbox pairs, send, follow the message to
+// read, list, add a webhook, read the overview, clean up.
+func TestClientSeedFlow(t *testing.T) {
+	env := testEnv(t, nil)
+	base := startGateway(t, env)
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if code := run(t.Context(), []string{"seed"}, lookup, io.Discard, testWriter{t}); code != 0 {
+		t.Fatalf("seed exit code %d", code)
+	}
+	ctx := t.Context()
+	c := wagw.New(base)
+	if _, err := c.Me(ctx); wagw.ErrorCode(err) != wagw.CodeUnauthorized {
+		t.Fatalf("Me without a token: got %v, want unauthorized", err)
+	}
+	if _, err := c.Login(ctx, "demo@whatsapp-saas.com", "wrong-password"); wagw.ErrorCode(err) != wagw.CodeUnauthorized {
+		t.Fatalf("login with a wrong password: got %v, want unauthorized", err)
+	}
+	auth, err := c.Login(ctx, "demo@whatsapp-saas.com", "demo123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth.Token == "" || c.Token != auth.Token {
+		t.Fatalf("login: got token %q, client keeps %q", auth.Token, c.Token)
+	}
+	me, err := c.Me(ctx)
+	if err != nil || me.User.Email != "demo@whatsapp-saas.com" || me.Plan == nil {
+		t.Fatalf("me: %+v, %v", me, err)
+	}
+
+	sess, err := c.CreateSession(ctx, wagw.CreateSessionRequest{SessionName: "my-whatsapp-session",
+		WebhookURL: "https://your-webhook-url.com/webhook",
+		Settings:   &wagw.SessionSettings{WebhookEvents: []string{"message", "status"}}})
+	if err != nil || sess.Status != "created" {
+		t.Fatalf("create session: %+v, %v", sess, err)
+	}
+	if _, err := c.CreateSession(ctx, wagw.CreateSessionRequest{}); wagw.ErrorCode(err) != wagw.CodeValidation {
+		t.Fatalf("create session without a name: got %v, want validation_failed", err)
+	}
+	inst, err := c.StartInstance(ctx, sess.ID)
+	if err != nil || inst.Status != "running" || inst.Driver != "local" {
+		t.Fatalf("start instance: %+v, %v", inst, err)
+	}
+
+	// The QR stream ends with the outcome once the sandbox pairs by itself.
+	var events []string
+	err = c.WatchQR(ctx, sess.ID, func(e wagw.QREvent) error {
+		events = append(events, e.Type)
+		if e.Type == "qr" && (e.QR.Code == "" || !strings.HasPrefix(e.QR.QRImage, "data:image/png;base64,")) {
+			t.Errorf("qr event: %+v", e.QR)
+		}
+		if e.Type == "status" && e.State != "connected" {
+			t.Errorf("pairing ended %s: %s", e.State, e.Reason)
+		}
+		return nil
+	})
+	if err != nil || len(events) == 0 || events[len(events)-1] != "status" {
+		t.Fatalf("watch qr: events %v, %v", events, err)
+	}
+	st, err := c.SessionStatus(ctx, sess.ID)
+	if err != nil || st.State != "connected" {
+		t.Fatalf("status: %+v, %v", st, err)
+	}
+
+	m, err := c.Send(ctx, wagw.SendRequest{SessionID: sess.ID, Recipient: "1234567890@c.us", Message: "مرحباً من نظام WhatsApp SaaS!"})
+	if err != nil || m.Recipient != "1234567890@s.whatsapp.net" || m.WAMessageID == "" {
+		t.Fatalf("send: %+v, %v", m, err)
+	}
+	eventually(t, "message read", func() bool {
+		got, err := c.Message(ctx, m.ID)
+		return err == nil && got.Status == "read"
+	})
+	list, p, err := c.ListMessages(ctx, wagw.MessageFilter{SessionID: sess.ID, Direction: "outbound"})
+	if err != nil || len(list) != 1 || p.Total != 1 || list[0].Body != "مرحباً من نظام WhatsApp SaaS!" {
+		t.Fatalf("messages: %+v %+v, %v", list, p, err)
+	}
+
+	wh, err := c.CreateWebhook(ctx, wagw.CreateWebhookRequest{URL: "https://your-domain.com/webhook", Events: []string{"message", "status", "qr"}, SessionID: sess.ID})
+	if err != nil || !strings.HasPrefix(wh.Secret, "whsec_") {
+		t.Fatalf("webhook: %+v, %v", wh, err)
+	}
+	hooks, _, err := c.ListWebhooks(ctx, wagw.ListOptions{})
+	if err != nil || len(hooks) != 2 {
+		t.Fatalf("webhooks: %+v, %v", hooks, err)
+	}
+	key, err := c.CreateAPIKey(ctx, wagw.CreateAPIKeyRequest{Name: "backend", Scopes: []string{"read"}})
+	if err != nil || !strings.HasPrefix(key.Key, "wsa_") {
+		t.Fatalf("api key: %+v, %v", key, err)
+	}
+	kc := wagw.New(base)
+	kc.APIKey = key.Key
+	if _, _, err := kc.ListSessions(ctx, wagw.ListOptions{}); err != nil {
+		t.Fatalf("list with a read key: %v", err)
+	}
+	if _, err := kc.Send(ctx, wagw.SendRequest{SessionID: sess.ID, Recipient: "1234567890", Message: "x"}); wagw.ErrorCode(err) != wagw.CodeForbidden {
+		t.Fatalf("send with a read key: got %v, want forbidden", err)
+	}
+	if err := c.RevokeAPIKey(ctx, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := kc.ListSessions(ctx, wagw.ListOptions{}); wagw.ErrorCode(err) != wagw.CodeUnauthorized {
+		t.Fatalf("list with a revoked key: got %v, want unauthorized", err)
+	}
+
+	ov, err := c.Overview(ctx)
+	if err != nil || ov.Messages.Total.Read != 1 || ov.Instances.Running != 1 || ov.Sessions.Total != 1 {
+		t.Fatalf("overview: %+v, %v", ov, err)
+	}
+	if _, err := c.StopInstance(ctx, inst.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteSession(ctx, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Session(ctx, sess.ID); wagw.ErrorCode(err) != wagw.CodeNotFound {
+		t.Fatalf("deleted session: got %v, want not_found", err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil || info.Service != "whatsapp-gateway" {
+		t.Fatalf("info: %+v, %v", info, err)
+	}
+}
+
+// runCLI runs wagw in-process with its own config file.
+func runCLI(t *testing.T, cfgPath, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	code := cli.Run(ctx, cli.Env{Args: args, Getenv: func(k string) string {
+		if k == "WAGW_CONFIG" {
+			return cfgPath
+		}
+		return ""
+	}, Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Version: "test"})
+	return out.String(), errOut.String(), code
+}
+
+// TestCLIAgainstGateway drives wagw as a user would against a live
+// gateway: register, create and pair a session in the terminal, send and
+// wait for delivery, read the log as JSON, keys, webhooks, events, metrics.
+func TestCLIAgainstGateway(t *testing.T) {
+	var hits atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("webhook-signature") != "" {
+			hits.Add(1)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	base := startGateway(t, testEnv(t, map[string]string{"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_POLL_INTERVAL": "50ms"}))
+	cfg := filepath.Join(t.TempDir(), "wagw", "config.json")
+	must := func(stdin string, args ...string) string {
+		t.Helper()
+		out, errOut, code := runCLI(t, cfg, stdin, args...)
+		if code != 0 {
+			t.Fatalf("wagw %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+
+	must("password123\n", "--url", base, "register", "--email", "cli@example.com", "--name", "CLI User", "--password-stdin")
+	saved, err := os.ReadFile(cfg)
+	if err != nil || !strings.Contains(string(saved), base) || !strings.Contains(string(saved), `"token"`) {
+		t.Fatalf("config after register: %s, %v", saved, err)
+	}
+	if fi, _ := os.Stat(cfg); fi.Mode().Perm() != 0o600 {
+		t.Errorf("config mode %v, want 0600", fi.Mode().Perm())
+	}
+	must("", "logout")
+	_, errOut, code := runCLI(t, cfg, "", "whoami")
+	if code != 1 || !strings.Contains(errOut, "wagw login") {
+		t.Fatalf("whoami logged out: exit %d, stderr %q; want 1 and a hint to log in", code, errOut)
+	}
+	must("password123\n", "login", "--email", "cli@example.com", "--password-stdin")
+	if out := must("", "whoami"); !strings.Contains(out, "cli@example.com") || !strings.Contains(out, "Plan") {
+		t.Fatalf("whoami: %s", out)
+	}
+
+	var created struct {
+		Session wagw.Session `json:"session"`
+	}
+	if err := json.Unmarshal([]byte(must("", "sessions", "create", "shop", "--json")), &created); err != nil || created.Session.ID == "" {
+		t.Fatalf("sessions create --json: %+v, %v", created, err)
+	}
+	id := created.Session.ID
+
+	// qr starts the instance, draws codes in half blocks, returns once paired.
+	out := must("", "qr", id)
+	if !strings.Contains(out, "Paired: session "+id+" is connected") {
+		t.Fatalf("qr output does not end paired:\n%s", out)
+	}
+	if !strings.ContainsAny(out, "▀▄█") {
+		t.Fatalf("qr drew no half blocks:\n%s", out)
+	}
+	if out := must("", "sessions"); !strings.Contains(out, id) || !strings.Contains(out, "connected") {
+		t.Fatalf("sessions list: %s", out)
+	}
+
+	out = must("", "send", id, "+1 555 000 2222", "hello", "from", "wagw", "--wait")
+	if !strings.Contains(out, "delivered") && !strings.Contains(out, "read") {
+		t.Fatalf("send --wait did not see delivery:\n%s", out)
+	}
+	var msgs struct {
+		Messages []wagw.Message `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(must("", "messages", "--session", id, "--direction", "out", "--json")), &msgs); err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs.Messages) != 1 || msgs.Messages[0].Body != "hello from wagw" {
+		t.Fatalf("messages --json: %+v", msgs)
+	}
+
+	var key wagw.APIKey
+	if err := json.Unmarshal([]byte(must("", "keys", "create", "--name", "ci", "--scopes", "read", "--json")), &key); err != nil || key.Key == "" {
+		t.Fatalf("keys create: %+v, %v", key, err)
+	}
+	if out := must("", "--api-key", key.Key, "sessions", "list"); !strings.Contains(out, id) {
+		t.Fatalf("sessions with the new key: %s", out)
+	}
+	if out := must("", "keys"); !strings.Contains(out, key.Prefix) || strings.Contains(out, key.Key) {
+		t.Fatalf("keys list shows %q; want the prefix, never the key", out)
+	}
+
+	var hook wagw.Webhook
+	if err := json.Unmarshal([]byte(must("", "webhooks", "create", receiver.URL+"/hook", "--events", "*", "--json")), &hook); err != nil || !strings.HasPrefix(hook.Secret, "whsec_") {
+		t.Fatalf("webhooks create: %+v, %v", hook, err)
+	}
+	out = must("", "webhooks", "test", hook.ID)
+	var deliveries struct {
+		Deliveries []wagw.Delivery `json:"deliveries"`
+	}
+	eventually(t, "the test delivery succeeded", func() bool {
+		if err := json.Unmarshal([]byte(must("", "webhooks", "deliveries", hook.ID, "--json")), &deliveries); err != nil {
+			t.Fatal(err)
+		}
+		return len(deliveries.Deliveries) > 0 && deliveries.Deliveries[0].Status == "succeeded"
+	})
+	if out := must("", "webhooks", "deliveries", hook.ID); !strings.Contains(out, "succeeded") || !strings.Contains(out, "webhook.test") {
+		t.Fatalf("webhooks deliveries table: %s", out)
+	}
+	before := hits.Load()
+	must("", "webhooks", "replay", hook.ID, deliveries.Deliveries[0].ID)
+	eventually(t, "the replayed delivery arrived", func() bool { return hits.Load() > before })
+	// The first event of the session, replayed from the start of the log.
+	out = must("", "events", "--from-id", "0", "--count", "1", "--json")
+	var ev wagw.GatewayEvent
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &ev); err != nil || ev.Type == "" || ev.ID == "" {
+		t.Fatalf("events: %q, %v", out, err)
+	}
+
+	_, errOut, code = runCLI(t, cfg, "", "sessions", "get", "not-a-uuid")
+	if code != 1 || !strings.Contains(errOut, "UUID") {
+		t.Fatalf("sessions get with a bad id: exit %d stderr %q", code, errOut)
+	}
+	_, _, code = runCLI(t, cfg, "", "sessions", "frobnicate")
+	if code != 2 {
+		t.Fatalf("unknown subcommand: exit %d, want 2", code)
+	}
+
+	// The metrics of what just happened: parsed from the exposition format.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	found := map[string]float64{}
+	for _, m := range fams["wagw_http_requests_total"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		found[labels["method"]+" "+labels["route"]+" "+labels["code"]] += m.GetCounter().GetValue()
+	}
+	if found["POST /api/v1/messages/send 201"] != 1 || found["POST /api/v1/auth/register 201"] != 1 {
+		t.Errorf("http request counts: %v", found)
+	}
+	state := func(name, label, value string) float64 {
+		for _, m := range fams[name].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+		return -1
+	}
+	if got := state("wagw_sessions", "state", "connected"); got != 1 {
+		t.Errorf("wagw_sessions{state=connected} = %v, want 1", got)
+	}
+	if got := state("wagw_instances", "state", "running"); got != 1 {
+		t.Errorf("wagw_instances{state=running} = %v, want 1", got)
+	}
+	var delivered float64
+	for _, m := range fams["wagw_webhook_deliveries_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "result" && l.GetValue() == "succeeded" {
+				delivered = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if delivered < 2 {
+		t.Errorf("wagw_webhook_deliveries_total{result=succeeded} = %v, want at least 2 (test and replay)", delivered)
+	}
+	if n := fams["wagw_webhook_delivery_lag_seconds"].GetMetric(); len(n) != 1 || n[0].GetHistogram().GetSampleCount() < 2 {
+		t.Errorf("delivery lag histogram: %v", n)
+	}
+	if _, ok := fams["go_goroutines"]; !ok {
+		t.Error("go runtime metrics missing")
+	}
+}

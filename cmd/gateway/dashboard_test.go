@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's chromium; the browser test skips without it.
+const chromiumPath = "/usr/bin/chromium"
+
+// screenshotDir keeps the browser test's screenshots (gitignored).
+var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
+
+// TestDashboardInBrowser drives the dashboard in headless Chromium as a new
+// user would: register, create a session, start it, see the QR code, pair
+// it with the sandbox's simulated scan, send a message and see it
+// delivered, add a webhook and see its test delivery succeed, read the
+// message log, switch to Arabic (right to left). Screenshots of each step
+// are saved in testdata/screenshots; WAGW_UPDATE_DOCS=1 also writes
+// docs/dashboard.png for the README.
+func TestDashboardInBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skip("chromium is not installed (apt-get install chromium)")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	var hooks atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hooks.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer receiver.Close()
+	// A long pair delay: the session waits on its QR code until the
+	// dashboard's "simulate scan" button pairs it.
+	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+		"WEBHOOK_POLL_INTERVAL": "50ms"}))
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer cancelCtx()
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	type (
+		css  = chromedp.CSS
+		find = chromedp.Search // XPath or text
+	)
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			png, err := chromedp.FullScreenshot(90)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644)
+		}
+	}
+	fail := func(name string, err error) {
+		t.Helper()
+		page, _ := chromedp.Run(ctx, chromedp.OuterHTML(css("main")))
+		_ = chromedp.Do(ctx, shot("failed-"+name))
+		t.Fatalf("%s: %v\npage: %s", name, err, page)
+	}
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			fail(name, err)
+		}
+	}
+	eval := func(name, js string) bool {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err != nil {
+			fail(name, err)
+		}
+		return v
+	}
+
+	// A browser asking for / gets the dashboard; it starts on the login form.
+	step("open", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(`form input[name="email"]`)))
+	url, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.HasSuffix(strings.Split(url, "#")[0], "/app/") {
+		t.Fatalf("/ in a browser led to %s (%v), want /app/", url, err)
+	}
+	step("register",
+		chromedp.Click(css(`a[href="#/register"]`)),
+		chromedp.WaitVisible(css(`#name`)),
+		chromedp.SendKeys(css(`#name`), "Sara"),
+		chromedp.SendKeys(css(`#email`), "sara@example.com"),
+		chromedp.SendKeys(css(`#password`), "a-long-password"),
+		shot("01-register"),
+		chromedp.Submit(css(`#email`)),
+		chromedp.WaitVisible(css(`#session-name`)))
+	step("create session",
+		chromedp.SendKeys(css(`#session-name`), "shop"),
+		chromedp.Submit(css(`#session-name`)),
+		chromedp.WaitVisible(css(`#session-status`)),
+		chromedp.WaitVisible(find(`//button[text()="Start"]`)),
+		chromedp.Click(find(`//button[text()="Start"]`)))
+	step("qr code shown",
+		chromedp.WaitVisible(css(`img#qr[src^="data:image/png;base64,"]`)),
+		chromedp.WaitVisible(css(`#pair-phone`)),
+		shot("02-pairing-qr"))
+	step("pair by simulated scan",
+		chromedp.Click(find(`//button[contains(., "Simulate scan")]`)),
+		chromedp.WaitVisible(css(`p.paired`)),
+		chromedp.WaitVisible(css(`#session-status .badge.connected`)),
+		shot("03-paired"))
+	step("send and see delivered",
+		chromedp.SendKeys(css(`#recipient`), "+1 555 000 2222"),
+		chromedp.Click(find(`//form//button[text()="Send"]`)),
+		chromedp.WaitVisible(css(`#sent-status .badge.delivered, #sent-status .badge.read`)),
+		shot("04-sent-delivered"))
+	step("webhook and its delivery",
+		chromedp.Click(css(`a[href="#/webhooks"]`)),
+		chromedp.WaitVisible(css(`#w-url`)),
+		chromedp.SendKeys(css(`#w-url`), receiver.URL+"/hook"),
+		chromedp.Click(find(`//button[text()="Add webhook"]`)),
+		chromedp.WaitVisible(css(`#w-secret .once code`)),
+		chromedp.Click(find(`//button[text()="Send test"]`)),
+		chromedp.Sleep(500*time.Millisecond),
+		chromedp.Click(find(`//button[text()="Deliveries"]`)),
+		chromedp.WaitVisible(css(`.deliveries .badge`)))
+	deadline := time.Now().Add(15 * time.Second)
+	for !eval("delivery succeeded", `!!document.querySelector(".deliveries .badge.succeeded")`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook's test delivery never showed succeeded (receiver got %d requests)", hooks.Load())
+		}
+		step("reload deliveries", chromedp.Click(find(`//button[text()="Deliveries"]`)), chromedp.Sleep(300*time.Millisecond))
+	}
+	step("webhook shot", shot("05-webhook-delivered"))
+	step("keys",
+		chromedp.Click(css(`a[href="#/keys"]`)),
+		chromedp.WaitVisible(css(`#k-name`)),
+		chromedp.SendKeys(css(`#k-name`), "backend"),
+		chromedp.Submit(css(`#k-name`)),
+		chromedp.WaitVisible(css(`#new-key`)))
+	if key, err := chromedp.Run(ctx, chromedp.Text(css(`#new-key`))); err != nil || !strings.HasPrefix(key, "wsa_") {
+		t.Fatalf("new key shown as %q (%v), want wsa_…", key, err)
+	}
+	step("message log",
+		chromedp.Click(css(`a[href="#/messages"]`)),
+		chromedp.WaitVisible(css(`#f-direction`)),
+		chromedp.SetValue(css(`#f-direction`), "outbound"),
+		chromedp.Submit(css(`#f-direction`)),
+		chromedp.WaitVisible(css(`table tbody tr`)),
+		shot("06-messages"))
+	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 1 {
+		t.Fatalf("message log shows %d outbound rows (%v), want 1", rows, err)
+	}
+	step("overview in Arabic",
+		chromedp.Click(css(`a[href="#/overview"]`)),
+		chromedp.WaitVisible(css(`[role="progressbar"]`)),
+		chromedp.Click(css(`#lang`)),
+		chromedp.WaitVisible(find(`//h1[text()="نظرة عامة"]`)),
+		shot("07-overview-ar"))
+	if !eval("rtl", `document.documentElement.dir === "rtl" && document.documentElement.lang === "ar"`) {
+		t.Fatal("the Arabic page is not right-to-left")
+	}
+	step("sessions in Arabic on a phone",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Click(css(`a[href="#/sessions"]`)),
+		chromedp.WaitVisible(css(`.badge.connected`)),
+		shot("08-sessions-ar-phone"))
+	// Keyboard: every form control of the page has a label.
+	if !eval("labels", `[...document.querySelectorAll("input, select, textarea")].every(i => i.labels && i.labels.length > 0)`) {
+		t.Fatal("a form control has no label")
+	}
+	if os.Getenv("WAGW_UPDATE_DOCS") == "1" {
+		step("docs screenshot",
+			chromedp.EmulateViewport(1280, 800),
+			chromedp.Click(css(`#lang`)),
+			chromedp.Click(css(`a[href="#/overview"]`)),
+			chromedp.WaitVisible(find(`//h1[text()="Overview"]`)),
+			chromedp.WaitVisible(css(`[role="progressbar"]`)),
+			func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+				png, err := chromedp.CaptureScreenshot()(ctx, tg)
+				if err != nil {
+					return chromedp.Void{}, err
+				}
+				return chromedp.Void{}, os.WriteFile(filepath.Join("..", "..", "docs", "dashboard.png"), png, 0o644)
+			})
+	}
+}

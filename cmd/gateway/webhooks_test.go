@@ -1,0 +1,334 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+type webhookView struct {
+	ID             string   `json:"id"`
+	URL            string   `json:"url"`
+	Events         []string `json:"events"`
+	Active         bool     `json:"active"`
+	Secret         string   `json:"secret"`
+	DisabledReason string   `json:"disabled_reason"`
+}
+
+type deliveryView struct {
+	ID             string     `json:"id"`
+	EventID        string     `json:"event_id"`
+	EventType      string     `json:"event_type"`
+	Status         string     `json:"status"`
+	Attempts       int        `json:"attempts"`
+	LastStatusCode int        `json:"last_status_code"`
+	LastError      string     `json:"last_error"`
+	NextAttemptAt  *time.Time `json:"next_attempt_at"`
+}
+
+func webhookEnv(t *testing.T, extra map[string]string) map[string]string {
+	env := map[string]string{
+		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+		"WEBHOOK_RETRY_SCHEDULE":         "20ms,20ms,20ms",
+		"WEBHOOK_POLL_INTERVAL":          "100ms",
+		"WEBHOOK_TIMEOUT":                "3s",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return testEnv(t, env)
+}
+
+func createWebhook(t *testing.T, c *client, url string, events ...string) webhookView {
+	t.Helper()
+	var out struct {
+		Webhook webhookView `json:"webhook"`
+	}
+	c.do("POST", "/api/v1/webhooks", map[string]any{"url": url, "events": events}).must(t, http.StatusCreated, &out)
+	if !strings.HasPrefix(out.Webhook.Secret, "whsec_") {
+		t.Fatalf("got secret %q, want a whsec_ secret", out.Webhook.Secret)
+	}
+	return out.Webhook
+}
+
+func listDeliveries(t *testing.T, c *client, webhookID, query string) []deliveryView {
+	t.Helper()
+	var all []deliveryView
+	for page := 1; ; page++ {
+		var out struct {
+			Deliveries []deliveryView `json:"deliveries"`
+			Pagination struct {
+				Pages int `json:"pages"`
+			} `json:"pagination"`
+		}
+		c.do("GET", "/api/v1/webhooks/"+webhookID+"/deliveries?limit=100&page="+itoa(page)+query, nil).must(t, http.StatusOK, &out)
+		all = append(all, out.Deliveries...)
+		if page >= out.Pagination.Pages {
+			return all
+		}
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func testDelivery(t *testing.T, c *client, webhookID string) deliveryView {
+	t.Helper()
+	var out struct {
+		Delivery deliveryView `json:"delivery"`
+	}
+	c.do("POST", "/api/v1/webhooks/"+webhookID+"/test", nil).must(t, http.StatusAccepted, &out)
+	return out.Delivery
+}
+
+func deliveryByID(t *testing.T, c *client, webhookID, id string) (deliveryView, int) {
+	t.Helper()
+	var out struct {
+		Delivery deliveryView      `json:"delivery"`
+		Attempts []json.RawMessage `json:"attempts"`
+	}
+	c.do("GET", "/api/v1/webhooks/"+webhookID+"/deliveries/"+id, nil).must(t, http.StatusOK, &out)
+	return out.Delivery, len(out.Attempts)
+}
+
+// TestWebhooks runs the webhook features through the API of an in-process
+// gateway: signed deliveries of a session's events with retries, the
+// delivery log, the test action, secret rotation, update, replay, the live
+// event stream, and tenant isolation.
+func TestWebhooks(t *testing.T) {
+	base := startGateway(t, webhookEnv(t, nil))
+	c := register(t, base, "hooks@example.com")
+	rcv := newReceiver(t)
+	rcv.failFirst = 1
+	wh := createWebhook(t, c, rcv.URL(), "*")
+	rcv.setSecrets(wh.Secret)
+
+	stream, stop := openStream(t, c, "", "0")
+	defer stop()
+
+	sess := newSession(t, c, "hooks")
+	startInstance(t, c, sess.ID)
+	waitConnected(t, c, sess.ID)
+
+	var deliveries []deliveryView
+	eventually(t, "every delivery to succeed", func() bool {
+		deliveries = listDeliveries(t, c, wh.ID, "")
+		if len(deliveries) < 3 {
+			return false
+		}
+		for _, d := range deliveries {
+			if d.Status != "succeeded" {
+				return false
+			}
+		}
+		return true
+	})
+	accepted, bad := rcv.snapshot()
+	if bad != 0 {
+		t.Fatalf("got %d requests failing signature checks, want 0", bad)
+	}
+	types := map[string]bool{}
+	for _, d := range deliveries {
+		if accepted[d.EventID] == 0 {
+			t.Fatalf("event %s (%s) never accepted by the receiver", d.EventID, d.EventType)
+		}
+		if d.Attempts != 2 || d.LastStatusCode != 204 {
+			t.Fatalf("got %+v, want succeeded on the second attempt (the first is refused)", d)
+		}
+		types[d.EventType] = true
+	}
+	for _, want := range []string{"session.status", "qr", "instance.status"} {
+		if !types[want] {
+			t.Fatalf("got event types %v, want %s among them", types, want)
+		}
+	}
+	one, attempts := deliveryByID(t, c, wh.ID, deliveries[0].ID)
+	if one.ID != deliveries[0].ID || attempts != 2 {
+		t.Fatalf("got delivery %+v with %d attempts, want 2 attempts", one, attempts)
+	}
+
+	t.Run("event stream replays from Last-Event-ID and goes on live", func(t *testing.T) {
+		want := map[string]bool{}
+		for _, d := range deliveries {
+			want[d.EventID] = true
+		}
+		test := testDelivery(t, c, wh.ID)
+		want[test.EventID] = true
+		lastSeq := 0
+		deadline := time.After(20 * time.Second)
+		for len(want) > 0 {
+			select {
+			case ev, ok := <-stream:
+				if !ok {
+					t.Fatal("stream ended")
+				}
+				var env struct {
+					ID   string `json:"id"`
+					Type string `json:"type"`
+				}
+				if err := json.Unmarshal(ev.Data, &env); err != nil || env.Type != ev.Event {
+					t.Fatalf("got event %q with data %s", ev.Event, ev.Data)
+				}
+				var seq int
+				if err := json.Unmarshal([]byte(ev.ID), &seq); err != nil || seq <= lastSeq {
+					t.Fatalf("got id %q after %d, want increasing sequence numbers", ev.ID, lastSeq)
+				}
+				lastSeq = seq
+				delete(want, env.ID)
+			case <-deadline:
+				t.Fatalf("stream missed %d events", len(want))
+			}
+		}
+		// Resuming after the last id sends nothing old; filters apply.
+		resumed, stop := openStream(t, c, "?types=qr", itoa(lastSeq))
+		defer stop()
+		testDelivery(t, c, wh.ID) // a webhook.test event: filtered out
+		select {
+		case ev := <-resumed:
+			t.Fatalf("got %s (%s) on a resumed, qr-only stream, want nothing", ev.ID, ev.Event)
+		case <-time.After(300 * time.Millisecond):
+		}
+	})
+
+	t.Run("rotation signs with both secrets", func(t *testing.T) {
+		var out struct {
+			Webhook webhookView `json:"webhook"`
+		}
+		c.do("POST", "/api/v1/webhooks/"+wh.ID+"/rotate-secret", nil).must(t, http.StatusOK, &out)
+		if out.Webhook.Secret == wh.Secret || !strings.HasPrefix(out.Webhook.Secret, "whsec_") {
+			t.Fatalf("got secret %q, want a new whsec_ secret", out.Webhook.Secret)
+		}
+		rcv.setSecrets(wh.Secret, out.Webhook.Secret) // both must verify
+		d := testDelivery(t, c, wh.ID)
+		eventually(t, "the test delivery", func() bool {
+			got, _ := deliveryByID(t, c, wh.ID, d.ID)
+			return got.Status == "succeeded"
+		})
+		rcv.mu.Lock()
+		two, bad := rcv.sigCount[2], rcv.badSig
+		rcv.mu.Unlock()
+		if two == 0 || bad != 0 {
+			t.Fatalf("got %d requests with two signatures and %d bad, want some and none", two, bad)
+		}
+		var got struct {
+			Webhook webhookView `json:"webhook"`
+		}
+		c.do("GET", "/api/v1/webhooks/"+wh.ID, nil).must(t, http.StatusOK, &got)
+		if got.Webhook.Secret != "" {
+			t.Fatal("GET answered the secret, want it shown only once")
+		}
+	})
+
+	t.Run("failures, abandon and replay", func(t *testing.T) {
+		since := time.Now().Add(-time.Second).UTC()
+		rcv.mu.Lock()
+		rcv.failAll = true
+		rcv.mu.Unlock()
+		d := testDelivery(t, c, wh.ID)
+		var got deliveryView
+		eventually(t, "the delivery abandoned after the schedule", func() bool {
+			got, _ = deliveryByID(t, c, wh.ID, d.ID)
+			return got.Status == "abandoned"
+		})
+		if got.Attempts != 4 || got.LastStatusCode != 503 || got.LastError == "" {
+			t.Fatalf("got %+v, want abandoned after 4 attempts with the 503", got)
+		}
+		if list := listDeliveries(t, c, wh.ID, "&status=abandoned"); len(list) != 1 || list[0].ID != d.ID {
+			t.Fatalf("got %d abandoned, want the one", len(list))
+		}
+		c.do("GET", "/api/v1/webhooks/"+wh.ID+"/deliveries?status=lost", nil).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+		rcv.mu.Lock()
+		rcv.failAll = false
+		rcv.mu.Unlock()
+		var out struct {
+			Retried int `json:"retried"`
+		}
+		c.do("POST", "/api/v1/webhooks/"+wh.ID+"/retry", map[string]any{"since": since}).must(t, http.StatusAccepted, &out)
+		if out.Retried != 1 {
+			t.Fatalf("got %d retried, want 1", out.Retried)
+		}
+		eventually(t, "the replayed delivery", func() bool {
+			got, _ = deliveryByID(t, c, wh.ID, d.ID)
+			return got.Status == "succeeded"
+		})
+		c.do("POST", "/api/v1/webhooks/"+wh.ID+"/deliveries/"+d.ID+"/retry", nil).must(t, http.StatusAccepted, nil)
+		eventually(t, "the redelivery of one", func() bool {
+			got, _ = deliveryByID(t, c, wh.ID, d.ID)
+			return got.Status == "succeeded" && got.Attempts == 1
+		})
+	})
+
+	t.Run("update", func(t *testing.T) {
+		var out struct {
+			Webhook webhookView `json:"webhook"`
+		}
+		c.do("PATCH", "/api/v1/webhooks/"+wh.ID, map[string]any{"events": []string{"qr", "status"}, "active": false}).must(t, http.StatusOK, &out)
+		if out.Webhook.Active || strings.Join(out.Webhook.Events, ",") != "qr,status" || out.Webhook.Secret != "" {
+			t.Fatalf("got %+v, want inactive, qr and status, no secret", out.Webhook)
+		}
+		c.do("POST", "/api/v1/webhooks/"+wh.ID+"/test", nil).fails(t, http.StatusConflict, "conflict")
+		c.do("PATCH", "/api/v1/webhooks/"+wh.ID, map[string]any{"events": []string{"nope"}}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+		c.do("PATCH", "/api/v1/webhooks/"+wh.ID, map[string]any{"url": "ftp://x"}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+		c.do("PATCH", "/api/v1/webhooks/"+wh.ID, map[string]any{"active": true}).must(t, http.StatusOK, &out)
+		if !out.Webhook.Active {
+			t.Fatal("got inactive after active: true")
+		}
+	})
+
+	t.Run("another tenant's ids are not found", func(t *testing.T) {
+		other := register(t, base, "other-hooks@example.com")
+		d := deliveries[0]
+		for _, r := range []struct{ method, path string }{
+			{"GET", "/api/v1/webhooks/" + wh.ID + "/deliveries"},
+			{"GET", "/api/v1/webhooks/" + wh.ID + "/deliveries/" + d.ID},
+			{"POST", "/api/v1/webhooks/" + wh.ID + "/deliveries/" + d.ID + "/retry"},
+			{"POST", "/api/v1/webhooks/" + wh.ID + "/test"},
+			{"POST", "/api/v1/webhooks/" + wh.ID + "/rotate-secret"},
+		} {
+			other.do(r.method, r.path, nil).fails(t, http.StatusNotFound, "not_found")
+		}
+		other.do("PATCH", "/api/v1/webhooks/"+wh.ID, map[string]any{"active": false}).fails(t, http.StatusNotFound, "not_found")
+		other.do("POST", "/api/v1/webhooks/"+wh.ID+"/retry", map[string]any{"since": time.Now()}).fails(t, http.StatusNotFound, "not_found")
+		theirs, stop := openStream(t, other, "", "0")
+		defer stop()
+		select {
+		case ev := <-theirs:
+			t.Fatalf("another tenant's stream got %s %s, want none of ours", ev.Event, ev.Data)
+		case <-time.After(300 * time.Millisecond):
+		}
+	})
+}
+
+// TestWebhooksSSRFGuard checks that without the opt-out a webhook to a
+// loopback receiver is refused at dial time and the log says why.
+func TestWebhooksSSRFGuard(t *testing.T) {
+	base := startGateway(t, webhookEnv(t, map[string]string{"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "false"}))
+	c := register(t, base, "ssrf@example.com")
+	rcv := newReceiver(t)
+	for _, url := range []string{rcv.URL(), strings.Replace(rcv.URL(), "127.0.0.1", "localhost", 1), "http://169.254.169.254/latest/meta-data/"} {
+		wh := createWebhook(t, c, url, "*")
+		d := testDelivery(t, c, wh.ID)
+		var got deliveryView
+		eventually(t, "the refused delivery", func() bool {
+			got, _ = deliveryByID(t, c, wh.ID, d.ID)
+			return got.Attempts > 0
+		})
+		if !strings.Contains(got.LastError, "not allowed") || got.LastStatusCode != 0 {
+			t.Fatalf("%s: got %+v, want the address refused", url, got)
+		}
+	}
+	if accepted, _ := rcv.snapshot(); len(accepted) != 0 {
+		t.Fatalf("the loopback receiver got %d events, want none", len(accepted))
+	}
+}
+
+// TestWebhooksDisabled checks ENABLE_WEBHOOKS=false turns the feature off.
+func TestWebhooksDisabled(t *testing.T) {
+	base := startGateway(t, webhookEnv(t, map[string]string{"ENABLE_WEBHOOKS": "false"}))
+	c := register(t, base, "nohooks@example.com")
+	c.do("POST", "/api/v1/webhooks", map[string]any{"url": "https://example.com/x", "events": []string{"*"}}).
+		fails(t, http.StatusForbidden, "feature_disabled")
+	c.do("GET", "/api/v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries", nil).
+		fails(t, http.StatusForbidden, "feature_disabled")
+}

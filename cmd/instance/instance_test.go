@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/whatsapp-saas/gateway/internal/consul"
+	"github.com/whatsapp-saas/gateway/internal/consul/consultest"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/inmem"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/sqlite"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadConfig(t *testing.T) {
+	base := map[string]string{"SESSION_ID": "s", "USER_ID": "u", "DATABASE_URL": "postgres://x@h/db", "INTERNAL_SECRET": "k"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		check   func(*instanceConfig) bool
+	}{
+		{"defaults", base, "", func(c *instanceConfig) bool { return c.Port == 8080 && c.LockTTL == 10*time.Second && c.ShutdownTimeout == 20*time.Second }},
+		{"nomad port wins", with("NOMAD_PORT_http", "25000", "PORT", "1"), "", func(c *instanceConfig) bool { return c.Port == 25000 }},
+		{"port", with("PORT", "0"), "", func(c *instanceConfig) bool { return c.Port == 0 }},
+		{"owner from nomad", with("NOMAD_ALLOC_ID", "a-1", "CONSUL_HTTP_ADDR", "127.0.0.1:8500"), "", func(c *instanceConfig) bool {
+			return c.Owner == "a-1" && c.ConsulAddr == "127.0.0.1:8500"
+		}},
+		{"missing", map[string]string{}, "SESSION_ID", nil},
+		{"no secret", with("INTERNAL_SECRET", ""), "INTERNAL_SECRET", nil},
+		{"bad port", with("PORT", "x"), "PORT", nil},
+		{"short ttl", with("LOCK_TTL", "2s"), "LOCK_TTL", nil},
+		{"bad duration", with("SHUTDOWN_TIMEOUT", "soon"), "SHUTDOWN_TIMEOUT", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfig(envOf(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want an error naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Errorf("got %+v", c)
+			}
+			if strings.Contains(slogText(c), "postgres://x") {
+				t.Error("config prints the database URL")
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the process writer and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func slogText(c *instanceConfig) string {
+	var b bytes.Buffer
+	slog.New(slog.NewTextHandler(&b, nil)).Info("cfg", "db", c.DatabaseURL)
+	return b.String()
+}
+
+// fixture is a store with one sandbox session.
+func fixture(t *testing.T) (string, *gateway.Session) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gateway.db")
+	st, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	u := &gateway.User{Email: uuid.NewString() + "@example.com", Name: "T", PlanID: "free"}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	s := &gateway.Session{UserID: u.ID, Name: "t", Engine: gateway.EngineSandbox}
+	if err := st.CreateSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	return path, s
+}
+
+type started struct {
+	url     string
+	cancel  context.CancelFunc
+	done    chan error
+	stopped bool
+}
+
+func start(t *testing.T, cfg *instanceConfig, d deps) *started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, d, slog.New(slog.DiscardHandler), addrc) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	}
+	s := &started{url: "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1), cancel: cancel, done: done}
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+func (s *started) stop(t *testing.T) {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func healthCode(url string) int {
+	resp, err := http.Get(url + instanceapi.PathHealth)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func waitHealth(t *testing.T, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for healthCode(url) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("health never answered %d (last %d)", want, healthCode(url))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func openStore(t *testing.T, path string) gateway.Store {
+	st, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestServesInstanceAPIAndRotatesSecretFromFile(t *testing.T) {
+	path, sess := fixture(t)
+	secretFile := filepath.Join(t.TempDir(), "internal_secret")
+	if err := os.WriteFile(secretFile, []byte("first-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second,
+		SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}
+	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus()})
+	waitHealth(t, s.url, http.StatusOK)
+
+	ep := gateway.Endpoint{URL: s.url}
+	status := func(secret string) error {
+		_, err := instanceapi.NewClient(nil, func(context.Context) ([]byte, error) { return []byte(secret), nil }).Status(context.Background(), ep)
+		return err
+	}
+	if err := status("first-secret"); err != nil {
+		t.Fatalf("status with the secret: %v", err)
+	}
+	if err := status("wrong"); gateway.ErrorCode(err) != gateway.CodeUnauthorized {
+		t.Errorf("wrong secret: got %v, want unauthorized", err)
+	}
+	// The template re-renders the file: no restart needed.
+	if err := os.WriteFile(secretFile, []byte("second-secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := status("second-secret"); err != nil {
+		t.Errorf("after rotation: %v", err)
+	}
+	if err := status("first-secret"); gateway.ErrorCode(err) != gateway.CodeUnauthorized {
+		t.Errorf("old secret after rotation: got %v, want unauthorized", err)
+	}
+}
+
+func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
+	path, sess := fixture(t)
+	fake := consultest.New(t)
+	key := consul.LockKey("", sess.ID)
+	other, err := consul.NewLock(consul.LockConfig{Client: fake.Client(), Key: key, Owner: "other-alloc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := other.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecret: "k", LockTTL: 10 * time.Second, Owner: "my-alloc",
+		ShutdownTimeout: 5 * time.Second, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}
+	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus(), consul: fake.Client()})
+
+	// Another copy holds the session: this one must not connect.
+	time.Sleep(200 * time.Millisecond)
+	if code := healthCode(s.url); code != http.StatusServiceUnavailable {
+		t.Fatalf("health while another copy holds the lock: got %d, want 503", code)
+	}
+	if err := held.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitHealth(t, s.url, http.StatusOK)
+	holder, _ := fake.Holder(key)
+	if holder == "" {
+		t.Fatal("running without holding the lock")
+	}
+
+	// Consul drops the session (TTL expiry after a partition): fence, then
+	// take the lock again.
+	fake.ExpireSession(holder)
+	waitHealth(t, s.url, http.StatusOK)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h, _ := fake.Holder(key)
+		if h != "" && h != holder {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lock was not taken again after it was lost")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// A clean stop releases the lock so a successor starts at once.
+	s.stop(t)
+	if h, _ := fake.Holder(key); h != "" {
+		t.Errorf("lock still held by %s after a clean stop", h)
+	}
+	if n := len(fake.Sessions()); n != 0 {
+		t.Errorf("%d consul sessions left after a clean stop", n)
+	}
+}
+
+// TestSIGTERM builds the binary and checks it stops cleanly on SIGTERM.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	path, sess := fixture(t)
+	bin := filepath.Join(t.TempDir(), "instance")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "SESSION_ID="+sess.ID, "USER_ID="+sess.UserID, "SQLITE_PATH="+path,
+		"INTERNAL_SECRET=k", "NOMAD_PORT_http=0", "PORT=", "CONSUL_HTTP_ADDR=", "DATABASE_URL=", "REDIS_URL=", "SANDBOX_PAIR_DELAY=1h")
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "worker started") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("worker did not start:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("did not stop within 15 s of SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "instance stopped") {
+		t.Errorf("no clean-stop log:\n%s", stderr.String())
+	}
+}

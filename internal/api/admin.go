@@ -1,0 +1,240 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// adminRoutes are the operator's routes under /admin. They are invisible to
+// everyone else: any caller that is not an admin with a bearer token
+// (anonymous, a tenant, an API key, an admin's API key) gets the same 404 as
+// a path that does not exist.
+func (s *Server) adminRoutes(r chi.Router) {
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(s.requireAdmin, s.rateLimit, s.idempotent)
+		r.Get("/tenants", s.h(s.handleAdminTenants))
+		r.Get("/tenants/{user_id}", s.h(s.handleAdminTenant))
+		r.Get("/tenants/{user_id}/statements", s.h(s.handleAdminTenantStatement))
+		r.Patch("/tenants/{user_id}/plan", s.h(s.handleAdminChangePlan))
+		r.Post("/tenants/{user_id}/suspend", s.h(s.handleAdminSuspend))
+		r.Post("/tenants/{user_id}/resume", s.h(s.handleAdminResume))
+		r.Get("/stats", s.h(s.handleAdminStats))
+		r.Get("/audit", s.h(s.handleAdminAudit))
+		r.Get("/plans", s.h(s.handlePlanList))
+		r.Post("/plans", s.h(s.handleAdminPlanCreate))
+		r.Get("/plans/{plan_id}", s.h(s.handlePlanGet))
+		r.Put("/plans/{plan_id}", s.h(s.handleAdminPlanUpdate))
+		r.Delete("/plans/{plan_id}", s.h(s.handleAdminPlanDelete))
+		r.NotFound(s.h(notFoundRoute))
+		r.MethodNotAllowed(s.h(notFoundRoute))
+	})
+}
+
+func notFoundRoute(w http.ResponseWriter, r *http.Request) error {
+	return gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path)
+}
+
+// requireAdmin authenticates the caller itself and answers 404 unless it is
+// an admin on a bearer token.
+func (s *Server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.principalOf(r)
+		if err != nil || p.APIKey != nil || p.User.Role != gateway.RoleAdmin {
+			if err != nil && !gateway.IsCode(err, gateway.CodeUnauthorized) && !gateway.IsCode(err, gateway.CodeSuspended) &&
+				!gateway.IsCode(err, gateway.CodeRateLimited) {
+				writeError(w, r, s.log, err) // an outage stays an outage
+				return
+			}
+			writeError(w, r, s.log, gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+	})
+}
+
+func actorOf(r *http.Request) service.Actor {
+	return service.Actor{User: who(r).User, IP: clientIP(r.Context())}
+}
+
+func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	list, err := s.svc.AdminListTenants(r.Context(), gateway.UserFilter{Query: q.Get("q"), Status: q.Get("status"), Page: p})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, listData("tenants", list.Items, list.Pagination))
+}
+
+func (s *Server) handleAdminTenant(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	v, err := s.svc.AdminTenant(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+}
+
+func (s *Server) handleAdminTenantStatement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	period, err := periodParam(r)
+	if err != nil {
+		return err
+	}
+	st, err := s.svc.AdminTenantStatement(r.Context(), id, period)
+	if err != nil {
+		return err
+	}
+	return writeStatement(w, r, st)
+}
+
+type changePlanRequest struct {
+	PlanID string `json:"plan_id"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleAdminChangePlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	var req changePlanRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.PlanID == "" {
+		return gateway.ValidationError(map[string]string{"plan_id": "Give the plan to move the tenant to."})
+	}
+	v, err := s.svc.AdminChangePlan(r.Context(), actorOf(r), id, req.PlanID, req.Reason)
+	if err != nil {
+		return err
+	}
+	s.users.forget(id)
+	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+}
+
+type suspendRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleAdminSuspend(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	var req suspendRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+			return err
+		}
+	}
+	v, err := s.svc.AdminSuspend(r.Context(), actorOf(r), id, req.Reason)
+	// The suspension is stored before the instances stop: forget the cached
+	// user either way, so this gateway refuses the tenant at once.
+	s.users.forget(id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+}
+
+func (s *Server) handleAdminResume(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	v, err := s.svc.AdminResume(r.Context(), actorOf(r), id)
+	s.users.forget(id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+}
+
+func (s *Server) handleAdminStats(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.svc.AdminStats(r.Context())
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"stats": st})
+}
+
+func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	list, err := s.svc.AdminAudit(r.Context(), gateway.AuditFilter{ActorID: q.Get("actor_id"), TargetID: q.Get("target_id"),
+		Action: q.Get("action"), Page: p})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, listData("entries", list.Items, list.Pagination))
+}
+
+// planRequest is a plan as admins write it.
+type planRequest struct {
+	ID         string               `json:"id"`
+	Name       string               `json:"name"`
+	PriceCents int64                `json:"price_cents"`
+	Currency   string               `json:"currency"`
+	Limits     gateway.PlanLimits   `json:"limits"`
+	Features   gateway.PlanFeatures `json:"features"`
+	Overage    gateway.PlanOverage  `json:"overage"`
+}
+
+func (p planRequest) plan() *gateway.Plan {
+	return &gateway.Plan{ID: p.ID, Name: p.Name, PriceCents: p.PriceCents, Currency: p.Currency, Limits: p.Limits,
+		Features: p.Features, Overage: p.Overage}
+}
+
+func (s *Server) handleAdminPlanCreate(w http.ResponseWriter, r *http.Request) error {
+	var req planRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	p, err := s.svc.AdminCreatePlan(r.Context(), actorOf(r), req.plan())
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusCreated, map[string]any{"plan": p})
+}
+
+func (s *Server) handleAdminPlanUpdate(w http.ResponseWriter, r *http.Request) error {
+	var req planRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "plan_id")
+	if req.ID != "" && req.ID != id {
+		return gateway.ValidationError(map[string]string{"id": "A plan's id cannot change."})
+	}
+	p, err := s.svc.AdminUpdatePlan(r.Context(), actorOf(r), id, req.plan())
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"plan": p})
+}
+
+func (s *Server) handleAdminPlanDelete(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "plan_id")
+	if err := s.svc.AdminDeletePlan(r.Context(), actorOf(r), id); err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"deleted": true, "id": id})
+}

@@ -1,0 +1,148 @@
+package api
+
+import (
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// messagingRoutes are what a session does in chats besides sending: read
+// receipts, typing, number checks, and received media.
+func (s *Server) messagingRoutes(r chi.Router) {
+	r.With(requireScope(service.ScopeRead, s.log)).Get("/messages/{message_id}/media", s.h(s.handleMessageMedia))
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(service.ScopeSend, s.log))
+		r.Post("/messages/read", s.h(s.handleMessagesRead))
+		r.Post("/contacts/check", s.h(s.handleContactsCheck))
+		r.Post("/sessions/{session_id}/typing", s.h(s.handleSessionTyping))
+	})
+}
+
+// sessionAllowed refuses a session-bound API key acting for another session.
+func sessionAllowed(r *http.Request, sessionID string) error {
+	if p := who(r); p.APIKey != nil && p.APIKey.SessionID != "" && p.APIKey.SessionID != sessionID {
+		return gateway.Errorf(gateway.CodeForbidden, "This API key may only act for its own session.")
+	}
+	return nil
+}
+
+func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	f, err := s.svc.MessageMedia(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	file, err := os.Open(f.Path)
+	if err != nil {
+		return gateway.WrapError(err, gateway.CodeNotFound, "The media is not stored.")
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The media storage is unavailable.")
+	}
+	ct := f.MIMEType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ct)
+	// Received files are served as downloads, never rendered in the
+	// API's origin, and never sniffed into something else.
+	name := f.FileName
+	if name == "" {
+		name = filepath.Base(f.Path)
+	}
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	http.ServeContent(w, r, "", st.ModTime(), file)
+	return nil
+}
+
+// readRequest marks received messages read: by the gateway's message ids,
+// or by WhatsApp ids in one chat.
+type readRequest struct {
+	SessionID    string   `json:"session_id"`
+	MessageIDs   []string `json:"message_ids"`
+	Chat         string   `json:"chat"`
+	Sender       string   `json:"sender"`
+	WAMessageIDs []string `json:"wa_message_ids"`
+}
+
+func (s *Server) handleMessagesRead(w http.ResponseWriter, r *http.Request) error {
+	var req readRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.SessionID == "" {
+		return gateway.ValidationError(map[string]string{"session_id": "Give the session the messages belong to."})
+	}
+	if err := sessionAllowed(r, req.SessionID); err != nil {
+		return err
+	}
+	n, err := s.svc.MarkRead(r.Context(), who(r).User.ID, service.MarkReadInput{
+		SessionID: req.SessionID, MessageIDs: req.MessageIDs, Chat: req.Chat, Sender: req.Sender, WAMessageIDs: req.WAMessageIDs,
+	})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"marked": n})
+}
+
+type checkRequest struct {
+	SessionID string   `json:"session_id"`
+	Phones    []string `json:"phones"`
+}
+
+func (s *Server) handleContactsCheck(w http.ResponseWriter, r *http.Request) error {
+	var req checkRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.SessionID == "" {
+		return gateway.ValidationError(map[string]string{"session_id": "Give the session to check through."})
+	}
+	if err := sessionAllowed(r, req.SessionID); err != nil {
+		return err
+	}
+	res, err := s.svc.CheckNumbers(r.Context(), who(r).User.ID, req.SessionID, req.Phones)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"results": res})
+}
+
+type typingRequest struct {
+	Chat string `json:"chat"`
+	// Typing defaults to true: the call usually starts the indicator.
+	Typing *bool `json:"typing"`
+	Audio  bool  `json:"audio"`
+}
+
+func (s *Server) handleSessionTyping(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	if err := sessionAllowed(r, id); err != nil {
+		return err
+	}
+	var req typingRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	typing := req.Typing == nil || *req.Typing
+	if err := s.svc.SetTyping(r.Context(), who(r).User.ID, id, req.Chat, typing, req.Audio); err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"chat": req.Chat, "typing": typing, "audio": req.Audio})
+}

@@ -1,0 +1,380 @@
+package api
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// operation documents one route of the public API. The schemas come from
+// the Go types of the request and of the data answered; the examples are
+// those values marshalled, so they cannot drift from the types.
+type operation struct {
+	Method string
+	// Path is the chi pattern: relative to /api/{version} when API is set,
+	// absolute otherwise.
+	Path        string
+	API         bool
+	ID          string
+	Tag         string
+	Summary     string
+	Description string
+	// Public routes need no authentication.
+	Public bool
+	// Scope is the API key scope the route needs (read, send, manage).
+	Scope string
+	Query []param
+	// Body is a value of the request type; Example, when set, is the
+	// request example (otherwise Body marshalled).
+	Body    any
+	Example any
+	// Status is the success status (200 when zero).
+	Status int
+	// Data is a value of what the envelope's data holds on success.
+	Data any
+	// Content replaces the JSON envelope on success (metrics, docs, images).
+	Content map[string]mediaDoc
+	// Alt adds content types to the success answer beside the envelope.
+	Alt map[string]mediaDoc
+	// NoEnvelopeErrors: the route does not answer the error envelope (non-API pages).
+	NoEnvelopeErrors bool
+}
+
+// param is one query parameter.
+type param struct {
+	Name, Description, Type string
+	Enum                    []string
+	Example                 any
+}
+
+// mediaDoc is a non-JSON answer.
+type mediaDoc struct {
+	Schema  map[string]any
+	Example any
+}
+
+// fullPath is the route's path as the router and the document spell it.
+func (o operation) fullPath(apiVersion string) string {
+	if o.API {
+		return "/api/" + apiVersion + o.Path
+	}
+	return o.Path
+}
+
+var pathParam = regexp.MustCompile(`\{([a-zA-Z0-9_]+)(:[^}]*)?\}`)
+
+// OpenAPIDocument builds the OpenAPI 3.1 document of the public API, for
+// API version apiVersion ("v1") and a server version.
+func OpenAPIDocument(apiVersion, version string) ([]byte, error) {
+	doc := buildOpenAPI(apiVersion, version)
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+func buildOpenAPI(apiVersion, version string) map[string]any {
+	g := newSchemaGen()
+	for _, o := range operations() {
+		if o.Body != nil {
+			t := reflect.TypeOf(o.Body)
+			for t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			g.requests[t] = true
+		}
+	}
+	g.components["Error"] = map[string]any{
+		"type": "object", "required": []string{"code", "message"},
+		"properties": map[string]any{
+			"code":    g.of(reflect.TypeFor[errorBody]().Field(0).Type),
+			"message": map[string]any{"type": "string", "description": "A sentence safe to show a user."},
+			"fields": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
+				"description": "Invalid input fields, each with a sentence (validation_failed)."},
+			"details": map[string]any{"type": "object", "description": "Machine-readable context, such as retry_after_seconds or a quota's limit."},
+		},
+	}
+	g.components["ErrorEnvelope"] = map[string]any{
+		"type": "object", "required": []string{"success", "error"},
+		"properties": map[string]any{
+			"success": map[string]any{"const": false},
+			"error":   map[string]any{"$ref": "#/components/schemas/Error"},
+		},
+	}
+	paths := map[string]any{}
+	tags := map[string]bool{}
+	for _, o := range operations() {
+		p := o.fullPath(apiVersion)
+		item, _ := paths[p].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[p] = item
+		}
+		item[strings.ToLower(o.Method)] = g.operation(o)
+		tags[o.Tag] = true
+	}
+	tagList := make([]map[string]any, 0, len(tags))
+	for _, name := range sortedKeys(tags) {
+		tagList = append(tagList, map[string]any{"name": name, "description": tagDescriptions[name]})
+	}
+	return map[string]any{
+		"openapi":           "3.1.0",
+		"jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+		"info": map[string]any{
+			"title":   "WhatsApp Gateway API",
+			"version": version,
+			"summary": "Multi-tenant WhatsApp gateway: sessions, pairing, messages, webhooks.",
+			"description": "Every JSON answer is an envelope: `{\"success\": true, \"data\": {…}}` or " +
+				"`{\"success\": false, \"error\": {\"code\", \"message\"}}`. Authenticate with `Authorization: Bearer <JWT>` " +
+				"(from /auth/login) or `X-API-Key: wsa_…`. Lists take `page` (from 1) and `limit` (1–100, default 20). " +
+				"Unknown JSON fields are refused. A resource of another account answers 404.",
+			"license": map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
+		},
+		"servers": []any{map[string]any{"url": "/", "description": "This gateway"}},
+		"tags":    tagList,
+		"paths":   paths,
+		"components": map[string]any{
+			"schemas": g.components,
+			"securitySchemes": map[string]any{
+				"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+					"description": "The token answered by POST /api/" + apiVersion + "/auth/login or /auth/register."},
+				"apiKeyAuth": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key",
+					"description": "An API key (wsa_…) made with POST /api/" + apiVersion + "/api-keys."},
+			},
+			"responses": map[string]any{
+				"Error": map[string]any{"description": "An error, in the error envelope.",
+					"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorEnvelope"}}}},
+			},
+		},
+	}
+}
+
+var tagDescriptions = map[string]string{
+	"Accounts":  "Register, log in, and read the account with its plan and usage.",
+	"Sessions":  "WhatsApp sessions (one phone number each), pairing by QR code or pairing code.",
+	"Instances": "The worker that runs a session.",
+	"Messages":  "Send messages and read the message log.",
+	"Webhooks":  "Endpoints that receive events, signed per Standard Webhooks.",
+	"API keys":  "Keys for server-to-server use; shown once, stored hashed.",
+	"Analytics": "Usage and health of the account.",
+	"Service":   "Health, metrics, and this documentation.",
+}
+
+func (g *schemaGen) operation(o operation) map[string]any {
+	op := map[string]any{
+		"operationId": o.ID,
+		"summary":     o.Summary,
+		"tags":        []string{o.Tag},
+	}
+	if o.Description != "" {
+		op["description"] = o.Description
+	}
+	if o.Scope != "" {
+		op["x-api-key-scope"] = o.Scope
+	}
+	if !o.Public {
+		op["security"] = []any{map[string]any{"bearerAuth": []string{}}, map[string]any{"apiKeyAuth": []string{}}}
+	} else {
+		op["security"] = []any{}
+	}
+	var params []any
+	for _, m := range pathParam.FindAllStringSubmatch(o.Path, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
+			"schema": map[string]any{"type": "string", "format": "uuid"}})
+	}
+	for _, q := range o.Query {
+		s := map[string]any{"type": q.Type}
+		if len(q.Enum) > 0 {
+			s["enum"] = q.Enum
+		}
+		p := map[string]any{"name": q.Name, "in": "query", "description": q.Description, "schema": s}
+		if q.Example != nil {
+			p["example"] = q.Example
+		}
+		params = append(params, p)
+	}
+	if params != nil {
+		op["parameters"] = params
+	}
+	if o.Body != nil {
+		ex := o.Example
+		if ex == nil {
+			ex = o.Body
+		}
+		op["requestBody"] = map[string]any{
+			"required": true,
+			"content": map[string]any{"application/json": map[string]any{
+				"schema": g.of(reflect.TypeOf(o.Body)), "example": asJSON(ex)}},
+		}
+	}
+	status := o.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	content := map[string]any{}
+	if o.Content != nil {
+		for ct, m := range o.Content {
+			content[ct] = mediaJSON(m)
+		}
+	} else {
+		data := map[string]any{}
+		var example any
+		if o.Data != nil {
+			data = g.of(reflect.TypeOf(o.Data))
+			example = map[string]any{"success": true, "data": asJSON(o.Data)}
+		}
+		env := map[string]any{"type": "object", "required": []string{"success", "data"},
+			"properties": map[string]any{"success": map[string]any{"const": true}, "data": data}}
+		mt := map[string]any{"schema": env}
+		if example != nil {
+			mt["example"] = example
+		}
+		content["application/json"] = mt
+		for ct, m := range o.Alt {
+			content[ct] = mediaJSON(m)
+		}
+	}
+	responses := map[string]any{
+		strconv.Itoa(status): map[string]any{"description": http.StatusText(status), "content": content},
+	}
+	if !o.NoEnvelopeErrors {
+		errRef := map[string]any{"$ref": "#/components/responses/Error"}
+		responses["default"] = errRef
+		if !o.Public {
+			responses["401"] = errRef
+			responses["403"] = errRef
+		}
+		if len(pathParam.FindAllString(o.Path, -1)) > 0 {
+			responses["404"] = errRef
+		}
+		if o.Body != nil {
+			responses["400"] = errRef
+			responses["413"] = errRef
+			responses["422"] = errRef
+		}
+		if o.API {
+			responses["429"] = errRef
+		}
+	}
+	op["responses"] = responses
+	return op
+}
+
+func mediaJSON(m mediaDoc) map[string]any {
+	out := map[string]any{"schema": m.Schema}
+	if m.Schema == nil {
+		out["schema"] = map[string]any{"type": "string"}
+	}
+	if m.Example != nil {
+		out["example"] = m.Example
+	}
+	return out
+}
+
+// asJSON turns a Go value into its JSON form (maps, slices, strings), so
+// the example in the document is what the API would send.
+func asJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("api: openapi example %T: %v", v, err))
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// OpenAPI returns the server's OpenAPI document (built once).
+func (s *Server) OpenAPI() []byte {
+	s.specOnce.Do(func() {
+		b, err := OpenAPIDocument(s.cfg.APIVersion, s.svcVersion())
+		if err != nil {
+			panic(fmt.Sprintf("api: build openapi document: %v", err))
+		}
+		s.spec = b
+	})
+	return s.spec
+}
+
+func (s *Server) svcVersion() string {
+	if s.svc == nil {
+		return "dev"
+	}
+	return s.svc.Settings().Version
+}
+
+// docsAssets are the documentation page and its renderer, embedded so the
+// docs work offline and without a CDN.
+//
+//go:embed docs
+var docsAssets embed.FS
+
+// docsRoutes mounts /openapi.json and /docs.
+func (s *Server) docsRoutes(r chi.Router) {
+	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		_, _ = w.Write(s.OpenAPI())
+	})
+	sub, err := fs.Sub(docsAssets, "docs")
+	if err != nil {
+		panic(err)
+	}
+	files := http.FileServerFS(sub)
+	r.Get("/docs", func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/"
+		setStaticHeaders(w)
+		files.ServeHTTP(w, r2)
+	})
+	r.Get("/docs/*", func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/" + chi.URLParam(r, "*")
+		setStaticHeaders(w)
+		files.ServeHTTP(w, r2)
+	})
+}
+
+// setStaticHeaders keeps embedded pages from loading anything from elsewhere.
+func setStaticHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-cache")
+}
+
+// specState caches the built document.
+type specState struct {
+	specOnce sync.Once
+	spec     []byte
+}
+
+// prefersHTML reports whether a request asks for a page before JSON (a
+// browser navigating), so / can send it to the dashboard.
+func prefersHTML(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	html := strings.Index(accept, "text/html")
+	if html < 0 {
+		return false
+	}
+	js := strings.Index(accept, "application/json")
+	return js < 0 || html < js
+}

@@ -1,0 +1,360 @@
+package api
+
+import (
+	"reflect"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// This file is the documentation of every route: one operation each. The
+// test TestOpenAPIMatchesRouter (cmd/gateway) walks the real router and
+// fails, naming the entry to add, when a route is missing here or an entry
+// names a route that does not exist.
+
+// requestRequired names the required fields of request bodies (the Go types
+// cannot say it).
+var requestRequired = map[reflect.Type][]string{
+	reflect.TypeFor[registerRequest]():       {"email", "password", "name"},
+	reflect.TypeFor[loginRequest]():          {"email", "password"},
+	reflect.TypeFor[createSessionRequest]():  {"session_name"},
+	reflect.TypeFor[createInstanceRequest](): {"session_id"},
+	reflect.TypeFor[sendRequest]():           {"session_id", "recipient"},
+	reflect.TypeFor[readRequest]():           {"session_id"},
+	reflect.TypeFor[checkRequest]():          {"session_id", "phones"},
+	reflect.TypeFor[typingRequest]():         {"chat"},
+	reflect.TypeFor[createWebhookRequest]():  {"url"},
+}
+
+// Sample values: the examples of the document are these, marshalled.
+var (
+	exampleTime    = time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
+	exampleExpiry  = exampleTime.Add(7 * 24 * time.Hour)
+	exampleUserID  = "7d7b1c9e-3f51-4c55-9a53-1c4b8f0e2a10"
+	exampleSession = "5b0e8a52-6d1f-4b8a-9f0c-2a6f5d3e9c41"
+	exampleUser    = gateway.User{ID: exampleUserID, Email: "demo@whatsapp-saas.com", Name: "Demo User", Phone: "+1234567890",
+		Role: gateway.RoleUser, Status: gateway.UserActive, PlanID: "free", CreatedAt: exampleTime, UpdatedAt: exampleTime}
+	examplePlan = gateway.Plan{ID: "free", Name: "Free", Currency: "USD",
+		Limits:   gateway.PlanLimits{Sessions: 1, Instances: 1, MessagesPerMonth: 1000, Webhooks: 2, APIKeys: 2, RequestsPerMinute: 60, MediaBytes: 16 << 20},
+		Features: gateway.PlanFeatures{Engines: []string{"sandbox", "whatsmeow"}, Webhooks: true, APIKeys: true}, CreatedAt: exampleTime, UpdatedAt: exampleTime}
+	exampleUsage       = service.Usage{Sessions: 1, Instances: 1, MessagesThisMonth: 42, Webhooks: 1, APIKeys: 1}
+	exampleSessionData = gateway.Session{ID: exampleSession, UserID: exampleUserID, Name: "my-whatsapp-session", Engine: "sandbox",
+		Status: gateway.SessionConnected, WebhookURL: "https://your-webhook-url.com/webhook",
+		Settings: gateway.SessionSettings{WebhookEvents: []string{"message", "status"}}, Phone: "15550001111", PushName: "Shop",
+		ConnectedAt: &exampleTime, CreatedAt: exampleTime, UpdatedAt: exampleTime}
+	exampleInstance = gateway.Instance{ID: "0f8e4a1d-2b6c-4f3e-8d7a-9c1b5e2f4a60", SessionID: exampleSession, UserID: exampleUserID,
+		Status: gateway.InstanceRunning, Driver: "local", Address: "127.0.0.1", Port: 21000, StartedAt: &exampleTime,
+		CreatedAt: exampleTime, UpdatedAt: exampleTime}
+	exampleMessage = gateway.Message{ID: "c3a1f0e2-8b4d-4e6f-a1c2-3d4e5f6a7b8c", SessionID: exampleSession, Direction: gateway.DirectionOutbound,
+		Type: gateway.TypeText, Recipient: "1234567890@s.whatsapp.net", Chat: "1234567890@s.whatsapp.net",
+		Body: "مرحباً من نظام WhatsApp SaaS!", Status: gateway.MessageDelivered, WAMessageID: "3EB0A1B2C3D4E5F6A7B8C9",
+		CreatedAt: exampleTime, UpdatedAt: exampleTime, SentAt: &exampleTime, DeliveredAt: &exampleTime}
+	exampleWebhook = gateway.Webhook{ID: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", SessionID: exampleSession, URL: "https://your-domain.com/webhook",
+		Events: []string{"message", "status", "qr"}, Active: true, CreatedAt: exampleTime, UpdatedAt: exampleTime}
+	exampleAPIKey = gateway.APIKey{ID: "1b2c3d4e-5f60-4718-9a0b-c1d2e3f4a5b6", Name: "backend", Prefix: "wsa_1a2b3c4d",
+		Scopes: []string{"send", "read"}, CreatedAt: exampleTime}
+	examplePage = service.Pagination{Page: 1, Limit: 20, Total: 1, Pages: 1}
+	exampleQR   = qrView{Code: "2@AbCdEf0123456789,XyZ9876543210,MTIzNDU2Nzg5MA==", QRImage: "data:image/png;base64,iVBORw0KGgo=", ExpiresAt: exampleTime}
+	exampleWS   = instanceapi.Status{SessionID: exampleSession, Engine: "sandbox", State: gateway.SessionConnected, Phone: "15550001111",
+		Connection: gateway.EngineStatus{Connected: true, LoggedIn: true, Paired: true, JID: "15550001111:1@s.whatsapp.net", LastActivity: exampleTime},
+		StartedAt:  exampleTime}
+)
+
+func exampleOverview() service.Overview {
+	var o service.Overview
+	o.Sessions = service.SessionCounts{Total: 1, ByStatus: map[string]int{"connected": 1}}
+	o.Instances.Running, o.Instances.Total = 1, 1
+	o.Messages.Today = gateway.MessageCounts{Sent: 3, Delivered: 2, Read: 1, Received: 4, Total: 7}
+	o.Messages.ThisMonth = gateway.MessageCounts{Sent: 30, Delivered: 25, Read: 20, Failed: 1, Received: 40, Total: 71}
+	o.Messages.Total = o.Messages.ThisMonth
+	o.Webhooks.Endpoints, o.Webhooks.EventsToday = 1, 12
+	o.Plan, o.Usage = &examplePlan, exampleUsage
+	return o
+}
+
+type healthData struct {
+	Status        string        `json:"status"`
+	Checks        []checkResult `json:"checks"`
+	UptimeSeconds int           `json:"uptime_seconds"`
+	Version       string        `json:"version"`
+}
+
+type rootData struct {
+	Service     string              `json:"service"`
+	Description string              `json:"description"`
+	Version     string              `json:"version"`
+	Mode        string              `json:"mode"`
+	API         string              `json:"api"`
+	Engines     []string            `json:"engines"`
+	Services    []map[string]string `json:"services"`
+	Docs        string              `json:"docs"`
+}
+
+var pageParams = []param{
+	{Name: "page", Type: "integer", Description: "Page number, from 1.", Example: 1},
+	{Name: "limit", Type: "integer", Description: "Items per page, 1 to 100 (default 20).", Example: 20},
+}
+
+func withPage(ps ...param) []param { return append(append([]param{}, pageParams...), ps...) }
+
+// operations lists every documented route.
+func operations() []operation {
+	return append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...)
+}
+
+// coreOperations are the operations listed here; other files add theirs in operations.
+func coreOperations() []operation {
+	checks := []checkResult{{Name: "database", Status: "up", LatencyMS: 1}, {Name: "cache", Status: "up"}}
+	return []operation{
+		// Service
+		{Method: "GET", Path: "/", ID: "getServiceInfo", Tag: "Service", Public: true, Summary: "Service name, version, mode and services",
+			Description: "Browsers asking for text/html are sent to the dashboard; JSON clients get this.",
+			Data: rootData{Service: "whatsapp-gateway", Description: "Multi-tenant WhatsApp gateway API", Version: "1.0.0", Mode: "embedded",
+				API: "/api/v1", Engines: []string{"sandbox"}, Services: []map[string]string{{"name": "database", "status": "up"}}, Docs: "/docs"}},
+		{Method: "GET", Path: "/health", ID: "getHealth", Tag: "Service", Public: true, Summary: "Health of every dependency",
+			Description: "503 when a critical dependency (the database) is down.",
+			Data:        healthData{Status: "ok", Checks: checks, UptimeSeconds: 3600, Version: "1.0.0"}},
+		{Method: "GET", Path: "/health/database", ID: "getHealthDatabase", Tag: "Service", Public: true, Summary: "The database check alone",
+			Data: struct {
+				Status   string      `json:"status"`
+				Database checkResult `json:"database"`
+			}{"ok", checks[0]}},
+		{Method: "GET", Path: "/health/live", ID: "getHealthLive", Tag: "Service", Public: true, Summary: "Liveness: the process serves requests",
+			Data: struct {
+				Status string `json:"status"`
+			}{"ok"}},
+		{Method: "GET", Path: "/health/ready", ID: "getHealthReady", Tag: "Service", Public: true, Summary: "Readiness: start-up done and critical dependencies up",
+			Data: struct {
+				Status string `json:"status"`
+			}{"ready"}},
+		{Method: "GET", Path: "/openapi.json", ID: "getOpenAPI", Tag: "Service", Public: true, Summary: "This document (OpenAPI 3.1)",
+			NoEnvelopeErrors: true, Content: map[string]mediaDoc{"application/json": {Schema: map[string]any{"type": "object"}}}},
+		{Method: "GET", Path: "/docs", ID: "getDocs", Tag: "Service", Public: true, Summary: "This document rendered as a page",
+			NoEnvelopeErrors: true, Content: map[string]mediaDoc{"text/html": {}}},
+		{Method: "GET", Path: "/metrics", ID: "getMetrics", Tag: "Service", Public: true, Summary: "Prometheus metrics",
+			Description:      "HTTP requests by route and code, sessions, instances and messages by state, webhook deliveries, Go runtime. No tenant, session or phone labels.",
+			NoEnvelopeErrors: true, Content: map[string]mediaDoc{"text/plain": {Example: "wagw_sessions{state=\"connected\"} 3\n"}}},
+
+		// Accounts
+		{Method: "POST", Path: "/auth/register", API: true, ID: "register", Tag: "Accounts", Public: true, Summary: "Create an account and log in",
+			Body:    registerRequest{},
+			Example: registerRequest{Email: "user@example.com", Password: "a-long-password", Name: "Sara", Phone: "+966500000000"},
+			Status:  201, Data: authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
+		{Method: "POST", Path: "/auth/login", API: true, ID: "login", Tag: "Accounts", Public: true, Summary: "Log in with email and password",
+			Body:    loginRequest{},
+			Example: loginRequest{Email: "demo@whatsapp-saas.com", Password: "demo123"},
+			Data:    authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
+		{Method: "GET", Path: "/auth/me", API: true, ID: "getMe", Tag: "Accounts", Summary: "The account with its plan and usage",
+			Data: service.Profile{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage}},
+
+		// Sessions
+		{Method: "POST", Path: "/sessions", API: true, ID: "createSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Create a session",
+			Description: "Creates the session record; start it with POST /instances. A webhook_url creates a webhook for the session.",
+			Body:        createSessionRequest{},
+			Example: map[string]any{"session_name": "my-whatsapp-session", "webhook_url": "https://your-webhook-url.com/webhook",
+				"settings": map[string]any{"auto_reply": false, "webhook_events": []string{"message", "status"}}},
+			Status: 201, Data: struct {
+				Session gateway.Session `json:"session"`
+			}{exampleSessionData}},
+		{Method: "GET", Path: "/sessions", API: true, ID: "listSessions", Tag: "Sessions", Scope: service.ScopeRead, Summary: "List sessions",
+			Query: pageParams, Data: struct {
+				Sessions   []gateway.Session  `json:"sessions"`
+				Pagination service.Pagination `json:"pagination"`
+			}{[]gateway.Session{exampleSessionData}, examplePage}},
+		{Method: "GET", Path: "/sessions/{session_id}", API: true, ID: "getSession", Tag: "Sessions", Scope: service.ScopeRead, Summary: "Get a session",
+			Data: struct {
+				Session gateway.Session `json:"session"`
+			}{exampleSessionData}},
+		{Method: "PATCH", Path: "/sessions/{session_id}", API: true, ID: "updateSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Rename a session or change its settings",
+			Body: updateSessionRequest{}, Example: map[string]any{"session_name": "support-line"},
+			Data: struct {
+				Session gateway.Session `json:"session"`
+			}{exampleSessionData}},
+		{Method: "DELETE", Path: "/sessions/{session_id}", API: true, ID: "deleteSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Delete a session",
+			Description: "Stops its instance and logs the device out.",
+			Data: struct {
+				Session gateway.Session `json:"session"`
+				Deleted bool            `json:"deleted"`
+			}{exampleSessionData, true}},
+		{Method: "GET", Path: "/sessions/{session_id}/status", API: true, ID: "getSessionStatus", Tag: "Sessions", Scope: service.ScopeRead,
+			Summary: "Live state from the session's worker", Data: struct {
+				Status instanceapi.Status `json:"status"`
+			}{exampleWS}},
+		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Tag: "Sessions", Scope: service.ScopeRead,
+			Summary: "The current pairing QR code",
+			Description: "JSON with the raw code and a PNG data URL; `image/png` with `Accept: image/png` or `?format=png`; a server-sent " +
+				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event.",
+			Query: []param{{Name: "format", Type: "string", Enum: []string{"png"}, Description: "png answers the image."},
+				{Name: "stream", Type: "string", Enum: []string{"true"}, Description: "true answers an event stream."}},
+			Data: struct {
+				QR qrView `json:"qr"`
+			}{exampleQR},
+			Alt: map[string]mediaDoc{
+				"image/png":         {Schema: map[string]any{"type": "string", "contentMediaType": "image/png"}},
+				"text/event-stream": {Example: "event: qr\ndata: {\"code\":\"2@…\",\"qr_image\":\"data:image/png;base64,…\",\"expires_at\":\"…\"}\n\nevent: status\ndata: {\"state\":\"connected\",\"phone\":\"15550001111\"}\n\n"},
+			}},
+		{Method: "POST", Path: "/sessions/{session_id}/pair-code", API: true, ID: "requestPairCode", Tag: "Sessions", Scope: ScopeManage,
+			Summary: "Pair by phone number instead of a QR code", Body: pairCodeRequest{}, Example: map[string]any{"phone_number": "+966500000000"},
+			Data: struct {
+				Code         string `json:"code"`
+				Instructions string `json:"instructions"`
+			}{"ABCD-EFGH", "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."}},
+		{Method: "POST", Path: "/sessions/{session_id}/logout", API: true, ID: "logoutSession", Tag: "Sessions", Scope: ScopeManage,
+			Summary: "Log the device out", Data: struct {
+				Session gateway.Session `json:"session"`
+			}{exampleSessionData}},
+		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Tag: "Sessions", Scope: ScopeManage,
+			Summary: "Sandbox only: complete pairing as a phone scanning the code would", Body: scanRequest{}, Example: map[string]any{"phone": "15550001111"},
+			Description: "The body is optional.",
+			Data: struct {
+				Status instanceapi.Status `json:"status"`
+			}{exampleWS}},
+
+		// Instances
+		{Method: "POST", Path: "/instances", API: true, ID: "createInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Start a session's worker",
+			Body: createInstanceRequest{}, Example: createInstanceRequest{SessionID: exampleSession}, Status: 201,
+			Data: struct {
+				Instance gateway.Instance `json:"instance"`
+			}{exampleInstance}},
+		{Method: "GET", Path: "/instances", API: true, ID: "listInstances", Tag: "Instances", Scope: service.ScopeRead, Summary: "List instances",
+			Query: pageParams, Data: struct {
+				Instances  []gateway.Instance `json:"instances"`
+				Pagination service.Pagination `json:"pagination"`
+			}{[]gateway.Instance{exampleInstance}, examplePage}},
+		{Method: "GET", Path: "/instances/{instance_id}", API: true, ID: "getInstance", Tag: "Instances", Scope: service.ScopeRead, Summary: "Get an instance",
+			Data: struct {
+				Instance gateway.Instance `json:"instance"`
+			}{exampleInstance}},
+		{Method: "POST", Path: "/instances/{instance_id}/start", API: true, ID: "startInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Start a stopped instance again",
+			Data: struct {
+				Instance gateway.Instance `json:"instance"`
+			}{exampleInstance}},
+		{Method: "POST", Path: "/instances/{instance_id}/stop", API: true, ID: "stopInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Stop an instance",
+			Data: struct {
+				Instance gateway.Instance `json:"instance"`
+			}{exampleInstance}},
+		{Method: "POST", Path: "/instances/{instance_id}/restart", API: true, ID: "restartInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Restart an instance",
+			Data: struct {
+				Instance gateway.Instance `json:"instance"`
+			}{exampleInstance}},
+
+		// Messages
+		{Method: "POST", Path: "/messages/send", API: true, ID: "sendMessage", Tag: "Messages", Scope: service.ScopeSend, Summary: "Send a message",
+			Description: "Queues the message and answers at once with status queued; follow it with GET /messages/{message_id}, the events " +
+				"stream or a webhook. recipient takes 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid. " +
+				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
+				"(target, reaction), edit (target, message), revoke (target). Accepts Idempotency-Key.",
+			Body: sendRequest{},
+			Example: map[string]any{"session_id": exampleSession, "recipient": "1234567890@c.us",
+				"message": "مرحباً من نظام WhatsApp SaaS!", "message_type": "text"},
+			Status: 201, Data: struct {
+				Message gateway.Message `json:"message"`
+			}{func() gateway.Message {
+				m := exampleMessage
+				m.Status, m.SentAt, m.DeliveredAt = gateway.MessageQueued, nil, nil
+				return m
+			}()}},
+		{Method: "GET", Path: "/messages", API: true, ID: "listMessages", Tag: "Messages", Scope: service.ScopeRead, Summary: "The message log",
+			Query: withPage(
+				param{Name: "session_id", Type: "string", Description: "Only this session's messages."},
+				param{Name: "direction", Type: "string", Enum: []string{"inbound", "outbound"}},
+				param{Name: "status", Type: "string", Enum: enums[reflect.TypeFor[gateway.MessageStatus]()]},
+				param{Name: "recipient", Type: "string", Description: "Matches recipient, chat or sender."},
+				param{Name: "message_type", Type: "string", Enum: enums[reflect.TypeFor[gateway.MessageType]()]},
+				param{Name: "from", Type: "string", Description: "RFC 3339 time or date (YYYY-MM-DD): created at or after."},
+				param{Name: "to", Type: "string", Description: "RFC 3339 time or date (YYYY-MM-DD): created before."},
+			),
+			Data: struct {
+				Messages   []gateway.Message  `json:"messages"`
+				Pagination service.Pagination `json:"pagination"`
+			}{[]gateway.Message{exampleMessage}, examplePage}},
+		{Method: "GET", Path: "/messages/{message_id}", API: true, ID: "getMessage", Tag: "Messages", Scope: service.ScopeRead, Summary: "Get a message",
+			Data: struct {
+				Message gateway.Message `json:"message"`
+			}{exampleMessage}},
+		{Method: "GET", Path: "/messages/{message_id}/media", API: true, ID: "getMessageMedia", Tag: "Messages", Scope: service.ScopeRead,
+			Summary: "Download a received message's media",
+			Description: "The file as received (an attachment, with its media type). Received media is downloaded to MEDIA_STORAGE_PATH " +
+				"shortly after the message arrives; 404 until then, or when the message has no media.",
+			Content: map[string]mediaDoc{"application/octet-stream": {Schema: map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}},
+		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Tag: "Messages", Scope: service.ScopeSend,
+			Summary: "Mark received messages read",
+			Description: "Sends read receipts (played for voice notes): give message_ids (received messages of the session), or chat with " +
+				"wa_message_ids (and sender, in groups).",
+			Body: readRequest{}, Example: map[string]any{"session_id": exampleSession, "message_ids": []string{exampleMessage.ID}},
+			Data: struct {
+				Marked int `json:"marked"`
+			}{1}},
+		{Method: "POST", Path: "/contacts/check", API: true, ID: "checkContacts", Tag: "Messages", Scope: service.ScopeSend,
+			Summary:     "Which phone numbers are on WhatsApp",
+			Description: "Asks WhatsApp through the session, at most 50 numbers at a time. Numbers in any format with their country code.",
+			Body:        checkRequest{}, Example: map[string]any{"session_id": exampleSession, "phones": []string{"+1 555 000 1111", "15550002222"}},
+			Data: struct {
+				Results []gateway.NumberCheck `json:"results"`
+			}{[]gateway.NumberCheck{{Phone: "15550001111", JID: "15550001111@s.whatsapp.net", OnWA: true}, {Phone: "15550002222"}}}},
+		{Method: "POST", Path: "/sessions/{session_id}/typing", API: true, ID: "setTyping", Tag: "Sessions", Scope: service.ScopeSend,
+			Summary:     "Show or clear \"typing…\" in a chat",
+			Description: "typing defaults to true; audio shows \"recording…\" instead.",
+			Body:        typingRequest{}, Example: map[string]any{"chat": "1234567890@c.us", "typing": true},
+			Data: struct {
+				Chat   string `json:"chat"`
+				Typing bool   `json:"typing"`
+				Audio  bool   `json:"audio"`
+			}{"1234567890@c.us", true, false}},
+
+		// Webhooks
+		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
+			Description: "The signing secret is in this answer only.",
+			Body:        createWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"message", "status", "qr"}, "session_id": exampleSession},
+			Status: 201, Data: struct {
+				Webhook gateway.Webhook `json:"webhook"`
+			}{func() gateway.Webhook {
+				w := exampleWebhook
+				w.Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+				return w
+			}()}},
+		{Method: "GET", Path: "/webhooks", API: true, ID: "listWebhooks", Tag: "Webhooks", Scope: service.ScopeRead, Summary: "List webhook endpoints",
+			Query: pageParams, Data: struct {
+				Webhooks   []gateway.Webhook  `json:"webhooks"`
+				Pagination service.Pagination `json:"pagination"`
+			}{[]gateway.Webhook{exampleWebhook}, examplePage}},
+		{Method: "GET", Path: "/webhooks/{webhook_id}", API: true, ID: "getWebhook", Tag: "Webhooks", Scope: service.ScopeRead, Summary: "Get a webhook endpoint",
+			Data: struct {
+				Webhook gateway.Webhook `json:"webhook"`
+			}{exampleWebhook}},
+		{Method: "DELETE", Path: "/webhooks/{webhook_id}", API: true, ID: "deleteWebhook", Tag: "Webhooks", Scope: ScopeManage, Summary: "Delete a webhook endpoint",
+			Data: struct {
+				Deleted bool   `json:"deleted"`
+				ID      string `json:"id"`
+			}{true, exampleWebhook.ID}},
+
+		// API keys
+		{Method: "POST", Path: "/api-keys", API: true, ID: "createAPIKey", Tag: "API keys", Scope: ScopeManage, Summary: "Create an API key",
+			Description: "The key is in this answer only. scopes: * (everything), read, send; session_id binds the key to one session.",
+			Body:        createAPIKeyRequest{}, Example: map[string]any{"name": "backend", "scopes": []string{"send", "read"}},
+			Status: 201, Data: struct {
+				APIKey gateway.APIKey `json:"api_key"`
+				Notice string         `json:"notice"`
+			}{func() gateway.APIKey {
+				k := exampleAPIKey
+				k.Key = "wsa_1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
+				return k
+			}(), "Store this key now: it is shown only once."}},
+		{Method: "GET", Path: "/api-keys", API: true, ID: "listAPIKeys", Tag: "API keys", Scope: service.ScopeRead, Summary: "List API keys",
+			Query: pageParams, Data: struct {
+				APIKeys    []gateway.APIKey   `json:"api_keys"`
+				Pagination service.Pagination `json:"pagination"`
+			}{[]gateway.APIKey{exampleAPIKey}, examplePage}},
+		{Method: "DELETE", Path: "/api-keys/{key_id}", API: true, ID: "revokeAPIKey", Tag: "API keys", Scope: ScopeManage, Summary: "Revoke an API key",
+			Data: struct {
+				Revoked bool   `json:"revoked"`
+				ID      string `json:"id"`
+			}{true, exampleAPIKey.ID}},
+
+		// Analytics
+		{Method: "GET", Path: "/analytics/overview", API: true, ID: "getAnalyticsOverview", Tag: "Analytics", Scope: service.ScopeRead,
+			Summary: "Usage and health of the account", Data: exampleOverview()},
+	}
+}

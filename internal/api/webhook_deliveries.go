@@ -1,0 +1,149 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// webhookDeliveryRoutes are the delivery log, replay, test, update and
+// secret rotation of webhooks.
+func (s *Server) webhookDeliveryRoutes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(service.ScopeRead, s.log))
+		r.Get("/webhooks/{webhook_id}/deliveries", s.h(s.handleDeliveryList))
+		r.Get("/webhooks/{webhook_id}/deliveries/{delivery_id}", s.h(s.handleDeliveryGet))
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(requireScope(ScopeManage, s.log))
+		r.Patch("/webhooks/{webhook_id}", s.h(s.handleWebhookUpdate))
+		r.Post("/webhooks/{webhook_id}/test", s.h(s.handleWebhookTest))
+		r.Post("/webhooks/{webhook_id}/rotate-secret", s.h(s.handleWebhookRotate))
+		r.Post("/webhooks/{webhook_id}/retry", s.h(s.handleWebhookRetry))
+		r.Post("/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", s.h(s.handleDeliveryRetry))
+	})
+}
+
+type updateWebhookRequest struct {
+	URL     *string            `json:"url"`
+	Events  *[]string          `json:"events"`
+	Headers *map[string]string `json:"headers"`
+	Active  *bool              `json:"active"`
+}
+
+func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	var req updateWebhookRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	wh, err := s.svc.UpdateWebhook(r.Context(), who(r).User.ID, id, service.UpdateWebhookInput{
+		URL: req.URL, Events: req.Events, Headers: req.Headers, Active: req.Active,
+	})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"webhook": wh})
+}
+
+func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	wh, err := s.svc.RotateWebhookSecret(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"webhook": wh})
+}
+
+func (s *Server) handleWebhookTest(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	d, err := s.svc.TestWebhook(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusAccepted, map[string]any{"delivery": d})
+}
+
+func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.ListDeliveries(r.Context(), who(r).User.ID, id, r.URL.Query().Get("status"), p)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, listData("deliveries", list.Items, list.Pagination))
+}
+
+func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	did, err := pathID(r, "delivery_id")
+	if err != nil {
+		return err
+	}
+	d, attempts, err := s.svc.Delivery(r.Context(), who(r).User.ID, id, did)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"delivery": d, "attempts": attempts})
+}
+
+func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	did, err := pathID(r, "delivery_id")
+	if err != nil {
+		return err
+	}
+	d, err := s.svc.RetryDelivery(r.Context(), who(r).User.ID, id, did)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusAccepted, map[string]any{"delivery": d})
+}
+
+type retryWebhookRequest struct {
+	Since time.Time `json:"since"`
+}
+
+func (s *Server) handleWebhookRetry(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "webhook_id")
+	if err != nil {
+		return err
+	}
+	var req retryWebhookRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.Since.IsZero() {
+		return gateway.ValidationError(map[string]string{"since": "Give the time (RFC 3339) to retry from."})
+	}
+	n, err := s.svc.RetryDeliveries(r.Context(), who(r).User.ID, id, req.Since)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusAccepted, map[string]any{"retried": n})
+}

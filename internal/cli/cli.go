@@ -1,0 +1,281 @@
+// Package cli is wagw, the gateway's command-line client for users and
+// operators: log in, manage sessions, pair in the terminal, send, read the
+// message log, webhooks and their deliveries, the live event stream, API
+// keys, and admin verbs. It speaks only the public API, through package
+// client. cmd/wagw is its main; tests run it against a live gateway.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/client"
+)
+
+// Env is what the CLI reads from its process.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Version is printed by `wagw version`.
+	Version string
+}
+
+// Config is what `wagw login` saves: the gateway and the credentials.
+type Config struct {
+	URL    string `json:"url"`
+	Token  string `json:"token,omitempty"`
+	APIKey string `json:"api_key,omitempty"`
+	Email  string `json:"email,omitempty"`
+}
+
+// runner is one invocation: its environment, flags and client.
+type runner struct {
+	env     Env
+	ctx     context.Context
+	cfg     Config
+	cfgPath string
+	json    bool
+	url     string
+	token   string
+	apiKey  string
+	c       *client.Client
+}
+
+// errUsage marks an error that should print the command's usage.
+var errUsage = errors.New("usage")
+
+// Run runs one wagw command line and returns the exit code: 0 on success,
+// 1 when the gateway refused or failed, 2 on a usage error.
+func Run(ctx context.Context, e Env) int {
+	if e.Getenv == nil {
+		e.Getenv = func(string) string { return "" }
+	}
+	r := &runner{env: e, ctx: ctx}
+	args := e.Args
+	if len(args) == 0 {
+		fmt.Fprint(e.Stdout, usage)
+		return 2
+	}
+	// Global flags may come before the command.
+	gfs := r.flags("wagw")
+	if err := gfs.Parse(args); err != nil {
+		return 2
+	}
+	args = gfs.Args()
+	if len(args) == 0 {
+		fmt.Fprint(e.Stdout, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprint(e.Stdout, usage)
+		return 0
+	}
+	c, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(e.Stderr, "wagw: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err := r.loadConfig(); err != nil {
+		fmt.Fprintf(e.Stderr, "wagw: %v\n", err)
+		return 1
+	}
+	err := c.run(r, rest)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(e.Stderr, "usage: wagw %s\n", c.usage)
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(e.Stdout, "usage: wagw %s\n\n%s\n", c.usage, c.help)
+		return 0
+	}
+	var ae *client.Error
+	if errors.As(err, &ae) {
+		if r.json {
+			_ = json.NewEncoder(e.Stderr).Encode(map[string]any{"success": false, "error": ae})
+		} else {
+			fmt.Fprintf(e.Stderr, "wagw: %s\n", ae.Message)
+			for k, v := range ae.Fields {
+				fmt.Fprintf(e.Stderr, "  %s: %s\n", k, v)
+			}
+			if ae.Code == client.CodeUnauthorized {
+				fmt.Fprintln(e.Stderr, "  (log in with: wagw login)")
+			}
+		}
+		return 1
+	}
+	fmt.Fprintf(e.Stderr, "wagw: %v\n", err)
+	return 1
+}
+
+// flags returns a flag set with the global flags every command accepts.
+func (r *runner) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&r.json, "json", r.json, "print JSON (the API's data) instead of tables")
+	fs.StringVar(&r.url, "url", r.url, "the gateway's base URL (default: saved by login, or $WAGW_URL)")
+	fs.StringVar(&r.token, "token", r.token, "a JWT to use instead of the saved one ($WAGW_TOKEN)")
+	fs.StringVar(&r.apiKey, "api-key", r.apiKey, "an API key (wsa_…) to use ($WAGW_API_KEY)")
+	return fs
+}
+
+// parse parses flags anywhere among the arguments and returns the others.
+func (r *runner) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%v: %w", err, errUsage)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	return pos, nil
+}
+
+// configPath is $WAGW_CONFIG, or wagw/config.json in the user's config directory.
+func (r *runner) configPath() (string, error) {
+	if p := r.env.Getenv("WAGW_CONFIG"); p != "" {
+		return p, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the config directory: %w", err)
+	}
+	return filepath.Join(dir, "wagw", "config.json"), nil
+}
+
+func (r *runner) loadConfig() error {
+	p, err := r.configPath()
+	if err != nil {
+		return err
+	}
+	r.cfgPath = p
+	b, err := os.ReadFile(p)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", p, err)
+	}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &r.cfg); err != nil {
+			return fmt.Errorf("read %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func (r *runner) saveConfig() error {
+	if err := os.MkdirAll(filepath.Dir(r.cfgPath), 0o700); err != nil {
+		return fmt.Errorf("create config directory: %w", err)
+	}
+	b, _ := json.MarshalIndent(r.cfg, "", "  ")
+	// The file holds a token: readable by the user only.
+	if err := os.WriteFile(r.cfgPath, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", r.cfgPath, err)
+	}
+	return nil
+}
+
+// client returns the API client: flags first, then the environment, then
+// the saved config.
+func (r *runner) client() *client.Client {
+	if r.c != nil {
+		return r.c
+	}
+	base := firstNonEmpty(r.url, r.env.Getenv("WAGW_URL"), r.cfg.URL, "http://localhost:3000")
+	c := client.New(base)
+	c.UserAgent = "wagw/" + r.env.Version
+	c.Token = firstNonEmpty(r.token, r.env.Getenv("WAGW_TOKEN"), r.cfg.Token)
+	c.APIKey = firstNonEmpty(r.apiKey, r.env.Getenv("WAGW_API_KEY"), r.cfg.APIKey)
+	if r.token != "" {
+		c.APIKey = "" // an explicit token wins over a saved key
+	}
+	r.c = c
+	return c
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// out prints v as JSON with --json, or calls table otherwise.
+func (r *runner) out(v any, table func(w *tabwriter.Writer)) error {
+	if r.json {
+		enc := json.NewEncoder(r.env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	w := tabwriter.NewWriter(r.env.Stdout, 0, 4, 2, ' ', 0)
+	table(w)
+	return w.Flush()
+}
+
+func (r *runner) printf(format string, args ...any) {
+	if !r.json {
+		fmt.Fprintf(r.env.Stdout, format, args...)
+	}
+}
+
+// when formats a time for tables: local, to the second.
+func when(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func trunc(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// command is one verb.
+type command struct {
+	usage string
+	help  string
+	run   func(r *runner, args []string) error
+}
+
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,773 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/client"
+)
+
+const usage = `wagw — command-line client of the WhatsApp gateway
+
+Usage: wagw [--url URL] [--json] <command> [arguments]
+
+Account
+  login                      log in and save the token (config in your config directory)
+  logout                     forget the saved token
+  register                   create an account and log in
+  whoami                     the account, its plan and usage
+  usage                      usage and health of the account (analytics overview)
+
+Sessions and pairing
+  sessions [list]            list sessions
+  sessions create NAME       create a session (and start it with --start)
+  sessions get|delete|start|stop|logout ID
+  qr SESSION                 draw the pairing QR code here, refreshing until paired
+  pair-code SESSION PHONE    pair by phone number instead of a QR code
+  scan SESSION               sandbox only: complete pairing as a phone would
+
+Messages
+  send SESSION RECIPIENT TEXT   send a text (--wait: until delivered)
+  messages                   the message log (--session, --direction, --status, --recipient)
+  message ID                 one message
+
+Webhooks and events
+  webhooks [list]            list endpoints
+  webhooks create URL        add an endpoint (--events, --session); prints its secret once
+  webhooks delete|test|rotate ID
+  webhooks deliveries ID     the endpoint's delivery log (--status)
+  webhooks delivery ID DELIVERY
+  webhooks replay ID DELIVERY   send one delivery again
+  webhooks retry ID --since DURATION   send again every failed delivery since
+  events                     tail the live event stream (--session, --types)
+
+Keys and admin
+  keys [list] | keys create [--name --scopes --session] | keys revoke ID
+  admin tenants|stats|plans|suspend ID|resume ID
+  health                     the gateway's health
+
+Other
+  completion bash|zsh|fish   print a shell completion script
+  version                    print the version
+
+Every command takes --json, --url, --token and --api-key. Environment: WAGW_URL,
+WAGW_TOKEN, WAGW_API_KEY, WAGW_CONFIG (the config file's path).
+`
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"login":      {usage: "login [--email E] [--password-stdin]", help: "Logs in and saves the URL and token.", run: cmdLogin},
+		"logout":     {usage: "logout", help: "Forgets the saved token.", run: cmdLogout},
+		"register":   {usage: "register --email E --name N [--password-stdin]", help: "Creates an account and saves its token.", run: cmdRegister},
+		"whoami":     {usage: "whoami", help: "Shows the account, its plan and usage.", run: cmdWhoami},
+		"usage":      {usage: "usage", help: "Shows usage against the plan and message counts.", run: cmdUsage},
+		"sessions":   {usage: "sessions [list|create NAME|get ID|delete ID|start ID|stop ID|logout ID]", help: "Manages sessions.", run: cmdSessions},
+		"qr":         {usage: "qr SESSION [--invert] [--timeout 5m]", help: "Draws the pairing QR code, refreshing it until the phone scans it.", run: cmdQR},
+		"pair-code":  {usage: "pair-code SESSION PHONE", help: "Asks for a code to type on the phone (Linked devices > Link with phone number).", run: cmdPairCode},
+		"scan":       {usage: "scan SESSION [--phone P]", help: "Sandbox only: completes pairing as a phone would.", run: cmdScan},
+		"send":       {usage: "send SESSION RECIPIENT TEXT [--wait] [--type text]", help: "Sends a message.", run: cmdSend},
+		"messages":   {usage: "messages [--session ID] [--direction in|out] [--status S] [--recipient R] [--limit N] [--page N]", help: "Lists messages.", run: cmdMessages},
+		"message":    {usage: "message ID", help: "Shows one message.", run: cmdMessage},
+		"webhooks":   {usage: "webhooks [list|create URL|delete ID|test ID|rotate ID|deliveries ID|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
+		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
+		"keys":       {usage: "keys [list|create|revoke ID]", help: "Manages API keys.", run: cmdKeys},
+		"admin":      {usage: "admin tenants|stats|plans|suspend ID|resume ID", help: "Admin verbs (admin role).", run: cmdAdmin},
+		"health":     {usage: "health", help: "Shows the gateway's health.", run: cmdHealth},
+		"completion": {usage: "completion bash|zsh|fish", help: "Prints a completion script: source <(wagw completion bash).", run: cmdCompletion},
+		"version":    {usage: "version", help: "Prints the version.", run: cmdVersion},
+	}
+}
+
+func readPassword(r *runner, fromStdin bool) (string, error) {
+	if !fromStdin {
+		if p := r.env.Getenv("WAGW_PASSWORD"); p != "" {
+			return p, nil
+		}
+		fmt.Fprint(r.env.Stderr, "Password: ")
+	}
+	line, err := bufio.NewReader(r.env.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func cmdLogin(r *runner, args []string) error {
+	fs := r.flags("login")
+	email := fs.String("email", "", "account email")
+	stdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if _, err := r.parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		*email = r.cfg.Email
+	}
+	if *email == "" {
+		return fmt.Errorf("give --email: %w", errUsage)
+	}
+	pw, err := readPassword(r, *stdin)
+	if err != nil {
+		return err
+	}
+	c := r.client()
+	c.APIKey = ""
+	auth, err := c.Login(r.ctx, *email, pw)
+	if err != nil {
+		return err
+	}
+	r.cfg.URL, r.cfg.Token, r.cfg.APIKey, r.cfg.Email = c.BaseURL, auth.Token, "", auth.User.Email
+	if err := r.saveConfig(); err != nil {
+		return err
+	}
+	return r.out(auth.User, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "Logged in to %s as %s (token valid until %s).\n", c.BaseURL, auth.User.Email, when(&auth.ExpiresAt))
+	})
+}
+
+func cmdLogout(r *runner, args []string) error {
+	r.cfg.Token, r.cfg.APIKey = "", ""
+	if err := r.saveConfig(); err != nil {
+		return err
+	}
+	r.printf("Logged out.\n")
+	return nil
+}
+
+func cmdRegister(r *runner, args []string) error {
+	fs := r.flags("register")
+	email := fs.String("email", "", "account email")
+	name := fs.String("name", "", "your name")
+	phone := fs.String("phone", "", "your phone (optional)")
+	stdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if _, err := r.parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" {
+		return fmt.Errorf("give --email and --name: %w", errUsage)
+	}
+	pw, err := readPassword(r, *stdin)
+	if err != nil {
+		return err
+	}
+	c := r.client()
+	auth, err := c.Register(r.ctx, client.RegisterRequest{Email: *email, Password: pw, Name: *name, Phone: *phone})
+	if err != nil {
+		return err
+	}
+	r.cfg.URL, r.cfg.Token, r.cfg.APIKey, r.cfg.Email = c.BaseURL, auth.Token, "", auth.User.Email
+	if err := r.saveConfig(); err != nil {
+		return err
+	}
+	return r.out(auth.User, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "Account %s created; logged in to %s.\n", auth.User.Email, c.BaseURL)
+	})
+}
+
+func cmdWhoami(r *runner, args []string) error {
+	if _, err := r.parse(r.flags("whoami"), args); err != nil {
+		return err
+	}
+	p, err := r.client().Me(r.ctx)
+	if err != nil {
+		return err
+	}
+	return r.out(p, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "Email\t%s\nName\t%s\nRole\t%s\nStatus\t%s\n", p.User.Email, p.User.Name, p.User.Role, p.User.Status)
+		if p.Plan != nil {
+			fmt.Fprintf(w, "Plan\t%s\n", p.Plan.Name)
+			fmt.Fprintf(w, "Sessions\t%s\n", usedOf(p.Usage.Sessions, p.Plan.Limits.Sessions))
+			fmt.Fprintf(w, "Messages this month\t%s\n", usedOf(p.Usage.MessagesThisMonth, p.Plan.Limits.MessagesPerMonth))
+			fmt.Fprintf(w, "Webhooks\t%s\n", usedOf(p.Usage.Webhooks, p.Plan.Limits.Webhooks))
+			fmt.Fprintf(w, "API keys\t%s\n", usedOf(p.Usage.APIKeys, p.Plan.Limits.APIKeys))
+		}
+	})
+}
+
+func usedOf(used, limit int) string {
+	if limit < 0 {
+		return fmt.Sprintf("%d (unlimited)", used)
+	}
+	return fmt.Sprintf("%d of %d", used, limit)
+}
+
+func cmdUsage(r *runner, args []string) error {
+	if _, err := r.parse(r.flags("usage"), args); err != nil {
+		return err
+	}
+	o, err := r.client().Overview(r.ctx)
+	if err != nil {
+		return err
+	}
+	return r.out(o, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "Sessions\t%d\t", o.Sessions.Total)
+		for st, n := range o.Sessions.ByStatus {
+			fmt.Fprintf(w, "%s=%d ", st, n)
+		}
+		fmt.Fprintf(w, "\nInstances running\t%d\n", o.Instances.Running)
+		fmt.Fprintln(w, "Messages\tsent\tdelivered\tread\tfailed\treceived")
+		for _, row := range []struct {
+			name string
+			c    client.MessageCounts
+		}{{"today", o.Messages.Today}, {"this month", o.Messages.ThisMonth}, {"total", o.Messages.Total}} {
+			fmt.Fprintf(w, "  %s\t%d\t%d\t%d\t%d\t%d\n", row.name, row.c.Sent, row.c.Delivered, row.c.Read, row.c.Failed, row.c.Received)
+		}
+		if o.Plan != nil {
+			fmt.Fprintf(w, "Plan %s\tmessages this month %s\n", o.Plan.Name, usedOf(o.Usage.MessagesThisMonth, o.Plan.Limits.MessagesPerMonth))
+		}
+	})
+}
+
+func sessionTable(w *tabwriter.Writer, list ...client.Session) {
+	fmt.Fprintln(w, "ID\tNAME\tENGINE\tSTATUS\tPHONE\tCREATED")
+	for _, s := range list {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Engine, s.Status, dash(s.Phone), when(&s.CreatedAt))
+	}
+}
+
+func cmdSessions(r *runner, args []string) error {
+	fs := r.flags("sessions")
+	page := fs.Int("page", 1, "page")
+	limit := fs.Int("limit", 20, "items per page")
+	webhookURL := fs.String("webhook-url", "", "create: the session's webhook URL")
+	engine := fs.String("engine", "", "create: the engine (sandbox, whatsmeow)")
+	start := fs.Bool("start", false, "create: start its instance too")
+	pos, err := r.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	sub := "list"
+	if len(pos) > 0 {
+		sub, pos = pos[0], pos[1:]
+	}
+	c := r.client()
+	needID := func() (string, error) {
+		if len(pos) != 1 {
+			return "", fmt.Errorf("give one session id: %w", errUsage)
+		}
+		return pos[0], nil
+	}
+	switch sub {
+	case "list", "ls":
+		list, p, err := c.ListSessions(r.ctx, client.ListOptions{Page: *page, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"sessions": list, "pagination": p}, func(w *tabwriter.Writer) {
+			sessionTable(w, list...)
+			fmt.Fprintf(w, "(page %d of %d, %d sessions)\n", p.Page, max(p.Pages, 1), p.Total)
+		})
+	case "create":
+		if len(pos) != 1 {
+			return fmt.Errorf("give the session's name: %w", errUsage)
+		}
+		s, err := c.CreateSession(r.ctx, client.CreateSessionRequest{SessionName: pos[0], WebhookURL: *webhookURL, Engine: *engine})
+		if err != nil {
+			return err
+		}
+		var inst *client.Instance
+		if *start {
+			if inst, err = c.StartInstance(r.ctx, s.ID); err != nil {
+				return err
+			}
+		}
+		return r.out(map[string]any{"session": s, "instance": inst}, func(w *tabwriter.Writer) {
+			sessionTable(w, *s)
+			if inst != nil {
+				fmt.Fprintf(w, "Instance %s %s. Pair it with: wagw qr %s\n", inst.ID, inst.Status, s.ID)
+			} else {
+				fmt.Fprintf(w, "Start and pair it with: wagw qr %s\n", s.ID)
+			}
+		})
+	case "get", "show":
+		id, err := needID()
+		if err != nil {
+			return err
+		}
+		s, err := c.Session(r.ctx, id)
+		if err != nil {
+			return err
+		}
+		return r.out(s, func(w *tabwriter.Writer) {
+			sessionTable(w, *s)
+			if s.StatusReason != "" {
+				fmt.Fprintf(w, "Reason: %s\n", s.StatusReason)
+			}
+		})
+	case "delete", "rm":
+		id, err := needID()
+		if err != nil {
+			return err
+		}
+		if err := c.DeleteSession(r.ctx, id); err != nil {
+			return err
+		}
+		return r.out(map[string]any{"deleted": true, "id": id}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Session %s deleted.\n", id) })
+	case "start":
+		id, err := needID()
+		if err != nil {
+			return err
+		}
+		inst, err := c.StartInstance(r.ctx, id)
+		if err != nil {
+			return err
+		}
+		return r.out(inst, func(w *tabwriter.Writer) {
+			fmt.Fprintf(w, "Instance %s %s on %s.\n", inst.ID, inst.Status, inst.Driver)
+		})
+	case "stop":
+		id, err := needID()
+		if err != nil {
+			return err
+		}
+		inst, err := liveInstance(r, id)
+		if err != nil {
+			return err
+		}
+		inst, err = c.StopInstance(r.ctx, inst.ID)
+		if err != nil {
+			return err
+		}
+		return r.out(inst, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Instance %s %s.\n", inst.ID, inst.Status) })
+	case "logout":
+		id, err := needID()
+		if err != nil {
+			return err
+		}
+		s, err := c.LogoutSession(r.ctx, id)
+		if err != nil {
+			return err
+		}
+		return r.out(s, func(w *tabwriter.Writer) { sessionTable(w, *s) })
+	}
+	return fmt.Errorf("unknown sessions command %q: %w", sub, errUsage)
+}
+
+// liveInstance finds the session's live instance.
+func liveInstance(r *runner, sessionID string) (*client.Instance, error) {
+	for page := 1; ; page++ {
+		list, p, err := r.client().ListInstances(r.ctx, client.ListOptions{Page: page, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range list {
+			switch in.Status {
+			case "pending", "starting", "running", "restarting":
+				if in.SessionID == sessionID {
+					return &in, nil
+				}
+			}
+		}
+		if page >= p.Pages {
+			return nil, fmt.Errorf("session %s has no running instance", sessionID)
+		}
+	}
+}
+
+func cmdPairCode(r *runner, args []string) error {
+	pos, err := r.parse(r.flags("pair-code"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return fmt.Errorf("give the session and the phone number: %w", errUsage)
+	}
+	if err := ensureStarted(r, pos[0]); err != nil {
+		return err
+	}
+	pc, err := r.client().RequestPairCode(r.ctx, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	return r.out(pc, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "Pairing code: %s\n%s\n", pc.Code, pc.Instructions)
+	})
+}
+
+func cmdScan(r *runner, args []string) error {
+	fs := r.flags("scan")
+	phone := fs.String("phone", "", "the phone number the sandbox pairs as")
+	pos, err := r.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("give the session: %w", errUsage)
+	}
+	st, err := r.client().ScanSandbox(r.ctx, pos[0], *phone)
+	if err != nil {
+		return err
+	}
+	return r.out(st, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Session %s: %s %s\n", pos[0], st.State, st.Phone) })
+}
+
+func messageTable(w *tabwriter.Writer, list ...client.Message) {
+	fmt.Fprintln(w, "ID\tDIR\tTYPE\tSTATUS\tPEER\tTEXT\tCREATED")
+	for _, m := range list {
+		peer := m.Recipient
+		if m.Direction == "inbound" {
+			peer = firstNonEmpty(m.SenderPhone, m.Sender, m.Chat)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Direction, m.Type, m.Status, peer, trunc(m.Body, 40), when(&m.CreatedAt))
+	}
+}
+
+func cmdSend(r *runner, args []string) error {
+	fs := r.flags("send")
+	typ := fs.String("type", "", "message type (text by default)")
+	wait := fs.Bool("wait", false, "wait until the message is delivered (or fails)")
+	timeout := fs.Duration("timeout", time.Minute, "with --wait: how long to wait")
+	key := fs.String("idempotency-key", "", "sent as Idempotency-Key")
+	pos, err := r.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 3 {
+		return fmt.Errorf("give the session, the recipient and the text: %w", errUsage)
+	}
+	c := r.client()
+	m, err := c.Send(r.ctx, client.SendRequest{SessionID: pos[0], Recipient: pos[1], Message: strings.Join(pos[2:], " "),
+		MessageType: *typ, IdempotencyKey: *key})
+	if err != nil {
+		return err
+	}
+	if *wait {
+		deadline := time.Now().Add(*timeout)
+		last := m.Status
+		r.printf("%s %s\n", m.ID, m.Status)
+		for !finalStatus(m.Status) && time.Now().Before(deadline) {
+			select {
+			case <-r.ctx.Done():
+				return r.ctx.Err()
+			case <-time.After(250 * time.Millisecond):
+			}
+			if m, err = c.Message(r.ctx, m.ID); err != nil {
+				return err
+			}
+			if m.Status != last {
+				last = m.Status
+				r.printf("%s %s\n", m.ID, m.Status)
+			}
+		}
+		if !finalStatus(m.Status) {
+			return fmt.Errorf("message %s still %s after %s", m.ID, m.Status, *timeout)
+		}
+		if m.Status == "failed" {
+			if r.json {
+				_ = r.out(m, nil)
+			}
+			return fmt.Errorf("message %s failed: %s", m.ID, m.Error)
+		}
+		if r.json {
+			return r.out(m, nil)
+		}
+		return nil
+	}
+	return r.out(m, func(w *tabwriter.Writer) { messageTable(w, *m) })
+}
+
+// finalStatus: delivered or beyond, or failed.
+func finalStatus(s string) bool {
+	switch s {
+	case "delivered", "read", "played", "failed":
+		return true
+	}
+	return false
+}
+
+func cmdMessages(r *runner, args []string) error {
+	fs := r.flags("messages")
+	f := client.MessageFilter{}
+	fs.StringVar(&f.SessionID, "session", "", "only this session")
+	fs.StringVar(&f.Direction, "direction", "", "inbound or outbound")
+	fs.StringVar(&f.Status, "status", "", "queued, sent, delivered, read, failed, received")
+	fs.StringVar(&f.Recipient, "recipient", "", "recipient, chat or sender")
+	fs.StringVar(&f.MessageType, "type", "", "message type")
+	fs.IntVar(&f.Page, "page", 1, "page")
+	fs.IntVar(&f.Limit, "limit", 20, "items per page")
+	if _, err := r.parse(fs, args); err != nil {
+		return err
+	}
+	switch f.Direction {
+	case "in":
+		f.Direction = "inbound"
+	case "out":
+		f.Direction = "outbound"
+	}
+	list, p, err := r.client().ListMessages(r.ctx, f)
+	if err != nil {
+		return err
+	}
+	return r.out(map[string]any{"messages": list, "pagination": p}, func(w *tabwriter.Writer) {
+		messageTable(w, list...)
+		fmt.Fprintf(w, "(page %d of %d, %d messages)\n", p.Page, max(p.Pages, 1), p.Total)
+	})
+}
+
+func cmdMessage(r *runner, args []string) error {
+	pos, err := r.parse(r.flags("message"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("give the message id: %w", errUsage)
+	}
+	m, err := r.client().Message(r.ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	return r.out(m, func(w *tabwriter.Writer) {
+		messageTable(w, *m)
+		if m.Error != "" {
+			fmt.Fprintf(w, "Error: %s\n", m.Error)
+		}
+	})
+}
+
+func webhookTable(w *tabwriter.Writer, list ...client.Webhook) {
+	fmt.Fprintln(w, "ID\tURL\tEVENTS\tSESSION\tACTIVE")
+	for _, h := range list {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\n", h.ID, h.URL, strings.Join(h.Events, ","), dash(h.SessionID), h.Active)
+	}
+}
+
+func deliveryTable(w *tabwriter.Writer, list ...client.Delivery) {
+	fmt.Fprintln(w, "ID\tEVENT\tSTATUS\tATTEMPTS\tLAST\tNEXT\tCREATED")
+	for _, d := range list {
+		last := "-"
+		if d.LastStatusCode != 0 || d.LastError != "" {
+			last = strings.TrimSpace(fmt.Sprintf("%d %s", d.LastStatusCode, trunc(d.LastError, 40)))
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.EventType, d.Status, d.Attempts, last, when(d.NextAttemptAt), when(&d.CreatedAt))
+	}
+}
+
+func cmdWebhooks(r *runner, args []string) error {
+	fs := r.flags("webhooks")
+	events := fs.String("events", "", "create: comma-separated events (message, status, qr, *, …)")
+	session := fs.String("session", "", "create: only this session's events")
+	status := fs.String("status", "", "deliveries: pending, succeeded, failed or abandoned")
+	since := fs.Duration("since", 24*time.Hour, "retry: deliveries failed within this long")
+	page := fs.Int("page", 1, "page")
+	limit := fs.Int("limit", 20, "items per page")
+	pos, err := r.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	sub := "list"
+	if len(pos) > 0 {
+		sub, pos = pos[0], pos[1:]
+	}
+	c := r.client()
+	want := func(n int, what string) error {
+		if len(pos) != n {
+			return fmt.Errorf("give %s: %w", what, errUsage)
+		}
+		return nil
+	}
+	switch sub {
+	case "list", "ls":
+		list, p, err := c.ListWebhooks(r.ctx, client.ListOptions{Page: *page, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"webhooks": list, "pagination": p}, func(w *tabwriter.Writer) { webhookTable(w, list...) })
+	case "create":
+		if err := want(1, "the URL"); err != nil {
+			return err
+		}
+		in := client.CreateWebhookRequest{URL: pos[0], SessionID: *session}
+		if *events != "" {
+			in.Events = strings.Split(*events, ",")
+		}
+		h, err := c.CreateWebhook(r.ctx, in)
+		if err != nil {
+			return err
+		}
+		return r.out(h, func(w *tabwriter.Writer) {
+			webhookTable(w, *h)
+			fmt.Fprintf(w, "Signing secret (shown once): %s\n", h.Secret)
+		})
+	case "delete", "rm":
+		if err := want(1, "the webhook id"); err != nil {
+			return err
+		}
+		if err := c.DeleteWebhook(r.ctx, pos[0]); err != nil {
+			return err
+		}
+		return r.out(map[string]any{"deleted": true, "id": pos[0]}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Webhook %s deleted.\n", pos[0]) })
+	case "test":
+		if err := want(1, "the webhook id"); err != nil {
+			return err
+		}
+		d, err := c.TestWebhook(r.ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return r.out(d, func(w *tabwriter.Writer) { deliveryTable(w, *d) })
+	case "rotate":
+		if err := want(1, "the webhook id"); err != nil {
+			return err
+		}
+		h, err := c.RotateWebhookSecret(r.ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return r.out(h, func(w *tabwriter.Writer) { fmt.Fprintf(w, "New signing secret (shown once): %s\n", h.Secret) })
+	case "deliveries":
+		if err := want(1, "the webhook id"); err != nil {
+			return err
+		}
+		list, p, err := c.ListWebhookDeliveries(r.ctx, pos[0], *status, client.ListOptions{Page: *page, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"deliveries": list, "pagination": p}, func(w *tabwriter.Writer) {
+			deliveryTable(w, list...)
+			fmt.Fprintf(w, "(page %d of %d, %d deliveries)\n", p.Page, max(p.Pages, 1), p.Total)
+		})
+	case "delivery":
+		if err := want(2, "the webhook and delivery ids"); err != nil {
+			return err
+		}
+		d, attempts, err := c.WebhookDelivery(r.ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"delivery": d, "attempts": attempts}, func(w *tabwriter.Writer) {
+			deliveryTable(w, *d)
+			fmt.Fprintln(w, "\nATTEMPT\tSTATUS\tLATENCY\tERROR")
+			for _, a := range attempts {
+				fmt.Fprintf(w, "%s\t%d\t%dms\t%s\n", when(&a.CreatedAt), a.StatusCode, a.LatencyMS, dash(a.Error))
+			}
+		})
+	case "replay":
+		if err := want(2, "the webhook and delivery ids"); err != nil {
+			return err
+		}
+		d, err := c.RetryWebhookDelivery(r.ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		return r.out(d, func(w *tabwriter.Writer) { deliveryTable(w, *d) })
+	case "retry":
+		if err := want(1, "the webhook id"); err != nil {
+			return err
+		}
+		n, err := c.RetryWebhookDeliveries(r.ctx, pos[0], time.Now().Add(-*since))
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"retried": n}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "%d deliveries queued again.\n", n) })
+	}
+	return fmt.Errorf("unknown webhooks command %q: %w", sub, errUsage)
+}
+
+func cmdEvents(r *runner, args []string) error {
+	fs := r.flags("events")
+	session := fs.String("session", "", "only this session's events")
+	types := fs.String("types", "", "comma-separated subscription names (message, status, qr, *, …)")
+	from := fs.String("from-id", "", "resume after this event id")
+	count := fs.Int("count", 0, "stop after this many events (0: never)")
+	if _, err := r.parse(fs, args); err != nil {
+		return err
+	}
+	o := client.EventsOptions{SessionID: *session, LastEventID: *from}
+	if *types != "" {
+		o.Types = strings.Split(*types, ",")
+	}
+	n := 0
+	return r.client().Events(r.ctx, o, func(e client.GatewayEvent) error {
+		if r.json {
+			b, _ := jsonLine(e)
+			fmt.Fprintf(r.env.Stdout, "%s\n", b)
+		} else {
+			fmt.Fprintf(r.env.Stdout, "%s  %-16s %s  %s\n", e.Timestamp.Local().Format("15:04:05.000"), e.Type, dash(e.SessionID), trunc(string(e.Data), 120))
+		}
+		n++
+		if *count > 0 && n >= *count {
+			return client.ErrStop
+		}
+		return nil
+	})
+}
+
+func keyTable(w *tabwriter.Writer, list ...client.APIKey) {
+	fmt.Fprintln(w, "ID\tNAME\tPREFIX\tSCOPES\tSESSION\tLAST USED\tREVOKED")
+	for _, k := range list {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, strings.Join(k.Scopes, ","), dash(k.SessionID), when(k.LastUsedAt), when(k.RevokedAt))
+	}
+}
+
+func cmdKeys(r *runner, args []string) error {
+	fs := r.flags("keys")
+	name := fs.String("name", "", "create: the key's name")
+	scopes := fs.String("scopes", "", "create: comma-separated scopes (*, read, send)")
+	session := fs.String("session", "", "create: bind the key to one session")
+	pos, err := r.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	sub := "list"
+	if len(pos) > 0 {
+		sub, pos = pos[0], pos[1:]
+	}
+	c := r.client()
+	switch sub {
+	case "list", "ls":
+		list, p, err := c.ListAPIKeys(r.ctx, client.ListOptions{Limit: 100})
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"api_keys": list, "pagination": p}, func(w *tabwriter.Writer) { keyTable(w, list...) })
+	case "create":
+		in := client.CreateAPIKeyRequest{Name: *name, SessionID: *session}
+		if *scopes != "" {
+			in.Scopes = strings.Split(*scopes, ",")
+		}
+		k, err := c.CreateAPIKey(r.ctx, in)
+		if err != nil {
+			return err
+		}
+		return r.out(k, func(w *tabwriter.Writer) {
+			keyTable(w, *k)
+			fmt.Fprintf(w, "Key (shown once, store it now): %s\n", k.Key)
+		})
+	case "revoke", "rm":
+		if len(pos) != 1 {
+			return fmt.Errorf("give the key id: %w", errUsage)
+		}
+		if err := c.RevokeAPIKey(r.ctx, pos[0]); err != nil {
+			return err
+		}
+		return r.out(map[string]any{"revoked": true, "id": pos[0]}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Key %s revoked.\n", pos[0]) })
+	}
+	return fmt.Errorf("unknown keys command %q: %w", sub, errUsage)
+}
+
+func cmdHealth(r *runner, args []string) error {
+	if _, err := r.parse(r.flags("health"), args); err != nil {
+		return err
+	}
+	h, err := r.client().Health(r.ctx)
+	if err != nil {
+		return err
+	}
+	return r.out(h, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "Status\t%s\nVersion\t%s\n", h.Status, h.Version)
+		for _, c := range h.Checks {
+			fmt.Fprintf(w, "  %s\t%s\t%dms\t%s\n", c.Name, c.Status, c.LatencyMS, c.Error)
+		}
+	})
+}
+
+func cmdVersion(r *runner, args []string) error {
+	fmt.Fprintf(r.env.Stdout, "wagw %s\n", dash(r.env.Version))
+	return nil
+}

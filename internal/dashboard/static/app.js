@@ -1,0 +1,540 @@
+// The gateway's web dashboard: a small single-page app over the public API
+// (/api/v1), no framework and no CDN. Routes are URL hashes (#/sessions/ID).
+// Every value from the server is put in the page with textContent, never
+// as HTML.
+"use strict";
+(function () {
+  const API = "/api/v1";
+  const store = window.localStorage;
+  let lang = store.getItem("wagw.lang") || ((navigator.language || "en").slice(0, 2) === "ar" ? "ar" : "en");
+  let token = store.getItem("wagw.token") || "";
+  let me = null;
+  // cleanups run when the view changes: streams closed, timers stopped.
+  let cleanups = [];
+
+  // ---------- helpers ----------
+  const t = (k) => (I18N[lang] && I18N[lang][k]) || I18N.en[k] || k;
+  const el = (tag, attrs, ...kids) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k === "style") e.style.cssText = v; // CSSOM: allowed by the page's CSP, unlike a style attribute
+      else if (k === "text") e.textContent = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of kids.flat()) if (c != null && c !== false) e.append(c);
+    return e;
+  };
+  const main = () => document.getElementById("main");
+  const fmtTime = (s) => (s ? new Date(s).toLocaleString(lang === "ar" ? "ar" : undefined) : t("never"));
+  const badge = (s) => el("span", { class: "badge " + s, text: I18N[lang]["st." + s] || s });
+  const toast = (msg, bad) => {
+    const d = el("div", { class: bad ? "bad" : "", text: msg });
+    document.getElementById("toast").append(d);
+    setTimeout(() => d.remove(), 5000);
+  };
+  const field = (id, label, input) => {
+    input.id = id;
+    return el("div", { class: "field" }, el("label", { for: id, text: label }), input);
+  };
+  const selectOf = (name, options, value) =>
+    el("select", { name }, options.map(([v, l]) => el("option", { value: v, selected: v === value, text: l })));
+
+  class APIError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || t("err.generic"));
+      this.status = status;
+      this.code = body && body.code;
+      this.fields = (body && body.fields) || {};
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let r;
+    try {
+      r = await fetch(path.startsWith("/") ? path : API + "/" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw new APIError(0, { message: t("err.network") });
+    }
+    let env = null;
+    try { env = await r.json(); } catch (e) { /* not JSON */ }
+    if (!r.ok || !env || !env.success) {
+      if (r.status === 401 && token) { logout(); }
+      throw new APIError(r.status, env && env.error);
+    }
+    return env.data;
+  }
+
+  // stream reads a server-sent event stream with fetch (EventSource cannot
+  // send the Authorization header) and calls onEvent(type, data) for each
+  // event until the stream ends or the view changes.
+  function stream(path, onEvent, onEnd) {
+    const ctl = new AbortController();
+    cleanups.push(() => ctl.abort());
+    (async () => {
+      try {
+        const r = await fetch(API + path, { headers: { Accept: "text/event-stream", Authorization: "Bearer " + token }, signal: ctl.signal });
+        if (!r.ok || !(r.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
+          let env = null;
+          try { env = await r.json(); } catch (e) { /* ignore */ }
+          throw new APIError(r.status, env && env.error);
+        }
+        const reader = r.body.getReader();
+        const dec = new TextDecoder();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            const chunk = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            let type = "message", data = [];
+            for (const line of chunk.split("\n")) {
+              if (line.startsWith("event:")) type = line.slice(6).trim();
+              else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+            }
+            if (data.length) {
+              let parsed;
+              try { parsed = JSON.parse(data.join("\n")); } catch (e) { continue; }
+              onEvent(type, parsed);
+            }
+          }
+        }
+        if (onEnd) onEnd(null);
+      } catch (e) {
+        if (e.name !== "AbortError" && onEnd) onEnd(e);
+      }
+    })();
+  }
+
+  function every(ms, fn) {
+    const id = setInterval(fn, ms);
+    cleanups.push(() => clearInterval(id));
+  }
+
+  function formError(form, err) {
+    let box = form.querySelector(".form-error");
+    if (!box) {
+      box = el("p", { class: "error form-error", role: "alert" });
+      form.append(box);
+    }
+    const fields = Object.entries(err.fields || {}).map(([k, v]) => k + ": " + v).join(" ");
+    box.textContent = err.message + (fields ? " " + fields : "");
+  }
+
+  // ---------- shell ----------
+  function applyLang() {
+    document.documentElement.lang = lang;
+    document.documentElement.dir = lang === "ar" ? "rtl" : "ltr";
+    document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+    const b = document.getElementById("lang");
+    b.textContent = lang === "ar" ? "English" : "العربية";
+    b.lang = lang === "ar" ? "en" : "ar";
+  }
+
+  function logout() {
+    token = "";
+    me = null;
+    store.removeItem("wagw.token");
+    location.hash = "#/login";
+    render();
+  }
+
+  function setNav() {
+    const authed = !!token;
+    document.getElementById("nav").hidden = !authed;
+    document.getElementById("logout").hidden = !authed;
+    document.getElementById("nav-admin").hidden = !(me && me.user && me.user.role === "admin");
+    const cur = "#/" + (location.hash.slice(2).split("/")[0] || "overview");
+    document.querySelectorAll("#nav a").forEach((a) => {
+      if (a.getAttribute("href") === cur) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+  }
+
+  async function render() {
+    cleanups.forEach((f) => f());
+    cleanups = [];
+    const parts = location.hash.replace(/^#\/?/, "").split("/");
+    if (!token) {
+      setNav();
+      return parts[0] === "register" ? viewAuth(true) : viewAuth(false);
+    }
+    if (!me) {
+      try { me = await api("GET", "auth/me"); } catch (e) { if (!token) return; }
+    }
+    setNav();
+    const views = { overview: viewOverview, sessions: parts[1] ? () => viewSession(parts[1]) : viewSessions,
+      messages: viewMessages, webhooks: viewWebhooks, keys: viewKeys, admin: viewAdmin };
+    const view = views[parts[0]] || viewOverview;
+    main().replaceChildren(el("p", { text: t("loading") }));
+    try {
+      await view();
+    } catch (e) {
+      main().replaceChildren(el("p", { class: "error", role: "alert", text: e.message }));
+    }
+  }
+
+  // ---------- auth ----------
+  function viewAuth(register) {
+    const form = el("form", { class: "stack", novalidate: true });
+    form.append(el("h1", { text: register ? t("auth.register") : t("auth.login") }));
+    if (register) form.append(field("name", t("auth.name"), el("input", { name: "name", autocomplete: "name", required: true })));
+    form.append(field("email", t("auth.email"), el("input", { name: "email", type: "email", autocomplete: "email", required: true })));
+    form.append(field("password", t("auth.password"), el("input", { name: "password", type: "password",
+      autocomplete: register ? "new-password" : "current-password", required: true, minlength: register ? "8" : null })));
+    if (register) form.append(field("phone", t("auth.phone"), el("input", { name: "phone", type: "tel", autocomplete: "tel" })));
+    form.append(el("button", { type: "submit", text: register ? t("auth.register") : t("auth.login") }));
+    form.append(el("p", {}, el("a", { href: register ? "#/login" : "#/register", text: register ? t("auth.toLogin") : t("auth.toRegister") })));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      const body = { email: f.get("email"), password: f.get("password") };
+      if (register) { body.name = f.get("name"); body.phone = f.get("phone") || ""; }
+      try {
+        const d = await api("POST", register ? "auth/register" : "auth/login", body);
+        token = d.token;
+        store.setItem("wagw.token", token);
+        me = null;
+        location.hash = register ? "#/sessions" : "#/overview";
+        render();
+      } catch (e) { formError(form, e); }
+    });
+    main().replaceChildren(el("div", { class: "card auth" }, form));
+    form.querySelector("input").focus();
+  }
+
+  // ---------- overview ----------
+  function usageRow(label, used, limit) {
+    const unlimited = limit < 0;
+    const pct = unlimited || !limit ? 0 : Math.min(100, Math.round((used / limit) * 100));
+    const bar = el("div", { class: "bar" + (pct >= 100 ? " full" : ""), role: "progressbar", "aria-label": label,
+      "aria-valuemin": "0", "aria-valuemax": unlimited ? null : String(limit), "aria-valuenow": String(used) }, el("span", { style: "width:" + pct + "%" }));
+    return el("div", { class: "usage-row" },
+      el("div", { class: "label" }, el("span", { text: label }), el("span", { text: used + " " + t("ov.of") + " " + (unlimited ? t("ov.unlimited") : limit) })), bar);
+  }
+
+  async function viewOverview() {
+    const [o, series] = await Promise.all([api("GET", "analytics/overview"),
+      api("GET", "analytics/messages?interval=day&from=" + new Date(Date.now() - 13 * 864e5).toISOString().slice(0, 10)).catch(() => null)]);
+    const L = (o.plan && o.plan.limits) || {};
+    const usage = el("section", { class: "card", "aria-labelledby": "h-usage" }, el("h2", { id: "h-usage", text: t("ov.usage") + (o.plan ? " — " + o.plan.name : "") }),
+      usageRow(t("ov.sessions"), o.usage.sessions, L.sessions),
+      usageRow(t("ov.instances"), o.usage.instances, L.instances),
+      usageRow(t("ov.messagesMonth"), o.usage.messages_this_month, L.messages_per_month),
+      usageRow(t("ov.webhooks"), o.usage.webhooks, L.webhooks),
+      usageRow(t("ov.keys"), o.usage.api_keys, L.api_keys));
+    const cols = ["sent", "delivered", "read", "failed", "received"];
+    const table = el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "" }), cols.map((c) => el("th", { scope: "col", text: t("st." + c) })))),
+      el("tbody", {}, [["ov.today", o.messages.today], ["ov.month", o.messages.this_month], ["ov.total", o.messages.total]].map(([k, c]) =>
+        el("tr", {}, el("th", { scope: "row", text: t(k) }), cols.map((s) => el("td", { text: String(c[s] || 0) }))))));
+    const msgs = el("section", { class: "card", "aria-labelledby": "h-msgs" }, el("h2", { id: "h-msgs", text: t("ov.messages") }), el("div", { class: "table-wrap" }, table));
+    const grid = el("div", { class: "grid" }, usage, msgs);
+    const out = [el("h1", { text: t("ov.title") }), grid];
+    if (series && series.points && series.points.length) {
+      const max = Math.max(1, ...series.points.map((p) => p.total));
+      const chart = el("div", { class: "chart", role: "img", "aria-label": t("ov.chart") },
+        series.points.map((p) => {
+          const outN = Object.values(p.outbound || {}).reduce((a, b) => a + b, 0);
+          return el("div", { class: "col", title: p.start.slice(0, 10) + ": " + outN + " / " + p.inbound },
+            el("span", { class: "in", style: "height:" + (p.inbound / max) * 120 + "px" }),
+            el("span", { style: "height:" + (outN / max) * 120 + "px" }));
+        }));
+      out.push(el("section", { class: "card", "aria-labelledby": "h-chart" }, el("h2", { id: "h-chart", text: t("ov.chart") }), chart,
+        el("div", { class: "legend" }, el("span", {}, el("i", {}), t("ov.outbound")), el("span", {}, el("i", { class: "in" }), t("ov.inbound")))));
+    }
+    main().replaceChildren(...out);
+  }
+
+  // ---------- sessions ----------
+  async function viewSessions() {
+    const d = await api("GET", "sessions?limit=100");
+    const form = el("form", { class: "inline", "aria-labelledby": "h-new" },
+      field("session-name", t("s.name"), el("input", { name: "session_name", required: true, maxlength: "100" })),
+      el("button", { type: "submit", text: t("s.createBtn") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await api("POST", "sessions", { session_name: new FormData(form).get("session_name") });
+        location.hash = "#/sessions/" + r.session.id;
+      } catch (e) { formError(form, e); }
+    });
+    const rows = d.sessions.map((s) => el("tr", { "data-session": s.id },
+      el("td", {}, el("a", { href: "#/sessions/" + s.id, text: s.session_name })),
+      el("td", { class: "status" }, badge(s.status)),
+      el("td", { class: "phone", text: s.phone || "—" }),
+      el("td", { class: "opt", text: s.engine }),
+      el("td", { class: "opt", text: fmtTime(s.created_at) })));
+    const table = d.sessions.length ? el("div", { class: "table-wrap" }, el("table", {},
+      el("thead", {}, el("tr", {}, [t("s.name"), t("s.status"), t("s.phone"), t("s.engine"), t("s.created")].map((h, i) => el("th", { scope: "col", class: i > 2 ? "opt" : null, text: h })))),
+      el("tbody", {}, rows))) : el("p", { class: "muted", text: t("s.none") });
+    main().replaceChildren(el("h1", { text: t("s.title") }),
+      el("section", { class: "card" }, el("h2", { id: "h-new", text: t("s.create") }), form),
+      el("section", { class: "card", "aria-live": "polite" }, table));
+    // Live state: the account's event stream updates each row.
+    stream("/events?types=session.status", (type, e) => {
+      const row = document.querySelector('tr[data-session="' + e.session_id + '"]');
+      if (!row || !e.data) return;
+      row.querySelector(".status").replaceChildren(badge(e.data.status));
+      if (e.data.phone) row.querySelector(".phone").textContent = e.data.phone;
+    });
+  }
+
+  async function viewSession(id) {
+    const { session: s } = await api("GET", "sessions/" + id);
+    const statusBadge = el("span", { id: "session-status" }, badge(s.status));
+    const phone = el("dd", { id: "session-phone", text: s.phone || "—" });
+    const info = el("dl", { class: "kv" }, el("dt", { text: t("s.status") }), el("dd", {}, statusBadge),
+      el("dt", { text: t("s.phone") }), phone, el("dt", { text: t("s.engine") }), el("dd", { text: s.engine }),
+      el("dt", { text: "ID" }), el("dd", { class: "mono", text: s.id }));
+    const act = (label, cls, fn) => el("button", { type: "button", class: cls, text: label, onclick: async (ev) => {
+      ev.target.disabled = true;
+      try { await fn(); } catch (e) { toast(e.message, true); } finally { ev.target.disabled = false; }
+    } });
+    const actions = el("div", { class: "actions" },
+      act(t("d.start"), "", async () => { await api("POST", "instances", { session_id: id }); render(); }),
+      act(t("d.stop"), "secondary", async () => {
+        const l = await api("GET", "instances?limit=100");
+        const live = l.instances.find((i) => i.session_id === id && ["pending", "starting", "running", "restarting"].includes(i.status));
+        if (live) await api("POST", "instances/" + live.id + "/stop");
+        render();
+      }),
+      act(t("d.logout"), "secondary", async () => { await api("POST", "sessions/" + id + "/logout"); render(); }),
+      act(t("d.delete"), "danger", async () => {
+        if (!confirm(t("d.confirmDelete"))) return;
+        await api("DELETE", "sessions/" + id);
+        location.hash = "#/sessions";
+      }));
+
+    const pairing = el("section", { class: "card", "aria-labelledby": "h-pair" }, el("h2", { id: "h-pair", text: t("d.pair") }));
+    const sendCard = el("section", { class: "card", "aria-labelledby": "h-send" }, el("h2", { id: "h-send", text: t("d.send") }));
+    main().replaceChildren(el("p", {}, el("a", { href: "#/sessions", text: "← " + t("d.back") })),
+      el("h1", { text: s.session_name }), el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
+      pairing, sendCard);
+
+    const setStatus = (st, ph) => {
+      statusBadge.replaceChildren(badge(st));
+      if (ph) phone.textContent = ph;
+    };
+    const showPaired = () => pairing.replaceChildren(el("h2", { id: "h-pair", text: t("d.pair") }), el("p", { role: "status", class: "paired", text: "✓ " + t("d.paired") }));
+    if (s.status === "connected") showPaired();
+    else if (["created", "stopped", "failed", "logged_out"].includes(s.status)) pairing.append(el("p", { class: "muted", text: t("d.notStarted") }));
+    else {
+      // The QR stream pushes each new code, then the outcome.
+      const img = el("img", { id: "qr", alt: t("d.qrAlt"), hidden: true });
+      const wait = el("p", { class: "muted", role: "status", text: t("d.waiting") });
+      const box = el("div", { class: "qr-box" }, el("div", {}, img, wait),
+        el("div", {}, el("p", { text: t("d.scanHelp") }),
+          s.engine === "sandbox" ? act(t("d.simulate"), "secondary", async () => { await api("POST", "sessions/" + id + "/scan", {}); }) : null));
+      const pcForm = el("form", { class: "inline" },
+        field("pair-phone", t("d.pairPhone"), el("input", { name: "phone", type: "tel", autocomplete: "tel", required: true })),
+        el("button", { type: "submit", text: t("d.getCode") }));
+      const pcOut = el("p", { role: "status" });
+      pcForm.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        try {
+          const r = await api("POST", "sessions/" + id + "/pair-code", { phone_number: new FormData(pcForm).get("phone") });
+          pcOut.replaceChildren(el("strong", { class: "mono", text: r.code }), " — " + t("d.codeHelp"));
+        } catch (e) { formError(pcForm, e); }
+      });
+      pairing.append(box, el("h3", { text: t("d.pairCode") }), pcForm, pcOut);
+      const open = () => stream("/sessions/" + id + "/qr?stream=true", (type, d) => {
+        if (type === "qr") { img.src = d.qr_image; img.hidden = false; wait.hidden = true; }
+        if (type === "status") { setStatus(d.state, d.phone); if (d.state === "connected") showPaired(); }
+        if (type === "error") { wait.textContent = d.message; }
+      }, (err) => { if (err) wait.textContent = err.message; });
+      open();
+    }
+    stream("/events?types=session.status&session_id=" + id, (type, e) => {
+      if (!e.data) return;
+      setStatus(e.data.status, e.data.phone);
+      if (e.data.status === "connected") showPaired();
+    });
+
+    // Send a test message and watch its status change.
+    const form = el("form", { class: "inline" },
+      field("recipient", t("d.recipient"), el("input", { name: "recipient", required: true, inputmode: "tel", value: "" })),
+      field("text", t("d.text"), el("input", { name: "message", required: true, value: lang === "ar" ? "مرحباً من البوابة!" : "Hello from the gateway!" })),
+      el("button", { type: "submit", text: t("d.sendBtn") }));
+    const out = el("div", { "aria-live": "polite" });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      try {
+        const r = await api("POST", "messages/send", { session_id: id, recipient: f.get("recipient"), message: f.get("message") });
+        const m = r.message;
+        const st = el("span", { id: "sent-status" }, badge(m.status));
+        out.replaceChildren(el("p", {}, t("d.sentStatus") + ": ", st, " ", el("span", { class: "mono muted", text: m.id })));
+        let last = m.status;
+        const poll = async () => {
+          try {
+            const g = await api("GET", "messages/" + m.id);
+            if (g.message.status !== last) { last = g.message.status; st.replaceChildren(badge(last)); }
+          } catch (e) { /* keep polling */ }
+        };
+        every(700, () => { if (!["read", "played", "failed"].includes(last)) poll(); });
+      } catch (e) { formError(form, e); }
+    });
+    sendCard.append(form, out);
+  }
+
+  // ---------- messages ----------
+  async function viewMessages() {
+    const q = new URLSearchParams(location.hash.split("?")[1] || "");
+    const page = Number(q.get("page") || 1);
+    const sessions = (await api("GET", "sessions?limit=100")).sessions;
+    const params = new URLSearchParams({ page: String(page), limit: "25" });
+    for (const k of ["session_id", "direction", "status", "recipient"]) if (q.get(k)) params.set(k, q.get(k));
+    const d = await api("GET", "messages?" + params);
+    const form = el("form", { class: "inline", role: "search", "aria-label": t("m.filter") },
+      field("f-session", t("m.session"), selectOf("session_id", [["", t("m.any")], ...sessions.map((s) => [s.id, s.session_name])], q.get("session_id") || "")),
+      field("f-direction", t("m.direction"), selectOf("direction", [["", t("m.any")], ["inbound", t("m.inbound")], ["outbound", t("m.outbound")]], q.get("direction") || "")),
+      field("f-status", t("m.status"), selectOf("status", [["", t("m.any")], ...["queued", "sent", "delivered", "read", "failed", "received"].map((s) => [s, t("st." + s)])], q.get("status") || "")),
+      field("f-recipient", t("m.recipient"), el("input", { name: "recipient", value: q.get("recipient") || "" })),
+      el("button", { type: "submit", text: t("m.apply") }));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const f = new URLSearchParams();
+      for (const [k, v] of new FormData(form)) if (v) f.set(k, v);
+      location.hash = "#/messages?" + f;
+    });
+    const rows = d.messages.map((m) => el("tr", {},
+      el("td", { class: "opt", text: fmtTime(m.created_at) }),
+      el("td", { text: m.direction === "inbound" ? "↙ " + t("m.inbound") : "↗ " + t("m.outbound") }),
+      el("td", { class: "mono", text: m.direction === "inbound" ? (m.sender_phone || m.sender || m.chat) : m.recipient }),
+      el("td", { class: "opt", text: m.message_type }),
+      el("td", { text: m.message }),
+      el("td", {}, badge(m.status), m.error ? el("div", { class: "error", text: m.error }) : null)));
+    const p = d.pagination;
+    const go = (n) => { q.set("page", String(n)); location.hash = "#/messages?" + q; };
+    main().replaceChildren(el("h1", { text: t("m.title") }), el("section", { class: "card" }, form),
+      el("section", { class: "card" }, d.messages.length ? el("div", { class: "table-wrap" }, el("table", {},
+        el("thead", {}, el("tr", {}, [t("m.time"), t("m.direction"), t("m.peer"), t("m.type"), t("m.text"), t("m.status")].map((h, i) =>
+          el("th", { scope: "col", class: i === 0 || i === 3 ? "opt" : null, text: h })))),
+        el("tbody", {}, rows))) : el("p", { class: "muted", text: t("m.none") }),
+      el("div", { class: "pager" }, el("button", { type: "button", class: "secondary", disabled: page <= 1, onclick: () => go(page - 1), text: t("m.prev") }),
+        el("span", { text: t("m.page") + " " + p.page + " / " + Math.max(1, p.pages) }),
+        el("button", { type: "button", class: "secondary", disabled: page >= p.pages, onclick: () => go(page + 1), text: t("m.next") }))));
+  }
+
+  // ---------- webhooks ----------
+  async function viewWebhooks() {
+    const [d, sessions] = await Promise.all([api("GET", "webhooks?limit=100"), api("GET", "sessions?limit=100")]);
+    const events = ["*", "message", "status", "message.status", "session.status", "instance.status", "qr"];
+    const form = el("form", { class: "stack" },
+      field("w-url", t("w.url"), el("input", { name: "url", type: "url", required: true, placeholder: "https://example.com/webhook" })),
+      el("fieldset", {}, el("legend", { text: t("w.events") }), events.map((e) => el("label", {}, el("input", { type: "checkbox", name: "events", value: e, checked: e === "message" || e === "status" }), e))),
+      field("w-session", t("m.session"), selectOf("session_id", [["", t("w.allSessions")], ...sessions.sessions.map((s) => [s.id, s.session_name])], "")),
+      el("button", { type: "submit", text: t("w.createBtn") }));
+    const secretBox = el("div", { "aria-live": "polite" });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      try {
+        const r = await api("POST", "webhooks", { url: f.get("url"), events: f.getAll("events"), session_id: f.get("session_id") || "" });
+        await viewWebhooks();
+        document.getElementById("w-secret").replaceChildren(el("div", { class: "once" }, t("w.secret"), " ", el("code", { class: "mono", text: r.webhook.secret })));
+      } catch (e) { formError(form, e); }
+    });
+    secretBox.id = "w-secret";
+    const list = el("div", {});
+    for (const w of d.webhooks) {
+      const log = el("div", { class: "deliveries" });
+      const showDeliveries = async () => {
+        const r = await api("GET", "webhooks/" + w.id + "/deliveries?limit=20");
+        log.replaceChildren(r.deliveries.length ? el("div", { class: "table-wrap" }, el("table", {},
+          el("thead", {}, el("tr", {}, [t("w.event"), t("m.status"), t("w.attempts"), t("w.last"), t("w.next"), t("m.time"), ""].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, r.deliveries.map((x) => el("tr", {},
+            el("td", { text: x.event_type }), el("td", {}, badge(x.status)), el("td", { text: String(x.attempts) }),
+            el("td", { text: [x.last_status_code || "", x.last_error || ""].join(" ").trim() || "—" }),
+            el("td", { text: x.next_attempt_at ? fmtTime(x.next_attempt_at) : "—" }), el("td", { text: fmtTime(x.created_at) }),
+            el("td", {}, el("button", { type: "button", class: "secondary", text: t("w.replay"), onclick: async () => {
+              try { await api("POST", "webhooks/" + w.id + "/deliveries/" + x.id + "/retry"); toast(t("w.replayed")); setTimeout(showDeliveries, 800); } catch (e) { toast(e.message, true); }
+            } }))))))) : el("p", { class: "muted", text: t("w.noDeliveries") }));
+      };
+      list.append(el("section", { class: "card", "data-webhook": w.id },
+        el("h2", { class: "mono", text: w.url }),
+        el("p", {}, badge(w.active ? "active" : "failed"), " ", el("span", { class: "muted", text: (w.events || []).join(", ") + (w.session_id ? " · " + w.session_id : "") })),
+        el("div", { class: "actions" },
+          el("button", { type: "button", text: t("w.test"), onclick: async () => { try { await api("POST", "webhooks/" + w.id + "/test"); toast(t("w.tested")); setTimeout(showDeliveries, 800); } catch (e) { toast(e.message, true); } } }),
+          el("button", { type: "button", class: "secondary", text: t("w.deliveries"), onclick: () => showDeliveries().catch((e) => toast(e.message, true)) }),
+          el("button", { type: "button", class: "danger", text: t("w.delete"), onclick: async () => {
+            if (!confirm(t("w.confirmDelete"))) return;
+            try { await api("DELETE", "webhooks/" + w.id); viewWebhooks(); } catch (e) { toast(e.message, true); }
+          } })),
+        log));
+    }
+    main().replaceChildren(el("h1", { text: t("w.title") }),
+      el("section", { class: "card" }, el("h2", { text: t("w.create") }), form, secretBox),
+      d.webhooks.length ? list : el("p", { class: "card muted", text: t("w.none") }));
+  }
+
+  // ---------- API keys ----------
+  async function viewKeys() {
+    const d = await api("GET", "api-keys?limit=100");
+    const form = el("form", { class: "stack" },
+      field("k-name", t("k.name"), el("input", { name: "name", required: true, maxlength: "100" })),
+      el("fieldset", {}, el("legend", { text: t("k.scopes") }),
+        [["*", t("k.all")], ["read", t("k.read")], ["send", t("k.send")]].map(([v, l]) => el("label", {}, el("input", { type: "checkbox", name: "scopes", value: v, checked: v === "*" }), l))),
+      el("button", { type: "submit", text: t("k.createBtn") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      try {
+        const r = await api("POST", "api-keys", { name: f.get("name"), scopes: f.getAll("scopes") });
+        await viewKeys();
+        const key = r.api_key.key;
+        document.getElementById("k-once").replaceChildren(el("div", { class: "once" }, el("p", { text: t("k.once") }),
+          el("code", { id: "new-key", class: "mono", text: key }), " ",
+          el("button", { type: "button", class: "secondary", text: t("k.copy"), onclick: () => navigator.clipboard.writeText(key).then(() => toast(t("k.copied"))) })));
+      } catch (e) { formError(form, e); }
+    });
+    const rows = d.api_keys.map((k) => el("tr", {},
+      el("td", { text: k.name }), el("td", { class: "mono", text: k.prefix + "…" }), el("td", { text: (k.scopes || []).join(", ") }),
+      el("td", { class: "opt", text: fmtTime(k.last_used_at) }),
+      el("td", {}, k.revoked_at ? badge("revoked") : el("button", { type: "button", class: "danger", text: t("k.revoke"), onclick: async () => {
+        if (!confirm(t("k.confirmRevoke"))) return;
+        try { await api("DELETE", "api-keys/" + k.id); viewKeys(); } catch (e) { toast(e.message, true); }
+      } }))));
+    main().replaceChildren(el("h1", { text: t("k.title") }),
+      el("section", { class: "card" }, el("h2", { text: t("k.create") }), form, el("div", { id: "k-once", "aria-live": "polite" })),
+      el("section", { class: "card" }, d.api_keys.length ? el("div", { class: "table-wrap" }, el("table", {},
+        el("thead", {}, el("tr", {}, [t("k.name"), t("k.prefix"), t("k.scopes"), t("k.lastUsed"), ""].map((h, i) => el("th", { scope: "col", class: i === 3 ? "opt" : null, text: h })))),
+        el("tbody", {}, rows))) : el("p", { class: "muted", text: t("k.none") })));
+  }
+
+  // ---------- admin ----------
+  async function viewAdmin() {
+    const d = await api("GET", "admin/tenants?limit=100");
+    const rows = d.tenants.map((v) => el("tr", {},
+      el("td", { text: v.user.email }), el("td", { text: v.user.name }), el("td", { text: v.plan ? v.plan.name : v.user.plan_id }),
+      el("td", {}, badge(v.user.status)),
+      el("td", {}, el("button", { type: "button", class: v.user.status === "suspended" ? "secondary" : "danger",
+        text: v.user.status === "suspended" ? t("a.resume") : t("a.suspend"), onclick: async () => {
+          try { await api("POST", "admin/tenants/" + v.user.id + (v.user.status === "suspended" ? "/resume" : "/suspend"), {}); viewAdmin(); } catch (e) { toast(e.message, true); }
+        } }))));
+    main().replaceChildren(el("h1", { text: t("a.title") }), el("section", { class: "card" }, el("h2", { text: t("a.tenants") }),
+      el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, [t("auth.email"), t("auth.name"), t("a.plan"), t("a.status"), ""].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, rows)))));
+  }
+
+  // ---------- start ----------
+  document.addEventListener("DOMContentLoaded", () => {
+    applyLang();
+    document.getElementById("lang").addEventListener("click", () => {
+      lang = lang === "ar" ? "en" : "ar";
+      store.setItem("wagw.lang", lang);
+      applyLang();
+      render();
+    });
+    document.getElementById("logout").addEventListener("click", logout);
+    window.addEventListener("hashchange", () => { render(); main().focus({ preventScroll: true }); });
+    render();
+  });
+})();

@@ -1,0 +1,155 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// Event types about webhooks themselves.
+const (
+	// EventWebhookDisabled says an endpoint was turned off: it answered 410
+	// Gone, or failed without a break for longer than allowed.
+	EventWebhookDisabled = "webhook.disabled"
+	// EventWebhookTest is the event of a webhook's test action. It is
+	// delivered to that one endpoint only, whatever the subscriptions.
+	EventWebhookTest = "webhook.test"
+)
+
+// WebhookDisabledData is the data of a webhook.disabled event.
+type WebhookDisabledData struct {
+	WebhookID    string     `json:"webhook_id"`
+	URL          string     `json:"url"`
+	Reason       string     `json:"reason"`
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+}
+
+// WebhookTestData is the data of a webhook.test event.
+type WebhookTestData struct {
+	WebhookID string `json:"webhook_id"`
+	Message   string `json:"message"`
+}
+
+// DeliveryStatus is where one event's delivery to one endpoint is.
+type DeliveryStatus string
+
+// Delivery states: pending (no attempt yet) → succeeded, or failed (the
+// last attempt failed, another is due at NextAttemptAt) → … → succeeded or
+// abandoned (no attempt left: schedule exhausted, endpoint disabled or gone).
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliverySucceeded DeliveryStatus = "succeeded"
+	DeliveryFailed    DeliveryStatus = "failed"
+	DeliveryAbandoned DeliveryStatus = "abandoned"
+)
+
+// ValidDeliveryStatus reports whether s names a delivery state.
+func ValidDeliveryStatus(s string) bool {
+	switch DeliveryStatus(s) {
+	case DeliveryPending, DeliverySucceeded, DeliveryFailed, DeliveryAbandoned:
+		return true
+	}
+	return false
+}
+
+// Delivery is one event owed to one webhook endpoint: the outbox row the
+// dispatchers claim, retry and finally settle.
+type Delivery struct {
+	ID             string         `json:"id"`
+	WebhookID      string         `json:"webhook_id"`
+	EventID        string         `json:"event_id"`
+	EventType      string         `json:"event_type"`
+	UserID         string         `json:"-"`
+	Status         DeliveryStatus `json:"status"`
+	Attempts       int            `json:"attempts"`
+	NextAttemptAt  *time.Time     `json:"next_attempt_at,omitempty"`
+	LastStatusCode int            `json:"last_status_code,omitempty"`
+	LastError      string         `json:"last_error,omitempty"`
+	LastLatencyMS  int64          `json:"last_latency_ms,omitempty"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	DeliveredAt    *time.Time     `json:"delivered_at,omitempty"`
+	// LockedUntil is the lease of the dispatcher working on it (zero when
+	// none): a result is accepted only with the lease it was claimed with.
+	LockedUntil time.Time `json:"-"`
+}
+
+// DeliveryAttempt is one HTTP attempt of a delivery, kept for the log.
+type DeliveryAttempt struct {
+	ID         string    `json:"id"`
+	DeliveryID string    `json:"delivery_id"`
+	StatusCode int       `json:"status_code,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	LatencyMS  int64     `json:"latency_ms"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ClaimedDelivery is a delivery leased to one dispatcher, with what it
+// needs to send it.
+type ClaimedDelivery struct {
+	Delivery *Delivery
+	Event    *Event
+	Webhook  *Webhook
+}
+
+// DeliveryResult is the outcome of one attempt, as a dispatcher reports it.
+type DeliveryResult struct {
+	DeliveryID string
+	WebhookID  string
+	UserID     string
+	// Lease is the LockedUntil the delivery was claimed with; a result
+	// whose lease was taken over by another dispatcher is dropped.
+	Lease time.Time
+	// Status is the new state: succeeded, failed (retry at NextAttemptAt)
+	// or abandoned.
+	Status        DeliveryStatus
+	NextAttemptAt *time.Time
+	// Attempted is false when no HTTP request was made (the endpoint was
+	// disabled meanwhile): no attempt is counted or logged.
+	Attempted  bool
+	StatusCode int
+	Error      string
+	Latency    time.Duration
+	At         time.Time
+	// Disable, when set, turns the endpoint off with this reason (410 Gone).
+	Disable string
+}
+
+// DeliveryFilter selects a webhook's deliveries.
+type DeliveryFilter struct {
+	Status DeliveryStatus // any when empty
+	Since  time.Time      // created at or after; any when zero
+}
+
+// DeliveryStore is the webhook outbox. Deliveries are created by the
+// event writes themselves (every write that stores events fans them out
+// to the tenant's matching active webhooks in the same transaction).
+type DeliveryStore interface {
+	// ClaimDeliveries leases up to limit due deliveries (pending or failed,
+	// next attempt at or before now, no live lease) until now+lease, skipping
+	// the webhooks in skip, and returns them with their event and webhook.
+	// Safe with several dispatchers on one database.
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, skip []string) ([]*ClaimedDelivery, error)
+	// CompleteDeliveries records results in one transaction, logs the
+	// attempts, tracks each endpoint's failing streak, and disables (with a
+	// webhook.disabled event) endpoints asking for it or failing since
+	// before disableBefore (never when zero).
+	CompleteDeliveries(ctx context.Context, results []DeliveryResult, disableBefore time.Time) error
+	// ReleaseDelivery gives a claimed delivery back without an attempt, due at next.
+	ReleaseDelivery(ctx context.Context, id string, lease, next time.Time) error
+	// ListDeliveries lists a webhook's deliveries, newest first, with the total count.
+	ListDeliveries(ctx context.Context, userID, webhookID string, f DeliveryFilter, p Page) ([]*Delivery, int, error)
+	// DeliveryByID returns one delivery of a tenant's webhook; CodeNotFound when absent.
+	DeliveryByID(ctx context.Context, userID, webhookID, id string) (*Delivery, error)
+	// DeliveryAttempts lists a delivery's attempts, oldest first.
+	DeliveryAttempts(ctx context.Context, userID, deliveryID string) ([]*DeliveryAttempt, error)
+	// RetryDeliveries makes a webhook's failed or abandoned deliveries (one
+	// when id is set; else all created at or after since) due at now with a
+	// fresh schedule, and returns how many.
+	RetryDeliveries(ctx context.Context, userID, webhookID, id string, since, now time.Time) (int, error)
+	// CreateTestDelivery stores e (a webhook.test event) with one delivery to w only.
+	CreateTestDelivery(ctx context.Context, w *Webhook, e *Event) (*Delivery, error)
+	// LastEventSeq returns the sequence number of a tenant's latest event (0 when none).
+	LastEventSeq(ctx context.Context, userID string) (int64, error)
+	// CountDeliveries counts a tenant's deliveries by status created at or after since.
+	CountDeliveries(ctx context.Context, userID string, since time.Time) (map[DeliveryStatus]int, error)
+}

@@ -1,0 +1,234 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// EventUsageThreshold is written once per billing period when a tenant's
+// usage of a metered limit crosses 80 % and 100 % of what its plan includes.
+const EventUsageThreshold = "usage.threshold"
+
+// UsageThresholdData is the data of a usage.threshold event.
+type UsageThresholdData struct {
+	Metric    string `json:"metric"`    // "messages"
+	Period    string `json:"period"`    // "2026-11"
+	Threshold int    `json:"threshold"` // percent: 80 or 100
+	Used      int64  `json:"used"`
+	Included  int64  `json:"included"`
+	PlanID    string `json:"plan_id"`
+}
+
+// PlanOverage is what a plan charges past its included amounts. A plan
+// without a message price refuses sends at its monthly limit; with one, it
+// lets them through (up to MaxExtraMessages beyond the limit, negative:
+// no cap) and bills them.
+type PlanOverage struct {
+	MessagesPer1000Cents int64 `json:"messages_per_1000_cents"`
+	MaxExtraMessages     int   `json:"max_extra_messages"`
+}
+
+// Subscription states.
+const (
+	SubscriptionActive    = "active"
+	SubscriptionSuspended = "suspended"
+)
+
+// Subscription is a tenant's plan over its current billing period. Periods
+// are calendar months in UTC, so a statement's period is a month name.
+type Subscription struct {
+	UserID             string    `json:"user_id"`
+	PlanID             string    `json:"plan_id"`
+	Status             string    `json:"status"`
+	CurrentPeriodStart time.Time `json:"current_period_start"`
+	CurrentPeriodEnd   time.Time `json:"current_period_end"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+// SubscriptionChange is one recorded plan change of a tenant.
+type SubscriptionChange struct {
+	ID         string    `json:"id"`
+	UserID     string    `json:"user_id"`
+	FromPlanID string    `json:"from_plan_id"`
+	ToPlanID   string    `json:"to_plan_id"`
+	ActorID    string    `json:"actor_id,omitempty"` // the admin, empty for the system
+	Reason     string    `json:"reason,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// AuditEntry is one admin action, kept for accountability.
+type AuditEntry struct {
+	ID         string          `json:"id"`
+	ActorID    string          `json:"actor_id"`
+	ActorEmail string          `json:"actor_email"`
+	Action     string          `json:"action"` // "tenant.suspend", "plan.update", …
+	TargetType string          `json:"target_type"`
+	TargetID   string          `json:"target_id"`
+	Details    json.RawMessage `json:"details,omitempty"`
+	IP         string          `json:"ip,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+// AuditFilter selects audit entries.
+type AuditFilter struct {
+	ActorID  string
+	TargetID string
+	Action   string
+	Page
+}
+
+// IdempotencyRecord is the first answer to a request sent with an
+// Idempotency-Key, kept so a retry gets the same answer. Status 0 means the
+// first request is still running.
+type IdempotencyRecord struct {
+	UserID      string
+	Key         string
+	Fingerprint string // hash of method, path and body
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// UsageDay is one tenant's metered usage on one UTC day, derived from the
+// stored messages and instances.
+type UsageDay struct {
+	Day              time.Time `json:"day"`
+	MessagesAccepted int64     `json:"messages_accepted"` // outbound messages taken by the API
+	MessagesSent     int64     `json:"messages_sent"`     // outbound that reached WhatsApp (sent or further)
+	MessagesDeliver  int64     `json:"messages_delivered"`
+	MessagesFailed   int64     `json:"messages_failed"`
+	MessagesReceived int64     `json:"messages_received"`
+	MediaBytes       int64     `json:"media_bytes"`
+	SessionSeconds   int64     `json:"session_seconds"`              // instance running time
+	WebhookAttempted int64     `json:"webhook_deliveries"`           // deliveries of events to endpoints
+	WebhookSucceeded int64     `json:"webhook_deliveries_succeeded"` // of which succeeded
+}
+
+// SeriesFilter selects a tenant's messages for a time series.
+type SeriesFilter struct {
+	From, To  time.Time // [From, To)
+	Bucket    time.Duration
+	SessionID string
+}
+
+// SeriesRow is the count of one bucket, direction and status.
+type SeriesRow struct {
+	Bucket    time.Time
+	Direction string
+	Status    MessageStatus
+	Count     int64
+}
+
+// LatencyBucket counts delivered messages whose delivery latency
+// (delivered_at - sent_at) fell below UpperMillis (and above the previous
+// bucket's bound).
+type LatencyBucket struct {
+	UpperMillis int64
+	Count       int64
+}
+
+// GlobalStats are the whole installation's numbers, for admins.
+type GlobalStats struct {
+	Users          map[string]int `json:"users_by_status"`
+	UsersByPlan    map[string]int `json:"users_by_plan"`
+	Sessions       int            `json:"sessions"`
+	LiveInstances  int            `json:"live_instances"`
+	MessagesToday  MessageCounts  `json:"messages_today"`
+	MessagesMonth  MessageCounts  `json:"messages_this_month"`
+	MessagesAll    int            `json:"messages_total"`
+	Webhooks       int            `json:"webhooks"`
+	ActiveAPIKeys  int            `json:"active_api_keys"`
+	ComputedAt     time.Time      `json:"computed_at"`
+	RegisteredLast int            `json:"registered_last_30_days"`
+}
+
+// Purposes of one-time user tokens.
+const (
+	TokenVerifyEmail   = "verify_email"
+	TokenResetPassword = "reset_password"
+)
+
+// UserToken is a one-time token mailed to a user (email verification,
+// password reset). Only its SHA-256 hash is stored.
+type UserToken struct {
+	Hash      string
+	UserID    string
+	Purpose   string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+// SaaSStore keeps what the SaaS layer needs: subscriptions, plan history,
+// the audit log, quota counters, idempotency records, usage, analytics and
+// one-time tokens.
+type SaaSStore interface {
+	// EnsureSubscription returns the tenant's subscription, creating it on
+	// planID for [start, end) when absent.
+	EnsureSubscription(ctx context.Context, userID, planID string, start, end time.Time) (*Subscription, error)
+	// RenewSubscription moves the subscription's period forward to [start, end).
+	RenewSubscription(ctx context.Context, userID string, start, end time.Time) error
+	// ChangePlan sets the tenant's plan (users.plan_id and its subscription)
+	// and records the change and the audit entry (when not nil) in one
+	// transaction. CodeNotFound when the user or the plan is absent.
+	ChangePlan(ctx context.Context, c *SubscriptionChange, audit *AuditEntry) error
+	// SubscriptionHistory lists a tenant's plan changes, newest first.
+	SubscriptionHistory(ctx context.Context, userID string, limit int) ([]*SubscriptionChange, error)
+	// SetUserStatus sets a user's status (and its subscription's) with the
+	// audit entry in one transaction; CodeNotFound when absent.
+	SetUserStatus(ctx context.Context, userID, status string, audit *AuditEntry) error
+	// DeletePlan deletes a plan; CodeConflict while a user is on it.
+	DeletePlan(ctx context.Context, id string) error
+	// CountUsersOnPlan counts the users on a plan.
+	CountUsersOnPlan(ctx context.Context, planID string) (int, error)
+
+	// AddAudit records an admin action.
+	AddAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit lists audit entries, newest first, with the total count.
+	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, int, error)
+
+	// CreateMessageWithinQuota inserts an outbound message and the events
+	// like CreateMessage, counting it in the tenant's counter of period
+	// (initialised from the stored messages of [periodStart, periodEnd) on
+	// first use) in the same transaction. When the counter is already at
+	// limit (negative: no limit) nothing is stored and CodeQuotaExceeded is
+	// returned with the count. It returns the count including m.
+	CreateMessageWithinQuota(ctx context.Context, m *Message, period string, periodStart, periodEnd time.Time, limit int64, events ...*Event) (int64, error)
+	// MessageCounter returns the tenant's counter of a period (0 when never used).
+	MessageCounter(ctx context.Context, userID, period string) (int64, error)
+	// RecordThreshold records that a tenant crossed a usage threshold in a
+	// period and writes the event, once: it reports false when it was recorded before.
+	RecordThreshold(ctx context.Context, userID, period, metric string, threshold int, event *Event) (bool, error)
+
+	// BeginIdempotent claims a key for a first request. When the key is
+	// claimed already (and not expired) it returns the stored record and
+	// false; otherwise it stores rec (Status 0) and returns nil and true.
+	BeginIdempotent(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, bool, error)
+	// IdempotentRecord returns the record of a key; CodeNotFound when absent.
+	IdempotentRecord(ctx context.Context, userID, key string) (*IdempotencyRecord, error)
+	// FinishIdempotent stores the first request's answer.
+	FinishIdempotent(ctx context.Context, userID, key string, status int, body []byte) error
+	// ReleaseIdempotent forgets a claim whose request did not complete, so a retry runs again.
+	ReleaseIdempotent(ctx context.Context, userID, key string) error
+	// PurgeIdempotent deletes records expired before t and returns how many.
+	PurgeIdempotent(ctx context.Context, before time.Time) (int, error)
+
+	// UsageDays meters a tenant's usage per UTC day of [from, to), from the
+	// stored messages and instances; days without usage are absent.
+	UsageDays(ctx context.Context, userID string, from, to time.Time) ([]UsageDay, error)
+	// MessageSeries counts a tenant's messages per bucket, direction and status.
+	MessageSeries(ctx context.Context, userID string, f SeriesFilter) ([]SeriesRow, error)
+	// DeliveryLatency returns a histogram of delivery latencies of the
+	// tenant's outbound messages created in [f.From, f.To), by bucket bound.
+	DeliveryLatency(ctx context.Context, userID string, f SeriesFilter) ([]LatencyBucket, error)
+	// GlobalStats computes the installation's numbers; day and month are the starts of today and this month.
+	GlobalStats(ctx context.Context, day, month time.Time) (*GlobalStats, error)
+
+	// CreateUserToken stores a one-time token (by hash).
+	CreateUserToken(ctx context.Context, t *UserToken) error
+	// ConsumeUserToken deletes and returns an unexpired token of a purpose;
+	// CodeNotFound when absent, expired or used.
+	ConsumeUserToken(ctx context.Context, hash, purpose string, now time.Time) (*UserToken, error)
+}

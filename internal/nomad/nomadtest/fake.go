@@ -1,0 +1,568 @@
+// Package nomadtest is a protocol-faithful fake of the Nomad HTTP API
+// endpoints the gateway uses: job register (with EnforceIndex), info,
+// list, allocations (blocking queries), deregister (purge), allocation
+// info, native services, variables, leader status and agent self. A
+// simulated scheduler places one allocation per registered job; hooks
+// drive it (crash, restart, node lost) and inject failures (500s, index
+// resets).
+package nomadtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+)
+
+// Server is a fake Nomad agent (server and client in one, like -dev).
+type Server struct {
+	*httptest.Server
+
+	// Version is what /v1/agent/self reports (default "1.11.0").
+	Version string
+	// AutoRun moves new allocations to running at once (default true).
+	AutoRun bool
+
+	mu        sync.Mutex
+	index     uint64
+	changed   chan struct{}
+	jobs      map[string]*api.Job // by namespace/id
+	allocs    map[string]*api.Allocation
+	order     []string // alloc ids in creation order
+	vars      map[string]*api.Variable
+	services  map[string][]*api.ServiceRegistration // by service name
+	failN     int
+	registers int
+	nextPort  int
+	requests  []string
+}
+
+// New starts a fake; it is closed with the test.
+func New(t interface{ Cleanup(func()) }) *Server {
+	s := &Server{Version: "1.11.0", AutoRun: true, index: 100, changed: make(chan struct{}),
+		jobs: map[string]*api.Job{}, allocs: map[string]*api.Allocation{}, vars: map[string]*api.Variable{},
+		services: map[string][]*api.ServiceRegistration{}, nextPort: 23000}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Client returns a Nomad client for the fake, in namespace ns ("" for default).
+func (s *Server) Client(ns string) *api.Client {
+	c, err := api.NewClient(&api.Config{Address: s.URL, Namespace: ns})
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func (s *Server) bump() {
+	s.index++
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func key(ns, id string) string {
+	if ns == "" {
+		ns = "default"
+	}
+	return ns + "/" + id
+}
+
+// Job returns a registered job (as stored, canonicalized), or nil.
+func (s *Server) Job(ns, id string) *api.Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jobs[key(ns, id)]
+}
+
+// Jobs counts the registered jobs.
+func (s *Server) Jobs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.jobs)
+}
+
+// Registers counts register calls that created or changed a job.
+func (s *Server) Registers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.registers
+}
+
+// Requests returns the "METHOD path" of every request so far.
+func (s *Server) Requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.requests...)
+}
+
+// Allocs returns the ids of a job's allocations, oldest first.
+func (s *Server) Allocs(jobID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, id := range s.order {
+		if a := s.allocs[id]; a != nil && a.JobID == jobID {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Variable returns a stored variable's items, or nil.
+func (s *Server) Variable(ns, path string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.vars[key(ns, path)]; v != nil {
+		return v.Items
+	}
+	return nil
+}
+
+// FailNext makes the next n requests answer 500.
+func (s *Server) FailNext(n int) {
+	s.mu.Lock()
+	s.failN = n
+	s.mu.Unlock()
+}
+
+// ResetIndex moves the index back and wakes blocking queries.
+func (s *Server) ResetIndex(to uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.index = to
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// SetTask sets the task state of an allocation: clientStatus (pending,
+// running, failed, lost, complete), the task's state (pending, running,
+// dead), its restart count and a last event.
+func (s *Server) SetTask(allocID, clientStatus, state string, restarts uint64, eventType, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.allocs[allocID]
+	if a == nil {
+		return
+	}
+	s.bump()
+	a.ClientStatus, a.ModifyIndex = clientStatus, s.index
+	for _, ts := range a.TaskStates {
+		ts.State, ts.Restarts = state, restarts
+		ts.Failed = clientStatus == api.AllocClientStatusFailed
+		if eventType != "" {
+			ts.Events = append(ts.Events, &api.TaskEvent{Type: eventType, Time: time.Now().UnixNano(), DisplayMessage: message})
+		}
+	}
+	if clientStatus != api.AllocClientStatusRunning {
+		s.removeServicesLocked(allocID)
+	} else {
+		s.addServicesLocked(a)
+	}
+}
+
+// Replace creates a new allocation for the job of allocID (a reschedule),
+// marking the old one stopped, and returns the new id.
+func (s *Server) Replace(allocID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.allocs[allocID]
+	if old == nil {
+		return ""
+	}
+	job := s.jobs[key(old.Namespace, old.JobID)]
+	s.bump()
+	old.DesiredStatus = api.AllocDesiredStatusStop
+	s.removeServicesLocked(allocID)
+	n := s.placeLocked(job)
+	old.NextAllocation = n.ID
+	return n.ID
+}
+
+// SetJobStatus sets a job's status (e.g. "dead" when Nomad gave up).
+func (s *Server) SetJobStatus(ns, id, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j := s.jobs[key(ns, id)]; j != nil {
+		s.bump()
+		j.Status = new(status)
+	}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, r.Method+" "+r.URL.Path)
+	if s.failN > 0 {
+		s.failN--
+		s.mu.Unlock()
+		http.Error(w, "rpc error: simulated failure", http.StatusInternalServerError)
+		return
+	}
+	s.mu.Unlock()
+	p := r.URL.EscapedPath()
+	ns := r.URL.Query().Get("namespace")
+	switch {
+	case p == "/v1/status/leader" && r.Method == http.MethodGet:
+		s.writeJSON(w, "127.0.0.1:4647")
+	case p == "/v1/agent/self" && r.Method == http.MethodGet:
+		s.writeJSON(w, map[string]any{"config": map[string]any{"Version": map[string]any{"Version": s.Version}},
+			"member": map[string]any{"Name": "dev", "Tags": map[string]string{"build": s.Version}}})
+	case p == "/v1/jobs" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
+		s.register(w, r, ns)
+	case p == "/v1/jobs" && r.Method == http.MethodGet:
+		s.list(w, r, ns)
+	case strings.HasPrefix(p, "/v1/job/") && strings.HasSuffix(p, "/allocations"):
+		id, _ := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(p, "/v1/job/"), "/allocations"))
+		s.jobAllocs(w, r, ns, id)
+	case strings.HasPrefix(p, "/v1/job/"):
+		id, _ := url.PathUnescape(strings.TrimPrefix(p, "/v1/job/"))
+		switch r.Method {
+		case http.MethodGet:
+			s.mu.Lock()
+			j := s.jobs[key(ns, id)]
+			s.mu.Unlock()
+			if j == nil {
+				http.Error(w, "job not found", http.StatusNotFound)
+				return
+			}
+			s.writeJSON(w, j)
+		case http.MethodDelete:
+			s.deregister(w, r, ns, id)
+		default:
+			http.Error(w, "Invalid method", http.StatusMethodNotAllowed)
+		}
+	case strings.HasPrefix(p, "/v1/allocation/") && r.Method == http.MethodGet:
+		s.mu.Lock()
+		a := s.allocs[strings.TrimPrefix(p, "/v1/allocation/")]
+		s.mu.Unlock()
+		if a == nil {
+			http.Error(w, "alloc not found", http.StatusNotFound)
+			return
+		}
+		s.writeJSON(w, a)
+	case strings.HasPrefix(p, "/v1/service/") && r.Method == http.MethodGet:
+		s.block(r)
+		s.mu.Lock()
+		out := append([]*api.ServiceRegistration{}, s.services[strings.TrimPrefix(p, "/v1/service/")]...)
+		s.mu.Unlock()
+		s.writeJSON(w, out)
+	case strings.HasPrefix(p, "/v1/var/"):
+		s.variable(w, r, ns, strings.TrimPrefix(p, "/v1/var/"))
+	default:
+		http.Error(w, "Invalid path", http.StatusNotFound)
+	}
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, v any) {
+	s.mu.Lock()
+	idx := s.index
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Nomad-Index", strconv.FormatUint(idx, 10))
+	w.Header().Set("X-Nomad-KnownLeader", "true")
+	w.Header().Set("X-Nomad-LastContact", "0")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) block(r *http.Request) {
+	q := r.URL.Query()
+	idx, _ := strconv.ParseUint(q.Get("index"), 10, 64)
+	if idx == 0 {
+		return
+	}
+	wait := 5 * time.Minute
+	if ws := q.Get("wait"); ws != "" {
+		if d, err := time.ParseDuration(ws); err == nil {
+			wait = min(d, 5*time.Minute)
+		}
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		cur, ch := s.index, s.changed
+		s.mu.Unlock()
+		if cur > idx || cur < idx {
+			return
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request, ns string) {
+	var req api.JobRegisterRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Job == nil {
+		http.Error(w, "Job must be specified", http.StatusBadRequest)
+		return
+	}
+	job := req.Job
+	// Namespace precedence: query, body, job, default.
+	switch {
+	case ns != "":
+	case req.Namespace != "":
+		ns = req.Namespace
+	case job.Namespace != nil && *job.Namespace != "":
+		ns = *job.Namespace
+	default:
+		ns = "default"
+	}
+	if msg := validate(job); msg != "" {
+		http.Error(w, msg, http.StatusBadRequest)
+		return
+	}
+	job.Canonicalize()
+	job.Namespace = new(ns)
+	s.mu.Lock()
+	k := key(ns, *job.ID)
+	old := s.jobs[k]
+	if req.EnforceIndex {
+		switch {
+		case req.JobModifyIndex == 0 && old != nil:
+			s.mu.Unlock()
+			http.Error(w, fmt.Sprintf("%s 0: job already exists", api.RegisterEnforceIndexErrPrefix), http.StatusInternalServerError)
+			return
+		case req.JobModifyIndex != 0 && old == nil:
+			s.mu.Unlock()
+			http.Error(w, fmt.Sprintf("%s %d: job does not exist", api.RegisterEnforceIndexErrPrefix, req.JobModifyIndex), http.StatusInternalServerError)
+			return
+		case req.JobModifyIndex != 0 && *old.JobModifyIndex != req.JobModifyIndex:
+			s.mu.Unlock()
+			http.Error(w, fmt.Sprintf("%s %d: job exists with conflicting job modify index: %d", api.RegisterEnforceIndexErrPrefix, req.JobModifyIndex, *old.JobModifyIndex), http.StatusInternalServerError)
+			return
+		}
+	}
+	s.bump()
+	s.registers++
+	job.Status, job.Stop = new("pending"), new(false)
+	job.SubmitTime = new(time.Now().UnixNano())
+	job.Version = new(uint64(0))
+	job.CreateIndex = new(s.index)
+	if old != nil {
+		job.Version = new(*old.Version + 1)
+		job.CreateIndex = old.CreateIndex
+		for _, id := range s.order {
+			if a := s.allocs[id]; a != nil && a.JobID == *job.ID && a.DesiredStatus == api.AllocDesiredStatusRun {
+				a.DesiredStatus, a.ClientStatus = api.AllocDesiredStatusStop, api.AllocClientStatusComplete
+				s.removeServicesLocked(id)
+			}
+		}
+	}
+	job.ModifyIndex, job.JobModifyIndex = new(s.index), new(s.index)
+	s.jobs[k] = job
+	s.placeLocked(job)
+	idx := s.index
+	s.mu.Unlock()
+	s.writeJSON(w, api.JobRegisterResponse{EvalID: fmt.Sprintf("eval-%d", idx), EvalCreateIndex: idx, JobModifyIndex: idx})
+}
+
+// validate replicates the server's checks that matter for our jobs.
+func validate(job *api.Job) string {
+	if job.ID == nil || *job.ID == "" || strings.ContainsAny(*job.ID, " \x00") {
+		return "1 error occurred:\n\t* Job ID contains a space, null character or is empty"
+	}
+	if job.Type != nil && *job.Type != "service" {
+		return "only service jobs are simulated"
+	}
+	for _, tg := range job.TaskGroups {
+		if tg.Disconnect != nil && tg.Disconnect.StopOnClientAfter != nil && tg.Disconnect.LostAfter != nil && *tg.Disconnect.LostAfter != 0 {
+			return "stop_on_client_after and lost_after are mutually exclusive"
+		}
+		if tg.Update != nil && tg.Update.Canary != nil && *tg.Update.Canary != 0 && tg.Count != nil && *tg.Count == 1 {
+			return "" // allowed by Nomad; our scheduler never sends it
+		}
+		labels := map[string]bool{}
+		for _, n := range tg.Networks {
+			for _, p := range n.DynamicPorts {
+				labels[p.Label] = true
+			}
+		}
+		for _, svc := range tg.Services {
+			if !labels[svc.PortLabel] {
+				return fmt.Sprintf("Service %s port label %q referenced is not defined", svc.Name, svc.PortLabel)
+			}
+			for _, c := range svc.Checks {
+				if c.Interval < time.Second || c.Timeout < time.Second {
+					return "interval and timeout cannot be lower than 1s"
+				}
+			}
+		}
+		for _, t := range tg.Tasks {
+			if ports, ok := t.Config["ports"].([]any); ok {
+				for _, p := range ports {
+					if !labels[fmt.Sprint(p)] {
+						return fmt.Sprintf("port label %q not defined", p)
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// placeLocked creates an allocation for the job's group.
+func (s *Server) placeLocked(job *api.Job) *api.Allocation {
+	tg := job.TaskGroups[0]
+	s.nextPort++
+	id := fmt.Sprintf("%08d-0000-0000-0000-000000000000", len(s.order)+1)
+	states := map[string]*api.TaskState{}
+	for _, t := range tg.Tasks {
+		states[t.Name] = &api.TaskState{State: "pending", Events: []*api.TaskEvent{{Type: api.TaskReceived, DisplayMessage: "Task received by client"}}}
+	}
+	a := &api.Allocation{
+		ID: id, Namespace: *job.Namespace, EvalID: "eval", Name: *job.ID + "." + *tg.Name + "[0]", NodeID: "node-1", NodeName: "client-1",
+		JobID: *job.ID, Job: job, TaskGroup: *tg.Name, DesiredStatus: api.AllocDesiredStatusRun, ClientStatus: api.AllocClientStatusPending,
+		TaskStates: states, CreateIndex: s.index, ModifyIndex: s.index, CreateTime: time.Now().UnixNano(),
+		AllocatedResources: &api.AllocatedResources{Shared: api.AllocatedSharedResources{
+			Ports: []api.PortMapping{{Label: "http", Value: s.nextPort, To: 8080, HostIP: "127.0.0.1"}},
+		}},
+	}
+	s.allocs[id] = a
+	s.order = append(s.order, id)
+	if s.AutoRun {
+		a.ClientStatus = api.AllocClientStatusRunning
+		for _, ts := range states {
+			ts.State = "running"
+			ts.Events = append(ts.Events, &api.TaskEvent{Type: api.TaskStarted, DisplayMessage: "Task started by client"})
+		}
+		job.Status = new("running")
+		s.addServicesLocked(a)
+	}
+	return a
+}
+
+func (s *Server) addServicesLocked(a *api.Allocation) {
+	for _, svc := range a.Job.TaskGroups[0].Services {
+		if svc.Provider != "nomad" {
+			continue
+		}
+		s.removeServicesLocked(a.ID)
+		s.services[svc.Name] = append(s.services[svc.Name], &api.ServiceRegistration{
+			ID: "_nomad-task-" + a.ID + "-group-" + a.TaskGroup + "-" + svc.Name + "-" + svc.PortLabel, ServiceName: svc.Name,
+			Namespace: a.Namespace, NodeID: a.NodeID, Datacenter: "dc1", JobID: a.JobID, AllocID: a.ID, Tags: svc.Tags,
+			Address: a.AllocatedResources.Shared.Ports[0].HostIP, Port: a.AllocatedResources.Shared.Ports[0].Value,
+			CreateIndex: s.index, ModifyIndex: s.index,
+		})
+	}
+}
+
+func (s *Server) removeServicesLocked(allocID string) {
+	for name, regs := range s.services {
+		var keep []*api.ServiceRegistration
+		for _, r := range regs {
+			if r.AllocID != allocID {
+				keep = append(keep, r)
+			}
+		}
+		s.services[name] = keep
+	}
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, ns string) {
+	prefix := r.URL.Query().Get("prefix")
+	s.mu.Lock()
+	out := []*api.JobListStub{}
+	for _, j := range s.jobs {
+		if (ns == "" || ns == *j.Namespace || ns == "*") && strings.HasPrefix(*j.ID, prefix) {
+			out = append(out, &api.JobListStub{ID: *j.ID, Name: *j.Name, Namespace: *j.Namespace, Type: *j.Type, Status: *j.Status, Stop: *j.Stop, Meta: j.Meta})
+		}
+	}
+	s.mu.Unlock()
+	s.writeJSON(w, out)
+}
+
+func (s *Server) jobAllocs(w http.ResponseWriter, r *http.Request, ns, id string) {
+	s.block(r)
+	s.mu.Lock()
+	out := []*api.AllocationListStub{}
+	for _, aid := range s.order {
+		a := s.allocs[aid]
+		if a == nil || a.JobID != id || (ns != "" && a.Namespace != ns) {
+			continue
+		}
+		out = append(out, &api.AllocationListStub{
+			ID: a.ID, EvalID: a.EvalID, Name: a.Name, Namespace: a.Namespace, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID,
+			JobType: "service", TaskGroup: a.TaskGroup, DesiredStatus: a.DesiredStatus, ClientStatus: a.ClientStatus,
+			ClientDescription: a.ClientDescription, TaskStates: a.TaskStates, NextAllocation: a.NextAllocation,
+			CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex, CreateTime: a.CreateTime,
+		})
+	}
+	s.mu.Unlock()
+	s.writeJSON(w, out)
+}
+
+func (s *Server) deregister(w http.ResponseWriter, r *http.Request, ns, id string) {
+	purge := r.URL.Query().Get("purge") == "true"
+	s.mu.Lock()
+	k := key(ns, id)
+	j := s.jobs[k]
+	if j == nil {
+		s.mu.Unlock()
+		http.Error(w, "job not found", http.StatusNotFound)
+		return
+	}
+	s.bump()
+	for _, aid := range s.order {
+		if a := s.allocs[aid]; a != nil && a.JobID == id {
+			a.DesiredStatus, a.ClientStatus = api.AllocDesiredStatusStop, api.AllocClientStatusComplete
+			s.removeServicesLocked(aid)
+			if purge {
+				delete(s.allocs, aid)
+			}
+		}
+	}
+	if purge {
+		delete(s.jobs, k)
+	} else {
+		j.Stop, j.Status = new(true), new("dead")
+		j.ModifyIndex = new(s.index)
+	}
+	idx := s.index
+	s.mu.Unlock()
+	s.writeJSON(w, api.JobDeregisterResponse{EvalID: fmt.Sprintf("eval-%d", idx), EvalCreateIndex: idx, JobModifyIndex: idx})
+}
+
+func (s *Server) variable(w http.ResponseWriter, r *http.Request, ns, path string) {
+	k := key(ns, path)
+	switch r.Method {
+	case http.MethodGet:
+		s.mu.Lock()
+		v := s.vars[k]
+		s.mu.Unlock()
+		if v == nil {
+			http.Error(w, "variable not found", http.StatusNotFound)
+			return
+		}
+		s.writeJSON(w, v)
+	case http.MethodPut:
+		var v api.Variable
+		if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.bump()
+		if ns == "" {
+			ns = "default"
+		}
+		v.Namespace, v.Path, v.ModifyIndex = ns, path, s.index
+		s.vars[k] = &v
+		s.mu.Unlock()
+		s.writeJSON(w, v)
+	default:
+		http.Error(w, "Invalid method", http.StatusMethodNotAllowed)
+	}
+}

@@ -1,0 +1,350 @@
+package nomad_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/nomad"
+	"github.com/whatsapp-saas/gateway/internal/nomad/nomadtest"
+)
+
+var spec = gateway.InstanceSpec{InstanceID: "i1", SessionID: "s1", UserID: "u1", Engine: "sandbox"}
+
+// reports collects what the scheduler reports.
+type reports struct {
+	mu  sync.Mutex
+	got []gateway.InstanceReport
+}
+
+func (r *reports) add(x gateway.InstanceReport) { r.mu.Lock(); r.got = append(r.got, x); r.mu.Unlock() }
+
+func (r *reports) last() (gateway.InstanceReport, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.got) == 0 {
+		return gateway.InstanceReport{}, false
+	}
+	return r.got[len(r.got)-1], true
+}
+
+func (r *reports) waitFor(t *testing.T, status gateway.InstanceStatus) gateway.InstanceReport {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if l, ok := r.last(); ok && l.Update.Status == status {
+			return l
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	l, _ := r.last()
+	t.Fatalf("timed out waiting for a %q report; last was %+v", status, l)
+	return l
+}
+
+func newScheduler(t *testing.T, fake *nomadtest.Server, mod func(*nomad.Config)) (*nomad.Scheduler, *reports) {
+	t.Helper()
+	rep := &reports{}
+	cfg := nomad.Config{
+		Client: fake.Client("whatsapp"), Namespace: "whatsapp", Datacenters: []string{"dc1"}, NodePool: "whatsapp",
+		Image: "ghcr.io/acme/wa-instance:1.0", StartWait: 2 * time.Second, WatchWait: 2 * time.Second,
+		RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, Settle: time.Millisecond, Report: rep.add,
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s, err := nomad.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, rep
+}
+
+func TestStartRegistersOneJobPerSession(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, _ := newScheduler(t, fake, nil)
+	pl, err := s.Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobID := nomad.JobID("wa", "s1", "u1")
+	if pl.Driver != "nomad" || pl.JobID != jobID || pl.AllocID == "" || !strings.HasPrefix(pl.Address, "127.0.0.1:") || pl.Port == 0 {
+		t.Fatalf("got placement %+v", pl)
+	}
+	job := fake.Job("whatsapp", jobID)
+	if job == nil {
+		t.Fatal("job not registered in namespace whatsapp")
+	}
+	tg := job.TaskGroups[0]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"type", *job.Type, "service"},
+		{"meta session", job.Meta["session_id"], "s1"},
+		{"meta tenant", job.Meta["tenant_id"], "u1"},
+		{"datacenters", strings.Join(job.Datacenters, ","), "dc1"},
+		{"node pool", *job.NodePool, "whatsapp"},
+		{"count", *tg.Count, 1},
+		{"port", tg.Networks[0].DynamicPorts[0].Label, "http"},
+		{"canary", *tg.Update.Canary, 0},
+		{"max parallel", *tg.Update.MaxParallel, 1},
+		{"stop on disconnect", *tg.Disconnect.StopOnClientAfter, 30 * time.Second},
+		{"legacy field unset", tg.StopAfterClientDisconnect == nil, true},
+		{"service", tg.Services[0].Name, "wa-worker"},
+		{"provider", tg.Services[0].Provider, "consul"},
+		{"check path", tg.Services[0].Checks[0].Path, "/health"},
+		{"spread", tg.Spreads[0].Attribute, "${node.unique.id}"},
+		{"restart mode", *tg.RestartPolicy.Mode, "fail"},
+		{"reschedule unlimited", *tg.ReschedulePolicy.Unlimited, true},
+		{"driver", tg.Tasks[0].Driver, "docker"},
+		{"image", tg.Tasks[0].Config["image"], "ghcr.io/acme/wa-instance:1.0"},
+		{"session env", tg.Tasks[0].Env["SESSION_ID"], "s1"},
+		{"templates", len(tg.Tasks[0].Templates), 2},
+		{"kill timeout", *tg.Tasks[0].KillTimeout, 30 * time.Second},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	// No secret in the spec: only template references.
+	raw, _ := json.Marshal(job)
+	for _, bad := range []string{"DATABASE_URL\":", "REDIS_URL\":", "INTERNAL_SECRET\":", "postgres://"} {
+		if strings.Contains(string(raw), bad) {
+			t.Errorf("job spec carries %q", bad)
+		}
+	}
+}
+
+func TestStartIsCreateIfAbsent(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, _ := newScheduler(t, fake, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Go(func() {
+			_, err := s.Start(context.Background(), spec)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fake.Registers(); got != 1 {
+		t.Errorf("got %d registrations, want 1", got)
+	}
+	if got := len(fake.Allocs(nomad.JobID("wa", "s1", "u1"))); got != 1 {
+		t.Errorf("got %d allocations, want 1", got)
+	}
+}
+
+func TestStopDeregistersAndStartAgainRegisters(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, _ := newScheduler(t, fake, nil)
+	ctx := context.Background()
+	if _, err := s.Start(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if fake.Jobs() != 0 {
+		t.Fatalf("got %d jobs after stop, want 0 (purged)", fake.Jobs())
+	}
+	if len(s.Watching()) != 0 {
+		t.Errorf("still watching %v", s.Watching())
+	}
+	if err := s.Stop(ctx, "never-started"); err != nil {
+		t.Errorf("stopping an absent session: %v", err)
+	}
+	if _, err := s.Start(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if fake.Jobs() != 1 || fake.Registers() != 2 {
+		t.Errorf("got %d jobs and %d registrations, want 1 and 2", fake.Jobs(), fake.Registers())
+	}
+}
+
+func TestStartRevivesAStoppedJob(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, _ := newScheduler(t, fake, nil)
+	ctx := context.Background()
+	if _, err := s.Start(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	// Someone ran `nomad job stop` without purge: the job stays, dead.
+	c := fake.Client("whatsapp")
+	if _, _, err := c.Jobs().Deregister(nomad.JobID("wa", "s1", "u1"), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Start(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	job := fake.Job("whatsapp", nomad.JobID("wa", "s1", "u1"))
+	if *job.Stop || *job.Version != 1 {
+		t.Errorf("got stop=%v version=%d, want a revived version 1", *job.Stop, *job.Version)
+	}
+}
+
+func TestLegacyDisconnectOnNomad16(t *testing.T) {
+	fake := nomadtest.New(t)
+	fake.Version = "1.6.5"
+	s, _ := newScheduler(t, fake, nil)
+	if _, err := s.Start(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	tg := fake.Job("whatsapp", nomad.JobID("wa", "s1", "u1")).TaskGroups[0]
+	if tg.Disconnect != nil {
+		t.Errorf("disconnect block sent to Nomad 1.6: %+v", tg.Disconnect)
+	}
+	if tg.StopAfterClientDisconnect == nil || *tg.StopAfterClientDisconnect != 30*time.Second {
+		t.Errorf("stop_after_client_disconnect: got %v, want 30s", tg.StopAfterClientDisconnect)
+	}
+}
+
+func TestStateFollowsAllocations(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, rep := newScheduler(t, fake, nil)
+	ctx := context.Background()
+	pl, err := s.Start(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := pl.AllocID
+
+	// The task crashes and Nomad restarts it in place.
+	fake.SetTask(alloc, api.AllocClientStatusRunning, "pending", 1, api.TaskRestarting, "Task restarting in 5s")
+	r := rep.waitFor(t, gateway.InstanceRestarting)
+	if r.InstanceID != "i1" || r.SessionID != "s1" || r.UserID != "u1" || r.Update.Restarts != 1 || r.Update.LastError == "" {
+		t.Errorf("restarting report: %+v", r)
+	}
+	if strings.Contains(r.Update.LastError, "5s") {
+		t.Errorf("reason leaks Nomad's text: %q", r.Update.LastError)
+	}
+	fake.SetTask(alloc, api.AllocClientStatusRunning, "running", 1, api.TaskStarted, "Task started by client")
+	r = rep.waitFor(t, gateway.InstanceRunning)
+	if r.Update.AllocID != alloc || r.Update.Address == "" || r.Update.Restarts != 1 {
+		t.Errorf("running report: %+v", r)
+	}
+
+	// The node is lost and Nomad places a replacement elsewhere.
+	fake.SetTask(alloc, api.AllocClientStatusLost, "dead", 1, "", "")
+	rep.waitFor(t, gateway.InstanceRestarting)
+	next := fake.Replace(alloc)
+	r = rep.waitFor(t, gateway.InstanceRunning)
+	if r.Update.AllocID != next || r.Update.Restarts != 2 {
+		t.Errorf("after reschedule: %+v, want alloc %s and 2 restarts", r, next)
+	}
+
+	// Nomad gives up: failed, with a reason.
+	fake.SetJobStatus("whatsapp", nomad.JobID("wa", "s1", "u1"), "dead")
+	fake.SetTask(next, api.AllocClientStatusFailed, "dead", 3, api.TaskNotRestarting, "Exceeded allowed attempts 3 in interval 5m0s")
+	r = rep.waitFor(t, gateway.InstanceFailed)
+	if !strings.Contains(r.Update.LastError, "gave up") || r.Update.StoppedAt == nil {
+		t.Errorf("failed report: %+v", r)
+	}
+}
+
+func TestWatchEndsQuietlyWhenStoppedElsewhere(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, rep := newScheduler(t, fake, nil)
+	if _, err := s.Start(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	// Another gateway replica stops the session.
+	if _, _, err := fake.Client("whatsapp").Jobs().Deregister(nomad.JobID("wa", "s1", "u1"), true, nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.Watching()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(s.Watching()) != 0 {
+		t.Fatal("watch did not end")
+	}
+	if r, ok := rep.last(); ok {
+		t.Errorf("reported %+v for a job stopped elsewhere; the stopper records it", r)
+	}
+}
+
+func TestWatchSurvivesFailuresAndIndexResets(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, rep := newScheduler(t, fake, nil)
+	pl, err := s.Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.FailNext(3)
+	fake.ResetIndex(5)
+	fake.SetTask(pl.AllocID, api.AllocClientStatusRunning, "pending", 1, api.TaskRestarting, "")
+	rep.waitFor(t, gateway.InstanceRestarting)
+}
+
+func TestNomadDown(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, _ := newScheduler(t, fake, nil)
+	fake.Close()
+	ctx := context.Background()
+	if _, err := s.Start(ctx, spec); gateway.ErrorCode(err) != gateway.CodeUnavailable {
+		t.Errorf("start: got %v, want CodeUnavailable", err)
+	}
+	if err := s.Stop(ctx, "s1"); gateway.ErrorCode(err) != gateway.CodeUnavailable {
+		t.Errorf("stop: got %v, want CodeUnavailable", err)
+	}
+	if err := s.Ping(ctx); gateway.ErrorCode(err) != gateway.CodeUnavailable {
+		t.Errorf("ping: got %v, want CodeUnavailable", err)
+	}
+}
+
+func TestServerErrorsAreUnavailable(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, _ := newScheduler(t, fake, func(c *nomad.Config) { c.ServerVersion = "1.9.0" })
+	fake.FailNext(1)
+	_, err := s.Start(context.Background(), spec)
+	if gateway.ErrorCode(err) != gateway.CodeUnavailable || strings.Contains(gateway.ErrorMessage(err), "simulated") {
+		t.Fatalf("got %v, want CodeUnavailable without Nomad's text", err)
+	}
+	if err := s.Ping(context.Background()); err != nil {
+		t.Errorf("ping: %v", err)
+	}
+}
+
+func TestRawExecJob(t *testing.T) {
+	fake := nomadtest.New(t)
+	_, _ = newScheduler(t, fake, nil)
+	cfg := nomad.Config{Client: fake.Client(""), Driver: nomad.DriverRawExec, Command: "/usr/local/bin/instance", ConsulAddr: "127.0.0.1:8500"}
+	s, err := nomad.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := s.Config()
+	job := c.Job(spec, false)
+	task := job.TaskGroups[0].Tasks[0]
+	if task.Driver != "raw_exec" || task.Config["command"] != "/usr/local/bin/instance" || task.Config["image"] != nil {
+		t.Errorf("task: driver %q config %v", task.Driver, task.Config)
+	}
+	if job.TaskGroups[0].Networks[0].DynamicPorts[0].To != 0 {
+		t.Error("raw_exec job maps a port")
+	}
+	if task.Env["CONSUL_HTTP_ADDR"] != "127.0.0.1:8500" {
+		t.Errorf("consul addr: %q", task.Env["CONSUL_HTTP_ADDR"])
+	}
+	for _, bad := range []nomad.Config{{Client: cfg.Client, Driver: "raw_exec"}, {Client: cfg.Client}, {Client: cfg.Client, Driver: "podman", Image: "x"}} {
+		if _, err := nomad.New(bad); err == nil {
+			t.Errorf("config %+v accepted", bad)
+		}
+	}
+}

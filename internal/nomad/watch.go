@@ -1,0 +1,248 @@
+package nomad
+
+import (
+	"cmp"
+	"context"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// observation is what the allocations of a session's job say.
+type observation struct {
+	status   gateway.InstanceStatus // "" when there is nothing to report (being stopped)
+	alloc    string
+	address  string
+	port     int
+	restarts int
+	reason   string // public, a sentence
+	detail   string // Nomad's own words, for the log
+	terminal bool   // the current alloc will not run again by itself
+}
+
+// same reports whether two observations would write the same row.
+func (o observation) same(p observation) bool {
+	return o.status == p.status && o.alloc == p.alloc && o.restarts == p.restarts && o.reason == p.reason && o.address == p.address
+}
+
+// watch follows one session's job.
+type watch struct {
+	spec   gateway.InstanceSpec
+	jobID  string
+	cancel context.CancelFunc
+}
+
+func (s *Scheduler) startWatch(spec gateway.InstanceSpec, jobID string, baseline observation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w, ok := s.watches[spec.SessionID]; ok {
+		if w.jobID == jobID && w.spec.InstanceID == spec.InstanceID {
+			return
+		}
+		w.cancel()
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	w := &watch{spec: spec, jobID: jobID, cancel: cancel}
+	s.watches[spec.SessionID] = w
+	// What Start's caller records is "running" at the placement's alloc.
+	baseline.status = gateway.InstanceRunning
+	s.wg.Go(func() { s.follow(ctx, w, baseline) })
+}
+
+func (s *Scheduler) stopWatch(sessionID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w, ok := s.watches[sessionID]; ok {
+		w.cancel()
+		delete(s.watches, sessionID)
+	}
+}
+
+// Watching lists the sessions whose jobs this scheduler follows.
+func (s *Scheduler) Watching() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.watches))
+	for id := range s.watches {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// follow is the blocking-query loop over the job's allocations. It ends
+// quietly when the job is gone or stopped: whoever stopped it (this or
+// another gateway) records the instance as stopped.
+func (s *Scheduler) follow(ctx context.Context, w *watch, last observation) {
+	log := s.log.With("session_id", w.spec.SessionID, "job_id", w.jobID)
+	defer func() {
+		s.mu.Lock()
+		if s.watches[w.spec.SessionID] == w {
+			delete(s.watches, w.spec.SessionID)
+		}
+		s.mu.Unlock()
+	}()
+	sleep(ctx, s.cfg.Settle)
+	var index uint64
+	failures := 0
+	for ctx.Err() == nil {
+		q := s.query(ctx)
+		q.WaitIndex, q.WaitTime = index, s.cfg.WatchWait
+		allocs, meta, err := s.cfg.Client.Jobs().Allocations(w.jobID, false, q)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			if failures == 1 || failures%10 == 0 {
+				log.Warn("nomad watch failed; retrying", "error", err, "failures", failures)
+			}
+			sleep(ctx, backoff(s.cfg.RetryMin, s.cfg.RetryMax, failures))
+			continue
+		}
+		failures = 0
+		index = nextIndex(index, meta.LastIndex)
+		obs := s.observe(ctx, allocs)
+		if obs.terminal || len(allocs) == 0 {
+			// Is the job still wanted? Gone or stopped: stop watching.
+			job, _, err := s.cfg.Client.Jobs().Info(w.jobID, s.query(ctx))
+			switch {
+			case isNotFound(err):
+				log.Info("session job gone; watch ends")
+				return
+			case err == nil && job.Stop != nil && *job.Stop:
+				log.Info("session job stopped; watch ends")
+				return
+			case err == nil && obs.terminal && job.Status != nil && *job.Status == "dead":
+				obs = finalOf(obs)
+			case err == nil && obs.terminal:
+				obs = replacingOf(obs)
+			}
+		}
+		if obs.status == "" || obs.same(last) {
+			continue
+		}
+		log.Info("instance state changed", "status", obs.status, "alloc_id", obs.alloc, "restarts", obs.restarts, "nomad_says", obs.detail)
+		last = obs
+		s.report(w.spec, obs)
+	}
+}
+
+func (s *Scheduler) report(spec gateway.InstanceSpec, o observation) {
+	if s.cfg.Report == nil {
+		return
+	}
+	u := gateway.InstanceUpdate{Status: o.status, AllocID: o.alloc, Address: o.address, Port: o.port, Restarts: o.restarts, LastError: o.reason}
+	if o.status == gateway.InstanceFailed || o.status == gateway.InstanceLost {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		u.StoppedAt = &now
+	}
+	s.cfg.Report(gateway.InstanceReport{InstanceID: spec.InstanceID, SessionID: spec.SessionID, UserID: spec.UserID, Update: u})
+}
+
+// observe reads the state of the current allocation: the newest one Nomad
+// wants running, or else the newest of all.
+func (s *Scheduler) observe(ctx context.Context, allocs []*api.AllocationListStub) observation {
+	var mine []*api.AllocationListStub
+	for _, a := range allocs {
+		if a != nil && a.TaskGroup == GroupName {
+			mine = append(mine, a)
+		}
+	}
+	if len(mine) == 0 {
+		return observation{status: gateway.InstancePending, reason: "Nomad has not placed the worker yet (waiting for a node with room)."}
+	}
+	// Replacements are always newer: the newest allocation is the current one.
+	slices.SortFunc(mine, func(a, b *api.AllocationListStub) int { return cmp.Compare(b.CreateIndex, a.CreateIndex) })
+	cur := mine[0]
+	if cur.DesiredStatus != api.AllocDesiredStatusRun && cur.ClientStatus != api.AllocClientStatusLost && cur.ClientStatus != api.AllocClientStatusFailed {
+		return observation{} // being stopped or migrated on purpose
+	}
+	// Restarts: in place (every alloc's task) plus replacements.
+	restarts := len(mine) - 1
+	for _, a := range mine {
+		if t := a.TaskStates[TaskName]; t != nil {
+			restarts += int(t.Restarts)
+		}
+	}
+	ts := cur.TaskStates[TaskName]
+	o := observation{alloc: cur.ID, restarts: restarts}
+	lastEvent := ""
+	if ts != nil && len(ts.Events) > 0 {
+		e := ts.Events[len(ts.Events)-1]
+		lastEvent = e.Type
+		o.detail = e.DisplayMessage
+	}
+	if o.detail == "" {
+		o.detail = cur.ClientDescription
+	}
+	switch cur.ClientStatus {
+	case api.AllocClientStatusPending:
+		o.status = gateway.InstancePending
+		switch {
+		case ts != nil && ts.Restarts > 0:
+			o.status, o.reason = gateway.InstanceRestarting, "The worker stopped and Nomad is restarting it."
+		case lastEvent == "Template":
+			o.reason = "The worker is waiting for its secrets (Nomad Variables or Vault)."
+		case len(mine) > 1:
+			o.status, o.reason = gateway.InstanceRestarting, "The worker is being started again on another node."
+		}
+	case api.AllocClientStatusRunning:
+		if ts != nil && ts.State != "running" {
+			o.status, o.reason = gateway.InstanceRestarting, reasonOf(lastEvent)
+			break
+		}
+		o.status = gateway.InstanceRunning
+		if addr, port, err := s.addressOf(ctx, cur.ID); err == nil {
+			o.address, o.port = addr, port
+		}
+	case api.AllocClientStatusFailed:
+		o.status, o.reason, o.terminal = gateway.InstanceFailed, "The worker kept failing on its node.", true
+	case api.AllocClientStatusLost, api.AllocClientStatusUnknown:
+		o.status, o.reason, o.terminal = gateway.InstanceLost, "The node running the worker stopped answering.", true
+	case api.AllocClientStatusComplete:
+		o.status, o.reason, o.terminal = gateway.InstanceFailed, "The worker exited.", true
+	}
+	return o
+}
+
+// replacingOf is a terminal allocation Nomad is replacing: the instance
+// is restarting, not finished.
+func replacingOf(o observation) observation {
+	o.terminal = false
+	o.address, o.port = "", 0
+	o.reason = o.reason[:len(o.reason)-1] + "; Nomad is starting it elsewhere."
+	o.status = gateway.InstanceRestarting
+	return o
+}
+
+// finalOf is a terminal allocation of a job Nomad gave up on.
+func finalOf(o observation) observation {
+	o.reason = o.reason[:len(o.reason)-1] + "; Nomad gave up. Start the instance again."
+	return o
+}
+
+func reasonOf(event string) string {
+	switch event {
+	case api.TaskDriverFailure, api.TaskSetupFailure:
+		return "The worker could not be started on its node; Nomad is retrying."
+	case api.TaskKilled, api.TaskKilling:
+		return "The worker was stopped by Nomad."
+	}
+	return "The worker stopped and Nomad is restarting it."
+}
+
+// backoff doubles from lo per failure up to hi, with equal jitter.
+func backoff(lo, hi time.Duration, failures int) time.Duration {
+	d := lo
+	for i := 1; i < failures && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	half := d / 2
+	return half + rand.N(d-half+1)
+}

@@ -1,0 +1,133 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// metricMessages names the counter of outbound messages accepted in a period.
+const metricMessages = "messages"
+
+// errOverQuota rolls back a send past the limit; the caller builds the public error.
+var errOverQuota = errors.New("over quota")
+
+// CreateMessageWithinQuota inserts an outbound message counted against the
+// tenant's per-period counter in one transaction. The counter row is the
+// point of serialisation: its conditional UPDATE (used < limit) takes the
+// row lock in PostgreSQL and runs alone in SQLite, so parallel sends at the
+// limit never overshoot, on one gateway or many. The counter is initialised
+// from the stored messages of the period on first use, so it is derived
+// from the facts and can be rebuilt by deleting its row.
+func (s *Store) CreateMessageWithinQuota(ctx context.Context, m *gateway.Message, period string, periodStart, periodEnd time.Time,
+	limit int64, events ...*gateway.Event) (int64, error) {
+	if m.Direction != gateway.DirectionOutbound {
+		return 0, gateway.ValidationError(map[string]string{"direction": "Only outbound messages are counted against a quota."})
+	}
+	if !isUUID(m.UserID) {
+		return 0, gateway.NotFound("Session")
+	}
+	args, err := messageArgs(m)
+	if err != nil {
+		return 0, err
+	}
+	if err := prepareEvents(m.UserID, events); err != nil {
+		return 0, err
+	}
+	if limit < 0 {
+		limit = 1<<62 - 1
+	}
+	const bump = `UPDATE usage_counters SET used = used + 1 WHERE user_id = ? AND period = ? AND metric = ? AND used < ? RETURNING used`
+	var used int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Either the counter does not exist yet, or it is at the limit.
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
+				SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
+					AND created_at >= ? AND created_at < ?) FROM users u WHERE u.id = ?
+				ON CONFLICT (user_id, period, metric) DO NOTHING`),
+				period, metricMessages, micros(periodStart), micros(periodEnd), m.UserID); err != nil {
+				return err
+			}
+			err = tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := tx.QueryRowContext(ctx, s.q("SELECT used FROM usage_counters WHERE user_id = ? AND period = ? AND metric = ?"),
+				m.UserID, period, metricMessages).Scan(&used); err != nil {
+				return s.fail(err, "count quota", "User", "")
+			}
+			return errOverQuota
+		}
+		if err != nil {
+			return err
+		}
+		st, err := s.writeStmt(ctx, tx, insertMessage)
+		if err == nil {
+			_, err = st.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return s.fail(err, "create message", "Session", "This message is already stored.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	if errors.Is(err, errOverQuota) {
+		return used, &gateway.Error{Code: gateway.CodeQuotaExceeded, Message: "The monthly message limit is reached.",
+			Details: map[string]any{"used": used}}
+	}
+	if err != nil {
+		return 0, s.fail(err, "create message within quota", "Session", "")
+	}
+	return used, nil
+}
+
+// MessageCounter returns the tenant's message counter of a period (0 when never used).
+func (s *Store) MessageCounter(ctx context.Context, userID, period string) (int64, error) {
+	if !isUUID(userID) {
+		return 0, nil
+	}
+	var n int64
+	err := s.reader.QueryRowContext(ctx, s.q("SELECT used FROM usage_counters WHERE user_id = ? AND period = ? AND metric = ?"),
+		userID, period, metricMessages).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, s.fail(err, "message counter", "User", "")
+}
+
+// RecordThreshold records a crossed usage threshold and writes its event in
+// one transaction, once per tenant, period, metric and threshold.
+func (s *Store) RecordThreshold(ctx context.Context, userID, period, metric string, threshold int, event *gateway.Event) (bool, error) {
+	if !isUUID(userID) {
+		return false, gateway.NotFound("User")
+	}
+	var events []*gateway.Event
+	if event != nil {
+		events = []*gateway.Event{event}
+	}
+	if err := prepareEvents(userID, events); err != nil {
+		return false, err
+	}
+	inserted := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_thresholds (user_id, period, metric, threshold, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, period, metric, threshold) DO NOTHING`),
+			userID, period, metric, threshold, micros(now()))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		inserted = true
+		return s.insertEvents(ctx, tx, events)
+	})
+	if err != nil {
+		return false, s.fail(err, "record threshold", "User", "")
+	}
+	return inserted, nil
+}

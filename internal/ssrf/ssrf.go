@@ -1,0 +1,236 @@
+// Package ssrf guards outbound requests to customer-supplied URLs (webhook
+// endpoints, media URLs). The check runs at dial time, in the dialer's
+// Control hook, on the address actually being connected to: DNS rebinding
+// (a name that resolved to a public address at registration and to
+// 127.0.0.1 now) and redirects cannot slip past it, since every connection
+// is checked after resolution. Redirects are not followed anyway.
+package ssrf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
+)
+
+// ErrBlocked is returned (wrapped) when a connection to a forbidden
+// address is refused.
+var ErrBlocked = errors.New("address not allowed")
+
+// Private ranges: refused unless AllowPrivate is set (local development
+// and tests, where receivers listen on loopback).
+var privatePrefixes = mustPrefixes(
+	"0.0.0.0/8",       // "this network", 0.0.0.0 reaches the local host
+	"10.0.0.0/8",      // RFC 1918
+	"100.64.0.0/10",   // CGNAT, RFC 6598
+	"127.0.0.0/8",     // loopback
+	"169.254.0.0/16",  // link-local (cloud metadata lives here)
+	"172.16.0.0/12",   // RFC 1918
+	"192.0.0.0/24",    // IETF protocol assignments
+	"192.0.2.0/24",    // TEST-NET-1
+	"192.168.0.0/16",  // RFC 1918
+	"198.18.0.0/15",   // benchmarking
+	"198.51.100.0/24", // TEST-NET-2
+	"203.0.113.0/24",  // TEST-NET-3
+	"224.0.0.0/4",     // multicast
+	"240.0.0.0/4",     // reserved, and 255.255.255.255
+	"::/128",          // unspecified
+	"::1/128",         // loopback
+	"64:ff9b::/96",    // NAT64 can reach any IPv4 address, private ones included
+	"64:ff9b:1::/48",  // local-use NAT64
+	"100::/64",        // discard-only
+	"2001:db8::/32",   // documentation
+	"fc00::/7",        // unique local (ULA)
+	"fe80::/10",       // link-local
+	"ff00::/8",        // multicast
+)
+
+// 6to4 and Teredo, which embed IPv4 addresses.
+var tunnelPrefixes = mustPrefixes("2002::/16", "2001::/32")
+
+// Always refused, even with AllowPrivate: cloud metadata services hand out
+// credentials.
+var metadataAddrs = []netip.Addr{
+	netip.MustParseAddr("169.254.169.254"), // AWS, GCP, Azure, OpenStack
+	netip.MustParseAddr("169.254.170.2"),   // AWS ECS task metadata
+	netip.MustParseAddr("fd00:ec2::254"),   // AWS IMDS over IPv6
+}
+
+// Options configure a Guard.
+type Options struct {
+	// AllowPrivate lets connections reach private, loopback and link-local
+	// addresses (WEBHOOK_ALLOW_PRIVATE_NETWORKS, for development and tests).
+	// Metadata addresses and Deny stay refused.
+	AllowPrivate bool
+	// Deny lists more networks to refuse, always: the Consul, Nomad and
+	// Vault agents' addresses, the service mesh. A single address is a /32 or /128.
+	Deny []netip.Prefix
+	// DenyAddrs lists address:port pairs to refuse, always (an agent on a
+	// node address whose other ports may be reached).
+	DenyAddrs []netip.AddrPort
+}
+
+// Guard decides which addresses outbound connections may reach.
+type Guard struct {
+	opts Options
+}
+
+// New returns a Guard.
+func New(opts Options) *Guard { return &Guard{opts: opts} }
+
+// Check returns an error wrapping ErrBlocked when a connection to ip:port
+// must be refused.
+func (g *Guard) Check(ap netip.AddrPort) error {
+	ip := ap.Addr().Unmap().WithZone("")
+	for _, m := range metadataAddrs {
+		if ip == m {
+			return fmt.Errorf("%w: %s is a cloud metadata address", ErrBlocked, ip)
+		}
+	}
+	for _, p := range g.opts.Deny {
+		if p.Contains(ip) {
+			return fmt.Errorf("%w: %s is in a denied network", ErrBlocked, ip)
+		}
+	}
+	for _, d := range g.opts.DenyAddrs {
+		if d.Addr().Unmap() == ip && d.Port() == ap.Port() {
+			return fmt.Errorf("%w: %s is a denied service", ErrBlocked, ap)
+		}
+	}
+	if g.opts.AllowPrivate {
+		return nil
+	}
+	// 6to4 and Teredo embed IPv4 addresses; refuse them whole rather than
+	// decode them, since no webhook receiver needs them.
+	for _, p := range tunnelPrefixes {
+		if p.Contains(ip) {
+			return fmt.Errorf("%w: %s is a tunnelled address", ErrBlocked, ip)
+		}
+	}
+	for _, p := range privatePrefixes {
+		if p.Contains(ip) {
+			return fmt.Errorf("%w: %s is a private, loopback, link-local or reserved address", ErrBlocked, ip)
+		}
+	}
+	return nil
+}
+
+// control is the dialer's Control hook: address is the resolved ip:port
+// about to be connected to.
+func (g *Guard) control(network, address string, _ syscall.RawConn) error {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return fmt.Errorf("%w: network %s", ErrBlocked, network)
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: cannot parse %q", ErrBlocked, address)
+	}
+	return g.Check(ap)
+}
+
+// Dialer returns a net.Dialer that refuses forbidden addresses at dial time.
+func (g *Guard) Dialer() *net.Dialer {
+	return &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
+}
+
+// Transport returns an http.Transport that dials through the guard and
+// never through a proxy from the environment (a proxy would make the
+// checked address the proxy's, not the target's).
+func (g *Guard) Transport() *http.Transport {
+	d := g.Dialer()
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ResponseHeaderTimeout: 0, // the client's Timeout bounds the whole request
+	}
+}
+
+// Client returns an http.Client for customer URLs: guarded dials, no
+// redirects followed (a 3xx answer is returned as it is), and timeout for
+// the whole request.
+func (g *Guard) Client(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Transport: g.Transport(),
+		Timeout:   timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// Blocked reports whether err comes from a refused address.
+func Blocked(err error) bool { return errors.Is(err, ErrBlocked) }
+
+// ParseDeny reads networks and addresses to deny: CIDRs ("10.1.0.0/16"),
+// addresses ("10.1.2.3"), or address:port pairs ("10.1.2.3:8500").
+func ParseDeny(items []string) ([]netip.Prefix, []netip.AddrPort, error) {
+	var (
+		prefixes []netip.Prefix
+		addrs    []netip.AddrPort
+	)
+	for _, s := range items {
+		if s == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			prefixes = append(prefixes, p.Masked())
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			prefixes = append(prefixes, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			addrs = append(addrs, ap)
+			continue
+		}
+		return nil, nil, fmt.Errorf("%q is not a network, an address or an address:port", s)
+	}
+	return prefixes, addrs, nil
+}
+
+// DenyURLHost adds the host of an agent's address (a URL such as
+// http://10.0.0.5:8500 or a host:port) to the deny lists when it is an IP
+// address; names are resolved now, since an agent's name does not move.
+func DenyURLHost(ctx context.Context, hostport string) ([]netip.AddrPort, error) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil, err
+	}
+	var p uint16
+	if _, err := fmt.Sscan(port, &p); err != nil {
+		return nil, fmt.Errorf("bad port in %q", hostport)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []netip.AddrPort{netip.AddrPortFrom(a.Unmap(), p)}, nil
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]netip.AddrPort, 0, len(ips))
+	for _, a := range ips {
+		out = append(out, netip.AddrPortFrom(a.Unmap(), p))
+	}
+	return out, nil
+}
+
+func mustPrefixes(list ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(list))
+	for i, s := range list {
+		out[i] = netip.MustParsePrefix(s)
+	}
+	return out
+}

@@ -1,0 +1,442 @@
+package storetest
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+func mustPlan(t *testing.T, s gateway.Store, id string) *gateway.Plan {
+	t.Helper()
+	p := &gateway.Plan{ID: id, Name: id, Currency: "USD", Limits: gateway.PlanLimits{MessagesPerMonth: 10, RequestsPerMinute: 60},
+		Overage: gateway.PlanOverage{MessagesPer1000Cents: 25, MaxExtraMessages: 5}}
+	must(t, s.UpsertPlan(ctx(t), p))
+	return p
+}
+
+func testSubscriptions(t *testing.T, s gateway.Store) {
+	mustPlan(t, s, "free")
+	pro := mustPlan(t, s, "pro")
+	got, err := s.PlanByID(ctx(t), "pro")
+	must(t, err)
+	diff(t, "plan overage", got.Overage, pro.Overage)
+
+	u := newUser(t, s)
+	start, end := at(0), at(60*24*30)
+	sub, err := s.EnsureSubscription(ctx(t), u.ID, "free", start, end)
+	must(t, err)
+	want := &gateway.Subscription{UserID: u.ID, PlanID: "free", Status: gateway.SubscriptionActive,
+		CurrentPeriodStart: start, CurrentPeriodEnd: end, CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt}
+	diff(t, "new subscription", sub, want)
+	again, err := s.EnsureSubscription(ctx(t), u.ID, "pro", at(5), at(6))
+	must(t, err)
+	diff(t, "existing subscription", again, want)
+
+	must(t, s.RenewSubscription(ctx(t), u.ID, end, at(60*24*61)))
+	sub, err = s.EnsureSubscription(ctx(t), u.ID, "free", start, end)
+	must(t, err)
+	if !sub.CurrentPeriodStart.Equal(end) {
+		t.Fatalf("renewed period starts %v, want %v", sub.CurrentPeriodStart, end)
+	}
+
+	admin := newUser(t, s)
+	c := &gateway.SubscriptionChange{UserID: u.ID, ToPlanID: "pro", ActorID: admin.ID, Reason: "upgrade", CreatedAt: at(10)}
+	audit := &gateway.AuditEntry{ActorID: admin.ID, ActorEmail: admin.Email, Action: "tenant.plan_change", TargetType: "tenant",
+		TargetID: u.ID, Details: json.RawMessage(`{"to":"pro"}`), IP: "192.0.2.1", CreatedAt: at(10)}
+	must(t, s.ChangePlan(ctx(t), c, audit))
+	if c.FromPlanID != "free" {
+		t.Fatalf("got from plan %q, want free", c.FromPlanID)
+	}
+	stored, err := s.UserByID(ctx(t), u.ID)
+	must(t, err)
+	if stored.PlanID != "pro" {
+		t.Fatalf("got user plan %q, want pro", stored.PlanID)
+	}
+	sub, err = s.EnsureSubscription(ctx(t), u.ID, "free", start, end)
+	must(t, err)
+	if sub.PlanID != "pro" {
+		t.Fatalf("got subscription plan %q, want pro", sub.PlanID)
+	}
+	hist, err := s.SubscriptionHistory(ctx(t), u.ID, 10)
+	must(t, err)
+	diff(t, "history", hist, []*gateway.SubscriptionChange{c})
+
+	t.Run("unknown plan or user", func(t *testing.T) {
+		wantCode(t, s.ChangePlan(ctx(t), &gateway.SubscriptionChange{UserID: u.ID, ToPlanID: "gold"}, nil), gateway.CodeNotFound)
+		wantCode(t, s.ChangePlan(ctx(t), &gateway.SubscriptionChange{UserID: "00000000-0000-4000-8000-000000000000", ToPlanID: "pro"}, nil), gateway.CodeNotFound)
+		hist, err := s.SubscriptionHistory(ctx(t), u.ID, 10)
+		must(t, err)
+		if len(hist) != 1 {
+			t.Fatalf("got %d history rows after refused changes, want 1", len(hist))
+		}
+	})
+
+	t.Run("status with audit", func(t *testing.T) {
+		must(t, s.SetUserStatus(ctx(t), u.ID, gateway.UserSuspended,
+			&gateway.AuditEntry{ActorID: admin.ID, Action: "tenant.suspend", TargetType: "tenant", TargetID: u.ID, CreatedAt: at(20)}))
+		got, err := s.UserByID(ctx(t), u.ID)
+		must(t, err)
+		if got.Status != gateway.UserSuspended {
+			t.Fatalf("got status %q, want suspended", got.Status)
+		}
+		sub, err := s.EnsureSubscription(ctx(t), u.ID, "free", start, end)
+		must(t, err)
+		if sub.Status != gateway.SubscriptionSuspended {
+			t.Fatalf("got subscription status %q, want suspended", sub.Status)
+		}
+		wantCode(t, s.SetUserStatus(ctx(t), "00000000-0000-4000-8000-000000000000", gateway.UserActive, nil), gateway.CodeNotFound)
+	})
+
+	t.Run("audit log", func(t *testing.T) {
+		list, total, err := s.ListAudit(ctx(t), gateway.AuditFilter{TargetID: u.ID, Page: gateway.Page{Page: 1, Limit: 10}})
+		must(t, err)
+		if total != 2 || len(list) != 2 || list[0].Action != "tenant.suspend" || list[1].Action != "tenant.plan_change" {
+			t.Fatalf("got %d entries (total %d) %+v, want suspend then plan change", len(list), total, list)
+		}
+		diff(t, "audit entry", list[1], audit)
+		list, _, err = s.ListAudit(ctx(t), gateway.AuditFilter{Action: "tenant.plan_change", Page: gateway.Page{Page: 1, Limit: 10}})
+		must(t, err)
+		if len(list) != 1 {
+			t.Fatalf("got %d plan changes, want 1", len(list))
+		}
+	})
+
+	t.Run("delete plan", func(t *testing.T) {
+		wantCode(t, s.DeletePlan(ctx(t), "pro"), gateway.CodeConflict)
+		n, err := s.CountUsersOnPlan(ctx(t), "pro")
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("got %d users on pro, want 1", n)
+		}
+		mustPlan(t, s, "empty")
+		must(t, s.DeletePlan(ctx(t), "empty"))
+		wantCode(t, s.DeletePlan(ctx(t), "empty"), gateway.CodeNotFound)
+	})
+}
+
+func testMessageQuota(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	sess := newSession(t, s, u.ID)
+	start, end := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
+	// Two messages stored before the counter exists count against it.
+	for i := 0; i < 2; i++ {
+		newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = at(i) })
+	}
+	newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = start.Add(-time.Minute) }) // last month
+	send := func(limit int64) (int64, error) {
+		m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: gateway.TypeText,
+			Recipient: "1555@s.whatsapp.net", Chat: "1555@s.whatsapp.net", Body: "hi", WAMessageID: gateway.NewWAMessageID(), CreatedAt: at(30)}
+		return s.CreateMessageWithinQuota(ctx(t), m, "2025-03", start, end, limit,
+			gateway.NewEvent(u.ID, sess.ID, gateway.EventMessageStatus, map[string]string{"x": "y"}))
+	}
+	for want := int64(3); want <= 4; want++ {
+		used, err := send(4)
+		must(t, err)
+		if used != want {
+			t.Fatalf("got used %d, want %d", used, want)
+		}
+	}
+	used, err := send(4)
+	wantCode(t, err, gateway.CodeQuotaExceeded)
+	if used != 4 {
+		t.Fatalf("got used %d at the limit, want 4", used)
+	}
+	n, err := s.MessageCounter(ctx(t), u.ID, "2025-03")
+	must(t, err)
+	stored, err := s.CountOutboundSince(ctx(t), u.ID, start)
+	must(t, err)
+	if n != 4 || stored != 4 {
+		t.Fatalf("got counter %d and %d stored, want 4 and 4", n, stored)
+	}
+	// A higher limit (a plan change) applies at once; negative is unlimited.
+	if _, err := send(5); err != nil {
+		t.Fatalf("send under a raised limit: %v", err)
+	}
+	if _, err := send(-1); err != nil {
+		t.Fatalf("send without a limit: %v", err)
+	}
+	events, err := s.CountEvents(ctx(t), u.ID, time.Time{})
+	must(t, err)
+	if events != 4 {
+		t.Fatalf("got %d events, want one per accepted send (4)", events)
+	}
+
+	t.Run("parallel sends never overshoot", func(t *testing.T) {
+		u := newUser(t, s)
+		sess := newSession(t, s, u.ID)
+		const limit, senders = 10, 40
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			accepted int
+			refused  int
+		)
+		for i := 0; i < senders; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: gateway.TypeText,
+					Recipient: "1555@s.whatsapp.net", WAMessageID: gateway.NewWAMessageID(), CreatedAt: at(1)}
+				_, err := s.CreateMessageWithinQuota(ctx(t), m, "2025-03", start, end, limit)
+				mu.Lock()
+				defer mu.Unlock()
+				switch gateway.ErrorCode(err) {
+				case "":
+					accepted++
+				case gateway.CodeQuotaExceeded:
+					refused++
+				default:
+					t.Errorf("send: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		stored, err := s.CountOutboundSince(ctx(t), u.ID, start)
+		must(t, err)
+		if accepted != limit || refused != senders-limit || stored != limit {
+			t.Fatalf("got %d accepted, %d refused, %d stored; want %d, %d, %d", accepted, refused, stored, limit, senders-limit, limit)
+		}
+	})
+
+	t.Run("thresholds once", func(t *testing.T) {
+		for i, want := range []bool{true, false} {
+			ok, err := s.RecordThreshold(ctx(t), u.ID, "2025-03", "messages", 80,
+				gateway.NewEvent(u.ID, "", gateway.EventUsageThreshold, gateway.UsageThresholdData{Threshold: 80}))
+			must(t, err)
+			if ok != want {
+				t.Fatalf("call %d: got recorded %v, want %v", i, ok, want)
+			}
+		}
+		evs, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{Types: []string{gateway.EventUsageThreshold}})
+		must(t, err)
+		if len(evs) != 1 {
+			t.Fatalf("got %d threshold events, want 1", len(evs))
+		}
+	})
+}
+
+func testIdempotency(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	rec := &gateway.IdempotencyRecord{UserID: u.ID, Key: "k1", Fingerprint: "fp1", CreatedAt: at(0), ExpiresAt: at(60)}
+	prev, claimed, err := s.BeginIdempotent(ctx(t), rec)
+	must(t, err)
+	if !claimed || prev != nil {
+		t.Fatalf("first claim: got claimed %v prev %+v, want claimed", claimed, prev)
+	}
+	prev, claimed, err = s.BeginIdempotent(ctx(t), &gateway.IdempotencyRecord{UserID: u.ID, Key: "k1", Fingerprint: "fp2", CreatedAt: at(1), ExpiresAt: at(61)})
+	must(t, err)
+	if claimed || prev == nil || prev.Fingerprint != "fp1" || prev.Status != 0 {
+		t.Fatalf("second claim: got claimed %v prev %+v, want the running first", claimed, prev)
+	}
+	must(t, s.FinishIdempotent(ctx(t), u.ID, "k1", 201, []byte(`{"ok":true}`)))
+	got, err := s.IdempotentRecord(ctx(t), u.ID, "k1")
+	must(t, err)
+	if got.Status != 201 || string(got.Body) != `{"ok":true}` {
+		t.Fatalf("got %d %s, want 201 and the body", got.Status, got.Body)
+	}
+	// Another tenant's key of the same name is its own.
+	other := newUser(t, s)
+	if _, claimed, err := s.BeginIdempotent(ctx(t), &gateway.IdempotencyRecord{UserID: other.ID, Key: "k1", Fingerprint: "fp1", CreatedAt: at(2), ExpiresAt: at(62)}); err != nil || !claimed {
+		t.Fatalf("other tenant's claim: got %v %v, want claimed", claimed, err)
+	}
+	// Released claims run again; finished ones are not released.
+	must(t, s.ReleaseIdempotent(ctx(t), other.ID, "k1"))
+	must(t, s.ReleaseIdempotent(ctx(t), u.ID, "k1"))
+	_, err = s.IdempotentRecord(ctx(t), other.ID, "k1")
+	wantCode(t, err, gateway.CodeNotFound)
+	if _, err := s.IdempotentRecord(ctx(t), u.ID, "k1"); err != nil {
+		t.Fatalf("finished record was released: %v", err)
+	}
+	// An expired record is replaced by a new claim, and purged.
+	_, claimed, err = s.BeginIdempotent(ctx(t), &gateway.IdempotencyRecord{UserID: u.ID, Key: "k1", Fingerprint: "fp3", CreatedAt: at(61), ExpiresAt: at(120)})
+	must(t, err)
+	if !claimed {
+		t.Fatal("an expired key was not claimed again")
+	}
+	_, _, err = s.BeginIdempotent(ctx(t), &gateway.IdempotencyRecord{UserID: u.ID, Key: "old", Fingerprint: "x", CreatedAt: at(0), ExpiresAt: at(1)})
+	must(t, err)
+	n, err := s.PurgeIdempotent(ctx(t), at(100))
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("purged %d, want 1", n)
+	}
+
+	t.Run("concurrent claims", func(t *testing.T) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins := 0
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, claimed, err := s.BeginIdempotent(ctx(t), &gateway.IdempotencyRecord{UserID: u.ID, Key: "race", Fingerprint: "f", ExpiresAt: time.Now().Add(time.Hour)})
+				if err != nil {
+					t.Errorf("claim: %v", err)
+				}
+				if claimed {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 {
+			t.Fatalf("got %d winners, want 1", wins)
+		}
+	})
+}
+
+func testUsageAndAnalytics(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	sess := newSession(t, s, u.ID)
+	day1 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	day2 := day1.Add(24 * time.Hour)
+	ptrT := func(t time.Time) *time.Time { return &t }
+	mk := func(created time.Time, dir string, st gateway.MessageStatus, latency time.Duration, payload string) {
+		newMessage(t, s, sess, func(m *gateway.Message) {
+			m.CreatedAt, m.Direction, m.Status = created, dir, st
+			if dir == gateway.DirectionInbound {
+				m.WAMessageID = gateway.NewWAMessageID()
+			}
+			if latency > 0 {
+				m.SentAt, m.DeliveredAt = ptrT(created.Add(time.Second)), ptrT(created.Add(time.Second+latency))
+			}
+			if payload != "" {
+				m.Payload = json.RawMessage(payload)
+			}
+		})
+	}
+	mk(day1, gateway.DirectionOutbound, gateway.MessageDelivered, 200*time.Millisecond, `{"media":{"size":1000,"mime_type":"image/jpeg"}}`)
+	mk(day1.Add(time.Hour), gateway.DirectionOutbound, gateway.MessageRead, 3*time.Second, "")
+	mk(day1.Add(2*time.Hour), gateway.DirectionOutbound, gateway.MessageFailed, 0, "")
+	mk(day1.Add(3*time.Hour), gateway.DirectionInbound, gateway.MessageReceived, 0, `{"media":{"size":500}}`)
+	mk(day2, gateway.DirectionOutbound, gateway.MessageSent, 0, "")
+	mk(day2.Add(48*time.Hour), gateway.DirectionOutbound, gateway.MessageSent, 0, "") // outside the range
+	other := newUser(t, s)
+	mk2 := newSession(t, s, other.ID)
+	newMessage(t, s, mk2, func(m *gateway.Message) { m.CreatedAt = day1 })
+
+	// An instance that ran 10:00 on day 1 to 02:00 on day 2.
+	inst := newInstance(t, s, sess, gateway.InstanceRunning)
+	_, err := s.UpdateInstance(ctx(t), u.ID, inst.ID, gateway.InstanceUpdate{Status: gateway.InstanceStopped, Restarts: -1,
+		StartedAt: ptrT(day1), StoppedAt: ptrT(day1.Add(16 * time.Hour))})
+	must(t, err)
+
+	from, to := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	days, err := s.UsageDays(ctx(t), u.ID, from, to)
+	must(t, err)
+	want := []gateway.UsageDay{
+		{Day: from, MessagesAccepted: 3, MessagesSent: 2, MessagesDeliver: 2, MessagesFailed: 1, MessagesReceived: 1, MediaBytes: 1500, SessionSeconds: 14 * 3600},
+		{Day: from.Add(24 * time.Hour), MessagesAccepted: 1, MessagesSent: 1, SessionSeconds: 2 * 3600},
+	}
+	diff(t, "usage days", days, want)
+
+	series, err := s.MessageSeries(ctx(t), u.ID, gateway.SeriesFilter{From: from, To: to, Bucket: 24 * time.Hour})
+	must(t, err)
+	var total int64
+	for _, r := range series {
+		total += r.Count
+	}
+	if total != 5 || len(series) != 5 {
+		t.Fatalf("got %d rows counting %d messages, want 5 and 5: %+v", len(series), total, series)
+	}
+	hourly, err := s.MessageSeries(ctx(t), u.ID, gateway.SeriesFilter{From: from, To: to, Bucket: time.Hour, SessionID: sess.ID})
+	must(t, err)
+	if len(hourly) != 5 || !hourly[0].Bucket.Equal(day1) {
+		t.Fatalf("hourly series: %+v", hourly)
+	}
+	lat, err := s.DeliveryLatency(ctx(t), u.ID, gateway.SeriesFilter{From: from, To: to})
+	must(t, err)
+	diff(t, "latency histogram", lat, []gateway.LatencyBucket{{UpperMillis: 210, Count: 1}, {UpperMillis: 3100, Count: 1}})
+
+	g, err := s.GlobalStats(ctx(t), from, from)
+	must(t, err)
+	if g.MessagesAll < 7 || g.Sessions < 2 || g.Users[gateway.UserActive] < 2 {
+		t.Fatalf("global stats too low: %+v", g)
+	}
+}
+
+func testUserTokens(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	must(t, s.CreateUserToken(ctx(t), &gateway.UserToken{Hash: "h1", UserID: u.ID, Purpose: gateway.TokenVerifyEmail, ExpiresAt: at(60)}))
+	must(t, s.CreateUserToken(ctx(t), &gateway.UserToken{Hash: "h2", UserID: u.ID, Purpose: gateway.TokenResetPassword, ExpiresAt: at(60)}))
+	_, err := s.ConsumeUserToken(ctx(t), "h1", gateway.TokenResetPassword, at(0))
+	wantCode(t, err, gateway.CodeNotFound)
+	_, err = s.ConsumeUserToken(ctx(t), "h2", gateway.TokenResetPassword, at(61))
+	wantCode(t, err, gateway.CodeNotFound)
+	got, err := s.ConsumeUserToken(ctx(t), "h1", gateway.TokenVerifyEmail, at(0))
+	must(t, err)
+	if got.UserID != u.ID {
+		t.Fatalf("got user %q, want %q", got.UserID, u.ID)
+	}
+	_, err = s.ConsumeUserToken(ctx(t), "h1", gateway.TokenVerifyEmail, at(0))
+	wantCode(t, err, gateway.CodeNotFound)
+}
+
+// testAnalyticsRollups moves messages through their states, deletes a
+// session, and checks that the rollups (read for aligned ranges) always
+// agree with the messages (read for unaligned ones).
+func testAnalyticsRollups(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	keep, gone := newSession(t, s, u.ID), newSession(t, s, u.ID)
+	day := time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)
+	var msgs []*gateway.Message
+	for i := 0; i < 12; i++ {
+		sess := keep
+		if i%3 == 0 {
+			sess = gone
+		}
+		msgs = append(msgs, newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = day.Add(time.Duration(i) * 50 * time.Minute) }))
+	}
+	for i, m := range msgs {
+		at := m.CreatedAt.Add(time.Second)
+		_, err := s.UpdateMessageStatus(ctx(t), gateway.MessageStatusUpdate{ID: m.ID, Status: gateway.MessageSent, At: at}, nil)
+		must(t, err)
+		switch i % 4 {
+		case 0:
+			_, err = s.UpdateMessageStatus(ctx(t), gateway.MessageStatusUpdate{ID: m.ID, Status: gateway.MessageDelivered, At: at.Add(time.Duration(i+1) * 300 * time.Millisecond)}, nil)
+		case 1:
+			_, err = s.UpdateMessageStatus(ctx(t), gateway.MessageStatusUpdate{ID: m.ID, Status: gateway.MessageRead, At: at.Add(2 * time.Second)}, nil)
+		case 2:
+			_, err = s.UpdateMessageStatus(ctx(t), gateway.MessageStatusUpdate{ID: m.ID, Status: gateway.MessageFailed, Error: "x", At: at}, nil)
+		}
+		must(t, err)
+	}
+	// A receipt arriving before the server ack fills both times at once.
+	m := newMessage(t, s, keep, func(m *gateway.Message) { m.CreatedAt = day.Add(20 * time.Hour) })
+	_, err := s.UpdateMessageStatus(ctx(t), gateway.MessageStatusUpdate{ID: m.ID, Status: gateway.MessageDelivered, At: day.Add(20*time.Hour + time.Second)}, nil)
+	must(t, err)
+
+	compare := func(t *testing.T, wantTotal int64) {
+		t.Helper()
+		aligned := gateway.SeriesFilter{From: day, To: day.Add(24 * time.Hour), Bucket: time.Hour}
+		raw := aligned
+		raw.From = day.Add(-time.Microsecond) // unaligned: read from the messages
+		a, err := s.MessageSeries(ctx(t), u.ID, aligned)
+		must(t, err)
+		r, err := s.MessageSeries(ctx(t), u.ID, raw)
+		must(t, err)
+		var total int64
+		for _, row := range a {
+			total += row.Count
+		}
+		if total != wantTotal {
+			t.Fatalf("rollup series counts %d messages, want %d", total, wantTotal)
+		}
+		// The raw read's buckets are offset by the unaligned start only when
+		// the bucket does not divide it; hours from the epoch are the same.
+		diff(t, "series rollup vs messages", a, r)
+		la, err := s.DeliveryLatency(ctx(t), u.ID, aligned)
+		must(t, err)
+		lr, err := s.DeliveryLatency(ctx(t), u.ID, raw)
+		must(t, err)
+		diff(t, "latency rollup vs messages", la, lr)
+	}
+	compare(t, 13)
+	must(t, s.DeleteSession(ctx(t), u.ID, gone.ID))
+	compare(t, 9)
+}

@@ -1,0 +1,191 @@
+// Package vaulttest is a protocol-faithful fake of the Vault (and OpenBao)
+// HTTP endpoints the gateway uses: KV v2 read and write with versions,
+// AppRole login, token lookup-self and renew-self, with token checks and
+// failure injection.
+package vaulttest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is a fake Vault.
+type Server struct {
+	*httptest.Server
+
+	// Mount is the KV v2 mount (default "secret").
+	Mount string
+	// RoleID and SecretID are the AppRole credentials accepted.
+	RoleID, SecretID string
+	// TokenTTL is the lease of tokens issued by login (default 1h).
+	TokenTTL time.Duration
+
+	mu       sync.Mutex
+	tokens   map[string]bool
+	secrets  map[string][]version // by path, index = version-1
+	failN    int
+	logins   int
+	renewals int
+	reads    int
+	next     int
+}
+
+type version struct {
+	data    map[string]any
+	created time.Time
+}
+
+// New starts a fake that accepts rootToken; it is closed with the test.
+func New(t interface{ Cleanup(func()) }, rootToken string) *Server {
+	s := &Server{Mount: "secret", TokenTTL: time.Hour, tokens: map[string]bool{rootToken: true}, secrets: map[string][]version{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Put writes a new version of path with the given creation time.
+func (s *Server) Put(path string, data map[string]any, created time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secrets[path] = append(s.secrets[path], version{data: data, created: created})
+	return len(s.secrets[path])
+}
+
+// FailNext makes the next n requests answer 500.
+func (s *Server) FailNext(n int) { s.mu.Lock(); s.failN = n; s.mu.Unlock() }
+
+// RevokeAll forgets every issued token but the root ones given to New.
+func (s *Server) Revoke(token string) { s.mu.Lock(); delete(s.tokens, token); s.mu.Unlock() }
+
+// Counts returns how many logins, renewals and KV reads were served.
+func (s *Server) Counts() (logins, renewals, reads int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logins, s.renewals, s.reads
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.failN > 0 {
+		s.failN--
+		s.mu.Unlock()
+		writeErr(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.mu.Unlock()
+	p := strings.TrimPrefix(r.URL.Path, "/v1/")
+	if p == "auth/approle/login" && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
+		s.login(w, r)
+		return
+	}
+	s.mu.Lock()
+	ok := s.tokens[r.Header.Get("X-Vault-Token")]
+	s.mu.Unlock()
+	if !ok {
+		writeErr(w, http.StatusForbidden, "permission denied")
+		return
+	}
+	switch {
+	case p == "auth/token/lookup-self" && r.Method == http.MethodGet:
+		writeJSON(w, map[string]any{"data": map[string]any{"id": r.Header.Get("X-Vault-Token"), "renewable": true,
+			"ttl": int(s.TokenTTL.Seconds()), "policies": []string{"default", "whatsapp-gateway"}, "type": "service"}})
+	case p == "auth/token/renew-self" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
+		s.mu.Lock()
+		s.renewals++
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"auth": map[string]any{"client_token": r.Header.Get("X-Vault-Token"), "renewable": true,
+			"lease_duration": int(s.TokenTTL.Seconds()), "policies": []string{"default"}}})
+	case strings.HasPrefix(p, s.Mount+"/data/"):
+		s.kv(w, r, strings.TrimPrefix(p, s.Mount+"/data/"))
+	default:
+		writeErr(w, http.StatusNotFound, "")
+	}
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		RoleID   string `json:"role_id"`
+		SecretID string `json:"secret_id"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	if s.RoleID == "" || in.RoleID != s.RoleID || in.SecretID != s.SecretID {
+		writeErr(w, http.StatusBadRequest, "invalid role or secret ID")
+		return
+	}
+	s.mu.Lock()
+	s.next++
+	s.logins++
+	tok := fmt.Sprintf("hvs.fake-%d", s.next)
+	s.tokens[tok] = true
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"auth": map[string]any{"client_token": tok, "accessor": "acc", "policies": []string{"default", "whatsapp-gateway"},
+		"token_policies": []string{"default", "whatsapp-gateway"}, "metadata": map[string]string{"role_name": "whatsapp-gateway"},
+		"lease_duration": int(s.TokenTTL.Seconds()), "renewable": true, "token_type": "service", "orphan": true}})
+}
+
+func (s *Server) kv(w http.ResponseWriter, r *http.Request, path string) {
+	switch r.Method {
+	case http.MethodGet:
+		s.mu.Lock()
+		s.reads++
+		versions := s.secrets[path]
+		s.mu.Unlock()
+		if len(versions) == 0 {
+			writeJSON404(w)
+			return
+		}
+		n := len(versions)
+		if v := r.URL.Query().Get("version"); v != "" {
+			n, _ = strconv.Atoi(v)
+			if n < 1 || n > len(versions) {
+				writeJSON404(w)
+				return
+			}
+		}
+		ver := versions[n-1]
+		writeJSON(w, map[string]any{"request_id": "r", "lease_id": "", "renewable": false, "lease_duration": 0,
+			"data": map[string]any{"data": ver.data, "metadata": map[string]any{
+				"created_time": ver.created.UTC().Format(time.RFC3339Nano), "custom_metadata": nil,
+				"deletion_time": "", "destroyed": false, "version": n}},
+			"wrap_info": nil, "warnings": nil, "auth": nil})
+	case http.MethodPut, http.MethodPost:
+		var in struct {
+			Data map[string]any `json:"data"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			writeErr(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		n := s.Put(path, in.Data, time.Now())
+		writeJSON(w, map[string]any{"data": map[string]any{"created_time": time.Now().UTC().Format(time.RFC3339Nano), "deletion_time": "", "destroyed": false, "version": n}})
+	default:
+		writeErr(w, http.StatusMethodNotAllowed, "")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeJSON404(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(`{"errors":[]}`))
+}
+
+func writeErr(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	errs := []string{}
+	if msg != "" {
+		errs = append(errs, "1 error occurred:\n\t* "+msg+"\n\n")
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": errs})
+}

@@ -1,0 +1,544 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/ssrf"
+)
+
+// TopicWake is the bus topic that wakes dispatchers when deliveries are
+// written. Its payloads carry nothing: the store says what is due.
+const TopicWake = "webhooks.wake"
+
+// DefaultSchedule is the delay before each retry (Svix's): the first
+// attempt is immediate, then 5s, 5m, 30m, 2h, 5h, 10h and 10h, about 27.6
+// hours in all, after which a delivery is abandoned.
+var DefaultSchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
+	5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// Config configures a Dispatcher. Zero values take the defaults noted.
+type Config struct {
+	Store gateway.DeliveryStore
+	// Bus wakes the dispatcher when deliveries are written (optional: the
+	// poll interval covers a missing or lost bus).
+	Bus gateway.Bus
+	// Client sends the requests; it must not follow redirects. Default: an
+	// SSRF-guarded client refusing private networks.
+	Client *http.Client
+	Logger *slog.Logger
+	// Timeout bounds each request (15s).
+	Timeout time.Duration
+	// Schedule is the delay before each retry (DefaultSchedule); past its
+	// end a delivery is abandoned.
+	Schedule []time.Duration
+	// Jitter spreads each retry delay by up to ± this fraction (0.2).
+	Jitter float64
+	// DisableAfter turns an endpoint off once it has failed every attempt
+	// for this long (5 days; negative: never).
+	DisableAfter time.Duration
+	// Workers bounds requests in flight (128); PerEndpoint bounds them per
+	// endpoint (16), so one slow customer cannot take every worker.
+	Workers     int
+	PerEndpoint int
+	// PollInterval is how often the outbox is read without a wake-up (1s).
+	PollInterval time.Duration
+	// BatchSize is the most deliveries claimed at once (100).
+	BatchSize int
+	// MaxRetryAfter caps how long a Retry-After answer may postpone a retry (24h).
+	MaxRetryAfter time.Duration
+	// UserAgent is sent with every request.
+	UserAgent string
+	// Now is the clock (time.Now).
+	Now func() time.Time
+}
+
+// Stats are counters since the dispatcher started.
+type Stats struct {
+	Attempts  int64 // HTTP requests made
+	Succeeded int64
+	Failed    int64 // attempts that failed and will be retried
+	Abandoned int64
+}
+
+// Dispatcher is the pool that sends due deliveries.
+type Dispatcher struct {
+	cfg   Config
+	log   *slog.Logger
+	lease time.Duration
+
+	wake    chan struct{} // a bus wake-up or a freed slot
+	results chan gateway.DeliveryResult
+
+	mu        sync.Mutex
+	inflight  int
+	endpoints map[string]*endpoint
+
+	attempts, succeeded, failed, abandoned atomic.Int64
+
+	stop      context.CancelFunc // stops claiming
+	hardStop  context.CancelFunc // aborts requests in flight
+	sendCtx   context.Context
+	loopDone  chan struct{}
+	sends     sync.WaitGroup
+	flushDone chan struct{}
+	started   atomic.Bool
+	closeOnce sync.Once
+}
+
+// endpoint is one webhook's share of the pool.
+type endpoint struct {
+	inflight int
+	queue    []*gateway.ClaimedDelivery // claimed, waiting for a slot of this endpoint
+}
+
+// New returns a dispatcher; Start runs it.
+func New(cfg Config) *Dispatcher {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.Client == nil {
+		cfg.Client = ssrf.New(ssrf.Options{}).Client(cfg.Timeout)
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = DefaultSchedule
+	}
+	if cfg.Jitter < 0 || cfg.Jitter >= 1 {
+		cfg.Jitter = 0
+	}
+	if cfg.DisableAfter == 0 {
+		cfg.DisableAfter = 5 * 24 * time.Hour
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 128
+	}
+	if cfg.PerEndpoint <= 0 {
+		cfg.PerEndpoint = 16
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 100
+	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = 24 * time.Hour
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "whatsapp-gateway-webhooks/1"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Dispatcher{
+		cfg: cfg, log: cfg.Logger,
+		// A claim outlives the request it covers, with room to wait for an
+		// endpoint slot and record the result; a dispatcher that dies leaves
+		// its claims to the others (or to itself, restarted) after it.
+		lease:     2*cfg.Timeout + 5*time.Second,
+		wake:      make(chan struct{}, 1),
+		results:   make(chan gateway.DeliveryResult, 4096),
+		endpoints: map[string]*endpoint{},
+		loopDone:  make(chan struct{}),
+		flushDone: make(chan struct{}),
+	}
+}
+
+// Start runs the claim loop and the result writer until Close.
+func (d *Dispatcher) Start(ctx context.Context) error {
+	if !d.started.CompareAndSwap(false, true) {
+		return errors.New("webhook dispatcher started twice")
+	}
+	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	d.sendCtx, d.hardStop = context.WithCancel(context.WithoutCancel(ctx))
+	d.stop = stop
+	if d.cfg.Bus != nil {
+		cancel, err := d.cfg.Bus.Subscribe(loopCtx, TopicWake, func([]byte) { d.Wake() })
+		if err != nil {
+			// The poll interval still finds every delivery.
+			d.log.Warn("webhook dispatcher runs without bus wake-ups", "err", err)
+		} else {
+			context.AfterFunc(loopCtx, cancel)
+		}
+	}
+	go d.writeResults()
+	go d.loop(loopCtx)
+	return nil
+}
+
+// Wake makes the dispatcher look for due deliveries now.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops claiming, waits for requests in flight until ctx ends (then
+// aborts them: their deliveries are retried after the lease), and writes
+// every result. Deliveries claimed but not started are released.
+func (d *Dispatcher) Close(ctx context.Context) {
+	d.closeOnce.Do(func() {
+		if !d.started.Load() {
+			return
+		}
+		d.stop()
+		<-d.loopDone
+		d.releaseQueued()
+		done := make(chan struct{})
+		go func() { d.sends.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			d.hardStop()
+			<-done
+		}
+		d.hardStop()
+		close(d.results)
+		select {
+		case <-d.flushDone:
+		case <-ctx.Done():
+		}
+	})
+}
+
+// Stats returns the counters.
+func (d *Dispatcher) Stats() Stats {
+	return Stats{Attempts: d.attempts.Load(), Succeeded: d.succeeded.Load(), Failed: d.failed.Load(), Abandoned: d.abandoned.Load()}
+}
+
+func (d *Dispatcher) loop(ctx context.Context) {
+	defer close(d.loopDone)
+	ticker := time.NewTicker(d.cfg.PollInterval)
+	defer ticker.Stop()
+	backoff := time.Duration(0)
+	for {
+		limit, skip := d.capacity()
+		full := false
+		if limit > 0 {
+			claimed, err := d.cfg.Store.ClaimDeliveries(ctx, d.cfg.Now(), d.lease, limit, skip)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return
+			case err != nil:
+				backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
+				d.log.Warn("claim webhook deliveries", "err", err, "retry_in", backoff)
+			default:
+				backoff = 0
+				d.dispatch(ctx, claimed)
+				full = len(claimed) == limit
+			}
+		}
+		if full && backoff == 0 {
+			// More may be due: claim again at once, unless stopping.
+			if ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		var retry <-chan time.Time
+		if backoff > 0 {
+			retry = time.After(backoff)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wake:
+		case <-ticker.C:
+		case <-retry:
+		}
+	}
+}
+
+// capacity returns how many deliveries may be claimed now, and the
+// endpoints already at their cap.
+func (d *Dispatcher) capacity() (int, []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	queued := 0
+	var skip []string
+	for id, e := range d.endpoints {
+		queued += len(e.queue)
+		if e.inflight >= d.cfg.PerEndpoint {
+			skip = append(skip, id)
+		}
+	}
+	return min(d.cfg.BatchSize, d.cfg.Workers-d.inflight-queued), skip
+}
+
+// dispatch starts claimed deliveries within the caps; the rest wait in
+// their endpoint's queue (up to one more round) or go back to the store.
+func (d *Dispatcher) dispatch(ctx context.Context, claimed []*gateway.ClaimedDelivery) {
+	var release []*gateway.ClaimedDelivery
+	d.mu.Lock()
+	for _, c := range claimed {
+		e := d.endpoints[c.Webhook.ID]
+		if e == nil {
+			e = &endpoint{}
+			d.endpoints[c.Webhook.ID] = e
+		}
+		switch {
+		case e.inflight < d.cfg.PerEndpoint:
+			e.inflight++
+			d.inflight++
+			d.sends.Add(1)
+			go d.send(c)
+		case len(e.queue) < d.cfg.PerEndpoint:
+			e.queue = append(e.queue, c)
+		default:
+			release = append(release, c)
+		}
+	}
+	d.mu.Unlock()
+	for _, c := range release {
+		if err := d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, d.cfg.Now()); err != nil {
+			d.log.Warn("release webhook delivery", "delivery_id", c.Delivery.ID, "err", err)
+		}
+	}
+}
+
+// done frees an endpoint's slot and starts its next queued delivery.
+func (d *Dispatcher) done(webhookID string) {
+	d.mu.Lock()
+	e := d.endpoints[webhookID]
+	e.inflight--
+	d.inflight--
+	if len(e.queue) > 0 && d.sendCtx.Err() == nil {
+		c := e.queue[0]
+		e.queue = e.queue[1:]
+		e.inflight++
+		d.inflight++
+		d.sends.Add(1)
+		go d.send(c)
+	} else if e.inflight == 0 && len(e.queue) == 0 {
+		delete(d.endpoints, webhookID)
+	}
+	d.mu.Unlock()
+	d.Wake()
+}
+
+// releaseQueued gives back deliveries claimed but not started.
+func (d *Dispatcher) releaseQueued() {
+	d.mu.Lock()
+	var release []*gateway.ClaimedDelivery
+	for _, e := range d.endpoints {
+		release = append(release, e.queue...)
+		e.queue = nil
+	}
+	d.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, c := range release {
+		_ = d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, d.cfg.Now())
+	}
+}
+
+// send makes one attempt and reports its result.
+func (d *Dispatcher) send(c *gateway.ClaimedDelivery) {
+	defer d.sends.Done()
+	defer d.done(c.Webhook.ID)
+	r := d.attempt(c)
+	switch r.Status {
+	case gateway.DeliverySucceeded:
+		d.succeeded.Add(1)
+	case gateway.DeliveryFailed:
+		d.failed.Add(1)
+	case gateway.DeliveryAbandoned:
+		d.abandoned.Add(1)
+	}
+	d.results <- r
+}
+
+// attempt posts a claimed delivery and decides what happens next.
+func (d *Dispatcher) attempt(c *gateway.ClaimedDelivery) gateway.DeliveryResult {
+	w, ev, del := c.Webhook, c.Event, c.Delivery
+	r := gateway.DeliveryResult{DeliveryID: del.ID, WebhookID: w.ID, UserID: del.UserID, Lease: del.LockedUntil}
+	now := d.cfg.Now()
+	if !w.Active {
+		r.Status, r.Error, r.At = gateway.DeliveryAbandoned, "The endpoint is disabled.", now
+		return r
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		r.Status, r.Error, r.At = gateway.DeliveryAbandoned, "The event could not be encoded.", now
+		return r
+	}
+	secrets := []string{w.Secret}
+	if w.PreviousSecret != "" && w.PreviousSecretExpiresAt != nil && now.Before(*w.PreviousSecretExpiresAt) {
+		secrets = append(secrets, w.PreviousSecret)
+	}
+	ts := now.Unix()
+	sig, err := Sign(secrets, ev.ID, ts, body)
+	if err != nil {
+		r.Status, r.Error, r.At = gateway.DeliveryAbandoned, "The endpoint's signing secret is not valid.", now
+		return r
+	}
+	ctx, cancel := context.WithTimeout(d.sendCtx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		r.Status, r.Error, r.At = gateway.DeliveryAbandoned, "The endpoint URL is not valid.", now
+		return r
+	}
+	for k, v := range w.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", d.cfg.UserAgent)
+	// Set as written in the spec (lower case), which is how the standard
+	// libraries look them up; HTTP header names are case-insensitive anyway.
+	req.Header[HeaderID] = []string{ev.ID}
+	req.Header[HeaderTimestamp] = []string{strconv.FormatInt(ts, 10)}
+	req.Header[HeaderSignature] = []string{sig}
+
+	d.attempts.Add(1)
+	start := time.Now()
+	resp, err := d.cfg.Client.Do(req)
+	r.Attempted = true
+	r.Latency = time.Since(start)
+	r.At = d.cfg.Now()
+	var retryAfter time.Duration
+	if err != nil {
+		r.Error = describe(err, d.cfg.Timeout)
+	} else {
+		// Read a little so the connection can be reused; the body is the
+		// customer's and is not kept.
+		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+		resp.Body.Close()
+		r.StatusCode = resp.StatusCode
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			r.Status = gateway.DeliverySucceeded
+			return r
+		}
+		r.Error = fmt.Sprintf("The endpoint answered %d %s.", resp.StatusCode, http.StatusText(resp.StatusCode))
+		if resp.StatusCode == http.StatusGone {
+			r.Status = gateway.DeliveryAbandoned
+			r.Disable = "The endpoint answered 410 Gone."
+			return r
+		}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), r.At)
+		}
+	}
+	attempts := del.Attempts + 1
+	if attempts > len(d.cfg.Schedule) {
+		r.Status = gateway.DeliveryAbandoned
+		return r
+	}
+	delay := d.jitter(d.cfg.Schedule[attempts-1])
+	if retryAfter > delay {
+		delay = min(retryAfter, d.cfg.MaxRetryAfter)
+	}
+	next := r.At.Add(delay)
+	r.Status, r.NextAttemptAt = gateway.DeliveryFailed, &next
+	return r
+}
+
+// jitter spreads a delay by up to ± Jitter of it.
+func (d *Dispatcher) jitter(delay time.Duration) time.Duration {
+	if d.cfg.Jitter == 0 || delay <= 0 {
+		return delay
+	}
+	f := 1 + d.cfg.Jitter*(2*rand.Float64()-1)
+	return time.Duration(float64(delay) * f)
+}
+
+// parseRetryAfter reads seconds or an HTTP date; 0 when absent or past.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// describe turns a transport error into a sentence for the delivery log,
+// without internal addresses.
+func describe(err error, timeout time.Duration) string {
+	var nerr net.Error
+	var dnsErr *net.DNSError
+	switch {
+	case ssrf.Blocked(err):
+		return "The endpoint's address is not allowed (a private, loopback or reserved network)."
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
+		return fmt.Sprintf("The endpoint did not answer within %s.", timeout)
+	case errors.Is(err, context.Canceled):
+		return "The attempt was interrupted by a shutdown."
+	case errors.As(err, &dnsErr):
+		return "The endpoint's host name could not be resolved."
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "The endpoint refused the connection."
+	}
+	return "The endpoint could not be reached."
+}
+
+// writeResults records results in batches until the channel closes.
+func (d *Dispatcher) writeResults() {
+	defer close(d.flushDone)
+	const maxBatch = 500
+	batch := make([]gateway.DeliveryResult, 0, maxBatch)
+	for r := range d.results {
+		batch = append(batch[:0], r)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-d.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		d.complete(batch)
+	}
+}
+
+// complete writes one batch, retrying while the store is unavailable; a
+// batch that cannot be written leaves its deliveries to be retried after
+// their leases, so nothing is lost, only sent again.
+func (d *Dispatcher) complete(batch []gateway.DeliveryResult) {
+	var disableBefore time.Time
+	if d.cfg.DisableAfter > 0 {
+		disableBefore = d.cfg.Now().Add(-d.cfg.DisableAfter)
+	}
+	wait := 50 * time.Millisecond
+	for try := 0; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := d.cfg.Store.CompleteDeliveries(ctx, batch, disableBefore)
+		cancel()
+		if err == nil {
+			return
+		}
+		if try >= 8 {
+			d.log.Error("record webhook results; their deliveries will be sent again", "count", len(batch), "err", err)
+			return
+		}
+		d.log.Warn("record webhook results", "count", len(batch), "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
+	}
+}

@@ -1,0 +1,444 @@
+package webhook
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/inmem"
+	"github.com/whatsapp-saas/gateway/internal/sqlite"
+	"github.com/whatsapp-saas/gateway/internal/sqlstore"
+	"github.com/whatsapp-saas/gateway/internal/ssrf"
+)
+
+// verify is an independent Standard Webhooks verifier, written from the
+// spec (not from Sign): the signed content is "msg_id.timestamp.payload",
+// the key is the base64 part of the whsec_ secret, the header holds
+// space-separated "v1,<base64>" signatures, any one of which may match, and
+// the timestamp must be within five minutes.
+func verify(secret string, h http.Header, body []byte, now time.Time) error {
+	id, ts, sigs := h.Get("Webhook-Id"), h.Get("Webhook-Timestamp"), h.Get("Webhook-Signature")
+	if id == "" || ts == "" || sigs == "" {
+		return fmt.Errorf("missing headers")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return fmt.Errorf("bad timestamp")
+	}
+	if d := now.Unix() - sec; d > 300 || d < -300 {
+		return fmt.Errorf("timestamp out of tolerance")
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return err
+	}
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s.%s.%s", id, ts, body)
+	want := m.Sum(nil)
+	for _, s := range strings.Fields(sigs) {
+		version, b64, ok := strings.Cut(s, ",")
+		if !ok || version != "v1" {
+			continue
+		}
+		got, err := base64.StdEncoding.DecodeString(b64)
+		if err == nil && hmac.Equal(got, want) {
+			return nil
+		}
+	}
+	return fmt.Errorf("no matching signature")
+}
+
+func newSecret(t *testing.T, b byte) string {
+	t.Helper()
+	key := make([]byte, 24)
+	for i := range key {
+		key[i] = b + byte(i)
+	}
+	return "whsec_" + base64.StdEncoding.EncodeToString(key)
+}
+
+func TestSignMatchesIndependentVerifier(t *testing.T) {
+	a, b := newSecret(t, 1), newSecret(t, 100)
+	body := []byte(`{"id":"msg_1","type":"message","data":{"x":"ü"}}`)
+	now := time.Now()
+	sig, err := Sign([]string{a, b}, "msg_1", now.Unix(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	h.Set("webhook-id", "msg_1")
+	h.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	h.Set("webhook-signature", sig)
+	for _, s := range []string{a, b} {
+		if err := verify(s, h, body, now); err != nil {
+			t.Fatalf("verify with %s: %v", s[:10], err)
+		}
+	}
+	if err := verify(newSecret(t, 7), h, body, now); err == nil {
+		t.Fatal("a wrong secret verified, want a failure")
+	}
+	if err := verify(a, h, append(body, ' '), now); err == nil {
+		t.Fatal("a changed body verified, want a failure")
+	}
+	if err := verify(a, h, body, now.Add(10*time.Minute)); err == nil {
+		t.Fatal("a stale timestamp verified, want a failure")
+	}
+	// A known vector, computed by hand from the spec's scheme, pins the format.
+	got, err := Sign([]string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+		[]byte(`{"test": 2432232314}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; got != want {
+		t.Fatalf("got %s, want the Standard Webhooks example signature %s", got, want)
+	}
+	if _, err := Sign([]string{"nope"}, "x", 1, nil); err == nil {
+		t.Fatal("signed with a secret lacking whsec_, want an error")
+	}
+}
+
+// fixture is a store with a tenant, a session and a clock.
+type fixture struct {
+	store   *sqlite.Store
+	user    *gateway.User
+	session *gateway.Session
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db.sqlite"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	u := &gateway.User{Email: "a@example.com", Role: gateway.RoleUser, Status: gateway.UserActive, PlanID: "free"}
+	if err := st.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	s := &gateway.Session{UserID: u.ID, Name: "s", Engine: gateway.EngineSandbox, Status: gateway.SessionCreated}
+	if err := st.CreateSession(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{store: st, user: u, session: s}
+}
+
+func (f *fixture) hook(t *testing.T, url string, events ...string) *gateway.Webhook {
+	t.Helper()
+	w := &gateway.Webhook{UserID: f.user.ID, URL: url, Events: events, Active: true, Secret: newSecret(t, 3),
+		Headers: map[string]string{"X-Tenant-Token": "abc"}}
+	if err := f.store.CreateWebhook(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (f *fixture) emit(t *testing.T, typ string) *gateway.Event {
+	t.Helper()
+	e := gateway.NewEvent(f.user.ID, f.session.ID, typ, map[string]string{"hello": "world"})
+	if _, err := f.store.SetSessionState(t.Context(), f.user.ID, f.session.ID, gateway.SessionState{}, e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (f *fixture) deliveries(t *testing.T, w *gateway.Webhook) []*gateway.Delivery {
+	t.Helper()
+	list, _, err := f.store.ListDeliveries(t.Context(), f.user.ID, w.ID, gateway.DeliveryFilter{}, gateway.Page{Page: 1, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func start(t *testing.T, cfg Config) *Dispatcher {
+	t.Helper()
+	if cfg.Client == nil {
+		cfg.Client = ssrf.New(ssrf.Options{AllowPrivate: true}).Client(5 * time.Second)
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 10 * time.Millisecond
+	}
+	d := New(cfg)
+	if err := d.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		d.Close(ctx)
+	})
+	return d
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDeliverRetryThenSucceed(t *testing.T) {
+	f := newFixture(t)
+	var (
+		mu       sync.Mutex
+		attempts = map[string]int{}
+		verified = 0
+		headers  http.Header
+	)
+	var w *gateway.Webhook
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if err := verify(w.Secret, r.Header, body, time.Now()); err != nil {
+			t.Errorf("signature: %v", err)
+		} else {
+			verified++
+		}
+		var env map[string]any
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Errorf("body: %v", err)
+		}
+		for _, k := range []string{"id", "type", "timestamp", "session_id", "data"} {
+			if _, ok := env[k]; !ok {
+				t.Errorf("envelope lacks %q: %s", k, body)
+			}
+		}
+		if env["id"] != r.Header.Get("webhook-id") {
+			t.Errorf("got webhook-id %s for event %v, want the event id", r.Header.Get("webhook-id"), env["id"])
+		}
+		id := env["id"].(string)
+		attempts[id]++
+		headers = r.Header.Clone()
+		if attempts[id] <= 2 {
+			rw.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		rw.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	w = f.hook(t, srv.URL, gateway.EventAll)
+	bus := inmem.NewBus()
+	f.store.OnCommit(func(c sqlstore.Committed) {
+		if c.Deliveries > 0 {
+			_ = bus.Publish(context.Background(), TopicWake, nil)
+		}
+	})
+	d := start(t, Config{Store: f.store, Bus: bus, Schedule: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond},
+		PollInterval: time.Hour})
+	var ids []string
+	for range 5 {
+		ids = append(ids, f.emit(t, gateway.EventMessage).ID)
+	}
+	eventually(t, "every delivery to succeed", func() bool {
+		for _, del := range f.deliveries(t, w) {
+			if del.Status != gateway.DeliverySucceeded {
+				return false
+			}
+		}
+		return true
+	})
+	for _, del := range f.deliveries(t, w) {
+		if del.Attempts != 3 || del.LastStatusCode != 204 || del.DeliveredAt == nil {
+			t.Fatalf("got %+v, want succeeded on the third attempt", del)
+		}
+		log, err := f.store.DeliveryAttempts(t.Context(), f.user.ID, del.ID)
+		if err != nil || len(log) != 3 || log[0].StatusCode != 500 || log[2].StatusCode != 204 {
+			t.Fatalf("got attempts %+v (%v), want 500, 500, 204", log, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, id := range ids {
+		if attempts[id] != 3 {
+			t.Fatalf("event %s: got %d attempts, want 3", id, attempts[id])
+		}
+	}
+	if verified != 15 {
+		t.Fatalf("got %d verified requests, want 15", verified)
+	}
+	if headers.Get("X-Tenant-Token") != "abc" || headers.Get("Content-Type") != "application/json" {
+		t.Fatalf("got headers %v, want the custom header and JSON", headers)
+	}
+	if s := d.Stats(); s.Succeeded != 5 || s.Failed != 10 {
+		t.Fatalf("got stats %+v, want 5 succeeded and 10 failed", s)
+	}
+}
+
+func TestOutcomes(t *testing.T) {
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	tests := []struct {
+		name        string
+		handler     http.HandlerFunc
+		schedule    []time.Duration
+		wantStatus  gateway.DeliveryStatus
+		wantCode    int
+		wantActive  bool
+		wantNextMin time.Duration // next attempt at least this long after the attempt
+	}{
+		{"2xx succeeds", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) }, nil,
+			gateway.DeliverySucceeded, 201, true, 0},
+		{"redirects are failures, not followed", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		}, []time.Duration{time.Hour}, gateway.DeliveryFailed, 302, true, 48 * time.Minute},
+		{"410 disables the endpoint", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(410) },
+			[]time.Duration{time.Hour}, gateway.DeliveryAbandoned, 410, false, 0},
+		{"429 Retry-After postpones past the schedule", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "7200")
+			w.WriteHeader(429)
+		}, []time.Duration{time.Second}, gateway.DeliveryFailed, 429, true, 2 * time.Hour},
+		{"the schedule's end abandons", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) },
+			[]time.Duration{}, gateway.DeliveryAbandoned, 500, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			w := f.hook(t, srv.URL, gateway.EventAll)
+			f.emit(t, gateway.EventQR)
+			schedule := tt.schedule
+			if schedule == nil {
+				schedule = []time.Duration{time.Hour}
+			}
+			start(t, Config{Store: f.store, Schedule: schedule, Jitter: 0.2, Now: func() time.Time { return now().Add(time.Second) }})
+			var del *gateway.Delivery
+			eventually(t, "an attempt", func() bool {
+				del = f.deliveries(t, w)[0]
+				return del.Attempts == 1
+			})
+			if del.Status != tt.wantStatus || del.LastStatusCode != tt.wantCode {
+				t.Fatalf("got %s with code %d, want %s with %d", del.Status, del.LastStatusCode, tt.wantStatus, tt.wantCode)
+			}
+			if tt.wantNextMin > 0 {
+				if del.NextAttemptAt == nil || del.NextAttemptAt.Sub(clock.Add(time.Second)) < tt.wantNextMin {
+					t.Fatalf("got next attempt %v, want at least %v after %v", del.NextAttemptAt, tt.wantNextMin, clock)
+				}
+			}
+			got, err := f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Active != tt.wantActive {
+				t.Fatalf("got endpoint active %v, want %v", got.Active, tt.wantActive)
+			}
+			if !tt.wantActive {
+				evs, err := f.store.ListEvents(t.Context(), f.user.ID, gateway.EventFilter{Types: []string{gateway.EventWebhookDisabled}})
+				if err != nil || len(evs) != 1 {
+					t.Fatalf("got %d webhook.disabled events (%v), want 1", len(evs), err)
+				}
+			}
+		})
+	}
+}
+
+func TestDisableAfterLongFailure(t *testing.T) {
+	f := newFixture(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	w := f.hook(t, srv.URL, gateway.EventAll)
+	var clock atomic.Int64
+	clock.Store(time.Now().Add(time.Second).UnixMicro())
+	now := func() time.Time { return time.UnixMicro(clock.Load()) }
+	start(t, Config{Store: f.store, Schedule: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond},
+		DisableAfter: time.Hour, Now: now})
+	f.emit(t, gateway.EventQR)
+	eventually(t, "a first failure", func() bool { return f.deliveries(t, w)[0].Attempts >= 1 })
+	got, _ := f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
+	if !got.Active || got.FailingSince == nil {
+		t.Fatalf("got active %v failing since %v, want active and failing", got.Active, got.FailingSince)
+	}
+	clock.Add((2 * time.Hour).Microseconds())
+	eventually(t, "the endpoint disabled", func() bool {
+		got, _ = f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
+		return !got.Active
+	})
+	if got.DisabledReason == "" {
+		t.Fatal("got no reason for the disabled endpoint")
+	}
+}
+
+func TestPerEndpointCap(t *testing.T) {
+	f := newFixture(t)
+	var cur, peak atomic.Int32
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := cur.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		<-release
+		cur.Add(-1)
+	}))
+	defer slow.Close()
+	var fast atomic.Int32
+	quick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fast.Add(1) }))
+	defer quick.Close()
+	f.hook(t, slow.URL, gateway.EventQR)
+	f.hook(t, quick.URL, gateway.EventMessage)
+	for range 10 {
+		f.emit(t, gateway.EventQR)
+	}
+	for range 10 {
+		f.emit(t, gateway.EventMessage)
+	}
+	start(t, Config{Store: f.store, PerEndpoint: 2, Workers: 8})
+	eventually(t, "the fast endpoint served while the slow one hangs", func() bool { return fast.Load() == 10 })
+	close(release)
+	if p := peak.Load(); p > 2 {
+		t.Fatalf("got %d requests at once to one endpoint, want at most 2", p)
+	}
+}
+
+func TestRotationSignsWithBoth(t *testing.T) {
+	f := newFixture(t)
+	got := make(chan http.Header, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		h := r.Header.Clone()
+		h.Set("X-Body", string(body))
+		got <- h
+	}))
+	defer srv.Close()
+	w := f.hook(t, srv.URL, gateway.EventAll)
+	old := w.Secret
+	expires := time.Now().Add(time.Hour)
+	w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = old, &expires, newSecret(t, 50)
+	if err := f.store.UpdateWebhook(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	start(t, Config{Store: f.store})
+	f.emit(t, gateway.EventQR)
+	h := <-got
+	body := []byte(h.Get("X-Body"))
+	if n := len(strings.Fields(h.Get("webhook-signature"))); n != 2 {
+		t.Fatalf("got %d signatures, want 2 during the grace period", n)
+	}
+	for _, s := range []string{old, w.Secret} {
+		if err := verify(s, h, body, time.Now()); err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+	}
+}

@@ -1,0 +1,533 @@
+// Package whatsmeow is the real WhatsApp engine: gateway.Engine on
+// go.mau.fi/whatsmeow (the multi-device Web protocol). Device keys live in
+// the gateway's own database (DeviceStore); inbound events are acknowledged
+// to WhatsApp only after the worker's handler has stored them; the engine
+// reconnects with a capped backoff, recycles zombie connections, and never
+// answers a stream replacement, a logout, an outdated client or a ban with a
+// reconnect.
+//
+// No machine here reaches WhatsApp, so the engine is built to fail honestly:
+// a connection that cannot be made is reported as a disconnected,
+// reconnecting session with the reason, and the API stays responsive.
+package whatsmeow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+
+	wa "go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// Defaults of Options.
+const (
+	DefaultMinBackoff    = 2 * time.Second
+	DefaultMaxBackoff    = 5 * time.Minute
+	DefaultZombieAfter   = 90 * time.Second
+	DefaultWatchdogEvery = 30 * time.Second
+	DefaultMaxMediaBytes = 64 << 20
+)
+
+// QR code lifetimes: WhatsApp's first code lives 60 s, each later one 20 s.
+const (
+	qrFirstTTL = 60 * time.Second
+	qrNextTTL  = 20 * time.Second
+)
+
+// PairDisplayName is the "Browser (OS)" name shown on the phone when
+// pairing by code; WhatsApp refuses names that are not a common browser
+// and OS with 400 bad-request.
+const PairDisplayName = "Chrome (Linux)"
+
+// Timer is a scheduled call that can be cancelled, as *time.Timer.
+type Timer interface {
+	Stop() bool
+}
+
+// Options tune the engine. Store is required; zero values elsewhere are usable.
+type Options struct {
+	// Store keeps whatsmeow's device keys in the gateway's database.
+	Store *DeviceStore
+	// MediaDir is MEDIA_STORAGE_PATH: inbound media is downloaded under
+	// it, to <session id>/<file>. Empty keeps no inbound media.
+	MediaDir string
+	// Fetcher fetches outbound media given by URL; nil uses NewFetcher's
+	// default (public addresses only).
+	Fetcher MediaFetcher
+	// MaxMediaBytes caps media sent and downloaded (default 64 MiB).
+	MaxMediaBytes int64
+	// Proxy is an http://, https:// or socks5:// proxy for the websocket
+	// and media; empty follows HTTPS_PROXY.
+	Proxy string
+	// MinBackoff and MaxBackoff bound the delay between reconnect
+	// attempts, which doubles from MinBackoff (defaults 2 s and 5 min).
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// ZombieAfter is how long a connection may look alive while its
+	// keepalives fail (or its socket is gone without an event) before the
+	// watchdog recycles it (default 90 s); WatchdogEvery is how often the
+	// watchdog looks (default 30 s).
+	ZombieAfter   time.Duration
+	WatchdogEvery time.Duration
+	// Now is the clock and AfterFunc schedules calls (time.Now and
+	// time.AfterFunc when nil); tests inject a manual clock.
+	Now       func() time.Time
+	AfterFunc func(d time.Duration, f func()) Timer
+	// Jitter returns a number in [0, 1) that spreads reconnects (rand.Float64 when nil).
+	Jitter func() float64
+}
+
+func (o *Options) fill() {
+	if o.MaxMediaBytes <= 0 {
+		o.MaxMediaBytes = DefaultMaxMediaBytes
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = DefaultMinBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		o.MaxBackoff = o.MinBackoff
+	}
+	if o.ZombieAfter <= 0 {
+		o.ZombieAfter = DefaultZombieAfter
+	}
+	if o.WatchdogEvery <= 0 {
+		o.WatchdogEvery = DefaultWatchdogEvery
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.AfterFunc == nil {
+		o.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+	}
+	if o.Jitter == nil {
+		o.Jitter = rand.Float64
+	}
+	if o.Fetcher == nil {
+		o.Fetcher = NewFetcher(o.MaxMediaBytes)
+	}
+}
+
+// Engine is one WhatsApp connection for one session.
+type Engine struct {
+	cfg  gateway.EngineConfig
+	opts Options
+	log  *slog.Logger
+
+	// hmu serialises calls to the worker's handler: whatsmeow dispatches
+	// some events (Disconnected, LoggedOut, StreamReplaced, keepalives)
+	// on goroutines of their own.
+	hmu sync.Mutex
+
+	mu  sync.Mutex
+	cli *wa.Client
+	// gen is bumped by Connect and Disconnect; events, timers and dials
+	// of an older generation are dropped.
+	gen         uint64
+	active      bool // between Connect and Disconnect or a permanent stop
+	hctx        context.Context
+	stopCtxHook func() bool
+	missing     bool // the stored device is gone from the device store
+	deleted     bool // the device was deleted (logout): a new one is needed to pair
+	replaced    bool
+	socketUp    bool // the last connect succeeded and no disconnect followed
+	online      bool // logged in (Connected) and no disconnect since
+	jid         types.JID
+	pushName    string
+	failures    int
+	retry       Timer
+	watchdog    Timer
+	qrStop      chan struct{}
+	kaFailSince time.Time
+	lastActive  time.Time
+	bannedUntil time.Time
+
+	downloads chan struct{} // bounds concurrent media downloads
+}
+
+var _ gateway.Engine = (*Engine)(nil)
+
+// Factory returns a gateway.EngineFactory building whatsmeow engines with opts.
+func Factory(opts Options) gateway.EngineFactory {
+	return func(ctx context.Context, cfg gateway.EngineConfig) (gateway.Engine, error) {
+		return New(ctx, cfg, opts)
+	}
+}
+
+// New loads the session's device (cfg.DeviceJID; a new one when empty) and
+// builds its client. Nothing connects before Connect.
+func New(ctx context.Context, cfg gateway.EngineConfig, opts Options) (*Engine, error) {
+	if cfg.Handler == nil {
+		return nil, fmt.Errorf("whatsmeow: engine config has no event handler")
+	}
+	if cfg.SessionID == "" {
+		return nil, fmt.Errorf("whatsmeow: engine config has no session id")
+	}
+	if opts.Store == nil {
+		return nil, fmt.Errorf("whatsmeow: no device store")
+	}
+	opts.fill()
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		cfg:         cfg,
+		opts:        opts,
+		log:         log.With("engine", gateway.EngineWhatsmeow),
+		downloads:   make(chan struct{}, 2),
+		bannedUntil: cfg.BannedUntil,
+	}
+	dev, missing, err := opts.Store.Device(ctx, cfg.DeviceJID)
+	if err != nil {
+		return nil, err
+	}
+	e.missing = missing
+	cli, err := e.newClient(dev)
+	if err != nil {
+		return nil, err
+	}
+	e.cli = cli
+	if dev.ID != nil {
+		e.jid = *dev.ID
+		e.pushName = dev.PushName
+	}
+	return e, nil
+}
+
+// newClient builds a client on dev with the settings at-least-once
+// delivery needs: acks after the handler (SynchronousAck), no ack when it
+// fails (the success-status handler), and decrypted plaintext kept until
+// then (EnableDecryptedEventBuffer), so a crash between decrypt and store
+// loses nothing.
+func (e *Engine) newClient(dev *store.Device) (*wa.Client, error) {
+	cli := wa.NewClient(dev, newWALogger(e.log, "Client"))
+	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
+	cli.EnableAutoReconnect = true
+	// A first connect that fails is retried by the engine's own capped
+	// backoff, not whatsmeow's linear, uncapped one.
+	cli.InitialAutoReconnect = false
+	cli.AutoReconnectHook = func(err error) bool {
+		e.mu.Lock()
+		gen, current := e.gen, e.cli == cli && e.active
+		e.mu.Unlock()
+		if current {
+			e.connectFailed(gen, err)
+		}
+		return false
+	}
+	if e.opts.Proxy != "" {
+		if err := cli.SetProxyAddress(e.opts.Proxy); err != nil {
+			return nil, gateway.WrapError(err, gateway.CodeValidation, "The WhatsApp proxy address is not valid.")
+		}
+	}
+	// After a restart whatsmeow's cache of recent sends is empty; a
+	// recipient asking for a message again is answered from the store.
+	cli.GetMessageForRetry = func(_, _ types.JID, id types.MessageID) *waE2E.Message { return e.messageForRetry(id) }
+	cli.AddEventHandlerWithSuccessStatus(func(evt any) bool { return e.onEvent(cli, evt) })
+	return cli, nil
+}
+
+// Connect connects a paired device (EvConnected follows) or starts pairing
+// an unpaired one (EvQR follows). It returns at once: a connection that
+// cannot be made is reported as EvDisconnected with the reason and retried
+// with a capped backoff. ctx becomes the handler's context; when it ends
+// the engine disconnects. CodeConflict when already connecting.
+func (e *Engine) Connect(ctx context.Context) error {
+	e.mu.Lock()
+	if e.active {
+		e.mu.Unlock()
+		return gateway.Errorf(gateway.CodeConflict, "The WhatsApp session is already connecting.")
+	}
+	if e.replaced {
+		e.mu.Unlock()
+		return gateway.Errorf(gateway.CodeConflict, "Another connection took over this device; restart the session.")
+	}
+	e.gen++
+	gen := e.gen
+	e.active = true
+	e.hctx = ctx
+	e.failures = 0
+	e.lastActive = e.opts.Now()
+	e.stopCtxHook = context.AfterFunc(ctx, func() { e.disconnectGen(gen) })
+	missing := e.missing
+	e.missing = false
+	until := e.bannedUntil
+	e.mu.Unlock()
+
+	switch {
+	case missing:
+		// whatsmeow deleted the device (a logout while the gateway was
+		// down): the session needs pairing again.
+		e.stop(gen)
+		go e.emit(gen, gateway.EvLoggedOut{Reason: "The device is no longer linked to WhatsApp; pair the session again."})
+	case until.After(e.opts.Now()):
+		go func() {
+			e.emit(gen, gateway.EvTemporaryBan{Reason: reasonBanned, Until: until})
+			e.dialAfter(gen, until.Sub(e.opts.Now()))
+		}()
+	default:
+		go e.dial(gen)
+	}
+	return nil
+}
+
+const reasonBanned = "WhatsApp banned the number temporarily; the session reconnects when the ban ends."
+
+// dial makes one connection attempt.
+func (e *Engine) dial(gen uint64) {
+	e.mu.Lock()
+	if e.gen != gen || !e.active {
+		e.mu.Unlock()
+		return
+	}
+	e.retry = nil
+	if e.deleted {
+		// After a logout whatsmeow has cleared the device: pair a new one.
+		c, err := e.opts.Store.Container(e.hctx)
+		if err != nil {
+			e.mu.Unlock()
+			e.connectFailed(gen, err)
+			return
+		}
+		cli, err := e.newClient(c.NewDevice())
+		if err != nil {
+			e.mu.Unlock()
+			e.connectFailed(gen, err)
+			return
+		}
+		old := e.cli
+		e.cli, e.deleted, e.jid, e.pushName = cli, false, types.EmptyJID, ""
+		go old.RemoveEventHandlers()
+	}
+	cli, ctx := e.cli, e.hctx
+	e.mu.Unlock()
+
+	err := cli.ConnectContext(ctx)
+	if err != nil && !errors.Is(err, wa.ErrAlreadyConnected) {
+		e.connectFailed(gen, err)
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.gen != gen {
+		return
+	}
+	e.socketUp = true
+	e.lastActive = e.opts.Now()
+	e.startWatchdogLocked(gen)
+}
+
+// connectFailed reports a failed attempt and schedules the next one.
+func (e *Engine) connectFailed(gen uint64, err error) {
+	e.mu.Lock()
+	if e.gen != gen || !e.active {
+		e.mu.Unlock()
+		return
+	}
+	e.socketUp, e.online = false, false
+	e.failures++
+	delay := e.backoffLocked(e.failures)
+	e.mu.Unlock()
+	e.log.Warn("whatsapp connect failed", "attempt", e.failures, "retry_in", delay, "error", err)
+	e.emit(gen, gateway.EvDisconnected{
+		Reason:       fmt.Sprintf("Cannot reach WhatsApp (%s); retrying in %s.", describeConnectError(err), delay.Round(time.Second)),
+		Reconnecting: true,
+	})
+	e.dialAfter(gen, delay)
+}
+
+// dialAfter schedules a connection attempt, replacing a pending one.
+func (e *Engine) dialAfter(gen uint64, d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.gen != gen || !e.active {
+		return
+	}
+	if e.retry != nil {
+		e.retry.Stop()
+	}
+	e.retry = e.opts.AfterFunc(d, func() { e.dial(gen) })
+}
+
+// backoffLocked is the delay before attempt n+1 after n failures: doubling
+// from MinBackoff, capped at MaxBackoff, less up to a fifth at random so
+// that sessions cut off together do not come back together.
+func (e *Engine) backoffLocked(n int) time.Duration {
+	return Backoff(n, e.opts.MinBackoff, e.opts.MaxBackoff, e.opts.Jitter())
+}
+
+// Backoff is the delay after n consecutive failures (n ≥ 1): min·2^(n-1),
+// capped at max, less jitter·20 %.
+func Backoff(n int, minDelay, maxDelay time.Duration, jitter float64) time.Duration {
+	d := minDelay
+	for i := 1; i < n && d < maxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, maxDelay)
+	return d - time.Duration(float64(d)*0.2*jitter)
+}
+
+// describeConnectError says in a sentence fragment why a connection
+// failed, without the driver's text.
+func describeConnectError(err error) string {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "cannot resolve " + dnsErr.Name
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return "the connection timed out"
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return "the connection was refused"
+	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		return "the proxy refused the connection"
+	case gateway.ErrorCode(err) == gateway.CodeUnavailable && errors.As(err, new(*gateway.Error)):
+		return gateway.ErrorMessage(err)
+	}
+	return "the connection failed"
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Disconnect closes the connection without logging out and stops every
+// timer. It emits nothing; events still arriving are dropped (messages are
+// not acknowledged, so WhatsApp delivers them again).
+func (e *Engine) Disconnect() {
+	e.mu.Lock()
+	e.gen++
+	e.stopLocked()
+	cli := e.cli
+	e.mu.Unlock()
+	cli.Disconnect()
+}
+
+func (e *Engine) disconnectGen(gen uint64) {
+	e.mu.Lock()
+	if e.gen != gen {
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Unlock()
+	e.Disconnect()
+}
+
+// stop ends the engine's activity of generation gen without bumping it, so
+// the event being handled still reaches the worker.
+func (e *Engine) stop(gen uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.gen == gen {
+		e.stopLocked()
+	}
+}
+
+func (e *Engine) stopLocked() {
+	e.active, e.socketUp, e.online = false, false, false
+	e.kaFailSince = time.Time{}
+	if e.retry != nil {
+		e.retry.Stop()
+		e.retry = nil
+	}
+	if e.watchdog != nil {
+		e.watchdog.Stop()
+		e.watchdog = nil
+	}
+	e.stopQRLocked()
+	if e.stopCtxHook != nil {
+		e.stopCtxHook()
+		e.stopCtxHook = nil
+	}
+}
+
+// Logout removes the device from WhatsApp and from the device store. When
+// WhatsApp cannot be told (offline), the device is still deleted here, so
+// the session can pair again; the phone then lists it until WhatsApp
+// expires it, which is logged.
+func (e *Engine) Logout(ctx context.Context) error {
+	e.mu.Lock()
+	e.gen++
+	e.stopLocked()
+	cli := e.cli
+	paired := cli.Store.ID != nil
+	e.mu.Unlock()
+	if !paired {
+		cli.Disconnect()
+		return nil
+	}
+	if err := cli.Logout(ctx); err != nil {
+		e.log.Warn("whatsapp logout request failed; deleting the device locally", "error", err)
+		cli.Disconnect()
+		if cli.Store.ID != nil {
+			if err := cli.Store.Delete(ctx); err != nil {
+				return gateway.WrapError(fmt.Errorf("delete whatsmeow device: %w", err),
+					gateway.CodeUnavailable, "The WhatsApp device store is unavailable.")
+			}
+		}
+	}
+	e.mu.Lock()
+	e.deleted, e.jid, e.pushName = true, types.EmptyJID, ""
+	e.mu.Unlock()
+	return nil
+}
+
+// PairPhone asks WhatsApp for an 8-character pairing code for phone. The
+// pairing socket must be up (the session shows QR codes).
+func (e *Engine) PairPhone(ctx context.Context, phone string) (string, error) {
+	p, err := gateway.NormalizePhone(phone)
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	cli, paired, up, active := e.cli, !e.jid.IsEmpty(), e.socketUp, e.active
+	e.mu.Unlock()
+	if paired {
+		return "", gateway.Errorf(gateway.CodeConflict, "The session is already paired.")
+	}
+	if !active || !up {
+		return "", gateway.Errorf(gateway.CodeUnavailable, "The session is not connected to WhatsApp yet, so no pairing code can be requested; try again when it shows a QR code.")
+	}
+	code, err := cli.PairPhone(ctx, p, true, wa.PairClientChrome, PairDisplayName)
+	switch {
+	case err == nil:
+		return code, nil
+	case errors.Is(err, wa.ErrPhoneNumberTooShort), errors.Is(err, wa.ErrPhoneNumberIsNotInternational):
+		return "", gateway.WrapError(err, gateway.CodeValidation, "The phone number must be international, with its country code.")
+	case errors.Is(err, wa.ErrNotConnected), errors.Is(err, wa.ErrIQTimedOut):
+		return "", gateway.WrapError(err, gateway.CodeUnavailable, "WhatsApp did not answer the pairing request; try again.")
+	}
+	return "", gateway.WrapError(fmt.Errorf("pair phone: %w", err), gateway.CodeUnavailable, "WhatsApp refused the pairing request; try again or scan the QR code.")
+}
+
+// Status reports the connection as the engine last saw it. It never waits
+// on the socket, so it answers while a connection attempt is under way.
+func (e *Engine) Status() gateway.EngineStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := gateway.EngineStatus{
+		Connected:    e.socketUp,
+		LoggedIn:     e.online,
+		Paired:       !e.jid.IsEmpty(),
+		LastActivity: e.lastActive,
+	}
+	if st.Paired {
+		st.JID = e.jid.String()
+	}
+	return st
+}

@@ -1,0 +1,237 @@
+package whatsmeow
+
+import (
+	"context"
+	"encoding/hex"
+	"regexp"
+	"strings"
+
+	wa "go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// lidMap is the part of whatsmeow's LID store the engine reads: the
+// mapping between phone-number JIDs and LIDs that WhatsApp shares.
+type lidMap interface {
+	GetPNForLID(ctx context.Context, lid types.JID) (types.JID, error)
+	GetLIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
+}
+
+// inbound turns a received message into an InboundMessage, or nil when it
+// carries nothing a user sees (protocol messages, key distribution).
+func (e *Engine) inbound(cli *wa.Client, v *events.Message) *gateway.InboundMessage {
+	in := convertMessage(v.Message)
+	if in == nil {
+		return nil
+	}
+	e.mu.Lock()
+	ctx := e.hctx
+	e.mu.Unlock()
+	var lids lidMap
+	if cli.Store != nil && cli.Store.LIDs != nil {
+		lids = cli.Store.LIDs
+	}
+	fillSource(ctx, lids, v.Info, in)
+	if in.Media != nil && e.opts.MediaDir != "" {
+		in.Media.Path = gateway.MediaPath(e.cfg.SessionID, in.WAMessageID, in.Media.MIMEType, in.Media.FileName)
+	}
+	return in
+}
+
+// fillSource sets the ids, chat, sender (phone number and LID both) and
+// time of in from the message's info.
+func fillSource(ctx context.Context, lids lidMap, info types.MessageInfo, in *gateway.InboundMessage) {
+	in.WAMessageID = info.ID
+	in.PushName = info.PushName
+	in.IsGroup = info.IsGroup
+	in.FromMe = info.IsFromMe
+	in.Timestamp = info.Timestamp
+	sender, phone, lid := resolveUser(ctx, lids, info.Sender, info.SenderAlt)
+	in.Sender, in.SenderPhone, in.SenderLID = sender, phone, lid
+
+	chat := info.Chat.ToNonAD()
+	if !info.IsGroup && chat.Server == types.HiddenUserServer {
+		alt := info.SenderAlt
+		if info.IsFromMe {
+			alt = info.RecipientAlt
+		}
+		if chat.User == info.Sender.User && phone != "" {
+			alt = types.NewJID(phone, types.DefaultUserServer)
+		}
+		// A DM addressed by LID is stored under the phone number when it
+		// is known: sending to a LID can open a second chat on the phone.
+		c, _, _ := resolveUser(ctx, lids, chat, alt)
+		in.Chat = c
+	} else {
+		in.Chat = nonEmpty(chat)
+	}
+}
+
+// resolveUser returns a user's JID as the gateway shows it (the phone-number
+// JID when known, else the LID), its phone number and its LID, from the
+// JID, its alternative (SenderAlt or RecipientAlt) and the LID map.
+func resolveUser(ctx context.Context, lids lidMap, j, alt types.JID) (jid, phone, lid string) {
+	j, alt = j.ToNonAD(), alt.ToNonAD()
+	var pn, l types.JID
+	switch j.Server {
+	case types.DefaultUserServer:
+		pn = j
+		if alt.Server == types.HiddenUserServer {
+			l = alt
+		} else if lids != nil && ctx != nil {
+			l, _ = lids.GetLIDForPN(ctx, j)
+		}
+	case types.HiddenUserServer:
+		l = j
+		if alt.Server == types.DefaultUserServer {
+			pn = alt
+		} else if lids != nil && ctx != nil {
+			pn, _ = lids.GetPNForLID(ctx, j)
+		}
+	default:
+		return nonEmpty(j), "", ""
+	}
+	if !pn.IsEmpty() {
+		phone = pn.User
+		jid = pn.ToNonAD().String()
+	} else {
+		jid = j.String()
+	}
+	if !l.IsEmpty() {
+		lid = l.ToNonAD().String()
+	}
+	return jid, phone, lid
+}
+
+// convertMessage reads the content of a message (whatsmeow has already
+// unwrapped ephemeral, view-once and edit wrappers). nil when it carries
+// nothing a user sees.
+func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
+	if m == nil {
+		return nil
+	}
+	in := &gateway.InboundMessage{}
+	var ci *waE2E.ContextInfo
+	switch {
+	case m.GetConversation() != "":
+		in.Type, in.Text = gateway.TypeText, m.GetConversation()
+	case m.GetExtendedTextMessage() != nil:
+		x := m.GetExtendedTextMessage()
+		in.Type, in.Text, ci = gateway.TypeText, x.GetText(), x.GetContextInfo()
+	case m.GetImageMessage() != nil:
+		x := m.GetImageMessage()
+		in.Type, ci = gateway.TypeImage, x.GetContextInfo()
+		in.Media = mediaOf(x.GetMimetype(), "", x.GetCaption(), x.GetFileLength(), x.GetFileSHA256())
+	case m.GetVideoMessage() != nil || m.GetPtvMessage() != nil:
+		x := m.GetVideoMessage()
+		if x == nil {
+			x = m.GetPtvMessage()
+		}
+		in.Type, ci = gateway.TypeVideo, x.GetContextInfo()
+		in.Media = mediaOf(x.GetMimetype(), "", x.GetCaption(), x.GetFileLength(), x.GetFileSHA256())
+	case m.GetAudioMessage() != nil:
+		x := m.GetAudioMessage()
+		in.Type, ci = gateway.TypeAudio, x.GetContextInfo()
+		in.Media = mediaOf(x.GetMimetype(), "", "", x.GetFileLength(), x.GetFileSHA256())
+		in.Media.Voice = x.GetPTT()
+	case m.GetDocumentMessage() != nil:
+		x := m.GetDocumentMessage()
+		in.Type, ci = gateway.TypeDocument, x.GetContextInfo()
+		name := x.GetFileName()
+		if name == "" {
+			name = x.GetTitle()
+		}
+		in.Media = mediaOf(x.GetMimetype(), name, x.GetCaption(), x.GetFileLength(), x.GetFileSHA256())
+	case m.GetStickerMessage() != nil:
+		x := m.GetStickerMessage()
+		in.Type, ci = gateway.TypeSticker, x.GetContextInfo()
+		in.Media = mediaOf(x.GetMimetype(), "", "", x.GetFileLength(), x.GetFileSHA256())
+	case m.GetLocationMessage() != nil:
+		x := m.GetLocationMessage()
+		in.Type, ci = gateway.TypeLocation, x.GetContextInfo()
+		in.Location = &gateway.Location{Latitude: x.GetDegreesLatitude(), Longitude: x.GetDegreesLongitude(), Name: x.GetName(), Address: x.GetAddress()}
+	case m.GetLiveLocationMessage() != nil:
+		x := m.GetLiveLocationMessage()
+		in.Type, ci = gateway.TypeLocation, x.GetContextInfo()
+		in.Location = &gateway.Location{Latitude: x.GetDegreesLatitude(), Longitude: x.GetDegreesLongitude(), Name: x.GetCaption()}
+		in.Text = x.GetCaption()
+	case m.GetContactMessage() != nil:
+		x := m.GetContactMessage()
+		in.Type, ci = gateway.TypeContact, x.GetContextInfo()
+		in.Contact = &gateway.Contact{Name: x.GetDisplayName(), Phone: vcardPhone(x.GetVcard()), VCard: x.GetVcard()}
+	case m.GetContactsArrayMessage() != nil && len(m.GetContactsArrayMessage().GetContacts()) > 0:
+		x := m.GetContactsArrayMessage()
+		first := x.GetContacts()[0]
+		in.Type, ci = gateway.TypeContact, x.GetContextInfo()
+		in.Contact = &gateway.Contact{Name: first.GetDisplayName(), Phone: vcardPhone(first.GetVcard()), VCard: first.GetVcard()}
+	case m.GetReactionMessage() != nil:
+		x := m.GetReactionMessage()
+		in.Type, in.Target, in.Reaction = gateway.TypeReaction, x.GetKey().GetID(), x.GetText()
+	case m.GetProtocolMessage() != nil:
+		p := m.GetProtocolMessage()
+		switch p.GetType() {
+		case waE2E.ProtocolMessage_REVOKE:
+			in.Type, in.Target = gateway.TypeRevoke, p.GetKey().GetID()
+		case waE2E.ProtocolMessage_MESSAGE_EDIT:
+			edited := convertMessage(p.GetEditedMessage())
+			in.Type, in.Target = gateway.TypeEdit, p.GetKey().GetID()
+			if edited != nil {
+				in.Text = edited.Text
+				if in.Text == "" && edited.Media != nil {
+					in.Text = edited.Media.Caption
+				}
+			}
+		default:
+			return nil // history sync, app-state keys, ephemeral settings…
+		}
+	default:
+		if isOnlyContext(m) {
+			return nil
+		}
+		in.Type = gateway.TypeUnknown
+	}
+	if in.Media != nil && in.Text == "" {
+		in.Text = in.Media.Caption
+	}
+	in.ReplyTo = ci.GetStanzaID()
+	return in
+}
+
+// isOnlyContext reports a message that carries context (secrets, device
+// lists) but no content, which whatsmeow still dispatches.
+func isOnlyContext(m *waE2E.Message) bool {
+	c := &waE2E.Message{MessageContextInfo: m.GetMessageContextInfo(), SenderKeyDistributionMessage: m.GetSenderKeyDistributionMessage()}
+	return proto.Equal(c, m)
+}
+
+func mediaOf(mimeType, fileName, caption string, size uint64, sum []byte) *gateway.Media {
+	md := &gateway.Media{MIMEType: mimeType, FileName: fileName, Caption: caption, Size: int64(size)}
+	if len(sum) > 0 {
+		md.SHA256 = hex.EncodeToString(sum)
+	}
+	return md
+}
+
+var waidRE = regexp.MustCompile(`waid=(\d{7,15})`)
+
+// vcardPhone finds a contact card's WhatsApp number (the TEL line's waid).
+func vcardPhone(vcard string) string {
+	if m := waidRE.FindStringSubmatch(vcard); m != nil {
+		return m[1]
+	}
+	for _, line := range strings.Split(vcard, "\n") {
+		if strings.HasPrefix(strings.ToUpper(line), "TEL") {
+			if _, v, ok := strings.Cut(line, ":"); ok {
+				if p, err := gateway.NormalizePhone(strings.TrimSpace(v)); err == nil {
+					return p
+				}
+			}
+		}
+	}
+	return ""
+}

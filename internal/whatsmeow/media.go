@@ -1,0 +1,207 @@
+package whatsmeow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	wa "go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// MediaFetcher fetches outbound media given by URL, at most max bytes, and
+// returns the bytes and the server's content type. Errors are
+// *gateway.Error: CodeValidation for a URL that may not be fetched (a
+// private address), CodeTooLarge over max, CodeUnavailable when the server
+// cannot be reached. The product's SSRF guard (internal/ssrf) is wired in
+// here.
+type MediaFetcher interface {
+	Fetch(ctx context.Context, rawURL string, max int64) (data []byte, contentType string, err error)
+}
+
+// httpFetcher is the default MediaFetcher: http and https only, public
+// addresses only (checked on the dialled address, after DNS, so a name
+// that resolves to 127.0.0.1 is refused too), redirects checked the same
+// way, a time limit and a size cap.
+type httpFetcher struct {
+	client *http.Client
+}
+
+// NewFetcher returns the default MediaFetcher.
+func NewFetcher(max int64) MediaFetcher {
+	dialer := &net.Dialer{
+		Timeout: 10 * time.Second,
+		Control: func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			ip := net.ParseIP(host)
+			if ip == nil || !publicIP(ip) {
+				return errPrivateAddress
+			}
+			return nil
+		},
+	}
+	tr := &http.Transport{
+		Proxy:                 nil, // a proxy would dial the private address for us
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 20 * time.Second,
+		MaxIdleConns:          4,
+		IdleConnTimeout:       30 * time.Second,
+	}
+	return &httpFetcher{client: &http.Client{
+		Transport: tr,
+		Timeout:   2 * time.Minute,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return errors.New("redirect to a scheme other than http or https")
+			}
+			return nil
+		},
+	}}
+}
+
+var errPrivateAddress = errors.New("address is not public")
+
+func publicIP(ip net.IP) bool {
+	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() ||
+		ip.Equal(net.IPv4bcast) || isCGNAT(ip))
+}
+
+// isCGNAT reports 100.64.0.0/10, shared address space that is not public.
+func isCGNAT(ip net.IP) bool {
+	v4 := ip.To4()
+	return v4 != nil && v4[0] == 100 && v4[1]&0xc0 == 64
+}
+
+func (f *httpFetcher) Fetch(ctx context.Context, rawURL string, max int64) ([]byte, string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, "", gateway.Errorf(gateway.CodeValidation, "The media URL must be an absolute http or https URL.")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, "", gateway.WrapError(err, gateway.CodeValidation, "The media URL is not valid.")
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		if errors.Is(err, errPrivateAddress) {
+			return nil, "", gateway.WrapError(err, gateway.CodeValidation, "The media URL points to a private address.")
+		}
+		return nil, "", gateway.WrapError(err, gateway.CodeUnavailable, "The media URL could not be fetched.")
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", gateway.Errorf(gateway.CodeValidation, "The media URL answered HTTP %d.", resp.StatusCode)
+	}
+	if resp.ContentLength > max {
+		return nil, "", gateway.Errorf(gateway.CodeTooLarge, "The media is larger than %d bytes.", max)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, "", gateway.WrapError(err, gateway.CodeUnavailable, "The media URL could not be read.")
+	}
+	if int64(len(data)) > max {
+		return nil, "", gateway.Errorf(gateway.CodeTooLarge, "The media is larger than %d bytes.", max)
+	}
+	return data, resp.Header.Get("Content-Type"), nil
+}
+
+// downloadable is the media part of a received message.
+func downloadable(v *events.Message) wa.DownloadableMessage {
+	m := v.Message
+	switch {
+	case m.GetImageMessage() != nil:
+		return m.GetImageMessage()
+	case m.GetVideoMessage() != nil:
+		return m.GetVideoMessage()
+	case m.GetPtvMessage() != nil:
+		return m.GetPtvMessage()
+	case m.GetAudioMessage() != nil:
+		return m.GetAudioMessage()
+	case m.GetDocumentMessage() != nil:
+		return m.GetDocumentMessage()
+	case m.GetStickerMessage() != nil:
+		return m.GetStickerMessage()
+	}
+	return nil
+}
+
+// downloadLater downloads a stored message's media to MEDIA_STORAGE_PATH
+// in the background, outside whatsmeow's event loop (a slow download would
+// hold up every later event of the session), at most two at a time.
+func (e *Engine) downloadLater(gen uint64, cli *wa.Client, v *events.Message, in *gateway.InboundMessage) {
+	if in.Media == nil || in.Media.Path == "" || e.opts.MediaDir == "" {
+		return
+	}
+	src := downloadable(v)
+	if src == nil {
+		return
+	}
+	if in.Media.Size > e.opts.MaxMediaBytes {
+		e.log.Info("inbound media over the size cap not downloaded", "wa_message_id", in.WAMessageID, "size", in.Media.Size)
+		return
+	}
+	e.mu.Lock()
+	ctx := e.hctx
+	current := e.gen == gen
+	e.mu.Unlock()
+	if !current || ctx == nil {
+		return
+	}
+	dest := filepath.Join(e.opts.MediaDir, filepath.FromSlash(in.Media.Path))
+	go func() {
+		select {
+		case e.downloads <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		defer func() { <-e.downloads }()
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		if err := downloadTo(dctx, cli, src, dest); err != nil {
+			e.log.Warn("inbound media download failed", "wa_message_id", in.WAMessageID, "error", err)
+		}
+	}()
+}
+
+// downloadTo writes the media to dest through a temporary file, so a
+// reader never sees half a file.
+func downloadTo(ctx context.Context, cli *wa.Client, src wa.DownloadableMessage, dest string) error {
+	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
+		return fmt.Errorf("create media directory: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(dest), ".download-*")
+	if err != nil {
+		return fmt.Errorf("create media file: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if err := cli.DownloadToFile(ctx, src, f); err != nil {
+		f.Close()
+		return fmt.Errorf("download media: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write media file: %w", err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		return fmt.Errorf("store media file: %w", err)
+	}
+	return nil
+}

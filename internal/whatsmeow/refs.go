@@ -1,0 +1,145 @@
+package whatsmeow
+
+import (
+	"context"
+	"time"
+
+	wa "go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// refs is what a message needs to know about the messages it refers to,
+// read from the session's stored messages: who sent the quoted message
+// (and its text), and who sent the message a reaction is for.
+type refs struct {
+	quoteSender types.JID
+	quoted      *waE2E.Message
+	// targetSender is the reacted message's sender; EmptyJID means "mine".
+	targetSender types.JID
+	targetKnown  bool
+}
+
+// lookupTimeout bounds a store lookup made for a send or a retry.
+const lookupTimeout = 5 * time.Second
+
+// lookup returns the session's stored message with a WhatsApp id, nil when
+// unknown or when the store cannot look it up.
+func (e *Engine) lookup(ctx context.Context, waID string) *gateway.Message {
+	if waID == "" || e.cfg.LookupMessage == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	m, err := e.cfg.LookupMessage(ctx, waID)
+	if err != nil {
+		if !gateway.IsCode(err, gateway.CodeNotFound) {
+			e.log.Warn("look up referenced message", "wa_message_id", waID, "error", err)
+		}
+		return nil
+	}
+	return m
+}
+
+// senderOf is the JID that sent a stored message: this device's account
+// for outbound messages, the stored sender for received ones.
+func (e *Engine) senderOf(m *gateway.Message) (types.JID, bool) {
+	if m.Direction == gateway.DirectionOutbound {
+		e.mu.Lock()
+		own := e.jid.ToNonAD()
+		e.mu.Unlock()
+		return own, !own.IsEmpty()
+	}
+	j, err := types.ParseJID(m.Sender)
+	if err != nil || j.User == "" {
+		return types.EmptyJID, false
+	}
+	return j.ToNonAD(), true
+}
+
+// refsOf reads the messages out refers to.
+func (e *Engine) refsOf(ctx context.Context, out *gateway.OutboundMessage) refs {
+	var r refs
+	if q := e.lookup(ctx, out.ReplyTo); q != nil {
+		if s, ok := e.senderOf(q); ok {
+			r.quoteSender = s
+		}
+		if q.Type == gateway.TypeText && q.Body != "" {
+			r.quoted = &waE2E.Message{Conversation: proto.String(q.Body)}
+		}
+	}
+	if out.Type == gateway.TypeReaction {
+		if t := e.lookup(ctx, out.Target); t != nil {
+			if t.Direction == gateway.DirectionOutbound {
+				r.targetSender, r.targetKnown = types.EmptyJID, true
+			} else if s, ok := e.senderOf(t); ok {
+				r.targetSender, r.targetKnown = s, true
+			}
+		}
+	}
+	return r
+}
+
+// messageForRetry rebuilds a sent message for a recipient whose device
+// could not decrypt it and asked again after whatsmeow's in-memory cache
+// of recent sends was lost (a restart). Media is not uploaded again here
+// (this runs in whatsmeow's event loop): only content without media is
+// rebuilt; nil otherwise, and whatsmeow then cannot answer the retry.
+func (e *Engine) messageForRetry(id types.MessageID) *waE2E.Message {
+	e.mu.Lock()
+	ctx, cli := e.hctx, e.cli
+	e.mu.Unlock()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	m := e.lookup(ctx, string(id))
+	if m == nil || m.Direction != gateway.DirectionOutbound {
+		return nil
+	}
+	out, err := outboundOf(m)
+	if err != nil || out.Media != nil {
+		return nil
+	}
+	_, msg, err := buildMessage(ctx, cli, noUpload{}, noFetch{}, 0, out, e.refsOf(ctx, out))
+	if err != nil {
+		return nil
+	}
+	return msg
+}
+
+// outboundOf reads a stored outbound message back into what is sent.
+func outboundOf(m *gateway.Message) (*gateway.OutboundMessage, error) {
+	p, err := gateway.ParsePayload(m.Payload)
+	if err != nil {
+		return nil, err
+	}
+	to := m.Recipient
+	if to == "" {
+		to = m.Chat
+	}
+	out := &gateway.OutboundMessage{
+		WAMessageID: m.WAMessageID, To: to, Type: m.Type, Text: m.Body, Location: p.Location, Contact: p.Contact,
+		ReplyTo: m.ReplyTo, Target: p.Target, Reaction: p.Reaction,
+	}
+	if p.Media != nil {
+		out.Media = &gateway.Media{URL: p.Media.URL, Data: p.Media.Data, MIMEType: p.Media.MIMEType}
+	}
+	return out, nil
+}
+
+type noUpload struct{}
+
+func (noUpload) Upload(context.Context, []byte, wa.MediaType) (wa.UploadResponse, error) {
+	return wa.UploadResponse{}, errNoUpload
+}
+
+type noFetch struct{}
+
+func (noFetch) Fetch(context.Context, string, int64) ([]byte, string, error) {
+	return nil, "", errNoUpload
+}
+
+var errNoUpload = gateway.Errorf(gateway.CodeUnavailable, "Media is not uploaded again for a retry.")
