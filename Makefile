@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 export TEST_DATABASE_URL
 export TEST_REDIS_URL
 
-.PHONY: openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
+.PHONY: dev dev-down dev-images openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
 
 all: build
 
@@ -74,3 +74,18 @@ postman:
 
 clean:
 	rm -rf $(BIN) coverage.out coverage.html
+
+## dev: the cluster shape on this Linux machine (PostgreSQL, Redis, Consul, Vault, Nomad, gateway on :3000)
+dev:
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/instance ./cmd/instance
+	docker compose -f docker-compose.dev.yml up --build
+
+## dev-down: stop the dev stack and drop its data
+dev-down:
+	docker compose -f docker-compose.dev.yml down -v
+
+## dev-images: the gateway and instance images (INSTANCE_DRIVER=docker)
+dev-images:
+	docker build -t whatsapp-gateway:dev .
+	docker build -f Dockerfile.instance -t whatsapp-instance:dev .

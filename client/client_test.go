@@ -124,6 +124,15 @@ var clientMethods = map[string]string{
 	"updateWebhook":        "UpdateWebhook", "testWebhook": "TestWebhook", "rotateWebhookSecret": "RotateWebhookSecret",
 	"retryWebhookDeliveries": "RetryWebhookDeliveries", "listWebhookDeliveries": "ListWebhookDeliveries",
 	"getWebhookDelivery": "WebhookDelivery", "retryWebhookDelivery": "RetryWebhookDelivery", "streamEvents": "Events",
+	"forgotPassword": "ForgotPassword", "resetPassword": "ResetPassword", "requestEmailVerification": "RequestEmailVerification",
+	"verifyEmail": "VerifyEmail", "verifyEmailLink": "VerifyEmailLink", "checkContacts": "CheckContacts",
+	"markMessagesRead": "MarkRead", "setTyping": "SetTyping", "getMessageMedia": "MessageMedia",
+	"getMessageSeries": "MessageSeries", "listPlans": "Plans", "getPlan": "Plan", "getSubscription": "Subscription",
+	"getUsage": "BillingUsage", "getStatement": "Statement",
+	"adminListTenants": "AdminTenants", "adminGetTenant": "AdminTenant", "adminSuspendTenant": "AdminSuspend",
+	"adminResumeTenant": "AdminResume", "adminChangePlan": "AdminChangePlan", "adminTenantStatement": "AdminTenantStatement",
+	"adminStats": "AdminStats", "adminAudit": "AdminAudit", "adminListPlans": "AdminPlans", "adminGetPlan": "AdminPlan",
+	"adminCreatePlan": "AdminCreatePlan", "adminUpdatePlan": "AdminUpdatePlan", "adminDeletePlan": "AdminDeletePlan",
 }
 
 // notClientCalls are operations that are not API calls (pages, probes).

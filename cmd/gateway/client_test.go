@@ -172,7 +172,8 @@ func TestCLIAgainstGateway(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer receiver.Close()
-	base := startGateway(t, testEnv(t, map[string]string{"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_POLL_INTERVAL": "50ms"}))
+	base := startGateway(t, testEnv(t, map[string]string{"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_POLL_INTERVAL": "50ms",
+		"ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
 	cfg := filepath.Join(t.TempDir(), "wagw", "config.json")
 	must := func(stdin string, args ...string) string {
 		t.Helper()
@@ -271,6 +272,34 @@ func TestCLIAgainstGateway(t *testing.T) {
 	var ev wagw.GatewayEvent
 	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &ev); err != nil || ev.Type == "" || ev.ID == "" {
 		t.Fatalf("events: %q, %v", out, err)
+	}
+
+	// The operator's verbs, from the admin's own config.
+	adminCfg := filepath.Join(t.TempDir(), "admin.json")
+	admin := func(args ...string) string {
+		t.Helper()
+		out, errOut, code := runCLI(t, adminCfg, "ops-password-123\n", args...)
+		if code != 0 {
+			t.Fatalf("wagw %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	admin("--url", base, "login", "--email", "ops@example.com", "--password-stdin")
+	var tenants struct {
+		Tenants []wagw.Tenant `json:"tenants"`
+	}
+	if err := json.Unmarshal([]byte(admin("admin", "tenants", "--q", "cli@", "--json")), &tenants); err != nil || len(tenants.Tenants) != 1 {
+		t.Fatalf("admin tenants: %+v, %v", tenants, err)
+	}
+	userID := tenants.Tenants[0].User.ID
+	admin("admin", "suspend", userID, "--reason", "testing")
+	if _, _, code := runCLI(t, cfg, "", "whoami"); code != 1 {
+		t.Fatalf("whoami while suspended: exit %d, want 1", code)
+	}
+	admin("admin", "resume", userID)
+	must("", "whoami")
+	if _, errOut, code := runCLI(t, cfg, "", "admin", "tenants"); code != 1 || !strings.Contains(errOut, "No route") {
+		t.Fatalf("admin tenants as a tenant: exit %d stderr %q, want the admin routes hidden", code, errOut)
 	}
 
 	_, errOut, code = runCLI(t, cfg, "", "sessions", "get", "not-a-uuid")

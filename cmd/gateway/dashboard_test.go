@@ -66,7 +66,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	)
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			png, err := chromedp.FullScreenshot(90)(ctx, tg)
+			png, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644)
+		}
+	}
+	// viewShot captures the viewport only (an emulated phone screen).
+	viewShot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			png, err := chromedp.CaptureScreenshot()(ctx, tg)
 			if err != nil {
 				return chromedp.Void{}, err
 			}
@@ -107,11 +117,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.SendKeys(css(`#email`), "sara@example.com"),
 		chromedp.SendKeys(css(`#password`), "a-long-password"),
 		shot("01-register"),
-		chromedp.Submit(css(`#email`)),
+		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#session-name`)))
 	step("create session",
 		chromedp.SendKeys(css(`#session-name`), "shop"),
-		chromedp.Submit(css(`#session-name`)),
+		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#session-status`)),
 		chromedp.WaitVisible(find(`//button[text()="Start"]`)),
 		chromedp.Click(find(`//button[text()="Start"]`)))
@@ -151,7 +161,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Click(css(`a[href="#/keys"]`)),
 		chromedp.WaitVisible(css(`#k-name`)),
 		chromedp.SendKeys(css(`#k-name`), "backend"),
-		chromedp.Submit(css(`#k-name`)),
+		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#new-key`)))
 	if key, err := chromedp.Run(ctx, chromedp.Text(css(`#new-key`))); err != nil || !strings.HasPrefix(key, "wsa_") {
 		t.Fatalf("new key shown as %q (%v), want wsa_…", key, err)
@@ -160,7 +170,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Click(css(`a[href="#/messages"]`)),
 		chromedp.WaitVisible(css(`#f-direction`)),
 		chromedp.SetValue(css(`#f-direction`), "outbound"),
-		chromedp.Submit(css(`#f-direction`)),
+		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`table tbody tr`)),
 		shot("06-messages"))
 	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 1 {
@@ -179,18 +189,27 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Click(css(`a[href="#/sessions"]`)),
 		chromedp.WaitVisible(css(`.badge.connected`)),
-		shot("08-sessions-ar-phone"))
+		viewShot("08-sessions-ar-phone"))
 	// Keyboard: every form control of the page has a label.
 	if !eval("labels", `[...document.querySelectorAll("input, select, textarea")].every(i => i.labels && i.labels.length > 0)`) {
 		t.Fatal("a form control has no label")
 	}
+	// The API docs render the OpenAPI document from embedded assets.
+	step("api docs", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/docs"),
+		chromedp.WaitVisible(css(`section.op#sendMessage`)), shot("09-api-docs"))
+	if !eval("docs ops", `document.querySelectorAll("section.op").length >= 40 && document.querySelectorAll("#nav a").length >= 40`) {
+		t.Fatal("the docs page shows fewer than 40 operations")
+	}
 	if os.Getenv("WAGW_UPDATE_DOCS") == "1" {
 		step("docs screenshot",
 			chromedp.EmulateViewport(1280, 800),
+			chromedp.Navigate(base+"/app/#/overview"),
 			chromedp.Click(css(`#lang`)),
 			chromedp.Click(css(`a[href="#/overview"]`)),
 			chromedp.WaitVisible(find(`//h1[text()="Overview"]`)),
 			chromedp.WaitVisible(css(`[role="progressbar"]`)),
+			chromedp.WaitVisible(css(`.chart .col`)),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("toast").replaceChildren()`),
 			func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 				png, err := chromedp.CaptureScreenshot()(ctx, tg)
 				if err != nil {

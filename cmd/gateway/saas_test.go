@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // login returns a client logged in with a password.
@@ -735,4 +737,118 @@ func streamEvents(t *testing.T, c *client, typ string, n int) []string {
 		t.Fatalf("got %d %s events, want %d", len(out), typ, n)
 	}
 	return out
+}
+
+// TestSaaSTwoGatewaysPostgres runs two gateways on one PostgreSQL and one
+// Redis: quotas, idempotency and plan rates hold across both.
+func TestSaaSTwoGatewaysPostgres(t *testing.T) {
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	dbURL := pgtest.FreshSchema(t)
+	extra := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL}
+	baseA := startGateway(t, saasEnv(t, extra))
+	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
+	baseB := startGateway(t, saasEnv(t, extra))
+
+	admin := login(t, baseA, adminEmail, adminPassword)
+	a := register(t, baseA, "two-gw@example.com")
+	b := &client{t: t, base: baseB, token: a.token}
+	id := userID(t, b)
+	admin.do("POST", "/api/v1/admin/plans", tinyPlan("ten", 10, 100000)).must(t, 201, nil)
+	admin.do("PATCH", "/api/v1/admin/tenants/"+id+"/plan", map[string]any{"plan_id": "ten"}).must(t, 200, nil)
+	sess := newSession(t, a, "two")
+	startInstance(t, a, sess.ID)
+
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		accepted int
+		other    []string
+	)
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := a
+			if i%2 == 1 {
+				c = b
+			}
+			r := c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": fmt.Sprint("m", i)})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case r.Status == 201:
+				accepted++
+			case r.Error.Code != "quota_exceeded":
+				other = append(other, string(r.Raw))
+			}
+		}(i)
+	}
+	wg.Wait()
+	if accepted != 10 || len(other) > 0 {
+		t.Fatalf("got %d accepted across two gateways (unexpected: %v), want 10", accepted, other)
+	}
+
+	// Concurrent duplicates on both gateways send once.
+	admin.do("POST", "/api/v1/admin/plans", tinyPlan("more", 100, 100000)).must(t, 201, nil)
+	admin.do("PATCH", "/api/v1/admin/tenants/"+id+"/plan", map[string]any{"plan_id": "more"}).must(t, 200, nil)
+	ids := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := a
+			if i%2 == 1 {
+				c = b
+			}
+			var out struct {
+				Message struct{ ID string } `json:"message"`
+			}
+			c.with("Idempotency-Key", "two-gw").do("POST", "/api/v1/messages/send",
+				map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": "dup"}).must(t, 201, &out)
+			ids <- out.Message.ID
+		}(i)
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	for id := range ids {
+		seen[id] = true
+	}
+	if len(seen) != 1 {
+		t.Fatalf("duplicates on two gateways made %d messages, want 1", len(seen))
+	}
+	var st struct {
+		Statement struct {
+			Usage struct {
+				Accepted int64 `json:"messages_accepted"`
+			} `json:"usage"`
+		} `json:"statement"`
+	}
+	b.do("GET", "/api/v1/billing/statements", nil).must(t, 200, &st)
+	if st.Statement.Usage.Accepted != 11 {
+		t.Fatalf("statement counts %d messages, want 11", st.Statement.Usage.Accepted)
+	}
+
+	// The plan's request rate is counted once for both gateways (Redis): a
+	// fresh tenant on a 4-a-minute plan gets 4 requests in all, not 4 on each.
+	admin.do("POST", "/api/v1/admin/plans", tinyPlan("slow", 100, 4)).must(t, 201, nil)
+	slowA := register(t, baseA, "two-gw-slow@example.com")
+	slowB := &client{t: t, base: baseB, token: slowA.token}
+	admin.do("PATCH", "/api/v1/admin/tenants/"+userID(t, slowA)+"/plan", map[string]any{"plan_id": "slow"}).must(t, 200, nil)
+	okCount := 1 // userID's request
+	for i := 0; i < 6; i++ {
+		c := slowA
+		if i%2 == 0 {
+			c = slowB
+		}
+		if c.do("GET", "/api/v1/sessions", nil).Status == http.StatusOK {
+			okCount++
+		}
+	}
+	if okCount != 4 {
+		t.Fatalf("got %d requests through on a 4-a-minute plan over two gateways, want 4", okCount)
+	}
 }

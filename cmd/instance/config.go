@@ -45,6 +45,7 @@ type instanceConfig struct {
 	LogFormat       string
 
 	SandboxPairDelay, SandboxDeliveryDelay, SandboxReadDelay time.Duration
+	Engines                                                  engineSettings
 }
 
 // loadConfig reads the configuration through lookup and reports every
@@ -79,6 +80,7 @@ func loadConfig(lookup func(string) (string, bool)) (*instanceConfig, error) {
 		SandboxDeliveryDelay: dur("SANDBOX_DELIVERY_DELAY", time.Second),
 		SandboxReadDelay:     dur("SANDBOX_READ_DELAY", 3*time.Second),
 	}
+	c.Engines = loadEngineSettings(get, bad)
 	if c.SessionID == "" {
 		bad("SESSION_ID: required")
 	}

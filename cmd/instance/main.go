@@ -31,7 +31,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/redis"
-	"github.com/whatsapp-saas/gateway/internal/sandbox"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
 	"github.com/whatsapp-saas/gateway/internal/worker"
 )
@@ -127,16 +126,21 @@ func openDeps(ctx context.Context, cfg *instanceConfig, log *slog.Logger) (deps,
 // serve runs the worker until ctx ends; addrc, when set, receives the
 // listening address (tests).
 func serve(ctx context.Context, cfg *instanceConfig, d deps, log *slog.Logger, addrc chan<- string) error {
-	engines := map[string]gateway.EngineFactory{
-		gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
-			PairDelay: cfg.SandboxPairDelay, DeliveryDelay: cfg.SandboxDeliveryDelay, ReadDelay: cfg.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(d.bus),
-		}),
+	engs, err := engines(cfg, d, log)
+	if err != nil {
+		return err
+	}
+	engine := cfg.Engine
+	if engine == "" {
+		if s, err := d.store.SessionByID(ctx, cfg.UserID, cfg.SessionID); err == nil {
+			engine = s.Engine
+		}
 	}
 	secret := cfg.secretReader()
 	w, err := worker.New(worker.Config{
-		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.Engine, Engines: engines, Store: d.store,
+		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.Engine, Engines: engs, Store: d.store,
 		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: log,
+		Pacer: cfg.Engines.pacer(engine), TypingPreroll: cfg.Engines.typingPreroll(engine), MediaDir: cfg.Engines.MediaDir,
 	})
 	if err != nil {
 		return err

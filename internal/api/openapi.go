@@ -71,6 +71,9 @@ func (o operation) fullPath(apiVersion string) string {
 	return o.Path
 }
 
+// slugParams are path parameters that are slugs, not UUIDs.
+var slugParams = map[string]bool{"plan_id": true}
+
 var pathParam = regexp.MustCompile(`\{([a-zA-Z0-9_]+)(:[^}]*)?\}`)
 
 // OpenAPIDocument builds the OpenAPI 3.1 document of the public API, for
@@ -186,8 +189,11 @@ func (g *schemaGen) operation(o operation) map[string]any {
 	}
 	var params []any
 	for _, m := range pathParam.FindAllStringSubmatch(o.Path, -1) {
-		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
-			"schema": map[string]any{"type": "string", "format": "uuid"}})
+		schema := map[string]any{"type": "string", "format": "uuid"}
+		if slugParams[m[1]] {
+			schema = map[string]any{"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}
+		}
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 	}
 	for _, q := range o.Query {
 		s := map[string]any{"type": q.Type}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -91,12 +93,24 @@ func readPassword(r *runner, fromStdin bool) (string, error) {
 			return p, nil
 		}
 		fmt.Fprint(r.env.Stderr, "Password: ")
+		if f, ok := r.env.Stdin.(*os.File); ok && isTerminal(f) {
+			// Do not echo the password (stty is on every Unix).
+			if err := stty(f, "-echo"); err == nil {
+				defer func() { _ = stty(f, "echo"); fmt.Fprintln(r.env.Stderr) }()
+			}
+		}
 	}
 	line, err := bufio.NewReader(r.env.Stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read password: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func stty(tty *os.File, arg string) error {
+	cmd := exec.Command("stty", arg)
+	cmd.Stdin = tty
+	return cmd.Run()
 }
 
 func cmdLogin(r *runner, args []string) error {

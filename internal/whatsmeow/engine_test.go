@@ -17,6 +17,7 @@ import (
 const pairedJID = "15550001111:7@s.whatsapp.net"
 
 func TestNewEngineOffline(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		deviceJID string
@@ -45,6 +46,7 @@ func TestNewEngineOffline(t *testing.T) {
 }
 
 func TestNewEngineRequiresStoreAndHandler(t *testing.T) {
+	t.Parallel()
 	ds := newDeviceStore(t, sqliteDB(t), DialectSQLite)
 	h := func(context.Context, gateway.EngineEvent) error { return nil }
 	cases := map[string]struct {
@@ -68,6 +70,7 @@ func TestNewEngineRequiresStoreAndHandler(t *testing.T) {
 // A session that cannot reach WhatsApp says so and retries with a growing,
 // capped delay; it never pretends to be connected.
 func TestConnectFailsHonestly(t *testing.T) {
+	t.Parallel()
 	for _, jid := range []string{"", pairedJID} {
 		t.Run("device "+jid, func(t *testing.T) {
 			e, rec, clock := newTestEngine(t, engineSetup{deviceJID: jid})
@@ -115,6 +118,7 @@ func waitPending(t *testing.T, c *manualClock, n int) []time.Duration {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n      int
 		jitter float64
@@ -136,6 +140,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestConnectWhileBannedWaitsForTheBan(t *testing.T) {
+	t.Parallel()
 	until := newManualClock().Now().Add(3 * time.Hour)
 	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID, banned: until})
 	if err := e.Connect(context.Background()); err != nil {
@@ -156,6 +161,7 @@ func TestConnectWhileBannedWaitsForTheBan(t *testing.T) {
 }
 
 func TestConnectMissingDeviceAsksForPairing(t *testing.T) {
+	t.Parallel()
 	e, rec, clock := newTestEngine(t, engineSetup{})
 	// A session that stored a JID whose device whatsmeow deleted.
 	e.mu.Lock()
@@ -174,6 +180,7 @@ func TestConnectMissingDeviceAsksForPairing(t *testing.T) {
 }
 
 func TestConnectTwiceConflicts(t *testing.T) {
+	t.Parallel()
 	e, _, _ := newTestEngine(t, engineSetup{})
 	if err := e.Connect(context.Background()); err != nil {
 		t.Fatal(err)
@@ -184,6 +191,7 @@ func TestConnectTwiceConflicts(t *testing.T) {
 }
 
 func TestQRCodesRotateThenTimeOut(t *testing.T) {
+	t.Parallel()
 	e, rec, clock := newTestEngine(t, engineSetup{})
 	activate(t, e)
 	codes := []string{"ref1,a,b,c", "ref2,a,b,c", "ref3,a,b,c"}
@@ -210,6 +218,7 @@ func TestQRCodesRotateThenTimeOut(t *testing.T) {
 }
 
 func TestPairingEvents(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := newTestEngine(t, engineSetup{})
 	activate(t, e)
 	dispatch(e, &events.QR{Codes: []string{"ref1,a,b,c"}})
@@ -234,6 +243,7 @@ func TestPairingEvents(t *testing.T) {
 }
 
 func TestConnectedEvent(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	if !dispatch(e, &events.Connected{}) {
@@ -250,6 +260,7 @@ func TestConnectedEvent(t *testing.T) {
 }
 
 func TestFatalEvents(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		evt   any
@@ -319,6 +330,7 @@ func TestFatalEvents(t *testing.T) {
 }
 
 func TestStreamReplacedRefusesReconnect(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	dispatch(e, &events.StreamReplaced{})
@@ -330,6 +342,7 @@ func TestStreamReplacedRefusesReconnect(t *testing.T) {
 }
 
 func TestDisconnectedEvent(t *testing.T) {
+	t.Parallel()
 	t.Run("paired: whatsmeow reconnects", func(t *testing.T) {
 		e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 		activate(t, e)
@@ -357,6 +370,7 @@ func TestDisconnectedEvent(t *testing.T) {
 }
 
 func TestEventsAfterDisconnectAreNotAcknowledged(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	e.Disconnect()

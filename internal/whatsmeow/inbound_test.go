@@ -19,6 +19,7 @@ import (
 func textMessage(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
 
 func TestConvertMessage(t *testing.T) {
+	t.Parallel()
 	sum := []byte{0xab, 0xcd}
 	reply := &waE2E.ContextInfo{StanzaID: proto.String("QUOTED1")}
 	key := &waCommon.MessageKey{ID: proto.String("TARGET1")}
@@ -94,6 +95,7 @@ func (f *fakeLIDs) GetLIDForPN(_ context.Context, pn types.JID) (types.JID, erro
 }
 
 func TestFillSourceResolvesPhoneAndLID(t *testing.T) {
+	t.Parallel()
 	pn := types.NewJID("15550005555", types.DefaultUserServer)
 	lid := types.NewJID("111222333444555", types.HiddenUserServer)
 	unknownLID := types.NewJID("999888777666555", types.HiddenUserServer)
@@ -134,6 +136,7 @@ func TestFillSourceResolvesPhoneAndLID(t *testing.T) {
 }
 
 func TestInboundMessageThroughTheDispatcher(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, mediaDir: t.TempDir()})
 	activate(t, e)
 	sender := types.NewJID("15550007777", types.DefaultUserServer)
@@ -172,6 +175,7 @@ func TestInboundMessageThroughTheDispatcher(t *testing.T) {
 }
 
 func TestMapReceipt(t *testing.T) {
+	t.Parallel()
 	chat := types.NewJID("15550008888", types.DefaultUserServer)
 	ts := time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC)
 	tests := []struct {
@@ -210,6 +214,7 @@ func TestMapReceipt(t *testing.T) {
 }
 
 func TestReceiptThroughTheDispatcher(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	r := &events.Receipt{MessageSource: types.MessageSource{Chat: types.NewJID("15550008888", types.DefaultUserServer)}, MessageIDs: []types.MessageID{"3EB0X"}, Type: types.ReceiptTypeDelivered}
@@ -226,6 +231,7 @@ func TestReceiptThroughTheDispatcher(t *testing.T) {
 }
 
 func TestVCardPhone(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		buildVCard("A", "15550001234"):                           "15550001234",
 		"BEGIN:VCARD\nTEL;TYPE=CELL:+44 20 7946 0958\nEND:VCARD": "442079460958",

@@ -24,6 +24,7 @@ func storedMessages(ms ...*gateway.Message) func(context.Context, string) (*gate
 }
 
 func TestReferencesFromTheStore(t *testing.T) {
+	t.Parallel()
 	const group = "120363000000000001@g.us"
 	theirs := &gateway.Message{WAMessageID: "IN1", Direction: gateway.DirectionInbound, Type: gateway.TypeText, Body: "question?",
 		Chat: group, Sender: "15550009999@s.whatsapp.net", IsGroup: true}
@@ -69,6 +70,7 @@ func TestReferencesFromTheStore(t *testing.T) {
 }
 
 func TestMessageForRetry(t *testing.T) {
+	t.Parallel()
 	text := &gateway.Message{WAMessageID: "T1", Direction: gateway.DirectionOutbound, Type: gateway.TypeText, Body: "hello", Recipient: "15550002222@s.whatsapp.net"}
 	loc := &gateway.Message{WAMessageID: "L1", Direction: gateway.DirectionOutbound, Type: gateway.TypeLocation, Recipient: "15550002222@s.whatsapp.net",
 		Payload: []byte(`{"location":{"latitude":1,"longitude":2}}`)}

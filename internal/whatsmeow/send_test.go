@@ -60,6 +60,7 @@ func offlineClient(t *testing.T) *wa.Client {
 }
 
 func TestBuildMessage(t *testing.T) {
+	t.Parallel()
 	cli := offlineClient(t)
 	media := func(t gateway.MessageType, md gateway.Media) *gateway.OutboundMessage {
 		return &gateway.OutboundMessage{To: "15550001111@c.us", Type: t, Media: &md}
@@ -144,6 +145,7 @@ func TestBuildMessage(t *testing.T) {
 }
 
 func TestBuildMessageMediaByURL(t *testing.T) {
+	t.Parallel()
 	cli := offlineClient(t)
 	f := &fakeFetcher{data: []byte("%PDF-1.4"), ct: "application/pdf; charset=binary"}
 	u := &fakeUploader{}
@@ -161,6 +163,7 @@ func TestBuildMessageMediaByURL(t *testing.T) {
 }
 
 func TestBuildMessageErrors(t *testing.T) {
+	t.Parallel()
 	cli := offlineClient(t)
 	tests := []struct {
 		name    string
@@ -201,6 +204,7 @@ func TestBuildMessageErrors(t *testing.T) {
 }
 
 func TestSendAndRequestsWhileOffline(t *testing.T) {
+	t.Parallel()
 	e, _, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	ctx := context.Background()
 	if _, err := e.Send(ctx, &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeText, Text: "hi", WAMessageID: "3EB0X"}); !gateway.IsCode(err, gateway.CodeUnavailable) {
@@ -228,6 +232,7 @@ func TestSendAndRequestsWhileOffline(t *testing.T) {
 }
 
 func TestSendWhenConnectedButSocketDown(t *testing.T) {
+	t.Parallel()
 	// The engine believes it is connected (Connected seen) but whatsmeow's
 	// socket is down: the send is refused as retryable, not failed.
 	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
@@ -241,6 +246,7 @@ func TestSendWhenConnectedButSocketDown(t *testing.T) {
 }
 
 func TestPairPhone(t *testing.T) {
+	t.Parallel()
 	e, _, _ := newTestEngine(t, engineSetup{})
 	if _, err := e.PairPhone(context.Background(), "0123"); !gateway.IsCode(err, gateway.CodeValidation) {
 		t.Fatalf("bad number: got %v, want CodeValidation", err)
@@ -259,6 +265,7 @@ func TestPairPhone(t *testing.T) {
 }
 
 func TestNumberChecks(t *testing.T) {
+	t.Parallel()
 	res := []types.IsOnWhatsAppResponse{
 		{Query: "+15550001111", JID: types.NewJID("15550001111", types.DefaultUserServer), IsIn: true},
 		{Query: "+15550002222", IsIn: false},
@@ -275,6 +282,7 @@ func TestNumberChecks(t *testing.T) {
 }
 
 func TestFetcherRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("secret")) }))
 	t.Cleanup(srv.Close)
 	f := NewFetcher(1 << 20)
@@ -296,6 +304,7 @@ func TestFetcherRefusesPrivateAddresses(t *testing.T) {
 }
 
 func TestSendErrorClassification(t *testing.T) {
+	t.Parallel()
 	e, _, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	e.mu.Lock()
 	e.online = true

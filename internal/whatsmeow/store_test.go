@@ -19,6 +19,7 @@ func schemaVersion(t *testing.T, db *sql.DB) int {
 }
 
 func TestDeviceStoreMigratesOnFirstUse(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, db *sql.DB, dialect string) {
 		ds := newDeviceStore(t, db, dialect)
 		var n int
@@ -46,6 +47,7 @@ func TestDeviceStoreMigratesOnFirstUse(t *testing.T) {
 }
 
 func TestDeviceStoreConcurrentFirstMigration(t *testing.T) {
+	t.Parallel()
 	// Several stores (as several processes would) migrating the same empty
 	// database at once: the lock serialises them and every one succeeds.
 	databases(t, func(t *testing.T, db *sql.DB, dialect string) {
@@ -70,6 +72,7 @@ func TestDeviceStoreConcurrentFirstMigration(t *testing.T) {
 }
 
 func TestDeviceStoreSecondSchema(t *testing.T) {
+	t.Parallel()
 	// whatsmeow's table-exists check ignores the schema; a whatsmeow schema
 	// elsewhere in the database must not break migrating this one.
 	first := postgresDB(t)
@@ -86,6 +89,7 @@ func TestDeviceStoreSecondSchema(t *testing.T) {
 }
 
 func TestDeviceStoreDevices(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, db *sql.DB, dialect string) {
 		ctx := context.Background()
 		ds := newDeviceStore(t, db, dialect)
@@ -119,6 +123,7 @@ func TestDeviceStoreDevices(t *testing.T) {
 }
 
 func TestNewDeviceStoreRefusesUnknownDialect(t *testing.T) {
+	t.Parallel()
 	if _, err := NewDeviceStore(sqliteDB(t), "mysql", nil); err == nil {
 		t.Fatal("got nil error for dialect mysql, want an error (whatsmeow would panic)")
 	}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestZombieReason(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	const limit = 90 * time.Second
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }
@@ -41,6 +42,7 @@ func TestZombieReason(t *testing.T) {
 // A connection whose keepalives keep failing is recycled by the watchdog
 // before whatsmeow's own three minutes, and a reconnect follows at once.
 func TestWatchdogRecyclesZombie(t *testing.T) {
+	t.Parallel()
 	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	dispatch(e, &events.Connected{})
@@ -66,6 +68,7 @@ func TestWatchdogRecyclesZombie(t *testing.T) {
 }
 
 func TestWatchdogKeepAliveRestored(t *testing.T) {
+	t.Parallel()
 	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	dispatch(e, &events.Connected{})
@@ -79,6 +82,7 @@ func TestWatchdogKeepAliveRestored(t *testing.T) {
 }
 
 func TestWatchdogStopsWithDisconnect(t *testing.T) {
+	t.Parallel()
 	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	dispatch(e, &events.Connected{})

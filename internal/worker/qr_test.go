@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,8 +16,22 @@ import (
 func TestQRAgainAfterTimeout(t *testing.T) {
 	st := newStore(t)
 	s := newSession(t, st, "", gateway.SessionSettings{})
-	w := newWorker(t, st, s, sandboxEngines(sandbox.Options{QRCodes: 1, QRFirstTTL: 20 * time.Millisecond}))
+	// The sandbox's timers fire only when the test says so.
+	var mu sync.Mutex
+	var timers []func()
+	after := func(_ time.Duration, f func()) sandbox.Timer {
+		mu.Lock()
+		defer mu.Unlock()
+		timers = append(timers, f)
+		return time.NewTimer(time.Hour) // never fires; Stop works
+	}
+	w := newWorker(t, st, s, sandboxEngines(sandbox.Options{QRCodes: 1, AfterFunc: after}))
 	r := start(t, w)
+	eventually(t, "first QR", func() (bool, string) { return w.Status().QR != nil, string(w.Status().State) })
+	mu.Lock()
+	expire := timers[0]
+	mu.Unlock()
+	expire() // the only code runs out
 	eventually(t, "QR timeout", func() (bool, string) {
 		st := w.Status()
 		return st.State == gateway.SessionDisconnected && st.Reason == reasonQRTimeout, string(st.State) + " " + st.Reason

@@ -152,7 +152,7 @@
     document.getElementById("nav").hidden = !authed;
     document.getElementById("logout").hidden = !authed;
     document.getElementById("nav-admin").hidden = !(me && me.user && me.user.role === "admin");
-    const cur = "#/" + (location.hash.slice(2).split("/")[0] || "overview");
+    const cur = "#/" + (location.hash.slice(2).split("?")[0].split("/")[0] || "overview");
     document.querySelectorAll("#nav a").forEach((a) => {
       if (a.getAttribute("href") === cur) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     });
@@ -161,7 +161,7 @@
   async function render() {
     cleanups.forEach((f) => f());
     cleanups = [];
-    const parts = location.hash.replace(/^#\/?/, "").split("/");
+    const parts = location.hash.replace(/^#\/?/, "").split("?")[0].split("/");
     if (!token) {
       setNav();
       return parts[0] === "register" ? viewAuth(true) : viewAuth(false);
@@ -237,15 +237,21 @@
     const msgs = el("section", { class: "card", "aria-labelledby": "h-msgs" }, el("h2", { id: "h-msgs", text: t("ov.messages") }), el("div", { class: "table-wrap" }, table));
     const grid = el("div", { class: "grid" }, usage, msgs);
     const out = [el("h1", { text: t("ov.title") }), grid];
-    if (series && series.points && series.points.length) {
-      const max = Math.max(1, ...series.points.map((p) => p.total));
-      const chart = el("div", { class: "chart", role: "img", "aria-label": t("ov.chart") },
-        series.points.map((p) => {
-          const outN = Object.values(p.outbound || {}).reduce((a, b) => a + b, 0);
-          return el("div", { class: "col", title: p.start.slice(0, 10) + ": " + outN + " / " + p.inbound },
-            el("span", { class: "in", style: "height:" + (p.inbound / max) * 120 + "px" }),
-            el("span", { style: "height:" + (outN / max) * 120 + "px" }));
-        }));
+    if (series && series.points) {
+      // One column per day of the last 14, empty days included.
+      const byDay = {};
+      for (const p of series.points) byDay[p.start.slice(0, 10)] = p;
+      const days = [];
+      for (let i = 13; i >= 0; i--) days.push(new Date(Date.now() - i * 864e5).toISOString().slice(0, 10));
+      const counts = days.map((d) => {
+        const p = byDay[d] || { outbound: {}, inbound: 0 };
+        return { day: d, out: Object.values(p.outbound || {}).reduce((a, b) => a + b, 0), in: p.inbound || 0 };
+      });
+      const max = Math.max(1, ...counts.map((c) => c.out + c.in));
+      const chart = el("div", { class: "chart", role: "img", "aria-label": t("ov.chart") + ": " + counts.map((c) => c.day + " " + c.out + "/" + c.in).join(", ") },
+        counts.map((c) => el("div", { class: "col", title: c.day + ": " + t("ov.outbound") + " " + c.out + ", " + t("ov.inbound") + " " + c.in },
+          el("span", { class: "in", style: "height:" + (c.in / max) * 120 + "px" }),
+          el("span", { style: "height:" + (c.out / max) * 120 + "px" }))));
       out.push(el("section", { class: "card", "aria-labelledby": "h-chart" }, el("h2", { id: "h-chart", text: t("ov.chart") }), chart,
         el("div", { class: "legend" }, el("span", {}, el("i", {}), t("ov.outbound")), el("span", {}, el("i", { class: "in" }), t("ov.inbound")))));
     }

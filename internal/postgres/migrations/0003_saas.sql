@@ -103,7 +103,9 @@ CREATE TABLE message_hourly (
     PRIMARY KEY (session_id, hour, direction, status)
 );
 
-CREATE INDEX message_hourly_user ON message_hourly (user_id, hour, direction, status, n);
+-- n stays out of the indexes here (not in SQLite's): an indexed n would make
+-- every count update a non-HOT update, bloating table and index under MVCC.
+CREATE INDEX message_hourly_user ON message_hourly (user_id, hour, direction, status);
 
 CREATE TABLE message_latency_daily (
     session_id UUID NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
@@ -114,7 +116,7 @@ CREATE TABLE message_latency_daily (
     PRIMARY KEY (session_id, day, bucket_ms)
 );
 
-CREATE INDEX message_latency_daily_user ON message_latency_daily (user_id, day, bucket_ms, n);
+CREATE INDEX message_latency_daily_user ON message_latency_daily (user_id, day, bucket_ms);
 
 INSERT INTO message_hourly (session_id, user_id, hour, direction, status, n)
     SELECT session_id, user_id, created_at / 3600000000, direction, status, COUNT(*) FROM messages
