@@ -47,7 +47,7 @@ type app struct {
 	cluster    *cluster
 	clusterCfg *config.Cluster
 	svc        *service.Service
-	api     *api.Server
+	api        *api.Server
 	// webhooks is the dispatcher pool (nil with ENABLE_WEBHOOKS=false).
 	webhooks *webhook.Dispatcher
 	metrics  *metrics.Metrics
@@ -155,7 +155,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 			Network: sandbox.NewBusNetwork(a.bus),
 		}),
 	}
-	if engines[gateway.EngineWhatsmeow], err = whatsmeowEngine(cfg, a.store, log); err != nil {
+	if engines[gateway.EngineWhatsmeow], err = whatsmeowEngine(a); err != nil {
 		return nil, fmt.Errorf("whatsmeow engine: %w", err)
 	}
 	available := make([]string, 0, len(engines))
@@ -327,6 +327,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, addrc chan
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	a.ready.Store(false)
+	// Event streams never end by themselves: end them, or Shutdown waits
+	// for them until its timeout.
+	srv.RegisterOnShutdown(a.api.CloseStreams)
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}

@@ -218,4 +218,3 @@ func (a *app) registryOf() gateway.Registry {
 	}
 	return a.sched
 }
-

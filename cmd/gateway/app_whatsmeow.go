@@ -3,12 +3,12 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/pacing"
+	"github.com/whatsapp-saas/gateway/internal/ssrf"
 	"github.com/whatsapp-saas/gateway/internal/whatsmeow"
 	"github.com/whatsapp-saas/gateway/internal/worker"
 )
@@ -16,7 +16,8 @@ import (
 // whatsmeowEngine builds the real WhatsApp engine on the gateway's own
 // database: whatsmeow's device store shares the PostgreSQL pool, or the
 // SQLite writer connection (one connection, BEGIN IMMEDIATE).
-func whatsmeowEngine(cfg *config.Config, st gateway.Store, log *slog.Logger) (gateway.EngineFactory, error) {
+func whatsmeowEngine(a *app) (gateway.EngineFactory, error) {
+	cfg, st, log := a.cfg, a.store, a.log
 	withDB, ok := st.(interface{ DB() *sql.DB })
 	if !ok {
 		return nil, fmt.Errorf("the %s store does not expose its database for whatsmeow", st.Dialect())
@@ -33,8 +34,14 @@ func whatsmeowEngine(cfg *config.Config, st gateway.Store, log *slog.Logger) (ga
 		return nil, err
 	}
 	log.Debug("whatsmeow engine", "web_version", whatsmeow.WebVersion())
+	// Media URLs are customer URLs: fetched through the same SSRF guard as webhooks.
+	guard, err := outboundGuard(a)
+	if err != nil {
+		return nil, err
+	}
 	return whatsmeow.Factory(whatsmeow.Options{
 		Store:         devices,
+		Fetcher:       whatsmeow.NewHTTPFetcher(guard.Client(2*time.Minute), ssrf.Blocked),
 		MediaDir:      cfg.MediaStoragePath,
 		MaxMediaBytes: cfg.MediaMaxBytes,
 		Proxy:         cfg.WhatsAppProxy.Value(),

@@ -332,3 +332,19 @@ func TestWebhooksDisabled(t *testing.T) {
 	c.do("GET", "/api/v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries", nil).
 		fails(t, http.StatusForbidden, "feature_disabled")
 }
+
+func TestAgentHostPort(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"http://127.0.0.1:8500", "127.0.0.1:8500"},
+		{"https://vault.service.consul:8200", "vault.service.consul:8200"},
+		{"10.0.0.5:4646", "10.0.0.5:4646"},
+		{"https://nomad.example.com", "nomad.example.com:443"},
+		{"http://[fd00::1]", "[fd00::1]:80"},
+	}
+	for _, tt := range tests {
+		if got := agentHostPort(tt.in); got != tt.want {
+			t.Errorf("agentHostPort(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // deadProxy is a socks5 proxy on a loopback port nobody listens on: every
@@ -31,8 +33,21 @@ type sessionState struct {
 
 // A whatsmeow session that cannot reach WhatsApp fails honestly: a clear
 // state and reason, a clear QR error, and an API that stays responsive.
+// On PostgreSQL the device store shares the gateway's pool and migrates
+// under an advisory lock.
 func TestWhatsmeowSessionFailsHonestly(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"WHATSAPP_PROXY": deadProxy(t), "WHATSAPP_WEB_VERSION": "2.3000.1031080782"}))
+	t.Run("sqlite", func(t *testing.T) { testWhatsmeowHonestFailure(t, nil) })
+	t.Run("postgres", func(t *testing.T) {
+		testWhatsmeowHonestFailure(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
+	})
+}
+
+func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
+	env := map[string]string{"WHATSAPP_PROXY": deadProxy(t), "WHATSAPP_WEB_VERSION": "2.3000.1031080782"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	base := startGateway(t, testEnv(t, env))
 	c := register(t, base, "wm@example.com")
 	var created struct {
 		Session sessionState `json:"session"`

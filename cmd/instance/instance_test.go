@@ -47,7 +47,9 @@ func TestLoadConfig(t *testing.T) {
 		wantErr string
 		check   func(*instanceConfig) bool
 	}{
-		{"defaults", base, "", func(c *instanceConfig) bool { return c.Port == 8080 && c.LockTTL == 10*time.Second && c.ShutdownTimeout == 20*time.Second }},
+		{"defaults", base, "", func(c *instanceConfig) bool {
+			return c.Port == 8080 && c.LockTTL == 10*time.Second && c.ShutdownTimeout == 20*time.Second
+		}},
 		{"nomad port wins", with("NOMAD_PORT_http", "25000", "PORT", "1"), "", func(c *instanceConfig) bool { return c.Port == 25000 }},
 		{"port", with("PORT", "0"), "", func(c *instanceConfig) bool { return c.Port == 0 }},
 		{"owner from nomad", with("NOMAD_ALLOC_ID", "a-1", "CONSUL_HTTP_ADDR", "127.0.0.1:8500"), "", func(c *instanceConfig) bool {
@@ -87,8 +89,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func slogText(c *instanceConfig) string {
 	var b bytes.Buffer

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -32,6 +33,29 @@ const (
 	streamReread = 10 * time.Second
 	streamPage   = 500
 )
+
+// streamCloser is a channel closed once, at shutdown; its zero value works.
+type streamCloser struct {
+	once sync.Once
+	mu   sync.Mutex
+	ch   chan struct{}
+}
+
+func (c *streamCloser) done() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch == nil {
+		c.ch = make(chan struct{})
+	}
+	return c.ch
+}
+
+// CloseStreams ends every event stream (the server is shutting down;
+// clients reconnect elsewhere with Last-Event-ID).
+func (s *Server) CloseStreams() {
+	ch := s.streams.done()
+	s.streams.once.Do(func() { close(ch) })
+}
 
 func (s *Server) eventRoutes(r chi.Router) {
 	r.With(requireScope(service.ScopeRead, s.log)).Get("/events", s.h(s.handleEvents))
@@ -109,6 +133,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	flusher.Flush()
 
 	st := &streamState{floor: after, sent: map[int64]time.Time{}}
+	closing := s.streams.done()
 	poll := time.NewTicker(streamPoll)
 	defer poll.Stop()
 	ping := time.NewTicker(streamPing)
@@ -122,6 +147,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		flusher.Flush()
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-closing:
 			return nil
 		case <-wake:
 		case <-poll.C:

@@ -66,6 +66,8 @@ type Server struct {
 	users   *userCache
 	router  chi.Router
 	started time.Time
+	// streams ends the long-lived event streams when the server shuts down.
+	streams streamCloser
 	specState
 }
 

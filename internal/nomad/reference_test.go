@@ -360,4 +360,3 @@ func toGo(v cty.Value) any {
 	}
 	return nil
 }
-

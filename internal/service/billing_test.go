@@ -230,3 +230,20 @@ func must(t *testing.T, err error) {
 		t.Fatalf("unexpected error: %v", err)
 	}
 }
+
+func TestMediaSizeLimit(t *testing.T) {
+	s := newStoreService(t, time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC))
+	ctx := t.Context()
+	must(t, s.store.UpsertPlan(ctx, &gateway.Plan{ID: "small", Name: "Small", Currency: "USD",
+		Limits: gateway.PlanLimits{MediaBytes: 100, RequestsPerMinute: 60}}))
+	u := &gateway.User{ID: "5b0e8a52-6d1f-4b8a-9f0c-2a6f5d3e9c41", PlanID: "small"}
+	tests := []struct {
+		size int64
+		want gateway.Code
+	}{{100, ""}, {101, gateway.CodeTooLarge}}
+	for _, tt := range tests {
+		if got := gateway.ErrorCode(s.checkMediaSize(ctx, u, tt.size)); got != tt.want {
+			t.Errorf("size %d: got %q, want %q", tt.size, got, tt.want)
+		}
+	}
+}

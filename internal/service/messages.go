@@ -133,6 +133,11 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
+	if payload.Media != nil && payload.Media.Size > 0 {
+		if err := s.checkMediaSize(ctx, u, payload.Media.Size); err != nil {
+			return nil, err
+		}
+	}
 	if s.cfg.EnableEmailVerification && !u.EmailVerified {
 		return nil, gateway.Errorf(gateway.CodeForbidden, "Verify your email address before sending messages: POST /api/v1/auth/verify-email/request sends the link again.")
 	}

@@ -219,3 +219,18 @@ func (s *Service) announceThresholds(ctx context.Context, userID string, plan *g
 		}
 	}
 }
+
+// checkMediaSize refuses inline media larger than the plan's media size
+// (media by URL is sized by the worker that fetches it).
+func (s *Service) checkMediaSize(ctx context.Context, u *gateway.User, size int64) error {
+	plan, err := s.cachedPlanOf(ctx, u)
+	if err != nil {
+		return err
+	}
+	if max := plan.Limits.MediaBytes; max >= 0 && size > max {
+		return &gateway.Error{Code: gateway.CodeTooLarge,
+			Message: fmt.Sprintf("Your %s plan allows media of at most %d bytes; this one has %d.", plan.Name, max, size),
+			Details: map[string]any{"limit": "media_bytes", "allowed": max, "used": size, "plan": plan.ID}}
+	}
+	return nil
+}

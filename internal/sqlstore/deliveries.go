@@ -212,8 +212,9 @@ func (s *Store) loadClaimed(ctx context.Context, ids []string) ([]*gateway.Claim
 	for i, id := range ids {
 		args[i] = id
 	}
-	// The writer sees the claim even where a reader could lag behind it.
-	rows, err := s.writer.QueryContext(ctx, s.q(query), args...)
+	// Read after the claim committed: a reader sees it, and leaves
+	// SQLite's one writer connection to the writes.
+	rows, err := s.reader.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}

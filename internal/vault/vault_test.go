@@ -182,7 +182,9 @@ func TestStartFailures(t *testing.T) {
 		{"missing secret", func(*vaulttest.Server) {}, nil, "bootstrap"},
 		{"bad token", func(f *vaulttest.Server) { f.Put("whatsapp-gateway", data("k"), time.Now()) }, func(c *vault.Config) { c.Token = "nope" }, "refused"},
 		{"bad approle", func(f *vaulttest.Server) { f.RoleID, f.SecretID = "r", "s" }, func(c *vault.Config) { c.Token = ""; c.RoleID, c.SecretID = "r", "wrong" }, "refused"},
-		{"no jwt key", func(f *vaulttest.Server) { f.Put("whatsapp-gateway", map[string]any{"webhook_secret": "w"}, time.Now()) }, nil, "jwt_secret"},
+		{"no jwt key", func(f *vaulttest.Server) {
+			f.Put("whatsapp-gateway", map[string]any{"webhook_secret": "w"}, time.Now())
+		}, nil, "jwt_secret"},
 		{"down", func(f *vaulttest.Server) { f.Close() }, nil, "cannot be reached"},
 	}
 	for _, tt := range tests {

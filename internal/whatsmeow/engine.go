@@ -220,6 +220,10 @@ func (e *Engine) newClient(dev *store.Device) (*wa.Client, error) {
 	// A first connect that fails is retried by the engine's own capped
 	// backoff, not whatsmeow's linear, uncapped one.
 	cli.InitialAutoReconnect = false
+	// The gateway sends and notifies; it keeps no chat history, so the
+	// history blobs (tens of MB after pairing) are not downloaded. Their
+	// notifications arrive as protocol messages, which are not stored.
+	cli.ManualHistorySyncDownload = true
 	cli.AutoReconnectHook = func(err error) bool {
 		e.mu.Lock()
 		gen, current := e.gen, e.cli == cli && e.active
@@ -323,7 +327,9 @@ func (e *Engine) dial(gen uint64) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.gen != gen {
+	if e.gen != gen || !e.active {
+		// Disconnected while dialling: close what the dial opened.
+		go cli.Disconnect()
 		return
 	}
 	e.socketUp = true

@@ -37,7 +37,7 @@ func TestNewEngineOffline(t *testing.T) {
 			e.mu.Lock()
 			cli := e.cli
 			e.mu.Unlock()
-			if !cli.SynchronousAck || !cli.EnableDecryptedEventBuffer || cli.InitialAutoReconnect || cli.AutoReconnectHook == nil {
+			if !cli.SynchronousAck || !cli.EnableDecryptedEventBuffer || cli.InitialAutoReconnect || cli.AutoReconnectHook == nil || !cli.ManualHistorySyncDownload {
 				t.Fatalf("client settings: SynchronousAck %v, EnableDecryptedEventBuffer %v, InitialAutoReconnect %v, hook %v; want acks after storing and the engine's own backoff",
 					cli.SynchronousAck, cli.EnableDecryptedEventBuffer, cli.InitialAutoReconnect, cli.AutoReconnectHook != nil)
 			}

@@ -25,6 +25,9 @@ type lidMap interface {
 // inbound turns a received message into an InboundMessage, or nil when it
 // carries nothing a user sees (protocol messages, key distribution).
 func (e *Engine) inbound(cli *wa.Client, v *events.Message) *gateway.InboundMessage {
+	if v.Info.Chat == types.StatusBroadcastJID {
+		return nil // contacts' status updates, not messages to this account
+	}
 	in := convertMessage(v.Message)
 	if in == nil {
 		return nil
@@ -55,6 +58,11 @@ func fillSource(ctx context.Context, lids lidMap, info types.MessageInfo, in *ga
 	in.Sender, in.SenderPhone, in.SenderLID = sender, phone, lid
 
 	chat := info.Chat.ToNonAD()
+	if chat.Server == types.BroadcastServer && !info.IsFromMe {
+		// A broadcast list message shows in the direct chat with its sender.
+		in.Chat, in.IsGroup = sender, false
+		return
+	}
 	if !info.IsGroup && chat.Server == types.HiddenUserServer {
 		alt := info.SenderAlt
 		if info.IsFromMe {

@@ -117,6 +117,8 @@ func TestFillSourceResolvesPhoneAndLID(t *testing.T) {
 			want{"999888777666555@lid", "999888777666555@lid", "", "999888777666555@lid"}},
 		{"device suffix dropped", types.MessageSource{Chat: pn, Sender: types.NewADJID("15550005555", 0, 3)},
 			want{"15550005555@s.whatsapp.net", "15550005555@s.whatsapp.net", "15550005555", "111222333444555@lid"}},
+		{"broadcast list shows in the sender's chat", types.MessageSource{Chat: types.NewJID("1700000000", types.BroadcastServer), Sender: pn, IsGroup: true},
+			want{"15550005555@s.whatsapp.net", "15550005555@s.whatsapp.net", "15550005555", "111222333444555@lid"}},
 		{"group", types.MessageSource{Chat: group, Sender: lid, IsGroup: true},
 			want{"120363000000000001@g.us", "15550005555@s.whatsapp.net", "15550005555", "111222333444555@lid"}},
 	}
@@ -128,7 +130,7 @@ func TestFillSourceResolvesPhoneAndLID(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Fatalf("source (-want +got):\n%s", diff)
 			}
-			if in.WAMessageID != "X1" || in.PushName != "Pat" || in.IsGroup != tt.src.IsGroup {
+			if in.WAMessageID != "X1" || in.PushName != "Pat" || in.IsGroup != (tt.src.IsGroup && tt.src.Chat.Server == types.GroupServer) {
 				t.Fatalf("got id %q push name %q group %v", in.WAMessageID, in.PushName, in.IsGroup)
 			}
 		})
@@ -164,6 +166,15 @@ func TestInboundMessageThroughTheDispatcher(t *testing.T) {
 		t.Fatal("a message the handler could not store was reported handled; it would be acknowledged and lost")
 	}
 	nextOf[gateway.EvInbound](t, rec)
+
+	// Contacts' status updates are not messages: acknowledged, not stored.
+	status := &events.Message{Info: img.Info, Message: textMessage("my story")}
+	status.Info.Chat = types.StatusBroadcastJID
+	rec.setFail(nil)
+	if !dispatch(e, status) {
+		t.Fatal("status update reported as not handled")
+	}
+	rec.none(t)
 
 	// Protocol messages are not stored, and acknowledged.
 	rec.setFail(nil)

@@ -29,15 +29,36 @@ type MediaFetcher interface {
 	Fetch(ctx context.Context, rawURL string, max int64) (data []byte, contentType string, err error)
 }
 
-// httpFetcher is the default MediaFetcher: http and https only, public
-// addresses only (checked on the dialled address, after DNS, so a name
-// that resolves to 127.0.0.1 is refused too), redirects checked the same
-// way, a time limit and a size cap.
+// httpFetcher fetches media over http and https with a time limit and a
+// size cap, through a client whose dials refuse private addresses.
 type httpFetcher struct {
-	client *http.Client
+	client  *http.Client
+	blocked func(error) bool
 }
 
-// NewFetcher returns the default MediaFetcher.
+// NewHTTPFetcher returns a MediaFetcher on client, whose dialer must refuse
+// private addresses (the product's SSRF guard: checked on the dialled
+// address, after DNS, so redirects and rebinding cannot slip past it);
+// blocked tells its refusals apart. Up to five redirects are followed,
+// each dial checked again.
+func NewHTTPFetcher(client *http.Client, blocked func(error) bool) MediaFetcher {
+	c := *client
+	c.CheckRedirect = checkRedirect
+	return &httpFetcher{client: &c, blocked: blocked}
+}
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return errors.New("redirect to a scheme other than http or https")
+	}
+	return nil
+}
+
+// NewFetcher returns a MediaFetcher with a guard of its own (public
+// addresses only), for when the product's guard is not wired in.
 func NewFetcher(max int64) MediaFetcher {
 	dialer := &net.Dialer{
 		Timeout: 10 * time.Second,
@@ -61,19 +82,10 @@ func NewFetcher(max int64) MediaFetcher {
 		MaxIdleConns:          4,
 		IdleConnTimeout:       30 * time.Second,
 	}
-	return &httpFetcher{client: &http.Client{
-		Transport: tr,
-		Timeout:   2 * time.Minute,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return errors.New("too many redirects")
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return errors.New("redirect to a scheme other than http or https")
-			}
-			return nil
-		},
-	}}
+	return &httpFetcher{
+		client:  &http.Client{Transport: tr, Timeout: 2 * time.Minute, CheckRedirect: checkRedirect},
+		blocked: func(err error) bool { return errors.Is(err, errPrivateAddress) },
+	}
 }
 
 var errPrivateAddress = errors.New("address is not public")
@@ -101,7 +113,7 @@ func (f *httpFetcher) Fetch(ctx context.Context, rawURL string, max int64) ([]by
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		if errors.Is(err, errPrivateAddress) {
+		if f.blocked != nil && f.blocked(err) {
 			return nil, "", gateway.WrapError(err, gateway.CodeValidation, "The media URL points to a private address.")
 		}
 		return nil, "", gateway.WrapError(err, gateway.CodeUnavailable, "The media URL could not be fetched.")

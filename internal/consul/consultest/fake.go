@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	index    uint64
-	changed  chan struct{} // closed and replaced on every write
+	changed  chan struct{}                // closed and replaced on every write
 	services map[string]*api.ServiceEntry // by service ID
 	sessions map[string]*session
 	kv       map[string]*api.KVPair
@@ -190,6 +191,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeJSON(w, "10.0.0.1:8300")
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/health/service/"):
 		s.health(w, r, strings.TrimPrefix(p, "/v1/health/service/"))
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/catalog/service/"):
+		s.catalog(w, r, strings.TrimPrefix(p, "/v1/catalog/service/"))
 	case r.Method == http.MethodPut && p == "/v1/agent/service/register":
 		s.register(w, r)
 	case r.Method == http.MethodPut && strings.HasPrefix(p, "/v1/agent/service/deregister/"):
@@ -265,6 +268,33 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, name string) {
 			continue
 		}
 		out = append(out, e)
+	}
+	s.mu.Unlock()
+	s.writeJSON(w, out)
+}
+
+// catalog lists every instance of a service, healthy or not, filtered by
+// the repeated tag parameters.
+func (s *Server) catalog(w http.ResponseWriter, r *http.Request, name string) {
+	s.block(r)
+	tags := r.URL.Query()["tag"]
+	s.mu.Lock()
+	out := []*api.CatalogService{}
+	for _, e := range s.services {
+		if e.Service.Service != name {
+			continue
+		}
+		match := true
+		for _, tag := range tags {
+			if !slices.Contains(e.Service.Tags, tag) {
+				match = false
+			}
+		}
+		if match {
+			out = append(out, &api.CatalogService{Node: e.Node.Node, Address: e.Node.Address, Datacenter: e.Node.Datacenter,
+				ServiceID: e.Service.ID, ServiceName: e.Service.Service, ServiceAddress: e.Service.Address, ServicePort: e.Service.Port,
+				ServiceTags: e.Service.Tags, ServiceMeta: e.Service.Meta, CreateIndex: e.Service.CreateIndex, ModifyIndex: e.Service.ModifyIndex})
+		}
 	}
 	s.mu.Unlock()
 	s.writeJSON(w, out)

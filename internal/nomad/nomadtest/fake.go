@@ -10,6 +10,7 @@ package nomadtest
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,6 +30,11 @@ type Server struct {
 	Version string
 	// AutoRun moves new allocations to running at once (default true).
 	AutoRun bool
+	// OnPlace, when set, is called (in its own goroutine) with every new
+	// allocation, and OnStop with every allocation told to stop: a test
+	// can run real processes for them, as a Nomad client would.
+	OnPlace func(a *api.Allocation)
+	OnStop  func(allocID string)
 
 	mu        sync.Mutex
 	index     uint64
@@ -182,6 +188,7 @@ func (s *Server) Replace(allocID string) string {
 	s.bump()
 	old.DesiredStatus = api.AllocDesiredStatusStop
 	s.removeServicesLocked(allocID)
+	s.stopped(allocID)
 	n := s.placeLocked(job)
 	old.NextAllocation = n.ID
 	return n.ID
@@ -358,6 +365,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, ns string) {
 			if a := s.allocs[id]; a != nil && a.JobID == *job.ID && a.DesiredStatus == api.AllocDesiredStatusRun {
 				a.DesiredStatus, a.ClientStatus = api.AllocDesiredStatusStop, api.AllocClientStatusComplete
 				s.removeServicesLocked(id)
+				s.stopped(id)
 			}
 		}
 	}
@@ -416,7 +424,7 @@ func validate(job *api.Job) string {
 // placeLocked creates an allocation for the job's group.
 func (s *Server) placeLocked(job *api.Job) *api.Allocation {
 	tg := job.TaskGroups[0]
-	s.nextPort++
+	s.nextPort = freePort(s.nextPort)
 	id := fmt.Sprintf("%08d-0000-0000-0000-000000000000", len(s.order)+1)
 	states := map[string]*api.TaskState{}
 	for _, t := range tg.Tasks {
@@ -432,6 +440,9 @@ func (s *Server) placeLocked(job *api.Job) *api.Allocation {
 	}
 	s.allocs[id] = a
 	s.order = append(s.order, id)
+	if s.OnPlace != nil {
+		go s.OnPlace(a)
+	}
 	if s.AutoRun {
 		a.ClientStatus = api.AllocClientStatusRunning
 		for _, ts := range states {
@@ -442,6 +453,25 @@ func (s *Server) placeLocked(job *api.Job) *api.Allocation {
 		s.addServicesLocked(a)
 	}
 	return a
+}
+
+// stopped calls OnStop in the background; mu is held.
+func (s *Server) stopped(allocID string) {
+	if s.OnStop != nil {
+		go s.OnStop(allocID)
+	}
+}
+
+// freePort returns a port nothing listens on, after prev when possible.
+func freePort(prev int) int {
+	for p := prev + 1; p < 32000; p++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err == nil {
+			ln.Close()
+			return p
+		}
+	}
+	return prev + 1
 }
 
 func (s *Server) addServicesLocked(a *api.Allocation) {
@@ -519,6 +549,7 @@ func (s *Server) deregister(w http.ResponseWriter, r *http.Request, ns, id strin
 		if a := s.allocs[aid]; a != nil && a.JobID == id {
 			a.DesiredStatus, a.ClientStatus = api.AllocDesiredStatusStop, api.AllocClientStatusComplete
 			s.removeServicesLocked(aid)
+			s.stopped(aid)
 			if purge {
 				delete(s.allocs, aid)
 			}

@@ -27,6 +27,8 @@ type Server struct {
 	TokenTTL time.Duration
 
 	mu       sync.Mutex
+	policies map[string]string
+	mounts   map[string]bool
 	tokens   map[string]bool
 	secrets  map[string][]version // by path, index = version-1
 	failN    int
@@ -43,7 +45,8 @@ type version struct {
 
 // New starts a fake that accepts rootToken; it is closed with the test.
 func New(t interface{ Cleanup(func()) }, rootToken string) *Server {
-	s := &Server{Mount: "secret", TokenTTL: time.Hour, tokens: map[string]bool{rootToken: true}, secrets: map[string][]version{}}
+	s := &Server{Mount: "secret", TokenTTL: time.Hour, tokens: map[string]bool{rootToken: true}, secrets: map[string][]version{},
+		policies: map[string]string{}, mounts: map[string]bool{"secret": true}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -57,10 +60,27 @@ func (s *Server) Put(path string, data map[string]any, created time.Time) int {
 	return len(s.secrets[path])
 }
 
+// Policy returns a stored ACL policy's text.
+func (s *Server) Policy(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.policies[name]
+}
+
+// Latest returns the newest version of a secret's data, or nil.
+func (s *Server) Latest(path string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.secrets[path]; len(v) > 0 {
+		return v[len(v)-1].data
+	}
+	return nil
+}
+
 // FailNext makes the next n requests answer 500.
 func (s *Server) FailNext(n int) { s.mu.Lock(); s.failN = n; s.mu.Unlock() }
 
-// RevokeAll forgets every issued token but the root ones given to New.
+// Revoke forgets a token.
 func (s *Server) Revoke(token string) { s.mu.Lock(); delete(s.tokens, token); s.mu.Unlock() }
 
 // Counts returns how many logins, renewals and KV reads were served.
@@ -80,6 +100,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	p := strings.TrimPrefix(r.URL.Path, "/v1/")
+	if p == "sys/health" {
+		writeJSON(w, map[string]any{"initialized": true, "sealed": false, "standby": false})
+		return
+	}
 	if p == "auth/approle/login" && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
 		s.login(w, r)
 		return
@@ -101,6 +125,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeJSON(w, map[string]any{"auth": map[string]any{"client_token": r.Header.Get("X-Vault-Token"), "renewable": true,
 			"lease_duration": int(s.TokenTTL.Seconds()), "policies": []string{"default"}}})
+	case strings.HasPrefix(p, "sys/mounts/") && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		name := strings.TrimPrefix(p, "sys/mounts/")
+		s.mu.Lock()
+		exists := s.mounts[name]
+		s.mounts[name] = true
+		s.mu.Unlock()
+		if exists {
+			writeErr(w, http.StatusBadRequest, "path is already in use at "+name+"/")
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case strings.HasPrefix(p, "sys/policies/acl/") && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		var in struct {
+			Policy string `json:"policy"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Policy == "" {
+			writeErr(w, http.StatusBadRequest, "policy is empty or not JSON")
+			return
+		}
+		s.mu.Lock()
+		s.policies[strings.TrimPrefix(p, "sys/policies/acl/")] = in.Policy
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	case strings.HasPrefix(p, s.Mount+"/data/"):
 		s.kv(w, r, strings.TrimPrefix(p, s.Mount+"/data/"))
 	default:
