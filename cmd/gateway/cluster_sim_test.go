@@ -47,7 +47,11 @@ type simProc struct {
 	done    chan struct{}
 }
 
-func (n *simNode) Write(p []byte) (int, error) { n.mu.Lock(); defer n.mu.Unlock(); return n.logs.Write(p) }
+func (n *simNode) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.logs.Write(p)
+}
 
 func (n *simNode) place(a *nomadapi.Allocation) {
 	task := a.Job.TaskGroups[0].Tasks[0]
@@ -250,7 +254,7 @@ func TestClusterSimulated(t *testing.T) {
 	first := send()
 	waitFor(t, 30*time.Second, "first message delivered", delivered(first))
 
-	allocs := fn.Allocs(nomad.JobID("wa", sid, ""+simUserID(t, c)))
+	allocs := fn.Allocs(nomad.JobID("wa", sid, simUserID(t, c)))
 	if len(allocs) != 1 {
 		t.Fatalf("allocations: %v", allocs)
 	}

@@ -747,7 +747,10 @@ func TestSaaSTwoGatewaysPostgres(t *testing.T) {
 		t.Skip("TEST_REDIS_URL is not set")
 	}
 	dbURL := pgtest.FreshSchema(t)
-	extra := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL}
+	// One installation: the gateways share the database, Redis and secrets.
+	extra := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL,
+		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
+		"WEBHOOK_SECRET": "two-gateways-webhook-0123456789abcdef01234"}
 	baseA := startGateway(t, saasEnv(t, extra))
 	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
 	baseB := startGateway(t, saasEnv(t, extra))

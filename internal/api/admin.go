@@ -123,7 +123,7 @@ func (s *Server) handleAdminChangePlan(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	s.users.forget(id)
+	s.userChanged(r.Context(), id)
 	return ok(w, http.StatusOK, map[string]any{"tenant": v})
 }
 
@@ -145,7 +145,7 @@ func (s *Server) handleAdminSuspend(w http.ResponseWriter, r *http.Request) erro
 	v, err := s.svc.AdminSuspend(r.Context(), actorOf(r), id, req.Reason)
 	// The suspension is stored before the instances stop: forget the cached
 	// user either way, so this gateway refuses the tenant at once.
-	s.users.forget(id)
+	s.userChanged(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *Server) handleAdminResume(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v, err := s.svc.AdminResume(r.Context(), actorOf(r), id)
-	s.users.forget(id)
+	s.userChanged(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	s.users.forget(u.ID)
+	s.userChanged(r.Context(), u.ID)
 	return ok(w, http.StatusOK, map[string]any{"verified": true, "user": u})
 }
 

@@ -66,6 +66,7 @@ type Server struct {
 	users   *userCache
 	router  chi.Router
 	started time.Time
+	watch   userWatch
 	// streams ends the long-lived event streams when the server shuts down.
 	streams streamCloser
 	specState
@@ -88,6 +89,7 @@ func New(d Deps, cfg Config) *Server {
 	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
 		users: newUserCache(cfg.UserCacheTTL), started: time.Now()}
 	s.router = s.routes()
+	s.watchUserChanges()
 	return s
 }
 

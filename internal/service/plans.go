@@ -49,10 +49,22 @@ func (s *Service) EnsureDefaultPlan(ctx context.Context) error {
 	return nil
 }
 
-// PlanOf returns a user's plan, falling back to the default plan.
+// PlanOf returns a user's plan, falling back to the default plan. The plan
+// id is read from the store, not from u, which may come from a gateway's
+// user cache: a plan change applies at once on every gateway.
 func (s *Service) PlanOf(ctx context.Context, u *gateway.User) (*gateway.Plan, error) {
-	p, err := s.store.PlanByID(ctx, u.PlanID)
-	if gateway.IsCode(err, gateway.CodeNotFound) && u.PlanID != DefaultPlanID {
+	planID := u.PlanID
+	if u.ID != "" {
+		fresh, err := s.store.UserByID(ctx, u.ID)
+		if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+			return nil, err
+		}
+		if err == nil {
+			planID = fresh.PlanID
+		}
+	}
+	p, err := s.store.PlanByID(ctx, planID)
+	if gateway.IsCode(err, gateway.CodeNotFound) && planID != DefaultPlanID {
 		p, err = s.store.PlanByID(ctx, DefaultPlanID)
 	}
 	if gateway.IsCode(err, gateway.CodeNotFound) {
