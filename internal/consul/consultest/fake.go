@@ -267,7 +267,14 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, name string) {
 		if (passing == "1" || passing == "true") && e.Checks.AggregatedStatus() != api.HealthPassing {
 			continue
 		}
-		out = append(out, e)
+		// A copy, so SetCheck may flip the live entry while this one is encoded.
+		c := *e
+		c.Checks = slices.Clone(e.Checks)
+		for i, chk := range c.Checks {
+			cc := *chk
+			c.Checks[i] = &cc
+		}
+		out = append(out, &c)
 	}
 	s.mu.Unlock()
 	s.writeJSON(w, out)
