@@ -211,7 +211,7 @@ func (s *Server) principalOf(r *http.Request) (*principal, error) {
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return nil, gateway.Errorf(gateway.CodeUnauthorized, "The Authorization header must be \"Bearer <token>\".")
 	}
-	claims, err := s.tokens.Verify(ctx, strings.TrimSpace(token))
+	claims, err := s.verified.Verify(ctx, strings.TrimSpace(token))
 	if err != nil {
 		return nil, err
 	}

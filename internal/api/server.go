@@ -64,9 +64,11 @@ type Server struct {
 	cfg     Config
 	deps    Deps
 	users   *userCache
-	router  chi.Router
-	started time.Time
-	watch   userWatch
+	// verified caches verified JWTs for as long as users are cached.
+	verified *auth.VerifyCache
+	router   chi.Router
+	started  time.Time
+	watch    userWatch
 	// streams ends the long-lived event streams when the server shuts down.
 	streams streamCloser
 	specState
@@ -87,7 +89,7 @@ func New(d Deps, cfg Config) *Server {
 		d.Ready = func() bool { return true }
 	}
 	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
-		users: newUserCache(cfg.UserCacheTTL), started: time.Now()}
+		users: newUserCache(cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now()}
 	s.router = s.routes()
 	s.watchUserChanges()
 	return s

@@ -151,3 +151,33 @@ func TestPasswords(t *testing.T) {
 		t.Fatalf("73-byte password: got %v, want validation error", err)
 	}
 }
+
+func TestVerifyCache(t *testing.T) {
+	ctx := context.Background()
+	k := newKeys()
+	tk := NewTokens(k, "iss", "aud", time.Hour)
+	tok, _, _ := tk.Sign(ctx, "u", "user")
+	vc := NewVerifyCache(tk, time.Minute)
+	if c, err := vc.Verify(ctx, tok); err != nil || c.UserID != "u" {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+	// Once verified, the token is answered from the cache even if the keys
+	// go away (within the TTL)…
+	k.accepted = nil
+	if _, err := vc.Verify(ctx, tok); err != nil {
+		t.Fatalf("cached token refused: %v", err)
+	}
+	// …but a token never verified is still checked, and refused.
+	other, _, _ := NewTokens(&keys{current: gateway.Key{ID: "x", Secret: []byte("y")}}, "iss", "aud", time.Hour).Sign(ctx, "u", "user")
+	if _, err := vc.Verify(ctx, other); err == nil {
+		t.Fatal("unverified token accepted")
+	}
+	// A cache never outlives the token: an expired token is checked again.
+	kk := newKeys()
+	short := NewTokens(kk, "iss", "aud", time.Second)
+	short.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	expired, _, _ := short.Sign(ctx, "u", "user")
+	if _, err := NewVerifyCache(NewTokens(kk, "iss", "aud", time.Hour), time.Hour).Verify(ctx, expired); err == nil {
+		t.Fatal("expired token accepted")
+	}
+}
