@@ -25,7 +25,8 @@ trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf
 go build -o "$work/gateway" ./cmd/gateway
 
 delivery=1s; read=2s
-if [ "$RECEIPTS" = off ]; then delivery=-1s; read=-1s; fi
+if [ "$RECEIPTS" = off ]; then delivery=24h; read=24h; fi  # receipts later than the run
+export ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=load-admin-password
 export PORT DATA_DIR="$work/data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
   SANDBOX_DELIVERY_DELAY=$delivery SANDBOX_READ_DELAY=$read RATE_LIMIT_MAX_REQUESTS=100000000 \
   LOG_LEVEL=warn BCRYPT_ROUNDS=4 INSTANCE_PORT_RANGE_START=34000 INSTANCE_PORT_RANGE_END=34999
@@ -34,9 +35,18 @@ gw_pid=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-token=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
-  -d '{"email":"load@example.com","password":"password123","name":"Load"}' | json 'd["data"]["token"]')
+reg=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
+  -d '{"email":"load@example.com","password":"password123","name":"Load"}')
+token=$(echo "$reg" | json 'd["data"]["token"]')
+user=$(echo "$reg" | json 'd["data"]["user"]["id"]')
 auth="Authorization: Bearer $token"
+# An unlimited plan for the load user, so quotas and plan rates measure nothing.
+admin=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | json 'd["data"]["token"]')
+curl -fs -X POST "$BASE/api/v1/admin/plans" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"id":"loadtest","name":"Load test","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}' >/dev/null
+curl -fs -X PATCH "$BASE/api/v1/admin/tenants/$user/plan" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"plan_id":"loadtest","reason":"load test"}' >/dev/null
 session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
   -d '{"session_name":"load"}' | json 'd["data"]["session"]["id"]')
 curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \

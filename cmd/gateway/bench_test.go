@@ -21,6 +21,7 @@ func benchGateway(b *testing.B, extra map[string]string) (string, string, string
 		"SANDBOX_PAIR_DELAY": "50ms", "SANDBOX_DELIVERY_DELAY": "1s", "SANDBOX_READ_DELAY": "1s",
 		"RATE_LIMIT_MAX_REQUESTS": "1000000000", "LOG_LEVEL": "error",
 		"INSTANCE_PORT_RANGE_START": "36000", "INSTANCE_PORT_RANGE_END": "36999",
+		"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": "bench-admin-password",
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -49,7 +50,19 @@ func prepareSession(b *testing.B, base string) (string, string) {
 		}
 		return raw
 	}
-	token := field(b, post("/api/v1/auth/register", "", `{"email":"bench@example.com","password":"password123","name":"Bench"}`), "token")
+	reg := post("/api/v1/auth/register", "", `{"email":"bench@example.com","password":"password123","name":"Bench"}`)
+	token, user := field(b, reg, "token"), field(b, reg, "id")
+	// An unlimited plan, so quotas and plan rates measure nothing.
+	admin := field(b, post("/api/v1/auth/login", "", `{"email":"admin@example.com","password":"bench-admin-password"}`), "token")
+	post("/api/v1/admin/plans", admin, `{"id":"bench","name":"Bench","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}`)
+	req, _ := http.NewRequest("PATCH", base+"/api/v1/admin/tenants/"+user+"/plan", bytes.NewBufferString(`{"plan_id":"bench"}`))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		b.Fatalf("change plan: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 	session := field(b, post("/api/v1/sessions", token, `{"session_name":"bench"}`), "id")
 	post("/api/v1/instances", token, fmt.Sprintf(`{"session_id":%q}`, session))
 	deadline := time.Now().Add(20 * time.Second)

@@ -42,15 +42,30 @@ func (s *Store) CreateMessageWithinQuota(ctx context.Context, m *gateway.Message
 	}
 	const bump = `UPDATE usage_counters SET used = used + 1 WHERE user_id = ? AND period = ? AND metric = ? AND used < ? RETURNING used`
 	var used int64
+	// The message and its events go first and the counter last, so the
+	// tenant's counter row (the one row every send of a tenant updates) is
+	// locked only for the commit, not for the whole transaction: on
+	// PostgreSQL that lock is what serialises a tenant's sends.
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
+		st, err := s.writeStmt(ctx, tx, insertMessage)
+		if err == nil {
+			_, err = st.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return s.fail(err, "create message", "Session", "This message is already stored.")
+		}
+		if err := s.insertEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
 		if errors.Is(err, sql.ErrNoRows) {
 			// Either the counter does not exist yet, or it is at the limit.
+			// The count excludes the message just inserted: the bump adds it.
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
 				SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
-					AND created_at >= ? AND created_at < ?) FROM users u WHERE u.id = ?
+					AND created_at >= ? AND created_at < ? AND id <> ?) FROM users u WHERE u.id = ?
 				ON CONFLICT (user_id, period, metric) DO NOTHING`),
-				period, metricMessages, micros(periodStart), micros(periodEnd), m.UserID); err != nil {
+				period, metricMessages, micros(periodStart), micros(periodEnd), m.ID, m.UserID); err != nil {
 				return err
 			}
 			err = tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
@@ -62,17 +77,7 @@ func (s *Store) CreateMessageWithinQuota(ctx context.Context, m *gateway.Message
 			}
 			return errOverQuota
 		}
-		if err != nil {
-			return err
-		}
-		st, err := s.writeStmt(ctx, tx, insertMessage)
-		if err == nil {
-			_, err = st.ExecContext(ctx, args...)
-		}
-		if err != nil {
-			return s.fail(err, "create message", "Session", "This message is already stored.")
-		}
-		return s.insertEvents(ctx, tx, events)
+		return err
 	})
 	if errors.Is(err, errOverQuota) {
 		return used, &gateway.Error{Code: gateway.CodeQuotaExceeded, Message: "The monthly message limit is reached.",
