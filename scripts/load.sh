@@ -36,7 +36,7 @@ for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sle
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 reg=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
-  -d '{"email":"load@example.com","password":"password123","name":"Load"}')
+  -d "{\"email\":\"load-$(date +%s%N)@example.com\",\"password\":\"password123\",\"name\":\"Load\"}")
 token=$(echo "$reg" | json 'd["data"]["token"]')
 user=$(echo "$reg" | json 'd["data"]["user"]["id"]')
 auth="Authorization: Bearer $token"
@@ -44,7 +44,7 @@ auth="Authorization: Bearer $token"
 admin=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | json 'd["data"]["token"]')
 curl -fs -X POST "$BASE/api/v1/admin/plans" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"id":"loadtest","name":"Load test","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}' >/dev/null
+  -d '{"id":"loadtest","name":"Load test","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}' >/dev/null || true  # exists from an earlier run
 curl -fs -X PATCH "$BASE/api/v1/admin/tenants/$user/plan" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
   -d '{"plan_id":"loadtest","reason":"load test"}' >/dev/null
 session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
@@ -73,4 +73,4 @@ wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$work/send.lua" "$BASE/a
 rss=$(ps -o rss= -p $gw_pid | tr -d ' ')
 echo "gateway RSS after load: $((rss / 1024)) MiB"
 stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
-echo "messages stored: $stored"
+echo "messages stored for this run's tenant: $stored"
