@@ -2,17 +2,16 @@ package inmem
 
 import (
 	"context"
+	"github.com/whatsapp-saas/gateway/internal/fanout"
 	"sync"
 	"sync/atomic"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// subscriberBuffer is how many payloads may wait for one subscriber. Past
-// it, payloads to that subscriber are dropped: the bus carries wake-ups
-// whose content is also in the database, and a stuck subscriber must not
-// hold up every other one.
-const subscriberBuffer = 256
+// subscriberBuffer is how many payloads may wait for one subscriber (see
+// internal/fanout): past it, payloads to that subscriber are dropped.
+const subscriberBuffer = fanout.Buffer
 
 var _ gateway.Bus = (*Bus)(nil)
 
@@ -20,13 +19,13 @@ var _ gateway.Bus = (*Bus)(nil)
 // goroutine, so Publish never waits for a subscriber's callback.
 type Bus struct {
 	mu      sync.RWMutex
-	topics  map[string]map[*subscriber]struct{}
+	topics  map[string]map[*fanout.Subscriber]struct{}
 	dropped atomic.Uint64
 }
 
 // NewBus returns a bus with no subscribers.
 func NewBus() *Bus {
-	return &Bus{topics: make(map[string]map[*subscriber]struct{})}
+	return &Bus{topics: make(map[string]map[*fanout.Subscriber]struct{})}
 }
 
 // Dropped counts payloads not delivered because a subscriber's buffer was full.
@@ -42,7 +41,7 @@ func (b *Bus) Publish(ctx context.Context, topic string, payload []byte) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for s := range b.topics[topic] {
-		if !s.offer(p) {
+		if !s.Offer(p) {
 			b.dropped.Add(1)
 		}
 	}
@@ -57,11 +56,11 @@ func (b *Bus) Subscribe(ctx context.Context, topic string, fn func(payload []byt
 	if err := ctx.Err(); err != nil {
 		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The message bus is unavailable.")
 	}
-	s := newSubscriber(fn)
+	s := fanout.New(fn)
 	b.mu.Lock()
 	subs := b.topics[topic]
 	if subs == nil {
-		subs = make(map[*subscriber]struct{})
+		subs = make(map[*fanout.Subscriber]struct{})
 		b.topics[topic] = subs
 	}
 	subs[s] = struct{}{}
@@ -78,66 +77,16 @@ func (b *Bus) Subscribe(ctx context.Context, topic string, fn func(payload []byt
 				}
 			}
 			b.mu.Unlock()
-			s.close()
+			s.Close()
 		})
 	}
-	go s.run()
+	go s.Run()
 	go func() {
 		select {
 		case <-ctx.Done():
 			cancel()
-		case <-s.stopped:
+		case <-s.Done():
 		}
 	}()
 	return cancel, nil
-}
-
-// subscriber delivers to one callback through its own buffer.
-type subscriber struct {
-	fn      func([]byte)
-	ch      chan []byte
-	mu      sync.Mutex
-	closed  bool
-	stopped chan struct{}
-}
-
-func newSubscriber(fn func([]byte)) *subscriber {
-	return &subscriber{fn: fn, ch: make(chan []byte, subscriberBuffer), stopped: make(chan struct{})}
-}
-
-// offer queues p without blocking and reports whether there was room.
-func (s *subscriber) offer(p []byte) bool {
-	select {
-	case s.ch <- p:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *subscriber) close() {
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.stopped)
-	}
-	s.mu.Unlock()
-}
-
-func (s *subscriber) run() {
-	for {
-		select {
-		case <-s.stopped:
-			return
-		case p := <-s.ch:
-			// A payload queued before cancel is not delivered after it.
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return
-			}
-			s.fn(p)
-		}
-	}
 }

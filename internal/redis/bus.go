@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"github.com/whatsapp-saas/gateway/internal/fanout"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -13,10 +14,6 @@ import (
 )
 
 const (
-	// subscriberBuffer is how many payloads may wait for one local
-	// subscriber; past it, payloads to that subscriber are dropped (and
-	// counted) so one stuck callback never holds up the others.
-	subscriberBuffer = 256
 	// confirmTimeout bounds how long Subscribe waits for Redis to confirm a
 	// new channel subscription.
 	confirmTimeout = 5 * time.Second
@@ -50,7 +47,7 @@ type Bus struct {
 }
 
 type topic struct {
-	subs  map[*subscriber]struct{}
+	subs  map[*fanout.Subscriber]struct{}
 	ready *signal // Redis confirmed the subscription
 }
 
@@ -94,7 +91,7 @@ func (b *Bus) Close() error {
 		return nil
 	}
 	b.closed = true
-	var subs []*subscriber
+	var subs []*fanout.Subscriber
 	for _, t := range b.topics {
 		for s := range t.subs {
 			subs = append(subs, s)
@@ -104,7 +101,7 @@ func (b *Bus) Close() error {
 	b.mu.Unlock()
 	b.cmdMu.Unlock()
 	for _, s := range subs {
-		s.close()
+		s.Close()
 	}
 	err := b.ps.Close()
 	<-b.done
@@ -135,7 +132,7 @@ func (b *Bus) Subscribe(ctx context.Context, topicName string, fn func(payload [
 		return nil, unavailable(err)
 	}
 	channel := b.prefix + topicName
-	s := newSubscriber(fn)
+	s := fanout.New(fn)
 
 	b.cmdMu.Lock()
 	b.mu.Lock()
@@ -147,7 +144,7 @@ func (b *Bus) Subscribe(ctx context.Context, topicName string, fn func(payload [
 	t := b.topics[channel]
 	first := t == nil
 	if first {
-		t = &topic{subs: make(map[*subscriber]struct{}), ready: newSignal()}
+		t = &topic{subs: make(map[*fanout.Subscriber]struct{}), ready: newSignal()}
 		b.topics[channel] = t
 		b.pending[channel] = append(b.pending[channel], t.ready)
 	}
@@ -182,12 +179,12 @@ func (b *Bus) Subscribe(ctx context.Context, topicName string, fn func(payload [
 		return nil, gateway.Errorf(gateway.CodeUnavailable, "The message bus did not confirm the subscription.")
 	}
 
-	go s.run()
+	go s.Run()
 	go func() {
 		select {
 		case <-ctx.Done():
 			cancel()
-		case <-s.stopped:
+		case <-s.Done():
 		}
 	}()
 	return cancel, nil
@@ -195,8 +192,8 @@ func (b *Bus) Subscribe(ctx context.Context, topicName string, fn func(payload [
 
 // unsubscribe removes a local subscriber, and the Redis subscription with
 // the topic's last one.
-func (b *Bus) unsubscribe(channel string, s *subscriber) {
-	s.close()
+func (b *Bus) unsubscribe(channel string, s *fanout.Subscriber) {
+	s.Close()
 	b.cmdMu.Lock()
 	defer b.cmdMu.Unlock()
 	b.mu.Lock()
@@ -278,63 +275,12 @@ func (b *Bus) deliver(channel string, payload []byte) {
 		return
 	}
 	for s := range t.subs {
-		if s.offer(payload) {
+		if s.Offer(payload) {
 			continue
 		}
 		b.dropped.Add(1)
-		if s.warned.CompareAndSwap(false, true) {
+		if s.Warned.CompareAndSwap(false, true) {
 			b.log.Warn("bus subscriber is falling behind; dropping its payloads", "channel", channel)
-		}
-	}
-}
-
-// subscriber delivers to one callback through its own buffer.
-type subscriber struct {
-	fn      func([]byte)
-	ch      chan []byte
-	mu      sync.Mutex
-	closed  bool
-	stopped chan struct{}
-	warned  atomic.Bool
-}
-
-func newSubscriber(fn func([]byte)) *subscriber {
-	return &subscriber{fn: fn, ch: make(chan []byte, subscriberBuffer), stopped: make(chan struct{})}
-}
-
-// offer queues p without blocking and reports whether there was room.
-func (s *subscriber) offer(p []byte) bool {
-	select {
-	case s.ch <- p:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *subscriber) close() {
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.stopped)
-	}
-	s.mu.Unlock()
-}
-
-func (s *subscriber) run() {
-	for {
-		select {
-		case <-s.stopped:
-			return
-		case p := <-s.ch:
-			// A payload queued before cancel is not delivered after it.
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return
-			}
-			s.fn(p)
 		}
 	}
 }
