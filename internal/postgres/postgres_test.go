@@ -2,55 +2,17 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
 	"github.com/whatsapp-saas/gateway/internal/storetest"
 )
-
-// freshSchema creates an empty schema for one test, dropped when it ends,
-// and returns TEST_DATABASE_URL with search_path set to it. It skips the
-// test when TEST_DATABASE_URL is unset.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("TEST_DATABASE_URL is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "s_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("TEST_DATABASE_URL must be a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func open(t testing.TB, dsn string) *Store {
 	t.Helper()
@@ -66,11 +28,11 @@ func TestStore(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("TEST_DATABASE_URL is not set")
 	}
-	storetest.Run(t, func(t *testing.T) gateway.Store { return open(t, freshSchema(t)) })
+	storetest.Run(t, func(t *testing.T) gateway.Store { return open(t, pgtest.FreshSchema(t)) })
 }
 
 func TestMigrationsIdempotent(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	s, err := Open(t.Context(), dsn, nil)
 	if err != nil {
 		t.Fatalf("first open: %v", err)
@@ -107,7 +69,7 @@ func assertMigrated(t *testing.T, s *Store) {
 // TestConcurrentOpen starts four stores at once on one empty schema: the
 // advisory lock must let exactly one of them create the tables.
 func TestConcurrentOpen(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	const n = 4
 	stores := make([]*Store, n)
 	errs := make([]error, n)
@@ -157,7 +119,7 @@ func TestClassify(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("TEST_DATABASE_URL is not set")
 	}
-	s := open(t, freshSchema(t))
+	s := open(t, pgtest.FreshSchema(t))
 	tests := []struct {
 		query string
 		want  sqlstore.ErrKind
@@ -178,7 +140,7 @@ func TestClassify(t *testing.T) {
 }
 
 func benchStore(b *testing.B) (*Store, *gateway.User, *gateway.Session) {
-	s := open(b, freshSchema(b))
+	s := open(b, pgtest.FreshSchema(b))
 	ctx := context.Background()
 	u := &gateway.User{Email: "bench@example.com"}
 	if err := s.CreateUser(ctx, u); err != nil {
