@@ -38,15 +38,21 @@ func testEnv(t *testing.T, extra map[string]string) map[string]string {
 }
 
 // startGateway runs serve in-process and returns its base URL; it stops
-// with the test.
+// with the test. Logs go to the test's log.
 func startGateway(t testing.TB, env map[string]string) string {
+	t.Helper()
+	return startGatewayLogging(t, env, testWriter{t})
+}
+
+// startGatewayLogging is startGateway with the logs written to w.
+func startGatewayLogging(t testing.TB, env map[string]string, w io.Writer) string {
 	t.Helper()
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	cfg, err := config.Load(lookup)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	log := newLogger(cfg, testWriter{t})
+	log := newLogger(cfg, w)
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)

@@ -3,15 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/whatsapp-saas/gateway/internal/config"
 )
 
 // syncBuffer collects log output written from many goroutines.
@@ -30,39 +26,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// startGatewayLogging is startGateway with the logs written to w.
-func startGatewayLogging(t *testing.T, env map[string]string, w *syncBuffer) string {
-	t.Helper()
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc, done := make(chan string, 1), make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, newLogger(cfg, w), addrc) }()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		cancel()
-		t.Fatalf("serve: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("gateway did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("gateway did not stop")
-		}
-	})
-	base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
-	waitReady(t, base)
-	return base
 }
 
 // TestLogsCarryRequestIDAndRedact sends a message with a request id and
