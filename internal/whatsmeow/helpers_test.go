@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"net"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/whatsapp-saas/gateway/internal/clocktest"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
@@ -105,78 +105,18 @@ func deadProxy(t *testing.T) string {
 	return "socks5://" + addr
 }
 
-// manualClock is a clock whose timers fire only when the test advances it.
-type manualClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*manualTimer
-}
-
-type manualTimer struct {
-	c       *manualClock
-	at      time.Time
-	d       time.Duration
-	f       func()
-	stopped bool
-	fired   bool
-}
+// manualClock is the shared manual clock, adapted to the engine's Timer.
+type manualClock struct{ *clocktest.Clock }
 
 func newManualClock() *manualClock {
-	return &manualClock{now: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	return &manualClock{clocktest.New(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))}
 }
 
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
+// AfterFunc has the signature Options.AfterFunc wants.
+func (c *manualClock) AfterFunc(d time.Duration, f func()) Timer { return c.Clock.AfterFunc(d, f) }
 
-func (c *manualClock) AfterFunc(d time.Duration, f func()) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &manualTimer{c: c, at: c.now.Add(d), d: d, f: f}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-func (t *manualTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := !t.stopped && !t.fired
-	t.stopped = true
-	return was
-}
-
-// pending returns the delays of the timers still waiting, in order of creation.
-func (c *manualClock) pending() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []time.Duration
-	for _, t := range c.timers {
-		if !t.stopped && !t.fired {
-			out = append(out, t.d)
-		}
-	}
-	return out
-}
-
-// advance moves the clock by d and runs the timers due, earliest first.
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*manualTimer
-	for _, t := range c.timers {
-		if !t.stopped && !t.fired && !t.at.After(c.now) {
-			t.fired = true
-			due = append(due, t)
-		}
-	}
-	c.mu.Unlock()
-	slices.SortStableFunc(due, func(a, b *manualTimer) int { return a.at.Compare(b.at) })
-	for _, t := range due {
-		t.f()
-	}
-}
+func (c *manualClock) advance(d time.Duration)  { c.Advance(d) }
+func (c *manualClock) pending() []time.Duration { return c.PendingDelays() }
 
 // recorder is a worker's handler that records the events it is given.
 type recorder struct {
