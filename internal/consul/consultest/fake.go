@@ -7,6 +7,7 @@ package consultest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/whatsapp-saas/gateway/internal/hashitest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -216,43 +217,16 @@ func (s *Server) writeJSON(w http.ResponseWriter, v any) {
 	s.mu.Lock()
 	idx := s.index
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Consul-Index", strconv.FormatUint(idx, 10))
-	w.Header().Set("X-Consul-KnownLeader", "true")
-	w.Header().Set("X-Consul-LastContact", "0")
-	_ = json.NewEncoder(w).Encode(v)
+	hashitest.WriteJSON(w, "Consul", idx, v)
 }
 
 // block waits while the query's index is current, up to its wait time.
 func (s *Server) block(r *http.Request) {
-	q := r.URL.Query()
-	idx, _ := strconv.ParseUint(q.Get("index"), 10, 64)
-	if idx == 0 {
-		return
-	}
-	wait := 5 * time.Minute
-	if ws := q.Get("wait"); ws != "" {
-		if d, err := time.ParseDuration(ws); err == nil {
-			wait = min(d, 10*time.Minute)
-		}
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	for {
+	hashitest.Block(r, 10*time.Minute, func() (uint64, <-chan struct{}) {
 		s.mu.Lock()
-		cur, ch := s.index, s.changed
-		s.mu.Unlock()
-		if cur != idx {
-			return
-		}
-		select {
-		case <-ch:
-		case <-t.C:
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
+		defer s.mu.Unlock()
+		return s.index, s.changed
+	})
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request, name string) {

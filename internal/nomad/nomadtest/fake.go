@@ -10,6 +10,7 @@ package nomadtest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/whatsapp-saas/gateway/internal/hashitest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -272,42 +273,15 @@ func (s *Server) writeJSON(w http.ResponseWriter, v any) {
 	s.mu.Lock()
 	idx := s.index
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Nomad-Index", strconv.FormatUint(idx, 10))
-	w.Header().Set("X-Nomad-KnownLeader", "true")
-	w.Header().Set("X-Nomad-LastContact", "0")
-	_ = json.NewEncoder(w).Encode(v)
+	hashitest.WriteJSON(w, "Nomad", idx, v)
 }
 
 func (s *Server) block(r *http.Request) {
-	q := r.URL.Query()
-	idx, _ := strconv.ParseUint(q.Get("index"), 10, 64)
-	if idx == 0 {
-		return
-	}
-	wait := 5 * time.Minute
-	if ws := q.Get("wait"); ws != "" {
-		if d, err := time.ParseDuration(ws); err == nil {
-			wait = min(d, 5*time.Minute)
-		}
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	for {
+	hashitest.Block(r, 5*time.Minute, func() (uint64, <-chan struct{}) {
 		s.mu.Lock()
-		cur, ch := s.index, s.changed
-		s.mu.Unlock()
-		if cur > idx || cur < idx {
-			return
-		}
-		select {
-		case <-ch:
-		case <-t.C:
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
+		defer s.mu.Unlock()
+		return s.index, s.changed
+	})
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request, ns string) {

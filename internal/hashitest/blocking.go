@@ -1,0 +1,54 @@
+// Package hashitest holds what the protocol-faithful fakes of HashiCorp
+// APIs (Nomad, Consul) share: blocking queries on a raft-like index, and
+// answers carrying that index in the X-<Product>-Index headers.
+package hashitest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Block waits as a blocking query does: when the request names an index
+// (?index=N) it returns once the server's index differs from N (a write, or
+// an index reset), when ?wait (default 5 min, capped at maxWait) runs out,
+// or when the client goes away. state returns the current index and a
+// channel closed on the next change.
+func Block(r *http.Request, maxWait time.Duration, state func() (uint64, <-chan struct{})) {
+	q := r.URL.Query()
+	idx, _ := strconv.ParseUint(q.Get("index"), 10, 64)
+	if idx == 0 {
+		return
+	}
+	wait := min(5*time.Minute, maxWait)
+	if ws := q.Get("wait"); ws != "" {
+		if d, err := time.ParseDuration(ws); err == nil {
+			wait = min(d, maxWait)
+		}
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		cur, ch := state()
+		if cur != idx {
+			return
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// WriteJSON answers v with the index headers of product ("Consul", "Nomad").
+func WriteJSON(w http.ResponseWriter, product string, index uint64, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-"+product+"-Index", strconv.FormatUint(index, 10))
+	w.Header().Set("X-"+product+"-KnownLeader", "true")
+	w.Header().Set("X-"+product+"-LastContact", "0")
+	_ = json.NewEncoder(w).Encode(v)
+}
