@@ -96,24 +96,9 @@ func (s *Store) ListEvents(ctx context.Context, userID string, f gateway.EventFi
 		limit = 100
 	}
 	args = append(args, limit)
-	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+eventCols+" FROM events WHERE "+
-		strings.Join(where, " AND ")+" ORDER BY seq LIMIT ?"), args...)
-	if err != nil {
-		return nil, s.fail(err, "list events", "Tenant", "")
-	}
-	defer rows.Close()
-	var list []*gateway.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, s.fail(err, "list events", "Tenant", "")
-		}
-		list = append(list, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail(err, "list events", "Tenant", "")
-	}
-	return list, nil
+	list, err := queryAll(ctx, s, "SELECT "+eventCols+" FROM events WHERE "+
+		strings.Join(where, " AND ")+" ORDER BY seq LIMIT ?", args, scanEvent)
+	return list, s.fail(err, "list events", "Tenant", "")
 }
 
 // CountEvents counts a tenant's events created at or after since (all when zero).

@@ -76,21 +76,9 @@ func (s *Store) ListInstances(ctx context.Context, userID string, p gateway.Page
 
 // ListLiveInstances lists every live instance of every tenant, oldest first.
 func (s *Store) ListLiveInstances(ctx context.Context) ([]*gateway.Instance, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+instanceCols+" FROM instances WHERE status IN "+liveStatuses+
-		" ORDER BY created_at, id")
-	if err != nil {
-		return nil, s.fail(err, "list live instances", "Instance", "")
-	}
-	defer rows.Close()
-	var list []*gateway.Instance
-	for rows.Next() {
-		i, err := scanInstance(rows)
-		if err != nil {
-			return nil, s.fail(err, "list live instances", "Instance", "")
-		}
-		list = append(list, i)
-	}
-	return list, s.fail(rows.Err(), "list live instances", "Instance", "")
+	list, err := queryAll(ctx, s, "SELECT "+instanceCols+" FROM instances WHERE status IN "+liveStatuses+
+		" ORDER BY created_at, id", nil, func(sc scanner) (*gateway.Instance, error) { return scanInstance(sc) })
+	return list, s.fail(err, "list live instances", "Instance", "")
 }
 
 // CountLiveInstances counts a tenant's live instances.

@@ -238,22 +238,11 @@ func (s *Store) QueuedMessages(ctx context.Context, sessionID string, limit int)
 	if !isUUID(sessionID) {
 		return nil, nil
 	}
-	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+messageCols+` FROM messages
-		WHERE session_id = ? AND status = ? AND direction = ? ORDER BY created_at, id LIMIT ?`),
-		sessionID, string(gateway.MessageQueued), gateway.DirectionOutbound, limit)
-	if err != nil {
-		return nil, s.fail(err, "queued messages", "Session", "")
-	}
-	defer rows.Close()
-	var list []*gateway.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, s.fail(err, "queued messages", "Session", "")
-		}
-		list = append(list, m)
-	}
-	return list, s.fail(rows.Err(), "queued messages", "Session", "")
+	list, err := queryAll(ctx, s, "SELECT "+messageCols+` FROM messages
+		WHERE session_id = ? AND status = ? AND direction = ? ORDER BY created_at, id LIMIT ?`,
+		[]any{sessionID, string(gateway.MessageQueued), gateway.DirectionOutbound, limit},
+		func(sc scanner) (*gateway.Message, error) { return scanMessage(sc) })
+	return list, s.fail(err, "queued messages", "Session", "")
 }
 
 // CountMessages counts a tenant's messages created at or after since (all

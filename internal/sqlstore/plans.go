@@ -48,20 +48,8 @@ func (s *Store) PlanByID(ctx context.Context, id string) (*gateway.Plan, error) 
 
 // ListPlans lists every plan by price, cheapest first.
 func (s *Store) ListPlans(ctx context.Context) ([]*gateway.Plan, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+planCols+" FROM plans ORDER BY price_cents, id")
-	if err != nil {
-		return nil, s.fail(err, "list plans", "Plan", "")
-	}
-	defer rows.Close()
-	var list []*gateway.Plan
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return nil, s.fail(err, "list plans", "Plan", "")
-		}
-		list = append(list, p)
-	}
-	return list, s.fail(rows.Err(), "list plans", "Plan", "")
+	list, err := queryAll(ctx, s, "SELECT "+planCols+" FROM plans ORDER BY price_cents, id", nil, scanPlan)
+	return list, s.fail(err, "list plans", "Plan", "")
 }
 
 func scanPlan(sc scanner) (*gateway.Plan, error) {
