@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -312,15 +313,36 @@ func TestCLIAgainstGateway(t *testing.T) {
 	}
 
 	// The metrics of what just happened: parsed from the exposition format.
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// State gauges are counted from the database at most every 5 s, so a
+	// scrape right after a change may show the count before it: scrape until
+	// the connected session shows (or the deadline passes and the checks fail).
+	scrape := func() map[string]*dto.MetricFamily {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := parser.TextToMetricFamilies(resp.Body)
+		if err != nil {
+			t.Fatalf("parse /metrics: %v", err)
+		}
+		return fams
 	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
+	gauge := func(fams map[string]*dto.MetricFamily, name, label, value string) float64 {
+		for _, m := range fams[name].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+		return -1
+	}
+	fams := scrape()
+	for deadline := time.Now().Add(15 * time.Second); gauge(fams, "wagw_sessions", "state", "connected") != 1 && time.Now().Before(deadline); {
+		time.Sleep(250 * time.Millisecond)
+		fams = scrape()
 	}
 	found := map[string]float64{}
 	for _, m := range fams["wagw_http_requests_total"].GetMetric() {
@@ -333,16 +355,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 	if found["POST /api/v1/messages/send 201"] != 1 || found["POST /api/v1/auth/register 201"] != 1 {
 		t.Errorf("http request counts: %v", found)
 	}
-	state := func(name, label, value string) float64 {
-		for _, m := range fams[name].GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					return m.GetGauge().GetValue()
-				}
-			}
-		}
-		return -1
-	}
+	state := func(name, label, value string) float64 { return gauge(fams, name, label, value) }
 	if got := state("wagw_sessions", "state", "connected"); got != 1 {
 		t.Errorf("wagw_sessions{state=connected} = %v, want 1", got)
 	}

@@ -229,7 +229,10 @@ func (s *Server) streamQR(w http.ResponseWriter, r *http.Request, id string) err
 			}
 		}
 		switch st.State {
-		case gateway.SessionQRPending, gateway.SessionStarting, gateway.SessionCreated:
+		// A worker that answers is running: "" (placed, engine not built yet)
+		// and "stopped" (the stored state it loaded, just after a start) are
+		// on the way to a QR code, not an outcome.
+		case "", gateway.SessionStopped, gateway.SessionQRPending, gateway.SessionStarting, gateway.SessionCreated:
 		default:
 			send("status", map[string]any{"state": st.State, "reason": st.Reason, "phone": st.Phone})
 			return nil
