@@ -42,10 +42,13 @@ func (f *fakeRunner) Handler() http.Handler {
 }
 
 // freeRange finds n consecutive ports nothing listens on, below the
-// ephemeral range so other tests' :0 listeners do not land in it.
+// ephemeral range so other tests' :0 listeners do not land in it, and
+// below 21000, where the gateway's tests place their instances (packages
+// run in parallel: a port checked free here may be taken there before a
+// test uses it).
 func freeRange(t *testing.T, n int) (int, int) {
 	t.Helper()
-	for base := 21000 + 37*(int(time.Now().UnixNano())%100); base < 32000; base += n + 7 {
+	for base := 11000 + 37*(int(time.Now().UnixNano())%100); base < 21000; base += n + 7 {
 		ok := true
 		for p := base; p < base+n; p++ {
 			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))

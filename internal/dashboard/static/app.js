@@ -73,9 +73,11 @@
   // stream reads a server-sent event stream with fetch (EventSource cannot
   // send the Authorization header) and calls onEvent(type, data) for each
   // event until the stream ends or the view changes.
+  // It returns a function that closes the stream early.
   function stream(path, onEvent, onEnd) {
     const ctl = new AbortController();
-    cleanups.push(() => ctl.abort());
+    const close = () => ctl.abort();
+    cleanups.push(close);
     (async () => {
       try {
         const r = await fetch(API + path, { headers: { Accept: "text/event-stream", Authorization: "Bearer " + token }, signal: ctl.signal });
@@ -112,6 +114,7 @@
         if (e.name !== "AbortError" && onEnd) onEnd(e);
       }
     })();
+    return close;
   }
 
   function every(ms, fn) {
@@ -303,8 +306,13 @@
       ev.target.disabled = true;
       try { await fn(); } catch (e) { toast(e.message, true); } finally { ev.target.disabled = false; }
     } });
+    const pairing = el("section", { class: "card", "aria-labelledby": "h-pair" });
+    const sendCard = el("section", { class: "card", "aria-labelledby": "h-send" }, el("h2", { id: "h-send", text: t("d.send") }));
     const actions = el("div", { class: "actions" },
-      act(t("d.start"), "", async () => { await api("POST", "instances", { session_id: id }); render(); }),
+      // The instance is placed at once but the session reports "starting"
+      // only once its worker runs: pair from now on rather than re-reading
+      // a state that may still say "created".
+      act(t("d.start"), "", async () => { await api("POST", "instances", { session_id: id }); showPairing("pending"); }),
       act(t("d.stop"), "secondary", async () => {
         const l = await api("GET", "instances?limit=100");
         const live = l.instances.find((i) => i.session_id === id && ["pending", "starting", "running", "restarting"].includes(i.status));
@@ -317,22 +325,34 @@
         await api("DELETE", "sessions/" + id);
         location.hash = "#/sessions";
       }));
-
-    const pairing = el("section", { class: "card", "aria-labelledby": "h-pair" }, el("h2", { id: "h-pair", text: t("d.pair") }));
-    const sendCard = el("section", { class: "card", "aria-labelledby": "h-send" }, el("h2", { id: "h-send", text: t("d.send") }));
     main().replaceChildren(el("p", {}, el("a", { href: "#/sessions", text: "← " + t("d.back") })),
       el("h1", { text: s.session_name }), el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
       pairing, sendCard);
 
-    const setStatus = (st, ph) => {
-      statusBadge.replaceChildren(badge(st));
-      if (ph) phone.textContent = ph;
+    // The pairing card follows the session's state: paired, not started, or
+    // pairing (QR code and phone code). Its QR stream is reopened while
+    // pairing goes on: a stream asked for before the worker answers, or one
+    // cut by the network, ends with an error and is tried again.
+    let pairMode = "", closeQR = null, retry = null;
+    const stopQR = () => {
+      if (closeQR) { closeQR(); closeQR = null; }
+      if (retry) { clearTimeout(retry); retry = null; }
     };
-    const showPaired = () => pairing.replaceChildren(el("h2", { id: "h-pair", text: t("d.pair") }), el("p", { role: "status", class: "paired", text: "✓ " + t("d.paired") }));
-    if (s.status === "connected") showPaired();
-    else if (["created", "stopped", "failed", "logged_out"].includes(s.status)) pairing.append(el("p", { class: "muted", text: t("d.notStarted") }));
-    else {
-      // The QR stream pushes each new code, then the outcome.
+    cleanups.push(stopQR);
+    const pairHeading = () => el("h2", { id: "h-pair", text: t("d.pair") });
+    const showPairing = (st) => {
+      const mode = st === "connected" ? "paired" : ["created", "stopped", "failed", "logged_out"].includes(st) ? "idle" : "pairing";
+      if (mode === pairMode) return;
+      pairMode = mode;
+      stopQR();
+      if (mode === "paired") {
+        pairing.replaceChildren(pairHeading(), el("p", { role: "status", class: "paired", text: "✓ " + t("d.paired") }));
+        return;
+      }
+      if (mode === "idle") {
+        pairing.replaceChildren(pairHeading(), el("p", { class: "muted", text: t("d.notStarted") }));
+        return;
+      }
       const img = el("img", { id: "qr", alt: t("d.qrAlt"), hidden: true });
       const wait = el("p", { class: "muted", role: "status", text: t("d.waiting") });
       const box = el("div", { class: "qr-box" }, el("div", {}, img, wait),
@@ -349,18 +369,28 @@
           pcOut.replaceChildren(el("strong", { class: "mono", text: r.code }), " — " + t("d.codeHelp"));
         } catch (e) { formError(pcForm, e); }
       });
-      pairing.append(box, el("h3", { text: t("d.pairCode") }), pcForm, pcOut);
-      const open = () => stream("/sessions/" + id + "/qr?stream=true", (type, d) => {
-        if (type === "qr") { img.src = d.qr_image; img.hidden = false; wait.hidden = true; }
-        if (type === "status") { setStatus(d.state, d.phone); if (d.state === "connected") showPaired(); }
-        if (type === "error") { wait.textContent = d.message; }
-      }, (err) => { if (err) wait.textContent = err.message; });
+      pairing.replaceChildren(pairHeading(), box, el("h3", { text: t("d.pairCode") }), pcForm, pcOut);
+      const open = () => {
+        closeQR = stream("/sessions/" + id + "/qr?stream=true", (type, d) => {
+          if (type === "qr") { img.src = d.qr_image; img.hidden = false; wait.hidden = true; }
+          if (type === "status") { setStatus(d.state, d.phone); showPairing(d.state); }
+          if (type === "error") { wait.textContent = d.message; }
+        }, (err) => {
+          if (err && img.hidden) wait.textContent = err.message;
+          if (pairMode === "pairing") retry = setTimeout(open, 2000);
+        });
+      };
       open();
-    }
+    };
+    const setStatus = (st, ph) => {
+      statusBadge.replaceChildren(badge(st));
+      if (ph) phone.textContent = ph;
+    };
+    showPairing(s.status);
     stream("/events?types=session.status&session_id=" + id, (type, e) => {
       if (!e.data) return;
       setStatus(e.data.status, e.data.phone);
-      if (e.data.status === "connected") showPaired();
+      showPairing(e.data.status);
     });
 
     // Send a test message and watch its status change.
