@@ -54,6 +54,14 @@ job "whatsapp-instance" {
       }
     }
 
+    # Received media is kept in the allocation's data directory; a sticky,
+    # migrated disk follows the session when Nomad moves it.
+    ephemeral_disk {
+      sticky  = true
+      migrate = true
+      size    = 1024
+    }
+
     restart {
       attempts = 3
       interval = "5m"
@@ -138,15 +146,19 @@ job "whatsapp-instance" {
         INTERNAL_SECRET_FILE = "${NOMAD_SECRETS_DIR}/internal_secret"
         SHUTDOWN_TIMEOUT     = "20s"
         LOG_FORMAT           = "json"
+        MEDIA_STORAGE_PATH   = "${NOMAD_ALLOC_DIR}/data/media"
         CONSUL_HTTP_ADDR     = "http://${attr.unique.network.ip-address}:8500"
       }
 
-      # Connection URLs as environment: a change restarts the task.
+      # Connection URLs, the WhatsApp proxy and the lock's Consul token as
+      # environment: a change restarts the task.
       template {
         data        = <<-EOT
           {{ with nomadVar "nomad/jobs" }}
           DATABASE_URL={{ .database_url | toJSON }}
           REDIS_URL={{ .redis_url | toJSON }}
+          WHATSAPP_PROXY={{ .whatsapp_proxy | toJSON }}
+          CONSUL_HTTP_TOKEN={{ .consul_token | toJSON }}
           {{ end }}
           EOT
         destination = "secrets/instance.env"

@@ -198,6 +198,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		EnableAPIKeys: cfg.EnableAPIKeys, EnableWebhooks: cfg.EnableWebhooks, WebhookSecretGrace: cfg.WebhookSecretGrace,
 		LoginMaxAttempts: cfg.LoginMaxAttempts, LoginLockout: cfg.LoginLockout, Mode: mode, Version: version,
 		MediaDir:                cfg.MediaStoragePath,
+		MediaOnWorkers:          cfg.Scheduler == "nomad",
 		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,
 	})
 	a.svc = svc

@@ -90,12 +90,7 @@ func (a *app) setupCluster(ctx context.Context, report func(gateway.InstanceRepo
 	if discovery == "nomad" {
 		provider = "nomad"
 	}
-	env := map[string]string{
-		"LOG_LEVEL":              cfg.LogLevel.String(),
-		"SANDBOX_PAIR_DELAY":     cfg.SandboxPairDelay.String(),
-		"SANDBOX_DELIVERY_DELAY": cfg.SandboxDeliveryDelay.String(),
-		"SANDBOX_READ_DELAY":     cfg.SandboxReadDelay.String(),
-	}
+	env := workerEnv(cfg)
 	sched, err := nomad.New(nomad.Config{
 		Client: nclient, Namespace: cc.NomadNamespace, Region: cc.NomadRegion, Datacenters: cc.NomadDatacenters,
 		NodePool: cc.NomadNodePool, Driver: cc.InstanceDriver, Image: cfg.WhatsAppImage, Command: cc.InstanceCommand,
@@ -143,7 +138,8 @@ func (a *app) setupCluster(ctx context.Context, report func(gateway.InstanceRepo
 			if err != nil {
 				return nomad.WorkerSecrets{}, err
 			}
-			return nomad.WorkerSecrets{DatabaseURL: cfg.DatabaseURL.Value(), RedisURL: cfg.RedisURL.Value(), InternalSecret: string(in)}, nil
+			return nomad.WorkerSecrets{DatabaseURL: cfg.DatabaseURL.Value(), RedisURL: cfg.RedisURL.Value(), InternalSecret: string(in),
+				WhatsAppProxy: cfg.WhatsAppProxy.Value(), ConsulToken: cc.InstanceConsulToken.Value()}, nil
 		}
 		w, err := get(ctx)
 		if err != nil {
@@ -217,4 +213,25 @@ func (a *app) registryOf() gateway.Registry {
 		return a.cluster.registry
 	}
 	return a.sched
+}
+
+// workerEnv is the worker's non-secret settings, the gateway's own values
+// under the same names, so a session behaves the same embedded and on
+// Nomad. Secrets (the proxy may hold credentials) go through the template.
+func workerEnv(cfg *config.Config) map[string]string {
+	env := map[string]string{
+		"LOG_LEVEL":              cfg.LogLevel.String(),
+		"SANDBOX_PAIR_DELAY":     cfg.SandboxPairDelay.String(),
+		"SANDBOX_DELIVERY_DELAY": cfg.SandboxDeliveryDelay.String(),
+		"SANDBOX_READ_DELAY":     cfg.SandboxReadDelay.String(),
+		"MEDIA_MAX_BYTES":        strconv.FormatInt(cfg.MediaMaxBytes, 10),
+		"SEND_RATE_PER_MINUTE":   strconv.Itoa(cfg.SendRatePerMinute),
+		"SEND_BURST":             strconv.Itoa(cfg.SendBurst),
+		"SEND_JITTER":            cfg.SendJitter.String(),
+		"SEND_TYPING_PREROLL":    cfg.SendTypingPreroll.String(),
+	}
+	if cfg.WhatsAppWebVersion != "" {
+		env["WHATSAPP_WEB_VERSION"] = cfg.WhatsAppWebVersion
+	}
+	return env
 }

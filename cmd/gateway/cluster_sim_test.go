@@ -67,10 +67,11 @@ func (n *simNode) place(a *nomadapi.Allocation) {
 		return
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + n.dir, "NOMAD_ALLOC_ID=" + a.ID, "NOMAD_PORT_http=" + strconv.Itoa(port),
-		"DATABASE_URL=" + vars["database_url"], "REDIS_URL=" + vars["redis_url"], "MEDIA_STORAGE_PATH=" + filepath.Join(secrets, "media")}
+		"DATABASE_URL=" + vars["database_url"], "REDIS_URL=" + vars["redis_url"]}
 	for k, v := range task.Env {
 		v = strings.ReplaceAll(v, "${NOMAD_PORT_http}", strconv.Itoa(port))
 		v = strings.ReplaceAll(v, "${NOMAD_SECRETS_DIR}", secrets)
+		v = strings.ReplaceAll(v, "${NOMAD_ALLOC_DIR}", filepath.Join(secrets, "alloc"))
 		env = append(env, k+"="+v)
 	}
 	p := &simProc{done: make(chan struct{})}
@@ -253,6 +254,7 @@ func TestClusterSimulated(t *testing.T) {
 	}
 	first := send()
 	waitFor(t, 30*time.Second, "first message delivered", delivered(first))
+	clusterMedia(t, c, sid)
 
 	allocs := fn.Allocs(nomad.JobID("wa", sid, simUserID(t, c)))
 	if len(allocs) != 1 {
@@ -283,4 +285,50 @@ func simUserID(t *testing.T, c *client) string {
 	}
 	c.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, &me)
 	return me.User.ID
+}
+
+// clusterMedia starts a second session, sends it a document from the
+// first, and downloads the received file through the gateway: it is on
+// the receiving worker's disk only (its allocation directory), so the
+// gateway must ask that worker for it.
+func clusterMedia(t *testing.T, c *client, from string) {
+	t.Helper()
+	var created struct {
+		Session sessionView `json:"session"`
+	}
+	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "sim-b"}).must(t, http.StatusCreated, &created)
+	to := created.Session.ID
+	var started struct {
+		Instance instanceView `json:"instance"`
+	}
+	c.do("POST", "/api/v1/instances", map[string]any{"session_id": to}).must(t, http.StatusCreated, &started)
+	var b struct {
+		Session sessionView `json:"session"`
+	}
+	waitFor(t, time.Minute, "second session connected", func() bool {
+		c.do("GET", "/api/v1/sessions/"+to, nil).must(t, http.StatusOK, &b)
+		return b.Session.Status == "connected" && b.Session.Phone != ""
+	})
+	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": from, "recipient": b.Session.Phone, "message_type": "document",
+		"media": map[string]any{"data": "JVBERi0xLjQgY2x1c3Rlcg==", "mime_type": "application/pdf", "file_name": "c.pdf"}}).must(t, http.StatusCreated, nil)
+	var inbound struct {
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
+	}
+	waitFor(t, 30*time.Second, "the document arrives", func() bool {
+		c.do("GET", "/api/v1/messages?direction=inbound&session_id="+to, nil).must(t, http.StatusOK, &inbound)
+		return len(inbound.Messages) == 1
+	})
+	var r *reply
+	waitFor(t, 10*time.Second, "the media is served", func() bool {
+		r = c.do("GET", "/api/v1/messages/"+inbound.Messages[0].ID+"/media", nil)
+		return r.Status == http.StatusOK
+	})
+	if string(r.Raw) != "%PDF-1.4 cluster" || r.Header.Get("Content-Type") != "application/pdf" || r.Header.Get("Content-Length") != "16" {
+		t.Fatalf("media from the worker: %q %v", r.Raw, r.Header)
+	}
+	// Stopped, the worker cannot serve it: a clear 503, not a 500.
+	c.do("POST", "/api/v1/instances/"+started.Instance.ID+"/stop", nil).must(t, http.StatusOK, nil)
+	c.do("GET", "/api/v1/messages/"+inbound.Messages[0].ID+"/media", nil).fails(t, http.StatusServiceUnavailable, "unavailable")
 }

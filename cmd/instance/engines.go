@@ -18,6 +18,7 @@ import (
 // (the same names as the gateway's; none is secret).
 type engineSettings struct {
 	WebVersion        string        // WHATSAPP_WEB_VERSION
+	Proxy             string        // WHATSAPP_PROXY (from the template: it may hold credentials)
 	MediaDir          string        // MEDIA_STORAGE_PATH (default ./data/media)
 	MediaMaxBytes     int64         // MEDIA_MAX_BYTES (default 64 MiB)
 	SendRatePerMinute int           // SEND_RATE_PER_MINUTE (default 20; 0 off)
@@ -52,7 +53,7 @@ func loadEngineSettings(get func(string) string, bad func(string, ...any)) engin
 		return d
 	}
 	return engineSettings{
-		WebVersion: get("WHATSAPP_WEB_VERSION"), MediaDir: orDefault(get("MEDIA_STORAGE_PATH"), "./data/media"),
+		WebVersion: get("WHATSAPP_WEB_VERSION"), Proxy: get("WHATSAPP_PROXY"), MediaDir: orDefault(get("MEDIA_STORAGE_PATH"), "./data/media"),
 		MediaMaxBytes: num("MEDIA_MAX_BYTES", 64<<20), SendRatePerMinute: int(num("SEND_RATE_PER_MINUTE", 20)),
 		SendBurst: int(num("SEND_BURST", 5)), SendJitter: dur("SEND_JITTER", 2*time.Second),
 		SendTypingPreroll: dur("SEND_TYPING_PREROLL", 0),
@@ -84,7 +85,7 @@ func engines(cfg *instanceConfig, d deps, log *slog.Logger) (map[string]gateway.
 		return nil, err
 	}
 	out[gateway.EngineWhatsmeow] = whatsmeow.Factory(whatsmeow.Options{
-		Store: devices, MediaDir: cfg.Engines.MediaDir, MaxMediaBytes: cfg.Engines.MediaMaxBytes,
+		Store: devices, MediaDir: cfg.Engines.MediaDir, MaxMediaBytes: cfg.Engines.MediaMaxBytes, Proxy: cfg.Engines.Proxy,
 	})
 	return out, nil
 }

@@ -1,10 +1,10 @@
 package api
 
 import (
+	"io"
 	"mime"
 	"net/http"
-	"os"
-	"path/filepath"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -41,15 +41,7 @@ func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	file, err := os.Open(f.Path)
-	if err != nil {
-		return gateway.WrapError(err, gateway.CodeNotFound, "The media is not stored.")
-	}
-	defer file.Close()
-	st, err := file.Stat()
-	if err != nil {
-		return gateway.WrapError(err, gateway.CodeUnavailable, "The media storage is unavailable.")
-	}
+	defer f.Body.Close()
 	ct := f.MIMEType
 	if ct == "" {
 		ct = "application/octet-stream"
@@ -57,14 +49,24 @@ func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) erro
 	w.Header().Set("Content-Type", ct)
 	// Received files are served as downloads, never rendered in the
 	// API's origin, and never sniffed into something else.
-	name := f.FileName
-	if name == "" {
-		name = filepath.Base(f.Path)
-	}
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.FileName}))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, max-age=3600")
-	http.ServeContent(w, r, "", st.ModTime(), file)
+	if rs, ok := f.Body.(io.ReadSeeker); ok {
+		http.ServeContent(w, r, "", f.ModTime, rs) // ranges and conditional requests
+		return nil
+	}
+	// From a worker (cluster): streamed as it arrives.
+	if f.Size >= 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	}
+	if !f.ModTime.IsZero() {
+		w.Header().Set("Last-Modified", f.ModTime.UTC().Format(http.TimeFormat))
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = io.Copy(w, f.Body)
+	}
 	return nil
 }
 

@@ -44,6 +44,10 @@ type Cluster struct {
 	// InstanceConsulAddr is INSTANCE_CONSUL_ADDR, CONSUL_HTTP_ADDR inside
 	// the worker for its session lock (default the node's agent).
 	InstanceConsulAddr string
+	// InstanceConsulToken is INSTANCE_CONSUL_TOKEN, the Consul ACL token
+	// the workers take their session locks with (through the template,
+	// never the job); empty: none.
+	InstanceConsulToken Secret
 	// InstanceStartWait is INSTANCE_START_WAIT (default 20s).
 	InstanceStartWait time.Duration
 
@@ -92,6 +96,7 @@ var clusterSettings = []Setting{
 	{"INSTANCE_VARIABLE_PATH", "nomad/jobs", "Nomad variable the workers read (nomad/jobs is readable by every job of the namespace).", false},
 	{"INSTANCE_VAULT_ROLE", "", "Vault role of the workers' workload identity, with INSTANCE_SECRETS=vault.", false},
 	{"INSTANCE_CONSUL_ADDR", "http://${attr.unique.network.ip-address}:8500", "CONSUL_HTTP_ADDR inside the worker, for the per-session lock.", false},
+	{"INSTANCE_CONSUL_TOKEN", "", "Consul ACL token of the workers (session and key write on the lock prefix), rendered into them by their template.", true},
 	{"INSTANCE_START_WAIT", "20s", "How long starting an instance waits for its allocation to run.", false},
 	{"CONSUL_HTTP_ADDR", "127.0.0.1:8500", "Consul HTTP API address.", false},
 	{"CONSUL_HTTP_TOKEN", "", "Consul ACL token of the gateway.", true},
@@ -129,8 +134,9 @@ func LoadCluster(lookup func(string) (string, bool)) (*Cluster, error) {
 		InstanceCPU: l.int("INSTANCE_CPU"), InstanceMemoryMB: l.int("INSTANCE_MEMORY_MB"), InstanceService: l.str("INSTANCE_SERVICE"),
 		InstanceSecrets: strings.ToLower(l.str("INSTANCE_SECRETS")), InstanceVariablePath: l.str("INSTANCE_VARIABLE_PATH"),
 		InstanceVaultRole: l.str("INSTANCE_VAULT_ROLE"), InstanceConsulAddr: l.str("INSTANCE_CONSUL_ADDR"),
-		InstanceStartWait: l.duration("INSTANCE_START_WAIT"),
-		ConsulAddr:        l.str("CONSUL_HTTP_ADDR"), ConsulToken: l.secret("CONSUL_HTTP_TOKEN"), ConsulRegister: l.bool("CONSUL_REGISTER"),
+		InstanceConsulToken: l.secret("INSTANCE_CONSUL_TOKEN"),
+		InstanceStartWait:   l.duration("INSTANCE_START_WAIT"),
+		ConsulAddr:          l.str("CONSUL_HTTP_ADDR"), ConsulToken: l.secret("CONSUL_HTTP_TOKEN"), ConsulRegister: l.bool("CONSUL_REGISTER"),
 		ConsulServiceName: l.str("CONSUL_SERVICE_NAME"), ConsulServiceAddress: l.str("CONSUL_SERVICE_ADDRESS"),
 		VaultAddr: l.str("VAULT_ADDR"), VaultToken: l.secret("VAULT_TOKEN"), VaultRoleID: l.str("VAULT_ROLE_ID"),
 		VaultSecretID: l.secret("VAULT_SECRET_ID"), VaultAppRoleMount: l.str("VAULT_APPROLE_MOUNT"),

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -107,25 +108,58 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// MediaBody is a media file a worker streams; the caller closes Body.
+type MediaBody struct {
+	Body    io.ReadCloser
+	Size    int64 // -1 when unknown
+	ModTime time.Time
+}
+
+// Media opens a received media file the worker stored under its
+// MEDIA_STORAGE_PATH (in a cluster, files live on the worker's node).
+// CodeNotFound when the worker has no such file.
+func (c *Client) Media(ctx context.Context, ep gateway.Endpoint, rel string) (*MediaBody, error) {
+	resp, err := c.send(ctx, ep, http.MethodGet, PathMedia+"?path="+url.QueryEscape(rel), nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, answer(resp, http.MethodGet, PathMedia, nil)
+	}
+	mt, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
+	return &MediaBody{Body: resp.Body, Size: resp.ContentLength, ModTime: mt}, nil
+}
+
 func (c *Client) do(ctx context.Context, ep gateway.Endpoint, method, path string, body, out any) error {
+	resp, err := c.send(ctx, ep, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return answer(resp, method, path, out)
+}
+
+// send makes one authenticated call to a worker.
+func (c *Client) send(ctx context.Context, ep gateway.Endpoint, method, path string, body any) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", path, err)
+			return nil, fmt.Errorf("encode %s: %w", path, err)
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, ep.URL+path, rd)
 	if err != nil {
-		return gateway.WrapError(err, gateway.CodeInternal, "The session's worker address is invalid.")
+		return nil, gateway.WrapError(err, gateway.CodeInternal, "The session's worker address is invalid.")
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	secret, err := c.secret(ctx)
 	if err != nil {
-		return gateway.WrapError(err, gateway.CodeUnavailable, "The internal secret is unavailable.")
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The internal secret is unavailable.")
 	}
 	req.Header.Set(SecretHeader, string(secret))
 	if id := RequestID(ctx); id != "" {
@@ -134,11 +168,15 @@ func (c *Client) do(ctx context.Context, ep gateway.Endpoint, method, path strin
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker did not answer in time.")
+			return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker did not answer in time.")
 		}
-		return gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker cannot be reached; it may be starting or restarting.")
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker cannot be reached; it may be starting or restarting.")
 	}
-	defer resp.Body.Close()
+	return resp, nil
+}
+
+// answer reads a worker's enveloped answer into out, or its error.
+func answer(resp *http.Response, method, path string, out any) error {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		return gateway.WrapError(err, gateway.CodeUnavailable, "The session's worker answer was cut short.")

@@ -29,6 +29,7 @@ const (
 	PathRead     = "/v1/read"           // POST gateway.ReadReceipt: 204
 	PathTyping   = "/v1/typing"         // POST TypingRequest: 204
 	PathCheck    = "/v1/contacts/check" // POST CheckRequest: CheckResponse
+	PathMedia    = "/v1/media"          // GET ?path=: a received media file's bytes; not_found when absent
 )
 
 // Status is a worker's view of its session.

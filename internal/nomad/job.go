@@ -22,6 +22,10 @@ const (
 	HealthPath = "/health"
 )
 
+// mediaDiskMB is the ephemeral disk of a worker, where its received media
+// is kept (MEDIA_MAX_BYTES caps each file).
+const mediaDiskMB = 1024
+
 // Drivers the scheduler can run the worker with.
 const (
 	DriverDocker  = "docker"
@@ -77,6 +81,9 @@ func (c *Config) Job(spec gateway.InstanceSpec, legacyDisconnect bool) *api.Job 
 
 	tg := api.NewTaskGroup(GroupName, 1)
 	tg.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel, To: c.containerPort()}}}}
+	// Received media is kept in the allocation's data directory; a sticky,
+	// migrated disk follows the session when Nomad moves it.
+	tg.EphemeralDisk = &api.EphemeralDisk{Sticky: new(true), Migrate: new(true), SizeMB: new(mediaDiskMB)}
 	// In place first (same node, the session's files stay), then elsewhere.
 	tg.RestartPolicy = &api.RestartPolicy{
 		Attempts: new(3), Interval: new(5 * time.Minute), Delay: new(c.RestartDelay), Mode: new("fail"),
@@ -126,6 +133,7 @@ func (c *Config) Job(spec gateway.InstanceSpec, legacyDisconnect bool) *api.Job 
 		"INTERNAL_SECRET_FILE": "${NOMAD_SECRETS_DIR}/internal_secret",
 		"SHUTDOWN_TIMEOUT":     (c.KillTimeout * 2 / 3).String(),
 		"LOG_FORMAT":           "json",
+		"MEDIA_STORAGE_PATH":   "${NOMAD_ALLOC_DIR}/data/media",
 	}
 	if spec.Engine != "" {
 		env["ENGINE"] = spec.Engine
@@ -159,10 +167,16 @@ func (c *Config) templates() []*api.Template {
 	switch c.Secrets {
 	case SecretsVault:
 		path := c.VaultKVMount + "/data/" + c.VaultKVPath
-		envTmpl = "{{ with secret \"" + path + "\" }}\nDATABASE_URL={{ .Data.data.database_url | toJSON }}\nREDIS_URL={{ .Data.data.redis_url | toJSON }}\n{{ end }}\n"
+		// The optional keys are written only when present: a missing
+		// key of a Vault secret renders as null.
+		envTmpl = "{{ with secret \"" + path + "\" }}\nDATABASE_URL={{ .Data.data.database_url | toJSON }}\nREDIS_URL={{ .Data.data.redis_url | toJSON }}\n" +
+			"{{ with .Data.data.whatsapp_proxy }}WHATSAPP_PROXY={{ . | toJSON }}{{ end }}\n" +
+			"{{ with .Data.data.consul_token }}CONSUL_HTTP_TOKEN={{ . | toJSON }}{{ end }}\n{{ end }}\n"
 		secretTmpl = "{{ with secret \"" + path + "\" }}{{ .Data.data.internal_secret }}{{ end }}"
 	default:
-		envTmpl = "{{ with nomadVar \"" + c.VariablePath + "\" }}\nDATABASE_URL={{ .database_url | toJSON }}\nREDIS_URL={{ .redis_url | toJSON }}\n{{ end }}\n"
+		// A missing key of a Nomad variable renders as "" (empty: none).
+		envTmpl = "{{ with nomadVar \"" + c.VariablePath + "\" }}\nDATABASE_URL={{ .database_url | toJSON }}\nREDIS_URL={{ .redis_url | toJSON }}\n" +
+			"WHATSAPP_PROXY={{ .whatsapp_proxy | toJSON }}\nCONSUL_HTTP_TOKEN={{ .consul_token | toJSON }}\n{{ end }}\n"
 		secretTmpl = "{{ with nomadVar \"" + c.VariablePath + "\" }}{{ .internal_secret }}{{ end }}"
 	}
 	return []*api.Template{

@@ -9,13 +9,16 @@ import (
 )
 
 // WorkerSecrets are what the workers' templates read from the Nomad
-// variable: the connection URLs and the internal secret.
+// variable: the connection URLs, the internal secret, and the optional
+// WhatsApp proxy (it may hold credentials) and Consul token of the lock.
 type WorkerSecrets struct {
 	DatabaseURL, RedisURL, InternalSecret string
+	WhatsAppProxy, ConsulToken            string
 }
 
 func (w WorkerSecrets) items() map[string]string {
-	return map[string]string{"database_url": w.DatabaseURL, "redis_url": w.RedisURL, "internal_secret": w.InternalSecret}
+	return map[string]string{"database_url": w.DatabaseURL, "redis_url": w.RedisURL, "internal_secret": w.InternalSecret,
+		"whatsapp_proxy": w.WhatsAppProxy, "consul_token": w.ConsulToken}
 }
 
 // SyncVariable writes the workers' secrets to the Nomad variable their

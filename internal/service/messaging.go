@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
@@ -185,10 +188,12 @@ func (s *Service) SetTyping(ctx context.Context, userID, sessionID, chat string,
 	return mw.Typing(ctx, ep, instanceapi.TypingRequest{Chat: r.JID, Typing: typing, Audio: audio})
 }
 
-// MediaFile is a stored media file of a message.
+// MediaFile is a stored media file of a message; the caller closes Body.
+// Body is an io.ReadSeeker when the file is on this machine's disk.
 type MediaFile struct {
-	// Path is the file on disk.
-	Path     string
+	Body     io.ReadCloser
+	Size     int64 // -1 when unknown
+	ModTime  time.Time
 	MIMEType string
 	FileName string
 }
@@ -212,12 +217,43 @@ func (s *Service) MessageMedia(ctx context.Context, userID, id string) (*MediaFi
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(full); errors.Is(err, fs.ErrNotExist) {
-		return nil, gateway.Errorf(gateway.CodeNotFound, "The media is not stored yet; received media is downloaded shortly after the message arrives.")
-	} else if err != nil {
+	name := p.Media.FileName
+	if name == "" {
+		name = path.Base(p.Media.Path)
+	}
+	out := &MediaFile{MIMEType: p.Media.MIMEType, FileName: name}
+	f, err := os.Open(full)
+	if err == nil {
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The media storage is unavailable.")
+		}
+		out.Body, out.Size, out.ModTime = f, st.Size(), st.ModTime()
+		return out, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The media storage is unavailable.")
 	}
-	return &MediaFile{Path: full, MIMEType: p.Media.MIMEType, FileName: p.Media.FileName}, nil
+	notYet := gateway.Errorf(gateway.CodeNotFound, "The media is not stored yet; received media is downloaded shortly after the message arrives.")
+	if !s.cfg.MediaOnWorkers {
+		return nil, notYet
+	}
+	// In a cluster the file is on the disk of the session's worker.
+	_, ep, err := s.endpoint(ctx, userID, m.SessionID)
+	if gateway.IsCode(err, gateway.CodeConflict) {
+		return nil, gateway.Errorf(gateway.CodeUnavailable, "The media is kept by the session's worker, which is not running; start the session's instance to download it.")
+	} else if err != nil {
+		return nil, err
+	}
+	b, err := s.workers.Media(ctx, ep, p.Media.Path)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, notYet
+	} else if err != nil {
+		return nil, err
+	}
+	out.Body, out.Size, out.ModTime = b.Body, b.Size, b.ModTime
+	return out, nil
 }
 
 // mediaFilePath resolves a stored media path under dir, refusing any path

@@ -35,6 +35,9 @@ type Settings struct {
 	Version            string
 	// MediaDir is MEDIA_STORAGE_PATH, where received media is kept.
 	MediaDir string
+	// MediaOnWorkers: received media is kept on the workers' nodes (the
+	// cluster), so a file missing under MediaDir is asked of the worker.
+	MediaOnWorkers bool
 }
 
 // Workers is the part of the instance API client the use cases need.
@@ -45,6 +48,7 @@ type Workers interface {
 	Scan(ctx context.Context, ep gateway.Endpoint, phone string) (*instanceapi.Status, error)
 	Send(ctx context.Context, ep gateway.Endpoint, messageID string) error
 	Logout(ctx context.Context, ep gateway.Endpoint) (*instanceapi.Status, error)
+	Media(ctx context.Context, ep gateway.Endpoint, rel string) (*instanceapi.MediaBody, error)
 }
 
 // Service is the gateway's use cases.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -39,6 +41,7 @@ func (w *Worker) Handler() http.Handler {
 	route("POST "+instanceapi.PathRead, w.handleRead)
 	route("POST "+instanceapi.PathTyping, w.handleTyping)
 	route("POST "+instanceapi.PathCheck, w.handleCheck)
+	route("GET "+instanceapi.PathMedia, w.handleMedia)
 	return mux
 }
 
@@ -313,4 +316,27 @@ func httpStatus(c gateway.Code) int {
 		return http.StatusNotImplemented
 	}
 	return http.StatusInternalServerError
+}
+
+// handleMedia serves a received media file from MediaDir: in a cluster the
+// worker's node holds the files, and the gateway asks for them here. The
+// path cannot leave MediaDir (os.OpenInRoot refuses .. and symlinks out).
+func (w *Worker) handleMedia(rw http.ResponseWriter, r *http.Request) error {
+	rel := r.URL.Query().Get("path")
+	notFound := gateway.Errorf(gateway.CodeNotFound, "The media is not stored on this worker.")
+	if w.cfg.MediaDir == "" || rel == "" {
+		return notFound
+	}
+	f, err := os.OpenInRoot(w.cfg.MediaDir, filepath.FromSlash(rel))
+	if err != nil {
+		return notFound
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return notFound
+	}
+	rw.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(rw, r, "", st.ModTime(), f)
+	return nil
 }
