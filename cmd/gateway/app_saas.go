@@ -27,15 +27,20 @@ func mailerOf(cfg *config.Config, log *slog.Logger) service.Mailer {
 	return m
 }
 
-// idempotencyPurgeEvery is how often expired idempotency records are deleted.
-const idempotencyPurgeEvery = time.Hour
+// purgeEvery is how often expired records are deleted.
+const purgeEvery = time.Hour
 
-// startSaaS runs the SaaS layer's housekeeping until the app closes:
-// expired idempotency records are deleted (every gateway may do it; the
-// DELETE is idempotent).
+// eventPurgeBatch is how many events one purge statement deletes, so the
+// writer is never held long.
+const eventPurgeBatch = 1000
+
+// startSaaS runs the housekeeping until the app closes: expired
+// idempotency records are deleted, and events (with their deliveries)
+// older than EVENT_RETENTION. Every gateway may do it; the DELETEs are
+// idempotent.
 func (a *app) startSaaS() {
 	go func() {
-		t := time.NewTicker(idempotencyPurgeEvery)
+		t := time.NewTicker(purgeEvery)
 		defer t.Stop()
 		for {
 			if n, err := a.store.PurgeIdempotent(a.bg, time.Now()); err != nil {
@@ -45,6 +50,7 @@ func (a *app) startSaaS() {
 			} else if n > 0 {
 				a.log.Debug("idempotency keys purged", "count", n)
 			}
+			a.purgeEvents()
 			select {
 			case <-a.bg.Done():
 				return
@@ -52,4 +58,30 @@ func (a *app) startSaaS() {
 			}
 		}
 	}()
+}
+
+// purgeEvents deletes events older than EVENT_RETENTION in batches, until
+// none is left or the app closes.
+func (a *app) purgeEvents() {
+	if a.cfg.EventRetention <= 0 {
+		return
+	}
+	before := time.Now().Add(-a.cfg.EventRetention)
+	total := 0
+	for a.bg.Err() == nil {
+		n, err := a.store.PurgeEvents(a.bg, before, eventPurgeBatch)
+		if err != nil {
+			if a.bg.Err() == nil {
+				a.log.Warn("purge events", "err", err)
+			}
+			return
+		}
+		total += n
+		if n < eventPurgeBatch {
+			break
+		}
+	}
+	if total > 0 {
+		a.log.Info("old events and their deliveries purged", "count", total, "retention", a.cfg.EventRetention.String())
+	}
 }

@@ -200,6 +200,9 @@ type Config struct {
 	WebhookEndpointConcurrency int
 	// WebhookPollInterval is WEBHOOK_POLL_INTERVAL (default 1s).
 	WebhookPollInterval time.Duration
+	// EventRetention is EVENT_RETENTION (default 720h; 0 keeps everything):
+	// older events and their deliveries are purged, unless still owed.
+	EventRetention time.Duration
 	// WebhookAllowPrivateNetworks is WEBHOOK_ALLOW_PRIVATE_NETWORKS (default false).
 	WebhookAllowPrivateNetworks bool
 	// WebhookDenyNetworks is WEBHOOK_DENY_NETWORKS, split on commas (default none).
@@ -344,6 +347,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		WebhookWorkers:              l.int("WEBHOOK_WORKERS"),
 		WebhookEndpointConcurrency:  l.int("WEBHOOK_ENDPOINT_CONCURRENCY"),
 		WebhookPollInterval:         l.duration("WEBHOOK_POLL_INTERVAL"),
+		EventRetention:              l.duration("EVENT_RETENTION"),
 		WebhookAllowPrivateNetworks: l.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS"),
 		WebhookDenyNetworks:         splitList(l.str("WEBHOOK_DENY_NETWORKS")),
 

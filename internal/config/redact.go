@@ -90,6 +90,7 @@ func (c *Config) Redacted() map[string]string {
 		"WEBHOOK_WORKERS":                strconv.Itoa(c.WebhookWorkers),
 		"WEBHOOK_ENDPOINT_CONCURRENCY":   strconv.Itoa(c.WebhookEndpointConcurrency),
 		"WEBHOOK_POLL_INTERVAL":          c.WebhookPollInterval.String(),
+		"EVENT_RETENTION":                c.EventRetention.String(),
 		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": strconv.FormatBool(c.WebhookAllowPrivateNetworks),
 		"WEBHOOK_DENY_NETWORKS":          strings.Join(c.WebhookDenyNetworks, ","),
 

@@ -117,6 +117,7 @@ var settings = []Setting{
 	{"WEBHOOK_WORKERS", "128", "Webhook requests in flight per gateway.", false},
 	{"WEBHOOK_ENDPOINT_CONCURRENCY", "16", "Webhook requests in flight per endpoint and gateway, so a slow endpoint cannot take every worker.", false},
 	{"WEBHOOK_POLL_INTERVAL", "1s", "How often dispatchers read the outbox without a wake-up from the bus.", false},
+	{"EVENT_RETENTION", "720h", "How long events and their webhook deliveries are kept (resumable streams, delivery logs, replays); deliveries still owed are kept until they end. 0 keeps everything.", false},
 	{"WEBHOOK_ALLOW_PRIVATE_NETWORKS", "false", "Let webhook and media requests reach private, loopback and link-local addresses (local development and tests only).", false},
 	{"WEBHOOK_DENY_NETWORKS", "", "More networks, addresses or address:port pairs outbound requests may never reach (comma-separated), such as the Consul, Nomad and Vault agents' node addresses.", false},
 

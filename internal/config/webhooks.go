@@ -16,6 +16,11 @@ func (c *Config) validateWebhooks(v *validator) {
 	if c.WebhookPollInterval <= 0 {
 		v.add("WEBHOOK_POLL_INTERVAL", "must be more than 0")
 	}
+	// Shorter than the retry schedule would cut deliveries' logs short
+	// while the dispatcher still works on them; an hour is the floor.
+	if c.EventRetention != 0 && c.EventRetention < time.Hour {
+		v.add("EVENT_RETENTION", "must be 0 (keep everything) or at least 1h, got %s", c.EventRetention)
+	}
 	v.positive("WEBHOOK_WORKERS", c.WebhookWorkers)
 	v.positive("WEBHOOK_ENDPOINT_CONCURRENCY", c.WebhookEndpointConcurrency)
 	for _, s := range c.WebhookDenyNetworks {

@@ -79,4 +79,9 @@ type EventStore interface {
 	ListEvents(ctx context.Context, userID string, f EventFilter) ([]*Event, error)
 	// CountEvents counts a tenant's events created at or after since.
 	CountEvents(ctx context.Context, userID string, since time.Time) (int, error)
+	// PurgeEvents deletes at most limit events created before t, oldest
+	// first, with their deliveries and attempts, skipping any event a
+	// delivery still owes (pending or failed, to be retried); it returns
+	// how many it deleted.
+	PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }

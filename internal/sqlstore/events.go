@@ -107,6 +107,21 @@ func (s *Store) CountEvents(ctx context.Context, userID string, since time.Time)
 	return n, s.fail(err, "count events", "Tenant", "")
 }
 
+// PurgeEvents deletes at most limit events created before t, oldest first,
+// that no delivery still owes; their deliveries and attempts go with them
+// (ON DELETE CASCADE). Batches keep each write transaction short.
+func (s *Store) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := s.writer.ExecContext(ctx, s.q(`DELETE FROM events WHERE seq IN (
+		SELECT e.seq FROM events e WHERE e.created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN (?, ?))
+		ORDER BY e.seq LIMIT ?)`), micros(before), string(gateway.DeliveryPending), string(gateway.DeliveryFailed), limit)
+	if err != nil {
+		return 0, s.fail(err, "purge events", "Event", "")
+	}
+	n, err := res.RowsAffected()
+	return int(n), s.fail(err, "purge events", "Event", "")
+}
+
 func scanEvent(sc scanner) (*gateway.Event, error) {
 	var (
 		e       gateway.Event

@@ -421,3 +421,73 @@ func testTestDelivery(t *testing.T, s gateway.Store) {
 		t.Fatalf("got %d claimed, want the one test delivery", len(got))
 	}
 }
+
+func testPurgeEvents(t *testing.T, s gateway.Store) {
+	f := newDeliveryFixture(t, s)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	old := now.Add(-40 * 24 * time.Hour)
+	cutoff := now.Add(-30 * 24 * time.Hour)
+	write := func(userID, sessionID string, at time.Time) *gateway.Event {
+		e := gateway.NewEvent(userID, sessionID, gateway.EventMessage, map[string]string{"k": "v"})
+		e.Timestamp = at
+		_, err := s.SetSessionState(ctx(t), userID, sessionID, gateway.SessionState{}, e)
+		must(t, err)
+		return e
+	}
+	// A tenant without webhooks: old events go, in batches, new ones stay.
+	u := newUser(t, s)
+	sess := newSession(t, s, u.ID)
+	write(u.ID, sess.ID, old)
+	write(u.ID, sess.ID, old.Add(time.Second))
+	fresh := write(u.ID, sess.ID, now)
+	// An old event of a tenant with webhooks: its deliveries are owed.
+	owed := write(f.u.ID, f.s1.ID, old)
+
+	purge := func(limit, want int) {
+		t.Helper()
+		n, err := s.PurgeEvents(ctx(t), cutoff, limit)
+		must(t, err)
+		if n != want {
+			t.Fatalf("purged %d, want %d", n, want)
+		}
+	}
+	purge(1, 1)
+	purge(10, 1)
+	purge(10, 0)
+	left, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{})
+	must(t, err)
+	if len(left) != 1 || left[0].ID != fresh.ID {
+		t.Fatalf("left %v, want only the fresh event", left)
+	}
+	if n, _ := s.CountEvents(ctx(t), f.u.ID, time.Time{}); n != 1 {
+		t.Fatalf("the owed event was purged (%d left)", n)
+	}
+
+	// Once every delivery has ended (succeeded or abandoned), it goes too,
+	// and its deliveries with it.
+	claimed, err := s.ClaimDeliveries(ctx(t), now.Add(time.Second), time.Minute, 100, nil)
+	must(t, err)
+	var results []gateway.DeliveryResult
+	for i, c := range claimed {
+		if c.Delivery.EventID != owed.ID {
+			continue
+		}
+		st := gateway.DeliverySucceeded
+		if i%2 == 1 {
+			st = gateway.DeliveryAbandoned
+		}
+		results = append(results, gateway.DeliveryResult{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, UserID: c.Delivery.UserID,
+			Lease: c.Delivery.LockedUntil, Status: st, Attempted: true, StatusCode: 200, At: now})
+	}
+	if len(results) == 0 {
+		t.Fatal("the owed event has no deliveries to complete")
+	}
+	must(t, s.CompleteDeliveries(ctx(t), results, time.Time{}))
+	if got := deliveryEvents(t, s, f.u.ID, f.all.ID); len(got) != 1 {
+		t.Fatalf("deliveries before the purge: %v", got)
+	}
+	purge(10, 1)
+	if got := deliveryEvents(t, s, f.u.ID, f.all.ID); len(got) != 0 {
+		t.Fatalf("deliveries of a purged event remain: %v", got)
+	}
+}

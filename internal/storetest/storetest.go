@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"DeliveryClaimConcurrent", testDeliveryClaimConcurrent},
 		{"DeliveryComplete", testDeliveryComplete},
 		{"TestDelivery", testTestDelivery},
+		{"PurgeEvents", testPurgeEvents},
 		{"StateCounts", testStateCounts},
 		{"Subscriptions", testSubscriptions},
 		{"MessageQuota", testMessageQuota},
