@@ -149,7 +149,14 @@ func TestClientSeedFlow(t *testing.T) {
 // runCLI runs wagw in-process with its own config file.
 func runCLI(t *testing.T, cfgPath, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
+	var out syncBuffer
+	return runCLIInto(t, &out, cfgPath, stdin, args...)
+}
+
+// runCLIInto is runCLI writing standard output to out as it goes, so a
+// test can watch a command that is still running.
+func runCLIInto(t *testing.T, out *syncBuffer, cfgPath, stdin string, args ...string) (string, string, int) {
+	var errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	code := cli.Run(ctx, cli.Env{Args: args, Getenv: func(k string) string {
@@ -157,7 +164,7 @@ func runCLI(t *testing.T, cfgPath, stdin string, args ...string) (string, string
 			return cfgPath
 		}
 		return ""
-	}, Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Version: "test"})
+	}, Stdin: strings.NewReader(stdin), Stdout: out, Stderr: &errOut, Version: "test"})
 	return out.String(), errOut.String(), code
 }
 
@@ -173,8 +180,9 @@ func TestCLIAgainstGateway(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer receiver.Close()
+	// Sessions wait for a scan (pair delay 0), as a real phone pairs.
 	base := startGateway(t, testEnv(t, map[string]string{"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_POLL_INTERVAL": "50ms",
-		"ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
+		"ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123", "SANDBOX_PAIR_DELAY": "0"}))
 	cfg := filepath.Join(t.TempDir(), "wagw", "config.json")
 	must := func(stdin string, args ...string) string {
 		t.Helper()
@@ -211,8 +219,20 @@ func TestCLIAgainstGateway(t *testing.T) {
 	}
 	id := created.Session.ID
 
-	// qr starts the instance, draws codes in half blocks, returns once paired.
-	out := must("", "qr", id)
+	// qr starts the instance, draws codes in half blocks, returns once
+	// paired: here by the sandbox's scan, once a code is on the screen.
+	var qrOut syncBuffer
+	qrDone := make(chan int, 1)
+	go func() {
+		_, _, code := runCLIInto(t, &qrOut, cfg, "", "qr", id)
+		qrDone <- code
+	}()
+	eventually(t, "a QR code drawn", func() bool { return strings.Contains(qrOut.String(), "Scan with WhatsApp") })
+	must("", "scan", id)
+	if code := <-qrDone; code != 0 {
+		t.Fatalf("wagw qr: exit %d\n%s", code, qrOut.String())
+	}
+	out := qrOut.String()
 	if !strings.Contains(out, "Paired: session "+id+" is connected") {
 		t.Fatalf("qr output does not end paired:\n%s", out)
 	}

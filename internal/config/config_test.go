@@ -116,6 +116,7 @@ func TestDefaults(t *testing.T) {
 		WebhookWorkers:             128,
 		WebhookEndpointConcurrency: 16,
 		WebhookPollInterval:        time.Second,
+		EventRetention:             720 * time.Hour,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("defaults (-want +got):\n%s", diff)
