@@ -71,6 +71,10 @@ type InstanceStore interface {
 	// CreateInstance inserts i and the events in one transaction. CodeConflict
 	// when the session already has a live instance.
 	CreateInstance(ctx context.Context, i *Instance, events ...*Event) error
+	// CreateInstanceWithin is CreateInstance refused with
+	// CodeQuotaExceeded when the tenant already has max live instances
+	// (max < 0: no cap), counted in the insert's own transaction.
+	CreateInstanceWithin(ctx context.Context, i *Instance, max int, events ...*Event) error
 	// InstanceByID returns a tenant's instance; CodeNotFound when absent.
 	InstanceByID(ctx context.Context, userID, id string) (*Instance, error)
 	// LiveInstance returns the session's live instance; CodeNotFound when none.

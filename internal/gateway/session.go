@@ -73,6 +73,10 @@ type SessionState struct {
 type SessionStore interface {
 	// CreateSession inserts s (ID and timestamps filled when empty) and the events in one transaction.
 	CreateSession(ctx context.Context, s *Session, events ...*Event) error
+	// CreateSessionWithin is CreateSession refused with CodeQuotaExceeded
+	// when the tenant already has max sessions (max < 0: no cap), counted
+	// in the insert's own transaction so concurrent creates cannot overshoot.
+	CreateSessionWithin(ctx context.Context, s *Session, max int, events ...*Event) error
 	// SessionByID returns a tenant's session; CodeNotFound when absent or another tenant's.
 	SessionByID(ctx context.Context, userID, id string) (*Session, error)
 	// ListSessions lists a tenant's sessions, newest first, with the total count.

@@ -124,6 +124,10 @@ type UserStore interface {
 type APIKeyStore interface {
 	// CreateAPIKey inserts k (ID and CreatedAt filled when empty). CodeConflict on a duplicate hash.
 	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// CreateAPIKeyWithin is CreateAPIKey refused with CodeQuotaExceeded
+	// when the tenant already has max keys not revoked (max < 0: no cap),
+	// counted in the insert's own transaction.
+	CreateAPIKeyWithin(ctx context.Context, k *APIKey, max int) error
 	// APIKeyByHash returns the key with that hash, revoked or not; CodeNotFound when absent.
 	// It is the one lookup not scoped by tenant: it is how the tenant is found.
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)

@@ -33,6 +33,10 @@ type Webhook struct {
 type WebhookStore interface {
 	// CreateWebhook inserts w (ID and timestamps filled when empty).
 	CreateWebhook(ctx context.Context, w *Webhook) error
+	// CreateWebhookWithin is CreateWebhook refused with CodeQuotaExceeded
+	// when the tenant already has max webhooks (max < 0: no cap), counted
+	// in the insert's own transaction.
+	CreateWebhookWithin(ctx context.Context, w *Webhook, max int) error
 	// WebhookByID returns a tenant's webhook with its secret; CodeNotFound when absent.
 	WebhookByID(ctx context.Context, userID, id string) (*Webhook, error)
 	// ListWebhooks lists a tenant's webhooks, newest first, with the total count; secrets included.

@@ -82,8 +82,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, u *gateway.User, in CreateAP
 		ID: uuid.NewString(), UserID: u.ID, Name: name, Prefix: prefix, Hash: hash, Scopes: slices.Compact(slices.Sorted(slices.Values(scopes))),
 		SessionID: in.SessionID, ExpiresAt: in.ExpiresAt, CreatedAt: s.now(),
 	}
-	if err := s.store.CreateAPIKey(ctx, k); err != nil {
-		return nil, err
+	if err := s.store.CreateAPIKeyWithin(ctx, k, plan.Limits.APIKeys); err != nil {
+		return nil, capped(err, plan, "API keys", plan.Limits.APIKeys)
 	}
 	k.Key = key
 	s.log.Info("api key created", "user_id", u.ID, "api_key_id", k.ID)

@@ -34,7 +34,8 @@ func (s *Service) StartInstance(ctx context.Context, u *gateway.User, sessionID 
 	} else if !gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, err
 	}
-	if err := s.instanceQuota(ctx, u); err != nil {
+	plan, limit, err := s.instanceQuota(ctx, u)
+	if err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -42,7 +43,10 @@ func (s *Service) StartInstance(ctx context.Context, u *gateway.User, sessionID 
 		ID: uuid.NewString(), SessionID: sess.ID, UserID: u.ID, Status: gateway.InstancePending,
 		Driver: s.scheduler.Name(), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateInstance(ctx, inst, instanceEvent(inst)); err != nil {
+	if err := s.store.CreateInstanceWithin(ctx, inst, limit, instanceEvent(inst)); err != nil {
+		if gateway.IsCode(err, gateway.CodeQuotaExceeded) {
+			return nil, capped(err, plan, "running instances", limit)
+		}
 		if gateway.IsCode(err, gateway.CodeConflict) {
 			return nil, gateway.Errorf(gateway.CodeConflict, "The session already has a running instance.")
 		}
@@ -51,10 +55,12 @@ func (s *Service) StartInstance(ctx context.Context, u *gateway.User, sessionID 
 	return s.place(ctx, inst, sess.Engine)
 }
 
-func (s *Service) instanceQuota(ctx context.Context, u *gateway.User) error {
+// instanceQuota checks the tenant may run one more instance and returns
+// its plan and limit, for the insert to check again in its transaction.
+func (s *Service) instanceQuota(ctx context.Context, u *gateway.User) (*gateway.Plan, int, error) {
 	plan, err := s.PlanOf(ctx, u)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	limit := plan.Limits.Instances
 	if plan.ID == DefaultPlanID {
@@ -62,9 +68,9 @@ func (s *Service) instanceQuota(ctx context.Context, u *gateway.User) error {
 	}
 	n, err := s.store.CountLiveInstances(ctx, u.ID)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	return quota(plan, "running instances", limit, n)
+	return plan, limit, quota(plan, "running instances", limit, n)
 }
 
 // place asks the scheduler to run the instance and records the outcome.
@@ -163,7 +169,7 @@ func (s *Service) StartStoppedInstance(ctx context.Context, u *gateway.User, id 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.instanceQuota(ctx, u); err != nil {
+	if _, _, err := s.instanceQuota(ctx, u); err != nil {
 		return nil, err
 	}
 	inst.Status, inst.LastError = gateway.InstancePending, ""

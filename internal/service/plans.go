@@ -73,6 +73,16 @@ func (s *Service) PlanOf(ctx context.Context, u *gateway.User) (*gateway.Plan, e
 	return p, err
 }
 
+// capped turns the store's refusal of a create past its cap (another
+// request took the last place between the count and the insert) into the
+// plan's quota error.
+func capped(err error, plan *gateway.Plan, what string, limit int) error {
+	if gateway.IsCode(err, gateway.CodeQuotaExceeded) {
+		return quota(plan, what, limit, limit)
+	}
+	return err
+}
+
 // quota refuses when used has reached limit (negative limit: unlimited).
 func quota(plan *gateway.Plan, what string, limit, used int) error {
 	if limit < 0 || used < limit {

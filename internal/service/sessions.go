@@ -91,8 +91,8 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 		WebhookURL: in.WebhookURL, Settings: settings, CreatedAt: now, UpdatedAt: now,
 	}
 	ev := gateway.NewEvent(u.ID, sess.ID, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: sess.ID, Status: sess.Status})
-	if err := s.store.CreateSession(ctx, sess, ev); err != nil {
-		return nil, err
+	if err := s.store.CreateSessionWithin(ctx, sess, plan.Limits.Sessions, ev); err != nil {
+		return nil, capped(err, plan, "sessions", plan.Limits.Sessions)
 	}
 	if in.WebhookURL != "" && s.cfg.EnableWebhooks {
 		if _, err := s.createWebhook(ctx, u, CreateWebhookInput{URL: in.WebhookURL, Events: settings.WebhookEvents, SessionID: sess.ID}, false); err != nil {

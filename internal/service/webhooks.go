@@ -93,9 +93,10 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 			return nil, err
 		}
 	}
+	limit, plan := -1, (*gateway.Plan)(nil)
 	if checkQuota {
-		plan, err := s.PlanOf(ctx, u)
-		if err != nil {
+		var err error
+		if plan, err = s.PlanOf(ctx, u); err != nil {
 			return nil, err
 		}
 		n, err := s.store.CountWebhooks(ctx, u.ID)
@@ -105,14 +106,15 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 		if err := quota(plan, "webhooks", plan.Limits.Webhooks, n); err != nil {
 			return nil, err
 		}
+		limit = plan.Limits.Webhooks
 	}
 	now := s.now()
 	w := &gateway.Webhook{
 		ID: uuid.NewString(), UserID: u.ID, SessionID: in.SessionID, URL: in.URL, Events: slices.Compact(slices.Sorted(slices.Values(events))),
 		Headers: in.Headers, Active: true, Secret: NewWebhookSecret(), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateWebhook(ctx, w); err != nil {
-		return nil, err
+	if err := s.store.CreateWebhookWithin(ctx, w, limit); err != nil {
+		return nil, capped(err, plan, "webhooks", limit)
 	}
 	return w, nil
 }

@@ -13,6 +13,11 @@ const apiKeyCols = "id, user_id, name, prefix, hash, scopes, session_id, last_us
 // CreateAPIKey inserts k (ID and CreatedAt filled when empty). CodeConflict
 // on a duplicate hash, CodeNotFound when the user does not exist.
 func (s *Store) CreateAPIKey(ctx context.Context, k *gateway.APIKey) error {
+	return s.CreateAPIKeyWithin(ctx, k, -1)
+}
+
+// CreateAPIKeyWithin is CreateAPIKey capped at max keys per tenant.
+func (s *Store) CreateAPIKeyWithin(ctx context.Context, k *gateway.APIKey, max int) error {
 	scopes, err := marshal(k.Scopes)
 	if err != nil {
 		return err
@@ -20,11 +25,20 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *gateway.APIKey) error {
 	k.ID = newID(k.ID)
 	k.CreatedAt = stamp(k.CreatedAt)
 	k.LastUsedAt, k.ExpiresAt, k.RevokedAt = stampPtr(k.LastUsedAt), stampPtr(k.ExpiresAt), stampPtr(k.RevokedAt)
-	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO api_keys ("+apiKeyCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		k.ID, k.UserID, k.Name, k.Prefix, k.Hash, scopes, nullString(k.SessionID),
-		nullMicros(k.LastUsedAt), nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt), micros(k.CreatedAt))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.withinCap(ctx, tx, k.UserID, countAPIKeys, max); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO api_keys ("+apiKeyCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+			k.ID, k.UserID, k.Name, k.Prefix, k.Hash, scopes, nullString(k.SessionID),
+			nullMicros(k.LastUsedAt), nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt), micros(k.CreatedAt))
+		return err
+	})
 	return s.fail(err, "create api key", "User", "This API key already exists.")
 }
+
+// countAPIKeys counts a tenant's keys that are not revoked.
+const countAPIKeys = "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL"
 
 // APIKeyByHash returns the key with that hash, revoked or not; CodeNotFound when absent.
 func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*gateway.APIKey, error) {
@@ -61,7 +75,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error 
 
 // CountAPIKeys counts a tenant's keys that are not revoked.
 func (s *Store) CountAPIKeys(ctx context.Context, userID string) (int, error) {
-	n, err := s.count(ctx, "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL", userID)
+	n, err := s.count(ctx, countAPIKeys, userID)
 	return n, s.fail(err, "count api keys", "User", "")
 }
 

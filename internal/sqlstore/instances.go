@@ -20,6 +20,14 @@ const liveStatuses = "('pending', 'starting', 'running', 'restarting')"
 // the session already has a live instance; CodeNotFound when the session is
 // absent or another tenant's.
 func (s *Store) CreateInstance(ctx context.Context, i *gateway.Instance, events ...*gateway.Event) error {
+	return s.CreateInstanceWithin(ctx, i, -1, events...)
+}
+
+// countLiveInstances counts a tenant's live instances.
+const countLiveInstances = "SELECT COUNT(*) FROM instances WHERE user_id = ? AND status IN " + liveStatuses
+
+// CreateInstanceWithin is CreateInstance capped at max live instances per tenant.
+func (s *Store) CreateInstanceWithin(ctx context.Context, i *gateway.Instance, max int, events ...*gateway.Event) error {
 	i.ID = newID(i.ID)
 	i.CreatedAt = stamp(i.CreatedAt)
 	if i.UpdatedAt.IsZero() {
@@ -34,6 +42,9 @@ func (s *Store) CreateInstance(ctx context.Context, i *gateway.Instance, events 
 		return err
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.withinCap(ctx, tx, i.UserID, countLiveInstances, max); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, s.q("INSERT INTO instances ("+instanceCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			i.ID, i.SessionID, i.UserID, string(i.Status), i.Driver, i.Address, i.Port, i.JobID, i.AllocID, i.Restarts,
@@ -83,7 +94,7 @@ func (s *Store) ListLiveInstances(ctx context.Context) ([]*gateway.Instance, err
 
 // CountLiveInstances counts a tenant's live instances.
 func (s *Store) CountLiveInstances(ctx context.Context, userID string) (int, error) {
-	n, err := s.count(ctx, "SELECT COUNT(*) FROM instances WHERE user_id = ? AND status IN "+liveStatuses, userID)
+	n, err := s.count(ctx, countLiveInstances, userID)
 	return n, s.fail(err, "count live instances", "Instance", "")
 }
 

@@ -15,6 +15,14 @@ const sessionCols = `id, user_id, name, engine, status, status_reason, webhook_u
 // "created" when empty) and the events in one transaction. CodeNotFound when
 // the user does not exist.
 func (s *Store) CreateSession(ctx context.Context, sess *gateway.Session, events ...*gateway.Event) error {
+	return s.CreateSessionWithin(ctx, sess, -1, events...)
+}
+
+// countSessions counts a tenant's sessions.
+const countSessions = "SELECT COUNT(*) FROM sessions WHERE user_id = ?"
+
+// CreateSessionWithin is CreateSession capped at max sessions per tenant.
+func (s *Store) CreateSessionWithin(ctx context.Context, sess *gateway.Session, max int, events ...*gateway.Event) error {
 	settings, err := marshal(sess.Settings)
 	if err != nil {
 		return err
@@ -33,6 +41,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *gateway.Session, events
 		return err
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.withinCap(ctx, tx, sess.UserID, countSessions, max); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, s.q("INSERT INTO sessions ("+sessionCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			sess.ID, sess.UserID, sess.Name, sess.Engine, string(sess.Status), sess.StatusReason, sess.WebhookURL,
@@ -65,7 +76,7 @@ func (s *Store) ListSessions(ctx context.Context, userID string, p gateway.Page)
 
 // CountSessions counts a tenant's sessions.
 func (s *Store) CountSessions(ctx context.Context, userID string) (int, error) {
-	n, err := s.count(ctx, "SELECT COUNT(*) FROM sessions WHERE user_id = ?", userID)
+	n, err := s.count(ctx, countSessions, userID)
 	return n, s.fail(err, "count sessions", "Session", "")
 }
 

@@ -188,6 +188,32 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return err
 }
 
+// withinCap refuses, inside tx, a create that would take a tenant past max
+// rows counted by countSQL (its one parameter is the tenant; max < 0: no
+// cap). On PostgreSQL the tenant's user row is locked first, so one
+// tenant's concurrent creates count one after another; SQLite's single
+// writer (BEGIN IMMEDIATE) already serialises them.
+func (s *Store) withinCap(ctx context.Context, tx *sql.Tx, userID, countSQL string, max int) error {
+	if max < 0 {
+		return nil
+	}
+	if s.dialect.Name == "postgres" {
+		var id string
+		if err := tx.QueryRowContext(ctx, s.q("SELECT id FROM users WHERE id = ? FOR UPDATE"), userID).Scan(&id); err != nil {
+			return err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q(countSQL), userID).Scan(&n); err != nil {
+		return err
+	}
+	if n >= max {
+		return &gateway.Error{Code: gateway.CodeQuotaExceeded, Message: fmt.Sprintf("The limit of %d is reached.", max),
+			Details: map[string]any{"allowed": max, "used": n}}
+	}
+	return nil
+}
+
 // errUnavailable is the public sentence for a database that does not answer.
 const errUnavailable = "The database is unavailable; try again shortly."
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -12,6 +13,14 @@ const webhookCols = `id, user_id, session_id, url, events, headers, active, secr
 // CreateWebhook inserts w (ID and timestamps filled when empty). CodeNotFound
 // when its session (if any) is absent or another tenant's, or the user is absent.
 func (s *Store) CreateWebhook(ctx context.Context, w *gateway.Webhook) error {
+	return s.CreateWebhookWithin(ctx, w, -1)
+}
+
+// countWebhooks counts a tenant's webhooks.
+const countWebhooks = "SELECT COUNT(*) FROM webhooks WHERE user_id = ?"
+
+// CreateWebhookWithin is CreateWebhook capped at max webhooks per tenant.
+func (s *Store) CreateWebhookWithin(ctx context.Context, w *gateway.Webhook, max int) error {
 	events, err := marshal(w.Events)
 	if err != nil {
 		return err
@@ -31,10 +40,16 @@ func (s *Store) CreateWebhook(ctx context.Context, w *gateway.Webhook) error {
 		missing = "Session"
 	}
 	w.PreviousSecretExpiresAt, w.FailingSince = stampPtr(w.PreviousSecretExpiresAt), stampPtr(w.FailingSince)
-	_, err = s.writer.ExecContext(ctx, s.q("INSERT INTO webhooks ("+webhookCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		w.ID, w.UserID, nullString(w.SessionID), w.URL, events, headers, w.Active, w.Secret, w.PreviousSecret,
-		nullMicros(w.PreviousSecretExpiresAt), nullMicros(w.FailingSince), w.DisabledReason,
-		micros(w.CreatedAt), micros(w.UpdatedAt))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.withinCap(ctx, tx, w.UserID, countWebhooks, max); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO webhooks ("+webhookCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+			w.ID, w.UserID, nullString(w.SessionID), w.URL, events, headers, w.Active, w.Secret, w.PreviousSecret,
+			nullMicros(w.PreviousSecretExpiresAt), nullMicros(w.FailingSince), w.DisabledReason,
+			micros(w.CreatedAt), micros(w.UpdatedAt))
+		return err
+	})
 	return s.fail(err, "create webhook", missing, "A webhook with this id already exists.")
 }
 
@@ -88,7 +103,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, userID, id string) error {
 
 // CountWebhooks counts a tenant's webhooks.
 func (s *Store) CountWebhooks(ctx context.Context, userID string) (int, error) {
-	n, err := s.count(ctx, "SELECT COUNT(*) FROM webhooks WHERE user_id = ?", userID)
+	n, err := s.count(ctx, countWebhooks, userID)
 	return n, s.fail(err, "count webhooks", "Webhook", "")
 }
 

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"DeliveryComplete", testDeliveryComplete},
 		{"TestDelivery", testTestDelivery},
 		{"PurgeEvents", testPurgeEvents},
+		{"CappedCreates", testCappedCreates},
 		{"StateCounts", testStateCounts},
 		{"Subscriptions", testSubscriptions},
 		{"MessageQuota", testMessageQuota},
