@@ -51,14 +51,17 @@ func run(ctx context.Context, lookup func(string) (string, bool), stderr io.Writ
 		fmt.Fprintf(stderr, "instance: %v\n", err)
 		return 2
 	}
-	log := newLogger(cfg, stderr).With("session_id", cfg.SessionID, "tenant_id", cfg.UserID)
+	// The worker adds the session and tenant to its own lines; the rest of
+	// the process's lines get them here.
+	base := newLogger(cfg, stderr)
+	log := base.With("session_id", cfg.SessionID, "tenant_id", cfg.UserID)
 	d, closeDeps, err := openDeps(ctx, cfg, log)
 	if err != nil {
 		log.Error("start-up", "error", err)
 		return 1
 	}
 	defer closeDeps()
-	if err := serve(ctx, cfg, d, log, nil); err != nil {
+	if err := serve(ctx, cfg, d, base, nil); err != nil {
 		log.Error("worker stopped", "error", err)
 		return 1
 	}
@@ -124,8 +127,10 @@ func openDeps(ctx context.Context, cfg *instanceConfig, log *slog.Logger) (deps,
 }
 
 // serve runs the worker until ctx ends; addrc, when set, receives the
-// listening address (tests).
-func serve(ctx context.Context, cfg *instanceConfig, d deps, log *slog.Logger, addrc chan<- string) error {
+// listening address (tests). base is the process's logger: the worker
+// names the session on its own lines, serve on the others.
+func serve(ctx context.Context, cfg *instanceConfig, d deps, base *slog.Logger, addrc chan<- string) error {
+	log := base.With("session_id", cfg.SessionID, "tenant_id", cfg.UserID)
 	engs, err := engines(cfg, d, log)
 	if err != nil {
 		return err
@@ -139,7 +144,7 @@ func serve(ctx context.Context, cfg *instanceConfig, d deps, log *slog.Logger, a
 	secret := cfg.secretReader()
 	w, err := worker.New(worker.Config{
 		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.Engine, Engines: engs, Store: d.store,
-		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: log,
+		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: base,
 		Pacer: cfg.Engines.pacer(engine), TypingPreroll: cfg.Engines.typingPreroll(engine), MediaDir: cfg.Engines.MediaDir,
 	})
 	if err != nil {

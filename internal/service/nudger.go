@@ -4,19 +4,24 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
 // nudger tells workers that messages are queued, off the request path and
 // coalesced per session: while one call to a session's worker is in
 // flight, further sends only mark "again", so a burst of a thousand sends
 // costs a handful of calls, and the API answers without waiting on the
-// worker. Losing a nudge loses nothing: workers drain their queue on every
-// (re)connect and after every nudge.
+// worker. A worker that cannot be reached (starting, not yet healthy in
+// discovery) is tried again with backoff for a few seconds. Losing a nudge
+// loses nothing: workers drain their queue on every (re)connect, after
+// every nudge, and every few seconds.
 type nudger struct {
-	call func(ctx context.Context, sessionID, messageID string) error
-	mu   sync.Mutex
-	m    map[string]*nudgeState
-	wg   sync.WaitGroup
+	call  func(ctx context.Context, sessionID, messageID string) error
+	retry []time.Duration // waits before the retries of an unreachable worker
+	mu    sync.Mutex
+	m     map[string]*nudgeState
+	wg    sync.WaitGroup
 }
 
 type nudgeState struct {
@@ -25,7 +30,8 @@ type nudgeState struct {
 }
 
 func newNudger(call func(ctx context.Context, sessionID, messageID string) error) *nudger {
-	return &nudger{call: call, m: map[string]*nudgeState{}}
+	return &nudger{call: call, m: map[string]*nudgeState{},
+		retry: []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}}
 }
 
 // nudge schedules a call for the session, or folds into the one in flight.
@@ -43,9 +49,7 @@ func (n *nudger) nudge(ctx context.Context, sessionID, messageID string) {
 		defer n.wg.Done()
 		id := messageID
 		for {
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_ = n.call(cctx, sessionID, id)
-			cancel()
+			n.callWithRetry(ctx, sessionID, id)
 			n.mu.Lock()
 			st := n.m[sessionID]
 			if !st.again {
@@ -57,6 +61,26 @@ func (n *nudger) nudge(ctx context.Context, sessionID, messageID string) {
 			n.mu.Unlock()
 		}
 	}()
+}
+
+// callWithRetry calls the worker, and again after each backoff step while
+// it answers unavailable, until ctx ends.
+func (n *nudger) callWithRetry(ctx context.Context, sessionID, messageID string) {
+	for i := 0; ; i++ {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := n.call(cctx, sessionID, messageID)
+		cancel()
+		if err == nil || !gateway.IsCode(err, gateway.CodeUnavailable) || i >= len(n.retry) {
+			return
+		}
+		t := time.NewTimer(n.retry[i])
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // wait blocks until no call is in flight (tests, shutdown).

@@ -5,6 +5,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
 // TestNudgerCoalesces checks that sends during a call in flight fold into
@@ -60,4 +63,39 @@ func itoa(i int) string {
 		b = append([]byte{byte('0' + i%10)}, b...)
 	}
 	return string(b)
+}
+
+// TestNudgerRetriesUnreachableWorker: a worker that answers unavailable is
+// called again with backoff until it answers; other errors are not retried.
+func TestNudgerRetriesUnreachableWorker(t *testing.T) {
+	var calls atomic.Int32
+	n := newNudger(func(ctx context.Context, sessionID, messageID string) error {
+		switch {
+		case sessionID == "gone":
+			calls.Add(1)
+			return gateway.Errorf(gateway.CodeConflict, "no running instance")
+		case calls.Add(1) < 3:
+			return gateway.Errorf(gateway.CodeUnavailable, "not healthy yet")
+		}
+		return nil
+	})
+	n.retry = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond}
+	n.nudge(context.Background(), "a", "m1")
+	n.wait()
+	if got := calls.Load(); got != 3 {
+		t.Fatalf("%d calls, want 3 (two unavailable, then through)", got)
+	}
+	calls.Store(0)
+	n.nudge(context.Background(), "gone", "m2")
+	n.wait()
+	if got := calls.Load(); got != 1 {
+		t.Fatalf("%d calls to a session without an instance, want 1", got)
+	}
+	// Shutdown ends the retries.
+	ctx, cancel := context.WithCancel(context.Background())
+	n.retry = []time.Duration{time.Hour}
+	calls.Store(-100)
+	n.nudge(ctx, "a", "m3")
+	cancel()
+	n.wait()
 }

@@ -11,14 +11,18 @@ import (
 const sendBatch = 50
 
 // sendLoop drains the queue on every nudge (the API's POST /v1/send, a
-// Connected event, an auto-reply) until ctx ends. One goroutine sends, so a
-// session's messages leave in the order they were queued.
+// Connected event, an auto-reply) and every QueuePoll, until ctx ends. One
+// goroutine sends, so a session's messages leave in the order they were
+// queued. The poll is the safety net for nudges that never arrived.
 func (w *Worker) sendLoop(ctx context.Context) {
+	poll := time.NewTicker(w.cfg.QueuePoll)
+	defer poll.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.nudge:
+		case <-poll.C:
 		}
 		w.drain(ctx)
 	}

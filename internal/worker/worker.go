@@ -71,6 +71,11 @@ type Config struct {
 	// RetryDelay is how long the send loop waits after a store error
 	// before draining again (default 2 s).
 	RetryDelay time.Duration
+	// QueuePoll is how often a connected worker looks at its queue without
+	// a nudge (default 5 s): a message accepted while no gateway could
+	// reach the worker (starting, not yet healthy in discovery, a gateway
+	// that died after storing it) is sent within this delay.
+	QueuePoll time.Duration
 }
 
 // Worker runs one session. Run may be called again after it returns (a
@@ -131,6 +136,9 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.AutoReplyCooldown <= 0 {
 		cfg.AutoReplyCooldown = time.Hour
+	}
+	if cfg.QueuePoll <= 0 {
+		cfg.QueuePoll = 5 * time.Second
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 2 * time.Second

@@ -281,3 +281,20 @@ func TestPayloadRoundTrip(t *testing.T) {
 		t.Errorf("empty payload marshalled to %s (%v), want nil", raw, err)
 	}
 }
+
+// TestQueuePolledWithoutNudge: a message queued while no nudge reaches the
+// worker (a gateway that could not find it, or died after storing the
+// message) is sent on the next queue poll.
+func TestQueuePolledWithoutNudge(t *testing.T) {
+	st := newStore(t)
+	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
+	w, err := New(Config{SessionID: s.ID, UserID: s.UserID, Store: st, Secret: secretFn, QueuePoll: 50 * time.Millisecond,
+		Engines: sandboxEngines(sandbox.Options{DeliveryDelay: time.Millisecond, ReadDelay: time.Millisecond})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	eventually(t, "connected", func() (bool, string) { return w.Status().State == gateway.SessionConnected, string(w.Status().State) })
+	m := queue(t, st, s, "15550002222", gateway.TypeText, "no nudge", nil)
+	messageIs(t, st, m, gateway.MessageRead)
+}
