@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,17 @@ func TestClusterNomadConsulVault(t *testing.T) {
 	if nomadAddr == "" || consulAddr == "" || vaultAddr == "" || vaultToken == "" || os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("set TEST_NOMAD_ADDR, TEST_CONSUL_ADDR, TEST_VAULT_ADDR, TEST_VAULT_TOKEN and TEST_DATABASE_URL to run against live agents")
 	}
+	// Consul discovery (the default of a cluster), then Nomad's native
+	// services; the session lock is in Consul either way.
+	for _, discovery := range []string{"consul", "nomad"} {
+		t.Run("discovery="+discovery, func(t *testing.T) { clusterFlow(t, discovery) })
+	}
+}
+
+// clusterFlow is the live walk with one discovery.
+func clusterFlow(t *testing.T, discovery string) {
+	nomadAddr, consulAddr := os.Getenv("TEST_NOMAD_ADDR"), os.Getenv("TEST_CONSUL_ADDR")
+	vaultAddr, vaultToken := os.Getenv("TEST_VAULT_ADDR"), os.Getenv("TEST_VAULT_TOKEN")
 	redisURL := os.Getenv("TEST_REDIS_URL")
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"
@@ -76,7 +88,7 @@ func TestClusterNomadConsulVault(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	env := testEnv(t, map[string]string{
-		"SCHEDULER": "nomad", "DISCOVERY": "consul", "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
+		"SCHEDULER": "nomad", "DISCOVERY": discovery, "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
 		"SANDBOX_PAIR_DELAY": "1s", "SANDBOX_DELIVERY_DELAY": "200ms", "SANDBOX_READ_DELAY": "400ms", "LOG_LEVEL": "info",
 	})
 	base := startGateway(t, env)
@@ -103,7 +115,9 @@ func TestClusterNomadConsulVault(t *testing.T) {
 	var started struct {
 		Instance instanceView `json:"instance"`
 	}
+	startAt := time.Now()
 	c.do("POST", "/api/v1/instances", map[string]any{"session_id": sess.ID}).must(t, http.StatusCreated, &started)
+	t.Logf("start: POST /instances answered in %v (job registered, allocation running)", time.Since(startAt).Round(10*time.Millisecond))
 	inst := started.Instance
 	if inst.Driver != "nomad" {
 		t.Fatalf("instance driver %q, want nomad", inst.Driver)
@@ -129,6 +143,7 @@ func TestClusterNomadConsulVault(t *testing.T) {
 		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
 		return got.Session.Status == "connected"
 	})
+	t.Logf("start: session connected %v after the start request (sandbox pair delay 1s included)", time.Since(startAt).Round(10*time.Millisecond))
 	send := func() string {
 		var sent struct {
 			Message messageView `json:"message"`
@@ -178,7 +193,16 @@ func TestClusterNomadConsulVault(t *testing.T) {
 	if _, _, err := nc.Jobs().Info(jobID, nil); err == nil {
 		t.Error("job still registered after stop")
 	}
-	waitFor(t, time.Minute, "consul entries gone", func() bool {
+	waitFor(t, time.Minute, "service entries gone", func() bool {
+		if discovery == "nomad" {
+			regs, _, err := nc.Services().Get("wa-worker", nil)
+			for _, r := range regs {
+				if r.JobID == jobID {
+					return false
+				}
+			}
+			return err == nil || strings.Contains(err.Error(), "404")
+		}
 		entries, _, err := cc.Catalog().Service("wa-worker", "session-"+sess.ID, nil)
 		return err == nil && len(entries) == 0
 	})
