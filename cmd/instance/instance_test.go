@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -272,6 +273,22 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 			t.Fatal("the lock was not taken again after it was lost")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+
+	// The fence was recorded, so the API did not go on saying "connected".
+	events, err := openStore(t, path).ListEvents(context.Background(), sess.UserID, gateway.EventFilter{Types: []string{gateway.EventSessionStatus}, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fenced := false
+	for _, e := range events {
+		var d gateway.SessionStatusData
+		if json.Unmarshal(e.Data, &d) == nil && d.Status == gateway.SessionDisconnected && strings.Contains(d.Reason, "lost its session lock") {
+			fenced = true
+		}
+	}
+	if !fenced {
+		t.Error("no disconnected session.status event recorded when the lock was lost")
 	}
 
 	// A clean stop releases the lock so a successor starts at once.

@@ -239,6 +239,11 @@ func supervise(ctx context.Context, w *worker.Worker, lock *consul.Lock, log *sl
 		select {
 		case <-fenced:
 			log.Warn("session lock lost: engine disconnected; waiting for the lock again")
+			fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
+			if err := w.Fenced(fctx, "The worker lost its session lock (Consul unreachable?) and disconnected; it connects again once it holds the lock."); err != nil {
+				log.Warn("record the fenced state", "error", err)
+			}
+			fcancel()
 			continue
 		default:
 		}

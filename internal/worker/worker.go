@@ -243,6 +243,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
+// Fenced records that the worker let its connection go because it lost the
+// session's lock, so the API does not go on saying "connected" while it
+// waits for the lock. The worker fences before its lock can expire in
+// Consul, and a new holder must wait for that expiry (and the lock-delay)
+// before it connects, so this write comes before any state of a new holder.
+func (w *Worker) Fenced(ctx context.Context, reason string) error {
+	return w.setState(ctx, gateway.SessionState{Status: gateway.SessionDisconnected, StatusReason: reason}, true)
+}
+
 // bannedUntil is the end of the session's temporary ban, zero when none.
 func bannedUntil(s *gateway.Session) time.Time {
 	if s.BannedUntil == nil {
