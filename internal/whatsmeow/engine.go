@@ -155,6 +155,12 @@ type Engine struct {
 	bannedUntil time.Time
 
 	downloads chan struct{} // bounds concurrent media downloads
+	// reuploads are media downloads waiting for the phone to upload the
+	// file again (expired links), by WhatsApp message id.
+	reuploads map[types.MessageID]*pendingMedia
+	// downloadBackoff is the wait before each retry of a download that
+	// failed for a passing reason (network, server); tests shorten it.
+	downloadBackoff []time.Duration
 }
 
 var _ gateway.Engine = (*Engine)(nil)
@@ -184,11 +190,13 @@ func New(ctx context.Context, cfg gateway.EngineConfig, opts Options) (*Engine, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{
-		cfg:         cfg,
-		opts:        opts,
-		log:         log.With("engine", gateway.EngineWhatsmeow),
-		downloads:   make(chan struct{}, 2),
-		bannedUntil: cfg.BannedUntil,
+		cfg:             cfg,
+		opts:            opts,
+		log:             log.With("engine", gateway.EngineWhatsmeow),
+		downloads:       make(chan struct{}, 2),
+		reuploads:       map[types.MessageID]*pendingMedia{},
+		downloadBackoff: []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute},
+		bannedUntil:     cfg.BannedUntil,
 	}
 	dev, missing, err := opts.Store.Device(ctx, cfg.DeviceJID)
 	if err != nil {

@@ -195,6 +195,10 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		}
 		return e.emit(gen, r)
 
+	case *events.MediaRetry:
+		e.onMediaRetry(cli, v)
+		return true
+
 	case *events.UndecryptableMessage:
 		e.log.Warn("whatsapp message could not be decrypted; whatsmeow asked the sender to retry",
 			"wa_message_id", v.Info.ID, "unavailable", v.IsUnavailable)

@@ -14,7 +14,11 @@ import (
 	"time"
 
 	wa "go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waMmsRetry"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -171,13 +175,41 @@ func (e *Engine) downloadLater(gen uint64, cli *wa.Client, v *events.Message, in
 		return
 	}
 	e.mu.Lock()
-	ctx := e.hctx
-	current := e.gen == gen
+	current := e.gen == gen && e.hctx != nil
 	e.mu.Unlock()
-	if !current || ctx == nil {
+	if !current {
 		return
 	}
 	dest := filepath.Join(e.opts.MediaDir, filepath.FromSlash(in.Media.Path))
+	e.fetchMediaLater(cli, v.Info, src, dest, true)
+}
+
+// mediaClient is what media downloads need of a whatsmeow client.
+type mediaClient interface {
+	DownloadToFile(ctx context.Context, msg wa.DownloadableMessage, file wa.File) error
+	SendMediaRetryReceipt(ctx context.Context, message *types.MessageInfo, mediaKey []byte) error
+}
+
+// pendingMedia is a download waiting for the phone's re-upload.
+type pendingMedia struct {
+	src   wa.DownloadableMessage
+	dest  string
+	asked time.Time
+}
+
+// reuploadWait is how long a re-upload request is remembered; the phone
+// answers within seconds when it is online.
+const reuploadWait = 30 * time.Minute
+
+// fetchMediaLater runs fetchMedia on a goroutine, within the download
+// bound and the engine's lifetime.
+func (e *Engine) fetchMediaLater(cli mediaClient, info types.MessageInfo, src wa.DownloadableMessage, dest string, mayAsk bool) {
+	e.mu.Lock()
+	ctx := e.hctx
+	e.mu.Unlock()
+	if ctx == nil {
+		return
+	}
 	go func() {
 		select {
 		case e.downloads <- struct{}{}:
@@ -185,17 +217,130 @@ func (e *Engine) downloadLater(gen uint64, cli *wa.Client, v *events.Message, in
 			return
 		}
 		defer func() { <-e.downloads }()
-		dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		if err := downloadTo(dctx, cli, src, dest); err != nil {
-			e.log.Warn("inbound media download failed", "wa_message_id", in.WAMessageID, "error", err)
-		}
+		e.fetchMedia(ctx, cli, info, src, dest, mayAsk)
 	}()
+}
+
+// fetchMedia downloads src to dest. A link WhatsApp's servers no longer
+// serve (404, 410: media older than a few weeks, or purged) makes the
+// engine ask the sender's phone to upload it again (once, when mayAsk);
+// the answer arrives as a MediaRetry event. Passing failures are retried
+// after each downloadBackoff step; a corrupt file is not.
+func (e *Engine) fetchMedia(ctx context.Context, cli mediaClient, info types.MessageInfo, src wa.DownloadableMessage, dest string, mayAsk bool) {
+	for attempt := 0; ; attempt++ {
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		err := downloadTo(dctx, cli, src, dest)
+		cancel()
+		switch {
+		case err == nil:
+			return
+		case ctx.Err() != nil:
+			return
+		case expiredMedia(err) && mayAsk:
+			e.askReupload(ctx, cli, info, src, dest)
+			return
+		case corruptMedia(err) || expiredMedia(err) || attempt >= len(e.downloadBackoff):
+			e.log.Warn("inbound media download failed", "wa_message_id", info.ID, "attempts", attempt+1, "error", err)
+			return
+		}
+		e.log.Info("inbound media download failed; retrying", "wa_message_id", info.ID, "in", e.downloadBackoff[attempt].String(), "error", err)
+		t := time.NewTimer(e.downloadBackoff[attempt])
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func expiredMedia(err error) bool {
+	return errors.Is(err, wa.ErrMediaDownloadFailedWith404) || errors.Is(err, wa.ErrMediaDownloadFailedWith410)
+}
+
+func corruptMedia(err error) bool {
+	return errors.Is(err, wa.ErrFileLengthMismatch) || errors.Is(err, wa.ErrInvalidMediaSHA256) ||
+		errors.Is(err, wa.ErrInvalidMediaHMAC) || errors.Is(err, wa.ErrUnknownMediaType)
+}
+
+// askReupload remembers the download and sends the phone a media retry
+// receipt for it.
+func (e *Engine) askReupload(ctx context.Context, cli mediaClient, info types.MessageInfo, src wa.DownloadableMessage, dest string) {
+	now := e.opts.Now()
+	e.mu.Lock()
+	for id, p := range e.reuploads {
+		if now.Sub(p.asked) > reuploadWait {
+			delete(e.reuploads, id)
+		}
+	}
+	e.reuploads[info.ID] = &pendingMedia{src: src, dest: dest, asked: now}
+	e.mu.Unlock()
+	if err := cli.SendMediaRetryReceipt(ctx, &info, src.GetMediaKey()); err != nil {
+		e.mu.Lock()
+		delete(e.reuploads, info.ID)
+		e.mu.Unlock()
+		e.log.Warn("inbound media expired and the re-upload request failed", "wa_message_id", info.ID, "error", err)
+		return
+	}
+	e.log.Info("inbound media expired on WhatsApp's servers; asked the phone to upload it again", "wa_message_id", info.ID)
+}
+
+// onMediaRetry takes the phone's answer to a re-upload request: the new
+// path of the file, downloaded once more, or a refusal.
+func (e *Engine) onMediaRetry(cli mediaClient, v *events.MediaRetry) {
+	e.mu.Lock()
+	p := e.reuploads[v.MessageID]
+	delete(e.reuploads, v.MessageID)
+	e.mu.Unlock()
+	if p == nil {
+		return
+	}
+	notif, err := wa.DecryptMediaRetryNotification(v, p.src.GetMediaKey())
+	if err != nil {
+		e.log.Warn("the phone could not upload the media again", "wa_message_id", v.MessageID, "error", err)
+		return
+	}
+	if notif.GetResult() != waMmsRetry.MediaRetryNotification_SUCCESS || notif.GetDirectPath() == "" {
+		e.log.Warn("the phone could not upload the media again", "wa_message_id", v.MessageID, "result", notif.GetResult().String())
+		return
+	}
+	src, ok := withDirectPath(p.src, notif.GetDirectPath())
+	if !ok {
+		return
+	}
+	info := types.MessageInfo{ID: v.MessageID}
+	e.fetchMediaLater(cli, info, src, p.dest, false)
+}
+
+// withDirectPath is a copy of a media message pointing at a new path.
+func withDirectPath(src wa.DownloadableMessage, path string) (wa.DownloadableMessage, bool) {
+	pm, ok := src.(proto.Message)
+	if !ok {
+		return nil, false
+	}
+	switch m := proto.Clone(pm).(type) {
+	case *waE2E.ImageMessage:
+		m.DirectPath = proto.String(path)
+		return m, true
+	case *waE2E.VideoMessage:
+		m.DirectPath = proto.String(path)
+		return m, true
+	case *waE2E.AudioMessage:
+		m.DirectPath = proto.String(path)
+		return m, true
+	case *waE2E.DocumentMessage:
+		m.DirectPath = proto.String(path)
+		return m, true
+	case *waE2E.StickerMessage:
+		m.DirectPath = proto.String(path)
+		return m, true
+	}
+	return nil, false
 }
 
 // downloadTo writes the media to dest through a temporary file, so a
 // reader never sees half a file.
-func downloadTo(ctx context.Context, cli *wa.Client, src wa.DownloadableMessage, dest string) error {
+func downloadTo(ctx context.Context, cli mediaClient, src wa.DownloadableMessage, dest string) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
 		return fmt.Errorf("create media directory: %w", err)
 	}
