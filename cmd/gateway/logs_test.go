@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -30,11 +31,33 @@ func (s *syncBuffer) String() string {
 
 // TestLogsCarryRequestIDAndRedact sends a message with a request id and
 // checks the JSON logs: the API's line and the worker's line carry the
-// same request id, and no line holds the phone number or the text.
+// same request id, and no line holds the phone number or the text; the
+// webhook deliveries of the message's statuses carry it too (header and
+// body).
 func TestLogsCarryRequestIDAndRedact(t *testing.T) {
+	type hook struct{ header, body, typ, message string }
+	var mu sync.Mutex
+	var hooks []hook
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			Type      string `json:"type"`
+			RequestID string `json:"request_id"`
+			Data      struct {
+				MessageID string `json:"message_id"`
+			} `json:"data"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		mu.Lock()
+		hooks = append(hooks, hook{r.Header.Get("X-Request-Id"), ev.RequestID, ev.Type, ev.Data.MessageID})
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
 	var logs syncBuffer
-	base := startGatewayLogging(t, testEnv(t, map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "debug"}), &logs)
+	base := startGatewayLogging(t, testEnv(t, map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "debug",
+		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_POLL_INTERVAL": "50ms"}), &logs)
 	c := register(t, base, "logs@example.com")
+	c.do("POST", "/api/v1/webhooks", map[string]any{"url": receiver.URL, "events": []string{"message.status"}}).must(t, http.StatusCreated, nil)
 	var created struct {
 		Session sessionView `json:"session"`
 	}
@@ -93,4 +116,20 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 	if !apiLine || !workerLine {
 		t.Fatalf("request id %s: API line %v, worker line %v; logs:\n%s", reqID, apiLine, workerLine, logs.String())
 	}
+
+	// Every status the message went through reached the webhook with the id.
+	eventually(t, "status webhooks delivered", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, h := range hooks {
+			if h.typ == "message.status" && h.message == sent.Message.ID {
+				if h.header != reqID || h.body != reqID {
+					t.Fatalf("a status webhook carried request id %q (header) / %q (body), want %q", h.header, h.body, reqID)
+				}
+				n++
+			}
+		}
+		return n >= 2 // sent, delivered (read follows)
+	})
 }

@@ -45,12 +45,16 @@ func Matches(subscriptions []string, eventType string) bool {
 // change it describes. ID is stable across webhook retries; Seq orders a
 // tenant's events for resumable streams.
 type Event struct {
-	ID        string          `json:"id"`
-	Seq       int64           `json:"-"`
-	UserID    string          `json:"-"`
-	Type      string          `json:"type"`
-	Timestamp time.Time       `json:"timestamp"`
-	SessionID string          `json:"session_id,omitempty"`
+	ID        string    `json:"id"`
+	Seq       int64     `json:"-"`
+	UserID    string    `json:"-"`
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	SessionID string    `json:"session_id,omitempty"`
+	// RequestID is the X-Request-Id of the API request whose work wrote
+	// the event (a send and the statuses it goes through), when there is
+	// one: a receiver can tie a webhook to the call that caused it.
+	RequestID string          `json:"request_id,omitempty"`
 	Data      json.RawMessage `json:"data"`
 }
 

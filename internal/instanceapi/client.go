@@ -93,20 +93,14 @@ func (c *Client) Health(ctx context.Context, ep gateway.Endpoint) error {
 	return c.do(ctx, ep, http.MethodGet, PathHealth, nil, nil)
 }
 
-// requestIDKey is the context key under which the API layer stores the
-// request id, so it travels from the API to the worker.
-type requestIDKey struct{}
-
-// WithRequestID returns a context that carries a request id to the worker.
+// WithRequestID returns a context that carries a request id to the worker
+// (see gateway.WithRequestID).
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return gateway.WithRequestID(ctx, id)
 }
 
 // RequestID returns the request id a context carries, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return gateway.RequestID(ctx) }
 
 // MediaBody is a media file a worker streams; the caller closes Body.
 type MediaBody struct {

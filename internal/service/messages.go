@@ -160,6 +160,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
 		return nil, err
 	}
+	payload.RequestID = gateway.RequestID(ctx)
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return nil, gateway.WrapError(err, gateway.CodeInternal, "The message could not be stored.")

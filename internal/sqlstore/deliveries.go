@@ -658,7 +658,7 @@ type eventRow struct {
 }
 
 func (r *eventRow) dest() []any {
-	return []any{&r.e.Seq, &r.e.ID, &r.e.UserID, &r.session, &r.e.Type, &r.data, &r.created}
+	return []any{&r.e.Seq, &r.e.ID, &r.e.UserID, &r.session, &r.e.Type, &r.data, &r.created, &r.e.RequestID}
 }
 
 func (r *eventRow) event() *gateway.Event {

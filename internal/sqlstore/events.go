@@ -10,10 +10,10 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-const eventCols = "seq, id, user_id, session_id, type, data, created_at"
+const eventCols = "seq, id, user_id, session_id, type, data, created_at, request_id"
 
-const insertEvent = `INSERT INTO events (id, user_id, session_id, type, data, created_at)
-	VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`
+const insertEvent = `INSERT INTO events (id, user_id, session_id, type, data, created_at, request_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`
 
 // prepareEvents fills the events' ID, Timestamp and (when empty) UserID, and
 // checks their data is JSON, before a transaction starts.
@@ -37,17 +37,21 @@ func prepareEvents(userID string, events []*gateway.Event) error {
 	return nil
 }
 
-// insertEvents writes prepared events in tx, fills their Seq, and fans
-// them out to the matching webhooks' deliveries in the same transaction.
+// insertEvents writes prepared events in tx, fills their Seq (and their
+// RequestID from ctx when empty), and fans them out to the matching
+// webhooks' deliveries in the same transaction.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
 	for _, e := range events {
 		if e == nil {
 			continue
 		}
+		if e.RequestID == "" {
+			e.RequestID = gateway.RequestID(ctx)
+		}
 		st, err := s.writeStmt(ctx, tx, insertEvent)
 		if err == nil {
 			err = st.QueryRowContext(ctx, e.ID, e.UserID, nullString(e.SessionID), e.Type, string(e.Data),
-				micros(e.Timestamp)).Scan(&e.Seq)
+				micros(e.Timestamp), e.RequestID).Scan(&e.Seq)
 		}
 		if err != nil {
 			return s.fail(err, "insert event", "Tenant", "This event is already stored.")
@@ -123,17 +127,9 @@ func (s *Store) PurgeEvents(ctx context.Context, before time.Time, limit int) (i
 }
 
 func scanEvent(sc scanner) (*gateway.Event, error) {
-	var (
-		e       gateway.Event
-		session sql.NullString
-		data    string
-		created int64
-	)
-	if err := sc.Scan(&e.Seq, &e.ID, &e.UserID, &session, &e.Type, &data, &created); err != nil {
+	var r eventRow
+	if err := sc.Scan(r.dest()...); err != nil {
 		return nil, err
 	}
-	e.SessionID = session.String
-	e.Data = json.RawMessage(data)
-	e.Timestamp = fromMicros(created)
-	return &e, nil
+	return r.event(), nil
 }

@@ -407,6 +407,11 @@ func (d *Dispatcher) attempt(c *gateway.ClaimedDelivery) gateway.DeliveryResult 
 	req.Header[HeaderID] = []string{ev.ID}
 	req.Header[HeaderTimestamp] = []string{strconv.FormatInt(ts, 10)}
 	req.Header[HeaderSignature] = []string{sig}
+	if ev.RequestID != "" {
+		// The API call that caused the event, as the caller saw it in
+		// its own X-Request-Id (also in the body as request_id).
+		req.Header.Set("X-Request-Id", ev.RequestID)
+	}
 
 	d.attempts.Add(1)
 	start := time.Now()

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -109,10 +110,11 @@ func (w *Worker) clearQR() {
 	w.mu.Unlock()
 }
 
-// statusEvents builds the message.status event of a message that moved at at.
+// statusEvents builds the message.status event of a message that moved at
+// at, carrying the request id of the call that sent it.
 func (w *Worker) statusEvents(at time.Time) func(m *gateway.Message) []*gateway.Event {
 	return func(m *gateway.Message) []*gateway.Event {
-		return []*gateway.Event{gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
+		ev := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
 			MessageID:   m.ID,
 			WAMessageID: m.WAMessageID,
 			SessionID:   m.SessionID,
@@ -120,7 +122,15 @@ func (w *Worker) statusEvents(at time.Time) func(m *gateway.Message) []*gateway.
 			Status:      m.Status,
 			Error:       m.Error,
 			At:          at,
-		})}
+		})
+		// Only the id is decoded: a media payload may hold megabytes.
+		var p struct {
+			RequestID string `json:"request_id"`
+		}
+		if len(m.Payload) > 0 && json.Unmarshal(m.Payload, &p) == nil {
+			ev.RequestID = p.RequestID
+		}
+		return []*gateway.Event{ev}
 	}
 }
 
