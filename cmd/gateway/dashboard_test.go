@@ -43,7 +43,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// A long pair delay: the session waits on its QR code until the
 	// dashboard's "simulate scan" button pairs it.
 	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
-		"WEBHOOK_POLL_INTERVAL": "50ms"}))
+		"WEBHOOK_POLL_INTERVAL": "50ms", "ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -184,9 +184,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`[role="progressbar"]`)),
 		chromedp.Click(css(`#lang`)),
 		chromedp.WaitVisible(find(`//h1[text()="نظرة عامة"]`)),
-		shot("07-overview-ar"))
+		viewShot("07-overview-ar")) // a full-page capture of a right-to-left page comes out shifted
 	if !eval("rtl", `document.documentElement.dir === "rtl" && document.documentElement.lang === "ar"`) {
 		t.Fatal("the Arabic page is not right-to-left")
+	}
+	if !eval("no sideways scroll", `document.documentElement.scrollWidth <= document.documentElement.clientWidth`) {
+		t.Fatal("the Arabic page scrolls sideways")
 	}
 	step("sessions in Arabic on a phone",
 		chromedp.EmulateViewport(390, 844),
@@ -202,6 +205,37 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`section.op#sendMessage`)), viewShot("09-api-docs"))
 	if !eval("docs ops", `document.querySelectorAll("section.op").length >= 40 && document.querySelectorAll("#nav a").length >= 40`) {
 		t.Fatal("the docs page shows fewer than 40 operations")
+	}
+	// An admin moves Sara to another plan from the tenants table.
+	ops := login(t, base, "ops@example.com", "ops-password-123")
+	ops.do("POST", "/api/v1/admin/plans", map[string]any{"id": "business", "name": "Business", "price_cents": 4900, "currency": "USD",
+		"limits": map[string]any{"sessions": 10, "instances": 10, "messages_per_month": 100000, "webhooks": 10, "api_keys": 10,
+			"requests_per_minute": 600, "media_bytes": 64 << 20}}).must(t, http.StatusCreated, nil)
+	step("log out", chromedp.Navigate(base+"/app/"),
+		chromedp.WaitVisible(css(`#logout`)),
+		chromedp.Click(css(`#logout`)),
+		chromedp.WaitVisible(css(`form input[name="email"]`)))
+	step("admin logs in",
+		chromedp.SendKeys(css(`#email`), "ops@example.com"),
+		chromedp.SendKeys(css(`#password`), "ops-password-123"),
+		chromedp.Click(css(`form button[type="submit"]`)),
+		chromedp.WaitVisible(css(`#nav-admin`)))
+	step("admin changes a plan",
+		chromedp.Click(css(`#nav-admin a`)),
+		chromedp.WaitVisible(css(`#plans tbody tr[data-plan="business"]`)),
+		chromedp.WaitVisible(find(`//table[@id="tenants"]//td[text()="sara@example.com"]`)),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = [...document.querySelectorAll("#tenants tr")].find(r => r.textContent.includes("sara@example.com")).querySelector("select"); s.value = "business"; s.dispatchEvent(new Event("change")); })()`),
+		chromedp.WaitVisible(css(`#toast div`)),
+		viewShot("10-admin"))
+	sara := login(t, base, "sara@example.com", "a-long-password")
+	var me struct {
+		User struct {
+			PlanID string `json:"plan_id"`
+		} `json:"user"`
+	}
+	sara.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, &me)
+	if me.User.PlanID != "business" {
+		t.Fatalf("after the admin's change Sara is on plan %q, want business", me.User.PlanID)
 	}
 	if os.Getenv("WAGW_UPDATE_DOCS") == "1" {
 		step("docs screenshot",

@@ -547,17 +547,43 @@
 
   // ---------- admin ----------
   async function viewAdmin() {
-    const d = await api("GET", "admin/tenants?limit=100");
-    const rows = d.tenants.map((v) => el("tr", {},
-      el("td", { text: v.user.email }), el("td", { text: v.user.name }), el("td", { text: v.plan ? v.plan.name : v.user.plan_id }),
-      el("td", {}, badge(v.user.status)),
-      el("td", {}, el("button", { type: "button", class: v.user.status === "suspended" ? "secondary" : "danger",
-        text: v.user.status === "suspended" ? t("a.resume") : t("a.suspend"), onclick: async () => {
-          try { await api("POST", "admin/tenants/" + v.user.id + (v.user.status === "suspended" ? "/resume" : "/suspend"), {}); viewAdmin(); } catch (e) { toast(e.message, true); }
-        } }))));
-    main().replaceChildren(el("h1", { text: t("a.title") }), el("section", { class: "card" }, el("h2", { text: t("a.tenants") }),
-      el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, [t("auth.email"), t("auth.name"), t("a.plan"), t("a.status"), ""].map((h) => el("th", { scope: "col", text: h })))),
-        el("tbody", {}, rows)))));
+    const [d, p] = await Promise.all([api("GET", "admin/tenants?limit=100"), api("GET", "admin/plans")]);
+    const plans = p.plans || [];
+    const limit = (n) => (n < 0 ? "∞" : String(n));
+    const rows = d.tenants.map((v) => {
+      const current = v.plan ? v.plan.id : v.user.plan_id;
+      const label = "plan-" + v.user.id;
+      // Moving a tenant to another plan takes effect at once and is audited.
+      const planSelect = selectOf("plan_id", plans.map((pl) => [pl.id, pl.name]), current);
+      planSelect.id = label;
+      planSelect.addEventListener("change", async () => {
+        try {
+          await api("PATCH", "admin/tenants/" + v.user.id + "/plan", { plan_id: planSelect.value, reason: "dashboard" });
+          toast(t("a.planChanged"));
+        } catch (e) { toast(e.message, true); planSelect.value = current; }
+      });
+      return el("tr", { "data-tenant": v.user.id },
+        el("td", { text: v.user.email }), el("td", { class: "opt", text: v.user.name }),
+        el("td", {}, el("label", { for: label, class: "sr-only", text: t("a.plan") + " " + v.user.email }), planSelect),
+        el("td", {}, badge(v.user.status)),
+        el("td", {}, el("button", { type: "button", class: v.user.status === "suspended" ? "secondary" : "danger",
+          text: v.user.status === "suspended" ? t("a.resume") : t("a.suspend"), onclick: async () => {
+            try { await api("POST", "admin/tenants/" + v.user.id + (v.user.status === "suspended" ? "/resume" : "/suspend"), {}); viewAdmin(); } catch (e) { toast(e.message, true); }
+          } })));
+    });
+    const planRows = plans.map((pl) => el("tr", { "data-plan": pl.id },
+      el("td", { class: "mono", text: pl.id }), el("td", { text: pl.name }),
+      el("td", { text: (pl.price_cents / 100).toFixed(2) + " " + pl.currency }),
+      el("td", { text: limit(pl.limits.sessions) }), el("td", { text: limit(pl.limits.messages_per_month) }),
+      el("td", { class: "opt", text: limit(pl.limits.webhooks) }), el("td", { class: "opt", text: limit(pl.limits.requests_per_minute) })));
+    main().replaceChildren(el("h1", { text: t("a.title") }),
+      el("section", { class: "card" }, el("h2", { text: t("a.tenants") }),
+        el("div", { class: "table-wrap" }, el("table", { id: "tenants" }, el("thead", {}, el("tr", {}, [t("auth.email"), t("auth.name"), t("a.plan"), t("a.status"), ""].map((h, i) => el("th", { scope: "col", class: i === 1 ? "opt" : null, text: h })))),
+          el("tbody", {}, rows)))),
+      el("section", { class: "card" }, el("h2", { text: t("a.plans") }),
+        el("div", { class: "table-wrap" }, el("table", { id: "plans" }, el("thead", {}, el("tr", {},
+          ["ID", t("a.planName"), t("a.price"), t("a.sessions"), t("a.messages"), t("a.webhooks"), t("a.rate")].map((h, i) => el("th", { scope: "col", class: i > 4 ? "opt" : null, text: h })))),
+          el("tbody", {}, planRows)))));
   }
 
   // ---------- start ----------

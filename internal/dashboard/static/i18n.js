@@ -41,6 +41,8 @@ window.I18N = {
     "k.copy": "Copy", "k.copied": "Copied.", "k.none": "No API keys yet.", "k.prefix": "Prefix", "k.lastUsed": "Last used",
     "k.revoke": "Revoke", "k.revoked": "Revoked", "k.confirmRevoke": "Revoke this key? Programs using it stop working.",
     "a.title": "Admin", "a.tenants": "Tenants", "a.suspend": "Suspend", "a.resume": "Resume", "a.plan": "Plan", "a.status": "Status",
+    "a.plans": "Plans", "a.planName": "Name", "a.price": "Price / month", "a.sessions": "Sessions", "a.messages": "Messages / month",
+    "a.webhooks": "Webhooks", "a.rate": "Requests / minute", "a.planChanged": "Plan changed.",
     "err.generic": "Something went wrong.", "err.network": "The gateway cannot be reached.", "yes": "Yes", "no": "No", "never": "never"
   },
   ar: {
@@ -85,6 +87,8 @@ window.I18N = {
     "k.copy": "نسخ", "k.copied": "تم النسخ.", "k.none": "لا توجد مفاتيح بعد.", "k.prefix": "البادئة", "k.lastUsed": "آخر استخدام",
     "k.revoke": "إلغاء", "k.revoked": "ملغى", "k.confirmRevoke": "إلغاء هذا المفتاح؟ ستتوقف البرامج التي تستخدمه.",
     "a.title": "الإدارة", "a.tenants": "المشتركون", "a.suspend": "إيقاف", "a.resume": "استئناف", "a.plan": "الباقة", "a.status": "الحالة",
+    "a.plans": "الباقات", "a.planName": "الاسم", "a.price": "السعر / شهر", "a.sessions": "الجلسات", "a.messages": "الرسائل / شهر",
+    "a.webhooks": "الويب هوك", "a.rate": "الطلبات / دقيقة", "a.planChanged": "تم تغيير الباقة.",
     "err.generic": "حدث خطأ ما.", "err.network": "تعذّر الوصول إلى البوابة.", yes: "نعم", no: "لا", never: "أبداً"
   }
 };
