@@ -11,6 +11,10 @@
   let me = null;
   // cleanups run when the view changes: streams closed, timers stopped.
   let cleanups = [];
+  // renderGen counts renders. A view still loading when a newer render
+  // starts (a click on "Log out" while the overview loads) must not draw
+  // over it: its GETs answer Stale instead.
+  let renderGen = 0;
 
   // ---------- helpers ----------
   const t = (k) => (I18N[lang] && I18N[lang][k]) || I18N.en[k] || k;
@@ -51,7 +55,12 @@
     }
   }
 
+  class Stale extends Error {}
+  // toastError shows a failed action, unless a newer view replaced it.
+  const toastError = (e) => { if (!(e instanceof Stale)) toast(e.message, true); };
+
   async function api(method, path, body) {
+    const gen = renderGen;
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -67,6 +76,7 @@
       if (r.status === 401 && token) { logout(); }
       throw new APIError(r.status, env && env.error);
     }
+    if (method === "GET" && gen !== renderGen) throw new Stale("a newer view replaced this one");
     return env.data;
   }
 
@@ -162,6 +172,7 @@
   }
 
   async function render() {
+    const gen = ++renderGen;
     cleanups.forEach((f) => f());
     cleanups = [];
     const parts = location.hash.replace(/^#\/?/, "").split("?")[0].split("/");
@@ -170,8 +181,9 @@
       return parts[0] === "register" ? viewAuth(true) : viewAuth(false);
     }
     if (!me) {
-      try { me = await api("GET", "auth/me"); } catch (e) { if (!token) return; }
+      try { me = await api("GET", "auth/me"); } catch (e) { if (e instanceof Stale || !token) return; }
     }
+    if (gen !== renderGen) return;
     setNav();
     const views = { overview: viewOverview, sessions: parts[1] ? () => viewSession(parts[1]) : viewSessions,
       messages: viewMessages, webhooks: viewWebhooks, keys: viewKeys, admin: viewAdmin };
@@ -180,6 +192,7 @@
     try {
       await view();
     } catch (e) {
+      if (e instanceof Stale || gen !== renderGen) return;
       main().replaceChildren(el("p", { class: "error", role: "alert", text: e.message }));
     }
   }
@@ -304,7 +317,7 @@
       el("dt", { text: "ID" }), el("dd", { class: "mono", text: s.id }));
     const act = (label, cls, fn) => el("button", { type: "button", class: cls, text: label, onclick: async (ev) => {
       ev.target.disabled = true;
-      try { await fn(); } catch (e) { toast(e.message, true); } finally { ev.target.disabled = false; }
+      try { await fn(); } catch (e) { toastError(e); } finally { ev.target.disabled = false; }
     } });
     const pairing = el("section", { class: "card", "aria-labelledby": "h-pair" });
     const sendCard = el("section", { class: "card", "aria-labelledby": "h-send" }, el("h2", { id: "h-send", text: t("d.send") }));
@@ -491,18 +504,18 @@
             el("td", { text: [x.last_status_code || "", x.last_error || ""].join(" ").trim() || "—" }),
             el("td", { text: x.next_attempt_at ? fmtTime(x.next_attempt_at) : "—" }), el("td", { text: fmtTime(x.created_at) }),
             el("td", {}, el("button", { type: "button", class: "secondary", text: t("w.replay"), onclick: async () => {
-              try { await api("POST", "webhooks/" + w.id + "/deliveries/" + x.id + "/retry"); toast(t("w.replayed")); setTimeout(showDeliveries, 800); } catch (e) { toast(e.message, true); }
+              try { await api("POST", "webhooks/" + w.id + "/deliveries/" + x.id + "/retry"); toast(t("w.replayed")); setTimeout(showDeliveries, 800); } catch (e) { toastError(e); }
             } }))))))) : el("p", { class: "muted", text: t("w.noDeliveries") }));
       };
       list.append(el("section", { class: "card", "data-webhook": w.id },
         el("h2", { class: "mono", text: w.url }),
         el("p", {}, badge(w.active ? "active" : "failed"), " ", el("span", { class: "muted", text: (w.events || []).join(", ") + (w.session_id ? " · " + w.session_id : "") })),
         el("div", { class: "actions" },
-          el("button", { type: "button", text: t("w.test"), onclick: async () => { try { await api("POST", "webhooks/" + w.id + "/test"); toast(t("w.tested")); setTimeout(showDeliveries, 800); } catch (e) { toast(e.message, true); } } }),
-          el("button", { type: "button", class: "secondary", text: t("w.deliveries"), onclick: () => showDeliveries().catch((e) => toast(e.message, true)) }),
+          el("button", { type: "button", text: t("w.test"), onclick: async () => { try { await api("POST", "webhooks/" + w.id + "/test"); toast(t("w.tested")); setTimeout(showDeliveries, 800); } catch (e) { toastError(e); } } }),
+          el("button", { type: "button", class: "secondary", text: t("w.deliveries"), onclick: () => showDeliveries().catch((e) => toastError(e)) }),
           el("button", { type: "button", class: "danger", text: t("w.delete"), onclick: async () => {
             if (!confirm(t("w.confirmDelete"))) return;
-            try { await api("DELETE", "webhooks/" + w.id); viewWebhooks(); } catch (e) { toast(e.message, true); }
+            try { await api("DELETE", "webhooks/" + w.id); viewWebhooks(); } catch (e) { toastError(e); }
           } })),
         log));
     }
@@ -536,7 +549,7 @@
       el("td", { class: "opt", text: fmtTime(k.last_used_at) }),
       el("td", {}, k.revoked_at ? badge("revoked") : el("button", { type: "button", class: "danger", text: t("k.revoke"), onclick: async () => {
         if (!confirm(t("k.confirmRevoke"))) return;
-        try { await api("DELETE", "api-keys/" + k.id); viewKeys(); } catch (e) { toast(e.message, true); }
+        try { await api("DELETE", "api-keys/" + k.id); viewKeys(); } catch (e) { toastError(e); }
       } }))));
     main().replaceChildren(el("h1", { text: t("k.title") }),
       el("section", { class: "card" }, el("h2", { text: t("k.create") }), form, el("div", { id: "k-once", "aria-live": "polite" })),
@@ -560,7 +573,7 @@
         try {
           await api("PATCH", "admin/tenants/" + v.user.id + "/plan", { plan_id: planSelect.value, reason: "dashboard" });
           toast(t("a.planChanged"));
-        } catch (e) { toast(e.message, true); planSelect.value = current; }
+        } catch (e) { toastError(e); planSelect.value = current; }
       });
       return el("tr", { "data-tenant": v.user.id },
         el("td", { text: v.user.email }), el("td", { class: "opt", text: v.user.name }),
@@ -568,7 +581,7 @@
         el("td", {}, badge(v.user.status)),
         el("td", {}, el("button", { type: "button", class: v.user.status === "suspended" ? "secondary" : "danger",
           text: v.user.status === "suspended" ? t("a.resume") : t("a.suspend"), onclick: async () => {
-            try { await api("POST", "admin/tenants/" + v.user.id + (v.user.status === "suspended" ? "/resume" : "/suspend"), {}); viewAdmin(); } catch (e) { toast(e.message, true); }
+            try { await api("POST", "admin/tenants/" + v.user.id + (v.user.status === "suspended" ? "/resume" : "/suspend"), {}); viewAdmin(); } catch (e) { toastError(e); }
           } })));
     });
     const planRows = plans.map((pl) => el("tr", { "data-plan": pl.id },
