@@ -162,6 +162,16 @@ func clusterFlow(t *testing.T, discovery string) {
 	first := send()
 	waitFor(t, time.Minute, "first message delivered", func() bool { return delivered(first) })
 
+	// A second gateway (a fleet behind a load balancer) finds the same
+	// worker through discovery and sends through it with the same token.
+	other := &client{t: t, base: startGateway(t, env), token: c.token}
+	var viaOther struct {
+		Message messageView `json:"message"`
+	}
+	other.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890@c.us", "message": "through the second gateway"}).
+		must(t, http.StatusCreated, &viaOther)
+	waitFor(t, time.Minute, "message through the second gateway delivered", func() bool { return delivered(viaOther.Message.ID) })
+
 	// Kill the instance's process: Nomad restarts it, it takes the session
 	// lock again and drains the queue; a message sent meanwhile arrives.
 	allocs, _, err := nc.Jobs().Allocations(jobID, false, nil)
