@@ -45,17 +45,10 @@ func TestClusterWiringWithFakes(t *testing.T) {
 	}
 	c.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, &me)
 
-	var created struct {
-		Session sessionView `json:"session"`
-	}
-	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "fakes"}).must(t, http.StatusCreated, &created)
-	sid := created.Session.ID
-	var started struct {
-		Instance instanceView `json:"instance"`
-	}
-	c.do("POST", "/api/v1/instances", map[string]any{"session_id": sid}).must(t, http.StatusCreated, &started)
-	if started.Instance.Driver != "nomad" || started.Instance.Address == "" {
-		t.Fatalf("instance: %+v", started.Instance)
+	sess, inst := startSession(t, c, "fakes")
+	sid := sess.ID
+	if inst.Driver != "nomad" || inst.Address == "" {
+		t.Fatalf("instance: %+v", inst)
 	}
 	jobID := nomad.JobID("wa", sid, me.User.ID)
 	job := fn.Job("", jobID)
@@ -81,7 +74,7 @@ func TestClusterWiringWithFakes(t *testing.T) {
 		t.Errorf("qr without a healthy worker: %d %s", r.Status, r.Raw)
 	}
 
-	c.do("POST", "/api/v1/instances/"+started.Instance.ID+"/stop", nil).must(t, http.StatusOK, nil)
+	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
 	if fn.Job("", jobID) != nil {
 		t.Error("job still registered after stop")
 	}

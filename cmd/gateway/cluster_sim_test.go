@@ -214,15 +214,8 @@ func TestClusterSimulated(t *testing.T) {
 		"SCHEDULER": "nomad", "DISCOVERY": "consul", "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
 	}))
 	c := register(t, base, "sim@example.com")
-	var created struct {
-		Session sessionView `json:"session"`
-	}
-	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "sim"}).must(t, http.StatusCreated, &created)
-	sid := created.Session.ID
-	var started struct {
-		Instance instanceView `json:"instance"`
-	}
-	c.do("POST", "/api/v1/instances", map[string]any{"session_id": sid}).must(t, http.StatusCreated, &started)
+	sess, inst := startSession(t, c, "sim")
+	sid := sess.ID
 	// A retried start is refused by the API and never makes a second job.
 	c.do("POST", "/api/v1/instances", map[string]any{"session_id": sid}).fails(t, http.StatusConflict, "conflict")
 	if fn.Jobs() != 1 {
@@ -266,7 +259,7 @@ func TestClusterSimulated(t *testing.T) {
 	waitFor(t, time.Minute, "message sent after the kill delivered", delivered(second))
 	t.Logf("simulated failover (SIGKILL, restart after 500 ms, same allocation): %v until the next message was delivered", time.Since(killed).Round(10*time.Millisecond))
 
-	c.do("POST", "/api/v1/instances/"+started.Instance.ID+"/stop", nil).must(t, http.StatusOK, nil)
+	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
 	if fn.Jobs() != 0 {
 		t.Error("job still registered after stop")
 	}
@@ -293,15 +286,8 @@ func simUserID(t *testing.T, c *client) string {
 // gateway must ask that worker for it.
 func clusterMedia(t *testing.T, c *client, from string) {
 	t.Helper()
-	var created struct {
-		Session sessionView `json:"session"`
-	}
-	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "sim-b"}).must(t, http.StatusCreated, &created)
-	to := created.Session.ID
-	var started struct {
-		Instance instanceView `json:"instance"`
-	}
-	c.do("POST", "/api/v1/instances", map[string]any{"session_id": to}).must(t, http.StatusCreated, &started)
+	sess, inst := startSession(t, c, "sim-b")
+	to := sess.ID
 	var b struct {
 		Session sessionView `json:"session"`
 	}
@@ -329,6 +315,6 @@ func clusterMedia(t *testing.T, c *client, from string) {
 		t.Fatalf("media from the worker: %q %v", r.Raw, r.Header)
 	}
 	// Stopped, the worker cannot serve it: a clear 503, not a 500.
-	c.do("POST", "/api/v1/instances/"+started.Instance.ID+"/stop", nil).must(t, http.StatusOK, nil)
+	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
 	c.do("GET", "/api/v1/messages/"+inbound.Messages[0].ID+"/media", nil).fails(t, http.StatusServiceUnavailable, "unavailable")
 }

@@ -221,6 +221,20 @@ func register(t *testing.T, base, email string) *client {
 	return c
 }
 
+// startSession creates a session named name and starts its instance.
+func startSession(t *testing.T, c *client, name string) (sessionView, instanceView) {
+	t.Helper()
+	var created struct {
+		Session sessionView `json:"session"`
+	}
+	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": name}).must(t, http.StatusCreated, &created)
+	var started struct {
+		Instance instanceView `json:"instance"`
+	}
+	c.do("POST", "/api/v1/instances", map[string]any{"session_id": created.Session.ID}).must(t, http.StatusCreated, &started)
+	return created.Session, started.Instance
+}
+
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	wa "go.mau.fi/whatsmeow"
-	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waMmsRetry"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -312,30 +312,21 @@ func (e *Engine) onMediaRetry(cli mediaClient, v *events.MediaRetry) {
 	e.fetchMediaLater(cli, info, src, p.dest, false)
 }
 
-// withDirectPath is a copy of a media message pointing at a new path.
+// withDirectPath is a copy of a media message pointing at a new path
+// (every downloadable message type has a directPath field).
 func withDirectPath(src wa.DownloadableMessage, path string) (wa.DownloadableMessage, bool) {
 	pm, ok := src.(proto.Message)
 	if !ok {
 		return nil, false
 	}
-	switch m := proto.Clone(pm).(type) {
-	case *waE2E.ImageMessage:
-		m.DirectPath = proto.String(path)
-		return m, true
-	case *waE2E.VideoMessage:
-		m.DirectPath = proto.String(path)
-		return m, true
-	case *waE2E.AudioMessage:
-		m.DirectPath = proto.String(path)
-		return m, true
-	case *waE2E.DocumentMessage:
-		m.DirectPath = proto.String(path)
-		return m, true
-	case *waE2E.StickerMessage:
-		m.DirectPath = proto.String(path)
-		return m, true
+	m := proto.Clone(pm)
+	fd := m.ProtoReflect().Descriptor().Fields().ByName("directPath")
+	if fd == nil {
+		return nil, false
 	}
-	return nil, false
+	m.ProtoReflect().Set(fd, protoreflect.ValueOfString(path))
+	out, ok := m.(wa.DownloadableMessage)
+	return out, ok
 }
 
 // downloadTo writes the media to dest through a temporary file, so a

@@ -159,3 +159,16 @@ func TestExpiredMediaIsUploadedAgain(t *testing.T) {
 		t.Fatalf("%d re-upload requests still remembered", left)
 	}
 }
+
+// TestWithDirectPath: every downloadable message type gets the new path
+// on a copy, the original untouched.
+func TestWithDirectPath(t *testing.T) {
+	for _, src := range []wa.DownloadableMessage{&waE2E.ImageMessage{DirectPath: proto.String("/old")},
+		&waE2E.VideoMessage{DirectPath: proto.String("/old")}, &waE2E.AudioMessage{DirectPath: proto.String("/old")},
+		&waE2E.DocumentMessage{DirectPath: proto.String("/old")}, &waE2E.StickerMessage{DirectPath: proto.String("/old")}} {
+		got, ok := withDirectPath(src, "/new")
+		if !ok || got.GetDirectPath() != "/new" || src.GetDirectPath() != "/old" {
+			t.Errorf("%T: got %v %v, original %q", src, got, ok, src.GetDirectPath())
+		}
+	}
+}
