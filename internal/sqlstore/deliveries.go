@@ -259,12 +259,16 @@ func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.Delive
 	if len(results) == 0 {
 		return nil
 	}
+	// A batch holds results in the order attempts ended, which need not
+	// be the order they were made in: the streak is worked out from the
+	// times, not from the order.
 	type streak struct {
-		userID       string
-		lastAt       time.Time
-		lastOK       bool
-		firstFailure time.Time // first failure after the last success in this batch
-		disable      string
+		userID      string
+		lastAt      time.Time
+		lastOK      bool
+		lastSuccess time.Time
+		failures    []time.Time
+		disable     string
 	}
 	hooks := map[string]*streak{}
 	var order []string
@@ -291,9 +295,11 @@ func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.Delive
 				h.lastAt, h.lastOK = at, ok
 			}
 			if ok {
-				h.firstFailure = time.Time{}
-			} else if h.firstFailure.IsZero() {
-				h.firstFailure = at
+				if at.After(h.lastSuccess) {
+					h.lastSuccess = at
+				}
+			} else {
+				h.failures = append(h.failures, at)
 			}
 			if r.Disable != "" {
 				h.disable = r.Disable
@@ -306,8 +312,15 @@ func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.Delive
 			if h.lastOK {
 				_, err = tx.ExecContext(ctx, s.q("UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"), id)
 			} else {
+				// Failing since the first failure after the last success.
+				first := h.lastAt
+				for _, f := range h.failures {
+					if f.After(h.lastSuccess) && f.Before(first) {
+						first = f
+					}
+				}
 				_, err = tx.ExecContext(ctx, s.q("UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL"),
-					micros(h.firstFailure), id)
+					micros(first), id)
 			}
 			if err != nil {
 				return err

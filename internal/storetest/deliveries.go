@@ -491,3 +491,39 @@ func testPurgeEvents(t *testing.T, s gateway.Store) {
 		t.Fatalf("deliveries of a purged event remain: %v", got)
 	}
 }
+
+// testDeliveryStreakOutOfOrder: a batch may list a later failure before an
+// earlier success (attempts end out of order). The endpoint fails since
+// the failure, not since the beginning of time, so it is not disabled.
+func testDeliveryStreakOutOfOrder(t *testing.T, s gateway.Store) {
+	f := newDeliveryFixture(t, s)
+	writeEvent(t, s, f.u.ID, f.s1.ID, gateway.EventMessage)
+	writeEvent(t, s, f.u.ID, f.s1.ID, gateway.EventMessage)
+	start := time.Now().Add(time.Second).UTC().Truncate(time.Microsecond)
+	got, err := s.ClaimDeliveries(ctx(t), start, time.Minute, 100, nil)
+	must(t, err)
+	var mine []*gateway.ClaimedDelivery
+	for _, c := range got {
+		if c.Webhook.ID == f.all.ID {
+			mine = append(mine, c)
+		}
+	}
+	if len(mine) != 2 {
+		t.Fatalf("claimed %d deliveries of the endpoint, want 2", len(mine))
+	}
+	t1, t2 := start.Add(time.Second), start.Add(2*time.Second)
+	retry := t2.Add(time.Minute)
+	res := func(c *gateway.ClaimedDelivery, st gateway.DeliveryStatus, code int, at time.Time, next *time.Time) gateway.DeliveryResult {
+		return gateway.DeliveryResult{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, UserID: c.Delivery.UserID,
+			Lease: c.Delivery.LockedUntil, Status: st, NextAttemptAt: next, Attempted: true, StatusCode: code, At: at}
+	}
+	must(t, s.CompleteDeliveries(ctx(t), []gateway.DeliveryResult{
+		res(mine[0], gateway.DeliveryFailed, 500, t2, &retry),
+		res(mine[1], gateway.DeliverySucceeded, 200, t1, nil),
+	}, t2.Add(-time.Hour)))
+	w, err := s.WebhookByID(ctx(t), f.u.ID, f.all.ID)
+	must(t, err)
+	if !w.Active || w.FailingSince == nil || !w.FailingSince.Equal(t2) {
+		t.Fatalf("endpoint active %v, failing since %v; want active, failing since %v", w.Active, w.FailingSince, t2)
+	}
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"DeliveryClaim", testDeliveryClaim},
 		{"DeliveryClaimConcurrent", testDeliveryClaimConcurrent},
 		{"DeliveryComplete", testDeliveryComplete},
+		{"DeliveryStreakOutOfOrder", testDeliveryStreakOutOfOrder},
 		{"TestDelivery", testTestDelivery},
 		{"PurgeEvents", testPurgeEvents},
 		{"CappedCreates", testCappedCreates},
