@@ -196,6 +196,12 @@ type SaaSStore interface {
 	// limit (negative: no limit) nothing is stored and CodeQuotaExceeded is
 	// returned with the count. It returns the count including m.
 	CreateMessageWithinQuota(ctx context.Context, m *Message, period string, periodStart, periodEnd time.Time, limit int64, events ...*Event) (int64, error)
+	// CreateMessagesWithinQuota stores outbound messages of one tenant and
+	// period in one transaction (a group commit of concurrent sends): the
+	// first of them as far as the counter leaves room under limit
+	// (negative: no limit), in order. It returns the counter before them
+	// and how many were stored; the rest were not stored at all.
+	CreateMessagesWithinQuota(ctx context.Context, ms []*Message, period string, periodStart, periodEnd time.Time, limit int64) (before int64, stored int, err error)
 	// MessageCounter returns the tenant's counter of a period (0 when never used).
 	MessageCounter(ctx context.Context, userID, period string) (int64, error)
 	// RecordThreshold records that a tenant crossed a usage threshold in a

@@ -65,6 +65,7 @@ type Service struct {
 	// bg is the server's lifetime context, for work a request starts but
 	// must not cancel when the client goes away.
 	bg     context.Context
+	sends  *sendBatcher
 	nudges *nudger
 	saas   saasState
 }
@@ -103,6 +104,7 @@ func New(d Deps, cfg Settings) *Service {
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
 	}
 	s.nudges = newNudger(s.callWorkerSend)
+	s.sends = newSendBatcher(d.Background, d.Store)
 	s.saas = newSaaSState(d.Mailer)
 	return s
 }

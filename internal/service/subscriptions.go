@@ -182,7 +182,7 @@ func (s *Service) storeOutbound(ctx context.Context, u *gateway.User, m *gateway
 	}
 	p := PeriodOf(m.CreatedAt)
 	limit := messageLimit(plan)
-	used, err := s.store.CreateMessageWithinQuota(ctx, m, p.Name, p.Start, p.End, limit)
+	used, err := s.sends.storeMessage(m, p, limit)
 	if gateway.IsCode(err, gateway.CodeQuotaExceeded) {
 		return &gateway.Error{
 			Code: gateway.CodeQuotaExceeded,

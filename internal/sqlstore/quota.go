@@ -89,6 +89,81 @@ func (s *Store) CreateMessageWithinQuota(ctx context.Context, m *gateway.Message
 	return used, nil
 }
 
+// CreateMessagesWithinQuota stores a batch of one tenant's outbound
+// messages of one period in one transaction, as many as the counter leaves
+// room for, in order. The counter row is locked first (FOR UPDATE on
+// PostgreSQL; SQLite's single writer already serialises), so the room it
+// reads holds until commit: a batch never overshoots, and one commit
+// carries many sends, which is what lifts a tenant's send rate above one
+// commit per send.
+func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Message, period string, periodStart, periodEnd time.Time,
+	limit int64) (int64, int, error) {
+	if len(ms) == 0 {
+		return 0, 0, nil
+	}
+	userID := ms[0].UserID
+	args := make([][]any, len(ms))
+	for i, m := range ms {
+		if m.Direction != gateway.DirectionOutbound || m.UserID != userID {
+			return 0, 0, gateway.ValidationError(map[string]string{"messages": "A batch holds outbound messages of one tenant."})
+		}
+		a, err := messageArgs(m)
+		if err != nil {
+			return 0, 0, err
+		}
+		args[i] = a
+	}
+	if !isUUID(userID) {
+		return 0, 0, gateway.NotFound("Session")
+	}
+	if limit < 0 {
+		limit = 1<<62 - 1
+	}
+	lock := "SELECT used FROM usage_counters WHERE user_id = ? AND period = ? AND metric = ?"
+	if s.dialect.Name == "postgres" {
+		lock += " FOR UPDATE"
+	}
+	var before int64
+	stored := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// The counter starts from the period's stored messages on first use.
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
+			SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
+				AND created_at >= ? AND created_at < ?) FROM users u WHERE u.id = ?
+			ON CONFLICT (user_id, period, metric) DO NOTHING`),
+			period, metricMessages, micros(periodStart), micros(periodEnd), userID); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, s.q(lock), userID, period, metricMessages).Scan(&before); err != nil {
+			return err
+		}
+		room := limit - before
+		if room <= 0 {
+			return nil
+		}
+		n := min(int64(len(ms)), room)
+		st, err := s.writeStmt(ctx, tx, insertMessage)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if _, err := st.ExecContext(ctx, args[i]...); err != nil {
+				return s.fail(err, "create message", "Session", "This message is already stored.")
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE usage_counters SET used = used + ? WHERE user_id = ? AND period = ? AND metric = ?"),
+			n, userID, period, metricMessages); err != nil {
+			return err
+		}
+		stored = int(n)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, s.fail(err, "create messages within quota", "Session", "")
+	}
+	return before, stored, nil
+}
+
 // MessageCounter returns the tenant's message counter of a period (0 when never used).
 func (s *Store) MessageCounter(ctx context.Context, userID, period string) (int64, error) {
 	if !isUUID(userID) {

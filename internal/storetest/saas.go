@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -198,6 +200,51 @@ func testMessageQuota(t *testing.T, s gateway.Store) {
 		must(t, err)
 		if accepted != limit || refused != senders-limit || stored != limit {
 			t.Fatalf("got %d accepted, %d refused, %d stored; want %d, %d, %d", accepted, refused, stored, limit, senders-limit, limit)
+		}
+	})
+
+	t.Run("batches", func(t *testing.T) {
+		u := newUser(t, s)
+		sess := newSession(t, s, u.ID)
+		newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = at(1) }) // stored before the counter
+		batch := func(n int) []*gateway.Message {
+			ms := make([]*gateway.Message, n)
+			for i := range ms {
+				ms[i] = &gateway.Message{ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+					Type: gateway.TypeText, Recipient: "1555@s.whatsapp.net", WAMessageID: gateway.NewWAMessageID(), CreatedAt: at(2)}
+			}
+			return ms
+		}
+		ms := batch(3)
+		before, stored, err := s.CreateMessagesWithinQuota(ctx(t), ms, "2025-03", start, end, 5)
+		must(t, err)
+		if before != 1 || stored != 3 {
+			t.Fatalf("first batch: counter before %d, stored %d; want 1 and 3", before, stored)
+		}
+		// Room for one more: the first of the next batch, in order.
+		ms = batch(3)
+		before, stored, err = s.CreateMessagesWithinQuota(ctx(t), ms, "2025-03", start, end, 5)
+		must(t, err)
+		if before != 4 || stored != 1 {
+			t.Fatalf("second batch: counter before %d, stored %d; want 4 and 1", before, stored)
+		}
+		if _, err := s.MessageByID(ctx(t), u.ID, ms[0].ID); err != nil {
+			t.Fatalf("the first message of the batch was not stored: %v", err)
+		}
+		for _, m := range ms[1:] {
+			if _, err := s.MessageByID(ctx(t), u.ID, m.ID); !gateway.IsCode(err, gateway.CodeNotFound) {
+				t.Fatalf("a message past the limit was stored (%v)", err)
+			}
+		}
+		if _, stored, err = s.CreateMessagesWithinQuota(ctx(t), batch(2), "2025-03", start, end, 5); err != nil || stored != 0 {
+			t.Fatalf("at the limit: stored %d (%v), want 0", stored, err)
+		}
+		n, err := s.MessageCounter(ctx(t), u.ID, "2025-03")
+		must(t, err)
+		total, err := s.CountOutboundSince(ctx(t), u.ID, start)
+		must(t, err)
+		if n != 5 || total != 5 {
+			t.Fatalf("counter %d, stored %d; want 5 and 5", n, total)
 		}
 	})
 
