@@ -522,6 +522,27 @@ func (d *Dispatcher) writeResults() {
 	}
 }
 
+// wakeForRetries wakes the claim loop when the earliest retry of a
+// written batch falls due, so a retry leaves on its schedule rather than at
+// the next poll (the loop's own wake-ups come from new events and from
+// finished sends, which may run before the result is written).
+func (d *Dispatcher) wakeForRetries(batch []gateway.DeliveryResult) {
+	var next time.Time
+	for _, r := range batch {
+		if r.Status == gateway.DeliveryFailed && r.NextAttemptAt != nil && (next.IsZero() || r.NextAttemptAt.Before(next)) {
+			next = *r.NextAttemptAt
+		}
+	}
+	if next.IsZero() {
+		return
+	}
+	if wait := next.Sub(d.cfg.Now()); wait > 0 && wait < d.cfg.PollInterval {
+		time.AfterFunc(wait, d.Wake)
+	} else if wait <= 0 {
+		d.Wake()
+	}
+}
+
 // complete writes one batch, retrying while the store is unavailable; a
 // batch that cannot be written leaves its deliveries to be retried after
 // their leases, so nothing is lost, only sent again.
@@ -536,6 +557,7 @@ func (d *Dispatcher) complete(batch []gateway.DeliveryResult) {
 		err := d.cfg.Store.CompleteDeliveries(ctx, batch, disableBefore)
 		cancel()
 		if err == nil {
+			d.wakeForRetries(batch)
 			return
 		}
 		if try >= 8 {
