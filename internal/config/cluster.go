@@ -94,7 +94,7 @@ var clusterSettings = []Setting{
 	{"INSTANCE_SERVICE", "wa-worker", "Service name session workers register under.", false},
 	{"INSTANCE_SECRETS", "nomad", "Where worker templates read their secrets: `nomad` (Nomad Variables, kept in sync by the gateway) or `vault`.", false},
 	{"INSTANCE_VARIABLE_PATH", "nomad/jobs", "Nomad variable the workers read (nomad/jobs is readable by every job of the namespace).", false},
-	{"INSTANCE_VAULT_ROLE", "", "Vault role of the workers' workload identity, with INSTANCE_SECRETS=vault.", false},
+	{"INSTANCE_VAULT_ROLE", "", "Vault role of the workers' workload identity, with INSTANCE_SECRETS=vault; before Nomad 1.8 also sent as the Vault policy the task asks for (the token workflow).", false},
 	{"INSTANCE_CONSUL_ADDR", "http://${attr.unique.network.ip-address}:8500", "CONSUL_HTTP_ADDR inside the worker, for the per-session lock.", false},
 	{"INSTANCE_CONSUL_TOKEN", "", "Consul ACL token of the workers (session and key write on the lock prefix), rendered into them by their template.", true},
 	{"INSTANCE_START_WAIT", "20s", "How long starting an instance waits for its allocation to run.", false},

@@ -148,6 +148,12 @@ func (c *Config) Job(spec gateway.InstanceSpec, legacyDisconnect bool) *api.Job 
 		// Nomad logs in with the task's workload identity and renews the
 		// token; the templates re-render on rotation.
 		t.Vault = &api.Vault{Role: c.VaultRole, ChangeMode: new("noop")}
+		if legacyDisconnect && c.VaultRole != "" {
+			// Before workload identities (Nomad 1.6, or 1.7 on the token
+			// workflow) the task asks Vault for policies; the role's name
+			// is the policy's. Nomad 1.6 ignores the role it does not know.
+			t.Vault.Policies = []string{c.VaultRole}
+		}
 	}
 	t.Resources = &api.Resources{CPU: new(c.CPU), MemoryMB: new(c.MemoryMB)}
 	t.KillTimeout = new(c.KillTimeout)

@@ -348,3 +348,24 @@ func TestRawExecJob(t *testing.T) {
 		}
 	}
 }
+
+// TestVaultBlockByNomadVersion: with INSTANCE_SECRETS=vault the task asks
+// for the role (workload identity); before Nomad 1.8 it also names the
+// policy, which is all Nomad 1.6 understands.
+func TestVaultBlockByNomadVersion(t *testing.T) {
+	s, err := nomad.New(nomad.Config{Image: "img", Secrets: nomad.SecretsVault, VaultRole: "wa-worker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := s.Config()
+	spec := gateway.InstanceSpec{SessionID: "s1", UserID: "u1"}
+	current := c.Job(spec, false).TaskGroups[0].Tasks[0].Vault
+	if current == nil || current.Role != "wa-worker" || len(current.Policies) != 0 {
+		t.Fatalf("current Nomad: vault block %+v, want the role only", current)
+	}
+	legacy := c.Job(spec, true).TaskGroups[0].Tasks[0].Vault
+	if legacy == nil || legacy.Role != "wa-worker" || len(legacy.Policies) != 1 || legacy.Policies[0] != "wa-worker" {
+		t.Fatalf("Nomad before 1.8: vault block %+v, want the role and the policy", legacy)
+	}
+}
