@@ -142,6 +142,25 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Click(find(`//form//button[text()="Send"]`)),
 		chromedp.WaitVisible(css(`#sent-status .badge.delivered, #sent-status .badge.read`)),
 		shot("04-sent-delivered"))
+	step("auto-reply setting",
+		chromedp.Click(css(`#auto-reply`)),
+		chromedp.SendKeys(css(`#auto-reply-message`), "We reply within the hour."),
+		chromedp.Click(find(`//section[@aria-labelledby="h-settings"]//button[@type="submit"]`)),
+		chromedp.WaitVisible(find(`//div[@id="toast"]/div[text()="Saved."]`)))
+	{
+		var list struct {
+			Sessions []struct {
+				Settings struct {
+					AutoReply        bool   `json:"auto_reply"`
+					AutoReplyMessage string `json:"auto_reply_message"`
+				} `json:"settings"`
+			} `json:"sessions"`
+		}
+		login(t, base, "sara@example.com", "a-long-password").do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
+		if len(list.Sessions) != 1 || !list.Sessions[0].Settings.AutoReply || list.Sessions[0].Settings.AutoReplyMessage != "We reply within the hour." {
+			t.Fatalf("after saving the settings: %+v", list.Sessions)
+		}
+	}
 	step("webhook and its delivery",
 		chromedp.Click(css(`a[href="#/webhooks"]`)),
 		chromedp.WaitVisible(css(`#w-url`)),

@@ -431,6 +431,25 @@
       } catch (e) { formError(form, e); }
     });
     sendCard.append(form, out);
+
+    // Settings: the automatic reply to incoming messages.
+    const st = s.settings || {};
+    const auto = el("input", { type: "checkbox", name: "auto_reply", checked: !!st.auto_reply });
+    auto.id = "auto-reply";
+    const settingsForm = el("form", { class: "stack" },
+      el("div", { class: "field" }, el("label", { for: "auto-reply" }, auto, " " + t("d.autoReply"))),
+      field("auto-reply-message", t("d.autoReplyMessage"), el("textarea", { name: "auto_reply_message", rows: "2", maxlength: "1000", text: st.auto_reply_message || "" })),
+      el("button", { type: "submit", text: t("d.save") }));
+    settingsForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(settingsForm);
+      try {
+        await api("PATCH", "sessions/" + id, { settings: { auto_reply: auto.checked, auto_reply_message: f.get("auto_reply_message"),
+          webhook_events: st.webhook_events || [] } });
+        toast(t("d.saved"));
+      } catch (e) { formError(settingsForm, e); }
+    });
+    main().append(el("section", { class: "card", "aria-labelledby": "h-settings" }, el("h2", { id: "h-settings", text: t("d.settings") }), settingsForm));
   }
 
   // ---------- messages ----------
