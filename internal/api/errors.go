@@ -57,7 +57,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	if status >= 500 {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status,
-			"request_id", requestID(r.Context()), "err", err)
+			"request_id", gateway.RequestID(r.Context()), "err", err)
 	}
 	writeJSON(w, status, envelope{Success: false, Error: &body})
 }

@@ -16,15 +16,13 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
-	keyClientIP
+	keyClientIP ctxKey = iota
 	keyPrincipal
 )
 
@@ -34,8 +32,7 @@ type principal struct {
 	APIKey *gateway.APIKey // nil for a JWT
 }
 
-func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
-func clientIP(ctx context.Context) string  { s, _ := ctx.Value(keyClientIP).(string); return s }
+func clientIP(ctx context.Context) string { s, _ := ctx.Value(keyClientIP).(string); return s }
 
 func who(r *http.Request) *principal {
 	p, _ := r.Context().Value(keyPrincipal).(*principal)
@@ -53,9 +50,9 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), keyRequestID, id)
-		ctx = instanceapi.WithRequestID(ctx, id)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		// One key for the whole request: the worker, the events it writes
+		// and their webhooks read it from there (gateway.RequestID).
+		next.ServeHTTP(w, r.WithContext(gateway.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -152,7 +149,7 @@ func withLogging(log *slog.Logger, observe func(route, method string, status int
 				level = slog.LevelDebug
 			}
 			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route), slog.Int("status", rec.status),
-				slog.Duration("duration", d), slog.String("request_id", requestID(r.Context()))}
+				slog.Duration("duration", d), slog.String("request_id", gateway.RequestID(r.Context()))}
 			if p := who(r); p != nil {
 				attrs = append(attrs, slog.String("user_id", p.User.ID))
 			}
@@ -170,7 +167,7 @@ func withRecover(log *slog.Logger) func(http.Handler) http.Handler {
 					if v == http.ErrAbortHandler {
 						panic(v)
 					}
-					log.Error("panic", "request_id", requestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					log.Error("panic", "request_id", gateway.RequestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 					writeError(w, r, log, gateway.Errorf(gateway.CodeInternal, "An internal error occurred."))
 				}
 			}()

@@ -93,15 +93,6 @@ func (c *Client) Health(ctx context.Context, ep gateway.Endpoint) error {
 	return c.do(ctx, ep, http.MethodGet, PathHealth, nil, nil)
 }
 
-// WithRequestID returns a context that carries a request id to the worker
-// (see gateway.WithRequestID).
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return gateway.WithRequestID(ctx, id)
-}
-
-// RequestID returns the request id a context carries, or "".
-func RequestID(ctx context.Context) string { return gateway.RequestID(ctx) }
-
 // MediaBody is a media file a worker streams; the caller closes Body.
 type MediaBody struct {
 	Body    io.ReadCloser
@@ -156,7 +147,7 @@ func (c *Client) send(ctx context.Context, ep gateway.Endpoint, method, path str
 		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The internal secret is unavailable.")
 	}
 	req.Header.Set(SecretHeader, string(secret))
-	if id := RequestID(ctx); id != "" {
+	if id := gateway.RequestID(ctx); id != "" {
 		req.Header.Set(RequestIDHeader, id)
 	}
 	resp, err := c.http.Do(req)

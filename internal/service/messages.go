@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 )
 
 // MaxTextLen is the longest text WhatsApp accepts in one message.
@@ -186,7 +185,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 // queue on every (re)connect.
 func (s *Service) nudge(ctx context.Context, sessionID, messageID string) {
 	// The server's lifetime context, carrying the request's id to the worker's logs.
-	s.nudges.nudge(instanceapi.WithRequestID(s.bg, instanceapi.RequestID(ctx)), sessionID, messageID)
+	s.nudges.nudge(gateway.WithRequestID(s.bg, gateway.RequestID(ctx)), sessionID, messageID)
 }
 
 // callWorkerSend is the nudger's call: find the worker, tell it.
