@@ -93,8 +93,7 @@ func (b *sendBatcher) writeBatch(key sendKey, p Period, batch []*sendItem) {
 		// One bad message (its session deleted meanwhile) must not fail
 		// the others: each alone, so each gets its own answer.
 		for _, it := range batch {
-			used, err := b.store.CreateMessageWithinQuota(ctx, it.m, p.Name, p.Start, p.End, key.limit)
-			it.done <- sendResult{used: used, err: err}
+			b.writeBatch(key, p, []*sendItem{it})
 		}
 		return
 	}

@@ -20,7 +20,8 @@ type quotaStore struct {
 	used     int64
 	batches  []int
 	failMany bool // a batch of more than one fails (a bad message in it)
-	singles  int
+	failed   bool // a batch failed
+	singles  int  // sends written alone after a failed batch
 }
 
 func (q *quotaStore) CreateMessagesWithinQuota(_ context.Context, ms []*gateway.Message, _ string, _, _ time.Time, limit int64) (int64, int, error) {
@@ -31,11 +32,15 @@ func (q *quotaStore) CreateMessagesWithinQuota(_ context.Context, ms []*gateway.
 	if first {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if q.failMany && len(ms) > 1 {
-		return 0, 0, errors.New("one message of the batch is bad")
-	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.failMany && len(ms) > 1 {
+		q.failed = true
+		return 0, 0, errors.New("one message of the batch is bad")
+	}
+	if q.failed && len(ms) == 1 {
+		q.singles++
+	}
 	before := q.used
 	n := int64(len(ms))
 	if limit >= 0 {
@@ -43,17 +48,6 @@ func (q *quotaStore) CreateMessagesWithinQuota(_ context.Context, ms []*gateway.
 	}
 	q.used += n
 	return before, int(n), nil
-}
-
-func (q *quotaStore) CreateMessageWithinQuota(_ context.Context, _ *gateway.Message, _ string, _, _ time.Time, limit int64, _ ...*gateway.Event) (int64, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.singles++
-	if limit >= 0 && q.used >= limit {
-		return q.used, gateway.Errorf(gateway.CodeQuotaExceeded, "limit")
-	}
-	q.used++
-	return q.used, nil
 }
 
 func sendAll(t *testing.T, b *sendBatcher, n int, limit int64) (ok []int64, refused int) {

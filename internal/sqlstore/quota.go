@@ -61,11 +61,7 @@ func (s *Store) CreateMessageWithinQuota(ctx context.Context, m *gateway.Message
 		if errors.Is(err, sql.ErrNoRows) {
 			// Either the counter does not exist yet, or it is at the limit.
 			// The count excludes the message just inserted: the bump adds it.
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
-				SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
-					AND created_at >= ? AND created_at < ? AND id <> ?) FROM users u WHERE u.id = ?
-				ON CONFLICT (user_id, period, metric) DO NOTHING`),
-				period, metricMessages, micros(periodStart), micros(periodEnd), m.ID, m.UserID); err != nil {
+			if err := s.initCounter(ctx, tx, m.UserID, period, periodStart, periodEnd, m.ID); err != nil {
 				return err
 			}
 			err = tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
@@ -126,12 +122,7 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 	var before int64
 	stored := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		// The counter starts from the period's stored messages on first use.
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
-			SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
-				AND created_at >= ? AND created_at < ?) FROM users u WHERE u.id = ?
-			ON CONFLICT (user_id, period, metric) DO NOTHING`),
-			period, metricMessages, micros(periodStart), micros(periodEnd), userID); err != nil {
+		if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd, ""); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, s.q(lock), userID, period, metricMessages).Scan(&before); err != nil {
@@ -162,6 +153,21 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 		return 0, 0, s.fail(err, "create messages within quota", "Session", "")
 	}
 	return before, stored, nil
+}
+
+// initCounter creates the tenant's counter of period, when missing, from
+// the period's stored outbound messages (but excludeID, a message the
+// caller's transaction already inserted and will count itself).
+func (s *Store) initCounter(ctx context.Context, tx *sql.Tx, userID, period string, periodStart, periodEnd time.Time, excludeID string) error {
+	if excludeID == "" {
+		excludeID = "00000000-0000-0000-0000-000000000000" // no message (a UUID on PostgreSQL)
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
+		SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
+			AND created_at >= ? AND created_at < ? AND id <> ?) FROM users u WHERE u.id = ?
+		ON CONFLICT (user_id, period, metric) DO NOTHING`),
+		period, metricMessages, micros(periodStart), micros(periodEnd), excludeID, userID)
+	return err
 }
 
 // MessageCounter returns the tenant's message counter of a period (0 when never used).
