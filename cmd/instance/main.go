@@ -126,6 +126,10 @@ func openDeps(ctx context.Context, cfg *instanceConfig, log *slog.Logger) (deps,
 	return d, closeAll, nil
 }
 
+// queuePoll is how often the worker looks at its queue without a nudge: a
+// gateway's nudge can miss a worker in another process (see worker.Config).
+const queuePoll = 5 * time.Second
+
 // serve runs the worker until ctx ends; addrc, when set, receives the
 // listening address (tests). base is the process's logger: the worker
 // names the session on its own lines, serve on the others.
@@ -146,6 +150,7 @@ func serve(ctx context.Context, cfg *instanceConfig, d deps, base *slog.Logger, 
 		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.Engine, Engines: engs, Store: d.store,
 		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: base,
 		Pacer: cfg.Engines.pacer(engine), TypingPreroll: cfg.Engines.typingPreroll(engine), MediaDir: cfg.Engines.MediaDir,
+		QueuePoll: queuePoll,
 	})
 	if err != nil {
 		return err

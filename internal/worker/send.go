@@ -15,14 +15,18 @@ const sendBatch = 50
 // goroutine sends, so a session's messages leave in the order they were
 // queued. The poll is the safety net for nudges that never arrived.
 func (w *Worker) sendLoop(ctx context.Context) {
-	poll := time.NewTicker(w.cfg.QueuePoll)
-	defer poll.Stop()
+	var poll <-chan time.Time // nil: never
+	if w.cfg.QueuePoll > 0 {
+		t := time.NewTicker(w.cfg.QueuePoll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.nudge:
-		case <-poll.C:
+		case <-poll:
 		}
 		w.drain(ctx)
 	}

@@ -72,9 +72,11 @@ type Config struct {
 	// before draining again (default 2 s).
 	RetryDelay time.Duration
 	// QueuePoll is how often a connected worker looks at its queue without
-	// a nudge (default 5 s): a message accepted while no gateway could
-	// reach the worker (starting, not yet healthy in discovery, a gateway
-	// that died after storing it) is sent within this delay.
+	// a nudge; 0 never. A worker in its own process (the cluster) sets it:
+	// a message accepted while no gateway could reach the worker (starting,
+	// not yet healthy in discovery, a gateway that died after storing it)
+	// is sent within this delay. In process, nudges cannot be lost, and a
+	// thousand idle sessions need not query the database every few seconds.
 	QueuePoll time.Duration
 }
 
@@ -136,9 +138,6 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.AutoReplyCooldown <= 0 {
 		cfg.AutoReplyCooldown = time.Hour
-	}
-	if cfg.QueuePoll <= 0 {
-		cfg.QueuePoll = 5 * time.Second
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 2 * time.Second
