@@ -48,22 +48,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 	if _, err := s.UserByID(t.Context(), u.ID); err != nil {
 		t.Fatalf("got %v after reopening, want the user kept", err)
 	}
-	assertMigrated(t, s)
-}
-
-func assertMigrated(t *testing.T, s *Store) {
-	t.Helper()
-	migrations, err := sqlstore.Migrations(migrationFS, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n, max int
-	if err := s.DB().QueryRowContext(t.Context(), "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &max); err != nil {
-		t.Fatal(err)
-	}
-	if n != len(migrations) || max != migrations[len(migrations)-1].Version {
-		t.Fatalf("got %d migrations recorded up to %d, want %d up to %d", n, max, len(migrations), migrations[len(migrations)-1].Version)
-	}
+	storetest.AssertMigrated(t, s.DB(), migrationFS)
 }
 
 // TestConcurrentOpen starts four stores at once on one empty schema: the
@@ -92,7 +77,7 @@ func TestConcurrentOpen(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	assertMigrated(t, stores[0])
+	storetest.AssertMigrated(t, stores[0].DB(), migrationFS)
 	// All four work on the same tables.
 	for i, s := range stores {
 		if err := s.CreateUser(t.Context(), &gateway.User{Email: fmt.Sprintf("u%d@example.com", i)}); err != nil {

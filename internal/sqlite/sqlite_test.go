@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/sqlstore"
 	"github.com/whatsapp-saas/gateway/internal/storetest"
 )
 
@@ -48,17 +47,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 	if got.Email != u.Email {
 		t.Fatalf("got email %q, want %q", got.Email, u.Email)
 	}
-	migrations, err := sqlstore.Migrations(migrationFS, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n, max int
-	if err := s.DB().QueryRowContext(t.Context(), "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &max); err != nil {
-		t.Fatal(err)
-	}
-	if n != len(migrations) || max != migrations[len(migrations)-1].Version {
-		t.Fatalf("got %d migrations recorded up to %d, want %d up to %d", n, max, len(migrations), migrations[len(migrations)-1].Version)
-	}
+	storetest.AssertMigrated(t, s.DB(), migrationFS)
 }
 
 func TestPragmas(t *testing.T) {
