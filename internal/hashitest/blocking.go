@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -45,10 +46,21 @@ func Block(r *http.Request, maxWait time.Duration, state func() (uint64, <-chan 
 }
 
 // WriteJSON answers v with the index headers of product ("Consul", "Nomad").
-func WriteJSON(w http.ResponseWriter, product string, index uint64, v any) {
+// v is encoded while mu is held, and index read under it: the fakes hand out
+// pointers into their state (allocations, jobs), and a test changing that
+// state while a blocking query answers must not race the encoder.
+func WriteJSON(w http.ResponseWriter, product string, mu *sync.Mutex, index *uint64, v any) {
+	mu.Lock()
+	body, err := json.Marshal(v)
+	idx := *index
+	mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-"+product+"-Index", strconv.FormatUint(index, 10))
+	w.Header().Set("X-"+product+"-Index", strconv.FormatUint(idx, 10))
 	w.Header().Set("X-"+product+"-KnownLeader", "true")
 	w.Header().Set("X-"+product+"-LastContact", "0")
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(append(body, '\n'))
 }

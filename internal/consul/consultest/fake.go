@@ -214,10 +214,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
-	s.mu.Lock()
-	idx := s.index
-	s.mu.Unlock()
-	hashitest.WriteJSON(w, "Consul", idx, v)
+	hashitest.WriteJSON(w, "Consul", &s.mu, &s.index, v)
 }
 
 // block waits while the query's index is current, up to its wait time.

@@ -270,10 +270,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
-	s.mu.Lock()
-	idx := s.index
-	s.mu.Unlock()
-	hashitest.WriteJSON(w, "Nomad", idx, v)
+	hashitest.WriteJSON(w, "Nomad", &s.mu, &s.index, v)
 }
 
 func (s *Server) block(r *http.Request) {
