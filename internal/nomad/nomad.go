@@ -112,6 +112,11 @@ func (c *Config) defaults() error {
 	if c.JobPrefix == "" {
 		c.JobPrefix = "wa"
 	}
+	// The prefix goes into job IDs and into the allocation watch's filter
+	// expression: letters, digits and dashes only.
+	if strings.Trim(c.JobPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+		return fmt.Errorf("nomad job prefix %q: only letters, digits and dashes", c.JobPrefix)
+	}
 	if c.Priority == 0 {
 		c.Priority = 50
 	}

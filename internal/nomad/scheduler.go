@@ -27,8 +27,10 @@ type Scheduler struct {
 	verOnce sync.Once
 	legacy  bool // Nomad older than 1.8: stop_after_client_disconnect
 
-	mu      sync.Mutex
-	watches map[string]*watch // by session id
+	mu       sync.Mutex
+	watches  map[string]*watch // by session id
+	loopOnce sync.Once         // follow starts with the first watch
+	kick     chan struct{}     // wakes follow: a watch to look at now
 }
 
 var _ gateway.Scheduler = (*Scheduler)(nil)
@@ -39,7 +41,8 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Scheduler{cfg: cfg, log: cfg.Logger.With("scheduler", Driver), ctx: ctx, cancel: cancel, watches: map[string]*watch{}}, nil
+	return &Scheduler{cfg: cfg, log: cfg.Logger.With("scheduler", Driver), ctx: ctx, cancel: cancel,
+		watches: map[string]*watch{}, kick: make(chan struct{}, 1)}, nil
 }
 
 // Name is "nomad".
@@ -145,7 +148,7 @@ func (s *Scheduler) awaitRunning(ctx context.Context, jobID string) observation 
 			continue
 		}
 		index = nextIndex(index, meta.LastIndex)
-		last = s.observe(ctx, allocs)
+		last = s.observe(ctx, allocs, last)
 		if last.status == gateway.InstanceRunning || last.status == gateway.InstanceFailed {
 			return last
 		}

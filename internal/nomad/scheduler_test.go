@@ -3,6 +3,7 @@ package nomad_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,12 @@ type reports struct {
 }
 
 func (r *reports) add(x gateway.InstanceReport) { r.mu.Lock(); r.got = append(r.got, x); r.mu.Unlock() }
+
+func (r *reports) all() []gateway.InstanceReport {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]gateway.InstanceReport(nil), r.got...)
+}
 
 func (r *reports) last() (gateway.InstanceReport, bool) {
 	r.mu.Lock()
@@ -367,5 +374,61 @@ func TestVaultBlockByNomadVersion(t *testing.T) {
 	legacy := c.Job(spec, true).TaskGroups[0].Tasks[0].Vault
 	if legacy == nil || legacy.Role != "wa-worker" || len(legacy.Policies) != 1 || legacy.Policies[0] != "wa-worker" {
 		t.Fatalf("Nomad before 1.8: vault block %+v, want the role and the policy", legacy)
+	}
+}
+
+// A Nomad agent accepts 100 connections from one address by default: the
+// sessions' jobs are followed by one blocking query, not one per session,
+// and a change to one session's allocation re-reads nothing of the others.
+func TestOneWatchForManySessions(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, rep := newScheduler(t, fake, nil)
+	ctx := context.Background()
+	const n = 30
+	allocs := map[string]string{}
+	for i := range n {
+		sp := spec
+		sp.SessionID, sp.InstanceID = fmt.Sprintf("s%02d", i), fmt.Sprintf("i%02d", i)
+		pl, err := s.Start(ctx, sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allocs[sp.SessionID] = pl.AllocID
+	}
+	if got := len(s.Watching()); got != n {
+		t.Fatalf("watching %d sessions, want %d", got, n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for fake.Blocking() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // room for more queries to show up, if any would
+	if got := fake.Blocking(); got != 1 {
+		t.Fatalf("%d blocking queries wait on Nomad for %d sessions, want 1", got, n)
+	}
+
+	infoCalls := func() int {
+		c := 0
+		for _, r := range fake.Requests() {
+			if strings.HasPrefix(r, "GET /v1/allocation/") {
+				c++
+			}
+		}
+		return c
+	}
+	before, reported := infoCalls(), len(rep.all())
+	fake.SetTask(allocs["s07"], api.AllocClientStatusRunning, "pending", 1, api.TaskRestarting, "")
+	if r := rep.waitFor(t, gateway.InstanceRestarting); r.SessionID != "s07" {
+		t.Fatalf("restarting report for %s, want s07", r.SessionID)
+	}
+	fake.SetTask(allocs["s07"], api.AllocClientStatusRunning, "running", 1, api.TaskStarted, "")
+	rep.waitFor(t, gateway.InstanceRunning)
+	for _, r := range rep.all()[reported:] {
+		if r.SessionID != "s07" {
+			t.Errorf("a change to s07 reported %s: %+v", r.SessionID, r)
+		}
+	}
+	if got := infoCalls() - before; got > 1 {
+		t.Errorf("%d allocation reads for one session's restart, want at most 1 (its new address)", got)
 	}
 }

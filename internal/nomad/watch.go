@@ -3,8 +3,11 @@ package nomad
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
@@ -29,36 +32,60 @@ func (o observation) same(p observation) bool {
 	return o.status == p.status && o.alloc == p.alloc && o.restarts == p.restarts && o.reason == p.reason && o.address == p.address
 }
 
-// watch follows one session's job.
+// watch is one session's job that this scheduler follows. Every watch is
+// served by the one loop in follow: a blocking query per session would hold
+// a connection per session open to the Nomad agent, and agents refuse more
+// than limits.http_max_conns_per_client (100 by default) from one address.
 type watch struct {
-	spec   gateway.InstanceSpec
-	jobID  string
-	cancel context.CancelFunc
+	spec  gateway.InstanceSpec
+	jobID string
+	since time.Time // first evaluated then (Settle after the start)
+
+	// Owned by the loop once the watch is in the map.
+	last observation
+	seen allocsMark
+}
+
+// allocsMark tells whether a job's allocations changed since the loop last
+// looked: any change to an allocation raises its modify index, and garbage
+// collection changes the count.
+type allocsMark struct {
+	n   int
+	max uint64
+}
+
+func markOf(allocs []*api.AllocationListStub) allocsMark {
+	m := allocsMark{n: len(allocs)}
+	for _, a := range allocs {
+		m.max = max(m.max, a.ModifyIndex)
+	}
+	return m
 }
 
 func (s *Scheduler) startWatch(spec gateway.InstanceSpec, jobID string, baseline observation) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w, ok := s.watches[spec.SessionID]; ok {
-		if w.jobID == jobID && w.spec.InstanceID == spec.InstanceID {
-			return
-		}
-		w.cancel()
+	if w, ok := s.watches[spec.SessionID]; ok && w.jobID == jobID && w.spec.InstanceID == spec.InstanceID {
+		return
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	w := &watch{spec: spec, jobID: jobID, cancel: cancel}
-	s.watches[spec.SessionID] = w
 	// What Start's caller records is "running" at the placement's alloc.
 	baseline.status = gateway.InstanceRunning
-	s.wg.Go(func() { s.follow(ctx, w, baseline) })
+	s.watches[spec.SessionID] = &watch{spec: spec, jobID: jobID, since: time.Now().Add(s.cfg.Settle), last: baseline}
+	s.loopOnce.Do(func() { s.wg.Go(func() { s.follow(s.ctx) }) })
+	time.AfterFunc(s.cfg.Settle, s.poke)
 }
 
 func (s *Scheduler) stopWatch(sessionID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w, ok := s.watches[sessionID]; ok {
-		w.cancel()
-		delete(s.watches, sessionID)
+	delete(s.watches, sessionID)
+}
+
+// poke makes the loop look again now, cutting its blocking query short.
+func (s *Scheduler) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -74,62 +101,127 @@ func (s *Scheduler) Watching() []string {
 	return out
 }
 
-// follow is the blocking-query loop over the job's allocations. It ends
-// quietly when the job is gone or stopped: whoever stopped it (this or
-// another gateway) records the instance as stopped.
-func (s *Scheduler) follow(ctx context.Context, w *watch, last observation) {
-	log := s.log.With("session_id", w.spec.SessionID, "job_id", w.jobID)
-	defer func() {
-		s.mu.Lock()
-		if s.watches[w.spec.SessionID] == w {
-			delete(s.watches, w.spec.SessionID)
-		}
-		s.mu.Unlock()
-	}()
-	sleep(ctx, s.cfg.Settle)
+func (s *Scheduler) watching() []*watch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*watch, 0, len(s.watches))
+	for _, w := range s.watches {
+		out = append(out, w)
+	}
+	return out
+}
+
+// follow is the one blocking-query loop over the allocations of every
+// session job (those whose ID starts with the job prefix, filtered by
+// Nomad). Each answer is split by job and only the watches whose
+// allocations changed are looked at again.
+func (s *Scheduler) follow(ctx context.Context) {
 	var index uint64
 	failures := 0
+	filter := fmt.Sprintf("JobID matches %q", "^"+regexp.QuoteMeta(s.cfg.JobPrefix+"-"))
 	for ctx.Err() == nil {
-		q := s.query(ctx)
-		q.WaitIndex, q.WaitTime = index, s.cfg.WatchWait
-		allocs, meta, err := s.cfg.Client.Jobs().Allocations(w.jobID, false, q)
-		if err != nil {
-			if ctx.Err() != nil {
+		if len(s.watching()) == 0 {
+			select {
+			case <-ctx.Done():
 				return
+			case <-s.kick:
 			}
+			index = 0
+			continue
+		}
+		allocs, last, kicked, err := s.listAllocs(ctx, filter, index)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case kicked:
+			index = 0 // a new watch: look at everything now
+			continue
+		case err != nil:
 			failures++
 			if failures == 1 || failures%10 == 0 {
-				log.Warn("nomad watch failed; retrying", "error", err, "failures", failures)
+				s.log.Warn("nomad watch failed; retrying", "error", err, "failures", failures)
 			}
 			sleep(ctx, backoff(s.cfg.RetryMin, s.cfg.RetryMax, failures))
 			continue
 		}
 		failures = 0
-		index = nextIndex(index, meta.LastIndex)
-		obs := s.observe(ctx, allocs)
-		if obs.terminal || len(allocs) == 0 {
-			// Is the job still wanted? Gone or stopped: stop watching.
-			job, _, err := s.cfg.Client.Jobs().Info(w.jobID, s.query(ctx))
-			switch {
-			case isNotFound(err):
-				log.Info("session job gone; watch ends")
-				return
-			case err == nil && job.Stop != nil && *job.Stop:
-				log.Info("session job stopped; watch ends")
-				return
-			case err == nil && obs.terminal && job.Status != nil && *job.Status == "dead":
-				obs = finalOf(obs)
-			case err == nil && obs.terminal:
-				obs = replacingOf(obs)
+		index = nextIndex(index, last)
+		byJob := map[string][]*api.AllocationListStub{}
+		for _, a := range allocs {
+			byJob[a.JobID] = append(byJob[a.JobID], a)
+		}
+		now := time.Now()
+		for _, w := range s.watching() {
+			mine := byJob[w.jobID]
+			if now.Before(w.since) || (w.seen != allocsMark{} && w.seen == markOf(mine)) {
+				continue
 			}
+			w.seen = markOf(mine)
+			s.look(ctx, w, mine)
 		}
-		if obs.status == "" || obs.same(last) {
-			continue
-		}
-		log.Info("instance state changed", "status", obs.status, "alloc_id", obs.alloc, "restarts", obs.restarts, "nomad_says", obs.detail)
-		last = obs
-		s.report(w.spec, obs)
+		// Coalesce bursts: many allocations change at once on a busy node.
+		sleep(ctx, 50*time.Millisecond)
 	}
+}
+
+// listAllocs runs one blocking query; a poke cuts it short (kicked).
+func (s *Scheduler) listAllocs(ctx context.Context, filter string, index uint64) (allocs []*api.AllocationListStub, last uint64, kicked bool, err error) {
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var poked atomic.Bool
+	go func() {
+		select {
+		case <-s.kick:
+			poked.Store(true)
+			cancel()
+		case <-qctx.Done():
+		}
+	}()
+	q := s.query(qctx)
+	q.WaitIndex, q.WaitTime, q.Filter = index, s.cfg.WatchWait, filter
+	allocs, meta, err := s.cfg.Client.Allocations().List(q)
+	if poked.Load() {
+		return nil, 0, true, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return allocs, meta.LastIndex, false, nil
+}
+
+// look reports what a job's allocations now say, and ends the watch
+// quietly when the job is gone or stopped: whoever stopped it (this or
+// another gateway) records the instance as stopped.
+func (s *Scheduler) look(ctx context.Context, w *watch, allocs []*api.AllocationListStub) {
+	log := s.log.With("session_id", w.spec.SessionID, "job_id", w.jobID)
+	obs := s.observe(ctx, allocs, w.last)
+	if obs.terminal || len(allocs) == 0 {
+		// Is the job still wanted? Gone or stopped: stop watching.
+		job, _, err := s.cfg.Client.Jobs().Info(w.jobID, s.query(ctx))
+		switch {
+		case isNotFound(err), err == nil && job.Stop != nil && *job.Stop:
+			log.Info("session job gone or stopped; watch ends")
+			s.mu.Lock()
+			if s.watches[w.spec.SessionID] == w {
+				delete(s.watches, w.spec.SessionID)
+			}
+			s.mu.Unlock()
+			return
+		case err != nil:
+			w.seen = allocsMark{} // look again on the next answer
+			return
+		case obs.terminal && job.Status != nil && *job.Status == "dead":
+			obs = finalOf(obs)
+		case obs.terminal:
+			obs = replacingOf(obs)
+		}
+	}
+	if obs.status == "" || obs.same(w.last) {
+		return
+	}
+	log.Info("instance state changed", "status", obs.status, "alloc_id", obs.alloc, "restarts", obs.restarts, "nomad_says", obs.detail)
+	w.last = obs
+	s.report(w.spec, obs)
 }
 
 func (s *Scheduler) report(spec gateway.InstanceSpec, o observation) {
@@ -145,8 +237,9 @@ func (s *Scheduler) report(spec gateway.InstanceSpec, o observation) {
 }
 
 // observe reads the state of the current allocation: the newest one Nomad
-// wants running, or else the newest of all.
-func (s *Scheduler) observe(ctx context.Context, allocs []*api.AllocationListStub) observation {
+// wants running, or else the newest of all. The address of a running
+// allocation is asked of Nomad only when it is not prev's.
+func (s *Scheduler) observe(ctx context.Context, allocs []*api.AllocationListStub, prev observation) observation {
 	var mine []*api.AllocationListStub
 	for _, a := range allocs {
 		if a != nil && a.TaskGroup == GroupName {
@@ -197,7 +290,9 @@ func (s *Scheduler) observe(ctx context.Context, allocs []*api.AllocationListStu
 			break
 		}
 		o.status = gateway.InstanceRunning
-		if addr, port, err := s.addressOf(ctx, cur.ID); err == nil {
+		if prev.alloc == cur.ID && prev.address != "" {
+			o.address, o.port = prev.address, prev.port
+		} else if addr, port, err := s.addressOf(ctx, cur.ID); err == nil {
 			o.address, o.port = addr, port
 		}
 	case api.AllocClientStatusFailed:

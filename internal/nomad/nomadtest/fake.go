@@ -1,6 +1,7 @@
 // Package nomadtest is a protocol-faithful fake of the Nomad HTTP API
 // endpoints the gateway uses: job register (with EnforceIndex), info,
-// list, allocations (blocking queries), deregister (purge), allocation
+// list, allocations of a job and of a namespace (blocking queries),
+// deregister (purge), allocation
 // info, native services, variables, leader status and agent self. A
 // simulated scheduler places one allocation per registered job; hooks
 // drive it (crash, restart, node lost) and inject failures (500s, index
@@ -10,17 +11,19 @@ package nomadtest
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/whatsapp-saas/gateway/internal/hashitest"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/whatsapp-saas/gateway/internal/hashitest"
 )
 
 // Server is a fake Nomad agent (server and client in one, like -dev).
@@ -49,6 +52,7 @@ type Server struct {
 	registers int
 	nextPort  int
 	requests  []string
+	blocking  int // blocking queries waiting now
 }
 
 // New starts a fake; it is closed with the test.
@@ -247,6 +251,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			http.Error(w, "Invalid method", http.StatusMethodNotAllowed)
 		}
+	case p == "/v1/allocations" && r.Method == http.MethodGet:
+		s.allocList(w, r, ns)
 	case strings.HasPrefix(p, "/v1/allocation/") && r.Method == http.MethodGet:
 		s.mu.Lock()
 		a := s.allocs[strings.TrimPrefix(p, "/v1/allocation/")]
@@ -273,7 +279,22 @@ func (s *Server) writeJSON(w http.ResponseWriter, v any) {
 	hashitest.WriteJSON(w, "Nomad", &s.mu, &s.index, v)
 }
 
+// Blocking counts the blocking queries waiting for a change right now.
+func (s *Server) Blocking() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blocking
+}
+
 func (s *Server) block(r *http.Request) {
+	s.mu.Lock()
+	s.blocking++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.blocking--
+		s.mu.Unlock()
+	}()
 	hashitest.Block(r, 5*time.Minute, func() (uint64, <-chan struct{}) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -485,6 +506,52 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ns string) {
 	s.writeJSON(w, out)
 }
 
+// allocList is GET /v1/allocations: the namespace's allocations ("*" for
+// all), narrowed by ?filter. Of Nomad's filter language the fake knows the
+// one form the gateway sends, `JobID matches "<regexp>"`; anything else is
+// a 400, as an expression Nomad cannot parse is.
+func (s *Server) allocList(w http.ResponseWriter, r *http.Request, ns string) {
+	var re *regexp.Regexp
+	if f := r.URL.Query().Get("filter"); f != "" {
+		m := filterJobMatches.FindStringSubmatch(f)
+		if m == nil {
+			http.Error(w, "failed to read filter expression: unsupported by the fake: "+f, http.StatusBadRequest)
+			return
+		}
+		pat, err := strconv.Unquote(m[1])
+		if err == nil {
+			re, err = regexp.Compile(pat)
+		}
+		if err != nil {
+			http.Error(w, "failed to read filter expression: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	s.block(r)
+	s.mu.Lock()
+	out := []*api.AllocationListStub{}
+	for _, aid := range s.order {
+		a := s.allocs[aid]
+		if a == nil || (ns != "*" && key(ns, "") != key(a.Namespace, "")) || (re != nil && !re.MatchString(a.JobID)) {
+			continue
+		}
+		out = append(out, stubOf(a))
+	}
+	s.mu.Unlock()
+	s.writeJSON(w, out)
+}
+
+var filterJobMatches = regexp.MustCompile(`^\s*JobID\s+matches\s+("(?:[^"\\]|\\.)*")\s*$`)
+
+func stubOf(a *api.Allocation) *api.AllocationListStub {
+	return &api.AllocationListStub{
+		ID: a.ID, EvalID: a.EvalID, Name: a.Name, Namespace: a.Namespace, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID,
+		JobType: "service", TaskGroup: a.TaskGroup, DesiredStatus: a.DesiredStatus, ClientStatus: a.ClientStatus,
+		ClientDescription: a.ClientDescription, TaskStates: a.TaskStates, NextAllocation: a.NextAllocation,
+		CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex, CreateTime: a.CreateTime,
+	}
+}
+
 func (s *Server) jobAllocs(w http.ResponseWriter, r *http.Request, ns, id string) {
 	s.block(r)
 	s.mu.Lock()
@@ -494,12 +561,7 @@ func (s *Server) jobAllocs(w http.ResponseWriter, r *http.Request, ns, id string
 		if a == nil || a.JobID != id || (ns != "" && a.Namespace != ns) {
 			continue
 		}
-		out = append(out, &api.AllocationListStub{
-			ID: a.ID, EvalID: a.EvalID, Name: a.Name, Namespace: a.Namespace, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID,
-			JobType: "service", TaskGroup: a.TaskGroup, DesiredStatus: a.DesiredStatus, ClientStatus: a.ClientStatus,
-			ClientDescription: a.ClientDescription, TaskStates: a.TaskStates, NextAllocation: a.NextAllocation,
-			CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex, CreateTime: a.CreateTime,
-		})
+		out = append(out, stubOf(a))
 	}
 	s.mu.Unlock()
 	s.writeJSON(w, out)
