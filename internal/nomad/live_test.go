@@ -1,0 +1,211 @@
+package nomad_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/nomad"
+)
+
+// liveWorkerEnv makes this test binary, started by Nomad's raw_exec
+// driver, play the per-session worker: it answers the health check on
+// the port Nomad gave it and tells which session it serves, so the live
+// test needs nothing but a Nomad agent (no database, no Consul).
+const liveWorkerEnv = "WA_NOMAD_LIVE_WORKER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(liveWorkerEnv) == "1" {
+		os.Exit(liveWorker())
+	}
+	os.Exit(m.Run())
+}
+
+func liveWorker() int {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+nomad.HealthPath, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
+		secret, _ := os.ReadFile(os.Getenv("INTERNAL_SECRET_FILE"))
+		fmt.Fprintf(w, "%s %s %t", os.Getenv("SESSION_ID"), os.Getenv("USER_ID"), len(secret) > 0)
+	})
+	exit := make(chan struct{})
+	mux.HandleFunc("POST /exit", func(w http.ResponseWriter, r *http.Request) { close(exit) })
+	srv := &http.Server{Addr: ":" + os.Getenv("PORT"), Handler: mux}
+	go srv.ListenAndServe()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-stop: // Nomad stops the job: a clean exit
+		return 0
+	case <-exit: // a crash, as far as Nomad can tell
+		time.Sleep(50 * time.Millisecond)
+		return 3
+	}
+}
+
+// TestLiveNomad runs the scheduler and the Nomad service registry against
+// a live agent (TEST_NOMAD_ADDR, TEST_NOMAD_TOKEN when ACLs are on) with
+// raw_exec enabled, as a -dev agent has it: three session jobs placed and
+// answering on their dynamic ports with their secrets rendered, found
+// through Nomad's service discovery, one crashed and followed through
+// restarting back to running, all stopped and gone.
+func TestLiveNomad(t *testing.T) {
+	addr := os.Getenv("TEST_NOMAD_ADDR")
+	if addr == "" {
+		t.Skip("set TEST_NOMAD_ADDR to run against a live Nomad agent with raw_exec")
+	}
+	client, err := api.NewClient(&api.Config{Address: addr, SecretID: os.Getenv("TEST_NOMAD_TOKEN")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	run := hex.EncodeToString(b)
+	rep := &reports{}
+	s, err := nomad.New(nomad.Config{
+		Client: client, JobPrefix: "walive" + run, Driver: nomad.DriverRawExec, Command: self,
+		Env:         map[string]string{liveWorkerEnv: "1"},
+		ServiceName: "wa-live-" + run, ServiceProvider: "nomad", CheckInterval: time.Second,
+		CPU: 50, MemoryMB: 64, RestartDelay: time.Second, KillTimeout: 5 * time.Second,
+		StartWait: time.Minute, RetryMin: 100 * time.Millisecond, RetryMax: time.Second,
+		Report: rep.add,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SyncVariable(ctx, nomad.WorkerSecrets{DatabaseURL: "postgres://unused", InternalSecret: "live-" + run}); err != nil {
+		t.Fatal(err)
+	}
+
+	specs := make([]gateway.InstanceSpec, 3)
+	for i := range specs {
+		specs[i] = gateway.InstanceSpec{InstanceID: fmt.Sprintf("i%d", i), SessionID: fmt.Sprintf("s%d-%s", i, run), UserID: "u" + run, Engine: "sandbox"}
+		t.Cleanup(func() { s.Stop(context.Background(), specs[i].SessionID) })
+	}
+	places := make([]gateway.Placement, len(specs))
+	for i, sp := range specs {
+		began := time.Now()
+		pl, err := s.Start(ctx, sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.AllocID == "" || pl.Address == "" {
+			t.Fatalf("start %s: not running after %s: %+v", sp.SessionID, time.Since(began).Round(time.Millisecond), pl)
+		}
+		t.Logf("session %d running at %s after %s", i, pl.Address, time.Since(began).Round(time.Millisecond))
+		places[i] = pl
+	}
+	for i, pl := range places {
+		want := fmt.Sprintf("%s %s true", specs[i].SessionID, specs[i].UserID)
+		if got := eventually(t, "worker at "+pl.Address, func() (string, bool) {
+			body, err := httpGet("http://" + pl.Address + "/whoami")
+			return body, err == nil && body == want
+		}); got != want {
+			t.Fatalf("worker %d answers %q, want %q (session env and rendered secret)", i, got, want)
+		}
+	}
+	if got := len(s.Watching()); got != len(specs) {
+		t.Fatalf("watching %d sessions, want %d", got, len(specs))
+	}
+
+	reg := s.NewRegistry()
+	t.Cleanup(func() { reg.Close() })
+	for i, pl := range places {
+		eventually(t, "registry entry of session "+fmt.Sprint(i), func() (string, bool) {
+			ep, err := reg.Endpoint(ctx, specs[i].SessionID)
+			return fmt.Sprint(ep.URL, err), err == nil && ep.URL == "http://"+pl.Address
+		})
+	}
+
+	// The second worker crashes: Nomad restarts it in place, and the
+	// instance goes restarting, then running again at the same allocation.
+	if _, err := http.Post("http://"+places[1].Address+"/exit", "text/plain", nil); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	eventually(t, "a restarting report", func() (string, bool) {
+		for _, r := range rep.all() {
+			if r.SessionID == specs[1].SessionID && r.Update.Status == gateway.InstanceRestarting {
+				return fmt.Sprintf("%+v", r), true
+			}
+		}
+		return fmt.Sprintf("%+v", rep.all()), false
+	})
+	eventually(t, "running again", func() (string, bool) {
+		l, ok := rep.last()
+		return fmt.Sprintf("%+v", l), ok && l.SessionID == specs[1].SessionID && l.Update.Status == gateway.InstanceRunning &&
+			l.Update.Restarts >= 1 && l.Update.AllocID == places[1].AllocID && l.Update.Address != ""
+	})
+	t.Logf("crash to running again: %s", time.Since(began).Round(time.Millisecond))
+	for _, r := range rep.all() {
+		if r.SessionID != specs[1].SessionID {
+			t.Errorf("a crash of session 1 reported session %s: %+v", r.SessionID, r)
+		}
+	}
+
+	for _, sp := range specs {
+		if err := s.Stop(ctx, sp.SessionID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := client.Jobs().Info(nomad.JobID("walive"+run, sp.SessionID, sp.UserID), nil); err == nil || !strings.Contains(err.Error(), "404") {
+			t.Errorf("job of %s after stop: err %v, want 404", sp.SessionID, err)
+		}
+	}
+	if w := s.Watching(); len(w) != 0 {
+		t.Errorf("still watching %v after stop", w)
+	}
+	eventually(t, "registry entries gone", func() (string, bool) {
+		_, err := reg.Endpoint(ctx, specs[0].SessionID)
+		return fmt.Sprint(err), gateway.IsCode(err, gateway.CodeUnavailable)
+	})
+}
+
+// eventually polls cond until it holds (for a minute at most) and returns
+// its last description.
+func eventually(t *testing.T, what string, cond func() (string, bool)) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got, ok := cond()
+		if ok {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; last: %s", what, got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func httpGet(url string) (string, error) {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return strings.TrimSpace(string(b)), err
+}
