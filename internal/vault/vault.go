@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -68,7 +69,8 @@ type Secrets struct {
 	internal []byte
 	version  int
 	loaded   bool
-	history  map[int]pastKey // by KV version (versions never change)
+	history  map[int]pastKey // by KV version (a version's data never changes; it can only go)
+	metaOnce sync.Once       // the metadata-unreadable warning
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -245,6 +247,9 @@ func (s *Secrets) Refresh(ctx context.Context) error {
 	if err != nil {
 		return translate(err, "read "+s.cfg.Mount+"/"+s.cfg.Path)
 	}
+	if sec.Data == nil && sec.VersionMetadata != nil {
+		return gateway.Errorf(gateway.CodeUnavailable, "The latest version of the Vault secret %s/%s is deleted; undelete it or write a new version.", s.cfg.Mount, s.cfg.Path)
+	}
 	jwt := str(sec.Data, KeyJWT)
 	if jwt == "" {
 		return gateway.Errorf(gateway.CodeUnavailable, "The Vault secret %s/%s has no %s.", s.cfg.Mount, s.cfg.Path, KeyJWT)
@@ -277,13 +282,29 @@ func (s *Secrets) Refresh(ctx context.Context) error {
 
 // previousKeys walks older KV versions and accepts each JWT key whose
 // successor appeared less than a token lifetime (plus one refresh, the
-// time a replica may keep signing with it) ago.
+// time a replica may keep signing with it) ago. A version deleted or
+// destroyed in Vault is not accepted (that is how an operator revokes a
+// leaked key), by running replicas as by new ones: the secret's metadata
+// is read on every refresh, and keys cached from earlier reads are dropped
+// when their version goes. Older versions are still judged by their own
+// successor's time. An unreadable version ends the walk.
 func (s *Secrets) previousKeys(ctx context.Context, ver int, created time.Time, add func(string)) {
 	window := s.cfg.TokenLifetime + s.cfg.Refresh
+	var gone func(v int) (bool, time.Time)
+	if ver > 1 {
+		gone = s.goneVersions(ctx)
+	}
 	newer := created
 	for v := ver - 1; v >= 1 && v >= ver-10; v-- {
 		if newer.IsZero() || s.cfg.Now().Sub(newer) > window {
 			return
+		}
+		if deleted, at := gone(v); deleted {
+			s.mu.Lock()
+			delete(s.history, v)
+			s.mu.Unlock()
+			newer = at
+			continue
 		}
 		s.mu.RLock()
 		past, ok := s.history[v]
@@ -291,7 +312,11 @@ func (s *Secrets) previousKeys(ctx context.Context, ver int, created time.Time, 
 		if !ok {
 			old, err := s.kv.GetVersion(ctx, s.cfg.Path, v)
 			if err != nil || old == nil || old.VersionMetadata == nil {
-				return // deleted, destroyed or unreadable: nothing older is usable either
+				return // unreadable: the walk cannot tell how old the rest is
+			}
+			if old.Data == nil { // deleted or destroyed since the metadata was read
+				newer = old.VersionMetadata.CreatedTime
+				continue
 			}
 			past = pastKey{key: str(old.Data, KeyJWT), created: old.VersionMetadata.CreatedTime}
 			s.mu.Lock()
@@ -300,6 +325,28 @@ func (s *Secrets) previousKeys(ctx context.Context, ver int, created time.Time, 
 		}
 		add(past.key)
 		newer = past.created
+	}
+}
+
+// goneVersions reads the secret's metadata and tells, per version, whether
+// it is deleted (now or earlier) or destroyed, with its creation time.
+// Without the metadata (a policy without read on it) it knows of no
+// deletion, and says so once in the log.
+func (s *Secrets) goneVersions(ctx context.Context) func(v int) (bool, time.Time) {
+	meta, err := s.kv.GetMetadata(ctx, s.cfg.Path)
+	if err != nil || meta == nil {
+		s.metaOnce.Do(func() {
+			s.log.Warn("vault secret metadata unreadable: deleted key versions are noticed only by new replicas (grant read on the metadata path)", "error", err)
+		})
+		return func(int) (bool, time.Time) { return false, time.Time{} }
+	}
+	now := s.cfg.Now()
+	return func(v int) (bool, time.Time) {
+		vm, ok := meta.Versions[strconv.Itoa(v)]
+		if !ok {
+			return false, time.Time{}
+		}
+		return vm.Destroyed || (!vm.DeletionTime.IsZero() && !vm.DeletionTime.After(now)), vm.CreatedTime
 	}
 }
 

@@ -114,6 +114,36 @@ func TestRotationKeepsThePreviousKeyForTheTokenLifetime(t *testing.T) {
 	}
 }
 
+// Deleting or destroying a KV version revokes its key on the running
+// replicas at their next refresh, not only on new ones; the versions
+// around it keep their own window.
+func TestDeletedVersionIsRevokedOnRunningReplicas(t *testing.T) {
+	fake := vaulttest.New(t, root)
+	now := time.Now()
+	fake.Put("whatsapp-gateway", data("key-1"), now.Add(-3*time.Minute))
+	fake.Put("whatsapp-gateway", data("key-2"), now.Add(-2*time.Minute))
+	fake.Put("whatsapp-gateway", data("key-3"), now.Add(-time.Minute))
+	fake.Put("whatsapp-gateway", data("key-4"), now)
+	s := open(t, fake, func(c *vault.Config) { c.Refresh = time.Minute })
+	ctx := context.Background()
+	if _, acc, _ := s.JWTKeys(ctx); strings.Join(ids(acc), ",") != "key-4,key-3,key-2,key-1" {
+		t.Fatalf("before: accepted %v", ids(acc))
+	}
+
+	fake.DeleteVersion("whatsapp-gateway", 3, time.Now())
+	fake.DestroyVersion("whatsapp-gateway", 1)
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, acc, _ := s.JWTKeys(ctx); strings.Join(ids(acc), ",") != "key-4,key-2" {
+		t.Errorf("running replica after deleting v3 and destroying v1: accepted %v, want key-4,key-2", ids(acc))
+	}
+	fresh := open(t, fake, func(c *vault.Config) { c.Refresh = time.Minute })
+	if _, acc, _ := fresh.JWTKeys(ctx); strings.Join(ids(acc), ",") != "key-4,key-2" {
+		t.Errorf("new replica: accepted %v, want key-4,key-2", ids(acc))
+	}
+}
+
 func TestPeriodicRefreshPicksUpRotation(t *testing.T) {
 	fake := vaulttest.New(t, root)
 	fake.Put("whatsapp-gateway", data("key-1"), time.Now())

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,8 +40,20 @@ type Server struct {
 }
 
 type version struct {
-	data    map[string]any
-	created time.Time
+	data      map[string]any
+	created   time.Time
+	deleted   time.Time // soft-deleted then (zero: not)
+	destroyed bool
+}
+
+// meta is the version's metadata as KV v2 answers it.
+func (v version) meta(n int) map[string]any {
+	deleted := ""
+	if !v.deleted.IsZero() {
+		deleted = v.deleted.UTC().Format(time.RFC3339Nano)
+	}
+	return map[string]any{"created_time": v.created.UTC().Format(time.RFC3339Nano), "custom_metadata": nil,
+		"deletion_time": deleted, "destroyed": v.destroyed, "version": n}
 }
 
 // New starts a fake that accepts rootToken; it is closed with the test.
@@ -75,6 +88,25 @@ func (s *Server) Latest(path string) map[string]any {
 		return v[len(v)-1].data
 	}
 	return nil
+}
+
+// DeleteVersion soft-deletes version v of a secret, as `kv delete
+// -versions=v` does: its data reads as null until undeleted.
+func (s *Server) DeleteVersion(path string, v int, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if vs := s.secrets[path]; v >= 1 && v <= len(vs) {
+		vs[v-1].deleted = at
+	}
+}
+
+// DestroyVersion destroys version v of a secret for good.
+func (s *Server) DestroyVersion(path string, v int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if vs := s.secrets[path]; v >= 1 && v <= len(vs) {
+		vs[v-1].destroyed, vs[v-1].data = true, nil
+	}
 }
 
 // FailNext makes the next n requests answer 500.
@@ -150,6 +182,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case strings.HasPrefix(p, s.Mount+"/data/"):
 		s.kv(w, r, strings.TrimPrefix(p, s.Mount+"/data/"))
+	case strings.HasPrefix(p, s.Mount+"/metadata/") && r.Method == http.MethodGet:
+		s.metadata(w, strings.TrimPrefix(p, s.Mount+"/metadata/"))
 	default:
 		writeErr(w, http.StatusNotFound, "")
 	}
@@ -196,11 +230,18 @@ func (s *Server) kv(w http.ResponseWriter, r *http.Request, path string) {
 			}
 		}
 		ver := versions[n-1]
-		writeJSON(w, map[string]any{"request_id": "r", "lease_id": "", "renewable": false, "lease_duration": 0,
-			"data": map[string]any{"data": ver.data, "metadata": map[string]any{
-				"created_time": ver.created.UTC().Format(time.RFC3339Nano), "custom_metadata": nil,
-				"deletion_time": "", "destroyed": false, "version": n}},
-			"wrap_info": nil, "warnings": nil, "auth": nil})
+		body := map[string]any{"request_id": "r", "lease_id": "", "renewable": false, "lease_duration": 0,
+			"data": map[string]any{"data": ver.data, "metadata": ver.meta(n)}, "wrap_info": nil, "warnings": nil, "auth": nil}
+		if ver.destroyed || (!ver.deleted.IsZero() && !ver.deleted.After(time.Now())) {
+			// KV v2 answers a deleted or destroyed version with a 404 that
+			// still carries its metadata, and null data.
+			body["data"] = map[string]any{"data": nil, "metadata": ver.meta(n)}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(body)
+			return
+		}
+		writeJSON(w, body)
 	case http.MethodPut, http.MethodPost:
 		var in struct {
 			Data map[string]any `json:"data"`
@@ -214,6 +255,28 @@ func (s *Server) kv(w http.ResponseWriter, r *http.Request, path string) {
 	default:
 		writeErr(w, http.StatusMethodNotAllowed, "")
 	}
+}
+
+func (s *Server) metadata(w http.ResponseWriter, path string) {
+	s.mu.Lock()
+	s.reads++
+	versions := slices.Clone(s.secrets[path])
+	s.mu.Unlock()
+	if len(versions) == 0 {
+		writeJSON404(w)
+		return
+	}
+	out := map[string]any{}
+	for i, v := range versions {
+		m := v.meta(i + 1)
+		delete(m, "custom_metadata")
+		delete(m, "version")
+		out[strconv.Itoa(i+1)] = m
+	}
+	writeJSON(w, map[string]any{"data": map[string]any{
+		"cas_required": false, "created_time": versions[0].created.UTC().Format(time.RFC3339Nano),
+		"current_version": len(versions), "custom_metadata": nil, "delete_version_after": "0s", "max_versions": 0,
+		"oldest_version": 0, "updated_time": versions[len(versions)-1].created.UTC().Format(time.RFC3339Nano), "versions": out}})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
