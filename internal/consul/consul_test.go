@@ -285,3 +285,51 @@ func TestLockAcquireHonoursContext(t *testing.T) {
 		t.Fatalf("got %v, want CodeUnavailable after the context ended", err)
 	}
 }
+
+// Deleting a held key (an operator cleaning up KV, say) frees it for
+// another holder without any lock-delay: the holder must learn it at once.
+func TestLockLostWhenKeyDeleted(t *testing.T) {
+	fake := consultest.New(t)
+	l, err := newLock(t, fake, "a").Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.Client().KV().Delete(consul.LockKey("", "s1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.Lost():
+	case <-time.After(5 * time.Second):
+		t.Fatal("lease not lost after its key was deleted")
+	}
+}
+
+func TestLeaseReleaseCanBeRetried(t *testing.T) {
+	fake := consultest.New(t)
+	ctx := context.Background()
+	l, err := newLock(t, fake, "a").Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := consul.LockKey("", "s1")
+	fake.FailNext(1 << 30)
+	if err := l.Release(ctx); gateway.ErrorCode(err) != gateway.CodeUnavailable {
+		t.Fatalf("release while Consul fails: %v, want CodeUnavailable", err)
+	}
+	if h, _ := fake.Holder(key); h == "" {
+		t.Fatal("the key was freed although the release failed")
+	}
+	fake.FailNext(0)
+	if err := l.Release(ctx); err != nil {
+		t.Fatalf("second release: %v", err)
+	}
+	if h, _ := fake.Holder(key); h != "" {
+		t.Errorf("key still held by %q after a successful release", h)
+	}
+	if s := fake.Sessions(); len(s) != 0 {
+		t.Errorf("sessions left: %v", s)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Errorf("release after release: %v", err)
+	}
+}

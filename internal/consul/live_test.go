@@ -541,6 +541,41 @@ func TestLiveLockLostWhenSessionDestroyed(t *testing.T) {
 	}
 }
 
+// Deleting a held key frees it at once (no lock-delay: the session is
+// still valid): the holder learns it within a renewal period.
+func TestLiveLockLostWhenKeyDeleted(t *testing.T) {
+	c := liveClient(t)
+	t.Parallel()
+	key := liveLockKey(t, c)
+	lease := acquire(t, newLiveLock(t, c, key, "alloc-a"))
+	if _, err := c.KV().Delete(key, nil); err != nil {
+		t.Fatal(err)
+	}
+	lostWithin(t, lease, 5*time.Second, "its key was deleted")
+}
+
+// A Release that failed can be retried and then frees the key.
+func TestLiveLockReleaseRetried(t *testing.T) {
+	c := liveClient(t)
+	t.Parallel()
+	key := liveLockKey(t, c)
+	lease := acquire(t, newLiveLock(t, c, key, "alloc-a"))
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := lease.Release(done); err == nil {
+		t.Fatal("release with an ended context succeeded")
+	}
+	if h, _ := holder(t, c, key); h == "" {
+		t.Fatal("key freed although the release failed")
+	}
+	if err := lease.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := holder(t, c, key); h != "" {
+		t.Errorf("key still held by %q after the retried release", h)
+	}
+}
+
 func TestLiveLockTakesOverFromItsOwnPreviousRun(t *testing.T) {
 	c := liveClient(t)
 	t.Parallel()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/consul/api"
@@ -95,7 +96,10 @@ type Lease struct {
 	lost    chan struct{}
 	stop    context.CancelFunc
 	done    chan struct{}
-	once    sync.Once
+	held    atomic.Bool // the key is ours: keepAlive checks it stays so
+
+	mu       sync.Mutex // serialises Release
+	released bool
 }
 
 // Lost is closed when the lease can no longer be trusted: Consul dropped
@@ -104,21 +108,26 @@ type Lease struct {
 func (s *Lease) Lost() <-chan struct{} { return s.lost }
 
 // Release gives the lock back and destroys its session. Releasing the key
-// first avoids Consul's lock-delay, so a successor takes it at once.
+// first avoids Consul's lock-delay, so a successor takes it at once. A
+// failed Release can be called again (until the session's TTL runs out,
+// Consul keeps the key held); once it succeeded, Release does nothing.
 func (s *Lease) Release(ctx context.Context) error {
-	var err error
-	s.once.Do(func() {
-		s.stop()
-		<-s.done
-		wo := (&api.WriteOptions{}).WithContext(ctx)
-		if _, _, rerr := s.l.cfg.Client.KV().Release(&api.KVPair{Key: s.l.cfg.Key, Session: s.session}, wo); rerr != nil {
-			err = unavailable(rerr, "The session lock could not be released.")
-		}
-		if _, derr := s.l.cfg.Client.Session().Destroy(s.session, wo); derr != nil && err == nil {
-			err = unavailable(derr, "The session lock's Consul session could not be destroyed.")
-		}
-	})
-	return err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		return nil
+	}
+	s.stop()
+	<-s.done
+	wo := (&api.WriteOptions{}).WithContext(ctx)
+	if _, _, err := s.l.cfg.Client.KV().Release(&api.KVPair{Key: s.l.cfg.Key, Session: s.session}, wo); err != nil {
+		return unavailable(err, "The session lock could not be released.")
+	}
+	if _, err := s.l.cfg.Client.Session().Destroy(s.session, wo); err != nil {
+		return unavailable(err, "The session lock's Consul session could not be destroyed.")
+	}
+	s.released = true
+	return nil
 }
 
 // Acquire blocks until the lock is held (or ctx ends) and keeps it renewed
@@ -163,6 +172,7 @@ func (l *Lock) attempt(ctx context.Context) (*Lease, error) {
 		ok, _, err := c.KV().Acquire(&api.KVPair{Key: l.cfg.Key, Value: value, Session: id}, (&api.WriteOptions{}).WithContext(ctx))
 		if err == nil && ok {
 			l.log.Info("session lock acquired", "consul_session", id)
+			lease.held.Store(true)
 			return lease, nil
 		}
 		if ctx.Err() != nil {
@@ -224,7 +234,9 @@ func (l *Lock) abandon(lease *Lease) {
 }
 
 // keepAlive renews the session until ctx ends; it closes lease.lost when
-// Consul no longer knows the session or renewals failed for FenceAfter.
+// Consul no longer knows the session, renewals failed for FenceAfter, or
+// (once held) the key no longer names the session: someone deleted or
+// overwrote it, and another holder may take it without any lock-delay.
 func (l *Lock) keepAlive(ctx context.Context, lease *Lease) {
 	defer close(lease.done)
 	t := time.NewTicker(l.cfg.RenewEvery)
@@ -255,6 +267,24 @@ func (l *Lock) keepAlive(ctx context.Context, lease *Lease) {
 			l.log.Warn("session lock renewal failed", "error", err)
 		default:
 			last = time.Now()
+			if lease.held.Load() && !l.stillHeld(ctx, lease) {
+				l.log.Error("session lock lost: the lock key was deleted or taken from this session")
+				close(lease.lost)
+				return
+			}
 		}
 	}
+}
+
+// stillHeld reads the key: false only when Consul answers that it is gone
+// or held by another session (a failed read proves nothing; the renewal
+// fence covers an unreachable Consul).
+func (l *Lock) stillHeld(ctx context.Context, lease *Lease) bool {
+	rctx, cancel := context.WithTimeout(ctx, l.cfg.RenewEvery)
+	defer cancel()
+	pair, _, err := l.cfg.Client.KV().Get(l.cfg.Key, (&api.QueryOptions{}).WithContext(rctx))
+	if err != nil || ctx.Err() != nil {
+		return true
+	}
+	return pair != nil && pair.Session == lease.session
 }
