@@ -20,6 +20,7 @@ import (
 
 	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/cli"
+	"github.com/whatsapp-saas/gateway/internal/logtest"
 )
 
 // TestClientSeedFlow walks the seed document's example through the Go
@@ -149,13 +150,13 @@ func TestClientSeedFlow(t *testing.T) {
 // runCLI runs wagw in-process with its own config file.
 func runCLI(t *testing.T, cfgPath, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	var out syncBuffer
+	var out logtest.Buffer
 	return runCLIInto(t, &out, cfgPath, stdin, args...)
 }
 
 // runCLIInto is runCLI writing standard output to out as it goes, so a
 // test can watch a command that is still running.
-func runCLIInto(t *testing.T, out *syncBuffer, cfgPath, stdin string, args ...string) (string, string, int) {
+func runCLIInto(t *testing.T, out *logtest.Buffer, cfgPath, stdin string, args ...string) (string, string, int) {
 	var errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -221,7 +222,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 
 	// qr starts the instance, draws codes in half blocks, returns once
 	// paired: here by the sandbox's scan, once a code is on the screen.
-	var qrOut syncBuffer
+	var qrOut logtest.Buffer
 	qrDone := make(chan int, 1)
 	go func() {
 		_, _, code := runCLIInto(t, &qrOut, cfg, "", "qr", id)

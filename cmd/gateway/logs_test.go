@@ -2,32 +2,15 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/logtest"
 )
-
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestLogsCarryRequestIDAndRedact sends a message with a request id and
 // checks the JSON logs: the API's line and the worker's line carry the
@@ -53,7 +36,7 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer receiver.Close()
-	var logs syncBuffer
+	var logs logtest.Buffer
 	base := startGatewayLogging(t, testEnv(t, map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "debug",
 		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_POLL_INTERVAL": "50ms"}), &logs)
 	c := register(t, base, "logs@example.com")

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/logtest"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
 )
 
@@ -83,19 +83,6 @@ func TestLoadConfig(t *testing.T) {
 		})
 	}
 }
-
-// syncBuffer is a bytes.Buffer safe for the process writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func slogText(c *instanceConfig) string {
 	var b bytes.Buffer
@@ -315,7 +302,7 @@ func TestSIGTERM(t *testing.T) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "SESSION_ID="+sess.ID, "USER_ID="+sess.UserID, "SQLITE_PATH="+path,
 		"INTERNAL_SECRET=k", "NOMAD_PORT_http=0", "PORT=", "CONSUL_HTTP_ADDR=", "DATABASE_URL=", "REDIS_URL=", "SANDBOX_PAIR_DELAY=1h")
-	stderr := &syncBuffer{}
+	stderr := &logtest.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

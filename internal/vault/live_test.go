@@ -1,7 +1,6 @@
 package vault_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -18,6 +17,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/logtest"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 	"github.com/whatsapp-saas/gateway/internal/vault"
 )
@@ -170,29 +170,11 @@ func randHex(t *testing.T, n int) string {
 	return hex.EncodeToString(b)
 }
 
-// syncBuffer is a log destination the background goroutines may write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // open starts Secrets on the test's path and closes them with the
 // test. Logs go to the returned buffer.
-func (l *liveVault) open(t *testing.T, cfg vault.Config) (*vault.Secrets, *syncBuffer) {
+func (l *liveVault) open(t *testing.T, cfg vault.Config) (*vault.Secrets, *logtest.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	cfg.Path = l.path
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
