@@ -91,6 +91,9 @@ type Message struct {
 	SentAt      *time.Time      `json:"sent_at,omitempty"`
 	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
 	ReadAt      *time.Time      `json:"read_at,omitempty"`
+	// RequestID is the id of the API request that sent the message (empty
+	// for inbound ones); its status events carry it to webhooks.
+	RequestID string `json:"-"`
 }
 
 // MessageFilter selects a tenant's messages.

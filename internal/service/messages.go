@@ -172,6 +172,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: typ,
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
 		Status: gateway.MessageQueued, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
+		RequestID: payload.RequestID,
 	}
 	if err := s.storeOutbound(ctx, u, m); err != nil {
 		return nil, err

@@ -12,10 +12,15 @@ import (
 
 const messageCols = `id, user_id, session_id, direction, type, recipient, sender, sender_phone, sender_lid, chat,
 	is_group, body, payload, reply_to, status, status_rank, wa_message_id, error, created_at, updated_at, sent_at,
-	delivered_at, read_at`
+	delivered_at, read_at, request_id`
 
 const insertMessage = "INSERT INTO messages (" + messageCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// statusReturning is what a status update reads back: the message without
+// its payload, which may hold megabytes of inline media that a receipt has
+// no use for.
+var statusReturning = strings.Replace(messageCols, "payload", "NULL", 1)
 
 // CreateMessage inserts m (ID and timestamps filled when empty; status queued
 // for outbound and received for inbound when empty) and the events in one
@@ -85,7 +90,7 @@ func messageArgs(m *gateway.Message) ([]any, error) {
 	return []any{m.ID, m.UserID, m.SessionID, m.Direction, string(m.Type), m.Recipient, m.Sender, m.SenderPhone,
 		m.SenderLID, m.Chat, m.IsGroup, m.Body, payload, m.ReplyTo, string(m.Status), rank, nullString(m.WAMessageID),
 		m.Error, micros(m.CreatedAt), micros(m.UpdatedAt), nullMicros(m.SentAt), nullMicros(m.DeliveredAt),
-		nullMicros(m.ReadAt)}, nil
+		nullMicros(m.ReadAt), m.RequestID}, nil
 }
 
 // MessageByID returns a tenant's message; CodeNotFound when absent or another tenant's.
@@ -188,7 +193,7 @@ func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatus
 	args = append(args, whereArgs...)
 	args = append(args, rank)
 	query := s.q("UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
-		" AND status_rank < ? RETURNING " + messageCols)
+		" AND status_rank < ? RETURNING " + statusReturning)
 
 	var m *gateway.Message
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -288,7 +293,7 @@ func scanMessage(sc scanner, extra ...any) (*gateway.Message, error) {
 	)
 	dest := []any{&m.ID, &m.UserID, &m.SessionID, &m.Direction, &typ, &m.Recipient, &m.Sender, &m.SenderPhone,
 		&m.SenderLID, &m.Chat, &m.IsGroup, &m.Body, &payload, &m.ReplyTo, &status, &rank, &waID, &m.Error,
-		&created, &updated, &sent, &delivered, &read}
+		&created, &updated, &sent, &delivered, &read, &m.RequestID}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

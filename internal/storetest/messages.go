@@ -135,7 +135,12 @@ func statusEvents(calls *int) func(m *gateway.Message) []*gateway.Event {
 func testMessageStatusForwardOnly(t *testing.T, s gateway.Store) {
 	u := newUser(t, s)
 	sess := newSession(t, s, u.ID)
-	m := newMessage(t, s, sess, func(m *gateway.Message) { m.WAMessageID = "" })
+	// The payload stands for inline media: a status update does not read it
+	// back, but it does read the request id that its events carry.
+	m := newMessage(t, s, sess, func(m *gateway.Message) {
+		m.WAMessageID, m.RequestID = "", "req-1"
+		m.Payload = json.RawMessage(`{"media": {"data": "AAAA", "mime_type": "image/jpeg"}, "request_id": "req-1"}`)
+	})
 	newWA := gateway.NewWAMessageID()
 
 	steps := []struct {
@@ -182,6 +187,13 @@ func testMessageStatusForwardOnly(t *testing.T, s gateway.Store) {
 				}
 				stored, err := s.MessageByID(ctx(t), u.ID, m.ID)
 				must(t, err)
+				if len(stored.Payload) == 0 || stored.RequestID != "req-1" {
+					t.Fatalf("stored payload %s, request id %q; want the payload and req-1", stored.Payload, stored.RequestID)
+				}
+				if got.Payload != nil || got.RequestID != "req-1" {
+					t.Fatalf("status update read back payload %s, request id %q; want no payload and req-1", got.Payload, got.RequestID)
+				}
+				stored.Payload = nil
 				diff(t, "stored message", stored, got)
 			} else if got != nil || calls != 0 {
 				t.Fatalf("got %+v after %d build calls, want nil and no call", got, calls)

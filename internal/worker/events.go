@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -123,13 +122,7 @@ func (w *Worker) statusEvents(at time.Time) func(m *gateway.Message) []*gateway.
 			Error:       m.Error,
 			At:          at,
 		})
-		// Only the id is decoded: a media payload may hold megabytes.
-		var p struct {
-			RequestID string `json:"request_id"`
-		}
-		if len(m.Payload) > 0 && json.Unmarshal(m.Payload, &p) == nil {
-			ev.RequestID = p.RequestID
-		}
+		ev.RequestID = m.RequestID
 		return []*gateway.Event{ev}
 	}
 }
