@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code is a stable, snake_case error code that clients can switch on.
@@ -41,7 +42,9 @@ type Error struct {
 // Error implements error. It includes the cause for logs.
 func (e *Error) Error() string {
 	if e.Err != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+		// Public messages are sentences; the cause follows the sentence
+		// without its full stop ("… (token lookup): Error making …").
+		return fmt.Sprintf("%s: %s: %v", e.Code, strings.TrimSuffix(e.Message, "."), e.Err)
 	}
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
