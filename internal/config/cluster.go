@@ -28,9 +28,11 @@ type Cluster struct {
 	// INSTANCE_COMMAND).
 	InstanceDriver  string
 	InstanceCommand string
-	// InstanceCPU is INSTANCE_CPU (MHz, default 200), InstanceMemoryMB INSTANCE_MEMORY_MB (256).
+	// InstanceCPU is INSTANCE_CPU (MHz, default 200), InstanceMemoryMB INSTANCE_MEMORY_MB (256),
+	// InstanceDiskMB INSTANCE_DISK_MB (1024, the ephemeral disk that keeps received media).
 	InstanceCPU      int
 	InstanceMemoryMB int
+	InstanceDiskMB   int
 	// InstanceService is INSTANCE_SERVICE, the workers' service name (default wa-worker).
 	InstanceService string
 	// InstanceSecrets is INSTANCE_SECRETS: where worker templates read
@@ -91,6 +93,7 @@ var clusterSettings = []Setting{
 	{"INSTANCE_COMMAND", "", "Path of the instance binary on the Nomad clients, for exec and raw_exec.", false},
 	{"INSTANCE_CPU", "200", "CPU of a session worker, MHz.", false},
 	{"INSTANCE_MEMORY_MB", "256", "Memory of a session worker, MB.", false},
+	{"INSTANCE_DISK_MB", "1024", "Ephemeral disk of a session worker (received media), MB; Nomad places a session only on a node with that much room.", false},
 	{"INSTANCE_SERVICE", "wa-worker", "Service name session workers register under.", false},
 	{"INSTANCE_SECRETS", "nomad", "Where worker templates read their secrets: `nomad` (Nomad Variables, kept in sync by the gateway) or `vault`.", false},
 	{"INSTANCE_VARIABLE_PATH", "nomad/jobs", "Nomad variable the workers read (nomad/jobs is readable by every job of the namespace).", false},
@@ -131,7 +134,8 @@ func LoadCluster(lookup func(string) (string, bool)) (*Cluster, error) {
 		NomadRegion: l.str("NOMAD_REGION"), NomadDatacenters: splitList(l.str("NOMAD_DATACENTERS")),
 		NomadNodePool: l.str("NOMAD_NODE_POOL"), NomadServerVersion: l.str("NOMAD_SERVER_VERSION"),
 		InstanceDriver: strings.ToLower(l.str("INSTANCE_DRIVER")), InstanceCommand: l.str("INSTANCE_COMMAND"),
-		InstanceCPU: l.int("INSTANCE_CPU"), InstanceMemoryMB: l.int("INSTANCE_MEMORY_MB"), InstanceService: l.str("INSTANCE_SERVICE"),
+		InstanceCPU: l.int("INSTANCE_CPU"), InstanceMemoryMB: l.int("INSTANCE_MEMORY_MB"),
+		InstanceDiskMB: l.int("INSTANCE_DISK_MB"), InstanceService: l.str("INSTANCE_SERVICE"),
 		InstanceSecrets: strings.ToLower(l.str("INSTANCE_SECRETS")), InstanceVariablePath: l.str("INSTANCE_VARIABLE_PATH"),
 		InstanceVaultRole: l.str("INSTANCE_VAULT_ROLE"), InstanceConsulAddr: l.str("INSTANCE_CONSUL_ADDR"),
 		InstanceConsulToken: l.secret("INSTANCE_CONSUL_TOKEN"),
@@ -150,6 +154,9 @@ func LoadCluster(lookup func(string) (string, bool)) (*Cluster, error) {
 	}
 	v.positive("INSTANCE_CPU", c.InstanceCPU)
 	v.positive("INSTANCE_MEMORY_MB", c.InstanceMemoryMB)
+	if c.InstanceDiskMB <= 50 {
+		v.add("INSTANCE_DISK_MB", "must be more than 50 (MB): Nomad keeps the worker's logs on the same disk")
+	}
 	if c.VaultRoleID != "" && c.VaultSecretID == "" {
 		v.add("VAULT_SECRET_ID", "is required with VAULT_ROLE_ID")
 	}

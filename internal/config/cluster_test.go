@@ -28,6 +28,7 @@ func TestLoadClusterDefaults(t *testing.T) {
 		{"nomad addr", c.NomadAddr, "http://127.0.0.1:4646"},
 		{"datacenters", len(c.NomadDatacenters), 0},
 		{"cpu", c.InstanceCPU, 200},
+		{"disk", c.InstanceDiskMB, 1024},
 		{"start wait", c.InstanceStartWait, 20 * time.Second},
 	}
 	for _, ch := range checks {
@@ -73,6 +74,7 @@ func TestLoadClusterProblems(t *testing.T) {
 		{map[string]string{"INSTANCE_SECRETS": "consul"}, "INSTANCE_SECRETS"},
 		{map[string]string{"VAULT_ROLE_ID": "r"}, "VAULT_SECRET_ID"},
 		{map[string]string{"INSTANCE_CPU": "lots"}, "INSTANCE_CPU"},
+		{map[string]string{"INSTANCE_DISK_MB": "0"}, "INSTANCE_DISK_MB"},
 		{map[string]string{"VAULT_REFRESH": "0s"}, "VAULT_REFRESH"},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,11 @@ const (
 	HealthPath = "/health"
 )
 
-// mediaDiskMB is the ephemeral disk of a worker, where its received media
+// The task's logs: Nomad keeps logFiles of logFileMB each on the
+// allocation's disk, which must be larger.
+const logFiles, logFileMB = 5, 10
+
+// mediaDiskMB is the default ephemeral disk of a worker, where its received media
 // is kept (MEDIA_MAX_BYTES caps each file).
 const mediaDiskMB = 1024
 
@@ -83,7 +87,7 @@ func (c *Config) Job(spec gateway.InstanceSpec, legacyDisconnect bool) *api.Job 
 	tg.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel, To: c.containerPort()}}}}
 	// Received media is kept in the allocation's data directory; a sticky,
 	// migrated disk follows the session when Nomad moves it.
-	tg.EphemeralDisk = &api.EphemeralDisk{Sticky: new(true), Migrate: new(true), SizeMB: new(mediaDiskMB)}
+	tg.EphemeralDisk = &api.EphemeralDisk{Sticky: new(true), Migrate: new(true), SizeMB: new(c.DiskMB)}
 	// In place first (same node, the session's files stay), then elsewhere.
 	tg.RestartPolicy = &api.RestartPolicy{
 		Attempts: new(3), Interval: new(5 * time.Minute), Delay: new(c.RestartDelay), Mode: new("fail"),
@@ -158,7 +162,7 @@ func (c *Config) Job(spec gateway.InstanceSpec, legacyDisconnect bool) *api.Job 
 	t.Resources = &api.Resources{CPU: new(c.CPU), MemoryMB: new(c.MemoryMB)}
 	t.KillTimeout = new(c.KillTimeout)
 	t.KillSignal = "SIGTERM"
-	t.LogConfig = &api.LogConfig{MaxFiles: new(5), MaxFileSizeMB: new(10)}
+	t.LogConfig = &api.LogConfig{MaxFiles: new(logFiles), MaxFileSizeMB: new(logFileMB)}
 	tg.AddTask(t)
 	job.AddTaskGroup(tg)
 	return job

@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -62,42 +66,9 @@ func liveWorker() int {
 // through Nomad's service discovery, one crashed and followed through
 // restarting back to running, all stopped and gone.
 func TestLiveNomad(t *testing.T) {
-	addr := os.Getenv("TEST_NOMAD_ADDR")
-	if addr == "" {
-		t.Skip("set TEST_NOMAD_ADDR to run against a live Nomad agent with raw_exec")
-	}
-	client, err := api.NewClient(&api.Config{Address: addr, SecretID: os.Getenv("TEST_NOMAD_TOKEN")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	run := hex.EncodeToString(b)
-	rep := &reports{}
-	s, err := nomad.New(nomad.Config{
-		Client: client, JobPrefix: "walive" + run, Driver: nomad.DriverRawExec, Command: self,
-		Env:         map[string]string{liveWorkerEnv: "1"},
-		ServiceName: "wa-live-" + run, ServiceProvider: "nomad", CheckInterval: time.Second,
-		CPU: 50, MemoryMB: 64, RestartDelay: time.Second, KillTimeout: 5 * time.Second,
-		StartWait: time.Minute, RetryMin: 100 * time.Millisecond, RetryMax: time.Second,
-		Report: rep.add,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, client, run, rep := liveScheduler(t, 50, 64, 100)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := s.Ping(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SyncVariable(ctx, nomad.WorkerSecrets{DatabaseURL: "postgres://unused", InternalSecret: "live-" + run}); err != nil {
-		t.Fatal(err)
-	}
 
 	specs := make([]gateway.InstanceSpec, 3)
 	for i := range specs {
@@ -180,6 +151,166 @@ func TestLiveNomad(t *testing.T) {
 		_, err := reg.Endpoint(ctx, specs[0].SessionID)
 		return fmt.Sprint(err), gateway.IsCode(err, gateway.CodeUnavailable)
 	})
+}
+
+// liveScheduler returns a scheduler on the live agent (skipping the test
+// without one) whose jobs run this test binary as their worker with cpu MHz
+// and mem MB and disk MB, with a run id that keeps its jobs and services apart from
+// any other run's, and the reports it made. (The disk, MB, is small: a
+// dev agent's node has room for few 1 GB media disks.)
+func liveScheduler(t *testing.T, cpu, mem, disk int) (*nomad.Scheduler, *api.Client, string, *reports) {
+	t.Helper()
+	addr := os.Getenv("TEST_NOMAD_ADDR")
+	if addr == "" {
+		t.Skip("set TEST_NOMAD_ADDR to run against a live Nomad agent with raw_exec")
+	}
+	client, err := api.NewClient(&api.Config{Address: addr, SecretID: os.Getenv("TEST_NOMAD_TOKEN")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	run := hex.EncodeToString(b)
+	rep := &reports{}
+	s, err := nomad.New(nomad.Config{
+		Client: client, JobPrefix: "walive" + run, Driver: nomad.DriverRawExec, Command: self,
+		Env:         map[string]string{liveWorkerEnv: "1"},
+		ServiceName: "wa-live-" + run, ServiceProvider: "nomad", CheckInterval: time.Second,
+		CPU: cpu, MemoryMB: mem, DiskMB: disk, RestartDelay: time.Second, KillTimeout: 5 * time.Second,
+		StartWait: 2 * time.Minute, RetryMin: 100 * time.Millisecond, RetryMax: time.Second,
+		Report: rep.add,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SyncVariable(ctx, nomad.WorkerSecrets{DatabaseURL: "postgres://unused", InternalSecret: "live-" + run}); err != nil {
+		t.Fatal(err)
+	}
+	return s, client, run, rep
+}
+
+// TestLiveNomadManySessions starts TEST_NOMAD_SESSIONS sessions (say 120:
+// more than the 100 connections a Nomad agent accepts from one address by
+// default) on the live agent, checks that one scheduler follows them all
+// over a single connection held open to the agent, and that a crash of one
+// is still seen. Heavy (a worker process per session), so only when asked.
+func TestLiveNomadManySessions(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("TEST_NOMAD_SESSIONS"))
+	if n <= 0 {
+		t.Skip("set TEST_NOMAD_SESSIONS (and TEST_NOMAD_ADDR) to start that many sessions on a live Nomad agent")
+	}
+	s, _, run, rep := liveScheduler(t, 20, 32, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	specs := make([]gateway.InstanceSpec, n)
+	places := make([]gateway.Placement, n)
+	for i := range specs {
+		specs[i] = gateway.InstanceSpec{InstanceID: fmt.Sprintf("i%d", i), SessionID: fmt.Sprintf("m%03d-%s", i, run), UserID: "u" + run}
+		t.Cleanup(func() { s.Stop(context.Background(), specs[i].SessionID) })
+	}
+	began := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 8) // as a gateway restarting with many sessions would
+	for i := range specs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			pl, err := s.Start(ctx, specs[i])
+			if err == nil && pl.Address == "" {
+				err = fmt.Errorf("session %d not running: %+v", i, pl)
+			}
+			places[i] = pl
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	t.Logf("%d sessions running after %s", n, time.Since(began).Round(time.Millisecond))
+	if got := len(s.Watching()); got != n {
+		t.Fatalf("watching %d sessions, want %d", got, n)
+	}
+	time.Sleep(2 * time.Second) // the watch settles into its blocking query
+	conns := agentConns(t, os.Getenv("TEST_NOMAD_ADDR"))
+	t.Logf("connections from this process to the Nomad agent while following %d sessions: %d", n, conns)
+	// The watch's one, plus what the client's pool keeps idle after the
+	// starts (cleanhttp's pooled transport: GOMAXPROCS+1 per host).
+	if limit := 1 + runtime.GOMAXPROCS(0) + 1; conns > limit {
+		t.Errorf("%d connections to the agent for %d idle sessions; want at most %d (the one watch and idle keep-alives)", conns, n, limit)
+	}
+
+	last := n - 1
+	crashed := time.Now()
+	if _, err := http.Post("http://"+places[last].Address+"/exit", "text/plain", nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "session "+specs[last].SessionID+" restarting and running again", func() (string, bool) {
+		restarting := false
+		for _, r := range rep.all() {
+			if r.SessionID != specs[last].SessionID {
+				continue
+			}
+			if r.Update.Status == gateway.InstanceRestarting {
+				restarting = true
+			}
+			if restarting && r.Update.Status == gateway.InstanceRunning {
+				return "", true
+			}
+		}
+		return fmt.Sprintf("%d reports", len(rep.all())), false
+	})
+	t.Logf("crash to running again with %d sessions followed: %s", n, time.Since(crashed).Round(time.Millisecond))
+}
+
+// agentConns counts this process's established TCP connections to the
+// agent's address (from /proc: Linux only).
+func agentConns(t *testing.T, agent string) int {
+	t.Helper()
+	u, err := url.Parse(agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(u.Port())
+	inodes := map[string]bool{}
+	fds, _ := os.ReadDir("/proc/self/fd")
+	for _, fd := range fds {
+		if l, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(l, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		}
+	}
+	n := 0
+	for _, table := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "01" { // 01: ESTABLISHED
+				continue
+			}
+			remote := f[2][strings.LastIndex(f[2], ":")+1:]
+			if p, err := strconv.ParseUint(remote, 16, 32); err == nil && int(p) == port && inodes[f[9]] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // eventually polls cond until it holds (for a minute at most) and returns

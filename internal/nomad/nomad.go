@@ -57,6 +57,9 @@ type Config struct {
 	ConsulAddr string
 	// CPU (MHz) and MemoryMB of the task (defaults 200 and 256).
 	CPU, MemoryMB int
+	// DiskMB is the ephemeral disk, where received media is kept (default
+	// 1024): Nomad places a session only on a node with that much room.
+	DiskMB int
 
 	// ServiceName is the workers' service (default "wa-worker") and
 	// ServiceProvider where it registers: "consul" (default) or "nomad".
@@ -140,6 +143,12 @@ func (c *Config) defaults() error {
 	}
 	if c.CPU == 0 {
 		c.CPU = 200
+	}
+	if c.DiskMB == 0 {
+		c.DiskMB = mediaDiskMB
+	}
+	if c.DiskMB <= logFiles*logFileMB {
+		return fmt.Errorf("a worker's disk (%d MB) must be larger than the %d MB Nomad keeps for its logs", c.DiskMB, logFiles*logFileMB)
 	}
 	if c.MemoryMB == 0 {
 		c.MemoryMB = 256

@@ -116,6 +116,8 @@ func TestStartRegistersOneJobPerSession(t *testing.T) {
 		{"session env", tg.Tasks[0].Env["SESSION_ID"], "s1"},
 		{"templates", len(tg.Tasks[0].Templates), 2},
 		{"kill timeout", *tg.Tasks[0].KillTimeout, 30 * time.Second},
+		{"media disk", *tg.EphemeralDisk.SizeMB, 1024},
+		{"sticky disk", *tg.EphemeralDisk.Sticky, true},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -430,5 +432,23 @@ func TestOneWatchForManySessions(t *testing.T) {
 	}
 	if got := infoCalls() - before; got > 1 {
 		t.Errorf("%d allocation reads for one session's restart, want at most 1 (its new address)", got)
+	}
+}
+
+func TestJobResources(t *testing.T) {
+	cfg := nomad.Config{Client: nomadtest.New(t).Client(""), Image: "wa:1", CPU: 50, MemoryMB: 64, DiskMB: 300}
+	s, err := nomad.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Config()
+	tg := c.Job(spec, false).TaskGroups[0]
+	if *tg.EphemeralDisk.SizeMB != 300 || *tg.Tasks[0].Resources.CPU != 50 || *tg.Tasks[0].Resources.MemoryMB != 64 {
+		t.Errorf("disk %d MB, cpu %d MHz, memory %d MB; want 300, 50, 64", *tg.EphemeralDisk.SizeMB, *tg.Tasks[0].Resources.CPU, *tg.Tasks[0].Resources.MemoryMB)
+	}
+	// Nomad refuses a job whose logs do not fit on its disk.
+	cfg.DiskMB = 50
+	if _, err := nomad.New(cfg); err == nil || !strings.Contains(err.Error(), "logs") {
+		t.Errorf("a 50 MB disk: got %v, want an error about the logs", err)
 	}
 }
