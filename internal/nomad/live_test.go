@@ -168,6 +168,20 @@ func liveScheduler(t *testing.T, cpu, mem, disk int) (*nomad.Scheduler, *api.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
+	rawExec := false
+	nodes, _, err := client.Nodes().List(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		if d := n.Drivers[nomad.DriverRawExec]; n.Status == "ready" && d != nil && d.Detected && d.Healthy {
+			rawExec = true
+		}
+	}
+	if !rawExec {
+		t.Fatal("no ready Nomad node runs raw_exec, which these tests start workers with: a -dev agent has it, " +
+			`other agents need plugin "raw_exec" { config { enabled = true } }`)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
