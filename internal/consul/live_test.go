@@ -428,6 +428,18 @@ func sessionExists(t *testing.T, c *api.Client, id string) bool {
 	return e != nil
 }
 
+// within polls cond until it holds, failing the test after d.
+func within(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func lostWithin(t *testing.T, lease *consul.Lease, d time.Duration, what string) {
 	t.Helper()
 	select {
@@ -574,6 +586,57 @@ func TestLiveLockReleaseRetried(t *testing.T) {
 	if h, _ := holder(t, c, key); h != "" {
 		t.Errorf("key still held by %q after the retried release", h)
 	}
+}
+
+// A worker waiting for a held lock whose own Consul session is lost (a
+// node check failing, an operator) starts over with a new session at once,
+// not after its blocking read of the unchanged key runs out (the TTL).
+func TestLiveLockWaiterStartsOverWhenItsSessionIsLost(t *testing.T) {
+	c := liveClient(t)
+	t.Parallel()
+	key := liveLockKey(t, c)
+	acquire(t, newLiveLock(t, c, key, "alloc-a"))
+	holderID, _ := holder(t, c, key)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		if lease, err := newLiveLock(t, c, key, "alloc-b").Acquire(ctx); err == nil {
+			lease.Release(context.Background())
+		}
+	}()
+	waiters := func() []string {
+		all, _, err := c.Session().List(nil)
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		var out []string
+		for _, e := range all {
+			if e.Name == "whatsapp-instance "+key && e.ID != holderID {
+				out = append(out, e.ID)
+			}
+		}
+		return out
+	}
+	var first string
+	within(t, 5*time.Second, "the waiter's session", func() bool {
+		w := waiters()
+		if len(w) == 1 {
+			first = w[0]
+		}
+		return first != ""
+	})
+	time.Sleep(300 * time.Millisecond) // the waiter is in its blocking read now
+	if _, err := c.Session().Destroy(first, nil); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	within(t, 5*time.Second, "a new session of the waiter", func() bool {
+		w := waiters()
+		return len(w) == 1 && w[0] != first
+	})
+	t.Logf("waiter started over %s after losing its session", time.Since(began).Round(time.Millisecond))
 }
 
 func TestLiveLockTakesOverFromItsOwnPreviousRun(t *testing.T) {

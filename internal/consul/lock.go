@@ -184,8 +184,9 @@ func (l *Lock) attempt(ctx context.Context) (*Lease, error) {
 			sleep(ctx, l.cfg.RetryDelay)
 			continue
 		}
-		// Taken (or in lock-delay): see by whom, then wait for a change.
-		pair, meta, err := c.KV().Get(l.cfg.Key, (&api.QueryOptions{WaitIndex: index, WaitTime: l.cfg.TTL}).WithContext(ctx))
+		// Taken (or in lock-delay): see by whom, then wait for a change,
+		// or for this attempt's own session to be lost.
+		pair, meta, err := l.waitKey(ctx, lease, index)
 		if err != nil {
 			sleep(ctx, l.cfg.RetryDelay)
 			continue
@@ -204,6 +205,21 @@ func (l *Lock) attempt(ctx context.Context) (*Lease, error) {
 			index = 0
 		}
 	}
+}
+
+// waitKey is a blocking read of the key, cut short when the waiting
+// attempt's session is lost (it has to start over with a new one).
+func (l *Lock) waitKey(ctx context.Context, lease *Lease, index uint64) (*api.KVPair, *api.QueryMeta, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-lease.lost:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	return l.cfg.Client.KV().Get(l.cfg.Key, (&api.QueryOptions{WaitIndex: index, WaitTime: l.cfg.TTL}).WithContext(wctx))
 }
 
 // takeOver releases the key from a previous incarnation of this very task,
