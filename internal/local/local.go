@@ -75,6 +75,7 @@ type instance struct {
 	placement gateway.Placement
 	port      int
 	srv       *http.Server
+	ln        net.Listener // closed by teardown itself: see there
 	cancel    context.CancelFunc
 	done      chan struct{} // closed when the supervisor has returned
 	stopping  bool
@@ -207,7 +208,7 @@ func (s *Scheduler) launch(ctx context.Context, inst *instance) error {
 	rctx, cancel := context.WithCancel(s.ctx)
 	host := endpointHost(s.cfg.Bind)
 	s.mu.Lock()
-	inst.port, inst.srv, inst.cancel = port, srv, cancel
+	inst.port, inst.srv, inst.ln, inst.cancel = port, srv, ln, cancel
 	inst.placement = gateway.Placement{Driver: Driver, Address: net.JoinHostPort(host, strconv.Itoa(port)), Port: port}
 	s.mu.Unlock()
 	go s.supervise(rctx, inst, runner)
@@ -370,6 +371,10 @@ func (s *Scheduler) teardown(inst *instance) {
 	if err := inst.srv.Shutdown(sctx); err != nil {
 		_ = inst.srv.Close()
 	}
+	// Shutdown closes only the listeners Serve has picked up; a Serve
+	// goroutine not yet scheduled would keep the port bound past the stop,
+	// and a start right after could not take it.
+	_ = inst.ln.Close()
 	s.mu.Lock()
 	if s.instances[inst.spec.SessionID] == inst {
 		delete(s.instances, inst.spec.SessionID)
