@@ -66,13 +66,16 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 		t.Fatalf("X-Request-Id answered %q, want %q", got, reqID)
 	}
 	c.header = nil
+	var got struct {
+		Message messageView `json:"message"`
+	}
 	eventually(t, "message delivered", func() bool {
-		var got struct {
-			Message messageView `json:"message"`
-		}
 		c.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &got)
 		return got.Message.Status == "delivered" || got.Message.Status == "read"
 	})
+	if sent.Message.RequestID != reqID || got.Message.RequestID != reqID {
+		t.Errorf("message request id: %q when sent, %q when read back; want %q", sent.Message.RequestID, got.Message.RequestID, reqID)
+	}
 
 	var apiLine, workerLine bool
 	sc := bufio.NewScanner(strings.NewReader(logs.String()))

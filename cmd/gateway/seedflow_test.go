@@ -37,6 +37,7 @@ type messageView struct {
 	Body        string `json:"message"`
 	SenderPhone string `json:"sender_phone"`
 	Error       string `json:"error"`
+	RequestID   string `json:"request_id"`
 }
 
 type pagination struct {

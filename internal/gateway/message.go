@@ -91,9 +91,10 @@ type Message struct {
 	SentAt      *time.Time      `json:"sent_at,omitempty"`
 	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
 	ReadAt      *time.Time      `json:"read_at,omitempty"`
-	// RequestID is the id of the API request that sent the message (empty
-	// for inbound ones); its status events carry it to webhooks.
-	RequestID string `json:"-"`
+	// RequestID is the X-Request-Id of the API call that sent the message
+	// (empty for inbound ones); the message.status events of its whole
+	// life carry it to webhooks.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // MessageFilter selects a tenant's messages.

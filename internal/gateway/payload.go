@@ -34,9 +34,6 @@ type MessagePayload struct {
 	Target   string `json:"target,omitempty"`
 	Reaction string `json:"reaction,omitempty"`
 	PushName string `json:"push_name,omitempty"`
-	// RequestID is the X-Request-Id of the API call that sent the message;
-	// the message.status events of its whole life carry it.
-	RequestID string `json:"request_id,omitempty"`
 }
 
 // PayloadMedia is the media of a MessagePayload. Unlike Media it keeps

@@ -159,7 +159,6 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
 		return nil, err
 	}
-	payload.RequestID = gateway.RequestID(ctx)
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return nil, gateway.WrapError(err, gateway.CodeInternal, "The message could not be stored.")
@@ -172,7 +171,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: typ,
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
 		Status: gateway.MessageQueued, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
-		RequestID: payload.RequestID,
+		RequestID: gateway.RequestID(ctx),
 	}
 	if err := s.storeOutbound(ctx, u, m); err != nil {
 		return nil, err

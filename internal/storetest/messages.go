@@ -139,7 +139,7 @@ func testMessageStatusForwardOnly(t *testing.T, s gateway.Store) {
 	// back, but it does read the request id that its events carry.
 	m := newMessage(t, s, sess, func(m *gateway.Message) {
 		m.WAMessageID, m.RequestID = "", "req-1"
-		m.Payload = json.RawMessage(`{"media": {"data": "AAAA", "mime_type": "image/jpeg"}, "request_id": "req-1"}`)
+		m.Payload = json.RawMessage(`{"media": {"data": "AAAA", "mime_type": "image/jpeg"}}`)
 	})
 	newWA := gateway.NewWAMessageID()
 
