@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/consul/api"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -142,7 +143,7 @@ func (l *Lock) Acquire(ctx context.Context) (*Lease, error) {
 			return nil, gateway.WrapError(ctx.Err(), gateway.CodeUnavailable, "The session lock was not acquired.")
 		}
 		l.log.Warn("session lock not acquired yet", "error", err)
-		sleep(ctx, l.cfg.RetryDelay)
+		backoff.Sleep(ctx, l.cfg.RetryDelay)
 	}
 }
 
@@ -181,14 +182,14 @@ func (l *Lock) attempt(ctx context.Context) (*Lease, error) {
 		}
 		if err != nil {
 			l.log.Warn("session lock acquire", "error", err)
-			sleep(ctx, l.cfg.RetryDelay)
+			backoff.Sleep(ctx, l.cfg.RetryDelay)
 			continue
 		}
 		// Taken (or in lock-delay): see by whom, then wait for a change,
 		// or for this attempt's own session to be lost.
 		pair, meta, err := l.waitKey(ctx, lease, index)
 		if err != nil {
-			sleep(ctx, l.cfg.RetryDelay)
+			backoff.Sleep(ctx, l.cfg.RetryDelay)
 			continue
 		}
 		if meta.LastIndex < index {
@@ -197,7 +198,7 @@ func (l *Lock) attempt(ctx context.Context) (*Lease, error) {
 			index = meta.LastIndex
 		}
 		if pair == nil || pair.Session == "" {
-			sleep(ctx, l.cfg.RetryDelay) // free but refused: lock-delay
+			backoff.Sleep(ctx, l.cfg.RetryDelay) // free but refused: lock-delay
 			index = 0
 			continue
 		}

@@ -3,7 +3,6 @@ package consul
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/hashicorp/consul/api"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -151,11 +151,11 @@ func (r *Registry) watch(ctx context.Context) {
 				return
 			}
 			failures++
-			d := backoff(r.cfg.RetryMin, r.cfg.RetryMax, failures)
+			d := backoff.Jittered(r.cfg.RetryMin, r.cfg.RetryMax, failures)
 			if failures == 1 || failures%10 == 0 {
 				r.log.Warn("consul watch failed; keeping the last known workers", "error", err, "failures", failures, "retry_in", d)
 			}
-			sleep(ctx, d)
+			backoff.Sleep(ctx, d)
 			continue
 		}
 		if failures > 0 {
@@ -173,7 +173,7 @@ func (r *Registry) watch(ctx context.Context) {
 		r.table.Store(buildRoutes(entries, meta.LastIndex))
 		r.once.Do(func() { close(r.synced) })
 		if wait := r.cfg.MinInterval - time.Since(began); wait > 0 {
-			sleep(ctx, wait)
+			backoff.Sleep(ctx, wait)
 		}
 	}
 }
@@ -217,24 +217,4 @@ func sessionOf(s *api.AgentService) string {
 		}
 	}
 	return ""
-}
-
-// backoff doubles from lo per failure up to hi, with equal jitter.
-func backoff(lo, hi time.Duration, failures int) time.Duration {
-	d := lo
-	for i := 1; i < failures && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	half := d / 2
-	return half + rand.N(d-half+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

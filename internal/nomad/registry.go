@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -97,7 +98,7 @@ func (r *Registry) watch(ctx context.Context, lo, hi time.Duration) {
 			if failures == 1 || failures%10 == 0 {
 				r.log.Warn("nomad service watch failed; keeping the last known workers", "error", err)
 			}
-			sleep(ctx, backoff(lo, hi, failures))
+			backoff.Sleep(ctx, backoff.Jittered(lo, hi, failures))
 			continue
 		}
 		failures = 0
@@ -119,6 +120,6 @@ func (r *Registry) watch(ctx context.Context, lo, hi time.Duration) {
 		}
 		r.table.Store(&t)
 		r.once.Do(func() { close(r.synced) })
-		sleep(ctx, 100*time.Millisecond)
+		backoff.Sleep(ctx, 100*time.Millisecond)
 	}
 }

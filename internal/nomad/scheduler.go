@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -144,7 +145,7 @@ func (s *Scheduler) awaitRunning(ctx context.Context, jobID string) observation 
 		q.WaitIndex, q.WaitTime = index, s.cfg.StartWait
 		allocs, meta, err := s.cfg.Client.Jobs().Allocations(jobID, false, q)
 		if err != nil {
-			sleep(ctx, s.cfg.RetryMin)
+			backoff.Sleep(ctx, s.cfg.RetryMin)
 			continue
 		}
 		index = nextIndex(index, meta.LastIndex)
@@ -258,13 +259,4 @@ func (s *Scheduler) addressOf(ctx context.Context, allocID string) (string, int,
 		}
 	}
 	return "", 0, fmt.Errorf("allocation %s has no %q port", allocID, PortLabel)
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

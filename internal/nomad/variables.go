@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 )
 
 // WorkerSecrets are what the workers' templates read from the Nomad
@@ -60,12 +62,8 @@ func (s *Scheduler) KeepVariable(ctx context.Context, interval time.Duration, ge
 		} else if _, err := s.SyncVariable(ctx, w); err != nil {
 			s.log.Warn("sync worker secrets to nomad", "error", err)
 		}
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, interval) {
 			return
-		case <-t.C:
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"regexp"
 	"slices"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -141,7 +141,7 @@ func (s *Scheduler) follow(ctx context.Context) {
 			if failures == 1 || failures%10 == 0 {
 				s.log.Warn("nomad watch failed; retrying", "error", err, "failures", failures)
 			}
-			sleep(ctx, backoff(s.cfg.RetryMin, s.cfg.RetryMax, failures))
+			backoff.Sleep(ctx, backoff.Jittered(s.cfg.RetryMin, s.cfg.RetryMax, failures))
 			continue
 		}
 		failures = 0
@@ -160,7 +160,7 @@ func (s *Scheduler) follow(ctx context.Context) {
 			s.look(ctx, w, mine)
 		}
 		// Coalesce bursts: many allocations change at once on a busy node.
-		sleep(ctx, 50*time.Millisecond)
+		backoff.Sleep(ctx, 50*time.Millisecond)
 	}
 }
 
@@ -329,15 +329,4 @@ func reasonOf(event string) string {
 		return "The worker was stopped by Nomad."
 	}
 	return "The worker stopped and Nomad is restarting it."
-}
-
-// backoff doubles from lo per failure up to hi, with equal jitter.
-func backoff(lo, hi time.Duration, failures int) time.Duration {
-	d := lo
-	for i := 1; i < failures && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	half := d / 2
-	return half + rand.N(d-half+1)
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -70,15 +71,8 @@ func (n *nudger) callWithRetry(ctx context.Context, sessionID, messageID string)
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := n.call(cctx, sessionID, messageID)
 		cancel()
-		if err == nil || !gateway.IsCode(err, gateway.CodeUnavailable) || i >= len(n.retry) {
+		if err == nil || !gateway.IsCode(err, gateway.CodeUnavailable) || i >= len(n.retry) || !backoff.Sleep(ctx, n.retry[i]) {
 			return
-		}
-		t := time.NewTimer(n.retry[i])
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/vault/api"
 	"github.com/hashicorp/vault/api/auth/approle"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 )
@@ -221,7 +222,7 @@ func (s *Secrets) renew(ctx context.Context, sec *api.Secret) {
 			}
 			failures++
 			s.log.Error("vault login again", "error", err, "failures", failures)
-			sleep(ctx, min(time.Duration(failures)*time.Second, 30*time.Second))
+			backoff.Sleep(ctx, min(time.Duration(failures)*time.Second, 30*time.Second))
 		}
 	}
 }
@@ -408,13 +409,4 @@ func translate(err error, what string) error {
 		return gateway.WrapError(err, gateway.CodeUnavailable, "Vault refused the gateway's credentials ("+what+").")
 	}
 	return gateway.WrapError(err, gateway.CodeUnavailable, "Vault cannot be reached ("+what+").")
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

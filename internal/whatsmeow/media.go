@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -244,12 +245,8 @@ func (e *Engine) fetchMedia(ctx context.Context, cli mediaClient, info types.Mes
 			return
 		}
 		e.log.Info("inbound media download failed; retrying", "wa_message_id", info.ID, "in", e.downloadBackoff[attempt].String(), "error", err)
-		t := time.NewTimer(e.downloadBackoff[attempt])
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, e.downloadBackoff[attempt]) {
 			return
-		case <-t.C:
 		}
 	}
 }

@@ -1,0 +1,37 @@
+// Package backoff holds what the gateway's retry loops share: a wait that
+// ends with its context, and a doubling delay with jitter, so many clients
+// retrying at once (workers after a Consul outage, gateways after a Nomad
+// one) spread out instead of arriving together.
+package backoff
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// Sleep waits d, or until ctx ends; it reports whether the whole wait
+// passed (false: ctx ended first).
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Jittered is the delay after failures consecutive failures: lo doubled
+// per failure after the first, capped at hi, of which a random upper half
+// is taken ("equal jitter").
+func Jittered(lo, hi time.Duration, failures int) time.Duration {
+	d := lo
+	for i := 1; i < failures && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
