@@ -291,14 +291,14 @@ func (s *Secrets) Refresh(ctx context.Context) error {
 // successor's time. An unreadable version ends the walk.
 func (s *Secrets) previousKeys(ctx context.Context, ver int, created time.Time, add func(string)) {
 	window := s.cfg.TokenLifetime + s.cfg.Refresh
-	var gone func(v int) (bool, time.Time)
-	if ver > 1 {
-		gone = s.goneVersions(ctx)
-	}
+	var gone func(v int) (bool, time.Time) // read once, when a version is in the window
 	newer := created
 	for v := ver - 1; v >= 1 && v >= ver-10; v-- {
 		if newer.IsZero() || s.cfg.Now().Sub(newer) > window {
 			return
+		}
+		if gone == nil {
+			gone = s.goneVersions(ctx)
 		}
 		if deleted, at := gone(v); deleted {
 			s.mu.Lock()
