@@ -42,8 +42,9 @@ type watch struct {
 	since time.Time // first evaluated then (Settle after the start)
 
 	// Owned by the loop once the watch is in the map.
-	last observation
-	seen allocsMark
+	last   observation
+	seen   allocsMark
+	looked bool // seen is what the loop last looked at
 }
 
 // allocsMark tells whether a job's allocations changed since the loop last
@@ -153,10 +154,12 @@ func (s *Scheduler) follow(ctx context.Context) {
 		now := time.Now()
 		for _, w := range s.watching() {
 			mine := byJob[w.jobID]
-			if now.Before(w.since) || (w.seen != allocsMark{} && w.seen == markOf(mine)) {
+			// Unchanged allocations say nothing new, also when there are
+			// none (a job waiting for room would cost a job read per answer).
+			if now.Before(w.since) || (w.looked && w.seen == markOf(mine)) {
 				continue
 			}
-			w.seen = markOf(mine)
+			w.seen, w.looked = markOf(mine), true
 			s.look(ctx, w, mine)
 		}
 		// Coalesce bursts: many allocations change at once on a busy node.
@@ -208,7 +211,7 @@ func (s *Scheduler) look(ctx context.Context, w *watch, allocs []*api.Allocation
 			s.mu.Unlock()
 			return
 		case err != nil:
-			w.seen = allocsMark{} // look again on the next answer
+			w.looked = false // look again on the next answer
 			return
 		case obs.terminal && job.Status != nil && *job.Status == "dead":
 			obs = finalOf(obs)
