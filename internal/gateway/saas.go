@@ -189,17 +189,12 @@ type SaaSStore interface {
 	// ListAudit lists audit entries, newest first, with the total count.
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, int, error)
 
-	// CreateMessageWithinQuota inserts an outbound message and the events
-	// like CreateMessage, counting it in the tenant's counter of period
-	// (initialised from the stored messages of [periodStart, periodEnd) on
-	// first use) in the same transaction. When the counter is already at
-	// limit (negative: no limit) nothing is stored and CodeQuotaExceeded is
-	// returned with the count. It returns the count including m.
-	CreateMessageWithinQuota(ctx context.Context, m *Message, period string, periodStart, periodEnd time.Time, limit int64, events ...*Event) (int64, error)
 	// CreateMessagesWithinQuota stores outbound messages of one tenant and
-	// period in one transaction (a group commit of concurrent sends): the
-	// first of them as far as the counter leaves room under limit
-	// (negative: no limit), in order. It returns the counter before them
+	// period in one transaction (a group commit of concurrent sends; a lone
+	// send is a batch of one), counted in the tenant's counter of period
+	// (initialised from the stored messages of [periodStart, periodEnd) on
+	// first use): the first of them as far as the counter leaves room under
+	// limit (negative: no limit), in order. It returns the counter before them
 	// and how many were stored; the rest were not stored at all.
 	CreateMessagesWithinQuota(ctx context.Context, ms []*Message, period string, periodStart, periodEnd time.Time, limit int64) (before int64, stored int, err error)
 	// MessageCounter returns the tenant's counter of a period (0 when never used).

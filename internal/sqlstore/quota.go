@@ -12,79 +12,6 @@ import (
 // metricMessages names the counter of outbound messages accepted in a period.
 const metricMessages = "messages"
 
-// errOverQuota rolls back a send past the limit; the caller builds the public error.
-var errOverQuota = errors.New("over quota")
-
-// CreateMessageWithinQuota inserts an outbound message counted against the
-// tenant's per-period counter in one transaction. The counter row is the
-// point of serialisation: its conditional UPDATE (used < limit) takes the
-// row lock in PostgreSQL and runs alone in SQLite, so parallel sends at the
-// limit never overshoot, on one gateway or many. The counter is initialised
-// from the stored messages of the period on first use, so it is derived
-// from the facts and can be rebuilt by deleting its row.
-func (s *Store) CreateMessageWithinQuota(ctx context.Context, m *gateway.Message, period string, periodStart, periodEnd time.Time,
-	limit int64, events ...*gateway.Event) (int64, error) {
-	if m.Direction != gateway.DirectionOutbound {
-		return 0, gateway.ValidationError(map[string]string{"direction": "Only outbound messages are counted against a quota."})
-	}
-	if !isUUID(m.UserID) {
-		return 0, gateway.NotFound("Session")
-	}
-	args, err := messageArgs(m)
-	if err != nil {
-		return 0, err
-	}
-	if err := prepareEvents(m.UserID, events); err != nil {
-		return 0, err
-	}
-	if limit < 0 {
-		limit = 1<<62 - 1
-	}
-	const bump = `UPDATE usage_counters SET used = used + 1 WHERE user_id = ? AND period = ? AND metric = ? AND used < ? RETURNING used`
-	var used int64
-	// The message and its events go first and the counter last, so the
-	// tenant's counter row (the one row every send of a tenant updates) is
-	// locked only for the commit, not for the whole transaction: on
-	// PostgreSQL that lock is what serialises a tenant's sends.
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		st, err := s.writeStmt(ctx, tx, insertMessage)
-		if err == nil {
-			_, err = st.ExecContext(ctx, args...)
-		}
-		if err != nil {
-			return s.fail(err, "create message", "Session", "This message is already stored.")
-		}
-		if err := s.insertEvents(ctx, tx, events); err != nil {
-			return err
-		}
-		err = tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
-		if errors.Is(err, sql.ErrNoRows) {
-			// Either the counter does not exist yet, or it is at the limit.
-			// The count excludes the message just inserted: the bump adds it.
-			if err := s.initCounter(ctx, tx, m.UserID, period, periodStart, periodEnd, m.ID); err != nil {
-				return err
-			}
-			err = tx.QueryRowContext(ctx, s.q(bump), m.UserID, period, metricMessages, limit).Scan(&used)
-		}
-		if errors.Is(err, sql.ErrNoRows) {
-			if err := tx.QueryRowContext(ctx, s.q("SELECT used FROM usage_counters WHERE user_id = ? AND period = ? AND metric = ?"),
-				m.UserID, period, metricMessages).Scan(&used); err != nil {
-				return s.fail(err, "count quota", "User", "")
-			}
-			return errOverQuota
-		}
-		return err
-	})
-	if errors.Is(err, errOverQuota) {
-		return used, &gateway.Error{Code: gateway.CodeQuotaExceeded, Message: "The monthly message limit is reached.",
-			Details: map[string]any{"used": used}}
-	}
-	if err != nil {
-		return 0, s.fail(err, "create message within quota", "Session", "")
-	}
-	return used, nil
-}
-
 // CreateMessagesWithinQuota stores a batch of one tenant's outbound
 // messages of one period in one transaction, as many as the counter leaves
 // room for, in order. The counter row is locked first (FOR UPDATE on
@@ -122,7 +49,7 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 	var before int64
 	stored := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd, ""); err != nil {
+		if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, s.q(lock), userID, period, metricMessages).Scan(&before); err != nil {
@@ -156,17 +83,14 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 }
 
 // initCounter creates the tenant's counter of period, when missing, from
-// the period's stored outbound messages (but excludeID, a message the
-// caller's transaction already inserted and will count itself).
-func (s *Store) initCounter(ctx context.Context, tx *sql.Tx, userID, period string, periodStart, periodEnd time.Time, excludeID string) error {
-	if excludeID == "" {
-		excludeID = "00000000-0000-0000-0000-000000000000" // no message (a UUID on PostgreSQL)
-	}
+// the period's stored outbound messages: the counter is derived from the
+// facts and can be rebuilt by deleting its row.
+func (s *Store) initCounter(ctx context.Context, tx *sql.Tx, userID, period string, periodStart, periodEnd time.Time) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
 		SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
-			AND created_at >= ? AND created_at < ? AND id <> ?) FROM users u WHERE u.id = ?
+			AND created_at >= ? AND created_at < ?) FROM users u WHERE u.id = ?
 		ON CONFLICT (user_id, period, metric) DO NOTHING`),
-		period, metricMessages, micros(periodStart), micros(periodEnd), excludeID, userID)
+		period, metricMessages, micros(periodStart), micros(periodEnd), userID)
 	return err
 }
 

@@ -130,7 +130,7 @@ func RunAnalyticsScale(t *testing.T, s gateway.Store, db *sql.DB, n int) {
 		m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: gateway.TypeText,
 			Recipient: "1555@s.whatsapp.net", CreatedAt: end.Add(-time.Minute)}
 		period := fmt.Sprintf("scale-%d", time.Now().UnixNano())
-		used, err := s.CreateMessageWithinQuota(ctx, m, period, month, end, -1)
+		used, err := sendOne(ctx, s, m, period, month, end, -1)
 		return int(used), err
 	})
 }
