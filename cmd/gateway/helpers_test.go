@@ -110,6 +110,8 @@ type client struct {
 	token  string
 	apiKey string
 	header http.Header
+	// hc, when set, sends the requests (a timeout for routes that may stream).
+	hc *http.Client
 }
 
 // reply is one answer: status, headers and the decoded envelope.
@@ -158,7 +160,11 @@ func (c *client) do(method, path string, body any) *reply {
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc := http.DefaultClient
+	if c.hc != nil {
+		hc = c.hc
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}

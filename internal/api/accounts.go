@@ -4,16 +4,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-func (s *Server) accountRoutes(r chi.Router) {
-	r.Get("/auth/me", s.h(s.handleMe))
-	r.Post("/auth/verify-email/request", s.h(s.handleRequestVerification))
-}
 
 type registerRequest struct {
 	Email    string `json:"email"`

@@ -4,19 +4,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-func (s *Server) apiKeyRoutes(r chi.Router) {
-	r.With(requireScope(service.ScopeRead, s.log)).Get("/api-keys", s.h(s.handleAPIKeyList))
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(ScopeManage, s.log))
-		r.Post("/api-keys", s.h(s.handleAPIKeyCreate))
-		r.Delete("/api-keys/{key_id}", s.h(s.handleAPIKeyRevoke))
-	})
-}
 
 type createAPIKeyRequest struct {
 	Name      string     `json:"name"`
@@ -47,6 +37,11 @@ func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if k := who(r).APIKey; k != nil && k.SessionID != "" {
+		// A session-bound key sees itself, not the account's other keys.
+		self := *k
+		return ok(w, http.StatusOK, listData("api_keys", []*gateway.APIKey{&self}, service.Pagination{Page: 1, Limit: 1, Total: 1, Pages: 1}))
+	}
 	list, err := s.svc.ListAPIKeys(r.Context(), who(r).User.ID, p)
 	if err != nil {
 		return err
@@ -58,6 +53,10 @@ func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) erro
 	id, err := pathID(r, "key_id")
 	if err != nil {
 		return err
+	}
+	if k := who(r).APIKey; k != nil && k.SessionID != "" && k.ID != id {
+		// A session-bound key may revoke itself, and no other key.
+		return gateway.NotFound("API key")
 	}
 	if err := s.svc.RevokeAPIKey(r.Context(), who(r).User.ID, id); err != nil {
 		return err

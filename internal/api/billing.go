@@ -11,21 +11,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
-// billingRoutes are a tenant's own plan, subscription, usage and
-// statements; another tenant's are out of reach by construction (every
-// route reads the caller's own account).
-func (s *Server) billingRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(service.ScopeRead, s.log))
-		r.Get("/plans", s.h(s.handlePlanList))
-		r.Get("/plans/{plan_id}", s.h(s.handlePlanGet))
-		r.Get("/billing/subscription", s.h(s.handleSubscription))
-		r.Get("/billing/usage", s.h(s.handleUsage))
-		r.Get("/billing/statements", s.h(s.handleStatement))
-		r.Get("/analytics/messages", s.h(s.handleAnalyticsMessages))
-	})
-}
-
 func (s *Server) handlePlanList(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.svc.ListPlans(r.Context())
 	if err != nil {
@@ -124,12 +109,11 @@ func (s *Server) handleAnalyticsMessages(w http.ResponseWriter, r *http.Request)
 	} else if t != nil {
 		in.To = *t
 	}
-	if pk := who(r).APIKey; pk != nil && pk.SessionID != "" {
-		if in.SessionID != "" && in.SessionID != pk.SessionID {
-			return gateway.Errorf(gateway.CodeForbidden, "This API key may only read its own session.")
-		}
-		in.SessionID = pk.SessionID
+	sid, err := ownSession(r, in.SessionID)
+	if err != nil {
+		return err
 	}
+	in.SessionID = sid
 	series, err := s.svc.MessageSeries(r.Context(), who(r).User.ID, in)
 	if err != nil {
 		return err

@@ -10,11 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
 // EventsTopic is the bus topic that wakes a tenant's event streams after
@@ -57,10 +55,6 @@ func (s *Server) CloseStreams() {
 	s.streams.once.Do(func() { close(ch) })
 }
 
-func (s *Server) eventRoutes(r chi.Router) {
-	r.With(requireScope(service.ScopeRead, s.log)).Get("/events", s.h(s.handleEvents))
-}
-
 // handleEvents streams the caller's events as server-sent events: id is
 // the event's sequence number (resume with Last-Event-ID), event its type,
 // data the webhook envelope. Filters: session_id, types (comma-separated
@@ -74,6 +68,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			return gateway.Errorf(gateway.CodeInvalid, "The session_id must be a UUID.")
 		}
 		f.SessionID = v
+	}
+	var err error
+	if f.SessionID, err = ownSession(r, f.SessionID); err != nil {
+		return err
 	}
 	if v := q.Get("types"); v != "" {
 		for _, t := range strings.Split(v, ",") {

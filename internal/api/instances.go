@@ -3,27 +3,10 @@ package api
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-func (s *Server) instanceRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(service.ScopeRead, s.log))
-		r.Get("/instances", s.h(s.handleInstanceList))
-		r.Get("/instances/{instance_id}", s.h(s.handleInstanceGet))
-	})
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(ScopeManage, s.log))
-		r.Post("/instances", s.h(s.handleInstanceCreate))
-		r.Post("/instances/{instance_id}/start", s.h(s.handleInstanceStart))
-		r.Post("/instances/{instance_id}/stop", s.h(s.handleInstanceStop))
-		r.Post("/instances/{instance_id}/restart", s.h(s.handleInstanceRestart))
-	})
-}
 
 type createInstanceRequest struct {
 	SessionID string `json:"session_id"`
@@ -40,6 +23,9 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	if _, err := uuid.Parse(req.SessionID); err != nil {
 		return gateway.ValidationError(map[string]string{"session_id": "The session id must be a UUID."})
 	}
+	if err := sameSession(r, req.SessionID); err != nil {
+		return err
+	}
 	inst, err := s.svc.StartInstance(r.Context(), who(r).User, req.SessionID)
 	if err != nil {
 		return err
@@ -52,7 +38,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	list, err := s.svc.ListInstances(r.Context(), who(r).User.ID, p)
+	list, err := s.svc.ListInstances(r.Context(), who(r).User.ID, boundSession(r), p)
 	if err != nil {
 		return err
 	}

@@ -3,21 +3,11 @@ package api
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-func (s *Server) messageRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(service.ScopeRead, s.log))
-		r.Get("/messages", s.h(s.handleMessageList))
-		r.Get("/messages/{message_id}", s.h(s.handleMessageGet))
-	})
-	r.With(requireScope(service.ScopeSend, s.log)).Post("/messages/send", s.h(s.handleMessageSend))
-}
 
 // sendRequest is the seed's send body (session_id, recipient, message,
 // message_type) with the fields of the other types.
@@ -41,9 +31,11 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	p := who(r)
-	if p.APIKey != nil && p.APIKey.SessionID != "" && p.APIKey.SessionID != req.SessionID {
-		return gateway.Errorf(gateway.CodeForbidden, "This API key may only send from its own session.")
+	sid, err := ownSession(r, req.SessionID)
+	if err != nil {
+		return err
 	}
+	req.SessionID = sid
 	m, err := s.svc.SendMessage(r.Context(), p.User, service.SendInput{
 		SessionID: req.SessionID, Recipient: req.Recipient, Message: req.Message, MessageType: req.MessageType,
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
@@ -82,12 +74,8 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	if f.To, err = timeParam(r, "to"); err != nil {
 		return err
 	}
-	pk := who(r).APIKey
-	if pk != nil && pk.SessionID != "" {
-		if f.SessionID != "" && f.SessionID != pk.SessionID {
-			return gateway.Errorf(gateway.CodeForbidden, "This API key may only read its own session.")
-		}
-		f.SessionID = pk.SessionID
+	if f.SessionID, err = ownSession(r, f.SessionID); err != nil {
+		return err
 	}
 	list, err := s.svc.ListMessages(r.Context(), who(r).User.ID, f)
 	if err != nil {
@@ -104,9 +92,6 @@ func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error 
 	m, err := s.svc.Message(r.Context(), who(r).User.ID, id)
 	if err != nil {
 		return err
-	}
-	if pk := who(r).APIKey; pk != nil && pk.SessionID != "" && pk.SessionID != m.SessionID {
-		return gateway.NotFound("Message")
 	}
 	return ok(w, http.StatusOK, map[string]any{"message": m})
 }

@@ -6,31 +6,9 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-// messagingRoutes are what a session does in chats besides sending: read
-// receipts, typing, number checks, and received media.
-func (s *Server) messagingRoutes(r chi.Router) {
-	r.With(requireScope(service.ScopeRead, s.log)).Get("/messages/{message_id}/media", s.h(s.handleMessageMedia))
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(service.ScopeSend, s.log))
-		r.Post("/messages/read", s.h(s.handleMessagesRead))
-		r.Post("/contacts/check", s.h(s.handleContactsCheck))
-		r.Post("/sessions/{session_id}/typing", s.h(s.handleSessionTyping))
-	})
-}
-
-// sessionAllowed refuses a session-bound API key acting for another session.
-func sessionAllowed(r *http.Request, sessionID string) error {
-	if p := who(r); p.APIKey != nil && p.APIKey.SessionID != "" && p.APIKey.SessionID != sessionID {
-		return gateway.Errorf(gateway.CodeForbidden, "This API key may only act for its own session.")
-	}
-	return nil
-}
 
 func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "message_id")
@@ -85,11 +63,12 @@ func (s *Server) handleMessagesRead(w http.ResponseWriter, r *http.Request) erro
 	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	if req.SessionID == "" {
-		return gateway.ValidationError(map[string]string{"session_id": "Give the session the messages belong to."})
-	}
-	if err := sessionAllowed(r, req.SessionID); err != nil {
+	sid, err := ownSession(r, req.SessionID)
+	if err != nil {
 		return err
+	}
+	if req.SessionID = sid; sid == "" {
+		return gateway.ValidationError(map[string]string{"session_id": "Give the session the messages belong to."})
 	}
 	n, err := s.svc.MarkRead(r.Context(), who(r).User.ID, service.MarkReadInput{
 		SessionID: req.SessionID, MessageIDs: req.MessageIDs, Chat: req.Chat, Sender: req.Sender, WAMessageIDs: req.WAMessageIDs,
@@ -110,11 +89,12 @@ func (s *Server) handleContactsCheck(w http.ResponseWriter, r *http.Request) err
 	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	if req.SessionID == "" {
-		return gateway.ValidationError(map[string]string{"session_id": "Give the session to check through."})
-	}
-	if err := sessionAllowed(r, req.SessionID); err != nil {
+	sid, err := ownSession(r, req.SessionID)
+	if err != nil {
 		return err
+	}
+	if req.SessionID = sid; sid == "" {
+		return gateway.ValidationError(map[string]string{"session_id": "Give the session to check through."})
 	}
 	res, err := s.svc.CheckNumbers(r.Context(), who(r).User.ID, req.SessionID, req.Phones)
 	if err != nil {
@@ -133,9 +113,6 @@ type typingRequest struct {
 func (s *Server) handleSessionTyping(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "session_id")
 	if err != nil {
-		return err
-	}
-	if err := sessionAllowed(r, id); err != nil {
 		return err
 	}
 	var req typingRequest

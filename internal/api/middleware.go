@@ -16,7 +16,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
 type ctxKey int
@@ -266,17 +265,4 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// requireScope refuses API keys without the scope a route needs.
-func requireScope(need string, log *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p := who(r); p != nil && !service.KeyAllows(p.APIKey, need) {
-				writeError(w, r, log, gateway.Errorf(gateway.CodeForbidden, "This API key does not have the %q scope.", need))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
 }

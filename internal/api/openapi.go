@@ -33,6 +33,9 @@ type operation struct {
 	Public bool
 	// Scope is the API key scope the route needs (read, send, manage).
 	Scope string
+	// Bound is what an API key bound to one session may do here (routes.go);
+	// the zero value refuses such keys.
+	Bound bound
 	Query []param
 	// Body is a value of the request type; Example, when set, is the
 	// request example (otherwise Body marshalled).
@@ -181,6 +184,9 @@ func (g *schemaGen) operation(o operation) map[string]any {
 	}
 	if o.Scope != "" {
 		op["x-api-key-scope"] = o.Scope
+	}
+	if isTenantRoute(o) {
+		op["x-session-bound-key"] = o.Bound.String()
 	}
 	if !o.Public {
 		op["security"] = []any{map[string]any{"bearerAuth": []string{}}, map[string]any{"apiKeyAuth": []string{}}}

@@ -146,7 +146,7 @@ func coreOperations() []operation {
 			Body:    loginRequest{},
 			Example: loginRequest{Email: "demo@whatsapp-saas.com", Password: "demo123"},
 			Data:    authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
-		{Method: "GET", Path: "/auth/me", API: true, ID: "getMe", Tag: "Accounts", Summary: "The account with its plan and usage",
+		{Method: "GET", Path: "/auth/me", API: true, ID: "getMe", Bound: boundOpen, Tag: "Accounts", Summary: "The account with its plan and usage",
 			Data: service.Profile{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage}},
 
 		// Sessions
@@ -158,31 +158,31 @@ func coreOperations() []operation {
 			Status: 201, Data: struct {
 				Session gateway.Session `json:"session"`
 			}{exampleSessionData}},
-		{Method: "GET", Path: "/sessions", API: true, ID: "listSessions", Tag: "Sessions", Scope: service.ScopeRead, Summary: "List sessions",
+		{Method: "GET", Path: "/sessions", API: true, ID: "listSessions", Bound: boundHandler, Tag: "Sessions", Scope: service.ScopeRead, Summary: "List sessions",
 			Query: pageParams, Data: struct {
 				Sessions   []gateway.Session  `json:"sessions"`
 				Pagination service.Pagination `json:"pagination"`
 			}{[]gateway.Session{exampleSessionData}, examplePage}},
-		{Method: "GET", Path: "/sessions/{session_id}", API: true, ID: "getSession", Tag: "Sessions", Scope: service.ScopeRead, Summary: "Get a session",
+		{Method: "GET", Path: "/sessions/{session_id}", API: true, ID: "getSession", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead, Summary: "Get a session",
 			Data: struct {
 				Session gateway.Session `json:"session"`
 			}{exampleSessionData}},
-		{Method: "PATCH", Path: "/sessions/{session_id}", API: true, ID: "updateSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Rename a session or change its settings",
+		{Method: "PATCH", Path: "/sessions/{session_id}", API: true, ID: "updateSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage, Summary: "Rename a session or change its settings",
 			Body: updateSessionRequest{}, Example: map[string]any{"session_name": "support-line"},
 			Data: struct {
 				Session gateway.Session `json:"session"`
 			}{exampleSessionData}},
-		{Method: "DELETE", Path: "/sessions/{session_id}", API: true, ID: "deleteSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Delete a session",
+		{Method: "DELETE", Path: "/sessions/{session_id}", API: true, ID: "deleteSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage, Summary: "Delete a session",
 			Description: "Stops its instance and logs the device out.",
 			Data: struct {
 				Session gateway.Session `json:"session"`
 				Deleted bool            `json:"deleted"`
 			}{exampleSessionData, true}},
-		{Method: "GET", Path: "/sessions/{session_id}/status", API: true, ID: "getSessionStatus", Tag: "Sessions", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/sessions/{session_id}/status", API: true, ID: "getSessionStatus", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
 			Summary: "Live state from the session's worker", Data: struct {
 				Status instanceapi.Status `json:"status"`
 			}{exampleWS}},
-		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Tag: "Sessions", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
 			Summary: "The current pairing QR code",
 			Description: "JSON with the raw code and a PNG data URL; `image/png` with `Accept: image/png` or `?format=png`; a server-sent " +
 				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event.",
@@ -195,17 +195,17 @@ func coreOperations() []operation {
 				"image/png":         {Schema: map[string]any{"type": "string", "contentMediaType": "image/png"}},
 				"text/event-stream": {Example: "event: qr\ndata: {\"code\":\"2@…\",\"qr_image\":\"data:image/png;base64,…\",\"expires_at\":\"…\"}\n\nevent: status\ndata: {\"state\":\"connected\",\"phone\":\"15550001111\"}\n\n"},
 			}},
-		{Method: "POST", Path: "/sessions/{session_id}/pair-code", API: true, ID: "requestPairCode", Tag: "Sessions", Scope: ScopeManage,
+		{Method: "POST", Path: "/sessions/{session_id}/pair-code", API: true, ID: "requestPairCode", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Pair by phone number instead of a QR code", Body: pairCodeRequest{}, Example: map[string]any{"phone_number": "+966500000000"},
 			Data: struct {
 				Code         string `json:"code"`
 				Instructions string `json:"instructions"`
 			}{"ABCD-EFGH", "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."}},
-		{Method: "POST", Path: "/sessions/{session_id}/logout", API: true, ID: "logoutSession", Tag: "Sessions", Scope: ScopeManage,
+		{Method: "POST", Path: "/sessions/{session_id}/logout", API: true, ID: "logoutSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Log the device out", Data: struct {
 				Session gateway.Session `json:"session"`
 			}{exampleSessionData}},
-		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Tag: "Sessions", Scope: ScopeManage,
+		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Sandbox only: complete pairing as a phone scanning the code would", Body: scanRequest{}, Example: map[string]any{"phone": "15550001111"},
 			Description: "The body is optional.",
 			Data: struct {
@@ -213,35 +213,35 @@ func coreOperations() []operation {
 			}{exampleWS}},
 
 		// Instances
-		{Method: "POST", Path: "/instances", API: true, ID: "createInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Start a session's worker",
+		{Method: "POST", Path: "/instances", API: true, ID: "createInstance", Bound: boundHandler, Tag: "Instances", Scope: ScopeManage, Summary: "Start a session's worker",
 			Body: createInstanceRequest{}, Example: createInstanceRequest{SessionID: exampleSession}, Status: 201,
 			Data: struct {
 				Instance gateway.Instance `json:"instance"`
 			}{exampleInstance}},
-		{Method: "GET", Path: "/instances", API: true, ID: "listInstances", Tag: "Instances", Scope: service.ScopeRead, Summary: "List instances",
+		{Method: "GET", Path: "/instances", API: true, ID: "listInstances", Bound: boundHandler, Tag: "Instances", Scope: service.ScopeRead, Summary: "List instances",
 			Query: pageParams, Data: struct {
 				Instances  []gateway.Instance `json:"instances"`
 				Pagination service.Pagination `json:"pagination"`
 			}{[]gateway.Instance{exampleInstance}, examplePage}},
-		{Method: "GET", Path: "/instances/{instance_id}", API: true, ID: "getInstance", Tag: "Instances", Scope: service.ScopeRead, Summary: "Get an instance",
+		{Method: "GET", Path: "/instances/{instance_id}", API: true, ID: "getInstance", Bound: boundPath, Tag: "Instances", Scope: service.ScopeRead, Summary: "Get an instance",
 			Data: struct {
 				Instance gateway.Instance `json:"instance"`
 			}{exampleInstance}},
-		{Method: "POST", Path: "/instances/{instance_id}/start", API: true, ID: "startInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Start a stopped instance again",
+		{Method: "POST", Path: "/instances/{instance_id}/start", API: true, ID: "startInstance", Bound: boundPath, Tag: "Instances", Scope: ScopeManage, Summary: "Start a stopped instance again",
 			Data: struct {
 				Instance gateway.Instance `json:"instance"`
 			}{exampleInstance}},
-		{Method: "POST", Path: "/instances/{instance_id}/stop", API: true, ID: "stopInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Stop an instance",
+		{Method: "POST", Path: "/instances/{instance_id}/stop", API: true, ID: "stopInstance", Bound: boundPath, Tag: "Instances", Scope: ScopeManage, Summary: "Stop an instance",
 			Data: struct {
 				Instance gateway.Instance `json:"instance"`
 			}{exampleInstance}},
-		{Method: "POST", Path: "/instances/{instance_id}/restart", API: true, ID: "restartInstance", Tag: "Instances", Scope: ScopeManage, Summary: "Restart an instance",
+		{Method: "POST", Path: "/instances/{instance_id}/restart", API: true, ID: "restartInstance", Bound: boundPath, Tag: "Instances", Scope: ScopeManage, Summary: "Restart an instance",
 			Data: struct {
 				Instance gateway.Instance `json:"instance"`
 			}{exampleInstance}},
 
 		// Messages
-		{Method: "POST", Path: "/messages/send", API: true, ID: "sendMessage", Tag: "Messages", Scope: service.ScopeSend, Summary: "Send a message",
+		{Method: "POST", Path: "/messages/send", API: true, ID: "sendMessage", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend, Summary: "Send a message",
 			Description: "Queues the message and answers at once with status queued; follow it with GET /messages/{message_id}, the events " +
 				"stream or a webhook. recipient takes 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid. " +
 				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
@@ -256,7 +256,7 @@ func coreOperations() []operation {
 				m.Status, m.SentAt, m.DeliveredAt = gateway.MessageQueued, nil, nil
 				return m
 			}()}},
-		{Method: "GET", Path: "/messages", API: true, ID: "listMessages", Tag: "Messages", Scope: service.ScopeRead, Summary: "The message log",
+		{Method: "GET", Path: "/messages", API: true, ID: "listMessages", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeRead, Summary: "The message log",
 			Query: withPage(
 				param{Name: "session_id", Type: "string", Description: "Only this session's messages."},
 				param{Name: "direction", Type: "string", Enum: []string{"inbound", "outbound"}},
@@ -270,16 +270,16 @@ func coreOperations() []operation {
 				Messages   []gateway.Message  `json:"messages"`
 				Pagination service.Pagination `json:"pagination"`
 			}{[]gateway.Message{exampleMessage}, examplePage}},
-		{Method: "GET", Path: "/messages/{message_id}", API: true, ID: "getMessage", Tag: "Messages", Scope: service.ScopeRead, Summary: "Get a message",
+		{Method: "GET", Path: "/messages/{message_id}", API: true, ID: "getMessage", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead, Summary: "Get a message",
 			Data: struct {
 				Message gateway.Message `json:"message"`
 			}{exampleMessage}},
-		{Method: "GET", Path: "/messages/{message_id}/media", API: true, ID: "getMessageMedia", Tag: "Messages", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/messages/{message_id}/media", API: true, ID: "getMessageMedia", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead,
 			Summary: "Download a received message's media",
 			Description: "The file as received (an attachment, with its media type). Received media is downloaded to MEDIA_STORAGE_PATH " +
 				"shortly after the message arrives; 404 until then, or when the message has no media.",
 			Content: map[string]mediaDoc{"application/octet-stream": {Schema: map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}},
-		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Tag: "Messages", Scope: service.ScopeSend,
+		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
 			Summary: "Mark received messages read",
 			Description: "Sends read receipts (played for voice notes): give message_ids (received messages of the session), or chat with " +
 				"wa_message_ids (and sender, in groups).",
@@ -287,14 +287,14 @@ func coreOperations() []operation {
 			Data: struct {
 				Marked int `json:"marked"`
 			}{1}},
-		{Method: "POST", Path: "/contacts/check", API: true, ID: "checkContacts", Tag: "Messages", Scope: service.ScopeSend,
+		{Method: "POST", Path: "/contacts/check", API: true, ID: "checkContacts", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
 			Summary:     "Which phone numbers are on WhatsApp",
 			Description: "Asks WhatsApp through the session, at most 50 numbers at a time. Numbers in any format with their country code.",
 			Body:        checkRequest{}, Example: map[string]any{"session_id": exampleSession, "phones": []string{"+1 555 000 1111", "15550002222"}},
 			Data: struct {
 				Results []gateway.NumberCheck `json:"results"`
 			}{[]gateway.NumberCheck{{Phone: "15550001111", JID: "15550001111@s.whatsapp.net", OnWA: true}, {Phone: "15550002222"}}}},
-		{Method: "POST", Path: "/sessions/{session_id}/typing", API: true, ID: "setTyping", Tag: "Sessions", Scope: service.ScopeSend,
+		{Method: "POST", Path: "/sessions/{session_id}/typing", API: true, ID: "setTyping", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeSend,
 			Summary:     "Show or clear \"typing…\" in a chat",
 			Description: "typing defaults to true; audio shows \"recording…\" instead.",
 			Body:        typingRequest{}, Example: map[string]any{"chat": "1234567890@c.us", "typing": true},
@@ -305,7 +305,7 @@ func coreOperations() []operation {
 			}{"1234567890@c.us", true, false}},
 
 		// Webhooks
-		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
+		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Bound: boundHandler, Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
 			Description: "The signing secret is in this answer only.",
 			Body:        createWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"message", "status", "qr"}, "session_id": exampleSession},
 			Status: 201, Data: struct {
@@ -315,16 +315,16 @@ func coreOperations() []operation {
 				w.Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 				return w
 			}()}},
-		{Method: "GET", Path: "/webhooks", API: true, ID: "listWebhooks", Tag: "Webhooks", Scope: service.ScopeRead, Summary: "List webhook endpoints",
+		{Method: "GET", Path: "/webhooks", API: true, ID: "listWebhooks", Bound: boundHandler, Tag: "Webhooks", Scope: service.ScopeRead, Summary: "List webhook endpoints",
 			Query: pageParams, Data: struct {
 				Webhooks   []gateway.Webhook  `json:"webhooks"`
 				Pagination service.Pagination `json:"pagination"`
 			}{[]gateway.Webhook{exampleWebhook}, examplePage}},
-		{Method: "GET", Path: "/webhooks/{webhook_id}", API: true, ID: "getWebhook", Tag: "Webhooks", Scope: service.ScopeRead, Summary: "Get a webhook endpoint",
+		{Method: "GET", Path: "/webhooks/{webhook_id}", API: true, ID: "getWebhook", Bound: boundPath, Tag: "Webhooks", Scope: service.ScopeRead, Summary: "Get a webhook endpoint",
 			Data: struct {
 				Webhook gateway.Webhook `json:"webhook"`
 			}{exampleWebhook}},
-		{Method: "DELETE", Path: "/webhooks/{webhook_id}", API: true, ID: "deleteWebhook", Tag: "Webhooks", Scope: ScopeManage, Summary: "Delete a webhook endpoint",
+		{Method: "DELETE", Path: "/webhooks/{webhook_id}", API: true, ID: "deleteWebhook", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage, Summary: "Delete a webhook endpoint",
 			Data: struct {
 				Deleted bool   `json:"deleted"`
 				ID      string `json:"id"`
@@ -342,12 +342,12 @@ func coreOperations() []operation {
 				k.Key = "wsa_1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
 				return k
 			}(), "Store this key now: it is shown only once."}},
-		{Method: "GET", Path: "/api-keys", API: true, ID: "listAPIKeys", Tag: "API keys", Scope: service.ScopeRead, Summary: "List API keys",
+		{Method: "GET", Path: "/api-keys", API: true, ID: "listAPIKeys", Bound: boundHandler, Tag: "API keys", Scope: service.ScopeRead, Summary: "List API keys",
 			Query: pageParams, Data: struct {
 				APIKeys    []gateway.APIKey   `json:"api_keys"`
 				Pagination service.Pagination `json:"pagination"`
 			}{[]gateway.APIKey{exampleAPIKey}, examplePage}},
-		{Method: "DELETE", Path: "/api-keys/{key_id}", API: true, ID: "revokeAPIKey", Tag: "API keys", Scope: ScopeManage, Summary: "Revoke an API key",
+		{Method: "DELETE", Path: "/api-keys/{key_id}", API: true, ID: "revokeAPIKey", Bound: boundHandler, Tag: "API keys", Scope: ScopeManage, Summary: "Revoke an API key",
 			Data: struct {
 				Revoked bool   `json:"revoked"`
 				ID      string `json:"id"`

@@ -57,11 +57,11 @@ func saasOperations() []operation {
 	}{statement}
 	return []operation{
 		// Plans and billing
-		{Method: "GET", Path: "/plans", API: true, ID: "listPlans", Tag: "Billing", Scope: service.ScopeRead, Summary: "Every plan, cheapest first",
+		{Method: "GET", Path: "/plans", API: true, ID: "listPlans", Bound: boundOpen, Tag: "Billing", Scope: service.ScopeRead, Summary: "Every plan, cheapest first",
 			Data: struct {
 				Plans []gateway.Plan `json:"plans"`
 			}{[]gateway.Plan{examplePlan, starter}}},
-		{Method: "GET", Path: "/plans/{plan_id}", API: true, ID: "getPlan", Tag: "Billing", Scope: service.ScopeRead, Summary: "One plan", Data: planData},
+		{Method: "GET", Path: "/plans/{plan_id}", API: true, ID: "getPlan", Bound: boundOpen, Tag: "Billing", Scope: service.ScopeRead, Summary: "One plan", Data: planData},
 		{Method: "GET", Path: "/billing/subscription", API: true, ID: "getSubscription", Tag: "Billing", Scope: service.ScopeRead,
 			Summary: "The caller's subscription: plan, current period and plan history",
 			Data:    service.SubscriptionView{Subscription: &sub, Plan: &examplePlan, History: []*gateway.SubscriptionChange{change}}},
@@ -77,7 +77,7 @@ func saasOperations() []operation {
 				"accepted and not failed; past the plan's included amount they cost the plan's overage price per 1000 (rounded up to the cent). " +
 				"A statement of the current period is provisional.",
 			Query: []param{periodParam, formatParam}, Data: statementData, Alt: csvAlt},
-		{Method: "GET", Path: "/analytics/messages", API: true, ID: "getMessageSeries", Tag: "Analytics", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/analytics/messages", API: true, ID: "getMessageSeries", Bound: boundHandler, Tag: "Analytics", Scope: service.ScopeRead,
 			Summary: "Messages per day or hour by direction and status, delivery rate and latency percentiles",
 			Description: "Every bucket of the range is present. delivery_rate is delivered / (sent or further, or failed). Latency percentiles are " +
 				"of delivered_at - sent_at, at the histogram's resolution: 10 ms below 1 s, 100 ms below 10 s, 1 s below 2 min, 10 s below 1 h, 1 min beyond. " +

@@ -26,13 +26,13 @@ func webhookDeliveryOperations() []operation {
 		Webhook gateway.Webhook `json:"webhook"`
 	}{exampleWebhook}
 	return []operation{
-		{Method: "PATCH", Path: "/webhooks/{webhook_id}", API: true, ID: "updateWebhook", Tag: "Webhooks", Scope: ScopeManage,
+		{Method: "PATCH", Path: "/webhooks/{webhook_id}", API: true, ID: "updateWebhook", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Change a webhook endpoint", Description: "Fields left out stay as they are. active: true turns an endpoint disabled by the gateway back on.",
 			Body: updateWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"*"}, "active": true},
 			Data: webhookData},
-		{Method: "POST", Path: "/webhooks/{webhook_id}/test", API: true, ID: "testWebhook", Tag: "Webhooks", Scope: ScopeManage,
+		{Method: "POST", Path: "/webhooks/{webhook_id}/test", API: true, ID: "testWebhook", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Send a webhook.test event to this endpoint only", Status: 202, Data: deliveryData},
-		{Method: "POST", Path: "/webhooks/{webhook_id}/rotate-secret", API: true, ID: "rotateWebhookSecret", Tag: "Webhooks", Scope: ScopeManage,
+		{Method: "POST", Path: "/webhooks/{webhook_id}/rotate-secret", API: true, ID: "rotateWebhookSecret", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Give the endpoint a new signing secret", Description: "The new secret is in this answer only. The old one keeps signing beside it " +
 				"(two signatures in webhook-signature) for WEBHOOK_SECRET_GRACE.",
 			Data: struct {
@@ -43,12 +43,12 @@ func webhookDeliveryOperations() []operation {
 				w.PreviousSecretExpiresAt = ptrTime(exampleTime.Add(24 * 3600e9))
 				return w
 			}()}},
-		{Method: "POST", Path: "/webhooks/{webhook_id}/retry", API: true, ID: "retryWebhookDeliveries", Tag: "Webhooks", Scope: ScopeManage,
+		{Method: "POST", Path: "/webhooks/{webhook_id}/retry", API: true, ID: "retryWebhookDeliveries", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Send again every failed or abandoned delivery since a time", Body: retryWebhookRequest{},
 			Example: map[string]any{"since": exampleTime}, Status: 202, Data: struct {
 				Retried int `json:"retried"`
 			}{3}},
-		{Method: "GET", Path: "/webhooks/{webhook_id}/deliveries", API: true, ID: "listWebhookDeliveries", Tag: "Webhooks", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/webhooks/{webhook_id}/deliveries", API: true, ID: "listWebhookDeliveries", Bound: boundPath, Tag: "Webhooks", Scope: service.ScopeRead,
 			Summary: "The endpoint's delivery log, newest first",
 			Query: withPage(param{Name: "status", Type: "string", Enum: []string{"pending", "succeeded", "failed", "abandoned"},
 				Description: "Only deliveries in this state."}),
@@ -56,15 +56,15 @@ func webhookDeliveryOperations() []operation {
 				Deliveries []gateway.Delivery `json:"deliveries"`
 				Pagination service.Pagination `json:"pagination"`
 			}{[]gateway.Delivery{exampleDelivery}, examplePage}},
-		{Method: "GET", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}", API: true, ID: "getWebhookDelivery", Tag: "Webhooks",
+		{Method: "GET", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}", API: true, ID: "getWebhookDelivery", Bound: boundPath, Tag: "Webhooks",
 			Scope: service.ScopeRead, Summary: "One delivery with its attempts",
 			Data: struct {
 				Delivery gateway.Delivery          `json:"delivery"`
 				Attempts []gateway.DeliveryAttempt `json:"attempts"`
 			}{exampleDelivery, []gateway.DeliveryAttempt{exampleAttempt}}},
-		{Method: "POST", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", API: true, ID: "retryWebhookDelivery", Tag: "Webhooks",
+		{Method: "POST", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", API: true, ID: "retryWebhookDelivery", Bound: boundPath, Tag: "Webhooks",
 			Scope: ScopeManage, Summary: "Send one delivery again now", Status: 202, Data: deliveryData},
-		{Method: "GET", Path: "/events", API: true, ID: "streamEvents", Tag: "Events", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/events", API: true, ID: "streamEvents", Bound: boundHandler, Tag: "Events", Scope: service.ScopeRead,
 			Summary: "Live stream of the caller's events (server-sent events)",
 			Description: "Each event's id is its sequence number: reconnect with Last-Event-ID (or last_event_id) to resume after it. " +
 				"Without one the stream starts with the next event. data is the webhook envelope.",

@@ -8,32 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-func (s *Server) sessionRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(service.ScopeRead, s.log))
-		r.Get("/sessions", s.h(s.handleSessionList))
-		r.Get("/sessions/{session_id}", s.h(s.handleSessionGet))
-		r.Get("/sessions/{session_id}/qr", s.h(s.handleSessionQR))
-		r.Get("/sessions/{session_id}/status", s.h(s.handleSessionStatus))
-	})
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(ScopeManage, s.log))
-		r.Post("/sessions", s.h(s.handleSessionCreate))
-		r.Patch("/sessions/{session_id}", s.h(s.handleSessionUpdate))
-		r.Delete("/sessions/{session_id}", s.h(s.handleSessionDelete))
-		r.Post("/sessions/{session_id}/pair-code", s.h(s.handleSessionPairCode))
-		r.Post("/sessions/{session_id}/logout", s.h(s.handleSessionLogout))
-		r.Post("/sessions/{session_id}/scan", s.h(s.handleSessionScan))
-	})
-}
 
 // ScopeManage is the scope routes that change sessions, instances,
 // webhooks and keys need: only full-access ("*") keys have it.
@@ -64,6 +44,14 @@ func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error
 	p, err := pageOf(r)
 	if err != nil {
 		return err
+	}
+	if sid := boundSession(r); sid != "" {
+		// A session-bound key's account has one session: its own.
+		sess, err := s.svc.Session(r.Context(), who(r).User.ID, sid)
+		if err != nil {
+			return err
+		}
+		return ok(w, http.StatusOK, listData("sessions", []*gateway.Session{sess}, service.Pagination{Page: 1, Limit: 1, Total: 1, Pages: 1}))
 	}
 	list, err := s.svc.ListSessions(r.Context(), who(r).User.ID, p)
 	if err != nil {

@@ -4,29 +4,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-// webhookDeliveryRoutes are the delivery log, replay, test, update and
-// secret rotation of webhooks.
-func (s *Server) webhookDeliveryRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(service.ScopeRead, s.log))
-		r.Get("/webhooks/{webhook_id}/deliveries", s.h(s.handleDeliveryList))
-		r.Get("/webhooks/{webhook_id}/deliveries/{delivery_id}", s.h(s.handleDeliveryGet))
-	})
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(ScopeManage, s.log))
-		r.Patch("/webhooks/{webhook_id}", s.h(s.handleWebhookUpdate))
-		r.Post("/webhooks/{webhook_id}/test", s.h(s.handleWebhookTest))
-		r.Post("/webhooks/{webhook_id}/rotate-secret", s.h(s.handleWebhookRotate))
-		r.Post("/webhooks/{webhook_id}/retry", s.h(s.handleWebhookRetry))
-		r.Post("/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", s.h(s.handleDeliveryRetry))
-	})
-}
 
 type updateWebhookRequest struct {
 	URL     *string            `json:"url"`

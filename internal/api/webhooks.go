@@ -3,23 +3,8 @@ package api
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
-
-func (s *Server) webhookRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(service.ScopeRead, s.log))
-		r.Get("/webhooks", s.h(s.handleWebhookList))
-		r.Get("/webhooks/{webhook_id}", s.h(s.handleWebhookGet))
-	})
-	r.Group(func(r chi.Router) {
-		r.Use(requireScope(ScopeManage, s.log))
-		r.Post("/webhooks", s.h(s.handleWebhookCreate))
-		r.Delete("/webhooks/{webhook_id}", s.h(s.handleWebhookDelete))
-	})
-}
 
 type createWebhookRequest struct {
 	URL       string            `json:"url"`
@@ -33,6 +18,13 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
+	// A session-bound key's endpoint is its session's: never one that
+	// would receive every session's events.
+	sid, err := ownSession(r, req.SessionID)
+	if err != nil {
+		return err
+	}
+	req.SessionID = sid
 	wh, err := s.svc.CreateWebhook(r.Context(), who(r).User, service.CreateWebhookInput{
 		URL: req.URL, Events: req.Events, SessionID: req.SessionID, Headers: req.Headers,
 	})
@@ -47,7 +39,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	list, err := s.svc.ListWebhooks(r.Context(), who(r).User.ID, p)
+	list, err := s.svc.ListWebhooks(r.Context(), who(r).User.ID, boundSession(r), p)
 	if err != nil {
 		return err
 	}

@@ -79,8 +79,9 @@ type InstanceStore interface {
 	InstanceByID(ctx context.Context, userID, id string) (*Instance, error)
 	// LiveInstance returns the session's live instance; CodeNotFound when none.
 	LiveInstance(ctx context.Context, userID, sessionID string) (*Instance, error)
-	// ListInstances lists a tenant's instances, newest first, with the total count.
-	ListInstances(ctx context.Context, userID string, p Page) ([]*Instance, int, error)
+	// ListInstances lists a tenant's instances, newest first, with the total
+	// count; only session sessionID's when it is not "".
+	ListInstances(ctx context.Context, userID, sessionID string, p Page) ([]*Instance, int, error)
 	// ListLiveInstances lists every live instance of every tenant (boot recovery, reconciliation).
 	ListLiveInstances(ctx context.Context) ([]*Instance, error)
 	// CountLiveInstances counts a tenant's live instances.

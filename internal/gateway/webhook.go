@@ -39,8 +39,10 @@ type WebhookStore interface {
 	CreateWebhookWithin(ctx context.Context, w *Webhook, max int) error
 	// WebhookByID returns a tenant's webhook with its secret; CodeNotFound when absent.
 	WebhookByID(ctx context.Context, userID, id string) (*Webhook, error)
-	// ListWebhooks lists a tenant's webhooks, newest first, with the total count; secrets included.
-	ListWebhooks(ctx context.Context, userID string, p Page) ([]*Webhook, int, error)
+	// ListWebhooks lists a tenant's webhooks, newest first, with the total
+	// count; secrets included. When sessionID is not "", only the endpoints
+	// of that session (not the tenant-wide ones).
+	ListWebhooks(ctx context.Context, userID, sessionID string, p Page) ([]*Webhook, int, error)
 	// UpdateWebhook saves URL, events, headers, active, secrets and the
 	// disabled reason of w (a re-enabled endpoint starts a new failing
 	// streak); CodeNotFound when absent.

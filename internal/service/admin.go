@@ -240,7 +240,7 @@ func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID string) (*T
 func (s *Service) liveInstances(ctx context.Context, userID string) ([]*gateway.Instance, error) {
 	var live []*gateway.Instance
 	for p := (gateway.Page{Page: 1, Limit: 100}); ; p.Page++ {
-		items, total, err := s.store.ListInstances(ctx, userID, p)
+		items, total, err := s.store.ListInstances(ctx, userID, "", p)
 		if err != nil {
 			return nil, err
 		}

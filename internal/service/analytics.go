@@ -62,7 +62,7 @@ func (s *Service) Overview(ctx context.Context, u *gateway.User) (*Overview, err
 			break
 		}
 	}
-	if _, o.Instances.Total, err = s.store.ListInstances(ctx, u.ID, gateway.Page{Page: 1, Limit: 1}); err != nil {
+	if _, o.Instances.Total, err = s.store.ListInstances(ctx, u.ID, "", gateway.Page{Page: 1, Limit: 1}); err != nil {
 		return nil, err
 	}
 	if o.Webhooks.EventsToday, err = s.store.CountEvents(ctx, u.ID, dayStart(now)); err != nil {

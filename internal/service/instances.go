@@ -103,10 +103,11 @@ func (s *Service) place(ctx context.Context, inst *gateway.Instance, engine stri
 	return out, nil
 }
 
-// ListInstances lists the caller's instances.
-func (s *Service) ListInstances(ctx context.Context, userID string, p gateway.Page) (List[*gateway.Instance], error) {
+// ListInstances lists the caller's instances; only session sessionID's
+// when it is not "".
+func (s *Service) ListInstances(ctx context.Context, userID, sessionID string, p gateway.Page) (List[*gateway.Instance], error) {
 	p = page(p)
-	items, total, err := s.store.ListInstances(ctx, userID, p)
+	items, total, err := s.store.ListInstances(ctx, userID, sessionID, p)
 	if err != nil {
 		return List[*gateway.Instance]{}, err
 	}

@@ -126,13 +126,14 @@ func validHeaderName(k string) bool {
 	return http.CanonicalHeaderKey(k) != "" && !strings.ContainsAny(k, " :\t\r\n")
 }
 
-// ListWebhooks lists the caller's webhooks, without their secrets.
-func (s *Service) ListWebhooks(ctx context.Context, userID string, p gateway.Page) (List[*gateway.Webhook], error) {
+// ListWebhooks lists the caller's webhooks, without their secrets; only
+// session sessionID's endpoints when it is not "".
+func (s *Service) ListWebhooks(ctx context.Context, userID, sessionID string, p gateway.Page) (List[*gateway.Webhook], error) {
 	if !s.cfg.EnableWebhooks {
 		return List[*gateway.Webhook]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
 	}
 	p = page(p)
-	items, total, err := s.store.ListWebhooks(ctx, userID, p)
+	items, total, err := s.store.ListWebhooks(ctx, userID, sessionID, p)
 	if err != nil {
 		return List[*gateway.Webhook]{}, err
 	}

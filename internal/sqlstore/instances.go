@@ -79,9 +79,9 @@ func (s *Store) LiveInstance(ctx context.Context, userID, sessionID string) (*ga
 }
 
 // ListInstances lists a tenant's instances, newest first, with the total count.
-func (s *Store) ListInstances(ctx context.Context, userID string, p gateway.Page) ([]*gateway.Instance, int, error) {
-	list, total, err := listPage(ctx, s, instanceCols, "instances", "user_id = ?", []any{userID},
-		"created_at DESC, id DESC", p, scanInstance)
+func (s *Store) ListInstances(ctx context.Context, userID, sessionID string, p gateway.Page) ([]*gateway.Instance, int, error) {
+	where, args := bySession(userID, sessionID)
+	list, total, err := listPage(ctx, s, instanceCols, "instances", where, args, "created_at DESC, id DESC", p, scanInstance)
 	return list, total, s.fail(err, "list instances", "Instance", "")
 }
 

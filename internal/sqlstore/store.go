@@ -362,6 +362,15 @@ func normPage(p gateway.Page) gateway.Page {
 // ORDER BY order, with the total count of the where computed in the same
 // statement (a window count). A page past the end has no rows to carry the
 // total, so it costs a second count query.
+// bySession is the condition of a tenant's list, narrowed to one session
+// when sessionID is not "".
+func bySession(userID, sessionID string) (string, []any) {
+	if sessionID == "" {
+		return "user_id = ?", []any{userID}
+	}
+	return "user_id = ? AND session_id = ?", []any{userID, sessionID}
+}
+
 func listPage[T any](ctx context.Context, s *Store, cols, table, where string, args []any, order string, p gateway.Page,
 	scan func(sc scanner, extra ...any) (T, error)) ([]T, int, error) {
 	p = normPage(p)

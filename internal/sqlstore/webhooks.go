@@ -64,9 +64,9 @@ func (s *Store) WebhookByID(ctx context.Context, userID, id string) (*gateway.We
 }
 
 // ListWebhooks lists a tenant's webhooks, newest first, with the total count; secrets included.
-func (s *Store) ListWebhooks(ctx context.Context, userID string, p gateway.Page) ([]*gateway.Webhook, int, error) {
-	list, total, err := listPage(ctx, s, webhookCols, "webhooks", "user_id = ?", []any{userID},
-		"created_at DESC, id DESC", p, scanWebhook)
+func (s *Store) ListWebhooks(ctx context.Context, userID, sessionID string, p gateway.Page) ([]*gateway.Webhook, int, error) {
+	where, args := bySession(userID, sessionID)
+	list, total, err := listPage(ctx, s, webhookCols, "webhooks", where, args, "created_at DESC, id DESC", p, scanWebhook)
 	return list, total, s.fail(err, "list webhooks", "Webhook", "")
 }
 

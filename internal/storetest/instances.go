@@ -72,7 +72,7 @@ func testInstances(t *testing.T, s gateway.Store) {
 	theirInst := newInstance(t, s, theirs, gateway.InstanceRunning)
 
 	t.Run("lists and counts", func(t *testing.T) {
-		list, total, err := s.ListInstances(ctx(t), u.ID, gateway.Page{Page: 1, Limit: 10})
+		list, total, err := s.ListInstances(ctx(t), u.ID, "", gateway.Page{Page: 1, Limit: 10})
 		must(t, err)
 		if total != 3 || len(list) != 3 || list[0].ID != second.ID {
 			t.Fatalf("got %d of total %d starting %v, want 3 of 3 starting with %s", len(list), total, ids(list, instID), second.ID)

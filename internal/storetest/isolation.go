@@ -73,7 +73,7 @@ func testTenantIsolation(t *testing.T, s gateway.Store) {
 			return len(l), n, err
 		},
 		"ListInstances": func() (int, int, error) {
-			l, n, err := s.ListInstances(ctx(t), b.ID, gateway.Page{})
+			l, n, err := s.ListInstances(ctx(t), b.ID, "", gateway.Page{})
 			return len(l), n, err
 		},
 		"ListMessages": func() (int, int, error) {
@@ -81,7 +81,7 @@ func testTenantIsolation(t *testing.T, s gateway.Store) {
 			return len(l), n, err
 		},
 		"ListWebhooks": func() (int, int, error) {
-			l, n, err := s.ListWebhooks(ctx(t), b.ID, gateway.Page{})
+			l, n, err := s.ListWebhooks(ctx(t), b.ID, "", gateway.Page{})
 			return len(l), n, err
 		},
 		"ListAPIKeys": func() (int, int, error) {

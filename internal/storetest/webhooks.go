@@ -27,7 +27,7 @@ func testWebhooks(t *testing.T, s gateway.Store) {
 	must(t, err)
 	diff(t, "WebhookByID", got, w1)
 
-	list, total, err := s.ListWebhooks(ctx(t), u.ID, gateway.Page{Page: 1, Limit: 10})
+	list, total, err := s.ListWebhooks(ctx(t), u.ID, "", gateway.Page{Page: 1, Limit: 10})
 	must(t, err)
 	diff(t, "ListWebhooks", list, []*gateway.Webhook{w2, w1})
 	if total != 2 {

@@ -1,0 +1,244 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// The tenant's authenticated routes are registered from operations(), the
+// table that documents them: the method, the path, the scope an API key
+// needs and what a session-bound key may do there are written once, and the
+// router, the checks and the OpenAPI document all read them from there.
+
+// bound says what an API key bound to one session may do on a route. The
+// zero value refuses it, so a route added without thinking about bound keys
+// is closed to them rather than open to every session.
+type bound int
+
+const (
+	// boundDenied: the route acts on the whole tenant (new sessions, new
+	// keys, billing); a bound key is refused with 403.
+	boundDenied bound = iota
+	// boundPath: the resource named by the path's ids (session_id,
+	// instance_id, webhook_id, message_id) must belong to the key's session;
+	// another session's answers 404, as another tenant's would.
+	boundPath
+	// boundHandler: the handler confines the request to the key's session
+	// (a session_id in the body, a list filtered to the session).
+	boundHandler
+	// boundOpen: nothing on the route belongs to a session (plans, the
+	// account's own profile).
+	boundOpen
+)
+
+// String is how the document names the policy (x-session-bound-key).
+func (b bound) String() string {
+	switch b {
+	case boundPath, boundHandler:
+		return "own session only"
+	case boundOpen:
+		return "allowed"
+	}
+	return "refused"
+}
+
+// tenantHandlers are the handlers of the tenant's authenticated routes, by
+// operation id.
+func (s *Server) tenantHandlers() map[string]handler {
+	return map[string]handler{
+		"getMe":                    s.handleMe,
+		"requestEmailVerification": s.handleRequestVerification,
+
+		"createSession":      s.handleSessionCreate,
+		"listSessions":       s.handleSessionList,
+		"getSession":         s.handleSessionGet,
+		"updateSession":      s.handleSessionUpdate,
+		"deleteSession":      s.handleSessionDelete,
+		"getSessionStatus":   s.handleSessionStatus,
+		"getSessionQR":       s.handleSessionQR,
+		"requestPairCode":    s.handleSessionPairCode,
+		"logoutSession":      s.handleSessionLogout,
+		"scanSandboxSession": s.handleSessionScan,
+		"setTyping":          s.handleSessionTyping,
+
+		"createInstance":  s.handleInstanceCreate,
+		"listInstances":   s.handleInstanceList,
+		"getInstance":     s.handleInstanceGet,
+		"startInstance":   s.handleInstanceStart,
+		"stopInstance":    s.handleInstanceStop,
+		"restartInstance": s.handleInstanceRestart,
+
+		"sendMessage":      s.handleMessageSend,
+		"listMessages":     s.handleMessageList,
+		"getMessage":       s.handleMessageGet,
+		"getMessageMedia":  s.handleMessageMedia,
+		"markMessagesRead": s.handleMessagesRead,
+		"checkContacts":    s.handleContactsCheck,
+
+		"createWebhook":          s.handleWebhookCreate,
+		"listWebhooks":           s.handleWebhookList,
+		"getWebhook":             s.handleWebhookGet,
+		"deleteWebhook":          s.handleWebhookDelete,
+		"updateWebhook":          s.handleWebhookUpdate,
+		"testWebhook":            s.handleWebhookTest,
+		"rotateWebhookSecret":    s.handleWebhookRotate,
+		"retryWebhookDeliveries": s.handleWebhookRetry,
+		"listWebhookDeliveries":  s.handleDeliveryList,
+		"getWebhookDelivery":     s.handleDeliveryGet,
+		"retryWebhookDelivery":   s.handleDeliveryRetry,
+		"streamEvents":           s.handleEvents,
+
+		"createAPIKey": s.handleAPIKeyCreate,
+		"listAPIKeys":  s.handleAPIKeyList,
+		"revokeAPIKey": s.handleAPIKeyRevoke,
+
+		"getAnalyticsOverview": s.handleAnalyticsOverview,
+		"getMessageSeries":     s.handleAnalyticsMessages,
+		"listPlans":            s.handlePlanList,
+		"getPlan":              s.handlePlanGet,
+		"getSubscription":      s.handleSubscription,
+		"getUsage":             s.handleUsage,
+		"getStatement":         s.handleStatement,
+	}
+}
+
+// isTenantRoute tells the operations served by tenantRoutes: the API's
+// authenticated routes outside /admin.
+func isTenantRoute(o operation) bool { return o.API && !o.Public && o.Tag != "Admin" }
+
+// tenantRoutes registers every tenant operation with its guard. A table
+// entry without a handler, or a handler without an entry, is a programming
+// error caught when the server is built (and by every test that builds one).
+func (s *Server) tenantRoutes(r chi.Router) {
+	handlers := s.tenantHandlers()
+	for _, o := range operations() {
+		if !isTenantRoute(o) {
+			continue
+		}
+		h, found := handlers[o.ID]
+		if !found {
+			panic(fmt.Sprintf("api: operation %s (%s %s) has no handler", o.ID, o.Method, o.Path))
+		}
+		delete(handlers, o.ID)
+		r.Method(o.Method, o.Path, s.guard(o, s.h(h)))
+	}
+	for id := range handlers {
+		panic(fmt.Sprintf("api: handler %s has no operation", id))
+	}
+}
+
+// guard checks, in this order, what the operation's table entry declares:
+// the API key's scope, the session a bound key is confined to, and only then
+// the Idempotency-Key, so a replay is never answered to a caller the route
+// would refuse.
+func (s *Server) guard(o operation, next http.Handler) http.Handler {
+	next = s.idempotent(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := who(r)
+		if o.Scope != "" && !service.KeyAllows(p.APIKey, o.Scope) {
+			writeError(w, r, s.log, gateway.Errorf(gateway.CodeForbidden, "This API key does not have the %q scope.", o.Scope))
+			return
+		}
+		if sid := boundSession(r); sid != "" {
+			if err := s.confine(r, o.Bound, sid); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// boundSession is the session a session-bound API key is confined to; ""
+// for a JWT or a key of the whole tenant.
+func boundSession(r *http.Request) string {
+	if p := who(r); p != nil && p.APIKey != nil {
+		return p.APIKey.SessionID
+	}
+	return ""
+}
+
+// confine applies a route's policy to a key bound to session sid.
+func (s *Server) confine(r *http.Request, b bound, sid string) error {
+	switch b {
+	case boundOpen, boundHandler:
+		return nil
+	case boundPath:
+		return s.confinePath(r, sid)
+	}
+	return gateway.Errorf(gateway.CodeForbidden, "This API key is bound to one session; this route acts on the whole account. Use a key that is not bound to a session.")
+}
+
+// confinePath checks that every resource the path names belongs to session
+// sid. Another session's resource answers 404, as another tenant's would, so
+// a bound key learns nothing about the rest of the account.
+func (s *Server) confinePath(r *http.Request, sid string) error {
+	ctx, userID := r.Context(), who(r).User.ID
+	params := chi.RouteContext(ctx).URLParams
+	for i, name := range params.Keys {
+		id := params.Values[i]
+		switch name {
+		case "session_id":
+			if id != sid {
+				return gateway.NotFound("Session")
+			}
+		case "instance_id":
+			inst, err := s.svc.Instance(ctx, userID, id)
+			if err != nil {
+				return err
+			}
+			if inst.SessionID != sid {
+				return gateway.NotFound("Instance")
+			}
+		case "webhook_id":
+			wh, err := s.svc.Webhook(ctx, userID, id)
+			if err != nil {
+				return err
+			}
+			if wh.SessionID != sid { // a tenant-wide endpoint is not the session's either
+				return gateway.NotFound("Webhook")
+			}
+		case "message_id":
+			m, err := s.svc.Message(ctx, userID, id)
+			if err != nil {
+				return err
+			}
+			if m.SessionID != sid {
+				return gateway.NotFound("Message")
+			}
+		case "delivery_id":
+			// Looked up under its webhook_id, confined above.
+		case "*":
+			// chi's record of the /api/{version} mount, not a resource.
+		default:
+			return fmt.Errorf("api: path parameter %s has no confinement rule for session-bound keys", name)
+		}
+	}
+	return nil
+}
+
+// sameSession refuses a request of a session-bound key that names another
+// session in its body or query (sessionID "" names none).
+func sameSession(r *http.Request, sessionID string) error {
+	if sid := boundSession(r); sid != "" && sessionID != "" && sessionID != sid {
+		return gateway.Errorf(gateway.CodeForbidden, "This API key may only act for its own session.")
+	}
+	return nil
+}
+
+// ownSession is the session a request acts for: the one it names, or the
+// bound key's own when it names none.
+func ownSession(r *http.Request, sessionID string) (string, error) {
+	if err := sameSession(r, sessionID); err != nil {
+		return "", err
+	}
+	if sessionID == "" {
+		return boundSession(r), nil
+	}
+	return sessionID, nil
+}
