@@ -16,7 +16,7 @@ import (
 // a path that does not exist.
 func (s *Server) adminRoutes(r chi.Router) {
 	r.Route("/admin", func(r chi.Router) {
-		r.Use(s.requireAdmin, s.rateLimit, s.idempotent)
+		r.Use(s.requireAdmin, s.rateLimit, func(next http.Handler) http.Handler { return s.idempotent(operation{}, next) })
 		r.Get("/tenants", s.h(s.handleAdminTenants))
 		r.Get("/tenants/{user_id}", s.h(s.handleAdminTenant))
 		r.Get("/tenants/{user_id}/statements", s.h(s.handleAdminTenantStatement))

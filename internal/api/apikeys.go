@@ -28,8 +28,10 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusCreated, map[string]any{"api_key": k,
-		"notice": "Store this key now: it is shown only once."})
+	withheld := *k
+	withheld.Key = ""
+	return keepForReplay(w, r, http.StatusCreated, map[string]any{"api_key": k, "notice": "Store this key now: it is shown only once."},
+		map[string]any{"api_key": &withheld, "notice": "This is a replay: the key was shown once, in the first answer, and is not kept."})
 }
 
 func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) error {

@@ -44,7 +44,12 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusCreated, map[string]any{"message": m})
+	return ok(w, http.StatusCreated, sendResponse{Message: m})
+}
+
+// sendResponse is the answer to a send (and its replay).
+type sendResponse struct {
+	Message *gateway.Message `json:"message"`
 }
 
 var directions = map[string]bool{gateway.DirectionInbound: true, gateway.DirectionOutbound: true}

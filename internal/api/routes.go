@@ -137,7 +137,7 @@ func (s *Server) tenantRoutes(r chi.Router) {
 // the Idempotency-Key, so a replay is never answered to a caller the route
 // would refuse.
 func (s *Server) guard(o operation, next http.Handler) http.Handler {
-	next = s.idempotent(next)
+	next = s.idempotent(o, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := who(r)
 		if o.Scope != "" && !service.KeyAllows(p.APIKey, o.Scope) {

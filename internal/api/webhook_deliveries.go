@@ -42,7 +42,7 @@ func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"webhook": wh})
+	return keepForReplay(w, r, http.StatusOK, map[string]any{"webhook": wh}, withoutSecret(wh))
 }
 
 func (s *Server) handleWebhookTest(w http.ResponseWriter, r *http.Request) error {

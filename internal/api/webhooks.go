@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
@@ -31,7 +32,16 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusCreated, map[string]any{"webhook": wh})
+	return keepForReplay(w, r, http.StatusCreated, map[string]any{"webhook": wh}, withoutSecret(wh))
+}
+
+// withoutSecret is a webhook's answer as kept for an idempotent replay: the
+// signing secret is shown once and never stored with the answer.
+func withoutSecret(wh *gateway.Webhook) map[string]any {
+	c := *wh
+	c.Secret = ""
+	return map[string]any{"webhook": &c,
+		"notice": "This is a replay: the signing secret was shown once, in the first answer, and is not kept; rotate it if it was lost."}
 }
 
 func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {

@@ -139,6 +139,9 @@ type MessageStore interface {
 	CreateMessage(ctx context.Context, m *Message, events ...*Event) error
 	// MessageByID returns a tenant's message; CodeNotFound when absent.
 	MessageByID(ctx context.Context, userID, id string) (*Message, error)
+	// MessagesByRequest lists a tenant's messages stored by the API request
+	// requestID at or after since, oldest first.
+	MessagesByRequest(ctx context.Context, userID, requestID string, since time.Time) ([]*Message, error)
 	// ListMessages lists a tenant's messages by filter, newest first, with the total count.
 	ListMessages(ctx context.Context, userID string, f MessageFilter) ([]*Message, int, error)
 	// UpdateMessageStatus moves a message forward (never back: see Rank) and

@@ -90,6 +90,13 @@ type IdempotencyRecord struct {
 	Body        []byte
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	// RequestID is the X-Request-Id of the request holding the claim: what
+	// it stored carries the same id (messages.request_id).
+	RequestID string
+	// LeaseUntil is how long the claim's owner is known to be running; the
+	// owner renews it while the request runs. A claim still running past its
+	// lease lost its owner (a crash, a kill).
+	LeaseUntil time.Time
 }
 
 // UsageDay is one tenant's metered usage on one UTC day, derived from the
@@ -213,6 +220,15 @@ type SaaSStore interface {
 	FinishIdempotent(ctx context.Context, userID, key string, status int, body []byte) error
 	// ReleaseIdempotent forgets a claim whose request did not complete, so a retry runs again.
 	ReleaseIdempotent(ctx context.Context, userID, key string) error
+	// RenewIdempotent moves the lease of a running claim held by requestID
+	// to until; CodeNotFound when the claim is finished, gone or held by
+	// another request.
+	RenewIdempotent(ctx context.Context, userID, key, requestID string, until time.Time) error
+	// TakeOverIdempotent hands a running claim whose lease ended before
+	// rec.CreatedAt, held by request prevRequestID, to rec (its request id,
+	// lease and times); false when the claim is no longer that one (finished,
+	// renewed, or taken by another).
+	TakeOverIdempotent(ctx context.Context, rec *IdempotencyRecord, prevRequestID string) (bool, error)
 	// PurgeIdempotent deletes records expired before t and returns how many.
 	PurgeIdempotent(ctx context.Context, before time.Time) (int, error)
 

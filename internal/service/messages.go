@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -253,6 +254,12 @@ func (s *Service) ListMessages(ctx context.Context, userID string, f gateway.Mes
 		return List[*gateway.Message]{}, err
 	}
 	return newList(items, total, f.Page), nil
+}
+
+// MessagesOfRequest returns the messages the API request requestID stored
+// at or after since: what a send cut by a crash had committed.
+func (s *Service) MessagesOfRequest(ctx context.Context, userID, requestID string, since time.Time) ([]*gateway.Message, error) {
+	return s.store.MessagesByRequest(ctx, userID, requestID, since)
 }
 
 // Message returns one of the caller's messages.

@@ -103,6 +103,18 @@ func (s *Store) MessageByID(ctx context.Context, userID, id string) (*gateway.Me
 	return m, s.fail(err, "message by id", "Message", "")
 }
 
+// MessagesByRequest lists the messages the API request requestID stored at
+// or after since, oldest first (the partial index messages_request).
+func (s *Store) MessagesByRequest(ctx context.Context, userID, requestID string, since time.Time) ([]*gateway.Message, error) {
+	if !isUUID(userID) || requestID == "" {
+		return nil, nil
+	}
+	list, err := queryAll(ctx, s, "SELECT "+messageCols+` FROM messages
+		WHERE user_id = ? AND request_id = ? AND request_id <> '' AND created_at >= ? ORDER BY created_at, id`,
+		[]any{userID, requestID, micros(stamp(since))}, func(sc scanner) (*gateway.Message, error) { return scanMessage(sc) })
+	return list, s.fail(err, "messages by request", "Message", "")
+}
+
 // ListMessages lists a tenant's messages by filter, newest first, with the
 // total count. Recipient matches the recipient, chat, sender or sender phone;
 // From and To bound the creation time, both inclusive.

@@ -292,6 +292,33 @@ func testIdempotency(t *testing.T, s gateway.Store) {
 	if got.Status != 201 || string(got.Body) != `{"ok":true}` {
 		t.Fatalf("got %d %s, want 201 and the body", got.Status, got.Body)
 	}
+	// A running claim's lease: renewed only by its own request, taken over
+	// only once it lapsed, and by one duplicate.
+	lease := &gateway.IdempotencyRecord{UserID: u.ID, Key: "lease", Fingerprint: "fp", RequestID: "r1", CreatedAt: at(0), ExpiresAt: at(100000), LeaseUntil: at(1)}
+	if _, claimed, err := s.BeginIdempotent(ctx(t), lease); err != nil || !claimed {
+		t.Fatalf("lease claim: %v %v", claimed, err)
+	}
+	wantCode(t, s.RenewIdempotent(ctx(t), u.ID, "lease", "r2", at(5)), gateway.CodeNotFound)
+	must(t, s.RenewIdempotent(ctx(t), u.ID, "lease", "r1", at(3)))
+	got, err = s.IdempotentRecord(ctx(t), u.ID, "lease")
+	must(t, err)
+	if got.RequestID != "r1" || !got.LeaseUntil.Equal(at(3)) {
+		t.Fatalf("renewed claim: request %q lease %v, want r1 until %v", got.RequestID, got.LeaseUntil, at(3))
+	}
+	early := &gateway.IdempotencyRecord{UserID: u.ID, Key: "lease", RequestID: "r2", CreatedAt: at(2), LeaseUntil: at(32)}
+	if taken, err := s.TakeOverIdempotent(ctx(t), early, "r1"); err != nil || taken {
+		t.Fatalf("take-over inside the lease: got %v %v, want refused", taken, err)
+	}
+	late := &gateway.IdempotencyRecord{UserID: u.ID, Key: "lease", RequestID: "r2", CreatedAt: at(4), LeaseUntil: at(34)}
+	if taken, err := s.TakeOverIdempotent(ctx(t), late, "r1"); err != nil || !taken {
+		t.Fatalf("take-over after the lease: got %v %v, want taken", taken, err)
+	}
+	rival := &gateway.IdempotencyRecord{UserID: u.ID, Key: "lease", RequestID: "r3", CreatedAt: at(4), LeaseUntil: at(34)}
+	if taken, err := s.TakeOverIdempotent(ctx(t), rival, "r1"); err != nil || taken {
+		t.Fatalf("second take-over of the same claim: got %v %v, want refused", taken, err)
+	}
+	wantCode(t, s.RenewIdempotent(ctx(t), u.ID, "lease", "r1", at(40)), gateway.CodeNotFound) // the old owner lost it
+
 	// Another tenant's key of the same name is its own.
 	other := newUser(t, s)
 	if _, claimed, err := s.BeginIdempotent(ctx(t), &gateway.IdempotencyRecord{UserID: other.ID, Key: "k1", Fingerprint: "fp1", CreatedAt: at(2), ExpiresAt: at(62)}); err != nil || !claimed {
