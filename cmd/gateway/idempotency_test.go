@@ -61,7 +61,8 @@ func TestIdempotentReplayOnlyForTheSameCaller(t *testing.T) {
 		if r.Header.Get("Idempotent-Replayed") != "" || strings.Contains(string(r.Raw), first.APIKey.Key) {
 			t.Fatalf("%s key got the replay of the token's answer: %d %s", name, r.Status, r.Raw)
 		}
-		t.Logf("%s: %d %s", name, r.Status, r.Raw); r.fails(t, 403, "forbidden")
+		t.Logf("%s: %d %s", name, r.Status, r.Raw)
+		r.fails(t, 403, "forbidden")
 	}
 	r := fullKey.with("Idempotency-Key", "mint-1").do("POST", "/api/v1/api-keys", body)
 	if strings.Contains(string(r.Raw), first.APIKey.Key) {
