@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -179,5 +180,28 @@ func TestVerifyCache(t *testing.T) {
 	expired, _, _ := short.Sign(ctx, "u", "user")
 	if _, err := NewVerifyCache(NewTokens(kk, "iss", "aud", time.Hour), time.Hour).Verify(ctx, expired); err == nil {
 		t.Fatal("expired token accepted")
+	}
+}
+
+func TestDummyHashUsesConfiguredCost(t *testing.T) {
+	// The comparison for an unknown account must cost what a real account's
+	// does: the dummy hash has the cost passwords are hashed at.
+	for _, cost := range []int{bcrypt.MinCost, 6} {
+		h := dummyHash(cost)
+		got, err := bcrypt.Cost(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != cost {
+			t.Errorf("dummy hash cost = %d, want %d", got, cost)
+		}
+		real, _ := HashPassword("whatever-password", cost)
+		if want, _ := bcrypt.Cost([]byte(real)); got != want {
+			t.Errorf("dummy hash cost %d, a real hash at the same setting %d", got, want)
+		}
+	}
+	// The hash is made once per cost, not on every login.
+	if a, b := dummyHash(bcrypt.MinCost), dummyHash(bcrypt.MinCost); &a[0] != &b[0] {
+		t.Error("dummy hash made again for the same cost")
 	}
 }

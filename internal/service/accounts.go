@@ -122,7 +122,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if u != nil {
 		ok = auth.CheckPassword(u.PasswordHash, password)
 	} else {
-		auth.CheckDummy(password)
+		auth.CheckDummy(password, s.cfg.BcryptRounds)
 	}
 	if !ok {
 		s.countFailure(ctx, acctKey)
