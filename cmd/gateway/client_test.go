@@ -194,7 +194,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 		return out
 	}
 
-	must("password123\n", "--url", base, "register", "--email", "cli@example.com", "--name", "CLI User", "--password-stdin")
+	must("battery-staple-42\n", "--url", base, "register", "--email", "cli@example.com", "--name", "CLI User", "--password-stdin")
 	saved, err := os.ReadFile(cfg)
 	if err != nil || !strings.Contains(string(saved), base) || !strings.Contains(string(saved), `"token"`) {
 		t.Fatalf("config after register: %s, %v", saved, err)
@@ -207,7 +207,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "wagw login") {
 		t.Fatalf("whoami logged out: exit %d, stderr %q; want 1 and a hint to log in", code, errOut)
 	}
-	must("password123\n", "login", "--email", "cli@example.com", "--password-stdin")
+	must("battery-staple-42\n", "login", "--email", "cli@example.com", "--password-stdin")
 	if out := must("", "whoami"); !strings.Contains(out, "cli@example.com") || !strings.Contains(out, "Plan") {
 		t.Fatalf("whoami: %s", out)
 	}

@@ -212,7 +212,7 @@ func register(t *testing.T, base, email string) *client {
 		Token string   `json:"token"`
 		User  userView `json:"user"`
 	}
-	c.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": "password123", "name": "Test User", "phone": "+1234567890"}).
+	c.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": "battery-staple-42", "name": "Test User", "phone": "+1234567890"}).
 		must(t, http.StatusCreated, &out)
 	if out.Token == "" || out.User.Email != email {
 		t.Fatalf("register: got %+v", out)

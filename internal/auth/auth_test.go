@@ -205,3 +205,19 @@ func TestDummyHashUsesConfiguredCost(t *testing.T) {
 		t.Error("dummy hash made again for the same cost")
 	}
 }
+
+func TestCommonPassword(t *testing.T) {
+	for _, p := range []string{"12345678", "password", "Password", "PASSWORD123", "qwerty123", "iloveyou", "  password1 "} {
+		if !CommonPassword(p) {
+			t.Errorf("CommonPassword(%q) = false, want true", p)
+		}
+	}
+	for _, p := range []string{"correct-horse-battery", "a-new-long-password", "", "# The most common passwords, one a line, lower-case: refused at registration,"} {
+		if CommonPassword(p) {
+			t.Errorf("CommonPassword(%q) = true, want false", p)
+		}
+	}
+	if n := commonPasswordCount(); n < 500 {
+		t.Errorf("got %d common passwords, want at least 500", n)
+	}
+}

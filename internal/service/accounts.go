@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -32,6 +33,21 @@ type LoginResult struct {
 // MinPasswordLen is the shortest password accepted at registration.
 const MinPasswordLen = 8
 
+// passwordProblem says what is wrong with a password chosen at registration,
+// change or reset, or "" when there is nothing: too short, too long for
+// bcrypt, or one of the most common passwords.
+func passwordProblem(password string) string {
+	switch {
+	case utf8.RuneCountInString(password) < MinPasswordLen:
+		return fmt.Sprintf("The password must be at least %d characters.", MinPasswordLen)
+	case len(password) > auth.MaxPasswordBytes:
+		return fmt.Sprintf("The password must be at most %d bytes.", auth.MaxPasswordBytes)
+	case auth.CommonPassword(password):
+		return "This password is one of the most common ones and is guessed first; choose another."
+	}
+	return ""
+}
+
 // ValidateEmail normalises an email address: trimmed and lower-cased.
 func ValidateEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
@@ -52,10 +68,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult,
 	if err != nil {
 		fields["email"] = "Give a valid email address, like user@example.com."
 	}
-	if n := utf8.RuneCountInString(in.Password); n < MinPasswordLen {
-		fields["password"] = "The password must be at least 8 characters."
-	} else if len(in.Password) > auth.MaxPasswordBytes {
-		fields["password"] = "The password must be at most 72 bytes."
+	if msg := passwordProblem(in.Password); msg != "" {
+		fields["password"] = msg
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {

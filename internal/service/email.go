@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/whatsapp-saas/gateway/internal/auth"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -178,10 +177,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if s.saas.mailer == nil {
 		return gateway.Errorf(gateway.CodeFeatureDisabled, "Password reset by email is not configured on this server.")
 	}
-	if n := utf8.RuneCountInString(password); n < MinPasswordLen {
-		return gateway.ValidationError(map[string]string{"password": "The password must be at least 8 characters."})
-	} else if len(password) > auth.MaxPasswordBytes {
-		return gateway.ValidationError(map[string]string{"password": "The password must be at most 72 bytes."})
+	if msg := passwordProblem(password); msg != "" {
+		return gateway.ValidationError(map[string]string{"password": msg})
 	}
 	t, err := s.store.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenResetPassword, s.now())
 	if gateway.IsCode(err, gateway.CodeNotFound) {
