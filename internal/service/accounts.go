@@ -104,7 +104,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult,
 	}
 	s.log.Info("user registered", "user_id", u.ID)
 	s.afterRegister(ctx, u)
-	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role)
+	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role, u.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		return nil, gateway.Errorf(gateway.CodeSuspended, "This account is suspended; contact support.")
 	}
 	_ = s.cache.Delete(ctx, acctKey)
-	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role)
+	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role, u.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
