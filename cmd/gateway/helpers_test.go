@@ -110,6 +110,7 @@ type client struct {
 	token  string
 	apiKey string
 	header http.Header
+	http   *http.Client // nil: http.DefaultClient
 }
 
 // reply is one answer: status, headers and the decoded envelope.
@@ -122,6 +123,7 @@ type reply struct {
 		Code    string            `json:"code"`
 		Message string            `json:"message"`
 		Fields  map[string]string `json:"fields"`
+		Details map[string]any    `json:"details"`
 	} `json:"error"`
 	Raw []byte
 }
@@ -158,7 +160,11 @@ func (c *client) do(method, path string, body any) *reply {
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc := http.DefaultClient
+	if c.http != nil {
+		hc = c.http
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}

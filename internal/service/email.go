@@ -199,7 +199,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return err
 	}
-	_ = s.cache.Delete(ctx, "login:fail:acct:"+u.Email)
+	s.unlockAccount(ctx, u.Email)
 	s.log.Info("password reset", "user_id", u.ID)
 	return nil
 }
