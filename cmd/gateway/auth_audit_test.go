@@ -3,12 +3,14 @@ package main
 import (
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // forgotAndReset asks for a reset mail for email and returns its token.
@@ -46,6 +48,102 @@ func TestCommonPasswordsRefused(t *testing.T) {
 	}
 	// The refused reset did not use the token up.
 	anon.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "an-uncommon-password"}).must(t, http.StatusOK, nil)
+}
+
+// revoked asserts that c's token is refused as revoked, not as malformed.
+func revoked(t *testing.T, c *client) {
+	t.Helper()
+	r := c.do("GET", "/api/v1/auth/me", nil).fails(t, http.StatusUnauthorized, "unauthorized")
+	if !strings.Contains(r.Error.Message, "log in again") {
+		t.Fatalf("got %q, want a sentence saying to log in again", r.Error.Message)
+	}
+}
+
+// warm makes c's token and user cached by the gateway (both caches answer
+// within their TTL), so a refusal right after a change cannot come from a
+// cache that happened to be cold.
+func warm(t *testing.T, c *client) {
+	t.Helper()
+	for i := 0; i < 3; i++ {
+		c.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, nil)
+	}
+}
+
+// testTokensRevoked drives a reset, a change and a suspension through
+// gateway a, with old tokens used on gateway b (which may be a itself).
+func testTokensRevoked(t *testing.T, smtp *mailtest.Server, a, b string) {
+	const email = "revoke@example.com"
+	old := register(t, a, email)
+	oldB := &client{t: t, base: b, token: old.token}
+	warm(t, old)
+	warm(t, oldB)
+
+	// A password reset refuses every earlier token at once.
+	reset := forgotAndReset(t, smtp, a, email)
+	(&client{t: t, base: a}).do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "reset-password-1"}).must(t, http.StatusOK, nil)
+	revoked(t, oldB)
+	revoked(t, old)
+	fresh := login(t, b, email, "reset-password-1")
+	warm(t, fresh)
+
+	// A password change: the caller gets a new token, earlier ones are refused.
+	freshA := &client{t: t, base: a, token: fresh.token}
+	r := freshA.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "wrong-password", "new_password": "changed-password-2"}).
+		fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["current_password"] == "" {
+		t.Fatalf("wrong current password: fields %v, want current_password", r.Error.Fields)
+	}
+	r = freshA.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "reset-password-1", "new_password": "password1"}).
+		fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["new_password"] == "" {
+		t.Fatalf("common new password: fields %v, want new_password", r.Error.Fields)
+	}
+	warm(t, fresh) // the refused attempts changed nothing
+	var changed struct {
+		Token string `json:"token"`
+	}
+	freshA.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "reset-password-1", "new_password": "changed-password-2"}).
+		must(t, http.StatusOK, &changed)
+	revoked(t, fresh)
+	revoked(t, freshA)
+	byChange := &client{t: t, base: b, token: changed.Token}
+	warm(t, byChange)
+	(&client{t: t, base: a}).do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "reset-password-1"}).fails(t, http.StatusUnauthorized, "unauthorized")
+	again := login(t, b, email, "changed-password-2")
+	warm(t, again)
+
+	// A suspension: refused while suspended, and still refused once resumed.
+	admin := login(t, a, adminEmail, adminPassword)
+	id := userID(t, again)
+	admin.do("POST", "/api/v1/admin/tenants/"+id+"/suspend", map[string]any{"reason": "audit"}).must(t, http.StatusOK, nil)
+	again.do("GET", "/api/v1/auth/me", nil).fails(t, http.StatusForbidden, "account_suspended")
+	admin.do("POST", "/api/v1/admin/tenants/"+id+"/resume", nil).must(t, http.StatusOK, nil)
+	revoked(t, again)
+	revoked(t, byChange)
+	login(t, b, email, "changed-password-2").do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, nil)
+}
+
+func TestTokensRevokedByResetChangeAndSuspension(t *testing.T) {
+	smtp := mailtest.Start(t)
+	base := startGateway(t, mailEnv(t, smtp, map[string]string{"ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword}))
+	testTokensRevoked(t, smtp, base, base)
+}
+
+// TestTokensRevokedTwoGatewaysPostgres: a change on one gateway refuses the
+// old token on the other at once, through the user-change notice on the bus.
+func TestTokensRevokedTwoGatewaysPostgres(t *testing.T) {
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	smtp := mailtest.Start(t)
+	extra := map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL,
+		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
+		"WEBHOOK_SECRET": "two-gateways-webhook-0123456789abcdef01234", "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword}
+	a := startGateway(t, mailEnv(t, smtp, extra))
+	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
+	b := startGateway(t, mailEnv(t, smtp, extra))
+	testTokensRevoked(t, smtp, a, b)
 }
 
 // from returns an anonymous client whose connections come from the loopback

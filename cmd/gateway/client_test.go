@@ -319,6 +319,11 @@ func TestCLIAgainstGateway(t *testing.T) {
 		t.Fatalf("whoami while suspended: exit %d, want 1", code)
 	}
 	admin("admin", "resume", userID)
+	// The suspension revoked the token the CLI saved: it says to log in again.
+	if _, errOut, code := runCLI(t, cfg, "", "whoami"); code != 1 || !strings.Contains(errOut, "log in again") {
+		t.Fatalf("whoami with a token revoked by the suspension: exit %d stderr %q", code, errOut)
+	}
+	must("battery-staple-42\n", "login", "--email", "cli@example.com", "--password-stdin")
 	must("", "whoami")
 	if _, errOut, code := runCLI(t, cfg, "", "admin", "tenants"); code != 1 || !strings.Contains(errOut, "No route") {
 		t.Fatalf("admin tenants as a tenant: exit %d stderr %q, want the admin routes hidden", code, errOut)

@@ -235,6 +235,9 @@ func TestAdmin(t *testing.T) {
 		if td.Tenant.User.Status != "active" {
 			t.Fatalf("after resume: %+v", td.Tenant)
 		}
+		// The suspension revoked the tokens issued before it: bob logs in again.
+		revoked(t, bob)
+		bob = login(t, base, "bob@example.com", "battery-staple-42")
 		var got struct {
 			Instance instanceView `json:"instance"`
 		}

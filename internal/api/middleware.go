@@ -216,6 +216,15 @@ func (s *Server) principalOf(r *http.Request) (*principal, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The signature may come from the verify cache, the user from the user
+	// cache, but this comparison is made on every request: a token issued
+	// before a password reset, a password change or a suspension is refused
+	// as soon as the cached user is forgotten (at once, on every gateway,
+	// through the user-change notice).
+	if claims.TokenVersion < u.TokenVersion {
+		return nil, gateway.Errorf(gateway.CodeUnauthorized,
+			"The token was revoked by a password change, a password reset or a suspension; log in again.")
+	}
 	return &principal{User: u}, nil
 }
 

@@ -147,7 +147,10 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 			"schemas": g.components,
 			"securitySchemes": map[string]any{
 				"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-					"description": "The token answered by POST /api/" + apiVersion + "/auth/login or /auth/register."},
+					"description": "The token answered by POST /api/" + apiVersion + "/auth/login, /auth/register or /auth/password/change. " +
+						"A password reset, a password change and a suspension revoke every token issued before them: such a " +
+						"token answers 401 unauthorized (log in again), at once on every gateway. API keys are not affected; " +
+						"revoke them with DELETE /api-keys/{id}."},
 				"apiKeyAuth": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key",
 					"description": "An API key (wsa_…) made with POST /api/" + apiVersion + "/api-keys."},
 			},
