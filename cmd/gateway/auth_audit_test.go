@@ -198,3 +198,38 @@ func TestLoginLockoutPerAccountAndAddress(t *testing.T) {
 	from(t, base, "127.0.0.7").do("POST", "/api/v1/auth/login", map[string]any{"email": "other@example.com", "password": "battery-staple-42"}).
 		must(t, http.StatusOK, nil)
 }
+
+func TestInvalidCredentialsRateLimitedPerAddress(t *testing.T) {
+	base := startGateway(t, testEnv(t, map[string]string{"RATE_LIMIT_MAX_REQUESTS": "5", "RATE_LIMIT_WINDOW_MS": "60000"}))
+	good := register(t, base, "limited@example.com")
+	for name, c := range map[string]*client{
+		"bad bearer token": from(t, base, "127.0.0.2"),
+		"unknown API key":  from(t, base, "127.0.0.3"),
+		"no credentials":   from(t, base, "127.0.0.4"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			switch name {
+			case "bad bearer token":
+				c.token = "eyJhbGciOiJIUzI1NiJ9.e30.guess"
+			case "unknown API key":
+				c.apiKey = "wsa_" + strings.Repeat("a", 46)
+			}
+			for i := 0; i < 5; i++ {
+				c.do("GET", "/api/v1/sessions", nil).fails(t, http.StatusUnauthorized, "unauthorized")
+			}
+			r := c.do("GET", "/api/v1/sessions", nil).fails(t, http.StatusTooManyRequests, "rate_limited")
+			if r.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+			// The address's anonymous allowance is spent: its public routes wait too…
+			c.do("POST", "/api/v1/auth/login", map[string]any{"email": "limited@example.com", "password": "battery-staple-42"}).
+				fails(t, http.StatusTooManyRequests, "rate_limited")
+			// …and so do the admin routes (which answer 404 to non-admins).
+			c.do("GET", "/api/v1/admin/tenants", nil).fails(t, http.StatusTooManyRequests, "rate_limited")
+			// A valid token from the same address is counted for its user.
+			valid := *c
+			valid.token, valid.apiKey = good.token, ""
+			valid.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, nil)
+		})
+	}
+}

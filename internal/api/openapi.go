@@ -136,7 +136,8 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 			"summary": "Multi-tenant WhatsApp gateway: sessions, pairing, messages, webhooks.",
 			"description": "Every JSON answer is an envelope: `{\"success\": true, \"data\": {…}}` or " +
 				"`{\"success\": false, \"error\": {\"code\", \"message\"}}`. Authenticate with `Authorization: Bearer <JWT>` " +
-				"(from /auth/login) or `X-API-Key: wsa_…`. Lists take `page` (from 1) and `limit` (1–100, default 20). " +
+				"(from /auth/login) or `X-API-Key: wsa_…`; a request with an invalid token or key counts against the client " +
+				"address's anonymous rate limit (429 past it). Lists take `page` (from 1) and `limit` (1–100, default 20). " +
 				"Unknown JSON fields are refused. A resource of another account answers 404.",
 			"license": map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
 		},
