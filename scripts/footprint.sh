@@ -64,7 +64,7 @@ made = 0
 t0 = time.time()
 sessions = []
 for u in range(users):
-    tok = call("POST", "/api/v1/auth/register", {"email": f"fp{u}@example.com", "password": "password123", "name": "fp"})["token"]
+    tok = call("POST", "/api/v1/auth/register", {"email": f"fp{u}@example.com", "password": "battery-staple-42", "name": "fp"})["token"]
     for s in range(per_user):
         if made == total: break
         sid = call("POST", "/api/v1/sessions", {"session_name": f"s{s}"}, tok)["session"]["id"]

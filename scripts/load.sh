@@ -36,7 +36,7 @@ for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sle
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 reg=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"load-$(date +%s%N)@example.com\",\"password\":\"password123\",\"name\":\"Load\"}")
+  -d "{\"email\":\"load-$(date +%s%N)@example.com\",\"password\":\"battery-staple-42\",\"name\":\"Load\"}")
 token=$(echo "$reg" | json 'd["data"]["token"]')
 user=$(echo "$reg" | json 'd["data"]["user"]["id"]')
 auth="Authorization: Bearer $token"

@@ -76,10 +76,10 @@ func TestBadInput(t *testing.T) {
 		{"webhook bad url", "POST", "/api/v1/webhooks", `{"url":"not a url","events":["message"]}`, 422, "validation_failed"},
 		{"webhook bad header", "POST", "/api/v1/webhooks", `{"url":"https://example.com/h","events":["message"],"headers":{"webhook-signature":"x"}}`, 422, "validation_failed"},
 		{"unknown route", "GET", "/api/v1/nope", nil, 404, "not_found"},
-		{"register bad email", "POST", "/api/v1/auth/register", `{"email":"nope","password":"password123","name":"x"}`, 422, "validation_failed"},
+		{"register bad email", "POST", "/api/v1/auth/register", `{"email":"nope","password":"battery-staple-42","name":"x"}`, 422, "validation_failed"},
 		{"register short password", "POST", "/api/v1/auth/register", `{"email":"a@example.com","password":"short","name":"x"}`, 422, "validation_failed"},
-		{"register bad phone", "POST", "/api/v1/auth/register", `{"email":"a@example.com","password":"password123","name":"x","phone":"abc"}`, 422, "validation_failed"},
-		{"register taken", "POST", "/api/v1/auth/register", `{"email":"BAD-INPUT@example.com","password":"password123","name":"x"}`, 409, "conflict"},
+		{"register bad phone", "POST", "/api/v1/auth/register", `{"email":"a@example.com","password":"battery-staple-42","name":"x","phone":"abc"}`, 422, "validation_failed"},
+		{"register taken", "POST", "/api/v1/auth/register", `{"email":"BAD-INPUT@example.com","password":"battery-staple-42","name":"x"}`, 409, "conflict"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,12 +121,12 @@ func TestAuthentication(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "auth@example.com", "password": "wrong-password"}).fails(t, 401, "unauthorized")
 	}
-	r := anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "auth@example.com", "password": "password123"}).fails(t, 429, "rate_limited")
+	r := anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "auth@example.com", "password": "battery-staple-42"}).fails(t, 429, "rate_limited")
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("locked login has no Retry-After")
 	}
 	// Unknown accounts answer like wrong passwords.
-	anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "nobody@example.com", "password": "password123"}).fails(t, 401, "unauthorized")
+	anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "nobody@example.com", "password": "battery-staple-42"}).fails(t, 401, "unauthorized")
 
 	// API keys: created once, work as X-API-Key, listed without the key, revoked at once.
 	var created struct {

@@ -196,7 +196,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		BcryptRounds: cfg.BcryptRounds, DefaultEngine: cfg.WhatsAppEngine, Engines: available,
 		MaxInstancesPerUser: cfg.MaxInstancesPerUser, EnableRegistration: cfg.EnableRegistration,
 		EnableAPIKeys: cfg.EnableAPIKeys, EnableWebhooks: cfg.EnableWebhooks, WebhookSecretGrace: cfg.WebhookSecretGrace,
-		LoginMaxAttempts: cfg.LoginMaxAttempts, LoginLockout: cfg.LoginLockout, Mode: mode, Version: version,
+		LoginMaxAttempts: cfg.LoginMaxAttempts, LoginLockout: cfg.LoginLockout, LoginLockoutAddresses: cfg.LoginLockoutAddresses, Mode: mode, Version: version,
 		MediaDir:                cfg.MediaStoragePath,
 		MediaOnWorkers:          cfg.Scheduler == "nomad",
 		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,

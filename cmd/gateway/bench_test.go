@@ -50,7 +50,7 @@ func prepareSession(b *testing.B, base string) (string, string) {
 		}
 		return raw
 	}
-	reg := post("/api/v1/auth/register", "", `{"email":"bench@example.com","password":"password123","name":"Bench"}`)
+	reg := post("/api/v1/auth/register", "", `{"email":"bench@example.com","password":"battery-staple-42","name":"Bench"}`)
 	token, user := field(b, reg, "token"), field(b, reg, "id")
 	// An unlimited plan, so quotas and plan rates measure nothing.
 	admin := field(b, post("/api/v1/auth/login", "", `{"email":"admin@example.com","password":"bench-admin-password"}`), "token")

@@ -72,7 +72,7 @@ func newBoundFixture(t *testing.T) *boundFixture {
 	f.owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "bound-a", "scopes": []string{"*"}, "session_id": f.a.ID}).must(t, 201, &key)
 	f.keyA = key.APIKey.ID
 	// A stream the key should not get must not hang the test.
-	f.boundKey = &client{t: t, base: base, apiKey: key.APIKey.Key, hc: &http.Client{Timeout: 3 * time.Second}}
+	f.boundKey = &client{t: t, base: base, apiKey: key.APIKey.Key, http: &http.Client{Timeout: 3 * time.Second}}
 	return f
 }
 

@@ -194,7 +194,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 		return out
 	}
 
-	must("password123\n", "--url", base, "register", "--email", "cli@example.com", "--name", "CLI User", "--password-stdin")
+	must("battery-staple-42\n", "--url", base, "register", "--email", "cli@example.com", "--name", "CLI User", "--password-stdin")
 	saved, err := os.ReadFile(cfg)
 	if err != nil || !strings.Contains(string(saved), base) || !strings.Contains(string(saved), `"token"`) {
 		t.Fatalf("config after register: %s, %v", saved, err)
@@ -207,7 +207,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "wagw login") {
 		t.Fatalf("whoami logged out: exit %d, stderr %q; want 1 and a hint to log in", code, errOut)
 	}
-	must("password123\n", "login", "--email", "cli@example.com", "--password-stdin")
+	must("battery-staple-42\n", "login", "--email", "cli@example.com", "--password-stdin")
 	if out := must("", "whoami"); !strings.Contains(out, "cli@example.com") || !strings.Contains(out, "Plan") {
 		t.Fatalf("whoami: %s", out)
 	}
@@ -319,6 +319,11 @@ func TestCLIAgainstGateway(t *testing.T) {
 		t.Fatalf("whoami while suspended: exit %d, want 1", code)
 	}
 	admin("admin", "resume", userID)
+	// The suspension revoked the token the CLI saved: it says to log in again.
+	if _, errOut, code := runCLI(t, cfg, "", "whoami"); code != 1 || !strings.Contains(errOut, "log in again") {
+		t.Fatalf("whoami with a token revoked by the suspension: exit %d stderr %q", code, errOut)
+	}
+	must("battery-staple-42\n", "login", "--email", "cli@example.com", "--password-stdin")
 	must("", "whoami")
 	if _, errOut, code := runCLI(t, cfg, "", "admin", "tenants"); code != 1 || !strings.Contains(errOut, "No route") {
 		t.Fatalf("admin tenants as a tenant: exit %d stderr %q, want the admin routes hidden", code, errOut)

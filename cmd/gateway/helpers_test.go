@@ -110,8 +110,7 @@ type client struct {
 	token  string
 	apiKey string
 	header http.Header
-	// hc, when set, sends the requests (a timeout for routes that may stream).
-	hc *http.Client
+	http   *http.Client // nil: http.DefaultClient
 }
 
 // reply is one answer: status, headers and the decoded envelope.
@@ -124,6 +123,7 @@ type reply struct {
 		Code    string            `json:"code"`
 		Message string            `json:"message"`
 		Fields  map[string]string `json:"fields"`
+		Details map[string]any    `json:"details"`
 	} `json:"error"`
 	Raw []byte
 }
@@ -161,8 +161,8 @@ func (c *client) do(method, path string, body any) *reply {
 		req.Header[k] = v
 	}
 	hc := http.DefaultClient
-	if c.hc != nil {
-		hc = c.hc
+	if c.http != nil {
+		hc = c.http
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -218,7 +218,7 @@ func register(t *testing.T, base, email string) *client {
 		Token string   `json:"token"`
 		User  userView `json:"user"`
 	}
-	c.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": "password123", "name": "Test User", "phone": "+1234567890"}).
+	c.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": "battery-staple-42", "name": "Test User", "phone": "+1234567890"}).
 		must(t, http.StatusCreated, &out)
 	if out.Token == "" || out.User.Email != email {
 		t.Fatalf("register: got %+v", out)

@@ -217,7 +217,7 @@ func TestAdmin(t *testing.T) {
 		}
 		bob.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": "x"}).
 			fails(t, http.StatusForbidden, "account_suspended")
-		(&client{t: t, base: base}).do("POST", "/api/v1/auth/login", map[string]any{"email": "bob@example.com", "password": "password123"}).
+		(&client{t: t, base: base}).do("POST", "/api/v1/auth/login", map[string]any{"email": "bob@example.com", "password": "battery-staple-42"}).
 			fails(t, http.StatusForbidden, "account_suspended")
 		var it struct {
 			Tenant struct {
@@ -235,6 +235,9 @@ func TestAdmin(t *testing.T) {
 		if td.Tenant.User.Status != "active" {
 			t.Fatalf("after resume: %+v", td.Tenant)
 		}
+		// The suspension revoked the tokens issued before it: bob logs in again.
+		revoked(t, bob)
+		bob = login(t, base, "bob@example.com", "battery-staple-42")
 		var got struct {
 			Instance instanceView `json:"instance"`
 		}
@@ -605,7 +608,7 @@ func TestFeatureFlagsAndMail(t *testing.T) {
 	anon.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "a-new-password"}).must(t, 200, nil)
 	anon.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "another-password"}).fails(t, 400, "invalid_request")
 	login(t, base, "mail@example.com", "a-new-password")
-	anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "mail@example.com", "password": "password123"}).fails(t, 401, "unauthorized")
+	anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "mail@example.com", "password": "battery-staple-42"}).fails(t, 401, "unauthorized")
 
 	t.Run("flags off", func(t *testing.T) {
 		base := startGateway(t, testEnv(t, map[string]string{
@@ -613,7 +616,7 @@ func TestFeatureFlagsAndMail(t *testing.T) {
 			"ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword,
 		}))
 		anon := &client{t: t, base: base}
-		anon.do("POST", "/api/v1/auth/register", map[string]any{"email": "x@example.com", "password": "password123", "name": "X"}).fails(t, 403, "feature_disabled")
+		anon.do("POST", "/api/v1/auth/register", map[string]any{"email": "x@example.com", "password": "battery-staple-42", "name": "X"}).fails(t, 403, "feature_disabled")
 		anon.do("POST", "/api/v1/auth/verify-email", map[string]any{"token": "t"}).fails(t, 403, "feature_disabled")
 		anon.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": "x@example.com"}).fails(t, 403, "feature_disabled")
 		admin := login(t, base, adminEmail, adminPassword)
@@ -645,9 +648,9 @@ func TestAbuse(t *testing.T) {
 
 	// Mass assignment: plan, role, limits and status are not the tenant's to set.
 	for _, body := range []string{
-		`{"email":"m1@example.com","password":"password123","name":"M","plan_id":"business"}`,
-		`{"email":"m2@example.com","password":"password123","name":"M","role":"admin"}`,
-		`{"email":"m3@example.com","password":"password123","name":"M","status":"active","email_verified":true}`,
+		`{"email":"m1@example.com","password":"battery-staple-42","name":"M","plan_id":"business"}`,
+		`{"email":"m2@example.com","password":"battery-staple-42","name":"M","role":"admin"}`,
+		`{"email":"m3@example.com","password":"battery-staple-42","name":"M","status":"active","email_verified":true}`,
 	} {
 		anon.do("POST", "/api/v1/auth/register", body).fails(t, 400, "invalid_request")
 	}

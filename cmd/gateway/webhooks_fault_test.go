@@ -78,7 +78,7 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 		Token string   `json:"token"`
 		User  userView `json:"user"`
 	}
-	c.do("POST", "/api/v1/auth/register", map[string]any{"email": "fault@example.com", "password": "password123", "name": "F"}).
+	c.do("POST", "/api/v1/auth/register", map[string]any{"email": "fault@example.com", "password": "battery-staple-42", "name": "F"}).
 		must(t, http.StatusCreated, &reg)
 	c.token = reg.Token
 

@@ -57,3 +57,28 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 	}
 	return ok(w, http.StatusOK, p)
 }
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// handleChangePassword sets a new password and answers with a new token:
+// every earlier token of the account, the caller's included, is refused
+// from now on, on every gateway.
+func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) error {
+	p := who(r)
+	if p.APIKey != nil {
+		return gateway.Errorf(gateway.CodeForbidden, "Change the password with a login token, not an API key.")
+	}
+	var req changePasswordRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.ChangePassword(r.Context(), p.User, req.CurrentPassword, req.NewPassword, clientIP(r.Context()))
+	if err != nil {
+		return err
+	}
+	s.userChanged(r.Context(), res.User.ID)
+	return ok(w, http.StatusOK, authResponse{User: res.User, Token: res.Token, ExpiresAt: res.ExpiresAt})
+}

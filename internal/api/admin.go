@@ -50,6 +50,12 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 				writeError(w, r, s.log, err) // an outage stays an outage
 				return
 			}
+			// A refused credential counts against the address, as on every
+			// authenticated route (see authenticate).
+			if gateway.IsCode(err, gateway.CodeUnauthorized) &&
+				!s.allow(w, r, "rl:ip:"+clientIP(r.Context()), s.cfg.RateLimitMax, s.cfg.RateLimitWindow, s.cfg.RateLimitMax > 0) {
+				return
+			}
 			writeError(w, r, s.log, gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path))
 			return
 		}

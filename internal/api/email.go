@@ -67,8 +67,12 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) err
 	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	if err := s.svc.ResetPassword(r.Context(), req.Token, req.Password); err != nil {
+	u, err := s.svc.ResetPassword(r.Context(), req.Token, req.Password)
+	if err != nil {
 		return err
 	}
+	// The reset revoked the user's earlier tokens: no gateway may answer
+	// them from a cached user.
+	s.userChanged(r.Context(), u.ID)
 	return ok(w, http.StatusOK, map[string]any{"reset": true})
 }

@@ -176,11 +176,17 @@ func withRecover(log *slog.Logger) func(http.Handler) http.Handler {
 }
 
 // authenticate accepts Authorization: Bearer <JWT> or X-API-Key: wsa_….
+// A refused credential (or none) counts against the address's anonymous
+// rate limit, like any unauthenticated request, so guessing tokens or keys
+// is throttled: past the limit the answer is 429, not 401.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.principalOf(r)
 		if err != nil {
 			if gateway.IsCode(err, gateway.CodeUnauthorized) {
+				if !s.allow(w, r, "rl:ip:"+clientIP(r.Context()), s.cfg.RateLimitMax, s.cfg.RateLimitWindow, s.cfg.RateLimitMax > 0) {
+					return
+				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
 			}
 			writeError(w, r, s.log, err)
@@ -215,6 +221,15 @@ func (s *Server) principalOf(r *http.Request) (*principal, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The signature may come from the verify cache, the user from the user
+	// cache, but this comparison is made on every request: a token issued
+	// before a password reset, a password change or a suspension is refused
+	// as soon as the cached user is forgotten (at once, on every gateway,
+	// through the user-change notice).
+	if claims.TokenVersion < u.TokenVersion {
+		return nil, gateway.Errorf(gateway.CodeUnauthorized,
+			"The token was revoked by a password change, a password reset or a suspension; log in again.")
+	}
 	return &principal{User: u}, nil
 }
 
@@ -234,35 +249,41 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 				key += ":" + window.String()
 			}
 		}
-		if !limited {
+		if s.allow(w, r, key, limit, window, limited) {
 			next.ServeHTTP(w, r)
-			return
 		}
-		res, err := s.limiter.Allow(r.Context(), key, limit, window)
-		if err != nil {
-			// A limiter outage must not take the API down; log and serve.
-			s.log.Warn("rate limiter", "err", err)
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := w.Header()
-		reset := strconv.Itoa(int((res.ResetAfter + time.Second - 1) / time.Second))
-		h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
-		h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
-		h.Set("RateLimit-Reset", reset)
-		h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
-		h.Set("X-RateLimit-Reset", reset)
-		if !res.Allowed {
-			secs := int((res.RetryAfter + time.Second - 1) / time.Second)
-			if secs < 1 {
-				secs = 1
-			}
-			writeError(w, r, s.log, &gateway.Error{Code: gateway.CodeRateLimited,
-				Message: fmt.Sprintf("Too many requests; retry in %d seconds.", secs),
-				Details: map[string]any{"retry_after_seconds": secs}})
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// allow counts one request for key against limit per window and sets the
+// rate-limit headers; past the limit it answers 429 and returns false.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string, limit int, window time.Duration, limited bool) bool {
+	if !limited {
+		return true
+	}
+	res, err := s.limiter.Allow(r.Context(), key, limit, window)
+	if err != nil {
+		// A limiter outage must not take the API down; log and serve.
+		s.log.Warn("rate limiter", "err", err)
+		return true
+	}
+	h := w.Header()
+	reset := strconv.Itoa(int((res.ResetAfter + time.Second - 1) / time.Second))
+	h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
+	h.Set("RateLimit-Reset", reset)
+	h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
+	h.Set("X-RateLimit-Reset", reset)
+	if !res.Allowed {
+		secs := int((res.RetryAfter + time.Second - 1) / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		writeError(w, r, s.log, &gateway.Error{Code: gateway.CodeRateLimited,
+			Message: fmt.Sprintf("Too many requests; retry in %d seconds.", secs),
+			Details: map[string]any{"retry_after_seconds": secs}})
+		return false
+	}
+	return true
 }

@@ -139,7 +139,8 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 			"summary": "Multi-tenant WhatsApp gateway: sessions, pairing, messages, webhooks.",
 			"description": "Every JSON answer is an envelope: `{\"success\": true, \"data\": {…}}` or " +
 				"`{\"success\": false, \"error\": {\"code\", \"message\"}}`. Authenticate with `Authorization: Bearer <JWT>` " +
-				"(from /auth/login) or `X-API-Key: wsa_…`. Lists take `page` (from 1) and `limit` (1–100, default 20). " +
+				"(from /auth/login) or `X-API-Key: wsa_…`; a request with an invalid token or key counts against the client " +
+				"address's anonymous rate limit (429 past it). Lists take `page` (from 1) and `limit` (1–100, default 20). " +
 				"Unknown JSON fields are refused. A resource of another account answers 404.",
 			"license": map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
 		},
@@ -150,7 +151,10 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 			"schemas": g.components,
 			"securitySchemes": map[string]any{
 				"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-					"description": "The token answered by POST /api/" + apiVersion + "/auth/login or /auth/register."},
+					"description": "The token answered by POST /api/" + apiVersion + "/auth/login, /auth/register or /auth/password/change. " +
+						"A password reset, a password change and a suspension revoke every token issued before them: such a " +
+						"token answers 401 unauthorized (log in again), at once on every gateway. API keys are not affected; " +
+						"revoke them with DELETE /api-keys/{id}."},
 				"apiKeyAuth": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key",
 					"description": "An API key (wsa_…) made with POST /api/" + apiVersion + "/api-keys."},
 			},

@@ -19,6 +19,7 @@ import (
 var requestRequired = map[reflect.Type][]string{
 	reflect.TypeFor[registerRequest]():       {"email", "password", "name"},
 	reflect.TypeFor[loginRequest]():          {"email", "password"},
+	reflect.TypeFor[changePasswordRequest](): {"current_password", "new_password"},
 	reflect.TypeFor[createSessionRequest]():  {"session_name"},
 	reflect.TypeFor[createInstanceRequest](): {"session_id"},
 	reflect.TypeFor[sendRequest]():           {"session_id", "recipient"},
@@ -139,10 +140,15 @@ func coreOperations() []operation {
 
 		// Accounts
 		{Method: "POST", Path: "/auth/register", API: true, ID: "register", Tag: "Accounts", Public: true, Summary: "Create an account and log in",
+			Description: "The password needs 8 characters or more, at most 72 bytes, and must not be one of the most common " +
+				"passwords (12345678, password, qwerty123, …): otherwise 422 naming password.",
 			Body:    registerRequest{},
 			Example: registerRequest{Email: "user@example.com", Password: "a-long-password", Name: "Sara", Phone: "+966500000000"},
 			Status:  201, Data: authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
 		{Method: "POST", Path: "/auth/login", API: true, ID: "login", Tag: "Accounts", Public: true, Summary: "Log in with email and password",
+			Description: "Wrong passwords lock the account for the client's address after LOGIN_MAX_ATTEMPTS (the owner elsewhere can " +
+				"still log in), and the account itself only when they come from LOGIN_LOCKOUT_ADDRESSES addresses. A lock answers " +
+				"429 rate_limited saying when it ends: in the message, in details.retry_after_seconds and in Retry-After.",
 			Body:    loginRequest{},
 			Example: loginRequest{Email: "demo@whatsapp-saas.com", Password: "demo123"},
 			Data:    authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},

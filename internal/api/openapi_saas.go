@@ -103,8 +103,19 @@ func saasOperations() []operation {
 				"feature_disabled when SMTP is not configured.",
 			Body: forgotRequest{}, Example: forgotRequest{Email: "user@example.com"}, Status: 202,
 			Data: map[string]any{"message": "If an account has this address, a reset mail is on its way."}},
+		{Method: "POST", Path: "/auth/password/change", API: true, ID: "changePassword", Tag: "Accounts",
+			Summary: "Change the password; every earlier token is revoked and a new one answered",
+			Description: "With a bearer token (an API key answers 403). Every token issued before, the caller's included, answers " +
+				"401 from now on, on every gateway: use the token in the answer. A wrong current password answers 422 naming " +
+				"current_password and counts as a failed login; a new password that is too short, too long or among the most " +
+				"common ones answers 422 naming new_password.",
+			Body: changePasswordRequest{}, Example: changePasswordRequest{CurrentPassword: "the-current-password", NewPassword: "a-new-long-password"},
+			Data: authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
 		{Method: "POST", Path: "/auth/password/reset", API: true, ID: "resetPassword", Tag: "Accounts", Public: true,
-			Summary: "Choose a new password with the mailed token (once, within an hour)", Body: resetRequest{},
+			Summary: "Choose a new password with the mailed token (once, within an hour)",
+			Description: "Every token issued before the reset is revoked (401 from now on, on every gateway): log in with the new " +
+				"password. A password of fewer than 8 characters, over 72 bytes or among the most common ones answers 422 naming password.",
+			Body:    resetRequest{},
 			Example: resetRequest{Token: "mailed-token", Password: "a-new-long-password"}, Data: map[string]any{"reset": true}},
 
 		// Admin
@@ -124,7 +135,9 @@ func saasOperations() []operation {
 			Summary: "Move a tenant to another plan, at once", Description: adminNote + "Recorded in the tenant's plan history and the audit log.",
 			Body: changePlanRequest{}, Example: changePlanRequest{PlanID: "starter", Reason: "upgrade"}, Data: tenantData},
 		{Method: "POST", Path: "/admin/tenants/{user_id}/suspend", API: true, ID: "adminSuspendTenant", Tag: "Admin",
-			Summary: "Suspend a tenant: its calls answer account_suspended and its instances stop", Description: adminNote,
+			Summary: "Suspend a tenant: its calls answer account_suspended and its instances stop",
+			Description: adminNote + "Every token the tenant was issued before is revoked: after a resume it answers 401 and the tenant " +
+				"logs in again. API keys work again after a resume.",
 			Body: suspendRequest{}, Example: suspendRequest{Reason: "abuse report"}, Data: tenantData},
 		{Method: "POST", Path: "/admin/tenants/{user_id}/resume", API: true, ID: "adminResumeTenant", Tag: "Admin",
 			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote, Data: tenantData},

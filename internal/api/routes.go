@@ -53,6 +53,7 @@ func (s *Server) tenantHandlers() map[string]handler {
 	return map[string]handler{
 		"getMe":                    s.handleMe,
 		"requestEmailVerification": s.handleRequestVerification,
+		"changePassword":           s.handleChangePassword,
 
 		"createSession":      s.handleSessionCreate,
 		"listSessions":       s.handleSessionList,

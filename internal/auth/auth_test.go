@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -31,7 +32,7 @@ func newKeys() *keys {
 func TestTokensRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	tk := NewTokens(newKeys(), "iss", "aud", time.Hour)
-	tok, exp, err := tk.Sign(ctx, "user-1", "admin")
+	tok, exp, err := tk.Sign(ctx, "user-1", "admin", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,15 +52,15 @@ func TestTokensRefused(t *testing.T) {
 	ctx := context.Background()
 	k := newKeys()
 	tk := NewTokens(k, "iss", "aud", time.Hour)
-	good, _, _ := tk.Sign(ctx, "u", "user")
+	good, _, _ := tk.Sign(ctx, "u", "user", 0)
 
 	other := NewTokens(k, "other-iss", "aud", time.Hour)
-	wrongIss, _, _ := other.Sign(ctx, "u", "user")
+	wrongIss, _, _ := other.Sign(ctx, "u", "user", 0)
 	otherAud := NewTokens(k, "iss", "other-aud", time.Hour)
-	wrongAud, _, _ := otherAud.Sign(ctx, "u", "user")
+	wrongAud, _, _ := otherAud.Sign(ctx, "u", "user", 0)
 	expiredTk := NewTokens(k, "iss", "aud", time.Hour)
 	expiredTk.now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
-	expired, _, _ := expiredTk.Sign(ctx, "u", "user")
+	expired, _, _ := expiredTk.Sign(ctx, "u", "user", 0)
 
 	// alg "none" with the same claims.
 	parts := strings.Split(good, ".")
@@ -91,7 +92,7 @@ func TestTokensRotation(t *testing.T) {
 	ctx := context.Background()
 	k := newKeys()
 	tk := NewTokens(k, "iss", "aud", time.Hour)
-	old, _, _ := tk.Sign(ctx, "u", "user")
+	old, _, _ := tk.Sign(ctx, "u", "user", 0)
 
 	// Rotate: a new current key, the old one still accepted.
 	prev := k.current
@@ -100,7 +101,7 @@ func TestTokensRotation(t *testing.T) {
 	if _, err := tk.Verify(ctx, old); err != nil {
 		t.Fatalf("token of the previous key refused: %v", err)
 	}
-	fresh, _, _ := tk.Sign(ctx, "u", "user")
+	fresh, _, _ := tk.Sign(ctx, "u", "user", 0)
 	if _, err := tk.Verify(ctx, fresh); err != nil {
 		t.Fatalf("token of the new key refused: %v", err)
 	}
@@ -156,7 +157,7 @@ func TestVerifyCache(t *testing.T) {
 	ctx := context.Background()
 	k := newKeys()
 	tk := NewTokens(k, "iss", "aud", time.Hour)
-	tok, _, _ := tk.Sign(ctx, "u", "user")
+	tok, _, _ := tk.Sign(ctx, "u", "user", 0)
 	vc := NewVerifyCache(tk, time.Minute)
 	if c, err := vc.Verify(ctx, tok); err != nil || c.UserID != "u" {
 		t.Fatalf("got %+v, %v", c, err)
@@ -168,7 +169,7 @@ func TestVerifyCache(t *testing.T) {
 		t.Fatalf("cached token refused: %v", err)
 	}
 	// …but a token never verified is still checked, and refused.
-	other, _, _ := NewTokens(&keys{current: gateway.Key{ID: "x", Secret: []byte("y")}}, "iss", "aud", time.Hour).Sign(ctx, "u", "user")
+	other, _, _ := NewTokens(&keys{current: gateway.Key{ID: "x", Secret: []byte("y")}}, "iss", "aud", time.Hour).Sign(ctx, "u", "user", 0)
 	if _, err := vc.Verify(ctx, other); err == nil {
 		t.Fatal("unverified token accepted")
 	}
@@ -176,8 +177,70 @@ func TestVerifyCache(t *testing.T) {
 	kk := newKeys()
 	short := NewTokens(kk, "iss", "aud", time.Second)
 	short.now = func() time.Time { return time.Now().Add(-time.Hour) }
-	expired, _, _ := short.Sign(ctx, "u", "user")
+	expired, _, _ := short.Sign(ctx, "u", "user", 0)
 	if _, err := NewVerifyCache(NewTokens(kk, "iss", "aud", time.Hour), time.Hour).Verify(ctx, expired); err == nil {
 		t.Fatal("expired token accepted")
+	}
+}
+
+func TestDummyHashUsesConfiguredCost(t *testing.T) {
+	// The comparison for an unknown account must cost what a real account's
+	// does: the dummy hash has the cost passwords are hashed at.
+	for _, cost := range []int{bcrypt.MinCost, 6} {
+		h := dummyHash(cost)
+		got, err := bcrypt.Cost(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != cost {
+			t.Errorf("dummy hash cost = %d, want %d", got, cost)
+		}
+		real, _ := HashPassword("whatever-password", cost)
+		if want, _ := bcrypt.Cost([]byte(real)); got != want {
+			t.Errorf("dummy hash cost %d, a real hash at the same setting %d", got, want)
+		}
+	}
+	// The hash is made once per cost, not on every login.
+	if a, b := dummyHash(bcrypt.MinCost), dummyHash(bcrypt.MinCost); &a[0] != &b[0] {
+		t.Error("dummy hash made again for the same cost")
+	}
+}
+
+func TestCommonPassword(t *testing.T) {
+	for _, p := range []string{"12345678", "password", "Password", "PASSWORD123", "qwerty123", "iloveyou", "  password1 "} {
+		if !CommonPassword(p) {
+			t.Errorf("CommonPassword(%q) = false, want true", p)
+		}
+	}
+	for _, p := range []string{"correct-horse-battery", "a-new-long-password", "", "# The most common passwords, one a line, lower-case: refused at registration,"} {
+		if CommonPassword(p) {
+			t.Errorf("CommonPassword(%q) = true, want false", p)
+		}
+	}
+	if n := commonPasswordCount(); n < 500 {
+		t.Errorf("got %d common passwords, want at least 500", n)
+	}
+}
+
+func TestTokenVersionClaim(t *testing.T) {
+	ctx := context.Background()
+	k := newKeys()
+	tk := NewTokens(k, "iss", "aud", time.Hour)
+	tok, _, err := tk.Sign(ctx, "u", "user", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tk.Verify(ctx, tok)
+	if err != nil || c.TokenVersion != 3 {
+		t.Fatalf("got version %d (err %v), want 3", c.TokenVersion, err)
+	}
+	// A token issued before the claim existed reads as version 0.
+	legacy := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "u", "role": "user", "iss": "iss",
+		"aud": []string{"aud"}, "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()})
+	legacy.Header["kid"] = "k1"
+	ls, _ := legacy.SignedString(k.current.Secret)
+	c, err = tk.Verify(ctx, ls)
+	if err != nil || c.TokenVersion != 0 || c.UserID != "u" {
+		t.Fatalf("legacy token: got %+v (err %v), want user u at version 0", c, err)
 	}
 }

@@ -15,6 +15,10 @@ import (
 type Claims struct {
 	UserID string
 	Role   string
+	// TokenVersion is the user's token version when the token was issued
+	// (the "ver" claim; 0 for tokens issued before it existed). The caller
+	// refuses a token older than the user's current version.
+	TokenVersion int64
 	// ExpiresAt is when the token stops being accepted.
 	ExpiresAt time.Time
 }
@@ -34,12 +38,13 @@ func NewTokens(secrets gateway.Secrets, issuer, audience string, ttl time.Durati
 }
 
 type tokenClaims struct {
-	Role string `json:"role,omitempty"`
+	Role    string `json:"role,omitempty"`
+	Version int64  `json:"ver,omitempty"`
 	jwt.RegisteredClaims
 }
 
-// Sign issues a token for a user.
-func (t *Tokens) Sign(ctx context.Context, userID, role string) (string, time.Time, error) {
+// Sign issues a token for a user at its current token version.
+func (t *Tokens) Sign(ctx context.Context, userID, role string, version int64) (string, time.Time, error) {
 	key, _, err := t.secrets.JWTKeys(ctx)
 	if err != nil {
 		return "", time.Time{}, gateway.WrapError(err, gateway.CodeUnavailable, "Signing keys are unavailable; try again shortly.")
@@ -47,7 +52,8 @@ func (t *Tokens) Sign(ctx context.Context, userID, role string) (string, time.Ti
 	now := t.now().UTC()
 	exp := now.Add(t.ttl).Truncate(time.Second)
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, tokenClaims{
-		Role: role,
+		Role:    role,
+		Version: version,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   userID,
 			Issuer:    t.issuer,
@@ -100,5 +106,5 @@ func (t *Tokens) Verify(ctx context.Context, token string) (Claims, error) {
 	if c.Subject == "" {
 		return Claims{}, gateway.WrapError(ErrBadToken, gateway.CodeUnauthorized, "The token is invalid.")
 	}
-	return Claims{UserID: c.Subject, Role: c.Role, ExpiresAt: c.ExpiresAt.Time}, nil
+	return Claims{UserID: c.Subject, Role: c.Role, TokenVersion: c.Version, ExpiresAt: c.ExpiresAt.Time}, nil
 }

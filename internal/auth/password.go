@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -33,14 +34,31 @@ func CheckPassword(hash, password string) bool {
 	return err == nil
 }
 
-// dummyHash is compared against when an account does not exist, so a login
-// for an unknown email costs as much as one for a known email and timing
-// does not reveal which emails are registered.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("timing-equaliser"), bcrypt.DefaultCost)
+// dummyHashes holds, per bcrypt cost, the hash compared against when an
+// account does not exist, so a login for an unknown email costs as much as
+// one for a known email (hashed at the same cost) and timing does not reveal
+// which emails are registered.
+var dummyHashes sync.Map // int -> []byte
 
-// CheckDummy spends the time of one password check.
-func CheckDummy(password string) {
-	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+// dummyHash returns the dummy hash at cost, made once per cost.
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("timing-equaliser"), cost)
+	if err != nil {
+		// Only an out-of-range cost gets here, and HashPassword refuses it
+		// too; fall back to bcrypt's own default rather than skip the work.
+		h, _ = bcrypt.GenerateFromPassword([]byte("timing-equaliser"), bcrypt.DefaultCost)
+	}
+	v, _ := dummyHashes.LoadOrStore(cost, h)
+	return v.([]byte)
+}
+
+// CheckDummy spends the time of one password check against a hash of cost
+// (the configured BCRYPT_ROUNDS).
+func CheckDummy(password string, cost int) {
+	_ = bcrypt.CompareHashAndPassword(dummyHash(cost), []byte(password))
 }
 
 // ErrBadToken is the cause behind every token refusal.

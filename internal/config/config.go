@@ -120,9 +120,12 @@ type Config struct {
 	// BcryptRounds is BCRYPT_ROUNDS (default 12, 4 to 31).
 	BcryptRounds int
 	// LoginMaxAttempts is LOGIN_MAX_ATTEMPTS (default 5) per LoginLockout
-	// (LOGIN_LOCKOUT, default 15m).
+	// (LOGIN_LOCKOUT, default 15m), for one account from one address.
 	LoginMaxAttempts int
 	LoginLockout     time.Duration
+	// LoginLockoutAddresses is LOGIN_LOCKOUT_ADDRESSES (default 10): failing
+	// addresses that lock an account as a whole.
+	LoginLockoutAddresses int
 	// AdminEmail is ADMIN_EMAIL and AdminPassword ADMIN_PASSWORD (default none).
 	AdminEmail    string
 	AdminPassword Secret
@@ -299,16 +302,17 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		RedisPort:     l.int("REDIS_PORT"),
 		RedisPassword: l.secret("REDIS_PASSWORD"),
 
-		JWTSecret:         l.secret("JWT_SECRET"),
-		JWTPreviousSecret: l.secret("JWT_PREVIOUS_SECRET"),
-		JWTExpiresIn:      l.duration("JWT_EXPIRES_IN"),
-		JWTIssuer:         l.str("JWT_ISSUER"),
-		JWTAudience:       l.str("JWT_AUDIENCE"),
-		BcryptRounds:      l.int("BCRYPT_ROUNDS"),
-		LoginMaxAttempts:  l.int("LOGIN_MAX_ATTEMPTS"),
-		LoginLockout:      l.duration("LOGIN_LOCKOUT"),
-		AdminEmail:        l.str("ADMIN_EMAIL"),
-		AdminPassword:     l.secret("ADMIN_PASSWORD"),
+		JWTSecret:             l.secret("JWT_SECRET"),
+		JWTPreviousSecret:     l.secret("JWT_PREVIOUS_SECRET"),
+		JWTExpiresIn:          l.duration("JWT_EXPIRES_IN"),
+		JWTIssuer:             l.str("JWT_ISSUER"),
+		JWTAudience:           l.str("JWT_AUDIENCE"),
+		BcryptRounds:          l.int("BCRYPT_ROUNDS"),
+		LoginMaxAttempts:      l.int("LOGIN_MAX_ATTEMPTS"),
+		LoginLockout:          l.duration("LOGIN_LOCKOUT"),
+		LoginLockoutAddresses: l.int("LOGIN_LOCKOUT_ADDRESSES"),
+		AdminEmail:            l.str("ADMIN_EMAIL"),
+		AdminPassword:         l.secret("ADMIN_PASSWORD"),
 
 		Secrets:        strings.ToLower(l.str("SECRETS")),
 		WebhookSecret:  l.secret("WEBHOOK_SECRET"),

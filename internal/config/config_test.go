@@ -77,12 +77,13 @@ func TestDefaults(t *testing.T) {
 		DBSSLMode:  "disable",
 		RedisPort:  6379,
 
-		JWTExpiresIn:     7 * 24 * time.Hour,
-		JWTIssuer:        "whatsapp-gateway",
-		JWTAudience:      "whatsapp-gateway-api",
-		BcryptRounds:     12,
-		LoginMaxAttempts: 5,
-		LoginLockout:     15 * time.Minute,
+		JWTExpiresIn:          7 * 24 * time.Hour,
+		JWTIssuer:             "whatsapp-gateway",
+		JWTAudience:           "whatsapp-gateway-api",
+		BcryptRounds:          12,
+		LoginMaxAttempts:      5,
+		LoginLockout:          15 * time.Minute,
+		LoginLockoutAddresses: 10,
 
 		Secrets:                "env",
 		Scheduler:              "local",
@@ -239,6 +240,7 @@ func TestEachName(t *testing.T) {
 		{map[string]string{"BCRYPT_ROUNDS": "31"}, func(c *Config) any { return c.BcryptRounds }, 31},
 		{map[string]string{"LOGIN_MAX_ATTEMPTS": "10"}, func(c *Config) any { return c.LoginMaxAttempts }, 10},
 		{map[string]string{"LOGIN_LOCKOUT": "1h"}, func(c *Config) any { return c.LoginLockout }, time.Hour},
+		{map[string]string{"LOGIN_LOCKOUT_ADDRESSES": "3"}, func(c *Config) any { return c.LoginLockoutAddresses }, 3},
 		{map[string]string{"ADMIN_EMAIL": "root@example.com", "ADMIN_PASSWORD": "pw"}, func(c *Config) any { return []string{c.AdminEmail, c.AdminPassword.Value()} }, []string{"root@example.com", "pw"}},
 
 		{map[string]string{"SECRETS": "vault"}, func(c *Config) any { return c.Secrets }, "vault"},
@@ -330,6 +332,7 @@ func TestInvalid(t *testing.T) {
 		{"bcrypt high", map[string]string{"BCRYPT_ROUNDS": "32"}, []string{"BCRYPT_ROUNDS"}},
 		{"login attempts", map[string]string{"LOGIN_MAX_ATTEMPTS": "0"}, []string{"LOGIN_MAX_ATTEMPTS"}},
 		{"login lockout", map[string]string{"LOGIN_LOCKOUT": "0"}, []string{"LOGIN_LOCKOUT"}},
+		{"login lockout addresses", map[string]string{"LOGIN_LOCKOUT_ADDRESSES": "0"}, []string{"LOGIN_LOCKOUT_ADDRESSES"}},
 		{"admin email", map[string]string{"ADMIN_EMAIL": "root"}, []string{"ADMIN_EMAIL"}},
 		{"admin password alone", map[string]string{"ADMIN_PASSWORD": "pw"}, []string{"ADMIN_PASSWORD"}},
 

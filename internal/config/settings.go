@@ -69,8 +69,9 @@ var settings = []Setting{
 	{"JWT_ISSUER", "whatsapp-gateway", "`iss` claim of issued tokens, checked on verification.", false},
 	{"JWT_AUDIENCE", "whatsapp-gateway-api", "`aud` claim of issued tokens, checked on verification.", false},
 	{"BCRYPT_ROUNDS", "12", "bcrypt cost of password hashes (4 to 31).", false},
-	{"LOGIN_MAX_ATTEMPTS", "5", "Failed logins allowed per account and address within LOGIN_LOCKOUT.", false},
+	{"LOGIN_MAX_ATTEMPTS", "5", "Failed logins allowed for one account from one address within LOGIN_LOCKOUT; then that address is locked out of that account (not the owner elsewhere). One address gets 4 times as many across all accounts.", false},
 	{"LOGIN_LOCKOUT", "15m", "Window of LOGIN_MAX_ATTEMPTS, and how long a lockout lasts.", false},
+	{"LOGIN_LOCKOUT_ADDRESSES", "10", "Distinct addresses with failed logins for one account within LOGIN_LOCKOUT that lock the account itself (a distributed attack), from every address, for LOGIN_LOCKOUT.", false},
 	{"ADMIN_EMAIL", "", "Email of an admin account created or promoted at start (optional).", false},
 	{"ADMIN_PASSWORD", "", "Password of the ADMIN_EMAIL account when it is created.", true},
 

@@ -161,6 +161,7 @@ func (c *Config) validateAuth(v *validator) {
 		v.add("BCRYPT_ROUNDS", "must be from 4 to 31, got %d", c.BcryptRounds)
 	}
 	v.positive("LOGIN_MAX_ATTEMPTS", c.LoginMaxAttempts)
+	v.positive("LOGIN_LOCKOUT_ADDRESSES", c.LoginLockoutAddresses)
 	if c.LoginLockout <= 0 {
 		v.add("LOGIN_LOCKOUT", "must be a positive duration, got %v", c.LoginLockout)
 	}

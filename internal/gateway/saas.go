@@ -184,7 +184,9 @@ type SaaSStore interface {
 	// SubscriptionHistory lists a tenant's plan changes, newest first.
 	SubscriptionHistory(ctx context.Context, userID string, limit int) ([]*SubscriptionChange, error)
 	// SetUserStatus sets a user's status (and its subscription's) with the
-	// audit entry in one transaction; CodeNotFound when absent.
+	// audit entry in one transaction; a suspension also raises the user's
+	// token version, revoking every token issued before it. CodeNotFound
+	// when absent.
 	SetUserStatus(ctx context.Context, userID, status string, audit *AuditEntry) error
 	// DeletePlan deletes a plan; CodeConflict while a user is on it.
 	DeletePlan(ctx context.Context, id string) error

@@ -19,17 +19,21 @@ const (
 
 // User is a tenant: every session, message, webhook and key belongs to one.
 type User struct {
-	ID            string    `json:"id"`
-	Email         string    `json:"email"`
-	Name          string    `json:"name"`
-	Phone         string    `json:"phone,omitempty"`
-	Role          string    `json:"role"`
-	Status        string    `json:"status"`
-	PlanID        string    `json:"plan_id"`
-	EmailVerified bool      `json:"email_verified"`
-	PasswordHash  string    `json:"-"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	Phone         string `json:"phone,omitempty"`
+	Role          string `json:"role"`
+	Status        string `json:"status"`
+	PlanID        string `json:"plan_id"`
+	EmailVerified bool   `json:"email_verified"`
+	PasswordHash  string `json:"-"`
+	// TokenVersion is carried in every JWT issued to the user; a token of
+	// an older version is refused. A password reset, a password change and
+	// a suspension raise it, revoking every earlier token.
+	TokenVersion int64     `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Plan is what a tenant pays for and the limits that come with it. A zero
@@ -107,7 +111,9 @@ type UserStore interface {
 	// UserByEmail returns a user by email, case-insensitively; CodeNotFound when absent.
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	// UpdateUser saves name, phone, role, status, plan, email_verified and
-	// password hash of u. CodeNotFound when absent.
+	// password hash of u, and its token version when higher than the stored
+	// one (a version never goes down, so a stale copy cannot bring revoked
+	// tokens back). CodeNotFound when absent.
 	UpdateUser(ctx context.Context, u *User) error
 	// ListUsers lists users by filter, newest first, with the total count.
 	ListUsers(ctx context.Context, f UserFilter) ([]*User, int, error)

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -32,6 +33,21 @@ type LoginResult struct {
 // MinPasswordLen is the shortest password accepted at registration.
 const MinPasswordLen = 8
 
+// passwordProblem says what is wrong with a password chosen at registration,
+// change or reset, or "" when there is nothing: too short, too long for
+// bcrypt, or one of the most common passwords.
+func passwordProblem(password string) string {
+	switch {
+	case utf8.RuneCountInString(password) < MinPasswordLen:
+		return fmt.Sprintf("The password must be at least %d characters.", MinPasswordLen)
+	case len(password) > auth.MaxPasswordBytes:
+		return fmt.Sprintf("The password must be at most %d bytes.", auth.MaxPasswordBytes)
+	case auth.CommonPassword(password):
+		return "This password is one of the most common ones and is guessed first; choose another."
+	}
+	return ""
+}
+
 // ValidateEmail normalises an email address: trimmed and lower-cased.
 func ValidateEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
@@ -52,10 +68,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult,
 	if err != nil {
 		fields["email"] = "Give a valid email address, like user@example.com."
 	}
-	if n := utf8.RuneCountInString(in.Password); n < MinPasswordLen {
-		fields["password"] = "The password must be at least 8 characters."
-	} else if len(in.Password) > auth.MaxPasswordBytes {
-		fields["password"] = "The password must be at most 72 bytes."
+	if msg := passwordProblem(in.Password); msg != "" {
+		fields["password"] = msg
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
@@ -90,28 +104,21 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult,
 	}
 	s.log.Info("user registered", "user_id", u.ID)
 	s.afterRegister(ctx, u)
-	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role)
+	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role, u.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
 	return &LoginResult{Token: tok, ExpiresAt: exp, User: u}, nil
 }
 
-// Login checks a password and returns a token. Failures are counted per
-// account and per client address; past the limit the account (or address)
-// is locked for the lockout period with CodeRateLimited.
+// Login checks a password and returns a token. Failures lock out as
+// lockout.go says, with CodeRateLimited and when the lock ends.
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (*LoginResult, error) {
 	norm := strings.ToLower(strings.TrimSpace(email))
 	if norm == "" || password == "" {
 		return nil, gateway.ValidationError(map[string]string{"email": "Give your email and password.", "password": "Give your email and password."})
 	}
-	acctKey := "login:fail:acct:" + norm
-	ipKey := "login:fail:ip:" + clientIP
-	if err := s.checkLock(ctx, acctKey, s.cfg.LoginMaxAttempts); err != nil {
-		return nil, err
-	}
-	// An address gets more tries than an account, since offices share addresses.
-	if err := s.checkLock(ctx, ipKey, s.cfg.LoginMaxAttempts*4); err != nil {
+	if err := s.loginLocked(ctx, norm, clientIP); err != nil {
 		return nil, err
 	}
 	u, err := s.store.UserByEmail(ctx, norm)
@@ -122,41 +129,21 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if u != nil {
 		ok = auth.CheckPassword(u.PasswordHash, password)
 	} else {
-		auth.CheckDummy(password)
+		auth.CheckDummy(password, s.cfg.BcryptRounds)
 	}
 	if !ok {
-		s.countFailure(ctx, acctKey)
-		s.countFailure(ctx, ipKey)
+		s.loginFailed(ctx, norm, clientIP)
 		return nil, gateway.Errorf(gateway.CodeUnauthorized, "The email or password is wrong.")
 	}
 	if u.Status == gateway.UserSuspended {
 		return nil, gateway.Errorf(gateway.CodeSuspended, "This account is suspended; contact support.")
 	}
-	_ = s.cache.Delete(ctx, acctKey)
-	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role)
+	s.loginSucceeded(ctx, norm, clientIP)
+	tok, exp, err := s.tokens.Sign(ctx, u.ID, u.Role, u.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
 	return &LoginResult{Token: tok, ExpiresAt: exp, User: u}, nil
-}
-
-func (s *Service) checkLock(ctx context.Context, key string, max int) error {
-	v, ok, err := s.cache.Get(ctx, key)
-	if err != nil || !ok {
-		return nil // a cache outage must not lock everyone out
-	}
-	if n := atoi(string(v)); n >= max {
-		return &gateway.Error{Code: gateway.CodeRateLimited,
-			Message: "Too many failed logins; try again later.",
-			Details: map[string]any{"retry_after_seconds": int(s.cfg.LoginLockout.Seconds())}}
-	}
-	return nil
-}
-
-func (s *Service) countFailure(ctx context.Context, key string) {
-	if _, err := s.cache.Incr(ctx, key, 1, s.cfg.LoginLockout); err != nil {
-		s.log.Warn("count login failure", "err", err)
-	}
 }
 
 func atoi(s string) int {

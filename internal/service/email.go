@@ -10,9 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/whatsapp-saas/gateway/internal/auth"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -173,36 +171,32 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 }
 
 // ResetPassword sets a new password with a mailed token; the token works
-// once. A reset also verifies the email, since the mail reached it.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+// once. A reset also verifies the email, since the mail reached it, and
+// revokes every token issued before it (the user's token version goes up).
+// It returns the user, whom the caller forgets from its caches.
+func (s *Service) ResetPassword(ctx context.Context, token, password string) (*gateway.User, error) {
 	if s.saas.mailer == nil {
-		return gateway.Errorf(gateway.CodeFeatureDisabled, "Password reset by email is not configured on this server.")
+		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Password reset by email is not configured on this server.")
 	}
-	if n := utf8.RuneCountInString(password); n < MinPasswordLen {
-		return gateway.ValidationError(map[string]string{"password": "The password must be at least 8 characters."})
-	} else if len(password) > auth.MaxPasswordBytes {
-		return gateway.ValidationError(map[string]string{"password": "The password must be at most 72 bytes."})
+	if msg := passwordProblem(password); msg != "" {
+		return nil, gateway.ValidationError(map[string]string{"password": msg})
 	}
 	t, err := s.store.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenResetPassword, s.now())
 	if gateway.IsCode(err, gateway.CodeNotFound) {
-		return gateway.Errorf(gateway.CodeInvalid, "The reset token is invalid, used or expired; ask for a new one.")
+		return nil, gateway.Errorf(gateway.CodeInvalid, "The reset token is invalid, used or expired; ask for a new one.")
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := s.store.UserByID(ctx, t.UserID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hash, err := auth.HashPassword(password, s.cfg.BcryptRounds)
-	if err != nil {
-		return err
+	u.EmailVerified = true
+	if err := s.setPassword(ctx, u, password); err != nil {
+		return nil, err
 	}
-	u.PasswordHash, u.EmailVerified = hash, true
-	if err := s.store.UpdateUser(ctx, u); err != nil {
-		return err
-	}
-	_ = s.cache.Delete(ctx, "login:fail:acct:"+u.Email)
+	s.unlockAccount(ctx, u.Email)
 	s.log.Info("password reset", "user_id", u.ID)
-	return nil
+	return u, nil
 }

@@ -29,10 +29,14 @@ type Settings struct {
 	EnableWebhooks bool
 	// WebhookSecretGrace is how long a rotated-out webhook secret still signs (24h when zero).
 	WebhookSecretGrace time.Duration
-	LoginMaxAttempts   int
-	LoginLockout       time.Duration
-	Mode               string // "embedded" or "cluster"
-	Version            string
+	// LoginMaxAttempts failures for one account from one address within
+	// LoginLockout lock that pair; failures from LoginLockoutAddresses
+	// addresses lock the account (see lockout.go).
+	LoginMaxAttempts      int
+	LoginLockout          time.Duration
+	LoginLockoutAddresses int
+	Mode                  string // "embedded" or "cluster"
+	Version               string
 	// MediaDir is MEDIA_STORAGE_PATH, where received media is kept.
 	MediaDir string
 	// MediaOnWorkers: received media is kept on the workers' nodes (the
@@ -98,6 +102,9 @@ func New(d Deps, cfg Settings) *Service {
 	}
 	if cfg.LoginLockout <= 0 {
 		cfg.LoginLockout = 15 * time.Minute
+	}
+	if cfg.LoginLockoutAddresses <= 0 {
+		cfg.LoginLockoutAddresses = 10
 	}
 	s := &Service{
 		store: d.Store, cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,

@@ -118,7 +118,13 @@ func (s *Store) SetUserStatus(ctx context.Context, userID, status string, audit 
 		subStatus = gateway.SubscriptionSuspended
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := exactlyOne(tx.ExecContext(ctx, s.q("UPDATE users SET status = ?, updated_at = ? WHERE id = ?"), status, t, userID)); err != nil {
+		// A suspension revokes every token issued before it.
+		bump := 0
+		if status == gateway.UserSuspended {
+			bump = 1
+		}
+		if err := exactlyOne(tx.ExecContext(ctx, s.q("UPDATE users SET status = ?, updated_at = ?, token_version = token_version + ? WHERE id = ?"),
+			status, t, bump, userID)); err != nil {
 			return s.fail(err, "set user status", "User", "")
 		}
 		if _, err := tx.ExecContext(ctx, s.q("UPDATE subscriptions SET status = ?, updated_at = ? WHERE user_id = ?"), subStatus, t, userID); err != nil {

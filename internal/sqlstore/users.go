@@ -7,7 +7,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-const userCols = "id, email, name, phone, role, status, plan_id, email_verified, password_hash, created_at, updated_at"
+const userCols = "id, email, name, phone, role, status, plan_id, email_verified, password_hash, created_at, updated_at, token_version"
 
 // CreateUser inserts u, filling ID, timestamps, role (user) and status
 // (active) when empty; the email is stored lower-cased. CodeConflict when the
@@ -26,9 +26,9 @@ func (s *Store) CreateUser(ctx context.Context, u *gateway.User) error {
 	if u.Status == "" {
 		u.Status = gateway.UserActive
 	}
-	_, err := s.writer.ExecContext(ctx, s.q("INSERT INTO users ("+userCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	_, err := s.writer.ExecContext(ctx, s.q("INSERT INTO users ("+userCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		u.ID, u.Email, u.Name, u.Phone, u.Role, u.Status, u.PlanID, u.EmailVerified, u.PasswordHash,
-		micros(u.CreatedAt), micros(u.UpdatedAt))
+		micros(u.CreatedAt), micros(u.UpdatedAt), u.TokenVersion)
 	return s.fail(err, "create user", "User", "An account with this email already exists.")
 }
 
@@ -53,12 +53,15 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*gateway.User, e
 }
 
 // UpdateUser saves name, phone, role, status, plan, email_verified and
-// password hash of u, and sets u.UpdatedAt. CodeNotFound when absent.
+// password hash of u, raises its token version when u's is higher, and sets
+// u.UpdatedAt. CodeNotFound when absent.
 func (s *Store) UpdateUser(ctx context.Context, u *gateway.User) error {
 	u.UpdatedAt = now()
 	err := exactlyOne(s.writer.ExecContext(ctx, s.q(`UPDATE users SET name = ?, phone = ?, role = ?, status = ?,
-		plan_id = ?, email_verified = ?, password_hash = ?, updated_at = ? WHERE id = ?`),
-		u.Name, u.Phone, u.Role, u.Status, u.PlanID, u.EmailVerified, u.PasswordHash, micros(u.UpdatedAt), u.ID))
+		plan_id = ?, email_verified = ?, password_hash = ?, updated_at = ?,
+		token_version = CASE WHEN token_version < ? THEN ? ELSE token_version END WHERE id = ?`),
+		u.Name, u.Phone, u.Role, u.Status, u.PlanID, u.EmailVerified, u.PasswordHash, micros(u.UpdatedAt),
+		u.TokenVersion, u.TokenVersion, u.ID))
 	return s.fail(err, "update user", "User", "")
 }
 
@@ -90,7 +93,7 @@ func scanUser(sc scanner, extra ...any) (*gateway.User, error) {
 		created, updated int64
 	)
 	dest := []any{&u.ID, &u.Email, &u.Name, &u.Phone, &u.Role, &u.Status, &u.PlanID, &u.EmailVerified,
-		&u.PasswordHash, &created, &updated}
+		&u.PasswordHash, &created, &updated, &u.TokenVersion}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

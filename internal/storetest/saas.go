@@ -85,6 +85,10 @@ func testSubscriptions(t *testing.T, s gateway.Store) {
 		if got.Status != gateway.UserSuspended {
 			t.Fatalf("got status %q, want suspended", got.Status)
 		}
+		// A suspension revokes every token issued before it.
+		if got.TokenVersion != u.TokenVersion+1 {
+			t.Fatalf("got token version %d after a suspension, want %d", got.TokenVersion, u.TokenVersion+1)
+		}
 		sub, err := s.EnsureSubscription(ctx(t), u.ID, "free", start, end)
 		must(t, err)
 		if sub.Status != gateway.SubscriptionSuspended {

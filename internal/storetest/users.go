@@ -56,6 +56,27 @@ func testUsers(t *testing.T, s gateway.Store) {
 			t.Fatalf("got updated_at %v, want not before %v", got.UpdatedAt, u.UpdatedAt)
 		}
 	})
+	t.Run("token version only goes up", func(t *testing.T) {
+		v := &gateway.User{Email: "versions@example.com", Name: "V", PasswordHash: "h"}
+		must(t, s.CreateUser(ctx(t), v))
+		got, err := s.UserByID(ctx(t), v.ID)
+		must(t, err)
+		if got.TokenVersion != 0 {
+			t.Fatalf("new user: got token version %d, want 0", got.TokenVersion)
+		}
+		stale := *got // read before the revocation below
+		got.TokenVersion++
+		must(t, s.UpdateUser(ctx(t), got))
+		// A writer holding the user as it was before (a plan change, say)
+		// must not bring revoked tokens back.
+		stale.Name = "V2"
+		must(t, s.UpdateUser(ctx(t), &stale))
+		got, err = s.UserByID(ctx(t), v.ID)
+		must(t, err)
+		if got.TokenVersion != 1 || got.Name != "V2" {
+			t.Fatalf("got token version %d name %q, want 1 and V2", got.TokenVersion, got.Name)
+		}
+	})
 }
 
 func testListUsers(t *testing.T, s gateway.Store) {

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+)
+
+// forgotAndReset asks for a reset mail for email and returns its token.
+func forgotAndReset(t *testing.T, smtp *mailtest.Server, base, email string) string {
+	t.Helper()
+	(&client{t: t, base: base}).do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": email}).must(t, http.StatusAccepted, nil)
+	return tokenIn(t, smtp.Wait(t, 10*time.Second).Body)
+}
+
+func mailEnv(t *testing.T, smtp *mailtest.Server, extra map[string]string) map[string]string {
+	env := map[string]string{"SMTP_HOST": smtp.Host(), "SMTP_PORT": strconv.Itoa(smtp.Port()), "SMTP_FROM": "no-reply@example.com"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return testEnv(t, env)
+}
+
+func TestCommonPasswordsRefused(t *testing.T) {
+	smtp := mailtest.Start(t)
+	base := startGateway(t, mailEnv(t, smtp, nil))
+	anon := &client{t: t, base: base}
+	for _, pw := range []string{"12345678", "password", "Password123", "qwerty123"} {
+		r := anon.do("POST", "/api/v1/auth/register", map[string]any{"email": "common@example.com", "password": pw, "name": "C"}).
+			fails(t, http.StatusUnprocessableEntity, "validation_failed")
+		if !strings.Contains(r.Error.Fields["password"], "common") {
+			t.Errorf("register with %q: fields %v, want a password message about common passwords", pw, r.Error.Fields)
+		}
+	}
+	register(t, base, "common@example.com")
+	reset := forgotAndReset(t, smtp, base, "common@example.com")
+	r := anon.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "iloveyou"}).
+		fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["password"] == "" {
+		t.Errorf("reset: fields %v, want one for password", r.Error.Fields)
+	}
+	// The refused reset did not use the token up.
+	anon.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "an-uncommon-password"}).must(t, http.StatusOK, nil)
+}
+
+// revoked asserts that c's token is refused as revoked, not as malformed.
+func revoked(t *testing.T, c *client) {
+	t.Helper()
+	r := c.do("GET", "/api/v1/auth/me", nil).fails(t, http.StatusUnauthorized, "unauthorized")
+	if !strings.Contains(r.Error.Message, "log in again") {
+		t.Fatalf("got %q, want a sentence saying to log in again", r.Error.Message)
+	}
+}
+
+// warm makes c's token and user cached by the gateway (both caches answer
+// within their TTL), so a refusal right after a change cannot come from a
+// cache that happened to be cold.
+func warm(t *testing.T, c *client) {
+	t.Helper()
+	for i := 0; i < 3; i++ {
+		c.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, nil)
+	}
+}
+
+// testTokensRevoked drives a reset, a change and a suspension through
+// gateway a, with old tokens used on gateway b (which may be a itself).
+func testTokensRevoked(t *testing.T, smtp *mailtest.Server, a, b string) {
+	const email = "revoke@example.com"
+	old := register(t, a, email)
+	oldB := &client{t: t, base: b, token: old.token}
+	warm(t, old)
+	warm(t, oldB)
+
+	// A password reset refuses every earlier token at once.
+	reset := forgotAndReset(t, smtp, a, email)
+	(&client{t: t, base: a}).do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "reset-password-1"}).must(t, http.StatusOK, nil)
+	revoked(t, oldB)
+	revoked(t, old)
+	fresh := login(t, b, email, "reset-password-1")
+	warm(t, fresh)
+
+	// A password change: the caller gets a new token, earlier ones are refused.
+	freshA := &client{t: t, base: a, token: fresh.token}
+	r := freshA.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "wrong-password", "new_password": "changed-password-2"}).
+		fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["current_password"] == "" {
+		t.Fatalf("wrong current password: fields %v, want current_password", r.Error.Fields)
+	}
+	r = freshA.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "reset-password-1", "new_password": "password1"}).
+		fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["new_password"] == "" {
+		t.Fatalf("common new password: fields %v, want new_password", r.Error.Fields)
+	}
+	warm(t, fresh) // the refused attempts changed nothing
+	var changed struct {
+		Token string `json:"token"`
+	}
+	freshA.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "reset-password-1", "new_password": "changed-password-2"}).
+		must(t, http.StatusOK, &changed)
+	revoked(t, fresh)
+	revoked(t, freshA)
+	byChange := &client{t: t, base: b, token: changed.Token}
+	warm(t, byChange)
+	(&client{t: t, base: a}).do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "reset-password-1"}).fails(t, http.StatusUnauthorized, "unauthorized")
+	again := login(t, b, email, "changed-password-2")
+	warm(t, again)
+
+	// A suspension: refused while suspended, and still refused once resumed.
+	admin := login(t, a, adminEmail, adminPassword)
+	id := userID(t, again)
+	admin.do("POST", "/api/v1/admin/tenants/"+id+"/suspend", map[string]any{"reason": "audit"}).must(t, http.StatusOK, nil)
+	again.do("GET", "/api/v1/auth/me", nil).fails(t, http.StatusForbidden, "account_suspended")
+	admin.do("POST", "/api/v1/admin/tenants/"+id+"/resume", nil).must(t, http.StatusOK, nil)
+	revoked(t, again)
+	revoked(t, byChange)
+	login(t, b, email, "changed-password-2").do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, nil)
+}
+
+func TestTokensRevokedByResetChangeAndSuspension(t *testing.T) {
+	smtp := mailtest.Start(t)
+	base := startGateway(t, mailEnv(t, smtp, map[string]string{"ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword}))
+	testTokensRevoked(t, smtp, base, base)
+}
+
+// TestTokensRevokedTwoGatewaysPostgres: a change on one gateway refuses the
+// old token on the other at once, through the user-change notice on the bus.
+func TestTokensRevokedTwoGatewaysPostgres(t *testing.T) {
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	smtp := mailtest.Start(t)
+	extra := map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL,
+		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
+		"WEBHOOK_SECRET": "two-gateways-webhook-0123456789abcdef01234", "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword}
+	a := startGateway(t, mailEnv(t, smtp, extra))
+	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
+	b := startGateway(t, mailEnv(t, smtp, extra))
+	testTokensRevoked(t, smtp, a, b)
+}
+
+// from returns an anonymous client whose connections come from the loopback
+// address ip (any 127.0.0.0/8 address is this machine), so one test can
+// play several client addresses without trusting a proxy header.
+func from(t *testing.T, base, ip string) *client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr := &http.Transport{DialContext: d.DialContext}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &client{t: t, base: base, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+}
+
+// locked asserts a lockout answer that says when it ends.
+func locked(t *testing.T, r *reply) {
+	t.Helper()
+	r.fails(t, http.StatusTooManyRequests, "rate_limited")
+	secs, _ := r.Error.Details["retry_after_seconds"].(float64)
+	if secs <= 0 || secs > 3600 {
+		t.Fatalf("retry_after_seconds = %v, want 1..3600; body %s", r.Error.Details["retry_after_seconds"], r.Raw)
+	}
+	if r.Header.Get("Retry-After") != strconv.Itoa(int(secs)) {
+		t.Fatalf("Retry-After %q, details %v", r.Header.Get("Retry-After"), secs)
+	}
+	if !strings.Contains(r.Error.Message, "minute") && !strings.Contains(r.Error.Message, "second") {
+		t.Fatalf("message %q does not say when the lock ends", r.Error.Message)
+	}
+}
+
+func TestLoginLockoutPerAccountAndAddress(t *testing.T) {
+	base := startGateway(t, testEnv(t, map[string]string{"LOGIN_MAX_ATTEMPTS": "3", "LOGIN_LOCKOUT_ADDRESSES": "4"}))
+	register(t, base, "owner@example.com")
+	wrong := map[string]any{"email": "owner@example.com", "password": "wrong-password"}
+	right := map[string]any{"email": "owner@example.com", "password": "battery-staple-42"}
+
+	// Wrong passwords from one address lock that address out of the account…
+	attacker := from(t, base, "127.0.0.2")
+	for i := 0; i < 3; i++ {
+		attacker.do("POST", "/api/v1/auth/login", wrong).fails(t, http.StatusUnauthorized, "unauthorized")
+	}
+	locked(t, attacker.do("POST", "/api/v1/auth/login", right))
+	// …not the owner, from another address.
+	from(t, base, "127.0.0.3").do("POST", "/api/v1/auth/login", right).must(t, http.StatusOK, nil)
+
+	// Failures from many addresses (a distributed attack) lock the account
+	// itself: 127.0.0.2 counts as one of the 4 addresses.
+	for _, ip := range []string{"127.0.0.4", "127.0.0.5", "127.0.0.6"} {
+		from(t, base, ip).do("POST", "/api/v1/auth/login", wrong).fails(t, http.StatusUnauthorized, "unauthorized")
+	}
+	locked(t, from(t, base, "127.0.0.7").do("POST", "/api/v1/auth/login", right))
+	// Other accounts are not concerned.
+	register(t, base, "other@example.com")
+	from(t, base, "127.0.0.7").do("POST", "/api/v1/auth/login", map[string]any{"email": "other@example.com", "password": "battery-staple-42"}).
+		must(t, http.StatusOK, nil)
+}
+
+func TestInvalidCredentialsRateLimitedPerAddress(t *testing.T) {
+	base := startGateway(t, testEnv(t, map[string]string{"RATE_LIMIT_MAX_REQUESTS": "5", "RATE_LIMIT_WINDOW_MS": "60000"}))
+	good := register(t, base, "limited@example.com")
+	for name, c := range map[string]*client{
+		"bad bearer token": from(t, base, "127.0.0.2"),
+		"unknown API key":  from(t, base, "127.0.0.3"),
+		"no credentials":   from(t, base, "127.0.0.4"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			switch name {
+			case "bad bearer token":
+				c.token = "eyJhbGciOiJIUzI1NiJ9.e30.guess"
+			case "unknown API key":
+				c.apiKey = "wsa_" + strings.Repeat("a", 46)
+			}
+			for i := 0; i < 5; i++ {
+				c.do("GET", "/api/v1/sessions", nil).fails(t, http.StatusUnauthorized, "unauthorized")
+			}
+			r := c.do("GET", "/api/v1/sessions", nil).fails(t, http.StatusTooManyRequests, "rate_limited")
+			if r.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+			// The address's anonymous allowance is spent: its public routes wait too…
+			c.do("POST", "/api/v1/auth/login", map[string]any{"email": "limited@example.com", "password": "battery-staple-42"}).
+				fails(t, http.StatusTooManyRequests, "rate_limited")
+			// …and so do the admin routes (which answer 404 to non-admins).
+			c.do("GET", "/api/v1/admin/tenants", nil).fails(t, http.StatusTooManyRequests, "rate_limited")
+			// A valid token from the same address is counted for its user.
+			valid := *c
+			valid.token, valid.apiKey = good.token, ""
+			valid.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, nil)
+		})
+	}
+}
