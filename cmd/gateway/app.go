@@ -23,7 +23,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/metrics"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/redis"
-	"github.com/whatsapp-saas/gateway/internal/sandbox"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 	"github.com/whatsapp-saas/gateway/internal/service"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
@@ -149,15 +148,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	}
 	tokens := auth.NewTokens(a.secrets, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTExpiresIn)
 
-	engines := map[string]gateway.EngineFactory{
-		gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
-			PairDelay: cfg.SandboxPairDelay, DeliveryDelay: cfg.SandboxDeliveryDelay, ReadDelay: cfg.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(a.bus),
-		}),
+	engines, err := engineFactories(a)
+	if err != nil {
+		return nil, fmt.Errorf("engines: %w", err)
 	}
-	if engines[gateway.EngineWhatsmeow], err = whatsmeowEngine(a); err != nil {
-		return nil, fmt.Errorf("whatsmeow engine: %w", err)
-	}
+	es := engineSettings(cfg)
 	available := make([]string, 0, len(engines))
 	for name := range engines {
 		available = append(available, name)
@@ -175,7 +170,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 				return worker.New(worker.Config{
 					SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine, Engines: engines,
 					Store: a.store, Secret: a.secrets.InternalSecret,
-					Pacer: sendPacer(cfg, spec.Engine), TypingPreroll: typingPreroll(cfg, spec.Engine), MediaDir: cfg.MediaStoragePath,
+					Pacer: es.Pacer(spec.Engine), TypingPreroll: es.TypingPreroll(spec.Engine), MediaDir: es.MediaDir,
 					Logger: log.With("session_id", spec.SessionID),
 				})
 			},

@@ -148,3 +148,19 @@ func TestClientDialTime(t *testing.T) {
 		t.Fatalf("got status %d and %d hits, want the 302 itself and no request to its target", resp.StatusCode, hits)
 	}
 }
+
+func TestAgentHostPort(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"http://127.0.0.1:8500", "127.0.0.1:8500"},
+		{"https://vault.service.consul:8200", "vault.service.consul:8200"},
+		{"10.0.0.5:4646", "10.0.0.5:4646"},
+		{"https://nomad.example.com", "nomad.example.com:443"},
+		{"http://[fd00::1]", "[fd00::1]:80"},
+	}
+	for _, tt := range tests {
+		if got := AgentHostPort(tt.in); got != tt.want {
+			t.Errorf("AgentHostPort(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
