@@ -79,6 +79,19 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (gatew
 	return st, nil
 }
 
+// warnOpenDataDir warns when DATA_DIR exists and other users may read or
+// write it. The files the gateway writes there (the SQLite database and its
+// WAL, generated secrets, media) are created 0600 whatever the directory's
+// mode, but file names, sizes and anything written there by hand are not.
+func warnOpenDataDir(dir string, log *slog.Logger) {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("DATA_DIR is open to other users; its files are created 0600, but restrict the directory too (chmod 700)",
+		"path", dir, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+}
+
 // secretOrGenerated returns a configured secret or, outside production,
 // one generated once into the data directory.
 func secretOrGenerated(cfg *config.Config, s config.Secret, name string, log *slog.Logger) ([]byte, error) {
@@ -101,6 +114,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		}
 	}()
 
+	warnOpenDataDir(cfg.DataDir, log)
 	if a.store, err = openStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}
