@@ -305,3 +305,37 @@ func TestInstanceQuotaAndLifecycle(t *testing.T) {
 		t.Fatalf("restarted: %+v", restarted.Instance)
 	}
 }
+
+// TestTrustedProxiesSeparateClients: behind a load balancer listed in
+// TRUSTED_PROXIES (here the test's own loopback connections), clients
+// get a rate-limit bucket each, by X-Forwarded-For; without the listing, a
+// client rotating a forged header still gets one bucket.
+func TestTrustedProxiesSeparateClients(t *testing.T) {
+	login := func(c *client) *reply {
+		return c.do("POST", "/api/v1/auth/login", map[string]string{"email": "nobody@example.com", "password": "wrong-password"})
+	}
+	behind := func(base, addr string) *client {
+		return &client{t: t, base: base, header: http.Header{"X-Forwarded-For": {"6.6.6.6, " + addr}}}
+	}
+
+	base := startGateway(t, testEnv(t, map[string]string{"RATE_LIMIT_MAX_REQUESTS": "3", "TRUSTED_PROXIES": "127.0.0.0/8,::1"}))
+	a, b := behind(base, "198.51.100.1"), behind(base, "198.51.100.2")
+	for i := 0; i < 3; i++ {
+		if r := login(a); r.Status == http.StatusTooManyRequests {
+			t.Fatalf("client A, request %d: got 429 within its limit", i+1)
+		}
+	}
+	login(a).fails(t, http.StatusTooManyRequests, "rate_limited")
+	if r := login(b); r.Status == http.StatusTooManyRequests {
+		t.Fatalf("client B behind the same proxy: got 429, want a bucket of its own")
+	}
+
+	// The proxy is not trusted: the header is the client's word, ignored.
+	base = startGateway(t, testEnv(t, map[string]string{"RATE_LIMIT_MAX_REQUESTS": "3", "TRUSTED_PROXIES": "10.0.0.0/8"}))
+	for i := 0; i < 3; i++ {
+		if r := login(behind(base, fmt.Sprintf("198.51.100.%d", i+1))); r.Status == http.StatusTooManyRequests {
+			t.Fatalf("request %d: got 429 within the limit", i+1)
+		}
+	}
+	login(behind(base, "198.51.100.99")).fails(t, http.StatusTooManyRequests, "rate_limited")
+}

@@ -23,7 +23,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/metrics"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/redis"
-	"github.com/whatsapp-saas/gateway/internal/sandbox"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 	"github.com/whatsapp-saas/gateway/internal/service"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
@@ -80,6 +79,19 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (gatew
 	return st, nil
 }
 
+// warnOpenDataDir warns when DATA_DIR exists and other users may read or
+// write it. The files the gateway writes there (the SQLite database and its
+// WAL, generated secrets, media) are created 0600 whatever the directory's
+// mode, but file names, sizes and anything written there by hand are not.
+func warnOpenDataDir(dir string, log *slog.Logger) {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("DATA_DIR is open to other users; its files are created 0600, but restrict the directory too (chmod 700)",
+		"path", dir, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+}
+
 // secretOrGenerated returns a configured secret or, outside production,
 // one generated once into the data directory.
 func secretOrGenerated(cfg *config.Config, s config.Secret, name string, log *slog.Logger) ([]byte, error) {
@@ -102,6 +114,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		}
 	}()
 
+	warnOpenDataDir(cfg.DataDir, log)
 	if a.store, err = openStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}
@@ -149,15 +162,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	}
 	tokens := auth.NewTokens(a.secrets, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTExpiresIn)
 
-	engines := map[string]gateway.EngineFactory{
-		gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
-			PairDelay: cfg.SandboxPairDelay, DeliveryDelay: cfg.SandboxDeliveryDelay, ReadDelay: cfg.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(a.bus),
-		}),
+	engines, err := engineFactories(a)
+	if err != nil {
+		return nil, fmt.Errorf("engines: %w", err)
 	}
-	if engines[gateway.EngineWhatsmeow], err = whatsmeowEngine(a); err != nil {
-		return nil, fmt.Errorf("whatsmeow engine: %w", err)
-	}
+	es := engineSettings(cfg)
 	available := make([]string, 0, len(engines))
 	for name := range engines {
 		available = append(available, name)
@@ -175,7 +184,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 				return worker.New(worker.Config{
 					SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine, Engines: engines,
 					Store: a.store, Secret: a.secrets.InternalSecret,
-					Pacer: sendPacer(cfg, spec.Engine), TypingPreroll: typingPreroll(cfg, spec.Engine), MediaDir: cfg.MediaStoragePath,
+					Pacer: es.Pacer(spec.Engine), TypingPreroll: es.TypingPreroll(spec.Engine), MediaDir: es.MediaDir,
 					Logger: log.With("session_id", spec.SessionID),
 				})
 			},
@@ -211,7 +220,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		Observe: a.metrics.ObserveHTTP, Extra: a.extraRoutes,
 	}, api.Config{
 		APIVersion: cfg.APIVersion, MaxBodyBytes: cfg.MaxBodyBytes, RateLimitMax: cfg.RateLimitMaxRequests,
-		RateLimitWindow: cfg.RateLimitWindow, UserCacheTTL: 2 * time.Second,
+		RateLimitWindow: cfg.RateLimitWindow, TrustedProxies: cfg.TrustedProxies, UserCacheTTL: 2 * time.Second,
 	})
 	a.closers = append(a.closers, func() error { a.api.Close(); return nil })
 	return a, nil

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	consulapi "github.com/hashicorp/consul/api"
@@ -229,6 +230,11 @@ func workerEnv(cfg *config.Config) map[string]string {
 		"SEND_BURST":             strconv.Itoa(cfg.SendBurst),
 		"SEND_JITTER":            cfg.SendJitter.String(),
 		"SEND_TYPING_PREROLL":    cfg.SendTypingPreroll.String(),
+		// The worker fetches media URLs through the same SSRF guard.
+		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": strconv.FormatBool(cfg.WebhookAllowPrivateNetworks),
+	}
+	if len(cfg.WebhookDenyNetworks) > 0 {
+		env["WEBHOOK_DENY_NETWORKS"] = strings.Join(cfg.WebhookDenyNetworks, ",")
 	}
 	if cfg.WhatsAppWebVersion != "" {
 		env["WHATSAPP_WEB_VERSION"] = cfg.WhatsAppWebVersion

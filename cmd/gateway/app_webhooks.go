@@ -2,69 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/api"
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
-	"github.com/whatsapp-saas/gateway/internal/ssrf"
 	"github.com/whatsapp-saas/gateway/internal/webhook"
 )
-
-// outboundGuard is the SSRF guard of requests to customer URLs (webhooks;
-// media URLs can reuse it), configured by the WEBHOOK_* settings.
-func outboundGuard(a *app) (*ssrf.Guard, error) {
-	deny, addrs, err := ssrf.ParseDeny(a.cfg.WebhookDenyNetworks)
-	if err != nil {
-		return nil, fmt.Errorf("WEBHOOK_DENY_NETWORKS: %w", err)
-	}
-	if cc := a.clusterCfg; cc != nil {
-		// The HashiCorp agents answer on their ports with the node's
-		// credentials: never reachable from a customer URL, opt-out or not.
-		for _, raw := range []string{cc.NomadAddr, cc.ConsulAddr, cc.VaultAddr} {
-			hostport := agentHostPort(raw)
-			if hostport == "" {
-				continue
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			list, err := ssrf.DenyURLHost(ctx, hostport)
-			cancel()
-			if err != nil {
-				a.log.Warn("cannot resolve an agent address for the SSRF guard", "addr", hostport, "err", err)
-				continue
-			}
-			addrs = append(addrs, list...)
-		}
-	}
-	return ssrf.New(ssrf.Options{AllowPrivate: a.cfg.WebhookAllowPrivateNetworks, Deny: deny, DenyAddrs: addrs}), nil
-}
-
-// agentHostPort returns the host:port of an agent address written as a URL
-// (http://10.0.0.5:8500) or as host:port; "" when there is none.
-func agentHostPort(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	if u.Port() != "" {
-		return u.Host
-	}
-	port := "80"
-	if u.Scheme == "https" {
-		port = "443"
-	}
-	return net.JoinHostPort(u.Hostname(), port)
-}
 
 // setupWebhooks wires the outbox: the store tells a notifier what each
 // commit stored, the notifier wakes the dispatchers (here directly, on

@@ -1,67 +1,43 @@
 package main
 
 import (
-	"database/sql"
-	"fmt"
-	"time"
+	"context"
 
 	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/engines"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/pacing"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
-	"github.com/whatsapp-saas/gateway/internal/whatsmeow"
-	"github.com/whatsapp-saas/gateway/internal/worker"
 )
 
-// whatsmeowEngine builds the real WhatsApp engine on the gateway's own
-// database: whatsmeow's device store shares the PostgreSQL pool, or the
-// SQLite writer connection (one connection, BEGIN IMMEDIATE).
-func whatsmeowEngine(a *app) (gateway.EngineFactory, error) {
-	cfg, st, log := a.cfg, a.store, a.log
-	withDB, ok := st.(interface{ DB() *sql.DB })
-	if !ok {
-		return nil, fmt.Errorf("the %s store does not expose its database for whatsmeow", st.Dialect())
+// engineSettings are the gateway's engine settings; the worker binary
+// reads the same names (workerEnv passes them) into the same struct.
+func engineSettings(cfg *config.Config) engines.Settings {
+	return engines.Settings{
+		SandboxPairDelay: cfg.SandboxPairDelay, SandboxDeliveryDelay: cfg.SandboxDeliveryDelay, SandboxReadDelay: cfg.SandboxReadDelay,
+		WebVersion: cfg.WhatsAppWebVersion, Proxy: cfg.WhatsAppProxy.Value(),
+		MediaDir: cfg.MediaStoragePath, MediaMaxBytes: cfg.MediaMaxBytes,
+		SendRatePerMinute: cfg.SendRatePerMinute, SendBurst: cfg.SendBurst, SendJitter: cfg.SendJitter,
+		SendTypingPreroll: cfg.SendTypingPreroll,
 	}
-	dialect := whatsmeow.DialectSQLite
-	if st.Dialect() == "postgres" {
-		dialect = whatsmeow.DialectPostgres
-	}
-	devices, err := whatsmeow.NewDeviceStore(withDB.DB(), dialect, log)
-	if err != nil {
-		return nil, err
-	}
-	if err := whatsmeow.SetWebVersion(cfg.WhatsAppWebVersion); err != nil {
-		return nil, err
-	}
-	log.Debug("whatsmeow engine", "web_version", whatsmeow.WebVersion())
-	// Media URLs are customer URLs: fetched through the same SSRF guard as webhooks.
+}
+
+// engineFactories builds the engines on the gateway's own store and bus;
+// media URLs are fetched through the same SSRF guard as webhooks.
+func engineFactories(a *app) (map[string]gateway.EngineFactory, error) {
 	guard, err := outboundGuard(a)
 	if err != nil {
 		return nil, err
 	}
-	return whatsmeow.Factory(whatsmeow.Options{
-		Store:         devices,
-		Fetcher:       whatsmeow.NewHTTPFetcher(guard.Client(2*time.Minute), ssrf.Blocked),
-		MediaDir:      cfg.MediaStoragePath,
-		MaxMediaBytes: cfg.MediaMaxBytes,
-		Proxy:         cfg.WhatsAppProxy.Value(),
-	}), nil
+	return engines.Factories(engineSettings(a.cfg), engines.Deps{Store: a.store, Bus: a.bus, Guard: guard, Logger: a.log})
 }
 
-// sendPacer is one session's send pacing (SEND_RATE_PER_MINUTE, SEND_BURST,
-// SEND_JITTER), nil when pacing is off. Sandbox sessions are not paced:
-// pacing guards real numbers against bans, and the sandbox bans nobody.
-func sendPacer(cfg *config.Config, engine string) worker.Pacer {
-	if cfg.SendRatePerMinute <= 0 || engine == gateway.EngineSandbox {
-		return nil
+// outboundGuard is the SSRF guard of requests to customer URLs (webhooks
+// and media URLs), configured by the WEBHOOK_* settings; the HashiCorp
+// agents' ports are refused whatever they say.
+func outboundGuard(a *app) (*ssrf.Guard, error) {
+	s := ssrf.Settings{AllowPrivate: a.cfg.WebhookAllowPrivateNetworks, Deny: a.cfg.WebhookDenyNetworks}
+	if cc := a.clusterCfg; cc != nil {
+		s.Agents = []string{cc.NomadAddr, cc.ConsulAddr, cc.VaultAddr}
 	}
-	return pacing.New(pacing.Config{RatePerMinute: cfg.SendRatePerMinute, Burst: cfg.SendBurst, Jitter: cfg.SendJitter})
-}
-
-// typingPreroll is SEND_TYPING_PREROLL for real sessions, 0 for the sandbox.
-func typingPreroll(cfg *config.Config, engine string) time.Duration {
-	if engine == gateway.EngineSandbox {
-		return 0
-	}
-	return cfg.SendTypingPreroll
+	return ssrf.Configure(context.Background(), s, a.log)
 }

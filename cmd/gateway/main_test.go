@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/logtest"
 )
 
 func TestRunRefusesBadProductionConfig(t *testing.T) {
@@ -82,5 +84,33 @@ func TestGeneratedJWTSecret(t *testing.T) {
 	again, _ := os.ReadFile(path)
 	if string(again) != string(raw) {
 		t.Fatal("the secret changed on the second start")
+	}
+}
+
+// TestDataDirFilesArePrivate: in a DATA_DIR an operator made 0755, the
+// database and the generated secrets are still 0600, and the start-up log
+// warns about the directory.
+func TestDataDirFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	logs := &logtest.Buffer{}
+	base := startGatewayLogging(t, testEnv(t, map[string]string{"DATA_DIR": dir}), logs)
+	register(t, base, "modes@example.com") // a write: the WAL exists
+	for _, name := range []string{"gateway.db", "gateway.db-wal", "gateway.db-shm", "jwt_secret", "webhook_secret", "internal_secret"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s: got mode %#o, want 0600", name, got)
+		}
+	}
+	if !strings.Contains(logs.String(), "DATA_DIR") || !strings.Contains(logs.String(), "0755") {
+		t.Errorf("no warning about the open DATA_DIR in the log:\n%s", logs.String())
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/config"
 )
 
 type webhookView struct {
@@ -333,18 +335,22 @@ func TestWebhooksDisabled(t *testing.T) {
 		fails(t, http.StatusForbidden, "feature_disabled")
 }
 
-func TestAgentHostPort(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"http://127.0.0.1:8500", "127.0.0.1:8500"},
-		{"https://vault.service.consul:8200", "vault.service.consul:8200"},
-		{"10.0.0.5:4646", "10.0.0.5:4646"},
-		{"https://nomad.example.com", "nomad.example.com:443"},
-		{"http://[fd00::1]", "[fd00::1]:80"},
+// TestWorkerEnvCarriesTheSSRFSettings: a worker on Nomad fetches media
+// URLs through the same guard as the gateway, so it gets the same WEBHOOK_*
+// settings.
+func TestWorkerEnvCarriesTheSSRFSettings(t *testing.T) {
+	cfg, err := config.Load(func(k string) (string, bool) {
+		v, ok := map[string]string{"WEBHOOK_DENY_NETWORKS": "10.9.0.0/16, 10.1.2.3:8500", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true"}[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		if got := agentHostPort(tt.in); got != tt.want {
-			t.Errorf("agentHostPort(%q): got %q, want %q", tt.in, got, tt.want)
-		}
+	env := workerEnv(cfg)
+	if got, want := env["WEBHOOK_DENY_NETWORKS"], "10.9.0.0/16,10.1.2.3:8500"; got != want {
+		t.Errorf("WEBHOOK_DENY_NETWORKS: got %q, want %q", got, want)
+	}
+	if got := env["WEBHOOK_ALLOW_PRIVATE_NETWORKS"]; got != "true" {
+		t.Errorf("WEBHOOK_ALLOW_PRIVATE_NETWORKS: got %q, want true", got)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/engines"
+	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
 
 // instanceConfig is the worker's configuration, from the environment Nomad
@@ -44,8 +46,10 @@ type instanceConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 
-	SandboxPairDelay, SandboxDeliveryDelay, SandboxReadDelay time.Duration
-	Engines                                                  engineSettings
+	// Engines are the engine and pacing settings, SSRF the guard of media
+	// URLs: the gateway's names and meanings (see loadEngineSettings).
+	Engines engines.Settings
+	SSRF    ssrf.Settings
 }
 
 // loadConfig reads the configuration through lookup and reports every
@@ -75,12 +79,12 @@ func loadConfig(lookup func(string) (string, bool)) (*instanceConfig, error) {
 		InternalSecret: config.Secret(get("INTERNAL_SECRET")), InternalSecretFile: get("INTERNAL_SECRET_FILE"),
 		ConsulAddr: get("CONSUL_HTTP_ADDR"), LockPrefix: get("LOCK_PREFIX"), Owner: get("NOMAD_ALLOC_ID"),
 		LockTTL: dur("LOCK_TTL", 10*time.Second), ShutdownTimeout: dur("SHUTDOWN_TIMEOUT", 20*time.Second),
-		LogFormat:            strings.ToLower(get("LOG_FORMAT")),
-		SandboxPairDelay:     dur("SANDBOX_PAIR_DELAY", 3*time.Second),
-		SandboxDeliveryDelay: dur("SANDBOX_DELIVERY_DELAY", time.Second),
-		SandboxReadDelay:     dur("SANDBOX_READ_DELAY", 3*time.Second),
+		LogFormat: strings.ToLower(get("LOG_FORMAT")),
 	}
-	c.Engines = loadEngineSettings(get, bad)
+	c.Engines, c.SSRF = loadEngineSettings(get, bad)
+	c.Engines.SandboxPairDelay = dur("SANDBOX_PAIR_DELAY", 3*time.Second)
+	c.Engines.SandboxDeliveryDelay = dur("SANDBOX_DELIVERY_DELAY", time.Second)
+	c.Engines.SandboxReadDelay = dur("SANDBOX_READ_DELAY", 3*time.Second)
 	if c.SessionID == "" {
 		bad("SESSION_ID: required")
 	}

@@ -1,33 +1,27 @@
 package main
 
 import (
-	"database/sql"
-	"fmt"
+	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/engines"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/pacing"
-	"github.com/whatsapp-saas/gateway/internal/sandbox"
+	"github.com/whatsapp-saas/gateway/internal/ssrf"
 	"github.com/whatsapp-saas/gateway/internal/whatsmeow"
-	"github.com/whatsapp-saas/gateway/internal/worker"
 )
 
-// engineSettings are the engine and pacing settings the worker reads
-// (the same names as the gateway's; none is secret).
-type engineSettings struct {
-	WebVersion        string        // WHATSAPP_WEB_VERSION
-	Proxy             string        // WHATSAPP_PROXY (from the template: it may hold credentials)
-	MediaDir          string        // MEDIA_STORAGE_PATH (default ./data/media)
-	MediaMaxBytes     int64         // MEDIA_MAX_BYTES (default 64 MiB)
-	SendRatePerMinute int           // SEND_RATE_PER_MINUTE (default 20; 0 off)
-	SendBurst         int           // SEND_BURST (default 5)
-	SendJitter        time.Duration // SEND_JITTER (default 2s)
-	SendTypingPreroll time.Duration // SEND_TYPING_PREROLL (default 0)
-}
-
-func loadEngineSettings(get func(string) string, bad func(string, ...any)) engineSettings {
+// loadEngineSettings reads the engine, pacing and SSRF settings the worker
+// shares with the gateway, under the same names (none is secret but
+// WHATSAPP_PROXY, which comes from the template): WHATSAPP_WEB_VERSION,
+// WHATSAPP_PROXY, MEDIA_STORAGE_PATH (default ./data/media),
+// MEDIA_MAX_BYTES (64 MiB), SEND_RATE_PER_MINUTE (20; 0 off), SEND_BURST
+// (5), SEND_JITTER (2s), SEND_TYPING_PREROLL (0),
+// WEBHOOK_ALLOW_PRIVATE_NETWORKS (false) and WEBHOOK_DENY_NETWORKS.
+func loadEngineSettings(get func(string) string, bad func(string, ...any)) (engines.Settings, ssrf.Settings) {
 	num := func(name string, def int64) int64 {
 		v := get(name)
 		if v == "" {
@@ -52,56 +46,56 @@ func loadEngineSettings(get func(string) string, bad func(string, ...any)) engin
 		}
 		return d
 	}
-	return engineSettings{
+	s := engines.Settings{
 		WebVersion: get("WHATSAPP_WEB_VERSION"), Proxy: get("WHATSAPP_PROXY"), MediaDir: orDefault(get("MEDIA_STORAGE_PATH"), "./data/media"),
 		MediaMaxBytes: num("MEDIA_MAX_BYTES", 64<<20), SendRatePerMinute: int(num("SEND_RATE_PER_MINUTE", 20)),
 		SendBurst: int(num("SEND_BURST", 5)), SendJitter: dur("SEND_JITTER", 2*time.Second),
 		SendTypingPreroll: dur("SEND_TYPING_PREROLL", 0),
 	}
+	var g ssrf.Settings
+	if v := get("WEBHOOK_ALLOW_PRIVATE_NETWORKS"); v != "" {
+		b, err := config.ParseBool(v)
+		if err != nil {
+			bad("WEBHOOK_ALLOW_PRIVATE_NETWORKS: %v, got %q", err, v)
+		}
+		g.AllowPrivate = b
+	}
+	for _, part := range strings.Split(get("WEBHOOK_DENY_NETWORKS"), ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			g.Deny = append(g.Deny, part)
+		}
+	}
+	if _, _, err := ssrf.ParseDeny(g.Deny); err != nil {
+		bad("WEBHOOK_DENY_NETWORKS: %v", err)
+	}
+	// The agents this worker can name: its Consul agent (the session
+	// lock), and Nomad's and Vault's when the task has their addresses.
+	g.Agents = []string{get("CONSUL_HTTP_ADDR"), get("NOMAD_ADDR"), get("VAULT_ADDR")}
+	return s, g
 }
 
-// engines builds the engine factories: the sandbox on the bus, and
-// whatsmeow on the gateway's database when the store exposes it.
-func engines(cfg *instanceConfig, d deps, log *slog.Logger) (map[string]gateway.EngineFactory, error) {
-	out := map[string]gateway.EngineFactory{
-		gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
-			PairDelay: cfg.SandboxPairDelay, DeliveryDelay: cfg.SandboxDeliveryDelay, ReadDelay: cfg.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(d.bus),
-		}),
-	}
-	withDB, ok := d.store.(interface{ DB() *sql.DB })
-	if !ok {
-		return out, nil
-	}
-	dialect := whatsmeow.DialectSQLite
-	if d.store.Dialect() == "postgres" {
-		dialect = whatsmeow.DialectPostgres
-	}
-	devices, err := whatsmeow.NewDeviceStore(withDB.DB(), dialect, log)
+// outboundGuard is the SSRF guard of the session's media URLs.
+func outboundGuard(ctx context.Context, cfg *instanceConfig, log *slog.Logger) (*ssrf.Guard, error) {
+	return ssrf.Configure(ctx, cfg.SSRF, log)
+}
+
+// mediaFetcher is the fetcher the worker's whatsmeow engine sends media
+// URLs through.
+func mediaFetcher(ctx context.Context, cfg *instanceConfig, log *slog.Logger) (whatsmeow.MediaFetcher, error) {
+	guard, err := outboundGuard(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("whatsmeow device store: %w", err)
-	}
-	if err := whatsmeow.SetWebVersion(cfg.Engines.WebVersion); err != nil {
 		return nil, err
 	}
-	out[gateway.EngineWhatsmeow] = whatsmeow.Factory(whatsmeow.Options{
-		Store: devices, MediaDir: cfg.Engines.MediaDir, MaxMediaBytes: cfg.Engines.MediaMaxBytes, Proxy: cfg.Engines.Proxy,
-	})
-	return out, nil
+	return engines.MediaFetcher(guard), nil
 }
 
-// pacer spaces real sends out (ban avoidance); the sandbox is not paced.
-func (s engineSettings) pacer(engine string) worker.Pacer {
-	if s.SendRatePerMinute <= 0 || engine == gateway.EngineSandbox {
-		return nil
+// engineFactories builds the engines as the gateway does (internal/engines):
+// the sandbox on the bus, whatsmeow on the gateway's database, media URLs
+// through the product's SSRF guard.
+func engineFactories(ctx context.Context, cfg *instanceConfig, d deps, log *slog.Logger) (map[string]gateway.EngineFactory, error) {
+	guard, err := outboundGuard(ctx, cfg, log)
+	if err != nil {
+		return nil, err
 	}
-	return pacing.New(pacing.Config{RatePerMinute: s.SendRatePerMinute, Burst: s.SendBurst, Jitter: s.SendJitter})
-}
-
-// typingPreroll is SEND_TYPING_PREROLL for real sessions, 0 for the sandbox.
-func (s engineSettings) typingPreroll(engine string) time.Duration {
-	if engine == gateway.EngineSandbox {
-		return 0
-	}
-	return s.SendTypingPreroll
+	return engines.Factories(cfg.Engines, engines.Deps{Store: d.store, Bus: d.bus, Guard: guard, Logger: log})
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/consul"
 	"github.com/whatsapp-saas/gateway/internal/consul/consultest"
+	"github.com/whatsapp-saas/gateway/internal/engines"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
@@ -189,7 +190,7 @@ func TestServesInstanceAPIAndRotatesSecretFromFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second,
-		SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}
+		Engines: engines.Settings{SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus()})
 	waitHealth(t, s.url, http.StatusOK)
 
@@ -229,7 +230,7 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecret: "k", LockTTL: 10 * time.Second, Owner: "my-alloc",
-		ShutdownTimeout: 5 * time.Second, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}
+		ShutdownTimeout: 5 * time.Second, Engines: engines.Settings{SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus(), consul: fake.Client()})
 
 	// Another copy holds the session: this one must not connect.

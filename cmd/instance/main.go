@@ -135,7 +135,7 @@ const queuePoll = 5 * time.Second
 // names the session on its own lines, serve on the others.
 func serve(ctx context.Context, cfg *instanceConfig, d deps, base *slog.Logger, addrc chan<- string) error {
 	log := base.With("session_id", cfg.SessionID, "tenant_id", cfg.UserID)
-	engs, err := engines(cfg, d, log)
+	engs, err := engineFactories(ctx, cfg, d, log)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func serve(ctx context.Context, cfg *instanceConfig, d deps, base *slog.Logger, 
 	w, err := worker.New(worker.Config{
 		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.Engine, Engines: engs, Store: d.store,
 		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: base,
-		Pacer: cfg.Engines.pacer(engine), TypingPreroll: cfg.Engines.typingPreroll(engine), MediaDir: cfg.Engines.MediaDir,
+		Pacer: cfg.Engines.Pacer(engine), TypingPreroll: cfg.Engines.TypingPreroll(engine), MediaDir: cfg.Engines.MediaDir,
 		QueuePoll: queuePoll,
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -67,29 +68,63 @@ func saneRequestID(s string) bool {
 	return true
 }
 
-// withClientIP records the client address: the connection's, or the first
-// X-Forwarded-For hop when the operator says a trusted proxy sets it (a
-// client could forge it otherwise, and dodge per-address limits).
-func withClientIP(trustProxy bool) func(http.Handler) http.Handler {
+// withClientIP records the client address: the connection's, unless the
+// connection comes from a trusted proxy (TRUSTED_PROXIES). Then the
+// X-Forwarded-For chain is read from the right, the end the proxies
+// appended to, skipping trusted hops: the first untrusted address is the
+// client. Anything left of it was written by the client and may be forged,
+// so it never counts (nor does the header from an untrusted peer: a client
+// could dodge per-address limits with it). Without the header, a trusted
+// proxy's X-Real-Ip is taken.
+func withClientIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ip, _, err := net.SplitHostPort(r.RemoteAddr)
-			if err != nil {
-				ip = r.RemoteAddr
+			ip := r.RemoteAddr
+			if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+				ip = host
 			}
-			if trustProxy {
-				if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-					first, _, _ := strings.Cut(xff, ",")
-					if p := net.ParseIP(strings.TrimSpace(first)); p != nil {
-						ip = p.String()
-					}
-				} else if xr := net.ParseIP(r.Header.Get("X-Real-Ip")); xr != nil {
-					ip = xr.String()
-				}
+			if peer, err := netip.ParseAddr(ip); err == nil && len(trusted) > 0 && isTrusted(peer.Unmap()) {
+				ip = forwardedClient(r.Header, peer.Unmap(), isTrusted).String()
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyClientIP, ip)))
 		})
 	}
+}
+
+// forwardedClient walks the X-Forwarded-For chain of a request a trusted
+// peer passed on, from the right; a hop that does not parse ends the walk
+// at the last address known good.
+func forwardedClient(h http.Header, peer netip.Addr, isTrusted func(netip.Addr) bool) netip.Addr {
+	var hops []string
+	for _, line := range h.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(line, ",")...)
+	}
+	if len(hops) == 0 {
+		if a, err := netip.ParseAddr(strings.TrimSpace(h.Get("X-Real-Ip"))); err == nil {
+			return a.Unmap()
+		}
+		return peer
+	}
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return client
+		}
+		client = a.Unmap().WithZone("")
+		if !isTrusted(client) {
+			return client
+		}
+	}
+	return client
 }
 
 type statusRecorder struct {

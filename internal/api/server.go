@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -23,7 +24,9 @@ type Config struct {
 	MaxBodyBytes    int64
 	RateLimitMax    int
 	RateLimitWindow time.Duration
-	TrustProxy      bool
+	// TrustedProxies are the networks of the proxies in front of the API
+	// (TRUSTED_PROXIES): X-Forwarded-For is honoured only from them.
+	TrustedProxies []netip.Prefix
 	// UserCacheTTL is how long an authenticated user is cached (0: no cache).
 	UserCacheTTL time.Duration
 }
@@ -114,7 +117,7 @@ func (s *Server) h(fn handler) http.HandlerFunc {
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(withRequestID, withClientIP(s.cfg.TrustProxy), withLogging(s.log, s.deps.Observe), withRecover(s.log))
+	r.Use(withRequestID, withClientIP(s.cfg.TrustedProxies), withLogging(s.log, s.deps.Observe), withRecover(s.log))
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path)
 	}))

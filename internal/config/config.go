@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -81,6 +82,9 @@ type Config struct {
 	EnableHTTPS bool
 	SSLCertPath string
 	SSLKeyPath  string
+	// TrustedProxies is TRUSTED_PROXIES (default none): the networks whose
+	// X-Forwarded-For is believed. A bare address is a /32 or /128.
+	TrustedProxies []netip.Prefix
 
 	// DatabaseURL is DATABASE_URL, or built from DB_* when DB_HOST is set;
 	// empty means SQLite at SQLitePath.
@@ -288,6 +292,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		EnableHTTPS:     l.bool("ENABLE_HTTPS"),
 		SSLCertPath:     l.str("SSL_CERT_PATH"),
 		SSLKeyPath:      l.str("SSL_KEY_PATH"),
+		TrustedProxies:  l.prefixes("TRUSTED_PROXIES"),
 
 		DatabaseURL: l.secret("DATABASE_URL"),
 		DBHost:      l.str("DB_HOST"),
@@ -535,6 +540,24 @@ func splitList(v string) []string {
 		if part = strings.TrimSpace(part); part != "" {
 			out = append(out, part)
 		}
+	}
+	return out
+}
+
+// prefixes reads a comma-separated list of networks (CIDRs) or addresses.
+func (l *loader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, part := range splitList(l.str(name)) {
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		if a, err := netip.ParseAddr(part); err == nil {
+			a = a.Unmap().WithZone("")
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		l.problem(name, "%q is not a network (10.0.0.0/8) or an address", part)
 	}
 	return out
 }

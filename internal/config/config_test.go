@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -676,6 +677,27 @@ func TestWebhookSettings(t *testing.T) {
 		var cerr *Error
 		if !errors.As(err, &cerr) || !cerr.Has(name) {
 			t.Fatalf("%s=%q: got %v, want a problem naming it", name, bad, err)
+		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	if c := mustLoad(t, nil); len(c.TrustedProxies) != 0 {
+		t.Fatalf("default: got %v, want no trusted proxy", c.TrustedProxies)
+	}
+	c := mustLoad(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,fd00::/8,10.1.2.3/16"})
+	want := []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"),
+		netip.MustParsePrefix("fd00::/8"), netip.MustParsePrefix("10.1.0.0/16"),
+	}
+	if diff := cmp.Diff(want, c.TrustedProxies, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Fatalf("trusted proxies (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"proxy.local", "10.0.0.0/33", "10.0.0.1:80"} {
+		_, err := Load(env(map[string]string{"TRUSTED_PROXIES": bad}))
+		var cerr *Error
+		if !errors.As(err, &cerr) || !cerr.Has("TRUSTED_PROXIES") {
+			t.Fatalf("TRUSTED_PROXIES=%q: got %v, want a problem naming it", bad, err)
 		}
 	}
 }

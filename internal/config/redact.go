@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -26,6 +27,7 @@ func (c *Config) Redacted() map[string]string {
 		"ENABLE_HTTPS":     strconv.FormatBool(c.EnableHTTPS),
 		"SSL_CERT_PATH":    c.SSLCertPath,
 		"SSL_KEY_PATH":     c.SSLKeyPath,
+		"TRUSTED_PROXIES":  joinPrefixes(c.TrustedProxies),
 
 		"DATABASE_URL": RedactURL(c.DatabaseURL.Value()),
 		"DB_HOST":      c.DBHost,
@@ -165,6 +167,15 @@ func joinDurations(list []time.Duration) string {
 	parts := make([]string, len(list))
 	for i, d := range list {
 		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// joinPrefixes writes a network list back as its setting reads.
+func joinPrefixes(list []netip.Prefix) string {
+	parts := make([]string, len(list))
+	for i, p := range list {
+		parts[i] = p.String()
 	}
 	return strings.Join(parts, ",")
 }

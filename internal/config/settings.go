@@ -46,6 +46,7 @@ var settings = []Setting{
 	{"ENABLE_HTTPS", "false", "Serve HTTPS directly with SSL_CERT_PATH and SSL_KEY_PATH.", false},
 	{"SSL_CERT_PATH", "", "TLS certificate (PEM), required when ENABLE_HTTPS=true.", false},
 	{"SSL_KEY_PATH", "", "TLS private key (PEM), required when ENABLE_HTTPS=true.", false},
+	{"TRUSTED_PROXIES", "", "Networks or addresses of the load balancers and reverse proxies in front of the gateway (comma-separated CIDRs). X-Forwarded-For is honoured only on connections from them, read from the right up to the first address outside them (the client), so per-address limits tell clients apart; empty trusts no one.", false},
 
 	// Database.
 	{"DATABASE_URL", "", "PostgreSQL URL (`postgres://user:pass@host:5432/db?sslmode=disable`). Built from DB_* when only those are set; SQLite in DATA_DIR when neither is set.", true},

@@ -59,6 +59,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
+		if err := privateFiles(path, log); err != nil {
+			return nil, err
+		}
 	}
 	writer, err := sql.Open("sqlite", path+"?"+writerParams)
 	if err != nil {
@@ -93,6 +96,33 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		}
 	}
 	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer}, nil
+}
+
+// privateFiles makes the database file 0600 before the driver opens it:
+// created so when missing, tightened when an older version left it (or its
+// WAL and shared-memory files) readable by others. SQLite creates the -wal
+// and -shm files later with the database file's own permissions, so they
+// are 0600 too, whatever the directory's mode or the umask.
+func privateFiles(path string, log *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return translateOpen(fmt.Errorf("create database file: %w", err))
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(name, 0o600); err != nil {
+			log.Warn("database file is readable by other users and cannot be made private", "path", name, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()), "error", err)
+			continue
+		}
+		log.Warn("database file was readable by other users; made it 0600", "path", name, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+	}
+	return nil
 }
 
 // DB returns the writer connection, for whatsmeow's device store to share

@@ -4,6 +4,18 @@
 // (a name that resolved to a public address at registration and to
 // 127.0.0.1 now) and redirects cannot slip past it, since every connection
 // is checked after resolution. Redirects are not followed anyway.
+//
+// IPv6 forms that carry an IPv4 address are handled so that none is a way
+// around the IPv4 rules: IPv4-mapped (::ffff:0:0/96) addresses are checked
+// as the IPv4 address; IPv4-compatible (::/96) and NAT64 (64:ff9b::/96,
+// 64:ff9b:1::/48) addresses are refused whole as private; 6to4 (2002::/16)
+// and Teredo (2001::/32) are refused whole, whatever they embed. With
+// AllowPrivate those ranges open, but the IPv4 address they embed is still
+// checked against the metadata addresses and the deny lists.
+//
+// This package is the one SSRF policy of the product: webhook deliveries
+// and media URLs, in the gateway and in the per-session worker, dial
+// through a Guard.
 package ssrf
 
 import (
@@ -38,8 +50,7 @@ var privatePrefixes = mustPrefixes(
 	"203.0.113.0/24",  // TEST-NET-3
 	"224.0.0.0/4",     // multicast
 	"240.0.0.0/4",     // reserved, and 255.255.255.255
-	"::/128",          // unspecified
-	"::1/128",         // loopback
+	"::/96",           // IPv4-compatible (deprecated; holds :: and ::1): ::127.0.0.1 reaches loopback
 	"64:ff9b::/96",    // NAT64 can reach any IPv4 address, private ones included
 	"64:ff9b:1::/48",  // local-use NAT64
 	"100::/64",        // discard-only
@@ -49,8 +60,44 @@ var privatePrefixes = mustPrefixes(
 	"ff00::/8",        // multicast
 )
 
-// 6to4 and Teredo, which embed IPv4 addresses.
+// 6to4 and Teredo, which embed IPv4 addresses: refused whole, whatever
+// address they embed, since no receiver needs them and a relay may sit
+// next to private networks.
 var tunnelPrefixes = mustPrefixes("2002::/16", "2001::/32")
+
+// Prefixes of IPv6 forms that carry an IPv4 address (IPv4-mapped
+// ::ffff:0:0/96 is unmapped before any check).
+var (
+	compatPrefix = netip.MustParsePrefix("::/96")
+	nat64Prefix  = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local   = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour    = netip.MustParsePrefix("2002::/16")
+	teredo       = netip.MustParsePrefix("2001::/32")
+)
+
+// embeddedV4 returns the IPv4 address an IPv6 address carries: the last 32
+// bits of an IPv4-compatible or well-known NAT64 address, the RFC 6052
+// layout of a /48 NAT64 prefix, the 6to4 gateway, the Teredo client (its
+// bits inverted). The metadata and deny lists apply to it as to the
+// address itself, so WEBHOOK_ALLOW_PRIVATE_NETWORKS cannot open a way to
+// 169.254.169.254 through a translator.
+func embeddedV4(ip netip.Addr) (netip.Addr, bool) {
+	if !ip.Is6() {
+		return netip.Addr{}, false
+	}
+	b := ip.As16()
+	switch {
+	case compatPrefix.Contains(ip), nat64Prefix.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
+	case nat64Local.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[6], b[7], b[9], b[10]}), true // bits 64-71 are the "u" octet
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true
+	case teredo.Contains(ip):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), true
+	}
+	return netip.Addr{}, false
+}
 
 // Always refused, even with AllowPrivate: cloud metadata services hand out
 // credentials.
@@ -86,19 +133,12 @@ func New(opts Options) *Guard { return &Guard{opts: opts} }
 // must be refused.
 func (g *Guard) Check(ap netip.AddrPort) error {
 	ip := ap.Addr().Unmap().WithZone("")
-	for _, m := range metadataAddrs {
-		if ip == m {
-			return fmt.Errorf("%w: %s is a cloud metadata address", ErrBlocked, ip)
-		}
+	if err := g.checkAlways(ip, ap.Port()); err != nil {
+		return err
 	}
-	for _, p := range g.opts.Deny {
-		if p.Contains(ip) {
-			return fmt.Errorf("%w: %s is in a denied network", ErrBlocked, ip)
-		}
-	}
-	for _, d := range g.opts.DenyAddrs {
-		if d.Addr().Unmap() == ip && d.Port() == ap.Port() {
-			return fmt.Errorf("%w: %s is a denied service", ErrBlocked, ap)
+	if v4, ok := embeddedV4(ip); ok {
+		if err := g.checkAlways(v4, ap.Port()); err != nil {
+			return fmt.Errorf("%w (embedded in %s)", err, ip)
 		}
 	}
 	if g.opts.AllowPrivate {
@@ -114,6 +154,27 @@ func (g *Guard) Check(ap netip.AddrPort) error {
 	for _, p := range privatePrefixes {
 		if p.Contains(ip) {
 			return fmt.Errorf("%w: %s is a private, loopback, link-local or reserved address", ErrBlocked, ip)
+		}
+	}
+	return nil
+}
+
+// checkAlways refuses what no option opens: metadata addresses and the
+// deny lists.
+func (g *Guard) checkAlways(ip netip.Addr, port uint16) error {
+	for _, m := range metadataAddrs {
+		if ip == m {
+			return fmt.Errorf("%w: %s is a cloud metadata address", ErrBlocked, ip)
+		}
+	}
+	for _, p := range g.opts.Deny {
+		if p.Contains(ip) {
+			return fmt.Errorf("%w: %s is in a denied network", ErrBlocked, ip)
+		}
+	}
+	for _, d := range g.opts.DenyAddrs {
+		if d.Addr().Unmap() == ip && d.Port() == port {
+			return fmt.Errorf("%w: %s is a denied service", ErrBlocked, netip.AddrPortFrom(ip, port))
 		}
 	}
 	return nil

@@ -42,11 +42,27 @@ func TestCheck(t *testing.T) {
 		{"[fd12:3456::1]:80", false, true},
 		{"[fe80::1]:80", false, true},
 		{"[ff02::1]:80", false, true},
-		{"[::ffff:127.0.0.1]:80", false, true}, // IPv4-mapped loopback
-		{"[::ffff:10.0.0.1]:80", false, true},  // IPv4-mapped private
-		{"[64:ff9b::a00:1]:80", false, true},   // NAT64 of 10.0.0.1
-		{"[2002:7f00:1::]:80", false, true},    // 6to4 of 127.0.0.1
-		{"169.254.169.254:80", false, false},   // metadata: always
+		{"[::ffff:127.0.0.1]:80", false, true},                     // IPv4-mapped loopback
+		{"[::ffff:10.0.0.1]:80", false, true},                      // IPv4-mapped private
+		{"[64:ff9b::a00:1]:80", false, true},                       // NAT64 of 10.0.0.1
+		{"[2002:7f00:1::]:80", false, true},                        // 6to4 of 127.0.0.1
+		{"[::127.0.0.1]:80", false, true},                          // IPv4-compatible loopback (::/96)
+		{"[::a00:1]:80", false, true},                              // IPv4-compatible 10.0.0.1
+		{"[::5db8:d822]:80", false, true},                          // IPv4-compatible, even of a public address: deprecated, never needed
+		{"[64:ff9b::5db8:d822]:80", false, true},                   // NAT64 of a public address: refused whole
+		{"[64:ff9b:1::1]:80", false, true},                         // local-use NAT64
+		{"[2002:5db8:d822::1]:80", false, true},                    // 6to4, even of a public address: refused whole
+		{"[2001:0:4136:e378:8000:63bf:3fff:fdd2]:80", false, true}, // Teredo: refused whole
+		{"198.18.0.1:80", false, true},                             // benchmarking
+		{"198.19.255.255:80", false, true},
+		{"198.20.0.1:80", true, true},
+		{"169.254.169.254:80", false, false},                        // metadata: always
+		{"[::a9fe:a9fe]:80", false, false},                          // metadata, IPv4-compatible
+		{"[64:ff9b::a9fe:a9fe]:80", false, false},                   // metadata through NAT64
+		{"[64:ff9b:1:a9fe:a9:fe00::]:80", false, false},             // metadata through local-use NAT64 (RFC 6052 /48)
+		{"[2002:a9fe:a9fe::1]:80", false, false},                    // metadata through 6to4
+		{"[2001:0:4136:e378:8000:63bf:5601:5601]:80", false, false}, // Teredo client 169.254.169.254 (inverted bits)
+		{"[64:ff9b::cb00:7209]:443", false, false},                  // denied network through NAT64
 		{"[::ffff:169.254.169.254]:80", false, false},
 		{"[fd00:ec2::254]:80", false, false},
 		{"203.0.114.9:443", false, false}, // denied network
@@ -130,5 +146,21 @@ func TestClientDialTime(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound || hits != 1 {
 		t.Fatalf("got status %d and %d hits, want the 302 itself and no request to its target", resp.StatusCode, hits)
+	}
+}
+
+func TestAgentHostPort(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"http://127.0.0.1:8500", "127.0.0.1:8500"},
+		{"https://vault.service.consul:8200", "vault.service.consul:8200"},
+		{"10.0.0.5:4646", "10.0.0.5:4646"},
+		{"https://nomad.example.com", "nomad.example.com:443"},
+		{"http://[fd00::1]", "[fd00::1]:80"},
+	}
+	for _, tt := range tests {
+		if got := AgentHostPort(tt.in); got != tt.want {
+			t.Errorf("AgentHostPort(%q): got %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

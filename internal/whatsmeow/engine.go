@@ -61,8 +61,8 @@ type Options struct {
 	// MediaDir is MEDIA_STORAGE_PATH: inbound media is downloaded under
 	// it, to <session id>/<file>. Empty keeps no inbound media.
 	MediaDir string
-	// Fetcher fetches outbound media given by URL; nil uses NewFetcher's
-	// default (public addresses only).
+	// Fetcher fetches outbound media given by URL; nil uses the product's
+	// SSRF guard with its strictest settings (public addresses only).
 	Fetcher MediaFetcher
 	// MaxMediaBytes caps media sent and downloaded (default 64 MiB).
 	MaxMediaBytes int64
@@ -116,7 +116,7 @@ func (o *Options) fill() {
 		o.Jitter = rand.Float64
 	}
 	if o.Fetcher == nil {
-		o.Fetcher = NewFetcher(o.MaxMediaBytes)
+		o.Fetcher = defaultFetcher()
 	}
 }
 

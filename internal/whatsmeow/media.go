@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	wa "go.mau.fi/whatsmeow"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
 
 // MediaFetcher fetches outbound media given by URL, at most max bytes, and
@@ -62,49 +61,11 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// NewFetcher returns a MediaFetcher with a guard of its own (public
-// addresses only), for when the product's guard is not wired in.
-func NewFetcher(max int64) MediaFetcher {
-	dialer := &net.Dialer{
-		Timeout: 10 * time.Second,
-		Control: func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			ip := net.ParseIP(host)
-			if ip == nil || !publicIP(ip) {
-				return errPrivateAddress
-			}
-			return nil
-		},
-	}
-	tr := &http.Transport{
-		Proxy:                 nil, // a proxy would dial the private address for us
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 20 * time.Second,
-		MaxIdleConns:          4,
-		IdleConnTimeout:       30 * time.Second,
-	}
-	return &httpFetcher{
-		client:  &http.Client{Transport: tr, Timeout: 2 * time.Minute, CheckRedirect: checkRedirect},
-		blocked: func(err error) bool { return errors.Is(err, errPrivateAddress) },
-	}
-}
-
-var errPrivateAddress = errors.New("address is not public")
-
-func publicIP(ip net.IP) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() ||
-		ip.Equal(net.IPv4bcast) || isCGNAT(ip))
-}
-
-// isCGNAT reports 100.64.0.0/10, shared address space that is not public.
-func isCGNAT(ip net.IP) bool {
-	v4 := ip.To4()
-	return v4 != nil && v4[0] == 100 && v4[1]&0xc0 == 64
+// defaultFetcher is the fetcher of an engine built without one: the
+// product's SSRF guard with its strictest settings (public addresses
+// only). There is one SSRF policy, internal/ssrf's.
+func defaultFetcher() MediaFetcher {
+	return NewHTTPFetcher(ssrf.New(ssrf.Options{}).Client(2*time.Minute), ssrf.Blocked)
 }
 
 func (f *httpFetcher) Fetch(ctx context.Context, rawURL string, max int64) ([]byte, string, error) {

@@ -285,7 +285,7 @@ func TestFetcherRefusesPrivateAddresses(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("secret")) }))
 	t.Cleanup(srv.Close)
-	f := NewFetcher(1 << 20)
+	f := defaultFetcher()
 	tests := []struct {
 		url  string
 		code gateway.Code
@@ -294,6 +294,9 @@ func TestFetcherRefusesPrivateAddresses(t *testing.T) {
 		{strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/x.png", gateway.CodeValidation},
 		{"file:///etc/passwd", gateway.CodeValidation},
 		{"ftp://example.com/x", gateway.CodeValidation},
+		{"http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", gateway.CodeValidation}, // metadata through NAT64
+		{"http://[2002:a9fe:a9fe::1]/x.png", gateway.CodeValidation},              // 6to4
+		{"http://198.18.0.1/x.png", gateway.CodeValidation},                       // benchmarking
 	}
 	for _, tt := range tests {
 		data, _, err := f.Fetch(context.Background(), tt.url, 1<<20)
