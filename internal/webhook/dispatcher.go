@@ -41,7 +41,8 @@ type Config struct {
 	// SSRF-guarded client refusing private networks.
 	Client *http.Client
 	Logger *slog.Logger
-	// Timeout bounds each request (15s).
+	// Timeout bounds each request (15s); an attempt cut by it is a failure,
+	// retried on the schedule.
 	Timeout time.Duration
 	// Schedule is the delay before each retry (DefaultSchedule); past its
 	// end a delivery is abandoned.
@@ -51,10 +52,15 @@ type Config struct {
 	// DisableAfter turns an endpoint off once it has failed every attempt
 	// for this long (5 days; negative: never).
 	DisableAfter time.Duration
-	// Workers bounds requests in flight (128); PerEndpoint bounds them per
-	// endpoint (16), so one slow customer cannot take every worker.
+	// Workers bounds requests in flight (128). PerEndpoint bounds them per
+	// endpoint (16) and PerTenant per tenant (Workers/4, at most Workers):
+	// a tenant whose endpoints hang holds its share of the workers and no
+	// more, and the claims skip it until a slot of its own frees up. A
+	// PerTenant above PerEndpoint leaves a tenant room beside one slow
+	// endpoint of its own.
 	Workers     int
 	PerEndpoint int
+	PerTenant   int
 	// PollInterval is how often the outbox is read without a wake-up (1s).
 	PollInterval time.Duration
 	// BatchSize is the most deliveries claimed at once (100).
@@ -87,6 +93,7 @@ type Dispatcher struct {
 	mu        sync.Mutex
 	inflight  int
 	endpoints map[string]*endpoint
+	tenants   map[string]*share
 
 	attempts, succeeded, failed, abandoned atomic.Int64
 
@@ -98,6 +105,13 @@ type Dispatcher struct {
 	flushDone chan struct{}
 	started   atomic.Bool
 	closeOnce sync.Once
+}
+
+// share is one tenant's part of the pool: requests in flight (at most
+// PerTenant) and deliveries waiting for a slot of their endpoint (at most
+// PerTenant too, so its queues cannot hold the claims either).
+type share struct {
+	inflight, queued int
 }
 
 // endpoint is one webhook's share of the pool.
@@ -132,6 +146,10 @@ func New(cfg Config) *Dispatcher {
 	if cfg.PerEndpoint <= 0 {
 		cfg.PerEndpoint = 16
 	}
+	if cfg.PerTenant <= 0 {
+		cfg.PerTenant = max(1, cfg.Workers/4)
+	}
+	cfg.PerTenant = min(cfg.PerTenant, cfg.Workers)
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
@@ -156,6 +174,7 @@ func New(cfg Config) *Dispatcher {
 		wake:      make(chan struct{}, 1),
 		results:   make(chan gateway.DeliveryResult, 4096),
 		endpoints: map[string]*endpoint{},
+		tenants:   map[string]*share{},
 		loopDone:  make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
@@ -230,10 +249,11 @@ func (d *Dispatcher) loop(ctx context.Context) {
 	defer ticker.Stop()
 	backoff := time.Duration(0)
 	for {
-		limit, skip := d.capacity()
+		claim := d.capacity()
 		full := false
-		if limit > 0 {
-			claimed, err := d.cfg.Store.ClaimDeliveries(ctx, d.cfg.Now(), d.lease, limit, skip)
+		if claim.Limit > 0 {
+			claim.Now, claim.Lease = d.cfg.Now(), d.lease
+			claimed, err := d.cfg.Store.ClaimDeliveries(ctx, claim)
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return
@@ -243,7 +263,7 @@ func (d *Dispatcher) loop(ctx context.Context) {
 			default:
 				backoff = 0
 				d.dispatch(ctx, claimed)
-				full = len(claimed) == limit
+				full = len(claimed) == claim.Limit
 			}
 		}
 		if full && backoff == 0 {
@@ -268,43 +288,60 @@ func (d *Dispatcher) loop(ctx context.Context) {
 }
 
 // capacity returns how many deliveries may be claimed now, and the
-// endpoints already at their cap.
-func (d *Dispatcher) capacity() (int, []string) {
+// endpoints and tenants whose share is taken.
+func (d *Dispatcher) capacity() gateway.DeliveryClaim {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	queued := 0
-	var skip []string
+	c := gateway.DeliveryClaim{PerUser: d.cfg.PerTenant}
 	for id, e := range d.endpoints {
 		queued += len(e.queue)
 		if e.inflight >= d.cfg.PerEndpoint {
-			skip = append(skip, id)
+			c.SkipWebhooks = append(c.SkipWebhooks, id)
 		}
 	}
-	return min(d.cfg.BatchSize, d.cfg.Workers-d.inflight-queued), skip
+	for id, sh := range d.tenants {
+		if sh.inflight >= d.cfg.PerTenant {
+			c.SkipUsers = append(c.SkipUsers, id)
+		}
+	}
+	c.Limit = min(d.cfg.BatchSize, d.cfg.Workers-d.inflight-queued)
+	return c
 }
 
 // dispatch starts claimed deliveries within the caps; the rest wait in
-// their endpoint's queue (up to one more round) or go back to the store.
+// their endpoint's queue (up to one more round, when the endpoint is busy
+// and the tenant's queues have room) or go back to the store.
 func (d *Dispatcher) dispatch(ctx context.Context, claimed []*gateway.ClaimedDelivery) {
 	var release []*gateway.ClaimedDelivery
 	d.mu.Lock()
 	for _, c := range claimed {
+		sh := d.tenants[c.Delivery.UserID]
+		if sh == nil {
+			sh = &share{}
+			d.tenants[c.Delivery.UserID] = sh
+		}
 		e := d.endpoints[c.Webhook.ID]
 		if e == nil {
 			e = &endpoint{}
 			d.endpoints[c.Webhook.ID] = e
 		}
 		switch {
-		case e.inflight < d.cfg.PerEndpoint:
+		case e.inflight < d.cfg.PerEndpoint && sh.inflight < d.cfg.PerTenant:
 			e.inflight++
+			sh.inflight++
 			d.inflight++
 			d.sends.Add(1)
 			go d.send(c)
-		case len(e.queue) < d.cfg.PerEndpoint:
+		case e.inflight >= d.cfg.PerEndpoint && len(e.queue) < d.cfg.PerEndpoint && sh.queued < d.cfg.PerTenant:
+			// Started by the endpoint's next finished request, which
+			// frees a slot of the same tenant.
 			e.queue = append(e.queue, c)
+			sh.queued++
 		default:
 			release = append(release, c)
 		}
+		d.forget(c)
 	}
 	d.mu.Unlock()
 	for _, c := range release {
@@ -314,22 +351,36 @@ func (d *Dispatcher) dispatch(ctx context.Context, claimed []*gateway.ClaimedDel
 	}
 }
 
-// done frees an endpoint's slot and starts its next queued delivery.
-func (d *Dispatcher) done(webhookID string) {
+// forget drops the entries of c's endpoint and tenant once they hold
+// nothing; d.mu is held.
+func (d *Dispatcher) forget(c *gateway.ClaimedDelivery) {
+	if e := d.endpoints[c.Webhook.ID]; e != nil && e.inflight == 0 && len(e.queue) == 0 {
+		delete(d.endpoints, c.Webhook.ID)
+	}
+	if sh := d.tenants[c.Delivery.UserID]; sh != nil && sh.inflight == 0 && sh.queued == 0 {
+		delete(d.tenants, c.Delivery.UserID)
+	}
+}
+
+// done frees the slots of a finished delivery and starts its endpoint's
+// next queued one, in the slot of the same tenant just freed.
+func (d *Dispatcher) done(c *gateway.ClaimedDelivery) {
 	d.mu.Lock()
-	e := d.endpoints[webhookID]
+	e, sh := d.endpoints[c.Webhook.ID], d.tenants[c.Delivery.UserID]
 	e.inflight--
+	sh.inflight--
 	d.inflight--
 	if len(e.queue) > 0 && d.sendCtx.Err() == nil {
-		c := e.queue[0]
+		next := e.queue[0]
 		e.queue = e.queue[1:]
 		e.inflight++
+		sh.queued--
+		sh.inflight++
 		d.inflight++
 		d.sends.Add(1)
-		go d.send(c)
-	} else if e.inflight == 0 && len(e.queue) == 0 {
-		delete(d.endpoints, webhookID)
+		go d.send(next)
 	}
+	d.forget(c)
 	d.mu.Unlock()
 	d.Wake()
 }
@@ -339,6 +390,9 @@ func (d *Dispatcher) releaseQueued() {
 	d.mu.Lock()
 	var release []*gateway.ClaimedDelivery
 	for _, e := range d.endpoints {
+		for _, c := range e.queue {
+			d.tenants[c.Delivery.UserID].queued--
+		}
 		release = append(release, e.queue...)
 		e.queue = nil
 	}
@@ -346,6 +400,9 @@ func (d *Dispatcher) releaseQueued() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, c := range release {
+		d.mu.Lock()
+		d.forget(c)
+		d.mu.Unlock()
 		_ = d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, d.cfg.Now())
 	}
 }
@@ -353,7 +410,7 @@ func (d *Dispatcher) releaseQueued() {
 // send makes one attempt and reports its result.
 func (d *Dispatcher) send(c *gateway.ClaimedDelivery) {
 	defer d.sends.Done()
-	defer d.done(c.Webhook.ID)
+	defer d.done(c)
 	r := d.attempt(c)
 	switch r.Status {
 	case gateway.DeliverySucceeded:
