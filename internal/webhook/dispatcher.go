@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
@@ -94,12 +95,15 @@ type Dispatcher struct {
 	inflight  int
 	endpoints map[string]*endpoint
 	tenants   map[string]*share
+	nextRetry time.Time // when the earliest retry written falls due, if before the next poll
 
 	attempts, succeeded, failed, abandoned atomic.Int64
 
 	stop      context.CancelFunc // stops claiming
 	hardStop  context.CancelFunc // aborts requests in flight
 	sendCtx   context.Context
+	flushStop context.CancelFunc // gives up writing results
+	flushCtx  context.Context
 	loopDone  chan struct{}
 	sends     sync.WaitGroup
 	flushDone chan struct{}
@@ -183,10 +187,11 @@ func New(cfg Config) *Dispatcher {
 // Start runs the claim loop and the result writer until Close.
 func (d *Dispatcher) Start(ctx context.Context) error {
 	if !d.started.CompareAndSwap(false, true) {
-		return errors.New("webhook dispatcher started twice")
+		return errors.New("webhook dispatcher started twice, or after Close")
 	}
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	d.sendCtx, d.hardStop = context.WithCancel(context.WithoutCancel(ctx))
+	d.flushCtx, d.flushStop = context.WithCancel(context.WithoutCancel(ctx))
 	d.stop = stop
 	if d.cfg.Bus != nil {
 		cancel, err := d.cfg.Bus.Subscribe(loopCtx, TopicWake, func([]byte) { d.Wake() })
@@ -212,10 +217,13 @@ func (d *Dispatcher) Wake() {
 
 // Close stops claiming, waits for requests in flight until ctx ends (then
 // aborts them: their deliveries are retried after the lease), and writes
-// every result. Deliveries claimed but not started are released.
+// every result it can before ctx ends (what is not written is sent again
+// after its lease). Deliveries claimed but not started are released. When
+// Close returns, nothing of the dispatcher runs: no request, no retry, no
+// write. A dispatcher closed before Start never starts.
 func (d *Dispatcher) Close(ctx context.Context) {
 	d.closeOnce.Do(func() {
-		if !d.started.Load() {
+		if d.started.CompareAndSwap(false, true) {
 			return
 		}
 		d.stop()
@@ -234,7 +242,10 @@ func (d *Dispatcher) Close(ctx context.Context) {
 		select {
 		case <-d.flushDone:
 		case <-ctx.Done():
+			d.flushStop()
+			<-d.flushDone
 		}
+		d.flushStop()
 	})
 }
 
@@ -247,7 +258,7 @@ func (d *Dispatcher) loop(ctx context.Context) {
 	defer close(d.loopDone)
 	ticker := time.NewTicker(d.cfg.PollInterval)
 	defer ticker.Stop()
-	backoff := time.Duration(0)
+	failures := 0
 	for {
 		claim := d.capacity()
 		full := false
@@ -258,33 +269,61 @@ func (d *Dispatcher) loop(ctx context.Context) {
 			case err != nil && ctx.Err() != nil:
 				return
 			case err != nil:
-				backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
-				d.log.Warn("claim webhook deliveries", "err", err, "retry_in", backoff)
+				failures++
+				d.log.Warn("claim webhook deliveries", "err", err, "failures", failures)
 			default:
-				backoff = 0
+				failures = 0
 				d.dispatch(ctx, claimed)
 				full = len(claimed) == claim.Limit
 			}
 		}
-		if full && backoff == 0 {
+		if full && failures == 0 {
 			// More may be due: claim again at once, unless stopping.
 			if ctx.Err() != nil {
 				return
 			}
 			continue
 		}
-		var retry <-chan time.Time
-		if backoff > 0 {
-			retry = time.After(backoff)
+		// Sleep until a wake-up, the next poll, the earliest retry written
+		// (when before the poll), or the end of a pause after a failed claim.
+		var wait time.Duration
+		if failures > 0 {
+			wait = backoff.Jittered(100*time.Millisecond, 5*time.Second, failures)
+		} else if at := d.retryDue(); !at.IsZero() {
+			wait = max(at.Sub(d.cfg.Now()), time.Nanosecond)
 		}
-		select {
-		case <-ctx.Done():
+		if !d.sleep(ctx, ticker.C, wait) {
 			return
-		case <-d.wake:
-		case <-ticker.C:
-		case <-retry:
 		}
 	}
+}
+
+// sleep waits for a wake-up, a tick or wait (none when 0); false when ctx ended.
+func (d *Dispatcher) sleep(ctx context.Context, tick <-chan time.Time, wait time.Duration) bool {
+	var timer <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-d.wake:
+	case <-tick:
+	case <-timer:
+		d.mu.Lock()
+		d.nextRetry = time.Time{}
+		d.mu.Unlock()
+	}
+	return true
+}
+
+// retryDue returns when the earliest retry written falls due, or zero.
+func (d *Dispatcher) retryDue() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.nextRetry
 }
 
 // capacity returns how many deliveries may be claimed now, and the
@@ -556,7 +595,8 @@ func describe(err error, timeout time.Duration) string {
 	return "The endpoint could not be reached."
 }
 
-// writeResults records results in batches until the channel closes.
+// writeResults records results in batches until the channel closes (or
+// gives up once Close's time is out).
 func (d *Dispatcher) writeResults() {
 	defer close(d.flushDone)
 	const maxBatch = 500
@@ -582,7 +622,8 @@ func (d *Dispatcher) writeResults() {
 // wakeForRetries wakes the claim loop when the earliest retry of a
 // written batch falls due, so a retry leaves on its schedule rather than at
 // the next poll (the loop's own wake-ups come from new events and from
-// finished sends, which may run before the result is written).
+// finished sends, which may run before the result is written). The loop
+// owns the wait, so it ends with the loop.
 func (d *Dispatcher) wakeForRetries(batch []gateway.DeliveryResult) {
 	var next time.Time
 	for _, r := range batch {
@@ -590,39 +631,46 @@ func (d *Dispatcher) wakeForRetries(batch []gateway.DeliveryResult) {
 			next = *r.NextAttemptAt
 		}
 	}
-	if next.IsZero() {
+	if next.IsZero() || next.Sub(d.cfg.Now()) >= d.cfg.PollInterval {
 		return
 	}
-	if wait := next.Sub(d.cfg.Now()); wait > 0 && wait < d.cfg.PollInterval {
-		time.AfterFunc(wait, d.Wake)
-	} else if wait <= 0 {
-		d.Wake()
+	d.mu.Lock()
+	if d.nextRetry.IsZero() || next.Before(d.nextRetry) {
+		d.nextRetry = next
 	}
+	d.mu.Unlock()
+	d.Wake()
 }
 
 // complete writes one batch, retrying while the store is unavailable; a
 // batch that cannot be written leaves its deliveries to be retried after
-// their leases, so nothing is lost, only sent again.
+// their leases, so nothing is lost, only sent again. It gives up when
+// Close runs out of time.
 func (d *Dispatcher) complete(batch []gateway.DeliveryResult) {
 	var disableBefore time.Time
 	if d.cfg.DisableAfter > 0 {
 		disableBefore = d.cfg.Now().Add(-d.cfg.DisableAfter)
 	}
-	wait := 50 * time.Millisecond
-	for try := 0; ; try++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	for failures := 1; ; failures++ {
+		ctx, cancel := context.WithTimeout(d.flushCtx, 10*time.Second)
 		err := d.cfg.Store.CompleteDeliveries(ctx, batch, disableBefore)
 		cancel()
 		if err == nil {
 			d.wakeForRetries(batch)
 			return
 		}
-		if try >= 8 {
+		if d.flushCtx.Err() != nil {
+			d.log.Warn("shutting down before webhook results were recorded; their deliveries will be sent again", "count", len(batch))
+			return
+		}
+		if failures > 8 {
 			d.log.Error("record webhook results; their deliveries will be sent again", "count", len(batch), "err", err)
 			return
 		}
 		d.log.Warn("record webhook results", "count", len(batch), "err", err)
-		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
+		if !backoff.Sleep(d.flushCtx, backoff.Jittered(50*time.Millisecond, 2*time.Second, failures)) {
+			d.log.Warn("shutting down before webhook results were recorded; their deliveries will be sent again", "count", len(batch))
+			return
+		}
 	}
 }

@@ -6,11 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -540,5 +543,74 @@ func TestTimedOutAttemptIsRetried(t *testing.T) {
 	}
 	if len(log) != 2 || log[0].StatusCode != 0 || !strings.Contains(log[0].Error, "did not answer") || log[1].StatusCode != 204 {
 		t.Fatalf("got attempts %+v, want a timeout then a 204", log)
+	}
+}
+
+// failingResults is a delivery store that stops recording results on demand.
+type failingResults struct {
+	gateway.DeliveryStore
+	fail  atomic.Bool
+	tried chan struct{}
+}
+
+func (s *failingResults) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, disableBefore time.Time) error {
+	if !s.fail.Load() {
+		return s.DeliveryStore.CompleteDeliveries(ctx, results, disableBefore)
+	}
+	select {
+	case s.tried <- struct{}{}:
+	default:
+	}
+	return errors.New("database unavailable")
+}
+
+// dispatcherGoroutines lists the goroutines running dispatcher code.
+func dispatcherGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "internal/webhook.(*Dispatcher)") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func TestCloseEndsEveryWait(t *testing.T) {
+	f := newFixture(t)
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	f.hook(t, srv.URL, gateway.EventAll)
+	store := &failingResults{DeliveryStore: f.store, tried: make(chan struct{}, 1)}
+	d := New(Config{Store: store, Client: ssrf.New(ssrf.Options{AllowPrivate: true}).Client(5 * time.Second),
+		PollInterval: 10 * time.Millisecond, Schedule: slices.Repeat([]time.Duration{time.Millisecond}, 50)})
+	if err := d.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.emit(t, gateway.EventQR)
+	// Retries on a short schedule, then results that cannot be recorded:
+	// the result writer is between tries when Close comes.
+	eventually(t, "a retried delivery", func() bool { return requests.Load() >= 2 })
+	store.fail.Store(true)
+	<-store.tried
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // no time left: everything must stop now
+	d.Close(ctx)
+	// Requests leave only from dispatcher goroutines: with none left, no
+	// retry can be sent after Close, and nothing writes to the store. A
+	// goroutine past its last step (Close saw it finish) may still be
+	// returning: it gets a few turns of the scheduler, not a wait.
+	g := dispatcherGoroutines()
+	for i := 0; i < 1000 && len(g) > 0; i++ {
+		runtime.Gosched()
+		g = dispatcherGoroutines()
+	}
+	if len(g) > 0 {
+		t.Fatalf("got %d dispatcher goroutines after Close, want none:\n%s", len(g), strings.Join(g, "\n\n"))
 	}
 }
