@@ -47,8 +47,8 @@ func (a *app) observedDeliveryStore() gateway.DeliveryStore {
 }
 
 // ClaimDeliveries remembers when each claimed delivery's event happened.
-func (o *observedDeliveries) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, skip []string) ([]*gateway.ClaimedDelivery, error) {
-	list, err := o.DeliveryStore.ClaimDeliveries(ctx, now, lease, limit, skip)
+func (o *observedDeliveries) ClaimDeliveries(ctx context.Context, c gateway.DeliveryClaim) ([]*gateway.ClaimedDelivery, error) {
+	list, err := o.DeliveryStore.ClaimDeliveries(ctx, c)
 	if err == nil {
 		o.mu.Lock()
 		for _, c := range list {

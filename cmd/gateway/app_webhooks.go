@@ -34,8 +34,9 @@ func (a *app) setupWebhooks() error {
 		Store: a.observedDeliveryStore(), Bus: a.bus, Client: client, Logger: a.log.With("component", "webhooks"),
 		Timeout: a.cfg.WebhookTimeout, Schedule: a.cfg.WebhookRetrySchedule, Jitter: 0.2,
 		DisableAfter: disableAfter(a.cfg.WebhookDisableAfter), Workers: a.cfg.WebhookWorkers,
-		PerEndpoint: a.cfg.WebhookEndpointConcurrency, PollInterval: a.cfg.WebhookPollInterval,
-		UserAgent: "whatsapp-gateway-webhooks/" + version,
+		PerEndpoint: a.cfg.WebhookEndpointConcurrency, PerTenant: a.cfg.WebhookTenantConcurrency,
+		PollInterval: a.cfg.WebhookPollInterval,
+		UserAgent:    "whatsapp-gateway-webhooks/" + version,
 	})
 	n.dispatcher = a.webhooks
 	d := a.webhooks

@@ -201,10 +201,12 @@ type Config struct {
 	WebhookDisableAfter time.Duration
 	// WebhookSecretGrace is WEBHOOK_SECRET_GRACE (default 24h).
 	WebhookSecretGrace time.Duration
-	// WebhookWorkers is WEBHOOK_WORKERS (default 128) and
-	// WebhookEndpointConcurrency WEBHOOK_ENDPOINT_CONCURRENCY (default 16).
+	// WebhookWorkers is WEBHOOK_WORKERS (default 128),
+	// WebhookEndpointConcurrency WEBHOOK_ENDPOINT_CONCURRENCY (default 16)
+	// and WebhookTenantConcurrency WEBHOOK_TENANT_CONCURRENCY (default 32).
 	WebhookWorkers             int
 	WebhookEndpointConcurrency int
+	WebhookTenantConcurrency   int
 	// WebhookPollInterval is WEBHOOK_POLL_INTERVAL (default 1s).
 	WebhookPollInterval time.Duration
 	// EventRetention is EVENT_RETENTION (default 720h; 0 keeps everything):
@@ -355,6 +357,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		WebhookSecretGrace:          l.duration("WEBHOOK_SECRET_GRACE"),
 		WebhookWorkers:              l.int("WEBHOOK_WORKERS"),
 		WebhookEndpointConcurrency:  l.int("WEBHOOK_ENDPOINT_CONCURRENCY"),
+		WebhookTenantConcurrency:    l.int("WEBHOOK_TENANT_CONCURRENCY"),
 		WebhookPollInterval:         l.duration("WEBHOOK_POLL_INTERVAL"),
 		EventRetention:              l.duration("EVENT_RETENTION"),
 		WebhookAllowPrivateNetworks: l.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS"),

@@ -117,6 +117,7 @@ func TestDefaults(t *testing.T) {
 		WebhookSecretGrace:         24 * time.Hour,
 		WebhookWorkers:             128,
 		WebhookEndpointConcurrency: 16,
+		WebhookTenantConcurrency:   32,
 		WebhookPollInterval:        time.Second,
 		EventRetention:             720 * time.Hour,
 	}
@@ -668,10 +669,11 @@ func TestWebhookSettings(t *testing.T) {
 		t.Fatalf("deny networks (-want +got):\n%s", diff)
 	}
 	for name, bad := range map[string]string{
-		"WEBHOOK_RETRY_SCHEDULE": "5s,soon",
-		"WEBHOOK_TIMEOUT":        "0s",
-		"WEBHOOK_DENY_NETWORKS":  "consul.local",
-		"WEBHOOK_WORKERS":        "0",
+		"WEBHOOK_RETRY_SCHEDULE":     "5s,soon",
+		"WEBHOOK_TIMEOUT":            "0s",
+		"WEBHOOK_DENY_NETWORKS":      "consul.local",
+		"WEBHOOK_WORKERS":            "0",
+		"WEBHOOK_TENANT_CONCURRENCY": "0",
 	} {
 		_, err := Load(env(map[string]string{name: bad}))
 		var cerr *Error

@@ -92,6 +92,7 @@ func (c *Config) Redacted() map[string]string {
 		"WEBHOOK_SECRET_GRACE":           c.WebhookSecretGrace.String(),
 		"WEBHOOK_WORKERS":                strconv.Itoa(c.WebhookWorkers),
 		"WEBHOOK_ENDPOINT_CONCURRENCY":   strconv.Itoa(c.WebhookEndpointConcurrency),
+		"WEBHOOK_TENANT_CONCURRENCY":     strconv.Itoa(c.WebhookTenantConcurrency),
 		"WEBHOOK_POLL_INTERVAL":          c.WebhookPollInterval.String(),
 		"EVENT_RETENTION":                c.EventRetention.String(),
 		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": strconv.FormatBool(c.WebhookAllowPrivateNetworks),

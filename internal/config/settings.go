@@ -118,6 +118,7 @@ var settings = []Setting{
 	{"WEBHOOK_SECRET_GRACE", "24h", "After a secret rotation, how long the old secret still signs deliveries beside the new one.", false},
 	{"WEBHOOK_WORKERS", "128", "Webhook requests in flight per gateway.", false},
 	{"WEBHOOK_ENDPOINT_CONCURRENCY", "16", "Webhook requests in flight per endpoint and gateway, so a slow endpoint cannot take every worker.", false},
+	{"WEBHOOK_TENANT_CONCURRENCY", "32", "Webhook requests in flight per tenant and gateway (at most WEBHOOK_WORKERS): a tenant whose endpoints are slow holds this share and no more, so other tenants' deliveries keep flowing. Keep it above WEBHOOK_ENDPOINT_CONCURRENCY so one slow endpoint leaves room for the tenant's others.", false},
 	{"WEBHOOK_POLL_INTERVAL", "1s", "How often dispatchers read the outbox without a wake-up from the bus.", false},
 	{"EVENT_RETENTION", "720h", "How long events and their webhook deliveries are kept (resumable streams, delivery logs, replays); deliveries still owed are kept until they end. 0 keeps everything.", false},
 	{"WEBHOOK_ALLOW_PRIVATE_NETWORKS", "false", "Let webhook and media requests reach private, loopback and link-local addresses (local development and tests only).", false},

@@ -23,6 +23,7 @@ func (c *Config) validateWebhooks(v *validator) {
 	}
 	v.positive("WEBHOOK_WORKERS", c.WebhookWorkers)
 	v.positive("WEBHOOK_ENDPOINT_CONCURRENCY", c.WebhookEndpointConcurrency)
+	v.positive("WEBHOOK_TENANT_CONCURRENCY", c.WebhookTenantConcurrency)
 	for _, s := range c.WebhookDenyNetworks {
 		if _, err := netip.ParsePrefix(s); err == nil {
 			continue

@@ -114,6 +114,22 @@ type DeliveryResult struct {
 	Disable string
 }
 
+// DeliveryClaim says which due deliveries a dispatcher leases at once.
+type DeliveryClaim struct {
+	Now   time.Time
+	Lease time.Duration
+	// Limit is the most deliveries leased in all.
+	Limit int
+	// PerUser, when above 0, is the most deliveries of one tenant: the
+	// tenants with work due take turns (each one's oldest, then each one's
+	// second, …), so one tenant's backlog cannot fill a claim.
+	PerUser int
+	// SkipWebhooks and SkipUsers are endpoints and tenants whose share of
+	// the dispatcher is taken: none of their deliveries are leased.
+	SkipWebhooks []string
+	SkipUsers    []string
+}
+
 // DeliveryFilter selects a webhook's deliveries.
 type DeliveryFilter struct {
 	Status DeliveryStatus // any when empty
@@ -124,11 +140,11 @@ type DeliveryFilter struct {
 // event writes themselves (every write that stores events fans them out
 // to the tenant's matching active webhooks in the same transaction).
 type DeliveryStore interface {
-	// ClaimDeliveries leases up to limit due deliveries (pending or failed,
-	// next attempt at or before now, no live lease) until now+lease, skipping
-	// the webhooks in skip, and returns them with their event and webhook.
-	// Safe with several dispatchers on one database.
-	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, skip []string) ([]*ClaimedDelivery, error)
+	// ClaimDeliveries leases due deliveries (pending or failed, next
+	// attempt at or before c.Now, no live lease) as c says, until
+	// c.Now+c.Lease, and returns them with their event and webhook. Safe
+	// with several dispatchers on one database.
+	ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]*ClaimedDelivery, error)
 	// CompleteDeliveries records results in one transaction, logs the
 	// attempts, tracks each endpoint's failing streak, and disables (with a
 	// webhook.disabled event) endpoints asking for it or failing since

@@ -145,38 +145,54 @@ func (s *Store) fanOut(ctx context.Context, tx *sql.Tx, events []*gateway.Event)
 	return n, nil
 }
 
-// ClaimDeliveries leases up to limit due deliveries until now+lease,
-// skipping the webhooks in skip, and returns them with their event and
-// webhook, oldest due first.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, skip []string) ([]*gateway.ClaimedDelivery, error) {
-	if limit <= 0 {
+// claimWindow is how many of the oldest due deliveries a claim bounded
+// per tenant looks at, per delivery it may lease: the tenants' turns are
+// worked out among those, so a large backlog costs no more than a small one.
+const claimWindow = 8
+
+// ClaimDeliveries leases due deliveries as c says until c.Now+c.Lease and
+// returns them with their event and webhook. With c.PerUser set, the
+// tenants found among the oldest due deliveries take turns.
+func (s *Store) ClaimDeliveries(ctx context.Context, c gateway.DeliveryClaim) ([]*gateway.ClaimedDelivery, error) {
+	if c.Limit <= 0 {
 		return nil, nil
 	}
-	nowUS := micros(now)
-	until := micros(now.Add(lease))
+	nowUS := micros(c.Now)
+	until := micros(c.Now.Add(c.Lease))
 	where := "status IN ('pending', 'failed') AND next_attempt_at <= ? AND locked_until <= ?"
 	args := []any{until, nowUS, nowUS}
-	var skipIDs []string
-	for _, id := range skip {
-		if isUUID(id) {
-			skipIDs = append(skipIDs, id)
+	for _, skip := range []struct {
+		col string
+		ids []string
+	}{{"webhook_id", c.SkipWebhooks}, {"user_id", c.SkipUsers}} {
+		var ids []any
+		for _, id := range skip.ids {
+			if isUUID(id) {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 0 {
+			where += " AND " + skip.col + " NOT IN (" + placeholders(len(ids)) + ")"
+			args = append(args, ids...)
 		}
 	}
-	if len(skipIDs) > 0 {
-		where += " AND webhook_id NOT IN (" + placeholders(len(skipIDs)) + ")"
-		for _, id := range skipIDs {
-			args = append(args, id)
-		}
-	}
-	args = append(args, limit)
 	lock := ""
 	if s.dialect.Name == "postgres" {
 		// Claimers on other gateways skip rows being claimed instead of
 		// waiting for them.
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	query := "UPDATE deliveries SET locked_until = ? WHERE id IN (SELECT id FROM deliveries WHERE " + where +
-		" ORDER BY next_attempt_at LIMIT ?" + lock + ") RETURNING id"
+	pick := "SELECT id FROM deliveries WHERE " + where + " ORDER BY next_attempt_at LIMIT ?" + lock
+	if c.PerUser > 0 {
+		// Each tenant's deliveries numbered oldest first; the claim takes
+		// every tenant's first, then every tenant's second, and so on.
+		pick = "SELECT id FROM (SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY next_attempt_at, id) AS turn" +
+			" FROM (SELECT id, user_id, next_attempt_at FROM deliveries WHERE " + where + " ORDER BY next_attempt_at LIMIT ?" + lock + ") AS due" +
+			") AS turns WHERE turn <= ? ORDER BY turn, next_attempt_at LIMIT ?"
+		args = append(args, claimWindow*c.Limit, c.PerUser)
+	}
+	args = append(args, c.Limit)
+	query := "UPDATE deliveries SET locked_until = ? WHERE id IN (" + pick + ") RETURNING id"
 	var ids []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q(query), args...)

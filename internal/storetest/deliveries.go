@@ -147,7 +147,7 @@ func testDeliveryClaim(t *testing.T, s gateway.Store) {
 	now := time.Now().Add(time.Second)
 	lease := time.Minute
 
-	got, err := s.ClaimDeliveries(ctx(t), now, lease, 2, []string{f.onS1.ID})
+	got, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: now, Lease: lease, Limit: 2, SkipWebhooks: []string{f.onS1.ID}})
 	must(t, err)
 	if len(got) != 2 {
 		t.Fatalf("got %d claimed, want 2 (the limit)", len(got))
@@ -166,19 +166,19 @@ func testDeliveryClaim(t *testing.T, s gateway.Store) {
 			t.Fatalf("got lease %v, want %v", c.Delivery.LockedUntil, now.Add(lease))
 		}
 	}
-	rest, err := s.ClaimDeliveries(ctx(t), now, lease, 100, nil)
+	rest, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: now, Lease: lease, Limit: 100})
 	must(t, err)
 	if len(rest) != 4 {
 		t.Fatalf("got %d claimed next, want the 4 not leased yet", len(rest))
 	}
-	again, err := s.ClaimDeliveries(ctx(t), now, lease, 100, nil)
+	again, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: now, Lease: lease, Limit: 100})
 	must(t, err)
 	if len(again) != 0 {
 		t.Fatalf("got %d claimed while leased, want 0", len(again))
 	}
 	// A lease that runs out makes the delivery claimable again (a dispatcher died).
 	later := now.Add(lease + time.Second)
-	expired, err := s.ClaimDeliveries(ctx(t), later, lease, 100, nil)
+	expired, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: later, Lease: lease, Limit: 100})
 	must(t, err)
 	if len(expired) != 6 {
 		t.Fatalf("got %d claimed after the leases ran out, want 6", len(expired))
@@ -202,10 +202,61 @@ func testDeliveryClaim(t *testing.T, s gateway.Store) {
 		}
 	}
 	must(t, s.ReleaseDelivery(ctx(t), mine.Delivery.ID, mine.Delivery.LockedUntil, later))
-	back, err := s.ClaimDeliveries(ctx(t), later, lease, 100, nil)
+	back, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: later, Lease: lease, Limit: 100})
 	must(t, err)
 	if len(back) != 1 || back[0].Delivery.ID != mine.Delivery.ID || back[0].Delivery.Attempts != 0 {
 		t.Fatalf("got %d claimed after a release, want the released one", len(back))
+	}
+}
+
+func testDeliveryClaimFair(t *testing.T, s gateway.Store) {
+	f := newDeliveryFixture(t, s)
+	var ours []string
+	for range 4 {
+		ours = append(ours, writeEvent(t, s, f.u.ID, f.s2.ID, gateway.EventQR).ID) // to all only, older than theirs
+	}
+	for range 2 {
+		writeEvent(t, s, f.other.ID, f.theirSession.ID, gateway.EventMessage) // to theirs
+	}
+	start := time.Now().Add(time.Second)
+	lease := time.Minute
+	tests := []struct {
+		name       string
+		claim      gateway.DeliveryClaim
+		want       map[string]int // deliveries claimed per tenant
+		wantEvents []string       // ours claimed, when checked
+	}{
+		{"without a bound the oldest come first", gateway.DeliveryClaim{Limit: 4},
+			map[string]int{f.u.ID: 4}, nil},
+		{"tenants take turns", gateway.DeliveryClaim{Limit: 3, PerUser: 2},
+			map[string]int{f.u.ID: 2, f.other.ID: 1}, sorted(ours[0], ours[1])},
+		{"at most PerUser each", gateway.DeliveryClaim{Limit: 100, PerUser: 1},
+			map[string]int{f.u.ID: 1, f.other.ID: 1}, sorted(ours[0])},
+		{"a skipped tenant gets none", gateway.DeliveryClaim{Limit: 100, PerUser: 3, SkipUsers: []string{f.u.ID}},
+			map[string]int{f.other.ID: 2}, nil},
+		{"skipped endpoints and tenants together", gateway.DeliveryClaim{Limit: 100, SkipUsers: []string{f.other.ID},
+			SkipWebhooks: []string{f.all.ID}}, map[string]int{}, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Each claim comes after the previous one's leases ran out.
+			tt.claim.Now, tt.claim.Lease = start.Add(time.Duration(i)*2*lease), lease
+			got, err := s.ClaimDeliveries(ctx(t), tt.claim)
+			must(t, err)
+			per := map[string]int{}
+			events := []string{}
+			for _, c := range got {
+				per[c.Delivery.UserID]++
+				if c.Delivery.UserID == f.u.ID {
+					events = append(events, c.Event.ID)
+				}
+			}
+			diff(t, "claimed per tenant", per, tt.want)
+			if tt.wantEvents != nil {
+				sort.Strings(events)
+				diff(t, "our events claimed (the oldest)", events, tt.wantEvents)
+			}
+		})
 	}
 }
 
@@ -225,7 +276,7 @@ func testDeliveryClaimConcurrent(t *testing.T, s gateway.Store) {
 		go func() {
 			defer wg.Done()
 			for {
-				got, err := s.ClaimDeliveries(ctx(t), now, time.Minute, 3, nil)
+				got, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: now, Lease: time.Minute, Limit: 3})
 				if err != nil {
 					t.Error(err)
 					return
@@ -259,7 +310,7 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 	start := time.Now().Add(time.Second).UTC().Truncate(time.Microsecond)
 	claim := func(at time.Time) map[string][]*gateway.ClaimedDelivery {
 		t.Helper()
-		got, err := s.ClaimDeliveries(ctx(t), at, time.Minute, 100, nil)
+		got, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: at, Lease: time.Minute, Limit: 100})
 		must(t, err)
 		by := map[string][]*gateway.ClaimedDelivery{}
 		for _, c := range got {
@@ -415,7 +466,7 @@ func testTestDelivery(t *testing.T, s gateway.Store) {
 	}
 	diff(t, "test endpoint", deliveryEvents(t, s, f.u.ID, f.onS1.ID), []string{e.ID})
 	diff(t, "* endpoint", deliveryEvents(t, s, f.u.ID, f.all.ID), []string{})
-	got, err := s.ClaimDeliveries(ctx(t), time.Now().Add(time.Second), time.Minute, 10, nil)
+	got, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: time.Now().Add(time.Second), Lease: time.Minute, Limit: 10})
 	must(t, err)
 	if len(got) != 1 || got[0].Event.Type != gateway.EventWebhookTest {
 		t.Fatalf("got %d claimed, want the one test delivery", len(got))
@@ -465,7 +516,7 @@ func testPurgeEvents(t *testing.T, s gateway.Store) {
 
 	// Once every delivery has ended (succeeded or abandoned), it goes too,
 	// and its deliveries with it.
-	claimed, err := s.ClaimDeliveries(ctx(t), now.Add(time.Second), time.Minute, 100, nil)
+	claimed, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: now.Add(time.Second), Lease: time.Minute, Limit: 100})
 	must(t, err)
 	var results []gateway.DeliveryResult
 	for i, c := range claimed {
@@ -500,7 +551,7 @@ func testDeliveryStreakOutOfOrder(t *testing.T, s gateway.Store) {
 	writeEvent(t, s, f.u.ID, f.s1.ID, gateway.EventMessage)
 	writeEvent(t, s, f.u.ID, f.s1.ID, gateway.EventMessage)
 	start := time.Now().Add(time.Second).UTC().Truncate(time.Microsecond)
-	got, err := s.ClaimDeliveries(ctx(t), start, time.Minute, 100, nil)
+	got, err := s.ClaimDeliveries(ctx(t), gateway.DeliveryClaim{Now: start, Lease: time.Minute, Limit: 100})
 	must(t, err)
 	var mine []*gateway.ClaimedDelivery
 	for _, c := range got {

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"DeliveryFanOut", testDeliveryFanOut},
 		{"DeliveryClaim", testDeliveryClaim},
 		{"DeliveryClaimConcurrent", testDeliveryClaimConcurrent},
+		{"DeliveryClaimFair", testDeliveryClaimFair},
 		{"DeliveryComplete", testDeliveryComplete},
 		{"DeliveryStreakOutOfOrder", testDeliveryStreakOutOfOrder},
 		{"TestDelivery", testTestDelivery},

@@ -119,7 +119,7 @@ func (f *benchFixture) write(b *testing.B, n, batch int) []*gateway.Event {
 func newBenchDispatcher(b *testing.B, st benchStore) *Dispatcher {
 	bus := inmem.NewBus()
 	d := New(Config{Store: st, Bus: bus, Client: ssrf.New(ssrf.Options{AllowPrivate: true}).Client(5 * time.Second),
-		Workers: 128, PerEndpoint: 32, PollInterval: time.Second})
+		Workers: 128, PerEndpoint: 32, PerTenant: 128, PollInterval: time.Second})
 	st.OnCommit(func(c sqlstore.Committed) {
 		if c.Deliveries > 0 {
 			d.Wake()

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
@@ -41,7 +42,8 @@ type Config struct {
 	// SSRF-guarded client refusing private networks.
 	Client *http.Client
 	Logger *slog.Logger
-	// Timeout bounds each request (15s).
+	// Timeout bounds each request (15s); an attempt cut by it is a failure,
+	// retried on the schedule.
 	Timeout time.Duration
 	// Schedule is the delay before each retry (DefaultSchedule); past its
 	// end a delivery is abandoned.
@@ -51,10 +53,15 @@ type Config struct {
 	// DisableAfter turns an endpoint off once it has failed every attempt
 	// for this long (5 days; negative: never).
 	DisableAfter time.Duration
-	// Workers bounds requests in flight (128); PerEndpoint bounds them per
-	// endpoint (16), so one slow customer cannot take every worker.
+	// Workers bounds requests in flight (128). PerEndpoint bounds them per
+	// endpoint (16) and PerTenant per tenant (Workers/4, at most Workers):
+	// a tenant whose endpoints hang holds its share of the workers and no
+	// more, and the claims skip it until a slot of its own frees up. A
+	// PerTenant above PerEndpoint leaves a tenant room beside one slow
+	// endpoint of its own.
 	Workers     int
 	PerEndpoint int
+	PerTenant   int
 	// PollInterval is how often the outbox is read without a wake-up (1s).
 	PollInterval time.Duration
 	// BatchSize is the most deliveries claimed at once (100).
@@ -87,17 +94,28 @@ type Dispatcher struct {
 	mu        sync.Mutex
 	inflight  int
 	endpoints map[string]*endpoint
+	tenants   map[string]*share
+	nextRetry time.Time // when the earliest retry written falls due, if before the next poll
 
 	attempts, succeeded, failed, abandoned atomic.Int64
 
 	stop      context.CancelFunc // stops claiming
 	hardStop  context.CancelFunc // aborts requests in flight
 	sendCtx   context.Context
+	flushStop context.CancelFunc // gives up writing results
+	flushCtx  context.Context
 	loopDone  chan struct{}
 	sends     sync.WaitGroup
 	flushDone chan struct{}
 	started   atomic.Bool
 	closeOnce sync.Once
+}
+
+// share is one tenant's part of the pool: requests in flight (at most
+// PerTenant) and deliveries waiting for a slot of their endpoint (at most
+// PerTenant too, so its queues cannot hold the claims either).
+type share struct {
+	inflight, queued int
 }
 
 // endpoint is one webhook's share of the pool.
@@ -132,6 +150,10 @@ func New(cfg Config) *Dispatcher {
 	if cfg.PerEndpoint <= 0 {
 		cfg.PerEndpoint = 16
 	}
+	if cfg.PerTenant <= 0 {
+		cfg.PerTenant = max(1, cfg.Workers/4)
+	}
+	cfg.PerTenant = min(cfg.PerTenant, cfg.Workers)
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
@@ -156,6 +178,7 @@ func New(cfg Config) *Dispatcher {
 		wake:      make(chan struct{}, 1),
 		results:   make(chan gateway.DeliveryResult, 4096),
 		endpoints: map[string]*endpoint{},
+		tenants:   map[string]*share{},
 		loopDone:  make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
@@ -164,10 +187,11 @@ func New(cfg Config) *Dispatcher {
 // Start runs the claim loop and the result writer until Close.
 func (d *Dispatcher) Start(ctx context.Context) error {
 	if !d.started.CompareAndSwap(false, true) {
-		return errors.New("webhook dispatcher started twice")
+		return errors.New("webhook dispatcher started twice, or after Close")
 	}
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	d.sendCtx, d.hardStop = context.WithCancel(context.WithoutCancel(ctx))
+	d.flushCtx, d.flushStop = context.WithCancel(context.WithoutCancel(ctx))
 	d.stop = stop
 	if d.cfg.Bus != nil {
 		cancel, err := d.cfg.Bus.Subscribe(loopCtx, TopicWake, func([]byte) { d.Wake() })
@@ -193,10 +217,13 @@ func (d *Dispatcher) Wake() {
 
 // Close stops claiming, waits for requests in flight until ctx ends (then
 // aborts them: their deliveries are retried after the lease), and writes
-// every result. Deliveries claimed but not started are released.
+// every result it can before ctx ends (what is not written is sent again
+// after its lease). Deliveries claimed but not started are released. When
+// Close returns, nothing of the dispatcher runs: no request, no retry, no
+// write. A dispatcher closed before Start never starts.
 func (d *Dispatcher) Close(ctx context.Context) {
 	d.closeOnce.Do(func() {
-		if !d.started.Load() {
+		if d.started.CompareAndSwap(false, true) {
 			return
 		}
 		d.stop()
@@ -215,7 +242,10 @@ func (d *Dispatcher) Close(ctx context.Context) {
 		select {
 		case <-d.flushDone:
 		case <-ctx.Done():
+			d.flushStop()
+			<-d.flushDone
 		}
+		d.flushStop()
 	})
 }
 
@@ -228,83 +258,129 @@ func (d *Dispatcher) loop(ctx context.Context) {
 	defer close(d.loopDone)
 	ticker := time.NewTicker(d.cfg.PollInterval)
 	defer ticker.Stop()
-	backoff := time.Duration(0)
+	failures := 0
 	for {
-		limit, skip := d.capacity()
+		claim := d.capacity()
 		full := false
-		if limit > 0 {
-			claimed, err := d.cfg.Store.ClaimDeliveries(ctx, d.cfg.Now(), d.lease, limit, skip)
+		if claim.Limit > 0 {
+			claim.Now, claim.Lease = d.cfg.Now(), d.lease
+			claimed, err := d.cfg.Store.ClaimDeliveries(ctx, claim)
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return
 			case err != nil:
-				backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
-				d.log.Warn("claim webhook deliveries", "err", err, "retry_in", backoff)
+				failures++
+				d.log.Warn("claim webhook deliveries", "err", err, "failures", failures)
 			default:
-				backoff = 0
+				failures = 0
 				d.dispatch(ctx, claimed)
-				full = len(claimed) == limit
+				full = len(claimed) == claim.Limit
 			}
 		}
-		if full && backoff == 0 {
+		if full && failures == 0 {
 			// More may be due: claim again at once, unless stopping.
 			if ctx.Err() != nil {
 				return
 			}
 			continue
 		}
-		var retry <-chan time.Time
-		if backoff > 0 {
-			retry = time.After(backoff)
+		// Sleep until a wake-up, the next poll, the earliest retry written
+		// (when before the poll), or the end of a pause after a failed claim.
+		var wait time.Duration
+		if failures > 0 {
+			wait = backoff.Jittered(100*time.Millisecond, 5*time.Second, failures)
+		} else if at := d.retryDue(); !at.IsZero() {
+			wait = max(at.Sub(d.cfg.Now()), time.Nanosecond)
 		}
-		select {
-		case <-ctx.Done():
+		if !d.sleep(ctx, ticker.C, wait) {
 			return
-		case <-d.wake:
-		case <-ticker.C:
-		case <-retry:
 		}
 	}
+}
+
+// sleep waits for a wake-up, a tick or wait (none when 0); false when ctx ended.
+func (d *Dispatcher) sleep(ctx context.Context, tick <-chan time.Time, wait time.Duration) bool {
+	var timer <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-d.wake:
+	case <-tick:
+	case <-timer:
+		d.mu.Lock()
+		d.nextRetry = time.Time{}
+		d.mu.Unlock()
+	}
+	return true
+}
+
+// retryDue returns when the earliest retry written falls due, or zero.
+func (d *Dispatcher) retryDue() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.nextRetry
 }
 
 // capacity returns how many deliveries may be claimed now, and the
-// endpoints already at their cap.
-func (d *Dispatcher) capacity() (int, []string) {
+// endpoints and tenants whose share is taken.
+func (d *Dispatcher) capacity() gateway.DeliveryClaim {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	queued := 0
-	var skip []string
+	c := gateway.DeliveryClaim{PerUser: d.cfg.PerTenant}
 	for id, e := range d.endpoints {
 		queued += len(e.queue)
 		if e.inflight >= d.cfg.PerEndpoint {
-			skip = append(skip, id)
+			c.SkipWebhooks = append(c.SkipWebhooks, id)
 		}
 	}
-	return min(d.cfg.BatchSize, d.cfg.Workers-d.inflight-queued), skip
+	for id, sh := range d.tenants {
+		if sh.inflight >= d.cfg.PerTenant {
+			c.SkipUsers = append(c.SkipUsers, id)
+		}
+	}
+	c.Limit = min(d.cfg.BatchSize, d.cfg.Workers-d.inflight-queued)
+	return c
 }
 
 // dispatch starts claimed deliveries within the caps; the rest wait in
-// their endpoint's queue (up to one more round) or go back to the store.
+// their endpoint's queue (up to one more round, when the endpoint is busy
+// and the tenant's queues have room) or go back to the store.
 func (d *Dispatcher) dispatch(ctx context.Context, claimed []*gateway.ClaimedDelivery) {
 	var release []*gateway.ClaimedDelivery
 	d.mu.Lock()
 	for _, c := range claimed {
+		sh := d.tenants[c.Delivery.UserID]
+		if sh == nil {
+			sh = &share{}
+			d.tenants[c.Delivery.UserID] = sh
+		}
 		e := d.endpoints[c.Webhook.ID]
 		if e == nil {
 			e = &endpoint{}
 			d.endpoints[c.Webhook.ID] = e
 		}
 		switch {
-		case e.inflight < d.cfg.PerEndpoint:
+		case e.inflight < d.cfg.PerEndpoint && sh.inflight < d.cfg.PerTenant:
 			e.inflight++
+			sh.inflight++
 			d.inflight++
 			d.sends.Add(1)
 			go d.send(c)
-		case len(e.queue) < d.cfg.PerEndpoint:
+		case e.inflight >= d.cfg.PerEndpoint && len(e.queue) < d.cfg.PerEndpoint && sh.queued < d.cfg.PerTenant:
+			// Started by the endpoint's next finished request, which
+			// frees a slot of the same tenant.
 			e.queue = append(e.queue, c)
+			sh.queued++
 		default:
 			release = append(release, c)
 		}
+		d.forget(c)
 	}
 	d.mu.Unlock()
 	for _, c := range release {
@@ -314,22 +390,36 @@ func (d *Dispatcher) dispatch(ctx context.Context, claimed []*gateway.ClaimedDel
 	}
 }
 
-// done frees an endpoint's slot and starts its next queued delivery.
-func (d *Dispatcher) done(webhookID string) {
+// forget drops the entries of c's endpoint and tenant once they hold
+// nothing; d.mu is held.
+func (d *Dispatcher) forget(c *gateway.ClaimedDelivery) {
+	if e := d.endpoints[c.Webhook.ID]; e != nil && e.inflight == 0 && len(e.queue) == 0 {
+		delete(d.endpoints, c.Webhook.ID)
+	}
+	if sh := d.tenants[c.Delivery.UserID]; sh != nil && sh.inflight == 0 && sh.queued == 0 {
+		delete(d.tenants, c.Delivery.UserID)
+	}
+}
+
+// done frees the slots of a finished delivery and starts its endpoint's
+// next queued one, in the slot of the same tenant just freed.
+func (d *Dispatcher) done(c *gateway.ClaimedDelivery) {
 	d.mu.Lock()
-	e := d.endpoints[webhookID]
+	e, sh := d.endpoints[c.Webhook.ID], d.tenants[c.Delivery.UserID]
 	e.inflight--
+	sh.inflight--
 	d.inflight--
 	if len(e.queue) > 0 && d.sendCtx.Err() == nil {
-		c := e.queue[0]
+		next := e.queue[0]
 		e.queue = e.queue[1:]
 		e.inflight++
+		sh.queued--
+		sh.inflight++
 		d.inflight++
 		d.sends.Add(1)
-		go d.send(c)
-	} else if e.inflight == 0 && len(e.queue) == 0 {
-		delete(d.endpoints, webhookID)
+		go d.send(next)
 	}
+	d.forget(c)
 	d.mu.Unlock()
 	d.Wake()
 }
@@ -339,6 +429,9 @@ func (d *Dispatcher) releaseQueued() {
 	d.mu.Lock()
 	var release []*gateway.ClaimedDelivery
 	for _, e := range d.endpoints {
+		for _, c := range e.queue {
+			d.tenants[c.Delivery.UserID].queued--
+		}
 		release = append(release, e.queue...)
 		e.queue = nil
 	}
@@ -346,6 +439,9 @@ func (d *Dispatcher) releaseQueued() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, c := range release {
+		d.mu.Lock()
+		d.forget(c)
+		d.mu.Unlock()
 		_ = d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, d.cfg.Now())
 	}
 }
@@ -353,7 +449,7 @@ func (d *Dispatcher) releaseQueued() {
 // send makes one attempt and reports its result.
 func (d *Dispatcher) send(c *gateway.ClaimedDelivery) {
 	defer d.sends.Done()
-	defer d.done(c.Webhook.ID)
+	defer d.done(c)
 	r := d.attempt(c)
 	switch r.Status {
 	case gateway.DeliverySucceeded:
@@ -499,7 +595,8 @@ func describe(err error, timeout time.Duration) string {
 	return "The endpoint could not be reached."
 }
 
-// writeResults records results in batches until the channel closes.
+// writeResults records results in batches until the channel closes (or
+// gives up once Close's time is out).
 func (d *Dispatcher) writeResults() {
 	defer close(d.flushDone)
 	const maxBatch = 500
@@ -525,7 +622,8 @@ func (d *Dispatcher) writeResults() {
 // wakeForRetries wakes the claim loop when the earliest retry of a
 // written batch falls due, so a retry leaves on its schedule rather than at
 // the next poll (the loop's own wake-ups come from new events and from
-// finished sends, which may run before the result is written).
+// finished sends, which may run before the result is written). The loop
+// owns the wait, so it ends with the loop.
 func (d *Dispatcher) wakeForRetries(batch []gateway.DeliveryResult) {
 	var next time.Time
 	for _, r := range batch {
@@ -533,39 +631,46 @@ func (d *Dispatcher) wakeForRetries(batch []gateway.DeliveryResult) {
 			next = *r.NextAttemptAt
 		}
 	}
-	if next.IsZero() {
+	if next.IsZero() || next.Sub(d.cfg.Now()) >= d.cfg.PollInterval {
 		return
 	}
-	if wait := next.Sub(d.cfg.Now()); wait > 0 && wait < d.cfg.PollInterval {
-		time.AfterFunc(wait, d.Wake)
-	} else if wait <= 0 {
-		d.Wake()
+	d.mu.Lock()
+	if d.nextRetry.IsZero() || next.Before(d.nextRetry) {
+		d.nextRetry = next
 	}
+	d.mu.Unlock()
+	d.Wake()
 }
 
 // complete writes one batch, retrying while the store is unavailable; a
 // batch that cannot be written leaves its deliveries to be retried after
-// their leases, so nothing is lost, only sent again.
+// their leases, so nothing is lost, only sent again. It gives up when
+// Close runs out of time.
 func (d *Dispatcher) complete(batch []gateway.DeliveryResult) {
 	var disableBefore time.Time
 	if d.cfg.DisableAfter > 0 {
 		disableBefore = d.cfg.Now().Add(-d.cfg.DisableAfter)
 	}
-	wait := 50 * time.Millisecond
-	for try := 0; ; try++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	for failures := 1; ; failures++ {
+		ctx, cancel := context.WithTimeout(d.flushCtx, 10*time.Second)
 		err := d.cfg.Store.CompleteDeliveries(ctx, batch, disableBefore)
 		cancel()
 		if err == nil {
 			d.wakeForRetries(batch)
 			return
 		}
-		if try >= 8 {
+		if d.flushCtx.Err() != nil {
+			d.log.Warn("shutting down before webhook results were recorded; their deliveries will be sent again", "count", len(batch))
+			return
+		}
+		if failures > 8 {
 			d.log.Error("record webhook results; their deliveries will be sent again", "count", len(batch), "err", err)
 			return
 		}
 		d.log.Warn("record webhook results", "count", len(batch), "err", err)
-		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
+		if !backoff.Sleep(d.flushCtx, backoff.Jittered(50*time.Millisecond, 2*time.Second, failures)) {
+			d.log.Warn("shutting down before webhook results were recorded; their deliveries will be sent again", "count", len(batch))
+			return
+		}
 	}
 }

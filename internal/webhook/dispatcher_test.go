@@ -6,11 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,7 +128,13 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	u := &gateway.User{Email: "a@example.com", Role: gateway.RoleUser, Status: gateway.UserActive, PlanID: "free"}
+	return newTenant(t, st, "a@example.com")
+}
+
+// newTenant adds a tenant with a session to st.
+func newTenant(t *testing.T, st *sqlite.Store, email string) *fixture {
+	t.Helper()
+	u := &gateway.User{Email: email, Role: gateway.RoleUser, Status: gateway.UserActive, PlanID: "free"}
 	if err := st.CreateUser(t.Context(), u); err != nil {
 		t.Fatal(err)
 	}
@@ -382,6 +391,7 @@ func TestPerEndpointCap(t *testing.T) {
 	var cur, peak atomic.Int32
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer cur.Add(-1)
 		n := cur.Add(1)
 		for {
 			p := peak.Load()
@@ -390,9 +400,9 @@ func TestPerEndpointCap(t *testing.T) {
 			}
 		}
 		<-release
-		cur.Add(-1)
 	}))
 	defer slow.Close()
+	defer close(release) // before slow.Close, which waits for its handlers
 	var fast atomic.Int32
 	quick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fast.Add(1) }))
 	defer quick.Close()
@@ -404,9 +414,9 @@ func TestPerEndpointCap(t *testing.T) {
 	for range 10 {
 		f.emit(t, gateway.EventMessage)
 	}
-	start(t, Config{Store: f.store, PerEndpoint: 2, Workers: 8})
+	// The tenant's share (4) leaves room beside its slow endpoint's 2.
+	start(t, Config{Store: f.store, PerEndpoint: 2, PerTenant: 4, Workers: 8})
 	eventually(t, "the fast endpoint served while the slow one hangs", func() bool { return fast.Load() == 10 })
-	close(release)
 	if p := peak.Load(); p > 2 {
 		t.Fatalf("got %d requests at once to one endpoint, want at most 2", p)
 	}
@@ -440,5 +450,167 @@ func TestRotationSignsWithBoth(t *testing.T) {
 		if err := verify(s, h, body, time.Now()); err != nil {
 			t.Fatalf("verify: %v", err)
 		}
+	}
+}
+
+func TestSlowTenantDelaysOnlyItself(t *testing.T) {
+	a := newFixture(t)
+	b := newTenant(t, a.store, "b@example.com")
+	release := make(chan struct{})
+	var blocked, peak atomic.Int32
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := blocked.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		blocked.Add(-1)
+	}))
+	defer hang.Close()
+	defer close(release) // before hang.Close, which waits for its handlers
+	var fast atomic.Int32
+	quick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fast.Add(1) }))
+	defer quick.Close()
+
+	// Tenant A: four endpoints that never answer, with work older than B's.
+	for i := range 4 {
+		a.hook(t, fmt.Sprintf("%s/%d", hang.URL, i), gateway.EventQR)
+	}
+	for range 3 {
+		a.emit(t, gateway.EventQR)
+	}
+	wb := b.hook(t, quick.URL, gateway.EventAll)
+	const n = 5
+	for range n {
+		b.emit(t, gateway.EventMessage)
+	}
+	// Four workers, one request per endpoint: A's endpoints alone could
+	// take every worker; its tenant share is two. The timeouts outlast the
+	// test, so A's requests stay blocked throughout.
+	start(t, Config{Store: a.store, Workers: 4, PerEndpoint: 1, PerTenant: 2, Timeout: time.Hour,
+		Client: ssrf.New(ssrf.Options{AllowPrivate: true}).Client(time.Hour)})
+
+	eventually(t, "tenant B's deliveries done", func() bool {
+		for _, del := range b.deliveries(t, wb) {
+			if del.Status != gateway.DeliverySucceeded {
+				return false
+			}
+		}
+		return true
+	})
+	if got := fast.Load(); got != n {
+		t.Fatalf("got %d requests to B's endpoint, want %d", got, n)
+	}
+	if got := blocked.Load(); got == 0 {
+		t.Fatal("got none of A's requests still blocked, want B served while A hangs")
+	}
+	if p := peak.Load(); p > 2 {
+		t.Fatalf("got %d of A's requests in flight at once, want at most its share of 2", p)
+	}
+}
+
+func TestTimedOutAttemptIsRetried(t *testing.T) {
+	f := newFixture(t)
+	var calls atomic.Int32
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read the body, so the server notices the dispatcher hanging up.
+		_, _ = io.Copy(io.Discard, r.Body)
+		if calls.Add(1) == 1 {
+			select { // the dispatcher gives up first
+			case <-r.Context().Done():
+			case <-stop:
+			}
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	defer close(stop)
+	w := f.hook(t, srv.URL, gateway.EventAll)
+	f.emit(t, gateway.EventQR)
+	start(t, Config{Store: f.store, Timeout: 50 * time.Millisecond, Schedule: []time.Duration{time.Millisecond}})
+	var del *gateway.Delivery
+	eventually(t, "the delivery to succeed after a timed-out attempt", func() bool {
+		del = f.deliveries(t, w)[0]
+		return del.Status == gateway.DeliverySucceeded
+	})
+	log, err := f.store.DeliveryAttempts(t.Context(), f.user.ID, del.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 2 || log[0].StatusCode != 0 || !strings.Contains(log[0].Error, "did not answer") || log[1].StatusCode != 204 {
+		t.Fatalf("got attempts %+v, want a timeout then a 204", log)
+	}
+}
+
+// failingResults is a delivery store that stops recording results on demand.
+type failingResults struct {
+	gateway.DeliveryStore
+	fail  atomic.Bool
+	tried chan struct{}
+}
+
+func (s *failingResults) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, disableBefore time.Time) error {
+	if !s.fail.Load() {
+		return s.DeliveryStore.CompleteDeliveries(ctx, results, disableBefore)
+	}
+	select {
+	case s.tried <- struct{}{}:
+	default:
+	}
+	return errors.New("database unavailable")
+}
+
+// dispatcherGoroutines lists the goroutines running dispatcher code.
+func dispatcherGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "internal/webhook.(*Dispatcher)") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func TestCloseEndsEveryWait(t *testing.T) {
+	f := newFixture(t)
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	f.hook(t, srv.URL, gateway.EventAll)
+	store := &failingResults{DeliveryStore: f.store, tried: make(chan struct{}, 1)}
+	d := New(Config{Store: store, Client: ssrf.New(ssrf.Options{AllowPrivate: true}).Client(5 * time.Second),
+		PollInterval: 10 * time.Millisecond, Schedule: slices.Repeat([]time.Duration{time.Millisecond}, 50)})
+	if err := d.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.emit(t, gateway.EventQR)
+	// Retries on a short schedule, then results that cannot be recorded:
+	// the result writer is between tries when Close comes.
+	eventually(t, "a retried delivery", func() bool { return requests.Load() >= 2 })
+	store.fail.Store(true)
+	<-store.tried
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // no time left: everything must stop now
+	d.Close(ctx)
+	// Requests leave only from dispatcher goroutines: with none left, no
+	// retry can be sent after Close, and nothing writes to the store. A
+	// goroutine past its last step (Close saw it finish) may still be
+	// returning: it gets a few turns of the scheduler, not a wait.
+	g := dispatcherGoroutines()
+	for i := 0; i < 1000 && len(g) > 0; i++ {
+		runtime.Gosched()
+		g = dispatcherGoroutines()
+	}
+	if len(g) > 0 {
+		t.Fatalf("got %d dispatcher goroutines after Close, want none:\n%s", len(g), strings.Join(g, "\n\n"))
 	}
 }
