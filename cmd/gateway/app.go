@@ -149,11 +149,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	}
 	tokens := auth.NewTokens(a.secrets, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTExpiresIn)
 
-	engines := map[string]gateway.EngineFactory{
-		gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
+	engines := map[string]gateway.EngineFactory{}
+	if cfg.SandboxEnabled {
+		engines[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
 			PairDelay: cfg.SandboxPairDelay, DeliveryDelay: cfg.SandboxDeliveryDelay, ReadDelay: cfg.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(a.bus),
-		}),
+			Network: sandbox.NewBusNetwork(a.bus), Directory: sandbox.StoreDirectory{Sessions: a.store},
+		})
 	}
 	if engines[gateway.EngineWhatsmeow], err = whatsmeowEngine(a); err != nil {
 		return nil, fmt.Errorf("whatsmeow engine: %w", err)

@@ -44,6 +44,9 @@ type instanceConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 
+	// SandboxEnabled is SANDBOX_ENABLED, passed on by the gateway (default
+	// true, false when NODE_ENV=production, as the gateway's).
+	SandboxEnabled                                           bool
 	SandboxPairDelay, SandboxDeliveryDelay, SandboxReadDelay time.Duration
 	Engines                                                  engineSettings
 }
@@ -81,6 +84,14 @@ func loadConfig(lookup func(string) (string, bool)) (*instanceConfig, error) {
 		SandboxReadDelay:     dur("SANDBOX_READ_DELAY", 3*time.Second),
 	}
 	c.Engines = loadEngineSettings(get, bad)
+	c.SandboxEnabled = !strings.EqualFold(get("NODE_ENV"), config.EnvProduction)
+	if v := get("SANDBOX_ENABLED"); v != "" {
+		b, err := config.ParseBool(v)
+		if err != nil {
+			bad("SANDBOX_ENABLED: %v, got %q", err, v)
+		}
+		c.SandboxEnabled = b
+	}
 	if c.SessionID == "" {
 		bad("SESSION_ID: required")
 	}

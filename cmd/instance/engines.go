@@ -60,14 +60,16 @@ func loadEngineSettings(get func(string) string, bad func(string, ...any)) engin
 	}
 }
 
-// engines builds the engine factories: the sandbox on the bus, and
+// engines builds the engine factories: the sandbox on the bus (unless
+// SANDBOX_ENABLED is false), and
 // whatsmeow on the gateway's database when the store exposes it.
 func engines(cfg *instanceConfig, d deps, log *slog.Logger) (map[string]gateway.EngineFactory, error) {
-	out := map[string]gateway.EngineFactory{
-		gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
+	out := map[string]gateway.EngineFactory{}
+	if cfg.SandboxEnabled {
+		out[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
 			PairDelay: cfg.SandboxPairDelay, DeliveryDelay: cfg.SandboxDeliveryDelay, ReadDelay: cfg.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(d.bus),
-		}),
+			Network: sandbox.NewBusNetwork(d.bus), Directory: sandbox.StoreDirectory{Sessions: d.store},
+		})
 	}
 	withDB, ok := d.store.(interface{ DB() *sql.DB })
 	if !ok {
