@@ -61,6 +61,11 @@ func TestLoadConfig(t *testing.T) {
 		{"bad port", with("PORT", "x"), "PORT", nil},
 		{"short ttl", with("LOCK_TTL", "2s"), "LOCK_TTL", nil},
 		{"bad duration", with("SHUTDOWN_TIMEOUT", "soon"), "SHUTDOWN_TIMEOUT", nil},
+		{"sandbox on by default", base, "", func(c *instanceConfig) bool { return c.SandboxEnabled }},
+		{"sandbox off in production", with("NODE_ENV", "production"), "", func(c *instanceConfig) bool { return !c.SandboxEnabled }},
+		{"sandbox turned on", with("NODE_ENV", "production", "SANDBOX_ENABLED", "true"), "", func(c *instanceConfig) bool { return c.SandboxEnabled }},
+		{"sandbox turned off", with("SANDBOX_ENABLED", "0"), "", func(c *instanceConfig) bool { return !c.SandboxEnabled }},
+		{"bad sandbox flag", with("SANDBOX_ENABLED", "maybe"), "SANDBOX_ENABLED", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,7 +193,7 @@ func TestServesInstanceAPIAndRotatesSecretFromFile(t *testing.T) {
 	if err := os.WriteFile(secretFile, []byte("first-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second,
+	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second, SandboxEnabled: true,
 		SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus()})
 	waitHealth(t, s.url, http.StatusOK)
@@ -228,7 +233,7 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecret: "k", LockTTL: 10 * time.Second, Owner: "my-alloc",
+	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecret: "k", LockTTL: 10 * time.Second, Owner: "my-alloc", SandboxEnabled: true,
 		ShutdownTimeout: 5 * time.Second, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus(), consul: fake.Client()})
 
