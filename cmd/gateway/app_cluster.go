@@ -222,6 +222,7 @@ func (a *app) registryOf() gateway.Registry {
 func workerEnv(cfg *config.Config) map[string]string {
 	env := map[string]string{
 		"LOG_LEVEL":              cfg.LogLevel.String(),
+		"SANDBOX_ENABLED":        strconv.FormatBool(cfg.SandboxEnabled),
 		"SANDBOX_PAIR_DELAY":     cfg.SandboxPairDelay.String(),
 		"SANDBOX_DELIVERY_DELAY": cfg.SandboxDeliveryDelay.String(),
 		"SANDBOX_READ_DELAY":     cfg.SandboxReadDelay.String(),

@@ -13,6 +13,7 @@ import (
 // reads the same names (workerEnv passes them) into the same struct.
 func engineSettings(cfg *config.Config) engines.Settings {
 	return engines.Settings{
+		SandboxEnabled:   cfg.SandboxEnabled,
 		SandboxPairDelay: cfg.SandboxPairDelay, SandboxDeliveryDelay: cfg.SandboxDeliveryDelay, SandboxReadDelay: cfg.SandboxReadDelay,
 		WebVersion: cfg.WhatsAppWebVersion, Proxy: cfg.WhatsAppProxy.Value(),
 		MediaDir: cfg.MediaStoragePath, MediaMaxBytes: cfg.MediaMaxBytes,

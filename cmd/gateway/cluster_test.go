@@ -31,34 +31,31 @@ func TestSeedFlowPostgresRedis(t *testing.T) {
 	alice := register(t, base, "pg-alice@example.com")
 	bob := register(t, base, "pg-bob@example.com")
 	a := newSession(t, alice, "a")
+	a2 := newSession(t, alice, "a2")
 	b := newSession(t, bob, "b")
 	startInstance(t, alice, a.ID)
+	startInstance(t, alice, a2.ID)
 	startInstance(t, bob, b.ID)
 	waitConnected(t, alice, a.ID)
+	a2s := waitConnected(t, alice, a2.ID)
 	bs := waitConnected(t, bob, b.ID)
 
-	// Alice's sandbox session messages Bob's: it walks to read, and Bob's
-	// session records an inbound message (across tenants, through Redis).
-	var sent struct {
-		Message messageView `json:"message"`
+	// Alice's sandbox session messages her other one: it walks to read,
+	// and the other records an inbound message (through Redis).
+	sent := sendText(t, alice, a.ID, "+"+a2s.Phone, "hello a2")
+	waitMessageStatus(t, alice, sent.ID, "read")
+	eventually(t, "inbound at a2", func() bool {
+		got := inbound(t, alice, a2.ID)
+		return len(got) == 1 && got[0].Body == "hello a2"
+	})
+	bob.do("GET", "/api/v1/messages/"+sent.ID, nil).fails(t, 404, "not_found")
+
+	// Bob's sandbox number is another tenant's: like any number outside
+	// the sandbox, nothing reaches his session.
+	sent = sendText(t, alice, a.ID, "+"+bs.Phone, "hello bob")
+	waitMessageStatus(t, alice, sent.ID, "read")
+	if got := inbound(t, bob, b.ID); len(got) != 0 {
+		t.Fatalf("got inbound at bob %+v, want none across tenants", got)
 	}
-	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a.ID, "recipient": "+" + bs.Phone, "message": "hello bob"}).
-		must(t, http.StatusCreated, &sent)
-	eventually(t, "read", func() bool {
-		var got struct {
-			Message messageView `json:"message"`
-		}
-		alice.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, 200, &got)
-		return got.Message.Status == "read"
-	})
-	eventually(t, "inbound at bob", func() bool {
-		var got struct {
-			Messages []messageView `json:"messages"`
-		}
-		bob.do("GET", "/api/v1/messages?direction=inbound&session_id="+b.ID, nil).must(t, 200, &got)
-		return len(got.Messages) == 1 && got.Messages[0].Body == "hello bob"
-	})
-	alice.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, 200, nil)
-	bob.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).fails(t, 404, "not_found")
 	(&client{t: t, base: base}).do("GET", "/health/database", nil).must(t, 200, nil)
 }

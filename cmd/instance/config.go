@@ -85,6 +85,16 @@ func loadConfig(lookup func(string) (string, bool)) (*instanceConfig, error) {
 	c.Engines.SandboxPairDelay = dur("SANDBOX_PAIR_DELAY", 3*time.Second)
 	c.Engines.SandboxDeliveryDelay = dur("SANDBOX_DELIVERY_DELAY", time.Second)
 	c.Engines.SandboxReadDelay = dur("SANDBOX_READ_DELAY", 3*time.Second)
+	// SANDBOX_ENABLED is passed on by the gateway; the default is the
+	// gateway's (on, off when NODE_ENV=production).
+	c.Engines.SandboxEnabled = !strings.EqualFold(get("NODE_ENV"), config.EnvProduction)
+	if v := get("SANDBOX_ENABLED"); v != "" {
+		b, err := config.ParseBool(v)
+		if err != nil {
+			bad("SANDBOX_ENABLED: %v, got %q", err, v)
+		}
+		c.Engines.SandboxEnabled = b
+	}
 	if c.SessionID == "" {
 		bad("SESSION_ID: required")
 	}

@@ -62,6 +62,11 @@ func TestLoadConfig(t *testing.T) {
 		{"bad port", with("PORT", "x"), "PORT", nil},
 		{"short ttl", with("LOCK_TTL", "2s"), "LOCK_TTL", nil},
 		{"bad duration", with("SHUTDOWN_TIMEOUT", "soon"), "SHUTDOWN_TIMEOUT", nil},
+		{"sandbox on by default", base, "", func(c *instanceConfig) bool { return c.Engines.SandboxEnabled }},
+		{"sandbox off in production", with("NODE_ENV", "production"), "", func(c *instanceConfig) bool { return !c.Engines.SandboxEnabled }},
+		{"sandbox turned on", with("NODE_ENV", "production", "SANDBOX_ENABLED", "true"), "", func(c *instanceConfig) bool { return c.Engines.SandboxEnabled }},
+		{"sandbox turned off", with("SANDBOX_ENABLED", "0"), "", func(c *instanceConfig) bool { return !c.Engines.SandboxEnabled }},
+		{"bad sandbox flag", with("SANDBOX_ENABLED", "maybe"), "SANDBOX_ENABLED", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +195,7 @@ func TestServesInstanceAPIAndRotatesSecretFromFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second,
-		Engines: engines.Settings{SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
+		Engines: engines.Settings{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus()})
 	waitHealth(t, s.url, http.StatusOK)
 
@@ -230,7 +235,7 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecret: "k", LockTTL: 10 * time.Second, Owner: "my-alloc",
-		ShutdownTimeout: 5 * time.Second, Engines: engines.Settings{SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
+		ShutdownTimeout: 5 * time.Second, Engines: engines.Settings{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus(), consul: fake.Client()})
 
 	// Another copy holds the session: this one must not connect.

@@ -213,7 +213,8 @@ func coreOperations() []operation {
 			}{exampleSessionData}},
 		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Sandbox only: complete pairing as a phone scanning the code would", Body: scanRequest{}, Example: map[string]any{"phone": "15550001111"},
-			Description: "The body is optional.",
+			Description: "The body is optional. A number another account's session is paired to is refused (409 conflict); " +
+				"with SANDBOX_ENABLED=false the sandbox is off and the scan is refused (403 feature_disabled).",
 			Data: struct {
 				Status instanceapi.Status `json:"status"`
 			}{exampleWS}},

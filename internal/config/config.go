@@ -147,6 +147,8 @@ type Config struct {
 	Discovery string
 	// WhatsAppEngine is WHATSAPP_ENGINE: "whatsmeow" (default) or "sandbox".
 	WhatsAppEngine string
+	// SandboxEnabled is SANDBOX_ENABLED (default true, false when NODE_ENV=production).
+	SandboxEnabled bool
 	// SandboxPairDelay is SANDBOX_PAIR_DELAY (default 3s; 0 waits for a scan through the API).
 	SandboxPairDelay time.Duration
 	// SandboxDeliveryDelay is SANDBOX_DELIVERY_DELAY (default 1s).
@@ -386,6 +388,10 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		if c.Scheduler == "nomad" {
 			c.LogFormat = "json"
 		}
+	}
+	c.SandboxEnabled = !c.Production()
+	if v := l.raw("SANDBOX_ENABLED"); v != "" {
+		c.SandboxEnabled = l.bool("SANDBOX_ENABLED")
 	}
 	if c.DatabaseURL == "" && c.DBHost != "" {
 		c.DatabaseURL = Secret(buildDatabaseURL(c))

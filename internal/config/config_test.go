@@ -90,6 +90,7 @@ func TestDefaults(t *testing.T) {
 		Scheduler:              "local",
 		Discovery:              "local",
 		WhatsAppEngine:         "whatsmeow",
+		SandboxEnabled:         true,
 		SandboxPairDelay:       3 * time.Second,
 		SandboxDeliveryDelay:   time.Second,
 		SandboxReadDelay:       3 * time.Second,
@@ -701,5 +702,39 @@ func TestTrustedProxies(t *testing.T) {
 		if !errors.As(err, &cerr) || !cerr.Has("TRUSTED_PROXIES") {
 			t.Fatalf("TRUSTED_PROXIES=%q: got %v, want a problem naming it", bad, err)
 		}
+	}
+}
+
+func TestSandboxEnabled(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want bool
+	}{
+		{"on by default", map[string]string{}, true},
+		{"off by default in production", map[string]string{"NODE_ENV": "production", "JWT_SECRET": strongSecret}, false},
+		{"turned on in production", map[string]string{"NODE_ENV": "production", "JWT_SECRET": strongSecret, "SANDBOX_ENABLED": "true"}, true},
+		{"turned off", map[string]string{"SANDBOX_ENABLED": "false"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mustLoad(t, tt.env).SandboxEnabled; got != tt.want {
+				t.Fatalf("got SandboxEnabled %v, want %v", got, tt.want)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"not a flag", map[string]string{"SANDBOX_ENABLED": "maybe"}, []string{"SANDBOX_ENABLED"}},
+		{"default engine turned off", map[string]string{"SANDBOX_ENABLED": "false", "WHATSAPP_ENGINE": "sandbox"}, []string{"WHATSAPP_ENGINE"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, problems(t, tt.env)); diff != "" {
+				t.Fatalf("problems (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

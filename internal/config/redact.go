@@ -61,6 +61,7 @@ func (c *Config) Redacted() map[string]string {
 		"SCHEDULER":                 c.Scheduler,
 		"DISCOVERY":                 c.Discovery,
 		"WHATSAPP_ENGINE":           c.WhatsAppEngine,
+		"SANDBOX_ENABLED":           strconv.FormatBool(c.SandboxEnabled),
 		"SANDBOX_PAIR_DELAY":        c.SandboxPairDelay.String(),
 		"SANDBOX_DELIVERY_DELAY":    c.SandboxDeliveryDelay.String(),
 		"SANDBOX_READ_DELAY":        c.SandboxReadDelay.String(),

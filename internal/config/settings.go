@@ -85,6 +85,7 @@ var settings = []Setting{
 	{"SCHEDULER", "local", "Where session workers run: `local` (in this process) or `nomad` (one job per session).", false},
 	{"DISCOVERY", "local", "How the gateway finds workers: `local`, `consul` or `nomad`.", false},
 	{"WHATSAPP_ENGINE", "whatsmeow", "Engine of new sessions: `whatsmeow` (real WhatsApp) or `sandbox` (simulated network).", false},
+	{"SANDBOX_ENABLED", "true (false when NODE_ENV=production)", "Offer the `sandbox` engine (a simulated WhatsApp network for tests and demos). Off: creating a sandbox session and the sandbox scan are refused.", false},
 	{"SANDBOX_PAIR_DELAY", "3s", "Sandbox: time until a QR code is scanned by itself; 0 waits for a scan through the API.", false},
 	{"SANDBOX_DELIVERY_DELAY", "1s", "Sandbox: time from sent to delivered.", false},
 	{"SANDBOX_READ_DELAY", "3s", "Sandbox: time from sent to read.", false},

@@ -177,6 +177,9 @@ func (c *Config) validateWorkers(v *validator) {
 	v.oneOf("SCHEDULER", c.Scheduler, "local", "nomad")
 	v.oneOf("DISCOVERY", c.Discovery, "local", "consul", "nomad")
 	v.oneOf("WHATSAPP_ENGINE", c.WhatsAppEngine, "whatsmeow", "sandbox")
+	if c.WhatsAppEngine == "sandbox" && !c.SandboxEnabled {
+		v.add("WHATSAPP_ENGINE", "is sandbox while SANDBOX_ENABLED is false")
+	}
 	for name, d := range map[string]int64{
 		"SANDBOX_PAIR_DELAY":     int64(c.SandboxPairDelay),
 		"SANDBOX_DELIVERY_DELAY": int64(c.SandboxDeliveryDelay),

@@ -25,6 +25,8 @@ const MediaFetchTimeout = 2 * time.Minute
 
 // Settings are the engine settings, under the gateway's names.
 type Settings struct {
+	// SandboxEnabled is SANDBOX_ENABLED: without it there is no sandbox engine.
+	SandboxEnabled bool
 	// SANDBOX_PAIR_DELAY, SANDBOX_DELIVERY_DELAY, SANDBOX_READ_DELAY.
 	SandboxPairDelay, SandboxDeliveryDelay, SandboxReadDelay time.Duration
 	// WebVersion is WHATSAPP_WEB_VERSION (empty: whatsmeow's own).
@@ -75,11 +77,7 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 	if d.Logger != nil {
 		d.Logger.Debug("whatsmeow engine", "web_version", whatsmeow.WebVersion())
 	}
-	return map[string]gateway.EngineFactory{
-		gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
-			PairDelay: s.SandboxPairDelay, DeliveryDelay: s.SandboxDeliveryDelay, ReadDelay: s.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(d.Bus),
-		}),
+	out := map[string]gateway.EngineFactory{
 		gateway.EngineWhatsmeow: whatsmeow.Factory(whatsmeow.Options{
 			Store:         devices,
 			Fetcher:       MediaFetcher(d.Guard),
@@ -87,7 +85,16 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 			MaxMediaBytes: s.MediaMaxBytes,
 			Proxy:         s.Proxy,
 		}),
-	}, nil
+	}
+	if s.SandboxEnabled {
+		// Sandbox traffic stays within a tenant: the directory says which
+		// numbers are the tenant's own sandbox sessions.
+		out[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
+			PairDelay: s.SandboxPairDelay, DeliveryDelay: s.SandboxDeliveryDelay, ReadDelay: s.SandboxReadDelay,
+			Network: sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store},
+		})
+	}
+	return out, nil
 }
 
 // MediaFetcher is the fetcher of outbound media URLs: customer URLs,

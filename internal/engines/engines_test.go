@@ -18,7 +18,7 @@ func TestFactories(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	d := Deps{Store: st, Bus: inmem.NewBus(), Guard: ssrf.New(ssrf.Options{})}
-	got, err := Factories(Settings{}, d)
+	got, err := Factories(Settings{SandboxEnabled: true}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +26,10 @@ func TestFactories(t *testing.T) {
 		if got[name] == nil {
 			t.Errorf("no %s engine", name)
 		}
+	}
+	// SANDBOX_ENABLED=false: whatsmeow alone.
+	if got, err := Factories(Settings{}, d); err != nil || got[gateway.EngineSandbox] != nil || got[gateway.EngineWhatsmeow] == nil {
+		t.Errorf("sandbox disabled: got %v (%v), want whatsmeow alone", got, err)
 	}
 	d.Guard = nil
 	if _, err := Factories(Settings{}, d); err == nil {

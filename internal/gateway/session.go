@@ -91,7 +91,10 @@ type SessionStore interface {
 	// DeleteSession deletes a tenant's session with its instances, messages
 	// and webhooks bound to it, and writes the events; CodeNotFound when absent.
 	DeleteSession(ctx context.Context, userID, id string, events ...*Event) error
-	// SessionByPhone finds the session paired to a phone number on an engine;
-	// CodeNotFound when none. Used by the sandbox network.
-	SessionByPhone(ctx context.Context, engine, phone string) (*Session, error)
+	// SessionByPhone finds a tenant's session paired to a phone number on an
+	// engine; CodeNotFound when none. Used by the sandbox network.
+	SessionByPhone(ctx context.Context, userID, engine, phone string) (*Session, error)
+	// PhoneHeldByOthers reports whether a session of a tenant other than
+	// userID, on any engine, is paired to phone.
+	PhoneHeldByOthers(ctx context.Context, userID, phone string) (bool, error)
 }

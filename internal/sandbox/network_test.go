@@ -14,8 +14,11 @@ import (
 func TestTwoEnginesMessageEachOther(t *testing.T) {
 	ctx := context.Background()
 	net := NewBusNetwork(inmem.NewBus())
-	a := connected(t, "15550001111", Options{Network: net, DeliveryDelay: time.Second, ReadDelay: time.Second})
-	b := connected(t, "15550002222", Options{Network: net})
+	dir := directory{"user-1/15550001111": true, "user-1/15550002222": true}
+	// b first: a session coming online makes the others offer again what
+	// waits for it, which could offer the first message twice.
+	b := connected(t, "15550002222", Options{Network: net, Directory: dir, ReadDelay: time.Second})
+	a := connected(t, "15550001111", Options{Network: net, Directory: dir, DeliveryDelay: time.Second, ReadDelay: time.Second})
 
 	tests := []struct {
 		name string
@@ -56,13 +59,15 @@ func TestTwoEnginesMessageEachOther(t *testing.T) {
 			if diff := cmp.Diff(&want, in); diff != "" {
 				t.Errorf("inbound message (-want +got):\n%s", diff)
 			}
-			// The sender still gets its receipts.
-			a.clock.Advance(2 * time.Second)
-			if r := nextAs[gateway.EvReceipt](t, a.rec); r.Status != gateway.MessageDelivered {
-				t.Errorf("got %s, want delivered", r.Status)
+			// The sender gets its receipts from the receiver: delivered
+			// once stored, read after the receiver's ReadDelay.
+			if r := nextAs[gateway.EvReceipt](t, a.rec); r.Status != gateway.MessageDelivered || r.WAMessageIDs[0] != m.WAMessageID {
+				t.Errorf("got %+v, want delivered for %s", r, m.WAMessageID)
 			}
-			if r := nextAs[gateway.EvReceipt](t, a.rec); r.Status != gateway.MessageRead {
-				t.Errorf("got %s, want read", r.Status)
+			waitPending(t, b.clock)
+			b.clock.Advance(time.Second)
+			if r := nextAs[gateway.EvReceipt](t, a.rec); r.Status != gateway.MessageRead || r.WAMessageIDs[0] != m.WAMessageID {
+				t.Errorf("got %+v, want read for %s", r, m.WAMessageID)
 			}
 		})
 	}
@@ -74,6 +79,7 @@ func TestTwoEnginesMessageEachOther(t *testing.T) {
 	if in := nextAs[gateway.EvInbound](t, a.rec).Message; in.Text != "hi back" || in.SenderPhone != "15550002222" {
 		t.Errorf("got %+v, want the reply from 15550002222", in)
 	}
+	nextAs[gateway.EvReceipt](t, b.rec) // delivered
 
 	// A disconnected engine no longer listens.
 	b.e.Disconnect()
@@ -86,8 +92,9 @@ func TestTwoEnginesMessageEachOther(t *testing.T) {
 func TestInboundOfferedAgainWhenNotPersisted(t *testing.T) {
 	ctx := context.Background()
 	net := NewBusNetwork(inmem.NewBus())
-	a := connected(t, "15550001111", Options{Network: net, DeliveryDelay: -1})
-	b := connected(t, "15550002222", Options{Network: net, RetryDelay: time.Second, MaxRetries: 3})
+	dir := directory{"user-1/15550001111": true, "user-1/15550002222": true}
+	b := connected(t, "15550002222", Options{Network: net, Directory: dir, RetryDelay: time.Second, MaxRetries: 3, ReadDelay: -1})
+	a := connected(t, "15550001111", Options{Network: net, Directory: dir, RetryDelay: time.Hour})
 	failures := 0
 	b.rec.mu.Lock()
 	b.rec.fail = func(ev gateway.EngineEvent) error {
@@ -114,7 +121,11 @@ func TestInboundOfferedAgainWhenNotPersisted(t *testing.T) {
 			b.clock.Advance(time.Second)
 		}
 	}
+	// Stored at the third offer: delivered, and only then.
+	if r := nextAs[gateway.EvReceipt](t, a.rec); r.Status != gateway.MessageDelivered || r.WAMessageIDs[0] != "3EB0RETRY" {
+		t.Errorf("got %+v, want delivered for 3EB0RETRY", r)
+	}
 	b.clock.Advance(time.Hour)
 	b.rec.none(t)
-	a.rec.none(t) // DeliveryDelay < 0: no receipts at all
+	a.rec.none(t) // ReadDelay < 0 at the receiver: never read
 }

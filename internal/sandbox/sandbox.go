@@ -25,8 +25,18 @@
 //	                            (999 is not an assigned country code), derived
 //	                            from the session id so it is stable
 //
-// A message to the number of another connected sandbox session, in this
-// process or another one sharing the Network, arrives there as EvInbound.
+// A message to the number of another sandbox session of the same tenant, in
+// this process or another one sharing the Network, arrives there as
+// EvInbound, and its receipts come from that session as WhatsApp's do: it is
+// "delivered" once the receiving session has stored it, then "read"
+// ("played") after the receiver's ReadDelay. A message the receiver did not
+// store, or sent while it was not listening, stays "sent" and is offered
+// again (after RetryDelay, and whenever the receiver comes back online) until
+// it is. Another tenant's sandbox numbers are like any other number: the
+// network never crosses tenants.
+//
+// Every event the handler does not persist (an inbound message, a receipt)
+// is offered again, as WhatsApp redelivers what was not acknowledged.
 package sandbox
 
 import (
@@ -78,15 +88,19 @@ type Options struct {
 	// Network carries messages between sandbox sessions; nil isolates the
 	// engine (its messages still get receipts).
 	Network Network
+	// Directory tells which numbers are the tenant's sandbox sessions,
+	// whose messages go over the Network; required with a Network.
+	Directory Directory
 	// QRFirstTTL, QRNextTTL and QRCodes shape the QR sequence (defaults:
 	// 60 s, 20 s and 6 codes, like WhatsApp). Tests shorten them.
 	QRFirstTTL time.Duration
 	QRNextTTL  time.Duration
 	QRCodes    int
 	// RetryDelay is how long the engine waits before offering again an
-	// inbound message its handler did not persist (default 1 s); it offers
-	// it MaxRetries times (default 5), then drops it, as WhatsApp would stop
-	// redelivering.
+	// event its handler did not persist, or a message to a sandbox peer that
+	// was not acknowledged (default 1 s); it offers it MaxRetries times
+	// (default 5), then drops the event, as WhatsApp would stop redelivering,
+	// or keeps the message until the peer comes back online.
 	RetryDelay time.Duration
 	MaxRetries int
 	// Now is the clock (time.Now when nil).
@@ -151,6 +165,18 @@ type Engine struct {
 
 	queue       []queuedEvent
 	dispatching bool
+
+	// outbox holds the messages sent to sandbox peers that no receipt has
+	// acknowledged yet, by id. It outlives a Disconnect, as WhatsApp's
+	// server keeps what it has accepted.
+	outbox map[string]*outgoing
+}
+
+// outgoing is a message to a sandbox peer waiting for its "delivered".
+type outgoing struct {
+	to    string
+	env   Envelope
+	tries int
 }
 
 type timerEntry struct{ t Timer }
@@ -174,6 +200,9 @@ func New(cfg gateway.EngineConfig, opts Options) (*Engine, error) {
 	if cfg.SessionID == "" {
 		return nil, fmt.Errorf("sandbox: engine config has no session id")
 	}
+	if opts.Network != nil && opts.Directory == nil {
+		return nil, fmt.Errorf("sandbox: a network needs a directory")
+	}
 	opts.fill()
 	log := cfg.Logger
 	if log == nil {
@@ -184,6 +213,7 @@ func New(cfg gateway.EngineConfig, opts Options) (*Engine, error) {
 		opts:   opts,
 		log:    log.With("engine", gateway.EngineSandbox),
 		timers: make(map[*timerEntry]struct{}),
+		outbox: make(map[string]*outgoing),
 	}
 	if cfg.DeviceJID != "" {
 		phone, err := phoneOfJID(cfg.DeviceJID)
@@ -278,15 +308,22 @@ func (e *Engine) Connect(ctx context.Context) error {
 	return nil
 }
 
-// goOnlineLocked listens on the network and reports the connection.
+// goOnlineLocked listens on the network and reports the connection. Once
+// listening, it tells the tenant's other sessions, which offer again what
+// waits for this number, and offers again what waits in its own outbox.
 func (e *Engine) goOnlineLocked() error {
 	if e.opts.Network != nil {
 		gen := e.gen
-		cancel, err := e.opts.Network.Listen(e.hctx, e.phone, func(env Envelope) { e.receive(gen, env) })
+		cancel, err := e.opts.Network.Listen(e.hctx, e.cfg.UserID, e.phone, func(env Envelope) { e.receive(gen, env) })
 		if err != nil {
 			return gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
 		}
 		e.stopListen = cancel
+		hello := Envelope{Kind: KindOnline, FromPhone: e.phone, Timestamp: e.opts.Now().UTC()}
+		e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Announce(ctx, e.cfg.UserID, hello) })
+		for _, o := range e.outbox {
+			e.deliverLocked(o)
+		}
 	}
 	e.connected = true
 	e.lastSeen = e.opts.Now()
@@ -306,12 +343,30 @@ func (e *Engine) replayReceipts(ctx context.Context, gen uint64) {
 		e.log.Warn("sandbox outstanding receipts", "session_id", e.cfg.SessionID, "error", err)
 		return
 	}
+	// Messages to sandbox peers get their receipts from the peers, and
+	// only for what they stored: none are made up for them here.
+	peers := map[string]bool{}
+	timed := owed[:0:0]
+	for _, o := range owed {
+		phone, _ := phoneOfJID(o.To)
+		peer, ok := peers[phone]
+		if !ok {
+			if peer, err = e.peer(ctx, phone); err != nil {
+				e.log.Warn("sandbox outstanding receipts", "session_id", e.cfg.SessionID, "error", err)
+				return
+			}
+			peers[phone] = peer
+		}
+		if !peer {
+			timed = append(timed, o)
+		}
+	}
 	e.mu.Lock()
 	defer e.unlock()
 	if e.gen != gen || !e.connected {
 		return
 	}
-	for _, o := range owed {
+	for _, o := range timed {
 		phone, _ := phoneOfJID(o.To)
 		e.scheduleReceiptsLocked(o.WAMessageID, o.To, phone, o.Voice)
 	}
@@ -487,6 +542,7 @@ func (e *Engine) Logout(_ context.Context) error {
 	e.mu.Lock()
 	defer e.unlock()
 	e.disconnectLocked()
+	clear(e.outbox)
 	e.phone, e.jid, e.lid, e.pushName = "", "", "", ""
 	e.cfg.DeviceJID = ""
 	return nil

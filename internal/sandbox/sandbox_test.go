@@ -20,11 +20,17 @@ type harness struct {
 
 func newHarness(t *testing.T, deviceJID string, opts Options) *harness {
 	t.Helper()
+	return newTenantHarness(t, "user-1", deviceJID, opts)
+}
+
+// newTenantHarness is newHarness for a session of tenant.
+func newTenantHarness(t *testing.T, tenant, deviceJID string, opts Options) *harness {
+	t.Helper()
 	clock := newFakeClock()
 	opts.Now = clock.Now
 	opts.AfterFunc = clock.AfterFunc
 	rec := newRecorder()
-	e, err := New(gateway.EngineConfig{SessionID: "sess-1", UserID: "user-1", DeviceJID: deviceJID, Handler: rec.handle}, opts)
+	e, err := New(gateway.EngineConfig{SessionID: "sess-1", UserID: tenant, DeviceJID: deviceJID, Handler: rec.handle}, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -35,7 +41,13 @@ func newHarness(t *testing.T, deviceJID string, opts Options) *harness {
 // connected returns a harness whose engine is paired as phone and connected.
 func connected(t *testing.T, phone string, opts Options) *harness {
 	t.Helper()
-	h := newHarness(t, phone+":1@s.whatsapp.net", opts)
+	return connectedIn(t, "user-1", phone, opts)
+}
+
+// connectedIn is connected for a session of tenant.
+func connectedIn(t *testing.T, tenant, phone string, opts Options) *harness {
+	t.Helper()
+	h := newTenantHarness(t, tenant, phone+":1@s.whatsapp.net", opts)
 	if err := h.e.Connect(context.Background()); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -258,8 +270,12 @@ func TestSendReceipts(t *testing.T) {
 				t.Errorf("got result %+v, want the given id and a timestamp", res)
 			}
 			h.rec.none(t)
-			h.clock.Advance(time.Minute)
-			for _, want := range tt.want {
+			for i, want := range tt.want {
+				// Each receipt is timed once the one before it is stored;
+				// the clock moves by exactly its delay, so that a timer
+				// scheduled meanwhile does not fall within the step.
+				waitPending(t, h.clock)
+				h.clock.Advance(time.Duration(i+1) * time.Second)
 				r := nextAs[gateway.EvReceipt](t, h.rec)
 				if r.Status != want || len(r.WAMessageIDs) != 1 || r.WAMessageIDs[0] != res.WAMessageID {
 					t.Errorf("got receipt %+v, want %s for %s", r, want, res.WAMessageID)
@@ -403,7 +419,7 @@ func TestDisconnectAndLogoutStopEverything(t *testing.T) {
 			cctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			h := newHarness(t, "", Options{PairDelay: time.Second, DeliveryDelay: time.Second, ReadDelay: time.Second,
-				Network: net})
+				Network: net, Directory: directory{}})
 			if err := h.e.Connect(cctx); err != nil {
 				t.Fatalf("Connect: %v", err)
 			}
@@ -434,7 +450,7 @@ func TestDisconnectAndLogoutStopEverything(t *testing.T) {
 				t.Errorf("got %d pending timers, want 0", n)
 			}
 			// The engine no longer listens on its number.
-			if err := net.Deliver(ctx, paired.Phone, Envelope{ID: "3EB0LATE", FromPhone: "15550002222", Type: gateway.TypeText, Text: "late"}); err != nil {
+			if err := net.Deliver(ctx, "user-1", paired.Phone, Envelope{ID: "3EB0LATE", FromPhone: "15550002222", Type: gateway.TypeText, Text: "late"}); err != nil {
 				t.Fatalf("Deliver: %v", err)
 			}
 			h.clock.Advance(time.Hour)
@@ -487,14 +503,13 @@ func TestReplayOutstandingReceipts(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the engine never asked for outstanding messages")
 	}
-	// The replay is scheduled right after the list arrives; wait for its timers.
-	deadline := time.Now().Add(5 * time.Second)
-	for clock.Pending() < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	clock.Advance(time.Minute)
 	got := map[string][]gateway.MessageStatus{}
 	for i := 0; i < 4; i++ {
+		if i%2 == 0 {
+			// The reads are timed once the deliveries are stored.
+			waitPendingN(t, clock, 2)
+			clock.Advance(time.Second)
+		}
 		r := nextAs[gateway.EvReceipt](t, rec)
 		got[r.WAMessageIDs[0]] = append(got[r.WAMessageIDs[0]], r.Status)
 	}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/url"
 	"strings"
@@ -15,15 +16,21 @@ const MaxTextLength = 65536
 
 // Send validates m, "sends" it and returns the server's acceptance; the
 // receipts follow as events. CodeValidation for bad content, CodeUnavailable
-// when the engine is not connected (the message may be retried).
+// when the engine is not connected or the directory cannot be read (the
+// message may be retried).
 func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.SendResult, error) {
 	to, err := validate(m)
 	if err != nil {
 		return gateway.SendResult{}, err
 	}
+	phone := to.Phone()
+	peer, err := e.peer(ctx, phone)
+	if err != nil {
+		return gateway.SendResult{}, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
+	}
 	e.mu.Lock()
+	defer e.unlock()
 	if !e.connected {
-		e.mu.Unlock()
 		return gateway.SendResult{}, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
 	}
 	id := m.WAMessageID
@@ -52,19 +59,61 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 		env.Media = &md
 		env.MediaData = m.Media.Data
 	}
-	phone := to.Phone()
-	e.scheduleReceiptsLocked(id, to.JID, phone, m.Type == gateway.TypeAudio && m.Media != nil && m.Media.Voice)
-	network := e.opts.Network
-	e.mu.Unlock()
-
-	// The server has accepted the message; whether the recipient's phone
-	// gets it is the receipts' business, so a network hiccup is only logged.
-	if network != nil && phone != "" && !NotOnWhatsApp(phone) {
-		if err := network.Deliver(ctx, phone, env); err != nil {
-			e.log.Warn("sandbox network deliver", "session_id", e.cfg.SessionID, "error", err)
-		}
+	if !peer {
+		e.scheduleReceiptsLocked(id, to.JID, phone, env.voice())
+		return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
 	}
+	// The server has accepted the message; the peer's receipts say whether
+	// its phone got it, and until one does the message is offered again.
+	o := &outgoing{to: phone, env: env}
+	e.outbox[id] = o
+	e.deliverLocked(o)
+	e.retryLocked(id, o)
 	return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
+}
+
+// peer reports whether phone is one of the tenant's sandbox sessions, whose
+// messages go over the network.
+func (e *Engine) peer(ctx context.Context, phone string) (bool, error) {
+	if e.opts.Network == nil || phone == "" || NotOnWhatsApp(phone) {
+		return false, nil
+	}
+	return e.opts.Directory.Holds(ctx, e.cfg.UserID, phone)
+}
+
+// deliverLocked hands a waiting message to the network once the lock is released.
+func (e *Engine) deliverLocked(o *outgoing) {
+	to, env := o.to, o.env
+	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, to, env) })
+}
+
+// retryLocked offers a message again after RetryDelay while no receipt has
+// acknowledged it, MaxRetries times; after that it waits for the peer to
+// come back online.
+func (e *Engine) retryLocked(id string, o *outgoing) {
+	if o.tries >= e.opts.MaxRetries {
+		return
+	}
+	e.afterLocked(e.opts.RetryDelay, func() {
+		if e.outbox[id] != o {
+			return
+		}
+		o.tries++
+		e.deliverLocked(o)
+		e.retryLocked(id, o)
+	})
+}
+
+// publishLocked runs a network call once the lock is released (a bus may
+// call back into the engine); a failure is only logged, since what was not
+// acknowledged is offered again.
+func (e *Engine) publishLocked(call func(ctx context.Context) error) {
+	ctx := e.hctx
+	e.afterUnlock = append(e.afterUnlock, func() {
+		if err := call(ctx); err != nil {
+			e.log.Warn("sandbox network", "session_id", e.cfg.SessionID, "error", err)
+		}
+	})
 }
 
 // scheduleReceiptsLocked plays a sent message's receipts: failed for a
@@ -78,58 +127,115 @@ func (e *Engine) scheduleReceiptsLocked(id, chat, phone string, voice bool) {
 	}
 	if phone != "" && NotOnWhatsApp(phone) {
 		e.afterLocked(e.opts.DeliveryDelay, func() {
-			e.emitLocked(receipt(gateway.MessageFailed, NotOnWhatsAppReason), nil)
+			e.offerLocked(receipt(gateway.MessageFailed, NotOnWhatsAppReason), 0, nil)
 		})
 		return
 	}
 	e.afterLocked(e.opts.DeliveryDelay, func() {
-		e.emitLocked(receipt(gateway.MessageDelivered, ""), nil)
-		if e.opts.ReadDelay < 0 {
-			return
-		}
-		e.afterLocked(e.opts.ReadDelay, func() {
-			st := gateway.MessageRead
-			if voice {
-				st = gateway.MessagePlayed
+		// The recipient reads what it has; the read follows the stored delivery.
+		e.offerLocked(receipt(gateway.MessageDelivered, ""), 0, func() {
+			if e.opts.ReadDelay < 0 {
+				return
 			}
-			e.emitLocked(receipt(st, ""), nil)
+			e.afterLocked(e.opts.ReadDelay, func() {
+				e.offerLocked(receipt(readStatus(voice), ""), 0, nil)
+			})
 		})
 	})
 }
 
-// receive turns an envelope from the network into EvInbound. When the
-// handler does not persist it, the engine offers it again later, as
-// WhatsApp redelivers what was not acknowledged.
+// readStatus is what a recipient's reading makes of a message: read, or
+// played for a voice note.
+func readStatus(voice bool) gateway.MessageStatus {
+	if voice {
+		return gateway.MessagePlayed
+	}
+	return gateway.MessageRead
+}
+
+// receive handles an envelope from the network. A message becomes
+// EvInbound and is acknowledged to its sender once stored: "delivered",
+// then "read" ("played") after ReadDelay. A receipt moves the message it
+// acknowledges forward. An announcement that a peer is back offers again
+// what waits for it.
 func (e *Engine) receive(gen uint64, env Envelope) {
 	e.mu.Lock()
 	defer e.unlock()
 	if e.gen != gen || !e.connected {
 		return
 	}
-	e.lastSeen = e.opts.Now()
-	e.offerLocked(inboundOf(env), 0)
+	switch env.Kind {
+	case KindMessage:
+		e.lastSeen = e.opts.Now()
+		from := env.FromPhone
+		e.offerLocked(gateway.EvInbound{Message: inboundOf(env)}, 0, func() {
+			e.acknowledgeLocked(from, env.ID, gateway.MessageDelivered)
+			switch {
+			case e.opts.ReadDelay == 0:
+				e.acknowledgeLocked(from, env.ID, readStatus(env.voice()))
+			case e.opts.ReadDelay > 0:
+				e.afterLocked(e.opts.ReadDelay, func() { e.acknowledgeLocked(from, env.ID, readStatus(env.voice())) })
+			}
+		})
+	case KindReceipt:
+		e.lastSeen = e.opts.Now()
+		delete(e.outbox, env.ID)
+		e.offerLocked(gateway.EvReceipt{WAMessageIDs: []string{env.ID}, Chat: env.FromPhone + "@" + gateway.ServerUser,
+			Status: env.Status, At: e.opts.Now().UTC()}, 0, nil)
+	case KindOnline:
+		for _, o := range e.outbox {
+			if o.to == env.FromPhone {
+				e.deliverLocked(o)
+			}
+		}
+	}
 }
 
-func (e *Engine) offerLocked(in *gateway.InboundMessage, attempt int) {
+// acknowledgeLocked sends a receipt for message id to the peer that sent it.
+func (e *Engine) acknowledgeLocked(to, id string, st gateway.MessageStatus) {
+	env := Envelope{Kind: KindReceipt, ID: id, FromPhone: e.phone, Status: st, Timestamp: e.opts.Now().UTC()}
+	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, to, env) })
+}
+
+// offerLocked queues ev for the handler. When the handler does not persist
+// it, the engine offers it again after RetryDelay, MaxRetries times in all,
+// as WhatsApp redelivers what was not acknowledged; stored runs under the
+// lock once the handler has persisted it.
+func (e *Engine) offerLocked(ev gateway.EngineEvent, attempt int, stored func()) {
 	gen := e.gen
-	e.emitLocked(gateway.EvInbound{Message: in}, func(err error) {
-		if err == nil {
-			return
-		}
+	e.emitLocked(ev, func(err error) {
 		e.mu.Lock()
 		defer e.unlock()
 		if e.gen != gen {
 			return
 		}
-		if attempt+1 >= e.opts.MaxRetries {
-			e.log.Error("sandbox inbound message dropped after retries", "session_id", e.cfg.SessionID,
-				"wa_message_id", in.WAMessageID, "error", err)
+		if err == nil {
+			if stored != nil {
+				stored()
+			}
 			return
 		}
-		e.log.Warn("sandbox inbound message not persisted; offering it again", "session_id", e.cfg.SessionID,
-			"wa_message_id", in.WAMessageID, "error", err)
-		e.afterLocked(e.opts.RetryDelay, func() { e.offerLocked(in, attempt+1) })
+		kind, ids := describe(ev)
+		if attempt+1 >= e.opts.MaxRetries {
+			e.log.Error("sandbox event dropped after retries", "session_id", e.cfg.SessionID,
+				"event", kind, "wa_message_ids", ids, "error", err)
+			return
+		}
+		e.log.Warn("sandbox event not persisted; offering it again", "session_id", e.cfg.SessionID,
+			"event", kind, "wa_message_ids", ids, "error", err)
+		e.afterLocked(e.opts.RetryDelay, func() { e.offerLocked(ev, attempt+1, stored) })
 	})
+}
+
+// describe names an offered event and its messages for the logs.
+func describe(ev gateway.EngineEvent) (string, []string) {
+	switch ev := ev.(type) {
+	case gateway.EvInbound:
+		return "inbound", []string{ev.Message.WAMessageID}
+	case gateway.EvReceipt:
+		return "receipt " + string(ev.Status), ev.WAMessageIDs
+	}
+	return fmt.Sprintf("%T", ev), nil
 }
 
 func inboundOf(env Envelope) *gateway.InboundMessage {

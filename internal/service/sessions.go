@@ -60,7 +60,10 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 	if engine == "" {
 		engine = s.cfg.DefaultEngine
 	}
-	if !slices.Contains(s.cfg.Engines, engine) {
+	switch {
+	case engine == gateway.EngineSandbox && !s.sandboxEnabled():
+		fields["engine"] = sandboxDisabled
+	case !slices.Contains(s.cfg.Engines, engine):
 		fields["engine"] = "The engine " + quote(engine) + " is not available here; use one of " + strings.Join(s.cfg.Engines, ", ") + "."
 	}
 	if in.WebhookURL != "" {
@@ -227,15 +230,47 @@ func (s *Service) PairCode(ctx context.Context, userID, id, phone string) (strin
 	if err != nil {
 		return "", gateway.ValidationError(map[string]string{"phone_number": gateway.ErrorMessage(err)})
 	}
-	_, ep, err := s.endpoint(ctx, userID, id)
+	sess, ep, err := s.endpoint(ctx, userID, id)
 	if err != nil {
 		return "", err
+	}
+	if sess.Engine == gateway.EngineSandbox {
+		// A sandbox device pairs as the number it is given: the same claim as a scan.
+		if err := s.checkSandboxPhone(ctx, userID, p); err != nil {
+			return "", err
+		}
 	}
 	return s.workers.PairCode(ctx, ep, p)
 }
 
-// ScanSandbox completes a sandbox session's pairing, as a phone scanning the code would.
+// sandboxDisabled is the answer to a sandbox request when the operator turned the engine off.
+const sandboxDisabled = "The sandbox engine is turned off on this server (SANDBOX_ENABLED=false)."
+
+// sandboxEnabled reports whether this server runs sandbox sessions.
+func (s *Service) sandboxEnabled() bool { return slices.Contains(s.cfg.Engines, gateway.EngineSandbox) }
+
+// checkSandboxPhone refuses a sandbox pairing as a number another tenant's
+// session is paired to: the sandbox would otherwise let a tenant pose as
+// any number. CodeConflict, without saying whose it is.
+func (s *Service) checkSandboxPhone(ctx context.Context, userID, phone string) error {
+	held, err := s.store.PhoneHeldByOthers(ctx, userID, phone)
+	if err != nil {
+		return err
+	}
+	if held {
+		return gateway.Errorf(gateway.CodeConflict,
+			"The number %s is paired to a session of another account; pair the sandbox session as another number.", phone)
+	}
+	return nil
+}
+
+// ScanSandbox completes a sandbox session's pairing, as a phone scanning the
+// code would. CodeFeatureDisabled when the sandbox is turned off,
+// CodeConflict when phone is another tenant's session's number.
 func (s *Service) ScanSandbox(ctx context.Context, userID, id, phone string) (*instanceapi.Status, error) {
+	if !s.sandboxEnabled() {
+		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, sandboxDisabled)
+	}
 	if phone != "" {
 		p, err := gateway.NormalizePhone(phone)
 		if err != nil {
@@ -249,6 +284,11 @@ func (s *Service) ScanSandbox(ctx context.Context, userID, id, phone string) (*i
 	}
 	if sess.Engine != gateway.EngineSandbox {
 		return nil, gateway.Errorf(gateway.CodeConflict, "Only sandbox sessions can be scanned through the API.")
+	}
+	if phone != "" {
+		if err := s.checkSandboxPhone(ctx, userID, phone); err != nil {
+			return nil, err
+		}
 	}
 	return s.workers.Scan(ctx, ep, phone)
 }

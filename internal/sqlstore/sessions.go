@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -158,19 +159,40 @@ func (s *Store) DeleteSession(ctx context.Context, userID, id string, events ...
 	return s.fail(err, "delete session", "Session", "")
 }
 
-// SessionByPhone finds the session paired to a phone number on an engine
-// (the most recently updated when several were); CodeNotFound when none.
-func (s *Store) SessionByPhone(ctx context.Context, engine, phone string) (*gateway.Session, error) {
+// SessionByPhone finds a tenant's session paired to a phone number on an
+// engine (the most recently updated when several were); CodeNotFound when none.
+func (s *Store) SessionByPhone(ctx context.Context, userID, engine, phone string) (*gateway.Session, error) {
 	if phone == "" {
 		return nil, gateway.NotFound("Session")
 	}
 	row, err := s.readRow(ctx, "SELECT "+sessionCols+
-		" FROM sessions WHERE engine = ? AND phone = ? ORDER BY updated_at DESC, id LIMIT 1", engine, phone)
+		" FROM sessions WHERE user_id = ? AND engine = ? AND phone = ? ORDER BY updated_at DESC, id LIMIT 1",
+		userID, engine, phone)
 	if err != nil {
 		return nil, s.fail(err, "session by phone", "Session", "")
 	}
 	sess, err := scanSession(row)
 	return sess, s.fail(err, "session by phone", "Session", "")
+}
+
+// PhoneHeldByOthers reports whether a session of a tenant other than
+// userID, on any engine, is paired to phone.
+func (s *Store) PhoneHeldByOthers(ctx context.Context, userID, phone string) (bool, error) {
+	if phone == "" {
+		return false, nil
+	}
+	row, err := s.readRow(ctx, "SELECT 1 FROM sessions WHERE phone = ? AND user_id <> ? LIMIT 1", phone, userID)
+	if err != nil {
+		return false, s.fail(err, "phone held by others", "Session", "")
+	}
+	var one int
+	switch err := row.Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, s.fail(err, "phone held by others", "Session", "")
+	}
+	return true, nil
 }
 
 func scanSession(sc scanner, extra ...any) (*gateway.Session, error) {

@@ -215,28 +215,58 @@ func testDeleteSession(t *testing.T, s gateway.Store) {
 
 func testSessionByPhone(t *testing.T, s gateway.Store) {
 	u := newUser(t, s)
+	other := newUser(t, s)
 	a := newSession(t, s, u.ID)
 	b := newSession(t, s, u.ID)
+	theirs := newSession(t, s, other.ID)
 	_, err := s.SetSessionState(ctx(t), u.ID, a.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "15550003333"})
 	must(t, err)
 	_, err = s.SetSessionState(ctx(t), u.ID, b.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "15550004444"})
 	must(t, err)
+	_, err = s.SetSessionState(ctx(t), other.ID, theirs.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "15550005555"})
+	must(t, err)
 
-	got, err := s.SessionByPhone(ctx(t), gateway.EngineSandbox, "15550003333")
+	got, err := s.SessionByPhone(ctx(t), u.ID, gateway.EngineSandbox, "15550003333")
 	must(t, err)
 	if got.ID != a.ID {
 		t.Fatalf("got session %s, want %s", got.ID, a.ID)
 	}
-	for _, tt := range []struct{ engine, phone string }{
-		{gateway.EngineWhatsmeow, "15550003333"},
-		{gateway.EngineSandbox, "15550009999"},
-		{gateway.EngineSandbox, ""},
+	for _, tt := range []struct{ user, engine, phone string }{
+		{u.ID, gateway.EngineWhatsmeow, "15550003333"},
+		{u.ID, gateway.EngineSandbox, "15550009999"},
+		{u.ID, gateway.EngineSandbox, ""},
+		{other.ID, gateway.EngineSandbox, "15550003333"}, // another tenant's number
+		{u.ID, gateway.EngineSandbox, "15550005555"},
 	} {
-		_, err := s.SessionByPhone(ctx(t), tt.engine, tt.phone)
+		_, err := s.SessionByPhone(ctx(t), tt.user, tt.engine, tt.phone)
 		wantCode(t, err, gateway.CodeNotFound)
 	}
+
+	for _, tt := range []struct {
+		user, phone string
+		want        bool
+	}{
+		{other.ID, "15550003333", true},
+		{u.ID, "15550005555", true},
+		{u.ID, "15550003333", false}, // the tenant's own
+		{other.ID, "15550005555", false},
+		{u.ID, "15550009999", false},
+		{u.ID, "", false},
+	} {
+		held, err := s.PhoneHeldByOthers(ctx(t), tt.user, tt.phone)
+		must(t, err)
+		if held != tt.want {
+			t.Errorf("PhoneHeldByOthers(%s) for %s: got %v, want %v", tt.phone, tt.user, held, tt.want)
+		}
+	}
+
 	_, err = s.SetSessionState(ctx(t), u.ID, a.ID, gateway.SessionState{Status: gateway.SessionLoggedOut, ClearDevice: true})
 	must(t, err)
-	_, err = s.SessionByPhone(ctx(t), gateway.EngineSandbox, "15550003333")
+	_, err = s.SessionByPhone(ctx(t), u.ID, gateway.EngineSandbox, "15550003333")
 	wantCode(t, err, gateway.CodeNotFound)
+	held, err := s.PhoneHeldByOthers(ctx(t), other.ID, "15550003333")
+	must(t, err)
+	if held {
+		t.Error("a logged-out session still holds its number")
+	}
 }
