@@ -111,7 +111,7 @@ func TestStreamParsing(t *testing.T) {
 // route has none.
 var clientMethods = map[string]string{
 	"getServiceInfo": "Info", "getHealth": "Health",
-	"register": "Register", "login": "Login", "getMe": "Me",
+	"register": "Register", "login": "Login", "getMe": "Me", "changePassword": "ChangePassword",
 	"createSession": "CreateSession", "listSessions": "ListSessions", "getSession": "Session", "updateSession": "UpdateSession",
 	"deleteSession": "DeleteSession", "getSessionStatus": "SessionStatus", "getSessionQR": "QR", "requestPairCode": "RequestPairCode",
 	"logoutSession": "LogoutSession", "scanSandboxSession": "ScanSandbox",

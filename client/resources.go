@@ -51,6 +51,19 @@ func (c *Client) Login(ctx context.Context, email, password string) (*Auth, erro
 	return &out, nil
 }
 
+// ChangePassword changes the account's password (with a login token, not
+// an API key). Every token issued before is revoked; the client keeps the
+// new one the answer carries.
+func (c *Client) ChangePassword(ctx context.Context, current, next string) (*Auth, error) {
+	var out Auth
+	body := map[string]string{"current_password": current, "new_password": next}
+	if err := c.do(ctx, http.MethodPost, c.api("/auth/password/change"), nil, body, &out); err != nil {
+		return nil, err
+	}
+	c.Token = out.Token
+	return &out, nil
+}
+
 // Me answers the account with its plan and usage.
 func (c *Client) Me(ctx context.Context) (*Profile, error) {
 	var out Profile
