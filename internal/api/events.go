@@ -67,7 +67,10 @@ func (s *Server) eventRoutes(r chi.Router) {
 // subscription names).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	userID := who(r).User.ID
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	f := gateway.EventFilter{Limit: streamPage}
 	if v := q.Get("session_id"); v != "" {
 		if _, err := uuid.Parse(v); err != nil {

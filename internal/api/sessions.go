@@ -164,15 +164,19 @@ func (s *Server) handleSessionQR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	accept := r.Header.Get("Accept")
-	if strings.Contains(accept, "text/event-stream") || r.URL.Query().Get("stream") == "true" {
+	if strings.Contains(accept, "text/event-stream") || q.Get("stream") == "true" {
 		return s.streamQR(w, r, id)
 	}
 	qr, err := s.svc.SessionQR(r.Context(), who(r).User.ID, id)
 	if err != nil {
 		return err
 	}
-	if strings.Contains(accept, "image/png") || r.URL.Query().Get("format") == "png" {
+	if strings.Contains(accept, "image/png") || q.Get("format") == "png" {
 		png, err := qrPNG(qr.Code)
 		if err != nil {
 			return err
