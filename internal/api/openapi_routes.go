@@ -52,7 +52,8 @@ var (
 		Body: "مرحباً من نظام WhatsApp SaaS!", Status: gateway.MessageDelivered, WAMessageID: "3EB0A1B2C3D4E5F6A7B8C9",
 		CreatedAt: exampleTime, UpdatedAt: exampleTime, SentAt: &exampleTime, DeliveredAt: &exampleTime}
 	exampleWebhook = gateway.Webhook{ID: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", SessionID: exampleSession, URL: "https://your-domain.com/webhook",
-		Events: []string{"message", "status", "qr"}, Active: true, CreatedAt: exampleTime, UpdatedAt: exampleTime}
+		Events: []string{"message", "status", "qr"}, Headers: map[string]string{"Authorization": "Be••••"}, Active: true,
+		CreatedAt: exampleTime, UpdatedAt: exampleTime}
 	exampleAPIKey = gateway.APIKey{ID: "1b2c3d4e-5f60-4718-9a0b-c1d2e3f4a5b6", Name: "backend", Prefix: "wsa_1a2b3c4d",
 		Scopes: []string{"send", "read"}, CreatedAt: exampleTime}
 	examplePage = service.Pagination{Page: 1, Limit: 20, Total: 1, Pages: 1}

@@ -50,9 +50,45 @@ func NewWebhookSecret() string {
 
 var forbiddenHeaders = []string{"host", "content-length", "content-type", "webhook-id", "webhook-timestamp", "webhook-signature", "connection", "transfer-encoding"}
 
-// CreateWebhook creates a webhook; its secret is in the answer, once.
+// CreateWebhook creates a webhook; its secret is in the answer, once, and
+// its header values masked.
 func (s *Service) CreateWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput) (*gateway.Webhook, error) {
-	return s.createWebhook(ctx, u, in, true)
+	w, err := s.createWebhook(ctx, u, in, true)
+	if err != nil {
+		return nil, err
+	}
+	return webhookView(w, true), nil
+}
+
+// headerMask stands for a custom header's value in every answer.
+const headerMask = "••••"
+
+// webhookView is w as the API answers it: header names with masked values
+// (a custom header is often the receiver's credential, and read-scoped keys
+// see webhooks too), and the secret only when withSecret (it is shown once,
+// on creation and rotation). Deliveries read the stored webhook, never a
+// view.
+func webhookView(w *gateway.Webhook, withSecret bool) *gateway.Webhook {
+	v := *w
+	if !withSecret {
+		v.Secret = ""
+	}
+	if w.Headers != nil {
+		v.Headers = make(map[string]string, len(w.Headers))
+		for k, val := range w.Headers {
+			v.Headers[k] = maskHeader(val)
+		}
+	}
+	return &v
+}
+
+// maskHeader masks a header value: a long one keeps its first two
+// characters so its owner can tell which credential is set.
+func maskHeader(v string) string {
+	if r := []rune(v); len(r) >= 12 {
+		return string(r[:2]) + headerMask
+	}
+	return headerMask
 }
 
 func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput, checkQuota bool) (*gateway.Webhook, error) {
@@ -126,7 +162,8 @@ func validHeaderName(k string) bool {
 	return http.CanonicalHeaderKey(k) != "" && !strings.ContainsAny(k, " :\t\r\n")
 }
 
-// ListWebhooks lists the caller's webhooks, without their secrets.
+// ListWebhooks lists the caller's webhooks, without their secrets and with
+// header values masked.
 func (s *Service) ListWebhooks(ctx context.Context, userID string, p gateway.Page) (List[*gateway.Webhook], error) {
 	if !s.cfg.EnableWebhooks {
 		return List[*gateway.Webhook]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
@@ -136,13 +173,14 @@ func (s *Service) ListWebhooks(ctx context.Context, userID string, p gateway.Pag
 	if err != nil {
 		return List[*gateway.Webhook]{}, err
 	}
-	for _, w := range items {
-		w.Secret = ""
+	for i, w := range items {
+		items[i] = webhookView(w, false)
 	}
 	return newList(items, total, p), nil
 }
 
-// Webhook returns one of the caller's webhooks, without its secret.
+// Webhook returns one of the caller's webhooks, without its secret and
+// with header values masked.
 func (s *Service) Webhook(ctx context.Context, userID, id string) (*gateway.Webhook, error) {
 	w, err := s.store.WebhookByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
@@ -151,8 +189,7 @@ func (s *Service) Webhook(ctx context.Context, userID, id string) (*gateway.Webh
 	if err != nil {
 		return nil, err
 	}
-	w.Secret = ""
-	return w, nil
+	return webhookView(w, false), nil
 }
 
 // DeleteWebhook deletes one of the caller's webhooks.
