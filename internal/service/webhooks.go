@@ -53,7 +53,7 @@ var forbiddenHeaders = []string{"host", "content-length", "content-type", "webho
 // CreateWebhook creates a webhook; its secret is in the answer, once, and
 // its header values masked.
 func (s *Service) CreateWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput) (*gateway.Webhook, error) {
-	w, err := s.createWebhook(ctx, u, in, true)
+	w, err := s.createWebhook(ctx, u, in)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,9 @@ func maskHeader(v string) string {
 	return headerMask
 }
 
-func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput, checkQuota bool) (*gateway.Webhook, error) {
+// createWebhook is the one path that creates a webhook, for POST /webhooks
+// and a session's webhook_url alike: both count against the plan's quota.
+func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput) (*gateway.Webhook, error) {
 	if !s.cfg.EnableWebhooks {
 		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
 	}
@@ -129,21 +131,11 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 			return nil, err
 		}
 	}
-	limit, plan := -1, (*gateway.Plan)(nil)
-	if checkQuota {
-		var err error
-		if plan, err = s.PlanOf(ctx, u); err != nil {
-			return nil, err
-		}
-		n, err := s.store.CountWebhooks(ctx, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		if err := quota(plan, "webhooks", plan.Limits.Webhooks, n); err != nil {
-			return nil, err
-		}
-		limit = plan.Limits.Webhooks
+	plan, err := s.webhookQuota(ctx, u)
+	if err != nil {
+		return nil, err
 	}
+	limit := plan.Limits.Webhooks
 	now := s.now()
 	w := &gateway.Webhook{
 		ID: uuid.NewString(), UserID: u.ID, SessionID: in.SessionID, URL: in.URL, Events: slices.Compact(slices.Sorted(slices.Values(events))),
@@ -153,6 +145,25 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 		return nil, capped(err, plan, "webhooks", limit)
 	}
 	return w, nil
+}
+
+// webhookQuota returns the caller's plan, refused with CodeQuotaExceeded
+// when the plan's webhooks are all used. The insert counts again in its own
+// transaction (CreateWebhookWithin); this early check answers before any
+// other work.
+func (s *Service) webhookQuota(ctx context.Context, u *gateway.User) (*gateway.Plan, error) {
+	plan, err := s.PlanOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.CountWebhooks(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := quota(plan, "webhooks", plan.Limits.Webhooks, n); err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
 func validHeaderName(k string) bool {
