@@ -186,7 +186,8 @@ func coreOperations() []operation {
 		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Tag: "Sessions", Scope: service.ScopeRead,
 			Summary: "The current pairing QR code",
 			Description: "JSON with the raw code and a PNG data URL; `image/png` with `Accept: image/png` or `?format=png`; a server-sent " +
-				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event.",
+				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event " +
+				"(it counts against the account's open event streams, EVENT_STREAMS_PER_TENANT; 429 beyond).",
 			Query: []param{{Name: "format", Type: "string", Enum: []string{"png"}, Description: "png answers the image."},
 				{Name: "stream", Type: "string", Enum: []string{"true"}, Description: "true answers an event stream."}},
 			Data: struct {

@@ -198,6 +198,11 @@ func (s *Server) handleSessionQR(w http.ResponseWriter, r *http.Request) error {
 // five minutes.
 func (s *Server) streamQR(w http.ResponseWriter, r *http.Request, id string) error {
 	userID := who(r).User.ID
+	release, err := s.streamSlots.take(userID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Fail before the stream starts, with a proper envelope, when there is no worker.
 	if _, err := s.svc.WorkerStatus(r.Context(), userID, id); err != nil {
 		return err
