@@ -221,6 +221,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	}, api.Config{
 		APIVersion: cfg.APIVersion, MaxBodyBytes: cfg.MaxBodyBytes, RateLimitMax: cfg.RateLimitMaxRequests,
 		RateLimitWindow: cfg.RateLimitWindow, TrustedProxies: cfg.TrustedProxies, UserCacheTTL: 2 * time.Second,
+		StreamsPerTenant: cfg.EventStreamsPerTenant,
 	})
 	a.closers = append(a.closers, func() error { a.api.Close(); return nil })
 	return a, nil

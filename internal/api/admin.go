@@ -72,7 +72,10 @@ func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	list, err := s.svc.AdminListTenants(r.Context(), gateway.UserFilter{Query: q.Get("q"), Status: q.Get("status"), Page: p})
 	if err != nil {
 		return err
@@ -184,7 +187,10 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	list, err := s.svc.AdminAudit(r.Context(), gateway.AuditFilter{ActorID: q.Get("actor_id"), TargetID: q.Get("target_id"),
 		Action: q.Get("action"), Page: p})
 	if err != nil {
@@ -226,7 +232,10 @@ func (s *Server) handleAdminPlanUpdate(w http.ResponseWriter, r *http.Request) e
 	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	id := chi.URLParam(r, "plan_id")
+	id, err := pathText(r, "plan_id")
+	if err != nil {
+		return err
+	}
 	if req.ID != "" && req.ID != id {
 		return gateway.ValidationError(map[string]string{"id": "A plan's id cannot change."})
 	}
@@ -238,7 +247,10 @@ func (s *Server) handleAdminPlanUpdate(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) handleAdminPlanDelete(w http.ResponseWriter, r *http.Request) error {
-	id := chi.URLParam(r, "plan_id")
+	id, err := pathText(r, "plan_id")
+	if err != nil {
+		return err
+	}
 	if err := s.svc.AdminDeletePlan(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}

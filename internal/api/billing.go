@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
@@ -20,7 +18,11 @@ func (s *Server) handlePlanList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.svc.Plan(r.Context(), chi.URLParam(r, "plan_id"))
+	id, err := pathText(r, "plan_id")
+	if err != nil {
+		return err
+	}
+	p, err := s.svc.Plan(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,11 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) error {
 
 // periodParam reads period=YYYY-MM, the current period when absent.
 func periodParam(r *http.Request) (service.Period, error) {
-	if v := r.URL.Query().Get("period"); v != "" {
+	q, err := query(r)
+	if err != nil {
+		return service.Period{}, err
+	}
+	if v := q.Get("period"); v != "" {
 		return service.ParsePeriod(v)
 	}
 	return service.PeriodOf(time.Now()), nil
@@ -82,7 +88,11 @@ func (s *Server) handleStatement(w http.ResponseWriter, r *http.Request) error {
 
 // writeStatement answers JSON, or CSV when asked with format=csv or Accept: text/csv.
 func writeStatement(w http.ResponseWriter, r *http.Request, st *service.Statement) error {
-	format := r.URL.Query().Get("format")
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	format := q.Get("format")
 	switch {
 	case format == "csv" || (format == "" && strings.Contains(r.Header.Get("Accept"), "text/csv")):
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -97,7 +107,10 @@ func writeStatement(w http.ResponseWriter, r *http.Request, st *service.Statemen
 }
 
 func (s *Server) handleAnalyticsMessages(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	in := service.SeriesInput{Interval: q.Get("interval"), SessionID: q.Get("session_id")}
 	if f, err := timeParam(r, "from"); err != nil {
 		return err

@@ -23,7 +23,11 @@ type tokenRequest struct {
 func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error {
 	var req tokenRequest
 	if r.Method == http.MethodGet {
-		req.Token = r.URL.Query().Get("token")
+		q, err := query(r)
+		if err != nil {
+			return err
+		}
+		req.Token = q.Get("token")
 	} else if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}

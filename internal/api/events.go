@@ -48,6 +48,38 @@ func (c *streamCloser) done() chan struct{} {
 	return c.ch
 }
 
+// streamSlots counts each tenant's open streams (GET /events and QR
+// streams), so one tenant cannot hold an unbounded number of long-lived
+// connections and store readers. The count is this process's: behind a
+// load balancer a tenant may hold max on each gateway.
+type streamSlots struct {
+	max  int
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// take holds a slot for userID until the returned release is called;
+// CodeRateLimited when the tenant holds max already.
+func (c *streamSlots) take(userID string) (release func(), err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[userID] >= c.max {
+		return nil, gateway.Errorf(gateway.CodeRateLimited,
+			"This account has %d event streams open, the most allowed at once; close one before opening another.", c.max)
+	}
+	if c.open == nil {
+		c.open = map[string]int{}
+	}
+	c.open[userID]++
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.open[userID]--; c.open[userID] <= 0 {
+			delete(c.open, userID)
+		}
+	}, nil
+}
+
 // CloseStreams ends every event stream (the server is shutting down;
 // clients reconnect elsewhere with Last-Event-ID).
 func (s *Server) CloseStreams() {
@@ -61,7 +93,15 @@ func (s *Server) CloseStreams() {
 // subscription names).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	userID := who(r).User.ID
-	q := r.URL.Query()
+	release, err := s.streamSlots.take(userID)
+	if err != nil {
+		return err
+	}
+	defer release()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	f := gateway.EventFilter{Limit: streamPage}
 	if v := q.Get("session_id"); v != "" {
 		if _, err := uuid.Parse(v); err != nil {
@@ -69,7 +109,6 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.SessionID = v
 	}
-	var err error
 	if f.SessionID, err = ownSession(r, f.SessionID); err != nil {
 		return err
 	}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -66,7 +69,116 @@ func decodeBytes(raw []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return gateway.Errorf(gateway.CodeInvalid, "The request body must hold one JSON object only.")
 	}
-	return nil
+	return checkText(raw)
+}
+
+// checkText refuses a body with a string (key or value, at any depth) that
+// holds a NUL character or bytes that are not UTF-8, naming the field by its
+// JSON path ("headers.X-Foo", "contacts[0].name"). encoding/json lets both
+// through (a \u0000 escape as NUL, bad bytes silently replaced), SQLite
+// would store them and PostgreSQL's text refuses them, and no field of this
+// API has a use for them. A body with neither costs one scan; only a
+// suspect one is walked. raw has already been decoded without error.
+func checkText(raw []byte) error {
+	if utf8.Valid(raw) && !bytes.Contains(raw, []byte(`\u0000`)) {
+		return nil
+	}
+	type frame struct {
+		path    string
+		object  bool
+		wantKey bool   // in an object: the next string is a key
+		key     string // in an object: the key of the value being read
+		index   int    // in an array: the index of the next value
+	}
+	child := func(f *frame) string {
+		if f.object {
+			if f.path == "" {
+				return f.key
+			}
+			return f.path + "." + f.key
+		}
+		return fmt.Sprintf("%s[%d]", f.path, f.index)
+	}
+	// done moves the enclosing container past the value just read.
+	done := func(f *frame) {
+		if f.object {
+			f.wantKey = true
+		} else {
+			f.index++
+		}
+	}
+	fields := map[string]string{}
+	var stack []*frame
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	prev := int64(0)
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break // io.EOF: the body was decoded once already
+		}
+		// The bytes of this token, with the separators before it: every
+		// byte outside a string is ASCII, so a bad byte is in this string.
+		span := raw[prev:dec.InputOffset()]
+		prev = dec.InputOffset()
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				path := ""
+				if top != nil {
+					path = child(top)
+				}
+				stack = append(stack, &frame{path: path, object: t == '{', wantKey: t == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 {
+					done(stack[len(stack)-1])
+				}
+			}
+		case string:
+			if top != nil && top.object && top.wantKey {
+				top.key, top.wantKey = strings.ReplaceAll(t, "\x00", `\u0000`), false
+				if msg := textProblem(t, span); msg != "" {
+					fields[child(top)] = msg
+				}
+				continue
+			}
+			path := "body"
+			if top != nil {
+				path = child(top)
+				done(top)
+			}
+			if msg := textProblem(t, span); msg != "" {
+				fields[path] = msg
+			}
+		default:
+			if top != nil {
+				done(top)
+			}
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(fields))
+	return &gateway.Error{Code: gateway.CodeValidation, Fields: fields,
+		Message: fmt.Sprintf("The field \"%s\" %s", names[0], "m"+strings.TrimPrefix(fields[names[0]], "M"))}
+}
+
+// textProblem says what is wrong with a decoded string s read from span.
+func textProblem(s string, span []byte) string {
+	switch {
+	case strings.ContainsRune(s, 0):
+		return "Must not contain a NUL character (\\u0000)."
+	case !utf8.Valid(span):
+		return "Must be valid UTF-8 text."
+	}
+	return ""
 }
 
 func jsonError(err error) error {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -57,7 +58,8 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 }
 
 // FuzzDecode checks that request decoding never panics and that every
-// refusal is an invalid_request with a readable sentence.
+// refusal is an invalid_request (or, for text no field may hold, a
+// validation_failed) with a readable sentence.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"session_id":"s","recipient":"1234567890@c.us","message":"Hello","message_type":"text"}`,
@@ -72,7 +74,7 @@ func FuzzDecode(f *testing.F) {
 		if err == nil {
 			return
 		}
-		if c := gateway.ErrorCode(err); c != gateway.CodeInvalid {
+		if c := gateway.ErrorCode(err); c != gateway.CodeInvalid && c != gateway.CodeValidation {
 			t.Fatalf("code %q for %q", c, raw)
 		}
 		msg := gateway.ErrorMessage(err)
@@ -80,4 +82,54 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("bad message %q for %q", msg, raw)
 		}
 	})
+}
+
+// textBody stands for any request body: strings at the top, in a map, in
+// an array of objects, and free-form JSON.
+type textBody struct {
+	Name     string            `json:"name"`
+	Headers  map[string]string `json:"headers"`
+	Contacts []struct {
+		Name string `json:"name"`
+	} `json:"contacts"`
+	Extra map[string]any `json:"extra"`
+}
+
+func TestDecodeRefusesNULAndInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		name, in, field string // field "" for success
+	}{
+		{"plain", `{"name":"ok","headers":{"X-Foo":"bar"},"contacts":[{"name":"a"}]}`, ""},
+		{"escaped backslash is not NUL", `{"name":"a\\u0000b"}`, ""},
+		{"lone surrogate is replaced, not NUL", `{"name":"\ud800"}`, ""},
+		{"top-level NUL", `{"name":"a\u0000b"}`, "name"},
+		{"header value NUL", `{"headers":{"X-Foo":"\u0000"}}`, "headers.X-Foo"},
+		{"array element NUL", `{"contacts":[{"name":"ok"},{"name":"x\u0000"}]}`, "contacts[1].name"},
+		{"free-form NUL deep", `{"extra":{"a":[1,{"b":["\u0000"]}]}}`, "extra.a[1].b[0]"},
+		{"NUL in a key", `{"headers":{"X\u0000":"v"}}`, `headers.X\u0000`},
+		{"invalid UTF-8", "{\"name\":\"a\xffb\"}", "name"},
+		{"invalid UTF-8 in a header", "{\"headers\":{\"X-Foo\":\"\xc3\x28\"}}", "headers.X-Foo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v textBody
+			err := decodeBytes([]byte(tt.in), &v)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("decode: %v", err)
+				}
+				return
+			}
+			if c := gateway.ErrorCode(err); c != gateway.CodeValidation {
+				t.Fatalf("code = %q, want %q (%v)", c, gateway.CodeValidation, err)
+			}
+			var e *gateway.Error
+			if !errors.As(err, &e) || e.Fields[tt.field] == "" {
+				t.Fatalf("fields = %v, want one for %q", e.Fields, tt.field)
+			}
+			if msg := gateway.ErrorMessage(err); !strings.Contains(msg, tt.field) || !utf8.ValidString(msg) || strings.ContainsRune(msg, 0) {
+				t.Fatalf("message %q does not name %q readably", msg, tt.field)
+			}
+		})
+	}
 }

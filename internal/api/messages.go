@@ -59,7 +59,10 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	f := gateway.MessageFilter{Page: p, SessionID: q.Get("session_id"), Direction: q.Get("direction"),
 		Status: gateway.MessageStatus(q.Get("status")), Recipient: q.Get("recipient"), Type: gateway.MessageType(q.Get("message_type"))}
 	if f.SessionID != "" {

@@ -53,7 +53,8 @@ var (
 		Body: "مرحباً من نظام WhatsApp SaaS!", Status: gateway.MessageDelivered, WAMessageID: "3EB0A1B2C3D4E5F6A7B8C9",
 		CreatedAt: exampleTime, UpdatedAt: exampleTime, SentAt: &exampleTime, DeliveredAt: &exampleTime}
 	exampleWebhook = gateway.Webhook{ID: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", SessionID: exampleSession, URL: "https://your-domain.com/webhook",
-		Events: []string{"message", "status", "qr"}, Active: true, CreatedAt: exampleTime, UpdatedAt: exampleTime}
+		Events: []string{"message", "status", "qr"}, Headers: map[string]string{"Authorization": "Be••••"}, Active: true,
+		CreatedAt: exampleTime, UpdatedAt: exampleTime}
 	exampleAPIKey = gateway.APIKey{ID: "1b2c3d4e-5f60-4718-9a0b-c1d2e3f4a5b6", Name: "backend", Prefix: "wsa_1a2b3c4d",
 		Scopes: []string{"send", "read"}, CreatedAt: exampleTime}
 	examplePage = service.Pagination{Page: 1, Limit: 20, Total: 1, Pages: 1}
@@ -191,7 +192,8 @@ func coreOperations() []operation {
 		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
 			Summary: "The current pairing QR code",
 			Description: "JSON with the raw code and a PNG data URL; `image/png` with `Accept: image/png` or `?format=png`; a server-sent " +
-				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event.",
+				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event " +
+				"(it counts against the account's open event streams, EVENT_STREAMS_PER_TENANT; 429 beyond).",
 			Query: []param{{Name: "format", Type: "string", Enum: []string{"png"}, Description: "png answers the image."},
 				{Name: "stream", Type: "string", Enum: []string{"true"}, Description: "true answers an event stream."}},
 			Data: struct {

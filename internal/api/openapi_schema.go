@@ -50,6 +50,16 @@ func (g *schemaGen) fieldOverride(key string) (map[string]any, bool) {
 		return g.of(reflect.TypeFor[gateway.MessagePayload]()), true
 	case "gateway.Event.Data":
 		return map[string]any{"description": "The event's data: a message, or a status change of a message, session or instance, or a QR code."}, true
+	case "gateway.Webhook.Headers":
+		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
+			"description": "Custom headers sent with every delivery. Their values are answered masked (\"••••\", or the first two " +
+				"characters and \"••••\" for a long value), to every reader: a header is often the receiver's credential. " +
+				"Deliveries send the values in full."}, true
+	case "api.createWebhookRequest.Headers", "api.updateWebhookRequest.Headers":
+		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
+			"description": "Custom headers sent with every delivery (at most 20; not Host, Content-Type or the webhook-* " +
+				"signature headers). Answers show the values masked; on update, a value sent back masked as it was " +
+				"answered keeps the stored one."}, true
 	}
 	return nil, false
 }

@@ -67,7 +67,8 @@ func webhookDeliveryOperations() []operation {
 		{Method: "GET", Path: "/events", API: true, ID: "streamEvents", Bound: boundHandler, Tag: "Events", Scope: service.ScopeRead,
 			Summary: "Live stream of the caller's events (server-sent events)",
 			Description: "Each event's id is its sequence number: reconnect with Last-Event-ID (or last_event_id) to resume after it. " +
-				"Without one the stream starts with the next event. data is the webhook envelope.",
+				"Without one the stream starts with the next event. data is the webhook envelope. " +
+				"An account holds at most EVENT_STREAMS_PER_TENANT streams (this and QR streams together, default 10, per gateway) at once; one more is answered 429.",
 			Query: []param{
 				{Name: "session_id", Type: "string", Description: "Only events of this session."},
 				{Name: "types", Type: "string", Description: "Comma-separated subscription names (message, status, qr, *, …).", Example: "message,status"},

@@ -1,9 +1,14 @@
 package api
 
 import (
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -20,11 +25,47 @@ func pathID(r *http.Request, name string) (string, error) {
 	return v, nil
 }
 
+// pathText returns a path parameter that is free text (a plan id), refused
+// when it holds a NUL character or bytes that are not UTF-8, as query does.
+func pathText(r *http.Request, name string) (string, error) {
+	v := chi.URLParam(r, name)
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		return "", &gateway.Error{Code: gateway.CodeInvalid,
+			Message: "The " + name + " in the path must be UTF-8 text without NUL characters.",
+			Fields:  map[string]string{name: "Must be UTF-8 text without NUL characters."}}
+	}
+	return v, nil
+}
+
+// query returns the request's query parameters, refusing any name or value
+// that holds a NUL character or bytes that are not UTF-8 (%00, %ff): no
+// parameter has a use for them, and PostgreSQL's text refuses them where
+// SQLite would compare them. Every query reader goes through it.
+func query(r *http.Request) (url.Values, error) {
+	q := r.URL.Query()
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		bad := !utf8.ValidString(name) || strings.ContainsRune(name, 0)
+		for _, v := range q[name] {
+			bad = bad || !utf8.ValidString(v) || strings.ContainsRune(v, 0)
+		}
+		if bad {
+			shown := strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", `\u0000`), "\uFFFD")
+			return nil, &gateway.Error{Code: gateway.CodeInvalid,
+				Message: "The query parameter \"" + shown + "\" must be UTF-8 text without NUL characters.",
+				Fields:  map[string]string{shown: "Must be UTF-8 text without NUL characters."}}
+		}
+	}
+	return q, nil
+}
+
 // pageOf reads page and limit (page from 1; limit 1 to 100, default 20;
 // a larger limit is clamped to 100).
 func pageOf(r *http.Request) (gateway.Page, error) {
 	p := gateway.Page{Page: 1, Limit: 20}
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return p, err
+	}
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -47,7 +88,11 @@ func pageOf(r *http.Request) (gateway.Page, error) {
 
 // timeParam reads an RFC 3339 time or a date (YYYY-MM-DD) from the query.
 func timeParam(r *http.Request, name string) (*time.Time, error) {
-	v := r.URL.Query().Get(name)
+	q, err := query(r)
+	if err != nil {
+		return nil, err
+	}
+	v := q.Get(name)
 	if v == "" {
 		return nil, nil
 	}

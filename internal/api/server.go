@@ -29,6 +29,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// UserCacheTTL is how long an authenticated user is cached (0: no cache).
 	UserCacheTTL time.Duration
+	// StreamsPerTenant caps a tenant's open event and QR streams in this
+	// process (0: 10).
+	StreamsPerTenant int
 }
 
 // Check is one dependency in /health.
@@ -74,6 +77,8 @@ type Server struct {
 	watch    userWatch
 	// streams ends the long-lived event streams when the server shuts down.
 	streams streamCloser
+	// streamSlots counts each tenant's open streams.
+	streamSlots streamSlots
 	specState
 }
 
@@ -88,11 +93,15 @@ func New(d Deps, cfg Config) *Server {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = "v1"
 	}
+	if cfg.StreamsPerTenant <= 0 {
+		cfg.StreamsPerTenant = 10
+	}
 	if d.Ready == nil {
 		d.Ready = func() bool { return true }
 	}
 	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
 		users: newUserCache(cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now()}
+	s.streamSlots.max = cfg.StreamsPerTenant
 	s.router = s.routes()
 	s.watchUserChanges()
 	return s

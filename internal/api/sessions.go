@@ -152,15 +152,19 @@ func (s *Server) handleSessionQR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	accept := r.Header.Get("Accept")
-	if strings.Contains(accept, "text/event-stream") || r.URL.Query().Get("stream") == "true" {
+	if strings.Contains(accept, "text/event-stream") || q.Get("stream") == "true" {
 		return s.streamQR(w, r, id)
 	}
 	qr, err := s.svc.SessionQR(r.Context(), who(r).User.ID, id)
 	if err != nil {
 		return err
 	}
-	if strings.Contains(accept, "image/png") || r.URL.Query().Get("format") == "png" {
+	if strings.Contains(accept, "image/png") || q.Get("format") == "png" {
 		png, err := qrPNG(qr.Code)
 		if err != nil {
 			return err
@@ -182,6 +186,11 @@ func (s *Server) handleSessionQR(w http.ResponseWriter, r *http.Request) error {
 // five minutes.
 func (s *Server) streamQR(w http.ResponseWriter, r *http.Request, id string) error {
 	userID := who(r).User.ID
+	release, err := s.streamSlots.take(userID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Fail before the stream starts, with a proper envelope, when there is no worker.
 	if _, err := s.svc.WorkerStatus(r.Context(), userID, id); err != nil {
 		return err

@@ -66,7 +66,11 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	list, err := s.svc.ListDeliveries(r.Context(), who(r).User.ID, id, r.URL.Query().Get("status"), p)
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.ListDeliveries(r.Context(), who(r).User.ID, id, q.Get("status"), p)
 	if err != nil {
 		return err
 	}

@@ -187,6 +187,9 @@ type Config struct {
 	RateLimitWindow time.Duration
 	// RateLimitMaxRequests is RATE_LIMIT_MAX_REQUESTS (default 600).
 	RateLimitMaxRequests int
+	// EventStreamsPerTenant is EVENT_STREAMS_PER_TENANT (default 10): open
+	// event and QR streams per tenant and gateway process.
+	EventStreamsPerTenant int
 	// Feature flags: ENABLE_REGISTRATION (default true),
 	// ENABLE_EMAIL_VERIFICATION (false), ENABLE_WEBHOOKS (true),
 	// ENABLE_API_KEYS (true).
@@ -348,6 +351,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 
 		RateLimitWindow:         time.Duration(l.int("RATE_LIMIT_WINDOW_MS")) * time.Millisecond,
 		RateLimitMaxRequests:    l.int("RATE_LIMIT_MAX_REQUESTS"),
+		EventStreamsPerTenant:   l.int("EVENT_STREAMS_PER_TENANT"),
 		EnableRegistration:      l.bool("ENABLE_REGISTRATION"),
 		EnableEmailVerification: l.bool("ENABLE_EMAIL_VERIFICATION"),
 		EnableWebhooks:          l.bool("ENABLE_WEBHOOKS"),

@@ -82,6 +82,7 @@ func (c *Config) Redacted() map[string]string {
 
 		"RATE_LIMIT_WINDOW_MS":      strconv.FormatInt(c.RateLimitWindow.Milliseconds(), 10),
 		"RATE_LIMIT_MAX_REQUESTS":   strconv.Itoa(c.RateLimitMaxRequests),
+		"EVENT_STREAMS_PER_TENANT":  strconv.Itoa(c.EventStreamsPerTenant),
 		"ENABLE_REGISTRATION":       strconv.FormatBool(c.EnableRegistration),
 		"ENABLE_EMAIL_VERIFICATION": strconv.FormatBool(c.EnableEmailVerification),
 		"ENABLE_WEBHOOKS":           strconv.FormatBool(c.EnableWebhooks),

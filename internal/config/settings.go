@@ -107,6 +107,7 @@ var settings = []Setting{
 	// Limits and features.
 	{"RATE_LIMIT_WINDOW_MS", "60000", "Window of the API rate limit, in milliseconds.", false},
 	{"RATE_LIMIT_MAX_REQUESTS", "600", "Requests allowed per window and client, unless the plan says otherwise.", false},
+	{"EVENT_STREAMS_PER_TENANT", "10", "Event streams (`GET /events` and QR streams together) a tenant may hold open at once; one more is answered 429. Counted per gateway process: behind a load balancer a tenant may hold this many on each gateway.", false},
 	{"ENABLE_REGISTRATION", "true", "Allow anyone to register.", false},
 	{"ENABLE_EMAIL_VERIFICATION", "false", "Require new users to verify their email (needs SMTP_HOST in production).", false},
 	{"ENABLE_WEBHOOKS", "true", "Allow webhooks.", false},

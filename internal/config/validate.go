@@ -115,6 +115,7 @@ func (c *Config) validateGeneral(v *validator) {
 	}
 	v.positive("RATE_LIMIT_WINDOW_MS", int(c.RateLimitWindow.Milliseconds()))
 	v.positive("RATE_LIMIT_MAX_REQUESTS", c.RateLimitMaxRequests)
+	v.positive("EVENT_STREAMS_PER_TENANT", c.EventStreamsPerTenant)
 	v.port("SMTP_PORT", c.SMTPPort, false)
 }
 

@@ -44,7 +44,9 @@ func validateSessionName(name string, fields map[string]string) string {
 }
 
 // CreateSession creates a session; with a webhook_url it also creates a
-// webhook bound to the session for settings.webhook_events.
+// webhook bound to the session for settings.webhook_events, counted against
+// the plan's webhook quota like any other (CodeQuotaExceeded, and no
+// session, when it is used up).
 func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateSessionInput) (*gateway.Session, error) {
 	fields := map[string]string{}
 	name := validateSessionName(in.Name, fields)
@@ -88,6 +90,13 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 	if err := quota(plan, "sessions", plan.Limits.Sessions, n); err != nil {
 		return nil, err
 	}
+	withWebhook := in.WebhookURL != "" && s.cfg.EnableWebhooks
+	if withWebhook {
+		// Refused before the session exists, so a refusal leaves nothing.
+		if _, err := s.webhookQuota(ctx, u); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	sess := &gateway.Session{
 		ID: uuid.NewString(), UserID: u.ID, Name: name, Engine: engine, Status: gateway.SessionCreated,
@@ -97,9 +106,16 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 	if err := s.store.CreateSessionWithin(ctx, sess, plan.Limits.Sessions, ev); err != nil {
 		return nil, capped(err, plan, "sessions", plan.Limits.Sessions)
 	}
-	if in.WebhookURL != "" && s.cfg.EnableWebhooks {
-		if _, err := s.createWebhook(ctx, u, CreateWebhookInput{URL: in.WebhookURL, Events: settings.WebhookEvents, SessionID: sess.ID}, false); err != nil {
-			s.log.Warn("create session webhook", "session_id", sess.ID, "err", err)
+	if withWebhook {
+		if _, err := s.createWebhook(ctx, u, CreateWebhookInput{URL: in.WebhookURL, Events: settings.WebhookEvents, SessionID: sess.ID}); err != nil {
+			// The quota filled up since the check (a concurrent create):
+			// the session goes too, so the answer is all or nothing.
+			ev := gateway.NewEvent(u.ID, sess.ID, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: sess.ID,
+				Status: gateway.SessionStopped, Reason: "session webhook refused"})
+			if derr := s.store.DeleteSession(ctx, u.ID, sess.ID, ev); derr != nil {
+				s.log.Error("remove session after its webhook was refused", "session_id", sess.ID, "err", derr)
+			}
+			return nil, err
 		}
 	}
 	s.log.Info("session created", "user_id", u.ID, "session_id", sess.ID, "engine", engine)

@@ -39,8 +39,10 @@ type UpdateWebhookInput struct {
 }
 
 // UpdateWebhook changes URL, events, headers or active of one of the
-// caller's webhooks, and answers it without its secret. Turning an endpoint
-// back on clears the reason it was disabled.
+// caller's webhooks, and answers it without its secret and with header
+// values masked; a header value sent as it was answered (masked) keeps the
+// stored value. Turning an endpoint back on clears the reason it was
+// disabled.
 func (s *Service) UpdateWebhook(ctx context.Context, userID, id string, in UpdateWebhookInput) (*gateway.Webhook, error) {
 	w, err := s.ownWebhook(ctx, userID, id)
 	if err != nil {
@@ -63,7 +65,16 @@ func (s *Service) UpdateWebhook(ctx context.Context, userID, id string, in Updat
 		if msg := checkHeaders(*in.Headers); msg != "" {
 			fields["headers"] = msg
 		}
-		w.Headers = *in.Headers
+		// A value sent back as it was answered (masked) keeps the stored
+		// one, so a client may edit the headers it read.
+		headers := make(map[string]string, len(*in.Headers))
+		for k, v := range *in.Headers {
+			if old, ok := w.Headers[k]; ok && v == maskHeader(old) {
+				v = old
+			}
+			headers[k] = v
+		}
+		w.Headers = headers
 	}
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
@@ -77,8 +88,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, userID, id string, in Updat
 	if err := s.store.UpdateWebhook(ctx, w); err != nil {
 		return nil, err
 	}
-	w.Secret = ""
-	return w, nil
+	return webhookView(w, false), nil
 }
 
 // checkEvents returns a sentence about what is wrong with a subscription list, or "".
@@ -124,7 +134,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, userID, id string) (*
 	if err := s.store.UpdateWebhook(ctx, w); err != nil {
 		return nil, err
 	}
-	return w, nil
+	return webhookView(w, true), nil
 }
 
 // DeliveryList is one page of a webhook's deliveries.

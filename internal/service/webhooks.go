@@ -50,12 +50,50 @@ func NewWebhookSecret() string {
 
 var forbiddenHeaders = []string{"host", "content-length", "content-type", "webhook-id", "webhook-timestamp", "webhook-signature", "connection", "transfer-encoding"}
 
-// CreateWebhook creates a webhook; its secret is in the answer, once.
+// CreateWebhook creates a webhook; its secret is in the answer, once, and
+// its header values masked.
 func (s *Service) CreateWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput) (*gateway.Webhook, error) {
-	return s.createWebhook(ctx, u, in, true)
+	w, err := s.createWebhook(ctx, u, in)
+	if err != nil {
+		return nil, err
+	}
+	return webhookView(w, true), nil
 }
 
-func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput, checkQuota bool) (*gateway.Webhook, error) {
+// headerMask stands for a custom header's value in every answer.
+const headerMask = "••••"
+
+// webhookView is w as the API answers it: header names with masked values
+// (a custom header is often the receiver's credential, and read-scoped keys
+// see webhooks too), and the secret only when withSecret (it is shown once,
+// on creation and rotation). Deliveries read the stored webhook, never a
+// view.
+func webhookView(w *gateway.Webhook, withSecret bool) *gateway.Webhook {
+	v := *w
+	if !withSecret {
+		v.Secret = ""
+	}
+	if w.Headers != nil {
+		v.Headers = make(map[string]string, len(w.Headers))
+		for k, val := range w.Headers {
+			v.Headers[k] = maskHeader(val)
+		}
+	}
+	return &v
+}
+
+// maskHeader masks a header value: a long one keeps its first two
+// characters so its owner can tell which credential is set.
+func maskHeader(v string) string {
+	if r := []rune(v); len(r) >= 12 {
+		return string(r[:2]) + headerMask
+	}
+	return headerMask
+}
+
+// createWebhook is the one path that creates a webhook, for POST /webhooks
+// and a session's webhook_url alike: both count against the plan's quota.
+func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateWebhookInput) (*gateway.Webhook, error) {
 	if !s.cfg.EnableWebhooks {
 		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
 	}
@@ -93,21 +131,11 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 			return nil, err
 		}
 	}
-	limit, plan := -1, (*gateway.Plan)(nil)
-	if checkQuota {
-		var err error
-		if plan, err = s.PlanOf(ctx, u); err != nil {
-			return nil, err
-		}
-		n, err := s.store.CountWebhooks(ctx, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		if err := quota(plan, "webhooks", plan.Limits.Webhooks, n); err != nil {
-			return nil, err
-		}
-		limit = plan.Limits.Webhooks
+	plan, err := s.webhookQuota(ctx, u)
+	if err != nil {
+		return nil, err
 	}
+	limit := plan.Limits.Webhooks
 	now := s.now()
 	w := &gateway.Webhook{
 		ID: uuid.NewString(), UserID: u.ID, SessionID: in.SessionID, URL: in.URL, Events: slices.Compact(slices.Sorted(slices.Values(events))),
@@ -119,6 +147,25 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 	return w, nil
 }
 
+// webhookQuota returns the caller's plan, refused with CodeQuotaExceeded
+// when the plan's webhooks are all used. The insert counts again in its own
+// transaction (CreateWebhookWithin); this early check answers before any
+// other work.
+func (s *Service) webhookQuota(ctx context.Context, u *gateway.User) (*gateway.Plan, error) {
+	plan, err := s.PlanOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.CountWebhooks(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := quota(plan, "webhooks", plan.Limits.Webhooks, n); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
 func validHeaderName(k string) bool {
 	if k == "" || len(k) > 100 {
 		return false
@@ -126,8 +173,8 @@ func validHeaderName(k string) bool {
 	return http.CanonicalHeaderKey(k) != "" && !strings.ContainsAny(k, " :\t\r\n")
 }
 
-// ListWebhooks lists the caller's webhooks, without their secrets; only
-// session sessionID's endpoints when it is not "".
+// ListWebhooks lists the caller's webhooks, without their secrets and with
+// header values masked; only session sessionID's endpoints when it is not "".
 func (s *Service) ListWebhooks(ctx context.Context, userID, sessionID string, p gateway.Page) (List[*gateway.Webhook], error) {
 	if !s.cfg.EnableWebhooks {
 		return List[*gateway.Webhook]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
@@ -137,13 +184,14 @@ func (s *Service) ListWebhooks(ctx context.Context, userID, sessionID string, p 
 	if err != nil {
 		return List[*gateway.Webhook]{}, err
 	}
-	for _, w := range items {
-		w.Secret = ""
+	for i, w := range items {
+		items[i] = webhookView(w, false)
 	}
 	return newList(items, total, p), nil
 }
 
-// Webhook returns one of the caller's webhooks, without its secret.
+// Webhook returns one of the caller's webhooks, without its secret and
+// with header values masked.
 func (s *Service) Webhook(ctx context.Context, userID, id string) (*gateway.Webhook, error) {
 	w, err := s.store.WebhookByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
@@ -152,8 +200,7 @@ func (s *Service) Webhook(ctx context.Context, userID, id string) (*gateway.Webh
 	if err != nil {
 		return nil, err
 	}
-	w.Secret = ""
-	return w, nil
+	return webhookView(w, false), nil
 }
 
 // DeleteWebhook deletes one of the caller's webhooks.
