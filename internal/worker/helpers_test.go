@@ -38,7 +38,15 @@ func newSession(t *testing.T, st *sqlite.Store, deviceJID string, settings gatew
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatalf("create user: %v", err)
 	}
-	s := &gateway.Session{UserID: u.ID, Name: "test", Engine: gateway.EngineSandbox, Settings: settings, DeviceJID: deviceJID}
+	return newSessionOf(t, st, u.ID, deviceJID, settings)
+}
+
+// newSessionOf is newSession for an existing tenant (sandbox sessions
+// message each other within a tenant only).
+func newSessionOf(t *testing.T, st *sqlite.Store, userID, deviceJID string, settings gateway.SessionSettings) *gateway.Session {
+	t.Helper()
+	ctx := context.Background()
+	s := &gateway.Session{UserID: userID, Name: "test", Engine: gateway.EngineSandbox, Settings: settings, DeviceJID: deviceJID}
 	if deviceJID != "" {
 		s.Phone = deviceJID[:len(deviceJID)-len(":1@s.whatsapp.net")]
 	}
