@@ -31,25 +31,25 @@ func envOf(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
-func TestLoadConfig(t *testing.T) {
-	base := map[string]string{"SESSION_ID": "s", "USER_ID": "u", "DATABASE_URL": "postgres://x@h/db", "INTERNAL_SECRET": "k"}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
+// workerEnv is the least environment a worker starts with, plus the
+// key-value pairs kv.
+func workerEnv(kv ...string) map[string]string {
+	m := map[string]string{"SESSION_ID": "s", "USER_ID": "u", "DATABASE_URL": "postgres://x@h/db", "INTERNAL_SECRET": "k"}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
 	}
+	return m
+}
+
+func TestLoadConfig(t *testing.T) {
+	with := workerEnv
 	tests := []struct {
 		name    string
 		env     map[string]string
 		wantErr string
 		check   func(*instanceConfig) bool
 	}{
-		{"defaults", base, "", func(c *instanceConfig) bool {
+		{"defaults", with(), "", func(c *instanceConfig) bool {
 			return c.Port == 8080 && c.LockTTL == 10*time.Second && c.ShutdownTimeout == 20*time.Second
 		}},
 		{"nomad port wins", with("NOMAD_PORT_http", "25000", "PORT", "1"), "", func(c *instanceConfig) bool { return c.Port == 25000 }},
@@ -62,7 +62,7 @@ func TestLoadConfig(t *testing.T) {
 		{"bad port", with("PORT", "x"), "PORT", nil},
 		{"short ttl", with("LOCK_TTL", "2s"), "LOCK_TTL", nil},
 		{"bad duration", with("SHUTDOWN_TIMEOUT", "soon"), "SHUTDOWN_TIMEOUT", nil},
-		{"sandbox on by default", base, "", func(c *instanceConfig) bool { return c.Engines.SandboxEnabled }},
+		{"sandbox on by default", with(), "", func(c *instanceConfig) bool { return c.Engines.SandboxEnabled }},
 		{"sandbox off in production", with("NODE_ENV", "production"), "", func(c *instanceConfig) bool { return !c.Engines.SandboxEnabled }},
 		{"sandbox turned on", with("NODE_ENV", "production", "SANDBOX_ENABLED", "true"), "", func(c *instanceConfig) bool { return c.Engines.SandboxEnabled }},
 		{"sandbox turned off", with("SANDBOX_ENABLED", "0"), "", func(c *instanceConfig) bool { return !c.Engines.SandboxEnabled }},

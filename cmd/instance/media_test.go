@@ -25,17 +25,7 @@ func TestWorkerMediaFetchGoesThroughTheSSRFGuard(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
-	base := map[string]string{"SESSION_ID": "s", "USER_ID": "u", "DATABASE_URL": "postgres://x@h/db", "INTERNAL_SECRET": "k"}
-	env := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
+	env := workerEnv
 	fetch := func(t *testing.T, vars map[string]string, url string) ([]byte, error) {
 		t.Helper()
 		cfg, err := loadConfig(envOf(vars))
@@ -62,7 +52,7 @@ func TestWorkerMediaFetchGoesThroughTheSSRFGuard(t *testing.T) {
 	}
 	for _, u := range refused {
 		t.Run(u, func(t *testing.T) {
-			data, err := fetch(t, base, u)
+			data, err := fetch(t, env(), u)
 			if !gateway.IsCode(err, gateway.CodeValidation) || data != nil || !strings.Contains(err.Error(), "private address") {
 				t.Fatalf("got %q, %v; want the URL refused as a private address", data, err)
 			}
@@ -93,16 +83,11 @@ func TestWorkerMediaFetchGoesThroughTheSSRFGuard(t *testing.T) {
 }
 
 func TestLoadConfigSSRFSettings(t *testing.T) {
-	base := map[string]string{"SESSION_ID": "s", "USER_ID": "u", "DATABASE_URL": "postgres://x@h/db", "INTERNAL_SECRET": "k"}
 	for name, kv := range map[string][2]string{
 		"WEBHOOK_DENY_NETWORKS":          {"WEBHOOK_DENY_NETWORKS", "10.0.0.0/8,not-a-network"},
 		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": {"WEBHOOK_ALLOW_PRIVATE_NETWORKS", "perhaps"},
 	} {
-		m := map[string]string{kv[0]: kv[1]}
-		for k, v := range base {
-			m[k] = v
-		}
-		if _, err := loadConfig(envOf(m)); err == nil || !strings.Contains(err.Error(), name) {
+		if _, err := loadConfig(envOf(workerEnv(kv[0], kv[1]))); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: got %v, want an error naming it", kv[0], kv[1], err)
 		}
 	}

@@ -42,7 +42,7 @@ func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) error 
 	if k := who(r).APIKey; k != nil && k.SessionID != "" {
 		// A session-bound key sees itself, not the account's other keys.
 		self := *k
-		return ok(w, http.StatusOK, listData("api_keys", []*gateway.APIKey{&self}, service.Pagination{Page: 1, Limit: 1, Total: 1, Pages: 1}))
+		return ok(w, http.StatusOK, listOne("api_keys", &self))
 	}
 	list, err := s.svc.ListAPIKeys(r.Context(), who(r).User.ID, p)
 	if err != nil {

@@ -198,24 +198,22 @@ func replay(w http.ResponseWriter, status int, body []byte) {
 func (s *Server) resolveAbandoned(w http.ResponseWriter, r *http.Request, next http.Handler, o operation,
 	prev, rec *gateway.IdempotencyRecord) (bool, error) {
 	ctx, store := r.Context(), s.svc.Store()
-	if commit := s.committedAnswers()[o.ID]; commit != nil {
-		status, data, found, err := commit(ctx, prev)
+	status, data, found, err := s.committedAnswer(ctx, o, prev)
+	if err != nil {
+		return false, err
+	}
+	if found {
+		body, err := json.Marshal(envelope{Success: true, Data: data})
 		if err != nil {
 			return false, err
 		}
-		if found {
-			body, err := json.Marshal(envelope{Success: true, Data: data})
-			if err != nil {
-				return false, err
-			}
-			if err := store.FinishIdempotent(ctx, prev.UserID, prev.Key, status, body); err != nil {
-				return false, err
-			}
-			s.log.Info("idempotency claim of a lost request resolved to what it committed", "request_id", gateway.RequestID(ctx),
-				"lost_request_id", prev.RequestID)
-			replay(w, status, body)
-			return true, nil
+		if err := store.FinishIdempotent(ctx, prev.UserID, prev.Key, status, body); err != nil {
+			return false, err
 		}
+		s.log.Info("idempotency claim of a lost request resolved to what it committed", "request_id", gateway.RequestID(ctx),
+			"lost_request_id", prev.RequestID)
+		replay(w, status, body)
+		return true, nil
 	}
 	taken, err := store.TakeOverIdempotent(ctx, rec, prev.RequestID)
 	if err != nil || !taken {
@@ -226,18 +224,19 @@ func (s *Server) resolveAbandoned(w http.ResponseWriter, r *http.Request, next h
 	return true, nil
 }
 
-// committedAnswers rebuild, by operation id, the answer of a request cut
-// after it committed, from what it stored under its request id.
-func (s *Server) committedAnswers() map[string]func(ctx context.Context, rec *gateway.IdempotencyRecord) (int, any, bool, error) {
-	return map[string]func(ctx context.Context, rec *gateway.IdempotencyRecord) (int, any, bool, error){
-		"sendMessage": func(ctx context.Context, rec *gateway.IdempotencyRecord) (int, any, bool, error) {
-			msgs, err := s.svc.MessagesOfRequest(ctx, rec.UserID, rec.RequestID, rec.CreatedAt)
-			if err != nil || len(msgs) == 0 {
-				return 0, nil, false, err
-			}
-			return http.StatusCreated, sendResponse{Message: msgs[0]}, true, nil
-		},
+// committedAnswer rebuilds the answer of operation o's request rec, cut
+// after it committed, from what it stored under its request id; found is
+// false when it stored nothing or the operation cannot tell.
+func (s *Server) committedAnswer(ctx context.Context, o operation, rec *gateway.IdempotencyRecord) (status int, data any, found bool, err error) {
+	switch o.ID {
+	case "sendMessage":
+		msgs, err := s.svc.MessagesOfRequest(ctx, rec.UserID, rec.RequestID, rec.CreatedAt)
+		if err != nil || len(msgs) == 0 {
+			return 0, nil, false, err
+		}
+		return http.StatusCreated, sendResponse{Message: msgs[0]}, true, nil
 	}
+	return 0, nil, false, nil
 }
 
 // replayKey is the context key of the answer to keep instead of the one sent.

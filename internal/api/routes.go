@@ -183,44 +183,49 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 	params := chi.RouteContext(ctx).URLParams
 	for i, name := range params.Keys {
 		id := params.Values[i]
+		var owner string // the session of the resource the parameter names
 		switch name {
 		case "session_id":
-			if id != sid {
-				return gateway.NotFound("Session")
-			}
+			owner = id
 		case "instance_id":
 			inst, err := s.svc.Instance(ctx, userID, id)
 			if err != nil {
 				return err
 			}
-			if inst.SessionID != sid {
-				return gateway.NotFound("Instance")
-			}
+			owner = inst.SessionID
 		case "webhook_id":
 			wh, err := s.svc.Webhook(ctx, userID, id)
 			if err != nil {
 				return err
 			}
-			if wh.SessionID != sid { // a tenant-wide endpoint is not the session's either
-				return gateway.NotFound("Webhook")
-			}
+			owner = wh.SessionID // "" for a tenant-wide endpoint: not the session's either
 		case "message_id":
 			m, err := s.svc.Message(ctx, userID, id)
 			if err != nil {
 				return err
 			}
-			if m.SessionID != sid {
-				return gateway.NotFound("Message")
-			}
-		case "delivery_id":
-			// Looked up under its webhook_id, confined above.
-		case "*":
-			// chi's record of the /api/{version} mount, not a resource.
+			owner = m.SessionID
+		case "delivery_id", "*":
+			// A delivery is looked up under its webhook_id, confined on its
+			// own; "*" is chi's record of the /api/{version} mount.
+			continue
 		default:
 			return fmt.Errorf("api: path parameter %s has no confinement rule for session-bound keys", name)
 		}
+		if owner != sid {
+			return gateway.NotFound(paramResource[name])
+		}
 	}
 	return nil
+}
+
+// paramResource names what a path parameter designates, in the 404 answer.
+var paramResource = map[string]string{"session_id": "Session", "instance_id": "Instance", "webhook_id": "Webhook", "message_id": "Message"}
+
+// listOne is a list answer of a single item: what a session-bound key's
+// lists hold (its session, itself).
+func listOne[T any](name string, item T) map[string]any {
+	return listData(name, []T{item}, service.Pagination{Page: 1, Limit: 1, Total: 1, Pages: 1})
 }
 
 // sameSession refuses a request of a session-bound key that names another

@@ -51,7 +51,7 @@ func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		return ok(w, http.StatusOK, listData("sessions", []*gateway.Session{sess}, service.Pagination{Page: 1, Limit: 1, Total: 1, Pages: 1}))
+		return ok(w, http.StatusOK, listOne("sessions", sess))
 	}
 	list, err := s.svc.ListSessions(r.Context(), who(r).User.ID, p)
 	if err != nil {

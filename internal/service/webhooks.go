@@ -115,13 +115,8 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 			fields["session_id"] = "The session id must be a UUID."
 		}
 	}
-	for k, v := range in.Headers {
-		if slices.Contains(forbiddenHeaders, strings.ToLower(k)) || !validHeaderName(k) || strings.ContainsAny(v, "\r\n") {
-			fields["headers"] = "The header " + quote(k) + " cannot be set."
-		}
-	}
-	if len(in.Headers) > 20 {
-		fields["headers"] = "At most 20 custom headers."
+	if msg := checkHeaders(in.Headers); msg != "" {
+		fields["headers"] = msg
 	}
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
