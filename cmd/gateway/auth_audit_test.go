@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
@@ -18,10 +18,7 @@ import (
 // forgotAndReset asks for a reset mail for email and returns its token.
 func forgotAndReset(t *testing.T, smtp *mailtest.Server, base, email string) string {
 	t.Helper()
-	// From an address of its own: the reset limiter of the Redis cases is
-	// shared with earlier runs.
-	ip := fmt.Sprintf("127.%d.%d.%d", 1+rand.IntN(250), 1+rand.IntN(250), 1+rand.IntN(250))
-	from(t, base, ip).do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": email}).must(t, http.StatusAccepted, nil)
+	(&client{t: t, base: base}).do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": email}).must(t, http.StatusAccepted, nil)
 	return tokenIn(t, smtp.Wait(t, 10*time.Second).Body)
 }
 
@@ -56,8 +53,17 @@ func TestCommonPasswordsRefused(t *testing.T) {
 }
 
 // revoked asserts that c's token is refused as revoked, not as malformed.
-func revoked(t *testing.T, c *client) {
+// revoked asserts c's token is refused now that the account changed on the
+// gateway at changedOn: at once there; on another gateway as soon as the
+// bus carried the change (its cached user is dropped by the notice, which
+// is asynchronous), so it is polled there, within eventually's bound.
+func revoked(t *testing.T, c *client, changedOn string) {
 	t.Helper()
+	if c.base != changedOn {
+		eventually(t, "the other gateway to refuse the old token", func() bool {
+			return c.do("GET", "/api/v1/auth/me", nil).Status == http.StatusUnauthorized
+		})
+	}
 	r := c.do("GET", "/api/v1/auth/me", nil).fails(t, http.StatusUnauthorized, "unauthorized")
 	if !strings.Contains(r.Error.Message, "log in again") {
 		t.Fatalf("got %q, want a sentence saying to log in again", r.Error.Message)
@@ -77,9 +83,7 @@ func warm(t *testing.T, c *client) {
 // testTokensRevoked drives a reset, a change and a suspension through
 // gateway a, with old tokens used on gateway b (which may be a itself).
 func testTokensRevoked(t *testing.T, smtp *mailtest.Server, a, b string) {
-	// Unique per run: the reset limiter of the two-gateway case lives in a
-	// Redis shared with earlier runs.
-	email := fmt.Sprintf("revoke-%d@example.com", time.Now().UnixNano())
+	const email = "revoke@example.com"
 	old := register(t, a, email)
 	oldB := &client{t: t, base: b, token: old.token}
 	warm(t, old)
@@ -88,8 +92,8 @@ func testTokensRevoked(t *testing.T, smtp *mailtest.Server, a, b string) {
 	// A password reset refuses every earlier token at once.
 	reset := forgotAndReset(t, smtp, a, email)
 	(&client{t: t, base: a}).do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "password": "reset-password-1"}).must(t, http.StatusOK, nil)
-	revoked(t, oldB)
-	revoked(t, old)
+	revoked(t, oldB, a)
+	revoked(t, old, a)
 	fresh := login(t, b, email, "reset-password-1")
 	warm(t, fresh)
 
@@ -111,8 +115,8 @@ func testTokensRevoked(t *testing.T, smtp *mailtest.Server, a, b string) {
 	}
 	freshA.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "reset-password-1", "new_password": "changed-password-2"}).
 		must(t, http.StatusOK, &changed)
-	revoked(t, fresh)
-	revoked(t, freshA)
+	revoked(t, fresh, a)
+	revoked(t, freshA, a)
 	byChange := &client{t: t, base: b, token: changed.Token}
 	warm(t, byChange)
 	(&client{t: t, base: a}).do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "reset-password-1"}).fails(t, http.StatusUnauthorized, "unauthorized")
@@ -123,10 +127,15 @@ func testTokensRevoked(t *testing.T, smtp *mailtest.Server, a, b string) {
 	admin := login(t, a, adminEmail, adminPassword)
 	id := userID(t, again)
 	admin.do("POST", "/api/v1/admin/tenants/"+id+"/suspend", map[string]any{"reason": "audit"}).must(t, http.StatusOK, nil)
+	if again.base != a { // the suspension reaches the other gateway through the bus
+		eventually(t, "the other gateway to see the suspension", func() bool {
+			return again.do("GET", "/api/v1/auth/me", nil).Status == http.StatusForbidden
+		})
+	}
 	again.do("GET", "/api/v1/auth/me", nil).fails(t, http.StatusForbidden, "account_suspended")
 	admin.do("POST", "/api/v1/admin/tenants/"+id+"/resume", nil).must(t, http.StatusOK, nil)
-	revoked(t, again)
-	revoked(t, byChange)
+	revoked(t, again, a)
+	revoked(t, byChange, a)
 	login(t, b, email, "changed-password-2").do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, nil)
 }
 
@@ -139,10 +148,7 @@ func TestTokensRevokedByResetChangeAndSuspension(t *testing.T) {
 // TestTokensRevokedTwoGatewaysPostgres: a change on one gateway refuses the
 // old token on the other at once, through the user-change notice on the bus.
 func TestTokensRevokedTwoGatewaysPostgres(t *testing.T) {
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is not set")
-	}
+	redisURL := ownRedis(t, 9)
 	smtp := mailtest.Start(t)
 	extra := map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL,
 		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
@@ -239,4 +245,29 @@ func TestInvalidCredentialsRateLimitedPerAddress(t *testing.T) {
 			valid.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, nil)
 		})
 	}
+}
+
+// ownRedis empties Redis database db and returns its URL (TEST_REDIS_URL's
+// server), skipping without TEST_REDIS_URL. A test whose gateways throttle
+// logins and resets per address uses one of its own: in the shared database
+// those counters (keyed by the loopback address) outlive a run and would
+// lock out the next one. Each caller names its own db so concurrent test
+// binaries do not empty each other's.
+func ownRedis(t *testing.T, db int) string {
+	t.Helper()
+	base := os.Getenv("TEST_REDIS_URL")
+	if base == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	opt, err := redis.ParseURL(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.DB = db
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if err := rdb.FlushDB(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("redis://%s/%d", opt.Addr, db)
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -236,7 +235,7 @@ func TestAdmin(t *testing.T) {
 			t.Fatalf("after resume: %+v", td.Tenant)
 		}
 		// The suspension revoked the tokens issued before it: bob logs in again.
-		revoked(t, bob)
+		revoked(t, bob, base)
 		bob = login(t, base, "bob@example.com", "battery-staple-42")
 		var got struct {
 			Instance instanceView `json:"instance"`
@@ -745,10 +744,7 @@ func streamEvents(t *testing.T, c *client, typ string, n int) []string {
 // TestSaaSTwoGatewaysPostgres runs two gateways on one PostgreSQL and one
 // Redis: quotas, idempotency and plan rates hold across both.
 func TestSaaSTwoGatewaysPostgres(t *testing.T) {
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is not set")
-	}
+	redisURL := ownRedis(t, 10)
 	dbURL := pgtest.FreshSchema(t)
 	// One installation: the gateways share the database, Redis and secrets.
 	extra := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL,
