@@ -134,9 +134,17 @@ job "whatsapp-instance" {
     task "instance" {
       driver = "docker"
 
+      # Hardened: read-only image (media and secrets live in the
+      # allocation's mounted directories), no capability, no privilege
+      # gained through setuid binaries, bounded processes. The memory
+      # limit is the resources block; logs are rotated by the logs block.
       config {
-        image = var.image
-        ports = ["http"]
+        image           = var.image
+        ports           = ["http"]
+        readonly_rootfs = true
+        cap_drop        = ["all"]
+        security_opt    = ["no-new-privileges"]
+        pids_limit      = 512
       }
 
       env {
@@ -165,6 +173,8 @@ job "whatsapp-instance" {
         env         = true
         change_mode = "restart"
         perms       = "0400"
+        uid         = 65532 # the image's user (Dockerfile.instance)
+        gid         = 65532
       }
 
       # The internal secret as a file the worker re-reads per request: a
@@ -174,6 +184,8 @@ job "whatsapp-instance" {
         destination = "secrets/internal_secret"
         change_mode = "noop"
         perms       = "0400"
+        uid         = 65532
+        gid         = 65532
       }
 
       resources {

@@ -94,7 +94,7 @@ func (a *app) setupCluster(ctx context.Context, report func(gateway.InstanceRepo
 	env := workerEnv(cfg)
 	sched, err := nomad.New(nomad.Config{
 		Client: nclient, Namespace: cc.NomadNamespace, Region: cc.NomadRegion, Datacenters: cc.NomadDatacenters,
-		NodePool: cc.NomadNodePool, Driver: cc.InstanceDriver, Image: cfg.WhatsAppImage, Command: cc.InstanceCommand,
+		NodePool: cc.NomadNodePool, Driver: cc.InstanceDriver, NetworkMode: cc.InstanceNetworkMode, Image: cfg.WhatsAppImage, Command: cc.InstanceCommand,
 		Env: env, ConsulAddr: cc.InstanceConsulAddr, CPU: cc.InstanceCPU, MemoryMB: cc.InstanceMemoryMB, DiskMB: cc.InstanceDiskMB,
 		ServiceName: cc.InstanceService, ServiceProvider: provider, Secrets: cc.InstanceSecrets,
 		VariablePath: cc.InstanceVariablePath, VaultRole: cc.InstanceVaultRole, VaultKVMount: cc.VaultKVMount,

@@ -28,6 +28,9 @@ type Cluster struct {
 	// INSTANCE_COMMAND).
 	InstanceDriver  string
 	InstanceCommand string
+	// InstanceNetworkMode is INSTANCE_NETWORK_MODE, the docker network of
+	// the workers: bridge (default) or host.
+	InstanceNetworkMode string
 	// InstanceCPU is INSTANCE_CPU (MHz, default 200), InstanceMemoryMB INSTANCE_MEMORY_MB (256),
 	// InstanceDiskMB INSTANCE_DISK_MB (1024, the ephemeral disk that keeps received media).
 	InstanceCPU      int
@@ -90,6 +93,7 @@ var clusterSettings = []Setting{
 	{"NOMAD_NODE_POOL", "", "Node pool of the session jobs (Nomad 1.6+).", false},
 	{"NOMAD_SERVER_VERSION", "", "Nomad server version, when the token cannot read /v1/agent/self (before 1.8 the job uses stop_after_client_disconnect).", false},
 	{"INSTANCE_DRIVER", "docker", "Task driver of session workers: `docker` (image WHATSAPP_IMAGE), `exec` or `raw_exec` (binary INSTANCE_COMMAND).", false},
+	{"INSTANCE_NETWORK_MODE", "bridge", "Docker network of session workers: `bridge` (own namespace, port 8080 mapped to a dynamic port) or `host` (the node's network, for nodes whose database, Redis or Consul agent listen on loopback only).", false},
 	{"INSTANCE_COMMAND", "", "Path of the instance binary on the Nomad clients, for exec and raw_exec.", false},
 	{"INSTANCE_CPU", "200", "CPU of a session worker, MHz.", false},
 	{"INSTANCE_MEMORY_MB", "256", "Memory of a session worker, MB.", false},
@@ -134,7 +138,8 @@ func LoadCluster(lookup func(string) (string, bool)) (*Cluster, error) {
 		NomadRegion: l.str("NOMAD_REGION"), NomadDatacenters: splitList(l.str("NOMAD_DATACENTERS")),
 		NomadNodePool: l.str("NOMAD_NODE_POOL"), NomadServerVersion: l.str("NOMAD_SERVER_VERSION"),
 		InstanceDriver: strings.ToLower(l.str("INSTANCE_DRIVER")), InstanceCommand: l.str("INSTANCE_COMMAND"),
-		InstanceCPU: l.int("INSTANCE_CPU"), InstanceMemoryMB: l.int("INSTANCE_MEMORY_MB"),
+		InstanceNetworkMode: strings.ToLower(l.str("INSTANCE_NETWORK_MODE")),
+		InstanceCPU:         l.int("INSTANCE_CPU"), InstanceMemoryMB: l.int("INSTANCE_MEMORY_MB"),
 		InstanceDiskMB: l.int("INSTANCE_DISK_MB"), InstanceService: l.str("INSTANCE_SERVICE"),
 		InstanceSecrets: strings.ToLower(l.str("INSTANCE_SECRETS")), InstanceVariablePath: l.str("INSTANCE_VARIABLE_PATH"),
 		InstanceVaultRole: l.str("INSTANCE_VAULT_ROLE"), InstanceConsulAddr: l.str("INSTANCE_CONSUL_ADDR"),
@@ -148,6 +153,7 @@ func LoadCluster(lookup func(string) (string, bool)) (*Cluster, error) {
 	}
 	v := &validator{}
 	v.oneOf("INSTANCE_DRIVER", c.InstanceDriver, "docker", "exec", "raw_exec")
+	v.oneOf("INSTANCE_NETWORK_MODE", c.InstanceNetworkMode, "bridge", "host")
 	v.oneOf("INSTANCE_SECRETS", c.InstanceSecrets, "nomad", "vault")
 	if c.InstanceDriver != "docker" && c.InstanceCommand == "" {
 		v.add("INSTANCE_COMMAND", "is required when INSTANCE_DRIVER is %s", c.InstanceDriver)

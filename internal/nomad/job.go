@@ -37,6 +37,25 @@ const (
 	DriverRawExec = "raw_exec"
 )
 
+// Docker network modes of the worker.
+const (
+	NetworkBridge = "bridge"
+	NetworkHost   = "host"
+)
+
+// ImageUser is the uid (and gid) the worker's image runs as
+// (Dockerfile.instance): the secret files are rendered for it, since a
+// template's files belong to the Nomad client (root) and are 0400.
+const ImageUser = 65532
+
+// nobody is the user the exec driver runs tasks as when the job names
+// none.
+const nobody = 65534
+
+// pidsLimit bounds the worker's processes and threads: the Go runtime
+// needs a few dozen threads; a runaway fork cannot take the node.
+const pidsLimit = 512
+
 // Where a task's secrets come from (always through a template).
 const (
 	SecretsNomad = "nomad" // Nomad Variables
@@ -123,7 +142,23 @@ func (c *Config) Job(spec gateway.InstanceSpec, legacyDisconnect bool) *api.Job 
 	t := api.NewTask(TaskName, c.Driver)
 	switch c.Driver {
 	case DriverDocker:
-		t.Config = map[string]any{"image": c.Image, "ports": []string{PortLabel}}
+		// Hardened: nothing of the image is writable (media and secrets
+		// live in the allocation's mounted directories), no capability,
+		// no privilege gained through setuid binaries, bounded pids; the
+		// memory limit is the task's resources (INSTANCE_MEMORY_MB) and
+		// logs go through Nomad's rotated log files (logs block).
+		t.Config = map[string]any{
+			"image":           c.Image,
+			"readonly_rootfs": true,
+			"cap_drop":        []string{"all"},
+			"security_opt":    []string{"no-new-privileges"},
+			"pids_limit":      pidsLimit,
+		}
+		if c.NetworkMode == NetworkHost {
+			t.Config["network_mode"] = NetworkHost
+		} else {
+			t.Config["ports"] = []string{PortLabel}
+		}
 	default:
 		t.Config = map[string]any{"command": c.Command}
 		if len(c.Args) > 0 {
@@ -148,6 +183,11 @@ func (c *Config) Job(spec gateway.InstanceSpec, legacyDisconnect bool) *api.Job 
 	maps.Copy(env, c.Env)
 	t.Env = env
 	t.Templates = c.templates()
+	if uid := c.taskUser(); uid != 0 {
+		for _, tmpl := range t.Templates {
+			tmpl.Uid, tmpl.Gid = new(uid), new(uid)
+		}
+	}
 	if c.Secrets == SecretsVault {
 		// Nomad logs in with the task's workload identity and renews the
 		// token; the templates re-render on rotation.
@@ -195,9 +235,23 @@ func (c *Config) templates() []*api.Template {
 	}
 }
 
+// containerPort is the port the worker listens on inside its container;
+// 0 when it shares the node's network and listens on the dynamic port.
 func (c *Config) containerPort() int {
-	if c.Driver == DriverDocker {
+	if c.Driver == DriverDocker && c.NetworkMode != NetworkHost {
 		return 8080
+	}
+	return 0
+}
+
+// taskUser is the uid the worker runs as, when it is not the Nomad
+// client's own (raw_exec runs as the client: root).
+func (c *Config) taskUser() int {
+	switch c.Driver {
+	case DriverDocker:
+		return ImageUser
+	case DriverExec:
+		return nobody
 	}
 	return 0
 }

@@ -45,6 +45,12 @@ type Config struct {
 	Driver string
 	// Image is the worker's image for docker.
 	Image string
+	// NetworkMode is the docker network of the worker: "bridge" (default:
+	// its own network namespace, port 8080 mapped to a dynamic host port)
+	// or "host" (the node's network, listening on the dynamic port
+	// itself: for nodes whose database or Consul agent listen on
+	// loopback only).
+	NetworkMode string
 	// Command and Args start the worker for exec and raw_exec.
 	Command string
 	Args    []string
@@ -130,6 +136,13 @@ func (c *Config) defaults() error {
 	case DriverDocker:
 		if c.Image == "" {
 			return errors.New("the docker driver needs an image (WHATSAPP_IMAGE)")
+		}
+		switch c.NetworkMode {
+		case "":
+			c.NetworkMode = NetworkBridge
+		case NetworkBridge, NetworkHost:
+		default:
+			return fmt.Errorf("unknown docker network mode %q (bridge or host)", c.NetworkMode)
 		}
 	case DriverExec, DriverRawExec:
 		if c.Command == "" {

@@ -452,3 +452,56 @@ func TestJobResources(t *testing.T) {
 		t.Errorf("a 50 MB disk: got %v, want an error about the logs", err)
 	}
 }
+
+// TestDockerJobHardening: the docker task cannot write its image, holds no
+// capability, gains no privilege, has bounded pids, and its secret files
+// are readable by the image's non-root user; in host network mode it
+// listens on the dynamic port itself.
+func TestDockerJobHardening(t *testing.T) {
+	fake := nomadtest.New(t)
+	for _, mode := range []string{"", nomad.NetworkHost} {
+		s, err := nomad.New(nomad.Config{Client: fake.Client(""), Image: "wa:1", NetworkMode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := s.Config()
+		job := c.Job(spec, false)
+		s.Close()
+		task := job.TaskGroups[0].Tasks[0]
+		if task.Config["readonly_rootfs"] != true || fmt.Sprint(task.Config["cap_drop"]) != "[all]" ||
+			fmt.Sprint(task.Config["security_opt"]) != "[no-new-privileges]" || task.Config["pids_limit"] != 512 {
+			t.Errorf("mode %q: config %v is not hardened", mode, task.Config)
+		}
+		for _, tmpl := range task.Templates {
+			if tmpl.Uid == nil || *tmpl.Uid != nomad.ImageUser || tmpl.Gid == nil || *tmpl.Gid != nomad.ImageUser {
+				t.Errorf("template %s not owned by the image's user", *tmpl.DestPath)
+			}
+		}
+		port := job.TaskGroups[0].Networks[0].DynamicPorts[0]
+		switch mode {
+		case nomad.NetworkHost:
+			if task.Config["network_mode"] != "host" || task.Config["ports"] != nil || port.To != 0 {
+				t.Errorf("host mode: config %v, port to %d", task.Config, port.To)
+			}
+		default:
+			if task.Config["network_mode"] != nil || port.To != 8080 {
+				t.Errorf("bridge mode: config %v, port to %d", task.Config, port.To)
+			}
+		}
+	}
+	if _, err := nomad.New(nomad.Config{Client: fake.Client(""), Image: "wa:1", NetworkMode: "overlay"}); err == nil {
+		t.Error("an unknown network mode was accepted")
+	}
+	// raw_exec runs as the client (root): its templates keep their owner.
+	s, err := nomad.New(nomad.Config{Client: fake.Client(""), Driver: nomad.DriverRawExec, Command: "/bin/instance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := s.Config()
+	for _, tmpl := range c.Job(spec, false).TaskGroups[0].Tasks[0].Templates {
+		if tmpl.Uid != nil {
+			t.Errorf("raw_exec template %s owned by %d", *tmpl.DestPath, *tmpl.Uid)
+		}
+	}
+}
