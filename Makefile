@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 export TEST_DATABASE_URL
 export TEST_REDIS_URL
 
-.PHONY: dev dev-down dev-images openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
+.PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
 
 all: build
 
@@ -85,7 +85,12 @@ dev:
 dev-down:
 	docker compose -f docker-compose.dev.yml down -v
 
-## dev-images: the gateway and instance images (INSTANCE_DRIVER=docker)
+## dev-images: the gateway and instance images (INSTANCE_DRIVER=docker), pulling the golang builder image
 dev-images:
 	docker build -t whatsapp-gateway:dev .
 	docker build -f Dockerfile.instance -t whatsapp-instance:dev .
+
+## images-local: the same images without any registry: static binaries built here, the Dockerfiles' FROM scratch stage
+images-local:
+	scripts/image.sh gateway whatsapp-gateway:dev
+	scripts/image.sh instance whatsapp-instance:dev
