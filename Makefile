@@ -90,6 +90,14 @@ dev-images:
 	docker build -t whatsapp-gateway:dev .
 	docker build -f Dockerfile.instance -t whatsapp-instance:dev .
 
+## dev-agents: Consul, OpenBao/Vault, Nomad (raw_exec + docker) and a Docker engine on loopback, from binaries on PATH
+dev-agents:
+	scripts/dev-agents.sh start
+
+## dev-agents-stop: stop what dev-agents started (by PID)
+dev-agents-stop:
+	scripts/dev-agents.sh stop
+
 ## images-local: the same images without any registry: static binaries built here, the Dockerfiles' FROM scratch stage
 images-local:
 	scripts/image.sh gateway whatsapp-gateway:dev

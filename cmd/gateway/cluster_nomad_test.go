@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -40,57 +41,107 @@ func TestClusterNomadConsulVault(t *testing.T) {
 	// Consul discovery (the default of a cluster), then Nomad's native
 	// services; the session lock is in Consul either way.
 	for _, discovery := range []string{"consul", "nomad"} {
-		t.Run("discovery="+discovery, func(t *testing.T) { clusterFlow(t, discovery) })
+		t.Run("discovery="+discovery, func(t *testing.T) {
+			clusterFlow(t, clusterRun{discovery: discovery, driver: nomad.DriverRawExec, vault: true})
+		})
 	}
 }
 
-// clusterFlow is the live walk with one discovery.
-func clusterFlow(t *testing.T, discovery string) {
+// TestClusterNomadDocker is the same walk with the design's headline
+// shape: INSTANCE_DRIVER=docker, one container per session from the image
+// scripts/image.sh builds offline, on a real Nomad agent whose docker
+// plugin talks to a real engine. Besides the walk it checks the running
+// container's hardening (docker inspect), kills the container with docker
+// kill, and checks the container is gone after the stop.
+//
+// It runs when TEST_NOMAD_ADDR, TEST_CONSUL_ADDR, TEST_DATABASE_URL and
+// TEST_DOCKER_HOST (the engine Nomad's docker plugin uses, e.g.
+// unix:///var/run/docker.sock) are set; Vault is used when
+// TEST_VAULT_ADDR is set too. scripts/dev-agents.sh starts all of them.
+// The workers share the node's network (INSTANCE_NETWORK_MODE=host):
+// PostgreSQL and Redis listen on loopback here.
+func TestClusterNomadDocker(t *testing.T) {
+	if os.Getenv("TEST_NOMAD_ADDR") == "" || os.Getenv("TEST_CONSUL_ADDR") == "" || os.Getenv("TEST_DATABASE_URL") == "" || os.Getenv("TEST_DOCKER_HOST") == "" {
+		t.Skip("set TEST_NOMAD_ADDR, TEST_CONSUL_ADDR, TEST_DATABASE_URL and TEST_DOCKER_HOST (scripts/dev-agents.sh) to run against live agents")
+	}
+	clusterFlow(t, clusterRun{discovery: "consul", driver: nomad.DriverDocker, vault: os.Getenv("TEST_VAULT_ADDR") != ""})
+}
+
+// TestClusterNomadExec is the walk with Nomad's isolated exec driver. The
+// task runs chrooted: its binary must lie inside the chroot Nomad builds
+// (under /usr by default), so TEST_EXEC_DIR names such a directory this
+// test may write the binary to (e.g. /usr/local/libexec/wa-test).
+func TestClusterNomadExec(t *testing.T) {
+	if os.Getenv("TEST_NOMAD_ADDR") == "" || os.Getenv("TEST_CONSUL_ADDR") == "" || os.Getenv("TEST_DATABASE_URL") == "" || os.Getenv("TEST_EXEC_DIR") == "" {
+		t.Skip("set TEST_NOMAD_ADDR, TEST_CONSUL_ADDR, TEST_DATABASE_URL and TEST_EXEC_DIR to run against live agents")
+	}
+	clusterFlow(t, clusterRun{discovery: "consul", driver: nomad.DriverExec, vault: os.Getenv("TEST_VAULT_ADDR") != ""})
+}
+
+// clusterRun is the shape of one live walk.
+type clusterRun struct {
+	discovery string // consul or nomad
+	driver    string // nomad.DriverRawExec, DriverDocker or DriverExec
+	vault     bool   // SECRETS=vault, else the gateway's secrets from its environment
+}
+
+// clusterFlow is the live walk.
+func clusterFlow(t *testing.T, run clusterRun) {
 	nomadAddr, consulAddr := os.Getenv("TEST_NOMAD_ADDR"), os.Getenv("TEST_CONSUL_ADDR")
-	vaultAddr, vaultToken := os.Getenv("TEST_VAULT_ADDR"), os.Getenv("TEST_VAULT_TOKEN")
 	redisURL := os.Getenv("TEST_REDIS_URL")
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"
 	}
 	dbURL := pgtest.FreshSchema(t)
-	ctx := context.Background()
-
-	// The instance binary Nomad runs with raw_exec.
-	bin := filepath.Join(t.TempDir(), "instance")
-	if out, err := exec.Command("go", "build", "-o", bin, "../instance").CombinedOutput(); err != nil {
-		t.Fatalf("build instance: %v\n%s", err, out)
-	}
-
-	// Secrets in Vault at a path of this test's own.
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
-	kvPath := "whatsapp-gateway-it-" + hex.EncodeToString(rnd[:])
-	vcfg := vaultapi.DefaultConfig()
-	vcfg.Address = vaultAddr
-	vault, err := vaultapi.NewClient(vcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vault.SetToken(vaultToken)
-	secret := func() string { var b [32]byte; _, _ = rand.Read(b[:]); return hex.EncodeToString(b[:]) }
-	if _, err := vault.KVv2("secret").Put(ctx, kvPath, map[string]any{
-		"jwt_secret": secret(), "webhook_secret": secret(), "internal_secret": secret(),
-	}); err != nil {
-		t.Fatalf("write vault secrets: %v", err)
-	}
-	t.Cleanup(func() { _ = vault.KVv2("secret").DeleteMetadata(context.Background(), kvPath) })
 
-	for k, v := range map[string]string{
-		"NOMAD_ADDR": nomadAddr, "CONSUL_HTTP_ADDR": consulAddr, "VAULT_ADDR": vaultAddr, "VAULT_TOKEN": vaultToken,
-		"VAULT_KV_PATH": kvPath, "INSTANCE_DRIVER": "raw_exec", "INSTANCE_COMMAND": bin, "INSTANCE_CONSUL_ADDR": consulAddr,
+	settings := map[string]string{
+		"NOMAD_ADDR": nomadAddr, "CONSUL_HTTP_ADDR": consulAddr, "INSTANCE_DRIVER": run.driver, "INSTANCE_CONSUL_ADDR": consulAddr,
 		"INSTANCE_START_WAIT": "60s", "NOMAD_TOKEN": os.Getenv("TEST_NOMAD_TOKEN"), "CONSUL_HTTP_TOKEN": os.Getenv("TEST_CONSUL_TOKEN"),
-	} {
+	}
+	// The worker: a binary Nomad runs (raw_exec, exec) or an image.
+	switch run.driver {
+	case nomad.DriverDocker:
+		tag := "whatsapp-instance-it:" + hex.EncodeToString(rnd[:])
+		build := exec.Command("../../scripts/image.sh", "instance", tag)
+		build.Env = append(os.Environ(), "DOCKER_HOST="+os.Getenv("TEST_DOCKER_HOST"))
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build the instance image: %v\n%s", err, out)
+		}
+		t.Cleanup(func() { _ = dockerCmd("rmi", "-f", tag).Run() })
+		settings["WHATSAPP_IMAGE"], settings["INSTANCE_NETWORK_MODE"] = tag, nomad.NetworkHost
+	default:
+		dir := t.TempDir()
+		if run.driver == nomad.DriverExec {
+			dir = filepath.Join(os.Getenv("TEST_EXEC_DIR"), hex.EncodeToString(rnd[:]))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = os.RemoveAll(dir) })
+		}
+		bin := filepath.Join(dir, "instance")
+		build := exec.Command("go", "build", "-o", bin, "../instance")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build instance: %v\n%s", err, out)
+		}
+		settings["INSTANCE_COMMAND"] = bin
+	}
+	gatewaySecrets := "env"
+	if run.vault {
+		settings["VAULT_ADDR"], settings["VAULT_TOKEN"] = os.Getenv("TEST_VAULT_ADDR"), os.Getenv("TEST_VAULT_TOKEN")
+		settings["VAULT_KV_PATH"] = vaultSecrets(t, "whatsapp-gateway-it-"+hex.EncodeToString(rnd[:]))
+		gatewaySecrets = "vault"
+	}
+	for k, v := range settings {
 		t.Setenv(k, v)
 	}
 	env := testEnv(t, map[string]string{
-		"SCHEDULER": "nomad", "DISCOVERY": discovery, "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
+		"SCHEDULER": "nomad", "DISCOVERY": run.discovery, "SECRETS": gatewaySecrets, "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
 		"SANDBOX_PAIR_DELAY": "1s", "SANDBOX_DELIVERY_DELAY": "200ms", "SANDBOX_READ_DELAY": "400ms", "LOG_LEVEL": "info",
 	})
+	discovery := run.discovery
 	base := startGateway(t, env)
 	c := register(t, base, "cluster-"+hex.EncodeToString(rnd[:3])+"@example.com")
 
@@ -182,8 +233,17 @@ func clusterFlow(t *testing.T, discovery string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Nomad names a task's container <task>-<allocation id>.
+	container := nomad.TaskName + "-" + alloc.ID
+	if run.driver == nomad.DriverDocker {
+		checkHardened(t, container)
+	}
 	killed := time.Now()
-	if err := nc.Allocations().Signal(alloc, nil, nomad.TaskName, "SIGKILL"); err != nil {
+	if run.driver == nomad.DriverDocker {
+		if out, err := dockerCmd("kill", container).CombinedOutput(); err != nil {
+			t.Fatalf("docker kill %s: %v\n%s", container, err, out)
+		}
+	} else if err := nc.Allocations().Signal(alloc, nil, nomad.TaskName, "SIGKILL"); err != nil {
 		t.Fatalf("kill the instance: %v", err)
 	}
 	second := send()
@@ -216,6 +276,55 @@ func clusterFlow(t *testing.T, discovery string) {
 		entries, _, err := cc.Catalog().Service("wa-worker", "session-"+sess.ID, nil)
 		return err == nil && len(entries) == 0
 	})
+	if run.driver == nomad.DriverDocker {
+		waitFor(t, time.Minute, "container gone", func() bool {
+			out, err := dockerCmd("ps", "-a", "-q", "--filter", "name="+container).Output()
+			return err == nil && strings.TrimSpace(string(out)) == ""
+		})
+	}
+}
+
+// vaultSecrets writes the gateway's secrets to a KV path of the test's own
+// and returns the path.
+func vaultSecrets(t *testing.T, kvPath string) string {
+	vcfg := vaultapi.DefaultConfig()
+	vcfg.Address = os.Getenv("TEST_VAULT_ADDR")
+	vault, err := vaultapi.NewClient(vcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault.SetToken(os.Getenv("TEST_VAULT_TOKEN"))
+	secret := func() string { var b [32]byte; _, _ = rand.Read(b[:]); return hex.EncodeToString(b[:]) }
+	if _, err := vault.KVv2("secret").Put(context.Background(), kvPath, map[string]any{
+		"jwt_secret": secret(), "webhook_secret": secret(), "internal_secret": secret(),
+	}); err != nil {
+		t.Fatalf("write vault secrets: %v", err)
+	}
+	t.Cleanup(func() { _ = vault.KVv2("secret").DeleteMetadata(context.Background(), kvPath) })
+	return kvPath
+}
+
+// dockerCmd runs the docker CLI against the engine of TEST_DOCKER_HOST.
+func dockerCmd(args ...string) *exec.Cmd {
+	return exec.Command("docker", append([]string{"-H", os.Getenv("TEST_DOCKER_HOST")}, args...)...)
+}
+
+// checkHardened reads the running container's configuration back from the
+// engine: what the job asks for must be what Docker applied.
+func checkHardened(t *testing.T, container string) {
+	t.Helper()
+	out, err := dockerCmd("inspect", "-f",
+		"{{.HostConfig.ReadonlyRootfs}}|{{.HostConfig.CapDrop}}|{{.HostConfig.SecurityOpt}}|{{.HostConfig.PidsLimit}}|{{.HostConfig.Memory}}|{{.Config.User}}|{{.HostConfig.LogConfig.Type}}",
+		container).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker inspect %s: %v\n%s", container, err, out)
+	}
+	got := strings.Split(strings.TrimSpace(string(out)), "|")
+	t.Logf("container %s: read-only %s, cap drop %s, security %s, pids %s, memory %s, user %q, logs %s", container, got[0], got[1], got[2], got[3], got[4], got[5], got[6])
+	if got[0] != "true" || !strings.Contains(strings.ToLower(got[1]), "all") || !strings.Contains(got[2], "no-new-privileges") ||
+		got[3] != "512" || got[4] != fmt.Sprint(256<<20) || got[5] != "65532:65532" {
+		t.Errorf("container %s is not hardened as the job asks: %v", container, got)
+	}
 }
 
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
