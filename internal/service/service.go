@@ -128,20 +128,6 @@ func (s *Service) Store() gateway.Store { return s.store }
 // Scheduler returns the scheduler, for health checks.
 func (s *Service) Scheduler() gateway.Scheduler { return s.scheduler }
 
-// page normalises pagination: page from 1, limit 1..100 (default 20).
-func page(p gateway.Page) gateway.Page {
-	if p.Page < 1 {
-		p.Page = 1
-	}
-	if p.Limit < 1 {
-		p.Limit = 20
-	}
-	if p.Limit > 100 {
-		p.Limit = 100
-	}
-	return p
-}
-
 // List is one page of a list with its pagination block.
 type List[T any] struct {
 	Items      []T
@@ -160,9 +146,5 @@ func newList[T any](items []T, total int, p gateway.Page) List[T] {
 	if items == nil {
 		items = []T{}
 	}
-	pages := 0
-	if p.Limit > 0 {
-		pages = (total + p.Limit - 1) / p.Limit
-	}
-	return List[T]{Items: items, Pagination: Pagination{Page: p.Page, Limit: p.Limit, Total: total, Pages: pages}}
+	return List[T]{Items: items, Pagination: Pagination{Page: p.Page, Limit: p.Limit, Total: total, Pages: p.Pages(total)}}
 }
