@@ -546,9 +546,9 @@ type failingResults struct {
 	tried chan struct{}
 }
 
-func (s *failingResults) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, disableBefore time.Time) error {
+func (s *failingResults) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, policy gateway.StreakPolicy) error {
 	if !s.fail.Load() {
-		return s.DeliveryStore.CompleteDeliveries(ctx, results, disableBefore)
+		return s.DeliveryStore.CompleteDeliveries(ctx, results, policy)
 	}
 	select {
 	case s.tried <- struct{}{}:
