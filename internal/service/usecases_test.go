@@ -231,3 +231,64 @@ func TestMeCountsUsage(t *testing.T) {
 		t.Fatalf("profile plan %s usage %+v, want the default plan with 1 session and 1 key", me.Plan.ID, me.Usage)
 	}
 }
+
+func TestAdminPlans(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	admin := Actor{User: f.register(t, "root@example.com"), IP: "192.0.2.1"}
+	u := f.register(t, "ann@example.com")
+
+	_, err := f.AdminCreatePlan(ctx, admin, &gateway.Plan{ID: "Bad Id", Name: "", PriceCents: -1, Currency: "dollars",
+		Features: gateway.PlanFeatures{Engines: []string{"pigeon"}}})
+	wantFields(t, err, "id", "name", "price_cents", "currency", "features.engines", "limits.requests_per_minute")
+
+	pro := &gateway.Plan{ID: "pro", Name: " Pro ", PriceCents: 4900, Currency: "eur",
+		Limits: gateway.PlanLimits{Sessions: 3, Instances: 3, MessagesPerMonth: 5000, Webhooks: 3, APIKeys: 3, RequestsPerMinute: 600}}
+	created, err := f.AdminCreatePlan(ctx, admin, pro)
+	must(t, err)
+	if created.Name != "Pro" || created.Currency != "EUR" {
+		t.Fatalf("created %+v, want the name trimmed and the currency upper-cased", created)
+	}
+	_, err = f.AdminCreatePlan(ctx, admin, &gateway.Plan{ID: "pro", Name: "Again", Limits: gateway.PlanLimits{RequestsPerMinute: 1}})
+	wantCode(t, err, gateway.CodeConflict)
+
+	_, err = f.AdminChangePlan(ctx, admin, u.ID, "no-such-plan", "")
+	wantFields(t, err, "plan_id")
+	view, err := f.AdminChangePlan(ctx, admin, u.ID, "pro", "upgrade by phone")
+	must(t, err)
+	if view.User.PlanID != "pro" {
+		t.Fatalf("tenant on %q after the change, want pro", view.User.PlanID)
+	}
+	me, err := f.Me(ctx, view.User)
+	must(t, err)
+	if me.Plan.ID != "pro" || me.Plan.Limits.Sessions != 3 {
+		t.Fatalf("profile plan %+v, want pro's limits", me.Plan)
+	}
+	audit, err := f.AdminAudit(ctx, gateway.AuditFilter{TargetID: u.ID, Action: AuditPlanChange})
+	must(t, err)
+	if len(audit.Items) != 1 {
+		t.Fatalf("%d plan-change audit entries, want 1", len(audit.Items))
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	u := f.register(t, "ann@example.com")
+	_, err := f.ChangePassword(ctx, u, "", "a new long password", "198.51.100.1")
+	wantFields(t, err, "current_password")
+	_, err = f.ChangePassword(ctx, u, "correct horse battery", "short", "198.51.100.1")
+	wantFields(t, err, "new_password")
+	// A wrong current password names the field (and counts as a failed login).
+	_, err = f.ChangePassword(ctx, u, "not the password", "a new long password", "198.51.100.1")
+	wantFields(t, err, "current_password")
+	res, err := f.ChangePassword(ctx, u, "correct horse battery", "a new long password", "198.51.100.1")
+	must(t, err)
+	if res.Token == "" || res.User.TokenVersion <= u.TokenVersion {
+		t.Fatalf("token %q, version %d after %d: want a new token and the old ones revoked", res.Token, res.User.TokenVersion, u.TokenVersion)
+	}
+	_, err = f.Login(ctx, "ann@example.com", "correct horse battery", "198.51.100.2")
+	wantCode(t, err, gateway.CodeUnauthorized)
+	_, err = f.Login(ctx, "ann@example.com", "a new long password", "198.51.100.2")
+	must(t, err)
+}
