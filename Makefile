@@ -4,9 +4,19 @@ BIN       ?= bin
 PKGS      ?= ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
-# Tests that need PostgreSQL or Redis read these; without them those suites skip.
+# Tests that need PostgreSQL, Redis or live Nomad/Consul/Vault agents read
+# these; without them those tests skip, naming what they need. Exported so
+# that `make test-integration TEST_DATABASE_URL=...` reaches them too.
 export TEST_DATABASE_URL
 export TEST_REDIS_URL
+export TEST_NOMAD_ADDR TEST_NOMAD_TOKEN TEST_CONSUL_ADDR TEST_CONSUL_TOKEN TEST_VAULT_ADDR TEST_VAULT_TOKEN
+# The packages whose suites need live services, run whole: the PostgreSQL
+# store suite, the Redis cache/limiter/bus suite, the live Nomad, Consul and
+# Vault tests (TestLive*), the whatsmeow device store on PostgreSQL.
+INTEGRATION_PKGS ?= ./internal/postgres/ ./internal/redis/ ./internal/nomad/ ./internal/consul/ ./internal/vault/ ./internal/whatsmeow/
+# The end-to-end tests of cmd/gateway that need them, by name (the rest of
+# that package is make test's).
+INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly
 
 .PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
 
@@ -40,7 +50,8 @@ test-short:
 
 ## test-integration: the suites that need live services (PostgreSQL, Redis, Nomad, Consul, Vault)
 test-integration:
-	$(GO) test -race -count=1 -run 'Integration|Postgres|Redis' -timeout 15m $(PKGS)
+	$(GO) test -race -count=1 -timeout 15m $(INTEGRATION_PKGS)
+	$(GO) test -race -count=1 -timeout 15m -run '$(INTEGRATION_E2E)' ./cmd/gateway/
 
 ## cover: test coverage report in coverage.html
 cover:

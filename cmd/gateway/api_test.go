@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 func newSession(t *testing.T, c *client, name string) sessionView {
@@ -30,7 +32,7 @@ func waitConnected(t *testing.T, c *client, sessionID string) sessionView {
 	var got struct {
 		Session sessionView `json:"session"`
 	}
-	eventually(t, "session connected", func() bool {
+	polltest.Eventually(t, patience, "session connected", func() bool {
 		c.do("GET", "/api/v1/sessions/"+sessionID, nil).must(t, http.StatusOK, &got)
 		return got.Session.Status == "connected"
 	})

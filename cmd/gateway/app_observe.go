@@ -62,8 +62,8 @@ func (o *observedDeliveries) ClaimDeliveries(ctx context.Context, c gateway.Deli
 }
 
 // CompleteDeliveries counts the results once they are stored.
-func (o *observedDeliveries) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, disableBefore time.Time) error {
-	err := o.DeliveryStore.CompleteDeliveries(ctx, results, disableBefore)
+func (o *observedDeliveries) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, policy gateway.StreakPolicy) error {
+	err := o.DeliveryStore.CompleteDeliveries(ctx, results, policy)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, r := range results {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -60,7 +61,7 @@ func TestCommonPasswordsRefused(t *testing.T) {
 func revoked(t *testing.T, c *client, changedOn string) {
 	t.Helper()
 	if c.base != changedOn {
-		eventually(t, "the other gateway to refuse the old token", func() bool {
+		polltest.Eventually(t, patience, "the other gateway to refuse the old token", func() bool {
 			return c.do("GET", "/api/v1/auth/me", nil).Status == http.StatusUnauthorized
 		})
 	}
@@ -128,7 +129,7 @@ func testTokensRevoked(t *testing.T, smtp *mailtest.Server, a, b string) {
 	id := userID(t, again)
 	admin.do("POST", "/api/v1/admin/tenants/"+id+"/suspend", map[string]any{"reason": "audit"}).must(t, http.StatusOK, nil)
 	if again.base != a { // the suspension reaches the other gateway through the bus
-		eventually(t, "the other gateway to see the suspension", func() bool {
+		polltest.Eventually(t, patience, "the other gateway to see the suspension", func() bool {
 			return again.do("GET", "/api/v1/auth/me", nil).Status == http.StatusForbidden
 		})
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // boundFixture is a tenant with two sessions, A and B, each with its
@@ -55,7 +57,7 @@ func newBoundFixture(t *testing.T) *boundFixture {
 			ID string `json:"id"`
 		} `json:"deliveries"`
 	}
-	eventually(t, "a delivery to B's webhook", func() bool {
+	polltest.Eventually(t, patience, "a delivery to B's webhook", func() bool {
 		f.owner.do("GET", "/api/v1/webhooks/"+f.hookB+"/deliveries", nil).must(t, 200, &deliveries)
 		return len(deliveries.Deliveries) > 0
 	})

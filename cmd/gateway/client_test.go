@@ -21,6 +21,7 @@ import (
 	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/cli"
 	"github.com/whatsapp-saas/gateway/internal/logtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestClientSeedFlow walks the seed document's example through the Go
@@ -92,7 +93,7 @@ func TestClientSeedFlow(t *testing.T) {
 	if err != nil || m.Recipient != "1234567890@s.whatsapp.net" || m.WAMessageID == "" {
 		t.Fatalf("send: %+v, %v", m, err)
 	}
-	eventually(t, "message read", func() bool {
+	polltest.Eventually(t, patience, "message read", func() bool {
 		got, err := c.Message(ctx, m.ID)
 		return err == nil && got.Status == "read"
 	})
@@ -228,7 +229,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 		_, _, code := runCLIInto(t, &qrOut, cfg, "", "qr", id)
 		qrDone <- code
 	}()
-	eventually(t, "a QR code drawn", func() bool { return strings.Contains(qrOut.String(), "Scan with WhatsApp") })
+	polltest.Eventually(t, patience, "a QR code drawn", func() bool { return strings.Contains(qrOut.String(), "Scan with WhatsApp") })
 	must("", "scan", id)
 	if code := <-qrDone; code != 0 {
 		t.Fatalf("wagw qr: exit %d\n%s", code, qrOut.String())
@@ -277,7 +278,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 	var deliveries struct {
 		Deliveries []wagw.Delivery `json:"deliveries"`
 	}
-	eventually(t, "the test delivery succeeded", func() bool {
+	polltest.Eventually(t, patience, "the test delivery succeeded", func() bool {
 		if err := json.Unmarshal([]byte(must("", "webhooks", "deliveries", hook.ID, "--json")), &deliveries); err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +289,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 	}
 	before := hits.Load()
 	must("", "webhooks", "replay", hook.ID, deliveries.Deliveries[0].ID)
-	eventually(t, "the replayed delivery arrived", func() bool { return hits.Load() > before })
+	polltest.Eventually(t, patience, "the replayed delivery arrived", func() bool { return hits.Load() > before })
 	// The first event of the session, replayed from the start of the log.
 	out = must("", "events", "--from-id", "0", "--count", "1", "--json")
 	var ev wagw.GatewayEvent

@@ -18,6 +18,7 @@ import (
 	vaultapi "github.com/hashicorp/vault/api"
 
 	"github.com/whatsapp-saas/gateway/internal/nomad"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -187,7 +188,7 @@ func clusterFlow(t *testing.T, run clusterRun) {
 		t.Fatalf("job meta %v count %d", job.Meta, *job.TaskGroups[0].Count)
 	}
 
-	waitFor(t, 2*time.Minute, "session connected", func() bool {
+	polltest.Eventually(t, 2*time.Minute, "session connected", func() bool {
 		var got struct {
 			Session sessionView `json:"session"`
 		}
@@ -211,7 +212,7 @@ func clusterFlow(t *testing.T, run clusterRun) {
 		return got.Message.Status == "delivered" || got.Message.Status == "read"
 	}
 	first := send()
-	waitFor(t, time.Minute, "first message delivered", func() bool { return delivered(first) })
+	polltest.Eventually(t, time.Minute, "first message delivered", func() bool { return delivered(first) })
 
 	// A second gateway (a fleet behind a load balancer) finds the same
 	// worker through discovery and sends through it with the same token.
@@ -221,7 +222,7 @@ func clusterFlow(t *testing.T, run clusterRun) {
 	}
 	other.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890@c.us", "message": "through the second gateway"}).
 		must(t, http.StatusCreated, &viaOther)
-	waitFor(t, time.Minute, "message through the second gateway delivered", func() bool { return delivered(viaOther.Message.ID) })
+	polltest.Eventually(t, time.Minute, "message through the second gateway delivered", func() bool { return delivered(viaOther.Message.ID) })
 
 	// Kill the instance's process: Nomad restarts it, it takes the session
 	// lock again and drains the queue; a message sent meanwhile arrives.
@@ -247,7 +248,7 @@ func clusterFlow(t *testing.T, run clusterRun) {
 		t.Fatalf("kill the instance: %v", err)
 	}
 	second := send()
-	waitFor(t, 3*time.Minute, "message sent after the kill delivered", func() bool { return delivered(second) })
+	polltest.Eventually(t, 3*time.Minute, "message sent after the kill delivered", func() bool { return delivered(second) })
 	failover := time.Since(killed)
 	t.Logf("failover: instance killed to next message delivered in %v", failover.Round(100*time.Millisecond))
 	var after struct {
@@ -263,7 +264,7 @@ func clusterFlow(t *testing.T, run clusterRun) {
 	if _, _, err := nc.Jobs().Info(jobID, nil); err == nil {
 		t.Error("job still registered after stop")
 	}
-	waitFor(t, time.Minute, "service entries gone", func() bool {
+	polltest.Eventually(t, time.Minute, "service entries gone", func() bool {
 		if discovery == "nomad" {
 			regs, _, err := nc.Services().Get("wa-worker", nil)
 			for _, r := range regs {
@@ -324,16 +325,5 @@ func checkHardened(t *testing.T, container string) {
 	if got[0] != "true" || !strings.Contains(strings.ToLower(got[1]), "all") || !strings.Contains(got[2], "no-new-privileges") ||
 		got[3] != "512" || got[4] != fmt.Sprint(256<<20) || got[5] != "65532:65532" {
 		t.Errorf("container %s is not hardened as the job asks: %v", container, got)
-	}
-}
-
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/consul/consultest"
 	"github.com/whatsapp-saas/gateway/internal/nomad"
 	"github.com/whatsapp-saas/gateway/internal/nomad/nomadtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 	"github.com/whatsapp-saas/gateway/internal/vault/vaulttest"
 )
@@ -221,7 +222,7 @@ func TestClusterSimulated(t *testing.T) {
 	if fn.Jobs() != 1 {
 		t.Fatalf("%d jobs, want 1", fn.Jobs())
 	}
-	waitFor(t, time.Minute, "session connected through the worker process", func() bool {
+	polltest.Eventually(t, time.Minute, "session connected through the worker process", func() bool {
 		var got struct {
 			Session sessionView `json:"session"`
 		}
@@ -246,7 +247,7 @@ func TestClusterSimulated(t *testing.T) {
 		}
 	}
 	first := send()
-	waitFor(t, 30*time.Second, "first message delivered", delivered(first))
+	polltest.Eventually(t, 30*time.Second, "first message delivered", delivered(first))
 	clusterMedia(t, c, sid)
 
 	allocs := fn.Allocs(nomad.JobID("wa", sid, simUserID(t, c)))
@@ -256,14 +257,14 @@ func TestClusterSimulated(t *testing.T) {
 	killed := time.Now()
 	node.kill(allocs[0])
 	second := send()
-	waitFor(t, time.Minute, "message sent after the kill delivered", delivered(second))
+	polltest.Eventually(t, time.Minute, "message sent after the kill delivered", delivered(second))
 	t.Logf("simulated failover (SIGKILL, restart after 500 ms, same allocation): %v until the next message was delivered", time.Since(killed).Round(10*time.Millisecond))
 
 	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
 	if fn.Jobs() != 0 {
 		t.Error("job still registered after stop")
 	}
-	waitFor(t, 20*time.Second, "worker gone from Consul", func() bool {
+	polltest.Eventually(t, 20*time.Second, "worker gone from Consul", func() bool {
 		entries, _, err := fc.Client().Catalog().Service("wa-worker", "", nil)
 		return err == nil && len(entries) == 0 && fc.Registered("_nomad-task-"+allocs[0]+"-instance-wa-worker-http") == nil
 	})
@@ -291,7 +292,7 @@ func clusterMedia(t *testing.T, c *client, from string) {
 	var b struct {
 		Session sessionView `json:"session"`
 	}
-	waitFor(t, time.Minute, "second session connected", func() bool {
+	polltest.Eventually(t, time.Minute, "second session connected", func() bool {
 		c.do("GET", "/api/v1/sessions/"+to, nil).must(t, http.StatusOK, &b)
 		return b.Session.Status == "connected" && b.Session.Phone != ""
 	})
@@ -302,12 +303,12 @@ func clusterMedia(t *testing.T, c *client, from string) {
 			ID string `json:"id"`
 		} `json:"messages"`
 	}
-	waitFor(t, 30*time.Second, "the document arrives", func() bool {
+	polltest.Eventually(t, 30*time.Second, "the document arrives", func() bool {
 		c.do("GET", "/api/v1/messages?direction=inbound&session_id="+to, nil).must(t, http.StatusOK, &inbound)
 		return len(inbound.Messages) == 1
 	})
 	var r *reply
-	waitFor(t, 10*time.Second, "the media is served", func() bool {
+	polltest.Eventually(t, 10*time.Second, "the media is served", func() bool {
 		r = c.do("GET", "/api/v1/messages/"+inbound.Messages[0].ID+"/media", nil)
 		return r.Status == http.StatusOK
 	})

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -44,7 +45,7 @@ func TestSeedFlowPostgresRedis(t *testing.T) {
 	// and the other records an inbound message (through Redis).
 	sent := sendText(t, alice, a.ID, "+"+a2s.Phone, "hello a2")
 	waitMessageStatus(t, alice, sent.ID, "read")
-	eventually(t, "inbound at a2", func() bool {
+	polltest.Eventually(t, patience, "inbound at a2", func() bool {
 		got := inbound(t, alice, a2.ID)
 		return len(got) == 1 && got[0].Body == "hello a2"
 	})

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 var (
@@ -143,7 +145,7 @@ func TestEndToEnd(t *testing.T) {
 		Message messageView `json:"message"`
 	}
 	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a.ID, "recipient": bs.Phone + "@c.us", "message": "ping"}).must(t, 201, &sent)
-	eventually(t, "inbound recorded", func() bool {
+	polltest.Eventually(t, patience, "inbound recorded", func() bool {
 		var got struct {
 			Messages []messageView `json:"messages"`
 		}
@@ -167,7 +169,7 @@ func TestEndToEnd(t *testing.T) {
 	p.kill(syscall.SIGKILL)
 	startProcess(t, bin, env)
 	waitReady(t, base)
-	eventually(t, "message after crash read", func() bool {
+	polltest.Eventually(t, patience, "message after crash read", func() bool {
 		var got struct {
 			Message messageView `json:"message"`
 		}

@@ -14,6 +14,9 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/config"
 )
 
+// patience is how long a test waits for asynchronous work.
+const patience = 20 * time.Second
+
 // testEnv is the environment of an in-process gateway: embedded, sandbox,
 // fast pairing and receipts, a port picked by the kernel.
 func testEnv(t *testing.T, extra map[string]string) map[string]string {
@@ -239,19 +242,6 @@ func startSession(t *testing.T, c *client, name string) (sessionView, instanceVi
 	}
 	c.do("POST", "/api/v1/instances", map[string]any{"session_id": created.Session.ID}).must(t, http.StatusCreated, &started)
 	return created.Session, started.Instance
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func TestMain(m *testing.M) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/logtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestLogsCarryRequestIDAndRedact sends a message with a request id and
@@ -47,7 +48,7 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "logs"}).must(t, http.StatusCreated, &created)
 	id := created.Session.ID
 	c.do("POST", "/api/v1/instances", map[string]any{"session_id": id}).must(t, http.StatusCreated, nil)
-	eventually(t, "session connected", func() bool {
+	polltest.Eventually(t, patience, "session connected", func() bool {
 		var got struct {
 			Session sessionView `json:"session"`
 		}
@@ -69,7 +70,7 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 	var got struct {
 		Message messageView `json:"message"`
 	}
-	eventually(t, "message delivered", func() bool {
+	polltest.Eventually(t, patience, "message delivered", func() bool {
 		c.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &got)
 		return got.Message.Status == "delivered" || got.Message.Status == "read"
 	})
@@ -104,7 +105,7 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 	}
 
 	// Every status the message went through reached the webhook with the id.
-	eventually(t, "status webhooks delivered", func() bool {
+	polltest.Eventually(t, patience, "status webhooks delivered", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		n := 0

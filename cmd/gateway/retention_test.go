@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
 )
 
@@ -55,7 +56,7 @@ func TestEventRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eventually(t, "the old event purged", func() bool { return count() == before-1 })
+	polltest.Eventually(t, patience, "the old event purged", func() bool { return count() == before-1 })
 	if count() == 0 {
 		t.Fatal("recent events were purged too")
 	}

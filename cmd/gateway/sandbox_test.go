@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // scanAs starts a sandbox session waiting for a scan and pairs it as phone.
@@ -18,7 +20,7 @@ func scanAs(t *testing.T, c *client, name, phone string) sessionView {
 
 func waitStatus(t *testing.T, c *client, sessionID, status string) {
 	t.Helper()
-	eventually(t, "session "+status, func() bool {
+	polltest.Eventually(t, patience, "session "+status, func() bool {
 		var got struct {
 			Session sessionView `json:"session"`
 		}
@@ -48,7 +50,7 @@ func sendText(t *testing.T, c *client, sessionID, to, text string) messageView {
 
 func waitMessageStatus(t *testing.T, c *client, id, status string) {
 	t.Helper()
-	eventually(t, "message "+status, func() bool {
+	polltest.Eventually(t, patience, "message "+status, func() bool {
 		var got struct {
 			Message messageView `json:"message"`
 		}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 type sessionView struct {
@@ -124,7 +126,7 @@ func TestSeedFlow(t *testing.T) {
 	c.do("POST", "/api/v1/instances", map[string]any{"session_id": sess.ID}).fails(t, http.StatusConflict, "conflict")
 
 	// The sandbox pairs by itself after SANDBOX_PAIR_DELAY.
-	eventually(t, "session connected", func() bool {
+	polltest.Eventually(t, patience, "session connected", func() bool {
 		var got struct {
 			Session sessionView `json:"session"`
 		}
@@ -141,7 +143,7 @@ func TestSeedFlow(t *testing.T) {
 	if sent.Message.ID == "" || sent.Message.Recipient != "1234567890@s.whatsapp.net" || sent.Message.WAMessageID == "" {
 		t.Fatalf("sent: %+v", sent.Message)
 	}
-	eventually(t, "message read", func() bool {
+	polltest.Eventually(t, patience, "message read", func() bool {
 		var got struct {
 			Message messageView `json:"message"`
 		}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestEventStreamsCappedPerTenant: a tenant holds at most
@@ -36,7 +38,7 @@ func TestEventStreamsCappedPerTenant(t *testing.T) {
 	defer stopOther()
 
 	stop1()
-	eventually(t, "a slot freed by a closed stream", func() bool {
+	polltest.Eventually(t, patience, "a slot freed by a closed stream", func() bool {
 		return tryStream(t, c, "/api/v1/events").Status == http.StatusOK
 	})
 }

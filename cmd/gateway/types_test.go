@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestMessageTypes sends every message type from one sandbox session to
@@ -29,7 +31,7 @@ func TestMessageTypes(t *testing.T) {
 		return out.Message
 	}
 	first := send(map[string]any{"message": "hello"})
-	eventually(t, "first message sent", func() bool {
+	polltest.Eventually(t, patience, "first message sent", func() bool {
 		var got struct{ Message messageView }
 		c.do("GET", "/api/v1/messages/"+first.ID, nil).must(t, 200, &got)
 		return got.Message.Status != "queued"
@@ -53,7 +55,7 @@ func TestMessageTypes(t *testing.T) {
 		if name == "voice" {
 			want = "played"
 		}
-		eventually(t, name+" "+want, func() bool {
+		polltest.Eventually(t, patience, name+" "+want, func() bool {
 			var got struct{ Message messageView }
 			c.do("GET", "/api/v1/messages/"+m.ID, nil).must(t, 200, &got)
 			return got.Message.Status == want
@@ -65,7 +67,7 @@ func TestMessageTypes(t *testing.T) {
 			ReplyTo string `json:"reply_to"`
 		} `json:"messages"`
 	}
-	eventually(t, "all inbound", func() bool {
+	polltest.Eventually(t, patience, "all inbound", func() bool {
 		c.do("GET", "/api/v1/messages?direction=inbound&limit=100&session_id="+b.ID, nil).must(t, 200, &inbound)
 		return len(inbound.Messages) == len(sent)
 	})

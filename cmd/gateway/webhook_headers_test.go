@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestWebhookHeaderValuesMasked: a webhook's custom header values (often
@@ -68,7 +70,7 @@ func TestWebhookHeaderValuesMasked(t *testing.T) {
 
 	// Deliveries still carry the stored value in full.
 	c.do("POST", "/api/v1/webhooks/"+id+"/test", nil).must(t, http.StatusAccepted, nil)
-	eventually(t, "a delivery with the header", func() bool {
+	polltest.Eventually(t, patience, "a delivery with the header", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got) > 0

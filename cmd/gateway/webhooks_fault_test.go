@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
@@ -132,17 +133,17 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 			}
 		}()
 	}
-	eventually(t, "half the burst", func() bool { return accepted.Load() >= 60 })
+	polltest.Eventually(t, patience, "half the burst", func() bool { return accepted.Load() >= 60 })
 	killedAt := accepted.Load()
 	p.kill(syscall.SIGKILL)
 	time.Sleep(300 * time.Millisecond)
 	startProcess(t, bin, env)
 	waitReady(t, base)
-	eventually(t, "more of the burst", func() bool { return accepted.Load() >= killedAt+30 })
+	polltest.Eventually(t, patience, "more of the burst", func() bool { return accepted.Load() >= killedAt+30 })
 	// Redis goes away and comes back empty mid-burst (cluster shape): it
 	// only carried wake-ups, so nothing may be lost.
 	restartRedis()
-	eventually(t, "the burst's second half", func() bool { return accepted.Load() >= killedAt+60 })
+	polltest.Eventually(t, patience, "the burst's second half", func() bool { return accepted.Load() >= killedAt+60 })
 	close(stop)
 	wg.Wait()
 	waitConnected(t, c, a.ID)

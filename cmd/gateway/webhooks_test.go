@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 type webhookView struct {
@@ -114,7 +115,7 @@ func TestWebhooks(t *testing.T) {
 	waitConnected(t, c, sess.ID)
 
 	var deliveries []deliveryView
-	eventually(t, "every delivery to succeed", func() bool {
+	polltest.Eventually(t, patience, "every delivery to succeed", func() bool {
 		deliveries = listDeliveries(t, c, wh.ID, "")
 		if len(deliveries) < 3 {
 			return false
@@ -203,7 +204,7 @@ func TestWebhooks(t *testing.T) {
 		}
 		rcv.setSecrets(wh.Secret, out.Webhook.Secret) // both must verify
 		d := testDelivery(t, c, wh.ID)
-		eventually(t, "the test delivery", func() bool {
+		polltest.Eventually(t, patience, "the test delivery", func() bool {
 			got, _ := deliveryByID(t, c, wh.ID, d.ID)
 			return got.Status == "succeeded"
 		})
@@ -229,7 +230,7 @@ func TestWebhooks(t *testing.T) {
 		rcv.mu.Unlock()
 		d := testDelivery(t, c, wh.ID)
 		var got deliveryView
-		eventually(t, "the delivery abandoned after the schedule", func() bool {
+		polltest.Eventually(t, patience, "the delivery abandoned after the schedule", func() bool {
 			got, _ = deliveryByID(t, c, wh.ID, d.ID)
 			return got.Status == "abandoned"
 		})
@@ -250,12 +251,12 @@ func TestWebhooks(t *testing.T) {
 		if out.Retried != 1 {
 			t.Fatalf("got %d retried, want 1", out.Retried)
 		}
-		eventually(t, "the replayed delivery", func() bool {
+		polltest.Eventually(t, patience, "the replayed delivery", func() bool {
 			got, _ = deliveryByID(t, c, wh.ID, d.ID)
 			return got.Status == "succeeded"
 		})
 		c.do("POST", "/api/v1/webhooks/"+wh.ID+"/deliveries/"+d.ID+"/retry", nil).must(t, http.StatusAccepted, nil)
-		eventually(t, "the redelivery of one", func() bool {
+		polltest.Eventually(t, patience, "the redelivery of one", func() bool {
 			got, _ = deliveryByID(t, c, wh.ID, d.ID)
 			return got.Status == "succeeded" && got.Attempts == 1
 		})
@@ -312,7 +313,7 @@ func TestWebhooksSSRFGuard(t *testing.T) {
 		wh := createWebhook(t, c, url, "*")
 		d := testDelivery(t, c, wh.ID)
 		var got deliveryView
-		eventually(t, "the refused delivery", func() bool {
+		polltest.Eventually(t, patience, "the refused delivery", func() bool {
 			got, _ = deliveryByID(t, c, wh.ID, d.ID)
 			return got.Attempts > 0
 		})

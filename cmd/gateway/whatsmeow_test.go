@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -62,7 +63,7 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	var got struct {
 		Session sessionState `json:"session"`
 	}
-	eventually(t, "an honest failure state", func() bool {
+	polltest.Eventually(t, patience, "an honest failure state", func() bool {
 		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
 		return got.Session.Status == "reconnecting" && strings.HasPrefix(got.Session.StatusReason, "Cannot reach WhatsApp")
 	})
@@ -158,7 +159,7 @@ func TestMessagingRoutes(t *testing.T) {
 			Type string `json:"message_type"`
 		} `json:"messages"`
 	}
-	eventually(t, "the document arrives", func() bool {
+	polltest.Eventually(t, patience, "the document arrives", func() bool {
 		c.do("GET", "/api/v1/messages?direction=inbound&session_id="+b.ID, nil).must(t, http.StatusOK, &inbound)
 		return len(inbound.Messages) == 1
 	})

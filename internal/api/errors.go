@@ -9,32 +9,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// statusOf is the one map from error code to HTTP status.
-var statusOf = map[gateway.Code]int{
-	gateway.CodeInvalid:         http.StatusBadRequest,
-	gateway.CodeValidation:      http.StatusUnprocessableEntity,
-	gateway.CodeUnauthorized:    http.StatusUnauthorized,
-	gateway.CodeForbidden:       http.StatusForbidden,
-	gateway.CodeSuspended:       http.StatusForbidden,
-	gateway.CodeFeatureDisabled: http.StatusForbidden,
-	gateway.CodeNotFound:        http.StatusNotFound,
-	gateway.CodeConflict:        http.StatusConflict,
-	gateway.CodeTooLarge:        http.StatusRequestEntityTooLarge,
-	gateway.CodeQuotaExceeded:   http.StatusTooManyRequests,
-	gateway.CodeRateLimited:     http.StatusTooManyRequests,
-	gateway.CodeUnavailable:     http.StatusServiceUnavailable,
-	gateway.CodeNotImplemented:  http.StatusNotImplemented,
-	gateway.CodeInternal:        http.StatusInternalServerError,
-}
-
-// HTTPStatus returns the status of an error code.
-func HTTPStatus(c gateway.Code) int {
-	if s, ok := statusOf[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
 type errorBody struct {
 	Code    gateway.Code      `json:"code"`
 	Message string            `json:"message"`
@@ -46,7 +20,7 @@ type errorBody struct {
 // cause; the client sees only the public sentence.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code := gateway.ErrorCode(err)
-	status := HTTPStatus(code)
+	status := gateway.HTTPStatus(code)
 	body := errorBody{Code: code, Message: gateway.ErrorMessage(err)}
 	var e *gateway.Error
 	if errors.As(err, &e) {

@@ -116,7 +116,7 @@ func (s *Server) idempotent(o operation, next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		fp := idempotencyFingerprint(r, p.caller(), body)
-		store := s.svc.Store()
+		store := s.svc.Idempotency()
 		ctx := r.Context()
 		claim := func() *gateway.IdempotencyRecord {
 			now := time.Now()
@@ -197,7 +197,7 @@ func replay(w http.ResponseWriter, status int, body []byte) {
 // request runs as the first. It reports whether it answered.
 func (s *Server) resolveAbandoned(w http.ResponseWriter, r *http.Request, next http.Handler, o operation,
 	prev, rec *gateway.IdempotencyRecord) (bool, error) {
-	ctx, store := r.Context(), s.svc.Store()
+	ctx, store := r.Context(), s.svc.Idempotency()
 	status, data, found, err := s.committedAnswer(ctx, o, prev)
 	if err != nil {
 		return false, err
@@ -261,7 +261,7 @@ func keepForReplay(w http.ResponseWriter, r *http.Request, status int, data, rep
 // panic) releases the key.
 func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, next http.Handler, claim *gateway.IdempotencyRecord) {
 	rec := &bodyRecorder{ResponseWriter: w}
-	store := s.svc.Store()
+	store := s.svc.Idempotency()
 	userID, key := claim.UserID, claim.Key
 	done := false
 	stop := make(chan struct{})

@@ -47,16 +47,6 @@ func TestDecodeBytes(t *testing.T) {
 	}
 }
 
-func TestEveryCodeHasAStatus(t *testing.T) {
-	for _, c := range []gateway.Code{gateway.CodeInvalid, gateway.CodeValidation, gateway.CodeUnauthorized, gateway.CodeForbidden,
-		gateway.CodeNotFound, gateway.CodeConflict, gateway.CodeTooLarge, gateway.CodeQuotaExceeded, gateway.CodeRateLimited,
-		gateway.CodeUnavailable, gateway.CodeInternal, gateway.CodeNotImplemented, gateway.CodeSuspended, gateway.CodeFeatureDisabled} {
-		if _, ok := statusOf[c]; !ok {
-			t.Errorf("code %q has no HTTP status", c)
-		}
-	}
-}
-
 // FuzzDecode checks that request decoding never panics and that every
 // refusal is an invalid_request (or, for text no field may hold, a
 // validation_failed) with a readable sentence.

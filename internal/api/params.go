@@ -58,10 +58,10 @@ func query(r *http.Request) (url.Values, error) {
 	return q, nil
 }
 
-// pageOf reads page and limit (page from 1; limit 1 to 100, default 20;
-// a larger limit is clamped to 100).
+// pageOf reads page and limit (page from 1; limit from 1, default and cap
+// from gateway's pagination bounds: a larger limit is clamped).
 func pageOf(r *http.Request) (gateway.Page, error) {
-	p := gateway.Page{Page: 1, Limit: 20}
+	p := gateway.Page{}.Normalize()
 	q, err := query(r)
 	if err != nil {
 		return p, err
@@ -76,11 +76,12 @@ func pageOf(r *http.Request) (gateway.Page, error) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return p, gateway.Errorf(gateway.CodeInvalid, "The limit must be a whole number from 1 to 100.")
+			return p, gateway.Errorf(gateway.CodeInvalid, "The limit must be a whole number from 1 to %d.", gateway.MaxPageLimit)
 		}
-		p.Limit = min(n, 100)
+		p.Limit = n
 	}
-	if p.Page > 1_000_000 {
+	p = p.Normalize()
+	if p.Page > gateway.MaxPage {
 		return p, gateway.Errorf(gateway.CodeInvalid, "The page is too large.")
 	}
 	return p, nil

@@ -23,15 +23,22 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Jittered is the delay after failures consecutive failures: lo doubled
-// per failure after the first, capped at hi, of which a random upper half
-// is taken ("equal jitter").
-func Jittered(lo, hi time.Duration, failures int) time.Duration {
+// Capped is the delay after failures consecutive failures before jitter:
+// lo for the first, doubled for each one after, capped at hi. It is the
+// one exponential in the gateway; callers that spread it themselves (the
+// whatsmeow engine, whose tests fix the random part) start from it.
+func Capped(lo, hi time.Duration, failures int) time.Duration {
 	d := lo
 	for i := 1; i < failures && d < hi; i++ {
 		d *= 2
 	}
-	d = min(d, hi)
+	return min(d, hi)
+}
+
+// Jittered is Capped of which a random upper half is taken ("equal
+// jitter").
+func Jittered(lo, hi time.Duration, failures int) time.Duration {
+	d := Capped(lo, hi, failures)
 	half := d / 2
 	return half + rand.N(d-half+1)
 }

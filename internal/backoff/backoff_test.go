@@ -20,6 +20,21 @@ func TestJitteredDoublesWithinBounds(t *testing.T) {
 	}
 }
 
+func TestCapped(t *testing.T) {
+	lo, hi := 2*time.Second, 5*time.Minute
+	for _, tt := range []struct {
+		failures int
+		want     time.Duration
+	}{{0, 2 * time.Second}, {1, 2 * time.Second}, {2, 4 * time.Second}, {5, 32 * time.Second}, {9, 5 * time.Minute}, {1000, 5 * time.Minute}} {
+		if got := Capped(lo, hi, tt.failures); got != tt.want {
+			t.Errorf("Capped after %d failures = %v, want %v", tt.failures, got, tt.want)
+		}
+	}
+	if got := Capped(time.Minute, time.Second, 3); got != time.Second {
+		t.Errorf("Capped with lo above hi = %v, want hi", got)
+	}
+}
+
 func TestSleepEndsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // RunBus runs the gateway.Bus behaviour suite. newBus returns a bus with no
@@ -86,7 +87,7 @@ func publish(t *testing.T, b gateway.Bus, topic, payload string) {
 
 func waitFor(t *testing.T, in *inbox, payload string) {
 	t.Helper()
-	eventually(t, fmt.Sprintf("delivery of %q", payload), func() bool { return in.has(payload) })
+	polltest.Eventually(t, patience, fmt.Sprintf("delivery of %q", payload), func() bool { return in.has(payload) })
 }
 
 // settle gives a delivery that should not happen a chance to show up
@@ -114,7 +115,7 @@ func testInOrder(t *testing.T, b gateway.Bus) {
 	for i := range n {
 		publish(t, b, "seq", fmt.Sprint(i))
 	}
-	eventually(t, "all payloads", func() bool { return len(in.list()) >= n })
+	polltest.Eventually(t, patience, "all payloads", func() bool { return len(in.list()) >= n })
 	for i, got := range in.list() {
 		if want := fmt.Sprint(i); got != want {
 			t.Fatalf("payload %d = %q, want %q", i, got, want)
@@ -129,7 +130,7 @@ func testPayloadIsCopied(t *testing.T, b gateway.Bus) {
 		t.Fatal(err)
 	}
 	copy(p, "XXXXXXXX")
-	eventually(t, "delivery", func() bool { return len(in.list()) == 1 })
+	polltest.Eventually(t, patience, "delivery", func() bool { return len(in.list()) == 1 })
 	if got := in.list()[0]; got != "original" {
 		t.Fatalf("got %q, want %q", got, "original")
 	}
@@ -166,7 +167,7 @@ func testContextEnds(t *testing.T, b gateway.Bus) {
 	// The context ends asynchronously: probe until a payload reaches the
 	// control subscriber but not the cancelled one, then check it stays so.
 	i := 0
-	eventually(t, "delivery to stop after the context ended", func() bool {
+	polltest.Eventually(t, patience, "delivery to stop after the context ended", func() bool {
 		i++
 		probe := fmt.Sprint("probe-", i)
 		publish(t, b, "t", probe)
@@ -247,7 +248,7 @@ func testSlowSubscriberDoesNotBlock(t *testing.T, b gateway.Bus) {
 	// Both subscribers may have dropped payloads while their buffers were
 	// full; both must be receiving again once they catch up.
 	i := 0
-	eventually(t, "delivery after the backlog", func() bool {
+	polltest.Eventually(t, patience, "delivery after the backlog", func() bool {
 		i++
 		publish(t, b, "t", fmt.Sprint("final-", i))
 		time.Sleep(20 * time.Millisecond)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // RunCache runs the gateway.Cache behaviour suite. newCache returns a cache
@@ -127,7 +128,7 @@ func testExpiry(t *testing.T, c gateway.Cache) {
 	mustSet(t, c, "long", "y", long)
 	mustSet(t, c, "forever", "z", 0)
 	mustSet(t, c, "negative", "n", -time.Second)
-	eventually(t, "key with a short ttl to expire", func() bool {
+	polltest.Eventually(t, patience, "key with a short ttl to expire", func() bool {
 		_, ok := get(t, c, "short")
 		return !ok
 	})
@@ -140,7 +141,7 @@ func testSetWithoutTTLClearsExpiry(t *testing.T, c gateway.Cache) {
 	mustSet(t, c, "k", "first", short)
 	mustSet(t, c, "k", "second", 0)
 	mustSet(t, c, "witness", "w", short)
-	eventually(t, "witness key to expire", func() bool {
+	polltest.Eventually(t, patience, "witness key to expire", func() bool {
 		_, ok := get(t, c, "witness")
 		return !ok
 	})
@@ -173,7 +174,7 @@ func testSetNXAfterExpiry(t *testing.T, c gateway.Cache) {
 	if ok, err := c.SetNX(ctx, "lock", []byte("old"), short); err != nil || !ok {
 		t.Fatalf("SetNX = %v, %v; want true, nil", ok, err)
 	}
-	eventually(t, "SetNX to succeed once the key expired", func() bool {
+	polltest.Eventually(t, patience, "SetNX to succeed once the key expired", func() bool {
 		ok, err := c.SetNX(ctx, "lock", []byte("new"), long)
 		if err != nil {
 			t.Fatal(err)
@@ -269,7 +270,7 @@ func testIncrTTLOnlyOnCreate(t *testing.T, c gateway.Cache) {
 	if got != 2 {
 		t.Fatalf("second Incr = %d, want 2", got)
 	}
-	eventually(t, "counter to expire with its first ttl", func() bool {
+	polltest.Eventually(t, patience, "counter to expire with its first ttl", func() bool {
 		_, ok := get(t, c, "n")
 		return !ok
 	})

@@ -6,10 +6,7 @@
 // never by asserting how long something took.
 package cachetest
 
-import (
-	"testing"
-	"time"
-)
+import "time"
 
 // short is the expiry used where a test waits for something to expire.
 const short = 200 * time.Millisecond
@@ -26,15 +23,3 @@ const patience = 10 * time.Second
 // assume so are skipped on a machine too loaded to keep up, rather than
 // failing.
 func fresh(start time.Time) bool { return time.Since(start) < short/2 }
-
-// eventually polls cond until it holds or patience runs out.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // RunRateLimiter runs the gateway.RateLimiter behaviour suite. newLimiter
@@ -104,7 +105,7 @@ func testWindowFrees(t *testing.T, l gateway.RateLimiter) {
 		wantDenied(t, r, limit, short)
 	}
 	var r gateway.RateResult
-	eventually(t, "the window to free up", func() bool {
+	polltest.Eventually(t, patience, "the window to free up", func() bool {
 		r = allow(t, l, "k", limit, short)
 		return r.Allowed
 	})
@@ -117,7 +118,7 @@ func testDeniedNotCounted(t *testing.T, l gateway.RateLimiter) {
 	const limit = 2
 	exhaust(t, l, "k", limit, short)
 	// Denied requests while waiting must not push the reopening back.
-	eventually(t, "the window to free up despite denied requests", func() bool {
+	polltest.Eventually(t, patience, "the window to free up despite denied requests", func() bool {
 		return allow(t, l, "k", limit, short).Allowed
 	})
 }

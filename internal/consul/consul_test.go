@@ -12,19 +12,11 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/consul"
 	"github.com/whatsapp-saas/gateway/internal/consul/consultest"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
-// eventually polls cond until it holds or a generous deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// patience is how long a test waits for asynchronous work.
+const patience = 10 * time.Second
 
 func newRegistry(t *testing.T, fake *consultest.Server) *consul.Registry {
 	t.Helper()
@@ -56,7 +48,7 @@ func TestRegistryFollowsHealthyEntries(t *testing.T) {
 	fake.AddWorker("wa-worker", "w1", "s1", "10.0.0.7", 25123, api.HealthPassing)
 	fake.AddWorker("wa-worker", "w2", "s2", "", 25124, api.HealthCritical) // not healthy yet
 	fake.AddWorker("other", "o1", "s3", "10.0.0.9", 1, api.HealthPassing)  // another service
-	eventually(t, "s1 routable", func() bool { u, _ := endpointOf(r, "s1"); return u == "http://10.0.0.7:25123" })
+	polltest.Eventually(t, patience, "s1 routable", func() bool { u, _ := endpointOf(r, "s1"); return u == "http://10.0.0.7:25123" })
 	if _, err := endpointOf(r, "s2"); gateway.ErrorCode(err) != gateway.CodeUnavailable {
 		t.Errorf("critical worker: got %v, want CodeUnavailable", err)
 	}
@@ -66,16 +58,16 @@ func TestRegistryFollowsHealthyEntries(t *testing.T) {
 
 	// Passing again: routed, with the node's address when the service has none.
 	fake.SetCheck("w2", api.HealthPassing)
-	eventually(t, "s2 routable", func() bool { u, _ := endpointOf(r, "s2"); return u == "http://10.0.0.1:25124" })
+	polltest.Eventually(t, patience, "s2 routable", func() bool { u, _ := endpointOf(r, "s2"); return u == "http://10.0.0.1:25124" })
 
 	// The worker dies: the check goes critical and the route disappears.
 	fake.SetCheck("w1", api.HealthCritical)
-	eventually(t, "s1 gone", func() bool { _, err := endpointOf(r, "s1"); return err != nil })
+	polltest.Eventually(t, patience, "s1 gone", func() bool { _, err := endpointOf(r, "s1"); return err != nil })
 
 	// A replacement registers elsewhere: traffic resumes by itself.
 	fake.Remove("w1")
 	fake.AddWorker("wa-worker", "w1b", "s1", "10.0.0.8", 26000, api.HealthPassing)
-	eventually(t, "s1 back", func() bool { u, _ := endpointOf(r, "s1"); return u == "http://10.0.0.8:26000" })
+	polltest.Eventually(t, patience, "s1 back", func() bool { u, _ := endpointOf(r, "s1"); return u == "http://10.0.0.8:26000" })
 	if got := r.Healthy(); got != 2 {
 		t.Errorf("got %d healthy sessions, want 2", got)
 	}
@@ -101,25 +93,25 @@ func TestRegistryKeepsLastTableThroughFailures(t *testing.T) {
 	before := fake.Requests("GET /v1/health/service/wa-worker")
 	fake.FailNext(5)
 	fake.AddWorker("wa-worker", "w9", "s9", "10.0.0.9", 9, api.HealthPassing) // wakes the watch into the failures
-	eventually(t, "the watch to retry past the 500s", func() bool {
+	polltest.Eventually(t, patience, "the watch to retry past the 500s", func() bool {
 		return fake.Requests("GET /v1/health/service/wa-worker") >= before+6
 	})
 	if u, err := endpointOf(r, "s1"); err != nil || u != "http://10.0.0.7:25123" {
 		t.Errorf("during failures: got %q, %v; want the last good route", u, err)
 	}
-	eventually(t, "recovery shows s9", func() bool { _, err := endpointOf(r, "s9"); return err == nil })
+	polltest.Eventually(t, patience, "recovery shows s9", func() bool { _, err := endpointOf(r, "s9"); return err == nil })
 }
 
 func TestRegistryHandlesIndexReset(t *testing.T) {
 	fake := consultest.New(t)
 	r := newRegistry(t, fake)
 	fake.AddWorker("wa-worker", "w1", "s1", "10.0.0.7", 1, api.HealthPassing)
-	eventually(t, "s1", func() bool { _, err := endpointOf(r, "s1"); return err == nil })
+	polltest.Eventually(t, patience, "s1", func() bool { _, err := endpointOf(r, "s1"); return err == nil })
 	// The index goes back (snapshot restore); a change at a lower index
 	// must still be seen, which only works if the watch resynced from 0.
 	fake.ResetIndex(3)
 	fake.AddWorker("wa-worker", "w2", "s2", "10.0.0.8", 2, api.HealthPassing)
-	eventually(t, "s2 after reset", func() bool { _, err := endpointOf(r, "s2"); return err == nil })
+	polltest.Eventually(t, patience, "s2 after reset", func() bool { _, err := endpointOf(r, "s2"); return err == nil })
 }
 
 func TestRegistryUnavailableBeforeFirstAnswer(t *testing.T) {

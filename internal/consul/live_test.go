@@ -30,6 +30,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/consul"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // liveAddr returns TEST_CONSUL_ADDR or skips the test.
@@ -171,7 +172,7 @@ func TestLiveRegistryFollowsWorkerHealth(t *testing.T) {
 
 	registerWorker(t, c, service, id, sid, "127.0.0.1", health.port(t), health.URL+"/health", true)
 	want := "http://127.0.0.1:" + strconv.Itoa(health.port(t))
-	eventually(t, "the worker to be routed once its check passes", routedTo(r, sid, want))
+	polltest.Eventually(t, patience, "the worker to be routed once its check passes", routedTo(r, sid, want))
 	if got := r.Healthy(); got != 1 {
 		t.Errorf("got %d healthy sessions, want 1", got)
 	}
@@ -185,7 +186,7 @@ func TestLiveRegistryFollowsWorkerHealth(t *testing.T) {
 	// The worker turns unhealthy: Consul marks the check critical and the
 	// registry stops routing to it.
 	health.status.Store(http.StatusInternalServerError)
-	eventually(t, "the failing worker to be unrouted", unroutable(r, sid))
+	polltest.Eventually(t, patience, "the failing worker to be unrouted", unroutable(r, sid))
 	checks, _, err := c.Health().Checks(service, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -199,13 +200,13 @@ func TestLiveRegistryFollowsWorkerHealth(t *testing.T) {
 
 	// It recovers: traffic resumes by itself.
 	health.status.Store(http.StatusOK)
-	eventually(t, "the recovered worker to be routed again", routedTo(r, sid, want))
+	polltest.Eventually(t, patience, "the recovered worker to be routed again", routedTo(r, sid, want))
 
 	// It stops: the deregistration removes the route.
 	if err := c.Agent().ServiceDeregister(id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deregistered worker to be unrouted", unroutable(r, sid))
+	polltest.Eventually(t, patience, "the deregistered worker to be unrouted", unroutable(r, sid))
 	entries, _, err := c.Health().Service(service, "", false, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +231,7 @@ func TestLiveRegistryPrefersNewestInstanceOfASession(t *testing.T) {
 	// its SessionTag.
 	registerWorker(t, c, service, "wa-live-old-"+run, sid, "127.0.0.1", oldHealth.port(t), oldHealth.URL+"/health", false)
 	oldURL := "http://127.0.0.1:" + strconv.Itoa(oldHealth.port(t))
-	eventually(t, "the first instance to be routed", routedTo(r, sid, oldURL))
+	polltest.Eventually(t, patience, "the first instance to be routed", routedTo(r, sid, oldURL))
 
 	// A failover starts a second instance of the session while the first
 	// still passes; the newer registration wins. It has no address of its
@@ -245,7 +246,7 @@ func TestLiveRegistryPrefersNewestInstanceOfASession(t *testing.T) {
 	}
 	registerWorker(t, c, service, "wa-live-new-"+run, sid, "", newHealth.port(t), newHealth.URL+"/health", false)
 	newURL := "http://" + node.Node.Address + ":" + strconv.Itoa(newHealth.port(t))
-	eventually(t, "the newer instance to take the traffic", routedTo(r, sid, newURL))
+	polltest.Eventually(t, patience, "the newer instance to take the traffic", routedTo(r, sid, newURL))
 	if got := r.Healthy(); got != 1 {
 		t.Errorf("got %d healthy sessions, want 1 (two instances of one session)", got)
 	}
@@ -254,7 +255,7 @@ func TestLiveRegistryPrefersNewestInstanceOfASession(t *testing.T) {
 	if err := c.Agent().ServiceDeregister("wa-live-new-" + run); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the older instance to be routed again", routedTo(r, sid, oldURL))
+	polltest.Eventually(t, patience, "the older instance to be routed again", routedTo(r, sid, oldURL))
 }
 
 func TestLiveRegisterGateway(t *testing.T) {
@@ -303,7 +304,7 @@ func TestLiveRegisterGateway(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, "the gateway's check to pass", func() bool {
+	polltest.Eventually(t, patience, "the gateway's check to pass", func() bool {
 		cs := serviceChecks()
 		return len(cs) == 1 && cs[0].Status == api.HealthPassing
 	})

@@ -114,6 +114,33 @@ type DeliveryResult struct {
 	Disable string
 }
 
+// EndpointStreak is an endpoint's failing streak as stored, read in the
+// transaction that records a batch of results.
+type EndpointStreak struct {
+	Active bool
+	// FailingSince is when its current run of failed attempts began; nil
+	// when its latest attempt succeeded.
+	FailingSince *time.Time
+}
+
+// StreakDecision is what the webhook policy decides for one endpoint after
+// a batch of results.
+type StreakDecision struct {
+	WebhookID string
+	// FailingSince is the endpoint's streak start from now on; nil when it
+	// is not failing.
+	FailingSince *time.Time
+	// Disable, when set, turns the endpoint off with this reason.
+	Disable string
+}
+
+// StreakPolicy decides, from the stored streaks of the endpoints (by
+// webhook id) and the results the store applied (those whose lease held,
+// with an attempt made), each endpoint's streak and whether it is turned
+// off. internal/webhook holds the product's policy; the store only applies
+// what it returns.
+type StreakPolicy func(stored map[string]EndpointStreak, applied []DeliveryResult) []StreakDecision
+
 // DeliveryClaim says which due deliveries a dispatcher leases at once.
 type DeliveryClaim struct {
 	Now   time.Time
@@ -145,11 +172,12 @@ type DeliveryStore interface {
 	// c.Now+c.Lease, and returns them with their event and webhook. Safe
 	// with several dispatchers on one database.
 	ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]*ClaimedDelivery, error)
-	// CompleteDeliveries records results in one transaction, logs the
-	// attempts, tracks each endpoint's failing streak, and disables (with a
-	// webhook.disabled event) endpoints asking for it or failing since
-	// before disableBefore (never when zero).
-	CompleteDeliveries(ctx context.Context, results []DeliveryResult, disableBefore time.Time) error
+	// CompleteDeliveries records results in one transaction and logs the
+	// attempts; then, still in it, it reads the stored streak of every
+	// endpoint with an applied attempt, asks policy what follows (nil: no
+	// streak is kept), and applies its decisions: the new failing_since,
+	// and endpoints turned off with a webhook.disabled event each.
+	CompleteDeliveries(ctx context.Context, results []DeliveryResult, policy StreakPolicy) error
 	// ReleaseDelivery gives a claimed delivery back without an attempt, due at next.
 	ReleaseDelivery(ctx context.Context, id string, lease, next time.Time) error
 	// ListDeliveries lists a webhook's deliveries, newest first, with the total count.

@@ -3,13 +3,14 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
 // Code is a stable, snake_case error code that clients can switch on.
 type Code string
 
-// Error codes. The HTTP status of each lives in one map in internal/api.
+// Error codes. The HTTP status of each lives in one map, statusOf, below.
 const (
 	CodeInvalid         Code = "invalid_request"
 	CodeValidation      Code = "validation_failed"
@@ -26,6 +27,34 @@ const (
 	CodeSuspended       Code = "account_suspended"
 	CodeFeatureDisabled Code = "feature_disabled"
 )
+
+// statusOf is the one map from error code to HTTP status, read by the public
+// API and by the worker's instance API alike.
+var statusOf = map[Code]int{
+	CodeInvalid:         http.StatusBadRequest,
+	CodeValidation:      http.StatusUnprocessableEntity,
+	CodeUnauthorized:    http.StatusUnauthorized,
+	CodeForbidden:       http.StatusForbidden,
+	CodeSuspended:       http.StatusForbidden,
+	CodeFeatureDisabled: http.StatusForbidden,
+	CodeNotFound:        http.StatusNotFound,
+	CodeConflict:        http.StatusConflict,
+	CodeTooLarge:        http.StatusRequestEntityTooLarge,
+	CodeQuotaExceeded:   http.StatusTooManyRequests,
+	CodeRateLimited:     http.StatusTooManyRequests,
+	CodeUnavailable:     http.StatusServiceUnavailable,
+	CodeNotImplemented:  http.StatusNotImplemented,
+	CodeInternal:        http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the HTTP status of an error code; a code without one
+// (only "" in practice: the test holds every constant to the map) is a 500.
+func HTTPStatus(c Code) int {
+	if s, ok := statusOf[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
 
 // Error is the error type of the whole product. Message is a sentence that is
 // safe to show a user; Err is the internal cause, logged but never shown.

@@ -85,15 +85,6 @@ type APIKey struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
-// Page asks for one page of a list: Page from 1, Limit from 1 to 100.
-type Page struct {
-	Page  int
-	Limit int
-}
-
-// Offset is the number of rows before the page.
-func (p Page) Offset() int { return (p.Page - 1) * p.Limit }
-
 // UserFilter selects users for the admin list.
 type UserFilter struct {
 	Query  string // substring of email or name

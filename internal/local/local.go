@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -267,12 +267,8 @@ func (s *Scheduler) supervise(ctx context.Context, inst *instance, runner Runner
 		attempt++
 		log.Error("worker crashed; restarting", "error", err, "restarts", restarts, "delay", delay)
 		s.report(inst, gateway.InstanceUpdate{Status: gateway.InstanceRestarting, Restarts: restarts, LastError: publicReason(err)})
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, delay) {
 			return
-		case <-t.C:
 		}
 		s.report(inst, gateway.InstanceUpdate{Status: gateway.InstanceRunning, Restarts: restarts})
 	}
@@ -307,16 +303,10 @@ func publicReason(err error) string {
 }
 
 // delay is the backoff before restart number attempt (from 0): doubling
-// from Min, capped at Max, with "equal jitter" (half fixed, half random) so
-// workers that crashed together do not restart together.
+// from Min, capped at Max, with equal jitter so workers that crashed
+// together do not restart together.
 func (s *Scheduler) delay(attempt int) time.Duration {
-	d := s.cfg.Backoff.Min
-	for i := 0; i < attempt && d < s.cfg.Backoff.Max; i++ {
-		d *= 2
-	}
-	d = min(d, s.cfg.Backoff.Max)
-	half := d / 2
-	return half + rand.N(d-half+1)
+	return backoff.Jittered(s.cfg.Backoff.Min, s.cfg.Backoff.Max, attempt+1)
 }
 
 func (s *Scheduler) report(inst *instance, u gateway.InstanceUpdate) {

@@ -15,7 +15,11 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
+
+// patience is how long a test waits for asynchronous work.
+const patience = 5 * time.Second
 
 // fakeRunner serves /health and runs until cancelled, or as run says.
 type fakeRunner struct {
@@ -279,7 +283,7 @@ func TestCrashRestarts(t *testing.T) {
 			if r1.Update.Status != gateway.InstanceRunning || r1.Update.Restarts != 1 {
 				t.Errorf("got second update %+v, want running after 1 restart", r1.Update)
 			}
-			eventually(t, func() bool { return h.runner("a").runs.Load() == 2 })
+			polltest.Eventually(t, patience, "a second run of worker a", func() bool { return h.runner("a").runs.Load() == 2 })
 			// The port and server survived the crash.
 			if got := get(t, "http://"+p.Address+"/health"); got != "a" {
 				t.Errorf("got %q after the restart, want a's handler", got)
@@ -368,19 +372,8 @@ func TestManyInstances(t *testing.T) {
 		t.Errorf("Start after Close: got %v, want unavailable", err)
 	}
 	// Every goroutine (servers, supervisors, connections) is gone.
-	eventually(t, func() bool { return runtime.NumGoroutine() <= base })
+	polltest.Eventually(t, patience, "the goroutines back to the base count", func() bool { return runtime.NumGoroutine() <= base })
 	if got := runtime.NumGoroutine(); got > base {
 		t.Errorf("got %d goroutines, want at most %d", got, base)
-	}
-}
-
-func eventually(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

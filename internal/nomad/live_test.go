@@ -22,7 +22,11 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/nomad"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
+
+// patience is how long a test waits for asynchronous work.
+const patience = time.Minute
 
 // liveWorkerEnv makes this test binary, started by Nomad's raw_exec
 // driver, play the per-session worker: it answers the health check on
@@ -90,7 +94,7 @@ func TestLiveNomad(t *testing.T) {
 	}
 	for i, pl := range places {
 		want := fmt.Sprintf("%s %s true", specs[i].SessionID, specs[i].UserID)
-		if got := eventually(t, "worker at "+pl.Address, func() (string, bool) {
+		if got := polltest.Until(t, patience, "worker at "+pl.Address, func() (string, bool) {
 			body, err := httpGet("http://" + pl.Address + "/whoami")
 			return body, err == nil && body == want
 		}); got != want {
@@ -104,7 +108,7 @@ func TestLiveNomad(t *testing.T) {
 	reg := s.NewRegistry()
 	t.Cleanup(func() { reg.Close() })
 	for i, pl := range places {
-		eventually(t, "registry entry of session "+fmt.Sprint(i), func() (string, bool) {
+		polltest.Until(t, patience, "registry entry of session "+fmt.Sprint(i), func() (string, bool) {
 			ep, err := reg.Endpoint(ctx, specs[i].SessionID)
 			return fmt.Sprint(ep.URL, err), err == nil && ep.URL == "http://"+pl.Address
 		})
@@ -116,7 +120,7 @@ func TestLiveNomad(t *testing.T) {
 		t.Fatal(err)
 	}
 	began := time.Now()
-	eventually(t, "a restarting report", func() (string, bool) {
+	polltest.Until(t, patience, "a restarting report", func() (string, bool) {
 		for _, r := range rep.all() {
 			if r.SessionID == specs[1].SessionID && r.Update.Status == gateway.InstanceRestarting {
 				return fmt.Sprintf("%+v", r), true
@@ -124,7 +128,7 @@ func TestLiveNomad(t *testing.T) {
 		}
 		return fmt.Sprintf("%+v", rep.all()), false
 	})
-	eventually(t, "running again", func() (string, bool) {
+	polltest.Until(t, patience, "running again", func() (string, bool) {
 		l, ok := rep.last()
 		return fmt.Sprintf("%+v", l), ok && l.SessionID == specs[1].SessionID && l.Update.Status == gateway.InstanceRunning &&
 			l.Update.Restarts >= 1 && l.Update.AllocID == places[1].AllocID && l.Update.Address != ""
@@ -147,7 +151,7 @@ func TestLiveNomad(t *testing.T) {
 	if w := s.Watching(); len(w) != 0 {
 		t.Errorf("still watching %v after stop", w)
 	}
-	eventually(t, "registry entries gone", func() (string, bool) {
+	polltest.Until(t, patience, "registry entries gone", func() (string, bool) {
 		_, err := reg.Endpoint(ctx, specs[0].SessionID)
 		return fmt.Sprint(err), gateway.IsCode(err, gateway.CodeUnavailable)
 	})
@@ -273,7 +277,7 @@ func TestLiveNomadManySessions(t *testing.T) {
 	if _, err := http.Post("http://"+places[last].Address+"/exit", "text/plain", nil); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "session "+specs[last].SessionID+" restarting and running again", func() (string, bool) {
+	polltest.Until(t, patience, "session "+specs[last].SessionID+" restarting and running again", func() (string, bool) {
 		restarting := false
 		for _, r := range rep.all() {
 			if r.SessionID != specs[last].SessionID {
@@ -325,23 +329,6 @@ func agentConns(t *testing.T, agent string) int {
 		}
 	}
 	return n
-}
-
-// eventually polls cond until it holds (for a minute at most) and returns
-// its last description.
-func eventually(t *testing.T, what string, cond func() (string, bool)) string {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		got, ok := cond()
-		if ok {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; last: %s", what, got)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func httpGet(url string) (string, error) {

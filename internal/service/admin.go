@@ -54,7 +54,7 @@ type TenantView struct {
 // AdminListTenants lists and searches tenants (email or name substring,
 // status) with their plan and current usage.
 func (s *Service) AdminListTenants(ctx context.Context, f gateway.UserFilter) (List[*TenantView], error) {
-	f.Page = page(f.Page)
+	f.Page = f.Page.Normalize()
 	if f.Status != "" && f.Status != gateway.UserActive && f.Status != gateway.UserSuspended {
 		return List[*TenantView]{}, gateway.ValidationError(map[string]string{"status": "The status must be active or suspended."})
 	}
@@ -239,7 +239,7 @@ func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID string) (*T
 
 func (s *Service) liveInstances(ctx context.Context, userID string) ([]*gateway.Instance, error) {
 	var live []*gateway.Instance
-	for p := (gateway.Page{Page: 1, Limit: 100}); ; p.Page++ {
+	for p := (gateway.Page{Page: 1, Limit: gateway.MaxPageLimit}); ; p.Page++ {
 		items, total, err := s.store.ListInstances(ctx, userID, "", p)
 		if err != nil {
 			return nil, err
@@ -249,7 +249,7 @@ func (s *Service) liveInstances(ctx context.Context, userID string) ([]*gateway.
 				live = append(live, i)
 			}
 		}
-		if p.Page*p.Limit >= total {
+		if p.Last(total) {
 			return live, nil
 		}
 	}
@@ -263,7 +263,7 @@ func (s *Service) AdminStats(ctx context.Context) (*gateway.GlobalStats, error) 
 
 // AdminAudit lists the audit log, newest first.
 func (s *Service) AdminAudit(ctx context.Context, f gateway.AuditFilter) (List[*gateway.AuditEntry], error) {
-	f.Page = page(f.Page)
+	f.Page = f.Page.Normalize()
 	items, total, err := s.store.ListAudit(ctx, f)
 	if err != nil {
 		return List[*gateway.AuditEntry]{}, err

@@ -49,7 +49,7 @@ func (s *Service) Overview(ctx context.Context, u *gateway.User) (*Overview, err
 		return nil, err
 	}
 	o.Sessions.ByStatus = map[string]int{}
-	for p := (gateway.Page{Page: 1, Limit: 100}); ; p.Page++ {
+	for p := (gateway.Page{Page: 1, Limit: gateway.MaxPageLimit}); ; p.Page++ {
 		items, total, err := s.store.ListSessions(ctx, u.ID, p)
 		if err != nil {
 			return nil, err
@@ -58,7 +58,7 @@ func (s *Service) Overview(ctx context.Context, u *gateway.User) (*Overview, err
 			o.Sessions.ByStatus[string(sess.Status)]++
 		}
 		o.Sessions.Total = total
-		if p.Page*p.Limit >= total {
+		if p.Last(total) {
 			break
 		}
 	}

@@ -95,7 +95,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, userID string, p gateway.Page
 	if !s.cfg.EnableAPIKeys {
 		return List[*gateway.APIKey]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "API keys are disabled on this server.")
 	}
-	p = page(p)
+	p = p.Normalize()
 	items, total, err := s.store.ListAPIKeys(ctx, userID, p)
 	if err != nil {
 		return List[*gateway.APIKey]{}, err

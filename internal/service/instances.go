@@ -106,7 +106,7 @@ func (s *Service) place(ctx context.Context, inst *gateway.Instance, engine stri
 // ListInstances lists the caller's instances; only session sessionID's
 // when it is not "".
 func (s *Service) ListInstances(ctx context.Context, userID, sessionID string, p gateway.Page) (List[*gateway.Instance], error) {
-	p = page(p)
+	p = p.Normalize()
 	items, total, err := s.store.ListInstances(ctx, userID, sessionID, p)
 	if err != nil {
 		return List[*gateway.Instance]{}, err

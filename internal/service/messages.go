@@ -243,7 +243,7 @@ func fileNameOf(raw string) string {
 
 // ListMessages lists the caller's messages by filter.
 func (s *Service) ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) (List[*gateway.Message], error) {
-	f.Page = page(f.Page)
+	f.Page = f.Page.Normalize()
 	if f.Recipient != "" {
 		if r, err := gateway.ParseRecipient(f.Recipient); err == nil {
 			f.Recipient = r.JID

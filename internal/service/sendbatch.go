@@ -19,7 +19,7 @@ const maxSendBatch = 64
 // quota stays exact: the store gives a batch only the room the counter
 // leaves.
 type sendBatcher struct {
-	store gateway.Store
+	store gateway.SaaSStore
 	ctx   context.Context // the server's lifetime
 	mu    sync.Mutex
 	queue map[sendKey][]*sendItem // present while a writer runs for the key
@@ -41,7 +41,7 @@ type sendResult struct {
 	err  error
 }
 
-func newSendBatcher(ctx context.Context, store gateway.Store) *sendBatcher {
+func newSendBatcher(ctx context.Context, store gateway.SaaSStore) *sendBatcher {
 	return &sendBatcher{store: store, ctx: ctx, queue: map[sendKey][]*sendItem{}}
 }
 

@@ -55,9 +55,24 @@ type Workers interface {
 	Media(ctx context.Context, ep gateway.Endpoint, rel string) (*instanceapi.MediaBody, error)
 }
 
+// Store is the part of the database the use cases read and write: every
+// entity's store, without the lifecycle (Ping, Dialect, Close), which is
+// the composition root's. gateway.Store satisfies it.
+type Store interface {
+	gateway.UserStore
+	gateway.APIKeyStore
+	gateway.SessionStore
+	gateway.InstanceStore
+	gateway.MessageStore
+	gateway.EventStore
+	gateway.WebhookStore
+	gateway.DeliveryStore
+	gateway.SaaSStore
+}
+
 // Service is the gateway's use cases.
 type Service struct {
-	store     gateway.Store
+	store     Store
 	cache     gateway.Cache
 	scheduler gateway.Scheduler
 	registry  gateway.Registry
@@ -76,7 +91,7 @@ type Service struct {
 
 // Deps are the adapters a Service is built from.
 type Deps struct {
-	Store     gateway.Store
+	Store     Store
 	Cache     gateway.Cache
 	Scheduler gateway.Scheduler
 	Registry  gateway.Registry
@@ -122,25 +137,12 @@ func (s *Service) Wait() { s.nudges.wait() }
 // Settings returns the configuration the service runs with.
 func (s *Service) Settings() Settings { return s.cfg }
 
-// Store returns the store, for health checks.
-func (s *Service) Store() gateway.Store { return s.store }
+// Idempotency returns the store of idempotent requests' answers, for the
+// HTTP layer's Idempotency-Key handling.
+func (s *Service) Idempotency() gateway.SaaSStore { return s.store }
 
 // Scheduler returns the scheduler, for health checks.
 func (s *Service) Scheduler() gateway.Scheduler { return s.scheduler }
-
-// page normalises pagination: page from 1, limit 1..100 (default 20).
-func page(p gateway.Page) gateway.Page {
-	if p.Page < 1 {
-		p.Page = 1
-	}
-	if p.Limit < 1 {
-		p.Limit = 20
-	}
-	if p.Limit > 100 {
-		p.Limit = 100
-	}
-	return p
-}
 
 // List is one page of a list with its pagination block.
 type List[T any] struct {
@@ -160,9 +162,5 @@ func newList[T any](items []T, total int, p gateway.Page) List[T] {
 	if items == nil {
 		items = []T{}
 	}
-	pages := 0
-	if p.Limit > 0 {
-		pages = (total + p.Limit - 1) / p.Limit
-	}
-	return List[T]{Items: items, Pagination: Pagination{Page: p.Page, Limit: p.Limit, Total: total, Pages: pages}}
+	return List[T]{Items: items, Pagination: Pagination{Page: p.Page, Limit: p.Limit, Total: total, Pages: p.Pages(total)}}
 }

@@ -124,7 +124,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 
 // ListSessions lists the caller's sessions.
 func (s *Service) ListSessions(ctx context.Context, userID string, p gateway.Page) (List[*gateway.Session], error) {
-	p = page(p)
+	p = p.Normalize()
 	items, total, err := s.store.ListSessions(ctx, userID, p)
 	if err != nil {
 		return List[*gateway.Session]{}, err

@@ -148,7 +148,7 @@ func (s *Service) ListDeliveries(ctx context.Context, userID, webhookID, status 
 	if status != "" && !gateway.ValidDeliveryStatus(status) {
 		return DeliveryList{}, gateway.ValidationError(map[string]string{"status": "Use pending, succeeded, failed or abandoned."})
 	}
-	p = page(p)
+	p = p.Normalize()
 	items, total, err := s.store.ListDeliveries(ctx, userID, webhookID, gateway.DeliveryFilter{Status: gateway.DeliveryStatus(status)}, p)
 	if err != nil {
 		return DeliveryList{}, err

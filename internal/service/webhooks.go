@@ -174,7 +174,7 @@ func (s *Service) ListWebhooks(ctx context.Context, userID, sessionID string, p 
 	if !s.cfg.EnableWebhooks {
 		return List[*gateway.Webhook]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
 	}
-	p = page(p)
+	p = p.Normalize()
 	items, total, err := s.store.ListWebhooks(ctx, userID, sessionID, p)
 	if err != nil {
 		return List[*gateway.Webhook]{}, err

@@ -268,88 +268,52 @@ func prefixed(alias, cols string) string {
 }
 
 // CompleteDeliveries records results in one transaction: each delivery's
-// new state (only while the lease it was claimed with still holds), its
-// attempt in the log, each endpoint's failing streak, and the endpoints to
-// disable, with a webhook.disabled event each.
-func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, disableBefore time.Time) error {
+// new state (only while the lease it was claimed with still holds) and its
+// attempt in the log; then it reads the stored streak of each endpoint with
+// an applied attempt and applies what policy decides about it (the streak,
+// and endpoints turned off, with a webhook.disabled event each). The
+// decisions are the policy's (internal/webhook); this only stores them.
+func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, policy gateway.StreakPolicy) error {
 	if len(results) == 0 {
 		return nil
 	}
-	// A batch holds results in the order attempts ended, which need not
-	// be the order they were made in: the streak is worked out from the
-	// times, not from the order.
-	type streak struct {
-		userID      string
-		lastAt      time.Time
-		lastOK      bool
-		lastSuccess time.Time
-		failures    []time.Time
-		disable     string
-	}
-	hooks := map[string]*streak{}
-	var order []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		applied, err := s.settleDeliveries(ctx, tx, results)
 		if err != nil {
 			return err
 		}
+		if policy == nil {
+			return nil
+		}
+		var attempts []gateway.DeliveryResult
 		for _, r := range results {
-			if !applied[r.DeliveryID] || !r.Attempted {
-				// Not applied: another dispatcher took the lease over, and
-				// its result counts.
-				continue
-			}
-			at := stamp(r.At)
-			h := hooks[r.WebhookID]
-			if h == nil {
-				h = &streak{userID: r.UserID}
-				hooks[r.WebhookID] = h
-				order = append(order, r.WebhookID)
-			}
-			ok := r.Status == gateway.DeliverySucceeded
-			if !at.Before(h.lastAt) {
-				h.lastAt, h.lastOK = at, ok
-			}
-			if ok {
-				if at.After(h.lastSuccess) {
-					h.lastSuccess = at
-				}
-			} else {
-				h.failures = append(h.failures, at)
-			}
-			if r.Disable != "" {
-				h.disable = r.Disable
+			// Not applied: another dispatcher took the lease over, and its
+			// result counts.
+			if applied[r.DeliveryID] && r.Attempted {
+				r.At = stamp(r.At)
+				attempts = append(attempts, r)
 			}
 		}
+		if len(attempts) == 0 {
+			return nil
+		}
+		stored, err := s.streaks(ctx, tx, attempts)
+		if err != nil {
+			return err
+		}
 		var disabled []*gateway.Event
-		for _, id := range order {
-			h := hooks[id]
-			var err error
-			if h.lastOK {
-				_, err = tx.ExecContext(ctx, s.q("UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"), id)
-			} else {
-				// Failing since the first failure after the last success.
-				first := h.lastAt
-				for _, f := range h.failures {
-					if f.After(h.lastSuccess) && f.Before(first) {
-						first = f
-					}
+		for _, d := range policy(stored, attempts) {
+			was := stored[d.WebhookID]
+			if !sameTime(was.FailingSince, d.FailingSince) {
+				if _, err := tx.ExecContext(ctx, s.q("UPDATE webhooks SET failing_since = ? WHERE id = ?"),
+					nullMicros(d.FailingSince), d.WebhookID); err != nil {
+					return err
 				}
-				_, err = tx.ExecContext(ctx, s.q("UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL"),
-					micros(first), id)
 			}
-			if err != nil {
-				return err
-			}
-			if h.lastOK && h.disable == "" {
+			if d.Disable == "" {
 				continue
 			}
-			var ev *gateway.Event
-			if h.disable != "" {
-				ev, err = s.disableWebhook(ctx, tx, id, h.disable, time.Time{})
-			} else if !disableBefore.IsZero() {
-				ev, err = s.disableWebhook(ctx, tx, id, "The endpoint failed every attempt for too long.", disableBefore)
-			}
+			ev, err := s.disableWebhook(ctx, tx, d.WebhookID, d.Disable)
 			if err != nil {
 				return err
 			}
@@ -366,6 +330,54 @@ func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.Delive
 		return s.insertEvents(ctx, tx, disabled)
 	})
 	return s.fail(err, "complete deliveries", "Delivery", "")
+}
+
+// streaks reads the stored streak of the endpoints of results. On
+// PostgreSQL the rows stay locked until the transaction ends (in id order,
+// so two dispatchers cannot deadlock), so two batches of one endpoint
+// decide one after the other; SQLite has one writer anyway.
+func (s *Store) streaks(ctx context.Context, tx *sql.Tx, results []gateway.DeliveryResult) (map[string]gateway.EndpointStreak, error) {
+	var ids []any
+	seen := map[string]bool{}
+	for _, r := range results {
+		if !seen[r.WebhookID] && isUUID(r.WebhookID) {
+			seen[r.WebhookID] = true
+			ids = append(ids, r.WebhookID)
+		}
+	}
+	out := make(map[string]gateway.EndpointStreak, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	query := "SELECT id, active, failing_since FROM webhooks WHERE id IN (" + placeholders(len(ids)) + ") ORDER BY id"
+	if s.dialect.Name == "postgres" {
+		query += " FOR UPDATE"
+	}
+	rows, err := tx.QueryContext(ctx, s.q(query), ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id     string
+			active bool
+			since  sql.NullInt64
+		)
+		if err := rows.Scan(&id, &active, &since); err != nil {
+			return nil, err
+		}
+		out[id] = gateway.EndpointStreak{Active: active, FailingSince: fromNullMicros(since)}
+	}
+	return out, rows.Err()
+}
+
+// sameTime reports whether two optional times are both nil or equal.
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // settleChunk is how many results one statement settles (a few thousand
@@ -453,17 +465,12 @@ func (s *Store) settleDeliveries(ctx context.Context, tx *sql.Tx, results []gate
 	return applied, nil
 }
 
-// disableWebhook turns an active endpoint off (only when failing since
-// before failingBefore, unless that is zero) and returns the event that
-// says so, or nil when it was not turned off.
-func (s *Store) disableWebhook(ctx context.Context, tx *sql.Tx, id, reason string, failingBefore time.Time) (*gateway.Event, error) {
-	query := "UPDATE webhooks SET active = ?, disabled_reason = ?, updated_at = ? WHERE id = ? AND active = ?"
+// disableWebhook turns an active endpoint off and returns the event that
+// says so, or nil when it was off already.
+func (s *Store) disableWebhook(ctx context.Context, tx *sql.Tx, id, reason string) (*gateway.Event, error) {
+	query := "UPDATE webhooks SET active = ?, disabled_reason = ?, updated_at = ? WHERE id = ? AND active = ?" +
+		" RETURNING user_id, session_id, url, failing_since"
 	args := []any{false, reason, micros(now()), id, true}
-	if !failingBefore.IsZero() {
-		query += " AND failing_since IS NOT NULL AND failing_since <= ?"
-		args = append(args, micros(failingBefore))
-	}
-	query += " RETURNING user_id, session_id, url, failing_since"
 	var (
 		userID, url string
 		session     sql.NullString

@@ -95,11 +95,7 @@ func (s *Store) ListEvents(ctx context.Context, userID string, f gateway.EventFi
 			}
 		}
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	args = append(args, limit)
+	args = append(args, gateway.BatchLimit(f.Limit))
 	list, err := queryAll(ctx, s, "SELECT "+eventCols+" FROM events WHERE "+
 		strings.Join(where, " AND ")+" ORDER BY seq LIMIT ?", args, scanEvent)
 	return list, s.fail(err, "list events", "Tenant", "")

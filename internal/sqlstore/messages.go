@@ -249,9 +249,7 @@ var errNotForward = &gateway.Error{Code: gateway.CodeConflict, Message: "The mes
 // QueuedMessages returns a session's outbound messages still queued, oldest
 // first, at most limit (100 when not positive).
 func (s *Store) QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = gateway.BatchLimit(limit)
 	if !isUUID(sessionID) {
 		return nil, nil
 	}

@@ -347,17 +347,6 @@ func unmarshal(data string, v any) error {
 	return nil
 }
 
-// normPage fills a page's defaults: page 1, 20 rows.
-func normPage(p gateway.Page) gateway.Page {
-	if p.Page < 1 {
-		p.Page = 1
-	}
-	if p.Limit < 1 {
-		p.Limit = 20
-	}
-	return p
-}
-
 // listPage runs one page of a list: SELECT cols FROM table WHERE where
 // ORDER BY order, with the total count of the where computed in the same
 // statement (a window count). A page past the end has no rows to carry the
@@ -373,7 +362,7 @@ func bySession(userID, sessionID string) (string, []any) {
 
 func listPage[T any](ctx context.Context, s *Store, cols, table, where string, args []any, order string, p gateway.Page,
 	scan func(sc scanner, extra ...any) (T, error)) ([]T, int, error) {
-	p = normPage(p)
+	p = p.Defaults()
 	query := "SELECT " + cols + ", COUNT(*) OVER () FROM " + table + " WHERE " + where +
 		" ORDER BY " + order + " LIMIT ? OFFSET ?"
 	rows, err := s.reader.QueryContext(ctx, s.q(query), append(args[:len(args):len(args)], p.Limit, p.Offset())...)

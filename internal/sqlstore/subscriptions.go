@@ -78,9 +78,7 @@ func (s *Store) ChangePlan(ctx context.Context, c *gateway.SubscriptionChange, a
 
 // SubscriptionHistory lists a tenant's plan changes, newest first (at most limit, 100 when not positive).
 func (s *Store) SubscriptionHistory(ctx context.Context, userID string, limit int) ([]*gateway.SubscriptionChange, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = gateway.BatchLimit(limit)
 	if !isUUID(userID) {
 		return nil, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/webhook"
 )
 
 // deliveryFixture is a tenant with endpoints of every kind.
@@ -188,7 +189,7 @@ func testDeliveryClaim(t *testing.T, s gateway.Store) {
 	must(t, s.CompleteDeliveries(ctx(t), []gateway.DeliveryResult{{
 		DeliveryID: first.Delivery.ID, WebhookID: first.Webhook.ID, UserID: f.u.ID, Lease: first.Delivery.LockedUntil,
 		Status: gateway.DeliverySucceeded, Attempted: true, StatusCode: 200, At: later,
-	}}, time.Time{}))
+	}}, webhook.Policy(time.Time{})))
 	d, err := s.DeliveryByID(ctx(t), f.u.ID, f.all.ID, first.Delivery.ID)
 	must(t, err)
 	if d.Status != gateway.DeliveryPending || d.Attempts != 0 {
@@ -333,7 +334,7 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 		result(by[f.all.ID][1], gateway.DeliveryAbandoned, 500, start, nil),
 		result(by[f.onS1.ID][0], gateway.DeliveryFailed, 503, start, &retryAt),
 		result(by[f.onS1.ID][1], gateway.DeliveryFailed, 503, start.Add(time.Millisecond), &retryAt),
-	}, time.Time{}))
+	}, webhook.Policy(time.Time{})))
 
 	ok, err := s.DeliveryByID(ctx(t), f.u.ID, f.all.ID, by[f.all.ID][0].Delivery.ID)
 	must(t, err)
@@ -375,7 +376,7 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 		// Not yet: the streak began after disableBefore.
 		must(t, s.CompleteDeliveries(ctx(t), []gateway.DeliveryResult{
 			result(c[0], gateway.DeliveryAbandoned, 500, retryAt, nil),
-		}, start.Add(-time.Hour)))
+		}, webhook.Policy(start.Add(-time.Hour))))
 		w, err := s.WebhookByID(ctx(t), f.u.ID, f.onS1.ID)
 		must(t, err)
 		if !w.Active {
@@ -383,7 +384,7 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 		}
 		must(t, s.CompleteDeliveries(ctx(t), []gateway.DeliveryResult{
 			result(c[1], gateway.DeliveryAbandoned, 500, retryAt, nil),
-		}, start.Add(time.Millisecond)))
+		}, webhook.Policy(start.Add(time.Millisecond))))
 		w, err = s.WebhookByID(ctx(t), f.u.ID, f.onS1.ID)
 		must(t, err)
 		if w.Active || w.DisabledReason == "" {
@@ -408,7 +409,7 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 				r.Disable = "The endpoint answered 410 Gone."
 				return r
 			}(),
-		}, time.Time{}))
+		}, webhook.Policy(time.Time{})))
 		w, err := s.WebhookByID(ctx(t), f.u.ID, f.status.ID)
 		must(t, err)
 		if w.Active || w.DisabledReason != "The endpoint answered 410 Gone." {
@@ -533,7 +534,7 @@ func testPurgeEvents(t *testing.T, s gateway.Store) {
 	if len(results) == 0 {
 		t.Fatal("the owed event has no deliveries to complete")
 	}
-	must(t, s.CompleteDeliveries(ctx(t), results, time.Time{}))
+	must(t, s.CompleteDeliveries(ctx(t), results, webhook.Policy(time.Time{})))
 	if got := deliveryEvents(t, s, f.u.ID, f.all.ID); len(got) != 1 {
 		t.Fatalf("deliveries before the purge: %v", got)
 	}
@@ -571,7 +572,7 @@ func testDeliveryStreakOutOfOrder(t *testing.T, s gateway.Store) {
 	must(t, s.CompleteDeliveries(ctx(t), []gateway.DeliveryResult{
 		res(mine[0], gateway.DeliveryFailed, 500, t2, &retry),
 		res(mine[1], gateway.DeliverySucceeded, 200, t1, nil),
-	}, t2.Add(-time.Hour)))
+	}, webhook.Policy(t2.Add(-time.Hour))))
 	w, err := s.WebhookByID(ctx(t), f.u.ID, f.all.ID)
 	must(t, err)
 	if !w.Active || w.FailingSince == nil || !w.FailingSince.Equal(t2) {

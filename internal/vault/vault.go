@@ -222,7 +222,7 @@ func (s *Secrets) renew(ctx context.Context, sec *api.Secret) {
 			}
 			failures++
 			s.log.Error("vault login again", "error", err, "failures", failures)
-			backoff.Sleep(ctx, min(time.Duration(failures)*time.Second, 30*time.Second))
+			backoff.Sleep(ctx, backoff.Jittered(time.Second, 30*time.Second, failures))
 		}
 	}
 }

@@ -653,7 +653,7 @@ func (d *Dispatcher) complete(batch []gateway.DeliveryResult) {
 	}
 	for failures := 1; ; failures++ {
 		ctx, cancel := context.WithTimeout(d.flushCtx, 10*time.Second)
-		err := d.cfg.Store.CompleteDeliveries(ctx, batch, disableBefore)
+		err := d.cfg.Store.CompleteDeliveries(ctx, batch, Policy(disableBefore))
 		cancel()
 		if err == nil {
 			d.wakeForRetries(batch)

@@ -23,10 +23,14 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
+
+// patience is how long a test waits for asynchronous work.
+const patience = 15 * time.Second
 
 // verify is an independent Standard Webhooks verifier, written from the
 // spec (not from Sign): the signed content is "msg_id.timestamp.payload",
@@ -193,17 +197,6 @@ func start(t *testing.T, cfg Config) *Dispatcher {
 	return d
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestDeliverRetryThenSucceed(t *testing.T) {
 	f := newFixture(t)
 	var (
@@ -257,7 +250,7 @@ func TestDeliverRetryThenSucceed(t *testing.T) {
 	for range 5 {
 		ids = append(ids, f.emit(t, gateway.EventMessage).ID)
 	}
-	eventually(t, "every delivery to succeed", func() bool {
+	polltest.Eventually(t, patience, "every delivery to succeed", func() bool {
 		for _, del := range f.deliveries(t, w) {
 			if del.Status != gateway.DeliverySucceeded {
 				return false
@@ -331,7 +324,7 @@ func TestOutcomes(t *testing.T) {
 			}
 			start(t, Config{Store: f.store, Schedule: schedule, Jitter: 0.2, Now: func() time.Time { return now().Add(time.Second) }})
 			var del *gateway.Delivery
-			eventually(t, "an attempt", func() bool {
+			polltest.Eventually(t, patience, "an attempt", func() bool {
 				del = f.deliveries(t, w)[0]
 				return del.Attempts == 1
 			})
@@ -371,13 +364,13 @@ func TestDisableAfterLongFailure(t *testing.T) {
 	start(t, Config{Store: f.store, Schedule: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond},
 		DisableAfter: time.Hour, Now: now})
 	f.emit(t, gateway.EventQR)
-	eventually(t, "a first failure", func() bool { return f.deliveries(t, w)[0].Attempts >= 1 })
+	polltest.Eventually(t, patience, "a first failure", func() bool { return f.deliveries(t, w)[0].Attempts >= 1 })
 	got, _ := f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
 	if !got.Active || got.FailingSince == nil {
 		t.Fatalf("got active %v failing since %v, want active and failing", got.Active, got.FailingSince)
 	}
 	clock.Add((2 * time.Hour).Microseconds())
-	eventually(t, "the endpoint disabled", func() bool {
+	polltest.Eventually(t, patience, "the endpoint disabled", func() bool {
 		got, _ = f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
 		return !got.Active
 	})
@@ -416,7 +409,7 @@ func TestPerEndpointCap(t *testing.T) {
 	}
 	// The tenant's share (4) leaves room beside its slow endpoint's 2.
 	start(t, Config{Store: f.store, PerEndpoint: 2, PerTenant: 4, Workers: 8})
-	eventually(t, "the fast endpoint served while the slow one hangs", func() bool { return fast.Load() == 10 })
+	polltest.Eventually(t, patience, "the fast endpoint served while the slow one hangs", func() bool { return fast.Load() == 10 })
 	if p := peak.Load(); p > 2 {
 		t.Fatalf("got %d requests at once to one endpoint, want at most 2", p)
 	}
@@ -492,7 +485,7 @@ func TestSlowTenantDelaysOnlyItself(t *testing.T) {
 	start(t, Config{Store: a.store, Workers: 4, PerEndpoint: 1, PerTenant: 2, Timeout: time.Hour,
 		Client: ssrf.New(ssrf.Options{AllowPrivate: true}).Client(time.Hour)})
 
-	eventually(t, "tenant B's deliveries done", func() bool {
+	polltest.Eventually(t, patience, "tenant B's deliveries done", func() bool {
 		for _, del := range b.deliveries(t, wb) {
 			if del.Status != gateway.DeliverySucceeded {
 				return false
@@ -533,7 +526,7 @@ func TestTimedOutAttemptIsRetried(t *testing.T) {
 	f.emit(t, gateway.EventQR)
 	start(t, Config{Store: f.store, Timeout: 50 * time.Millisecond, Schedule: []time.Duration{time.Millisecond}})
 	var del *gateway.Delivery
-	eventually(t, "the delivery to succeed after a timed-out attempt", func() bool {
+	polltest.Eventually(t, patience, "the delivery to succeed after a timed-out attempt", func() bool {
 		del = f.deliveries(t, w)[0]
 		return del.Status == gateway.DeliverySucceeded
 	})
@@ -553,9 +546,9 @@ type failingResults struct {
 	tried chan struct{}
 }
 
-func (s *failingResults) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, disableBefore time.Time) error {
+func (s *failingResults) CompleteDeliveries(ctx context.Context, results []gateway.DeliveryResult, policy gateway.StreakPolicy) error {
 	if !s.fail.Load() {
-		return s.DeliveryStore.CompleteDeliveries(ctx, results, disableBefore)
+		return s.DeliveryStore.CompleteDeliveries(ctx, results, policy)
 	}
 	select {
 	case s.tried <- struct{}{}:
@@ -595,7 +588,7 @@ func TestCloseEndsEveryWait(t *testing.T) {
 	f.emit(t, gateway.EventQR)
 	// Retries on a short schedule, then results that cannot be recorded:
 	// the result writer is between tries when Close comes.
-	eventually(t, "a retried delivery", func() bool { return requests.Load() >= 2 })
+	polltest.Eventually(t, patience, "a retried delivery", func() bool { return requests.Load() >= 2 })
 	store.fail.Store(true)
 	<-store.tried
 	ctx, cancel := context.WithCancel(context.Background())

@@ -26,6 +26,7 @@ import (
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -387,11 +388,7 @@ func (e *Engine) backoffLocked(n int) time.Duration {
 // Backoff is the delay after n consecutive failures (n ≥ 1): min·2^(n-1),
 // capped at max, less jitter·20 %.
 func Backoff(n int, minDelay, maxDelay time.Duration, jitter float64) time.Duration {
-	d := minDelay
-	for i := 1; i < n && d < maxDelay; i++ {
-		d *= 2
-	}
-	d = min(d, maxDelay)
+	d := backoff.Capped(minDelay, maxDelay, n)
 	return d - time.Duration(float64(d)*0.2*jitter)
 }
 

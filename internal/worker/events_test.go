@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // fakeEngine lets a test play engine events through the worker's handler.
@@ -95,7 +96,7 @@ func TestLifecycleEvents(t *testing.T) {
 			f := &fakeEngine{}
 			w := newWorker(t, st, s, fakeEngines(f))
 			r := start(t, w)
-			eventually(t, "worker running", func() (bool, string) { return r.client.Health(ctx, r.ep) == nil, "not healthy" })
+			polltest.Until(t, patience, "worker running", func() (string, bool) { return "not healthy", r.client.Health(ctx, r.ep) == nil })
 			if f.cfg.DeviceJID != s.DeviceJID {
 				t.Errorf("engine built with device %q, want the stored %q", f.cfg.DeviceJID, s.DeviceJID)
 			}
@@ -123,7 +124,7 @@ func TestLifecycleEvents(t *testing.T) {
 			}
 			if _, ok := tt.ev.(gateway.EvStreamReplaced); ok {
 				// The worker stops its engine, keeps running and refuses work.
-				eventually(t, "engine disconnected", func() (bool, string) { return f.disconnected() > 0, "connected" })
+				polltest.Until(t, patience, "engine disconnected", func() (string, bool) { return "connected", f.disconnected() > 0 })
 				if err := r.client.Health(ctx, r.ep); err != nil {
 					t.Errorf("health after stream replaced: %v, want the worker still up", err)
 				}
@@ -159,17 +160,17 @@ func TestSendErrors(t *testing.T) {
 			f := &fakeEngine{sendErr: tt.err}
 			w := newWorker(t, st, s, fakeEngines(f))
 			r := start(t, w)
-			eventually(t, "worker running", func() (bool, string) { return r.client.Health(ctx, r.ep) == nil, "not healthy" })
+			polltest.Until(t, patience, "worker running", func() (string, bool) { return "not healthy", r.client.Health(ctx, r.ep) == nil })
 			m := queue(t, st, s, "15550002222", gateway.TypeText, "x", nil)
 			other := queue(t, st, s, "15550002222", gateway.TypeText, "y", nil)
 			if err := f.emit(t, gateway.EvConnected{Phone: "15550001111"}); err != nil {
 				t.Fatal(err)
 			}
 			if tt.want == gateway.MessageQueued {
-				eventually(t, "a send attempt", func() (bool, string) {
+				polltest.Until(t, patience, "a send attempt", func() (string, bool) {
 					f.mu.Lock()
 					defer f.mu.Unlock()
-					return f.attempts > 0, "none"
+					return "none", f.attempts > 0
 				})
 				// The drain stopped at the first refusal and left both queued.
 				for _, q := range []*gateway.Message{m, other} {

@@ -12,9 +12,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
 )
+
+// patience is how long a test waits for asynchronous work.
+const patience = 10 * time.Second
 
 const testSecret = "internal-test-secret"
 
@@ -130,43 +134,27 @@ func (r *running) stopOnce(t *testing.T) {
 	r.srv.Close()
 }
 
-// eventually polls cond until it holds, failing with its last description.
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
-		ok, desc := cond()
-		if ok {
-			return
-		}
-		last = desc
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("%s: still %s", what, last)
-}
-
 func sessionIs(t *testing.T, st *sqlite.Store, s *gateway.Session, want gateway.SessionStatus) {
 	t.Helper()
-	eventually(t, "session "+string(want), func() (bool, string) {
+	polltest.Until(t, patience, "session "+string(want), func() (string, bool) {
 		got, err := st.SessionByID(context.Background(), s.UserID, s.ID)
 		if err != nil {
-			return false, err.Error()
+			return err.Error(), false
 		}
-		return got.Status == want, fmt.Sprintf("%s (%s)", got.Status, got.StatusReason)
+		return fmt.Sprintf("%s (%s)", got.Status, got.StatusReason), got.Status == want
 	})
 }
 
 func messageIs(t *testing.T, st *sqlite.Store, m *gateway.Message, want gateway.MessageStatus) *gateway.Message {
 	t.Helper()
 	var got *gateway.Message
-	eventually(t, "message "+string(want), func() (bool, string) {
+	polltest.Until(t, patience, "message "+string(want), func() (string, bool) {
 		var err error
 		got, err = st.MessageByID(context.Background(), m.UserID, m.ID)
 		if err != nil {
-			return false, err.Error()
+			return err.Error(), false
 		}
-		return got.Status == want, string(got.Status) + " " + got.Error
+		return string(got.Status) + " " + got.Error, got.Status == want
 	})
 	return got
 }

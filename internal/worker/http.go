@@ -286,36 +286,8 @@ func writeJSON(rw http.ResponseWriter, status int, data any) {
 func writeError(rw http.ResponseWriter, err error) {
 	code := gateway.ErrorCode(err)
 	rw.Header().Set("Content-Type", "application/json")
-	rw.WriteHeader(httpStatus(code))
+	rw.WriteHeader(gateway.HTTPStatus(code))
 	_ = json.NewEncoder(rw).Encode(instanceapi.Envelope{Error: &instanceapi.ErrorBody{Code: code, Message: gateway.ErrorMessage(err)}})
-}
-
-// httpStatus maps error codes to statuses on the instance API. The gateway's
-// client reads the code from the body; the status is for logs and proxies.
-func httpStatus(c gateway.Code) int {
-	switch c {
-	case gateway.CodeInvalid:
-		return http.StatusBadRequest
-	case gateway.CodeValidation:
-		return http.StatusUnprocessableEntity
-	case gateway.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case gateway.CodeForbidden, gateway.CodeSuspended, gateway.CodeFeatureDisabled:
-		return http.StatusForbidden
-	case gateway.CodeNotFound:
-		return http.StatusNotFound
-	case gateway.CodeConflict:
-		return http.StatusConflict
-	case gateway.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case gateway.CodeRateLimited, gateway.CodeQuotaExceeded:
-		return http.StatusTooManyRequests
-	case gateway.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case gateway.CodeNotImplemented:
-		return http.StatusNotImplemented
-	}
-	return http.StatusInternalServerError
 }
 
 // handleMedia serves a received media file from MediaDir: in a cluster the

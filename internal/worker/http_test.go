@@ -12,6 +12,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 )
 
@@ -78,10 +79,10 @@ func TestInstanceAPIPairingAndLogout(t *testing.T) {
 	sessionIs(t, st, s, gateway.SessionQRPending)
 
 	var qr *instanceapi.QR
-	eventually(t, "a QR code", func() (bool, string) {
+	polltest.Until(t, patience, "a QR code", func() (string, bool) {
 		var err error
 		qr, err = r.client.QR(ctx, r.ep)
-		return err == nil, fmt.Sprint(err)
+		return fmt.Sprint(err), err == nil
 	})
 	if !strings.HasPrefix(qr.Code, "SANDBOX") || !qr.ExpiresAt.After(time.Now()) {
 		t.Errorf("got QR %+v, want a live sandbox code", qr)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 )
 
@@ -27,14 +28,14 @@ func TestQRAgainAfterTimeout(t *testing.T) {
 	}
 	w := newWorker(t, st, s, sandboxEngines(sandbox.Options{QRCodes: 1, AfterFunc: after}))
 	r := start(t, w)
-	eventually(t, "first QR", func() (bool, string) { return w.Status().QR != nil, string(w.Status().State) })
+	polltest.Until(t, patience, "first QR", func() (string, bool) { return string(w.Status().State), w.Status().QR != nil })
 	mu.Lock()
 	expire := timers[0]
 	mu.Unlock()
 	expire() // the only code runs out
-	eventually(t, "QR timeout", func() (bool, string) {
+	polltest.Until(t, patience, "QR timeout", func() (string, bool) {
 		st := w.Status()
-		return st.State == gateway.SessionDisconnected && st.Reason == reasonQRTimeout, string(st.State) + " " + st.Reason
+		return string(st.State) + " " + st.Reason, st.State == gateway.SessionDisconnected && st.Reason == reasonQRTimeout
 	})
 	qr, err := r.client.QR(context.Background(), r.ep)
 	if err != nil {
@@ -51,7 +52,7 @@ func TestQRErrorCarriesReason(t *testing.T) {
 	s := newSession(t, st, "", gateway.SessionSettings{})
 	w := newWorker(t, st, s, sandboxEngines(sandbox.Options{}))
 	r := start(t, w)
-	eventually(t, "QR pending", func() (bool, string) { return w.Status().State == gateway.SessionQRPending, string(w.Status().State) })
+	polltest.Until(t, patience, "QR pending", func() (string, bool) { return string(w.Status().State), w.Status().State == gateway.SessionQRPending })
 	if err := w.handle(context.Background(), gateway.EvDisconnected{Reason: "Cannot reach WhatsApp (test).", Reconnecting: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 )
 
@@ -57,7 +58,7 @@ func TestAutoPairStoresConnectedState(t *testing.T) {
 		t.Errorf("got qr data %+v (%v), want a sandbox code", qr, err)
 	}
 	// The worker's view follows the store's commit.
-	eventually(t, "worker state", func() (bool, string) { return w.Status().State == gateway.SessionConnected, string(w.Status().State) })
+	polltest.Until(t, patience, "worker state", func() (string, bool) { return string(w.Status().State), w.Status().State == gateway.SessionConnected })
 	status := w.Status()
 	if status.State != gateway.SessionConnected || !status.Connection.LoggedIn || status.Phone != phone || status.QR != nil {
 		t.Errorf("got worker status %+v, want connected as %s without a QR", status, phone)
@@ -185,9 +186,9 @@ func TestTwoWorkersMessageEachOther(t *testing.T) {
 	inbound := func(s *gateway.Session, n int) []*gateway.Message {
 		t.Helper()
 		var l []*gateway.Message
-		eventually(t, "inbound messages", func() (bool, string) {
+		polltest.Until(t, patience, "inbound messages", func() (string, bool) {
 			l = list(s, gateway.DirectionInbound)
-			return len(l) >= n, "fewer than wanted"
+			return "fewer than wanted", len(l) >= n
 		})
 		return l
 	}
@@ -299,7 +300,7 @@ func TestQueuePolledWithoutNudge(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, w)
-	eventually(t, "connected", func() (bool, string) { return w.Status().State == gateway.SessionConnected, string(w.Status().State) })
+	polltest.Until(t, patience, "connected", func() (string, bool) { return string(w.Status().State), w.Status().State == gateway.SessionConnected })
 	m := queue(t, st, s, "15550002222", gateway.TypeText, "no nudge", nil)
 	messageIs(t, st, m, gateway.MessageRead)
 }
