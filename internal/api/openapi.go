@@ -51,6 +51,11 @@ type operation struct {
 	Alt map[string]mediaDoc
 	// NoEnvelopeErrors: the route does not answer the error envelope (non-API pages).
 	NoEnvelopeErrors bool
+	// Errors are the error statuses the route answers beyond those its
+	// shape implies (see errorStatuses): 401 of a login, 404 of an id in
+	// the body, 409 of a state conflict. The end-to-end suite fails on a
+	// status an operation does not declare.
+	Errors []int
 }
 
 // param is one query parameter.
@@ -263,24 +268,51 @@ func (g *schemaGen) operation(o operation) map[string]any {
 	if !o.NoEnvelopeErrors {
 		errRef := map[string]any{"$ref": "#/components/responses/Error"}
 		responses["default"] = errRef
-		if !o.Public {
-			responses["401"] = errRef
-			responses["403"] = errRef
-		}
-		if len(pathParam.FindAllString(o.Path, -1)) > 0 {
-			responses["404"] = errRef
-		}
-		if o.Body != nil {
-			responses["400"] = errRef
-			responses["413"] = errRef
-			responses["422"] = errRef
-		}
-		if o.API {
-			responses["429"] = errRef
+		for _, code := range o.errorStatuses() {
+			responses[strconv.Itoa(code)] = errRef
 		}
 	}
 	op["responses"] = responses
 	return op
+}
+
+// errorStatuses are the error statuses an operation declares: those its
+// shape implies, and its own Errors.
+func (o operation) errorStatuses() []int {
+	set := map[int]bool{}
+	for _, c := range o.Errors {
+		set[c] = true
+	}
+	if !o.Public {
+		set[http.StatusUnauthorized] = true
+	}
+	if len(pathParam.FindAllString(o.Path, -1)) > 0 {
+		// A malformed id answers 400, an unknown one 404.
+		set[http.StatusBadRequest], set[http.StatusNotFound] = true, true
+	}
+	if len(o.Query) > 0 {
+		// A malformed parameter answers 400, a value out of range 422.
+		set[http.StatusBadRequest], set[http.StatusUnprocessableEntity] = true, true
+	}
+	if o.Body != nil {
+		set[http.StatusBadRequest], set[http.StatusRequestEntityTooLarge], set[http.StatusUnprocessableEntity] = true, true, true
+	}
+	if o.Tag == "Admin" {
+		set[http.StatusNotFound] = true // to anyone but an admin
+	}
+	if o.API {
+		// 403: a scope, a suspended account or a feature turned off; 429:
+		// the rate limits; 500 and 503: an internal error, the database or
+		// a session's worker out of reach.
+		set[http.StatusForbidden], set[http.StatusTooManyRequests] = true, true
+		set[http.StatusInternalServerError], set[http.StatusServiceUnavailable] = true, true
+	}
+	codes := make([]int, 0, len(set))
+	for c := range set {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	return codes
 }
 
 func mediaJSON(m mediaDoc) map[string]any {

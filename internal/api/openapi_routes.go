@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"reflect"
 	"time"
 
@@ -140,13 +141,13 @@ func coreOperations() []operation {
 			NoEnvelopeErrors: true, Content: map[string]mediaDoc{"text/plain": {Example: "wagw_sessions{state=\"connected\"} 3\n"}}},
 
 		// Accounts
-		{Method: "POST", Path: "/auth/register", API: true, ID: "register", Tag: "Accounts", Public: true, Summary: "Create an account and log in",
+		{Method: "POST", Path: "/auth/register", API: true, ID: "register", Errors: []int{http.StatusConflict}, Tag: "Accounts", Public: true, Summary: "Create an account and log in",
 			Description: "The password needs 8 characters or more, at most 72 bytes, and must not be one of the most common " +
 				"passwords (12345678, password, qwerty123, …): otherwise 422 naming password.",
 			Body:    registerRequest{},
 			Example: registerRequest{Email: "user@example.com", Password: "a-long-password", Name: "Sara", Phone: "+966500000000"},
 			Status:  201, Data: authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
-		{Method: "POST", Path: "/auth/login", API: true, ID: "login", Tag: "Accounts", Public: true, Summary: "Log in with email and password",
+		{Method: "POST", Path: "/auth/login", API: true, ID: "login", Errors: []int{http.StatusUnauthorized}, Tag: "Accounts", Public: true, Summary: "Log in with email and password",
 			Description: "Wrong passwords lock the account for the client's address after LOGIN_MAX_ATTEMPTS (the owner elsewhere can " +
 				"still log in), and the account itself only when they come from LOGIN_LOCKOUT_ADDRESSES addresses. A lock answers " +
 				"429 rate_limited saying when it ends: in the message, in details.retry_after_seconds and in Retry-After.",
@@ -189,7 +190,7 @@ func coreOperations() []operation {
 			Summary: "Live state from the session's worker", Data: struct {
 				Status instanceapi.Status `json:"status"`
 			}{exampleWS}},
-		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
 			Summary: "The current pairing QR code",
 			Description: "JSON with the raw code and a PNG data URL; `image/png` with `Accept: image/png` or `?format=png`; a server-sent " +
 				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event " +
@@ -203,7 +204,7 @@ func coreOperations() []operation {
 				"image/png":         {Schema: map[string]any{"type": "string", "contentMediaType": "image/png"}},
 				"text/event-stream": {Example: "event: qr\ndata: {\"code\":\"2@…\",\"qr_image\":\"data:image/png;base64,…\",\"expires_at\":\"…\"}\n\nevent: status\ndata: {\"state\":\"connected\",\"phone\":\"15550001111\"}\n\n"},
 			}},
-		{Method: "POST", Path: "/sessions/{session_id}/pair-code", API: true, ID: "requestPairCode", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
+		{Method: "POST", Path: "/sessions/{session_id}/pair-code", API: true, ID: "requestPairCode", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Pair by phone number instead of a QR code", Body: pairCodeRequest{}, Example: map[string]any{"phone_number": "+966500000000"},
 			Data: struct {
 				Code         string `json:"code"`
@@ -213,7 +214,7 @@ func coreOperations() []operation {
 			Summary: "Log the device out", Data: struct {
 				Session gateway.Session `json:"session"`
 			}{exampleSessionData}},
-		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
+		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Sandbox only: complete pairing as a phone scanning the code would", Body: scanRequest{}, Example: map[string]any{"phone": "15550001111"},
 			Description: "The body is optional. A number another account's session is paired to is refused (409 conflict); " +
 				"with SANDBOX_ENABLED=false the sandbox is off and the scan is refused (403 feature_disabled).",
@@ -222,7 +223,7 @@ func coreOperations() []operation {
 			}{exampleWS}},
 
 		// Instances
-		{Method: "POST", Path: "/instances", API: true, ID: "createInstance", Bound: boundHandler, Tag: "Instances", Scope: ScopeManage, Summary: "Start a session's worker",
+		{Method: "POST", Path: "/instances", API: true, ID: "createInstance", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Instances", Scope: ScopeManage, Summary: "Start a session's worker",
 			Body: createInstanceRequest{}, Example: createInstanceRequest{SessionID: exampleSession}, Status: 201,
 			Data: struct {
 				Instance gateway.Instance `json:"instance"`
@@ -250,7 +251,7 @@ func coreOperations() []operation {
 			}{exampleInstance}},
 
 		// Messages
-		{Method: "POST", Path: "/messages/send", API: true, ID: "sendMessage", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend, Summary: "Send a message",
+		{Method: "POST", Path: "/messages/send", API: true, ID: "sendMessage", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend, Summary: "Send a message",
 			Description: "Queues the message and answers at once with status queued; follow it with GET /messages/{message_id}, the events " +
 				"stream or a webhook. recipient takes 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid. " +
 				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
@@ -265,7 +266,7 @@ func coreOperations() []operation {
 				m.Status, m.SentAt, m.DeliveredAt = gateway.MessageQueued, nil, nil
 				return m
 			}()}},
-		{Method: "GET", Path: "/messages", API: true, ID: "listMessages", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeRead, Summary: "The message log",
+		{Method: "GET", Path: "/messages", API: true, ID: "listMessages", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeRead, Summary: "The message log",
 			Query: withPage(
 				param{Name: "session_id", Type: "string", Description: "Only this session's messages."},
 				param{Name: "direction", Type: "string", Enum: []string{"inbound", "outbound"}},
@@ -287,8 +288,8 @@ func coreOperations() []operation {
 			Summary: "Download a received message's media",
 			Description: "The file as received (an attachment, with its media type). Received media is downloaded to MEDIA_STORAGE_PATH " +
 				"shortly after the message arrives; 404 until then, or when the message has no media.",
-			Content: map[string]mediaDoc{"application/octet-stream": {Schema: map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}},
-		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
+			Content: map[string]mediaDoc{"*/*": {Schema: map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}},
+		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
 			Summary: "Mark received messages read",
 			Description: "Sends read receipts (played for voice notes): give message_ids (received messages of the session), or chat with " +
 				"wa_message_ids (and sender, in groups).",
@@ -296,14 +297,14 @@ func coreOperations() []operation {
 			Data: struct {
 				Marked int `json:"marked"`
 			}{1}},
-		{Method: "POST", Path: "/contacts/check", API: true, ID: "checkContacts", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
+		{Method: "POST", Path: "/contacts/check", API: true, ID: "checkContacts", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
 			Summary:     "Which phone numbers are on WhatsApp",
 			Description: "Asks WhatsApp through the session, at most 50 numbers at a time. Numbers in any format with their country code.",
 			Body:        checkRequest{}, Example: map[string]any{"session_id": exampleSession, "phones": []string{"+1 555 000 1111", "15550002222"}},
 			Data: struct {
 				Results []gateway.NumberCheck `json:"results"`
 			}{[]gateway.NumberCheck{{Phone: "15550001111", JID: "15550001111@s.whatsapp.net", OnWA: true}, {Phone: "15550002222"}}}},
-		{Method: "POST", Path: "/sessions/{session_id}/typing", API: true, ID: "setTyping", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeSend,
+		{Method: "POST", Path: "/sessions/{session_id}/typing", API: true, ID: "setTyping", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: service.ScopeSend,
 			Summary:     "Show or clear \"typing…\" in a chat",
 			Description: "typing defaults to true; audio shows \"recording…\" instead.",
 			Body:        typingRequest{}, Example: map[string]any{"chat": "1234567890@c.us", "typing": true},
@@ -314,7 +315,7 @@ func coreOperations() []operation {
 			}{"1234567890@c.us", true, false}},
 
 		// Webhooks
-		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Bound: boundHandler, Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
+		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
 			Description: "The signing secret is in this answer only.",
 			Body:        createWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"message", "status", "qr"}, "session_id": exampleSession},
 			Status: 201, Data: struct {
@@ -340,7 +341,7 @@ func coreOperations() []operation {
 			}{true, exampleWebhook.ID}},
 
 		// API keys
-		{Method: "POST", Path: "/api-keys", API: true, ID: "createAPIKey", Tag: "API keys", Scope: ScopeManage, Summary: "Create an API key",
+		{Method: "POST", Path: "/api-keys", API: true, ID: "createAPIKey", Errors: []int{http.StatusNotFound}, Tag: "API keys", Scope: ScopeManage, Summary: "Create an API key",
 			Description: "The key is in this answer only. scopes: * (everything), read, send; session_id binds the key to one session.",
 			Body:        createAPIKeyRequest{}, Example: map[string]any{"name": "backend", "scopes": []string{"send", "read"}},
 			Status: 201, Data: struct {

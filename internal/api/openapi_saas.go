@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
+	"net/http"
 )
 
 // adminNote is said of every admin route.
@@ -77,7 +78,7 @@ func saasOperations() []operation {
 				"accepted and not failed; past the plan's included amount they cost the plan's overage price per 1000 (rounded up to the cent). " +
 				"A statement of the current period is provisional.",
 			Query: []param{periodParam, formatParam}, Data: statementData, Alt: csvAlt},
-		{Method: "GET", Path: "/analytics/messages", API: true, ID: "getMessageSeries", Bound: boundHandler, Tag: "Analytics", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/analytics/messages", API: true, ID: "getMessageSeries", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Analytics", Scope: service.ScopeRead,
 			Summary: "Messages per day or hour by direction and status, delivery rate and latency percentiles",
 			Description: "Every bucket of the range is present. delivery_rate is delivered / (sent or further, or failed). Latency percentiles are " +
 				"of delivered_at - sent_at, at the histogram's resolution: 10 ms below 1 s, 100 ms below 10 s, 1 s below 2 min, 10 s below 1 h, 1 min beyond. " +
@@ -89,7 +90,7 @@ func saasOperations() []operation {
 			Data: series},
 
 		// Account mail
-		{Method: "POST", Path: "/auth/verify-email/request", API: true, ID: "requestEmailVerification", Tag: "Accounts",
+		{Method: "POST", Path: "/auth/verify-email/request", API: true, ID: "requestEmailVerification", Errors: []int{http.StatusConflict}, Tag: "Accounts",
 			Summary: "Mail the caller a new verification link", Description: "feature_disabled unless ENABLE_EMAIL_VERIFICATION is on. At most 5 an hour.",
 			Status: 202, Data: map[string]any{"sent": true}},
 		{Method: "POST", Path: "/auth/verify-email", API: true, ID: "verifyEmail", Tag: "Accounts", Public: true,
@@ -134,7 +135,7 @@ func saasOperations() []operation {
 		{Method: "PATCH", Path: "/admin/tenants/{user_id}/plan", API: true, ID: "adminChangePlan", Tag: "Admin",
 			Summary: "Move a tenant to another plan, at once", Description: adminNote + "Recorded in the tenant's plan history and the audit log.",
 			Body: changePlanRequest{}, Example: changePlanRequest{PlanID: "starter", Reason: "upgrade"}, Data: tenantData},
-		{Method: "POST", Path: "/admin/tenants/{user_id}/suspend", API: true, ID: "adminSuspendTenant", Tag: "Admin",
+		{Method: "POST", Path: "/admin/tenants/{user_id}/suspend", API: true, ID: "adminSuspendTenant", Errors: []int{http.StatusConflict}, Tag: "Admin",
 			Summary: "Suspend a tenant: its calls answer account_suspended and its instances stop",
 			Description: adminNote + "Every token the tenant was issued before is revoked: after a resume it answers 401 and the tenant " +
 				"logs in again. API keys work again after a resume.",
@@ -162,14 +163,14 @@ func saasOperations() []operation {
 			Data: struct {
 				Plans []gateway.Plan `json:"plans"`
 			}{[]gateway.Plan{examplePlan, starter}}},
-		{Method: "POST", Path: "/admin/plans", API: true, ID: "adminCreatePlan", Tag: "Admin", Summary: "Create a plan", Description: adminNote +
+		{Method: "POST", Path: "/admin/plans", API: true, ID: "adminCreatePlan", Errors: []int{http.StatusConflict}, Tag: "Admin", Summary: "Create a plan", Description: adminNote +
 			"Limits: negative is unlimited. A plan with a message overage price lets sends past its monthly limit through (up to max_extra_messages, " +
 			"negative: no cap) and bills them; without one the limit is hard.",
 			Body: planRequest{}, Example: planExample, Status: 201, Data: planData},
 		{Method: "GET", Path: "/admin/plans/{plan_id}", API: true, ID: "adminGetPlan", Tag: "Admin", Summary: "One plan", Description: adminNote, Data: planData},
 		{Method: "PUT", Path: "/admin/plans/{plan_id}", API: true, ID: "adminUpdatePlan", Tag: "Admin", Summary: "Replace a plan; its tenants get it at once",
 			Description: adminNote, Body: planRequest{}, Example: planExample, Data: planData},
-		{Method: "DELETE", Path: "/admin/plans/{plan_id}", API: true, ID: "adminDeletePlan", Tag: "Admin", Summary: "Delete a plan no tenant is on",
+		{Method: "DELETE", Path: "/admin/plans/{plan_id}", API: true, ID: "adminDeletePlan", Errors: []int{http.StatusConflict}, Tag: "Admin", Summary: "Delete a plan no tenant is on",
 			Description: adminNote + "409 while tenants are on it, and for the default plan.",
 			Data:        map[string]any{"deleted": true, "id": "starter"}},
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
+	"net/http"
 )
 
 var (
@@ -30,7 +31,7 @@ func webhookDeliveryOperations() []operation {
 			Summary: "Change a webhook endpoint", Description: "Fields left out stay as they are. active: true turns an endpoint disabled by the gateway back on.",
 			Body: updateWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"*"}, "active": true},
 			Data: webhookData},
-		{Method: "POST", Path: "/webhooks/{webhook_id}/test", API: true, ID: "testWebhook", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
+		{Method: "POST", Path: "/webhooks/{webhook_id}/test", API: true, ID: "testWebhook", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Send a webhook.test event to this endpoint only", Status: 202, Data: deliveryData},
 		{Method: "POST", Path: "/webhooks/{webhook_id}/rotate-secret", API: true, ID: "rotateWebhookSecret", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Give the endpoint a new signing secret", Description: "The new secret is in this answer only. The old one keeps signing beside it " +
@@ -64,7 +65,7 @@ func webhookDeliveryOperations() []operation {
 			}{exampleDelivery, []gateway.DeliveryAttempt{exampleAttempt}}},
 		{Method: "POST", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", API: true, ID: "retryWebhookDelivery", Bound: boundPath, Tag: "Webhooks",
 			Scope: ScopeManage, Summary: "Send one delivery again now", Status: 202, Data: deliveryData},
-		{Method: "GET", Path: "/events", API: true, ID: "streamEvents", Bound: boundHandler, Tag: "Events", Scope: service.ScopeRead,
+		{Method: "GET", Path: "/events", API: true, ID: "streamEvents", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Events", Scope: service.ScopeRead,
 			Summary: "Live stream of the caller's events (server-sent events)",
 			Description: "Each event's id is its sequence number: reconnect with Last-Event-ID (or last_event_id) to resume after it. " +
 				"Without one the stream starts with the next event. data is the webhook envelope. " +
