@@ -56,6 +56,9 @@ type operation struct {
 	// the body, 409 of a state conflict. The end-to-end suite fails on a
 	// status an operation does not declare.
 	Errors []int
+	// Down: the route answers 503 with its data and success false when a
+	// critical dependency is down (the health probes), not the error envelope.
+	Down bool
 }
 
 // param is one query parameter.
@@ -264,6 +267,12 @@ func (g *schemaGen) operation(o operation) map[string]any {
 	}
 	responses := map[string]any{
 		strconv.Itoa(status): map[string]any{"description": http.StatusText(status), "content": content},
+	}
+	if o.Down {
+		env := map[string]any{"type": "object", "required": []string{"success", "data"},
+			"properties": map[string]any{"success": map[string]any{"const": false}, "data": g.of(reflect.TypeOf(o.Data))}}
+		responses["503"] = map[string]any{"description": "A critical dependency is down: the same data, with success false.",
+			"content": map[string]any{"application/json": map[string]any{"schema": env}}}
 	}
 	if !o.NoEnvelopeErrors {
 		errRef := map[string]any{"$ref": "#/components/responses/Error"}

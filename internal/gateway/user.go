@@ -19,21 +19,21 @@ const (
 
 // User is a tenant: every session, message, webhook and key belongs to one.
 type User struct {
-	ID            string `json:"id"`
-	Email         string `json:"email"`
-	Name          string `json:"name"`
-	Phone         string `json:"phone,omitempty"`
-	Role          string `json:"role"`
-	Status        string `json:"status"`
-	PlanID        string `json:"plan_id"`
-	EmailVerified bool   `json:"email_verified"`
+	ID            string `json:"id" desc:"The account's id (UUID)."`
+	Email         string `json:"email" desc:"The login address."`
+	Name          string `json:"name" desc:"The account holder's name."`
+	Phone         string `json:"phone,omitempty" desc:"A contact phone number."`
+	Role          string `json:"role" desc:"user or admin."`
+	Status        string `json:"status" desc:"active or suspended."`
+	PlanID        string `json:"plan_id" desc:"The plan the account is on."`
+	EmailVerified bool   `json:"email_verified" desc:"true once the address was verified by mail."`
 	PasswordHash  string `json:"-"`
 	// TokenVersion is carried in every JWT issued to the user; a token of
 	// an older version is refused. A password reset, a password change and
 	// a suspension raise it, revoking every earlier token.
 	TokenVersion int64     `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	CreatedAt    time.Time `json:"created_at" desc:"When the account was made."`
+	UpdatedAt    time.Time `json:"updated_at" desc:"When it last changed."`
 }
 
 // Plan is what a tenant pays for and the limits that come with it. A zero
@@ -71,18 +71,18 @@ type PlanFeatures struct {
 // APIKey authenticates a tenant without a password. Only its SHA-256 hash is
 // stored; Key is set once, in the response that creates it.
 type APIKey struct {
-	ID         string     `json:"id"`
+	ID         string     `json:"id" desc:"The key's id (UUID)."`
 	UserID     string     `json:"-"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
+	Name       string     `json:"name" desc:"The name given at creation."`
+	Prefix     string     `json:"prefix" desc:"The key's first characters (wsa_…), to recognise it."`
 	Hash       string     `json:"-"`
-	Scopes     []string   `json:"scopes"`
-	SessionID  string     `json:"session_id,omitempty"`
-	Key        string     `json:"key,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-	CreatedAt  time.Time  `json:"created_at"`
+	Scopes     []string   `json:"scopes" desc:"What the key may do: * (everything), read, send."`
+	SessionID  string     `json:"session_id,omitempty" desc:"The one session the key is bound to; absent: the whole account."`
+	Key        string     `json:"key,omitempty" desc:"The secret key, in the creation answer only."`
+	LastUsedAt *time.Time `json:"last_used_at" desc:"When the key was last used."`
+	ExpiresAt  *time.Time `json:"expires_at" desc:"When the key stops working; null: never."`
+	RevokedAt  *time.Time `json:"revoked_at" desc:"When the key was revoked; null: it was not."`
+	CreatedAt  time.Time  `json:"created_at" desc:"When the key was created."`
 }
 
 // Page asks for one page of a list: Page from 1, Limit from 1 to 100.
