@@ -100,8 +100,8 @@ func (s *Server) handleAdminTenantStatement(w http.ResponseWriter, r *http.Reque
 }
 
 type changePlanRequest struct {
-	PlanID string `json:"plan_id"`
-	Reason string `json:"reason"`
+	PlanID string `json:"plan_id" desc:"The plan to move the tenant to."`
+	Reason string `json:"reason" desc:"Why, kept in the plan history and the audit log."`
 }
 
 func (s *Server) handleAdminChangePlan(w http.ResponseWriter, r *http.Request) error {
@@ -125,7 +125,7 @@ func (s *Server) handleAdminChangePlan(w http.ResponseWriter, r *http.Request) e
 }
 
 type suspendRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" desc:"Why, kept in the audit log."`
 }
 
 func (s *Server) handleAdminSuspend(w http.ResponseWriter, r *http.Request) error {
@@ -189,13 +189,13 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error 
 
 // planRequest is a plan as admins write it.
 type planRequest struct {
-	ID         string               `json:"id"`
-	Name       string               `json:"name"`
-	PriceCents int64                `json:"price_cents"`
-	Currency   string               `json:"currency"`
-	Limits     gateway.PlanLimits   `json:"limits"`
-	Features   gateway.PlanFeatures `json:"features"`
-	Overage    gateway.PlanOverage  `json:"overage"`
+	ID         string               `json:"id" desc:"The plan's id, a slug (lowercase letters, digits, - and _)."`
+	Name       string               `json:"name" desc:"The display name."`
+	PriceCents int64                `json:"price_cents" desc:"The price of a period, in cents."`
+	Currency   string               `json:"currency" desc:"ISO 4217 currency code."`
+	Limits     gateway.PlanLimits   `json:"limits" desc:"What an account on the plan may hold and send."`
+	Features   gateway.PlanFeatures `json:"features" desc:"What the plan turns on."`
+	Overage    gateway.PlanOverage  `json:"overage" desc:"The price of messages past the monthly limit."`
 }
 
 func (p planRequest) plan() *gateway.Plan {

@@ -39,7 +39,7 @@ func (s *Server) handleRequestVerification(w http.ResponseWriter, r *http.Reques
 }
 
 type forgotRequest struct {
-	Email string `json:"email"`
+	Email string `json:"email" desc:"The account's login address."`
 }
 
 func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) error {

@@ -10,7 +10,7 @@ import (
 )
 
 type createInstanceRequest struct {
-	SessionID string `json:"session_id"`
+	SessionID string `json:"session_id" desc:"The session to run."`
 }
 
 func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) error {

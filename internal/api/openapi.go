@@ -108,7 +108,7 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 	g.components["Error"] = map[string]any{
 		"type": "object", "required": []string{"code", "message"},
 		"properties": map[string]any{
-			"code":    g.of(reflect.TypeFor[errorBody]().Field(0).Type),
+			"code":    described(g.of(reflect.TypeFor[errorBody]().Field(0).Type), "What went wrong, for programs to switch on."),
 			"message": map[string]any{"type": "string", "description": "A sentence safe to show a user."},
 			"fields": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
 				"description": "Invalid input fields, each with a sentence (validation_failed)."},
@@ -118,8 +118,8 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 	g.components["ErrorEnvelope"] = map[string]any{
 		"type": "object", "required": []string{"success", "error"},
 		"properties": map[string]any{
-			"success": map[string]any{"const": false},
-			"error":   map[string]any{"$ref": "#/components/schemas/Error"},
+			"success": map[string]any{"const": false, "description": "Always false in an error."},
+			"error":   map[string]any{"$ref": "#/components/schemas/Error", "description": "The error."},
 		},
 	}
 	paths := map[string]any{}

@@ -284,7 +284,7 @@ func (s *Server) handleSessionLogout(w http.ResponseWriter, r *http.Request) err
 }
 
 type scanRequest struct {
-	Phone string `json:"phone"`
+	Phone string `json:"phone" desc:"The number the simulated phone pairs as (default: one the sandbox makes up)."`
 }
 
 // handleSessionScan completes a sandbox pairing, as a phone scanning the

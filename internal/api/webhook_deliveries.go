@@ -110,7 +110,7 @@ func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) err
 }
 
 type retryWebhookRequest struct {
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since" desc:"Send again the failed and abandoned deliveries created at or after this time."`
 }
 
 func (s *Server) handleWebhookRetry(w http.ResponseWriter, r *http.Request) error {

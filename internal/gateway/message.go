@@ -122,13 +122,13 @@ type MessageStatusUpdate struct {
 
 // MessageCounts are a tenant's message counts over one period.
 type MessageCounts struct {
-	Sent      int `json:"sent"`
-	Delivered int `json:"delivered"`
-	Read      int `json:"read"`
-	Failed    int `json:"failed"`
-	Queued    int `json:"queued"`
-	Received  int `json:"received"`
-	Total     int `json:"total"`
+	Sent      int `json:"sent" desc:"Sent, not yet delivered."`
+	Delivered int `json:"delivered" desc:"Delivered, not yet read."`
+	Read      int `json:"read" desc:"Read or played."`
+	Failed    int `json:"failed" desc:"Failed."`
+	Queued    int `json:"queued" desc:"Waiting to be sent."`
+	Received  int `json:"received" desc:"Inbound."`
+	Total     int `json:"total" desc:"Every message counted."`
 }
 
 // MessageStore keeps messages.

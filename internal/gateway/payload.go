@@ -48,7 +48,7 @@ type PayloadMedia struct {
 	Voice    bool   `json:"voice,omitempty" desc:"true: an audio file sent as a voice note (push-to-talk)."`
 	Size     int64  `json:"size,omitempty" desc:"The file's size in bytes."`
 	SHA256   string `json:"sha256,omitempty" desc:"The file's SHA-256, hex."`
-	Path     string `json:"path,omitempty"`
+	Path     string `json:"path,omitempty" desc:"Where the received file is stored; download it with GET /messages/{message_id}/media."`
 }
 
 // IsZero reports whether the payload carries nothing.

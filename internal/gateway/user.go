@@ -39,33 +39,33 @@ type User struct {
 // Plan is what a tenant pays for and the limits that come with it. A zero
 // limit means "none allowed"; a negative limit means unlimited.
 type Plan struct {
-	ID         string       `json:"id"`
-	Name       string       `json:"name"`
-	PriceCents int64        `json:"price_cents"`
-	Currency   string       `json:"currency"`
-	Limits     PlanLimits   `json:"limits"`
-	Features   PlanFeatures `json:"features"`
-	Overage    PlanOverage  `json:"overage"`
-	CreatedAt  time.Time    `json:"created_at"`
-	UpdatedAt  time.Time    `json:"updated_at"`
+	ID         string       `json:"id" desc:"The plan's id, a slug (free, starter, …)."`
+	Name       string       `json:"name" desc:"The plan's display name."`
+	PriceCents int64        `json:"price_cents" desc:"The price of a period, in cents of currency."`
+	Currency   string       `json:"currency" desc:"ISO 4217 currency code."`
+	Limits     PlanLimits   `json:"limits" desc:"What an account on the plan may hold and send."`
+	Features   PlanFeatures `json:"features" desc:"What the plan turns on."`
+	Overage    PlanOverage  `json:"overage" desc:"The price of messages past the monthly limit; without one the limit is hard."`
+	CreatedAt  time.Time    `json:"created_at" desc:"When the plan was created."`
+	UpdatedAt  time.Time    `json:"updated_at" desc:"When it last changed."`
 }
 
 // PlanLimits are the quotas of a plan; negative means unlimited.
 type PlanLimits struct {
-	Sessions          int   `json:"sessions"`
-	Instances         int   `json:"instances"`
-	MessagesPerMonth  int   `json:"messages_per_month"`
-	Webhooks          int   `json:"webhooks"`
-	APIKeys           int   `json:"api_keys"`
-	RequestsPerMinute int   `json:"requests_per_minute"`
-	MediaBytes        int64 `json:"media_bytes"`
+	Sessions          int   `json:"sessions" desc:"Sessions an account may hold. Negative: unlimited."`
+	Instances         int   `json:"instances" desc:"Running instances. Negative: unlimited."`
+	MessagesPerMonth  int   `json:"messages_per_month" desc:"Messages sent per UTC month. Negative: unlimited."`
+	Webhooks          int   `json:"webhooks" desc:"Webhook endpoints. Negative: unlimited."`
+	APIKeys           int   `json:"api_keys" desc:"Active API keys. Negative: unlimited."`
+	RequestsPerMinute int   `json:"requests_per_minute" desc:"API requests per minute. Negative: unlimited."`
+	MediaBytes        int64 `json:"media_bytes" desc:"Largest media file, in bytes. Negative: unlimited."`
 }
 
 // PlanFeatures are the capabilities a plan unlocks.
 type PlanFeatures struct {
-	Engines  []string `json:"engines"`
-	Webhooks bool     `json:"webhooks"`
-	APIKeys  bool     `json:"api_keys"`
+	Engines  []string `json:"engines" desc:"The WhatsApp engines the plan may use."`
+	Webhooks bool     `json:"webhooks" desc:"Webhook endpoints allowed."`
+	APIKeys  bool     `json:"api_keys" desc:"API keys allowed."`
 }
 
 // APIKey authenticates a tenant without a password. Only its SHA-256 hash is

@@ -48,8 +48,8 @@ type Status struct {
 
 // QR is the current pairing code.
 type QR struct {
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Code      string    `json:"code" desc:"The raw pairing code."`
+	ExpiresAt time.Time `json:"expires_at" desc:"When WhatsApp replaces it."`
 }
 
 // PairCodeRequest asks for a pairing code for a phone number.
