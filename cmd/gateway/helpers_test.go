@@ -167,7 +167,7 @@ func (c *client) do(method, path string, body any) *reply {
 	if c.http != nil {
 		hc = c.http
 	}
-	resp, err := hc.Do(req)
+	resp, err := checkedClient(c.t, hc).Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -9,16 +9,16 @@ import (
 )
 
 type registerRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Name     string `json:"name"`
-	Phone    string `json:"phone"`
+	Email    string `json:"email" desc:"The login address."`
+	Password string `json:"password" desc:"8 characters or more, at most 72 bytes, not a common password."`
+	Name     string `json:"name" desc:"The account holder's name."`
+	Phone    string `json:"phone" desc:"A contact phone number (optional)."`
 }
 
 type authResponse struct {
-	User      *gateway.User `json:"user"`
-	Token     string        `json:"token"`
-	ExpiresAt time.Time     `json:"expires_at"`
+	User      *gateway.User `json:"user" desc:"The account."`
+	Token     string        `json:"token" desc:"A bearer token (JWT) for the Authorization header."`
+	ExpiresAt time.Time     `json:"expires_at" desc:"When the token stops working."`
 }
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
@@ -34,8 +34,8 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 }
 
 type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" desc:"The login address."`
+	Password string `json:"password" desc:"The password."`
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
@@ -59,8 +59,8 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 }
 
 type changePasswordRequest struct {
-	CurrentPassword string `json:"current_password"`
-	NewPassword     string `json:"new_password"`
+	CurrentPassword string `json:"current_password" desc:"The password now."`
+	NewPassword     string `json:"new_password" desc:"The new one: 8 characters or more, at most 72 bytes, not a common password."`
 }
 
 // handleChangePassword sets a new password and answers with a new token:

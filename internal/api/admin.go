@@ -14,22 +14,10 @@ import (
 // everyone else: any caller that is not an admin with a bearer token
 // (anonymous, a tenant, an API key, an admin's API key) gets the same 404 as
 // a path that does not exist.
-func (s *Server) adminRoutes(r chi.Router) {
+func (s *Server) adminRoutes(r chi.Router, table *routeTable) {
 	r.Route("/admin", func(r chi.Router) {
-		r.Use(s.requireAdmin, s.rateLimit, func(next http.Handler) http.Handler { return s.idempotent(operation{}, next) })
-		r.Get("/tenants", s.h(s.handleAdminTenants))
-		r.Get("/tenants/{user_id}", s.h(s.handleAdminTenant))
-		r.Get("/tenants/{user_id}/statements", s.h(s.handleAdminTenantStatement))
-		r.Patch("/tenants/{user_id}/plan", s.h(s.handleAdminChangePlan))
-		r.Post("/tenants/{user_id}/suspend", s.h(s.handleAdminSuspend))
-		r.Post("/tenants/{user_id}/resume", s.h(s.handleAdminResume))
-		r.Get("/stats", s.h(s.handleAdminStats))
-		r.Get("/audit", s.h(s.handleAdminAudit))
-		r.Get("/plans", s.h(s.handlePlanList))
-		r.Post("/plans", s.h(s.handleAdminPlanCreate))
-		r.Get("/plans/{plan_id}", s.h(s.handlePlanGet))
-		r.Put("/plans/{plan_id}", s.h(s.handleAdminPlanUpdate))
-		r.Delete("/plans/{plan_id}", s.h(s.handleAdminPlanDelete))
+		r.Use(s.requireAdmin, s.rateLimit)
+		table.mount(r, isAdminRoute, "/admin", s.idempotent)
 		r.NotFound(s.h(notFoundRoute))
 		r.MethodNotAllowed(s.h(notFoundRoute))
 	})
@@ -80,7 +68,7 @@ func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, listData("tenants", list.Items, list.Pagination))
+	return ok(w, http.StatusOK, tenantList{list.Items, list.Pagination})
 }
 
 func (s *Server) handleAdminTenant(w http.ResponseWriter, r *http.Request) error {
@@ -92,7 +80,7 @@ func (s *Server) handleAdminTenant(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+	return ok(w, http.StatusOK, tenantData{*v})
 }
 
 func (s *Server) handleAdminTenantStatement(w http.ResponseWriter, r *http.Request) error {
@@ -112,8 +100,8 @@ func (s *Server) handleAdminTenantStatement(w http.ResponseWriter, r *http.Reque
 }
 
 type changePlanRequest struct {
-	PlanID string `json:"plan_id"`
-	Reason string `json:"reason"`
+	PlanID string `json:"plan_id" desc:"The plan to move the tenant to."`
+	Reason string `json:"reason" desc:"Why, kept in the plan history and the audit log."`
 }
 
 func (s *Server) handleAdminChangePlan(w http.ResponseWriter, r *http.Request) error {
@@ -133,11 +121,11 @@ func (s *Server) handleAdminChangePlan(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	s.userChanged(r.Context(), id)
-	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+	return ok(w, http.StatusOK, tenantData{*v})
 }
 
 type suspendRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" desc:"Why, kept in the audit log."`
 }
 
 func (s *Server) handleAdminSuspend(w http.ResponseWriter, r *http.Request) error {
@@ -158,7 +146,7 @@ func (s *Server) handleAdminSuspend(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+	return ok(w, http.StatusOK, tenantData{*v})
 }
 
 func (s *Server) handleAdminResume(w http.ResponseWriter, r *http.Request) error {
@@ -171,7 +159,7 @@ func (s *Server) handleAdminResume(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"tenant": v})
+	return ok(w, http.StatusOK, tenantData{*v})
 }
 
 func (s *Server) handleAdminStats(w http.ResponseWriter, r *http.Request) error {
@@ -179,7 +167,7 @@ func (s *Server) handleAdminStats(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"stats": st})
+	return ok(w, http.StatusOK, statsData{*st})
 }
 
 func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error {
@@ -196,18 +184,18 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, listData("entries", list.Items, list.Pagination))
+	return ok(w, http.StatusOK, auditList{list.Items, list.Pagination})
 }
 
 // planRequest is a plan as admins write it.
 type planRequest struct {
-	ID         string               `json:"id"`
-	Name       string               `json:"name"`
-	PriceCents int64                `json:"price_cents"`
-	Currency   string               `json:"currency"`
-	Limits     gateway.PlanLimits   `json:"limits"`
-	Features   gateway.PlanFeatures `json:"features"`
-	Overage    gateway.PlanOverage  `json:"overage"`
+	ID         string               `json:"id" desc:"The plan's id, a slug (lowercase letters, digits, - and _)."`
+	Name       string               `json:"name" desc:"The display name."`
+	PriceCents int64                `json:"price_cents" desc:"The price of a period, in cents."`
+	Currency   string               `json:"currency" desc:"ISO 4217 currency code."`
+	Limits     gateway.PlanLimits   `json:"limits" desc:"What an account on the plan may hold and send."`
+	Features   gateway.PlanFeatures `json:"features" desc:"What the plan turns on."`
+	Overage    gateway.PlanOverage  `json:"overage" desc:"The price of messages past the monthly limit."`
 }
 
 func (p planRequest) plan() *gateway.Plan {
@@ -224,7 +212,7 @@ func (s *Server) handleAdminPlanCreate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusCreated, map[string]any{"plan": p})
+	return ok(w, http.StatusCreated, planData{*p})
 }
 
 func (s *Server) handleAdminPlanUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -243,7 +231,7 @@ func (s *Server) handleAdminPlanUpdate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"plan": p})
+	return ok(w, http.StatusOK, planData{*p})
 }
 
 func (s *Server) handleAdminPlanDelete(w http.ResponseWriter, r *http.Request) error {
@@ -254,5 +242,23 @@ func (s *Server) handleAdminPlanDelete(w http.ResponseWriter, r *http.Request) e
 	if err := s.svc.AdminDeletePlan(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"deleted": true, "id": id})
+	return ok(w, http.StatusOK, deletedData{true, id})
+}
+
+type tenantData struct {
+	Tenant service.TenantView `json:"tenant" desc:"The tenant."`
+}
+
+type tenantList struct {
+	Tenants    []*service.TenantView `json:"tenants" desc:"This page of tenants."`
+	Pagination service.Pagination    `json:"pagination" desc:"Where this page sits in the whole list."`
+}
+
+type statsData struct {
+	Stats gateway.GlobalStats `json:"stats" desc:"The numbers."`
+}
+
+type auditList struct {
+	Entries    []*gateway.AuditEntry `json:"entries" desc:"This page of entries, newest first."`
+	Pagination service.Pagination    `json:"pagination" desc:"Where this page sits in the whole list."`
 }

@@ -14,7 +14,7 @@ func (s *Server) handlePlanList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"plans": list})
+	return ok(w, http.StatusOK, planList{list})
 }
 
 func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) error {
@@ -26,7 +26,7 @@ func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"plan": p})
+	return ok(w, http.StatusOK, planData{*p})
 }
 
 func (s *Server) handleSubscription(w http.ResponseWriter, r *http.Request) error {
@@ -101,7 +101,7 @@ func writeStatement(w http.ResponseWriter, r *http.Request, st *service.Statemen
 		_, _ = w.Write(st.CSV())
 		return nil
 	case format == "" || format == "json":
-		return ok(w, http.StatusOK, map[string]any{"statement": st})
+		return ok(w, http.StatusOK, statementData{*st})
 	}
 	return gateway.Errorf(gateway.CodeInvalid, "The format must be json or csv.")
 }
@@ -132,4 +132,16 @@ func (s *Server) handleAnalyticsMessages(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	return ok(w, http.StatusOK, series)
+}
+
+type planList struct {
+	Plans []*gateway.Plan `json:"plans" desc:"Every plan, cheapest first."`
+}
+
+type planData struct {
+	Plan gateway.Plan `json:"plan" desc:"The plan."`
+}
+
+type statementData struct {
+	Statement service.Statement `json:"statement" desc:"The statement."`
 }

@@ -3,19 +3,11 @@ package api
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// emailRoutes are the unauthenticated account-mail routes (limited per address).
-func (s *Server) emailRoutes(r chi.Router) {
-	r.Post("/auth/verify-email", s.h(s.handleVerifyEmail))
-	r.Get("/auth/verify-email", s.h(s.handleVerifyEmail))
-	r.Post("/auth/password/forgot", s.h(s.handleForgotPassword))
-	r.Post("/auth/password/reset", s.h(s.handleResetPassword))
-}
-
 type tokenRequest struct {
-	Token string `json:"token"`
+	Token string `json:"token" desc:"The mailed token."`
 }
 
 // handleVerifyEmail takes the mailed token in the body or, for the mailed
@@ -36,18 +28,18 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.userChanged(r.Context(), u.ID)
-	return ok(w, http.StatusOK, map[string]any{"verified": true, "user": u})
+	return ok(w, http.StatusOK, verifiedData{true, *u})
 }
 
 func (s *Server) handleRequestVerification(w http.ResponseWriter, r *http.Request) error {
 	if err := s.svc.RequestEmailVerification(r.Context(), who(r).User); err != nil {
 		return err
 	}
-	return ok(w, http.StatusAccepted, map[string]any{"sent": true})
+	return ok(w, http.StatusAccepted, sentData{true})
 }
 
 type forgotRequest struct {
-	Email string `json:"email"`
+	Email string `json:"email" desc:"The account's login address."`
 }
 
 func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) error {
@@ -58,12 +50,12 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) er
 	if err := s.svc.ForgotPassword(r.Context(), req.Email, clientIP(r.Context())); err != nil {
 		return err
 	}
-	return ok(w, http.StatusAccepted, map[string]any{"message": "If an account has this address, a reset mail is on its way."})
+	return ok(w, http.StatusAccepted, forgotData{"If an account has this address, a reset mail is on its way."})
 }
 
 type resetRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
+	Token    string `json:"token" desc:"The mailed token."`
+	Password string `json:"password" desc:"The new password: 8 characters or more, at most 72 bytes, not a common password."`
 }
 
 func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) error {
@@ -78,5 +70,22 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) err
 	// The reset revoked the user's earlier tokens: no gateway may answer
 	// them from a cached user.
 	s.userChanged(r.Context(), u.ID)
-	return ok(w, http.StatusOK, map[string]any{"reset": true})
+	return ok(w, http.StatusOK, resetData{true})
+}
+
+type verifiedData struct {
+	Verified bool         `json:"verified" desc:"Always true."`
+	User     gateway.User `json:"user" desc:"The account, now verified."`
+}
+
+type sentData struct {
+	Sent bool `json:"sent" desc:"Always true: the mail was handed to the mail server."`
+}
+
+type forgotData struct {
+	Message string `json:"message" desc:"The same sentence whether the address has an account or not."`
+}
+
+type resetData struct {
+	Reset bool `json:"reset" desc:"Always true."`
 }

@@ -9,10 +9,10 @@ import (
 )
 
 type checkResult struct {
-	Name      string `json:"name"`
-	Status    string `json:"status"` // "up" or "down"
-	LatencyMS int64  `json:"latency_ms"`
-	Error     string `json:"error,omitempty"`
+	Name      string `json:"name" desc:"The dependency (database, cache, …)."`
+	Status    string `json:"status" desc:"up or down."` // "up" or "down"
+	LatencyMS int64  `json:"latency_ms" desc:"How long the check took."`
+	Error     string `json:"error,omitempty" desc:"Why it is down."`
 }
 
 func (s *Server) runChecks(ctx context.Context, only string) (string, []checkResult) {
@@ -50,9 +50,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	if status == "down" {
 		code = http.StatusServiceUnavailable
 	}
-	writeJSON(w, code, envelope{Success: status != "down", Data: map[string]any{
-		"status": status, "checks": checks, "uptime_seconds": int(time.Since(s.started).Seconds()),
-		"version": s.svc.Settings().Version,
+	writeJSON(w, code, envelope{Success: status != "down", Data: healthData{
+		Status: status, Checks: checks, UptimeSeconds: int(time.Since(s.started).Seconds()),
+		Version: s.svc.Settings().Version,
 	}})
 	return nil
 }
@@ -63,32 +63,32 @@ func (s *Server) handleHealthDatabase(w http.ResponseWriter, r *http.Request) er
 	if status != "ok" {
 		code, status = http.StatusServiceUnavailable, "down"
 	}
-	var check any
+	var check *checkResult
 	if len(checks) > 0 {
-		check = checks[0]
+		check = &checks[0]
 	}
-	writeJSON(w, code, envelope{Success: code == http.StatusOK, Data: map[string]any{"status": status, "database": check}})
+	writeJSON(w, code, envelope{Success: code == http.StatusOK, Data: healthDatabaseData{status, check}})
 	return nil
 }
 
 // handleHealthLive says the process serves requests (liveness).
 func (s *Server) handleHealthLive(w http.ResponseWriter, r *http.Request) error {
-	return ok(w, http.StatusOK, map[string]any{"status": "ok"})
+	return ok(w, http.StatusOK, statusData{Status: "ok"})
 }
 
 // handleHealthReady says the gateway can take traffic: start-up done and
 // critical dependencies up (readiness).
 func (s *Server) handleHealthReady(w http.ResponseWriter, r *http.Request) error {
 	if !s.deps.Ready() {
-		writeJSON(w, http.StatusServiceUnavailable, envelope{Success: false, Data: map[string]any{"status": "starting"}})
+		writeJSON(w, http.StatusServiceUnavailable, envelope{Success: false, Data: statusData{Status: "starting"}})
 		return nil
 	}
 	status, checks := s.runChecks(r.Context(), "")
 	if status == "down" {
-		writeJSON(w, http.StatusServiceUnavailable, envelope{Success: false, Data: map[string]any{"status": status, "checks": checks}})
+		writeJSON(w, http.StatusServiceUnavailable, envelope{Success: false, Data: statusData{Status: status, Checks: checks}})
 		return nil
 	}
-	return ok(w, http.StatusOK, map[string]any{"status": "ready"})
+	return ok(w, http.StatusOK, statusData{Status: "ready"})
 }
 
 // handleRoot names the service, its version and mode, and its services.
@@ -99,19 +99,54 @@ func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	_, checks := s.runChecks(r.Context(), "")
-	services := make([]map[string]string, 0, len(checks))
+	services := make([]serviceState, 0, len(checks))
 	for _, c := range checks {
-		services = append(services, map[string]string{"name": c.Name, "status": c.Status})
+		services = append(services, serviceState{Name: c.Name, Status: c.Status})
 	}
 	st := s.svc.Settings()
-	return ok(w, http.StatusOK, map[string]any{
-		"service":     "whatsapp-gateway",
-		"description": "Multi-tenant WhatsApp gateway API",
-		"version":     st.Version,
-		"mode":        st.Mode,
-		"api":         "/api/" + s.cfg.APIVersion,
-		"engines":     st.Engines,
-		"services":    services,
-		"docs":        "/docs",
+	return ok(w, http.StatusOK, rootData{
+		Service:     "whatsapp-gateway",
+		Description: "Multi-tenant WhatsApp gateway API",
+		Version:     st.Version,
+		Mode:        st.Mode,
+		API:         "/api/" + s.cfg.APIVersion,
+		Engines:     st.Engines,
+		Services:    services,
+		Docs:        "/docs",
 	})
+}
+
+type healthData struct {
+	Status        string        `json:"status" desc:"ok, degraded (a non-critical dependency is down) or down (a critical one is)."`
+	Checks        []checkResult `json:"checks" desc:"One check per dependency."`
+	UptimeSeconds int           `json:"uptime_seconds" desc:"Seconds since this gateway started."`
+	Version       string        `json:"version" desc:"The gateway's version."`
+}
+
+type healthDatabaseData struct {
+	Status   string       `json:"status" desc:"ok or down."`
+	Database *checkResult `json:"database" desc:"The database check; null when the gateway has none."`
+}
+
+// statusData is the answer of the liveness and readiness probes.
+type statusData struct {
+	Status string        `json:"status" desc:"ok (liveness); ready, starting or down (readiness)."`
+	Checks []checkResult `json:"checks,omitempty" desc:"The dependency checks, when a critical one is down."`
+}
+
+type rootData struct {
+	Service     string         `json:"service" desc:"The service's name."`
+	Description string         `json:"description" desc:"What it is, in a sentence."`
+	Version     string         `json:"version" desc:"The gateway's version."`
+	Mode        string         `json:"mode" desc:"embedded (workers in this process) or cluster."`
+	API         string         `json:"api" desc:"The path the API is served under."`
+	Engines     []string       `json:"engines" desc:"The WhatsApp engines sessions can use."`
+	Services    []serviceState `json:"services" desc:"The state of each dependency."`
+	Docs        string         `json:"docs" desc:"The path of the API documentation."`
+}
+
+// serviceState is one dependency's state on the root route.
+type serviceState struct {
+	Name   string `json:"name" desc:"The dependency (database, cache, …)."`
+	Status string `json:"status" desc:"up or down."`
 }

@@ -6,10 +6,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
 type createInstanceRequest struct {
-	SessionID string `json:"session_id"`
+	SessionID string `json:"session_id" desc:"The session to run."`
 }
 
 func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) error {
@@ -30,7 +31,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusCreated, map[string]any{"instance": inst})
+	return ok(w, http.StatusCreated, instanceData{*inst})
 }
 
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +43,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, listData("instances", list.Items, list.Pagination))
+	return ok(w, http.StatusOK, instanceList{list.Items, list.Pagination})
 }
 
 func (s *Server) handleInstanceGet(w http.ResponseWriter, r *http.Request) error {
@@ -54,7 +55,7 @@ func (s *Server) handleInstanceGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+	return ok(w, http.StatusOK, instanceData{*inst})
 }
 
 func (s *Server) handleInstanceStop(w http.ResponseWriter, r *http.Request) error {
@@ -66,7 +67,7 @@ func (s *Server) handleInstanceStop(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+	return ok(w, http.StatusOK, instanceData{*inst})
 }
 
 func (s *Server) handleInstanceStart(w http.ResponseWriter, r *http.Request) error {
@@ -78,7 +79,7 @@ func (s *Server) handleInstanceStart(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+	return ok(w, http.StatusOK, instanceData{*inst})
 }
 
 func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) error {
@@ -90,5 +91,15 @@ func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"instance": inst})
+	return ok(w, http.StatusOK, instanceData{*inst})
+}
+
+// instanceData is the answer of the routes that act on one instance.
+type instanceData struct {
+	Instance gateway.Instance `json:"instance" desc:"The instance."`
+}
+
+type instanceList struct {
+	Instances  []*gateway.Instance `json:"instances" desc:"This page of instances."`
+	Pagination service.Pagination  `json:"pagination" desc:"Where this page sits in the whole list."`
 }

@@ -12,17 +12,17 @@ import (
 // sendRequest is the seed's send body (session_id, recipient, message,
 // message_type) with the fields of the other types.
 type sendRequest struct {
-	SessionID   string                `json:"session_id"`
-	Recipient   string                `json:"recipient"`
-	Message     string                `json:"message"`
-	MessageType string                `json:"message_type"`
-	ReplyTo     string                `json:"reply_to"`
-	Target      string                `json:"target"`
-	Reaction    string                `json:"reaction"`
-	MediaURL    string                `json:"media_url"`
-	Media       *gateway.PayloadMedia `json:"media"`
-	Location    *gateway.Location     `json:"location"`
-	Contact     *gateway.Contact      `json:"contact"`
+	SessionID   string                `json:"session_id" desc:"The session to send through (a session-bound key's own when left out)."`
+	Recipient   string                `json:"recipient" desc:"Who to send to: 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid."`
+	Message     string                `json:"message" desc:"The text, or the caption of media; for edit, the new text."`
+	MessageType string                `json:"message_type" desc:"text (default), image, video, audio, document, sticker, location, contact, reaction, edit or revoke."`
+	ReplyTo     string                `json:"reply_to" desc:"The WhatsApp id of a message to quote."`
+	Target      string                `json:"target" desc:"The WhatsApp id of the message a reaction, edit or revoke applies to."`
+	Reaction    string                `json:"reaction" desc:"The emoji of a reaction; empty removes it."`
+	MediaURL    string                `json:"media_url" desc:"An https URL the gateway fetches the file from (instead of media.data)."`
+	Media       *gateway.PayloadMedia `json:"media" desc:"The file, inline (data, base64) or by url, with its type and name."`
+	Location    *gateway.Location     `json:"location" desc:"The point of a location message."`
+	Contact     *gateway.Contact      `json:"contact" desc:"The card of a contact message."`
 }
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
@@ -47,9 +47,10 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 	return ok(w, http.StatusCreated, sendResponse{Message: m})
 }
 
-// sendResponse is the answer to a send (and its replay).
+// sendResponse is the answer to a send (and its replay) and of GET
+// /messages/{id}.
 type sendResponse struct {
-	Message *gateway.Message `json:"message"`
+	Message *gateway.Message `json:"message" desc:"The message, as stored."`
 }
 
 var directions = map[string]bool{gateway.DirectionInbound: true, gateway.DirectionOutbound: true}
@@ -89,7 +90,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, listData("messages", list.Items, list.Pagination))
+	return ok(w, http.StatusOK, messageList{list.Items, list.Pagination})
 }
 
 func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error {
@@ -101,5 +102,10 @@ func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"message": m})
+	return ok(w, http.StatusOK, sendResponse{m})
+}
+
+type messageList struct {
+	Messages   []*gateway.Message `json:"messages" desc:"This page of messages, newest first."`
+	Pagination service.Pagination `json:"pagination" desc:"Where this page sits in the whole list."`
 }

@@ -51,11 +51,11 @@ func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) erro
 // readRequest marks received messages read: by the gateway's message ids,
 // or by WhatsApp ids in one chat.
 type readRequest struct {
-	SessionID    string   `json:"session_id"`
-	MessageIDs   []string `json:"message_ids"`
-	Chat         string   `json:"chat"`
-	Sender       string   `json:"sender"`
-	WAMessageIDs []string `json:"wa_message_ids"`
+	SessionID    string   `json:"session_id" desc:"The session the messages belong to."`
+	MessageIDs   []string `json:"message_ids" desc:"Gateway ids of received messages to mark read."`
+	Chat         string   `json:"chat" desc:"The chat of wa_message_ids."`
+	Sender       string   `json:"sender" desc:"The sender of wa_message_ids, in a group chat."`
+	WAMessageIDs []string `json:"wa_message_ids" desc:"WhatsApp ids of messages of chat to mark read."`
 }
 
 func (s *Server) handleMessagesRead(w http.ResponseWriter, r *http.Request) error {
@@ -76,12 +76,12 @@ func (s *Server) handleMessagesRead(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"marked": n})
+	return ok(w, http.StatusOK, markedData{n})
 }
 
 type checkRequest struct {
-	SessionID string   `json:"session_id"`
-	Phones    []string `json:"phones"`
+	SessionID string   `json:"session_id" desc:"The session to ask WhatsApp through."`
+	Phones    []string `json:"phones" desc:"The numbers, with their country code, at most 50."`
 }
 
 func (s *Server) handleContactsCheck(w http.ResponseWriter, r *http.Request) error {
@@ -100,14 +100,14 @@ func (s *Server) handleContactsCheck(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"results": res})
+	return ok(w, http.StatusOK, checkData{res})
 }
 
 type typingRequest struct {
-	Chat string `json:"chat"`
+	Chat string `json:"chat" desc:"The chat to show the indicator in."`
 	// Typing defaults to true: the call usually starts the indicator.
-	Typing *bool `json:"typing"`
-	Audio  bool  `json:"audio"`
+	Typing *bool `json:"typing" desc:"true (default) shows it, false clears it."`
+	Audio  bool  `json:"audio" desc:"true shows \"recording…\" instead."`
 }
 
 func (s *Server) handleSessionTyping(w http.ResponseWriter, r *http.Request) error {
@@ -123,5 +123,19 @@ func (s *Server) handleSessionTyping(w http.ResponseWriter, r *http.Request) err
 	if err := s.svc.SetTyping(r.Context(), who(r).User.ID, id, req.Chat, typing, req.Audio); err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"chat": req.Chat, "typing": typing, "audio": req.Audio})
+	return ok(w, http.StatusOK, typingData{req.Chat, typing, req.Audio})
+}
+
+type markedData struct {
+	Marked int `json:"marked" desc:"How many messages were marked read."`
+}
+
+type checkData struct {
+	Results []gateway.NumberCheck `json:"results" desc:"One result per number asked, in the order asked."`
+}
+
+type typingData struct {
+	Chat   string `json:"chat" desc:"The chat the indicator is shown in."`
+	Typing bool   `json:"typing" desc:"true: the indicator is on; false: cleared."`
+	Audio  bool   `json:"audio" desc:"true: \"recording…\" rather than \"typing…\"."`
 }

@@ -51,6 +51,14 @@ type operation struct {
 	Alt map[string]mediaDoc
 	// NoEnvelopeErrors: the route does not answer the error envelope (non-API pages).
 	NoEnvelopeErrors bool
+	// Errors are the error statuses the route answers beyond those its
+	// shape implies (see errorStatuses): 401 of a login, 404 of an id in
+	// the body, 409 of a state conflict. The end-to-end suite fails on a
+	// status an operation does not declare.
+	Errors []int
+	// Down: the route answers 503 with its data and success false when a
+	// critical dependency is down (the health probes), not the error envelope.
+	Down bool
 }
 
 // param is one query parameter.
@@ -100,7 +108,7 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 	g.components["Error"] = map[string]any{
 		"type": "object", "required": []string{"code", "message"},
 		"properties": map[string]any{
-			"code":    g.of(reflect.TypeFor[errorBody]().Field(0).Type),
+			"code":    described(g.of(reflect.TypeFor[errorBody]().Field(0).Type), "What went wrong, for programs to switch on."),
 			"message": map[string]any{"type": "string", "description": "A sentence safe to show a user."},
 			"fields": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
 				"description": "Invalid input fields, each with a sentence (validation_failed)."},
@@ -110,8 +118,8 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 	g.components["ErrorEnvelope"] = map[string]any{
 		"type": "object", "required": []string{"success", "error"},
 		"properties": map[string]any{
-			"success": map[string]any{"const": false},
-			"error":   map[string]any{"$ref": "#/components/schemas/Error"},
+			"success": map[string]any{"const": false, "description": "Always false in an error."},
+			"error":   map[string]any{"$ref": "#/components/schemas/Error", "description": "The error."},
 		},
 	}
 	paths := map[string]any{}
@@ -260,27 +268,60 @@ func (g *schemaGen) operation(o operation) map[string]any {
 	responses := map[string]any{
 		strconv.Itoa(status): map[string]any{"description": http.StatusText(status), "content": content},
 	}
+	if o.Down {
+		env := map[string]any{"type": "object", "required": []string{"success", "data"},
+			"properties": map[string]any{"success": map[string]any{"const": false}, "data": g.of(reflect.TypeOf(o.Data))}}
+		responses["503"] = map[string]any{"description": "A critical dependency is down: the same data, with success false.",
+			"content": map[string]any{"application/json": map[string]any{"schema": env}}}
+	}
 	if !o.NoEnvelopeErrors {
 		errRef := map[string]any{"$ref": "#/components/responses/Error"}
 		responses["default"] = errRef
-		if !o.Public {
-			responses["401"] = errRef
-			responses["403"] = errRef
-		}
-		if len(pathParam.FindAllString(o.Path, -1)) > 0 {
-			responses["404"] = errRef
-		}
-		if o.Body != nil {
-			responses["400"] = errRef
-			responses["413"] = errRef
-			responses["422"] = errRef
-		}
-		if o.API {
-			responses["429"] = errRef
+		for _, code := range o.errorStatuses() {
+			responses[strconv.Itoa(code)] = errRef
 		}
 	}
 	op["responses"] = responses
 	return op
+}
+
+// errorStatuses are the error statuses an operation declares: those its
+// shape implies, and its own Errors.
+func (o operation) errorStatuses() []int {
+	set := map[int]bool{}
+	for _, c := range o.Errors {
+		set[c] = true
+	}
+	if !o.Public {
+		set[http.StatusUnauthorized] = true
+	}
+	if len(pathParam.FindAllString(o.Path, -1)) > 0 {
+		// A malformed id answers 400, an unknown one 404.
+		set[http.StatusBadRequest], set[http.StatusNotFound] = true, true
+	}
+	if len(o.Query) > 0 {
+		// A malformed parameter answers 400, a value out of range 422.
+		set[http.StatusBadRequest], set[http.StatusUnprocessableEntity] = true, true
+	}
+	if o.Body != nil {
+		set[http.StatusBadRequest], set[http.StatusRequestEntityTooLarge], set[http.StatusUnprocessableEntity] = true, true, true
+	}
+	if o.Tag == "Admin" {
+		set[http.StatusNotFound] = true // to anyone but an admin
+	}
+	if o.API {
+		// 403: a scope, a suspended account or a feature turned off; 429:
+		// the rate limits; 500 and 503: an internal error, the database or
+		// a session's worker out of reach.
+		set[http.StatusForbidden], set[http.StatusTooManyRequests] = true, true
+		set[http.StatusInternalServerError], set[http.StatusServiceUnavailable] = true, true
+	}
+	codes := make([]int, 0, len(set))
+	for c := range set {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	return codes
 }
 
 func mediaJSON(m mediaDoc) map[string]any {

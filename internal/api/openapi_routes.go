@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"reflect"
 	"time"
 
@@ -76,24 +77,6 @@ func exampleOverview() service.Overview {
 	return o
 }
 
-type healthData struct {
-	Status        string        `json:"status"`
-	Checks        []checkResult `json:"checks"`
-	UptimeSeconds int           `json:"uptime_seconds"`
-	Version       string        `json:"version"`
-}
-
-type rootData struct {
-	Service     string              `json:"service"`
-	Description string              `json:"description"`
-	Version     string              `json:"version"`
-	Mode        string              `json:"mode"`
-	API         string              `json:"api"`
-	Engines     []string            `json:"engines"`
-	Services    []map[string]string `json:"services"`
-	Docs        string              `json:"docs"`
-}
-
 var pageParams = []param{
 	{Name: "page", Type: "integer", Description: "Page number, from 1.", Example: 1},
 	{Name: "limit", Type: "integer", Description: "Items per page, 1 to 100 (default 20).", Example: 20},
@@ -114,23 +97,16 @@ func coreOperations() []operation {
 		{Method: "GET", Path: "/", ID: "getServiceInfo", Tag: "Service", Public: true, Summary: "Service name, version, mode and services",
 			Description: "Browsers asking for text/html are sent to the dashboard; JSON clients get this.",
 			Data: rootData{Service: "whatsapp-gateway", Description: "Multi-tenant WhatsApp gateway API", Version: "1.0.0", Mode: "embedded",
-				API: "/api/v1", Engines: []string{"sandbox"}, Services: []map[string]string{{"name": "database", "status": "up"}}, Docs: "/docs"}},
-		{Method: "GET", Path: "/health", ID: "getHealth", Tag: "Service", Public: true, Summary: "Health of every dependency",
+				API: "/api/v1", Engines: []string{"sandbox"}, Services: []serviceState{{Name: "database", Status: "up"}}, Docs: "/docs"}},
+		{Method: "GET", Path: "/health", ID: "getHealth", Down: true, Tag: "Service", Public: true, Summary: "Health of every dependency",
 			Description: "503 when a critical dependency (the database) is down.",
 			Data:        healthData{Status: "ok", Checks: checks, UptimeSeconds: 3600, Version: "1.0.0"}},
-		{Method: "GET", Path: "/health/database", ID: "getHealthDatabase", Tag: "Service", Public: true, Summary: "The database check alone",
-			Data: struct {
-				Status   string      `json:"status"`
-				Database checkResult `json:"database"`
-			}{"ok", checks[0]}},
+		{Method: "GET", Path: "/health/database", ID: "getHealthDatabase", Down: true, Tag: "Service", Public: true, Summary: "The database check alone",
+			Data: healthDatabaseData{"ok", &checks[0]}},
 		{Method: "GET", Path: "/health/live", ID: "getHealthLive", Tag: "Service", Public: true, Summary: "Liveness: the process serves requests",
-			Data: struct {
-				Status string `json:"status"`
-			}{"ok"}},
-		{Method: "GET", Path: "/health/ready", ID: "getHealthReady", Tag: "Service", Public: true, Summary: "Readiness: start-up done and critical dependencies up",
-			Data: struct {
-				Status string `json:"status"`
-			}{"ready"}},
+			Data: statusData{Status: "ok"}},
+		{Method: "GET", Path: "/health/ready", ID: "getHealthReady", Down: true, Tag: "Service", Public: true, Summary: "Readiness: start-up done and critical dependencies up",
+			Data: statusData{Status: "ready"}},
 		{Method: "GET", Path: "/openapi.json", ID: "getOpenAPI", Tag: "Service", Public: true, Summary: "This document (OpenAPI 3.1)",
 			NoEnvelopeErrors: true, Content: map[string]mediaDoc{"application/json": {Schema: map[string]any{"type": "object"}}}},
 		{Method: "GET", Path: "/docs", ID: "getDocs", Tag: "Service", Public: true, Summary: "This document rendered as a page",
@@ -140,13 +116,13 @@ func coreOperations() []operation {
 			NoEnvelopeErrors: true, Content: map[string]mediaDoc{"text/plain": {Example: "wagw_sessions{state=\"connected\"} 3\n"}}},
 
 		// Accounts
-		{Method: "POST", Path: "/auth/register", API: true, ID: "register", Tag: "Accounts", Public: true, Summary: "Create an account and log in",
+		{Method: "POST", Path: "/auth/register", API: true, ID: "register", Errors: []int{http.StatusConflict}, Tag: "Accounts", Public: true, Summary: "Create an account and log in",
 			Description: "The password needs 8 characters or more, at most 72 bytes, and must not be one of the most common " +
 				"passwords (12345678, password, qwerty123, …): otherwise 422 naming password.",
 			Body:    registerRequest{},
 			Example: registerRequest{Email: "user@example.com", Password: "a-long-password", Name: "Sara", Phone: "+966500000000"},
 			Status:  201, Data: authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
-		{Method: "POST", Path: "/auth/login", API: true, ID: "login", Tag: "Accounts", Public: true, Summary: "Log in with email and password",
+		{Method: "POST", Path: "/auth/login", API: true, ID: "login", Errors: []int{http.StatusUnauthorized}, Tag: "Accounts", Public: true, Summary: "Log in with email and password",
 			Description: "Wrong passwords lock the account for the client's address after LOGIN_MAX_ATTEMPTS (the owner elsewhere can " +
 				"still log in), and the account itself only when they come from LOGIN_LOCKOUT_ADDRESSES addresses. A lock answers " +
 				"429 rate_limited saying when it ends: in the message, in details.retry_after_seconds and in Retry-After.",
@@ -162,95 +138,59 @@ func coreOperations() []operation {
 			Body:        createSessionRequest{},
 			Example: map[string]any{"session_name": "my-whatsapp-session", "webhook_url": "https://your-webhook-url.com/webhook",
 				"settings": map[string]any{"auto_reply": false, "webhook_events": []string{"message", "status"}}},
-			Status: 201, Data: struct {
-				Session gateway.Session `json:"session"`
-			}{exampleSessionData}},
+			Status: 201, Data: sessionData{exampleSessionData}},
 		{Method: "GET", Path: "/sessions", API: true, ID: "listSessions", Bound: boundHandler, Tag: "Sessions", Scope: service.ScopeRead, Summary: "List sessions",
-			Query: pageParams, Data: struct {
-				Sessions   []gateway.Session  `json:"sessions"`
-				Pagination service.Pagination `json:"pagination"`
-			}{[]gateway.Session{exampleSessionData}, examplePage}},
+			Query: pageParams, Data: sessionList{[]*gateway.Session{&exampleSessionData}, examplePage}},
 		{Method: "GET", Path: "/sessions/{session_id}", API: true, ID: "getSession", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead, Summary: "Get a session",
-			Data: struct {
-				Session gateway.Session `json:"session"`
-			}{exampleSessionData}},
+			Data: sessionData{exampleSessionData}},
 		{Method: "PATCH", Path: "/sessions/{session_id}", API: true, ID: "updateSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage, Summary: "Rename a session or change its settings",
 			Body: updateSessionRequest{}, Example: map[string]any{"session_name": "support-line"},
-			Data: struct {
-				Session gateway.Session `json:"session"`
-			}{exampleSessionData}},
+			Data: sessionData{exampleSessionData}},
 		{Method: "DELETE", Path: "/sessions/{session_id}", API: true, ID: "deleteSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage, Summary: "Delete a session",
 			Description: "Stops its instance and logs the device out.",
-			Data: struct {
-				Session gateway.Session `json:"session"`
-				Deleted bool            `json:"deleted"`
-			}{exampleSessionData, true}},
+			Data:        sessionDeleted{exampleSessionData, true}},
 		{Method: "GET", Path: "/sessions/{session_id}/status", API: true, ID: "getSessionStatus", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
-			Summary: "Live state from the session's worker", Data: struct {
-				Status instanceapi.Status `json:"status"`
-			}{exampleWS}},
-		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
+			Summary: "Live state from the session's worker", Data: workerStatusData{exampleWS}},
+		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
 			Summary: "The current pairing QR code",
 			Description: "JSON with the raw code and a PNG data URL; `image/png` with `Accept: image/png` or `?format=png`; a server-sent " +
 				"event stream with `Accept: text/event-stream` or `?stream=true`, pushing `qr` events with each new code and a final `status` event " +
 				"(it counts against the account's open event streams, EVENT_STREAMS_PER_TENANT; 429 beyond).",
 			Query: []param{{Name: "format", Type: "string", Enum: []string{"png"}, Description: "png answers the image."},
 				{Name: "stream", Type: "string", Enum: []string{"true"}, Description: "true answers an event stream."}},
-			Data: struct {
-				QR qrView `json:"qr"`
-			}{exampleQR},
+			Data: qrData{exampleQR},
 			Alt: map[string]mediaDoc{
 				"image/png":         {Schema: map[string]any{"type": "string", "contentMediaType": "image/png"}},
 				"text/event-stream": {Example: "event: qr\ndata: {\"code\":\"2@…\",\"qr_image\":\"data:image/png;base64,…\",\"expires_at\":\"…\"}\n\nevent: status\ndata: {\"state\":\"connected\",\"phone\":\"15550001111\"}\n\n"},
 			}},
-		{Method: "POST", Path: "/sessions/{session_id}/pair-code", API: true, ID: "requestPairCode", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
+		{Method: "POST", Path: "/sessions/{session_id}/pair-code", API: true, ID: "requestPairCode", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Pair by phone number instead of a QR code", Body: pairCodeRequest{}, Example: map[string]any{"phone_number": "+966500000000"},
-			Data: struct {
-				Code         string `json:"code"`
-				Instructions string `json:"instructions"`
-			}{"ABCD-EFGH", "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."}},
+			Data: pairCodeData{"ABCD-EFGH", "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."}},
 		{Method: "POST", Path: "/sessions/{session_id}/logout", API: true, ID: "logoutSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
-			Summary: "Log the device out", Data: struct {
-				Session gateway.Session `json:"session"`
-			}{exampleSessionData}},
-		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
+			Summary: "Log the device out", Data: sessionData{exampleSessionData}},
+		{Method: "POST", Path: "/sessions/{session_id}/scan", API: true, ID: "scanSandboxSession", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: ScopeManage,
 			Summary: "Sandbox only: complete pairing as a phone scanning the code would", Body: scanRequest{}, Example: map[string]any{"phone": "15550001111"},
 			Description: "The body is optional. A number another account's session is paired to is refused (409 conflict); " +
 				"with SANDBOX_ENABLED=false the sandbox is off and the scan is refused (403 feature_disabled).",
-			Data: struct {
-				Status instanceapi.Status `json:"status"`
-			}{exampleWS}},
+			Data: workerStatusData{exampleWS}},
 
 		// Instances
-		{Method: "POST", Path: "/instances", API: true, ID: "createInstance", Bound: boundHandler, Tag: "Instances", Scope: ScopeManage, Summary: "Start a session's worker",
+		{Method: "POST", Path: "/instances", API: true, ID: "createInstance", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Instances", Scope: ScopeManage, Summary: "Start a session's worker",
 			Body: createInstanceRequest{}, Example: createInstanceRequest{SessionID: exampleSession}, Status: 201,
-			Data: struct {
-				Instance gateway.Instance `json:"instance"`
-			}{exampleInstance}},
+			Data: instanceData{exampleInstance}},
 		{Method: "GET", Path: "/instances", API: true, ID: "listInstances", Bound: boundHandler, Tag: "Instances", Scope: service.ScopeRead, Summary: "List instances",
-			Query: pageParams, Data: struct {
-				Instances  []gateway.Instance `json:"instances"`
-				Pagination service.Pagination `json:"pagination"`
-			}{[]gateway.Instance{exampleInstance}, examplePage}},
+			Query: pageParams, Data: instanceList{[]*gateway.Instance{&exampleInstance}, examplePage}},
 		{Method: "GET", Path: "/instances/{instance_id}", API: true, ID: "getInstance", Bound: boundPath, Tag: "Instances", Scope: service.ScopeRead, Summary: "Get an instance",
-			Data: struct {
-				Instance gateway.Instance `json:"instance"`
-			}{exampleInstance}},
+			Data: instanceData{exampleInstance}},
 		{Method: "POST", Path: "/instances/{instance_id}/start", API: true, ID: "startInstance", Bound: boundPath, Tag: "Instances", Scope: ScopeManage, Summary: "Start a stopped instance again",
-			Data: struct {
-				Instance gateway.Instance `json:"instance"`
-			}{exampleInstance}},
+			Data: instanceData{exampleInstance}},
 		{Method: "POST", Path: "/instances/{instance_id}/stop", API: true, ID: "stopInstance", Bound: boundPath, Tag: "Instances", Scope: ScopeManage, Summary: "Stop an instance",
-			Data: struct {
-				Instance gateway.Instance `json:"instance"`
-			}{exampleInstance}},
+			Data: instanceData{exampleInstance}},
 		{Method: "POST", Path: "/instances/{instance_id}/restart", API: true, ID: "restartInstance", Bound: boundPath, Tag: "Instances", Scope: ScopeManage, Summary: "Restart an instance",
-			Data: struct {
-				Instance gateway.Instance `json:"instance"`
-			}{exampleInstance}},
+			Data: instanceData{exampleInstance}},
 
 		// Messages
-		{Method: "POST", Path: "/messages/send", API: true, ID: "sendMessage", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend, Summary: "Send a message",
+		{Method: "POST", Path: "/messages/send", API: true, ID: "sendMessage", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend, Summary: "Send a message",
 			Description: "Queues the message and answers at once with status queued; follow it with GET /messages/{message_id}, the events " +
 				"stream or a webhook. recipient takes 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid. " +
 				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
@@ -258,14 +198,12 @@ func coreOperations() []operation {
 			Body: sendRequest{},
 			Example: map[string]any{"session_id": exampleSession, "recipient": "1234567890@c.us",
 				"message": "مرحباً من نظام WhatsApp SaaS!", "message_type": "text"},
-			Status: 201, Data: struct {
-				Message gateway.Message `json:"message"`
-			}{func() gateway.Message {
+			Status: 201, Data: sendResponse{func() *gateway.Message {
 				m := exampleMessage
 				m.Status, m.SentAt, m.DeliveredAt = gateway.MessageQueued, nil, nil
-				return m
+				return &m
 			}()}},
-		{Method: "GET", Path: "/messages", API: true, ID: "listMessages", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeRead, Summary: "The message log",
+		{Method: "GET", Path: "/messages", API: true, ID: "listMessages", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeRead, Summary: "The message log",
 			Query: withPage(
 				param{Name: "session_id", Type: "string", Description: "Only this session's messages."},
 				param{Name: "direction", Type: "string", Enum: []string{"inbound", "outbound"}},
@@ -275,92 +213,60 @@ func coreOperations() []operation {
 				param{Name: "from", Type: "string", Description: "RFC 3339 time or date (YYYY-MM-DD): created at or after."},
 				param{Name: "to", Type: "string", Description: "RFC 3339 time or date (YYYY-MM-DD): created before."},
 			),
-			Data: struct {
-				Messages   []gateway.Message  `json:"messages"`
-				Pagination service.Pagination `json:"pagination"`
-			}{[]gateway.Message{exampleMessage}, examplePage}},
+			Data: messageList{[]*gateway.Message{&exampleMessage}, examplePage}},
 		{Method: "GET", Path: "/messages/{message_id}", API: true, ID: "getMessage", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead, Summary: "Get a message",
-			Data: struct {
-				Message gateway.Message `json:"message"`
-			}{exampleMessage}},
+			Data: sendResponse{&exampleMessage}},
 		{Method: "GET", Path: "/messages/{message_id}/media", API: true, ID: "getMessageMedia", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead,
 			Summary: "Download a received message's media",
 			Description: "The file as received (an attachment, with its media type). Received media is downloaded to MEDIA_STORAGE_PATH " +
 				"shortly after the message arrives; 404 until then, or when the message has no media.",
-			Content: map[string]mediaDoc{"application/octet-stream": {Schema: map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}},
-		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
+			Content: map[string]mediaDoc{"*/*": {Schema: map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}},
+		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
 			Summary: "Mark received messages read",
 			Description: "Sends read receipts (played for voice notes): give message_ids (received messages of the session), or chat with " +
 				"wa_message_ids (and sender, in groups).",
 			Body: readRequest{}, Example: map[string]any{"session_id": exampleSession, "message_ids": []string{exampleMessage.ID}},
-			Data: struct {
-				Marked int `json:"marked"`
-			}{1}},
-		{Method: "POST", Path: "/contacts/check", API: true, ID: "checkContacts", Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
+			Data: markedData{1}},
+		{Method: "POST", Path: "/contacts/check", API: true, ID: "checkContacts", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
 			Summary:     "Which phone numbers are on WhatsApp",
 			Description: "Asks WhatsApp through the session, at most 50 numbers at a time. Numbers in any format with their country code.",
 			Body:        checkRequest{}, Example: map[string]any{"session_id": exampleSession, "phones": []string{"+1 555 000 1111", "15550002222"}},
-			Data: struct {
-				Results []gateway.NumberCheck `json:"results"`
-			}{[]gateway.NumberCheck{{Phone: "15550001111", JID: "15550001111@s.whatsapp.net", OnWA: true}, {Phone: "15550002222"}}}},
-		{Method: "POST", Path: "/sessions/{session_id}/typing", API: true, ID: "setTyping", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeSend,
+			Data: checkData{[]gateway.NumberCheck{{Phone: "15550001111", JID: "15550001111@s.whatsapp.net", OnWA: true}, {Phone: "15550002222"}}}},
+		{Method: "POST", Path: "/sessions/{session_id}/typing", API: true, ID: "setTyping", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: service.ScopeSend,
 			Summary:     "Show or clear \"typing…\" in a chat",
 			Description: "typing defaults to true; audio shows \"recording…\" instead.",
 			Body:        typingRequest{}, Example: map[string]any{"chat": "1234567890@c.us", "typing": true},
-			Data: struct {
-				Chat   string `json:"chat"`
-				Typing bool   `json:"typing"`
-				Audio  bool   `json:"audio"`
-			}{"1234567890@c.us", true, false}},
+			Data: typingData{"1234567890@c.us", true, false}},
 
 		// Webhooks
-		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Bound: boundHandler, Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
+		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
 			Description: "The signing secret is in this answer only.",
 			Body:        createWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"message", "status", "qr"}, "session_id": exampleSession},
-			Status: 201, Data: struct {
-				Webhook gateway.Webhook `json:"webhook"`
-			}{func() gateway.Webhook {
+			Status: 201, Data: webhookData{Webhook: func() gateway.Webhook {
 				w := exampleWebhook
 				w.Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 				return w
 			}()}},
 		{Method: "GET", Path: "/webhooks", API: true, ID: "listWebhooks", Bound: boundHandler, Tag: "Webhooks", Scope: service.ScopeRead, Summary: "List webhook endpoints",
-			Query: pageParams, Data: struct {
-				Webhooks   []gateway.Webhook  `json:"webhooks"`
-				Pagination service.Pagination `json:"pagination"`
-			}{[]gateway.Webhook{exampleWebhook}, examplePage}},
+			Query: pageParams, Data: webhookList{[]*gateway.Webhook{&exampleWebhook}, examplePage}},
 		{Method: "GET", Path: "/webhooks/{webhook_id}", API: true, ID: "getWebhook", Bound: boundPath, Tag: "Webhooks", Scope: service.ScopeRead, Summary: "Get a webhook endpoint",
-			Data: struct {
-				Webhook gateway.Webhook `json:"webhook"`
-			}{exampleWebhook}},
+			Data: webhookData{Webhook: exampleWebhook}},
 		{Method: "DELETE", Path: "/webhooks/{webhook_id}", API: true, ID: "deleteWebhook", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage, Summary: "Delete a webhook endpoint",
-			Data: struct {
-				Deleted bool   `json:"deleted"`
-				ID      string `json:"id"`
-			}{true, exampleWebhook.ID}},
+			Data: deletedData{true, exampleWebhook.ID}},
 
 		// API keys
-		{Method: "POST", Path: "/api-keys", API: true, ID: "createAPIKey", Tag: "API keys", Scope: ScopeManage, Summary: "Create an API key",
+		{Method: "POST", Path: "/api-keys", API: true, ID: "createAPIKey", Errors: []int{http.StatusNotFound}, Tag: "API keys", Scope: ScopeManage, Summary: "Create an API key",
 			Description: "The key is in this answer only. scopes: * (everything), read, send; session_id binds the key to one session.",
 			Body:        createAPIKeyRequest{}, Example: map[string]any{"name": "backend", "scopes": []string{"send", "read"}},
-			Status: 201, Data: struct {
-				APIKey gateway.APIKey `json:"api_key"`
-				Notice string         `json:"notice"`
-			}{func() gateway.APIKey {
+			Status: 201, Data: apiKeyData{func() gateway.APIKey {
 				k := exampleAPIKey
 				k.Key = "wsa_1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
 				return k
 			}(), "Store this key now: it is shown only once."}},
 		{Method: "GET", Path: "/api-keys", API: true, ID: "listAPIKeys", Bound: boundHandler, Tag: "API keys", Scope: service.ScopeRead, Summary: "List API keys",
-			Query: pageParams, Data: struct {
-				APIKeys    []gateway.APIKey   `json:"api_keys"`
-				Pagination service.Pagination `json:"pagination"`
-			}{[]gateway.APIKey{exampleAPIKey}, examplePage}},
+			Query: pageParams, Data: apiKeyList{[]*gateway.APIKey{&exampleAPIKey}, examplePage}},
 		{Method: "DELETE", Path: "/api-keys/{key_id}", API: true, ID: "revokeAPIKey", Bound: boundHandler, Tag: "API keys", Scope: ScopeManage, Summary: "Revoke an API key",
-			Data: struct {
-				Revoked bool   `json:"revoked"`
-				ID      string `json:"id"`
-			}{true, exampleAPIKey.ID}},
+			Data: revokedData{true, exampleAPIKey.ID}},
 
 		// Analytics
 		{Method: "GET", Path: "/analytics/overview", API: true, ID: "getAnalyticsOverview", Tag: "Analytics", Scope: service.ScopeRead,

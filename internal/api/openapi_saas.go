@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
+	"net/http"
 )
 
 // adminNote is said of every admin route.
@@ -38,12 +39,8 @@ func saasOperations() []operation {
 			Inbound: 80, Total: 200}}}
 	tenant := service.TenantView{User: &exampleUser, Plan: &examplePlan, Subscription: &sub, Usage: exampleUsage,
 		History: []*gateway.SubscriptionChange{change}}
-	tenantData := struct {
-		Tenant service.TenantView `json:"tenant"`
-	}{tenant}
-	planData := struct {
-		Plan gateway.Plan `json:"plan"`
-	}{starter}
+	tenantAnswer := tenantData{tenant}
+	planAnswer := planData{starter}
 	planExample := planRequest{ID: "starter", Name: "Starter", PriceCents: 1900, Currency: "USD", Limits: starter.Limits,
 		Features: starter.Features, Overage: starter.Overage}
 	csvAlt := map[string]mediaDoc{"text/csv": {Example: "period,item,description,quantity,included,overage,unit,unit_price_cents,amount_cents,currency\n" +
@@ -52,16 +49,12 @@ func saasOperations() []operation {
 		period.Name + ",total,,,,,,,1956,USD\n"}}
 	periodParam := param{Name: "period", Type: "string", Description: "The billing period, a month in UTC (default: the current one).", Example: period.Name}
 	formatParam := param{Name: "format", Type: "string", Enum: []string{"json", "csv"}, Description: "csv answers CSV (as Accept: text/csv does)."}
-	statementData := struct {
-		Statement service.Statement `json:"statement"`
-	}{statement}
+	statementAnswer := statementData{statement}
 	return []operation{
 		// Plans and billing
 		{Method: "GET", Path: "/plans", API: true, ID: "listPlans", Bound: boundOpen, Tag: "Billing", Scope: service.ScopeRead, Summary: "Every plan, cheapest first",
-			Data: struct {
-				Plans []gateway.Plan `json:"plans"`
-			}{[]gateway.Plan{examplePlan, starter}}},
-		{Method: "GET", Path: "/plans/{plan_id}", API: true, ID: "getPlan", Bound: boundOpen, Tag: "Billing", Scope: service.ScopeRead, Summary: "One plan", Data: planData},
+			Data: planList{[]*gateway.Plan{&examplePlan, &starter}}},
+		{Method: "GET", Path: "/plans/{plan_id}", API: true, ID: "getPlan", Bound: boundOpen, Tag: "Billing", Scope: service.ScopeRead, Summary: "One plan", Data: planAnswer},
 		{Method: "GET", Path: "/billing/subscription", API: true, ID: "getSubscription", Tag: "Billing", Scope: service.ScopeRead,
 			Summary: "The caller's subscription: plan, current period and plan history",
 			Data:    service.SubscriptionView{Subscription: &sub, Plan: &examplePlan, History: []*gateway.SubscriptionChange{change}}},
@@ -76,8 +69,8 @@ func saasOperations() []operation {
 			Description: "The plan in effect at the end of the period is billed for the whole period. Billable messages are outbound messages " +
 				"accepted and not failed; past the plan's included amount they cost the plan's overage price per 1000 (rounded up to the cent). " +
 				"A statement of the current period is provisional.",
-			Query: []param{periodParam, formatParam}, Data: statementData, Alt: csvAlt},
-		{Method: "GET", Path: "/analytics/messages", API: true, ID: "getMessageSeries", Bound: boundHandler, Tag: "Analytics", Scope: service.ScopeRead,
+			Query: []param{periodParam, formatParam}, Data: statementAnswer, Alt: csvAlt},
+		{Method: "GET", Path: "/analytics/messages", API: true, ID: "getMessageSeries", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Analytics", Scope: service.ScopeRead,
 			Summary: "Messages per day or hour by direction and status, delivery rate and latency percentiles",
 			Description: "Every bucket of the range is present. delivery_rate is delivered / (sent or further, or failed). Latency percentiles are " +
 				"of delivered_at - sent_at, at the histogram's resolution: 10 ms below 1 s, 100 ms below 10 s, 1 s below 2 min, 10 s below 1 h, 1 min beyond. " +
@@ -89,20 +82,20 @@ func saasOperations() []operation {
 			Data: series},
 
 		// Account mail
-		{Method: "POST", Path: "/auth/verify-email/request", API: true, ID: "requestEmailVerification", Tag: "Accounts",
+		{Method: "POST", Path: "/auth/verify-email/request", API: true, ID: "requestEmailVerification", Errors: []int{http.StatusConflict}, Tag: "Accounts",
 			Summary: "Mail the caller a new verification link", Description: "feature_disabled unless ENABLE_EMAIL_VERIFICATION is on. At most 5 an hour.",
-			Status: 202, Data: map[string]any{"sent": true}},
+			Status: 202, Data: sentData{true}},
 		{Method: "POST", Path: "/auth/verify-email", API: true, ID: "verifyEmail", Tag: "Accounts", Public: true,
 			Summary: "Verify an email address with the mailed token", Body: tokenRequest{}, Example: tokenRequest{Token: "mailed-token"},
-			Data: map[string]any{"verified": true, "user": exampleUser}},
+			Data: verifiedData{true, exampleUser}},
 		{Method: "GET", Path: "/auth/verify-email", API: true, ID: "verifyEmailLink", Tag: "Accounts", Public: true,
 			Summary: "The mailed verification link", Query: []param{{Name: "token", Type: "string", Description: "The mailed token."}},
-			Data: map[string]any{"verified": true, "user": exampleUser}},
+			Data: verifiedData{true, exampleUser}},
 		{Method: "POST", Path: "/auth/password/forgot", API: true, ID: "forgotPassword", Tag: "Accounts", Public: true,
 			Summary: "Mail a password reset token", Description: "The same answer whether the address has an account or not. " +
 				"feature_disabled when SMTP is not configured.",
 			Body: forgotRequest{}, Example: forgotRequest{Email: "user@example.com"}, Status: 202,
-			Data: map[string]any{"message": "If an account has this address, a reset mail is on its way."}},
+			Data: forgotData{"If an account has this address, a reset mail is on its way."}},
 		{Method: "POST", Path: "/auth/password/change", API: true, ID: "changePassword", Tag: "Accounts",
 			Summary: "Change the password; every earlier token is revoked and a new one answered",
 			Description: "With a bearer token (an API key answers 403). Every token issued before, the caller's included, answers " +
@@ -116,35 +109,30 @@ func saasOperations() []operation {
 			Description: "Every token issued before the reset is revoked (401 from now on, on every gateway): log in with the new " +
 				"password. A password of fewer than 8 characters, over 72 bytes or among the most common ones answers 422 naming password.",
 			Body:    resetRequest{},
-			Example: resetRequest{Token: "mailed-token", Password: "a-new-long-password"}, Data: map[string]any{"reset": true}},
+			Example: resetRequest{Token: "mailed-token", Password: "a-new-long-password"}, Data: resetData{true}},
 
 		// Admin
 		{Method: "GET", Path: "/admin/tenants", API: true, ID: "adminListTenants", Tag: "Admin", Summary: "List and search tenants with usage",
 			Description: adminNote, Query: withPage(param{Name: "q", Type: "string", Description: "Substring of the email or the name."},
 				param{Name: "status", Type: "string", Enum: []string{"active", "suspended"}, Description: "Only tenants in this state."}),
-			Data: struct {
-				Tenants    []service.TenantView `json:"tenants"`
-				Pagination service.Pagination   `json:"pagination"`
-			}{[]service.TenantView{{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage}}, examplePage}},
+			Data: tenantList{[]*service.TenantView{{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage}}, examplePage}},
 		{Method: "GET", Path: "/admin/tenants/{user_id}", API: true, ID: "adminGetTenant", Tag: "Admin",
-			Summary: "One tenant with subscription, plan history and usage", Description: adminNote, Data: tenantData},
+			Summary: "One tenant with subscription, plan history and usage", Description: adminNote, Data: tenantAnswer},
 		{Method: "GET", Path: "/admin/tenants/{user_id}/statements", API: true, ID: "adminTenantStatement", Tag: "Admin",
 			Summary: "A tenant's statement of a period", Description: adminNote, Query: []param{periodParam, formatParam},
-			Data: statementData, Alt: csvAlt},
+			Data: statementAnswer, Alt: csvAlt},
 		{Method: "PATCH", Path: "/admin/tenants/{user_id}/plan", API: true, ID: "adminChangePlan", Tag: "Admin",
 			Summary: "Move a tenant to another plan, at once", Description: adminNote + "Recorded in the tenant's plan history and the audit log.",
-			Body: changePlanRequest{}, Example: changePlanRequest{PlanID: "starter", Reason: "upgrade"}, Data: tenantData},
-		{Method: "POST", Path: "/admin/tenants/{user_id}/suspend", API: true, ID: "adminSuspendTenant", Tag: "Admin",
+			Body: changePlanRequest{}, Example: changePlanRequest{PlanID: "starter", Reason: "upgrade"}, Data: tenantAnswer},
+		{Method: "POST", Path: "/admin/tenants/{user_id}/suspend", API: true, ID: "adminSuspendTenant", Errors: []int{http.StatusConflict}, Tag: "Admin",
 			Summary: "Suspend a tenant: its calls answer account_suspended and its instances stop",
 			Description: adminNote + "Every token the tenant was issued before is revoked: after a resume it answers 401 and the tenant " +
 				"logs in again. API keys work again after a resume.",
-			Body: suspendRequest{}, Example: suspendRequest{Reason: "abuse report"}, Data: tenantData},
+			Body: suspendRequest{}, Example: suspendRequest{Reason: "abuse report"}, Data: tenantAnswer},
 		{Method: "POST", Path: "/admin/tenants/{user_id}/resume", API: true, ID: "adminResumeTenant", Tag: "Admin",
-			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote, Data: tenantData},
+			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote, Data: tenantAnswer},
 		{Method: "GET", Path: "/admin/stats", API: true, ID: "adminStats", Tag: "Admin", Summary: "The installation's numbers",
-			Description: adminNote, Data: struct {
-				Stats gateway.GlobalStats `json:"stats"`
-			}{gateway.GlobalStats{Users: map[string]int{"active": 41, "suspended": 1}, UsersByPlan: map[string]int{"free": 30, "starter": 12},
+			Description: adminNote, Data: statsData{gateway.GlobalStats{Users: map[string]int{"active": 41, "suspended": 1}, UsersByPlan: map[string]int{"free": 30, "starter": 12},
 				Sessions: 57, LiveInstances: 40, MessagesToday: gateway.MessageCounts{Sent: 900, Delivered: 850, Total: 1500},
 				MessagesMonth: gateway.MessageCounts{Sent: 20000, Delivered: 19000, Total: 31000}, MessagesAll: 250000, Webhooks: 30,
 				ActiveAPIKeys: 25, RegisteredLast: 8, ComputedAt: exampleTime}}},
@@ -152,25 +140,20 @@ func saasOperations() []operation {
 			Description: adminNote, Query: withPage(param{Name: "actor_id", Type: "string", Description: "Only this admin's actions."},
 				param{Name: "target_id", Type: "string", Description: "Only actions on this tenant or plan."},
 				param{Name: "action", Type: "string", Description: "Only this action (tenant.suspend, plan.update, …)."}),
-			Data: struct {
-				Entries    []gateway.AuditEntry `json:"entries"`
-				Pagination service.Pagination   `json:"pagination"`
-			}{[]gateway.AuditEntry{{ID: "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3", ActorID: change.ActorID, ActorEmail: "admin@example.com",
+			Data: auditList{[]*gateway.AuditEntry{{ID: "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3", ActorID: change.ActorID, ActorEmail: "admin@example.com",
 				Action: service.AuditSuspend, TargetType: "tenant", TargetID: exampleUserID, IP: "203.0.113.7", CreatedAt: exampleTime,
 				Details: []byte(`{"reason":"abuse report","stopped_instances":[]}`)}}, examplePage}},
 		{Method: "GET", Path: "/admin/plans", API: true, ID: "adminListPlans", Tag: "Admin", Summary: "Every plan", Description: adminNote,
-			Data: struct {
-				Plans []gateway.Plan `json:"plans"`
-			}{[]gateway.Plan{examplePlan, starter}}},
-		{Method: "POST", Path: "/admin/plans", API: true, ID: "adminCreatePlan", Tag: "Admin", Summary: "Create a plan", Description: adminNote +
+			Data: planList{[]*gateway.Plan{&examplePlan, &starter}}},
+		{Method: "POST", Path: "/admin/plans", API: true, ID: "adminCreatePlan", Errors: []int{http.StatusConflict}, Tag: "Admin", Summary: "Create a plan", Description: adminNote +
 			"Limits: negative is unlimited. A plan with a message overage price lets sends past its monthly limit through (up to max_extra_messages, " +
 			"negative: no cap) and bills them; without one the limit is hard.",
-			Body: planRequest{}, Example: planExample, Status: 201, Data: planData},
-		{Method: "GET", Path: "/admin/plans/{plan_id}", API: true, ID: "adminGetPlan", Tag: "Admin", Summary: "One plan", Description: adminNote, Data: planData},
+			Body: planRequest{}, Example: planExample, Status: 201, Data: planAnswer},
+		{Method: "GET", Path: "/admin/plans/{plan_id}", API: true, ID: "adminGetPlan", Tag: "Admin", Summary: "One plan", Description: adminNote, Data: planAnswer},
 		{Method: "PUT", Path: "/admin/plans/{plan_id}", API: true, ID: "adminUpdatePlan", Tag: "Admin", Summary: "Replace a plan; its tenants get it at once",
-			Description: adminNote, Body: planRequest{}, Example: planExample, Data: planData},
-		{Method: "DELETE", Path: "/admin/plans/{plan_id}", API: true, ID: "adminDeletePlan", Tag: "Admin", Summary: "Delete a plan no tenant is on",
+			Description: adminNote, Body: planRequest{}, Example: planExample, Data: planAnswer},
+		{Method: "DELETE", Path: "/admin/plans/{plan_id}", API: true, ID: "adminDeletePlan", Errors: []int{http.StatusConflict}, Tag: "Admin", Summary: "Delete a plan no tenant is on",
 			Description: adminNote + "409 while tenants are on it, and for the default plan.",
-			Data:        map[string]any{"deleted": true, "id": "starter"}},
+			Data:        deletedData{true, "starter"}},
 	}
 }

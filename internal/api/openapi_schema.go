@@ -192,8 +192,15 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			s = g.of(f.Type)
 		}
 		omit := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+		d := f.Tag.Get("desc")
+		if od, _ := s["description"].(string); d == "" {
+			d = od // an override's description
+		}
 		if f.Type.Kind() == reflect.Pointer && !omit {
 			s = nullable(s)
+		}
+		if d != "" {
+			s = described(s, d)
 		}
 		props[name] = s
 		if !omit {
@@ -214,4 +221,16 @@ func nullable(s map[string]any) map[string]any {
 		return c
 	}
 	return map[string]any{"anyOf": []any{s, map[string]any{"type": "null"}}}
+}
+
+// described is s with a description: the field's desc tag, the one place a
+// property of the document is explained. A copy, as s may be shared (an
+// override, a $ref); JSON Schema 2020-12 allows a description beside $ref.
+func described(s map[string]any, d string) map[string]any {
+	c := make(map[string]any, len(s)+1)
+	for k, v := range s {
+		c[k] = v
+	}
+	c["description"] = d
+	return c
 }

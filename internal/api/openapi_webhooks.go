@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
+	"net/http"
 )
 
 var (
@@ -19,25 +20,18 @@ func ptrTime[T any](v T) *T { return &v }
 // webhookDeliveryOperations document the delivery log, replay, test,
 // update, secret rotation and the event stream.
 func webhookDeliveryOperations() []operation {
-	deliveryData := struct {
-		Delivery gateway.Delivery `json:"delivery"`
-	}{exampleDelivery}
-	webhookData := struct {
-		Webhook gateway.Webhook `json:"webhook"`
-	}{exampleWebhook}
+	delivery := deliveryData{exampleDelivery}
 	return []operation{
 		{Method: "PATCH", Path: "/webhooks/{webhook_id}", API: true, ID: "updateWebhook", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Change a webhook endpoint", Description: "Fields left out stay as they are. active: true turns an endpoint disabled by the gateway back on.",
 			Body: updateWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"*"}, "active": true},
-			Data: webhookData},
-		{Method: "POST", Path: "/webhooks/{webhook_id}/test", API: true, ID: "testWebhook", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
-			Summary: "Send a webhook.test event to this endpoint only", Status: 202, Data: deliveryData},
+			Data: webhookData{Webhook: exampleWebhook}},
+		{Method: "POST", Path: "/webhooks/{webhook_id}/test", API: true, ID: "testWebhook", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
+			Summary: "Send a webhook.test event to this endpoint only", Status: 202, Data: delivery},
 		{Method: "POST", Path: "/webhooks/{webhook_id}/rotate-secret", API: true, ID: "rotateWebhookSecret", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Give the endpoint a new signing secret", Description: "The new secret is in this answer only. The old one keeps signing beside it " +
 				"(two signatures in webhook-signature) for WEBHOOK_SECRET_GRACE.",
-			Data: struct {
-				Webhook gateway.Webhook `json:"webhook"`
-			}{func() gateway.Webhook {
+			Data: webhookData{Webhook: func() gateway.Webhook {
 				w := exampleWebhook
 				w.Secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
 				w.PreviousSecretExpiresAt = ptrTime(exampleTime.Add(24 * 3600e9))
@@ -45,26 +39,18 @@ func webhookDeliveryOperations() []operation {
 			}()}},
 		{Method: "POST", Path: "/webhooks/{webhook_id}/retry", API: true, ID: "retryWebhookDeliveries", Bound: boundPath, Tag: "Webhooks", Scope: ScopeManage,
 			Summary: "Send again every failed or abandoned delivery since a time", Body: retryWebhookRequest{},
-			Example: map[string]any{"since": exampleTime}, Status: 202, Data: struct {
-				Retried int `json:"retried"`
-			}{3}},
+			Example: map[string]any{"since": exampleTime}, Status: 202, Data: retriedData{3}},
 		{Method: "GET", Path: "/webhooks/{webhook_id}/deliveries", API: true, ID: "listWebhookDeliveries", Bound: boundPath, Tag: "Webhooks", Scope: service.ScopeRead,
 			Summary: "The endpoint's delivery log, newest first",
 			Query: withPage(param{Name: "status", Type: "string", Enum: []string{"pending", "succeeded", "failed", "abandoned"},
 				Description: "Only deliveries in this state."}),
-			Data: struct {
-				Deliveries []gateway.Delivery `json:"deliveries"`
-				Pagination service.Pagination `json:"pagination"`
-			}{[]gateway.Delivery{exampleDelivery}, examplePage}},
+			Data: deliveryList{[]*gateway.Delivery{&exampleDelivery}, examplePage}},
 		{Method: "GET", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}", API: true, ID: "getWebhookDelivery", Bound: boundPath, Tag: "Webhooks",
 			Scope: service.ScopeRead, Summary: "One delivery with its attempts",
-			Data: struct {
-				Delivery gateway.Delivery          `json:"delivery"`
-				Attempts []gateway.DeliveryAttempt `json:"attempts"`
-			}{exampleDelivery, []gateway.DeliveryAttempt{exampleAttempt}}},
+			Data: deliveryDetail{exampleDelivery, []*gateway.DeliveryAttempt{&exampleAttempt}}},
 		{Method: "POST", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", API: true, ID: "retryWebhookDelivery", Bound: boundPath, Tag: "Webhooks",
-			Scope: ScopeManage, Summary: "Send one delivery again now", Status: 202, Data: deliveryData},
-		{Method: "GET", Path: "/events", API: true, ID: "streamEvents", Bound: boundHandler, Tag: "Events", Scope: service.ScopeRead,
+			Scope: ScopeManage, Summary: "Send one delivery again now", Status: 202, Data: delivery},
+		{Method: "GET", Path: "/events", API: true, ID: "streamEvents", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Events", Scope: service.ScopeRead,
 			Summary: "Live stream of the caller's events (server-sent events)",
 			Description: "Each event's id is its sequence number: reconnect with Last-Event-ID (or last_event_id) to resume after it. " +
 				"Without one the stream starts with the next event. data is the webhook envelope. " +

@@ -105,9 +105,3 @@ func timeParam(r *http.Request, name string) (*time.Time, error) {
 	}
 	return nil, gateway.Errorf(gateway.CodeInvalid, "The %s must be an RFC 3339 time or a date (YYYY-MM-DD).", name)
 }
-
-// listData renders a list the seed's way: the items under their name, with
-// the pagination block beside them.
-func listData(name string, items any, p any) map[string]any {
-	return map[string]any{name: items, "pagination": p}
-}

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -10,10 +11,12 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
-// The tenant's authenticated routes are registered from operations(), the
-// table that documents them: the method, the path, the scope an API key
-// needs and what a session-bound key may do there are written once, and the
-// router, the checks and the OpenAPI document all read them from there.
+// Every route of the API, the service routes (/, /health…) included, is
+// registered from operations(), the table that documents it: the method,
+// the path, the scope an API key needs and what a session-bound key may do
+// there are written once, and the router, the checks and the OpenAPI
+// document all read them from there. Only the document itself, its page
+// and /metrics are mounted by their owners (mountedElsewhere).
 
 // bound says what an API key bound to one session may do on a route. The
 // zero value refuses it, so a route added without thinking about bound keys
@@ -47,10 +50,36 @@ func (b bound) String() string {
 	return "refused"
 }
 
-// tenantHandlers are the handlers of the tenant's authenticated routes, by
-// operation id.
-func (s *Server) tenantHandlers() map[string]handler {
+// handlers are the handlers of every operation, by operation id.
+func (s *Server) handlers() map[string]handler {
 	return map[string]handler{
+		"getServiceInfo":    s.handleRoot,
+		"getHealth":         s.handleHealth,
+		"getHealthDatabase": s.handleHealthDatabase,
+		"getHealthLive":     s.handleHealthLive,
+		"getHealthReady":    s.handleHealthReady,
+
+		"register":        s.handleRegister,
+		"login":           s.handleLogin,
+		"verifyEmail":     s.handleVerifyEmail,
+		"verifyEmailLink": s.handleVerifyEmail,
+		"forgotPassword":  s.handleForgotPassword,
+		"resetPassword":   s.handleResetPassword,
+
+		"adminListTenants":     s.handleAdminTenants,
+		"adminGetTenant":       s.handleAdminTenant,
+		"adminTenantStatement": s.handleAdminTenantStatement,
+		"adminChangePlan":      s.handleAdminChangePlan,
+		"adminSuspendTenant":   s.handleAdminSuspend,
+		"adminResumeTenant":    s.handleAdminResume,
+		"adminStats":           s.handleAdminStats,
+		"adminAudit":           s.handleAdminAudit,
+		"adminListPlans":       s.handlePlanList,
+		"adminCreatePlan":      s.handleAdminPlanCreate,
+		"adminGetPlan":         s.handlePlanGet,
+		"adminUpdatePlan":      s.handleAdminPlanUpdate,
+		"adminDeletePlan":      s.handleAdminPlanDelete,
+
 		"getMe":                    s.handleMe,
 		"requestEmailVerification": s.handleRequestVerification,
 		"changePassword":           s.handleChangePassword,
@@ -108,30 +137,64 @@ func (s *Server) tenantHandlers() map[string]handler {
 	}
 }
 
-// isTenantRoute tells the operations served by tenantRoutes: the API's
-// authenticated routes outside /admin.
-func isTenantRoute(o operation) bool { return o.API && !o.Public && o.Tag != "Admin" }
+// isTenantRoute tells the tenant's authenticated routes: the API's routes
+// outside /admin that need a token or a key.
+func isTenantRoute(o operation) bool { return o.API && !o.Public && !isAdminRoute(o) }
 
-// tenantRoutes registers every tenant operation with its guard. A table
-// entry without a handler, or a handler without an entry, is a programming
-// error caught when the server is built (and by every test that builds one).
-func (s *Server) tenantRoutes(r chi.Router) {
-	handlers := s.tenantHandlers()
+// isAdminRoute tells the operator's routes, under /admin.
+func isAdminRoute(o operation) bool { return o.API && o.Tag == "Admin" }
+
+// isAnonymousRoute tells the API's routes that need no authentication
+// (register, login, account mail).
+func isAnonymousRoute(o operation) bool { return o.API && o.Public }
+
+// isServiceRoute tells the routes outside the API (/, /health…).
+func isServiceRoute(o operation) bool { return !o.API && !mountedElsewhere[o.ID] }
+
+// mountedElsewhere are documented routes their owners mount: the document
+// and its page (docsRoutes), /metrics (the composition root's Extra).
+var mountedElsewhere = map[string]bool{"getOpenAPI": true, "getDocs": true, "getMetrics": true}
+
+// routeTable registers the table's operations on chi routers, group by
+// group, and checks when done that every handler found its operation.
+type routeTable struct {
+	s        *Server
+	handlers map[string]handler
+	mounted  []string
+}
+
+func (s *Server) newRouteTable() *routeTable { return &routeTable{s: s, handlers: s.handlers()} }
+
+// mount registers every operation of which on r, its path stripped of
+// prefix (the path of r's own mount), its handler wrapped by wrap. An entry
+// without a handler is a programming error caught when the server is built
+// (and by every test that builds one).
+func (t *routeTable) mount(r chi.Router, which func(operation) bool, prefix string, wrap func(operation, http.Handler) http.Handler) {
 	for _, o := range operations() {
-		if !isTenantRoute(o) {
+		if !which(o) {
 			continue
 		}
-		h, found := handlers[o.ID]
+		h, found := t.handlers[o.ID]
 		if !found {
 			panic(fmt.Sprintf("api: operation %s (%s %s) has no handler", o.ID, o.Method, o.Path))
 		}
-		delete(handlers, o.ID)
-		r.Method(o.Method, o.Path, s.guard(o, s.h(h)))
+		r.Method(o.Method, strings.TrimPrefix(o.Path, prefix), wrap(o, t.s.h(h)))
+		t.mounted = append(t.mounted, o.ID)
 	}
-	for id := range handlers {
+}
+
+// done panics on a handler no operation mounted.
+func (t *routeTable) done() {
+	for _, id := range t.mounted {
+		delete(t.handlers, id)
+	}
+	for id := range t.handlers {
 		panic(fmt.Sprintf("api: handler %s has no operation", id))
 	}
 }
+
+// plain wraps nothing: the group's middleware is all the route needs.
+func plain(_ operation, h http.Handler) http.Handler { return h }
 
 // guard checks, in this order, what the operation's table entry declares:
 // the API key's scope, the session a bound key is confined to, and only then
@@ -222,11 +285,9 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 // paramResource names what a path parameter designates, in the 404 answer.
 var paramResource = map[string]string{"session_id": "Session", "instance_id": "Instance", "webhook_id": "Webhook", "message_id": "Message"}
 
-// listOne is a list answer of a single item: what a session-bound key's
-// lists hold (its session, itself).
-func listOne[T any](name string, item T) map[string]any {
-	return listData(name, []T{item}, service.Pagination{Page: 1, Limit: 1, Total: 1, Pages: 1})
-}
+// onePage is the pagination of a list of a single item: what a
+// session-bound key's lists hold (its session, itself).
+var onePage = service.Pagination{Page: 1, Limit: 1, Total: 1, Pages: 1}
 
 // sameSession refuses a request of a session-bound key that names another
 // session in its body or query (sessionID "" names none).

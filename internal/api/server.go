@@ -134,11 +134,8 @@ func (s *Server) routes() chi.Router {
 		return &gateway.Error{Code: gateway.CodeInvalid, Message: "Method " + r.Method + " is not allowed on " + r.URL.Path + "."}
 	}))
 
-	r.Get("/", s.h(s.handleRoot))
-	r.Get("/health", s.h(s.handleHealth))
-	r.Get("/health/database", s.h(s.handleHealthDatabase))
-	r.Get("/health/live", s.h(s.handleHealthLive))
-	r.Get("/health/ready", s.h(s.handleHealthReady))
+	table := s.newRouteTable()
+	table.mount(r, isServiceRoute, "", plain)
 	s.docsRoutes(r)
 	if s.deps.Extra != nil {
 		s.deps.Extra(r)
@@ -148,15 +145,14 @@ func (s *Server) routes() chi.Router {
 		// Unauthenticated: limited per address.
 		r.Group(func(r chi.Router) {
 			r.Use(s.rateLimit)
-			r.Post("/auth/register", s.h(s.handleRegister))
-			r.Post("/auth/login", s.h(s.handleLogin))
-			s.emailRoutes(r)
+			table.mount(r, isAnonymousRoute, "", plain)
 		})
-		s.adminRoutes(r)
+		s.adminRoutes(r, table)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.rateLimit)
-			s.tenantRoutes(r)
+			table.mount(r, isTenantRoute, "", s.guard)
 		})
 	})
+	table.done()
 	return r
 }

@@ -20,10 +20,10 @@ import (
 const ScopeManage = "manage"
 
 type createSessionRequest struct {
-	SessionName string                   `json:"session_name"`
-	WebhookURL  string                   `json:"webhook_url"`
-	Settings    *gateway.SessionSettings `json:"settings"`
-	Engine      string                   `json:"engine"`
+	SessionName string                   `json:"session_name" desc:"A name, unique in the account."`
+	WebhookURL  string                   `json:"webhook_url" desc:"Creates a webhook for this session at this address."`
+	Settings    *gateway.SessionSettings `json:"settings" desc:"The session's settings."`
+	Engine      string                   `json:"engine" desc:"sandbox or whatsmeow (default: the gateway's WHATSAPP_ENGINE)."`
 }
 
 func (s *Server) handleSessionCreate(w http.ResponseWriter, r *http.Request) error {
@@ -37,7 +37,7 @@ func (s *Server) handleSessionCreate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusCreated, map[string]any{"session": sess})
+	return ok(w, http.StatusCreated, sessionData{*sess})
 }
 
 func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error {
@@ -51,13 +51,13 @@ func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		return ok(w, http.StatusOK, listOne("sessions", sess))
+		return ok(w, http.StatusOK, sessionList{[]*gateway.Session{sess}, onePage})
 	}
 	list, err := s.svc.ListSessions(r.Context(), who(r).User.ID, p)
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, listData("sessions", list.Items, list.Pagination))
+	return ok(w, http.StatusOK, sessionList{list.Items, list.Pagination})
 }
 
 func (s *Server) handleSessionGet(w http.ResponseWriter, r *http.Request) error {
@@ -69,13 +69,13 @@ func (s *Server) handleSessionGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"session": sess})
+	return ok(w, http.StatusOK, sessionData{*sess})
 }
 
 type updateSessionRequest struct {
-	SessionName *string                  `json:"session_name"`
-	WebhookURL  *string                  `json:"webhook_url"`
-	Settings    *gateway.SessionSettings `json:"settings"`
+	SessionName *string                  `json:"session_name" desc:"A new name."`
+	WebhookURL  *string                  `json:"webhook_url" desc:"A new address for the session's webhook."`
+	Settings    *gateway.SessionSettings `json:"settings" desc:"New settings."`
 }
 
 func (s *Server) handleSessionUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -93,7 +93,7 @@ func (s *Server) handleSessionUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"session": sess})
+	return ok(w, http.StatusOK, sessionData{*sess})
 }
 
 func (s *Server) handleSessionDelete(w http.ResponseWriter, r *http.Request) error {
@@ -105,7 +105,7 @@ func (s *Server) handleSessionDelete(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"session": sess, "deleted": true})
+	return ok(w, http.StatusOK, sessionDeleted{*sess, true})
 }
 
 func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) error {
@@ -117,14 +117,14 @@ func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"status": st})
+	return ok(w, http.StatusOK, workerStatusData{*st})
 }
 
 // qrView is the QR code as JSON: the raw string to render, and a PNG.
 type qrView struct {
-	Code      string    `json:"code"`
-	QRImage   string    `json:"qr_image"` // data:image/png;base64,…
-	ExpiresAt time.Time `json:"expires_at"`
+	Code      string    `json:"code" desc:"The raw pairing code, to render as a QR code."`
+	QRImage   string    `json:"qr_image" desc:"The code as a PNG, a data: URL."` // data:image/png;base64,…
+	ExpiresAt time.Time `json:"expires_at" desc:"When WhatsApp replaces the code."`
 }
 
 func qrPNG(code string) ([]byte, error) {
@@ -178,7 +178,7 @@ func (s *Server) handleSessionQR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"qr": v})
+	return ok(w, http.StatusOK, qrData{*v})
 }
 
 // streamQR pushes "qr" events with each new code and a final "status"
@@ -246,8 +246,8 @@ func (s *Server) streamQR(w http.ResponseWriter, r *http.Request, id string) err
 }
 
 type pairCodeRequest struct {
-	PhoneNumber string `json:"phone_number"`
-	Phone       string `json:"phone"`
+	PhoneNumber string `json:"phone_number" desc:"The phone's number, with its country code."`
+	Phone       string `json:"phone" desc:"Same as phone_number (older name)."`
 }
 
 func (s *Server) handleSessionPairCode(w http.ResponseWriter, r *http.Request) error {
@@ -267,8 +267,8 @@ func (s *Server) handleSessionPairCode(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"code": code,
-		"instructions": "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."})
+	return ok(w, http.StatusOK, pairCodeData{Code: code,
+		Instructions: "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."})
 }
 
 func (s *Server) handleSessionLogout(w http.ResponseWriter, r *http.Request) error {
@@ -280,11 +280,11 @@ func (s *Server) handleSessionLogout(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"session": sess})
+	return ok(w, http.StatusOK, sessionData{*sess})
 }
 
 type scanRequest struct {
-	Phone string `json:"phone"`
+	Phone string `json:"phone" desc:"The number the simulated phone pairs as (default: one the sandbox makes up)."`
 }
 
 // handleSessionScan completes a sandbox pairing, as a phone scanning the
@@ -304,5 +304,34 @@ func (s *Server) handleSessionScan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"status": st})
+	return ok(w, http.StatusOK, workerStatusData{*st})
+}
+
+// sessionData is the answer of the routes that act on one session.
+type sessionData struct {
+	Session gateway.Session `json:"session" desc:"The session."`
+}
+
+type sessionList struct {
+	Sessions   []*gateway.Session `json:"sessions" desc:"This page of sessions."`
+	Pagination service.Pagination `json:"pagination" desc:"Where this page sits in the whole list."`
+}
+
+type sessionDeleted struct {
+	Session gateway.Session `json:"session" desc:"The session as it was."`
+	Deleted bool            `json:"deleted" desc:"Always true."`
+}
+
+// workerStatusData is the live state the session's worker reports.
+type workerStatusData struct {
+	Status instanceapi.Status `json:"status" desc:"The worker's report."`
+}
+
+type qrData struct {
+	QR qrView `json:"qr" desc:"The current code."`
+}
+
+type pairCodeData struct {
+	Code         string `json:"code" desc:"The 8-character code to type on the phone."`
+	Instructions string `json:"instructions" desc:"Where to type it."`
 }

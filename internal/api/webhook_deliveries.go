@@ -9,10 +9,10 @@ import (
 )
 
 type updateWebhookRequest struct {
-	URL     *string            `json:"url"`
-	Events  *[]string          `json:"events"`
+	URL     *string            `json:"url" desc:"A new address."`
+	Events  *[]string          `json:"events" desc:"A new list of events."`
 	Headers *map[string]string `json:"headers"`
-	Active  *bool              `json:"active"`
+	Active  *bool              `json:"active" desc:"true turns the endpoint back on (also after the gateway disabled it); false turns it off."`
 }
 
 func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -30,7 +30,7 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"webhook": wh})
+	return ok(w, http.StatusOK, webhookData{Webhook: *wh})
 }
 
 func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +42,7 @@ func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return keepForReplay(w, r, http.StatusOK, map[string]any{"webhook": wh}, withoutSecret(wh))
+	return keepForReplay(w, r, http.StatusOK, webhookData{Webhook: *wh}, withoutSecret(wh))
 }
 
 func (s *Server) handleWebhookTest(w http.ResponseWriter, r *http.Request) error {
@@ -54,7 +54,7 @@ func (s *Server) handleWebhookTest(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusAccepted, map[string]any{"delivery": d})
+	return ok(w, http.StatusAccepted, deliveryData{*d})
 }
 
 func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
@@ -74,7 +74,7 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, listData("deliveries", list.Items, list.Pagination))
+	return ok(w, http.StatusOK, deliveryList{list.Items, list.Pagination})
 }
 
 func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error {
@@ -90,7 +90,7 @@ func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"delivery": d, "attempts": attempts})
+	return ok(w, http.StatusOK, deliveryDetail{*d, attempts})
 }
 
 func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) error {
@@ -106,11 +106,11 @@ func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusAccepted, map[string]any{"delivery": d})
+	return ok(w, http.StatusAccepted, deliveryData{*d})
 }
 
 type retryWebhookRequest struct {
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since" desc:"Send again the failed and abandoned deliveries created at or after this time."`
 }
 
 func (s *Server) handleWebhookRetry(w http.ResponseWriter, r *http.Request) error {
@@ -129,5 +129,23 @@ func (s *Server) handleWebhookRetry(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusAccepted, map[string]any{"retried": n})
+	return ok(w, http.StatusAccepted, retriedData{n})
+}
+
+type deliveryData struct {
+	Delivery gateway.Delivery `json:"delivery" desc:"The delivery."`
+}
+
+type deliveryList struct {
+	Deliveries []*gateway.Delivery `json:"deliveries" desc:"This page of deliveries, newest first."`
+	Pagination service.Pagination  `json:"pagination" desc:"Where this page sits in the whole list."`
+}
+
+type deliveryDetail struct {
+	Delivery gateway.Delivery           `json:"delivery" desc:"The delivery."`
+	Attempts []*gateway.DeliveryAttempt `json:"attempts" desc:"Every attempt, oldest first."`
+}
+
+type retriedData struct {
+	Retried int `json:"retried" desc:"How many deliveries were queued again."`
 }

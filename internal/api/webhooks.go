@@ -8,9 +8,9 @@ import (
 )
 
 type createWebhookRequest struct {
-	URL       string            `json:"url"`
-	Events    []string          `json:"events"`
-	SessionID string            `json:"session_id"`
+	URL       string            `json:"url" desc:"Where to POST events: https, a public address."`
+	Events    []string          `json:"events" desc:"The events to subscribe to (default: *, every event)."`
+	SessionID string            `json:"session_id" desc:"Only this session's events (a session-bound key's own session when left out)."`
 	Headers   map[string]string `json:"headers"`
 }
 
@@ -32,16 +32,16 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return keepForReplay(w, r, http.StatusCreated, map[string]any{"webhook": wh}, withoutSecret(wh))
+	return keepForReplay(w, r, http.StatusCreated, webhookData{Webhook: *wh}, withoutSecret(wh))
 }
 
 // withoutSecret is a webhook's answer as kept for an idempotent replay: the
 // signing secret is shown once and never stored with the answer.
-func withoutSecret(wh *gateway.Webhook) map[string]any {
+func withoutSecret(wh *gateway.Webhook) webhookData {
 	c := *wh
 	c.Secret = ""
-	return map[string]any{"webhook": &c,
-		"notice": "This is a replay: the signing secret was shown once, in the first answer, and is not kept; rotate it if it was lost."}
+	return webhookData{Webhook: c,
+		Notice: "This is a replay: the signing secret was shown once, in the first answer, and is not kept; rotate it if it was lost."}
 }
 
 func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {
@@ -53,7 +53,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, listData("webhooks", list.Items, list.Pagination))
+	return ok(w, http.StatusOK, webhookList{list.Items, list.Pagination})
 }
 
 func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error {
@@ -65,7 +65,7 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"webhook": wh})
+	return ok(w, http.StatusOK, webhookData{Webhook: *wh})
 }
 
 func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) error {
@@ -76,5 +76,22 @@ func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) err
 	if err := s.svc.DeleteWebhook(r.Context(), who(r).User.ID, id); err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"deleted": true, "id": id})
+	return ok(w, http.StatusOK, deletedData{true, id})
+}
+
+// webhookData is the answer of the routes that act on one endpoint.
+type webhookData struct {
+	Webhook gateway.Webhook `json:"webhook" desc:"The endpoint."`
+	Notice  string          `json:"notice,omitempty" desc:"Set on an idempotent replay of an answer that held the signing secret: the secret is not in the replay."`
+}
+
+type webhookList struct {
+	Webhooks   []*gateway.Webhook `json:"webhooks" desc:"This page of endpoints."`
+	Pagination service.Pagination `json:"pagination" desc:"Where this page sits in the whole list."`
+}
+
+// deletedData answers a deletion.
+type deletedData struct {
+	Deleted bool   `json:"deleted" desc:"Always true."`
+	ID      string `json:"id" desc:"The id of what was deleted."`
 }

@@ -54,20 +54,20 @@ func ValidDeliveryStatus(s string) bool {
 // Delivery is one event owed to one webhook endpoint: the outbox row the
 // dispatchers claim, retry and finally settle.
 type Delivery struct {
-	ID             string         `json:"id"`
-	WebhookID      string         `json:"webhook_id"`
-	EventID        string         `json:"event_id"`
-	EventType      string         `json:"event_type"`
+	ID             string         `json:"id" desc:"The delivery's id (UUID)."`
+	WebhookID      string         `json:"webhook_id" desc:"The endpoint it is owed to."`
+	EventID        string         `json:"event_id" desc:"The event it carries (the webhook-id header)."`
+	EventType      string         `json:"event_type" desc:"The event's type (message, message.status, session.status, webhook.test, …)."`
 	UserID         string         `json:"-"`
-	Status         DeliveryStatus `json:"status"`
-	Attempts       int            `json:"attempts"`
-	NextAttemptAt  *time.Time     `json:"next_attempt_at,omitempty"`
-	LastStatusCode int            `json:"last_status_code,omitempty"`
-	LastError      string         `json:"last_error,omitempty"`
-	LastLatencyMS  int64          `json:"last_latency_ms,omitempty"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	DeliveredAt    *time.Time     `json:"delivered_at,omitempty"`
+	Status         DeliveryStatus `json:"status" desc:"pending (to send or retry), succeeded, failed (retries left) or abandoned (gave up)."`
+	Attempts       int            `json:"attempts" desc:"How many HTTP attempts were made."`
+	NextAttemptAt  *time.Time     `json:"next_attempt_at,omitempty" desc:"When the next attempt is due, while pending or failed."`
+	LastStatusCode int            `json:"last_status_code,omitempty" desc:"The HTTP status the endpoint last answered."`
+	LastError      string         `json:"last_error,omitempty" desc:"Why the last attempt failed."`
+	LastLatencyMS  int64          `json:"last_latency_ms,omitempty" desc:"How long the last attempt took, in milliseconds."`
+	CreatedAt      time.Time      `json:"created_at" desc:"When the event was owed."`
+	UpdatedAt      time.Time      `json:"updated_at" desc:"When the delivery last changed."`
+	DeliveredAt    *time.Time     `json:"delivered_at,omitempty" desc:"When the endpoint accepted it (2xx)."`
 	// LockedUntil is the lease of the dispatcher working on it (zero when
 	// none): a result is accepted only with the lease it was claimed with.
 	LockedUntil time.Time `json:"-"`
@@ -75,12 +75,12 @@ type Delivery struct {
 
 // DeliveryAttempt is one HTTP attempt of a delivery, kept for the log.
 type DeliveryAttempt struct {
-	ID         string    `json:"id"`
-	DeliveryID string    `json:"delivery_id"`
-	StatusCode int       `json:"status_code,omitempty"`
-	Error      string    `json:"error,omitempty"`
-	LatencyMS  int64     `json:"latency_ms"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string    `json:"id" desc:"The attempt's id (UUID)."`
+	DeliveryID string    `json:"delivery_id" desc:"The delivery it belongs to."`
+	StatusCode int       `json:"status_code,omitempty" desc:"The HTTP status the endpoint answered; absent when none (timeout, refused connection)."`
+	Error      string    `json:"error,omitempty" desc:"Why the attempt failed."`
+	LatencyMS  int64     `json:"latency_ms" desc:"How long it took, in milliseconds."`
+	CreatedAt  time.Time `json:"created_at" desc:"When it was made."`
 }
 
 // ClaimedDelivery is a delivery leased to one dispatcher, with what it

@@ -51,12 +51,12 @@ type Scanner interface {
 
 // EngineStatus is an engine's own view of its connection.
 type EngineStatus struct {
-	Connected bool   `json:"connected"`
-	LoggedIn  bool   `json:"logged_in"`
-	Paired    bool   `json:"paired"`
-	JID       string `json:"jid,omitempty"`
+	Connected bool   `json:"connected" desc:"true while connected to WhatsApp."`
+	LoggedIn  bool   `json:"logged_in" desc:"true while the device is logged in."`
+	Paired    bool   `json:"paired" desc:"true once a phone paired the session."`
+	JID       string `json:"jid,omitempty" desc:"The device's WhatsApp id."`
 	// LastActivity is the last time anything arrived from the network (watchdog).
-	LastActivity time.Time `json:"last_activity,omitempty"`
+	LastActivity time.Time `json:"last_activity,omitempty" desc:"When the engine last heard from WhatsApp."`
 }
 
 // EngineConfig is what an engine is built from.
@@ -208,17 +208,17 @@ type Media struct {
 
 // Location is a point on the map.
 type Location struct {
-	Latitude  float64 `json:"latitude"`
-	Longitude float64 `json:"longitude"`
-	Name      string  `json:"name,omitempty"`
-	Address   string  `json:"address,omitempty"`
+	Latitude  float64 `json:"latitude" desc:"Degrees, -90 to 90."`
+	Longitude float64 `json:"longitude" desc:"Degrees, -180 to 180."`
+	Name      string  `json:"name,omitempty" desc:"The place's name."`
+	Address   string  `json:"address,omitempty" desc:"The place's address."`
 }
 
 // Contact is a contact card.
 type Contact struct {
-	Name  string `json:"name"`
-	Phone string `json:"phone"`
-	VCard string `json:"vcard,omitempty"`
+	Name  string `json:"name" desc:"The contact's display name."`
+	Phone string `json:"phone" desc:"The contact's phone number, with its country code."`
+	VCard string `json:"vcard,omitempty" desc:"The full vCard, when given instead of name and phone."`
 }
 
 // SendResult is the server's acceptance of a sent message.
@@ -237,9 +237,9 @@ type ReadReceipt struct {
 
 // NumberCheck says whether a phone number is on WhatsApp.
 type NumberCheck struct {
-	Phone string `json:"phone"`
-	JID   string `json:"jid,omitempty"`
-	OnWA  bool   `json:"on_whatsapp"`
+	Phone string `json:"phone" desc:"The number asked, normalised to digits."`
+	JID   string `json:"jid,omitempty" desc:"Its WhatsApp id, when on WhatsApp."`
+	OnWA  bool   `json:"on_whatsapp" desc:"true when the number has a WhatsApp account."`
 }
 
 // InboundMessage is a message as an engine received it.

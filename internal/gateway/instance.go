@@ -34,21 +34,21 @@ var LiveInstanceStatuses = []InstanceStatus{InstancePending, InstanceStarting, I
 
 // Instance is one running worker for one session.
 type Instance struct {
-	ID        string         `json:"id"`
-	SessionID string         `json:"session_id"`
-	UserID    string         `json:"user_id"`
-	Status    InstanceStatus `json:"status"`
-	Driver    string         `json:"driver"`
-	Address   string         `json:"address,omitempty"`
-	Port      int            `json:"port,omitempty"`
-	JobID     string         `json:"job_id,omitempty"`
-	AllocID   string         `json:"alloc_id,omitempty"`
-	Restarts  int            `json:"restarts"`
-	LastError string         `json:"last_error,omitempty"`
-	StartedAt *time.Time     `json:"started_at"`
-	StoppedAt *time.Time     `json:"stopped_at,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	ID        string         `json:"id" desc:"The instance's id (UUID)."`
+	SessionID string         `json:"session_id" desc:"The session it runs."`
+	UserID    string         `json:"user_id" desc:"The account that owns it."`
+	Status    InstanceStatus `json:"status" desc:"pending, starting, running, restarting, stopped, failed or lost (its worker vanished)."`
+	Driver    string         `json:"driver" desc:"What runs the worker: local (a process of this gateway) or nomad."`
+	Address   string         `json:"address,omitempty" desc:"The worker's address, while running."`
+	Port      int            `json:"port,omitempty" desc:"The worker's port, while running."`
+	JobID     string         `json:"job_id,omitempty" desc:"The scheduler's job id (nomad)."`
+	AllocID   string         `json:"alloc_id,omitempty" desc:"The scheduler's allocation id (nomad)."`
+	Restarts  int            `json:"restarts" desc:"How many times the worker was restarted."`
+	LastError string         `json:"last_error,omitempty" desc:"Why the worker last failed."`
+	StartedAt *time.Time     `json:"started_at" desc:"When the worker last started."`
+	StoppedAt *time.Time     `json:"stopped_at,omitempty" desc:"When the worker last stopped."`
+	CreatedAt time.Time      `json:"created_at" desc:"When the instance was created."`
+	UpdatedAt time.Time      `json:"updated_at" desc:"When it last changed."`
 }
 
 // InstanceUpdate changes an instance's state. Empty strings, zero ports and

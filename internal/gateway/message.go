@@ -69,32 +69,32 @@ const (
 
 // Message is one message sent or received by a session.
 type Message struct {
-	ID          string          `json:"id"`
+	ID          string          `json:"id" desc:"The message's id in the gateway (UUID)."`
 	UserID      string          `json:"-"`
-	SessionID   string          `json:"session_id"`
-	Direction   string          `json:"direction"`
-	Type        MessageType     `json:"message_type"`
-	Recipient   string          `json:"recipient"`
-	Sender      string          `json:"sender,omitempty"`
-	SenderPhone string          `json:"sender_phone,omitempty"`
-	SenderLID   string          `json:"sender_lid,omitempty"`
-	Chat        string          `json:"chat"`
-	IsGroup     bool            `json:"is_group"`
-	Body        string          `json:"message"`
-	Payload     json.RawMessage `json:"payload,omitempty"`
-	ReplyTo     string          `json:"reply_to,omitempty"`
-	Status      MessageStatus   `json:"status"`
-	WAMessageID string          `json:"wa_message_id,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	SentAt      *time.Time      `json:"sent_at,omitempty"`
-	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
-	ReadAt      *time.Time      `json:"read_at,omitempty"`
+	SessionID   string          `json:"session_id" desc:"The session that sent or received it."`
+	Direction   string          `json:"direction" desc:"outbound (sent through the API) or inbound (received)."`
+	Type        MessageType     `json:"message_type" desc:"What the message holds: text, image, video, audio, document, location, contact, reaction, edit, revoke, sticker or unknown."`
+	Recipient   string          `json:"recipient" desc:"Who it was sent to: a WhatsApp id (…@s.whatsapp.net, …@g.us, …@lid)."`
+	Sender      string          `json:"sender,omitempty" desc:"Who sent it (inbound): the sender's WhatsApp id."`
+	SenderPhone string          `json:"sender_phone,omitempty" desc:"The sender's phone number, when WhatsApp tells it."`
+	SenderLID   string          `json:"sender_lid,omitempty" desc:"The sender's WhatsApp LID (…@lid), when WhatsApp uses one."`
+	Chat        string          `json:"chat" desc:"The chat the message belongs to: the other party, or the group."`
+	IsGroup     bool            `json:"is_group" desc:"true for a message of a group chat."`
+	Body        string          `json:"message" desc:"The text, or the caption of a media message."`
+	Payload     json.RawMessage `json:"payload,omitempty" desc:"What a non-text message carries: media, location, contact, reaction target."`
+	ReplyTo     string          `json:"reply_to,omitempty" desc:"The WhatsApp id of the message this one quotes."`
+	Status      MessageStatus   `json:"status" desc:"queued, sent, delivered, read, played or failed (outbound); received (inbound)."`
+	WAMessageID string          `json:"wa_message_id,omitempty" desc:"The message's id in WhatsApp, once sent or as received."`
+	Error       string          `json:"error,omitempty" desc:"Why sending failed, when status is failed."`
+	CreatedAt   time.Time       `json:"created_at" desc:"When the gateway accepted or received it."`
+	UpdatedAt   time.Time       `json:"updated_at" desc:"When it last changed (a receipt, a failure)."`
+	SentAt      *time.Time      `json:"sent_at,omitempty" desc:"When WhatsApp accepted it."`
+	DeliveredAt *time.Time      `json:"delivered_at,omitempty" desc:"When it reached the recipient's phone."`
+	ReadAt      *time.Time      `json:"read_at,omitempty" desc:"When the recipient read (or played) it."`
 	// RequestID is the X-Request-Id of the API call that sent the message
 	// (empty for inbound ones); the message.status events of its whole
 	// life carry it to webhooks.
-	RequestID string `json:"request_id,omitempty"`
+	RequestID string `json:"request_id,omitempty" desc:"The X-Request-Id of the API call that sent it; its status events carry it too."`
 }
 
 // MessageFilter selects a tenant's messages.
@@ -122,13 +122,13 @@ type MessageStatusUpdate struct {
 
 // MessageCounts are a tenant's message counts over one period.
 type MessageCounts struct {
-	Sent      int `json:"sent"`
-	Delivered int `json:"delivered"`
-	Read      int `json:"read"`
-	Failed    int `json:"failed"`
-	Queued    int `json:"queued"`
-	Received  int `json:"received"`
-	Total     int `json:"total"`
+	Sent      int `json:"sent" desc:"Sent, not yet delivered."`
+	Delivered int `json:"delivered" desc:"Delivered, not yet read."`
+	Read      int `json:"read" desc:"Read or played."`
+	Failed    int `json:"failed" desc:"Failed."`
+	Queued    int `json:"queued" desc:"Waiting to be sent."`
+	Received  int `json:"received" desc:"Inbound."`
+	Total     int `json:"total" desc:"Every message counted."`
 }
 
 // MessageStore keeps messages.

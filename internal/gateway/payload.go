@@ -27,28 +27,28 @@ import (
 // media without its bytes (media.path names the stored file once media
 // storage keeps it).
 type MessagePayload struct {
-	Media    *PayloadMedia `json:"media,omitempty"`
-	Location *Location     `json:"location,omitempty"`
-	Contact  *Contact      `json:"contact,omitempty"`
+	Media    *PayloadMedia `json:"media,omitempty" desc:"The file of an image, video, audio, document or sticker."`
+	Location *Location     `json:"location,omitempty" desc:"The point of a location message."`
+	Contact  *Contact      `json:"contact,omitempty" desc:"The card of a contact message."`
 	// Target is the WhatsApp id of the message a reaction, edit or revoke applies to.
-	Target   string `json:"target,omitempty"`
-	Reaction string `json:"reaction,omitempty"`
-	PushName string `json:"push_name,omitempty"`
+	Target   string `json:"target,omitempty" desc:"The WhatsApp id of the message a reaction, edit or revoke applies to."`
+	Reaction string `json:"reaction,omitempty" desc:"The emoji of a reaction; empty removes one."`
+	PushName string `json:"push_name,omitempty" desc:"The sender's WhatsApp display name (inbound)."`
 }
 
 // PayloadMedia is the media of a MessagePayload. Unlike Media it keeps
 // inline bytes in JSON (base64), because the stored message is the send
 // queue and must survive a restart.
 type PayloadMedia struct {
-	URL      string `json:"url,omitempty"`
-	Data     []byte `json:"data,omitempty"`
-	MIMEType string `json:"mime_type,omitempty"`
-	FileName string `json:"file_name,omitempty"`
-	Caption  string `json:"caption,omitempty"`
-	Voice    bool   `json:"voice,omitempty"`
-	Size     int64  `json:"size,omitempty"`
-	SHA256   string `json:"sha256,omitempty"`
-	Path     string `json:"path,omitempty"`
+	URL      string `json:"url,omitempty" desc:"Where the gateway fetched the file (media_url)."`
+	Data     []byte `json:"data,omitempty" desc:"The file's bytes, base64 (only while queued; never answered for received media)."`
+	MIMEType string `json:"mime_type,omitempty" desc:"The file's media type."`
+	FileName string `json:"file_name,omitempty" desc:"The file name shown to the recipient (documents)."`
+	Caption  string `json:"caption,omitempty" desc:"The caption shown under the media."`
+	Voice    bool   `json:"voice,omitempty" desc:"true: an audio file sent as a voice note (push-to-talk)."`
+	Size     int64  `json:"size,omitempty" desc:"The file's size in bytes."`
+	SHA256   string `json:"sha256,omitempty" desc:"The file's SHA-256, hex."`
+	Path     string `json:"path,omitempty" desc:"Where the received file is stored; download it with GET /messages/{message_id}/media."`
 }
 
 // IsZero reports whether the payload carries nothing.

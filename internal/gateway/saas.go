@@ -25,8 +25,8 @@ type UsageThresholdData struct {
 // lets them through (up to MaxExtraMessages beyond the limit, negative:
 // no cap) and bills them.
 type PlanOverage struct {
-	MessagesPer1000Cents int64 `json:"messages_per_1000_cents"`
-	MaxExtraMessages     int   `json:"max_extra_messages"`
+	MessagesPer1000Cents int64 `json:"messages_per_1000_cents" desc:"The price of 1000 messages past the monthly limit, in cents."`
+	MaxExtraMessages     int   `json:"max_extra_messages" desc:"At most this many messages past the limit per month. Negative: no cap."`
 }
 
 // Subscription states.
@@ -38,37 +38,37 @@ const (
 // Subscription is a tenant's plan over its current billing period. Periods
 // are calendar months in UTC, so a statement's period is a month name.
 type Subscription struct {
-	UserID             string    `json:"user_id"`
-	PlanID             string    `json:"plan_id"`
-	Status             string    `json:"status"`
-	CurrentPeriodStart time.Time `json:"current_period_start"`
-	CurrentPeriodEnd   time.Time `json:"current_period_end"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	UserID             string    `json:"user_id" desc:"The account."`
+	PlanID             string    `json:"plan_id" desc:"The plan it is on."`
+	Status             string    `json:"status" desc:"The subscription's state."`
+	CurrentPeriodStart time.Time `json:"current_period_start" desc:"Start of the billing period (UTC month)."`
+	CurrentPeriodEnd   time.Time `json:"current_period_end" desc:"End of the billing period, exclusive."`
+	CreatedAt          time.Time `json:"created_at" desc:"When the subscription began."`
+	UpdatedAt          time.Time `json:"updated_at" desc:"When it last changed."`
 }
 
 // SubscriptionChange is one recorded plan change of a tenant.
 type SubscriptionChange struct {
-	ID         string    `json:"id"`
-	UserID     string    `json:"user_id"`
-	FromPlanID string    `json:"from_plan_id"`
-	ToPlanID   string    `json:"to_plan_id"`
-	ActorID    string    `json:"actor_id,omitempty"` // the admin, empty for the system
-	Reason     string    `json:"reason,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string    `json:"id" desc:"The change's id (UUID)."`
+	UserID     string    `json:"user_id" desc:"The account."`
+	FromPlanID string    `json:"from_plan_id" desc:"The plan before."`
+	ToPlanID   string    `json:"to_plan_id" desc:"The plan after."`
+	ActorID    string    `json:"actor_id,omitempty" desc:"The admin who made the change; absent for the account's own."` // the admin, empty for the system
+	Reason     string    `json:"reason,omitempty" desc:"Why, as given."`
+	CreatedAt  time.Time `json:"created_at" desc:"When."`
 }
 
 // AuditEntry is one admin action, kept for accountability.
 type AuditEntry struct {
-	ID         string          `json:"id"`
-	ActorID    string          `json:"actor_id"`
-	ActorEmail string          `json:"actor_email"`
-	Action     string          `json:"action"` // "tenant.suspend", "plan.update", …
-	TargetType string          `json:"target_type"`
-	TargetID   string          `json:"target_id"`
-	Details    json.RawMessage `json:"details,omitempty"`
-	IP         string          `json:"ip,omitempty"`
-	CreatedAt  time.Time       `json:"created_at"`
+	ID         string          `json:"id" desc:"The entry's id (UUID)."`
+	ActorID    string          `json:"actor_id" desc:"The admin who acted."`
+	ActorEmail string          `json:"actor_email" desc:"The admin's address."`
+	Action     string          `json:"action" desc:"What was done (tenant.suspend, plan.update, …)."` // "tenant.suspend", "plan.update", …
+	TargetType string          `json:"target_type" desc:"What it was done to: tenant or plan."`
+	TargetID   string          `json:"target_id" desc:"The tenant's or plan's id."`
+	Details    json.RawMessage `json:"details,omitempty" desc:"The action's parameters (reason, plan ids, stopped instances)."`
+	IP         string          `json:"ip,omitempty" desc:"The admin's client address."`
+	CreatedAt  time.Time       `json:"created_at" desc:"When."`
 }
 
 // AuditFilter selects audit entries.
@@ -102,16 +102,16 @@ type IdempotencyRecord struct {
 // UsageDay is one tenant's metered usage on one UTC day, derived from the
 // stored messages and instances.
 type UsageDay struct {
-	Day              time.Time `json:"day"`
-	MessagesAccepted int64     `json:"messages_accepted"` // outbound messages taken by the API
-	MessagesSent     int64     `json:"messages_sent"`     // outbound that reached WhatsApp (sent or further)
-	MessagesDeliver  int64     `json:"messages_delivered"`
-	MessagesFailed   int64     `json:"messages_failed"`
-	MessagesReceived int64     `json:"messages_received"`
-	MediaBytes       int64     `json:"media_bytes"`
-	SessionSeconds   int64     `json:"session_seconds"`              // instance running time
-	WebhookAttempted int64     `json:"webhook_deliveries"`           // deliveries of events to endpoints
-	WebhookSucceeded int64     `json:"webhook_deliveries_succeeded"` // of which succeeded
+	Day              time.Time `json:"day" desc:"The UTC day."`
+	MessagesAccepted int64     `json:"messages_accepted" desc:"Outbound messages accepted."`      // outbound messages taken by the API
+	MessagesSent     int64     `json:"messages_sent" desc:"Outbound messages WhatsApp accepted."` // outbound that reached WhatsApp (sent or further)
+	MessagesDeliver  int64     `json:"messages_delivered" desc:"Outbound messages delivered."`
+	MessagesFailed   int64     `json:"messages_failed" desc:"Outbound messages that failed."`
+	MessagesReceived int64     `json:"messages_received" desc:"Inbound messages."`
+	MediaBytes       int64     `json:"media_bytes" desc:"Bytes of media sent and received."`
+	SessionSeconds   int64     `json:"session_seconds" desc:"Seconds instances ran."`                                 // instance running time
+	WebhookAttempted int64     `json:"webhook_deliveries" desc:"Webhook delivery attempts."`                          // deliveries of events to endpoints
+	WebhookSucceeded int64     `json:"webhook_deliveries_succeeded" desc:"Webhook delivery attempts that succeeded."` // of which succeeded
 }
 
 // SeriesFilter selects a tenant's messages for a time series.
@@ -139,17 +139,17 @@ type LatencyBucket struct {
 
 // GlobalStats are the whole installation's numbers, for admins.
 type GlobalStats struct {
-	Users          map[string]int `json:"users_by_status"`
-	UsersByPlan    map[string]int `json:"users_by_plan"`
-	Sessions       int            `json:"sessions"`
-	LiveInstances  int            `json:"live_instances"`
-	MessagesToday  MessageCounts  `json:"messages_today"`
-	MessagesMonth  MessageCounts  `json:"messages_this_month"`
-	MessagesAll    int            `json:"messages_total"`
-	Webhooks       int            `json:"webhooks"`
-	ActiveAPIKeys  int            `json:"active_api_keys"`
-	ComputedAt     time.Time      `json:"computed_at"`
-	RegisteredLast int            `json:"registered_last_30_days"`
+	Users          map[string]int `json:"users_by_status" desc:"Accounts by status."`
+	UsersByPlan    map[string]int `json:"users_by_plan" desc:"Accounts by plan."`
+	Sessions       int            `json:"sessions" desc:"Sessions of every account."`
+	LiveInstances  int            `json:"live_instances" desc:"Instances running now."`
+	MessagesToday  MessageCounts  `json:"messages_today" desc:"Messages of the UTC day, by status."`
+	MessagesMonth  MessageCounts  `json:"messages_this_month" desc:"Messages of the UTC month, by status."`
+	MessagesAll    int            `json:"messages_total" desc:"Every message stored."`
+	Webhooks       int            `json:"webhooks" desc:"Webhook endpoints."`
+	ActiveAPIKeys  int            `json:"active_api_keys" desc:"API keys neither revoked nor expired."`
+	ComputedAt     time.Time      `json:"computed_at" desc:"When these numbers were counted."`
+	RegisteredLast int            `json:"registered_last_30_days" desc:"Accounts made in the last 30 days."`
 }
 
 // Purposes of one-time user tokens.

@@ -30,28 +30,28 @@ const (
 
 // Session is one WhatsApp account (one phone number) of a tenant.
 type Session struct {
-	ID           string          `json:"id"`
-	UserID       string          `json:"user_id"`
-	Name         string          `json:"session_name"`
-	Engine       string          `json:"engine"`
-	Status       SessionStatus   `json:"status"`
-	StatusReason string          `json:"status_reason,omitempty"`
-	WebhookURL   string          `json:"webhook_url,omitempty"`
-	Settings     SessionSettings `json:"settings"`
-	Phone        string          `json:"phone,omitempty"`
-	PushName     string          `json:"push_name,omitempty"`
-	DeviceJID    string          `json:"device_jid,omitempty"`
-	BannedUntil  *time.Time      `json:"banned_until,omitempty"`
-	ConnectedAt  *time.Time      `json:"connected_at,omitempty"`
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
+	ID           string          `json:"id" desc:"The session's id (UUID)."`
+	UserID       string          `json:"user_id" desc:"The id of the account that owns it."`
+	Name         string          `json:"session_name" desc:"The name given at creation; unique per account."`
+	Engine       string          `json:"engine" desc:"The WhatsApp engine that runs it: sandbox (simulated) or whatsmeow (real WhatsApp)."`
+	Status       SessionStatus   `json:"status" desc:"Where the session is in its life: created, starting, qr_pending (waiting for a scan), connected, disconnected, reconnecting, logged_out, failed or stopped."`
+	StatusReason string          `json:"status_reason,omitempty" desc:"Why the session is in its status, when the gateway knows (a failure, a logout by the phone)."`
+	WebhookURL   string          `json:"webhook_url,omitempty" desc:"The webhook made with the session (webhook_url at creation), if any."`
+	Settings     SessionSettings `json:"settings" desc:"The session's settings."`
+	Phone        string          `json:"phone,omitempty" desc:"The phone number paired to the session, once paired."`
+	PushName     string          `json:"push_name,omitempty" desc:"The WhatsApp display name of the paired account."`
+	DeviceJID    string          `json:"device_jid,omitempty" desc:"The WhatsApp id of this linked device (number:device@s.whatsapp.net)."`
+	BannedUntil  *time.Time      `json:"banned_until,omitempty" desc:"Set when WhatsApp refused the account for a while: no connection before this time."`
+	ConnectedAt  *time.Time      `json:"connected_at,omitempty" desc:"When the session last connected."`
+	CreatedAt    time.Time       `json:"created_at" desc:"When the session was created."`
+	UpdatedAt    time.Time       `json:"updated_at" desc:"When the session last changed."`
 }
 
 // SessionSettings are the seed's per-session settings.
 type SessionSettings struct {
-	AutoReply        bool     `json:"auto_reply"`
-	AutoReplyMessage string   `json:"auto_reply_message,omitempty"`
-	WebhookEvents    []string `json:"webhook_events"`
+	AutoReply        bool     `json:"auto_reply" desc:"Answer every received message with auto_reply_message."`
+	AutoReplyMessage string   `json:"auto_reply_message,omitempty" desc:"The automatic answer, when auto_reply is on."`
+	WebhookEvents    []string `json:"webhook_events" desc:"The events the session's webhook_url endpoint subscribes to (message, status, qr, *, …)."`
 }
 
 // SessionState is what a worker reports about its session. Empty strings and

@@ -7,26 +7,26 @@ import (
 
 // Webhook is a tenant's endpoint subscribed to events, optionally of one session.
 type Webhook struct {
-	ID        string            `json:"id"`
+	ID        string            `json:"id" desc:"The endpoint's id (UUID)."`
 	UserID    string            `json:"-"`
-	SessionID string            `json:"session_id,omitempty"`
-	URL       string            `json:"url"`
-	Events    []string          `json:"events"`
+	SessionID string            `json:"session_id,omitempty" desc:"The only session whose events it receives; absent: every session of the account."`
+	URL       string            `json:"url" desc:"Where events are POSTed (https, public address)."`
+	Events    []string          `json:"events" desc:"The events it subscribes to (message, status, qr, session, instance, *, …)."`
 	Headers   map[string]string `json:"headers,omitempty"`
-	Active    bool              `json:"active"`
+	Active    bool              `json:"active" desc:"false: the endpoint receives nothing (turned off by the owner, or by the gateway after a long run of failures)."`
 	// Secret signs deliveries. It is stored, but answered only when created or rotated.
-	Secret string `json:"secret,omitempty"`
+	Secret string `json:"secret,omitempty" desc:"The signing secret (whsec_…), answered only on creation and rotation."`
 	// PreviousSecret still signs deliveries, beside Secret, until
 	// PreviousSecretExpiresAt: the grace period of a rotation.
 	PreviousSecret          string     `json:"-"`
-	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty" desc:"Until when the secret before the last rotation still signs deliveries beside the new one."`
 	// FailingSince is when the endpoint's current run of failed attempts
 	// began (nil after a success); a long run disables the endpoint.
-	FailingSince *time.Time `json:"failing_since,omitempty"`
+	FailingSince *time.Time `json:"failing_since,omitempty" desc:"When the endpoint's current run of failed deliveries began; absent after a success."`
 	// DisabledReason says why the gateway turned the endpoint off.
-	DisabledReason string    `json:"disabled_reason,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	DisabledReason string    `json:"disabled_reason,omitempty" desc:"Why the gateway turned the endpoint off."`
+	CreatedAt      time.Time `json:"created_at" desc:"When the endpoint was added."`
+	UpdatedAt      time.Time `json:"updated_at" desc:"When it last changed."`
 }
 
 // WebhookStore keeps webhooks.

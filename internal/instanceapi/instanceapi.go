@@ -34,22 +34,22 @@ const (
 
 // Status is a worker's view of its session.
 type Status struct {
-	SessionID  string                `json:"session_id"`
-	Engine     string                `json:"engine"`
-	State      gateway.SessionStatus `json:"state"`
-	Reason     string                `json:"reason,omitempty"`
-	Phone      string                `json:"phone,omitempty"`
-	PushName   string                `json:"push_name,omitempty"`
-	Connection gateway.EngineStatus  `json:"connection"`
-	QR         *QR                   `json:"qr,omitempty"`
-	QueueDepth int                   `json:"queue_depth"`
-	StartedAt  time.Time             `json:"started_at"`
+	SessionID  string                `json:"session_id" desc:"The session the worker runs."`
+	Engine     string                `json:"engine" desc:"The engine: sandbox or whatsmeow."`
+	State      gateway.SessionStatus `json:"state" desc:"The session's state, as the worker sees it."`
+	Reason     string                `json:"reason,omitempty" desc:"Why it is in that state, when known."`
+	Phone      string                `json:"phone,omitempty" desc:"The paired phone number."`
+	PushName   string                `json:"push_name,omitempty" desc:"The paired account's display name."`
+	Connection gateway.EngineStatus  `json:"connection" desc:"The engine's connection."`
+	QR         *QR                   `json:"qr,omitempty" desc:"The current pairing code, while waiting for a scan."`
+	QueueDepth int                   `json:"queue_depth" desc:"Messages waiting to be sent."`
+	StartedAt  time.Time             `json:"started_at" desc:"When the worker started."`
 }
 
 // QR is the current pairing code.
 type QR struct {
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Code      string    `json:"code" desc:"The raw pairing code."`
+	ExpiresAt time.Time `json:"expires_at" desc:"When WhatsApp replaces it."`
 }
 
 // PairCodeRequest asks for a pairing code for a phone number.

@@ -159,18 +159,18 @@ func atoi(s string) int {
 
 // Profile is a user with plan and usage: the seed's `me`.
 type Profile struct {
-	User  *gateway.User `json:"user"`
-	Plan  *gateway.Plan `json:"plan"`
-	Usage Usage         `json:"usage"`
+	User  *gateway.User `json:"user" desc:"The account."`
+	Plan  *gateway.Plan `json:"plan" desc:"Its plan."`
+	Usage Usage         `json:"usage" desc:"What it holds and sent, against the plan's limits."`
 }
 
 // Usage is how much of a plan a tenant uses now.
 type Usage struct {
-	Sessions          int `json:"sessions"`
-	Instances         int `json:"instances"`
-	MessagesThisMonth int `json:"messages_this_month"`
-	Webhooks          int `json:"webhooks"`
-	APIKeys           int `json:"api_keys"`
+	Sessions          int `json:"sessions" desc:"Sessions held."`
+	Instances         int `json:"instances" desc:"Instances running."`
+	MessagesThisMonth int `json:"messages_this_month" desc:"Messages sent this UTC month."`
+	Webhooks          int `json:"webhooks" desc:"Webhook endpoints."`
+	APIKeys           int `json:"api_keys" desc:"Active API keys."`
 }
 
 // User returns an active user; CodeUnauthorized when it no longer exists,

@@ -44,11 +44,11 @@ func (a Actor) audit(action, targetType, targetID string, details any) *gateway.
 
 // TenantView is a tenant as admins see it: account, plan, subscription and usage.
 type TenantView struct {
-	User         *gateway.User                 `json:"user"`
-	Plan         *gateway.Plan                 `json:"plan"`
-	Subscription *gateway.Subscription         `json:"subscription,omitempty"`
-	Usage        Usage                         `json:"usage"`
-	History      []*gateway.SubscriptionChange `json:"history,omitempty"`
+	User         *gateway.User                 `json:"user" desc:"The account."`
+	Plan         *gateway.Plan                 `json:"plan" desc:"Its plan."`
+	Subscription *gateway.Subscription         `json:"subscription,omitempty" desc:"Its subscription."`
+	Usage        Usage                         `json:"usage" desc:"What it holds and sent."`
+	History      []*gateway.SubscriptionChange `json:"history,omitempty" desc:"Its plan changes, newest first."`
 }
 
 // AdminListTenants lists and searches tenants (email or name substring,

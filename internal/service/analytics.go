@@ -8,30 +8,30 @@ import (
 
 // Overview is the seed's analytics overview of one account.
 type Overview struct {
-	Sessions  SessionCounts `json:"sessions"`
+	Sessions  SessionCounts `json:"sessions" desc:"Sessions by status."`
 	Instances struct {
-		Running int `json:"running"`
-		Total   int `json:"total"`
-	} `json:"instances"`
+		Running int `json:"running" desc:"Instances running now."`
+		Total   int `json:"total" desc:"Every instance."`
+	} `json:"instances" desc:"Running and total instances."`
 	Messages struct {
-		Today     gateway.MessageCounts `json:"today"`
-		ThisMonth gateway.MessageCounts `json:"this_month"`
-		Total     gateway.MessageCounts `json:"total"`
-	} `json:"messages"`
+		Today     gateway.MessageCounts `json:"today" desc:"Messages of the UTC day."`
+		ThisMonth gateway.MessageCounts `json:"this_month" desc:"Messages of the UTC month."`
+		Total     gateway.MessageCounts `json:"total" desc:"Every message."`
+	} `json:"messages" desc:"Messages today, this month and in all, by status."`
 	Webhooks struct {
-		Endpoints int `json:"endpoints"`
+		Endpoints int `json:"endpoints" desc:"Webhook endpoints of the account."`
 		// EventsToday counts the events recorded today, each of which is
 		// delivered to every matching endpoint.
-		EventsToday int `json:"events_today"`
-	} `json:"webhooks"`
-	Plan  *gateway.Plan `json:"plan"`
-	Usage Usage         `json:"usage"`
+		EventsToday int `json:"events_today" desc:"Events recorded today (each goes to every matching endpoint)."`
+	} `json:"webhooks" desc:"Webhook endpoints and the events of the day."`
+	Plan  *gateway.Plan `json:"plan" desc:"The account's plan."`
+	Usage Usage         `json:"usage" desc:"What it holds and sent, against the plan's limits."`
 }
 
 // SessionCounts counts sessions by state.
 type SessionCounts struct {
-	Total    int            `json:"total"`
-	ByStatus map[string]int `json:"by_status"`
+	Total    int            `json:"total" desc:"Every session."`
+	ByStatus map[string]int `json:"by_status" desc:"Sessions by status."`
 }
 
 // Overview computes the account's usage and health from stored rows.

@@ -18,10 +18,10 @@ type SeriesInput struct {
 
 // SeriesPoint is one bucket of the time series.
 type SeriesPoint struct {
-	Start    time.Time        `json:"start"`
-	Outbound map[string]int64 `json:"outbound"` // by status
-	Inbound  int64            `json:"inbound"`
-	Total    int64            `json:"total"`
+	Start    time.Time        `json:"start" desc:"The bucket's start."`
+	Outbound map[string]int64 `json:"outbound" desc:"Outbound messages by status."` // by status
+	Inbound  int64            `json:"inbound" desc:"Inbound messages."`
+	Total    int64            `json:"total" desc:"Every message of the bucket."`
 }
 
 // Latency is the delivery latency distribution (delivered_at - sent_at)
@@ -29,25 +29,25 @@ type SeriesPoint struct {
 // the histogram bucket holding them: 10 ms resolution below 1 s, 100 ms below
 // 10 s, 1 s below 2 min, 10 s below 1 h, 1 min beyond.
 type Latency struct {
-	Count int64  `json:"count"`
-	P50   *int64 `json:"p50_ms"`
-	P90   *int64 `json:"p90_ms"`
-	P99   *int64 `json:"p99_ms"`
+	Count int64  `json:"count" desc:"Messages measured."`
+	P50   *int64 `json:"p50_ms" desc:"Median, in milliseconds; null with none measured."`
+	P90   *int64 `json:"p90_ms" desc:"90th percentile, in milliseconds."`
+	P99   *int64 `json:"p99_ms" desc:"99th percentile, in milliseconds."`
 }
 
 // Series is the answer of GET /analytics/messages.
 type Series struct {
-	From         time.Time     `json:"from"`
-	To           time.Time     `json:"to"`
-	Interval     string        `json:"interval"`
-	SessionID    string        `json:"session_id,omitempty"`
-	Points       []SeriesPoint `json:"points"`
-	Outbound     int64         `json:"outbound"`
-	Inbound      int64         `json:"inbound"`
-	Delivered    int64         `json:"delivered"` // delivered, read or played
-	Failed       int64         `json:"failed"`
-	DeliveryRate *float64      `json:"delivery_rate"` // delivered / (outbound that reached a final answer: sent or further, or failed)
-	Latency      Latency       `json:"delivery_latency"`
+	From         time.Time     `json:"from" desc:"Start of the first bucket."`
+	To           time.Time     `json:"to" desc:"End of the last bucket, exclusive."`
+	Interval     string        `json:"interval" desc:"Bucket size: day or hour."`
+	SessionID    string        `json:"session_id,omitempty" desc:"The one session counted, when asked."`
+	Points       []SeriesPoint `json:"points" desc:"One point per bucket, every bucket present."`
+	Outbound     int64         `json:"outbound" desc:"Outbound messages in the range."`
+	Inbound      int64         `json:"inbound" desc:"Inbound messages in the range."`
+	Delivered    int64         `json:"delivered" desc:"Outbound messages delivered (or read)."` // delivered, read or played
+	Failed       int64         `json:"failed" desc:"Outbound messages that failed."`
+	DeliveryRate *float64      `json:"delivery_rate" desc:"delivered / (sent or further, or failed); null with no such message."` // delivered / (outbound that reached a final answer: sent or further, or failed)
+	Latency      Latency       `json:"delivery_latency" desc:"Percentiles of delivered_at - sent_at."`
 }
 
 // Longest ranges per interval: a series is meant for a chart.

@@ -12,16 +12,16 @@ import (
 
 // UsageTotals are usage summed over a range of days.
 type UsageTotals struct {
-	MessagesAccepted   int64   `json:"messages_accepted"`
-	MessagesSent       int64   `json:"messages_sent"`
-	MessagesDelivered  int64   `json:"messages_delivered"`
-	MessagesFailed     int64   `json:"messages_failed"`
-	MessagesReceived   int64   `json:"messages_received"`
-	MediaBytes         int64   `json:"media_bytes"`
-	SessionHours       float64 `json:"session_hours"`
-	WebhookDeliveries  int64   `json:"webhook_deliveries"`
-	WebhookSucceeded   int64   `json:"webhook_deliveries_succeeded"`
-	BillableMessages   int64   `json:"billable_messages"` // accepted and not failed
+	MessagesAccepted   int64   `json:"messages_accepted" desc:"Outbound messages accepted."`
+	MessagesSent       int64   `json:"messages_sent" desc:"Outbound messages WhatsApp accepted."`
+	MessagesDelivered  int64   `json:"messages_delivered" desc:"Outbound messages delivered."`
+	MessagesFailed     int64   `json:"messages_failed" desc:"Outbound messages that failed."`
+	MessagesReceived   int64   `json:"messages_received" desc:"Inbound messages."`
+	MediaBytes         int64   `json:"media_bytes" desc:"Bytes of media sent and received."`
+	SessionHours       float64 `json:"session_hours" desc:"Hours instances ran."`
+	WebhookDeliveries  int64   `json:"webhook_deliveries" desc:"Webhook delivery attempts."`
+	WebhookSucceeded   int64   `json:"webhook_deliveries_succeeded" desc:"Webhook delivery attempts that succeeded."`
+	BillableMessages   int64   `json:"billable_messages" desc:"Outbound messages accepted and not failed: what is billed."` // accepted and not failed
 	sessionSecondsSums int64
 }
 
@@ -41,10 +41,10 @@ func (t *UsageTotals) add(d gateway.UsageDay) {
 
 // UsageReport is a tenant's metered usage per day over a range.
 type UsageReport struct {
-	From   time.Time          `json:"from"`
-	To     time.Time          `json:"to"`
-	Days   []gateway.UsageDay `json:"days"`
-	Totals UsageTotals        `json:"totals"`
+	From   time.Time          `json:"from" desc:"Start of the range."`
+	To     time.Time          `json:"to" desc:"End of the range, exclusive."`
+	Days   []gateway.UsageDay `json:"days" desc:"The usage per UTC day."`
+	Totals UsageTotals        `json:"totals" desc:"The range's totals."`
 }
 
 // Usage meters a tenant's usage per UTC day of [from, to) from the stored
@@ -72,32 +72,32 @@ func (s *Service) Usage(ctx context.Context, userID string, from, to time.Time) 
 
 // StatementLine is one billed item.
 type StatementLine struct {
-	Item        string `json:"item"`
-	Description string `json:"description"`
-	Quantity    int64  `json:"quantity"`
-	Included    int64  `json:"included"`
-	Overage     int64  `json:"overage"`
+	Item        string `json:"item" desc:"plan or messages."`
+	Description string `json:"description" desc:"The line as a sentence."`
+	Quantity    int64  `json:"quantity" desc:"How many units were used."`
+	Included    int64  `json:"included" desc:"How many the plan includes."`
+	Overage     int64  `json:"overage" desc:"How many past what is included."`
 	// UnitPriceCents is the price per Unit of overage (or of the item).
-	UnitPriceCents int64  `json:"unit_price_cents"`
-	Unit           int64  `json:"unit"`
-	AmountCents    int64  `json:"amount_cents"`
-	Currency       string `json:"currency"`
+	UnitPriceCents int64  `json:"unit_price_cents" desc:"The price of one unit, in cents."`
+	Unit           int64  `json:"unit" desc:"How many items one unit counts (1000 for messages)."`
+	AmountCents    int64  `json:"amount_cents" desc:"The line's amount, in cents."`
+	Currency       string `json:"currency" desc:"ISO 4217 currency code."`
 }
 
 // Statement is what a tenant owes for one period. A statement of the
 // current period is provisional: it is recomputed from the stored facts on
 // every request.
 type Statement struct {
-	Period      Period             `json:"period"`
-	UserID      string             `json:"user_id"`
-	Plan        *gateway.Plan      `json:"plan"`
-	Usage       UsageTotals        `json:"usage"`
-	Lines       []StatementLine    `json:"lines"`
-	TotalCents  int64              `json:"total_cents"`
-	Currency    string             `json:"currency"`
-	Provisional bool               `json:"provisional"`
-	GeneratedAt time.Time          `json:"generated_at"`
-	Days        []gateway.UsageDay `json:"days"`
+	Period      Period             `json:"period" desc:"The billing period."`
+	UserID      string             `json:"user_id" desc:"The account."`
+	Plan        *gateway.Plan      `json:"plan" desc:"The plan billed (in effect at the period's end)."`
+	Usage       UsageTotals        `json:"usage" desc:"The period's usage."`
+	Lines       []StatementLine    `json:"lines" desc:"The billed items."`
+	TotalCents  int64              `json:"total_cents" desc:"The total, in cents."`
+	Currency    string             `json:"currency" desc:"ISO 4217 currency code."`
+	Provisional bool               `json:"provisional" desc:"true for the current period: it can still change."`
+	GeneratedAt time.Time          `json:"generated_at" desc:"When the statement was computed."`
+	Days        []gateway.UsageDay `json:"days" desc:"The usage per UTC day."`
 }
 
 // Statement computes a tenant's statement for a period: the plan in effect

@@ -152,10 +152,10 @@ type List[T any] struct {
 
 // Pagination is the seed's pagination block.
 type Pagination struct {
-	Page  int `json:"page"`
-	Limit int `json:"limit"`
-	Total int `json:"total"`
-	Pages int `json:"pages"`
+	Page  int `json:"page" desc:"This page's number, from 1."`
+	Limit int `json:"limit" desc:"Items per page."`
+	Total int `json:"total" desc:"Items in the whole list."`
+	Pages int `json:"pages" desc:"Pages in the whole list."`
 }
 
 func newList[T any](items []T, total int, p gateway.Page) List[T] {

@@ -71,9 +71,9 @@ func (s *Service) RateLimitOf(ctx context.Context, u *gateway.User, fallback int
 
 // Period names a billing period: a calendar month in UTC.
 type Period struct {
-	Name  string    `json:"name"` // "2026-11"
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	Name  string    `json:"name" desc:"The month, YYYY-MM."` // "2026-11"
+	Start time.Time `json:"start" desc:"Its first instant (UTC)."`
+	End   time.Time `json:"end" desc:"The first instant after it."`
 }
 
 // PeriodOf returns the billing period holding t.
@@ -93,9 +93,9 @@ func ParsePeriod(name string) (Period, error) {
 
 // SubscriptionView is a tenant's subscription with its plan and history.
 type SubscriptionView struct {
-	Subscription *gateway.Subscription         `json:"subscription"`
-	Plan         *gateway.Plan                 `json:"plan"`
-	History      []*gateway.SubscriptionChange `json:"history"`
+	Subscription *gateway.Subscription         `json:"subscription" desc:"The subscription."`
+	Plan         *gateway.Plan                 `json:"plan" desc:"Its plan."`
+	History      []*gateway.SubscriptionChange `json:"history" desc:"The plan changes, newest first."`
 }
 
 // Subscription returns the tenant's subscription, creating it (on the
