@@ -278,7 +278,7 @@ func clusterFlow(t *testing.T, run clusterRun) {
 		return err == nil && len(entries) == 0
 	})
 	if run.driver == nomad.DriverDocker {
-		waitFor(t, time.Minute, "container gone", func() bool {
+		polltest.Eventually(t, time.Minute, "container gone", func() bool {
 			out, err := dockerCmd("ps", "-a", "-q", "--filter", "name="+container).Output()
 			return err == nil && strings.TrimSpace(string(out)) == ""
 		})
