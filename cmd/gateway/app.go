@@ -220,7 +220,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		Observe: a.metrics.ObserveHTTP, Extra: a.extraRoutes,
 	}, api.Config{
 		APIVersion: cfg.APIVersion, MaxBodyBytes: cfg.MaxBodyBytes, RateLimitMax: cfg.RateLimitMaxRequests,
-		RateLimitWindow: cfg.RateLimitWindow, TrustedProxies: cfg.TrustedProxies, UserCacheTTL: 2 * time.Second,
+		RateLimitWindow: cfg.RateLimitWindow, TrustedProxies: cfg.TrustedProxies, UserCacheTTL: cfg.AuthCacheTTL,
 		StreamsPerTenant: cfg.EventStreamsPerTenant,
 	})
 	a.closers = append(a.closers, func() error { a.api.Close(); return nil })

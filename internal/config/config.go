@@ -130,6 +130,9 @@ type Config struct {
 	// LoginLockoutAddresses is LOGIN_LOCKOUT_ADDRESSES (default 10): failing
 	// addresses that lock an account as a whole.
 	LoginLockoutAddresses int
+	// AuthCacheTTL is AUTH_CACHE_TTL (default 2s): how long verified
+	// tokens, API keys and users are cached (0: not cached).
+	AuthCacheTTL time.Duration
 	// AdminEmail is ADMIN_EMAIL and AdminPassword ADMIN_PASSWORD (default none).
 	AdminEmail    string
 	AdminPassword Secret
@@ -323,6 +326,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		LoginMaxAttempts:      l.int("LOGIN_MAX_ATTEMPTS"),
 		LoginLockout:          l.duration("LOGIN_LOCKOUT"),
 		LoginLockoutAddresses: l.int("LOGIN_LOCKOUT_ADDRESSES"),
+		AuthCacheTTL:          l.duration("AUTH_CACHE_TTL"),
 		AdminEmail:            l.str("ADMIN_EMAIL"),
 		AdminPassword:         l.secret("ADMIN_PASSWORD"),
 

@@ -51,6 +51,7 @@ func (c *Config) Redacted() map[string]string {
 		"LOGIN_MAX_ATTEMPTS":      strconv.Itoa(c.LoginMaxAttempts),
 		"LOGIN_LOCKOUT":           c.LoginLockout.String(),
 		"LOGIN_LOCKOUT_ADDRESSES": strconv.Itoa(c.LoginLockoutAddresses),
+		"AUTH_CACHE_TTL":          c.AuthCacheTTL.String(),
 		"ADMIN_EMAIL":             c.AdminEmail,
 		"ADMIN_PASSWORD":          c.AdminPassword.String(),
 

@@ -166,6 +166,9 @@ func (c *Config) validateAuth(v *validator) {
 	if c.LoginLockout <= 0 {
 		v.add("LOGIN_LOCKOUT", "must be a positive duration, got %v", c.LoginLockout)
 	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > 5*time.Minute {
+		v.add("AUTH_CACHE_TTL", "must be from 0 to 5m, got %v", c.AuthCacheTTL)
+	}
 	if c.AdminEmail != "" && !strings.Contains(strings.Trim(c.AdminEmail, "@"), "@") {
 		v.add("ADMIN_EMAIL", "must be an email address, got %q", c.AdminEmail)
 	}
