@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -294,9 +295,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, addrc chan
 		return err
 	}
 	defer a.close()
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	// HOST empty listens on every interface; 127.0.0.1 keeps the API on loopback.
+	listen := net.JoinHostPort(strings.Trim(cfg.Host, "[]"), strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
 	srv := &http.Server{
 		Handler:           a.api,

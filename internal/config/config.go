@@ -61,6 +61,8 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 type Config struct {
 	// Env is NODE_ENV (default "development"); "production" turns on strict checks.
 	Env string
+	// Host is HOST, the address the API listens on (default empty: all interfaces).
+	Host string
 	// Port is PORT (default 3000; 0 picks a free port).
 	Port int
 	// APIVersion is API_VERSION (default "v1").
@@ -291,6 +293,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	l := &loader{lookup: lookup}
 	c := &Config{
 		Env:        l.str("NODE_ENV"),
+		Host:       strings.TrimSpace(l.str("HOST")),
 		Port:       l.int("PORT"),
 		APIVersion: l.str("API_VERSION"),
 		PublicURL:  strings.TrimRight(l.str("PUBLIC_URL"), "/"),

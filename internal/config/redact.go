@@ -16,6 +16,7 @@ import (
 func (c *Config) Redacted() map[string]string {
 	m := map[string]string{
 		"NODE_ENV":         c.Env,
+		"HOST":             c.Host,
 		"PORT":             strconv.Itoa(c.Port),
 		"API_VERSION":      c.APIVersion,
 		"PUBLIC_URL":       RedactURL(c.PublicURL),

@@ -35,6 +35,7 @@ var exampleSecrets = []string{
 var settings = []Setting{
 	// Environment and HTTP.
 	{"NODE_ENV", "development", "Environment name (the seed's name for it). `production` turns on strict checks: strong JWT secret, no default database password, no seed example secrets.", false},
+	{"HOST", "", "Address the public API listens on (an IP address or a host name, such as `127.0.0.1` to keep it on loopback); empty listens on all interfaces.", false},
 	{"PORT", "3000", "HTTP port of the public API (0 picks a free port).", false},
 	{"API_VERSION", "v1", "Version segment of the API base path (`/api/v1`).", false},
 	{"PUBLIC_URL", "", "Public base URL of the gateway, used in links (optional).", false},
