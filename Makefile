@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 export TEST_DATABASE_URL
 export TEST_REDIS_URL
 
-.PHONY: dev dev-down dev-images openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
+.PHONY: dev dev-down dev-images openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench bench-http clean
 
 all: build
 
@@ -57,6 +57,10 @@ lint:
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseRecipient -fuzztime 30s ./internal/gateway/
 	$(GO) test -run XXX -fuzz FuzzDecode -fuzztime 30s ./internal/api/
+
+## bench-http: wrk against the real binary, each hot path beside the /health/live ceiling
+bench-http:
+	scripts/bench-http.sh
 
 ## bench: Go benchmarks of the hot paths
 bench:
