@@ -114,3 +114,4 @@ stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["
 echo "sends accepted (2xx): $accepted; messages stored for this tenant: $stored (may exceed accepted by the sends in flight when wrk stopped, at most $CONNS; fewer would be lost sends)"
 errors=$(grep -c 'level=ERROR' "$work/gateway.log" || true)
 echo "gateway ERROR log lines: $errors"
+grep 'level=ERROR' "$work/gateway.log" | head -3 | cut -c1-300 || true
