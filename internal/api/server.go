@@ -71,7 +71,8 @@ type Server struct {
 	cfg     Config
 	deps    Deps
 	users   *userCache
-	// keys caches API keys by hash, as users are cached; lookup reads through it.
+	// keys caches API keys by hash, as users are cached; keyLookup reads
+	// through it and users.
 	keys      *ttlCache[*gateway.APIKey]
 	keyLookup service.APIKeyLookup
 	// verified caches verified JWTs for as long as users are cached.
