@@ -18,7 +18,7 @@ INTEGRATION_PKGS ?= ./internal/postgres/ ./internal/redis/ ./internal/nomad/ ./i
 # that package is make test's).
 INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly
 
-.PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
+.PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench bench-http clean
 
 all: build
 
@@ -68,6 +68,10 @@ lint:
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseRecipient -fuzztime 30s ./internal/gateway/
 	$(GO) test -run XXX -fuzz FuzzDecode -fuzztime 30s ./internal/api/
+
+## bench-http: wrk against the real binary, each hot path beside the /health/live ceiling
+bench-http:
+	scripts/bench-http.sh
 
 ## bench: Go benchmarks of the hot paths
 bench:

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -220,7 +221,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		Observe: a.metrics.ObserveHTTP, Extra: a.extraRoutes,
 	}, api.Config{
 		APIVersion: cfg.APIVersion, MaxBodyBytes: cfg.MaxBodyBytes, RateLimitMax: cfg.RateLimitMaxRequests,
-		RateLimitWindow: cfg.RateLimitWindow, TrustedProxies: cfg.TrustedProxies, UserCacheTTL: 2 * time.Second,
+		RateLimitWindow: cfg.RateLimitWindow, TrustedProxies: cfg.TrustedProxies, UserCacheTTL: cfg.AuthCacheTTL,
 		StreamsPerTenant: cfg.EventStreamsPerTenant,
 	})
 	a.closers = append(a.closers, func() error { a.api.Close(); return nil })
@@ -294,9 +295,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, addrc chan
 		return err
 	}
 	defer a.close()
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	// HOST empty listens on every interface; 127.0.0.1 keeps the API on loopback.
+	listen := net.JoinHostPort(strings.Trim(cfg.Host, "[]"), strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
 	srv := &http.Server{
 		Handler:           a.api,

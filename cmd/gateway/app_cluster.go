@@ -182,6 +182,9 @@ func (a *app) registerInConsul(ctx context.Context, client *consulapi.Client, cc
 	check := addr
 	if check == "" {
 		check = "127.0.0.1"
+		if h := strings.Trim(a.cfg.Host, "[]"); h != "" && h != "0.0.0.0" && h != "::" {
+			check = h // the API listens there only (HOST)
+		}
 	}
 	port := strconv.Itoa(a.cfg.Port)
 	dereg, err := consul.Register(ctx, client, consul.Registration{

@@ -63,6 +63,8 @@ func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) erro
 	if err := s.svc.RevokeAPIKey(r.Context(), who(r).User.ID, id); err != nil {
 		return err
 	}
+	// Refused from now on here, and on the other gateways at the notice.
+	s.apiKeyChanged(r.Context(), id)
 	return ok(w, http.StatusOK, revokedData{true, id})
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -16,11 +17,26 @@ type errorBody struct {
 	Details map[string]any    `json:"details,omitempty"`
 }
 
+// StatusClientClosed is recorded for a request whose client went away
+// before the answer (nginx's 499): not a server error, so neither an ERROR
+// log nor a 5xx in the metrics.
+const StatusClientClosed = 499
+
 // writeError renders err in the error envelope. 5xx are logged with their
 // cause; the client sees only the public sentence.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code := gateway.ErrorCode(err)
 	status := gateway.HTTPStatus(code)
+	if status >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
+		// The client disconnected (the request's context ends with its
+		// connection) and the work it started failed for that: nobody
+		// reads this answer. The status is what the access log and the
+		// metrics record.
+		log.Debug("client went away", "method", r.Method, "path", r.URL.Path,
+			"request_id", gateway.RequestID(r.Context()), "err", err)
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	body := errorBody{Code: code, Message: gateway.ErrorMessage(err)}
 	var e *gateway.Error
 	if errors.As(err, &e) {

@@ -234,7 +234,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 func (s *Server) principalOf(r *http.Request) (*principal, error) {
 	ctx := r.Context()
 	if key := r.Header.Get("X-API-Key"); key != "" {
-		k, u, err := s.svc.AuthenticateAPIKeyFrom(ctx, strings.TrimSpace(key), clientIP(ctx))
+		k, u, err := s.svc.AuthenticateAPIKeyVia(ctx, strings.TrimSpace(key), clientIP(ctx), s.keyLookup)
 		if err != nil {
 			return nil, err
 		}

@@ -27,7 +27,8 @@ type Config struct {
 	// TrustedProxies are the networks of the proxies in front of the API
 	// (TRUSTED_PROXIES): X-Forwarded-For is honoured only from them.
 	TrustedProxies []netip.Prefix
-	// UserCacheTTL is how long an authenticated user is cached (0: no cache).
+	// UserCacheTTL is how long authenticated users, API keys and verified
+	// tokens are cached (AUTH_CACHE_TTL; 0: no cache).
 	UserCacheTTL time.Duration
 	// StreamsPerTenant caps a tenant's open event and QR streams in this
 	// process (0: 10).
@@ -70,6 +71,10 @@ type Server struct {
 	cfg     Config
 	deps    Deps
 	users   *userCache
+	// keys caches API keys by hash, as users are cached; keyLookup reads
+	// through it and users.
+	keys      *ttlCache[*gateway.APIKey]
+	keyLookup service.APIKeyLookup
 	// verified caches verified JWTs for as long as users are cached.
 	verified *auth.VerifyCache
 	router   chi.Router
@@ -100,8 +105,9 @@ func New(d Deps, cfg Config) *Server {
 		d.Ready = func() bool { return true }
 	}
 	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
-		users: newUserCache(cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now()}
+		users: newUserCache(cfg.UserCacheTTL), keys: newTTLCache[*gateway.APIKey](cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now()}
 	s.streamSlots.max = cfg.StreamsPerTenant
+	s.keyLookup = s.lookupThroughCaches()
 	s.router = s.routes()
 	s.watchUserChanges()
 	return s

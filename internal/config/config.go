@@ -61,6 +61,8 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 type Config struct {
 	// Env is NODE_ENV (default "development"); "production" turns on strict checks.
 	Env string
+	// Host is HOST, the address the API listens on (default empty: all interfaces).
+	Host string
 	// Port is PORT (default 3000; 0 picks a free port).
 	Port int
 	// APIVersion is API_VERSION (default "v1").
@@ -130,6 +132,9 @@ type Config struct {
 	// LoginLockoutAddresses is LOGIN_LOCKOUT_ADDRESSES (default 10): failing
 	// addresses that lock an account as a whole.
 	LoginLockoutAddresses int
+	// AuthCacheTTL is AUTH_CACHE_TTL (default 2s): how long verified
+	// tokens, API keys and users are cached (0: not cached).
+	AuthCacheTTL time.Duration
 	// AdminEmail is ADMIN_EMAIL and AdminPassword ADMIN_PASSWORD (default none).
 	AdminEmail    string
 	AdminPassword Secret
@@ -288,6 +293,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	l := &loader{lookup: lookup}
 	c := &Config{
 		Env:        l.str("NODE_ENV"),
+		Host:       strings.TrimSpace(l.str("HOST")),
 		Port:       l.int("PORT"),
 		APIVersion: l.str("API_VERSION"),
 		PublicURL:  strings.TrimRight(l.str("PUBLIC_URL"), "/"),
@@ -323,6 +329,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		LoginMaxAttempts:      l.int("LOGIN_MAX_ATTEMPTS"),
 		LoginLockout:          l.duration("LOGIN_LOCKOUT"),
 		LoginLockoutAddresses: l.int("LOGIN_LOCKOUT_ADDRESSES"),
+		AuthCacheTTL:          l.duration("AUTH_CACHE_TTL"),
 		AdminEmail:            l.str("ADMIN_EMAIL"),
 		AdminPassword:         l.secret("ADMIN_PASSWORD"),
 

@@ -85,6 +85,7 @@ func TestDefaults(t *testing.T) {
 		LoginMaxAttempts:      5,
 		LoginLockout:          15 * time.Minute,
 		LoginLockoutAddresses: 10,
+		AuthCacheTTL:          2 * time.Second,
 
 		Secrets:                "env",
 		Scheduler:              "local",
@@ -244,6 +245,10 @@ func TestEachName(t *testing.T) {
 		{map[string]string{"BCRYPT_ROUNDS": "31"}, func(c *Config) any { return c.BcryptRounds }, 31},
 		{map[string]string{"LOGIN_MAX_ATTEMPTS": "10"}, func(c *Config) any { return c.LoginMaxAttempts }, 10},
 		{map[string]string{"LOGIN_LOCKOUT": "1h"}, func(c *Config) any { return c.LoginLockout }, time.Hour},
+		{map[string]string{"AUTH_CACHE_TTL": "0"}, func(c *Config) any { return c.AuthCacheTTL }, time.Duration(0)},
+		{map[string]string{"HOST": "127.0.0.1"}, func(c *Config) any { return c.Host }, "127.0.0.1"},
+		{map[string]string{"HOST": "::1"}, func(c *Config) any { return c.Host }, "::1"},
+		{map[string]string{"HOST": "gateway.internal"}, func(c *Config) any { return c.Host }, "gateway.internal"},
 		{map[string]string{"LOGIN_LOCKOUT_ADDRESSES": "3"}, func(c *Config) any { return c.LoginLockoutAddresses }, 3},
 		{map[string]string{"ADMIN_EMAIL": "root@example.com", "ADMIN_PASSWORD": "pw"}, func(c *Config) any { return []string{c.AdminEmail, c.AdminPassword.Value()} }, []string{"root@example.com", "pw"}},
 
@@ -338,6 +343,9 @@ func TestInvalid(t *testing.T) {
 		{"bcrypt high", map[string]string{"BCRYPT_ROUNDS": "32"}, []string{"BCRYPT_ROUNDS"}},
 		{"login attempts", map[string]string{"LOGIN_MAX_ATTEMPTS": "0"}, []string{"LOGIN_MAX_ATTEMPTS"}},
 		{"login lockout", map[string]string{"LOGIN_LOCKOUT": "0"}, []string{"LOGIN_LOCKOUT"}},
+		{"auth cache ttl", map[string]string{"AUTH_CACHE_TTL": "1h"}, []string{"AUTH_CACHE_TTL"}},
+		{"host with a port", map[string]string{"HOST": "127.0.0.1:3000"}, []string{"HOST"}},
+		{"host not a name", map[string]string{"HOST": "local host"}, []string{"HOST"}},
 		{"login lockout addresses", map[string]string{"LOGIN_LOCKOUT_ADDRESSES": "0"}, []string{"LOGIN_LOCKOUT_ADDRESSES"}},
 		{"admin email", map[string]string{"ADMIN_EMAIL": "root"}, []string{"ADMIN_EMAIL"}},
 		{"admin password alone", map[string]string{"ADMIN_PASSWORD": "pw"}, []string{"ADMIN_PASSWORD"}},

@@ -16,6 +16,7 @@ import (
 func (c *Config) Redacted() map[string]string {
 	m := map[string]string{
 		"NODE_ENV":         c.Env,
+		"HOST":             c.Host,
 		"PORT":             strconv.Itoa(c.Port),
 		"API_VERSION":      c.APIVersion,
 		"PUBLIC_URL":       RedactURL(c.PublicURL),
@@ -51,6 +52,7 @@ func (c *Config) Redacted() map[string]string {
 		"LOGIN_MAX_ATTEMPTS":      strconv.Itoa(c.LoginMaxAttempts),
 		"LOGIN_LOCKOUT":           c.LoginLockout.String(),
 		"LOGIN_LOCKOUT_ADDRESSES": strconv.Itoa(c.LoginLockoutAddresses),
+		"AUTH_CACHE_TTL":          c.AuthCacheTTL.String(),
 		"ADMIN_EMAIL":             c.AdminEmail,
 		"ADMIN_PASSWORD":          c.AdminPassword.String(),
 

@@ -35,6 +35,7 @@ var exampleSecrets = []string{
 var settings = []Setting{
 	// Environment and HTTP.
 	{"NODE_ENV", "development", "Environment name (the seed's name for it). `production` turns on strict checks: strong JWT secret, no default database password, no seed example secrets.", false},
+	{"HOST", "", "Address the public API listens on (an IP address or a host name, such as `127.0.0.1` to keep it on loopback); empty listens on all interfaces.", false},
 	{"PORT", "3000", "HTTP port of the public API (0 picks a free port).", false},
 	{"API_VERSION", "v1", "Version segment of the API base path (`/api/v1`).", false},
 	{"PUBLIC_URL", "", "Public base URL of the gateway, used in links (optional).", false},
@@ -73,6 +74,7 @@ var settings = []Setting{
 	{"LOGIN_MAX_ATTEMPTS", "5", "Failed logins allowed for one account from one address within LOGIN_LOCKOUT; then that address is locked out of that account (not the owner elsewhere). One address gets 4 times as many across all accounts.", false},
 	{"LOGIN_LOCKOUT", "15m", "Window of LOGIN_MAX_ATTEMPTS, and how long a lockout lasts.", false},
 	{"LOGIN_LOCKOUT_ADDRESSES", "10", "Distinct addresses with failed logins for one account within LOGIN_LOCKOUT that lock the account itself (a distributed attack), from every address, for LOGIN_LOCKOUT.", false},
+	{"AUTH_CACHE_TTL", "2s", "How long a gateway keeps a verified token, an API key and its user in memory, so an authenticated request costs no lookup of them. Revocations, suspensions and plan changes reach every gateway at once through the bus; this is the bound when a notice is lost. 0 turns the cache off; at most 5m.", false},
 	{"ADMIN_EMAIL", "", "Email of an admin account created or promoted at start (optional).", false},
 	{"ADMIN_PASSWORD", "", "Password of the ADMIN_EMAIL account when it is created.", true},
 

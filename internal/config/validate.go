@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -87,6 +88,9 @@ func (c *Config) validateGeneral(v *validator) {
 		v.add("NODE_ENV", "must not be empty")
 	}
 	v.port("PORT", c.Port, true)
+	if c.Host != "" && !validHost(c.Host) {
+		v.add("HOST", "must be an IP address or a host name without a port, got %q", c.Host)
+	}
 	if !apiVersionPattern.MatchString(c.APIVersion) {
 		v.add("API_VERSION", "must look like v1, got %q", c.APIVersion)
 	}
@@ -165,6 +169,9 @@ func (c *Config) validateAuth(v *validator) {
 	v.positive("LOGIN_LOCKOUT_ADDRESSES", c.LoginLockoutAddresses)
 	if c.LoginLockout <= 0 {
 		v.add("LOGIN_LOCKOUT", "must be a positive duration, got %v", c.LoginLockout)
+	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > 5*time.Minute {
+		v.add("AUTH_CACHE_TTL", "must be from 0 to 5m, got %v", c.AuthCacheTTL)
 	}
 	if c.AdminEmail != "" && !strings.Contains(strings.Trim(c.AdminEmail, "@"), "@") {
 		v.add("ADMIN_EMAIL", "must be an email address, got %q", c.AdminEmail)
@@ -320,4 +327,26 @@ func (c *Config) validateWhatsApp(v *validator) {
 	if c.SendTypingPreroll < 0 || c.SendTypingPreroll > time.Minute {
 		v.add("SEND_TYPING_PREROLL", "must be between 0 and 1m, got %v", c.SendTypingPreroll)
 	}
+}
+
+// validHost accepts an IP address (IPv6 with or without brackets) or a DNS
+// host name: what net.Listen takes beside the port.
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# HTTP benchmark of the hot paths against the real binary, each figure
+# printed beside the unauthenticated ceiling (/health/live) measured in the
+# same run: on a shared machine absolute figures move with its load, the
+# ratios much less. The load average is printed with every figure.
+#
+#   make bench-http                       embedded: SQLite + in-memory cache
+#   DATABASE_URL=postgres://… REDIS_URL=redis://… scripts/bench-http.sh
+#   GATEWAY_BIN=/tmp/old/gateway scripts/bench-http.sh   an earlier build, for before/after
+#
+# Knobs: DURATION (10s), THREADS (2), CONNS (64), PORT (3901). Needs wrk
+# (installed with apt-get when missing and possible), curl and python3. The
+# gateway listens on loopback only (HOST=127.0.0.1). The tenant is put on an
+# unlimited plan through the admin API so quotas and plan rates measure
+# nothing; every check a request makes (auth, rate limit, quota) still runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-64}
+PORT=${PORT:-3901}
+BASE="http://127.0.0.1:$PORT"
+if ! command -v wrk >/dev/null; then
+  apt-get install -y wrk >/dev/null 2>&1 || { echo "bench-http: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
+fi
+
+work=$(mktemp -d)
+gw_pid=
+trap '[ -n "$gw_pid" ] && { kill $gw_pid 2>/dev/null; wait $gw_pid 2>/dev/null; }; rm -rf "$work"' EXIT
+bin=${GATEWAY_BIN:-}
+if [ -z "$bin" ]; then
+  go build -o "$work/gateway" ./cmd/gateway
+  bin="$work/gateway"
+fi
+
+export ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=bench-admin-password
+export HOST=127.0.0.1 PORT DATA_DIR="$work/data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
+  SANDBOX_DELIVERY_DELAY=1s SANDBOX_READ_DELAY=2s RATE_LIMIT_MAX_REQUESTS=100000000 \
+  LOG_LEVEL=warn BCRYPT_ROUNDS=4 INSTANCE_PORT_RANGE_START=35000 INSTANCE_PORT_RANGE_END=35999
+"$bin" 2>"$work/gateway.log" &
+gw_pid=$!
+for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+reg=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"bench-$(date +%s%N)@example.com\",\"password\":\"battery-staple-42\",\"name\":\"Bench\"}")
+token=$(echo "$reg" | json 'd["data"]["token"]')
+user=$(echo "$reg" | json 'd["data"]["user"]["id"]')
+auth="Authorization: Bearer $token"
+admin=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | json 'd["data"]["token"]')
+curl -fs -X POST "$BASE/api/v1/admin/plans" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"id":"loadtest","name":"Load test","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}' >/dev/null || true  # exists on PostgreSQL from an earlier run
+curl -fs -X PATCH "$BASE/api/v1/admin/tenants/$user/plan" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"plan_id":"loadtest","reason":"benchmark"}' >/dev/null
+apikey=$(curl -fs -X POST "$BASE/api/v1/api-keys" -H "$auth" -H 'Content-Type: application/json' \
+  -d '{"name":"bench"}' | json 'd["data"]["api_key"]["key"]')
+session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
+  -d '{"session_name":"bench"}' | json 'd["data"]["session"]["id"]')
+curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \
+  -d "{\"session_id\":\"$session\"}" >/dev/null
+for _ in $(seq 1 100); do
+  st=$(curl -fs "$BASE/api/v1/sessions/$session" -H "$auth" | json 'd["data"]["session"]["status"]')
+  [ "$st" = connected ] && break; sleep 0.1
+done
+[ "$st" = connected ] || { echo "bench-http: the sandbox session did not connect" >&2; exit 1; }
+
+cat >"$work/send.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.body = '{"session_id":"$session","recipient":"1234567890@c.us","message":"bench","message_type":"text"}'
+LUA
+# The sends answered 2xx, summed over wrk's threads (one Lua state each),
+# to compare with the messages stored.
+cat >>"$work/send.lua" <<'LUA'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init() accepted = 0 end
+function response(status) if status >= 200 and status < 300 then accepted = accepted + 1 end end
+function done()
+  local n = 0
+  for _, t in ipairs(threads) do n = n + t:get("accepted") end
+  io.write(string.format("accepted %d\n", n))
+end
+LUA
+
+ceiling=
+# run NAME URL [wrk args…]: one wrk run, its figure, ratio and non-2xx count.
+run() {
+  local name=$1 url=$2; shift 2
+  local out rps non2xx load
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" "$url")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}'); non2xx=${non2xx:-0}
+  [ -z "$ceiling" ] && ceiling=$rps
+  printf '%-42s %10.0f req/s  %5.2fx ceiling  p50 %-8s p99 %-8s non-2xx %-6s load %s\n' "$name" "$rps" \
+    "$(python3 -c "print($rps/$ceiling)")" "$(echo "$out" | awk '$1=="50%" {print $2}')" \
+    "$(echo "$out" | awk '$1=="99%" {print $2}')" "$non2xx" "$load"
+  last_out=$out
+}
+
+db=${DATABASE_URL:+postgres}; db=${db:-sqlite}
+cache=${REDIS_URL:+redis}; cache=${cache:-memory}
+echo "# $(date -u +%FT%TZ) $(nproc) cores database=$db cache=$cache threads=$THREADS conns=$CONNS duration=$DURATION binary=${GATEWAY_BIN:-this tree}"
+run "GET /health/live (ceiling)" "$BASE/health/live"
+run "GET /api/v1/sessions/{id} (JWT)" "$BASE/api/v1/sessions/$session" -H "$auth"
+run "GET /api/v1/sessions/{id} (X-API-Key)" "$BASE/api/v1/sessions/$session" -H "X-API-Key: $apikey"
+run "POST /api/v1/messages/send (JWT)" "$BASE/api/v1/messages/send" -s "$work/send.lua"
+accepted=$(echo "$last_out" | awk '/^accepted/ {print $2}')
+sleep 1
+stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
+echo "sends accepted (2xx): $accepted; messages stored for this tenant: $stored (may exceed accepted by the sends in flight when wrk stopped, at most $CONNS; fewer would be lost sends)"
+errors=$(grep -c 'level=ERROR' "$work/gateway.log" || true)
+echo "gateway ERROR log lines: $errors"
+grep 'level=ERROR' "$work/gateway.log" | head -3 | cut -c1-300 || true
