@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 export TEST_DATABASE_URL
 export TEST_REDIS_URL
 
-.PHONY: dev dev-down dev-images openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench clean
+.PHONY: dev dev-down dev-images openapi postman env-example all build run migrate seed test test-integration test-short cover lint fuzz bench clean
 
 all: build
 
@@ -66,6 +66,10 @@ bench:
 openapi:
 	@mkdir -p docs
 	$(GO) run ./cmd/gateway openapi > docs/openapi.json
+
+## env-example: regenerate .env.example from internal/config's settings table (a test compares them)
+env-example:
+	$(GO) run ./cmd/gateway config --env-example > .env.example
 
 ## postman: write a Postman collection generated from the OpenAPI document to docs/postman_collection.json
 postman:

@@ -4,10 +4,11 @@
 //	gateway            serve (the default)
 //	gateway migrate    apply database migrations and exit
 //	gateway seed       create the default plans and the demo account (refused in production)
-//	gateway config     print the effective configuration (--markdown: every setting)
+//	gateway config     print the effective configuration (--markdown, --env-example: every setting)
 //	gateway version    print the version
 //
-// Configuration comes from the environment (see the README's table).
+// Configuration comes from the environment and ./.env (see the README's
+// table and .env.example); the environment wins.
 package main
 
 import (
@@ -31,7 +32,15 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr))
+	dotenv, err := config.ReadDotEnv(config.DotEnvFile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gateway: %v\n", err)
+		os.Exit(2)
+	}
+	lookup := config.WithDotEnv(os.LookupEnv, dotenv)
+	// The cluster settings are read later, through the same lookup.
+	clusterLookup = lookup
+	os.Exit(run(ctx, os.Args[1:], lookup, os.Stdout, os.Stderr))
 }
 
 const usage = `Usage: gateway [serve|migrate|seed|version|help]
@@ -41,12 +50,14 @@ const usage = `Usage: gateway [serve|migrate|seed|version|help]
   seed      create the default plans and the demo account (demo@whatsapp-saas.com / demo123);
             refused when NODE_ENV=production
   config    print the effective configuration, secrets redacted
-            (--markdown: the table of every setting, as in the README)
+            (--markdown: the table of every setting, as in the README;
+            --env-example: every setting as a commented .env file)
   version   print the version
   openapi   print the OpenAPI 3.1 document of the public API
   postman   print a Postman collection (v2.1) generated from that document
 
-Configuration is read from the environment; see README.md.
+Configuration is read from the environment and ./.env (the environment
+wins); see README.md and .env.example.
 `
 
 // run is main without the process: tests call it with their own
@@ -141,6 +152,10 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writ
 func printConfig(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "--markdown" {
 		fmt.Fprint(stdout, config.MarkdownTable())
+		return 0
+	}
+	if len(args) > 0 && args[0] == "--env-example" {
+		fmt.Fprint(stdout, config.EnvExample())
 		return 0
 	}
 	cfg, err := config.Load(lookup)
