@@ -5,6 +5,7 @@
 //	gateway migrate    apply database migrations and exit
 //	gateway seed       create the default plans and the demo account (refused in production)
 //	gateway config     print the effective configuration (--markdown, --env-example: every setting)
+//	gateway healthcheck  exit 0 when the local gateway is ready (container healthchecks)
 //	gateway version    print the version
 //
 // Configuration comes from the environment and ./.env (see the README's
@@ -43,7 +44,7 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], lookup, os.Stdout, os.Stderr))
 }
 
-const usage = `Usage: gateway [serve|migrate|seed|version|help]
+const usage = `Usage: gateway [serve|migrate|seed|config|healthcheck|version|openapi|postman|help]
 
   serve     run the gateway (default)
   migrate   apply database migrations and exit
@@ -52,6 +53,8 @@ const usage = `Usage: gateway [serve|migrate|seed|version|help]
   config    print the effective configuration, secrets redacted
             (--markdown: the table of every setting, as in the README;
             --env-example: every setting as a commented .env file)
+  healthcheck  exit 0 when the gateway on this machine's PORT is ready (GET /health/ready;
+            --live: /health/live), for container healthchecks (the image has no curl)
   version   print the version
   openapi   print the OpenAPI 3.1 document of the public API
   postman   print a Postman collection (v2.1) generated from that document
@@ -78,6 +81,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return writeAPIDocs(cmd, lookup, stdout, stderr)
 	case "config":
 		return printConfig(args[1:], lookup, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], lookup, stdout, stderr)
 	case "serve", "migrate", "seed":
 	default:
 		fmt.Fprintf(stderr, "gateway: unknown command %q\n\n%s", cmd, usage)
