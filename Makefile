@@ -18,7 +18,7 @@ INTEGRATION_PKGS ?= ./internal/postgres/ ./internal/redis/ ./internal/nomad/ ./i
 # that package is make test's).
 INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly
 
-.PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman all build run migrate seed test test-integration test-short cover lint fuzz bench bench-http clean
+.PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman env-example all build run migrate seed test test-integration test-short cover lint fuzz bench bench-http clean
 
 all: build
 
@@ -81,6 +81,10 @@ bench:
 openapi:
 	@mkdir -p docs
 	$(GO) run ./cmd/gateway openapi > docs/openapi.json
+
+## env-example: regenerate .env.example from internal/config's settings table (a test compares them)
+env-example:
+	$(GO) run ./cmd/gateway config --env-example > .env.example
 
 ## postman: write a Postman collection generated from the OpenAPI document to docs/postman_collection.json
 postman:

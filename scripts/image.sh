@@ -18,10 +18,11 @@ trap 'rm -rf "$ctx"' EXIT
 version=$(git -C "$root" describe --tags --always --dirty 2>/dev/null || echo dev)
 (cd "$root" && CGO_ENABLED=0 ${GO:-go} build -trimpath -ldflags "-s -w -X main.version=$version" -o "$ctx/out/$name" "./cmd/$name")
 sh "$root/scripts/rootfs.sh" "$ctx/rootfs"
+mkdir -p "$ctx/out/data"
 # The final stage: everything after the last FROM, reading the build
 # stage's outputs from the context instead.
 awk '/^FROM /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$root/$dockerfile" |
-	sed -e 's#COPY --from=build /rootfs/ /#COPY rootfs/ /#' -e "s#COPY --from=build /out/#COPY out/#" >"$ctx/Dockerfile"
+	sed -e '/^COPY /s#--from=build ##' -e '/^COPY /s# /rootfs/ # rootfs/ #' -e '/^COPY /s# /out/# out/#' >"$ctx/Dockerfile"
 if grep -q -- '--from=' "$ctx/Dockerfile"; then
 	echo "image.sh: the final stage of $dockerfile copies from a stage this script does not build" >&2
 	exit 1

@@ -198,10 +198,17 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	if cfg.Scheduler != "local" {
 		mode = "cluster"
 	}
+	// Webhook URLs are checked against the delivery guard when registered,
+	// so a refused address is a 422 that names the setting, not deliveries
+	// that all fail.
+	urlGuard, err := outboundGuard(a)
+	if err != nil {
+		return nil, err
+	}
 	svc = service.New(service.Deps{
 		Store: a.store, Cache: a.cache, Scheduler: a.schedulerOf(), Registry: a.registryOf(),
 		Workers: instanceapi.NewClient(nil, a.secrets.InternalSecret), Tokens: tokens, Logger: log, Background: a.bg,
-		Mailer: mailerOf(cfg, log),
+		Mailer: mailerOf(cfg, log), URLGuard: urlGuard,
 	}, service.Settings{
 		BcryptRounds: cfg.BcryptRounds, DefaultEngine: cfg.WhatsAppEngine, Engines: available,
 		MaxInstancesPerUser: cfg.MaxInstancesPerUser, EnableRegistration: cfg.EnableRegistration,

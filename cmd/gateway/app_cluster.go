@@ -29,13 +29,18 @@ type cluster struct {
 	checks   []api.Check
 }
 
+// clusterLookup is where the cluster settings are read: os.LookupEnv, or
+// main's lookup that adds ./.env.
+var clusterLookup = os.LookupEnv
+
 // clusterConfig reads the cluster settings (only when one is selected).
 func (a *app) clusterConfig() (*config.Cluster, error) {
 	if a.clusterCfg != nil {
 		return a.clusterCfg, nil
 	}
-	// Cluster settings come from the process environment (tests set it).
-	cc, err := config.LoadCluster(os.LookupEnv)
+	// Cluster settings come from the process environment (tests set it),
+	// with ./.env under it in main.
+	cc, err := config.LoadCluster(clusterLookup)
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,12 @@
 //	gateway            serve (the default)
 //	gateway migrate    apply database migrations and exit
 //	gateway seed       create the default plans and the demo account (refused in production)
-//	gateway config     print the effective configuration (--markdown: every setting)
+//	gateway config     print the effective configuration (--markdown, --env-example: every setting)
+//	gateway healthcheck  exit 0 when the local gateway is ready (container healthchecks)
 //	gateway version    print the version
 //
-// Configuration comes from the environment (see the README's table).
+// Configuration comes from the environment and ./.env (see the README's
+// table and .env.example); the environment wins.
 package main
 
 import (
@@ -31,22 +33,34 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr))
+	dotenv, err := config.ReadDotEnv(config.DotEnvFile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gateway: %v\n", err)
+		os.Exit(2)
+	}
+	lookup := config.WithDotEnv(os.LookupEnv, dotenv)
+	// The cluster settings are read later, through the same lookup.
+	clusterLookup = lookup
+	os.Exit(run(ctx, os.Args[1:], lookup, os.Stdout, os.Stderr))
 }
 
-const usage = `Usage: gateway [serve|migrate|seed|version|help]
+const usage = `Usage: gateway [serve|migrate|seed|config|healthcheck|version|openapi|postman|help]
 
   serve     run the gateway (default)
   migrate   apply database migrations and exit
   seed      create the default plans and the demo account (demo@whatsapp-saas.com / demo123);
             refused when NODE_ENV=production
   config    print the effective configuration, secrets redacted
-            (--markdown: the table of every setting, as in the README)
+            (--markdown: the table of every setting, as in the README;
+            --env-example: every setting as a commented .env file)
+  healthcheck  exit 0 when the gateway on this machine's PORT is ready (GET /health/ready;
+            --live: /health/live), for container healthchecks (the image has no curl)
   version   print the version
   openapi   print the OpenAPI 3.1 document of the public API
   postman   print a Postman collection (v2.1) generated from that document
 
-Configuration is read from the environment; see README.md.
+Configuration is read from the environment and ./.env (the environment
+wins); see README.md and .env.example.
 `
 
 // run is main without the process: tests call it with their own
@@ -67,6 +81,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return writeAPIDocs(cmd, lookup, stdout, stderr)
 	case "config":
 		return printConfig(args[1:], lookup, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], lookup, stdout, stderr)
 	case "serve", "migrate", "seed":
 	default:
 		fmt.Fprintf(stderr, "gateway: unknown command %q\n\n%s", cmd, usage)
@@ -141,6 +157,10 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writ
 func printConfig(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "--markdown" {
 		fmt.Fprint(stdout, config.MarkdownTable())
+		return 0
+	}
+	if len(args) > 0 && args[0] == "--env-example" {
+		fmt.Fprint(stdout, config.EnvExample())
 		return 0
 	}
 	cfg, err := config.Load(lookup)

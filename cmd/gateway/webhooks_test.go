@@ -303,23 +303,57 @@ func TestWebhooks(t *testing.T) {
 	})
 }
 
-// TestWebhooksSSRFGuard checks that without the opt-out a webhook to a
-// loopback receiver is refused at dial time and the log says why.
+// TestWebhooksSSRFGuard checks that without the opt-out an endpoint on a
+// loopback or metadata address is refused when it is registered (POST
+// /webhooks, PATCH, a session's webhook_url), with a 422 that names
+// WEBHOOK_ALLOW_PRIVATE_NETWORKS where that setting would allow it, and
+// that nothing reaches the receiver.
 func TestWebhooksSSRFGuard(t *testing.T) {
 	base := startGateway(t, webhookEnv(t, map[string]string{"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "false"}))
 	c := register(t, base, "ssrf@example.com")
 	rcv := newReceiver(t)
-	for _, url := range []string{rcv.URL(), strings.Replace(rcv.URL(), "127.0.0.1", "localhost", 1), "http://169.254.169.254/latest/meta-data/"} {
-		wh := createWebhook(t, c, url, "*")
-		d := testDelivery(t, c, wh.ID)
-		var got deliveryView
-		polltest.Eventually(t, patience, "the refused delivery", func() bool {
-			got, _ = deliveryByID(t, c, wh.ID, d.ID)
-			return got.Attempts > 0
-		})
-		if !strings.Contains(got.LastError, "not allowed") || got.LastStatusCode != 0 {
-			t.Fatalf("%s: got %+v, want the address refused", url, got)
+	tests := []struct {
+		url          string
+		namesSetting bool
+	}{
+		{rcv.URL(), true},
+		{strings.Replace(rcv.URL(), "127.0.0.1", "localhost", 1), true},
+		{"http://[::1]:9/hook", true},
+		{"http://10.1.2.3/hook", true},
+		{"http://169.254.169.254/latest/meta-data/", false}, // no setting opens it
+	}
+	// An endpoint on a public address, to PATCH onto a refused one.
+	public := createWebhook(t, c, "https://93.184.216.34/hook", "*")
+	for _, tt := range tests {
+		checkRefusal := func(what string, r *reply, field string) {
+			t.Helper()
+			r.fails(t, http.StatusUnprocessableEntity, "validation_failed")
+			var body struct {
+				Error struct {
+					Fields map[string]string `json:"fields"`
+				} `json:"error"`
+			}
+			if err := json.Unmarshal(r.Raw, &body); err != nil {
+				t.Fatal(err)
+			}
+			msg := body.Error.Fields[field]
+			if msg == "" {
+				t.Fatalf("%s %s: no message on field %s: %s", what, tt.url, field, r.Raw)
+			}
+			if got := strings.Contains(msg, "WEBHOOK_ALLOW_PRIVATE_NETWORKS"); got != tt.namesSetting {
+				t.Errorf("%s %s: got %q, want the setting named: %v", what, tt.url, msg, tt.namesSetting)
+			}
 		}
+		checkRefusal("POST /webhooks", c.do("POST", "/api/v1/webhooks", map[string]any{"url": tt.url, "events": []string{"*"}}), "url")
+		checkRefusal("PATCH /webhooks", c.do("PATCH", "/api/v1/webhooks/"+public.ID, map[string]any{"url": tt.url}), "url")
+		checkRefusal("POST /sessions", c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "s", "webhook_url": tt.url}), "webhook_url")
+	}
+	var hooks struct {
+		Webhooks []webhookView `json:"webhooks"`
+	}
+	c.do("GET", "/api/v1/webhooks", nil).must(t, http.StatusOK, &hooks)
+	if len(hooks.Webhooks) != 1 || hooks.Webhooks[0].URL != "https://93.184.216.34/hook" {
+		t.Errorf("got webhooks %+v, want only the public one, unchanged", hooks.Webhooks)
 	}
 	if accepted, _ := rcv.snapshot(); len(accepted) != 0 {
 		t.Fatalf("the loopback receiver got %d events, want none", len(accepted))

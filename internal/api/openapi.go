@@ -150,7 +150,7 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 				"(from /auth/login) or `X-API-Key: wsa_…`; a request with an invalid token or key counts against the client " +
 				"address's anonymous rate limit (429 past it). Lists take `page` (from 1) and `limit` (1–100, default 20). " +
 				"Unknown JSON fields are refused. A resource of another account answers 404.",
-			"license": map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
+			"license": map[string]any{"name": "MIT", "identifier": "MIT"},
 		},
 		"servers": []any{map[string]any{"url": "/", "description": "This gateway"}},
 		"tags":    tagList,

@@ -240,8 +240,10 @@ func coreOperations() []operation {
 
 		// Webhooks
 		{Method: "POST", Path: "/webhooks", API: true, ID: "createWebhook", Errors: []int{http.StatusNotFound}, Bound: boundHandler, Tag: "Webhooks", Scope: ScopeManage, Summary: "Add a webhook endpoint",
-			Description: "The signing secret is in this answer only.",
-			Body:        createWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"message", "status", "qr"}, "session_id": exampleSession},
+			Description: "The signing secret is in this answer only. A URL whose host is (or resolves to) a private, loopback or " +
+				"link-local address answers 422 on `url`, unless the gateway runs with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true " +
+				"(local development); the same holds for PATCH and a session's `webhook_url`.",
+			Body: createWebhookRequest{}, Example: map[string]any{"url": "https://your-domain.com/webhook", "events": []string{"message", "status", "qr"}, "session_id": exampleSession},
 			Status: 201, Data: webhookData{Webhook: func() gateway.Webhook {
 				w := exampleWebhook
 				w.Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -241,5 +242,35 @@ func TestPostmanCollection(t *testing.T) {
 	}
 	if !found["GET {{baseUrl}}/api/v1/sessions/:session_id"] {
 		t.Error("GET session missing or its path not in Postman form")
+	}
+}
+
+// TestOpenAPILicenseMatchesRepository keeps the document's licence the one
+// the repository ships in LICENSE.md (MIT, as the design document names).
+func TestOpenAPILicenseMatchesRepository(t *testing.T) {
+	spec, err := OpenAPIDocument("v1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Info struct {
+			License struct {
+				Name       string `json:"name"`
+				Identifier string `json:"identifier"`
+			} `json:"license"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal(spec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Info.License.Identifier != "MIT" || doc.Info.License.Name != "MIT" {
+		t.Errorf("got licence %+v, want MIT", doc.Info.License)
+	}
+	raw, err := os.ReadFile("../../LICENSE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(raw), "# MIT License\n") {
+		t.Errorf("LICENSE.md does not start with the MIT licence's title")
 	}
 }

@@ -52,6 +52,9 @@ type runner struct {
 	token   string
 	apiKey  string
 	c       *client.Client
+	// help is the flag set of a command asked for -h, whose flags the
+	// help lists.
+	help *flag.FlagSet
 }
 
 // errUsage marks an error that should print the command's usage.
@@ -102,6 +105,11 @@ func Run(ctx context.Context, e Env) int {
 		return 2
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprintf(e.Stdout, "usage: wagw %s\n\n%s\n", c.usage, c.help)
+		if r.help != nil {
+			fmt.Fprintln(e.Stdout, "\nFlags:")
+			r.help.SetOutput(e.Stdout)
+			r.help.PrintDefaults()
+		}
 		return 0
 	}
 	var ae *client.Error
@@ -140,6 +148,7 @@ func (r *runner) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				r.help = fs
 				return nil, err
 			}
 			return nil, fmt.Errorf("%v: %w", err, errUsage)

@@ -80,6 +80,21 @@ func TestUsageAndCompletion(t *testing.T) {
 			}
 		})
 	}
+	// Every command's -h lists its flags, the common ones and its own.
+	own := map[string][]string{"sessions": {"-engine", "-webhook-url", "-start"}, "send": {"-wait", "-timeout", "-type"},
+		"qr": {"-invert", "-timeout"}, "messages": {"-session", "-status"}}
+	for _, name := range commandNames() {
+		out, _, code := run(t, name, "-h")
+		if code != 0 || !strings.Contains(out, "usage: wagw "+name) || !strings.Contains(out, "Flags:") {
+			t.Errorf("%s -h: got exit %d and %q, want 0 with the usage and the flags", name, code, out)
+			continue
+		}
+		for _, f := range append([]string{"-json", "-url", "-token", "-api-key"}, own[name]...) {
+			if !strings.Contains(out, "  "+f) {
+				t.Errorf("%s -h does not list %s:\n%s", name, f, out)
+			}
+		}
+	}
 	out, _, _ := run(t, "completion", "bash")
 	for _, name := range commandNames() {
 		if !strings.Contains(out, name) {

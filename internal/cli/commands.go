@@ -70,7 +70,7 @@ func init() {
 		"register":   {usage: "register --email E --name N [--password-stdin]", help: "Creates an account and saves its token.", run: cmdRegister},
 		"whoami":     {usage: "whoami", help: "Shows the account, its plan and usage.", run: cmdWhoami},
 		"usage":      {usage: "usage", help: "Shows usage against the plan and message counts.", run: cmdUsage},
-		"sessions":   {usage: "sessions [list|create NAME|get ID|delete ID|start ID|stop ID|logout ID]", help: "Manages sessions.", run: cmdSessions},
+		"sessions":   {usage: "sessions [list|create NAME [--engine sandbox|whatsmeow] [--webhook-url U] [--start]|get ID|delete ID|start ID|stop ID|logout ID]", help: "Manages sessions.", run: cmdSessions},
 		"qr":         {usage: "qr SESSION [--invert] [--timeout 5m]", help: "Draws the pairing QR code, refreshing it until the phone scans it.", run: cmdQR},
 		"pair-code":  {usage: "pair-code SESSION PHONE", help: "Asks for a code to type on the phone (Linked devices > Link with phone number).", run: cmdPairCode},
 		"scan":       {usage: "scan SESSION [--phone P]", help: "Sandbox only: completes pairing as a phone would.", run: cmdScan},
@@ -146,6 +146,10 @@ func cmdLogin(r *runner, args []string) error {
 }
 
 func cmdLogout(r *runner, args []string) error {
+	// Parsed so that `wagw logout -h` shows the help instead of logging out.
+	if _, err := r.parse(r.flags("logout"), args); err != nil {
+		return err
+	}
 	r.cfg.Token, r.cfg.APIKey = "", ""
 	if err := r.saveConfig(); err != nil {
 		return err
@@ -435,7 +439,7 @@ func messageTable(w *tabwriter.Writer, list ...client.Message) {
 func cmdSend(r *runner, args []string) error {
 	fs := r.flags("send")
 	typ := fs.String("type", "", "message type (text by default)")
-	wait := fs.Bool("wait", false, "wait until the message is delivered (or fails)")
+	wait := fs.Bool("wait", false, "wait until the message is delivered (or fails); stops at once when the session is not connected")
 	timeout := fs.Duration("timeout", time.Minute, "with --wait: how long to wait")
 	key := fs.String("idempotency-key", "", "sent as Idempotency-Key")
 	pos, err := r.parse(fs, args)
@@ -455,7 +459,14 @@ func cmdSend(r *runner, args []string) error {
 		deadline := time.Now().Add(*timeout)
 		last := m.Status
 		r.printf("%s %s\n", m.ID, m.Status)
-		for !finalStatus(m.Status) && time.Now().Before(deadline) {
+		for i := 0; !finalStatus(m.Status) && time.Now().Before(deadline); i++ {
+			// A queued message leaves only once its session is connected:
+			// say so and stop, rather than wait out the timeout.
+			if m.Status == "queued" && i%4 == 0 {
+				if err := sessionConnected(r, c, pos[0], m.ID); err != nil {
+					return err
+				}
+			}
 			select {
 			case <-r.ctx.Done():
 				return r.ctx.Err()
@@ -484,6 +495,24 @@ func cmdSend(r *runner, args []string) error {
 		return nil
 	}
 	return r.out(m, func(w *tabwriter.Writer) { messageTable(w, *m) })
+}
+
+// sessionConnected returns an error naming the session's state (and its
+// reason) when it is not connected, for send --wait.
+func sessionConnected(r *runner, c *client.Client, sessionID, messageID string) error {
+	s, err := c.Session(r.ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	if s.Status == "connected" {
+		return nil
+	}
+	state := s.Status
+	if s.StatusReason != "" {
+		state += " (" + s.StatusReason + ")"
+	}
+	return fmt.Errorf("message %s is queued: session %s is %s, not connected; it is sent once the session connects (wagw sessions start %s, wagw qr %s)",
+		messageID, sessionID, state, sessionID, sessionID)
 }
 
 // finalStatus: delivered or beyond, or failed.
@@ -782,6 +811,9 @@ func cmdHealth(r *runner, args []string) error {
 }
 
 func cmdVersion(r *runner, args []string) error {
+	if _, err := r.parse(r.flags("version"), args); err != nil {
+		return err
+	}
 	fmt.Fprintf(r.env.Stdout, "wagw %s\n", dash(r.env.Version))
 	return nil
 }

@@ -20,6 +20,10 @@ var subcommands = map[string][]string{
 }
 
 func cmdCompletion(r *runner, args []string) error {
+	args, err := r.parse(r.flags("completion"), args)
+	if err != nil {
+		return err
+	}
 	if len(args) != 1 {
 		return fmt.Errorf("give bash, zsh or fish: %w", errUsage)
 	}
@@ -53,7 +57,7 @@ func cmdCompletion(r *runner, args []string) error {
 	default:
 		return fmt.Errorf("unknown shell %q: %w", args[0], errUsage)
 	}
-	_, err := fmt.Fprint(r.env.Stdout, b.String())
+	_, err = fmt.Fprint(r.env.Stdout, b.String())
 	return err
 }
 

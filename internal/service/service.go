@@ -87,6 +87,7 @@ type Service struct {
 	sends  *sendBatcher
 	nudges *nudger
 	saas   saasState
+	guard  URLGuard
 }
 
 // Deps are the adapters a Service is built from.
@@ -102,6 +103,16 @@ type Deps struct {
 	Background context.Context
 	// Mailer sends account mail (verification, password reset); nil when SMTP is not configured.
 	Mailer Mailer
+	// URLGuard checks where a webhook URL points when it is registered
+	// (the SSRF guard deliveries dial through); nil checks nothing.
+	URLGuard URLGuard
+}
+
+// URLGuard is the part of the SSRF guard (ssrf.Guard) the use cases need:
+// CheckURL answers an error wrapping ssrf.ErrBlocked when the URL's host
+// resolves to an address deliveries may not reach.
+type URLGuard interface {
+	CheckURL(ctx context.Context, raw string) error
 }
 
 // New returns the use cases over deps.
@@ -124,6 +135,7 @@ func New(d Deps, cfg Settings) *Service {
 	s := &Service{
 		store: d.Store, cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
+		guard: d.URLGuard,
 	}
 	s.nudges = newNudger(s.callWorkerSend)
 	s.sends = newSendBatcher(d.Background, d.Store)

@@ -69,7 +69,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 		fields["engine"] = "The engine " + quote(engine) + " is not available here; use one of " + strings.Join(s.cfg.Engines, ", ") + "."
 	}
 	if in.WebhookURL != "" {
-		if msg := checkWebhookURL(in.WebhookURL); msg != "" {
+		if msg := s.checkWebhookURLAt(ctx, in.WebhookURL); msg != "" {
 			fields["webhook_url"] = msg
 		}
 	}
@@ -160,7 +160,7 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 	}
 	if in.WebhookURL != nil {
 		if *in.WebhookURL != "" {
-			if msg := checkWebhookURL(*in.WebhookURL); msg != "" {
+			if msg := s.checkWebhookURLAt(ctx, *in.WebhookURL); msg != "" {
 				fields["webhook_url"] = msg
 			}
 		}

@@ -50,7 +50,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, userID, id string, in Updat
 	}
 	fields := map[string]string{}
 	if in.URL != nil {
-		if msg := checkWebhookURL(*in.URL); msg != "" {
+		if msg := s.checkWebhookURLAt(ctx, *in.URL); msg != "" {
 			fields["url"] = msg
 		}
 		w.URL = *in.URL

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
 
 // CreateWebhookInput is the seed's webhook body, plus custom headers.
@@ -22,9 +24,9 @@ type CreateWebhookInput struct {
 	Headers   map[string]string
 }
 
-// checkWebhookURL returns a sentence about what is wrong with a URL, or "".
-// Where it may point (no private or loopback addresses) is checked again at
-// dial time by the delivery client, since DNS can change.
+// checkWebhookURL returns a sentence about what is wrong with a URL's
+// form, or "". Where it points is checkWebhookTarget's, and again the
+// delivery client's at dial time, since DNS can change.
 func checkWebhookURL(raw string) string {
 	if len(raw) > 2048 {
 		return "The URL must be at most 2048 characters."
@@ -37,6 +39,42 @@ func checkWebhookURL(raw string) string {
 		return "The URL must not carry a user name or password; use custom headers."
 	}
 	return ""
+}
+
+// privateWebhookURL is the sentence of a webhook URL refused because its
+// host is on a private network: it names the setting that allows it, for
+// the developer whose receiver runs on this machine.
+const privateWebhookURL = "The URL points to a private, loopback or link-local address, which this server does not " +
+	"deliver to. For a receiver on your own machine or network (local development), start the gateway with " +
+	"WEBHOOK_ALLOW_PRIVATE_NETWORKS=true."
+
+// checkWebhookTarget returns a sentence when the URL's host resolves to an
+// address deliveries may not reach, or "". The dial-time check stays the
+// guarantee (DNS can change); this one lets the caller know now, rather
+// than through deliveries that all fail. A host that does not resolve yet
+// is accepted: it is checked again when it does.
+func (s *Service) checkWebhookTarget(ctx context.Context, raw string) string {
+	if s.guard == nil {
+		return ""
+	}
+	err := s.guard.CheckURL(ctx, raw)
+	switch {
+	case err == nil || !ssrf.Blocked(err):
+		return ""
+	case errors.Is(err, ssrf.ErrPrivateNetwork):
+		return privateWebhookURL
+	}
+	// Metadata services and the operator's deny list: no setting opens
+	// them, and which rule matched is the operator's business.
+	return "The URL points to an address this server never delivers to."
+}
+
+// checkWebhookURLAt is checkWebhookURL, then checkWebhookTarget.
+func (s *Service) checkWebhookURLAt(ctx context.Context, raw string) string {
+	if msg := checkWebhookURL(raw); msg != "" {
+		return msg
+	}
+	return s.checkWebhookTarget(ctx, raw)
 }
 
 // NewWebhookSecret returns a signing secret in the Standard Webhooks form.
@@ -98,7 +136,7 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
 	}
 	fields := map[string]string{}
-	if msg := checkWebhookURL(in.URL); msg != "" {
+	if msg := s.checkWebhookURLAt(ctx, in.URL); msg != "" {
 		fields["url"] = msg
 	}
 	events := in.Events

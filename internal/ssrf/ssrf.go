@@ -25,6 +25,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -32,6 +34,12 @@ import (
 // ErrBlocked is returned (wrapped) when a connection to a forbidden
 // address is refused.
 var ErrBlocked = errors.New("address not allowed")
+
+// ErrPrivateNetwork is wrapped, beside ErrBlocked, by a refusal that
+// AllowPrivate (WEBHOOK_ALLOW_PRIVATE_NETWORKS) would lift: a private,
+// loopback, link-local, reserved or tunnelled address. Metadata addresses
+// and the deny lists never wrap it, since no setting opens them.
+var ErrPrivateNetwork = errors.New("private network")
 
 // Private ranges: refused unless AllowPrivate is set (local development
 // and tests, where receivers listen on loopback).
@@ -148,12 +156,12 @@ func (g *Guard) Check(ap netip.AddrPort) error {
 	// decode them, since no webhook receiver needs them.
 	for _, p := range tunnelPrefixes {
 		if p.Contains(ip) {
-			return fmt.Errorf("%w: %s is a tunnelled address", ErrBlocked, ip)
+			return fmt.Errorf("%w: %w: %s is a tunnelled address", ErrBlocked, ErrPrivateNetwork, ip)
 		}
 	}
 	for _, p := range privatePrefixes {
 		if p.Contains(ip) {
-			return fmt.Errorf("%w: %s is a private, loopback, link-local or reserved address", ErrBlocked, ip)
+			return fmt.Errorf("%w: %w: %s is a private, loopback, link-local or reserved address", ErrBlocked, ErrPrivateNetwork, ip)
 		}
 	}
 	return nil
@@ -230,6 +238,48 @@ func (g *Guard) Client(timeout time.Duration) *http.Client {
 		},
 	}
 }
+
+// CheckURL resolves the host of a customer URL (http or https) and checks
+// every address it resolves to, as a dial would: an error wrapping
+// ErrBlocked when one is refused. It lets the API refuse an endpoint when
+// it is registered, with a reason, instead of every delivery failing
+// later; the dial-time check stays the guarantee (DNS can change). A host
+// that cannot be resolved now answers a resolution error, not ErrBlocked.
+func (g *Guard) CheckURL(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	host := u.Hostname()
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || host == "" {
+		return fmt.Errorf("no host and port in %q", raw)
+	}
+	var addrs []netip.Addr
+	if a, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{a}
+	} else {
+		rctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+		defer cancel()
+		addrs, err = net.DefaultResolver.LookupNetIP(rctx, "ip", host)
+		if err != nil {
+			return err
+		}
+	}
+	for _, a := range addrs {
+		if err := g.Check(netip.AddrPortFrom(a, uint16(p))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveTimeout bounds CheckURL's lookup, which runs inside an API request.
+const resolveTimeout = 3 * time.Second
 
 // Blocked reports whether err comes from a refused address.
 func Blocked(err error) bool { return errors.Is(err, ErrBlocked) }

@@ -164,3 +164,54 @@ func TestAgentHostPort(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckURL: a URL is checked on the addresses its host resolves to,
+// with its port, and a refusal says whether AllowPrivate would lift it.
+func TestCheckURL(t *testing.T) {
+	deny, addrs, err := ParseDeny([]string{"1.2.3.4:8500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict := New(Options{DenyAddrs: addrs})
+	open := New(Options{AllowPrivate: true, DenyAddrs: addrs, Deny: deny})
+	tests := []struct {
+		url           string
+		strict, open  bool // allowed?
+		privateStrict bool // the strict refusal wraps ErrPrivateNetwork
+	}{
+		{"https://93.184.216.34/hook", true, true, false},
+		{"http://127.0.0.1:8080/hook", false, true, true},
+		{"http://localhost:8080/hook", false, true, true}, // resolved (hosts file)
+		{"http://[::1]/hook", false, true, true},
+		{"http://10.0.0.7/hook", false, true, true},
+		{"http://169.254.169.254/latest/meta-data/", false, false, false},
+		{"http://1.2.3.4:8500/v1/agent", false, false, false},
+		{"http://1.2.3.4:8080/ok", true, true, false}, // another port of a denied address:port
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			err := strict.CheckURL(context.Background(), tt.url)
+			if got := err == nil; got != tt.strict {
+				t.Errorf("strict: got allowed=%v (%v), want %v", got, err, tt.strict)
+			}
+			if err != nil && !Blocked(err) {
+				t.Errorf("strict: got %v, want ErrBlocked", err)
+			}
+			if got := errors.Is(err, ErrPrivateNetwork); got != tt.privateStrict {
+				t.Errorf("strict: got ErrPrivateNetwork=%v (%v), want %v", got, err, tt.privateStrict)
+			}
+			err = open.CheckURL(context.Background(), tt.url)
+			if got := err == nil; got != tt.open {
+				t.Errorf("open: got allowed=%v (%v), want %v", got, err, tt.open)
+			}
+			if errors.Is(err, ErrPrivateNetwork) {
+				t.Errorf("open: got %v, want no ErrPrivateNetwork with AllowPrivate", err)
+			}
+		})
+	}
+	// A name that does not resolve is not a refusal: the dial checks it
+	// when it does.
+	if err := strict.CheckURL(context.Background(), "https://no-such-host.invalid/hook"); err == nil || Blocked(err) {
+		t.Errorf("unresolvable host: got %v, want a resolution error that is not ErrBlocked", err)
+	}
+}

@@ -518,6 +518,12 @@ func (d *Dispatcher) attempt(c *gateway.ClaimedDelivery) gateway.DeliveryResult 
 	var retryAfter time.Duration
 	if err != nil {
 		r.Error = describe(err, d.cfg.Timeout)
+		if ssrf.Blocked(err) {
+			// A policy refusal does not go away with time: retrying would
+			// only fill the log with the same refusal for days.
+			r.Status = gateway.DeliveryAbandoned
+			return r
+		}
 	} else {
 		// Read a little so the connection can be reused; the body is the
 		// customer's and is not kept.
@@ -582,7 +588,8 @@ func describe(err error, timeout time.Duration) string {
 	var dnsErr *net.DNSError
 	switch {
 	case ssrf.Blocked(err):
-		return "The endpoint's address is not allowed (a private, loopback or reserved network)."
+		return "The endpoint's address is not allowed (a private, loopback or reserved network); not retried. " +
+			"For a receiver on a private network (local development), the gateway needs WEBHOOK_ALLOW_PRIVATE_NETWORKS=true."
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
 		return fmt.Sprintf("The endpoint did not answer within %s.", timeout)
 	case errors.Is(err, context.Canceled):

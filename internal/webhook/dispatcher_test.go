@@ -607,3 +607,32 @@ func TestCloseEndsEveryWait(t *testing.T) {
 		t.Fatalf("got %d dispatcher goroutines after Close, want none:\n%s", len(g), strings.Join(g, "\n\n"))
 	}
 }
+
+// TestPolicyRefusalIsPermanent: a delivery the SSRF guard refuses (here a
+// loopback receiver without WEBHOOK_ALLOW_PRIVATE_NETWORKS) is abandoned
+// on its first attempt, with a reason that names the setting, instead of
+// being retried on the schedule as if the receiver were down.
+func TestPolicyRefusalIsPermanent(t *testing.T) {
+	f := newFixture(t)
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	w := f.hook(t, srv.URL, gateway.EventAll)
+	f.emit(t, gateway.EventQR)
+	start(t, Config{Store: f.store, Schedule: []time.Duration{time.Millisecond, time.Millisecond},
+		Client: ssrf.New(ssrf.Options{}).Client(5 * time.Second)})
+	var del *gateway.Delivery
+	polltest.Eventually(t, patience, "an attempt", func() bool {
+		del = f.deliveries(t, w)[0]
+		return del.Attempts >= 1
+	})
+	if del.Status != gateway.DeliveryAbandoned || del.NextAttemptAt != nil {
+		t.Fatalf("got %s, next attempt %v; want abandoned with no retry", del.Status, del.NextAttemptAt)
+	}
+	if !strings.Contains(del.LastError, "not allowed") || !strings.Contains(del.LastError, "WEBHOOK_ALLOW_PRIVATE_NETWORKS") {
+		t.Errorf("got error %q, want the refusal and the setting named", del.LastError)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the receiver got %d requests, want none", n)
+	}
+}
