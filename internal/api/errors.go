@@ -13,6 +13,7 @@ import (
 var statusOf = map[gateway.Code]int{
 	gateway.CodeInvalid:         http.StatusBadRequest,
 	gateway.CodeValidation:      http.StatusUnprocessableEntity,
+	gateway.CodeRefused:         http.StatusUnprocessableEntity,
 	gateway.CodeUnauthorized:    http.StatusUnauthorized,
 	gateway.CodeForbidden:       http.StatusForbidden,
 	gateway.CodeSuspended:       http.StatusForbidden,

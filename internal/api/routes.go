@@ -50,7 +50,7 @@ func (b bound) String() string {
 // tenantHandlers are the handlers of the tenant's authenticated routes, by
 // operation id.
 func (s *Server) tenantHandlers() map[string]handler {
-	return map[string]handler{
+	out := map[string]handler{
 		"getMe":                    s.handleMe,
 		"requestEmailVerification": s.handleRequestVerification,
 		"changePassword":           s.handleChangePassword,
@@ -106,6 +106,10 @@ func (s *Server) tenantHandlers() map[string]handler {
 		"getUsage":             s.handleUsage,
 		"getStatement":         s.handleStatement,
 	}
+	for id, h := range s.accountHandlers() {
+		out[id] = h
+	}
+	return out
 }
 
 // isTenantRoute tells the operations served by tenantRoutes: the API's
@@ -205,9 +209,10 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 				return err
 			}
 			owner = m.SessionID
-		case "delivery_id", "*":
-			// A delivery is looked up under its webhook_id, confined on its
-			// own; "*" is chi's record of the /api/{version} mount.
+		case "delivery_id", "group_id", "*":
+			// A delivery is looked up under its webhook_id, and a group
+			// under its session_id, each confined on its own; "*" is chi's
+			// record of the /api/{version} mount.
 			continue
 		default:
 			return fmt.Errorf("api: path parameter %s has no confinement rule for session-bound keys", name)

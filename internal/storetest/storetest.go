@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"UsageAndAnalytics", testUsageAndAnalytics},
 		{"AnalyticsRollups", testAnalyticsRollups},
 		{"UserTokens", testUserTokens},
+		{"AccountOperations", testAccountOperations},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}
