@@ -428,3 +428,13 @@ type EvGroupParticipants struct{ Data GroupParticipantsData }
 
 func (EvGroupUpdate) engineEvent()       {}
 func (EvGroupParticipants) engineEvent() {}
+
+// SandboxGroup is one of the sandbox's simulated groups as stored: the
+// sandbox's own JSON and a version each save must name (compare-and-set).
+// The store keeps them so that a tenant's sandbox sessions share their
+// groups in every process, as WhatsApp's servers do.
+type SandboxGroup struct {
+	JID     string
+	Data    []byte
+	Version int64
+}

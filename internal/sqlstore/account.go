@@ -73,24 +73,16 @@ func scanAccountOp(sc scanner, extra ...any) (*gateway.AccountOperation, error) 
 	return &op, nil
 }
 
-// SandboxGroup is one simulated group of the sandbox as stored: its JSON
-// and its version, which each save must name (compare-and-set).
-type SandboxGroup struct {
-	JID     string
-	Data    []byte
-	Version int64
-}
-
 // SandboxGroups returns a tenant's simulated groups.
-func (s *Store) SandboxGroups(ctx context.Context, userID string) ([]SandboxGroup, error) {
+func (s *Store) SandboxGroups(ctx context.Context, userID string) ([]gateway.SandboxGroup, error) {
 	rows, err := s.reader.QueryContext(ctx, s.q("SELECT jid, data, version FROM sandbox_groups WHERE user_id = ? ORDER BY jid"), userID)
 	if err != nil {
 		return nil, s.fail(err, "sandbox groups", "Group", "")
 	}
 	defer rows.Close()
-	var out []SandboxGroup
+	var out []gateway.SandboxGroup
 	for rows.Next() {
-		var g SandboxGroup
+		var g gateway.SandboxGroup
 		var data string
 		if err := rows.Scan(&g.JID, &data, &g.Version); err != nil {
 			return nil, s.fail(err, "sandbox groups", "Group", "")
@@ -104,7 +96,7 @@ func (s *Store) SandboxGroups(ctx context.Context, userID string) ([]SandboxGrou
 // SaveSandboxGroup writes a simulated group: a new one when version is 0,
 // else only if the stored version is still version (CodeConflict when
 // another writer got there first). The stored version becomes version+1.
-func (s *Store) SaveSandboxGroup(ctx context.Context, userID string, g SandboxGroup) error {
+func (s *Store) SaveSandboxGroup(ctx context.Context, userID string, g gateway.SandboxGroup) error {
 	at := micros(now())
 	if g.Version == 0 {
 		_, err := s.writer.ExecContext(ctx, s.q("INSERT INTO sandbox_groups (user_id, jid, data, version, updated_at) VALUES (?, ?, ?, 1, ?)"),

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -60,4 +61,33 @@ func testAccountOperations(t *testing.T, s gateway.Store) {
 	}
 	wantCode(t, s.RecordAccountOperation(ctx(t), &gateway.AccountOperation{UserID: other.ID, SessionID: s1.ID, Op: "group.leave",
 		Result: gateway.OperationSucceeded}), gateway.CodeNotFound)
+}
+
+// testSandboxGroups: the sandbox's groups are saved by compare-and-set and
+// kept per tenant.
+func testSandboxGroups(t *testing.T, s gateway.Store) {
+	book, ok := s.(interface {
+		SandboxGroups(ctx context.Context, userID string) ([]gateway.SandboxGroup, error)
+		SaveSandboxGroup(ctx context.Context, userID string, g gateway.SandboxGroup) error
+	})
+	if !ok {
+		t.Skip("the store keeps no sandbox groups")
+	}
+	u, other := newUser(t, s), newUser(t, s)
+	g := gateway.SandboxGroup{JID: "120363000000000001@g.us", Data: []byte(`{"subject":"a"}`)}
+	must(t, book.SaveSandboxGroup(ctx(t), u.ID, g))
+	wantCode(t, book.SaveSandboxGroup(ctx(t), u.ID, g), gateway.CodeConflict) // created twice
+	g.Version, g.Data = 1, []byte(`{"subject":"b"}`)
+	must(t, book.SaveSandboxGroup(ctx(t), u.ID, g))
+	wantCode(t, book.SaveSandboxGroup(ctx(t), u.ID, g), gateway.CodeConflict) // a stale version
+	got, err := book.SandboxGroups(ctx(t), u.ID)
+	must(t, err)
+	if len(got) != 1 || got[0].Version != 2 || string(got[0].Data) != `{"subject":"b"}` {
+		t.Fatalf("got %+v, want the group at version 2 with subject b", got)
+	}
+	theirs, err := book.SandboxGroups(ctx(t), other.ID)
+	must(t, err)
+	if len(theirs) != 0 {
+		t.Fatalf("another tenant sees %d groups, want 0", len(theirs))
+	}
 }

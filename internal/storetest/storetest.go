@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"AnalyticsRollups", testAnalyticsRollups},
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},
+		{"SandboxGroups", testSandboxGroups},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}
