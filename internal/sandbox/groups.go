@@ -288,7 +288,7 @@ func (e *Engine) CreateGroup(ctx context.Context, r gateway.GroupCreateRequest) 
 		return nil, err
 	}
 	g := &sbGroup{JID: fmt.Sprintf("120363%012d@%s", n, gateway.ServerGroup), Subject: r.Subject, Owner: me,
-		CreatedAt: e.opts.Now().UTC().Truncate(time.Second), Members: map[string]string{me: roleSuperAdmin}}
+		CreatedAt: e.opts.Now().UTC().Truncate(time.Second), Members: map[string]string{me: roleSuperAdmin}, InviteCode: newInviteCode()}
 	results := make([]gateway.ParticipantResult, 0, len(r.Participants))
 	var added []string
 	for _, jid := range r.Participants {
