@@ -55,7 +55,9 @@ type fakeGroups struct {
 	linkAsks int
 }
 
-func (f *fakeGroups) GetGroupInfo(context.Context, types.JID) (*types.GroupInfo, error) { return f.info, f.err }
+func (f *fakeGroups) GetGroupInfo(context.Context, types.JID) (*types.GroupInfo, error) {
+	return f.info, f.err
+}
 func (f *fakeGroups) GetGroupInviteLink(context.Context, types.JID, bool) (string, error) {
 	f.linkAsks++
 	return wa.InviteLinkPrefix + "AbCd", nil
