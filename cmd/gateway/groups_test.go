@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 type groupView struct {
@@ -101,7 +103,18 @@ func hasEvent(evs []eventView, typ, group, what string) bool {
 // gets 404 everywhere, and a session that is not connected gets 409 with
 // its state.
 func TestGroupsSandbox(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+}
+
+// TestGroupsSandboxPostgresRedis is TestGroupsSandbox on PostgreSQL, with
+// the sandbox network on Redis (the shape several processes share).
+func TestGroupsSandboxPostgresRedis(t *testing.T) {
+	redisURL := ownRedis(t, 13)
+	dbURL := pgtest.FreshSchema(t)
+	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+}
+
+func testGroups(t *testing.T, base string) {
 	alice := register(t, base, "groups-alice@example.com")
 	bob := register(t, base, "groups-bob@example.com")
 	a1 := scanAs(t, alice, "a1", "15550003001")
