@@ -85,6 +85,9 @@ func (o operation) fullPath(apiVersion string) string {
 // slugParams are path parameters that are slugs, not UUIDs.
 var slugParams = map[string]bool{"plan_id": true}
 
+// jidParams are path parameters that are WhatsApp JIDs.
+var jidParams = map[string]bool{"group_id": true}
+
 var pathParam = regexp.MustCompile(`\{([a-zA-Z0-9_]+)(:[^}]*)?\}`)
 
 // OpenAPIDocument builds the OpenAPI 3.1 document of the public API, for
@@ -210,6 +213,9 @@ func (g *schemaGen) operation(o operation) map[string]any {
 		schema := map[string]any{"type": "string", "format": "uuid"}
 		if slugParams[m[1]] {
 			schema = map[string]any{"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}
+		}
+		if jidParams[m[1]] {
+			schema = map[string]any{"type": "string", "pattern": "^[0-9-]+(@g\\.us)?$", "description": "The group's JID (…@g.us), or the part before the @."}
 		}
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 	}

@@ -52,7 +52,7 @@ func (b bound) String() string {
 
 // handlers are the handlers of every operation, by operation id.
 func (s *Server) handlers() map[string]handler {
-	return map[string]handler{
+	out := map[string]handler{
 		"getServiceInfo":    s.handleRoot,
 		"getHealth":         s.handleHealth,
 		"getHealthDatabase": s.handleHealthDatabase,
@@ -135,6 +135,10 @@ func (s *Server) handlers() map[string]handler {
 		"getUsage":             s.handleUsage,
 		"getStatement":         s.handleStatement,
 	}
+	for id, h := range s.accountHandlers() {
+		out[id] = h
+	}
+	return out
 }
 
 // isTenantRoute tells the tenant's authenticated routes: the API's routes
@@ -268,9 +272,10 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 				return err
 			}
 			owner = m.SessionID
-		case "delivery_id", "*":
-			// A delivery is looked up under its webhook_id, confined on its
-			// own; "*" is chi's record of the /api/{version} mount.
+		case "delivery_id", "group_id", "*":
+			// A delivery is looked up under its webhook_id, and a group
+			// under its session_id, each confined on its own; "*" is chi's
+			// record of the /api/{version} mount.
 			continue
 		default:
 			return fmt.Errorf("api: path parameter %s has no confinement rule for session-bound keys", name)

@@ -87,11 +87,17 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 		}),
 	}
 	if s.SandboxEnabled {
+		// The sandbox's groups are kept in the store, so a tenant's
+		// sandbox sessions in every process share them.
+		groups, ok := d.Store.(sandbox.GroupBook)
+		if !ok {
+			return nil, fmt.Errorf("the %s store cannot keep sandbox groups", d.Store.Dialect())
+		}
 		// Sandbox traffic stays within a tenant: the directory says which
 		// numbers are the tenant's own sandbox sessions.
 		out[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
 			PairDelay: s.SandboxPairDelay, DeliveryDelay: s.SandboxDeliveryDelay, ReadDelay: s.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store},
+			Network: sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
 		})
 	}
 	return out, nil

@@ -26,6 +26,9 @@ const (
 	CodeNotImplemented  Code = "not_implemented"
 	CodeSuspended       Code = "account_suspended"
 	CodeFeatureDisabled Code = "feature_disabled"
+	// CodeRefused is WhatsApp refusing an account operation (not an admin,
+	// privacy settings, …); details.reason says why.
+	CodeRefused Code = "whatsapp_refused"
 )
 
 // statusOf is the one map from error code to HTTP status, read by the public
@@ -33,6 +36,7 @@ const (
 var statusOf = map[Code]int{
 	CodeInvalid:         http.StatusBadRequest,
 	CodeValidation:      http.StatusUnprocessableEntity,
+	CodeRefused:         http.StatusUnprocessableEntity,
 	CodeUnauthorized:    http.StatusUnauthorized,
 	CodeForbidden:       http.StatusForbidden,
 	CodeSuspended:       http.StatusForbidden,

@@ -20,7 +20,8 @@ const (
 )
 
 // EventTypes lists every concrete event type.
-var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold}
+var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
+	EventGroupUpdate, EventGroupParticipants}
 
 // SubscriptionNames lists every name a webhook may subscribe to.
 var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)

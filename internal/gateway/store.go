@@ -14,6 +14,7 @@ type Store interface {
 	WebhookStore
 	DeliveryStore
 	SaaSStore
+	AccountOperationStore
 	// Ping checks the database answers; CodeUnavailable when it does not.
 	Ping(ctx context.Context) error
 	// Dialect names the database ("sqlite" or "postgres").

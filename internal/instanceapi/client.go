@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -86,6 +87,12 @@ func (c *Client) Check(ctx context.Context, ep gateway.Endpoint, phones []string
 	var res CheckResponse
 	err := c.do(ctx, ep, http.MethodPost, PathCheck, CheckRequest{Phones: phones}, &res)
 	return res.Results, err
+}
+
+// Account runs one account operation on the worker: req is the
+// operation's request type, out points at its response type.
+func (c *Client) Account(ctx context.Context, ep gateway.Endpoint, op string, req, out any) error {
+	return c.do(ctx, ep, http.MethodPost, strings.Replace(PathAccount, "{op}", url.PathEscape(op), 1), req, out)
 }
 
 // Health reports whether the worker answers its health check.
@@ -179,7 +186,7 @@ func answer(resp *http.Response, method, path string, out any) error {
 	}
 	if resp.StatusCode >= 300 || (len(raw) > 0 && !env.Success) {
 		if env.Error != nil && env.Error.Code != "" {
-			return &gateway.Error{Code: env.Error.Code, Message: env.Error.Message}
+			return &gateway.Error{Code: env.Error.Code, Message: env.Error.Message, Details: env.Error.Details}
 		}
 		return gateway.WrapError(fmt.Errorf("%s %s: status %d", method, path, resp.StatusCode),
 			gateway.CodeUnavailable, "The session's worker answered with an error.")

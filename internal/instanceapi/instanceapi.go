@@ -30,6 +30,9 @@ const (
 	PathTyping   = "/v1/typing"         // POST TypingRequest: 204
 	PathCheck    = "/v1/contacts/check" // POST CheckRequest: CheckResponse
 	PathMedia    = "/v1/media"          // GET ?path=: a received media file's bytes; not_found when absent
+	// PathAccount runs one account operation by name (gateway.AccountOps):
+	// POST its request type, answered with its response type.
+	PathAccount = "/v1/account/{op}"
 )
 
 // Status is a worker's view of its session.
@@ -101,4 +104,7 @@ type Envelope struct {
 type ErrorBody struct {
 	Code    gateway.Code `json:"code"`
 	Message string       `json:"message"`
+	// Details carries machine-readable context (the session's state when
+	// it is not connected, WhatsApp's reason when it refused).
+	Details map[string]any `json:"details,omitempty"`
 }

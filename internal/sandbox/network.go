@@ -42,6 +42,9 @@ const (
 	// KindOnline announces that FromPhone is listening again, so that
 	// messages waiting for it are offered again.
 	KindOnline = "online"
+	// KindGroup tells a member of Group that FromPhone changed it: its
+	// participants (Action, Participants) or its info (Change).
+	KindGroup = "group"
 )
 
 // Envelope is one message, receipt or announcement on the sandbox network.
@@ -63,6 +66,11 @@ type Envelope struct {
 	Target    string            `json:"target,omitempty"`
 	Reaction  string            `json:"reaction,omitempty"`
 	Timestamp time.Time         `json:"timestamp"`
+	// Group, Change, Action and Participants describe a KindGroup notice.
+	Group        string   `json:"group,omitempty"`
+	Change       string   `json:"change,omitempty"`
+	Action       string   `json:"action,omitempty"`
+	Participants []string `json:"participants,omitempty"`
 }
 
 // voice reports whether the envelope is a voice note, whose receipt after

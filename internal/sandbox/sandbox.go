@@ -91,6 +91,9 @@ type Options struct {
 	// Directory tells which numbers are the tenant's sandbox sessions,
 	// whose messages go over the Network; required with a Network.
 	Directory Directory
+	// Groups keeps the tenant's simulated groups (see groups.go); Factory
+	// gives its engines one in-memory book when nil.
+	Groups GroupBook
 	// QRFirstTTL, QRNextTTL and QRCodes shape the QR sequence (defaults:
 	// 60 s, 20 s and 6 codes, like WhatsApp). Tests shorten them.
 	QRFirstTTL time.Duration
@@ -188,8 +191,9 @@ type queuedEvent struct {
 }
 
 var (
-	_ gateway.Engine  = (*Engine)(nil)
-	_ gateway.Scanner = (*Engine)(nil)
+	_ gateway.Engine        = (*Engine)(nil)
+	_ gateway.Scanner       = (*Engine)(nil)
+	_ gateway.AccountEngine = (*Engine)(nil)
 )
 
 // New returns a sandbox engine for one session. cfg.Handler is required.
@@ -227,6 +231,9 @@ func New(cfg gateway.EngineConfig, opts Options) (*Engine, error) {
 
 // Factory returns a gateway.EngineFactory building sandbox engines with opts.
 func Factory(opts Options) gateway.EngineFactory {
+	if opts.Groups == nil {
+		opts.Groups = NewMemGroups()
+	}
 	return func(_ context.Context, cfg gateway.EngineConfig) (gateway.Engine, error) {
 		return New(cfg, opts)
 	}

@@ -182,6 +182,9 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 		delete(e.outbox, env.ID)
 		e.offerLocked(gateway.EvReceipt{WAMessageIDs: []string{env.ID}, Chat: env.FromPhone + "@" + gateway.ServerUser,
 			Status: env.Status, At: e.opts.Now().UTC()}, 0, nil)
+	case KindGroup:
+		e.lastSeen = e.opts.Now()
+		e.receiveGroupLocked(env)
 	case KindOnline:
 		for _, o := range e.outbox {
 			if o.to == env.FromPhone {

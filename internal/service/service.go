@@ -68,6 +68,7 @@ type Store interface {
 	gateway.WebhookStore
 	gateway.DeliveryStore
 	gateway.SaaSStore
+	gateway.AccountOperationStore
 }
 
 // Service is the gateway's use cases.

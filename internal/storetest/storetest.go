@@ -64,6 +64,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"UsageAndAnalytics", testUsageAndAnalytics},
 		{"AnalyticsRollups", testAnalyticsRollups},
 		{"UserTokens", testUserTokens},
+		{"AccountOperations", testAccountOperations},
+		{"SandboxGroups", testSandboxGroups},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}

@@ -199,6 +199,21 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		e.onMediaRetry(cli, v)
 		return true
 
+	case *events.GroupInfo:
+		for _, ev := range groupEvents(v, ownJID(cli)) {
+			if !e.emit(gen, ev) {
+				return false
+			}
+		}
+		return true
+
+	case *events.JoinedGroup:
+		ev := joinedEvent(v, ownJID(cli))
+		if d := ev.(gateway.EvGroupUpdate).Data; d.Actor != "" && d.Actor == ownJID(cli).String() {
+			return true // a group this account created: its operation recorded the event
+		}
+		return e.emit(gen, ev)
+
 	case *events.UndecryptableMessage:
 		e.log.Warn("whatsapp message could not be decrypted; whatsmeow asked the sender to retry",
 			"wa_message_id", v.Info.ID, "unavailable", v.IsUnavailable)

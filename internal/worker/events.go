@@ -98,6 +98,16 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 
 	case gateway.EvInbound:
 		return w.handleInbound(ctx, ev.Message)
+
+	case gateway.EvGroupUpdate:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventGroupUpdate, ev.Data))
+
+	case gateway.EvGroupParticipants:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventGroupParticipants, ev.Data))
 	}
 	w.log.Warn("unknown engine event", "event", fmt.Sprintf("%T", ev))
 	return nil

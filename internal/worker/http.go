@@ -42,6 +42,7 @@ func (w *Worker) Handler() http.Handler {
 	route("POST "+instanceapi.PathTyping, w.handleTyping)
 	route("POST "+instanceapi.PathCheck, w.handleCheck)
 	route("GET "+instanceapi.PathMedia, w.handleMedia)
+	route("POST "+instanceapi.PathAccount, w.handleAccount)
 	return mux
 }
 
@@ -287,7 +288,12 @@ func writeError(rw http.ResponseWriter, err error) {
 	code := gateway.ErrorCode(err)
 	rw.Header().Set("Content-Type", "application/json")
 	rw.WriteHeader(gateway.HTTPStatus(code))
-	_ = json.NewEncoder(rw).Encode(instanceapi.Envelope{Error: &instanceapi.ErrorBody{Code: code, Message: gateway.ErrorMessage(err)}})
+	body := &instanceapi.ErrorBody{Code: code, Message: gateway.ErrorMessage(err)}
+	var ge *gateway.Error
+	if errors.As(err, &ge) {
+		body.Details = ge.Details
+	}
+	_ = json.NewEncoder(rw).Encode(instanceapi.Envelope{Error: body})
 }
 
 // handleMedia serves a received media file from MediaDir: in a cluster the

@@ -35,6 +35,7 @@ type Store interface {
 	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error)
 	MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error)
 	ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error)
+	RecordAccountEvents(ctx context.Context, userID, sessionID string, events ...*gateway.Event) error
 }
 
 // Pacer spaces out sends, the seam for ban avoidance (per-recipient and

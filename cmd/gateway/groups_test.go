@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+)
+
+type groupView struct {
+	JID          string `json:"jid"`
+	Subject      string `json:"subject"`
+	Description  string `json:"description"`
+	Owner        string `json:"owner"`
+	InviteLink   string `json:"invite_link"`
+	Participants []struct {
+		JID          string `json:"jid"`
+		Phone        string `json:"phone"`
+		IsAdmin      bool   `json:"is_admin"`
+		IsSuperAdmin bool   `json:"is_super_admin"`
+	} `json:"participants"`
+	Settings struct {
+		Announce bool `json:"announce"`
+		Locked   bool `json:"locked"`
+	} `json:"settings"`
+}
+
+type participantResult struct {
+	JID    string `json:"jid"`
+	Phone  string `json:"phone"`
+	Status string `json:"status"`
+}
+
+type eventView struct {
+	Type      string `json:"type"`
+	SessionID string `json:"session_id"`
+	Data      struct {
+		Group        string   `json:"group"`
+		Change       string   `json:"change"`
+		Action       string   `json:"action"`
+		Actor        string   `json:"actor"`
+		Participants []string `json:"participants"`
+	} `json:"data"`
+}
+
+// groupEvents reads the caller's group events of one session from the
+// start of its event log until want holds of them (or fails after 10 s).
+func groupEvents(t *testing.T, c *client, sessionID string, want func([]eventView) bool) []eventView {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET",
+		c.base+"/api/v1/events?types=group.update,group.participants&last_event_id=0&session_id="+sessionID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got []eventView
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev eventView
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("event %q: %v", line, err)
+		}
+		if ev.SessionID != sessionID {
+			t.Fatalf("got an event of session %s on the stream of %s", ev.SessionID, sessionID)
+		}
+		got = append(got, ev)
+		if want(got) {
+			return got
+		}
+	}
+	t.Fatalf("the awaited group events did not arrive; got %+v", got)
+	return nil
+}
+
+func hasEvent(evs []eventView, typ, group, what string) bool {
+	for _, e := range evs {
+		if e.Type == typ && e.Data.Group == group && (e.Data.Change == what || e.Data.Action == what) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestGroupsSandbox drives the group routes end to end on the sandbox: two
+// sessions of one tenant share a group, its changes reach the other
+// member as events, every write is in the operations log, another tenant
+// gets 404 everywhere, and a session that is not connected gets 409 with
+// its state.
+func TestGroupsSandbox(t *testing.T) {
+	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+}
+
+// TestGroupsSandboxPostgresRedis is TestGroupsSandbox on PostgreSQL, with
+// the sandbox network on Redis (the shape several processes share).
+func TestGroupsSandboxPostgresRedis(t *testing.T) {
+	redisURL := ownRedis(t, 13)
+	dbURL := pgtest.FreshSchema(t)
+	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+}
+
+func testGroups(t *testing.T, base string) {
+	alice := register(t, base, "groups-alice@example.com")
+	bob := register(t, base, "groups-bob@example.com")
+	a1 := scanAs(t, alice, "a1", "15550003001")
+	a2 := scanAs(t, alice, "a2", "15550003002")
+	b := scanAs(t, bob, "b", "15550004001")
+	groups := func(sid string) string { return "/api/v1/sessions/" + sid + "/groups" }
+
+	// a1 creates a group with a2, a number not on WhatsApp and one whose
+	// privacy refuses adds.
+	var created struct {
+		Group        groupView           `json:"group"`
+		Participants []participantResult `json:"participants"`
+	}
+	alice.do("POST", groups(a1.ID), map[string]any{"subject": "Support",
+		"participants": []string{"+" + a2.Phone, "15550030000", "15550030403"}}).must(t, http.StatusCreated, &created)
+	g := created.Group
+	if !strings.HasSuffix(g.JID, "@g.us") || g.Owner != a1.Phone+"@s.whatsapp.net" || len(g.Participants) != 2 {
+		t.Fatalf("got group %+v, want a1's group with a1 and a2", g)
+	}
+	var statuses []string
+	for _, p := range created.Participants {
+		statuses = append(statuses, p.Status)
+	}
+	if got := strings.Join(statuses, ","); got != "ok,not_on_whatsapp,invite_sent" {
+		t.Errorf("got participant results %s, want ok,not_on_whatsapp,invite_sent", got)
+	}
+
+	// a2 sees it, live, without the invite link (a2 is no admin).
+	var list struct {
+		Groups []groupView `json:"groups"`
+		Source string      `json:"source"`
+	}
+	alice.do("GET", groups(a2.ID), nil).must(t, http.StatusOK, &list)
+	if len(list.Groups) != 1 || list.Groups[0].JID != g.JID || list.Source != "live" || list.Groups[0].InviteLink != "" {
+		t.Fatalf("a2's groups: got %+v, want the one group, live, without its link", list)
+	}
+
+	// a2 is told it was added; a1's own event came with its operation.
+	groupEvents(t, alice, a2.ID, func(evs []eventView) bool { return hasEvent(evs, "group.participants", g.JID, "add") })
+	groupEvents(t, alice, a1.ID, func(evs []eventView) bool { return hasEvent(evs, "group.update", g.JID, "created") })
+
+	// a2 is no admin: WhatsApp refuses, with the reason, and the refusal is recorded.
+	r := alice.do("PATCH", groups(a2.ID)+"/"+g.JID, map[string]any{"announce": true}).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
+	if r.Error.Details["reason"] == nil {
+		t.Errorf("got details %v, want the reason", r.Error.Details)
+	}
+
+	// a1 promotes a2 and renames the group; a2 sees both.
+	var res struct {
+		Results []participantResult `json:"results"`
+	}
+	alice.do("POST", groups(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "promote",
+		"participants": []string{a2.Phone, "15550009999"}}).must(t, http.StatusOK, &res)
+	if len(res.Results) != 2 || res.Results[0].Status != "ok" || res.Results[1].Status != "not_in_group" {
+		t.Fatalf("promote: got %+v, want ok then not_in_group", res.Results)
+	}
+	alice.do("PATCH", groups(a1.ID)+"/"+g.JID, map[string]any{"subject": "Support EU", "description": "EU desk"}).must(t, http.StatusOK, nil)
+	var one struct {
+		Group  groupView `json:"group"`
+		Source string    `json:"source"`
+	}
+	alice.do("GET", groups(a2.ID)+"/"+g.JID, nil).must(t, http.StatusOK, &one)
+	if one.Group.Subject != "Support EU" || one.Group.Description != "EU desk" || one.Source != "live" {
+		t.Fatalf("a2 reads %+v, want the new subject and description", one)
+	}
+	admin := false
+	for _, p := range one.Group.Participants {
+		admin = admin || (p.Phone == a2.Phone && p.IsAdmin)
+	}
+	if !admin || one.Group.InviteLink == "" {
+		t.Fatalf("a2 after its promotion: got %+v, want an admin who sees the invite link", one.Group)
+	}
+	groupEvents(t, alice, a2.ID, func(evs []eventView) bool {
+		return hasEvent(evs, "group.participants", g.JID, "promote") && hasEvent(evs, "group.update", g.JID, "info")
+	})
+
+	// The invite link: a2 leaves, the link is reset, the old one is gone,
+	// the new one lets a2 back in.
+	var link struct {
+		InviteLink string `json:"invite_link"`
+	}
+	alice.do("GET", groups(a1.ID)+"/"+g.JID+"/invite-link", nil).must(t, http.StatusOK, &link)
+	old := link.InviteLink
+	alice.do("POST", groups(a2.ID)+"/"+g.JID+"/leave", nil).must(t, http.StatusOK, nil)
+	alice.do("GET", groups(a2.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("POST", groups(a1.ID)+"/"+g.JID+"/invite-link/reset", nil).must(t, http.StatusOK, &link)
+	if link.InviteLink == old || !strings.HasPrefix(link.InviteLink, "https://chat.whatsapp.com/") {
+		t.Fatalf("reset: got %q, want a new link", link.InviteLink)
+	}
+	alice.do("POST", groups(a2.ID)+"/join", map[string]any{"invite_link": old}).fails(t, http.StatusNotFound, "not_found")
+	var joined struct {
+		Group string `json:"group"`
+	}
+	alice.do("POST", groups(a2.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).must(t, http.StatusOK, &joined)
+	if joined.Group != g.JID {
+		t.Fatalf("joined %q, want %s", joined.Group, g.JID)
+	}
+	groupEvents(t, alice, a1.ID, func(evs []eventView) bool {
+		n := 0
+		for _, e := range evs {
+			if e.Type == "group.participants" && e.Data.Group == g.JID && len(e.Data.Participants) == 1 &&
+				e.Data.Participants[0] == a2.Phone+"@s.whatsapp.net" && (e.Data.Action == "remove" || e.Data.Action == "add") {
+				n++
+			}
+		}
+		return n >= 2 // a2 left, then joined
+	})
+
+	// Every write is in the operations log, newest first, failures too.
+	var ops struct {
+		Operations []struct {
+			Op        string `json:"op"`
+			Result    string `json:"result"`
+			ErrorCode string `json:"error_code"`
+		} `json:"operations"`
+	}
+	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations", nil).must(t, http.StatusOK, &ops)
+	var names []string
+	for _, o := range ops.Operations {
+		names = append(names, o.Op+":"+o.Result)
+	}
+	if got := strings.Join(names, " "); got != "group.invite.reset:succeeded group.update:succeeded group.participants:succeeded group.create:succeeded" {
+		t.Errorf("a1's operations: got %s", got)
+	}
+	alice.do("GET", "/api/v1/sessions/"+a2.ID+"/operations", nil).must(t, http.StatusOK, &ops)
+	if n := len(ops.Operations); n != 4 || ops.Operations[n-1].Op != "group.update" || ops.Operations[n-1].ErrorCode != "whatsapp_refused" {
+		t.Errorf("a2's operations: got %+v, want leave, two joins and the refused update", ops.Operations)
+	}
+
+	// Another tenant: 404 on alice's sessions, and its own session does not
+	// see alice's group, even by its JID.
+	bob.do("GET", groups(a1.ID), nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", groups(a1.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", groups(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "add", "participants": []string{b.Phone}}).
+		fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", "/api/v1/sessions/"+a1.ID+"/operations", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", groups(b.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", groups(b.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", groups(b.ID), nil).must(t, http.StatusOK, &list)
+	if len(list.Groups) != 0 {
+		t.Fatalf("bob's session sees %+v, want no group", list.Groups)
+	}
+
+	// A session that is not connected: 409 with its state.
+	idle := newSession(t, alice, "idle")
+	r = alice.do("GET", groups(idle.ID), nil).fails(t, http.StatusConflict, "conflict")
+	if r.Error.Details["state"] != idle.Status || idle.Status == "" {
+		t.Errorf("got details %v, want state %q", r.Error.Details, idle.Status)
+	}
+	alice.do("POST", groups(idle.ID), map[string]any{"subject": "x", "participants": []string{a1.Phone}}).fails(t, http.StatusConflict, "conflict")
+
+	// Bad input is refused before WhatsApp is asked.
+	alice.do("POST", groups(a1.ID), map[string]any{"subject": " ", "participants": []string{}}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	alice.do("POST", groups(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "kick", "participants": []string{a2.Phone}}).
+		fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	alice.do("GET", groups(a1.ID)+"/notagroup@s.whatsapp.net", nil).fails(t, http.StatusNotFound, "not_found")
+}

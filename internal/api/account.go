@@ -1,0 +1,188 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// The session's WhatsApp account: its groups and the audit log of the
+// writes made on it. Reads answer source: "live" (asked of WhatsApp now)
+// or "store" (the gateway's database).
+
+// accountHandlers are the handlers of accountOperations, by operation id.
+func (s *Server) accountHandlers() map[string]handler {
+	return map[string]handler{
+		"listAccountOperations":   s.handleAccountOperations,
+		"listGroups":              s.handleGroupList,
+		"getGroup":                s.handleGroupGet,
+		"createGroup":             s.handleGroupCreate,
+		"updateGroup":             s.handleGroupUpdate,
+		"updateGroupParticipants": s.handleGroupParticipants,
+		"getGroupInviteLink":      s.handleGroupInvite,
+		"resetGroupInviteLink":    s.handleGroupInviteReset,
+		"joinGroup":               s.handleGroupJoin,
+		"leaveGroup":              s.handleGroupLeave,
+	}
+}
+
+// sessionAndGroup reads the session_id and group_id path parameters.
+func sessionAndGroup(r *http.Request) (string, string, error) {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return "", "", err
+	}
+	group, err := pathText(r, "group_id")
+	if err != nil {
+		return "", "", err
+	}
+	return id, group, nil
+}
+
+func (s *Server) handleAccountOperations(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.AccountOperations(r.Context(), who(r).User.ID, id, p)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, operationList{list.Items, list.Pagination})
+}
+
+func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.Groups(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"groups": res.Groups, "source": service.SourceLive})
+}
+
+func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) error {
+	id, group, err := sessionAndGroup(r)
+	if err != nil {
+		return err
+	}
+	g, err := s.svc.Group(r.Context(), who(r).User.ID, id, group)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"group": g, "source": service.SourceLive})
+}
+
+func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	var req gateway.GroupCreateRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.CreateGroup(r.Context(), who(r).User.ID, id, req)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusCreated, res)
+}
+
+func (s *Server) handleGroupUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, group, err := sessionAndGroup(r)
+	if err != nil {
+		return err
+	}
+	var req gateway.GroupUpdateRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	req.Group = group // the path names the group
+	g, err := s.svc.UpdateGroup(r.Context(), who(r).User.ID, id, req)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"group": g})
+}
+
+func (s *Server) handleGroupParticipants(w http.ResponseWriter, r *http.Request) error {
+	id, group, err := sessionAndGroup(r)
+	if err != nil {
+		return err
+	}
+	var req gateway.GroupParticipantsRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	req.Group = group
+	res, err := s.svc.UpdateGroupParticipants(r.Context(), who(r).User.ID, id, req)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, res)
+}
+
+func (s *Server) handleGroupInvite(w http.ResponseWriter, r *http.Request) error {
+	return s.groupInvite(w, r, false)
+}
+
+func (s *Server) handleGroupInviteReset(w http.ResponseWriter, r *http.Request) error {
+	return s.groupInvite(w, r, true)
+}
+
+func (s *Server) groupInvite(w http.ResponseWriter, r *http.Request, reset bool) error {
+	id, group, err := sessionAndGroup(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.GroupInvite(r.Context(), who(r).User.ID, id, group, reset)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"group": res.Group, "invite_link": res.InviteLink}
+	if !reset {
+		out["source"] = service.SourceLive
+	}
+	return ok(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGroupJoin(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	var req gateway.GroupJoinRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.JoinGroup(r.Context(), who(r).User.ID, id, req.InviteLink)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, res)
+}
+
+func (s *Server) handleGroupLeave(w http.ResponseWriter, r *http.Request) error {
+	id, group, err := sessionAndGroup(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.LeaveGroup(r.Context(), who(r).User.ID, id, group); err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, map[string]any{"group": group, "left": true})
+}
+
+// operationList is a page of a session's account operations.
+type operationList struct {
+	Operations []*gateway.AccountOperation `json:"operations" desc:"This page of operations, newest first."`
+	Pagination service.Pagination          `json:"pagination" desc:"Where this page sits in the whole list."`
+}

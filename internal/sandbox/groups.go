@@ -1,0 +1,555 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// Groups in the sandbox. A tenant's groups live in a GroupBook (the
+// product's database in the gateway, so sessions in every process share
+// them, as WhatsApp's servers keep a group for all its members). A change
+// is told to the other members over the Network, whose engines emit
+// EvGroupUpdate or EvGroupParticipants, as WhatsApp notifies members; the
+// session that made the change records its own event with the operation.
+//
+// Test numbers for participants:
+//
+//	any number ending in 0000   not on WhatsApp: not_on_whatsapp
+//	any number ending in 0403   privacy refuses being added: invite_sent
+//
+// Rules WhatsApp applies and the sandbox simulates: only admins add,
+// remove, promote or demote, change settings, or see and reset the invite
+// link; only admins edit the subject and description of a locked group;
+// the creator cannot be removed or demoted; a group that needs join
+// approval refuses a join by link.
+
+// GroupBook keeps the sandbox's groups of each tenant.
+type GroupBook interface {
+	// SandboxGroups returns tenant's groups.
+	SandboxGroups(ctx context.Context, tenant string) ([]gateway.SandboxGroup, error)
+	// SaveSandboxGroup creates g (Version 0) or replaces it if its stored
+	// version is still g.Version; CodeConflict otherwise.
+	SaveSandboxGroup(ctx context.Context, tenant string, g gateway.SandboxGroup) error
+}
+
+// MemGroups is a GroupBook in memory, for one process.
+type MemGroups struct {
+	mu     sync.Mutex
+	groups map[string]map[string]gateway.SandboxGroup // tenant -> jid -> group
+}
+
+var _ GroupBook = (*MemGroups)(nil)
+
+// NewMemGroups returns an empty in-memory GroupBook.
+func NewMemGroups() *MemGroups {
+	return &MemGroups{groups: map[string]map[string]gateway.SandboxGroup{}}
+}
+
+// SandboxGroups returns tenant's groups, by JID.
+func (m *MemGroups) SandboxGroups(_ context.Context, tenant string) ([]gateway.SandboxGroup, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []gateway.SandboxGroup
+	for _, g := range m.groups[tenant] {
+		g.Data = slices.Clone(g.Data)
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b gateway.SandboxGroup) int { return strings.Compare(a.JID, b.JID) })
+	return out, nil
+}
+
+// SaveSandboxGroup stores g if its version is the stored one.
+func (m *MemGroups) SaveSandboxGroup(_ context.Context, tenant string, g gateway.SandboxGroup) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := m.groups[tenant]
+	if t == nil {
+		t = map[string]gateway.SandboxGroup{}
+		m.groups[tenant] = t
+	}
+	if cur, ok := t[g.JID]; (ok && cur.Version != g.Version) || (!ok && g.Version != 0) {
+		return gateway.Errorf(gateway.CodeConflict, "The group changed meanwhile.")
+	}
+	g.Version++
+	g.Data = slices.Clone(g.Data)
+	t[g.JID] = g
+	return nil
+}
+
+// Roles of a sandbox group member.
+const (
+	roleMember     = "member"
+	roleAdmin      = "admin"
+	roleSuperAdmin = "superadmin"
+)
+
+// sbGroup is a sandbox group as the book keeps it.
+type sbGroup struct {
+	JID         string                `json:"jid"`
+	Subject     string                `json:"subject"`
+	Description string                `json:"description"`
+	Owner       string                `json:"owner"` // phone
+	CreatedAt   time.Time             `json:"created_at"`
+	Members     map[string]string     `json:"members"` // phone -> role
+	Settings    gateway.GroupSettings `json:"settings"`
+	InviteCode  string                `json:"invite_code"`
+	version     int64
+}
+
+func (g *sbGroup) isAdmin(phone string) bool {
+	r := g.Members[phone]
+	return r == roleAdmin || r == roleSuperAdmin
+}
+
+// view is the group as the account of phone sees it.
+func (g *sbGroup) view(phone string) gateway.Group {
+	created := g.CreatedAt
+	out := gateway.Group{JID: g.JID, Subject: g.Subject, Description: g.Description, Owner: g.Owner + "@" + gateway.ServerUser,
+		CreatedAt: &created, Settings: g.Settings, Participants: []gateway.GroupParticipant{}}
+	phones := make([]string, 0, len(g.Members))
+	for p := range g.Members {
+		phones = append(phones, p)
+	}
+	slices.Sort(phones)
+	for _, p := range phones {
+		r := g.Members[p]
+		out.Participants = append(out.Participants, gateway.GroupParticipant{JID: p + "@" + gateway.ServerUser, Phone: p,
+			LID: derivedLID(p), IsAdmin: r != roleMember, IsSuperAdmin: r == roleSuperAdmin})
+	}
+	if g.isAdmin(phone) && g.InviteCode != "" {
+		out.InviteLink = inviteLinkPrefix + g.InviteCode
+	}
+	return out
+}
+
+const inviteLinkPrefix = "https://chat.whatsapp.com/"
+
+// groups reads the tenant's groups from the book.
+func (e *Engine) groups(ctx context.Context) ([]*sbGroup, error) {
+	recs, err := e.opts.Groups.SandboxGroups(ctx, e.cfg.UserID)
+	if err != nil {
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox's groups are unavailable.")
+	}
+	out := make([]*sbGroup, 0, len(recs))
+	for _, r := range recs {
+		var g sbGroup
+		if err := json.Unmarshal(r.Data, &g); err != nil {
+			return nil, fmt.Errorf("sandbox group %s: %w", r.JID, err)
+		}
+		g.version = r.Version
+		out = append(out, &g)
+	}
+	return out, nil
+}
+
+// group returns one of the tenant's groups the account is in; CodeNotFound
+// otherwise, as WhatsApp answers for a group one is not in.
+func (e *Engine) group(ctx context.Context, jid, me string) (*sbGroup, error) {
+	gs, err := e.groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		if g.JID == jid {
+			if _, ok := g.Members[me]; !ok {
+				break
+			}
+			return g, nil
+		}
+	}
+	return nil, gateway.NotFound("Group")
+}
+
+func (e *Engine) saveGroup(ctx context.Context, g *sbGroup) error {
+	b, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("encode sandbox group: %w", err)
+	}
+	return e.opts.Groups.SaveSandboxGroup(ctx, e.cfg.UserID, gateway.SandboxGroup{JID: g.JID, Data: b, Version: g.version})
+}
+
+// changeGroup applies change to the group and saves it, reading it again
+// and retrying when another session changed it meanwhile.
+func (e *Engine) changeGroup(ctx context.Context, jid, me string, change func(g *sbGroup) error) (*sbGroup, error) {
+	for range 5 {
+		g, err := e.group(ctx, jid, me)
+		if err != nil {
+			return nil, err
+		}
+		if err := change(g); err != nil {
+			return nil, err
+		}
+		err = e.saveGroup(ctx, g)
+		if gateway.IsCode(err, gateway.CodeConflict) {
+			continue
+		}
+		return g, err
+	}
+	return nil, gateway.Errorf(gateway.CodeUnavailable, "The group is changing too fast; try again.")
+}
+
+// me returns the account's phone, or CodeUnavailable when not connected.
+func (e *Engine) me() (string, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	if !e.connected {
+		return "", gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+	}
+	if e.opts.Groups == nil {
+		return "", gateway.Errorf(gateway.CodeNotImplemented, "This sandbox has no groups.")
+	}
+	return e.phone, nil
+}
+
+// notify tells the group's members but the account (and also extra, for
+// those who just left it) of a change.
+func (e *Engine) notify(g *sbGroup, me string, env Envelope, extra ...string) {
+	if e.opts.Network == nil {
+		return
+	}
+	env.Kind, env.FromPhone, env.Group, env.Timestamp = KindGroup, me, g.JID, e.opts.Now().UTC()
+	to := make([]string, 0, len(g.Members)+len(extra))
+	for p := range g.Members {
+		to = append(to, p)
+	}
+	to = append(to, extra...)
+	e.mu.Lock()
+	defer e.unlock()
+	for _, p := range to {
+		if p == me {
+			continue
+		}
+		e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, p, env) })
+	}
+}
+
+// receiveGroupLocked turns a group notice into the member's event.
+func (e *Engine) receiveGroupLocked(env Envelope) {
+	actor := env.FromPhone + "@" + gateway.ServerUser
+	if env.Action != "" {
+		e.offerLocked(gateway.EvGroupParticipants{Data: gateway.GroupParticipantsData{Group: env.Group, Action: env.Action,
+			Actor: actor, Participants: env.Participants}}, 0, nil)
+		return
+	}
+	e.offerLocked(gateway.EvGroupUpdate{Data: gateway.GroupUpdateData{Group: env.Group, Change: env.Change, Actor: actor}}, 0, nil)
+}
+
+// JoinedGroups lists the tenant's groups the account is in.
+func (e *Engine) JoinedGroups(ctx context.Context) ([]gateway.Group, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	gs, err := e.groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []gateway.Group{}
+	for _, g := range gs {
+		if _, ok := g.Members[me]; ok {
+			out = append(out, g.view(me))
+		}
+	}
+	return out, nil
+}
+
+// GroupInfo returns one group the account is in.
+func (e *Engine) GroupInfo(ctx context.Context, jid string) (*gateway.Group, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	g, err := e.group(ctx, jid, me)
+	if err != nil {
+		return nil, err
+	}
+	v := g.view(me)
+	return &v, nil
+}
+
+// CreateGroup creates a group owned by the account.
+func (e *Engine) CreateGroup(ctx context.Context, r gateway.GroupCreateRequest) (*gateway.GroupCreateResult, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000_000_000))
+	if err != nil {
+		return nil, err
+	}
+	g := &sbGroup{JID: fmt.Sprintf("120363%012d@%s", n, gateway.ServerGroup), Subject: r.Subject, Owner: me,
+		CreatedAt: e.opts.Now().UTC().Truncate(time.Second), Members: map[string]string{me: roleSuperAdmin}, InviteCode: newInviteCode()}
+	results := make([]gateway.ParticipantResult, 0, len(r.Participants))
+	var added []string
+	for _, jid := range r.Participants {
+		res, phone := participantOf(jid)
+		switch {
+		case res.Status != "":
+		case phone == me:
+			continue
+		default:
+			res.Status = addStatus(phone)
+			if res.Status == gateway.ParticipantOK {
+				g.Members[phone] = roleMember
+				added = append(added, res.JID)
+			}
+		}
+		results = append(results, res)
+	}
+	if err := e.saveGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	if len(added) > 0 {
+		e.notify(g, me, Envelope{Action: gateway.ParticipantAdd, Participants: added})
+	}
+	return &gateway.GroupCreateResult{Group: g.view(me), Participants: results}, nil
+}
+
+// participantOf parses a participant JID; a result with a Status set is
+// refused already.
+func participantOf(jid string) (gateway.ParticipantResult, string) {
+	res := gateway.ParticipantResult{JID: jid}
+	r, err := gateway.ParseRecipient(jid)
+	if err != nil || r.Phone() == "" {
+		res.Status, res.Error = gateway.ParticipantRefused, "sandbox: participants are phone numbers"
+		return res, ""
+	}
+	res.JID, res.Phone = r.JID, r.Phone()
+	return res, r.Phone()
+}
+
+// addStatus is what adding phone does: the test numbers refuse.
+func addStatus(phone string) string {
+	switch {
+	case NotOnWhatsApp(phone):
+		return gateway.ParticipantNotOnWhatsApp
+	case strings.HasSuffix(phone, "0403"):
+		return gateway.ParticipantInviteSent
+	}
+	return gateway.ParticipantOK
+}
+
+// UpdateGroup changes subject, description or settings.
+func (e *Engine) UpdateGroup(ctx context.Context, r gateway.GroupUpdateRequest) (*gateway.Group, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	settings := r.Announce != nil || r.Locked != nil || r.JoinApproval != nil || r.EphemeralSeconds != nil
+	g, err := e.changeGroup(ctx, r.Group, me, func(g *sbGroup) error {
+		if !g.isAdmin(me) && (settings || g.Settings.Locked) {
+			return gateway.Refused("only admins can change this group")
+		}
+		set(&g.Subject, r.Subject)
+		set(&g.Description, r.Description)
+		set(&g.Settings.Announce, r.Announce)
+		set(&g.Settings.Locked, r.Locked)
+		set(&g.Settings.JoinApproval, r.JoinApproval)
+		set(&g.Settings.EphemeralSeconds, r.EphemeralSeconds)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	change := "info"
+	switch {
+	case r.Subject != nil && r.Description == nil && !settings:
+		change = "subject"
+	case r.Description != nil && r.Subject == nil && !settings:
+		change = "description"
+	case r.Subject == nil && r.Description == nil:
+		change = "settings"
+	}
+	e.notify(g, me, Envelope{Change: change})
+	v := g.view(me)
+	return &v, nil
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// UpdateGroupParticipants adds, removes, promotes or demotes participants.
+func (e *Engine) UpdateGroupParticipants(ctx context.Context, r gateway.GroupParticipantsRequest) ([]gateway.ParticipantResult, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		results []gateway.ParticipantResult
+		done    []string
+		removed []string
+	)
+	g, err := e.changeGroup(ctx, r.Group, me, func(g *sbGroup) error {
+		if !g.isAdmin(me) {
+			return gateway.Refused("only admins can change the participants of this group")
+		}
+		results, done, removed = results[:0], done[:0], removed[:0]
+		for _, jid := range r.Participants {
+			res, phone := participantOf(jid)
+			if res.Status == "" {
+				role, member := g.Members[phone]
+				res.Status = gateway.ParticipantOK
+				switch {
+				case r.Action == gateway.ParticipantAdd && member:
+					res.Status = gateway.ParticipantAlreadyIn
+				case r.Action == gateway.ParticipantAdd:
+					if res.Status = addStatus(phone); res.Status == gateway.ParticipantOK {
+						g.Members[phone] = roleMember
+					}
+				case !member:
+					res.Status = gateway.ParticipantNotInGroup
+				case role == roleSuperAdmin && r.Action != gateway.ParticipantPromote:
+					res.Status, res.Error = gateway.ParticipantRefused, "the group's creator cannot be removed or demoted"
+				case r.Action == gateway.ParticipantRemove:
+					delete(g.Members, phone)
+					removed = append(removed, phone)
+				case r.Action == gateway.ParticipantPromote && role == roleMember:
+					g.Members[phone] = roleAdmin
+				case r.Action == gateway.ParticipantDemote && role == roleAdmin:
+					g.Members[phone] = roleMember
+				}
+			}
+			if res.Status == gateway.ParticipantOK {
+				done = append(done, res.JID)
+			}
+			results = append(results, res)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(done) > 0 {
+		e.notify(g, me, Envelope{Action: r.Action, Participants: done}, removed...)
+	}
+	return results, nil
+}
+
+// GroupInviteLink returns the invite link, a new one when reset (admins only).
+func (e *Engine) GroupInviteLink(ctx context.Context, jid string, reset bool) (string, error) {
+	me, err := e.me()
+	if err != nil {
+		return "", err
+	}
+	g, err := e.group(ctx, jid, me)
+	if err != nil {
+		return "", err
+	}
+	if !g.isAdmin(me) {
+		return "", gateway.Refused("only admins can see the invite link of this group")
+	}
+	if g.InviteCode != "" && !reset {
+		return inviteLinkPrefix + g.InviteCode, nil
+	}
+	g, err = e.changeGroup(ctx, jid, me, func(g *sbGroup) error {
+		if g.InviteCode == "" || reset {
+			g.InviteCode = newInviteCode()
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return inviteLinkPrefix + g.InviteCode, nil
+}
+
+func newInviteCode() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return strings.TrimRight(base64.RawURLEncoding.EncodeToString(b), "=")[:22]
+}
+
+// JoinGroup joins a group of the tenant by its invite link or code.
+func (e *Engine) JoinGroup(ctx context.Context, link string) (string, error) {
+	me, err := e.me()
+	if err != nil {
+		return "", err
+	}
+	code := strings.TrimPrefix(strings.TrimSpace(link), inviteLinkPrefix)
+	gs, err := e.groups(ctx)
+	if err != nil {
+		return "", err
+	}
+	var jid string
+	for _, g := range gs {
+		if code != "" && g.InviteCode == code {
+			jid = g.JID
+		}
+	}
+	if jid == "" {
+		return "", gateway.Errorf(gateway.CodeNotFound, "No group has this invite link; it may have been reset.")
+	}
+	joined := false
+	g, err := e.changeGroupAny(ctx, jid, func(g *sbGroup) error {
+		if _, ok := g.Members[me]; ok {
+			joined = false
+			return nil
+		}
+		if g.Settings.JoinApproval {
+			return gateway.Refused("the group's admins approve who joins")
+		}
+		g.Members[me] = roleMember
+		joined = true
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if joined {
+		e.notify(g, me, Envelope{Action: gateway.ParticipantAdd, Participants: []string{me + "@" + gateway.ServerUser}})
+	}
+	return jid, nil
+}
+
+// changeGroupAny is changeGroup for a group the account is not in yet.
+func (e *Engine) changeGroupAny(ctx context.Context, jid string, change func(g *sbGroup) error) (*sbGroup, error) {
+	for range 5 {
+		gs, err := e.groups(ctx)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(gs, func(g *sbGroup) bool { return g.JID == jid })
+		if i < 0 {
+			return nil, gateway.NotFound("Group")
+		}
+		if err := change(gs[i]); err != nil {
+			return nil, err
+		}
+		err = e.saveGroup(ctx, gs[i])
+		if gateway.IsCode(err, gateway.CodeConflict) {
+			continue
+		}
+		return gs[i], err
+	}
+	return nil, gateway.Errorf(gateway.CodeUnavailable, "The group is changing too fast; try again.")
+}
+
+// LeaveGroup leaves a group the account is in.
+func (e *Engine) LeaveGroup(ctx context.Context, jid string) error {
+	me, err := e.me()
+	if err != nil {
+		return err
+	}
+	g, err := e.changeGroup(ctx, jid, me, func(g *sbGroup) error {
+		delete(g.Members, me)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.notify(g, me, Envelope{Action: gateway.ParticipantRemove, Participants: []string{me + "@" + gateway.ServerUser}})
+	return nil
+}

@@ -1,0 +1,121 @@
+package sandbox
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/inmem"
+)
+
+func TestGroupsBetweenSessions(t *testing.T) {
+	ctx := context.Background()
+	net := NewBusNetwork(inmem.NewBus())
+	book := NewMemGroups()
+	dir := directory{"user-1/15550001111": true, "user-1/15550002222": true, "user-2/15550002222": true}
+	opts := Options{Network: net, Directory: dir, Groups: book}
+	a := connected(t, "15550001111", opts)
+	b := connected(t, "15550002222", opts)
+	// Another tenant's session on the same number sees nothing of user-1's groups.
+	other := connectedIn(t, "user-2", "15550002222", opts)
+
+	created, err := a.e.CreateGroup(ctx, gateway.GroupCreateRequest{Subject: "Team",
+		Participants: []string{"15550002222@s.whatsapp.net", "15550010000@s.whatsapp.net", "15550010403@s.whatsapp.net"}})
+	if err != nil {
+		t.Fatalf("CreateGroup: %v", err)
+	}
+	var got []string
+	for _, p := range created.Participants {
+		got = append(got, p.Phone+":"+p.Status)
+	}
+	if want := "15550002222:ok 15550010000:not_on_whatsapp 15550010403:invite_sent"; strings.Join(got, " ") != want {
+		t.Errorf("got participant results %q, want %q", strings.Join(got, " "), want)
+	}
+	jid := created.Group.JID
+	if !strings.HasSuffix(jid, "@g.us") || created.Group.Owner != "15550001111@s.whatsapp.net" || len(created.Group.Participants) != 2 {
+		t.Fatalf("got group %+v, want a g.us group owned by 15550001111 with 2 members", created.Group)
+	}
+
+	// B is told it was added, and sees the group.
+	ev := nextAs[gateway.EvGroupParticipants](t, b.rec)
+	if ev.Data.Group != jid || ev.Data.Action != gateway.ParticipantAdd || ev.Data.Actor != "15550001111@s.whatsapp.net" {
+		t.Errorf("got %+v, want an add in %s by 15550001111", ev.Data, jid)
+	}
+	gs, err := b.e.JoinedGroups(ctx)
+	if err != nil || len(gs) != 1 || gs[0].JID != jid || gs[0].InviteLink != "" {
+		t.Fatalf("B's groups: got %+v (%v), want the one group without its link (B is no admin)", gs, err)
+	}
+	if gs, err := other.e.JoinedGroups(ctx); err != nil || len(gs) != 0 {
+		t.Fatalf("another tenant's groups: got %+v (%v), want none", gs, err)
+	}
+	if _, err := other.e.GroupInfo(ctx, jid); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("another tenant's GroupInfo: got %v, want not found", err)
+	}
+
+	// B is no admin: WhatsApp refuses its settings change and adds.
+	yes := true
+	if _, err := b.e.UpdateGroup(ctx, gateway.GroupUpdateRequest{Group: jid, Announce: &yes}); !gateway.IsCode(err, gateway.CodeRefused) {
+		t.Fatalf("non-admin settings change: got %v, want whatsapp_refused", err)
+	}
+	if _, err := b.e.GroupInviteLink(ctx, jid, false); !gateway.IsCode(err, gateway.CodeRefused) {
+		t.Fatalf("non-admin invite link: got %v, want whatsapp_refused", err)
+	}
+
+	// A promotes B; B then changes the subject and A is told.
+	res, err := a.e.UpdateGroupParticipants(ctx, gateway.GroupParticipantsRequest{Group: jid, Action: gateway.ParticipantPromote,
+		Participants: []string{"15550002222@s.whatsapp.net", "15550003333@s.whatsapp.net"}})
+	if err != nil || res[0].Status != gateway.ParticipantOK || res[1].Status != gateway.ParticipantNotInGroup {
+		t.Fatalf("promote: got %+v (%v), want ok then not_in_group", res, err)
+	}
+	if ev := nextAs[gateway.EvGroupParticipants](t, b.rec); ev.Data.Action != gateway.ParticipantPromote {
+		t.Errorf("got %+v, want a promote", ev.Data)
+	}
+	subject := "Team (EU)"
+	g, err := b.e.UpdateGroup(ctx, gateway.GroupUpdateRequest{Group: jid, Subject: &subject, Announce: &yes})
+	if err != nil || g.Subject != subject || !g.Settings.Announce {
+		t.Fatalf("admin update: got %+v (%v)", g, err)
+	}
+	if ev := nextAs[gateway.EvGroupUpdate](t, a.rec); ev.Data.Group != jid || ev.Data.Change != "info" {
+		t.Errorf("got %+v, want an info change", ev.Data)
+	}
+
+	// The creator cannot be removed; the invite link lets a removed member back.
+	res, err = b.e.UpdateGroupParticipants(ctx, gateway.GroupParticipantsRequest{Group: jid, Action: gateway.ParticipantRemove,
+		Participants: []string{"15550001111@s.whatsapp.net"}})
+	if err != nil || res[0].Status != gateway.ParticipantRefused {
+		t.Fatalf("remove the creator: got %+v (%v), want refused", res, err)
+	}
+	link, err := a.e.GroupInviteLink(ctx, jid, false)
+	if err != nil || !strings.HasPrefix(link, inviteLinkPrefix) {
+		t.Fatalf("invite link: got %q (%v)", link, err)
+	}
+	if err := b.e.LeaveGroup(ctx, jid); err != nil {
+		t.Fatalf("LeaveGroup: %v", err)
+	}
+	if ev := nextAs[gateway.EvGroupParticipants](t, a.rec); ev.Data.Action != gateway.ParticipantRemove || ev.Data.Participants[0] != "15550002222@s.whatsapp.net" {
+		t.Errorf("got %+v, want B's leave", ev.Data)
+	}
+	if _, err := b.e.GroupInfo(ctx, jid); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("GroupInfo after leaving: got %v, want not found", err)
+	}
+	if _, err := other.e.JoinGroup(ctx, link); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("another tenant joining by link: got %v, want not found", err)
+	}
+	reset, err := a.e.GroupInviteLink(ctx, jid, true)
+	if err != nil || reset == link {
+		t.Fatalf("reset: got %q (%v), want a new link", reset, err)
+	}
+	if _, err := b.e.JoinGroup(ctx, link); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("join by the old link: got %v, want not found", err)
+	}
+	if got, err := b.e.JoinGroup(ctx, reset); err != nil || got != jid {
+		t.Fatalf("join by the new link: got %q (%v), want %s", got, err, jid)
+	}
+	if ev := nextAs[gateway.EvGroupParticipants](t, a.rec); ev.Data.Action != gateway.ParticipantAdd {
+		t.Errorf("got %+v, want B's join", ev.Data)
+	}
+	if _, err := a.e.GroupInfo(ctx, "120363999999999999@g.us"); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("unknown group: got %v, want not found", err)
+	}
+}
