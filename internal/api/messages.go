@@ -12,17 +12,22 @@ import (
 // sendRequest is the seed's send body (session_id, recipient, message,
 // message_type) with the fields of the other types.
 type sendRequest struct {
-	SessionID   string                `json:"session_id"`
-	Recipient   string                `json:"recipient"`
-	Message     string                `json:"message"`
-	MessageType string                `json:"message_type"`
-	ReplyTo     string                `json:"reply_to"`
-	Target      string                `json:"target"`
-	Reaction    string                `json:"reaction"`
-	MediaURL    string                `json:"media_url"`
-	Media       *gateway.PayloadMedia `json:"media"`
-	Location    *gateway.Location     `json:"location"`
-	Contact     *gateway.Contact      `json:"contact"`
+	SessionID   string                     `json:"session_id"`
+	Recipient   string                     `json:"recipient"`
+	Message     string                     `json:"message"`
+	MessageType string                     `json:"message_type"`
+	ReplyTo     string                     `json:"reply_to"`
+	Target      string                     `json:"target"`
+	Reaction    string                     `json:"reaction"`
+	MediaURL    string                     `json:"media_url"`
+	Media       *gateway.PayloadMedia      `json:"media"`
+	Location    *gateway.Location          `json:"location"`
+	Contact     *gateway.Contact           `json:"contact"`
+	Mentions    []string                   `json:"mentions"`
+	MentionAll  bool                       `json:"mention_all"`
+	ViewOnce    bool                       `json:"view_once"`
+	ForwardOf   string                     `json:"forward_of"`
+	LinkPreview *service.LinkPreviewOption `json:"link_preview"`
 }
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
@@ -39,7 +44,8 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 	m, err := s.svc.SendMessage(r.Context(), p.User, service.SendInput{
 		SessionID: req.SessionID, Recipient: req.Recipient, Message: req.Message, MessageType: req.MessageType,
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
-		Location: req.Location, Contact: req.Contact,
+		Location: req.Location, Contact: req.Contact, Mentions: req.Mentions, MentionAll: req.MentionAll,
+		ViewOnce: req.ViewOnce, ForwardOf: req.ForwardOf, LinkPreview: req.LinkPreview,
 	})
 	if err != nil {
 		return err

@@ -190,6 +190,25 @@ type OutboundMessage struct {
 	ReplyTo     string // WA message id quoted
 	Target      string // WA message id a reaction, edit or revoke applies to
 	Reaction    string // emoji; "" removes a reaction
+	// Mentions are the user JIDs mentioned in the text or caption.
+	Mentions []string
+	// MentionAll mentions every participant of the group sent to,
+	// resolved by the engine when sending.
+	MentionAll bool
+	// ViewOnce marks an image, video or audio as viewable once.
+	ViewOnce bool
+	// Forwarded marks a copy of another message, shown as "Forwarded".
+	Forwarded bool
+	// LinkPreview is the preview shown under a text's link, as given by the caller.
+	LinkPreview *LinkPreview
+}
+
+// LinkPreview is the card shown under a link in a text message.
+type LinkPreview struct {
+	URL          string `json:"url"`
+	Title        string `json:"title,omitempty"`
+	Description  string `json:"description,omitempty"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
 }
 
 // Media is the content of an image, video, audio, document or sticker.
@@ -260,5 +279,9 @@ type InboundMessage struct {
 	ReplyTo     string
 	Target      string
 	Reaction    string
+	Mentions    []string // user JIDs mentioned in the text or caption
+	ViewOnce    bool
+	Forwarded   bool
+	LinkPreview *LinkPreview
 	Timestamp   time.Time
 }

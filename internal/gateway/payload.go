@@ -23,6 +23,10 @@ import (
 //	edit                          {"target": "<wa id>"}; the new text is Body
 //	revoke                        {"target": "<wa id>"}
 //
+// Options of any type that allows them: mentions (user JIDs) and
+// mention_all (groups) on text and captions, view_once on image, video and
+// audio, forwarded on a copy of a stored message, link_preview on text.
+//
 // Inbound messages add push_name (the sender's WhatsApp name) and store
 // media without its bytes (media.path names the stored file once media
 // storage keeps it).
@@ -34,6 +38,14 @@ type MessagePayload struct {
 	Target   string `json:"target,omitempty"`
 	Reaction string `json:"reaction,omitempty"`
 	PushName string `json:"push_name,omitempty"`
+	// Mentions are the user JIDs mentioned in the text or caption.
+	Mentions   []string `json:"mentions,omitempty"`
+	MentionAll bool     `json:"mention_all,omitempty"`
+	ViewOnce   bool     `json:"view_once,omitempty"`
+	Forwarded  bool     `json:"forwarded,omitempty"`
+	// LinkPreview is the card under a text's link, given by the caller
+	// (outbound) or the sender (inbound).
+	LinkPreview *LinkPreview `json:"link_preview,omitempty"`
 }
 
 // PayloadMedia is the media of a MessagePayload. Unlike Media it keeps
@@ -54,7 +66,8 @@ type PayloadMedia struct {
 // IsZero reports whether the payload carries nothing.
 func (p *MessagePayload) IsZero() bool {
 	return p == nil || (p.Media == nil && p.Location == nil && p.Contact == nil &&
-		p.Target == "" && p.Reaction == "" && p.PushName == "")
+		p.Target == "" && p.Reaction == "" && p.PushName == "" && len(p.Mentions) == 0 && !p.MentionAll &&
+		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil)
 }
 
 // Marshal returns the payload as stored: nil when it carries nothing.

@@ -62,7 +62,12 @@ type Envelope struct {
 	ReplyTo   string            `json:"reply_to,omitempty"`
 	Target    string            `json:"target,omitempty"`
 	Reaction  string            `json:"reaction,omitempty"`
-	Timestamp time.Time         `json:"timestamp"`
+	// Mentions are the user JIDs mentioned in the text or caption.
+	Mentions    []string             `json:"mentions,omitempty"`
+	ViewOnce    bool                 `json:"view_once,omitempty"`
+	Forwarded   bool                 `json:"forwarded,omitempty"`
+	LinkPreview *gateway.LinkPreview `json:"link_preview,omitempty"`
+	Timestamp   time.Time            `json:"timestamp"`
 }
 
 // voice reports whether the envelope is a voice note, whose receipt after

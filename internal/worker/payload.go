@@ -25,6 +25,11 @@ func BuildOutbound(m *gateway.Message) (*gateway.OutboundMessage, error) {
 		ReplyTo:     m.ReplyTo,
 		Target:      p.Target,
 		Reaction:    p.Reaction,
+		Mentions:    p.Mentions,
+		MentionAll:  p.MentionAll,
+		ViewOnce:    p.ViewOnce,
+		Forwarded:   p.Forwarded,
+		LinkPreview: p.LinkPreview,
 	}
 	if out.Type == "" {
 		out.Type = gateway.TypeText
@@ -50,6 +55,7 @@ func PayloadFromInbound(in *gateway.InboundMessage) *gateway.MessagePayload {
 		Target:   in.Target,
 		Reaction: in.Reaction,
 		PushName: in.PushName,
+		Mentions: in.Mentions, ViewOnce: in.ViewOnce, Forwarded: in.Forwarded, LinkPreview: in.LinkPreview,
 	}
 	if in.Media != nil {
 		p.Media = &gateway.PayloadMedia{
