@@ -330,6 +330,10 @@ func (s *Service) forwardContent(ctx context.Context, userID string, in *SendInp
 		return err
 	}
 	switch {
+	case p.ViewOnce:
+		// WhatsApp does not let a view-once message be forwarded either.
+		fields["forward_of"] = "A view-once message cannot be forwarded."
+		return nil
 	case src.Type == gateway.TypeText, src.Type == gateway.TypeLocation, src.Type == gateway.TypeContact:
 	case mediaTypes[src.Type]:
 		if p.Media == nil || (p.Media.URL == "" && len(p.Media.Data) == 0) {
