@@ -98,11 +98,30 @@ func TestMessageOptionsSandbox(t *testing.T) {
 	// A forward of a sent image: the content copied, marked forwarded.
 	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "image", "message": "plain",
 		"media": map[string]any{"data": png, "mime_type": "image/png"}})
-	receivedAs(t, alice, a2.ID, m.WAMessageID)
+	plain := receivedAs(t, alice, a2.ID, m.WAMessageID)
 	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "forward_of": m.ID})
 	fwd := receivedAs(t, alice, a2.ID, m.WAMessageID)
 	if fwd.Type != "image" || !fwd.Payload.Forwarded || fwd.Payload.Media == nil || fwd.Payload.Media.Caption != "plain" {
 		t.Fatalf("forward received %+v (%s), want the image marked forwarded", fwd.Payload, fwd.Type)
+	}
+	// A forward of the received image, from its stored file, back to a1:
+	// the same bytes arrive.
+	eventually(t, "received media stored", func() bool {
+		return alice.do("GET", "/api/v1/messages/"+plain.ID+"/media", nil).Status == http.StatusOK
+	})
+	m = sendWith(t, alice, map[string]any{"session_id": a2.ID, "recipient": "+" + a1.Phone, "forward_of": plain.ID})
+	back := receivedAs(t, alice, a1.ID, m.WAMessageID)
+	if back.Type != "image" || !back.Payload.Forwarded {
+		t.Fatalf("forward of received media %+v (%s), want the image marked forwarded", back.Payload, back.Type)
+	}
+	var media []byte
+	eventually(t, "forwarded media stored", func() bool {
+		r := alice.do("GET", "/api/v1/messages/"+back.ID+"/media", nil)
+		media = r.Raw
+		return r.Status == http.StatusOK
+	})
+	if string(media) != "\x89PNG\r\n\x1a\nxxxx" {
+		t.Fatalf("forwarded media %q, want the received image's bytes", media)
 	}
 	// A forwarded text.
 	m = sendWith(t, alice, map[string]any{"session_id": a2.ID, "recipient": "+" + a1.Phone, "forward_of": got.ID})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"strings"
@@ -101,7 +102,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		fields["recipient"] = gateway.ErrorMessage(err)
 	}
 	if in.ForwardOf != "" {
-		if err := s.forwardContent(ctx, u.ID, &in, fields); err != nil {
+		if err := s.forwardContent(ctx, u, &in, fields); err != nil {
 			return nil, err
 		}
 	}
@@ -307,7 +308,8 @@ func isHTTPURL(raw string) bool {
 // forwardContent fills in with the content of the caller's stored message
 // in.ForwardOf: its type, text and payload. The request itself must carry
 // no content of its own.
-func (s *Service) forwardContent(ctx context.Context, userID string, in *SendInput, fields map[string]string) error {
+func (s *Service) forwardContent(ctx context.Context, u *gateway.User, in *SendInput, fields map[string]string) error {
+	userID := u.ID
 	if in.Message != "" || in.Media != nil || in.MediaURL != "" || in.Location != nil || in.Contact != nil ||
 		(in.MessageType != "" && in.MessageType != "forward") {
 		fields["forward_of"] = "A forward sends the stored message's content; give no message, message_type, media, location or contact with it."
@@ -336,11 +338,25 @@ func (s *Service) forwardContent(ctx context.Context, userID string, in *SendInp
 		return nil
 	case src.Type == gateway.TypeText, src.Type == gateway.TypeLocation, src.Type == gateway.TypeContact:
 	case mediaTypes[src.Type]:
-		if p.Media == nil || (p.Media.URL == "" && len(p.Media.Data) == 0) {
-			fields["forward_of"] = "The gateway does not keep this message's media, so it cannot be forwarded."
+		if p.Media == nil {
+			fields["forward_of"] = "The message has no media to forward."
 			return nil
 		}
 		md := *p.Media
+		if md.URL == "" && len(md.Data) == 0 {
+			// Received media: sent again from the stored file, inline, as
+			// the send queue keeps media given as bytes.
+			data, err := s.storedMedia(ctx, u, src.ID)
+			if gateway.IsCode(err, gateway.CodeNotFound) {
+				fields["forward_of"] = "The media of this message is not stored (yet), so it cannot be forwarded."
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			md.Data = data
+		}
+		md.Path, md.SHA256, md.Size = "", "", 0
 		in.Media = &md
 	default:
 		fields["forward_of"] = "Only a text, media, location or contact message can be forwarded, not a " + string(src.Type) + "."
@@ -348,6 +364,32 @@ func (s *Service) forwardContent(ctx context.Context, userID string, in *SendInp
 	}
 	in.MessageType, in.Message, in.Location, in.Contact = string(src.Type), src.Body, p.Location, p.Contact
 	return nil
+}
+
+// maxForwardedMedia bounds a stored file read to be forwarded when the plan
+// sets no media limit; the file goes inline into the send queue.
+const maxForwardedMedia = 100 << 20
+
+// storedMedia reads the stored file of one of u's received messages, at
+// most the plan's media size (CodeTooLarge beyond).
+func (s *Service) storedMedia(ctx context.Context, u *gateway.User, messageID string) ([]byte, error) {
+	f, err := s.MessageMedia(ctx, u.ID, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Body.Close()
+	limit := int64(maxForwardedMedia)
+	if plan, err := s.cachedPlanOf(ctx, u); err == nil && plan.Limits.MediaBytes >= 0 && plan.Limits.MediaBytes < limit {
+		limit = plan.Limits.MediaBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(f.Body, limit+1))
+	if err != nil {
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The stored media could not be read.")
+	}
+	if int64(len(data)) > limit {
+		return nil, gateway.Errorf(gateway.CodeTooLarge, "The media to forward is larger than %d bytes.", limit)
+	}
+	return data, nil
 }
 
 // nudge tells the session's worker a message is queued, in the background
