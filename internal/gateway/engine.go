@@ -199,8 +199,11 @@ type OutboundMessage struct {
 	ViewOnce bool
 	// Forwarded marks a copy of another message, shown as "Forwarded".
 	Forwarded bool
-	// LinkPreview is the preview shown under a text's link, as given by the caller.
-	LinkPreview *LinkPreview
+	// LinkPreview is the preview shown under a text's link, as given by the
+	// caller; without one, an engine that can fetch pages makes one for
+	// the text's first link unless NoLinkPreview.
+	LinkPreview   *LinkPreview
+	NoLinkPreview bool
 }
 
 // LinkPreview is the card shown under a link in a text message.

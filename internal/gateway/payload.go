@@ -46,6 +46,8 @@ type MessagePayload struct {
 	// LinkPreview is the card under a text's link, given by the caller
 	// (outbound) or the sender (inbound).
 	LinkPreview *LinkPreview `json:"link_preview,omitempty"`
+	// NoLinkPreview is the caller's link_preview: false.
+	NoLinkPreview bool `json:"no_link_preview,omitempty"`
 }
 
 // PayloadMedia is the media of a MessagePayload. Unlike Media it keeps
@@ -67,7 +69,7 @@ type PayloadMedia struct {
 func (p *MessagePayload) IsZero() bool {
 	return p == nil || (p.Media == nil && p.Location == nil && p.Contact == nil &&
 		p.Target == "" && p.Reaction == "" && p.PushName == "" && len(p.Mentions) == 0 && !p.MentionAll &&
-		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil)
+		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview)
 }
 
 // Marshal returns the payload as stored: nil when it carries nothing.

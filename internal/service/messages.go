@@ -48,8 +48,8 @@ type SendInput struct {
 const MaxMentions = 1024
 
 // LinkPreviewOption is the send's link_preview: a preview object, or false
-// to send none. The gateway does not fetch pages to make previews, so
-// false is what omitting it does too.
+// to send none. Without it, the whatsmeow engine makes a preview of the
+// text's first link when sending; the sandbox makes none.
 type LinkPreviewOption struct {
 	Off     bool
 	Preview *gateway.LinkPreview
@@ -66,7 +66,7 @@ func (o *LinkPreviewOption) UnmarshalJSON(b []byte) error {
 		o.Off = true
 		return nil
 	case "true":
-		o.bad = "The gateway does not generate previews: give the preview as {url, title, description, thumbnail_url}, or false."
+		o.bad = "Give the preview as {url, title, description, thumbnail_url}, or false; leave it out for the gateway to make one."
 		return nil
 	case "null":
 		return nil
@@ -273,6 +273,9 @@ func sendOptions(typ gateway.MessageType, rcpt gateway.Recipient, body string, i
 			fields["view_once"] = "Only an image, video or audio can be view-once."
 		}
 		p.ViewOnce = true
+	}
+	if lp := in.LinkPreview; lp != nil && lp.Off {
+		p.NoLinkPreview = true
 	}
 	if lp := in.LinkPreview; lp != nil && lp.bad != "" {
 		fields["link_preview"] = lp.bad

@@ -163,19 +163,26 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		if len(fields) > 0 {
 			break
 		}
-		if ci == nil && out.LinkPreview == nil {
+		lp, thumb := out.LinkPreview, []byte(nil)
+		if lp == nil && !out.NoLinkPreview {
+			lp, thumb = generatePreview(ctx, fetch, out.Text)
+		}
+		if ci == nil && lp == nil {
 			msg = &waE2E.Message{Conversation: proto.String(out.Text)}
 			break
 		}
 		x := &waE2E.ExtendedTextMessage{Text: proto.String(out.Text), ContextInfo: ci}
-		if lp := out.LinkPreview; lp != nil {
+		if lp != nil {
 			if !strings.Contains(out.Text, lp.URL) {
 				fields["link_preview.url"] = "The preview's URL must appear in the text."
 				break
 			}
 			x.MatchedText, x.Title, x.Description = proto.String(lp.URL), optString(lp.Title), optString(lp.Description)
 			x.PreviewType = waE2E.ExtendedTextMessage_NONE.Enum()
-			x.JPEGThumbnail = thumbnail(ctx, fetch, lp.ThumbnailURL)
+			x.JPEGThumbnail = thumb
+			if thumb == nil {
+				x.JPEGThumbnail = thumbnail(ctx, fetch, lp.ThumbnailURL)
+			}
 		}
 		msg = &waE2E.Message{ExtendedTextMessage: x}
 	case gateway.TypeImage, gateway.TypeVideo, gateway.TypeAudio, gateway.TypeDocument, gateway.TypeSticker:

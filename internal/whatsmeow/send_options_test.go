@@ -198,3 +198,62 @@ func TestInboundViewOnceWrapper(t *testing.T) {
 		t.Fatalf("got %+v, want a view-once video", in)
 	}
 }
+
+// pageFetcher serves a page and an image by URL, as the SSRF-guarded
+// fetcher would.
+type pageFetcher map[string]struct {
+	body []byte
+	ct   string
+}
+
+func (f pageFetcher) Fetch(_ context.Context, u string, max int64) ([]byte, string, error) {
+	r, ok := f[u]
+	if !ok {
+		return nil, "", gateway.Errorf(gateway.CodeValidation, "The media URL answered HTTP 404.")
+	}
+	if int64(len(r.body)) > max {
+		return nil, "", gateway.Errorf(gateway.CodeTooLarge, "too large")
+	}
+	return r.body, r.ct, nil
+}
+
+func TestGeneratedLinkPreview(t *testing.T) {
+	t.Parallel()
+	cli := offlineClient(t)
+	jpeg := []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+	page := `<!doctype html><html><head><title>Fallback</title>
+<meta property="og:title" content="The Post"><meta name="description" content="What it says">
+<meta property="og:image" content="/img/p.jpg"></head><body><meta property="og:title" content="not this"></body></html>`
+	f := pageFetcher{
+		"https://example.com/post":      {[]byte(page), "text/html; charset=utf-8"},
+		"https://example.com/img/p.jpg": {jpeg, "image/jpeg"},
+		"https://example.com/plain":     {[]byte("<html><head><title> Only a title </title></head></html>"), "text/html"},
+		"https://example.com/file.pdf":  {[]byte("%PDF"), "application/pdf"},
+	}
+	build := func(out *gateway.OutboundMessage) *waE2E.Message {
+		t.Helper()
+		out.To = "15550001111"
+		_, msg, err := buildMessage(context.Background(), cli, &fakeUploader{}, f, 1<<20, out, refs{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msg
+	}
+	want := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("read https://example.com/post."),
+		MatchedText: proto.String("https://example.com/post"), Title: proto.String("The Post"), Description: proto.String("What it says"),
+		PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(), JPEGThumbnail: jpeg}}
+	if diff := cmp.Diff(want, build(&gateway.OutboundMessage{Text: "read https://example.com/post."}), protocmp.Transform()); diff != "" {
+		t.Fatalf("generated preview (-want +got):\n%s", diff)
+	}
+	if got := build(&gateway.OutboundMessage{Text: "https://example.com/plain"}).GetExtendedTextMessage(); got.GetTitle() != "Only a title" || got.JPEGThumbnail != nil {
+		t.Fatalf("title-only page: %v", got)
+	}
+	for _, text := range []string{"no link", "https://example.com/file.pdf", "https://example.com/missing"} {
+		if got := build(&gateway.OutboundMessage{Text: text}); got.GetConversation() != text {
+			t.Fatalf("%q: got %v, want a plain text without preview", text, got)
+		}
+	}
+	if got := build(&gateway.OutboundMessage{Text: "https://example.com/post", NoLinkPreview: true}); got.GetConversation() != "https://example.com/post" {
+		t.Fatalf("link_preview false: got %v, want no preview", got)
+	}
+}
