@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -176,4 +177,11 @@ func TestMessageOptionsSandbox(t *testing.T) {
 	// mention_all to a group: the sandbox has no groups and fails the message, saying so.
 	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": "120363000000000001@g.us", "message": "all", "mention_all": true})
 	waitMessageStatus(t, alice, m.ID, "failed")
+	var failed struct {
+		Message messageView `json:"message"`
+	}
+	alice.do("GET", "/api/v1/messages/"+m.ID, nil).must(t, http.StatusOK, &failed)
+	if !strings.Contains(failed.Message.Error, "group") {
+		t.Fatalf("failure reason %q, want it to say the sandbox has no group membership", failed.Message.Error)
+	}
 }
