@@ -4,9 +4,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // storedMessage is a message with its payload, as GET /messages/{id} answers.
@@ -63,9 +66,19 @@ func sendWith(t *testing.T, c *client, body map[string]any) messageView {
 // sessions of one tenant through the API, the queue and the worker, and
 // reads it back on the receiving session: mentions (on text and a
 // caption), view-once, a forward of a stored message, a link preview; and
-// checks the 422s naming the field.
+// checks the 422s naming the field. On SQLite and, when TEST_DATABASE_URL
+// is set, on PostgreSQL.
 func TestMessageOptionsSandbox(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	t.Run("sqlite", func(t *testing.T) { messageOptions(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		t.Run("postgres", func(t *testing.T) {
+			messageOptions(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t)})
+		})
+	}
+}
+
+func messageOptions(t *testing.T, extra map[string]string) {
+	base := startGateway(t, testEnv(t, extra))
 	alice := register(t, base, "options-alice@example.com")
 	a1 := scanAs(t, alice, "a1", "15550003001")
 	a2 := scanAs(t, alice, "a2", "15550003002")
