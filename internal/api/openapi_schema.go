@@ -70,7 +70,7 @@ func (g *schemaGen) fieldOverride(key string) (map[string]any, bool) {
 			"Give no message, message_type or media with it."}, true
 	case "api.sendRequest.LinkPreview":
 		return map[string]any{"description": "Text only. The card shown under a link: {url (must appear in the text), title, " +
-			"description, thumbnail_url (a JPEG fetched when sending, at most 256 KiB)}; or false for none. Left out, " +
+			"description, thumbnail_url (a JPEG, PNG or GIF of at most 2 MiB, fetched when sending and shrunk to a 320-pixel JPEG)}; or false for none. Left out, " +
 			"the whatsmeow engine makes one for the text's first link when sending (the page's title, description and " +
 			"image, fetched through the gateway's SSRF guard, at most 512 KiB and 5 s); the sandbox makes none.",
 			"anyOf": []any{g.of(reflect.TypeFor[gateway.LinkPreview]()), map[string]any{"const": false}}}, true

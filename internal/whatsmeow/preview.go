@@ -3,6 +3,10 @@ package whatsmeow
 import (
 	"bytes"
 	"context"
+	stdimage "image" // "image" is a test helper of this package
+	_ "image/gif"    // og:images in GIF
+	"image/jpeg"
+	_ "image/png" // og:images in PNG
 	"mime"
 	"net/url"
 	"regexp"
@@ -127,4 +131,62 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n])
+}
+
+// Bounds of a preview's thumbnail: the image fetched (a page's og:image is
+// often a large picture), its decoded size (against decompression bombs),
+// and the small JPEG WhatsApp shows, carried inline in the message.
+const (
+	maxThumbnailFetch  = 2 << 20
+	maxThumbnailPixels = 40_000_000
+	thumbnailSide      = 320
+)
+
+// thumbnail fetches a link preview's picture through the media fetcher
+// (and its SSRF guard) and makes the small JPEG WhatsApp shows from a
+// JPEG, PNG or GIF. A preview without its picture is still worth sending,
+// so any failure gives none rather than failing the message.
+func thumbnail(ctx context.Context, fetch MediaFetcher, url string) []byte {
+	if url == "" || fetch == nil {
+		return nil
+	}
+	data, _, err := fetch.Fetch(ctx, url, maxThumbnailFetch)
+	if err != nil {
+		return nil
+	}
+	cfg, _, err := stdimage.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxThumbnailPixels {
+		return nil
+	}
+	img, _, err := stdimage.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, shrink(img, thumbnailSide), &jpeg.Options{Quality: 75}); err != nil {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// shrink scales img down (nearest neighbour, enough for a thumbnail) so
+// that its longer side is at most side; a smaller image is kept as is.
+func shrink(img stdimage.Image, side int) stdimage.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= side && h <= side {
+		return img
+	}
+	nw, nh := side, h*side/w
+	if h > w {
+		nw, nh = w*side/h, side
+	}
+	nw, nh = max(nw, 1), max(nh, 1)
+	out := stdimage.NewRGBA(stdimage.Rect(0, 0, nw, nh))
+	for y := 0; y < nh; y++ {
+		for x := 0; x < nw; x++ {
+			out.Set(x, y, img.At(b.Min.X+x*w/nw, b.Min.Y+y*h/nh))
+		}
+	}
+	return out
 }

@@ -390,24 +390,6 @@ func contextOf(reply *waE2E.ContextInfo, out *gateway.OutboundMessage, members [
 	return ci
 }
 
-// maxThumbnailBytes bounds a link preview's thumbnail: WhatsApp shows a
-// small JPEG, and the message carries it inline.
-const maxThumbnailBytes = 256 << 10
-
-// thumbnail fetches a link preview's thumbnail through the media fetcher
-// (and its SSRF guard). A preview without its picture is still worth
-// sending, so a failed fetch gives none rather than failing the message.
-func thumbnail(ctx context.Context, fetch MediaFetcher, url string) []byte {
-	if url == "" || fetch == nil {
-		return nil
-	}
-	data, ct, err := fetch.Fetch(ctx, url, maxThumbnailBytes)
-	if err != nil || !strings.HasPrefix(ct, "image/jpeg") && http.DetectContentType(data) != "image/jpeg" {
-		return nil
-	}
-	return data
-}
-
 // defaultMIME guesses a media type WhatsApp accepts when none was given.
 func defaultMIME(t gateway.MessageType, voice bool, data []byte) string {
 	switch {

@@ -1,8 +1,12 @@
 package whatsmeow
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	stdimage "image"
+	"image/png"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,7 +31,7 @@ func TestBuildMessageOptions(t *testing.T) {
 		m.FileEncSHA256, m.FileSHA256 = []byte{2}, []byte{3}
 		return m
 	}
-	jpeg := []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+	pic := testPNG(t, 640, 320)
 	tests := []struct {
 		name  string
 		out   *gateway.OutboundMessage
@@ -66,11 +70,11 @@ func TestBuildMessageOptions(t *testing.T) {
 		{"link preview with thumbnail",
 			&gateway.OutboundMessage{To: "15550001111", Text: "see https://example.com/a", LinkPreview: &gateway.LinkPreview{
 				URL: "https://example.com/a", Title: "A", Description: "About A", ThumbnailURL: "https://example.com/a.jpg"}}, refs{},
-			&fakeFetcher{data: jpeg, ct: "image/jpeg"},
+			&fakeFetcher{data: pic, ct: "image/png"},
 			&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("see https://example.com/a"),
 				MatchedText: proto.String("https://example.com/a"), Title: proto.String("A"), Description: proto.String("About A"),
-				PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(), JPEGThumbnail: jpeg}}},
-		{"link preview whose thumbnail is not a JPEG goes without it",
+				PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(), JPEGThumbnail: []byte("320x160")}}},
+		{"link preview whose thumbnail is not an image goes without it",
 			&gateway.OutboundMessage{To: "15550001111", Text: "https://example.com", LinkPreview: &gateway.LinkPreview{
 				URL: "https://example.com", Title: "E", ThumbnailURL: "https://example.com/x"}}, refs{},
 			&fakeFetcher{data: []byte("<html>"), ct: "text/html"},
@@ -87,9 +91,7 @@ func TestBuildMessageOptions(t *testing.T) {
 			if err != nil {
 				t.Fatalf("buildMessage: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, msg, protocmp.Transform()); diff != "" {
-				t.Fatalf("message (-want +got):\n%s", diff)
-			}
+			checkThumbnail(t, tt.want, msg)
 			if _, err := proto.Marshal(msg); err != nil {
 				t.Fatalf("marshal: %v", err)
 			}
@@ -220,13 +222,12 @@ func (f pageFetcher) Fetch(_ context.Context, u string, max int64) ([]byte, stri
 func TestGeneratedLinkPreview(t *testing.T) {
 	t.Parallel()
 	cli := offlineClient(t)
-	jpeg := []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00")
 	page := `<!doctype html><html><head><title>Fallback</title>
 <meta property="og:title" content="The Post"><meta name="description" content="What it says">
 <meta property="og:image" content="/img/p.jpg"></head><body><meta property="og:title" content="not this"></body></html>`
 	f := pageFetcher{
 		"https://example.com/post":      {[]byte(page), "text/html; charset=utf-8"},
-		"https://example.com/img/p.jpg": {jpeg, "image/jpeg"},
+		"https://example.com/img/p.jpg": {testPNG(t, 200, 600), "image/png"},
 		"https://example.com/plain":     {[]byte("<html><head><title> Only a title </title></head></html>"), "text/html"},
 		"https://example.com/file.pdf":  {[]byte("%PDF"), "application/pdf"},
 	}
@@ -241,10 +242,8 @@ func TestGeneratedLinkPreview(t *testing.T) {
 	}
 	want := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("read https://example.com/post."),
 		MatchedText: proto.String("https://example.com/post"), Title: proto.String("The Post"), Description: proto.String("What it says"),
-		PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(), JPEGThumbnail: jpeg}}
-	if diff := cmp.Diff(want, build(&gateway.OutboundMessage{Text: "read https://example.com/post."}), protocmp.Transform()); diff != "" {
-		t.Fatalf("generated preview (-want +got):\n%s", diff)
-	}
+		PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(), JPEGThumbnail: []byte("106x320")}}
+	checkThumbnail(t, want, build(&gateway.OutboundMessage{Text: "read https://example.com/post."}))
 	if got := build(&gateway.OutboundMessage{Text: "https://example.com/plain"}).GetExtendedTextMessage(); got.GetTitle() != "Only a title" || got.JPEGThumbnail != nil {
 		t.Fatalf("title-only page: %v", got)
 	}
@@ -255,5 +254,43 @@ func TestGeneratedLinkPreview(t *testing.T) {
 	}
 	if got := build(&gateway.OutboundMessage{Text: "https://example.com/post", NoLinkPreview: true}); got.GetConversation() != "https://example.com/post" {
 		t.Fatalf("link_preview false: got %v, want no preview", got)
+	}
+}
+
+// testPNG is a w×h PNG picture.
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := stdimage.NewRGBA(stdimage.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// checkThumbnail compares got with want, where want's JPEGThumbnail, when
+// set, is the size ("320x160") of the JPEG got must carry.
+func checkThumbnail(t *testing.T, want, got *waE2E.Message) {
+	t.Helper()
+	if diff := cmp.Diff(want, got, protocmp.Transform(), protocmp.IgnoreFields(&waE2E.ExtendedTextMessage{}, "JPEGThumbnail")); diff != "" {
+		t.Fatalf("message (-want +got):\n%s", diff)
+	}
+	size := string(want.GetExtendedTextMessage().GetJPEGThumbnail())
+	thumb := got.GetExtendedTextMessage().GetJPEGThumbnail()
+	if size == "" {
+		if thumb != nil {
+			t.Fatalf("got a %d-byte thumbnail, want none", len(thumb))
+		}
+		return
+	}
+	cfg, format, err := stdimage.DecodeConfig(bytes.NewReader(thumb))
+	if err != nil || format != "jpeg" || fmt.Sprintf("%dx%d", cfg.Width, cfg.Height) != size {
+		t.Fatalf("thumbnail: %s %dx%d (%v), want a %s JPEG", format, cfg.Width, cfg.Height, err, size)
+	}
+	if _, err := proto.Marshal(got); err != nil {
+		t.Fatalf("marshal: %v", err)
 	}
 }
