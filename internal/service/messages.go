@@ -105,6 +105,10 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		if err := s.forwardContent(ctx, u, &in, fields); err != nil {
 			return nil, err
 		}
+		if fields["forward_of"] != "" {
+			// The content's own checks would only repeat what is missing.
+			return nil, gateway.ValidationError(fields)
+		}
 	}
 	typ := gateway.MessageType(strings.TrimSpace(in.MessageType))
 	if typ == "" {

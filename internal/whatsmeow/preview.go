@@ -138,7 +138,7 @@ func clip(s string, n int) string {
 // and the small JPEG WhatsApp shows, carried inline in the message.
 const (
 	maxThumbnailFetch  = 2 << 20
-	maxThumbnailPixels = 40_000_000
+	maxThumbnailPixels = 8_000_000 // at most 32 MB decoded
 	thumbnailSide      = 320
 )
 
