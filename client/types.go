@@ -190,8 +190,42 @@ type SendRequest struct {
 	Media       *Media    `json:"media,omitempty"`
 	Location    *Location `json:"location,omitempty"`
 	Contact     *Contact  `json:"contact,omitempty"`
+	// Mentions are numbers or user JIDs mentioned in the text or caption;
+	// MentionAll mentions every participant of the group sent to.
+	Mentions   []string `json:"mentions,omitempty"`
+	MentionAll bool     `json:"mention_all,omitempty"`
+	// ViewOnce makes an image, video or audio viewable once.
+	ViewOnce bool `json:"view_once,omitempty"`
+	// ForwardOf is the id of a stored message whose content is sent,
+	// marked forwarded (give no Message, MessageType or media with it).
+	ForwardOf string `json:"forward_of,omitempty"`
+	// LinkPreview is the card under the text's link; NoLinkPreview sends
+	// none (link_preview: false). Neither: the gateway may make one.
+	LinkPreview   *LinkPreview `json:"link_preview,omitempty"`
+	NoLinkPreview bool         `json:"-"`
 	// IdempotencyKey, when set, is sent as the Idempotency-Key header.
 	IdempotencyKey string `json:"-"`
+}
+
+// LinkPreview is the card shown under a link in a text message.
+type LinkPreview struct {
+	URL          string `json:"url"`
+	Title        string `json:"title,omitempty"`
+	Description  string `json:"description,omitempty"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+}
+
+// MarshalJSON writes NoLinkPreview as link_preview: false.
+func (r SendRequest) MarshalJSON() ([]byte, error) {
+	type plain SendRequest
+	if !r.NoLinkPreview {
+		return json.Marshal(plain(r))
+	}
+	r.LinkPreview = nil
+	return json.Marshal(struct {
+		plain
+		LinkPreview bool `json:"link_preview"`
+	}{plain: plain(r)})
 }
 
 // Message is a sent or received message.

@@ -12,17 +12,22 @@ import (
 // sendRequest is the seed's send body (session_id, recipient, message,
 // message_type) with the fields of the other types.
 type sendRequest struct {
-	SessionID   string                `json:"session_id" desc:"The session to send through (a session-bound key's own when left out)."`
-	Recipient   string                `json:"recipient" desc:"Who to send to: 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid."`
-	Message     string                `json:"message" desc:"The text, or the caption of media; for edit, the new text."`
-	MessageType string                `json:"message_type" desc:"text (default), image, video, audio, document, sticker, location, contact, reaction, edit or revoke."`
-	ReplyTo     string                `json:"reply_to" desc:"The WhatsApp id of a message to quote."`
-	Target      string                `json:"target" desc:"The WhatsApp id of the message a reaction, edit or revoke applies to."`
-	Reaction    string                `json:"reaction" desc:"The emoji of a reaction; empty removes it."`
-	MediaURL    string                `json:"media_url" desc:"An https URL the gateway fetches the file from (instead of media.data)."`
-	Media       *gateway.PayloadMedia `json:"media" desc:"The file, inline (data, base64) or by url, with its type and name."`
-	Location    *gateway.Location     `json:"location" desc:"The point of a location message."`
-	Contact     *gateway.Contact      `json:"contact" desc:"The card of a contact message."`
+	SessionID   string                     `json:"session_id" desc:"The session to send through (a session-bound key's own when left out)."`
+	Recipient   string                     `json:"recipient" desc:"Who to send to: 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid."`
+	Message     string                     `json:"message" desc:"The text, or the caption of media; for edit, the new text."`
+	MessageType string                     `json:"message_type" desc:"text (default), image, video, audio, document, sticker, location, contact, reaction, edit or revoke."`
+	ReplyTo     string                     `json:"reply_to" desc:"The WhatsApp id of a message to quote."`
+	Target      string                     `json:"target" desc:"The WhatsApp id of the message a reaction, edit or revoke applies to."`
+	Reaction    string                     `json:"reaction" desc:"The emoji of a reaction; empty removes it."`
+	MediaURL    string                     `json:"media_url" desc:"An https URL the gateway fetches the file from (instead of media.data)."`
+	Media       *gateway.PayloadMedia      `json:"media" desc:"The file, inline (data, base64) or by url, with its type and name."`
+	Location    *gateway.Location          `json:"location" desc:"The point of a location message."`
+	Contact     *gateway.Contact           `json:"contact" desc:"The card of a contact message."`
+	Mentions    []string                   `json:"mentions" desc:"Phone numbers or user JIDs mentioned in the text or caption (write @<number> in the text where each should show)."`
+	MentionAll  bool                       `json:"mention_all" desc:"Mention every member of the group (group recipients only)."`
+	ViewOnce    bool                       `json:"view_once" desc:"Image, video or audio the recipient can open once."`
+	ForwardOf   string                     `json:"forward_of" desc:"Id of a stored message of yours to forward (the request then carries no content of its own)."`
+	LinkPreview *service.LinkPreviewOption `json:"link_preview" desc:"The card under the text's first link: an object {url, title, description, thumbnail_url}, or false for none; left out, whatsmeow makes one."`
 }
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
@@ -39,7 +44,8 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 	m, err := s.svc.SendMessage(r.Context(), p.User, service.SendInput{
 		SessionID: req.SessionID, Recipient: req.Recipient, Message: req.Message, MessageType: req.MessageType,
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
-		Location: req.Location, Contact: req.Contact,
+		Location: req.Location, Contact: req.Contact, Mentions: req.Mentions, MentionAll: req.MentionAll,
+		ViewOnce: req.ViewOnce, ForwardOf: req.ForwardOf, LinkPreview: req.LinkPreview,
 	})
 	if err != nil {
 		return err

@@ -194,7 +194,9 @@ func coreOperations() []operation {
 			Description: "Queues the message and answers at once with status queued; follow it with GET /messages/{message_id}, the events " +
 				"stream or a webhook. recipient takes 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid. " +
 				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
-				"(target, reaction), edit (target, message), revoke (target). Accepts Idempotency-Key.",
+				"(target, reaction), edit (target, message), revoke (target). Options: mentions and mention_all (text and captions), " +
+				"view_once (image, video, audio), forward_of (send a stored message again, marked forwarded), link_preview (text). " +
+				"Accepts Idempotency-Key.",
 			Body: sendRequest{},
 			Example: map[string]any{"session_id": exampleSession, "recipient": "1234567890@c.us",
 				"message": "مرحباً من نظام WhatsApp SaaS!", "message_type": "text"},

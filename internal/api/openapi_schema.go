@@ -55,6 +55,25 @@ func (g *schemaGen) fieldOverride(key string) (map[string]any, bool) {
 			"description": "Custom headers sent with every delivery. Their values are answered masked (\"••••\", or the first two " +
 				"characters and \"••••\" for a long value), to every reader: a header is often the receiver's credential. " +
 				"Deliveries send the values in full."}, true
+	case "api.sendRequest.Mentions":
+		return map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "maxItems": 1024,
+			"description": "People mentioned in the text or in the caption of an image, video or document: numbers or user JIDs " +
+				"(any recipient format; groups refused). The text shows a mention as @ and the number."}, true
+	case "api.sendRequest.MentionAll":
+		return map[string]any{"type": "boolean", "description": "To a group only: mention every participant, " +
+			"as the group has them when the message is sent."}, true
+	case "api.sendRequest.ViewOnce":
+		return map[string]any{"type": "boolean", "description": "Image, video or audio only: the recipient can open it once."}, true
+	case "api.sendRequest.ForwardOf":
+		return map[string]any{"type": "string", "format": "uuid", "description": "The id of one of your stored messages " +
+			"(text, media kept by URL or data, location or contact): its content is sent to recipient marked as forwarded. " +
+			"Give no message, message_type or media with it."}, true
+	case "api.sendRequest.LinkPreview":
+		return map[string]any{"description": "Text only. The card shown under a link: {url (must appear in the text), title, " +
+			"description, thumbnail_url (a JPEG, PNG or GIF of at most 2 MiB, fetched when sending and shrunk to a 320-pixel JPEG)}; or false for none. Left out, " +
+			"the whatsmeow engine makes one for the text's first link when sending (the page's title, description and " +
+			"image, fetched through the gateway's SSRF guard, at most 512 KiB and 5 s); the sandbox makes none.",
+			"anyOf": []any{g.of(reflect.TypeFor[gateway.LinkPreview]()), map[string]any{"const": false}}}, true
 	case "api.createWebhookRequest.Headers", "api.updateWebhookRequest.Headers":
 		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
 			"description": "Custom headers sent with every delivery (at most 20; not Host, Content-Type or the webhook-* " +

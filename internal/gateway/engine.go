@@ -190,6 +190,28 @@ type OutboundMessage struct {
 	ReplyTo     string // WA message id quoted
 	Target      string // WA message id a reaction, edit or revoke applies to
 	Reaction    string // emoji; "" removes a reaction
+	// Mentions are the user JIDs mentioned in the text or caption.
+	Mentions []string
+	// MentionAll mentions every participant of the group sent to,
+	// resolved by the engine when sending.
+	MentionAll bool
+	// ViewOnce marks an image, video or audio as viewable once.
+	ViewOnce bool
+	// Forwarded marks a copy of another message, shown as "Forwarded".
+	Forwarded bool
+	// LinkPreview is the preview shown under a text's link, as given by the
+	// caller; without one, an engine that can fetch pages makes one for
+	// the text's first link unless NoLinkPreview.
+	LinkPreview   *LinkPreview
+	NoLinkPreview bool
+}
+
+// LinkPreview is the card shown under a link in a text message.
+type LinkPreview struct {
+	URL          string `json:"url" desc:"The link the card is for; it must appear in the text."`
+	Title        string `json:"title,omitempty" desc:"The card's title."`
+	Description  string `json:"description,omitempty" desc:"The card's description."`
+	ThumbnailURL string `json:"thumbnail_url,omitempty" desc:"An image (JPEG, PNG or GIF, at most 2 MiB) shown on the card, fetched by the gateway."`
 }
 
 // Media is the content of an image, video, audio, document or sticker.
@@ -260,5 +282,9 @@ type InboundMessage struct {
 	ReplyTo     string
 	Target      string
 	Reaction    string
+	Mentions    []string // user JIDs mentioned in the text or caption
+	ViewOnce    bool
+	Forwarded   bool
+	LinkPreview *LinkPreview
 	Timestamp   time.Time
 }

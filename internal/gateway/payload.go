@@ -23,6 +23,10 @@ import (
 //	edit                          {"target": "<wa id>"}; the new text is Body
 //	revoke                        {"target": "<wa id>"}
 //
+// Options of any type that allows them: mentions (user JIDs) and
+// mention_all (groups) on text and captions, view_once on image, video and
+// audio, forwarded on a copy of a stored message, link_preview on text.
+//
 // Inbound messages add push_name (the sender's WhatsApp name) and store
 // media without its bytes (media.path names the stored file once media
 // storage keeps it).
@@ -34,6 +38,16 @@ type MessagePayload struct {
 	Target   string `json:"target,omitempty" desc:"The WhatsApp id of the message a reaction, edit or revoke applies to."`
 	Reaction string `json:"reaction,omitempty" desc:"The emoji of a reaction; empty removes one."`
 	PushName string `json:"push_name,omitempty" desc:"The sender's WhatsApp display name (inbound)."`
+	// Mentions are the user JIDs mentioned in the text or caption.
+	Mentions   []string `json:"mentions,omitempty" desc:"User JIDs mentioned in the text or caption."`
+	MentionAll bool     `json:"mention_all,omitempty" desc:"Every group member is mentioned."`
+	ViewOnce   bool     `json:"view_once,omitempty" desc:"The media can be opened once."`
+	Forwarded  bool     `json:"forwarded,omitempty" desc:"The message is a forward."`
+	// LinkPreview is the card under a text's link, given by the caller
+	// (outbound) or the sender (inbound).
+	LinkPreview *LinkPreview `json:"link_preview,omitempty" desc:"The card under the text's link."`
+	// NoLinkPreview is the caller's link_preview: false.
+	NoLinkPreview bool `json:"no_link_preview,omitempty" desc:"The sender asked for no link preview."`
 }
 
 // PayloadMedia is the media of a MessagePayload. Unlike Media it keeps
@@ -54,7 +68,8 @@ type PayloadMedia struct {
 // IsZero reports whether the payload carries nothing.
 func (p *MessagePayload) IsZero() bool {
 	return p == nil || (p.Media == nil && p.Location == nil && p.Contact == nil &&
-		p.Target == "" && p.Reaction == "" && p.PushName == "")
+		p.Target == "" && p.Reaction == "" && p.PushName == "" && len(p.Mentions) == 0 && !p.MentionAll &&
+		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview)
 }
 
 // Marshal returns the payload as stored: nil when it carries nothing.

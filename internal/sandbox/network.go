@@ -71,6 +71,11 @@ type Envelope struct {
 	Change       string   `json:"change,omitempty"`
 	Action       string   `json:"action,omitempty"`
 	Participants []string `json:"participants,omitempty"`
+	// Mentions are the user JIDs mentioned in the text or caption.
+	Mentions    []string             `json:"mentions,omitempty"`
+	ViewOnce    bool                 `json:"view_once,omitempty"`
+	Forwarded   bool                 `json:"forwarded,omitempty"`
+	LinkPreview *gateway.LinkPreview `json:"link_preview,omitempty"`
 }
 
 // voice reports whether the envelope is a voice note, whose receipt after

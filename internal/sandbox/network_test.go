@@ -37,6 +37,12 @@ func TestTwoEnginesMessageEachOther(t *testing.T) {
 			gateway.InboundMessage{Type: gateway.TypeContact, Contact: &gateway.Contact{Name: "Ann", Phone: "15550003333"}}},
 		{"reaction", gateway.OutboundMessage{Type: gateway.TypeReaction, Target: "3EB0PREV", Reaction: "👍"},
 			gateway.InboundMessage{Type: gateway.TypeReaction, Target: "3EB0PREV", Reaction: "👍"}},
+		{"text with mentions, forwarded, with a link preview", gateway.OutboundMessage{Type: gateway.TypeText, Text: "@15550003333 https://e.com",
+			Mentions: []string{"15550003333@s.whatsapp.net"}, Forwarded: true, LinkPreview: &gateway.LinkPreview{URL: "https://e.com", Title: "E"}},
+			gateway.InboundMessage{Type: gateway.TypeText, Text: "@15550003333 https://e.com", Mentions: []string{"15550003333@s.whatsapp.net"},
+				Forwarded: true, LinkPreview: &gateway.LinkPreview{URL: "https://e.com", Title: "E"}}},
+		{"view-once video", gateway.OutboundMessage{Type: gateway.TypeVideo, ViewOnce: true, Media: &gateway.Media{MIMEType: "video/mp4", Data: []byte{4}}},
+			gateway.InboundMessage{Type: gateway.TypeVideo, ViewOnce: true, Media: &gateway.Media{MIMEType: "video/mp4", Data: []byte{4}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

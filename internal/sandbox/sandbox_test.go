@@ -355,6 +355,13 @@ func TestSendValidation(t *testing.T) {
 		{"revoke", gateway.OutboundMessage{Type: gateway.TypeRevoke, Target: "3EB0AA"}, ""},
 		{"revoke without target", gateway.OutboundMessage{Type: gateway.TypeRevoke}, "target"},
 		{"unknown type", gateway.OutboundMessage{Type: "poll"}, "message_type"},
+		{"mentions", gateway.OutboundMessage{Type: gateway.TypeText, Text: "@1", Mentions: []string{"15550003333@s.whatsapp.net"}}, ""},
+		{"group mentioned", gateway.OutboundMessage{Type: gateway.TypeText, Text: "x", Mentions: []string{"120363000000000001@g.us"}}, "mentions[0]"},
+		{"mention_all: no groups in the sandbox", gateway.OutboundMessage{To: "120363000000000001@g.us", Type: gateway.TypeText, Text: "x", MentionAll: true}, "mention_all"},
+		{"view-once audio", gateway.OutboundMessage{Type: gateway.TypeAudio, Media: &gateway.Media{Data: []byte{1}}, ViewOnce: true}, ""},
+		{"view-once document", gateway.OutboundMessage{Type: gateway.TypeDocument, Media: &gateway.Media{Data: []byte{1}}, ViewOnce: true}, "view_once"},
+		{"link preview", gateway.OutboundMessage{Type: gateway.TypeText, Text: "https://e.com", LinkPreview: &gateway.LinkPreview{URL: "https://e.com"}}, ""},
+		{"link preview not in the text", gateway.OutboundMessage{Type: gateway.TypeText, Text: "x", LinkPreview: &gateway.LinkPreview{URL: "https://e.com"}}, "link_preview.url"},
 	}
 	h := connected(t, "15550001111", Options{})
 	for _, tt := range tests {

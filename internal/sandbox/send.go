@@ -51,6 +51,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 		ReplyTo:   m.ReplyTo,
 		Target:    m.Target,
 		Reaction:  m.Reaction,
+		Mentions:  m.Mentions, ViewOnce: m.ViewOnce, Forwarded: m.Forwarded, LinkPreview: m.LinkPreview,
 		Timestamp: now,
 	}
 	if m.Media != nil {
@@ -257,6 +258,10 @@ func inboundOf(env Envelope) *gateway.InboundMessage {
 		ReplyTo:     env.ReplyTo,
 		Target:      env.Target,
 		Reaction:    env.Reaction,
+		Mentions:    env.Mentions,
+		ViewOnce:    env.ViewOnce,
+		Forwarded:   env.Forwarded,
+		LinkPreview: env.LinkPreview,
 		Timestamp:   env.Timestamp,
 	}
 	if env.Media != nil {
@@ -367,10 +372,36 @@ func validate(m *gateway.OutboundMessage) (gateway.Recipient, error) {
 	default:
 		f["message_type"] = "The message type is not supported."
 	}
+	validateOptions(m, f)
 	if len(f) > 0 {
 		return gateway.Recipient{}, gateway.ValidationError(f)
 	}
 	return to, nil
+}
+
+// validateOptions checks mentions, view-once and the link preview as the
+// whatsmeow engine does. mention_all is refused: the sandbox network keeps
+// no groups, so it has no participants to mention.
+func validateOptions(m *gateway.OutboundMessage, f map[string]string) {
+	for i, j := range m.Mentions {
+		r, err := gateway.ParseRecipient(j)
+		if err != nil || r.IsGroup() {
+			f[fmt.Sprintf("mentions[%d]", i)] = "A mention is a user's number or JID."
+		}
+	}
+	if m.MentionAll {
+		f["mention_all"] = "The sandbox has no group membership, so it cannot mention a group's participants."
+	}
+	if m.ViewOnce && m.Type != gateway.TypeImage && m.Type != gateway.TypeVideo && m.Type != gateway.TypeAudio {
+		f["view_once"] = "Only an image, video or audio can be view-once."
+	}
+	if lp := m.LinkPreview; lp != nil {
+		if m.Type != gateway.TypeText {
+			f["link_preview"] = "A link preview goes on a text message."
+		} else if lp.URL == "" || !strings.Contains(m.Text, lp.URL) {
+			f["link_preview.url"] = "The preview's URL must appear in the text."
+		}
+	}
 }
 
 func validateMedia(t gateway.MessageType, md *gateway.Media, f map[string]string) {

@@ -1,8 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"strings"
@@ -30,6 +33,53 @@ type SendInput struct {
 	MediaURL    string
 	Location    *gateway.Location
 	Contact     *gateway.Contact
+	// Mentions are numbers or user JIDs mentioned in the text or caption;
+	// MentionAll mentions every participant of the group sent to.
+	Mentions   []string
+	MentionAll bool
+	ViewOnce   bool   // image, video or audio viewable once
+	ForwardOf  string // our id of a stored message whose content is sent again, marked forwarded
+	// LinkPreview is the card under the text's link: given, or off.
+	LinkPreview *LinkPreviewOption
+}
+
+// MaxMentions bounds the numbers one message mentions (a large group's
+// participants, given one by one).
+const MaxMentions = 1024
+
+// LinkPreviewOption is the send's link_preview: a preview object, or false
+// to send none. Without it, the whatsmeow engine makes a preview of the
+// text's first link when sending; the sandbox makes none.
+type LinkPreviewOption struct {
+	Off     bool
+	Preview *gateway.LinkPreview
+	// bad is why the JSON given is neither, reported by SendMessage as a
+	// validation error naming the field (an error from UnmarshalJSON would
+	// be answered as malformed JSON).
+	bad string
+}
+
+// UnmarshalJSON reads false (off), null (nothing) or a preview object.
+func (o *LinkPreviewOption) UnmarshalJSON(b []byte) error {
+	switch strings.TrimSpace(string(b)) {
+	case "false":
+		o.Off = true
+		return nil
+	case "true":
+		o.bad = "Give the preview as {url, title, description, thumbnail_url}, or false; leave it out for the gateway to make one."
+		return nil
+	case "null":
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p gateway.LinkPreview
+	if err := dec.Decode(&p); err != nil {
+		o.bad = "Give the preview as an object {url, title, description, thumbnail_url}, or false."
+		return nil
+	}
+	o.Preview = &p
+	return nil
 }
 
 var mediaTypes = map[gateway.MessageType]bool{
@@ -51,11 +101,20 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if err != nil {
 		fields["recipient"] = gateway.ErrorMessage(err)
 	}
+	if in.ForwardOf != "" {
+		if err := s.forwardContent(ctx, u, &in, fields); err != nil {
+			return nil, err
+		}
+		if fields["forward_of"] != "" {
+			// The content's own checks would only repeat what is missing.
+			return nil, gateway.ValidationError(fields)
+		}
+	}
 	typ := gateway.MessageType(strings.TrimSpace(in.MessageType))
 	if typ == "" {
 		typ = gateway.TypeText
 	}
-	payload := gateway.MessagePayload{}
+	payload := gateway.MessagePayload{Forwarded: in.ForwardOf != ""}
 	body := in.Message
 	switch {
 	case typ == gateway.TypeText:
@@ -130,6 +189,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if utf8.RuneCountInString(body) > MaxTextLen {
 		fields["message"] = "The text must be at most 65536 characters."
 	}
+	sendOptions(typ, rcpt, body, in, &payload, fields)
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
@@ -179,6 +239,164 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	}
 	s.nudge(ctx, sess.ID, m.ID)
 	return m, nil
+}
+
+// captioned are the types whose text or caption can mention people.
+var captioned = map[gateway.MessageType]bool{gateway.TypeText: true, gateway.TypeImage: true, gateway.TypeVideo: true, gateway.TypeDocument: true}
+
+// sendOptions validates the options of a send that apply across types
+// (mentions, view-once, link preview) and sets them on the payload.
+func sendOptions(typ gateway.MessageType, rcpt gateway.Recipient, body string, in SendInput, p *gateway.MessagePayload, fields map[string]string) {
+	if (len(in.Mentions) > 0 || in.MentionAll) && !captioned[typ] {
+		fields["mentions"] = "Mentions go on text and on the caption of an image, video or document."
+	}
+	if len(in.Mentions) > MaxMentions {
+		fields["mentions"] = "At most 1024 mentions."
+	}
+	seen := map[string]bool{}
+	for i, m := range in.Mentions {
+		r, err := gateway.ParseRecipient(m)
+		switch {
+		case err != nil:
+			fields[fmt.Sprintf("mentions[%d]", i)] = gateway.ErrorMessage(err)
+		case r.Server != gateway.ServerUser && r.Server != gateway.ServerLID:
+			fields[fmt.Sprintf("mentions[%d]", i)] = "Only people can be mentioned, not groups."
+		case !seen[r.JID]:
+			seen[r.JID] = true
+			p.Mentions = append(p.Mentions, r.JID)
+		}
+	}
+	if in.MentionAll {
+		if rcpt.JID != "" && !rcpt.IsGroup() {
+			fields["mention_all"] = "mention_all mentions a group's participants; the recipient is not a group."
+		}
+		p.MentionAll = true
+	}
+	if in.ViewOnce {
+		if typ != gateway.TypeImage && typ != gateway.TypeVideo && typ != gateway.TypeAudio {
+			fields["view_once"] = "Only an image, video or audio can be view-once."
+		}
+		p.ViewOnce = true
+	}
+	if lp := in.LinkPreview; lp != nil && lp.Off {
+		p.NoLinkPreview = true
+	}
+	if lp := in.LinkPreview; lp != nil && lp.bad != "" {
+		fields["link_preview"] = lp.bad
+	}
+	if lp := in.LinkPreview; lp != nil && lp.Preview != nil {
+		pv := *lp.Preview
+		switch {
+		case typ != gateway.TypeText:
+			fields["link_preview"] = "A link preview goes on a text message."
+		case !isHTTPURL(pv.URL):
+			fields["link_preview.url"] = "Give the previewed link as an absolute http or https URL."
+		case !strings.Contains(body, pv.URL):
+			fields["link_preview.url"] = "The previewed URL must appear in the text."
+		}
+		if utf8.RuneCountInString(pv.Title) > 1024 {
+			fields["link_preview.title"] = "The title must be at most 1024 characters."
+		}
+		if utf8.RuneCountInString(pv.Description) > 4096 {
+			fields["link_preview.description"] = "The description must be at most 4096 characters."
+		}
+		if pv.ThumbnailURL != "" && !isHTTPURL(pv.ThumbnailURL) {
+			fields["link_preview.thumbnail_url"] = "The thumbnail URL must be an absolute http or https URL."
+		}
+		p.LinkPreview = &pv
+	}
+}
+
+func isHTTPURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// forwardContent fills in with the content of the caller's stored message
+// in.ForwardOf: its type, text and payload. The request itself must carry
+// no content of its own.
+func (s *Service) forwardContent(ctx context.Context, u *gateway.User, in *SendInput, fields map[string]string) error {
+	userID := u.ID
+	if in.Message != "" || in.Media != nil || in.MediaURL != "" || in.Location != nil || in.Contact != nil ||
+		(in.MessageType != "" && in.MessageType != "forward") {
+		fields["forward_of"] = "A forward sends the stored message's content; give no message, message_type, media, location or contact with it."
+		return nil
+	}
+	if _, err := uuid.Parse(in.ForwardOf); err != nil {
+		fields["forward_of"] = "Give the id of one of your stored messages (a UUID)."
+		return nil
+	}
+	src, err := s.store.MessageByID(ctx, userID, in.ForwardOf)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		fields["forward_of"] = "No message with this id."
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p, err := gateway.ParsePayload(src.Payload)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.ViewOnce:
+		// WhatsApp does not let a view-once message be forwarded either.
+		fields["forward_of"] = "A view-once message cannot be forwarded."
+		return nil
+	case src.Type == gateway.TypeText, src.Type == gateway.TypeLocation, src.Type == gateway.TypeContact:
+	case mediaTypes[src.Type]:
+		if p.Media == nil {
+			fields["forward_of"] = "The message has no media to forward."
+			return nil
+		}
+		md := *p.Media
+		if md.URL == "" && len(md.Data) == 0 {
+			// Received media: sent again from the stored file, inline, as
+			// the send queue keeps media given as bytes.
+			data, err := s.storedMedia(ctx, u, src.ID)
+			if gateway.IsCode(err, gateway.CodeNotFound) {
+				fields["forward_of"] = "The media of this message is not stored (yet), so it cannot be forwarded."
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			md.Data = data
+		}
+		md.Path, md.SHA256, md.Size = "", "", 0
+		in.Media = &md
+	default:
+		fields["forward_of"] = "Only a text, media, location or contact message can be forwarded, not a " + string(src.Type) + "."
+		return nil
+	}
+	in.MessageType, in.Message, in.Location, in.Contact = string(src.Type), src.Body, p.Location, p.Contact
+	return nil
+}
+
+// maxForwardedMedia bounds a stored file read to be forwarded when the plan
+// sets no media limit; the file goes inline into the send queue.
+const maxForwardedMedia = 100 << 20
+
+// storedMedia reads the stored file of one of u's received messages, at
+// most the plan's media size (CodeTooLarge beyond).
+func (s *Service) storedMedia(ctx context.Context, u *gateway.User, messageID string) ([]byte, error) {
+	f, err := s.MessageMedia(ctx, u.ID, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Body.Close()
+	limit := int64(maxForwardedMedia)
+	if plan, err := s.cachedPlanOf(ctx, u); err == nil && plan.Limits.MediaBytes >= 0 && plan.Limits.MediaBytes < limit {
+		limit = plan.Limits.MediaBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(f.Body, limit+1))
+	if err != nil {
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The stored media could not be read.")
+	}
+	if int64(len(data)) > limit {
+		return nil, gateway.Errorf(gateway.CodeTooLarge, "The media to forward is larger than %d bytes.", limit)
+	}
+	return data, nil
 }
 
 // nudge tells the session's worker a message is queued, in the background

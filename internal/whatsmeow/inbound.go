@@ -32,6 +32,9 @@ func (e *Engine) inbound(cli *wa.Client, v *events.Message) *gateway.InboundMess
 	if in == nil {
 		return nil
 	}
+	// whatsmeow has unwrapped a ViewOnceMessage(V2) wrapper; the media's
+	// own flag (what current clients send) is read by convertMessage.
+	in.ViewOnce = in.ViewOnce || v.IsViewOnce
 	e.mu.Lock()
 	ctx := e.hctx
 	e.mu.Unlock()
@@ -131,10 +134,14 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 	case m.GetExtendedTextMessage() != nil:
 		x := m.GetExtendedTextMessage()
 		in.Type, in.Text, ci = gateway.TypeText, x.GetText(), x.GetContextInfo()
+		if u := x.GetMatchedText(); u != "" {
+			in.LinkPreview = &gateway.LinkPreview{URL: u, Title: x.GetTitle(), Description: x.GetDescription()}
+		}
 	case m.GetImageMessage() != nil:
 		x := m.GetImageMessage()
 		in.Type, ci = gateway.TypeImage, x.GetContextInfo()
 		in.Media = mediaOf(x.GetMimetype(), "", x.GetCaption(), x.GetFileLength(), x.GetFileSHA256())
+		in.ViewOnce = x.GetViewOnce()
 	case m.GetVideoMessage() != nil || m.GetPtvMessage() != nil:
 		x := m.GetVideoMessage()
 		if x == nil {
@@ -142,11 +149,13 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 		}
 		in.Type, ci = gateway.TypeVideo, x.GetContextInfo()
 		in.Media = mediaOf(x.GetMimetype(), "", x.GetCaption(), x.GetFileLength(), x.GetFileSHA256())
+		in.ViewOnce = x.GetViewOnce()
 	case m.GetAudioMessage() != nil:
 		x := m.GetAudioMessage()
 		in.Type, ci = gateway.TypeAudio, x.GetContextInfo()
 		in.Media = mediaOf(x.GetMimetype(), "", "", x.GetFileLength(), x.GetFileSHA256())
 		in.Media.Voice = x.GetPTT()
+		in.ViewOnce = x.GetViewOnce()
 	case m.GetDocumentMessage() != nil:
 		x := m.GetDocumentMessage()
 		in.Type, ci = gateway.TypeDocument, x.GetContextInfo()
@@ -207,6 +216,8 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 		in.Text = in.Media.Caption
 	}
 	in.ReplyTo = ci.GetStanzaID()
+	in.Mentions = ci.GetMentionedJID()
+	in.Forwarded = ci.GetIsForwarded()
 	return in
 }
 

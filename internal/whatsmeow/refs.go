@@ -2,6 +2,7 @@ package whatsmeow
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	wa "go.mau.fi/whatsmeow"
@@ -21,6 +22,36 @@ type refs struct {
 	// targetSender is the reacted message's sender; EmptyJID means "mine".
 	targetSender types.JID
 	targetKnown  bool
+	// members are the group's participants, for a mention_all.
+	members []types.JID
+}
+
+// groupReader reads a group's participants (*whatsmeow.Client).
+type groupReader interface {
+	GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error)
+}
+
+// groupMembers asks WhatsApp for the participants of the group out is sent
+// to, for a mention_all: at send time, so the mention reaches who is in
+// the group now. CodeValidation for a recipient that is not a group,
+// CodeUnavailable when WhatsApp does not answer (the send is retried).
+func groupMembers(ctx context.Context, g groupReader, out *gateway.OutboundMessage) ([]types.JID, error) {
+	to, err := toJID(out.To)
+	if err != nil || to.Server != types.GroupServer {
+		return nil, gateway.ValidationError(map[string]string{"mention_all": "Only a group's participants can all be mentioned."})
+	}
+	info, err := g.GetGroupInfo(ctx, to)
+	if err != nil {
+		if errors.Is(err, wa.ErrNotInGroup) || errors.Is(err, wa.ErrGroupNotFound) {
+			return nil, gateway.WrapError(err, gateway.CodeValidation, "This account is not in the group, so it cannot mention its participants.")
+		}
+		return nil, offlineError(err, "The group's participants could not be read to mention them all.")
+	}
+	members := make([]types.JID, 0, len(info.Participants))
+	for _, p := range info.Participants {
+		members = append(members, p.JID.ToNonAD())
+	}
+	return members, nil
 }
 
 // lookupTimeout bounds a store lookup made for a send or a retry.
@@ -122,7 +153,8 @@ func outboundOf(m *gateway.Message) (*gateway.OutboundMessage, error) {
 	}
 	out := &gateway.OutboundMessage{
 		WAMessageID: m.WAMessageID, To: to, Type: m.Type, Text: m.Body, Location: p.Location, Contact: p.Contact,
-		ReplyTo: m.ReplyTo, Target: p.Target, Reaction: p.Reaction,
+		ReplyTo: m.ReplyTo, Target: p.Target, Reaction: p.Reaction, Mentions: p.Mentions, Forwarded: p.Forwarded,
+		LinkPreview: p.LinkPreview,
 	}
 	if p.Media != nil {
 		out.Media = &gateway.Media{URL: p.Media.URL, Data: p.Media.Data, MIMEType: p.Media.MIMEType}

@@ -45,7 +45,14 @@ func (e *Engine) Send(ctx context.Context, out *gateway.OutboundMessage) (gatewa
 	if !online {
 		return gateway.SendResult{}, errNotConnected
 	}
-	to, msg, err := buildMessage(ctx, cli, cli, e.opts.Fetcher, e.opts.MaxMediaBytes, out, e.refsOf(ctx, out))
+	var err error
+	r := e.refsOf(ctx, out)
+	if out.MentionAll {
+		if r.members, err = groupMembers(ctx, cli, out); err != nil {
+			return gateway.SendResult{}, err
+		}
+	}
+	to, msg, err := buildMessage(ctx, cli, cli, e.opts.Fetcher, e.opts.MaxMediaBytes, out, r)
 	if err != nil {
 		return gateway.SendResult{}, err
 	}
@@ -147,6 +154,8 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		}
 	}
 
+	ci := contextOf(reply, out, r.members, fields)
+
 	var msg *waE2E.Message
 	switch out.Type {
 	case gateway.TypeText, "":
@@ -154,11 +163,28 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		if len(fields) > 0 {
 			break
 		}
-		if reply != nil {
-			msg = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(out.Text), ContextInfo: reply}}
-		} else {
-			msg = &waE2E.Message{Conversation: proto.String(out.Text)}
+		lp, thumb := out.LinkPreview, []byte(nil)
+		if lp == nil && !out.NoLinkPreview {
+			lp, thumb = generatePreview(ctx, fetch, out.Text)
 		}
+		if ci == nil && lp == nil {
+			msg = &waE2E.Message{Conversation: proto.String(out.Text)}
+			break
+		}
+		x := &waE2E.ExtendedTextMessage{Text: proto.String(out.Text), ContextInfo: ci}
+		if lp != nil {
+			if !strings.Contains(out.Text, lp.URL) {
+				fields["link_preview.url"] = "The preview's URL must appear in the text."
+				break
+			}
+			x.MatchedText, x.Title, x.Description = proto.String(lp.URL), optString(lp.Title), optString(lp.Description)
+			x.PreviewType = waE2E.ExtendedTextMessage_NONE.Enum()
+			x.JPEGThumbnail = thumb
+			if thumb == nil {
+				x.JPEGThumbnail = thumbnail(ctx, fetch, lp.ThumbnailURL)
+			}
+		}
+		msg = &waE2E.Message{ExtendedTextMessage: x}
 	case gateway.TypeImage, gateway.TypeVideo, gateway.TypeAudio, gateway.TypeDocument, gateway.TypeSticker:
 		if out.Media == nil || (out.Media.URL == "" && len(out.Media.Data) == 0) {
 			fields["media"] = "Give the media as a URL or as data."
@@ -168,11 +194,18 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 			fields["media.voice"] = "Only audio can be a voice note."
 			break
 		}
+		if out.ViewOnce && out.Type != gateway.TypeImage && out.Type != gateway.TypeVideo && out.Type != gateway.TypeAudio {
+			fields["view_once"] = "Only an image, video or audio can be view-once."
+			break
+		}
 		if utf8.RuneCountInString(out.Media.Caption) > MaxTextLength {
 			fields["media.caption"] = "The caption is longer than 65,536 characters."
 			break
 		}
-		msg, err = buildMedia(ctx, up, fetch, maxBytes, out.Type, out.Media, reply)
+		if len(fields) > 0 {
+			break
+		}
+		msg, err = buildMedia(ctx, up, fetch, maxBytes, out.Type, out.Media, ci, out.ViewOnce)
 		if err != nil {
 			return types.EmptyJID, nil, err
 		}
@@ -188,7 +221,7 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		default:
 			msg = &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
 				DegreesLatitude: proto.Float64(l.Latitude), DegreesLongitude: proto.Float64(l.Longitude),
-				Name: optString(l.Name), Address: optString(l.Address), ContextInfo: reply,
+				Name: optString(l.Name), Address: optString(l.Address), ContextInfo: ci,
 			}}
 		}
 	case gateway.TypeContact:
@@ -206,7 +239,7 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 			}
 			vcard = buildVCard(c.Name, p)
 		}
-		msg = &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String(c.Name), Vcard: proto.String(vcard), ContextInfo: reply}}
+		msg = &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String(c.Name), Vcard: proto.String(vcard), ContextInfo: ci}}
 	case gateway.TypeReaction:
 		needTarget()
 		if utf8.RuneCountInString(out.Reaction) > 16 {
@@ -243,7 +276,7 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 
 // buildMedia fetches (when given by URL) and uploads the media, then builds
 // its message with the upload's keys and hashes.
-func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes int64, t gateway.MessageType, md *gateway.Media, reply *waE2E.ContextInfo) (*waE2E.Message, error) {
+func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes int64, t gateway.MessageType, md *gateway.Media, reply *waE2E.ContextInfo, viewOnce bool) (*waE2E.Message, error) {
 	data, mimeType := md.Data, md.MIMEType
 	if len(data) == 0 {
 		fetched, ct, err := fetch.Fetch(ctx, md.URL, maxBytes)
@@ -276,12 +309,19 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 		return nil, gateway.WrapError(fmt.Errorf("upload media: %w", err), gateway.CodeUnavailable, "The media could not be uploaded to WhatsApp; it will be tried again.")
 	}
 	caption := optString(md.Caption)
+	// A view-once message is the media message with its viewOnce flag, as
+	// WhatsApp's clients send it today (the ViewOnceMessage wrappers are
+	// what older clients sent; whatsmeow unwraps both on receipt).
+	var once *bool
+	if viewOnce {
+		once = proto.Bool(true)
+	}
 	switch t {
 	case gateway.TypeImage:
 		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
 			URL: proto.String(res.URL), DirectPath: proto.String(res.DirectPath), MediaKey: res.MediaKey,
 			FileEncSHA256: res.FileEncSHA256, FileSHA256: res.FileSHA256, FileLength: proto.Uint64(res.FileLength),
-			Mimetype: proto.String(mimeType), Caption: caption, ContextInfo: reply,
+			Mimetype: proto.String(mimeType), Caption: caption, ContextInfo: reply, ViewOnce: once,
 		}}, nil
 	case gateway.TypeSticker:
 		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
@@ -293,13 +333,13 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
 			URL: proto.String(res.URL), DirectPath: proto.String(res.DirectPath), MediaKey: res.MediaKey,
 			FileEncSHA256: res.FileEncSHA256, FileSHA256: res.FileSHA256, FileLength: proto.Uint64(res.FileLength),
-			Mimetype: proto.String(mimeType), Caption: caption, ContextInfo: reply,
+			Mimetype: proto.String(mimeType), Caption: caption, ContextInfo: reply, ViewOnce: once,
 		}}, nil
 	case gateway.TypeAudio:
 		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
 			URL: proto.String(res.URL), DirectPath: proto.String(res.DirectPath), MediaKey: res.MediaKey,
 			FileEncSHA256: res.FileEncSHA256, FileSHA256: res.FileSHA256, FileLength: proto.Uint64(res.FileLength),
-			Mimetype: proto.String(mimeType), PTT: proto.Bool(md.Voice), ContextInfo: reply,
+			Mimetype: proto.String(mimeType), PTT: proto.Bool(md.Voice), ContextInfo: reply, ViewOnce: once,
 		}}, nil
 	default:
 		name := md.FileName
@@ -313,6 +353,41 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 			Caption: caption, ContextInfo: reply,
 		}}, nil
 	}
+}
+
+// contextOf is the message's context: the quote, the mentioned JIDs (those
+// given, plus the group's members for a mention_all) and the forwarded
+// flag; nil when there is none. Bad mentions are reported in fields.
+func contextOf(reply *waE2E.ContextInfo, out *gateway.OutboundMessage, members []types.JID, fields map[string]string) *waE2E.ContextInfo {
+	ci := reply
+	if ci == nil && (len(out.Mentions) > 0 || out.MentionAll || out.Forwarded) {
+		ci = &waE2E.ContextInfo{}
+	}
+	if out.MentionAll && len(members) == 0 {
+		fields["mention_all"] = "The group's participants are not known."
+	}
+	seen := map[string]bool{}
+	add := func(j types.JID) {
+		if s := j.String(); !seen[s] {
+			seen[s] = true
+			ci.MentionedJID = append(ci.MentionedJID, s)
+		}
+	}
+	for i, m := range out.Mentions {
+		j, err := toJID(m)
+		if err != nil || j.Server == types.GroupServer {
+			fields[fmt.Sprintf("mentions[%d]", i)] = "A mention is a user's number or JID."
+			continue
+		}
+		add(j)
+	}
+	for _, j := range members {
+		add(j)
+	}
+	if out.Forwarded {
+		ci.IsForwarded, ci.ForwardingScore = proto.Bool(true), proto.Uint32(1)
+	}
+	return ci
 }
 
 // defaultMIME guesses a media type WhatsApp accepts when none was given.

@@ -149,7 +149,8 @@ func TestSendErrors(t *testing.T) {
 		reason string
 	}{
 		{"unavailable stays queued", gateway.Errorf(gateway.CodeUnavailable, "not connected"), gateway.MessageQueued, ""},
-		{"validation fails", gateway.ValidationError(map[string]string{"media": "x"}), gateway.MessageFailed, "Some fields are invalid."},
+		{"validation fails, saying why", gateway.ValidationError(map[string]string{"media": "No media.", "caption": "Too long."}), gateway.MessageFailed,
+			"Some fields are invalid. caption: Too long. media: No media."},
 		{"internal fails with a public reason", errors.New("socket: driver text"), gateway.MessageFailed, "An internal error occurred."},
 	}
 	for _, tt := range tests {

@@ -16,15 +16,21 @@ func BuildOutbound(m *gateway.Message) (*gateway.OutboundMessage, error) {
 		to = m.Chat
 	}
 	out := &gateway.OutboundMessage{
-		WAMessageID: m.WAMessageID,
-		To:          to,
-		Type:        m.Type,
-		Text:        m.Body,
-		Location:    p.Location,
-		Contact:     p.Contact,
-		ReplyTo:     m.ReplyTo,
-		Target:      p.Target,
-		Reaction:    p.Reaction,
+		WAMessageID:   m.WAMessageID,
+		To:            to,
+		Type:          m.Type,
+		Text:          m.Body,
+		Location:      p.Location,
+		Contact:       p.Contact,
+		ReplyTo:       m.ReplyTo,
+		Target:        p.Target,
+		Reaction:      p.Reaction,
+		Mentions:      p.Mentions,
+		MentionAll:    p.MentionAll,
+		ViewOnce:      p.ViewOnce,
+		Forwarded:     p.Forwarded,
+		LinkPreview:   p.LinkPreview,
+		NoLinkPreview: p.NoLinkPreview,
 	}
 	if out.Type == "" {
 		out.Type = gateway.TypeText
@@ -50,6 +56,7 @@ func PayloadFromInbound(in *gateway.InboundMessage) *gateway.MessagePayload {
 		Target:   in.Target,
 		Reaction: in.Reaction,
 		PushName: in.PushName,
+		Mentions: in.Mentions, ViewOnce: in.ViewOnce, Forwarded: in.Forwarded, LinkPreview: in.LinkPreview,
 	}
 	if in.Media != nil {
 		p.Media = &gateway.PayloadMedia{

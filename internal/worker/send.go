@@ -2,6 +2,9 @@ package worker
 
 import (
 	"context"
+	"errors"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -101,6 +104,26 @@ func (w *Worker) setQueueDepth(n int) {
 // retryLater nudges the send loop again after RetryDelay.
 func (w *Worker) retryLater() { time.AfterFunc(w.cfg.RetryDelay, w.Nudge) }
 
+// failureReason is the reason stored with a refused message: the error's
+// public message, and for a validation error the sentence of each field,
+// so the failed message says what was wrong rather than that something was.
+func failureReason(err error) string {
+	var e *gateway.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return gateway.ErrorMessage(err)
+	}
+	names := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = k + ": " + e.Fields[k]
+	}
+	return e.Message + " " + strings.Join(parts, " ")
+}
+
 // sendOne sends one queued message with its stored WhatsApp id (so a
 // resend after a crash is deduplicated by WhatsApp) and stores the outcome.
 func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
@@ -121,7 +144,7 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 		return sendStop
 	default:
 		w.log.Info("send refused", "message_id", m.ID, "code", gateway.ErrorCode(err), "error", err)
-		return w.markFailed(ctx, m, gateway.ErrorMessage(err))
+		return w.markFailed(ctx, m, failureReason(err))
 	}
 	at := res.Timestamp.UTC().Truncate(time.Microsecond)
 	if res.Timestamp.IsZero() {
