@@ -110,6 +110,9 @@ func TestStreamParsing(t *testing.T) {
 // Client method that calls it. TestEveryOperationHasAMethod fails when a
 // route has none.
 var clientMethods = map[string]string{
+	"listAccountOperations": "AccountOperations", "listGroups": "Groups", "getGroup": "Group", "createGroup": "CreateGroup",
+	"updateGroup": "UpdateGroup", "updateGroupParticipants": "UpdateGroupParticipants", "getGroupInviteLink": "GroupInviteLink",
+	"resetGroupInviteLink": "ResetGroupInviteLink", "joinGroup": "JoinGroup", "leaveGroup": "LeaveGroup",
 	"getServiceInfo": "Info", "getHealth": "Health",
 	"register": "Register", "login": "Login", "getMe": "Me", "changePassword": "ChangePassword",
 	"createSession": "CreateSession", "listSessions": "ListSessions", "getSession": "Session", "updateSession": "UpdateSession",

@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
+	"net/http"
 )
 
 var (
@@ -29,7 +30,7 @@ func accountOperations() []operation {
 	groupData := struct {
 		Group gateway.Group `json:"group"`
 	}{exampleGroup}
-	return []operation{
+	ops := []operation{
 		{Method: "GET", Path: "/sessions/{session_id}/operations", API: true, ID: "listAccountOperations", Bound: boundPath, Tag: "Account",
 			Scope: service.ScopeRead, Summary: "The account writes made through the session, newest first",
 			Description: "Every group change (and later every other write on the WhatsApp account) is recorded with its request and outcome.",
@@ -82,4 +83,13 @@ func accountOperations() []operation {
 			Tag: "Groups", Scope: ScopeManage, Summary: "Leave the group", Description: accountErrors[1:],
 			Data: map[string]any{"group": exampleGroupJID, "left": true}},
 	}
+	// Every group operation asks the session's worker: 409 (with
+	// details.state) when the session has no running instance or is not
+	// connected.
+	for i := range ops {
+		if ops[i].Tag == "Groups" {
+			ops[i].Errors = append(ops[i].Errors, http.StatusConflict)
+		}
+	}
+	return ops
 }

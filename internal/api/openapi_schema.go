@@ -38,8 +38,16 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[gateway.InstanceStatus](): {"pending", "starting", "running", "restarting", "stopped", "failed", "lost"},
 	reflect.TypeFor[gateway.MessageStatus]():  {"queued", "sent", "delivered", "read", "played", "failed", "received"},
 	reflect.TypeFor[gateway.MessageType]():    {"text", "image", "video", "audio", "document", "location", "contact", "reaction", "edit", "revoke", "sticker", "unknown"},
-	reflect.TypeFor[gateway.Code](): {"invalid_request", "validation_failed", "unauthorized", "forbidden", "not_found", "conflict",
-		"payload_too_large", "quota_exceeded", "rate_limited", "unavailable", "internal", "not_implemented", "account_suspended", "feature_disabled"},
+	reflect.TypeFor[gateway.Code]():           codeNames(),
+}
+
+// codeNames are the error codes as the document lists them.
+func codeNames() []string {
+	var out []string
+	for _, c := range gateway.Codes() {
+		out = append(out, string(c))
+	}
+	return out
 }
 
 // fieldOverride replaces the schema of fields whose Go type says less than

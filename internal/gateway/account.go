@@ -366,7 +366,7 @@ type AccountOperation struct {
 	// Request is the request as given (group, participants, subject…).
 	Request json.RawMessage `json:"request" desc:"The request, as given."`
 	// Result is succeeded or failed; ErrorCode and Error say why it failed.
-	Result    string    `json:"result" desc:"What WhatsApp answered, when it succeeded."`
+	Result    string    `json:"result" desc:"succeeded or failed."`
 	ErrorCode Code      `json:"error_code,omitempty" desc:"The error code, when it failed."`
 	Error     string    `json:"error,omitempty" desc:"Why it failed, when it did."`
 	CreatedAt time.Time `json:"created_at" desc:"When the operation ran."`

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -49,6 +50,17 @@ var statusOf = map[Code]int{
 	CodeUnavailable:     http.StatusServiceUnavailable,
 	CodeNotImplemented:  http.StatusNotImplemented,
 	CodeInternal:        http.StatusInternalServerError,
+}
+
+// Codes lists every error code, sorted: the OpenAPI document's enum is
+// built from it, so a new code is documented as it is declared.
+func Codes() []Code {
+	out := make([]Code, 0, len(statusOf))
+	for c := range statusOf {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // HTTPStatus returns the HTTP status of an error code; a code without one

@@ -1,0 +1,161 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Group is a WhatsApp group the session's number is in.
+type Group struct {
+	JID          string             `json:"jid"`
+	Subject      string             `json:"subject"`
+	Description  string             `json:"description"`
+	Owner        string             `json:"owner,omitempty"`
+	CreatedAt    *time.Time         `json:"created_at,omitempty"`
+	Participants []GroupParticipant `json:"participants"`
+	Settings     GroupSettings      `json:"settings"`
+	InviteLink   string             `json:"invite_link,omitempty"`
+}
+
+// GroupParticipant is one member of a group.
+type GroupParticipant struct {
+	JID          string `json:"jid"`
+	Phone        string `json:"phone,omitempty"`
+	LID          string `json:"lid,omitempty"`
+	IsAdmin      bool   `json:"is_admin"`
+	IsSuperAdmin bool   `json:"is_super_admin"`
+}
+
+// GroupSettings are a group's switches.
+type GroupSettings struct {
+	Announce         bool `json:"announce"`
+	Locked           bool `json:"locked"`
+	JoinApproval     bool `json:"join_approval"`
+	EphemeralSeconds int  `json:"ephemeral_seconds"`
+}
+
+// ParticipantResult is what happened to one participant of a change:
+// added, removed, promoted, demoted, not_on_whatsapp, invite_sent or failed.
+type ParticipantResult struct {
+	JID    string `json:"jid"`
+	Phone  string `json:"phone,omitempty"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// GroupUpdate changes a group; nil fields stay as they are.
+type GroupUpdate struct {
+	Subject          *string `json:"subject,omitempty"`
+	Description      *string `json:"description,omitempty"`
+	Announce         *bool   `json:"announce,omitempty"`
+	Locked           *bool   `json:"locked,omitempty"`
+	JoinApproval     *bool   `json:"join_approval,omitempty"`
+	EphemeralSeconds *int    `json:"ephemeral_seconds,omitempty"`
+}
+
+// AccountOperation is one recorded write on the session's WhatsApp account.
+type AccountOperation struct {
+	ID        string          `json:"id"`
+	SessionID string          `json:"session_id"`
+	Op        string          `json:"op"`
+	Request   json.RawMessage `json:"request"`
+	Result    string          `json:"result"`
+	ErrorCode string          `json:"error_code,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+func (c *Client) groupsPath(sessionID string) string {
+	return c.api("/sessions/" + url.PathEscape(sessionID) + "/groups")
+}
+
+func (c *Client) groupPath(sessionID, groupJID string) string {
+	return c.groupsPath(sessionID) + "/" + url.PathEscape(groupJID)
+}
+
+// AccountOperations lists the account writes made through the session, newest first.
+func (c *Client) AccountOperations(ctx context.Context, sessionID string, o ListOptions) ([]AccountOperation, *Pagination, error) {
+	var out struct {
+		Operations []AccountOperation `json:"operations"`
+		Pagination *Pagination        `json:"pagination"`
+	}
+	err := c.do(ctx, http.MethodGet, c.api("/sessions/"+url.PathEscape(sessionID)+"/operations"), o.query(), nil, &out)
+	return out.Operations, out.Pagination, err
+}
+
+// Groups lists the groups the session's number is in (asked of WhatsApp now).
+func (c *Client) Groups(ctx context.Context, sessionID string) ([]Group, error) {
+	var out struct {
+		Groups []Group `json:"groups"`
+	}
+	return out.Groups, c.do(ctx, http.MethodGet, c.groupsPath(sessionID), nil, nil, &out)
+}
+
+// Group reads one group.
+func (c *Client) Group(ctx context.Context, sessionID, groupJID string) (*Group, error) {
+	var out struct {
+		Group *Group `json:"group"`
+	}
+	return out.Group, c.do(ctx, http.MethodGet, c.groupPath(sessionID, groupJID), nil, nil, &out)
+}
+
+// CreateGroup creates a group with participants (phone numbers or JIDs).
+func (c *Client) CreateGroup(ctx context.Context, sessionID, subject string, participants []string) (*Group, []ParticipantResult, error) {
+	var out struct {
+		Group        *Group              `json:"group"`
+		Participants []ParticipantResult `json:"participants"`
+	}
+	err := c.do(ctx, http.MethodPost, c.groupsPath(sessionID), nil, map[string]any{"subject": subject, "participants": participants}, &out)
+	return out.Group, out.Participants, err
+}
+
+// UpdateGroup changes a group's subject, description or settings.
+func (c *Client) UpdateGroup(ctx context.Context, sessionID, groupJID string, u GroupUpdate) (*Group, error) {
+	var out struct {
+		Group *Group `json:"group"`
+	}
+	return out.Group, c.do(ctx, http.MethodPatch, c.groupPath(sessionID, groupJID), nil, u, &out)
+}
+
+// UpdateGroupParticipants adds, removes, promotes or demotes participants
+// (action add, remove, promote or demote).
+func (c *Client) UpdateGroupParticipants(ctx context.Context, sessionID, groupJID, action string, participants []string) ([]ParticipantResult, error) {
+	var out struct {
+		Results []ParticipantResult `json:"results"`
+	}
+	err := c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/participants", nil,
+		map[string]any{"action": action, "participants": participants}, &out)
+	return out.Results, err
+}
+
+// GroupInviteLink reads the group's invite link (admins only).
+func (c *Client) GroupInviteLink(ctx context.Context, sessionID, groupJID string) (string, error) {
+	var out struct {
+		InviteLink string `json:"invite_link"`
+	}
+	return out.InviteLink, c.do(ctx, http.MethodGet, c.groupPath(sessionID, groupJID)+"/invite-link", nil, nil, &out)
+}
+
+// ResetGroupInviteLink revokes the invite link and answers the new one.
+func (c *Client) ResetGroupInviteLink(ctx context.Context, sessionID, groupJID string) (string, error) {
+	var out struct {
+		InviteLink string `json:"invite_link"`
+	}
+	return out.InviteLink, c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/invite-link/reset", nil, nil, &out)
+}
+
+// JoinGroup joins a group by invite link (or its code) and answers its JID.
+func (c *Client) JoinGroup(ctx context.Context, sessionID, inviteLink string) (string, error) {
+	var out struct {
+		Group string `json:"group"`
+	}
+	return out.Group, c.do(ctx, http.MethodPost, c.groupsPath(sessionID)+"/join", nil, map[string]any{"invite_link": inviteLink}, &out)
+}
+
+// LeaveGroup leaves a group.
+func (c *Client) LeaveGroup(ctx context.Context, sessionID, groupJID string) error {
+	return c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/leave", nil, nil, nil)
+}
