@@ -223,7 +223,9 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 		if od, _ := s["description"].(string); d == "" {
 			d = od // an override's description
 		}
-		if f.Type.Kind() == reflect.Pointer && !omit {
+		// A nil pointer, and a nil slice, are written as null (a slice of
+		// bytes is a base64 string, empty rather than null).
+		if (f.Type.Kind() == reflect.Pointer || f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() != reflect.Uint8) && !omit {
 			s = nullable(s)
 		}
 		if d != "" {
