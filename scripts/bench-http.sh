@@ -15,6 +15,7 @@
 # nothing; every check a request makes (auth, rate limit, quota) still runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
@@ -33,37 +34,10 @@ if [ -z "$bin" ]; then
   bin="$work/gateway"
 fi
 
-export ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=bench-admin-password
-export HOST=127.0.0.1 PORT DATA_DIR="$work/data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
-  SANDBOX_DELIVERY_DELAY=1s SANDBOX_READ_DELAY=2s RATE_LIMIT_MAX_REQUESTS=100000000 \
-  LOG_LEVEL=warn BCRYPT_ROUNDS=4 INSTANCE_PORT_RANGE_START=35000 INSTANCE_PORT_RANGE_END=35999
-"$bin" 2>"$work/gateway.log" &
-gw_pid=$!
-for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
-
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-reg=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"bench-$(date +%s%N)@example.com\",\"password\":\"battery-staple-42\",\"name\":\"Bench\"}")
-token=$(echo "$reg" | json 'd["data"]["token"]')
-user=$(echo "$reg" | json 'd["data"]["user"]["id"]')
-auth="Authorization: Bearer $token"
-admin=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | json 'd["data"]["token"]')
-curl -fs -X POST "$BASE/api/v1/admin/plans" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"id":"loadtest","name":"Load test","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}' >/dev/null || true  # exists on PostgreSQL from an earlier run
-curl -fs -X PATCH "$BASE/api/v1/admin/tenants/$user/plan" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"plan_id":"loadtest","reason":"benchmark"}' >/dev/null
+start_gateway "$bin" 35000 HOST=127.0.0.1 SANDBOX_DELIVERY_DELAY=1s SANDBOX_READ_DELAY=2s
+setup_tenant bench || exit 1
 apikey=$(curl -fs -X POST "$BASE/api/v1/api-keys" -H "$auth" -H 'Content-Type: application/json' \
   -d '{"name":"bench"}' | json 'd["data"]["api_key"]["key"]')
-session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
-  -d '{"session_name":"bench"}' | json 'd["data"]["session"]["id"]')
-curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \
-  -d "{\"session_id\":\"$session\"}" >/dev/null
-for _ in $(seq 1 100); do
-  st=$(curl -fs "$BASE/api/v1/sessions/$session" -H "$auth" | json 'd["data"]["session"]["status"]')
-  [ "$st" = connected ] && break; sleep 0.1
-done
-[ "$st" = connected ] || { echo "bench-http: the sandbox session did not connect" >&2; exit 1; }
 
 cat >"$work/send.lua" <<LUA
 wrk.method = "POST"

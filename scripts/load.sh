@@ -12,6 +12,7 @@
 # Needs wrk (Debian package `wrk`), curl and python3. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
@@ -26,35 +27,8 @@ go build -o "$work/gateway" ./cmd/gateway
 
 delivery=1s; read=2s
 if [ "$RECEIPTS" = off ]; then delivery=24h; read=24h; fi  # receipts later than the run
-export ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=load-admin-password
-export PORT DATA_DIR="$work/data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
-  SANDBOX_DELIVERY_DELAY=$delivery SANDBOX_READ_DELAY=$read RATE_LIMIT_MAX_REQUESTS=100000000 \
-  LOG_LEVEL=warn BCRYPT_ROUNDS=4 INSTANCE_PORT_RANGE_START=34000 INSTANCE_PORT_RANGE_END=34999
-"$work/gateway" 2>"$work/gateway.log" &
-gw_pid=$!
-for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
-
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-reg=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"load-$(date +%s%N)@example.com\",\"password\":\"battery-staple-42\",\"name\":\"Load\"}")
-token=$(echo "$reg" | json 'd["data"]["token"]')
-user=$(echo "$reg" | json 'd["data"]["user"]["id"]')
-auth="Authorization: Bearer $token"
-# An unlimited plan for the load user, so quotas and plan rates measure nothing.
-admin=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | json 'd["data"]["token"]')
-curl -fs -X POST "$BASE/api/v1/admin/plans" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"id":"loadtest","name":"Load test","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}' >/dev/null || true  # exists from an earlier run
-curl -fs -X PATCH "$BASE/api/v1/admin/tenants/$user/plan" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"plan_id":"loadtest","reason":"load test"}' >/dev/null
-session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
-  -d '{"session_name":"load"}' | json 'd["data"]["session"]["id"]')
-curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \
-  -d "{\"session_id\":\"$session\"}" >/dev/null
-for _ in $(seq 1 100); do
-  st=$(curl -fs "$BASE/api/v1/sessions/$session" -H "$auth" | json 'd["data"]["session"]["status"]')
-  [ "$st" = connected ] && break; sleep 0.1
-done
+start_gateway "$work/gateway" 34000 SANDBOX_DELIVERY_DELAY=$delivery SANDBOX_READ_DELAY=$read
+setup_tenant load
 
 cat >"$work/send.lua" <<LUA
 wrk.method = "POST"

@@ -1,0 +1,52 @@
+# bench-lib.sh: what scripts/load.sh and scripts/bench-http.sh share, sourced
+# by both: the gateway they start and the tenant they load it with.
+# Callers set BASE, PORT and work (a temporary directory) first.
+
+# json EXPR: a field of the JSON on stdin (d is the document).
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# start_gateway BIN PORTS_FROM [ENV=VALUE…]: starts BIN on the sandbox
+# engine with data in $work/data, its log in $work/gateway.log and its PID in
+# gw_pid, and waits until it is ready. Sandbox workers take the ports
+# PORTS_FROM..PORTS_FROM+999, so two scripts can run side by side.
+start_gateway() {
+  local bin=$1 from=$2
+  shift 2
+  env "$@" ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=bench-admin-password \
+    PORT="$PORT" DATA_DIR="$work/data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
+    RATE_LIMIT_MAX_REQUESTS=100000000 LOG_LEVEL=warn BCRYPT_ROUNDS=4 \
+    INSTANCE_PORT_RANGE_START="$from" INSTANCE_PORT_RANGE_END=$((from + 999)) \
+    "$bin" 2>"$work/gateway.log" &
+  gw_pid=$!
+  for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
+}
+
+# setup_tenant NAME: registers a tenant on an unlimited plan (so quotas and
+# plan rates measure nothing; every check a request makes still runs) with
+# a connected sandbox session. Sets token, user, auth and session.
+setup_tenant() {
+  local name=$1 admin st
+  local reg
+  reg=$(curl -fs -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$name-$(date +%s%N)@example.com\",\"password\":\"battery-staple-42\",\"name\":\"$name\"}")
+  token=$(echo "$reg" | json 'd["data"]["token"]')
+  user=$(echo "$reg" | json 'd["data"]["user"]["id"]')
+  auth="Authorization: Bearer $token"
+  admin=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"email":"admin@example.com","password":"bench-admin-password"}' | json 'd["data"]["token"]')
+  curl -fs -X POST "$BASE/api/v1/admin/plans" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"id":"loadtest","name":"Load test","price_cents":0,"currency":"USD","limits":{"sessions":-1,"instances":-1,"messages_per_month":-1,"webhooks":-1,"api_keys":-1,"requests_per_minute":-1,"media_bytes":-1},"features":{"engines":["sandbox"],"webhooks":true,"api_keys":true}}' >/dev/null || true # exists on PostgreSQL from an earlier run
+  curl -fs -X PATCH "$BASE/api/v1/admin/tenants/$user/plan" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"plan_id\":\"loadtest\",\"reason\":\"$name\"}" >/dev/null
+  session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
+    -d "{\"session_name\":\"$name\"}" | json 'd["data"]["session"]["id"]')
+  curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \
+    -d "{\"session_id\":\"$session\"}" >/dev/null
+  for _ in $(seq 1 100); do
+    st=$(curl -fs "$BASE/api/v1/sessions/$session" -H "$auth" | json 'd["data"]["session"]["status"]')
+    [ "$st" = connected ] && return 0
+    sleep 0.1
+  done
+  echo "the sandbox session did not connect" >&2
+  return 1
+}
