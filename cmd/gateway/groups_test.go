@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
@@ -52,40 +49,22 @@ type eventView struct {
 // start of its event log until want holds of them (or fails after 10 s).
 func groupEvents(t *testing.T, c *client, sessionID string, want func([]eventView) bool) []eventView {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET",
-		c.base+"/api/v1/events?types=group.update,group.participants&last_event_id=0&session_id="+sessionID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var got []eventView
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
-		}
+	done := replayEvents(t, c, "types=group.update,group.participants&session_id="+sessionID, func(data []byte) bool {
 		var ev eventView
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("event %q: %v", line, err)
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("event %q: %v", data, err)
 		}
 		if ev.SessionID != sessionID {
 			t.Fatalf("got an event of session %s on the stream of %s", ev.SessionID, sessionID)
 		}
 		got = append(got, ev)
-		if want(got) {
-			return got
-		}
+		return want(got)
+	})
+	if !done {
+		t.Fatalf("the awaited group events did not arrive; got %+v", got)
 	}
-	t.Fatalf("the awaited group events did not arrive; got %+v", got)
-	return nil
+	return got
 }
 
 func hasEvent(evs []eventView, typ, group, what string) bool {

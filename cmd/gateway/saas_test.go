@@ -698,13 +698,14 @@ func TestAbuse(t *testing.T) {
 	c.do("GET", "/api/v1/sessions", nil).must(t, 200, nil)
 }
 
-// streamEvents reads the caller's event stream from the start and returns
-// the threshold of the first n events of type typ (or fails after 10 s).
-func streamEvents(t *testing.T, c *client, typ string, n int) []string {
+// replayEvents reads the caller's event stream from its start (query
+// narrows it: types, session_id) and hands each event's data to each until
+// it answers true; false when the stream ends first (or after 10 s).
+func replayEvents(t *testing.T, c *client, query string, each func(data []byte) bool) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/api/v1/events?types="+typ+"&last_event_id=0", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/api/v1/events?last_event_id=0&"+query, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -714,27 +715,36 @@ func streamEvents(t *testing.T, c *client, typ string, n int) []string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out []string
 	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() && len(out) < n {
-		line, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "data: "); ok && each([]byte(line)) {
+			return true
 		}
+	}
+	return false
+}
+
+// streamEvents reads the caller's event stream from the start and returns
+// the threshold of the first n events of type typ (or fails after 10 s).
+func streamEvents(t *testing.T, c *client, typ string, n int) []string {
+	t.Helper()
+	var out []string
+	replayEvents(t, c, "types="+typ, func(data []byte) bool {
 		var ev struct {
 			Type string `json:"type"`
 			Data struct {
 				Threshold int `json:"threshold"`
 			} `json:"data"`
 		}
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("event %q: %v", line, err)
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("event %q: %v", data, err)
 		}
 		if ev.Type != typ {
 			t.Fatalf("got event type %q, want only %q", ev.Type, typ)
 		}
 		out = append(out, strconv.Itoa(ev.Data.Threshold))
-	}
+		return len(out) == n
+	})
 	if len(out) < n {
 		t.Fatalf("got %d %s events, want %d", len(out), typ, n)
 	}
