@@ -189,7 +189,8 @@ func messageOptions(t *testing.T, extra map[string]string) {
 		t.Fatalf("fields %v, want forward_of named", r.Error.Fields)
 	}
 
-	// mention_all to a group: the sandbox has no groups and fails the message, saying so.
+	// mention_all to a group the number is not in fails the message, saying so
+	// (TestGroupsBetweenSessions covers a member's).
 	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": "120363000000000001@g.us", "message": "all", "mention_all": true})
 	waitMessageStatus(t, alice, m.ID, "failed")
 	var failed struct {
@@ -197,6 +198,6 @@ func messageOptions(t *testing.T, extra map[string]string) {
 	}
 	alice.do("GET", "/api/v1/messages/"+m.ID, nil).must(t, http.StatusOK, &failed)
 	if !strings.Contains(failed.Message.Error, "group") {
-		t.Fatalf("failure reason %q, want it to say the sandbox has no group membership", failed.Message.Error)
+		t.Fatalf("failure reason %q, want it to say the number is not in the group", failed.Message.Error)
 	}
 }

@@ -37,6 +37,16 @@ func TestGroupsBetweenSessions(t *testing.T) {
 		t.Fatalf("got group %+v, want a g.us group owned by 15550001111 with 2 members", created.Group)
 	}
 
+	// A member mentions everyone: the members are read at send time, the
+	// sender left out; the other tenant's session is in no such group.
+	all := &gateway.OutboundMessage{To: jid, Type: gateway.TypeText, Text: "all", MentionAll: true}
+	if _, err := a.e.Send(ctx, all); err != nil || strings.Join(all.Mentions, " ") != "15550002222@s.whatsapp.net" {
+		t.Fatalf("mention_all by a member: err %v, mentions %v; want 15550002222 mentioned", err, all.Mentions)
+	}
+	if _, err := other.e.Send(ctx, &gateway.OutboundMessage{To: jid, Type: gateway.TypeText, Text: "all", MentionAll: true}); !gateway.IsCode(err, gateway.CodeValidation) {
+		t.Fatalf("mention_all by another tenant's session: got %v, want a validation error", err)
+	}
+
 	// B is told it was added, and sees the group.
 	ev := nextAs[gateway.EvGroupParticipants](t, b.rec)
 	if ev.Data.Group != jid || ev.Data.Action != gateway.ParticipantAdd || ev.Data.Actor != "15550001111@s.whatsapp.net" {

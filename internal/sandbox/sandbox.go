@@ -114,6 +114,10 @@ type Options struct {
 }
 
 func (o *Options) fill() {
+	if o.Groups == nil {
+		// One engine's own book; Factory shares one among its engines.
+		o.Groups = NewMemGroups()
+	}
 	if o.QRFirstTTL <= 0 {
 		o.QRFirstTTL = DefaultQRFirstTTL
 	}

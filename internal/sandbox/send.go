@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -22,6 +23,12 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	to, err := validate(m)
 	if err != nil {
 		return gateway.SendResult{}, err
+	}
+	if m.MentionAll {
+		// As whatsmeow does: the group's members now, read at send time.
+		if m.Mentions, err = e.groupMentions(ctx, to, m.Mentions); err != nil {
+			return gateway.SendResult{}, err
+		}
 	}
 	phone := to.Phone()
 	peer, err := e.peer(ctx, phone)
@@ -380,8 +387,7 @@ func validate(m *gateway.OutboundMessage) (gateway.Recipient, error) {
 }
 
 // validateOptions checks mentions, view-once and the link preview as the
-// whatsmeow engine does. mention_all is refused: the sandbox network keeps
-// no groups, so it has no participants to mention.
+// whatsmeow engine does (mention_all's group is read by Send).
 func validateOptions(m *gateway.OutboundMessage, f map[string]string) {
 	for i, j := range m.Mentions {
 		r, err := gateway.ParseRecipient(j)
@@ -389,8 +395,8 @@ func validateOptions(m *gateway.OutboundMessage, f map[string]string) {
 			f[fmt.Sprintf("mentions[%d]", i)] = "A mention is a user's number or JID."
 		}
 	}
-	if m.MentionAll {
-		f["mention_all"] = "The sandbox has no group membership, so it cannot mention a group's participants."
+	if m.MentionAll && !strings.HasSuffix(m.To, "@"+gateway.ServerGroup) {
+		f["mention_all"] = "Only a group's participants can all be mentioned."
 	}
 	if m.ViewOnce && m.Type != gateway.TypeImage && m.Type != gateway.TypeVideo && m.Type != gateway.TypeAudio {
 		f["view_once"] = "Only an image, video or audio can be view-once."
@@ -452,4 +458,28 @@ func validateContact(c *gateway.Contact, f map[string]string) {
 	case c.VCard == "":
 		f["contact.phone"] = "Give the contact's phone number or a vCard."
 	}
+}
+
+// groupMentions adds every other member of the group to mentions, for a
+// mention_all; a group the session's number is not in is refused, as
+// WhatsApp refuses to list its participants.
+func (e *Engine) groupMentions(ctx context.Context, to gateway.Recipient, mentions []string) ([]string, error) {
+	e.mu.Lock()
+	me := e.phone
+	e.mu.Unlock()
+	g, err := e.group(ctx, to.JID, me)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.ValidationError(map[string]string{"mention_all": "The session's number is not in this group, so its participants cannot be mentioned."})
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(mentions)
+	for p := range g.Members {
+		if jid := p + "@" + gateway.ServerUser; p != me && !slices.Contains(out, jid) {
+			out = append(out, jid)
+		}
+	}
+	slices.Sort(out[len(mentions):])
+	return out, nil
 }
