@@ -205,9 +205,6 @@ func (e *Engine) me() (string, error) {
 	if !e.connected {
 		return "", gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
 	}
-	if e.opts.Groups == nil {
-		return "", gateway.Errorf(gateway.CodeNotImplemented, "This sandbox has no groups.")
-	}
 	return e.phone, nil
 }
 
