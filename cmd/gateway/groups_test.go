@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	wagw "github.com/whatsapp-saas/gateway/client"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,6 +130,24 @@ func testGroups(t *testing.T, base string) {
 	alice.do("GET", groups(a2.ID), nil).must(t, http.StatusOK, &list)
 	if len(list.Groups) != 1 || list.Groups[0].JID != g.JID || list.Source != "live" || list.Groups[0].InviteLink != "" {
 		t.Fatalf("a2's groups: got %+v, want the one group, live, without its link", list)
+	}
+
+	// The Go client reads the same: its group methods against the gateway.
+	gc := wagw.New(base)
+	gc.Token = alice.token
+	viaClient, err := gc.Groups(t.Context(), a2.ID)
+	if err != nil || len(viaClient) != 1 || viaClient[0].JID != g.JID {
+		t.Fatalf("client Groups: got %+v (%v), want the one group", viaClient, err)
+	}
+	viaOne, err := gc.Group(t.Context(), a1.ID, g.JID)
+	if err != nil || viaOne.Subject != "Support" || len(viaOne.Participants) != 2 || viaOne.InviteLink == "" {
+		t.Fatalf("client Group: got %+v (%v), want Support with 2 members and, for its admin, the link", viaOne, err)
+	}
+	if link, err := gc.GroupInviteLink(t.Context(), a1.ID, g.JID); err != nil || link != viaOne.InviteLink {
+		t.Fatalf("client GroupInviteLink: got %q (%v), want %q", link, err, viaOne.InviteLink)
+	}
+	if _, err := gc.Groups(t.Context(), b.ID); err == nil {
+		t.Fatal("client Groups of another tenant's session: no error")
 	}
 
 	// a2 is told it was added; a1's own event came with its operation.
