@@ -53,6 +53,8 @@ type AccountEngine interface {
 	JoinGroup(ctx context.Context, link string) (string, error)
 	// LeaveGroup leaves a group.
 	LeaveGroup(ctx context.Context, jid string) error
+
+	ContactsEngine
 }
 
 // Group is a WhatsApp group as the account sees it.
@@ -338,7 +340,8 @@ func (op AccountOp[Req, Res]) Serve(ctx context.Context, e AccountEngine, body [
 
 // AccountOps are every declared operation, by name.
 var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupUpdate, OpGroupParticipants,
-	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave)
+	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave,
+	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))

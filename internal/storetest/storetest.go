@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},
 		{"SandboxGroups", testSandboxGroups},
+		{"SandboxAccounts", testSandboxAccounts},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}

@@ -108,6 +108,11 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		ev.Data.SessionID = w.cfg.SessionID
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
 			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventGroupParticipants, ev.Data))
+
+	case gateway.EvContactUpdate:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventContactUpdate, ev.Data))
 	}
 	w.log.Warn("unknown engine event", "event", fmt.Sprintf("%T", ev))
 	return nil
