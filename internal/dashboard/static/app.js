@@ -141,14 +141,44 @@
     cleanups.push(() => clearInterval(id));
   }
 
+  // clearFieldErrors removes what formError put next to a form's fields.
+  function clearFieldErrors(form) {
+    form.querySelectorAll(".field-error").forEach((n) => n.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((n) => {
+      n.removeAttribute("aria-invalid");
+      n.removeAttribute("aria-describedby");
+    });
+  }
+
+  // formError shows a failed submission: each field's sentence next to its
+  // input (marked aria-invalid and described by it, the first one focused),
+  // and the answer's message, with any field the form has no input for, at
+  // the bottom. A field's error goes once the user edits it.
   function formError(form, err) {
+    clearFieldErrors(form);
     let box = form.querySelector(".form-error");
     if (!box) {
       box = el("p", { class: "error form-error", role: "alert" });
       form.append(box);
     }
-    const fields = Object.entries(err.fields || {}).map(([k, v]) => k + ": " + v).join(" ");
-    box.textContent = err.message + (fields ? " " + fields : "");
+    const rest = [];
+    let first = null;
+    for (const [name, msg] of Object.entries(err.fields || {})) {
+      const input = form.querySelector(`[name="${CSS.escape(name)}"]`);
+      if (!input || !input.id) { rest.push(name + ": " + msg); continue; }
+      const note = el("p", { class: "error field-error", id: input.id + "-error", text: msg });
+      (input.closest(".field") || input.parentNode).append(note);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", note.id);
+      input.addEventListener("input", () => {
+        note.remove();
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-describedby");
+      }, { once: true });
+      if (!first) first = input;
+    }
+    box.textContent = err.message + (rest.length ? " " + rest.join(" ") : "");
+    if (first) first.focus();
   }
 
   // ---------- shell ----------
