@@ -65,7 +65,7 @@ type ContactListRequest struct{}
 // ContactList is the account's contacts, from its store.
 type ContactList struct {
 	Contacts []ContactInfo `json:"contacts" desc:"The contacts, by JID."`
-	Source   string    `json:"source" desc:"store: the contacts the session has stored."`
+	Source   string        `json:"source" desc:"store: the contacts the session has stored."`
 }
 
 // ContactRequest names one user; KnownPictureID is the picture id the
@@ -78,7 +78,7 @@ type ContactRequest struct {
 // ContactDetails is one contact, asked of WhatsApp.
 type ContactDetails struct {
 	Contact ContactInfo `json:"contact" desc:"The contact."`
-	Source  string  `json:"source" desc:"live: asked of WhatsApp now."`
+	Source  string      `json:"source" desc:"live: asked of WhatsApp now."`
 }
 
 // BlockRequest blocks or unblocks a user.

@@ -35,7 +35,9 @@ type fixedLIDs struct {
 	pnToLID map[types.JID]types.JID
 }
 
-func (f *fixedLIDs) GetLIDForPN(_ context.Context, pn types.JID) (types.JID, error) { return f.pnToLID[pn], nil }
+func (f *fixedLIDs) GetLIDForPN(_ context.Context, pn types.JID) (types.JID, error) {
+	return f.pnToLID[pn], nil
+}
 func (f *fixedLIDs) GetPNForLID(_ context.Context, lid types.JID) (types.JID, error) {
 	for pn, l := range f.pnToLID {
 		if l == lid {
