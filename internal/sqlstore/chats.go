@@ -8,7 +8,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// The session's chats (migration 0012 on SQLite, 0013 on PostgreSQL): the
+// The session's chats (migration 0013 on SQLite, 0014 on PostgreSQL): the
 // messages trigger keeps each chat's last message and unread count; the
 // methods here read them and apply chat actions.
 
