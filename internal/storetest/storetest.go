@@ -68,6 +68,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"AccountOperations", testAccountOperations},
 		{"SandboxGroups", testSandboxGroups},
 		{"SandboxAccounts", testSandboxAccounts},
+		{"Chats", testChats},
+		{"ChatMessagesPaging", testChatMessagesPaging},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}

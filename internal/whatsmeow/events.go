@@ -214,6 +214,12 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		}
 		return e.emit(gen, ev)
 
+	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat:
+		if ev, ok := chatEvent(v); ok {
+			return e.emit(gen, ev)
+		}
+		return true
+
 	case *events.PushName, *events.BusinessName, *events.UserAbout, *events.Picture, *events.Contact, *events.Blocklist:
 		evs, _ := contactEvents(v, ownJID(cli))
 		for _, ev := range evs {
