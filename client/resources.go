@@ -314,6 +314,15 @@ func (c *Client) Message(ctx context.Context, id string) (*Message, error) {
 	return out.Message, c.do(ctx, http.MethodGet, c.api("/messages/"+url.PathEscape(id)), nil, nil, &out)
 }
 
+// CancelMessage cancels a scheduled message (sent with SendAt); a message
+// that already left "scheduled" is a conflict (StatusCode 409).
+func (c *Client) CancelMessage(ctx context.Context, id string) (*Message, error) {
+	var out struct {
+		Message *Message `json:"message"`
+	}
+	return out.Message, c.do(ctx, http.MethodDelete, c.api("/messages/"+url.PathEscape(id)), nil, nil, &out)
+}
+
 // CreateWebhook adds an endpoint; its Secret is in this answer only.
 func (c *Client) CreateWebhook(ctx context.Context, in CreateWebhookRequest) (*Webhook, error) {
 	var out struct {

@@ -203,6 +203,9 @@ type SendRequest struct {
 	// none (link_preview: false). Neither: the gateway may make one.
 	LinkPreview   *LinkPreview `json:"link_preview,omitempty"`
 	NoLinkPreview bool         `json:"-"`
+	// SendAt schedules the send (in the future, at most 366 days ahead):
+	// the message stays "scheduled" until then; CancelMessage cancels it.
+	SendAt *time.Time `json:"send_at,omitempty"`
 	// IdempotencyKey, when set, is sent as the Idempotency-Key header.
 	IdempotencyKey string `json:"-"`
 }
@@ -251,6 +254,7 @@ type Message struct {
 	SentAt      *time.Time      `json:"sent_at,omitempty"`
 	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
 	ReadAt      *time.Time      `json:"read_at,omitempty"`
+	SendAt      *time.Time      `json:"send_at,omitempty"`
 }
 
 // MessageFilter selects messages of the log.

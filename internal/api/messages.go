@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -28,6 +29,7 @@ type sendRequest struct {
 	ViewOnce    bool                       `json:"view_once" desc:"Image, video or audio the recipient can open once."`
 	ForwardOf   string                     `json:"forward_of" desc:"Id of a stored message of yours to forward (the request then carries no content of its own)."`
 	LinkPreview *service.LinkPreviewOption `json:"link_preview" desc:"The card under the text's first link: an object {url, title, description, thumbnail_url}, or false for none; left out, whatsmeow makes one."`
+	SendAt      *time.Time                 `json:"send_at" desc:"Schedule the send (RFC 3339, in the future, at most 366 days ahead): the message stays scheduled until then, survives restarts and can be canceled with DELETE /messages/{message_id}."`
 }
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
@@ -45,7 +47,7 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 		SessionID: req.SessionID, Recipient: req.Recipient, Message: req.Message, MessageType: req.MessageType,
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
 		Location: req.Location, Contact: req.Contact, Mentions: req.Mentions, MentionAll: req.MentionAll,
-		ViewOnce: req.ViewOnce, ForwardOf: req.ForwardOf, LinkPreview: req.LinkPreview,
+		ViewOnce: req.ViewOnce, ForwardOf: req.ForwardOf, LinkPreview: req.LinkPreview, SendAt: req.SendAt,
 	})
 	if err != nil {
 		return err
@@ -81,7 +83,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 		return gateway.Errorf(gateway.CodeInvalid, "The direction filter must be inbound or outbound.")
 	}
 	if f.Status != "" && f.Status.Rank() < 0 {
-		return gateway.Errorf(gateway.CodeInvalid, "The status filter must be queued, sent, delivered, read, played, failed or received.")
+		return gateway.Errorf(gateway.CodeInvalid, "The status filter must be scheduled, canceled, queued, sent, delivered, read, played, failed or received.")
 	}
 	if f.From, err = timeParam(r, "from"); err != nil {
 		return err
@@ -105,6 +107,18 @@ func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	m, err := s.svc.Message(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, sendResponse{m})
+}
+
+func (s *Server) handleMessageCancel(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	m, err := s.svc.CancelMessage(r.Context(), who(r).User.ID, id)
 	if err != nil {
 		return err
 	}

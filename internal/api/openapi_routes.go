@@ -200,6 +200,8 @@ func coreOperations() []operation {
 				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
 				"(target, reaction), edit (target, message), revoke (target). Options: mentions and mention_all (text and captions), " +
 				"view_once (image, video, audio), forward_of (send a stored message again, marked forwarded), link_preview (text). " +
+				"send_at schedules it: status scheduled until then (kept across restarts; DELETE /messages/{message_id} cancels it), " +
+				"then it is queued and paced like any send; a scheduled message counts against the month it was accepted in. " +
 				"Accepts Idempotency-Key.",
 			Body: sendRequest{},
 			Example: map[string]any{"session_id": exampleSession, "recipient": "1234567890@c.us",
@@ -222,6 +224,16 @@ func coreOperations() []operation {
 			Data: messageList{[]*gateway.Message{&exampleMessage}, examplePage}},
 		{Method: "GET", Path: "/messages/{message_id}", API: true, ID: "getMessage", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead, Summary: "Get a message",
 			Data: sendResponse{&exampleMessage}},
+		{Method: "DELETE", Path: "/messages/{message_id}", API: true, ID: "cancelMessage", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Messages", Scope: service.ScopeSend,
+			Summary: "Cancel a scheduled message",
+			Description: "Cancels a message sent with send_at while it is still scheduled: it ends canceled and a message.status event " +
+				"says so. 409 conflict once it left scheduled (queued to go out, sent, or canceled already).",
+			Data: sendResponse{func() *gateway.Message {
+				m := exampleMessage
+				due := exampleTime.Add(24 * time.Hour)
+				m.Status, m.SentAt, m.DeliveredAt, m.SendAt = gateway.MessageCanceled, nil, nil, &due
+				return &m
+			}()}},
 		{Method: "GET", Path: "/messages/{message_id}/media", API: true, ID: "getMessageMedia", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead,
 			Summary: "Download a received message's media",
 			Description: "The file as received (an attachment, with its media type). Received media is downloaded to MEDIA_STORAGE_PATH " +

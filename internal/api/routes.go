@@ -106,6 +106,7 @@ func (s *Server) handlers() map[string]handler {
 		"sendMessage":      s.handleMessageSend,
 		"listMessages":     s.handleMessageList,
 		"getMessage":       s.handleMessageGet,
+		"cancelMessage":    s.handleMessageCancel,
 		"getMessageMedia":  s.handleMessageMedia,
 		"markMessagesRead": s.handleMessagesRead,
 		"checkContacts":    s.handleContactsCheck,

@@ -16,8 +16,11 @@ const (
 type MessageStatus string
 
 // Message states. Outbound: queued → sent → delivered → read (→ played), or
-// failed. Inbound: received (→ read once marked read).
+// failed; a scheduled send waits as scheduled until its send_at, then is
+// queued, or ends canceled. Inbound: received (→ read once marked read).
 const (
+	MessageScheduled MessageStatus = "scheduled"
+	MessageCanceled  MessageStatus = "canceled"
 	MessageQueued    MessageStatus = "queued"
 	MessageSent      MessageStatus = "sent"
 	MessageDelivered MessageStatus = "delivered"
@@ -29,11 +32,16 @@ const (
 
 // Rank orders states so receipts only ever move a message forward: a late
 // "delivered" never overwrites "read". Failed ranks above sent so a failure
-// after the server ack is still recorded, but below delivered.
+// after the server ack is still recorded, but below delivered. Scheduled
+// ranks with queued: its moves (released, canceled) are made by their own
+// store methods, guarded by the status itself. Canceled ranks above every
+// other state, so nothing moves a canceled message again.
 func (s MessageStatus) Rank() int {
 	switch s {
-	case MessageQueued:
+	case MessageQueued, MessageScheduled:
 		return 0
+	case MessageCanceled:
+		return 6
 	case MessageSent, MessageReceived:
 		return 1
 	case MessageFailed:
@@ -83,7 +91,7 @@ type Message struct {
 	Body        string          `json:"message" desc:"The text, or the caption of a media message."`
 	Payload     json.RawMessage `json:"payload,omitempty" desc:"What a non-text message carries: media, location, contact, reaction target."`
 	ReplyTo     string          `json:"reply_to,omitempty" desc:"The WhatsApp id of the message this one quotes."`
-	Status      MessageStatus   `json:"status" desc:"queued, sent, delivered, read, played or failed (outbound); received (inbound)."`
+	Status      MessageStatus   `json:"status" desc:"scheduled, canceled, queued, sent, delivered, read, played or failed (outbound); received (inbound)."`
 	WAMessageID string          `json:"wa_message_id,omitempty" desc:"The message's id in WhatsApp, once sent or as received."`
 	Error       string          `json:"error,omitempty" desc:"Why sending failed, when status is failed."`
 	CreatedAt   time.Time       `json:"created_at" desc:"When the gateway accepted or received it."`
@@ -91,6 +99,9 @@ type Message struct {
 	SentAt      *time.Time      `json:"sent_at,omitempty" desc:"When WhatsApp accepted it."`
 	DeliveredAt *time.Time      `json:"delivered_at,omitempty" desc:"When it reached the recipient's phone."`
 	ReadAt      *time.Time      `json:"read_at,omitempty" desc:"When the recipient read (or played) it."`
+	// SendAt is when a scheduled send is due: it stays scheduled until
+	// then, and is queued (paced like any send) once due.
+	SendAt *time.Time `json:"send_at,omitempty" desc:"When a scheduled message is (or was) due to be sent."`
 	// RequestID is the X-Request-Id of the API call that sent the message
 	// (empty for inbound ones); the message.status events of its whole
 	// life carry it to webhooks.
@@ -151,6 +162,14 @@ type MessageStore interface {
 	UpdateMessageStatus(ctx context.Context, u MessageStatusUpdate, build func(*Message) []*Event) (*Message, error)
 	// QueuedMessages returns a session's outbound messages still queued, oldest first.
 	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*Message, error)
+	// ReleaseScheduled queues a session's scheduled messages due at or
+	// before now, and returns how many it queued and when the next one
+	// still scheduled is due (nil when none).
+	ReleaseScheduled(ctx context.Context, sessionID string, now time.Time) (int, *time.Time, error)
+	// CancelScheduled cancels a tenant's scheduled message and writes the
+	// events of build (which sees it canceled) in the same transaction.
+	// CodeNotFound when absent; CodeConflict when it is no longer scheduled.
+	CancelScheduled(ctx context.Context, userID, id string, at time.Time, build func(*Message) []*Event) (*Message, error)
 	// CountMessages counts a tenant's messages created at or after since (all when zero).
 	CountMessages(ctx context.Context, userID string, since time.Time) (MessageCounts, error)
 	// CountOutboundSince counts a tenant's outbound messages created at or after since (quotas).

@@ -139,6 +139,10 @@ func (s *Service) StopInstance(ctx context.Context, userID, id string) (*gateway
 	return s.stopInstance(ctx, inst)
 }
 
+// ReasonStopped is a stopped session's status reason: the dashboard and the
+// CLI show it beside the state, so it says what to do next.
+const ReasonStopped = "The instance was stopped; start it to connect again."
+
 func (s *Service) stopInstance(ctx context.Context, inst *gateway.Instance) (*gateway.Instance, error) {
 	ctx = context.WithoutCancel(ctx)
 	if err := s.scheduler.Stop(ctx, inst.SessionID); err != nil {
@@ -153,8 +157,8 @@ func (s *Service) stopInstance(ctx context.Context, inst *gateway.Instance) (*ga
 	}
 	s.instanceChanged(inst)
 	if _, err := s.store.SetSessionState(ctx, inst.UserID, inst.SessionID,
-		gateway.SessionState{Status: gateway.SessionStopped, StatusReason: "instance stopped"},
-		sessionEvent(inst.UserID, inst.SessionID, gateway.SessionStopped, "instance stopped")); err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+		gateway.SessionState{Status: gateway.SessionStopped, StatusReason: ReasonStopped},
+		sessionEvent(inst.UserID, inst.SessionID, gateway.SessionStopped, ReasonStopped)); err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, err
 	}
 	s.log.Info("instance stopped", "instance_id", inst.ID, "session_id", inst.SessionID)

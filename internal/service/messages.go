@@ -41,7 +41,12 @@ type SendInput struct {
 	ForwardOf  string // our id of a stored message whose content is sent again, marked forwarded
 	// LinkPreview is the card under the text's link: given, or off.
 	LinkPreview *LinkPreviewOption
+	// SendAt schedules the send: the message stays scheduled until then.
+	SendAt *time.Time
 }
+
+// MaxScheduleAhead is how far ahead a send can be scheduled.
+const MaxScheduleAhead = 366 * 24 * time.Hour
 
 // MaxMentions bounds the numbers one message mentions (a large group's
 // participants, given one by one).
@@ -190,6 +195,19 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		fields["message"] = "The text must be at most 65536 characters."
 	}
 	sendOptions(typ, rcpt, body, in, &payload, fields)
+	now := s.now()
+	status := gateway.MessageQueued
+	var sendAt *time.Time
+	if in.SendAt != nil {
+		at := in.SendAt.UTC().Truncate(time.Microsecond)
+		switch {
+		case !at.After(now):
+			fields["send_at"] = "The time to send at must be in the future; leave send_at out to send now."
+		case at.Sub(now) > MaxScheduleAhead:
+			fields["send_at"] = "A send can be scheduled at most 366 days ahead."
+		}
+		status, sendAt = gateway.MessageScheduled, &at
+	}
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
@@ -227,18 +245,42 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if string(raw) == "{}" {
 		raw = nil
 	}
-	now := s.now()
 	m := &gateway.Message{
 		ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: typ,
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
-		Status: gateway.MessageQueued, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
-		RequestID: gateway.RequestID(ctx),
+		Status: status, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
+		RequestID: gateway.RequestID(ctx), SendAt: sendAt,
 	}
 	if err := s.storeOutbound(ctx, u, m); err != nil {
 		return nil, err
 	}
+	// A scheduled message is nudged too: the worker then knows when the
+	// next scheduled send is due and wakes for it.
 	s.nudge(ctx, sess.ID, m.ID)
 	return m, nil
+}
+
+// CancelMessage cancels one of the caller's scheduled messages; a
+// message.status event says it is canceled. CodeConflict once it left
+// scheduled (queued, sent or canceled already).
+func (s *Service) CancelMessage(ctx context.Context, userID, id string) (*gateway.Message, error) {
+	at := s.now()
+	m, err := s.store.CancelScheduled(ctx, userID, id, at, func(m *gateway.Message) []*gateway.Event {
+		ev := gateway.NewEvent(userID, m.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
+			MessageID: m.ID, WAMessageID: m.WAMessageID, SessionID: m.SessionID, Recipient: m.Recipient,
+			Status: m.Status, At: at,
+		})
+		ev.RequestID = gateway.RequestID(ctx)
+		return []*gateway.Event{ev}
+	})
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.NotFound("Message")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The payload is not read back by the update; the caller gets it whole.
+	return s.Message(ctx, userID, m.ID)
 }
 
 // captioned are the types whose text or caption can mention people.

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"MessageStatusReceipts", testMessageStatusReceipts},
 		{"InboundDuplicates", testInboundDuplicates},
 		{"QueuedMessages", testQueuedMessages},
+		{"ScheduledMessages", testScheduledMessages},
 		{"MessageByWAID", testMessageByWAID},
 		{"CountMessages", testCountMessages},
 		{"Events", testEvents},

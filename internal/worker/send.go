@@ -17,6 +17,12 @@ const sendBatch = 50
 // Connected event, an auto-reply) and every QueuePoll, until ctx ends. One
 // goroutine sends, so a session's messages leave in the order they were
 // queued. The poll is the safety net for nudges that never arrived.
+//
+// Scheduled messages join the queue here too: before each drain the loop
+// queues the session's scheduled messages that are due, and sets a timer
+// for the next one, so a scheduled send leaves on time without polling.
+// The schedule lives in the store, so it survives restarts: a worker that
+// starts (or reconnects) after a due time sends the message then.
 func (w *Worker) sendLoop(ctx context.Context) {
 	var poll <-chan time.Time // nil: never
 	if w.cfg.QueuePoll > 0 {
@@ -24,15 +30,43 @@ func (w *Worker) sendLoop(ctx context.Context) {
 		defer t.Stop()
 		poll = t.C
 	}
+	due := time.NewTimer(time.Hour)
+	due.Stop()
+	defer due.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.nudge:
 		case <-poll:
+		case <-due.C:
+		}
+		if next, ok := w.releaseDue(ctx); ok {
+			due.Reset(max(next.Sub(w.now()), 0))
 		}
 		w.drain(ctx)
 	}
+}
+
+// releaseDue queues the session's scheduled messages that are due and
+// returns when the next one is, ok false when none is scheduled (or the
+// store failed: the retry nudges again).
+func (w *Worker) releaseDue(ctx context.Context) (next time.Time, ok bool) {
+	n, at, err := w.cfg.Store.ReleaseScheduled(ctx, w.cfg.SessionID, w.now())
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Warn("release scheduled messages", "error", err)
+			w.retryLater()
+		}
+		return time.Time{}, false
+	}
+	if n > 0 {
+		w.log.Info("scheduled messages due", "count", n)
+	}
+	if at == nil {
+		return time.Time{}, false
+	}
+	return *at, true
 }
 
 type sendOutcome int

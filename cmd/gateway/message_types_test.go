@@ -1,0 +1,125 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+)
+
+// TestMessageTypesSandbox sends each message type and event of the
+// message vocabulary between two sandbox sessions of one tenant, through
+// the API, the queue and the worker, and reads it back (every response
+// checked against the served OpenAPI document by the test client). On
+// SQLite, and on PostgreSQL with Redis when TEST_DATABASE_URL and
+// TEST_REDIS_URL are set.
+func TestMessageTypesSandbox(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { messageTypes(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
+	if os.Getenv("TEST_DATABASE_URL") != "" && os.Getenv("TEST_REDIS_URL") != "" {
+		t.Run("postgres", func(t *testing.T) {
+			messageTypes(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t),
+				"REDIS_URL": ownRedis(t, 11)})
+		})
+	}
+}
+
+// scheduledView is a message with its schedule.
+type scheduledView struct {
+	messageView
+	SendAt *time.Time `json:"send_at"`
+	SentAt *time.Time `json:"sent_at"`
+}
+
+func getScheduled(t *testing.T, c *client, id string) scheduledView {
+	t.Helper()
+	var got struct {
+		Message scheduledView `json:"message"`
+	}
+	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
+	return got.Message
+}
+
+func messageTypes(t *testing.T, extra map[string]string) {
+	env := testEnv(t, extra)
+	base, stop := runGateway(t, env, testWriter{t})
+	alice := register(t, base, "types-alice@example.com")
+	a1 := scanAs(t, alice, "a1", "15550005001")
+	a2 := scanAs(t, alice, "a2", "15550005002")
+	to := "+" + a2.Phone
+
+	t.Run("scheduled", func(t *testing.T) {
+		// Refusals name send_at.
+		for _, at := range []time.Time{time.Now().Add(-time.Minute), time.Now().Add(367 * 24 * time.Hour)} {
+			r := alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a1.ID, "recipient": to, "message": "x",
+				"send_at": at.Format(time.RFC3339)}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+			if r.Error.Fields["send_at"] == "" {
+				t.Errorf("send_at %v: fields %v, want send_at named", at, r.Error.Fields)
+			}
+		}
+
+		// A send due in a second stays scheduled, then goes out and arrives.
+		due := time.Now().Add(time.Second).UTC().Truncate(time.Millisecond)
+		var sent struct {
+			Message scheduledView `json:"message"`
+		}
+		alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a1.ID, "recipient": to, "message": "later",
+			"send_at": due.Format(time.RFC3339Nano)}).must(t, http.StatusCreated, &sent)
+		if sent.Message.Status != "scheduled" || sent.Message.SendAt == nil || !sent.Message.SendAt.Equal(due) {
+			t.Fatalf("answered %+v, want scheduled for %v", sent.Message, due)
+		}
+		// A far one is canceled; canceling again, or a sent message, is a conflict.
+		far := sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message": "never",
+			"send_at": time.Now().Add(time.Hour).Format(time.RFC3339)})
+		var canceled struct {
+			Message scheduledView `json:"message"`
+		}
+		alice.do("DELETE", "/api/v1/messages/"+far.ID, nil).must(t, http.StatusOK, &canceled)
+		if canceled.Message.Status != "canceled" || canceled.Message.Body != "never" {
+			t.Fatalf("cancel answered %+v, want it canceled", canceled.Message)
+		}
+		alice.do("DELETE", "/api/v1/messages/"+far.ID, nil).fails(t, http.StatusConflict, "conflict")
+
+		got := receivedAs(t, alice, a2.ID, sent.Message.WAMessageID)
+		if got.Body != "later" {
+			t.Fatalf("received %q, want later", got.Body)
+		}
+		out := getScheduled(t, alice, sent.Message.ID)
+		if out.SentAt == nil || out.SentAt.Before(due) {
+			t.Fatalf("sent at %v, want at or after %v", out.SentAt, due)
+		}
+		alice.do("DELETE", "/api/v1/messages/"+sent.Message.ID, nil).fails(t, http.StatusConflict, "conflict")
+		alice.do("DELETE", "/api/v1/messages/7d7b1c9e-3f51-4c55-9a53-1c4b8f0e2a10", nil).fails(t, http.StatusNotFound, "not_found")
+		bob := register(t, base, "types-bob@example.com")
+		bob.do("DELETE", "/api/v1/messages/"+far.ID, nil).fails(t, http.StatusNotFound, "not_found")
+
+		// The cancel is an event.
+		if !replayEvents(t, alice, "types=message.status", func(data []byte) bool {
+			return strings.Contains(string(data), `"status":"canceled"`) && strings.Contains(string(data), far.ID)
+		}) {
+			t.Fatal("no message.status event says the scheduled message was canceled")
+		}
+		if got := getScheduled(t, alice, far.ID); got.Status != "canceled" {
+			t.Fatalf("canceled message is %s later, want canceled", got.Status)
+		}
+	})
+
+	t.Run("scheduled across a restart", func(t *testing.T) {
+		due := time.Now().Add(1500 * time.Millisecond)
+		m := sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message": "after restart",
+			"send_at": due.Format(time.RFC3339Nano)})
+		stop()
+		base2, _ := runGateway(t, env, testWriter{t})
+		alice.base = base2
+		polltest.Eventually(t, 2*patience, "scheduled message sent after the restart", func() bool {
+			st := getScheduled(t, alice, m.ID).Status
+			return st == "sent" || st == "delivered" || st == "read"
+		})
+		if got := receivedAs(t, alice, a2.ID, m.WAMessageID); got.Body != "after restart" {
+			t.Fatalf("received %q after the restart", got.Body)
+		}
+	})
+}
