@@ -113,6 +113,7 @@ var clientMethods = map[string]string{
 	"listAccountOperations": "AccountOperations", "listGroups": "Groups", "getGroup": "Group", "createGroup": "CreateGroup",
 	"updateGroup": "UpdateGroup", "updateGroupParticipants": "UpdateGroupParticipants", "getGroupInviteLink": "GroupInviteLink",
 	"resetGroupInviteLink": "ResetGroupInviteLink", "joinGroup": "JoinGroup", "leaveGroup": "LeaveGroup",
+	"listChats": "Chats", "getChat": "Chat", "listChatMessages": "ChatMessages", "chatAction": "ChatAction", "deleteChat": "DeleteChat",
 	"getServiceInfo": "Info", "getHealth": "Health",
 	"register": "Register", "login": "Login", "getMe": "Me", "changePassword": "ChangePassword",
 	"createSession": "CreateSession", "listSessions": "ListSessions", "getSession": "Session", "updateSession": "UpdateSession",

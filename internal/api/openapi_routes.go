@@ -86,7 +86,7 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 
 // operations lists every documented route.
 func operations() []operation {
-	return append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
+	return append(append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...), chatOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.

@@ -139,6 +139,9 @@ func (s *Server) handlers() map[string]handler {
 	for id, h := range s.accountHandlers() {
 		out[id] = h
 	}
+	for id, h := range s.chatHandlers() {
+		out[id] = h
+	}
 	return out
 }
 

@@ -61,9 +61,14 @@ func runAccount[Req, Res any](ctx context.Context, s *Service, userID, sessionID
 	var events []*gateway.Event
 	if err != nil {
 		rec.Result, rec.ErrorCode, rec.Error = gateway.OperationFailed, gateway.ErrorCode(err), gateway.ErrorMessage(err)
-	} else if op.Events != nil {
-		for _, e := range op.Events(sessionID, req, res) {
-			events = append(events, gateway.NewEvent(userID, sessionID, e.Type, e.Data))
+	} else {
+		if op.Events != nil {
+			for _, e := range op.Events(sessionID, req, res) {
+				events = append(events, gateway.NewEvent(userID, sessionID, e.Type, e.Data))
+			}
+		}
+		if op.Chats != nil {
+			rec.Chat = op.Chats(req, res)
 		}
 	}
 	// What WhatsApp did is done: record it even if the caller hung up.

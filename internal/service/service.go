@@ -69,6 +69,7 @@ type Store interface {
 	gateway.DeliveryStore
 	gateway.SaaSStore
 	gateway.AccountOperationStore
+	gateway.ChatStore
 }
 
 // Service is the gateway's use cases.

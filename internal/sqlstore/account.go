@@ -28,6 +28,15 @@ func (s *Store) RecordAccountOperation(ctx context.Context, op *gateway.AccountO
 		if err != nil {
 			return err
 		}
+		if op.Chat != nil && op.Result == gateway.OperationSucceeded {
+			c := *op.Chat
+			if c.At.IsZero() {
+				c.At = op.CreatedAt
+			}
+			if _, err := s.applyChatChange(ctx, tx, op.UserID, op.SessionID, c, true); err != nil {
+				return err
+			}
+		}
 		return s.insertEvents(ctx, tx, events)
 	})
 	return s.fail(err, "record account operation", "Session", "This operation is already recorded.")

@@ -67,6 +67,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},
 		{"SandboxGroups", testSandboxGroups},
+		{"Chats", testChats},
+		{"ChatMessagesPaging", testChatMessagesPaging},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}

@@ -214,6 +214,12 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		}
 		return e.emit(gen, ev)
 
+	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat:
+		if ev, ok := chatEvent(v); ok {
+			return e.emit(gen, ev)
+		}
+		return true
+
 	case *events.UndecryptableMessage:
 		e.log.Warn("whatsapp message could not be decrypted; whatsmeow asked the sender to retry",
 			"wa_message_id", v.Info.ID, "unavailable", v.IsUnavailable)

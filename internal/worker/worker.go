@@ -37,6 +37,7 @@ type Store interface {
 	MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error)
 	ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error)
 	RecordAccountEvents(ctx context.Context, userID, sessionID string, events ...*gateway.Event) error
+	ApplyChatChange(ctx context.Context, userID, sessionID string, c gateway.ChatChange, events ...*gateway.Event) (bool, error)
 }
 
 // Pacer spaces out sends, the seam for ban avoidance (per-recipient and
