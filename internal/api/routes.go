@@ -262,7 +262,7 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 		case "session_id":
 			owner = id
 		case "instance_id":
-			inst, err := s.svc.Instance(ctx, userID, id)
+			inst, err := s.instance(ctx, userID, id)
 			if err != nil {
 				return err
 			}

@@ -29,6 +29,7 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		w.qr = &instanceapi.QR{Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()}
 		first := w.state != gateway.SessionQRPending
 		w.mu.Unlock()
+		w.notifyChange()
 		qrEvent := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventQR,
 			gateway.QRData{SessionID: w.cfg.SessionID, Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()})
 		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionQRPending}, first, qrEvent)
@@ -135,8 +136,12 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 
 func (w *Worker) clearQR() {
 	w.mu.Lock()
+	had := w.qr != nil
 	w.qr = nil
 	w.mu.Unlock()
+	if had {
+		w.notifyChange()
+	}
 }
 
 // statusEvents builds the message.status event of a message that moved at
