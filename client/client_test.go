@@ -113,6 +113,8 @@ var clientMethods = map[string]string{
 	"listAccountOperations": "AccountOperations", "listGroups": "Groups", "getGroup": "Group", "createGroup": "CreateGroup",
 	"updateGroup": "UpdateGroup", "updateGroupParticipants": "UpdateGroupParticipants", "getGroupInviteLink": "GroupInviteLink",
 	"resetGroupInviteLink": "ResetGroupInviteLink", "joinGroup": "JoinGroup", "leaveGroup": "LeaveGroup",
+	"listContacts": "Contacts", "getContact": "Contact", "listBlocked": "Blocked", "blockContact": "Block",
+	"unblockContact": "Unblock", "getPhoneByLID": "PhoneByLID", "getLIDByPhone": "LIDByPhone",
 	"listChats": "Chats", "getChat": "Chat", "listChatMessages": "ChatMessages", "chatAction": "ChatAction", "deleteChat": "DeleteChat",
 	"getServiceInfo": "Info", "getHealth": "Health",
 	"register": "Register", "login": "Login", "getMe": "Me", "changePassword": "ChangePassword",

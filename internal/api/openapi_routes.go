@@ -86,7 +86,8 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 
 // operations lists every documented route.
 func operations() []operation {
-	return append(append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...), chatOperations()...)
+	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
+	return append(append(ops, chatOperations()...), contactOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.

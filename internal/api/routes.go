@@ -142,6 +142,9 @@ func (s *Server) handlers() map[string]handler {
 	for id, h := range s.chatHandlers() {
 		out[id] = h
 	}
+	for id, h := range s.contactHandlers() {
+		out[id] = h
+	}
 	return out
 }
 

@@ -57,6 +57,8 @@ type AccountEngine interface {
 	// chat on the account (whatsmeow: an app-state patch its other
 	// devices follow). CodeNotFound for a group the account is not in.
 	ChatAction(ctx context.Context, r ChatActionRequest) error
+
+	ContactsEngine
 }
 
 // Group is a WhatsApp group as the account sees it.
@@ -345,7 +347,8 @@ func (op AccountOp[Req, Res]) Serve(ctx context.Context, e AccountEngine, body [
 
 // AccountOps are every declared operation, by name.
 var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupUpdate, OpGroupParticipants,
-	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction)
+	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction,
+	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))

@@ -11,10 +11,10 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// Where a read of WhatsApp-side data came from.
+// Where a read of WhatsApp-side data came from (declared in gateway).
 const (
-	SourceLive  = "live"  // asked of WhatsApp through the session now
-	SourceStore = "store" // read from the gateway's database
+	SourceLive  = gateway.SourceLive
+	SourceStore = gateway.SourceStore
 )
 
 // Limits WhatsApp sets on groups.

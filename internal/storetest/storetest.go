@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},
 		{"SandboxGroups", testSandboxGroups},
+		{"SandboxAccounts", testSandboxAccounts},
 		{"Chats", testChats},
 		{"ChatMessagesPaging", testChatMessagesPaging},
 		{"TenantIsolation", testTenantIsolation},
