@@ -287,6 +287,9 @@ type Message struct {
 	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
 	ReadAt      *time.Time      `json:"read_at,omitempty"`
 	SendAt      *time.Time      `json:"send_at,omitempty"`
+	// History marks a message of the account's past brought in by
+	// history sync after pairing.
+	History bool `json:"history,omitempty"`
 }
 
 // MessageFilter selects messages of the log.

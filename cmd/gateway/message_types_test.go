@@ -88,7 +88,12 @@ func messageTypes(t *testing.T, extra map[string]string) {
 		if got.Body != "later" {
 			t.Fatalf("received %q, want later", got.Body)
 		}
-		out := getScheduled(t, alice, sent.Message.ID)
+		// The sender stores "sent" once the send returns, which can be after the peer stored it.
+		var out scheduledView
+		polltest.Eventually(t, patience, "the scheduled message stored as sent", func() bool {
+			out = getScheduled(t, alice, sent.Message.ID)
+			return out.SentAt != nil
+		})
 		if out.SentAt == nil || out.SentAt.Before(due) {
 			t.Fatalf("sent at %v, want at or after %v", out.SentAt, due)
 		}

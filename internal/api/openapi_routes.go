@@ -92,7 +92,8 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 
 // operations lists every documented route.
 func operations() []operation {
-	return append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
+	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
+	return append(append(ops, chatOperations()...), contactOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.
@@ -155,8 +156,12 @@ func coreOperations() []operation {
 		{Method: "DELETE", Path: "/sessions/{session_id}", API: true, ID: "deleteSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage, Summary: "Delete a session",
 			Description: "Stops its instance and logs the device out.",
 			Data:        sessionDeleted{exampleSessionData, true}},
-		{Method: "GET", Path: "/sessions/{session_id}/status", API: true, ID: "getSessionStatus", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
-			Summary: "Live state from the session's worker", Data: workerStatusData{exampleWS}},
+		{Method: "GET", Path: "/sessions/{session_id}/status", API: true, ID: "getSessionStatus", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
+			Summary: "Live state from the session's worker",
+			Description: "409 conflict when the session has no running instance. A warm gateway answers from memory: every change of " +
+				"the worker's state, QR code or queue (filled or emptied) and of its instance drops the copy on every gateway through the bus; " +
+				"queue_depth between those and connection.last_activity may be up to STATUS_CACHE_TTL old.",
+			Data: workerStatusData{exampleWS}},
 		{Method: "GET", Path: "/sessions/{session_id}/qr", API: true, ID: "getSessionQR", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead,
 			Summary: "The current pairing QR code",
 			Description: "JSON with the raw code and a PNG data URL; `image/png` with `Accept: image/png` or `?format=png`; a server-sent " +

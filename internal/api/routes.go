@@ -140,6 +140,12 @@ func (s *Server) handlers() map[string]handler {
 	for id, h := range s.accountHandlers() {
 		out[id] = h
 	}
+	for id, h := range s.chatHandlers() {
+		out[id] = h
+	}
+	for id, h := range s.contactHandlers() {
+		out[id] = h
+	}
 	return out
 }
 
@@ -257,7 +263,7 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 		case "session_id":
 			owner = id
 		case "instance_id":
-			inst, err := s.svc.Instance(ctx, userID, id)
+			inst, err := s.instance(ctx, userID, id)
 			if err != nil {
 				return err
 			}

@@ -113,6 +113,9 @@ type Message struct {
 	// (empty for inbound ones); the message.status events of its whole
 	// life carry it to webhooks.
 	RequestID string `json:"request_id,omitempty" desc:"The X-Request-Id of the API call that sent it; its status events carry it too."`
+	// History marks a message history sync brought in after pairing: the
+	// account's past, never announced as new, counted in no usage.
+	History bool `json:"history,omitempty" desc:"true for a message of the account's past that history sync brought in after pairing (never sent to webhooks as new)."`
 }
 
 // MessageFilter selects a tenant's messages.

@@ -26,7 +26,9 @@ func TestPollVoteRoundTrip(t *testing.T) {
 	}
 	// The key binds the poll, its sender, the voter and the secret.
 	for name, open := range map[string]func() ([][]byte, error){
-		"another voter":  func() ([][]byte, error) { return DecryptPollVote(secret, poll, sender, "1@s.whatsapp.net", payload, iv) },
+		"another voter": func() ([][]byte, error) {
+			return DecryptPollVote(secret, poll, sender, "1@s.whatsapp.net", payload, iv)
+		},
 		"another poll":   func() ([][]byte, error) { return DecryptPollVote(secret, "3EB0BB", sender, voter, payload, iv) },
 		"another sender": func() ([][]byte, error) { return DecryptPollVote(secret, poll, voter, voter, payload, iv) },
 		"another secret": func() ([][]byte, error) { return DecryptPollVote(NewPollSecret(), poll, sender, voter, payload, iv) },

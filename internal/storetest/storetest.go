@@ -68,6 +68,9 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},
 		{"SandboxGroups", testSandboxGroups},
+		{"SandboxAccounts", testSandboxAccounts},
+		{"Chats", testChats},
+		{"ChatMessagesPaging", testChatMessagesPaging},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}

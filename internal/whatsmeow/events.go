@@ -221,6 +221,21 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		}
 		return e.emit(gen, ev)
 
+	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat:
+		if ev, ok := chatEvent(v); ok {
+			return e.emit(gen, ev)
+		}
+		return true
+
+	case *events.PushName, *events.BusinessName, *events.UserAbout, *events.Picture, *events.Contact, *events.Blocklist:
+		evs, _ := contactEvents(v, ownJID(cli))
+		for _, ev := range evs {
+			if !e.emit(gen, ev) {
+				return false
+			}
+		}
+		return true
+
 	case *events.UndecryptableMessage:
 		e.log.Warn("whatsapp message could not be decrypted; whatsmeow asked the sender to retry",
 			"wa_message_id", v.Info.ID, "unavailable", v.IsUnavailable)

@@ -47,7 +47,7 @@ func TestPolls(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := &waE2E.Message{PollCreationMessage: &waE2E.PollCreationMessage{Name: proto.String("Drinks?"),
-			Options: []*waE2E.PollCreationMessage_Option{{OptionName: proto.String("Tea")}, {OptionName: proto.String("Coffee")}},
+			Options:                []*waE2E.PollCreationMessage_Option{{OptionName: proto.String("Tea")}, {OptionName: proto.String("Coffee")}},
 			SelectableOptionsCount: proto.Uint32(0)}, MessageContextInfo: &waE2E.MessageContextInfo{MessageSecret: ourSecret}}
 		if d := cmp.Diff(want, msg, protocmp.Transform()); d != "" {
 			t.Fatalf("poll (-want +got):\n%s", d)

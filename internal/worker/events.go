@@ -29,6 +29,7 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		w.qr = &instanceapi.QR{Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()}
 		first := w.state != gateway.SessionQRPending
 		w.mu.Unlock()
+		w.notifyChange()
 		qrEvent := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventQR,
 			gateway.QRData{SessionID: w.cfg.SessionID, Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()})
 		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionQRPending}, first, qrEvent)
@@ -111,6 +112,26 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		ev.Data.SessionID = w.cfg.SessionID
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
 			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventGroupParticipants, ev.Data))
+
+	case gateway.EvContactUpdate:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventContactUpdate, ev.Data))
+
+	case gateway.EvChatUpdate:
+		// Stored when it changes the chat (the echo of this gateway's own
+		// action changes nothing); announced unless replayed by a full sync.
+		var events []*gateway.Event
+		if !ev.FromSync {
+			events = append(events, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventChatUpdate, gateway.ChatUpdateData{
+				SessionID: w.cfg.SessionID, Chat: ev.Change.Chat, Action: ev.Change.Action, MuteUntil: ev.Change.MuteUntil,
+				Source: gateway.ChangeByDevice}))
+		}
+		if ev.Change.At.IsZero() {
+			ev.Change.At = w.now()
+		}
+		_, err := w.cfg.Store.ApplyChatChange(ctx, w.cfg.UserID, w.cfg.SessionID, ev.Change, events...)
+		return err
 	}
 	w.log.Warn("unknown engine event", "event", fmt.Sprintf("%T", ev))
 	return nil
@@ -118,8 +139,12 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 
 func (w *Worker) clearQR() {
 	w.mu.Lock()
+	had := w.qr != nil
 	w.qr = nil
 	w.mu.Unlock()
+	if had {
+		w.notifyChange()
+	}
 }
 
 // statusEvents builds the message.status event of a message that moved at

@@ -129,10 +129,16 @@ func (w *Worker) drain(ctx context.Context) {
 	}
 }
 
+// setQueueDepth records how many messages wait; the queue filling or
+// emptying is a change of the status (see Config.Changed).
 func (w *Worker) setQueueDepth(n int) {
 	w.mu.Lock()
+	flipped := (w.queueDepth == 0) != (n == 0)
 	w.queueDepth = n
 	w.mu.Unlock()
+	if flipped {
+		w.notifyChange()
+	}
 }
 
 // retryLater nudges the send loop again after RetryDelay.

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	wagw "github.com/whatsapp-saas/gateway/client"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+)
+
+type contactView struct {
+	JID          string `json:"jid"`
+	Phone        string `json:"phone"`
+	LID          string `json:"lid"`
+	PushName     string `json:"push_name"`
+	BusinessName string `json:"business_name"`
+	IsBusiness   bool   `json:"is_business"`
+	About        string `json:"about"`
+	PictureID    string `json:"picture_id"`
+	PictureURL   string `json:"picture_url"`
+	Blocked      *bool  `json:"blocked"`
+}
+
+type lidView struct {
+	Phone  string `json:"phone"`
+	JID    string `json:"jid"`
+	LID    string `json:"lid"`
+	Source string `json:"source"`
+}
+
+type contactEventView struct {
+	Type      string `json:"type"`
+	SessionID string `json:"session_id"`
+	Data      struct {
+		Contact string `json:"contact"`
+		Change  string `json:"change"`
+		Value   string `json:"value"`
+	} `json:"data"`
+}
+
+// contactEvents reads the caller's events of types (comma-separated) of
+// one session from the start of its event log until want holds of them.
+func contactEvents(t *testing.T, c *client, types, sessionID string, want func([]contactEventView) bool) []contactEventView {
+	t.Helper()
+	var got []contactEventView
+	done := replayEvents(t, c, "types="+types+"&session_id="+sessionID, func(data []byte) bool {
+		var ev contactEventView
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("event %q: %v", data, err)
+		}
+		if ev.SessionID != sessionID {
+			t.Fatalf("got an event of session %s on the stream of %s", ev.SessionID, sessionID)
+		}
+		got = append(got, ev)
+		return want(got)
+	})
+	if !done {
+		t.Fatalf("the awaited %s events did not arrive; got %+v", types, got)
+	}
+	return got
+}
+
+func hasContactEvent(evs []contactEventView, typ, contact, change string) bool {
+	for _, e := range evs {
+		if e.Type == typ && e.Data.Contact == contact && e.Data.Change == change {
+			return true
+		}
+	}
+	return false
+}
+
+// TestContactsSandbox drives the contact routes end to end on the
+// sandbox: a tenant's sandbox sessions know each other (names, LIDs, the
+// business test number), one contact's details are live, blocking hides
+// the blocker's about text and is logged with its event, the LID map
+// answers both ways, another tenant gets 404 everywhere, a read-only key
+// reads but cannot block, a session that is not connected gets 409.
+func TestContactsSandbox(t *testing.T) {
+	testContacts(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+}
+
+// TestContactsSandboxPostgresRedis is TestContactsSandbox on PostgreSQL,
+// with the sandbox network on Redis.
+func TestContactsSandboxPostgresRedis(t *testing.T) {
+	redisURL := ownRedis(t, 11)
+	dbURL := pgtest.FreshSchema(t)
+	testContacts(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+}
+
+func testContacts(t *testing.T, base string) {
+	alice := register(t, base, "contacts-alice@example.com")
+	bob := register(t, base, "contacts-bob@example.com")
+	a1 := scanAs(t, alice, "a1", "15550005001")
+	a2 := scanAs(t, alice, "a2", "15550005002")
+	shop := scanAs(t, alice, "shop", "15550000200") // a business test number
+	b := scanAs(t, bob, "b", "15550006001")
+	contacts := func(sid string) string { return "/api/v1/sessions/" + sid + "/contacts" }
+	jid := func(phone string) string { return phone + "@s.whatsapp.net" }
+
+	// a1 knows the tenant's other sandbox accounts, from the store.
+	var list struct {
+		Contacts []contactView `json:"contacts"`
+		Source   string        `json:"source"`
+	}
+	alice.do("GET", contacts(a1.ID), nil).must(t, http.StatusOK, &list)
+	if list.Source != "store" || len(list.Contacts) != 2 {
+		t.Fatalf("a1's contacts: got %+v, want shop and a2 from the store", list)
+	}
+	got := map[string]contactView{}
+	for _, c := range list.Contacts {
+		got[c.Phone] = c
+	}
+	if c := got[a2.Phone]; c.JID != jid(a2.Phone) || c.PushName != "Sandbox 5002" || !strings.HasSuffix(c.LID, "@lid") || c.IsBusiness {
+		t.Errorf("a2 as a1's contact: got %+v", c)
+	}
+	if c := got[shop.Phone]; !c.IsBusiness || c.BusinessName == "" {
+		t.Errorf("the business test number: got %+v, want a business with its name", c)
+	}
+
+	// One contact, live: about text, LID, not blocked.
+	var one struct {
+		Contact contactView `json:"contact"`
+		Source  string      `json:"source"`
+	}
+	alice.do("GET", contacts(a1.ID)+"/"+a2.Phone, nil).must(t, http.StatusOK, &one)
+	if one.Source != "live" || one.Contact.About == "" || one.Contact.LID != got[a2.Phone].LID || one.Contact.Blocked == nil || *one.Contact.Blocked {
+		t.Fatalf("a2 from a1: got %+v, want live details with the about text, a2's LID, not blocked", one)
+	}
+	// A number on WhatsApp outside the tenant's sandbox is known by number
+	// only; one not on WhatsApp is 404; a group is no contact.
+	one.Contact = contactView{}
+	alice.do("GET", contacts(a1.ID)+"/15550007777", nil).must(t, http.StatusOK, &one)
+	if one.Contact.Phone != "15550007777" || one.Contact.LID == "" || one.Contact.PushName != "" {
+		t.Fatalf("an outside number: got %+v, want its number and LID only", one.Contact)
+	}
+	alice.do("GET", contacts(a1.ID)+"/15550030000", nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("GET", contacts(a1.ID)+"/120363041234567890@g.us", nil).fails(t, http.StatusNotFound, "not_found")
+
+	// The LID map, both ways.
+	var m lidView
+	alice.do("GET", contacts(a1.ID)+"/phone/"+a2.Phone, nil).must(t, http.StatusOK, &m)
+	if m.LID != got[a2.Phone].LID || m.Phone != a2.Phone || m.Source != "store" {
+		t.Fatalf("a2's LID: got %+v", m)
+	}
+	var back lidView
+	alice.do("GET", contacts(a1.ID)+"/lid/"+url.PathEscape(m.LID), nil).must(t, http.StatusOK, &back)
+	if back.Phone != a2.Phone || back.JID != jid(a2.Phone) || back.Source != "store" {
+		t.Fatalf("a2's phone by LID: got %+v", back)
+	}
+	lidDigits, _, _ := strings.Cut(m.LID, "@")
+	alice.do("GET", contacts(a1.ID)+"/lid/"+lidDigits, nil).must(t, http.StatusOK, &back)
+	alice.do("GET", contacts(a1.ID)+"/phone/15550007777", nil).must(t, http.StatusOK, &m)
+	if m.LID == "" || m.Source != "live" {
+		t.Fatalf("an outside number's LID: got %+v, want it asked live", m)
+	}
+	alice.do("GET", contacts(a1.ID)+"/lid/100000000000001@lid", nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("GET", contacts(a1.ID)+"/phone/15550030000", nil).fails(t, http.StatusNotFound, "not_found")
+
+	// Blocking: the list, the contact's flag, the blocker's about text
+	// hidden from the blocked, the event and the operations log.
+	var bl struct {
+		Blocked []string `json:"blocked"`
+		Source  string   `json:"source"`
+	}
+	alice.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/block", nil).must(t, http.StatusOK, &bl)
+	if len(bl.Blocked) != 1 || bl.Blocked[0] != jid(a2.Phone) {
+		t.Fatalf("block: got %+v", bl)
+	}
+	alice.do("GET", contacts(a1.ID)+"/blocked", nil).must(t, http.StatusOK, &bl)
+	if len(bl.Blocked) != 1 || bl.Source != "live" {
+		t.Fatalf("block list: got %+v", bl)
+	}
+	alice.do("GET", contacts(a1.ID)+"/"+jid(a2.Phone), nil).must(t, http.StatusOK, &one)
+	if one.Contact.Blocked == nil || !*one.Contact.Blocked {
+		t.Fatalf("a2 after the block: got %+v, want blocked", one.Contact)
+	}
+	one.Contact = contactView{}
+	alice.do("GET", contacts(a2.ID)+"/"+a1.Phone, nil).must(t, http.StatusOK, &one)
+	if one.Contact.About != "" || one.Contact.PushName == "" {
+		t.Fatalf("a1 seen by the number it blocked: got %+v, want the name but no about text", one.Contact)
+	}
+	alice.do("POST", contacts(a1.ID)+"/"+a1.Phone+"/block", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
+	alice.do("POST", contacts(a1.ID)+"/15550030000/block", nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/unblock", nil).must(t, http.StatusOK, &bl)
+	if len(bl.Blocked) != 0 {
+		t.Fatalf("unblock: got %+v, want an empty list", bl)
+	}
+	contactEvents(t, alice, "contact.update", a1.ID, func(evs []contactEventView) bool {
+		return hasContactEvent(evs, "contact.update", jid(a2.Phone), "blocked") && hasContactEvent(evs, "contact.update", jid(a2.Phone), "unblocked")
+	})
+	var ops struct {
+		Operations []struct {
+			Op        string `json:"op"`
+			Result    string `json:"result"`
+			ErrorCode string `json:"error_code"`
+		} `json:"operations"`
+	}
+	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations", nil).must(t, http.StatusOK, &ops)
+	var names []string
+	for _, o := range ops.Operations {
+		names = append(names, o.Op+":"+o.Result)
+	}
+	if got := strings.Join(names, " "); got != "contact.unblock:succeeded contact.block:failed contact.block:failed contact.block:succeeded" {
+		t.Errorf("a1's operations: got %s", got)
+	}
+
+	// The Go client reads the same.
+	gc := wagw.New(base)
+	gc.Token = alice.token
+	cs, err := gc.Contacts(t.Context(), a1.ID)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("client Contacts: got %+v (%v)", cs, err)
+	}
+	if c, err := gc.Contact(t.Context(), a1.ID, a2.Phone, true); err != nil || c.Phone != a2.Phone {
+		t.Fatalf("client Contact: got %+v (%v)", c, err)
+	}
+	if mm, err := gc.LIDByPhone(t.Context(), a1.ID, a2.Phone); err != nil || mm.LID != got[a2.Phone].LID {
+		t.Fatalf("client LIDByPhone: got %+v (%v)", mm, err)
+	}
+	if mm, err := gc.PhoneByLID(t.Context(), a1.ID, got[a2.Phone].LID); err != nil || mm.Phone != a2.Phone {
+		t.Fatalf("client PhoneByLID: got %+v (%v)", mm, err)
+	}
+	if l, err := gc.Block(t.Context(), a1.ID, shop.Phone); err != nil || len(l) != 1 {
+		t.Fatalf("client Block: got %v (%v)", l, err)
+	}
+	if l, err := gc.Blocked(t.Context(), a1.ID); err != nil || len(l) != 1 || l[0] != jid(shop.Phone) {
+		t.Fatalf("client Blocked: got %v (%v)", l, err)
+	}
+	if l, err := gc.Unblock(t.Context(), a1.ID, shop.Phone); err != nil || len(l) != 0 {
+		t.Fatalf("client Unblock: got %v (%v)", l, err)
+	}
+
+	// wagw contacts, as a user types it.
+	cfg := filepath.Join(t.TempDir(), "wagw.json")
+	raw, _ := json.Marshal(map[string]string{"url": base, "token": alice.token})
+	if err := os.WriteFile(cfg, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, cfg, "", "contacts", a1.ID)
+	if code != 0 || !strings.Contains(out, a2.Phone) || !strings.Contains(out, "Sandbox 5002") || !strings.Contains(out, businessOf(list.Contacts)) {
+		t.Fatalf("wagw contacts: code %d, out %q, err %q", code, out, errOut)
+	}
+	out, errOut, code = runCLI(t, cfg, "", "--json", "contacts", a1.ID, "phone", "+"+a2.Phone)
+	var viaCLI lidView
+	if code != 0 || json.Unmarshal([]byte(out), &viaCLI) != nil || viaCLI.LID != got[a2.Phone].LID {
+		t.Fatalf("wagw contacts phone: code %d, out %q, err %q", code, out, errOut)
+	}
+	if _, errOut, code = runCLI(t, cfg, "", "contacts", a1.ID, "get", "15550030000"); code != 1 || !strings.Contains(errOut, "not on WhatsApp") {
+		t.Fatalf("wagw contacts get of a number not on WhatsApp: code %d, err %q", code, errOut)
+	}
+
+	// A read-only key reads contacts but cannot block.
+	var key struct {
+		APIKey struct{ Key string } `json:"api_key"`
+	}
+	alice.do("POST", "/api/v1/api-keys", map[string]any{"name": "read", "scopes": []string{"read"}}).must(t, http.StatusCreated, &key)
+	ro := &client{t: t, base: base, apiKey: key.APIKey.Key}
+	ro.do("GET", contacts(a1.ID), nil).must(t, http.StatusOK, nil)
+	ro.do("GET", contacts(a1.ID)+"/"+a2.Phone, nil).must(t, http.StatusOK, nil)
+	ro.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusForbidden, "forbidden")
+
+	// Another tenant: 404 on alice's sessions; its own session knows none
+	// of alice's accounts, not even by LID.
+	for _, p := range []string{contacts(a1.ID), contacts(a1.ID) + "/" + a2.Phone, contacts(a1.ID) + "/blocked",
+		contacts(a1.ID) + "/phone/" + a2.Phone, contacts(a1.ID) + "/lid/" + lidDigits} {
+		bob.do("GET", p, nil).fails(t, http.StatusNotFound, "not_found")
+	}
+	bob.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", contacts(b.ID), nil).must(t, http.StatusOK, &list)
+	if len(list.Contacts) != 0 {
+		t.Fatalf("bob's session knows %+v, want nobody", list.Contacts)
+	}
+	bob.do("GET", contacts(b.ID)+"/lid/"+lidDigits, nil).fails(t, http.StatusNotFound, "not_found")
+
+	// A session that is not connected: 409 with its state.
+	idle := newSession(t, alice, "idle")
+	r := alice.do("GET", contacts(idle.ID), nil).fails(t, http.StatusConflict, "conflict")
+	if r.Error.Details["state"] != idle.Status || idle.Status == "" {
+		t.Errorf("got details %v, want state %q", r.Error.Details, idle.Status)
+	}
+	alice.do("POST", contacts(idle.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusConflict, "conflict")
+}
+
+// businessOf is the business name among contacts.
+func businessOf(cs []contactView) string {
+	for _, c := range cs {
+		if c.IsBusiness {
+			return c.BusinessName
+		}
+	}
+	return "no business"
+}
