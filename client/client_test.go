@@ -115,6 +115,8 @@ var clientMethods = map[string]string{
 	"resetGroupInviteLink": "ResetGroupInviteLink", "joinGroup": "JoinGroup", "leaveGroup": "LeaveGroup",
 	"listContacts": "Contacts", "getContact": "Contact", "listBlocked": "Blocked", "blockContact": "Block",
 	"unblockContact": "Unblock", "getPhoneByLID": "PhoneByLID", "getLIDByPhone": "LIDByPhone",
+	"getProfile": "Profile", "updateProfile": "UpdateProfile", "setProfilePicture": "SetProfilePicture",
+	"removeProfilePicture": "RemoveProfilePicture", "getPrivacySettings": "PrivacySettings", "updatePrivacySettings": "UpdatePrivacySettings",
 	"listChats": "Chats", "getChat": "Chat", "listChatMessages": "ChatMessages", "chatAction": "ChatAction", "deleteChat": "DeleteChat",
 	"getServiceInfo": "Info", "getHealth": "Health",
 	"register": "Register", "login": "Login", "getMe": "Me", "changePassword": "ChangePassword",

@@ -146,6 +146,9 @@ func (s *Server) handlers() map[string]handler {
 	for id, h := range s.contactHandlers() {
 		out[id] = h
 	}
+	for id, h := range s.profileHandlers() {
+		out[id] = h
+	}
 	return out
 }
 

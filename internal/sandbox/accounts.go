@@ -99,8 +99,9 @@ type sbAccount struct {
 	About    string     `json:"about"`
 	Picture  *sbPicture `json:"picture,omitempty"`
 	// Blocked are the phones the account blocked.
-	Blocked      []string  `json:"blocked,omitempty"`
-	RegisteredAt time.Time `json:"registered_at"`
+	Blocked      []string                 `json:"blocked,omitempty"`
+	Privacy      *gateway.PrivacySettings `json:"privacy,omitempty"`
+	RegisteredAt time.Time                `json:"registered_at"`
 	version      int64
 }
 
@@ -291,8 +292,10 @@ func (e *Engine) GetContact(ctx context.Context, jid, knownPictureID string) (*g
 	c := a.contactOf()
 	c.Blocked = &blocked
 	if !a.blocks(me) {
-		c.About = a.About
-		if a.Picture != nil {
+		if a.privacy().Status != "none" {
+			c.About = a.About
+		}
+		if a.Picture != nil && a.privacy().Profile != "none" {
 			c.PictureID = a.Picture.ID
 			if a.Picture.ID != knownPictureID {
 				c.PictureURL = pictureURL(a.Picture)

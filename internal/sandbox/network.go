@@ -45,6 +45,9 @@ const (
 	// KindGroup tells a member of Group that FromPhone changed it: its
 	// participants (Action, Participants) or its info (Change).
 	KindGroup = "group"
+	// KindProfile tells the tenant's sessions that FromPhone changed its
+	// profile (Change: push_name, about or picture; Text: the new value).
+	KindProfile = "profile"
 )
 
 // Envelope is one message, receipt or announcement on the sandbox network.

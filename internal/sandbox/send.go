@@ -215,6 +215,11 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	case KindGroup:
 		e.lastSeen = e.opts.Now()
 		e.receiveGroupLocked(env)
+	case KindProfile:
+		if env.FromPhone != e.phone {
+			e.offerLocked(gateway.EvContactUpdate{Data: gateway.ContactUpdateData{Contact: env.FromPhone + "@" + gateway.ServerUser,
+				Change: env.Change, Value: env.Text}}, 0, nil)
+		}
 	case KindOnline:
 		for _, o := range e.outbox {
 			if o.to == env.FromPhone {
