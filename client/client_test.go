@@ -126,7 +126,7 @@ var clientMethods = map[string]string{
 	"logoutSession": "LogoutSession", "scanSandboxSession": "ScanSandbox",
 	"createInstance": "StartInstance", "listInstances": "ListInstances", "getInstance": "Instance", "startInstance": "ResumeInstance",
 	"stopInstance": "StopInstance", "restartInstance": "RestartInstance",
-	"sendMessage": "Send", "listMessages": "ListMessages", "getMessage": "Message", "cancelMessage": "CancelMessage",
+	"sendMessage": "Send", "listMessages": "ListMessages", "getMessage": "Message", "cancelMessage": "CancelMessage", "getMessagePoll": "MessagePoll",
 	"createWebhook": "CreateWebhook", "listWebhooks": "ListWebhooks", "getWebhook": "Webhook", "deleteWebhook": "DeleteWebhook",
 	"createAPIKey": "CreateAPIKey", "listAPIKeys": "ListAPIKeys", "revokeAPIKey": "RevokeAPIKey",
 	"getAnalyticsOverview": "Overview",

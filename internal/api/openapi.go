@@ -163,9 +163,10 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 				"Unknown JSON fields are refused. A resource of another account answers 404.",
 			"license": map[string]any{"name": "MIT", "identifier": "MIT"},
 		},
-		"servers": []any{map[string]any{"url": "/", "description": "This gateway"}},
-		"tags":    tagList,
-		"paths":   paths,
+		"servers":  []any{map[string]any{"url": "/", "description": "This gateway"}},
+		"tags":     tagList,
+		"paths":    paths,
+		"webhooks": g.webhooks(),
 		"components": map[string]any{
 			"schemas": g.components,
 			"securitySchemes": map[string]any{

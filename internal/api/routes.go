@@ -107,6 +107,7 @@ func (s *Server) handlers() map[string]handler {
 		"listMessages":     s.handleMessageList,
 		"getMessage":       s.handleMessageGet,
 		"cancelMessage":    s.handleMessageCancel,
+		"getMessagePoll":   s.handleMessagePoll,
 		"getMessageMedia":  s.handleMessageMedia,
 		"markMessagesRead": s.handleMessagesRead,
 		"checkContacts":    s.handleContactsCheck,

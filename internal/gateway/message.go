@@ -72,6 +72,10 @@ const (
 	TypeEdit     MessageType = "edit"
 	TypeRevoke   MessageType = "revoke"
 	TypeSticker  MessageType = "sticker"
+	TypePoll     MessageType = "poll"
+	// TypePollVote is a vote on a poll, sent through the API; received
+	// votes are poll.vote events and the poll's tally, not messages.
+	TypePollVote MessageType = "poll_vote"
 	TypeUnknown  MessageType = "unknown"
 )
 
@@ -81,7 +85,7 @@ type Message struct {
 	UserID      string          `json:"-"`
 	SessionID   string          `json:"session_id" desc:"The session that sent or received it."`
 	Direction   string          `json:"direction" desc:"outbound (sent through the API) or inbound (received)."`
-	Type        MessageType     `json:"message_type" desc:"What the message holds: text, image, video, audio, document, location, contact, reaction, edit, revoke, sticker or unknown."`
+	Type        MessageType     `json:"message_type" desc:"What the message holds: text, image, video, audio, document, location, contact, reaction, edit, revoke, sticker, poll, poll_vote or unknown."`
 	Recipient   string          `json:"recipient" desc:"Who it was sent to: a WhatsApp id (…@s.whatsapp.net, …@g.us, …@lid)."`
 	Sender      string          `json:"sender,omitempty" desc:"Who sent it (inbound): the sender's WhatsApp id."`
 	SenderPhone string          `json:"sender_phone,omitempty" desc:"The sender's phone number, when WhatsApp tells it."`
@@ -102,6 +106,9 @@ type Message struct {
 	// SendAt is when a scheduled send is due: it stays scheduled until
 	// then, and is queued (paced like any send) once due.
 	SendAt *time.Time `json:"send_at,omitempty" desc:"When a scheduled message is (or was) due to be sent."`
+	// Secret is a poll's message secret, which every vote on it is
+	// encrypted with; kept in the store, never answered.
+	Secret []byte `json:"-"`
 	// RequestID is the X-Request-Id of the API call that sent the message
 	// (empty for inbound ones); the message.status events of its whole
 	// life carry it to webhooks.

@@ -83,6 +83,15 @@ type Envelope struct {
 	ViewOnce    bool                 `json:"view_once,omitempty"`
 	Forwarded   bool                 `json:"forwarded,omitempty"`
 	LinkPreview *gateway.LinkPreview `json:"link_preview,omitempty"`
+	// Poll is a poll's content and Secret its message secret, which
+	// travels with the poll as WhatsApp's MessageContextInfo carries it.
+	Poll   *gateway.Poll `json:"poll,omitempty"`
+	Secret []byte        `json:"secret,omitempty"`
+	// VotePayload and VoteIV are a poll vote, AES-GCM encrypted with a
+	// key derived from the poll's secret (gateway.EncryptPollVote); Target
+	// names the poll.
+	VotePayload []byte `json:"vote_payload,omitempty"`
+	VoteIV      []byte `json:"vote_iv,omitempty"`
 }
 
 // voice reports whether the envelope is a voice note, whose receipt after

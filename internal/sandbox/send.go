@@ -24,6 +24,12 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	if err != nil {
 		return gateway.SendResult{}, err
 	}
+	var vote *sealedVote
+	if m.Type == gateway.TypePollVote {
+		if vote, err = e.sealVote(ctx, m); err != nil {
+			return gateway.SendResult{}, err
+		}
+	}
 	if m.MentionAll {
 		// As whatsmeow does: the group's members now, read at send time.
 		if m.Mentions, err = e.groupMentions(ctx, to, m.Mentions); err != nil {
@@ -59,7 +65,11 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 		Target:    m.Target,
 		Reaction:  m.Reaction,
 		Mentions:  m.Mentions, ViewOnce: m.ViewOnce, Forwarded: m.Forwarded, LinkPreview: m.LinkPreview,
+		Poll: m.Poll, Secret: m.Secret,
 		Timestamp: now,
+	}
+	if vote != nil {
+		env.VotePayload, env.VoteIV = vote.payload, vote.iv
 	}
 	if m.Media != nil {
 		md := *m.Media
@@ -167,6 +177,11 @@ func readStatus(voice bool) gateway.MessageStatus {
 // acknowledges forward. An announcement that a peer is back offers again
 // what waits for it.
 func (e *Engine) receive(gen uint64, env Envelope) {
+	var vote *gateway.EvPollVote
+	if env.Kind == KindMessage && env.Type == gateway.TypePollVote {
+		// Opened before taking the lock: it reads the poll from the store.
+		vote = e.openVote(env)
+	}
 	e.mu.Lock()
 	defer e.unlock()
 	if e.gen != gen || !e.connected {
@@ -174,9 +189,16 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	}
 	switch env.Kind {
 	case KindMessage:
+		var ev gateway.EngineEvent = gateway.EvInbound{Message: inboundOf(env)}
+		if env.Type == gateway.TypePollVote {
+			if vote == nil {
+				return // not readable here: WhatsApp's phone drops it too
+			}
+			ev = *vote
+		}
 		e.lastSeen = e.opts.Now()
 		from := env.FromPhone
-		e.offerLocked(gateway.EvInbound{Message: inboundOf(env)}, 0, func() {
+		e.offerLocked(ev, 0, func() {
 			e.acknowledgeLocked(from, env.ID, gateway.MessageDelivered)
 			switch {
 			case e.opts.ReadDelay == 0:
@@ -276,6 +298,8 @@ func inboundOf(env Envelope) *gateway.InboundMessage {
 		ViewOnce:    env.ViewOnce,
 		Forwarded:   env.Forwarded,
 		LinkPreview: env.LinkPreview,
+		Poll:        env.Poll,
+		Secret:      env.Secret,
 		Timestamp:   env.Timestamp,
 	}
 	if env.Media != nil {
@@ -382,6 +406,10 @@ func validate(m *gateway.OutboundMessage) (gateway.Recipient, error) {
 		needTarget()
 		needText()
 	case gateway.TypeRevoke:
+		needTarget()
+	case gateway.TypePoll:
+		validatePoll(m, f)
+	case gateway.TypePollVote:
 		needTarget()
 	default:
 		f["message_type"] = "The message type is not supported."
