@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -186,6 +187,42 @@ func testContacts(t *testing.T, base string) {
 	alice.do("GET", contacts(a2.ID)+"/"+a1.Phone, nil).must(t, http.StatusOK, &one)
 	if one.Contact.About != "" || one.Contact.PushName == "" {
 		t.Fatalf("a1 seen by the number it blocked: got %+v, want the name but no about text", one.Contact)
+	}
+	// A blocked user's message is not delivered: it stays "sent", while a
+	// message sent after it by someone else arrives.
+	var held, after struct {
+		Message messageView `json:"message"`
+	}
+	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a2.ID, "recipient": a1.Phone, "message": "while blocked"}).
+		must(t, http.StatusCreated, &held)
+	polltest.Eventually(t, patience, "the held message sent", func() bool {
+		var m struct {
+			Message messageView `json:"message"`
+		}
+		alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &m)
+		return m.Message.Status == "sent"
+	})
+	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": shop.ID, "recipient": a1.Phone, "message": "after the block"}).
+		must(t, http.StatusCreated, &after)
+	polltest.Eventually(t, patience, "the later message at a1", func() bool {
+		for _, m := range inbound(t, alice, a1.ID) {
+			if m.Body == "after the block" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range inbound(t, alice, a1.ID) {
+		if m.Body == "while blocked" {
+			t.Fatalf("a1 received %+v from the number it blocked", m)
+		}
+	}
+	var heldNow struct {
+		Message messageView `json:"message"`
+	}
+	alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &heldNow)
+	if heldNow.Message.Status != "sent" {
+		t.Fatalf("the message to the blocker: status %q, want sent", heldNow.Message.Status)
 	}
 	alice.do("POST", contacts(a1.ID)+"/"+a1.Phone+"/block", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
 	alice.do("POST", contacts(a1.ID)+"/15550030000/block", nil).fails(t, http.StatusNotFound, "not_found")

@@ -189,6 +189,11 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	}
 	switch env.Kind {
 	case KindMessage:
+		if env.Group == "" && e.blocked[env.FromPhone] {
+			// WhatsApp does not deliver a blocked user's direct messages:
+			// no event, no receipt, the message stays "sent" at the sender.
+			return
+		}
 		var ev gateway.EngineEvent = gateway.EvInbound{Message: inboundOf(env)}
 		if env.Type == gateway.TypePollVote {
 			if vote == nil {
