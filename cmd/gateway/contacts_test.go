@@ -460,12 +460,21 @@ func testProfile(t *testing.T, alice *client, a1, a2, shop sessionView) {
 		} `json:"privacy"`
 		Source string `json:"source"`
 	}
-	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "none", "profile": "none"}).must(t, http.StatusOK, &priv)
+	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "none", "profile": "none", "group_add": "none"}).must(t, http.StatusOK, &priv)
 	if priv.Privacy.Status != "none" || priv.Privacy.Profile != "none" || priv.Privacy.Online != "all" {
 		t.Fatalf("privacy after the change: got %+v", priv)
 	}
 	if c := contact(a2.ID, a1.Phone); c.About != "" || c.PictureID != "" || c.PictureURL != "" {
 		t.Fatalf("a1 seen by a2 with about and picture hidden: got %+v", c)
+	}
+	// group_add none: a2's add becomes an invite.
+	var created struct {
+		Participants []participantResult `json:"participants"`
+	}
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/groups", map[string]any{"subject": "Desk", "participants": []string{a1.Phone}}).
+		must(t, http.StatusCreated, &created)
+	if len(created.Participants) != 1 || created.Participants[0].Status != "invite_sent" {
+		t.Fatalf("adding a1 whose privacy refuses adds: got %+v, want invite_sent", created.Participants)
 	}
 	alice.do("GET", profile(a1.ID)+"/privacy", nil).must(t, http.StatusOK, &priv)
 	if priv.Source != "live" || priv.Privacy.Status != "none" {
@@ -475,7 +484,7 @@ func testProfile(t *testing.T, alice *client, a1, a2, shop sessionView) {
 	if r.Error.Fields["online"] == "" || r.Error.Fields["status"] != "" {
 		t.Fatalf("bad privacy value: got fields %v, want online named alone", r.Error.Fields)
 	}
-	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "all", "profile": "all"}).must(t, http.StatusOK, nil)
+	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "all", "profile": "all", "group_add": "all"}).must(t, http.StatusOK, nil)
 
 	alice.do("DELETE", profile(a1.ID)+"/picture", nil).must(t, http.StatusOK, &pic)
 	if pic.PictureID != "" {
