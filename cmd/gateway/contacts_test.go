@@ -193,13 +193,21 @@ func testContacts(t *testing.T, base string) {
 	var held, after struct {
 		Message messageView `json:"message"`
 	}
+	var a1LID lidView
+	alice.do("GET", contacts(a2.ID)+"/phone/"+a1.Phone, nil).must(t, http.StatusOK, &a1LID)
 	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a2.ID, "recipient": a1.Phone, "message": "while blocked"}).
 		must(t, http.StatusCreated, &held)
 	polltest.Eventually(t, patience, "the held message sent", func() bool {
 		var m struct {
-			Message messageView `json:"message"`
+			Message struct {
+				messageView
+				RecipientLID string `json:"recipient_lid"`
+			} `json:"message"`
 		}
 		alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &m)
+		if m.Message.Status == "sent" && (m.Message.RecipientLID != a1LID.LID || a1LID.LID == "") {
+			t.Fatalf("the sent message's recipient_lid: got %q, want a1's LID %q", m.Message.RecipientLID, a1LID.LID)
+		}
 		return m.Message.Status == "sent"
 	})
 	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": shop.ID, "recipient": a1.Phone, "message": "after the block"}).
