@@ -115,6 +115,7 @@ var clientMethods = map[string]string{
 	"resetGroupInviteLink": "ResetGroupInviteLink", "joinGroup": "JoinGroup", "leaveGroup": "LeaveGroup",
 	"listContacts": "Contacts", "getContact": "Contact", "listBlocked": "Blocked", "blockContact": "Block",
 	"unblockContact": "Unblock", "getPhoneByLID": "PhoneByLID", "getLIDByPhone": "LIDByPhone",
+	"setPresence": "SetPresence", "subscribePresence": "SubscribePresence",
 	"getProfile": "Profile", "updateProfile": "UpdateProfile", "setProfilePicture": "SetProfilePicture",
 	"removeProfilePicture": "RemoveProfilePicture", "getPrivacySettings": "PrivacySettings", "updatePrivacySettings": "UpdatePrivacySettings",
 	"listChats": "Chats", "getChat": "Chat", "listChatMessages": "ChatMessages", "chatAction": "ChatAction", "deleteChat": "DeleteChat",

@@ -104,3 +104,14 @@ func (c *Client) UpdatePrivacySettings(ctx context.Context, sessionID string, p 
 	}
 	return out.Privacy, c.do(ctx, http.MethodPut, c.profilePath(sessionID)+"/privacy", nil, p, &out)
 }
+
+// SetPresence shows the account online ("available") or offline ("unavailable").
+func (c *Client) SetPresence(ctx context.Context, sessionID, presence string) error {
+	return c.do(ctx, http.MethodPost, c.api("/sessions/"+url.PathEscape(sessionID)+"/presence"), nil, map[string]any{"presence": presence}, nil)
+}
+
+// SubscribePresence subscribes the session to a user's presence; presence
+// events follow.
+func (c *Client) SubscribePresence(ctx context.Context, sessionID, user string) error {
+	return c.do(ctx, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/presence", nil, nil, nil)
+}

@@ -258,6 +258,7 @@ func testContacts(t *testing.T, base string) {
 	}
 
 	testProfile(t, alice, a1, a2, shop)
+	testPresence(t, alice, a1, a2)
 
 	// A read-only key reads contacts but cannot block.
 	var key struct {
@@ -269,6 +270,7 @@ func testContacts(t *testing.T, base string) {
 	ro.do("GET", contacts(a1.ID)+"/"+a2.Phone, nil).must(t, http.StatusOK, nil)
 	ro.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusForbidden, "forbidden")
 	ro.do("GET", "/api/v1/sessions/"+a1.ID+"/profile", nil).must(t, http.StatusOK, nil)
+	ro.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).fails(t, http.StatusForbidden, "forbidden")
 	ro.do("PUT", "/api/v1/sessions/"+a1.ID+"/profile", map[string]any{"about": "x"}).fails(t, http.StatusForbidden, "forbidden")
 	ro.do("PUT", "/api/v1/sessions/"+a1.ID+"/profile/privacy", map[string]any{"status": "all"}).fails(t, http.StatusForbidden, "forbidden")
 
@@ -280,6 +282,8 @@ func testContacts(t *testing.T, base string) {
 	}
 	bob.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("GET", "/api/v1/sessions/"+a1.ID+"/profile", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/presence", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("PUT", "/api/v1/sessions/"+a1.ID+"/profile", map[string]any{"about": "x"}).fails(t, http.StatusNotFound, "not_found")
 	bob.do("GET", "/api/v1/sessions/"+a1.ID+"/profile/privacy", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("DELETE", "/api/v1/sessions/"+a1.ID+"/profile/picture", nil).fails(t, http.StatusNotFound, "not_found")
@@ -297,6 +301,7 @@ func testContacts(t *testing.T, base string) {
 	}
 	alice.do("POST", contacts(idle.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusConflict, "conflict")
 	alice.do("GET", "/api/v1/sessions/"+idle.ID+"/profile", nil).fails(t, http.StatusConflict, "conflict")
+	alice.do("POST", "/api/v1/sessions/"+idle.ID+"/presence", map[string]any{"presence": "available"}).fails(t, http.StatusConflict, "conflict")
 	alice.do("PUT", "/api/v1/sessions/"+idle.ID+"/profile", map[string]any{"about": "x"}).fails(t, http.StatusConflict, "conflict")
 }
 
@@ -461,5 +466,84 @@ func testProfile(t *testing.T, alice *client, a1, a2, shop sessionView) {
 	}
 	if got := strings.Join(names, " "); got != "profile.picture:succeeded privacy.update:succeeded privacy.update:succeeded profile.picture:succeeded profile.update:succeeded contact.unblock:succeeded" {
 		t.Errorf("a1's latest operations: got %s", got)
+	}
+}
+
+type presenceEventView struct {
+	Type      string `json:"type"`
+	SessionID string `json:"session_id"`
+	Data      struct {
+		Contact  string  `json:"contact"`
+		Presence string  `json:"presence"`
+		LastSeen *string `json:"last_seen"`
+	} `json:"data"`
+}
+
+// testPresence: a2 subscribes to a1's presence and gets it at once, then
+// each change a1 makes, as presence events; the writes are logged.
+func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
+	me := a1.Phone + "@s.whatsapp.net"
+	presence := func(want ...string) {
+		t.Helper()
+		var got []string
+		done := replayEvents(t, alice, "types=presence&session_id="+a2.ID, func(data []byte) bool {
+			var ev presenceEventView
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatalf("event %q: %v", data, err)
+			}
+			if ev.Data.Contact != me || ev.SessionID != a2.ID {
+				t.Fatalf("presence event %s, want a1's on a2's stream", data)
+			}
+			if ev.Data.Presence == "unavailable" && ev.Data.LastSeen == nil {
+				t.Fatalf("unavailable without last_seen: %s", data)
+			}
+			got = append(got, ev.Data.Presence)
+			return strings.Join(got, ",") == strings.Join(want, ",")
+		})
+		if !done {
+			t.Fatalf("presence events of a1 on a2: got %v, want %v", got, want)
+		}
+	}
+	var sub struct {
+		Contact    string `json:"contact"`
+		Subscribed bool   `json:"subscribed"`
+	}
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/contacts/"+a1.Phone+"/presence", nil).must(t, http.StatusOK, &sub)
+	if sub.Contact != me || !sub.Subscribed {
+		t.Fatalf("subscribe: got %+v", sub)
+	}
+	presence("unavailable") // the current one, at once
+	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).must(t, http.StatusOK, nil)
+	presence("unavailable", "available")
+	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "unavailable"}).must(t, http.StatusOK, nil)
+	presence("unavailable", "available", "unavailable")
+
+	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "away"}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/contacts/15550030000/presence", nil).fails(t, http.StatusNotFound, "not_found")
+
+	// The Go client does the same.
+	gc := wagw.New(alice.base)
+	gc.Token = alice.token
+	if err := gc.SubscribePresence(t.Context(), a2.ID, a1.Phone); err != nil {
+		t.Fatalf("client SubscribePresence: %v", err)
+	}
+	if err := gc.SetPresence(t.Context(), a1.ID, "available"); err != nil {
+		t.Fatalf("client SetPresence: %v", err)
+	}
+	presence("unavailable", "available", "unavailable", "unavailable", "available")
+
+	var ops struct {
+		Operations []struct {
+			Op     string `json:"op"`
+			Result string `json:"result"`
+		} `json:"operations"`
+	}
+	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations?limit=3", nil).must(t, http.StatusOK, &ops)
+	if len(ops.Operations) != 3 || ops.Operations[0].Op != "presence.set" || ops.Operations[2].Op != "presence.set" {
+		t.Errorf("a1's latest operations: got %+v, want the presence changes", ops.Operations)
+	}
+	alice.do("GET", "/api/v1/sessions/"+a2.ID+"/operations?limit=1", nil).must(t, http.StatusOK, &ops)
+	if len(ops.Operations) != 1 || ops.Operations[0].Op != "presence.subscribe" {
+		t.Errorf("a2's latest operation: got %+v, want the subscription", ops.Operations)
 	}
 }

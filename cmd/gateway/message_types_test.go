@@ -251,8 +251,8 @@ func messageTypes(t *testing.T, extra map[string]string) {
 				var ev struct {
 					Type string `json:"type"`
 					Data struct {
-						Type   string `json:"message_type"`
-						Body   string `json:"message"`
+						Type string `json:"message_type"`
+						Body string `json:"message"`
 					} `json:"data"`
 				}
 				return json.Unmarshal(data, &ev) == nil && ev.Type == typ && ev.Data.Type == msgType && strings.Contains(string(data), m.WAMessageID)

@@ -195,6 +195,7 @@ var tagDescriptions = map[string]string{
 	"API keys":  "Keys for server-to-server use; shown once, stored hashed.",
 	"Analytics": "Usage and health of the account.",
 	"Profile":   "The session's own WhatsApp profile and privacy settings.",
+	"Presence":  "The account's own presence, and its contacts' as presence events.",
 	"Contacts":  "The people the session's WhatsApp account knows, its block list, and the LID <-> phone map.",
 	"Service":   "Health, metrics, and this documentation.",
 }

@@ -52,6 +52,18 @@ func profileOperations() []operation {
 				"call_add: all or known. Answers every setting after the change; recorded in the operations log." + profileErrors,
 			Body: gateway.PrivacyUpdateRequest{}, Example: map[string]any{"last_seen": "contacts", "read_receipts": "none"},
 			Data: gateway.PrivacyResult{Privacy: examplePrivacy}},
+		{Method: "POST", Path: "/sessions/{session_id}/presence", API: true, ID: "setPresence", Bound: boundPath, Tag: "Presence",
+			Scope: ScopeManage, Summary: "Show the account online (available) or offline (unavailable)",
+			Description: "While available, WhatsApp shows the account online and may not push notifications to the phone. " +
+				"Recorded in the operations log. Typing is POST /sessions/{session_id}/typing." + profileErrors,
+			Body: gateway.PresenceRequest{}, Example: map[string]any{"presence": "available"},
+			Data: gateway.PresenceRequest{Presence: gateway.PresenceAvailable}},
+		{Method: "POST", Path: "/sessions/{session_id}/contacts/{contact_id}/presence", API: true, ID: "subscribePresence", Bound: boundPath,
+			Tag: "Presence", Scope: ScopeManage, Summary: "Subscribe to a user's presence",
+			Description: "presence events follow (the current presence first): {contact, presence: available|unavailable, last_seen} " +
+				"when the user's privacy settings show it. WhatsApp ends subscriptions when the session reconnects: subscribe again " +
+				"then. Recorded in the operations log." + profileErrors + " 404 when the number is not on WhatsApp.",
+			Data: gateway.PresenceSubscription{Contact: "15550002222@s.whatsapp.net", Subscribed: true}},
 	}
 	for i := range ops {
 		ops[i].Errors = append(ops[i].Errors, http.StatusConflict, http.StatusUnprocessableEntity)

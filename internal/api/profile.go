@@ -18,6 +18,8 @@ func (s *Server) profileHandlers() map[string]handler {
 		"removeProfilePicture":  s.handlePictureRemove,
 		"getPrivacySettings":    s.handlePrivacyGet,
 		"updatePrivacySettings": s.handlePrivacyUpdate,
+		"setPresence":           s.handlePresenceSet,
+		"subscribePresence":     s.handlePresenceSubscribe,
 	}
 }
 
@@ -102,6 +104,34 @@ func (s *Server) handlePrivacyUpdate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	res, err := s.svc.UpdatePrivacySettings(r.Context(), who(r).User.ID, id, req)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, res)
+}
+
+func (s *Server) handlePresenceSet(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	var req gateway.PresenceRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.SetPresence(r.Context(), who(r).User.ID, id, req.Presence)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, res)
+}
+
+func (s *Server) handlePresenceSubscribe(w http.ResponseWriter, r *http.Request) error {
+	id, contact, err := sessionAndParam(r, "contact_id")
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.SubscribePresence(r.Context(), who(r).User.ID, id, contact)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,7 @@ type AccountEngine interface {
 
 	ContactsEngine
 	ProfileEngine
+	PresenceEngine
 	ProfileEngine
 }
 
@@ -354,7 +355,8 @@ func (op AccountOp[Req, Res]) Serve(ctx context.Context, e AccountEngine, body [
 var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupUpdate, OpGroupParticipants,
 	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction,
 	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID,
-	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate)
+	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
+	OpPresenceSet, OpPresenceSubscribe)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))

@@ -48,7 +48,7 @@ func InboundEventType(t MessageType) string {
 
 // EventTypes lists every concrete event type.
 var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
-	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate, EventPollVote,
+	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate, EventPollVote, EventPresence,
 	EventMessageEdited, EventMessageRevoked, EventReaction}
 
 // SubscriptionNames lists every name a webhook may subscribe to.

@@ -79,7 +79,7 @@ const (
 	// TypeInteractiveReply is a received tap on a button or a list row
 	// of a business message.
 	TypeInteractiveReply MessageType = "interactive_reply"
-	TypeUnknown  MessageType = "unknown"
+	TypeUnknown          MessageType = "unknown"
 )
 
 // Message is one message sent or received by a session.

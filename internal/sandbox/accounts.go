@@ -99,9 +99,14 @@ type sbAccount struct {
 	About    string     `json:"about"`
 	Picture  *sbPicture `json:"picture,omitempty"`
 	// Blocked are the phones the account blocked.
-	Blocked      []string                 `json:"blocked,omitempty"`
-	Privacy      *gateway.PrivacySettings `json:"privacy,omitempty"`
-	RegisteredAt time.Time                `json:"registered_at"`
+	Blocked []string                 `json:"blocked,omitempty"`
+	Privacy *gateway.PrivacySettings `json:"privacy,omitempty"`
+	// Presence is available or unavailable; LastSeen when it last went
+	// unavailable; Subscribers the phones subscribed to its presence.
+	Presence     string    `json:"presence,omitempty"`
+	LastSeen     time.Time `json:"last_seen,omitempty"`
+	Subscribers  []string  `json:"subscribers,omitempty"`
+	RegisteredAt time.Time `json:"registered_at"`
 	version      int64
 }
 

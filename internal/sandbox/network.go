@@ -48,6 +48,10 @@ const (
 	// KindProfile tells the tenant's sessions that FromPhone changed its
 	// profile (Change: push_name, about or picture; Text: the new value).
 	KindProfile = "profile"
+	// KindPresence tells a subscriber FromPhone's presence (Change:
+	// available or unavailable; Timestamp: its last-seen time, zero when
+	// hidden).
+	KindPresence = "presence"
 )
 
 // Envelope is one message, receipt or announcement on the sandbox network.

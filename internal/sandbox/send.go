@@ -215,6 +215,8 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	case KindGroup:
 		e.lastSeen = e.opts.Now()
 		e.receiveGroupLocked(env)
+	case KindPresence:
+		e.offerLocked(presenceOf(env), 0, nil)
 	case KindProfile:
 		if env.FromPhone != e.phone {
 			e.offerLocked(gateway.EvContactUpdate{Data: gateway.ContactUpdateData{Contact: env.FromPhone + "@" + gateway.ServerUser,

@@ -227,6 +227,9 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		}
 		return true
 
+	case *events.Presence:
+		return e.emit(gen, presenceEvent(v))
+
 	case *events.PushName, *events.BusinessName, *events.UserAbout, *events.Picture, *events.Contact, *events.Blocklist:
 		evs, _ := contactEvents(v, ownJID(cli))
 		for _, ev := range evs {

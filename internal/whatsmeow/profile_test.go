@@ -3,12 +3,14 @@ package whatsmeow
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	wa "go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waVnameCert"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -99,5 +101,46 @@ func TestSetPictureAndPrivacy(t *testing.T) {
 		if _, ok := privacyTypes[name]; !ok {
 			t.Errorf("privacy setting %s has no whatsmeow name", name)
 		}
+	}
+}
+
+type fakePresence struct {
+	sent       []types.Presence
+	subscribed []types.JID
+	err        error
+}
+
+func (f *fakePresence) SendPresence(_ context.Context, p types.Presence) error {
+	f.sent = append(f.sent, p)
+	return f.err
+}
+func (f *fakePresence) SubscribePresence(_ context.Context, j types.JID) error {
+	f.subscribed = append(f.subscribed, j)
+	return f.err
+}
+
+// TestPresence: our values map to whatsmeow's; an account without a push
+// name is refused with the reason; presence updates become events, the
+// last-seen time only when shown.
+func TestPresence(t *testing.T) {
+	f := &fakePresence{}
+	if err := sendPresence(t.Context(), f, "available"); err != nil || len(f.sent) != 1 || f.sent[0] != types.PresenceAvailable {
+		t.Fatalf("available: sent %v (%v)", f.sent, err)
+	}
+	if err := sendPresence(t.Context(), f, "away"); !gateway.IsCode(err, gateway.CodeValidation) || len(f.sent) != 1 {
+		t.Fatalf("away: got %v, sent %v; want validation_failed and nothing sent", err, f.sent)
+	}
+	f.err = wa.ErrNoPushName
+	if err := sendPresence(t.Context(), f, "unavailable"); !gateway.IsCode(err, gateway.CodeRefused) {
+		t.Fatalf("no push name: got %v, want whatsapp_refused", err)
+	}
+	seen := time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
+	got := presenceEvent(&events.Presence{From: types.NewADJID("15550002222", 0, 3), Unavailable: true, LastSeen: seen}).Data
+	if got.Contact != "15550002222@s.whatsapp.net" || got.Presence != "unavailable" || got.LastSeen == nil || !got.LastSeen.Equal(seen) {
+		t.Fatalf("unavailable: got %+v", got)
+	}
+	got = presenceEvent(&events.Presence{From: otherUser}).Data
+	if got.Presence != "available" || got.LastSeen != nil {
+		t.Fatalf("available without last seen: got %+v", got)
 	}
 }

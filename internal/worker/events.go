@@ -118,6 +118,11 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
 			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventContactUpdate, ev.Data))
 
+	case gateway.EvPresence:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPresence, ev.Data))
+
 	case gateway.EvChatUpdate:
 		// Stored when it changes the chat (the echo of this gateway's own
 		// action changes nothing); announced unless replayed by a full sync.
