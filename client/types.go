@@ -265,28 +265,30 @@ func (r SendRequest) MarshalJSON() ([]byte, error) {
 
 // Message is a sent or received message.
 type Message struct {
-	ID          string          `json:"id"`
-	SessionID   string          `json:"session_id"`
-	Direction   string          `json:"direction"`
-	Type        string          `json:"message_type"`
-	Recipient   string          `json:"recipient"`
-	Sender      string          `json:"sender,omitempty"`
-	SenderPhone string          `json:"sender_phone,omitempty"`
-	SenderLID   string          `json:"sender_lid,omitempty"`
-	Chat        string          `json:"chat"`
-	IsGroup     bool            `json:"is_group"`
-	Body        string          `json:"message"`
-	Payload     json.RawMessage `json:"payload,omitempty"`
-	ReplyTo     string          `json:"reply_to,omitempty"`
-	Status      string          `json:"status"`
-	WAMessageID string          `json:"wa_message_id,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	SentAt      *time.Time      `json:"sent_at,omitempty"`
-	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
-	ReadAt      *time.Time      `json:"read_at,omitempty"`
-	SendAt      *time.Time      `json:"send_at,omitempty"`
+	ID        string `json:"id"`
+	SessionID string `json:"session_id"`
+	Direction string `json:"direction"`
+	Type      string `json:"message_type"`
+	Recipient string `json:"recipient"`
+	// RecipientLID is the recipient's LID, once sent, when WhatsApp has one.
+	RecipientLID string          `json:"recipient_lid,omitempty"`
+	Sender       string          `json:"sender,omitempty"`
+	SenderPhone  string          `json:"sender_phone,omitempty"`
+	SenderLID    string          `json:"sender_lid,omitempty"`
+	Chat         string          `json:"chat"`
+	IsGroup      bool            `json:"is_group"`
+	Body         string          `json:"message"`
+	Payload      json.RawMessage `json:"payload,omitempty"`
+	ReplyTo      string          `json:"reply_to,omitempty"`
+	Status       string          `json:"status"`
+	WAMessageID  string          `json:"wa_message_id,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	SentAt       *time.Time      `json:"sent_at,omitempty"`
+	DeliveredAt  *time.Time      `json:"delivered_at,omitempty"`
+	ReadAt       *time.Time      `json:"read_at,omitempty"`
+	SendAt       *time.Time      `json:"send_at,omitempty"`
 	// History marks a message of the account's past brought in by
 	// history sync after pairing.
 	History bool `json:"history,omitempty"`

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -186,6 +187,50 @@ func testContacts(t *testing.T, base string) {
 	alice.do("GET", contacts(a2.ID)+"/"+a1.Phone, nil).must(t, http.StatusOK, &one)
 	if one.Contact.About != "" || one.Contact.PushName == "" {
 		t.Fatalf("a1 seen by the number it blocked: got %+v, want the name but no about text", one.Contact)
+	}
+	// A blocked user's message is not delivered: it stays "sent", while a
+	// message sent after it by someone else arrives.
+	var held, after struct {
+		Message messageView `json:"message"`
+	}
+	var a1LID lidView
+	alice.do("GET", contacts(a2.ID)+"/phone/"+a1.Phone, nil).must(t, http.StatusOK, &a1LID)
+	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a2.ID, "recipient": a1.Phone, "message": "while blocked"}).
+		must(t, http.StatusCreated, &held)
+	polltest.Eventually(t, patience, "the held message sent", func() bool {
+		var m struct {
+			Message struct {
+				messageView
+				RecipientLID string `json:"recipient_lid"`
+			} `json:"message"`
+		}
+		alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &m)
+		if m.Message.Status == "sent" && (m.Message.RecipientLID != a1LID.LID || a1LID.LID == "") {
+			t.Fatalf("the sent message's recipient_lid: got %q, want a1's LID %q", m.Message.RecipientLID, a1LID.LID)
+		}
+		return m.Message.Status == "sent"
+	})
+	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": shop.ID, "recipient": a1.Phone, "message": "after the block"}).
+		must(t, http.StatusCreated, &after)
+	polltest.Eventually(t, patience, "the later message at a1", func() bool {
+		for _, m := range inbound(t, alice, a1.ID) {
+			if m.Body == "after the block" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range inbound(t, alice, a1.ID) {
+		if m.Body == "while blocked" {
+			t.Fatalf("a1 received %+v from the number it blocked", m)
+		}
+	}
+	var heldNow struct {
+		Message messageView `json:"message"`
+	}
+	alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &heldNow)
+	if heldNow.Message.Status != "sent" {
+		t.Fatalf("the message to the blocker: status %q, want sent", heldNow.Message.Status)
 	}
 	alice.do("POST", contacts(a1.ID)+"/"+a1.Phone+"/block", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
 	alice.do("POST", contacts(a1.ID)+"/15550030000/block", nil).fails(t, http.StatusNotFound, "not_found")
@@ -423,12 +468,21 @@ func testProfile(t *testing.T, alice *client, a1, a2, shop sessionView) {
 		} `json:"privacy"`
 		Source string `json:"source"`
 	}
-	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "none", "profile": "none"}).must(t, http.StatusOK, &priv)
+	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "none", "profile": "none", "group_add": "none"}).must(t, http.StatusOK, &priv)
 	if priv.Privacy.Status != "none" || priv.Privacy.Profile != "none" || priv.Privacy.Online != "all" {
 		t.Fatalf("privacy after the change: got %+v", priv)
 	}
 	if c := contact(a2.ID, a1.Phone); c.About != "" || c.PictureID != "" || c.PictureURL != "" {
 		t.Fatalf("a1 seen by a2 with about and picture hidden: got %+v", c)
+	}
+	// group_add none: a2's add becomes an invite.
+	var created struct {
+		Participants []participantResult `json:"participants"`
+	}
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/groups", map[string]any{"subject": "Desk", "participants": []string{a1.Phone}}).
+		must(t, http.StatusCreated, &created)
+	if len(created.Participants) != 1 || created.Participants[0].Status != "invite_sent" {
+		t.Fatalf("adding a1 whose privacy refuses adds: got %+v, want invite_sent", created.Participants)
 	}
 	alice.do("GET", profile(a1.ID)+"/privacy", nil).must(t, http.StatusOK, &priv)
 	if priv.Source != "live" || priv.Privacy.Status != "none" {
@@ -438,7 +492,7 @@ func testProfile(t *testing.T, alice *client, a1, a2, shop sessionView) {
 	if r.Error.Fields["online"] == "" || r.Error.Fields["status"] != "" {
 		t.Fatalf("bad privacy value: got fields %v, want online named alone", r.Error.Fields)
 	}
-	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "all", "profile": "all"}).must(t, http.StatusOK, nil)
+	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "all", "profile": "all", "group_add": "all"}).must(t, http.StatusOK, nil)
 
 	alice.do("DELETE", profile(a1.ID)+"/picture", nil).must(t, http.StatusOK, &pic)
 	if pic.PictureID != "" {

@@ -267,6 +267,9 @@ type Contact struct {
 type SendResult struct {
 	WAMessageID string
 	Timestamp   time.Time
+	// RecipientLID is the recipient's LID, when the engine knows it (a
+	// user, not a group).
+	RecipientLID string
 }
 
 // ReadReceipt marks messages of one chat and sender read.

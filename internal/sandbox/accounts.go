@@ -179,6 +179,7 @@ func (e *Engine) registerLocked() {
 			if a.PushName != "" {
 				e.pushName = a.PushName
 			}
+			e.blocked = blockedSet(a)
 			return
 		}
 		err = e.saveAccount(ctx, newAccount(e.phone, e.pushName, e.opts.Now()))
@@ -367,7 +368,18 @@ func (e *Engine) SetBlocked(ctx context.Context, jid string, block bool) ([]stri
 	if err != nil {
 		return nil, err
 	}
+	e.mu.Lock()
+	e.blocked = blockedSet(a)
+	e.unlock()
 	return blockedJIDs(a), nil
+}
+
+func blockedSet(a *sbAccount) map[string]bool {
+	m := make(map[string]bool, len(a.Blocked))
+	for _, p := range a.Blocked {
+		m[p] = true
+	}
+	return m
 }
 
 // LookupLID maps a phone JID to its LID, or a LID to its phone JID. The

@@ -162,3 +162,18 @@ func (e *Engine) SetPrivacySetting(ctx context.Context, name, value string) (*ga
 	p := a.privacy()
 	return &p, nil
 }
+
+// addRefusals tells which of the tenant's accounts refuse to be added to a
+// group by me: group_add privacy none, or me blocked (WhatsApp sends an
+// invite instead). The tenant's sessions being each other's contacts,
+// contacts and contact_blacklist let them add.
+func (e *Engine) addRefusals(ctx context.Context, me string) (func(phone string) bool, error) {
+	as, err := e.accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(phone string) bool {
+		a, ok := as[phone]
+		return ok && (a.privacy().GroupAdd == "none" || a.blocks(me))
+	}, nil
+}

@@ -79,7 +79,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	}
 	if !peer {
 		e.scheduleReceiptsLocked(id, to.JID, phone, env.voice())
-		return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
+		return gateway.SendResult{WAMessageID: id, Timestamp: now, RecipientLID: recipientLID(to)}, nil
 	}
 	// The server has accepted the message; the peer's receipts say whether
 	// its phone got it, and until one does the message is offered again.
@@ -87,7 +87,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	e.outbox[id] = o
 	e.deliverLocked(o)
 	e.retryLocked(id, o)
-	return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
+	return gateway.SendResult{WAMessageID: id, Timestamp: now, RecipientLID: recipientLID(to)}, nil
 }
 
 // peer reports whether phone is one of the tenant's sandbox sessions, whose
@@ -189,6 +189,11 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	}
 	switch env.Kind {
 	case KindMessage:
+		if env.Group == "" && e.blocked[env.FromPhone] {
+			// WhatsApp does not deliver a blocked user's direct messages:
+			// no event, no receipt, the message stays "sent" at the sender.
+			return
+		}
 		var ev gateway.EngineEvent = gateway.EvInbound{Message: inboundOf(env)}
 		if env.Type == gateway.TypePollVote {
 			if vote == nil {
@@ -518,4 +523,17 @@ func (e *Engine) groupMentions(ctx context.Context, to gateway.Recipient, mentio
 	}
 	slices.Sort(out[len(mentions):])
 	return out, nil
+}
+
+// recipientLID is the LID WhatsApp has for a recipient: the derived one
+// of a number on WhatsApp, the LID itself when sent to one, none for a
+// group or a number not on WhatsApp.
+func recipientLID(to gateway.Recipient) string {
+	switch {
+	case to.Server == gateway.ServerLID:
+		return to.JID
+	case to.Phone() != "" && !NotOnWhatsApp(to.Phone()):
+		return derivedLID(to.Phone())
+	}
+	return ""
 }

@@ -72,7 +72,24 @@ func (e *Engine) Send(ctx context.Context, out *gateway.OutboundMessage) (gatewa
 	if id == "" {
 		id = out.WAMessageID
 	}
-	return gateway.SendResult{WAMessageID: id, Timestamp: resp.Timestamp}, nil
+	return gateway.SendResult{WAMessageID: id, Timestamp: resp.Timestamp, RecipientLID: recipientLID(ctx, cli.Store.LIDs, to)}, nil
+}
+
+// recipientLID is the recipient's LID from whatsmeow's LID map, which the
+// send filled when it looked the recipient's devices up: the recipient
+// itself when addressed by LID, none for a group or an unmapped number.
+func recipientLID(ctx context.Context, lids interface {
+	GetLIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
+}, to types.JID) string {
+	switch to.Server {
+	case types.HiddenUserServer:
+		return to.ToNonAD().String()
+	case types.DefaultUserServer:
+		if lid, err := lids.GetLIDForPN(ctx, to.ToNonAD()); err == nil && !lid.IsEmpty() {
+			return lid.ToNonAD().String()
+		}
+	}
+	return ""
 }
 
 // sendError classifies a send failure: CodeUnavailable when the message may

@@ -195,7 +195,7 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 		id = m.WAMessageID
 	}
 	_, err = w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
-		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at,
+		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at, RecipientLID: res.RecipientLID,
 	}, w.statusEvents(at))
 	if err != nil {
 		// WhatsApp has it; the resend after the retry reuses the id, so
