@@ -258,6 +258,15 @@ func TestCLIAgainstGateway(t *testing.T) {
 	if len(msgs.Messages) != 1 || msgs.Messages[0].Body != "hello from wagw" {
 		t.Fatalf("messages --json: %+v", msgs)
 	}
+	// A scheduled send, then its cancel.
+	var sched wagw.Message
+	if err := json.Unmarshal([]byte(must("", "send", id, "+1 555 000 2222", "later", "--at", "1h", "--json")), &sched); err != nil ||
+		sched.Status != "scheduled" || sched.SendAt == nil || time.Until(*sched.SendAt) < 59*time.Minute {
+		t.Fatalf("send --at 1h: %+v, %v; want it scheduled an hour ahead", sched, err)
+	}
+	if out := must("", "cancel", sched.ID); !strings.Contains(out, "canceled") {
+		t.Fatalf("cancel: %s", out)
+	}
 
 	var key wagw.APIKey
 	if err := json.Unmarshal([]byte(must("", "keys", "create", "--name", "ci", "--scopes", "read", "--json")), &key); err != nil || key.Key == "" {
@@ -379,7 +388,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 		}
 		found[labels["method"]+" "+labels["route"]+" "+labels["code"]] += m.GetCounter().GetValue()
 	}
-	if found["POST /api/v1/messages/send 201"] != 1 || found["POST /api/v1/auth/register 201"] != 1 {
+	if found["POST /api/v1/messages/send 201"] != 2 || found["DELETE /api/v1/messages/{message_id} 200"] != 1 || found["POST /api/v1/auth/register 201"] != 1 {
 		t.Errorf("http request counts: %v", found)
 	}
 	state := func(name, label, value string) float64 { return gauge(fams, name, label, value) }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // chromiumPath is Debian's chromium; the browser test skips without it.
@@ -23,7 +25,9 @@ var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
 // TestDashboardInBrowser drives the dashboard in headless Chromium as a new
 // user would: register, create a session, start it, see the QR code, pair
 // it with the sandbox's simulated scan, send a message and see it
-// delivered, add a webhook and see its test delivery succeed, read the
+// delivered (and another fail, with its reason), the buttons following the
+// session's state throughout, stop it and see why it stopped, add a
+// webhook and see its test delivery succeed, read the
 // message log, switch to Arabic (right to left). Screenshots of each step
 // are saved in testdata/screenshots; WAGW_UPDATE_DOCS=1 also writes
 // docs/dashboard.png for the README.
@@ -60,6 +64,12 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Generous: the machine may be busy; each step logs its time.
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
+	// The browser starts with the first action on a context and ends with
+	// that context: start it here, so a step's own deadline ends only the
+	// step.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
 
 	type (
 		css  = chromedp.CSS
@@ -90,10 +100,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		_ = chromedp.Do(ctx, shot("failed-"+name))
 		t.Fatalf("%s: %v\npage: %s", name, err, page)
 	}
+	// Each step has its own deadline: a step that cannot finish fails
+	// with its name and the page, not the whole test's timeout.
 	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		start := time.Now()
-		if err := chromedp.Do(ctx, actions...); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
 			fail(name, err)
 		}
 		t.Logf("step %q took %s", name, time.Since(start).Round(time.Millisecond))
@@ -113,35 +127,90 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil || !strings.HasSuffix(strings.Split(url, "#")[0], "/app/") {
 		t.Fatalf("/ in a browser led to %s (%v), want /app/", url, err)
 	}
-	step("register",
+	// The server's refusals appear next to their fields, not in one
+	// paragraph at the bottom (a blank name and a bad phone pass the
+	// browser's own checks).
+	step("register errors by field",
 		chromedp.Click(css(`a[href="#/register"]`)),
 		chromedp.WaitVisible(css(`#name`)),
+		chromedp.SendKeys(css(`#name`), "   "),
+		chromedp.SendKeys(css(`#email`), "sara@example.com"),
+		chromedp.SendKeys(css(`#password`), "a-long-password"),
+		chromedp.SendKeys(css(`#phone`), "abc"),
+		chromedp.Click(css(`form button[type="submit"]`)),
+		chromedp.WaitVisible(css(`.field #name-error`)),
+		chromedp.WaitVisible(css(`.field #phone-error`)),
+		shot("01-register-errors"))
+	if !eval("register errors by field", `document.querySelector("#phone").getAttribute("aria-invalid") === "true" &&
+		document.querySelector("#phone").getAttribute("aria-describedby") === "phone-error" &&
+		!document.querySelector(".form-error").textContent.includes("phone:") &&
+		document.activeElement === document.querySelector("#name")`) {
+		t.Errorf("register: the field errors are not attached to their inputs (or are repeated at the bottom)")
+	}
+	// Typing in a refused field takes its error away. The fields are
+	// emptied by script: chromedp's Clear hangs on them in CI.
+	step("field error goes once edited",
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("form input").forEach(i => { i.value = ""; })`),
+		chromedp.SendKeys(css(`#phone`), "+1 555 000 1111"),
+		chromedp.WaitNotPresent(css(`#phone-error`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#phone").value = ""`))
+	step("register",
 		chromedp.SendKeys(css(`#name`), "Sara"),
 		chromedp.SendKeys(css(`#email`), "sara@example.com"),
 		chromedp.SendKeys(css(`#password`), "a-long-password"),
 		shot("01-register"),
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#session-name`)))
+	// buttons lists the session page's action buttons, in order.
+	buttons := func(name string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#session-actions button")].map(b => b.dataset.action).join(",")`))
+		if err != nil {
+			fail(name, err)
+		}
+		return v
+	}
 	step("create session",
 		chromedp.SendKeys(css(`#session-name`), "shop"),
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#session-status`)),
-		chromedp.WaitVisible(find(`//button[text()="Start"]`)),
-		chromedp.Click(find(`//button[text()="Start"]`)))
+		chromedp.WaitVisible(find(`//button[text()="Start"]`)))
+	// Every button follows the session's state: a session with no worker
+	// offers Start (no Stop, no Log out).
+	if got := buttons("created buttons"); got != "start,delete" {
+		t.Errorf("a created session offers %q, want start,delete", got)
+	}
+	step("start", chromedp.Click(find(`//button[text()="Start"]`)),
+		chromedp.WaitVisible(css(`#session-actions button[data-action="restart"]`)))
 	step("qr code shown",
 		chromedp.WaitVisible(css(`img#qr[src^="data:image/png;base64,"]`)),
 		chromedp.WaitVisible(css(`#pair-phone`)),
 		shot("02-pairing-qr"))
+	if got := buttons("pairing buttons"); got != "stop,restart,delete" {
+		t.Errorf("a pairing session offers %q, want stop,restart,delete (no Start on a running session, no Log out before pairing)", got)
+	}
 	step("pair by simulated scan",
 		chromedp.Click(find(`//button[contains(., "Simulate scan")]`)),
 		chromedp.WaitVisible(css(`p.paired`)),
 		chromedp.WaitVisible(css(`#session-status .badge.connected`)),
+		chromedp.WaitVisible(css(`#session-actions button[data-action="logout"]`)),
 		shot("03-paired"))
+	if got := buttons("paired buttons"); got != "stop,restart,logout,delete" {
+		t.Errorf("a connected session offers %q, want stop,restart,logout,delete", got)
+	}
 	step("send and see delivered",
 		chromedp.SendKeys(css(`#recipient`), "+1 555 000 2222"),
 		chromedp.Click(find(`//form//button[text()="Send"]`)),
 		chromedp.WaitVisible(css(`#sent-status .badge.delivered, #sent-status .badge.read`)),
 		shot("04-sent-delivered"))
+	// A failed message says why (the sandbox's numbers ending in 0000 are
+	// not on WhatsApp), beside its badge.
+	step("send and see why it failed",
+		chromedp.SetValue(css(`#recipient`), "+1 555 123 0000"),
+		chromedp.Click(find(`//form//button[text()="Send"]`)),
+		chromedp.WaitVisible(css(`#sent-status .badge.failed`)),
+		chromedp.WaitVisible(find(`//span[@id="sent-status"]/span[contains(., "not on WhatsApp")]`)),
+		shot("04b-sent-failed"))
 	step("auto-reply setting",
 		chromedp.Click(css(`#auto-reply`)),
 		chromedp.SendKeys(css(`#auto-reply-message`), "We reply within the hour."),
@@ -167,17 +236,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.SendKeys(css(`#w-url`), receiver.URL+"/hook"),
 		chromedp.Click(find(`//button[text()="Add webhook"]`)),
 		chromedp.WaitVisible(css(`#w-secret .once code`)),
-		chromedp.Click(find(`//button[text()="Send test"]`)),
-		chromedp.Sleep(500*time.Millisecond),
-		chromedp.Click(find(`//button[text()="Deliveries"]`)),
-		chromedp.WaitVisible(css(`.deliveries .badge`)))
-	deadline := time.Now().Add(30 * time.Second)
-	for !eval("delivery succeeded", `!!document.querySelector(".deliveries .badge.succeeded")`) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the webhook's test delivery never showed succeeded (receiver got %d requests)", hooks.Load())
-		}
-		step("reload deliveries", chromedp.Click(find(`//button[text()="Deliveries"]`)), chromedp.Sleep(300*time.Millisecond))
-	}
+		chromedp.Click(find(`//button[text()="Send test"]`)))
+	// The delivery log is read again until the test delivery succeeded.
+	polltest.Eventually(t, 30*time.Second, "the webhook's test delivery shown as succeeded", func() bool {
+		step("reload deliveries", chromedp.Click(find(`//button[text()="Deliveries"]`)))
+		return hooks.Load() > 0 && eval("delivery succeeded", `!!document.querySelector(".deliveries .badge.succeeded")`)
+	})
 	step("webhook shot", shot("05-webhook-delivered"))
 	step("keys",
 		chromedp.Click(css(`a[href="#/keys"]`)),
@@ -195,8 +259,26 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`table tbody tr`)),
 		shot("06-messages"))
-	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 1 {
-		t.Fatalf("message log shows %d outbound rows (%v), want 1", rows, err)
+	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 2 {
+		t.Fatalf("message log shows %d outbound rows (%v), want 2 (delivered and failed)", rows, err)
+	}
+	if !eval("failed reason in the log", `[...document.querySelectorAll("table tbody tr")].some(r => r.querySelector(".badge.failed") && r.textContent.includes("not on WhatsApp"))`) {
+		t.Error("the message log shows the failed message without its reason")
+	}
+	// Stopped from its page, the session says why and offers Start again
+	// (no Log out on a stopped session).
+	step("stop the session",
+		chromedp.Click(css(`a[href="#/sessions"]`)),
+		chromedp.WaitVisible(css(`tr[data-session] a`)),
+		chromedp.Click(css(`tr[data-session] a`)),
+		chromedp.WaitVisible(css(`#session-actions button[data-action="stop"]`)),
+		chromedp.Click(css(`#session-actions button[data-action="stop"]`)),
+		chromedp.WaitVisible(css(`#session-status .badge.stopped`)),
+		chromedp.WaitVisible(find(`//p[@id="session-reason"][contains(., "stopped")]`)),
+		chromedp.WaitVisible(css(`#session-actions button[data-action="start"]`)),
+		shot("06b-stopped"))
+	if got := buttons("stopped buttons"); got != "start,delete" {
+		t.Errorf("a stopped session offers %q, want start,delete", got)
 	}
 	step("overview in Arabic",
 		chromedp.Click(css(`a[href="#/overview"]`)),
@@ -213,7 +295,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	step("sessions in Arabic on a phone",
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Click(css(`a[href="#/sessions"]`)),
-		chromedp.WaitVisible(css(`.badge.connected`)),
+		chromedp.WaitVisible(css(`.badge.stopped`)),
+		chromedp.WaitVisible(css(`td.status .reason`)),
 		viewShot("08-sessions-ar-phone"))
 	// Keyboard: every form control of the page has a label.
 	if !eval("labels", `[...document.querySelectorAll("input, select, textarea")].every(i => i.labels && i.labels.length > 0)`) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,15 @@ func startGateway(t testing.TB, env map[string]string) string {
 // startGatewayLogging is startGateway with the logs written to w.
 func startGatewayLogging(t testing.TB, env map[string]string, w io.Writer) string {
 	t.Helper()
+	base, _ := runGateway(t, env, w)
+	return base
+}
+
+// runGateway runs serve in-process and returns its base URL and a stop
+// function, which waits for serve to return (a restart within a test
+// starts another on the same DATA_DIR); it also runs when the test ends.
+func runGateway(t testing.TB, env map[string]string, w io.Writer) (string, func()) {
+	t.Helper()
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	cfg, err := config.Load(lookup)
 	if err != nil {
@@ -70,17 +80,21 @@ func startGatewayLogging(t testing.TB, env map[string]string, w io.Writer) strin
 		cancel()
 		t.Fatal("gateway did not start")
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("gateway did not stop")
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Error("gateway did not stop")
+			}
+		})
+	}
+	t.Cleanup(stop)
 	base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
 	waitReady(t, base)
-	return base
+	return base, stop
 }
 
 func waitReady(t testing.TB, base string) {

@@ -106,6 +106,8 @@ func (s *Server) handlers() map[string]handler {
 		"sendMessage":      s.handleMessageSend,
 		"listMessages":     s.handleMessageList,
 		"getMessage":       s.handleMessageGet,
+		"cancelMessage":    s.handleMessageCancel,
+		"getMessagePoll":   s.handleMessagePoll,
 		"getMessageMedia":  s.handleMessageMedia,
 		"markMessagesRead": s.handleMessagesRead,
 		"checkContacts":    s.handleContactsCheck,
@@ -136,6 +138,15 @@ func (s *Server) handlers() map[string]handler {
 		"getStatement":         s.handleStatement,
 	}
 	for id, h := range s.accountHandlers() {
+		out[id] = h
+	}
+	for id, h := range s.chatHandlers() {
+		out[id] = h
+	}
+	for id, h := range s.contactHandlers() {
+		out[id] = h
+	}
+	for id, h := range s.profileHandlers() {
 		out[id] = h
 	}
 	return out
@@ -255,7 +266,7 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 		case "session_id":
 			owner = id
 		case "instance_id":
-			inst, err := s.svc.Instance(ctx, userID, id)
+			inst, err := s.instance(ctx, userID, id)
 			if err != nil {
 				return err
 			}

@@ -34,9 +34,16 @@ Sessions and pairing
   scan SESSION               sandbox only: complete pairing as a phone would
 
 Messages
-  send SESSION RECIPIENT TEXT   send a text (--wait: until delivered)
+  send SESSION RECIPIENT TEXT   send a text (--wait: until delivered; --at: schedule it)
   messages                   the message log (--session, --direction, --status, --recipient)
   message ID                 one message
+  cancel ID                  cancel a scheduled message
+
+Contacts
+  contacts SESSION [list]    the contacts the session's account knows
+  contacts SESSION get USER  one user, asked of WhatsApp (--refresh: the picture URL too)
+  contacts SESSION blocked | block USER | unblock USER
+  contacts SESSION lid LID | phone PHONE   the LID <-> phone map
 
 Webhooks and events
   webhooks [list]            list endpoints
@@ -74,9 +81,11 @@ func init() {
 		"qr":         {usage: "qr SESSION [--invert] [--timeout 5m]", help: "Draws the pairing QR code, refreshing it until the phone scans it.", run: cmdQR},
 		"pair-code":  {usage: "pair-code SESSION PHONE", help: "Asks for a code to type on the phone (Linked devices > Link with phone number).", run: cmdPairCode},
 		"scan":       {usage: "scan SESSION [--phone P]", help: "Sandbox only: completes pairing as a phone would.", run: cmdScan},
-		"send":       {usage: "send SESSION RECIPIENT TEXT [--wait] [--type text]", help: "Sends a message.", run: cmdSend},
+		"send":       {usage: "send SESSION RECIPIENT TEXT [--wait] [--type text] [--at TIME|DURATION]", help: "Sends a message, now or scheduled.", run: cmdSend},
+		"cancel":     {usage: "cancel ID", help: "Cancels a scheduled message.", run: cmdCancel},
 		"messages":   {usage: "messages [--session ID] [--direction in|out] [--status S] [--recipient R] [--limit N] [--page N]", help: "Lists messages.", run: cmdMessages},
 		"message":    {usage: "message ID", help: "Shows one message.", run: cmdMessage},
+		"contacts":   {usage: "contacts SESSION [list|get USER [--refresh]|blocked|block USER|unblock USER|lid LID|phone PHONE]", help: "Reads the session's contacts, its block list and the LID map; blocks and unblocks.", run: cmdContacts},
 		"webhooks":   {usage: "webhooks [list|create URL|delete ID|test ID|rotate ID|deliveries ID|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
 		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
 		"keys":       {usage: "keys [list|create|revoke ID]", help: "Manages API keys.", run: cmdKeys},
@@ -442,6 +451,7 @@ func cmdSend(r *runner, args []string) error {
 	wait := fs.Bool("wait", false, "wait until the message is delivered (or fails); stops at once when the session is not connected")
 	timeout := fs.Duration("timeout", time.Minute, "with --wait: how long to wait")
 	key := fs.String("idempotency-key", "", "sent as Idempotency-Key")
+	at := fs.String("at", "", "schedule the send: an RFC 3339 time, or a duration from now (90m)")
 	pos, err := r.parse(fs, args)
 	if err != nil {
 		return err
@@ -449,9 +459,20 @@ func cmdSend(r *runner, args []string) error {
 	if len(pos) < 3 {
 		return fmt.Errorf("give the session, the recipient and the text: %w", errUsage)
 	}
+	var sendAt *time.Time
+	if *at != "" {
+		t, err := parseAt(*at, time.Now())
+		if err != nil {
+			return err
+		}
+		if *wait {
+			return fmt.Errorf("--wait waits for a delivery, which a scheduled send has not yet: leave one out: %w", errUsage)
+		}
+		sendAt = &t
+	}
 	c := r.client()
 	m, err := c.Send(r.ctx, client.SendRequest{SessionID: pos[0], Recipient: pos[1], Message: strings.Join(pos[2:], " "),
-		MessageType: *typ, IdempotencyKey: *key})
+		MessageType: *typ, IdempotencyKey: *key, SendAt: sendAt})
 	if err != nil {
 		return err
 	}
@@ -551,6 +572,33 @@ func cmdMessages(r *runner, args []string) error {
 		messageTable(w, list...)
 		fmt.Fprintf(w, "(page %d of %d, %d messages)\n", p.Page, max(p.Pages, 1), p.Total)
 	})
+}
+
+// parseAt reads send --at: an RFC 3339 time, or a duration after now.
+func parseAt(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return time.Time{}, fmt.Errorf("--at takes an RFC 3339 time (2026-01-15T09:30:00Z) or a duration from now (90m): %w", errUsage)
+	}
+	return now.Add(d), nil
+}
+
+func cmdCancel(r *runner, args []string) error {
+	pos, err := r.parse(r.flags("cancel"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("give the id of the scheduled message: %w", errUsage)
+	}
+	m, err := r.client().CancelMessage(r.ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	return r.out(m, func(w *tabwriter.Writer) { messageTable(w, *m) })
 }
 
 func cmdMessage(r *runner, args []string) error {

@@ -53,6 +53,15 @@ type AccountEngine interface {
 	JoinGroup(ctx context.Context, link string) (string, error)
 	// LeaveGroup leaves a group.
 	LeaveGroup(ctx context.Context, jid string) error
+	// ChatAction archives, pins, mutes, marks read or unread, or deletes a
+	// chat on the account (whatsmeow: an app-state patch its other
+	// devices follow). CodeNotFound for a group the account is not in.
+	ChatAction(ctx context.Context, r ChatActionRequest) error
+
+	ContactsEngine
+	ProfileEngine
+	PresenceEngine
+	ProfileEngine
 }
 
 // Group is a WhatsApp group as the account sees it.
@@ -203,6 +212,12 @@ type AccountOp[Req, Res any] struct {
 	// session, stored with its operation record. (Other sessions learn of
 	// the change from WhatsApp, as engine events.)
 	Events func(sessionID string, req Req, res Res) []AccountEvent
+	// Chats is the change a successful write makes to the stored chat,
+	// applied in the transaction that records the operation.
+	Chats func(req Req, res Res) *ChatChange
+	// Audit is what the operations log keeps of a request, when not the
+	// request itself (a picture's size rather than the picture).
+	Audit func(req Req) any
 }
 
 // AccountEvent is an event an operation emits: its type and data.
@@ -338,7 +353,10 @@ func (op AccountOp[Req, Res]) Serve(ctx context.Context, e AccountEngine, body [
 
 // AccountOps are every declared operation, by name.
 var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupUpdate, OpGroupParticipants,
-	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave)
+	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction,
+	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID,
+	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
+	OpPresenceSet, OpPresenceSubscribe)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))
@@ -370,12 +388,16 @@ type AccountOperation struct {
 	ErrorCode Code      `json:"error_code,omitempty" desc:"The error code, when it failed."`
 	Error     string    `json:"error,omitempty" desc:"Why it failed, when it did."`
 	CreatedAt time.Time `json:"created_at" desc:"When the operation ran."`
+	// Chat is the change a succeeded write makes to the stored chat
+	// (AccountOp.Chats), applied in the same transaction.
+	Chat *ChatChange `json:"-"`
 }
 
 // AccountOperationStore keeps the audit log of account writes.
 type AccountOperationStore interface {
 	// RecordAccountOperation stores op (ID and CreatedAt filled when empty)
-	// with events, in one transaction. CodeNotFound when the session is
+	// with events, and op.Chat applied to the stored chat when it
+	// succeeded, in one transaction. CodeNotFound when the session is
 	// absent or another tenant's.
 	RecordAccountOperation(ctx context.Context, op *AccountOperation, events ...*Event) error
 	// ListAccountOperations lists a session's operations, newest first,

@@ -10,11 +10,13 @@ type Store interface {
 	SessionStore
 	InstanceStore
 	MessageStore
+	PollStore
 	EventStore
 	WebhookStore
 	DeliveryStore
 	SaaSStore
 	AccountOperationStore
+	ChatStore
 	// Ping checks the database answers; CodeUnavailable when it does not.
 	Ping(ctx context.Context) error
 	// Dialect names the database ("sqlite" or "postgres").

@@ -41,7 +41,16 @@ type SendInput struct {
 	ForwardOf  string // our id of a stored message whose content is sent again, marked forwarded
 	// LinkPreview is the card under the text's link: given, or off.
 	LinkPreview *LinkPreviewOption
+	// SendAt schedules the send: the message stays scheduled until then.
+	SendAt *time.Time
+	// Poll is a poll's question and answers; Votes the answers a
+	// poll_vote chooses on the poll Target.
+	Poll  *gateway.Poll
+	Votes []string
 }
+
+// MaxScheduleAhead is how far ahead a send can be scheduled.
+const MaxScheduleAhead = 366 * 24 * time.Hour
 
 // MaxMentions bounds the numbers one message mentions (a large group's
 // participants, given one by one).
@@ -183,13 +192,43 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		if typ == gateway.TypeEdit && strings.TrimSpace(body) == "" {
 			fields["message"] = "Give the new text."
 		}
+	case typ == gateway.TypePoll:
+		if p := checkPoll(in.Poll, fields); p != nil {
+			payload.Poll, body = p, p.Question
+		}
+	case typ == gateway.TypePollVote:
+		if in.Target == "" {
+			fields["target"] = "Give the id of the poll to vote on (its message id, or its WhatsApp id)."
+		}
+		if len(in.Votes) > gateway.MaxPollOptions {
+			fields["votes"] = "A vote chooses at most 12 answers."
+		}
 	default:
-		fields["message_type"] = "Unknown message type " + quote(string(typ)) + "; use text, image, video, audio, document, sticker, location, contact, reaction, edit or revoke."
+		fields["message_type"] = "Unknown message type " + quote(string(typ)) + "; use text, image, video, audio, document, sticker, location, contact, reaction, edit, revoke, poll or poll_vote."
+	}
+	if typ != gateway.TypePoll && in.Poll != nil {
+		fields["poll"] = "A poll goes with message_type poll."
+	}
+	if typ != gateway.TypePollVote && in.Votes != nil {
+		fields["votes"] = "Votes go with message_type poll_vote."
 	}
 	if utf8.RuneCountInString(body) > MaxTextLen {
 		fields["message"] = "The text must be at most 65536 characters."
 	}
 	sendOptions(typ, rcpt, body, in, &payload, fields)
+	now := s.now()
+	status := gateway.MessageQueued
+	var sendAt *time.Time
+	if in.SendAt != nil {
+		at := in.SendAt.UTC().Truncate(time.Microsecond)
+		switch {
+		case !at.After(now):
+			fields["send_at"] = "The time to send at must be in the future; leave send_at out to send now."
+		case at.Sub(now) > MaxScheduleAhead:
+			fields["send_at"] = "A send can be scheduled at most 366 days ahead."
+		}
+		status, sendAt = gateway.MessageScheduled, &at
+	}
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
@@ -217,7 +256,11 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if err != nil {
 		return nil, err
 	}
-	if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
+	if typ == gateway.TypePollVote {
+		if payload.Target, payload.Votes, err = s.checkVote(ctx, u.ID, sess.ID, rcpt, in.Target, in.Votes); err != nil {
+			return nil, err
+		}
+	} else if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(payload)
@@ -227,18 +270,47 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if string(raw) == "{}" {
 		raw = nil
 	}
-	now := s.now()
 	m := &gateway.Message{
 		ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: typ,
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
-		Status: gateway.MessageQueued, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
-		RequestID: gateway.RequestID(ctx),
+		Status: status, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
+		RequestID: gateway.RequestID(ctx), SendAt: sendAt,
+	}
+	if typ == gateway.TypePoll {
+		// Chosen now and stored, so a resend after a crash keeps the poll's
+		// key and the votes cast on the first copy still open.
+		m.Secret = gateway.NewPollSecret()
 	}
 	if err := s.storeOutbound(ctx, u, m); err != nil {
 		return nil, err
 	}
+	// A scheduled message is nudged too: the worker then knows when the
+	// next scheduled send is due and wakes for it.
 	s.nudge(ctx, sess.ID, m.ID)
 	return m, nil
+}
+
+// CancelMessage cancels one of the caller's scheduled messages; a
+// message.status event says it is canceled. CodeConflict once it left
+// scheduled (queued, sent or canceled already).
+func (s *Service) CancelMessage(ctx context.Context, userID, id string) (*gateway.Message, error) {
+	at := s.now()
+	m, err := s.store.CancelScheduled(ctx, userID, id, at, func(m *gateway.Message) []*gateway.Event {
+		ev := gateway.NewEvent(userID, m.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
+			MessageID: m.ID, WAMessageID: m.WAMessageID, SessionID: m.SessionID, Recipient: m.Recipient,
+			Status: m.Status, At: at,
+		})
+		ev.RequestID = gateway.RequestID(ctx)
+		return []*gateway.Event{ev}
+	})
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, gateway.NotFound("Message")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The payload is not read back by the update; the caller gets it whole.
+	return s.Message(ctx, userID, m.ID)
 }
 
 // captioned are the types whose text or caption can mention people.

@@ -12,10 +12,10 @@ import (
 
 const messageCols = `id, user_id, session_id, direction, type, recipient, sender, sender_phone, sender_lid, chat,
 	is_group, body, payload, reply_to, status, status_rank, wa_message_id, error, created_at, updated_at, sent_at,
-	delivered_at, read_at, request_id`
+	delivered_at, read_at, request_id, send_at, secret, recipient_lid`
 
 const insertMessage = "INSERT INTO messages (" + messageCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // statusReturning is what a status update reads back: the message without
 // its payload, which may hold megabytes of inline media that a receipt has
@@ -87,10 +87,14 @@ func messageArgs(m *gateway.Message) ([]any, error) {
 	}
 	m.UpdatedAt = stamp(m.UpdatedAt)
 	m.SentAt, m.DeliveredAt, m.ReadAt = stampPtr(m.SentAt), stampPtr(m.DeliveredAt), stampPtr(m.ReadAt)
+	m.SendAt = stampPtr(m.SendAt)
+	if m.Status == gateway.MessageScheduled && m.SendAt == nil {
+		return nil, gateway.ValidationError(map[string]string{"send_at": "A scheduled message needs the time it is due."})
+	}
 	return []any{m.ID, m.UserID, m.SessionID, m.Direction, string(m.Type), m.Recipient, m.Sender, m.SenderPhone,
 		m.SenderLID, m.Chat, m.IsGroup, m.Body, payload, m.ReplyTo, string(m.Status), rank, nullString(m.WAMessageID),
 		m.Error, micros(m.CreatedAt), micros(m.UpdatedAt), nullMicros(m.SentAt), nullMicros(m.DeliveredAt),
-		nullMicros(m.ReadAt), m.RequestID}, nil
+		nullMicros(m.ReadAt), m.RequestID, nullMicros(m.SendAt), nullBytes(m.Secret), m.RecipientLID}, nil
 }
 
 // MessageByID returns a tenant's message; CodeNotFound when absent or another tenant's.
@@ -202,6 +206,9 @@ func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatus
 	if u.ID != "" && u.WAMessageID != "" {
 		set("wa_message_id = ?", u.WAMessageID)
 	}
+	if u.RecipientLID != "" {
+		set("recipient_lid = ?", u.RecipientLID)
+	}
 	args = append(args, whereArgs...)
 	args = append(args, rank)
 	query := s.q("UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
@@ -260,6 +267,78 @@ func (s *Store) QueuedMessages(ctx context.Context, sessionID string, limit int)
 	return list, s.fail(err, "queued messages", "Session", "")
 }
 
+// ReleaseScheduled queues the session's scheduled messages due at or before
+// now (the status guard makes a release and a cancel of one message
+// exclusive), then reads when the next one still scheduled is due (the
+// partial index messages_scheduled).
+func (s *Store) ReleaseScheduled(ctx context.Context, sessionID string, due time.Time) (int, *time.Time, error) {
+	if !isUUID(sessionID) {
+		return 0, nil, nil
+	}
+	at := micros(stamp(due))
+	st, err := s.writeStmt(ctx, nil, `UPDATE messages SET status = ?, updated_at = ?
+		WHERE session_id = ? AND status = ? AND send_at <= ?`)
+	if err != nil {
+		return 0, nil, s.fail(err, "release scheduled messages", "Session", "")
+	}
+	res, err := st.ExecContext(ctx, string(gateway.MessageQueued), micros(now()), sessionID, string(gateway.MessageScheduled), at)
+	if err != nil {
+		return 0, nil, s.fail(err, "release scheduled messages", "Session", "")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, nil, s.fail(err, "release scheduled messages", "Session", "")
+	}
+	var next sql.NullInt64
+	err = s.reader.QueryRowContext(ctx, s.q(`SELECT MIN(send_at) FROM messages WHERE session_id = ? AND status = ?`),
+		sessionID, string(gateway.MessageScheduled)).Scan(&next)
+	if err != nil {
+		return int(n), nil, s.fail(err, "next scheduled message", "Session", "")
+	}
+	return int(n), fromNullMicros(next), nil
+}
+
+// CancelScheduled moves a tenant's scheduled message to canceled, guarded by
+// its status, and writes the events of build in the same transaction.
+// CodeNotFound when the message is absent or another tenant's;
+// CodeConflict when it is no longer scheduled.
+func (s *Store) CancelScheduled(ctx context.Context, userID, id string, at time.Time,
+	build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error) {
+	if !isUUID(userID) || !isUUID(id) {
+		return nil, gateway.NotFound("Message")
+	}
+	var m *gateway.Message
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = scanMessage(tx.QueryRowContext(ctx, s.q(`UPDATE messages SET status = ?, status_rank = ?, updated_at = ?
+			WHERE id = ? AND user_id = ? AND status = ? RETURNING `+statusReturning),
+			string(gateway.MessageCanceled), gateway.MessageCanceled.Rank(), micros(stamp(at)), id, userID, string(gateway.MessageScheduled)))
+		if err == sql.ErrNoRows {
+			var status string
+			err = tx.QueryRowContext(ctx, s.q("SELECT status FROM messages WHERE id = ? AND user_id = ?"), id, userID).Scan(&status)
+			if err != nil {
+				return s.fail(err, "cancel scheduled message", "Message", "")
+			}
+			return gateway.Errorf(gateway.CodeConflict, "The message is %s, no longer scheduled; only a scheduled message can be canceled.", status)
+		}
+		if err != nil {
+			return s.fail(err, "cancel scheduled message", "Message", "")
+		}
+		if build == nil {
+			return nil
+		}
+		events := build(m)
+		if err := prepareEvents(m.UserID, events); err != nil {
+			return err
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	if err != nil {
+		return nil, s.fail(err, "cancel scheduled message", "Message", "")
+	}
+	return m, nil
+}
+
 // CountMessages counts a tenant's messages created at or after since (all
 // when zero). The outbound counts are a funnel, not current states: Sent
 // counts every outbound message that reached the server (sent, delivered,
@@ -300,10 +379,11 @@ func scanMessage(sc scanner, extra ...any) (*gateway.Message, error) {
 		rank                  int
 		created, updated      int64
 		sent, delivered, read sql.NullInt64
+		sendAt                sql.NullInt64
 	)
 	dest := []any{&m.ID, &m.UserID, &m.SessionID, &m.Direction, &typ, &m.Recipient, &m.Sender, &m.SenderPhone,
 		&m.SenderLID, &m.Chat, &m.IsGroup, &m.Body, &payload, &m.ReplyTo, &status, &rank, &waID, &m.Error,
-		&created, &updated, &sent, &delivered, &read, &m.RequestID}
+		&created, &updated, &sent, &delivered, &read, &m.RequestID, &sendAt, &m.Secret, &m.RecipientLID}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -314,5 +394,6 @@ func scanMessage(sc scanner, extra ...any) (*gateway.Message, error) {
 	m.WAMessageID = waID.String
 	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
 	m.SentAt, m.DeliveredAt, m.ReadAt = fromNullMicros(sent), fromNullMicros(delivered), fromNullMicros(read)
+	m.SendAt = fromNullMicros(sendAt)
 	return &m, nil
 }

@@ -43,6 +43,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"MessageStatusReceipts", testMessageStatusReceipts},
 		{"InboundDuplicates", testInboundDuplicates},
 		{"QueuedMessages", testQueuedMessages},
+		{"ScheduledMessages", testScheduledMessages},
+		{"PollVotes", testPollVotes},
 		{"MessageByWAID", testMessageByWAID},
 		{"CountMessages", testCountMessages},
 		{"Events", testEvents},
@@ -66,6 +68,9 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},
 		{"SandboxGroups", testSandboxGroups},
+		{"SandboxAccounts", testSandboxAccounts},
+		{"Chats", testChats},
+		{"ChatMessagesPaging", testChatMessagesPaging},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}

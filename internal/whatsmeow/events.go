@@ -178,6 +178,13 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		return ok
 
 	case *events.Message:
+		if v.Message.GetPollUpdateMessage() != nil {
+			ev := e.pollVote(cli, v)
+			if ev == nil {
+				return true // unreadable: acknowledged, as a phone would drop it
+			}
+			return e.emit(gen, *ev)
+		}
 		in := e.inbound(cli, v)
 		if in == nil {
 			return true
@@ -213,6 +220,24 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 			return true // a group this account created: its operation recorded the event
 		}
 		return e.emit(gen, ev)
+
+	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat:
+		if ev, ok := chatEvent(v); ok {
+			return e.emit(gen, ev)
+		}
+		return true
+
+	case *events.Presence:
+		return e.emit(gen, presenceEvent(v))
+
+	case *events.PushName, *events.BusinessName, *events.UserAbout, *events.Picture, *events.Contact, *events.Blocklist:
+		evs, _ := contactEvents(v, ownJID(cli))
+		for _, ev := range evs {
+			if !e.emit(gen, ev) {
+				return false
+			}
+		}
+		return true
 
 	case *events.UndecryptableMessage:
 		e.log.Warn("whatsapp message could not be decrypted; whatsmeow asked the sender to retry",

@@ -17,6 +17,12 @@ const sendBatch = 50
 // Connected event, an auto-reply) and every QueuePoll, until ctx ends. One
 // goroutine sends, so a session's messages leave in the order they were
 // queued. The poll is the safety net for nudges that never arrived.
+//
+// Scheduled messages join the queue here too: before each drain the loop
+// queues the session's scheduled messages that are due, and sets a timer
+// for the next one, so a scheduled send leaves on time without polling.
+// The schedule lives in the store, so it survives restarts: a worker that
+// starts (or reconnects) after a due time sends the message then.
 func (w *Worker) sendLoop(ctx context.Context) {
 	var poll <-chan time.Time // nil: never
 	if w.cfg.QueuePoll > 0 {
@@ -24,15 +30,43 @@ func (w *Worker) sendLoop(ctx context.Context) {
 		defer t.Stop()
 		poll = t.C
 	}
+	due := time.NewTimer(time.Hour)
+	due.Stop()
+	defer due.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.nudge:
 		case <-poll:
+		case <-due.C:
+		}
+		if next, ok := w.releaseDue(ctx); ok {
+			due.Reset(max(next.Sub(w.now()), 0))
 		}
 		w.drain(ctx)
 	}
+}
+
+// releaseDue queues the session's scheduled messages that are due and
+// returns when the next one is, ok false when none is scheduled (or the
+// store failed: the retry nudges again).
+func (w *Worker) releaseDue(ctx context.Context) (next time.Time, ok bool) {
+	n, at, err := w.cfg.Store.ReleaseScheduled(ctx, w.cfg.SessionID, w.now())
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Warn("release scheduled messages", "error", err)
+			w.retryLater()
+		}
+		return time.Time{}, false
+	}
+	if n > 0 {
+		w.log.Info("scheduled messages due", "count", n)
+	}
+	if at == nil {
+		return time.Time{}, false
+	}
+	return *at, true
 }
 
 type sendOutcome int
@@ -95,10 +129,16 @@ func (w *Worker) drain(ctx context.Context) {
 	}
 }
 
+// setQueueDepth records how many messages wait; the queue filling or
+// emptying is a change of the status (see Config.Changed).
 func (w *Worker) setQueueDepth(n int) {
 	w.mu.Lock()
+	flipped := (w.queueDepth == 0) != (n == 0)
 	w.queueDepth = n
 	w.mu.Unlock()
+	if flipped {
+		w.notifyChange()
+	}
 }
 
 // retryLater nudges the send loop again after RetryDelay.
@@ -155,7 +195,7 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 		id = m.WAMessageID
 	}
 	_, err = w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
-		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at,
+		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at, RecipientLID: res.RecipientLID,
 	}, w.statusEvents(at))
 	if err != nil {
 		// WhatsApp has it; the resend after the retry reuses the id, so
@@ -163,7 +203,38 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 		w.log.Warn("store sent message", "message_id", m.ID, "error", err)
 		return sendRetryLater
 	}
+	if m.Type == gateway.TypePollVote {
+		w.recordOwnVote(ctx, m, at)
+	}
 	return sendDone
+}
+
+// recordOwnVote counts the account's own sent vote in its copy of the
+// poll, as a phone shows its own vote. WhatsApp does not echo it back, so
+// nothing else would; a failure is logged (the vote itself has gone).
+func (w *Worker) recordOwnVote(ctx context.Context, m *gateway.Message, at time.Time) {
+	p, err := gateway.ParsePayload(m.Payload)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	phone := ""
+	if w.session != nil {
+		phone = w.session.Phone
+	}
+	w.mu.Unlock()
+	if phone == "" {
+		return
+	}
+	votes := p.Votes
+	if votes == nil {
+		votes = []string{}
+	}
+	err = w.handlePollVote(ctx, gateway.EvPollVote{PollWAMessageID: p.Target, Chat: m.Chat, Voter: phone + "@" + gateway.ServerUser,
+		VoterPhone: phone, Options: votes, WAMessageID: m.WAMessageID, Timestamp: at})
+	if err != nil {
+		w.log.Warn("record own poll vote", "message_id", m.ID, "error", err)
+	}
 }
 
 func (w *Worker) markFailed(ctx context.Context, m *gateway.Message, reason string) sendOutcome {

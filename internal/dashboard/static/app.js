@@ -32,10 +32,19 @@
     return e;
   };
   const main = () => document.getElementById("main");
+  // bidi isolates text whose direction is its own (a phone number, a JID, a
+  // key, a name in another script) so the page's direction cannot reorder
+  // it: "+1 555 000 2222" stays as typed inside an Arabic sentence.
+  const bidi = (text, cls) => el("bdi", { dir: "auto", class: cls || null, text: String(text) });
+  // Arrows point the reading way: back is left in English, right in Arabic.
+  // reasonOf is a status's reason under its badge, cut to one line with the
+  // whole sentence on hover.
+  const reasonOf = (why) => (why ? el("div", { class: "reason clip", dir: "auto", title: why, text: why }) : null);
+  const arrowBack = () => (lang === "ar" ? "→" : "←");
   const fmtTime = (s) => (s ? new Date(s).toLocaleString(lang === "ar" ? "ar" : undefined) : t("never"));
   const badge = (s) => el("span", { class: "badge " + s, text: I18N[lang]["st." + s] || s });
   const toast = (msg, bad) => {
-    const d = el("div", { class: bad ? "bad" : "", text: msg });
+    const d = el("div", { class: bad ? "bad" : "", dir: "auto", text: msg });
     document.getElementById("toast").append(d);
     setTimeout(() => d.remove(), 5000);
   };
@@ -132,14 +141,44 @@
     cleanups.push(() => clearInterval(id));
   }
 
+  // clearFieldErrors removes what formError put next to a form's fields.
+  function clearFieldErrors(form) {
+    form.querySelectorAll(".field-error").forEach((n) => n.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((n) => {
+      n.removeAttribute("aria-invalid");
+      n.removeAttribute("aria-describedby");
+    });
+  }
+
+  // formError shows a failed submission: each field's sentence next to its
+  // input (marked aria-invalid and described by it, the first one focused),
+  // and the answer's message, with any field the form has no input for, at
+  // the bottom. A field's error goes once the user edits it.
   function formError(form, err) {
+    clearFieldErrors(form);
     let box = form.querySelector(".form-error");
     if (!box) {
       box = el("p", { class: "error form-error", role: "alert" });
       form.append(box);
     }
-    const fields = Object.entries(err.fields || {}).map(([k, v]) => k + ": " + v).join(" ");
-    box.textContent = err.message + (fields ? " " + fields : "");
+    const rest = [];
+    let first = null;
+    for (const [name, msg] of Object.entries(err.fields || {})) {
+      const input = form.querySelector(`[name="${CSS.escape(name)}"]`);
+      if (!input || !input.id) { rest.push(name + ": " + msg); continue; }
+      const note = el("p", { class: "error field-error", id: input.id + "-error", text: msg });
+      (input.closest(".field") || input.parentNode).append(note);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", note.id);
+      input.addEventListener("input", () => {
+        note.remove();
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-describedby");
+      }, { once: true });
+      if (!first) first = input;
+    }
+    box.textContent = err.message + (rest.length ? " " + rest.join(" ") : "");
+    if (first) first.focus();
   }
 
   // ---------- shell ----------
@@ -289,8 +328,8 @@
     });
     const rows = d.sessions.map((s) => el("tr", { "data-session": s.id },
       el("td", {}, el("a", { href: "#/sessions/" + s.id, text: s.session_name })),
-      el("td", { class: "status" }, badge(s.status)),
-      el("td", { class: "phone", text: s.phone || "—" }),
+      el("td", { class: "status" }, badge(s.status), reasonOf(s.status_reason)),
+      el("td", { class: "phone" }, s.phone ? bidi(s.phone, "mono") : "—"),
       el("td", { class: "opt", text: s.engine }),
       el("td", { class: "opt", text: fmtTime(s.created_at) })));
     const table = d.sessions.length ? el("div", { class: "table-wrap" }, el("table", {},
@@ -303,43 +342,78 @@
     stream("/events?types=session.status", (type, e) => {
       const row = document.querySelector('tr[data-session="' + e.session_id + '"]');
       if (!row || !e.data) return;
-      row.querySelector(".status").replaceChildren(badge(e.data.status));
-      if (e.data.phone) row.querySelector(".phone").textContent = e.data.phone;
+      row.querySelector(".status").replaceChildren(badge(e.data.status), reasonOf(e.data.reason));
+      if (e.data.phone) row.querySelector(".phone").replaceChildren(bidi(e.data.phone, "mono"));
     });
   }
 
+  // LIVE lists the instance states in which a session's worker runs.
+  const LIVE = ["pending", "starting", "running", "restarting"];
+
   async function viewSession(id) {
-    const { session: s } = await api("GET", "sessions/" + id);
+    const [{ session: s }, insts] = await Promise.all([api("GET", "sessions/" + id), api("GET", "instances?limit=100")]);
+    // The session's instance: the live one if any, else the newest.
+    let inst = insts.instances.filter((i) => i.session_id === id)
+      .sort((a, b) => (LIVE.includes(b.status) - LIVE.includes(a.status)) || String(b.created_at).localeCompare(String(a.created_at)))[0] || null;
+    let status = s.status, reason = s.status_reason || "", paired = !!s.phone;
     const statusBadge = el("span", { id: "session-status" }, badge(s.status));
-    const phone = el("dd", { id: "session-phone", text: s.phone || "—" });
-    const info = el("dl", { class: "kv" }, el("dt", { text: t("s.status") }), el("dd", {}, statusBadge),
+    // Why the session is where it is ("Cannot reach WhatsApp …; retrying
+    // in 3m47s"), as the API's status_reason says, kept current by events.
+    const reasonLine = el("p", { id: "session-reason", class: "reason", role: "status", dir: "auto" });
+    const phone = el("dd", { id: "session-phone" }, s.phone ? bidi(s.phone, "mono") : "—");
+    const info = el("dl", { class: "kv" }, el("dt", { text: t("s.status") }), el("dd", {}, statusBadge, reasonLine),
       el("dt", { text: t("s.phone") }), phone, el("dt", { text: t("s.engine") }), el("dd", { text: s.engine }),
-      el("dt", { text: "ID" }), el("dd", { class: "mono", text: s.id }));
-    const act = (label, cls, fn) => el("button", { type: "button", class: cls, text: label, onclick: async (ev) => {
-      ev.target.disabled = true;
-      try { await fn(); } catch (e) { toastError(e); } finally { ev.target.disabled = false; }
+      el("dt", { text: "ID" }), el("dd", {}, bidi(s.id, "mono")));
+    const act = (label, cls, fn, name) => el("button", { type: "button", class: cls, text: label, "data-action": name || null, onclick: async (ev) => {
+      const b = ev.currentTarget;
+      b.disabled = true;
+      try { await fn(); } catch (e) { toastError(e); } finally { b.disabled = false; }
     } });
     const pairing = el("section", { class: "card", "aria-labelledby": "h-pair" });
     const sendCard = el("section", { class: "card", "aria-labelledby": "h-send" }, el("h2", { id: "h-send", text: t("d.send") }));
-    const actions = el("div", { class: "actions" },
-      // The instance is placed at once but the session reports "starting"
-      // only once its worker runs: pair from now on rather than re-reading
-      // a state that may still say "created".
-      act(t("d.start"), "", async () => { await api("POST", "instances", { session_id: id }); showPairing("pending"); }),
-      act(t("d.stop"), "secondary", async () => {
-        const l = await api("GET", "instances?limit=100");
-        const live = l.instances.find((i) => i.session_id === id && ["pending", "starting", "running", "restarting"].includes(i.status));
-        if (live) await api("POST", "instances/" + live.id + "/stop");
-        render();
-      }),
-      act(t("d.logout"), "secondary", async () => { await api("POST", "sessions/" + id + "/logout"); render(); }),
-      act(t("d.delete"), "danger", async () => {
+    const actions = el("div", { class: "actions", id: "session-actions" });
+    // reload re-reads the instance after an action, then redraws the buttons.
+    const reload = async () => {
+      const l = await api("GET", "instances?limit=100");
+      inst = l.instances.find((i) => i.session_id === id && LIVE.includes(i.status)) || l.instances.find((i) => i.session_id === id) || null;
+      drawActions();
+    };
+    // drawActions shows only the buttons that make sense in the session's
+    // state: Start when no worker runs; Stop and Restart when one does; Log
+    // out when a running session has a paired device; Delete always.
+    const drawActions = () => {
+      const running = !!inst && LIVE.includes(inst.status);
+      const btns = [];
+      if (!running) {
+        // The instance is placed at once but the session reports "starting"
+        // only once its worker runs: pair from now on rather than re-reading
+        // a state that may still say "created".
+        btns.push(act(t("d.start"), "", async () => {
+          const r = await api("POST", "instances", { session_id: id });
+          inst = r.instance;
+          drawActions();
+          showPairing("pending");
+        }, "start"));
+      } else {
+        btns.push(act(t("d.stop"), "secondary", async () => { await api("POST", "instances/" + inst.id + "/stop"); await reload(); }, "stop"));
+        btns.push(act(t("d.restart"), "secondary", async () => {
+          const r = await api("POST", "instances/" + inst.id + "/restart");
+          inst = r.instance;
+          drawActions();
+        }, "restart"));
+        if (paired && status !== "logged_out") {
+          btns.push(act(t("d.logout"), "secondary", async () => { await api("POST", "sessions/" + id + "/logout"); paired = false; drawActions(); }, "logout"));
+        }
+      }
+      btns.push(act(t("d.delete"), "danger", async () => {
         if (!confirm(t("d.confirmDelete"))) return;
         await api("DELETE", "sessions/" + id);
         location.hash = "#/sessions";
-      }));
-    main().replaceChildren(el("p", {}, el("a", { href: "#/sessions", text: "← " + t("d.back") })),
-      el("h1", { text: s.session_name }), el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
+      }, "delete"));
+      actions.replaceChildren(...btns);
+    };
+    main().replaceChildren(el("p", {}, el("a", { href: "#/sessions", text: arrowBack() + " " + t("d.back") })),
+      el("h1", { class: "title" }, bidi(s.session_name)), el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
       pairing, sendCard);
 
     // The pairing card follows the session's state: paired, not started, or
@@ -367,7 +441,7 @@
         return;
       }
       const img = el("img", { id: "qr", alt: t("d.qrAlt"), hidden: true });
-      const wait = el("p", { class: "muted", role: "status", text: t("d.waiting") });
+      const wait = el("p", { class: "muted wait", text: reason || t("d.waiting") });
       const box = el("div", { class: "qr-box" }, el("div", {}, img, wait),
         el("div", {}, el("p", { text: t("d.scanHelp") }),
           s.engine === "sandbox" ? act(t("d.simulate"), "secondary", async () => { await api("POST", "sessions/" + id + "/scan", {}); }) : null));
@@ -386,7 +460,7 @@
       const open = () => {
         closeQR = stream("/sessions/" + id + "/qr?stream=true", (type, d) => {
           if (type === "qr") { img.src = d.qr_image; img.hidden = false; wait.hidden = true; }
-          if (type === "status") { setStatus(d.state, d.phone); showPairing(d.state); }
+          if (type === "status") { setStatus(d.state, d.phone, d.reason); showPairing(d.state); }
           if (type === "error") { wait.textContent = d.message; }
         }, (err) => {
           if (err && img.hidden) wait.textContent = err.message;
@@ -395,14 +469,30 @@
       };
       open();
     };
-    const setStatus = (st, ph) => {
+    // setStatus shows a new state, its reason (or none) and the paired
+    // phone, and redraws the buttons that depend on them.
+    const setStatus = (st, ph, why) => {
+      status = st;
+      reason = why || "";
       statusBadge.replaceChildren(badge(st));
-      if (ph) phone.textContent = ph;
+      reasonLine.textContent = reason;
+      reasonLine.hidden = !reason;
+      const w = pairing.querySelector(".wait");
+      if (w && reason) w.textContent = reason;
+      if (ph) { phone.replaceChildren(bidi(ph, "mono")); paired = true; }
+      if (st === "logged_out") paired = false;
+      drawActions();
     };
+    setStatus(s.status, s.phone, s.status_reason);
     showPairing(s.status);
-    stream("/events?types=session.status&session_id=" + id, (type, e) => {
+    stream("/events?types=session.status,instance.status&session_id=" + id, (type, e) => {
       if (!e.data) return;
-      setStatus(e.data.status, e.data.phone);
+      if (e.type === "instance.status" || e.data.instance_id) {
+        inst = Object.assign(inst || {}, { id: e.data.instance_id, session_id: id, status: e.data.status });
+        drawActions();
+        return;
+      }
+      setStatus(e.data.status, e.data.phone, e.data.reason);
       showPairing(e.data.status);
     });
 
@@ -418,13 +508,16 @@
       try {
         const r = await api("POST", "messages/send", { session_id: id, recipient: f.get("recipient"), message: f.get("message") });
         const m = r.message;
-        const st = el("span", { id: "sent-status" }, badge(m.status));
+        const st = el("span", { id: "sent-status" }, badge(m.status), m.error ? el("span", { class: "error reason", text: " " + m.error }) : null);
         out.replaceChildren(el("p", {}, t("d.sentStatus") + ": ", st, " ", el("span", { class: "mono muted", text: m.id })));
         let last = m.status;
         const poll = async () => {
           try {
             const g = await api("GET", "messages/" + m.id);
-            if (g.message.status !== last) { last = g.message.status; st.replaceChildren(badge(last)); }
+            if (g.message.status !== last) {
+              last = g.message.status;
+              st.replaceChildren(badge(last), g.message.error ? el("span", { class: "error reason", text: " " + g.message.error }) : null);
+            }
           } catch (e) { /* keep polling */ }
         };
         every(700, () => { if (!["read", "played", "failed"].includes(last)) poll(); });

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// The session's chats, read from the gateway's store (source: "store"),
+// and the chat actions, done on WhatsApp and recorded as chat.action
+// operations.
+
+// chatHandlers are the handlers of chatOperations, by operation id.
+func (s *Server) chatHandlers() map[string]handler {
+	return map[string]handler{
+		"listChats":        s.handleChatList,
+		"getChat":          s.handleChatGet,
+		"listChatMessages": s.handleChatMessages,
+		"chatAction":       s.handleChatAction,
+		"deleteChat":       s.handleChatDelete,
+	}
+}
+
+// chatList is a page of a session's chats.
+type chatList struct {
+	Chats      []*gateway.Chat    `json:"chats" desc:"This page of chats: pinned first, then by their newest message, newest first."`
+	Pagination service.Pagination `json:"pagination" desc:"Where this page sits in the whole list."`
+	Source     string             `json:"source" desc:"store: read from the gateway's database."`
+}
+
+// chatAnswer is one chat.
+type chatAnswer struct {
+	Chat   *gateway.Chat `json:"chat" desc:"The chat."`
+	Source string        `json:"source" desc:"store: read from the gateway's database."`
+}
+
+// chatMessages is a page of a chat's history.
+type chatMessages struct {
+	Messages   []*gateway.Message `json:"messages" desc:"This page of the chat's messages, newest first (history sync's included, marked history)."`
+	NextCursor string             `json:"next_cursor,omitempty" desc:"Give it as before for the next (older) page; absent on the last page."`
+	Source     string             `json:"source" desc:"store: read from the gateway's database."`
+}
+
+// chatActionRequest is the body of a chat action.
+type chatActionRequest struct {
+	Action    string     `json:"action" desc:"archive, unarchive, pin, unpin, mute, unmute, read, unread or delete."`
+	MuteUntil *time.Time `json:"mute_until,omitempty" desc:"For mute: when the mute ends (RFC 3339, in the future); absent mutes forever."`
+}
+
+// chatActionAnswer is the chat after an action.
+type chatActionAnswer struct {
+	Chat *gateway.Chat `json:"chat" desc:"The chat as changed."`
+}
+
+// chatDeleted answers a deleted chat.
+type chatDeleted struct {
+	Chat    string `json:"chat" desc:"The chat's JID."`
+	Deleted bool   `json:"deleted" desc:"true: the chat is deleted on WhatsApp and hidden here until a newer message arrives."`
+}
+
+// sessionAndChat reads the session_id and chat_id path parameters.
+func sessionAndChat(r *http.Request) (string, string, error) {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return "", "", err
+	}
+	chat, err := pathText(r, "chat_id")
+	if err != nil {
+		return "", "", err
+	}
+	return id, chat, nil
+}
+
+func (s *Server) handleChatList(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	f := gateway.ChatFilter{Page: p}
+	if v := q.Get("archived"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return gateway.Errorf(gateway.CodeInvalid, "archived must be true or false.")
+		}
+		f.Archived = &b
+	}
+	list, err := s.svc.Chats(r.Context(), who(r).User.ID, id, f)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, chatList{list.Items, list.Pagination, service.SourceStore})
+}
+
+func (s *Server) handleChatGet(w http.ResponseWriter, r *http.Request) error {
+	id, chat, err := sessionAndChat(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.svc.Chat(r.Context(), who(r).User.ID, id, chat)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, chatAnswer{c, service.SourceStore})
+}
+
+func (s *Server) handleChatMessages(w http.ResponseWriter, r *http.Request) error {
+	id, chat, err := sessionAndChat(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	if q.Get("page") != "" {
+		return gateway.Errorf(gateway.CodeInvalid, "A chat's history pages by cursor: give before (next_cursor of the previous page), not page.")
+	}
+	list, next, err := s.svc.ChatMessages(r.Context(), who(r).User.ID, id, chat, gateway.ChatPage{Before: q.Get("before"), Limit: p.Limit})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, chatMessages{list, next, service.SourceStore})
+}
+
+func (s *Server) handleChatAction(w http.ResponseWriter, r *http.Request) error {
+	id, chat, err := sessionAndChat(r)
+	if err != nil {
+		return err
+	}
+	var req chatActionRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.Action == gateway.ChatDelete {
+		return gateway.ValidationError(map[string]string{"action": "Delete a chat with DELETE on the chat."})
+	}
+	c, err := s.svc.ChatAction(r.Context(), who(r).User.ID, id, gateway.ChatActionRequest{Chat: chat, Action: req.Action, MuteUntil: req.MuteUntil})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, chatActionAnswer{c})
+}
+
+func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request) error {
+	id, chat, err := sessionAndChat(r)
+	if err != nil {
+		return err
+	}
+	req := gateway.ChatActionRequest{Chat: chat, Action: gateway.ChatDelete}
+	if _, err := s.svc.ChatAction(r.Context(), who(r).User.ID, id, req); err != nil {
+		return err
+	}
+	jid := chat
+	if c, err := gateway.ParseRecipient(chat); err == nil {
+		jid = c.JID
+	}
+	return ok(w, http.StatusOK, chatDeleted{Chat: jid, Deleted: true})
+}
