@@ -286,7 +286,7 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 		// Sent from the owner's phone: an outbound message this gateway did not queue.
 		m.Direction, m.Status, m.Recipient = gateway.DirectionOutbound, gateway.MessageSent, m.Chat
 	}
-	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessage, m))
+	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.InboundEventType(m.Type), m))
 	switch {
 	case gateway.IsCode(err, gateway.CodeConflict):
 		return nil // a redelivery of what is already stored
