@@ -401,7 +401,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#plans tbody tr[data-plan="business"]`)),
 		chromedp.WaitVisible(find(`//table[@id="tenants"]//td[.="sara@example.com"]`)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = [...document.querySelectorAll("#tenants tr")].find(r => r.textContent.includes("sara@example.com")).querySelector("select"); s.value = "business"; s.dispatchEvent(new Event("change")); })()`),
-		chromedp.WaitVisible(css(`#toast div`)),
+		// The change waits for a confirmation with a reason.
+		chromedp.WaitVisible(css(`#a-confirm #a-reason`)),
+		chromedp.SendKeys(css(`#a-reason`), "Upgrade asked by mail"),
+		chromedp.Click(css(`#a-confirm button[type="submit"]`)),
+		chromedp.WaitNotPresent(css(`#a-confirm form`)),
 		viewShot("10-admin"))
 	// Counts have thousands separators.
 	if !eval("thousands", `document.querySelector('#plans tr[data-plan="business"]').textContent.includes("100,000")`) {
@@ -415,6 +419,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	sara.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, &me)
 	if me.User.PlanID != "business" {
 		t.Fatalf("after the admin's change Sara is on plan %q, want business", me.User.PlanID)
+	}
+	if audit := ops.do("GET", "/api/v1/admin/audit", nil).must(t, http.StatusOK, nil); !strings.Contains(string(audit.Raw), "Upgrade asked by mail") {
+		t.Errorf("the audit log lacks the reason given in the dashboard: %s", audit.Raw)
 	}
 	if os.Getenv("WAGW_UPDATE_DOCS") == "1" {
 		step("docs screenshot",

@@ -45,6 +45,8 @@ window.I18N = {
     "a.title": "Admin", "a.tenants": "Tenants", "a.suspend": "Suspend", "a.resume": "Resume", "a.plan": "Plan", "a.status": "Status",
     "a.plans": "Plans", "a.planName": "Name", "a.price": "Price / month", "a.sessions": "Sessions", "a.messages": "Messages / month",
     "a.webhooks": "Webhooks", "a.rate": "Requests / minute", "a.planChanged": "Plan changed.",
+    "a.confirmPlan": "Move {who} to the {plan} plan? It takes effect at once.", "a.confirmSuspend": "Suspend {who}? Their sessions stop and their keys stop working.",
+    "a.confirmResume": "Resume {who}?", "a.reason": "Reason (kept in the audit log)", "a.confirm": "Confirm", "a.cancel": "Cancel",
     "err.generic": "Something went wrong.", "err.network": "The gateway cannot be reached.", "yes": "Yes", "no": "No", "never": "never"
   },
   ar: {
@@ -93,6 +95,8 @@ window.I18N = {
     "a.title": "الإدارة", "a.tenants": "المشتركون", "a.suspend": "إيقاف", "a.resume": "استئناف", "a.plan": "الباقة", "a.status": "الحالة",
     "a.plans": "الباقات", "a.planName": "الاسم", "a.price": "السعر / شهر", "a.sessions": "الجلسات", "a.messages": "الرسائل / شهر",
     "a.webhooks": "الويب هوك", "a.rate": "الطلبات / دقيقة", "a.planChanged": "تم تغيير الباقة.",
+    "a.confirmPlan": "نقل {who} إلى الباقة {plan}؟ يسري ذلك فوراً.", "a.confirmSuspend": "إيقاف {who}؟ تتوقف جلساته وتتعطل مفاتيحه.",
+    "a.confirmResume": "استئناف {who}؟", "a.reason": "السبب (يُحفظ في سجل التدقيق)", "a.confirm": "تأكيد", "a.cancel": "إلغاء",
     "err.generic": "حدث خطأ ما.", "err.network": "تعذّر الوصول إلى البوابة.", yes: "نعم", no: "لا", never: "أبداً"
   }
 };
