@@ -21,7 +21,7 @@ const (
 
 // EventTypes lists every concrete event type.
 var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
-	EventGroupUpdate, EventGroupParticipants, EventChatUpdate}
+	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventHistorySync}
 
 // SubscriptionNames lists every name a webhook may subscribe to.
 var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)

@@ -69,6 +69,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"SandboxGroups", testSandboxGroups},
 		{"Chats", testChats},
 		{"ChatMessagesPaging", testChatMessagesPaging},
+		{"History", testHistory},
+		{"HistoryTenThousand", testHistoryTenThousand},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}
