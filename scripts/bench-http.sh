@@ -8,7 +8,9 @@
 #   DATABASE_URL=postgres://… REDIS_URL=redis://… scripts/bench-http.sh
 #   GATEWAY_BIN=/tmp/old/gateway scripts/bench-http.sh   an earlier build, for before/after
 #
-# Knobs: DURATION (10s), THREADS (2), CONNS (64), PORT (3901). Needs wrk
+#   ONLY='status|instance' scripts/bench-http.sh   only the runs whose name matches (and the ceiling)
+#
+# Knobs: DURATION (10s), THREADS (2), CONNS (64), PORT (3901), ONLY (a regex). Needs wrk
 # (installed with apt-get when missing and possible), curl and python3. The
 # gateway listens on loopback only (HOST=127.0.0.1). The tenant is put on an
 # unlimited plan through the admin API so quotas and plan rates measure
@@ -64,6 +66,10 @@ ceiling=
 run() {
   local name=$1 url=$2; shift 2
   local out rps non2xx load
+  if [ -n "$ceiling" ] && [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then
+    last_out=
+    return 0
+  fi
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" "$url")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -81,11 +87,17 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores database=$db cache=$cache threads=$THR
 run "GET /health/live (ceiling)" "$BASE/health/live"
 run "GET /api/v1/sessions/{id} (JWT)" "$BASE/api/v1/sessions/$session" -H "$auth"
 run "GET /api/v1/sessions/{id} (X-API-Key)" "$BASE/api/v1/sessions/$session" -H "X-API-Key: $apikey"
+# The live status and the instance view: from memory on a warm gateway
+# (STATUS_CACHE_TTL); the idle session changes nothing during the run.
+run "GET /api/v1/sessions/{id}/status (JWT)" "$BASE/api/v1/sessions/$session/status" -H "$auth"
+run "GET /api/v1/instances/{id} (JWT)" "$BASE/api/v1/instances/$instance" -H "$auth"
 run "POST /api/v1/messages/send (JWT)" "$BASE/api/v1/messages/send" -s "$work/send.lua"
-accepted=$(echo "$last_out" | awk '/^accepted/ {print $2}')
-sleep 1
-stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
-echo "sends accepted (2xx): $accepted; messages stored for this tenant: $stored (may exceed accepted by the sends in flight when wrk stopped, at most $CONNS; fewer would be lost sends)"
+if [ -n "$last_out" ]; then
+  accepted=$(echo "$last_out" | awk '/^accepted/ {print $2}')
+  sleep 1
+  stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
+  echo "sends accepted (2xx): $accepted; messages stored for this tenant: $stored (may exceed accepted by the sends in flight when wrk stopped, at most $CONNS; fewer would be lost sends)"
+fi
 errors=$(grep -c 'level=ERROR' "$work/gateway.log" || true)
 echo "gateway ERROR log lines: $errors"
 grep 'level=ERROR' "$work/gateway.log" | head -3 | cut -c1-300 || true

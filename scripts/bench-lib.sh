@@ -23,7 +23,7 @@ start_gateway() {
 
 # setup_tenant NAME: registers a tenant on an unlimited plan (so quotas and
 # plan rates measure nothing; every check a request makes still runs) with
-# a connected sandbox session. Sets token, user, auth and session.
+# a connected sandbox session. Sets token, user, auth, session and instance.
 setup_tenant() {
   local name=$1 admin st
   local reg
@@ -40,8 +40,8 @@ setup_tenant() {
     -d "{\"plan_id\":\"loadtest\",\"reason\":\"$name\"}" >/dev/null
   session=$(curl -fs -X POST "$BASE/api/v1/sessions" -H "$auth" -H 'Content-Type: application/json' \
     -d "{\"session_name\":\"$name\"}" | json 'd["data"]["session"]["id"]')
-  curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \
-    -d "{\"session_id\":\"$session\"}" >/dev/null
+  instance=$(curl -fs -X POST "$BASE/api/v1/instances" -H "$auth" -H 'Content-Type: application/json' \
+    -d "{\"session_id\":\"$session\"}" | json 'd["data"]["instance"]["id"]')
   for _ in $(seq 1 100); do
     st=$(curl -fs "$BASE/api/v1/sessions/$session" -H "$auth" | json 'd["data"]["session"]["status"]')
     [ "$st" = connected ] && return 0

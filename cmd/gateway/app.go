@@ -48,6 +48,9 @@ type app struct {
 	clusterCfg *config.Cluster
 	svc        *service.Service
 	api        *api.Server
+	// changes hands what workers and use cases change to the API's
+	// status caches, once the API is built.
+	changes changeRelay
 	// webhooks is the dispatcher pool (nil with ENABLE_WEBHOOKS=false).
 	webhooks *webhook.Dispatcher
 	metrics  *metrics.Metrics
@@ -186,7 +189,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 					SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine, Engines: engines,
 					Store: a.store, Secret: a.secrets.InternalSecret,
 					Pacer: es.Pacer(spec.Engine), TypingPreroll: es.TypingPreroll(spec.Engine), MediaDir: es.MediaDir,
-					Logger: log.With("session_id", spec.SessionID),
+					Logger:  log.With("session_id", spec.SessionID),
+					Changed: func() { a.changes.SessionChanged(spec.SessionID) },
 				})
 			},
 			Report: func(r gateway.InstanceReport) { svc.HandleReport(r) },
@@ -208,7 +212,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	svc = service.New(service.Deps{
 		Store: a.store, Cache: a.cache, Scheduler: a.schedulerOf(), Registry: a.registryOf(),
 		Workers: instanceapi.NewClient(nil, a.secrets.InternalSecret), Tokens: tokens, Logger: log, Background: a.bg,
-		Mailer: mailerOf(cfg, log), URLGuard: urlGuard,
+		Mailer: mailerOf(cfg, log), URLGuard: urlGuard, Changes: &a.changes,
 	}, service.Settings{
 		BcryptRounds: cfg.BcryptRounds, DefaultEngine: cfg.WhatsAppEngine, Engines: available,
 		MaxInstancesPerUser: cfg.MaxInstancesPerUser, EnableRegistration: cfg.EnableRegistration,
@@ -229,10 +233,28 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	}, api.Config{
 		APIVersion: cfg.APIVersion, MaxBodyBytes: cfg.MaxBodyBytes, RateLimitMax: cfg.RateLimitMaxRequests,
 		RateLimitWindow: cfg.RateLimitWindow, TrustedProxies: cfg.TrustedProxies, UserCacheTTL: cfg.AuthCacheTTL,
-		StreamsPerTenant: cfg.EventStreamsPerTenant,
+		StreamsPerTenant: cfg.EventStreamsPerTenant, StatusCacheTTL: cfg.StatusCacheTTL,
 	})
+	a.changes.api.Store(a.api)
 	a.closers = append(a.closers, func() error { a.api.Close(); return nil })
 	return a, nil
+}
+
+// changeRelay is service.Changes and the workers' Changed hook: it hands
+// each change to the API's caches, which forget and tell the other gateways.
+// Changes before the API exists have nothing cached to drop.
+type changeRelay struct{ api atomic.Pointer[api.Server] }
+
+func (c *changeRelay) SessionChanged(id string) {
+	if s := c.api.Load(); s != nil {
+		s.SessionChanged(id)
+	}
+}
+
+func (c *changeRelay) InstanceChanged(id string) {
+	if s := c.api.Load(); s != nil {
+		s.InstanceChanged(id)
+	}
 }
 
 // checks are the dependencies /health reports, one per row of DESIGN.md's table.

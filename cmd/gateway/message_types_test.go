@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
@@ -87,7 +88,12 @@ func messageTypes(t *testing.T, extra map[string]string) {
 		if got.Body != "later" {
 			t.Fatalf("received %q, want later", got.Body)
 		}
-		out := getScheduled(t, alice, sent.Message.ID)
+		// The sender stores "sent" once the send returns, which can be after the peer stored it.
+		var out scheduledView
+		polltest.Eventually(t, patience, "the scheduled message stored as sent", func() bool {
+			out = getScheduled(t, alice, sent.Message.ID)
+			return out.SentAt != nil
+		})
 		if out.SentAt == nil || out.SentAt.Before(due) {
 			t.Fatalf("sent at %v, want at or after %v", out.SentAt, due)
 		}
@@ -105,6 +111,123 @@ func messageTypes(t *testing.T, extra map[string]string) {
 		if got := getScheduled(t, alice, far.ID); got.Status != "canceled" {
 			t.Fatalf("canceled message is %s later, want canceled", got.Status)
 		}
+	})
+
+	t.Run("poll", func(t *testing.T) {
+		// Refusals name the field.
+		for field, body := range map[string]map[string]any{
+			"poll.options":    {"poll": map[string]any{"question": "q", "options": []string{"only"}}},
+			"poll.options[1]": {"poll": map[string]any{"question": "q", "options": []string{"a", " a "}}},
+			"poll.question":   {"poll": map[string]any{"question": " ", "options": []string{"a", "b"}}},
+			"poll":            {},
+		} {
+			body["session_id"], body["recipient"], body["message_type"] = a1.ID, to, "poll"
+			r := alice.do("POST", "/api/v1/messages/send", body).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+			if r.Error.Fields[field] == "" {
+				t.Errorf("poll %v: fields %v, want %s named", body["poll"], r.Error.Fields, field)
+			}
+		}
+
+		m := sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "poll",
+			"poll": map[string]any{"question": "Lunch?", "options": []string{"Pizza", "Sushi", "Pasta"}}})
+		got := receivedAs(t, alice, a2.ID, m.WAMessageID)
+		var p struct {
+			Message struct {
+				Type    string `json:"message_type"`
+				Body    string `json:"message"`
+				Payload struct {
+					Poll struct {
+						Question        string   `json:"question"`
+						Options         []string `json:"options"`
+						MultipleAnswers bool     `json:"multiple_answers"`
+					} `json:"poll"`
+				} `json:"payload"`
+			} `json:"message"`
+		}
+		r := alice.do("GET", "/api/v1/messages/"+got.ID, nil).must(t, http.StatusOK, &p)
+		if p.Message.Type != "poll" || p.Message.Body != "Lunch?" || p.Message.Payload.Poll.Question != "Lunch?" ||
+			len(p.Message.Payload.Poll.Options) != 3 || p.Message.Payload.Poll.MultipleAnswers {
+			t.Fatalf("received poll %+v", p.Message)
+		}
+		if strings.Contains(string(r.Raw), "secret") {
+			t.Fatalf("a poll's message shows its secret: %s", r.Raw)
+		}
+
+		// Votes are checked against the poll.
+		for field, body := range map[string]map[string]any{
+			"votes[0]":  {"target": got.ID, "votes": []string{"Burgers"}},
+			"votes":     {"target": got.ID, "votes": []string{"Pizza", "Sushi"}},
+			"target":    {"target": m.ID, "votes": []string{"Pizza"}},
+			"recipient": {"target": got.ID, "votes": []string{"Pizza"}, "recipient": "+15550009999"},
+		} {
+			body["session_id"], body["message_type"] = a2.ID, "poll_vote"
+			if body["recipient"] == nil {
+				body["recipient"] = "+" + a1.Phone
+			}
+			r := alice.do("POST", "/api/v1/messages/send", body).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+			if r.Error.Fields[field] == "" {
+				t.Errorf("vote %v: fields %v, want %s named", body, r.Error.Fields, field)
+			}
+		}
+
+		// a2 votes Sushi, then changes to Pizza: a1's tally follows, each vote an event.
+		type tally struct {
+			Poll struct {
+				Question string `json:"question"`
+				Voters   int    `json:"voters"`
+				Options  []struct {
+					Name   string   `json:"name"`
+					Votes  int      `json:"votes"`
+					Voters []string `json:"voters"`
+				} `json:"options"`
+				Votes []struct {
+					Voter      string   `json:"voter"`
+					VoterPhone string   `json:"voter_phone"`
+					Options    []string `json:"options"`
+				} `json:"votes"`
+			} `json:"poll"`
+		}
+		counts := func(id string) map[string]int {
+			var tl tally
+			alice.do("GET", "/api/v1/messages/"+id+"/poll", nil).must(t, http.StatusOK, &tl)
+			out := map[string]int{}
+			for _, o := range tl.Poll.Options {
+				out[o.Name] = o.Votes
+			}
+			return out
+		}
+		for _, choice := range []string{"Sushi", "Pizza"} {
+			v := sendWith(t, alice, map[string]any{"session_id": a2.ID, "recipient": "+" + a1.Phone, "message_type": "poll_vote",
+				"target": got.ID, "votes": []string{choice}})
+			waitMessageStatus(t, alice, v.ID, "read")
+			polltest.Eventually(t, patience, "a1's tally shows "+choice, func() bool { return counts(m.ID)[choice] == 1 })
+		}
+		var tl tally
+		alice.do("GET", "/api/v1/messages/"+m.ID+"/poll", nil).must(t, http.StatusOK, &tl)
+		if tl.Poll.Voters != 1 || len(tl.Poll.Votes) != 1 || tl.Poll.Votes[0].VoterPhone != a2.Phone ||
+			strings.Join(tl.Poll.Votes[0].Options, ",") != "Pizza" || tl.Poll.Options[1].Votes != 0 || tl.Poll.Options[0].Voters[0] != tl.Poll.Votes[0].Voter {
+			t.Fatalf("a1's tally %+v, want a2's one vote for Pizza", tl.Poll)
+		}
+		// The Go client reads the same tally.
+		gc := wagw.New(base)
+		gc.Token = alice.token
+		if ct, err := gc.MessagePoll(t.Context(), m.ID); err != nil || ct.Voters != 1 || ct.Options[0].Name != "Pizza" || ct.Options[0].Votes != 1 {
+			t.Fatalf("client MessagePoll: %+v, %v", ct, err)
+		}
+		// a2's copy counts its own vote, as its phone would show it.
+		if c := counts(got.ID); c["Pizza"] != 1 || c["Sushi"] != 0 {
+			t.Fatalf("a2's own tally %v, want its vote for Pizza", c)
+		}
+		for _, want := range []string{"Sushi", "Pizza"} {
+			if !replayEvents(t, alice, "types=poll.vote&session_id="+a1.ID, func(data []byte) bool {
+				return strings.Contains(string(data), `"options":["`+want+`"]`) && strings.Contains(string(data), m.ID)
+			}) {
+				t.Fatalf("no poll.vote event for %s on a1's poll", want)
+			}
+		}
+		alice.do("GET", "/api/v1/messages/"+m.ID+"/poll", nil).must(t, http.StatusOK, nil)
+		alice.do("GET", "/api/v1/messages/"+sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message": "x"}).ID+"/poll", nil).
+			fails(t, http.StatusNotFound, "not_found")
 	})
 
 	t.Run("scheduled across a restart", func(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 
 	consulapi "github.com/hashicorp/consul/api"
 
+	"github.com/whatsapp-saas/gateway/internal/changes"
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/consul"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -146,11 +147,16 @@ func serve(ctx context.Context, cfg *instanceConfig, d deps, base *slog.Logger, 
 		}
 	}
 	secret := cfg.secretReader()
+	// Every change of the worker's status goes out on the bus, so the
+	// gateways' status caches drop their copy at once.
+	notices := changes.NewPublisher(d.bus, log)
+	defer notices.Close()
 	w, err := worker.New(worker.Config{
 		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.Engine, Engines: engs, Store: d.store,
 		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: base,
 		Pacer: cfg.Engines.Pacer(engine), TypingPreroll: cfg.Engines.TypingPreroll(engine), MediaDir: cfg.Engines.MediaDir,
 		QueuePoll: queuePoll,
+		Changed:   func() { notices.Publish(gateway.TopicSessionsChanged, cfg.SessionID) },
 	})
 	if err != nil {
 		return err

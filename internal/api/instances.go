@@ -51,7 +51,7 @@ func (s *Server) handleInstanceGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	inst, err := s.svc.Instance(r.Context(), who(r).User.ID, id)
+	inst, err := s.instance(r.Context(), who(r).User.ID, id)
 	if err != nil {
 		return err
 	}

@@ -88,6 +88,14 @@ var slugParams = map[string]bool{"plan_id": true}
 // jidParams are path parameters that are WhatsApp JIDs.
 var jidParams = map[string]bool{"group_id": true}
 
+// userParams are path parameters that name a WhatsApp user, with their schema.
+var userParams = map[string]map[string]any{
+	"contact_id": {"type": "string", "pattern": "^\\+?[0-9]+(@(s\\.whatsapp\\.net|c\\.us|lid))?$",
+		"description": "The user: a phone number with its country code, …@s.whatsapp.net, or a LID (…@lid)."},
+	"lid":   {"type": "string", "pattern": "^[0-9]+(@lid)?$", "description": "A LID (…@lid), or the part before the @."},
+	"phone": {"type": "string", "pattern": "^\\+?[0-9]+(@(s\\.whatsapp\\.net|c\\.us))?$", "description": "A phone number with its country code, or its JID."},
+}
+
 var pathParam = regexp.MustCompile(`\{([a-zA-Z0-9_]+)(:[^}]*)?\}`)
 
 // OpenAPIDocument builds the OpenAPI 3.1 document of the public API, for
@@ -155,9 +163,10 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 				"Unknown JSON fields are refused. A resource of another account answers 404.",
 			"license": map[string]any{"name": "MIT", "identifier": "MIT"},
 		},
-		"servers": []any{map[string]any{"url": "/", "description": "This gateway"}},
-		"tags":    tagList,
-		"paths":   paths,
+		"servers":  []any{map[string]any{"url": "/", "description": "This gateway"}},
+		"tags":     tagList,
+		"paths":    paths,
+		"webhooks": g.webhooks(),
 		"components": map[string]any{
 			"schemas": g.components,
 			"securitySchemes": map[string]any{
@@ -185,6 +194,9 @@ var tagDescriptions = map[string]string{
 	"Webhooks":  "Endpoints that receive events, signed per Standard Webhooks.",
 	"API keys":  "Keys for server-to-server use; shown once, stored hashed.",
 	"Analytics": "Usage and health of the account.",
+	"Profile":   "The session's own WhatsApp profile and privacy settings.",
+	"Presence":  "The account's own presence, and its contacts' as presence events.",
+	"Contacts":  "The people the session's WhatsApp account knows, its block list, and the LID <-> phone map.",
 	"Service":   "Health, metrics, and this documentation.",
 }
 
@@ -216,6 +228,9 @@ func (g *schemaGen) operation(o operation) map[string]any {
 		}
 		if jidParams[m[1]] {
 			schema = map[string]any{"type": "string", "pattern": "^[0-9-]+(@g\\.us)?$", "description": "The group's JID (…@g.us), or the part before the @."}
+		}
+		if us, ok := userParams[m[1]]; ok {
+			schema = us
 		}
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 	}

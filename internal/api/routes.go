@@ -107,6 +107,7 @@ func (s *Server) handlers() map[string]handler {
 		"listMessages":     s.handleMessageList,
 		"getMessage":       s.handleMessageGet,
 		"cancelMessage":    s.handleMessageCancel,
+		"getMessagePoll":   s.handleMessagePoll,
 		"getMessageMedia":  s.handleMessageMedia,
 		"markMessagesRead": s.handleMessagesRead,
 		"checkContacts":    s.handleContactsCheck,
@@ -140,6 +141,12 @@ func (s *Server) handlers() map[string]handler {
 		out[id] = h
 	}
 	for id, h := range s.chatHandlers() {
+		out[id] = h
+	}
+	for id, h := range s.contactHandlers() {
+		out[id] = h
+	}
+	for id, h := range s.profileHandlers() {
 		out[id] = h
 	}
 	return out
@@ -259,7 +266,7 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 		case "session_id":
 			owner = id
 		case "instance_id":
-			inst, err := s.svc.Instance(ctx, userID, id)
+			inst, err := s.instance(ctx, userID, id)
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/auth"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
@@ -30,6 +31,9 @@ type Config struct {
 	// UserCacheTTL is how long authenticated users, API keys and verified
 	// tokens are cached (AUTH_CACHE_TTL; 0: no cache).
 	UserCacheTTL time.Duration
+	// StatusCacheTTL is how long a session's worker status and an
+	// instance's view are answered from memory (STATUS_CACHE_TTL; 0: never).
+	StatusCacheTTL time.Duration
 	// StreamsPerTenant caps a tenant's open event and QR streams in this
 	// process (0: 10).
 	StreamsPerTenant int
@@ -57,8 +61,9 @@ type Deps struct {
 	Observe func(route, method string, status int, d time.Duration)
 	// Extra mounts more routes (metrics, docs, dashboard) on the root router.
 	Extra func(r chi.Router)
-	// Bus wakes event streams (GET /events) when a tenant's events commit;
-	// without it streams poll the store.
+	// Bus wakes event streams (GET /events) when a tenant's events commit,
+	// and carries change notices between gateways (authentication, status
+	// and instance caches); without it streams poll the store.
 	Bus gateway.Bus
 }
 
@@ -77,9 +82,14 @@ type Server struct {
 	keyLookup service.APIKeyLookup
 	// verified caches verified JWTs for as long as users are cached.
 	verified *auth.VerifyCache
-	router   chi.Router
-	started  time.Time
-	watch    userWatch
+	// statuses and instances cache the live views (statuscache.go);
+	// notices tells other gateways what changed.
+	statuses  *statusCache[*instanceapi.Status]
+	instances *statusCache[*gateway.Instance]
+	notices   notices
+	router    chi.Router
+	started   time.Time
+	watch     userWatch
 	// streams ends the long-lived event streams when the server shuts down.
 	streams streamCloser
 	// streamSlots counts each tenant's open streams.
@@ -105,11 +115,13 @@ func New(d Deps, cfg Config) *Server {
 		d.Ready = func() bool { return true }
 	}
 	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
-		users: newUserCache(cfg.UserCacheTTL), keys: newTTLCache[*gateway.APIKey](cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now()}
+		users: newUserCache(cfg.UserCacheTTL), keys: newTTLCache[*gateway.APIKey](cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now(),
+		statuses: newStatusCache[*instanceapi.Status](cfg.StatusCacheTTL), instances: newStatusCache[*gateway.Instance](cfg.StatusCacheTTL)}
 	s.streamSlots.max = cfg.StreamsPerTenant
 	s.keyLookup = s.lookupThroughCaches()
 	s.router = s.routes()
 	s.watchUserChanges()
+	s.watchStatusChanges()
 	return s
 }
 

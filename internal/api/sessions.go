@@ -113,7 +113,7 @@ func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	st, err := s.svc.WorkerStatus(r.Context(), who(r).User.ID, id)
+	st, err := s.sessionStatus(r.Context(), who(r).User.ID, id)
 	if err != nil {
 		return err
 	}

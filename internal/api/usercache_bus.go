@@ -53,6 +53,9 @@ func (s *Server) Close() {
 		cancel()
 	}
 	s.watch.cancels = nil
+	if s.notices.p != nil {
+		s.notices.p.Close()
+	}
 }
 
 // userChanged drops a user from this gateway's cache and tells the others.

@@ -39,6 +39,12 @@ Messages
   message ID                 one message
   cancel ID                  cancel a scheduled message
 
+Contacts
+  contacts SESSION [list]    the contacts the session's account knows
+  contacts SESSION get USER  one user, asked of WhatsApp (--refresh: the picture URL too)
+  contacts SESSION blocked | block USER | unblock USER
+  contacts SESSION lid LID | phone PHONE   the LID <-> phone map
+
 Webhooks and events
   webhooks [list]            list endpoints
   webhooks create URL        add an endpoint (--events, --session); prints its secret once
@@ -79,6 +85,7 @@ func init() {
 		"cancel":     {usage: "cancel ID", help: "Cancels a scheduled message.", run: cmdCancel},
 		"messages":   {usage: "messages [--session ID] [--direction in|out] [--status S] [--recipient R] [--limit N] [--page N]", help: "Lists messages.", run: cmdMessages},
 		"message":    {usage: "message ID", help: "Shows one message.", run: cmdMessage},
+		"contacts":   {usage: "contacts SESSION [list|get USER [--refresh]|blocked|block USER|unblock USER|lid LID|phone PHONE]", help: "Reads the session's contacts, its block list and the LID map; blocks and unblocks.", run: cmdContacts},
 		"webhooks":   {usage: "webhooks [list|create URL|delete ID|test ID|rotate ID|deliveries ID|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
 		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
 		"keys":       {usage: "keys [list|create|revoke ID]", help: "Manages API keys.", run: cmdKeys},

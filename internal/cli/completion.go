@@ -15,6 +15,7 @@ var subcommands = map[string][]string{
 	"sessions":   {"list", "create", "get", "delete", "start", "stop", "logout"},
 	"webhooks":   {"list", "create", "delete", "test", "rotate", "deliveries", "delivery", "replay", "retry"},
 	"keys":       {"list", "create", "revoke"},
+	"contacts":   {"list", "get", "blocked", "block", "unblock", "lid", "phone"},
 	"admin":      {"tenants", "stats", "plans", "suspend", "resume"},
 	"completion": {"bash", "zsh", "fish"},
 }

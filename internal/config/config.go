@@ -135,6 +135,9 @@ type Config struct {
 	// AuthCacheTTL is AUTH_CACHE_TTL (default 2s): how long verified
 	// tokens, API keys and users are cached (0: not cached).
 	AuthCacheTTL time.Duration
+	// StatusCacheTTL is STATUS_CACHE_TTL (default 2s): how long session
+	// statuses and instance views are answered from memory (0: never).
+	StatusCacheTTL time.Duration
 	// AdminEmail is ADMIN_EMAIL and AdminPassword ADMIN_PASSWORD (default none).
 	AdminEmail    string
 	AdminPassword Secret
@@ -332,6 +335,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		LoginLockout:          l.duration("LOGIN_LOCKOUT"),
 		LoginLockoutAddresses: l.int("LOGIN_LOCKOUT_ADDRESSES"),
 		AuthCacheTTL:          l.duration("AUTH_CACHE_TTL"),
+		StatusCacheTTL:        l.duration("STATUS_CACHE_TTL"),
 		AdminEmail:            l.str("ADMIN_EMAIL"),
 		AdminPassword:         l.secret("ADMIN_PASSWORD"),
 

@@ -86,6 +86,7 @@ func TestDefaults(t *testing.T) {
 		LoginLockout:          15 * time.Minute,
 		LoginLockoutAddresses: 10,
 		AuthCacheTTL:          2 * time.Second,
+		StatusCacheTTL:        2 * time.Second,
 
 		Secrets:                "env",
 		Scheduler:              "local",
@@ -246,6 +247,7 @@ func TestEachName(t *testing.T) {
 		{map[string]string{"LOGIN_MAX_ATTEMPTS": "10"}, func(c *Config) any { return c.LoginMaxAttempts }, 10},
 		{map[string]string{"LOGIN_LOCKOUT": "1h"}, func(c *Config) any { return c.LoginLockout }, time.Hour},
 		{map[string]string{"AUTH_CACHE_TTL": "0"}, func(c *Config) any { return c.AuthCacheTTL }, time.Duration(0)},
+		{map[string]string{"STATUS_CACHE_TTL": "0"}, func(c *Config) any { return c.StatusCacheTTL }, time.Duration(0)},
 		{map[string]string{"HOST": "127.0.0.1"}, func(c *Config) any { return c.Host }, "127.0.0.1"},
 		{map[string]string{"HOST": "::1"}, func(c *Config) any { return c.Host }, "::1"},
 		{map[string]string{"HOST": "gateway.internal"}, func(c *Config) any { return c.Host }, "gateway.internal"},
@@ -344,6 +346,7 @@ func TestInvalid(t *testing.T) {
 		{"login attempts", map[string]string{"LOGIN_MAX_ATTEMPTS": "0"}, []string{"LOGIN_MAX_ATTEMPTS"}},
 		{"login lockout", map[string]string{"LOGIN_LOCKOUT": "0"}, []string{"LOGIN_LOCKOUT"}},
 		{"auth cache ttl", map[string]string{"AUTH_CACHE_TTL": "1h"}, []string{"AUTH_CACHE_TTL"}},
+		{"status cache ttl", map[string]string{"STATUS_CACHE_TTL": "-1s"}, []string{"STATUS_CACHE_TTL"}},
 		{"host with a port", map[string]string{"HOST": "127.0.0.1:3000"}, []string{"HOST"}},
 		{"host not a name", map[string]string{"HOST": "local host"}, []string{"HOST"}},
 		{"login lockout addresses", map[string]string{"LOGIN_LOCKOUT_ADDRESSES": "0"}, []string{"LOGIN_LOCKOUT_ADDRESSES"}},

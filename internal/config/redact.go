@@ -53,6 +53,7 @@ func (c *Config) Redacted() map[string]string {
 		"LOGIN_LOCKOUT":           c.LoginLockout.String(),
 		"LOGIN_LOCKOUT_ADDRESSES": strconv.Itoa(c.LoginLockoutAddresses),
 		"AUTH_CACHE_TTL":          c.AuthCacheTTL.String(),
+		"STATUS_CACHE_TTL":        c.StatusCacheTTL.String(),
 		"ADMIN_EMAIL":             c.AdminEmail,
 		"ADMIN_PASSWORD":          c.AdminPassword.String(),
 

@@ -74,6 +74,7 @@ var settings = []Setting{
 	{"LOGIN_MAX_ATTEMPTS", "5", "Failed logins allowed for one account from one address within LOGIN_LOCKOUT; then that address is locked out of that account (not the owner elsewhere). One address gets 4 times as many across all accounts.", false},
 	{"LOGIN_LOCKOUT", "15m", "Window of LOGIN_MAX_ATTEMPTS, and how long a lockout lasts.", false},
 	{"LOGIN_LOCKOUT_ADDRESSES", "10", "Distinct addresses with failed logins for one account within LOGIN_LOCKOUT that lock the account itself (a distributed attack), from every address, for LOGIN_LOCKOUT.", false},
+	{"STATUS_CACHE_TTL", "2s", "How long a gateway answers a session's live status (GET /sessions/{id}/status) and an instance's view from memory. Every change of the worker's state, QR code or queue (filled or emptied) and of the instance drops the copy on every gateway at once through the bus; this is the bound when a notice is lost, and the age of queue_depth and last_activity in between. 0 asks the worker on every read; at most 1m.", false},
 	{"AUTH_CACHE_TTL", "2s", "How long a gateway keeps a verified token, an API key and its user in memory, so an authenticated request costs no lookup of them. Revocations, suspensions and plan changes reach every gateway at once through the bus; this is the bound when a notice is lost. 0 turns the cache off; at most 5m.", false},
 	{"ADMIN_EMAIL", "", "Email of an admin account created or promoted at start (optional).", false},
 	{"ADMIN_PASSWORD", "", "Password of the ADMIN_EMAIL account when it is created.", true},

@@ -173,6 +173,9 @@ func (c *Config) validateAuth(v *validator) {
 	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > 5*time.Minute {
 		v.add("AUTH_CACHE_TTL", "must be from 0 to 5m, got %v", c.AuthCacheTTL)
 	}
+	if c.StatusCacheTTL < 0 || c.StatusCacheTTL > time.Minute {
+		v.add("STATUS_CACHE_TTL", "must be from 0 to 1m, got %v", c.StatusCacheTTL)
+	}
 	if c.AdminEmail != "" && !strings.Contains(strings.Trim(c.AdminEmail, "@"), "@") {
 		v.add("ADMIN_EMAIL", "must be an email address, got %q", c.AdminEmail)
 	}

@@ -97,12 +97,17 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 		if !ok {
 			return nil, fmt.Errorf("the %s store cannot keep sandbox groups", d.Store.Dialect())
 		}
+		accounts, ok := d.Store.(sandbox.AccountBook)
+		if !ok {
+			return nil, fmt.Errorf("the %s store cannot keep sandbox accounts", d.Store.Dialect())
+		}
 		// Sandbox traffic stays within a tenant: the directory says which
 		// numbers are the tenant's own sandbox sessions.
 		out[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
 			PairDelay: s.SandboxPairDelay, DeliveryDelay: s.SandboxDeliveryDelay, ReadDelay: s.SandboxReadDelay,
 			HistoryDays: s.HistorySyncDays,
-			Network: sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
+			Network:     sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
+			Accounts: accounts,
 		})
 	}
 	return out, nil

@@ -46,3 +46,14 @@ type Bus interface {
 	// or the returned cancel is called. fn must not block for long.
 	Subscribe(ctx context.Context, topic string, fn func(payload []byte)) (cancel func(), err error)
 }
+
+// Change notices on the Bus: the payload is the id of what changed, so every
+// gateway drops its cached copy at once instead of within the cache's TTL.
+const (
+	// TopicSessionsChanged carries the id of a session whose live status
+	// (GET /sessions/{id}/status) changed: its worker's state, QR code or
+	// queue, or its instance.
+	TopicSessionsChanged = "sessions.changed"
+	// TopicInstancesChanged carries the id of an instance that changed.
+	TopicInstancesChanged = "instances.changed"
+)

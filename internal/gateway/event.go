@@ -16,12 +16,13 @@ const (
 	EventInstanceStatus = "instance.status" // an instance changed state
 	EventQR             = "qr"              // a new pairing code
 	EventAll            = "*"
-	EventGroupStatus    = "status" // the seed's name for message and session status changes
+	EventGroupStatus    = "status"    // the seed's name for message and session status changes
+	EventPollVote       = "poll.vote" // a vote on a poll, decrypted
 )
 
 // EventTypes lists every concrete event type.
 var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
-	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventHistorySync}
+	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate, EventPollVote, EventPresence, EventHistorySync}
 
 // SubscriptionNames lists every name a webhook may subscribe to.
 var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)

@@ -22,6 +22,8 @@ import (
 //	                              reaction removes it
 //	edit                          {"target": "<wa id>"}; the new text is Body
 //	revoke                        {"target": "<wa id>"}
+//	poll                          {"poll": {"question", "options", "multiple_answers"}}
+//	poll_vote                     {"target": "<poll's wa id>", "votes": ["answer", …]}
 //
 // Options of any type that allows them: mentions (user JIDs) and
 // mention_all (groups) on text and captions, view_once on image, video and
@@ -48,6 +50,10 @@ type MessagePayload struct {
 	LinkPreview *LinkPreview `json:"link_preview,omitempty" desc:"The card under the text's link."`
 	// NoLinkPreview is the caller's link_preview: false.
 	NoLinkPreview bool `json:"no_link_preview,omitempty" desc:"The sender asked for no link preview."`
+	// Poll is the question and answers of a poll.
+	Poll *Poll `json:"poll,omitempty" desc:"The question and answers of a poll."`
+	// Votes are the answers a poll_vote chooses (Target is the poll).
+	Votes []string `json:"votes,omitempty" desc:"The answers a poll_vote chooses; empty withdraws the vote."`
 }
 
 // PayloadMedia is the media of a MessagePayload. Unlike Media it keeps
@@ -69,7 +75,7 @@ type PayloadMedia struct {
 func (p *MessagePayload) IsZero() bool {
 	return p == nil || (p.Media == nil && p.Location == nil && p.Contact == nil &&
 		p.Target == "" && p.Reaction == "" && p.PushName == "" && len(p.Mentions) == 0 && !p.MentionAll &&
-		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview)
+		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview && p.Poll == nil && len(p.Votes) == 0)
 }
 
 // Marshal returns the payload as stored: nil when it carries nothing.

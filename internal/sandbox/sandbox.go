@@ -99,6 +99,9 @@ type Options struct {
 	// Groups keeps the tenant's simulated groups (see groups.go); Factory
 	// gives its engines one in-memory book when nil.
 	Groups GroupBook
+	// Accounts keeps the tenant's simulated accounts (see accounts.go);
+	// Factory gives its engines one in-memory book when nil.
+	Accounts AccountBook
 	// QRFirstTTL, QRNextTTL and QRCodes shape the QR sequence (defaults:
 	// 60 s, 20 s and 6 codes, like WhatsApp). Tests shorten them.
 	QRFirstTTL time.Duration
@@ -122,6 +125,9 @@ func (o *Options) fill() {
 	if o.Groups == nil {
 		// One engine's own book; Factory shares one among its engines.
 		o.Groups = NewMemGroups()
+	}
+	if o.Accounts == nil {
+		o.Accounts = NewMemAccounts()
 	}
 	if o.QRFirstTTL <= 0 {
 		o.QRFirstTTL = DefaultQRFirstTTL
@@ -168,6 +174,9 @@ type Engine struct {
 	lid       string
 	pushName  string
 	lastSeen  time.Time
+	// blocked are the phones the account blocked (its account record's
+	// list, kept here so that receiving needs no read of the book).
+	blocked map[string]bool
 
 	hctx        context.Context
 	stopCtxHook func() bool
@@ -242,6 +251,9 @@ func New(cfg gateway.EngineConfig, opts Options) (*Engine, error) {
 func Factory(opts Options) gateway.EngineFactory {
 	if opts.Groups == nil {
 		opts.Groups = NewMemGroups()
+	}
+	if opts.Accounts == nil {
+		opts.Accounts = NewMemAccounts()
 	}
 	return func(_ context.Context, cfg gateway.EngineConfig) (gateway.Engine, error) {
 		return New(cfg, opts)
@@ -341,6 +353,7 @@ func (e *Engine) goOnlineLocked() error {
 			e.deliverLocked(o)
 		}
 	}
+	e.registerLocked()
 	e.connected = true
 	e.lastSeen = e.opts.Now()
 	e.emitLocked(gateway.EvConnected{JID: e.jid, Phone: e.phone, PushName: e.pushName}, nil)

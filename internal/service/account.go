@@ -11,10 +11,10 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// Where a read of WhatsApp-side data came from.
+// Where a read of WhatsApp-side data came from (declared in gateway).
 const (
-	SourceLive  = "live"  // asked of WhatsApp through the session now
-	SourceStore = "store" // read from the gateway's database
+	SourceLive  = gateway.SourceLive
+	SourceStore = gateway.SourceStore
 )
 
 // Limits WhatsApp sets on groups.
@@ -55,7 +55,11 @@ func runAccount[Req, Res any](ctx context.Context, s *Service, userID, sessionID
 		return res, err
 	}
 	rec := &gateway.AccountOperation{UserID: userID, SessionID: sessionID, Op: op.Name, Result: gateway.OperationSucceeded}
-	if b, mErr := json.Marshal(req); mErr == nil {
+	var audit any = req
+	if op.Audit != nil {
+		audit = op.Audit(req)
+	}
+	if b, mErr := json.Marshal(audit); mErr == nil {
 		rec.Request = b
 	}
 	var events []*gateway.Event

@@ -52,6 +52,7 @@ func (s *Service) StartInstance(ctx context.Context, u *gateway.User, sessionID 
 		}
 		return nil, err
 	}
+	s.instanceChanged(inst)
 	return s.place(ctx, inst, sess.Engine)
 }
 
@@ -87,6 +88,7 @@ func (s *Service) place(ctx context.Context, inst *gateway.Instance, engine stri
 		}, instanceEvent(inst)); uerr != nil {
 			s.log.Error("record failed instance", "instance_id", inst.ID, "err", uerr)
 		}
+		s.instanceChanged(inst)
 		s.log.Warn("instance start failed", "instance_id", inst.ID, "session_id", inst.SessionID, "err", err)
 		return nil, err
 	}
@@ -99,6 +101,7 @@ func (s *Service) place(ctx context.Context, inst *gateway.Instance, engine stri
 	if err != nil {
 		return nil, err
 	}
+	s.instanceChanged(inst)
 	s.log.Info("instance started", "instance_id", inst.ID, "session_id", inst.SessionID, "address", pl.Address)
 	return out, nil
 }
@@ -152,6 +155,7 @@ func (s *Service) stopInstance(ctx context.Context, inst *gateway.Instance) (*ga
 	if err != nil {
 		return nil, err
 	}
+	s.instanceChanged(inst)
 	if _, err := s.store.SetSessionState(ctx, inst.UserID, inst.SessionID,
 		gateway.SessionState{Status: gateway.SessionStopped, StatusReason: ReasonStopped},
 		sessionEvent(inst.UserID, inst.SessionID, gateway.SessionStopped, ReasonStopped)); err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
@@ -184,6 +188,7 @@ func (s *Service) StartStoppedInstance(ctx context.Context, u *gateway.User, id 
 		}
 		return nil, err
 	}
+	s.instanceChanged(inst)
 	return s.place(ctx, inst, sess.Engine)
 }
 
@@ -208,6 +213,7 @@ func (s *Service) RestartInstance(ctx context.Context, u *gateway.User, id strin
 	if _, err := s.store.UpdateInstance(bg, u.ID, id, gateway.InstanceUpdate{Status: gateway.InstanceRestarting, Restarts: inst.Restarts}, instanceEvent(inst)); err != nil {
 		return nil, err
 	}
+	s.instanceChanged(inst)
 	return s.place(bg, inst, sess.Engine)
 }
 
@@ -220,6 +226,7 @@ func (s *Service) HandleReport(r gateway.InstanceReport) {
 	if _, err := s.store.UpdateInstance(ctx, r.UserID, r.InstanceID, r.Update, instanceEvent(inst)); err != nil {
 		s.log.Error("record instance report", "instance_id", r.InstanceID, "status", r.Update.Status, "err", err)
 	}
+	s.instanceChanged(inst)
 }
 
 // RecoverInstances starts again the workers of every live instance, after a

@@ -64,6 +64,7 @@ type Store interface {
 	gateway.SessionStore
 	gateway.InstanceStore
 	gateway.MessageStore
+	gateway.PollStore
 	gateway.EventStore
 	gateway.WebhookStore
 	gateway.DeliveryStore
@@ -85,11 +86,12 @@ type Service struct {
 	now       func() time.Time
 	// bg is the server's lifetime context, for work a request starts but
 	// must not cancel when the client goes away.
-	bg     context.Context
-	sends  *sendBatcher
-	nudges *nudger
-	saas   saasState
-	guard  URLGuard
+	bg      context.Context
+	sends   *sendBatcher
+	nudges  *nudger
+	saas    saasState
+	guard   URLGuard
+	changes Changes
 }
 
 // Deps are the adapters a Service is built from.
@@ -108,6 +110,18 @@ type Deps struct {
 	// URLGuard checks where a webhook URL points when it is registered
 	// (the SSRF guard deliveries dial through); nil checks nothing.
 	URLGuard URLGuard
+	// Changes hears of every committed change of an instance and of a
+	// session's live state, so caches of them drop their copy; nil: none.
+	Changes Changes
+}
+
+// Changes is told what changed, after the commit. Its methods must not
+// block (the API's caches forget in memory and publish in the background).
+type Changes interface {
+	// SessionChanged: the session's live status (its worker, its instance) changed.
+	SessionChanged(sessionID string)
+	// InstanceChanged: the instance's stored view changed.
+	InstanceChanged(instanceID string)
 }
 
 // URLGuard is the part of the SSRF guard (ssrf.Guard) the use cases need:
@@ -137,12 +151,28 @@ func New(d Deps, cfg Settings) *Service {
 	s := &Service{
 		store: d.Store, cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
-		guard: d.URLGuard,
+		guard: d.URLGuard, changes: d.Changes,
 	}
 	s.nudges = newNudger(s.callWorkerSend)
 	s.sends = newSendBatcher(d.Background, d.Store)
 	s.saas = newSaaSState(d.Mailer)
 	return s
+}
+
+// sessionChanged tells Changes the session's live status changed.
+func (s *Service) sessionChanged(sessionID string) {
+	if s.changes != nil {
+		s.changes.SessionChanged(sessionID)
+	}
+}
+
+// instanceChanged tells Changes the instance changed, and with it its
+// session's status (which answers from the live instance's worker).
+func (s *Service) instanceChanged(inst *gateway.Instance) {
+	if s.changes != nil {
+		s.changes.InstanceChanged(inst.ID)
+		s.changes.SessionChanged(inst.SessionID)
+	}
 }
 
 // Wait blocks until background calls to workers have finished (shutdown).

@@ -203,13 +203,41 @@ func (s *Service) DeleteSession(ctx context.Context, userID, id string) (*gatewa
 	} else if !gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, err
 	}
+	// The instances go with the session: their cached views must too.
+	gone, err := s.instanceIDs(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
 	sess.Status = gateway.SessionStopped
 	ev := gateway.NewEvent(userID, id, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: id, Status: gateway.SessionStopped, Reason: "session deleted"})
 	if err := s.store.DeleteSession(ctx, userID, id, ev); err != nil {
 		return nil, err
 	}
+	s.sessionChanged(id)
+	if s.changes != nil {
+		for _, i := range gone {
+			s.changes.InstanceChanged(i)
+		}
+	}
 	s.log.Info("session deleted", "user_id", userID, "session_id", id)
 	return sess, nil
+}
+
+// instanceIDs lists the ids of every instance of a session, live or not.
+func (s *Service) instanceIDs(ctx context.Context, userID, sessionID string) ([]string, error) {
+	var ids []string
+	for p := (gateway.Page{Page: 1, Limit: gateway.MaxPageLimit}); ; p.Page++ {
+		items, total, err := s.store.ListInstances(ctx, userID, sessionID, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range items {
+			ids = append(ids, i.ID)
+		}
+		if len(items) == 0 || len(ids) >= total {
+			return ids, nil
+		}
+	}
 }
 
 // endpoint finds the worker of one of the caller's sessions.
@@ -306,7 +334,11 @@ func (s *Service) ScanSandbox(ctx context.Context, userID, id, phone string) (*i
 			return nil, err
 		}
 	}
-	return s.workers.Scan(ctx, ep, phone)
+	st, err := s.workers.Scan(ctx, ep, phone)
+	if err == nil {
+		s.sessionChanged(id)
+	}
+	return st, err
 }
 
 // LogoutSession logs the session's device out of WhatsApp; pairing again is needed after.
@@ -318,6 +350,8 @@ func (s *Service) LogoutSession(ctx context.Context, userID, id string) (*gatewa
 	if _, err := s.workers.Logout(ctx, ep); err != nil {
 		return nil, err
 	}
+	// The worker's own notice may come later, from another process.
+	s.sessionChanged(id)
 	return s.Session(ctx, userID, id)
 }
 

@@ -119,3 +119,41 @@ func (s *Store) SaveSandboxGroup(ctx context.Context, userID string, g gateway.S
 	}
 	return s.fail(err, "save sandbox group", "Group", "")
 }
+
+// SandboxAccounts returns a tenant's simulated WhatsApp accounts, by phone.
+func (s *Store) SandboxAccounts(ctx context.Context, userID string) ([]gateway.SandboxAccount, error) {
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT phone, data, version FROM sandbox_accounts WHERE user_id = ? ORDER BY phone"), userID)
+	if err != nil {
+		return nil, s.fail(err, "sandbox accounts", "Account", "")
+	}
+	defer rows.Close()
+	var out []gateway.SandboxAccount
+	for rows.Next() {
+		var a gateway.SandboxAccount
+		var data string
+		if err := rows.Scan(&a.Phone, &data, &a.Version); err != nil {
+			return nil, s.fail(err, "sandbox accounts", "Account", "")
+		}
+		a.Data = []byte(data)
+		out = append(out, a)
+	}
+	return out, s.fail(rows.Err(), "sandbox accounts", "Account", "")
+}
+
+// SaveSandboxAccount writes a simulated account: a new one when version is
+// 0 (CodeConflict when it exists), else only if the stored version is
+// still version (CodeConflict when another writer got there first).
+func (s *Store) SaveSandboxAccount(ctx context.Context, userID string, a gateway.SandboxAccount) error {
+	at := micros(now())
+	if a.Version == 0 {
+		_, err := s.writer.ExecContext(ctx, s.q("INSERT INTO sandbox_accounts (user_id, phone, data, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
+			userID, a.Phone, string(a.Data), at)
+		return s.fail(err, "create sandbox account", "User", "The account changed meanwhile.")
+	}
+	err := exactlyOne(s.writer.ExecContext(ctx, s.q("UPDATE sandbox_accounts SET data = ?, version = version + 1, updated_at = ? WHERE user_id = ? AND phone = ? AND version = ?"),
+		string(a.Data), at, userID, a.Phone, a.Version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return gateway.Errorf(gateway.CodeConflict, "The account changed meanwhile.")
+	}
+	return s.fail(err, "save sandbox account", "Account", "")
+}

@@ -91,3 +91,33 @@ func testSandboxGroups(t *testing.T, s gateway.Store) {
 		t.Fatalf("another tenant sees %d groups, want 0", len(theirs))
 	}
 }
+
+// testSandboxAccounts: the sandbox's accounts are saved by compare-and-set
+// and kept per tenant.
+func testSandboxAccounts(t *testing.T, s gateway.Store) {
+	book, ok := s.(interface {
+		SandboxAccounts(ctx context.Context, userID string) ([]gateway.SandboxAccount, error)
+		SaveSandboxAccount(ctx context.Context, userID string, a gateway.SandboxAccount) error
+	})
+	if !ok {
+		t.Skip("the store keeps no sandbox accounts")
+	}
+	u, other := newUser(t, s), newUser(t, s)
+	a := gateway.SandboxAccount{Phone: "15550001111", Data: []byte(`{"push_name":"a"}`)}
+	must(t, book.SaveSandboxAccount(ctx(t), u.ID, a))
+	wantCode(t, book.SaveSandboxAccount(ctx(t), u.ID, a), gateway.CodeConflict) // created twice
+	must(t, book.SaveSandboxAccount(ctx(t), other.ID, a))                       // the same number in another tenant
+	a.Version, a.Data = 1, []byte(`{"push_name":"b"}`)
+	must(t, book.SaveSandboxAccount(ctx(t), u.ID, a))
+	wantCode(t, book.SaveSandboxAccount(ctx(t), u.ID, a), gateway.CodeConflict) // a stale version
+	got, err := book.SandboxAccounts(ctx(t), u.ID)
+	must(t, err)
+	if len(got) != 1 || got[0].Version != 2 || string(got[0].Data) != `{"push_name":"b"}` {
+		t.Fatalf("got %+v, want the account at version 2 named b", got)
+	}
+	theirs, err := book.SandboxAccounts(ctx(t), other.ID)
+	must(t, err)
+	if len(theirs) != 1 || string(theirs[0].Data) != `{"push_name":"a"}` {
+		t.Fatalf("the other tenant sees %+v, want only its own account named a", theirs)
+	}
+}

@@ -186,6 +186,13 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		if notif := v.Message.GetProtocolMessage().GetHistorySyncNotification(); notif != nil {
 			return e.onHistoryNotification(gen, cli, notif)
 		}
+		if v.Message.GetPollUpdateMessage() != nil {
+			ev := e.pollVote(cli, v)
+			if ev == nil {
+				return true // unreadable: acknowledged, as a phone would drop it
+			}
+			return e.emit(gen, *ev)
+		}
 		in := e.inbound(cli, v)
 		if in == nil {
 			return true
@@ -225,6 +232,18 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat:
 		if ev, ok := chatEvent(v); ok {
 			return e.emit(gen, ev)
+		}
+		return true
+
+	case *events.Presence:
+		return e.emit(gen, presenceEvent(v))
+
+	case *events.PushName, *events.BusinessName, *events.UserAbout, *events.Picture, *events.Contact, *events.Blocklist:
+		evs, _ := contactEvents(v, ownJID(cli))
+		for _, ev := range evs {
+			if !e.emit(gen, ev) {
+				return false
+			}
 		}
 		return true
 

@@ -186,6 +186,16 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 		first := x.GetContacts()[0]
 		in.Type, ci = gateway.TypeContact, x.GetContextInfo()
 		in.Contact = &gateway.Contact{Name: first.GetDisplayName(), Phone: vcardPhone(first.GetVcard()), VCard: first.GetVcard()}
+	case pollCreation(m) != nil:
+		x := pollCreation(m)
+		in.Type, ci = gateway.TypePoll, x.GetContextInfo()
+		in.Poll = &gateway.Poll{Question: x.GetName(), MultipleAnswers: x.GetSelectableOptionsCount() != 1}
+		for _, o := range x.GetOptions() {
+			in.Poll.Options = append(in.Poll.Options, o.GetOptionName())
+		}
+		in.Text = x.GetName()
+		// The poll's key, kept with it: votes on it are encrypted with it.
+		in.Secret = m.GetMessageContextInfo().GetMessageSecret()
 	case m.GetReactionMessage() != nil:
 		x := m.GetReactionMessage()
 		in.Type, in.Target, in.Reaction = gateway.TypeReaction, x.GetKey().GetID(), x.GetText()

@@ -58,7 +58,9 @@ func TestConvertMessage(t *testing.T) {
 		{"other protocol message", &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_APP_STATE_SYNC_KEY_SHARE.Enum()}}, nil},
 		{"key distribution only", &waE2E.Message{SenderKeyDistributionMessage: &waE2E.SenderKeyDistributionMessage{GroupID: proto.String("g")}}, nil},
 		{"nil", nil, nil},
-		{"poll (unknown)", &waE2E.Message{PollCreationMessage: &waE2E.PollCreationMessage{Name: proto.String("q")}},
+		{"poll", &waE2E.Message{PollCreationMessage: &waE2E.PollCreationMessage{Name: proto.String("q")}},
+			&gateway.InboundMessage{Type: gateway.TypePoll, Text: "q", Poll: &gateway.Poll{Question: "q", MultipleAnswers: true}}},
+		{"event (unknown)", &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("party")}},
 			&gateway.InboundMessage{Type: gateway.TypeUnknown}},
 	}
 	for _, tt := range tests {

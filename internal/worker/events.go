@@ -29,6 +29,7 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		w.qr = &instanceapi.QR{Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()}
 		first := w.state != gateway.SessionQRPending
 		w.mu.Unlock()
+		w.notifyChange()
 		qrEvent := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventQR,
 			gateway.QRData{SessionID: w.cfg.SessionID, Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()})
 		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionQRPending}, first, qrEvent)
@@ -102,6 +103,9 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 	case gateway.EvHistorySync:
 		return w.handleHistory(ctx, ev)
 
+	case gateway.EvPollVote:
+		return w.handlePollVote(ctx, ev)
+
 	case gateway.EvGroupUpdate:
 		ev.Data.SessionID = w.cfg.SessionID
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
@@ -111,6 +115,16 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		ev.Data.SessionID = w.cfg.SessionID
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
 			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventGroupParticipants, ev.Data))
+
+	case gateway.EvContactUpdate:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventContactUpdate, ev.Data))
+
+	case gateway.EvPresence:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPresence, ev.Data))
 
 	case gateway.EvChatUpdate:
 		// Stored when it changes the chat (the echo of this gateway's own
@@ -133,8 +147,12 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 
 func (w *Worker) clearQR() {
 	w.mu.Lock()
+	had := w.qr != nil
 	w.qr = nil
 	w.mu.Unlock()
+	if had {
+		w.notifyChange()
+	}
 }
 
 // statusEvents builds the message.status event of a message that moved at
@@ -172,6 +190,48 @@ func (w *Worker) handleReceipt(ctx context.Context, ev gateway.EvReceipt) error 
 		case err != nil:
 			return fmt.Errorf("store %s receipt: %w", ev.Status, err)
 		}
+	}
+	return nil
+}
+
+// handlePollVote stores a decrypted vote as its voter's current vote on the
+// poll, with a poll.vote event, in one transaction. A vote on a poll this
+// gateway does not hold (sent before the session was paired, say) is
+// acknowledged and dropped: there is nothing to count it against.
+func (w *Worker) handlePollVote(ctx context.Context, ev gateway.EvPollVote) error {
+	l, ok := w.cfg.Store.(waLookup)
+	if !ok {
+		return nil
+	}
+	poll, err := l.MessageByWAID(ctx, w.cfg.SessionID, ev.PollWAMessageID)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		w.log.Info("vote on an unknown poll", "wa_message_id", ev.PollWAMessageID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up poll: %w", err)
+	}
+	at := ev.Timestamp.UTC().Truncate(time.Microsecond)
+	if ev.Timestamp.IsZero() {
+		at = w.now()
+	}
+	options := ev.Options
+	if options == nil {
+		options = []string{}
+	}
+	v := &gateway.PollVote{UserID: w.cfg.UserID, PollMessageID: poll.ID, Voter: ev.Voter, VoterPhone: ev.VoterPhone,
+		VoterLID: ev.VoterLID, Options: options, WAMessageID: ev.WAMessageID, VotedAt: at}
+	_, err = w.cfg.Store.RecordPollVote(ctx, v, func(v *gateway.PollVote) []*gateway.Event {
+		return []*gateway.Event{gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPollVote, gateway.PollVoteData{
+			MessageID: poll.ID, WAMessageID: poll.WAMessageID, SessionID: w.cfg.SessionID, Chat: poll.Chat,
+			Voter: v.Voter, VoterPhone: v.VoterPhone, VoterLID: v.VoterLID, Options: v.Options, At: v.VotedAt,
+		})}
+	})
+	switch {
+	case gateway.IsCode(err, gateway.CodeNotFound):
+		return nil // not a poll after all
+	case err != nil:
+		return fmt.Errorf("store poll vote: %w", err)
 	}
 	return nil
 }
@@ -228,6 +288,7 @@ func (w *Worker) messageOf(in *gateway.InboundMessage, now time.Time) (*gateway.
 		ReplyTo:     in.ReplyTo,
 		Status:      gateway.MessageReceived,
 		WAMessageID: in.WAMessageID,
+		Secret:      in.Secret,
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}

@@ -129,10 +129,16 @@ func (w *Worker) drain(ctx context.Context) {
 	}
 }
 
+// setQueueDepth records how many messages wait; the queue filling or
+// emptying is a change of the status (see Config.Changed).
 func (w *Worker) setQueueDepth(n int) {
 	w.mu.Lock()
+	flipped := (w.queueDepth == 0) != (n == 0)
 	w.queueDepth = n
 	w.mu.Unlock()
+	if flipped {
+		w.notifyChange()
+	}
 }
 
 // retryLater nudges the send loop again after RetryDelay.
@@ -189,7 +195,7 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 		id = m.WAMessageID
 	}
 	_, err = w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
-		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at,
+		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at, RecipientLID: res.RecipientLID,
 	}, w.statusEvents(at))
 	if err != nil {
 		// WhatsApp has it; the resend after the retry reuses the id, so
@@ -197,7 +203,38 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 		w.log.Warn("store sent message", "message_id", m.ID, "error", err)
 		return sendRetryLater
 	}
+	if m.Type == gateway.TypePollVote {
+		w.recordOwnVote(ctx, m, at)
+	}
 	return sendDone
+}
+
+// recordOwnVote counts the account's own sent vote in its copy of the
+// poll, as a phone shows its own vote. WhatsApp does not echo it back, so
+// nothing else would; a failure is logged (the vote itself has gone).
+func (w *Worker) recordOwnVote(ctx context.Context, m *gateway.Message, at time.Time) {
+	p, err := gateway.ParsePayload(m.Payload)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	phone := ""
+	if w.session != nil {
+		phone = w.session.Phone
+	}
+	w.mu.Unlock()
+	if phone == "" {
+		return
+	}
+	votes := p.Votes
+	if votes == nil {
+		votes = []string{}
+	}
+	err = w.handlePollVote(ctx, gateway.EvPollVote{PollWAMessageID: p.Target, Chat: m.Chat, Voter: phone + "@" + gateway.ServerUser,
+		VoterPhone: phone, Options: votes, WAMessageID: m.WAMessageID, Timestamp: at})
+	if err != nil {
+		w.log.Warn("record own poll vote", "message_id", m.ID, "error", err)
+	}
 }
 
 func (w *Worker) markFailed(ctx context.Context, m *gateway.Message, reason string) sendOutcome {

@@ -34,6 +34,7 @@ type Store interface {
 	UpdateMessageStatus(ctx context.Context, u gateway.MessageStatusUpdate, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error)
 	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error)
 	ReleaseScheduled(ctx context.Context, sessionID string, now time.Time) (int, *time.Time, error)
+	RecordPollVote(ctx context.Context, v *gateway.PollVote, build func(*gateway.PollVote) []*gateway.Event) (bool, error)
 	MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error)
 	ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error)
 	RecordAccountEvents(ctx context.Context, userID, sessionID string, events ...*gateway.Event) error
@@ -82,6 +83,14 @@ type Config struct {
 	// is sent within this delay. In process, nudges cannot be lost, and a
 	// thousand idle sessions need not query the database every few seconds.
 	QueuePoll time.Duration
+	// Changed, when set, is called after every change of what Status
+	// reports (state and reason, the QR code, the engine started or
+	// stopped, the queue filled or emptied), so a cache of the status can
+	// drop its copy. It runs without the worker's locks and must not block:
+	// the gateway forgets in memory, and a publisher coalesces notices onto
+	// the bus in the background. The queue's exact depth between empty and
+	// non-empty is not a change: it moves on every send.
+	Changed func()
 }
 
 // Worker runs one session. Run may be called again after it returns (a
@@ -206,6 +215,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.running, w.engine, w.qr = false, nil, nil
 		w.signalLocked()
 		w.mu.Unlock()
+		w.notifyChange()
 	}()
 	select { // a halt left over from an earlier run
 	case <-w.halt:
@@ -227,6 +237,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.running = true
 	w.signalLocked()
 	w.mu.Unlock()
+	w.notifyChange()
 	w.log.Info("worker started", "engine", name)
 
 	if err := eng.Connect(runCtx); err != nil {
@@ -346,7 +357,15 @@ func (w *Worker) setState(ctx context.Context, st gateway.SessionState, statusEv
 	w.state, w.reason = s.Status, s.StatusReason
 	w.signalLocked()
 	w.mu.Unlock()
+	w.notifyChange()
 	return nil
+}
+
+// notifyChange tells Config.Changed that Status answers something else now.
+func (w *Worker) notifyChange() {
+	if w.cfg.Changed != nil {
+		w.cfg.Changed()
+	}
 }
 
 func (w *Worker) signalLocked() {

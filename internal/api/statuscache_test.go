@@ -1,0 +1,467 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/whatsapp-saas/gateway/internal/auth"
+	"github.com/whatsapp-saas/gateway/internal/changes"
+	"github.com/whatsapp-saas/gateway/internal/clocktest"
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/inmem"
+	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/local"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
+	"github.com/whatsapp-saas/gateway/internal/redis"
+	"github.com/whatsapp-saas/gateway/internal/sandbox"
+	"github.com/whatsapp-saas/gateway/internal/secrets"
+	"github.com/whatsapp-saas/gateway/internal/service"
+	"github.com/whatsapp-saas/gateway/internal/sqlite"
+	"github.com/whatsapp-saas/gateway/internal/worker"
+)
+
+// patience is how long a test waits for a bus notice.
+const patience = 20 * time.Second
+
+func TestStatusCacheEntries(t *testing.T) {
+	ctx := t.Context()
+	loads := 0
+	answer := "a"
+	load := func(context.Context) (string, error) { loads++; return answer, nil }
+	keepAll := func(string) bool { return true }
+	c := newStatusCache[string](time.Hour)
+
+	get := func(owner string) string {
+		t.Helper()
+		v, err := c.get(ctx, owner, "k", load, keepAll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	get("u1")
+	get("u1")
+	if loads != 1 {
+		t.Fatalf("two reads loaded %d times, want 1", loads)
+	}
+	get("u2") // another tenant's read never gets u1's answer
+	if loads != 2 {
+		t.Fatalf("another owner's read loaded %d times in all, want 2", loads)
+	}
+	answer = "b"
+	c.forget("k")
+	if got := get("u2"); got != "b" || loads != 3 {
+		t.Fatalf("after forget: got %q after %d loads, want b after 3", got, loads)
+	}
+
+	// A forget that lands while a read is under way spoils the read.
+	c.forget("k")
+	v, _ := c.get(ctx, "u1", "k", func(context.Context) (string, error) {
+		c.forget("k")
+		return "before the change", nil
+	}, keepAll)
+	if v != "before the change" {
+		t.Fatalf("the read under way answered %q", v)
+	}
+	answer = "after"
+	if got := get("u1"); got != "after" {
+		t.Fatalf("after a forget during the read: got %q, want the read after it", got)
+	}
+
+	// Answers keep refuses are answered, never kept.
+	n := 0
+	for range 2 {
+		c.get(ctx, "u1", "t", func(context.Context) (string, error) { n++; return "starting", nil },
+			func(v string) bool { return v != "starting" })
+	}
+	if n != 2 {
+		t.Fatalf("a transition was read %d times for 2 requests, want 2", n)
+	}
+
+	off := newStatusCache[string](0)
+	loads = 0
+	off.get(ctx, "u1", "k", load, keepAll)
+	off.get(ctx, "u1", "k", load, keepAll)
+	if loads != 2 {
+		t.Fatalf("STATUS_CACHE_TTL=0: %d loads for 2 reads, want 2", loads)
+	}
+}
+
+// countingWorkers counts the status calls the gateway makes to workers.
+type countingWorkers struct {
+	*instanceapi.Client
+	statuses atomic.Int64
+}
+
+func (c *countingWorkers) Status(ctx context.Context, ep gateway.Endpoint) (*instanceapi.Status, error) {
+	c.statuses.Add(1)
+	return c.Client.Status(ctx, ep)
+}
+
+// instanceCounter counts instance reads in the store.
+type instanceCounter struct {
+	gateway.Store
+	reads atomic.Int64
+}
+
+func (c *instanceCounter) InstanceByID(ctx context.Context, userID, id string) (*gateway.Instance, error) {
+	c.reads.Add(1)
+	return c.Store.InstanceByID(ctx, userID, id)
+}
+
+// gatePacer holds every send until its gate opens, so a test sees the
+// queue filled.
+type gatePacer struct{ open chan struct{} }
+
+func (p *gatePacer) Wait(ctx context.Context, _ *gateway.Message) error {
+	select {
+	case <-p.open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// relay is service.Changes and a worker's Changed hook for one gateway, as
+// cmd/gateway's changeRelay.
+type relay struct{ s atomic.Pointer[Server] }
+
+func (r *relay) SessionChanged(id string) {
+	if s := r.s.Load(); s != nil {
+		s.SessionChanged(id)
+	}
+}
+
+func (r *relay) InstanceChanged(id string) {
+	if s := r.s.Load(); s != nil {
+		s.InstanceChanged(id)
+	}
+}
+
+// statusFixture is gateways sharing one store, bus and worker scheduler
+// (as gateways share PostgreSQL, Redis and Nomad), with sandbox workers
+// whose QR timers run on a manual clock.
+type statusFixture struct {
+	t       *testing.T
+	store   *instanceCounter
+	bus     gateway.Bus
+	sched   *local.Scheduler
+	clock   *clocktest.Clock
+	workers *countingWorkers
+	tokens  *auth.Tokens
+	pacer   *gatePacer
+	first   relay // the first gateway's: where in-process workers report
+	user    *gateway.User
+	key     string
+	n       int
+}
+
+// workerShape says how workers tell of their changes: "embedded" to the
+// first gateway (which publishes), "cluster" on the bus (cmd/instance).
+func newStatusFixture(t *testing.T, bus gateway.Bus, workerShape string) *statusFixture {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gateway.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &statusFixture{t: t, store: &instanceCounter{Store: st}, bus: bus, clock: clocktest.New(time.Now()),
+		pacer:  &gatePacer{open: make(chan struct{})},
+		tokens: auth.NewTokens(secrets.NewStatic(secrets.Static{JWT: []byte("status-cache-test-secret-0123456789abcdef")}), "i", "a", time.Hour)}
+	secret := func(context.Context) ([]byte, error) { return []byte("status-cache-internal"), nil }
+	f.workers = &countingWorkers{Client: instanceapi.NewClient(nil, secret)}
+	engines := map[string]gateway.EngineFactory{gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
+		Now: f.clock.Now, AfterFunc: func(d time.Duration, fn func()) sandbox.Timer { return f.clock.AfterFunc(d, fn) },
+		DeliveryDelay: -1, ReadDelay: -1,
+	})}
+	pub := changes.NewPublisher(bus, nil)
+	t.Cleanup(pub.Close)
+	f.sched = local.New(local.Config{PortStart: 41000, PortEnd: 41999, NewRunner: func(_ context.Context, spec gateway.InstanceSpec) (local.Runner, error) {
+		changed := func() { f.first.SessionChanged(spec.SessionID) }
+		if workerShape == "cluster" {
+			changed = func() { pub.Publish(gateway.TopicSessionsChanged, spec.SessionID) }
+		}
+		return worker.New(worker.Config{SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine,
+			Engines: engines, Store: st, Secret: secret, Pacer: f.pacer, Changed: changed})
+	}})
+	t.Cleanup(func() { f.sched.Close() })
+	f.user = &gateway.User{Email: "status@example.com", Name: "Status", PasswordHash: "x", Status: gateway.UserActive}
+	if err := st.CreateUser(t.Context(), f.user); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// gateway starts one more gateway with a status cache of ttl.
+func (f *statusFixture) gateway(ttl time.Duration) *Server {
+	rel := &relay{}
+	if f.n == 0 {
+		rel = &f.first
+	}
+	f.n++
+	svc := service.New(service.Deps{Store: f.store, Cache: inmem.NewCache(), Scheduler: f.sched, Registry: f.sched,
+		Workers: f.workers, Tokens: f.tokens, Background: f.t.Context(), Changes: rel},
+		service.Settings{EnableAPIKeys: true, Engines: []string{gateway.EngineSandbox}, DefaultEngine: gateway.EngineSandbox,
+			MaxInstancesPerUser: 5, Mode: "embedded"})
+	s := New(Deps{Service: svc, Tokens: f.tokens, Limiter: inmem.NewRateLimiter(), Bus: f.bus}, Config{StatusCacheTTL: ttl, UserCacheTTL: time.Minute})
+	rel.s.Store(s)
+	f.t.Cleanup(s.Close)
+	if f.key == "" {
+		k, err := svc.CreateAPIKey(f.t.Context(), f.user, service.CreateAPIKeyInput{Name: "status"})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		f.key = k.Key
+	}
+	return s
+}
+
+// call sends a request to gateway s and decodes the envelope's data into out.
+func (f *statusFixture) call(s *Server, method, path string, body any, out any) int {
+	f.t.Helper()
+	var rd *strings.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	} else {
+		rd = strings.NewReader("")
+	}
+	req := httptest.NewRequest(method, "/api/v1"+path, rd)
+	req.Header.Set("X-API-Key", f.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if out != nil && rec.Code < 300 {
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+			f.t.Fatalf("%s %s: %v", method, path, err)
+		}
+		if err := json.Unmarshal(env.Data, out); err != nil {
+			f.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return rec.Code
+}
+
+func (f *statusFixture) must(s *Server, method, path string, body any, want int, out any) {
+	f.t.Helper()
+	if got := f.call(s, method, path, body, out); got != want {
+		f.t.Fatalf("%s %s: got %d, want %d", method, path, got, want)
+	}
+}
+
+// start creates a session and its instance through gateway s.
+func (f *statusFixture) start(s *Server) (sessionID, instanceID string) {
+	f.t.Helper()
+	var sess sessionData
+	f.must(s, "POST", "/sessions", map[string]any{"session_name": "status"}, http.StatusCreated, &sess)
+	var inst instanceData
+	f.must(s, "POST", "/instances", map[string]any{"session_id": sess.Session.ID}, http.StatusCreated, &inst)
+	return sess.Session.ID, inst.Instance.ID
+}
+
+// status is a gateway's answer to GET /sessions/{id}/status: the state
+// with its QR code and queue, or the HTTP status when it is refused.
+func (f *statusFixture) status(s *Server, id string) string {
+	f.t.Helper()
+	var st workerStatusData
+	if code := f.call(s, "GET", "/sessions/"+id+"/status", nil, &st); code != http.StatusOK {
+		return http.StatusText(code)
+	}
+	view := string(st.Status.State)
+	if st.Status.QR != nil {
+		view += " qr=" + st.Status.QR.Code
+	}
+	if st.Status.QueueDepth > 0 {
+		view += " queued"
+	}
+	return view
+}
+
+// waitStatus waits until gateway s answers want (each gateway's cache
+// lasts far longer than the test: only a change notice explains it).
+func (f *statusFixture) waitStatus(s *Server, id string, want func(string) bool, what string) string {
+	f.t.Helper()
+	return polltest.Until(f.t, patience, what, func() (string, bool) {
+		v := f.status(s, id)
+		return v, want(v)
+	})
+}
+
+// settle waits until gateway s answers the status from memory: the
+// notices of the changes before (its own included, echoed by the bus) have
+// landed.
+func (f *statusFixture) settle(s *Server, id string) {
+	f.t.Helper()
+	polltest.Eventually(f.t, patience, "the status answered from memory", func() bool {
+		f.status(s, id)
+		calls := f.workers.statuses.Load()
+		f.status(s, id)
+		return f.workers.statuses.Load() == calls
+	})
+}
+
+func is(state string) func(string) bool {
+	return func(v string) bool { return strings.SplitN(v, " ", 2)[0] == state }
+}
+
+// buses runs a test on the in-memory bus and on Redis (TEST_REDIS_URL, or
+// an in-process Redis).
+func buses(t *testing.T, run func(t *testing.T, bus gateway.Bus)) {
+	t.Run("mem", func(t *testing.T) { run(t, inmem.NewBus()) })
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("TEST_REDIS_URL")
+		if url == "" {
+			url = "redis://" + miniredis.RunT(t).Addr()
+		}
+		client, err := redis.Open(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { client.Close() })
+		// A prefix of its own: parallel runs on one Redis do not hear each other.
+		bus := redis.NewBus(client, "statustest:"+t.Name()+time.Now().String()+":", nil)
+		t.Cleanup(func() { bus.Close() })
+		run(t, bus)
+	})
+}
+
+// TestStatusFromMemoryUntilChanged: a warm gateway answers the status and
+// the instance view without asking the worker or the store, and a change
+// it commits answers differently at once.
+func TestStatusFromMemoryUntilChanged(t *testing.T) {
+	buses(t, func(t *testing.T, bus gateway.Bus) {
+		f := newStatusFixture(t, bus, "embedded")
+		gw := f.gateway(time.Hour)
+		sid, iid := f.start(gw)
+		f.waitStatus(gw, sid, is("qr_pending"), "the QR code")
+		f.must(gw, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+		if got := f.status(gw, sid); got != "connected" {
+			t.Fatalf("right after the scan: got %q, want connected", got)
+		}
+
+		f.settle(gw, sid)
+		calls := f.workers.statuses.Load()
+		for range 20 {
+			if got := f.status(gw, sid); got != "connected" {
+				t.Fatalf("warm read: got %q, want connected", got)
+			}
+		}
+		if n := f.workers.statuses.Load() - calls; n > 1 {
+			t.Fatalf("20 warm reads asked the worker %d times, want at most 1 (a late echo of its own notice)", n)
+		}
+		var inst instanceData
+		f.must(gw, "GET", "/instances/"+iid, nil, http.StatusOK, &inst)
+		reads := f.store.reads.Load()
+		for range 5 {
+			f.must(gw, "GET", "/instances/"+iid, nil, http.StatusOK, &inst)
+		}
+		if n := f.store.reads.Load() - reads; n != 0 {
+			t.Fatalf("5 warm instance reads read the store %d times, want 0", n)
+		}
+
+		f.must(gw, "POST", "/sessions/"+sid+"/logout", nil, http.StatusOK, nil)
+		if got := f.status(gw, sid); got != "logged_out" {
+			t.Fatalf("right after the logout: got %q, want logged_out", got)
+		}
+		f.must(gw, "POST", "/instances/"+iid+"/stop", nil, http.StatusOK, nil)
+		f.must(gw, "GET", "/instances/"+iid, nil, http.StatusOK, &inst)
+		if inst.Instance.Status != gateway.InstanceStopped {
+			t.Fatalf("right after the stop: instance %s, want stopped", inst.Instance.Status)
+		}
+		if got := f.status(gw, sid); got != http.StatusText(http.StatusConflict) {
+			t.Fatalf("right after the stop: status answered %q, want Conflict", got)
+		}
+	})
+}
+
+// TestStatusStaleAtMostBusLatency: two gateways on one bus, each caching
+// for an hour. A change made through one is answered by it at once and by
+// the other as soon as the notice lands; with an hour's TTL only the
+// notice can explain that, so a stale answer outlives the change by the
+// bus latency at most.
+func TestStatusStaleAtMostBusLatency(t *testing.T) {
+	buses(t, func(t *testing.T, bus gateway.Bus) {
+		f := newStatusFixture(t, bus, "embedded")
+		a, b := f.gateway(time.Hour), f.gateway(time.Hour)
+		sid, iid := f.start(a)
+		f.waitStatus(a, sid, is("qr_pending"), "the QR code")
+		f.must(a, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+		f.waitStatus(b, sid, is("connected"), "gateway b to see the scan")
+		var inst instanceData
+		f.must(b, "GET", "/instances/"+iid, nil, http.StatusOK, &inst)
+		f.settle(b, sid)
+
+		f.must(a, "POST", "/sessions/"+sid+"/logout", nil, http.StatusOK, nil)
+		if got := f.status(a, sid); got != "logged_out" {
+			t.Fatalf("gateway a, right after its logout: got %q", got)
+		}
+		f.waitStatus(b, sid, is("logged_out"), "gateway b to see the logout")
+
+		f.must(a, "POST", "/instances/"+iid+"/stop", nil, http.StatusOK, nil)
+		polltest.Eventually(t, patience, "gateway b to see the instance stopped", func() bool {
+			f.must(b, "GET", "/instances/"+iid, nil, http.StatusOK, &inst)
+			return inst.Instance.Status == gateway.InstanceStopped
+		})
+		f.waitStatus(b, sid, func(v string) bool { return v == http.StatusText(http.StatusConflict) }, "gateway b to refuse the stopped session's status")
+	})
+}
+
+// TestStatusCacheFollowsEveryChange: workers tell of their changes only on
+// the bus (the cluster shape), and two gateways caching for an hour follow
+// every kind: a QR code appearing and refreshing, pairing, the queue
+// filling and emptying, a logout, the QR timing out, the instance stopped
+// and started again.
+func TestStatusCacheFollowsEveryChange(t *testing.T) {
+	buses(t, func(t *testing.T, bus gateway.Bus) {
+		f := newStatusFixture(t, bus, "cluster")
+		a, b := f.gateway(time.Hour), f.gateway(time.Hour)
+		gws := []*Server{a, b}
+		sid, iid := f.start(a)
+		// Both warm, then a change, then both follow.
+		step := func(what string, change func(), want func(string) bool) string {
+			t.Helper()
+			for _, s := range gws {
+				f.status(s, sid)
+			}
+			change()
+			var got string
+			for i, s := range gws {
+				got = f.waitStatus(s, sid, want, what+" on gateway "+string(rune('a'+i)))
+			}
+			return got
+		}
+		first := f.waitStatus(a, sid, is("qr_pending"), "the first QR code")
+		f.waitStatus(b, sid, is("qr_pending"), "the first QR code on b")
+		step("a new QR code", func() { f.clock.Advance(sandbox.DefaultQRFirstTTL) },
+			func(v string) bool { return is("qr_pending")(v) && v != first })
+		step("pairing", func() { f.must(b, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil) }, is("connected"))
+		step("the queue filled", func() {
+			f.must(a, "POST", "/messages/send", map[string]any{"session_id": sid, "recipient": "15550001234", "message": "hi"}, http.StatusCreated, nil)
+		}, func(v string) bool { return v == "connected queued" })
+		step("the queue emptied", func() { close(f.pacer.open) }, func(v string) bool { return v == "connected" })
+		step("a logout", func() { f.must(b, "POST", "/sessions/"+sid+"/logout", nil, http.StatusOK, nil) }, is("logged_out"))
+		step("the instance stopped", func() { f.must(a, "POST", "/instances/"+iid+"/stop", nil, http.StatusOK, nil) },
+			func(v string) bool { return v == http.StatusText(http.StatusConflict) })
+		step("the instance started again", func() { f.must(b, "POST", "/instances/"+iid+"/start", nil, http.StatusOK, nil) }, is("qr_pending"))
+		step("the QR codes running out", func() {
+			for range sandbox.DefaultQRCodes + 1 {
+				f.clock.Advance(sandbox.DefaultQRFirstTTL)
+			}
+		}, is("disconnected"))
+	})
+}
