@@ -120,9 +120,9 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 		"type": "object", "required": []string{"code", "message"},
 		"properties": map[string]any{
 			"code":    described(g.of(reflect.TypeFor[errorBody]().Field(0).Type), "What went wrong, for programs to switch on."),
-			"message": map[string]any{"type": "string", "description": "A sentence safe to show a user."},
+			"message": map[string]any{"type": "string", "description": "A sentence safe to show a user, in the language Accept-Language asks for (English or Arabic; Content-Language says which)."},
 			"fields": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
-				"description": "Invalid input fields, each with a sentence (validation_failed)."},
+				"description": "Invalid input fields, each with a sentence (validation_failed), in the same language as message; the field names are not translated."},
 			"details": map[string]any{"type": "object", "description": "Machine-readable context, such as retry_after_seconds or a quota's limit."},
 		},
 	}
