@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"strings"
@@ -45,6 +46,7 @@ func getScheduled(t *testing.T, c *client, id string) scheduledView {
 }
 
 func messageTypes(t *testing.T, extra map[string]string) {
+	extra["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = "true" // the test's receivers listen on loopback
 	env := testEnv(t, extra)
 	base, stop := runGateway(t, env, testWriter{t})
 	alice := register(t, base, "types-alice@example.com")
@@ -228,6 +230,60 @@ func messageTypes(t *testing.T, extra map[string]string) {
 		alice.do("GET", "/api/v1/messages/"+m.ID+"/poll", nil).must(t, http.StatusOK, nil)
 		alice.do("GET", "/api/v1/messages/"+sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message": "x"}).ID+"/poll", nil).
 			fails(t, http.StatusNotFound, "not_found")
+	})
+
+	t.Run("edits, revocations and reactions", func(t *testing.T) {
+		// One endpoint subscribed to message (it keeps receiving them, with
+		// their own types), one to reaction only; both verify signatures.
+		all, reactions := newReceiver(t), newReceiver(t)
+		all.setSecrets(createWebhook(t, alice, all.URL(), "message").Secret)
+		reactions.setSecrets(createWebhook(t, alice, reactions.URL(), "reaction").Secret)
+
+		m := sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message": "typo"})
+		receivedAs(t, alice, a2.ID, m.WAMessageID)
+		sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "reaction", "target": m.ID, "reaction": "👍"})
+		sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "edit", "target": m.ID, "message": "fixed"})
+		sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "revoke", "target": m.ID})
+
+		want := map[string]string{"message.edited": "edit", "message.revoked": "revoke", "reaction": "reaction"}
+		for typ, msgType := range want {
+			if !replayEvents(t, alice, "types="+typ+"&session_id="+a2.ID, func(data []byte) bool {
+				var ev struct {
+					Type string `json:"type"`
+					Data struct {
+						Type string `json:"message_type"`
+						Body string `json:"message"`
+					} `json:"data"`
+				}
+				return json.Unmarshal(data, &ev) == nil && ev.Type == typ && ev.Data.Type == msgType && strings.Contains(string(data), m.WAMessageID)
+			}) {
+				t.Fatalf("no %s event for the %s on a2", typ, msgType)
+			}
+		}
+		typesOf := func(r *receiver) map[string]int {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			out := map[string]int{}
+			for id, typ := range r.types {
+				if r.accepted[id] > 0 {
+					out[typ]++
+				}
+			}
+			return out
+		}
+		polltest.Eventually(t, patience, "the message endpoint receives the message and its edit, revoke and reaction", func() bool {
+			got := typesOf(all)
+			return got["message"] >= 1 && got["message.edited"] == 1 && got["message.revoked"] == 1 && got["reaction"] == 1
+		})
+		polltest.Eventually(t, patience, "the reaction endpoint receives the reaction", func() bool { return typesOf(reactions)["reaction"] == 1 })
+		if got := typesOf(reactions); len(got) != 1 {
+			t.Fatalf("the reaction endpoint received %v, want the reaction only", got)
+		}
+		for _, r := range []*receiver{all, reactions} {
+			if _, bad := r.snapshot(); bad != 0 {
+				t.Fatalf("%d deliveries failed signature checks", bad)
+			}
+		}
 	})
 
 	t.Run("scheduled across a restart", func(t *testing.T) {

@@ -20,13 +20,36 @@ var examplePollVote = gateway.PollVoteData{MessageID: "c3a1f0e2-8b4d-4e6f-a1c2-3
 	SessionID: exampleSession, Chat: "15550002222@s.whatsapp.net", Voter: "15550002222@s.whatsapp.net", VoterPhone: "15550002222",
 	VoterLID: "123456789012345@lid", Options: []string{"Pizza"}, At: exampleTime}
 
+// received is an example of a received message of type t applying to
+// the message with WhatsApp id exampleMessage.WAMessageID.
+func received(t gateway.MessageType, body string, p gateway.MessagePayload) gateway.Message {
+	raw, _ := p.Marshal()
+	return gateway.Message{ID: "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e", SessionID: exampleSession, Direction: gateway.DirectionInbound,
+		Type: t, Recipient: "15550001111@s.whatsapp.net", Sender: "15550002222@s.whatsapp.net", SenderPhone: "15550002222",
+		Chat: "15550002222@s.whatsapp.net", Body: body, Payload: raw, Status: gateway.MessageReceived,
+		WAMessageID: "3EB0F1E2D3C4B5A6978869", CreatedAt: exampleTime, UpdatedAt: exampleTime}
+}
+
 // eventDocs are the documented event types.
 func eventDocs() []eventDoc {
+	target := exampleMessage.WAMessageID
 	return []eventDoc{
+		{Type: gateway.EventMessageEdited, Summary: "A received message was edited",
+			Description: "The edit, stored as a message of type edit: message is the new text, payload.target the edited message's WhatsApp id. " +
+				"Also delivered to subscribers of message.",
+			Data: received(gateway.TypeEdit, "Fixed text", gateway.MessagePayload{Target: target})},
+		{Type: gateway.EventMessageRevoked, Summary: "A received message was deleted for everyone",
+			Description: "The revocation, stored as a message of type revoke: payload.target is the deleted message's WhatsApp id. " +
+				"Also delivered to subscribers of message.",
+			Data: received(gateway.TypeRevoke, "", gateway.MessagePayload{Target: target})},
+		{Type: gateway.EventReaction, Summary: "A reaction was added or removed",
+			Description: "The reaction, stored as a message of type reaction: payload.reaction is the emoji (empty: removed), payload.target " +
+				"the WhatsApp id of the message reacted to. Also delivered to subscribers of message.",
+			Data: received(gateway.TypeReaction, "", gateway.MessagePayload{Target: target, Reaction: "👍"})},
 		{Type: gateway.EventPollVote, Summary: "A vote on a poll",
 			Description: "A vote on one of the session's polls (sent or received), decrypted with the poll's secret. A later vote of the " +
 				"same voter replaces it (options empty: withdrawn); GET /messages/{message_id}/poll has the tally. The account's own " +
-				"votes, sent with message_type poll_vote, are counted and announced too.",
+				"votes, sent with message_type poll_vote, are counted and announced too. Also delivered to subscribers of message.",
 			Data: examplePollVote},
 	}
 }

@@ -311,7 +311,9 @@ type InboundMessage struct {
 	LinkPreview *LinkPreview
 	// Poll is a received poll, Secret its message secret (kept to read
 	// the votes on it, and to vote).
-	Poll      *Poll
-	Secret    []byte
-	Timestamp time.Time
+	Poll   *Poll
+	Secret []byte
+	// Interactive is what an interactive_reply chose.
+	Interactive *InteractiveReply
+	Timestamp   time.Time
 }

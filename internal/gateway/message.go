@@ -76,7 +76,10 @@ const (
 	// TypePollVote is a vote on a poll, sent through the API; received
 	// votes are poll.vote events and the poll's tally, not messages.
 	TypePollVote MessageType = "poll_vote"
-	TypeUnknown  MessageType = "unknown"
+	// TypeInteractiveReply is a received tap on a button or a list row
+	// of a business message.
+	TypeInteractiveReply MessageType = "interactive_reply"
+	TypeUnknown          MessageType = "unknown"
 )
 
 // Message is one message sent or received by a session.
@@ -85,7 +88,7 @@ type Message struct {
 	UserID    string      `json:"-"`
 	SessionID string      `json:"session_id" desc:"The session that sent or received it."`
 	Direction string      `json:"direction" desc:"outbound (sent through the API) or inbound (received)."`
-	Type      MessageType `json:"message_type" desc:"What the message holds: text, image, video, audio, document, location, contact, reaction, edit, revoke, sticker, poll, poll_vote or unknown."`
+	Type      MessageType `json:"message_type" desc:"What the message holds: text, image, video, audio, document, location, contact, reaction, edit, revoke, sticker, poll, poll_vote, interactive_reply or unknown."`
 	Recipient string      `json:"recipient" desc:"Who it was sent to: a WhatsApp id (…@s.whatsapp.net, …@g.us, …@lid)."`
 	// RecipientLID is learnt when the message is sent.
 	RecipientLID string          `json:"recipient_lid,omitempty" desc:"The recipient's LID (…@lid), once sent, when WhatsApp has one for the number."`

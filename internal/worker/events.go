@@ -247,7 +247,7 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 	if err != nil {
 		return err
 	}
-	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessage, m))
+	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.InboundEventType(m.Type), m))
 	switch {
 	case gateway.IsCode(err, gateway.CodeConflict):
 		return nil // a redelivery of what is already stored

@@ -60,7 +60,7 @@ func PayloadFromInbound(in *gateway.InboundMessage) *gateway.MessagePayload {
 		Reaction: in.Reaction,
 		PushName: in.PushName,
 		Mentions: in.Mentions, ViewOnce: in.ViewOnce, Forwarded: in.Forwarded, LinkPreview: in.LinkPreview,
-		Poll: in.Poll,
+		Poll: in.Poll, Interactive: in.Interactive,
 	}
 	if in.Media != nil {
 		p.Media = &gateway.PayloadMedia{
