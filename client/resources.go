@@ -323,6 +323,14 @@ func (c *Client) CancelMessage(ctx context.Context, id string) (*Message, error)
 	return out.Message, c.do(ctx, http.MethodDelete, c.api("/messages/"+url.PathEscape(id)), nil, nil, &out)
 }
 
+// MessagePoll reads a poll's current tally (a sent or received poll).
+func (c *Client) MessagePoll(ctx context.Context, id string) (*PollTally, error) {
+	var out struct {
+		Poll *PollTally `json:"poll"`
+	}
+	return out.Poll, c.do(ctx, http.MethodGet, c.api("/messages/"+url.PathEscape(id)+"/poll"), nil, nil, &out)
+}
+
 // CreateWebhook adds an endpoint; its Secret is in this answer only.
 func (c *Client) CreateWebhook(ctx context.Context, in CreateWebhookRequest) (*Webhook, error) {
 	var out struct {

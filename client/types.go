@@ -203,11 +203,43 @@ type SendRequest struct {
 	// none (link_preview: false). Neither: the gateway may make one.
 	LinkPreview   *LinkPreview `json:"link_preview,omitempty"`
 	NoLinkPreview bool         `json:"-"`
+	// Poll is the poll of a message_type "poll"; Votes the answers a
+	// "poll_vote" chooses on the poll named by Target.
+	Poll  *Poll    `json:"poll,omitempty"`
+	Votes []string `json:"votes,omitempty"`
 	// SendAt schedules the send (in the future, at most 366 days ahead):
 	// the message stays "scheduled" until then; CancelMessage cancels it.
 	SendAt *time.Time `json:"send_at,omitempty"`
 	// IdempotencyKey, when set, is sent as the Idempotency-Key header.
 	IdempotencyKey string `json:"-"`
+}
+
+// Poll is a poll's question and answers (2 to 12, each different).
+type Poll struct {
+	Question        string   `json:"question"`
+	Options         []string `json:"options"`
+	MultipleAnswers bool     `json:"multiple_answers,omitempty"`
+}
+
+// PollTally is a poll with every voter's current vote.
+type PollTally struct {
+	MessageID       string `json:"message_id"`
+	Question        string `json:"question"`
+	MultipleAnswers bool   `json:"multiple_answers"`
+	Options         []struct {
+		Name   string   `json:"name"`
+		Votes  int      `json:"votes"`
+		Voters []string `json:"voters"`
+	} `json:"options"`
+	Voters int `json:"voters"`
+	Votes  []struct {
+		Voter       string    `json:"voter"`
+		VoterPhone  string    `json:"voter_phone,omitempty"`
+		VoterLID    string    `json:"voter_lid,omitempty"`
+		Options     []string  `json:"options"`
+		WAMessageID string    `json:"wa_message_id,omitempty"`
+		VotedAt     time.Time `json:"voted_at"`
+	} `json:"votes"`
 }
 
 // LinkPreview is the card shown under a link in a text message.
@@ -233,28 +265,30 @@ func (r SendRequest) MarshalJSON() ([]byte, error) {
 
 // Message is a sent or received message.
 type Message struct {
-	ID          string          `json:"id"`
-	SessionID   string          `json:"session_id"`
-	Direction   string          `json:"direction"`
-	Type        string          `json:"message_type"`
-	Recipient   string          `json:"recipient"`
-	Sender      string          `json:"sender,omitempty"`
-	SenderPhone string          `json:"sender_phone,omitempty"`
-	SenderLID   string          `json:"sender_lid,omitempty"`
-	Chat        string          `json:"chat"`
-	IsGroup     bool            `json:"is_group"`
-	Body        string          `json:"message"`
-	Payload     json.RawMessage `json:"payload,omitempty"`
-	ReplyTo     string          `json:"reply_to,omitempty"`
-	Status      string          `json:"status"`
-	WAMessageID string          `json:"wa_message_id,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	SentAt      *time.Time      `json:"sent_at,omitempty"`
-	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
-	ReadAt      *time.Time      `json:"read_at,omitempty"`
-	SendAt      *time.Time      `json:"send_at,omitempty"`
+	ID        string `json:"id"`
+	SessionID string `json:"session_id"`
+	Direction string `json:"direction"`
+	Type      string `json:"message_type"`
+	Recipient string `json:"recipient"`
+	// RecipientLID is the recipient's LID, once sent, when WhatsApp has one.
+	RecipientLID string          `json:"recipient_lid,omitempty"`
+	Sender       string          `json:"sender,omitempty"`
+	SenderPhone  string          `json:"sender_phone,omitempty"`
+	SenderLID    string          `json:"sender_lid,omitempty"`
+	Chat         string          `json:"chat"`
+	IsGroup      bool            `json:"is_group"`
+	Body         string          `json:"message"`
+	Payload      json.RawMessage `json:"payload,omitempty"`
+	ReplyTo      string          `json:"reply_to,omitempty"`
+	Status       string          `json:"status"`
+	WAMessageID  string          `json:"wa_message_id,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	SentAt       *time.Time      `json:"sent_at,omitempty"`
+	DeliveredAt  *time.Time      `json:"delivered_at,omitempty"`
+	ReadAt       *time.Time      `json:"read_at,omitempty"`
+	SendAt       *time.Time      `json:"send_at,omitempty"`
 	// History marks a message of the account's past brought in by
 	// history sync after pairing.
 	History bool `json:"history,omitempty"`

@@ -142,6 +142,11 @@ func clusterFlow(t *testing.T, run clusterRun) {
 		"SCHEDULER": "nomad", "DISCOVERY": run.discovery, "SECRETS": gatewaySecrets, "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
 		"SANDBOX_PAIR_DELAY": "1s", "SANDBOX_DELIVERY_DELAY": "200ms", "SANDBOX_READ_DELAY": "400ms", "LOG_LEVEL": "info",
 	})
+	// WHATSAPP_IMAGE is a setting of the gateway's own configuration (its
+	// lookup is env), not of the cluster lookup the t.Setenv calls feed.
+	if img, ok := settings["WHATSAPP_IMAGE"]; ok {
+		env["WHATSAPP_IMAGE"] = img
+	}
 	discovery := run.discovery
 	base := startGateway(t, env)
 	c := register(t, base, "cluster-"+hex.EncodeToString(rnd[:3])+"@example.com")
@@ -239,6 +244,23 @@ func clusterFlow(t *testing.T, run clusterRun) {
 	if run.driver == nomad.DriverDocker {
 		checkHardened(t, container)
 	}
+	containerID := func() string {
+		out, err := dockerCmd("inspect", "-f", "{{.Id}} {{.State.Running}}", container).Output()
+		if err != nil {
+			return ""
+		}
+		id, running, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+		if running != "true" {
+			return ""
+		}
+		return id
+	}
+	var killedContainer string
+	if run.driver == nomad.DriverDocker {
+		if killedContainer = containerID(); killedContainer == "" {
+			t.Fatalf("container %s is not running", container)
+		}
+	}
 	killed := time.Now()
 	if run.driver == nomad.DriverDocker {
 		if out, err := dockerCmd("kill", container).CombinedOutput(); err != nil {
@@ -251,13 +273,30 @@ func clusterFlow(t *testing.T, run clusterRun) {
 	polltest.Eventually(t, 3*time.Minute, "message sent after the kill delivered", func() bool { return delivered(second) })
 	failover := time.Since(killed)
 	t.Logf("failover: instance killed to next message delivered in %v", failover.Round(100*time.Millisecond))
-	var after struct {
-		Instance instanceView `json:"instance"`
+	// The same allocation restarted its task in place (a new container for
+	// Docker), and the instance reads running again.
+	polltest.Eventually(t, time.Minute, "allocation running again with a restart", func() bool {
+		a, _, err := nc.Allocations().Info(alloc.ID, nil)
+		if err != nil || a.ClientStatus != nomadapi.AllocClientStatusRunning {
+			return false
+		}
+		ts := a.TaskStates[nomad.TaskName]
+		return ts != nil && ts.State == "running" && ts.Restarts >= 1
+	})
+	if run.driver == nomad.DriverDocker {
+		polltest.Eventually(t, time.Minute, "a new container running", func() bool {
+			id := containerID()
+			return id != "" && id != killedContainer
+		})
+		checkHardened(t, container)
 	}
-	c.do("GET", "/api/v1/instances/"+inst.ID, nil).must(t, http.StatusOK, &after)
-	if after.Instance.Status != "running" {
-		t.Errorf("instance after failover: %q, want running", after.Instance.Status)
-	}
+	polltest.Eventually(t, time.Minute, "instance running after failover", func() bool {
+		var after struct {
+			Instance instanceView `json:"instance"`
+		}
+		c.do("GET", "/api/v1/instances/"+inst.ID, nil).must(t, http.StatusOK, &after)
+		return after.Instance.Status == "running"
+	})
 
 	// Stop: the job and the Consul entries go.
 	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
@@ -315,15 +354,41 @@ func dockerCmd(args ...string) *exec.Cmd {
 func checkHardened(t *testing.T, container string) {
 	t.Helper()
 	out, err := dockerCmd("inspect", "-f",
-		"{{.HostConfig.ReadonlyRootfs}}|{{.HostConfig.CapDrop}}|{{.HostConfig.SecurityOpt}}|{{.HostConfig.PidsLimit}}|{{.HostConfig.Memory}}|{{.Config.User}}|{{.HostConfig.LogConfig.Type}}",
+		"{{.HostConfig.ReadonlyRootfs}}|{{.HostConfig.CapDrop}}|{{.HostConfig.SecurityOpt}}|{{.HostConfig.PidsLimit}}|{{.HostConfig.Memory}}|{{.Config.User}}|{{.HostConfig.LogConfig.Type}}|{{index .HostConfig.LogConfig.Config \"max-size\"}}|{{index .HostConfig.LogConfig.Config \"max-file\"}}|{{range .Mounts}}{{.Destination}}:{{.RW}} {{end}}",
 		container).CombinedOutput()
 	if err != nil {
 		t.Fatalf("docker inspect %s: %v\n%s", container, err, out)
 	}
 	got := strings.Split(strings.TrimSpace(string(out)), "|")
-	t.Logf("container %s: read-only %s, cap drop %s, security %s, pids %s, memory %s, user %q, logs %s", container, got[0], got[1], got[2], got[3], got[4], got[5], got[6])
+	if len(got) != 10 {
+		t.Fatalf("docker inspect %s: %q", container, out)
+	}
+	t.Logf("container %s: read-only %s, cap drop %s, security %s, pids %s, memory %s, user %q, logs %s (max-size %s, max-file %s), mounts %s",
+		container, got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8], got[9])
 	if got[0] != "true" || !strings.Contains(strings.ToLower(got[1]), "all") || !strings.Contains(got[2], "no-new-privileges") ||
 		got[3] != "512" || got[4] != fmt.Sprint(256<<20) || got[5] != "65532:65532" {
 		t.Errorf("container %s is not hardened as the job asks: %v", container, got)
+	}
+	// The engine's copy of the logs is rotated too (Nomad keeps its own
+	// rotated files from the task's logs block).
+	if got[6] != "json-file" || got[7] == "" || got[8] == "" {
+		t.Errorf("container %s logs: driver %s, max-size %q, max-file %q; want json-file, rotated", container, got[6], got[7], got[8])
+	}
+	// Writable: only the allocation's directories Nomad mounts (the media
+	// live in /alloc/data), nothing of the image.
+	var alloc bool
+	for _, m := range strings.Fields(got[9]) {
+		dest, rw, _ := strings.Cut(m, ":")
+		switch {
+		case rw != "true":
+		case dest == "/alloc":
+			alloc = true
+		case dest == "/local" || dest == "/secrets":
+		default:
+			t.Errorf("container %s: %s is writable", container, dest)
+		}
+	}
+	if !alloc {
+		t.Errorf("container %s: the allocation directory (media) is not mounted writable: %s", container, got[9])
 	}
 }

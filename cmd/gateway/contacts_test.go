@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/jpeg"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,6 +13,7 @@ import (
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -184,6 +188,50 @@ func testContacts(t *testing.T, base string) {
 	if one.Contact.About != "" || one.Contact.PushName == "" {
 		t.Fatalf("a1 seen by the number it blocked: got %+v, want the name but no about text", one.Contact)
 	}
+	// A blocked user's message is not delivered: it stays "sent", while a
+	// message sent after it by someone else arrives.
+	var held, after struct {
+		Message messageView `json:"message"`
+	}
+	var a1LID lidView
+	alice.do("GET", contacts(a2.ID)+"/phone/"+a1.Phone, nil).must(t, http.StatusOK, &a1LID)
+	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a2.ID, "recipient": a1.Phone, "message": "while blocked"}).
+		must(t, http.StatusCreated, &held)
+	polltest.Eventually(t, patience, "the held message sent", func() bool {
+		var m struct {
+			Message struct {
+				messageView
+				RecipientLID string `json:"recipient_lid"`
+			} `json:"message"`
+		}
+		alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &m)
+		if m.Message.Status == "sent" && (m.Message.RecipientLID != a1LID.LID || a1LID.LID == "") {
+			t.Fatalf("the sent message's recipient_lid: got %q, want a1's LID %q", m.Message.RecipientLID, a1LID.LID)
+		}
+		return m.Message.Status == "sent"
+	})
+	alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": shop.ID, "recipient": a1.Phone, "message": "after the block"}).
+		must(t, http.StatusCreated, &after)
+	polltest.Eventually(t, patience, "the later message at a1", func() bool {
+		for _, m := range inbound(t, alice, a1.ID) {
+			if m.Body == "after the block" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range inbound(t, alice, a1.ID) {
+		if m.Body == "while blocked" {
+			t.Fatalf("a1 received %+v from the number it blocked", m)
+		}
+	}
+	var heldNow struct {
+		Message messageView `json:"message"`
+	}
+	alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &heldNow)
+	if heldNow.Message.Status != "sent" {
+		t.Fatalf("the message to the blocker: status %q, want sent", heldNow.Message.Status)
+	}
 	alice.do("POST", contacts(a1.ID)+"/"+a1.Phone+"/block", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
 	alice.do("POST", contacts(a1.ID)+"/15550030000/block", nil).fails(t, http.StatusNotFound, "not_found")
 	alice.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/unblock", nil).must(t, http.StatusOK, &bl)
@@ -254,6 +302,9 @@ func testContacts(t *testing.T, base string) {
 		t.Fatalf("wagw contacts get of a number not on WhatsApp: code %d, err %q", code, errOut)
 	}
 
+	testProfile(t, alice, a1, a2, shop)
+	testPresence(t, alice, a1, a2)
+
 	// A read-only key reads contacts but cannot block.
 	var key struct {
 		APIKey struct{ Key string } `json:"api_key"`
@@ -263,6 +314,10 @@ func testContacts(t *testing.T, base string) {
 	ro.do("GET", contacts(a1.ID), nil).must(t, http.StatusOK, nil)
 	ro.do("GET", contacts(a1.ID)+"/"+a2.Phone, nil).must(t, http.StatusOK, nil)
 	ro.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusForbidden, "forbidden")
+	ro.do("GET", "/api/v1/sessions/"+a1.ID+"/profile", nil).must(t, http.StatusOK, nil)
+	ro.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).fails(t, http.StatusForbidden, "forbidden")
+	ro.do("PUT", "/api/v1/sessions/"+a1.ID+"/profile", map[string]any{"about": "x"}).fails(t, http.StatusForbidden, "forbidden")
+	ro.do("PUT", "/api/v1/sessions/"+a1.ID+"/profile/privacy", map[string]any{"status": "all"}).fails(t, http.StatusForbidden, "forbidden")
 
 	// Another tenant: 404 on alice's sessions; its own session knows none
 	// of alice's accounts, not even by LID.
@@ -271,6 +326,12 @@ func testContacts(t *testing.T, base string) {
 		bob.do("GET", p, nil).fails(t, http.StatusNotFound, "not_found")
 	}
 	bob.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", "/api/v1/sessions/"+a1.ID+"/profile", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", contacts(a1.ID)+"/"+a2.Phone+"/presence", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("PUT", "/api/v1/sessions/"+a1.ID+"/profile", map[string]any{"about": "x"}).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", "/api/v1/sessions/"+a1.ID+"/profile/privacy", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("DELETE", "/api/v1/sessions/"+a1.ID+"/profile/picture", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("GET", contacts(b.ID), nil).must(t, http.StatusOK, &list)
 	if len(list.Contacts) != 0 {
 		t.Fatalf("bob's session knows %+v, want nobody", list.Contacts)
@@ -284,6 +345,9 @@ func testContacts(t *testing.T, base string) {
 		t.Errorf("got details %v, want state %q", r.Error.Details, idle.Status)
 	}
 	alice.do("POST", contacts(idle.ID)+"/"+a2.Phone+"/block", nil).fails(t, http.StatusConflict, "conflict")
+	alice.do("GET", "/api/v1/sessions/"+idle.ID+"/profile", nil).fails(t, http.StatusConflict, "conflict")
+	alice.do("POST", "/api/v1/sessions/"+idle.ID+"/presence", map[string]any{"presence": "available"}).fails(t, http.StatusConflict, "conflict")
+	alice.do("PUT", "/api/v1/sessions/"+idle.ID+"/profile", map[string]any{"about": "x"}).fails(t, http.StatusConflict, "conflict")
 }
 
 // businessOf is the business name among contacts.
@@ -294,4 +358,246 @@ func businessOf(cs []contactView) string {
 		}
 	}
 	return "no business"
+}
+
+type profileView struct {
+	JID        string `json:"jid"`
+	Phone      string `json:"phone"`
+	PushName   string `json:"push_name"`
+	About      string `json:"about"`
+	PictureID  string `json:"picture_id"`
+	PictureURL string `json:"picture_url"`
+	IsBusiness bool   `json:"is_business"`
+	Business   *struct {
+		Name       string   `json:"name"`
+		Categories []string `json:"categories"`
+	} `json:"business"`
+}
+
+// testProfile: a1 changes its name, about text, picture and privacy; a2
+// reads them through its contacts (the picture URL from the gateway's
+// cache while unchanged) and is told by contact.update events.
+func testProfile(t *testing.T, alice *client, a1, a2, shop sessionView) {
+	profile := func(sid string) string { return "/api/v1/sessions/" + sid + "/profile" }
+	contact := func(sid, phone string) contactView {
+		var one struct {
+			Contact contactView `json:"contact"`
+		}
+		alice.do("GET", "/api/v1/sessions/"+sid+"/contacts/"+phone, nil).must(t, http.StatusOK, &one)
+		return one.Contact
+	}
+	var p struct {
+		Profile profileView `json:"profile"`
+		Source  string      `json:"source"`
+	}
+	alice.do("GET", profile(a1.ID), nil).must(t, http.StatusOK, &p)
+	if p.Source != "live" || p.Profile.Phone != a1.Phone || p.Profile.PushName != "Sandbox 5001" || p.Profile.IsBusiness || p.Profile.Business != nil {
+		t.Fatalf("a1's profile: got %+v", p)
+	}
+	alice.do("GET", profile(shop.ID), nil).must(t, http.StatusOK, &p)
+	if !p.Profile.IsBusiness || p.Profile.Business == nil || p.Profile.Business.Name == "" || len(p.Profile.Business.Categories) == 0 {
+		t.Fatalf("the business's profile: got %+v", p.Profile)
+	}
+
+	// Name and about text: a2 reads them and is told.
+	alice.do("PUT", profile(a1.ID), map[string]any{"push_name": " Alice Desk ", "about": "On duty"}).must(t, http.StatusOK, &p)
+	if p.Profile.PushName != "Alice Desk" || p.Profile.About != "On duty" {
+		t.Fatalf("updated profile: got %+v", p.Profile)
+	}
+	if c := contact(a2.ID, a1.Phone); c.PushName != "Alice Desk" || c.About != "On duty" {
+		t.Fatalf("a1 seen by a2: got %+v", c)
+	}
+	me := a1.Phone + "@s.whatsapp.net"
+	contactEvents(t, alice, "contact.update", a2.ID, func(evs []contactEventView) bool {
+		return hasContactEvent(evs, "contact.update", me, "push_name") && hasContactEvent(evs, "contact.update", me, "about")
+	})
+	contactEvents(t, alice, "contact.update", a1.ID, func(evs []contactEventView) bool {
+		return hasContactEvent(evs, "contact.update", me, "push_name") && hasContactEvent(evs, "contact.update", me, "about")
+	})
+	alice.do("PUT", profile(a1.ID), map[string]any{"push_name": strings.Repeat("x", 26)}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	alice.do("PUT", profile(a1.ID), map[string]any{}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+
+	// The picture: set, read by a2 (then from the cache while unchanged),
+	// removed.
+	var buf bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	var pic struct {
+		JID       string `json:"jid"`
+		PictureID string `json:"picture_id"`
+	}
+	alice.do("PUT", profile(a1.ID)+"/picture", map[string]any{"image": buf.Bytes()}).must(t, http.StatusOK, &pic)
+	if pic.PictureID == "" || pic.JID != me {
+		t.Fatalf("set picture: got %+v", pic)
+	}
+	first := contact(a2.ID, a1.Phone)
+	if first.PictureID != pic.PictureID || !strings.HasPrefix(first.PictureURL, "data:image/jpeg;base64,") {
+		t.Fatalf("a1's picture seen by a2: got %+v", first)
+	}
+	// The engine answers no URL for a picture the gateway named as known:
+	// this one comes from the cache.
+	if again := contact(a2.ID, a1.Phone); again.PictureID != pic.PictureID || again.PictureURL != first.PictureURL {
+		t.Fatalf("a1's picture again: got %+v, want the cached URL", again)
+	}
+	var fresh struct {
+		Contact contactView `json:"contact"`
+	}
+	alice.do("GET", "/api/v1/sessions/"+a2.ID+"/contacts/"+a1.Phone+"?refresh=true", nil).must(t, http.StatusOK, &fresh)
+	if fresh.Contact.PictureURL != first.PictureURL {
+		t.Fatalf("refreshed picture: got %+v", fresh.Contact)
+	}
+	contactEvents(t, alice, "contact.update", a2.ID, func(evs []contactEventView) bool {
+		for _, e := range evs {
+			if e.Data.Contact == me && e.Data.Change == "picture" && e.Data.Value == pic.PictureID {
+				return true
+			}
+		}
+		return false
+	})
+	alice.do("PUT", profile(a1.ID)+"/picture", map[string]any{"image": []byte("not a jpeg")}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	alice.do("PUT", profile(a1.ID)+"/picture", map[string]any{}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+
+	// Privacy: the about text and picture hidden from everyone.
+	var priv struct {
+		Privacy struct {
+			Status  string `json:"status"`
+			Profile string `json:"profile"`
+			Online  string `json:"online"`
+		} `json:"privacy"`
+		Source string `json:"source"`
+	}
+	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "none", "profile": "none", "group_add": "none"}).must(t, http.StatusOK, &priv)
+	if priv.Privacy.Status != "none" || priv.Privacy.Profile != "none" || priv.Privacy.Online != "all" {
+		t.Fatalf("privacy after the change: got %+v", priv)
+	}
+	if c := contact(a2.ID, a1.Phone); c.About != "" || c.PictureID != "" || c.PictureURL != "" {
+		t.Fatalf("a1 seen by a2 with about and picture hidden: got %+v", c)
+	}
+	// group_add none: a2's add becomes an invite.
+	var created struct {
+		Participants []participantResult `json:"participants"`
+	}
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/groups", map[string]any{"subject": "Desk", "participants": []string{a1.Phone}}).
+		must(t, http.StatusCreated, &created)
+	if len(created.Participants) != 1 || created.Participants[0].Status != "invite_sent" {
+		t.Fatalf("adding a1 whose privacy refuses adds: got %+v, want invite_sent", created.Participants)
+	}
+	alice.do("GET", profile(a1.ID)+"/privacy", nil).must(t, http.StatusOK, &priv)
+	if priv.Source != "live" || priv.Privacy.Status != "none" {
+		t.Fatalf("privacy read: got %+v", priv)
+	}
+	r := alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"online": "none", "status": "all"}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["online"] == "" || r.Error.Fields["status"] != "" {
+		t.Fatalf("bad privacy value: got fields %v, want online named alone", r.Error.Fields)
+	}
+	alice.do("PUT", profile(a1.ID)+"/privacy", map[string]any{"status": "all", "profile": "all", "group_add": "all"}).must(t, http.StatusOK, nil)
+
+	alice.do("DELETE", profile(a1.ID)+"/picture", nil).must(t, http.StatusOK, &pic)
+	if pic.PictureID != "" {
+		t.Fatalf("remove picture: got %+v", pic)
+	}
+	if c := contact(a2.ID, a1.Phone); c.PictureID != "" || c.PictureURL != "" || c.About != "On duty" {
+		t.Fatalf("a1 without a picture seen by a2: got %+v", c)
+	}
+
+	// The log keeps the writes, and a picture's size rather than the picture.
+	var ops struct {
+		Operations []struct {
+			Op      string          `json:"op"`
+			Result  string          `json:"result"`
+			Request json.RawMessage `json:"request"`
+		} `json:"operations"`
+	}
+	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations?limit=6", nil).must(t, http.StatusOK, &ops)
+	var names []string
+	for _, o := range ops.Operations {
+		names = append(names, o.Op+":"+o.Result)
+		if o.Op == "profile.picture" && o.Result == "succeeded" && !strings.Contains(string(o.Request), `"image_bytes"`) {
+			t.Errorf("a picture's request in the log: %s, want its size only", o.Request)
+		}
+	}
+	if got := strings.Join(names, " "); got != "profile.picture:succeeded privacy.update:succeeded privacy.update:succeeded profile.picture:succeeded profile.update:succeeded contact.unblock:succeeded" {
+		t.Errorf("a1's latest operations: got %s", got)
+	}
+}
+
+type presenceEventView struct {
+	Type      string `json:"type"`
+	SessionID string `json:"session_id"`
+	Data      struct {
+		Contact  string  `json:"contact"`
+		Presence string  `json:"presence"`
+		LastSeen *string `json:"last_seen"`
+	} `json:"data"`
+}
+
+// testPresence: a2 subscribes to a1's presence and gets it at once, then
+// each change a1 makes, as presence events; the writes are logged.
+func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
+	me := a1.Phone + "@s.whatsapp.net"
+	presence := func(want ...string) {
+		t.Helper()
+		var got []string
+		done := replayEvents(t, alice, "types=presence&session_id="+a2.ID, func(data []byte) bool {
+			var ev presenceEventView
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatalf("event %q: %v", data, err)
+			}
+			if ev.Data.Contact != me || ev.SessionID != a2.ID {
+				t.Fatalf("presence event %s, want a1's on a2's stream", data)
+			}
+			if ev.Data.Presence == "unavailable" && ev.Data.LastSeen == nil {
+				t.Fatalf("unavailable without last_seen: %s", data)
+			}
+			got = append(got, ev.Data.Presence)
+			return strings.Join(got, ",") == strings.Join(want, ",")
+		})
+		if !done {
+			t.Fatalf("presence events of a1 on a2: got %v, want %v", got, want)
+		}
+	}
+	var sub struct {
+		Contact    string `json:"contact"`
+		Subscribed bool   `json:"subscribed"`
+	}
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/contacts/"+a1.Phone+"/presence", nil).must(t, http.StatusOK, &sub)
+	if sub.Contact != me || !sub.Subscribed {
+		t.Fatalf("subscribe: got %+v", sub)
+	}
+	presence("unavailable") // the current one, at once
+	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).must(t, http.StatusOK, nil)
+	presence("unavailable", "available")
+	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "unavailable"}).must(t, http.StatusOK, nil)
+	presence("unavailable", "available", "unavailable")
+
+	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "away"}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/contacts/15550030000/presence", nil).fails(t, http.StatusNotFound, "not_found")
+
+	// The Go client does the same.
+	gc := wagw.New(alice.base)
+	gc.Token = alice.token
+	if err := gc.SubscribePresence(t.Context(), a2.ID, a1.Phone); err != nil {
+		t.Fatalf("client SubscribePresence: %v", err)
+	}
+	if err := gc.SetPresence(t.Context(), a1.ID, "available"); err != nil {
+		t.Fatalf("client SetPresence: %v", err)
+	}
+	presence("unavailable", "available", "unavailable", "unavailable", "available")
+
+	var ops struct {
+		Operations []struct {
+			Op     string `json:"op"`
+			Result string `json:"result"`
+		} `json:"operations"`
+	}
+	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations?limit=3", nil).must(t, http.StatusOK, &ops)
+	if len(ops.Operations) != 3 || ops.Operations[0].Op != "presence.set" || ops.Operations[2].Op != "presence.set" {
+		t.Errorf("a1's latest operations: got %+v, want the presence changes", ops.Operations)
+	}
+	alice.do("GET", "/api/v1/sessions/"+a2.ID+"/operations?limit=1", nil).must(t, http.StatusOK, &ops)
+	if len(ops.Operations) != 1 || ops.Operations[0].Op != "presence.subscribe" {
+		t.Errorf("a2's latest operation: got %+v, want the subscription", ops.Operations)
+	}
 }

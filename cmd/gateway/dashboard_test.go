@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -252,6 +253,26 @@ func TestDashboardInBrowser(t *testing.T) {
 	if key, err := chromedp.Run(ctx, chromedp.Text(css(`#new-key`))); err != nil || !strings.HasPrefix(key, "wsa_") {
 		t.Fatalf("new key shown as %q (%v), want wsa_…", key, err)
 	}
+	// Long text must not break the layout: a 100-character session name
+	// and a long message are cut in their tables, whole on hover.
+	sara := login(t, base, "sara@example.com", "a-long-password")
+	longName := strings.Repeat("Branch-office-", 8)[:100]
+	sara.do("POST", "/api/v1/sessions", map[string]any{"session_name": longName}).must(t, http.StatusCreated, nil)
+	longText := strings.Repeat("A long message that goes on and on without end. ", 8)
+	{
+		var list struct {
+			Sessions []struct {
+				ID   string `json:"id"`
+				Name string `json:"session_name"`
+			} `json:"sessions"`
+		}
+		sara.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
+		for _, x := range list.Sessions {
+			if x.Name == "shop" {
+				sara.do("POST", "/api/v1/messages/send", map[string]any{"session_id": x.ID, "recipient": "+1 555 000 3333", "message": longText}).must(t, http.StatusCreated, nil)
+			}
+		}
+	}
 	step("message log",
 		chromedp.Click(css(`a[href="#/messages"]`)),
 		chromedp.WaitVisible(css(`#f-direction`)),
@@ -259,8 +280,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`table tbody tr`)),
 		shot("06-messages"))
-	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 2 {
-		t.Fatalf("message log shows %d outbound rows (%v), want 2 (delivered and failed)", rows, err)
+	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 3 {
+		t.Fatalf("message log shows %d outbound rows (%v), want 3 (delivered, failed, long)", rows, err)
+	}
+	if !eval("long message cut", `(() => { const w = document.querySelector(".table-wrap"); const c = [...document.querySelectorAll("td.text .clip")].find(c => c.title.length > 300);
+		return w.scrollWidth <= w.clientWidth && !!c && c.scrollWidth > c.clientWidth && !!document.querySelector("td .badge"); })()`) {
+		t.Error("the long message is not cut with its text on hover, or the table scrolls sideways")
 	}
 	if !eval("failed reason in the log", `[...document.querySelectorAll("table tbody tr")].some(r => r.querySelector(".badge.failed") && r.textContent.includes("not on WhatsApp"))`) {
 		t.Error("the message log shows the failed message without its reason")
@@ -269,8 +294,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	// (no Log out on a stopped session).
 	step("stop the session",
 		chromedp.Click(css(`a[href="#/sessions"]`)),
-		chromedp.WaitVisible(css(`tr[data-session] a`)),
-		chromedp.Click(css(`tr[data-session] a`)),
+		chromedp.WaitVisible(find(`//tr[@data-session]//a[.="shop"]`)),
+		chromedp.Click(find(`//tr[@data-session]//a[.="shop"]`)),
 		chromedp.WaitVisible(css(`#session-actions button[data-action="stop"]`)),
 		chromedp.Click(css(`#session-actions button[data-action="stop"]`)),
 		chromedp.WaitVisible(css(`#session-status .badge.stopped`)),
@@ -285,19 +310,68 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`[role="progressbar"]`)),
 		chromedp.Click(css(`#lang`)),
 		chromedp.WaitVisible(find(`//h1[text()="نظرة عامة"]`)),
+		chromedp.WaitVisible(css(`.chart .col`)),
 		viewShot("07-overview-ar")) // a full-page capture of a right-to-left page comes out shifted
+	// The chart has a y axis (top, middle, zero) and a date under each day.
+	if !eval("chart axes", `document.querySelectorAll(".y-axis span").length === 3 && document.querySelector(".y-axis span:last-child").textContent === "0" &&
+		document.querySelectorAll(".x-axis span").length === 14`) {
+		t.Error("the overview chart has no axes or dates")
+	}
 	if !eval("rtl", `document.documentElement.dir === "rtl" && document.documentElement.lang === "ar"`) {
 		t.Fatal("the Arabic page is not right-to-left")
 	}
 	if !eval("no sideways scroll", `document.documentElement.scrollWidth <= document.documentElement.clientWidth`) {
 		t.Fatal("the Arabic page scrolls sideways")
 	}
-	step("sessions in Arabic on a phone",
+	// On a phone the links are behind a Menu button.
+	step("phone menu",
 		chromedp.EmulateViewport(390, 844),
-		chromedp.Click(css(`a[href="#/sessions"]`)),
+		chromedp.WaitVisible(css(`#menu`)),
+		chromedp.WaitNotVisible(css(`#nav a[href="#/sessions"]`)),
+		chromedp.Click(css(`#menu`)),
+		chromedp.WaitVisible(css(`#nav a[href="#/sessions"]`)),
+		viewShot("08a-menu-ar-phone"),
+		chromedp.Click(css(`#nav a[href="#/sessions"]`)),
+		chromedp.WaitNotVisible(css(`#nav a[href="#/sessions"]`)))
+	step("sessions in Arabic on a phone",
 		chromedp.WaitVisible(css(`.badge.stopped`)),
 		chromedp.WaitVisible(css(`td.status .reason`)),
 		viewShot("08-sessions-ar-phone"))
+	noSideways := `document.documentElement.scrollWidth <= document.documentElement.clientWidth && [...document.querySelectorAll(".table-wrap")].every(w => w.scrollWidth <= w.clientWidth)`
+	if !eval("long name on a phone", noSideways) {
+		t.Error("the sessions page scrolls sideways on a phone with a 100-character session name")
+	}
+	if !eval("long name hover", `[...document.querySelectorAll("tr[data-session] a.clip")].some(a => a.title === `+strconv.Quote(longName)+`)`) {
+		t.Error("the cut session name does not show whole on hover")
+	}
+	// The server's refusal comes in Arabic, beside its field.
+	step("an Arabic error",
+		chromedp.SendKeys(css(`#session-name`), "   "),
+		chromedp.Click(css(`form button[type="submit"]`)),
+		chromedp.WaitVisible(css(`#session-name-error`)),
+		viewShot("08b-error-ar-phone"))
+	if got, err := chromedp.Run(ctx, chromedp.Text(css(`#session-name-error`))); err != nil || got != "أدخل اسم جلسة من 1 إلى 100 حرف." {
+		t.Errorf("the session name's error in Arabic reads %q (%v)", got, err)
+	}
+	step("long session in Arabic on a phone",
+		chromedp.Click(find(`//tr[@data-session]//a[@title=`+strconv.Quote(longName)+`]`)),
+		chromedp.WaitVisible(css(`#session-actions`)),
+		viewShot("08c-long-session-ar-phone"))
+	if !eval("long session page on a phone", noSideways) {
+		t.Error("the page of a session with a 100-character name scrolls sideways on a phone")
+	}
+	step("messages in Arabic on a phone",
+		chromedp.Click(css(`#menu`)),
+		chromedp.Click(css(`#nav a[href="#/messages"]`)),
+		chromedp.WaitVisible(css(`table tbody tr`)),
+		viewShot("08d-messages-ar-phone"))
+	// Out points to where an Arabic line ends (left); numbers stay isolated.
+	if !eval("arabic arrows", `[...document.querySelectorAll("tbody td.nowrap")].every(td => !td.textContent.includes("↗")) && document.querySelector("tbody td bdi[dir=auto]") !== null`) {
+		t.Error("the Arabic message log keeps English arrows or does not isolate numbers")
+	}
+	if !eval("messages on a phone", noSideways) {
+		t.Error("the message log scrolls sideways on a phone")
+	}
 	// Keyboard: every form control of the page has a label.
 	if !eval("labels", `[...document.querySelectorAll("input, select, textarea")].every(i => i.labels && i.labels.length > 0)`) {
 		t.Fatal("a form control has no label")
@@ -325,11 +399,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	step("admin changes a plan",
 		chromedp.Click(css(`#nav-admin a`)),
 		chromedp.WaitVisible(css(`#plans tbody tr[data-plan="business"]`)),
-		chromedp.WaitVisible(find(`//table[@id="tenants"]//td[text()="sara@example.com"]`)),
+		chromedp.WaitVisible(find(`//table[@id="tenants"]//td[.="sara@example.com"]`)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = [...document.querySelectorAll("#tenants tr")].find(r => r.textContent.includes("sara@example.com")).querySelector("select"); s.value = "business"; s.dispatchEvent(new Event("change")); })()`),
 		chromedp.WaitVisible(css(`#toast div`)),
 		viewShot("10-admin"))
-	sara := login(t, base, "sara@example.com", "a-long-password")
+	// Counts have thousands separators.
+	if !eval("thousands", `document.querySelector('#plans tr[data-plan="business"]').textContent.includes("100,000")`) {
+		t.Error("the plans table shows 100000 without a thousands separator")
+	}
 	var me struct {
 		User struct {
 			PlanID string `json:"plan_id"`

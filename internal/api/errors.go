@@ -8,7 +8,20 @@ import (
 	"strconv"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/locale"
 )
+
+// localError is err's envelope body in the language r asks for (the QR
+// stream's error event; writeError does the same for answers).
+func localError(r *http.Request, err error) errorBody {
+	lang := locale.Negotiate(r.Header.Get("Accept-Language"))
+	body := errorBody{Code: gateway.ErrorCode(err), Message: locale.Translate(lang, gateway.ErrorMessage(err))}
+	var e *gateway.Error
+	if errors.As(err, &e) {
+		body.Fields = locale.Fields(lang, e.Fields)
+	}
+	return body
+}
 
 type errorBody struct {
 	Code    gateway.Code      `json:"code"`
@@ -37,10 +50,16 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.WriteHeader(StatusClientClosed)
 		return
 	}
-	body := errorBody{Code: code, Message: gateway.ErrorMessage(err)}
+	// The sentences are in the client's language (Accept-Language); the
+	// code and the field names are not translated.
+	lang := locale.Negotiate(r.Header.Get("Accept-Language"))
+	h := w.Header()
+	h.Set("Content-Language", lang)
+	h.Add("Vary", "Accept-Language")
+	body := errorBody{Code: code, Message: locale.Translate(lang, gateway.ErrorMessage(err))}
 	var e *gateway.Error
 	if errors.As(err, &e) {
-		body.Fields, body.Details = e.Fields, e.Details
+		body.Fields, body.Details = locale.Fields(lang, e.Fields), e.Details
 		if secs, ok := e.Details["retry_after_seconds"].(int); ok && secs > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 		}

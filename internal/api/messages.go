@@ -16,9 +16,9 @@ type sendRequest struct {
 	SessionID   string                     `json:"session_id" desc:"The session to send through (a session-bound key's own when left out)."`
 	Recipient   string                     `json:"recipient" desc:"Who to send to: 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid."`
 	Message     string                     `json:"message" desc:"The text, or the caption of media; for edit, the new text."`
-	MessageType string                     `json:"message_type" desc:"text (default), image, video, audio, document, sticker, location, contact, reaction, edit or revoke."`
+	MessageType string                     `json:"message_type" desc:"text (default), image, video, audio, document, sticker, location, contact, reaction, edit, revoke, poll or poll_vote."`
 	ReplyTo     string                     `json:"reply_to" desc:"The WhatsApp id of a message to quote."`
-	Target      string                     `json:"target" desc:"The WhatsApp id of the message a reaction, edit or revoke applies to."`
+	Target      string                     `json:"target" desc:"The message a reaction, edit, revoke or poll_vote applies to: its id, or its WhatsApp id."`
 	Reaction    string                     `json:"reaction" desc:"The emoji of a reaction; empty removes it."`
 	MediaURL    string                     `json:"media_url" desc:"An https URL the gateway fetches the file from (instead of media.data)."`
 	Media       *gateway.PayloadMedia      `json:"media" desc:"The file, inline (data, base64) or by url, with its type and name."`
@@ -29,6 +29,8 @@ type sendRequest struct {
 	ViewOnce    bool                       `json:"view_once" desc:"Image, video or audio the recipient can open once."`
 	ForwardOf   string                     `json:"forward_of" desc:"Id of a stored message of yours to forward (the request then carries no content of its own)."`
 	LinkPreview *service.LinkPreviewOption `json:"link_preview" desc:"The card under the text's first link: an object {url, title, description, thumbnail_url}, or false for none; left out, whatsmeow makes one."`
+	Poll        *gateway.Poll              `json:"poll" desc:"The poll of a poll message: question, 2 to 12 different options, multiple_answers."`
+	Votes       []string                   `json:"votes" desc:"The answers a poll_vote chooses on the poll named by target (empty withdraws the vote)."`
 	SendAt      *time.Time                 `json:"send_at" desc:"Schedule the send (RFC 3339, in the future, at most 366 days ahead): the message stays scheduled until then, survives restarts and can be canceled with DELETE /messages/{message_id}."`
 }
 
@@ -48,6 +50,7 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
 		Location: req.Location, Contact: req.Contact, Mentions: req.Mentions, MentionAll: req.MentionAll,
 		ViewOnce: req.ViewOnce, ForwardOf: req.ForwardOf, LinkPreview: req.LinkPreview, SendAt: req.SendAt,
+		Poll: req.Poll, Votes: req.Votes,
 	})
 	if err != nil {
 		return err
@@ -123,6 +126,22 @@ func (s *Server) handleMessageCancel(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return ok(w, http.StatusOK, sendResponse{m})
+}
+
+func (s *Server) handleMessagePoll(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.PollTally(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, pollData{t})
+}
+
+type pollData struct {
+	Poll *gateway.PollTally `json:"poll" desc:"The poll with each voter's current vote and each answer's count."`
 }
 
 type messageList struct {

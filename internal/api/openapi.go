@@ -120,9 +120,9 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 		"type": "object", "required": []string{"code", "message"},
 		"properties": map[string]any{
 			"code":    described(g.of(reflect.TypeFor[errorBody]().Field(0).Type), "What went wrong, for programs to switch on."),
-			"message": map[string]any{"type": "string", "description": "A sentence safe to show a user."},
+			"message": map[string]any{"type": "string", "description": "A sentence safe to show a user, in the language Accept-Language asks for (English or Arabic; Content-Language says which)."},
 			"fields": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
-				"description": "Invalid input fields, each with a sentence (validation_failed)."},
+				"description": "Invalid input fields, each with a sentence (validation_failed), in the same language as message; the field names are not translated."},
 			"details": map[string]any{"type": "object", "description": "Machine-readable context, such as retry_after_seconds or a quota's limit."},
 		},
 	}
@@ -163,9 +163,10 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 				"Unknown JSON fields are refused. A resource of another account answers 404.",
 			"license": map[string]any{"name": "MIT", "identifier": "MIT"},
 		},
-		"servers": []any{map[string]any{"url": "/", "description": "This gateway"}},
-		"tags":    tagList,
-		"paths":   paths,
+		"servers":  []any{map[string]any{"url": "/", "description": "This gateway"}},
+		"tags":     tagList,
+		"paths":    paths,
+		"webhooks": g.webhooks(),
 		"components": map[string]any{
 			"schemas": g.components,
 			"securitySchemes": map[string]any{
@@ -193,6 +194,8 @@ var tagDescriptions = map[string]string{
 	"Webhooks":  "Endpoints that receive events, signed per Standard Webhooks.",
 	"API keys":  "Keys for server-to-server use; shown once, stored hashed.",
 	"Analytics": "Usage and health of the account.",
+	"Profile":   "The session's own WhatsApp profile and privacy settings.",
+	"Presence":  "The account's own presence, and its contacts' as presence events.",
 	"Contacts":  "The people the session's WhatsApp account knows, its block list, and the LID <-> phone map.",
 	"Service":   "Health, metrics, and this documentation.",
 }

@@ -49,6 +49,12 @@ var (
 	exampleInstance = gateway.Instance{ID: "0f8e4a1d-2b6c-4f3e-8d7a-9c1b5e2f4a60", SessionID: exampleSession, UserID: exampleUserID,
 		Status: gateway.InstanceRunning, Driver: "local", Address: "127.0.0.1", Port: 21000, StartedAt: &exampleTime,
 		CreatedAt: exampleTime, UpdatedAt: exampleTime}
+	examplePollTally = gateway.PollTally{MessageID: "c3a1f0e2-8b4d-4e6f-a1c2-3d4e5f6a7b8c", Question: "Lunch?", Voters: 2,
+		Options: []gateway.PollOptionTally{{Name: "Pizza", Votes: 2, Voters: []string{"15550002222@s.whatsapp.net", "15550003333@s.whatsapp.net"}},
+			{Name: "Sushi", Votes: 0, Voters: []string{}}},
+		Votes: []*gateway.PollVote{
+			{Voter: "15550002222@s.whatsapp.net", VoterPhone: "15550002222", Options: []string{"Pizza"}, WAMessageID: "3EB0B1C2D3E4F5A6B7C8D9", VotedAt: exampleTime},
+			{Voter: "15550003333@s.whatsapp.net", VoterPhone: "15550003333", Options: []string{"Pizza"}, WAMessageID: "3EB0C1D2E3F4A5B6C7D8E9", VotedAt: exampleTime}}}
 	exampleMessage = gateway.Message{ID: "c3a1f0e2-8b4d-4e6f-a1c2-3d4e5f6a7b8c", SessionID: exampleSession, Direction: gateway.DirectionOutbound,
 		Type: gateway.TypeText, Recipient: "1234567890@s.whatsapp.net", Chat: "1234567890@s.whatsapp.net",
 		Body: "مرحباً من نظام WhatsApp SaaS!", Status: gateway.MessageDelivered, WAMessageID: "3EB0A1B2C3D4E5F6A7B8C9",
@@ -87,7 +93,7 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 // operations lists every documented route.
 func operations() []operation {
 	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
-	return append(append(ops, chatOperations()...), contactOperations()...)
+	return append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.
@@ -199,7 +205,8 @@ func coreOperations() []operation {
 			Description: "Queues the message and answers at once with status queued; follow it with GET /messages/{message_id}, the events " +
 				"stream or a webhook. recipient takes 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid. " +
 				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
-				"(target, reaction), edit (target, message), revoke (target). Options: mentions and mention_all (text and captions), " +
+				"(target, reaction), edit (target, message), revoke (target), poll (poll: question, 2-12 options, multiple_answers), " +
+				"poll_vote (target: the poll, votes: the answers chosen; recipient: the poll's chat). Options: mentions and mention_all (text and captions), " +
 				"view_once (image, video, audio), forward_of (send a stored message again, marked forwarded), link_preview (text). " +
 				"send_at schedules it: status scheduled until then (kept across restarts; DELETE /messages/{message_id} cancels it), " +
 				"then it is queued and paced like any send; a scheduled message counts against the month it was accepted in. " +
@@ -235,6 +242,12 @@ func coreOperations() []operation {
 				m.Status, m.SentAt, m.DeliveredAt, m.SendAt = gateway.MessageCanceled, nil, nil, &due
 				return &m
 			}()}},
+		{Method: "GET", Path: "/messages/{message_id}/poll", API: true, ID: "getMessagePoll", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead,
+			Summary: "A poll's current tally",
+			Description: "For a sent or received poll: every voter's current vote (a later vote replaces an earlier one; an empty one " +
+				"withdraws it) and each answer's count. Votes arrive encrypted and are decrypted with the poll's secret when they arrive; " +
+				"each is also a poll.vote event. 404 when the message is not a poll.",
+			Data: pollData{&examplePollTally}},
 		{Method: "GET", Path: "/messages/{message_id}/media", API: true, ID: "getMessageMedia", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead,
 			Summary: "Download a received message's media",
 			Description: "The file as received (an attachment, with its media type). Received media is downloaded to MEDIA_STORAGE_PATH " +

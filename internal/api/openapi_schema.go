@@ -37,7 +37,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[gateway.SessionStatus]():  {"created", "starting", "qr_pending", "connected", "disconnected", "reconnecting", "logged_out", "failed", "stopped"},
 	reflect.TypeFor[gateway.InstanceStatus](): {"pending", "starting", "running", "restarting", "stopped", "failed", "lost"},
 	reflect.TypeFor[gateway.MessageStatus]():  {"scheduled", "canceled", "queued", "sent", "delivered", "read", "played", "failed", "received"},
-	reflect.TypeFor[gateway.MessageType]():    {"text", "image", "video", "audio", "document", "location", "contact", "reaction", "edit", "revoke", "sticker", "unknown"},
+	reflect.TypeFor[gateway.MessageType]():    {"text", "image", "video", "audio", "document", "location", "contact", "reaction", "edit", "revoke", "sticker", "poll", "poll_vote", "interactive_reply", "unknown"},
 	reflect.TypeFor[gateway.Code]():           codeNames(),
 }
 

@@ -107,6 +107,7 @@ func (s *Server) handlers() map[string]handler {
 		"listMessages":     s.handleMessageList,
 		"getMessage":       s.handleMessageGet,
 		"cancelMessage":    s.handleMessageCancel,
+		"getMessagePoll":   s.handleMessagePoll,
 		"getMessageMedia":  s.handleMessageMedia,
 		"markMessagesRead": s.handleMessagesRead,
 		"checkContacts":    s.handleContactsCheck,
@@ -143,6 +144,9 @@ func (s *Server) handlers() map[string]handler {
 		out[id] = h
 	}
 	for id, h := range s.contactHandlers() {
+		out[id] = h
+	}
+	for id, h := range s.profileHandlers() {
 		out[id] = h
 	}
 	return out

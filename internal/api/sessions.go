@@ -216,7 +216,7 @@ func (s *Server) streamQR(w http.ResponseWriter, r *http.Request, id string) err
 	for {
 		st, err := s.svc.WorkerStatus(ctx, userID, id)
 		if err != nil {
-			send("error", errorBody{Code: gateway.ErrorCode(err), Message: gateway.ErrorMessage(err)})
+			send("error", localError(r, err))
 			return nil
 		}
 		if st.QR != nil && st.QR.Code != last {

@@ -59,6 +59,9 @@ type AccountEngine interface {
 	ChatAction(ctx context.Context, r ChatActionRequest) error
 
 	ContactsEngine
+	ProfileEngine
+	PresenceEngine
+	ProfileEngine
 }
 
 // Group is a WhatsApp group as the account sees it.
@@ -212,6 +215,9 @@ type AccountOp[Req, Res any] struct {
 	// Chats is the change a successful write makes to the stored chat,
 	// applied in the transaction that records the operation.
 	Chats func(req Req, res Res) *ChatChange
+	// Audit is what the operations log keeps of a request, when not the
+	// request itself (a picture's size rather than the picture).
+	Audit func(req Req) any
 }
 
 // AccountEvent is an event an operation emits: its type and data.
@@ -348,7 +354,9 @@ func (op AccountOp[Req, Res]) Serve(ctx context.Context, e AccountEngine, body [
 // AccountOps are every declared operation, by name.
 var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupUpdate, OpGroupParticipants,
 	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction,
-	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID)
+	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID,
+	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
+	OpPresenceSet, OpPresenceSubscribe)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))

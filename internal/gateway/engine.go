@@ -163,6 +163,19 @@ type EvReceipt struct {
 // EvInbound is a message that arrived.
 type EvInbound struct{ Message *InboundMessage }
 
+// EvPollVote is a vote on a poll, decrypted by the engine. Options are the
+// answers now chosen (empty: withdrawn).
+type EvPollVote struct {
+	PollWAMessageID string
+	Chat            string
+	Voter           string
+	VoterPhone      string
+	VoterLID        string
+	Options         []string
+	WAMessageID     string
+	Timestamp       time.Time
+}
+
 func (EvQR) engineEvent()             {}
 func (EvQRTimeout) engineEvent()      {}
 func (EvPaired) engineEvent()         {}
@@ -175,6 +188,7 @@ func (EvStreamReplaced) engineEvent() {}
 func (EvConnectFailure) engineEvent() {}
 func (EvReceipt) engineEvent()        {}
 func (EvInbound) engineEvent()        {}
+func (EvPollVote) engineEvent()       {}
 
 // OutboundMessage is what the worker hands an engine to send.
 type OutboundMessage struct {
@@ -204,6 +218,12 @@ type OutboundMessage struct {
 	// the text's first link unless NoLinkPreview.
 	LinkPreview   *LinkPreview
 	NoLinkPreview bool
+	// Poll is a poll's question and answers; Secret its message secret,
+	// chosen when the poll was accepted so a resend keeps it.
+	Poll   *Poll
+	Secret []byte
+	// Votes are the answers a poll_vote chooses on the poll Target.
+	Votes []string
 }
 
 // LinkPreview is the card shown under a link in a text message.
@@ -247,6 +267,9 @@ type Contact struct {
 type SendResult struct {
 	WAMessageID string
 	Timestamp   time.Time
+	// RecipientLID is the recipient's LID, when the engine knows it (a
+	// user, not a group).
+	RecipientLID string
 }
 
 // ReadReceipt marks messages of one chat and sender read.
@@ -286,5 +309,11 @@ type InboundMessage struct {
 	ViewOnce    bool
 	Forwarded   bool
 	LinkPreview *LinkPreview
+	// Poll is a received poll, Secret its message secret (kept to read
+	// the votes on it, and to vote).
+	Poll   *Poll
+	Secret []byte
+	// Interactive is what an interactive_reply chose.
+	Interactive *InteractiveReply
 	Timestamp   time.Time
 }

@@ -16,12 +16,40 @@ const (
 	EventInstanceStatus = "instance.status" // an instance changed state
 	EventQR             = "qr"              // a new pairing code
 	EventAll            = "*"
-	EventGroupStatus    = "status" // the seed's name for message and session status changes
+	EventGroupStatus    = "status"    // the seed's name for message and session status changes
+	EventPollVote       = "poll.vote" // a vote on a poll, decrypted
+	// Received edits, revocations and reactions have their own types; a
+	// subscription to message still receives them (see Matches).
+	EventMessageEdited  = "message.edited"  // a message was edited (data: the edit, target the edited message)
+	EventMessageRevoked = "message.revoked" // a message was deleted for everyone (data: the revoke)
+	EventReaction       = "reaction"        // a reaction was added or removed (data: the reaction)
 )
+
+// messageFamily are the event types a subscription to message includes:
+// they all arrived as message events before they had types of their own,
+// so an endpoint subscribed to message keeps receiving them, each with its
+// finer type in the envelope.
+var messageFamily = []string{EventMessageEdited, EventMessageRevoked, EventReaction, EventPollVote}
+
+// InboundEventType is the event type of a stored message that arrived (or
+// was sent from the owner's phone): message, or the finer type of an
+// edit, a revocation or a reaction.
+func InboundEventType(t MessageType) string {
+	switch t {
+	case TypeEdit:
+		return EventMessageEdited
+	case TypeRevoke:
+		return EventMessageRevoked
+	case TypeReaction:
+		return EventReaction
+	}
+	return EventMessage
+}
 
 // EventTypes lists every concrete event type.
 var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
-	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate}
+	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate, EventPollVote, EventPresence,
+	EventMessageEdited, EventMessageRevoked, EventReaction}
 
 // SubscriptionNames lists every name a webhook may subscribe to.
 var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)
@@ -36,6 +64,8 @@ func Matches(subscriptions []string, eventType string) bool {
 		case s == EventAll, s == eventType:
 			return true
 		case s == EventGroupStatus && (eventType == EventMessageStatus || eventType == EventSessionStatus):
+			return true
+		case s == EventMessage && slices.Contains(messageFamily, eventType):
 			return true
 		}
 	}

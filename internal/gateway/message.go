@@ -72,36 +72,48 @@ const (
 	TypeEdit     MessageType = "edit"
 	TypeRevoke   MessageType = "revoke"
 	TypeSticker  MessageType = "sticker"
-	TypeUnknown  MessageType = "unknown"
+	TypePoll     MessageType = "poll"
+	// TypePollVote is a vote on a poll, sent through the API; received
+	// votes are poll.vote events and the poll's tally, not messages.
+	TypePollVote MessageType = "poll_vote"
+	// TypeInteractiveReply is a received tap on a button or a list row
+	// of a business message.
+	TypeInteractiveReply MessageType = "interactive_reply"
+	TypeUnknown          MessageType = "unknown"
 )
 
 // Message is one message sent or received by a session.
 type Message struct {
-	ID          string          `json:"id" desc:"The message's id in the gateway (UUID)."`
-	UserID      string          `json:"-"`
-	SessionID   string          `json:"session_id" desc:"The session that sent or received it."`
-	Direction   string          `json:"direction" desc:"outbound (sent through the API) or inbound (received)."`
-	Type        MessageType     `json:"message_type" desc:"What the message holds: text, image, video, audio, document, location, contact, reaction, edit, revoke, sticker or unknown."`
-	Recipient   string          `json:"recipient" desc:"Who it was sent to: a WhatsApp id (…@s.whatsapp.net, …@g.us, …@lid)."`
-	Sender      string          `json:"sender,omitempty" desc:"Who sent it (inbound): the sender's WhatsApp id."`
-	SenderPhone string          `json:"sender_phone,omitempty" desc:"The sender's phone number, when WhatsApp tells it."`
-	SenderLID   string          `json:"sender_lid,omitempty" desc:"The sender's WhatsApp LID (…@lid), when WhatsApp uses one."`
-	Chat        string          `json:"chat" desc:"The chat the message belongs to: the other party, or the group."`
-	IsGroup     bool            `json:"is_group" desc:"true for a message of a group chat."`
-	Body        string          `json:"message" desc:"The text, or the caption of a media message."`
-	Payload     json.RawMessage `json:"payload,omitempty" desc:"What a non-text message carries: media, location, contact, reaction target."`
-	ReplyTo     string          `json:"reply_to,omitempty" desc:"The WhatsApp id of the message this one quotes."`
-	Status      MessageStatus   `json:"status" desc:"scheduled, canceled, queued, sent, delivered, read, played or failed (outbound); received (inbound)."`
-	WAMessageID string          `json:"wa_message_id,omitempty" desc:"The message's id in WhatsApp, once sent or as received."`
-	Error       string          `json:"error,omitempty" desc:"Why sending failed, when status is failed."`
-	CreatedAt   time.Time       `json:"created_at" desc:"When the gateway accepted or received it."`
-	UpdatedAt   time.Time       `json:"updated_at" desc:"When it last changed (a receipt, a failure)."`
-	SentAt      *time.Time      `json:"sent_at,omitempty" desc:"When WhatsApp accepted it."`
-	DeliveredAt *time.Time      `json:"delivered_at,omitempty" desc:"When it reached the recipient's phone."`
-	ReadAt      *time.Time      `json:"read_at,omitempty" desc:"When the recipient read (or played) it."`
+	ID        string      `json:"id" desc:"The message's id in the gateway (UUID)."`
+	UserID    string      `json:"-"`
+	SessionID string      `json:"session_id" desc:"The session that sent or received it."`
+	Direction string      `json:"direction" desc:"outbound (sent through the API) or inbound (received)."`
+	Type      MessageType `json:"message_type" desc:"What the message holds: text, image, video, audio, document, location, contact, reaction, edit, revoke, sticker, poll, poll_vote, interactive_reply or unknown."`
+	Recipient string      `json:"recipient" desc:"Who it was sent to: a WhatsApp id (…@s.whatsapp.net, …@g.us, …@lid)."`
+	// RecipientLID is learnt when the message is sent.
+	RecipientLID string          `json:"recipient_lid,omitempty" desc:"The recipient's LID (…@lid), once sent, when WhatsApp has one for the number."`
+	Sender       string          `json:"sender,omitempty" desc:"Who sent it (inbound): the sender's WhatsApp id."`
+	SenderPhone  string          `json:"sender_phone,omitempty" desc:"The sender's phone number, when WhatsApp tells it."`
+	SenderLID    string          `json:"sender_lid,omitempty" desc:"The sender's WhatsApp LID (…@lid), when WhatsApp uses one."`
+	Chat         string          `json:"chat" desc:"The chat the message belongs to: the other party, or the group."`
+	IsGroup      bool            `json:"is_group" desc:"true for a message of a group chat."`
+	Body         string          `json:"message" desc:"The text, or the caption of a media message."`
+	Payload      json.RawMessage `json:"payload,omitempty" desc:"What a non-text message carries: media, location, contact, reaction target."`
+	ReplyTo      string          `json:"reply_to,omitempty" desc:"The WhatsApp id of the message this one quotes."`
+	Status       MessageStatus   `json:"status" desc:"scheduled, canceled, queued, sent, delivered, read, played or failed (outbound); received (inbound)."`
+	WAMessageID  string          `json:"wa_message_id,omitempty" desc:"The message's id in WhatsApp, once sent or as received."`
+	Error        string          `json:"error,omitempty" desc:"Why sending failed, when status is failed."`
+	CreatedAt    time.Time       `json:"created_at" desc:"When the gateway accepted or received it."`
+	UpdatedAt    time.Time       `json:"updated_at" desc:"When it last changed (a receipt, a failure)."`
+	SentAt       *time.Time      `json:"sent_at,omitempty" desc:"When WhatsApp accepted it."`
+	DeliveredAt  *time.Time      `json:"delivered_at,omitempty" desc:"When it reached the recipient's phone."`
+	ReadAt       *time.Time      `json:"read_at,omitempty" desc:"When the recipient read (or played) it."`
 	// SendAt is when a scheduled send is due: it stays scheduled until
 	// then, and is queued (paced like any send) once due.
 	SendAt *time.Time `json:"send_at,omitempty" desc:"When a scheduled message is (or was) due to be sent."`
+	// Secret is a poll's message secret, which every vote on it is
+	// encrypted with; kept in the store, never answered.
+	Secret []byte `json:"-"`
 	// RequestID is the X-Request-Id of the API call that sent the message
 	// (empty for inbound ones); the message.status events of its whole
 	// life carry it to webhooks.
@@ -132,6 +144,8 @@ type MessageStatusUpdate struct {
 	Status      MessageStatus
 	Error       string
 	At          time.Time
+	// RecipientLID is set with the sent status, when the engine knows it.
+	RecipientLID string
 }
 
 // MessageCounts are a tenant's message counts over one period.

@@ -22,6 +22,10 @@ import (
 //	                              reaction removes it
 //	edit                          {"target": "<wa id>"}; the new text is Body
 //	revoke                        {"target": "<wa id>"}
+//	poll                          {"poll": {"question", "options", "multiple_answers"}}
+//	poll_vote                     {"target": "<poll's wa id>", "votes": ["answer", …]}
+//	interactive_reply (inbound)   {"interactive": {"kind", "id", "title", "description"}}; the
+//	                              message answered is reply_to
 //
 // Options of any type that allows them: mentions (user JIDs) and
 // mention_all (groups) on text and captions, view_once on image, video and
@@ -48,6 +52,23 @@ type MessagePayload struct {
 	LinkPreview *LinkPreview `json:"link_preview,omitempty" desc:"The card under the text's link."`
 	// NoLinkPreview is the caller's link_preview: false.
 	NoLinkPreview bool `json:"no_link_preview,omitempty" desc:"The sender asked for no link preview."`
+	// Poll is the question and answers of a poll.
+	Poll *Poll `json:"poll,omitempty" desc:"The question and answers of a poll."`
+	// Votes are the answers a poll_vote chooses (Target is the poll).
+	Votes []string `json:"votes,omitempty" desc:"The answers a poll_vote chooses; empty withdraws the vote."`
+	// Interactive is what a received interactive_reply chose.
+	Interactive *InteractiveReply `json:"interactive,omitempty" desc:"The button or list row an interactive_reply chose."`
+}
+
+// InteractiveReply is a tap on a button or a list row of a business
+// message (buttons, list, template buttons, or a native flow).
+type InteractiveReply struct {
+	Kind        string `json:"kind" desc:"button, list, template_button or native_flow."`
+	ID          string `json:"id,omitempty" desc:"The id the business gave the chosen button or row."`
+	Title       string `json:"title,omitempty" desc:"The text shown on the chosen button or row."`
+	Description string `json:"description,omitempty" desc:"The chosen list row's description."`
+	// Params is a native flow's answer, the JSON the flow returned.
+	Params string `json:"params,omitempty" desc:"A native flow's answer: the JSON it returned, as text."`
 }
 
 // PayloadMedia is the media of a MessagePayload. Unlike Media it keeps
@@ -69,7 +90,7 @@ type PayloadMedia struct {
 func (p *MessagePayload) IsZero() bool {
 	return p == nil || (p.Media == nil && p.Location == nil && p.Contact == nil &&
 		p.Target == "" && p.Reaction == "" && p.PushName == "" && len(p.Mentions) == 0 && !p.MentionAll &&
-		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview)
+		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview && p.Poll == nil && len(p.Votes) == 0 && p.Interactive == nil)
 }
 
 // Marshal returns the payload as stored: nil when it carries nothing.

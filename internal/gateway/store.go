@@ -10,6 +10,7 @@ type Store interface {
 	SessionStore
 	InstanceStore
 	MessageStore
+	PollStore
 	EventStore
 	WebhookStore
 	DeliveryStore

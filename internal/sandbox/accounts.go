@@ -99,7 +99,13 @@ type sbAccount struct {
 	About    string     `json:"about"`
 	Picture  *sbPicture `json:"picture,omitempty"`
 	// Blocked are the phones the account blocked.
-	Blocked      []string  `json:"blocked,omitempty"`
+	Blocked []string                 `json:"blocked,omitempty"`
+	Privacy *gateway.PrivacySettings `json:"privacy,omitempty"`
+	// Presence is available or unavailable; LastSeen when it last went
+	// unavailable; Subscribers the phones subscribed to its presence.
+	Presence     string    `json:"presence,omitempty"`
+	LastSeen     time.Time `json:"last_seen,omitempty"`
+	Subscribers  []string  `json:"subscribers,omitempty"`
 	RegisteredAt time.Time `json:"registered_at"`
 	version      int64
 }
@@ -173,6 +179,7 @@ func (e *Engine) registerLocked() {
 			if a.PushName != "" {
 				e.pushName = a.PushName
 			}
+			e.blocked = blockedSet(a)
 			return
 		}
 		err = e.saveAccount(ctx, newAccount(e.phone, e.pushName, e.opts.Now()))
@@ -291,8 +298,10 @@ func (e *Engine) GetContact(ctx context.Context, jid, knownPictureID string) (*g
 	c := a.contactOf()
 	c.Blocked = &blocked
 	if !a.blocks(me) {
-		c.About = a.About
-		if a.Picture != nil {
+		if a.privacy().Status != "none" {
+			c.About = a.About
+		}
+		if a.Picture != nil && a.privacy().Profile != "none" {
 			c.PictureID = a.Picture.ID
 			if a.Picture.ID != knownPictureID {
 				c.PictureURL = pictureURL(a.Picture)
@@ -359,7 +368,18 @@ func (e *Engine) SetBlocked(ctx context.Context, jid string, block bool) ([]stri
 	if err != nil {
 		return nil, err
 	}
+	e.mu.Lock()
+	e.blocked = blockedSet(a)
+	e.unlock()
 	return blockedJIDs(a), nil
+}
+
+func blockedSet(a *sbAccount) map[string]bool {
+	m := make(map[string]bool, len(a.Blocked))
+	for _, p := range a.Blocked {
+		m[p] = true
+	}
+	return m
 }
 
 // LookupLID maps a phone JID to its LID, or a LID to its phone JID. The

@@ -286,6 +286,10 @@ func (e *Engine) CreateGroup(ctx context.Context, r gateway.GroupCreateRequest) 
 	}
 	g := &sbGroup{JID: fmt.Sprintf("120363%012d@%s", n, gateway.ServerGroup), Subject: r.Subject, Owner: me,
 		CreatedAt: e.opts.Now().UTC().Truncate(time.Second), Members: map[string]string{me: roleSuperAdmin}, InviteCode: newInviteCode()}
+	refuses, err := e.addRefusals(ctx, me)
+	if err != nil {
+		return nil, err
+	}
 	results := make([]gateway.ParticipantResult, 0, len(r.Participants))
 	var added []string
 	for _, jid := range r.Participants {
@@ -295,7 +299,7 @@ func (e *Engine) CreateGroup(ctx context.Context, r gateway.GroupCreateRequest) 
 		case phone == me:
 			continue
 		default:
-			res.Status = addStatus(phone)
+			res.Status = addStatus(phone, refuses)
 			if res.Status == gateway.ParticipantOK {
 				g.Members[phone] = roleMember
 				added = append(added, res.JID)
@@ -325,12 +329,13 @@ func participantOf(jid string) (gateway.ParticipantResult, string) {
 	return res, r.Phone()
 }
 
-// addStatus is what adding phone does: the test numbers refuse.
-func addStatus(phone string) string {
+// addStatus is what adding phone does: the test numbers refuse, and so do
+// the tenant's accounts whose privacy refuses the adder (refuses).
+func addStatus(phone string, refuses func(string) bool) string {
 	switch {
 	case NotOnWhatsApp(phone):
 		return gateway.ParticipantNotOnWhatsApp
-	case strings.HasSuffix(phone, "0403"):
+	case strings.HasSuffix(phone, "0403"), refuses(phone):
 		return gateway.ParticipantInviteSent
 	}
 	return gateway.ParticipantOK
@@ -384,6 +389,12 @@ func (e *Engine) UpdateGroupParticipants(ctx context.Context, r gateway.GroupPar
 	if err != nil {
 		return nil, err
 	}
+	refuses := func(string) bool { return false }
+	if r.Action == gateway.ParticipantAdd {
+		if refuses, err = e.addRefusals(ctx, me); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		results []gateway.ParticipantResult
 		done    []string
@@ -403,7 +414,7 @@ func (e *Engine) UpdateGroupParticipants(ctx context.Context, r gateway.GroupPar
 				case r.Action == gateway.ParticipantAdd && member:
 					res.Status = gateway.ParticipantAlreadyIn
 				case r.Action == gateway.ParticipantAdd:
-					if res.Status = addStatus(phone); res.Status == gateway.ParticipantOK {
+					if res.Status = addStatus(phone, refuses); res.Status == gateway.ParticipantOK {
 						g.Members[phone] = roleMember
 					}
 				case !member:

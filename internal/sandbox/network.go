@@ -45,6 +45,13 @@ const (
 	// KindGroup tells a member of Group that FromPhone changed it: its
 	// participants (Action, Participants) or its info (Change).
 	KindGroup = "group"
+	// KindProfile tells the tenant's sessions that FromPhone changed its
+	// profile (Change: push_name, about or picture; Text: the new value).
+	KindProfile = "profile"
+	// KindPresence tells a subscriber FromPhone's presence (Change:
+	// available or unavailable; Timestamp: its last-seen time, zero when
+	// hidden).
+	KindPresence = "presence"
 )
 
 // Envelope is one message, receipt or announcement on the sandbox network.
@@ -76,6 +83,15 @@ type Envelope struct {
 	ViewOnce    bool                 `json:"view_once,omitempty"`
 	Forwarded   bool                 `json:"forwarded,omitempty"`
 	LinkPreview *gateway.LinkPreview `json:"link_preview,omitempty"`
+	// Poll is a poll's content and Secret its message secret, which
+	// travels with the poll as WhatsApp's MessageContextInfo carries it.
+	Poll   *gateway.Poll `json:"poll,omitempty"`
+	Secret []byte        `json:"secret,omitempty"`
+	// VotePayload and VoteIV are a poll vote, AES-GCM encrypted with a
+	// key derived from the poll's secret (gateway.EncryptPollVote); Target
+	// names the poll.
+	VotePayload []byte `json:"vote_payload,omitempty"`
+	VoteIV      []byte `json:"vote_iv,omitempty"`
 }
 
 // voice reports whether the envelope is a voice note, whose receipt after

@@ -169,6 +169,9 @@ type Engine struct {
 	lid       string
 	pushName  string
 	lastSeen  time.Time
+	// blocked are the phones the account blocked (its account record's
+	// list, kept here so that receiving needs no read of the book).
+	blocked map[string]bool
 
 	hctx        context.Context
 	stopCtxHook func() bool

@@ -354,7 +354,7 @@ func TestSendValidation(t *testing.T) {
 		{"edit without text", gateway.OutboundMessage{Type: gateway.TypeEdit, Target: "3EB0AA"}, "message"},
 		{"revoke", gateway.OutboundMessage{Type: gateway.TypeRevoke, Target: "3EB0AA"}, ""},
 		{"revoke without target", gateway.OutboundMessage{Type: gateway.TypeRevoke}, "target"},
-		{"unknown type", gateway.OutboundMessage{Type: "poll"}, "message_type"},
+		{"unknown type", gateway.OutboundMessage{Type: "carousel"}, "message_type"},
 		{"mentions", gateway.OutboundMessage{Type: gateway.TypeText, Text: "@1", Mentions: []string{"15550003333@s.whatsapp.net"}}, ""},
 		{"group mentioned", gateway.OutboundMessage{Type: gateway.TypeText, Text: "x", Mentions: []string{"120363000000000001@g.us"}}, "mentions[0]"},
 		{"mention_all: a group the number is not in", gateway.OutboundMessage{To: "120363000000000001@g.us", Type: gateway.TypeText, Text: "x", MentionAll: true}, "mention_all"},

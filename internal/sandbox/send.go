@@ -24,6 +24,12 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	if err != nil {
 		return gateway.SendResult{}, err
 	}
+	var vote *sealedVote
+	if m.Type == gateway.TypePollVote {
+		if vote, err = e.sealVote(ctx, m); err != nil {
+			return gateway.SendResult{}, err
+		}
+	}
 	if m.MentionAll {
 		// As whatsmeow does: the group's members now, read at send time.
 		if m.Mentions, err = e.groupMentions(ctx, to, m.Mentions); err != nil {
@@ -59,7 +65,11 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 		Target:    m.Target,
 		Reaction:  m.Reaction,
 		Mentions:  m.Mentions, ViewOnce: m.ViewOnce, Forwarded: m.Forwarded, LinkPreview: m.LinkPreview,
+		Poll: m.Poll, Secret: m.Secret,
 		Timestamp: now,
+	}
+	if vote != nil {
+		env.VotePayload, env.VoteIV = vote.payload, vote.iv
 	}
 	if m.Media != nil {
 		md := *m.Media
@@ -69,7 +79,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	}
 	if !peer {
 		e.scheduleReceiptsLocked(id, to.JID, phone, env.voice())
-		return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
+		return gateway.SendResult{WAMessageID: id, Timestamp: now, RecipientLID: recipientLID(to)}, nil
 	}
 	// The server has accepted the message; the peer's receipts say whether
 	// its phone got it, and until one does the message is offered again.
@@ -77,7 +87,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	e.outbox[id] = o
 	e.deliverLocked(o)
 	e.retryLocked(id, o)
-	return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
+	return gateway.SendResult{WAMessageID: id, Timestamp: now, RecipientLID: recipientLID(to)}, nil
 }
 
 // peer reports whether phone is one of the tenant's sandbox sessions, whose
@@ -167,6 +177,11 @@ func readStatus(voice bool) gateway.MessageStatus {
 // acknowledges forward. An announcement that a peer is back offers again
 // what waits for it.
 func (e *Engine) receive(gen uint64, env Envelope) {
+	var vote *gateway.EvPollVote
+	if env.Kind == KindMessage && env.Type == gateway.TypePollVote {
+		// Opened before taking the lock: it reads the poll from the store.
+		vote = e.openVote(env)
+	}
 	e.mu.Lock()
 	defer e.unlock()
 	if e.gen != gen || !e.connected {
@@ -174,9 +189,21 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	}
 	switch env.Kind {
 	case KindMessage:
+		if env.Group == "" && e.blocked[env.FromPhone] {
+			// WhatsApp does not deliver a blocked user's direct messages:
+			// no event, no receipt, the message stays "sent" at the sender.
+			return
+		}
+		var ev gateway.EngineEvent = gateway.EvInbound{Message: inboundOf(env)}
+		if env.Type == gateway.TypePollVote {
+			if vote == nil {
+				return // not readable here: WhatsApp's phone drops it too
+			}
+			ev = *vote
+		}
 		e.lastSeen = e.opts.Now()
 		from := env.FromPhone
-		e.offerLocked(gateway.EvInbound{Message: inboundOf(env)}, 0, func() {
+		e.offerLocked(ev, 0, func() {
 			e.acknowledgeLocked(from, env.ID, gateway.MessageDelivered)
 			switch {
 			case e.opts.ReadDelay == 0:
@@ -193,6 +220,13 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	case KindGroup:
 		e.lastSeen = e.opts.Now()
 		e.receiveGroupLocked(env)
+	case KindPresence:
+		e.offerLocked(presenceOf(env), 0, nil)
+	case KindProfile:
+		if env.FromPhone != e.phone {
+			e.offerLocked(gateway.EvContactUpdate{Data: gateway.ContactUpdateData{Contact: env.FromPhone + "@" + gateway.ServerUser,
+				Change: env.Change, Value: env.Text}}, 0, nil)
+		}
 	case KindOnline:
 		for _, o := range e.outbox {
 			if o.to == env.FromPhone {
@@ -269,6 +303,8 @@ func inboundOf(env Envelope) *gateway.InboundMessage {
 		ViewOnce:    env.ViewOnce,
 		Forwarded:   env.Forwarded,
 		LinkPreview: env.LinkPreview,
+		Poll:        env.Poll,
+		Secret:      env.Secret,
 		Timestamp:   env.Timestamp,
 	}
 	if env.Media != nil {
@@ -375,6 +411,10 @@ func validate(m *gateway.OutboundMessage) (gateway.Recipient, error) {
 		needTarget()
 		needText()
 	case gateway.TypeRevoke:
+		needTarget()
+	case gateway.TypePoll:
+		validatePoll(m, f)
+	case gateway.TypePollVote:
 		needTarget()
 	default:
 		f["message_type"] = "The message type is not supported."
@@ -483,4 +523,17 @@ func (e *Engine) groupMentions(ctx context.Context, to gateway.Recipient, mentio
 	}
 	slices.Sort(out[len(mentions):])
 	return out, nil
+}
+
+// recipientLID is the LID WhatsApp has for a recipient: the derived one
+// of a number on WhatsApp, the LID itself when sent to one, none for a
+// group or a number not on WhatsApp.
+func recipientLID(to gateway.Recipient) string {
+	switch {
+	case to.Server == gateway.ServerLID:
+		return to.JID
+	case to.Phone() != "" && !NotOnWhatsApp(to.Phone()):
+		return derivedLID(to.Phone())
+	}
+	return ""
 }

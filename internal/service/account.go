@@ -55,7 +55,11 @@ func runAccount[Req, Res any](ctx context.Context, s *Service, userID, sessionID
 		return res, err
 	}
 	rec := &gateway.AccountOperation{UserID: userID, SessionID: sessionID, Op: op.Name, Result: gateway.OperationSucceeded}
-	if b, mErr := json.Marshal(req); mErr == nil {
+	var audit any = req
+	if op.Audit != nil {
+		audit = op.Audit(req)
+	}
+	if b, mErr := json.Marshal(audit); mErr == nil {
 		rec.Request = b
 	}
 	var events []*gateway.Event

@@ -43,6 +43,10 @@ type SendInput struct {
 	LinkPreview *LinkPreviewOption
 	// SendAt schedules the send: the message stays scheduled until then.
 	SendAt *time.Time
+	// Poll is a poll's question and answers; Votes the answers a
+	// poll_vote chooses on the poll Target.
+	Poll  *gateway.Poll
+	Votes []string
 }
 
 // MaxScheduleAhead is how far ahead a send can be scheduled.
@@ -188,8 +192,25 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		if typ == gateway.TypeEdit && strings.TrimSpace(body) == "" {
 			fields["message"] = "Give the new text."
 		}
+	case typ == gateway.TypePoll:
+		if p := checkPoll(in.Poll, fields); p != nil {
+			payload.Poll, body = p, p.Question
+		}
+	case typ == gateway.TypePollVote:
+		if in.Target == "" {
+			fields["target"] = "Give the id of the poll to vote on (its message id, or its WhatsApp id)."
+		}
+		if len(in.Votes) > gateway.MaxPollOptions {
+			fields["votes"] = "A vote chooses at most 12 answers."
+		}
 	default:
-		fields["message_type"] = "Unknown message type " + quote(string(typ)) + "; use text, image, video, audio, document, sticker, location, contact, reaction, edit or revoke."
+		fields["message_type"] = "Unknown message type " + quote(string(typ)) + "; use text, image, video, audio, document, sticker, location, contact, reaction, edit, revoke, poll or poll_vote."
+	}
+	if typ != gateway.TypePoll && in.Poll != nil {
+		fields["poll"] = "A poll goes with message_type poll."
+	}
+	if typ != gateway.TypePollVote && in.Votes != nil {
+		fields["votes"] = "Votes go with message_type poll_vote."
 	}
 	if utf8.RuneCountInString(body) > MaxTextLen {
 		fields["message"] = "The text must be at most 65536 characters."
@@ -235,7 +256,11 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if err != nil {
 		return nil, err
 	}
-	if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
+	if typ == gateway.TypePollVote {
+		if payload.Target, payload.Votes, err = s.checkVote(ctx, u.ID, sess.ID, rcpt, in.Target, in.Votes); err != nil {
+			return nil, err
+		}
+	} else if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(payload)
@@ -250,6 +275,11 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
 		Status: status, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
 		RequestID: gateway.RequestID(ctx), SendAt: sendAt,
+	}
+	if typ == gateway.TypePoll {
+		// Chosen now and stored, so a resend after a crash keeps the poll's
+		// key and the votes cast on the first copy still open.
+		m.Secret = gateway.NewPollSecret()
 	}
 	if err := s.storeOutbound(ctx, u, m); err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ type Store interface {
 	gateway.SessionStore
 	gateway.InstanceStore
 	gateway.MessageStore
+	gateway.PollStore
 	gateway.EventStore
 	gateway.WebhookStore
 	gateway.DeliveryStore

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"InboundDuplicates", testInboundDuplicates},
 		{"QueuedMessages", testQueuedMessages},
 		{"ScheduledMessages", testScheduledMessages},
+		{"PollVotes", testPollVotes},
 		{"MessageByWAID", testMessageByWAID},
 		{"CountMessages", testCountMessages},
 		{"Events", testEvents},

@@ -250,3 +250,23 @@ func TestContactEvents(t *testing.T) {
 func newContactAction(full string) *waSyncAction.ContactAction {
 	return &waSyncAction.ContactAction{FullName: &full}
 }
+
+// TestRecipientLID: a send reports the recipient's LID from the LID map,
+// the LID itself when sent to one, and none for a group or an unmapped number.
+func TestRecipientLID(t *testing.T) {
+	lids := &fixedLIDs{pnToLID: map[types.JID]types.JID{otherUser: otherLID}}
+	for _, c := range []struct {
+		to   types.JID
+		want string
+	}{
+		{otherUser, "123456789012345@lid"},
+		{types.NewADJID("15550002222", 0, 5), "123456789012345@lid"},
+		{thirdLID, "223456789012345@lid"},
+		{aGroup, ""},
+		{thirdUser, ""},
+	} {
+		if got := recipientLID(t.Context(), lids, c.to); got != c.want {
+			t.Errorf("recipientLID(%s) = %q, want %q", c.to, got, c.want)
+		}
+	}
+}

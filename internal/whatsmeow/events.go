@@ -178,6 +178,13 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		return ok
 
 	case *events.Message:
+		if v.Message.GetPollUpdateMessage() != nil {
+			ev := e.pollVote(cli, v)
+			if ev == nil {
+				return true // unreadable: acknowledged, as a phone would drop it
+			}
+			return e.emit(gen, *ev)
+		}
 		in := e.inbound(cli, v)
 		if in == nil {
 			return true
@@ -219,6 +226,9 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 			return e.emit(gen, ev)
 		}
 		return true
+
+	case *events.Presence:
+		return e.emit(gen, presenceEvent(v))
 
 	case *events.PushName, *events.BusinessName, *events.UserAbout, *events.Picture, *events.Contact, *events.Blocklist:
 		evs, _ := contactEvents(v, ownJID(cli))

@@ -186,6 +186,38 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 		first := x.GetContacts()[0]
 		in.Type, ci = gateway.TypeContact, x.GetContextInfo()
 		in.Contact = &gateway.Contact{Name: first.GetDisplayName(), Phone: vcardPhone(first.GetVcard()), VCard: first.GetVcard()}
+	case pollCreation(m) != nil:
+		x := pollCreation(m)
+		in.Type, ci = gateway.TypePoll, x.GetContextInfo()
+		in.Poll = &gateway.Poll{Question: x.GetName(), MultipleAnswers: x.GetSelectableOptionsCount() != 1}
+		for _, o := range x.GetOptions() {
+			in.Poll.Options = append(in.Poll.Options, o.GetOptionName())
+		}
+		in.Text = x.GetName()
+		// The poll's key, kept with it: votes on it are encrypted with it.
+		in.Secret = m.GetMessageContextInfo().GetMessageSecret()
+	case m.GetButtonsResponseMessage() != nil:
+		x := m.GetButtonsResponseMessage()
+		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		in.Interactive = &gateway.InteractiveReply{Kind: "button", ID: x.GetSelectedButtonID(), Title: x.GetSelectedDisplayText()}
+		in.Text = x.GetSelectedDisplayText()
+	case m.GetListResponseMessage() != nil:
+		x := m.GetListResponseMessage()
+		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		in.Interactive = &gateway.InteractiveReply{Kind: "list", ID: x.GetSingleSelectReply().GetSelectedRowID(), Title: x.GetTitle(),
+			Description: x.GetDescription()}
+		in.Text = x.GetTitle()
+	case m.GetTemplateButtonReplyMessage() != nil:
+		x := m.GetTemplateButtonReplyMessage()
+		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		in.Interactive = &gateway.InteractiveReply{Kind: "template_button", ID: x.GetSelectedID(), Title: x.GetSelectedDisplayText()}
+		in.Text = x.GetSelectedDisplayText()
+	case m.GetInteractiveResponseMessage() != nil:
+		x := m.GetInteractiveResponseMessage()
+		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		nf := x.GetNativeFlowResponseMessage()
+		in.Interactive = &gateway.InteractiveReply{Kind: "native_flow", ID: nf.GetName(), Title: x.GetBody().GetText(), Params: nf.GetParamsJSON()}
+		in.Text = x.GetBody().GetText()
 	case m.GetReactionMessage() != nil:
 		x := m.GetReactionMessage()
 		in.Type, in.Target, in.Reaction = gateway.TypeReaction, x.GetKey().GetID(), x.GetText()

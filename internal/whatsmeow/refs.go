@@ -24,6 +24,8 @@ type refs struct {
 	targetKnown  bool
 	// members are the group's participants, for a mention_all.
 	members []types.JID
+	// poll is the poll a vote is for, as whatsmeow names a message.
+	poll *types.MessageInfo
 }
 
 // groupReader reads a group's participants (*whatsmeow.Client).
@@ -100,6 +102,16 @@ func (e *Engine) refsOf(ctx context.Context, out *gateway.OutboundMessage) refs 
 		}
 		if q.Type == gateway.TypeText && q.Body != "" {
 			r.quoted = &waE2E.Message{Conversation: proto.String(q.Body)}
+		}
+	}
+	if out.Type == gateway.TypePollVote {
+		if p := e.lookup(ctx, out.Target); p != nil && p.Type == gateway.TypePoll {
+			if s, ok := e.senderOf(p); ok {
+				if chat, err := toJID(p.Chat); err == nil {
+					r.poll = &types.MessageInfo{ID: types.MessageID(p.WAMessageID),
+						MessageSource: types.MessageSource{Chat: chat, Sender: s, IsFromMe: p.Direction == gateway.DirectionOutbound}}
+				}
+			}
 		}
 	}
 	if out.Type == gateway.TypeReaction {

@@ -30,6 +30,7 @@ type builder interface {
 	BuildReaction(chat, sender types.JID, id types.MessageID, reaction string) *waE2E.Message
 	BuildEdit(chat types.JID, id types.MessageID, newContent *waE2E.Message) *waE2E.Message
 	BuildRevoke(chat, sender types.JID, id types.MessageID) *waE2E.Message
+	EncryptPollVote(ctx context.Context, pollInfo *types.MessageInfo, vote *waE2E.PollVoteMessage) (*waE2E.PollUpdateMessage, error)
 }
 
 var errNotConnected = gateway.Errorf(gateway.CodeUnavailable, "The WhatsApp session is not connected.")
@@ -71,7 +72,24 @@ func (e *Engine) Send(ctx context.Context, out *gateway.OutboundMessage) (gatewa
 	if id == "" {
 		id = out.WAMessageID
 	}
-	return gateway.SendResult{WAMessageID: id, Timestamp: resp.Timestamp}, nil
+	return gateway.SendResult{WAMessageID: id, Timestamp: resp.Timestamp, RecipientLID: recipientLID(ctx, cli.Store.LIDs, to)}, nil
+}
+
+// recipientLID is the recipient's LID from whatsmeow's LID map, which the
+// send filled when it looked the recipient's devices up: the recipient
+// itself when addressed by LID, none for a group or an unmapped number.
+func recipientLID(ctx context.Context, lids interface {
+	GetLIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
+}, to types.JID) string {
+	switch to.Server {
+	case types.HiddenUserServer:
+		return to.ToNonAD().String()
+	case types.DefaultUserServer:
+		if lid, err := lids.GetLIDForPN(ctx, to.ToNonAD()); err == nil && !lid.IsEmpty() {
+			return lid.ToNonAD().String()
+		}
+	}
+	return ""
 }
 
 // sendError classifies a send failure: CodeUnavailable when the message may
@@ -265,6 +283,26 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		if len(fields) == 0 {
 			msg = b.BuildRevoke(to, types.EmptyJID, types.MessageID(out.Target))
 		}
+	case gateway.TypePoll:
+		msg = buildPoll(out, fields)
+	case gateway.TypePollVote:
+		needTarget()
+		if len(fields) > 0 {
+			break
+		}
+		if r.poll == nil {
+			fields["target"] = "The poll is not stored in this session, so the vote cannot be encrypted for it."
+			break
+		}
+		upd, err := b.EncryptPollVote(ctx, r.poll, &waE2E.PollVoteMessage{SelectedOptions: wa.HashPollOptions(out.Votes)})
+		if err != nil {
+			if errors.Is(err, wa.ErrOriginalMessageSecretNotFound) {
+				fields["target"] = "WhatsApp's key for this poll is not on this device, so the vote cannot be encrypted."
+				break
+			}
+			return types.EmptyJID, nil, gateway.WrapError(err, gateway.CodeInternal, "The vote could not be encrypted.")
+		}
+		msg = &waE2E.Message{PollUpdateMessage: upd}
 	default:
 		fields["message_type"] = "The message type is not supported."
 	}

@@ -187,7 +187,7 @@ func TestBuildMessageErrors(t *testing.T) {
 		{"contact without phone", &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeContact, Contact: &gateway.Contact{Name: "A"}}, nil, nil, gateway.CodeValidation},
 		{"reaction without target", &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeReaction, Reaction: "👍"}, nil, nil, gateway.CodeValidation},
 		{"edit without text", &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeEdit, Target: "T"}, nil, nil, gateway.CodeValidation},
-		{"unknown type", &gateway.OutboundMessage{To: "15550001111", Type: "poll"}, nil, nil, gateway.CodeValidation},
+		{"unknown type", &gateway.OutboundMessage{To: "15550001111", Type: "carousel"}, nil, nil, gateway.CodeValidation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -73,3 +73,56 @@ func TestAccountOperationsOverInstanceAPI(t *testing.T) {
 		t.Fatalf("whatsapp_refused is %d on the instance API, want 422", got)
 	}
 }
+
+// TestContactOperationsOverInstanceAPI runs contact, profile and presence
+// operations through the instance API, as the gateway does in a cluster:
+// each by name with its typed answer, and the other session's
+// contact.update and presence events stored by its own worker.
+func TestContactOperationsOverInstanceAPI(t *testing.T) {
+	st := newStore(t)
+	a := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
+	b := newSessionOf(t, st, a.UserID, "15550002222:1@s.whatsapp.net", gateway.SessionSettings{})
+	opts := sandbox.Options{Network: sandbox.NewBusNetwork(inmem.NewBus()), Directory: sandbox.StoreDirectory{Sessions: st}, Groups: st, Accounts: st}
+	ra := start(t, newWorker(t, st, a, sandboxEngines(opts)))
+	rb := start(t, newWorker(t, st, b, sandboxEngines(opts)))
+	sessionIs(t, st, a, gateway.SessionConnected)
+	sessionIs(t, st, b, gateway.SessionConnected)
+	ctx := context.Background()
+
+	var list gateway.ContactList
+	if err := ra.client.Account(ctx, ra.ep, gateway.OpContactList.Name, gateway.ContactListRequest{}, &list); err != nil ||
+		len(list.Contacts) != 1 || list.Contacts[0].Phone != "15550002222" || list.Source != gateway.SourceStore {
+		t.Fatalf("a's contacts: got %+v (%v), want b from the store", list, err)
+	}
+	var m gateway.LIDMapping
+	if err := ra.client.Account(ctx, ra.ep, gateway.OpLookupLID.Name, gateway.LIDRequest{JID: list.Contacts[0].LID}, &m); err != nil ||
+		m.Phone != "15550002222" || m.Source != gateway.SourceStore {
+		t.Fatalf("b's phone by LID: got %+v (%v)", m, err)
+	}
+	if err := ra.client.Account(ctx, ra.ep, gateway.OpPresenceSubscribe.Name, gateway.PresenceSubscribeRequest{Contact: "15550002222@s.whatsapp.net"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	name := "Bee"
+	var p gateway.ProfileResult
+	if err := rb.client.Account(ctx, rb.ep, gateway.OpProfileUpdate.Name, gateway.ProfileUpdateRequest{PushName: &name}, &p); err != nil || p.Profile.PushName != "Bee" {
+		t.Fatalf("b's new name: got %+v (%v)", p, err)
+	}
+	if err := rb.client.Account(ctx, rb.ep, gateway.OpPresenceSet.Name, gateway.PresenceRequest{Presence: gateway.PresenceAvailable}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// a's worker stored what its engine saw of b.
+	polltest.Eventually(t, patience, "a's contact.update and presence events about b", func() bool {
+		upd, pres := events(t, st, a.UserID, gateway.EventContactUpdate), events(t, st, a.UserID, gateway.EventPresence)
+		var name, online bool
+		for _, e := range upd {
+			name = name || (e.SessionID == a.ID && strings.Contains(string(e.Data), `"value":"Bee"`))
+		}
+		for _, e := range pres {
+			online = online || (e.SessionID == a.ID && strings.Contains(string(e.Data), `"presence":"available"`))
+		}
+		return name && online
+	})
+	if err := ra.client.Account(ctx, ra.ep, gateway.OpContactGet.Name, gateway.ContactRequest{Contact: "15550000000@s.whatsapp.net"}, nil); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("a number not on WhatsApp: got %v, want not_found", err)
+	}
+}

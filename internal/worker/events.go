@@ -100,6 +100,9 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 	case gateway.EvInbound:
 		return w.handleInbound(ctx, ev.Message)
 
+	case gateway.EvPollVote:
+		return w.handlePollVote(ctx, ev)
+
 	case gateway.EvGroupUpdate:
 		ev.Data.SessionID = w.cfg.SessionID
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
@@ -114,6 +117,11 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		ev.Data.SessionID = w.cfg.SessionID
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
 			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventContactUpdate, ev.Data))
+
+	case gateway.EvPresence:
+		ev.Data.SessionID = w.cfg.SessionID
+		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPresence, ev.Data))
 
 	case gateway.EvChatUpdate:
 		// Stored when it changes the chat (the echo of this gateway's own
@@ -183,6 +191,48 @@ func (w *Worker) handleReceipt(ctx context.Context, ev gateway.EvReceipt) error 
 	return nil
 }
 
+// handlePollVote stores a decrypted vote as its voter's current vote on the
+// poll, with a poll.vote event, in one transaction. A vote on a poll this
+// gateway does not hold (sent before the session was paired, say) is
+// acknowledged and dropped: there is nothing to count it against.
+func (w *Worker) handlePollVote(ctx context.Context, ev gateway.EvPollVote) error {
+	l, ok := w.cfg.Store.(waLookup)
+	if !ok {
+		return nil
+	}
+	poll, err := l.MessageByWAID(ctx, w.cfg.SessionID, ev.PollWAMessageID)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		w.log.Info("vote on an unknown poll", "wa_message_id", ev.PollWAMessageID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up poll: %w", err)
+	}
+	at := ev.Timestamp.UTC().Truncate(time.Microsecond)
+	if ev.Timestamp.IsZero() {
+		at = w.now()
+	}
+	options := ev.Options
+	if options == nil {
+		options = []string{}
+	}
+	v := &gateway.PollVote{UserID: w.cfg.UserID, PollMessageID: poll.ID, Voter: ev.Voter, VoterPhone: ev.VoterPhone,
+		VoterLID: ev.VoterLID, Options: options, WAMessageID: ev.WAMessageID, VotedAt: at}
+	_, err = w.cfg.Store.RecordPollVote(ctx, v, func(v *gateway.PollVote) []*gateway.Event {
+		return []*gateway.Event{gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPollVote, gateway.PollVoteData{
+			MessageID: poll.ID, WAMessageID: poll.WAMessageID, SessionID: w.cfg.SessionID, Chat: poll.Chat,
+			Voter: v.Voter, VoterPhone: v.VoterPhone, VoterLID: v.VoterLID, Options: v.Options, At: v.VotedAt,
+		})}
+	})
+	switch {
+	case gateway.IsCode(err, gateway.CodeNotFound):
+		return nil // not a poll after all
+	case err != nil:
+		return fmt.Errorf("store poll vote: %w", err)
+	}
+	return nil
+}
+
 func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) error {
 	if in == nil {
 		return nil
@@ -218,6 +268,7 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 		ReplyTo:     in.ReplyTo,
 		Status:      gateway.MessageReceived,
 		WAMessageID: in.WAMessageID,
+		Secret:      in.Secret,
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
@@ -235,7 +286,7 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 		// Sent from the owner's phone: an outbound message this gateway did not queue.
 		m.Direction, m.Status, m.Recipient = gateway.DirectionOutbound, gateway.MessageSent, m.Chat
 	}
-	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessage, m))
+	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.InboundEventType(m.Type), m))
 	switch {
 	case gateway.IsCode(err, gateway.CodeConflict):
 		return nil // a redelivery of what is already stored

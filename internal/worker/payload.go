@@ -31,6 +31,9 @@ func BuildOutbound(m *gateway.Message) (*gateway.OutboundMessage, error) {
 		Forwarded:     p.Forwarded,
 		LinkPreview:   p.LinkPreview,
 		NoLinkPreview: p.NoLinkPreview,
+		Poll:          p.Poll,
+		Secret:        m.Secret,
+		Votes:         p.Votes,
 	}
 	if out.Type == "" {
 		out.Type = gateway.TypeText
@@ -57,6 +60,7 @@ func PayloadFromInbound(in *gateway.InboundMessage) *gateway.MessagePayload {
 		Reaction: in.Reaction,
 		PushName: in.PushName,
 		Mentions: in.Mentions, ViewOnce: in.ViewOnce, Forwarded: in.Forwarded, LinkPreview: in.LinkPreview,
+		Poll: in.Poll, Interactive: in.Interactive,
 	}
 	if in.Media != nil {
 		p.Media = &gateway.PayloadMedia{

@@ -264,8 +264,45 @@ func (w *Worker) sendLocked(ctx context.Context, m *gateway.Message, sent *[]gat
 	if id == "" {
 		id = m.WAMessageID
 	}
-	*sent = append(*sent, gateway.MessageStatusUpdate{ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at})
+	u := gateway.MessageStatusUpdate{ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at, RecipientLID: res.RecipientLID}
+	if m.Type == gateway.TypePollVote {
+		// Its own vote is counted once its sent is stored: not batched.
+		if out := w.storeSent(ctx, []gateway.MessageStatusUpdate{u}); out != sendDone {
+			return out
+		}
+		w.recordOwnVote(ctx, m, at)
+		return sendDone
+	}
+	*sent = append(*sent, u)
 	return sendDone
+}
+
+// recordOwnVote counts the account's own sent vote in its copy of the
+// poll, as a phone shows its own vote. WhatsApp does not echo it back, so
+// nothing else would; a failure is logged (the vote itself has gone).
+func (w *Worker) recordOwnVote(ctx context.Context, m *gateway.Message, at time.Time) {
+	p, err := gateway.ParsePayload(m.Payload)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	phone := ""
+	if w.session != nil {
+		phone = w.session.Phone
+	}
+	w.mu.Unlock()
+	if phone == "" {
+		return
+	}
+	votes := p.Votes
+	if votes == nil {
+		votes = []string{}
+	}
+	err = w.handlePollVote(ctx, gateway.EvPollVote{PollWAMessageID: p.Target, Chat: m.Chat, Voter: phone + "@" + gateway.ServerUser,
+		VoterPhone: phone, Options: votes, WAMessageID: m.WAMessageID, Timestamp: at})
+	if err != nil {
+		w.log.Warn("record own poll vote", "message_id", m.ID, "error", err)
+	}
 }
 
 func (w *Worker) markFailed(ctx context.Context, m *gateway.Message, reason string) sendOutcome {

@@ -41,6 +41,13 @@
   // whole sentence on hover.
   const reasonOf = (why) => (why ? el("div", { class: "reason clip", dir: "auto", title: why, text: why }) : null);
   const arrowBack = () => (lang === "ar" ? "→" : "←");
+  // In and out arrows mirror too: out points to where the line ends.
+  const arrowIn = () => (lang === "ar" ? "↘" : "↙");
+  const arrowOut = () => (lang === "ar" ? "↖" : "↗");
+  // fmtNum writes a count with thousands separators (12,345), in Latin
+  // digits in both languages, as the API and phone numbers use them.
+  const fmtNum = (n) => new Intl.NumberFormat(lang === "ar" ? "ar-u-nu-latn" : "en").format(Number(n) || 0);
+  const fmtDay = (d) => new Date(d + "T12:00:00Z").toLocaleDateString(lang === "ar" ? "ar-u-nu-latn" : "en", { day: "numeric", month: "short", timeZone: "UTC" });
   const fmtTime = (s) => (s ? new Date(s).toLocaleString(lang === "ar" ? "ar" : undefined) : t("never"));
   const badge = (s) => el("span", { class: "badge " + s, text: I18N[lang]["st." + s] || s });
   const toast = (msg, bad) => {
@@ -70,7 +77,8 @@
 
   async function api(method, path, body) {
     const gen = renderGen;
-    const headers = { Accept: "application/json" };
+    // The server's sentences (errors) come in the dashboard's language.
+    const headers = { Accept: "application/json", "Accept-Language": lang };
     if (token) headers.Authorization = "Bearer " + token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let r;
@@ -99,7 +107,7 @@
     cleanups.push(close);
     (async () => {
       try {
-        const r = await fetch(API + path, { headers: { Accept: "text/event-stream", Authorization: "Bearer " + token }, signal: ctl.signal });
+        const r = await fetch(API + path, { headers: { Accept: "text/event-stream", "Accept-Language": lang, Authorization: "Bearer " + token }, signal: ctl.signal });
         if (!r.ok || !(r.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
           let env = null;
           try { env = await r.json(); } catch (e) { /* ignore */ }
@@ -191,17 +199,29 @@
     b.lang = lang === "ar" ? "en" : "ar";
   }
 
+  // navigate shows the view of hash once: through the hashchange event when
+  // the hash changes, directly when it is already there (setting the hash
+  // and rendering as well drew the view twice, replacing a form under the
+  // user's fingers).
+  function navigate(hash) {
+    if (location.hash === hash) render();
+    else location.hash = hash;
+  }
+
   function logout() {
     token = "";
     me = null;
     store.removeItem("wagw.token");
-    location.hash = "#/login";
-    render();
+    navigate("#/login");
   }
 
   function setNav() {
     const authed = !!token;
     document.getElementById("nav").hidden = !authed;
+    document.getElementById("menu").hidden = !authed;
+    // On a phone the links fold behind the Menu button; a move closes it.
+    document.getElementById("nav").classList.remove("open");
+    document.getElementById("menu").setAttribute("aria-expanded", "false");
     document.getElementById("logout").hidden = !authed;
     document.getElementById("nav-admin").hidden = !(me && me.user && me.user.role === "admin");
     const cur = "#/" + (location.hash.slice(2).split("?")[0].split("/")[0] || "overview");
@@ -257,8 +277,7 @@
         token = d.token;
         store.setItem("wagw.token", token);
         me = null;
-        location.hash = register ? "#/sessions" : "#/overview";
-        render();
+        navigate(register ? "#/sessions" : "#/overview");
       } catch (e) { formError(form, e); }
     });
     main().replaceChildren(el("div", { class: "card auth" }, form));
@@ -272,7 +291,14 @@
     const bar = el("div", { class: "bar" + (pct >= 100 ? " full" : ""), role: "progressbar", "aria-label": label,
       "aria-valuemin": "0", "aria-valuemax": unlimited ? null : String(limit), "aria-valuenow": String(used) }, el("span", { style: "width:" + pct + "%" }));
     return el("div", { class: "usage-row" },
-      el("div", { class: "label" }, el("span", { text: label }), el("span", { text: used + " " + t("ov.of") + " " + (unlimited ? t("ov.unlimited") : limit) })), bar);
+      el("div", { class: "label" }, el("span", { text: label }), el("span", { text: fmtNum(used) + " " + t("ov.of") + " " + (unlimited ? t("ov.unlimited") : fmtNum(limit)) })), bar);
+  }
+
+  // niceMax rounds a chart's top up to 2, 4, 6 or 10 times a power of
+  // ten, so that its half, the middle tick, is a whole count too.
+  function niceMax(n) {
+    const p = Math.pow(10, Math.floor(Math.log10(Math.max(2, n))));
+    return [2, 4, 6, 10].map((m) => m * p).find((v) => v >= n);
   }
 
   async function viewOverview() {
@@ -286,9 +312,9 @@
       usageRow(t("ov.webhooks"), o.usage.webhooks, L.webhooks),
       usageRow(t("ov.keys"), o.usage.api_keys, L.api_keys));
     const cols = ["sent", "delivered", "read", "failed", "received"];
-    const table = el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "" }), cols.map((c) => el("th", { scope: "col", text: t("st." + c) })))),
+    const table = el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "" }), cols.map((c) => el("th", { scope: "col", class: "num", text: t("st." + c) })))),
       el("tbody", {}, [["ov.today", o.messages.today], ["ov.month", o.messages.this_month], ["ov.total", o.messages.total]].map(([k, c]) =>
-        el("tr", {}, el("th", { scope: "row", text: t(k) }), cols.map((s) => el("td", { text: String(c[s] || 0) }))))));
+        el("tr", {}, el("th", { scope: "row", text: t(k) }), cols.map((s) => el("td", { class: "num", text: fmtNum(c[s] || 0) }))))));
     const msgs = el("section", { class: "card", "aria-labelledby": "h-msgs" }, el("h2", { id: "h-msgs", text: t("ov.messages") }), el("div", { class: "table-wrap" }, table));
     const grid = el("div", { class: "grid" }, usage, msgs);
     const out = [el("h1", { text: t("ov.title") }), grid];
@@ -302,11 +328,17 @@
         const p = byDay[d] || { outbound: {}, inbound: 0 };
         return { day: d, out: Object.values(p.outbound || {}).reduce((a, b) => a + b, 0), in: p.inbound || 0 };
       });
-      const max = Math.max(1, ...counts.map((c) => c.out + c.in));
-      const chart = el("div", { class: "chart", role: "img", "aria-label": t("ov.chart") + ": " + counts.map((c) => c.day + " " + c.out + "/" + c.in).join(", ") },
-        counts.map((c) => el("div", { class: "col", title: c.day + ": " + t("ov.outbound") + " " + c.out + ", " + t("ov.inbound") + " " + c.in },
-          el("span", { class: "in", style: "height:" + (c.in / max) * 120 + "px" }),
-          el("span", { style: "height:" + (c.out / max) * 120 + "px" }))));
+      // A y axis with round steps, one column per day, and the days below
+      // (every other one when fourteen do not fit).
+      const top = niceMax(Math.max(1, ...counts.map((c) => c.out + c.in)));
+      const ticks = [top, top / 2, 0];
+      const chart = el("div", { class: "chart-box" },
+        el("div", { class: "y-axis", "aria-hidden": "true" }, ticks.map((v) => el("span", { text: fmtNum(v) }))),
+        el("div", { class: "chart", role: "img", "aria-label": t("ov.chart") + ": " + counts.map((c) => fmtDay(c.day) + " " + fmtNum(c.out) + "/" + fmtNum(c.in)).join(", ") },
+          counts.map((c) => el("div", { class: "col", title: fmtDay(c.day) + ": " + t("ov.outbound") + " " + fmtNum(c.out) + ", " + t("ov.inbound") + " " + fmtNum(c.in) },
+            el("span", { class: "in", style: "height:" + (c.in / top) * 100 + "%" }),
+            el("span", { style: "height:" + (c.out / top) * 100 + "%" })))),
+        el("div", { class: "x-axis", "aria-hidden": "true" }, counts.map((c, i) => el("span", { class: i % 2 ? "odd" : null, text: fmtDay(c.day) }))));
       out.push(el("section", { class: "card", "aria-labelledby": "h-chart" }, el("h2", { id: "h-chart", text: t("ov.chart") }), chart,
         el("div", { class: "legend" }, el("span", {}, el("i", {}), t("ov.outbound")), el("span", {}, el("i", { class: "in" }), t("ov.inbound")))));
     }
@@ -327,13 +359,13 @@
       } catch (e) { formError(form, e); }
     });
     const rows = d.sessions.map((s) => el("tr", { "data-session": s.id },
-      el("td", {}, el("a", { href: "#/sessions/" + s.id, text: s.session_name })),
+      el("td", {}, el("a", { href: "#/sessions/" + s.id, class: "clip", title: s.session_name }, bidi(s.session_name))),
       el("td", { class: "status" }, badge(s.status), reasonOf(s.status_reason)),
-      el("td", { class: "phone" }, s.phone ? bidi(s.phone, "mono") : "—"),
+      el("td", { class: "phone opt" }, s.phone ? bidi(s.phone, "mono") : "—"),
       el("td", { class: "opt", text: s.engine }),
       el("td", { class: "opt", text: fmtTime(s.created_at) })));
     const table = d.sessions.length ? el("div", { class: "table-wrap" }, el("table", {},
-      el("thead", {}, el("tr", {}, [t("s.name"), t("s.status"), t("s.phone"), t("s.engine"), t("s.created")].map((h, i) => el("th", { scope: "col", class: i > 2 ? "opt" : null, text: h })))),
+      el("thead", {}, el("tr", {}, [t("s.name"), t("s.status"), t("s.phone"), t("s.engine"), t("s.created")].map((h, i) => el("th", { scope: "col", class: i > 1 ? "opt" : null, text: h })))),
       el("tbody", {}, rows))) : el("p", { class: "muted", text: t("s.none") });
     main().replaceChildren(el("h1", { text: t("s.title") }),
       el("section", { class: "card" }, el("h2", { id: "h-new", text: t("s.create") }), form),
@@ -453,7 +485,7 @@
         ev.preventDefault();
         try {
           const r = await api("POST", "sessions/" + id + "/pair-code", { phone_number: new FormData(pcForm).get("phone") });
-          pcOut.replaceChildren(el("strong", { class: "mono", text: r.code }), " — " + t("d.codeHelp"));
+          pcOut.replaceChildren(el("strong", {}, bidi(r.code, "mono")), " — " + t("d.codeHelp"));
         } catch (e) { formError(pcForm, e); }
       });
       pairing.replaceChildren(pairHeading(), box, el("h3", { text: t("d.pairCode") }), pcForm, pcOut);
@@ -509,7 +541,7 @@
         const r = await api("POST", "messages/send", { session_id: id, recipient: f.get("recipient"), message: f.get("message") });
         const m = r.message;
         const st = el("span", { id: "sent-status" }, badge(m.status), m.error ? el("span", { class: "error reason", text: " " + m.error }) : null);
-        out.replaceChildren(el("p", {}, t("d.sentStatus") + ": ", st, " ", el("span", { class: "mono muted", text: m.id })));
+        out.replaceChildren(el("p", {}, t("d.sentStatus") + ": ", st, " ", bidi(m.id, "mono muted")));
         let last = m.status;
         const poll = async () => {
           try {
@@ -567,11 +599,12 @@
     });
     const rows = d.messages.map((m) => el("tr", {},
       el("td", { class: "opt", text: fmtTime(m.created_at) }),
-      el("td", { text: m.direction === "inbound" ? "↙ " + t("m.inbound") : "↗ " + t("m.outbound") }),
-      el("td", { class: "mono", text: m.direction === "inbound" ? (m.sender_phone || m.sender || m.chat) : m.recipient }),
+      el("td", { class: "nowrap", title: m.direction === "inbound" ? t("m.inbound") : t("m.outbound") }, m.direction === "inbound" ? arrowIn() : arrowOut(),
+        el("span", { class: "label", text: " " + (m.direction === "inbound" ? t("m.inbound") : t("m.outbound")) })),
+      el("td", {}, bidi(m.direction === "inbound" ? (m.sender_phone || m.sender || m.chat) : m.recipient, "mono")),
       el("td", { class: "opt", text: m.message_type }),
-      el("td", { text: m.message }),
-      el("td", {}, badge(m.status), m.error ? el("div", { class: "error", text: m.error }) : null)));
+      el("td", { class: "text" }, el("span", { class: "clip", dir: "auto", title: m.message || "", text: m.message || "" })),
+      el("td", {}, badge(m.status), m.error ? el("div", { class: "error", dir: "auto", text: m.error }) : null)));
     const p = d.pagination;
     const go = (n) => { q.set("page", String(n)); location.hash = "#/messages?" + q; };
     main().replaceChildren(el("h1", { text: t("m.title") }), el("section", { class: "card" }, form),
@@ -580,7 +613,7 @@
           el("th", { scope: "col", class: i === 0 || i === 3 ? "opt" : null, text: h })))),
         el("tbody", {}, rows))) : el("p", { class: "muted", text: t("m.none") }),
       el("div", { class: "pager" }, el("button", { type: "button", class: "secondary", disabled: page <= 1, onclick: () => go(page - 1), text: t("m.prev") }),
-        el("span", { text: t("m.page") + " " + p.page + " / " + Math.max(1, p.pages) }),
+        el("span", { text: t("m.page") + " " + fmtNum(p.page) + " / " + fmtNum(Math.max(1, p.pages)) }),
         el("button", { type: "button", class: "secondary", disabled: page >= p.pages, onclick: () => go(page + 1), text: t("m.next") }))));
   }
 
@@ -600,7 +633,7 @@
       try {
         const r = await api("POST", "webhooks", { url: f.get("url"), events: f.getAll("events"), session_id: f.get("session_id") || "" });
         await viewWebhooks();
-        document.getElementById("w-secret").replaceChildren(el("div", { class: "once" }, t("w.secret"), " ", el("code", { class: "mono", text: r.webhook.secret })));
+        document.getElementById("w-secret").replaceChildren(el("div", { class: "once" }, t("w.secret"), " ", el("code", { class: "mono", dir: "ltr", text: r.webhook.secret })));
       } catch (e) { formError(form, e); }
     });
     secretBox.id = "w-secret";
@@ -612,7 +645,7 @@
         log.replaceChildren(r.deliveries.length ? el("div", { class: "table-wrap" }, el("table", {},
           el("thead", {}, el("tr", {}, [t("w.event"), t("m.status"), t("w.attempts"), t("w.last"), t("w.next"), t("m.time"), ""].map((h) => el("th", { scope: "col", text: h })))),
           el("tbody", {}, r.deliveries.map((x) => el("tr", {},
-            el("td", { text: x.event_type }), el("td", {}, badge(x.status)), el("td", { text: String(x.attempts) }),
+            el("td", { text: x.event_type }), el("td", {}, badge(x.status)), el("td", { class: "num", text: fmtNum(x.attempts) }),
             el("td", { text: [x.last_status_code || "", x.last_error || ""].join(" ").trim() || "—" }),
             el("td", { text: x.next_attempt_at ? fmtTime(x.next_attempt_at) : "—" }), el("td", { text: fmtTime(x.created_at) }),
             el("td", {}, el("button", { type: "button", class: "secondary", text: t("w.replay"), onclick: async () => {
@@ -620,7 +653,7 @@
             } }))))))) : el("p", { class: "muted", text: t("w.noDeliveries") }));
       };
       list.append(el("section", { class: "card", "data-webhook": w.id },
-        el("h2", { class: "mono", text: w.url }),
+        el("h2", { class: "mono clip", title: w.url }, bidi(w.url)),
         el("p", {}, badge(w.active ? "active" : "failed"), " ", el("span", { class: "muted", text: (w.events || []).join(", ") + (w.session_id ? " · " + w.session_id : "") })),
         el("div", { class: "actions" },
           el("button", { type: "button", text: t("w.test"), onclick: async () => { try { await api("POST", "webhooks/" + w.id + "/test"); toast(t("w.tested")); setTimeout(showDeliveries, 800); } catch (e) { toastError(e); } } }),
@@ -652,12 +685,12 @@
         await viewKeys();
         const key = r.api_key.key;
         document.getElementById("k-once").replaceChildren(el("div", { class: "once" }, el("p", { text: t("k.once") }),
-          el("code", { id: "new-key", class: "mono", text: key }), " ",
+          el("code", { id: "new-key", class: "mono", dir: "ltr", text: key }), " ",
           el("button", { type: "button", class: "secondary", text: t("k.copy"), onclick: () => navigator.clipboard.writeText(key).then(() => toast(t("k.copied"))) })));
       } catch (e) { formError(form, e); }
     });
     const rows = d.api_keys.map((k) => el("tr", {},
-      el("td", { text: k.name }), el("td", { class: "mono", text: k.prefix + "…" }), el("td", { text: (k.scopes || []).join(", ") }),
+      el("td", {}, el("span", { class: "clip", title: k.name }, bidi(k.name))), el("td", {}, bidi(k.prefix + "…", "mono")), el("td", { text: (k.scopes || []).join(", ") }),
       el("td", { class: "opt", text: fmtTime(k.last_used_at) }),
       el("td", {}, k.revoked_at ? badge("revoked") : el("button", { type: "button", class: "danger", text: t("k.revoke"), onclick: async () => {
         if (!confirm(t("k.confirmRevoke"))) return;
@@ -674,7 +707,7 @@
   async function viewAdmin() {
     const [d, p] = await Promise.all([api("GET", "admin/tenants?limit=100"), api("GET", "admin/plans")]);
     const plans = p.plans || [];
-    const limit = (n) => (n < 0 ? "∞" : String(n));
+    const limit = (n) => (n < 0 ? "∞" : fmtNum(n));
     const rows = d.tenants.map((v) => {
       const current = v.plan ? v.plan.id : v.user.plan_id;
       const label = "plan-" + v.user.id;
@@ -688,7 +721,7 @@
         } catch (e) { toastError(e); planSelect.value = current; }
       });
       return el("tr", { "data-tenant": v.user.id },
-        el("td", { text: v.user.email }), el("td", { class: "opt", text: v.user.name }),
+        el("td", {}, bidi(v.user.email)), el("td", { class: "opt" }, bidi(v.user.name || "")),
         el("td", {}, el("label", { for: label, class: "sr-only", text: t("a.plan") + " " + v.user.email }), planSelect),
         el("td", {}, badge(v.user.status)),
         el("td", {}, el("button", { type: "button", class: v.user.status === "suspended" ? "secondary" : "danger",
@@ -698,7 +731,7 @@
     });
     const planRows = plans.map((pl) => el("tr", { "data-plan": pl.id },
       el("td", { class: "mono", text: pl.id }), el("td", { text: pl.name }),
-      el("td", { text: (pl.price_cents / 100).toFixed(2) + " " + pl.currency }),
+      el("td", { text: new Intl.NumberFormat(lang === "ar" ? "ar-u-nu-latn" : "en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(pl.price_cents / 100) + " " + pl.currency }),
       el("td", { text: limit(pl.limits.sessions) }), el("td", { text: limit(pl.limits.messages_per_month) }),
       el("td", { class: "opt", text: limit(pl.limits.webhooks) }), el("td", { class: "opt", text: limit(pl.limits.requests_per_minute) })));
     main().replaceChildren(el("h1", { text: t("a.title") }),
@@ -721,6 +754,10 @@
       render();
     });
     document.getElementById("logout").addEventListener("click", logout);
+    document.getElementById("menu").addEventListener("click", (ev) => {
+      const open = document.getElementById("nav").classList.toggle("open");
+      ev.currentTarget.setAttribute("aria-expanded", String(open));
+    });
     window.addEventListener("hashchange", () => { render(); main().focus({ preventScroll: true }); });
     render();
   });

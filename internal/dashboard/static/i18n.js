@@ -3,7 +3,7 @@
 "use strict";
 window.I18N = {
   en: {
-    skip: "Skip to content", brand: "WhatsApp Gateway", loading: "Loading…", logout: "Log out",
+    skip: "Skip to content", menu: "Menu", brand: "WhatsApp Gateway", loading: "Loading…", logout: "Log out",
     "nav.overview": "Overview", "nav.sessions": "Sessions", "nav.messages": "Messages", "nav.webhooks": "Webhooks",
     "nav.keys": "API keys", "nav.admin": "Admin", "nav.docs": "API docs",
     "auth.login": "Log in", "auth.register": "Create an account", "auth.email": "Email", "auth.password": "Password",
@@ -48,7 +48,7 @@ window.I18N = {
     "err.generic": "Something went wrong.", "err.network": "The gateway cannot be reached.", "yes": "Yes", "no": "No", "never": "never"
   },
   ar: {
-    skip: "انتقل إلى المحتوى", brand: "بوابة واتساب", loading: "جارٍ التحميل…", logout: "تسجيل الخروج",
+    skip: "انتقل إلى المحتوى", menu: "القائمة", brand: "بوابة واتساب", loading: "جارٍ التحميل…", logout: "تسجيل الخروج",
     "nav.overview": "نظرة عامة", "nav.sessions": "الجلسات", "nav.messages": "الرسائل", "nav.webhooks": "الويب هوك",
     "nav.keys": "مفاتيح API", "nav.admin": "الإدارة", "nav.docs": "توثيق API",
     "auth.login": "تسجيل الدخول", "auth.register": "إنشاء حساب", "auth.email": "البريد الإلكتروني", "auth.password": "كلمة المرور",
@@ -75,7 +75,7 @@ window.I18N = {
     "d.notStarted": "الجلسة لا تعمل. شغّلها لربط الهاتف.", "d.send": "أرسل رسالة تجريبية",
     "d.settings": "الإعدادات", "d.autoReply": "الرد تلقائياً على الرسائل الواردة", "d.autoReplyMessage": "الرد التلقائي",
     "d.save": "حفظ", "d.saved": "تم الحفظ.",
-    "d.recipient": "المستلم (رقم أو …@s.whatsapp.net)", "d.text": "الرسالة", "d.sendBtn": "إرسال",
+    "d.recipient": "المستلم (رقم أو \u2066…@s.whatsapp.net\u2069)", "d.text": "الرسالة", "d.sendBtn": "إرسال",
     "d.sentStatus": "حالة الرسالة", "d.instance": "النسخة",
     "m.title": "الرسائل", "m.filter": "تصفية", "m.session": "الجلسة", "m.any": "الكل", "m.direction": "الاتجاه",
     "m.inbound": "واردة", "m.outbound": "صادرة", "m.status": "الحالة", "m.recipient": "المستلم أو المرسل",

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestErrorsInTheClientsLanguage: the error envelope's sentences (message
+// and fields) follow Accept-Language, English by default and Arabic on
+// request, while the code, the status and the field names stay the same;
+// the answer says its language (Content-Language) and that it depends on
+// the header (Vary).
+func TestErrorsInTheClientsLanguage(t *testing.T) {
+	base := startGateway(t, testEnv(t, nil))
+	bad := map[string]any{"email": "nobody@example.com", "password": "a-long-password", "name": "  ", "phone": "abc"}
+	tests := []struct {
+		accept, lang, message, name, phone string
+	}{
+		{"", "en", "Some fields are invalid.", "Give a name of 1 to 100 characters.", `The phone number "abc" may hold only digits`},
+		{"en-GB", "en", "Some fields are invalid.", "Give a name of 1 to 100 characters.", `The phone number "abc" may hold only digits`},
+		{"ar", "ar", "بعض الحقول غير صالحة.", "أدخل اسماً من 1 إلى 100 حرف.", "يقبل الأرقام والمسافات"},
+		{"fr-FR, ar-EG;q=0.7, en;q=0.3", "ar", "بعض الحقول غير صالحة.", "أدخل اسماً من 1 إلى 100 حرف.", "يقبل الأرقام والمسافات"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang+"/"+tt.accept, func(t *testing.T) {
+			c := &client{t: t, base: base, header: http.Header{}}
+			if tt.accept != "" {
+				c.header.Set("Accept-Language", tt.accept)
+			}
+			r := c.do("POST", "/api/v1/auth/register", bad).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+			if r.Error.Message != tt.message || r.Error.Fields["name"] != tt.name || !strings.Contains(r.Error.Fields["phone"], tt.phone) {
+				t.Errorf("got %q with fields %q, want %q, name %q, phone containing %q", r.Error.Message, r.Error.Fields, tt.message, tt.name, tt.phone)
+			}
+			// The value the user typed is kept as typed inside the sentence.
+			if !strings.Contains(r.Error.Fields["phone"], `"abc"`) {
+				t.Errorf("the phone sentence %q lost the value", r.Error.Fields["phone"])
+			}
+			if got := r.Header.Get("Content-Language"); got != tt.lang {
+				t.Errorf("Content-Language = %q, want %q", got, tt.lang)
+			}
+			if !strings.Contains(strings.Join(r.Header.Values("Vary"), ","), "Accept-Language") {
+				t.Errorf("Vary = %q, want it to name Accept-Language", r.Header.Values("Vary"))
+			}
+		})
+	}
+
+	// Authenticated errors too, including the QR stream's refusal before it
+	// starts: a session with no worker.
+	sara := register(t, base, "sara@example.com")
+	sara.header = http.Header{"Accept-Language": {"ar"}}
+	var created struct {
+		Session struct {
+			ID string `json:"id"`
+		} `json:"session"`
+	}
+	sara.do("POST", "/api/v1/sessions", map[string]any{"session_name": "shop"}).must(t, http.StatusCreated, &created)
+	r := sara.do("GET", "/api/v1/sessions/"+created.Session.ID+"/qr?stream=true", nil)
+	if r.Success || r.Error.Code == "" || !strings.ContainsAny(r.Error.Message, "ابتثجحخدذرزسشصضطظعغفقكلمنهوي") {
+		t.Errorf("the QR stream of a stopped session answered %d %q %q, want an Arabic sentence", r.Status, r.Error.Code, r.Error.Message)
+	}
+	r = sara.do("GET", "/api/v1/messages/00000000-0000-0000-0000-000000000000", nil).fails(t, http.StatusNotFound, "not_found")
+	if r.Error.Message != "لم يُعثر على الرسالة." {
+		t.Errorf("a missing message in Arabic: %q", r.Error.Message)
+	}
+}

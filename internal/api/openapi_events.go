@@ -1,0 +1,88 @@
+package api
+
+import (
+	"reflect"
+	"strings"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// eventDoc documents one event type as an OpenAPI webhook: what a
+// subscribed endpoint (and the event stream) receives, with an example.
+type eventDoc struct {
+	Type        string
+	Summary     string
+	Description string
+	Data        any // an example of the event's data, of its Go type
+}
+
+var examplePollVote = gateway.PollVoteData{MessageID: "c3a1f0e2-8b4d-4e6f-a1c2-3d4e5f6a7b8c", WAMessageID: "3EB0A1B2C3D4E5F6A7B8C9",
+	SessionID: exampleSession, Chat: "15550002222@s.whatsapp.net", Voter: "15550002222@s.whatsapp.net", VoterPhone: "15550002222",
+	VoterLID: "123456789012345@lid", Options: []string{"Pizza"}, At: exampleTime}
+
+// received is an example of a received message of type t applying to
+// the message with WhatsApp id exampleMessage.WAMessageID.
+func received(t gateway.MessageType, body string, p gateway.MessagePayload) gateway.Message {
+	raw, _ := p.Marshal()
+	return gateway.Message{ID: "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e", SessionID: exampleSession, Direction: gateway.DirectionInbound,
+		Type: t, Recipient: "15550001111@s.whatsapp.net", Sender: "15550002222@s.whatsapp.net", SenderPhone: "15550002222",
+		Chat: "15550002222@s.whatsapp.net", Body: body, Payload: raw, Status: gateway.MessageReceived,
+		WAMessageID: "3EB0F1E2D3C4B5A6978869", CreatedAt: exampleTime, UpdatedAt: exampleTime}
+}
+
+// eventDocs are the documented event types.
+func eventDocs() []eventDoc {
+	target := exampleMessage.WAMessageID
+	return []eventDoc{
+		{Type: gateway.EventMessageEdited, Summary: "A received message was edited",
+			Description: "The edit, stored as a message of type edit: message is the new text, payload.target the edited message's WhatsApp id. " +
+				"Also delivered to subscribers of message.",
+			Data: received(gateway.TypeEdit, "Fixed text", gateway.MessagePayload{Target: target})},
+		{Type: gateway.EventMessageRevoked, Summary: "A received message was deleted for everyone",
+			Description: "The revocation, stored as a message of type revoke: payload.target is the deleted message's WhatsApp id. " +
+				"Also delivered to subscribers of message.",
+			Data: received(gateway.TypeRevoke, "", gateway.MessagePayload{Target: target})},
+		{Type: gateway.EventReaction, Summary: "A reaction was added or removed",
+			Description: "The reaction, stored as a message of type reaction: payload.reaction is the emoji (empty: removed), payload.target " +
+				"the WhatsApp id of the message reacted to. Also delivered to subscribers of message.",
+			Data: received(gateway.TypeReaction, "", gateway.MessagePayload{Target: target, Reaction: "👍"})},
+		{Type: gateway.EventPollVote, Summary: "A vote on a poll",
+			Description: "A vote on one of the session's polls (sent or received), decrypted with the poll's secret. A later vote of the " +
+				"same voter replaces it (options empty: withdrawn); GET /messages/{message_id}/poll has the tally. The account's own " +
+				"votes, sent with message_type poll_vote, are counted and announced too. Also delivered to subscribers of message.",
+			Data: examplePollVote},
+	}
+}
+
+// webhooks is the document's webhooks object: the envelope of each
+// documented event type, signed per Standard Webhooks.
+func (g *schemaGen) webhooks() map[string]any {
+	out := map[string]any{}
+	for _, d := range eventDocs() {
+		data := g.of(reflect.TypeOf(d.Data))
+		example := map[string]any{"id": "0f1e2d3c-4b5a-4968-8776-655443322110", "type": d.Type, "timestamp": exampleTime,
+			"session_id": exampleSession, "data": d.Data}
+		schema := map[string]any{
+			"type": "object", "required": []string{"id", "type", "timestamp", "data"},
+			"properties": map[string]any{
+				"id":         map[string]any{"type": "string", "format": "uuid", "description": "The event's id, the same on every retry (deduplicate on it)."},
+				"type":       map[string]any{"const": d.Type, "description": "The event type."},
+				"timestamp":  map[string]any{"type": "string", "format": "date-time", "description": "When the event happened."},
+				"session_id": map[string]any{"type": "string", "format": "uuid", "description": "The session it happened on."},
+				"request_id": map[string]any{"type": "string", "description": "The X-Request-Id of the API call that caused it, when one did."},
+				"data":       map[string]any{"allOf": []any{data}, "description": "The event's data."},
+			},
+		}
+		out[d.Type] = map[string]any{"post": map[string]any{
+			"operationId": "event" + strings.NewReplacer(".", "_").Replace(d.Type),
+			"summary":     d.Summary,
+			"description": d.Description + " Delivered to webhooks subscribed to \"" + d.Type + "\" or \"*\", signed per Standard Webhooks " +
+				"(webhook-id, webhook-timestamp, webhook-signature), and on GET /events.",
+			"tags": []string{"Events"},
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+				"schema": schema, "example": example}}},
+			"responses": map[string]any{"2XX": map[string]any{"description": "Received. Any other answer (or none) is retried with backoff."}},
+		}}
+	}
+	return out
+}

@@ -1,0 +1,42 @@
+package gateway
+
+import "testing"
+
+func TestMatches(t *testing.T) {
+	tests := []struct {
+		subs []string
+		typ  string
+		want bool
+	}{
+		{[]string{"*"}, EventReaction, true},
+		{[]string{EventMessage}, EventMessage, true},
+		// The finer types of what used to arrive as message still reach message.
+		{[]string{EventMessage}, EventMessageEdited, true},
+		{[]string{EventMessage}, EventMessageRevoked, true},
+		{[]string{EventMessage}, EventReaction, true},
+		{[]string{EventMessage}, EventPollVote, true},
+		{[]string{EventMessage}, EventMessageStatus, false},
+		// A finer subscription gets only its own.
+		{[]string{EventReaction}, EventReaction, true},
+		{[]string{EventReaction}, EventMessage, false},
+		{[]string{EventMessageEdited}, EventMessageRevoked, false},
+		{[]string{EventGroupStatus}, EventMessageStatus, true},
+		{[]string{EventGroupStatus}, EventReaction, false},
+	}
+	for _, tt := range tests {
+		if got := Matches(tt.subs, tt.typ); got != tt.want {
+			t.Errorf("Matches(%v, %s) = %v, want %v", tt.subs, tt.typ, got, tt.want)
+		}
+	}
+	for typ, want := range map[MessageType]string{TypeText: EventMessage, TypeEdit: EventMessageEdited, TypeRevoke: EventMessageRevoked,
+		TypeReaction: EventReaction, TypePoll: EventMessage, TypeInteractiveReply: EventMessage} {
+		if got := InboundEventType(typ); got != want {
+			t.Errorf("InboundEventType(%s) = %s, want %s", typ, got, want)
+		}
+	}
+	for _, name := range []string{EventMessageEdited, EventMessageRevoked, EventReaction, EventPollVote} {
+		if !ValidSubscription(name) {
+			t.Errorf("%s is not a valid subscription", name)
+		}
+	}
+}

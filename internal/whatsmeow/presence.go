@@ -1,0 +1,83 @@
+package whatsmeow
+
+import (
+	"context"
+	"errors"
+
+	wa "go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// presenceClient is the part of *wa.Client the presence operations use.
+type presenceClient interface {
+	SendPresence(ctx context.Context, state types.Presence) error
+	SubscribePresence(ctx context.Context, jid types.JID) error
+}
+
+var _ presenceClient = (*wa.Client)(nil)
+
+// SetPresence marks the account available or unavailable.
+func (e *Engine) SetPresence(ctx context.Context, presence string) error {
+	cli, err := e.connectedClient()
+	if err != nil {
+		return err
+	}
+	return sendPresence(ctx, cli, presence)
+}
+
+func sendPresence(ctx context.Context, cli presenceClient, presence string) error {
+	var state types.Presence
+	switch presence {
+	case gateway.PresenceAvailable:
+		state = types.PresenceAvailable
+	case gateway.PresenceUnavailable:
+		state = types.PresenceUnavailable
+	default:
+		return gateway.ValidationError(map[string]string{"presence": "Give available or unavailable."})
+	}
+	err := cli.SendPresence(ctx, state)
+	if errors.Is(err, wa.ErrNoPushName) {
+		// WhatsApp takes no presence from an account without a push name.
+		e := gateway.Refused("the account has no push name yet; set one first (PUT /profile)")
+		e.Err = err
+		return e
+	}
+	if err != nil {
+		return contactError(err, "WhatsApp did not take the presence.")
+	}
+	return nil
+}
+
+// SubscribePresence asks WhatsApp for a user's presence updates; they
+// follow as events.Presence, mapped by presenceEvent.
+func (e *Engine) SubscribePresence(ctx context.Context, jid string) error {
+	cli, err := e.connectedClient()
+	if err != nil {
+		return err
+	}
+	j, err := userJID(jid)
+	if err != nil {
+		return err
+	}
+	if err := cli.SubscribePresence(ctx, j); err != nil {
+		return contactError(err, "WhatsApp did not take the presence subscription.")
+	}
+	return nil
+}
+
+// presenceEvent is the presence event of a user's presence update; the
+// last-seen time is left out when the user's privacy hides it.
+func presenceEvent(v *events.Presence) gateway.EvPresence {
+	d := gateway.PresenceData{Contact: v.From.ToNonAD().String(), Presence: gateway.PresenceAvailable}
+	if v.Unavailable {
+		d.Presence = gateway.PresenceUnavailable
+	}
+	if !v.LastSeen.IsZero() {
+		t := v.LastSeen.UTC()
+		d.LastSeen = &t
+	}
+	return gateway.EvPresence{Data: d}
+}
