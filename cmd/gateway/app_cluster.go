@@ -234,6 +234,7 @@ func workerEnv(cfg *config.Config) map[string]string {
 		"SANDBOX_PAIR_DELAY":     cfg.SandboxPairDelay.String(),
 		"SANDBOX_DELIVERY_DELAY": cfg.SandboxDeliveryDelay.String(),
 		"SANDBOX_READ_DELAY":     cfg.SandboxReadDelay.String(),
+		"HISTORY_SYNC_DAYS":      strconv.Itoa(cfg.HistorySyncDays),
 		"MEDIA_MAX_BYTES":        strconv.FormatInt(cfg.MediaMaxBytes, 10),
 		"SEND_RATE_PER_MINUTE":   strconv.Itoa(cfg.SendRatePerMinute),
 		"SEND_BURST":             strconv.Itoa(cfg.SendBurst),

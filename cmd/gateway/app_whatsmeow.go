@@ -15,7 +15,8 @@ func engineSettings(cfg *config.Config) engines.Settings {
 	return engines.Settings{
 		SandboxEnabled:   cfg.SandboxEnabled,
 		SandboxPairDelay: cfg.SandboxPairDelay, SandboxDeliveryDelay: cfg.SandboxDeliveryDelay, SandboxReadDelay: cfg.SandboxReadDelay,
-		WebVersion: cfg.WhatsAppWebVersion, Proxy: cfg.WhatsAppProxy.Value(),
+		HistorySyncDays: cfg.HistorySyncDays,
+		WebVersion:      cfg.WhatsAppWebVersion, Proxy: cfg.WhatsAppProxy.Value(),
 		MediaDir: cfg.MediaStoragePath, MediaMaxBytes: cfg.MediaMaxBytes,
 		SendRatePerMinute: cfg.SendRatePerMinute, SendBurst: cfg.SendBurst, SendJitter: cfg.SendJitter,
 		SendTypingPreroll: cfg.SendTypingPreroll,

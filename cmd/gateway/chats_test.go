@@ -40,7 +40,7 @@ func chatJIDsOf(list []chatView) string {
 
 // TestChatsSandbox drives the chat routes end to end on the sandbox.
 func TestChatsSandbox(t *testing.T) {
-	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"})))
 }
 
 // TestChatsSandboxPostgresRedis is TestChatsSandbox on PostgreSQL, with the
@@ -48,7 +48,132 @@ func TestChatsSandbox(t *testing.T) {
 func TestChatsSandboxPostgresRedis(t *testing.T) {
 	redisURL := ownRedis(t, 12)
 	dbURL := pgtest.FreshSchema(t)
-	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL}))
+	testHistorySync(t, base)
+	// The chat walk counts chats, so on sessions that pair without history.
+	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0",
+		"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL})))
+}
+
+// TestHistorySyncSandbox: the sandbox seeds a history on pairing, stored
+// as chats and history messages with the session's progress.
+func TestHistorySyncSandbox(t *testing.T) {
+	testHistorySync(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+}
+
+// testHistorySync pairs a sandbox session with HISTORY_SYNC_DAYS at its
+// default (30): the seeded history (60 messages in 6 chats) is stored,
+// the session shows the progress, chats carry names and flags, a chat's
+// history holds the messages marked history with sender phone and LID,
+// and none of it is in GET /messages, the analytics or the message events.
+func testHistorySync(t *testing.T, base string) {
+	alice := register(t, base, "history-alice@example.com")
+	bob := register(t, base, "history-bob@example.com")
+	s := scanAs(t, alice, "h1", "15550007001")
+	type hs struct {
+		Status   string `json:"status"`
+		Chats    int    `json:"chats"`
+		Messages int    `json:"messages"`
+		Progress int    `json:"progress"`
+	}
+	got := polltest.Until(t, patience, "history sync done", func() (hs, bool) {
+		var out struct {
+			Session struct {
+				HistorySync *hs `json:"history_sync"`
+			} `json:"session"`
+		}
+		alice.do("GET", "/api/v1/sessions/"+s.ID, nil).must(t, http.StatusOK, &out)
+		if out.Session.HistorySync == nil {
+			return hs{}, false
+		}
+		return *out.Session.HistorySync, out.Session.HistorySync.Status == "done"
+	})
+	if got != (hs{Status: "done", Chats: 6, Messages: 60, Progress: 100}) {
+		t.Fatalf("history_sync: got %+v, want done with 6 chats and 60 messages", got)
+	}
+
+	var list chatListView
+	alice.do("GET", "/api/v1/sessions/"+s.ID+"/chats?limit=100", nil).must(t, http.StatusOK, &list)
+	if len(list.Chats) != 6 || !list.Chats[0].Pinned {
+		t.Fatalf("chats: got %d (%s), want 6 with the pinned one first", len(list.Chats), chatJIDsOf(list.Chats))
+	}
+	var named struct {
+		Chats []struct {
+			Name     string `json:"name"`
+			Archived bool   `json:"archived"`
+			Muted    bool   `json:"muted"`
+		} `json:"chats"`
+	}
+	alice.do("GET", "/api/v1/sessions/"+s.ID+"/chats?archived=true", nil).must(t, http.StatusOK, &named)
+	if len(named.Chats) != 1 || named.Chats[0].Name == "" || !named.Chats[0].Archived {
+		t.Fatalf("archived history chats: got %+v, want one, named", named.Chats)
+	}
+	total, cursor := 0, ""
+	for {
+		var page struct {
+			Messages []struct {
+				History     bool   `json:"history"`
+				SenderPhone string `json:"sender_phone"`
+				SenderLID   string `json:"sender_lid"`
+				Direction   string `json:"direction"`
+			} `json:"messages"`
+			NextCursor string `json:"next_cursor"`
+		}
+		alice.do("GET", "/api/v1/sessions/"+s.ID+"/chats/"+list.Chats[0].JID+"/messages?limit=3&before="+cursor, nil).must(t, http.StatusOK, &page)
+		for _, m := range page.Messages {
+			if !m.History || m.SenderPhone == "" || !strings.HasSuffix(m.SenderLID, "@lid") {
+				t.Fatalf("history message: got %+v, want history with the sender's phone and LID", m)
+			}
+			total++
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if total != 10 {
+		t.Fatalf("paged %d messages of the first chat, want 10", total)
+	}
+
+	// Not news: not in the message log, the analytics, or message events.
+	var msgs struct {
+		Pagination pagination `json:"pagination"`
+	}
+	alice.do("GET", "/api/v1/messages?session_id="+s.ID, nil).must(t, http.StatusOK, &msgs)
+	if msgs.Pagination.Total != 0 {
+		t.Fatalf("GET /messages lists %d history messages", msgs.Pagination.Total)
+	}
+	var overview struct {
+		Messages struct {
+			Total struct {
+				Total int `json:"total"`
+			} `json:"total"`
+		} `json:"messages"`
+	}
+	alice.do("GET", "/api/v1/analytics/overview", nil).must(t, http.StatusOK, &overview)
+	if overview.Messages.Total.Total != 0 {
+		t.Fatalf("analytics count %d history messages", overview.Messages.Total.Total)
+	}
+	var first string
+	replayEvents(t, alice, "types=message,history.sync&session_id="+s.ID, func(data []byte) bool {
+		var ev struct {
+			Type string `json:"type"`
+			Data struct {
+				Status   string `json:"status"`
+				Messages int    `json:"messages"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		first = ev.Type + ":" + ev.Data.Status
+		return true
+	})
+	if first != "history.sync:done" {
+		t.Fatalf("first message or history event: got %q, want history.sync:done (no message events)", first)
+	}
+	bob.do("GET", "/api/v1/sessions/"+s.ID+"/chats", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", "/api/v1/sessions/"+s.ID+"/chats/"+list.Chats[0].JID+"/messages", nil).fails(t, http.StatusNotFound, "not_found")
 }
 
 // testChats: two sessions of one tenant talk directly and in a group; the
@@ -64,6 +189,17 @@ func testChats(t *testing.T, base string) {
 	b := scanAs(t, bob, "b", "15550006001")
 	chats := func(sid string) string { return "/api/v1/sessions/" + sid + "/chats" }
 	direct := a2.Phone + "@s.whatsapp.net"
+	var sess struct {
+		Session struct {
+			HistorySync struct {
+				Status string `json:"status"`
+			} `json:"history_sync"`
+		} `json:"session"`
+	}
+	polltest.Eventually(t, patience, "history sync off", func() bool {
+		alice.do("GET", "/api/v1/sessions/"+a1.ID, nil).must(t, http.StatusOK, &sess)
+		return sess.Session.HistorySync.Status == "off"
+	})
 
 	// a1 writes to a2, a2 answers twice, a1 writes in a group of both.
 	sendText(t, alice, a1.ID, a2.Phone, "hello a2")

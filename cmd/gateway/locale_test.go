@@ -64,3 +64,33 @@ func TestErrorsInTheClientsLanguage(t *testing.T) {
 		t.Errorf("a missing message in Arabic: %q", r.Error.Message)
 	}
 }
+
+// TestWrongMethodAnswers405: a known path asked with a method it does not
+// take answers 405 method_not_allowed with the methods it takes in Allow
+// (and in the sentence, in the client's language); an unknown path stays
+// 404.
+func TestWrongMethodAnswers405(t *testing.T) {
+	base := startGateway(t, testEnv(t, nil))
+	sara := register(t, base, "sara@example.com")
+	tests := []struct {
+		method, path, allow string
+	}{
+		{"GET", "/api/v1/auth/login", "POST"},
+		{"PUT", "/api/v1/sessions", "GET, POST"},
+	}
+	for _, tt := range tests {
+		r := sara.do(tt.method, tt.path, nil).fails(t, http.StatusMethodNotAllowed, "method_not_allowed")
+		if got := r.Header.Get("Allow"); got != tt.allow {
+			t.Errorf("%s %s: Allow = %q, want %q", tt.method, tt.path, got, tt.allow)
+		}
+		if !strings.Contains(r.Error.Message, tt.allow) {
+			t.Errorf("%s %s: the sentence %q does not name %s", tt.method, tt.path, r.Error.Message, tt.allow)
+		}
+	}
+	sara.header = http.Header{"Accept-Language": {"ar"}}
+	r := sara.do("GET", "/api/v1/auth/login", nil).fails(t, http.StatusMethodNotAllowed, "method_not_allowed")
+	if !strings.HasPrefix(r.Error.Message, "الطريقة") || !strings.Contains(r.Error.Message, "POST") {
+		t.Errorf("in Arabic: %q", r.Error.Message)
+	}
+	sara.do("GET", "/api/v1/no-such-thing", nil).fails(t, http.StatusNotFound, "not_found")
+}

@@ -85,6 +85,14 @@ func loadConfig(lookup func(string) (string, bool)) (*instanceConfig, error) {
 	c.Engines.SandboxPairDelay = dur("SANDBOX_PAIR_DELAY", 3*time.Second)
 	c.Engines.SandboxDeliveryDelay = dur("SANDBOX_DELIVERY_DELAY", time.Second)
 	c.Engines.SandboxReadDelay = dur("SANDBOX_READ_DELAY", 3*time.Second)
+	c.Engines.HistorySyncDays = 30
+	if v := get("HISTORY_SYNC_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			bad("HISTORY_SYNC_DAYS: want a whole number of days from 0, got %q", v)
+		}
+		c.Engines.HistorySyncDays = n
+	}
 	// SANDBOX_ENABLED is passed on by the gateway; the default is the
 	// gateway's (on, off when NODE_ENV=production).
 	c.Engines.SandboxEnabled = !strings.EqualFold(get("NODE_ENV"), config.EnvProduction)

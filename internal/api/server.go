@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -148,8 +149,17 @@ func (s *Server) routes() chi.Router {
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path)
 	}))
-	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error {
-		return &gateway.Error{Code: gateway.CodeInvalid, Message: "Method " + r.Method + " is not allowed on " + r.URL.Path + "."}
+	// A known path asked with a method it does not take: 405 with the
+	// methods it does take, in Allow and in the sentence.
+	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, req *http.Request) error {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if m != req.Method && r.Match(chi.NewRouteContext(), m, req.URL.Path) {
+				allowed = append(allowed, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		return gateway.Errorf(gateway.CodeMethodNotAllowed, "The method %s is not allowed on %s; use %s.", req.Method, req.URL.Path, strings.Join(allowed, ", "))
 	}))
 
 	table := s.newRouteTable()

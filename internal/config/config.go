@@ -163,6 +163,8 @@ type Config struct {
 	SandboxDeliveryDelay time.Duration
 	// SandboxReadDelay is SANDBOX_READ_DELAY (default 3s).
 	SandboxReadDelay time.Duration
+	// HistorySyncDays is HISTORY_SYNC_DAYS (default 30; 0 stores no history).
+	HistorySyncDays int
 	// InstancePortRangeStart and InstancePortRangeEnd are
 	// INSTANCE_PORT_RANGE_START and _END (default 4000 to 4999).
 	InstancePortRangeStart int
@@ -347,6 +349,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		SandboxPairDelay:       l.duration("SANDBOX_PAIR_DELAY"),
 		SandboxDeliveryDelay:   l.duration("SANDBOX_DELIVERY_DELAY"),
 		SandboxReadDelay:       l.duration("SANDBOX_READ_DELAY"),
+		HistorySyncDays:        l.int("HISTORY_SYNC_DAYS"),
 		InstancePortRangeStart: l.int("INSTANCE_PORT_RANGE_START"),
 		InstancePortRangeEnd:   l.int("INSTANCE_PORT_RANGE_END"),
 		MaxInstancesPerUser:    l.int("MAX_INSTANCES_PER_USER"),

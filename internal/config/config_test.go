@@ -96,6 +96,7 @@ func TestDefaults(t *testing.T) {
 		SandboxPairDelay:       3 * time.Second,
 		SandboxDeliveryDelay:   time.Second,
 		SandboxReadDelay:       3 * time.Second,
+		HistorySyncDays:        30,
 		InstancePortRangeStart: 4000,
 		InstancePortRangeEnd:   4999,
 		MaxInstancesPerUser:    5,

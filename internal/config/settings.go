@@ -92,6 +92,7 @@ var settings = []Setting{
 	{"SANDBOX_PAIR_DELAY", "3s", "Sandbox: time until a QR code is scanned by itself; 0 waits for a scan through the API.", false},
 	{"SANDBOX_DELIVERY_DELAY", "1s", "Sandbox: time from sent to delivered.", false},
 	{"SANDBOX_READ_DELAY", "3s", "Sandbox: time from sent to read.", false},
+	{"HISTORY_SYNC_DAYS", "30", "Days of chat history stored from the history WhatsApp pushes after pairing (the sandbox seeds one); 0 stores none.", false},
 	{"INSTANCE_PORT_RANGE_START", "4000", "First loopback port of local workers' instance API.", false},
 	{"INSTANCE_PORT_RANGE_END", "4999", "Last loopback port of local workers' instance API.", false},
 	{"MAX_INSTANCES_PER_USER", "5", "Running instances allowed per user, on top of plan limits.", false},

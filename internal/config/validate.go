@@ -200,6 +200,9 @@ func (c *Config) validateWorkers(v *validator) {
 			v.add(name, "must not be negative")
 		}
 	}
+	if c.HistorySyncDays < 0 {
+		v.add("HISTORY_SYNC_DAYS", "must not be negative (0 stores no history)")
+	}
 	v.port("INSTANCE_PORT_RANGE_START", c.InstancePortRangeStart, false)
 	v.port("INSTANCE_PORT_RANGE_END", c.InstancePortRangeEnd, false)
 	if c.InstancePortRangeStart > c.InstancePortRangeEnd {

@@ -29,6 +29,9 @@ type Settings struct {
 	SandboxEnabled bool
 	// SANDBOX_PAIR_DELAY, SANDBOX_DELIVERY_DELAY, SANDBOX_READ_DELAY.
 	SandboxPairDelay, SandboxDeliveryDelay, SandboxReadDelay time.Duration
+	// HistorySyncDays is HISTORY_SYNC_DAYS: days of history stored after
+	// pairing (0: none).
+	HistorySyncDays int
 	// WebVersion is WHATSAPP_WEB_VERSION (empty: whatsmeow's own).
 	WebVersion string
 	// Proxy is WHATSAPP_PROXY (it may hold credentials).
@@ -84,6 +87,7 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 			MediaDir:      s.MediaDir,
 			MaxMediaBytes: s.MediaMaxBytes,
 			Proxy:         s.Proxy,
+			HistoryDays:   s.HistorySyncDays,
 		}),
 	}
 	if s.SandboxEnabled {
@@ -101,7 +105,8 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 		// numbers are the tenant's own sandbox sessions.
 		out[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
 			PairDelay: s.SandboxPairDelay, DeliveryDelay: s.SandboxDeliveryDelay, ReadDelay: s.SandboxReadDelay,
-			Network: sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
+			HistoryDays: s.HistorySyncDays,
+			Network:     sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
 			Accounts: accounts,
 		})
 	}

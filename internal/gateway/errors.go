@@ -27,6 +27,9 @@ const (
 	CodeNotImplemented  Code = "not_implemented"
 	CodeSuspended       Code = "account_suspended"
 	CodeFeatureDisabled Code = "feature_disabled"
+	// CodeMethodNotAllowed is a known path asked with a method it does not
+	// take; the Allow header lists those it does.
+	CodeMethodNotAllowed Code = "method_not_allowed"
 	// CodeRefused is WhatsApp refusing an account operation (not an admin,
 	// privacy settings, …); details.reason says why.
 	CodeRefused Code = "whatsapp_refused"
@@ -35,21 +38,22 @@ const (
 // statusOf is the one map from error code to HTTP status, read by the public
 // API and by the worker's instance API alike.
 var statusOf = map[Code]int{
-	CodeInvalid:         http.StatusBadRequest,
-	CodeValidation:      http.StatusUnprocessableEntity,
-	CodeRefused:         http.StatusUnprocessableEntity,
-	CodeUnauthorized:    http.StatusUnauthorized,
-	CodeForbidden:       http.StatusForbidden,
-	CodeSuspended:       http.StatusForbidden,
-	CodeFeatureDisabled: http.StatusForbidden,
-	CodeNotFound:        http.StatusNotFound,
-	CodeConflict:        http.StatusConflict,
-	CodeTooLarge:        http.StatusRequestEntityTooLarge,
-	CodeQuotaExceeded:   http.StatusTooManyRequests,
-	CodeRateLimited:     http.StatusTooManyRequests,
-	CodeUnavailable:     http.StatusServiceUnavailable,
-	CodeNotImplemented:  http.StatusNotImplemented,
-	CodeInternal:        http.StatusInternalServerError,
+	CodeInvalid:          http.StatusBadRequest,
+	CodeValidation:       http.StatusUnprocessableEntity,
+	CodeRefused:          http.StatusUnprocessableEntity,
+	CodeUnauthorized:     http.StatusUnauthorized,
+	CodeForbidden:        http.StatusForbidden,
+	CodeSuspended:        http.StatusForbidden,
+	CodeFeatureDisabled:  http.StatusForbidden,
+	CodeNotFound:         http.StatusNotFound,
+	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	CodeConflict:         http.StatusConflict,
+	CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	CodeQuotaExceeded:    http.StatusTooManyRequests,
+	CodeRateLimited:      http.StatusTooManyRequests,
+	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeNotImplemented:   http.StatusNotImplemented,
+	CodeInternal:         http.StatusInternalServerError,
 }
 
 // Codes lists every error code, sorted: the OpenAPI document's enum is

@@ -43,6 +43,7 @@ type Session struct {
 	DeviceJID    string          `json:"device_jid,omitempty" desc:"The WhatsApp id of this linked device (number:device@s.whatsapp.net)."`
 	BannedUntil  *time.Time      `json:"banned_until,omitempty" desc:"Set when WhatsApp refused the account for a while: no connection before this time."`
 	ConnectedAt  *time.Time      `json:"connected_at,omitempty" desc:"When the session last connected."`
+	HistorySync  *HistorySync    `json:"history_sync,omitempty" desc:"The history WhatsApp pushed after pairing: how far its storing is (absent before pairing)."`
 	CreatedAt    time.Time       `json:"created_at" desc:"When the session was created."`
 	UpdatedAt    time.Time       `json:"updated_at" desc:"When the session last changed."`
 }

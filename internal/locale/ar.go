@@ -382,4 +382,5 @@ var arabic = map[string]string{
 	"The poll is not stored in this session, so the vote cannot be encrypted for it.": "الاستطلاع غير مخزن في هذه الجلسة، فلا يمكن تشفير التصويت له.",
 	"The account changed meanwhile.":                                                  "تغيّر الحساب في الأثناء.",
 	"Give 2 to 12 answers.":                                                           "أدخل من 2 إلى 12 إجابة.",
+	"The method %s is not allowed on %s; use %s.":                                     "الطريقة %s غير مسموحة على %s؛ استخدم %s.",
 }

@@ -91,6 +91,11 @@ type Options struct {
 	// Directory tells which numbers are the tenant's sandbox sessions,
 	// whose messages go over the Network; required with a Network.
 	Directory Directory
+	// HistoryDays bounds the history seeded on pairing (history.go) to
+	// that many days; 0 seeds none. HistoryMessages is its size
+	// (DefaultHistoryMessages when 0).
+	HistoryDays     int
+	HistoryMessages int
 	// Groups keeps the tenant's simulated groups (see groups.go); Factory
 	// gives its engines one in-memory book when nil.
 	Groups GroupBook
@@ -453,6 +458,11 @@ func (e *Engine) pairLocked(phone string) error {
 		e.emitLocked(gateway.EvDisconnected{Reason: "sandbox: network unavailable"}, nil)
 		e.active = false
 		e.releaseCtxLocked()
+		return nil
+	}
+	// The history a phone pushes to a new device.
+	for _, b := range seedHistory(e.phone, e.opts.HistoryDays, e.opts.HistoryMessages, e.opts.Now()) {
+		e.offerLocked(b, 0, nil)
 	}
 	return nil
 }

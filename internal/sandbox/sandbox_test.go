@@ -435,6 +435,9 @@ func TestDisconnectAndLogoutStopEverything(t *testing.T) {
 			h.clock.Advance(time.Second)
 			paired := nextAs[gateway.EvPaired](t, h.rec)
 			nextAs[gateway.EvConnected](t, h.rec)
+			if hs := nextAs[gateway.EvHistorySync](t, h.rec); !hs.Off || !hs.Done {
+				t.Fatalf("history without HistoryDays: got %+v, want off", hs)
+			}
 			if _, err := h.e.Send(ctx, &gateway.OutboundMessage{To: "15550002222", Type: gateway.TypeText, Text: "x"}); err != nil {
 				t.Fatalf("Send: %v", err)
 			}

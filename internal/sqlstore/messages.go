@@ -126,7 +126,9 @@ func (s *Store) ListMessages(ctx context.Context, userID string, f gateway.Messa
 	if f.SessionID != "" && !isUUID(f.SessionID) {
 		return nil, 0, nil
 	}
-	where := []string{"user_id = ?"}
+	// History sync's messages are the account's past, read through a
+	// chat's history, not the gateway's message log.
+	where := []string{"user_id = ?", "NOT history"}
 	args := []any{userID}
 	add := func(cond string, v ...any) {
 		where = append(where, cond)
@@ -418,14 +420,14 @@ func (s *Store) CountMessages(ctx context.Context, userID string, since time.Tim
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'queued' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0)
-		FROM messages WHERE user_id = ? AND created_at >= ?`), userID, sinceMicros(since)).
+		FROM messages WHERE user_id = ? AND created_at >= ? AND NOT history`), userID, sinceMicros(since)).
 		Scan(&c.Total, &c.Sent, &c.Delivered, &c.Read, &c.Failed, &c.Queued, &c.Received)
 	return c, s.fail(err, "count messages", "Tenant", "")
 }
 
 // CountOutboundSince counts a tenant's outbound messages created at or after since (quotas).
 func (s *Store) CountOutboundSince(ctx context.Context, userID string, since time.Time) (int, error) {
-	n, err := s.count(ctx, "SELECT COUNT(*) FROM messages WHERE user_id = ? AND created_at >= ? AND direction = ?",
+	n, err := s.count(ctx, "SELECT COUNT(*) FROM messages WHERE user_id = ? AND created_at >= ? AND direction = ? AND NOT history",
 		userID, sinceMicros(since), gateway.DirectionOutbound)
 	return n, s.fail(err, "count outbound messages", "Tenant", "")
 }

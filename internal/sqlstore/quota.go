@@ -88,7 +88,7 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 func (s *Store) initCounter(ctx context.Context, tx *sql.Tx, userID, period string, periodStart, periodEnd time.Time) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
 		SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
-			AND created_at >= ? AND created_at < ?) FROM users u WHERE u.id = ?
+			AND created_at >= ? AND created_at < ? AND NOT history) FROM users u WHERE u.id = ?
 		ON CONFLICT (user_id, period, metric) DO NOTHING`),
 		period, metricMessages, micros(periodStart), micros(periodEnd), userID)
 	return err

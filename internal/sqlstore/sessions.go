@@ -12,6 +12,10 @@ import (
 const sessionCols = `id, user_id, name, engine, status, status_reason, webhook_url, settings, phone, push_name,
 	device_jid, banned_until, connected_at, created_at, updated_at`
 
+// sessionReadCols are sessionCols and the history sync progress, which
+// only StoreHistory writes.
+const sessionReadCols = sessionCols + ", history_status, history_chats, history_messages, history_progress"
+
 // CreateSession inserts s (ID and timestamps filled when empty, status
 // "created" when empty) and the events in one transaction. CodeNotFound when
 // the user does not exist.
@@ -60,7 +64,7 @@ func (s *Store) CreateSessionWithin(ctx context.Context, sess *gateway.Session, 
 
 // SessionByID returns a tenant's session; CodeNotFound when absent or another tenant's.
 func (s *Store) SessionByID(ctx context.Context, userID, id string) (*gateway.Session, error) {
-	row, err := s.readRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id = ? AND user_id = ?", id, userID)
+	row, err := s.readRow(ctx, "SELECT "+sessionReadCols+" FROM sessions WHERE id = ? AND user_id = ?", id, userID)
 	if err != nil {
 		return nil, s.fail(err, "session by id", "Session", "")
 	}
@@ -70,7 +74,7 @@ func (s *Store) SessionByID(ctx context.Context, userID, id string) (*gateway.Se
 
 // ListSessions lists a tenant's sessions, newest first, with the total count.
 func (s *Store) ListSessions(ctx context.Context, userID string, p gateway.Page) ([]*gateway.Session, int, error) {
-	list, total, err := listPage(ctx, s, sessionCols, "sessions", "user_id = ?", []any{userID},
+	list, total, err := listPage(ctx, s, sessionReadCols, "sessions", "user_id = ?", []any{userID},
 		"created_at DESC, id DESC", p, scanSession)
 	return list, total, s.fail(err, "list sessions", "Session", "")
 }
@@ -130,7 +134,7 @@ func (s *Store) SetSessionState(ctx context.Context, userID, id string, st gatew
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		sess, err = scanSession(tx.QueryRowContext(ctx, s.q("UPDATE sessions SET "+strings.Join(sets, ", ")+
-			" WHERE id = ? AND user_id = ? RETURNING "+sessionCols), args...))
+			" WHERE id = ? AND user_id = ? RETURNING "+sessionReadCols), args...))
 		if err != nil {
 			return s.fail(err, "set session state", "Session", "")
 		}
@@ -165,7 +169,7 @@ func (s *Store) SessionByPhone(ctx context.Context, userID, engine, phone string
 	if phone == "" {
 		return nil, gateway.NotFound("Session")
 	}
-	row, err := s.readRow(ctx, "SELECT "+sessionCols+
+	row, err := s.readRow(ctx, "SELECT "+sessionReadCols+
 		" FROM sessions WHERE user_id = ? AND engine = ? AND phone = ? ORDER BY updated_at DESC, id LIMIT 1",
 		userID, engine, phone)
 	if err != nil {
@@ -201,9 +205,11 @@ func scanSession(sc scanner, extra ...any) (*gateway.Session, error) {
 		status, settings  string
 		banned, connected sql.NullInt64
 		created, updated  int64
+		h                 gateway.HistorySync
 	)
 	dest := []any{&sess.ID, &sess.UserID, &sess.Name, &sess.Engine, &status, &sess.StatusReason, &sess.WebhookURL,
-		&settings, &sess.Phone, &sess.PushName, &sess.DeviceJID, &banned, &connected, &created, &updated}
+		&settings, &sess.Phone, &sess.PushName, &sess.DeviceJID, &banned, &connected, &created, &updated,
+		&h.Status, &h.Chats, &h.Messages, &h.Progress}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -213,5 +219,8 @@ func scanSession(sc scanner, extra ...any) (*gateway.Session, error) {
 	sess.Status = gateway.SessionStatus(status)
 	sess.BannedUntil, sess.ConnectedAt = fromNullMicros(banned), fromNullMicros(connected)
 	sess.CreatedAt, sess.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if h.Status != "" {
+		sess.HistorySync = &h
+	}
 	return &sess, nil
 }

@@ -28,7 +28,7 @@ func (s *Store) StateCounts(ctx context.Context) (*gateway.StateCounts, error) {
 		})
 	}
 	if err == nil {
-		err = s.groupCount(ctx, "SELECT status, direction, COUNT(*) FROM messages GROUP BY direction, status", func(status, dir string, n int) {
+		err = s.groupCount(ctx, "SELECT status, direction, COUNT(*) FROM messages WHERE NOT history GROUP BY direction, status", func(status, dir string, n int) {
 			if c.Messages[dir] == nil {
 				c.Messages[dir] = map[gateway.MessageStatus]int{}
 			}

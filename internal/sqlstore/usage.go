@@ -44,7 +44,7 @@ func (s *Store) UsageDays(ctx context.Context, userID string, from, to time.Time
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0),
 		CAST(COALESCE(SUM(`+s.mediaSizeExpr()+`), 0) AS BIGINT)
-		FROM messages WHERE user_id = ? AND created_at >= ? AND created_at < ? GROUP BY d`), userID, fromUS, toUS)
+		FROM messages WHERE user_id = ? AND created_at >= ? AND created_at < ? AND NOT history GROUP BY d`), userID, fromUS, toUS)
 	if err != nil {
 		return nil, s.fail(err, "usage days", "User", "")
 	}
@@ -186,10 +186,10 @@ func (s *Store) MessageSeries(ctx context.Context, userID string, f gateway.Seri
 func seriesWhere(userID string, f gateway.SeriesFilter) (string, []any) {
 	if f.SessionID != "" {
 		// The session index starts with session_id; user_id still guards the tenant.
-		return "session_id = ? AND created_at >= ? AND created_at < ? AND user_id = ?",
+		return "session_id = ? AND created_at >= ? AND created_at < ? AND user_id = ? AND NOT history",
 			[]any{f.SessionID, micros(f.From), micros(f.To), userID}
 	}
-	return "user_id = ? AND created_at >= ? AND created_at < ?", []any{userID, micros(f.From), micros(f.To)}
+	return "user_id = ? AND created_at >= ? AND created_at < ? AND NOT history", []any{userID, micros(f.From), micros(f.To)}
 }
 
 // latencyBucketExpr maps a latency in microseconds (d) to the upper bound,
@@ -283,7 +283,7 @@ func (s *Store) GlobalStats(ctx context.Context, day, month time.Time) (*gateway
 	if g.LiveInstances, err = s.count(ctx, "SELECT COUNT(*) FROM instances WHERE status IN ('pending', 'starting', 'running', 'restarting')"); err != nil {
 		return fail(err)
 	}
-	if g.MessagesAll, err = s.count(ctx, "SELECT COUNT(*) FROM messages"); err != nil {
+	if g.MessagesAll, err = s.count(ctx, "SELECT COUNT(*) FROM messages WHERE NOT history"); err != nil {
 		return fail(err)
 	}
 	if g.Webhooks, err = s.count(ctx, "SELECT COUNT(*) FROM webhooks"); err != nil {
@@ -306,7 +306,7 @@ func (s *Store) GlobalStats(ctx context.Context, day, month time.Time) (*gateway
 			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'queued' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0)
-			FROM messages WHERE created_at >= ?`), micros(p.since)).
+			FROM messages WHERE created_at >= ? AND NOT history`), micros(p.since)).
 			Scan(&p.c.Total, &p.c.Sent, &p.c.Delivered, &p.c.Read, &p.c.Failed, &p.c.Queued, &p.c.Received)
 		if err != nil {
 			return fail(err)

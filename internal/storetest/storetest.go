@@ -71,6 +71,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"SandboxAccounts", testSandboxAccounts},
 		{"Chats", testChats},
 		{"ChatMessagesPaging", testChatMessagesPaging},
+		{"History", testHistory},
+		{"HistoryTenThousand", testHistoryTenThousand},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}

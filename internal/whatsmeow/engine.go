@@ -67,6 +67,9 @@ type Options struct {
 	Fetcher MediaFetcher
 	// MaxMediaBytes caps media sent and downloaded (default 64 MiB).
 	MaxMediaBytes int64
+	// HistoryDays bounds the history stored after pairing to that many
+	// days (HISTORY_SYNC_DAYS); 0 downloads and stores none.
+	HistoryDays int
 	// Proxy is an http://, https:// or socks5:// proxy for the websocket
 	// and media; empty follows HTTPS_PROXY.
 	Proxy string
@@ -168,6 +171,7 @@ var _ gateway.Engine = (*Engine)(nil)
 
 // Factory returns a gateway.EngineFactory building whatsmeow engines with opts.
 func Factory(opts Options) gateway.EngineFactory {
+	setHistoryDays(opts.HistoryDays)
 	return func(ctx context.Context, cfg gateway.EngineConfig) (gateway.Engine, error) {
 		return New(ctx, cfg, opts)
 	}
@@ -229,9 +233,9 @@ func (e *Engine) newClient(dev *store.Device) (*wa.Client, error) {
 	// A first connect that fails is retried by the engine's own capped
 	// backoff, not whatsmeow's linear, uncapped one.
 	cli.InitialAutoReconnect = false
-	// The gateway sends and notifies; it keeps no chat history, so the
-	// history blobs (tens of MB after pairing) are not downloaded. Their
-	// notifications arrive as protocol messages, which are not stored.
+	// History blobs (tens of MB after pairing) are downloaded by the
+	// engine (history.go) within HISTORY_SYNC_DAYS, and their notification
+	// acknowledged only once stored.
 	cli.ManualHistorySyncDownload = true
 	cli.AutoReconnectHook = func(err error) bool {
 		e.mu.Lock()

@@ -235,6 +235,9 @@ func TestPairingEvents(t *testing.T) {
 	if st := e.Status(); !st.Paired || st.JID != want.JID {
 		t.Fatalf("status %+v, want paired as %s", st, want.JID)
 	}
+	if h := nextOf[gateway.EvHistorySync](t, rec); !h.Off || !h.Done {
+		t.Fatalf("history without HistoryDays: got %+v, want off", h)
+	}
 
 	dispatch(e, &events.PairError{Error: errors.New("bad hmac")})
 	if ev := nextOf[gateway.EvPairError](t, rec); ev.Reason == "" || strings.Contains(ev.Reason, "hmac") {

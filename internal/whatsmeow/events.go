@@ -51,9 +51,14 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		e.stopQRLocked()
 		e.jid = v.ID
 		e.mu.Unlock()
-		return e.emit(gen, gateway.EvPaired{
+		ok := e.emit(gen, gateway.EvPaired{
 			JID: v.ID.String(), LID: nonEmpty(v.LID), Phone: v.ID.User, PushName: cli.Store.PushName, Platform: v.Platform,
 		})
+		if e.opts.HistoryDays <= 0 {
+			// No history is kept: the session says so.
+			e.emit(gen, gateway.EvHistorySync{Off: true, Done: true})
+		}
+		return ok
 
 	case *events.PairError:
 		e.log.Warn("whatsapp pairing failed", "error", v.Error)
@@ -178,6 +183,9 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		return ok
 
 	case *events.Message:
+		if notif := v.Message.GetProtocolMessage().GetHistorySyncNotification(); notif != nil {
+			return e.onHistoryNotification(gen, cli, notif)
+		}
 		if v.Message.GetPollUpdateMessage() != nil {
 			ev := e.pollVote(cli, v)
 			if ev == nil {

@@ -100,6 +100,9 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 	case gateway.EvInbound:
 		return w.handleInbound(ctx, ev.Message)
 
+	case gateway.EvHistorySync:
+		return w.handleHistory(ctx, ev)
+
 	case gateway.EvPollVote:
 		return w.handlePollVote(ctx, ev)
 
@@ -240,11 +243,28 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 	if err := w.storeMedia(in); err != nil {
 		return err
 	}
-	raw, err := PayloadFromInbound(in).Marshal()
+	m, err := w.messageOf(in, w.now())
 	if err != nil {
 		return err
 	}
-	now := w.now()
+	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.InboundEventType(m.Type), m))
+	switch {
+	case gateway.IsCode(err, gateway.CodeConflict):
+		return nil // a redelivery of what is already stored
+	case err != nil:
+		return fmt.Errorf("store inbound message: %w", err)
+	}
+	w.autoReply(ctx, m)
+	return nil
+}
+
+// messageOf builds the stored message of one an engine received (or one
+// the account sent from another device: FromMe), created at now.
+func (w *Worker) messageOf(in *gateway.InboundMessage, now time.Time) (*gateway.Message, error) {
+	raw, err := PayloadFromInbound(in).Marshal()
+	if err != nil {
+		return nil, err
+	}
 	w.mu.Lock()
 	own := ""
 	if w.session != nil && w.session.Phone != "" {
@@ -286,14 +306,47 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 		// Sent from the owner's phone: an outbound message this gateway did not queue.
 		m.Direction, m.Status, m.Recipient = gateway.DirectionOutbound, gateway.MessageSent, m.Chat
 	}
-	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.InboundEventType(m.Type), m))
-	switch {
-	case gateway.IsCode(err, gateway.CodeConflict):
-		return nil // a redelivery of what is already stored
-	case err != nil:
-		return fmt.Errorf("store inbound message: %w", err)
+	return m, nil
+}
+
+// handleHistory stores one history sync batch: its messages dated as
+// WhatsApp dated them and marked history (no message event: they are the
+// account's past, not news), its chats, and the session's progress; the
+// last batch writes the history.sync event.
+func (w *Worker) handleHistory(ctx context.Context, ev gateway.EvHistorySync) error {
+	b := gateway.HistoryBatch{Chats: ev.Chats, Progress: ev.Progress, Done: ev.Done, Off: ev.Off}
+	for _, in := range ev.Messages {
+		if in == nil || in.WAMessageID == "" || in.Chat == "" {
+			continue
+		}
+		if err := w.storeMedia(in); err != nil {
+			return err
+		}
+		at := in.Timestamp
+		if at.IsZero() {
+			at = w.now()
+		}
+		m, err := w.messageOf(in, at.UTC().Truncate(time.Microsecond))
+		if err != nil {
+			return err
+		}
+		if m.Direction == gateway.DirectionOutbound {
+			m.Recipient = m.Chat
+		}
+		m.History = true
+		b.Messages = append(b.Messages, m)
 	}
-	w.autoReply(ctx, m)
+	h, err := w.cfg.Store.StoreHistory(ctx, w.cfg.UserID, w.cfg.SessionID, b, func(h gateway.HistorySync) []*gateway.Event {
+		if !ev.Done {
+			return nil
+		}
+		return []*gateway.Event{gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventHistorySync,
+			gateway.HistorySyncData{SessionID: w.cfg.SessionID, HistorySync: h})}
+	})
+	if err != nil {
+		return fmt.Errorf("store history: %w", err)
+	}
+	w.log.Info("history sync batch stored", "status", h.Status, "chats", h.Chats, "messages", h.Messages, "progress", h.Progress)
 	return nil
 }
 
