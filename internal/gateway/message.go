@@ -177,6 +177,10 @@ type MessageStore interface {
 	// the message as updated; it is not called, and nil is returned, when the
 	// update would not move the message forward. CodeNotFound when the message is absent.
 	UpdateMessageStatus(ctx context.Context, u MessageStatusUpdate, build func(*Message) []*Event) (*Message, error)
+	// UpdateMessageStatuses is UpdateMessageStatus for several updates in
+	// one transaction (a worker's drained batch): per update, the message
+	// as stored or nil when it did not move or is absent.
+	UpdateMessageStatuses(ctx context.Context, us []MessageStatusUpdate, build func(*Message) []*Event) ([]*Message, error)
 	// QueuedMessages returns a session's outbound messages still queued, oldest first.
 	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*Message, error)
 	// ReleaseScheduled queues a session's scheduled messages due at or

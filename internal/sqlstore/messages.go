@@ -168,6 +168,71 @@ func (s *Store) ListMessages(ctx context.Context, userID string, f gateway.Messa
 // id is the outbound one when an inbound message has the same id.
 func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatusUpdate,
 	build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error) {
+	st, err := s.statusUpdate(u)
+	if err != nil {
+		return nil, err
+	}
+	var m *gateway.Message
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = st.apply(ctx, tx, build)
+		if err == nil && m == nil {
+			return errNotForward
+		}
+		return err
+	})
+	if err == errNotForward {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.fail(err, "update message status", "Message", "")
+	}
+	return m, nil
+}
+
+// UpdateMessageStatuses applies several status updates, each with its
+// events, in one transaction: a worker's "sent" writes of a drained batch
+// cost one commit, not one each. The answer holds, per update, the message
+// as stored, or nil when it did not move (absent, or already at or past
+// that status); one that fails rolls all back.
+func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageStatusUpdate,
+	build func(*gateway.Message) []*gateway.Event) ([]*gateway.Message, error) {
+	steps := make([]*statusStep, len(us))
+	for i, u := range us {
+		st, err := s.statusUpdate(u)
+		if err != nil {
+			return nil, err
+		}
+		steps[i] = st
+	}
+	out := make([]*gateway.Message, len(us))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for i, st := range steps {
+			m, err := st.apply(ctx, tx, build)
+			if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+				return err
+			}
+			out[i] = m
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail(err, "update message statuses", "Message", "")
+	}
+	return out, nil
+}
+
+// statusStep is one prepared status update.
+type statusStep struct {
+	s         *Store
+	query     string
+	args      []any
+	where     string
+	whereArgs []any
+}
+
+// statusUpdate prepares u's statement.
+func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error) {
 	rank := u.Status.Rank()
 	if rank < 0 {
 		return nil, gateway.ValidationError(map[string]string{"status": "The message status is not known."})
@@ -215,41 +280,35 @@ func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatus
 	args = append(args, rank)
 	query := s.q("UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
 		" AND status_rank < ? RETURNING " + statusReturning)
+	return &statusStep{s: s, query: query, args: args, where: where, whereArgs: whereArgs}, nil
+}
 
-	var m *gateway.Message
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		m, err = scanMessage(tx.QueryRowContext(ctx, query, args...))
-		if err == sql.ErrNoRows {
-			// Nothing moved: either the message is absent, or it is already
-			// at or past this status.
-			var one int
-			err = tx.QueryRowContext(ctx, s.q("SELECT 1 FROM messages WHERE "+where), whereArgs...).Scan(&one)
-			if err != nil {
-				return s.fail(err, "update message status", "Message", "")
-			}
-			m = nil
-			return errNotForward
-		}
+// apply runs the update in tx with its events. It answers nil, nil when
+// the message is already at or past the status, CodeNotFound when absent.
+func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error) {
+	s := st.s
+	m, err := scanMessage(tx.QueryRowContext(ctx, st.query, st.args...))
+	if err == sql.ErrNoRows {
+		// Nothing moved: either the message is absent, or it is already
+		// at or past this status.
+		var one int
+		err = tx.QueryRowContext(ctx, s.q("SELECT 1 FROM messages WHERE "+st.where), st.whereArgs...).Scan(&one)
 		if err != nil {
-			return s.fail(err, "update message status", "Message", "This WhatsApp message id is already stored.")
+			return nil, s.fail(err, "update message status", "Message", "")
 		}
-		if build == nil {
-			return nil
-		}
-		events := build(m)
-		if err := prepareEvents(m.UserID, events); err != nil {
-			return err
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
-	if err == errNotForward {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.fail(err, "update message status", "Message", "")
+		return nil, s.fail(err, "update message status", "Message", "This WhatsApp message id is already stored.")
 	}
-	return m, nil
+	if build == nil {
+		return m, nil
+	}
+	events := build(m)
+	if err := prepareEvents(m.UserID, events); err != nil {
+		return nil, err
+	}
+	return m, s.insertEvents(ctx, tx, events)
 }
 
 // errNotForward rolls back an update that would not move a message forward.

@@ -226,6 +226,24 @@ func testMessageStatusForwardOnly(t *testing.T, s gateway.Store) {
 			t.Fatalf("got %+v, want delivered", got)
 		}
 	})
+	t.Run("several in one transaction", func(t *testing.T) {
+		a, b := newMessage(t, s, sess, nil), newMessage(t, s, sess, func(m *gateway.Message) { m.Status = gateway.MessageRead })
+		calls := 0
+		got, err := s.UpdateMessageStatuses(ctx(t), []gateway.MessageStatusUpdate{
+			{ID: a.ID, Status: gateway.MessageSent, At: at(7)},
+			{ID: b.ID, Status: gateway.MessageSent, At: at(7)},             // already past sent: does not move
+			{ID: uuid.NewString(), Status: gateway.MessageSent, At: at(7)}, // absent
+		}, statusEvents(&calls))
+		must(t, err)
+		if len(got) != 3 || got[0] == nil || got[0].Status != gateway.MessageSent || got[1] != nil || got[2] != nil || calls != 1 {
+			t.Fatalf("got %v after %d build calls, want a sent, nil, nil after 1", got, calls)
+		}
+		stored, err := s.MessageByID(ctx(t), u.ID, a.ID)
+		must(t, err)
+		if stored.Status != gateway.MessageSent || stored.SentAt == nil || !stored.SentAt.Equal(at(7)) {
+			t.Fatalf("stored %s sent at %v, want sent at %v", stored.Status, stored.SentAt, at(7))
+		}
+	})
 	t.Run("failed from sent", func(t *testing.T) {
 		q := newMessage(t, s, sess, func(m *gateway.Message) { m.Status = gateway.MessageSent })
 		got, err := s.UpdateMessageStatus(ctx(t), gateway.MessageStatusUpdate{ID: q.ID, Status: gateway.MessageFailed, Error: "timeout"}, nil)

@@ -100,6 +100,12 @@ func (w *Worker) drain(ctx context.Context) {
 		if len(msgs) == 0 {
 			return
 		}
+		if w.cfg.Pacer == nil && w.cfg.TypingPreroll <= 0 {
+			if !w.sendBatch(ctx, msgs, seen) {
+				return
+			}
+			continue
+		}
 		for i, m := range msgs {
 			if seen[m.ID] {
 				// Still queued after being handled: the store did not move
@@ -129,8 +135,62 @@ func (w *Worker) drain(ctx context.Context) {
 	}
 }
 
-// setQueueDepth records how many messages wait; the queue filling or
-// emptying is a change of the status (see Config.Changed).
+// sendBatch sends one read of the queue without pacing and stores their
+// "sent" together, in one transaction (UpdateMessageStatuses), and reports
+// whether draining goes on. sendMu is held from the first send to that
+// write, so no receipt of these messages is stored before their "sent".
+func (w *Worker) sendBatch(ctx context.Context, msgs []*gateway.Message, seen map[string]bool) bool {
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	var sent []gateway.MessageStatusUpdate
+	outcome := sendDone
+	for i, m := range msgs {
+		if seen[m.ID] {
+			w.log.Error("message still queued after sending", "message_id", m.ID)
+			outcome = sendRetryLater
+			break
+		}
+		seen[m.ID] = true
+		if outcome = w.sendLocked(ctx, m, &sent); outcome != sendDone {
+			break
+		}
+		w.setQueueDepth(len(msgs) - i - 1)
+	}
+	// What WhatsApp took is stored even when the batch stopped early.
+	if stored := w.storeSent(ctx, sent); stored != sendDone {
+		outcome = stored
+	}
+	switch outcome {
+	case sendStop:
+		return false
+	case sendRetryLater:
+		w.retryLater()
+		return false
+	}
+	return true
+}
+
+// storeSent writes the "sent" of messages WhatsApp took, in one transaction.
+func (w *Worker) storeSent(ctx context.Context, sent []gateway.MessageStatusUpdate) sendOutcome {
+	if len(sent) == 0 {
+		return sendDone
+	}
+	_, err := w.cfg.Store.UpdateMessageStatuses(ctx, sent, func(m *gateway.Message) []*gateway.Event {
+		at := w.now()
+		if m.SentAt != nil {
+			at = *m.SentAt
+		}
+		return w.statusEvents(at)(m)
+	})
+	if err != nil {
+		// WhatsApp has them; the resends after the retry reuse their ids,
+		// so each recipient sees each message once.
+		w.log.Warn("store sent messages", "messages", len(sent), "error", err)
+		return sendRetryLater
+	}
+	return sendDone
+}
+
 func (w *Worker) setQueueDepth(n int) {
 	w.mu.Lock()
 	flipped := (w.queueDepth == 0) != (n == 0)
@@ -167,6 +227,18 @@ func failureReason(err error) string {
 // sendOne sends one queued message with its stored WhatsApp id (so a
 // resend after a crash is deduplicated by WhatsApp) and stores the outcome.
 func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	var sent []gateway.MessageStatusUpdate
+	if out := w.sendLocked(ctx, m, &sent); out != sendDone {
+		return out
+	}
+	return w.storeSent(ctx, sent)
+}
+
+// sendLocked sends m through the engine, with sendMu held, and appends its
+// "sent" to sent for the caller to store; a refusal is stored at once.
+func (w *Worker) sendLocked(ctx context.Context, m *gateway.Message, sent *[]gateway.MessageStatusUpdate) sendOutcome {
 	out, err := BuildOutbound(m)
 	if err != nil {
 		return w.markFailed(ctx, m, gateway.ErrorMessage(err))
@@ -175,8 +247,6 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 	if eng == nil {
 		return sendStop
 	}
-	w.sendMu.Lock()
-	defer w.sendMu.Unlock()
 	res, err := eng.Send(ctx, out)
 	switch {
 	case err == nil:
@@ -194,18 +264,16 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 	if id == "" {
 		id = m.WAMessageID
 	}
-	_, err = w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
-		ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at, RecipientLID: res.RecipientLID,
-	}, w.statusEvents(at))
-	if err != nil {
-		// WhatsApp has it; the resend after the retry reuses the id, so
-		// the recipient sees it once.
-		w.log.Warn("store sent message", "message_id", m.ID, "error", err)
-		return sendRetryLater
-	}
+	u := gateway.MessageStatusUpdate{ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at, RecipientLID: res.RecipientLID}
 	if m.Type == gateway.TypePollVote {
+		// Its own vote is counted once its sent is stored: not batched.
+		if out := w.storeSent(ctx, []gateway.MessageStatusUpdate{u}); out != sendDone {
+			return out
+		}
 		w.recordOwnVote(ctx, m, at)
+		return sendDone
 	}
+	*sent = append(*sent, u)
 	return sendDone
 }
 

@@ -32,6 +32,7 @@ type Store interface {
 	SetSessionState(ctx context.Context, userID, id string, st gateway.SessionState, events ...*gateway.Event) (*gateway.Session, error)
 	CreateMessage(ctx context.Context, m *gateway.Message, events ...*gateway.Event) error
 	UpdateMessageStatus(ctx context.Context, u gateway.MessageStatusUpdate, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error)
+	UpdateMessageStatuses(ctx context.Context, us []gateway.MessageStatusUpdate, build func(*gateway.Message) []*gateway.Event) ([]*gateway.Message, error)
 	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error)
 	ReleaseScheduled(ctx context.Context, sessionID string, now time.Time) (int, *time.Time, error)
 	RecordPollVote(ctx context.Context, v *gateway.PollVote, build func(*gateway.PollVote) []*gateway.Event) (bool, error)
