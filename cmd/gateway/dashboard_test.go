@@ -47,7 +47,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer receiver.Close()
 	// A long pair delay: the session waits on its QR code until the
 	// dashboard's "simulate scan" button pairs it.
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WHATSAPP_ENGINE": "whatsmeow",
 		"WEBHOOK_POLL_INTERVAL": "50ms", "ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -171,13 +171,23 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		return v
 	}
+	// The engine is offered, the server's default (whatsmeow here) chosen
+	// first; the walk picks the sandbox, which the browser can pair.
+	if !eval("engine choice", `[...document.querySelectorAll("#session-engine option")].map(o => o.value).join(",") === "sandbox,whatsmeow" &&
+		document.querySelector("#session-engine").value === "whatsmeow"`) {
+		t.Error("the New session form does not offer sandbox and whatsmeow with the server's default chosen")
+	}
 	step("create session",
 		chromedp.SendKeys(css(`#session-name`), "shop"),
+		chromedp.SetValue(css(`#session-engine`), "sandbox"),
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#session-status`)),
 		chromedp.WaitVisible(find(`//button[text()="Start"]`)))
 	// Every button follows the session's state: a session with no worker
 	// offers Start (no Stop, no Log out).
+	if got, err := chromedp.Run(ctx, chromedp.Text(css(`#session-engine-name`))); err != nil || got != "sandbox" {
+		t.Errorf("the session page names engine %q (%v), want sandbox", got, err)
+	}
 	if got := buttons("created buttons"); got != "start,delete" {
 		t.Errorf("a created session offers %q, want start,delete", got)
 	}
