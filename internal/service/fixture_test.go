@@ -40,7 +40,7 @@ func newFixture(t *testing.T, edit ...func(*Settings)) *fixture {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	f := &fixture{Service: New(Deps{Store: st, Cache: cache, Tokens: tokens}, cfg), st: st, tokens: tokens,
+	f := &fixture{Service: New(Deps{Stores: StoresOf(st), Cache: cache, Tokens: tokens}, cfg), st: st, tokens: tokens,
 		now: time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)}
 	f.Service.now = func() time.Time { return f.now }
 	must(t, f.EnsureDefaultPlan(t.Context()))
