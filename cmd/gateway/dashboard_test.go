@@ -300,6 +300,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#f-direction`)),
 		chromedp.SetValue(css(`#f-direction`), "outbound"),
 		chromedp.Click(css(`form button[type="submit"]`)),
+		// The filtered view, drawn anew with the filter chosen (the
+		// unfiltered table may still show while it loads).
+		chromedp.WaitReady(css(`#f-direction option[value="outbound"][selected]`)),
 		chromedp.WaitVisible(css(`table tbody tr`)),
 		shot("06-messages"))
 	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 3+accountWalkOutbound {
