@@ -196,6 +196,7 @@ var tagDescriptions = map[string]string{
 	"Analytics": "Usage and health of the account.",
 	"Profile":   "The session's own WhatsApp profile and privacy settings.",
 	"Presence":  "The account's own presence, and its contacts' as presence events.",
+	"Channels":  "WhatsApp channels (newsletters): followed ones, lookups, creation, follow and unfollow, recent posts; posting is a send to the channel's JID.",
 	"Contacts":  "The people the session's WhatsApp account knows, its block list, and the LID <-> phone map.",
 	"Service":   "Health, metrics, and this documentation.",
 }

@@ -149,6 +149,9 @@ func (s *Server) handlers() map[string]handler {
 	for id, h := range s.profileHandlers() {
 		out[id] = h
 	}
+	for id, h := range s.channelHandlers() {
+		out[id] = h
+	}
 	return out
 }
 
@@ -283,7 +286,7 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 				return err
 			}
 			owner = m.SessionID
-		case "delivery_id", "group_id", "*":
+		case "delivery_id", "group_id", "channel_id", "*":
 			// A delivery is looked up under its webhook_id, and a group
 			// under its session_id, each confined on its own; "*" is chi's
 			// record of the /api/{version} mount.

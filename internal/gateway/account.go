@@ -62,6 +62,7 @@ type AccountEngine interface {
 	ProfileEngine
 	PresenceEngine
 	ProfileEngine
+	ChannelEngine
 }
 
 // Group is a WhatsApp group as the account sees it.
@@ -356,7 +357,8 @@ var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupU
 	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction,
 	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID,
 	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
-	OpPresenceSet, OpPresenceSubscribe)
+	OpPresenceSet, OpPresenceSubscribe,
+	OpChannelList, OpChannelGet, OpChannelCreate, OpChannelFollow, OpChannelUnfollow, OpChannelMessages)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))
