@@ -62,6 +62,11 @@ type Profile struct {
 	User  *User `json:"user"`
 	Plan  *Plan `json:"plan"`
 	Usage Usage `json:"usage"`
+	// Engines are the engines the account may create sessions with (the
+	// server's, narrowed by the plan); DefaultEngine is used when a
+	// session is created without one.
+	Engines       []string `json:"engines"`
+	DefaultEngine string   `json:"default_engine"`
 }
 
 // SessionSettings are a session's settings.
