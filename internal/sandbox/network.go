@@ -52,6 +52,9 @@ const (
 	// available or unavailable; Timestamp: its last-seen time, zero when
 	// hidden).
 	KindPresence = "presence"
+	// KindCall is one step of a call (Change: offer, accept, reject or
+	// terminate) of call ID, from FromPhone; Video on an offer.
+	KindCall = "call"
 )
 
 // Envelope is one message, receipt or announcement on the sandbox network.
@@ -97,6 +100,8 @@ type Envelope struct {
 	// status's look.
 	Chat        string               `json:"chat,omitempty"`
 	StatusStyle *gateway.StatusStyle `json:"status_style,omitempty"`
+	// Video marks a KindCall offer of a video call.
+	Video bool `json:"video,omitempty"`
 }
 
 // voice reports whether the envelope is a voice note, whose receipt after
