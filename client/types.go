@@ -74,6 +74,10 @@ type SessionSettings struct {
 	AutoReply        bool     `json:"auto_reply"`
 	AutoReplyMessage string   `json:"auto_reply_message,omitempty"`
 	WebhookEvents    []string `json:"webhook_events"`
+	// AutoRejectCalls rejects every call as it rings; AutoRejectMessage
+	// is then sent to the caller.
+	AutoRejectCalls   bool   `json:"auto_reject_calls,omitempty"`
+	AutoRejectMessage string `json:"auto_reject_message,omitempty"`
 }
 
 // Session is one WhatsApp account (phone number).
