@@ -29,7 +29,8 @@ var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
 // delivered (and another fail, with its reason), the buttons following the
 // session's state throughout, stop it and see why it stopped, add a
 // webhook and see its test delivery succeed, read the
-// message log, switch to Arabic (right to left). Screenshots of each step
+// message log, switch to Arabic (right to left). On the paired session it
+// walks the account's pages too (walkAccountPages). Screenshots of each step
 // are saved in testdata/screenshots; WAGW_UPDATE_DOCS=1 also writes
 // docs/dashboard.png for the README.
 func TestDashboardInBrowser(t *testing.T) {
@@ -47,7 +48,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer receiver.Close()
 	// A long pair delay: the session waits on its QR code until the
 	// dashboard's "simulate scan" button pairs it.
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+	// No send pacing: the chat walk sends a page's worth of messages.
+	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "SEND_RATE_PER_MINUTE": "0",
 		"WEBHOOK_POLL_INTERVAL": "50ms", "ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -116,6 +118,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	eval := func(name, js string) bool {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err != nil {
+			fail(name, err)
+		}
+		return v
+	}
+
+	num := func(name, js string) int {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
 		if err != nil {
 			fail(name, err)
 		}
@@ -231,6 +242,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatalf("after saving the settings: %+v", list.Sessions)
 		}
 	}
+	walkAccountPages(t, base, step, eval, num, shot, viewShot)
 	step("webhook and its delivery",
 		chromedp.Click(css(`a[href="#/webhooks"]`)),
 		chromedp.WaitVisible(css(`#w-url`)),
@@ -280,8 +292,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`table tbody tr`)),
 		shot("06-messages"))
-	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 3 {
-		t.Fatalf("message log shows %d outbound rows (%v), want 3 (delivered, failed, long)", rows, err)
+	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 3+accountWalkOutbound {
+		t.Fatalf("message log shows %d outbound rows (%v), want %d (delivered, failed, long, and the account walk's)", rows, err, 3+accountWalkOutbound)
 	}
 	if !eval("long message cut", `(() => { const w = document.querySelector(".table-wrap"); const c = [...document.querySelectorAll("td.text .clip")].find(c => c.title.length > 300);
 		return w.scrollWidth <= w.clientWidth && !!c && c.scrollWidth > c.clientWidth && !!document.querySelector("td .badge"); })()`) {

@@ -96,7 +96,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult,
 		ID: uuid.NewString(), Email: email, Name: name, Phone: phone, Role: gateway.RoleUser,
 		Status: gateway.UserActive, PlanID: DefaultPlanID, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.users.CreateUser(ctx, u); err != nil {
 		if gateway.IsCode(err, gateway.CodeConflict) {
 			return nil, gateway.Errorf(gateway.CodeConflict, "An account with this email already exists.")
 		}
@@ -121,7 +121,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if err := s.loginLocked(ctx, norm, clientIP); err != nil {
 		return nil, err
 	}
-	u, err := s.store.UserByEmail(ctx, norm)
+	u, err := s.users.UserByEmail(ctx, norm)
 	if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ type Usage struct {
 // User returns an active user; CodeUnauthorized when it no longer exists,
 // CodeSuspended when suspended. Authentication calls it on every request.
 func (s *Service) User(ctx context.Context, id string) (*gateway.User, error) {
-	u, err := s.store.UserByID(ctx, id)
+	u, err := s.users.UserByID(ctx, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.Errorf(gateway.CodeUnauthorized, "The account no longer exists.")
 	}
@@ -205,19 +205,19 @@ func (s *Service) Me(ctx context.Context, u *gateway.User) (*Profile, error) {
 func (s *Service) usage(ctx context.Context, userID string) (Usage, error) {
 	var u Usage
 	var err error
-	if u.Sessions, err = s.store.CountSessions(ctx, userID); err != nil {
+	if u.Sessions, err = s.sessions.CountSessions(ctx, userID); err != nil {
 		return u, err
 	}
-	if u.Instances, err = s.store.CountLiveInstances(ctx, userID); err != nil {
+	if u.Instances, err = s.instances.CountLiveInstances(ctx, userID); err != nil {
 		return u, err
 	}
-	if u.MessagesThisMonth, err = s.store.CountOutboundSince(ctx, userID, monthStart(s.now())); err != nil {
+	if u.MessagesThisMonth, err = s.messages.CountOutboundSince(ctx, userID, monthStart(s.now())); err != nil {
 		return u, err
 	}
-	if u.Webhooks, err = s.store.CountWebhooks(ctx, userID); err != nil {
+	if u.Webhooks, err = s.webhooks.CountWebhooks(ctx, userID); err != nil {
 		return u, err
 	}
-	if u.APIKeys, err = s.store.CountAPIKeys(ctx, userID); err != nil {
+	if u.APIKeys, err = s.apiKeys.CountAPIKeys(ctx, userID); err != nil {
 		return u, err
 	}
 	return u, nil

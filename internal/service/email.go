@@ -66,7 +66,7 @@ func (s *Service) sendVerification(ctx context.Context, u *gateway.User) error {
 			Details: map[string]any{"retry_after_seconds": 3600}}
 	}
 	token, hash := newMailToken()
-	if err := s.store.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenVerifyEmail,
+	if err := s.saasStore.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenVerifyEmail,
 		ExpiresAt: s.now().Add(verifyTokenTTL)}); err != nil {
 		return err
 	}
@@ -110,19 +110,19 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*gateway.User,
 	if !s.cfg.EnableEmailVerification {
 		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Email verification is disabled on this server.")
 	}
-	t, err := s.store.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenVerifyEmail, s.now())
+	t, err := s.saasStore.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenVerifyEmail, s.now())
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.Errorf(gateway.CodeInvalid, "The verification link is invalid, used or expired; ask for a new one.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.store.UserByID(ctx, t.UserID)
+	u, err := s.users.UserByID(ctx, t.UserID)
 	if err != nil {
 		return nil, err
 	}
 	u.EmailVerified = true
-	if err := s.store.UpdateUser(ctx, u); err != nil {
+	if err := s.users.UpdateUser(ctx, u); err != nil {
 		return nil, err
 	}
 	s.log.Info("email verified", "user_id", u.ID)
@@ -144,7 +144,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 		return &gateway.Error{Code: gateway.CodeRateLimited, Message: "Too many password reset requests; try again in an hour.",
 			Details: map[string]any{"retry_after_seconds": 3600}}
 	}
-	u, err := s.store.UserByEmail(ctx, norm)
+	u, err := s.users.UserByEmail(ctx, norm)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil
 	}
@@ -155,7 +155,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 		return nil
 	}
 	token, hash := newMailToken()
-	if err := s.store.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenResetPassword,
+	if err := s.saasStore.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenResetPassword,
 		ExpiresAt: s.now().Add(resetTokenTTL)}); err != nil {
 		return err
 	}
@@ -181,14 +181,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*g
 	if msg := passwordProblem(password); msg != "" {
 		return nil, gateway.ValidationError(map[string]string{"password": msg})
 	}
-	t, err := s.store.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenResetPassword, s.now())
+	t, err := s.saasStore.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenResetPassword, s.now())
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.Errorf(gateway.CodeInvalid, "The reset token is invalid, used or expired; ask for a new one.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.store.UserByID(ctx, t.UserID)
+	u, err := s.users.UserByID(ctx, t.UserID)
 	if err != nil {
 		return nil, err
 	}

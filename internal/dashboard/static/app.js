@@ -244,7 +244,11 @@
     }
     if (gen !== renderGen) return;
     setNav();
-    const views = { overview: viewOverview, sessions: parts[1] ? () => viewSession(parts[1]) : viewSessions,
+    // A session's account pages (#/sessions/ID/chats/JID …) come from
+    // account.js; the rest of the path is theirs.
+    const sessionView = () => (parts[2] && accountViews[parts[2]]
+      ? accountViews[parts[2]](parts[1], parts.slice(3).map(decodeURIComponent)) : viewSession(parts[1]));
+    const views = { overview: viewOverview, sessions: parts[1] ? sessionView : viewSessions,
       messages: viewMessages, webhooks: viewWebhooks, keys: viewKeys, admin: viewAdmin };
     const view = views[parts[0]] || viewOverview;
     main().replaceChildren(el("p", { text: t("loading") }));
@@ -379,6 +383,13 @@
     });
   }
 
+  // accountTabs links a session's pages: its own, then its account's
+  // chats, contacts and groups; current names the one shown.
+  function accountTabs(id, current) {
+    return el("nav", { class: "tabs", "aria-label": t("acc.tabs") }, [["", "acc.session"], ["chats", "acc.chats"], ["contacts", "acc.contacts"], ["groups", "acc.groups"]]
+      .map(([p, k]) => el("a", { href: "#/sessions/" + id + (p ? "/" + p : ""), "aria-current": p === current ? "page" : null, "data-tab": p || "session", text: t(k) })));
+  }
+
   // LIVE lists the instance states in which a session's worker runs.
   const LIVE = ["pending", "starting", "running", "restarting"];
 
@@ -445,7 +456,8 @@
       actions.replaceChildren(...btns);
     };
     main().replaceChildren(el("p", {}, el("a", { href: "#/sessions", text: arrowBack() + " " + t("d.back") })),
-      el("h1", { class: "title" }, bidi(s.session_name)), el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
+      el("h1", { class: "title" }, bidi(s.session_name)), accountTabs(id, ""),
+      el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
       pairing, sendCard);
 
     // The pairing card follows the session's state: paired, not started, or
@@ -767,6 +779,15 @@
           ["ID", t("a.planName"), t("a.price"), t("a.sessions"), t("a.messages"), t("a.webhooks"), t("a.rate")].map((h, i) => el("th", { scope: "col", class: i > 4 ? "opt" : null, text: h })))),
           el("tbody", {}, planRows)))));
   }
+
+  // ---------- shared with account.js ----------
+  // The views of a session's WhatsApp account live in account.js, which
+  // registers them here and builds them with the same helpers.
+  const accountViews = {};
+  window.WAGW = Object.freeze({
+    el, api, t, bidi, badge, toast, toastError, field, selectOf, formError, fmtNum, fmtTime, arrowBack, arrowIn, arrowOut,
+    main, Stale, accountTabs, lang: () => lang, view: (name, fn) => { accountViews[name] = fn; },
+  });
 
   // ---------- start ----------
   document.addEventListener("DOMContentLoaded", () => {
