@@ -191,7 +191,7 @@ var arabic = map[string]string{
 	"The recipient is empty.":                                                                      "المستلم فارغ.",
 	"The recipient is too long.":                                                                   "المستلم طويل جداً.",
 	"The recipient's server %q is not supported.":                                                  "خادم المستلم %q غير مدعوم.",
-	"The recipient's server %q is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us or …@lid.": "خادم المستلم %q غير مدعوم؛ استخدم رقم هاتف أو ‎…@c.us أو ‎…@s.whatsapp.net أو ‎…@g.us أو ‎…@lid.",
+	"The recipient's server %q is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us, …@lid, …@newsletter or status@broadcast.": "خادم المستلم %q غير مدعوم؛ استخدم رقم هاتف أو ‎…@c.us أو ‎…@s.whatsapp.net أو ‎…@g.us أو ‎…@lid أو ‎…@newsletter أو ‎status@broadcast.",
 	"The request body could not be read.":                                                                    "تعذّرت قراءة جسم الطلب.",
 	"The request body is empty; send a JSON object.":                                                         "جسم الطلب فارغ؛ أرسل كائن JSON.",
 	"The request body is larger than %d bytes.":                                                              "جسم الطلب أكبر من %d بايت.",
