@@ -182,13 +182,23 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		return v
 	}
+	// The engine is offered (both run here), the server's default chosen
+	// first; the walk keeps the sandbox, which the browser can pair.
+	if !eval("engine choice", `[...document.querySelectorAll("#session-engine option")].map(o => o.value).join(",") === "sandbox,whatsmeow" &&
+		document.querySelector("#session-engine").value === "sandbox"`) {
+		t.Error("the New session form does not offer sandbox and whatsmeow with the server's default (sandbox) chosen")
+	}
 	step("create session",
 		chromedp.SendKeys(css(`#session-name`), "shop"),
+		chromedp.SetValue(css(`#session-engine`), "sandbox"),
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#session-status`)),
 		chromedp.WaitVisible(find(`//button[text()="Start"]`)))
 	// Every button follows the session's state: a session with no worker
 	// offers Start (no Stop, no Log out).
+	if got, err := chromedp.Run(ctx, chromedp.Text(css(`#session-engine-name`))); err != nil || got != "sandbox" {
+		t.Errorf("the session page names engine %q (%v), want sandbox", got, err)
+	}
 	if got := buttons("created buttons"); got != "start,delete" {
 		t.Errorf("a created session offers %q, want start,delete", got)
 	}
@@ -290,6 +300,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#f-direction`)),
 		chromedp.SetValue(css(`#f-direction`), "outbound"),
 		chromedp.Click(css(`form button[type="submit"]`)),
+		// The filtered view, drawn anew with the filter chosen (the
+		// unfiltered table may still show while it loads).
+		chromedp.WaitReady(css(`#f-direction option[value="outbound"][selected]`)),
 		chromedp.WaitVisible(css(`table tbody tr`)),
 		shot("06-messages"))
 	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 3+accountWalkOutbound {

@@ -93,7 +93,7 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 // operations lists every documented route.
 func operations() []operation {
 	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
-	return append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...)
+	return append(append(append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...), callOperations()...), channelOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.
@@ -137,7 +137,7 @@ func coreOperations() []operation {
 			Example: loginRequest{Email: "demo@whatsapp-saas.com", Password: "demo123"},
 			Data:    authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
 		{Method: "GET", Path: "/auth/me", API: true, ID: "getMe", Bound: boundOpen, Tag: "Accounts", Summary: "The account with its plan and usage",
-			Data: service.Profile{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage}},
+			Data: service.Profile{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage, Engines: []string{"sandbox", "whatsmeow"}, DefaultEngine: "whatsmeow"}},
 
 		// Sessions
 		{Method: "POST", Path: "/sessions", API: true, ID: "createSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Create a session",
@@ -210,6 +210,11 @@ func coreOperations() []operation {
 				"view_once (image, video, audio), forward_of (send a stored message again, marked forwarded), link_preview (text). " +
 				"send_at schedules it: status scheduled until then (kept across restarts; DELETE /messages/{message_id} cancels it), " +
 				"then it is queued and paced like any send; a scheduled message counts against the month it was accepted in. " +
+				"Status posts (stories): recipient status@broadcast (or status), message_type text, image or video; status_style " +
+				"(text: background_color, text_color, font) and status_audience (numbers who see it; left out, the account's " +
+				"contacts; whatsmeow sessions post to the audience the phone's status privacy setting chooses and refuse " +
+				"status_audience). It goes through the same queue and pacing; viewers' receipts move it to delivered and read. " +
+				"Channels: recipient a channel JID (…@newsletter) the account administers; text, media, location, contact, edit, revoke. " +
 				"Accepts Idempotency-Key.",
 			Body: sendRequest{},
 			Example: map[string]any{"session_id": exampleSession, "recipient": "1234567890@c.us",

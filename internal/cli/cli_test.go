@@ -96,6 +96,23 @@ func TestUsageAndCompletion(t *testing.T) {
 			}
 		}
 	}
+	// The usage line names every flag of the command too, so the first line
+	// of -h (and of a usage error) is the whole synopsis.
+	global := map[string]bool{"json": true, "url": true, "token": true, "api-key": true}
+	for _, name := range commandNames() {
+		out, _, _ := run(t, name, "-h")
+		usageLine, _, _ := strings.Cut(out, "\n")
+		_, flags, _ := strings.Cut(out, "Flags:\n")
+		for _, line := range strings.Split(flags, "\n") {
+			if !strings.HasPrefix(line, "  -") {
+				continue
+			}
+			f := strings.Fields(line)[0][1:]
+			if !global[f] && !strings.Contains(usageLine, "--"+f) {
+				t.Errorf("%s: the usage line %q does not name --%s", name, usageLine, f)
+			}
+		}
+	}
 	out, _, _ := run(t, "completion", "bash")
 	for _, name := range commandNames() {
 		if !strings.Contains(out, name) {

@@ -224,6 +224,11 @@ type OutboundMessage struct {
 	Secret []byte
 	// Votes are the answers a poll_vote chooses on the poll Target.
 	Votes []string
+	// StatusAudience are the user JIDs a status post (To is StatusJID) is
+	// shown to; empty: the account's contacts, as its status privacy
+	// setting says. StatusStyle is a text status's look.
+	StatusAudience []string
+	StatusStyle    *StatusStyle
 }
 
 // LinkPreview is the card shown under a link in a text message.
@@ -329,5 +334,7 @@ type InboundMessage struct {
 	Secret []byte
 	// Interactive is what an interactive_reply chose.
 	Interactive *InteractiveReply
+	// StatusStyle is the look of a received text status post.
+	StatusStyle *StatusStyle
 	Timestamp   time.Time
 }

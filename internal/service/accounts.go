@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -162,6 +163,10 @@ type Profile struct {
 	User  *gateway.User `json:"user" desc:"The account."`
 	Plan  *gateway.Plan `json:"plan" desc:"Its plan."`
 	Usage Usage         `json:"usage" desc:"What it holds and sent, against the plan's limits."`
+	// Engines and DefaultEngine let a client offer the choice instead of
+	// guessing it (the dashboard's New session form).
+	Engines       []string `json:"engines" desc:"The engines this account may create sessions with: those the server runs (sandbox only when SANDBOX_ENABLED), narrowed by the plan."`
+	DefaultEngine string   `json:"default_engine" desc:"The engine of a session created without one (the server's WHATSAPP_ENGINE)."`
 }
 
 // Usage is how much of a plan a tenant uses now.
@@ -199,7 +204,21 @@ func (s *Service) Me(ctx context.Context, u *gateway.User) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Profile{User: u, Plan: plan, Usage: usage}, nil
+	return &Profile{User: u, Plan: plan, Usage: usage, Engines: s.enginesOf(plan), DefaultEngine: s.cfg.DefaultEngine}, nil
+}
+
+// enginesOf lists, sorted, the engines the server runs that the plan
+// allows (a plan that names none allows every engine), as CreateSession
+// checks them.
+func (s *Service) enginesOf(plan *gateway.Plan) []string {
+	out := make([]string, 0, len(s.cfg.Engines))
+	for _, e := range s.cfg.Engines {
+		if plan == nil || len(plan.Features.Engines) == 0 || slices.Contains(plan.Features.Engines, e) {
+			out = append(out, e)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (s *Service) usage(ctx context.Context, userID string) (Usage, error) {

@@ -33,6 +33,10 @@ func validateSettings(st *gateway.SessionSettings, fields map[string]string) {
 	if utf8.RuneCountInString(st.AutoReplyMessage) > 4096 {
 		fields["settings.auto_reply_message"] = "The auto-reply message must be at most 4096 characters."
 	}
+	st.AutoRejectMessage = strings.TrimSpace(st.AutoRejectMessage)
+	if utf8.RuneCountInString(st.AutoRejectMessage) > 4096 {
+		fields["settings.auto_reject_message"] = "The auto-reject message must be at most 4096 characters."
+	}
 }
 
 func validateSessionName(name string, fields map[string]string) string {

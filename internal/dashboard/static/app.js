@@ -352,13 +352,20 @@
   // ---------- sessions ----------
   async function viewSessions() {
     const d = await api("GET", "sessions?limit=100");
+    // The engine is chosen, not guessed: only those the server runs (no
+    // sandbox when SANDBOX_ENABLED is off) and the plan allows, the
+    // server's default first chosen.
+    const engines = (me && me.engines) || [];
+    const preferred = engines.includes(me && me.default_engine) ? me.default_engine : engines[0];
     const form = el("form", { class: "inline", "aria-labelledby": "h-new" },
       field("session-name", t("s.name"), el("input", { name: "session_name", required: true, maxlength: "100" })),
+      engines.length ? field("session-engine", t("s.engine"), selectOf("engine", engines.map((e) => [e, t("engine." + e)]), preferred)) : null,
       el("button", { type: "submit", text: t("s.createBtn") }));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      const f = new FormData(form);
       try {
-        const r = await api("POST", "sessions", { session_name: new FormData(form).get("session_name") });
+        const r = await api("POST", "sessions", { session_name: f.get("session_name"), engine: f.get("engine") || "" });
         location.hash = "#/sessions/" + r.session.id;
       } catch (e) { formError(form, e); }
     });
@@ -405,7 +412,7 @@
     const reasonLine = el("p", { id: "session-reason", class: "reason", role: "status", dir: "auto" });
     const phone = el("dd", { id: "session-phone" }, s.phone ? bidi(s.phone, "mono") : "—");
     const info = el("dl", { class: "kv" }, el("dt", { text: t("s.status") }), el("dd", {}, statusBadge, reasonLine),
-      el("dt", { text: t("s.phone") }), phone, el("dt", { text: t("s.engine") }), el("dd", { text: s.engine }),
+      el("dt", { text: t("s.phone") }), phone, el("dt", { text: t("s.engine") }), el("dd", { id: "session-engine-name", text: s.engine }),
       el("dt", { text: "ID" }), el("dd", {}, bidi(s.id, "mono")));
     const act = (label, cls, fn, name) => el("button", { type: "button", class: cls, text: label, "data-action": name || null, onclick: async (ev) => {
       const b = ev.currentTarget;
