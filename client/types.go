@@ -94,8 +94,17 @@ type Session struct {
 	DeviceJID    string          `json:"device_jid,omitempty"`
 	BannedUntil  *time.Time      `json:"banned_until,omitempty"`
 	ConnectedAt  *time.Time      `json:"connected_at,omitempty"`
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
+	// Proxy is the proxy the session uses, its password masked.
+	Proxy     *SessionProxy `json:"proxy,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+// SessionProxy is a session's proxy as answered: the URL with its
+// password masked, and its source (session or default).
+type SessionProxy struct {
+	URL    string `json:"url"`
+	Source string `json:"source"`
 }
 
 // Pagination is a list's page block.
