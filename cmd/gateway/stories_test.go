@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
@@ -178,6 +179,18 @@ func statusAndChannels(t *testing.T, extra map[string]string) {
 			t.Fatal("no status.post event on the stream asked for types=status.post")
 		}
 
+		// The Go client posts one too.
+		gc := wagw.New(base)
+		gc.Token = alice.token
+		sent, err := gc.Send(t.Context(), wagw.SendRequest{SessionID: a1.ID, Recipient: "status", Message: "From the client",
+			StatusStyle: &wagw.StatusStyle{BackgroundColor: "#000000", Font: "fb_script"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := receivedPost(t, alice, a2.ID, sent.WAMessageID); got.Payload.StatusStyle == nil || got.Payload.StatusStyle.Font != "fb_script" {
+			t.Fatalf("client status received as %+v", got)
+		}
+
 		// Another tenant cannot read them.
 		bob.do("GET", "/api/v1/messages/"+m.ID, nil).fails(t, http.StatusNotFound, "not_found")
 	})
@@ -276,6 +289,16 @@ func statusAndChannels(t *testing.T, extra map[string]string) {
 			t.Fatalf("before %d: %+v, want the text only", hist.Messages[1].ServerID, older.Messages)
 		}
 		alice.do("GET", "/api/v1/sessions/"+a2.ID+"/channels/"+ch.JID+"/messages?count=500", nil).fails(t, http.StatusBadRequest, "invalid_request")
+
+		// The Go client reads the same.
+		gc := wagw.New(base)
+		gc.Token = alice.token
+		if cs, err := gc.Channels(t.Context(), a2.ID); err != nil || len(cs) != 1 || cs[0].JID != ch.JID || cs[0].Role != "subscriber" {
+			t.Fatalf("client Channels: %+v, %v", cs, err)
+		}
+		if ps, err := gc.ChannelPosts(t.Context(), a2.ID, ch.JID, 1, 0); err != nil || len(ps) != 1 || ps[0].WAMessageID != img.WAMessageID {
+			t.Fatalf("client ChannelPosts: %+v, %v", ps, err)
+		}
 
 		// Unfollowing; the owner cannot.
 		alice.do("DELETE", "/api/v1/sessions/"+a2.ID+"/channels/"+ch.JID+"/follow", nil).must(t, http.StatusOK, &follow)

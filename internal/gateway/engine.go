@@ -68,8 +68,12 @@ type EngineConfig struct {
 	// BannedUntil is the end of a temporary ban recorded on the session
 	// (zero when none): an engine does not connect before it.
 	BannedUntil time.Time
-	Handler     EventHandler
-	Logger      *slog.Logger
+	// Proxy is the session's own proxy URL (credentials included); ""
+	// leaves the engine's default (WHATSAPP_PROXY). The sandbox dials
+	// nothing, so it has no use for one.
+	Proxy   string
+	Handler EventHandler
+	Logger  *slog.Logger
 	// LookupMessage returns the session's stored message with a WhatsApp
 	// id (the outbound one first), CodeNotFound when none; nil when the
 	// store cannot look up by WhatsApp id. The real engine reads it to

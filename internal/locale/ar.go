@@ -340,6 +340,7 @@ var arabic = map[string]string{
 	"The reason must be at most 500 characters.":                                          "يجب ألا يتجاوز السبب 500 حرف.",
 	"The session's number is not in this group, so its participants cannot be mentioned.": "رقم الجلسة ليس في هذه المجموعة، فلا يمكن الإشارة إلى أعضائها.",
 	"The status must be active or suspended.":                                             "يجب أن تكون الحالة active أو suspended.",
+	"Give a phone number, or part of one, or a session id.":                               "أدخل رقم هاتف أو جزءاً منه، أو معرّف جلسة.",
 	"Unknown engine %s; use sandbox or whatsmeow.":                                        "محرك غير معروف %s؛ استخدم sandbox أو whatsmeow.",
 	"Unknown event %s; use %s.":                                                           "حدث غير معروف %s؛ استخدم: %s.",
 	"Unknown message type %s; use text, image, video, audio, document, sticker, location, contact, reaction, edit or revoke.": "نوع رسالة غير معروف %s؛ استخدم text أو image أو video أو audio أو document أو sticker أو location أو contact أو reaction أو edit أو revoke.",
@@ -398,4 +399,10 @@ var arabic = map[string]string{
 	"The account changed meanwhile.":                                                  "تغيّر الحساب في الأثناء.",
 	"Give 2 to 12 answers.":                                                           "أدخل من 2 إلى 12 إجابة.",
 	"The method %s is not allowed on %s; use %s.":                                     "الطريقة %s غير مسموحة على %s؛ استخدم %s.",
+	// Per-session proxies.
+	"Give the proxy as a URL such as socks5://user:password@proxy.example.com:1080.": "أدخل الوكيل بصيغة عنوان URL مثل socks5://user:password@proxy.example.com:1080.",
+	"The proxy URL must start with http://, https:// or socks5://.":                  "يجب أن يبدأ عنوان الوكيل بـ http:// أو https:// أو socks5://.",
+	"The proxy URL has no host.":                             "عنوان الوكيل بلا مضيف.",
+	"The proxy URL's port must be a number from 1 to 65535.": "يجب أن يكون منفذ عنوان الوكيل رقماً من 1 إلى 65535.",
+	"The proxy URL must end after its host and port.":        "يجب أن ينتهي عنوان الوكيل بعد المضيف والمنفذ.",
 }

@@ -10,7 +10,7 @@ import (
 )
 
 const sessionCols = `id, user_id, name, engine, status, status_reason, webhook_url, settings, phone, push_name,
-	device_jid, banned_until, connected_at, created_at, updated_at`
+	device_jid, banned_until, connected_at, created_at, updated_at, proxy`
 
 // sessionReadCols are sessionCols and the history sync progress, which
 // only StoreHistory writes.
@@ -50,10 +50,10 @@ func (s *Store) CreateSessionWithin(ctx context.Context, sess *gateway.Session, 
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q("INSERT INTO sessions ("+sessionCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			sess.ID, sess.UserID, sess.Name, sess.Engine, string(sess.Status), sess.StatusReason, sess.WebhookURL,
 			settings, sess.Phone, sess.PushName, sess.DeviceJID, nullMicros(sess.BannedUntil),
-			nullMicros(sess.ConnectedAt), micros(sess.CreatedAt), micros(sess.UpdatedAt))
+			nullMicros(sess.ConnectedAt), micros(sess.CreatedAt), micros(sess.UpdatedAt), sess.ProxyURL)
 		if err != nil {
 			return s.fail(err, "create session", "User", "A session with this id already exists.")
 		}
@@ -85,7 +85,7 @@ func (s *Store) CountSessions(ctx context.Context, userID string) (int, error) {
 	return n, s.fail(err, "count sessions", "Session", "")
 }
 
-// UpdateSession saves name, webhook URL and settings of s and sets its
+// UpdateSession saves name, webhook URL, settings and proxy of s and sets its
 // UpdatedAt; CodeNotFound when absent or another tenant's.
 func (s *Store) UpdateSession(ctx context.Context, sess *gateway.Session) error {
 	settings, err := marshal(sess.Settings)
@@ -94,8 +94,8 @@ func (s *Store) UpdateSession(ctx context.Context, sess *gateway.Session) error 
 	}
 	sess.UpdatedAt = now()
 	err = exactlyOne(s.writer.ExecContext(ctx, s.q(`UPDATE sessions SET name = ?, webhook_url = ?, settings = ?,
-		updated_at = ? WHERE id = ? AND user_id = ?`),
-		sess.Name, sess.WebhookURL, settings, micros(sess.UpdatedAt), sess.ID, sess.UserID))
+		proxy = ?, updated_at = ? WHERE id = ? AND user_id = ?`),
+		sess.Name, sess.WebhookURL, settings, sess.ProxyURL, micros(sess.UpdatedAt), sess.ID, sess.UserID))
 	return s.fail(err, "update session", "Session", "")
 }
 
@@ -179,6 +179,30 @@ func (s *Store) SessionByPhone(ctx context.Context, userID, engine, phone string
 	return sess, s.fail(err, "session by phone", "Session", "")
 }
 
+// SearchSessions lists every tenant's sessions whose id is the query (a
+// UUID), or whose phone contains the query's digits, newest first.
+func (s *Store) SearchSessions(ctx context.Context, f gateway.SessionSearch) ([]*gateway.Session, int, error) {
+	var where, arg string
+	if id, ok := canonicalUUID(f.Query); ok {
+		where, arg = "id = ?", id
+	} else {
+		var digits strings.Builder
+		for _, r := range f.Query {
+			if r >= '0' && r <= '9' {
+				digits.WriteRune(r)
+			}
+		}
+		if digits.Len() == 0 {
+			return []*gateway.Session{}, 0, nil
+		}
+		// Phones are stored as digits, so LIKE's wildcards cannot be in them.
+		where, arg = "phone LIKE ?", "%"+digits.String()+"%"
+	}
+	list, total, err := listPage(ctx, s, sessionReadCols, "sessions", where, []any{arg},
+		"created_at DESC, id DESC", f.Page, scanSession)
+	return list, total, s.fail(err, "search sessions", "Session", "")
+}
+
 // PhoneHeldByOthers reports whether a session of a tenant other than
 // userID, on any engine, is paired to phone.
 func (s *Store) PhoneHeldByOthers(ctx context.Context, userID, phone string) (bool, error) {
@@ -208,7 +232,7 @@ func scanSession(sc scanner, extra ...any) (*gateway.Session, error) {
 		h                 gateway.HistorySync
 	)
 	dest := []any{&sess.ID, &sess.UserID, &sess.Name, &sess.Engine, &status, &sess.StatusReason, &sess.WebhookURL,
-		&settings, &sess.Phone, &sess.PushName, &sess.DeviceJID, &banned, &connected, &created, &updated,
+		&settings, &sess.Phone, &sess.PushName, &sess.DeviceJID, &banned, &connected, &created, &updated, &sess.ProxyURL,
 		&h.Status, &h.Chats, &h.Messages, &h.Progress}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
