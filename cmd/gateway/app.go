@@ -221,6 +221,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		MediaDir:                cfg.MediaStoragePath,
 		MediaOnWorkers:          cfg.Scheduler == "nomad",
 		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,
+		DefaultProxy: cfg.WhatsAppProxy.Value(),
 	})
 	a.svc = svc
 	a.newMetrics(mode)

@@ -47,6 +47,11 @@ type SendInput struct {
 	// poll_vote chooses on the poll Target.
 	Poll  *gateway.Poll
 	Votes []string
+	// StatusAudience are the numbers or user JIDs a status post
+	// (recipient status@broadcast) is shown to; none: the contacts.
+	// StatusStyle is a text status's look.
+	StatusAudience []string
+	StatusStyle    *gateway.StatusStyle
 }
 
 // MaxScheduleAhead is how far ahead a send can be scheduled.
@@ -216,6 +221,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		fields["message"] = "The text must be at most 65536 characters."
 	}
 	sendOptions(typ, rcpt, body, in, &payload, fields)
+	statusOptions(typ, rcpt, in, &payload, fields)
 	now := s.now()
 	status := gateway.MessageQueued
 	var sendAt *time.Time
@@ -242,6 +248,9 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	}
 	sess, err := s.Session(ctx, u.ID, in.SessionID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkStatusEngine(sess, &payload); err != nil {
 		return nil, err
 	}
 	if sess.Status == gateway.SessionLoggedOut {

@@ -42,6 +42,9 @@ type Settings struct {
 	// MediaOnWorkers: received media is kept on the workers' nodes (the
 	// cluster), so a file missing under MediaDir is asked of the worker.
 	MediaOnWorkers bool
+	// DefaultProxy is WHATSAPP_PROXY, the proxy of whatsmeow sessions
+	// without their own; only its masked form is ever answered.
+	DefaultProxy string
 }
 
 // Workers is the part of the instance API client the use cases need.

@@ -72,7 +72,9 @@ func testGroupReceipts(t *testing.T, s gateway.Store) {
 	_, err = s.RecordGroupReceipt(ctx(t), gateway.GroupReceipt{UserID: other.ID, SessionID: sess.ID, WAMessageID: m.WAMessageID,
 		Participant: "x@s.whatsapp.net", Status: gateway.MessageRead}, nil)
 	wantCode(t, err, gateway.CodeNotFound)
-	in := newMessage(t, s, sess, func(m *gateway.Message) { m.Direction, m.Status, m.IsGroup = gateway.DirectionInbound, gateway.MessageReceived, true })
+	in := newMessage(t, s, sess, func(m *gateway.Message) {
+		m.Direction, m.Status, m.IsGroup = gateway.DirectionInbound, gateway.MessageReceived, true
+	})
 	_, err = s.RecordGroupReceipt(ctx(t), gateway.GroupReceipt{UserID: u.ID, SessionID: sess.ID, WAMessageID: in.WAMessageID,
 		Participant: "x@s.whatsapp.net", Status: gateway.MessageRead}, nil)
 	wantCode(t, err, gateway.CodeNotFound)
