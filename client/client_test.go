@@ -116,6 +116,7 @@ var clientMethods = map[string]string{
 	"listContacts": "Contacts", "getContact": "Contact", "listBlocked": "Blocked", "blockContact": "Block",
 	"unblockContact": "Unblock", "getPhoneByLID": "PhoneByLID", "getLIDByPhone": "LIDByPhone",
 	"setPresence": "SetPresence", "subscribePresence": "SubscribePresence",
+	"rejectCall": "RejectCall", "placeSandboxCall": "PlaceSandboxCall", "acceptSandboxCall": "AcceptSandboxCall", "endSandboxCall": "EndSandboxCall",
 	"getProfile": "Profile", "updateProfile": "UpdateProfile", "setProfilePicture": "SetProfilePicture",
 	"removeProfilePicture": "RemoveProfilePicture", "getPrivacySettings": "PrivacySettings", "updatePrivacySettings": "UpdatePrivacySettings",
 	"listChats": "Chats", "getChat": "Chat", "listChatMessages": "ChatMessages", "chatAction": "ChatAction", "deleteChat": "DeleteChat",

@@ -62,6 +62,11 @@ type Profile struct {
 	User  *User `json:"user"`
 	Plan  *Plan `json:"plan"`
 	Usage Usage `json:"usage"`
+	// Engines are the engines the account may create sessions with (the
+	// server's, narrowed by the plan); DefaultEngine is used when a
+	// session is created without one.
+	Engines       []string `json:"engines"`
+	DefaultEngine string   `json:"default_engine"`
 }
 
 // SessionSettings are a session's settings.
@@ -69,6 +74,10 @@ type SessionSettings struct {
 	AutoReply        bool     `json:"auto_reply"`
 	AutoReplyMessage string   `json:"auto_reply_message,omitempty"`
 	WebhookEvents    []string `json:"webhook_events"`
+	// AutoRejectCalls rejects every call as it rings; AutoRejectMessage
+	// is then sent to the caller.
+	AutoRejectCalls   bool   `json:"auto_reject_calls,omitempty"`
+	AutoRejectMessage string `json:"auto_reject_message,omitempty"`
 }
 
 // Session is one WhatsApp account (phone number).

@@ -210,7 +210,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		return nil, err
 	}
 	svc = service.New(service.Deps{
-		Store: a.store, Cache: a.cache, Scheduler: a.schedulerOf(), Registry: a.registryOf(),
+		Stores: service.StoresOf(a.store), Cache: a.cache, Scheduler: a.schedulerOf(), Registry: a.registryOf(),
 		Workers: instanceapi.NewClient(nil, a.secrets.InternalSecret), Tokens: tokens, Logger: log, Background: a.bg,
 		Mailer: mailerOf(cfg, log), URLGuard: urlGuard, Changes: &a.changes,
 	}, service.Settings{
@@ -221,7 +221,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		MediaDir:                cfg.MediaStoragePath,
 		MediaOnWorkers:          cfg.Scheduler == "nomad",
 		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,
-		SendCheckTTL:            cfg.StatusCacheTTL,
+		SendCheckTTL: cfg.StatusCacheTTL,
 	})
 	a.svc = svc
 	a.newMetrics(mode)

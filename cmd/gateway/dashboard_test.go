@@ -29,7 +29,8 @@ var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
 // delivered (and another fail, with its reason), the buttons following the
 // session's state throughout, stop it and see why it stopped, add a
 // webhook and see its test delivery succeed, read the
-// message log, switch to Arabic (right to left). Screenshots of each step
+// message log, switch to Arabic (right to left). On the paired session it
+// walks the account's pages too (walkAccountPages). Screenshots of each step
 // are saved in testdata/screenshots; WAGW_UPDATE_DOCS=1 also writes
 // docs/dashboard.png for the README.
 func TestDashboardInBrowser(t *testing.T) {
@@ -47,7 +48,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer receiver.Close()
 	// A long pair delay: the session waits on its QR code until the
 	// dashboard's "simulate scan" button pairs it.
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+	// No send pacing: the chat walk sends a page's worth of messages.
+	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "SEND_RATE_PER_MINUTE": "0",
 		"WEBHOOK_POLL_INTERVAL": "50ms", "ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -122,6 +124,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		return v
 	}
 
+	num := func(name, js string) int {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
+		if err != nil {
+			fail(name, err)
+		}
+		return v
+	}
+
 	// A browser asking for / gets the dashboard; it starts on the login form.
 	step("open", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(`form input[name="email"]`)))
 	url, err := chromedp.Run(ctx, chromedp.Location())
@@ -171,13 +182,23 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		return v
 	}
+	// The engine is offered (both run here), the server's default chosen
+	// first; the walk keeps the sandbox, which the browser can pair.
+	if !eval("engine choice", `[...document.querySelectorAll("#session-engine option")].map(o => o.value).join(",") === "sandbox,whatsmeow" &&
+		document.querySelector("#session-engine").value === "sandbox"`) {
+		t.Error("the New session form does not offer sandbox and whatsmeow with the server's default (sandbox) chosen")
+	}
 	step("create session",
 		chromedp.SendKeys(css(`#session-name`), "shop"),
+		chromedp.SetValue(css(`#session-engine`), "sandbox"),
 		chromedp.Click(css(`form button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#session-status`)),
 		chromedp.WaitVisible(find(`//button[text()="Start"]`)))
 	// Every button follows the session's state: a session with no worker
 	// offers Start (no Stop, no Log out).
+	if got, err := chromedp.Run(ctx, chromedp.Text(css(`#session-engine-name`))); err != nil || got != "sandbox" {
+		t.Errorf("the session page names engine %q (%v), want sandbox", got, err)
+	}
 	if got := buttons("created buttons"); got != "start,delete" {
 		t.Errorf("a created session offers %q, want start,delete", got)
 	}
@@ -231,6 +252,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatalf("after saving the settings: %+v", list.Sessions)
 		}
 	}
+	walkAccountPages(t, base, step, eval, num, shot, viewShot)
 	step("webhook and its delivery",
 		chromedp.Click(css(`a[href="#/webhooks"]`)),
 		chromedp.WaitVisible(css(`#w-url`)),
@@ -278,10 +300,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#f-direction`)),
 		chromedp.SetValue(css(`#f-direction`), "outbound"),
 		chromedp.Click(css(`form button[type="submit"]`)),
+		// The filtered view, drawn anew with the filter chosen (the
+		// unfiltered table may still show while it loads).
+		chromedp.WaitReady(css(`#f-direction option[value="outbound"][selected]`)),
 		chromedp.WaitVisible(css(`table tbody tr`)),
 		shot("06-messages"))
-	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 3 {
-		t.Fatalf("message log shows %d outbound rows (%v), want 3 (delivered, failed, long)", rows, err)
+	if rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table tbody tr").length`)); err != nil || rows != 3+accountWalkOutbound {
+		t.Fatalf("message log shows %d outbound rows (%v), want %d (delivered, failed, long, and the account walk's)", rows, err, 3+accountWalkOutbound)
 	}
 	if !eval("long message cut", `(() => { const w = document.querySelector(".table-wrap"); const c = [...document.querySelectorAll("td.text .clip")].find(c => c.title.length > 300);
 		return w.scrollWidth <= w.clientWidth && !!c && c.scrollWidth > c.clientWidth && !!document.querySelector("td .badge"); })()`) {

@@ -106,6 +106,16 @@ func TestSandboxTenants(t *testing.T) {
 func TestSandboxDisabled(t *testing.T) {
 	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_ENABLED": "false", "WHATSAPP_ENGINE": "whatsmeow"}))
 	c := register(t, base, "sandbox-off@example.com")
+	// The profile does not offer it (the dashboard's New session form
+	// lists these).
+	var me struct {
+		Engines       []string `json:"engines"`
+		DefaultEngine string   `json:"default_engine"`
+	}
+	c.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, &me)
+	if strings.Join(me.Engines, ",") != "whatsmeow" || me.DefaultEngine != "whatsmeow" {
+		t.Errorf("got engines %v (default %q), want only whatsmeow", me.Engines, me.DefaultEngine)
+	}
 	r := c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "s", "engine": "sandbox"}).
 		fails(t, http.StatusUnprocessableEntity, "validation_failed")
 	if !strings.Contains(r.Error.Fields["engine"], "SANDBOX_ENABLED") {

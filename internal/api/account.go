@@ -27,19 +27,6 @@ func (s *Server) accountHandlers() map[string]handler {
 	}
 }
 
-// sessionAndGroup reads the session_id and group_id path parameters.
-func sessionAndGroup(r *http.Request) (string, string, error) {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return "", "", err
-	}
-	group, err := pathText(r, "group_id")
-	if err != nil {
-		return "", "", err
-	}
-	return id, group, nil
-}
-
 func (s *Server) handleAccountOperations(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "session_id")
 	if err != nil {
@@ -69,7 +56,7 @@ func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAndGroup(r)
+	id, group, err := sessionAnd(r, "group_id")
 	if err != nil {
 		return err
 	}
@@ -97,7 +84,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleGroupUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAndGroup(r)
+	id, group, err := sessionAnd(r, "group_id")
 	if err != nil {
 		return err
 	}
@@ -114,7 +101,7 @@ func (s *Server) handleGroupUpdate(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleGroupParticipants(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAndGroup(r)
+	id, group, err := sessionAnd(r, "group_id")
 	if err != nil {
 		return err
 	}
@@ -139,7 +126,7 @@ func (s *Server) handleGroupInviteReset(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) groupInvite(w http.ResponseWriter, r *http.Request, reset bool) error {
-	id, group, err := sessionAndGroup(r)
+	id, group, err := sessionAnd(r, "group_id")
 	if err != nil {
 		return err
 	}
@@ -171,7 +158,7 @@ func (s *Server) handleGroupJoin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleGroupLeave(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAndGroup(r)
+	id, group, err := sessionAnd(r, "group_id")
 	if err != nil {
 		return err
 	}

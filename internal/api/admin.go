@@ -56,11 +56,7 @@ func actorOf(r *http.Request) service.Actor {
 }
 
 func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q, err := query(r)
+	p, q, err := pageAndQuery(r)
 	if err != nil {
 		return err
 	}
@@ -171,11 +167,7 @@ func (s *Server) handleAdminStats(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q, err := query(r)
+	p, q, err := pageAndQuery(r)
 	if err != nil {
 		return err
 	}

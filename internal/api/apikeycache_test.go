@@ -52,7 +52,7 @@ func newKeyFixture(t *testing.T) *keyFixture {
 	t.Cleanup(func() { st.Close() })
 	cs := &countingStore{Store: st}
 	tokens := auth.NewTokens(secrets.NewStatic(secrets.Static{JWT: []byte("api-key-cache-test-secret-0123456789abcdef")}), "i", "a", time.Hour)
-	svc := service.New(service.Deps{Store: cs, Cache: inmem.NewCache(), Tokens: tokens, Background: t.Context()},
+	svc := service.New(service.Deps{Stores: service.StoresOf(cs), Cache: inmem.NewCache(), Tokens: tokens, Background: t.Context()},
 		service.Settings{EnableAPIKeys: true, Mode: "embedded"})
 	u := &gateway.User{Email: "keys@example.com", Name: "Keys", PasswordHash: "x", Status: gateway.UserActive}
 	if err := st.CreateUser(t.Context(), u); err != nil {

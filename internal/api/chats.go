@@ -61,29 +61,12 @@ type chatDeleted struct {
 	Deleted bool   `json:"deleted" desc:"true: the chat is deleted on WhatsApp and hidden here until a newer message arrives."`
 }
 
-// sessionAndChat reads the session_id and chat_id path parameters.
-func sessionAndChat(r *http.Request) (string, string, error) {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return "", "", err
-	}
-	chat, err := pathText(r, "chat_id")
-	if err != nil {
-		return "", "", err
-	}
-	return id, chat, nil
-}
-
 func (s *Server) handleChatList(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "session_id")
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q, err := query(r)
+	p, q, err := pageAndQuery(r)
 	if err != nil {
 		return err
 	}
@@ -103,7 +86,7 @@ func (s *Server) handleChatList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleChatGet(w http.ResponseWriter, r *http.Request) error {
-	id, chat, err := sessionAndChat(r)
+	id, chat, err := sessionAnd(r, "chat_id")
 	if err != nil {
 		return err
 	}
@@ -115,15 +98,11 @@ func (s *Server) handleChatGet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleChatMessages(w http.ResponseWriter, r *http.Request) error {
-	id, chat, err := sessionAndChat(r)
+	id, chat, err := sessionAnd(r, "chat_id")
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q, err := query(r)
+	p, q, err := pageAndQuery(r)
 	if err != nil {
 		return err
 	}
@@ -138,7 +117,7 @@ func (s *Server) handleChatMessages(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handleChatAction(w http.ResponseWriter, r *http.Request) error {
-	id, chat, err := sessionAndChat(r)
+	id, chat, err := sessionAnd(r, "chat_id")
 	if err != nil {
 		return err
 	}
@@ -157,7 +136,7 @@ func (s *Server) handleChatAction(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request) error {
-	id, chat, err := sessionAndChat(r)
+	id, chat, err := sessionAnd(r, "chat_id")
 	if err != nil {
 		return err
 	}

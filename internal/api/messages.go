@@ -67,11 +67,7 @@ type sendResponse struct {
 var directions = map[string]bool{gateway.DirectionInbound: true, gateway.DirectionOutbound: true}
 
 func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q, err := query(r)
+	p, q, err := pageAndQuery(r)
 	if err != nil {
 		return err
 	}

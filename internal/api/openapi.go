@@ -88,8 +88,11 @@ var slugParams = map[string]bool{"plan_id": true}
 // jidParams are path parameters that are WhatsApp JIDs.
 var jidParams = map[string]bool{"group_id": true}
 
-// userParams are path parameters that name a WhatsApp user, with their schema.
+// userParams are path parameters that name something on WhatsApp's side (a
+// user, a call), with their schema.
 var userParams = map[string]map[string]any{
+	"call_id": {"type": "string", "pattern": "^[0-9A-Za-z._-]{1,128}$",
+		"description": "WhatsApp's id of the call: the call_id of its call event."},
 	"contact_id": {"type": "string", "pattern": "^\\+?[0-9]+(@(s\\.whatsapp\\.net|c\\.us|lid))?$",
 		"description": "The user: a phone number with its country code, …@s.whatsapp.net, or a LID (…@lid)."},
 	"lid":   {"type": "string", "pattern": "^[0-9]+(@lid)?$", "description": "A LID (…@lid), or the part before the @."},
@@ -196,6 +199,7 @@ var tagDescriptions = map[string]string{
 	"Analytics": "Usage and health of the account.",
 	"Profile":   "The session's own WhatsApp profile and privacy settings.",
 	"Presence":  "The account's own presence, and its contacts' as presence events.",
+	"Calls":     "Calls ring as call events; reject one while it rings. Sandbox sessions can also place, answer and end test calls.",
 	"Contacts":  "The people the session's WhatsApp account knows, its block list, and the LID <-> phone map.",
 	"Service":   "Health, metrics, and this documentation.",
 }

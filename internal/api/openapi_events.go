@@ -51,6 +51,23 @@ func eventDocs() []eventDoc {
 				"same voter replaces it (options empty: withdrawn); GET /messages/{message_id}/poll has the tally. The account's own " +
 				"votes, sent with message_type poll_vote, are counted and announced too. Also delivered to subscribers of message.",
 			Data: examplePollVote},
+		{Type: gateway.EventCall, Summary: "A call rang, was answered, rejected or ended",
+			Description: "One event per step of a call: offer (it rings: reject it with POST /sessions/{session_id}/calls/{call_id}/reject), " +
+				"accept (answered on the phone or another device), reject (by: session for the API, auto for the session's " +
+				"settings.auto_reject_calls, with auto_rejected true, device for the account's phone, peer for the other party) and " +
+				"terminate (ended; missed true when nobody answered). A group call has is_group (and group when WhatsApp names it). " +
+				"The gateway cannot take part in a call.",
+			Data: exampleCall},
+		{Type: gateway.EventPresence, Summary: "A contact came online or went offline",
+			Description: "After POST /sessions/{session_id}/contacts/{contact_id}/presence, each change of that user's presence, " +
+				"the current one first, when their privacy settings show it.",
+			Data: gateway.PresenceData{SessionID: exampleSession, Contact: "15550002222@s.whatsapp.net", Presence: gateway.PresenceUnavailable,
+				LastSeen: ptrTime(exampleTime)}},
+		{Type: gateway.EventGroupParticipants, Summary: "Members of a group joined, left, were added, removed, promoted or demoted",
+			Description: "Sent for changes made by others (seen from WhatsApp) and for those the session made through the API " +
+				"(recorded with the operation).",
+			Data: gateway.GroupParticipantsData{SessionID: exampleSession, Group: "120363025246125486@g.us", Action: gateway.ParticipantPromote,
+				Actor: "15550001111@s.whatsapp.net", Participants: []string{"15550002222@s.whatsapp.net"}}},
 	}
 }
 

@@ -93,7 +93,7 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 // operations lists every documented route.
 func operations() []operation {
 	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
-	return append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...)
+	return append(append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...), callOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.
@@ -137,7 +137,7 @@ func coreOperations() []operation {
 			Example: loginRequest{Email: "demo@whatsapp-saas.com", Password: "demo123"},
 			Data:    authResponse{User: &exampleUser, Token: "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEifQ.e30.sig", ExpiresAt: exampleExpiry}},
 		{Method: "GET", Path: "/auth/me", API: true, ID: "getMe", Bound: boundOpen, Tag: "Accounts", Summary: "The account with its plan and usage",
-			Data: service.Profile{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage}},
+			Data: service.Profile{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage, Engines: []string{"sandbox", "whatsmeow"}, DefaultEngine: "whatsmeow"}},
 
 		// Sessions
 		{Method: "POST", Path: "/sessions", API: true, ID: "createSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Create a session",

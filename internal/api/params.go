@@ -61,30 +61,37 @@ func query(r *http.Request) (url.Values, error) {
 // pageOf reads page and limit (page from 1; limit from 1, default and cap
 // from gateway's pagination bounds: a larger limit is clamped).
 func pageOf(r *http.Request) (gateway.Page, error) {
+	p, _, err := pageAndQuery(r)
+	return p, err
+}
+
+// pageAndQuery is pageOf with the checked query, for the lists that take
+// filters beside the page.
+func pageAndQuery(r *http.Request) (gateway.Page, url.Values, error) {
 	p := gateway.Page{}.Normalize()
 	q, err := query(r)
 	if err != nil {
-		return p, err
+		return p, nil, err
 	}
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return p, gateway.Errorf(gateway.CodeInvalid, "The page must be a whole number from 1.")
+			return p, nil, gateway.Errorf(gateway.CodeInvalid, "The page must be a whole number from 1.")
 		}
 		p.Page = n
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return p, gateway.Errorf(gateway.CodeInvalid, "The limit must be a whole number from 1 to %d.", gateway.MaxPageLimit)
+			return p, nil, gateway.Errorf(gateway.CodeInvalid, "The limit must be a whole number from 1 to %d.", gateway.MaxPageLimit)
 		}
 		p.Limit = n
 	}
 	p = p.Normalize()
 	if p.Page > gateway.MaxPage {
-		return p, gateway.Errorf(gateway.CodeInvalid, "The page is too large.")
+		return p, nil, gateway.Errorf(gateway.CodeInvalid, "The page is too large.")
 	}
-	return p, nil
+	return p, q, nil
 }
 
 // timeParam reads an RFC 3339 time or a date (YYYY-MM-DD) from the query.
@@ -104,4 +111,18 @@ func timeParam(r *http.Request, name string) (*time.Time, error) {
 		}
 	}
 	return nil, gateway.Errorf(gateway.CodeInvalid, "The %s must be an RFC 3339 time or a date (YYYY-MM-DD).", name)
+}
+
+// sessionAnd reads the session_id path parameter and the free-text one
+// named name beside it (a group's or a chat's JID).
+func sessionAnd(r *http.Request, name string) (string, string, error) {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return "", "", err
+	}
+	v, err := pathText(r, name)
+	if err != nil {
+		return "", "", err
+	}
+	return id, v, nil
 }

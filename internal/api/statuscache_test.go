@@ -151,7 +151,7 @@ func (f *statusFixture) gateway(ttl time.Duration) *Server {
 		rel = &f.first
 	}
 	f.n++
-	svc := service.New(service.Deps{Store: f.store, Cache: inmem.NewCache(), Scheduler: f.sched, Registry: f.sched,
+	svc := service.New(service.Deps{Stores: service.StoresOf(f.store), Cache: inmem.NewCache(), Scheduler: f.sched, Registry: f.sched,
 		Workers: f.workers, Tokens: f.tokens, Background: f.t.Context(), Changes: rel},
 		service.Settings{EnableAPIKeys: true, Engines: []string{gateway.EngineSandbox}, DefaultEngine: gateway.EngineSandbox,
 			MaxInstancesPerUser: 5, Mode: "embedded", SendCheckTTL: ttl, PlanCacheTTL: ttl})

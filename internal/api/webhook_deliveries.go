@@ -62,11 +62,7 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q, err := query(r)
+	p, q, err := pageAndQuery(r)
 	if err != nil {
 		return err
 	}

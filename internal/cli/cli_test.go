@@ -82,7 +82,8 @@ func TestUsageAndCompletion(t *testing.T) {
 	}
 	// Every command's -h lists its flags, the common ones and its own.
 	own := map[string][]string{"sessions": {"-engine", "-webhook-url", "-start"}, "send": {"-wait", "-timeout", "-type"},
-		"qr": {"-invert", "-timeout"}, "messages": {"-session", "-status"}}
+		"qr": {"-invert", "-timeout"}, "messages": {"-session", "-status"}, "chats": {"-archived", "-until", "-page"},
+		"chat": {"-before", "-all", "-limit"}, "groups": {"-subject", "-announce", "-reset"}, "profile": {"-name", "-about"}}
 	for _, name := range commandNames() {
 		out, _, code := run(t, name, "-h")
 		if code != 0 || !strings.Contains(out, "usage: wagw "+name) || !strings.Contains(out, "Flags:") {
@@ -92,6 +93,23 @@ func TestUsageAndCompletion(t *testing.T) {
 		for _, f := range append([]string{"-json", "-url", "-token", "-api-key"}, own[name]...) {
 			if !strings.Contains(out, "  "+f) {
 				t.Errorf("%s -h does not list %s:\n%s", name, f, out)
+			}
+		}
+	}
+	// The usage line names every flag of the command too, so the first line
+	// of -h (and of a usage error) is the whole synopsis.
+	global := map[string]bool{"json": true, "url": true, "token": true, "api-key": true}
+	for _, name := range commandNames() {
+		out, _, _ := run(t, name, "-h")
+		usageLine, _, _ := strings.Cut(out, "\n")
+		_, flags, _ := strings.Cut(out, "Flags:\n")
+		for _, line := range strings.Split(flags, "\n") {
+			if !strings.HasPrefix(line, "  -") {
+				continue
+			}
+			f := strings.Fields(line)[0][1:]
+			if !global[f] && !strings.Contains(usageLine, "--"+f) {
+				t.Errorf("%s: the usage line %q does not name --%s", name, usageLine, f)
 			}
 		}
 	}

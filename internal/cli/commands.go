@@ -27,7 +27,8 @@ Account
 
 Sessions and pairing
   sessions [list]            list sessions
-  sessions create NAME       create a session (and start it with --start)
+  sessions create NAME       create a session (--engine sandbox|whatsmeow: the server's
+                             default otherwise, see whoami; --start: start it too)
   sessions get|delete|start|stop|logout ID
   qr SESSION                 draw the pairing QR code here, refreshing until paired
   pair-code SESSION PHONE    pair by phone number instead of a QR code
@@ -44,6 +45,24 @@ Contacts
   contacts SESSION get USER  one user, asked of WhatsApp (--refresh: the picture URL too)
   contacts SESSION blocked | block USER | unblock USER
   contacts SESSION lid LID | phone PHONE   the LID <-> phone map
+
+The account (chats, groups, profile, presence)
+  chats SESSION [list]       the chats, pinned first, newest first (--archived, --page, --limit)
+  chats SESSION get CHAT     one chat
+  chats SESSION archive|unarchive|pin|unpin|mute|unmute|read|unread CHAT   (mute --until 8h)
+  chats SESSION delete CHAT  delete a chat
+  chat SESSION CHAT          a chat's messages, newest first (--limit, --before CURSOR, --all)
+  groups SESSION [list]      the groups the number is in
+  groups SESSION get GROUP   one group: participants, admins, settings, invite link
+  groups SESSION create SUBJECT [PHONE…] | join LINK | leave GROUP
+  groups SESSION add|remove|promote|demote GROUP PHONE…
+  groups SESSION update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false]
+  groups SESSION invite GROUP [--reset]   the invite link (--reset: a new one)
+  profile SESSION [get]      the account's push name, about text, picture, business profile
+  profile SESSION set [--name N] [--about A]   change them
+  profile SESSION privacy    the privacy settings
+  presence SESSION available|unavailable   show the account online or offline
+  presence SESSION subscribe USER   follow a user's presence (presence events)
 
 Webhooks and events
   webhooks [list]            list endpoints
@@ -64,32 +83,40 @@ Other
   completion bash|zsh|fish   print a shell completion script
   version                    print the version
 
-Every command takes --json, --url, --token and --api-key. Environment: WAGW_URL,
-WAGW_TOKEN, WAGW_API_KEY, WAGW_CONFIG (the config file's path).
+wagw COMMAND -h lists every flag of a command. Every command takes --json, --url,
+--token and --api-key. Environment: WAGW_URL, WAGW_TOKEN, WAGW_API_KEY,
+WAGW_CONFIG (the config file's path).
 `
 
 var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"login":      {usage: "login [--email E] [--password-stdin]", help: "Logs in and saves the URL and token.", run: cmdLogin},
-		"logout":     {usage: "logout", help: "Forgets the saved token.", run: cmdLogout},
-		"register":   {usage: "register --email E --name N [--password-stdin]", help: "Creates an account and saves its token.", run: cmdRegister},
-		"whoami":     {usage: "whoami", help: "Shows the account, its plan and usage.", run: cmdWhoami},
-		"usage":      {usage: "usage", help: "Shows usage against the plan and message counts.", run: cmdUsage},
-		"sessions":   {usage: "sessions [list|create NAME [--engine sandbox|whatsmeow] [--webhook-url U] [--start]|get ID|delete ID|start ID|stop ID|logout ID]", help: "Manages sessions.", run: cmdSessions},
-		"qr":         {usage: "qr SESSION [--invert] [--timeout 5m]", help: "Draws the pairing QR code, refreshing it until the phone scans it.", run: cmdQR},
-		"pair-code":  {usage: "pair-code SESSION PHONE", help: "Asks for a code to type on the phone (Linked devices > Link with phone number).", run: cmdPairCode},
-		"scan":       {usage: "scan SESSION [--phone P]", help: "Sandbox only: completes pairing as a phone would.", run: cmdScan},
-		"send":       {usage: "send SESSION RECIPIENT TEXT [--wait] [--type text] [--at TIME|DURATION]", help: "Sends a message, now or scheduled.", run: cmdSend},
-		"cancel":     {usage: "cancel ID", help: "Cancels a scheduled message.", run: cmdCancel},
-		"messages":   {usage: "messages [--session ID] [--direction in|out] [--status S] [--recipient R] [--limit N] [--page N]", help: "Lists messages.", run: cmdMessages},
-		"message":    {usage: "message ID", help: "Shows one message.", run: cmdMessage},
-		"contacts":   {usage: "contacts SESSION [list|get USER [--refresh]|blocked|block USER|unblock USER|lid LID|phone PHONE]", help: "Reads the session's contacts, its block list and the LID map; blocks and unblocks.", run: cmdContacts},
-		"webhooks":   {usage: "webhooks [list|create URL|delete ID|test ID|rotate ID|deliveries ID|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
-		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
-		"keys":       {usage: "keys [list|create|revoke ID]", help: "Manages API keys.", run: cmdKeys},
-		"admin":      {usage: "admin tenants|stats|plans|suspend ID|resume ID", help: "Admin verbs (admin role).", run: cmdAdmin},
+		"login":     {usage: "login [--email E] [--password-stdin]", help: "Logs in and saves the URL and token.", run: cmdLogin},
+		"logout":    {usage: "logout", help: "Forgets the saved token.", run: cmdLogout},
+		"register":  {usage: "register --email E --name N [--phone P] [--password-stdin]", help: "Creates an account and saves its token.", run: cmdRegister},
+		"whoami":    {usage: "whoami", help: "Shows the account, its plan and usage.", run: cmdWhoami},
+		"usage":     {usage: "usage", help: "Shows usage against the plan and message counts.", run: cmdUsage},
+		"sessions":  {usage: "sessions [list [--page N] [--limit N]|create NAME [--engine sandbox|whatsmeow] [--webhook-url U] [--start]|get ID|delete ID|start ID|stop ID|logout ID]", help: "Manages sessions.", run: cmdSessions},
+		"qr":        {usage: "qr SESSION [--invert] [--timeout 5m]", help: "Draws the pairing QR code, refreshing it until the phone scans it.", run: cmdQR},
+		"pair-code": {usage: "pair-code SESSION PHONE", help: "Asks for a code to type on the phone (Linked devices > Link with phone number).", run: cmdPairCode},
+		"scan":      {usage: "scan SESSION [--phone P]", help: "Sandbox only: completes pairing as a phone would.", run: cmdScan},
+		"send":      {usage: "send SESSION RECIPIENT TEXT [--wait [--timeout 1m]] [--type text] [--at TIME|DURATION] [--idempotency-key K]", help: "Sends a message, now or scheduled.", run: cmdSend},
+		"cancel":    {usage: "cancel ID", help: "Cancels a scheduled message.", run: cmdCancel},
+		"messages":  {usage: "messages [--session ID] [--direction in|out] [--status S] [--recipient R] [--type T] [--limit N] [--page N]", help: "Lists messages.", run: cmdMessages},
+		"message":   {usage: "message ID", help: "Shows one message.", run: cmdMessage},
+		"contacts":  {usage: "contacts SESSION [list|get USER [--refresh]|blocked|block USER|unblock USER|lid LID|phone PHONE]", help: "Reads the session's contacts, its block list and the LID map; blocks and unblocks.", run: cmdContacts},
+		"chats": {usage: "chats SESSION [list [--archived true|false] [--page N] [--limit N]|get CHAT|delete CHAT|archive|unarchive|pin|unpin|mute [--until TIME|DURATION]|unmute|read|unread CHAT]",
+			help: "Lists the session's chats and archives, pins, mutes, marks read or unread, or deletes one.", run: cmdChats},
+		"chat": {usage: "chat SESSION CHAT [--limit N] [--before CURSOR] [--all]", help: "Prints a chat's messages, newest first, history sync's included.", run: cmdChat},
+		"groups": {usage: "groups SESSION [list|get GROUP|create SUBJECT [PHONE…]|join LINK|leave GROUP|add|remove|promote|demote GROUP PHONE…|update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false]|invite GROUP [--reset]]",
+			help: "Reads and manages the groups the session's number is in.", run: cmdGroups},
+		"profile":    {usage: "profile SESSION [get|set [--name N] [--about A]|privacy]", help: "Reads or changes the account's push name and about text; reads its privacy settings.", run: cmdProfile},
+		"presence":   {usage: "presence SESSION available|unavailable|subscribe USER", help: "Shows the account online or offline, or follows a user's presence.", run: cmdPresence},
+		"webhooks":   {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
+		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
+		"keys":       {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
+		"admin":      {usage: "admin tenants [--q TEXT]|stats|plans|suspend ID [--reason R]|resume ID", help: "Admin verbs (admin role).", run: cmdAdmin},
 		"health":     {usage: "health", help: "Shows the gateway's health.", run: cmdHealth},
 		"completion": {usage: "completion bash|zsh|fish", help: "Prints a completion script: source <(wagw completion bash).", run: cmdCompletion},
 		"version":    {usage: "version", help: "Prints the version.", run: cmdVersion},
@@ -213,6 +240,9 @@ func cmdWhoami(r *runner, args []string) error {
 			fmt.Fprintf(w, "Messages this month\t%s\n", usedOf(p.Usage.MessagesThisMonth, p.Plan.Limits.MessagesPerMonth))
 			fmt.Fprintf(w, "Webhooks\t%s\n", usedOf(p.Usage.Webhooks, p.Plan.Limits.Webhooks))
 			fmt.Fprintf(w, "API keys\t%s\n", usedOf(p.Usage.APIKeys, p.Plan.Limits.APIKeys))
+		}
+		if len(p.Engines) > 0 {
+			fmt.Fprintf(w, "Engines\t%s (default %s)\n", strings.Join(p.Engines, ", "), p.DefaultEngine)
 		}
 	})
 }

@@ -16,6 +16,10 @@ var subcommands = map[string][]string{
 	"webhooks":   {"list", "create", "delete", "test", "rotate", "deliveries", "delivery", "replay", "retry"},
 	"keys":       {"list", "create", "revoke"},
 	"contacts":   {"list", "get", "blocked", "block", "unblock", "lid", "phone"},
+	"chats":      {"list", "get", "delete", "archive", "unarchive", "pin", "unpin", "mute", "unmute", "read", "unread"},
+	"groups":     {"list", "get", "create", "join", "leave", "add", "remove", "promote", "demote", "update", "invite"},
+	"profile":    {"get", "set", "privacy"},
+	"presence":   {"available", "unavailable", "subscribe"},
 	"admin":      {"tenants", "stats", "plans", "suspend", "resume"},
 	"completion": {"bash", "zsh", "fish"},
 }

@@ -62,6 +62,7 @@ type AccountEngine interface {
 	ProfileEngine
 	PresenceEngine
 	ProfileEngine
+	CallEngine
 }
 
 // Group is a WhatsApp group as the account sees it.
@@ -356,7 +357,8 @@ var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupU
 	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction,
 	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID,
 	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
-	OpPresenceSet, OpPresenceSubscribe)
+	OpPresenceSet, OpPresenceSubscribe,
+	OpCallReject, OpSandboxCallPlace, OpSandboxCallAccept, OpSandboxCallEnd)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))
@@ -430,11 +432,11 @@ type GroupUpdateData struct {
 
 // GroupParticipantsData is the data of a group.participants event.
 type GroupParticipantsData struct {
-	SessionID    string   `json:"session_id"`
-	Group        string   `json:"group"`
-	Action       string   `json:"action"` // add, remove, promote, demote
-	Actor        string   `json:"actor,omitempty"`
-	Participants []string `json:"participants"`
+	SessionID    string   `json:"session_id" desc:"The session whose account is in the group."`
+	Group        string   `json:"group" desc:"The group JID (…@g.us)."`
+	Action       string   `json:"action" desc:"add (joined or added), remove (left or removed), promote or demote."` // add, remove, promote, demote
+	Actor        string   `json:"actor,omitempty" desc:"Who made the change, when known (the participant themself for a join or a leave)."`
+	Participants []string `json:"participants" desc:"The participants the change applies to (JIDs)."`
 }
 
 // EvGroupUpdate is a group change an engine saw (made by someone else, or

@@ -60,14 +60,14 @@ const EventPresence = "presence"
 
 // PresenceData is the data of a presence event.
 type PresenceData struct {
-	SessionID string `json:"session_id"`
+	SessionID string `json:"session_id" desc:"The session subscribed to the user's presence."`
 	// Contact is the user's JID.
-	Contact string `json:"contact"`
+	Contact string `json:"contact" desc:"The user's JID."`
 	// Presence is available or unavailable.
-	Presence string `json:"presence"`
+	Presence string `json:"presence" desc:"available (online) or unavailable."`
 	// LastSeen is when the user was last online, when their privacy
 	// settings show it.
-	LastSeen *time.Time `json:"last_seen,omitempty"`
+	LastSeen *time.Time `json:"last_seen,omitempty" desc:"When the user was last online, when their privacy settings show it."`
 }
 
 // EvPresence is a contact's presence an engine saw.

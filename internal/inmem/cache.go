@@ -53,15 +53,11 @@ func (e cacheEntry) expired(now time.Duration) bool { return e.expires != 0 && n
 
 // NewCache returns an empty cache and starts its sweeper.
 func NewCache() *Cache {
-	return newCache(sweepInterval)
-}
-
-func newCache(every time.Duration) *Cache {
 	c := &Cache{seed: maphash.MakeSeed(), epoch: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]cacheEntry)
 	}
-	go c.sweepLoop(every)
+	go c.sweepLoop(sweepInterval)
 	return c
 }
 

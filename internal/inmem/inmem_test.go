@@ -3,6 +3,7 @@ package inmem
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/cachetest"
@@ -29,85 +30,116 @@ func TestBus(t *testing.T) {
 	cachetest.RunBus(t, func(t *testing.T) gateway.Bus { return NewBus() })
 }
 
+// The sweep tests run in a synctest bubble: the sweeper's ticker and the
+// entries' expiry follow the bubble's clock, which moves only when every
+// goroutine in it waits, so a minute's sweep interval passes at once and
+// exactly.
+
 func TestCacheSweepRemovesExpiredKeys(t *testing.T) {
-	c := newCache(time.Hour)
-	t.Cleanup(func() { c.Close() })
-	ctx := context.Background()
-	for _, k := range []string{"a", "b", "c"} {
-		if err := c.Set(ctx, k, []byte(k), time.Millisecond); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache()
+		t.Cleanup(func() { c.Close() })
+		ctx := t.Context()
+		for _, k := range []string{"a", "b", "c"} {
+			if err := c.Set(ctx, k, []byte(k), time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Set(ctx, "kept", []byte("x"), 0); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := c.Set(ctx, "kept", []byte("x"), 0); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(5 * time.Millisecond)
-	c.sweep()
-	if got := c.len(); got != 1 {
-		t.Fatalf("got %d keys after sweep, want 1", got)
-	}
+		time.Sleep(time.Millisecond)
+		if got := c.len(); got != 4 {
+			t.Fatalf("got %d keys before any sweep, want 4 (expired keys wait for the sweep)", got)
+		}
+		c.sweep()
+		if got := c.len(); got != 1 {
+			t.Fatalf("got %d keys after sweep, want 1", got)
+		}
+	})
 }
 
 func TestCacheSweepRunsPeriodically(t *testing.T) {
-	c := newCache(5 * time.Millisecond)
-	t.Cleanup(func() { c.Close() })
-	if err := c.Set(context.Background(), "k", []byte("v"), time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for c.len() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("periodic sweep never removed the expired key")
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache()
+		t.Cleanup(func() { c.Close() })
+		if err := c.Set(t.Context(), "k", []byte("v"), time.Millisecond); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		time.Sleep(sweepInterval - time.Millisecond)
+		synctest.Wait()
+		if got := c.len(); got != 1 {
+			t.Fatalf("got %d keys before the first sweep, want 1", got)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if got := c.len(); got != 0 {
+			t.Fatalf("got %d keys after the periodic sweep, want 0", got)
+		}
+	})
 }
 
 func TestCloseStopsSweep(t *testing.T) {
-	c := newCache(time.Millisecond)
-	l := newRateLimiter(time.Millisecond)
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	// Close is idempotent and the goroutines are gone (done is closed).
-	c.Close()
-	l.Close()
-	select {
-	case <-c.done:
-	default:
-		t.Fatal("cache sweeper still running after Close")
-	}
-	select {
-	case <-l.done:
-	default:
-		t.Fatal("limiter sweeper still running after Close")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c := NewCache()
+		l := NewRateLimiter()
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// Close is idempotent and the goroutines are gone (done is closed);
+		// the bubble would also fail the test if a sweeper outlived it.
+		c.Close()
+		l.Close()
+		select {
+		case <-c.done:
+		default:
+			t.Fatal("cache sweeper still running after Close")
+		}
+		select {
+		case <-l.done:
+		default:
+			t.Fatal("limiter sweeper still running after Close")
+		}
+	})
 }
 
 func TestRateLimiterSweepBoundsMemory(t *testing.T) {
-	l := newRateLimiter(time.Hour)
-	t.Cleanup(func() { l.Close() })
-	ctx := context.Background()
-	for i := range 100 {
-		if _, err := l.Allow(ctx, string(rune('a'+i%26))+string(rune(i)), 3, time.Millisecond); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewRateLimiter()
+		t.Cleanup(func() { l.Close() })
+		ctx := t.Context()
+		for i := range 100 {
+			if _, err := l.Allow(ctx, string(rune('a'+i%26))+string(rune(i)), 3, time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := l.Allow(ctx, "live", 3, time.Hour); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if _, err := l.Allow(ctx, "live", 3, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(5 * time.Millisecond)
-	l.sweep()
-	if got := l.len(); got != 1 {
-		t.Fatalf("got %d keys after sweep, want 1", got)
-	}
+		time.Sleep(time.Millisecond)
+		l.sweep()
+		if got := l.len(); got != 1 {
+			t.Fatalf("got %d keys after sweep, want 1", got)
+		}
+		// The periodic sweep does the same without being called.
+		for i := range 10 {
+			if _, err := l.Allow(ctx, string(rune('A'+i)), 3, time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(sweepInterval)
+		synctest.Wait()
+		if got := l.len(); got != 1 {
+			t.Fatalf("got %d keys after the periodic sweep, want 1", got)
+		}
+	})
 }
 
 func TestRateLimiterKeepsAtMostLimitHits(t *testing.T) {
-	l := newRateLimiter(time.Hour)
+	l := NewRateLimiter()
 	t.Cleanup(func() { l.Close() })
 	for range 1000 {
 		if _, err := l.Allow(context.Background(), "k", 10, time.Hour); err != nil {
@@ -127,7 +159,11 @@ func TestRateLimiterKeepsAtMostLimitHits(t *testing.T) {
 // million does not allocate a hundred million slots up front, and that hits
 // leaving the window are dropped in order as the ring wraps.
 func TestRateLimiterHugeLimitGrowsOnDemand(t *testing.T) {
-	l := newRateLimiter(time.Hour)
+	synctest.Test(t, func(t *testing.T) { testRateLimiterHugeLimit(t) })
+}
+
+func testRateLimiterHugeLimit(t *testing.T) {
+	l := NewRateLimiter()
 	t.Cleanup(func() { l.Close() })
 	ctx := context.Background()
 	for range 100 {
@@ -149,7 +185,7 @@ func TestRateLimiterHugeLimitGrowsOnDemand(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i%3 == 2 {
-			time.Sleep(35 * time.Millisecond) // let all three leave the window
+			time.Sleep(30 * time.Millisecond) // exactly the window: all three leave it
 		}
 		if !res.Allowed {
 			t.Fatalf("request %d denied: %+v", i, res)

@@ -65,15 +65,11 @@ func (w *window) resize(capacity int) {
 
 // NewRateLimiter returns a limiter and starts its sweeper.
 func NewRateLimiter() *RateLimiter {
-	return newRateLimiter(sweepInterval)
-}
-
-func newRateLimiter(every time.Duration) *RateLimiter {
 	l := &RateLimiter{seed: maphash.MakeSeed(), epoch: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
 	for i := range l.shards {
 		l.shards[i].m = make(map[string]*window)
 	}
-	go l.sweepLoop(every)
+	go l.sweepLoop(sweepInterval)
 	return l
 }
 

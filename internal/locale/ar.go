@@ -281,6 +281,16 @@ var arabic = map[string]string{
 	"Your %s plan does not include the %s engine.":                                                                          "باقتك %s لا تشمل المحرك %s.",
 	"Your email address is verified already.":                                                                               "بريدك الإلكتروني مُتحقق منه بالفعل.",
 	"mention_all mentions a group's participants; the recipient is not a group.":                                            "mention_all يشير إلى أعضاء مجموعة؛ والمستلم ليس مجموعة.",
+	// Calls.
+	"No call with this id is ringing on the session.":                                           "لا توجد مكالمة بهذا المعرّف ترنّ على الجلسة.",
+	"No call with this id is live on the session.":                                              "لا توجد مكالمة جارية بهذا المعرّف على الجلسة.",
+	"Only sandbox sessions can place, answer or end test calls.":                                "جلسات البيئة التجريبية فقط يمكنها إجراء المكالمات التجريبية أو الرد عليها أو إنهاؤها.",
+	"Give 1 to 120 seconds.":                                                                    "أدخل من 1 إلى 120 ثانية.",
+	"Give the number of another sandbox session of the account.":                                "أدخل رقم جلسة تجريبية أخرى في الحساب.",
+	"A sandbox call reaches the account's other sandbox sessions only; this number is not one.": "المكالمة التجريبية تصل إلى جلسات الحساب التجريبية الأخرى فقط، وهذا الرقم ليس منها.",
+	"The call still rings on this session: answer or reject it.":                                "ما زالت المكالمة ترنّ على هذه الجلسة: أجب عنها أو ارفضها.",
+	"WhatsApp did not take the rejection.":                                                      "لم يقبل واتساب رفض المكالمة.",
+	"The auto-reject message must be at most 4096 characters.":                                  "يجب ألا تتجاوز رسالة الرفض التلقائي 4096 حرفاً.",
 	// Field sentences.
 	"A batch holds outbound messages of one tenant.":                    "الدفعة تضم رسائل صادرة لمشترك واحد.",
 	"A plan needs an id.":                                               "تحتاج الباقة إلى معرّف.",

@@ -52,6 +52,9 @@ const (
 	// available or unavailable; Timestamp: its last-seen time, zero when
 	// hidden).
 	KindPresence = "presence"
+	// KindCall is one step of a call (Change: offer, accept, reject or
+	// terminate) of call ID, from FromPhone; Video on an offer.
+	KindCall = "call"
 )
 
 // Envelope is one message, receipt or announcement on the sandbox network.
@@ -92,6 +95,8 @@ type Envelope struct {
 	// names the poll.
 	VotePayload []byte `json:"vote_payload,omitempty"`
 	VoteIV      []byte `json:"vote_iv,omitempty"`
+	// Video marks a KindCall offer of a video call.
+	Video bool `json:"video,omitempty"`
 }
 
 // voice reports whether the envelope is a voice note, whose receipt after

@@ -191,6 +191,11 @@ type Engine struct {
 	// acknowledged yet, by id. It outlives a Disconnect, as WhatsApp's
 	// server keeps what it has accepted.
 	outbox map[string]*outgoing
+
+	// calls are the session's recent calls, callPeers the other party of
+	// each call it placed (calls.go).
+	calls     gateway.CallBook
+	callPeers map[string]sbCall
 }
 
 // outgoing is a message to a sandbox peer waiting for its "delivered".
@@ -212,6 +217,7 @@ var (
 	_ gateway.Engine        = (*Engine)(nil)
 	_ gateway.Scanner       = (*Engine)(nil)
 	_ gateway.AccountEngine = (*Engine)(nil)
+	_ gateway.SandboxCaller = (*Engine)(nil)
 )
 
 // New returns a sandbox engine for one session. cfg.Handler is required.
@@ -236,6 +242,8 @@ func New(cfg gateway.EngineConfig, opts Options) (*Engine, error) {
 		log:    log.With("engine", gateway.EngineSandbox),
 		timers: make(map[*timerEntry]struct{}),
 		outbox: make(map[string]*outgoing),
+
+		callPeers: make(map[string]sbCall),
 	}
 	if cfg.DeviceJID != "" {
 		phone, err := phoneOfJID(cfg.DeviceJID)

@@ -222,6 +222,9 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 		e.receiveGroupLocked(env)
 	case KindPresence:
 		e.offerLocked(presenceOf(env), 0, nil)
+	case KindCall:
+		e.lastSeen = e.opts.Now()
+		e.receiveCallLocked(env)
 	case KindProfile:
 		if env.FromPhone != e.phone {
 			e.offerLocked(gateway.EvContactUpdate{Data: gateway.ContactUpdateData{Contact: env.FromPhone + "@" + gateway.ServerUser,

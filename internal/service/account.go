@@ -78,7 +78,7 @@ func runAccount[Req, Res any](ctx context.Context, s *Service, userID, sessionID
 	// What WhatsApp did is done: record it even if the caller hung up.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if rErr := s.store.RecordAccountOperation(rctx, rec, events...); rErr != nil {
+	if rErr := s.accountOps.RecordAccountOperation(rctx, rec, events...); rErr != nil {
 		s.log.Error("record account operation", "session_id", sessionID, "op", op.Name, "error", rErr)
 		if err == nil {
 			return res, rErr
@@ -92,7 +92,7 @@ func (s *Service) AccountOperations(ctx context.Context, userID, sessionID strin
 	if _, err := s.Session(ctx, userID, sessionID); err != nil {
 		return List[*gateway.AccountOperation]{}, err
 	}
-	items, total, err := s.store.ListAccountOperations(ctx, userID, sessionID, p)
+	items, total, err := s.accountOps.ListAccountOperations(ctx, userID, sessionID, p)
 	if err != nil {
 		return List[*gateway.AccountOperation]{}, err
 	}

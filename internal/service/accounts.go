@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -96,7 +97,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*LoginResult,
 		ID: uuid.NewString(), Email: email, Name: name, Phone: phone, Role: gateway.RoleUser,
 		Status: gateway.UserActive, PlanID: DefaultPlanID, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.users.CreateUser(ctx, u); err != nil {
 		if gateway.IsCode(err, gateway.CodeConflict) {
 			return nil, gateway.Errorf(gateway.CodeConflict, "An account with this email already exists.")
 		}
@@ -121,7 +122,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if err := s.loginLocked(ctx, norm, clientIP); err != nil {
 		return nil, err
 	}
-	u, err := s.store.UserByEmail(ctx, norm)
+	u, err := s.users.UserByEmail(ctx, norm)
 	if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, err
 	}
@@ -162,6 +163,10 @@ type Profile struct {
 	User  *gateway.User `json:"user" desc:"The account."`
 	Plan  *gateway.Plan `json:"plan" desc:"Its plan."`
 	Usage Usage         `json:"usage" desc:"What it holds and sent, against the plan's limits."`
+	// Engines and DefaultEngine let a client offer the choice instead of
+	// guessing it (the dashboard's New session form).
+	Engines       []string `json:"engines" desc:"The engines this account may create sessions with: those the server runs (sandbox only when SANDBOX_ENABLED), narrowed by the plan."`
+	DefaultEngine string   `json:"default_engine" desc:"The engine of a session created without one (the server's WHATSAPP_ENGINE)."`
 }
 
 // Usage is how much of a plan a tenant uses now.
@@ -176,7 +181,7 @@ type Usage struct {
 // User returns an active user; CodeUnauthorized when it no longer exists,
 // CodeSuspended when suspended. Authentication calls it on every request.
 func (s *Service) User(ctx context.Context, id string) (*gateway.User, error) {
-	u, err := s.store.UserByID(ctx, id)
+	u, err := s.users.UserByID(ctx, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.Errorf(gateway.CodeUnauthorized, "The account no longer exists.")
 	}
@@ -199,25 +204,39 @@ func (s *Service) Me(ctx context.Context, u *gateway.User) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Profile{User: u, Plan: plan, Usage: usage}, nil
+	return &Profile{User: u, Plan: plan, Usage: usage, Engines: s.enginesOf(plan), DefaultEngine: s.cfg.DefaultEngine}, nil
+}
+
+// enginesOf lists, sorted, the engines the server runs that the plan
+// allows (a plan that names none allows every engine), as CreateSession
+// checks them.
+func (s *Service) enginesOf(plan *gateway.Plan) []string {
+	out := make([]string, 0, len(s.cfg.Engines))
+	for _, e := range s.cfg.Engines {
+		if plan == nil || len(plan.Features.Engines) == 0 || slices.Contains(plan.Features.Engines, e) {
+			out = append(out, e)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (s *Service) usage(ctx context.Context, userID string) (Usage, error) {
 	var u Usage
 	var err error
-	if u.Sessions, err = s.store.CountSessions(ctx, userID); err != nil {
+	if u.Sessions, err = s.sessions.CountSessions(ctx, userID); err != nil {
 		return u, err
 	}
-	if u.Instances, err = s.store.CountLiveInstances(ctx, userID); err != nil {
+	if u.Instances, err = s.instances.CountLiveInstances(ctx, userID); err != nil {
 		return u, err
 	}
-	if u.MessagesThisMonth, err = s.store.CountOutboundSince(ctx, userID, monthStart(s.now())); err != nil {
+	if u.MessagesThisMonth, err = s.messages.CountOutboundSince(ctx, userID, monthStart(s.now())); err != nil {
 		return u, err
 	}
-	if u.Webhooks, err = s.store.CountWebhooks(ctx, userID); err != nil {
+	if u.Webhooks, err = s.webhooks.CountWebhooks(ctx, userID); err != nil {
 		return u, err
 	}
-	if u.APIKeys, err = s.store.CountAPIKeys(ctx, userID); err != nil {
+	if u.APIKeys, err = s.apiKeys.CountAPIKeys(ctx, userID); err != nil {
 		return u, err
 	}
 	return u, nil

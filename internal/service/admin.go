@@ -58,7 +58,7 @@ func (s *Service) AdminListTenants(ctx context.Context, f gateway.UserFilter) (L
 	if f.Status != "" && f.Status != gateway.UserActive && f.Status != gateway.UserSuspended {
 		return List[*TenantView]{}, gateway.ValidationError(map[string]string{"status": "The status must be active or suspended."})
 	}
-	users, total, err := s.store.ListUsers(ctx, f)
+	users, total, err := s.users.ListUsers(ctx, f)
 	if err != nil {
 		return List[*TenantView]{}, err
 	}
@@ -87,7 +87,7 @@ func (s *Service) tenantView(ctx context.Context, u *gateway.User, full bool) (*
 		if v.Subscription, err = s.Subscription(ctx, u); err != nil {
 			return nil, err
 		}
-		if v.History, err = s.store.SubscriptionHistory(ctx, u.ID, 50); err != nil {
+		if v.History, err = s.saasStore.SubscriptionHistory(ctx, u.ID, 50); err != nil {
 			return nil, err
 		}
 	}
@@ -99,7 +99,7 @@ func (s *Service) adminTenant(ctx context.Context, id string) (*gateway.User, er
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, gateway.NotFound("Tenant")
 	}
-	u, err := s.store.UserByID(ctx, id)
+	u, err := s.users.UserByID(ctx, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Tenant")
 	}
@@ -134,7 +134,7 @@ func (s *Service) AdminChangePlan(ctx context.Context, a Actor, tenantID, planID
 	if utf8.RuneCountInString(reason) > 500 {
 		return nil, gateway.ValidationError(map[string]string{"reason": "The reason must be at most 500 characters."})
 	}
-	if _, err := s.store.PlanByID(ctx, planID); gateway.IsCode(err, gateway.CodeNotFound) {
+	if _, err := s.users.PlanByID(ctx, planID); gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.ValidationError(map[string]string{"plan_id": "No plan with this id."})
 	} else if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (s *Service) AdminChangePlan(ctx context.Context, a Actor, tenantID, planID
 		return nil, err
 	}
 	c := &gateway.SubscriptionChange{UserID: u.ID, ToPlanID: planID, ActorID: a.User.ID, Reason: reason, CreatedAt: s.now()}
-	if err := s.store.ChangePlan(ctx, c, a.audit(AuditPlanChange, auditTargetTenant, u.ID,
+	if err := s.saasStore.ChangePlan(ctx, c, a.audit(AuditPlanChange, auditTargetTenant, u.ID,
 		map[string]any{"from_plan_id": u.PlanID, "to_plan_id": planID, "reason": reason})); err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (s *Service) AdminSuspend(ctx context.Context, a Actor, tenantID, reason st
 	if _, err := s.Subscription(ctx, u); err != nil {
 		return nil, err
 	}
-	if err := s.store.SetUserStatus(ctx, u.ID, gateway.UserSuspended, a.audit(AuditSuspend, auditTargetTenant, u.ID,
+	if err := s.saasStore.SetUserStatus(ctx, u.ID, gateway.UserSuspended, a.audit(AuditSuspend, auditTargetTenant, u.ID,
 		map[string]any{"reason": reason, "stopped_instances": ids})); err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID string) (*T
 		return s.tenantView(ctx, u, true)
 	}
 	var stopped []string
-	entries, _, err := s.store.ListAudit(ctx, gateway.AuditFilter{TargetID: u.ID, Action: AuditSuspend, Page: gateway.Page{Page: 1, Limit: 1}})
+	entries, _, err := s.saasStore.ListAudit(ctx, gateway.AuditFilter{TargetID: u.ID, Action: AuditSuspend, Page: gateway.Page{Page: 1, Limit: 1}})
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID string) (*T
 		_ = json.Unmarshal(entries[0].Details, &d)
 		stopped = d.Stopped
 	}
-	if err := s.store.SetUserStatus(ctx, u.ID, gateway.UserActive, a.audit(AuditResume, auditTargetTenant, u.ID,
+	if err := s.saasStore.SetUserStatus(ctx, u.ID, gateway.UserActive, a.audit(AuditResume, auditTargetTenant, u.ID,
 		map[string]any{"restarting_instances": stopped})); err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID string) (*T
 func (s *Service) liveInstances(ctx context.Context, userID string) ([]*gateway.Instance, error) {
 	var live []*gateway.Instance
 	for p := (gateway.Page{Page: 1, Limit: gateway.MaxPageLimit}); ; p.Page++ {
-		items, total, err := s.store.ListInstances(ctx, userID, "", p)
+		items, total, err := s.instances.ListInstances(ctx, userID, "", p)
 		if err != nil {
 			return nil, err
 		}
@@ -258,13 +258,13 @@ func (s *Service) liveInstances(ctx context.Context, userID string) ([]*gateway.
 // AdminStats returns the installation's numbers.
 func (s *Service) AdminStats(ctx context.Context) (*gateway.GlobalStats, error) {
 	now := s.now()
-	return s.store.GlobalStats(ctx, dayStart(now), monthStart(now))
+	return s.saasStore.GlobalStats(ctx, dayStart(now), monthStart(now))
 }
 
 // AdminAudit lists the audit log, newest first.
 func (s *Service) AdminAudit(ctx context.Context, f gateway.AuditFilter) (List[*gateway.AuditEntry], error) {
 	f.Page = f.Page.Normalize()
-	items, total, err := s.store.ListAudit(ctx, f)
+	items, total, err := s.saasStore.ListAudit(ctx, f)
 	if err != nil {
 		return List[*gateway.AuditEntry]{}, err
 	}
@@ -314,14 +314,14 @@ func (s *Service) AdminCreatePlan(ctx context.Context, a Actor, p *gateway.Plan)
 	if err := s.validatePlan(p); err != nil {
 		return nil, err
 	}
-	if _, err := s.store.PlanByID(ctx, p.ID); err == nil {
+	if _, err := s.users.PlanByID(ctx, p.ID); err == nil {
 		return nil, gateway.Errorf(gateway.CodeConflict, "A plan with the id %s already exists.", quote(p.ID))
 	} else if !gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, err
 	}
 	now := s.now()
 	p.CreatedAt, p.UpdatedAt = now, now
-	if err := s.store.UpsertPlan(ctx, p); err != nil {
+	if err := s.users.UpsertPlan(ctx, p); err != nil {
 		return nil, err
 	}
 	s.planChanged(p.ID)
@@ -332,7 +332,7 @@ func (s *Service) AdminCreatePlan(ctx context.Context, a Actor, p *gateway.Plan)
 // AdminUpdatePlan replaces a plan's name, price, limits, features and
 // overage; tenants on it get the new limits at once.
 func (s *Service) AdminUpdatePlan(ctx context.Context, a Actor, id string, p *gateway.Plan) (*gateway.Plan, error) {
-	old, err := s.store.PlanByID(ctx, id)
+	old, err := s.users.PlanByID(ctx, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Plan")
 	}
@@ -347,7 +347,7 @@ func (s *Service) AdminUpdatePlan(ctx context.Context, a Actor, id string, p *ga
 		return nil, gateway.ValidationError(map[string]string{"limits.instances": "The default plan's instance limit is MAX_INSTANCES_PER_USER; change it there."})
 	}
 	p.CreatedAt, p.UpdatedAt = old.CreatedAt, s.now()
-	if err := s.store.UpsertPlan(ctx, p); err != nil {
+	if err := s.users.UpsertPlan(ctx, p); err != nil {
 		return nil, err
 	}
 	s.planChanged(id)
@@ -360,7 +360,7 @@ func (s *Service) AdminDeletePlan(ctx context.Context, a Actor, id string) error
 	if id == DefaultPlanID {
 		return gateway.Errorf(gateway.CodeConflict, "The default plan cannot be deleted: new accounts get it.")
 	}
-	err := s.store.DeletePlan(ctx, id)
+	err := s.saasStore.DeletePlan(ctx, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return gateway.NotFound("Plan")
 	}
@@ -374,7 +374,7 @@ func (s *Service) AdminDeletePlan(ctx context.Context, a Actor, id string) error
 
 // Plan returns one plan.
 func (s *Service) Plan(ctx context.Context, id string) (*gateway.Plan, error) {
-	p, err := s.store.PlanByID(ctx, id)
+	p, err := s.users.PlanByID(ctx, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Plan")
 	}
@@ -382,7 +382,7 @@ func (s *Service) Plan(ctx context.Context, id string) (*gateway.Plan, error) {
 }
 
 func (s *Service) recordAudit(ctx context.Context, e *gateway.AuditEntry) {
-	if err := s.store.AddAudit(context.WithoutCancel(ctx), e); err != nil {
+	if err := s.saasStore.AddAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("record audit entry", "action", e.Action, "err", err)
 	}
 }

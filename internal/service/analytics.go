@@ -39,18 +39,18 @@ func (s *Service) Overview(ctx context.Context, u *gateway.User) (*Overview, err
 	var o Overview
 	now := s.now()
 	var err error
-	if o.Messages.Today, err = s.store.CountMessages(ctx, u.ID, dayStart(now)); err != nil {
+	if o.Messages.Today, err = s.messages.CountMessages(ctx, u.ID, dayStart(now)); err != nil {
 		return nil, err
 	}
-	if o.Messages.ThisMonth, err = s.store.CountMessages(ctx, u.ID, monthStart(now)); err != nil {
+	if o.Messages.ThisMonth, err = s.messages.CountMessages(ctx, u.ID, monthStart(now)); err != nil {
 		return nil, err
 	}
-	if o.Messages.Total, err = s.store.CountMessages(ctx, u.ID, timeZero); err != nil {
+	if o.Messages.Total, err = s.messages.CountMessages(ctx, u.ID, timeZero); err != nil {
 		return nil, err
 	}
 	o.Sessions.ByStatus = map[string]int{}
 	for p := (gateway.Page{Page: 1, Limit: gateway.MaxPageLimit}); ; p.Page++ {
-		items, total, err := s.store.ListSessions(ctx, u.ID, p)
+		items, total, err := s.sessions.ListSessions(ctx, u.ID, p)
 		if err != nil {
 			return nil, err
 		}
@@ -62,10 +62,10 @@ func (s *Service) Overview(ctx context.Context, u *gateway.User) (*Overview, err
 			break
 		}
 	}
-	if _, o.Instances.Total, err = s.store.ListInstances(ctx, u.ID, "", gateway.Page{Page: 1, Limit: 1}); err != nil {
+	if _, o.Instances.Total, err = s.instances.ListInstances(ctx, u.ID, "", gateway.Page{Page: 1, Limit: 1}); err != nil {
 		return nil, err
 	}
-	if o.Webhooks.EventsToday, err = s.store.CountEvents(ctx, u.ID, dayStart(now)); err != nil {
+	if o.Webhooks.EventsToday, err = s.events.CountEvents(ctx, u.ID, dayStart(now)); err != nil {
 		return nil, err
 	}
 	if o.Plan, err = s.PlanOf(ctx, u); err != nil {

@@ -104,7 +104,7 @@ func (s *Service) MessageSeries(ctx context.Context, userID string, in SeriesInp
 		}
 	}
 	f := gateway.SeriesFilter{From: in.From, To: in.To, Bucket: bucket, SessionID: in.SessionID}
-	rows, err := s.store.MessageSeries(ctx, userID, f)
+	rows, err := s.saasStore.MessageSeries(ctx, userID, f)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (s *Service) MessageSeries(ctx context.Context, userID string, in SeriesInp
 		rate := float64(out.Delivered) / float64(final)
 		out.DeliveryRate = &rate
 	}
-	hist, err := s.store.DeliveryLatency(ctx, userID, f)
+	hist, err := s.saasStore.DeliveryLatency(ctx, userID, f)
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, u *gateway.User, in CreateAP
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.store.CountAPIKeys(ctx, u.ID)
+	n, err := s.apiKeys.CountAPIKeys(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, u *gateway.User, in CreateAP
 		ID: uuid.NewString(), UserID: u.ID, Name: name, Prefix: prefix, Hash: hash, Scopes: slices.Compact(slices.Sorted(slices.Values(scopes))),
 		SessionID: in.SessionID, ExpiresAt: in.ExpiresAt, CreatedAt: s.now(),
 	}
-	if err := s.store.CreateAPIKeyWithin(ctx, k, plan.Limits.APIKeys); err != nil {
+	if err := s.apiKeys.CreateAPIKeyWithin(ctx, k, plan.Limits.APIKeys); err != nil {
 		return nil, capped(err, plan, "API keys", plan.Limits.APIKeys)
 	}
 	k.Key = key
@@ -96,7 +96,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, userID string, p gateway.Page
 		return List[*gateway.APIKey]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "API keys are disabled on this server.")
 	}
 	p = p.Normalize()
-	items, total, err := s.store.ListAPIKeys(ctx, userID, p)
+	items, total, err := s.apiKeys.ListAPIKeys(ctx, userID, p)
 	if err != nil {
 		return List[*gateway.APIKey]{}, err
 	}
@@ -105,7 +105,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, userID string, p gateway.Page
 
 // RevokeAPIKey revokes one of the caller's keys at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, userID, id string) error {
-	err := s.store.RevokeAPIKey(ctx, userID, id, s.now())
+	err := s.apiKeys.RevokeAPIKey(ctx, userID, id, s.now())
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return gateway.NotFound("API key")
 	}
@@ -139,7 +139,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (*gateway.
 
 func (s *Service) authenticateAPIKey(ctx context.Context, key string, look APIKeyLookup) (*gateway.APIKey, *gateway.User, error) {
 	if look.Key == nil {
-		look.Key = s.store.APIKeyByHash
+		look.Key = s.apiKeys.APIKeyByHash
 	}
 	if look.User == nil {
 		look.User = s.User
@@ -169,7 +169,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, key string, look APIKe
 	// Record the last use at most once a minute per key: a write per request
 	// would make every read a write.
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
-		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil {
+		if err := s.apiKeys.TouchAPIKey(ctx, k.ID, now); err != nil {
 			s.log.Warn("touch api key", "api_key_id", k.ID, "err", err)
 		} else if look.Touched != nil {
 			look.Touched(k, now)
@@ -190,5 +190,5 @@ func KeyAllows(k *gateway.APIKey, need string) bool {
 // APIKeyByHash returns the key with that hash, revoked or not (CodeNotFound
 // when absent): what AuthenticateAPIKey reads, for a cache in front of it.
 func (s *Service) APIKeyByHash(ctx context.Context, hash string) (*gateway.APIKey, error) {
-	return s.store.APIKeyByHash(ctx, hash)
+	return s.apiKeys.APIKeyByHash(ctx, hash)
 }

@@ -56,7 +56,7 @@ func (s *Service) Usage(ctx context.Context, userID string, from, to time.Time) 
 	if to.Sub(from) > 400*24*time.Hour {
 		return nil, gateway.Errorf(gateway.CodeInvalid, "The range is at most 400 days.")
 	}
-	days, err := s.store.UsageDays(ctx, userID, from, to)
+	days, err := s.saasStore.UsageDays(ctx, userID, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (s *Service) Statement(ctx context.Context, u *gateway.User, period Period)
 	if period.Start.After(now) {
 		return nil, gateway.Errorf(gateway.CodeInvalid, "The period %s has not started yet.", period.Name)
 	}
-	hist, err := s.store.SubscriptionHistory(ctx, u.ID, 1000)
+	hist, err := s.saasStore.SubscriptionHistory(ctx, u.ID, 1000)
 	if err != nil {
 		return nil, err
 	}

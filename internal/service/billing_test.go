@@ -22,7 +22,7 @@ func newStoreService(t *testing.T, now time.Time) *Service {
 	}
 	cache := inmem.NewCache()
 	t.Cleanup(func() { cache.Close(); _ = st.Close() })
-	s := New(Deps{Store: st, Cache: cache}, Settings{MaxInstancesPerUser: 5, EnableRegistration: true})
+	s := New(Deps{Stores: StoresOf(st), Cache: cache}, Settings{MaxInstancesPerUser: 5, EnableRegistration: true})
 	s.now = func() time.Time { return now }
 	return s
 }
@@ -97,25 +97,25 @@ func TestStatementReconciles(t *testing.T) {
 	plan := &gateway.Plan{ID: "metered", Name: "Metered", PriceCents: 1000, Currency: "EUR",
 		Limits:  gateway.PlanLimits{MessagesPerMonth: 10, RequestsPerMinute: 60},
 		Overage: gateway.PlanOverage{MessagesPer1000Cents: 250, MaxExtraMessages: 100}}
-	must(t, s.store.UpsertPlan(ctx, plan))
+	must(t, s.users.UpsertPlan(ctx, plan))
 	must(t, s.EnsureDefaultPlan(ctx))
 	u := &gateway.User{Email: "bill@example.com", Name: "Bill", PlanID: "metered", PasswordHash: "x"}
-	must(t, s.store.CreateUser(ctx, u))
+	must(t, s.users.CreateUser(ctx, u))
 	sess := &gateway.Session{UserID: u.ID, Name: "s", Engine: "sandbox", Status: gateway.SessionConnected}
-	must(t, s.store.CreateSession(ctx, sess))
+	must(t, s.sessions.CreateSession(ctx, sess))
 	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	statuses := []gateway.MessageStatus{gateway.MessageDelivered, gateway.MessageRead, gateway.MessageFailed, gateway.MessageSent, gateway.MessageQueued}
 	for i := 0; i < 25; i++ {
 		m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: gateway.TypeText,
 			Recipient: "1555@s.whatsapp.net", Status: statuses[i%len(statuses)], WAMessageID: gateway.NewWAMessageID(),
 			CreatedAt: nov.Add(time.Duration(i) * 20 * time.Hour)}
-		must(t, s.store.CreateMessage(ctx, m))
+		must(t, s.messages.CreateMessage(ctx, m))
 	}
 	in := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionInbound, Type: gateway.TypeText,
 		Sender: "1555@s.whatsapp.net", WAMessageID: "IN1", CreatedAt: nov.Add(time.Hour)}
-	must(t, s.store.CreateMessage(ctx, in))
+	must(t, s.messages.CreateMessage(ctx, in))
 	// A message of the next month is not billed in November.
-	must(t, s.store.CreateMessage(ctx, &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+	must(t, s.messages.CreateMessage(ctx, &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
 		Type: gateway.TypeText, Recipient: "1555@s.whatsapp.net", CreatedAt: now.Add(-time.Hour)}))
 
 	p, err := ParsePeriod("2026-11")
@@ -123,7 +123,7 @@ func TestStatementReconciles(t *testing.T) {
 	st, err := s.Statement(ctx, u, p)
 	must(t, err)
 	// Reconcile against the stored messages.
-	list, _, err := s.store.ListMessages(ctx, u.ID, gateway.MessageFilter{From: &p.Start, To: ptr(p.End.Add(-time.Microsecond)), Page: gateway.Page{Page: 1, Limit: 100}})
+	list, _, err := s.messages.ListMessages(ctx, u.ID, gateway.MessageFilter{From: &p.Start, To: ptr(p.End.Add(-time.Microsecond)), Page: gateway.Page{Page: 1, Limit: 100}})
 	must(t, err)
 	var accepted, failed, received int64
 	for _, m := range list {
@@ -177,18 +177,18 @@ func TestQuotaAndThresholds(t *testing.T) {
 	now := time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)
 	s := newStoreService(t, now)
 	ctx := t.Context()
-	must(t, s.store.UpsertPlan(ctx, &gateway.Plan{ID: "ten", Name: "Ten", Currency: "USD", Limits: gateway.PlanLimits{MessagesPerMonth: 10, RequestsPerMinute: 60}}))
+	must(t, s.users.UpsertPlan(ctx, &gateway.Plan{ID: "ten", Name: "Ten", Currency: "USD", Limits: gateway.PlanLimits{MessagesPerMonth: 10, RequestsPerMinute: 60}}))
 	u := &gateway.User{Email: "q@example.com", Name: "Q", PlanID: "ten", PasswordHash: "x"}
-	must(t, s.store.CreateUser(ctx, u))
+	must(t, s.users.CreateUser(ctx, u))
 	sess := &gateway.Session{UserID: u.ID, Name: "s", Engine: "sandbox", Status: gateway.SessionConnected}
-	must(t, s.store.CreateSession(ctx, sess))
+	must(t, s.sessions.CreateSession(ctx, sess))
 	send := func() error {
 		return s.storeOutbound(ctx, u, &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
 			Type: gateway.TypeText, Recipient: "1555@s.whatsapp.net", Status: gateway.MessageQueued, CreatedAt: now})
 	}
 	for i := 1; i <= 10; i++ {
 		must(t, send())
-		evs, err := s.store.ListEvents(ctx, u.ID, gateway.EventFilter{Types: []string{gateway.EventUsageThreshold}})
+		evs, err := s.events.ListEvents(ctx, u.ID, gateway.EventFilter{Types: []string{gateway.EventUsageThreshold}})
 		must(t, err)
 		want := 0
 		if i >= 8 {
@@ -234,7 +234,7 @@ func must(t *testing.T, err error) {
 func TestMediaSizeLimit(t *testing.T) {
 	s := newStoreService(t, time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC))
 	ctx := t.Context()
-	must(t, s.store.UpsertPlan(ctx, &gateway.Plan{ID: "small", Name: "Small", Currency: "USD",
+	must(t, s.users.UpsertPlan(ctx, &gateway.Plan{ID: "small", Name: "Small", Currency: "USD",
 		Limits: gateway.PlanLimits{MediaBytes: 100, RequestsPerMinute: 60}}))
 	u := &gateway.User{ID: "5b0e8a52-6d1f-4b8a-9f0c-2a6f5d3e9c41", PlanID: "small"}
 	tests := []struct {

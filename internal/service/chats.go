@@ -13,7 +13,7 @@ import (
 // their newest message.
 func (s *Service) Chats(ctx context.Context, userID, sessionID string, f gateway.ChatFilter) (List[*gateway.Chat], error) {
 	f.Page = f.Page.Normalize()
-	items, total, err := s.store.ListChats(ctx, userID, sessionID, f)
+	items, total, err := s.chats.ListChats(ctx, userID, sessionID, f)
 	if err != nil {
 		return List[*gateway.Chat]{}, err
 	}
@@ -29,7 +29,7 @@ func (s *Service) Chat(ctx context.Context, userID, sessionID, chat string) (*ga
 	if _, err := s.Session(ctx, userID, sessionID); err != nil {
 		return nil, err
 	}
-	return s.store.ChatByJID(ctx, userID, sessionID, jid)
+	return s.chats.ChatByJID(ctx, userID, sessionID, jid)
 }
 
 // ChatMessages returns a page of a chat's history, newest first, and the
@@ -43,7 +43,7 @@ func (s *Service) ChatMessages(ctx context.Context, userID, sessionID, chat stri
 		return nil, "", err
 	}
 	p.Limit = gateway.Page{Limit: p.Limit}.Normalize().Limit
-	list, next, err := s.store.ChatMessages(ctx, userID, sessionID, jid, p)
+	list, next, err := s.chats.ChatMessages(ctx, userID, sessionID, jid, p)
 	if list == nil && err == nil {
 		list = []*gateway.Message{}
 	}
@@ -86,7 +86,7 @@ func (s *Service) ChatAction(ctx context.Context, userID, sessionID string, r ga
 	if r.Action == gateway.ChatDelete {
 		return nil, nil
 	}
-	return s.store.ChatByJID(ctx, userID, sessionID, chat.JID)
+	return s.chats.ChatByJID(ctx, userID, sessionID, chat.JID)
 }
 
 // chatJID parses a chat id (a JID, or a phone number for a direct chat);

@@ -50,6 +50,19 @@ func (s *Service) link(path, token string) string {
 	return base + path + "?token=" + url.QueryEscape(token)
 }
 
+// consumeMailToken uses up a mailed token of purpose and returns its
+// account; invalid (CodeInvalid) when it is unknown, used or expired.
+func (s *Service) consumeMailToken(ctx context.Context, token, purpose, invalid string) (*gateway.User, error) {
+	t, err := s.saasStore.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), purpose, s.now())
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, &gateway.Error{Code: gateway.CodeInvalid, Message: invalid}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.users.UserByID(ctx, t.UserID)
+}
+
 // mailAllowed counts one mail to key and reports whether it is under the hourly cap.
 func (s *Service) mailAllowed(ctx context.Context, key string) bool {
 	n, err := s.cache.Incr(ctx, "mail:"+key, 1, time.Hour)
@@ -66,7 +79,7 @@ func (s *Service) sendVerification(ctx context.Context, u *gateway.User) error {
 			Details: map[string]any{"retry_after_seconds": 3600}}
 	}
 	token, hash := newMailToken()
-	if err := s.store.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenVerifyEmail,
+	if err := s.saasStore.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenVerifyEmail,
 		ExpiresAt: s.now().Add(verifyTokenTTL)}); err != nil {
 		return err
 	}
@@ -110,19 +123,12 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*gateway.User,
 	if !s.cfg.EnableEmailVerification {
 		return nil, gateway.Errorf(gateway.CodeFeatureDisabled, "Email verification is disabled on this server.")
 	}
-	t, err := s.store.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenVerifyEmail, s.now())
-	if gateway.IsCode(err, gateway.CodeNotFound) {
-		return nil, gateway.Errorf(gateway.CodeInvalid, "The verification link is invalid, used or expired; ask for a new one.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.store.UserByID(ctx, t.UserID)
+	u, err := s.consumeMailToken(ctx, token, gateway.TokenVerifyEmail, "The verification link is invalid, used or expired; ask for a new one.")
 	if err != nil {
 		return nil, err
 	}
 	u.EmailVerified = true
-	if err := s.store.UpdateUser(ctx, u); err != nil {
+	if err := s.users.UpdateUser(ctx, u); err != nil {
 		return nil, err
 	}
 	s.log.Info("email verified", "user_id", u.ID)
@@ -144,7 +150,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 		return &gateway.Error{Code: gateway.CodeRateLimited, Message: "Too many password reset requests; try again in an hour.",
 			Details: map[string]any{"retry_after_seconds": 3600}}
 	}
-	u, err := s.store.UserByEmail(ctx, norm)
+	u, err := s.users.UserByEmail(ctx, norm)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil
 	}
@@ -155,7 +161,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 		return nil
 	}
 	token, hash := newMailToken()
-	if err := s.store.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenResetPassword,
+	if err := s.saasStore.CreateUserToken(ctx, &gateway.UserToken{Hash: hash, UserID: u.ID, Purpose: gateway.TokenResetPassword,
 		ExpiresAt: s.now().Add(resetTokenTTL)}); err != nil {
 		return err
 	}
@@ -181,14 +187,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*g
 	if msg := passwordProblem(password); msg != "" {
 		return nil, gateway.ValidationError(map[string]string{"password": msg})
 	}
-	t, err := s.store.ConsumeUserToken(ctx, hashMailToken(strings.TrimSpace(token)), gateway.TokenResetPassword, s.now())
-	if gateway.IsCode(err, gateway.CodeNotFound) {
-		return nil, gateway.Errorf(gateway.CodeInvalid, "The reset token is invalid, used or expired; ask for a new one.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.store.UserByID(ctx, t.UserID)
+	u, err := s.consumeMailToken(ctx, token, gateway.TokenResetPassword, "The reset token is invalid, used or expired; ask for a new one.")
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, edit ...func(*Settings)) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil, edit...)
+}
+
+// newFixtureWith is newFixture whose service sends account mail through
+// mailer (nil: mail is not configured).
+func newFixtureWith(t *testing.T, mailer Mailer, edit ...func(*Settings)) *fixture {
+	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gateway.db"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +47,7 @@ func newFixture(t *testing.T, edit ...func(*Settings)) *fixture {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	f := &fixture{Service: New(Deps{Store: st, Cache: cache, Tokens: tokens}, cfg), st: st, tokens: tokens,
+	f := &fixture{Service: New(Deps{Stores: StoresOf(st), Cache: cache, Tokens: tokens, Mailer: mailer}, cfg), st: st, tokens: tokens,
 		now: time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)}
 	f.Service.now = func() time.Time { return f.now }
 	must(t, f.EnsureDefaultPlan(t.Context()))

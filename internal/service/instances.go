@@ -27,7 +27,7 @@ func (s *Service) StartInstance(ctx context.Context, u *gateway.User, sessionID 
 	if err != nil {
 		return nil, err
 	}
-	if live, err := s.store.LiveInstance(ctx, u.ID, sessionID); err == nil {
+	if live, err := s.instances.LiveInstance(ctx, u.ID, sessionID); err == nil {
 		return nil, &gateway.Error{Code: gateway.CodeConflict,
 			Message: "The session already has a running instance (" + live.ID + ").",
 			Details: map[string]any{"instance_id": live.ID}}
@@ -43,7 +43,7 @@ func (s *Service) StartInstance(ctx context.Context, u *gateway.User, sessionID 
 		ID: uuid.NewString(), SessionID: sess.ID, UserID: u.ID, Status: gateway.InstancePending,
 		Driver: s.scheduler.Name(), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateInstanceWithin(ctx, inst, limit, instanceEvent(inst)); err != nil {
+	if err := s.instances.CreateInstanceWithin(ctx, inst, limit, instanceEvent(inst)); err != nil {
 		if gateway.IsCode(err, gateway.CodeQuotaExceeded) {
 			return nil, capped(err, plan, "running instances", limit)
 		}
@@ -67,7 +67,7 @@ func (s *Service) instanceQuota(ctx context.Context, u *gateway.User) (*gateway.
 	if plan.ID == DefaultPlanID {
 		limit = s.cfg.MaxInstancesPerUser
 	}
-	n, err := s.store.CountLiveInstances(ctx, u.ID)
+	n, err := s.instances.CountLiveInstances(ctx, u.ID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) place(ctx context.Context, inst *gateway.Instance, engine stri
 	if err != nil {
 		inst.Status, inst.LastError = gateway.InstanceFailed, gateway.ErrorMessage(err)
 		stopped := s.now()
-		if _, uerr := s.store.UpdateInstance(ctx, inst.UserID, inst.ID, gateway.InstanceUpdate{
+		if _, uerr := s.instances.UpdateInstance(ctx, inst.UserID, inst.ID, gateway.InstanceUpdate{
 			Status: gateway.InstanceFailed, LastError: inst.LastError, Restarts: -1, StoppedAt: &stopped,
 		}, instanceEvent(inst)); uerr != nil {
 			s.log.Error("record failed instance", "instance_id", inst.ID, "err", uerr)
@@ -97,7 +97,7 @@ func (s *Service) place(ctx context.Context, inst *gateway.Instance, engine stri
 	inst.Driver = pl.Driver
 	upd := gateway.InstanceUpdate{Status: gateway.InstanceRunning, Address: pl.Address, Port: pl.Port, JobID: pl.JobID,
 		AllocID: pl.AllocID, Restarts: -1, StartedAt: &now}
-	out, err := s.store.UpdateInstance(ctx, inst.UserID, inst.ID, upd, instanceEvent(inst))
+	out, err := s.instances.UpdateInstance(ctx, inst.UserID, inst.ID, upd, instanceEvent(inst))
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) place(ctx context.Context, inst *gateway.Instance, engine stri
 // when it is not "".
 func (s *Service) ListInstances(ctx context.Context, userID, sessionID string, p gateway.Page) (List[*gateway.Instance], error) {
 	p = p.Normalize()
-	items, total, err := s.store.ListInstances(ctx, userID, sessionID, p)
+	items, total, err := s.instances.ListInstances(ctx, userID, sessionID, p)
 	if err != nil {
 		return List[*gateway.Instance]{}, err
 	}
@@ -119,7 +119,7 @@ func (s *Service) ListInstances(ctx context.Context, userID, sessionID string, p
 
 // Instance returns one of the caller's instances.
 func (s *Service) Instance(ctx context.Context, userID, id string) (*gateway.Instance, error) {
-	inst, err := s.store.InstanceByID(ctx, userID, id)
+	inst, err := s.instances.InstanceByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Instance")
 	}
@@ -150,13 +150,13 @@ func (s *Service) stopInstance(ctx context.Context, inst *gateway.Instance) (*ga
 	}
 	now := s.now()
 	inst.Status, inst.LastError = gateway.InstanceStopped, ""
-	out, err := s.store.UpdateInstance(ctx, inst.UserID, inst.ID,
+	out, err := s.instances.UpdateInstance(ctx, inst.UserID, inst.ID,
 		gateway.InstanceUpdate{Status: gateway.InstanceStopped, Restarts: -1, StoppedAt: &now}, instanceEvent(inst))
 	if err != nil {
 		return nil, err
 	}
 	s.instanceChanged(inst)
-	if _, err := s.store.SetSessionState(ctx, inst.UserID, inst.SessionID,
+	if _, err := s.sessions.SetSessionState(ctx, inst.UserID, inst.SessionID,
 		gateway.SessionState{Status: gateway.SessionStopped, StatusReason: ReasonStopped},
 		sessionEvent(inst.UserID, inst.SessionID, gateway.SessionStopped, ReasonStopped)); err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, err
@@ -182,7 +182,7 @@ func (s *Service) StartStoppedInstance(ctx context.Context, u *gateway.User, id 
 		return nil, err
 	}
 	inst.Status, inst.LastError = gateway.InstancePending, ""
-	if _, err := s.store.UpdateInstance(ctx, u.ID, id, gateway.InstanceUpdate{Status: gateway.InstancePending, Restarts: -1}, instanceEvent(inst)); err != nil {
+	if _, err := s.instances.UpdateInstance(ctx, u.ID, id, gateway.InstanceUpdate{Status: gateway.InstancePending, Restarts: -1}, instanceEvent(inst)); err != nil {
 		if gateway.IsCode(err, gateway.CodeConflict) {
 			return nil, gateway.Errorf(gateway.CodeConflict, "The session already has another running instance.")
 		}
@@ -210,7 +210,7 @@ func (s *Service) RestartInstance(ctx context.Context, u *gateway.User, id strin
 		return nil, err
 	}
 	inst.Status, inst.Restarts = gateway.InstanceRestarting, inst.Restarts+1
-	if _, err := s.store.UpdateInstance(bg, u.ID, id, gateway.InstanceUpdate{Status: gateway.InstanceRestarting, Restarts: inst.Restarts}, instanceEvent(inst)); err != nil {
+	if _, err := s.instances.UpdateInstance(bg, u.ID, id, gateway.InstanceUpdate{Status: gateway.InstanceRestarting, Restarts: inst.Restarts}, instanceEvent(inst)); err != nil {
 		return nil, err
 	}
 	s.instanceChanged(inst)
@@ -223,7 +223,7 @@ func (s *Service) HandleReport(r gateway.InstanceReport) {
 	ctx := s.bg
 	inst := &gateway.Instance{ID: r.InstanceID, SessionID: r.SessionID, UserID: r.UserID, Status: r.Update.Status,
 		Driver: s.scheduler.Name(), LastError: r.Update.LastError, Restarts: r.Update.Restarts}
-	if _, err := s.store.UpdateInstance(ctx, r.UserID, r.InstanceID, r.Update, instanceEvent(inst)); err != nil {
+	if _, err := s.instances.UpdateInstance(ctx, r.UserID, r.InstanceID, r.Update, instanceEvent(inst)); err != nil {
 		s.log.Error("record instance report", "instance_id", r.InstanceID, "status", r.Update.Status, "err", err)
 	}
 	s.instanceChanged(inst)
@@ -232,13 +232,13 @@ func (s *Service) HandleReport(r gateway.InstanceReport) {
 // RecoverInstances starts again the workers of every live instance, after a
 // gateway restart, so sessions that were running come back by themselves.
 func (s *Service) RecoverInstances(ctx context.Context) (int, error) {
-	live, err := s.store.ListLiveInstances(ctx)
+	live, err := s.instances.ListLiveInstances(ctx)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, inst := range live {
-		sess, err := s.store.SessionByID(ctx, inst.UserID, inst.SessionID)
+		sess, err := s.sessions.SessionByID(ctx, inst.UserID, inst.SessionID)
 		if err != nil {
 			s.log.Warn("recover instance: session", "instance_id", inst.ID, "err", err)
 			continue

@@ -297,7 +297,7 @@ func (s *Service) readyToSend(ctx context.Context, userID, sessionID string) (st
 		if sess.Status == gateway.SessionLoggedOut {
 			return "", gateway.Errorf(gateway.CodeConflict, "The session is logged out; pair it again before sending.")
 		}
-		if _, err := s.store.LiveInstance(ctx, userID, sess.ID); gateway.IsCode(err, gateway.CodeNotFound) {
+		if _, err := s.instances.LiveInstance(ctx, userID, sess.ID); gateway.IsCode(err, gateway.CodeNotFound) {
 			return "", gateway.Errorf(gateway.CodeConflict, "The session has no running instance; start one with POST /api/v1/instances.")
 		} else if err != nil {
 			return "", err
@@ -311,7 +311,7 @@ func (s *Service) readyToSend(ctx context.Context, userID, sessionID string) (st
 // scheduled (queued, sent or canceled already).
 func (s *Service) CancelMessage(ctx context.Context, userID, id string) (*gateway.Message, error) {
 	at := s.now()
-	m, err := s.store.CancelScheduled(ctx, userID, id, at, func(m *gateway.Message) []*gateway.Event {
+	m, err := s.messages.CancelScheduled(ctx, userID, id, at, func(m *gateway.Message) []*gateway.Event {
 		ev := gateway.NewEvent(userID, m.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
 			MessageID: m.ID, WAMessageID: m.WAMessageID, SessionID: m.SessionID, Recipient: m.Recipient,
 			Status: m.Status, At: at,
@@ -414,7 +414,7 @@ func (s *Service) forwardContent(ctx context.Context, u *gateway.User, in *SendI
 		fields["forward_of"] = "Give the id of one of your stored messages (a UUID)."
 		return nil
 	}
-	src, err := s.store.MessageByID(ctx, userID, in.ForwardOf)
+	src, err := s.messages.MessageByID(ctx, userID, in.ForwardOf)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		fields["forward_of"] = "No message with this id."
 		return nil
@@ -519,7 +519,7 @@ func (s *Service) resolveWAID(ctx context.Context, userID, id, field string) (st
 		}
 		return id, nil
 	}
-	m, err := s.store.MessageByID(ctx, userID, id)
+	m, err := s.messages.MessageByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return "", gateway.ValidationError(map[string]string{field: "No message with this id."})
 	}
@@ -555,7 +555,7 @@ func (s *Service) ListMessages(ctx context.Context, userID string, f gateway.Mes
 			f.Recipient = r.JID
 		}
 	}
-	items, total, err := s.store.ListMessages(ctx, userID, f)
+	items, total, err := s.messages.ListMessages(ctx, userID, f)
 	if err != nil {
 		return List[*gateway.Message]{}, err
 	}
@@ -565,12 +565,12 @@ func (s *Service) ListMessages(ctx context.Context, userID string, f gateway.Mes
 // MessagesOfRequest returns the messages the API request requestID stored
 // at or after since: what a send cut by a crash had committed.
 func (s *Service) MessagesOfRequest(ctx context.Context, userID, requestID string, since time.Time) ([]*gateway.Message, error) {
-	return s.store.MessagesByRequest(ctx, userID, requestID, since)
+	return s.messages.MessagesByRequest(ctx, userID, requestID, since)
 }
 
 // Message returns one of the caller's messages.
 func (s *Service) Message(ctx context.Context, userID, id string) (*gateway.Message, error) {
-	m, err := s.store.MessageByID(ctx, userID, id)
+	m, err := s.messages.MessageByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Message")
 	}

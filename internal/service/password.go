@@ -16,7 +16,7 @@ func (s *Service) setPassword(ctx context.Context, u *gateway.User, password str
 	}
 	u.PasswordHash = hash
 	u.TokenVersion++
-	return s.store.UpdateUser(ctx, u)
+	return s.users.UpdateUser(ctx, u)
 }
 
 // ChangePassword sets a new password for the caller, who proves the current
@@ -34,7 +34,7 @@ func (s *Service) ChangePassword(ctx context.Context, caller *gateway.User, curr
 		return nil, err
 	}
 	// The stored user, not a cached copy: its hash and version are current.
-	u, err := s.store.UserByID(ctx, caller.ID)
+	u, err := s.users.UserByID(ctx, caller.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -36,15 +36,15 @@ func DefaultPlans(maxInstances int) []*gateway.Plan {
 // operator's (created by `gateway seed` and the admin API).
 func (s *Service) EnsureDefaultPlan(ctx context.Context) error {
 	want := DefaultPlans(s.cfg.MaxInstancesPerUser)[0]
-	p, err := s.store.PlanByID(ctx, DefaultPlanID)
+	p, err := s.users.PlanByID(ctx, DefaultPlanID)
 	switch {
 	case gateway.IsCode(err, gateway.CodeNotFound):
-		return s.store.UpsertPlan(ctx, want)
+		return s.users.UpsertPlan(ctx, want)
 	case err != nil:
 		return err
 	case p.Limits.Instances != s.cfg.MaxInstancesPerUser:
 		p.Limits.Instances = s.cfg.MaxInstancesPerUser
-		return s.store.UpsertPlan(ctx, p)
+		return s.users.UpsertPlan(ctx, p)
 	}
 	return nil
 }
@@ -55,7 +55,7 @@ func (s *Service) EnsureDefaultPlan(ctx context.Context) error {
 func (s *Service) PlanOf(ctx context.Context, u *gateway.User) (*gateway.Plan, error) {
 	planID := u.PlanID
 	if u.ID != "" {
-		fresh, err := s.store.UserByID(ctx, u.ID)
+		fresh, err := s.users.UserByID(ctx, u.ID)
 		if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
 			return nil, err
 		}
@@ -68,9 +68,9 @@ func (s *Service) PlanOf(ctx context.Context, u *gateway.User) (*gateway.Plan, e
 
 // planByID reads a plan, falling back to the default plan when it is gone.
 func (s *Service) planByID(ctx context.Context, planID string) (*gateway.Plan, error) {
-	p, err := s.store.PlanByID(ctx, planID)
+	p, err := s.users.PlanByID(ctx, planID)
 	if gateway.IsCode(err, gateway.CodeNotFound) && planID != DefaultPlanID {
-		p, err = s.store.PlanByID(ctx, DefaultPlanID)
+		p, err = s.users.PlanByID(ctx, DefaultPlanID)
 	}
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return DefaultPlans(s.cfg.MaxInstancesPerUser)[0], nil

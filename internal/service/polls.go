@@ -68,8 +68,8 @@ func (s *Service) checkVote(ctx context.Context, userID, sessionID string, rcpt 
 		err  error
 	)
 	if _, perr := uuid.Parse(target); perr == nil {
-		poll, err = s.store.MessageByID(ctx, userID, target)
-	} else if l, ok := s.store.(interface {
+		poll, err = s.messages.MessageByID(ctx, userID, target)
+	} else if l, ok := s.messages.(interface {
 		MessageByWAID(ctx context.Context, sessionID, waMessageID string) (*gateway.Message, error)
 	}); ok {
 		poll, err = l.MessageByWAID(ctx, sessionID, target)
@@ -139,7 +139,7 @@ func (s *Service) PollTally(ctx context.Context, userID, id string) (*gateway.Po
 	if m.Type != gateway.TypePoll || p.Poll == nil {
 		return nil, gateway.Errorf(gateway.CodeNotFound, "The message is not a poll.")
 	}
-	votes, err := s.store.PollVotes(ctx, userID, m.ID)
+	votes, err := s.polls.PollVotes(ctx, userID, m.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -30,17 +30,17 @@ func (s *Service) Seed(ctx context.Context, production bool) (*SeedResult, error
 	}
 	res := &SeedResult{}
 	for _, p := range DefaultPlans(s.cfg.MaxInstancesPerUser) {
-		if _, err := s.store.PlanByID(ctx, p.ID); err == nil {
+		if _, err := s.users.PlanByID(ctx, p.ID); err == nil {
 			continue
 		} else if !gateway.IsCode(err, gateway.CodeNotFound) {
 			return nil, err
 		}
-		if err := s.store.UpsertPlan(ctx, p); err != nil {
+		if err := s.users.UpsertPlan(ctx, p); err != nil {
 			return nil, err
 		}
 		res.Plans++
 	}
-	if _, err := s.store.UserByEmail(ctx, DemoEmail); gateway.IsCode(err, gateway.CodeNotFound) {
+	if _, err := s.users.UserByEmail(ctx, DemoEmail); gateway.IsCode(err, gateway.CodeNotFound) {
 		if err := s.createUser(ctx, DemoEmail, DemoPassword, "Demo User", gateway.RoleUser); err != nil {
 			return nil, err
 		}
@@ -61,7 +61,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	if err != nil {
 		return false, gateway.Errorf(gateway.CodeValidation, "ADMIN_EMAIL is not a valid email address.")
 	}
-	if _, err := s.store.UserByEmail(ctx, norm); err == nil {
+	if _, err := s.users.UserByEmail(ctx, norm); err == nil {
 		return false, nil
 	} else if !gateway.IsCode(err, gateway.CodeNotFound) {
 		return false, err
@@ -79,7 +79,7 @@ func (s *Service) createUser(ctx context.Context, email, password, name, role st
 		return err
 	}
 	now := s.now()
-	return s.store.CreateUser(ctx, &gateway.User{
+	return s.users.CreateUser(ctx, &gateway.User{
 		ID: uuid.NewString(), Email: email, Name: name, Role: role, Status: gateway.UserActive,
 		PlanID: DefaultPlanID, EmailVerified: true, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,7 +14,9 @@ import (
 )
 
 // quotaStore is a counter with the store's batch semantics; a slow first
-// write makes the sends behind it queue into one batch.
+// write makes the sends behind it queue into one batch. The tests run in a
+// synctest bubble, so the slow write's sleep is the bubble's clock and the
+// order of the sends is exact.
 type quotaStore struct {
 	gateway.Store
 	mu       sync.Mutex
@@ -69,7 +72,9 @@ func sendAll(t *testing.T, b *sendBatcher, n int, limit int64) (ok []int64, refu
 				t.Errorf("send: %v", err)
 			}
 		})
-		time.Sleep(time.Millisecond) // the first one leads, the rest queue behind it
+		// Each send waits in the batcher before the next: the first one
+		// leads (in the store's slow write), the rest queue behind it.
+		synctest.Wait()
 	}
 	wg.Wait()
 	return ok, refused
@@ -79,6 +84,10 @@ func sendAll(t *testing.T, b *sendBatcher, n int, limit int64) (ok []int64, refu
 // write go out together, exactly the quota's room is accepted, and each
 // accepted send learns its own place in the counter.
 func TestSendBatcherGroupsAndKeepsTheQuota(t *testing.T) {
+	synctest.Test(t, testSendBatcherGroups)
+}
+
+func testSendBatcherGroups(t *testing.T) {
 	st := &quotaStore{}
 	b := newSendBatcher(context.Background(), st)
 	ok, refused := sendAll(t, b, 30, 12)
@@ -92,18 +101,24 @@ func TestSendBatcherGroupsAndKeepsTheQuota(t *testing.T) {
 		}
 		seen[u] = true
 	}
-	if len(st.batches) >= 30 {
-		t.Fatalf("30 sends took %d writes: nothing was batched", len(st.batches))
+	// The leader alone, then everyone who queued behind its write at once.
+	if len(st.batches) != 2 || st.batches[0] != 1 || st.batches[1] != 29 {
+		t.Fatalf("30 sends were written in batches %v, want [1 29]", st.batches)
 	}
 }
 
 // TestSendBatcherIsolatesABadMessage: a batch that fails is written again
 // one message at a time, so each send gets its own answer.
 func TestSendBatcherIsolatesABadMessage(t *testing.T) {
+	synctest.Test(t, testSendBatcherIsolates)
+}
+
+func testSendBatcherIsolates(t *testing.T) {
 	st := &quotaStore{failMany: true}
 	b := newSendBatcher(context.Background(), st)
 	ok, refused := sendAll(t, b, 10, -1)
-	if len(ok) != 10 || refused != 0 || st.singles == 0 {
-		t.Fatalf("%d accepted, %d refused, %d written alone; want 10, 0, some", len(ok), refused, st.singles)
+	// The leader alone, the batch of 9 behind it fails, and each of the 9 is written alone.
+	if len(ok) != 10 || refused != 0 || st.singles != 9 {
+		t.Fatalf("%d accepted, %d refused, %d written alone; want 10, 0, 9", len(ok), refused, st.singles)
 	}
 }

@@ -66,27 +66,52 @@ type Workers interface {
 	Media(ctx context.Context, ep gateway.Endpoint, rel string) (*instanceapi.MediaBody, error)
 }
 
-// Store is the part of the database the use cases read and write: every
-// entity's store, without the lifecycle (Ping, Dialect, Close), which is
-// the composition root's. gateway.Store satisfies it.
-type Store interface {
-	gateway.UserStore
-	gateway.APIKeyStore
-	gateway.SessionStore
-	gateway.InstanceStore
-	gateway.MessageStore
-	gateway.PollStore
-	gateway.EventStore
-	gateway.WebhookStore
-	gateway.DeliveryStore
-	gateway.SaaSStore
-	gateway.AccountOperationStore
-	gateway.ChatStore
+// Stores are the entity stores the use cases read and write, one field per
+// concern, so each use case names what it touches (s.users, s.sessions,
+// s.deliveries ...) and a test can hand a concern its own fake. The
+// lifecycle (Ping, Dialect, Close) stays with the composition root.
+// StoresOf fills every field from one database.
+type Stores struct {
+	Users      gateway.UserStore
+	APIKeys    gateway.APIKeyStore
+	Sessions   gateway.SessionStore
+	Instances  gateway.InstanceStore
+	Messages   gateway.MessageStore
+	Polls      gateway.PollStore
+	Events     gateway.EventStore
+	Webhooks   gateway.WebhookStore
+	Deliveries gateway.DeliveryStore
+	// SaaS keeps plans' subscriptions, the audit log, quota counters,
+	// idempotency records, usage and one-time tokens.
+	SaaS       gateway.SaaSStore
+	AccountOps gateway.AccountOperationStore
+	Chats      gateway.ChatStore
+}
+
+// StoresOf returns every concern's store from the one database st.
+func StoresOf(st gateway.Store) Stores {
+	return Stores{
+		Users: st, APIKeys: st, Sessions: st, Instances: st, Messages: st, Polls: st, Events: st,
+		Webhooks: st, Deliveries: st, SaaS: st, AccountOps: st, Chats: st,
+	}
 }
 
 // Service is the gateway's use cases.
 type Service struct {
-	store     Store
+	// One store per concern (see Stores).
+	users      gateway.UserStore
+	apiKeys    gateway.APIKeyStore
+	sessions   gateway.SessionStore
+	instances  gateway.InstanceStore
+	messages   gateway.MessageStore
+	polls      gateway.PollStore
+	events     gateway.EventStore
+	webhooks   gateway.WebhookStore
+	deliveries gateway.DeliveryStore
+	saasStore  gateway.SaaSStore
+	accountOps gateway.AccountOperationStore
+	chats      gateway.ChatStore
+
 	cache     gateway.Cache
 	scheduler gateway.Scheduler
 	registry  gateway.Registry
@@ -110,7 +135,7 @@ type Service struct {
 
 // Deps are the adapters a Service is built from.
 type Deps struct {
-	Store     Store
+	Stores    Stores
 	Cache     gateway.Cache
 	Scheduler gateway.Scheduler
 	Registry  gateway.Registry
@@ -166,13 +191,16 @@ func New(d Deps, cfg Settings) *Service {
 		cfg.LoginLockoutAddresses = 10
 	}
 	s := &Service{
-		store: d.Store, cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
+		users: d.Stores.Users, apiKeys: d.Stores.APIKeys, sessions: d.Stores.Sessions, instances: d.Stores.Instances,
+		messages: d.Stores.Messages, polls: d.Stores.Polls, events: d.Stores.Events, webhooks: d.Stores.Webhooks,
+		deliveries: d.Stores.Deliveries, saasStore: d.Stores.SaaS, accountOps: d.Stores.AccountOps, chats: d.Stores.Chats,
+		cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
 		guard: d.URLGuard, changes: d.Changes,
 	}
 	s.sendable = livecache.New[string](cfg.SendCheckTTL)
 	s.nudges = newNudger(s.callWorkerSend)
-	s.sends = newSendBatcher(d.Background, d.Store)
+	s.sends = newSendBatcher(d.Background, d.Stores.SaaS)
 	s.saas = newSaaSState(d.Mailer, cfg.PlanCacheTTL)
 	return s
 }
@@ -212,7 +240,7 @@ func (s *Service) Settings() Settings { return s.cfg }
 
 // Idempotency returns the store of idempotent requests' answers, for the
 // HTTP layer's Idempotency-Key handling.
-func (s *Service) Idempotency() gateway.SaaSStore { return s.store }
+func (s *Service) Idempotency() gateway.SaaSStore { return s.saasStore }
 
 // Scheduler returns the scheduler, for health checks.
 func (s *Service) Scheduler() gateway.Scheduler { return s.scheduler }

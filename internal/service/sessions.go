@@ -33,6 +33,10 @@ func validateSettings(st *gateway.SessionSettings, fields map[string]string) {
 	if utf8.RuneCountInString(st.AutoReplyMessage) > 4096 {
 		fields["settings.auto_reply_message"] = "The auto-reply message must be at most 4096 characters."
 	}
+	st.AutoRejectMessage = strings.TrimSpace(st.AutoRejectMessage)
+	if utf8.RuneCountInString(st.AutoRejectMessage) > 4096 {
+		fields["settings.auto_reject_message"] = "The auto-reject message must be at most 4096 characters."
+	}
 }
 
 func validateSessionName(name string, fields map[string]string) string {
@@ -83,7 +87,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 	if len(plan.Features.Engines) > 0 && !slices.Contains(plan.Features.Engines, engine) {
 		return nil, gateway.Errorf(gateway.CodeForbidden, "Your %s plan does not include the %s engine.", plan.Name, engine)
 	}
-	n, err := s.store.CountSessions(ctx, u.ID)
+	n, err := s.sessions.CountSessions(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +107,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 		WebhookURL: in.WebhookURL, Settings: settings, CreatedAt: now, UpdatedAt: now,
 	}
 	ev := gateway.NewEvent(u.ID, sess.ID, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: sess.ID, Status: sess.Status})
-	if err := s.store.CreateSessionWithin(ctx, sess, plan.Limits.Sessions, ev); err != nil {
+	if err := s.sessions.CreateSessionWithin(ctx, sess, plan.Limits.Sessions, ev); err != nil {
 		return nil, capped(err, plan, "sessions", plan.Limits.Sessions)
 	}
 	if withWebhook {
@@ -112,7 +116,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 			// the session goes too, so the answer is all or nothing.
 			ev := gateway.NewEvent(u.ID, sess.ID, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: sess.ID,
 				Status: gateway.SessionStopped, Reason: "session webhook refused"})
-			if derr := s.store.DeleteSession(ctx, u.ID, sess.ID, ev); derr != nil {
+			if derr := s.sessions.DeleteSession(ctx, u.ID, sess.ID, ev); derr != nil {
 				s.log.Error("remove session after its webhook was refused", "session_id", sess.ID, "err", derr)
 			}
 			return nil, err
@@ -125,7 +129,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 // ListSessions lists the caller's sessions.
 func (s *Service) ListSessions(ctx context.Context, userID string, p gateway.Page) (List[*gateway.Session], error) {
 	p = p.Normalize()
-	items, total, err := s.store.ListSessions(ctx, userID, p)
+	items, total, err := s.sessions.ListSessions(ctx, userID, p)
 	if err != nil {
 		return List[*gateway.Session]{}, err
 	}
@@ -134,7 +138,7 @@ func (s *Service) ListSessions(ctx context.Context, userID string, p gateway.Pag
 
 // Session returns one of the caller's sessions.
 func (s *Service) Session(ctx context.Context, userID, id string) (*gateway.Session, error) {
-	sess, err := s.store.SessionByID(ctx, userID, id)
+	sess, err := s.sessions.SessionByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Session")
 	}
@@ -178,7 +182,7 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 		return nil, gateway.ValidationError(fields)
 	}
 	sess.UpdatedAt = s.now()
-	if err := s.store.UpdateSession(ctx, sess); err != nil {
+	if err := s.sessions.UpdateSession(ctx, sess); err != nil {
 		return nil, err
 	}
 	return sess, nil
@@ -191,7 +195,7 @@ func (s *Service) DeleteSession(ctx context.Context, userID, id string) (*gatewa
 	if err != nil {
 		return nil, err
 	}
-	if inst, err := s.store.LiveInstance(ctx, userID, id); err == nil {
+	if inst, err := s.instances.LiveInstance(ctx, userID, id); err == nil {
 		if ep, err := s.registry.Endpoint(ctx, id); err == nil {
 			if _, err := s.workers.Logout(ctx, ep); err != nil {
 				s.log.Warn("log out before delete", "session_id", id, "err", err)
@@ -210,7 +214,7 @@ func (s *Service) DeleteSession(ctx context.Context, userID, id string) (*gatewa
 	}
 	sess.Status = gateway.SessionStopped
 	ev := gateway.NewEvent(userID, id, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: id, Status: gateway.SessionStopped, Reason: "session deleted"})
-	if err := s.store.DeleteSession(ctx, userID, id, ev); err != nil {
+	if err := s.sessions.DeleteSession(ctx, userID, id, ev); err != nil {
 		return nil, err
 	}
 	s.sessionChanged(id)
@@ -227,7 +231,7 @@ func (s *Service) DeleteSession(ctx context.Context, userID, id string) (*gatewa
 func (s *Service) instanceIDs(ctx context.Context, userID, sessionID string) ([]string, error) {
 	var ids []string
 	for p := (gateway.Page{Page: 1, Limit: gateway.MaxPageLimit}); ; p.Page++ {
-		items, total, err := s.store.ListInstances(ctx, userID, sessionID, p)
+		items, total, err := s.instances.ListInstances(ctx, userID, sessionID, p)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +250,7 @@ func (s *Service) endpoint(ctx context.Context, userID, sessionID string) (*gate
 	if err != nil {
 		return nil, gateway.Endpoint{}, err
 	}
-	if _, err := s.store.LiveInstance(ctx, userID, sessionID); gateway.IsCode(err, gateway.CodeNotFound) {
+	if _, err := s.instances.LiveInstance(ctx, userID, sessionID); gateway.IsCode(err, gateway.CodeNotFound) {
 		return sess, gateway.Endpoint{}, gateway.Errorf(gateway.CodeConflict,
 			"The session has no running instance; start one with POST /api/v1/instances.")
 	} else if err != nil {
@@ -297,7 +301,7 @@ func (s *Service) sandboxEnabled() bool { return slices.Contains(s.cfg.Engines, 
 // session is paired to: the sandbox would otherwise let a tenant pose as
 // any number. CodeConflict, without saying whose it is.
 func (s *Service) checkSandboxPhone(ctx context.Context, userID, phone string) error {
-	held, err := s.store.PhoneHeldByOthers(ctx, userID, phone)
+	held, err := s.sessions.PhoneHeldByOthers(ctx, userID, phone)
 	if err != nil {
 		return err
 	}

@@ -137,12 +137,12 @@ type SubscriptionView struct {
 // moving its period forward when a month has passed.
 func (s *Service) Subscription(ctx context.Context, u *gateway.User) (*gateway.Subscription, error) {
 	p := PeriodOf(s.now())
-	sub, err := s.store.EnsureSubscription(ctx, u.ID, u.PlanID, p.Start, p.End)
+	sub, err := s.saasStore.EnsureSubscription(ctx, u.ID, u.PlanID, p.Start, p.End)
 	if err != nil {
 		return nil, err
 	}
 	if !sub.CurrentPeriodEnd.After(s.now()) {
-		if err := s.store.RenewSubscription(ctx, u.ID, p.Start, p.End); err != nil {
+		if err := s.saasStore.RenewSubscription(ctx, u.ID, p.Start, p.End); err != nil {
 			return nil, err
 		}
 		sub.CurrentPeriodStart, sub.CurrentPeriodEnd = p.Start, p.End
@@ -160,7 +160,7 @@ func (s *Service) SubscriptionOf(ctx context.Context, u *gateway.User) (*Subscri
 	if err != nil {
 		return nil, err
 	}
-	hist, err := s.store.SubscriptionHistory(ctx, u.ID, 50)
+	hist, err := s.saasStore.SubscriptionHistory(ctx, u.ID, 50)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func planAt(current string, history []*gateway.SubscriptionChange, t time.Time) 
 
 // ListPlans lists every plan, cheapest first.
 func (s *Service) ListPlans(ctx context.Context) ([]*gateway.Plan, error) {
-	list, err := s.store.ListPlans(ctx)
+	list, err := s.users.ListPlans(ctx)
 	if list == nil {
 		list = []*gateway.Plan{}
 	}
@@ -248,7 +248,7 @@ func (s *Service) announceThresholds(ctx context.Context, userID string, plan *g
 		ev := gateway.NewEvent(userID, "", gateway.EventUsageThreshold, gateway.UsageThresholdData{
 			Metric: "messages", Period: p.Name, Threshold: t, Used: used, Included: included, PlanID: plan.ID,
 		})
-		if _, err := s.store.RecordThreshold(context.WithoutCancel(ctx), userID, p.Name, "messages", t, ev); err != nil {
+		if _, err := s.saasStore.RecordThreshold(context.WithoutCancel(ctx), userID, p.Name, "messages", t, ev); err != nil {
 			s.log.Warn("record usage threshold", "user_id", userID, "threshold", t, "err", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -230,6 +231,38 @@ func TestMeCountsUsage(t *testing.T) {
 	if me.Plan.ID != DefaultPlanID || me.Usage.Sessions != 1 || me.Usage.APIKeys != 1 || me.Usage.Webhooks != 0 {
 		t.Fatalf("profile plan %s usage %+v, want the default plan with 1 session and 1 key", me.Plan.ID, me.Usage)
 	}
+}
+
+// TestMeListsTheAccountsEngines: the profile offers the engines the server
+// runs, narrowed by the plan, and they are the ones CreateSession takes.
+func TestMeListsTheAccountsEngines(t *testing.T) {
+	f := newFixture(t, func(s *Settings) {
+		s.Engines = []string{gateway.EngineWhatsmeow, gateway.EngineSandbox}
+		s.DefaultEngine = gateway.EngineWhatsmeow
+	})
+	ctx := t.Context()
+	admin := Actor{User: f.register(t, "root@example.com")}
+	u := f.register(t, "ann@example.com")
+	me, err := f.Me(ctx, u)
+	must(t, err)
+	if got := strings.Join(me.Engines, ","); got != "sandbox,whatsmeow" || me.DefaultEngine != gateway.EngineWhatsmeow {
+		t.Fatalf("got engines %q (default %q), want sandbox,whatsmeow (default whatsmeow)", got, me.DefaultEngine)
+	}
+	_, err = f.AdminCreatePlan(ctx, admin, &gateway.Plan{ID: "demo", Name: "Demo", Currency: "USD",
+		Limits:   gateway.PlanLimits{Sessions: 3, Instances: 3, MessagesPerMonth: 100, Webhooks: 1, APIKeys: 1, RequestsPerMinute: 60},
+		Features: gateway.PlanFeatures{Engines: []string{gateway.EngineSandbox}}})
+	must(t, err)
+	view, err := f.AdminChangePlan(ctx, admin, u.ID, "demo", "demo account")
+	must(t, err)
+	me, err = f.Me(ctx, view.User)
+	must(t, err)
+	if got := strings.Join(me.Engines, ","); got != "sandbox" {
+		t.Fatalf("on a sandbox-only plan got engines %q, want sandbox", got)
+	}
+	_, err = f.CreateSession(ctx, view.User, CreateSessionInput{Name: "real", Engine: gateway.EngineWhatsmeow})
+	wantCode(t, err, gateway.CodeForbidden)
+	_, err = f.CreateSession(ctx, view.User, CreateSessionInput{Name: "demo", Engine: me.Engines[0]})
+	must(t, err)
 }
 
 func TestAdminPlans(t *testing.T) {

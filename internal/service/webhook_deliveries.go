@@ -23,7 +23,7 @@ func (s *Service) ownWebhook(ctx context.Context, userID, id string) (*gateway.W
 	if err := s.webhooksOn(); err != nil {
 		return nil, err
 	}
-	w, err := s.store.WebhookByID(ctx, userID, id)
+	w, err := s.webhooks.WebhookByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Webhook")
 	}
@@ -85,7 +85,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, userID, id string, in Updat
 		}
 		w.Active = *in.Active
 	}
-	if err := s.store.UpdateWebhook(ctx, w); err != nil {
+	if err := s.webhooks.UpdateWebhook(ctx, w); err != nil {
 		return nil, err
 	}
 	return webhookView(w, false), nil
@@ -131,7 +131,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, userID, id string) (*
 	}
 	expires := s.now().Add(grace)
 	w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = w.Secret, &expires, NewWebhookSecret()
-	if err := s.store.UpdateWebhook(ctx, w); err != nil {
+	if err := s.webhooks.UpdateWebhook(ctx, w); err != nil {
 		return nil, err
 	}
 	return webhookView(w, true), nil
@@ -149,7 +149,7 @@ func (s *Service) ListDeliveries(ctx context.Context, userID, webhookID, status 
 		return DeliveryList{}, gateway.ValidationError(map[string]string{"status": "Use pending, succeeded, failed or abandoned."})
 	}
 	p = p.Normalize()
-	items, total, err := s.store.ListDeliveries(ctx, userID, webhookID, gateway.DeliveryFilter{Status: gateway.DeliveryStatus(status)}, p)
+	items, total, err := s.deliveries.ListDeliveries(ctx, userID, webhookID, gateway.DeliveryFilter{Status: gateway.DeliveryStatus(status)}, p)
 	if err != nil {
 		return DeliveryList{}, err
 	}
@@ -161,14 +161,14 @@ func (s *Service) Delivery(ctx context.Context, userID, webhookID, id string) (*
 	if _, err := s.ownWebhook(ctx, userID, webhookID); err != nil {
 		return nil, nil, err
 	}
-	d, err := s.store.DeliveryByID(ctx, userID, webhookID, id)
+	d, err := s.deliveries.DeliveryByID(ctx, userID, webhookID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, nil, gateway.NotFound("Delivery")
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	attempts, err := s.store.DeliveryAttempts(ctx, userID, id)
+	attempts, err := s.deliveries.DeliveryAttempts(ctx, userID, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -188,14 +188,14 @@ func (s *Service) RetryDelivery(ctx context.Context, userID, webhookID, id strin
 	if !w.Active {
 		return nil, gateway.Errorf(gateway.CodeConflict, "The webhook is disabled; enable it before retrying.")
 	}
-	n, err := s.store.RetryDeliveries(ctx, userID, webhookID, id, time.Time{}, s.now())
+	n, err := s.deliveries.RetryDeliveries(ctx, userID, webhookID, id, time.Time{}, s.now())
 	if err != nil {
 		return nil, err
 	}
 	if n == 0 {
 		return nil, gateway.NotFound("Delivery")
 	}
-	d, err := s.store.DeliveryByID(ctx, userID, webhookID, id)
+	d, err := s.deliveries.DeliveryByID(ctx, userID, webhookID, id)
 	return d, err
 }
 
@@ -212,7 +212,7 @@ func (s *Service) RetryDeliveries(ctx context.Context, userID, webhookID string,
 	if since.IsZero() {
 		return 0, gateway.ValidationError(map[string]string{"since": "Give the time (RFC 3339) to retry from."})
 	}
-	return s.store.RetryDeliveries(ctx, userID, webhookID, "", since, s.now())
+	return s.deliveries.RetryDeliveries(ctx, userID, webhookID, "", since, s.now())
 }
 
 // TestWebhook sends a webhook.test event to one endpoint only and returns its delivery.
@@ -227,7 +227,7 @@ func (s *Service) TestWebhook(ctx context.Context, userID, id string) (*gateway.
 	e := gateway.NewEvent(userID, w.SessionID, gateway.EventWebhookTest, gateway.WebhookTestData{
 		WebhookID: w.ID, Message: "This is a test event from your WhatsApp gateway.",
 	})
-	return s.store.CreateTestDelivery(ctx, w, e)
+	return s.deliveries.CreateTestDelivery(ctx, w, e)
 }
 
 // Events returns the caller's events after a sequence number, oldest first.
@@ -243,11 +243,11 @@ func (s *Service) Events(ctx context.Context, userID string, f gateway.EventFilt
 				strings.Join(gateway.SubscriptionNames, ", ") + "."})
 		}
 	}
-	return s.store.ListEvents(ctx, userID, f)
+	return s.events.ListEvents(ctx, userID, f)
 }
 
 // LastEventSeq returns the sequence number of the caller's latest event,
 // where a live stream without Last-Event-ID starts.
 func (s *Service) LastEventSeq(ctx context.Context, userID string) (int64, error) {
-	return s.store.LastEventSeq(ctx, userID)
+	return s.deliveries.LastEventSeq(ctx, userID)
 }

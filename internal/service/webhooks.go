@@ -174,7 +174,7 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 		ID: uuid.NewString(), UserID: u.ID, SessionID: in.SessionID, URL: in.URL, Events: slices.Compact(slices.Sorted(slices.Values(events))),
 		Headers: in.Headers, Active: true, Secret: NewWebhookSecret(), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateWebhookWithin(ctx, w, limit); err != nil {
+	if err := s.webhooks.CreateWebhookWithin(ctx, w, limit); err != nil {
 		return nil, capped(err, plan, "webhooks", limit)
 	}
 	return w, nil
@@ -189,7 +189,7 @@ func (s *Service) webhookQuota(ctx context.Context, u *gateway.User) (*gateway.P
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.store.CountWebhooks(ctx, u.ID)
+	n, err := s.webhooks.CountWebhooks(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (s *Service) ListWebhooks(ctx context.Context, userID, sessionID string, p 
 		return List[*gateway.Webhook]{}, gateway.Errorf(gateway.CodeFeatureDisabled, "Webhooks are disabled on this server.")
 	}
 	p = p.Normalize()
-	items, total, err := s.store.ListWebhooks(ctx, userID, sessionID, p)
+	items, total, err := s.webhooks.ListWebhooks(ctx, userID, sessionID, p)
 	if err != nil {
 		return List[*gateway.Webhook]{}, err
 	}
@@ -226,7 +226,7 @@ func (s *Service) ListWebhooks(ctx context.Context, userID, sessionID string, p 
 // Webhook returns one of the caller's webhooks, without its secret and
 // with header values masked.
 func (s *Service) Webhook(ctx context.Context, userID, id string) (*gateway.Webhook, error) {
-	w, err := s.store.WebhookByID(ctx, userID, id)
+	w, err := s.webhooks.WebhookByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Webhook")
 	}
@@ -238,7 +238,7 @@ func (s *Service) Webhook(ctx context.Context, userID, id string) (*gateway.Webh
 
 // DeleteWebhook deletes one of the caller's webhooks.
 func (s *Service) DeleteWebhook(ctx context.Context, userID, id string) error {
-	err := s.store.DeleteWebhook(ctx, userID, id)
+	err := s.webhooks.DeleteWebhook(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return gateway.NotFound("Webhook")
 	}

@@ -165,6 +165,9 @@ type Engine struct {
 	// downloadBackoff is the wait before each retry of a download that
 	// failed for a passing reason (network, server); tests shorten it.
 	downloadBackoff []time.Duration
+
+	// calls are the account's recent calls (calls.go).
+	calls gateway.CallBook
 }
 
 var _ gateway.Engine = (*Engine)(nil)

@@ -238,6 +238,13 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 	case *events.Presence:
 		return e.emit(gen, presenceEvent(v))
 
+	case *events.CallOffer, *events.CallOfferNotice, *events.CallAccept, *events.CallReject, *events.CallTerminate:
+		ev, ok := callEvent(&e.calls, v, ownJID(cli), e.opts.Now())
+		if !ok {
+			return true
+		}
+		return e.emit(gen, ev)
+
 	case *events.PushName, *events.BusinessName, *events.UserAbout, *events.Picture, *events.Contact, *events.Blocklist:
 		evs, _ := contactEvents(v, ownJID(cli))
 		for _, ev := range evs {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	wa "go.mau.fi/whatsmeow"
@@ -71,26 +72,28 @@ func image(key []byte) *waE2E.ImageMessage {
 	return &waE2E.ImageMessage{DirectPath: proto.String("/v/old"), MediaKey: key, Mimetype: proto.String("image/jpeg")}
 }
 
+// waitFile waits until the engine's downloads are done or stuck (the tests
+// run in a synctest bubble, where the retries' backoff is the bubble's
+// clock) and checks the file they wrote.
 func waitFile(t *testing.T, path string, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if b, err := os.ReadFile(path); err == nil {
-			if string(b) != want {
-				t.Fatalf("file holds %q, want %q", b, want)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never written", path)
-		}
-		time.Sleep(5 * time.Millisecond)
+	synctest.Wait()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%s never written: %v", path, err)
+	}
+	if string(b) != want {
+		t.Fatalf("file holds %q, want %q", b, want)
 	}
 }
 
 // TestMediaDownloadRetriesPassingFailures: a network failure is retried;
 // a corrupt file is not.
 func TestMediaDownloadRetriesPassingFailures(t *testing.T) {
+	synctest.Test(t, testMediaDownloadRetries)
+}
+
+func testMediaDownloadRetries(t *testing.T) {
 	e := mediaEngine(t)
 	dest := filepath.Join(t.TempDir(), "a.jpg")
 	f := &fakeMedia{errs: []error{errors.New("connection reset"), errors.New("timeout")}, data: []byte("jpeg")}
@@ -115,6 +118,10 @@ func TestMediaDownloadRetriesPassingFailures(t *testing.T) {
 // with the message's media key; the phone's encrypted answer carries a new
 // path, which is downloaded. A refusal ends it without a download.
 func TestExpiredMediaIsUploadedAgain(t *testing.T) {
+	synctest.Test(t, testExpiredMediaUploadedAgain)
+}
+
+func testExpiredMediaUploadedAgain(t *testing.T) {
 	e := mediaEngine(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -148,7 +155,7 @@ func TestExpiredMediaIsUploadedAgain(t *testing.T) {
 	g := &fakeMedia{errs: []error{wa.ErrMediaDownloadFailedWith410}}
 	e.fetchMedia(e.hctx, g, types.MessageInfo{ID: "M4"}, image(key), filepath.Join(t.TempDir(), "d.jpg"), true)
 	e.onMediaRetry(g, &events.MediaRetry{MessageID: "M4", Error: &events.MediaRetryError{Code: 2}})
-	time.Sleep(20 * time.Millisecond)
+	synctest.Wait()
 	if paths, receipts := g.snapshot(); len(paths) != 1 || len(receipts) != 1 {
 		t.Fatalf("after a refusal: %d downloads, %d requests; want 1 and 1", len(paths), len(receipts))
 	}

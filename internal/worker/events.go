@@ -129,6 +129,9 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
 			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPresence, ev.Data))
 
+	case gateway.EvCall:
+		return w.handleCall(ctx, ev.Data)
+
 	case gateway.EvChatUpdate:
 		// Stored when it changes the chat (the echo of this gateway's own
 		// action changes nothing); announced unless replayed by a full sync.
@@ -404,25 +407,84 @@ func (w *Worker) autoReply(ctx context.Context, in *gateway.Message) {
 	if text == "" {
 		text = DefaultAutoReplyMessage
 	}
-	reply := &gateway.Message{
+	if err := w.queueText(ctx, in.Chat, text); err != nil {
+		w.log.Warn("auto-reply: queue message", "error", err)
+	}
+}
+
+// queueText queues a text the worker sends by itself (an auto-reply), as
+// the API queues a send: stored first, then sent by the paced send loop.
+func (w *Worker) queueText(ctx context.Context, chat, text string) error {
+	now := w.now()
+	m := &gateway.Message{
 		ID:          uuid.NewString(),
 		UserID:      w.cfg.UserID,
 		SessionID:   w.cfg.SessionID,
 		Direction:   gateway.DirectionOutbound,
 		Type:        gateway.TypeText,
-		Recipient:   in.Chat,
-		Chat:        in.Chat,
+		Recipient:   chat,
+		Chat:        chat,
 		Body:        text,
 		Status:      gateway.MessageQueued,
 		WAMessageID: gateway.NewWAMessageID(),
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
-	if err := w.cfg.Store.CreateMessage(ctx, reply); err != nil {
-		w.log.Warn("auto-reply: queue message", "error", err)
-		return
+	if err := w.cfg.Store.CreateMessage(ctx, m); err != nil {
+		return err
 	}
 	w.Nudge()
+	return nil
+}
+
+// handleCall stores a call event and, for a call ringing on a session
+// whose settings say auto_reject_calls, rejects it at once: the reject is
+// a second call event (by auto, auto_rejected), and the settings'
+// auto_reject_message, when set, is queued to the caller as any send is.
+// A failed rejection is logged, not retried: the offer is stored, and the
+// call stops ringing by itself.
+func (w *Worker) handleCall(ctx context.Context, d gateway.CallData) error {
+	d.SessionID = w.cfg.SessionID
+	if err := w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+		gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventCall, d)); err != nil {
+		return err
+	}
+	if d.Action != gateway.CallOffer || d.FromMe {
+		return nil
+	}
+	s, err := w.cfg.Store.SessionByID(ctx, w.cfg.UserID, w.cfg.SessionID)
+	if err != nil {
+		w.log.Warn("auto-reject: load session", "error", err)
+		return nil
+	}
+	if !s.Settings.AutoRejectCalls {
+		return nil
+	}
+	ce, ok := w.currentEngine().(gateway.CallEngine)
+	if !ok {
+		return nil
+	}
+	rejected, err := ce.RejectCall(ctx, d.CallID)
+	if err != nil {
+		w.log.Warn("auto-reject: reject call", "error", err)
+		return nil
+	}
+	r := *rejected
+	r.SessionID, r.By, r.AutoRejected = w.cfg.SessionID, gateway.RejectedByAuto, true
+	if err := w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
+		gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventCall, r)); err != nil {
+		w.log.Warn("auto-reject: store the reject event", "error", err)
+	}
+	if text := s.Settings.AutoRejectMessage; text != "" {
+		to := d.Caller
+		if d.CallerPhone != "" {
+			to = d.CallerPhone + "@" + gateway.ServerUser
+		}
+		if err := w.queueText(ctx, to, text); err != nil {
+			w.log.Warn("auto-reject: queue message", "error", err)
+		}
+	}
+	return nil
 }
 
 // storeMedia writes media an engine handed over as bytes under MediaDir

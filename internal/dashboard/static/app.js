@@ -244,7 +244,11 @@
     }
     if (gen !== renderGen) return;
     setNav();
-    const views = { overview: viewOverview, sessions: parts[1] ? () => viewSession(parts[1]) : viewSessions,
+    // A session's account pages (#/sessions/ID/chats/JID …) come from
+    // account.js; the rest of the path is theirs.
+    const sessionView = () => (parts[2] && accountViews[parts[2]]
+      ? accountViews[parts[2]](parts[1], parts.slice(3).map(decodeURIComponent)) : viewSession(parts[1]));
+    const views = { overview: viewOverview, sessions: parts[1] ? sessionView : viewSessions,
       messages: viewMessages, webhooks: viewWebhooks, keys: viewKeys, admin: viewAdmin };
     const view = views[parts[0]] || viewOverview;
     main().replaceChildren(el("p", { text: t("loading") }));
@@ -348,13 +352,20 @@
   // ---------- sessions ----------
   async function viewSessions() {
     const d = await api("GET", "sessions?limit=100");
+    // The engine is chosen, not guessed: only those the server runs (no
+    // sandbox when SANDBOX_ENABLED is off) and the plan allows, the
+    // server's default first chosen.
+    const engines = (me && me.engines) || [];
+    const preferred = engines.includes(me && me.default_engine) ? me.default_engine : engines[0];
     const form = el("form", { class: "inline", "aria-labelledby": "h-new" },
       field("session-name", t("s.name"), el("input", { name: "session_name", required: true, maxlength: "100" })),
+      engines.length ? field("session-engine", t("s.engine"), selectOf("engine", engines.map((e) => [e, t("engine." + e)]), preferred)) : null,
       el("button", { type: "submit", text: t("s.createBtn") }));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      const f = new FormData(form);
       try {
-        const r = await api("POST", "sessions", { session_name: new FormData(form).get("session_name") });
+        const r = await api("POST", "sessions", { session_name: f.get("session_name"), engine: f.get("engine") || "" });
         location.hash = "#/sessions/" + r.session.id;
       } catch (e) { formError(form, e); }
     });
@@ -379,6 +390,13 @@
     });
   }
 
+  // accountTabs links a session's pages: its own, then its account's
+  // chats, contacts and groups; current names the one shown.
+  function accountTabs(id, current) {
+    return el("nav", { class: "tabs", "aria-label": t("acc.tabs") }, [["", "acc.session"], ["chats", "acc.chats"], ["contacts", "acc.contacts"], ["groups", "acc.groups"]]
+      .map(([p, k]) => el("a", { href: "#/sessions/" + id + (p ? "/" + p : ""), "aria-current": p === current ? "page" : null, "data-tab": p || "session", text: t(k) })));
+  }
+
   // LIVE lists the instance states in which a session's worker runs.
   const LIVE = ["pending", "starting", "running", "restarting"];
 
@@ -394,7 +412,7 @@
     const reasonLine = el("p", { id: "session-reason", class: "reason", role: "status", dir: "auto" });
     const phone = el("dd", { id: "session-phone" }, s.phone ? bidi(s.phone, "mono") : "—");
     const info = el("dl", { class: "kv" }, el("dt", { text: t("s.status") }), el("dd", {}, statusBadge, reasonLine),
-      el("dt", { text: t("s.phone") }), phone, el("dt", { text: t("s.engine") }), el("dd", { text: s.engine }),
+      el("dt", { text: t("s.phone") }), phone, el("dt", { text: t("s.engine") }), el("dd", { id: "session-engine-name", text: s.engine }),
       el("dt", { text: "ID" }), el("dd", {}, bidi(s.id, "mono")));
     const act = (label, cls, fn, name) => el("button", { type: "button", class: cls, text: label, "data-action": name || null, onclick: async (ev) => {
       const b = ev.currentTarget;
@@ -445,7 +463,8 @@
       actions.replaceChildren(...btns);
     };
     main().replaceChildren(el("p", {}, el("a", { href: "#/sessions", text: arrowBack() + " " + t("d.back") })),
-      el("h1", { class: "title" }, bidi(s.session_name)), el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
+      el("h1", { class: "title" }, bidi(s.session_name)), accountTabs(id, ""),
+      el("section", { class: "card" }, info, el("div", { style: "margin-top:12px" }, actions)),
       pairing, sendCard);
 
     // The pairing card follows the session's state: paired, not started, or
@@ -767,6 +786,15 @@
           ["ID", t("a.planName"), t("a.price"), t("a.sessions"), t("a.messages"), t("a.webhooks"), t("a.rate")].map((h, i) => el("th", { scope: "col", class: i > 4 ? "opt" : null, text: h })))),
           el("tbody", {}, planRows)))));
   }
+
+  // ---------- shared with account.js ----------
+  // The views of a session's WhatsApp account live in account.js, which
+  // registers them here and builds them with the same helpers.
+  const accountViews = {};
+  window.WAGW = Object.freeze({
+    el, api, t, bidi, badge, toast, toastError, field, selectOf, formError, fmtNum, fmtTime, arrowBack, arrowIn, arrowOut,
+    main, Stale, accountTabs, lang: () => lang, view: (name, fn) => { accountViews[name] = fn; },
+  });
 
   // ---------- start ----------
   document.addEventListener("DOMContentLoaded", () => {

@@ -1,0 +1,200 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// Calls in the sandbox. WhatsApp calls are placed and answered on phones,
+// which the sandbox has none of, so a sandbox session stands in for its
+// phone through the SandboxCaller methods (the API's sandbox call routes):
+// it places a call to another sandbox session of the tenant, which rings
+// there (a call event, action offer) until that session rejects it (POST
+// …/calls/{call_id}/reject, or auto_reject_calls), answers it, or either
+// side hangs up; a call nobody answered ends as missed after its ring time.
+// Each step travels as a KindCall envelope (Change: the action) and becomes
+// a call event on the other side, as WhatsApp's call stanzas do. Calls stay
+// within the tenant, as all sandbox traffic does, and are one to one.
+
+// Ring time of a sandbox call when the request gives none, and its bounds.
+const (
+	DefaultRingSeconds = 30
+	maxRingSeconds     = 120
+)
+
+// sbCall is what the engine keeps of a call besides its CallBook entry:
+// the other party's number.
+type sbCall struct{ peer string }
+
+// newCallID returns a call id shaped like WhatsApp's (32 hex digits).
+func newCallID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// PlaceCall rings another sandbox session of the tenant. CodeValidation for
+// a callee that is not one (or the account itself) or a ring time out of
+// bounds; CodeUnavailable when not connected.
+func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*gateway.CallData, error) {
+	ring := r.RingSeconds
+	if ring == 0 {
+		ring = DefaultRingSeconds
+	}
+	if ring < 1 || ring > maxRingSeconds {
+		return nil, gateway.ValidationError(map[string]string{"ring_seconds": "Give 1 to 120 seconds."})
+	}
+	to, err := gateway.ParseRecipient(r.To)
+	if err != nil || to.Phone() == "" {
+		return nil, gateway.ValidationError(map[string]string{"to": "Give the number of another sandbox session of the account."})
+	}
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	peer, err := e.peer(ctx, to.Phone())
+	if err != nil {
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
+	}
+	if !peer || to.Phone() == me {
+		return nil, gateway.ValidationError(map[string]string{"to": "A sandbox call reaches the account's other sandbox sessions only; this number is not one."})
+	}
+	e.mu.Lock()
+	defer e.unlock()
+	if !e.connected {
+		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+	}
+	now := e.opts.Now().UTC()
+	d := gateway.CallData{CallID: newCallID(), Action: gateway.CallOffer, Caller: e.phone + "@" + gateway.ServerUser,
+		CallerPhone: e.phone, CallerLID: e.lid, FromMe: true, Video: r.Video, At: now}
+	e.calls.Offer(d)
+	e.callPeers[d.CallID] = sbCall{peer: to.Phone()}
+	e.sendCallLocked(to.Phone(), d.CallID, gateway.CallOffer, r.Video)
+	id := d.CallID
+	e.afterLocked(time.Duration(ring)*time.Second, func() {
+		if _, ringing := e.calls.Ringing(id); !ringing {
+			return
+		}
+		// Nobody answered: the caller's phone gives up, both sides see a missed call.
+		end := e.calls.Follow(gateway.CallData{CallID: id, Action: gateway.CallTerminate, At: e.opts.Now().UTC()})
+		e.sendCallLocked(e.callPeers[id].peer, id, gateway.CallTerminate, false)
+		delete(e.callPeers, id)
+		e.offerLocked(gateway.EvCall{Data: end}, 0, nil)
+	})
+	return &d, nil
+}
+
+// RejectCall rejects a call ringing on the session; the caller sees a
+// reject. CodeNotFound when no such call rings here.
+func (e *Engine) RejectCall(_ context.Context, callID string) (*gateway.CallData, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	if !e.connected {
+		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+	}
+	d, ok := e.calls.Ringing(callID)
+	if !ok || d.FromMe {
+		return nil, gateway.CallNotFound()
+	}
+	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession, At: e.opts.Now().UTC()})
+	e.sendCallLocked(d.CallerPhone, callID, gateway.CallReject, false)
+	delete(e.callPeers, callID)
+	return &d, nil
+}
+
+// AcceptCall answers a call ringing on the session, as its phone would;
+// the caller sees an accept. CodeNotFound when no such call rings here.
+func (e *Engine) AcceptCall(_ context.Context, callID string) (*gateway.CallData, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	if !e.connected {
+		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+	}
+	d, ok := e.calls.Ringing(callID)
+	if !ok || d.FromMe {
+		return nil, gateway.CallNotFound()
+	}
+	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallAccept, At: e.opts.Now().UTC()})
+	e.sendCallLocked(d.CallerPhone, callID, gateway.CallAccept, false)
+	return &d, nil
+}
+
+// EndCall hangs up a call the session placed or answered (a placed call
+// that still rings ends as missed); the other side sees a terminate.
+// CodeNotFound when no such call is live here.
+func (e *Engine) EndCall(_ context.Context, callID string) (*gateway.CallData, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	if !e.connected {
+		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+	}
+	d, ok := e.calls.Live(callID)
+	if !ok {
+		return nil, gateway.Errorf(gateway.CodeNotFound, "No call with this id is live on the session.")
+	}
+	if _, ringing := e.calls.Ringing(callID); ringing && !d.FromMe {
+		// The callee's phone rejects a ringing call; it hangs up an answered one.
+		return nil, gateway.Errorf(gateway.CodeConflict, "The call still rings on this session: answer or reject it.")
+	}
+	peer := d.CallerPhone
+	if d.FromMe {
+		peer = e.callPeers[callID].peer
+	}
+	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallTerminate, At: e.opts.Now().UTC()})
+	e.sendCallLocked(peer, callID, gateway.CallTerminate, false)
+	delete(e.callPeers, callID)
+	return &d, nil
+}
+
+// sendCallLocked tells peer one step of a call, once the lock is released.
+func (e *Engine) sendCallLocked(peer, callID, action string, video bool) {
+	if e.opts.Network == nil || peer == "" {
+		return
+	}
+	env := Envelope{Kind: KindCall, ID: callID, FromPhone: e.phone, FromLID: e.lid, PushName: e.pushName, Change: action,
+		Video: video, Timestamp: e.opts.Now().UTC()}
+	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, peer, env) })
+}
+
+// receiveCallLocked turns a call step from a peer into the call event.
+// An offer from a number the account blocked does not ring, as on
+// WhatsApp; a step of a call the engine does not know (it restarted since
+// the offer) is dropped.
+func (e *Engine) receiveCallLocked(env Envelope) {
+	at := env.Timestamp
+	if at.IsZero() {
+		at = e.opts.Now().UTC()
+	}
+	if env.Change == gateway.CallOffer {
+		if e.blocked[env.FromPhone] {
+			return
+		}
+		d := gateway.CallData{CallID: env.ID, Action: gateway.CallOffer, Caller: env.FromPhone + "@" + gateway.ServerUser,
+			CallerPhone: env.FromPhone, CallerLID: env.FromLID, Video: env.Video, At: at}
+		e.calls.Offer(d)
+		e.offerLocked(gateway.EvCall{Data: d}, 0, nil)
+		return
+	}
+	if _, live := e.calls.Live(env.ID); !live {
+		return
+	}
+	d := gateway.CallData{CallID: env.ID, Action: env.Change, At: at}
+	if d.Action == gateway.CallReject {
+		d.By = gateway.RejectedByPeer
+	}
+	switch d.Action {
+	case gateway.CallAccept, gateway.CallReject, gateway.CallTerminate:
+	default:
+		return
+	}
+	d = e.calls.Follow(d)
+	if d.Action != gateway.CallAccept {
+		delete(e.callPeers, env.ID)
+	}
+	e.offerLocked(gateway.EvCall{Data: d}, 0, nil)
+}
