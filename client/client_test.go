@@ -143,6 +143,8 @@ var clientMethods = map[string]string{
 	"adminResumeTenant": "AdminResume", "adminChangePlan": "AdminChangePlan", "adminTenantStatement": "AdminTenantStatement",
 	"adminStats": "AdminStats", "adminAudit": "AdminAudit", "adminListPlans": "AdminPlans", "adminGetPlan": "AdminPlan",
 	"adminCreatePlan": "AdminCreatePlan", "adminUpdatePlan": "AdminUpdatePlan", "adminDeletePlan": "AdminDeletePlan",
+	"listChannels": "Channels", "getChannel": "Channel", "createChannel": "CreateChannel", "followChannel": "FollowChannel",
+	"unfollowChannel": "UnfollowChannel", "listChannelPosts": "ChannelPosts",
 }
 
 // notClientCalls are operations that are not API calls (pages, probes).

@@ -76,6 +76,9 @@ type CreateSessionRequest struct {
 	WebhookURL  string           `json:"webhook_url,omitempty"`
 	Settings    *SessionSettings `json:"settings,omitempty"`
 	Engine      string           `json:"engine,omitempty"`
+	// Proxy is the session's own proxy (http://, https:// or socks5://,
+	// credentials allowed); empty uses the gateway's WHATSAPP_PROXY.
+	Proxy string `json:"proxy,omitempty"`
 }
 
 // CreateSession creates a session (start it with StartInstance).
@@ -108,6 +111,9 @@ type UpdateSessionRequest struct {
 	SessionName *string          `json:"session_name,omitempty"`
 	WebhookURL  *string          `json:"webhook_url,omitempty"`
 	Settings    *SessionSettings `json:"settings,omitempty"`
+	// Proxy replaces the session's proxy from its next connection; ""
+	// removes it.
+	Proxy *string `json:"proxy,omitempty"`
 }
 
 // UpdateSession renames a session or changes its settings.

@@ -94,8 +94,17 @@ type Session struct {
 	DeviceJID    string          `json:"device_jid,omitempty"`
 	BannedUntil  *time.Time      `json:"banned_until,omitempty"`
 	ConnectedAt  *time.Time      `json:"connected_at,omitempty"`
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
+	// Proxy is the proxy the session uses, its password masked.
+	Proxy     *SessionProxy `json:"proxy,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+// SessionProxy is a session's proxy as answered: the URL with its
+// password masked, and its source (session or default).
+type SessionProxy struct {
+	URL    string `json:"url"`
+	Source string `json:"source"`
 }
 
 // Pagination is a list's page block.
@@ -219,8 +228,23 @@ type SendRequest struct {
 	// SendAt schedules the send (in the future, at most 366 days ahead):
 	// the message stays "scheduled" until then; CancelMessage cancels it.
 	SendAt *time.Time `json:"send_at,omitempty"`
+	// StatusAudience names who sees a status post (Recipient "status"):
+	// numbers or user JIDs; none, the account's contacts. StatusStyle is
+	// a text status's look.
+	StatusAudience []string     `json:"status_audience,omitempty"`
+	StatusStyle    *StatusStyle `json:"status_style,omitempty"`
 	// IdempotencyKey, when set, is sent as the Idempotency-Key header.
 	IdempotencyKey string `json:"-"`
+}
+
+// StatusStyle is how a text status looks: colours as #RRGGBB (or
+// #AARRGGBB) and a font (system, system_text, fb_script, system_bold,
+// morningbreeze_regular, calistoga_regular, exo2_extrabold,
+// courierprime_bold).
+type StatusStyle struct {
+	BackgroundColor string `json:"background_color,omitempty"`
+	TextColor       string `json:"text_color,omitempty"`
+	Font            string `json:"font,omitempty"`
 }
 
 // Poll is a poll's question and answers (2 to 12, each different).

@@ -222,6 +222,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		MediaOnWorkers:          cfg.Scheduler == "nomad",
 		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,
 		SendCheckTTL: cfg.StatusCacheTTL,
+		DefaultProxy: cfg.WhatsAppProxy.Value(),
 	})
 	a.svc = svc
 	a.newMetrics(mode)

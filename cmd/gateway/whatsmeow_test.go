@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,21 +8,8 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+	"github.com/whatsapp-saas/gateway/internal/proxytest"
 )
-
-// deadProxy is a socks5 proxy on a loopback port nobody listens on: every
-// whatsmeow connection through it fails at once, as WhatsApp being
-// unreachable does on this machine, whether or not it has Internet access.
-func deadProxy(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return "socks5://" + addr
-}
 
 type sessionState struct {
 	ID           string `json:"id"`
@@ -44,7 +30,7 @@ func TestWhatsmeowSessionFailsHonestly(t *testing.T) {
 }
 
 func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
-	env := map[string]string{"WHATSAPP_PROXY": deadProxy(t), "WHATSAPP_WEB_VERSION": "2.3000.1031080782"}
+	env := map[string]string{"WHATSAPP_PROXY": proxytest.Dead(t, "socks5"), "WHATSAPP_WEB_VERSION": "2.3000.1031080782"}
 	for k, v := range extra {
 		env[k] = v
 	}
@@ -65,7 +51,8 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	}
 	polltest.Eventually(t, patience, "an honest failure state", func() bool {
 		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == "reconnecting" && strings.HasPrefix(got.Session.StatusReason, "Cannot reach WhatsApp")
+		// The dead WHATSAPP_PROXY is what cannot be reached.
+		return got.Session.Status == "reconnecting" && strings.HasPrefix(got.Session.StatusReason, "Cannot reach the proxy 127.0.0.1:")
 	})
 	if !strings.Contains(got.Session.StatusReason, "retrying in") {
 		t.Fatalf("reason %q, want it to say when it retries", got.Session.StatusReason)
@@ -74,7 +61,7 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	// The QR endpoint answers at once with a clear error, not a hang or a fake code.
 	start := time.Now()
 	qr := c.do("GET", "/api/v1/sessions/"+sess.ID+"/qr", nil).fails(t, http.StatusConflict, "conflict")
-	if !strings.Contains(qr.Error.Message, "not waiting for a QR scan") || !strings.Contains(qr.Error.Message, "Cannot reach WhatsApp") {
+	if !strings.Contains(qr.Error.Message, "not waiting for a QR scan") || !strings.Contains(qr.Error.Message, "Cannot reach the proxy") {
 		t.Fatalf("QR error %q, want it to say the session is not pairing and why", qr.Error.Message)
 	}
 	c.do("POST", "/api/v1/sessions/"+sess.ID+"/pair-code", map[string]any{"phone_number": "+15550001111"}).

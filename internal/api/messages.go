@@ -13,25 +13,27 @@ import (
 // sendRequest is the seed's send body (session_id, recipient, message,
 // message_type) with the fields of the other types.
 type sendRequest struct {
-	SessionID   string                     `json:"session_id" desc:"The session to send through (a session-bound key's own when left out)."`
-	Recipient   string                     `json:"recipient" desc:"Who to send to: 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us or …@lid."`
-	Message     string                     `json:"message" desc:"The text, or the caption of media; for edit, the new text."`
-	MessageType string                     `json:"message_type" desc:"text (default), image, video, audio, document, sticker, location, contact, reaction, edit, revoke, poll or poll_vote."`
-	ReplyTo     string                     `json:"reply_to" desc:"The WhatsApp id of a message to quote."`
-	Target      string                     `json:"target" desc:"The message a reaction, edit, revoke or poll_vote applies to: its id, or its WhatsApp id."`
-	Reaction    string                     `json:"reaction" desc:"The emoji of a reaction; empty removes it."`
-	MediaURL    string                     `json:"media_url" desc:"An https URL the gateway fetches the file from (instead of media.data)."`
-	Media       *gateway.PayloadMedia      `json:"media" desc:"The file, inline (data, base64) or by url, with its type and name."`
-	Location    *gateway.Location          `json:"location" desc:"The point of a location message."`
-	Contact     *gateway.Contact           `json:"contact" desc:"The card of a contact message."`
-	Mentions    []string                   `json:"mentions" desc:"Phone numbers or user JIDs mentioned in the text or caption (write @<number> in the text where each should show)."`
-	MentionAll  bool                       `json:"mention_all" desc:"Mention every member of the group (group recipients only)."`
-	ViewOnce    bool                       `json:"view_once" desc:"Image, video or audio the recipient can open once."`
-	ForwardOf   string                     `json:"forward_of" desc:"Id of a stored message of yours to forward (the request then carries no content of its own)."`
-	LinkPreview *service.LinkPreviewOption `json:"link_preview" desc:"The card under the text's first link: an object {url, title, description, thumbnail_url}, or false for none; left out, whatsmeow makes one."`
-	Poll        *gateway.Poll              `json:"poll" desc:"The poll of a poll message: question, 2 to 12 different options, multiple_answers."`
-	Votes       []string                   `json:"votes" desc:"The answers a poll_vote chooses on the poll named by target (empty withdraws the vote)."`
-	SendAt      *time.Time                 `json:"send_at" desc:"Schedule the send (RFC 3339, in the future, at most 366 days ahead): the message stays scheduled until then, survives restarts and can be canceled with DELETE /messages/{message_id}."`
+	SessionID      string                     `json:"session_id" desc:"The session to send through (a session-bound key's own when left out)."`
+	Recipient      string                     `json:"recipient" desc:"Who to send to: 1234567890@c.us, a bare or +-prefixed number, …@s.whatsapp.net, …@g.us, …@lid; a channel the account administers (…@newsletter); or status@broadcast (or just status) to post a status."`
+	Message        string                     `json:"message" desc:"The text, or the caption of media; for edit, the new text."`
+	MessageType    string                     `json:"message_type" desc:"text (default), image, video, audio, document, sticker, location, contact, reaction, edit, revoke, poll or poll_vote."`
+	ReplyTo        string                     `json:"reply_to" desc:"The WhatsApp id of a message to quote."`
+	Target         string                     `json:"target" desc:"The message a reaction, edit, revoke or poll_vote applies to: its id, or its WhatsApp id."`
+	Reaction       string                     `json:"reaction" desc:"The emoji of a reaction; empty removes it."`
+	MediaURL       string                     `json:"media_url" desc:"An https URL the gateway fetches the file from (instead of media.data)."`
+	Media          *gateway.PayloadMedia      `json:"media" desc:"The file, inline (data, base64) or by url, with its type and name."`
+	Location       *gateway.Location          `json:"location" desc:"The point of a location message."`
+	Contact        *gateway.Contact           `json:"contact" desc:"The card of a contact message."`
+	Mentions       []string                   `json:"mentions" desc:"Phone numbers or user JIDs mentioned in the text or caption (write @<number> in the text where each should show)."`
+	MentionAll     bool                       `json:"mention_all" desc:"Mention every member of the group (group recipients only)."`
+	ViewOnce       bool                       `json:"view_once" desc:"Image, video or audio the recipient can open once."`
+	ForwardOf      string                     `json:"forward_of" desc:"Id of a stored message of yours to forward (the request then carries no content of its own)."`
+	LinkPreview    *service.LinkPreviewOption `json:"link_preview" desc:"The card under the text's first link: an object {url, title, description, thumbnail_url}, or false for none; left out, whatsmeow makes one."`
+	Poll           *gateway.Poll              `json:"poll" desc:"The poll of a poll message: question, 2 to 12 different options, multiple_answers."`
+	Votes          []string                   `json:"votes" desc:"The answers a poll_vote chooses on the poll named by target (empty withdraws the vote)."`
+	StatusAudience []string                   `json:"status_audience" desc:"Status posts only: the phone numbers or user JIDs who see it; left out, the account's contacts (whatsmeow sessions: as the phone's status privacy setting chooses)."`
+	StatusStyle    *gateway.StatusStyle       `json:"status_style" desc:"Text status posts only: background_color and text_color (#RRGGBB) and font."`
+	SendAt         *time.Time                 `json:"send_at" desc:"Schedule the send (RFC 3339, in the future, at most 366 days ahead): the message stays scheduled until then, survives restarts and can be canceled with DELETE /messages/{message_id}."`
 }
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
@@ -50,7 +52,7 @@ func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
 		Location: req.Location, Contact: req.Contact, Mentions: req.Mentions, MentionAll: req.MentionAll,
 		ViewOnce: req.ViewOnce, ForwardOf: req.ForwardOf, LinkPreview: req.LinkPreview, SendAt: req.SendAt,
-		Poll: req.Poll, Votes: req.Votes,
+		Poll: req.Poll, Votes: req.Votes, StatusAudience: req.StatusAudience, StatusStyle: req.StatusStyle,
 	})
 	if err != nil {
 		return err

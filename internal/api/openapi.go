@@ -199,6 +199,7 @@ var tagDescriptions = map[string]string{
 	"Analytics": "Usage and health of the account.",
 	"Profile":   "The session's own WhatsApp profile and privacy settings.",
 	"Presence":  "The account's own presence, and its contacts' as presence events.",
+	"Channels":  "WhatsApp channels (newsletters): followed ones, lookups, creation, follow and unfollow, recent posts; posting is a send to the channel's JID.",
 	"Calls":     "Calls ring as call events; reject one while it rings. Sandbox sessions can also place, answer and end test calls.",
 	"Contacts":  "The people the session's WhatsApp account knows, its block list, and the LID <-> phone map.",
 	"Service":   "Health, metrics, and this documentation.",

@@ -2,6 +2,7 @@ package api
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -51,6 +52,26 @@ func eventDocs() []eventDoc {
 				"same voter replaces it (options empty: withdrawn); GET /messages/{message_id}/poll has the tally. The account's own " +
 				"votes, sent with message_type poll_vote, are counted and announced too. Also delivered to subscribers of message.",
 			Data: examplePollVote},
+		{Type: gateway.EventStatusPost, Summary: "A contact posted a status (opt-in)",
+			Description: "A contact's status post (story), stored as an inbound message of the chat status@broadcast: message_type " +
+				"text, image or video (others as WhatsApp sends them), sender the poster, payload.status_style the look of a text " +
+				"status, payload.media the file (GET /messages/{message_id}/media once downloaded). Opt-in: only a webhook whose " +
+				"events name status.post gets it (not \"*\", not message, not the seed's status), and GET /events only with " +
+				"types=status.post. Never a message event, never auto-replied to.",
+			Data: func() gateway.Message {
+				m := received(gateway.TypeText, "Closed today, back tomorrow!", gateway.MessagePayload{PushName: "Alice",
+					StatusStyle: &gateway.StatusStyle{BackgroundColor: "#2a9d8f", TextColor: "#ffffff", Font: "system_bold"}})
+				m.Chat = gateway.StatusJID
+				return m
+			}()},
+		{Type: gateway.EventChannelMessage, Summary: "A followed channel posted",
+			Description: "A post of a channel the account follows, stored as an inbound message whose chat (and sender) is the " +
+				"channel's JID (…@newsletter). Also delivered to subscribers of message; never auto-replied to.",
+			Data: func() gateway.Message {
+				m := received(gateway.TypeText, "New release out today", gateway.MessagePayload{})
+				m.Chat, m.Sender, m.SenderPhone = exampleChannel.JID, exampleChannel.JID, ""
+				return m
+			}()},
 		{Type: gateway.EventCall, Summary: "A call rang, was answered, rejected or ended",
 			Description: "One event per step of a call: offer (it rings: reject it with POST /sessions/{session_id}/calls/{call_id}/reject), " +
 				"accept (answered on the phone or another device), reject (by: session for the API, auto for the session's " +
@@ -69,6 +90,16 @@ func eventDocs() []eventDoc {
 			Data: gateway.GroupParticipantsData{SessionID: exampleSession, Group: "120363025246125486@g.us", Action: gateway.ParticipantPromote,
 				Actor: "15550001111@s.whatsapp.net", Participants: []string{"15550002222@s.whatsapp.net"}}},
 	}
+}
+
+// deliveredTo says which subscriptions receive an event type.
+func deliveredTo(typ string) string {
+	subs := "\"" + typ + "\" or \"*\""
+	if slices.Contains(gateway.OptInEvents, typ) {
+		subs = "\"" + typ + "\" only"
+	}
+	return " Delivered to webhooks subscribed to " + subs + ", signed per Standard Webhooks " +
+		"(webhook-id, webhook-timestamp, webhook-signature), and on GET /events."
 }
 
 // webhooks is the document's webhooks object: the envelope of each
@@ -93,9 +124,8 @@ func (g *schemaGen) webhooks() map[string]any {
 		out[d.Type] = map[string]any{"post": map[string]any{
 			"operationId": "event" + strings.NewReplacer(".", "_").Replace(d.Type),
 			"summary":     d.Summary,
-			"description": d.Description + " Delivered to webhooks subscribed to \"" + d.Type + "\" or \"*\", signed per Standard Webhooks " +
-				"(webhook-id, webhook-timestamp, webhook-signature), and on GET /events.",
-			"tags": []string{"Events"},
+			"description": d.Description + deliveredTo(d.Type),
+			"tags":        []string{"Events"},
 			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
 				"schema": schema, "example": example}}},
 			"responses": map[string]any{"2XX": map[string]any{"description": "Received. Any other answer (or none) is retried with backoff."}},

@@ -45,6 +45,7 @@ var (
 	exampleSessionData = gateway.Session{ID: exampleSession, UserID: exampleUserID, Name: "my-whatsapp-session", Engine: "sandbox",
 		Status: gateway.SessionConnected, WebhookURL: "https://your-webhook-url.com/webhook",
 		Settings: gateway.SessionSettings{WebhookEvents: []string{"message", "status"}}, Phone: "15550001111", PushName: "Shop",
+		Proxy:       &gateway.SessionProxy{URL: "socks5://proxyuser:xxxxx@proxy.example.com:1080", Source: gateway.ProxyFromSession},
 		ConnectedAt: &exampleTime, CreatedAt: exampleTime, UpdatedAt: exampleTime}
 	exampleInstance = gateway.Instance{ID: "0f8e4a1d-2b6c-4f3e-8d7a-9c1b5e2f4a60", SessionID: exampleSession, UserID: exampleUserID,
 		Status: gateway.InstanceRunning, Driver: "local", Address: "127.0.0.1", Port: 21000, StartedAt: &exampleTime,
@@ -93,7 +94,7 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 // operations lists every documented route.
 func operations() []operation {
 	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
-	return append(append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...), callOperations()...)
+	return append(append(append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...), callOperations()...), channelOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.
@@ -141,8 +142,11 @@ func coreOperations() []operation {
 
 		// Sessions
 		{Method: "POST", Path: "/sessions", API: true, ID: "createSession", Tag: "Sessions", Scope: ScopeManage, Summary: "Create a session",
-			Description: "Creates the session record; start it with POST /instances. A webhook_url creates a webhook for the session.",
-			Body:        createSessionRequest{},
+			Description: "Creates the session record; start it with POST /instances. A webhook_url creates a webhook for the session. " +
+				"A proxy (http://, https:// or socks5://, with user:password@ when needed) is the session's own way to WhatsApp instead of the gateway's WHATSAPP_PROXY; " +
+				"its password is never answered: the session shows proxy.url masked and proxy.source (session or default). " +
+				"When the proxy cannot be reached the session's status_reason says \"Cannot reach the proxy …\".",
+			Body: createSessionRequest{},
 			Example: map[string]any{"session_name": "my-whatsapp-session", "webhook_url": "https://your-webhook-url.com/webhook",
 				"settings": map[string]any{"auto_reply": false, "webhook_events": []string{"message", "status"}}},
 			Status: 201, Data: sessionData{exampleSessionData}},
@@ -151,7 +155,8 @@ func coreOperations() []operation {
 		{Method: "GET", Path: "/sessions/{session_id}", API: true, ID: "getSession", Bound: boundPath, Tag: "Sessions", Scope: service.ScopeRead, Summary: "Get a session",
 			Data: sessionData{exampleSessionData}},
 		{Method: "PATCH", Path: "/sessions/{session_id}", API: true, ID: "updateSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage, Summary: "Rename a session or change its settings",
-			Body: updateSessionRequest{}, Example: map[string]any{"session_name": "support-line"},
+			Description: "Fields left out stay as they are. A new proxy applies from the session's next connection (restart its instance); proxy \"\" goes back to the gateway's WHATSAPP_PROXY.",
+			Body:        updateSessionRequest{}, Example: map[string]any{"session_name": "support-line"},
 			Data: sessionData{exampleSessionData}},
 		{Method: "DELETE", Path: "/sessions/{session_id}", API: true, ID: "deleteSession", Bound: boundPath, Tag: "Sessions", Scope: ScopeManage, Summary: "Delete a session",
 			Description: "Stops its instance and logs the device out.",
@@ -210,6 +215,11 @@ func coreOperations() []operation {
 				"view_once (image, video, audio), forward_of (send a stored message again, marked forwarded), link_preview (text). " +
 				"send_at schedules it: status scheduled until then (kept across restarts; DELETE /messages/{message_id} cancels it), " +
 				"then it is queued and paced like any send; a scheduled message counts against the month it was accepted in. " +
+				"Status posts (stories): recipient status@broadcast (or status), message_type text, image or video; status_style " +
+				"(text: background_color, text_color, font) and status_audience (numbers who see it; left out, the account's " +
+				"contacts; whatsmeow sessions post to the audience the phone's status privacy setting chooses and refuse " +
+				"status_audience). It goes through the same queue and pacing; viewers' receipts move it to delivered and read. " +
+				"Channels: recipient a channel JID (…@newsletter) the account administers; text, media, location, contact, edit, revoke. " +
 				"Accepts Idempotency-Key.",
 			Body: sendRequest{},
 			Example: map[string]any{"session_id": exampleSession, "recipient": "1234567890@c.us",

@@ -149,6 +149,9 @@ func (s *Server) handlers() map[string]handler {
 	for id, h := range s.profileHandlers() {
 		out[id] = h
 	}
+	for id, h := range s.channelHandlers() {
+		out[id] = h
+	}
 	for id, h := range s.callHandlers() {
 		out[id] = h
 	}
@@ -286,10 +289,10 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 				return err
 			}
 			owner = m.SessionID
-		case "delivery_id", "group_id", "call_id", "*":
-			// A delivery is looked up under its webhook_id, and a group or
-			// a call under its session_id, each confined on its own; "*" is
-			// chi's record of the /api/{version} mount.
+		case "delivery_id", "group_id", "call_id", "channel_id", "*":
+			// A delivery is looked up under its webhook_id, and a group, a
+			// call or a channel under its session_id, each confined on its
+			// own; "*" is chi's record of the /api/{version} mount.
 			continue
 		default:
 			return fmt.Errorf("api: path parameter %s has no confinement rule for session-bound keys", name)

@@ -24,6 +24,7 @@ type createSessionRequest struct {
 	WebhookURL  string                   `json:"webhook_url" desc:"Creates a webhook for this session at this address."`
 	Settings    *gateway.SessionSettings `json:"settings" desc:"The session's settings."`
 	Engine      string                   `json:"engine" desc:"sandbox or whatsmeow (default: the gateway's WHATSAPP_ENGINE)."`
+	Proxy       string                   `json:"proxy" desc:"The session's own proxy to WhatsApp: an http://, https:// or socks5:// URL, with user:password@ when it needs them (stored as a secret, answered masked). Absent: the gateway's WHATSAPP_PROXY."`
 }
 
 func (s *Server) handleSessionCreate(w http.ResponseWriter, r *http.Request) error {
@@ -32,7 +33,7 @@ func (s *Server) handleSessionCreate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	sess, err := s.svc.CreateSession(r.Context(), who(r).User, service.CreateSessionInput{
-		Name: req.SessionName, WebhookURL: req.WebhookURL, Settings: req.Settings, Engine: req.Engine,
+		Name: req.SessionName, WebhookURL: req.WebhookURL, Settings: req.Settings, Engine: req.Engine, Proxy: req.Proxy,
 	})
 	if err != nil {
 		return err
@@ -76,6 +77,7 @@ type updateSessionRequest struct {
 	SessionName *string                  `json:"session_name" desc:"A new name."`
 	WebhookURL  *string                  `json:"webhook_url" desc:"A new address for the session's webhook."`
 	Settings    *gateway.SessionSettings `json:"settings" desc:"New settings."`
+	Proxy       *string                  `json:"proxy" desc:"A new proxy URL for the session (http://, https:// or socks5://, credentials allowed); \"\" removes it, back to the gateway's WHATSAPP_PROXY. It applies from the session's next connection (restart its instance)."`
 }
 
 func (s *Server) handleSessionUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -88,7 +90,7 @@ func (s *Server) handleSessionUpdate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	sess, err := s.svc.UpdateSession(r.Context(), who(r).User.ID, id, service.UpdateSessionInput{
-		Name: req.SessionName, WebhookURL: req.WebhookURL, Settings: req.Settings,
+		Name: req.SessionName, WebhookURL: req.WebhookURL, Settings: req.Settings, Proxy: req.Proxy,
 	})
 	if err != nil {
 		return err

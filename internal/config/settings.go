@@ -101,7 +101,7 @@ var settings = []Setting{
 	{"DOCKER_HOST", "", "Docker daemon of the seed's container design; kept for compatibility, unused (workers run in process or on Nomad).", false},
 	{"WHATSAPP_IMAGE", "whatsapp-instance:latest", "Container image of the per-session worker (Nomad docker driver).", false},
 	{"WHATSAPP_WEB_VERSION", "", "WhatsApp Web version whatsmeow sessions present (`2.3000.1031080782`); empty keeps the built-in one. Set the current one when WhatsApp answers \"client outdated\" (405).", false},
-	{"WHATSAPP_PROXY", "", "Proxy for whatsmeow connections and media (`http://`, `https://` or `socks5://`); empty follows HTTPS_PROXY.", true},
+	{"WHATSAPP_PROXY", "", "Default proxy for whatsmeow connections and media (`http://`, `https://` or `socks5://`), for sessions without their own `proxy`; empty follows HTTPS_PROXY.", true},
 	{"MEDIA_MAX_BYTES", "64MiB", "Largest media file sent from a URL, or received and stored.", false},
 	{"SEND_RATE_PER_MINUTE", "20", "Messages a session sends per minute once its burst is spent (pacing against bans); 0 turns pacing off.", false},
 	{"SEND_BURST", "5", "Messages a session may send back to back before SEND_RATE_PER_MINUTE applies.", false},

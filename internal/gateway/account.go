@@ -62,6 +62,7 @@ type AccountEngine interface {
 	ProfileEngine
 	PresenceEngine
 	ProfileEngine
+	ChannelEngine
 	CallEngine
 }
 
@@ -358,6 +359,7 @@ var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupU
 	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID,
 	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
 	OpPresenceSet, OpPresenceSubscribe,
+	OpChannelList, OpChannelGet, OpChannelCreate, OpChannelFollow, OpChannelUnfollow, OpChannelMessages,
 	OpCallReject, OpSandboxCallPlace, OpSandboxCallAccept, OpSandboxCallEnd)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {

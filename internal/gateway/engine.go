@@ -68,8 +68,12 @@ type EngineConfig struct {
 	// BannedUntil is the end of a temporary ban recorded on the session
 	// (zero when none): an engine does not connect before it.
 	BannedUntil time.Time
-	Handler     EventHandler
-	Logger      *slog.Logger
+	// Proxy is the session's own proxy URL (credentials included); ""
+	// leaves the engine's default (WHATSAPP_PROXY). The sandbox dials
+	// nothing, so it has no use for one.
+	Proxy   string
+	Handler EventHandler
+	Logger  *slog.Logger
 	// LookupMessage returns the session's stored message with a WhatsApp
 	// id (the outbound one first), CodeNotFound when none; nil when the
 	// store cannot look up by WhatsApp id. The real engine reads it to
@@ -230,6 +234,11 @@ type OutboundMessage struct {
 	Secret []byte
 	// Votes are the answers a poll_vote chooses on the poll Target.
 	Votes []string
+	// StatusAudience are the user JIDs a status post (To is StatusJID) is
+	// shown to; empty: the account's contacts, as its status privacy
+	// setting says. StatusStyle is a text status's look.
+	StatusAudience []string
+	StatusStyle    *StatusStyle
 }
 
 // LinkPreview is the card shown under a link in a text message.
@@ -321,5 +330,7 @@ type InboundMessage struct {
 	Secret []byte
 	// Interactive is what an interactive_reply chose.
 	Interactive *InteractiveReply
+	// StatusStyle is the look of a received text status post.
+	StatusStyle *StatusStyle
 	Timestamp   time.Time
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,27 @@ const (
 // they all arrived as message events before they had types of their own,
 // so an endpoint subscribed to message keeps receiving them, each with its
 // finer type in the envelope.
-var messageFamily = []string{EventMessageEdited, EventMessageRevoked, EventReaction, EventPollVote}
+var messageFamily = []string{EventMessageEdited, EventMessageRevoked, EventReaction, EventPollVote, EventChannelMessage}
+
+// OptInEvents are the event types only a subscription naming them
+// receives: not "*", not a seed name. Contacts' status posts are many,
+// carry other people's content and are not addressed to the account, so
+// an endpoint (or an unfiltered event stream) gets them only when it asks.
+var OptInEvents = []string{EventStatusPost}
+
+// MessageEventType is the event type of a stored message that arrived:
+// status.post for a contact's status (chat status@broadcast),
+// channel.message for a channel's post (…@newsletter), else as
+// InboundEventType says.
+func MessageEventType(m *Message) string {
+	switch {
+	case m.Chat == StatusJID:
+		return EventStatusPost
+	case strings.HasSuffix(m.Chat, "@"+ServerNewsletter):
+		return EventChannelMessage
+	}
+	return InboundEventType(m.Type)
+}
 
 // InboundEventType is the event type of a stored message that arrived (or
 // was sent from the owner's phone): message, or the finer type of an
@@ -49,7 +70,7 @@ func InboundEventType(t MessageType) string {
 // EventTypes lists every concrete event type.
 var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
 	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate, EventPollVote, EventPresence,
-	EventMessageEdited, EventMessageRevoked, EventReaction, EventHistorySync, EventCall}
+	EventMessageEdited, EventMessageRevoked, EventReaction, EventHistorySync, EventCall, EventStatusPost, EventChannelMessage}
 
 // SubscriptionNames lists every name a webhook may subscribe to.
 var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)
@@ -58,7 +79,11 @@ var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes.
 func ValidSubscription(name string) bool { return slices.Contains(SubscriptionNames, name) }
 
 // Matches reports whether a subscription list includes an event type.
+// An opt-in type (OptInEvents) matches only its own name.
 func Matches(subscriptions []string, eventType string) bool {
+	if slices.Contains(OptInEvents, eventType) {
+		return slices.Contains(subscriptions, eventType)
+	}
 	for _, s := range subscriptions {
 		switch {
 		case s == EventAll, s == eventType:

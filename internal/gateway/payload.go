@@ -27,6 +27,10 @@ import (
 //	interactive_reply (inbound)   {"interactive": {"kind", "id", "title", "description"}}; the
 //	                              message answered is reply_to
 //
+// A status post (recipient status@broadcast: text, image or video) adds
+// status_audience (user JIDs; absent: the account's contacts) and, on
+// text, status_style {"background_color", "text_color", "font"}.
+//
 // Options of any type that allows them: mentions (user JIDs) and
 // mention_all (groups) on text and captions, view_once on image, video and
 // audio, forwarded on a copy of a stored message, link_preview on text.
@@ -58,6 +62,10 @@ type MessagePayload struct {
 	Votes []string `json:"votes,omitempty" desc:"The answers a poll_vote chooses; empty withdraws the vote."`
 	// Interactive is what a received interactive_reply chose.
 	Interactive *InteractiveReply `json:"interactive,omitempty" desc:"The button or list row an interactive_reply chose."`
+	// StatusAudience are the user JIDs a status post is shown to (none:
+	// the account's contacts); StatusStyle a text status's look.
+	StatusAudience []string     `json:"status_audience,omitempty" desc:"The people a status post is shown to (user JIDs); absent: the account's contacts."`
+	StatusStyle    *StatusStyle `json:"status_style,omitempty" desc:"The look of a text status: background colour, text colour, font."`
 }
 
 // InteractiveReply is a tap on a button or a list row of a business
@@ -90,7 +98,8 @@ type PayloadMedia struct {
 func (p *MessagePayload) IsZero() bool {
 	return p == nil || (p.Media == nil && p.Location == nil && p.Contact == nil &&
 		p.Target == "" && p.Reaction == "" && p.PushName == "" && len(p.Mentions) == 0 && !p.MentionAll &&
-		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview && p.Poll == nil && len(p.Votes) == 0 && p.Interactive == nil)
+		!p.ViewOnce && !p.Forwarded && p.LinkPreview == nil && !p.NoLinkPreview && p.Poll == nil && len(p.Votes) == 0 && p.Interactive == nil &&
+		len(p.StatusAudience) == 0 && p.StatusStyle.IsZero())
 }
 
 // Marshal returns the payload as stored: nil when it carries nothing.

@@ -10,6 +10,8 @@ const (
 	ServerLegacy = "c.us"
 	ServerGroup  = "g.us"
 	ServerLID    = "lid"
+	// ServerNewsletter is WhatsApp's server of channels (newsletters).
+	ServerNewsletter = "newsletter"
 )
 
 // Recipient is a parsed, normalised destination.
@@ -21,6 +23,9 @@ type Recipient struct {
 	// Server is s.whatsapp.net, g.us or lid.
 	Server string
 }
+
+// IsChannel reports whether the recipient is a channel (…@newsletter).
+func (r Recipient) IsChannel() bool { return r.Server == ServerNewsletter }
 
 // IsGroup reports whether the recipient is a group.
 func (r Recipient) IsGroup() bool { return r.Server == ServerGroup }
@@ -35,7 +40,8 @@ func (r Recipient) Phone() string {
 
 // ParseRecipient accepts every format API.md lists: a bare or "+"-prefixed
 // number (spaces, dashes, dots and parentheses allowed), 1234567890@c.us,
-// …@s.whatsapp.net, …@g.us and …@lid. Device suffixes (":12") are dropped,
+// …@s.whatsapp.net, …@g.us and …@lid; and status@broadcast (or "status")
+// for a status post and …@newsletter for a channel. Device suffixes (":12") are dropped,
 // since WhatsApp refuses sends to a device JID. Errors are CodeValidation
 // with a sentence that says what is wrong.
 func ParseRecipient(s string) (Recipient, error) {
@@ -45,6 +51,9 @@ func ParseRecipient(s string) (Recipient, error) {
 	}
 	if len(s) > 128 {
 		return Recipient{}, Errorf(CodeValidation, "The recipient is too long.")
+	}
+	if strings.EqualFold(s, "status") || strings.EqualFold(s, StatusJID) {
+		return Recipient{JID: StatusJID, User: "status", Server: ServerBroadcast}, nil
 	}
 	user, server, hasAt := strings.Cut(s, "@")
 	if !hasAt {
@@ -83,9 +92,16 @@ func ParseRecipient(s string) (Recipient, error) {
 			return Recipient{}, Errorf(CodeValidation, "The LID %q is not valid.", truncate(user))
 		}
 		return Recipient{JID: user + "@" + ServerLID, User: user, Server: ServerLID}, nil
+	case ServerNewsletter:
+		if !validID(user, false) {
+			return Recipient{}, Errorf(CodeValidation, "The channel id %q is not valid.", truncate(user))
+		}
+		return Recipient{JID: user + "@" + ServerNewsletter, User: user, Server: ServerNewsletter}, nil
+	case ServerBroadcast:
+		return Recipient{}, Errorf(CodeValidation, "Broadcast lists are not supported; status@broadcast (a status post) is the only broadcast recipient.")
 	}
 	return Recipient{}, Errorf(CodeValidation,
-		"The recipient's server %q is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us or …@lid.", truncate(server))
+		"The recipient's server %q is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us, …@lid, …@newsletter or status@broadcast.", truncate(server))
 }
 
 // NormalizePhone reduces a phone number to its digits, with the country

@@ -44,8 +44,13 @@ type Session struct {
 	BannedUntil  *time.Time      `json:"banned_until,omitempty" desc:"Set when WhatsApp refused the account for a while: no connection before this time."`
 	ConnectedAt  *time.Time      `json:"connected_at,omitempty" desc:"When the session last connected."`
 	HistorySync  *HistorySync    `json:"history_sync,omitempty" desc:"The history WhatsApp pushed after pairing: how far its storing is (absent before pairing)."`
-	CreatedAt    time.Time       `json:"created_at" desc:"When the session was created."`
-	UpdatedAt    time.Time       `json:"updated_at" desc:"When the session last changed."`
+	// ProxyURL is the session's own proxy, credentials included: stored,
+	// handed to its engine, never answered (Proxy is).
+	ProxyURL string `json:"-"`
+	// Proxy is filled by the service when answering (gateway.ProxyOf).
+	Proxy     *SessionProxy `json:"proxy,omitempty" desc:"The proxy the session connects to WhatsApp through, its password masked, and whether it is the session's own or the gateway's default; absent when none."`
+	CreatedAt time.Time     `json:"created_at" desc:"When the session was created."`
+	UpdatedAt time.Time     `json:"updated_at" desc:"When the session last changed."`
 }
 
 // SessionSettings are the seed's per-session settings.
@@ -90,7 +95,7 @@ type SessionStore interface {
 	ListSessions(ctx context.Context, userID string, p Page) ([]*Session, int, error)
 	// CountSessions counts a tenant's sessions.
 	CountSessions(ctx context.Context, userID string) (int, error)
-	// UpdateSession saves name, webhook URL and settings of s; CodeNotFound when absent.
+	// UpdateSession saves name, webhook URL, settings and proxy of s; CodeNotFound when absent.
 	UpdateSession(ctx context.Context, s *Session) error
 	// SetSessionState applies a worker's report and writes the events in the
 	// same transaction; it returns the session as stored. CodeNotFound when absent.

@@ -191,7 +191,7 @@ var arabic = map[string]string{
 	"The recipient is empty.":                                                                      "المستلم فارغ.",
 	"The recipient is too long.":                                                                   "المستلم طويل جداً.",
 	"The recipient's server %q is not supported.":                                                  "خادم المستلم %q غير مدعوم.",
-	"The recipient's server %q is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us or …@lid.": "خادم المستلم %q غير مدعوم؛ استخدم رقم هاتف أو ‎…@c.us أو ‎…@s.whatsapp.net أو ‎…@g.us أو ‎…@lid.",
+	"The recipient's server %q is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us, …@lid, …@newsletter or status@broadcast.": "خادم المستلم %q غير مدعوم؛ استخدم رقم هاتف أو ‎…@c.us أو ‎…@s.whatsapp.net أو ‎…@g.us أو ‎…@lid أو ‎…@newsletter أو ‎status@broadcast.",
 	"The request body could not be read.":                                                                    "تعذّرت قراءة جسم الطلب.",
 	"The request body is empty; send a JSON object.":                                                         "جسم الطلب فارغ؛ أرسل كائن JSON.",
 	"The request body is larger than %d bytes.":                                                              "جسم الطلب أكبر من %d بايت.",
@@ -393,4 +393,10 @@ var arabic = map[string]string{
 	"The account changed meanwhile.":                                                  "تغيّر الحساب في الأثناء.",
 	"Give 2 to 12 answers.":                                                           "أدخل من 2 إلى 12 إجابة.",
 	"The method %s is not allowed on %s; use %s.":                                     "الطريقة %s غير مسموحة على %s؛ استخدم %s.",
+	// Per-session proxies.
+	"Give the proxy as a URL such as socks5://user:password@proxy.example.com:1080.": "أدخل الوكيل بصيغة عنوان URL مثل socks5://user:password@proxy.example.com:1080.",
+	"The proxy URL must start with http://, https:// or socks5://.":                  "يجب أن يبدأ عنوان الوكيل بـ http:// أو https:// أو socks5://.",
+	"The proxy URL has no host.":                             "عنوان الوكيل بلا مضيف.",
+	"The proxy URL's port must be a number from 1 to 65535.": "يجب أن يكون منفذ عنوان الوكيل رقماً من 1 إلى 65535.",
+	"The proxy URL must end after its host and port.":        "يجب أن ينتهي عنوان الوكيل بعد المضيف والمنفذ.",
 }

@@ -43,6 +43,9 @@ var (
 )
 
 func init() {
+	for en, ar := range arabicStatusChannels {
+		arabic[en] = ar
+	}
 	keys := make([]string, 0, len(arabic))
 	for en := range arabic {
 		if verb.MatchString(en) {

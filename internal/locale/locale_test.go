@@ -41,8 +41,8 @@ func TestTranslate(t *testing.T) {
 		{"ar", "The limit must be a whole number from 1 to 1,000.", "يجب أن يكون الحد عدداً صحيحاً من 1 إلى " + fsi + "1,000" + pdi + "."},
 		{"ar", "No route GET /api/v1/nothing.", "لا يوجد مسار " + fsi + "GET" + pdi + " " + fsi + "/api/v1/nothing" + pdi + "."},
 		// The longer template wins over a shorter one that also fits.
-		{"ar", `The recipient's server "x.net" is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us or …@lid.`,
-			"خادم المستلم " + fsi + `"x.net"` + pdi + " غير مدعوم؛ استخدم رقم هاتف أو ‎…@c.us أو ‎…@s.whatsapp.net أو ‎…@g.us أو ‎…@lid."},
+		{"ar", `The recipient's server "x.net" is not supported; use a phone number, …@c.us, …@s.whatsapp.net, …@g.us, …@lid, …@newsletter or status@broadcast.`,
+			"خادم المستلم " + fsi + `"x.net"` + pdi + " غير مدعوم؛ استخدم رقم هاتف أو ‎…@c.us أو ‎…@s.whatsapp.net أو ‎…@g.us أو ‎…@lid أو ‎…@newsletter أو ‎status@broadcast."},
 		// Unknown sentences stay English rather than vanish.
 		{"ar", "A sentence nobody translated.", "A sentence nobody translated."},
 		{"ar", "", ""},

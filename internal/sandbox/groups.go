@@ -142,6 +142,9 @@ func (e *Engine) groups(ctx context.Context) ([]*sbGroup, error) {
 	}
 	out := make([]*sbGroup, 0, len(recs))
 	for _, r := range recs {
+		if !strings.HasSuffix(r.JID, "@"+gateway.ServerGroup) {
+			continue // a channel, kept in the same book (see channels.go)
+		}
 		var g sbGroup
 		if err := json.Unmarshal(r.Data, &g); err != nil {
 			return nil, fmt.Errorf("sandbox group %s: %w", r.JID, err)

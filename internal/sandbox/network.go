@@ -95,6 +95,11 @@ type Envelope struct {
 	// names the poll.
 	VotePayload []byte `json:"vote_payload,omitempty"`
 	VoteIV      []byte `json:"vote_iv,omitempty"`
+	// Chat is status@broadcast for a status post (a direct message's
+	// chat is its sender, a group's is Group); StatusStyle is a text
+	// status's look.
+	Chat        string               `json:"chat,omitempty"`
+	StatusStyle *gateway.StatusStyle `json:"status_style,omitempty"`
 	// Video marks a KindCall offer of a video call.
 	Video bool `json:"video,omitempty"`
 }

@@ -385,6 +385,9 @@ func (e *Engine) replayReceipts(ctx context.Context, gen uint64) {
 	peers := map[string]bool{}
 	timed := owed[:0:0]
 	for _, o := range owed {
+		if gateway.IsChannelJID(o.To) {
+			continue // channel posts have no receipts
+		}
 		phone, _ := phoneOfJID(o.To)
 		peer, ok := peers[phone]
 		if !ok {

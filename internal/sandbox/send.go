@@ -36,6 +36,18 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 			return gateway.SendResult{}, err
 		}
 	}
+	var viewers []string
+	outside := false
+	if to.IsChannel() {
+		if viewers, err = e.postToChannel(ctx, m, e.opts.Now()); err != nil {
+			return gateway.SendResult{}, err
+		}
+	}
+	if to.IsStatus() {
+		if viewers, outside, err = e.statusAudience(ctx, m); err != nil {
+			return gateway.SendResult{}, err
+		}
+	}
 	phone := to.Phone()
 	peer, err := e.peer(ctx, phone)
 	if err != nil {
@@ -65,7 +77,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 		Target:    m.Target,
 		Reaction:  m.Reaction,
 		Mentions:  m.Mentions, ViewOnce: m.ViewOnce, Forwarded: m.Forwarded, LinkPreview: m.LinkPreview,
-		Poll: m.Poll, Secret: m.Secret,
+		Poll: m.Poll, Secret: m.Secret, StatusStyle: m.StatusStyle,
 		Timestamp: now,
 	}
 	if vote != nil {
@@ -76,6 +88,18 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 		md.Data, md.Path = nil, ""
 		env.Media = &md
 		env.MediaData = m.Media.Data
+	}
+	if to.IsChannel() {
+		// Handed to each follower once: the channel's history keeps the post.
+		env.Chat = to.JID
+		for _, p := range viewers {
+			e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, p, env) })
+		}
+		return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
+	}
+	if to.IsStatus() {
+		e.postStatusLocked(id, env, viewers, outside)
+		return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
 	}
 	if !peer {
 		e.scheduleReceiptsLocked(id, to.JID, phone, env.voice())
@@ -203,6 +227,10 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 		}
 		e.lastSeen = e.opts.Now()
 		from := env.FromPhone
+		if gateway.IsChannelJID(env.Chat) {
+			e.offerLocked(ev, 0, nil) // channel posts have no receipts
+			return
+		}
 		e.offerLocked(ev, 0, func() {
 			e.acknowledgeLocked(from, env.ID, gateway.MessageDelivered)
 			switch {
@@ -215,6 +243,7 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	case KindReceipt:
 		e.lastSeen = e.opts.Now()
 		delete(e.outbox, env.ID)
+		delete(e.outbox, statusKey(env.ID, env.FromPhone))
 		e.offerLocked(gateway.EvReceipt{WAMessageIDs: []string{env.ID}, Chat: env.FromPhone + "@" + gateway.ServerUser,
 			Status: env.Status, At: e.opts.Now().UTC()}, 0, nil)
 	case KindGroup:
@@ -308,7 +337,16 @@ func inboundOf(env Envelope) *gateway.InboundMessage {
 		LinkPreview: env.LinkPreview,
 		Poll:        env.Poll,
 		Secret:      env.Secret,
+		StatusStyle: env.StatusStyle,
 		Timestamp:   env.Timestamp,
+	}
+	switch {
+	case env.Chat == gateway.StatusJID:
+		// A contact's status post: the chat is status@broadcast.
+		in.Chat = gateway.StatusJID
+	case gateway.IsChannelJID(env.Chat):
+		// A channel's post comes from the channel, not from its admin.
+		in.Chat, in.Sender, in.SenderPhone, in.SenderLID, in.PushName = env.Chat, env.Chat, "", "", ""
 	}
 	if env.Media != nil {
 		md := *env.Media
@@ -423,6 +461,7 @@ func validate(m *gateway.OutboundMessage) (gateway.Recipient, error) {
 		f["message_type"] = "The message type is not supported."
 	}
 	validateOptions(m, f)
+	validateStatus(m, to, f)
 	if len(f) > 0 {
 		return gateway.Recipient{}, gateway.ValidationError(f)
 	}

@@ -47,6 +47,11 @@ type SendInput struct {
 	// poll_vote chooses on the poll Target.
 	Poll  *gateway.Poll
 	Votes []string
+	// StatusAudience are the numbers or user JIDs a status post
+	// (recipient status@broadcast) is shown to; none: the contacts.
+	// StatusStyle is a text status's look.
+	StatusAudience []string
+	StatusStyle    *gateway.StatusStyle
 }
 
 // MaxScheduleAhead is how far ahead a send can be scheduled.
@@ -216,6 +221,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		fields["message"] = "The text must be at most 65536 characters."
 	}
 	sendOptions(typ, rcpt, body, in, &payload, fields)
+	statusOptions(typ, rcpt, in, &payload, fields)
 	now := s.now()
 	status := gateway.MessageQueued
 	var sendAt *time.Time
@@ -240,8 +246,12 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if s.cfg.EnableEmailVerification && !u.EmailVerified {
 		return nil, gateway.Errorf(gateway.CodeForbidden, "Verify your email address before sending messages: POST /api/v1/auth/verify-email/request sends the link again.")
 	}
-	sessionID, err := s.readyToSend(ctx, u.ID, in.SessionID)
+	target, err := s.readyToSend(ctx, u.ID, in.SessionID)
 	if err != nil {
+		return nil, err
+	}
+	sessionID := target.id
+	if err := checkStatusEngine(&gateway.Session{Engine: target.engine}, &payload); err != nil {
 		return nil, err
 	}
 	replyTo, err := s.resolveWAID(ctx, u.ID, in.ReplyTo, "reply_to")
@@ -282,28 +292,34 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	return m, nil
 }
 
+// sendTarget is what a send needs of its session once found ready.
+type sendTarget struct {
+	id     string // as stored
+	engine string // fixed when the session is created
+}
+
 // readyToSend checks that the session is the tenant's, not logged out, and
-// has a running instance, and returns its stored id. A session found ready
-// is taken as such for SendCheckTTL: every change of it or of its
-// instances forgets that at once (sessionChanged, ForgetSession). A send
-// that races a change is stored as before (the check and the insert were
-// never one transaction): the message waits queued for a running worker.
-func (s *Service) readyToSend(ctx context.Context, userID, sessionID string) (string, error) {
-	return s.sendable.Get(ctx, userID, sessionID, func(ctx context.Context) (string, error) {
+// has a running instance, and returns its stored id and engine. A session
+// found ready is taken as such for SendCheckTTL: every change of it or of
+// its instances forgets that at once (sessionChanged, ForgetSession). A
+// send that races a change is stored as before (the check and the insert
+// were never one transaction): the message waits queued for a worker.
+func (s *Service) readyToSend(ctx context.Context, userID, sessionID string) (sendTarget, error) {
+	return s.sendable.Get(ctx, userID, sessionID, func(ctx context.Context) (sendTarget, error) {
 		sess, err := s.Session(ctx, userID, sessionID)
 		if err != nil {
-			return "", err
+			return sendTarget{}, err
 		}
 		if sess.Status == gateway.SessionLoggedOut {
-			return "", gateway.Errorf(gateway.CodeConflict, "The session is logged out; pair it again before sending.")
+			return sendTarget{}, gateway.Errorf(gateway.CodeConflict, "The session is logged out; pair it again before sending.")
 		}
 		if _, err := s.instances.LiveInstance(ctx, userID, sess.ID); gateway.IsCode(err, gateway.CodeNotFound) {
-			return "", gateway.Errorf(gateway.CodeConflict, "The session has no running instance; start one with POST /api/v1/instances.")
+			return sendTarget{}, gateway.Errorf(gateway.CodeConflict, "The session has no running instance; start one with POST /api/v1/instances.")
 		} else if err != nil {
-			return "", err
+			return sendTarget{}, err
 		}
-		return sess.ID, nil
-	}, func(string) bool { return true })
+		return sendTarget{id: sess.ID, engine: sess.Engine}, nil
+	}, func(sendTarget) bool { return true })
 }
 
 // CancelMessage cancels one of the caller's scheduled messages; a

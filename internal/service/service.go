@@ -53,6 +53,9 @@ type Settings struct {
 	// not kept). An admin's edit drops every kept plan at once, here and on
 	// the other gateways (Changes.PlanChanged, the plans.changed notice).
 	PlanCacheTTL time.Duration
+	// DefaultProxy is WHATSAPP_PROXY, the proxy of whatsmeow sessions
+	// without their own; only its masked form is ever answered.
+	DefaultProxy string
 }
 
 // Workers is the part of the instance API client the use cases need.
@@ -130,7 +133,7 @@ type Service struct {
 	changes Changes
 	// sendable holds, by session id, the sessions found ready to send
 	// (the value is the session's stored id), for SendCheckTTL.
-	sendable *livecache.Cache[string]
+	sendable *livecache.Cache[sendTarget]
 }
 
 // Deps are the adapters a Service is built from.
@@ -198,7 +201,7 @@ func New(d Deps, cfg Settings) *Service {
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
 		guard: d.URLGuard, changes: d.Changes,
 	}
-	s.sendable = livecache.New[string](cfg.SendCheckTTL)
+	s.sendable = livecache.New[sendTarget](cfg.SendCheckTTL)
 	s.nudges = newNudger(s.callWorkerSend)
 	s.sends = newSendBatcher(d.Background, d.Stores.SaaS)
 	s.saas = newSaaSState(d.Mailer, cfg.PlanCacheTTL)

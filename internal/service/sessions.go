@@ -18,6 +18,29 @@ type CreateSessionInput struct {
 	WebhookURL string
 	Settings   *gateway.SessionSettings
 	Engine     string
+	// Proxy is the session's own proxy URL ("": WHATSAPP_PROXY).
+	Proxy string
+}
+
+// checkProxy validates a session's proxy URL into fields; "" is none.
+func checkProxy(raw string, fields map[string]string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	if msg := gateway.CheckProxyURL(raw); msg != "" {
+		fields["proxy"] = msg
+	}
+	return raw
+}
+
+// present fills what a session shows but does not store: the proxy it
+// uses, masked, and where that comes from.
+func (s *Service) present(sess *gateway.Session) *gateway.Session {
+	if sess != nil {
+		sess.Proxy = gateway.ProxyOf(sess, s.cfg.DefaultProxy)
+	}
+	return sess
 }
 
 // defaultWebhookEvents are the events of a session's webhook_url when its
@@ -62,6 +85,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 		settings.WebhookEvents = slices.Clone(defaultWebhookEvents)
 	}
 	validateSettings(&settings, fields)
+	proxy := checkProxy(in.Proxy, fields)
 	engine := strings.TrimSpace(in.Engine)
 	if engine == "" {
 		engine = s.cfg.DefaultEngine
@@ -104,7 +128,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 	now := s.now()
 	sess := &gateway.Session{
 		ID: uuid.NewString(), UserID: u.ID, Name: name, Engine: engine, Status: gateway.SessionCreated,
-		WebhookURL: in.WebhookURL, Settings: settings, CreatedAt: now, UpdatedAt: now,
+		WebhookURL: in.WebhookURL, Settings: settings, ProxyURL: proxy, CreatedAt: now, UpdatedAt: now,
 	}
 	ev := gateway.NewEvent(u.ID, sess.ID, gateway.EventSessionStatus, gateway.SessionStatusData{SessionID: sess.ID, Status: sess.Status})
 	if err := s.sessions.CreateSessionWithin(ctx, sess, plan.Limits.Sessions, ev); err != nil {
@@ -123,7 +147,7 @@ func (s *Service) CreateSession(ctx context.Context, u *gateway.User, in CreateS
 		}
 	}
 	s.log.Info("session created", "user_id", u.ID, "session_id", sess.ID, "engine", engine)
-	return sess, nil
+	return s.present(sess), nil
 }
 
 // ListSessions lists the caller's sessions.
@@ -132,6 +156,9 @@ func (s *Service) ListSessions(ctx context.Context, userID string, p gateway.Pag
 	items, total, err := s.sessions.ListSessions(ctx, userID, p)
 	if err != nil {
 		return List[*gateway.Session]{}, err
+	}
+	for _, sess := range items {
+		s.present(sess)
 	}
 	return newList(items, total, p), nil
 }
@@ -142,7 +169,7 @@ func (s *Service) Session(ctx context.Context, userID, id string) (*gateway.Sess
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.NotFound("Session")
 	}
-	return sess, err
+	return s.present(sess), err
 }
 
 // UpdateSessionInput changes a session; nil fields stay as they are.
@@ -150,9 +177,12 @@ type UpdateSessionInput struct {
 	Name       *string
 	WebhookURL *string
 	Settings   *gateway.SessionSettings
+	// Proxy replaces the session's own proxy; "" removes it (back to
+	// WHATSAPP_PROXY). It applies from the session's next connection.
+	Proxy *string
 }
 
-// UpdateSession changes name, webhook URL or settings.
+// UpdateSession changes name, webhook URL, settings or proxy.
 func (s *Service) UpdateSession(ctx context.Context, userID, id string, in UpdateSessionInput) (*gateway.Session, error) {
 	sess, err := s.Session(ctx, userID, id)
 	if err != nil {
@@ -178,6 +208,9 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 		validateSettings(&st, fields)
 		sess.Settings = st
 	}
+	if in.Proxy != nil {
+		sess.ProxyURL = checkProxy(*in.Proxy, fields)
+	}
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
@@ -185,7 +218,7 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 	if err := s.sessions.UpdateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	return sess, nil
+	return s.present(sess), nil
 }
 
 // DeleteSession logs the device out (when a worker runs), stops the

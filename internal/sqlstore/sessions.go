@@ -10,7 +10,7 @@ import (
 )
 
 const sessionCols = `id, user_id, name, engine, status, status_reason, webhook_url, settings, phone, push_name,
-	device_jid, banned_until, connected_at, created_at, updated_at`
+	device_jid, banned_until, connected_at, created_at, updated_at, proxy`
 
 // sessionReadCols are sessionCols and the history sync progress, which
 // only StoreHistory writes.
@@ -50,10 +50,10 @@ func (s *Store) CreateSessionWithin(ctx context.Context, sess *gateway.Session, 
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q("INSERT INTO sessions ("+sessionCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			sess.ID, sess.UserID, sess.Name, sess.Engine, string(sess.Status), sess.StatusReason, sess.WebhookURL,
 			settings, sess.Phone, sess.PushName, sess.DeviceJID, nullMicros(sess.BannedUntil),
-			nullMicros(sess.ConnectedAt), micros(sess.CreatedAt), micros(sess.UpdatedAt))
+			nullMicros(sess.ConnectedAt), micros(sess.CreatedAt), micros(sess.UpdatedAt), sess.ProxyURL)
 		if err != nil {
 			return s.fail(err, "create session", "User", "A session with this id already exists.")
 		}
@@ -85,7 +85,7 @@ func (s *Store) CountSessions(ctx context.Context, userID string) (int, error) {
 	return n, s.fail(err, "count sessions", "Session", "")
 }
 
-// UpdateSession saves name, webhook URL and settings of s and sets its
+// UpdateSession saves name, webhook URL, settings and proxy of s and sets its
 // UpdatedAt; CodeNotFound when absent or another tenant's.
 func (s *Store) UpdateSession(ctx context.Context, sess *gateway.Session) error {
 	settings, err := marshal(sess.Settings)
@@ -94,8 +94,8 @@ func (s *Store) UpdateSession(ctx context.Context, sess *gateway.Session) error 
 	}
 	sess.UpdatedAt = now()
 	err = exactlyOne(s.writer.ExecContext(ctx, s.q(`UPDATE sessions SET name = ?, webhook_url = ?, settings = ?,
-		updated_at = ? WHERE id = ? AND user_id = ?`),
-		sess.Name, sess.WebhookURL, settings, micros(sess.UpdatedAt), sess.ID, sess.UserID))
+		proxy = ?, updated_at = ? WHERE id = ? AND user_id = ?`),
+		sess.Name, sess.WebhookURL, settings, sess.ProxyURL, micros(sess.UpdatedAt), sess.ID, sess.UserID))
 	return s.fail(err, "update session", "Session", "")
 }
 
@@ -208,7 +208,7 @@ func scanSession(sc scanner, extra ...any) (*gateway.Session, error) {
 		h                 gateway.HistorySync
 	)
 	dest := []any{&sess.ID, &sess.UserID, &sess.Name, &sess.Engine, &status, &sess.StatusReason, &sess.WebhookURL,
-		&settings, &sess.Phone, &sess.PushName, &sess.DeviceJID, &banned, &connected, &created, &updated,
+		&settings, &sess.Phone, &sess.PushName, &sess.DeviceJID, &banned, &connected, &created, &updated, &sess.ProxyURL,
 		&h.Status, &h.Chats, &h.Messages, &h.Progress}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err

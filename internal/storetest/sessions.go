@@ -19,7 +19,8 @@ func testSessions(t *testing.T, s gateway.Store) {
 	if s1.ID == "" || s1.Status != gateway.SessionCreated || !s1.UpdatedAt.Equal(s1.CreatedAt) {
 		t.Fatalf("got id %q status %q updated %v, want id filled, created, updated = created", s1.ID, s1.Status, s1.UpdatedAt)
 	}
-	s2 := &gateway.Session{UserID: u.ID, Name: "two", Engine: gateway.EngineWhatsmeow, Status: gateway.SessionStarting, CreatedAt: at(2)}
+	s2 := &gateway.Session{UserID: u.ID, Name: "two", Engine: gateway.EngineWhatsmeow, Status: gateway.SessionStarting, CreatedAt: at(2),
+		ProxyURL: "socks5://user:pa55@proxy.example.com:1080"}
 	must(t, s.CreateSession(ctx(t), s2))
 	s3 := &gateway.Session{UserID: other.ID, Name: "theirs", Engine: gateway.EngineSandbox, CreatedAt: at(3)}
 	must(t, s.CreateSession(ctx(t), s3))
@@ -65,7 +66,7 @@ func testSessions(t *testing.T, s gateway.Store) {
 	})
 	t.Run("update", func(t *testing.T) {
 		upd := *s1
-		upd.Name, upd.WebhookURL = "renamed", ""
+		upd.Name, upd.WebhookURL, upd.ProxyURL = "renamed", "", "http://proxy.example.com:3128"
 		upd.Settings = gateway.SessionSettings{WebhookEvents: []string{"*"}}
 		upd.Status = gateway.SessionConnected // not saved by UpdateSession
 		must(t, s.UpdateSession(ctx(t), &upd))

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"sync"
 	"time"
 
@@ -193,6 +194,9 @@ func New(ctx context.Context, cfg gateway.EngineConfig, opts Options) (*Engine, 
 		return nil, fmt.Errorf("whatsmeow: no device store")
 	}
 	opts.fill()
+	if cfg.Proxy != "" { // the session's own proxy over WHATSAPP_PROXY
+		opts.Proxy = cfg.Proxy
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -365,10 +369,7 @@ func (e *Engine) connectFailed(gen uint64, err error) {
 	delay := e.backoffLocked(e.failures)
 	e.mu.Unlock()
 	e.log.Warn("whatsapp connect failed", "attempt", e.failures, "retry_in", delay, "error", err)
-	e.emit(gen, gateway.EvDisconnected{
-		Reason:       fmt.Sprintf("Cannot reach WhatsApp (%s); retrying in %s.", describeConnectError(err), delay.Round(time.Second)),
-		Reconnecting: true,
-	})
+	e.emit(gen, gateway.EvDisconnected{Reason: connectFailureReason(e.opts.Proxy, err, delay), Reconnecting: true})
 	e.dialAfter(gen, delay)
 }
 
@@ -399,6 +400,47 @@ func Backoff(n int, minDelay, maxDelay time.Duration, jitter float64) time.Durat
 	return d - time.Duration(float64(d)*0.2*jitter)
 }
 
+// connectFailureReason is the session's status reason after a failed
+// connection attempt. Through a proxy it says which leg failed: the proxy
+// itself (down, wrong address, TLS), or WhatsApp behind it.
+func connectFailureReason(proxyURL string, err error, retry time.Duration) string {
+	retry = retry.Round(time.Second)
+	if proxyURL == "" {
+		return fmt.Sprintf("Cannot reach WhatsApp (%s); retrying in %s.", describeConnectError(err), retry)
+	}
+	host := proxyURL
+	if u, perr := url.Parse(proxyURL); perr == nil {
+		host = u.Host // never the credentials
+	}
+	if proxyUnreachable(err) {
+		return fmt.Sprintf("Cannot reach the proxy %s (%s); retrying in %s.", host, describeConnectError(err), retry)
+	}
+	return fmt.Sprintf("Cannot reach WhatsApp through the proxy %s (%s); retrying in %s.", host, describeConnectError(err), retry)
+}
+
+// proxyUnreachable reports whether a connection failed on its way to the
+// proxy rather than beyond it. net/http wraps only the dial (and TLS) to
+// an HTTP proxy in a "proxyconnect" error; the SOCKS dialer wraps every
+// failure in "socks connect", the dial to the proxy being a net dial or
+// DNS error inside it.
+func proxyUnreachable(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		op, ok := e.(*net.OpError)
+		if !ok {
+			continue
+		}
+		switch op.Op {
+		case "proxyconnect":
+			return true
+		case "socks connect":
+			var inner *net.OpError
+			var dnsErr *net.DNSError
+			return (errors.As(op.Err, &inner) && inner.Op == "dial") || errors.As(op.Err, &dnsErr)
+		}
+	}
+	return false
+}
+
 // describeConnectError says in a sentence fragment why a connection
 // failed, without the driver's text.
 func describeConnectError(err error) string {
@@ -409,7 +451,7 @@ func describeConnectError(err error) string {
 		return "cannot resolve " + dnsErr.Name
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return "the connection timed out"
-	case errors.As(err, &opErr) && opErr.Op == "dial":
+	case hasOp(err, "dial"):
 		return "the connection was refused"
 	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
 		return "the proxy refused the connection"
@@ -417,6 +459,17 @@ func describeConnectError(err error) string {
 		return gateway.ErrorMessage(err)
 	}
 	return "the connection failed"
+}
+
+// hasOp reports whether a network error with the operation op is in err's
+// chain, however deep: a proxy's error wraps the dial error within.
+func hasOp(err error, op string) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if o, ok := e.(*net.OpError); ok && o.Op == op {
+			return true
+		}
+	}
+	return false
 }
 
 func isTimeout(err error) bool {

@@ -80,8 +80,8 @@ func TestConnectFailsHonestly(t *testing.T) {
 			wantDelays := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second}
 			for i, want := range wantDelays {
 				ev := nextOf[gateway.EvDisconnected](t, rec)
-				if !ev.Reconnecting || !strings.HasPrefix(ev.Reason, "Cannot reach WhatsApp (") {
-					t.Fatalf("attempt %d: got %+v, want a reconnecting disconnect saying WhatsApp cannot be reached", i+1, ev)
+				if !ev.Reconnecting || !strings.HasPrefix(ev.Reason, "Cannot reach the proxy 127.0.0.1:") {
+					t.Fatalf("attempt %d: got %+v, want a reconnecting disconnect saying the (dead) proxy cannot be reached", i+1, ev)
 				}
 				if !strings.Contains(ev.Reason, "retrying in "+want.String()) {
 					t.Fatalf("attempt %d: reason %q, want it to say retrying in %s", i+1, ev.Reason, want)

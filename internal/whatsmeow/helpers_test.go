@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+	"github.com/whatsapp-saas/gateway/internal/proxytest"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
 )
 
@@ -90,19 +90,6 @@ func randBytes(n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return b
-}
-
-// deadProxy is a socks5 proxy address on a loopback port nobody listens
-// on: every connection attempt through it fails at once, offline.
-func deadProxy(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return "socks5://" + addr
 }
 
 // manualClock is the shared manual clock, adapted to the engine's Timer.
@@ -180,9 +167,11 @@ func nextOf[T gateway.EngineEvent](t *testing.T, r *recorder) T {
 type engineSetup struct {
 	deviceJID string
 	proxy     string
-	banned    time.Time
-	mediaDir  string
-	lookup    func(ctx context.Context, waID string) (*gateway.Message, error)
+	// sessionProxy is the session's own proxy (EngineConfig.Proxy).
+	sessionProxy string
+	banned       time.Time
+	mediaDir     string
+	lookup       func(ctx context.Context, waID string) (*gateway.Message, error)
 }
 
 // newTestEngine builds an engine on a SQLite device store with a manual clock.
@@ -195,11 +184,11 @@ func newTestEngine(t *testing.T, s engineSetup) (*Engine, *recorder, *manualCloc
 	rec := newRecorder()
 	clock := newManualClock()
 	if s.proxy == "" {
-		s.proxy = deadProxy(t)
+		s.proxy = proxytest.Dead(t, "socks5")
 	}
 	e, err := New(context.Background(), gateway.EngineConfig{
 		SessionID: "sess-1", UserID: "user-1", DeviceJID: s.deviceJID, BannedUntil: s.banned, Handler: rec.handle,
-		LookupMessage: s.lookup,
+		LookupMessage: s.lookup, Proxy: s.sessionProxy,
 	}, Options{
 		Store: ds, Proxy: s.proxy, MediaDir: s.mediaDir,
 		Now: clock.Now, AfterFunc: clock.AfterFunc, Jitter: func() float64 { return 0 },

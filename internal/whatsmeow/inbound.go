@@ -25,12 +25,14 @@ type lidMap interface {
 // inbound turns a received message into an InboundMessage, or nil when it
 // carries nothing a user sees (protocol messages, key distribution).
 func (e *Engine) inbound(cli *wa.Client, v *events.Message) *gateway.InboundMessage {
-	if v.Info.Chat == types.StatusBroadcastJID {
-		return nil // contacts' status updates, not messages to this account
-	}
 	in := convertMessage(v.Message)
 	if in == nil {
 		return nil
+	}
+	if v.Info.Chat == types.StatusBroadcastJID {
+		// A contact's status post: stored under status@broadcast and
+		// announced as status.post (opt-in), never as a message.
+		in.StatusStyle = statusStyleOf(v.Message.GetExtendedTextMessage())
 	}
 	// whatsmeow has unwrapped a ViewOnceMessage(V2) wrapper; the media's
 	// own flag (what current clients send) is read by convertMessage.
@@ -61,6 +63,10 @@ func fillSource(ctx context.Context, lids lidMap, info types.MessageInfo, in *ga
 	in.Sender, in.SenderPhone, in.SenderLID = sender, phone, lid
 
 	chat := info.Chat.ToNonAD()
+	if chat == types.StatusBroadcastJID {
+		in.Chat, in.IsGroup = gateway.StatusJID, false
+		return
+	}
 	if chat.Server == types.BroadcastServer && !info.IsFromMe {
 		// A broadcast list message shows in the direct chat with its sender.
 		in.Chat, in.IsGroup = sender, false
@@ -81,6 +87,28 @@ func fillSource(ctx context.Context, lids lidMap, info types.MessageInfo, in *ga
 	} else {
 		in.Chat = nonEmpty(chat)
 	}
+}
+
+// statusStyleOf reads the look of a text status: its colours and font;
+// nil when it has none.
+func statusStyleOf(x *waE2E.ExtendedTextMessage) *gateway.StatusStyle {
+	if x == nil {
+		return nil
+	}
+	st := &gateway.StatusStyle{}
+	if x.BackgroundArgb != nil {
+		st.BackgroundColor = gateway.FormatColor(x.GetBackgroundArgb())
+	}
+	if x.TextArgb != nil {
+		st.TextColor = gateway.FormatColor(x.GetTextArgb())
+	}
+	if x.Font != nil {
+		st.Font = gateway.StatusFontName(int32(x.GetFont()))
+	}
+	if st.IsZero() {
+		return nil
+	}
+	return st
 }
 
 // resolveUser returns a user's JID as the gateway shows it (the phone-number

@@ -189,14 +189,35 @@ func TestInboundMessageThroughTheDispatcher(t *testing.T) {
 	}
 	nextOf[gateway.EvInbound](t, rec)
 
-	// Contacts' status updates are not messages: acknowledged, not stored.
-	status := &events.Message{Info: img.Info, Message: textMessage("my story")}
-	status.Info.Chat = types.StatusBroadcastJID
+	// A contact's status post is stored under status@broadcast (the
+	// worker announces it as status.post), with a text status's look.
+	status := &events.Message{Info: img.Info, Message: &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+		Text: proto.String("my story"), BackgroundArgb: proto.Uint32(0xff112233), TextArgb: proto.Uint32(0x80ffffff),
+		Font: waE2E.ExtendedTextMessage_CALISTOGA_REGULAR.Enum()}}}
+	status.Info.Chat, status.Info.IsGroup, status.Info.ID = types.StatusBroadcastJID, true, "3EB0STATUS"
 	rec.setFail(nil)
 	if !dispatch(e, status) {
 		t.Fatal("status update reported as not handled")
 	}
-	rec.none(t)
+	st := nextOf[gateway.EvInbound](t, rec).Message
+	if st.Chat != gateway.StatusJID || st.IsGroup || st.Sender != "15550007777@s.whatsapp.net" || st.Text != "my story" {
+		t.Fatalf("status stored as %+v, want a text of 15550007777 in status@broadcast", st)
+	}
+	if want := (gateway.StatusStyle{BackgroundColor: "#112233", TextColor: "#80ffffff", Font: "calistoga_regular"}); st.StatusStyle == nil || *st.StatusStyle != want {
+		t.Fatalf("status style %+v, want %+v", st.StatusStyle, want)
+	}
+
+	// A followed channel's post comes from the channel.
+	channel := types.NewJID("120363123456789012", types.NewsletterServer)
+	post := &events.Message{Info: types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "99",
+		Timestamp: ts}, Message: textMessage("news")}
+	if !dispatch(e, post) {
+		t.Fatal("channel post reported as not handled")
+	}
+	cp := nextOf[gateway.EvInbound](t, rec).Message
+	if cp.Chat != "120363123456789012@newsletter" || cp.Sender != cp.Chat || cp.SenderPhone != "" || cp.Text != "news" || cp.IsGroup {
+		t.Fatalf("channel post stored as %+v, want a text of the channel", cp)
+	}
 
 	// Protocol messages are not stored, and acknowledged.
 	rec.setFail(nil)

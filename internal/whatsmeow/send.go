@@ -53,11 +53,20 @@ func (e *Engine) Send(ctx context.Context, out *gateway.OutboundMessage) (gatewa
 			return gateway.SendResult{}, err
 		}
 	}
-	to, msg, err := buildMessage(ctx, cli, cli, e.opts.Fetcher, e.opts.MaxMediaBytes, out, r)
+	var up uploader = cli
+	var channel *newsletterUploader
+	if to, err := toJID(out.To); err == nil && to.Server == types.NewsletterServer {
+		channel = &newsletterUploader{up: cli}
+		up = channel
+	}
+	to, msg, err := buildMessage(ctx, cli, up, e.opts.Fetcher, e.opts.MaxMediaBytes, out, r)
 	if err != nil {
 		return gateway.SendResult{}, err
 	}
 	var extra wa.SendRequestExtra
+	if channel != nil {
+		extra.MediaHandle = channel.handle
+	}
 	if out.WAMessageID != "" {
 		extra.ID = types.MessageID(out.WAMessageID)
 	}
@@ -73,6 +82,25 @@ func (e *Engine) Send(ctx context.Context, out *gateway.OutboundMessage) (gatewa
 		id = out.WAMessageID
 	}
 	return gateway.SendResult{WAMessageID: id, Timestamp: resp.Timestamp, RecipientLID: recipientLID(ctx, cli.Store.LIDs, to)}, nil
+}
+
+// newsletterUploader uploads the media of a channel post as channels take
+// it: unencrypted (whatsmeow's UploadNewsletter: no media key, no
+// encrypted hash in the message), keeping the upload's handle, which the
+// send must name.
+type newsletterUploader struct {
+	up interface {
+		UploadNewsletter(ctx context.Context, data []byte, appInfo wa.MediaType) (wa.UploadResponse, error)
+	}
+	handle string
+}
+
+func (u *newsletterUploader) Upload(ctx context.Context, data []byte, appInfo wa.MediaType) (wa.UploadResponse, error) {
+	res, err := u.up.UploadNewsletter(ctx, data, appInfo)
+	if err == nil {
+		u.handle = res.Handle
+	}
+	return res, err
 }
 
 // recipientLID is the recipient's LID from whatsmeow's LID map, which the
@@ -127,6 +155,10 @@ func toJID(s string) (types.JID, error) {
 		return types.NewJID(r.User, types.GroupServer), nil
 	case gateway.ServerLID:
 		return types.NewJID(r.User, types.HiddenUserServer), nil
+	case gateway.ServerNewsletter:
+		return types.NewJID(r.User, types.NewsletterServer), nil
+	case gateway.ServerBroadcast:
+		return types.StatusBroadcastJID, nil
 	}
 	return types.EmptyJID, gateway.Errorf(gateway.CodeValidation, "The recipient's server %q is not supported.", r.Server)
 }
@@ -173,6 +205,18 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 	}
 
 	ci := contextOf(reply, out, r.members, fields)
+	status := to == types.StatusBroadcastJID
+	if status && len(out.StatusAudience) > 0 {
+		// whatsmeow posts to the audience of the account's status privacy
+		// setting; it cannot name one per post (the service says so first).
+		fields["status_audience"] = "This session posts status to the audience its status privacy setting chooses (set on the phone); leave status_audience out."
+	}
+	if status && !gateway.StatusTypes[out.Type] && out.Type != "" {
+		fields["message_type"] = "A status post is text, image or video."
+	}
+	if (!status || out.Type != gateway.TypeText) && !out.StatusStyle.IsZero() {
+		fields["status_style"] = "status_style goes with a text status post (recipient status@broadcast)."
+	}
 
 	var msg *waE2E.Message
 	switch out.Type {
@@ -185,11 +229,12 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		if lp == nil && !out.NoLinkPreview {
 			lp, thumb = generatePreview(ctx, fetch, out.Text)
 		}
-		if ci == nil && lp == nil {
+		if ci == nil && lp == nil && out.StatusStyle.IsZero() {
 			msg = &waE2E.Message{Conversation: proto.String(out.Text)}
 			break
 		}
 		x := &waE2E.ExtendedTextMessage{Text: proto.String(out.Text), ContextInfo: ci}
+		styleStatus(x, out.StatusStyle, fields)
 		if lp != nil {
 			if !strings.Contains(out.Text, lp.URL) {
 				fields["link_preview.url"] = "The preview's URL must appear in the text."
@@ -310,6 +355,35 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		return types.EmptyJID, nil, gateway.ValidationError(fields)
 	}
 	return to, msg, nil
+}
+
+// styleStatus gives a text status its look: background and text colours
+// (ARGB) and font, as WhatsApp's clients post them.
+func styleStatus(x *waE2E.ExtendedTextMessage, st *gateway.StatusStyle, fields map[string]string) {
+	if st.IsZero() {
+		return
+	}
+	if st.BackgroundColor != "" {
+		if c, err := gateway.ParseColor(st.BackgroundColor); err != nil {
+			fields["status_style.background_color"] = gateway.ErrorMessage(err)
+		} else {
+			x.BackgroundArgb = proto.Uint32(c)
+		}
+	}
+	if st.TextColor != "" {
+		if c, err := gateway.ParseColor(st.TextColor); err != nil {
+			fields["status_style.text_color"] = gateway.ErrorMessage(err)
+		} else {
+			x.TextArgb = proto.Uint32(c)
+		}
+	}
+	if st.Font != "" {
+		if f, ok := gateway.StatusFonts[st.Font]; !ok {
+			fields["status_style.font"] = "Unknown font; use system, system_text, fb_script, system_bold, morningbreeze_regular, calistoga_regular, exo2_extrabold or courierprime_bold."
+		} else {
+			x.Font = waE2E.ExtendedTextMessage_FontType(f).Enum()
+		}
+	}
 }
 
 // buildMedia fetches (when given by URL) and uploads the media, then builds

@@ -62,7 +62,7 @@ func TestWatchdogRecyclesZombie(t *testing.T) {
 		t.Fatalf("got %+v, want a recycle because of keepalives", ev)
 	}
 	clock.advance(0) // the immediate reconnect
-	if ev := nextOf[gateway.EvDisconnected](t, rec); !strings.HasPrefix(ev.Reason, "Cannot reach WhatsApp") {
+	if ev := nextOf[gateway.EvDisconnected](t, rec); !strings.HasPrefix(ev.Reason, "Cannot reach the proxy") {
 		t.Fatalf("got %+v, want the reconnect attempt's outcome", ev)
 	}
 }

@@ -272,7 +272,7 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 	if err != nil {
 		return err
 	}
-	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.InboundEventType(m.Type), m))
+	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.MessageEventType(m), m))
 	switch {
 	case gateway.IsCode(err, gateway.CodeConflict):
 		return nil // a redelivery of what is already stored
@@ -381,6 +381,9 @@ func (w *Worker) handleHistory(ctx context.Context, ev gateway.EvHistorySync) er
 func (w *Worker) autoReply(ctx context.Context, in *gateway.Message) {
 	if in.Direction != gateway.DirectionInbound || in.IsGroup {
 		return
+	}
+	if t := gateway.MessageEventType(in); t == gateway.EventStatusPost || t == gateway.EventChannelMessage {
+		return // a status post or a channel's post is not a conversation to answer
 	}
 	switch in.Type {
 	case gateway.TypeReaction, gateway.TypeEdit, gateway.TypeRevoke:

@@ -16,24 +16,26 @@ func BuildOutbound(m *gateway.Message) (*gateway.OutboundMessage, error) {
 		to = m.Chat
 	}
 	out := &gateway.OutboundMessage{
-		WAMessageID:   m.WAMessageID,
-		To:            to,
-		Type:          m.Type,
-		Text:          m.Body,
-		Location:      p.Location,
-		Contact:       p.Contact,
-		ReplyTo:       m.ReplyTo,
-		Target:        p.Target,
-		Reaction:      p.Reaction,
-		Mentions:      p.Mentions,
-		MentionAll:    p.MentionAll,
-		ViewOnce:      p.ViewOnce,
-		Forwarded:     p.Forwarded,
-		LinkPreview:   p.LinkPreview,
-		NoLinkPreview: p.NoLinkPreview,
-		Poll:          p.Poll,
-		Secret:        m.Secret,
-		Votes:         p.Votes,
+		WAMessageID:    m.WAMessageID,
+		To:             to,
+		Type:           m.Type,
+		Text:           m.Body,
+		Location:       p.Location,
+		Contact:        p.Contact,
+		ReplyTo:        m.ReplyTo,
+		Target:         p.Target,
+		Reaction:       p.Reaction,
+		Mentions:       p.Mentions,
+		MentionAll:     p.MentionAll,
+		ViewOnce:       p.ViewOnce,
+		Forwarded:      p.Forwarded,
+		LinkPreview:    p.LinkPreview,
+		NoLinkPreview:  p.NoLinkPreview,
+		Poll:           p.Poll,
+		Secret:         m.Secret,
+		Votes:          p.Votes,
+		StatusAudience: p.StatusAudience,
+		StatusStyle:    p.StatusStyle,
 	}
 	if out.Type == "" {
 		out.Type = gateway.TypeText
@@ -60,7 +62,7 @@ func PayloadFromInbound(in *gateway.InboundMessage) *gateway.MessagePayload {
 		Reaction: in.Reaction,
 		PushName: in.PushName,
 		Mentions: in.Mentions, ViewOnce: in.ViewOnce, Forwarded: in.Forwarded, LinkPreview: in.LinkPreview,
-		Poll: in.Poll, Interactive: in.Interactive,
+		Poll: in.Poll, Interactive: in.Interactive, StatusStyle: in.StatusStyle,
 	}
 	if in.Media != nil {
 		p.Media = &gateway.PayloadMedia{

@@ -196,6 +196,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		UserID:        w.cfg.UserID,
 		DeviceJID:     s.DeviceJID,
 		BannedUntil:   bannedUntil(s),
+		Proxy:         s.ProxyURL,
 		Handler:       w.handle,
 		Logger:        w.cfg.Logger,
 		Outstanding:   w.outstanding,

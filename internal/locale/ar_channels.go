@@ -1,0 +1,38 @@
+package locale
+
+// arabicStatusChannels holds the Arabic of the sentences about status
+// posts and channels, merged into arabic when the package starts.
+var arabicStatusChannels = map[string]string{
+	"Channel not found.":              "لم يُعثر على القناة.",
+	"No such channel.":                "لا توجد قناة كهذه.",
+	"The channel id %q is not valid.": "معرّف القناة %q غير صالح.",
+	"Broadcast lists are not supported; status@broadcast (a status post) is the only broadcast recipient.":                                          "قوائم البث غير مدعومة؛ ‎status@broadcast (نشر حالة) هو مستلم البث الوحيد.",
+	"Give the channel's JID (…@newsletter) or its invite code.":                                                                                     "أدخل معرّف JID للقناة (‎…@newsletter) أو رمز دعوتها.",
+	"Give the channel's JID (…@newsletter).":                                                                                                        "أدخل معرّف JID للقناة (‎…@newsletter).",
+	"Give the channel's JID or invite code.":                                                                                                        "أدخل معرّف JID للقناة أو رمز دعوتها.",
+	"Give the channel a name of 1 to 100 characters.":                                                                                               "أدخل للقناة اسماً من 1 إلى 100 حرف.",
+	"Posts to a channel cannot quote, mention or be view-once.":                                                                                     "منشورات القناة لا يمكن أن تقتبس أو تشير إلى أحد أو تكون للعرض مرة واحدة.",
+	"A status post cannot quote, mention or be view-once.":                                                                                          "نشر الحالة لا يمكن أن يقتبس أو يشير إلى أحد أو يكون للعرض مرة واحدة.",
+	"A status post names at most 1024 people.":                                                                                                      "نشر الحالة يحدد 1024 شخصاً على الأكثر.",
+	"A status post is text, image or video.":                                                                                                        "نشر الحالة نص أو صورة أو فيديو.",
+	"A status is shown to people: give phone numbers or user JIDs.":                                                                                 "تُعرض الحالة على أشخاص: أدخل أرقام هواتف أو معرّفات JID لمستخدمين.",
+	"Only a text status has a background colour and a font.":                                                                                        "الحالة النصية وحدها لها لون خلفية وخط.",
+	"Only the channel's owner and admins can post to it.":                                                                                           "مالك القناة ومشرفوها وحدهم يمكنهم النشر فيها.",
+	"A channel takes text, image, video, audio, document, sticker, location, contact, edit or revoke.":                                              "تقبل القناة نصاً أو صورة أو فيديو أو صوتاً أو مستنداً أو ملصقاً أو موقعاً أو جهة اتصال أو تعديلاً أو حذفاً.",
+	"This session posts status to the audience its status privacy setting chooses (set on the phone); leave status_audience out.":                   "تنشر هذه الجلسة الحالة للجمهور الذي يختاره إعداد خصوصية الحالة (يُضبط على الهاتف)؛ لا ترسل status_audience.",
+	"status_audience goes with a status post (recipient status@broadcast).":                                                                         "status_audience يرافق نشر حالة (المستلم ‎status@broadcast).",
+	"status_style goes with a text status post (recipient status@broadcast).":                                                                       "status_style يرافق نشر حالة نصية (المستلم ‎status@broadcast).",
+	"Unknown font; use system, system_text, fb_script, system_bold, morningbreeze_regular, calistoga_regular, exo2_extrabold or courierprime_bold.": "خط غير معروف؛ استخدم system أو system_text أو fb_script أو system_bold أو morningbreeze_regular أو calistoga_regular أو exo2_extrabold أو courierprime_bold.",
+	"A colour is #RRGGBB or #AARRGGBB (hexadecimal).":                                                                                               "اللون بصيغة ‎#RRGGBB أو ‎#AARRGGBB (ست عشرية).",
+	"The before parameter must be the server_id of a post.":                                                                                         "يجب أن يكون المعامل before قيمة server_id لمنشور.",
+	"The count must be a whole number from 1 to 100.":                                                                                               "يجب أن يكون count عدداً صحيحاً من 1 إلى 100.",
+	"Give the server_id of a post.":                                                                                                                 "أدخل قيمة server_id لمنشور.",
+	"Give a count from 1 to 100.":                                                                                                                   "أدخل count من 1 إلى 100.",
+	"The sandbox's channels are unavailable.":                                                                                                       "قنوات بيئة الاختبار غير متاحة.",
+	"The channel is changing too fast; try again.":                                                                                                  "القناة تتغير بسرعة كبيرة؛ أعد المحاولة.",
+	"WhatsApp did not list the channels.":                                                                                                           "لم يُرجع واتساب قائمة القنوات.",
+	"WhatsApp did not follow the channel.":                                                                                                          "لم يُتم واتساب متابعة القناة.",
+	"WhatsApp did not unfollow the channel.":                                                                                                        "لم يُلغِ واتساب متابعة القناة.",
+	"WhatsApp did not give the channel's posts.":                                                                                                    "لم يُرجع واتساب منشورات القناة.",
+	"WhatsApp did not answer about the channel.":                                                                                                    "لم يُجب واتساب عن القناة.",
+}
