@@ -335,6 +335,7 @@ var arabic = map[string]string{
 	"The reason must be at most 500 characters.":                                          "يجب ألا يتجاوز السبب 500 حرف.",
 	"The session's number is not in this group, so its participants cannot be mentioned.": "رقم الجلسة ليس في هذه المجموعة، فلا يمكن الإشارة إلى أعضائها.",
 	"The status must be active or suspended.":                                             "يجب أن تكون الحالة active أو suspended.",
+	"Give a phone number, or part of one, or a session id.":                               "أدخل رقم هاتف أو جزءاً منه، أو معرّف جلسة.",
 	"Unknown engine %s; use sandbox or whatsmeow.":                                        "محرك غير معروف %s؛ استخدم sandbox أو whatsmeow.",
 	"Unknown event %s; use %s.":                                                           "حدث غير معروف %s؛ استخدم: %s.",
 	"Unknown message type %s; use text, image, video, audio, document, sticker, location, contact, reaction, edit or revoke.": "نوع رسالة غير معروف %s؛ استخدم text أو image أو video أو audio أو document أو sticker أو location أو contact أو reaction أو edit أو revoke.",
