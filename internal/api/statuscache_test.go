@@ -269,35 +269,18 @@ func (f *statusFixture) settle(s *Server, id string) {
 // batch.
 func (f *statusFixture) quiet(s *Server) {
 	f.t.Helper()
-	forgotten := func(c interface{ gens(string) uint64 }, key string) func() bool {
-		return func() bool { return c.gens(key) > 0 }
+	forgotten := func(c interface{ Forgotten(string) uint64 }, key string) func() bool {
+		return func() bool { return c.Forgotten(key) > 0 }
 	}
 	for range 2 {
 		marker := uuid.NewString()
-		s.statuses.track(marker)
-		s.instances.track(marker)
+		s.statuses.Watch(marker)
+		s.instances.Watch(marker)
 		s.notices.publish(gateway.TopicSessionsChanged, marker)
 		s.notices.publish(gateway.TopicInstancesChanged, marker)
 		polltest.Eventually(f.t, patience, "the marker notice back through the bus", forgotten(s.statuses, marker))
 		polltest.Eventually(f.t, patience, "the marker notice back through the bus", forgotten(s.instances, marker))
 	}
-}
-
-// track puts an empty entry for key, whose forgets gens counts.
-func (c *statusCache[V]) track(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[key] = &statusEntry[V]{}
-}
-
-// gens is how many times key's entry was forgotten since it was made.
-func (c *statusCache[V]) gens(key string) uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e := c.m[key]; e != nil {
-		return e.gen
-	}
-	return 0
 }
 
 func is(state string) func(string) bool {

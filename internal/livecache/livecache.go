@@ -28,10 +28,10 @@ const MaxEntries = 100000
 type Cache[V any] struct {
 	ttl time.Duration
 	mu  sync.Mutex
-	m   map[string]*statusEntry[V]
+	m   map[string]*entry[V]
 }
 
-type statusEntry[V any] struct {
+type entry[V any] struct {
 	owner string
 	v     V
 	exp   time.Time
@@ -41,7 +41,7 @@ type statusEntry[V any] struct {
 
 // New returns a cache keeping answers for ttl (0 or less: none).
 func New[V any](ttl time.Duration) *Cache[V] {
-	return &Cache[V]{ttl: ttl, m: map[string]*statusEntry[V]{}}
+	return &Cache[V]{ttl: ttl, m: map[string]*entry[V]{}}
 }
 
 // Get answers key for owner from memory, or loads it; keep says whether an
@@ -61,9 +61,9 @@ func (c *Cache[V]) Get(ctx context.Context, owner, key string, load func(context
 	}
 	if e == nil {
 		if len(c.m) >= MaxEntries {
-			c.m = map[string]*statusEntry[V]{} // reads under way see their entry gone and keep nothing
+			c.m = map[string]*entry[V]{} // reads under way see their entry gone and keep nothing
 		}
-		e = &statusEntry[V]{}
+		e = &entry[V]{}
 		c.m[key] = e
 	}
 	gen := e.gen
@@ -98,4 +98,23 @@ func (c *Cache[V]) Off() {
 	c.ttl = 0
 	clear(c.m)
 	c.mu.Unlock()
+}
+
+// Watch puts an empty entry for key, whose forgets Forgotten counts: a test
+// (or a probe) publishes a notice for a key nothing else uses and waits
+// until it is heard, so every notice published before it has landed.
+func (c *Cache[V]) Watch(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[key] = &entry[V]{}
+}
+
+// Forgotten is how many times key was forgotten since its entry was made.
+func (c *Cache[V]) Forgotten(key string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[key]; e != nil {
+		return e.gen
+	}
+	return 0
 }
