@@ -359,6 +359,20 @@ func mapReceipt(r *events.Receipt) (gateway.EvReceipt, bool) {
 	if len(ev.WAMessageIDs) == 0 {
 		return gateway.EvReceipt{}, false
 	}
+	if r.IsGroup && r.Chat.Server == types.GroupServer && !r.Sender.IsEmpty() {
+		// In a group each participant acknowledges for themself: Sender
+		// is the participant, SenderAlt their other address.
+		p, alt := r.Sender.ToNonAD(), r.SenderAlt.ToNonAD()
+		ev.Participant = p.String()
+		for _, j := range []types.JID{p, alt} {
+			switch j.Server {
+			case types.DefaultUserServer:
+				ev.ParticipantPhone = j.User
+			case types.HiddenUserServer:
+				ev.ParticipantLID = j.String()
+			}
+		}
+	}
 	return ev, true
 }
 

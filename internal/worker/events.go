@@ -191,10 +191,7 @@ func (w *Worker) handleReceipts(ctx context.Context, receipts []gateway.EvReceip
 	var updates []gateway.MessageStatusUpdate
 	times := map[moved]time.Time{}
 	for _, ev := range receipts {
-		at := ev.At.UTC().Truncate(time.Microsecond)
-		if ev.At.IsZero() {
-			at = w.now()
-		}
+		at := w.receiptTime(ev)
 		for _, id := range ev.WAMessageIDs {
 			updates = append(updates, gateway.MessageStatusUpdate{
 				SessionID: w.cfg.SessionID, WAMessageID: id, Status: ev.Status, Error: ev.Reason, At: at,
@@ -209,12 +206,55 @@ func (w *Worker) handleReceipts(ctx context.Context, receipts []gateway.EvReceip
 	}
 	w.sendMu.Lock()
 	defer w.sendMu.Unlock()
+	// A group participant's receipts are kept each with its event (rare:
+	// only receipts naming their participant), then the statuses together.
+	for _, ev := range receipts {
+		for _, id := range ev.WAMessageIDs {
+			if err := w.storeGroupReceipt(ctx, ev, id, w.receiptTime(ev)); err != nil {
+				return err
+			}
+		}
+	}
 	_, err := w.cfg.Store.UpdateMessageStatuses(ctx, updates, func(m *gateway.Message) []*gateway.Event {
 		// The message moved to the status of the first update naming it with that status.
 		return w.statusEvents(times[moved{m.WAMessageID, m.Status}])(m)
 	})
 	if err != nil {
 		return fmt.Errorf("store %d receipts: %w", len(updates), err)
+	}
+	return nil
+}
+
+// receiptTime is when a receipt says it happened, or now when it does not.
+func (w *Worker) receiptTime(ev gateway.EvReceipt) time.Time {
+	if ev.At.IsZero() {
+		return w.now()
+	}
+	return ev.At.UTC().Truncate(time.Microsecond)
+}
+
+// storeGroupReceipt keeps a group participant's receipt of one of the
+// session's sent messages, with its receipt event, when the receipt names
+// its participant; a receipt for a message this gateway did not send is
+// dropped, as handleReceipts drops its status.
+func (w *Worker) storeGroupReceipt(ctx context.Context, ev gateway.EvReceipt, waID string, at time.Time) error {
+	switch {
+	case ev.Participant == "":
+		return nil
+	case ev.Status != gateway.MessageDelivered && ev.Status != gateway.MessageRead && ev.Status != gateway.MessagePlayed:
+		return nil
+	}
+	r := gateway.GroupReceipt{UserID: w.cfg.UserID, SessionID: w.cfg.SessionID, WAMessageID: waID, Participant: ev.Participant,
+		ParticipantPhone: ev.ParticipantPhone, ParticipantLID: ev.ParticipantLID, Status: ev.Status, At: at}
+	_, err := w.cfg.Store.RecordGroupReceipt(ctx, r, func(m *gateway.Message, r gateway.GroupReceipt) []*gateway.Event {
+		e := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventReceipt, gateway.ReceiptData{
+			SessionID: w.cfg.SessionID, MessageID: m.ID, WAMessageID: m.WAMessageID, Chat: m.Chat, Participant: r.Participant,
+			ParticipantPhone: r.ParticipantPhone, ParticipantLID: r.ParticipantLID, Status: r.Status, At: r.At})
+		e.RequestID = m.RequestID
+		return []*gateway.Event{e}
+	})
+	if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+		return fmt.Errorf("store %s receipt of %s: %w", ev.Status, ev.Participant, err)
 	}
 	return nil
 }
