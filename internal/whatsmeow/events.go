@@ -75,7 +75,12 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		e.pushName = cli.Store.PushName
 		ev := gateway.EvConnected{JID: e.jid.String(), Phone: e.jid.User, PushName: e.pushName}
 		e.startWatchdogLocked(gen)
+		renew := e.hctx != nil && (e.presence != "" || len(e.subscribed) > 0)
+		hctx := e.hctx
 		e.mu.Unlock()
+		if renew {
+			go e.renewPresence(hctx, cli)
+		}
 		// Grey ticks for recipients without marking this device "online",
 		// which would silence the phone's own notifications.
 		cli.SetForceActiveDeliveryReceipts(true)
