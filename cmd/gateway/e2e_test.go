@@ -47,14 +47,26 @@ func gatewayBinary(t *testing.T) string {
 	return binPath
 }
 
-func freePort(t *testing.T) int {
+// freePort returns a loopback port the kernel has free now, outside the
+// instance port range [start, end] of the gateway it is for: the gateway
+// refuses a PORT inside its range, and its workers bind ports there. The
+// kernel picks from its ephemeral range (32768-60999 on Linux by default),
+// which a test's instance range may overlap, so a port inside is skipped.
+func freePort(t *testing.T, start, end int) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 1000 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if port < start || port > end {
+			return port
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatalf("the kernel offered no free port outside %d-%d", start, end)
+	return 0
 }
 
 // process is a running gateway binary.
@@ -110,7 +122,7 @@ func (p *process) kill(sig syscall.Signal) {
 // queued messages are sent.
 func TestEndToEnd(t *testing.T) {
 	bin := gatewayBinary(t)
-	port := freePort(t)
+	port := freePort(t, 31000, 31999)
 	env := map[string]string{
 		"PORT": fmt.Sprint(port), "DATA_DIR": t.TempDir(), "WHATSAPP_ENGINE": "sandbox", "BCRYPT_ROUNDS": "4",
 		"SANDBOX_PAIR_DELAY": "300ms", "SANDBOX_DELIVERY_DELAY": "100ms", "SANDBOX_READ_DELAY": "200ms",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,7 +111,7 @@ func TestAdmin(t *testing.T) {
 			"admin api key": {t: t, base: base, apiKey: key.APIKey.Key},
 			"bad token":     {t: t, base: base, token: "garbage"},
 		} {
-			for _, path := range []string{"/api/v1/admin/tenants", "/api/v1/admin/stats", "/api/v1/admin/audit", "/api/v1/admin/nope"} {
+			for _, path := range []string{"/api/v1/admin/tenants", "/api/v1/admin/stats", "/api/v1/admin/audit", "/api/v1/admin/sessions", "/api/v1/admin/nope"} {
 				r := c.do("GET", path, nil).fails(t, http.StatusNotFound, "not_found")
 				if r.Error.Message != "No route GET "+path+"." {
 					t.Errorf("%s %s: got message %q, want the unknown-route sentence", name, path, r.Error.Message)
@@ -281,6 +282,66 @@ func TestAdmin(t *testing.T) {
 		admin.do("GET", "/api/v1/admin/stats", nil).must(t, 200, &stats)
 		if stats.Stats.Users["active"] != 3 || stats.Stats.UsersByPlan["tiny"] != 1 || stats.Stats.Sessions != 1 {
 			t.Fatalf("stats: %+v", stats.Stats)
+		}
+	})
+
+	// The admin pages' search: any tenant's session by (part of) its phone
+	// number or its id, a tenant by id; the stats count sessions by state.
+	t.Run("search sessions and tenants", func(t *testing.T) {
+		type statsView struct {
+			Stats struct {
+				SessionsByStatus map[string]int `json:"sessions_by_status"`
+				WebhooksFailing  int            `json:"webhooks_failing"`
+			} `json:"stats"`
+		}
+		var before, after statsView
+		admin.do("GET", "/api/v1/admin/stats", nil).must(t, 200, &before)
+		paired := scanAs(t, bob, "bob-shop", "15550107001")
+		type found struct {
+			Sessions []struct {
+				Session struct {
+					ID    string `json:"id"`
+					Phone string `json:"phone"`
+				} `json:"session"`
+				Tenant struct {
+					Email string `json:"email"`
+				} `json:"tenant"`
+			} `json:"sessions"`
+			Pagination struct {
+				Total int `json:"total"`
+			} `json:"pagination"`
+		}
+		for _, q := range []string{"0107", "+1 (555) 010-7001", paired.ID} {
+			var got found
+			admin.do("GET", "/api/v1/admin/sessions?q="+url.QueryEscape(q), nil).must(t, 200, &got)
+			if len(got.Sessions) != 1 || got.Sessions[0].Session.ID != paired.ID || got.Sessions[0].Tenant.Email != "bob@example.com" ||
+				got.Pagination.Total != 1 {
+				t.Errorf("search %q: got %+v, want bob's paired session with bob as its tenant", q, got)
+			}
+		}
+		var none found
+		admin.do("GET", "/api/v1/admin/sessions?q=999999", nil).must(t, 200, &none)
+		if len(none.Sessions) != 0 || none.Pagination.Total != 0 {
+			t.Errorf("search 999999: got %+v, want nothing", none)
+		}
+		r := admin.do("GET", "/api/v1/admin/sessions", nil).fails(t, 422, "validation_failed")
+		if r.Error.Fields["q"] == "" {
+			t.Errorf("a search without q: got fields %v, want q named", r.Error.Fields)
+		}
+		var list struct {
+			Tenants []struct {
+				User struct {
+					Email string `json:"email"`
+				} `json:"user"`
+			} `json:"tenants"`
+		}
+		admin.do("GET", "/api/v1/admin/tenants?q="+aliceID, nil).must(t, 200, &list)
+		if len(list.Tenants) != 1 || list.Tenants[0].User.Email != "alice@example.com" {
+			t.Errorf("search by alice's id: got %+v", list.Tenants)
+		}
+		admin.do("GET", "/api/v1/admin/stats", nil).must(t, 200, &after)
+		if after.Stats.SessionsByStatus["connected"] != before.Stats.SessionsByStatus["connected"]+1 || after.Stats.WebhooksFailing != 0 {
+			t.Errorf("stats: got %+v after %+v, want one more session connected (bob's) and no webhook failing", after.Stats, before.Stats)
 		}
 	})
 }

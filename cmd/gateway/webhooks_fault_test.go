@@ -37,13 +37,15 @@ func TestWebhookDeliveryFault(t *testing.T) {
 		shapes = append(shapes, "cluster")
 	}
 	for i, shape := range shapes {
-		t.Run(shape, func(t *testing.T) { webhookFault(t, bin, shape, 32000+i*500) })
+		// Each shape's instance ports: its own 500, below the kernel's
+		// ephemeral range, where freePort finds the gateway's and Redis's.
+		t.Run(shape, func(t *testing.T) { webhookFault(t, bin, shape, 19000+i*500) })
 	}
 }
 
 func webhookFault(t *testing.T, bin, shape string, ports int) {
 	dataDir := t.TempDir()
-	port := freePort(t)
+	port := freePort(t, ports, ports+499)
 	env := map[string]string{
 		"PORT": fmt.Sprint(port), "DATA_DIR": dataDir, "WHATSAPP_ENGINE": "sandbox", "BCRYPT_ROUNDS": "4",
 		"SANDBOX_PAIR_DELAY": "200ms", "SANDBOX_DELIVERY_DELAY": "50ms", "SANDBOX_READ_DELAY": "100ms",
@@ -60,7 +62,7 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 		env["REDIS_URL"] = os.Getenv("TEST_REDIS_URL")
 		if redisBin, err := exec.LookPath("redis-server"); err == nil {
 			// A private Redis, so the test may kill and restart it.
-			redisPort := freePort(t)
+			redisPort := freePort(t, ports, ports+499)
 			env["REDIS_URL"] = fmt.Sprintf("redis://127.0.0.1:%d/0", redisPort)
 			restartRedis = startRedis(t, redisBin, redisPort)
 		}

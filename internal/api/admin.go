@@ -166,6 +166,22 @@ func (s *Server) handleAdminStats(w http.ResponseWriter, r *http.Request) error 
 	return ok(w, http.StatusOK, statsData{*st})
 }
 
+func (s *Server) handleAdminSessions(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.AdminSearchSessions(r.Context(), gateway.SessionSearch{Query: q.Get("q"), Page: p})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, adminSessionList{list.Items, list.Pagination})
+}
+
 func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error {
 	p, q, err := pageAndQuery(r)
 	if err != nil {
@@ -244,6 +260,11 @@ type tenantData struct {
 type tenantList struct {
 	Tenants    []*service.TenantView `json:"tenants" desc:"This page of tenants."`
 	Pagination service.Pagination    `json:"pagination" desc:"Where this page sits in the whole list."`
+}
+
+type adminSessionList struct {
+	Sessions   []*service.SessionView `json:"sessions" desc:"This page of sessions, newest first, each with its owner."`
+	Pagination service.Pagination     `json:"pagination" desc:"Where this page sits in the whole list."`
 }
 
 type statsData struct {

@@ -113,7 +113,7 @@ func saasOperations() []operation {
 
 		// Admin
 		{Method: "GET", Path: "/admin/tenants", API: true, ID: "adminListTenants", Tag: "Admin", Summary: "List and search tenants with usage",
-			Description: adminNote, Query: withPage(param{Name: "q", Type: "string", Description: "Substring of the email or the name."},
+			Description: adminNote, Query: withPage(param{Name: "q", Type: "string", Description: "Substring of the email or the name, or the tenant's id."},
 				param{Name: "status", Type: "string", Enum: []string{"active", "suspended"}, Description: "Only tenants in this state."}),
 			Data: tenantList{[]*service.TenantView{{User: &exampleUser, Plan: &examplePlan, Usage: exampleUsage}}, examplePage}},
 		{Method: "GET", Path: "/admin/tenants/{user_id}", API: true, ID: "adminGetTenant", Tag: "Admin",
@@ -131,10 +131,15 @@ func saasOperations() []operation {
 			Body: suspendRequest{}, Example: suspendRequest{Reason: "abuse report"}, Data: tenantAnswer},
 		{Method: "POST", Path: "/admin/tenants/{user_id}/resume", API: true, ID: "adminResumeTenant", Tag: "Admin",
 			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote, Data: tenantAnswer},
+		{Method: "GET", Path: "/admin/sessions", API: true, ID: "adminSearchSessions", Tag: "Admin",
+			Summary: "Find any tenant's sessions by phone number or id", Description: adminNote +
+				"q is required: a phone number or part of one, written any way (only its digits count), or a session's id.",
+			Query: withPage(param{Name: "q", Type: "string", Description: "A phone number, or part of one, or a session id."}),
+			Data:  adminSessionList{[]*service.SessionView{{Session: &exampleSessionData, Tenant: &exampleUser}}, examplePage}},
 		{Method: "GET", Path: "/admin/stats", API: true, ID: "adminStats", Tag: "Admin", Summary: "The installation's numbers",
 			Description: adminNote, Data: statsData{gateway.GlobalStats{Users: map[string]int{"active": 41, "suspended": 1}, UsersByPlan: map[string]int{"free": 30, "starter": 12},
-				Sessions: 57, LiveInstances: 40, MessagesToday: gateway.MessageCounts{Sent: 900, Delivered: 850, Total: 1500},
-				MessagesMonth: gateway.MessageCounts{Sent: 20000, Delivered: 19000, Total: 31000}, MessagesAll: 250000, Webhooks: 30,
+				Sessions: 57, SessionsByStatus: map[string]int{"connected": 40, "qr_pending": 2, "stopped": 10, "created": 5}, LiveInstances: 40, MessagesToday: gateway.MessageCounts{Sent: 900, Delivered: 850, Total: 1500},
+				MessagesMonth: gateway.MessageCounts{Sent: 20000, Delivered: 19000, Total: 31000}, MessagesAll: 250000, Webhooks: 30, WebhooksFailing: 2,
 				ActiveAPIKeys: 25, RegisteredLast: 8, ComputedAt: exampleTime}}},
 		{Method: "GET", Path: "/admin/audit", API: true, ID: "adminAudit", Tag: "Admin", Summary: "The audit log of admin actions, newest first",
 			Description: adminNote, Query: withPage(param{Name: "actor_id", Type: "string", Description: "Only this admin's actions."},

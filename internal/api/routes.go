@@ -73,6 +73,7 @@ func (s *Server) handlers() map[string]handler {
 		"adminSuspendTenant":   s.handleAdminSuspend,
 		"adminResumeTenant":    s.handleAdminResume,
 		"adminStats":           s.handleAdminStats,
+		"adminSearchSessions":  s.handleAdminSessions,
 		"adminAudit":           s.handleAdminAudit,
 		"adminListPlans":       s.handlePlanList,
 		"adminCreatePlan":      s.handleAdminPlanCreate,

@@ -139,17 +139,21 @@ type LatencyBucket struct {
 
 // GlobalStats are the whole installation's numbers, for admins.
 type GlobalStats struct {
-	Users          map[string]int `json:"users_by_status" desc:"Accounts by status."`
-	UsersByPlan    map[string]int `json:"users_by_plan" desc:"Accounts by plan."`
-	Sessions       int            `json:"sessions" desc:"Sessions of every account."`
-	LiveInstances  int            `json:"live_instances" desc:"Instances running now."`
-	MessagesToday  MessageCounts  `json:"messages_today" desc:"Messages of the UTC day, by status."`
-	MessagesMonth  MessageCounts  `json:"messages_this_month" desc:"Messages of the UTC month, by status."`
-	MessagesAll    int            `json:"messages_total" desc:"Every message stored."`
-	Webhooks       int            `json:"webhooks" desc:"Webhook endpoints."`
-	ActiveAPIKeys  int            `json:"active_api_keys" desc:"API keys neither revoked nor expired."`
-	ComputedAt     time.Time      `json:"computed_at" desc:"When these numbers were counted."`
-	RegisteredLast int            `json:"registered_last_30_days" desc:"Accounts made in the last 30 days."`
+	Users       map[string]int `json:"users_by_status" desc:"Accounts by status."`
+	UsersByPlan map[string]int `json:"users_by_plan" desc:"Accounts by plan."`
+	Sessions    int            `json:"sessions" desc:"Sessions of every account."`
+	// SessionsByStatus and WebhooksFailing are what an operator looks at
+	// first: how many sessions are connected, and how many endpoints fail.
+	SessionsByStatus map[string]int `json:"sessions_by_status" desc:"Sessions by state (created, connected, qr_pending, stopped, …)."`
+	LiveInstances    int            `json:"live_instances" desc:"Instances running now."`
+	MessagesToday    MessageCounts  `json:"messages_today" desc:"Messages of the UTC day, by status."`
+	MessagesMonth    MessageCounts  `json:"messages_this_month" desc:"Messages of the UTC month, by status."`
+	MessagesAll      int            `json:"messages_total" desc:"Every message stored."`
+	Webhooks         int            `json:"webhooks" desc:"Webhook endpoints."`
+	WebhooksFailing  int            `json:"webhooks_failing" desc:"Webhook endpoints whose deliveries fail now (a run of failures no success has ended yet), or that the gateway turned off after one."`
+	ActiveAPIKeys    int            `json:"active_api_keys" desc:"API keys neither revoked nor expired."`
+	ComputedAt       time.Time      `json:"computed_at" desc:"When these numbers were counted."`
+	RegisteredLast   int            `json:"registered_last_30_days" desc:"Accounts made in the last 30 days."`
 }
 
 // Purposes of one-time user tokens.

@@ -109,4 +109,16 @@ type SessionStore interface {
 	// PhoneHeldByOthers reports whether a session of a tenant other than
 	// userID, on any engine, is paired to phone.
 	PhoneHeldByOthers(ctx context.Context, userID, phone string) (bool, error)
+	// SearchSessions lists the sessions of every tenant that match f, newest
+	// first, with the total count: an admin's search, the one session query
+	// not bound to a tenant.
+	SearchSessions(ctx context.Context, f SessionSearch) ([]*Session, int, error)
+}
+
+// SessionSearch is an admin's search of every tenant's sessions.
+type SessionSearch struct {
+	// Query is a phone number or part of one (only its digits count), or a
+	// session's id.
+	Query string
+	Page
 }

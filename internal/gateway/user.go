@@ -87,7 +87,7 @@ type APIKey struct {
 
 // UserFilter selects users for the admin list.
 type UserFilter struct {
-	Query  string // substring of email or name
+	Query  string // substring of email or name, or the user's id
 	Status string
 	Page
 }

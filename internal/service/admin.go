@@ -261,6 +261,41 @@ func (s *Service) AdminStats(ctx context.Context) (*gateway.GlobalStats, error) 
 	return s.saasStore.GlobalStats(ctx, dayStart(now), monthStart(now))
 }
 
+// SessionView is a session found by an admin's search, with the tenant
+// who owns it.
+type SessionView struct {
+	Session *gateway.Session `json:"session" desc:"The session."`
+	Tenant  *gateway.User    `json:"tenant" desc:"The account that owns it."`
+}
+
+// AdminSearchSessions finds the sessions of every tenant by phone number
+// (any part of it, only its digits count) or by id, newest first, each with
+// its owner.
+func (s *Service) AdminSearchSessions(ctx context.Context, f gateway.SessionSearch) (List[*SessionView], error) {
+	f.Page = f.Page.Normalize()
+	f.Query = strings.TrimSpace(f.Query)
+	if f.Query == "" {
+		return List[*SessionView]{}, gateway.ValidationError(map[string]string{"q": "Give a phone number, or part of one, or a session id."})
+	}
+	list, total, err := s.sessions.SearchSessions(ctx, f)
+	if err != nil {
+		return List[*SessionView]{}, err
+	}
+	owners := map[string]*gateway.User{}
+	out := make([]*SessionView, 0, len(list))
+	for _, sess := range list {
+		u, ok := owners[sess.UserID]
+		if !ok {
+			if u, err = s.users.UserByID(ctx, sess.UserID); err != nil {
+				return List[*SessionView]{}, err
+			}
+			owners[sess.UserID] = u
+		}
+		out = append(out, &SessionView{Session: sess, Tenant: u})
+	}
+	return newList(out, total, f.Page), nil
+}
+
 // AdminAudit lists the audit log, newest first.
 func (s *Service) AdminAudit(ctx context.Context, f gateway.AuditFilter) (List[*gateway.AuditEntry], error) {
 	f.Page = f.Page.Normalize()

@@ -179,6 +179,30 @@ func (s *Store) SessionByPhone(ctx context.Context, userID, engine, phone string
 	return sess, s.fail(err, "session by phone", "Session", "")
 }
 
+// SearchSessions lists every tenant's sessions whose id is the query (a
+// UUID), or whose phone contains the query's digits, newest first.
+func (s *Store) SearchSessions(ctx context.Context, f gateway.SessionSearch) ([]*gateway.Session, int, error) {
+	var where, arg string
+	if id, ok := canonicalUUID(f.Query); ok {
+		where, arg = "id = ?", id
+	} else {
+		var digits strings.Builder
+		for _, r := range f.Query {
+			if r >= '0' && r <= '9' {
+				digits.WriteRune(r)
+			}
+		}
+		if digits.Len() == 0 {
+			return []*gateway.Session{}, 0, nil
+		}
+		// Phones are stored as digits, so LIKE's wildcards cannot be in them.
+		where, arg = "phone LIKE ?", "%"+digits.String()+"%"
+	}
+	list, total, err := listPage(ctx, s, sessionReadCols, "sessions", where, []any{arg},
+		"created_at DESC, id DESC", f.Page, scanSession)
+	return list, total, s.fail(err, "search sessions", "Session", "")
+}
+
 // PhoneHeldByOthers reports whether a session of a tenant other than
 // userID, on any engine, is paired to phone.
 func (s *Store) PhoneHeldByOthers(ctx context.Context, userID, phone string) (bool, error) {

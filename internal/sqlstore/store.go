@@ -319,6 +319,16 @@ func nullString(v string) any {
 // columns would otherwise refuse the query.
 func isUUID(id string) bool { return uuid.Validate(id) == nil }
 
+// canonicalUUID is id as the database writes it (lowercase, hyphenated),
+// when id is a UUID in any of the forms uuid.Parse reads.
+func canonicalUUID(id string) (string, bool) {
+	u, err := uuid.Parse(strings.TrimSpace(id))
+	if err != nil {
+		return "", false
+	}
+	return u.String(), true
+}
+
 // newID returns id, or a new UUID when it is empty.
 func newID(id string) string {
 	if id == "" {

@@ -252,12 +252,13 @@ func (s *Store) DeliveryLatency(ctx context.Context, userID string, f gateway.Se
 
 // GlobalStats computes the installation's numbers for admins.
 func (s *Store) GlobalStats(ctx context.Context, day, month time.Time) (*gateway.GlobalStats, error) {
-	g := &gateway.GlobalStats{Users: map[string]int{}, UsersByPlan: map[string]int{}, ComputedAt: now()}
+	g := &gateway.GlobalStats{Users: map[string]int{}, UsersByPlan: map[string]int{}, SessionsByStatus: map[string]int{}, ComputedAt: now()}
 	fail := func(err error) (*gateway.GlobalStats, error) { return nil, s.fail(err, "global stats", "Tenant", "") }
 	for _, q := range []struct {
 		sql string
 		m   map[string]int
-	}{{"SELECT status, COUNT(*) FROM users GROUP BY status", g.Users}, {"SELECT plan_id, COUNT(*) FROM users GROUP BY plan_id", g.UsersByPlan}} {
+	}{{"SELECT status, COUNT(*) FROM users GROUP BY status", g.Users}, {"SELECT plan_id, COUNT(*) FROM users GROUP BY plan_id", g.UsersByPlan},
+		{"SELECT status, COUNT(*) FROM sessions GROUP BY status", g.SessionsByStatus}} {
 		rows, err := s.reader.QueryContext(ctx, q.sql)
 		if err != nil {
 			return fail(err)
@@ -287,6 +288,9 @@ func (s *Store) GlobalStats(ctx context.Context, day, month time.Time) (*gateway
 		return fail(err)
 	}
 	if g.Webhooks, err = s.count(ctx, "SELECT COUNT(*) FROM webhooks"); err != nil {
+		return fail(err)
+	}
+	if g.WebhooksFailing, err = s.count(ctx, "SELECT COUNT(*) FROM webhooks WHERE failing_since IS NOT NULL OR disabled_reason <> ''"); err != nil {
 		return fail(err)
 	}
 	if g.ActiveAPIKeys, err = s.count(ctx, "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", micros(now())); err != nil {

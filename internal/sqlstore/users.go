@@ -72,8 +72,13 @@ func (s *Store) ListUsers(ctx context.Context, f gateway.UserFilter) ([]*gateway
 	var args []any
 	if f.Query != "" {
 		like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
-		where = append(where, `(email LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`)
+		match := `email LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\'`
 		args = append(args, like, like)
+		if id, ok := canonicalUUID(f.Query); ok {
+			match += " OR id = ?"
+			args = append(args, id)
+		}
+		where = append(where, "("+match+")")
 	}
 	if f.Status != "" {
 		where = append(where, "status = ?")

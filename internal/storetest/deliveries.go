@@ -366,6 +366,23 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 	if w.FailingSince == nil || !w.FailingSince.Equal(start) || !w.Active {
 		t.Fatalf("got failing since %v active %v, want %v and still active", w.FailingSince, w.Active, start)
 	}
+	// The admins' stats count it among the failing endpoints, with every
+	// other endpoint that is failing or turned off by the gateway.
+	failing := 0
+	for _, u := range []string{f.u.ID, f.other.ID} {
+		list, _, err := s.ListWebhooks(ctx(t), u, "", gateway.Page{Limit: 100})
+		must(t, err)
+		for _, h := range list {
+			if h.FailingSince != nil || h.DisabledReason != "" {
+				failing++
+			}
+		}
+	}
+	g, err := s.GlobalStats(ctx(t), start, start)
+	must(t, err)
+	if g.WebhooksFailing != failing || failing < 1 || g.Webhooks != 6 {
+		t.Fatalf("got %d of %d endpoints failing in the stats, want %d (at least 1) of 6", g.WebhooksFailing, g.Webhooks, failing)
+	}
 
 	t.Run("a long failing streak disables the endpoint with an event", func(t *testing.T) {
 		by := claim(retryAt)

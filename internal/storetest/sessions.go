@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -269,5 +270,50 @@ func testSessionByPhone(t *testing.T, s gateway.Store) {
 	must(t, err)
 	if held {
 		t.Error("a logged-out session still holds its number")
+	}
+}
+
+// testSearchSessions: an admin finds any tenant's session by part of its
+// phone number (written any way) or by its id; the counts by state in the
+// installation's stats follow the sessions' states.
+func testSearchSessions(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	other := newUser(t, s)
+	a := newSession(t, s, u.ID)
+	b := newSession(t, s, other.ID)
+	idle := newSession(t, s, other.ID)
+	_, err := s.SetSessionState(ctx(t), u.ID, a.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "15550107001"})
+	must(t, err)
+	_, err = s.SetSessionState(ctx(t), other.ID, b.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "447700107002"})
+	must(t, err)
+	sid := func(x *gateway.Session) string { return x.ID }
+	for _, tt := range []struct {
+		name  string
+		f     gateway.SessionSearch
+		want  []string
+		total int
+	}{
+		{"digits of both tenants, newest first", gateway.SessionSearch{Query: "0107"}, []string{b.ID, a.ID}, 2},
+		{"a number as typed", gateway.SessionSearch{Query: "+1 555 010-7001"}, []string{a.ID}, 1},
+		{"an id", gateway.SessionSearch{Query: strings.ToUpper(idle.ID)}, []string{idle.ID}, 1},
+		{"no digits", gateway.SessionSearch{Query: "shop"}, []string{}, 0},
+		{"wildcards are not digits", gateway.SessionSearch{Query: "%"}, []string{}, 0},
+		{"no match", gateway.SessionSearch{Query: "999999"}, []string{}, 0},
+		{"page 2", gateway.SessionSearch{Query: "0107", Page: gateway.Page{Page: 2, Limit: 1}}, []string{a.ID}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			list, total, err := s.SearchSessions(ctx(t), tt.f)
+			must(t, err)
+			diff(t, "session ids", ids(list, sid), tt.want)
+			if total != tt.total {
+				t.Fatalf("got total %d, want %d", total, tt.total)
+			}
+		})
+	}
+	g, err := s.GlobalStats(ctx(t), base, base)
+	must(t, err)
+	diff(t, "sessions by state", g.SessionsByStatus, map[string]int{"connected": 2, "created": 1})
+	if g.Sessions != 3 {
+		t.Fatalf("got %d sessions, want 3", g.Sessions)
 	}
 }

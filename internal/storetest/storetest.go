@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"SetSessionState", testSetSessionState},
 		{"DeleteSession", testDeleteSession},
 		{"SessionByPhone", testSessionByPhone},
+		{"SearchSessions", testSearchSessions},
 		{"Instances", testInstances},
 		{"UpdateInstance", testUpdateInstance},
 		{"Messages", testMessages},

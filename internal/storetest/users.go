@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,8 @@ func testListUsers(t *testing.T, s gateway.Store) {
 		{"page 2 of 2", gateway.UserFilter{Page: gateway.Page{Page: 2, Limit: 3}}, []string{ann.ID}, 4},
 		{"page past the end", gateway.UserFilter{Page: gateway.Page{Page: 5, Limit: 3}}, []string{}, 4},
 		{"no match", gateway.UserFilter{Query: "zzz"}, []string{}, 0},
+		{"id", gateway.UserFilter{Query: bob.ID}, []string{bob.ID}, 1},
+		{"id in capitals, spaced", gateway.UserFilter{Query: " " + strings.ToUpper(bob.ID) + " "}, []string{bob.ID}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
