@@ -275,7 +275,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.SendKeys(css(`#w-url`), receiver.URL+"/hook"),
 		chromedp.Click(find(`//button[text()="Add webhook"]`)),
 		chromedp.WaitVisible(css(`#w-secret .once code`)),
+		// Each event is explained where it is chosen.
+		chromedp.WaitVisible(css(`fieldset.events label[data-event="message.status"] .muted`)),
 		chromedp.Click(find(`//button[text()="Send test"]`)))
+	if !eval("events explained", `[...document.querySelectorAll("fieldset.events label")].every(l => { const m = l.querySelector(".muted"); return !!m && m.textContent.length > 3 && !m.textContent.startsWith("ev."); })`) {
+		t.Error("an event of the webhook form has no explanation")
+	}
 	// The delivery log is read again until the test delivery succeeded.
 	polltest.Eventually(t, 30*time.Second, "the webhook's test delivery shown as succeeded", func() bool {
 		step("reload deliveries", chromedp.Click(find(`//button[text()="Deliveries"]`)))

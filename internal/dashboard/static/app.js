@@ -650,7 +650,10 @@
     const events = ["*", "message", "status", "message.status", "session.status", "instance.status", "qr"];
     const form = el("form", { class: "stack" },
       field("w-url", t("w.url"), el("input", { name: "url", type: "url", required: true, placeholder: "https://example.com/webhook" })),
-      el("fieldset", {}, el("legend", { text: t("w.events") }), events.map((e) => el("label", {}, el("input", { type: "checkbox", name: "events", value: e, checked: e === "message" || e === "status" }), e))),
+      // Each event name says what it delivers, where it is chosen.
+      el("fieldset", { class: "events" }, el("legend", { text: t("w.events") }), events.map((e) => el("label", { "data-event": e },
+        el("input", { type: "checkbox", name: "events", value: e, checked: e === "message" || e === "status" }),
+        el("code", { text: e }), el("span", { class: "muted small", text: t("ev." + e) })))),
       field("w-session", t("m.session"), selectOf("session_id", [["", t("w.allSessions")], ...sessions.sessions.map((s) => [s.id, s.session_name])], "")),
       el("button", { type: "submit", text: t("w.createBtn") }));
     const secretBox = el("div", { "aria-live": "polite" });
