@@ -261,7 +261,11 @@ func coreOperations() []operation {
 		{Method: "GET", Path: "/messages/{message_id}/media", API: true, ID: "getMessageMedia", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead,
 			Summary: "Download a received message's media",
 			Description: "The file as received (an attachment, with its media type). Received media is downloaded to MEDIA_STORAGE_PATH " +
-				"shortly after the message arrives; 404 until then, or when the message has no media.",
+				"shortly after the message arrives; 404 until then, or when the message has no media. The media of a history " +
+				"message (history: true) is downloaded on this route's first request, which needs the session connected " +
+				"(409 with details.state otherwise), then served from MEDIA_STORAGE_PATH; 404 when WhatsApp's servers no longer " +
+				"keep it (the phone is asked to upload it again: try again later).",
+			Errors:  []int{http.StatusConflict},
 			Content: map[string]mediaDoc{"*/*": {Schema: map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}},
 		{Method: "POST", Path: "/messages/read", API: true, ID: "markMessagesRead", Errors: []int{http.StatusNotFound, http.StatusConflict}, Bound: boundHandler, Tag: "Messages", Scope: service.ScopeSend,
 			Summary: "Mark received messages read",

@@ -255,6 +255,20 @@ type Media struct {
 	SHA256   string `json:"sha256,omitempty"`
 	// Path is where an inbound file is kept under MEDIA_STORAGE_PATH.
 	Path string `json:"-"`
+	// Ref, on a history message's media, is what the engine needs to
+	// download the file later (FetchMedia): history sync references
+	// media, it is downloaded on its first request.
+	Ref []byte `json:"-"`
+}
+
+// MediaEngine is an engine that downloads a history message's media on
+// request. ref is the Media.Ref it gave with the message; the file is
+// written to dest (through a temporary file beside it). CodeNotFound when
+// the file is no longer on WhatsApp's servers (whatsmeow then asks the
+// phone to upload it again: a later request may find it), CodeTooLarge
+// over the media cap, CodeConflict when the session is not connected.
+type MediaEngine interface {
+	FetchMedia(ctx context.Context, ref []byte, dest string) error
 }
 
 // Location is a point on the map.

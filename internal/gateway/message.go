@@ -114,6 +114,10 @@ type Message struct {
 	// Secret is a poll's message secret, which every vote on it is
 	// encrypted with; kept in the store, never answered.
 	Secret []byte `json:"-"`
+	// MediaRef is what the session's engine needs to download the media
+	// of a history message on its first request (history media is
+	// referenced, not downloaded, at sync); engine-opaque, never answered.
+	MediaRef []byte `json:"-"`
 	// RequestID is the X-Request-Id of the API call that sent the message
 	// (empty for inbound ones); the message.status events of its whole
 	// life carry it to webhooks.

@@ -123,6 +123,12 @@ func (c *Client) Media(ctx context.Context, ep gateway.Endpoint, rel string) (*M
 	return &MediaBody{Body: resp.Body, Size: resp.ContentLength, ModTime: mt}, nil
 }
 
+// FetchMedia has the worker download a history message's media into its
+// media storage (then Media, or the shared MEDIA_STORAGE_PATH, serves it).
+func (c *Client) FetchMedia(ctx context.Context, ep gateway.Endpoint, messageID string) error {
+	return c.do(ctx, ep, http.MethodPost, PathMediaFetch, MediaFetchRequest{MessageID: messageID}, nil)
+}
+
 func (c *Client) do(ctx context.Context, ep gateway.Endpoint, method, path string, body, out any) error {
 	resp, err := c.send(ctx, ep, method, path, body)
 	if err != nil {

@@ -30,6 +30,10 @@ const (
 	PathTyping   = "/v1/typing"         // POST TypingRequest: 204
 	PathCheck    = "/v1/contacts/check" // POST CheckRequest: CheckResponse
 	PathMedia    = "/v1/media"          // GET ?path=: a received media file's bytes; not_found when absent
+	// PathMediaFetch downloads a history message's media (referenced at
+	// sync, downloaded on first request) into the worker's media storage:
+	// POST MediaFetchRequest, 204 once stored.
+	PathMediaFetch = "/v1/media/fetch"
 	// PathAccount runs one account operation by name (gateway.AccountOps):
 	// POST its request type, answered with its response type.
 	PathAccount = "/v1/account/{op}"
@@ -73,6 +77,12 @@ type ScanRequest struct {
 // SendRequest tells the worker a message is queued; the message itself is
 // read from the database, which is the queue.
 type SendRequest struct {
+	MessageID string `json:"message_id"`
+}
+
+// MediaFetchRequest names the history message whose media to download;
+// the worker reads its reference from the database.
+type MediaFetchRequest struct {
 	MessageID string `json:"message_id"`
 }
 

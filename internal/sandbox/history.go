@@ -1,10 +1,18 @@
 package sandbox
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,7 +26,10 @@ import (
 // both ways spread over the last HistoryDays days (at most 30), one chat
 // pinned, one archived, one muted, the newest with unread messages. It
 // arrives as EvHistorySync batches with rising progress, the last one
-// Done, as whatsmeow's history blobs do.
+// Done, as whatsmeow's history blobs do. Every tenth message is a photo
+// (its line the caption) that is referenced, not sent: as whatsmeow keeps
+// a history message's media key and path, the sandbox keeps which photo
+// it is (Media.Ref), and FetchMedia draws it on its first request.
 
 // DefaultHistoryMessages is how many messages the seeded history holds.
 const DefaultHistoryMessages = 60
@@ -68,6 +79,14 @@ func seedHistory(phone string, days, n int, now time.Time) []gateway.EvHistorySy
 		m := &gateway.InboundMessage{WAMessageID: "3EB0" + strings.ToUpper(hex.EncodeToString(id[:9])), Chat: jid,
 			Sender: jid, SenderPhone: peer, SenderLID: derivedLID(peer), PushName: historyNames[k],
 			FromMe: fromMe, Type: gateway.TypeText, Text: historyLines[i%len(historyLines)], Timestamp: at}
+		if i%historyPhotoEvery == historyPhotoEvery-3 {
+			photo := historyPhoto(phone, i)
+			sum := sha256.Sum256(photo)
+			ref, _ := json.Marshal(historyPhotoRef{Phone: phone, N: i})
+			m.Type = gateway.TypeImage
+			m.Media = &gateway.Media{MIMEType: "image/png", Caption: m.Text, Size: int64(len(photo)),
+				SHA256: hex.EncodeToString(sum[:]), Ref: ref}
+		}
 		if fromMe {
 			m.Sender, m.SenderPhone, m.SenderLID, m.PushName = own, phone, derivedLID(phone), ""
 		}
@@ -110,3 +129,71 @@ func seedHistory(phone string, days, n int, now time.Time) []gateway.EvHistorySy
 	}
 	return out
 }
+
+// historyPhotoEvery: every that many seeded messages, one is a photo.
+const historyPhotoEvery = 10
+
+// historyPhotoRef is the Media.Ref of a seeded photo: whose history, which
+// message.
+type historyPhotoRef struct {
+	Phone string `json:"phone"`
+	N     int    `json:"n"`
+}
+
+// historyPhoto draws the n-th message's photo of phone's history: a small
+// PNG in colours derived from both, the same every time.
+func historyPhoto(phone string, n int) []byte {
+	h := sha256.Sum256([]byte(fmt.Sprintf("sandbox-history-photo:%s:%d", phone, n)))
+	img := image.NewRGBA(image.Rect(0, 0, 48, 32))
+	for y := range 32 {
+		for x := range 48 {
+			k := (x/12 + y/8) % 4
+			img.Set(x, y, color.RGBA{h[3*k], h[3*k+1], h[3*k+2], 0xff})
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img) // cannot fail on an RGBA image into a buffer
+	return buf.Bytes()
+}
+
+// FetchMedia "downloads" a history photo: it draws the photo ref names
+// and writes it to dest, as whatsmeow downloads a history message's media
+// from WhatsApp's servers on its first request. Only the account's own
+// history is served (another's ref is not found).
+func (e *Engine) FetchMedia(_ context.Context, ref []byte, dest string) error {
+	me, err := e.me()
+	if err != nil {
+		return err
+	}
+	var r historyPhotoRef
+	if err := json.Unmarshal(ref, &r); err != nil || r.Phone != me || r.N < 0 || r.N%historyPhotoEvery != historyPhotoEvery-3 {
+		return gateway.Errorf(gateway.CodeNotFound, "The message has no media to download.")
+	}
+	return writeFile(dest, historyPhoto(r.Phone, r.N))
+}
+
+// writeFile writes data to dest through a temporary file beside it, so a
+// reader never sees half a file.
+func writeFile(dest string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
+		return fmt.Errorf("create media directory: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(dest), ".download-*")
+	if err != nil {
+		return fmt.Errorf("create media file: %w", err)
+	}
+	defer os.Remove(f.Name()) // a no-op after the rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write media file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write media file: %w", err)
+	}
+	if err := os.Rename(f.Name(), dest); err != nil {
+		return fmt.Errorf("store media file: %w", err)
+	}
+	return nil
+}
+
+var _ gateway.MediaEngine = (*Engine)(nil)

@@ -222,6 +222,44 @@ func (s *Service) MessageMedia(ctx context.Context, userID, id string) (*MediaFi
 		name = path.Base(p.Media.Path)
 	}
 	out := &MediaFile{MIMEType: p.Media.MIMEType, FileName: name}
+	out, err = s.openMedia(ctx, userID, m, full, p.Media.Path, out)
+	if gateway.IsCode(err, gateway.CodeNotFound) && len(m.MediaRef) > 0 {
+		// History media: referenced at sync, downloaded by the session's
+		// worker on this first request, then served like received media.
+		if err := s.fetchHistoryMedia(ctx, userID, m); err != nil {
+			return nil, err
+		}
+		out, err = s.openMedia(ctx, userID, m, full, p.Media.Path, &MediaFile{MIMEType: p.Media.MIMEType, FileName: name})
+	}
+	return out, err
+}
+
+// mediaWorkers are workers that download history media on request.
+type mediaWorkers interface {
+	FetchMedia(ctx context.Context, ep gateway.Endpoint, messageID string) error
+}
+
+// fetchHistoryMedia has the session's worker download the media of the
+// history message m: 409 with the session's state when it is not
+// connected, 404 when WhatsApp no longer has the file.
+func (s *Service) fetchHistoryMedia(ctx context.Context, userID string, m *gateway.Message) error {
+	mw, ok := s.workers.(mediaWorkers)
+	if !ok {
+		return gateway.Errorf(gateway.CodeNotImplemented, "This deployment's workers cannot do that.")
+	}
+	sess, ep, err := s.endpoint(ctx, userID, m.SessionID)
+	if gateway.IsCode(err, gateway.CodeConflict) && sess != nil {
+		return &gateway.Error{Code: gateway.CodeConflict, Message: "The media of a history message is downloaded on its first request, which needs the session connected.",
+			Details: map[string]any{"state": string(sess.Status)}, Err: err}
+	} else if err != nil {
+		return err
+	}
+	return mw.FetchMedia(ctx, ep, m.ID)
+}
+
+// openMedia opens a stored media file: from MEDIA_STORAGE_PATH, or in a
+// cluster from the session's worker. CodeNotFound when not stored (yet).
+func (s *Service) openMedia(ctx context.Context, userID string, m *gateway.Message, full, rel string, out *MediaFile) (*MediaFile, error) {
 	f, err := os.Open(full)
 	if err == nil {
 		st, err := f.Stat()
@@ -246,7 +284,7 @@ func (s *Service) MessageMedia(ctx context.Context, userID, id string) (*MediaFi
 	} else if err != nil {
 		return nil, err
 	}
-	b, err := s.workers.Media(ctx, ep, p.Media.Path)
+	b, err := s.workers.Media(ctx, ep, rel)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, notYet
 	} else if err != nil {

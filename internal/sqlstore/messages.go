@@ -12,10 +12,9 @@ import (
 
 const messageCols = `id, user_id, session_id, direction, type, recipient, sender, sender_phone, sender_lid, chat,
 	is_group, body, payload, reply_to, status, status_rank, wa_message_id, error, created_at, updated_at, sent_at,
-	delivered_at, read_at, request_id, send_at, secret, recipient_lid`
+	delivered_at, read_at, request_id, send_at, secret, recipient_lid, media_ref`
 
-const insertMessage = "INSERT INTO messages (" + messageCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+var insertMessage = "INSERT INTO messages (" + messageCols + ") VALUES (" + placeholders(len(splitCols(messageCols))) + ")"
 
 // statusReturning is what a status update reads back: the message without
 // its payload, which may hold megabytes of inline media that a receipt has
@@ -94,7 +93,7 @@ func messageArgs(m *gateway.Message) ([]any, error) {
 	return []any{m.ID, m.UserID, m.SessionID, m.Direction, string(m.Type), m.Recipient, m.Sender, m.SenderPhone,
 		m.SenderLID, m.Chat, m.IsGroup, m.Body, payload, m.ReplyTo, string(m.Status), rank, nullString(m.WAMessageID),
 		m.Error, micros(m.CreatedAt), micros(m.UpdatedAt), nullMicros(m.SentAt), nullMicros(m.DeliveredAt),
-		nullMicros(m.ReadAt), m.RequestID, nullMicros(m.SendAt), nullBytes(m.Secret), m.RecipientLID}, nil
+		nullMicros(m.ReadAt), m.RequestID, nullMicros(m.SendAt), nullBytes(m.Secret), m.RecipientLID, nullBytes(m.MediaRef)}, nil
 }
 
 // MessageByID returns a tenant's message; CodeNotFound when absent or another tenant's.
@@ -444,7 +443,7 @@ func scanMessage(sc scanner, extra ...any) (*gateway.Message, error) {
 	)
 	dest := []any{&m.ID, &m.UserID, &m.SessionID, &m.Direction, &typ, &m.Recipient, &m.Sender, &m.SenderPhone,
 		&m.SenderLID, &m.Chat, &m.IsGroup, &m.Body, &payload, &m.ReplyTo, &status, &rank, &waID, &m.Error,
-		&created, &updated, &sent, &delivered, &read, &m.RequestID, &sendAt, &m.Secret, &m.RecipientLID}
+		&created, &updated, &sent, &delivered, &read, &m.RequestID, &sendAt, &m.Secret, &m.RecipientLID, &m.MediaRef}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

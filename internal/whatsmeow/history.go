@@ -100,6 +100,10 @@ func historyEvent(ctx context.Context, data *waHistorySync.HistorySync, parse we
 				continue
 			}
 			fillSource(ctx, lids, v.Info, in)
+			if in.Media != nil {
+				// Referenced now, downloaded on its first request.
+				in.Media.Ref = mediaRefOf(v)
+			}
 			ev.Messages = append(ev.Messages, in)
 			kept++
 		}

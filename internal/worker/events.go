@@ -325,6 +325,13 @@ func (w *Worker) handleHistory(ctx context.Context, ev gateway.EvHistorySync) er
 		if err := w.storeMedia(in); err != nil {
 			return err
 		}
+		// History media is referenced, not downloaded: its file goes
+		// where received media goes, on its first request.
+		var ref []byte
+		if md := in.Media; md != nil && len(md.Ref) > 0 && md.Path == "" && w.cfg.MediaDir != "" {
+			md.Path = gateway.MediaPath(w.cfg.SessionID, in.WAMessageID, md.MIMEType, md.FileName)
+			ref = md.Ref
+		}
 		at := in.Timestamp
 		if at.IsZero() {
 			at = w.now()
@@ -337,6 +344,7 @@ func (w *Worker) handleHistory(ctx context.Context, ev gateway.EvHistorySync) er
 			m.Recipient = m.Chat
 		}
 		m.History = true
+		m.MediaRef = ref
 		b.Messages = append(b.Messages, m)
 	}
 	h, err := w.cfg.Store.StoreHistory(ctx, w.cfg.UserID, w.cfg.SessionID, b, func(h gateway.HistorySync) []*gateway.Event {

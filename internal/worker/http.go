@@ -42,6 +42,7 @@ func (w *Worker) Handler() http.Handler {
 	route("POST "+instanceapi.PathTyping, w.handleTyping)
 	route("POST "+instanceapi.PathCheck, w.handleCheck)
 	route("GET "+instanceapi.PathMedia, w.handleMedia)
+	route("POST "+instanceapi.PathMediaFetch, w.handleMediaFetch)
 	route("POST "+instanceapi.PathAccount, w.handleAccount)
 	return mux
 }
@@ -316,5 +317,63 @@ func (w *Worker) handleMedia(rw http.ResponseWriter, r *http.Request) error {
 	}
 	rw.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(rw, r, "", st.ModTime(), f)
+	return nil
+}
+
+// handleMediaFetch downloads the media of a history message of this
+// session, which history sync referenced without downloading, into
+// MediaDir, where handleMedia (and the gateway, on a shared disk) find it
+// like received media. A file already there is not downloaded again.
+// WhatsApp serves media only to a logged-in connection: the session must be
+// connected.
+func (w *Worker) handleMediaFetch(rw http.ResponseWriter, r *http.Request) error {
+	var req instanceapi.MediaFetchRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	m, err := w.cfg.Store.MessageByID(r.Context(), w.cfg.UserID, req.MessageID)
+	if err != nil {
+		return err
+	}
+	if m.SessionID != w.cfg.SessionID {
+		return gateway.NotFound("Message")
+	}
+	p, err := gateway.ParsePayload(m.Payload)
+	if err != nil {
+		return err
+	}
+	if w.cfg.MediaDir == "" || p.Media == nil || p.Media.Path == "" || len(m.MediaRef) == 0 {
+		return gateway.Errorf(gateway.CodeNotFound, "The message has no media to download.")
+	}
+	root, err := os.OpenRoot(w.cfg.MediaDir)
+	if err != nil {
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The media storage is unavailable.")
+	}
+	defer root.Close()
+	if st, err := root.Stat(filepath.FromSlash(p.Media.Path)); err == nil && st.Mode().IsRegular() {
+		rw.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	eng, err := w.runningEngine()
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	state := w.state
+	w.mu.Unlock()
+	if state != gateway.SessionConnected {
+		return gateway.NotConnected(state)
+	}
+	me, ok := eng.(gateway.MediaEngine)
+	if !ok {
+		return gateway.Errorf(gateway.CodeNotImplemented, "This session's engine cannot download history media.")
+	}
+	// The path was made by gateway.MediaPath (session/message.ext) and is
+	// checked against MediaDir again by OpenRoot above.
+	dest := filepath.Join(w.cfg.MediaDir, filepath.FromSlash(p.Media.Path))
+	if err := me.FetchMedia(r.Context(), m.MediaRef, dest); err != nil {
+		return err
+	}
+	rw.WriteHeader(http.StatusNoContent)
 	return nil
 }
