@@ -111,7 +111,17 @@ func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, sendResponse{m})
+	receipts, err := s.svc.MessageReceipts(r.Context(), who(r).User.ID, m)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, messageDetail{m, receipts})
+}
+
+// messageDetail is one message with its group receipts.
+type messageDetail struct {
+	Message  *gateway.Message         `json:"message" desc:"The message, as stored."`
+	Receipts []gateway.MessageReceipt `json:"receipts" desc:"For a message the session sent to a group: each participant's receipts (delivered, read, played, with their times), as their phones sent them; the message's own status follows the first participant. Empty for any other message."`
 }
 
 func (s *Server) handleMessageCancel(w http.ResponseWriter, r *http.Request) error {

@@ -21,6 +21,9 @@ var examplePollVote = gateway.PollVoteData{MessageID: "c3a1f0e2-8b4d-4e6f-a1c2-3
 	SessionID: exampleSession, Chat: "15550002222@s.whatsapp.net", Voter: "15550002222@s.whatsapp.net", VoterPhone: "15550002222",
 	VoterLID: "123456789012345@lid", Options: []string{"Pizza"}, At: exampleTime}
 
+var exampleReceipt = gateway.MessageReceipt{Participant: "15550002222@s.whatsapp.net", Phone: "15550002222", LID: "123456789012345@lid",
+	Status: gateway.MessageRead, DeliveredAt: ptrTime(exampleTime), ReadAt: ptrTime(exampleTime.Add(42e9))}
+
 // received is an example of a received message of type t applying to
 // the message with WhatsApp id exampleMessage.WAMessageID.
 func received(t gateway.MessageType, body string, p gateway.MessagePayload) gateway.Message {
@@ -79,6 +82,13 @@ func eventDocs() []eventDoc {
 				"terminate (ended; missed true when nobody answered). A group call has is_group (and group when WhatsApp names it). " +
 				"The gateway cannot take part in a call.",
 			Data: exampleCall},
+		{Type: gateway.EventReceipt, Summary: "A group participant received, read or played a message the session sent",
+			Description: "WhatsApp acknowledges a group message once per participant: each receipt is stored (GET /messages/{message_id} " +
+				"answers them as receipts) and announced here. The message's own status (message.status events) moves with the first " +
+				"participant's receipt of each kind.",
+			Data: gateway.ReceiptData{SessionID: exampleSession, MessageID: exampleMessage.ID, WAMessageID: exampleMessage.WAMessageID,
+				Chat: "120363025246125486@g.us", Participant: "15550002222@s.whatsapp.net", ParticipantPhone: "15550002222",
+				ParticipantLID: "123456789012345@lid", Status: gateway.MessageRead, At: exampleTime}},
 		{Type: gateway.EventPresence, Summary: "A contact came online or went offline",
 			Description: "After POST /sessions/{session_id}/contacts/{contact_id}/presence, each change of that user's presence, " +
 				"the current one first, when their privacy settings show it.",

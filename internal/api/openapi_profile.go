@@ -61,8 +61,9 @@ func profileOperations() []operation {
 		{Method: "POST", Path: "/sessions/{session_id}/contacts/{contact_id}/presence", API: true, ID: "subscribePresence", Bound: boundPath,
 			Tag: "Presence", Scope: ScopeManage, Summary: "Subscribe to a user's presence",
 			Description: "presence events follow (the current presence first): {contact, presence: available|unavailable, last_seen} " +
-				"when the user's privacy settings show it. WhatsApp ends subscriptions when the session reconnects: subscribe again " +
-				"then. Recorded in the operations log." + profileErrors + " 404 when the number is not on WhatsApp.",
+				"when the user's privacy settings show it. WhatsApp ties subscriptions, and the account's own presence, to the " +
+				"connection: the session sends both again after every reconnect (on whatsmeow, while its worker runs: after a " +
+				"restart of the session, subscribe again). Recorded in the operations log." + profileErrors + " 404 when the number is not on WhatsApp.",
 			Data: gateway.PresenceSubscription{Contact: "15550002222@s.whatsapp.net", Subscribed: true}},
 	}
 	for i := range ops {

@@ -241,7 +241,8 @@ func coreOperations() []operation {
 			),
 			Data: messageList{[]*gateway.Message{&exampleMessage}, examplePage}},
 		{Method: "GET", Path: "/messages/{message_id}", API: true, ID: "getMessage", Bound: boundPath, Tag: "Messages", Scope: service.ScopeRead, Summary: "Get a message",
-			Data: sendResponse{&exampleMessage}},
+			Description: "With receipts: for a message sent to a group, each participant's receipts (receipt events announce each).",
+			Data:        messageDetail{&exampleMessage, []gateway.MessageReceipt{exampleReceipt}}},
 		{Method: "DELETE", Path: "/messages/{message_id}", API: true, ID: "cancelMessage", Errors: []int{http.StatusConflict}, Bound: boundPath, Tag: "Messages", Scope: service.ScopeSend,
 			Summary: "Cancel a scheduled message",
 			Description: "Cancels a message sent with send_at while it is still scheduled: it ends canceled and a message.status event " +

@@ -162,6 +162,12 @@ type EvReceipt struct {
 	Status       MessageStatus // delivered, read, played or failed
 	Reason       string        // for failed
 	At           time.Time
+	// Participant is, in a group, the member whose receipt this is
+	// (ParticipantPhone and ParticipantLID when known); "" in a chat
+	// with one person.
+	Participant      string
+	ParticipantPhone string
+	ParticipantLID   string
 }
 
 // EvInbound is a message that arrived.

@@ -70,7 +70,8 @@ func InboundEventType(t MessageType) string {
 // EventTypes lists every concrete event type.
 var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
 	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate, EventPollVote, EventPresence,
-	EventMessageEdited, EventMessageRevoked, EventReaction, EventHistorySync, EventCall, EventStatusPost, EventChannelMessage}
+	EventMessageEdited, EventMessageRevoked, EventReaction, EventHistorySync, EventCall, EventStatusPost, EventChannelMessage,
+	EventReceipt}
 
 // SubscriptionNames lists every name a webhook may subscribe to.
 var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)

@@ -11,6 +11,7 @@ type Store interface {
 	InstanceStore
 	MessageStore
 	PollStore
+	ReceiptStore
 	EventStore
 	WebhookStore
 	DeliveryStore

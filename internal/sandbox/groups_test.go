@@ -15,8 +15,10 @@ func TestGroupsBetweenSessions(t *testing.T) {
 	book := NewMemGroups()
 	dir := directory{"user-1/15550001111": true, "user-1/15550002222": true, "user-2/15550002222": true}
 	opts := Options{Network: net, Directory: dir, Groups: book}
-	a := connected(t, "15550001111", opts)
+	// b first: a session coming online makes the others offer again what
+	// waits for it, which could offer the group message twice.
 	b := connected(t, "15550002222", opts)
+	a := connected(t, "15550001111", opts)
 	// Another tenant's session on the same number sees nothing of user-1's groups.
 	other := connectedIn(t, "user-2", "15550002222", opts)
 
@@ -40,17 +42,40 @@ func TestGroupsBetweenSessions(t *testing.T) {
 	// A member mentions everyone: the members are read at send time, the
 	// sender left out; the other tenant's session is in no such group.
 	all := &gateway.OutboundMessage{To: jid, Type: gateway.TypeText, Text: "all", MentionAll: true}
-	if _, err := a.e.Send(ctx, all); err != nil || strings.Join(all.Mentions, " ") != "15550002222@s.whatsapp.net" {
+	sent, err := a.e.Send(ctx, all)
+	if err != nil || strings.Join(all.Mentions, " ") != "15550002222@s.whatsapp.net" {
 		t.Fatalf("mention_all by a member: err %v, mentions %v; want 15550002222 mentioned", err, all.Mentions)
 	}
 	if _, err := other.e.Send(ctx, &gateway.OutboundMessage{To: jid, Type: gateway.TypeText, Text: "all", MentionAll: true}); !gateway.IsCode(err, gateway.CodeValidation) {
 		t.Fatalf("mention_all by another tenant's session: got %v, want a validation error", err)
 	}
 
-	// B is told it was added, and sees the group.
-	ev := nextAs[gateway.EvGroupParticipants](t, b.rec)
+	// B is told it was added, and gets the message in the group (the two
+	// travel apart, so in either order); A gets B's receipts of it.
+	var ev gateway.EvGroupParticipants
+	var in *gateway.InboundMessage
+	for range 2 {
+		switch got := b.rec.next(t).(type) {
+		case gateway.EvGroupParticipants:
+			ev = got
+		case gateway.EvInbound:
+			in = got.Message
+		default:
+			t.Fatalf("B got %T %+v, want the add and the group message", got, got)
+		}
+	}
 	if ev.Data.Group != jid || ev.Data.Action != gateway.ParticipantAdd || ev.Data.Actor != "15550001111@s.whatsapp.net" {
 		t.Errorf("got %+v, want an add in %s by 15550001111", ev.Data, jid)
+	}
+	if in == nil || in.Chat != jid || !in.IsGroup || in.Sender != "15550001111@s.whatsapp.net" || in.Text != "all" {
+		t.Errorf("B got %+v, want A's message in the group", in)
+	}
+	for _, want := range []gateway.MessageStatus{gateway.MessageDelivered, gateway.MessageRead} {
+		r := nextAs[gateway.EvReceipt](t, a.rec)
+		if r.Status != want || r.Chat != jid || r.Participant != "15550002222@s.whatsapp.net" || r.ParticipantPhone != "15550002222" ||
+			r.ParticipantLID != derivedLID("15550002222") || r.WAMessageIDs[0] != sent.WAMessageID {
+			t.Errorf("A got receipt %+v, want %s by 15550002222 in the group", r, want)
+		}
 	}
 	gs, err := b.e.JoinedGroups(ctx)
 	if err != nil || len(gs) != 1 || gs[0].JID != jid || gs[0].InviteLink != "" {

@@ -53,6 +53,12 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	if err != nil {
 		return gateway.SendResult{}, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
 	}
+	var members []string // a group's members that are sandbox sessions
+	if to.IsGroup() {
+		if members, err = e.groupPeers(ctx, to.JID); err != nil {
+			return gateway.SendResult{}, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
+		}
+	}
 	e.mu.Lock()
 	defer e.unlock()
 	if !e.connected {
@@ -101,6 +107,19 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 		e.postStatusLocked(id, env, viewers, outside)
 		return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
 	}
+	if len(members) > 0 {
+		// Each member's phone gets the message and acknowledges it for
+		// itself, so the sender learns who has it and who read it.
+		env.Group = to.JID
+		for _, p := range members {
+			key := groupCopy(id, p)
+			o := &outgoing{to: p, env: env}
+			e.outbox[key] = o
+			e.deliverLocked(o)
+			e.retryLocked(key, o)
+		}
+		return gateway.SendResult{WAMessageID: id, Timestamp: now}, nil
+	}
 	if !peer {
 		e.scheduleReceiptsLocked(id, to.JID, phone, env.voice())
 		return gateway.SendResult{WAMessageID: id, Timestamp: now, RecipientLID: recipientLID(to)}, nil
@@ -112,6 +131,45 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	e.deliverLocked(o)
 	e.retryLocked(id, o)
 	return gateway.SendResult{WAMessageID: id, Timestamp: now, RecipientLID: recipientLID(to)}, nil
+}
+
+// groupCopy is the outbox key of a group message's copy for one member.
+func groupCopy(id, phone string) string { return id + "|" + phone }
+
+// groupPeers lists the members of a group the account is in that are the
+// tenant's other sandbox sessions, whose phones get its messages over the
+// network. None when the group is not one of the sandbox's (or the account
+// is not in it): such a message gets timed receipts, as to any number.
+func (e *Engine) groupPeers(ctx context.Context, jid string) ([]string, error) {
+	if e.opts.Network == nil {
+		return nil, nil
+	}
+	me, err := e.me()
+	if err != nil {
+		return nil, nil // Send reports the lost connection
+	}
+	g, err := e.group(ctx, jid, me)
+	if gateway.IsCode(err, gateway.CodeNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for p := range g.Members {
+		if p == me {
+			continue
+		}
+		peer, err := e.peer(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if peer {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // peer reports whether phone is one of the tenant's sandbox sessions, whose
@@ -231,21 +289,29 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 			e.offerLocked(ev, 0, nil) // channel posts have no receipts
 			return
 		}
+		group := env.Group
 		e.offerLocked(ev, 0, func() {
-			e.acknowledgeLocked(from, env.ID, gateway.MessageDelivered)
+			e.acknowledgeLocked(from, group, env.ID, gateway.MessageDelivered)
 			switch {
 			case e.opts.ReadDelay == 0:
-				e.acknowledgeLocked(from, env.ID, readStatus(env.voice()))
+				e.acknowledgeLocked(from, group, env.ID, readStatus(env.voice()))
 			case e.opts.ReadDelay > 0:
-				e.afterLocked(e.opts.ReadDelay, func() { e.acknowledgeLocked(from, env.ID, readStatus(env.voice())) })
+				e.afterLocked(e.opts.ReadDelay, func() { e.acknowledgeLocked(from, group, env.ID, readStatus(env.voice())) })
 			}
 		})
 	case KindReceipt:
 		e.lastSeen = e.opts.Now()
-		delete(e.outbox, env.ID)
-		delete(e.outbox, statusKey(env.ID, env.FromPhone))
-		e.offerLocked(gateway.EvReceipt{WAMessageIDs: []string{env.ID}, Chat: env.FromPhone + "@" + gateway.ServerUser,
-			Status: env.Status, At: e.opts.Now().UTC()}, 0, nil)
+		r := gateway.EvReceipt{WAMessageIDs: []string{env.ID}, Chat: env.FromPhone + "@" + gateway.ServerUser,
+			Status: env.Status, At: e.opts.Now().UTC()}
+		if env.Group != "" {
+			// One member's receipt of a group message.
+			delete(e.outbox, groupCopy(env.ID, env.FromPhone))
+			r.Chat, r.Participant, r.ParticipantPhone, r.ParticipantLID = env.Group, env.FromPhone+"@"+gateway.ServerUser, env.FromPhone, env.FromLID
+		} else {
+			delete(e.outbox, env.ID)
+			delete(e.outbox, statusKey(env.ID, env.FromPhone))
+		}
+		e.offerLocked(r, 0, nil)
 	case KindGroup:
 		e.lastSeen = e.opts.Now()
 		e.receiveGroupLocked(env)
@@ -268,9 +334,10 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 	}
 }
 
-// acknowledgeLocked sends a receipt for message id to the peer that sent it.
-func (e *Engine) acknowledgeLocked(to, id string, st gateway.MessageStatus) {
-	env := Envelope{Kind: KindReceipt, ID: id, FromPhone: e.phone, Status: st, Timestamp: e.opts.Now().UTC()}
+// acknowledgeLocked sends a receipt for message id (sent to group, when
+// not "") to the peer that sent it.
+func (e *Engine) acknowledgeLocked(to, group, id string, st gateway.MessageStatus) {
+	env := Envelope{Kind: KindReceipt, ID: id, FromPhone: e.phone, FromLID: e.lid, Group: group, Status: st, Timestamp: e.opts.Now().UTC()}
 	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, to, env) })
 }
 
@@ -341,6 +408,8 @@ func inboundOf(env Envelope) *gateway.InboundMessage {
 		Timestamp:   env.Timestamp,
 	}
 	switch {
+	case env.Group != "":
+		in.Chat, in.IsGroup = env.Group, true
 	case env.Chat == gateway.StatusJID:
 		// A contact's status post: the chat is status@broadcast.
 		in.Chat = gateway.StatusJID

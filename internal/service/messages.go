@@ -562,6 +562,20 @@ func (s *Service) MessagesOfRequest(ctx context.Context, userID, requestID strin
 }
 
 // Message returns one of the caller's messages.
+// MessageReceipts lists the participants' receipts of one of the caller's
+// messages sent to a group; none for any other message.
+func (s *Service) MessageReceipts(ctx context.Context, userID string, m *gateway.Message) ([]gateway.MessageReceipt, error) {
+	out := []gateway.MessageReceipt{}
+	if !m.IsGroup || m.Direction != gateway.DirectionOutbound || s.receipts == nil {
+		return out, nil
+	}
+	rs, err := s.receipts.MessageReceipts(ctx, userID, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, rs...), nil
+}
+
 func (s *Service) Message(ctx context.Context, userID, id string) (*gateway.Message, error) {
 	m, err := s.messages.MessageByID(ctx, userID, id)
 	if gateway.IsCode(err, gateway.CodeNotFound) {

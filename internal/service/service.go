@@ -70,6 +70,7 @@ type Stores struct {
 	Instances  gateway.InstanceStore
 	Messages   gateway.MessageStore
 	Polls      gateway.PollStore
+	Receipts   gateway.ReceiptStore
 	Events     gateway.EventStore
 	Webhooks   gateway.WebhookStore
 	Deliveries gateway.DeliveryStore
@@ -83,7 +84,7 @@ type Stores struct {
 // StoresOf returns every concern's store from the one database st.
 func StoresOf(st gateway.Store) Stores {
 	return Stores{
-		Users: st, APIKeys: st, Sessions: st, Instances: st, Messages: st, Polls: st, Events: st,
+		Users: st, APIKeys: st, Sessions: st, Instances: st, Messages: st, Polls: st, Receipts: st, Events: st,
 		Webhooks: st, Deliveries: st, SaaS: st, AccountOps: st, Chats: st,
 	}
 }
@@ -97,6 +98,7 @@ type Service struct {
 	instances  gateway.InstanceStore
 	messages   gateway.MessageStore
 	polls      gateway.PollStore
+	receipts   gateway.ReceiptStore
 	events     gateway.EventStore
 	webhooks   gateway.WebhookStore
 	deliveries gateway.DeliveryStore
@@ -178,7 +180,7 @@ func New(d Deps, cfg Settings) *Service {
 	}
 	s := &Service{
 		users: d.Stores.Users, apiKeys: d.Stores.APIKeys, sessions: d.Stores.Sessions, instances: d.Stores.Instances,
-		messages: d.Stores.Messages, polls: d.Stores.Polls, events: d.Stores.Events, webhooks: d.Stores.Webhooks,
+		messages: d.Stores.Messages, polls: d.Stores.Polls, receipts: d.Stores.Receipts, events: d.Stores.Events, webhooks: d.Stores.Webhooks,
 		deliveries: d.Stores.Deliveries, saasStore: d.Stores.SaaS, accountOps: d.Stores.AccountOps, chats: d.Stores.Chats,
 		cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,

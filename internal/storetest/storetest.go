@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"QueuedMessages", testQueuedMessages},
 		{"ScheduledMessages", testScheduledMessages},
 		{"PollVotes", testPollVotes},
+		{"GroupReceipts", testGroupReceipts},
 		{"MessageByWAID", testMessageByWAID},
 		{"CountMessages", testCountMessages},
 		{"Events", testEvents},

@@ -156,3 +156,23 @@ func TestRejectCall(t *testing.T) {
 		t.Fatalf("engine not connected: got %v, want unavailable", err)
 	}
 }
+
+// A group participant's receipt names the participant; a direct chat's
+// does not.
+func TestGroupReceiptNamesTheParticipant(t *testing.T) {
+	t.Parallel()
+	grp := types.NewJID("120363025246125486", types.GroupServer)
+	r := &events.Receipt{MessageSource: types.MessageSource{Chat: grp, IsGroup: true,
+		Sender: types.NewADJID("123456789012345", 0, 3).ToNonAD(), SenderAlt: types.NewADJID("15550002222", 0, 3)},
+		MessageIDs: []types.MessageID{"3EB0A"}, Timestamp: callAt, Type: types.ReceiptTypeRead}
+	r.Sender.Server = types.HiddenUserServer
+	got, ok := mapReceipt(r)
+	if !ok || got.Status != gateway.MessageRead || got.Chat != grp.String() || got.Participant != "123456789012345@lid" ||
+		got.ParticipantLID != "123456789012345@lid" || got.ParticipantPhone != "15550002222" {
+		t.Fatalf("got %+v (%v), want a read by the LID participant with their phone", got, ok)
+	}
+	direct := &events.Receipt{MessageSource: types.MessageSource{Chat: callerPN, Sender: callerPN}, MessageIDs: []types.MessageID{"3EB0B"}, Type: types.ReceiptTypeRead}
+	if got, _ := mapReceipt(direct); got.Participant != "" || got.ParticipantPhone != "" {
+		t.Fatalf("direct chat receipt %+v names a participant", got)
+	}
+}

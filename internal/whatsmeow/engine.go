@@ -159,6 +159,13 @@ type Engine struct {
 	lastActive  time.Time
 	bannedUntil time.Time
 
+	// presence is the account's presence as last set through the API,
+	// and subscribed the users whose presence it subscribed to: WhatsApp
+	// forgets both when the connection drops, so they are sent again on
+	// every reconnect (presence.go).
+	presence   string
+	subscribed map[types.JID]struct{}
+
 	downloads chan struct{} // bounds concurrent media downloads
 	// reuploads are media downloads waiting for the phone to upload the
 	// file again (expired links), by WhatsApp message id.
@@ -207,6 +214,7 @@ func New(ctx context.Context, cfg gateway.EngineConfig, opts Options) (*Engine, 
 		log:             log.With("engine", gateway.EngineWhatsmeow),
 		downloads:       make(chan struct{}, 2),
 		reuploads:       map[types.MessageID]*pendingMedia{},
+		subscribed:      map[types.JID]struct{}{},
 		downloadBackoff: []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute},
 		bannedUntil:     cfg.BannedUntil,
 	}

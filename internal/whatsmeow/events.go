@@ -75,7 +75,12 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		e.pushName = cli.Store.PushName
 		ev := gateway.EvConnected{JID: e.jid.String(), Phone: e.jid.User, PushName: e.pushName}
 		e.startWatchdogLocked(gen)
+		renew := e.hctx != nil && (e.presence != "" || len(e.subscribed) > 0)
+		hctx := e.hctx
 		e.mu.Unlock()
+		if renew {
+			go e.renewPresence(hctx, cli)
+		}
 		// Grey ticks for recipients without marking this device "online",
 		// which would silence the phone's own notifications.
 		cli.SetForceActiveDeliveryReceipts(true)
@@ -358,6 +363,20 @@ func mapReceipt(r *events.Receipt) (gateway.EvReceipt, bool) {
 	}
 	if len(ev.WAMessageIDs) == 0 {
 		return gateway.EvReceipt{}, false
+	}
+	if r.IsGroup && r.Chat.Server == types.GroupServer && !r.Sender.IsEmpty() {
+		// In a group each participant acknowledges for themself: Sender
+		// is the participant, SenderAlt their other address.
+		p, alt := r.Sender.ToNonAD(), r.SenderAlt.ToNonAD()
+		ev.Participant = p.String()
+		for _, j := range []types.JID{p, alt} {
+			switch j.Server {
+			case types.DefaultUserServer:
+				ev.ParticipantPhone = j.User
+			case types.HiddenUserServer:
+				ev.ParticipantLID = j.String()
+			}
+		}
 	}
 	return ev, true
 }

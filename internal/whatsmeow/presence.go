@@ -25,7 +25,13 @@ func (e *Engine) SetPresence(ctx context.Context, presence string) error {
 	if err != nil {
 		return err
 	}
-	return sendPresence(ctx, cli, presence)
+	if err := sendPresence(ctx, cli, presence); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.presence = presence
+	e.mu.Unlock()
+	return nil
 }
 
 func sendPresence(ctx context.Context, cli presenceClient, presence string) error {
@@ -65,7 +71,48 @@ func (e *Engine) SubscribePresence(ctx context.Context, jid string) error {
 	if err := cli.SubscribePresence(ctx, j); err != nil {
 		return contactError(err, "WhatsApp did not take the presence subscription.")
 	}
+	e.mu.Lock()
+	if e.subscribed == nil {
+		e.subscribed = map[types.JID]struct{}{}
+	}
+	if len(e.subscribed) < maxSubscriptions {
+		e.subscribed[j] = struct{}{}
+	}
+	e.mu.Unlock()
 	return nil
+}
+
+// maxSubscriptions bounds the presence subscriptions an engine renews.
+const maxSubscriptions = 1000
+
+// renewPresence sends the account's presence and its subscriptions again
+// after a reconnect: WhatsApp ties both to the connection, so without it
+// presence events would stop after any network blip. It runs off the
+// event loop; a subscription WhatsApp refuses now is dropped and logged.
+func (e *Engine) renewPresence(ctx context.Context, cli presenceClient) {
+	e.mu.Lock()
+	presence := e.presence
+	subs := make([]types.JID, 0, len(e.subscribed))
+	for j := range e.subscribed {
+		subs = append(subs, j)
+	}
+	e.mu.Unlock()
+	if presence != "" {
+		if err := sendPresence(ctx, cli, presence); err != nil {
+			e.log.Warn("presence not renewed after reconnect", "presence", presence, "error", err)
+		}
+	}
+	for _, j := range subs {
+		if err := cli.SubscribePresence(ctx, j); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			e.log.Warn("presence subscription not renewed after reconnect; subscribe again", "contact", j.String(), "error", err)
+			e.mu.Lock()
+			delete(e.subscribed, j)
+			e.mu.Unlock()
+		}
+	}
 }
 
 // presenceEvent is the presence event of a user's presence update; the

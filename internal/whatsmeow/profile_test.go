@@ -2,6 +2,8 @@ package whatsmeow
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -142,5 +144,46 @@ func TestPresence(t *testing.T) {
 	got = presenceEvent(&events.Presence{From: otherUser}).Data
 	if got.Presence != "available" || got.LastSeen != nil {
 		t.Fatalf("available without last seen: got %+v", got)
+	}
+}
+
+// refusingPresence refuses subscriptions to one user.
+type refusingPresence struct {
+	fakePresence
+	refuse types.JID
+}
+
+func (f *refusingPresence) SubscribePresence(ctx context.Context, j types.JID) error {
+	_ = f.fakePresence.SubscribePresence(ctx, j)
+	if j == f.refuse {
+		return errors.New("refused")
+	}
+	return nil
+}
+
+// TestPresenceRenewedOnReconnect: WhatsApp forgets a connection's presence
+// and subscriptions when it drops; after a reconnect the engine sends the
+// presence last set and every subscription again, and drops the one
+// WhatsApp refuses now.
+func TestPresenceRenewedOnReconnect(t *testing.T) {
+	e := &Engine{log: slog.New(slog.DiscardHandler), presence: gateway.PresenceAvailable,
+		subscribed: map[types.JID]struct{}{otherUser: {}, aGroup: {}}}
+	f := &refusingPresence{refuse: aGroup}
+	e.renewPresence(t.Context(), f)
+	if len(f.sent) != 1 || f.sent[0] != types.PresenceAvailable {
+		t.Fatalf("presence sent again: %v, want available once", f.sent)
+	}
+	if len(f.subscribed) != 2 {
+		t.Fatalf("subscriptions sent again: %v, want both", f.subscribed)
+	}
+	if _, kept := e.subscribed[otherUser]; !kept || len(e.subscribed) != 1 {
+		t.Fatalf("after the renewal the engine keeps %v, want only the accepted subscription", e.subscribed)
+	}
+	// Nothing set: nothing sent.
+	idle := &Engine{log: slog.New(slog.DiscardHandler), subscribed: map[types.JID]struct{}{}}
+	g := &fakePresence{}
+	idle.renewPresence(t.Context(), g)
+	if len(g.sent)+len(g.subscribed) != 0 {
+		t.Fatalf("an engine with no presence set sent %v and %v", g.sent, g.subscribed)
 	}
 }

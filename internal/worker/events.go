@@ -184,6 +184,9 @@ func (w *Worker) handleReceipt(ctx context.Context, ev gateway.EvReceipt) error 
 		at = w.now()
 	}
 	for _, id := range ev.WAMessageIDs {
+		if err := w.storeGroupReceipt(ctx, ev, id, at); err != nil {
+			return err
+		}
 		_, err := w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
 			SessionID: w.cfg.SessionID, WAMessageID: id, Status: ev.Status, Error: ev.Reason, At: at,
 		}, w.statusEvents(at))
@@ -193,6 +196,32 @@ func (w *Worker) handleReceipt(ctx context.Context, ev gateway.EvReceipt) error 
 		case err != nil:
 			return fmt.Errorf("store %s receipt: %w", ev.Status, err)
 		}
+	}
+	return nil
+}
+
+// storeGroupReceipt keeps a group participant's receipt of one of the
+// session's sent messages, with its receipt event, when the receipt names
+// its participant; a receipt for a message this gateway did not send is
+// dropped, as handleReceipt drops its status.
+func (w *Worker) storeGroupReceipt(ctx context.Context, ev gateway.EvReceipt, waID string, at time.Time) error {
+	switch {
+	case ev.Participant == "":
+		return nil
+	case ev.Status != gateway.MessageDelivered && ev.Status != gateway.MessageRead && ev.Status != gateway.MessagePlayed:
+		return nil
+	}
+	r := gateway.GroupReceipt{UserID: w.cfg.UserID, SessionID: w.cfg.SessionID, WAMessageID: waID, Participant: ev.Participant,
+		ParticipantPhone: ev.ParticipantPhone, ParticipantLID: ev.ParticipantLID, Status: ev.Status, At: at}
+	_, err := w.cfg.Store.RecordGroupReceipt(ctx, r, func(m *gateway.Message, r gateway.GroupReceipt) []*gateway.Event {
+		e := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventReceipt, gateway.ReceiptData{
+			SessionID: w.cfg.SessionID, MessageID: m.ID, WAMessageID: m.WAMessageID, Chat: m.Chat, Participant: r.Participant,
+			ParticipantPhone: r.ParticipantPhone, ParticipantLID: r.ParticipantLID, Status: r.Status, At: r.At})
+		e.RequestID = m.RequestID
+		return []*gateway.Event{e}
+	})
+	if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+		return fmt.Errorf("store %s receipt of %s: %w", ev.Status, ev.Participant, err)
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ type Store interface {
 	QueuedMessages(ctx context.Context, sessionID string, limit int) ([]*gateway.Message, error)
 	ReleaseScheduled(ctx context.Context, sessionID string, now time.Time) (int, *time.Time, error)
 	RecordPollVote(ctx context.Context, v *gateway.PollVote, build func(*gateway.PollVote) []*gateway.Event) (bool, error)
+	RecordGroupReceipt(ctx context.Context, r gateway.GroupReceipt, build func(*gateway.Message, gateway.GroupReceipt) []*gateway.Event) (bool, error)
 	MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error)
 	ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error)
 	RecordAccountEvents(ctx context.Context, userID, sessionID string, events ...*gateway.Event) error
