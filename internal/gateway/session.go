@@ -60,7 +60,7 @@ type SessionSettings struct {
 	WebhookEvents    []string `json:"webhook_events" desc:"The events the session's webhook_url endpoint subscribes to (message, status, qr, *, …)."`
 	// AutoRejectCalls rejects every call as it rings; each is a call
 	// event (offer) followed by its reject with auto_rejected set.
-	AutoRejectCalls bool `json:"auto_reject_calls" desc:"Reject every incoming call as it rings (call events: the offer, then a reject with auto_rejected true)."`
+	AutoRejectCalls bool `json:"auto_reject_calls,omitempty" desc:"Reject every incoming call as it rings (call events: the offer, then a reject with auto_rejected true)."`
 	// AutoRejectMessage is sent to the caller of each call rejected by
 	// AutoRejectCalls, through the send queue like any message.
 	AutoRejectMessage string `json:"auto_reject_message,omitempty" desc:"A text sent to the caller of each automatically rejected call (queued and paced like any send); none when empty."`
