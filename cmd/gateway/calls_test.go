@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -136,6 +137,34 @@ func calls(t *testing.T, extra map[string]string) {
 		t.Fatalf("client RejectCall again: got %v, want a 404", err)
 	}
 
+	// And through wagw: a video call placed and rejected, JSON out.
+	cfg := filepath.Join(t.TempDir(), "wagw.json")
+	raw, _ := json.Marshal(map[string]string{"url": base, "token": alice.token})
+	if err := os.WriteFile(cfg, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(want int, args ...string) callView {
+		t.Helper()
+		out, errOut, code := runCLI(t, cfg, "", args...)
+		if code != want {
+			t.Fatalf("wagw %s: exit %d, want %d; out %q, err %q", strings.Join(args, " "), code, want, out, errOut)
+		}
+		var v callView
+		if want == 0 {
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				t.Fatalf("wagw %s: %q is not a call: %v", strings.Join(args, " "), out, err)
+			}
+		}
+		return v
+	}
+	placedByCLI := cli(0, "calls", a1.ID, "place", a2.Phone, "--video", "--json")
+	callEvent(t, alice, a2.ID, func(v callView) bool { return v.CallID == placedByCLI.CallID && v.Action == "offer" && v.Video })
+	if got := cli(0, "calls", a2.ID, "reject", placedByCLI.CallID, "--json"); got.Action != "reject" || got.By != "session" {
+		t.Fatalf("wagw calls reject: got %+v", got)
+	}
+	cli(1, "calls", a2.ID, "reject", placedByCLI.CallID)
+	cli(2, "calls", a2.ID, "hangup", placedByCLI.CallID)
+
 	// Nobody answers: after its ring time the call is missed on both sides.
 	c = place(map[string]any{"to": a2.Phone, "ring_seconds": 1})
 	callEvent(t, alice, a2.ID, func(v callView) bool { return v.CallID == c.CallID && v.Action == "terminate" && v.Missed })
@@ -197,7 +226,7 @@ func calls(t *testing.T, extra map[string]string) {
 	// The webhook got every call event of the tenant, signed.
 	polltest.Eventually(t, patience, "the webhook receives the call events", func() bool {
 		accepted, _ := recv.snapshot()
-		return len(accepted) == 22
+		return len(accepted) == 26
 	})
 	if _, bad := recv.snapshot(); bad != 0 {
 		t.Fatalf("%d deliveries failed signature checks", bad)

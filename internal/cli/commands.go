@@ -63,6 +63,9 @@ The account (chats, groups, profile, presence)
   profile SESSION privacy    the privacy settings
   presence SESSION available|unavailable   show the account online or offline
   presence SESSION subscribe USER   follow a user's presence (presence events)
+  calls SESSION reject CALL_ID   reject a ringing call (call events: wagw events --types call)
+  calls SESSION place PHONE [--video] [--ring 30]   sandbox: call another sandbox session
+  calls SESSION accept|end CALL_ID   sandbox: answer a ringing call, hang up
 
 Webhooks and events
   webhooks [list]            list endpoints
@@ -111,8 +114,10 @@ func init() {
 		"chat": {usage: "chat SESSION CHAT [--limit N] [--before CURSOR] [--all]", help: "Prints a chat's messages, newest first, history sync's included.", run: cmdChat},
 		"groups": {usage: "groups SESSION [list|get GROUP|create SUBJECT [PHONE…]|join LINK|leave GROUP|add|remove|promote|demote GROUP PHONE…|update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false]|invite GROUP [--reset]]",
 			help: "Reads and manages the groups the session's number is in.", run: cmdGroups},
-		"profile":    {usage: "profile SESSION [get|set [--name N] [--about A]|privacy]", help: "Reads or changes the account's push name and about text; reads its privacy settings.", run: cmdProfile},
-		"presence":   {usage: "presence SESSION available|unavailable|subscribe USER", help: "Shows the account online or offline, or follows a user's presence.", run: cmdPresence},
+		"profile":  {usage: "profile SESSION [get|set [--name N] [--about A]|privacy]", help: "Reads or changes the account's push name and about text; reads its privacy settings.", run: cmdProfile},
+		"presence": {usage: "presence SESSION available|unavailable|subscribe USER", help: "Shows the account online or offline, or follows a user's presence.", run: cmdPresence},
+		"calls": {usage: "calls SESSION reject CALL_ID|place PHONE [--video] [--ring N]|accept CALL_ID|end CALL_ID",
+			help: "Rejects a ringing call; on sandbox sessions places, answers and ends test calls.", run: cmdCalls},
 		"webhooks":   {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
 		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
 		"keys":       {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},

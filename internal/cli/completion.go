@@ -20,6 +20,7 @@ var subcommands = map[string][]string{
 	"groups":     {"list", "get", "create", "join", "leave", "add", "remove", "promote", "demote", "update", "invite"},
 	"profile":    {"get", "set", "privacy"},
 	"presence":   {"available", "unavailable", "subscribe"},
+	"calls":      {"reject", "place", "accept", "end"},
 	"admin":      {"tenants", "stats", "plans", "suspend", "resume"},
 	"completion": {"bash", "zsh", "fish"},
 }

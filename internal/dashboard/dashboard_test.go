@@ -24,6 +24,7 @@ func TestServesEmbeddedFiles(t *testing.T) {
 		{"/app/", "200", "text/html", `<script src="/app/app.js"`},
 		{"/app/app.js", "200", "javascript", "text/event-stream"},
 		{"/app/i18n.js", "200", "javascript", "بوابة واتساب"},
+		{"/app/admin.js", "200", "javascript", "admin/audit?"},
 		{"/app/app.css", "200", "text/css", `[dir="rtl"]`},
 		{"/app/sessions/deep/link", "200", "text/html", `id="main"`},
 		{"/app", "301", "", ""},

@@ -249,8 +249,9 @@
     const sessionView = () => (parts[2] && accountViews[parts[2]]
       ? accountViews[parts[2]](parts[1], parts.slice(3).map(decodeURIComponent)) : viewSession(parts[1]));
     const views = { overview: viewOverview, sessions: parts[1] ? sessionView : viewSessions,
-      messages: viewMessages, webhooks: viewWebhooks, keys: viewKeys, admin: viewAdmin };
-    const view = views[parts[0]] || viewOverview;
+      messages: viewMessages, webhooks: viewWebhooks, keys: viewKeys };
+    // A registered page (admin.js's #/admin/…) gets the rest of the path.
+    const view = views[parts[0]] || (pages[parts[0]] && (() => pages[parts[0]](parts.slice(1)))) || viewOverview;
     main().replaceChildren(el("p", { text: t("loading") }));
     try {
       await view();
@@ -722,78 +723,17 @@
         el("tbody", {}, rows))) : el("p", { class: "muted", text: t("k.none") })));
   }
 
-  // ---------- admin ----------
-  // askReason asks an admin to confirm an action that takes effect at once
-  // and to say why (kept in the audit log): a form above the tenants table
-  // with the question, a required reason, Confirm and Cancel.
-  function askReason(question, onConfirm, onCancel) {
-    const box = document.getElementById("a-confirm");
-    const input = el("input", { name: "reason", required: true, maxlength: "500" });
-    const form = el("form", { class: "inline confirm", role: "alertdialog", "aria-labelledby": "a-confirm-q" },
-      el("p", { id: "a-confirm-q", class: "question", dir: "auto", text: question }),
-      field("a-reason", t("a.reason"), input),
-      el("button", { type: "submit", text: t("a.confirm") }),
-      el("button", { type: "button", class: "secondary", text: t("a.cancel"), onclick: () => { box.replaceChildren(); if (onCancel) onCancel(); } }));
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      try { await onConfirm(input.value.trim()); box.replaceChildren(); } catch (e) { formError(form, e); }
-    });
-    box.replaceChildren(form);
-    input.focus();
-  }
-
-  async function viewAdmin() {
-    const [d, p] = await Promise.all([api("GET", "admin/tenants?limit=100"), api("GET", "admin/plans")]);
-    const plans = p.plans || [];
-    const limit = (n) => (n < 0 ? "∞" : fmtNum(n));
-    const rows = d.tenants.map((v) => {
-      const current = v.plan ? v.plan.id : v.user.plan_id;
-      const label = "plan-" + v.user.id;
-      // Moving a tenant to another plan takes effect at once and is audited.
-      const planSelect = selectOf("plan_id", plans.map((pl) => [pl.id, pl.name]), current);
-      planSelect.id = label;
-      planSelect.addEventListener("change", () => {
-        const to = planSelect.options[planSelect.selectedIndex].text;
-        askReason(t("a.confirmPlan").replace("{who}", v.user.email).replace("{plan}", to), async (reason) => {
-          await api("PATCH", "admin/tenants/" + v.user.id + "/plan", { plan_id: planSelect.value, reason });
-          toast(t("a.planChanged"));
-        }, () => { planSelect.value = current; });
-      });
-      return el("tr", { "data-tenant": v.user.id },
-        el("td", {}, bidi(v.user.email)), el("td", { class: "opt" }, bidi(v.user.name || "")),
-        el("td", {}, el("label", { for: label, class: "sr-only", text: t("a.plan") + " " + v.user.email }), planSelect),
-        el("td", {}, badge(v.user.status)),
-        el("td", {}, el("button", { type: "button", class: v.user.status === "suspended" ? "secondary" : "danger",
-          text: v.user.status === "suspended" ? t("a.resume") : t("a.suspend"), onclick: () => {
-            const resume = v.user.status === "suspended";
-            askReason(t(resume ? "a.confirmResume" : "a.confirmSuspend").replace("{who}", v.user.email), async (reason) => {
-              await api("POST", "admin/tenants/" + v.user.id + (resume ? "/resume" : "/suspend"), { reason });
-              viewAdmin();
-            });
-          } })));
-    });
-    const planRows = plans.map((pl) => el("tr", { "data-plan": pl.id },
-      el("td", { class: "mono", text: pl.id }), el("td", { text: pl.name }),
-      el("td", { text: new Intl.NumberFormat(lang === "ar" ? "ar-u-nu-latn" : "en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(pl.price_cents / 100) + " " + pl.currency }),
-      el("td", { text: limit(pl.limits.sessions) }), el("td", { text: limit(pl.limits.messages_per_month) }),
-      el("td", { class: "opt", text: limit(pl.limits.webhooks) }), el("td", { class: "opt", text: limit(pl.limits.requests_per_minute) })));
-    main().replaceChildren(el("h1", { text: t("a.title") }),
-      el("section", { class: "card" }, el("h2", { text: t("a.tenants") }), el("div", { id: "a-confirm", "aria-live": "polite" }),
-        el("div", { class: "table-wrap" }, el("table", { id: "tenants" }, el("thead", {}, el("tr", {}, [t("auth.email"), t("auth.name"), t("a.plan"), t("a.status"), ""].map((h, i) => el("th", { scope: "col", class: i === 1 ? "opt" : null, text: h })))),
-          el("tbody", {}, rows)))),
-      el("section", { class: "card" }, el("h2", { text: t("a.plans") }),
-        el("div", { class: "table-wrap" }, el("table", { id: "plans" }, el("thead", {}, el("tr", {},
-          ["ID", t("a.planName"), t("a.price"), t("a.sessions"), t("a.messages"), t("a.webhooks"), t("a.rate")].map((h, i) => el("th", { scope: "col", class: i > 4 ? "opt" : null, text: h })))),
-          el("tbody", {}, planRows)))));
-  }
-
-  // ---------- shared with account.js ----------
-  // The views of a session's WhatsApp account live in account.js, which
-  // registers them here and builds them with the same helpers.
+  // ---------- shared with account.js and admin.js ----------
+  // The views of a session's WhatsApp account live in account.js, and the
+  // admin pages in admin.js; they register themselves here (view: a
+  // session's page, page: a top-level one such as #/admin) and build with
+  // the same helpers.
   const accountViews = {};
+  const pages = {};
   window.WAGW = Object.freeze({
     el, api, t, bidi, badge, toast, toastError, field, selectOf, formError, fmtNum, fmtTime, arrowBack, arrowIn, arrowOut,
-    main, Stale, accountTabs, lang: () => lang, view: (name, fn) => { accountViews[name] = fn; },
+    main, Stale, accountTabs, reasonOf, lang: () => lang, view: (name, fn) => { accountViews[name] = fn; },
+    page: (name, fn) => { pages[name] = fn; },
   });
 
   // ---------- start ----------

@@ -72,6 +72,17 @@ window.I18N = {
     "a.webhooks": "Webhooks", "a.rate": "Requests / minute", "a.planChanged": "Plan changed.",
     "a.confirmPlan": "Move {who} to the {plan} plan? It takes effect at once.", "a.confirmSuspend": "Suspend {who}? Their sessions stop and their keys stop working.",
     "a.confirmResume": "Resume {who}?", "a.reason": "Reason (kept in the audit log)", "a.confirm": "Confirm", "a.cancel": "Cancel",
+    "a.tenantsTab": "Tenants and plans", "a.audit": "Audit log", "a.stats": "The installation", "a.st.users": "Accounts",
+    "a.st.sessions": "Sessions", "a.st.instances": "Running instances", "a.st.today": "Messages today", "a.st.month": "Messages this month",
+    "a.st.failedN": "{n} failed", "a.st.webhooks": "Webhooks failing", "a.st.webhooksOf": "of {n} endpoints",
+    "a.st.new": "New accounts (30 days)", "a.st.at": "Counted", "a.search": "Search",
+    "a.searchLabel": "A tenant's email, name or id; a session's phone number or id", "a.clear": "Clear",
+    "a.foundSessions": "Sessions matching", "a.noSessions": "No session has this number or id.", "a.noTenants": "No tenant matches.",
+    "a.tenant": "Tenant", "a.auditOf": "Audit log", "a.filter": "Filter the audit log", "a.time": "Time", "a.actor": "Admin",
+    "a.action": "Action", "a.target": "Target", "a.why": "Reason", "a.details": "Details", "a.ip": "Address",
+    "a.actorId": "Admin id", "a.targetId": "Tenant or plan id", "a.noEntries": "No entry matches.",
+    "act.tenant.plan_change": "Plan change", "act.tenant.suspend": "Suspension", "act.tenant.resume": "Resumption",
+    "act.plan.create": "Plan created", "act.plan.update": "Plan changed", "act.plan.delete": "Plan deleted",
     "err.generic": "Something went wrong.", "err.network": "The gateway cannot be reached.", "yes": "Yes", "no": "No", "never": "never"
   },
   ar: {
@@ -147,6 +158,17 @@ window.I18N = {
     "a.webhooks": "الويب هوك", "a.rate": "الطلبات / دقيقة", "a.planChanged": "تم تغيير الباقة.",
     "a.confirmPlan": "نقل {who} إلى الباقة {plan}؟ يسري ذلك فوراً.", "a.confirmSuspend": "إيقاف {who}؟ تتوقف جلساته وتتعطل مفاتيحه.",
     "a.confirmResume": "استئناف {who}؟", "a.reason": "السبب (يُحفظ في سجل التدقيق)", "a.confirm": "تأكيد", "a.cancel": "إلغاء",
+    "a.tenantsTab": "المشتركون والباقات", "a.audit": "سجل التدقيق", "a.stats": "المنصة", "a.st.users": "الحسابات",
+    "a.st.sessions": "الجلسات", "a.st.instances": "النسخ العاملة", "a.st.today": "رسائل اليوم", "a.st.month": "رسائل هذا الشهر",
+    "a.st.failedN": "{n} فشلت", "a.st.webhooks": "ويب هوك متعثرة", "a.st.webhooksOf": "من {n} نقطة استقبال",
+    "a.st.new": "حسابات جديدة (30 يوماً)", "a.st.at": "حُسبت في", "a.search": "بحث",
+    "a.searchLabel": "بريد المشترك أو اسمه أو معرّفه، أو رقم هاتف الجلسة أو معرّفها", "a.clear": "مسح",
+    "a.foundSessions": "الجلسات المطابقة لـ", "a.noSessions": "لا توجد جلسة بهذا الرقم أو المعرّف.", "a.noTenants": "لا يوجد مشترك مطابق.",
+    "a.tenant": "المشترك", "a.auditOf": "سجل التدقيق", "a.filter": "تصفية سجل التدقيق", "a.time": "الوقت", "a.actor": "المسؤول",
+    "a.action": "الإجراء", "a.target": "الهدف", "a.why": "السبب", "a.details": "التفاصيل", "a.ip": "العنوان",
+    "a.actorId": "معرّف المسؤول", "a.targetId": "معرّف المشترك أو الباقة", "a.noEntries": "لا يوجد إدخال مطابق.",
+    "act.tenant.plan_change": "تغيير الباقة", "act.tenant.suspend": "إيقاف", "act.tenant.resume": "استئناف",
+    "act.plan.create": "إنشاء باقة", "act.plan.update": "تعديل باقة", "act.plan.delete": "حذف باقة",
     "err.generic": "حدث خطأ ما.", "err.network": "تعذّر الوصول إلى البوابة.", yes: "نعم", no: "لا", never: "أبداً"
   }
 };
