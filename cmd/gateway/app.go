@@ -221,6 +221,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		MediaDir:                cfg.MediaStoragePath,
 		MediaOnWorkers:          cfg.Scheduler == "nomad",
 		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,
+		SendCheckTTL: cfg.StatusCacheTTL,
 		DefaultProxy: cfg.WhatsAppProxy.Value(),
 	})
 	a.svc = svc
@@ -255,6 +256,12 @@ func (c *changeRelay) SessionChanged(id string) {
 func (c *changeRelay) InstanceChanged(id string) {
 	if s := c.api.Load(); s != nil {
 		s.InstanceChanged(id)
+	}
+}
+
+func (c *changeRelay) PlanChanged(id string) {
+	if s := c.api.Load(); s != nil {
+		s.PlanChanged(id)
 	}
 }
 

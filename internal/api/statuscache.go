@@ -2,91 +2,11 @@ package api
 
 import (
 	"context"
-	"sync"
-	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/changes"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 )
-
-// statusCache keeps the answers of the live views (a session's worker
-// status, an instance) for a moment, so a warm gateway answers a status poll
-// from memory instead of with two queries and a call to the worker. Entries
-// are keyed by the resource's id and hold the tenant they were read for: a
-// hit for any other tenant is a miss, and the read behind it answers 404 as
-// before.
-//
-// Every change drops its entry: here at once when this gateway made it or
-// its own worker saw it, on the other gateways when the bus notice arrives
-// (STATUS_CACHE_TTL bounds a lost notice). A read that was under way when a
-// change landed may hold the state from before it, so it is answered but
-// not kept; nor are answers in a transition (starting, reconnecting), which
-// move on by themselves.
-type statusCache[V any] struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[string]*statusEntry[V]
-}
-
-type statusEntry[V any] struct {
-	owner string
-	v     V
-	exp   time.Time
-	held  bool   // v is an answer; otherwise a read may be under way
-	gen   uint64 // counts forgets, so a read can tell one landed while it ran
-}
-
-func newStatusCache[V any](ttl time.Duration) *statusCache[V] {
-	return &statusCache[V]{ttl: ttl, m: map[string]*statusEntry[V]{}}
-}
-
-// get answers key for owner from memory, or loads it; keep says whether an
-// answer may be kept (not a transition).
-func (c *statusCache[V]) get(ctx context.Context, owner, key string, load func(context.Context) (V, error), keep func(V) bool) (V, error) {
-	if c.ttl <= 0 {
-		return load(ctx)
-	}
-	now := time.Now()
-	c.mu.Lock()
-	e := c.m[key]
-	if e != nil && e.held && e.owner == owner && now.Before(e.exp) {
-		v := e.v
-		c.mu.Unlock()
-		return v, nil
-	}
-	if e == nil {
-		if len(c.m) >= maxCached {
-			c.m = map[string]*statusEntry[V]{} // reads under way see their entry gone and keep nothing
-		}
-		e = &statusEntry[V]{}
-		c.m[key] = e
-	}
-	gen := e.gen
-	c.mu.Unlock()
-
-	v, err := load(ctx)
-	if err != nil || !keep(v) {
-		return v, err
-	}
-	c.mu.Lock()
-	if c.m[key] == e && e.gen == gen {
-		e.owner, e.v, e.exp, e.held = owner, v, now.Add(c.ttl), true
-	}
-	c.mu.Unlock()
-	return v, nil
-}
-
-// forget drops key's answer and spoils any read of it under way.
-func (c *statusCache[V]) forget(key string) {
-	c.mu.Lock()
-	if e := c.m[key]; e != nil {
-		var zero V
-		e.v, e.held = zero, false
-		e.gen++
-	}
-	c.mu.Unlock()
-}
 
 // settledStatus reports whether a worker's status may be kept: not while
 // the worker is on its way somewhere (no engine yet, starting, reconnecting).
@@ -110,14 +30,14 @@ func settledInstance(i *gateway.Instance) bool {
 
 // sessionStatus is GET /sessions/{id}/status's answer, through the cache.
 func (s *Server) sessionStatus(ctx context.Context, userID, id string) (*instanceapi.Status, error) {
-	return s.statuses.get(ctx, userID, id, func(ctx context.Context) (*instanceapi.Status, error) {
+	return s.statuses.Get(ctx, userID, id, func(ctx context.Context) (*instanceapi.Status, error) {
 		return s.svc.WorkerStatus(ctx, userID, id)
 	}, settledStatus)
 }
 
 // instance is one of the tenant's instances, through the cache.
 func (s *Server) instance(ctx context.Context, userID, id string) (*gateway.Instance, error) {
-	return s.instances.get(ctx, userID, id, func(ctx context.Context) (*gateway.Instance, error) {
+	return s.instances.Get(ctx, userID, id, func(ctx context.Context) (*gateway.Instance, error) {
 		return s.svc.Instance(ctx, userID, id)
 	}, settledInstance)
 }
@@ -126,14 +46,27 @@ func (s *Server) instance(ctx context.Context, userID, id string) (*gateway.Inst
 // gateways. The composition root calls it for each change an in-process
 // worker reports and each change the use cases commit; it never blocks.
 func (s *Server) SessionChanged(id string) {
-	s.statuses.forget(id)
+	s.forgetSession(id)
 	s.notices.publish(gateway.TopicSessionsChanged, id)
+}
+
+// forgetSession drops what this gateway keeps about a session: its status
+// and whether it can send.
+func (s *Server) forgetSession(id string) {
+	s.statuses.Forget(id)
+	s.svc.ForgetSession(id)
+}
+
+// PlanChanged tells the other gateways to drop their cached plans (the
+// service dropped this gateway's); it never blocks.
+func (s *Server) PlanChanged(id string) {
+	s.notices.publish(gateway.TopicPlansChanged, id)
 }
 
 // InstanceChanged drops the instance's view here and tells the other
 // gateways; it never blocks.
 func (s *Server) InstanceChanged(id string) {
-	s.instances.forget(id)
+	s.instances.Forget(id)
 	s.notices.publish(gateway.TopicInstancesChanged, id)
 }
 
@@ -153,23 +86,34 @@ func (s *Server) watchStatusChanges() {
 		return
 	}
 	s.notices.p = changes.NewPublisher(s.deps.Bus, s.log)
-	if s.cfg.StatusCacheTTL <= 0 {
-		return
-	}
+	s.subscribe(gateway.TopicPlansChanged, func(string) { s.svc.ForgetPlans() }, func(err error) {
+		// The plan cache's short TTL bounds an edit made elsewhere.
+		s.log.Warn("plan edits on other gateways apply within the plan cache's TTL: no change notices", "err", err)
+	})
 	for topic, forget := range map[string]func(string){
-		gateway.TopicSessionsChanged:  s.statuses.forget,
-		gateway.TopicInstancesChanged: s.instances.forget,
+		gateway.TopicSessionsChanged:  s.forgetSession,
+		gateway.TopicInstancesChanged: s.instances.Forget,
 	} {
-		cancel, err := s.deps.Bus.Subscribe(context.Background(), topic, func(p []byte) { forget(string(p)) })
-		if err != nil {
+		s.subscribe(topic, forget, func(err error) {
 			// Without notices another gateway's change would go unseen
 			// for a whole TTL: answer every read live instead.
 			s.log.Warn("status cache off: no change notices", "topic", topic, "err", err)
-			s.statuses.ttl, s.instances.ttl = 0, 0
-			continue
-		}
-		s.watch.mu.Lock()
-		s.watch.cancels = append(s.watch.cancels, cancel)
-		s.watch.mu.Unlock()
+			s.statuses.Off()
+			s.instances.Off()
+			s.svc.SessionNoticesLost()
+		})
 	}
+}
+
+// subscribe calls forget with the id of every notice on topic, or failed
+// when the bus refuses the subscription. It lasts as long as the server.
+func (s *Server) subscribe(topic string, forget func(string), failed func(error)) {
+	cancel, err := s.deps.Bus.Subscribe(context.Background(), topic, func(p []byte) { forget(string(p)) })
+	if err != nil {
+		failed(err)
+		return
+	}
+	s.watch.mu.Lock()
+	s.watch.cancels = append(s.watch.cancels, cancel)
+	s.watch.mu.Unlock()
 }

@@ -34,70 +34,6 @@ import (
 // patience is how long a test waits for a bus notice.
 const patience = 20 * time.Second
 
-func TestStatusCacheEntries(t *testing.T) {
-	ctx := t.Context()
-	loads := 0
-	answer := "a"
-	load := func(context.Context) (string, error) { loads++; return answer, nil }
-	keepAll := func(string) bool { return true }
-	c := newStatusCache[string](time.Hour)
-
-	get := func(owner string) string {
-		t.Helper()
-		v, err := c.get(ctx, owner, "k", load, keepAll)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	get("u1")
-	get("u1")
-	if loads != 1 {
-		t.Fatalf("two reads loaded %d times, want 1", loads)
-	}
-	get("u2") // another tenant's read never gets u1's answer
-	if loads != 2 {
-		t.Fatalf("another owner's read loaded %d times in all, want 2", loads)
-	}
-	answer = "b"
-	c.forget("k")
-	if got := get("u2"); got != "b" || loads != 3 {
-		t.Fatalf("after forget: got %q after %d loads, want b after 3", got, loads)
-	}
-
-	// A forget that lands while a read is under way spoils the read.
-	c.forget("k")
-	v, _ := c.get(ctx, "u1", "k", func(context.Context) (string, error) {
-		c.forget("k")
-		return "before the change", nil
-	}, keepAll)
-	if v != "before the change" {
-		t.Fatalf("the read under way answered %q", v)
-	}
-	answer = "after"
-	if got := get("u1"); got != "after" {
-		t.Fatalf("after a forget during the read: got %q, want the read after it", got)
-	}
-
-	// Answers keep refuses are answered, never kept.
-	n := 0
-	for range 2 {
-		c.get(ctx, "u1", "t", func(context.Context) (string, error) { n++; return "starting", nil },
-			func(v string) bool { return v != "starting" })
-	}
-	if n != 2 {
-		t.Fatalf("a transition was read %d times for 2 requests, want 2", n)
-	}
-
-	off := newStatusCache[string](0)
-	loads = 0
-	off.get(ctx, "u1", "k", load, keepAll)
-	off.get(ctx, "u1", "k", load, keepAll)
-	if loads != 2 {
-		t.Fatalf("STATUS_CACHE_TTL=0: %d loads for 2 reads, want 2", loads)
-	}
-}
-
 // countingWorkers counts the status calls the gateway makes to workers.
 type countingWorkers struct {
 	*instanceapi.Client
@@ -146,6 +82,12 @@ func (r *relay) SessionChanged(id string) {
 func (r *relay) InstanceChanged(id string) {
 	if s := r.s.Load(); s != nil {
 		s.InstanceChanged(id)
+	}
+}
+
+func (r *relay) PlanChanged(id string) {
+	if s := r.s.Load(); s != nil {
+		s.PlanChanged(id)
 	}
 }
 
@@ -213,7 +155,7 @@ func (f *statusFixture) gateway(ttl time.Duration) *Server {
 	svc := service.New(service.Deps{Stores: service.StoresOf(f.store), Cache: inmem.NewCache(), Scheduler: f.sched, Registry: f.sched,
 		Workers: f.workers, Tokens: f.tokens, Background: f.t.Context(), Changes: rel},
 		service.Settings{EnableAPIKeys: true, Engines: []string{gateway.EngineSandbox}, DefaultEngine: gateway.EngineSandbox,
-			MaxInstancesPerUser: 5, Mode: "embedded"})
+			MaxInstancesPerUser: 5, Mode: "embedded", SendCheckTTL: ttl, PlanCacheTTL: ttl})
 	s := New(Deps{Service: svc, Tokens: f.tokens, Limiter: inmem.NewRateLimiter(), Bus: f.bus}, Config{StatusCacheTTL: ttl, UserCacheTTL: time.Minute})
 	rel.s.Store(s)
 	f.t.Cleanup(s.Close)
@@ -327,35 +269,18 @@ func (f *statusFixture) settle(s *Server, id string) {
 // batch.
 func (f *statusFixture) quiet(s *Server) {
 	f.t.Helper()
-	forgotten := func(c interface{ gens(string) uint64 }, key string) func() bool {
-		return func() bool { return c.gens(key) > 0 }
+	forgotten := func(c interface{ Forgotten(string) uint64 }, key string) func() bool {
+		return func() bool { return c.Forgotten(key) > 0 }
 	}
 	for range 2 {
 		marker := uuid.NewString()
-		s.statuses.track(marker)
-		s.instances.track(marker)
+		s.statuses.Watch(marker)
+		s.instances.Watch(marker)
 		s.notices.publish(gateway.TopicSessionsChanged, marker)
 		s.notices.publish(gateway.TopicInstancesChanged, marker)
 		polltest.Eventually(f.t, patience, "the marker notice back through the bus", forgotten(s.statuses, marker))
 		polltest.Eventually(f.t, patience, "the marker notice back through the bus", forgotten(s.instances, marker))
 	}
-}
-
-// track puts an empty entry for key, whose forgets gens counts.
-func (c *statusCache[V]) track(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[key] = &statusEntry[V]{}
-}
-
-// gens is how many times key's entry was forgotten since it was made.
-func (c *statusCache[V]) gens(key string) uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e := c.m[key]; e != nil {
-		return e.gen
-	}
-	return 0
 }
 
 func is(state string) func(string) bool {

@@ -56,4 +56,7 @@ const (
 	TopicSessionsChanged = "sessions.changed"
 	// TopicInstancesChanged carries the id of an instance that changed.
 	TopicInstancesChanged = "instances.changed"
+	// TopicPlansChanged carries the id of a plan an admin created, edited
+	// or deleted: every gateway drops the plans it cached.
+	TopicPlansChanged = "plans.changed"
 )

@@ -170,6 +170,11 @@ type EvReceipt struct {
 	ParticipantLID   string
 }
 
+// EvReceipts are receipts an engine had waiting together, stored in one
+// transaction (the sandbox hands over at once the receipts that queued up
+// behind a slow commit); each keeps its own status and time.
+type EvReceipts struct{ Receipts []EvReceipt }
+
 // EvInbound is a message that arrived.
 type EvInbound struct{ Message *InboundMessage }
 
@@ -197,6 +202,7 @@ func (EvTemporaryBan) engineEvent()   {}
 func (EvStreamReplaced) engineEvent() {}
 func (EvConnectFailure) engineEvent() {}
 func (EvReceipt) engineEvent()        {}
+func (EvReceipts) engineEvent()       {}
 func (EvInbound) engineEvent()        {}
 func (EvPollVote) engineEvent()       {}
 

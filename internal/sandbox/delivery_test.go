@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,4 +195,65 @@ func TestTenantsDoNotMessageEachOther(t *testing.T) {
 		t.Errorf("got %+v, want read for 3EB0CROSS", r)
 	}
 	a.rec.none(t)
+}
+
+// Receipts that queue up while the handler is busy are handed over in one
+// call (stored in one transaction), each with its own message and status.
+func TestQueuedReceiptsHandedOverTogether(t *testing.T) {
+	h := connected(t, "15550001111", Options{DeliveryDelay: time.Second, ReadDelay: -1})
+	release := make(chan struct{})
+	blocked := false
+	h.rec.mu.Lock()
+	h.rec.fail = func(ev gateway.EngineEvent) error {
+		if _, ok := ev.(gateway.EvReceipt); ok && !blocked {
+			blocked = true
+			<-release // a slow commit: the other receipts queue meanwhile
+		}
+		return nil
+	}
+	h.rec.mu.Unlock()
+	send := func(id string) {
+		t.Helper()
+		if _, err := h.e.Send(context.Background(), &gateway.OutboundMessage{WAMessageID: id,
+			To: "15550002222", Type: gateway.TypeText, Text: "x"}); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	ids := []string{"3EB0Q1", "3EB0Q2", "3EB0Q3"}
+	send(ids[0])
+	waitPending(t, h.clock)
+	h.clock.Advance(500 * time.Millisecond)
+	send(ids[1])
+	send(ids[2])
+	waitPendingN(t, h.clock, len(ids))
+	h.rec.mu.Lock()
+	before := h.rec.calls
+	h.rec.mu.Unlock()
+	h.clock.Advance(500 * time.Millisecond) // the first receipt: its handler blocks
+	first := nextAs[gateway.EvReceipt](t, h.rec)
+	h.clock.Advance(500 * time.Millisecond) // the other two queue behind it
+	h.e.mu.Lock()
+	queued := len(h.e.queue)
+	h.e.mu.Unlock()
+	if queued != len(ids)-1 {
+		t.Fatalf("%d receipts queued, want %d", queued, len(ids)-1)
+	}
+	close(release)
+	got := []string{first.WAMessageIDs[0]}
+	for len(got) < len(ids) {
+		r := nextAs[gateway.EvReceipt](t, h.rec)
+		if r.Status != gateway.MessageDelivered {
+			t.Fatalf("got %s receipt, want delivered", r.Status)
+		}
+		got = append(got, r.WAMessageIDs[0])
+	}
+	if strings.Join(got, ",") != strings.Join(ids, ",") {
+		t.Errorf("got receipts for %v, want %v in order", got, ids)
+	}
+	h.rec.mu.Lock()
+	calls := h.rec.calls - before
+	h.rec.mu.Unlock()
+	if calls != 2 {
+		t.Errorf("the handler was called %d times for %d receipts, want 2 (the first, then the two queued behind it)", calls, len(ids))
+	}
 }

@@ -22,22 +22,39 @@ func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer { return c.Clock.
 
 // recorder collects an engine's events.
 type recorder struct {
-	ch   chan gateway.EngineEvent
-	mu   sync.Mutex
-	fail func(gateway.EngineEvent) error
+	ch    chan gateway.EngineEvent
+	mu    sync.Mutex
+	fail  func(gateway.EngineEvent) error
+	calls int // handler calls: receipts handed over together are one
 }
 
 func newRecorder() *recorder { return &recorder{ch: make(chan gateway.EngineEvent, 256)} }
 
+// handle records ev; receipts handed over together are recorded one by
+// one, in order, as the tests expect them (a batch fails when fail refuses
+// one of its receipts, as a transaction would).
 func (r *recorder) handle(_ context.Context, ev gateway.EngineEvent) error {
 	r.mu.Lock()
 	fail := r.fail
+	r.calls++
 	r.mu.Unlock()
-	r.ch <- ev
-	if fail != nil {
-		return fail(ev)
+	evs := []gateway.EngineEvent{ev}
+	if b, ok := ev.(gateway.EvReceipts); ok {
+		evs = evs[:0]
+		for _, rc := range b.Receipts {
+			evs = append(evs, rc)
+		}
 	}
-	return nil
+	var err error
+	for _, ev := range evs {
+		r.ch <- ev
+		if fail != nil {
+			if e := fail(ev); e != nil && err == nil {
+				err = e
+			}
+		}
+	}
+	return err
 }
 
 func (r *recorder) next(t *testing.T) gateway.EngineEvent {

@@ -637,7 +637,9 @@ func (e *Engine) stopTimersLocked() {
 
 // emitLocked queues an event for the handler. One dispatcher goroutine at a
 // time delivers the queue in order and exits when it is empty, so an idle
-// engine holds no goroutine.
+// engine holds no goroutine. Receipts queued one after another are handed
+// over together (gateway.EvReceipts, stored in one transaction): under load
+// the receipts that waited behind one commit cost one more, not one each.
 func (e *Engine) emitLocked(ev gateway.EngineEvent, after func(error)) {
 	e.queue = append(e.queue, queuedEvent{gen: e.gen, ev: ev, after: after})
 	if !e.dispatching {
@@ -661,14 +663,38 @@ func (e *Engine) dispatch() {
 			e.mu.Unlock()
 			continue
 		}
+		batch := []queuedEvent{q}
+		if _, ok := q.ev.(gateway.EvReceipt); ok {
+			for len(e.queue) > 0 && len(batch) < maxReceiptBatch && e.queue[0].gen == q.gen {
+				if _, ok := e.queue[0].ev.(gateway.EvReceipt); !ok {
+					break
+				}
+				batch = append(batch, e.queue[0])
+				e.queue[0] = queuedEvent{}
+				e.queue = e.queue[1:]
+			}
+		}
 		ctx := e.hctx
 		e.mu.Unlock()
-		err := e.cfg.Handler(ctx, q.ev)
-		if q.after != nil {
-			q.after(err)
-		} else if err != nil {
-			e.log.Warn("sandbox event not persisted", "session_id", e.cfg.SessionID,
-				"event", fmt.Sprintf("%T", q.ev), "error", err)
+		ev := q.ev
+		if len(batch) > 1 {
+			rs := make([]gateway.EvReceipt, len(batch))
+			for i, b := range batch {
+				rs[i] = b.ev.(gateway.EvReceipt)
+			}
+			ev = gateway.EvReceipts{Receipts: rs}
+		}
+		err := e.cfg.Handler(ctx, ev)
+		for _, b := range batch {
+			if b.after != nil {
+				b.after(err)
+			} else if err != nil {
+				e.log.Warn("sandbox event not persisted", "session_id", e.cfg.SessionID,
+					"event", fmt.Sprintf("%T", b.ev), "error", err)
+			}
 		}
 	}
 }
+
+// maxReceiptBatch bounds the receipts handed over together.
+const maxReceiptBatch = 256

@@ -359,7 +359,7 @@ func (s *Service) AdminCreatePlan(ctx context.Context, a Actor, p *gateway.Plan)
 	if err := s.users.UpsertPlan(ctx, p); err != nil {
 		return nil, err
 	}
-	s.forgetPlans()
+	s.planChanged(p.ID)
 	s.recordAudit(ctx, a.audit(AuditPlanCreate, auditTargetPlan, p.ID, p))
 	return p, nil
 }
@@ -385,7 +385,7 @@ func (s *Service) AdminUpdatePlan(ctx context.Context, a Actor, id string, p *ga
 	if err := s.users.UpsertPlan(ctx, p); err != nil {
 		return nil, err
 	}
-	s.forgetPlans()
+	s.planChanged(id)
 	s.recordAudit(ctx, a.audit(AuditPlanUpdate, auditTargetPlan, id, map[string]any{"before": old, "after": p}))
 	return p, nil
 }
@@ -402,7 +402,7 @@ func (s *Service) AdminDeletePlan(ctx context.Context, a Actor, id string) error
 	if err != nil {
 		return err
 	}
-	s.forgetPlans()
+	s.planChanged(id)
 	s.recordAudit(ctx, a.audit(AuditPlanDelete, auditTargetPlan, id, nil))
 	return nil
 }

@@ -246,19 +246,12 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	if s.cfg.EnableEmailVerification && !u.EmailVerified {
 		return nil, gateway.Errorf(gateway.CodeForbidden, "Verify your email address before sending messages: POST /api/v1/auth/verify-email/request sends the link again.")
 	}
-	sess, err := s.Session(ctx, u.ID, in.SessionID)
+	target, err := s.readyToSend(ctx, u.ID, in.SessionID)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkStatusEngine(sess, &payload); err != nil {
-		return nil, err
-	}
-	if sess.Status == gateway.SessionLoggedOut {
-		return nil, gateway.Errorf(gateway.CodeConflict, "The session is logged out; pair it again before sending.")
-	}
-	if _, err := s.instances.LiveInstance(ctx, u.ID, sess.ID); gateway.IsCode(err, gateway.CodeNotFound) {
-		return nil, gateway.Errorf(gateway.CodeConflict, "The session has no running instance; start one with POST /api/v1/instances.")
-	} else if err != nil {
+	sessionID := target.id
+	if err := checkStatusEngine(&gateway.Session{Engine: target.engine}, &payload); err != nil {
 		return nil, err
 	}
 	replyTo, err := s.resolveWAID(ctx, u.ID, in.ReplyTo, "reply_to")
@@ -266,7 +259,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		return nil, err
 	}
 	if typ == gateway.TypePollVote {
-		if payload.Target, payload.Votes, err = s.checkVote(ctx, u.ID, sess.ID, rcpt, in.Target, in.Votes); err != nil {
+		if payload.Target, payload.Votes, err = s.checkVote(ctx, u.ID, sessionID, rcpt, in.Target, in.Votes); err != nil {
 			return nil, err
 		}
 	} else if payload.Target, err = s.resolveWAID(ctx, u.ID, in.Target, "target"); err != nil {
@@ -280,7 +273,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		raw = nil
 	}
 	m := &gateway.Message{
-		ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: typ,
+		ID: uuid.NewString(), UserID: u.ID, SessionID: sessionID, Direction: gateway.DirectionOutbound, Type: typ,
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
 		Status: status, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
 		RequestID: gateway.RequestID(ctx), SendAt: sendAt,
@@ -295,8 +288,38 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	}
 	// A scheduled message is nudged too: the worker then knows when the
 	// next scheduled send is due and wakes for it.
-	s.nudge(ctx, sess.ID, m.ID)
+	s.nudge(ctx, sessionID, m.ID)
 	return m, nil
+}
+
+// sendTarget is what a send needs of its session once found ready.
+type sendTarget struct {
+	id     string // as stored
+	engine string // fixed when the session is created
+}
+
+// readyToSend checks that the session is the tenant's, not logged out, and
+// has a running instance, and returns its stored id and engine. A session
+// found ready is taken as such for SendCheckTTL: every change of it or of
+// its instances forgets that at once (sessionChanged, ForgetSession). A
+// send that races a change is stored as before (the check and the insert
+// were never one transaction): the message waits queued for a worker.
+func (s *Service) readyToSend(ctx context.Context, userID, sessionID string) (sendTarget, error) {
+	return s.sendable.Get(ctx, userID, sessionID, func(ctx context.Context) (sendTarget, error) {
+		sess, err := s.Session(ctx, userID, sessionID)
+		if err != nil {
+			return sendTarget{}, err
+		}
+		if sess.Status == gateway.SessionLoggedOut {
+			return sendTarget{}, gateway.Errorf(gateway.CodeConflict, "The session is logged out; pair it again before sending.")
+		}
+		if _, err := s.instances.LiveInstance(ctx, userID, sess.ID); gateway.IsCode(err, gateway.CodeNotFound) {
+			return sendTarget{}, gateway.Errorf(gateway.CodeConflict, "The session has no running instance; start one with POST /api/v1/instances.")
+		} else if err != nil {
+			return sendTarget{}, err
+		}
+		return sendTarget{id: sess.ID, engine: sess.Engine}, nil
+	}, func(sendTarget) bool { return true })
 }
 
 // CancelMessage cancels one of the caller's scheduled messages; a

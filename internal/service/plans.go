@@ -63,6 +63,11 @@ func (s *Service) PlanOf(ctx context.Context, u *gateway.User) (*gateway.Plan, e
 			planID = fresh.PlanID
 		}
 	}
+	return s.planByID(ctx, planID)
+}
+
+// planByID reads a plan, falling back to the default plan when it is gone.
+func (s *Service) planByID(ctx context.Context, planID string) (*gateway.Plan, error) {
 	p, err := s.users.PlanByID(ctx, planID)
 	if gateway.IsCode(err, gateway.CodeNotFound) && planID != DefaultPlanID {
 		p, err = s.users.PlanByID(ctx, DefaultPlanID)

@@ -12,6 +12,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/auth"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/livecache"
 )
 
 // Settings are the configuration values the use cases read.
@@ -42,6 +43,16 @@ type Settings struct {
 	// MediaOnWorkers: received media is kept on the workers' nodes (the
 	// cluster), so a file missing under MediaDir is asked of the worker.
 	MediaOnWorkers bool
+	// SendCheckTTL is how long a session found ready to send (the
+	// tenant's, not logged out, with a live instance) is taken as such
+	// without asking the store again (STATUS_CACHE_TTL; 0: every send
+	// asks). Every change of the session or its instances drops it at once
+	// (ForgetSession, through the sessions.changed notices).
+	SendCheckTTL time.Duration
+	// PlanCacheTTL is how long a plan read is kept (2 s when zero; negative:
+	// not kept). An admin's edit drops every kept plan at once, here and on
+	// the other gateways (Changes.PlanChanged, the plans.changed notice).
+	PlanCacheTTL time.Duration
 	// DefaultProxy is WHATSAPP_PROXY, the proxy of whatsmeow sessions
 	// without their own; only its masked form is ever answered.
 	DefaultProxy string
@@ -122,6 +133,9 @@ type Service struct {
 	saas    saasState
 	guard   URLGuard
 	changes Changes
+	// sendable holds, by session id, the sessions found ready to send
+	// (the value is the session's stored id), for SendCheckTTL.
+	sendable *livecache.Cache[sendTarget]
 }
 
 // Deps are the adapters a Service is built from.
@@ -152,6 +166,9 @@ type Changes interface {
 	SessionChanged(sessionID string)
 	// InstanceChanged: the instance's stored view changed.
 	InstanceChanged(instanceID string)
+	// PlanChanged: an admin created, edited or deleted the plan; this
+	// service has dropped its cached plans, the other gateways' must go.
+	PlanChanged(planID string)
 }
 
 // URLGuard is the part of the SSRF guard (ssrf.Guard) the use cases need:
@@ -186,14 +203,16 @@ func New(d Deps, cfg Settings) *Service {
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
 		guard: d.URLGuard, changes: d.Changes,
 	}
+	s.sendable = livecache.New[sendTarget](cfg.SendCheckTTL)
 	s.nudges = newNudger(s.callWorkerSend)
 	s.sends = newSendBatcher(d.Background, d.Stores.SaaS)
-	s.saas = newSaaSState(d.Mailer)
+	s.saas = newSaaSState(d.Mailer, cfg.PlanCacheTTL)
 	return s
 }
 
 // sessionChanged tells Changes the session's live status changed.
 func (s *Service) sessionChanged(sessionID string) {
+	s.sendable.Forget(sessionID)
 	if s.changes != nil {
 		s.changes.SessionChanged(sessionID)
 	}
@@ -202,11 +221,21 @@ func (s *Service) sessionChanged(sessionID string) {
 // instanceChanged tells Changes the instance changed, and with it its
 // session's status (which answers from the live instance's worker).
 func (s *Service) instanceChanged(inst *gateway.Instance) {
+	s.sendable.Forget(inst.SessionID)
 	if s.changes != nil {
 		s.changes.InstanceChanged(inst.ID)
 		s.changes.SessionChanged(inst.SessionID)
 	}
 }
+
+// ForgetSession drops what this service keeps about a session's readiness
+// to send; the API calls it for every sessions.changed notice, its own
+// and the other gateways' and workers'.
+func (s *Service) ForgetSession(sessionID string) { s.sendable.Forget(sessionID) }
+
+// SessionNoticesLost stops keeping sessions' readiness to send: without
+// change notices a change on another gateway would go unseen.
+func (s *Service) SessionNoticesLost() { s.sendable.Off() }
 
 // Wait blocks until background calls to workers have finished (shutdown).
 func (s *Service) Wait() { s.nudges.wait() }

@@ -7,14 +7,17 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/livecache"
 )
 
 // saasState is the SaaS layer's share of the Service: the mailer and a
-// short-lived plan cache for per-request rate limits.
+// short-lived plan cache for the hot paths (rate limits, sends).
 type saasState struct {
 	mailer Mailer
+	ttl    time.Duration
 	mu     sync.Mutex
 	plans  map[string]cachedPlan
+	gen    uint64 // counts forgets, so a read overtaken by one keeps nothing
 }
 
 type cachedPlan struct {
@@ -22,37 +25,68 @@ type cachedPlan struct {
 	exp time.Time
 }
 
-func newSaaSState(m Mailer) saasState {
-	return saasState{mailer: m, plans: map[string]cachedPlan{}}
+func newSaaSState(m Mailer, ttl time.Duration) saasState {
+	if ttl == 0 {
+		ttl = defaultPlanCacheTTL
+	}
+	return saasState{mailer: m, ttl: ttl, plans: map[string]cachedPlan{}}
 }
 
-// planCacheTTL bounds how long a plan edited on another gateway takes to
-// apply to request rates here. Edits made on this gateway apply at once.
-const planCacheTTL = 2 * time.Second
+// defaultPlanCacheTTL bounds how long a plan edit takes to apply on a
+// gateway whose plans.changed notice was lost; edits apply at once here
+// and, through the notice, on the other gateways.
+const defaultPlanCacheTTL = 2 * time.Second
 
-// cachedPlanOf is PlanOf through the plan cache, for hot paths (rate limits).
+// cachedPlanOf is the plan of u for the hot paths (rate limits, sends): the
+// plan u.PlanID names, through the plan cache. u may come from the API's
+// user cache, which a tenant's plan change empties at once on every
+// gateway (the users.changed notice), as an admin's plan edit empties the
+// plan cache (plans.changed).
 func (s *Service) cachedPlanOf(ctx context.Context, u *gateway.User) (*gateway.Plan, error) {
+	id := u.PlanID
+	if id == "" {
+		id = DefaultPlanID
+	}
 	now := time.Now()
 	s.saas.mu.Lock()
-	e, ok := s.saas.plans[u.PlanID]
+	e, ok := s.saas.plans[id]
+	gen := s.saas.gen
 	s.saas.mu.Unlock()
 	if ok && now.Before(e.exp) {
 		return e.p, nil
 	}
-	p, err := s.PlanOf(ctx, u)
+	p, err := s.planByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	s.saas.mu.Lock()
-	s.saas.plans[u.PlanID] = cachedPlan{p: p, exp: now.Add(planCacheTTL)}
+	if s.saas.ttl > 0 && s.saas.gen == gen {
+		if len(s.saas.plans) >= livecache.MaxEntries {
+			clear(s.saas.plans)
+		}
+		s.saas.plans[id] = cachedPlan{p: p, exp: now.Add(s.saas.ttl)}
+	}
 	s.saas.mu.Unlock()
 	return p, nil
 }
 
+// ForgetPlans drops the cached plans; the API calls it for every
+// plans.changed notice.
+func (s *Service) ForgetPlans() { s.forgetPlans() }
+
 func (s *Service) forgetPlans() {
 	s.saas.mu.Lock()
 	clear(s.saas.plans)
+	s.saas.gen++
 	s.saas.mu.Unlock()
+}
+
+// planChanged drops the cached plans here and has Changes tell the other gateways.
+func (s *Service) planChanged(id string) {
+	s.forgetPlans()
+	if s.changes != nil {
+		s.changes.PlanChanged(id)
+	}
 }
 
 // RateLimitOf returns the request limit of a tenant: the default plan's is
@@ -176,7 +210,7 @@ func messageLimit(p *gateway.Plan) int64 {
 // storeOutbound stores an accepted outbound message counted against the
 // tenant's monthly quota, and announces usage thresholds it crosses.
 func (s *Service) storeOutbound(ctx context.Context, u *gateway.User, m *gateway.Message) error {
-	plan, err := s.PlanOf(ctx, u)
+	plan, err := s.cachedPlanOf(ctx, u)
 	if err != nil {
 		return err
 	}

@@ -173,12 +173,18 @@ func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatus
 	}
 	var m *gateway.Message
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		m, err = st.apply(ctx, tx, build)
+		var (
+			events []*gateway.Event
+			err    error
+		)
+		m, events, err = st.apply(ctx, tx, build)
 		if err == nil && m == nil {
 			return errNotForward
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.insertEvents(ctx, tx, events)
 	})
 	if err == errNotForward {
 		return nil, nil
@@ -190,10 +196,12 @@ func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatus
 }
 
 // UpdateMessageStatuses applies several status updates, each with its
-// events, in one transaction: a worker's "sent" writes of a drained batch
-// cost one commit, not one each. The answer holds, per update, the message
-// as stored, or nil when it did not move (absent, or already at or past
-// that status); one that fails rolls all back.
+// events, in one transaction: a worker's "sent" writes of a drained batch,
+// and a batch of receipts, cost one commit, not one each. The events are
+// written after the updates, in the updates' order, so the webhooks they
+// fan out to are read once a batch. The answer holds, per update, the
+// message as stored, or nil when it did not move (absent, or already at or
+// past that status); one that fails rolls all back.
 func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageStatusUpdate,
 	build func(*gateway.Message) []*gateway.Event) ([]*gateway.Message, error) {
 	steps := make([]*statusStep, len(us))
@@ -206,14 +214,16 @@ func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageS
 	}
 	out := make([]*gateway.Message, len(us))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var all []*gateway.Event
 		for i, st := range steps {
-			m, err := st.apply(ctx, tx, build)
+			m, events, err := st.apply(ctx, tx, build)
 			if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
 				return err
 			}
 			out[i] = m
+			all = append(all, events...)
 		}
-		return nil
+		return s.insertEvents(ctx, tx, all)
 	})
 	if err != nil {
 		return nil, s.fail(err, "update message statuses", "Message", "")
@@ -282,9 +292,10 @@ func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error)
 	return &statusStep{s: s, query: query, args: args, where: where, whereArgs: whereArgs}, nil
 }
 
-// apply runs the update in tx with its events. It answers nil, nil when
-// the message is already at or past the status, CodeNotFound when absent.
-func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, error) {
+// apply runs the update in tx and returns the message with the events
+// build makes of it, for the caller to write. It answers nil when the
+// message is already at or past the status, CodeNotFound when absent.
+func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, []*gateway.Event, error) {
 	s := st.s
 	m, err := scanMessage(tx.QueryRowContext(ctx, st.query, st.args...))
 	if err == sql.ErrNoRows {
@@ -293,21 +304,21 @@ func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway
 		var one int
 		err = tx.QueryRowContext(ctx, s.q("SELECT 1 FROM messages WHERE "+st.where), st.whereArgs...).Scan(&one)
 		if err != nil {
-			return nil, s.fail(err, "update message status", "Message", "")
+			return nil, nil, s.fail(err, "update message status", "Message", "")
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, s.fail(err, "update message status", "Message", "This WhatsApp message id is already stored.")
+		return nil, nil, s.fail(err, "update message status", "Message", "This WhatsApp message id is already stored.")
 	}
 	if build == nil {
-		return m, nil
+		return m, nil, nil
 	}
 	events := build(m)
 	if err := prepareEvents(m.UserID, events); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, s.insertEvents(ctx, tx, events)
+	return m, events, nil
 }
 
 // errNotForward rolls back an update that would not move a message forward.

@@ -95,7 +95,10 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionFailed, StatusReason: ev.Reason}, true)
 
 	case gateway.EvReceipt:
-		return w.handleReceipt(ctx, ev)
+		return w.handleReceipts(ctx, []gateway.EvReceipt{ev})
+
+	case gateway.EvReceipts:
+		return w.handleReceipts(ctx, ev.Receipts)
 
 	case gateway.EvInbound:
 		return w.handleInbound(ctx, ev.Message)
@@ -176,34 +179,64 @@ func (w *Worker) statusEvents(at time.Time) func(m *gateway.Message) []*gateway.
 	}
 }
 
-func (w *Worker) handleReceipt(ctx context.Context, ev gateway.EvReceipt) error {
+// handleReceipts stores receipts, every message each names, in one
+// transaction: a message.status event per message moved, at its receipt's
+// time. A receipt for a message this gateway did not send (sent from the
+// phone, say) moves nothing.
+func (w *Worker) handleReceipts(ctx context.Context, receipts []gateway.EvReceipt) error {
+	type moved struct {
+		waID   string
+		status gateway.MessageStatus
+	}
+	var updates []gateway.MessageStatusUpdate
+	times := map[moved]time.Time{}
+	for _, ev := range receipts {
+		at := w.receiptTime(ev)
+		for _, id := range ev.WAMessageIDs {
+			updates = append(updates, gateway.MessageStatusUpdate{
+				SessionID: w.cfg.SessionID, WAMessageID: id, Status: ev.Status, Error: ev.Reason, At: at,
+			})
+			if _, ok := times[moved{id, ev.Status}]; !ok {
+				times[moved{id, ev.Status}] = at
+			}
+		}
+	}
+	if len(updates) == 0 {
+		return nil
+	}
 	w.sendMu.Lock()
 	defer w.sendMu.Unlock()
-	at := ev.At.UTC().Truncate(time.Microsecond)
-	if ev.At.IsZero() {
-		at = w.now()
+	// A group participant's receipts are kept each with its event (rare:
+	// only receipts naming their participant), then the statuses together.
+	for _, ev := range receipts {
+		for _, id := range ev.WAMessageIDs {
+			if err := w.storeGroupReceipt(ctx, ev, id, w.receiptTime(ev)); err != nil {
+				return err
+			}
+		}
 	}
-	for _, id := range ev.WAMessageIDs {
-		if err := w.storeGroupReceipt(ctx, ev, id, at); err != nil {
-			return err
-		}
-		_, err := w.cfg.Store.UpdateMessageStatus(ctx, gateway.MessageStatusUpdate{
-			SessionID: w.cfg.SessionID, WAMessageID: id, Status: ev.Status, Error: ev.Reason, At: at,
-		}, w.statusEvents(at))
-		switch {
-		case gateway.IsCode(err, gateway.CodeNotFound):
-			// A receipt for a message this gateway did not send (sent from the phone, say).
-		case err != nil:
-			return fmt.Errorf("store %s receipt: %w", ev.Status, err)
-		}
+	_, err := w.cfg.Store.UpdateMessageStatuses(ctx, updates, func(m *gateway.Message) []*gateway.Event {
+		// The message moved to the status of the first update naming it with that status.
+		return w.statusEvents(times[moved{m.WAMessageID, m.Status}])(m)
+	})
+	if err != nil {
+		return fmt.Errorf("store %d receipts: %w", len(updates), err)
 	}
 	return nil
+}
+
+// receiptTime is when a receipt says it happened, or now when it does not.
+func (w *Worker) receiptTime(ev gateway.EvReceipt) time.Time {
+	if ev.At.IsZero() {
+		return w.now()
+	}
+	return ev.At.UTC().Truncate(time.Microsecond)
 }
 
 // storeGroupReceipt keeps a group participant's receipt of one of the
 // session's sent messages, with its receipt event, when the receipt names
 // its participant; a receipt for a message this gateway did not send is
-// dropped, as handleReceipt drops its status.
+// dropped, as handleReceipts drops its status.
 func (w *Worker) storeGroupReceipt(ctx context.Context, ev gateway.EvReceipt, waID string, at time.Time) error {
 	switch {
 	case ev.Participant == "":
