@@ -21,12 +21,16 @@ type Chat struct {
 	MutedUntil    *time.Time `json:"muted_until,omitempty"`
 	LastMessageAt *time.Time `json:"last_message_at,omitempty"`
 	LastMessage   *Message   `json:"last_message,omitempty"`
+	// Labels are the ids of the chat's labels (WhatsApp Business).
+	Labels []string `json:"labels"`
 }
 
-// ChatListOptions selects chats: Archived "" for all, "true" or "false".
+// ChatListOptions selects chats: Archived "" for all, "true" or "false";
+// Label, when set, only the chats carrying that label.
 type ChatListOptions struct {
 	ListOptions
 	Archived string
+	Label    string
 }
 
 func (c *Client) chatsPath(sessionID string) string {
@@ -42,6 +46,9 @@ func (c *Client) Chats(ctx context.Context, sessionID string, o ChatListOptions)
 	q := o.query()
 	if o.Archived != "" {
 		q.Set("archived", o.Archived)
+	}
+	if o.Label != "" {
+		q.Set("label", o.Label)
 	}
 	var out struct {
 		Chats      []Chat      `json:"chats"`

@@ -120,6 +120,8 @@ var clientMethods = map[string]string{
 	"getProfile": "Profile", "updateProfile": "UpdateProfile", "setProfilePicture": "SetProfilePicture",
 	"removeProfilePicture": "RemoveProfilePicture", "getPrivacySettings": "PrivacySettings", "updatePrivacySettings": "UpdatePrivacySettings",
 	"listChats": "Chats", "getChat": "Chat", "listChatMessages": "ChatMessages", "chatAction": "ChatAction", "deleteChat": "DeleteChat",
+	"listLabels": "Labels", "createLabel": "CreateLabel", "updateLabel": "UpdateLabel", "deleteLabel": "DeleteLabel",
+	"labelChat": "LabelChat", "unlabelChat": "LabelChat", "labelMessage": "LabelMessage", "unlabelMessage": "LabelMessage",
 	"getServiceInfo": "Info", "getHealth": "Health",
 	"register": "Register", "login": "Login", "getMe": "Me", "changePassword": "ChangePassword",
 	"createSession": "CreateSession", "listSessions": "ListSessions", "getSession": "Session", "updateSession": "UpdateSession",

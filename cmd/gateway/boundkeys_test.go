@@ -103,7 +103,7 @@ func TestBoundKeyConfinedOnEveryRoute(t *testing.T) {
 	ids := map[string]string{"session_id": f.b.ID, "instance_id": f.instB.ID, "webhook_id": f.hookB,
 		"message_id": f.msgB, "delivery_id": f.deliveryB, "key_id": f.otherKey, "plan_id": "free",
 		"group_id": "120363000000000001@g.us", "chat_id": "1234567890@s.whatsapp.net", "contact_id": "1234567890",
-		"lid": "123456789012345@lid", "phone": "1234567890"}
+		"lid": "123456789012345@lid", "phone": "1234567890", "label_id": "1", "channel_id": "120363000000000002@newsletter"}
 	// What the answers must never show: B's resources, the tenant-wide
 	// webhook, the other key.
 	secret := []string{f.b.ID, f.instB.ID, f.hookB, f.hookAll, f.msgB, f.otherKey, "secret of b"}

@@ -78,6 +78,7 @@ func (s *Server) handleChatList(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Archived = &b
 	}
+	f.Label = q.Get("label")
 	list, err := s.svc.Chats(r.Context(), who(r).User.ID, id, f)
 	if err != nil {
 		return err

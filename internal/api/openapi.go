@@ -95,6 +95,8 @@ var userParams = map[string]map[string]any{
 		"description": "WhatsApp's id of the call: the call_id of its call event."},
 	"contact_id": {"type": "string", "pattern": "^\\+?[0-9]+(@(s\\.whatsapp\\.net|c\\.us|lid))?$",
 		"description": "The user: a phone number with its country code, …@s.whatsapp.net, or a LID (…@lid)."},
+	"label_id": {"type": "string", "pattern": "^[0-9A-Za-z._-]{1,64}$",
+		"description": "The label's id on WhatsApp (the id of GET /sessions/{session_id}/labels): a small number."},
 	"lid":   {"type": "string", "pattern": "^[0-9]+(@lid)?$", "description": "A LID (…@lid), or the part before the @."},
 	"phone": {"type": "string", "pattern": "^\\+?[0-9]+(@(s\\.whatsapp\\.net|c\\.us))?$", "description": "A phone number with its country code, or its JID."},
 }

@@ -14,7 +14,7 @@ var (
 		Chat: exampleChatJID, Body: "See you tomorrow", Status: gateway.MessageReceived, WAMessageID: "3EB0C4D5E6F7A8B9C0D1",
 		CreatedAt: exampleTime, UpdatedAt: exampleTime, SentAt: &exampleTime}
 	exampleChat = gateway.Chat{JID: exampleChatJID, Name: "Sam", UnreadCount: 2, Pinned: true,
-		LastMessageAt: &exampleTime, LastMessage: &exampleChatLast}
+		LastMessageAt: &exampleTime, LastMessage: &exampleChatLast, Labels: []string{}}
 )
 
 const chatWriteErrors = " 409 conflict with details.state when the session is not connected; 422 whatsapp_refused with " +
@@ -33,9 +33,11 @@ func chatOperations() []operation {
 			Description: "Read from the gateway's database (source: store): every chat with a message sent or received through " +
 				"the session, and those history sync brought in after pairing. Pinned chats first, then by their newest message, " +
 				"newest first. unread_count counts the messages received since the chat was last marked read. archived=true lists " +
-				"the archived chats only, archived=false the others; without it, all. A deleted chat comes back with its next message.",
-			Query: withPage(param{Name: "archived", Type: "boolean", Description: "true: archived chats only; false: the others.", Example: false}),
-			Data:  chatList{[]*gateway.Chat{&exampleChat}, examplePage, service.SourceStore}},
+				"the archived chats only, archived=false the others; without it, all. label=<id> keeps the chats carrying that label " +
+				"(WhatsApp Business; each chat's labels are its labels field). A deleted chat comes back with its next message.",
+			Query: withPage(param{Name: "archived", Type: "boolean", Description: "true: archived chats only; false: the others.", Example: false},
+				param{Name: "label", Type: "string", Description: "A label id: only the chats carrying it.", Example: "3"}),
+			Data: chatList{[]*gateway.Chat{&exampleChat}, examplePage, service.SourceStore}},
 		{Method: "GET", Path: "/sessions/{session_id}/chats/{chat_id}", API: true, ID: "getChat", Bound: boundPath, Tag: "Chats",
 			Scope: service.ScopeRead, Summary: "One chat",
 			Description: "chat_id is the chat's JID (…@s.whatsapp.net, …@lid, …@g.us) or, for a direct chat, the phone number.",

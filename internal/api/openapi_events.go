@@ -99,6 +99,13 @@ func eventDocs() []eventDoc {
 				"(recorded with the operation).",
 			Data: gateway.GroupParticipantsData{SessionID: exampleSession, Group: "120363025246125486@g.us", Action: gateway.ParticipantPromote,
 				Actor: "15550001111@s.whatsapp.net", Participants: []string{"15550002222@s.whatsapp.net"}}},
+		{Type: gateway.EventLabelUpdate, Summary: "A label was created, edited or deleted, or put on or taken off a chat or a message",
+			Description: "WhatsApp Business labels: sent for the session's own label operations (source api, recorded with the " +
+				"operation) and for changes made on the phone (source device; the phone's labels replayed after pairing are stored " +
+				"without events). change is created, edited (from the phone: created or changed), deleted, chat_added, chat_removed, " +
+				"message_added or message_removed.",
+			Data: gateway.LabelUpdateData{SessionID: exampleSession, Label: "3", Change: gateway.LabelChatAdded,
+				Chat: "15550002222@s.whatsapp.net", Source: gateway.ChangeByDevice}},
 	}
 }
 

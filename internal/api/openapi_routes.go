@@ -94,7 +94,7 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 // operations lists every documented route.
 func operations() []operation {
 	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
-	return append(append(append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...), callOperations()...), channelOperations()...)
+	return append(append(append(append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...), callOperations()...), channelOperations()...), labelOperations()...)
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.

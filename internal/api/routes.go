@@ -156,6 +156,9 @@ func (s *Server) handlers() map[string]handler {
 	for id, h := range s.callHandlers() {
 		out[id] = h
 	}
+	for id, h := range s.labelHandlers() {
+		out[id] = h
+	}
 	return out
 }
 
@@ -290,9 +293,9 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 				return err
 			}
 			owner = m.SessionID
-		case "delivery_id", "group_id", "call_id", "channel_id", "*":
+		case "delivery_id", "group_id", "call_id", "channel_id", "label_id", "*":
 			// A delivery is looked up under its webhook_id, and a group, a
-			// call or a channel under its session_id, each confined on its
+			// call, a channel or a label under its session_id, each confined on its
 			// own; "*" is chi's record of the /api/{version} mount.
 			continue
 		default:

@@ -64,6 +64,7 @@ type AccountEngine interface {
 	ProfileEngine
 	ChannelEngine
 	CallEngine
+	LabelEngine
 }
 
 // Group is a WhatsApp group as the account sees it.
@@ -217,6 +218,9 @@ type AccountOp[Req, Res any] struct {
 	// Chats is the change a successful write makes to the stored chat,
 	// applied in the transaction that records the operation.
 	Chats func(req Req, res Res) *ChatChange
+	// Labels is the change a successful write makes to the stored labels,
+	// applied in the same transaction.
+	Labels func(req Req, res Res) *LabelChange
 	// Audit is what the operations log keeps of a request, when not the
 	// request itself (a picture's size rather than the picture).
 	Audit func(req Req) any
@@ -360,7 +364,8 @@ var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupU
 	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
 	OpPresenceSet, OpPresenceSubscribe,
 	OpChannelList, OpChannelGet, OpChannelCreate, OpChannelFollow, OpChannelUnfollow, OpChannelMessages,
-	OpCallReject, OpSandboxCallPlace, OpSandboxCallAccept, OpSandboxCallEnd)
+	OpCallReject, OpSandboxCallPlace, OpSandboxCallAccept, OpSandboxCallEnd,
+	OpLabelCreate, OpLabelEdit, OpLabelDelete, OpLabelChat, OpLabelMessage)
 
 func accountOpIndex(ops ...AccountOpRunner) map[string]AccountOpRunner {
 	m := make(map[string]AccountOpRunner, len(ops))
@@ -395,6 +400,9 @@ type AccountOperation struct {
 	// Chat is the change a succeeded write makes to the stored chat
 	// (AccountOp.Chats), applied in the same transaction.
 	Chat *ChatChange `json:"-"`
+	// Label is the change a succeeded write makes to the stored labels
+	// (AccountOp.Labels), applied in the same transaction.
+	Label *LabelChange `json:"-"`
 }
 
 // AccountOperationStore keeps the audit log of account writes.

@@ -51,12 +51,16 @@ type Chat struct {
 	MutedUntil    *time.Time `json:"muted_until,omitempty" desc:"When the mute ends; absent when not muted or muted forever."`
 	LastMessageAt *time.Time `json:"last_message_at,omitempty" desc:"When the chat's newest message was sent or received."`
 	LastMessage   *Message   `json:"last_message,omitempty" desc:"The chat's newest message (reactions, edits and revokes aside), when still stored."`
+	// Labels are the ids of the labels on the chat (WhatsApp Business).
+	Labels []string `json:"labels" desc:"The ids of the labels on the chat (WhatsApp Business; see GET /sessions/{session_id}/labels)."`
 }
 
 // ChatFilter selects a session's chats.
 type ChatFilter struct {
 	// Archived, when set, keeps only archived (true) or unarchived chats.
 	Archived *bool
+	// Label, when set, keeps only the chats carrying that label.
+	Label string
 	Page
 }
 

@@ -71,7 +71,7 @@ func InboundEventType(t MessageType) string {
 var EventTypes = []string{EventMessage, EventMessageStatus, EventSessionStatus, EventInstanceStatus, EventQR, EventWebhookDisabled, EventUsageThreshold,
 	EventGroupUpdate, EventGroupParticipants, EventChatUpdate, EventContactUpdate, EventPollVote, EventPresence,
 	EventMessageEdited, EventMessageRevoked, EventReaction, EventHistorySync, EventCall, EventStatusPost, EventChannelMessage,
-	EventReceipt}
+	EventReceipt, EventLabelUpdate}
 
 // SubscriptionNames lists every name a webhook may subscribe to.
 var SubscriptionNames = append([]string{EventAll, EventGroupStatus}, EventTypes...)

@@ -18,6 +18,7 @@ type Store interface {
 	SaaSStore
 	AccountOperationStore
 	ChatStore
+	LabelStore
 	HistoryStore
 	// Ping checks the database answers; CodeUnavailable when it does not.
 	Ping(ctx context.Context) error

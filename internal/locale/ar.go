@@ -405,4 +405,13 @@ var arabic = map[string]string{
 	"The proxy URL has no host.":                             "عنوان الوكيل بلا مضيف.",
 	"The proxy URL's port must be a number from 1 to 65535.": "يجب أن يكون منفذ عنوان الوكيل رقماً من 1 إلى 65535.",
 	"The proxy URL must end after its host and port.":        "يجب أن ينتهي عنوان الوكيل بعد المضيف والمنفذ.",
+	// Labels.
+	"Label not found.":                           "لم يُعثر على التصنيف.",
+	"Give a label name of 1 to 100 characters.":  "أدخل اسم تصنيف من 1 إلى 100 حرف.",
+	"A label's colour is a number from 0 to 19.": "لون التصنيف رقم من 0 إلى 19.",
+	"Give a new name or colour.":                 "أدخل اسماً أو لوناً جديداً.",
+	"The message is not sent yet, so WhatsApp cannot label it; try again once it is sent.": "الرسالة لم تُرسل بعد، فلا يستطيع واتساب تصنيفها؛ أعد المحاولة بعد إرسالها.",
+	"The message has no WhatsApp id yet.":                                                  "ليس للرسالة معرّف واتساب بعد.",
+	"A label needs an id.":                                                                 "يحتاج التصنيف إلى معرّف.",
+	"WhatsApp did not take the label change.":                                              "لم يقبل واتساب تغيير التصنيف.",
 }

@@ -74,6 +74,9 @@ func runAccount[Req, Res any](ctx context.Context, s *Service, userID, sessionID
 		if op.Chats != nil {
 			rec.Chat = op.Chats(req, res)
 		}
+		if op.Labels != nil {
+			rec.Label = op.Labels(req, res)
+		}
 	}
 	// What WhatsApp did is done: record it even if the caller hung up.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

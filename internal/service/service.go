@@ -90,13 +90,14 @@ type Stores struct {
 	SaaS       gateway.SaaSStore
 	AccountOps gateway.AccountOperationStore
 	Chats      gateway.ChatStore
+	Labels     gateway.LabelStore
 }
 
 // StoresOf returns every concern's store from the one database st.
 func StoresOf(st gateway.Store) Stores {
 	return Stores{
 		Users: st, APIKeys: st, Sessions: st, Instances: st, Messages: st, Polls: st, Receipts: st, Events: st,
-		Webhooks: st, Deliveries: st, SaaS: st, AccountOps: st, Chats: st,
+		Webhooks: st, Deliveries: st, SaaS: st, AccountOps: st, Chats: st, Labels: st,
 	}
 }
 
@@ -116,6 +117,7 @@ type Service struct {
 	saasStore  gateway.SaaSStore
 	accountOps gateway.AccountOperationStore
 	chats      gateway.ChatStore
+	labels     gateway.LabelStore
 
 	cache     gateway.Cache
 	scheduler gateway.Scheduler
@@ -199,7 +201,8 @@ func New(d Deps, cfg Settings) *Service {
 		users: d.Stores.Users, apiKeys: d.Stores.APIKeys, sessions: d.Stores.Sessions, instances: d.Stores.Instances,
 		messages: d.Stores.Messages, polls: d.Stores.Polls, receipts: d.Stores.Receipts, events: d.Stores.Events, webhooks: d.Stores.Webhooks,
 		deliveries: d.Stores.Deliveries, saasStore: d.Stores.SaaS, accountOps: d.Stores.AccountOps, chats: d.Stores.Chats,
-		cache: d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
+		labels: d.Stores.Labels,
+		cache:  d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
 		guard: d.URLGuard, changes: d.Changes,
 	}

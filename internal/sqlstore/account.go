@@ -37,6 +37,15 @@ func (s *Store) RecordAccountOperation(ctx context.Context, op *gateway.AccountO
 				return err
 			}
 		}
+		if op.Label != nil && op.Result == gateway.OperationSucceeded {
+			c := *op.Label
+			if c.At.IsZero() {
+				c.At = op.CreatedAt
+			}
+			if _, err := s.applyLabelChange(ctx, tx, op.UserID, op.SessionID, c); err != nil {
+				return err
+			}
+		}
 		return s.insertEvents(ctx, tx, events)
 	})
 	return s.fail(err, "record account operation", "Session", "This operation is already recorded.")

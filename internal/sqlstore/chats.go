@@ -29,10 +29,17 @@ func (s *Store) ListChats(ctx context.Context, userID, sessionID string, f gatew
 		where += " AND c.archived = ?"
 		args = append(args, *f.Archived)
 	}
+	if f.Label != "" {
+		where += chatLabelFilter
+		args = append(args, f.Label)
+	}
 	list, total, err := listPage(ctx, s, chatCols, "chats c", where, args,
 		"c.pinned_at IS NULL, c.pinned_at DESC, c.last_message_at DESC, c.jid", f.Page, scanChat)
 	if err == nil {
 		err = s.attachLastMessages(ctx, list)
+	}
+	if err == nil {
+		err = s.attachLabels(ctx, sessionID, list)
 	}
 	return list, total, s.fail(err, "list chats", "Session", "")
 }
@@ -46,6 +53,9 @@ func (s *Store) ChatByJID(ctx context.Context, userID, sessionID, jid string) (*
 		WHERE c.user_id = ? AND c.session_id = ? AND c.jid = ? AND `+chatVisible), userID, sessionID, jid))
 	if err == nil {
 		err = s.attachLastMessages(ctx, []*gateway.Chat{c})
+	}
+	if err == nil {
+		err = s.attachLabels(ctx, sessionID, []*gateway.Chat{c})
 	}
 	return c, s.fail(err, "chat by jid", "Chat", "")
 }

@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"SandboxGroups", testSandboxGroups},
 		{"SandboxAccounts", testSandboxAccounts},
 		{"Chats", testChats},
+		{"Labels", testLabels},
 		{"ChatMessagesPaging", testChatMessagesPaging},
 		{"History", testHistory},
 		{"HistoryTenThousand", testHistoryTenThousand},

@@ -240,6 +240,12 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		}
 		return true
 
+	case *events.LabelEdit, *events.LabelAssociationChat, *events.LabelAssociationMessage:
+		if ev, ok := labelEvent(v); ok {
+			return e.emit(gen, ev)
+		}
+		return true
+
 	case *events.Presence:
 		return e.emit(gen, presenceEvent(v))
 

@@ -146,6 +146,21 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		}
 		_, err := w.cfg.Store.ApplyChatChange(ctx, w.cfg.UserID, w.cfg.SessionID, ev.Change, events...)
 		return err
+
+	case gateway.EvLabelUpdate:
+		// As a chat change: stored when it changes something (the echo of
+		// this gateway's own label operation changes nothing), announced
+		// unless replayed by a full sync.
+		var events []*gateway.Event
+		if !ev.FromSync {
+			events = append(events, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventLabelUpdate,
+				gateway.LabelUpdate(w.cfg.SessionID, gateway.ChangeByDevice, ev.Change, false)))
+		}
+		if ev.Change.At.IsZero() {
+			ev.Change.At = w.now()
+		}
+		_, err := w.cfg.Store.ApplyLabelChange(ctx, w.cfg.UserID, w.cfg.SessionID, ev.Change, events...)
+		return err
 	}
 	w.log.Warn("unknown engine event", "event", fmt.Sprintf("%T", ev))
 	return nil

@@ -41,6 +41,7 @@ type Store interface {
 	ListMessages(ctx context.Context, userID string, f gateway.MessageFilter) ([]*gateway.Message, int, error)
 	RecordAccountEvents(ctx context.Context, userID, sessionID string, events ...*gateway.Event) error
 	ApplyChatChange(ctx context.Context, userID, sessionID string, c gateway.ChatChange, events ...*gateway.Event) (bool, error)
+	ApplyLabelChange(ctx context.Context, userID, sessionID string, c gateway.LabelChange, events ...*gateway.Event) (bool, error)
 	StoreHistory(ctx context.Context, userID, sessionID string, b gateway.HistoryBatch, events func(gateway.HistorySync) []*gateway.Event) (gateway.HistorySync, error)
 }
 

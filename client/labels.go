@@ -1,0 +1,88 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// Label is a WhatsApp Business label of a session's account.
+type Label struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Color    int    `json:"color"`
+	Chats    int    `json:"chats"`
+	Messages int    `json:"messages"`
+}
+
+// LabelRequest creates or edits a label; nil fields stay as they are.
+type LabelRequest struct {
+	Name  *string `json:"name,omitempty"`
+	Color *int    `json:"color,omitempty"`
+}
+
+// MessageLabel is a label put on a message or taken off it.
+type MessageLabel struct {
+	MessageID string `json:"message_id"`
+	SessionID string `json:"session_id"`
+	Label     string `json:"label"`
+	Labeled   bool   `json:"labeled"`
+}
+
+func (c *Client) labelsPath(sessionID string) string {
+	return c.api("/sessions/" + url.PathEscape(sessionID) + "/labels")
+}
+
+// Labels lists the session's labels.
+func (c *Client) Labels(ctx context.Context, sessionID string) ([]Label, error) {
+	var out struct {
+		Labels []Label `json:"labels"`
+	}
+	return out.Labels, c.do(ctx, http.MethodGet, c.labelsPath(sessionID), nil, nil, &out)
+}
+
+// CreateLabel creates a label (a business account only).
+func (c *Client) CreateLabel(ctx context.Context, sessionID string, in LabelRequest) (*Label, error) {
+	var out struct {
+		Label *Label `json:"label"`
+	}
+	return out.Label, c.do(ctx, http.MethodPost, c.labelsPath(sessionID), nil, in, &out)
+}
+
+// UpdateLabel renames or recolours a label.
+func (c *Client) UpdateLabel(ctx context.Context, sessionID, labelID string, in LabelRequest) (*Label, error) {
+	var out struct {
+		Label *Label `json:"label"`
+	}
+	return out.Label, c.do(ctx, http.MethodPatch, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID), nil, in, &out)
+}
+
+// DeleteLabel deletes a label; it comes off every chat and message.
+func (c *Client) DeleteLabel(ctx context.Context, sessionID, labelID string) error {
+	return c.do(ctx, http.MethodDelete, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID), nil, nil, nil)
+}
+
+// LabelChat puts a label on a chat (labeled) or takes it off, and returns
+// the chat with its labels.
+func (c *Client) LabelChat(ctx context.Context, sessionID, chat, labelID string, labeled bool) (*Chat, error) {
+	method := http.MethodPut
+	if !labeled {
+		method = http.MethodDelete
+	}
+	var out struct {
+		Chat *Chat `json:"chat"`
+	}
+	return out.Chat, c.do(ctx, method, c.chatPath(sessionID, chat)+"/labels/"+url.PathEscape(labelID), nil, nil, &out)
+}
+
+// LabelMessage puts a label on a stored message (labeled) or takes it off.
+func (c *Client) LabelMessage(ctx context.Context, messageID, labelID string, labeled bool) (*MessageLabel, error) {
+	method := http.MethodPut
+	if !labeled {
+		method = http.MethodDelete
+	}
+	var out struct {
+		MessageLabel *MessageLabel `json:"message_label"`
+	}
+	return out.MessageLabel, c.do(ctx, method, c.api("/messages/"+url.PathEscape(messageID)+"/labels/"+url.PathEscape(labelID)), nil, nil, &out)
+}

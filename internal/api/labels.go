@@ -1,0 +1,146 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
+)
+
+// Labels (WhatsApp Business): the session's labels read from the
+// gateway's store, and the label operations, done on WhatsApp and
+// recorded as label.* operations with label.update events.
+
+// labelHandlers are the handlers of labelOperations, by operation id.
+func (s *Server) labelHandlers() map[string]handler {
+	return map[string]handler{
+		"listLabels":     s.handleLabelList,
+		"createLabel":    s.handleLabelCreate,
+		"updateLabel":    s.handleLabelUpdate,
+		"deleteLabel":    s.handleLabelDelete,
+		"labelChat":      s.handleLabelChat(true),
+		"unlabelChat":    s.handleLabelChat(false),
+		"labelMessage":   s.handleLabelMessage(true),
+		"unlabelMessage": s.handleLabelMessage(false),
+	}
+}
+
+// labelList is a session's labels.
+type labelList struct {
+	Labels []*gateway.Label `json:"labels" desc:"The session's labels, by id."`
+	Source string           `json:"source" desc:"store: read from the gateway's database."`
+}
+
+// labelAnswer is one label.
+type labelAnswer struct {
+	Label *gateway.Label `json:"label" desc:"The label."`
+}
+
+// labelDeleted answers a deleted label.
+type labelDeleted struct {
+	Label   *gateway.Label `json:"label" desc:"The label as it was."`
+	Deleted bool           `json:"deleted" desc:"true: the label is deleted, and off every chat and message."`
+}
+
+// labelRequest creates or edits a label.
+type labelRequest struct {
+	Name  *string `json:"name" desc:"The label's name, 1 to 100 characters (required to create)."`
+	Color *int    `json:"color" desc:"The label's colour: an index into WhatsApp's palette, 0 to 19 (default 0 at creation)."`
+}
+
+// messageLabelAnswer is a message's label put on or taken off.
+type messageLabelAnswer struct {
+	Message *service.MessageLabel `json:"message_label" desc:"The message and the label."`
+}
+
+func (s *Server) handleLabelList(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.Labels(r.Context(), who(r).User.ID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, labelList{list, service.SourceStore})
+}
+
+func (s *Server) handleLabelCreate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "session_id")
+	if err != nil {
+		return err
+	}
+	var req labelRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	l, err := s.svc.CreateLabel(r.Context(), who(r).User.ID, id, service.LabelInput{Name: req.Name, Color: req.Color})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusCreated, labelAnswer{l})
+}
+
+func (s *Server) handleLabelUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, label, err := sessionAndParam(r, "label_id")
+	if err != nil {
+		return err
+	}
+	var req labelRequest
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	l, err := s.svc.UpdateLabel(r.Context(), who(r).User.ID, id, label, service.LabelInput{Name: req.Name, Color: req.Color})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, labelAnswer{l})
+}
+
+func (s *Server) handleLabelDelete(w http.ResponseWriter, r *http.Request) error {
+	id, label, err := sessionAndParam(r, "label_id")
+	if err != nil {
+		return err
+	}
+	l, err := s.svc.DeleteLabel(r.Context(), who(r).User.ID, id, label)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, labelDeleted{l, true})
+}
+
+func (s *Server) handleLabelChat(labeled bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, chat, err := sessionAnd(r, "chat_id")
+		if err != nil {
+			return err
+		}
+		label, err := pathText(r, "label_id")
+		if err != nil {
+			return err
+		}
+		c, err := s.svc.LabelChat(r.Context(), who(r).User.ID, id, chat, label, labeled)
+		if err != nil {
+			return err
+		}
+		return ok(w, http.StatusOK, chatActionAnswer{c})
+	}
+}
+
+func (s *Server) handleLabelMessage(labeled bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "message_id")
+		if err != nil {
+			return err
+		}
+		label, err := pathText(r, "label_id")
+		if err != nil {
+			return err
+		}
+		m, err := s.svc.LabelMessage(r.Context(), who(r).User.ID, id, label, labeled)
+		if err != nil {
+			return err
+		}
+		return ok(w, http.StatusOK, messageLabelAnswer{m})
+	}
+}
