@@ -244,19 +244,27 @@ func TestDashboardInBrowser(t *testing.T) {
 	step("auto-reply setting",
 		chromedp.Click(css(`#auto-reply`)),
 		chromedp.SendKeys(css(`#auto-reply-message`), "We reply within the hour."),
+		chromedp.Click(css(`#auto-reject-calls`)),
+		chromedp.SendKeys(css(`#auto-reject-message`), "No calls, please write."),
 		chromedp.Click(find(`//section[@aria-labelledby="h-settings"]//button[@type="submit"]`)),
 		chromedp.WaitVisible(find(`//div[@id="toast"]/div[text()="Saved."]`)))
 	{
 		var list struct {
 			Sessions []struct {
 				Settings struct {
-					AutoReply        bool   `json:"auto_reply"`
-					AutoReplyMessage string `json:"auto_reply_message"`
+					AutoReply         bool   `json:"auto_reply"`
+					AutoReplyMessage  string `json:"auto_reply_message"`
+					AutoRejectCalls   bool   `json:"auto_reject_calls"`
+					AutoRejectMessage string `json:"auto_reject_message"`
 				} `json:"settings"`
 			} `json:"sessions"`
 		}
 		login(t, base, "sara@example.com", "a-long-password").do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
-		if len(list.Sessions) != 1 || !list.Sessions[0].Settings.AutoReply || list.Sessions[0].Settings.AutoReplyMessage != "We reply within the hour." {
+		if len(list.Sessions) != 1 {
+			t.Fatalf("after saving the settings: %+v", list.Sessions)
+		}
+		if st := list.Sessions[0].Settings; !st.AutoReply || st.AutoReplyMessage != "We reply within the hour." ||
+			!st.AutoRejectCalls || st.AutoRejectMessage != "No calls, please write." {
 			t.Fatalf("after saving the settings: %+v", list.Sessions)
 		}
 	}
