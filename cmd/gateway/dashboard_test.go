@@ -20,9 +20,6 @@ import (
 // chromiumPath is Debian's chromium; the browser test skips without it.
 const chromiumPath = "/usr/bin/chromium"
 
-// screenshotDir keeps the browser test's screenshots (gitignored).
-var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
-
 // TestDashboardInBrowser drives the dashboard in headless Chromium as a new
 // user would: register, create a session, start it, see the QR code, pair
 // it with the sandbox's simulated scan, send a message and see it
@@ -30,8 +27,11 @@ var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
 // session's state throughout, stop it and see why it stopped, add a
 // webhook and see its test delivery succeed, read the
 // message log, switch to Arabic (right to left). On the paired session it
-// walks the account's pages too (walkAccountPages). Screenshots of each step
-// are saved in testdata/screenshots; WAGW_UPDATE_DOCS=1 also writes
+// walks the account's pages too (walkAccountPages), and the admin pages
+// (walkAdminPages). Screenshots of each step are test artifacts, in
+// t.ArtifactDir(): kept with `go test -artifacts -outputdir DIR` (make
+// test-browser keeps them in testdata/artifacts), removed otherwise; the
+// test logs where they are. WAGW_UPDATE_DOCS=1 also writes
 // docs/dashboard.png for the README.
 func TestDashboardInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
@@ -51,9 +51,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	// No send pacing: the chat walk sends a page's worth of messages.
 	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "SEND_RATE_PER_MINUTE": "0",
 		"WEBHOOK_POLL_INTERVAL": "50ms", "ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// The screenshots: test artifacts (see the comment above).
+	screenshotDir := t.ArtifactDir()
+	t.Cleanup(func() { t.Logf("screenshots in %s", screenshotDir) })
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
