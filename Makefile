@@ -18,7 +18,7 @@ INTEGRATION_PKGS ?= ./internal/postgres/ ./internal/redis/ ./internal/nomad/ ./i
 # that package is make test's).
 INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly
 
-.PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman env-example all build run migrate seed test test-integration test-short cover lint fuzz bench bench-http clean
+.PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman env-example all build run migrate seed test test-browser test-integration test-short cover lint fuzz bench bench-http clean
 
 all: build
 
@@ -47,6 +47,11 @@ test:
 ## test-short: quick tests without the race detector
 test-short:
 	$(GO) test -count=1 -short $(PKGS)
+
+## test-browser: the dashboard in headless Chromium; its screenshots (English, Arabic, phone) kept in testdata/artifacts
+test-browser:
+	mkdir -p testdata/artifacts
+	$(GO) test -count=1 -run 'TestDashboardInBrowser$$' -artifacts -outputdir $(CURDIR)/testdata/artifacts ./cmd/gateway/
 
 ## test-integration: the suites that need live services (PostgreSQL, Redis, Nomad, Consul, Vault)
 test-integration:

@@ -601,3 +601,39 @@ func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
 		t.Errorf("a2's latest operation: got %+v, want the subscription", ops.Operations)
 	}
 }
+
+// TestPresenceUnavailableWhenStopped: as WhatsApp does when an account's
+// connection closes, a sandbox account shown available goes unavailable,
+// with its last-seen time, when its session stops; subscribers are told.
+func TestPresenceUnavailableWhenStopped(t *testing.T) {
+	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"}))
+	alice := register(t, base, "presence-stop@example.com")
+	a1 := scanAs(t, alice, "ps1", "15550006101")
+	a2 := scanAs(t, alice, "ps2", "15550006102")
+	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/contacts/"+a1.Phone+"/presence", nil).must(t, http.StatusOK, nil)
+	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).must(t, http.StatusOK, nil)
+	var insts struct {
+		Instances []instanceView `json:"instances"`
+	}
+	alice.do("GET", "/api/v1/instances?limit=100", nil).must(t, http.StatusOK, &insts)
+	for _, in := range insts.Instances {
+		if in.SessionID == a1.ID && in.Status == "running" {
+			alice.do("POST", "/api/v1/instances/"+in.ID+"/stop", nil).must(t, http.StatusOK, nil)
+		}
+	}
+	waitStatus(t, alice, a1.ID, "stopped")
+	var got []string
+	if !replayEvents(t, alice, "types=presence&session_id="+a2.ID, func(data []byte) bool {
+		var ev presenceEventView
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("event %q: %v", data, err)
+		}
+		if ev.Data.Presence == "unavailable" && ev.Data.LastSeen == nil {
+			t.Fatalf("unavailable without last_seen: %s", data)
+		}
+		got = append(got, ev.Data.Presence)
+		return strings.Join(got, ",") == "unavailable,available,unavailable"
+	}) {
+		t.Fatalf("a1's presence on a2 after a1 stopped: got %v, want unavailable (at subscription), available, unavailable", got)
+	}
+}

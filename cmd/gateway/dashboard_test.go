@@ -20,9 +20,6 @@ import (
 // chromiumPath is Debian's chromium; the browser test skips without it.
 const chromiumPath = "/usr/bin/chromium"
 
-// screenshotDir keeps the browser test's screenshots (gitignored).
-var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
-
 // TestDashboardInBrowser drives the dashboard in headless Chromium as a new
 // user would: register, create a session, start it, see the QR code, pair
 // it with the sandbox's simulated scan, send a message and see it
@@ -30,8 +27,11 @@ var screenshotDir = filepath.Join("..", "..", "testdata", "screenshots")
 // session's state throughout, stop it and see why it stopped, add a
 // webhook and see its test delivery succeed, read the
 // message log, switch to Arabic (right to left). On the paired session it
-// walks the account's pages too (walkAccountPages). Screenshots of each step
-// are saved in testdata/screenshots; WAGW_UPDATE_DOCS=1 also writes
+// walks the account's pages too (walkAccountPages), and the admin pages
+// (walkAdminPages). Screenshots of each step are test artifacts, in
+// t.ArtifactDir(): kept with `go test -artifacts -outputdir DIR` (make
+// test-browser keeps them in testdata/artifacts), removed otherwise; the
+// test logs where they are. WAGW_UPDATE_DOCS=1 also writes
 // docs/dashboard.png for the README.
 func TestDashboardInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
@@ -51,9 +51,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	// No send pacing: the chat walk sends a page's worth of messages.
 	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "10m", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "SEND_RATE_PER_MINUTE": "0",
 		"WEBHOOK_POLL_INTERVAL": "50ms", "ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "ops-password-123"}))
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// The screenshots: test artifacts (see the comment above).
+	screenshotDir := t.ArtifactDir()
+	t.Cleanup(func() { t.Logf("screenshots in %s", screenshotDir) })
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
@@ -244,19 +244,27 @@ func TestDashboardInBrowser(t *testing.T) {
 	step("auto-reply setting",
 		chromedp.Click(css(`#auto-reply`)),
 		chromedp.SendKeys(css(`#auto-reply-message`), "We reply within the hour."),
+		chromedp.Click(css(`#auto-reject-calls`)),
+		chromedp.SendKeys(css(`#auto-reject-message`), "No calls, please write."),
 		chromedp.Click(find(`//section[@aria-labelledby="h-settings"]//button[@type="submit"]`)),
 		chromedp.WaitVisible(find(`//div[@id="toast"]/div[text()="Saved."]`)))
 	{
 		var list struct {
 			Sessions []struct {
 				Settings struct {
-					AutoReply        bool   `json:"auto_reply"`
-					AutoReplyMessage string `json:"auto_reply_message"`
+					AutoReply         bool   `json:"auto_reply"`
+					AutoReplyMessage  string `json:"auto_reply_message"`
+					AutoRejectCalls   bool   `json:"auto_reject_calls"`
+					AutoRejectMessage string `json:"auto_reject_message"`
 				} `json:"settings"`
 			} `json:"sessions"`
 		}
 		login(t, base, "sara@example.com", "a-long-password").do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
-		if len(list.Sessions) != 1 || !list.Sessions[0].Settings.AutoReply || list.Sessions[0].Settings.AutoReplyMessage != "We reply within the hour." {
+		if len(list.Sessions) != 1 {
+			t.Fatalf("after saving the settings: %+v", list.Sessions)
+		}
+		if st := list.Sessions[0].Settings; !st.AutoReply || st.AutoReplyMessage != "We reply within the hour." ||
+			!st.AutoRejectCalls || st.AutoRejectMessage != "No calls, please write." {
 			t.Fatalf("after saving the settings: %+v", list.Sessions)
 		}
 	}

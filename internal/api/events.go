@@ -119,10 +119,6 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	if len(f.Types) == 0 {
-		// Everything "*" covers: opt-in types (status.post) only when named.
-		f.Types = []string{gateway.EventAll}
-	}
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = q.Get("last_event_id")

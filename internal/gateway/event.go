@@ -130,7 +130,7 @@ func NewEvent(userID, sessionID, typ string, data any) *Event {
 type EventFilter struct {
 	AfterSeq  int64
 	SessionID string
-	Types     []string // subscription names, matched with Matches
+	Types     []string // subscription names, matched with Matches; none is "*"
 	Limit     int
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/language"
 )
@@ -37,7 +38,10 @@ type template struct {
 }
 
 var (
-	templates []template
+	// templates are compiled at the first Arabic answer, not at start-up:
+	// a gateway that never answers in Arabic never pays for them (a few
+	// hundred regexps: milliseconds of start-up and about a megabyte).
+	templates = sync.OnceValue(compileTemplates)
 	// verb finds a format verb with its optional argument index.
 	verb = regexp.MustCompile(`%(?:\[(\d+)\])?[sdqv]`)
 )
@@ -46,6 +50,9 @@ func init() {
 	for en, ar := range arabicStatusChannels {
 		arabic[en] = ar
 	}
+}
+
+func compileTemplates() []template {
 	keys := make([]string, 0, len(arabic))
 	for en := range arabic {
 		if verb.MatchString(en) {
@@ -56,9 +63,11 @@ func init() {
 	sort.Slice(keys, func(i, j int) bool {
 		return len(keys[i]) > len(keys[j]) || len(keys[i]) == len(keys[j]) && keys[i] < keys[j]
 	})
+	out := make([]template, 0, len(keys))
 	for _, en := range keys {
-		templates = append(templates, template{re: pattern(en), arabic: arabic[en]})
+		out = append(out, template{re: pattern(en), arabic: arabic[en]})
 	}
+	return out
 }
 
 // pattern turns an English format string into a regexp matching the
@@ -93,7 +102,7 @@ func Translate(lang, message string) string {
 	if ar, ok := arabic[message]; ok && !verb.MatchString(message) {
 		return ar
 	}
-	for _, t := range templates {
+	for _, t := range templates() {
 		if m := t.re.FindStringSubmatch(message); m != nil {
 			return fill(t.arabic, m[1:])
 		}

@@ -117,3 +117,41 @@ func (e *Engine) SubscribePresence(ctx context.Context, jid string) error {
 	}
 	return gateway.Errorf(gateway.CodeUnavailable, "The account is changing too fast; try again.")
 }
+
+// goUnavailable is what WhatsApp does when an account's only connection
+// closes (the session stops, logs out or loses the network): an account
+// shown available goes unavailable, last seen now, and its subscribers are
+// told. It runs once the connection is gone. (While connected, the account
+// stays as it was set: a linked device is not timed out for being idle.)
+func (e *Engine) goUnavailable(me string) {
+	if e.opts.Accounts == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	as, err := e.accounts(ctx)
+	if err != nil || as[me] == nil || as[me].Presence != gateway.PresenceAvailable {
+		return
+	}
+	now := e.opts.Now().UTC().Truncate(time.Second)
+	a, err := e.changeAccount(ctx, me, func(a *sbAccount) error {
+		if a.Presence == gateway.PresenceAvailable {
+			a.Presence, a.LastSeen = gateway.PresenceUnavailable, now
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.Warn("sandbox presence on disconnect", "session_id", e.cfg.SessionID, "error", err)
+		return
+	}
+	if e.opts.Network == nil {
+		return
+	}
+	for _, p := range a.Subscribers {
+		if env, ok := a.presenceEnvelope(p); ok {
+			if err := e.opts.Network.Deliver(ctx, e.cfg.UserID, p, env); err != nil {
+				e.log.Warn("sandbox presence on disconnect", "session_id", e.cfg.SessionID, "to", p, "error", err)
+			}
+		}
+	}
+}

@@ -548,6 +548,11 @@ func (e *Engine) disconnectGen(gen uint64) {
 }
 
 func (e *Engine) disconnectLocked() {
+	if e.connected && e.phone != "" {
+		// The account's connection closes: WhatsApp shows it unavailable.
+		phone := e.phone
+		e.afterUnlock = append(e.afterUnlock, func() { e.goUnavailable(phone) })
+	}
 	e.gen++
 	e.active = false
 	e.connected = false

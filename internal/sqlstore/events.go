@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.
 
 // ListEvents returns a tenant's events after f.AfterSeq, oldest first, of one
 // session when f.SessionID is set and of the types f.Types subscribes to (see
-// gateway.Matches) when it is not empty. At most f.Limit events (100 when zero).
+// gateway.Matches); no types is "*", every type but the opt-in ones. At most f.Limit events (100 when zero).
 func (s *Store) ListEvents(ctx context.Context, userID string, f gateway.EventFilter) ([]*gateway.Event, error) {
 	where := []string{"user_id = ?", "seq > ?"}
 	args := []any{userID, f.AfterSeq}
@@ -78,21 +79,33 @@ func (s *Store) ListEvents(ctx context.Context, userID string, f gateway.EventFi
 		where = append(where, "session_id = ?")
 		args = append(args, f.SessionID)
 	}
-	if len(f.Types) > 0 {
-		var types []string
-		for _, t := range gateway.EventTypes {
-			if gateway.Matches(f.Types, t) {
-				types = append(types, t)
-			}
+	subs := f.Types
+	if len(subs) == 0 {
+		subs = []string{gateway.EventAll} // everything but the opt-in types
+	}
+	var types, excluded []string
+	for _, t := range gateway.EventTypes {
+		if gateway.Matches(subs, t) {
+			types = append(types, t)
+		} else {
+			excluded = append(excluded, t)
 		}
-		if len(types) == 0 {
-			return nil, nil
+	}
+	switch {
+	case len(types) == 0:
+		return nil, nil
+	case len(excluded) == 0:
+	case slices.Contains(subs, gateway.EventAll):
+		// "*" leaves out only opt-in types; types outside the list
+		// (webhook.test) still pass.
+		where = append(where, "type NOT IN ("+placeholders(len(excluded))+")")
+		for _, t := range excluded {
+			args = append(args, t)
 		}
-		if len(types) < len(gateway.EventTypes) {
-			where = append(where, "type IN ("+placeholders(len(types))+")")
-			for _, t := range types {
-				args = append(args, t)
-			}
+	default:
+		where = append(where, "type IN ("+placeholders(len(types))+")")
+		for _, t := range types {
+			args = append(args, t)
 		}
 	}
 	args = append(args, gateway.BatchLimit(f.Limit))

@@ -74,6 +74,32 @@ func testEvents(t *testing.T, s gateway.Store) {
 		})
 	}
 
+	t.Run("opt-in types only when named", func(t *testing.T) {
+		o := newUser(t, s)
+		os := newSession(t, s, o.ID)
+		var evs []*gateway.Event
+		for _, typ := range []string{gateway.EventMessage, gateway.EventStatusPost, "webhook.test"} {
+			e := gateway.NewEvent(o.ID, os.ID, typ, nil)
+			_, err := s.SetSessionState(ctx(t), o.ID, os.ID, gateway.SessionState{}, e)
+			must(t, err)
+			evs = append(evs, e)
+		}
+		for _, tt := range []struct {
+			name  string
+			types []string
+			want  []*gateway.Event
+		}{
+			{"no filter", nil, []*gateway.Event{evs[0], evs[2]}},
+			{"everything", []string{gateway.EventAll}, []*gateway.Event{evs[0], evs[2]}},
+			{"named", []string{gateway.EventStatusPost}, []*gateway.Event{evs[1]}},
+			{"everything and named", []string{gateway.EventAll, gateway.EventStatusPost}, evs},
+			{"message", []string{gateway.EventMessage}, []*gateway.Event{evs[0]}},
+		} {
+			got, err := s.ListEvents(ctx(t), o.ID, gateway.EventFilter{Types: tt.types})
+			must(t, err)
+			diff(t, tt.name, ids(got, evID), ids(tt.want, evID))
+		}
+	})
 	t.Run("count since", func(t *testing.T) {
 		for _, tt := range []struct {
 			since time.Time

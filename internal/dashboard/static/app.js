@@ -577,19 +577,26 @@
     });
     sendCard.append(form, out);
 
-    // Settings: the automatic reply to incoming messages.
+    // Settings: the automatic reply to incoming messages, and the
+    // automatic rejection of calls. A PATCH replaces the settings, so the
+    // form sends every one of them.
     const st = s.settings || {};
     const auto = el("input", { type: "checkbox", name: "auto_reply", checked: !!st.auto_reply });
     auto.id = "auto-reply";
+    const rejectCalls = el("input", { type: "checkbox", name: "auto_reject_calls", checked: !!st.auto_reject_calls });
+    rejectCalls.id = "auto-reject-calls";
     const settingsForm = el("form", { class: "stack" },
       el("div", { class: "field" }, el("label", { for: "auto-reply" }, auto, " " + t("d.autoReply"))),
       field("auto-reply-message", t("d.autoReplyMessage"), el("textarea", { name: "auto_reply_message", rows: "2", maxlength: "1000", text: st.auto_reply_message || "" })),
+      el("div", { class: "field" }, el("label", { for: "auto-reject-calls" }, rejectCalls, " " + t("d.autoRejectCalls"))),
+      field("auto-reject-message", t("d.autoRejectMessage"), el("textarea", { name: "auto_reject_message", rows: "2", maxlength: "1000", text: st.auto_reject_message || "" })),
       el("button", { type: "submit", text: t("d.save") }));
     settingsForm.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const f = new FormData(settingsForm);
       try {
         await api("PATCH", "sessions/" + id, { settings: { auto_reply: auto.checked, auto_reply_message: f.get("auto_reply_message"),
+          auto_reject_calls: rejectCalls.checked, auto_reject_message: f.get("auto_reject_message"),
           webhook_events: st.webhook_events || [] } });
         toast(t("d.saved"));
       } catch (e) { formError(settingsForm, e); }
