@@ -414,4 +414,7 @@ var arabic = map[string]string{
 	"The message has no WhatsApp id yet.":                                                  "ليس للرسالة معرّف واتساب بعد.",
 	"A label needs an id.":                                                                 "يحتاج التصنيف إلى معرّف.",
 	"WhatsApp did not take the label change.":                                              "لم يقبل واتساب تغيير التصنيف.",
+	// Formats the gateway does not convert.
+	"A sticker must be a WebP image (512×512); this gateway does not convert other images to WebP. Convert it first, or send it as an image.":                              "يجب أن يكون الملصق صورة WebP ‏(512×512)؛ لا تحوّل هذه البوابة الصور الأخرى إلى WebP. حوّلها أولاً، أو أرسلها صورةً.",
+	"A voice note must be Ogg/Opus audio (audio/ogg; codecs=opus); no audio converter is configured on this gateway. Convert it first, or send it as audio without voice.": "يجب أن تكون الرسالة الصوتية بصيغة Ogg/Opus ‏(audio/ogg; codecs=opus)؛ لا يوجد محوّل صوت مُعدّ على هذه البوابة. حوّلها أولاً، أو أرسلها ملفاً صوتياً دون voice.",
 }

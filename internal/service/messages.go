@@ -161,6 +161,9 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		} else if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			fields["media.url"] = "The media URL must be an absolute http or https URL."
 		}
+		if field, msg := gateway.MediaFormatProblem(typ, m.Voice, m.MIMEType, m.Data); field != "" {
+			fields[field] = msg
+		}
 		if typ == gateway.TypeDocument && m.FileName == "" && m.URL != "" {
 			m.FileName = fileNameOf(m.URL)
 		}

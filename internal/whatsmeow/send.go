@@ -409,6 +409,10 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 	if int64(len(data)) > maxBytes {
 		return nil, gateway.Errorf(gateway.CodeTooLarge, "The media is larger than %d bytes.", maxBytes)
 	}
+	// A fetched file is checked now that its bytes are known.
+	if field, msg := gateway.MediaFormatProblem(t, md.Voice, "", data); field != "" {
+		return nil, gateway.ValidationError(map[string]string{field: msg})
+	}
 	if mimeType == "" || mimeType == "application/octet-stream" && t != gateway.TypeDocument {
 		mimeType = defaultMIME(t, md.Voice, data)
 	}
