@@ -143,7 +143,7 @@ var clientMethods = map[string]string{
 	"getUsage": "BillingUsage", "getStatement": "Statement",
 	"adminListTenants": "AdminTenants", "adminGetTenant": "AdminTenant", "adminSuspendTenant": "AdminSuspend",
 	"adminResumeTenant": "AdminResume", "adminChangePlan": "AdminChangePlan", "adminTenantStatement": "AdminTenantStatement",
-	"adminStats": "AdminStats", "adminAudit": "AdminAudit", "adminListPlans": "AdminPlans", "adminGetPlan": "AdminPlan",
+	"adminStats": "AdminStats", "adminSearchSessions": "AdminSessions", "adminAudit": "AdminAudit", "adminListPlans": "AdminPlans", "adminGetPlan": "AdminPlan",
 	"adminCreatePlan": "AdminCreatePlan", "adminUpdatePlan": "AdminUpdatePlan", "adminDeletePlan": "AdminDeletePlan",
 	"listChannels": "Channels", "getChannel": "Channel", "createChannel": "CreateChannel", "followChannel": "FollowChannel",
 	"unfollowChannel": "UnfollowChannel", "listChannelPosts": "ChannelPosts",

@@ -222,6 +222,24 @@ func (c *Client) AdminTenants(ctx context.Context, q, status string, o ListOptio
 	return out.Tenants, out.Pagination, c.do(ctx, http.MethodGet, c.api("/admin/tenants"), v, nil, &out)
 }
 
+// AdminSession is a session as the admin search shows it: with its owner.
+type AdminSession struct {
+	Session *Session `json:"session"`
+	Tenant  *User    `json:"tenant"`
+}
+
+// AdminSessions finds any tenant's sessions (admin): q is a phone number or
+// part of one, written any way, or a session id.
+func (c *Client) AdminSessions(ctx context.Context, q string, o ListOptions) ([]AdminSession, *Pagination, error) {
+	v := o.query()
+	v.Set("q", q)
+	var out struct {
+		Sessions   []AdminSession `json:"sessions"`
+		Pagination *Pagination    `json:"pagination"`
+	}
+	return out.Sessions, out.Pagination, c.do(ctx, http.MethodGet, c.api("/admin/sessions"), v, nil, &out)
+}
+
 func (c *Client) tenantCall(ctx context.Context, method, id, action string, body any) (*Tenant, error) {
 	var out struct {
 		Tenant *Tenant `json:"tenant"`
