@@ -67,7 +67,7 @@ func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*
 	e.mu.Lock()
 	defer e.unlock()
 	if !e.connected {
-		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+		return nil, errNotConnected()
 	}
 	now := e.opts.Now().UTC()
 	d := gateway.CallData{CallID: newCallID(), Action: gateway.CallOffer, Caller: e.phone + "@" + gateway.ServerUser,
@@ -89,19 +89,28 @@ func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*
 	return &d, nil
 }
 
+// ringingHereLocked refuses, as RejectCall and AcceptCall must, a call that
+// is not ringing on this connected session (a call it placed rings
+// elsewhere). e.mu is held.
+func (e *Engine) ringingHereLocked(callID string) error {
+	if !e.connected {
+		return errNotConnected()
+	}
+	if d, ok := e.calls.Ringing(callID); !ok || d.FromMe {
+		return gateway.CallNotFound()
+	}
+	return nil
+}
+
 // RejectCall rejects a call ringing on the session; the caller sees a
 // reject. CodeNotFound when no such call rings here.
 func (e *Engine) RejectCall(_ context.Context, callID string) (*gateway.CallData, error) {
 	e.mu.Lock()
 	defer e.unlock()
-	if !e.connected {
-		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+	if err := e.ringingHereLocked(callID); err != nil {
+		return nil, err
 	}
-	d, ok := e.calls.Ringing(callID)
-	if !ok || d.FromMe {
-		return nil, gateway.CallNotFound()
-	}
-	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession, At: e.opts.Now().UTC()})
+	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession, At: e.opts.Now().UTC()})
 	e.sendCallLocked(d.CallerPhone, callID, gateway.CallReject, false)
 	delete(e.callPeers, callID)
 	return &d, nil
@@ -112,14 +121,10 @@ func (e *Engine) RejectCall(_ context.Context, callID string) (*gateway.CallData
 func (e *Engine) AcceptCall(_ context.Context, callID string) (*gateway.CallData, error) {
 	e.mu.Lock()
 	defer e.unlock()
-	if !e.connected {
-		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+	if err := e.ringingHereLocked(callID); err != nil {
+		return nil, err
 	}
-	d, ok := e.calls.Ringing(callID)
-	if !ok || d.FromMe {
-		return nil, gateway.CallNotFound()
-	}
-	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallAccept, At: e.opts.Now().UTC()})
+	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallAccept, At: e.opts.Now().UTC()})
 	e.sendCallLocked(d.CallerPhone, callID, gateway.CallAccept, false)
 	return &d, nil
 }
@@ -131,7 +136,7 @@ func (e *Engine) EndCall(_ context.Context, callID string) (*gateway.CallData, e
 	e.mu.Lock()
 	defer e.unlock()
 	if !e.connected {
-		return nil, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+		return nil, errNotConnected()
 	}
 	d, ok := e.calls.Live(callID)
 	if !ok {

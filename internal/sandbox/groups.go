@@ -206,7 +206,7 @@ func (e *Engine) me() (string, error) {
 	e.mu.Lock()
 	defer e.unlock()
 	if !e.connected {
-		return "", gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+		return "", errNotConnected()
 	}
 	return e.phone, nil
 }

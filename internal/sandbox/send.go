@@ -19,6 +19,13 @@ const MaxTextLength = 65536
 // receipts follow as events. CodeValidation for bad content, CodeUnavailable
 // when the engine is not connected or the directory cannot be read (the
 // message may be retried).
+
+// errNotConnected is the refusal of every operation that needs the
+// sandbox session connected.
+func errNotConnected() error {
+	return gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+}
+
 func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.SendResult, error) {
 	to, err := validate(m)
 	if err != nil {
@@ -62,7 +69,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	e.mu.Lock()
 	defer e.unlock()
 	if !e.connected {
-		return gateway.SendResult{}, gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+		return gateway.SendResult{}, errNotConnected()
 	}
 	id := m.WAMessageID
 	if id == "" {
@@ -474,7 +481,7 @@ func (e *Engine) requireConnected() error {
 	e.mu.Lock()
 	defer e.unlock()
 	if !e.connected {
-		return gateway.Errorf(gateway.CodeUnavailable, "The sandbox session is not connected.")
+		return errNotConnected()
 	}
 	return nil
 }

@@ -95,22 +95,16 @@ func (e *Engine) CreateChannel(ctx context.Context, r gateway.ChannelCreateReque
 
 // FollowChannel follows a channel.
 func (e *Engine) FollowChannel(ctx context.Context, jid string) error {
-	j, err := channelJID(jid)
-	if err != nil {
-		return err
-	}
-	cli, err := e.channelClient()
-	if err != nil {
-		return err
-	}
-	if err := cli.FollowNewsletter(ctx, j); err != nil {
-		return channelError(err, "WhatsApp did not follow the channel.")
-	}
-	return nil
+	return e.setFollowing(ctx, jid, true)
 }
 
 // UnfollowChannel stops following a channel.
 func (e *Engine) UnfollowChannel(ctx context.Context, jid string) error {
+	return e.setFollowing(ctx, jid, false)
+}
+
+// setFollowing follows or unfollows a channel.
+func (e *Engine) setFollowing(ctx context.Context, jid string, follow bool) error {
 	j, err := channelJID(jid)
 	if err != nil {
 		return err
@@ -119,7 +113,15 @@ func (e *Engine) UnfollowChannel(ctx context.Context, jid string) error {
 	if err != nil {
 		return err
 	}
-	if err := cli.UnfollowNewsletter(ctx, j); err != nil {
+	if follow {
+		err = cli.FollowNewsletter(ctx, j)
+	} else {
+		err = cli.UnfollowNewsletter(ctx, j)
+	}
+	if err != nil {
+		if follow {
+			return channelError(err, "WhatsApp did not follow the channel.")
+		}
 		return channelError(err, "WhatsApp did not unfollow the channel.")
 	}
 	return nil

@@ -22,15 +22,9 @@ func (w *Worker) handleAccount(rw http.ResponseWriter, r *http.Request) error {
 	if len(body) > maxBody {
 		return gateway.Errorf(gateway.CodeTooLarge, "The request body is too large.")
 	}
-	eng, err := w.runningEngine()
+	eng, err := w.connectedEngine()
 	if err != nil {
 		return err
-	}
-	w.mu.Lock()
-	state := w.state
-	w.mu.Unlock()
-	if state != gateway.SessionConnected {
-		return gateway.NotConnected(state)
 	}
 	ae, ok := eng.(gateway.AccountEngine)
 	if !ok {

@@ -130,6 +130,22 @@ func (w *Worker) runningEngine() (gateway.Engine, error) {
 	return w.engine, nil
 }
 
+// connectedEngine returns the engine of a running, connected session:
+// CodeUnavailable while there is none, NotConnected with the state otherwise.
+func (w *Worker) connectedEngine() (gateway.Engine, error) {
+	eng, err := w.runningEngine()
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	state := w.state
+	w.mu.Unlock()
+	if state != gateway.SessionConnected {
+		return nil, gateway.NotConnected(state)
+	}
+	return eng, nil
+}
+
 func (w *Worker) handlePairCode(rw http.ResponseWriter, r *http.Request) error {
 	var req instanceapi.PairCodeRequest
 	if err := decode(r, &req); err != nil {
@@ -354,15 +370,9 @@ func (w *Worker) handleMediaFetch(rw http.ResponseWriter, r *http.Request) error
 		rw.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	eng, err := w.runningEngine()
+	eng, err := w.connectedEngine()
 	if err != nil {
 		return err
-	}
-	w.mu.Lock()
-	state := w.state
-	w.mu.Unlock()
-	if state != gateway.SessionConnected {
-		return gateway.NotConnected(state)
 	}
 	me, ok := eng.(gateway.MediaEngine)
 	if !ok {
