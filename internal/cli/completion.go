@@ -21,6 +21,8 @@ var subcommands = map[string][]string{
 	"profile":    {"get", "set", "privacy"},
 	"presence":   {"available", "unavailable", "subscribe"},
 	"calls":      {"reject", "place", "accept", "end"},
+	"status":     {"list", "post"},
+	"channels":   {"list", "get", "create", "follow", "unfollow", "messages", "post"},
 	"admin":      {"tenants", "stats", "plans", "suspend", "resume"},
 	"completion": {"bash", "zsh", "fish"},
 }
