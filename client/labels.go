@@ -86,3 +86,15 @@ func (c *Client) LabelMessage(ctx context.Context, messageID, labelID string, la
 	}
 	return out.MessageLabel, c.do(ctx, method, c.api("/messages/"+url.PathEscape(messageID)+"/labels/"+url.PathEscape(labelID)), nil, nil, &out)
 }
+
+// LabelMessages lists a page of the session's stored messages carrying a
+// label, newest first. The chats carrying it are Chats with
+// ChatListOptions.Label.
+func (c *Client) LabelMessages(ctx context.Context, sessionID, labelID string, o ListOptions) ([]Message, *Pagination, error) {
+	var out struct {
+		Messages   []Message   `json:"messages"`
+		Pagination *Pagination `json:"pagination"`
+	}
+	err := c.do(ctx, http.MethodGet, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID)+"/messages", o.query(), nil, &out)
+	return out.Messages, out.Pagination, err
+}

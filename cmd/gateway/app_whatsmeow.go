@@ -10,17 +10,10 @@ import (
 )
 
 // engineSettings are the gateway's engine settings; the worker binary
-// reads the same names (workerEnv passes them) into the same struct.
+// loads the same config.Engines (workerEnv passes the values) and maps
+// them through the same engines.FromConfig.
 func engineSettings(cfg *config.Config) engines.Settings {
-	return engines.Settings{
-		SandboxEnabled:   cfg.SandboxEnabled,
-		SandboxPairDelay: cfg.SandboxPairDelay, SandboxDeliveryDelay: cfg.SandboxDeliveryDelay, SandboxReadDelay: cfg.SandboxReadDelay,
-		HistorySyncDays: cfg.HistorySyncDays,
-		WebVersion:      cfg.WhatsAppWebVersion, Proxy: cfg.WhatsAppProxy.Value(),
-		MediaDir: cfg.MediaStoragePath, MediaMaxBytes: cfg.MediaMaxBytes,
-		SendRatePerMinute: cfg.SendRatePerMinute, SendBurst: cfg.SendBurst, SendJitter: cfg.SendJitter,
-		SendTypingPreroll: cfg.SendTypingPreroll,
-	}
+	return engines.FromConfig(cfg.Engines)
 }
 
 // engineFactories builds the engines on the gateway's own store and bus;
@@ -34,12 +27,12 @@ func engineFactories(a *app) (map[string]gateway.EngineFactory, error) {
 }
 
 // outboundGuard is the SSRF guard of requests to customer URLs (webhooks
-// and media URLs), configured by the WEBHOOK_* settings; the HashiCorp
-// agents' ports are refused whatever they say.
+// and media URLs); the HashiCorp agents' ports are refused whatever the
+// WEBHOOK_* settings say.
 func outboundGuard(a *app) (*ssrf.Guard, error) {
-	s := ssrf.Settings{AllowPrivate: a.cfg.WebhookAllowPrivateNetworks, Deny: a.cfg.WebhookDenyNetworks}
+	var agents []string
 	if cc := a.clusterCfg; cc != nil {
-		s.Agents = []string{cc.NomadAddr, cc.ConsulAddr, cc.VaultAddr}
+		agents = []string{cc.NomadAddr, cc.ConsulAddr, cc.VaultAddr}
 	}
-	return ssrf.Configure(context.Background(), s, a.log)
+	return engines.Guard(context.Background(), a.cfg.Engines, agents, a.log)
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
@@ -132,6 +134,28 @@ func testLabels(t *testing.T, base string) {
 	if len(list.Labels) != 2 || list.Labels[0] != want[0] || list.Labels[1] != want[1] {
 		t.Fatalf("labels %+v, want %+v", list.Labels, want)
 	}
+	// The label's messages, paginated like the message log.
+	var lm struct {
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
+		Pagination struct{ Total int } `json:"pagination"`
+	}
+	alice.do("GET", labels+"/2/messages?limit=5", nil).must(t, http.StatusOK, &lm)
+	if len(lm.Messages) != 1 || lm.Messages[0].ID != m.ID || lm.Pagination.Total != 1 {
+		t.Fatalf("messages with label 2: %+v, want the one message", lm)
+	}
+	alice.do("GET", labels+"/1/messages", nil).must(t, http.StatusOK, &lm)
+	if len(lm.Messages) != 0 {
+		t.Fatalf("messages with label 1: %+v, want none", lm)
+	}
+	alice.do("GET", labels+"/9/messages", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", labels+"/2/messages", nil).fails(t, http.StatusNotFound, "not_found")
+	gcm := wagw.New(base)
+	gcm.Token = alice.token
+	if ms, pg, err := gcm.LabelMessages(t.Context(), shop.ID, "2", wagw.ListOptions{Limit: 10}); err != nil || len(ms) != 1 || ms[0].ID != m.ID || pg.Total != 1 {
+		t.Fatalf("client LabelMessages: got %+v %+v (%v), want the one message", ms, pg, err)
+	}
 	alice.do("DELETE", "/api/v1/messages/"+m.ID+"/labels/2", nil).must(t, http.StatusOK, &ml)
 	if ml.MessageLabel.Labeled {
 		t.Fatalf("message label %+v, want it taken off", ml.MessageLabel)
@@ -189,7 +213,7 @@ func testLabels(t *testing.T, base string) {
 	}
 
 	// Through the Go client.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	name := "Order complete"
 	l, err := gc.CreateLabel(t.Context(), shop.ID, wagw.LabelRequest{Name: &name})
@@ -207,6 +231,34 @@ func testLabels(t *testing.T, base string) {
 	}
 	if err := gc.DeleteLabel(t.Context(), shop.ID, l.ID); err != nil {
 		t.Fatalf("client DeleteLabel: %v", err)
+	}
+
+	// Creates at the same time get different ids: none overwrites another.
+	const n = 6
+	made := make([]labelView, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var one struct {
+				Label labelView `json:"label"`
+			}
+			alice.do("POST", labels, map[string]any{"name": fmt.Sprintf("Batch %d", i)}).must(t, http.StatusCreated, &one)
+			made[i] = one.Label
+		})
+	}
+	wg.Wait()
+	alice.do("GET", labels, nil).must(t, http.StatusOK, &list)
+	byID := map[string]string{}
+	for _, l := range list.Labels {
+		byID[l.ID] = l.Name
+	}
+	for i, l := range made {
+		if want := fmt.Sprintf("Batch %d", i); l.Name != want || byID[l.ID] != want {
+			t.Fatalf("concurrent create %d: answered %+v, stored %q under its id, want %q (labels %+v)", i, l, byID[l.ID], want, list.Labels)
+		}
+	}
+	if len(list.Labels) != n+1 {
+		t.Fatalf("labels after %d concurrent creates: %+v, want label 2 and %d more", n, list.Labels, n)
 	}
 
 	// Another tenant sees none of it.

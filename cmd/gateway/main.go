@@ -52,6 +52,7 @@ const usage = `Usage: gateway [serve|migrate|seed|config|healthcheck|version|ope
             refused when NODE_ENV=production
   config    print the effective configuration, secrets redacted
             (--markdown: the table of every setting, as in the README;
+            --markdown-cluster: the cluster settings' table, as in docs/cluster.md;
             --env-example: every setting as a commented .env file)
   healthcheck  exit 0 when the gateway on this machine's PORT is ready (GET /health/ready;
             --live: /health/live), for container healthchecks (the image has no curl)
@@ -157,6 +158,10 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writ
 func printConfig(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "--markdown" {
 		fmt.Fprint(stdout, config.MarkdownTable())
+		return 0
+	}
+	if len(args) > 0 && args[0] == "--markdown-cluster" {
+		fmt.Fprint(stdout, config.ClusterMarkdownTable())
 		return 0
 	}
 	if len(args) > 0 && args[0] == "--env-example" {

@@ -16,7 +16,10 @@ func TestReadmeDocumentsEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(raw)
-	for _, s := range config.Docs() {
+	if !strings.Contains(readme, config.MarkdownTable()) {
+		t.Error("README.md's configuration table is not the one the settings table generates; regenerate it with `bin/gateway config --markdown`")
+	}
+	for _, s := range append(config.Docs(), config.WorkerDocs()...) {
 		if !strings.Contains(readme, "`"+s.Name+"`") {
 			t.Errorf("README.md does not document %s; regenerate the table with `bin/gateway config --markdown`", s.Name)
 		}

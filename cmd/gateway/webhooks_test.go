@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
@@ -387,5 +389,39 @@ func TestWorkerEnvCarriesTheSSRFSettings(t *testing.T) {
 	}
 	if got := env["WEBHOOK_ALLOW_PRIVATE_NETWORKS"]; got != "true" {
 		t.Errorf("WEBHOOK_ALLOW_PRIVATE_NETWORKS: got %q, want true", got)
+	}
+}
+
+// TestWorkerLoadsTheGatewaysEngineSettings: what the gateway puts in a
+// session job's env, loaded by the worker's loader, gives the worker the
+// gateway's own engine, pacing and SSRF settings, so a session behaves the
+// same embedded and on Nomad. The media directory (the job's allocation
+// directory) and the proxy (the template) reach the worker otherwise.
+func TestWorkerLoadsTheGatewaysEngineSettings(t *testing.T) {
+	gw := map[string]string{
+		"SANDBOX_ENABLED": "false", "SANDBOX_PAIR_DELAY": "250ms", "SANDBOX_DELIVERY_DELAY": "2s", "SANDBOX_READ_DELAY": "4s",
+		"HISTORY_SYNC_DAYS": "7", "MEDIA_MAX_BYTES": "5MiB", "SEND_RATE_PER_MINUTE": "12", "SEND_BURST": "3",
+		"SEND_JITTER": "1500ms", "SEND_TYPING_PREROLL": "2s", "WHATSAPP_WEB_VERSION": "2.3000.1031080782",
+		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_DENY_NETWORKS": "10.9.0.0/16,10.1.2.3:8500", "LOG_LEVEL": "debug",
+	}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := gw[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := workerEnv(cfg)
+	for k, v := range map[string]string{"SESSION_ID": "s", "USER_ID": "u", "DATABASE_URL": "postgres://x@db/gw", "INTERNAL_SECRET": "k"} {
+		env[k] = v
+	}
+	w, err := config.LoadWorker(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cfg.Engines
+	want.MediaStoragePath = w.MediaStoragePath
+	if diff := cmp.Diff(want, w.Engines); diff != "" {
+		t.Errorf("the worker's engine settings differ from the gateway's (-gateway +worker):\n%s", diff)
+	}
+	if w.LogLevel != cfg.LogLevel {
+		t.Errorf("LOG_LEVEL: worker %v, gateway %v", w.LogLevel, cfg.LogLevel)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,9 +16,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/consul"
 	"github.com/whatsapp-saas/gateway/internal/consul/consultest"
-	"github.com/whatsapp-saas/gateway/internal/engines"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
@@ -39,61 +38,6 @@ func workerEnv(kv ...string) map[string]string {
 		m[kv[i]] = kv[i+1]
 	}
 	return m
-}
-
-func TestLoadConfig(t *testing.T) {
-	with := workerEnv
-	tests := []struct {
-		name    string
-		env     map[string]string
-		wantErr string
-		check   func(*instanceConfig) bool
-	}{
-		{"defaults", with(), "", func(c *instanceConfig) bool {
-			return c.Port == 8080 && c.LockTTL == 10*time.Second && c.ShutdownTimeout == 20*time.Second
-		}},
-		{"nomad port wins", with("NOMAD_PORT_http", "25000", "PORT", "1"), "", func(c *instanceConfig) bool { return c.Port == 25000 }},
-		{"port", with("PORT", "0"), "", func(c *instanceConfig) bool { return c.Port == 0 }},
-		{"owner from nomad", with("NOMAD_ALLOC_ID", "a-1", "CONSUL_HTTP_ADDR", "127.0.0.1:8500"), "", func(c *instanceConfig) bool {
-			return c.Owner == "a-1" && c.ConsulAddr == "127.0.0.1:8500"
-		}},
-		{"missing", map[string]string{}, "SESSION_ID", nil},
-		{"no secret", with("INTERNAL_SECRET", ""), "INTERNAL_SECRET", nil},
-		{"bad port", with("PORT", "x"), "PORT", nil},
-		{"short ttl", with("LOCK_TTL", "2s"), "LOCK_TTL", nil},
-		{"bad duration", with("SHUTDOWN_TIMEOUT", "soon"), "SHUTDOWN_TIMEOUT", nil},
-		{"sandbox on by default", with(), "", func(c *instanceConfig) bool { return c.Engines.SandboxEnabled }},
-		{"sandbox off in production", with("NODE_ENV", "production"), "", func(c *instanceConfig) bool { return !c.Engines.SandboxEnabled }},
-		{"sandbox turned on", with("NODE_ENV", "production", "SANDBOX_ENABLED", "true"), "", func(c *instanceConfig) bool { return c.Engines.SandboxEnabled }},
-		{"sandbox turned off", with("SANDBOX_ENABLED", "0"), "", func(c *instanceConfig) bool { return !c.Engines.SandboxEnabled }},
-		{"bad sandbox flag", with("SANDBOX_ENABLED", "maybe"), "SANDBOX_ENABLED", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := loadConfig(envOf(tt.env))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got %v, want an error naming %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.check(c) {
-				t.Errorf("got %+v", c)
-			}
-			if strings.Contains(slogText(c), "postgres://x") {
-				t.Error("config prints the database URL")
-			}
-		})
-	}
-}
-
-func slogText(c *instanceConfig) string {
-	var b bytes.Buffer
-	slog.New(slog.NewTextHandler(&b, nil)).Info("cfg", "db", c.DatabaseURL)
-	return b.String()
 }
 
 // fixture is a store with one sandbox session.
@@ -124,7 +68,7 @@ type started struct {
 	stopped bool
 }
 
-func start(t *testing.T, cfg *instanceConfig, d deps) *started {
+func start(t *testing.T, cfg *config.Worker, d deps) *started {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
@@ -194,8 +138,8 @@ func TestServesInstanceAPIAndRotatesSecretFromFile(t *testing.T) {
 	if err := os.WriteFile(secretFile, []byte("first-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second,
-		Engines: engines.Settings{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
+	cfg := &config.Worker{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second,
+		Engines: config.Engines{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus()})
 	waitHealth(t, s.url, http.StatusOK)
 
@@ -234,8 +178,8 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &instanceConfig{SessionID: sess.ID, UserID: sess.UserID, InternalSecret: "k", LockTTL: 10 * time.Second, Owner: "my-alloc",
-		ShutdownTimeout: 5 * time.Second, Engines: engines.Settings{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
+	cfg := &config.Worker{SessionID: sess.ID, UserID: sess.UserID, InternalSecret: "k", LockTTL: 10 * time.Second, Owner: "my-alloc",
+		ShutdownTimeout: 5 * time.Second, Engines: config.Engines{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus(), consul: fake.Client()})
 
 	// Another copy holds the session: this one must not connect.

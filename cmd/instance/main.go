@@ -6,7 +6,9 @@
 // lock before it connects when CONSUL_HTTP_ADDR is set (and disconnects if
 // it cannot renew it), and shuts down cleanly on SIGTERM.
 //
-// Configuration comes from the environment; see docs/cluster.md.
+// Configuration comes from the environment (and ./.env, as for the
+// gateway): config.LoadWorker, the rows of the settings table the README
+// marks as the worker's; see also docs/cluster.md.
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/changes"
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/consul"
+	"github.com/whatsapp-saas/gateway/internal/engines"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
@@ -42,12 +45,17 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.LookupEnv, os.Stderr))
+	dotenv, err := config.ReadDotEnv(config.DotEnvFile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "instance: %v\n", err)
+		os.Exit(2)
+	}
+	os.Exit(run(ctx, config.WithDotEnv(os.LookupEnv, dotenv), os.Stderr))
 }
 
 // run is main without the process, for tests.
 func run(ctx context.Context, lookup func(string) (string, bool), stderr io.Writer) int {
-	cfg, err := loadConfig(lookup)
+	cfg, err := config.LoadWorker(lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "instance: %v\n", err)
 		return 2
@@ -69,7 +77,7 @@ func run(ctx context.Context, lookup func(string) (string, bool), stderr io.Writ
 	return 0
 }
 
-func newLogger(cfg *instanceConfig, w io.Writer) *slog.Logger {
+func newLogger(cfg *config.Worker, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
@@ -84,7 +92,7 @@ type deps struct {
 	consul *consulapi.Client // nil: no session lock
 }
 
-func openDeps(ctx context.Context, cfg *instanceConfig, log *slog.Logger) (deps, func(), error) {
+func openDeps(ctx context.Context, cfg *config.Worker, log *slog.Logger) (deps, func(), error) {
 	var d deps
 	var closers []func() error
 	closeAll := func() {
@@ -118,7 +126,7 @@ func openDeps(ctx context.Context, cfg *instanceConfig, log *slog.Logger) (deps,
 		d.bus = inmem.NewBus()
 	}
 	if cfg.ConsulAddr != "" {
-		d.consul, err = consul.NewClient(cfg.ConsulAddr)
+		d.consul, err = consul.NewClient(cfg.ConsulAddr, cfg.ConsulToken.Value())
 		if err != nil {
 			closeAll()
 			return d, func() {}, err
@@ -134,27 +142,28 @@ const queuePoll = 5 * time.Second
 // serve runs the worker until ctx ends; addrc, when set, receives the
 // listening address (tests). base is the process's logger: the worker
 // names the session on its own lines, serve on the others.
-func serve(ctx context.Context, cfg *instanceConfig, d deps, base *slog.Logger, addrc chan<- string) error {
+func serve(ctx context.Context, cfg *config.Worker, d deps, base *slog.Logger, addrc chan<- string) error {
 	log := base.With("session_id", cfg.SessionID, "tenant_id", cfg.UserID)
 	engs, err := engineFactories(ctx, cfg, d, log)
 	if err != nil {
 		return err
 	}
-	engine := cfg.Engine
+	engine := cfg.EngineName
 	if engine == "" {
 		if s, err := d.store.SessionByID(ctx, cfg.UserID, cfg.SessionID); err == nil {
 			engine = s.Engine
 		}
 	}
-	secret := cfg.secretReader()
+	secret := secretReader(cfg)
+	es := engines.FromConfig(cfg.Engines)
 	// Every change of the worker's status goes out on the bus, so the
 	// gateways' status caches drop their copy at once.
 	notices := changes.NewPublisher(d.bus, log)
 	defer notices.Close()
 	w, err := worker.New(worker.Config{
-		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.Engine, Engines: engs, Store: d.store,
+		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.EngineName, Engines: engs, Store: d.store,
 		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: base,
-		Pacer: cfg.Engines.Pacer(engine), TypingPreroll: cfg.Engines.TypingPreroll(engine), MediaDir: cfg.Engines.MediaDir,
+		Pacer: es.Pacer(engine), TypingPreroll: es.TypingPreroll(engine), MediaDir: es.MediaDir,
 		QueuePoll: queuePoll,
 		Changed:   func() { notices.Publish(gateway.TopicSessionsChanged, cfg.SessionID) },
 	})

@@ -14,14 +14,15 @@ import (
 // labelHandlers are the handlers of labelOperations, by operation id.
 func (s *Server) labelHandlers() map[string]handler {
 	return map[string]handler{
-		"listLabels":     s.handleLabelList,
-		"createLabel":    s.handleLabelCreate,
-		"updateLabel":    s.handleLabelUpdate,
-		"deleteLabel":    s.handleLabelDelete,
-		"labelChat":      s.handleLabelChat(true),
-		"unlabelChat":    s.handleLabelChat(false),
-		"labelMessage":   s.handleLabelMessage(true),
-		"unlabelMessage": s.handleLabelMessage(false),
+		"listLabels":        s.handleLabelList,
+		"listLabelMessages": s.handleLabelMessages,
+		"createLabel":       s.handleLabelCreate,
+		"updateLabel":       s.handleLabelUpdate,
+		"deleteLabel":       s.handleLabelDelete,
+		"labelChat":         s.handleLabelChat(true),
+		"unlabelChat":       s.handleLabelChat(false),
+		"labelMessage":      s.handleLabelMessage(true),
+		"unlabelMessage":    s.handleLabelMessage(false),
 	}
 }
 
@@ -143,4 +144,20 @@ func (s *Server) handleLabelMessage(labeled bool) handler {
 		}
 		return ok(w, http.StatusOK, messageLabelAnswer{m})
 	}
+}
+
+func (s *Server) handleLabelMessages(w http.ResponseWriter, r *http.Request) error {
+	id, label, err := sessionAndParam(r, "label_id")
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.LabelMessages(r.Context(), who(r).User.ID, id, label, p)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, messageList{list.Items, list.Pagination})
 }

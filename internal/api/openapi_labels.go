@@ -27,8 +27,8 @@ func labelOperations() []operation {
 			Data: labelList{[]*gateway.Label{&exampleLabel}, service.SourceStore}},
 		{Method: "POST", Path: "/sessions/{session_id}/labels", API: true, ID: "createLabel", Bound: boundPath, Tag: "Labels",
 			Scope: ScopeManage, Summary: "Create a label",
-			Description: "name (1 to 100 characters) and color (0 to 19, WhatsApp's palette; default 0). The gateway picks the " +
-				"label's id, one past the highest. Recorded as label.create, with a label.update event (change created)." + labelWriteErrors,
+			Description: "name (1 to 100 characters) and color (0 to 19, WhatsApp's palette; default 0). The gateway hands out the " +
+				"label's id, one past the highest it handed out or the phone made, atomically: two creates at once get different ids. Recorded as label.create, with a label.update event (change created)." + labelWriteErrors,
 			Body: labelRequest{}, Example: map[string]any{"name": "Pending payment", "color": 2},
 			Status: http.StatusCreated, Errors: []int{http.StatusConflict}, Data: labelAnswer{&gateway.Label{ID: "3", Name: "Pending payment", Color: 2}}},
 		{Method: "PATCH", Path: "/sessions/{session_id}/labels/{label_id}", API: true, ID: "updateLabel", Bound: boundPath, Tag: "Labels",
@@ -41,6 +41,13 @@ func labelOperations() []operation {
 			Description: "The label comes off every chat and message. Recorded as label.delete, with a label.update event " +
 				"(change deleted)." + labelWriteErrors,
 			Errors: []int{http.StatusConflict}, Data: labelDeleted{&exampleLabel, true}},
+		{Method: "GET", Path: "/sessions/{session_id}/labels/{label_id}/messages", API: true, ID: "listLabelMessages", Bound: boundPath,
+			Tag: "Labels", Scope: service.ScopeRead, Summary: "The messages carrying a label",
+			Description: "The session's stored messages that carry the label, newest first, paginated like the message log; " +
+				"messages history sync brought in are included (the phone labels old messages too). A message labelled on the " +
+				"phone that the gateway never stored is counted in the label's messages but not listed. The chats carrying a " +
+				"label are GET /sessions/{session_id}/chats?label={label_id}. 404 for a session or label the caller does not have.",
+			Query: withPage(), Errors: []int{http.StatusNotFound}, Data: messageList{[]*gateway.Message{&exampleMessage}, examplePage}},
 		{Method: "PUT", Path: "/sessions/{session_id}/chats/{chat_id}/labels/{label_id}", API: true, ID: "labelChat", Bound: boundPath,
 			Tag: "Labels", Scope: ScopeManage, Summary: "Put a label on a chat",
 			Description: "Answers the chat with its labels. Recorded as label.chat, with a label.update event (change chat_added)." + labelWriteErrors,

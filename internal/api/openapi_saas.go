@@ -130,7 +130,8 @@ func saasOperations() []operation {
 				"logs in again. API keys work again after a resume.",
 			Body: suspendRequest{}, Example: suspendRequest{Reason: "abuse report"}, Data: tenantAnswer},
 		{Method: "POST", Path: "/admin/tenants/{user_id}/resume", API: true, ID: "adminResumeTenant", Tag: "Admin",
-			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote, Data: tenantAnswer},
+			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote + "The body is optional.",
+			Body: resumeRequest{}, Example: resumeRequest{Reason: "paid the invoice"}, Data: tenantAnswer},
 		{Method: "GET", Path: "/admin/sessions", API: true, ID: "adminSearchSessions", Tag: "Admin",
 			Summary: "Find any tenant's sessions by phone number or id", Description: adminNote +
 				"q is required: a phone number or part of one, written any way (only its digits count), or a session's id.",

@@ -79,7 +79,11 @@ Webhooks and events
 
 Keys and admin
   keys [list] | keys create [--name --scopes --session] | keys revoke ID
-  admin tenants|stats|plans|suspend ID|resume ID
+  admin tenants [--q TEXT] [--status S] | tenant ID   find accounts (admin role)
+  admin sessions --q PHONE|ID   find any account's session by phone number or id
+  admin suspend|resume ID --reason R   suspend or resume an account (reason kept in the audit log)
+  admin plan ID PLAN --reason R   move an account to another plan
+  admin plans | stats | audit [--action A] [--tenant ID] [--actor ID]
   health                     the gateway's health
 
 Other
@@ -118,10 +122,11 @@ func init() {
 		"presence": {usage: "presence SESSION available|unavailable|subscribe USER", help: "Shows the account online or offline, or follows a user's presence.", run: cmdPresence},
 		"calls": {usage: "calls SESSION reject CALL_ID|place PHONE [--video] [--ring N]|accept CALL_ID|end CALL_ID",
 			help: "Rejects a ringing call; on sandbox sessions places, answers and ends test calls.", run: cmdCalls},
-		"webhooks":   {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
-		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
-		"keys":       {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
-		"admin":      {usage: "admin tenants [--q TEXT]|stats|plans|suspend ID [--reason R]|resume ID", help: "Admin verbs (admin role).", run: cmdAdmin},
+		"webhooks": {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
+		"events":   {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
+		"keys":     {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
+		"admin": {usage: "admin tenants [--q TEXT] [--status active|suspended] [--page N] [--limit N]|tenant ID|sessions --q PHONE|ID [--page N] [--limit N]|suspend ID --reason R|resume ID --reason R|plan ID PLAN --reason R|plans|stats|audit [--action A] [--tenant ID] [--actor ID] [--page N] [--limit N]",
+			help: "The operator's verbs (admin role): find accounts and sessions, suspend, resume or move an account to another plan with a reason (kept in the audit log), the installation's numbers, the audit log.", run: cmdAdmin},
 		"health":     {usage: "health", help: "Shows the gateway's health.", run: cmdHealth},
 		"completion": {usage: "completion bash|zsh|fish", help: "Prints a completion script: source <(wagw completion bash).", run: cmdCompletion},
 		"version":    {usage: "version", help: "Prints the version.", run: cmdVersion},

@@ -156,16 +156,9 @@ type Config struct {
 	Discovery string
 	// WhatsAppEngine is WHATSAPP_ENGINE: "whatsmeow" (default) or "sandbox".
 	WhatsAppEngine string
-	// SandboxEnabled is SANDBOX_ENABLED (default true, false when NODE_ENV=production).
-	SandboxEnabled bool
-	// SandboxPairDelay is SANDBOX_PAIR_DELAY (default 3s; 0 waits for a scan through the API).
-	SandboxPairDelay time.Duration
-	// SandboxDeliveryDelay is SANDBOX_DELIVERY_DELAY (default 1s).
-	SandboxDeliveryDelay time.Duration
-	// SandboxReadDelay is SANDBOX_READ_DELAY (default 3s).
-	SandboxReadDelay time.Duration
-	// HistorySyncDays is HISTORY_SYNC_DAYS (default 30; 0 stores no history).
-	HistorySyncDays int
+	// Engines are the engine, pacing and outbound settings the gateway
+	// shares with the worker binary (LoadWorker reads them the same way).
+	Engines
 	// InstancePortRangeStart and InstancePortRangeEnd are
 	// INSTANCE_PORT_RANGE_START and _END (default 4000 to 4999).
 	InstancePortRangeStart int
@@ -174,25 +167,10 @@ type Config struct {
 	MaxInstancesPerUser int
 	// SessionStoragePath is SESSION_STORAGE_PATH (default DATA_DIR/sessions).
 	SessionStoragePath string
-	// MediaStoragePath is MEDIA_STORAGE_PATH (default DATA_DIR/media).
-	MediaStoragePath string
 	// DockerHost is DOCKER_HOST (default none; kept from the seed, unused).
 	DockerHost string
 	// WhatsAppImage is WHATSAPP_IMAGE (default "whatsapp-instance:latest").
 	WhatsAppImage string
-	// WhatsAppWebVersion is WHATSAPP_WEB_VERSION (default none: whatsmeow's own).
-	WhatsAppWebVersion string
-	// WhatsAppProxy is WHATSAPP_PROXY (default none: HTTPS_PROXY is followed).
-	WhatsAppProxy Secret
-	// MediaMaxBytes is MEDIA_MAX_BYTES (default 64 MiB).
-	MediaMaxBytes int64
-	// SendRatePerMinute is SEND_RATE_PER_MINUTE (default 20; 0 turns pacing
-	// off), SendBurst SEND_BURST (default 5), SendJitter SEND_JITTER
-	// (default 2s) and SendTypingPreroll SEND_TYPING_PREROLL (default 0: off).
-	SendRatePerMinute int
-	SendBurst         int
-	SendJitter        time.Duration
-	SendTypingPreroll time.Duration
 
 	// RateLimitWindow is RATE_LIMIT_WINDOW_MS (default 60000 ms).
 	RateLimitWindow time.Duration
@@ -228,10 +206,6 @@ type Config struct {
 	// EventRetention is EVENT_RETENTION (default 720h; 0 keeps everything):
 	// older events and their deliveries are purged, unless still owed.
 	EventRetention time.Duration
-	// WebhookAllowPrivateNetworks is WEBHOOK_ALLOW_PRIVATE_NETWORKS (default false).
-	WebhookAllowPrivateNetworks bool
-	// WebhookDenyNetworks is WEBHOOK_DENY_NETWORKS, split on commas (default none).
-	WebhookDenyNetworks []string
 
 	// SMTPHost is SMTP_HOST (default none), SMTPPort SMTP_PORT (587),
 	// SMTPUser SMTP_USER, SMTPPassword SMTP_PASSWORD, SMTPFrom SMTP_FROM.
@@ -347,22 +321,11 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		Scheduler:              strings.ToLower(l.str("SCHEDULER")),
 		Discovery:              strings.ToLower(l.str("DISCOVERY")),
 		WhatsAppEngine:         strings.ToLower(l.str("WHATSAPP_ENGINE")),
-		SandboxPairDelay:       l.duration("SANDBOX_PAIR_DELAY"),
-		SandboxDeliveryDelay:   l.duration("SANDBOX_DELIVERY_DELAY"),
-		SandboxReadDelay:       l.duration("SANDBOX_READ_DELAY"),
-		HistorySyncDays:        l.int("HISTORY_SYNC_DAYS"),
 		InstancePortRangeStart: l.int("INSTANCE_PORT_RANGE_START"),
 		InstancePortRangeEnd:   l.int("INSTANCE_PORT_RANGE_END"),
 		MaxInstancesPerUser:    l.int("MAX_INSTANCES_PER_USER"),
 		DockerHost:             l.str("DOCKER_HOST"),
 		WhatsAppImage:          l.str("WHATSAPP_IMAGE"),
-		WhatsAppWebVersion:     l.str("WHATSAPP_WEB_VERSION"),
-		WhatsAppProxy:          l.secret("WHATSAPP_PROXY"),
-		MediaMaxBytes:          l.size("MEDIA_MAX_BYTES"),
-		SendRatePerMinute:      l.int("SEND_RATE_PER_MINUTE"),
-		SendBurst:              l.int("SEND_BURST"),
-		SendJitter:             l.duration("SEND_JITTER"),
-		SendTypingPreroll:      l.duration("SEND_TYPING_PREROLL"),
 
 		RateLimitWindow:         time.Duration(l.int("RATE_LIMIT_WINDOW_MS")) * time.Millisecond,
 		RateLimitMaxRequests:    l.int("RATE_LIMIT_MAX_REQUESTS"),
@@ -372,17 +335,15 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		EnableWebhooks:          l.bool("ENABLE_WEBHOOKS"),
 		EnableAPIKeys:           l.bool("ENABLE_API_KEYS"),
 
-		WebhookTimeout:              l.duration("WEBHOOK_TIMEOUT"),
-		WebhookRetrySchedule:        l.durations("WEBHOOK_RETRY_SCHEDULE"),
-		WebhookDisableAfter:         l.duration("WEBHOOK_DISABLE_AFTER"),
-		WebhookSecretGrace:          l.duration("WEBHOOK_SECRET_GRACE"),
-		WebhookWorkers:              l.int("WEBHOOK_WORKERS"),
-		WebhookEndpointConcurrency:  l.int("WEBHOOK_ENDPOINT_CONCURRENCY"),
-		WebhookTenantConcurrency:    l.int("WEBHOOK_TENANT_CONCURRENCY"),
-		WebhookPollInterval:         l.duration("WEBHOOK_POLL_INTERVAL"),
-		EventRetention:              l.duration("EVENT_RETENTION"),
-		WebhookAllowPrivateNetworks: l.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS"),
-		WebhookDenyNetworks:         splitList(l.str("WEBHOOK_DENY_NETWORKS")),
+		WebhookTimeout:             l.duration("WEBHOOK_TIMEOUT"),
+		WebhookRetrySchedule:       l.durations("WEBHOOK_RETRY_SCHEDULE"),
+		WebhookDisableAfter:        l.duration("WEBHOOK_DISABLE_AFTER"),
+		WebhookSecretGrace:         l.duration("WEBHOOK_SECRET_GRACE"),
+		WebhookWorkers:             l.int("WEBHOOK_WORKERS"),
+		WebhookEndpointConcurrency: l.int("WEBHOOK_ENDPOINT_CONCURRENCY"),
+		WebhookTenantConcurrency:   l.int("WEBHOOK_TENANT_CONCURRENCY"),
+		WebhookPollInterval:        l.duration("WEBHOOK_POLL_INTERVAL"),
+		EventRetention:             l.duration("EVENT_RETENTION"),
 
 		SMTPHost:     l.str("SMTP_HOST"),
 		SMTPPort:     l.int("SMTP_PORT"),
@@ -397,10 +358,6 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	if c.SessionStoragePath == "" {
 		c.SessionStoragePath = filepath.Join(c.DataDir, "sessions")
 	}
-	c.MediaStoragePath = l.raw("MEDIA_STORAGE_PATH")
-	if c.MediaStoragePath == "" {
-		c.MediaStoragePath = filepath.Join(c.DataDir, "media")
-	}
 	c.LogFormat = strings.ToLower(l.raw("LOG_FORMAT"))
 	if c.LogFormat == "" {
 		c.LogFormat = "text"
@@ -408,10 +365,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 			c.LogFormat = "json"
 		}
 	}
-	c.SandboxEnabled = !c.Production()
-	if v := l.raw("SANDBOX_ENABLED"); v != "" {
-		c.SandboxEnabled = l.bool("SANDBOX_ENABLED")
-	}
+	c.Engines = l.engines(c.DataDir, c.Production())
 	if c.DatabaseURL == "" && c.DBHost != "" {
 		c.DatabaseURL = Secret(buildDatabaseURL(c))
 	}

@@ -166,7 +166,7 @@ func TestEnvExampleIsCurrent(t *testing.T) {
 // nothing, and with every line uncommented it loads to the defaults.
 func TestEnvExample(t *testing.T) {
 	text := EnvExample()
-	for _, s := range append(Docs(), ClusterDocs()...) {
+	for _, s := range append(append(Docs(), ClusterDocs()...), WorkerDocs()...) {
 		if !strings.Contains(text, "\n#"+s.Name+"=") {
 			t.Errorf(".env.example has no line for %s", s.Name)
 		}
@@ -181,12 +181,12 @@ func TestEnvExample(t *testing.T) {
 	if len(vars) != 0 {
 		t.Errorf("got %d active variables in .env.example, want every line commented out: %v", len(vars), vars)
 	}
-	uncommented := regexp.MustCompile(`(?m)^#([A-Z][A-Z0-9_]*=)`).ReplaceAllString(text, "$1")
+	uncommented := regexp.MustCompile(`(?m)^#([A-Z][A-Za-z0-9_]*=)`).ReplaceAllString(text, "$1")
 	vars, err = ParseDotEnv(strings.NewReader(uncommented))
 	if err != nil {
 		t.Fatalf("uncommented .env.example does not parse: %v", err)
 	}
-	if n := len(Docs()) + len(ClusterDocs()); len(vars) != n {
+	if n := len(Docs()) + len(ClusterDocs()) + len(WorkerDocs()); len(vars) != n {
 		t.Errorf("uncommented: got %d variables, want %d", len(vars), n)
 	}
 	c, err := Load(WithDotEnv(env(nil), vars))

@@ -21,7 +21,7 @@ var envExampleSections = map[string]string{
 	"SMTP_HOST":                      "Email",
 }
 
-// EnvExample renders every setting (Docs, then ClusterDocs) as a commented
+// EnvExample renders every setting (Docs, ClusterDocs, then WorkerDocs) as a commented
 // .env file: each variable with its description and default, commented out,
 // so a copy changes nothing until a line is uncommented. The repository's
 // .env.example is this text (`make env-example` writes it; a test compares).
@@ -32,7 +32,7 @@ func EnvExample() string {
 #
 #   cp .env.example .env     then uncomment and change what you need.
 #
-# The gateway reads ./.env from its working directory at start. A variable set in the environment wins over
+# The gateway and the session worker read ./.env from their working directory at start. A variable set in the environment wins over
 # the file (per setting: an exported NAME_FILE hides the file's NAME). Secrets may be given as NAME_FILE, a path
 # whose content is the value. Lines are KEY=VALUE; values may be quoted ('literal' or "with \n escapes"); nothing
 # is expanded. An empty value means the default.
@@ -47,6 +47,10 @@ func EnvExample() string {
 	for _, s := range ClusterDocs() {
 		writeEnvSetting(&b, s)
 	}
+	b.WriteString("\n# ---- Session worker (cmd/instance): set by its Nomad job; it also reads the settings above marked \"Read by: worker\" ----\n")
+	for _, s := range WorkerDocs() {
+		writeEnvSetting(&b, s)
+	}
 	return b.String()
 }
 
@@ -55,6 +59,7 @@ func writeEnvSetting(b *strings.Builder, s Setting) {
 	for _, line := range wrapComment(strings.ReplaceAll(s.Description, "`", ""), 110) {
 		b.WriteString("# " + line + "\n")
 	}
+	fmt.Fprintf(b, "# Read by: %s\n", s.ReadBy)
 	if s.Secret {
 		fmt.Fprintf(b, "# Secret: or %s_FILE=/path/to/a/file/holding/it\n", s.Name)
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -191,18 +190,6 @@ func (c *Config) validateWorkers(v *validator) {
 	if c.WhatsAppEngine == "sandbox" && !c.SandboxEnabled {
 		v.add("WHATSAPP_ENGINE", "is sandbox while SANDBOX_ENABLED is false")
 	}
-	for name, d := range map[string]int64{
-		"SANDBOX_PAIR_DELAY":     int64(c.SandboxPairDelay),
-		"SANDBOX_DELIVERY_DELAY": int64(c.SandboxDeliveryDelay),
-		"SANDBOX_READ_DELAY":     int64(c.SandboxReadDelay),
-	} {
-		if d < 0 {
-			v.add(name, "must not be negative")
-		}
-	}
-	if c.HistorySyncDays < 0 {
-		v.add("HISTORY_SYNC_DAYS", "must not be negative (0 stores no history)")
-	}
 	v.port("INSTANCE_PORT_RANGE_START", c.InstancePortRangeStart, false)
 	v.port("INSTANCE_PORT_RANGE_END", c.InstancePortRangeEnd, false)
 	if c.InstancePortRangeStart > c.InstancePortRangeEnd {
@@ -215,10 +202,7 @@ func (c *Config) validateWorkers(v *validator) {
 	if c.SessionStoragePath == "" {
 		v.add("SESSION_STORAGE_PATH", "must not be empty")
 	}
-	if c.MediaStoragePath == "" {
-		v.add("MEDIA_STORAGE_PATH", "must not be empty")
-	}
-	c.validateWhatsApp(v)
+	c.Engines.validate(v)
 	if c.Scheduler == "nomad" {
 		// Workers on other machines share neither a SQLite file nor this
 		// process's memory.
@@ -297,42 +281,6 @@ func urlPassword(raw string) string {
 		return pw
 	}
 	return u.Query().Get("password")
-}
-
-// validateWhatsApp checks the whatsmeow engine's and the send pacing's settings.
-func (c *Config) validateWhatsApp(v *validator) {
-	if c.WhatsAppWebVersion != "" {
-		parts := strings.Split(c.WhatsAppWebVersion, ".")
-		ok, sum := len(parts) == 3, uint64(0)
-		for _, p := range parts {
-			n, err := strconv.ParseUint(p, 10, 32)
-			ok, sum = ok && err == nil, sum+n
-		}
-		if !ok || sum == 0 {
-			v.add("WHATSAPP_WEB_VERSION", "must be three dot-separated numbers such as 2.3000.1031080782, got %q", c.WhatsAppWebVersion)
-		}
-	}
-	if p := c.WhatsAppProxy.Value(); p != "" {
-		u, err := url.Parse(p)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
-			v.add("WHATSAPP_PROXY", "must be an http://, https:// or socks5:// URL")
-		}
-	}
-	if c.MediaMaxBytes <= 0 {
-		v.add("MEDIA_MAX_BYTES", "must be positive")
-	}
-	if c.SendRatePerMinute < 0 {
-		v.add("SEND_RATE_PER_MINUTE", "must not be negative, got %d", c.SendRatePerMinute)
-	}
-	if c.SendBurst < 1 {
-		v.add("SEND_BURST", "must be at least 1, got %d", c.SendBurst)
-	}
-	if c.SendJitter < 0 {
-		v.add("SEND_JITTER", "must not be negative")
-	}
-	if c.SendTypingPreroll < 0 || c.SendTypingPreroll > time.Minute {
-		v.add("SEND_TYPING_PREROLL", "must be between 0 and 1m, got %v", c.SendTypingPreroll)
-	}
 }
 
 // validHost accepts an IP address (IPv6 with or without brackets) or a DNS

@@ -1,9 +1,6 @@
 package config
 
-import (
-	"net/netip"
-	"time"
-)
+import "time"
 
 // validateWebhooks checks the webhook delivery settings.
 func (c *Config) validateWebhooks(v *validator) {
@@ -24,16 +21,4 @@ func (c *Config) validateWebhooks(v *validator) {
 	v.positive("WEBHOOK_WORKERS", c.WebhookWorkers)
 	v.positive("WEBHOOK_ENDPOINT_CONCURRENCY", c.WebhookEndpointConcurrency)
 	v.positive("WEBHOOK_TENANT_CONCURRENCY", c.WebhookTenantConcurrency)
-	for _, s := range c.WebhookDenyNetworks {
-		if _, err := netip.ParsePrefix(s); err == nil {
-			continue
-		}
-		if _, err := netip.ParseAddr(s); err == nil {
-			continue
-		}
-		if _, err := netip.ParseAddrPort(s); err == nil {
-			continue
-		}
-		v.add("WEBHOOK_DENY_NETWORKS", "%q is not a network, an address or an address:port", s)
-	}
 }

@@ -28,12 +28,17 @@ func SessionTag(sessionID string) string { return "session-" + sessionID }
 
 // NewClient returns a Consul client configured from the standard
 // environment (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, TLS variables), with
-// addr overriding the address when set. The HTTP client has no overall
-// timeout: blocking queries last minutes and are bounded by contexts.
-func NewClient(addr string) (*api.Client, error) {
+// addr and token, when set, overriding the address and the ACL token (so
+// values the caller loaded from NAME_FILE or .env apply). The HTTP client
+// has no overall timeout: blocking queries last minutes and are bounded
+// by contexts.
+func NewClient(addr, token string) (*api.Client, error) {
 	cfg := api.DefaultConfig()
 	if addr != "" {
 		cfg.Address = addr
+	}
+	if token != "" {
+		cfg.Token = token
 	}
 	c, err := api.NewClient(cfg)
 	if err != nil {

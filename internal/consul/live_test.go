@@ -47,14 +47,9 @@ func liveAddr(t *testing.T) string {
 // TEST_CONSUL_TOKEN when it is set.
 func newLiveClient(t *testing.T, addr string) *api.Client {
 	t.Helper()
-	c, err := consul.NewClient(addr)
-	if tok := os.Getenv("TEST_CONSUL_TOKEN"); tok != "" && err == nil {
-		// Through the config, not a header: CONSUL_HTTP_TOKEN in the
-		// environment would override a header.
-		cfg := api.DefaultConfig()
-		cfg.Address, cfg.Token = addr, tok
-		c, err = api.NewClient(cfg)
-	}
+	// Through the config, not a header: CONSUL_HTTP_TOKEN in the
+	// environment would override a header.
+	c, err := consul.NewClient(addr, os.Getenv("TEST_CONSUL_TOKEN"))
 	if err != nil {
 		t.Fatalf("consul client for %s: %v", addr, err)
 	}

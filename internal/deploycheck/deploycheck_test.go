@@ -131,6 +131,9 @@ func TestClusterDocsListEverySetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(string(raw), config.ClusterMarkdownTable()) {
+		t.Error("docs/cluster.md's settings table is not the one internal/config generates; regenerate it with `bin/gateway config --markdown-cluster`")
+	}
 	for _, s := range config.ClusterDocs() {
 		if !strings.Contains(string(raw), "`"+s.Name+"`") {
 			t.Errorf("docs/cluster.md does not document %s", s.Name)

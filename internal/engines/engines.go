@@ -7,11 +7,13 @@
 package engines
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/pacing"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
@@ -45,6 +47,29 @@ type Settings struct {
 	SendBurst         int
 	SendJitter        time.Duration
 	SendTypingPreroll time.Duration
+}
+
+// FromConfig is the engine settings of a configuration: the gateway's
+// (config.Config) and the worker's (config.Worker) embed the same
+// config.Engines, so both shapes build their sessions from one mapping.
+func FromConfig(e config.Engines) Settings {
+	return Settings{
+		SandboxEnabled:   e.SandboxEnabled,
+		SandboxPairDelay: e.SandboxPairDelay, SandboxDeliveryDelay: e.SandboxDeliveryDelay, SandboxReadDelay: e.SandboxReadDelay,
+		HistorySyncDays: e.HistorySyncDays,
+		WebVersion:      e.WhatsAppWebVersion, Proxy: e.WhatsAppProxy.Value(),
+		MediaDir: e.MediaStoragePath, MediaMaxBytes: e.MediaMaxBytes,
+		SendRatePerMinute: e.SendRatePerMinute, SendBurst: e.SendBurst, SendJitter: e.SendJitter,
+		SendTypingPreroll: e.SendTypingPreroll,
+	}
+}
+
+// Guard is the SSRF guard of requests to customer URLs (webhooks and
+// media URLs), configured by the WEBHOOK_* settings; the addresses of the
+// HashiCorp agents the process knows (agents, empty ones skipped) are
+// refused whatever those settings say.
+func Guard(ctx context.Context, e config.Engines, agents []string, log *slog.Logger) (*ssrf.Guard, error) {
+	return ssrf.Configure(ctx, ssrf.Settings{AllowPrivate: e.WebhookAllowPrivateNetworks, Deny: e.WebhookDenyNetworks, Agents: agents}, log)
 }
 
 // Deps are what the engines run against. Guard is the product's SSRF

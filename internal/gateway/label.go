@@ -67,6 +67,11 @@ type LabelStore interface {
 	// changed something; it reports whether it did. CodeNotFound when the
 	// session is absent.
 	ApplyLabelChange(ctx context.Context, userID, sessionID string, c LabelChange, events ...*Event) (bool, error)
+	// NextLabelID hands out the id of a new label of the session, one past
+	// the highest handed out or stored; callers at the same time get
+	// different ids. CodeNotFound when the session is absent or another
+	// tenant's.
+	NextLabelID(ctx context.Context, userID, sessionID string) (string, error)
 }
 
 // LabelEngine is what an engine implements for labels. CodeRefused when

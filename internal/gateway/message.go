@@ -135,6 +135,9 @@ type MessageFilter struct {
 	Recipient string // matches recipient, chat or sender
 	Type      MessageType
 	From, To  *time.Time
+	// Label, with SessionID, keeps the messages carrying that label of the
+	// session, history sync's included (the phone labels old messages too).
+	Label string
 	Page
 }
 

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -54,18 +53,6 @@ func (s *Service) label(ctx context.Context, userID, sessionID, labelID string) 
 	return nil, gateway.NotFound("Label")
 }
 
-// nextLabelID is the id of a new label: one past the highest numeric id,
-// as WhatsApp's own clients number them.
-func nextLabelID(list []*gateway.Label) string {
-	top := 0
-	for _, l := range list {
-		if n, err := strconv.Atoi(l.ID); err == nil && n > top {
-			top = n
-		}
-	}
-	return strconv.Itoa(top + 1)
-}
-
 // CreateLabel creates a label on the session's account.
 func (s *Service) CreateLabel(ctx context.Context, userID, sessionID string, in LabelInput) (*gateway.Label, error) {
 	fields := map[string]string{}
@@ -80,12 +67,15 @@ func (s *Service) CreateLabel(ctx context.Context, userID, sessionID string, in 
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
-	list, err := s.Labels(ctx, userID, sessionID)
+	// The id is handed out by the store, never read and then written: two
+	// creates at once would both pick one past the highest, and the second
+	// would overwrite the first.
+	id, err := s.labels.NextLabelID(ctx, userID, sessionID)
 	if err != nil {
 		return nil, err
 	}
 	res, err := runAccount(ctx, s, userID, sessionID, gateway.OpLabelCreate,
-		gateway.LabelEditRequest{Label: nextLabelID(list), Name: name, Color: color})
+		gateway.LabelEditRequest{Label: id, Name: name, Color: color})
 	if err != nil {
 		return nil, err
 	}
@@ -178,4 +168,15 @@ func (s *Service) LabelMessage(ctx context.Context, userID, messageID, labelID s
 		return nil, err
 	}
 	return &MessageLabel{MessageID: m.ID, SessionID: m.SessionID, Label: labelID, Labeled: labeled}, nil
+}
+
+// LabelMessages lists the stored messages of the session that carry one of
+// its labels, newest first, a page at a time (the chats carrying it are the
+// chat list's label filter). CodeNotFound for a session or label the caller
+// does not have.
+func (s *Service) LabelMessages(ctx context.Context, userID, sessionID, labelID string, p gateway.Page) (List[*gateway.Message], error) {
+	if _, err := s.label(ctx, userID, sessionID, labelID); err != nil {
+		return List[*gateway.Message]{}, err
+	}
+	return s.ListMessages(ctx, userID, gateway.MessageFilter{SessionID: sessionID, Label: labelID, Page: p})
 }

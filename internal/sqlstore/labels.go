@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -25,6 +26,36 @@ func (s *Store) ListLabels(ctx context.Context, userID, sessionID string) ([]*ga
 		list = []*gateway.Label{}
 	}
 	return list, s.fail(err, "list labels", "Session", "")
+}
+
+// NextLabelID hands out the id of a new label of the session: one past
+// the larger of the last id handed out and the highest numeric id stored
+// (the phone numbers its own labels the same way). It is one statement
+// that reads and raises the session's counter, so callers at the same
+// time get different ids on either database: SQLite has one writer, and
+// PostgreSQL's upsert waits on the counter row and raises what the other
+// left. CodeNotFound when the session is absent or another tenant's.
+func (s *Store) NextLabelID(ctx context.Context, userID, sessionID string) (string, error) {
+	if !isUUID(sessionID) {
+		return "", gateway.NotFound("Session")
+	}
+	numeric, greatest, integer := "l.label_id <> '' AND LENGTH(l.label_id) <= 15 AND l.label_id NOT GLOB '*[^0-9]*'", "MAX", "INTEGER"
+	if s.dialect.Name == "postgres" {
+		numeric, greatest, integer = "l.label_id ~ '^[0-9]{1,15}$'", "GREATEST", "BIGINT"
+	}
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, s.q(`INSERT INTO label_ids (session_id, user_id, last_id)
+			SELECT s.id, s.user_id, 1 + COALESCE((SELECT MAX(CAST(l.label_id AS `+integer+`)) FROM labels l
+				WHERE l.session_id = s.id AND `+numeric+`), 0)
+			FROM sessions s WHERE s.id = ? AND s.user_id = ?
+			ON CONFLICT (session_id) DO UPDATE SET last_id = `+greatest+`(label_ids.last_id + 1, excluded.last_id)
+			RETURNING last_id`), sessionID, userID).Scan(&id)
+	})
+	if err != nil {
+		return "", s.fail(err, "next label id", "Session", "")
+	}
+	return strconv.FormatInt(id, 10), nil
 }
 
 // ApplyLabelChange applies a change seen on another device, with events

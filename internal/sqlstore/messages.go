@@ -127,11 +127,20 @@ func (s *Store) ListMessages(ctx context.Context, userID string, f gateway.Messa
 	}
 	// History sync's messages are the account's past, read through a
 	// chat's history, not the gateway's message log.
-	where := []string{"user_id = ?", "NOT history"}
+	where := []string{"user_id = ?"}
 	args := []any{userID}
 	add := func(cond string, v ...any) {
 		where = append(where, cond)
 		args = append(args, v...)
+	}
+	switch {
+	case f.Label != "" && f.SessionID == "":
+		return nil, 0, nil // a label is one session's
+	case f.Label != "":
+		// A label names a message by its WhatsApp id in the session.
+		add("EXISTS (SELECT 1 FROM label_messages lm WHERE lm.session_id = messages.session_id AND lm.label_id = ? AND lm.wa_message_id = messages.wa_message_id)", f.Label)
+	default:
+		add("NOT history")
 	}
 	if f.SessionID != "" {
 		add("session_id = ?", f.SessionID)

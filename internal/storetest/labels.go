@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -104,5 +106,80 @@ func testLabels(t *testing.T, s gateway.Store) {
 	must(t, err)
 	if len(list) != 2 {
 		t.Fatalf("labels after another tenant's delete: %d, want 2", len(list))
+	}
+}
+
+// testLabelIDs: label ids handed out at the same time are all different
+// and follow one another; a label the phone made with a higher id moves
+// the next one past it; another tenant's session is not found. The
+// message log filtered by a label lists the session's messages carrying
+// it, and nothing of another tenant or without the session.
+func testLabelIDs(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	sess := newSession(t, s, u.ID)
+	const n = 16
+	got := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { got[i], errs[i] = s.NextLabelID(ctx(t), u.ID, sess.ID) })
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, id := range got {
+		must(t, errs[i])
+		if seen[id] {
+			t.Fatalf("label id %s handed out twice: %v", id, got)
+		}
+		seen[id] = true
+	}
+	for i := 1; i <= n; i++ {
+		if !seen[strconv.Itoa(i)] {
+			t.Fatalf("ids %v, want 1 to %d", got, n)
+		}
+	}
+	_, err := s.ApplyLabelChange(ctx(t), u.ID, sess.ID, gateway.LabelChange{Kind: gateway.LabelKindEdit, Label: "40", Name: "From the phone", At: at(1)})
+	must(t, err)
+	id, err := s.NextLabelID(ctx(t), u.ID, sess.ID)
+	must(t, err)
+	if id != "41" {
+		t.Fatalf("next id after the phone's label 40: %s, want 41", id)
+	}
+	other := newUser(t, s)
+	_, err = s.NextLabelID(ctx(t), other.ID, sess.ID)
+	wantCode(t, err, gateway.CodeNotFound)
+
+	a := newMessage(t, s, sess, outbound(chatA, 2))
+	newMessage(t, s, sess, outbound(chatA, 3))
+	b := newMessage(t, s, sess, inbound(chatB, 4))
+	for _, m := range []*gateway.Message{a, b} {
+		_, err := s.ApplyLabelChange(ctx(t), u.ID, sess.ID, gateway.LabelChange{Kind: gateway.LabelKindMessage, Label: "40",
+			Chat: m.Chat, WAMessageID: m.WAMessageID, Labeled: true, At: at(5)})
+		must(t, err)
+	}
+	list, total, err := s.ListMessages(ctx(t), u.ID, gateway.MessageFilter{SessionID: sess.ID, Label: "40", Page: gateway.Page{Page: 1, Limit: 1}})
+	must(t, err)
+	if total != 2 || len(list) != 1 || list[0].ID != b.ID {
+		t.Fatalf("messages with label 40, first page of 1: %v (total %d), want %s of 2", ids(list, func(m *gateway.Message) string { return m.ID }), total, b.ID)
+	}
+	list, total, err = s.ListMessages(ctx(t), u.ID, gateway.MessageFilter{SessionID: sess.ID, Label: "40", Page: gateway.Page{Page: 2, Limit: 1}})
+	must(t, err)
+	if total != 2 || len(list) != 1 || list[0].ID != a.ID {
+		t.Fatalf("messages with label 40, second page: %v (total %d), want %s", ids(list, func(m *gateway.Message) string { return m.ID }), total, a.ID)
+	}
+	for name, f := range map[string]struct {
+		user string
+		f    gateway.MessageFilter
+	}{
+		"another label":  {u.ID, gateway.MessageFilter{SessionID: sess.ID, Label: "1"}},
+		"no session":     {u.ID, gateway.MessageFilter{Label: "40"}},
+		"another tenant": {other.ID, gateway.MessageFilter{SessionID: sess.ID, Label: "40"}},
+	} {
+		f.f.Page = gateway.Page{Page: 1, Limit: 10}
+		list, total, err := s.ListMessages(ctx(t), f.user, f.f)
+		must(t, err)
+		if len(list) != 0 || total != 0 {
+			t.Fatalf("%s: %d messages (total %d), want none", name, len(list), total)
+		}
 	}
 }

@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"SandboxAccounts", testSandboxAccounts},
 		{"Chats", testChats},
 		{"Labels", testLabels},
+		{"LabelIDs", testLabelIDs},
 		{"ChatMessagesPaging", testChatMessagesPaging},
 		{"History", testHistory},
 		{"HistoryTenThousand", testHistoryTenThousand},
