@@ -36,7 +36,7 @@ func TestClientSeedFlow(t *testing.T) {
 		t.Fatalf("seed exit code %d", code)
 	}
 	ctx := t.Context()
-	c := wagw.New(base)
+	c := sdk(t, base)
 	if _, err := c.Me(ctx); wagw.ErrorCode(err) != wagw.CodeUnauthorized {
 		t.Fatalf("Me without a token: got %v, want unauthorized", err)
 	}
@@ -114,7 +114,7 @@ func TestClientSeedFlow(t *testing.T) {
 	if err != nil || !strings.HasPrefix(key.Key, "wsa_") {
 		t.Fatalf("api key: %+v, %v", key, err)
 	}
-	kc := wagw.New(base)
+	kc := sdk(t, base)
 	kc.APIKey = key.Key
 	if _, _, err := kc.ListSessions(ctx, wagw.ListOptions{}); err != nil {
 		t.Fatalf("list with a read key: %v", err)
@@ -166,7 +166,7 @@ func runCLIInto(t *testing.T, out *logtest.Buffer, cfgPath, stdin string, args .
 			return cfgPath
 		}
 		return ""
-	}, Stdin: strings.NewReader(stdin), Stdout: out, Stderr: &errOut, Version: "test"})
+	}, Stdin: strings.NewReader(stdin), Stdout: out, Stderr: &errOut, Version: "test", HTTP: checkedClient(t, http.DefaultClient)})
 	return out.String(), errOut.String(), code
 }
 
@@ -388,7 +388,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 	// scrape right after a change may show the count before it: scrape until
 	// the connected session shows (or the deadline passes and the checks fail).
 	scrape := func() map[string]*dto.MetricFamily {
-		resp, err := http.Get(base + "/metrics")
+		resp, err := checkedClient(t, http.DefaultClient).Get(base + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

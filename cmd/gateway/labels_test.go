@@ -213,7 +213,7 @@ func testLabels(t *testing.T, base string) {
 	}
 
 	// Through the Go client.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	name := "Order complete"
 	l, err := gc.CreateLabel(t.Context(), shop.ID, wagw.LabelRequest{Name: &name})

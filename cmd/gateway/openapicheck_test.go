@@ -19,10 +19,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/api"
 )
 
-// Every answer the end-to-end tests receive through client.do is checked
+// Every answer the end-to-end tests receive through client.do, the Go
+// client (sdk), the CLI (runCLI) or checkedClient is checked
 // against the /openapi.json the same gateway serves: the status must be
 // declared on the operation (the catch-all "default" does not count: an
 // undeclared status is a drift the reader of the document could not
@@ -142,6 +144,14 @@ func checkedClient(t testing.TB, hc *http.Client) *http.Client {
 	c := *hc
 	c.Transport = specCheck{next: next, fail: func(format string, args ...any) { t.Helper(); t.Errorf(format, args...) }}
 	return &c
+}
+
+// sdk is the Go client (package client) of the gateway at base, its
+// answers checked like client.do's.
+func sdk(t testing.TB, base string) *wagw.Client {
+	c := wagw.New(base)
+	c.HTTP = checkedClient(t, http.DefaultClient)
+	return c
 }
 
 func (s specCheck) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -783,7 +783,7 @@ func replayEvents(t *testing.T, c *client, query string, each func(data []byte) 
 	for k, v := range c.header { // Accept-Language among them
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(t, http.DefaultClient).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

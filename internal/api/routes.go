@@ -185,17 +185,22 @@ var mountedElsewhere = map[string]bool{"getOpenAPI": true, "getDocs": true, "get
 type routeTable struct {
 	s        *Server
 	handlers map[string]handler
-	mounted  []string
+	// ops is operations(), built once: every group's mount walks it, and
+	// building the table with its examples is a visible part of start-up.
+	ops     []operation
+	mounted []string
 }
 
-func (s *Server) newRouteTable() *routeTable { return &routeTable{s: s, handlers: s.handlers()} }
+func (s *Server) newRouteTable() *routeTable {
+	return &routeTable{s: s, handlers: s.handlers(), ops: operations()}
+}
 
 // mount registers every operation of which on r, its path stripped of
 // prefix (the path of r's own mount), its handler wrapped by wrap. An entry
 // without a handler is a programming error caught when the server is built
 // (and by every test that builds one).
 func (t *routeTable) mount(r chi.Router, which func(operation) bool, prefix string, wrap func(operation, http.Handler) http.Handler) {
-	for _, o := range operations() {
+	for _, o := range t.ops {
 		if !which(o) {
 			continue
 		}
