@@ -223,28 +223,29 @@ func receiveAfter(t *testing.T, b *Bus, topic string, got func() int) {
 	}
 }
 
-func counter() (func([]byte), func() int) {
+// subscribedBus is a bus on c, resubscribing every every, subscribed to
+// topic "t"; got counts the payloads received.
+func subscribedBus(t *testing.T, c *goredis.Client, every time.Duration) (b *Bus, got func() int) {
+	t.Helper()
+	t.Cleanup(func() { c.Close() })
+	b = newBus(c, "wsg:", nil, every)
+	t.Cleanup(func() { b.Close() })
 	var n atomic.Int32
-	return func([]byte) { n.Add(1) }, func() int { return int(n.Load()) }
+	cancel, err := b.Subscribe(context.Background(), "t", func([]byte) { n.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cancel)
+	return b, func() int { return int(n.Load()) }
 }
 
 func TestBusResubscribesAfterConnectionLoss(t *testing.T) {
 	m := miniredis.RunT(t)
-	c := goredis.NewClient(&goredis.Options{Addr: m.Addr(), MaxRetries: -1})
-	t.Cleanup(func() { c.Close() })
 	// Restart is racy in miniredis: the new server answers connections
 	// before its commands are registered, so the reconnected connection's
 	// SUBSCRIBE may be refused ("unknown command"); the bus must recover
 	// from that (see TestBusResubscribesWhenTheServerRefusedIt).
-	b := newBus(c, "wsg:", nil, 100*time.Millisecond)
-	t.Cleanup(func() { b.Close() })
-	fn, got := counter()
-	cancel, err := b.Subscribe(context.Background(), "t", fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cancel()
-
+	b, got := subscribedBus(t, goredis.NewClient(&goredis.Options{Addr: m.Addr(), MaxRetries: -1}), 100*time.Millisecond)
 	m.Close()
 	if err := m.Restart(); err != nil {
 		t.Fatalf("restart miniredis: %v", err)
@@ -263,21 +264,12 @@ func TestBusResubscribesWhenTheServerRefusedIt(t *testing.T) {
 	// meets the refusing server, never the old one or a new one too early.
 	var gate sync.RWMutex
 	var dialer net.Dialer
-	c := goredis.NewClient(&goredis.Options{Addr: m.Addr(), MaxRetries: -1,
+	b, got := subscribedBus(t, goredis.NewClient(&goredis.Options{Addr: m.Addr(), MaxRetries: -1,
 		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			gate.RLock()
 			defer gate.RUnlock()
 			return dialer.DialContext(ctx, network, addr)
-		}})
-	t.Cleanup(func() { c.Close() })
-	b := newBus(c, "wsg:", nil, 200*time.Millisecond)
-	t.Cleanup(func() { b.Close() })
-	fn, got := counter()
-	cancel, err := b.Subscribe(context.Background(), "t", fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cancel()
+		}}), 200*time.Millisecond)
 
 	gate.Lock()
 	m.Close()
