@@ -430,6 +430,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !eval("docs ops", `document.querySelectorAll("section.op").length >= 40 && document.querySelectorAll("#nav a").length >= 40`) {
 		t.Fatal("the docs page shows fewer than 40 operations")
 	}
+	checkAPIDocs(t, eval)
 	// An admin moves Sara to another plan from the tenants table.
 	ops := login(t, base, "ops@example.com", "ops-password-123")
 	ops.do("POST", "/api/v1/admin/plans", map[string]any{"id": "business", "name": "Business", "price_cents": 4900, "currency": "USD",
