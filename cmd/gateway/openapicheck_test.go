@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -297,5 +299,42 @@ func TestOpenAPICheckCatchesDrift(t *testing.T) {
 				t.Fatalf("drift %q does not mention %q", drifts[0], tc.want)
 			}
 		})
+	}
+}
+
+// TestEndToEndAnswersAreChecked keeps the end-to-end tests on the checked
+// paths: a request sent with http.Get, http.Post, http.DefaultClient or
+// a bare Go client escapes the document check above, so a drift it meets
+// would go unnoticed. The exceptions are the check itself, the benchmarks
+// (they measure the server, not the document), the fetch of the document,
+// and the instance API of the cluster simulation (not the public API).
+func TestEndToEndAnswersAreChecked(t *testing.T) {
+	allowed := map[string]bool{"openapicheck_test.go": true, "bench_test.go": true}
+	allowedLines := []string{`http.Get(f.owner.base + "/openapi.json")`, `if resp, err := http.Get(url); err == nil {`}
+	bare := regexp.MustCompile(`http\.(Get|Post|Head|PostForm)\(|http\.DefaultClient\.Do\(|wagw\.New\(`)
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if allowed[f] {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+	lines:
+		for i, line := range strings.Split(string(raw), "\n") {
+			if !bare.MatchString(line) {
+				continue
+			}
+			for _, ok := range allowedLines {
+				if strings.Contains(line, ok) {
+					continue lines
+				}
+			}
+			t.Errorf("%s:%d sends a request the OpenAPI check does not see; use client.do, sdk(t, base) or checkedClient(t, …): %s", f, i+1, strings.TrimSpace(line))
+		}
 	}
 }

@@ -96,7 +96,7 @@ func saasOperations() []operation {
 				"feature_disabled when SMTP is not configured.",
 			Body: forgotRequest{}, Example: forgotRequest{Email: "user@example.com"}, Status: 202,
 			Data: forgotData{"If an account has this address, a reset mail is on its way."}},
-		{Method: "POST", Path: "/auth/password/change", API: true, ID: "changePassword", Tag: "Accounts",
+		{Method: "POST", Path: "/auth/password/change", API: true, ID: "changePassword", Tag: "Accounts", TokenOnly: true,
 			Summary: "Change the password; every earlier token is revoked and a new one answered",
 			Description: "With a bearer token (an API key answers 403). Every token issued before, the caller's included, answers " +
 				"401 from now on, on every gateway: use the token in the answer. A wrong current password answers 422 naming " +

@@ -234,6 +234,10 @@ func (s *Server) guard(o operation, next http.Handler) http.Handler {
 	next = s.idempotent(o, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := who(r)
+		if o.TokenOnly && p.APIKey != nil {
+			writeError(w, r, s.log, gateway.Errorf(gateway.CodeForbidden, "Use a login token here, not an API key."))
+			return
+		}
 		if o.Scope != "" && !service.KeyAllows(p.APIKey, o.Scope) {
 			writeError(w, r, s.log, gateway.Errorf(gateway.CodeForbidden, "This API key does not have the %q scope.", o.Scope))
 			return

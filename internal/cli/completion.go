@@ -18,6 +18,8 @@ var subcommands = map[string][]string{
 	"profile":    {"get", "set", "privacy"},
 	"presence":   {"available", "unavailable", "subscribe"},
 	"calls":      {"reject", "place", "accept", "end"},
+	"status":     {"list", "post"},
+	"channels":   {"list", "get", "create", "follow", "unfollow", "messages", "post"},
 	"admin":      {"tenants", "tenant", "sessions", "suspend", "resume", "plan", "plans", "stats", "audit"},
 	"completion": {"bash", "zsh", "fish"},
 }
