@@ -134,7 +134,7 @@ func coreEventDocs() []eventDoc {
 			Data: gateway.SessionStatusData{SessionID: exampleSession, Status: gateway.SessionConnected, Phone: "15550001111", PushName: "My Shop"}},
 		{Type: gateway.EventInstanceStatus, Summary: "A session's worker (instance) changed state",
 			Description: "The instance running the session started, was restarted, stopped, failed (with the reason) or was lost.",
-			Data: gateway.InstanceStatusData{InstanceID: exampleInstance.ID, SessionID: exampleSession, Status: gateway.InstanceRunning, Driver: "local"}},
+			Data:        gateway.InstanceStatusData{InstanceID: exampleInstance.ID, SessionID: exampleSession, Status: gateway.InstanceRunning, Driver: "local"}},
 		{Type: gateway.EventQR, Summary: "A new pairing QR code",
 			Description: "The session waits to be paired: a new code to scan (WhatsApp replaces it about every 20 seconds until the phone " +
 				"scans one or pairing times out).",
@@ -149,7 +149,7 @@ func coreEventDocs() []eventDoc {
 				Source: gateway.ChangeByDevice}},
 		{Type: gateway.EventContactUpdate, Summary: "A contact's name, about text or picture changed, or it was blocked or unblocked",
 			Description: "A change of a contact (or of the account's own profile) that WhatsApp told, or a block made through this gateway.",
-			Data: gateway.ContactUpdateData{SessionID: exampleSession, Contact: "15550002222@s.whatsapp.net", Change: "push_name", Value: "Sam"}},
+			Data:        gateway.ContactUpdateData{SessionID: exampleSession, Contact: "15550002222@s.whatsapp.net", Change: "push_name", Value: "Sam"}},
 		{Type: gateway.EventHistorySync, Summary: "The history sync after pairing finished",
 			Description: "The chats and messages WhatsApp pushed after pairing are stored (within HISTORY_SYNC_DAYS); the counts are " +
 				"the session's history_sync. The messages are marked history and were not message events.",
@@ -162,7 +162,7 @@ func coreEventDocs() []eventDoc {
 				FailingSince: ptrTime(exampleTime.Add(-72 * 3600e9))}},
 		{Type: gateway.EventUsageThreshold, Summary: "The account used 80% or 100% of its plan's messages",
 			Description: "Sent once per billing period and threshold, with the usage it was reached at.",
-			Data: gateway.UsageThresholdData{Metric: "messages", Period: "2026-01", Threshold: 80, Used: 800, Included: 1000, PlanID: "free"}},
+			Data:        gateway.UsageThresholdData{Metric: "messages", Period: "2026-01", Threshold: 80, Used: 800, Included: 1000, PlanID: "free"}},
 	}
 }
 
