@@ -24,6 +24,8 @@ type callView struct {
 	CallerLID    string `json:"caller_lid"`
 	FromMe       bool   `json:"from_me"`
 	Video        bool   `json:"video"`
+	IsGroup      bool   `json:"is_group"`
+	Group        string `json:"group"`
 	Missed       bool   `json:"missed"`
 	By           string `json:"by"`
 	AutoRejected bool   `json:"auto_rejected"`
@@ -122,7 +124,7 @@ func calls(t *testing.T, extra map[string]string) {
 
 	// The same through the Go client: a call rings, is rejected, and a
 	// second rejection is a 404.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	placed, err := gc.PlaceSandboxCall(t.Context(), a1.ID, a2.Phone, false, 0)
 	if err != nil || placed.Action != "offer" || !placed.FromMe {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
 // TestOpenAPIValid loads the document with kin-openapi and validates it as
@@ -272,5 +274,102 @@ func TestOpenAPILicenseMatchesRepository(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(raw), "# MIT License\n") {
 		t.Errorf("LICENSE.md does not start with the MIT licence's title")
+	}
+}
+
+// TestOpenAPISecurityFollowsTheTable checks that the document says who may
+// call each operation as the route table enforces it: the scope guard
+// checks (x-api-key-scope), admin routes for an admin's token only, the
+// token-only routes without the API key scheme.
+func TestOpenAPISecurityFollowsTheTable(t *testing.T) {
+	raw, err := OpenAPIDocument("v1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			ID        string           `json:"operationId"`
+			Scope     string           `json:"x-api-key-scope"`
+			AdminOnly bool             `json:"x-admin-only"`
+			Security  []map[string]any `json:"security"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]operation{}
+	for _, o := range operations() {
+		byID[o.ID] = o
+	}
+	seen := 0
+	for _, item := range doc.Paths {
+		for _, op := range item {
+			o, found := byID[op.ID]
+			if !found {
+				t.Errorf("%s: not in the route table", op.ID)
+				continue
+			}
+			seen++
+			key := false
+			for _, s := range op.Security {
+				if _, k := s["apiKeyAuth"]; k {
+					key = true
+				}
+			}
+			if op.Scope != o.Scope {
+				t.Errorf("%s: document scope %q, table %q", op.ID, op.Scope, o.Scope)
+			}
+			if wantKey := !o.Public && !o.TokenOnly && !isAdminRoute(o); key != wantKey {
+				t.Errorf("%s: the document offers an API key %v, the table %v", op.ID, key, wantKey)
+			}
+			if op.AdminOnly != isAdminRoute(o) {
+				t.Errorf("%s: x-admin-only %v, want %v", op.ID, op.AdminOnly, isAdminRoute(o))
+			}
+		}
+	}
+	if seen != len(byID) {
+		t.Errorf("the document has %d operations, the table %d", seen, len(byID))
+	}
+	if o := byID["sendMessage"]; o.Scope != "send" {
+		t.Errorf("sendMessage needs scope %q, want send", o.Scope)
+	}
+	if !byID["changePassword"].TokenOnly {
+		t.Error("changePassword is not token-only")
+	}
+}
+
+// TestEveryEventTypeHasAnExample fails on an event type (gateway.EventTypes)
+// the document's webhooks do not describe, or whose example envelope does
+// not match its schema: every event a receiver can get is documented with
+// a payload to build against.
+func TestEveryEventTypeHasAnExample(t *testing.T) {
+	raw, err := OpenAPIDocument("v1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range gateway.EventTypes {
+		item := doc.Webhooks[typ]
+		if item == nil || item.Post == nil || item.Post.RequestBody == nil {
+			t.Errorf("event type %s is not among the document's webhooks", typ)
+			continue
+		}
+		mt := item.Post.RequestBody.Value.Content.Get("application/json")
+		if mt == nil || mt.Example == nil || mt.Schema == nil {
+			t.Errorf("event type %s has no example payload", typ)
+			continue
+		}
+		if err := mt.Schema.Value.VisitJSON(mt.Example, openapi3.EnableJSONSchema2020()); err != nil {
+			t.Errorf("event type %s: the example does not match the schema: %v", typ, err)
+		}
+		if ex, _ := mt.Example.(map[string]any); ex == nil || ex["type"] != typ || ex["data"] == nil {
+			t.Errorf("event type %s: the example %v is not an envelope of that type with data", typ, mt.Example)
+		}
+	}
+	if len(doc.Webhooks) != len(gateway.EventTypes) {
+		t.Errorf("the document describes %d event types, gateway.EventTypes lists %d", len(doc.Webhooks), len(gateway.EventTypes))
 	}
 }
