@@ -326,11 +326,11 @@ func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error)
 // message is already at or past the status, CodeNotFound when absent.
 func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, []*gateway.Event, error) {
 	s := st.s
-	stmt, err := s.writeStmt(ctx, tx, st.query)
+	row, err := s.queryRowTx(ctx, tx, st.query, st.args...)
 	if err != nil {
 		return nil, nil, s.fail(err, "update message status", "Message", "")
 	}
-	m, err := scanMessage(stmt.QueryRowContext(ctx, st.args...))
+	m, err := scanMessage(row)
 	if err == sql.ErrNoRows {
 		// Nothing moved: either the message is absent, or it is already
 		// at or past this status.

@@ -55,11 +55,11 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 		if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd); err != nil {
 			return err
 		}
-		st, err := s.writeStmt(ctx, tx, lock)
+		row, err := s.queryRowTx(ctx, tx, lock, userID, period, metricMessages)
 		if err != nil {
 			return err
 		}
-		if err := st.QueryRowContext(ctx, userID, period, metricMessages).Scan(&before); err != nil {
+		if err := row.Scan(&before); err != nil {
 			return err
 		}
 		room := limit - before
@@ -67,7 +67,7 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 			return nil
 		}
 		n := min(int64(len(ms)), room)
-		st, err = s.writeStmt(ctx, tx, insertMessage)
+		st, err := s.writeStmt(ctx, tx, insertMessage)
 		if err != nil {
 			return err
 		}
@@ -76,10 +76,7 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 				return s.fail(err, "create message", "Session", "This message is already stored.")
 			}
 		}
-		if st, err = s.writeStmt(ctx, tx, addToCounter); err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, n, userID, period, metricMessages); err != nil {
+		if err := s.execTx(ctx, tx, addToCounter, n, userID, period, metricMessages); err != nil {
 			return err
 		}
 		stored = int(n)
@@ -95,12 +92,7 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 // the period's stored outbound messages: the counter is derived from the
 // facts and can be rebuilt by deleting its row.
 func (s *Store) initCounter(ctx context.Context, tx *sql.Tx, userID, period string, periodStart, periodEnd time.Time) error {
-	st, err := s.writeStmt(ctx, tx, createCounter)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, period, metricMessages, micros(periodStart), micros(periodEnd), userID)
-	return err
+	return s.execTx(ctx, tx, createCounter, period, metricMessages, micros(periodStart), micros(periodEnd), userID)
 }
 
 // createCounter and addToCounter are the counter's writes of a batch.

@@ -75,13 +75,47 @@ func (s *Store) writeStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.S
 // statements a transaction is about to run through writeStmt that are not
 // cached yet (those txStatements does not list: built at run time, or of
 // one dialect). Inside the transaction they are then bound, not compiled.
+//
+// Only on SQLite: on PostgreSQL a statement prepared on the pool is prepared
+// again on a transaction's connection for that transaction alone (one more
+// round trip each time), while the driver already caches the statements it
+// runs per connection; there queryRowTx and execTx run the query as written.
 func (s *Store) prepareWrites(ctx context.Context, queries ...string) error {
+	if s.dialect.Name == "postgres" {
+		return nil
+	}
 	for _, q := range queries {
 		if _, err := s.writeStmts.get(ctx, s.writer, q, s.q); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// queryRowTx runs a single-row query in tx: on SQLite through the cached
+// statement (prepareWrites before the transaction), on PostgreSQL as written.
+func (s *Store) queryRowTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Row, error) {
+	if s.dialect.Name == "postgres" {
+		return tx.QueryRowContext(ctx, s.q(query), args...), nil
+	}
+	st, err := s.writeStmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
+
+// execTx runs a write in tx like queryRowTx.
+func (s *Store) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	if s.dialect.Name == "postgres" {
+		_, err := tx.ExecContext(ctx, s.q(query), args...)
+		return err
+	}
+	st, err := s.writeStmt(ctx, tx, query)
+	if err == nil {
+		_, err = st.ExecContext(ctx, args...)
+	}
+	return err
 }
 
 // txStatements are the writes prepared before the first transaction.
