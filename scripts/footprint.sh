@@ -15,7 +15,7 @@ PORT=${PORT:-3901}
 BASE="http://127.0.0.1:$PORT"
 work=$(mktemp -d)
 trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/gateway" ./cmd/gateway
+CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
 
 per_user=10
 users=$(( (INSTANCES + per_user - 1) / per_user ))
