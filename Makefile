@@ -18,11 +18,14 @@ export TEST_REDIS_URL
 export TEST_NOMAD_ADDR TEST_NOMAD_TOKEN TEST_CONSUL_ADDR TEST_CONSUL_TOKEN TEST_VAULT_ADDR TEST_VAULT_TOKEN
 # The packages whose suites need live services, run whole: the PostgreSQL
 # store suite, the Redis cache/limiter/bus suite, the live Nomad, Consul and
-# Vault tests (TestLive*), the whatsmeow device store on PostgreSQL.
-INTEGRATION_PKGS ?= ./internal/postgres/ ./internal/redis/ ./internal/nomad/ ./internal/consul/ ./internal/vault/ ./internal/whatsmeow/
+# Vault tests (TestLive*), the whatsmeow device store on PostgreSQL, the API's
+# caches across gateways on Redis.
+INTEGRATION_PKGS ?= ./internal/postgres/ ./internal/redis/ ./internal/nomad/ ./internal/consul/ ./internal/vault/ ./internal/whatsmeow/ ./internal/api/
 # The end-to-end tests of cmd/gateway that need them, by name (the rest of
-# that package is make test's).
-INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly
+# that package is make test's). internal/deploycheck's
+# TestIntegrationRunsEveryLiveTest fails when a test that reads a TEST_*
+# address (or calls a helper that does) is missing from these two.
+INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly|CallsSandbox|GroupReceiptsSandbox|MessageOptionsSandbox|MessageTypesSandbox|SessionProxy|StatusAndChannelsSandbox
 
 .PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman env-example all build run migrate seed test test-browser test-integration test-short cover lint fuzz bench bench-http clean
 

@@ -257,9 +257,9 @@ func (c *Client) AdminSuspend(ctx context.Context, id, reason string) (*Tenant, 
 	return c.tenantCall(ctx, http.MethodPost, id, "/suspend", map[string]string{"reason": reason})
 }
 
-// AdminResume lifts a tenant's suspension (admin).
-func (c *Client) AdminResume(ctx context.Context, id string) (*Tenant, error) {
-	return c.tenantCall(ctx, http.MethodPost, id, "/resume", nil)
+// AdminResume lifts a tenant's suspension (admin); reason goes to the audit log.
+func (c *Client) AdminResume(ctx context.Context, id, reason string) (*Tenant, error) {
+	return c.tenantCall(ctx, http.MethodPost, id, "/resume", map[string]string{"reason": reason})
 }
 
 // AdminChangePlan moves a tenant to another plan (admin).

@@ -146,6 +146,9 @@ func TestAuthentication(t *testing.T) {
 	}
 	kc := &client{t: t, base: base, apiKey: key.Key}
 	kc.do("GET", "/api/v1/auth/me", nil).must(t, http.StatusOK, nil)
+	// The route table marks the password change token-only: a key is refused.
+	kc.do("POST", "/api/v1/auth/password/change", map[string]any{"current_password": "battery-staple-42", "new_password": "another-long-one-7"}).
+		fails(t, http.StatusForbidden, "forbidden")
 	sess := newSession(t, kc, "by-key")
 	var keys struct {
 		APIKeys []map[string]any `json:"api_keys"`

@@ -190,7 +190,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 					SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine, Engines: engines,
 					Store: a.store, Secret: a.secrets.InternalSecret,
 					Pacer: es.Pacer(spec.Engine), TypingPreroll: es.TypingPreroll(spec.Engine), MediaDir: es.MediaDir,
-					Logger:  log.With("session_id", spec.SessionID),
+					Logger:  log, // the worker names the session and tenant on its lines
 					Changed: func() { a.changes.SessionChanged(spec.SessionID) },
 				})
 			},

@@ -253,7 +253,7 @@ func TestBoundKeyWorksOnItsSession(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", k.base+"/api/v1/events", nil)
 	req.Header.Set("X-API-Key", k.apiKey)
 	req.Header.Set("Last-Event-ID", "0")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(t, http.DefaultClient).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

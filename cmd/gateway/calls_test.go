@@ -122,7 +122,7 @@ func calls(t *testing.T, extra map[string]string) {
 
 	// The same through the Go client: a call rings, is rejected, and a
 	// second rejection is a 404.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	placed, err := gc.PlaceSandboxCall(t.Context(), a1.ID, a2.Phone, false, 0)
 	if err != nil || placed.Action != "offer" || !placed.FromMe {

@@ -252,7 +252,7 @@ func testChats(t *testing.T, base string) {
 	}
 
 	// Mute for a day, read, unread, through the Go client too.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	until := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Millisecond)
 	muted, err := gc.ChatAction(t.Context(), a1.ID, direct, "mute", &until)

@@ -36,7 +36,7 @@ func TestClientSeedFlow(t *testing.T) {
 		t.Fatalf("seed exit code %d", code)
 	}
 	ctx := t.Context()
-	c := wagw.New(base)
+	c := sdk(t, base)
 	if _, err := c.Me(ctx); wagw.ErrorCode(err) != wagw.CodeUnauthorized {
 		t.Fatalf("Me without a token: got %v, want unauthorized", err)
 	}
@@ -114,7 +114,7 @@ func TestClientSeedFlow(t *testing.T) {
 	if err != nil || !strings.HasPrefix(key.Key, "wsa_") {
 		t.Fatalf("api key: %+v, %v", key, err)
 	}
-	kc := wagw.New(base)
+	kc := sdk(t, base)
 	kc.APIKey = key.Key
 	if _, _, err := kc.ListSessions(ctx, wagw.ListOptions{}); err != nil {
 		t.Fatalf("list with a read key: %v", err)
@@ -166,7 +166,7 @@ func runCLIInto(t *testing.T, out *logtest.Buffer, cfgPath, stdin string, args .
 			return cfgPath
 		}
 		return ""
-	}, Stdin: strings.NewReader(stdin), Stdout: out, Stderr: &errOut, Version: "test"})
+	}, Stdin: strings.NewReader(stdin), Stdout: out, Stderr: &errOut, Version: "test", HTTP: checkedClient(t, http.DefaultClient)})
 	return out.String(), errOut.String(), code
 }
 
@@ -324,11 +324,46 @@ func TestCLIAgainstGateway(t *testing.T) {
 		t.Fatalf("admin tenants: %+v, %v", tenants, err)
 	}
 	userID := tenants.Tenants[0].User.ID
+	// A suspension, a resume and a plan change need a reason.
+	for _, args := range [][]string{{"admin", "suspend", userID}, {"admin", "resume", userID}, {"admin", "plan", userID, "starter"}} {
+		if _, errOut, code := runCLI(t, adminCfg, "", args...); code != 2 || !strings.Contains(errOut, "--reason") {
+			t.Errorf("wagw %s without --reason: exit %d stderr %q, want 2 asking for it", strings.Join(args, " "), code, errOut)
+		}
+	}
 	admin("admin", "suspend", userID, "--reason", "testing")
 	if _, _, code := runCLI(t, cfg, "", "whoami"); code != 1 {
 		t.Fatalf("whoami while suspended: exit %d, want 1", code)
 	}
-	admin("admin", "resume", userID)
+	if out := admin("admin", "tenants", "--status", "suspended"); !strings.Contains(out, "cli@example.com") || !strings.Contains(out, "suspended") {
+		t.Errorf("admin tenants --status suspended does not list the suspended tenant:\n%s", out)
+	}
+	admin("admin", "resume", userID, "--reason", "cleared by support")
+	login(t, base, "ops@example.com", "ops-password-123").do("POST", "/api/v1/admin/plans", map[string]any{"id": "starter", "name": "Starter",
+		"price_cents": 1900, "currency": "USD", "limits": map[string]any{"sessions": 10, "instances": 10, "messages_per_month": 100000,
+			"webhooks": 10, "api_keys": 10, "requests_per_minute": 600, "media_bytes": 64 << 20}}).must(t, http.StatusCreated, nil)
+	if out := admin("admin", "plan", userID, "starter", "--reason", "asked by mail"); !strings.Contains(out, "Starter") {
+		t.Errorf("admin plan: the tenant is not shown on Starter:\n%s", out)
+	}
+	if out := admin("admin", "tenant", userID); !strings.Contains(out, "cli@example.com") || !strings.Contains(out, "Starter") {
+		t.Errorf("admin tenant: %s", out)
+	}
+	// Every reason is in the audit log, which filters by action and tenant.
+	audit := admin("admin", "audit", "--tenant", userID)
+	for _, want := range []string{"tenant.suspend", "testing", "tenant.resume", "cleared by support", "tenant.plan_change", "asked by mail"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("admin audit --tenant lacks %q:\n%s", want, audit)
+		}
+	}
+	if out := admin("admin", "audit", "--action", "tenant.resume", "--json"); !strings.Contains(out, "cleared by support") || strings.Contains(out, "asked by mail") {
+		t.Errorf("admin audit --action tenant.resume: %s", out)
+	}
+	// The operator finds the session by its id, with its owner.
+	if out := admin("admin", "sessions", "--q", id); !strings.Contains(out, id) || !strings.Contains(out, "cli@example.com") {
+		t.Errorf("admin sessions --q ID: %s", out)
+	}
+	if out := admin("admin", "stats"); !strings.Contains(out, "Sessions") || !strings.Contains(out, "Webhook endpoints") {
+		t.Errorf("admin stats: %s", out)
+	}
 	// The suspension revoked the token the CLI saved: it says to log in again.
 	if _, errOut, code := runCLI(t, cfg, "", "whoami"); code != 1 || !strings.Contains(errOut, "log in again") {
 		t.Fatalf("whoami with a token revoked by the suspension: exit %d stderr %q", code, errOut)
@@ -353,7 +388,7 @@ func TestCLIAgainstGateway(t *testing.T) {
 	// scrape right after a change may show the count before it: scrape until
 	// the connected session shows (or the deadline passes and the checks fail).
 	scrape := func() map[string]*dto.MetricFamily {
-		resp, err := http.Get(base + "/metrics")
+		resp, err := checkedClient(t, http.DefaultClient).Get(base + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

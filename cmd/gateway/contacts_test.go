@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
@@ -258,7 +257,7 @@ func testContacts(t *testing.T, base string) {
 	}
 
 	// The Go client reads the same.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	cs, err := gc.Contacts(t.Context(), a1.ID)
 	if err != nil || len(cs) != 2 {
@@ -576,7 +575,7 @@ func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
 	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/contacts/15550030000/presence", nil).fails(t, http.StatusNotFound, "not_found")
 
 	// The Go client does the same.
-	gc := wagw.New(alice.base)
+	gc := sdk(t, alice.base)
 	gc.Token = alice.token
 	if err := gc.SubscribePresence(t.Context(), a2.ID, a1.Phone); err != nil {
 		t.Fatalf("client SubscribePresence: %v", err)

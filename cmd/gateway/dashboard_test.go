@@ -27,8 +27,8 @@ const chromiumPath = "/usr/bin/chromium"
 // session's state throughout, stop it and see why it stopped, add a
 // webhook and see its test delivery succeed, read the
 // message log, switch to Arabic (right to left). On the paired session it
-// walks the account's pages too (walkAccountPages), and the admin pages
-// (walkAdminPages). Screenshots of each step are test artifacts, in
+// walks the account's pages too (walkAccountPages), its status and channels
+// (walkStoriesPages), and the admin pages (walkAdminPages). Screenshots of each step are test artifacts, in
 // t.ArtifactDir(): kept with `go test -artifacts -outputdir DIR` (make
 // test-browser keeps them in testdata/artifacts), removed otherwise; the
 // test logs where they are. WAGW_UPDATE_DOCS=1 also writes
@@ -336,6 +336,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !eval("failed reason in the log", `[...document.querySelectorAll("table tbody tr")].some(r => r.querySelector(".badge.failed") && r.textContent.includes("not on WhatsApp"))`) {
 		t.Error("the message log shows the failed message without its reason")
 	}
+	// Status and channels (after the log's count: they send messages).
+	walkStoriesPages(t, base, step, eval, viewShot)
 	// Stopped from its page, the session says why and offers Start again
 	// (no Log out on a stopped session).
 	step("stop the session",
@@ -428,6 +430,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !eval("docs ops", `document.querySelectorAll("section.op").length >= 40 && document.querySelectorAll("#nav a").length >= 40`) {
 		t.Fatal("the docs page shows fewer than 40 operations")
 	}
+	checkAPIDocs(t, eval)
 	// An admin moves Sara to another plan from the tenants table.
 	ops := login(t, base, "ops@example.com", "ops-password-123")
 	ops.do("POST", "/api/v1/admin/plans", map[string]any{"id": "business", "name": "Business", "price_cents": 4900, "currency": "USD",

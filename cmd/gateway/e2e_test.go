@@ -197,7 +197,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("instance %s is %s after restart, want running", i.ID, i.Status)
 		}
 	}
-	resp, err := http.Get(base + "/health")
+	resp, err := checkedClient(t, http.DefaultClient).Get(base + "/health")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("health after restarts: %v %v", err, resp)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	wagw "github.com/whatsapp-saas/gateway/client"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,7 +132,7 @@ func testGroups(t *testing.T, base string) {
 	}
 
 	// The Go client reads the same: its group methods against the gateway.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	viaClient, err := gc.Groups(t.Context(), a2.ID)
 	if err != nil || len(viaClient) != 1 || viaClient[0].JID != g.JID {

@@ -101,7 +101,7 @@ func waitReady(t testing.TB, base string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/health/ready")
+		resp, err := checkedClient(t, http.DefaultClient).Get(base + "/health/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

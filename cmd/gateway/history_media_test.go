@@ -76,7 +76,7 @@ func TestHistoryMediaSandbox(t *testing.T) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", base+"/api/v1/messages/"+id+"/media", nil)
 		req.Header.Set("Authorization", "Bearer "+c.token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := checkedClient(t, http.DefaultClient).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -150,7 +150,7 @@ func testLabels(t *testing.T, base string) {
 	}
 	alice.do("GET", labels+"/9/messages", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("GET", labels+"/2/messages", nil).fails(t, http.StatusNotFound, "not_found")
-	gcm := wagw.New(base)
+	gcm := sdk(t, base)
 	gcm.Token = alice.token
 	if ms, pg, err := gcm.LabelMessages(t.Context(), shop.ID, "2", wagw.ListOptions{Limit: 10}); err != nil || len(ms) != 1 || ms[0].ID != m.ID || pg.Total != 1 {
 		t.Fatalf("client LabelMessages: got %+v %+v (%v), want the one message", ms, pg, err)
@@ -212,7 +212,7 @@ func testLabels(t *testing.T, base string) {
 	}
 
 	// Through the Go client.
-	gc := wagw.New(base)
+	gc := sdk(t, base)
 	gc.Token = alice.token
 	name := "Order complete"
 	l, err := gc.CreateLabel(t.Context(), shop.ID, wagw.LabelRequest{Name: &name})

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestErrorsInTheClientsLanguage: the error envelope's sentences (message
@@ -93,4 +96,76 @@ func TestWrongMethodAnswers405(t *testing.T) {
 		t.Errorf("in Arabic: %q", r.Error.Message)
 	}
 	sara.do("GET", "/api/v1/no-such-thing", nil).fails(t, http.StatusNotFound, "not_found")
+}
+
+// TestReasonsInTheClientsLanguage: a stored reason (a failed message's
+// error, a stopped session's status_reason, the reason of its
+// session.status event) is answered in the client's language, in the same
+// fields; English by default, as stored.
+func TestReasonsInTheClientsLanguage(t *testing.T) {
+	base := startGateway(t, testEnv(t, nil))
+	c := register(t, base, "reasons@example.com")
+	sess, inst := startSession(t, c, "reasons")
+	var got struct {
+		Session struct {
+			Status string `json:"status"`
+			Reason string `json:"status_reason"`
+		} `json:"session"`
+	}
+	polltest.Eventually(t, patience, "session connected", func() bool {
+		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
+		return got.Session.Status == "connected"
+	})
+	// The sandbox's numbers ending in 0000 are not on WhatsApp.
+	var sent struct {
+		Message struct {
+			ID string `json:"id"`
+		} `json:"message"`
+	}
+	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "+15551230000", "message": "hi"}).must(t, http.StatusCreated, &sent)
+	var msg struct {
+		Message struct {
+			Status string `json:"status"`
+			Error  string `json:"error"`
+		} `json:"message"`
+	}
+	polltest.Eventually(t, patience, "message failed", func() bool {
+		c.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &msg)
+		return msg.Message.Status == "failed"
+	})
+	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
+	ar := &client{t: t, base: base, token: c.token, header: http.Header{"Accept-Language": {"ar"}}}
+	tests := []struct {
+		who                               *client
+		lang, sessionReason, messageError string
+	}{
+		{c, "en", "The instance was stopped; start it to connect again.", "sandbox: recipient is not on WhatsApp"},
+		{ar, "ar", "أُوقف المثيل؛ شغّله ليتصل من جديد.", "sandbox: المستلم ليس على واتساب"},
+	}
+	for _, tt := range tests {
+		tt.who.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
+		if got.Session.Status != "stopped" || got.Session.Reason != tt.sessionReason {
+			t.Errorf("%s: session %s with reason %q, want stopped with %q", tt.lang, got.Session.Status, got.Session.Reason, tt.sessionReason)
+		}
+		tt.who.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &msg)
+		if msg.Message.Error != tt.messageError {
+			t.Errorf("%s: message error %q, want %q", tt.lang, msg.Message.Error, tt.messageError)
+		}
+		list := tt.who.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, nil)
+		if !strings.Contains(string(list.Raw), tt.sessionReason) {
+			t.Errorf("%s: the sessions list lacks %q: %s", tt.lang, tt.sessionReason, list.Raw)
+		}
+		// The session.status event of the stop, from the start of the log.
+		if !replayEvents(t, tt.who, "types=session.status", func(data []byte) bool {
+			var ev struct {
+				Data struct {
+					Status string `json:"status"`
+					Reason string `json:"reason"`
+				} `json:"data"`
+			}
+			return json.Unmarshal(data, &ev) == nil && ev.Data.Status == "stopped" && ev.Data.Reason == tt.sessionReason
+		}) {
+			t.Errorf("%s: no session.status event of the stop with reason %q", tt.lang, tt.sessionReason)
+		}
+	}
 }

@@ -90,6 +90,12 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 		if strings.Contains(line, phone) || strings.Contains(line, "778899") || strings.Contains(line, "سري") {
 			t.Errorf("log line leaks the phone or the text: %s", line)
 		}
+		// A line names the session once: a logger that already carries
+		// session_id is not given it again (JSON would hold the key twice),
+		// nor does a message repeat it.
+		if strings.Count(line, id) > 1 && !strings.Contains(line, `"path":`) {
+			t.Errorf("log line names session %s more than once: %s", id, line)
+		}
 		if rec["request_id"] != reqID {
 			continue
 		}

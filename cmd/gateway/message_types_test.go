@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
@@ -211,7 +210,7 @@ func messageTypes(t *testing.T, extra map[string]string) {
 			t.Fatalf("a1's tally %+v, want a2's one vote for Pizza", tl.Poll)
 		}
 		// The Go client reads the same tally.
-		gc := wagw.New(base)
+		gc := sdk(t, base)
 		gc.Token = alice.token
 		if ct, err := gc.MessagePoll(t.Context(), m.ID); err != nil || ct.Voters != 1 || ct.Options[0].Name != "Pizza" || ct.Options[0].Votes != 1 {
 			t.Fatalf("client MessagePoll: %+v, %v", ct, err)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -19,10 +21,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/api"
 )
 
-// Every answer the end-to-end tests receive through client.do is checked
+// Every answer the end-to-end tests receive through client.do, the Go
+// client (sdk), the CLI (runCLI) or checkedClient is checked
 // against the /openapi.json the same gateway serves: the status must be
 // declared on the operation (the catch-all "default" does not count: an
 // undeclared status is a drift the reader of the document could not
@@ -142,6 +146,14 @@ func checkedClient(t testing.TB, hc *http.Client) *http.Client {
 	c := *hc
 	c.Transport = specCheck{next: next, fail: func(format string, args ...any) { t.Helper(); t.Errorf(format, args...) }}
 	return &c
+}
+
+// sdk is the Go client (package client) of the gateway at base, its
+// answers checked like client.do's.
+func sdk(t testing.TB, base string) *wagw.Client {
+	c := wagw.New(base)
+	c.HTTP = checkedClient(t, http.DefaultClient)
+	return c
 }
 
 func (s specCheck) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -287,5 +299,42 @@ func TestOpenAPICheckCatchesDrift(t *testing.T) {
 				t.Fatalf("drift %q does not mention %q", drifts[0], tc.want)
 			}
 		})
+	}
+}
+
+// TestEndToEndAnswersAreChecked keeps the end-to-end tests on the checked
+// paths: a request sent with http.Get, http.Post, http.DefaultClient or
+// a bare Go client escapes the document check above, so a drift it meets
+// would go unnoticed. The exceptions are the check itself, the benchmarks
+// (they measure the server, not the document), the fetch of the document,
+// and the instance API of the cluster simulation (not the public API).
+func TestEndToEndAnswersAreChecked(t *testing.T) {
+	allowed := map[string]bool{"openapicheck_test.go": true, "bench_test.go": true}
+	allowedLines := []string{`http.Get(f.owner.base + "/openapi.json")`, `if resp, err := http.Get(url); err == nil {`}
+	bare := regexp.MustCompile(`http\.(Get|Post|Head|PostForm)\(|http\.DefaultClient\.Do\(|wagw\.New\(`)
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if allowed[f] {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+	lines:
+		for i, line := range strings.Split(string(raw), "\n") {
+			if !bare.MatchString(line) {
+				continue
+			}
+			for _, ok := range allowedLines {
+				if strings.Contains(line, ok) {
+					continue lines
+				}
+			}
+			t.Errorf("%s:%d sends a request the OpenAPI check does not see; use client.do, sdk(t, base) or checkedClient(t, …): %s", f, i+1, strings.TrimSpace(line))
+		}
 	}
 }

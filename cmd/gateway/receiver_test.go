@@ -149,7 +149,7 @@ func openStream(t *testing.T, c *client, query, lastID string) (<-chan sseEvent,
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(t, http.DefaultClient).Do(req)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

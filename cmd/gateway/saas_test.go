@@ -780,7 +780,10 @@ func replayEvents(t *testing.T, c *client, query string, each func(data []byte) 
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
+	for k, v := range c.header { // Accept-Language among them
+		req.Header[k] = v
+	}
+	resp, err := checkedClient(t, http.DefaultClient).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -180,7 +180,7 @@ func statusAndChannels(t *testing.T, extra map[string]string) {
 		}
 
 		// The Go client posts one too.
-		gc := wagw.New(base)
+		gc := sdk(t, base)
 		gc.Token = alice.token
 		sent, err := gc.Send(t.Context(), wagw.SendRequest{SessionID: a1.ID, Recipient: "status", Message: "From the client",
 			StatusStyle: &wagw.StatusStyle{BackgroundColor: "#000000", Font: "fb_script"}})
@@ -291,7 +291,7 @@ func statusAndChannels(t *testing.T, extra map[string]string) {
 		alice.do("GET", "/api/v1/sessions/"+a2.ID+"/channels/"+ch.JID+"/messages?count=500", nil).fails(t, http.StatusBadRequest, "invalid_request")
 
 		// The Go client reads the same.
-		gc := wagw.New(base)
+		gc := sdk(t, base)
 		gc.Token = alice.token
 		if cs, err := gc.Channels(t.Context(), a2.ID); err != nil || len(cs) != 1 || cs[0].JID != ch.JID || cs[0].Role != "subscriber" {
 			t.Fatalf("client Channels: %+v, %v", cs, err)

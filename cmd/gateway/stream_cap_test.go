@@ -49,7 +49,7 @@ func tryStream(t *testing.T, c *client, path string) *reply {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(t, http.DefaultClient).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,7 +104,9 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 		wg                sync.WaitGroup
 		stop              = make(chan struct{})
 	)
-	quiet := &http.Client{Timeout: 5 * time.Second}
+	// Checked against the document like every other answer, refusals
+	// while the gateway or Redis is down included.
+	quiet := checkedClient(t, &http.Client{Timeout: 5 * time.Second})
 	for w := range 4 {
 		wg.Add(1)
 		go func() {

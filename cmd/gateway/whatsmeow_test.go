@@ -96,7 +96,7 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("the API took %v to answer five requests", d)
 	}
-	resp, err := http.Get(base + "/health")
+	resp, err := checkedClient(t, http.DefaultClient).Get(base + "/health")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,12 +145,22 @@ func (s *Server) handleAdminSuspend(w http.ResponseWriter, r *http.Request) erro
 	return ok(w, http.StatusOK, tenantData{*v})
 }
 
+type resumeRequest struct {
+	Reason string `json:"reason" desc:"Why the suspension is lifted, kept in the audit log."`
+}
+
 func (s *Server) handleAdminResume(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "user_id")
 	if err != nil {
 		return err
 	}
-	v, err := s.svc.AdminResume(r.Context(), actorOf(r), id)
+	var req resumeRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+			return err
+		}
+	}
+	v, err := s.svc.AdminResume(r.Context(), actorOf(r), id, req.Reason)
 	s.userChanged(r.Context(), id)
 	if err != nil {
 		return err

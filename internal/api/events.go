@@ -169,7 +169,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	fmt.Fprintf(w, "retry: 2000\n\n")
 	flusher.Flush()
 
-	st := &streamState{floor: after, sent: map[int64]time.Time{}}
+	st := &streamState{floor: after, sent: map[int64]time.Time{}, lang: langOf(r)}
 	closing := s.streams.done()
 	poll := time.NewTicker(streamPoll)
 	defer poll.Stop()
@@ -200,6 +200,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 type streamState struct {
 	floor int64
 	sent  map[int64]time.Time
+	// lang is the language the events' reasons are written in (reasons.go).
+	lang string
 }
 
 // streamSince writes the events after the state's floor not sent yet.
@@ -215,7 +217,9 @@ func (s *Server) streamSince(ctx context.Context, w http.ResponseWriter, userID 
 			if _, dup := st.sent[e.Seq]; dup {
 				continue
 			}
-			b, err := json.Marshal(e)
+			local := *e
+			local.Data = localEventData(st.lang, e.Data)
+			b, err := json.Marshal(&local)
 			if err != nil {
 				return err
 			}

@@ -159,5 +159,5 @@ func (s *Server) handleLabelMessages(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, messageList{list.Items, list.Pagination})
+	return ok(w, http.StatusOK, messageList{localMessages(langOf(r), list.Items), list.Pagination})
 }

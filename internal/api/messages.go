@@ -99,7 +99,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, messageList{list.Items, list.Pagination})
+	return ok(w, http.StatusOK, messageList{localMessages(langOf(r), list.Items), list.Pagination})
 }
 
 func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error {
@@ -115,7 +115,7 @@ func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, messageDetail{m, receipts})
+	return ok(w, http.StatusOK, messageDetail{localMessage(langOf(r), m), receipts})
 }
 
 // messageDetail is one message with its group receipts.

@@ -31,8 +31,12 @@ type operation struct {
 	Description string
 	// Public routes need no authentication.
 	Public bool
-	// Scope is the API key scope the route needs (read, send, manage).
+	// Scope is the API key scope the route needs (read, send, manage);
+	// guard enforces it and the document shows it (x-api-key-scope).
 	Scope string
+	// TokenOnly routes refuse API keys (403): a login token only. Admin
+	// routes refuse them too (requireAdmin), answering 404.
+	TokenOnly bool
 	// Bound is what an API key bound to one session may do here (routes.go);
 	// the zero value refuses such keys.
 	Bound bound
@@ -222,9 +226,16 @@ func (g *schemaGen) operation(o operation) map[string]any {
 	if isTenantRoute(o) {
 		op["x-session-bound-key"] = o.Bound.String()
 	}
-	if !o.Public {
+	switch {
+	case isAdminRoute(o):
+		// An admin's login token only: requireAdmin answers 404 to a key.
+		op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
+		op["x-admin-only"] = true
+	case o.TokenOnly:
+		op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
+	case !o.Public:
 		op["security"] = []any{map[string]any{"bearerAuth": []string{}}, map[string]any{"apiKeyAuth": []string{}}}
-	} else {
+	default:
 		op["security"] = []any{}
 	}
 	var params []any

@@ -93,8 +93,17 @@ func withPage(ps ...param) []param { return append(append([]param{}, pageParams.
 
 // operations lists every documented route.
 func operations() []operation {
-	ops := append(append(append(coreOperations(), webhookDeliveryOperations()...), saasOperations()...), accountOperations()...)
-	return append(append(append(append(append(append(ops, chatOperations()...), contactOperations()...), profileOperations()...), callOperations()...), channelOperations()...), labelOperations()...)
+	parts := [][]operation{coreOperations(), webhookDeliveryOperations(), saasOperations(), accountOperations(),
+		chatOperations(), contactOperations(), profileOperations(), callOperations(), channelOperations(), labelOperations()}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	ops := make([]operation, 0, n)
+	for _, p := range parts {
+		ops = append(ops, p...)
+	}
+	return ops
 }
 
 // coreOperations are the operations listed here; other files add theirs in operations.

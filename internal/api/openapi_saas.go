@@ -96,7 +96,7 @@ func saasOperations() []operation {
 				"feature_disabled when SMTP is not configured.",
 			Body: forgotRequest{}, Example: forgotRequest{Email: "user@example.com"}, Status: 202,
 			Data: forgotData{"If an account has this address, a reset mail is on its way."}},
-		{Method: "POST", Path: "/auth/password/change", API: true, ID: "changePassword", Tag: "Accounts",
+		{Method: "POST", Path: "/auth/password/change", API: true, ID: "changePassword", Tag: "Accounts", TokenOnly: true,
 			Summary: "Change the password; every earlier token is revoked and a new one answered",
 			Description: "With a bearer token (an API key answers 403). Every token issued before, the caller's included, answers " +
 				"401 from now on, on every gateway: use the token in the answer. A wrong current password answers 422 naming " +
@@ -130,7 +130,8 @@ func saasOperations() []operation {
 				"logs in again. API keys work again after a resume.",
 			Body: suspendRequest{}, Example: suspendRequest{Reason: "abuse report"}, Data: tenantAnswer},
 		{Method: "POST", Path: "/admin/tenants/{user_id}/resume", API: true, ID: "adminResumeTenant", Tag: "Admin",
-			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote, Data: tenantAnswer},
+			Summary: "Lift a suspension and start again the instances it stopped", Description: adminNote + "The body is optional.",
+			Body: resumeRequest{}, Example: resumeRequest{Reason: "paid the invoice"}, Data: tenantAnswer},
 		{Method: "GET", Path: "/admin/sessions", API: true, ID: "adminSearchSessions", Tag: "Admin",
 			Summary: "Find any tenant's sessions by phone number or id", Description: adminNote +
 				"q is required: a phone number or part of one, written any way (only its digits count), or a session's id.",

@@ -274,3 +274,64 @@ func TestOpenAPILicenseMatchesRepository(t *testing.T) {
 		t.Errorf("LICENSE.md does not start with the MIT licence's title")
 	}
 }
+
+// TestOpenAPISecurityFollowsTheTable checks that the document says who may
+// call each operation as the route table enforces it: the scope guard
+// checks (x-api-key-scope), admin routes for an admin's token only, the
+// token-only routes without the API key scheme.
+func TestOpenAPISecurityFollowsTheTable(t *testing.T) {
+	raw, err := OpenAPIDocument("v1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			ID        string           `json:"operationId"`
+			Scope     string           `json:"x-api-key-scope"`
+			AdminOnly bool             `json:"x-admin-only"`
+			Security  []map[string]any `json:"security"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]operation{}
+	for _, o := range operations() {
+		byID[o.ID] = o
+	}
+	seen := 0
+	for _, item := range doc.Paths {
+		for _, op := range item {
+			o, found := byID[op.ID]
+			if !found {
+				t.Errorf("%s: not in the route table", op.ID)
+				continue
+			}
+			seen++
+			key := false
+			for _, s := range op.Security {
+				if _, k := s["apiKeyAuth"]; k {
+					key = true
+				}
+			}
+			if op.Scope != o.Scope {
+				t.Errorf("%s: document scope %q, table %q", op.ID, op.Scope, o.Scope)
+			}
+			if wantKey := !o.Public && !o.TokenOnly && !isAdminRoute(o); key != wantKey {
+				t.Errorf("%s: the document offers an API key %v, the table %v", op.ID, key, wantKey)
+			}
+			if op.AdminOnly != isAdminRoute(o) {
+				t.Errorf("%s: x-admin-only %v, want %v", op.ID, op.AdminOnly, isAdminRoute(o))
+			}
+		}
+	}
+	if seen != len(byID) {
+		t.Errorf("the document has %d operations, the table %d", seen, len(byID))
+	}
+	if o := byID["sendMessage"]; o.Scope != "send" {
+		t.Errorf("sendMessage needs scope %q, want send", o.Scope)
+	}
+	if !byID["changePassword"].TokenOnly {
+		t.Error("changePassword is not token-only")
+	}
+}

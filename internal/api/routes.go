@@ -185,17 +185,22 @@ var mountedElsewhere = map[string]bool{"getOpenAPI": true, "getDocs": true, "get
 type routeTable struct {
 	s        *Server
 	handlers map[string]handler
-	mounted  []string
+	// ops is operations(), built once: every group's mount walks it, and
+	// building the table with its examples is a visible part of start-up.
+	ops     []operation
+	mounted []string
 }
 
-func (s *Server) newRouteTable() *routeTable { return &routeTable{s: s, handlers: s.handlers()} }
+func (s *Server) newRouteTable() *routeTable {
+	return &routeTable{s: s, handlers: s.handlers(), ops: operations()}
+}
 
 // mount registers every operation of which on r, its path stripped of
 // prefix (the path of r's own mount), its handler wrapped by wrap. An entry
 // without a handler is a programming error caught when the server is built
 // (and by every test that builds one).
 func (t *routeTable) mount(r chi.Router, which func(operation) bool, prefix string, wrap func(operation, http.Handler) http.Handler) {
-	for _, o := range operations() {
+	for _, o := range t.ops {
 		if !which(o) {
 			continue
 		}
@@ -229,6 +234,10 @@ func (s *Server) guard(o operation, next http.Handler) http.Handler {
 	next = s.idempotent(o, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := who(r)
+		if o.TokenOnly && p.APIKey != nil {
+			writeError(w, r, s.log, gateway.Errorf(gateway.CodeForbidden, "Use a login token here, not an API key."))
+			return
+		}
 		if o.Scope != "" && !service.KeyAllows(p.APIKey, o.Scope) {
 			writeError(w, r, s.log, gateway.Errorf(gateway.CodeForbidden, "This API key does not have the %q scope.", o.Scope))
 			return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/locale"
 	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) handleSessionCreate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusCreated, sessionData{*sess})
+	return ok(w, http.StatusCreated, sessionData{*localSession(langOf(r), sess)})
 }
 
 func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error {
@@ -52,13 +53,13 @@ func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		return ok(w, http.StatusOK, sessionList{[]*gateway.Session{sess}, onePage})
+		return ok(w, http.StatusOK, sessionList{[]*gateway.Session{localSession(langOf(r), sess)}, onePage})
 	}
 	list, err := s.svc.ListSessions(r.Context(), who(r).User.ID, p)
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, sessionList{list.Items, list.Pagination})
+	return ok(w, http.StatusOK, sessionList{localSessions(langOf(r), list.Items), list.Pagination})
 }
 
 func (s *Server) handleSessionGet(w http.ResponseWriter, r *http.Request) error {
@@ -70,7 +71,7 @@ func (s *Server) handleSessionGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, sessionData{*sess})
+	return ok(w, http.StatusOK, sessionData{*localSession(langOf(r), sess)})
 }
 
 type updateSessionRequest struct {
@@ -95,7 +96,7 @@ func (s *Server) handleSessionUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, sessionData{*sess})
+	return ok(w, http.StatusOK, sessionData{*localSession(langOf(r), sess)})
 }
 
 func (s *Server) handleSessionDelete(w http.ResponseWriter, r *http.Request) error {
@@ -107,7 +108,7 @@ func (s *Server) handleSessionDelete(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, sessionDeleted{*sess, true})
+	return ok(w, http.StatusOK, sessionDeleted{*localSession(langOf(r), sess), true})
 }
 
 func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) error {
@@ -119,7 +120,9 @@ func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, workerStatusData{*st})
+	local := *st
+	local.Reason = locale.TranslateReason(langOf(r), st.Reason)
+	return ok(w, http.StatusOK, workerStatusData{local})
 }
 
 // qrView is the QR code as JSON: the raw string to render, and a PNG.
@@ -233,14 +236,14 @@ func (s *Server) streamQR(w http.ResponseWriter, r *http.Request, id string) err
 		// on the way to a QR code, not an outcome.
 		case "", gateway.SessionStopped, gateway.SessionQRPending, gateway.SessionStarting, gateway.SessionCreated:
 		default:
-			send("status", map[string]any{"state": st.State, "reason": st.Reason, "phone": st.Phone})
+			send("status", map[string]any{"state": st.State, "reason": locale.TranslateReason(langOf(r), st.Reason), "phone": st.Phone})
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-deadline:
-			send("status", map[string]any{"state": st.State, "reason": "stream ended after 5 minutes; ask again for new codes"})
+			send("status", map[string]any{"state": st.State, "reason": locale.TranslateReason(langOf(r), "stream ended after 5 minutes; ask again for new codes")})
 			return nil
 		case <-tick.C:
 		}
@@ -282,7 +285,7 @@ func (s *Server) handleSessionLogout(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, sessionData{*sess})
+	return ok(w, http.StatusOK, sessionData{*localSession(langOf(r), sess)})
 }
 
 type scanRequest struct {
@@ -306,7 +309,9 @@ func (s *Server) handleSessionScan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, workerStatusData{*st})
+	local := *st
+	local.Reason = locale.TranslateReason(langOf(r), st.Reason)
+	return ok(w, http.StatusOK, workerStatusData{local})
 }
 
 // sessionData is the answer of the routes that act on one session.

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,6 +32,10 @@ type Env struct {
 	Stderr io.Writer
 	// Version is printed by `wagw version`.
 	Version string
+	// HTTP is the client requests go through (nil: http.DefaultClient);
+	// the end-to-end tests pass one that checks every answer against the
+	// gateway's OpenAPI document.
+	HTTP *http.Client
 }
 
 // Config is what `wagw login` saves: the gateway and the credentials.
@@ -213,6 +218,7 @@ func (r *runner) client() *client.Client {
 	}
 	base := firstNonEmpty(r.url, r.env.Getenv("WAGW_URL"), r.cfg.URL, "http://localhost:3000")
 	c := client.New(base)
+	c.HTTP = r.env.HTTP
 	c.UserAgent = "wagw/" + r.env.Version
 	c.Token = firstNonEmpty(r.token, r.env.Getenv("WAGW_TOKEN"), r.cfg.Token)
 	c.APIKey = firstNonEmpty(r.apiKey, r.env.Getenv("WAGW_API_KEY"), r.cfg.APIKey)

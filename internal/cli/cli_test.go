@@ -83,7 +83,8 @@ func TestUsageAndCompletion(t *testing.T) {
 	// Every command's -h lists its flags, the common ones and its own.
 	own := map[string][]string{"sessions": {"-engine", "-webhook-url", "-start"}, "send": {"-wait", "-timeout", "-type"},
 		"qr": {"-invert", "-timeout"}, "messages": {"-session", "-status"}, "chats": {"-archived", "-until", "-page"},
-		"chat": {"-before", "-all", "-limit"}, "groups": {"-subject", "-announce", "-reset"}, "profile": {"-name", "-about"}}
+		"chat": {"-before", "-all", "-limit"}, "groups": {"-subject", "-announce", "-reset"}, "profile": {"-name", "-about"},
+		"admin": {"-reason", "-q", "-status", "-action", "-tenant", "-actor", "-page", "-limit"}}
 	for _, name := range commandNames() {
 		out, _, code := run(t, name, "-h")
 		if code != 0 || !strings.Contains(out, "usage: wagw "+name) || !strings.Contains(out, "Flags:") {

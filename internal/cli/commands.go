@@ -67,6 +67,16 @@ The account (chats, groups, profile, presence)
   calls SESSION place PHONE [--video] [--ring 30]   sandbox: call another sandbox session
   calls SESSION accept|end CALL_ID   sandbox: answer a ringing call, hang up
 
+Status (stories) and channels
+  status SESSION [list]      status posts, posted and received (--page, --limit)
+  status SESSION post [TEXT…] [--image F|--video F] [--to PHONE,…]   post a status
+                             (text style: --background #RRGGBB --text-color #RRGGBB --font F)
+  channels SESSION [list]    the channels the account follows or administers
+  channels SESSION get CHANNEL | create NAME [--description D]
+  channels SESSION follow|unfollow CHANNEL
+  channels SESSION messages CHANNEL [--count N] [--before SERVER_ID]   a channel's posts
+  channels SESSION post CHANNEL [TEXT…] [--image F|--video F]   post to a channel you administer
+
 Webhooks and events
   webhooks [list]            list endpoints
   webhooks create URL        add an endpoint (--events, --session); prints its secret once
@@ -79,7 +89,11 @@ Webhooks and events
 
 Keys and admin
   keys [list] | keys create [--name --scopes --session] | keys revoke ID
-  admin tenants|stats|plans|suspend ID|resume ID
+  admin tenants [--q TEXT] [--status S] | tenant ID   find accounts (admin role)
+  admin sessions --q PHONE|ID   find any account's session by phone number or id
+  admin suspend|resume ID --reason R   suspend or resume an account (reason kept in the audit log)
+  admin plan ID PLAN --reason R   move an account to another plan
+  admin plans | stats | audit [--action A] [--tenant ID] [--actor ID]
   health                     the gateway's health
 
 Other
@@ -118,10 +132,15 @@ func init() {
 		"presence": {usage: "presence SESSION available|unavailable|subscribe USER", help: "Shows the account online or offline, or follows a user's presence.", run: cmdPresence},
 		"calls": {usage: "calls SESSION reject CALL_ID|place PHONE [--video] [--ring N]|accept CALL_ID|end CALL_ID",
 			help: "Rejects a ringing call; on sandbox sessions places, answers and ends test calls.", run: cmdCalls},
-		"webhooks":   {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
-		"events":     {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
-		"keys":       {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
-		"admin":      {usage: "admin tenants [--q TEXT]|stats|plans|suspend ID [--reason R]|resume ID", help: "Admin verbs (admin role).", run: cmdAdmin},
+		"status": {usage: "status SESSION [list [--page N] [--limit N]|post [TEXT…] [--image FILE|--video FILE] [--to PHONE,…] [--background #RRGGBB] [--text-color #RRGGBB] [--font F]]",
+			help: "Lists the session's status posts (its own and its contacts'), or posts one.", run: cmdStatus},
+		"channels": {usage: "channels SESSION [list|get CHANNEL|create NAME [--description D]|follow CHANNEL|unfollow CHANNEL|messages CHANNEL [--count N] [--before N]|post CHANNEL [TEXT…] [--image FILE|--video FILE]]",
+			help: "Lists, looks up, creates, follows and unfollows channels; reads a channel's posts; posts to one the account administers.", run: cmdChannels},
+		"webhooks": {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
+		"events":   {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
+		"keys":     {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
+		"admin": {usage: "admin tenants [--q TEXT] [--status active|suspended] [--page N] [--limit N]|tenant ID|sessions --q PHONE|ID [--page N] [--limit N]|suspend ID --reason R|resume ID --reason R|plan ID PLAN --reason R|plans|stats|audit [--action A] [--tenant ID] [--actor ID] [--page N] [--limit N]",
+			help: "The operator's verbs (admin role): find accounts and sessions, suspend, resume or move an account to another plan with a reason (kept in the audit log), the installation's numbers, the audit log.", run: cmdAdmin},
 		"health":     {usage: "health", help: "Shows the gateway's health.", run: cmdHealth},
 		"completion": {usage: "completion bash|zsh|fish", help: "Prints a completion script: source <(wagw completion bash).", run: cmdCompletion},
 		"version":    {usage: "version", help: "Prints the version.", run: cmdVersion},

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"text/tabwriter"
-
-	"github.com/whatsapp-saas/gateway/client"
 )
 
 // subcommands are the second words completion offers.
@@ -21,7 +18,9 @@ var subcommands = map[string][]string{
 	"profile":    {"get", "set", "privacy"},
 	"presence":   {"available", "unavailable", "subscribe"},
 	"calls":      {"reject", "place", "accept", "end"},
-	"admin":      {"tenants", "stats", "plans", "suspend", "resume"},
+	"status":     {"list", "post"},
+	"channels":   {"list", "get", "create", "follow", "unfollow", "messages", "post"},
+	"admin":      {"tenants", "tenant", "sessions", "suspend", "resume", "plan", "plans", "stats", "audit"},
 	"completion": {"bash", "zsh", "fish"},
 }
 
@@ -77,72 +76,3 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func jsonLine(v any) ([]byte, error) { return json.Marshal(v) }
-
-// cmdAdmin runs the operator's verbs over /admin (admin role, bearer token).
-func cmdAdmin(r *runner, args []string) error {
-	fs := r.flags("admin")
-	reason := fs.String("reason", "", "suspend: the reason, kept in the audit log")
-	query := fs.String("q", "", "tenants: search email or name")
-	pos, err := r.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		return fmt.Errorf("give an admin command: %w", errUsage)
-	}
-	c := r.client()
-	tenantTable := func(w *tabwriter.Writer, list ...client.Tenant) {
-		fmt.Fprintln(w, "ID\tEMAIL\tNAME\tROLE\tSTATUS\tPLAN\tSESSIONS\tMESSAGES (MONTH)")
-		for _, v := range list {
-			plan := v.User.PlanID
-			if v.Plan != nil {
-				plan = v.Plan.Name
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", v.User.ID, v.User.Email, v.User.Name, v.User.Role, v.User.Status, plan,
-				v.Usage.Sessions, v.Usage.MessagesThisMonth)
-		}
-	}
-	switch pos[0] {
-	case "tenants":
-		list, p, err := c.AdminTenants(r.ctx, *query, "", client.ListOptions{Limit: 100})
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"tenants": list, "pagination": p}, func(w *tabwriter.Writer) { tenantTable(w, list...) })
-	case "suspend", "resume":
-		if len(pos) != 2 {
-			return fmt.Errorf("give the tenant's id: %w", errUsage)
-		}
-		var v *client.Tenant
-		if pos[0] == "suspend" {
-			v, err = c.AdminSuspend(r.ctx, pos[1], *reason)
-		} else {
-			v, err = c.AdminResume(r.ctx, pos[1])
-		}
-		if err != nil {
-			return err
-		}
-		return r.out(v, func(w *tabwriter.Writer) { tenantTable(w, *v) })
-	case "plans":
-		list, err := c.AdminPlans(r.ctx)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"plans": list}, func(w *tabwriter.Writer) {
-			fmt.Fprintln(w, "ID\tNAME\tPRICE\tSESSIONS\tMESSAGES/MONTH")
-			for _, p := range list {
-				fmt.Fprintf(w, "%s\t%s\t%d %s\t%d\t%d\n", p.ID, p.Name, p.PriceCents, p.Currency, p.Limits.Sessions, p.Limits.MessagesPerMonth)
-			}
-		})
-	case "stats":
-		raw, err := c.AdminStats(r.ctx)
-		if err != nil {
-			return err
-		}
-		var v any
-		_ = json.Unmarshal(raw, &v)
-		r.json = true // the stats' shape is the admin API's own
-		return r.out(v, nil)
-	}
-	return fmt.Errorf("unknown admin command %q: %w", pos[0], errUsage)
-}

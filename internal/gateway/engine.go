@@ -73,7 +73,9 @@ type EngineConfig struct {
 	// nothing, so it has no use for one.
 	Proxy   string
 	Handler EventHandler
-	Logger  *slog.Logger
+	// Logger already names the session and tenant (the worker adds
+	// them), so an engine's lines do not add session_id again.
+	Logger *slog.Logger
 	// LookupMessage returns the session's stored message with a WhatsApp
 	// id (the outbound one first), CodeNotFound when none; nil when the
 	// store cannot look up by WhatsApp id. The real engine reads it to

@@ -45,7 +45,7 @@ var arabic = map[string]string{
 	"Another connection took over this device; restart the session.":                               "اتصال آخر استولى على هذا الجهاز؛ أعد تشغيل الجلسة.",
 	"At most 1024 mentions.":                                                                       "1024 إشارة على الأكثر.",
 	"Authentication required: send Authorization: Bearer <token> or X-API-Key: <key>.":             "المصادقة مطلوبة: أرسل Authorization: Bearer <token> أو X-API-Key: <key>.",
-	"Change the password with a login token, not an API key.":                                      "غيّر كلمة المرور برمز تسجيل الدخول، لا بمفتاح API.",
+	"Use a login token here, not an API key.":                                                      "استعمل هنا رمز تسجيل الدخول، لا مفتاح API.",
 	"Consul has no leader.":                                                                        "لا يوجد قائد في Consul.",
 	"Email is not configured on this server; ask the operator to set SMTP_HOST.":                   "البريد الإلكتروني غير مُعدّ على هذا الخادم؛ اطلب من المشغّل ضبط SMTP_HOST.",
 	"Email verification is disabled on this server.":                                               "التحقق من البريد الإلكتروني معطّل على هذا الخادم.",

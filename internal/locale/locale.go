@@ -50,6 +50,9 @@ func init() {
 	for en, ar := range arabicStatusChannels {
 		arabic[en] = ar
 	}
+	for en, ar := range arabicReasons {
+		arabic[en] = ar
+	}
 }
 
 func compileTemplates() []template {
@@ -108,6 +111,30 @@ func Translate(lang, message string) string {
 		}
 	}
 	return message
+}
+
+// TranslateReason is Translate for a reason the gateway wrote itself (a
+// session's status_reason, a failed message's error): the values a
+// template matched are its own sentences too ("Pairing failed: <why>",
+// "Cannot reach WhatsApp (<what failed>) …"), so each is translated in
+// turn, one level deep.
+func TranslateReason(lang, reason string) string {
+	if lang != "ar" || reason == "" {
+		return reason
+	}
+	if ar, ok := arabic[reason]; ok && !verb.MatchString(reason) {
+		return ar
+	}
+	for _, t := range templates() {
+		if m := t.re.FindStringSubmatch(reason); m != nil {
+			values := m[1:]
+			for i, v := range values {
+				values[i] = Translate(lang, v)
+			}
+			return fill(t.arabic, values)
+		}
+	}
+	return reason
 }
 
 // fill puts values into an Arabic format string: the n-th verb takes the

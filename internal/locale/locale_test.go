@@ -163,3 +163,25 @@ func TestMostSentencesHaveArabic(t *testing.T) {
 		t.Errorf("%d of %d public sentences have no Arabic (%.0f%% covered, want 80%% or more)", missing, len(sentences), share*100)
 	}
 }
+
+// TestTranslateReason: a reason the gateway wrote is translated with the
+// sentences inside it ("Cannot reach WhatsApp (<what failed>) …"), its
+// other values kept; English and unknown reasons stay as they are.
+func TestTranslateReason(t *testing.T) {
+	const fsi, pdi = "\u2068", "\u2069"
+	tests := []struct{ lang, in, want string }{
+		{"ar", "The instance was stopped; start it to connect again.", "أُوقف المثيل؛ شغّله ليتصل من جديد."},
+		{"en", "The instance was stopped; start it to connect again.", "The instance was stopped; start it to connect again."},
+		{"ar", "Cannot reach WhatsApp (the connection was refused); retrying in 3m47s.",
+			"تعذّر الوصول إلى واتساب (" + fsi + "رُفض الاتصال" + pdi + ")؛ إعادة المحاولة بعد " + fsi + "3m47s" + pdi + "."},
+		{"ar", "Pairing failed: WhatsApp could not complete the pairing; scan a new code.",
+			"فشل الربط: " + fsi + "تعذّر على واتساب إتمام الربط؛ امسح رمزًا جديدًا." + pdi},
+		{"ar", "sandbox: recipient is not on WhatsApp", "sandbox: المستلم ليس على واتساب"},
+		{"ar", "An engine's sentence nobody translated.", "An engine's sentence nobody translated."},
+	}
+	for _, tt := range tests {
+		if got := TranslateReason(tt.lang, tt.in); got != tt.want {
+			t.Errorf("TranslateReason(%s, %q)\n got %q\nwant %q", tt.lang, tt.in, got, tt.want)
+		}
+	}
+}

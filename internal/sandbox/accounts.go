@@ -172,7 +172,7 @@ func (e *Engine) registerLocked() {
 	for range 3 {
 		as, err := e.accounts(ctx)
 		if err != nil {
-			e.log.Warn("sandbox account", "session_id", e.cfg.SessionID, "error", err)
+			e.log.Warn("sandbox account", "error", err)
 			return
 		}
 		if a, ok := as[e.phone]; ok {
@@ -185,7 +185,7 @@ func (e *Engine) registerLocked() {
 		err = e.saveAccount(ctx, newAccount(e.phone, e.pushName, e.opts.Now()))
 		if !gateway.IsCode(err, gateway.CodeConflict) {
 			if err != nil {
-				e.log.Warn("sandbox account", "session_id", e.cfg.SessionID, "error", err)
+				e.log.Warn("sandbox account", "error", err)
 			}
 			return
 		}

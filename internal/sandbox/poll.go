@@ -85,13 +85,13 @@ func (e *Engine) openVote(env Envelope) *gateway.EvPollVote {
 	}
 	poll, sender := e.pollOf(ctx, env.Target, me)
 	if poll == nil {
-		e.log.Info("sandbox vote on an unknown poll", "session_id", e.cfg.SessionID, "wa_message_id", env.Target)
+		e.log.Info("sandbox vote on an unknown poll", "wa_message_id", env.Target)
 		return nil
 	}
 	voter := env.FromPhone + "@" + gateway.ServerUser
 	hashes, err := gateway.DecryptPollVote(poll.Secret, env.Target, sender, voter, env.VotePayload, env.VoteIV)
 	if err != nil {
-		e.log.Warn("sandbox vote does not decrypt", "session_id", e.cfg.SessionID, "wa_message_id", env.Target, "error", err)
+		e.log.Warn("sandbox vote does not decrypt", "wa_message_id", env.Target, "error", err)
 		return nil
 	}
 	p, err := gateway.ParsePayload(poll.Payload)

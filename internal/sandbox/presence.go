@@ -141,7 +141,7 @@ func (e *Engine) goUnavailable(me string) {
 		return nil
 	})
 	if err != nil {
-		e.log.Warn("sandbox presence on disconnect", "session_id", e.cfg.SessionID, "error", err)
+		e.log.Warn("sandbox presence on disconnect", "error", err)
 		return
 	}
 	if e.opts.Network == nil {
@@ -150,7 +150,7 @@ func (e *Engine) goUnavailable(me string) {
 	for _, p := range a.Subscribers {
 		if env, ok := a.presenceEnvelope(p); ok {
 			if err := e.opts.Network.Deliver(ctx, e.cfg.UserID, p, env); err != nil {
-				e.log.Warn("sandbox presence on disconnect", "session_id", e.cfg.SessionID, "to", p, "error", err)
+				e.log.Warn("sandbox presence on disconnect", "to", p, "error", err)
 			}
 		}
 	}

@@ -377,7 +377,7 @@ func (e *Engine) goOnlineLocked() error {
 func (e *Engine) replayReceipts(ctx context.Context, gen uint64) {
 	owed, err := e.cfg.Outstanding(ctx)
 	if err != nil {
-		e.log.Warn("sandbox outstanding receipts", "session_id", e.cfg.SessionID, "error", err)
+		e.log.Warn("sandbox outstanding receipts", "error", err)
 		return
 	}
 	// Messages to sandbox peers get their receipts from the peers, and
@@ -392,7 +392,7 @@ func (e *Engine) replayReceipts(ctx context.Context, gen uint64) {
 		peer, ok := peers[phone]
 		if !ok {
 			if peer, err = e.peer(ctx, phone); err != nil {
-				e.log.Warn("sandbox outstanding receipts", "session_id", e.cfg.SessionID, "error", err)
+				e.log.Warn("sandbox outstanding receipts", "error", err)
 				return
 			}
 			peers[phone] = peer
@@ -465,7 +465,7 @@ func (e *Engine) pairLocked(phone string) error {
 	e.cfg.DeviceJID = e.jid
 	e.emitLocked(gateway.EvPaired{JID: e.jid, LID: e.lid, Phone: e.phone, PushName: e.pushName, Platform: Platform}, nil)
 	if err := e.goOnlineLocked(); err != nil {
-		e.log.Warn("sandbox network listen", "session_id", e.cfg.SessionID, "error", err)
+		e.log.Warn("sandbox network listen", "error", err)
 		e.emitLocked(gateway.EvDisconnected{Reason: "sandbox: network unavailable"}, nil)
 		e.active = false
 		e.releaseCtxLocked()
@@ -689,7 +689,7 @@ func (e *Engine) dispatch() {
 			if b.after != nil {
 				b.after(err)
 			} else if err != nil {
-				e.log.Warn("sandbox event not persisted", "session_id", e.cfg.SessionID,
+				e.log.Warn("sandbox event not persisted",
 					"event", fmt.Sprintf("%T", b.ev), "error", err)
 			}
 		}

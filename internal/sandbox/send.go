@@ -218,7 +218,7 @@ func (e *Engine) publishLocked(call func(ctx context.Context) error) {
 	ctx := e.hctx
 	e.afterUnlock = append(e.afterUnlock, func() {
 		if err := call(ctx); err != nil {
-			e.log.Warn("sandbox network", "session_id", e.cfg.SessionID, "error", err)
+			e.log.Warn("sandbox network", "error", err)
 		}
 	})
 }
@@ -368,11 +368,11 @@ func (e *Engine) offerLocked(ev gateway.EngineEvent, attempt int, stored func())
 		}
 		kind, ids := describe(ev)
 		if attempt+1 >= e.opts.MaxRetries {
-			e.log.Error("sandbox event dropped after retries", "session_id", e.cfg.SessionID,
+			e.log.Error("sandbox event dropped after retries",
 				"event", kind, "wa_message_ids", ids, "error", err)
 			return
 		}
-		e.log.Warn("sandbox event not persisted; offering it again", "session_id", e.cfg.SessionID,
+		e.log.Warn("sandbox event not persisted; offering it again",
 			"event", kind, "wa_message_ids", ids, "error", err)
 		e.afterLocked(e.opts.RetryDelay, func() { e.offerLocked(ev, attempt+1, stored) })
 	})

@@ -203,7 +203,7 @@ func (s *Service) AdminSuspend(ctx context.Context, a Actor, tenantID, reason st
 
 // AdminResume lifts a suspension and starts again the instances the
 // suspension stopped.
-func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID string) (*TenantView, error) {
+func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID, reason string) (*TenantView, error) {
 	u, err := s.adminTenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ func (s *Service) AdminResume(ctx context.Context, a Actor, tenantID string) (*T
 		stopped = d.Stopped
 	}
 	if err := s.saasStore.SetUserStatus(ctx, u.ID, gateway.UserActive, a.audit(AuditResume, auditTargetTenant, u.ID,
-		map[string]any{"restarting_instances": stopped})); err != nil {
+		map[string]any{"reason": reason, "restarting_instances": stopped})); err != nil {
 		return nil, err
 	}
 	u.Status = gateway.UserActive

@@ -76,7 +76,7 @@ func TestSuspendedAccountsAreRefused(t *testing.T) {
 	if len(audit.Items) != 1 || audit.Items[0].Action != AuditSuspend || audit.Items[0].ActorID != admin.ID {
 		t.Fatalf("audit %+v, want one suspension by the admin", audit.Items)
 	}
-	_, err = f.AdminResume(ctx, Actor{User: admin}, u.ID)
+	_, err = f.AdminResume(ctx, Actor{User: admin}, u.ID, "paid")
 	must(t, err)
 	_, err = f.User(ctx, u.ID)
 	must(t, err)

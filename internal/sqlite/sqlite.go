@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -30,6 +31,8 @@ var migrationFS embed.FS
 type Store struct {
 	*sqlstore.Store
 	writer *sql.DB
+	// stopWarm ends warmReader when the store closes first.
+	stopWarm context.CancelFunc
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -89,13 +92,30 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		reader.SetMaxIdleConns(n)
 		reader.SetConnMaxLifetime(0)
 		reader.SetConnMaxIdleTime(0)
-		if err := reader.PingContext(ctx); err != nil {
-			_ = writer.Close()
-			_ = reader.Close()
-			return nil, translateOpen(err)
-		}
+		// The writer has opened this file already, so a reader that cannot
+		// is not expected; its first connection (pragmas, then parsing the
+		// schema, a few milliseconds) is opened beside the rest of the
+		// start-up instead of before it (issue 12). The readiness check
+		// (Ping) still pings both pools, and a failure here is logged.
+		warm, stop := context.WithTimeout(context.Background(), 30*time.Second)
+		go warmReader(warm, reader, log)
+		return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stopWarm: stop}, nil
 	}
-	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer}, nil
+	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stopWarm: func() {}}, nil
+}
+
+// warmReader opens the reader pool's first connection ahead of the first
+// read. A store closed meanwhile (a short-lived one) cancels it quietly.
+func warmReader(ctx context.Context, reader *sql.DB, log *slog.Logger) {
+	if err := reader.PingContext(ctx); err != nil && ctx.Err() != context.Canceled {
+		log.Warn("the database's read connections cannot be opened; reads will fail", "err", err)
+	}
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	s.stopWarm()
+	return s.Store.Close()
 }
 
 // privateFiles makes the database file 0600 before the driver opens it:

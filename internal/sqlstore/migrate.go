@@ -18,6 +18,7 @@ import (
 type Migrator interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // Migration is one numbered, forward-only schema change.
@@ -83,7 +84,19 @@ func Migrate(ctx context.Context, db Migrator, d Dialect, migrations []Migration
 		}
 		return s
 	}
+	// One read of what is recorded, so a restart on a migrated database
+	// costs one query instead of a write transaction per migration (the
+	// gateway's start-up, issue 12). What it does not list is checked
+	// again inside its own transaction below, so a concurrent migrator is
+	// still safe.
+	done, err := recordedVersions(ctx, db)
+	if err != nil {
+		return err
+	}
 	for _, m := range migrations {
+		if done[m.Version] {
+			continue
+		}
 		applied, err := applyMigration(ctx, db, q, m)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.Name, err)
@@ -93,6 +106,27 @@ func Migrate(ctx context.Context, db Migrator, d Dialect, migrations []Migration
 		}
 	}
 	return nil
+}
+
+// recordedVersions reads the versions schema_migrations records.
+func recordedVersions(ctx context.Context, db Migrator) (map[int]bool, error) {
+	rows, err := db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return done, nil
 }
 
 // applyMigration applies m unless it is recorded already, and reports whether it did.

@@ -63,6 +63,9 @@ type Config struct {
 	// Secret returns the internal secret the instance API requires (read
 	// per request, so a rotation needs no restart).
 	Secret func(ctx context.Context) ([]byte, error)
+	// Logger is the process's logger; the worker adds session_id and
+	// tenant_id (once) to its lines and its engine's, so it must not carry
+	// them already.
 	Logger *slog.Logger
 	Clock  func() time.Time
 	// Pacer spaces sends out; nil sends as fast as the engine accepts.
@@ -200,7 +203,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		BannedUntil:   bannedUntil(s),
 		Proxy:         s.ProxyURL,
 		Handler:       w.handle,
-		Logger:        w.cfg.Logger,
+		Logger:        w.log, // the engine's lines name the session through it
 		Outstanding:   w.outstanding,
 		LookupMessage: w.lookupMessage(),
 	})

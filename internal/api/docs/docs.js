@@ -10,6 +10,87 @@
     for (const k of kids) if (k != null) e.append(k);
     return e;
   };
+  // inline renders Markdown's inline marks (`code`, **bold**, [text](link))
+  // as nodes: text stays text, so a description cannot inject markup.
+  const inline = (text) => {
+    const out = [];
+    const re = /`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\(((?:https?:\/\/|\/|#)[^)\s]*)\)/g;
+    let last = 0, m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) out.push(text.slice(last, m.index));
+      if (m[1] !== undefined) out.push(el("code", { text: m[1] }));
+      else if (m[2] !== undefined) out.push(el("strong", { text: m[2] }));
+      else out.push(el("a", { href: m[4], text: m[3] }));
+      last = re.lastIndex;
+    }
+    if (last < text.length) out.push(text.slice(last));
+    return out;
+  };
+  // md renders a description written in Markdown (CommonMark's common
+  // part: paragraphs, "- " lists, fenced code, inline marks) into a div
+  // of the given class.
+  const md = (text, cls) => {
+    const box = el("div", { class: "md" + (cls ? " " + cls : "") });
+    const blocks = String(text || "").split(/\n\s*\n/);
+    for (const b of blocks) {
+      if (!b.trim()) continue;
+      if (b.startsWith("```")) {
+        box.append(el("pre", { text: b.replace(/^```\w*\n?/, "").replace(/\n?```\s*$/, "") }));
+        continue;
+      }
+      const lines = b.split("\n");
+      if (lines.every((l) => /^\s*[-*] /.test(l) || /^\s{2,}\S/.test(l))) {
+        const ul = el("ul");
+        let li;
+        for (const l of lines) {
+          if (/^\s*[-*] /.test(l)) { li = el("li", {}, ...inline(l.replace(/^\s*[-*] /, ""))); ul.append(li); } else li.append(" ", ...inline(l.trim()));
+        }
+        box.append(ul);
+        continue;
+      }
+      box.append(el("p", {}, ...inline(lines.join(" "))));
+    }
+    return box;
+  };
+  // authOf says who may call an operation, from what the route table put
+  // in the document: admin only, login token only, or token or API key
+  // with the key's scope and its session binding.
+  const authOf = (op) => {
+    if (!op.security || !op.security.length) return [el("strong", { text: "No authentication." })];
+    if (op["x-admin-only"]) return [el("strong", { text: "Admin only:" }), " an admin's login token (", el("code", { text: "Authorization: Bearer" }), "); API keys are refused (404)."];
+    const key = op.security.some((s) => s.apiKeyAuth);
+    if (!key) return [el("strong", { text: "Login token only:" }), " ", el("code", { text: "Authorization: Bearer" }), "; API keys are refused (403)."];
+    const out = ["A login token, or an API key"];
+    const scope = op["x-api-key-scope"];
+    if (scope) out.push(" with the ", el("code", { class: "scope", text: scope }), " scope (or ", el("code", { text: "*" }), ")");
+    else out.push(" of any scope");
+    const bound = op["x-session-bound-key"];
+    if (bound) out.push("; a key bound to one session: " + bound);
+    out.push(".");
+    return out;
+  };
+  // scopesTable lists the API key scopes the operations need, with how
+  // many need each: the route table's own scopes, read from the document.
+  const scopesTable = () => {
+    const need = {};
+    let anyKey = 0, noKey = 0;
+    for (const item of Object.values(spec.paths)) {
+      for (const op of Object.values(item)) {
+        if (!op.security || !op.security.length) continue;
+        if (!op.security.some((s) => s.apiKeyAuth)) { noKey++; continue; }
+        const sc = op["x-api-key-scope"];
+        if (sc) (need[sc] = need[sc] || []).push(op.operationId); else anyKey++;
+      }
+    }
+    const t = el("table", { id: "scopes" }, el("tr", {}, el("th", { text: "API key scope" }), el("th", { text: "Operations" }), el("th", { text: "Examples" })));
+    for (const sc of Object.keys(need).sort()) {
+      t.append(el("tr", { "data-scope": sc }, el("td", {}, el("code", { text: sc })), el("td", { text: String(need[sc].length) }),
+        el("td", {}, ...need[sc].slice(0, 4).flatMap((id, i) => [i ? ", " : "", el("a", { href: "#" + id, text: id })]))));
+    }
+    t.append(el("tr", {}, el("td", {}, el("code", { text: "*" })), el("td", { text: "all" }), el("td", { text: "A key with * may call every operation a key may call." })));
+    return el("section", { class: "scopes" }, el("h2", { id: "scopes-h", text: "API key scopes" }), t,
+      el("p", { class: "muted", text: anyKey + " operations take a key of any scope; " + noKey + " take a login token only (admin routes among them)." }));
+  };
   const resolve = (s) => {
     let seen = 0;
     while (s && s.$ref && seen++ < 20) s = s.$ref.split("/").slice(1).reduce((o, k) => o[k], spec);
@@ -37,7 +118,7 @@
     for (const [name, p] of Object.entries(s.properties)) {
       const li = el("li", {}, el("code", { text: name }), " ", el("span", { class: "muted", text: typeName(p) }));
       if (req.has(name)) li.append(" ", el("span", { class: "req", text: "required" }));
-      if (p.description) li.append(" — " + p.description);
+      if (p.description) li.append(" — ", ...inline(p.description));
       const sub = schemaTree(p, depth + 1);
       if (sub) li.append(sub);
       ul.append(li);
@@ -92,7 +173,7 @@
   };
   const render = () => {
     const nav = document.getElementById("nav"), main = document.getElementById("main");
-    main.replaceChildren(el("p", {}, spec.info.description || ""));
+    main.replaceChildren(md(spec.info.description), scopesTable());
     nav.replaceChildren();
     const byTag = {};
     for (const [path, item] of Object.entries(spec.paths)) {
@@ -103,17 +184,16 @@
     const tagDesc = Object.fromEntries((spec.tags || []).map((t) => [t.name, t.description]));
     for (const tag of Object.keys(byTag).sort()) {
       nav.append(el("h2", { text: tag }));
-      main.append(el("h2", { id: "tag-" + tag.replace(/\W+/g, "-"), text: tag }), el("p", { class: "tag-desc", text: tagDesc[tag] || "" }));
+      main.append(el("h2", { id: "tag-" + tag.replace(/\W+/g, "-"), text: tag }), md(tagDesc[tag], "tag-desc"));
       for (const { path, method, op } of byTag[tag].sort((a, b) => a.path.localeCompare(b.path))) {
         nav.append(el("a", { href: "#" + op.operationId }, el("span", { class: "method " + method, text: method }), " " + path));
         const sec = el("section", { class: "op", id: op.operationId },
           el("h3", {}, el("span", { class: "method " + method, text: method }), el("code", { text: path }), el("span", { class: "muted", text: op.summary })));
-        if (op.description) sec.append(el("p", { text: op.description }));
-        const auth = op.security && op.security.length ? "Bearer token or X-API-Key" + (op["x-api-key-scope"] ? " (API key scope: " + op["x-api-key-scope"] + ")" : "") : "No authentication";
-        sec.append(el("p", { class: "muted", text: auth }));
+        if (op.description) sec.append(md(op.description));
+        sec.append(el("p", { class: "auth" }, ...authOf(op)));
         if (op.parameters && op.parameters.length) {
           const t = el("table", {}, el("tr", {}, el("th", { text: "Parameter" }), el("th", { text: "In" }), el("th", { text: "Type" }), el("th", { text: "Description" })));
-          for (const p of op.parameters) t.append(el("tr", {}, el("td", {}, el("code", { text: p.name })), el("td", { text: p.in }), el("td", { text: typeName(p.schema) }), el("td", { text: p.description || "" })));
+          for (const p of op.parameters) t.append(el("tr", {}, el("td", {}, el("code", { text: p.name })), el("td", { text: p.in }), el("td", { text: typeName(p.schema) }), el("td", {}, ...inline(p.description || ""))));
           sec.append(t);
         }
         if (op.requestBody) {

@@ -394,7 +394,7 @@
   // accountTabs links a session's pages: its own, then its account's
   // chats, contacts and groups; current names the one shown.
   function accountTabs(id, current) {
-    return el("nav", { class: "tabs", "aria-label": t("acc.tabs") }, [["", "acc.session"], ["chats", "acc.chats"], ["contacts", "acc.contacts"], ["groups", "acc.groups"]]
+    return el("nav", { class: "tabs", "aria-label": t("acc.tabs") }, [["", "acc.session"], ["chats", "acc.chats"], ["contacts", "acc.contacts"], ["groups", "acc.groups"], ["status", "acc.status"], ["channels", "acc.channels"]]
       .map(([p, k]) => el("a", { href: "#/sessions/" + id + (p ? "/" + p : ""), "aria-current": p === current ? "page" : null, "data-tab": p || "session", text: t(k) })));
   }
 

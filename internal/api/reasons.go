@@ -1,0 +1,98 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/locale"
+)
+
+// The reasons the gateway stores as it learns them (a session's
+// status_reason, a failed message's error, the reason in status events)
+// are English sentences. An answer puts them in the client's language
+// (Accept-Language, as the error envelope does): same fields, same types,
+// and the same English for a client that asks for English or nothing, so
+// no client has to change. Values inside a sentence (a delay, a proxy
+// address) stay as they are.
+
+// langOf is the language the request asks for: "en" or "ar".
+func langOf(r *http.Request) string { return locale.Negotiate(r.Header.Get("Accept-Language")) }
+
+// localSession is s with its status_reason in lang (a copy; s is shared
+// with caches).
+func localSession(lang string, s *gateway.Session) *gateway.Session {
+	if lang == "en" || s == nil || s.StatusReason == "" {
+		return s
+	}
+	c := *s
+	c.StatusReason = locale.TranslateReason(lang, s.StatusReason)
+	return &c
+}
+
+func localSessions(lang string, list []*gateway.Session) []*gateway.Session {
+	if lang == "en" {
+		return list
+	}
+	out := make([]*gateway.Session, len(list))
+	for i, s := range list {
+		out[i] = localSession(lang, s)
+	}
+	return out
+}
+
+// localMessage is m with its error in lang (a copy).
+func localMessage(lang string, m *gateway.Message) *gateway.Message {
+	if lang == "en" || m == nil || m.Error == "" {
+		return m
+	}
+	c := *m
+	c.Error = locale.TranslateReason(lang, m.Error)
+	return &c
+}
+
+func localMessages(lang string, list []*gateway.Message) []*gateway.Message {
+	if lang == "en" {
+		return list
+	}
+	out := make([]*gateway.Message, len(list))
+	for i, m := range list {
+		out[i] = localMessage(lang, m)
+	}
+	return out
+}
+
+// reasonKeys are the keys of an event's data that hold a reason.
+var reasonKeys = []string{"reason", "error", "last_error"}
+
+// localEventData is an event's data with its reasons in lang: the
+// session.status, instance.status and message.status events carry them.
+func localEventData(lang string, data json.RawMessage) json.RawMessage {
+	if lang == "en" || len(data) == 0 || data[0] != '{' {
+		return data
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return data
+	}
+	changed := false
+	for _, k := range reasonKeys {
+		var s string
+		if raw, found := m[k]; !found || json.Unmarshal(raw, &s) != nil || s == "" {
+			continue
+		}
+		if t := locale.TranslateReason(lang, s); t != s {
+			b, _ := json.Marshal(t)
+			m[k] = b
+			changed = true
+		}
+	}
+	if !changed {
+		return data
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return b
+}
