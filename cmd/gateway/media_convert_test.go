@@ -19,14 +19,14 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
-// TestMediaConversionSandbox sends a sticker made from a PNG and a voice
+// TestMediaConversionSQLiteAndPostgres sends a sticker made from a PNG and a voice
 // note made from a WAV between two sandbox sessions, through the API, the
 // queue and the worker: the gateway converts each once, before storing
 // it, and the receiving session gets the WebP 512×512 and the converter's
 // Ogg/Opus file. The converter is a script written here (AUDIO_CONVERTER),
 // whose failure paths (exit non-zero, too slow, no output) are 422s naming
 // media. On SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
-func TestMediaConversionSandbox(t *testing.T) {
+func TestMediaConversionSQLiteAndPostgres(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { mediaConversion(t, map[string]string{}) })
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		t.Run("postgres", func(t *testing.T) {
