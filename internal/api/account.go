@@ -52,7 +52,7 @@ func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"groups": res.Groups, "source": service.SourceLive})
+	return ok(w, http.StatusOK, groupList{Groups: res.Groups, Source: service.SourceLive})
 }
 
 func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) error {
@@ -64,7 +64,7 @@ func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"group": g, "source": service.SourceLive})
+	return ok(w, http.StatusOK, groupLive{Group: g, Source: service.SourceLive})
 }
 
 func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +97,7 @@ func (s *Server) handleGroupUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"group": g})
+	return ok(w, http.StatusOK, groupUpdated{Group: g})
 }
 
 func (s *Server) handleGroupParticipants(w http.ResponseWriter, r *http.Request) error {
@@ -134,11 +134,10 @@ func (s *Server) groupInvite(w http.ResponseWriter, r *http.Request, reset bool)
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"group": res.Group, "invite_link": res.InviteLink}
-	if !reset {
-		out["source"] = service.SourceLive
+	if reset {
+		return ok(w, http.StatusOK, gateway.GroupInvite{Group: res.Group, InviteLink: res.InviteLink})
 	}
-	return ok(w, http.StatusOK, out)
+	return ok(w, http.StatusOK, groupInviteLive{Group: res.Group, InviteLink: res.InviteLink, Source: service.SourceLive})
 }
 
 func (s *Server) handleGroupJoin(w http.ResponseWriter, r *http.Request) error {
@@ -165,7 +164,37 @@ func (s *Server) handleGroupLeave(w http.ResponseWriter, r *http.Request) error 
 	if err := s.svc.LeaveGroup(r.Context(), who(r).User.ID, id, group); err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, map[string]any{"group": group, "left": true})
+	return ok(w, http.StatusOK, groupLeft{Group: group, Left: true})
+}
+
+// groupList answers GET /sessions/{id}/groups.
+type groupList struct {
+	Groups []gateway.Group `json:"groups" desc:"The groups the session's number is in."`
+	Source string          `json:"source" desc:"live: asked of WhatsApp now."`
+}
+
+// groupLive answers GET /sessions/{id}/groups/{group_id}.
+type groupLive struct {
+	Group  gateway.Group `json:"group" desc:"The group as WhatsApp describes it now."`
+	Source string        `json:"source" desc:"live: asked of WhatsApp now."`
+}
+
+// groupUpdated answers PATCH /sessions/{id}/groups/{group_id}.
+type groupUpdated struct {
+	Group gateway.Group `json:"group" desc:"The group after the change."`
+}
+
+// groupInviteLive answers GET /sessions/{id}/groups/{group_id}/invite-link.
+type groupInviteLive struct {
+	Group      string `json:"group" desc:"The group JID."`
+	InviteLink string `json:"invite_link" desc:"The invite link."`
+	Source     string `json:"source" desc:"live: asked of WhatsApp now."`
+}
+
+// groupLeft answers POST /sessions/{id}/groups/{group_id}/leave.
+type groupLeft struct {
+	Group string `json:"group" desc:"The group JID."`
+	Left  bool   `json:"left" desc:"Always true: the session's number has left the group."`
 }
 
 // operationList is a page of a session's account operations.

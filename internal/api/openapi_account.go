@@ -27,9 +27,6 @@ const accountErrors = " 409 conflict with details.state when the session is not 
 // accountOperations document the session's WhatsApp account: its groups
 // and the audit log of writes made on it.
 func accountOperations() []operation {
-	groupData := struct {
-		Group gateway.Group `json:"group"`
-	}{exampleGroup}
 	ops := []operation{
 		{Method: "GET", Path: "/sessions/{session_id}/operations", API: true, ID: "listAccountOperations", Bound: boundPath, Tag: "Account",
 			Scope: service.ScopeRead, Summary: "The account writes made through the session, newest first",
@@ -39,10 +36,7 @@ func accountOperations() []operation {
 		{Method: "GET", Path: "/sessions/{session_id}/groups", API: true, ID: "listGroups", Bound: boundPath, Tag: "Groups",
 			Scope: service.ScopeRead, Summary: "The groups the session's number is in",
 			Description: "Asked of WhatsApp now (source: live)." + accountErrors,
-			Data: struct {
-				Groups []gateway.Group `json:"groups"`
-				Source string          `json:"source"`
-			}{[]gateway.Group{exampleGroup}, service.SourceLive}},
+			Data:        groupList{[]gateway.Group{exampleGroup}, service.SourceLive}},
 		{Method: "POST", Path: "/sessions/{session_id}/groups", API: true, ID: "createGroup", Bound: boundPath, Tag: "Groups",
 			Scope: ScopeManage, Summary: "Create a group",
 			Description: "subject (at most 100 characters) and participants (phone numbers with country code, or JIDs). Each participant " +
@@ -56,17 +50,14 @@ func accountOperations() []operation {
 		{Method: "GET", Path: "/sessions/{session_id}/groups/{group_id}", API: true, ID: "getGroup", Bound: boundPath, Tag: "Groups",
 			Scope: service.ScopeRead, Summary: "One group: subject, description, owner, participants, settings, invite link",
 			Description: "The invite link is given when the session's number is an admin." + accountErrors,
-			Data: struct {
-				Group  gateway.Group `json:"group"`
-				Source string        `json:"source"`
-			}{exampleGroup, service.SourceLive}},
+			Data:        groupLive{exampleGroup, service.SourceLive}},
 		{Method: "PATCH", Path: "/sessions/{session_id}/groups/{group_id}", API: true, ID: "updateGroup", Bound: boundPath, Tag: "Groups",
 			Scope: ScopeManage, Summary: "Change a group's subject, description or settings",
 			Description: "Fields left out stay as they are. announce: only admins send; locked: only admins edit the group's info; " +
 				"join_approval: admins approve who joins by link; ephemeral_seconds: 0, 86400, 604800 or 7776000. " +
 				"The group is the one in the path." + accountErrors,
 			Body: gateway.GroupUpdateRequest{}, Example: map[string]any{"subject": "Support team (EU)", "announce": true},
-			Data: groupData},
+			Data: groupUpdated{exampleGroup}},
 		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/participants", API: true, ID: "updateGroupParticipants", Bound: boundPath,
 			Tag: "Groups", Scope: ScopeManage, Summary: "Add, remove, promote or demote participants",
 			Description: "action is add, remove, promote or demote; at most 256 participants. Each has a result: ok, not_on_whatsapp, " +
@@ -75,13 +66,13 @@ func accountOperations() []operation {
 			Data: gateway.GroupParticipantsResult{Group: exampleGroupJID, Action: "add", Results: []gateway.ParticipantResult{exampleParticipant}}},
 		{Method: "GET", Path: "/sessions/{session_id}/groups/{group_id}/invite-link", API: true, ID: "getGroupInviteLink", Bound: boundPath,
 			Tag: "Groups", Scope: service.ScopeRead, Summary: "The group's invite link (admins only)", Description: accountErrors[1:],
-			Data: map[string]any{"group": exampleGroupJID, "invite_link": exampleGroup.InviteLink, "source": service.SourceLive}},
+			Data: groupInviteLive{exampleGroupJID, exampleGroup.InviteLink, service.SourceLive}},
 		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/invite-link/reset", API: true, ID: "resetGroupInviteLink", Bound: boundPath,
 			Tag: "Groups", Scope: ScopeManage, Summary: "Revoke the invite link and make a new one (admins only)", Description: accountErrors[1:],
 			Data: gateway.GroupInvite{Group: exampleGroupJID, InviteLink: "https://chat.whatsapp.com/ZyXwVu9876543210"}},
 		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/leave", API: true, ID: "leaveGroup", Bound: boundPath,
 			Tag: "Groups", Scope: ScopeManage, Summary: "Leave the group", Description: accountErrors[1:],
-			Data: map[string]any{"group": exampleGroupJID, "left": true}},
+			Data: groupLeft{exampleGroupJID, true}},
 	}
 	// Every group operation asks the session's worker: 409 (with
 	// details.state) when the session has no running instance or is not

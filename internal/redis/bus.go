@@ -2,14 +2,15 @@ package redis
 
 import (
 	"context"
-	"github.com/whatsapp-saas/gateway/internal/fanout"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/whatsapp-saas/gateway/internal/fanout"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -17,6 +18,10 @@ const (
 	// confirmTimeout bounds how long Subscribe waits for Redis to confirm a
 	// new channel subscription.
 	confirmTimeout = 5 * time.Second
+	// resubscribeEvery is how often the bus subscribes its topics again
+	// (see keepSubscribed): the longest a subscription the server refused
+	// after a reconnect stays lost.
+	resubscribeEvery = 10 * time.Second
 )
 
 var _ gateway.Bus = (*Bus)(nil)
@@ -27,13 +32,18 @@ var _ gateway.Bus = (*Bus)(nil)
 // reconnects that connection when it drops and resubscribes every channel;
 // payloads published while it was down are lost, which is acceptable
 // because the bus only carries wake-ups whose content is in the database.
+// go-redis sends that resubscription without reading its answer, so a
+// server that refuses it (an error reply) leaves the connection up and
+// the channel silently unsubscribed; the bus therefore subscribes its
+// topics again every resubscribeEvery (SUBSCRIBE is idempotent).
 // Topics are channels named prefix+"bus:"+topic.
 type Bus struct {
 	client goredis.UniversalClient
 	prefix string
 	log    *slog.Logger
 	ps     *goredis.PubSub
-	done   chan struct{}
+	done   chan struct{} // dispatch has returned
+	stop   chan struct{} // closed by Close: keepSubscribed returns
 
 	// cmdMu keeps SUBSCRIBE and UNSUBSCRIBE commands in the order of the
 	// state changes they reflect, so a quick unsubscribe-then-subscribe of
@@ -64,6 +74,11 @@ func (s *signal) fire()  { s.once.Do(func() { close(s.ch) }) }
 // "wsg:"). log receives connection and back-pressure warnings. Close it to
 // release its connection.
 func NewBus(client goredis.UniversalClient, prefix string, log *slog.Logger) *Bus {
+	return newBus(client, prefix, log, resubscribeEvery)
+}
+
+// newBus is NewBus with the period of keepSubscribed (tests shorten it).
+func newBus(client goredis.UniversalClient, prefix string, log *slog.Logger, every time.Duration) *Bus {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -73,11 +88,56 @@ func NewBus(client goredis.UniversalClient, prefix string, log *slog.Logger) *Bu
 		log:     log,
 		ps:      client.Subscribe(context.Background()),
 		done:    make(chan struct{}),
+		stop:    make(chan struct{}),
 		topics:  make(map[string]*topic),
 		pending: make(map[string][]*signal),
 	}
 	go b.dispatch(b.ps.ChannelWithSubscriptions(goredis.WithChannelSize(1024)))
+	go b.keepSubscribed(every)
 	return b
+}
+
+// keepSubscribed subscribes every topic with local subscribers again each
+// period until Close. After a reconnect go-redis writes the SUBSCRIBE of
+// every channel and never reads its answer: when the server refuses it
+// (an error reply: a server still starting, a proxy mid-failover, an ACL
+// change), go-redis drops the error, its health-check pings keep
+// succeeding, and the channel stays unsubscribed for good; every cache
+// invalidation, queue nudge and sandbox message on it would be lost. A
+// SUBSCRIBE of a channel already subscribed changes nothing, so this
+// costs one command a period and bounds such a loss to the period.
+func (b *Bus) keepSubscribed(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		// Under cmdMu, so a topic unsubscribed meanwhile is not subscribed
+		// again behind its UNSUBSCRIBE.
+		b.cmdMu.Lock()
+		b.mu.RLock()
+		channels := make([]string, 0, len(b.topics))
+		for ch := range b.topics {
+			channels = append(channels, ch)
+		}
+		b.mu.RUnlock()
+		if len(channels) > 0 {
+			slices.Sort(channels)
+			ctx, cancel := context.WithTimeout(context.Background(), confirmTimeout)
+			// The confirmations find no waiter and are ignored, or release
+			// a Subscribe whose own command was lost: the channel is then
+			// subscribed, which is what it waits for. An error here is a
+			// connection down; go-redis reconnects and this tries again.
+			if err := b.ps.Subscribe(ctx, channels...); err != nil {
+				b.log.Debug("bus resubscribe", "channels", len(channels), "error", err)
+			}
+			cancel()
+		}
+		b.cmdMu.Unlock()
+	}
 }
 
 // Close unsubscribes everything and closes the pub/sub connection. Publish
@@ -91,6 +151,7 @@ func (b *Bus) Close() error {
 		return nil
 	}
 	b.closed = true
+	close(b.stop)
 	var subs []*fanout.Subscriber
 	for _, t := range b.topics {
 		for s := range t.subs {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/alicebob/miniredis/v2/server"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/whatsapp-saas/gateway/internal/cachetest"
@@ -206,43 +208,87 @@ func TestBusAcrossProcesses(t *testing.T) {
 	}
 }
 
-func TestBusResubscribesAfterConnectionLoss(t *testing.T) {
-	m := miniredis.RunT(t)
-	c := goredis.NewClient(&goredis.Options{Addr: m.Addr(), MaxRetries: -1})
+// receiveAfter publishes on topic until fn has received a payload, or
+// fails after 15 s.
+func receiveAfter(t *testing.T, b *Bus, topic string, got func() int) {
+	t.Helper()
+	// Payloads sent before the subscription is back are lost, as documented.
+	deadline := time.Now().Add(15 * time.Second)
+	for got() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("subscriber never received a payload after the connection was lost")
+		}
+		_ = b.Publish(context.Background(), topic, []byte("after"))
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// subscribedBus is a bus on c, resubscribing every every, subscribed to
+// topic "t"; got counts the payloads received.
+func subscribedBus(t *testing.T, c *goredis.Client, every time.Duration) (b *Bus, got func() int) {
+	t.Helper()
 	t.Cleanup(func() { c.Close() })
-	b := NewBus(c, "wsg:", nil)
+	b = newBus(c, "wsg:", nil, every)
 	t.Cleanup(func() { b.Close() })
-	var mu sync.Mutex
-	var got []string
-	cancel, err := b.Subscribe(context.Background(), "t", func(p []byte) {
-		mu.Lock()
-		got = append(got, string(p))
-		mu.Unlock()
-	})
+	var n atomic.Int32
+	cancel, err := b.Subscribe(context.Background(), "t", func([]byte) { n.Add(1) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cancel()
+	t.Cleanup(cancel)
+	return b, func() int { return int(n.Load()) }
+}
 
+func TestBusResubscribesAfterConnectionLoss(t *testing.T) {
+	m := miniredis.RunT(t)
+	// Restart is racy in miniredis: the new server answers connections
+	// before its commands are registered, so the reconnected connection's
+	// SUBSCRIBE may be refused ("unknown command"); the bus must recover
+	// from that (see TestBusResubscribesWhenTheServerRefusedIt).
+	b, got := subscribedBus(t, goredis.NewClient(&goredis.Options{Addr: m.Addr(), MaxRetries: -1}), 100*time.Millisecond)
 	m.Close()
 	if err := m.Restart(); err != nil {
 		t.Fatalf("restart miniredis: %v", err)
 	}
-	// Publish until the resubscribed connection receives; payloads sent
-	// before it is back are lost, as documented.
-	deadline := time.Now().Add(15 * time.Second)
-	for i := 0; ; i++ {
-		if time.Now().After(deadline) {
-			t.Fatal("subscriber never received a payload after the connection was lost")
+	receiveAfter(t, b, "t", got)
+}
+
+// TestBusResubscribesWhenTheServerRefusedIt: after a reconnect go-redis
+// sends the pub/sub connection's SUBSCRIBE without reading the answer; a
+// refusal left the connection up and the topic deaf for good (the flaky
+// failure of the test above, under load). The bus subscribes its topics
+// again, so the topic is heard once more.
+func TestBusResubscribesWhenTheServerRefusedIt(t *testing.T) {
+	m := miniredis.RunT(t)
+	// Dials wait while the server is being swapped, so the reconnection
+	// meets the refusing server, never the old one or a new one too early.
+	var gate sync.RWMutex
+	var dialer net.Dialer
+	b, got := subscribedBus(t, goredis.NewClient(&goredis.Options{Addr: m.Addr(), MaxRetries: -1,
+		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			gate.RLock()
+			defer gate.RUnlock()
+			return dialer.DialContext(ctx, network, addr)
+		}}), 200*time.Millisecond)
+
+	gate.Lock()
+	m.Close()
+	if err := m.Restart(); err != nil {
+		gate.Unlock()
+		t.Fatalf("restart miniredis: %v", err)
+	}
+	var refused atomic.Int32
+	m.Server().SetPreHook(func(p *server.Peer, cmd string, args ...string) bool {
+		if cmd == "SUBSCRIBE" && refused.CompareAndSwap(0, 1) {
+			p.WriteError("LOADING Redis is loading the dataset in memory")
+			return true
 		}
-		_ = b.Publish(context.Background(), "t", []byte("after"))
-		time.Sleep(50 * time.Millisecond)
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
+		return false
+	})
+	gate.Unlock()
+	receiveAfter(t, b, "t", got)
+	if refused.Load() != 1 {
+		t.Fatal("the reconnected connection never sent SUBSCRIBE: the test did not exercise a refusal")
 	}
 }
 
