@@ -2,54 +2,126 @@
 # Start-up time, idle memory, and memory with many sandbox instances, of a
 # gateway this script starts (embedded: SQLite, in-memory cache).
 #
-#   scripts/footprint.sh            # INSTANCES=1000 by default
-#   INSTANCES=200 scripts/footprint.sh
+#   scripts/footprint.sh                 # INSTANCES=1000 by default
+#   INSTANCES=1 scripts/footprint.sh     # start-up and idle memory
+#   INSTANCES=0 MESSAGES=100000 DATA_DIR=/tmp/fp100k scripts/footprint.sh
 #
-# Prints: time from exec to the first 200 on /health/live, RSS idle, RSS with
-# INSTANCES running sandbox workers (each paired, one loopback port each).
-# Loopback only; needs curl and python3.
+# Prints the time from exec to the first 200 on /health/live and on
+# /health/ready: on the first start (empty data directory: migrations,
+# generated secrets) and the median of RUNS restarts (5 by default); then
+# the idle RSS, and the RSS with INSTANCES running sandbox workers (each
+# paired, one loopback port each; INSTANCES=0 skips them).
+#
+# MESSAGES=N stores N messages through the API before the restarts (one
+# tenant on an unlimited plan, one sandbox session, sent with wrk; the
+# session's worker is stopped afterwards so the restarts differ from the
+# empty case by the data alone). DATA_DIR keeps the data directory for the
+# next run instead of a temporary one, and a directory seeded with N
+# messages already is not seeded again (about a minute for 100,000 here).
+# Loopback only; needs curl and python3, and wrk with MESSAGES.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 INSTANCES=${INSTANCES:-1000}
-PORT=${PORT:-3901}
+MESSAGES=${MESSAGES:-0}
+RUNS=${RUNS:-5}
+PORT=${PORT:-3902} # scripts/bench-http.sh takes 3901
 BASE="http://127.0.0.1:$PORT"
 work=$(mktemp -d)
+data=${DATA_DIR:-$work/data}
+gw_pid=
 trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/gateway" ./cmd/gateway
+# bench-lib's start_gateway (the seeding) uses $work/data.
+[ "$data" = "$work/data" ] || { mkdir -p "$(dirname "$data")"; ln -s "$data" "$work/data"; }
 
 per_user=10
 users=$(( (INSTANCES + per_user - 1) / per_user ))
-export PORT DATA_DIR="$work/data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
+export PORT DATA_DIR="$data" WHATSAPP_ENGINE=sandbox SANDBOX_PAIR_DELAY=100ms \
   SANDBOX_DELIVERY_DELAY=1s SANDBOX_READ_DELAY=1s RATE_LIMIT_MAX_REQUESTS=100000000 LOG_LEVEL=warn \
   BCRYPT_ROUNDS=4 MAX_INSTANCES_PER_USER=$per_user INSTANCE_PORT_RANGE_START=40000 INSTANCE_PORT_RANGE_END=41999
 
-# A throwaway start on an empty data directory (migrations, generated
-# secrets), then the measured start, as after any restart.
-for run in first measured; do
-  python3 - "$work/gateway" "$BASE" "$run" "$work/gateway.log" <<'PY' &
+# startup RUN: starts the gateway and prints "RUN LIVE_MS READY_MS", the
+# times from exec to the first 200 on /health/live and on /health/ready.
+# RUN "last" leaves it running (its PID in gateway.log.pid); others stop it.
+startup() {
+  python3 - "$work/gateway" "$BASE" "$1" "$work/gateway.log" <<'PY'
 import subprocess, sys, time, urllib.request
 binary, base, run, log = sys.argv[1:]
+def first_ok(path):
+    while True:
+        try:
+            urllib.request.urlopen(base + path, timeout=1)
+            return (time.monotonic() - t0) * 1000
+        except Exception:
+            time.sleep(0.0005)
 t0 = time.monotonic()
 p = subprocess.Popen([binary], stderr=open(log, "a"))
-while True:
-    try:
-        urllib.request.urlopen(base + "/health/live", timeout=1)
-        break
-    except Exception:
-        time.sleep(0.0005)
-print(f"first answer after start ({run} start): {(time.monotonic() - t0) * 1000:.1f} ms", flush=True)
-if run == "first":
+live = first_ok("/health/live")
+ready = first_ok("/health/ready")
+print(f"{run} {live:.1f} {ready:.1f}", flush=True)
+if run != "last":
     p.terminate(); p.wait()
 else:
     open(log + ".pid", "w").write(str(p.pid))
     p.wait()
 PY
-  if [ $run = first ]; then wait; fi
-done
-for _ in $(seq 1 100); do [ -s "$work/gateway.log.pid" ] && break; sleep 0.05; done
+}
+
+# seed N: stores N messages through the API and waits until the worker has
+# sent them (and their receipts are in), then stops the session's worker and the gateway.
+seed() {
+  local n=$1 pending=
+  command -v wrk >/dev/null || { echo "footprint.sh: MESSAGES needs wrk (apt-get install wrk)" >&2; exit 2; }
+  start_gateway "$work/gateway" 42000
+  setup_tenant seed
+  cat >"$work/seed.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.body = '{"session_id":"$session","recipient":"1234567890@c.us","message":"footprint seed","message_type":"text"}'
+local left = math.ceil($n / 16)
+function response(status)
+  left = left - 1
+  if left <= 0 then wrk.thread:stop() end
+end
+LUA
+  # 16 threads of one connection each, so each thread's share is exact.
+  wrk -t16 -c16 -d30m -s "$work/seed.lua" "$BASE/api/v1/messages/send" >/dev/null
+  for _ in $(seq 1 600); do
+    pending=$(curl -fs "$BASE/api/v1/messages?status=queued&limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
+    [ "$pending" = 0 ] && break
+    sleep 1
+  done
+  sleep 3 # the sandbox's delivered and read receipts of the last sends
+  curl -fs -X POST "$BASE/api/v1/instances/$instance/stop" -H "$auth" >/dev/null
+  stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
+  echo "seeded: $stored messages stored ($pending still queued)"
+  echo "$n" >"$data/.footprint-messages"
+  kill $gw_pid; wait $gw_pid 2>/dev/null || true
+  gw_pid=
+}
+
+if [ ! -d "$data" ]; then
+  startup first | awk '{printf "first start (empty data directory): first answer %s ms, ready %s ms\n", $2, $3}'
+fi
+if [ "$MESSAGES" -gt 0 ] && [ "$(cat "$data/.footprint-messages" 2>/dev/null)" != "$MESSAGES" ]; then
+  seed "$MESSAGES"
+fi
+for i in $(seq 2 "$RUNS"); do startup "run$i"; done >"$work/runs"
+startup last >>"$work/runs" &
+for _ in $(seq 1 200); do [ -s "$work/gateway.log.pid" ] && break; sleep 0.05; done
 gw_pid=$(cat "$work/gateway.log.pid")
+python3 - "$work/runs" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+live = [float(r[1]) for r in rows]; ready = [float(r[2]) for r in rows]
+print(f"restarts (median of {len(rows)}): first answer {statistics.median(live):.1f} ms, ready {statistics.median(ready):.1f} ms"
+      f"  (first answers: {' '.join(f'{x:.1f}' for x in live)})")
+PY
 sleep 2
-echo "idle RSS: $(( $(ps -o rss= -p $gw_pid) / 1024 )) MiB"
+echo "idle RSS: $(( $(ps -o rss= -p $gw_pid) / 1024 )) MiB ($(awk '/RssAnon|RssFile/ {printf "%s %d MiB ", $1, $2/1024}' /proc/$gw_pid/status))"
+[ "$INSTANCES" -gt 0 ] || exit 0
 
 python3 - "$BASE" "$users" "$per_user" "$INSTANCES" <<'PY'
 import json, sys, urllib.request, time
@@ -63,8 +135,9 @@ def call(method, path, body=None, token=None):
 made = 0
 t0 = time.time()
 sessions = []
+run = time.time_ns()  # a kept DATA_DIR has the accounts of earlier runs
 for u in range(users):
-    tok = call("POST", "/api/v1/auth/register", {"email": f"fp{u}@example.com", "password": "battery-staple-42", "name": "fp"})["token"]
+    tok = call("POST", "/api/v1/auth/register", {"email": f"fp{u}-{run}@example.com", "password": "battery-staple-42", "name": "fp"})["token"]
     for s in range(per_user):
         if made == total: break
         sid = call("POST", "/api/v1/sessions", {"session_name": f"s{s}"}, tok)["session"]["id"]

@@ -30,6 +30,9 @@ func mailerOf(cfg *config.Config, log *slog.Logger) service.Mailer {
 // purgeEvery is how often expired records are deleted.
 const purgeEvery = time.Hour
 
+// firstPurgeDelay is how long after start-up the first purge runs.
+const firstPurgeDelay = 5 * time.Second
+
 // eventPurgeBatch is how many events one purge statement deletes, so the
 // writer is never held long.
 const eventPurgeBatch = 1000
@@ -40,6 +43,15 @@ const eventPurgeBatch = 1000
 // idempotent.
 func (a *app) startSaaS() {
 	go func() {
+		// The first pass waits a few seconds: purging events
+		// scans the events table (a few tens of milliseconds of CPU and of
+		// the single SQLite writer per 100k events), which has no business
+		// on the path to a ready gateway, nor beside its first requests (issue 12).
+		select {
+		case <-a.bg.Done():
+			return
+		case <-time.After(firstPurgeDelay):
+		}
 		t := time.NewTicker(purgeEvery)
 		defer t.Stop()
 		for {

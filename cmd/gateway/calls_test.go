@@ -24,6 +24,8 @@ type callView struct {
 	CallerLID    string `json:"caller_lid"`
 	FromMe       bool   `json:"from_me"`
 	Video        bool   `json:"video"`
+	IsGroup      bool   `json:"is_group"`
+	Group        string `json:"group"`
 	Missed       bool   `json:"missed"`
 	By           string `json:"by"`
 	AutoRejected bool   `json:"auto_rejected"`

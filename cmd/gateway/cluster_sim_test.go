@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,6 +250,7 @@ func TestClusterSimulated(t *testing.T) {
 	first := send()
 	polltest.Eventually(t, 30*time.Second, "first message delivered", delivered(first))
 	clusterMedia(t, c, sid)
+	clusterHistoryMedia(t, c, sid)
 
 	allocs := fn.Allocs(nomad.JobID("wa", sid, simUserID(t, c)))
 	if len(allocs) != 1 {
@@ -318,4 +320,51 @@ func clusterMedia(t *testing.T, c *client, from string) {
 	// Stopped, the worker cannot serve it: a clear 503, not a 500.
 	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
 	c.do("GET", "/api/v1/messages/"+inbound.Messages[0].ID+"/media", nil).fails(t, http.StatusServiceUnavailable, "unavailable")
+}
+
+// clusterHistoryMedia downloads a picture of the session's seeded history
+// through the gateway: history sync referenced it without downloading it,
+// so the gateway's first request has the session's worker (another process,
+// with its own allocation directory) download it, then serves it from
+// there, and again on the next request.
+func clusterHistoryMedia(t *testing.T, c *client, sid string) {
+	t.Helper()
+	polltest.Eventually(t, time.Minute, "the history sync done", func() bool {
+		var out struct {
+			Session struct {
+				HistorySync *struct {
+					Status string `json:"status"`
+				} `json:"history_sync"`
+			} `json:"session"`
+		}
+		c.do("GET", "/api/v1/sessions/"+sid, nil).must(t, http.StatusOK, &out)
+		return out.Session.HistorySync != nil && out.Session.HistorySync.Status == "done"
+	})
+	var chats chatListView
+	c.do("GET", "/api/v1/sessions/"+sid+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
+	var photo string
+	for _, ch := range chats.Chats {
+		var page struct {
+			Messages []struct {
+				ID      string `json:"id"`
+				Type    string `json:"message_type"`
+				History bool   `json:"history"`
+			} `json:"messages"`
+		}
+		c.do("GET", "/api/v1/sessions/"+sid+"/chats/"+url.PathEscape(ch.JID)+"/messages?limit=100", nil).must(t, http.StatusOK, &page)
+		for _, m := range page.Messages {
+			if m.Type == "image" && m.History && photo == "" {
+				photo = m.ID
+			}
+		}
+	}
+	if photo == "" {
+		t.Fatalf("no history picture among the chats %s", chatJIDsOf(chats.Chats))
+	}
+	for i := range 2 {
+		r := c.do("GET", "/api/v1/messages/"+photo+"/media", nil)
+		if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(r.Raw, []byte("\x89PNG\r\n\x1a\n")) {
+			t.Fatalf("request %d of the history picture through the worker: %d %v, %d bytes", i+1, r.Status, r.Header, len(r.Raw))
+		}
+	}
 }

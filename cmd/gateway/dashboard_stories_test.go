@@ -11,7 +11,8 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
-// walkStoriesPages walks the Status and Channels tabs of the paired session
+// walkStoriesPages shows a picture of shop's history in its chat, then
+// walks the Status and Channels tabs of the paired session
 // "shop" of sara@example.com, with "friend" (another of her sandbox
 // sessions, which walkAccountPages paired) on the other side: shop posts a
 // styled text status from the form and sees it listed with its status,
@@ -42,6 +43,41 @@ func walkStoriesPages(t *testing.T, base string, step browserStep, eval browserE
 	}
 	if shop.Phone == "" || friend.Phone == "" {
 		t.Fatalf("want the paired sessions shop and friend among %+v", list.Sessions)
+	}
+	// A chat's history shows its media: the picture history sync
+	// referenced, downloaded by the gateway on the dashboard's first
+	// request, inline as a data: URL, with a download button.
+	var chats chatListView
+	sara.do("GET", "/api/v1/sessions/"+shop.ID+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
+	var photo, photoChat string
+	for _, c := range chats.Chats {
+		var page struct {
+			Messages []struct {
+				ID      string `json:"id"`
+				Type    string `json:"message_type"`
+				History bool   `json:"history"`
+			} `json:"messages"`
+		}
+		sara.do("GET", "/api/v1/sessions/"+shop.ID+"/chats/"+url.PathEscape(c.JID)+"/messages?limit=20", nil).must(t, http.StatusOK, &page)
+		for _, m := range page.Messages {
+			if m.Type == "image" && m.History && photo == "" {
+				photo, photoChat = m.ID, c.JID
+			}
+		}
+	}
+	if photo == "" {
+		t.Fatal("shop's seeded history has no picture")
+	}
+	step("a history picture in the chat",
+		chromedp.Navigate(base+"/app/#/sessions/"+shop.ID+"/chats/"+photoChat),
+		chromedp.WaitVisible(css(`#history li.msg[data-message="`+photo+`"] img.media-preview[src^="data:image/png;base64,"]`)),
+		chromedp.WaitVisible(css(`#history li.msg[data-message="`+photo+`"] button[data-action="download"]`)),
+		viewShot("39-chat-media"))
+	if !eval("picture drawn", `(() => { const i = document.querySelector('#history li.msg[data-message="`+photo+`"] img.media-preview'); return i.complete && i.naturalWidth > 0; })()`) {
+		t.Error("the history picture's data: URL does not draw")
+	}
+	if !eval("text messages have no media box", `[...document.querySelectorAll("#history li.msg")].filter(li => li.querySelector(".media")).length === [...document.querySelectorAll("#history li.msg .kind")].length`) {
+		t.Error("a media box is drawn for a message without media, or a media message lacks one")
 	}
 	step("status page",
 		chromedp.Click(css(`a[href="#/sessions"]`)),

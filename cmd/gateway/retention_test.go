@@ -13,7 +13,7 @@ import (
 )
 
 // TestEventRetention: a gateway purges events older than EVENT_RETENTION
-// (with their deliveries) when it starts and every hour after, and keeps
+// (with their deliveries) seconds after it starts and every hour after, and keeps
 // the recent ones.
 func TestEventRetention(t *testing.T) {
 	env := testEnv(t, map[string]string{"EVENT_RETENTION": "24h"})
@@ -48,7 +48,7 @@ func TestEventRetention(t *testing.T) {
 	before := count()
 	st.Close()
 
-	// A gateway starting purges it at once (a second one on the same
+	// A gateway starting purges it within seconds (a second one on the same
 	// database here); the session's recent events stay.
 	base = startGateway(t, env)
 	st, err = sqlite.Open(context.Background(), filepath.Join(env["DATA_DIR"], "gateway.db"), nil)

@@ -34,7 +34,9 @@ func callOperations() []operation {
 			Scope: ScopeManage, Summary: "Sandbox only: call another sandbox session of the account",
 			Description: "The callee's session gets a call event (action offer) and can reject it, answer it (…/accept) or let it ring: " +
 				"after ring_seconds it ends as missed (terminate, missed true) on both sides. This session gets the same steps with " +
-				"from_me true." + sandboxCallNote,
+				"from_me true. A group call (to: a group the session is in) rings every other member that is a sandbox session, each " +
+				"offer with is_group and group set, and each member rejects or answers on its own; the caller sees the first answer, a " +
+				"reject only once every member rejected, and the end once the last member hung up." + sandboxCallNote,
 			Body: gateway.SandboxCallRequest{}, Example: map[string]any{"to": "15550002222", "video": true, "ring_seconds": 30}, Status: 201,
 			Errors: []int{http.StatusConflict, http.StatusForbidden, http.StatusUnprocessableEntity},
 			Data: gateway.SandboxCallPlaced{Call: func() gateway.CallData {

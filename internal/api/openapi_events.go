@@ -109,6 +109,63 @@ func eventDocs() []eventDoc {
 	}
 }
 
+// coreEventDocs document the event types the gateway had first: messages,
+// statuses, pairing, and the account's changes.
+func coreEventDocs() []eventDoc {
+	inbound := received(gateway.TypeText, "Hello! Is the shop open today?", gateway.MessagePayload{PushName: "Sam"})
+	inbound.SenderLID = "123456789012345@lid"
+	group := exampleGroup
+	return []eventDoc{
+		{Type: gateway.EventMessage, Summary: "A message arrived",
+			Description: "An inbound message (or one the account sent from its phone), stored before this event: message_type, " +
+				"message (the text or caption), sender with sender_phone and sender_lid, chat (the sender, or the group), payload " +
+				"with what the type carries (media: GET /messages/{message_id}/media once downloaded). Messages history sync brings " +
+				"in are never message events. The seed's name: subscribing to message also delivers message.edited, " +
+				"message.revoked, reaction, poll.vote and channel.message.",
+			Data: inbound},
+		{Type: gateway.EventMessageStatus, Summary: "A sent message moved: sent, delivered, read, played or failed",
+			Description: "An outbound message's status changed (one event per step; a failed one says why). Also delivered to " +
+				"subscribers of the seed's status.",
+			Data: gateway.MessageStatusData{MessageID: exampleMessage.ID, WAMessageID: exampleMessage.WAMessageID, SessionID: exampleSession,
+				Recipient: "15550002222@s.whatsapp.net", Status: gateway.MessageDelivered, At: exampleTime}},
+		{Type: gateway.EventSessionStatus, Summary: "A session changed state",
+			Description: "The session's state and why: paired (connected, with the number), disconnected, logged out from the phone, " +
+				"stopped… Also delivered to subscribers of the seed's status.",
+			Data: gateway.SessionStatusData{SessionID: exampleSession, Status: gateway.SessionConnected, Phone: "15550001111", PushName: "My Shop"}},
+		{Type: gateway.EventInstanceStatus, Summary: "A session's worker (instance) changed state",
+			Description: "The instance running the session started, was restarted, stopped, failed (with the reason) or was lost.",
+			Data:        gateway.InstanceStatusData{InstanceID: exampleInstance.ID, SessionID: exampleSession, Status: gateway.InstanceRunning, Driver: "local"}},
+		{Type: gateway.EventQR, Summary: "A new pairing QR code",
+			Description: "The session waits to be paired: a new code to scan (WhatsApp replaces it about every 20 seconds until the phone " +
+				"scans one or pairing times out).",
+			Data: gateway.QRData{SessionID: exampleSession, Code: exampleQR.Code, ExpiresAt: exampleQR.ExpiresAt}},
+		{Type: gateway.EventGroupUpdate, Summary: "A group was created, joined or left, or its subject, description, settings or link changed",
+			Description: "A change of a group the account is in, made through this gateway or seen from WhatsApp; info is the group " +
+				"after it, when known.",
+			Data: gateway.GroupUpdateData{SessionID: exampleSession, Group: group.JID, Change: "subject", Actor: "15550002222@s.whatsapp.net", Info: &group}},
+		{Type: gateway.EventChatUpdate, Summary: "A chat was archived, pinned, muted, read, marked unread or deleted",
+			Description: "A chat action made through this gateway (source api) or on another device of the account (source device).",
+			Data: gateway.ChatUpdateData{SessionID: exampleSession, Chat: exampleChatJID, Action: "mute", MuteUntil: ptrTime(exampleTime.Add(8 * 3600e9)),
+				Source: gateway.ChangeByDevice}},
+		{Type: gateway.EventContactUpdate, Summary: "A contact's name, about text or picture changed, or it was blocked or unblocked",
+			Description: "A change of a contact (or of the account's own profile) that WhatsApp told, or a block made through this gateway.",
+			Data:        gateway.ContactUpdateData{SessionID: exampleSession, Contact: "15550002222@s.whatsapp.net", Change: "push_name", Value: "Sam"}},
+		{Type: gateway.EventHistorySync, Summary: "The history sync after pairing finished",
+			Description: "The chats and messages WhatsApp pushed after pairing are stored (within HISTORY_SYNC_DAYS); the counts are " +
+				"the session's history_sync. The messages are marked history and were not message events.",
+			Data: gateway.HistorySyncData{SessionID: exampleSession, HistorySync: gateway.HistorySync{Status: "done", Chats: 42, Messages: 1830, Progress: 100}}},
+		{Type: gateway.EventWebhookDisabled, Summary: "A webhook endpoint was turned off",
+			Description: "The endpoint answered 410 Gone, or its deliveries failed past the retry window for too long: it receives " +
+				"nothing more until it is turned on again (PATCH /webhooks/{webhook_id} with active true). The account's other " +
+				"endpoints subscribed to it, and GET /events, are told.",
+			Data: gateway.WebhookDisabledData{WebhookID: exampleWebhook.ID, URL: exampleWebhook.URL, Reason: "The endpoint answered 410 Gone.",
+				FailingSince: ptrTime(exampleTime.Add(-72 * 3600e9))}},
+		{Type: gateway.EventUsageThreshold, Summary: "The account used 80% or 100% of its plan's messages",
+			Description: "Sent once per billing period and threshold, with the usage it was reached at.",
+			Data:        gateway.UsageThresholdData{Metric: "messages", Period: "2026-01", Threshold: 80, Used: 800, Included: 1000, PlanID: "free"}},
+	}
+}
+
 // deliveredTo says which subscriptions receive an event type.
 func deliveredTo(typ string) string {
 	subs := "\"" + typ + "\" or \"*\""
@@ -123,7 +180,7 @@ func deliveredTo(typ string) string {
 // documented event type, signed per Standard Webhooks.
 func (g *schemaGen) webhooks() map[string]any {
 	out := map[string]any{}
-	for _, d := range eventDocs() {
+	for _, d := range append(coreEventDocs(), eventDocs()...) {
 		data := g.of(reflect.TypeOf(d.Data))
 		example := map[string]any{"id": "0f1e2d3c-4b5a-4968-8776-655443322110", "type": d.Type, "timestamp": exampleTime,
 			"session_id": exampleSession, "data": d.Data}

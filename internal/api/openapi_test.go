@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
 // TestOpenAPIValid loads the document with kin-openapi and validates it as
@@ -333,5 +335,41 @@ func TestOpenAPISecurityFollowsTheTable(t *testing.T) {
 	}
 	if !byID["changePassword"].TokenOnly {
 		t.Error("changePassword is not token-only")
+	}
+}
+
+// TestEveryEventTypeHasAnExample fails on an event type (gateway.EventTypes)
+// the document's webhooks do not describe, or whose example envelope does
+// not match its schema: every event a receiver can get is documented with
+// a payload to build against.
+func TestEveryEventTypeHasAnExample(t *testing.T) {
+	raw, err := OpenAPIDocument("v1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range gateway.EventTypes {
+		item := doc.Webhooks[typ]
+		if item == nil || item.Post == nil || item.Post.RequestBody == nil {
+			t.Errorf("event type %s is not among the document's webhooks", typ)
+			continue
+		}
+		mt := item.Post.RequestBody.Value.Content.Get("application/json")
+		if mt == nil || mt.Example == nil || mt.Schema == nil {
+			t.Errorf("event type %s has no example payload", typ)
+			continue
+		}
+		if err := mt.Schema.Value.VisitJSON(mt.Example, openapi3.EnableJSONSchema2020()); err != nil {
+			t.Errorf("event type %s: the example does not match the schema: %v", typ, err)
+		}
+		if ex, _ := mt.Example.(map[string]any); ex == nil || ex["type"] != typ || ex["data"] == nil {
+			t.Errorf("event type %s: the example %v is not an envelope of that type with data", typ, mt.Example)
+		}
+	}
+	if len(doc.Webhooks) != len(gateway.EventTypes) {
+		t.Errorf("the document describes %d event types, gateway.EventTypes lists %d", len(doc.Webhooks), len(gateway.EventTypes))
 	}
 }

@@ -429,15 +429,15 @@ const (
 
 // GroupUpdateData is the data of a group.update event.
 type GroupUpdateData struct {
-	SessionID string `json:"session_id"`
-	Group     string `json:"group"`
+	SessionID string `json:"session_id" desc:"The session whose account is in the group."`
+	Group     string `json:"group" desc:"The group's JID."`
 	// Change is created, joined, subject, description, settings, info (several
 	// of those), invite_link, left, or participants (seen from WhatsApp).
-	Change string `json:"change"`
+	Change string `json:"change" desc:"What changed: created, joined, subject, description, settings, info (several of those), invite_link, left or participants."`
 	// Actor is who made the change, when known.
-	Actor string `json:"actor,omitempty"`
+	Actor string `json:"actor,omitempty" desc:"Who made the change, when known."`
 	// Info is the group after the change, when known.
-	Info *Group `json:"info,omitempty"`
+	Info *Group `json:"info,omitempty" desc:"The group after the change, when known."`
 }
 
 // GroupParticipantsData is the data of a group.participants event.

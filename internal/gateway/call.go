@@ -226,7 +226,7 @@ type SandboxCaller interface {
 
 // SandboxCallRequest places a sandbox test call.
 type SandboxCallRequest struct {
-	To          string `json:"to" desc:"The number (or JID) of another sandbox session of the account to call."`
+	To          string `json:"to" desc:"The number (or JID) of another sandbox session of the account to call, or a group the session is in (…@g.us): a group call, which rings every other member that is a sandbox session of the account."`
 	Video       bool   `json:"video,omitempty" desc:"A video call rather than a voice call."`
 	RingSeconds int    `json:"ring_seconds,omitempty" desc:"How long the call rings before it ends as missed (1 to 120, default 30)."`
 }

@@ -173,15 +173,15 @@ const (
 
 // ContactUpdateData is the data of a contact.update event.
 type ContactUpdateData struct {
-	SessionID string `json:"session_id"`
+	SessionID string `json:"session_id" desc:"The session whose contact changed."`
 	// Contact is the user's JID (the account's own for its own profile).
-	Contact string `json:"contact"`
+	Contact string `json:"contact" desc:"The user's JID (the account's own, for a change of its own profile)."`
 	// Change is push_name, saved_name, business_name, about, picture,
 	// blocked or unblocked.
-	Change string `json:"change"`
+	Change string `json:"change" desc:"What changed: push_name, saved_name, business_name, about, picture, blocked or unblocked."`
 	// Value is the new name or about text, or the new picture id ("" when
 	// removed), when known.
-	Value string `json:"value,omitempty"`
+	Value string `json:"value,omitempty" desc:"The new name or about text, or the new picture's id (empty: removed), when known."`
 }
 
 // EvContactUpdate is a contact change an engine saw.

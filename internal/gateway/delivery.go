@@ -17,16 +17,16 @@ const (
 
 // WebhookDisabledData is the data of a webhook.disabled event.
 type WebhookDisabledData struct {
-	WebhookID    string     `json:"webhook_id"`
-	URL          string     `json:"url"`
-	Reason       string     `json:"reason"`
-	FailingSince *time.Time `json:"failing_since,omitempty"`
+	WebhookID    string     `json:"webhook_id" desc:"The endpoint turned off."`
+	URL          string     `json:"url" desc:"Its URL."`
+	Reason       string     `json:"reason" desc:"Why, in a sentence (it answered 410 Gone, or failed for too long)."`
+	FailingSince *time.Time `json:"failing_since,omitempty" desc:"Since when its deliveries failed, when it was turned off for failing."`
 }
 
 // WebhookTestData is the data of a webhook.test event.
 type WebhookTestData struct {
-	WebhookID string `json:"webhook_id"`
-	Message   string `json:"message"`
+	WebhookID string `json:"webhook_id" desc:"The endpoint tested."`
+	Message   string `json:"message" desc:"A sentence saying this is a test."`
 }
 
 // DeliveryStatus is where one event's delivery to one endpoint is.

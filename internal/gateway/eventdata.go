@@ -12,40 +12,40 @@ import (
 
 // MessageStatusData is the data of a message.status event.
 type MessageStatusData struct {
-	MessageID   string        `json:"message_id"`
-	WAMessageID string        `json:"wa_message_id,omitempty"`
-	SessionID   string        `json:"session_id"`
-	Recipient   string        `json:"recipient"`
-	Status      MessageStatus `json:"status"`
-	Error       string        `json:"error,omitempty"`
-	At          time.Time     `json:"at"`
+	MessageID   string        `json:"message_id" desc:"The gateway's id of the message (GET /messages/{message_id})."`
+	WAMessageID string        `json:"wa_message_id,omitempty" desc:"WhatsApp's id of the message, once known."`
+	SessionID   string        `json:"session_id" desc:"The session that sent it."`
+	Recipient   string        `json:"recipient" desc:"Who it was sent to (a JID)."`
+	Status      MessageStatus `json:"status" desc:"Where it is now: sent, delivered, read, played or failed."`
+	Error       string        `json:"error,omitempty" desc:"On failed: why, in a sentence."`
+	At          time.Time     `json:"at" desc:"When it moved."`
 }
 
 // SessionStatusData is the data of a session.status event.
 type SessionStatusData struct {
-	SessionID   string        `json:"session_id"`
-	Status      SessionStatus `json:"status"`
-	Reason      string        `json:"reason,omitempty"`
-	Phone       string        `json:"phone,omitempty"`
-	PushName    string        `json:"push_name,omitempty"`
-	BannedUntil *time.Time    `json:"banned_until,omitempty"`
+	SessionID   string        `json:"session_id" desc:"The session that changed state."`
+	Status      SessionStatus `json:"status" desc:"Its state now (created, starting, qr_pending, connected, disconnected, reconnecting, logged_out, failed, stopped…)."`
+	Reason      string        `json:"reason,omitempty" desc:"Why it is in that state, in a sentence, when there is a reason."`
+	Phone       string        `json:"phone,omitempty" desc:"The paired number, once connected."`
+	PushName    string        `json:"push_name,omitempty" desc:"The account's display name, once connected."`
+	BannedUntil *time.Time    `json:"banned_until,omitempty" desc:"When WhatsApp's temporary ban of the number ends, for a banned session."`
 }
 
 // InstanceStatusData is the data of an instance.status event.
 type InstanceStatusData struct {
-	InstanceID string         `json:"instance_id"`
-	SessionID  string         `json:"session_id"`
-	Status     InstanceStatus `json:"status"`
-	Driver     string         `json:"driver"`
-	Error      string         `json:"error,omitempty"`
-	Restarts   int            `json:"restarts"`
+	InstanceID string         `json:"instance_id" desc:"The instance (the session's worker) that changed state."`
+	SessionID  string         `json:"session_id" desc:"The session it runs."`
+	Status     InstanceStatus `json:"status" desc:"Its state now: pending, starting, running, restarting, stopped, failed or lost."`
+	Driver     string         `json:"driver" desc:"Where it runs: local (in the gateway's process) or nomad."`
+	Error      string         `json:"error,omitempty" desc:"On failed: why, in a sentence."`
+	Restarts   int            `json:"restarts" desc:"How many times it was restarted."`
 }
 
 // QRData is the data of a qr event.
 type QRData struct {
-	SessionID string    `json:"session_id"`
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
+	SessionID string    `json:"session_id" desc:"The session waiting to be paired."`
+	Code      string    `json:"code" desc:"The QR code's text, to draw as a QR code (GET /sessions/{session_id}/qr has it as a PNG)."`
+	ExpiresAt time.Time `json:"expires_at" desc:"When WhatsApp replaces it with a new one."`
 }
 
 // NewWAMessageID returns a WhatsApp-style message id ("3EB0" and 18 hex

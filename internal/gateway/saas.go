@@ -12,12 +12,12 @@ const EventUsageThreshold = "usage.threshold"
 
 // UsageThresholdData is the data of a usage.threshold event.
 type UsageThresholdData struct {
-	Metric    string `json:"metric"`    // "messages"
-	Period    string `json:"period"`    // "2026-11"
-	Threshold int    `json:"threshold"` // percent: 80 or 100
-	Used      int64  `json:"used"`
-	Included  int64  `json:"included"`
-	PlanID    string `json:"plan_id"`
+	Metric    string `json:"metric" desc:"What is counted: messages."`
+	Period    string `json:"period" desc:"The billing period, as YYYY-MM."`
+	Threshold int    `json:"threshold" desc:"The share of the plan's amount reached, in percent: 80 or 100."`
+	Used      int64  `json:"used" desc:"How much was used in the period so far."`
+	Included  int64  `json:"included" desc:"How much the plan includes per period."`
+	PlanID    string `json:"plan_id" desc:"The account's plan."`
 }
 
 // PlanOverage is what a plan charges past its included amounts. A plan

@@ -16,13 +16,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// Clock is the time source, injected by tests.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits d or until ctx ends, whichever is first; it returns ctx's error when ctx ended.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
 // Config shapes a Pacer.
 type Config struct {
 	// RatePerMinute is the sustained rate; 0 or less turns pacing off.
@@ -31,9 +24,9 @@ type Config struct {
 	Burst int
 	// Jitter is the largest random delay added to every send.
 	Jitter time.Duration
-	// Clock defaults to the real one; Rand returns [0, 1) (rand.Float64 when nil).
-	Clock Clock
-	Rand  func() float64
+	// Rand returns [0, 1) (rand.Float64 when nil). Time is the real
+	// clock's: tests run the pacer in a testing/synctest bubble.
+	Rand func() float64
 }
 
 // Pacer is one session's token bucket. It is safe for concurrent use, but a
@@ -53,9 +46,6 @@ func New(cfg Config) *Pacer {
 	}
 	if cfg.Jitter < 0 {
 		cfg.Jitter = 0
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
@@ -77,11 +67,11 @@ func (p *Pacer) Wait(ctx context.Context, _ *gateway.Message) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	if err := p.cfg.Clock.Sleep(ctx, d); err != nil {
+	if !backoff.Sleep(ctx, d) {
 		p.mu.Lock()
 		p.tokens = min(p.tokens+1, float64(p.cfg.Burst))
 		p.mu.Unlock()
-		return err
+		return ctx.Err()
 	}
 	return nil
 }
@@ -90,7 +80,7 @@ func (p *Pacer) Wait(ctx context.Context, _ *gateway.Message) error {
 func (p *Pacer) reserve() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.cfg.Clock.Now()
+	now := time.Now()
 	perSecond := float64(p.cfg.RatePerMinute) / 60
 	if !p.last.IsZero() {
 		if elapsed := now.Sub(p.last).Seconds(); elapsed > 0 {
@@ -104,15 +94,4 @@ func (p *Pacer) reserve() time.Duration {
 		wait = time.Duration(-p.tokens / perSecond * float64(time.Second))
 	}
 	return wait + time.Duration(p.cfg.Rand()*float64(p.cfg.Jitter))
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	if !backoff.Sleep(ctx, d) {
-		return ctx.Err()
-	}
-	return nil
 }

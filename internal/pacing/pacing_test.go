@@ -2,115 +2,82 @@ package pacing
 
 import (
 	"context"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// fakeClock advances by exactly what the pacer sleeps and records the sleeps.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) taken() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.sleeps
-	c.sleeps = nil
-	return out
-}
-
-func newClock() *fakeClock { return &fakeClock{now: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)} }
-
-func waitN(t *testing.T, p *Pacer, n int) {
+// waits runs n waits in order and returns how long each one took: in a
+// synctest bubble, exactly what the pacer slept.
+func waits(t *testing.T, p *Pacer, n int) []time.Duration {
 	t.Helper()
+	var out []time.Duration
 	for i := range n {
+		start := time.Now()
 		if err := p.Wait(context.Background(), nil); err != nil {
 			t.Fatalf("wait %d: %v", i, err)
 		}
+		if d := time.Since(start); d > 0 {
+			out = append(out, d)
+		}
 	}
+	return out
 }
 
 func TestBurstThenRate(t *testing.T) {
-	clock := newClock()
-	p := New(Config{RatePerMinute: 30, Burst: 3, Clock: clock, Rand: func() float64 { return 0 }})
-	waitN(t, p, 6)
-	// Three at once, then one every two seconds (30 a minute).
-	want := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}
-	if diff := cmp.Diff(want, clock.taken()); diff != "" {
-		t.Fatalf("sleeps (-want +got):\n%s", diff)
-	}
-	// A quiet minute refills the burst, never beyond it.
-	clock.advance(time.Minute)
-	waitN(t, p, 4)
-	if diff := cmp.Diff([]time.Duration{2 * time.Second}, clock.taken()); diff != "" {
-		t.Fatalf("sleeps after a quiet minute (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Config{RatePerMinute: 30, Burst: 3, Rand: func() float64 { return 0 }})
+		// Three at once, then one every two seconds (30 a minute).
+		want := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}
+		if diff := cmp.Diff(want, waits(t, p, 6)); diff != "" {
+			t.Fatalf("sleeps (-want +got):\n%s", diff)
+		}
+		// A quiet minute refills the burst, never beyond it.
+		time.Sleep(time.Minute)
+		if diff := cmp.Diff([]time.Duration{2 * time.Second}, waits(t, p, 4)); diff != "" {
+			t.Fatalf("sleeps after a quiet minute (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestJitter(t *testing.T) {
-	clock := newClock()
-	p := New(Config{RatePerMinute: 60, Burst: 1, Jitter: 4 * time.Second, Clock: clock, Rand: func() float64 { return 0.5 }})
-	waitN(t, p, 3)
-	// Every send gets half the jitter; after the first, the rate's second too.
-	want := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}
-	if diff := cmp.Diff(want, clock.taken()); diff != "" {
-		t.Fatalf("sleeps (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Config{RatePerMinute: 60, Burst: 1, Jitter: 4 * time.Second, Rand: func() float64 { return 0.5 }})
+		// Every send gets half the jitter (2 s), which also refills the one token.
+		want := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}
+		if diff := cmp.Diff(want, waits(t, p, 3)); diff != "" {
+			t.Fatalf("sleeps (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestDisabled(t *testing.T) {
-	clock := newClock()
-	p := New(Config{RatePerMinute: 0, Burst: 1, Jitter: time.Minute, Clock: clock})
-	waitN(t, p, 100)
-	if got := clock.taken(); len(got) != 0 {
-		t.Fatalf("sleeps %v, want none when pacing is off", got)
-	}
-	if p.Enabled() {
-		t.Fatal("Enabled() = true with rate 0")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Config{RatePerMinute: 0, Burst: 1, Jitter: time.Minute})
+		if got := waits(t, p, 100); len(got) != 0 {
+			t.Fatalf("sleeps %v, want none when pacing is off", got)
+		}
+		if p.Enabled() {
+			t.Fatal("Enabled() = true with rate 0")
+		}
+	})
 }
 
 func TestCancelledWaitGivesTheSlotBack(t *testing.T) {
-	clock := newClock()
-	p := New(Config{RatePerMinute: 60, Burst: 1, Clock: clock, Rand: func() float64 { return 0 }})
-	waitN(t, p, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := p.Wait(ctx, nil); err == nil {
-		t.Fatal("cancelled wait: got nil, want the context's error")
-	}
-	// The cancelled wait did not consume a slot: the next one waits one
-	// interval, not two.
-	waitN(t, p, 1)
-	if diff := cmp.Diff([]time.Duration{time.Second}, clock.taken()); diff != "" {
-		t.Fatalf("sleeps (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Config{RatePerMinute: 60, Burst: 1, Rand: func() float64 { return 0 }})
+		waits(t, p, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := p.Wait(ctx, nil); err == nil {
+			t.Fatal("cancelled wait: got nil, want the context's error")
+		}
+		// The cancelled wait did not consume a slot: the next one waits one
+		// interval, not two.
+		if diff := cmp.Diff([]time.Duration{time.Second}, waits(t, p, 1)); diff != "" {
+			t.Fatalf("sleeps (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,14 @@ import (
 // side hangs up; a call nobody answered ends as missed after its ring time.
 // Each step travels as a KindCall envelope (Change: the action) and becomes
 // a call event on the other side, as WhatsApp's call stanzas do. Calls stay
-// within the tenant, as all sandbox traffic does, and are one to one.
+// within the tenant, as all sandbox traffic does.
+//
+// A group call (PlaceCall to a group the account is in) rings every other
+// member that is a sandbox session, each offer carrying the group, as
+// WhatsApp's group call offers do: each member rejects or answers on its
+// own. The caller's call goes on while anyone still rings or talks: it sees
+// the first answer, a reject only once every member rejected, and the end
+// once the last member hung up.
 
 // Ring time of a sandbox call when the request gives none, and its bounds.
 const (
@@ -28,8 +36,14 @@ const (
 )
 
 // sbCall is what the engine keeps of a call besides its CallBook entry:
-// the other party's number.
-type sbCall struct{ peer string }
+// the other parties' numbers (one for a direct call; for a group call
+// those still ringing or talking), the group of a group call, and whether
+// anyone answered.
+type sbCall struct {
+	peers    []string
+	group    string
+	answered bool
+}
 
 // newCallID returns a call id shaped like WhatsApp's (32 hex digits).
 func newCallID() string {
@@ -50,19 +64,26 @@ func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*
 		return nil, gateway.ValidationError(map[string]string{"ring_seconds": "Give 1 to 120 seconds."})
 	}
 	to, err := gateway.ParseRecipient(r.To)
-	if err != nil || to.Phone() == "" {
-		return nil, gateway.ValidationError(map[string]string{"to": "Give the number of another sandbox session of the account."})
+	if err != nil || to.Phone() == "" && !to.IsGroup() {
+		return nil, gateway.ValidationError(map[string]string{"to": "Give the number of another sandbox session of the account, or a group it is in."})
 	}
 	me, err := e.me()
 	if err != nil {
 		return nil, err
 	}
-	peer, err := e.peer(ctx, to.Phone())
-	if err != nil {
-		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
-	}
-	if !peer || to.Phone() == me {
-		return nil, gateway.ValidationError(map[string]string{"to": "A sandbox call reaches the account's other sandbox sessions only; this number is not one."})
+	call := sbCall{peers: []string{to.Phone()}}
+	if to.IsGroup() {
+		if call, err = e.groupCall(ctx, to.JID, me); err != nil {
+			return nil, err
+		}
+	} else {
+		peer, err := e.peer(ctx, to.Phone())
+		if err != nil {
+			return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
+		}
+		if !peer || to.Phone() == me {
+			return nil, gateway.ValidationError(map[string]string{"to": "A sandbox call reaches the account's other sandbox sessions only; this number is not one."})
+		}
 	}
 	e.mu.Lock()
 	defer e.unlock()
@@ -71,10 +92,12 @@ func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*
 	}
 	now := e.opts.Now().UTC()
 	d := gateway.CallData{CallID: newCallID(), Action: gateway.CallOffer, Caller: e.phone + "@" + gateway.ServerUser,
-		CallerPhone: e.phone, CallerLID: e.lid, FromMe: true, Video: r.Video, At: now}
+		CallerPhone: e.phone, CallerLID: e.lid, FromMe: true, Video: r.Video, IsGroup: call.group != "", Group: call.group, At: now}
 	e.calls.Offer(d)
-	e.callPeers[d.CallID] = sbCall{peer: to.Phone()}
-	e.sendCallLocked(to.Phone(), d.CallID, gateway.CallOffer, r.Video)
+	e.callPeers[d.CallID] = call
+	for _, p := range call.peers {
+		e.sendCallLocked(p, d.CallID, gateway.CallOffer, r.Video, call.group)
+	}
 	id := d.CallID
 	e.afterLocked(time.Duration(ring)*time.Second, func() {
 		if _, ringing := e.calls.Ringing(id); !ringing {
@@ -82,11 +105,31 @@ func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*
 		}
 		// Nobody answered: the caller's phone gives up, both sides see a missed call.
 		end := e.calls.Follow(gateway.CallData{CallID: id, Action: gateway.CallTerminate, At: e.opts.Now().UTC()})
-		e.sendCallLocked(e.callPeers[id].peer, id, gateway.CallTerminate, false)
+		for _, p := range e.callPeers[id].peers {
+			e.sendCallLocked(p, id, gateway.CallTerminate, false, "")
+		}
 		delete(e.callPeers, id)
 		e.offerLocked(gateway.EvCall{Data: end}, 0, nil)
 	})
 	return &d, nil
+}
+
+// groupCall is the call to group jid: the account must be in it, and some
+// other member must be a sandbox session to ring.
+func (e *Engine) groupCall(ctx context.Context, jid, me string) (sbCall, error) {
+	if _, err := e.group(ctx, jid, me); gateway.IsCode(err, gateway.CodeNotFound) {
+		return sbCall{}, gateway.ValidationError(map[string]string{"to": "The account is not in this group."})
+	} else if err != nil {
+		return sbCall{}, err
+	}
+	peers, err := e.groupPeers(ctx, jid)
+	if err != nil {
+		return sbCall{}, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
+	}
+	if len(peers) == 0 {
+		return sbCall{}, gateway.ValidationError(map[string]string{"to": "No other member of this group is a sandbox session of the account: nobody would ring."})
+	}
+	return sbCall{peers: peers, group: jid}, nil
 }
 
 // ringingHereLocked refuses, as RejectCall and AcceptCall must, a call that
@@ -111,7 +154,7 @@ func (e *Engine) RejectCall(_ context.Context, callID string) (*gateway.CallData
 		return nil, err
 	}
 	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession, At: e.opts.Now().UTC()})
-	e.sendCallLocked(d.CallerPhone, callID, gateway.CallReject, false)
+	e.sendCallLocked(d.CallerPhone, callID, gateway.CallReject, false, "")
 	delete(e.callPeers, callID)
 	return &d, nil
 }
@@ -125,7 +168,7 @@ func (e *Engine) AcceptCall(_ context.Context, callID string) (*gateway.CallData
 		return nil, err
 	}
 	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallAccept, At: e.opts.Now().UTC()})
-	e.sendCallLocked(d.CallerPhone, callID, gateway.CallAccept, false)
+	e.sendCallLocked(d.CallerPhone, callID, gateway.CallAccept, false, "")
 	return &d, nil
 }
 
@@ -146,23 +189,26 @@ func (e *Engine) EndCall(_ context.Context, callID string) (*gateway.CallData, e
 		// The callee's phone rejects a ringing call; it hangs up an answered one.
 		return nil, gateway.Errorf(gateway.CodeConflict, "The call still rings on this session: answer or reject it.")
 	}
-	peer := d.CallerPhone
+	peers := []string{d.CallerPhone}
 	if d.FromMe {
-		peer = e.callPeers[callID].peer
+		peers = e.callPeers[callID].peers
 	}
 	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallTerminate, At: e.opts.Now().UTC()})
-	e.sendCallLocked(peer, callID, gateway.CallTerminate, false)
+	for _, p := range peers {
+		e.sendCallLocked(p, callID, gateway.CallTerminate, false, "")
+	}
 	delete(e.callPeers, callID)
 	return &d, nil
 }
 
-// sendCallLocked tells peer one step of a call, once the lock is released.
-func (e *Engine) sendCallLocked(peer, callID, action string, video bool) {
+// sendCallLocked tells peer one step of a call (an offer of a group call
+// names its group), once the lock is released.
+func (e *Engine) sendCallLocked(peer, callID, action string, video bool, group string) {
 	if e.opts.Network == nil || peer == "" {
 		return
 	}
 	env := Envelope{Kind: KindCall, ID: callID, FromPhone: e.phone, FromLID: e.lid, PushName: e.pushName, Change: action,
-		Video: video, Timestamp: e.opts.Now().UTC()}
+		Video: video, Group: group, Timestamp: e.opts.Now().UTC()}
 	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, peer, env) })
 }
 
@@ -180,7 +226,7 @@ func (e *Engine) receiveCallLocked(env Envelope) {
 			return
 		}
 		d := gateway.CallData{CallID: env.ID, Action: gateway.CallOffer, Caller: env.FromPhone + "@" + gateway.ServerUser,
-			CallerPhone: env.FromPhone, CallerLID: env.FromLID, Video: env.Video, At: at}
+			CallerPhone: env.FromPhone, CallerLID: env.FromLID, Video: env.Video, IsGroup: env.Group != "", Group: env.Group, At: at}
 		e.calls.Offer(d)
 		e.offerLocked(gateway.EvCall{Data: d}, 0, nil)
 		return
@@ -197,9 +243,42 @@ func (e *Engine) receiveCallLocked(env Envelope) {
 	default:
 		return
 	}
+	if c, placed := e.callPeers[env.ID]; placed && c.group != "" {
+		action, changed := e.groupStepLocked(env.ID, c, env.FromPhone, d.Action)
+		if !changed {
+			return
+		}
+		d.Action, d.By = action, ""
+		if action == gateway.CallReject {
+			d.By = gateway.RejectedByPeer
+		}
+	}
 	d = e.calls.Follow(d)
 	if d.Action != gateway.CallAccept {
 		delete(e.callPeers, env.ID)
 	}
 	e.offerLocked(gateway.EvCall{Data: d}, 0, nil)
+}
+
+// groupStepLocked keeps the caller's side of a group call up to date with
+// one member's step, and returns the step as the caller sees it, or false
+// when it changes nothing there: the first answer is an accept; a reject or
+// a hang-up counts only once no member is left ringing or talking, as a
+// reject when nobody ever answered and as the call's end otherwise.
+func (e *Engine) groupStepLocked(id string, c sbCall, from, action string) (string, bool) {
+	if action == gateway.CallAccept {
+		first := !c.answered
+		c.answered = true
+		e.callPeers[id] = c
+		return action, first
+	}
+	c.peers = slices.DeleteFunc(slices.Clone(c.peers), func(p string) bool { return p == from })
+	e.callPeers[id] = c
+	switch {
+	case len(c.peers) > 0:
+		return "", false
+	case c.answered:
+		return gateway.CallTerminate, true
+	}
+	return gateway.CallReject, true
 }

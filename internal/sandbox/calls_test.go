@@ -137,3 +137,112 @@ func TestPlaceCallRefusals(t *testing.T) {
 		t.Errorf("PlaceCall while disconnected: got %v, want unavailable", err)
 	}
 }
+
+// nextCall is the next call event of h, past the group notices.
+func nextCall(t *testing.T, h *harness) gateway.CallData {
+	t.Helper()
+	for {
+		if ev, ok := h.rec.next(t).(gateway.EvCall); ok {
+			return ev.Data
+		}
+	}
+}
+
+// TestGroupCall places calls to a group of three sandbox sessions: each
+// other member rings with the group named; one member's reject leaves the
+// call ringing for the caller, whose first news is the other's answer; the
+// call ends when the last one talking hangs up; a call everyone rejects is
+// rejected; a group the caller is not in, or with nobody to ring, is
+// refused.
+func TestGroupCall(t *testing.T) {
+	ctx := context.Background()
+	net := NewBusNetwork(inmem.NewBus())
+	dir := directory{"user-1/15550001111": true, "user-1/15550002222": true, "user-1/15550003333": true}
+	opts := Options{Network: net, Directory: dir, Groups: NewMemGroups(), DeliveryDelay: -1}
+	b := connected(t, "15550002222", opts)
+	c := connected(t, "15550003333", opts)
+	a := connected(t, "15550001111", opts)
+	created, err := a.e.CreateGroup(ctx, gateway.GroupCreateRequest{Subject: "Night shift",
+		Participants: []string{"15550002222@s.whatsapp.net", "15550003333@s.whatsapp.net", "15550019999@s.whatsapp.net"}})
+	if err != nil {
+		t.Fatalf("CreateGroup: %v", err)
+	}
+	group := created.Group.JID
+
+	placed, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: group})
+	if err != nil {
+		t.Fatalf("PlaceCall to the group: %v", err)
+	}
+	if !placed.IsGroup || placed.Group != group || !placed.FromMe || placed.Action != gateway.CallOffer {
+		t.Fatalf("placed %+v, want a ringing group call in %s", placed, group)
+	}
+	for _, h := range []*harness{b, c} {
+		if got := nextCall(t, h); got.CallID != placed.CallID || got.Action != gateway.CallOffer || !got.IsGroup || got.Group != group ||
+			got.CallerPhone != "15550001111" || got.FromMe {
+			t.Fatalf("a member got %+v, want a's group call ringing with the group", got)
+		}
+	}
+	rej, err := b.e.RejectCall(ctx, placed.CallID)
+	if err != nil || !rej.IsGroup || rej.Group != group {
+		t.Fatalf("b's RejectCall: %+v, %v; want the group call rejected", rej, err)
+	}
+	if _, err := c.e.AcceptCall(ctx, placed.CallID); err != nil {
+		t.Fatalf("c's AcceptCall: %v", err)
+	}
+	// b's reject is not the caller's news: c's answer is.
+	if got := nextCall(t, a); got.Action != gateway.CallAccept || !got.IsGroup || got.Group != group {
+		t.Fatalf("a got %+v, want c's answer to the group call (b's reject alone ends nothing)", got)
+	}
+	if _, err := c.e.EndCall(ctx, placed.CallID); err != nil {
+		t.Fatalf("c's EndCall: %v", err)
+	}
+	if got := nextCall(t, a); got.Action != gateway.CallTerminate || got.Missed || !got.IsGroup {
+		t.Fatalf("a got %+v, want the call ended by its last member", got)
+	}
+
+	// Everyone rejects: the caller sees a reject by the peers.
+	again, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: group, Video: true})
+	if err != nil {
+		t.Fatalf("PlaceCall: %v", err)
+	}
+	for _, h := range []*harness{b, c} {
+		for got := nextCall(t, h); got.CallID != again.CallID; got = nextCall(t, h) {
+		}
+		if _, err := h.e.RejectCall(ctx, again.CallID); err != nil {
+			t.Fatalf("RejectCall: %v", err)
+		}
+	}
+	if got := nextCall(t, a); got.CallID != again.CallID || got.Action != gateway.CallReject || got.By != gateway.RejectedByPeer || !got.IsGroup || !got.Video {
+		t.Fatalf("a got %+v, want its group call rejected by the peers", got)
+	}
+
+	// The caller hangs up a ringing group call: every member sees it end.
+	third, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: group})
+	if err != nil {
+		t.Fatalf("PlaceCall: %v", err)
+	}
+	if _, err := a.e.EndCall(ctx, third.CallID); err != nil {
+		t.Fatalf("caller's EndCall: %v", err)
+	}
+	for _, h := range []*harness{b, c} {
+		got := nextCall(t, h)
+		for got.CallID != third.CallID || got.Action == gateway.CallOffer {
+			got = nextCall(t, h)
+		}
+		if got.Action != gateway.CallTerminate || !got.Missed {
+			t.Fatalf("a member got %+v, want the group call ended unanswered", got)
+		}
+	}
+
+	// Refusals: a group a is not in; a group where nobody else is a sandbox session.
+	if _, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: "120363025246125486@g.us"}); !gateway.IsCode(err, gateway.CodeValidation) {
+		t.Errorf("a call to a group a is not in: got %v, want a validation error", err)
+	}
+	alone, err := a.e.CreateGroup(ctx, gateway.GroupCreateRequest{Subject: "Alone", Participants: []string{"15550019999@s.whatsapp.net"}})
+	if err != nil {
+		t.Fatalf("CreateGroup: %v", err)
+	}
+	if _, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: alone.Group.JID}); !gateway.IsCode(err, gateway.CodeValidation) {
+		t.Errorf("a call to a group with nobody to ring: got %v, want a validation error", err)
+	}
+}

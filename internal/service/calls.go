@@ -18,16 +18,17 @@ func (s *Service) RejectCall(ctx context.Context, userID, sessionID, callID stri
 	return runAccount(ctx, s, userID, sessionID, gateway.OpCallReject, ref)
 }
 
-// PlaceSandboxCall rings another sandbox session of the tenant from a
-// sandbox session, as its phone would. CodeFeatureDisabled when the sandbox
+// PlaceSandboxCall rings another sandbox session of the tenant (or the
+// members of a group, a group call) from a sandbox session, as its phone
+// would. CodeFeatureDisabled when the sandbox
 // is off, CodeConflict for a session of another engine.
 func (s *Service) PlaceSandboxCall(ctx context.Context, userID, sessionID string, r gateway.SandboxCallRequest) (gateway.SandboxCallPlaced, error) {
 	if err := s.sandboxSession(ctx, userID, sessionID); err != nil {
 		return gateway.SandboxCallPlaced{}, err
 	}
 	to, err := gateway.ParseRecipient(r.To)
-	if err != nil || to.IsGroup() {
-		return gateway.SandboxCallPlaced{}, gateway.ValidationError(map[string]string{"to": "Give the number of another sandbox session of the account."})
+	if err != nil {
+		return gateway.SandboxCallPlaced{}, gateway.ValidationError(map[string]string{"to": "Give the number of another sandbox session of the account, or a group it is in."})
 	}
 	r.To = to.JID
 	return runAccount(ctx, s, userID, sessionID, gateway.OpSandboxCallPlace, r)

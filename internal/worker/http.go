@@ -361,6 +361,11 @@ func (w *Worker) handleMediaFetch(rw http.ResponseWriter, r *http.Request) error
 	if w.cfg.MediaDir == "" || p.Media == nil || p.Media.Path == "" || len(m.MediaRef) == 0 {
 		return gateway.Errorf(gateway.CodeNotFound, "The message has no media to download.")
 	}
+	// The directory is made on first use: a history file can be the first
+	// media the session ever stores (the default DATA_DIR/media included).
+	if err := os.MkdirAll(w.cfg.MediaDir, 0o700); err != nil {
+		return gateway.WrapError(err, gateway.CodeUnavailable, "The media storage is unavailable.")
+	}
 	root, err := os.OpenRoot(w.cfg.MediaDir)
 	if err != nil {
 		return gateway.WrapError(err, gateway.CodeUnavailable, "The media storage is unavailable.")

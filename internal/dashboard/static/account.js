@@ -6,7 +6,7 @@
 "use strict";
 (function () {
   const W = window.WAGW;
-  const { el, api, t, bidi, badge, toast, toastError, field, selectOf, formError, fmtNum, fmtTime, arrowBack, arrowIn, arrowOut, main, accountTabs } = W;
+  const { el, api, t, bidi, badge, toast, toastError, field, selectOf, formError, fmtNum, fmtTime, arrowBack, arrowIn, arrowOut, main, accountTabs, Stale } = W;
   // enc escapes a JID for a path; the API reads "@" unescaped.
   const enc = (v) => encodeURIComponent(v).replace(/%40/g, "@");
   const base = (id) => "sessions/" + id;
@@ -67,6 +67,43 @@
           el("button", { type: "button", class: "secondary", disabled: page >= p.pages, onclick: () => go(page + 1), text: t("m.next") })) : null));
   }
 
+  // The media of a message (history sync's included, which the gateway
+  // downloads on this first request) is read with the user's token and
+  // shown as a data: URL, the one kind of picture the page's policy allows
+  // besides its own files: a picture inline, any file as a download.
+  const MEDIA = ["image", "video", "audio", "document", "sticker"];
+  const dataURL = (b) => new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(b);
+  });
+  const mediaPath = (m) => "messages/" + m.id + "/media";
+  function mediaOf(m) {
+    const info = (m.payload && m.payload.media) || {};
+    const box = el("div", { class: "media" });
+    const note = (text) => el("span", { class: "muted small", text });
+    if (m.message_type === "image" || m.message_type === "sticker") {
+      const img = el("img", { class: "media-preview", alt: info.caption || m.message || t("type." + m.message_type) });
+      box.append(img);
+      W.blob(mediaPath(m)).then(dataURL).then((u) => { img.src = u; }).catch((e) => {
+        if (!(e instanceof Stale)) img.replaceWith(note(t("c.mediaUnavailable") + " " + e.message));
+      });
+    }
+    const name = info.file_name || m.message_type;
+    box.append(el("button", { type: "button", class: "link", "data-action": "download", text: t("c.download") + " " + name, onclick: async (ev) => {
+      const b = ev.currentTarget;
+      b.disabled = true;
+      try {
+        const a = el("a", { href: await dataURL(await W.blob(mediaPath(m))), download: name });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      } catch (e) { toastError(e); } finally { b.disabled = false; }
+    } }));
+    return box;
+  }
+
   // bubble is one message of a chat's history: in on the reading start,
   // out on the end, its time and, for a sent one, its status.
   function bubble(m, group) {
@@ -75,7 +112,7 @@
     const body = m.message ? el("div", { class: "body", dir: "auto", text: m.message }) : null;
     const kind = m.message_type !== "text" ? el("div", { class: "kind muted", text: "[" + typeName(m.message_type) + "]" }) : null;
     return el("li", { class: "msg " + (out ? "out" : "in"), "data-message": m.id, "data-history": m.history ? "true" : null },
-      who, kind, body,
+      who, kind, MEDIA.includes(m.message_type) ? mediaOf(m) : null, body,
       el("div", { class: "meta" }, el("time", { datetime: m.created_at, text: fmtTime(m.sent_at || m.created_at) }),
         m.history ? el("span", { class: "muted", title: t("c.historyHelp"), text: " · " + t("c.history") }) : null,
         out && !m.history ? [" ", badge(m.status)] : null));

@@ -97,6 +97,23 @@
     return env.data;
   }
 
+  // blob reads a file the API serves (a message's media) with the user's
+  // token, which an <img src> could not send.
+  async function blob(path) {
+    let r;
+    try {
+      r = await fetch(API + "/" + path, { headers: { Authorization: "Bearer " + token, "Accept-Language": lang } });
+    } catch (e) {
+      throw new APIError(0, { message: t("err.network") });
+    }
+    if (!r.ok) {
+      let env = null;
+      try { env = await r.json(); } catch (e) { /* not JSON */ }
+      throw new APIError(r.status, env && env.error);
+    }
+    return r.blob();
+  }
+
   // stream reads a server-sent event stream with fetch (EventSource cannot
   // send the Authorization header) and calls onEvent(type, data) for each
   // event until the stream ends or the view changes.
@@ -785,7 +802,7 @@
   const accountViews = {};
   const pages = {};
   window.WAGW = Object.freeze({
-    el, api, t, bidi, badge, toast, toastError, field, selectOf, formError, fmtNum, fmtTime, arrowBack, arrowIn, arrowOut,
+    el, api, blob, t, bidi, badge, toast, toastError, field, selectOf, formError, fmtNum, fmtTime, arrowBack, arrowIn, arrowOut,
     main, Stale, accountTabs, reasonOf, lang: () => lang, view: (name, fn) => { accountViews[name] = fn; },
     page: (name, fn) => { pages[name] = fn; },
   });
