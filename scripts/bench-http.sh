@@ -10,7 +10,8 @@
 #
 #   ONLY='status|instance' scripts/bench-http.sh   only the runs whose name matches (and the ceiling)
 #
-# Knobs: DURATION (10s), THREADS (2), CONNS (64), PORT (3901), ONLY (a regex). Needs wrk
+# Knobs: DURATION (10s), THREADS (2), CONNS (64), PORT (3901), WORKER_PORTS (35000: the
+# first of the 1,000 ports the sandbox workers take), ONLY (a regex). Needs wrk
 # (installed with apt-get when missing and possible), curl and python3. The
 # gateway listens on loopback only (HOST=127.0.0.1). The tenant is put on an
 # unlimited plan through the admin API so quotas and plan rates measure
@@ -22,6 +23,7 @@ DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 PORT=${PORT:-3901}
+WORKER_PORTS=${WORKER_PORTS:-35000}
 BASE="http://127.0.0.1:$PORT"
 if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null 2>&1 || { echo "bench-http: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
@@ -36,7 +38,7 @@ if [ -z "$bin" ]; then
   bin="$work/gateway"
 fi
 
-start_gateway "$bin" 35000 HOST=127.0.0.1 SANDBOX_DELIVERY_DELAY=1s SANDBOX_READ_DELAY=2s
+start_gateway "$bin" "$WORKER_PORTS" HOST=127.0.0.1 SANDBOX_DELIVERY_DELAY=1s SANDBOX_READ_DELAY=2s
 setup_tenant bench || exit 1
 apikey=$(curl -fs -X POST "$BASE/api/v1/api-keys" -H "$auth" -H 'Content-Type: application/json' \
   -d '{"name":"bench"}' | json 'd["data"]["api_key"]["key"]')
@@ -62,22 +64,32 @@ end
 LUA
 
 ceiling=
-# run NAME URL [wrk args…]: one wrk run, its figure, ratio and non-2xx count.
+# cpu_ticks: the CPU time the gateway used so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw_pid/stat"; }
+# run NAME URL [wrk args…]: one wrk run, its figure, ratio and non-2xx count,
+# and the gateway's CPU time per request during the run (user + system; the
+# work a request leaves behind, such as a send's receipts, is counted in the
+# run it falls in). On a machine shared with other work the CPU per request
+# moves much less than the rate does.
 run() {
   local name=$1 url=$2; shift 2
-  local out rps non2xx load
+  local out rps non2xx load reqs t0 t1
   if [ -n "$ceiling" ] && [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then
     last_out=
     return 0
   fi
   load=$(cut -d' ' -f1-3 /proc/loadavg)
+  t0=$(cpu_ticks)
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" "$url")
+  t1=$(cpu_ticks)
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}'); non2xx=${non2xx:-0}
   [ -z "$ceiling" ] && ceiling=$rps
-  printf '%-42s %10.0f req/s  %5.2fx ceiling  p50 %-8s p99 %-8s non-2xx %-6s load %s\n' "$name" "$rps" \
+  printf '%-42s %10.0f req/s  %5.2fx ceiling  p50 %-8s p99 %-8s non-2xx %-6s cpu/req %5.0f us  load %s\n' "$name" "$rps" \
     "$(python3 -c "print($rps/$ceiling)")" "$(echo "$out" | awk '$1=="50%" {print $2}')" \
-    "$(echo "$out" | awk '$1=="99%" {print $2}')" "$non2xx" "$load"
+    "$(echo "$out" | awk '$1=="99%" {print $2}')" "$non2xx" \
+    "$(python3 -c "print(($t1 - $t0) * 1e6 / $(getconf CLK_TCK) / max($reqs, 1))")" "$load"
   last_out=$out
 }
 

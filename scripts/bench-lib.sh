@@ -18,7 +18,15 @@ start_gateway() {
     INSTANCE_PORT_RANGE_START="$from" INSTANCE_PORT_RANGE_END=$((from + 999)) \
     "$bin" 2>"$work/gateway.log" &
   gw_pid=$!
-  for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 100); do
+    # A gateway that could not listen (the port taken by another one) has
+    # exited: never measure whichever process answers on the port.
+    kill -0 "$gw_pid" 2>/dev/null || { echo "the gateway exited: $(tail -c 300 "$work/gateway.log")" >&2; return 1; }
+    curl -fs "$BASE/health/ready" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the gateway did not get ready" >&2
+  return 1
 }
 
 # setup_tenant NAME: registers a tenant on an unlimited plan (so quotas and

@@ -60,6 +60,7 @@ func TestPragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
 		{"synchronous", "1"},
+		{"temp_store", "2"}, // MEMORY
 	}
 	for _, tt := range tests {
 		t.Run(tt.pragma, func(t *testing.T) {

@@ -180,6 +180,9 @@ func (s *Store) UpdateMessageStatus(ctx context.Context, u gateway.MessageStatus
 	if err != nil {
 		return nil, err
 	}
+	if err := s.prepareWrites(ctx, st.query); err != nil {
+		return nil, s.fail(err, "update message status", "Message", "")
+	}
 	var m *gateway.Message
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var (
@@ -221,6 +224,9 @@ func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageS
 		}
 		steps[i] = st
 	}
+	if err := s.prepareWrites(ctx, stepQueries(steps)...); err != nil {
+		return nil, s.fail(err, "update message statuses", "Message", "")
+	}
 	out := make([]*gateway.Message, len(us))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var all []*gateway.Event
@@ -240,10 +246,24 @@ func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageS
 	return out, nil
 }
 
+// stepQueries returns the statements of steps. A status update's statement
+// has one of a few dozen shapes (which times it fills, whether it records an
+// error, a WA id or a LID, by id or by WA id); compiling it on every call was
+// the largest CPU cost of a send on SQLite (the parse, and the message rollup
+// triggers SQLite compiles into every UPDATE of messages), so each shape is
+// prepared once (prepareWrites) and kept.
+func stepQueries(steps []*statusStep) []string {
+	qs := make([]string, len(steps))
+	for i, st := range steps {
+		qs[i] = st.query
+	}
+	return qs
+}
+
 // statusStep is one prepared status update.
 type statusStep struct {
 	s         *Store
-	query     string
+	query     string // as written, with ? placeholders: the statement cache's key
 	args      []any
 	where     string
 	whereArgs []any
@@ -296,8 +316,8 @@ func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error)
 	}
 	args = append(args, whereArgs...)
 	args = append(args, rank)
-	query := s.q("UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
-		" AND status_rank < ? RETURNING " + statusReturning)
+	query := "UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
+		" AND status_rank < ? RETURNING " + statusReturning
 	return &statusStep{s: s, query: query, args: args, where: where, whereArgs: whereArgs}, nil
 }
 
@@ -306,7 +326,11 @@ func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error)
 // message is already at or past the status, CodeNotFound when absent.
 func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, []*gateway.Event, error) {
 	s := st.s
-	m, err := scanMessage(tx.QueryRowContext(ctx, st.query, st.args...))
+	stmt, err := s.writeStmt(ctx, tx, st.query)
+	if err != nil {
+		return nil, nil, s.fail(err, "update message status", "Message", "")
+	}
+	m, err := scanMessage(stmt.QueryRowContext(ctx, st.args...))
 	if err == sql.ErrNoRows {
 		// Nothing moved: either the message is absent, or it is already
 		// at or past this status.

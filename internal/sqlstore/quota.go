@@ -46,13 +46,20 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 	if s.dialect.Name == "postgres" {
 		lock += " FOR UPDATE"
 	}
+	if err := s.prepareWrites(ctx, createCounter, lock, addToCounter); err != nil {
+		return 0, 0, s.fail(err, "create messages within quota", "Session", "")
+	}
 	var before int64
 	stored := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, s.q(lock), userID, period, metricMessages).Scan(&before); err != nil {
+		st, err := s.writeStmt(ctx, tx, lock)
+		if err != nil {
+			return err
+		}
+		if err := st.QueryRowContext(ctx, userID, period, metricMessages).Scan(&before); err != nil {
 			return err
 		}
 		room := limit - before
@@ -60,7 +67,7 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 			return nil
 		}
 		n := min(int64(len(ms)), room)
-		st, err := s.writeStmt(ctx, tx, insertMessage)
+		st, err = s.writeStmt(ctx, tx, insertMessage)
 		if err != nil {
 			return err
 		}
@@ -69,8 +76,10 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 				return s.fail(err, "create message", "Session", "This message is already stored.")
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q("UPDATE usage_counters SET used = used + ? WHERE user_id = ? AND period = ? AND metric = ?"),
-			n, userID, period, metricMessages); err != nil {
+		if st, err = s.writeStmt(ctx, tx, addToCounter); err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, n, userID, period, metricMessages); err != nil {
 			return err
 		}
 		stored = int(n)
@@ -86,13 +95,22 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 // the period's stored outbound messages: the counter is derived from the
 // facts and can be rebuilt by deleting its row.
 func (s *Store) initCounter(ctx context.Context, tx *sql.Tx, userID, period string, periodStart, periodEnd time.Time) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_counters (user_id, period, metric, used)
-		SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
-			AND created_at >= ? AND created_at < ? AND NOT history) FROM users u WHERE u.id = ?
-		ON CONFLICT (user_id, period, metric) DO NOTHING`),
-		period, metricMessages, micros(periodStart), micros(periodEnd), userID)
+	st, err := s.writeStmt(ctx, tx, createCounter)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, period, metricMessages, micros(periodStart), micros(periodEnd), userID)
 	return err
 }
+
+// createCounter and addToCounter are the counter's writes of a batch.
+const (
+	createCounter = `INSERT INTO usage_counters (user_id, period, metric, used)
+		SELECT u.id, ?, ?, (SELECT COUNT(*) FROM messages WHERE user_id = u.id AND direction = 'outbound'
+			AND created_at >= ? AND created_at < ? AND NOT history) FROM users u WHERE u.id = ?
+		ON CONFLICT (user_id, period, metric) DO NOTHING`
+	addToCounter = "UPDATE usage_counters SET used = used + ? WHERE user_id = ? AND period = ? AND metric = ?"
+)
 
 // MessageCounter returns the tenant's message counter of a period (0 when never used).
 func (s *Store) MessageCounter(ctx context.Context, userID, period string) (int64, error) {

@@ -71,6 +71,19 @@ func (s *Store) writeStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.S
 	return tx.PrepareContext(ctx, s.q(query))
 }
 
+// prepareWrites prepares on the writer, outside any transaction, the
+// statements a transaction is about to run through writeStmt that are not
+// cached yet (those txStatements does not list: built at run time, or of
+// one dialect). Inside the transaction they are then bound, not compiled.
+func (s *Store) prepareWrites(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, err := s.writeStmts.get(ctx, s.writer, q, s.q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // txStatements are the writes prepared before the first transaction.
 var txStatements = []string{insertEvent, insertMessage}
 
