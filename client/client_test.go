@@ -131,7 +131,7 @@ var clientMethods = map[string]string{
 	"createInstance": "StartInstance", "listInstances": "ListInstances", "getInstance": "Instance", "startInstance": "ResumeInstance",
 	"stopInstance": "StopInstance", "restartInstance": "RestartInstance",
 	"sendMessage": "Send", "listMessages": "ListMessages", "getMessage": "Message", "cancelMessage": "CancelMessage", "getMessagePoll": "MessagePoll",
-	"createWebhook": "CreateWebhook", "listWebhooks": "ListWebhooks", "getWebhook": "Webhook", "deleteWebhook": "DeleteWebhook",
+	"getWebhookStats": "WebhookStats", "createWebhook": "CreateWebhook", "listWebhooks": "ListWebhooks", "getWebhook": "Webhook", "deleteWebhook": "DeleteWebhook",
 	"createAPIKey": "CreateAPIKey", "listAPIKeys": "ListAPIKeys", "revokeAPIKey": "RevokeAPIKey",
 	"getAnalyticsOverview": "Overview",
 	"updateWebhook":        "UpdateWebhook", "testWebhook": "TestWebhook", "rotateWebhookSecret": "RotateWebhookSecret",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,12 +29,28 @@ type Delivery struct {
 
 // DeliveryAttempt is one HTTP attempt of a delivery.
 type DeliveryAttempt struct {
-	ID         string    `json:"id"`
-	DeliveryID string    `json:"delivery_id"`
-	StatusCode int       `json:"status_code,omitempty"`
-	Error      string    `json:"error,omitempty"`
-	LatencyMS  int64     `json:"latency_ms"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string `json:"id"`
+	DeliveryID string `json:"delivery_id"`
+	StatusCode int    `json:"status_code,omitempty"`
+	Error      string `json:"error,omitempty"`
+	LatencyMS  int64  `json:"latency_ms"`
+	// RequestBody is the body sent (its first 8 KiB); ResponseBody the
+	// start of the endpoint's answer (2 KiB).
+	RequestBody  string    `json:"request_body,omitempty"`
+	ResponseBody string    `json:"response_body,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// WebhookStats is one endpoint's deliveries by outcome over a period.
+type WebhookStats struct {
+	WebhookID string `json:"webhook_id"`
+	Succeeded int    `json:"succeeded"`
+	Failed    int    `json:"failed"`
+	Abandoned int    `json:"abandoned"`
+	Pending   int    `json:"pending"`
+	Total     int    `json:"total"`
+	// SuccessRate is from 0 to 1; nil when no delivery was attempted.
+	SuccessRate *float64 `json:"success_rate"`
 }
 
 // UpdateWebhookRequest changes an endpoint; nil fields stay as they are.
@@ -91,6 +108,19 @@ func (c *Client) ListWebhookDeliveries(ctx context.Context, id, status string, o
 		Pagination *Pagination `json:"pagination"`
 	}
 	return out.Deliveries, out.Pagination, c.do(ctx, http.MethodGet, c.api(webhookPath(id)+"/deliveries"), q, nil, &out)
+}
+
+// WebhookStats counts each endpoint's deliveries of the last days (1 to
+// 90; 0 for the server's default, 7) by outcome, with its success rate.
+func (c *Client) WebhookStats(ctx context.Context, days int) ([]WebhookStats, error) {
+	q := url.Values{}
+	if days > 0 {
+		q.Set("days", strconv.Itoa(days))
+	}
+	var out struct {
+		Stats []WebhookStats `json:"stats"`
+	}
+	return out.Stats, c.do(ctx, http.MethodGet, c.api("/webhooks/stats"), q, nil, &out)
 }
 
 // WebhookDelivery gets one delivery with its attempts.

@@ -34,7 +34,7 @@ gw_pid=
 trap '[ -n "$gw_pid" ] && { kill $gw_pid 2>/dev/null; wait $gw_pid 2>/dev/null; }; rm -rf "$work"' EXIT
 bin=${GATEWAY_BIN:-}
 if [ -z "$bin" ]; then
-  go build -o "$work/gateway" ./cmd/gateway
+  CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
   bin="$work/gateway"
 fi
 

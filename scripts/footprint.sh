@@ -31,7 +31,7 @@ work=$(mktemp -d)
 data=${DATA_DIR:-$work/data}
 gw_pid=
 trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/gateway" ./cmd/gateway
+CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
 # bench-lib's start_gateway (the seeding) uses $work/data.
 [ "$data" = "$work/data" ] || { mkdir -p "$(dirname "$data")"; ln -s "$data" "$work/data"; }
 

@@ -23,7 +23,7 @@ command -v wrk >/dev/null || { echo "load.sh: wrk is not installed (apt-get inst
 
 work=$(mktemp -d)
 trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/gateway" ./cmd/gateway
+CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
 
 delivery=1s; read=2s
 if [ "$RECEIPTS" = off ]; then delivery=24h; read=24h; fi  # receipts later than the run

@@ -17,6 +17,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/api"
 	"github.com/whatsapp-saas/gateway/internal/auth"
 	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/convert"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
@@ -223,6 +224,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		EnableEmailVerification: cfg.EnableEmailVerification, PublicURL: cfg.PublicURL,
 		SendCheckTTL: cfg.StatusCacheTTL,
 		DefaultProxy: cfg.WhatsAppProxy.Value(),
+		Voice:        &convert.Voice{Args: cfg.AudioConverter, Timeout: cfg.AudioConverterTimeout},
 	})
 	a.svc = svc
 	a.newMetrics(mode)

@@ -44,6 +44,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hooks.Add(1)
 		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("thanks")) // shown in the delivery log
 	}))
 	defer receiver.Close()
 	// A long pair delay: the session waits on its QR code until the
@@ -287,6 +288,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		return hooks.Load() > 0 && eval("delivery succeeded", `!!document.querySelector(".deliveries .badge.succeeded")`)
 	})
 	step("webhook shot", shot("05-webhook-delivered"))
+	walkDeliveryLog(t, step, eval, shot)
 	step("keys",
 		chromedp.Click(css(`a[href="#/keys"]`)),
 		chromedp.WaitVisible(css(`#k-name`)),
@@ -420,6 +422,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !eval("messages on a phone", noSideways) {
 		t.Error("the message log scrolls sideways on a phone")
 	}
+	walkUserPagesInArabic(t, step, eval, text, viewShot)
 	// Keyboard: every form control of the page has a label.
 	if !eval("labels", `[...document.querySelectorAll("input, select, textarea")].every(i => i.labels && i.labels.length > 0)`) {
 		t.Fatal("a form control has no label")

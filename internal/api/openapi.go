@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
 // operation documents one route of the public API. The schemas come from
@@ -185,7 +187,15 @@ func buildOpenAPI(apiVersion, version string) map[string]any {
 						"token answers 401 unauthorized (log in again), at once on every gateway. API keys are not affected; " +
 						"revoke them with DELETE /api-keys/{id}."},
 				"apiKeyAuth": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key",
-					"description": "An API key (wsa_…) made with POST /api/" + apiVersion + "/api-keys."},
+					"description": "An API key (wsa_…) made with POST /api/" + apiVersion + "/api-keys.",
+					// The scopes a key can be given, and manage, which the
+					// routes check (guard) but only a * key holds.
+					"x-scopes": map[string]string{
+						service.ScopeAll:  "Everything a key may call, manage included (the default).",
+						service.ScopeRead: "Reading: sessions, messages, webhooks, contacts, analytics.",
+						service.ScopeSend: "Sending messages (and what a send needs).",
+						ScopeManage:       "Changing sessions, instances, webhooks, keys, groups: held only by a key made with *; it cannot be given alone.",
+					}},
 			},
 			"responses": map[string]any{
 				"Error": map[string]any{"description": "An error, in the error envelope.",

@@ -12,7 +12,9 @@ var (
 		Attempts: 2, NextAttemptAt: ptrTime(exampleTime.Add(30 * 60e9)), LastStatusCode: 503,
 		LastError: "The endpoint answered 503 Service Unavailable.", LastLatencyMS: 84, CreatedAt: exampleTime, UpdatedAt: exampleTime}
 	exampleAttempt = gateway.DeliveryAttempt{ID: "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d", DeliveryID: exampleDelivery.ID,
-		StatusCode: 503, Error: "The endpoint answered 503 Service Unavailable.", LatencyMS: 84, CreatedAt: exampleTime}
+		StatusCode: 503, Error: "The endpoint answered 503 Service Unavailable.", LatencyMS: 84, CreatedAt: exampleTime,
+		RequestBody:  `{"id":"evt_…","type":"message","timestamp":"2026-01-15T09:30:00Z","session_id":"…","data":{}}`,
+		ResponseBody: "upstream busy, try later"}
 )
 
 func ptrTime[T any](v T) *T { return &v }
@@ -45,6 +47,13 @@ func webhookDeliveryOperations() []operation {
 			Query: withPage(param{Name: "status", Type: "string", Enum: []string{"pending", "succeeded", "failed", "abandoned"},
 				Description: "Only deliveries in this state."}),
 			Data: deliveryList{[]*gateway.Delivery{&exampleDelivery}, examplePage}},
+		{Method: "GET", Path: "/webhooks/stats", API: true, ID: "getWebhookStats", Tag: "Webhooks", Scope: service.ScopeRead,
+			Summary: "Each endpoint's deliveries by outcome and its success rate",
+			Description: "Counts the deliveries created in the last days (default 7) per endpoint: succeeded, failed (to be retried), " +
+				"abandoned, pending, and the success rate (succeeded over succeeded, failed and abandoned). Refused to a key bound to one session.",
+			Query:  []param{{Name: "days", Type: "integer", Description: "The period, in days back from now: 1 to 90 (default 7).", Example: 7}},
+			Errors: []int{http.StatusUnprocessableEntity},
+			Data:   webhookStatsData{Since: exampleTime, Stats: []gateway.DeliveryStats{{WebhookID: exampleWebhook.ID, Succeeded: 47, Failed: 1, Abandoned: 2, Total: 50, SuccessRate: ptrTime(0.94)}}}},
 		{Method: "GET", Path: "/webhooks/{webhook_id}/deliveries/{delivery_id}", API: true, ID: "getWebhookDelivery", Bound: boundPath, Tag: "Webhooks",
 			Scope: service.ScopeRead, Summary: "One delivery with its attempts",
 			Data: deliveryDetail{exampleDelivery, []*gateway.DeliveryAttempt{&exampleAttempt}}},

@@ -123,6 +123,7 @@ func (s *Server) handlers() map[string]handler {
 		"retryWebhookDeliveries": s.handleWebhookRetry,
 		"listWebhookDeliveries":  s.handleDeliveryList,
 		"getWebhookDelivery":     s.handleDeliveryGet,
+		"getWebhookStats":        s.handleWebhookStats,
 		"retryWebhookDelivery":   s.handleDeliveryRetry,
 		"streamEvents":           s.handleEvents,
 

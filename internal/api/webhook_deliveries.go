@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -144,4 +145,33 @@ type deliveryDetail struct {
 
 type retriedData struct {
 	Retried int `json:"retried" desc:"How many deliveries were queued again."`
+}
+
+// webhookStatsDays is the period of GET /webhooks/stats when days is not given.
+const webhookStatsDays = 7
+
+func (s *Server) handleWebhookStats(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	days := webhookStatsDays
+	if v := q.Get("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 90 {
+			return gateway.ValidationError(map[string]string{"days": "Give a whole number of days from 1 to 90."})
+		}
+		days = n
+	}
+	since := time.Now().UTC().AddDate(0, 0, -days)
+	list, err := s.svc.WebhookStats(r.Context(), who(r).User.ID, since)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, webhookStatsData{Since: since, Stats: list})
+}
+
+type webhookStatsData struct {
+	Since time.Time               `json:"since" desc:"The start of the period counted (deliveries created since then)."`
+	Stats []gateway.DeliveryStats `json:"stats" desc:"One entry per endpoint of the account, with its deliveries by outcome and its success rate."`
 }

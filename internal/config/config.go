@@ -172,6 +172,12 @@ type Config struct {
 	// WhatsAppImage is WHATSAPP_IMAGE (default "whatsapp-instance:latest").
 	WhatsAppImage string
 
+	// AudioConverter is AUDIO_CONVERTER split into a program and its
+	// arguments (default none: voice notes must be Ogg/Opus already), and
+	// AudioConverterTimeout AUDIO_CONVERTER_TIMEOUT (default 60s).
+	AudioConverter        []string
+	AudioConverterTimeout time.Duration
+
 	// RateLimitWindow is RATE_LIMIT_WINDOW_MS (default 60000 ms).
 	RateLimitWindow time.Duration
 	// RateLimitMaxRequests is RATE_LIMIT_MAX_REQUESTS (default 600).
@@ -327,6 +333,8 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		DockerHost:             l.str("DOCKER_HOST"),
 		WhatsAppImage:          l.str("WHATSAPP_IMAGE"),
 
+		AudioConverterTimeout: l.duration("AUDIO_CONVERTER_TIMEOUT"),
+
 		RateLimitWindow:         time.Duration(l.int("RATE_LIMIT_WINDOW_MS")) * time.Millisecond,
 		RateLimitMaxRequests:    l.int("RATE_LIMIT_MAX_REQUESTS"),
 		EventStreamsPerTenant:   l.int("EVENT_STREAMS_PER_TENANT"),
@@ -366,6 +374,11 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		}
 	}
 	c.Engines = l.engines(c.DataDir, c.Production())
+	if args, err := SplitCommand(l.str("AUDIO_CONVERTER")); err != nil {
+		l.problem("AUDIO_CONVERTER", "%v", err)
+	} else {
+		c.AudioConverter = args
+	}
 	if c.DatabaseURL == "" && c.DBHost != "" {
 		c.DatabaseURL = Secret(buildDatabaseURL(c))
 	}

@@ -103,6 +103,7 @@ func TestDefaults(t *testing.T) {
 			SendRatePerMinute: 20, SendBurst: 5, SendJitter: 2 * time.Second,
 		},
 
+		AudioConverterTimeout: time.Minute,
 		RateLimitWindow:       time.Minute,
 		RateLimitMaxRequests:  600,
 		EventStreamsPerTenant: 10,
@@ -269,6 +270,8 @@ func TestEachName(t *testing.T) {
 		{map[string]string{"SEND_RATE_PER_MINUTE": "6"}, func(c *Config) any { return c.SendRatePerMinute }, 6},
 		{map[string]string{"SEND_TYPING_PREROLL": "1500ms"}, func(c *Config) any { return c.SendTypingPreroll }, 1500 * time.Millisecond},
 		{map[string]string{"MEDIA_MAX_BYTES": "10MiB"}, func(c *Config) any { return c.MediaMaxBytes }, int64(10 << 20)},
+		{map[string]string{"AUDIO_CONVERTER": `ffmpeg -i {in} -metadata "title=voice note" {out}`}, func(c *Config) any { return strings.Join(c.AudioConverter, "|") }, "ffmpeg|-i|{in}|-metadata|title=voice note|{out}"},
+		{map[string]string{"AUDIO_CONVERTER_TIMEOUT": "5s"}, func(c *Config) any { return c.AudioConverterTimeout }, 5 * time.Second},
 
 		{map[string]string{"RATE_LIMIT_WINDOW_MS": "900000"}, func(c *Config) any { return c.RateLimitWindow }, 15 * time.Minute},
 		{map[string]string{"RATE_LIMIT_MAX_REQUESTS": "100"}, func(c *Config) any { return c.RateLimitMaxRequests }, 100},
@@ -376,6 +379,8 @@ func TestInvalid(t *testing.T) {
 		{"send burst", map[string]string{"SEND_BURST": "0"}, []string{"SEND_BURST"}},
 		{"typing preroll", map[string]string{"SEND_TYPING_PREROLL": "2m"}, []string{"SEND_TYPING_PREROLL"}},
 		{"media max", map[string]string{"MEDIA_MAX_BYTES": "0"}, []string{"MEDIA_MAX_BYTES"}},
+		{"audio converter without placeholders", map[string]string{"AUDIO_CONVERTER": "ffmpeg -i in.mp3 out.ogg"}, []string{"AUDIO_CONVERTER"}},
+		{"audio converter timeout", map[string]string{"AUDIO_CONVERTER_TIMEOUT": "0s"}, []string{"AUDIO_CONVERTER_TIMEOUT"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

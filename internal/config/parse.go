@@ -97,3 +97,50 @@ func ParseSize(s string) (int64, error) {
 	}
 	return n * unit, nil
 }
+
+// SplitCommand splits a command setting such as AUDIO_CONVERTER into a
+// program and its arguments: words separated by spaces, "double" or
+// 'single' quotes keeping spaces inside one word. No shell runs it, so
+// nothing else is special. It must name {in} and {out} among the
+// arguments, the paths of the file given and of the file to write; empty
+// is no command.
+func SplitCommand(line string) ([]string, error) {
+	var (
+		args  []string
+		word  strings.Builder
+		quote rune
+		in    bool // inside a word (an empty quoted word counts)
+	)
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			word.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, in = r, true
+		case r == ' ' || r == '\t':
+			if in {
+				args, in = append(args, word.String()), false
+				word.Reset()
+			}
+		default:
+			word.WriteRune(r)
+			in = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("a quote is not closed")
+	}
+	if in {
+		args = append(args, word.String())
+	}
+	if len(args) == 0 {
+		return nil, nil
+	}
+	joined := strings.Join(args[1:], "\x00")
+	if !strings.Contains(joined, "{in}") || !strings.Contains(joined, "{out}") {
+		return nil, fmt.Errorf("must name {in} and {out} among the arguments, as in: ffmpeg -i {in} -c:a libopus {out}")
+	}
+	return args, nil
+}

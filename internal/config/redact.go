@@ -83,6 +83,8 @@ func (c *Config) Redacted() map[string]string {
 		"SEND_BURST":                strconv.Itoa(c.SendBurst),
 		"SEND_JITTER":               c.SendJitter.String(),
 		"SEND_TYPING_PREROLL":       c.SendTypingPreroll.String(),
+		"AUDIO_CONVERTER":           strings.Join(c.AudioConverter, " "),
+		"AUDIO_CONVERTER_TIMEOUT":   c.AudioConverterTimeout.String(),
 
 		"RATE_LIMIT_WINDOW_MS":      strconv.FormatInt(c.RateLimitWindow.Milliseconds(), 10),
 		"RATE_LIMIT_MAX_REQUESTS":   strconv.Itoa(c.RateLimitMaxRequests),

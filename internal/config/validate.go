@@ -119,6 +119,9 @@ func (c *Config) validateGeneral(v *validator) {
 	v.positive("RATE_LIMIT_WINDOW_MS", int(c.RateLimitWindow.Milliseconds()))
 	v.positive("RATE_LIMIT_MAX_REQUESTS", c.RateLimitMaxRequests)
 	v.positive("EVENT_STREAMS_PER_TENANT", c.EventStreamsPerTenant)
+	if c.AudioConverterTimeout <= 0 {
+		v.add("AUDIO_CONVERTER_TIMEOUT", "must be a positive duration, got %v", c.AudioConverterTimeout)
+	}
 	v.port("SMTP_PORT", c.SMTPPort, false)
 }
 

@@ -75,12 +75,29 @@ type Delivery struct {
 
 // DeliveryAttempt is one HTTP attempt of a delivery, kept for the log.
 type DeliveryAttempt struct {
-	ID         string    `json:"id" desc:"The attempt's id (UUID)."`
-	DeliveryID string    `json:"delivery_id" desc:"The delivery it belongs to."`
-	StatusCode int       `json:"status_code,omitempty" desc:"The HTTP status the endpoint answered; absent when none (timeout, refused connection)."`
-	Error      string    `json:"error,omitempty" desc:"Why the attempt failed."`
-	LatencyMS  int64     `json:"latency_ms" desc:"How long it took, in milliseconds."`
-	CreatedAt  time.Time `json:"created_at" desc:"When it was made."`
+	ID         string `json:"id" desc:"The attempt's id (UUID)."`
+	DeliveryID string `json:"delivery_id" desc:"The delivery it belongs to."`
+	StatusCode int    `json:"status_code,omitempty" desc:"The HTTP status the endpoint answered; absent when none (timeout, refused connection)."`
+	Error      string `json:"error,omitempty" desc:"Why the attempt failed."`
+	LatencyMS  int64  `json:"latency_ms" desc:"How long it took, in milliseconds."`
+	// RequestBody and ResponseBody are bounded: the log is for reading
+	// what happened, not an archive of payloads.
+	RequestBody  string    `json:"request_body,omitempty" desc:"The JSON body sent (the event envelope), its first 8 KiB."`
+	ResponseBody string    `json:"response_body,omitempty" desc:"The start of what the endpoint answered (its first 2 KiB, as text); absent when it answered nothing."`
+	CreatedAt    time.Time `json:"created_at" desc:"When it was made."`
+}
+
+// DeliveryStats are one endpoint's deliveries by outcome over a period.
+type DeliveryStats struct {
+	WebhookID string `json:"webhook_id" desc:"The endpoint."`
+	Succeeded int    `json:"succeeded" desc:"Deliveries the endpoint accepted (2xx)."`
+	Failed    int    `json:"failed" desc:"Deliveries that failed and will be retried."`
+	Abandoned int    `json:"abandoned" desc:"Deliveries given up on."`
+	Pending   int    `json:"pending" desc:"Deliveries not attempted yet."`
+	Total     int    `json:"total" desc:"Every delivery of the period."`
+	// SuccessRate is succeeded over the settled and failing deliveries
+	// (pending ones are not counted); nil when there are none.
+	SuccessRate *float64 `json:"success_rate" desc:"Succeeded deliveries over succeeded, failed and abandoned ones, from 0 to 1; null when there are none."`
 }
 
 // ClaimedDelivery is a delivery leased to one dispatcher, with what it
@@ -108,8 +125,10 @@ type DeliveryResult struct {
 	Attempted  bool
 	StatusCode int
 	Error      string
-	Latency    time.Duration
-	At         time.Time
+	// RequestBody and ResponseBody go to the attempt log, already bounded.
+	RequestBody, ResponseBody string
+	Latency                   time.Duration
+	At                        time.Time
 	// Disable, when set, turns the endpoint off with this reason (410 Gone).
 	Disable string
 }
@@ -196,4 +215,7 @@ type DeliveryStore interface {
 	LastEventSeq(ctx context.Context, userID string) (int64, error)
 	// CountDeliveries counts a tenant's deliveries by status created at or after since.
 	CountDeliveries(ctx context.Context, userID string, since time.Time) (map[DeliveryStatus]int, error)
+	// DeliveryStatsByWebhook counts a tenant's deliveries created at or
+	// after since by endpoint and outcome; endpoints without any are absent.
+	DeliveryStatsByWebhook(ctx context.Context, userID string, since time.Time) ([]DeliveryStats, error)
 }

@@ -42,33 +42,3 @@ func MediaPath(sessionID, waMessageID, mimeType, fileName string) string {
 	}
 	return unsafeNameChars.ReplaceAllString(sessionID, "_") + "/" + unsafeNameChars.ReplaceAllString(waMessageID, "_") + ext
 }
-
-// Formats WhatsApp needs as such and the gateway does not convert to:
-// a sticker is a WebP image (the gateway has no WebP encoder) and a voice
-// note Ogg/Opus audio (no audio converter is configured). Refusing other
-// formats says so at once, instead of sending a sticker or a voice note
-// phones cannot show or play.
-const (
-	StickerNotWebP = "A sticker must be a WebP image (512×512); this gateway does not convert other images to WebP. Convert it first, or send it as an image."
-	VoiceNotOpus   = "A voice note must be Ogg/Opus audio (audio/ogg; codecs=opus); no audio converter is configured on this gateway. Convert it first, or send it as audio without voice."
-)
-
-// MediaFormatProblem names the field and says why media of type t cannot
-// be sent as given, or returns "" when it can: the bytes are read when
-// given, else the declared MIME type (media by URL is checked once
-// fetched, by the engine).
-func MediaFormatProblem(t MessageType, voice bool, mimeType string, data []byte) (field, msg string) {
-	base, _, _ := strings.Cut(mimeType, ";")
-	base = strings.ToLower(strings.TrimSpace(base))
-	switch {
-	case t == TypeSticker && len(data) > 0 && !(len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP"):
-		return "media", StickerNotWebP
-	case t == TypeSticker && len(data) == 0 && base != "" && base != "image/webp":
-		return "media.mime_type", StickerNotWebP
-	case t == TypeAudio && voice && len(data) > 0 && !(len(data) >= 4 && string(data[:4]) == "OggS"):
-		return "media", VoiceNotOpus
-	case t == TypeAudio && voice && len(data) == 0 && base != "" && base != "audio/ogg" && base != "audio/opus":
-		return "media.mime_type", VoiceNotOpus
-	}
-	return "", ""
-}

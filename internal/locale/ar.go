@@ -416,7 +416,18 @@ var arabic = map[string]string{
 	"The message has no WhatsApp id yet.":                                                  "ليس للرسالة معرّف واتساب بعد.",
 	"A label needs an id.":                                                                 "يحتاج التصنيف إلى معرّف.",
 	"WhatsApp did not take the label change.":                                              "لم يقبل واتساب تغيير التصنيف.",
-	// Formats the gateway does not convert.
-	"A sticker must be a WebP image (512×512); this gateway does not convert other images to WebP. Convert it first, or send it as an image.":                              "يجب أن يكون الملصق صورة WebP ‏(512×512)؛ لا تحوّل هذه البوابة الصور الأخرى إلى WebP. حوّلها أولاً، أو أرسلها صورةً.",
-	"A voice note must be Ogg/Opus audio (audio/ogg; codecs=opus); no audio converter is configured on this gateway. Convert it first, or send it as audio without voice.": "يجب أن تكون الرسالة الصوتية بصيغة Ogg/Opus ‏(audio/ogg; codecs=opus)؛ لا يوجد محوّل صوت مُعدّ على هذه البوابة. حوّلها أولاً، أو أرسلها ملفاً صوتياً دون voice.",
+	// Stickers and voice notes converted by the gateway (internal/convert).
+	"A sticker is made from an image of at most 16 MiB.":                                                   "يُصنع الملصق من صورة حجمها 16 ميبيبايت على الأكثر.",
+	"A sticker is made from a PNG, JPEG, GIF or WebP image; this file is none of them, or it is damaged.":  "يُصنع الملصق من صورة PNG أو JPEG أو GIF أو WebP؛ وهذا الملف ليس أياً منها، أو أنه تالف.",
+	"A sticker is made from an image of at most 4096×4096 pixels (16,777,216 pixels); this one is larger.": "يُصنع الملصق من صورة أبعادها 4096×4096 بكسل على الأكثر (16,777,216 بكسل)؛ وهذه أكبر من ذلك.",
+	"The sticker could not be converted to WebP.":                                                          "تعذّر تحويل الملصق إلى WebP.",
+	"The sticker could not be converted in time; try again.":                                               "تعذّر تحويل الملصق في الوقت المتاح؛ حاول مرة أخرى.",
+	"A voice note must be Ogg/Opus audio (audio/ogg; codecs=opus). This gateway converts other audio only when its operator sets AUDIO_CONVERTER, a command with {in} and {out} such as: ffmpeg -i {in} -c:a libopus -b:a 32k {out}. Convert it first, or send it as audio without voice.": "يجب أن تكون الرسالة الصوتية بصيغة Ogg/Opus ‏(audio/ogg; codecs=opus). لا تحوّل هذه البوابة الصيغ الصوتية الأخرى إلا إذا ضبط مشغّلها AUDIO_CONVERTER، وهو أمر يتضمن {in} و{out} مثل: ffmpeg -i {in} -c:a libopus -b:a 32k {out}. حوّلها أولاً، أو أرسلها مقطعاً صوتياً دون voice.",
+	"A voice note given by URL must be Ogg/Opus audio (audio/ogg; codecs=opus); give other audio as media.data for the gateway to convert it, or send it as audio without voice.":                                                                                                          "يجب أن تكون الرسالة الصوتية المعطاة برابط بصيغة Ogg/Opus ‏(audio/ogg; codecs=opus)؛ أرسل الصيغ الأخرى في media.data لتحوّلها البوابة، أو أرسلها مقطعاً صوتياً دون voice.",
+	"A voice note is converted from audio of at most 32 MiB.":                                                                  "تُحوَّل الرسالة الصوتية من مقطع صوتي حجمه 32 ميبيبايت على الأكثر.",
+	"The audio could not be converted to Ogg/Opus: the converter refused it. Send a common audio format (MP3, M4A, WAV, Ogg).": "تعذّر تحويل المقطع الصوتي إلى Ogg/Opus: رفضه المحوّل. أرسل صيغة صوتية شائعة (MP3 أو M4A أو WAV أو Ogg).",
+	"Converting the audio to Ogg/Opus took too long; send a shorter recording.":                                                "استغرق تحويل المقطع الصوتي إلى Ogg/Opus وقتاً طويلاً؛ أرسل تسجيلاً أقصر.",
+	"The audio could not be converted to Ogg/Opus: the converter wrote no Ogg/Opus file.":                                      "تعذّر تحويل المقطع الصوتي إلى Ogg/Opus: لم يكتب المحوّل ملف Ogg/Opus.",
+	"The audio could not be converted.":                                                                                        "تعذّر تحويل المقطع الصوتي.",
+	"The audio could not be converted in time; try again.":                                                                     "تعذّر تحويل المقطع الصوتي في الوقت المتاح؛ حاول مرة أخرى.",
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/whatsapp-saas/gateway/internal/convert"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -161,8 +162,10 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		} else if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			fields["media.url"] = "The media URL must be an absolute http or https URL."
 		}
-		if field, msg := gateway.MediaFormatProblem(typ, m.Voice, m.MIMEType, m.Data); field != "" {
-			fields[field] = msg
+		if typ == gateway.TypeAudio && m.Voice && m.URL != "" && !oggType(m.MIMEType) {
+			// Media by URL is fetched by the worker when it sends; only
+			// bytes given here are converted (convertMedia).
+			fields["media.mime_type"] = convert.VoiceURLNotOpus
 		}
 		if typ == gateway.TypeDocument && m.FileName == "" && m.URL != "" {
 			m.FileName = fileNameOf(m.URL)
@@ -240,6 +243,9 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 	}
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
+	}
+	if err := s.convertMedia(ctx, typ, payload.Media); err != nil {
+		return nil, err
 	}
 	if payload.Media != nil && payload.Media.Size > 0 {
 		if err := s.checkMediaSize(ctx, u, payload.Media.Size); err != nil {

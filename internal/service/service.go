@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/auth"
+	"github.com/whatsapp-saas/gateway/internal/convert"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/livecache"
@@ -56,6 +57,10 @@ type Settings struct {
 	// DefaultProxy is WHATSAPP_PROXY, the proxy of whatsmeow sessions
 	// without their own; only its masked form is ever answered.
 	DefaultProxy string
+	// Voice is the converter of voice notes given as other audio
+	// (AUDIO_CONVERTER); nil or empty: such a voice note is refused with a
+	// sentence saying what to configure.
+	Voice *convert.Voice
 }
 
 // Workers is the part of the instance API client the use cases need.

@@ -251,3 +251,34 @@ func (s *Service) Events(ctx context.Context, userID string, f gateway.EventFilt
 func (s *Service) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 	return s.deliveries.LastEventSeq(ctx, userID)
 }
+
+// WebhookStats counts the tenant's deliveries created at or after since by
+// endpoint and outcome, with each endpoint's success rate; every endpoint
+// of the tenant is listed, those without deliveries with zeros.
+func (s *Service) WebhookStats(ctx context.Context, userID string, since time.Time) ([]gateway.DeliveryStats, error) {
+	counted, err := s.deliveries.DeliveryStatsByWebhook(ctx, userID, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gateway.DeliveryStats, 0, len(counted))
+	seen := map[string]bool{}
+	for _, st := range counted {
+		out = append(out, st)
+		seen[st.WebhookID] = true
+	}
+	for p := 1; ; p++ {
+		list, err := s.ListWebhooks(ctx, userID, "", gateway.Page{Page: p, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range list.Items {
+			if !seen[w.ID] {
+				out = append(out, gateway.DeliveryStats{WebhookID: w.ID})
+			}
+		}
+		if p >= list.Pagination.Pages {
+			break
+		}
+	}
+	return out, nil
+}

@@ -450,12 +450,12 @@ func (s *Store) settleDeliveries(ctx context.Context, tx *sql.Tx, results []gate
 			if !applied[r.DeliveryID] || !r.Attempted {
 				continue
 			}
-			vals = append(vals, "(?, ?, ?, ?, ?, ?)")
+			vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?)")
 			ins = append(ins, uuid.NewString(), r.DeliveryID, r.StatusCode, truncate(r.Error, 1000),
-				r.Latency.Milliseconds(), micros(stamp(r.At)))
+				r.Latency.Milliseconds(), micros(stamp(r.At)), truncate(r.RequestBody, 8<<10), truncate(r.ResponseBody, 2<<10))
 		}
 		if len(vals) > 0 {
-			_, err := tx.ExecContext(ctx, s.q("INSERT INTO delivery_attempts (id, delivery_id, status_code, error, latency_ms, created_at) VALUES "+
+			_, err := tx.ExecContext(ctx, s.q("INSERT INTO delivery_attempts (id, delivery_id, status_code, error, latency_ms, created_at, request_body, response_body) VALUES "+
 				strings.Join(vals, ", ")), ins...)
 			if err != nil {
 				return nil, err
@@ -538,7 +538,7 @@ func (s *Store) DeliveryAttempts(ctx context.Context, userID, deliveryID string)
 	if !isUUID(deliveryID) {
 		return nil, nil
 	}
-	rows, err := s.reader.QueryContext(ctx, s.q(`SELECT a.id, a.delivery_id, a.status_code, a.error, a.latency_ms, a.created_at
+	rows, err := s.reader.QueryContext(ctx, s.q(`SELECT a.id, a.delivery_id, a.status_code, a.error, a.latency_ms, a.created_at, a.request_body, a.response_body
 		FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
 		WHERE a.delivery_id = ? AND d.user_id = ? ORDER BY a.created_at, a.id`), deliveryID, userID)
 	if err != nil {
@@ -551,7 +551,7 @@ func (s *Store) DeliveryAttempts(ctx context.Context, userID, deliveryID string)
 			a       gateway.DeliveryAttempt
 			created int64
 		)
-		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.StatusCode, &a.Error, &a.LatencyMS, &created); err != nil {
+		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.StatusCode, &a.Error, &a.LatencyMS, &created, &a.RequestBody, &a.ResponseBody); err != nil {
 			return nil, s.fail(err, "delivery attempts", "Delivery", "")
 		}
 		a.CreatedAt = fromMicros(created)
@@ -655,6 +655,52 @@ func (s *Store) CountDeliveries(ctx context.Context, userID string, since time.T
 		m[gateway.DeliveryStatus(status)] = n
 	}
 	return m, s.fail(rows.Err(), "count deliveries", "Delivery", "")
+}
+
+// DeliveryStatsByWebhook counts a tenant's deliveries since a time by
+// endpoint and status, ordered by endpoint id.
+func (s *Store) DeliveryStatsByWebhook(ctx context.Context, userID string, since time.Time) ([]gateway.DeliveryStats, error) {
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT webhook_id, status, COUNT(*) FROM deliveries WHERE user_id = ? AND created_at >= ?"+
+		" GROUP BY webhook_id, status ORDER BY webhook_id"), userID, sinceMicros(since))
+	if err != nil {
+		return nil, s.fail(err, "delivery stats", "Delivery", "")
+	}
+	defer rows.Close()
+	var out []gateway.DeliveryStats
+	for rows.Next() {
+		var (
+			id, status string
+			n          int
+		)
+		if err := rows.Scan(&id, &status, &n); err != nil {
+			return nil, s.fail(err, "delivery stats", "Delivery", "")
+		}
+		if len(out) == 0 || out[len(out)-1].WebhookID != id {
+			out = append(out, gateway.DeliveryStats{WebhookID: id})
+		}
+		st := &out[len(out)-1]
+		switch gateway.DeliveryStatus(status) {
+		case gateway.DeliverySucceeded:
+			st.Succeeded += n
+		case gateway.DeliveryFailed:
+			st.Failed += n
+		case gateway.DeliveryAbandoned:
+			st.Abandoned += n
+		default:
+			st.Pending += n
+		}
+		st.Total += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(err, "delivery stats", "Delivery", "")
+	}
+	for i := range out {
+		if settled := out[i].Succeeded + out[i].Failed + out[i].Abandoned; settled > 0 {
+			rate := float64(out[i].Succeeded) / float64(settled)
+			out[i].SuccessRate = &rate
+		}
+	}
+	return out, nil
 }
 
 // deliveryRow is a deliveries row as scanned.

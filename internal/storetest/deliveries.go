@@ -3,9 +3,11 @@ package storetest
 import (
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -322,7 +324,8 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 	result := func(c *gateway.ClaimedDelivery, status gateway.DeliveryStatus, code int, at time.Time, next *time.Time) gateway.DeliveryResult {
 		return gateway.DeliveryResult{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, UserID: c.Delivery.UserID,
 			Lease: c.Delivery.LockedUntil, Status: status, NextAttemptAt: next, Attempted: true, StatusCode: code,
-			Error: "HTTP " + time.Duration(code).String(), Latency: 12 * time.Millisecond, At: at}
+			Error: "HTTP " + time.Duration(code).String(), Latency: 12 * time.Millisecond, At: at,
+			RequestBody: `{"id":"` + c.Delivery.EventID + `"}`, ResponseBody: "answer " + strings.Repeat("é", 2000)}
 	}
 	by := claim(start)
 	if len(by[f.all.ID]) != 2 || len(by[f.onS1.ID]) != 2 {
@@ -352,6 +355,32 @@ func testDeliveryComplete(t *testing.T, s gateway.Store) {
 	must(t, err)
 	if len(attempts) != 1 || attempts[0].StatusCode != 503 {
 		t.Fatalf("got attempts %+v, want one with 503", attempts)
+	}
+	// The attempt keeps the bodies, the response cut to 2 KiB on a
+	// character boundary.
+	if a := attempts[0]; a.RequestBody != `{"id":"`+failed.EventID+`"}` || len(a.ResponseBody) > 2<<10 ||
+		len(a.ResponseBody) < 2<<10-2 || !utf8.ValidString(a.ResponseBody) || !strings.HasPrefix(a.ResponseBody, "answer é") {
+		t.Fatalf("attempt bodies: request %q, response of %d bytes (valid %v)", a.RequestBody, len(a.ResponseBody), utf8.ValidString(a.ResponseBody))
+	}
+	// Each endpoint's outcomes and success rate; none of another tenant's.
+	stats, err := s.DeliveryStatsByWebhook(ctx(t), f.u.ID, time.Time{})
+	must(t, err)
+	byHook := map[string]gateway.DeliveryStats{}
+	for _, st := range stats {
+		byHook[st.WebhookID] = st
+	}
+	if st := byHook[f.all.ID]; st.Succeeded != 1 || st.Abandoned != 1 || st.SuccessRate == nil || *st.SuccessRate != 0.5 {
+		t.Fatalf("stats of the endpoint with one success and one abandon: %+v", st)
+	}
+	if st := byHook[f.onS1.ID]; st.Failed != 2 || st.Total < 2 || st.SuccessRate == nil || *st.SuccessRate != 0 {
+		t.Fatalf("stats of the endpoint with two failures: %+v", st)
+	}
+	theirStats, err := s.DeliveryStatsByWebhook(ctx(t), f.other.ID, time.Time{})
+	must(t, err)
+	for _, st := range theirStats {
+		if st.WebhookID == f.all.ID || st.WebhookID == f.onS1.ID {
+			t.Fatalf("another tenant's stats hold our endpoint %s", st.WebhookID)
+		}
 	}
 	theirs, err := s.DeliveryAttempts(ctx(t), f.other.ID, failed.ID)
 	must(t, err)

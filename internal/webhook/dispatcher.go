@@ -12,10 +12,12 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -513,6 +515,7 @@ func (d *Dispatcher) attempt(c *gateway.ClaimedDelivery) gateway.DeliveryResult 
 	start := time.Now()
 	resp, err := d.cfg.Client.Do(req)
 	r.Attempted = true
+	r.RequestBody = logged(body, MaxLoggedRequest)
 	r.Latency = time.Since(start)
 	r.At = d.cfg.Now()
 	var retryAfter time.Duration
@@ -525,10 +528,12 @@ func (d *Dispatcher) attempt(c *gateway.ClaimedDelivery) gateway.DeliveryResult 
 			return r
 		}
 	} else {
-		// Read a little so the connection can be reused; the body is the
-		// customer's and is not kept.
+		// Read a little so the connection can be reused; the log keeps
+		// only its start, for the tenant to see what the endpoint said.
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, MaxLoggedResponse))
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 		resp.Body.Close()
+		r.ResponseBody = logged(head, MaxLoggedResponse)
 		r.StatusCode = resp.StatusCode
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			r.Status = gateway.DeliverySucceeded
@@ -680,4 +685,23 @@ func (d *Dispatcher) complete(batch []gateway.DeliveryResult) {
 			return
 		}
 	}
+}
+
+// The delivery log's bounds: what an attempt keeps of the request it sent
+// and of the endpoint's answer.
+const (
+	MaxLoggedRequest  = 8 << 10
+	MaxLoggedResponse = 2 << 10
+)
+
+// logged is a body as the attempt log keeps it: at most max bytes, cut on a
+// character boundary, invalid UTF-8 replaced (an endpoint may answer bytes).
+func logged(b []byte, max int) string {
+	if len(b) > max {
+		b = b[:max]
+		for i := 0; i < utf8.UTFMax-1 && len(b) > 0 && !utf8.Valid(b); i++ {
+			b = b[:len(b)-1] // a character the cut split
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }

@@ -232,6 +232,8 @@ func TestDeliverRetryThenSucceed(t *testing.T) {
 		headers = r.Header.Clone()
 		if attempts[id] <= 2 {
 			rw.WriteHeader(http.StatusInternalServerError)
+			// A long answer: the log keeps its start only.
+			_, _ = io.WriteString(rw, "database down "+strings.Repeat("x", 4<<10))
 			return
 		}
 		rw.WriteHeader(http.StatusNoContent)
@@ -265,6 +267,19 @@ func TestDeliverRetryThenSucceed(t *testing.T) {
 		log, err := f.store.DeliveryAttempts(t.Context(), f.user.ID, del.ID)
 		if err != nil || len(log) != 3 || log[0].StatusCode != 500 || log[2].StatusCode != 204 {
 			t.Fatalf("got attempts %+v (%v), want 500, 500, 204", log, err)
+		}
+		// Each attempt shows what was sent (the envelope) and the start of
+		// the answer; the 204 answered nothing.
+		for i, a := range log {
+			if !strings.Contains(a.RequestBody, `"id":"`+del.EventID+`"`) {
+				t.Fatalf("attempt %d request body %q lacks the event id %s", i, a.RequestBody, del.EventID)
+			}
+		}
+		if a := log[0]; !strings.HasPrefix(a.ResponseBody, "database down xx") || len(a.ResponseBody) != MaxLoggedResponse {
+			t.Fatalf("the 500's response body is %d bytes starting %.20q, want the first %d", len(a.ResponseBody), a.ResponseBody, MaxLoggedResponse)
+		}
+		if log[2].ResponseBody != "" {
+			t.Fatalf("the 204 answered nothing, logged %q", log[2].ResponseBody)
 		}
 	}
 	mu.Lock()
@@ -634,5 +649,25 @@ func TestPolicyRefusalIsPermanent(t *testing.T) {
 	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the receiver got %d requests, want none", n)
+	}
+}
+
+// TestLoggedBodies: the log's copy of a body is bounded, cut on a
+// character boundary, and valid UTF-8 whatever the endpoint answered.
+func TestLoggedBodies(t *testing.T) {
+	tests := []struct {
+		in   []byte
+		max  int
+		want string
+	}{
+		{[]byte("ok"), 10, "ok"},
+		{[]byte("abcdef"), 4, "abcd"},
+		{[]byte("aé"), 2, "a"}, // é is two bytes: not cut in half
+		{[]byte{'a', 0xff, 'b'}, 10, "a\uFFFDb"},
+	}
+	for _, tt := range tests {
+		if got := logged(tt.in, tt.max); got != tt.want {
+			t.Errorf("logged(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/whatsapp-saas/gateway/internal/convert"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -390,7 +391,8 @@ func styleStatus(x *waE2E.ExtendedTextMessage, st *gateway.StatusStyle, fields m
 // its message with the upload's keys and hashes.
 func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes int64, t gateway.MessageType, md *gateway.Media, reply *waE2E.ContextInfo, viewOnce bool) (*waE2E.Message, error) {
 	data, mimeType := md.Data, md.MIMEType
-	if len(data) == 0 {
+	fetched := len(data) == 0
+	if fetched {
 		fetched, ct, err := fetch.Fetch(ctx, md.URL, maxBytes)
 		if err != nil {
 			if gateway.IsCode(err, gateway.CodeUnavailable) {
@@ -409,9 +411,18 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 	if int64(len(data)) > maxBytes {
 		return nil, gateway.Errorf(gateway.CodeTooLarge, "The media is larger than %d bytes.", maxBytes)
 	}
-	// A fetched file is checked now that its bytes are known.
-	if field, msg := gateway.MediaFormatProblem(t, md.Voice, "", data); field != "" {
-		return nil, gateway.ValidationError(map[string]string{field: msg})
+	// Bytes given to the API were converted there, before the message was
+	// stored; a fetched file is converted (a sticker) or checked (a voice
+	// note: no converter runs on the worker) now that its bytes are known.
+	switch {
+	case fetched && t == gateway.TypeSticker:
+		converted, err := convert.Sticker(ctx, data)
+		if err != nil {
+			return nil, err
+		}
+		data, mimeType = converted, "image/webp"
+	case fetched && t == gateway.TypeAudio && md.Voice && !convert.IsOgg(data):
+		return nil, gateway.ValidationError(map[string]string{"media": convert.VoiceURLNotOpus})
 	}
 	if mimeType == "" || mimeType == "application/octet-stream" && t != gateway.TypeDocument {
 		mimeType = defaultMIME(t, md.Voice, data)

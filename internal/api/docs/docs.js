@@ -82,12 +82,14 @@
         if (sc) (need[sc] = need[sc] || []).push(op.operationId); else anyKey++;
       }
     }
-    const t = el("table", { id: "scopes" }, el("tr", {}, el("th", { text: "API key scope" }), el("th", { text: "Operations" }), el("th", { text: "Examples" })));
+    const scheme = ((spec.components || {}).securitySchemes || {}).apiKeyAuth || {};
+    const meaning = scheme["x-scopes"] || {};
+    const t = el("table", { id: "scopes" }, el("tr", {}, el("th", { text: "API key scope" }), el("th", { text: "Meaning" }), el("th", { text: "Operations" }), el("th", { text: "Examples" })));
     for (const sc of Object.keys(need).sort()) {
-      t.append(el("tr", { "data-scope": sc }, el("td", {}, el("code", { text: sc })), el("td", { text: String(need[sc].length) }),
+      t.append(el("tr", { "data-scope": sc }, el("td", {}, el("code", { text: sc })), el("td", { text: meaning[sc] || "" }), el("td", { text: String(need[sc].length) }),
         el("td", {}, ...need[sc].slice(0, 4).flatMap((id, i) => [i ? ", " : "", el("a", { href: "#" + id, text: id })]))));
     }
-    t.append(el("tr", {}, el("td", {}, el("code", { text: "*" })), el("td", { text: "all" }), el("td", { text: "A key with * may call every operation a key may call." })));
+    t.append(el("tr", { "data-scope": "*" }, el("td", {}, el("code", { text: "*" })), el("td", { text: meaning["*"] || "" }), el("td", { text: "all" }), el("td", { text: "" })));
     return el("section", { class: "scopes" }, el("h2", { id: "scopes-h", text: "API key scopes" }), t,
       el("p", { class: "muted", text: anyKey + " operations take a key of any scope; " + noKey + " take a login token only (admin routes among them)." }));
   };

@@ -663,7 +663,27 @@
 
   // ---------- webhooks ----------
   async function viewWebhooks() {
-    const [d, sessions] = await Promise.all([api("GET", "webhooks?limit=100"), api("GET", "sessions?limit=100")]);
+    const [d, sessions, st] = await Promise.all([api("GET", "webhooks?limit=100"), api("GET", "sessions?limit=100"), api("GET", "webhooks/stats")]);
+    const statsOf = Object.fromEntries(st.stats.map((s) => [s.webhook_id, s]));
+    const pct = (r) => new Intl.NumberFormat(lang === "ar" ? "ar-u-nu-latn" : "en", { style: "percent", maximumFractionDigits: 1 }).format(r);
+    // rateLine is an endpoint's success rate over the stats' period, with
+    // its failing and abandoned deliveries.
+    const rateLine = (s) => {
+      const p = el("p", { class: "rate", "data-rate": s && s.success_rate != null ? String(s.success_rate) : "" });
+      if (!s || s.success_rate == null) { p.append(el("span", { class: "muted", text: t("w.rateNone") })); return p; }
+      p.append(el("strong", { text: pct(s.success_rate) }), " ",
+        el("span", { text: t("w.rate").replace("{ok}", fmtNum(s.succeeded)).replace("{n}", fmtNum(s.succeeded + s.failed + s.abandoned)) }));
+      if (s.failed) p.append(" · ", el("span", { class: "error", text: t("w.failingN").replace("{n}", fmtNum(s.failed)) }));
+      if (s.abandoned) p.append(" · ", el("span", { class: "error", text: t("w.abandonedN").replace("{n}", fmtNum(s.abandoned)) }));
+      return p;
+    };
+    // bodyBlock shows a logged body, JSON indented, in a closed details.
+    const bodyBlock = (label, body) => {
+      let text = body || "";
+      try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* cut or not JSON: as logged */ }
+      return el("details", { class: "body" }, el("summary", { text: label }),
+        text ? el("pre", { class: "mono", dir: "ltr", text }) : el("p", { class: "muted", text: t("w.noBody") }));
+    };
     const events = ["*", "message", "status", "message.status", "session.status", "instance.status", "qr"];
     const form = el("form", { class: "stack" },
       field("w-url", t("w.url"), el("input", { name: "url", type: "url", required: true, placeholder: "https://example.com/webhook" })),
@@ -687,21 +707,45 @@
     const list = el("div", {});
     for (const w of d.webhooks) {
       const log = el("div", { class: "deliveries" });
+      const detail = el("div", { class: "attempts", "aria-live": "polite" });
+      // showAttempts lists one delivery's attempts: when, the answer, and
+      // the bodies sent and answered (bounded by the server).
+      const showAttempts = async (x) => {
+        const r = await api("GET", "webhooks/" + w.id + "/deliveries/" + x.id);
+        detail.replaceChildren(el("h3", {}, t("w.attemptsOf") + " ", el("bdi", { dir: "auto", class: "mono", text: x.event_type })),
+          r.attempts.length ? el("ol", {}, r.attempts.map((a) => el("li", { "data-attempt": a.id },
+            el("p", {}, el("bdi", { dir: "ltr", text: fmtTime(a.created_at) }), " · ",
+              el("bdi", { dir: "ltr", class: "mono", text: (a.status_code || "—") + " · " + fmtNum(a.latency_ms) + " ms" }),
+              a.error ? el("span", { class: "error", text: " " + a.error }) : null),
+            bodyBlock(t("w.request"), a.request_body), bodyBlock(t("w.response"), a.response_body)))) :
+            el("p", { class: "muted", text: t("w.noAttempts") }));
+      };
       const showDeliveries = async () => {
         const r = await api("GET", "webhooks/" + w.id + "/deliveries?limit=20");
         log.replaceChildren(r.deliveries.length ? el("div", { class: "table-wrap" }, el("table", {},
-          el("thead", {}, el("tr", {}, [t("w.event"), t("m.status"), t("w.attempts"), t("w.last"), t("w.next"), t("m.time"), ""].map((h) => el("th", { scope: "col", text: h })))),
-          el("tbody", {}, r.deliveries.map((x) => el("tr", {},
-            el("td", { text: x.event_type }), el("td", {}, badge(x.status)), el("td", { class: "num", text: fmtNum(x.attempts) }),
-            el("td", { text: [x.last_status_code || "", x.last_error || ""].join(" ").trim() || "—" }),
-            el("td", { text: x.next_attempt_at ? fmtTime(x.next_attempt_at) : "—" }), el("td", { text: fmtTime(x.created_at) }),
-            el("td", {}, el("button", { type: "button", class: "secondary", text: t("w.replay"), onclick: async () => {
+          // On a phone: the event, its state and the buttons; the rest is
+          // in the delivery's Details.
+          el("thead", {}, el("tr", {}, [t("w.event"), t("m.status"), t("w.attempts"), t("w.last"), t("w.next"), t("m.time"), ""].map((h, i) =>
+            el("th", { scope: "col", class: [2, 3, 4, 5].includes(i) ? "opt" : null, text: h })))),
+          el("tbody", {}, r.deliveries.map((x) => {
+            const last = [x.last_status_code || "", x.last_error || ""].join(" ").trim() || "—";
+            return el("tr", {},
+            el("td", {}, el("span", { class: "clip mono", title: x.event_type, text: x.event_type })), el("td", {}, badge(x.status)),
+            el("td", { class: "num opt", text: fmtNum(x.attempts) }),
+            el("td", { class: "opt" }, el("span", { class: "clip", title: last, text: last })),
+            el("td", { class: "opt", text: x.next_attempt_at ? fmtTime(x.next_attempt_at) : "—" }), el("td", { class: "opt", text: fmtTime(x.created_at) }),
+            el("td", { class: "actions-cell" }, el("button", { type: "button", class: "secondary", "data-action": "details", text: t("w.details"),
+              onclick: () => showAttempts(x).catch((e) => toastError(e)) }), " ",
+            el("button", { type: "button", class: "secondary", text: t("w.replay"), onclick: async () => {
               try { await api("POST", "webhooks/" + w.id + "/deliveries/" + x.id + "/retry"); toast(t("w.replayed")); setTimeout(showDeliveries, 800); } catch (e) { toastError(e); }
-            } }))))))) : el("p", { class: "muted", text: t("w.noDeliveries") }));
+            } })));
+          })))) : el("p", { class: "muted", text: t("w.noDeliveries") }));
+        detail.replaceChildren();
       };
       list.append(el("section", { class: "card", "data-webhook": w.id },
         el("h2", { class: "mono clip", title: w.url }, bidi(w.url)),
         el("p", {}, badge(w.active ? "active" : "failed"), " ", el("span", { class: "muted", text: (w.events || []).join(", ") + (w.session_id ? " · " + w.session_id : "") })),
+        rateLine(statsOf[w.id]),
         el("div", { class: "actions" },
           el("button", { type: "button", text: t("w.test"), onclick: async () => { try { await api("POST", "webhooks/" + w.id + "/test"); toast(t("w.tested")); setTimeout(showDeliveries, 800); } catch (e) { toastError(e); } } }),
           el("button", { type: "button", class: "secondary", text: t("w.deliveries"), onclick: () => showDeliveries().catch((e) => toastError(e)) }),
@@ -709,7 +753,7 @@
             if (!confirm(t("w.confirmDelete"))) return;
             try { await api("DELETE", "webhooks/" + w.id); viewWebhooks(); } catch (e) { toastError(e); }
           } })),
-        log));
+        log, detail));
     }
     main().replaceChildren(el("h1", { text: t("w.title") }),
       el("section", { class: "card" }, el("h2", { text: t("w.create") }), form, secretBox),

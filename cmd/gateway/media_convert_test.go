@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	xwebp "golang.org/x/image/webp"
+
+	"github.com/whatsapp-saas/gateway/internal/convert"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
+)
+
+// TestMediaConversionSQLiteAndPostgres sends a sticker made from a PNG and a voice
+// note made from a WAV between two sandbox sessions, through the API, the
+// queue and the worker: the gateway converts each once, before storing
+// it, and the receiving session gets the WebP 512×512 and the converter's
+// Ogg/Opus file. The converter is a script written here (AUDIO_CONVERTER),
+// whose failure paths (exit non-zero, too slow, no output) are 422s naming
+// media. On SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+func TestMediaConversionSQLiteAndPostgres(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { mediaConversion(t, map[string]string{}) })
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		t.Run("postgres", func(t *testing.T) {
+			mediaConversion(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
+		})
+	}
+}
+
+// voiceConverter writes a converter script that answers by the input's
+// first four bytes: a WAV (RIFF) is "converted" by copying a real
+// Ogg/Opus recording; FAIL exits 1, SLOW outlives the timeout, NONE exits
+// 0 without writing.
+func voiceConverter(t *testing.T) string {
+	t.Helper()
+	fixture, err := filepath.Abs("../../internal/convert/testdata/tone.ogg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(t.TempDir(), "to-opus.sh")
+	body := "#!/bin/sh\ncase \"$(head -c 4 \"$1\")\" in\n" +
+		"RIFF) cp '" + fixture + "' \"$2\" ;;\n" +
+		"FAIL) echo 'cannot decode this' >&2; exit 1 ;;\n" +
+		"SLOW) sleep 30 ;;\n" +
+		"*) exit 0 ;;\nesac\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return script + " {in} {out}"
+}
+
+func mediaConversion(t *testing.T, extra map[string]string) {
+	extra["SANDBOX_PAIR_DELAY"], extra["HISTORY_SYNC_DAYS"] = "0", "0"
+	extra["AUDIO_CONVERTER"], extra["AUDIO_CONVERTER_TIMEOUT"] = voiceConverter(t), "1s"
+	base := startGateway(t, testEnv(t, extra))
+	alice := register(t, base, "convert-alice@example.com")
+	a1 := scanAs(t, alice, "a1", "15550013001")
+	a2 := scanAs(t, alice, "a2", "15550013002")
+	to := "+" + a2.Phone
+	b64 := base64.StdEncoding.EncodeToString
+	media := func(id string) []byte {
+		var raw []byte
+		polltest.Eventually(t, patience, "media of "+id+" stored", func() bool {
+			r := alice.do("GET", "/api/v1/messages/"+id+"/media", nil)
+			raw = r.Raw
+			return r.Status == http.StatusOK
+		})
+		return raw
+	}
+
+	// A sticker from a wide PNG: stored converted, received as a 512×512 WebP.
+	img := image.NewNRGBA(image.Rect(0, 0, 640, 320))
+	for i := 0; i < len(img.Pix); i += 4 {
+		copy(img.Pix[i:], []byte{30, 160, 60, 255})
+	}
+	img.Set(0, 0, color.NRGBA{255, 0, 0, 255})
+	var pngFile bytes.Buffer
+	if err := png.Encode(&pngFile, img); err != nil {
+		t.Fatal(err)
+	}
+	m := sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "sticker",
+		"media": map[string]any{"data": b64(pngFile.Bytes()), "mime_type": "image/png"}})
+	sent := getStored(t, alice, m.ID)
+	if sent.Payload.Media == nil || sent.Payload.Media.MIMEType != "image/webp" {
+		t.Fatalf("stored sticker media %+v, want image/webp", sent.Payload.Media)
+	}
+	got := receivedAs(t, alice, a2.ID, m.WAMessageID)
+	if got.Type != "sticker" || got.Payload.Media == nil || got.Payload.Media.MIMEType != "image/webp" {
+		t.Fatalf("received %s %+v, want a WebP sticker", got.Type, got.Payload.Media)
+	}
+	webpFile := media(got.ID)
+	cfg, err := xwebp.DecodeConfig(bytes.NewReader(webpFile))
+	if err != nil || cfg.Width != 512 || cfg.Height != 512 {
+		t.Fatalf("received sticker %dx%d (%v), want a 512x512 WebP", cfg.Width, cfg.Height, err)
+	}
+	// An animated WebP is sent as it is.
+	animated := []byte("RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02\x00\x00\x00\xff\x01\x00\xff\x01\x00")
+	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "sticker",
+		"media": map[string]any{"data": b64(animated), "mime_type": "image/webp"}})
+	if back := media(receivedAs(t, alice, a2.ID, m.WAMessageID).ID); !bytes.Equal(back, animated) {
+		t.Fatalf("animated sticker received as %q, want the bytes unchanged", back)
+	}
+
+	// A voice note from a WAV: the converter's Ogg/Opus file is what is stored and received.
+	wav, err := os.ReadFile("../../internal/convert/testdata/tone.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ogg, err := os.ReadFile("../../internal/convert/testdata/tone.ogg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "audio",
+		"media": map[string]any{"data": b64(wav), "mime_type": "audio/wav", "voice": true}})
+	if s := getStored(t, alice, m.ID); s.Payload.Media == nil || s.Payload.Media.MIMEType != "audio/ogg; codecs=opus" {
+		t.Fatalf("stored voice note media %+v, want audio/ogg; codecs=opus", s.Payload.Media)
+	}
+	got = receivedAs(t, alice, a2.ID, m.WAMessageID)
+	if back := media(got.ID); !bytes.Equal(back, ogg) {
+		t.Fatalf("voice note received as %d bytes starting %q, want the converter's %d-byte Ogg/Opus file", len(back), back[:min(8, len(back))], len(ogg))
+	}
+
+	// Refusals name media, with the reason.
+	for _, tc := range []struct {
+		name, typ string
+		data      []byte
+		voice     bool
+		says      string
+	}{
+		{"sticker decompression bomb", "sticker", []byte("GIF89a\xff\xff\xff\xff\x00\x00\x00;"), false, convert.StickerTooManyPx},
+		{"sticker from text", "sticker", []byte("just some text"), false, convert.StickerUnreadable},
+		{"converter exits non-zero", "audio", []byte("FAIL audio"), true, convert.VoiceFailed},
+		{"converter too slow", "audio", []byte("SLOW audio"), true, convert.VoiceTimedOut},
+		{"converter writes nothing", "audio", []byte("NONE audio"), true, convert.VoiceNoOutput},
+	} {
+		r := alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a1.ID, "recipient": to, "message_type": tc.typ,
+			"media": map[string]any{"data": b64(tc.data), "mime_type": "application/octet-stream", "voice": tc.voice}}).
+			fails(t, http.StatusUnprocessableEntity, "validation_failed")
+		if r.Error.Fields["media"] != tc.says {
+			t.Errorf("%s: fields %v, want media: %q", tc.name, r.Error.Fields, tc.says)
+		}
+		if strings.Contains(string(r.Raw), "cannot decode this") {
+			t.Errorf("%s: the converter's output reached the answer: %s", tc.name, r.Raw)
+		}
+	}
+}
+
+func getStored(t *testing.T, c *client, id string) storedMessage {
+	t.Helper()
+	var got struct {
+		Message storedMessage `json:"message"`
+	}
+	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
+	return got.Message
+}
+
+// Without AUDIO_CONVERTER a voice note that is not Ogg is refused with a
+// sentence saying what to configure (in Arabic too); Ogg voice notes, other
+// audio without voice, and stickers (converted in process, by URL on
+// sending) are accepted.
+func TestStickerAndVoiceFormats(t *testing.T) {
+	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"}))
+	c := register(t, base, "formats@example.com")
+	s := scanAs(t, c, "s", "15550012001")
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	send := func(c *client, typ string, media map[string]any) *reply {
+		return c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": s.ID, "recipient": "15550012002", "message_type": typ, "media": media})
+	}
+	mp3 := map[string]any{"data": b64("ID3\x03mp3 bytes"), "mime_type": "audio/mpeg", "voice": true}
+	r := send(c, "audio", mp3).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["media"] != convert.VoiceNotOpus || !strings.Contains(r.Error.Fields["media"], "AUDIO_CONVERTER") {
+		t.Errorf("voice note as MP3: fields %v, want media saying to set AUDIO_CONVERTER", r.Error.Fields)
+	}
+	ar := *c
+	ar.header = http.Header{"Accept-Language": {"ar"}}
+	r = send(&ar, "audio", mp3).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if msg := r.Error.Fields["media"]; !strings.Contains(msg, "AUDIO_CONVERTER") || !strings.Contains(msg, "الرسالة الصوتية") {
+		t.Errorf("voice note as MP3 in Arabic: %q, want the Arabic sentence naming AUDIO_CONVERTER", msg)
+	}
+	r = send(c, "audio", map[string]any{"url": "https://example.com/v.mp3", "mime_type": "audio/mpeg", "voice": true}).
+		fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	if r.Error.Fields["media.mime_type"] != convert.VoiceURLNotOpus {
+		t.Errorf("voice note by URL as MP3: fields %v, want media.mime_type: %q", r.Error.Fields, convert.VoiceURLNotOpus)
+	}
+	send(c, "sticker", map[string]any{"url": "https://example.com/s.png", "mime_type": "image/png"}).must(t, http.StatusCreated, nil)
+	send(c, "audio", map[string]any{"data": b64("OggS\x00opus"), "mime_type": "audio/ogg; codecs=opus", "voice": true}).must(t, http.StatusCreated, nil)
+	send(c, "audio", map[string]any{"data": b64("ID3\x03mp3 bytes"), "mime_type": "audio/mpeg"}).must(t, http.StatusCreated, nil)
+}
