@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -19,6 +20,20 @@ func sessionArg(pos []string) (string, []string, error) {
 		return "", nil, fmt.Errorf("give the session id: %w", errUsage)
 	}
 	return pos[0], pos[1:], nil
+}
+
+// sessionCommand parses a session-scoped command (wagw chats SESSION
+// [SUB] …): its flags, then the session id, then the subcommand (def when
+// none is given) and the arguments after it.
+func (r *runner) sessionCommand(fs *flag.FlagSet, args []string, def string) (session, sub string, pos []string, err error) {
+	if pos, err = r.parse(fs, args); err != nil {
+		return "", "", nil, err
+	}
+	if session, pos, err = sessionArg(pos); err != nil {
+		return "", "", nil, err
+	}
+	sub, pos = subOf(pos, def)
+	return session, sub, pos, nil
 }
 
 // subOf splits off a subcommand, def when none is given.
@@ -61,15 +76,10 @@ func cmdChats(r *runner, args []string) error {
 	page := fs.Int("page", 1, "list: page")
 	limit := fs.Int("limit", 20, "list: chats per page")
 	until := fs.String("until", "", "mute: when the mute ends, an RFC 3339 time or a duration from now (8h); forever without it")
-	pos, err := r.parse(fs, args)
+	session, sub, pos, err := r.sessionCommand(fs, args, "list")
 	if err != nil {
 		return err
 	}
-	session, pos, err := sessionArg(pos)
-	if err != nil {
-		return err
-	}
-	sub, pos := subOf(pos, "list")
 	c := r.client()
 	if sub == "list" || sub == "ls" {
 		if len(pos) != 0 {
@@ -230,15 +240,10 @@ func cmdGroups(r *runner, args []string) error {
 	announce := fs.String("announce", "", "update: true (only admins send) or false")
 	locked := fs.String("locked", "", "update: true (only admins edit the info) or false")
 	reset := fs.Bool("reset", false, "invite: revoke the link and make a new one")
-	pos, err := r.parse(fs, args)
+	session, sub, pos, err := r.sessionCommand(fs, args, "list")
 	if err != nil {
 		return err
 	}
-	session, pos, err := sessionArg(pos)
-	if err != nil {
-		return err
-	}
-	sub, pos := subOf(pos, "list")
 	c := r.client()
 	showGroup := func(g *client.Group) error {
 		return r.out(map[string]any{"group": g}, func(w *tabwriter.Writer) {
@@ -361,15 +366,10 @@ func cmdProfile(r *runner, args []string) error {
 	var name, about optString
 	fs.Var(&name, "name", "set: the push name (1 to 25 characters)")
 	fs.Var(&about, "about", "set: the about text (at most 139 characters; empty clears it)")
-	pos, err := r.parse(fs, args)
+	session, sub, pos, err := r.sessionCommand(fs, args, "get")
 	if err != nil {
 		return err
 	}
-	session, pos, err := sessionArg(pos)
-	if err != nil {
-		return err
-	}
-	sub, pos := subOf(pos, "get")
 	if len(pos) != 0 {
 		return fmt.Errorf("profile %s takes flags, not arguments: %w", sub, errUsage)
 	}

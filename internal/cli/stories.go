@@ -70,15 +70,10 @@ func cmdStatus(r *runner, args []string) error {
 	font := fs.String("font", "", "post: a text status's font (system, system_bold, fb_script, …)")
 	page := fs.Int("page", 1, "list: page")
 	limit := fs.Int("limit", 20, "list: posts per page")
-	pos, err := r.parse(fs, args)
+	session, sub, pos, err := r.sessionCommand(fs, args, "list")
 	if err != nil {
 		return err
 	}
-	session, pos, err := sessionArg(pos)
-	if err != nil {
-		return err
-	}
-	sub, pos := subOf(pos, "list")
 	c := r.client()
 	switch sub {
 	case "list", "ls":
@@ -146,15 +141,10 @@ func cmdChannels(r *runner, args []string) error {
 	before := fs.Int("before", 0, "messages: posts before this server id")
 	image := fs.String("image", "", "post: an image file to post, the text its caption")
 	video := fs.String("video", "", "post: a video file to post, the text its caption")
-	pos, err := r.parse(fs, args)
+	session, sub, pos, err := r.sessionCommand(fs, args, "list")
 	if err != nil {
 		return err
 	}
-	session, pos, err := sessionArg(pos)
-	if err != nil {
-		return err
-	}
-	sub, pos := subOf(pos, "list")
 	c := r.client()
 	if sub == "list" || sub == "ls" {
 		if len(pos) != 0 {
