@@ -72,8 +72,6 @@ type Config struct {
 	MaxRetryAfter time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string
-	// Now is the clock (time.Now).
-	Now func() time.Time
 }
 
 // Stats are counters since the dispatcher started.
@@ -167,9 +165,6 @@ func New(cfg Config) *Dispatcher {
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "whatsapp-gateway-webhooks/1"
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	return &Dispatcher{
 		cfg: cfg, log: cfg.Logger,
@@ -265,7 +260,7 @@ func (d *Dispatcher) loop(ctx context.Context) {
 		claim := d.capacity()
 		full := false
 		if claim.Limit > 0 {
-			claim.Now, claim.Lease = d.cfg.Now(), d.lease
+			claim.Now, claim.Lease = time.Now(), d.lease
 			claimed, err := d.cfg.Store.ClaimDeliveries(ctx, claim)
 			switch {
 			case err != nil && ctx.Err() != nil:
@@ -292,7 +287,7 @@ func (d *Dispatcher) loop(ctx context.Context) {
 		if failures > 0 {
 			wait = backoff.Jittered(100*time.Millisecond, 5*time.Second, failures)
 		} else if at := d.retryDue(); !at.IsZero() {
-			wait = max(at.Sub(d.cfg.Now()), time.Nanosecond)
+			wait = max(at.Sub(time.Now()), time.Nanosecond)
 		}
 		if !d.sleep(ctx, ticker.C, wait) {
 			return
@@ -386,7 +381,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, claimed []*gateway.ClaimedDel
 	}
 	d.mu.Unlock()
 	for _, c := range release {
-		if err := d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, d.cfg.Now()); err != nil {
+		if err := d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, time.Now()); err != nil {
 			d.log.Warn("release webhook delivery", "delivery_id", c.Delivery.ID, "err", err)
 		}
 	}
@@ -444,7 +439,7 @@ func (d *Dispatcher) releaseQueued() {
 		d.mu.Lock()
 		d.forget(c)
 		d.mu.Unlock()
-		_ = d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, d.cfg.Now())
+		_ = d.cfg.Store.ReleaseDelivery(ctx, c.Delivery.ID, c.Delivery.LockedUntil, time.Now())
 	}
 }
 
@@ -468,7 +463,7 @@ func (d *Dispatcher) send(c *gateway.ClaimedDelivery) {
 func (d *Dispatcher) attempt(c *gateway.ClaimedDelivery) gateway.DeliveryResult {
 	w, ev, del := c.Webhook, c.Event, c.Delivery
 	r := gateway.DeliveryResult{DeliveryID: del.ID, WebhookID: w.ID, UserID: del.UserID, Lease: del.LockedUntil}
-	now := d.cfg.Now()
+	now := time.Now()
 	if !w.Active {
 		r.Status, r.Error, r.At = gateway.DeliveryAbandoned, "The endpoint is disabled.", now
 		return r
@@ -517,7 +512,7 @@ func (d *Dispatcher) attempt(c *gateway.ClaimedDelivery) gateway.DeliveryResult 
 	r.Attempted = true
 	r.RequestBody = logged(body, MaxLoggedRequest)
 	r.Latency = time.Since(start)
-	r.At = d.cfg.Now()
+	r.At = time.Now()
 	var retryAfter time.Duration
 	if err != nil {
 		r.Error = describe(err, d.cfg.Timeout)
@@ -643,7 +638,7 @@ func (d *Dispatcher) wakeForRetries(batch []gateway.DeliveryResult) {
 			next = *r.NextAttemptAt
 		}
 	}
-	if next.IsZero() || next.Sub(d.cfg.Now()) >= d.cfg.PollInterval {
+	if next.IsZero() || next.Sub(time.Now()) >= d.cfg.PollInterval {
 		return
 	}
 	d.mu.Lock()
@@ -661,7 +656,7 @@ func (d *Dispatcher) wakeForRetries(batch []gateway.DeliveryResult) {
 func (d *Dispatcher) complete(batch []gateway.DeliveryResult) {
 	var disableBefore time.Time
 	if d.cfg.DisableAfter > 0 {
-		disableBefore = d.cfg.Now().Add(-d.cfg.DisableAfter)
+		disableBefore = time.Now().Add(-d.cfg.DisableAfter)
 	}
 	for failures := 1; ; failures++ {
 		ctx, cancel := context.WithTimeout(d.flushCtx, 10*time.Second)

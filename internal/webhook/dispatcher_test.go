@@ -301,8 +301,6 @@ func TestDeliverRetryThenSucceed(t *testing.T) {
 }
 
 func TestOutcomes(t *testing.T) {
-	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := func() time.Time { return clock }
 	tests := []struct {
 		name        string
 		handler     http.HandlerFunc
@@ -337,7 +335,8 @@ func TestOutcomes(t *testing.T) {
 			if schedule == nil {
 				schedule = []time.Duration{time.Hour}
 			}
-			start(t, Config{Store: f.store, Schedule: schedule, Jitter: 0.2, Now: func() time.Time { return now().Add(time.Second) }})
+			before := time.Now() // the attempt, and the next one it schedules, come after
+			start(t, Config{Store: f.store, Schedule: schedule, Jitter: 0.2})
 			var del *gateway.Delivery
 			polltest.Eventually(t, patience, "an attempt", func() bool {
 				del = f.deliveries(t, w)[0]
@@ -347,8 +346,8 @@ func TestOutcomes(t *testing.T) {
 				t.Fatalf("got %s with code %d, want %s with %d", del.Status, del.LastStatusCode, tt.wantStatus, tt.wantCode)
 			}
 			if tt.wantNextMin > 0 {
-				if del.NextAttemptAt == nil || del.NextAttemptAt.Sub(clock.Add(time.Second)) < tt.wantNextMin {
-					t.Fatalf("got next attempt %v, want at least %v after %v", del.NextAttemptAt, tt.wantNextMin, clock)
+				if del.NextAttemptAt == nil || del.NextAttemptAt.Sub(before) < tt.wantNextMin {
+					t.Fatalf("got next attempt %v, want at least %v after %v", del.NextAttemptAt, tt.wantNextMin, before)
 				}
 			}
 			got, err := f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
@@ -370,27 +369,47 @@ func TestOutcomes(t *testing.T) {
 
 func TestDisableAfterLongFailure(t *testing.T) {
 	f := newFixture(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	var (
+		mu       sync.Mutex
+		first    time.Time // when the first attempt arrived
+		attempts int
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if attempts++; attempts == 1 {
+			first = time.Now()
+		}
+		mu.Unlock()
+		w.WriteHeader(503)
+	}))
 	defer srv.Close()
 	w := f.hook(t, srv.URL, gateway.EventAll)
-	var clock atomic.Int64
-	clock.Store(time.Now().Add(time.Second).UnixMicro())
-	now := func() time.Time { return time.UnixMicro(clock.Load()) }
-	start(t, Config{Store: f.store, Schedule: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond},
-		DisableAfter: time.Hour, Now: now})
+	// Retries every 50 ms for a second, well past DisableAfter: the streak
+	// outlasts it on the real clock whatever the machine's load, and the
+	// endpoint goes off on the first failure after that.
+	const disableAfter = 300 * time.Millisecond
+	schedule := slices.Repeat([]time.Duration{50 * time.Millisecond}, 20)
+	start(t, Config{Store: f.store, Schedule: schedule, DisableAfter: disableAfter})
 	f.emit(t, gateway.EventQR)
-	polltest.Eventually(t, patience, "a first failure", func() bool { return f.deliveries(t, w)[0].Attempts >= 1 })
-	got, _ := f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
-	if !got.Active || got.FailingSince == nil {
-		t.Fatalf("got active %v failing since %v, want active and failing", got.Active, got.FailingSince)
-	}
-	clock.Add((2 * time.Hour).Microseconds())
+	var got *gateway.Webhook
 	polltest.Eventually(t, patience, "the endpoint disabled", func() bool {
 		got, _ = f.store.WebhookByID(t.Context(), f.user.ID, w.ID)
 		return !got.Active
 	})
 	if got.DisabledReason == "" {
 		t.Fatal("got no reason for the disabled endpoint")
+	}
+	evs, err := f.store.ListEvents(t.Context(), f.user.ID, gateway.EventFilter{Types: []string{gateway.EventWebhookDisabled}})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("got %d webhook.disabled events (%v), want 1", len(evs), err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts < 2 {
+		t.Fatalf("got the endpoint disabled after %d attempt, want it kept through the first failures", attempts)
+	}
+	if took := evs[0].Timestamp.Sub(first); took < disableAfter {
+		t.Fatalf("got the endpoint disabled %v after its first failure, want at least DisableAfter (%v)", took, disableAfter)
 	}
 }
 
