@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/auth"
 	"github.com/whatsapp-saas/gateway/internal/changes"
-	"github.com/whatsapp-saas/gateway/internal/clocktest"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
@@ -93,13 +93,15 @@ func (r *relay) PlanChanged(id string) {
 
 // statusFixture is gateways sharing one store, bus and worker scheduler
 // (as gateways share PostgreSQL, Redis and Nomad), with sandbox workers
-// whose QR timers run on a manual clock.
+// whose QR codes last as setQR says (the real clock: the workers serve
+// HTTP, which a synctest bubble cannot hold).
 type statusFixture struct {
 	t       *testing.T
 	store   *instanceCounter
 	bus     gateway.Bus
 	sched   *local.Scheduler
-	clock   *clocktest.Clock
+	qrMu    sync.Mutex
+	qr      sandbox.Options // the QR fields of the next instance's engine
 	workers *countingWorkers
 	tokens  *auth.Tokens
 	pacer   *gatePacer
@@ -118,15 +120,14 @@ func newStatusFixture(t *testing.T, bus gateway.Bus, workerShape string) *status
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &statusFixture{t: t, store: &instanceCounter{Store: st}, bus: bus, clock: clocktest.New(time.Now()),
+	f := &statusFixture{t: t, store: &instanceCounter{Store: st}, bus: bus,
 		pacer:  &gatePacer{open: make(chan struct{})},
 		tokens: auth.NewTokens(secrets.NewStatic(secrets.Static{JWT: []byte("status-cache-test-secret-0123456789abcdef")}), "i", "a", time.Hour)}
 	secret := func(context.Context) ([]byte, error) { return []byte("status-cache-internal"), nil }
 	f.workers = &countingWorkers{Client: instanceapi.NewClient(nil, secret)}
-	engines := map[string]gateway.EngineFactory{gateway.EngineSandbox: sandbox.Factory(sandbox.Options{
-		Now: f.clock.Now, AfterFunc: func(d time.Duration, fn func()) sandbox.Timer { return f.clock.AfterFunc(d, fn) },
-		DeliveryDelay: -1, ReadDelay: -1,
-	})}
+	// One book of groups and accounts for every instance, as one Factory
+	// would keep.
+	groups, accounts := sandbox.NewMemGroups(), sandbox.NewMemAccounts()
 	pub := changes.NewPublisher(bus, nil)
 	t.Cleanup(pub.Close)
 	f.sched = local.New(local.Config{PortStart: 41000, PortEnd: 41999, NewRunner: func(_ context.Context, spec gateway.InstanceSpec) (local.Runner, error) {
@@ -134,6 +135,11 @@ func newStatusFixture(t *testing.T, bus gateway.Bus, workerShape string) *status
 		if workerShape == "cluster" {
 			changed = func() { pub.Publish(gateway.TopicSessionsChanged, spec.SessionID) }
 		}
+		f.qrMu.Lock()
+		opts := sandbox.Options{QRFirstTTL: f.qr.QRFirstTTL, QRNextTTL: f.qr.QRNextTTL, QRCodes: f.qr.QRCodes,
+			DeliveryDelay: -1, ReadDelay: -1, Groups: groups, Accounts: accounts}
+		f.qrMu.Unlock()
+		engines := map[string]gateway.EngineFactory{gateway.EngineSandbox: sandbox.Factory(opts)}
 		return worker.New(worker.Config{SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine,
 			Engines: engines, Store: st, Secret: secret, Pacer: f.pacer, Changed: changed})
 	}})
@@ -143,6 +149,14 @@ func newStatusFixture(t *testing.T, bus gateway.Bus, workerShape string) *status
 		t.Fatal(err)
 	}
 	return f
+}
+
+// setQR shapes the QR codes of the instances started from now on: the
+// first lasts first, the others next, codes in all (zero: the defaults).
+func (f *statusFixture) setQR(first, next time.Duration, codes int) {
+	f.qrMu.Lock()
+	defer f.qrMu.Unlock()
+	f.qr = sandbox.Options{QRFirstTTL: first, QRNextTTL: next, QRCodes: codes}
 }
 
 // gateway starts one more gateway with a status cache of ttl.
@@ -403,6 +417,9 @@ func TestStatusCacheFollowsEveryChange(t *testing.T) {
 		f := newStatusFixture(t, bus, "cluster")
 		a, b := f.gateway(time.Hour), f.gateway(time.Hour)
 		gws := []*Server{a, b}
+		// Codes that turn over every 2 s, for as long as the test takes
+		// to pair.
+		f.setQR(2*time.Second, 2*time.Second, 1000)
 		sid, iid := f.start(a)
 		// Both warm, then a change, then both follow.
 		step := func(what string, change func(), want func(string) bool) string {
@@ -419,7 +436,7 @@ func TestStatusCacheFollowsEveryChange(t *testing.T) {
 		}
 		first := f.waitStatus(a, sid, is("qr_pending"), "the first QR code")
 		f.waitStatus(b, sid, is("qr_pending"), "the first QR code on b")
-		step("a new QR code", func() { f.clock.Advance(sandbox.DefaultQRFirstTTL) },
+		step("a new QR code", func() {}, // the first code expires by itself
 			func(v string) bool { return is("qr_pending")(v) && v != first })
 		step("pairing", func() { f.must(b, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil) }, is("connected"))
 		step("the queue filled", func() {
@@ -429,11 +446,10 @@ func TestStatusCacheFollowsEveryChange(t *testing.T) {
 		step("a logout", func() { f.must(b, "POST", "/sessions/"+sid+"/logout", nil, http.StatusOK, nil) }, is("logged_out"))
 		step("the instance stopped", func() { f.must(a, "POST", "/instances/"+iid+"/stop", nil, http.StatusOK, nil) },
 			func(v string) bool { return v == http.StatusText(http.StatusConflict) })
+		// Once started again: one code for 5 s (time for both gateways to
+		// show it), then the QR times out.
+		f.setQR(5*time.Second, 0, 1)
 		step("the instance started again", func() { f.must(b, "POST", "/instances/"+iid+"/start", nil, http.StatusOK, nil) }, is("qr_pending"))
-		step("the QR codes running out", func() {
-			for range sandbox.DefaultQRCodes + 1 {
-				f.clock.Advance(sandbox.DefaultQRFirstTTL)
-			}
-		}, is("disconnected"))
+		step("the QR codes running out", func() {}, is("disconnected"))
 	})
 }

@@ -182,7 +182,7 @@ func (e *Engine) registerLocked() {
 			e.blocked = blockedSet(a)
 			return
 		}
-		err = e.saveAccount(ctx, newAccount(e.phone, e.pushName, e.opts.Now()))
+		err = e.saveAccount(ctx, newAccount(e.phone, e.pushName, time.Now()))
 		if !gateway.IsCode(err, gateway.CodeConflict) {
 			if err != nil {
 				e.log.Warn("sandbox account", "error", err)
@@ -204,9 +204,20 @@ func (e *Engine) myAccount(ctx context.Context, me string) (*sbAccount, map[stri
 		e.mu.Lock()
 		name := e.pushName
 		e.unlock()
-		a = newAccount(me, name, e.opts.Now())
+		a = newAccount(me, name, time.Now())
 	}
 	return a, as, nil
+}
+
+// connectedAccount is the connected account's number and record, and the
+// tenant's accounts by number; unavailable while not connected.
+func (e *Engine) connectedAccount(ctx context.Context) (string, *sbAccount, map[string]*sbAccount, error) {
+	me, err := e.me()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	a, as, err := e.myAccount(ctx, me)
+	return me, a, as, err
 }
 
 // changeAccount applies change to the account's own record and saves it,
@@ -273,11 +284,7 @@ func (e *Engine) Contacts(ctx context.Context) ([]gateway.ContactInfo, error) {
 // GetContact returns one user's details. The about text and picture of
 // an account that blocked this one are hidden, as WhatsApp hides them.
 func (e *Engine) GetContact(ctx context.Context, jid, knownPictureID string) (*gateway.ContactInfo, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	mine, as, err := e.myAccount(ctx, me)
+	me, mine, as, err := e.connectedAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -318,11 +325,7 @@ func pictureURL(p *sbPicture) string {
 
 // Blocklist is the account's block list.
 func (e *Engine) Blocklist(ctx context.Context) ([]string, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	a, _, err := e.myAccount(ctx, me)
+	_, a, _, err := e.connectedAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -339,11 +342,7 @@ func blockedJIDs(a *sbAccount) []string {
 
 // SetBlocked blocks or unblocks a user and returns the new block list.
 func (e *Engine) SetBlocked(ctx context.Context, jid string, block bool) ([]string, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	_, as, err := e.myAccount(ctx, me)
+	me, _, as, err := e.connectedAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -386,11 +385,7 @@ func blockedSet(a *sbAccount) map[string]bool {
 // tenant's accounts are the store; any other number on WhatsApp has its
 // LID answered as WhatsApp's servers would (live).
 func (e *Engine) LookupLID(ctx context.Context, jid string) (*gateway.LIDMapping, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	_, as, err := e.myAccount(ctx, me)
+	_, _, as, err := e.connectedAccount(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*
 	if !e.connected {
 		return nil, errNotConnected()
 	}
-	now := e.opts.Now().UTC()
+	now := time.Now().UTC()
 	d := gateway.CallData{CallID: newCallID(), Action: gateway.CallOffer, Caller: e.phone + "@" + gateway.ServerUser,
 		CallerPhone: e.phone, CallerLID: e.lid, FromMe: true, Video: r.Video, IsGroup: call.group != "", Group: call.group, At: now}
 	e.calls.Offer(d)
@@ -104,7 +104,7 @@ func (e *Engine) PlaceCall(ctx context.Context, r gateway.SandboxCallRequest) (*
 			return
 		}
 		// Nobody answered: the caller's phone gives up, both sides see a missed call.
-		end := e.calls.Follow(gateway.CallData{CallID: id, Action: gateway.CallTerminate, At: e.opts.Now().UTC()})
+		end := e.calls.Follow(gateway.CallData{CallID: id, Action: gateway.CallTerminate, At: time.Now().UTC()})
 		for _, p := range e.callPeers[id].peers {
 			e.sendCallLocked(p, id, gateway.CallTerminate, false, "")
 		}
@@ -153,7 +153,7 @@ func (e *Engine) RejectCall(_ context.Context, callID string) (*gateway.CallData
 	if err := e.ringingHereLocked(callID); err != nil {
 		return nil, err
 	}
-	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession, At: e.opts.Now().UTC()})
+	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession, At: time.Now().UTC()})
 	e.sendCallLocked(d.CallerPhone, callID, gateway.CallReject, false, "")
 	delete(e.callPeers, callID)
 	return &d, nil
@@ -167,7 +167,7 @@ func (e *Engine) AcceptCall(_ context.Context, callID string) (*gateway.CallData
 	if err := e.ringingHereLocked(callID); err != nil {
 		return nil, err
 	}
-	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallAccept, At: e.opts.Now().UTC()})
+	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallAccept, At: time.Now().UTC()})
 	e.sendCallLocked(d.CallerPhone, callID, gateway.CallAccept, false, "")
 	return &d, nil
 }
@@ -193,7 +193,7 @@ func (e *Engine) EndCall(_ context.Context, callID string) (*gateway.CallData, e
 	if d.FromMe {
 		peers = e.callPeers[callID].peers
 	}
-	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallTerminate, At: e.opts.Now().UTC()})
+	d = e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallTerminate, At: time.Now().UTC()})
 	for _, p := range peers {
 		e.sendCallLocked(p, callID, gateway.CallTerminate, false, "")
 	}
@@ -208,7 +208,7 @@ func (e *Engine) sendCallLocked(peer, callID, action string, video bool, group s
 		return
 	}
 	env := Envelope{Kind: KindCall, ID: callID, FromPhone: e.phone, FromLID: e.lid, PushName: e.pushName, Change: action,
-		Video: video, Group: group, Timestamp: e.opts.Now().UTC()}
+		Video: video, Group: group, Timestamp: time.Now().UTC()}
 	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, peer, env) })
 }
 
@@ -219,7 +219,7 @@ func (e *Engine) sendCallLocked(peer, callID, action string, video bool, group s
 func (e *Engine) receiveCallLocked(env Envelope) {
 	at := env.Timestamp
 	if at.IsZero() {
-		at = e.opts.Now().UTC()
+		at = time.Now().UTC()
 	}
 	if env.Change == gateway.CallOffer {
 		if e.blocked[env.FromPhone] {

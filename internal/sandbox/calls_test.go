@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -25,42 +26,44 @@ func callOf(t *testing.T, h *harness) gateway.CallData {
 }
 
 func TestCallRejected(t *testing.T) {
-	ctx := context.Background()
-	a, b := callPair(t)
-	placed, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: "15550002222@s.whatsapp.net", Video: true})
-	if err != nil {
-		t.Fatalf("PlaceCall: %v", err)
-	}
-	if placed.Action != gateway.CallOffer || !placed.FromMe || !placed.Video || placed.CallID == "" || placed.CallerPhone != "15550001111" {
-		t.Fatalf("placed %+v, want a ringing video call from a", placed)
-	}
-	offer := callOf(t, b)
-	if offer.CallID != placed.CallID || offer.Action != gateway.CallOffer || offer.FromMe || !offer.Video ||
-		offer.Caller != "15550001111@s.whatsapp.net" || offer.CallerPhone != "15550001111" || offer.CallerLID != derivedLID("15550001111") {
-		t.Fatalf("b got %+v, want a's video call ringing", offer)
-	}
-	// The caller cannot reject its own call; the callee can, once.
-	if _, err := a.e.RejectCall(ctx, placed.CallID); !gateway.IsCode(err, gateway.CodeNotFound) {
-		t.Fatalf("caller's RejectCall: got %v, want not found", err)
-	}
-	rej, err := b.e.RejectCall(ctx, placed.CallID)
-	if err != nil {
-		t.Fatalf("RejectCall: %v", err)
-	}
-	if rej.Action != gateway.CallReject || rej.By != gateway.RejectedBySession || rej.CallerPhone != "15550001111" || !rej.Video {
-		t.Fatalf("rejected %+v, want a reject by session of a's video call", rej)
-	}
-	if _, err := b.e.RejectCall(ctx, placed.CallID); !gateway.IsCode(err, gateway.CodeNotFound) {
-		t.Fatalf("second RejectCall: got %v, want not found", err)
-	}
-	got := callOf(t, a)
-	if got.CallID != placed.CallID || got.Action != gateway.CallReject || got.By != gateway.RejectedByPeer || !got.FromMe || !got.Video {
-		t.Fatalf("a got %+v, want its call rejected by the peer", got)
-	}
-	// The ring timer of a rejected call ends nothing.
-	a.clock.Advance(time.Duration(DefaultRingSeconds) * time.Second)
-	a.rec.none(t)
-	b.rec.none(t)
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		a, b := callPair(t)
+		placed, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: "15550002222@s.whatsapp.net", Video: true})
+		if err != nil {
+			t.Fatalf("PlaceCall: %v", err)
+		}
+		if placed.Action != gateway.CallOffer || !placed.FromMe || !placed.Video || placed.CallID == "" || placed.CallerPhone != "15550001111" {
+			t.Fatalf("placed %+v, want a ringing video call from a", placed)
+		}
+		offer := callOf(t, b)
+		if offer.CallID != placed.CallID || offer.Action != gateway.CallOffer || offer.FromMe || !offer.Video ||
+			offer.Caller != "15550001111@s.whatsapp.net" || offer.CallerPhone != "15550001111" || offer.CallerLID != derivedLID("15550001111") {
+			t.Fatalf("b got %+v, want a's video call ringing", offer)
+		}
+		// The caller cannot reject its own call; the callee can, once.
+		if _, err := a.e.RejectCall(ctx, placed.CallID); !gateway.IsCode(err, gateway.CodeNotFound) {
+			t.Fatalf("caller's RejectCall: got %v, want not found", err)
+		}
+		rej, err := b.e.RejectCall(ctx, placed.CallID)
+		if err != nil {
+			t.Fatalf("RejectCall: %v", err)
+		}
+		if rej.Action != gateway.CallReject || rej.By != gateway.RejectedBySession || rej.CallerPhone != "15550001111" || !rej.Video {
+			t.Fatalf("rejected %+v, want a reject by session of a's video call", rej)
+		}
+		if _, err := b.e.RejectCall(ctx, placed.CallID); !gateway.IsCode(err, gateway.CodeNotFound) {
+			t.Fatalf("second RejectCall: got %v, want not found", err)
+		}
+		got := callOf(t, a)
+		if got.CallID != placed.CallID || got.Action != gateway.CallReject || got.By != gateway.RejectedByPeer || !got.FromMe || !got.Video {
+			t.Fatalf("a got %+v, want its call rejected by the peer", got)
+		}
+		// The ring timer of a rejected call ends nothing.
+		advance(time.Duration(DefaultRingSeconds) * time.Second)
+		a.rec.None(t)
+		b.rec.None(t)
+	})
 }
 
 func TestCallAnsweredThenEnded(t *testing.T) {
@@ -97,25 +100,27 @@ func TestCallAnsweredThenEnded(t *testing.T) {
 }
 
 func TestCallMissedAfterRinging(t *testing.T) {
-	ctx := context.Background()
-	a, b := callPair(t)
-	placed, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: "15550002222", RingSeconds: 5})
-	if err != nil {
-		t.Fatalf("PlaceCall: %v", err)
-	}
-	callOf(t, b)
-	a.clock.Advance(4 * time.Second)
-	a.rec.none(t)
-	a.clock.Advance(time.Second)
-	if got := callOf(t, a); got.CallID != placed.CallID || got.Action != gateway.CallTerminate || !got.Missed || !got.FromMe {
-		t.Fatalf("a got %+v, want its call ended unanswered", got)
-	}
-	if got := callOf(t, b); got.Action != gateway.CallTerminate || !got.Missed || got.FromMe {
-		t.Fatalf("b got %+v, want a missed call", got)
-	}
-	if _, err := b.e.AcceptCall(ctx, placed.CallID); !gateway.IsCode(err, gateway.CodeNotFound) {
-		t.Fatalf("AcceptCall of a missed call: got %v, want not found", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		a, b := callPair(t)
+		placed, err := a.e.PlaceCall(ctx, gateway.SandboxCallRequest{To: "15550002222", RingSeconds: 5})
+		if err != nil {
+			t.Fatalf("PlaceCall: %v", err)
+		}
+		callOf(t, b)
+		advance(4 * time.Second)
+		a.rec.None(t)
+		advance(time.Second)
+		if got := callOf(t, a); got.CallID != placed.CallID || got.Action != gateway.CallTerminate || !got.Missed || !got.FromMe {
+			t.Fatalf("a got %+v, want its call ended unanswered", got)
+		}
+		if got := callOf(t, b); got.Action != gateway.CallTerminate || !got.Missed || got.FromMe {
+			t.Fatalf("b got %+v, want a missed call", got)
+		}
+		if _, err := b.e.AcceptCall(ctx, placed.CallID); !gateway.IsCode(err, gateway.CodeNotFound) {
+			t.Fatalf("AcceptCall of a missed call: got %v, want not found", err)
+		}
+	})
 }
 
 func TestPlaceCallRefusals(t *testing.T) {
@@ -142,7 +147,7 @@ func TestPlaceCallRefusals(t *testing.T) {
 func nextCall(t *testing.T, h *harness) gateway.CallData {
 	t.Helper()
 	for {
-		if ev, ok := h.rec.next(t).(gateway.EvCall); ok {
+		if ev, ok := h.rec.Next(t).(gateway.EvCall); ok {
 			return ev.Data
 		}
 	}

@@ -203,7 +203,7 @@ func (e *Engine) CreateChannel(ctx context.Context, r gateway.ChannelCreateReque
 		return nil, gateway.ValidationError(map[string]string{"name": "Give the channel a name of 1 to 100 characters."})
 	}
 	c := &sbChannel{JID: newChannelJID(), Name: strings.TrimSpace(r.Name), Description: r.Description, InviteCode: newInviteCode(),
-		Owner: me, NextID: 100, CreatedAt: e.opts.Now().UTC().Truncate(time.Second)}
+		Owner: me, NextID: 100, CreatedAt: time.Now().UTC().Truncate(time.Second)}
 	if err := e.saveChannel(ctx, c); err != nil {
 		return nil, err
 	}

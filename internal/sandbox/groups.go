@@ -217,7 +217,7 @@ func (e *Engine) notify(g *sbGroup, me string, env Envelope, extra ...string) {
 	if e.opts.Network == nil {
 		return
 	}
-	env.Kind, env.FromPhone, env.Group, env.Timestamp = KindGroup, me, g.JID, e.opts.Now().UTC()
+	env.Kind, env.FromPhone, env.Group, env.Timestamp = KindGroup, me, g.JID, time.Now().UTC()
 	to := make([]string, 0, len(g.Members)+len(extra))
 	for p := range g.Members {
 		to = append(to, p)
@@ -288,7 +288,7 @@ func (e *Engine) CreateGroup(ctx context.Context, r gateway.GroupCreateRequest) 
 		return nil, err
 	}
 	g := &sbGroup{JID: fmt.Sprintf("120363%012d@%s", n, gateway.ServerGroup), Subject: r.Subject, Owner: me,
-		CreatedAt: e.opts.Now().UTC().Truncate(time.Second), Members: map[string]string{me: roleSuperAdmin}, InviteCode: newInviteCode()}
+		CreatedAt: time.Now().UTC().Truncate(time.Second), Members: map[string]string{me: roleSuperAdmin}, InviteCode: newInviteCode()}
 	refuses, err := e.addRefusals(ctx, me)
 	if err != nil {
 		return nil, err

@@ -55,7 +55,7 @@ func TestGroupsBetweenSessions(t *testing.T) {
 	var ev gateway.EvGroupParticipants
 	var in *gateway.InboundMessage
 	for range 2 {
-		switch got := b.rec.next(t).(type) {
+		switch got := b.rec.Next(t).(type) {
 		case gateway.EvGroupParticipants:
 			ev = got
 		case gateway.EvInbound:

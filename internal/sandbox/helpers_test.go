@@ -4,31 +4,42 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/whatsapp-saas/gateway/internal/clocktest"
+	"github.com/whatsapp-saas/gateway/internal/enginetest"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// fakeClock is the shared manual clock, adapted to the engine's Timer.
-type fakeClock struct{ *clocktest.Clock }
+// The tests that wait for the engine's timers run in a synctest bubble,
+// where the clock moves only when every goroutine of the bubble waits: a
+// minute of delays passes at once and exactly, and no test sleeps for real.
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{clocktest.New(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))}
+// advance lets d of the bubble's clock pass and then waits until every
+// goroutine of the bubble waits again: the timers due within d have fired
+// and what they started has run. Only inside synctest.Test.
+func advance(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
 }
 
-// AfterFunc has the signature Options.AfterFunc wants.
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer { return c.Clock.AfterFunc(d, f) }
+// settled checks that nothing is left to happen: an hour later, the engine
+// has emitted nothing more (no timer was left behind).
+func (r *recorder) settled(t *testing.T) {
+	t.Helper()
+	advance(time.Hour)
+	r.None(t)
+}
 
 // recorder collects an engine's events.
 type recorder struct {
-	ch    chan gateway.EngineEvent
+	*enginetest.Events
 	mu    sync.Mutex
 	fail  func(gateway.EngineEvent) error
 	calls int // handler calls: receipts handed over together are one
 }
 
-func newRecorder() *recorder { return &recorder{ch: make(chan gateway.EngineEvent, 256)} }
+func newRecorder() *recorder { return &recorder{Events: enginetest.NewEvents()} }
 
 // handle records ev; receipts handed over together are recorded one by
 // one, in order, as the tests expect them (a batch fails when fail refuses
@@ -47,7 +58,7 @@ func (r *recorder) handle(_ context.Context, ev gateway.EngineEvent) error {
 	}
 	var err error
 	for _, ev := range evs {
-		r.ch <- ev
+		r.Put(ev)
 		if fail != nil {
 			if e := fail(ev); e != nil && err == nil {
 				err = e
@@ -57,34 +68,8 @@ func (r *recorder) handle(_ context.Context, ev gateway.EngineEvent) error {
 	return err
 }
 
-func (r *recorder) next(t *testing.T) gateway.EngineEvent {
-	t.Helper()
-	select {
-	case ev := <-r.ch:
-		return ev
-	case <-time.After(5 * time.Second):
-		t.Fatal("no event arrived")
-		return nil
-	}
-}
-
-// none checks that no event is waiting after the dispatcher had a moment to run.
-func (r *recorder) none(t *testing.T) {
-	t.Helper()
-	select {
-	case ev := <-r.ch:
-		t.Fatalf("got event %#v, want none", ev)
-	case <-time.After(50 * time.Millisecond):
-	}
-}
-
+// nextAs waits for the engine's next event and checks that it is a T.
 func nextAs[T gateway.EngineEvent](t *testing.T, r *recorder) T {
 	t.Helper()
-	ev := r.next(t)
-	got, ok := ev.(T)
-	if !ok {
-		var want T
-		t.Fatalf("got event %T %+v, want %T", ev, ev, want)
-	}
-	return got
+	return enginetest.NextAs[T](t, r.Events)
 }

@@ -54,7 +54,7 @@ func (e *Engine) SetPresence(ctx context.Context, presence string) error {
 	if presence != gateway.PresenceAvailable && presence != gateway.PresenceUnavailable {
 		return gateway.ValidationError(map[string]string{"presence": "Give available or unavailable."})
 	}
-	now := e.opts.Now().UTC().Truncate(time.Second)
+	now := time.Now().UTC().Truncate(time.Second)
 	a, err := e.changeAccount(ctx, me, func(a *sbAccount) error {
 		if presence == gateway.PresenceUnavailable && a.Presence == gateway.PresenceAvailable {
 			a.LastSeen = now
@@ -133,7 +133,7 @@ func (e *Engine) goUnavailable(me string) {
 	if err != nil || as[me] == nil || as[me].Presence != gateway.PresenceAvailable {
 		return
 	}
-	now := e.opts.Now().UTC().Truncate(time.Second)
+	now := time.Now().UTC().Truncate(time.Second)
 	a, err := e.changeAccount(ctx, me, func(a *sbAccount) error {
 		if a.Presence == gateway.PresenceAvailable {
 			a.Presence, a.LastSeen = gateway.PresenceUnavailable, now

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -38,11 +39,7 @@ func businessProfile(phone string) *gateway.BusinessProfile {
 
 // Profile is the account's own profile.
 func (e *Engine) Profile(ctx context.Context) (*gateway.Profile, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	a, _, err := e.myAccount(ctx, me)
+	me, a, _, err := e.connectedAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +58,7 @@ func (e *Engine) announceProfile(me, change, value string) {
 	if e.opts.Network == nil {
 		return
 	}
-	env := Envelope{Kind: KindProfile, FromPhone: me, Change: change, Text: value, Timestamp: e.opts.Now().UTC()}
+	env := Envelope{Kind: KindProfile, FromPhone: me, Change: change, Text: value, Timestamp: time.Now().UTC()}
 	e.mu.Lock()
 	defer e.unlock()
 	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Announce(ctx, e.cfg.UserID, env) })
@@ -128,11 +125,7 @@ func (e *Engine) SetProfilePicture(ctx context.Context, jpeg []byte) (*gateway.P
 
 // PrivacySettings are the account's privacy settings.
 func (e *Engine) PrivacySettings(ctx context.Context) (*gateway.PrivacySettings, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	a, _, err := e.myAccount(ctx, me)
+	_, a, _, err := e.connectedAccount(ctx)
 	if err != nil {
 		return nil, err
 	}

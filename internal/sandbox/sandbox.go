@@ -68,12 +68,6 @@ const NotOnWhatsAppReason = "sandbox: recipient is not on WhatsApp"
 // Platform is what a sandbox device reports as its phone's platform.
 const Platform = "sandbox"
 
-// Timer is a scheduled call that can be cancelled, as *time.Timer.
-type Timer interface {
-	// Stop cancels the call; it reports whether the call was still pending.
-	Stop() bool
-}
-
 // Options tune a sandbox engine. Zero values are usable.
 type Options struct {
 	// PairDelay pairs an unpaired device by itself this long after Connect
@@ -114,11 +108,6 @@ type Options struct {
 	// or keeps the message until the peer comes back online.
 	RetryDelay time.Duration
 	MaxRetries int
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
-	// AfterFunc schedules f after d (time.AfterFunc when nil); tests inject
-	// a manual clock through it.
-	AfterFunc func(d time.Duration, f func()) Timer
 }
 
 func (o *Options) fill() {
@@ -143,12 +132,6 @@ func (o *Options) fill() {
 	}
 	if o.MaxRetries <= 0 {
 		o.MaxRetries = 5
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.AfterFunc == nil {
-		o.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
 }
 
@@ -205,7 +188,7 @@ type outgoing struct {
 	tries int
 }
 
-type timerEntry struct{ t Timer }
+type timerEntry struct{ t *time.Timer }
 
 type queuedEvent struct {
 	gen   uint64
@@ -355,7 +338,7 @@ func (e *Engine) goOnlineLocked() error {
 			return gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox network is unavailable.")
 		}
 		e.stopListen = cancel
-		hello := Envelope{Kind: KindOnline, FromPhone: e.phone, Timestamp: e.opts.Now().UTC()}
+		hello := Envelope{Kind: KindOnline, FromPhone: e.phone, Timestamp: time.Now().UTC()}
 		e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Announce(ctx, e.cfg.UserID, hello) })
 		for _, o := range e.outbox {
 			e.deliverLocked(o)
@@ -363,7 +346,7 @@ func (e *Engine) goOnlineLocked() error {
 	}
 	e.registerLocked()
 	e.connected = true
-	e.lastSeen = e.opts.Now()
+	e.lastSeen = time.Now()
 	e.emitLocked(gateway.EvConnected{JID: e.jid, Phone: e.phone, PushName: e.pushName}, nil)
 	if e.cfg.Outstanding != nil {
 		gen, ctx := e.gen, e.hctx
@@ -432,7 +415,7 @@ func (e *Engine) nextQRLocked() {
 		ttl = e.opts.QRFirstTTL
 	}
 	e.qrLeft--
-	e.emitLocked(gateway.EvQR{Code: newQRCode(), ExpiresAt: e.opts.Now().Add(ttl)}, nil)
+	e.emitLocked(gateway.EvQR{Code: newQRCode(), ExpiresAt: time.Now().Add(ttl)}, nil)
 	e.afterLocked(ttl, e.nextQRLocked)
 }
 
@@ -472,7 +455,7 @@ func (e *Engine) pairLocked(phone string) error {
 		return nil
 	}
 	// The history a phone pushes to a new device.
-	for _, b := range seedHistory(e.phone, e.opts.HistoryDays, e.opts.HistoryMessages, e.opts.Now()) {
+	for _, b := range seedHistory(e.phone, e.opts.HistoryDays, e.opts.HistoryMessages, time.Now()) {
 		e.offerLocked(b, 0, nil)
 	}
 	return nil
@@ -616,7 +599,7 @@ func (e *Engine) Status() gateway.EngineStatus {
 func (e *Engine) afterLocked(d time.Duration, f func()) {
 	gen := e.gen
 	entry := &timerEntry{}
-	entry.t = e.opts.AfterFunc(d, func() {
+	entry.t = time.AfterFunc(d, func() {
 		e.mu.Lock()
 		defer e.unlock()
 		if _, ok := e.timers[entry]; !ok || e.gen != gen {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -13,9 +14,8 @@ import (
 )
 
 type harness struct {
-	e     *Engine
-	rec   *recorder
-	clock *fakeClock
+	e   *Engine
+	rec *recorder
 }
 
 func newHarness(t *testing.T, deviceJID string, opts Options) *harness {
@@ -26,16 +26,13 @@ func newHarness(t *testing.T, deviceJID string, opts Options) *harness {
 // newTenantHarness is newHarness for a session of tenant.
 func newTenantHarness(t *testing.T, tenant, deviceJID string, opts Options) *harness {
 	t.Helper()
-	clock := newFakeClock()
-	opts.Now = clock.Now
-	opts.AfterFunc = clock.AfterFunc
 	rec := newRecorder()
 	e, err := New(gateway.EngineConfig{SessionID: "sess-1", UserID: tenant, DeviceJID: deviceJID, Handler: rec.handle}, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(e.Disconnect)
-	return &harness{e: e, rec: rec, clock: clock}
+	return &harness{e: e, rec: rec}
 }
 
 // connected returns a harness whose engine is paired as phone and connected.
@@ -56,35 +53,38 @@ func connectedIn(t *testing.T, tenant, phone string, opts Options) *harness {
 }
 
 func TestPairAfterDelay(t *testing.T) {
-	h := newHarness(t, "", Options{PairDelay: 3 * time.Second})
-	if err := h.e.Connect(context.Background()); err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	qr := nextAs[gateway.EvQR](t, h.rec)
-	if !strings.HasPrefix(qr.Code, "SANDBOX") {
-		t.Errorf("got QR %q, want a SANDBOX prefix", qr.Code)
-	}
-	h.rec.none(t)
-	h.clock.Advance(3 * time.Second)
-	paired := nextAs[gateway.EvPaired](t, h.rec)
-	want := DerivedPhone("sess-1")
-	if paired.Phone != want || paired.JID != want+":1@s.whatsapp.net" {
-		t.Errorf("got phone %q jid %q, want %q and its device jid", paired.Phone, paired.JID, want)
-	}
-	if !strings.HasPrefix(paired.PushName, "Sandbox ") || !strings.HasSuffix(paired.LID, "@lid") {
-		t.Errorf("got push name %q lid %q", paired.PushName, paired.LID)
-	}
-	conn := nextAs[gateway.EvConnected](t, h.rec)
-	if conn.Phone != want || conn.JID != paired.JID {
-		t.Errorf("got connected %+v, want phone %q", conn, want)
-	}
-	st := h.e.Status()
-	if !st.Connected || !st.LoggedIn || !st.Paired || st.JID != paired.JID {
-		t.Errorf("got status %+v, want connected, logged in and paired", st)
-	}
-	if n := h.clock.Pending(); n != 0 {
-		t.Errorf("got %d pending timers after pairing, want 0 (QR refresh stopped)", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, "", Options{PairDelay: 3 * time.Second})
+		if err := h.e.Connect(context.Background()); err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		qr := nextAs[gateway.EvQR](t, h.rec)
+		if !strings.HasPrefix(qr.Code, "SANDBOX") {
+			t.Errorf("got QR %q, want a SANDBOX prefix", qr.Code)
+		}
+		h.rec.None(t)
+		advance(3 * time.Second)
+		paired := nextAs[gateway.EvPaired](t, h.rec)
+		want := DerivedPhone("sess-1")
+		if paired.Phone != want || paired.JID != want+":1@s.whatsapp.net" {
+			t.Errorf("got phone %q jid %q, want %q and its device jid", paired.Phone, paired.JID, want)
+		}
+		if !strings.HasPrefix(paired.PushName, "Sandbox ") || !strings.HasSuffix(paired.LID, "@lid") {
+			t.Errorf("got push name %q lid %q", paired.PushName, paired.LID)
+		}
+		conn := nextAs[gateway.EvConnected](t, h.rec)
+		if conn.Phone != want || conn.JID != paired.JID {
+			t.Errorf("got connected %+v, want phone %q", conn, want)
+		}
+		st := h.e.Status()
+		if !st.Connected || !st.LoggedIn || !st.Paired || st.JID != paired.JID {
+			t.Errorf("got status %+v, want connected, logged in and paired", st)
+		}
+		if hs := nextAs[gateway.EvHistorySync](t, h.rec); !hs.Off {
+			t.Errorf("history without HistoryDays: got %+v, want off", hs)
+		}
+		h.rec.settled(t) // the QR refresh stopped
+	})
 }
 
 func TestDerivedPhone(t *testing.T) {
@@ -103,141 +103,153 @@ func TestDerivedPhone(t *testing.T) {
 }
 
 func TestScan(t *testing.T) {
-	h := newHarness(t, "", Options{})
-	ctx := context.Background()
-	if err := h.e.Scan(ctx, ""); !gateway.IsCode(err, gateway.CodeConflict) {
-		t.Fatalf("Scan before Connect: got %v, want conflict", err)
-	}
-	if err := h.e.Connect(ctx); err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	nextAs[gateway.EvQR](t, h.rec)
-	// Without a PairDelay nothing happens until the scan.
-	h.clock.Advance(59 * time.Second)
-	h.rec.none(t)
-	if err := h.e.Scan(ctx, "12"); !gateway.IsCode(err, gateway.CodeValidation) {
-		t.Fatalf("Scan with a bad number: got %v, want validation", err)
-	}
-	if err := h.e.Scan(ctx, "+1 555 000 1111"); err != nil {
-		t.Fatalf("Scan: %v", err)
-	}
-	paired := nextAs[gateway.EvPaired](t, h.rec)
-	if paired.Phone != "15550001111" || paired.JID != "15550001111:1@s.whatsapp.net" {
-		t.Errorf("got %+v, want phone 15550001111", paired)
-	}
-	nextAs[gateway.EvConnected](t, h.rec)
-	if err := h.e.Scan(ctx, ""); !gateway.IsCode(err, gateway.CodeConflict) {
-		t.Errorf("second Scan: got %v, want conflict", err)
-	}
-	if err := h.e.Connect(ctx); !gateway.IsCode(err, gateway.CodeConflict) {
-		t.Errorf("second Connect: got %v, want conflict", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, "", Options{})
+		ctx := context.Background()
+		if err := h.e.Scan(ctx, ""); !gateway.IsCode(err, gateway.CodeConflict) {
+			t.Fatalf("Scan before Connect: got %v, want conflict", err)
+		}
+		if err := h.e.Connect(ctx); err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		nextAs[gateway.EvQR](t, h.rec)
+		// Without a PairDelay nothing happens until the scan.
+		advance(59 * time.Second)
+		h.rec.None(t)
+		if err := h.e.Scan(ctx, "12"); !gateway.IsCode(err, gateway.CodeValidation) {
+			t.Fatalf("Scan with a bad number: got %v, want validation", err)
+		}
+		if err := h.e.Scan(ctx, "+1 555 000 1111"); err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		paired := nextAs[gateway.EvPaired](t, h.rec)
+		if paired.Phone != "15550001111" || paired.JID != "15550001111:1@s.whatsapp.net" {
+			t.Errorf("got %+v, want phone 15550001111", paired)
+		}
+		nextAs[gateway.EvConnected](t, h.rec)
+		if err := h.e.Scan(ctx, ""); !gateway.IsCode(err, gateway.CodeConflict) {
+			t.Errorf("second Scan: got %v, want conflict", err)
+		}
+		if err := h.e.Connect(ctx); !gateway.IsCode(err, gateway.CodeConflict) {
+			t.Errorf("second Connect: got %v, want conflict", err)
+		}
+	})
 }
 
 func TestQRRefreshAndTimeout(t *testing.T) {
-	h := newHarness(t, "", Options{})
-	ctx := context.Background()
-	start := h.clock.Now()
-	if err := h.e.Connect(ctx); err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	seen := map[string]bool{}
-	for i := range DefaultQRCodes {
-		qr := nextAs[gateway.EvQR](t, h.rec)
-		if seen[qr.Code] {
-			t.Errorf("code %d repeats an earlier one", i)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, "", Options{})
+		ctx := context.Background()
+		start := time.Now()
+		if err := h.e.Connect(ctx); err != nil {
+			t.Fatalf("Connect: %v", err)
 		}
-		seen[qr.Code] = true
-		ttl := DefaultQRNextTTL
-		if i == 0 {
-			ttl = DefaultQRFirstTTL
+		seen := map[string]bool{}
+		for i := range DefaultQRCodes {
+			qr := nextAs[gateway.EvQR](t, h.rec)
+			if seen[qr.Code] {
+				t.Errorf("code %d repeats an earlier one", i)
+			}
+			seen[qr.Code] = true
+			ttl := DefaultQRNextTTL
+			if i == 0 {
+				ttl = DefaultQRFirstTTL
+			}
+			if got, want := qr.ExpiresAt, time.Now().Add(ttl); !got.Equal(want) {
+				t.Errorf("code %d expires at %v, want %v", i, got, want)
+			}
+			advance(ttl)
 		}
-		if got, want := qr.ExpiresAt, h.clock.Now().Add(ttl); !got.Equal(want) {
-			t.Errorf("code %d expires at %v, want %v", i, got, want)
+		nextAs[gateway.EvQRTimeout](t, h.rec)
+		if got, want := time.Now().Sub(start), DefaultQRFirstTTL+5*DefaultQRNextTTL; got != want {
+			t.Errorf("codes lasted %v of clock time, want %v", got, want)
 		}
-		h.clock.Advance(ttl)
-	}
-	nextAs[gateway.EvQRTimeout](t, h.rec)
-	if got, want := h.clock.Now().Sub(start), DefaultQRFirstTTL+5*DefaultQRNextTTL; got != want {
-		t.Errorf("codes lasted %v of clock time, want %v", got, want)
-	}
-	if st := h.e.Status(); st.Connected || st.Paired {
-		t.Errorf("got status %+v after the timeout, want disconnected and unpaired", st)
-	}
-	if n := h.clock.Pending(); n != 0 {
-		t.Errorf("got %d pending timers after the timeout, want 0", n)
-	}
-	if err := h.e.Scan(ctx, ""); !gateway.IsCode(err, gateway.CodeConflict) {
-		t.Errorf("Scan after the timeout: got %v, want conflict", err)
-	}
-	// A new Connect gives new codes.
-	if err := h.e.Connect(ctx); err != nil {
-		t.Fatalf("Connect again: %v", err)
-	}
-	if qr := nextAs[gateway.EvQR](t, h.rec); seen[qr.Code] {
-		t.Error("new Connect repeated an old code")
-	}
+		if st := h.e.Status(); st.Connected || st.Paired {
+			t.Errorf("got status %+v after the timeout, want disconnected and unpaired", st)
+		}
+		h.rec.settled(t)
+		if err := h.e.Scan(ctx, ""); !gateway.IsCode(err, gateway.CodeConflict) {
+			t.Errorf("Scan after the timeout: got %v, want conflict", err)
+		}
+		// A new Connect gives new codes.
+		if err := h.e.Connect(ctx); err != nil {
+			t.Fatalf("Connect again: %v", err)
+		}
+		if qr := nextAs[gateway.EvQR](t, h.rec); seen[qr.Code] {
+			t.Error("new Connect repeated an old code")
+		}
+	})
 }
 
 func TestConnectPairedDevice(t *testing.T) {
-	h := newHarness(t, "15550001111:1@s.whatsapp.net", Options{PairDelay: time.Second})
-	if err := h.e.Connect(context.Background()); err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	conn := nextAs[gateway.EvConnected](t, h.rec)
-	if conn.Phone != "15550001111" || conn.JID != "15550001111:1@s.whatsapp.net" {
-		t.Errorf("got %+v", conn)
-	}
-	h.clock.Advance(time.Minute)
-	h.rec.none(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, "15550001111:1@s.whatsapp.net", Options{PairDelay: time.Second})
+		if err := h.e.Connect(context.Background()); err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		conn := nextAs[gateway.EvConnected](t, h.rec)
+		if conn.Phone != "15550001111" || conn.JID != "15550001111:1@s.whatsapp.net" {
+			t.Errorf("got %+v", conn)
+		}
+		advance(time.Minute)
+		h.rec.None(t)
+	})
 }
 
 func TestPairPhone(t *testing.T) {
 	ctx := context.Background()
 	t.Run("not connecting", func(t *testing.T) {
-		h := newHarness(t, "", Options{})
-		if _, err := h.e.PairPhone(ctx, "15550001111"); !gateway.IsCode(err, gateway.CodeUnavailable) {
-			t.Errorf("got %v, want unavailable", err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			h := newHarness(t, "", Options{})
+			if _, err := h.e.PairPhone(ctx, "15550001111"); !gateway.IsCode(err, gateway.CodeUnavailable) {
+				t.Errorf("got %v, want unavailable", err)
+			}
+		})
 	})
 	t.Run("already paired", func(t *testing.T) {
-		h := connected(t, "15550001111", Options{})
-		if _, err := h.e.PairPhone(ctx, "15550001111"); !gateway.IsCode(err, gateway.CodeConflict) {
-			t.Errorf("got %v, want conflict", err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			h := connected(t, "15550001111", Options{})
+			if _, err := h.e.PairPhone(ctx, "15550001111"); !gateway.IsCode(err, gateway.CodeConflict) {
+				t.Errorf("got %v, want conflict", err)
+			}
+		})
 	})
 	t.Run("bad number", func(t *testing.T) {
-		h := newHarness(t, "", Options{})
-		if _, err := h.e.PairPhone(ctx, "0555"); !gateway.IsCode(err, gateway.CodeValidation) {
-			t.Errorf("got %v, want validation", err)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			h := newHarness(t, "", Options{})
+			if _, err := h.e.PairPhone(ctx, "0555"); !gateway.IsCode(err, gateway.CodeValidation) {
+				t.Errorf("got %v, want validation", err)
+			}
+		})
 	})
 	for _, delay := range []time.Duration{0, 2 * time.Second} {
 		t.Run("pairs with delay "+delay.String(), func(t *testing.T) {
-			h := newHarness(t, "", Options{PairDelay: delay})
-			if err := h.e.Connect(ctx); err != nil {
-				t.Fatalf("Connect: %v", err)
-			}
-			nextAs[gateway.EvQR](t, h.rec)
-			code, err := h.e.PairPhone(ctx, "+44 7700 900123")
-			if err != nil {
-				t.Fatalf("PairPhone: %v", err)
-			}
-			if !regexp.MustCompile(`^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$`).MatchString(code) {
-				t.Errorf("got code %q, want XXXX-XXXX from WhatsApp's alphabet", code)
-			}
-			if delay > 0 {
-				h.clock.Advance(delay)
-			} else {
-				h.rec.none(t)
-				if err := h.e.Scan(ctx, ""); err != nil {
-					t.Fatalf("Scan: %v", err)
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, "", Options{PairDelay: delay})
+				if err := h.e.Connect(ctx); err != nil {
+					t.Fatalf("Connect: %v", err)
 				}
-			}
-			if p := nextAs[gateway.EvPaired](t, h.rec); p.Phone != "447700900123" {
-				t.Errorf("paired as %q, want the number given to PairPhone", p.Phone)
-			}
-			nextAs[gateway.EvConnected](t, h.rec)
+				nextAs[gateway.EvQR](t, h.rec)
+				code, err := h.e.PairPhone(ctx, "+44 7700 900123")
+				if err != nil {
+					t.Fatalf("PairPhone: %v", err)
+				}
+				if !regexp.MustCompile(`^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$`).MatchString(code) {
+					t.Errorf("got code %q, want XXXX-XXXX from WhatsApp's alphabet", code)
+				}
+				if delay > 0 {
+					advance(delay)
+				} else {
+					h.rec.None(t)
+					if err := h.e.Scan(ctx, ""); err != nil {
+						t.Fatalf("Scan: %v", err)
+					}
+				}
+				if p := nextAs[gateway.EvPaired](t, h.rec); p.Phone != "447700900123" {
+					t.Errorf("paired as %q, want the number given to PairPhone", p.Phone)
+				}
+				nextAs[gateway.EvConnected](t, h.rec)
+			})
 		})
 	}
 }
@@ -260,34 +272,36 @@ func TestSendReceipts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := connected(t, "15550001111", Options{DeliveryDelay: time.Second, ReadDelay: 2 * time.Second})
-			tt.msg.WAMessageID = "3EB0TEST" + strings.ToUpper(strings.ReplaceAll(tt.name, " ", ""))
-			res, err := h.e.Send(ctx, &tt.msg)
-			if err != nil {
-				t.Fatalf("Send: %v", err)
-			}
-			if res.WAMessageID != tt.msg.WAMessageID || res.Timestamp.IsZero() {
-				t.Errorf("got result %+v, want the given id and a timestamp", res)
-			}
-			h.rec.none(t)
-			for i, want := range tt.want {
-				// Each receipt is timed once the one before it is stored;
-				// the clock moves by exactly its delay, so that a timer
-				// scheduled meanwhile does not fall within the step.
-				waitPending(t, h.clock)
-				h.clock.Advance(time.Duration(i+1) * time.Second)
-				r := nextAs[gateway.EvReceipt](t, h.rec)
-				if r.Status != want || len(r.WAMessageIDs) != 1 || r.WAMessageIDs[0] != res.WAMessageID {
-					t.Errorf("got receipt %+v, want %s for %s", r, want, res.WAMessageID)
+			synctest.Test(t, func(t *testing.T) {
+				h := connected(t, "15550001111", Options{DeliveryDelay: time.Second, ReadDelay: 2 * time.Second})
+				tt.msg.WAMessageID = "3EB0TEST" + strings.ToUpper(strings.ReplaceAll(tt.name, " ", ""))
+				res, err := h.e.Send(ctx, &tt.msg)
+				if err != nil {
+					t.Fatalf("Send: %v", err)
 				}
-				if r.Chat != "15550002222@s.whatsapp.net" && r.Chat != "15550000000@s.whatsapp.net" {
-					t.Errorf("got chat %q", r.Chat)
+				if res.WAMessageID != tt.msg.WAMessageID || res.Timestamp.IsZero() {
+					t.Errorf("got result %+v, want the given id and a timestamp", res)
 				}
-				if r.Reason != tt.reason {
-					t.Errorf("got reason %q, want %q", r.Reason, tt.reason)
+				h.rec.None(t)
+				for i, want := range tt.want {
+					// Each receipt is timed once the one before it is stored;
+					// the clock moves by exactly its delay, so that a timer
+					// scheduled meanwhile does not fall within the step.
+					synctest.Wait()
+					advance(time.Duration(i+1) * time.Second)
+					r := nextAs[gateway.EvReceipt](t, h.rec)
+					if r.Status != want || len(r.WAMessageIDs) != 1 || r.WAMessageIDs[0] != res.WAMessageID {
+						t.Errorf("got receipt %+v, want %s for %s", r, want, res.WAMessageID)
+					}
+					if r.Chat != "15550002222@s.whatsapp.net" && r.Chat != "15550000000@s.whatsapp.net" {
+						t.Errorf("got chat %q", r.Chat)
+					}
+					if r.Reason != tt.reason {
+						t.Errorf("got reason %q, want %q", r.Reason, tt.reason)
+					}
 				}
-			}
-			h.rec.none(t)
+				h.rec.None(t)
+			})
 		})
 	}
 }
@@ -423,65 +437,59 @@ func TestDisconnectAndLogoutStopEverything(t *testing.T) {
 	ctx := context.Background()
 	for _, stop := range []string{"disconnect", "logout", "context"} {
 		t.Run(stop, func(t *testing.T) {
-			net := NewBusNetwork(inmem.NewBus())
-			cctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			h := newHarness(t, "", Options{PairDelay: time.Second, DeliveryDelay: time.Second, ReadDelay: time.Second,
-				Network: net, Directory: directory{}})
-			if err := h.e.Connect(cctx); err != nil {
-				t.Fatalf("Connect: %v", err)
-			}
-			nextAs[gateway.EvQR](t, h.rec)
-			h.clock.Advance(time.Second)
-			paired := nextAs[gateway.EvPaired](t, h.rec)
-			nextAs[gateway.EvConnected](t, h.rec)
-			if hs := nextAs[gateway.EvHistorySync](t, h.rec); !hs.Off || !hs.Done {
-				t.Fatalf("history without HistoryDays: got %+v, want off", hs)
-			}
-			if _, err := h.e.Send(ctx, &gateway.OutboundMessage{To: "15550002222", Type: gateway.TypeText, Text: "x"}); err != nil {
-				t.Fatalf("Send: %v", err)
-			}
-			if h.clock.Pending() == 0 {
-				t.Fatal("no receipt timer pending before stopping")
-			}
-			switch stop {
-			case "disconnect":
-				h.e.Disconnect()
-			case "logout":
-				if err := h.e.Logout(ctx); err != nil {
-					t.Fatalf("Logout: %v", err)
+			synctest.Test(t, func(t *testing.T) {
+				net := NewBusNetwork(inmem.NewBus())
+				cctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				h := newHarness(t, "", Options{PairDelay: time.Second, DeliveryDelay: time.Second, ReadDelay: time.Second,
+					Network: net, Directory: directory{}})
+				if err := h.e.Connect(cctx); err != nil {
+					t.Fatalf("Connect: %v", err)
 				}
-			case "context":
-				cancel()
-				for h.e.Status().Connected {
-					time.Sleep(time.Millisecond)
-				}
-			}
-			if n := h.clock.Pending(); n != 0 {
-				t.Errorf("got %d pending timers, want 0", n)
-			}
-			// The engine no longer listens on its number.
-			if err := net.Deliver(ctx, "user-1", paired.Phone, Envelope{ID: "3EB0LATE", FromPhone: "15550002222", Type: gateway.TypeText, Text: "late"}); err != nil {
-				t.Fatalf("Deliver: %v", err)
-			}
-			h.clock.Advance(time.Hour)
-			h.rec.none(t)
-			st := h.e.Status()
-			if st.Connected || st.LoggedIn {
-				t.Errorf("got status %+v, want disconnected", st)
-			}
-			if got, want := st.Paired, stop != "logout"; got != want {
-				t.Errorf("got paired %v, want %v", got, want)
-			}
-			// Connecting again: a paired device comes back, a logged-out one needs a QR.
-			if err := h.e.Connect(ctx); err != nil {
-				t.Fatalf("Connect again: %v", err)
-			}
-			if stop == "logout" {
 				nextAs[gateway.EvQR](t, h.rec)
-			} else {
+				advance(time.Second)
+				paired := nextAs[gateway.EvPaired](t, h.rec)
 				nextAs[gateway.EvConnected](t, h.rec)
-			}
+				if hs := nextAs[gateway.EvHistorySync](t, h.rec); !hs.Off || !hs.Done {
+					t.Fatalf("history without HistoryDays: got %+v, want off", hs)
+				}
+				if _, err := h.e.Send(ctx, &gateway.OutboundMessage{To: "15550002222", Type: gateway.TypeText, Text: "x"}); err != nil {
+					t.Fatalf("Send: %v", err)
+				}
+				switch stop {
+				case "disconnect":
+					h.e.Disconnect()
+				case "logout":
+					if err := h.e.Logout(ctx); err != nil {
+						t.Fatalf("Logout: %v", err)
+					}
+				case "context":
+					cancel()
+					synctest.Wait() // the context's hook has disconnected
+				}
+				// The engine no longer listens on its number.
+				if err := net.Deliver(ctx, "user-1", paired.Phone, Envelope{ID: "3EB0LATE", FromPhone: "15550002222", Type: gateway.TypeText, Text: "late"}); err != nil {
+					t.Fatalf("Deliver: %v", err)
+				}
+				advance(time.Hour)
+				h.rec.None(t)
+				st := h.e.Status()
+				if st.Connected || st.LoggedIn {
+					t.Errorf("got status %+v, want disconnected", st)
+				}
+				if got, want := st.Paired, stop != "logout"; got != want {
+					t.Errorf("got paired %v, want %v", got, want)
+				}
+				// Connecting again: a paired device comes back, a logged-out one needs a QR.
+				if err := h.e.Connect(ctx); err != nil {
+					t.Fatalf("Connect again: %v", err)
+				}
+				if stop == "logout" {
+					nextAs[gateway.EvQR](t, h.rec)
+				} else {
+					nextAs[gateway.EvConnected](t, h.rec)
+				}
+			})
 		})
 	}
 }
@@ -489,46 +497,47 @@ func TestDisconnectAndLogoutStopEverything(t *testing.T) {
 // TestReplayOutstandingReceipts checks that a reconnecting engine plays the
 // receipts owed to messages sent before a restart, as WhatsApp's servers do.
 func TestReplayOutstandingReceipts(t *testing.T) {
-	clock := newFakeClock()
-	rec := newRecorder()
-	asked := make(chan struct{}, 1)
-	e, err := New(gateway.EngineConfig{SessionID: "sess-1", UserID: "user-1", DeviceJID: "15550001111:1@s.whatsapp.net", Handler: rec.handle,
-		Outstanding: func(context.Context) ([]gateway.Outstanding, error) {
-			asked <- struct{}{}
-			return []gateway.Outstanding{
-				{WAMessageID: "3EB0A", To: "15550002222@s.whatsapp.net"},
-				{WAMessageID: "3EB0B", To: "15550003333@s.whatsapp.net", Voice: true},
-			}, nil
-		}},
-		Options{DeliveryDelay: time.Second, ReadDelay: time.Second, Now: clock.Now, AfterFunc: clock.AfterFunc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Disconnect)
-	if err := e.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	nextAs[gateway.EvConnected](t, rec)
-	select {
-	case <-asked:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the engine never asked for outstanding messages")
-	}
-	got := map[string][]gateway.MessageStatus{}
-	for i := 0; i < 4; i++ {
-		if i%2 == 0 {
-			// The reads are timed once the deliveries are stored.
-			waitPendingN(t, clock, 2)
-			clock.Advance(time.Second)
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder()
+		asked := make(chan struct{}, 1)
+		e, err := New(gateway.EngineConfig{SessionID: "sess-1", UserID: "user-1", DeviceJID: "15550001111:1@s.whatsapp.net", Handler: rec.handle,
+			Outstanding: func(context.Context) ([]gateway.Outstanding, error) {
+				asked <- struct{}{}
+				return []gateway.Outstanding{
+					{WAMessageID: "3EB0A", To: "15550002222@s.whatsapp.net"},
+					{WAMessageID: "3EB0B", To: "15550003333@s.whatsapp.net", Voice: true},
+				}, nil
+			}},
+			Options{DeliveryDelay: time.Second, ReadDelay: time.Second})
+		if err != nil {
+			t.Fatal(err)
 		}
-		r := nextAs[gateway.EvReceipt](t, rec)
-		got[r.WAMessageIDs[0]] = append(got[r.WAMessageIDs[0]], r.Status)
-	}
-	want := map[string][]gateway.MessageStatus{
-		"3EB0A": {gateway.MessageDelivered, gateway.MessageRead},
-		"3EB0B": {gateway.MessageDelivered, gateway.MessagePlayed},
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("got receipts %v, want %v", got, want)
-	}
+		t.Cleanup(e.Disconnect)
+		if err := e.Connect(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		nextAs[gateway.EvConnected](t, rec)
+		select {
+		case <-asked:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the engine never asked for outstanding messages")
+		}
+		got := map[string][]gateway.MessageStatus{}
+		for i := 0; i < 4; i++ {
+			if i%2 == 0 {
+				// The reads are timed once the deliveries are stored.
+				synctest.Wait()
+				advance(time.Second)
+			}
+			r := nextAs[gateway.EvReceipt](t, rec)
+			got[r.WAMessageIDs[0]] = append(got[r.WAMessageIDs[0]], r.Status)
+		}
+		want := map[string][]gateway.MessageStatus{
+			"3EB0A": {gateway.MessageDelivered, gateway.MessageRead},
+			"3EB0B": {gateway.MessageDelivered, gateway.MessagePlayed},
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("got receipts %v, want %v", got, want)
+		}
+	})
 }

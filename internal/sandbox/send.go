@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -46,7 +47,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	var viewers []string
 	outside := false
 	if to.IsChannel() {
-		if viewers, err = e.postToChannel(ctx, m, e.opts.Now()); err != nil {
+		if viewers, err = e.postToChannel(ctx, m, time.Now()); err != nil {
 			return gateway.SendResult{}, err
 		}
 	}
@@ -75,7 +76,7 @@ func (e *Engine) Send(ctx context.Context, m *gateway.OutboundMessage) (gateway.
 	if id == "" {
 		id = gateway.NewWAMessageID()
 	}
-	now := e.opts.Now().UTC()
+	now := time.Now().UTC()
 	e.lastSeen = now
 	env := Envelope{
 		ID:        id,
@@ -230,7 +231,7 @@ func (e *Engine) scheduleReceiptsLocked(id, chat, phone string, voice bool) {
 		return
 	}
 	receipt := func(st gateway.MessageStatus, reason string) gateway.EvReceipt {
-		return gateway.EvReceipt{WAMessageIDs: []string{id}, Chat: chat, Status: st, Reason: reason, At: e.opts.Now().UTC()}
+		return gateway.EvReceipt{WAMessageIDs: []string{id}, Chat: chat, Status: st, Reason: reason, At: time.Now().UTC()}
 	}
 	if phone != "" && NotOnWhatsApp(phone) {
 		e.afterLocked(e.opts.DeliveryDelay, func() {
@@ -290,7 +291,7 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 			}
 			ev = *vote
 		}
-		e.lastSeen = e.opts.Now()
+		e.lastSeen = time.Now()
 		from := env.FromPhone
 		if gateway.IsChannelJID(env.Chat) {
 			e.offerLocked(ev, 0, nil) // channel posts have no receipts
@@ -307,9 +308,9 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 			}
 		})
 	case KindReceipt:
-		e.lastSeen = e.opts.Now()
+		e.lastSeen = time.Now()
 		r := gateway.EvReceipt{WAMessageIDs: []string{env.ID}, Chat: env.FromPhone + "@" + gateway.ServerUser,
-			Status: env.Status, At: e.opts.Now().UTC()}
+			Status: env.Status, At: time.Now().UTC()}
 		if env.Group != "" {
 			// One member's receipt of a group message.
 			delete(e.outbox, groupCopy(env.ID, env.FromPhone))
@@ -320,12 +321,12 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 		}
 		e.offerLocked(r, 0, nil)
 	case KindGroup:
-		e.lastSeen = e.opts.Now()
+		e.lastSeen = time.Now()
 		e.receiveGroupLocked(env)
 	case KindPresence:
 		e.offerLocked(presenceOf(env), 0, nil)
 	case KindCall:
-		e.lastSeen = e.opts.Now()
+		e.lastSeen = time.Now()
 		e.receiveCallLocked(env)
 	case KindProfile:
 		if env.FromPhone != e.phone {
@@ -344,7 +345,7 @@ func (e *Engine) receive(gen uint64, env Envelope) {
 // acknowledgeLocked sends a receipt for message id (sent to group, when
 // not "") to the peer that sent it.
 func (e *Engine) acknowledgeLocked(to, group, id string, st gateway.MessageStatus) {
-	env := Envelope{Kind: KindReceipt, ID: id, FromPhone: e.phone, FromLID: e.lid, Group: group, Status: st, Timestamp: e.opts.Now().UTC()}
+	env := Envelope{Kind: KindReceipt, ID: id, FromPhone: e.phone, FromLID: e.lid, Group: group, Status: st, Timestamp: time.Now().UTC()}
 	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Deliver(ctx, e.cfg.UserID, to, env) })
 }
 

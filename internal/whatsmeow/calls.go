@@ -123,7 +123,7 @@ func (e *Engine) RejectCall(ctx context.Context, callID string) (*gateway.CallDa
 	if err != nil {
 		return nil, err
 	}
-	return rejectCall(ctx, cli, &e.calls, callID, e.opts.Now)
+	return rejectCall(ctx, cli, &e.calls, callID, time.Now)
 }
 
 func rejectCall(ctx context.Context, cli callClient, book *gateway.CallBook, callID string, now func() time.Time) (*gateway.CallData, error) {

@@ -37,7 +37,7 @@ func offerNode(video bool) *waBinary.Node {
 
 func TestCallEventsThroughTheDispatcher(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	call := func(evt any) gateway.CallData {
 		t.Helper()
@@ -96,7 +96,7 @@ func TestCallEventsThroughTheDispatcher(t *testing.T) {
 			t.Fatalf("%T reported as not handled", evt)
 		}
 	}
-	rec.none(t)
+	rec.None(t)
 
 	// An offer the handler could not store is not acknowledged.
 	rec.setFail(errors.New("database down"))
@@ -151,7 +151,7 @@ func TestRejectCall(t *testing.T) {
 		t.Fatalf("terminate after reject: got %+v, want not missed", ev.Data)
 	}
 
-	e, _, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	if _, err := e.RejectCall(ctx, "C1"); !gateway.IsCode(err, gateway.CodeUnavailable) {
 		t.Fatalf("engine not connected: got %v, want unavailable", err)
 	}

@@ -51,11 +51,6 @@ const (
 // and OS with 400 bad-request.
 const PairDisplayName = "Chrome (Linux)"
 
-// Timer is a scheduled call that can be cancelled, as *time.Timer.
-type Timer interface {
-	Stop() bool
-}
-
 // Options tune the engine. Store is required; zero values elsewhere are usable.
 type Options struct {
 	// Store keeps whatsmeow's device keys in the gateway's database.
@@ -84,10 +79,6 @@ type Options struct {
 	// watchdog looks (default 30 s).
 	ZombieAfter   time.Duration
 	WatchdogEvery time.Duration
-	// Now is the clock and AfterFunc schedules calls (time.Now and
-	// time.AfterFunc when nil); tests inject a manual clock.
-	Now       func() time.Time
-	AfterFunc func(d time.Duration, f func()) Timer
 	// Jitter returns a number in [0, 1) that spreads reconnects (rand.Float64 when nil).
 	Jitter func() float64
 }
@@ -110,12 +101,6 @@ func (o *Options) fill() {
 	}
 	if o.WatchdogEvery <= 0 {
 		o.WatchdogEvery = DefaultWatchdogEvery
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.AfterFunc == nil {
-		o.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
 	if o.Jitter == nil {
 		o.Jitter = rand.Float64
@@ -152,8 +137,8 @@ type Engine struct {
 	jid         types.JID
 	pushName    string
 	failures    int
-	retry       Timer
-	watchdog    Timer
+	retry       *time.Timer
+	watchdog    *time.Timer
 	qrStop      chan struct{}
 	kaFailSince time.Time
 	lastActive  time.Time
@@ -293,7 +278,7 @@ func (e *Engine) Connect(ctx context.Context) error {
 	e.active = true
 	e.hctx = ctx
 	e.failures = 0
-	e.lastActive = e.opts.Now()
+	e.lastActive = time.Now()
 	e.stopCtxHook = context.AfterFunc(ctx, func() { e.disconnectGen(gen) })
 	missing := e.missing
 	e.missing = false
@@ -306,10 +291,10 @@ func (e *Engine) Connect(ctx context.Context) error {
 		// down): the session needs pairing again.
 		e.stop(gen)
 		go e.emit(gen, gateway.EvLoggedOut{Reason: "The device is no longer linked to WhatsApp; pair the session again."})
-	case until.After(e.opts.Now()):
+	case until.After(time.Now()):
 		go func() {
 			e.emit(gen, gateway.EvTemporaryBan{Reason: reasonBanned, Until: until})
-			e.dialAfter(gen, until.Sub(e.opts.Now()))
+			e.dialAfter(gen, until.Sub(time.Now()))
 		}()
 	default:
 		go e.dial(gen)
@@ -361,7 +346,7 @@ func (e *Engine) dial(gen uint64) {
 		return
 	}
 	e.socketUp = true
-	e.lastActive = e.opts.Now()
+	e.lastActive = time.Now()
 	e.startWatchdogLocked(gen)
 }
 
@@ -391,7 +376,7 @@ func (e *Engine) dialAfter(gen uint64, d time.Duration) {
 	if e.retry != nil {
 		e.retry.Stop()
 	}
-	e.retry = e.opts.AfterFunc(d, func() { e.dial(gen) })
+	e.retry = time.AfterFunc(d, func() { e.dial(gen) })
 }
 
 // backoffLocked is the delay before attempt n+1 after n failures: doubling

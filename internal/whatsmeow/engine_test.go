@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,7 +29,7 @@ func TestNewEngineOffline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, _, _ := newTestEngine(t, engineSetup{deviceJID: tt.deviceJID})
+			e, _ := newTestEngine(t, engineSetup{deviceJID: tt.deviceJID})
 			got := e.Status()
 			got.LastActivity = time.Time{}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
@@ -73,47 +74,36 @@ func TestConnectFailsHonestly(t *testing.T) {
 	t.Parallel()
 	for _, jid := range []string{"", pairedJID} {
 		t.Run("device "+jid, func(t *testing.T) {
-			e, rec, clock := newTestEngine(t, engineSetup{deviceJID: jid})
-			if err := e.Connect(context.Background()); err != nil {
-				t.Fatalf("Connect: got %v, want nil (the outcome comes as events)", err)
-			}
-			wantDelays := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second}
-			for i, want := range wantDelays {
-				ev := nextOf[gateway.EvDisconnected](t, rec)
-				if !ev.Reconnecting || !strings.HasPrefix(ev.Reason, "Cannot reach the proxy 127.0.0.1:") {
-					t.Fatalf("attempt %d: got %+v, want a reconnecting disconnect saying the (dead) proxy cannot be reached", i+1, ev)
+			synctest.Test(t, func(t *testing.T) {
+				e, rec := newTestEngine(t, engineSetup{deviceJID: jid})
+				if err := e.Connect(context.Background()); err != nil {
+					t.Fatalf("Connect: got %v, want nil (the outcome comes as events)", err)
 				}
-				if !strings.Contains(ev.Reason, "retrying in "+want.String()) {
-					t.Fatalf("attempt %d: reason %q, want it to say retrying in %s", i+1, ev.Reason, want)
+				wantDelays := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second}
+				for i, want := range wantDelays {
+					ev := nextOf[gateway.EvDisconnected](t, rec)
+					if !ev.Reconnecting || !strings.HasPrefix(ev.Reason, "Cannot reach the proxy 127.0.0.1:") {
+						t.Fatalf("attempt %d: got %+v, want a reconnecting disconnect saying the (dead) proxy cannot be reached", i+1, ev)
+					}
+					if !strings.Contains(ev.Reason, "retrying in "+want.String()) {
+						t.Fatalf("attempt %d: reason %q, want it to say retrying in %s", i+1, ev.Reason, want)
+					}
+					if st := e.Status(); st.Connected || st.LoggedIn {
+						t.Fatalf("status %+v, want neither connected nor logged in", st)
+					}
+					if i < len(wantDelays)-1 {
+						// The next attempt comes exactly when it said; the
+						// loop reads its outcome.
+						advance(want - time.Millisecond)
+						rec.Quiet(t)
+						advance(time.Millisecond)
+					}
 				}
-				if got := waitPending(t, clock, 1); got[0] != want {
-					t.Fatalf("attempt %d: retry scheduled in %v, want %v", i+1, got[0], want)
-				}
-				if st := e.Status(); st.Connected || st.LoggedIn {
-					t.Fatalf("status %+v, want neither connected nor logged in", st)
-				}
-				clock.advance(want)
-			}
-			e.Disconnect()
-			if got := clock.pending(); len(got) != 0 {
-				t.Fatalf("timers after Disconnect: %v, want none", got)
-			}
+				e.Disconnect()
+				advance(time.Hour)
+				rec.Quiet(t) // no attempt after Disconnect
+			})
 		})
-	}
-}
-
-// waitPending waits until n timers are pending and returns their delays.
-func waitPending(t *testing.T, c *manualClock, n int) []time.Duration {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if p := c.pending(); len(p) >= n {
-			return p
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pending timers %v, want %d", c.pending(), n)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -141,47 +131,45 @@ func TestBackoff(t *testing.T) {
 
 func TestConnectWhileBannedWaitsForTheBan(t *testing.T) {
 	t.Parallel()
-	until := newManualClock().Now().Add(3 * time.Hour)
-	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID, banned: until})
-	if err := e.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ev := nextOf[gateway.EvTemporaryBan](t, rec)
-	if !ev.Until.Equal(until) {
-		t.Fatalf("ban until %v, want %v", ev.Until, until)
-	}
-	if got := waitPending(t, clock, 1); got[0] != 3*time.Hour {
-		t.Fatalf("first attempt in %v, want when the ban ends (3h)", got)
-	}
-	rec.none(t)
-	clock.advance(3 * time.Hour)
-	if ev := nextOf[gateway.EvDisconnected](t, rec); !ev.Reconnecting {
-		t.Fatalf("after the ban: got %+v, want a connection attempt", ev)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		until := time.Now().Add(3 * time.Hour)
+		e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID, banned: until})
+		if err := e.Connect(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ev := nextOf[gateway.EvTemporaryBan](t, rec)
+		if !ev.Until.Equal(until) {
+			t.Fatalf("ban until %v, want %v", ev.Until, until)
+		}
+		// The first attempt when the ban ends.
+		if ev := reconnectsAfter(t, rec, 3*time.Hour); !ev.Reconnecting {
+			t.Fatalf("after the ban: got %+v, want a connection attempt", ev)
+		}
+	})
 }
 
 func TestConnectMissingDeviceAsksForPairing(t *testing.T) {
 	t.Parallel()
-	e, rec, clock := newTestEngine(t, engineSetup{})
-	// A session that stored a JID whose device whatsmeow deleted.
-	e.mu.Lock()
-	e.missing = true
-	e.mu.Unlock()
-	if err := e.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if ev := nextOf[gateway.EvLoggedOut](t, rec); !strings.Contains(ev.Reason, "pair") {
-		t.Fatalf("got %+v, want a logout asking to pair again", ev)
-	}
-	rec.none(t)
-	if p := clock.pending(); len(p) != 0 {
-		t.Fatalf("pending %v, want no reconnect", p)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e, rec := newTestEngine(t, engineSetup{})
+		// A session that stored a JID whose device whatsmeow deleted.
+		e.mu.Lock()
+		e.missing = true
+		e.mu.Unlock()
+		if err := e.Connect(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if ev := nextOf[gateway.EvLoggedOut](t, rec); !strings.Contains(ev.Reason, "pair") {
+			t.Fatalf("got %+v, want a logout asking to pair again", ev)
+		}
+		advance(time.Hour)
+		rec.Quiet(t) // no reconnect
+	})
 }
 
 func TestConnectTwiceConflicts(t *testing.T) {
 	t.Parallel()
-	e, _, _ := newTestEngine(t, engineSetup{})
+	e, _ := newTestEngine(t, engineSetup{})
 	if err := e.Connect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -192,34 +180,35 @@ func TestConnectTwiceConflicts(t *testing.T) {
 
 func TestQRCodesRotateThenTimeOut(t *testing.T) {
 	t.Parallel()
-	e, rec, clock := newTestEngine(t, engineSetup{})
-	activate(t, e)
-	codes := []string{"ref1,a,b,c", "ref2,a,b,c", "ref3,a,b,c"}
-	start := clock.Now()
-	if !dispatch(e, &events.QR{Codes: codes}) {
-		t.Fatal("QR event: handler failed")
-	}
-	wantTTL := []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second}
-	at := start
-	for i, code := range codes {
-		ev := nextOf[gateway.EvQR](t, rec)
-		if ev.Code != code || !ev.ExpiresAt.Equal(at.Add(wantTTL[i])) {
-			t.Fatalf("code %d: got %q expiring %v, want %q expiring %v", i, ev.Code, ev.ExpiresAt, code, at.Add(wantTTL[i]))
+	synctest.Test(t, func(t *testing.T) {
+		e, rec := newTestEngine(t, engineSetup{})
+		activate(t, e)
+		codes := []string{"ref1,a,b,c", "ref2,a,b,c", "ref3,a,b,c"}
+		start := time.Now()
+		if !dispatch(e, &events.QR{Codes: codes}) {
+			t.Fatal("QR event: handler failed")
 		}
-		waitPending(t, clock, 1)
-		at = at.Add(wantTTL[i])
-		clock.advance(wantTTL[i])
-	}
-	nextOf[gateway.EvQRTimeout](t, rec)
-	if e.Status().Connected {
-		t.Fatal("still connected after the QR timeout")
-	}
-	rec.none(t)
+		wantTTL := []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second}
+		at := start
+		for i, code := range codes {
+			ev := nextOf[gateway.EvQR](t, rec)
+			if ev.Code != code || !ev.ExpiresAt.Equal(at.Add(wantTTL[i])) {
+				t.Fatalf("code %d: got %q expiring %v, want %q expiring %v", i, ev.Code, ev.ExpiresAt, code, at.Add(wantTTL[i]))
+			}
+			at = at.Add(wantTTL[i])
+			advance(wantTTL[i])
+		}
+		nextOf[gateway.EvQRTimeout](t, rec)
+		if e.Status().Connected {
+			t.Fatal("still connected after the QR timeout")
+		}
+		rec.None(t)
+	})
 }
 
 func TestPairingEvents(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{})
+	e, rec := newTestEngine(t, engineSetup{})
 	activate(t, e)
 	dispatch(e, &events.QR{Codes: []string{"ref1,a,b,c"}})
 	nextOf[gateway.EvQR](t, rec)
@@ -247,7 +236,7 @@ func TestPairingEvents(t *testing.T) {
 
 func TestConnectedEvent(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	if !dispatch(e, &events.Connected{}) {
 		t.Fatal("Connected: handler failed")
@@ -288,7 +277,7 @@ func TestFatalEvents(t *testing.T) {
 		}, 0},
 		{"temporary ban", &events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: 2 * time.Hour}, func(t *testing.T, ev gateway.EngineEvent) {
 			e, ok := ev.(gateway.EvTemporaryBan)
-			want := newManualClock().Now().Add(2 * time.Hour)
+			want := time.Now().Add(2 * time.Hour)
 			if !ok || !e.Until.Equal(want) || !strings.Contains(e.Reason, "101") {
 				t.Fatalf("got %T %+v, want a ban until %v with code 101", ev, ev, want)
 			}
@@ -301,40 +290,30 @@ func TestFatalEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID})
-			activate(t, e)
-			dispatch(e, &events.Connected{})
-			nextOf[gateway.EvConnected](t, rec)
-			dispatch(e, tt.evt)
-			tt.check(t, rec.next(t))
-			var retries []time.Duration
-			for _, d := range clock.pending() {
-				if d != DefaultWatchdogEvery {
-					retries = append(retries, d)
+			synctest.Test(t, func(t *testing.T) {
+				e, rec := connectedEngine(t)
+				dispatch(e, tt.evt)
+				tt.check(t, rec.Next(t))
+				if tt.retry > 0 {
+					reconnectsAfter(t, rec, tt.retry)
+					return
 				}
-			}
-			switch {
-			case tt.retry == 0 && len(retries) > 0:
-				t.Fatalf("pending reconnects %v, want none", retries)
-			case tt.retry > 0 && (len(retries) != 1 || retries[0] != tt.retry):
-				t.Fatalf("pending reconnects %v, want one in %v", retries, tt.retry)
-			}
-			if tt.retry == 0 {
 				e.mu.Lock()
 				active := e.active
 				e.mu.Unlock()
 				if active {
 					t.Fatal("engine still active, want it stopped")
 				}
-			}
-			rec.none(t)
+				advance(time.Hour)
+				rec.Quiet(t) // no reconnect
+			})
 		})
 	}
 }
 
 func TestStreamReplacedRefusesReconnect(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	dispatch(e, &events.StreamReplaced{})
 	nextOf[gateway.EvStreamReplaced](t, rec)
@@ -347,41 +326,40 @@ func TestStreamReplacedRefusesReconnect(t *testing.T) {
 func TestDisconnectedEvent(t *testing.T) {
 	t.Parallel()
 	t.Run("paired: whatsmeow reconnects", func(t *testing.T) {
-		e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
-		activate(t, e)
-		dispatch(e, &events.Connected{})
-		nextOf[gateway.EvConnected](t, rec)
-		dispatch(e, &events.Disconnected{})
-		if ev := nextOf[gateway.EvDisconnected](t, rec); !ev.Reconnecting || ev.Reason != reasonDropped {
-			t.Fatalf("got %+v, want a reconnecting disconnect", ev)
-		}
-		if st := e.Status(); st.Connected || st.LoggedIn {
-			t.Fatalf("status %+v after a disconnect, want down", st)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			e, rec := connectedEngine(t)
+			dispatch(e, &events.Disconnected{})
+			if ev := nextOf[gateway.EvDisconnected](t, rec); !ev.Reconnecting || ev.Reason != reasonDropped {
+				t.Fatalf("got %+v, want a reconnecting disconnect", ev)
+			}
+			if st := e.Status(); st.Connected || st.LoggedIn {
+				t.Fatalf("status %+v after a disconnect, want down", st)
+			}
+		})
 	})
 	t.Run("pairing: the engine reconnects", func(t *testing.T) {
-		e, rec, clock := newTestEngine(t, engineSetup{})
-		activate(t, e)
-		dispatch(e, &events.Disconnected{})
-		if ev := nextOf[gateway.EvDisconnected](t, rec); !ev.Reconnecting || ev.Reason != reasonPairingClosed {
-			t.Fatalf("got %+v, want the pairing socket reconnecting", ev)
-		}
-		if got := clock.pending(); len(got) != 1 || got[0] != 2*time.Second {
-			t.Fatalf("pending %v, want one reconnect in 2s", got)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			e, rec := newTestEngine(t, engineSetup{})
+			activate(t, e)
+			dispatch(e, &events.Disconnected{})
+			if ev := nextOf[gateway.EvDisconnected](t, rec); !ev.Reconnecting || ev.Reason != reasonPairingClosed {
+				t.Fatalf("got %+v, want the pairing socket reconnecting", ev)
+			}
+			reconnectsAfter(t, rec, 2*time.Second)
+		})
 	})
 }
 
 func TestEventsAfterDisconnectAreNotAcknowledged(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	e.Disconnect()
 	msg := &events.Message{Info: types.MessageInfo{ID: "ABC"}, Message: textMessage("hi")}
 	if dispatch(e, msg) {
 		t.Fatal("a message after Disconnect was reported handled, want it left unacknowledged")
 	}
-	rec.none(t)
+	rec.None(t)
 }
 
 func TestWebVersion(t *testing.T) {

@@ -28,7 +28,7 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		return false
 	}
 	gen, active := e.gen, e.active
-	e.lastActive = e.opts.Now()
+	e.lastActive = time.Now()
 	e.mu.Unlock()
 	if !active {
 		switch evt.(type) {
@@ -120,7 +120,7 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 	case *events.KeepAliveTimeout:
 		e.mu.Lock()
 		if e.kaFailSince.IsZero() {
-			e.kaFailSince = e.opts.Now()
+			e.kaFailSince = time.Now()
 			if !v.LastSuccess.IsZero() && v.LastSuccess.Before(e.kaFailSince) {
 				e.kaFailSince = v.LastSuccess
 			}
@@ -155,7 +155,7 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		return e.emit(gen, gateway.EvStreamReplaced{})
 
 	case *events.TemporaryBan:
-		until := e.opts.Now().Add(v.Expire).UTC()
+		until := time.Now().Add(v.Expire).UTC()
 		e.mu.Lock()
 		e.bannedUntil = until
 		e.socketUp, e.online = false, false
@@ -250,7 +250,7 @@ func (e *Engine) onEvent(cli *wa.Client, evt any) bool {
 		return e.emit(gen, presenceEvent(v))
 
 	case *events.CallOffer, *events.CallOfferNotice, *events.CallAccept, *events.CallReject, *events.CallTerminate:
-		ev, ok := callEvent(&e.calls, v, ownJID(cli), e.opts.Now())
+		ev, ok := callEvent(&e.calls, v, ownJID(cli), time.Now())
 		if !ok {
 			return true
 		}
@@ -318,9 +318,9 @@ func (e *Engine) startQR(gen uint64, codes []string) {
 			if !stillOn {
 				return
 			}
-			e.emit(gen, gateway.EvQR{Code: code, ExpiresAt: e.opts.Now().Add(ttl).UTC()})
+			e.emit(gen, gateway.EvQR{Code: code, ExpiresAt: time.Now().Add(ttl).UTC()})
 			expired := make(chan struct{})
-			t := e.opts.AfterFunc(ttl, func() { close(expired) })
+			t := time.AfterFunc(ttl, func() { close(expired) })
 			select {
 			case <-expired:
 			case <-stop:

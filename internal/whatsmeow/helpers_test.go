@@ -5,14 +5,17 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 
-	"github.com/whatsapp-saas/gateway/internal/clocktest"
+	"github.com/whatsapp-saas/gateway/internal/enginetest"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/postgres"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
@@ -92,35 +95,47 @@ func randBytes(n int) []byte {
 	return b
 }
 
-// manualClock is the shared manual clock, adapted to the engine's Timer.
-type manualClock struct{ *clocktest.Clock }
+// The tests of the engine's timers (reconnects, QR codes, the watchdog)
+// run in a synctest bubble, where the clock moves only when every
+// goroutine of the bubble waits: hours of delays pass at once and exactly.
 
-func newManualClock() *manualClock {
-	return &manualClock{clocktest.New(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))}
+// advance lets d of the bubble's clock pass, then waits until every
+// goroutine of the bubble waits again: the timers due within d have fired
+// and what they started has run. Only inside synctest.Test.
+func advance(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
 }
 
-// AfterFunc has the signature Options.AfterFunc wants.
-func (c *manualClock) AfterFunc(d time.Duration, f func()) Timer { return c.Clock.AfterFunc(d, f) }
-
-func (c *manualClock) advance(d time.Duration)  { c.Advance(d) }
-func (c *manualClock) pending() []time.Duration { return c.PendingDelays() }
+// reconnectsAfter checks that the engine's next connection attempt comes
+// exactly d from now: nothing a moment before, then the attempt's outcome
+// (the dead proxy cannot be reached). Only inside synctest.Test.
+func reconnectsAfter(t *testing.T, rec *recorder, d time.Duration) gateway.EvDisconnected {
+	t.Helper()
+	advance(d - time.Millisecond)
+	rec.Quiet(t)
+	advance(time.Millisecond)
+	ev := nextOf[gateway.EvDisconnected](t, rec)
+	if !strings.HasPrefix(ev.Reason, "Cannot reach the proxy") {
+		t.Fatalf("got %+v, want the outcome of a connection attempt %v later", ev, d)
+	}
+	return ev
+}
 
 // recorder is a worker's handler that records the events it is given.
 type recorder struct {
+	*enginetest.Events
 	mu   sync.Mutex
-	evs  []gateway.EngineEvent
-	ch   chan gateway.EngineEvent
 	fail error
 }
 
-func newRecorder() *recorder { return &recorder{ch: make(chan gateway.EngineEvent, 256)} }
+func newRecorder() *recorder { return &recorder{Events: enginetest.NewEvents()} }
 
 func (r *recorder) handle(_ context.Context, ev gateway.EngineEvent) error {
 	r.mu.Lock()
 	fail := r.fail
-	r.evs = append(r.evs, ev)
 	r.mu.Unlock()
-	r.ch <- ev
+	r.Put(ev)
 	return fail
 }
 
@@ -130,38 +145,10 @@ func (r *recorder) setFail(err error) {
 	r.mu.Unlock()
 }
 
-// next waits for the next event.
-func (r *recorder) next(t *testing.T) gateway.EngineEvent {
-	t.Helper()
-	select {
-	case ev := <-r.ch:
-		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatal("no event from the engine")
-		return nil
-	}
-}
-
-// none checks that no event arrives for a short while.
-func (r *recorder) none(t *testing.T) {
-	t.Helper()
-	select {
-	case ev := <-r.ch:
-		t.Fatalf("got event %T %+v, want none", ev, ev)
-	case <-time.After(50 * time.Millisecond):
-	}
-}
-
-// nextOf waits for the next event and checks its type.
+// nextOf waits for the engine's next event and checks that it is a T.
 func nextOf[T gateway.EngineEvent](t *testing.T, r *recorder) T {
 	t.Helper()
-	ev := r.next(t)
-	got, ok := ev.(T)
-	if !ok {
-		var want T
-		t.Fatalf("got event %T %+v, want %T", ev, ev, want)
-	}
-	return got
+	return enginetest.NextAs[T](t, r.Events)
 }
 
 type engineSetup struct {
@@ -174,15 +161,14 @@ type engineSetup struct {
 	lookup       func(ctx context.Context, waID string) (*gateway.Message, error)
 }
 
-// newTestEngine builds an engine on a SQLite device store with a manual clock.
-func newTestEngine(t *testing.T, s engineSetup) (*Engine, *recorder, *manualClock) {
+// newTestEngine builds an engine on a SQLite device store.
+func newTestEngine(t *testing.T, s engineSetup) (*Engine, *recorder) {
 	t.Helper()
 	ds := newDeviceStore(t, sqliteDB(t), DialectSQLite)
 	if s.deviceJID != "" {
 		savePairedDevice(t, ds, s.deviceJID)
 	}
 	rec := newRecorder()
-	clock := newManualClock()
 	if s.proxy == "" {
 		s.proxy = proxytest.Dead(t, "socks5")
 	}
@@ -191,13 +177,13 @@ func newTestEngine(t *testing.T, s engineSetup) (*Engine, *recorder, *manualCloc
 		LookupMessage: s.lookup, Proxy: s.sessionProxy,
 	}, Options{
 		Store: ds, Proxy: s.proxy, MediaDir: s.mediaDir,
-		Now: clock.Now, AfterFunc: clock.AfterFunc, Jitter: func() float64 { return 0 },
+		Jitter: func() float64 { return 0 },
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(e.Disconnect)
-	return e, rec, clock
+	return e, rec
 }
 
 // activate makes the engine active as Connect does, without dialling, so
@@ -211,6 +197,17 @@ func activate(t *testing.T, e *Engine) uint64 {
 	e.gen++
 	e.active, e.hctx = true, ctx
 	return e.gen
+}
+
+// connectedEngine is an engine on a paired device whose client said it
+// connected (the EvConnected already read).
+func connectedEngine(t *testing.T) (*Engine, *recorder) {
+	t.Helper()
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	activate(t, e)
+	dispatch(e, &events.Connected{})
+	nextOf[gateway.EvConnected](t, rec)
+	return e, rec
 }
 
 // dispatch injects a whatsmeow event through the client's real dispatcher

@@ -63,7 +63,7 @@ func (e *Engine) onHistoryNotification(gen uint64, cli *wa.Client, notif *waE2E.
 	if cli.Store != nil && cli.Store.LIDs != nil {
 		lids = cli.Store.LIDs
 	}
-	ev := historyEvent(ctx, data, cli, lids, e.opts.Now().Add(-time.Duration(e.opts.HistoryDays)*24*time.Hour))
+	ev := historyEvent(ctx, data, cli, lids, time.Now().Add(-time.Duration(e.opts.HistoryDays)*24*time.Hour))
 	return e.emit(gen, ev)
 }
 

@@ -161,7 +161,7 @@ func TestFillSourceResolvesPhoneAndLID(t *testing.T) {
 
 func TestInboundMessageThroughTheDispatcher(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, mediaDir: t.TempDir()})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID, mediaDir: t.TempDir()})
 	activate(t, e)
 	sender := types.NewJID("15550007777", types.DefaultUserServer)
 	ts := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
@@ -225,7 +225,7 @@ func TestInboundMessageThroughTheDispatcher(t *testing.T) {
 	if !dispatch(e, proto) {
 		t.Fatal("protocol message reported as not handled")
 	}
-	rec.none(t)
+	rec.None(t)
 }
 
 func TestMapReceipt(t *testing.T) {
@@ -269,7 +269,7 @@ func TestMapReceipt(t *testing.T) {
 
 func TestReceiptThroughTheDispatcher(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	r := &events.Receipt{MessageSource: types.MessageSource{Chat: types.NewJID("15550008888", types.DefaultUserServer)}, MessageIDs: []types.MessageID{"3EB0X"}, Type: types.ReceiptTypeDelivered}
 	if !dispatch(e, r) {

@@ -224,7 +224,7 @@ func corruptMedia(err error) bool {
 // askReupload remembers the download and sends the phone a media retry
 // receipt for it.
 func (e *Engine) askReupload(ctx context.Context, cli mediaClient, info types.MessageInfo, src wa.DownloadableMessage, dest string) {
-	now := e.opts.Now()
+	now := time.Now()
 	e.mu.Lock()
 	for id, p := range e.reuploads {
 		if now.Sub(p.asked) > reuploadWait {

@@ -63,7 +63,7 @@ func (f *fakeMedia) snapshot() (paths []string, receipts []types.MessageID) {
 func mediaEngine(t *testing.T) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	return &Engine{log: slog.New(slog.DiscardHandler), opts: Options{Now: time.Now}, hctx: ctx,
+	return &Engine{log: slog.New(slog.DiscardHandler), hctx: ctx,
 		downloads: make(chan struct{}, 2), reuploads: map[types.MessageID]*pendingMedia{},
 		downloadBackoff: []time.Duration{time.Millisecond, time.Millisecond}}
 }

@@ -33,7 +33,7 @@ func TestPolls(t *testing.T) {
 		Payload: []byte(`{"poll":{"question":"Lunch?","options":["Pizza","Sushi"]}}`), Secret: theirSecret}
 	ourPoll := &gateway.Message{WAMessageID: "POUT", Direction: gateway.DirectionOutbound, Type: gateway.TypePoll, Chat: them, Recipient: them,
 		Payload: []byte(`{"poll":{"question":"Drinks?","options":["Tea","Coffee","Juice"],"multiple_answers":true}}`), Secret: ourSecret}
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(theirPoll, ourPoll)})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(theirPoll, ourPoll)})
 	cli := e.cli
 	build := func(out *gateway.OutboundMessage) (*waE2E.Message, error) {
 		_, msg, err := buildMessage(ctx, cli, &fakeUploader{}, &fakeFetcher{}, 1<<20, out, e.refsOf(ctx, out))
@@ -139,7 +139,7 @@ func TestPolls(t *testing.T) {
 		}) {
 			t.Fatal("a tampered vote was not acknowledged")
 		}
-		rec.none(t)
+		rec.None(t)
 	})
 }
 

@@ -28,7 +28,7 @@ func TestConnectThroughSessionProxy(t *testing.T) {
 			px := start(t, "gw-user", "s3cret-pass")
 			// The default proxy is a dead one: were it used, the reason
 			// would say the proxy cannot be reached.
-			e, rec, _ := newTestEngine(t, engineSetup{proxy: proxytest.Dead(t, "socks5"), sessionProxy: px.URL})
+			e, rec := newTestEngine(t, engineSetup{proxy: proxytest.Dead(t, "socks5"), sessionProxy: px.URL})
 			if err := e.Connect(context.Background()); err != nil {
 				t.Fatalf("Connect: %v", err)
 			}
@@ -63,7 +63,7 @@ func TestConnectProxyUnreachable(t *testing.T) {
 				if own {
 					setup = engineSetup{proxy: proxytest.Dead(t, "socks5"), sessionProxy: dead}
 				}
-				e, rec, _ := newTestEngine(t, setup)
+				e, rec := newTestEngine(t, setup)
 				if err := e.Connect(context.Background()); err != nil {
 					t.Fatalf("Connect: %v", err)
 				}

@@ -30,7 +30,7 @@ func TestReferencesFromTheStore(t *testing.T) {
 		Chat: group, Sender: "15550009999@s.whatsapp.net", IsGroup: true}
 	mine := &gateway.Message{WAMessageID: "OUT1", Direction: gateway.DirectionOutbound, Type: gateway.TypeText, Body: "hello",
 		Recipient: group, Chat: group}
-	e, _, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(theirs, mine)})
+	e, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(theirs, mine)})
 	cli := offlineClient(t)
 	build := func(out *gateway.OutboundMessage) *waE2E.Message {
 		t.Helper()
@@ -77,7 +77,7 @@ func TestMessageForRetry(t *testing.T) {
 	img := &gateway.Message{WAMessageID: "I1", Direction: gateway.DirectionOutbound, Type: gateway.TypeImage, Recipient: "15550002222@s.whatsapp.net",
 		Payload: []byte(`{"media":{"url":"https://example.com/a.png"}}`)}
 	in := &gateway.Message{WAMessageID: "R1", Direction: gateway.DirectionInbound, Type: gateway.TypeText, Body: "theirs", Chat: "15550002222@s.whatsapp.net"}
-	e, _, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(text, loc, img, in)})
+	e, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(text, loc, img, in)})
 
 	if got := e.messageForRetry("T1"); got.GetConversation() != "hello" {
 		t.Fatalf("text retry %v, want the text again", got)

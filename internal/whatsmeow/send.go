@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	wa "go.mau.fi/whatsmeow"
@@ -76,7 +77,7 @@ func (e *Engine) Send(ctx context.Context, out *gateway.OutboundMessage) (gatewa
 		return gateway.SendResult{}, e.sendError(err)
 	}
 	e.mu.Lock()
-	e.lastActive = e.opts.Now()
+	e.lastActive = time.Now()
 	e.mu.Unlock()
 	id := string(resp.ID)
 	if id == "" {
@@ -574,7 +575,7 @@ func (e *Engine) MarkRead(ctx context.Context, r gateway.ReadReceipt) error {
 	if r.Played {
 		extra = append(extra, types.ReceiptTypePlayed)
 	}
-	if err := cli.MarkRead(ctx, ids, e.opts.Now(), chat, sender, extra...); err != nil {
+	if err := cli.MarkRead(ctx, ids, time.Now(), chat, sender, extra...); err != nil {
 		return offlineError(err, "The read receipt could not be sent.")
 	}
 	return nil
@@ -652,7 +653,7 @@ func (e *Engine) connectedClient() (*wa.Client, error) {
 	if !e.online {
 		return nil, errNotConnected
 	}
-	e.lastActive = e.opts.Now()
+	e.lastActive = time.Now()
 	return e.cli, nil
 }
 

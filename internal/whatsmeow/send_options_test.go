@@ -185,7 +185,7 @@ func TestConvertMessageOptions(t *testing.T) {
 // flagged by the engine, through the dispatcher as a received message is.
 func TestInboundViewOnceWrapper(t *testing.T) {
 	t.Parallel()
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, rec := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	activate(t, e)
 	sender := types.NewJID("15550007777", types.DefaultUserServer)
 	evt := &events.Message{Info: types.MessageInfo{ID: "V1", MessageSource: types.MessageSource{Chat: sender, Sender: sender}},

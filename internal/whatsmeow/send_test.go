@@ -12,7 +12,6 @@ import (
 	wa "go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
-	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -205,7 +204,7 @@ func TestBuildMessageErrors(t *testing.T) {
 
 func TestSendAndRequestsWhileOffline(t *testing.T) {
 	t.Parallel()
-	e, _, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	ctx := context.Background()
 	if _, err := e.Send(ctx, &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeText, Text: "hi", WAMessageID: "3EB0X"}); !gateway.IsCode(err, gateway.CodeUnavailable) {
 		t.Fatalf("Send offline: got %v, want CodeUnavailable (the message stays queued)", err)
@@ -235,10 +234,7 @@ func TestSendWhenConnectedButSocketDown(t *testing.T) {
 	t.Parallel()
 	// The engine believes it is connected (Connected seen) but whatsmeow's
 	// socket is down: the send is refused as retryable, not failed.
-	e, rec, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
-	activate(t, e)
-	dispatch(e, &events.Connected{})
-	nextOf[gateway.EvConnected](t, rec)
+	e, _ := connectedEngine(t)
 	_, err := e.Send(context.Background(), &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeText, Text: "hi", WAMessageID: "3EB0X"})
 	if !gateway.IsCode(err, gateway.CodeUnavailable) {
 		t.Fatalf("got %v, want CodeUnavailable", err)
@@ -247,7 +243,7 @@ func TestSendWhenConnectedButSocketDown(t *testing.T) {
 
 func TestPairPhone(t *testing.T) {
 	t.Parallel()
-	e, _, _ := newTestEngine(t, engineSetup{})
+	e, _ := newTestEngine(t, engineSetup{})
 	if _, err := e.PairPhone(context.Background(), "0123"); !gateway.IsCode(err, gateway.CodeValidation) {
 		t.Fatalf("bad number: got %v, want CodeValidation", err)
 	}
@@ -308,7 +304,7 @@ func TestFetcherRefusesPrivateAddresses(t *testing.T) {
 
 func TestSendErrorClassification(t *testing.T) {
 	t.Parallel()
-	e, _, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
+	e, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID})
 	e.mu.Lock()
 	e.online = true
 	e.mu.Unlock()

@@ -46,7 +46,7 @@ func (e *Engine) startWatchdogLocked(gen uint64) {
 	if e.watchdog != nil {
 		return
 	}
-	e.watchdog = e.opts.AfterFunc(e.opts.WatchdogEvery, func() { e.checkHealth(gen) })
+	e.watchdog = time.AfterFunc(e.opts.WatchdogEvery, func() { e.checkHealth(gen) })
 }
 
 // checkHealth is one watchdog round: it recycles a zombie connection
@@ -69,13 +69,13 @@ func (e *Engine) checkHealth(gen uint64) {
 	// connection attempt holds while it dials.
 	h.SocketUp, h.LoggedIn = cli.IsConnected(), cli.IsLoggedIn()
 
-	reason := zombieReason(h, e.opts.Now(), e.opts.ZombieAfter)
+	reason := zombieReason(h, time.Now(), e.opts.ZombieAfter)
 	e.mu.Lock()
 	if e.gen != gen || !e.active {
 		e.mu.Unlock()
 		return
 	}
-	e.watchdog = e.opts.AfterFunc(e.opts.WatchdogEvery, func() { e.checkHealth(gen) })
+	e.watchdog = time.AfterFunc(e.opts.WatchdogEvery, func() { e.checkHealth(gen) })
 	e.mu.Unlock()
 	if reason != "" {
 		e.recycle(gen, cli, reason)

@@ -3,6 +3,7 @@ package whatsmeow
 import (
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.mau.fi/whatsmeow/types/events"
@@ -43,54 +44,45 @@ func TestZombieReason(t *testing.T) {
 // before whatsmeow's own three minutes, and a reconnect follows at once.
 func TestWatchdogRecyclesZombie(t *testing.T) {
 	t.Parallel()
-	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID})
-	activate(t, e)
-	dispatch(e, &events.Connected{})
-	nextOf[gateway.EvConnected](t, rec)
-	if got := clock.pending(); len(got) != 1 || got[0] != DefaultWatchdogEvery {
-		t.Fatalf("pending %v, want the watchdog every %v", got, DefaultWatchdogEvery)
-	}
-	// The socket is actually down here (no network), but the engine's
-	// events say connected: a keepalive failure is the first sign.
-	dispatch(e, &events.KeepAliveTimeout{ErrorCount: 1, LastSuccess: clock.Now()})
-	clock.advance(DefaultWatchdogEvery)
-	clock.advance(DefaultWatchdogEvery)
-	rec.none(t) // 60 s of failures: not yet
-	clock.advance(DefaultWatchdogEvery)
-	ev := nextOf[gateway.EvDisconnected](t, rec)
-	if !ev.Reconnecting || !strings.Contains(ev.Reason, "keepalives") {
-		t.Fatalf("got %+v, want a recycle because of keepalives", ev)
-	}
-	clock.advance(0) // the immediate reconnect
-	if ev := nextOf[gateway.EvDisconnected](t, rec); !strings.HasPrefix(ev.Reason, "Cannot reach the proxy") {
-		t.Fatalf("got %+v, want the reconnect attempt's outcome", ev)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e, rec := connectedEngine(t)
+		// The socket is actually down here (no network), but the engine's
+		// events say connected: a keepalive failure is the first sign.
+		dispatch(e, &events.KeepAliveTimeout{ErrorCount: 1, LastSuccess: time.Now()})
+		advance(DefaultWatchdogEvery)
+		advance(DefaultWatchdogEvery)
+		rec.None(t) // 60 s of failures: not yet
+		advance(DefaultWatchdogEvery)
+		ev := nextOf[gateway.EvDisconnected](t, rec)
+		if !ev.Reconnecting || !strings.Contains(ev.Reason, "keepalives") {
+			t.Fatalf("got %+v, want a recycle because of keepalives", ev)
+		}
+		synctest.Wait() // the immediate reconnect
+		if ev := nextOf[gateway.EvDisconnected](t, rec); !strings.HasPrefix(ev.Reason, "Cannot reach the proxy") {
+			t.Fatalf("got %+v, want the reconnect attempt's outcome", ev)
+		}
+	})
 }
 
 func TestWatchdogKeepAliveRestored(t *testing.T) {
 	t.Parallel()
-	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID})
-	activate(t, e)
-	dispatch(e, &events.Connected{})
-	nextOf[gateway.EvConnected](t, rec)
-	dispatch(e, &events.KeepAliveTimeout{ErrorCount: 1})
-	clock.advance(DefaultWatchdogEvery)
-	dispatch(e, &events.KeepAliveRestored{}) // also counts as traffic
-	clock.advance(DefaultWatchdogEvery)
-	clock.advance(DefaultWatchdogEvery)
-	rec.none(t)
+	synctest.Test(t, func(t *testing.T) {
+		e, rec := connectedEngine(t)
+		dispatch(e, &events.KeepAliveTimeout{ErrorCount: 1})
+		advance(DefaultWatchdogEvery)
+		dispatch(e, &events.KeepAliveRestored{}) // also counts as traffic
+		advance(DefaultWatchdogEvery)
+		advance(DefaultWatchdogEvery)
+		rec.None(t)
+	})
 }
 
 func TestWatchdogStopsWithDisconnect(t *testing.T) {
 	t.Parallel()
-	e, rec, clock := newTestEngine(t, engineSetup{deviceJID: pairedJID})
-	activate(t, e)
-	dispatch(e, &events.Connected{})
-	nextOf[gateway.EvConnected](t, rec)
-	e.Disconnect()
-	if got := clock.pending(); len(got) != 0 {
-		t.Fatalf("pending %v after Disconnect, want none", got)
-	}
-	clock.advance(time.Hour)
-	rec.none(t)
+	synctest.Test(t, func(t *testing.T) {
+		e, rec := connectedEngine(t)
+		e.Disconnect()
+		advance(time.Hour)
+		rec.None(t)
+	})
 }
