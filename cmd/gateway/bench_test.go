@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
@@ -65,22 +66,18 @@ func prepareSession(b *testing.B, base string) (string, string) {
 	}
 	session := field(b, post("/api/v1/sessions", token, `{"session_name":"bench"}`), "id")
 	post("/api/v1/instances", token, fmt.Sprintf(`{"session_id":%q}`, session))
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	polltest.Eventually(b, 20*time.Second, "the session connected", func() bool {
 		req, _ := http.NewRequest("GET", base+"/api/v1/sessions/"+session, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			raw, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if bytes.Contains(raw, []byte(`"status":"connected"`)) {
-				return token, session
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	b.Fatal("session never connected")
-	return "", ""
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return bytes.Contains(raw, []byte(`"status":"connected"`))
+	})
+	return token, session
 }
 
 // field finds the first "name":"value" in a JSON answer (enough here).

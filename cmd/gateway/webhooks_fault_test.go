@@ -124,7 +124,7 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 				resp, err := quiet.Do(req)
 				if err != nil {
 					refused.Add(1)
-					time.Sleep(50 * time.Millisecond)
+					time.Sleep(50 * time.Millisecond) // a client's pause before retrying a gateway that is down
 					continue
 				}
 				resp.Body.Close()
@@ -132,7 +132,7 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 					accepted.Add(1)
 				} else {
 					refused.Add(1)
-					time.Sleep(20 * time.Millisecond)
+					time.Sleep(20 * time.Millisecond) // a client's pause before retrying a refused send
 				}
 			}
 		}()
@@ -140,7 +140,7 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 	polltest.Eventually(t, patience, "half the burst", func() bool { return accepted.Load() >= 60 })
 	killedAt := accepted.Load()
 	p.kill(syscall.SIGKILL)
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // the gateway stays down a while, as a crashed one would, with senders refused
 	startProcess(t, bin, env)
 	waitReady(t, base)
 	polltest.Eventually(t, patience, "more of the burst", func() bool { return accepted.Load() >= killedAt+30 })
@@ -160,8 +160,7 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 	}
 	defer st.Close()
 	var events []*gateway.Event
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	polltest.Until(t, 90*time.Second, "every event in the database received", func() (string, bool) {
 		events = events[:0]
 		var after int64
 		for {
@@ -182,14 +181,8 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 				missing++
 			}
 		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d events never reached the receiver", missing, len(events))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return fmt.Sprintf("%d of %d events not received", missing, len(events)), missing == 0
+	})
 	got, bad := rcv.snapshot()
 	dups := 0
 	for _, e := range events {
@@ -222,18 +215,14 @@ func startRedis(t *testing.T, bin string, port int) func() {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		polltest.Until(t, 10*time.Second, "redis-server listening", func() (error, bool) {
 			conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 			if err == nil {
 				conn.Close()
-				return cmd
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("redis-server did not start: %v", err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return err, err == nil
+		})
+		return cmd
 	}
 	var mu sync.Mutex
 	cmd := start()
@@ -248,7 +237,7 @@ func startRedis(t *testing.T, bin string, port int) func() {
 		defer mu.Unlock()
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond) // an outage the gateway must ride out, not a wait for something
 		cmd = start()
 		t.Logf("redis restarted on port %d", port)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/logtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sqlite"
 )
 
@@ -114,13 +116,10 @@ func healthCode(url string) int {
 
 func waitHealth(t *testing.T, url string, want int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for healthCode(url) != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("health never answered %d (last %d)", want, healthCode(url))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	polltest.Until(t, 10*time.Second, fmt.Sprintf("health answering %d", want), func() (int, bool) {
+		code := healthCode(url)
+		return code, code == want
+	})
 }
 
 func openStore(t *testing.T, path string) gateway.Store {
@@ -182,7 +181,8 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 		ShutdownTimeout: 5 * time.Second, Engines: config.Engines{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus(), consul: fake.Client()})
 
-	// Another copy holds the session: this one must not connect.
+	// Another copy holds the session: this one must not connect, which only
+	// a wait can show (nothing happens to poll for).
 	time.Sleep(200 * time.Millisecond)
 	if code := healthCode(s.url); code != http.StatusServiceUnavailable {
 		t.Fatalf("health while another copy holds the lock: got %d, want 503", code)
@@ -200,17 +200,10 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 	// take the lock again.
 	fake.ExpireSession(holder)
 	waitHealth(t, s.url, http.StatusOK)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	polltest.Eventually(t, 10*time.Second, "the lock taken again after it was lost", func() bool {
 		h, _ := fake.Holder(key)
-		if h != "" && h != holder {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the lock was not taken again after it was lost")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return h != "" && h != holder
+	})
 
 	// The fence was recorded, so the API did not go on saying "connected".
 	events, err := openStore(t, path).ListEvents(context.Background(), sess.UserID, gateway.EventFilter{Types: []string{gateway.EventSessionStatus}, Limit: 100})
@@ -257,14 +250,11 @@ func TestSIGTERM(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "worker started") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("worker did not start:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	t.Cleanup(func() { cmd.Process.Kill() }) // when the wait below fails; a no-op once it has exited
+	polltest.Until(t, 10*time.Second, "the worker started", func() (string, bool) {
+		out := stderr.String()
+		return out, strings.Contains(out, "worker started")
+	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

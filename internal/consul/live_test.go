@@ -424,18 +424,6 @@ func sessionExists(t *testing.T, c *api.Client, id string) bool {
 	return e != nil
 }
 
-// within polls cond until it holds, failing the test after d.
-func within(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func lostWithin(t *testing.T, lease *consul.Lease, d time.Duration, what string) {
 	t.Helper()
 	select {
@@ -616,7 +604,7 @@ func TestLiveLockWaiterStartsOverWhenItsSessionIsLost(t *testing.T) {
 		return out
 	}
 	var first string
-	within(t, 5*time.Second, "the waiter's session", func() bool {
+	polltest.Eventually(t, 5*time.Second, "the waiter's session", func() bool {
 		w := waiters()
 		if len(w) == 1 {
 			first = w[0]
@@ -628,7 +616,7 @@ func TestLiveLockWaiterStartsOverWhenItsSessionIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	began := time.Now()
-	within(t, 5*time.Second, "a new session of the waiter", func() bool {
+	polltest.Eventually(t, 5*time.Second, "a new session of the waiter", func() bool {
 		w := waiters()
 		return len(w) == 1 && w[0] != first
 	})

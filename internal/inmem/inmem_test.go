@@ -48,7 +48,7 @@ func TestCacheSweepRemovesExpiredKeys(t *testing.T) {
 		if err := c.Set(ctx, "kept", []byte("x"), 0); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) // the bubble's clock: the keys expire
 		if got := c.len(); got != 4 {
 			t.Fatalf("got %d keys before any sweep, want 4 (expired keys wait for the sweep)", got)
 		}
@@ -66,12 +66,12 @@ func TestCacheSweepRunsPeriodically(t *testing.T) {
 		if err := c.Set(t.Context(), "k", []byte("v"), time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(sweepInterval - time.Millisecond)
+		time.Sleep(sweepInterval - time.Millisecond) // the bubble's clock, to just before the sweep
 		synctest.Wait()
 		if got := c.len(); got != 1 {
 			t.Fatalf("got %d keys before the first sweep, want 1", got)
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) // the bubble's clock, to the sweep
 		synctest.Wait()
 		if got := c.len(); got != 0 {
 			t.Fatalf("got %d keys after the periodic sweep, want 0", got)
@@ -119,7 +119,7 @@ func TestRateLimiterSweepBoundsMemory(t *testing.T) {
 		if _, err := l.Allow(ctx, "live", 3, time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) // the bubble's clock: the hits leave their window
 		l.sweep()
 		if got := l.len(); got != 1 {
 			t.Fatalf("got %d keys after sweep, want 1", got)
@@ -130,7 +130,7 @@ func TestRateLimiterSweepBoundsMemory(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		time.Sleep(sweepInterval)
+		time.Sleep(sweepInterval) // the bubble's clock, to the periodic sweep
 		synctest.Wait()
 		if got := l.len(); got != 1 {
 			t.Fatalf("got %d keys after the periodic sweep, want 1", got)

@@ -58,7 +58,7 @@ func liveWorker() int {
 	case <-stop: // Nomad stops the job: a clean exit
 		return 0
 	case <-exit: // a crash, as far as Nomad can tell
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // lets the /exit answer leave before the process does
 		return 3
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/nomad"
 	"github.com/whatsapp-saas/gateway/internal/nomad/nomadtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 var spec = gateway.InstanceSpec{InstanceID: "i1", SessionID: "s1", UserID: "u1", Engine: "sandbox"}
@@ -43,16 +44,10 @@ func (r *reports) last() (gateway.InstanceReport, bool) {
 
 func (r *reports) waitFor(t *testing.T, status gateway.InstanceStatus) gateway.InstanceReport {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if l, ok := r.last(); ok && l.Update.Status == status {
-			return l
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	l, _ := r.last()
-	t.Fatalf("timed out waiting for a %q report; last was %+v", status, l)
-	return l
+	return polltest.Until(t, 10*time.Second, fmt.Sprintf("a %q report", status), func() (gateway.InstanceReport, bool) {
+		l, ok := r.last()
+		return l, ok && l.Update.Status == status
+	})
 }
 
 func newScheduler(t *testing.T, fake *nomadtest.Server, mod func(*nomad.Config)) (*nomad.Scheduler, *reports) {
@@ -276,13 +271,7 @@ func TestWatchEndsQuietlyWhenStoppedElsewhere(t *testing.T) {
 	if _, _, err := fake.Client("whatsapp").Jobs().Deregister(nomad.JobID("wa", "s1", "u1"), true, nil); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(s.Watching()) > 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if len(s.Watching()) != 0 {
-		t.Fatal("watch did not end")
-	}
+	polltest.Eventually(t, 5*time.Second, "the watch ended", func() bool { return len(s.Watching()) == 0 })
 	if r, ok := rep.last(); ok {
 		t.Errorf("reported %+v for a job stopped elsewhere; the stopper records it", r)
 	}
@@ -400,11 +389,8 @@ func TestOneWatchForManySessions(t *testing.T) {
 	if got := len(s.Watching()); got != n {
 		t.Fatalf("watching %d sessions, want %d", got, n)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for fake.Blocking() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond) // room for more queries to show up, if any would
+	polltest.Eventually(t, 5*time.Second, "a blocking query", func() bool { return fake.Blocking() > 0 })
+	time.Sleep(100 * time.Millisecond) // room for more queries to show up, if any would: only a wait shows there are none
 	if got := fake.Blocking(); got != 1 {
 		t.Fatalf("%d blocking queries wait on Nomad for %d sessions, want 1", got, n)
 	}

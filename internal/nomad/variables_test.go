@@ -2,6 +2,7 @@ package nomad_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/nomad"
 	"github.com/whatsapp-saas/gateway/internal/nomad/nomadtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 func TestSyncVariableWritesOnlyChanges(t *testing.T) {
@@ -56,17 +58,10 @@ func TestNomadRegistry(t *testing.T) {
 	}
 	waitURL := func(want string) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
+		polltest.Until(t, 5*time.Second, fmt.Sprintf("the endpoint %q", want), func() (string, bool) {
 			ep, err := r.Endpoint(ctx, "s1")
-			if (want == "" && err != nil) || (err == nil && ep.URL == want) {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("endpoint: got %q, %v; want %q", ep.URL, err, want)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return fmt.Sprintf("%q, %v", ep.URL, err), (want == "" && err != nil) || (err == nil && ep.URL == want)
+		})
 	}
 	waitURL("http://" + pl.Address)
 	fake.SetTask(pl.AllocID, api.AllocClientStatusFailed, "dead", 0, "", "")

@@ -35,7 +35,7 @@ func TestBurstThenRate(t *testing.T) {
 			t.Fatalf("sleeps (-want +got):\n%s", diff)
 		}
 		// A quiet minute refills the burst, never beyond it.
-		time.Sleep(time.Minute)
+		time.Sleep(time.Minute) // the bubble's clock
 		if diff := cmp.Diff([]time.Duration{2 * time.Second}, waits(t, p, 4)); diff != "" {
 			t.Fatalf("sleeps after a quiet minute (-want +got):\n%s", diff)
 		}

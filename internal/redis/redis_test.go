@@ -19,6 +19,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/cachetest"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // backend is a Redis server for one top-level test: a miniredis always,
@@ -213,14 +214,10 @@ func TestBusAcrossProcesses(t *testing.T) {
 func receiveAfter(t *testing.T, b *Bus, topic string, got func() int) {
 	t.Helper()
 	// Payloads sent before the subscription is back are lost, as documented.
-	deadline := time.Now().Add(15 * time.Second)
-	for got() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("subscriber never received a payload after the connection was lost")
-		}
+	polltest.Eventually(t, 15*time.Second, "a payload received after the connection was lost", func() bool {
 		_ = b.Publish(context.Background(), topic, []byte("after"))
-		time.Sleep(50 * time.Millisecond)
-	}
+		return got() > 0
+	})
 }
 
 // subscribedBus is a bus on c, resubscribing every every, subscribed to

@@ -33,7 +33,7 @@ func (q *quotaStore) CreateMessagesWithinQuota(_ context.Context, ms []*gateway.
 	q.batches = append(q.batches, len(ms))
 	q.mu.Unlock()
 	if first {
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // a slow first write, so that sends arriving meanwhile queue behind it
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/logtest"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 	"github.com/whatsapp-saas/gateway/internal/vault"
 )
@@ -320,17 +321,10 @@ func TestLivePeriodicRefreshPicksUpRotation(t *testing.T) {
 	l.put(t, v1.data())
 	s, _ := l.open(t, vault.Config{Client: l.client(t, ""), Token: l.admin.Token(), Refresh: 100 * time.Millisecond})
 	l.put(t, v2.data())
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	polltest.Until(t, 10*time.Second, "the rotated key current", func() (string, bool) {
 		cur, _, _ := s.JWTKeys(context.Background())
-		if string(cur.Secret) == v2.jwt {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s the current key is still %q, want the rotated %q", cur.Secret, v2.jwt)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return string(cur.Secret), string(cur.Secret) == v2.jwt
+	})
 	checkValues(t, s, v2, v1.jwt)
 }
 
@@ -357,7 +351,7 @@ func TestLiveTokenIsRenewed(t *testing.T) {
 	l.put(t, v.data())
 	tok := l.token(t, "2s", l.readPolicy(t))
 	s, logs := l.open(t, vault.Config{Client: l.client(t, ""), Token: tok, Refresh: time.Hour})
-	time.Sleep(5 * time.Second) // 2.5 times the token's TTL
+	time.Sleep(5 * time.Second) // 2.5 times the token's TTL: the live Vault's clock must pass it
 	if err := s.Refresh(context.Background()); err != nil {
 		t.Fatalf("Refresh after the token's first TTL: %v\nlogs: %s", err, logs)
 	}
@@ -421,13 +415,7 @@ func TestLiveAppRole(t *testing.T) {
 		c := l.client(t, "")
 		s, logs := l.open(t, vault.Config{Client: c, RoleID: roleID, SecretID: secretID, AppRoleMount: mount, Refresh: time.Hour})
 		first := c.Token()
-		deadline := time.Now().Add(12 * time.Second)
-		for c.Token() == first {
-			if time.Now().After(deadline) {
-				t.Fatalf("no new AppRole login 12 s after the first, whose token lives 4 s at most\nlogs: %s", logs)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		polltest.Eventually(t, 12*time.Second, "a new AppRole login (the first token lives 4 s at most)", func() bool { return c.Token() != first })
 		loggedIn(t, c)
 		if err := s.Refresh(context.Background()); err != nil {
 			t.Fatalf("Refresh with the new login's token: %v", err)

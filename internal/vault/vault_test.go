@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 	"github.com/whatsapp-saas/gateway/internal/vault"
 	"github.com/whatsapp-saas/gateway/internal/vault/vaulttest"
@@ -149,17 +151,10 @@ func TestPeriodicRefreshPicksUpRotation(t *testing.T) {
 	fake.Put("whatsapp-gateway", data("key-1"), time.Now())
 	s := open(t, fake, func(c *vault.Config) { c.Refresh = 10 * time.Millisecond })
 	fake.Put("whatsapp-gateway", data("key-2"), time.Now())
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	polltest.Until(t, 5*time.Second, "the rotated key picked up", func() (string, bool) {
 		cur, _, _ := s.JWTKeys(context.Background())
-		if string(cur.Secret) == "key-2" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("rotation not picked up")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return string(cur.Secret), string(cur.Secret) == "key-2"
+	})
 }
 
 func TestKeepsValuesWhileVaultFails(t *testing.T) {
@@ -189,17 +184,10 @@ func TestAppRoleLoginAndRenewal(t *testing.T) {
 	if cur, _, _ := s.JWTKeys(context.Background()); string(cur.Secret) != "key-1" {
 		t.Fatalf("got %q", cur.Secret)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	polltest.Until(t, 10*time.Second, "1 login and renewals", func() (string, bool) {
 		logins, renewals, _ := fake.Counts()
-		if logins == 1 && renewals > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d logins and %d renewals; want 1 login and renewals", logins, renewals)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Sprintf("%d logins and %d renewals", logins, renewals), logins == 1 && renewals > 0
+	})
 }
 
 func TestStartFailures(t *testing.T) {
