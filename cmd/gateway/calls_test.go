@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -140,11 +139,7 @@ func calls(t *testing.T, extra map[string]string) {
 	}
 
 	// And through wagw: a video call placed and rejected, JSON out.
-	cfg := filepath.Join(t.TempDir(), "wagw.json")
-	raw, _ := json.Marshal(map[string]string{"url": base, "token": alice.token})
-	if err := os.WriteFile(cfg, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := cliConfig(t, base, alice)
 	cli := func(want int, args ...string) callView {
 		t.Helper()
 		out, errOut, code := runCLI(t, cfg, "", args...)

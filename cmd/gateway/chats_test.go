@@ -189,17 +189,7 @@ func testChats(t *testing.T, base string) {
 	b := scanAs(t, bob, "b", "15550006001")
 	chats := func(sid string) string { return "/api/v1/sessions/" + sid + "/chats" }
 	direct := a2.Phone + "@s.whatsapp.net"
-	var sess struct {
-		Session struct {
-			HistorySync struct {
-				Status string `json:"status"`
-			} `json:"history_sync"`
-		} `json:"session"`
-	}
-	polltest.Eventually(t, patience, "history sync off", func() bool {
-		alice.do("GET", "/api/v1/sessions/"+a1.ID, nil).must(t, http.StatusOK, &sess)
-		return sess.Session.HistorySync.Status == "off"
-	})
+	waitHistorySync(t, alice, a1.ID, "off", patience)
 
 	// a1 writes to a2, a2 answers twice, a1 writes in a group of both.
 	sendText(t, alice, a1.ID, a2.Phone, "hello a2")

@@ -3,13 +3,9 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestAccountCLISandbox drives wagw's account commands as a user types
@@ -22,30 +18,9 @@ func TestAccountCLISandbox(t *testing.T) {
 	alice := register(t, base, "cli-account@example.com")
 	a1 := scanAs(t, alice, "cli-a1", "15550008101")
 	a2 := scanAs(t, alice, "cli-a2", "15550008102")
-	polltest.Eventually(t, patience, "a1's history sync done", func() bool {
-		var out struct {
-			Session struct {
-				HistorySync *struct {
-					Status string `json:"status"`
-				} `json:"history_sync"`
-			} `json:"session"`
-		}
-		alice.do("GET", "/api/v1/sessions/"+a1.ID, nil).must(t, http.StatusOK, &out)
-		return out.Session.HistorySync != nil && out.Session.HistorySync.Status == "done"
-	})
-	cfg := filepath.Join(t.TempDir(), "wagw.json")
-	raw, _ := json.Marshal(map[string]string{"url": base, "token": alice.token})
-	if err := os.WriteFile(cfg, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	wagw := func(want int, args ...string) string {
-		t.Helper()
-		out, errOut, code := runCLI(t, cfg, "", args...)
-		if code != want {
-			t.Fatalf("wagw %s: exit %d, want %d; out %q, err %q", strings.Join(args, " "), code, want, out, errOut)
-		}
-		return out + errOut
-	}
+	waitHistorySync(t, alice, a1.ID, "done", patience)
+	cfg := cliConfig(t, base, alice)
+	wagw := cliExpecting(t, cfg)
 
 	// Chats: the seeded history's six, the pinned first; the archived one
 	// alone with --archived true.

@@ -22,19 +22,7 @@ func TestStatusAndChannelsCLISandbox(t *testing.T) {
 	s1 := scanAs(t, alice, "cli-s1", "15550008201")
 	s2 := scanAs(t, alice, "cli-s2", "15550008202")
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "wagw.json")
-	raw, _ := json.Marshal(map[string]string{"url": base, "token": alice.token})
-	if err := os.WriteFile(cfg, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	wagw := func(want int, args ...string) string {
-		t.Helper()
-		out, errOut, code := runCLI(t, cfg, "", args...)
-		if code != want {
-			t.Fatalf("wagw %s: exit %d, want %d; out %q, err %q", strings.Join(args, " "), code, want, out, errOut)
-		}
-		return out + errOut
-	}
+	wagw := cliExpecting(t, cliConfig(t, base, alice))
 	sentOf := func(out string) messageView {
 		t.Helper()
 		var m messageView
@@ -114,12 +102,7 @@ func TestStatusAndChannelsCLISandbox(t *testing.T) {
 	wagw(1, "channels", s2.ID, "messages", ch, "--count", "500")
 	// Another tenant's session is not found.
 	other := register(t, base, "cli-stories-other@example.com")
-	otherCfg := filepath.Join(dir, "other.json")
-	raw, _ = json.Marshal(map[string]string{"url": base, "token": other.token})
-	if err := os.WriteFile(otherCfg, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, errOut, code := runCLI(t, otherCfg, "", "channels", s1.ID); code != 1 || !strings.Contains(errOut, "not found") {
+	if _, errOut, code := runCLI(t, cliConfig(t, base, other), "", "channels", s1.ID); code != 1 || !strings.Contains(errOut, "not found") {
 		t.Fatalf("another tenant's wagw channels: exit %d, %q; want 1, not found", code, errOut)
 	}
 }

@@ -155,6 +155,32 @@ func runCLI(t *testing.T, cfgPath, stdin string, args ...string) (string, string
 	return runCLIInto(t, &out, cfgPath, stdin, args...)
 }
 
+// cliConfig writes a wagw config file that signs in as c against base, as
+// `wagw login` would, and returns its path.
+func cliConfig(t *testing.T, base string, c *client) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "wagw.json")
+	raw, _ := json.Marshal(map[string]string{"url": base, "token": c.token})
+	if err := os.WriteFile(cfg, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// cliExpecting returns a wagw runner with the config cfg that fails t
+// unless a command exits with want; it returns standard output and error
+// together.
+func cliExpecting(t *testing.T, cfg string) func(want int, args ...string) string {
+	return func(want int, args ...string) string {
+		t.Helper()
+		out, errOut, code := runCLI(t, cfg, "", args...)
+		if code != want {
+			t.Fatalf("wagw %s: exit %d, want %d; out %q, err %q", strings.Join(args, " "), code, want, out, errOut)
+		}
+		return out + errOut
+	}
+}
+
 // runCLIInto is runCLI writing standard output to out as it goes, so a
 // test can watch a command that is still running.
 func runCLIInto(t *testing.T, out *logtest.Buffer, cfgPath, stdin string, args ...string) (string, string, int) {
@@ -438,11 +464,12 @@ func TestCLIAgainstGateway(t *testing.T) {
 		}
 		return -1
 	}
-	fams := scrape()
-	for deadline := time.Now().Add(15 * time.Second); gauge(fams, "wagw_sessions", "state", "connected") != 1 && time.Now().Before(deadline); {
-		time.Sleep(250 * time.Millisecond)
+	var fams map[string]*dto.MetricFamily
+	polltest.Until(t, 15*time.Second, "the connected-sessions gauge at 1", func() (float64, bool) {
 		fams = scrape()
-	}
+		g := gauge(fams, "wagw_sessions", "state", "connected")
+		return g, g == 1
+	})
 	found := map[string]float64{}
 	for _, m := range fams["wagw_http_requests_total"].GetMetric() {
 		labels := map[string]string{}

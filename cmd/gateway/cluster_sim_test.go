@@ -329,17 +329,7 @@ func clusterMedia(t *testing.T, c *client, from string) {
 // there, and again on the next request.
 func clusterHistoryMedia(t *testing.T, c *client, sid string) {
 	t.Helper()
-	polltest.Eventually(t, time.Minute, "the history sync done", func() bool {
-		var out struct {
-			Session struct {
-				HistorySync *struct {
-					Status string `json:"status"`
-				} `json:"history_sync"`
-			} `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sid, nil).must(t, http.StatusOK, &out)
-		return out.Session.HistorySync != nil && out.Session.HistorySync.Status == "done"
-	})
+	waitHistorySync(t, c, sid, "done", time.Minute)
 	var chats chatListView
 	c.do("GET", "/api/v1/sessions/"+sid+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
 	var photo string

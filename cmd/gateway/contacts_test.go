@@ -7,8 +7,6 @@ import (
 	"image/jpeg"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,22 +48,7 @@ type contactEventView struct {
 // one session from the start of its event log until want holds of them.
 func contactEvents(t *testing.T, c *client, types, sessionID string, want func([]contactEventView) bool) []contactEventView {
 	t.Helper()
-	var got []contactEventView
-	done := replayEvents(t, c, "types="+types+"&session_id="+sessionID, func(data []byte) bool {
-		var ev contactEventView
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatalf("event %q: %v", data, err)
-		}
-		if ev.SessionID != sessionID {
-			t.Fatalf("got an event of session %s on the stream of %s", ev.SessionID, sessionID)
-		}
-		got = append(got, ev)
-		return want(got)
-	})
-	if !done {
-		t.Fatalf("the awaited %s events did not arrive; got %+v", types, got)
-	}
-	return got
+	return sessionEvents(t, c, types, sessionID, want)
 }
 
 func hasContactEvent(evs []contactEventView, typ, contact, change string) bool {
@@ -283,11 +266,7 @@ func testContacts(t *testing.T, base string) {
 	}
 
 	// wagw contacts, as a user types it.
-	cfg := filepath.Join(t.TempDir(), "wagw.json")
-	raw, _ := json.Marshal(map[string]string{"url": base, "token": alice.token})
-	if err := os.WriteFile(cfg, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := cliConfig(t, base, alice)
 	out, errOut, code := runCLI(t, cfg, "", "contacts", a1.ID)
 	if code != 0 || !strings.Contains(out, a2.Phone) || !strings.Contains(out, "Sandbox 5002") || !strings.Contains(out, businessOf(list.Contacts)) {
 		t.Fatalf("wagw contacts: code %d, out %q, err %q", code, out, errOut)

@@ -61,17 +61,7 @@ func walkAccountPages(t *testing.T, base string, step browserStep, eval browserE
 		t.Fatalf("no paired session shop among %+v", list.Sessions)
 	}
 	api := "/api/v1/sessions/" + shop.ID
-	polltest.Eventually(t, patience, "shop's history sync done", func() bool {
-		var out struct {
-			Session struct {
-				HistorySync *struct {
-					Status string `json:"status"`
-				} `json:"history_sync"`
-			} `json:"session"`
-		}
-		sara.do("GET", api, nil).must(t, http.StatusOK, &out)
-		return out.Session.HistorySync != nil && out.Session.HistorySync.Status == "done"
-	})
+	waitHistorySync(t, sara, shop.ID, "done", patience)
 	var chats chatListView
 	sara.do("GET", api+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
 	if len(chats.Chats) < 6 || !chats.Chats[0].Pinned {

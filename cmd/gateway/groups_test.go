@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,22 +48,7 @@ type eventView struct {
 // start of its event log until want holds of them (or fails after 10 s).
 func groupEvents(t *testing.T, c *client, sessionID string, want func([]eventView) bool) []eventView {
 	t.Helper()
-	var got []eventView
-	done := replayEvents(t, c, "types=group.update,group.participants&session_id="+sessionID, func(data []byte) bool {
-		var ev eventView
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatalf("event %q: %v", data, err)
-		}
-		if ev.SessionID != sessionID {
-			t.Fatalf("got an event of session %s on the stream of %s", ev.SessionID, sessionID)
-		}
-		got = append(got, ev)
-		return want(got)
-	})
-	if !done {
-		t.Fatalf("the awaited group events did not arrive; got %+v", got)
-	}
-	return got
+	return sessionEvents(t, c, "group.update,group.participants", sessionID, want)
 }
 
 func hasEvent(evs []eventView, typ, group, what string) bool {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/config"
+	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // patience is how long a test waits for asynchronous work.
@@ -99,18 +100,14 @@ func runGateway(t testing.TB, env map[string]string, w io.Writer) (string, func(
 
 func waitReady(t testing.TB, base string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	polltest.Until(t, 30*time.Second, "the gateway ready", func() (any, bool) {
 		resp, err := checkedClient(t, http.DefaultClient).Get(base + "/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return err, false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("gateway never became ready")
+		resp.Body.Close()
+		return resp.StatusCode, resp.StatusCode == http.StatusOK
+	})
 }
 
 type testWriter struct{ t testing.TB }
@@ -260,4 +257,24 @@ func startSession(t *testing.T, c *client, name string) (sessionView, instanceVi
 
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
+}
+
+// waitHistorySync waits until the session's history sync reports status
+// (done, off, …).
+func waitHistorySync(t *testing.T, c *client, sessionID, status string, within time.Duration) {
+	t.Helper()
+	polltest.Until(t, within, "history sync "+status, func() (string, bool) {
+		var out struct {
+			Session struct {
+				HistorySync *struct {
+					Status string `json:"status"`
+				} `json:"history_sync"`
+			} `json:"session"`
+		}
+		c.do("GET", "/api/v1/sessions/"+sessionID, nil).must(t, http.StatusOK, &out)
+		if out.Session.HistorySync == nil {
+			return "none", false
+		}
+		return out.Session.HistorySync.Status, out.Session.HistorySync.Status == status
+	})
 }

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // TestHistoryMediaSandbox: the media of history messages is referenced at
@@ -29,7 +27,7 @@ func TestHistoryMediaSandbox(t *testing.T) {
 	alice := register(t, base, "history-media@example.com")
 	bob := register(t, base, "history-media-bob@example.com")
 	s := scanAs(t, alice, "hm", "15550009101")
-	waitHistoryDone(t, alice, s.ID)
+	waitHistorySync(t, alice, s.ID, "done", patience)
 
 	type media struct {
 		MIMEType string `json:"mime_type"`
@@ -123,20 +121,4 @@ func TestHistoryMediaSandbox(t *testing.T) {
 	if status != http.StatusConflict || !strings.Contains(string(b), `"state":"stopped"`) {
 		t.Fatalf("a history photo not downloaded yet with the session stopped: %d %s, want 409 with the state", status, b)
 	}
-}
-
-// waitHistoryDone waits until the session's history sync is done.
-func waitHistoryDone(t *testing.T, c *client, sessionID string) {
-	t.Helper()
-	polltest.Eventually(t, patience, "history sync done", func() bool {
-		var out struct {
-			Session struct {
-				HistorySync *struct {
-					Status string `json:"status"`
-				} `json:"history_sync"`
-			} `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sessionID, nil).must(t, http.StatusOK, &out)
-		return out.Session.HistorySync != nil && out.Session.HistorySync.Status == "done"
-	})
 }

@@ -797,6 +797,33 @@ func replayEvents(t *testing.T, c *client, query string, each func(data []byte) 
 	return false
 }
 
+// sessionEvents reads the caller's events of types (comma-separated) of
+// one session, each decoded as an E, from the start of its event log until
+// want holds of them; it fails t when the stream ends first (or after
+// 10 s), or carries another session's event.
+func sessionEvents[E any](t *testing.T, c *client, types, sessionID string, want func([]E) bool) []E {
+	t.Helper()
+	var got []E
+	done := replayEvents(t, c, "types="+types+"&session_id="+sessionID, func(data []byte) bool {
+		var ev E
+		var of struct {
+			SessionID string `json:"session_id"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("event %q: %v", data, err)
+		}
+		if err := json.Unmarshal(data, &of); err != nil || of.SessionID != sessionID {
+			t.Fatalf("got an event of session %s on the stream of %s (%v)", of.SessionID, sessionID, err)
+		}
+		got = append(got, ev)
+		return want(got)
+	})
+	if !done {
+		t.Fatalf("the awaited %s events did not arrive; got %+v", types, got)
+	}
+	return got
+}
+
 // streamEvents reads the caller's event stream from the start and returns
 // the threshold of the first n events of type typ (or fails after 10 s).
 func streamEvents(t *testing.T, c *client, typ string, n int) []string {
