@@ -124,48 +124,10 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func benchStore(b *testing.B) (*Store, *gateway.User, *gateway.Session) {
-	s := open(b, pgtest.FreshSchema(b))
-	ctx := context.Background()
-	u := &gateway.User{Email: "bench@example.com"}
-	if err := s.CreateUser(ctx, u); err != nil {
-		b.Fatal(err)
-	}
-	sess := &gateway.Session{UserID: u.ID, Name: "bench", Engine: gateway.EngineSandbox}
-	if err := s.CreateSession(ctx, sess); err != nil {
-		b.Fatal(err)
-	}
-	return s, u, sess
-}
-
 func BenchmarkCreateMessage(b *testing.B) {
-	s, u, sess := benchStore(b)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.SetParallelism(4)
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			i++
-			m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
-				Type: gateway.TypeText, Recipient: fmt.Sprintf("1555%07d@s.whatsapp.net", i), Body: "hello",
-				WAMessageID: gateway.NewWAMessageID()}
-			if err := s.CreateMessage(ctx, m); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	storetest.BenchCreateMessage(b, open(b, pgtest.FreshSchema(b)), 4)
 }
 
 func BenchmarkSessionByID(b *testing.B) {
-	s, u, sess := benchStore(b)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.SessionByID(ctx, u.ID, sess.ID); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	storetest.BenchSessionByID(b, open(b, pgtest.FreshSchema(b)))
 }

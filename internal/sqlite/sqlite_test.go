@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -95,48 +94,9 @@ func TestMemory(t *testing.T) {
 }
 
 func BenchmarkCreateMessage(b *testing.B) {
-	s := open(b, filepath.Join(b.TempDir(), "gateway.db"))
-	ctx := context.Background()
-	u := &gateway.User{Email: "bench@example.com"}
-	if err := s.CreateUser(ctx, u); err != nil {
-		b.Fatal(err)
-	}
-	sess := &gateway.Session{UserID: u.ID, Name: "bench", Engine: gateway.EngineSandbox}
-	if err := s.CreateSession(ctx, sess); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			i++
-			m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
-				Type: gateway.TypeText, Recipient: fmt.Sprintf("1555%07d@s.whatsapp.net", i), Body: "hello",
-				WAMessageID: gateway.NewWAMessageID()}
-			if err := s.CreateMessage(ctx, m); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	storetest.BenchCreateMessage(b, open(b, filepath.Join(b.TempDir(), "gateway.db")), 1)
 }
 
 func BenchmarkSessionByID(b *testing.B) {
-	s := open(b, filepath.Join(b.TempDir(), "gateway.db"))
-	ctx := context.Background()
-	u := &gateway.User{Email: "bench@example.com"}
-	if err := s.CreateUser(ctx, u); err != nil {
-		b.Fatal(err)
-	}
-	sess := &gateway.Session{UserID: u.ID, Name: "bench", Engine: gateway.EngineSandbox}
-	if err := s.CreateSession(ctx, sess); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.SessionByID(ctx, u.ID, sess.ID); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	storetest.BenchSessionByID(b, open(b, filepath.Join(b.TempDir(), "gateway.db")))
 }
