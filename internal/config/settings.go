@@ -120,6 +120,7 @@ var settings = []Setting{
 	{"SANDBOX_PAIR_DELAY", "3s", "Sandbox: time until a QR code is scanned by itself; 0 waits for a scan through the API.", false, ByGateway | ByWorker},
 	{"SANDBOX_DELIVERY_DELAY", "1s", "Sandbox: time from sent to delivered.", false, ByGateway | ByWorker},
 	{"SANDBOX_READ_DELAY", "3s", "Sandbox: time from sent to read.", false, ByGateway | ByWorker},
+	{"SANDBOX_HISTORY_MESSAGES", "60", "Sandbox: messages in the history seeded on pairing (spread over six chats within HISTORY_SYNC_DAYS); load tests raise it.", false, ByGateway | ByWorker},
 	{"HISTORY_SYNC_DAYS", "30", "Days of chat history stored from the history WhatsApp pushes after pairing (the sandbox seeds one); 0 stores none.", false, ByGateway | ByWorker},
 	{"INSTANCE_PORT_RANGE_START", "4000", "First loopback port of local workers' instance API.", false, ByGateway},
 	{"INSTANCE_PORT_RANGE_END", "4999", "Last loopback port of local workers' instance API.", false, ByGateway},
