@@ -149,6 +149,10 @@ func historyTenThousand(t *testing.T, extra map[string]string) {
 				if prev != nil && !m.CreatedAt.Before(prev.CreatedAt) {
 					t.Fatalf("chat %s: %s at %v after %s at %v, want newest first", ch.JID, m.ID, m.CreatedAt, prev.ID, prev.CreatedAt)
 				}
+				// The chat list names the newest as the chat's last message.
+				if n == 0 && (ch.LastMessage == nil || ch.LastMessage.ID != m.ID) {
+					t.Errorf("chat %s: last message %+v, want its newest, %s", ch.JID, ch.LastMessage, m.ID)
+				}
 				seen[m.ID], seenChat[m.WAMessageID] = true, true
 				prev = m
 				n++
