@@ -139,7 +139,7 @@ const (
 type ParticipantResult struct {
 	JID    string `json:"jid" desc:"The participant's JID."`
 	Phone  string `json:"phone,omitempty" desc:"The participant's phone number."`
-	Status string `json:"status" desc:"added, removed, promoted, demoted, not_on_whatsapp, invite_sent or failed."`
+	Status string `json:"status" desc:"ok, not_on_whatsapp, invite_sent, not_in_group, already_in_group, no_request (approve or reject of someone who did not ask to join) or refused."`
 	Error  string `json:"error,omitempty" desc:"Why it did not work, when it did not."`
 }
 
