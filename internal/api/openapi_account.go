@@ -78,7 +78,9 @@ func accountOperations() []operation {
 			Tag: "Groups", Scope: service.ScopeRead, Summary: "The pending requests to join the group (admins only)",
 			Description: "When the group needs an admin's approval (settings.join_approval), joining by link makes a request instead of a " +
 				"member; these are the requests waiting, oldest first, each with the requester's phone and LID when known." + accountErrors,
-			Data: groupRequestsLive{exampleGroupJID, []gateway.GroupRequest{exampleRequest}, service.SourceLive}},
+			// 422: a member who is no admin is refused, as WhatsApp does.
+			Errors: []int{http.StatusUnprocessableEntity},
+			Data:   groupRequestsLive{exampleGroupJID, []gateway.GroupRequest{exampleRequest}, service.SourceLive}},
 		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/requests/approve", API: true, ID: "approveGroupRequests", Bound: boundPath,
 			Tag: "Groups", Scope: ScopeManage, Summary: "Approve requests to join the group (admins only)",
 			Description: "participants: the requesters (phone numbers or JIDs), at most 256. Each has a result: ok (now a member; the members " +
