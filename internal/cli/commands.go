@@ -87,6 +87,7 @@ Webhooks and events
   webhooks delivery ID DELIVERY
   webhooks replay ID DELIVERY   send one delivery again
   webhooks retry ID --since DURATION   send again every failed delivery since
+  webhooks stats [--days N]  each endpoint's deliveries by outcome and success rate
   events                     tail the live event stream (--session, --types)
 
 Keys and admin
@@ -138,7 +139,7 @@ func init() {
 			help: "Lists the session's status posts (its own and its contacts'), or posts one.", run: cmdStatus},
 		"channels": {usage: "channels SESSION [list|get CHANNEL|create NAME [--description D]|follow CHANNEL|unfollow CHANNEL|messages CHANNEL [--count N] [--before N]|post CHANNEL [TEXT…] [--image FILE|--video FILE]]",
 			help: "Lists, looks up, creates, follows and unfollows channels; reads a channel's posts; posts to one the account administers.", run: cmdChannels},
-		"webhooks": {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
+		"webhooks": {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D|stats [--days N]]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
 		"events":   {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
 		"keys":     {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
 		"admin": {usage: "admin tenants [--q TEXT] [--status active|suspended] [--page N] [--limit N]|tenant ID|sessions --q PHONE|ID [--page N] [--limit N]|suspend ID --reason R|resume ID --reason R|plan ID PLAN --reason R|plans|stats|audit [--action A] [--tenant ID] [--actor ID] [--page N] [--limit N]",
@@ -695,12 +696,24 @@ func deliveryTable(w *tabwriter.Writer, list ...client.Delivery) {
 	}
 }
 
+func webhookStatsTable(w *tabwriter.Writer, list []client.WebhookStats) {
+	fmt.Fprintln(w, "WEBHOOK\tSUCCEEDED\tFAILED\tABANDONED\tPENDING\tTOTAL\tSUCCESS")
+	for _, s := range list {
+		rate := "-" // nothing attempted yet
+		if s.SuccessRate != nil {
+			rate = fmt.Sprintf("%.1f%%", *s.SuccessRate*100)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%s\n", s.WebhookID, s.Succeeded, s.Failed, s.Abandoned, s.Pending, s.Total, rate)
+	}
+}
+
 func cmdWebhooks(r *runner, args []string) error {
 	fs := r.flags("webhooks")
 	events := fs.String("events", "", "create: comma-separated events (message, status, qr, *, …)")
 	session := fs.String("session", "", "create: only this session's events")
 	status := fs.String("status", "", "deliveries: pending, succeeded, failed or abandoned")
 	since := fs.Duration("since", 24*time.Hour, "retry: deliveries failed within this long")
+	days := fs.Int("days", 0, "stats: count the last N days, 1 to 90 (default: the server's, 7)")
 	page := fs.Int("page", 1, "page")
 	limit := fs.Int("limit", 20, "items per page")
 	pos, err := r.parse(fs, args)
@@ -812,6 +825,20 @@ func cmdWebhooks(r *runner, args []string) error {
 			return err
 		}
 		return r.out(map[string]any{"retried": n}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "%d deliveries queued again.\n", n) })
+	case "stats":
+		if err := want(0, "no arguments"); err != nil {
+			return err
+		}
+		// The client leaves out a days of 0 or less (the server's default),
+		// so a negative one is refused here rather than silently ignored.
+		if *days < 0 {
+			return fmt.Errorf("--days must be from 1 to 90: %w", errUsage)
+		}
+		stats, err := c.WebhookStats(r.ctx, *days)
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"stats": stats}, func(w *tabwriter.Writer) { webhookStatsTable(w, stats) })
 	}
 	return fmt.Errorf("unknown webhooks command %q: %w", sub, errUsage)
 }

@@ -10,7 +10,7 @@ import (
 // subcommands are the second words completion offers.
 var subcommands = map[string][]string{
 	"sessions":   {"list", "create", "get", "delete", "start", "stop", "logout"},
-	"webhooks":   {"list", "create", "delete", "test", "rotate", "deliveries", "delivery", "replay", "retry"},
+	"webhooks":   {"list", "create", "delete", "test", "rotate", "deliveries", "delivery", "replay", "retry", "stats"},
 	"keys":       {"list", "create", "revoke"},
 	"contacts":   {"list", "get", "blocked", "block", "unblock", "lid", "phone"},
 	"chats":      {"list", "get", "delete", "archive", "unarchive", "pin", "unpin", "mute", "unmute", "read", "unread"},

@@ -226,9 +226,11 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		if len(fields) > 0 {
 			break
 		}
-		lp, thumb := out.LinkPreview, []byte(nil)
-		if lp == nil && !out.NoLinkPreview {
-			lp, thumb = generatePreview(ctx, fetch, out.Text)
+		// The preview, generated or the caller's, and its thumbnail come
+		// from the worker (linkpreview.Fill), as for every engine.
+		lp := out.LinkPreview
+		if out.NoLinkPreview {
+			lp = nil
 		}
 		if ci == nil && lp == nil && out.StatusStyle.IsZero() {
 			msg = &waE2E.Message{Conversation: proto.String(out.Text)}
@@ -243,10 +245,7 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 			}
 			x.MatchedText, x.Title, x.Description = proto.String(lp.URL), optString(lp.Title), optString(lp.Description)
 			x.PreviewType = waE2E.ExtendedTextMessage_NONE.Enum()
-			x.JPEGThumbnail = thumb
-			if thumb == nil {
-				x.JPEGThumbnail = thumbnail(ctx, fetch, lp.ThumbnailURL)
-			}
+			x.JPEGThumbnail = lp.Thumbnail
 		}
 		msg = &waE2E.Message{ExtendedTextMessage: x}
 	case gateway.TypeImage, gateway.TypeVideo, gateway.TypeAudio, gateway.TypeDocument, gateway.TypeSticker:
