@@ -76,8 +76,8 @@ func IsAnimatedWebP(data []byte) bool {
 
 // Sticker returns data as a sticker: a WebP image of 512×512 pixels, the
 // picture scaled to fit inside (its aspect kept) and centred on a
-// transparent square. PNG, JPEG, GIF (its first frame) and static WebP
-// are converted; an animated WebP, or a static one already 512×512, is
+// transparent square. PNG, JPEG (turned as its EXIF orientation says),
+// GIF (its first frame) and static WebP are converted; an animated WebP, or a static one already 512×512, is
 // returned unchanged. A file that is too large, not an image, or decodes
 // to too many pixels is refused with a validation error naming media.
 func Sticker(ctx context.Context, data []byte) ([]byte, error) {
@@ -111,7 +111,15 @@ func Sticker(ctx context.Context, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, refuse(StickerUnreadable)
 	}
-	return encodeSticker(fitSquare(src, StickerSize))
+	sticker := image.Image(fitSquare(src, StickerSize))
+	if format == "jpeg" {
+		// A photo is stored as the sensor saw it; EXIF says how to turn
+		// it. Turned once fitted: the picture is centred in a square, so
+		// turning the square turns the picture, at 512×512 pixels rather
+		// than the photo's millions.
+		sticker = orient(sticker, jpegOrientation(data))
+	}
+	return encodeSticker(sticker)
 }
 
 // decoderOf picks the decoder by the file's magic bytes (not by the
