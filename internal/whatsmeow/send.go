@@ -454,6 +454,8 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 			URL: proto.String(res.URL), DirectPath: proto.String(res.DirectPath), MediaKey: res.MediaKey,
 			FileEncSHA256: res.FileEncSHA256, FileSHA256: res.FileSHA256, FileLength: proto.Uint64(res.FileLength),
 			Mimetype: proto.String(mimeType), ContextInfo: reply,
+			// Without the flag WhatsApp shows an animated sticker still.
+			IsAnimated: optBool(convert.IsAnimatedWebP(data)),
 		}}, nil
 	case gateway.TypeVideo:
 		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
@@ -534,6 +536,13 @@ func defaultMIME(t gateway.MessageType, voice bool, data []byte) string {
 func buildVCard(name, phone string) string {
 	name = strings.NewReplacer("\r", " ", "\n", " ", ";", " ").Replace(name)
 	return "BEGIN:VCARD\nVERSION:3.0\nFN:" + name + "\nTEL;type=CELL;waid=" + phone + ":+" + phone + "\nEND:VCARD"
+}
+
+func optBool(b bool) *bool {
+	if !b {
+		return nil
+	}
+	return proto.Bool(true)
 }
 
 func optString(s string) *string {
