@@ -96,9 +96,9 @@ func accountRoutes(t *testing.T, base string) []string {
 }
 
 // TestClusterAccountRoutes runs the account walks of the embedded tests
-// (groups, chats and history, contacts with the profile and presence,
-// labels, calls, status and channels) against the simulated cluster, each
-// session in its own instance process, and fails on any account route of
+// (groups and their join requests, chats and history, contacts with the
+// profile and presence, labels, calls, status and channels) against the
+// simulated cluster, each session in its own instance process, and fails on any account route of
 // the document none of them answered with a success. Each walk gets a
 // cluster of its own (the walks pair the same numbers for different
 // tenants); the instance binary is built once. Needs PostgreSQL and Redis;
@@ -114,6 +114,7 @@ func TestClusterAccountRoutes(t *testing.T) {
 		env  map[string]string
 	}{
 		{"groups", testGroups, nil},
+		{"group_requests", testGroupRequests, nil},
 		// The chat walk counts chats, so on sessions that pair without history.
 		{"chats", testChats, map[string]string{"HISTORY_SYNC_DAYS": "0"}},
 		{"history", testHistorySync, nil},
