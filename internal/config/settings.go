@@ -136,7 +136,7 @@ var settings = []Setting{
 	{"SEND_BURST", "5", "Messages a session may send back to back before SEND_RATE_PER_MINUTE applies.", false, ByGateway | ByWorker},
 	{"SEND_JITTER", "2s", "Largest random delay added to each paced send, so sends do not leave at machine-regular intervals.", false, ByGateway | ByWorker},
 	{"SEND_TYPING_PREROLL", "0s", "How long a session shows \"typing…\" in a chat before sending a text; 0 turns it off.", false, ByGateway | ByWorker},
-	{"AUDIO_CONVERTER", "", "Command that converts a voice note (`message_type` audio with `voice`) sent as other audio to Ogg/Opus, run without a shell: `{in}` and `{out}` are the input file and the `.ogg` to write, such as `ffmpeg -nostdin -v error -i {in} -c:a libopus -b:a 32k -ac 1 {out}`. Empty: such a voice note is refused with 422 saying to set this.", false, ByGateway},
+	{"AUDIO_CONVERTER", "", "Command that converts a voice note (`message_type` audio with `voice`) sent as other audio, as data or by URL (fetched by the gateway), to Ogg/Opus, run without a shell: `{in}` and `{out}` are the input file and the `.ogg` to write, such as `ffmpeg -nostdin -v error -i {in} -c:a libopus -b:a 32k -ac 1 {out}`. Empty: such a voice note is refused with 422 saying to set this.", false, ByGateway},
 	{"AUDIO_CONVERTER_TIMEOUT", "60s", "Longest one AUDIO_CONVERTER run may take; past it the converter (and its process group) is killed and the send refused with 422.", false, ByGateway},
 
 	// Limits and features.
