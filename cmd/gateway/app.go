@@ -172,6 +172,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		return nil, fmt.Errorf("engines: %w", err)
 	}
 	es := engineSettings(cfg)
+	previews, err := linkPreviews(a)
+	if err != nil {
+		return nil, err
+	}
 	available := make([]string, 0, len(engines))
 	for name := range engines {
 		available = append(available, name)
@@ -190,8 +194,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 					SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine, Engines: engines,
 					Store: a.store, Secret: a.secrets.InternalSecret,
 					Pacer: es.Pacer(spec.Engine), TypingPreroll: es.TypingPreroll(spec.Engine), MediaDir: es.MediaDir,
-					Logger:  log, // the worker names the session and tenant on its lines
-					Changed: func() { a.changes.SessionChanged(spec.SessionID) },
+					LinkPreviews: previews,
+					Logger:       log, // the worker names the session and tenant on its lines
+					Changed:      func() { a.changes.SessionChanged(spec.SessionID) },
 				})
 			},
 			Report: func(r gateway.InstanceReport) { svc.HandleReport(r) },
@@ -213,7 +218,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	svc = service.New(service.Deps{
 		Stores: service.StoresOf(a.store), Cache: a.cache, Scheduler: a.schedulerOf(), Registry: a.registryOf(),
 		Workers: instanceapi.NewClient(nil, a.secrets.InternalSecret), Tokens: tokens, Logger: log, Background: a.bg,
-		Mailer: mailerOf(cfg, log), URLGuard: urlGuard, Changes: &a.changes,
+		Mailer: mailerOf(cfg, log), URLGuard: urlGuard, Media: mediaFetcher(urlGuard), Changes: &a.changes,
 	}, service.Settings{
 		BcryptRounds: cfg.BcryptRounds, DefaultEngine: cfg.WhatsAppEngine, Engines: available,
 		MaxInstancesPerUser: cfg.MaxInstancesPerUser, EnableRegistration: cfg.EnableRegistration,

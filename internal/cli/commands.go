@@ -56,8 +56,10 @@ The account (chats, groups, profile, presence)
   groups SESSION get GROUP   one group: participants, admins, settings, invite link
   groups SESSION create SUBJECT [PHONE…] | join LINK | leave GROUP
   groups SESSION add|remove|promote|demote GROUP PHONE…
-  groups SESSION update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false]
+  groups SESSION update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false] [--join-approval true|false]
   groups SESSION invite GROUP [--reset]   the invite link (--reset: a new one)
+  groups SESSION requests GROUP           the pending requests to join (admins)
+  groups SESSION approve|reject GROUP PHONE…   answer requests to join
   profile SESSION [get]      the account's push name, about text, picture, business profile
   profile SESSION set [--name N] [--about A]   change them
   profile SESSION privacy    the privacy settings
@@ -127,7 +129,7 @@ func init() {
 		"chats": {usage: "chats SESSION [list [--archived true|false] [--page N] [--limit N]|get CHAT|delete CHAT|archive|unarchive|pin|unpin|mute [--until TIME|DURATION]|unmute|read|unread CHAT]",
 			help: "Lists the session's chats and archives, pins, mutes, marks read or unread, or deletes one.", run: cmdChats},
 		"chat": {usage: "chat SESSION CHAT [--limit N] [--before CURSOR] [--all]", help: "Prints a chat's messages, newest first, history sync's included.", run: cmdChat},
-		"groups": {usage: "groups SESSION [list|get GROUP|create SUBJECT [PHONE…]|join LINK|leave GROUP|add|remove|promote|demote GROUP PHONE…|update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false]|invite GROUP [--reset]]",
+		"groups": {usage: "groups SESSION [list|get GROUP|create SUBJECT [PHONE…]|join LINK|leave GROUP|add|remove|promote|demote GROUP PHONE…|update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false] [--join-approval true|false]|invite GROUP [--reset]|requests GROUP|approve|reject GROUP PHONE…]",
 			help: "Reads and manages the groups the session's number is in.", run: cmdGroups},
 		"profile":  {usage: "profile SESSION [get|set [--name N] [--about A]|privacy]", help: "Reads or changes the account's push name and about text; reads its privacy settings.", run: cmdProfile},
 		"presence": {usage: "presence SESSION available|unavailable|subscribe USER", help: "Shows the account online or offline, or follows a user's presence.", run: cmdPresence},

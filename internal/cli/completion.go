@@ -14,7 +14,7 @@ var subcommands = map[string][]string{
 	"keys":       {"list", "create", "revoke"},
 	"contacts":   {"list", "get", "blocked", "block", "unblock", "lid", "phone"},
 	"chats":      {"list", "get", "delete", "archive", "unarchive", "pin", "unpin", "mute", "unmute", "read", "unread"},
-	"groups":     {"list", "get", "create", "join", "leave", "add", "remove", "promote", "demote", "update", "invite"},
+	"groups":     {"list", "get", "create", "join", "leave", "add", "remove", "promote", "demote", "update", "invite", "requests", "approve", "reject"},
 	"profile":    {"get", "set", "privacy"},
 	"presence":   {"available", "unavailable", "subscribe"},
 	"calls":      {"reject", "place", "accept", "end"},

@@ -1,6 +1,7 @@
 // Package engines builds what a session runs on: the engine factories
 // (the sandbox and whatsmeow), the media fetcher whatsmeow sends URLs
-// through, and the send pacing, from one set of settings. The embedded
+// through, the link previews, and the send pacing, from one set of
+// settings. The embedded
 // gateway and the per-session worker binary both wire their sessions here,
 // so a session behaves, and its media URLs are guarded, the same in both
 // shapes.
@@ -15,6 +16,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/linkpreview"
 	"github.com/whatsapp-saas/gateway/internal/pacing"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
@@ -34,6 +36,9 @@ type Settings struct {
 	// HistorySyncDays is HISTORY_SYNC_DAYS: days of history stored after
 	// pairing (0: none).
 	HistorySyncDays int
+	// SandboxHistoryMessages is SANDBOX_HISTORY_MESSAGES: the size of the
+	// history the sandbox seeds on pairing.
+	SandboxHistoryMessages int
 	// WebVersion is WHATSAPP_WEB_VERSION (empty: whatsmeow's own).
 	WebVersion string
 	// Proxy is WHATSAPP_PROXY (it may hold credentials).
@@ -56,8 +61,8 @@ func FromConfig(e config.Engines) Settings {
 	return Settings{
 		SandboxEnabled:   e.SandboxEnabled,
 		SandboxPairDelay: e.SandboxPairDelay, SandboxDeliveryDelay: e.SandboxDeliveryDelay, SandboxReadDelay: e.SandboxReadDelay,
-		HistorySyncDays: e.HistorySyncDays,
-		WebVersion:      e.WhatsAppWebVersion, Proxy: e.WhatsAppProxy.Value(),
+		HistorySyncDays: e.HistorySyncDays, SandboxHistoryMessages: e.SandboxHistoryMessages,
+		WebVersion: e.WhatsAppWebVersion, Proxy: e.WhatsAppProxy.Value(),
 		MediaDir: e.MediaStoragePath, MediaMaxBytes: e.MediaMaxBytes,
 		SendRatePerMinute: e.SendRatePerMinute, SendBurst: e.SendBurst, SendJitter: e.SendJitter,
 		SendTypingPreroll: e.SendTypingPreroll,
@@ -130,18 +135,25 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 		// numbers are the tenant's own sandbox sessions.
 		out[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
 			PairDelay: s.SandboxPairDelay, DeliveryDelay: s.SandboxDeliveryDelay, ReadDelay: s.SandboxReadDelay,
-			HistoryDays: s.HistorySyncDays,
-			Network:     sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
+			HistoryDays: s.HistorySyncDays, HistoryMessages: s.SandboxHistoryMessages,
+			Network: sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
 			Accounts: accounts,
 		})
 	}
 	return out, nil
 }
 
+// LinkPreviews is the maker of the link previews a session's worker puts
+// on its texts: pages and pictures fetched through the same SSRF guard as
+// media URLs and webhooks.
+func LinkPreviews(guard *ssrf.Guard) *linkpreview.Maker {
+	return linkpreview.New(MediaFetcher(guard))
+}
+
 // MediaFetcher is the fetcher of outbound media URLs: customer URLs,
 // dialled through the same SSRF guard as webhooks.
-func MediaFetcher(guard *ssrf.Guard) whatsmeow.MediaFetcher {
-	return whatsmeow.NewHTTPFetcher(guard.Client(MediaFetchTimeout), ssrf.Blocked)
+func MediaFetcher(guard *ssrf.Guard) *ssrf.Fetcher {
+	return guard.Fetcher(MediaFetchTimeout)
 }
 
 // Pacer is one session's send pacing, nil when pacing is off. Sandbox

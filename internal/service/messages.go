@@ -63,8 +63,8 @@ const MaxScheduleAhead = 366 * 24 * time.Hour
 const MaxMentions = 1024
 
 // LinkPreviewOption is the send's link_preview: a preview object, or false
-// to send none. Without it, the whatsmeow engine makes a preview of the
-// text's first link when sending; the sandbox makes none.
+// to send none. Without it, the session's worker makes the preview of the
+// text's first link when it sends (internal/linkpreview), on every engine.
 type LinkPreviewOption struct {
 	Off     bool
 	Preview *gateway.LinkPreview
@@ -162,9 +162,10 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		} else if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			fields["media.url"] = "The media URL must be an absolute http or https URL."
 		}
-		if typ == gateway.TypeAudio && m.Voice && m.URL != "" && !oggType(m.MIMEType) {
-			// Media by URL is fetched by the worker when it sends; only
-			// bytes given here are converted (convertMedia).
+		if typ == gateway.TypeAudio && m.Voice && m.URL != "" && !oggType(m.MIMEType) && (!s.cfg.Voice.Enabled() || s.media == nil) {
+			// With AUDIO_CONVERTER the gateway fetches and converts it
+			// (convertMedia); without, a URL declared as other audio is
+			// refused now rather than failing when the worker fetches it.
 			fields["media.mime_type"] = convert.VoiceURLNotOpus
 		}
 		if typ == gateway.TypeDocument && m.FileName == "" && m.URL != "" {
@@ -415,6 +416,12 @@ func sendOptions(typ gateway.MessageType, rcpt gateway.Recipient, body string, i
 		}
 		if pv.ThumbnailURL != "" && !isHTTPURL(pv.ThumbnailURL) {
 			fields["link_preview.thumbnail_url"] = "The thumbnail URL must be an absolute http or https URL."
+		}
+		if len(pv.Thumbnail) > 0 {
+			// The picture is made by the gateway, bounded and re-encoded,
+			// from a URL fetched through the SSRF guard; bytes given here
+			// would travel unchecked in every copy of the message.
+			fields["link_preview.thumbnail"] = "Give the card's picture as link_preview.thumbnail_url; the gateway makes the thumbnail from it."
 		}
 		p.LinkPreview = &pv
 	}

@@ -6,7 +6,6 @@ import (
 	stdimage "image"
 	"image/color"
 	"image/png"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,6 +59,15 @@ func TestBuildMessageStickerAndVoiceByURL(t *testing.T) {
 		t.Fatalf("marshal: %v", err)
 	}
 
+	// An animated sticker (the API made it from a GIF, or it was given
+	// animated) is flagged so, or WhatsApp shows it still.
+	animated := []byte("RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x12\x00\x00\x00\xff\x01\x00\xff\x01\x00")
+	_, msg, err = buildMessage(context.Background(), cli, &fakeUploader{}, &fakeFetcher{}, 1<<20,
+		&gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeSticker, Media: &gateway.Media{Data: animated, MIMEType: "image/webp"}}, refs{})
+	if err != nil || !msg.GetStickerMessage().GetIsAnimated() {
+		t.Fatalf("animated sticker: %v, is_animated %v; want it flagged", err, msg.GetStickerMessage().GetIsAnimated())
+	}
+
 	// A fetched file that is no image is refused naming media.
 	f = &fakeFetcher{data: []byte("<html>not an image</html>"), ct: "text/html"}
 	_, _, err = buildMessage(context.Background(), cli, &fakeUploader{}, f, 1<<20, out, refs{})
@@ -69,8 +77,8 @@ func TestBuildMessageStickerAndVoiceByURL(t *testing.T) {
 
 	voice := &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeAudio, Media: &gateway.Media{URL: "https://example.com/v.mp3", Voice: true}}
 	_, _, err = buildMessage(context.Background(), cli, &fakeUploader{}, &fakeFetcher{data: []byte("ID3\x03mp3"), ct: "audio/mpeg"}, 1<<20, voice, refs{})
-	if ge, ok := err.(*gateway.Error); !ok || ge.Code != gateway.CodeValidation || !strings.Contains(ge.Fields["media"], "media.data") {
-		t.Fatalf("voice note by URL as MP3: got %v, want a validation error saying to give the bytes", err)
+	if ge, ok := err.(*gateway.Error); !ok || ge.Code != gateway.CodeValidation || ge.Fields["media"] != convert.VoiceURLNotOpus {
+		t.Fatalf("voice note by URL as MP3: got %v, want a validation error saying %q", err, convert.VoiceURLNotOpus)
 	}
 	u = &fakeUploader{}
 	_, msg, err = buildMessage(context.Background(), cli, u, &fakeFetcher{data: []byte("OggS\x00opus"), ct: "audio/ogg"}, 1<<20, voice, refs{})
