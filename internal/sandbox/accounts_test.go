@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -46,7 +47,7 @@ func TestContactsCarrySavedNames(t *testing.T) {
 		}
 	}
 	// The seeded history's chats are with the people of the address book.
-	for _, b := range seedHistory(me, 7, 0, a.clock.Now()) {
+	for _, b := range seedHistory(me, 7, 0, time.Now()) {
 		for _, ch := range b.Chats {
 			if c, ok := byPhone[ch.JID[:len(ch.JID)-len("@s.whatsapp.net")]]; !ok || c.SavedName == "" {
 				t.Errorf("history chat %s: got contact %+v, want one with a saved name", ch.JID, c)
