@@ -52,14 +52,26 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 	var before int64
 	stored := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd); err != nil {
-			return err
-		}
+		// The counter row is read (and locked) first and created only when
+		// missing: its creation counts the period's stored messages, a
+		// scan that grows with them, so running it on every batch (where
+		// ON CONFLICT DO NOTHING discards the count after computing it)
+		// cost each send more the more the tenant had sent.
 		row, err := s.queryRowTx(ctx, tx, lock, userID, period, metricMessages)
 		if err != nil {
 			return err
 		}
-		if err := row.Scan(&before); err != nil {
+		err = row.Scan(&before)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd); err != nil {
+				return err
+			}
+			if row, err = s.queryRowTx(ctx, tx, lock, userID, period, metricMessages); err != nil {
+				return err
+			}
+			err = row.Scan(&before)
+		}
+		if err != nil {
 			return err
 		}
 		room := limit - before
