@@ -113,6 +113,7 @@ var clientMethods = map[string]string{
 	"listAccountOperations": "AccountOperations", "listGroups": "Groups", "getGroup": "Group", "createGroup": "CreateGroup",
 	"updateGroup": "UpdateGroup", "updateGroupParticipants": "UpdateGroupParticipants", "getGroupInviteLink": "GroupInviteLink",
 	"resetGroupInviteLink": "ResetGroupInviteLink", "joinGroup": "JoinGroup", "leaveGroup": "LeaveGroup",
+	"listGroupRequests": "GroupRequests", "approveGroupRequests": "ApproveGroupRequests", "rejectGroupRequests": "RejectGroupRequests",
 	"listContacts": "Contacts", "getContact": "Contact", "listBlocked": "Blocked", "blockContact": "Block",
 	"unblockContact": "Unblock", "getPhoneByLID": "PhoneByLID", "getLIDByPhone": "LIDByPhone",
 	"setPresence": "SetPresence", "subscribePresence": "SubscribePresence",

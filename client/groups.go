@@ -37,8 +37,9 @@ type GroupSettings struct {
 	EphemeralSeconds int  `json:"ephemeral_seconds"`
 }
 
-// ParticipantResult is what happened to one participant of a change:
-// added, removed, promoted, demoted, not_on_whatsapp, invite_sent or failed.
+// ParticipantResult is what happened to one participant of a change: ok,
+// not_on_whatsapp, invite_sent, not_in_group, already_in_group, no_request
+// (approve or reject of someone who did not ask to join) or refused.
 type ParticipantResult struct {
 	JID    string `json:"jid"`
 	Phone  string `json:"phone,omitempty"`
@@ -147,12 +148,58 @@ func (c *Client) ResetGroupInviteLink(ctx context.Context, sessionID, groupJID s
 	return out.InviteLink, c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/invite-link/reset", nil, nil, &out)
 }
 
-// JoinGroup joins a group by invite link (or its code) and answers its JID.
-func (c *Client) JoinGroup(ctx context.Context, sessionID, inviteLink string) (string, error) {
-	var out struct {
-		Group string `json:"group"`
+// GroupJoin is the group joined by link; Pending when the group needs an
+// admin's approval and the number has only asked to join.
+type GroupJoin struct {
+	Group   string `json:"group"`
+	Pending bool   `json:"pending,omitempty"`
+}
+
+// JoinGroup joins a group by invite link (or its code). In a group that
+// needs an admin's approval the join is a request: Pending is true.
+func (c *Client) JoinGroup(ctx context.Context, sessionID, inviteLink string) (*GroupJoin, error) {
+	var out GroupJoin
+	if err := c.do(ctx, http.MethodPost, c.groupsPath(sessionID)+"/join", nil, map[string]any{"invite_link": inviteLink}, &out); err != nil {
+		return nil, err
 	}
-	return out.Group, c.do(ctx, http.MethodPost, c.groupsPath(sessionID)+"/join", nil, map[string]any{"invite_link": inviteLink}, &out)
+	return &out, nil
+}
+
+// GroupRequest is a pending request to join a group.
+type GroupRequest struct {
+	JID         string     `json:"jid"`
+	Phone       string     `json:"phone,omitempty"`
+	LID         string     `json:"lid,omitempty"`
+	RequestedAt *time.Time `json:"requested_at,omitempty"`
+}
+
+// GroupRequests lists a group's pending join requests, oldest first (admins only).
+func (c *Client) GroupRequests(ctx context.Context, sessionID, groupJID string) ([]GroupRequest, error) {
+	var out struct {
+		Requests []GroupRequest `json:"requests"`
+	}
+	return out.Requests, c.do(ctx, http.MethodGet, c.groupPath(sessionID, groupJID)+"/requests", nil, nil, &out)
+}
+
+// ApproveGroupRequests approves join requests (phone numbers or JIDs):
+// the approved become members. A result per requester: ok, no_request,
+// already_in_group or refused.
+func (c *Client) ApproveGroupRequests(ctx context.Context, sessionID, groupJID string, participants []string) ([]ParticipantResult, error) {
+	return c.groupRequests(ctx, sessionID, groupJID, "approve", participants)
+}
+
+// RejectGroupRequests rejects join requests (phone numbers or JIDs), with
+// a result per requester.
+func (c *Client) RejectGroupRequests(ctx context.Context, sessionID, groupJID string, participants []string) ([]ParticipantResult, error) {
+	return c.groupRequests(ctx, sessionID, groupJID, "reject", participants)
+}
+
+func (c *Client) groupRequests(ctx context.Context, sessionID, groupJID, action string, participants []string) ([]ParticipantResult, error) {
+	var out struct {
+		Results []ParticipantResult `json:"results"`
+	}
+	err := c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/requests/"+action, nil, map[string]any{"participants": participants}, &out)
+	return out.Results, err
 }
 
 // LeaveGroup leaves a group.

@@ -218,7 +218,8 @@ type SendRequest struct {
 	// marked forwarded (give no Message, MessageType or media with it).
 	ForwardOf string `json:"forward_of,omitempty"`
 	// LinkPreview is the card under the text's link; NoLinkPreview sends
-	// none (link_preview: false). Neither: the gateway may make one.
+	// none (link_preview: false). Neither: the gateway makes one from the
+	// text's first link when it sends it.
 	LinkPreview   *LinkPreview `json:"link_preview,omitempty"`
 	NoLinkPreview bool         `json:"-"`
 	// Poll is the poll of a message_type "poll"; Votes the answers a

@@ -172,6 +172,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		return nil, fmt.Errorf("engines: %w", err)
 	}
 	es := engineSettings(cfg)
+	previews, err := linkPreviews(a)
+	if err != nil {
+		return nil, err
+	}
 	available := make([]string, 0, len(engines))
 	for name := range engines {
 		available = append(available, name)
@@ -190,8 +194,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 					SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine, Engines: engines,
 					Store: a.store, Secret: a.secrets.InternalSecret,
 					Pacer: es.Pacer(spec.Engine), TypingPreroll: es.TypingPreroll(spec.Engine), MediaDir: es.MediaDir,
-					Logger:  log, // the worker names the session and tenant on its lines
-					Changed: func() { a.changes.SessionChanged(spec.SessionID) },
+					LinkPreviews: previews,
+					Logger:       log, // the worker names the session and tenant on its lines
+					Changed:      func() { a.changes.SessionChanged(spec.SessionID) },
 				})
 			},
 			Report: func(r gateway.InstanceReport) { svc.HandleReport(r) },

@@ -6,6 +6,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/engines"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/linkpreview"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
 
@@ -24,6 +25,16 @@ func engineFactories(a *app) (map[string]gateway.EngineFactory, error) {
 		return nil, err
 	}
 	return engines.Factories(engineSettings(a.cfg), engines.Deps{Store: a.store, Bus: a.bus, Guard: guard, Logger: a.log})
+}
+
+// linkPreviews makes the link previews of the in-process workers' texts,
+// through the same SSRF guard as media URLs.
+func linkPreviews(a *app) (*linkpreview.Maker, error) {
+	guard, err := outboundGuard(a)
+	if err != nil {
+		return nil, err
+	}
+	return engines.LinkPreviews(guard), nil
 }
 
 // outboundGuard is the SSRF guard of requests to customer URLs (webhooks

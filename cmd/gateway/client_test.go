@@ -299,6 +299,34 @@ func TestCLIAgainstGateway(t *testing.T) {
 	before := hits.Load()
 	must("", "webhooks", "replay", hook.ID, deliveries.Deliveries[0].ID)
 	polltest.Eventually(t, patience, "the replayed delivery arrived", func() bool { return hits.Load() > before })
+	// The endpoint's deliveries by outcome: the test delivery counted as
+	// succeeded, in JSON and in the table; --days in -h and checked.
+	// The replay made the delivery pending again until its outcome is
+	// recorded, which can come after the receiver saw it.
+	polltest.Until(t, patience, "webhooks stats --json with the replayed delivery succeeded", func() (string, bool) {
+		var stats struct {
+			Stats []wagw.WebhookStats `json:"stats"`
+		}
+		out := must("", "webhooks", "stats", "--days", "1", "--json")
+		if err := json.Unmarshal([]byte(out), &stats); err != nil {
+			t.Fatalf("webhooks stats --json: %v\n%s", err, out)
+		}
+		s := stats.Stats
+		return out, len(s) == 1 && s[0].WebhookID == hook.ID && s[0].Succeeded >= 1 && s[0].Pending == 0 &&
+			s[0].Total >= s[0].Succeeded && s[0].SuccessRate != nil
+	})
+	if out := must("", "webhooks", "stats"); !strings.Contains(out, "SUCCEEDED") || !strings.Contains(out, hook.ID) || !strings.Contains(out, "%") {
+		t.Fatalf("webhooks stats table: %s", out)
+	}
+	if out := must("", "webhooks", "stats", "-h"); !strings.Contains(out, "-days") || !strings.Contains(out, "stats [--days N]") {
+		t.Fatalf("webhooks stats -h does not show --days:\n%s", out)
+	}
+	if _, errOut, code := runCLI(t, cfg, "", "webhooks", "stats", "--days", "91"); code != 1 || !strings.Contains(errOut, "1 to 90") {
+		t.Fatalf("webhooks stats --days 91: exit %d, stderr %q; want 1 and the server's range", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, cfg, "", "webhooks", "stats", "--days", "-1"); code != 2 || !strings.Contains(errOut, "usage: wagw webhooks") {
+		t.Fatalf("webhooks stats --days -1: exit %d, stderr %q; want a usage error", code, errOut)
+	}
 	// The first event of the session, replayed from the start of the log.
 	out = must("", "events", "--from-id", "0", "--count", "1", "--json")
 	var ev wagw.GatewayEvent

@@ -37,8 +37,8 @@ type (
 // 60 history messages in 6 chats on pairing), one chat's history paged by
 // cursor and its actions, its contacts (another of Sara's sandbox
 // sessions) with block and unblock and the LID lookup, its groups and one
-// group's participants and invite link; then the same pages in Arabic on a
-// phone. It leaves the browser in English on the session's page at
+// group's participants and invite link, another group's requests to join
+// approved and rejected; then the same pages in Arabic on a phone. It leaves the browser in English on the session's page at
 // desktop size.
 func walkAccountPages(t *testing.T, base string, step browserStep, eval browserEval, num browserNum, shot, viewShot browserCapture) {
 	t.Helper()
@@ -220,6 +220,83 @@ func walkAccountPages(t *testing.T, base string, step browserStep, eval browserE
 		t.Error("the group page does not show its two participants with the creator marked, or its invite link")
 	}
 
+	// Requests to join: a second group of shop's needs approval; friend's
+	// join by link is a request shop's page lists with Approve and Reject.
+	var club struct {
+		Group struct {
+			JID string `json:"jid"`
+		} `json:"group"`
+	}
+	sara.do("POST", api+"/groups", map[string]any{"subject": "Members only", "participants": []string{}}).must(t, http.StatusCreated, &club)
+	clubAPI := api + "/groups/" + club.Group.JID
+	sara.do("PATCH", clubAPI, map[string]any{"join_approval": true}).must(t, http.StatusOK, nil)
+	var link struct {
+		InviteLink string `json:"invite_link"`
+	}
+	sara.do("GET", clubAPI+"/invite-link", nil).must(t, http.StatusOK, &link)
+	askToJoin := func() {
+		var joined struct {
+			Pending bool `json:"pending"`
+		}
+		sara.do("POST", "/api/v1/sessions/"+friend.ID+"/groups/join", map[string]any{"invite_link": link.InviteLink}).must(t, http.StatusOK, &joined)
+		if !joined.Pending {
+			t.Fatal("friend's join of a group needing approval is not pending")
+		}
+	}
+	pendingOf := func() int {
+		var out struct {
+			Requests []struct{} `json:"requests"`
+		}
+		sara.do("GET", clubAPI+"/requests", nil).must(t, http.StatusOK, &out)
+		return len(out.Requests)
+	}
+	isMember := func() bool {
+		var out struct {
+			Group struct {
+				Participants []struct {
+					JID string `json:"jid"`
+				} `json:"participants"`
+			} `json:"group"`
+		}
+		sara.do("GET", clubAPI, nil).must(t, http.StatusOK, &out)
+		for _, p := range out.Group.Participants {
+			if p.JID == friendJID {
+				return true
+			}
+		}
+		return false
+	}
+	openClub := []chromedp.Action[chromedp.Void]{
+		chromedp.Click(css(`nav.tabs a[data-tab="groups"]`)),
+		chromedp.WaitVisible(css(`#groups tr[data-group="` + club.Group.JID + `"]`)),
+		chromedp.Click(css(`#groups tr[data-group="` + club.Group.JID + `"] a`)),
+		chromedp.WaitVisible(css(`#join-requests tr[data-request="` + friendJID + `"]`)),
+	}
+	askToJoin()
+	step("join requests", append(openClub, shot("16b-join-requests"))...)
+	if !eval("request row", `(() => { const r = document.querySelector('#join-requests tr[data-request="`+friendJID+`"]');
+		return r.querySelector("td bdi").textContent === "+`+friend.Phone+`" && !!r.querySelector('button[data-action="approve"]') && !!r.querySelector('button[data-action="reject"]'); })()`) {
+		t.Error("the join request does not show the requester's phone with Approve and Reject")
+	}
+	step("approve",
+		chromedp.Click(css(`#join-requests tr[data-request="`+friendJID+`"] button[data-action="approve"]`)),
+		chromedp.WaitVisible(css(`#participants tr[data-participant="`+friendJID+`"]`)),
+		chromedp.WaitNotPresent(css(`#join-requests`)))
+	if !isMember() || pendingOf() != 0 {
+		t.Fatal("approved in the dashboard, friend is not a member or the request is still pending")
+	}
+	sara.do("POST", "/api/v1/sessions/"+friend.ID+"/groups/"+club.Group.JID+"/leave", nil).must(t, http.StatusOK, nil)
+	askToJoin()
+	step("reject", append(openClub,
+		chromedp.Click(css(`#join-requests tr[data-request="`+friendJID+`"] button[data-action="reject"]`)), // confirm() answers yes (see block)
+		chromedp.WaitNotPresent(css(`#join-requests`)))...)
+	if isMember() || pendingOf() != 0 {
+		t.Fatal("rejected in the dashboard, friend is a member or the request is still pending")
+	}
+	// A request left pending for the Arabic page below.
+	askToJoin()
+	step("pending again", openClub...)
+
 	// The same pages in Arabic on a phone: right to left, nothing
 	// scrolling sideways, numbers and JIDs isolated.
 	noSideways := `document.documentElement.scrollWidth <= document.documentElement.clientWidth && [...document.querySelectorAll(".table-wrap")].every(w => w.scrollWidth <= w.clientWidth)`
@@ -230,6 +307,10 @@ func walkAccountPages(t *testing.T, base string, step browserStep, eval browserE
 		viewShot("17-group-ar-phone"))
 	if !eval("group on a phone", noSideways+` && document.documentElement.dir === "rtl" && !!document.querySelector("#participants bdi[dir=auto]")`) {
 		t.Error("the group page in Arabic on a phone scrolls sideways or does not isolate the numbers")
+	}
+	if !eval("requests in Arabic", `document.querySelector("#h-requests").textContent.startsWith("طلبات الانضمام") &&
+		document.querySelector('#join-requests button[data-action="approve"]').textContent === "قبول"`) {
+		t.Error("the join requests are not in Arabic")
 	}
 	step("chats in Arabic on a phone",
 		chromedp.Click(css(`nav.tabs a[data-tab="chats"]`)),

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/png"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gen2brain/webp"
 	xwebp "golang.org/x/image/webp"
 
 	"github.com/whatsapp-saas/gateway/internal/convert"
@@ -100,6 +102,22 @@ func mediaConversion(t *testing.T, extra map[string]string) {
 	cfg, err := xwebp.DecodeConfig(bytes.NewReader(webpFile))
 	if err != nil || cfg.Width != 512 || cfg.Height != 512 {
 		t.Fatalf("received sticker %dx%d (%v), want a 512x512 WebP", cfg.Width, cfg.Height, err)
+	}
+	// A GIF of several frames becomes an animated WebP sticker.
+	pal := color.Palette{color.NRGBA{220, 20, 20, 255}, color.NRGBA{20, 20, 220, 255}}
+	f1, f2 := image.NewPaletted(image.Rect(0, 0, 48, 48), pal), image.NewPaletted(image.Rect(0, 0, 48, 48), pal)
+	for i := range f2.Pix {
+		f2.Pix[i] = 1
+	}
+	var gifFile bytes.Buffer
+	if err := gif.EncodeAll(&gifFile, &gif.GIF{Image: []*image.Paletted{f1, f2}, Delay: []int{50, 50}}); err != nil {
+		t.Fatal(err)
+	}
+	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "sticker",
+		"media": map[string]any{"data": b64(gifFile.Bytes()), "mime_type": "image/gif"}})
+	moving := media(receivedAs(t, alice, a2.ID, m.WAMessageID).ID)
+	if anim, err := webp.DecodeAll(bytes.NewReader(moving)); !convert.IsAnimatedWebP(moving) || err != nil || len(anim.Image) != 2 {
+		t.Fatalf("sticker from a GIF received as %q… (%v), want an animated WebP of its 2 frames", moving[:min(24, len(moving))], err)
 	}
 	// An animated WebP is sent as it is.
 	animated := []byte("RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02\x00\x00\x00\xff\x01\x00\xff\x01\x00")

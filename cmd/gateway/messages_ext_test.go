@@ -27,9 +27,11 @@ type storedMessage struct {
 		ViewOnce    bool     `json:"view_once"`
 		Forwarded   bool     `json:"forwarded"`
 		LinkPreview *struct {
-			URL         string `json:"url"`
-			Title       string `json:"title"`
-			Description string `json:"description"`
+			URL          string `json:"url"`
+			Title        string `json:"title"`
+			Description  string `json:"description"`
+			ThumbnailURL string `json:"thumbnail_url"`
+			Thumbnail    []byte `json:"thumbnail"`
 		} `json:"link_preview"`
 	} `json:"payload"`
 }

@@ -35,11 +35,12 @@ type receiver struct {
 	badSig    int
 	sigCount  map[int]int // signatures per request -> requests
 	first     map[string]time.Time
+	bodies    map[string][]byte // event id -> the body accepted
 }
 
 func newReceiver(t testing.TB) *receiver {
 	r := &receiver{attempts: map[string]int{}, accepted: map[string]int{}, types: map[string]string{},
-		sigCount: map[int]int{}, first: map[string]time.Time{}}
+		sigCount: map[int]int{}, first: map[string]time.Time{}, bodies: map[string][]byte{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -84,7 +85,21 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		r.first[env.ID] = time.Now()
 	}
 	r.accepted[env.ID]++
+	r.bodies[env.ID] = body
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// acceptedOf returns the bodies of the accepted events of type typ.
+func (r *receiver) acceptedOf(typ string) [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out [][]byte
+	for id, b := range r.bodies {
+		if r.types[id] == typ {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // snapshot returns copies of the counters.

@@ -7,8 +7,8 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/engines"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/linkpreview"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
-	"github.com/whatsapp-saas/gateway/internal/whatsmeow"
 )
 
 // outboundGuard is the SSRF guard of the session's media URLs: the
@@ -19,14 +19,14 @@ func outboundGuard(ctx context.Context, cfg *config.Worker, log *slog.Logger) (*
 	return engines.Guard(ctx, cfg.Engines, cfg.Agents(), log)
 }
 
-// mediaFetcher is the fetcher the worker's whatsmeow engine sends media
-// URLs through.
-func mediaFetcher(ctx context.Context, cfg *config.Worker, log *slog.Logger) (whatsmeow.MediaFetcher, error) {
+// linkPreviews makes the link previews of the worker's texts, through the
+// same SSRF guard as its media URLs.
+func linkPreviews(ctx context.Context, cfg *config.Worker, log *slog.Logger) (*linkpreview.Maker, error) {
 	guard, err := outboundGuard(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	return engines.MediaFetcher(guard), nil
+	return engines.LinkPreviews(guard), nil
 }
 
 // engineFactories builds the engines as the gateway does (internal/engines):

@@ -156,6 +156,10 @@ func serve(ctx context.Context, cfg *config.Worker, d deps, base *slog.Logger, a
 	}
 	secret := secretReader(cfg)
 	es := engines.FromConfig(cfg.Engines)
+	previews, err := linkPreviews(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 	// Every change of the worker's status goes out on the bus, so the
 	// gateways' status caches drop their copy at once.
 	notices := changes.NewPublisher(d.bus, log)
@@ -164,8 +168,9 @@ func serve(ctx context.Context, cfg *config.Worker, d deps, base *slog.Logger, a
 		SessionID: cfg.SessionID, UserID: cfg.UserID, EngineName: cfg.EngineName, Engines: engs, Store: d.store,
 		Secret: func(context.Context) ([]byte, error) { return secret() }, Logger: base,
 		Pacer: es.Pacer(engine), TypingPreroll: es.TypingPreroll(engine), MediaDir: es.MediaDir,
-		QueuePoll: queuePoll,
-		Changed:   func() { notices.Publish(gateway.TopicSessionsChanged, cfg.SessionID) },
+		LinkPreviews: previews,
+		QueuePoll:    queuePoll,
+		Changed:      func() { notices.Publish(gateway.TopicSessionsChanged, cfg.SessionID) },
 	})
 	if err != nil {
 		return err

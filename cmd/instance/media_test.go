@@ -15,8 +15,9 @@ import (
 )
 
 // TestWorkerMediaFetchGoesThroughTheSSRFGuard checks the fetcher the
-// worker gives its whatsmeow engine: the product's guard, with the
-// gateway's WEBHOOK_* settings, refusing what the guard refuses.
+// worker makes its link previews with (engines.MediaFetcher, as its
+// whatsmeow engine's media): the product's guard, with the gateway's
+// WEBHOOK_* settings, refusing what the guard refuses.
 func TestWorkerMediaFetchGoesThroughTheSSRFGuard(t *testing.T) {
 	hits := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -33,10 +34,11 @@ func TestWorkerMediaFetchGoesThroughTheSSRFGuard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := mediaFetcher(context.Background(), cfg, slog.New(slog.NewTextHandler(&logtest.Buffer{}, nil)))
+		p, err := linkPreviews(context.Background(), cfg, slog.New(slog.NewTextHandler(&logtest.Buffer{}, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
+		f := p.Fetch
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		data, _, err := f.Fetch(ctx, url, 1<<20)

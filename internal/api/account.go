@@ -24,6 +24,9 @@ func (s *Server) accountHandlers() map[string]handler {
 		"resetGroupInviteLink":    s.handleGroupInviteReset,
 		"joinGroup":               s.handleGroupJoin,
 		"leaveGroup":              s.handleGroupLeave,
+		"listGroupRequests":       s.handleGroupRequests,
+		"approveGroupRequests":    s.handleGroupRequestsApprove,
+		"rejectGroupRequests":     s.handleGroupRequestsReject,
 	}
 }
 
@@ -165,6 +168,57 @@ func (s *Server) handleGroupLeave(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return ok(w, http.StatusOK, groupLeft{Group: group, Left: true})
+}
+
+func (s *Server) handleGroupRequests(w http.ResponseWriter, r *http.Request) error {
+	id, group, err := sessionAnd(r, "group_id")
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.GroupRequests(r.Context(), who(r).User.ID, id, group)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, groupRequestsLive{Group: res.Group, Requests: res.Requests, Source: service.SourceLive})
+}
+
+func (s *Server) handleGroupRequestsApprove(w http.ResponseWriter, r *http.Request) error {
+	return s.groupRequests(w, r, gateway.RequestApprove)
+}
+
+func (s *Server) handleGroupRequestsReject(w http.ResponseWriter, r *http.Request) error {
+	return s.groupRequests(w, r, gateway.RequestReject)
+}
+
+// groupRequests approves or rejects: the action is the path's, so the
+// body holds only the participants.
+func (s *Server) groupRequests(w http.ResponseWriter, r *http.Request, action string) error {
+	id, group, err := sessionAnd(r, "group_id")
+	if err != nil {
+		return err
+	}
+	var req groupRequestsBody
+	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.UpdateGroupRequests(r.Context(), who(r).User.ID, id,
+		gateway.GroupRequestsRequest{Group: group, Action: action, Participants: req.Participants})
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusOK, res)
+}
+
+// groupRequestsBody is the body of POST …/requests/approve and …/reject.
+type groupRequestsBody struct {
+	Participants []string `json:"participants" desc:"Phone numbers (with country code) or JIDs of the requesters, at most 256."`
+}
+
+// groupRequestsLive answers GET /sessions/{id}/groups/{group_id}/requests.
+type groupRequestsLive struct {
+	Group    string                 `json:"group" desc:"The group JID."`
+	Requests []gateway.GroupRequest `json:"requests" desc:"The pending requests to join, oldest first."`
+	Source   string                 `json:"source" desc:"live: asked of WhatsApp now."`
 }
 
 // groupList answers GET /sessions/{id}/groups.

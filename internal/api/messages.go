@@ -28,7 +28,7 @@ type sendRequest struct {
 	MentionAll     bool                       `json:"mention_all" desc:"Mention every member of the group (group recipients only)."`
 	ViewOnce       bool                       `json:"view_once" desc:"Image, video or audio the recipient can open once."`
 	ForwardOf      string                     `json:"forward_of" desc:"Id of a stored message of yours to forward (the request then carries no content of its own)."`
-	LinkPreview    *service.LinkPreviewOption `json:"link_preview" desc:"The card under the text's first link: an object {url, title, description, thumbnail_url}, or false for none; left out, whatsmeow makes one."`
+	LinkPreview    *service.LinkPreviewOption `json:"link_preview" desc:"The card under the text's first link: an object {url, title, description, thumbnail_url}, or false for none; left out, the gateway makes one when it sends the text, on every engine: the title, description and og:image of the link's page, fetched through the SSRF guard (the page's first 512 KiB, an image of at most 2 MiB, within 5 s), the image sent as a small JPEG; no card when the page cannot be fetched or has no title."`
 	Poll           *gateway.Poll              `json:"poll" desc:"The poll of a poll message: question, 2 to 12 different options, multiple_answers."`
 	Votes          []string                   `json:"votes" desc:"The answers a poll_vote chooses on the poll named by target (empty withdraws the vote)."`
 	StatusAudience []string                   `json:"status_audience" desc:"Status posts only: the phone numbers or user JIDs who see it; left out, the account's contacts (whatsmeow sessions: as the phone's status privacy setting chooses)."`

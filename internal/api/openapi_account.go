@@ -4,6 +4,7 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/service"
 	"net/http"
+	"time"
 )
 
 var (
@@ -16,6 +17,8 @@ var (
 		Settings:   gateway.GroupSettings{Locked: true},
 		InviteLink: "https://chat.whatsapp.com/AbCdEf0123456789"}
 	exampleParticipant = gateway.ParticipantResult{JID: "15550002222@s.whatsapp.net", Phone: "15550002222", Status: gateway.ParticipantOK}
+	exampleRequested   = exampleTime.Add(-90 * time.Minute)
+	exampleRequest     = gateway.GroupRequest{JID: "15550003333@s.whatsapp.net", Phone: "15550003333", LID: "123456789012345@lid", RequestedAt: &exampleRequested}
 	exampleOperation   = gateway.AccountOperation{ID: "2d4f6a8c-1b3e-4c5d-9e7f-0a1b2c3d4e5f", SessionID: exampleSession,
 		Op: gateway.OpGroupCreate.Name, Request: []byte(`{"subject":"Support team","participants":["15550002222@s.whatsapp.net"]}`),
 		Result: gateway.OperationSucceeded, CreatedAt: exampleTime}
@@ -45,8 +48,9 @@ func accountOperations() []operation {
 			Status: 201, Data: gateway.GroupCreateResult{Group: exampleGroup, Participants: []gateway.ParticipantResult{exampleParticipant}}},
 		{Method: "POST", Path: "/sessions/{session_id}/groups/join", API: true, ID: "joinGroup", Bound: boundPath, Tag: "Groups",
 			Scope: ScopeManage, Summary: "Join a group by its invite link", Body: gateway.GroupJoinRequest{},
-			Description: "invite_link is https://chat.whatsapp.com/<code> or the code alone." + accountErrors,
-			Example:     map[string]any{"invite_link": exampleGroup.InviteLink}, Data: gateway.GroupRef{Group: exampleGroupJID}},
+			Description: "invite_link is https://chat.whatsapp.com/<code> or the code alone. When the group needs an admin's approval " +
+				"(join_approval), the answer has pending: true: the number has asked to join and is a member once an admin approves." + accountErrors,
+			Example: map[string]any{"invite_link": exampleGroup.InviteLink}, Data: gateway.GroupJoinResult{Group: exampleGroupJID}},
 		{Method: "GET", Path: "/sessions/{session_id}/groups/{group_id}", API: true, ID: "getGroup", Bound: boundPath, Tag: "Groups",
 			Scope: service.ScopeRead, Summary: "One group: subject, description, owner, participants, settings, invite link",
 			Description: "The invite link is given when the session's number is an admin." + accountErrors,
@@ -70,6 +74,28 @@ func accountOperations() []operation {
 		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/invite-link/reset", API: true, ID: "resetGroupInviteLink", Bound: boundPath,
 			Tag: "Groups", Scope: ScopeManage, Summary: "Revoke the invite link and make a new one (admins only)", Description: accountErrors[1:],
 			Data: gateway.GroupInvite{Group: exampleGroupJID, InviteLink: "https://chat.whatsapp.com/ZyXwVu9876543210"}},
+		{Method: "GET", Path: "/sessions/{session_id}/groups/{group_id}/requests", API: true, ID: "listGroupRequests", Bound: boundPath,
+			Tag: "Groups", Scope: service.ScopeRead, Summary: "The pending requests to join the group (admins only)",
+			Description: "When the group needs an admin's approval (settings.join_approval), joining by link makes a request instead of a " +
+				"member; these are the requests waiting, oldest first, each with the requester's phone and LID when known." + accountErrors,
+			// 422: a member who is no admin is refused, as WhatsApp does.
+			Errors: []int{http.StatusUnprocessableEntity},
+			Data:   groupRequestsLive{exampleGroupJID, []gateway.GroupRequest{exampleRequest}, service.SourceLive}},
+		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/requests/approve", API: true, ID: "approveGroupRequests", Bound: boundPath,
+			Tag: "Groups", Scope: ScopeManage, Summary: "Approve requests to join the group (admins only)",
+			Description: "participants: the requesters (phone numbers or JIDs), at most 256. Each has a result: ok (now a member; the members " +
+				"get a group.participants add event), no_request (they have no pending request), already_in_group or refused (with error). " +
+				"404 when none of them has a pending request." + accountErrors,
+			Body: groupRequestsBody{}, Example: map[string]any{"participants": []string{"+1 555 000 3333"}},
+			Data: gateway.GroupRequestsResult{Group: exampleGroupJID, Action: gateway.RequestApprove,
+				Results: []gateway.ParticipantResult{{JID: exampleRequest.JID, Phone: exampleRequest.Phone, Status: gateway.ParticipantOK}}}},
+		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/requests/reject", API: true, ID: "rejectGroupRequests", Bound: boundPath,
+			Tag: "Groups", Scope: ScopeManage, Summary: "Reject requests to join the group (admins only)",
+			Description: "participants: the requesters (phone numbers or JIDs), at most 256. Each has a result: ok (the request is dropped), " +
+				"no_request or refused (with error). 404 when none of them has a pending request." + accountErrors,
+			Body: groupRequestsBody{}, Example: map[string]any{"participants": []string{"+1 555 000 3333"}},
+			Data: gateway.GroupRequestsResult{Group: exampleGroupJID, Action: gateway.RequestReject,
+				Results: []gateway.ParticipantResult{{JID: exampleRequest.JID, Phone: exampleRequest.Phone, Status: gateway.ParticipantOK}}}},
 		{Method: "POST", Path: "/sessions/{session_id}/groups/{group_id}/leave", API: true, ID: "leaveGroup", Bound: boundPath,
 			Tag: "Groups", Scope: ScopeManage, Summary: "Leave the group", Description: accountErrors[1:],
 			Data: groupLeft{exampleGroupJID, true}},

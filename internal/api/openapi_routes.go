@@ -221,10 +221,13 @@ func coreOperations() []operation {
 				"message_type: text (default), image, video, audio, document, sticker (media or media_url), location, contact, reaction " +
 				"(target, reaction), edit (target, message), revoke (target), poll (poll: question, 2-12 options, multiple_answers), " +
 				"poll_vote (target: the poll, votes: the answers chosen; recipient: the poll's chat). Options: mentions and mention_all (text and captions), " +
-				"view_once (image, video, audio), forward_of (send a stored message again, marked forwarded), link_preview (text). " +
-				"A sticker is made from any PNG, JPEG, GIF (its first frame) or WebP: the gateway converts it to a 512×512 WebP " +
-				"(fitted inside, aspect kept, transparent padding) once, before storing the message (by URL: when the worker fetches " +
-				"it); an animated WebP is sent unchanged; at most 16 MiB and 4096×4096 pixels (422 naming media past that). " +
+				"view_once (image, video, audio), forward_of (send a stored message again, marked forwarded), link_preview (text: the card under the first link, " +
+				"made by the gateway from the link's page when it sends unless link_preview is false, or the caller's own). " +
+				"A sticker is made from any PNG, JPEG (turned upright as its EXIF orientation says), GIF or WebP: the gateway converts it " +
+				"to a 512×512 WebP (fitted inside, aspect kept, transparent padding) once, before storing the message (by URL: when the " +
+				"worker fetches it); a GIF of several frames becomes an animated WebP sticker (its frames, timing and loop count kept; at " +
+				"most 120 frames and 67,108,864 pixels in all); an animated WebP is sent unchanged; at most 16 MiB and 4096×4096 pixels " +
+				"(422 naming media past that). " +
 				"A voice note (audio with media.voice true) must be Ogg/Opus; other audio given as media.data is converted with the " +
 				"operator's AUDIO_CONVERTER command before the message is stored, and refused with a 422 saying to set it when it is " +
 				"not configured (a voice note by URL must be Ogg/Opus already). " +

@@ -239,6 +239,7 @@ func cmdGroups(r *runner, args []string) error {
 	description := fs.String("description", "", "update: the new description")
 	announce := fs.String("announce", "", "update: true (only admins send) or false")
 	locked := fs.String("locked", "", "update: true (only admins edit the info) or false")
+	approval := fs.String("join-approval", "", "update: true (admins approve who joins by link) or false")
 	reset := fs.Bool("reset", false, "invite: revoke the link and make a new one")
 	session, sub, pos, err := r.sessionCommand(fs, args, "list")
 	if err != nil {
@@ -282,11 +283,17 @@ func cmdGroups(r *runner, args []string) error {
 		if len(pos) != 1 {
 			return fmt.Errorf("give the invite link: %w", errUsage)
 		}
-		jid, err := c.JoinGroup(r.ctx, session, pos[0])
+		j, err := c.JoinGroup(r.ctx, session, pos[0])
 		if err != nil {
 			return err
 		}
-		return r.out(map[string]any{"group": jid}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Joined %s.\n", jid) })
+		return r.out(j, func(w *tabwriter.Writer) {
+			if j.Pending {
+				fmt.Fprintf(w, "Asked to join %s; an admin of the group must approve.\n", j.Group)
+				return
+			}
+			fmt.Fprintf(w, "Joined %s.\n", j.Group)
+		})
 	}
 	if len(pos) < 1 {
 		return fmt.Errorf("give the group's JID: %w", errUsage)
@@ -311,7 +318,7 @@ func cmdGroups(r *runner, args []string) error {
 			v   string
 			dst **bool
 			n   string
-		}{{*announce, &u.Announce, "announce"}, {*locked, &u.Locked, "locked"}} {
+		}{{*announce, &u.Announce, "announce"}, {*locked, &u.Locked, "locked"}, {*approval, &u.JoinApproval, "join-approval"}} {
 			switch f.v {
 			case "":
 			case "true", "false":
@@ -331,6 +338,34 @@ func cmdGroups(r *runner, args []string) error {
 			return fmt.Errorf("give the participants: %w", errUsage)
 		}
 		results, err := c.UpdateGroupParticipants(r.ctx, session, group, sub, rest)
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"group": group, "action": sub, "results": results}, func(w *tabwriter.Writer) { resultTable(w, results) })
+	case "requests":
+		list, err := c.GroupRequests(r.ctx, session, group)
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"group": group, "requests": list}, func(w *tabwriter.Writer) {
+			if len(list) == 0 {
+				fmt.Fprintln(w, "No pending request to join.")
+				return
+			}
+			fmt.Fprintln(w, "REQUESTER\tPHONE\tLID\tASKED")
+			for _, q := range list {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", q.JID, dash(q.Phone), dash(q.LID), when(q.RequestedAt))
+			}
+		})
+	case "approve", "reject":
+		if len(rest) == 0 {
+			return fmt.Errorf("give the requesters: %w", errUsage)
+		}
+		do := c.ApproveGroupRequests
+		if sub == "reject" {
+			do = c.RejectGroupRequests
+		}
+		results, err := do(r.ctx, session, group, rest)
 		if err != nil {
 			return err
 		}

@@ -56,8 +56,10 @@ The account (chats, groups, profile, presence)
   groups SESSION get GROUP   one group: participants, admins, settings, invite link
   groups SESSION create SUBJECT [PHONE…] | join LINK | leave GROUP
   groups SESSION add|remove|promote|demote GROUP PHONE…
-  groups SESSION update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false]
+  groups SESSION update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false] [--join-approval true|false]
   groups SESSION invite GROUP [--reset]   the invite link (--reset: a new one)
+  groups SESSION requests GROUP           the pending requests to join (admins)
+  groups SESSION approve|reject GROUP PHONE…   answer requests to join
   profile SESSION [get]      the account's push name, about text, picture, business profile
   profile SESSION set [--name N] [--about A]   change them
   profile SESSION privacy    the privacy settings
@@ -85,6 +87,7 @@ Webhooks and events
   webhooks delivery ID DELIVERY
   webhooks replay ID DELIVERY   send one delivery again
   webhooks retry ID --since DURATION   send again every failed delivery since
+  webhooks stats [--days N]  each endpoint's deliveries by outcome and success rate
   events                     tail the live event stream (--session, --types)
 
 Keys and admin
@@ -126,7 +129,7 @@ func init() {
 		"chats": {usage: "chats SESSION [list [--archived true|false] [--page N] [--limit N]|get CHAT|delete CHAT|archive|unarchive|pin|unpin|mute [--until TIME|DURATION]|unmute|read|unread CHAT]",
 			help: "Lists the session's chats and archives, pins, mutes, marks read or unread, or deletes one.", run: cmdChats},
 		"chat": {usage: "chat SESSION CHAT [--limit N] [--before CURSOR] [--all]", help: "Prints a chat's messages, newest first, history sync's included.", run: cmdChat},
-		"groups": {usage: "groups SESSION [list|get GROUP|create SUBJECT [PHONE…]|join LINK|leave GROUP|add|remove|promote|demote GROUP PHONE…|update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false]|invite GROUP [--reset]]",
+		"groups": {usage: "groups SESSION [list|get GROUP|create SUBJECT [PHONE…]|join LINK|leave GROUP|add|remove|promote|demote GROUP PHONE…|update GROUP [--subject S] [--description D] [--announce true|false] [--locked true|false] [--join-approval true|false]|invite GROUP [--reset]|requests GROUP|approve|reject GROUP PHONE…]",
 			help: "Reads and manages the groups the session's number is in.", run: cmdGroups},
 		"profile":  {usage: "profile SESSION [get|set [--name N] [--about A]|privacy]", help: "Reads or changes the account's push name and about text; reads its privacy settings.", run: cmdProfile},
 		"presence": {usage: "presence SESSION available|unavailable|subscribe USER", help: "Shows the account online or offline, or follows a user's presence.", run: cmdPresence},
@@ -136,7 +139,7 @@ func init() {
 			help: "Lists the session's status posts (its own and its contacts'), or posts one.", run: cmdStatus},
 		"channels": {usage: "channels SESSION [list|get CHANNEL|create NAME [--description D]|follow CHANNEL|unfollow CHANNEL|messages CHANNEL [--count N] [--before N]|post CHANNEL [TEXT…] [--image FILE|--video FILE]]",
 			help: "Lists, looks up, creates, follows and unfollows channels; reads a channel's posts; posts to one the account administers.", run: cmdChannels},
-		"webhooks": {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
+		"webhooks": {usage: "webhooks [list [--page N] [--limit N]|create URL [--events E,…] [--session ID]|delete ID|test ID|rotate ID|deliveries ID [--status S] [--page N] [--limit N]|delivery ID DELIVERY|replay ID DELIVERY|retry ID --since D|stats [--days N]]", help: "Manages webhook endpoints and their deliveries.", run: cmdWebhooks},
 		"events":   {usage: "events [--session ID] [--types message,status] [--from-id N] [--count N]", help: "Prints the live event stream, one JSON line per event.", run: cmdEvents},
 		"keys":     {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
 		"admin": {usage: "admin tenants [--q TEXT] [--status active|suspended] [--page N] [--limit N]|tenant ID|sessions --q PHONE|ID [--page N] [--limit N]|suspend ID --reason R|resume ID --reason R|plan ID PLAN --reason R|plans|stats|audit [--action A] [--tenant ID] [--actor ID] [--page N] [--limit N]",
@@ -693,12 +696,24 @@ func deliveryTable(w *tabwriter.Writer, list ...client.Delivery) {
 	}
 }
 
+func webhookStatsTable(w *tabwriter.Writer, list []client.WebhookStats) {
+	fmt.Fprintln(w, "WEBHOOK\tSUCCEEDED\tFAILED\tABANDONED\tPENDING\tTOTAL\tSUCCESS")
+	for _, s := range list {
+		rate := "-" // nothing attempted yet
+		if s.SuccessRate != nil {
+			rate = fmt.Sprintf("%.1f%%", *s.SuccessRate*100)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%s\n", s.WebhookID, s.Succeeded, s.Failed, s.Abandoned, s.Pending, s.Total, rate)
+	}
+}
+
 func cmdWebhooks(r *runner, args []string) error {
 	fs := r.flags("webhooks")
 	events := fs.String("events", "", "create: comma-separated events (message, status, qr, *, …)")
 	session := fs.String("session", "", "create: only this session's events")
 	status := fs.String("status", "", "deliveries: pending, succeeded, failed or abandoned")
 	since := fs.Duration("since", 24*time.Hour, "retry: deliveries failed within this long")
+	days := fs.Int("days", 0, "stats: count the last N days, 1 to 90 (default: the server's, 7)")
 	page := fs.Int("page", 1, "page")
 	limit := fs.Int("limit", 20, "items per page")
 	pos, err := r.parse(fs, args)
@@ -810,6 +825,20 @@ func cmdWebhooks(r *runner, args []string) error {
 			return err
 		}
 		return r.out(map[string]any{"retried": n}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "%d deliveries queued again.\n", n) })
+	case "stats":
+		if err := want(0, "no arguments"); err != nil {
+			return err
+		}
+		// The client leaves out a days of 0 or less (the server's default),
+		// so a negative one is refused here rather than silently ignored.
+		if *days < 0 {
+			return fmt.Errorf("--days must be from 1 to 90: %w", errUsage)
+		}
+		stats, err := c.WebhookStats(r.ctx, *days)
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{"stats": stats}, func(w *tabwriter.Writer) { webhookStatsTable(w, stats) })
 	}
 	return fmt.Errorf("unknown webhooks command %q: %w", sub, errUsage)
 }

@@ -10,11 +10,11 @@ import (
 // subcommands are the second words completion offers.
 var subcommands = map[string][]string{
 	"sessions":   {"list", "create", "get", "delete", "start", "stop", "logout"},
-	"webhooks":   {"list", "create", "delete", "test", "rotate", "deliveries", "delivery", "replay", "retry"},
+	"webhooks":   {"list", "create", "delete", "test", "rotate", "deliveries", "delivery", "replay", "retry", "stats"},
 	"keys":       {"list", "create", "revoke"},
 	"contacts":   {"list", "get", "blocked", "block", "unblock", "lid", "phone"},
 	"chats":      {"list", "get", "delete", "archive", "unarchive", "pin", "unpin", "mute", "unmute", "read", "unread"},
-	"groups":     {"list", "get", "create", "join", "leave", "add", "remove", "promote", "demote", "update", "invite"},
+	"groups":     {"list", "get", "create", "join", "leave", "add", "remove", "promote", "demote", "update", "invite", "requests", "approve", "reject"},
 	"profile":    {"get", "set", "privacy"},
 	"presence":   {"available", "unavailable", "subscribe"},
 	"calls":      {"reject", "place", "accept", "end"},

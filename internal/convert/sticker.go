@@ -1,7 +1,8 @@
 // Package convert turns media a caller sends into the formats WhatsApp
 // needs for two message types: a sticker is a WebP image of 512×512
-// pixels, and a voice note Ogg/Opus audio. Stickers are converted in
-// process (Go decoders, libwebp compiled to WebAssembly for the encoder);
+// pixels (animated for an animated GIF), and a voice note Ogg/Opus audio.
+// Stickers are converted in process (Go decoders, libwebp compiled to
+// WebAssembly for the encoder);
 // voice notes by an operator-configured command (AUDIO_CONVERTER), since
 // no Opus encoder in pure Go is available.
 //
@@ -76,10 +77,12 @@ func IsAnimatedWebP(data []byte) bool {
 
 // Sticker returns data as a sticker: a WebP image of 512×512 pixels, the
 // picture scaled to fit inside (its aspect kept) and centred on a
-// transparent square. PNG, JPEG, GIF (its first frame) and static WebP
-// are converted; an animated WebP, or a static one already 512×512, is
-// returned unchanged. A file that is too large, not an image, or decodes
-// to too many pixels is refused with a validation error naming media.
+// transparent square. PNG, JPEG (turned as its EXIF orientation says),
+// a still GIF and static WebP are converted; a GIF of several frames
+// becomes an animated WebP (animatedSticker); an animated WebP, or a
+// static one already 512×512, is returned unchanged. A file that is too
+// large, not an image, decodes to too many pixels, or is a GIF of too
+// many frames is refused with a validation error naming media.
 func Sticker(ctx context.Context, data []byte) ([]byte, error) {
 	if len(data) > MaxStickerInput {
 		return nil, refuse(StickerTooLarge)
@@ -101,17 +104,34 @@ func Sticker(ctx context.Context, data []byte) ([]byte, error) {
 	if format == "webp" && cfg.Width == StickerSize && cfg.Height == StickerSize {
 		return data, nil
 	}
+	frames := 1
+	if format == "gif" {
+		if frames, err = gifFrames(data); err != nil || frames == 0 {
+			return nil, refuse(StickerUnreadable)
+		}
+	}
 	select {
 	case stickerSlots <- struct{}{}:
 		defer func() { <-stickerSlots }()
 	case <-ctx.Done():
 		return nil, gateway.WrapError(ctx.Err(), gateway.CodeUnavailable, "The sticker could not be converted in time; try again.")
 	}
+	if frames > 1 {
+		return animatedSticker(ctx, data, frames, cfg)
+	}
 	src, err := decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, refuse(StickerUnreadable)
 	}
-	return encodeSticker(fitSquare(src, StickerSize))
+	sticker := image.Image(fitSquare(src, StickerSize))
+	if format == "jpeg" {
+		// A photo is stored as the sensor saw it; EXIF says how to turn
+		// it. Turned once fitted: the picture is centred in a square, so
+		// turning the square turns the picture, at 512×512 pixels rather
+		// than the photo's millions.
+		sticker = orient(sticker, jpegOrientation(data))
+	}
+	return encodeSticker(sticker)
 }
 
 // decoderOf picks the decoder by the file's magic bytes (not by the
@@ -125,7 +145,8 @@ func decoderOf(data []byte) (format string, config func(*bytes.Reader) (image.Co
 		return "jpeg", func(r *bytes.Reader) (image.Config, error) { return jpeg.DecodeConfig(r) },
 			func(r *bytes.Reader) (image.Image, error) { return jpeg.Decode(r) }
 	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
-		// gif.Decode reads the first frame only.
+		// gif.Decode reads the first frame only: a GIF of several
+		// frames is made an animated sticker before this is used.
 		return "gif", func(r *bytes.Reader) (image.Config, error) { return gif.DecodeConfig(r) },
 			func(r *bytes.Reader) (image.Image, error) { return gif.Decode(r) }
 	case IsWebP(data):

@@ -1,6 +1,7 @@
 // Package engines builds what a session runs on: the engine factories
 // (the sandbox and whatsmeow), the media fetcher whatsmeow sends URLs
-// through, and the send pacing, from one set of settings. The embedded
+// through, the link previews, and the send pacing, from one set of
+// settings. The embedded
 // gateway and the per-session worker binary both wire their sessions here,
 // so a session behaves, and its media URLs are guarded, the same in both
 // shapes.
@@ -15,6 +16,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/linkpreview"
 	"github.com/whatsapp-saas/gateway/internal/pacing"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
@@ -138,10 +140,17 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 	return out, nil
 }
 
+// LinkPreviews is the maker of the link previews a session's worker puts
+// on its texts: pages and pictures fetched through the same SSRF guard as
+// media URLs and webhooks.
+func LinkPreviews(guard *ssrf.Guard) *linkpreview.Maker {
+	return linkpreview.New(MediaFetcher(guard))
+}
+
 // MediaFetcher is the fetcher of outbound media URLs: customer URLs,
 // dialled through the same SSRF guard as webhooks.
-func MediaFetcher(guard *ssrf.Guard) whatsmeow.MediaFetcher {
-	return whatsmeow.NewHTTPFetcher(guard.Client(MediaFetchTimeout), ssrf.Blocked)
+func MediaFetcher(guard *ssrf.Guard) *ssrf.Fetcher {
+	return guard.Fetcher(MediaFetchTimeout)
 }
 
 // Pacer is one session's send pacing, nil when pacing is off. Sandbox

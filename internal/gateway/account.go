@@ -49,8 +49,17 @@ type AccountEngine interface {
 	UpdateGroupParticipants(ctx context.Context, r GroupParticipantsRequest) ([]ParticipantResult, error)
 	// GroupInviteLink returns the group's invite link, a new one when reset.
 	GroupInviteLink(ctx context.Context, jid string, reset bool) (string, error)
-	// JoinGroup joins a group by its invite link (or code) and returns its JID.
-	JoinGroup(ctx context.Context, link string) (string, error)
+	// JoinGroup joins a group by its invite link (or code) and returns its
+	// JID; Pending when the group needs an admin's approval, so the join
+	// is a request until an admin approves it.
+	JoinGroup(ctx context.Context, link string) (GroupJoinResult, error)
+	// GroupRequests lists the pending requests to join a group (admins
+	// only: CodeRefused otherwise).
+	GroupRequests(ctx context.Context, jid string) ([]GroupRequest, error)
+	// UpdateGroupRequests approves or rejects pending join requests, with
+	// a result per participant (ParticipantNoRequest for one who has not
+	// asked). Admins only: CodeRefused otherwise.
+	UpdateGroupRequests(ctx context.Context, r GroupRequestsRequest) ([]ParticipantResult, error)
 	// LeaveGroup leaves a group.
 	LeaveGroup(ctx context.Context, jid string) error
 	// ChatAction archives, pins, mutes, marks read or unread, or deletes a
@@ -117,13 +126,20 @@ const (
 	ParticipantNotInGroup    = "not_in_group"    // remove, promote or demote of a non-member
 	ParticipantAlreadyIn     = "already_in_group"
 	ParticipantRefused       = "refused" // WhatsApp refused, see Error
+	ParticipantNoRequest     = "no_request" // approve or reject of someone with no pending join request
+)
+
+// Join request actions.
+const (
+	RequestApprove = "approve"
+	RequestReject  = "reject"
 )
 
 // ParticipantResult is the outcome of one participant of a change.
 type ParticipantResult struct {
 	JID    string `json:"jid" desc:"The participant's JID."`
 	Phone  string `json:"phone,omitempty" desc:"The participant's phone number."`
-	Status string `json:"status" desc:"added, removed, promoted, demoted, not_on_whatsapp, invite_sent or failed."`
+	Status string `json:"status" desc:"ok, not_on_whatsapp, invite_sent, not_in_group, already_in_group, no_request (approve or reject of someone who did not ask to join) or refused."`
 	Error  string `json:"error,omitempty" desc:"Why it did not work, when it did not."`
 }
 
@@ -198,6 +214,43 @@ type GroupInvite struct {
 // GroupJoinRequest joins a group by invite link or code.
 type GroupJoinRequest struct {
 	InviteLink string `json:"invite_link" desc:"An invite link (https://chat.whatsapp.com/…) or its code."`
+}
+
+// GroupJoinResult is the group joined by link, or asked to join when it
+// needs an admin's approval.
+type GroupJoinResult struct {
+	Group string `json:"group" desc:"The group JID."`
+	// Pending: the group needs an admin's approval; the account is not a
+	// member until an admin approves the request.
+	Pending bool `json:"pending,omitempty" desc:"True when the group needs an admin's approval: the join is a pending request until an admin approves it."`
+}
+
+// GroupRequest is one pending request to join a group.
+type GroupRequest struct {
+	JID         string     `json:"jid" desc:"The requester's JID (…@s.whatsapp.net, or …@lid when WhatsApp gives only the LID)."`
+	Phone       string     `json:"phone,omitempty" desc:"The requester's phone number, when known."`
+	LID         string     `json:"lid,omitempty" desc:"The requester's LID, when known."`
+	RequestedAt *time.Time `json:"requested_at,omitempty" desc:"When the request was made."`
+}
+
+// GroupRequestList is a group's pending join requests.
+type GroupRequestList struct {
+	Group    string         `json:"group" desc:"The group JID."`
+	Requests []GroupRequest `json:"requests" desc:"The pending requests, oldest first."`
+}
+
+// GroupRequestsRequest approves or rejects pending join requests.
+type GroupRequestsRequest struct {
+	Group        string   `json:"group" desc:"The group JID (taken from the path)."`
+	Action       string   `json:"action" desc:"approve or reject (taken from the path)."`
+	Participants []string `json:"participants" desc:"Phone numbers or JIDs of the requesters."`
+}
+
+// GroupRequestsResult is the outcome per requester.
+type GroupRequestsResult struct {
+	Group   string              `json:"group" desc:"The group JID."`
+	Action  string              `json:"action" desc:"approve or reject."`
+	Results []ParticipantResult `json:"results" desc:"The outcome for each requester: ok, no_request, already_in_group or refused (with error)."`
 }
 
 // Done is the answer of an operation that returns nothing but success.
@@ -290,13 +343,49 @@ var (
 		Events: func(sid string, r GroupInviteRequest, _ GroupInvite) []AccountEvent {
 			return []AccountEvent{groupUpdate(sid, r.Group, "invite_link", nil)}
 		}}
-	OpGroupJoin = AccountOp[GroupJoinRequest, GroupRef]{Name: "group.join", Write: true,
-		Call: func(ctx context.Context, e AccountEngine, r GroupJoinRequest) (GroupRef, error) {
-			jid, err := e.JoinGroup(ctx, r.InviteLink)
-			return GroupRef{Group: jid}, err
+	OpGroupJoin = AccountOp[GroupJoinRequest, GroupJoinResult]{Name: "group.join", Write: true,
+		Call: func(ctx context.Context, e AccountEngine, r GroupJoinRequest) (GroupJoinResult, error) {
+			return e.JoinGroup(ctx, r.InviteLink)
 		},
-		Events: func(sid string, _ GroupJoinRequest, res GroupRef) []AccountEvent {
+		Events: func(sid string, _ GroupJoinRequest, res GroupJoinResult) []AccountEvent {
+			if res.Pending {
+				return []AccountEvent{groupUpdate(sid, res.Group, "join_requested", nil)}
+			}
 			return []AccountEvent{groupUpdate(sid, res.Group, "joined", nil)}
+		}}
+	OpGroupRequests = AccountOp[GroupRef, GroupRequestList]{Name: "group.requests",
+		Call: func(ctx context.Context, e AccountEngine, r GroupRef) (GroupRequestList, error) {
+			reqs, err := e.GroupRequests(ctx, r.Group)
+			if reqs == nil {
+				reqs = []GroupRequest{}
+			}
+			return GroupRequestList{Group: r.Group, Requests: reqs}, err
+		}}
+	OpGroupRequestsUpdate = AccountOp[GroupRequestsRequest, GroupRequestsResult]{Name: "group.requests.update", Write: true,
+		Call: func(ctx context.Context, e AccountEngine, r GroupRequestsRequest) (GroupRequestsResult, error) {
+			res, err := e.UpdateGroupRequests(ctx, r)
+			if err == nil && noneRequested(res) {
+				// Nobody asked: the request names no join request, a 404
+				// whichever engine answered.
+				err = Errorf(CodeNotFound, "No pending join request from these participants.")
+			}
+			return GroupRequestsResult{Group: r.Group, Action: r.Action, Results: res}, err
+		},
+		Events: func(sid string, r GroupRequestsRequest, res GroupRequestsResult) []AccountEvent {
+			var done []string
+			for _, p := range res.Results {
+				if p.Status == ParticipantOK {
+					done = append(done, p.JID)
+				}
+			}
+			switch {
+			case len(done) == 0:
+				return nil
+			case r.Action == RequestApprove:
+				// Approved requesters are members now, as if added.
+				return []AccountEvent{{Type: EventGroupParticipants, Data: GroupParticipantsData{SessionID: sid, Group: r.Group, Action: ParticipantAdd, Participants: done}}}
+			}
+			return []AccountEvent{groupUpdate(sid, r.Group, "join_requests", nil)}
 		}}
 	OpGroupLeave = AccountOp[GroupRef, Done]{Name: "group.leave", Write: true,
 		Call: func(ctx context.Context, e AccountEngine, r GroupRef) (Done, error) {
@@ -307,6 +396,17 @@ var (
 			return []AccountEvent{groupUpdate(sid, r.Group, "left", nil)}
 		}}
 )
+
+// noneRequested: every participant of an approve or reject had no
+// pending request (and there was at least one).
+func noneRequested(res []ParticipantResult) bool {
+	for _, p := range res {
+		if p.Status != ParticipantNoRequest {
+			return false
+		}
+	}
+	return len(res) > 0
+}
 
 func groupUpdate(sessionID, group, change string, info *Group) AccountEvent {
 	return AccountEvent{Type: EventGroupUpdate, Data: GroupUpdateData{SessionID: sessionID, Group: group, Change: change, Info: info}}
@@ -359,7 +459,7 @@ func (op AccountOp[Req, Res]) Serve(ctx context.Context, e AccountEngine, body [
 
 // AccountOps are every declared operation, by name.
 var AccountOps = accountOpIndex(OpGroupList, OpGroupGet, OpGroupCreate, OpGroupUpdate, OpGroupParticipants,
-	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpChatAction,
+	OpGroupInvite, OpGroupInviteReset, OpGroupJoin, OpGroupLeave, OpGroupRequests, OpGroupRequestsUpdate, OpChatAction,
 	OpContactList, OpContactGet, OpBlocklist, OpContactBlock, OpContactUnblock, OpLookupLID,
 	OpProfileGet, OpProfileUpdate, OpProfilePicture, OpPrivacyGet, OpPrivacyUpdate,
 	OpPresenceSet, OpPresenceSubscribe,
@@ -432,8 +532,11 @@ type GroupUpdateData struct {
 	SessionID string `json:"session_id" desc:"The session whose account is in the group."`
 	Group     string `json:"group" desc:"The group's JID."`
 	// Change is created, joined, subject, description, settings, info (several
-	// of those), invite_link, left, or participants (seen from WhatsApp).
-	Change string `json:"change" desc:"What changed: created, joined, subject, description, settings, info (several of those), invite_link, left or participants."`
+	// of those), invite_link, left, or participants (seen from WhatsApp);
+	// join_requested when the account asked to join a group that needs
+	// approval, join_requests when the group's pending requests changed
+	// (one was made or rejected; an approval is a group.participants add).
+	Change string `json:"change" desc:"What changed: created, joined, subject, description, settings, info (several of those), invite_link, left, participants, join_requested (the account asked to join a group that needs approval) or join_requests (a request to join was made or rejected; an approval is a group.participants add)."`
 	// Actor is who made the change, when known.
 	Actor string `json:"actor,omitempty" desc:"Who made the change, when known."`
 	// Info is the group after the change, when known.

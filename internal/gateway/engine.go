@@ -231,9 +231,10 @@ type OutboundMessage struct {
 	ViewOnce bool
 	// Forwarded marks a copy of another message, shown as "Forwarded".
 	Forwarded bool
-	// LinkPreview is the preview shown under a text's link, as given by the
-	// caller; without one, an engine that can fetch pages makes one for
-	// the text's first link unless NoLinkPreview.
+	// LinkPreview is the preview shown under a text's link: the caller's,
+	// or made by the worker (internal/linkpreview) from the text's first
+	// link unless NoLinkPreview, its Thumbnail filled either way before
+	// the engine sends it.
 	LinkPreview   *LinkPreview
 	NoLinkPreview bool
 	// Poll is a poll's question and answers; Secret its message secret,
@@ -255,6 +256,11 @@ type LinkPreview struct {
 	Title        string `json:"title,omitempty" desc:"The card's title."`
 	Description  string `json:"description,omitempty" desc:"The card's description."`
 	ThumbnailURL string `json:"thumbnail_url,omitempty" desc:"An image (JPEG, PNG or GIF, at most 2 MiB) shown on the card, fetched by the gateway."`
+	// Thumbnail is the small JPEG the card shows, carried in the message
+	// as WhatsApp carries it: made by the gateway from ThumbnailURL when
+	// it sends, or received with an inbound message. A sender gives
+	// ThumbnailURL, never this.
+	Thumbnail []byte `json:"thumbnail,omitempty" desc:"The card's picture as the message carries it: a small JPEG (at most 320 pixels a side), base64. Received with a message, or made by the gateway from thumbnail_url; a sender gives thumbnail_url instead."`
 }
 
 // Media is the content of an image, video, audio, document or sticker.

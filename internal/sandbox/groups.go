@@ -30,8 +30,9 @@ import (
 // Rules WhatsApp applies and the sandbox simulates: only admins add,
 // remove, promote or demote, change settings, or see and reset the invite
 // link; only admins edit the subject and description of a locked group;
-// the creator cannot be removed or demoted; a group that needs join
-// approval refuses a join by link.
+// the creator cannot be removed or demoted; in a group that needs join
+// approval a join by link is a request that only admins see, approve or
+// reject (the admins are told of a new one).
 
 // GroupBook keeps the sandbox's groups of each tenant.
 type GroupBook interface {
@@ -103,7 +104,9 @@ type sbGroup struct {
 	Members     map[string]string     `json:"members"` // phone -> role
 	Settings    gateway.GroupSettings `json:"settings"`
 	InviteCode  string                `json:"invite_code"`
-	version     int64
+	// Requests are the pending requests to join: phone -> when asked.
+	Requests map[string]time.Time `json:"requests,omitempty"`
+	version  int64
 }
 
 func (g *sbGroup) isAdmin(phone string) bool {
@@ -214,15 +217,31 @@ func (e *Engine) me() (string, error) {
 // notify tells the group's members but the account (and also extra, for
 // those who just left it) of a change.
 func (e *Engine) notify(g *sbGroup, me string, env Envelope, extra ...string) {
-	if e.opts.Network == nil {
-		return
-	}
-	env.Kind, env.FromPhone, env.Group, env.Timestamp = KindGroup, me, g.JID, e.opts.Now().UTC()
 	to := make([]string, 0, len(g.Members)+len(extra))
 	for p := range g.Members {
 		to = append(to, p)
 	}
-	to = append(to, extra...)
+	e.tell(g, me, env, append(to, extra...))
+}
+
+// notifyAdmins tells the group's admins but the account of a change only
+// they see (a join request).
+func (e *Engine) notifyAdmins(g *sbGroup, me string, env Envelope) {
+	var to []string
+	for p := range g.Members {
+		if g.isAdmin(p) {
+			to = append(to, p)
+		}
+	}
+	e.tell(g, me, env, to)
+}
+
+// tell delivers a group notice to the numbers in to but the account.
+func (e *Engine) tell(g *sbGroup, me string, env Envelope, to []string) {
+	if e.opts.Network == nil {
+		return
+	}
+	env.Kind, env.FromPhone, env.Group, env.Timestamp = KindGroup, me, g.JID, e.opts.Now().UTC()
 	e.mu.Lock()
 	defer e.unlock()
 	for _, p := range to {
@@ -419,6 +438,7 @@ func (e *Engine) UpdateGroupParticipants(ctx context.Context, r gateway.GroupPar
 				case r.Action == gateway.ParticipantAdd:
 					if res.Status = addStatus(phone, refuses); res.Status == gateway.ParticipantOK {
 						g.Members[phone] = roleMember
+						delete(g.Requests, phone) // added: nothing left to approve
 					}
 				case !member:
 					res.Status = gateway.ParticipantNotInGroup
@@ -483,16 +503,17 @@ func newInviteCode() string {
 	return strings.TrimRight(base64.RawURLEncoding.EncodeToString(b), "=")[:22]
 }
 
-// JoinGroup joins a group of the tenant by its invite link or code.
-func (e *Engine) JoinGroup(ctx context.Context, link string) (string, error) {
+// JoinGroup joins a group of the tenant by its invite link or code; in a
+// group that needs approval it makes a join request instead.
+func (e *Engine) JoinGroup(ctx context.Context, link string) (gateway.GroupJoinResult, error) {
 	me, err := e.me()
 	if err != nil {
-		return "", err
+		return gateway.GroupJoinResult{}, err
 	}
 	code := strings.TrimPrefix(strings.TrimSpace(link), inviteLinkPrefix)
 	gs, err := e.groups(ctx)
 	if err != nil {
-		return "", err
+		return gateway.GroupJoinResult{}, err
 	}
 	var jid string
 	for _, g := range gs {
@@ -501,28 +522,123 @@ func (e *Engine) JoinGroup(ctx context.Context, link string) (string, error) {
 		}
 	}
 	if jid == "" {
-		return "", gateway.Errorf(gateway.CodeNotFound, "No group has this invite link; it may have been reset.")
+		return gateway.GroupJoinResult{}, gateway.Errorf(gateway.CodeNotFound, "No group has this invite link; it may have been reset.")
 	}
-	joined := false
+	var joined, requested, pending bool
 	g, err := e.changeGroupAny(ctx, jid, func(g *sbGroup) error {
+		joined, requested, pending = false, false, false
 		if _, ok := g.Members[me]; ok {
-			joined = false
 			return nil
 		}
 		if g.Settings.JoinApproval {
-			return gateway.Refused("the group's admins approve who joins")
+			// Asking again keeps the first request (and its time).
+			pending = true
+			if _, ok := g.Requests[me]; !ok {
+				if g.Requests == nil {
+					g.Requests = map[string]time.Time{}
+				}
+				g.Requests[me] = e.opts.Now().UTC().Truncate(time.Second)
+				requested = true
+			}
+			return nil
 		}
 		g.Members[me] = roleMember
+		delete(g.Requests, me) // asked while approval was on
 		joined = true
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return gateway.GroupJoinResult{}, err
 	}
-	if joined {
+	switch {
+	case joined:
 		e.notify(g, me, Envelope{Action: gateway.ParticipantAdd, Participants: []string{me + "@" + gateway.ServerUser}})
+	case requested:
+		e.notifyAdmins(g, me, Envelope{Change: "join_requests"})
 	}
-	return jid, nil
+	return gateway.GroupJoinResult{Group: jid, Pending: pending}, nil
+}
+
+// GroupRequests lists the group's pending join requests, oldest first
+// (admins only).
+func (e *Engine) GroupRequests(ctx context.Context, jid string) ([]gateway.GroupRequest, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	g, err := e.group(ctx, jid, me)
+	if err != nil {
+		return nil, err
+	}
+	if !g.isAdmin(me) {
+		return nil, gateway.Refused("only admins can see the requests to join this group")
+	}
+	out := make([]gateway.GroupRequest, 0, len(g.Requests))
+	for p, at := range g.Requests {
+		out = append(out, gateway.GroupRequest{JID: p + "@" + gateway.ServerUser, Phone: p, LID: derivedLID(p), RequestedAt: &at})
+	}
+	slices.SortFunc(out, func(a, b gateway.GroupRequest) int {
+		if c := a.RequestedAt.Compare(*b.RequestedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.JID, b.JID)
+	})
+	return out, nil
+}
+
+// UpdateGroupRequests approves (the requester becomes a member) or
+// rejects (the request is dropped) pending join requests (admins only).
+func (e *Engine) UpdateGroupRequests(ctx context.Context, r gateway.GroupRequestsRequest) ([]gateway.ParticipantResult, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		results []gateway.ParticipantResult
+		done    []string
+	)
+	g, err := e.changeGroup(ctx, r.Group, me, func(g *sbGroup) error {
+		if !g.isAdmin(me) {
+			return gateway.Refused("only admins can approve or reject requests to join this group")
+		}
+		results, done = results[:0], done[:0]
+		for _, jid := range r.Participants {
+			res, phone := participantOf(jid)
+			if res.Status == "" {
+				_, asked := g.Requests[phone]
+				_, member := g.Members[phone]
+				delete(g.Requests, phone)
+				switch {
+				case !asked:
+					res.Status = gateway.ParticipantNoRequest
+				case member:
+					res.Status = gateway.ParticipantAlreadyIn
+				case r.Action == gateway.RequestApprove:
+					g.Members[phone] = roleMember
+					res.Status = gateway.ParticipantOK
+				default:
+					res.Status = gateway.ParticipantOK
+				}
+			}
+			if res.Status == gateway.ParticipantOK {
+				done = append(done, res.JID)
+			}
+			results = append(results, res)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(done) == 0:
+	case r.Action == gateway.RequestApprove:
+		// The approved are members now: they and the others see an add.
+		e.notify(g, me, Envelope{Action: gateway.ParticipantAdd, Participants: done})
+	default:
+		e.notifyAdmins(g, me, Envelope{Change: "join_requests"})
+	}
+	return results, nil
 }
 
 // changeGroupAny is changeGroup for a group the account is not in yet.

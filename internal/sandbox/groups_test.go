@@ -144,13 +144,109 @@ func TestGroupsBetweenSessions(t *testing.T) {
 	if _, err := b.e.JoinGroup(ctx, link); !gateway.IsCode(err, gateway.CodeNotFound) {
 		t.Fatalf("join by the old link: got %v, want not found", err)
 	}
-	if got, err := b.e.JoinGroup(ctx, reset); err != nil || got != jid {
-		t.Fatalf("join by the new link: got %q (%v), want %s", got, err, jid)
+	if got, err := b.e.JoinGroup(ctx, reset); err != nil || got.Group != jid || got.Pending {
+		t.Fatalf("join by the new link: got %+v (%v), want %s joined", got, err, jid)
 	}
 	if ev := nextAs[gateway.EvGroupParticipants](t, a.rec); ev.Data.Action != gateway.ParticipantAdd {
 		t.Errorf("got %+v, want B's join", ev.Data)
 	}
 	if _, err := a.e.GroupInfo(ctx, "120363999999999999@g.us"); !gateway.IsCode(err, gateway.CodeNotFound) {
 		t.Fatalf("unknown group: got %v, want not found", err)
+	}
+}
+
+// TestGroupJoinRequests: in a group that needs approval a join by link is
+// a request the admins are told of and see, that only they approve (the
+// requester becomes a member, everyone sees an add) or reject (dropped).
+func TestGroupJoinRequests(t *testing.T) {
+	ctx := context.Background()
+	net := NewBusNetwork(inmem.NewBus())
+	dir := directory{"user-1/15550001111": true, "user-1/15550002222": true, "user-1/15550003333": true, "user-1/15550004444": true}
+	opts := Options{Network: net, Directory: dir, Groups: NewMemGroups()}
+	c := connected(t, "15550003333", opts)
+	d := connected(t, "15550004444", opts)
+	b := connected(t, "15550002222", opts)
+	a := connected(t, "15550001111", opts)
+	created, err := a.e.CreateGroup(ctx, gateway.GroupCreateRequest{Subject: "Club", Participants: []string{"15550002222@s.whatsapp.net"}})
+	if err != nil {
+		t.Fatalf("CreateGroup: %v", err)
+	}
+	jid := created.Group.JID
+	nextAs[gateway.EvGroupParticipants](t, b.rec) // B added
+	yes := true
+	if _, err := a.e.UpdateGroup(ctx, gateway.GroupUpdateRequest{Group: jid, JoinApproval: &yes}); err != nil {
+		t.Fatalf("turn join approval on: %v", err)
+	}
+	nextAs[gateway.EvGroupUpdate](t, b.rec) // settings
+	link, err := a.e.GroupInviteLink(ctx, jid, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// C and D ask to join: pending, not members; A (the admin) is told,
+	// B (no admin) is not.
+	for _, s := range []*harness{c, d} {
+		got, err := s.e.JoinGroup(ctx, link)
+		if err != nil || got.Group != jid || !got.Pending {
+			t.Fatalf("join a group needing approval: got %+v (%v), want pending", got, err)
+		}
+		if ev := nextAs[gateway.EvGroupUpdate](t, a.rec); ev.Data.Change != "join_requests" || ev.Data.Group != jid {
+			t.Errorf("the admin got %+v, want a join_requests change", ev.Data)
+		}
+	}
+	b.rec.none(t)
+	if again, err := c.e.JoinGroup(ctx, link); err != nil || !again.Pending {
+		t.Fatalf("asking again: got %+v (%v), want still pending", again, err)
+	}
+	a.rec.none(t) // the same request: nobody told twice
+	if _, err := c.e.GroupInfo(ctx, jid); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("GroupInfo of a requester: got %v, want not found (not a member yet)", err)
+	}
+	reqs, err := a.e.GroupRequests(ctx, jid)
+	if err != nil || len(reqs) != 2 || reqs[0].Phone != "15550003333" || reqs[1].Phone != "15550004444" ||
+		reqs[0].LID != derivedLID("15550003333") || reqs[0].RequestedAt == nil {
+		t.Fatalf("GroupRequests: got %+v (%v), want C's then D's request with LID and time", reqs, err)
+	}
+	if _, err := b.e.GroupRequests(ctx, jid); !gateway.IsCode(err, gateway.CodeRefused) {
+		t.Fatalf("a member reads the requests: got %v, want whatsapp_refused", err)
+	}
+	if _, err := b.e.UpdateGroupRequests(ctx, gateway.GroupRequestsRequest{Group: jid, Action: gateway.RequestApprove,
+		Participants: []string{"15550003333@s.whatsapp.net"}}); !gateway.IsCode(err, gateway.CodeRefused) {
+		t.Fatalf("a member approves: got %v, want whatsapp_refused", err)
+	}
+
+	// A approves C (and names B, who never asked): C is a member, told as
+	// an add like B; D's request stays.
+	res, err := a.e.UpdateGroupRequests(ctx, gateway.GroupRequestsRequest{Group: jid, Action: gateway.RequestApprove,
+		Participants: []string{"15550003333@s.whatsapp.net", "15550002222@s.whatsapp.net"}})
+	if err != nil || len(res) != 2 || res[0].Status != gateway.ParticipantOK || res[1].Status != gateway.ParticipantNoRequest {
+		t.Fatalf("approve: got %+v (%v), want ok then no_request", res, err)
+	}
+	for _, s := range []*harness{b, c} {
+		if ev := nextAs[gateway.EvGroupParticipants](t, s.rec); ev.Data.Action != gateway.ParticipantAdd ||
+			strings.Join(ev.Data.Participants, " ") != "15550003333@s.whatsapp.net" {
+			t.Errorf("got %+v, want C's add", ev.Data)
+		}
+	}
+	if g, err := c.e.GroupInfo(ctx, jid); err != nil || len(g.Participants) != 3 {
+		t.Fatalf("C after approval: got %+v (%v), want a member of a group of 3", g, err)
+	}
+
+	// A rejects D: dropped, not a member, no request left.
+	res, err = a.e.UpdateGroupRequests(ctx, gateway.GroupRequestsRequest{Group: jid, Action: gateway.RequestReject,
+		Participants: []string{"15550004444@s.whatsapp.net"}})
+	if err != nil || len(res) != 1 || res[0].Status != gateway.ParticipantOK {
+		t.Fatalf("reject: got %+v (%v), want ok", res, err)
+	}
+	if reqs, err := a.e.GroupRequests(ctx, jid); err != nil || len(reqs) != 0 {
+		t.Fatalf("requests after approving and rejecting: got %+v (%v), want none", reqs, err)
+	}
+	if _, err := d.e.GroupInfo(ctx, jid); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("GroupInfo of a rejected requester: got %v, want not found", err)
+	}
+	res, err = a.e.UpdateGroupRequests(ctx, gateway.GroupRequestsRequest{Group: jid, Action: gateway.RequestReject,
+		Participants: []string{"15550004444@s.whatsapp.net"}})
+	if err != nil || res[0].Status != gateway.ParticipantNoRequest {
+		t.Fatalf("reject again: got %+v (%v), want no_request", res, err)
 	}
 }

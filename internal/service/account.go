@@ -192,15 +192,46 @@ func (s *Service) GroupInvite(ctx context.Context, userID, sessionID, group stri
 }
 
 // JoinGroup joins a group by invite link or code.
-func (s *Service) JoinGroup(ctx context.Context, userID, sessionID, link string) (gateway.GroupRef, error) {
+// When the group needs an admin's approval the result is Pending: the
+// account has asked to join.
+func (s *Service) JoinGroup(ctx context.Context, userID, sessionID, link string) (gateway.GroupJoinResult, error) {
 	link = strings.TrimSpace(link)
 	if link == "" {
-		return gateway.GroupRef{}, gateway.ValidationError(map[string]string{"invite_link": "Give the invite link (https://chat.whatsapp.com/…) or its code."})
+		return gateway.GroupJoinResult{}, gateway.ValidationError(map[string]string{"invite_link": "Give the invite link (https://chat.whatsapp.com/…) or its code."})
 	}
 	if len(link) > 200 {
-		return gateway.GroupRef{}, gateway.ValidationError(map[string]string{"invite_link": "The invite link is too long."})
+		return gateway.GroupJoinResult{}, gateway.ValidationError(map[string]string{"invite_link": "The invite link is too long."})
 	}
 	return runAccount(ctx, s, userID, sessionID, gateway.OpGroupJoin, gateway.GroupJoinRequest{InviteLink: link})
+}
+
+// GroupRequests lists a group's pending join requests, live (admins only).
+func (s *Service) GroupRequests(ctx context.Context, userID, sessionID, group string) (gateway.GroupRequestList, error) {
+	jid, err := groupJID(group)
+	if err != nil {
+		return gateway.GroupRequestList{}, err
+	}
+	return runAccount(ctx, s, userID, sessionID, gateway.OpGroupRequests, gateway.GroupRef{Group: jid})
+}
+
+// UpdateGroupRequests approves or rejects pending join requests (admins
+// only), with a result per requester; CodeNotFound when none of them has
+// a pending request.
+func (s *Service) UpdateGroupRequests(ctx context.Context, userID, sessionID string, r gateway.GroupRequestsRequest) (gateway.GroupRequestsResult, error) {
+	jid, err := groupJID(r.Group)
+	if err != nil {
+		return gateway.GroupRequestsResult{}, err
+	}
+	r.Group = jid
+	if r.Action != gateway.RequestApprove && r.Action != gateway.RequestReject {
+		return gateway.GroupRequestsResult{}, gateway.ValidationError(map[string]string{"action": "Give approve or reject."})
+	}
+	ps, err := participantJIDs(r.Participants, true)
+	if err != nil {
+		return gateway.GroupRequestsResult{}, err
+	}
+	r.Participants = ps
+	return runAccount(ctx, s, userID, sessionID, gateway.OpGroupRequestsUpdate, r)
 }
 
 // LeaveGroup leaves a group.

@@ -63,8 +63,8 @@ const MaxScheduleAhead = 366 * 24 * time.Hour
 const MaxMentions = 1024
 
 // LinkPreviewOption is the send's link_preview: a preview object, or false
-// to send none. Without it, the whatsmeow engine makes a preview of the
-// text's first link when sending; the sandbox makes none.
+// to send none. Without it, the session's worker makes the preview of the
+// text's first link when it sends (internal/linkpreview), on every engine.
 type LinkPreviewOption struct {
 	Off     bool
 	Preview *gateway.LinkPreview
@@ -415,6 +415,12 @@ func sendOptions(typ gateway.MessageType, rcpt gateway.Recipient, body string, i
 		}
 		if pv.ThumbnailURL != "" && !isHTTPURL(pv.ThumbnailURL) {
 			fields["link_preview.thumbnail_url"] = "The thumbnail URL must be an absolute http or https URL."
+		}
+		if len(pv.Thumbnail) > 0 {
+			// The picture is made by the gateway, bounded and re-encoded,
+			// from a URL fetched through the SSRF guard; bytes given here
+			// would travel unchecked in every copy of the message.
+			fields["link_preview.thumbnail"] = "Give the card's picture as link_preview.thumbnail_url; the gateway makes the thumbnail from it."
 		}
 		p.LinkPreview = &pv
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +31,10 @@ type groupClient interface {
 	UpdateGroupParticipants(ctx context.Context, jid types.JID, changes []types.JID, action wa.ParticipantChange) ([]types.GroupParticipant, error)
 	GetGroupInviteLink(ctx context.Context, jid types.JID, reset bool) (string, error)
 	JoinGroupWithLink(ctx context.Context, code string) (types.JID, error)
+	GetGroupInfoFromLink(ctx context.Context, code string) (*types.GroupInfo, error)
 	LeaveGroup(ctx context.Context, jid types.JID) error
+	GetGroupRequestParticipants(ctx context.Context, jid types.JID) ([]types.GroupParticipantRequest, error)
+	UpdateGroupRequestParticipants(ctx context.Context, jid types.JID, changes []types.JID, action wa.ParticipantRequestChange) ([]types.GroupParticipant, error)
 }
 
 var _ groupClient = (*wa.Client)(nil)
@@ -213,21 +217,156 @@ func (e *Engine) GroupInviteLink(ctx context.Context, jid string, reset bool) (s
 	return link, nil
 }
 
-// JoinGroup joins a group by its invite link or code.
-func (e *Engine) JoinGroup(ctx context.Context, link string) (string, error) {
+// JoinGroup joins a group by its invite link or code. WhatsApp answers a
+// join of a group that needs approval with the group's JID as it answers
+// a join, so the link's group is read first: when it needs approval the
+// join is a pending request.
+func (e *Engine) JoinGroup(ctx context.Context, link string) (gateway.GroupJoinResult, error) {
 	cli, _, err := e.groupsClient()
 	if err != nil {
-		return "", err
+		return gateway.GroupJoinResult{}, err
 	}
+	return joinGroup(ctx, cli, link)
+}
+
+func joinGroup(ctx context.Context, cli groupClient, link string) (gateway.GroupJoinResult, error) {
 	code := inviteCode(link)
 	if code == "" {
-		return "", gateway.ValidationError(map[string]string{"invite_link": "Give the invite link (https://chat.whatsapp.com/…) or its code."})
+		return gateway.GroupJoinResult{}, gateway.ValidationError(map[string]string{"invite_link": "Give the invite link (https://chat.whatsapp.com/…) or its code."})
 	}
+	pending := false
+	info, err := cli.GetGroupInfoFromLink(ctx, code)
+	switch {
+	case err == nil && info != nil:
+		pending = info.IsJoinApprovalRequired
+	case errors.Is(err, wa.ErrInviteLinkRevoked), errors.Is(err, wa.ErrInviteLinkInvalid):
+		return gateway.GroupJoinResult{}, groupError(err, "WhatsApp did not join the group.")
+	}
+	// Any other failure of the look-up leaves pending unknown (false):
+	// the join itself says whether the link works.
 	jid, err := cli.JoinGroupWithLink(ctx, code)
 	if err != nil {
-		return "", groupError(err, "WhatsApp did not join the group.")
+		return gateway.GroupJoinResult{}, groupError(err, "WhatsApp did not join the group.")
 	}
-	return jid.String(), nil
+	return gateway.GroupJoinResult{Group: jid.String(), Pending: pending}, nil
+}
+
+// GroupRequests lists the group's pending join requests, oldest first,
+// with the phone or LID of each requester from the session's LID map.
+func (e *Engine) GroupRequests(ctx context.Context, jid string) ([]gateway.GroupRequest, error) {
+	cli, err := e.connectedClient()
+	if err != nil {
+		return nil, err
+	}
+	g, err := groupJID(jid)
+	if err != nil {
+		return nil, err
+	}
+	return groupRequests(ctx, cli, cli.Store.LIDs, g)
+}
+
+func groupRequests(ctx context.Context, cli groupClient, lids lidMap, g types.JID) ([]gateway.GroupRequest, error) {
+	got, err := cli.GetGroupRequestParticipants(ctx, g)
+	if err != nil {
+		return nil, groupError(err, "WhatsApp did not list the requests to join.")
+	}
+	out := make([]gateway.GroupRequest, 0, len(got))
+	for _, r := range got {
+		j := r.JID.ToNonAD()
+		req := gateway.GroupRequest{JID: j.String()}
+		switch j.Server {
+		case types.HiddenUserServer:
+			req.LID = j.String()
+			// A failed look-up leaves the phone out: the LID still names them.
+			if pn, err := lids.GetPNForLID(ctx, j); err == nil && !pn.IsEmpty() {
+				req.Phone = pn.User
+			}
+		case types.DefaultUserServer:
+			req.Phone = j.User
+			if lid, err := lids.GetLIDForPN(ctx, j); err == nil && !lid.IsEmpty() {
+				req.LID = lid.ToNonAD().String()
+			}
+		}
+		if !r.RequestedAt.IsZero() {
+			at := r.RequestedAt.UTC()
+			req.RequestedAt = &at
+		}
+		out = append(out, req)
+	}
+	slices.SortStableFunc(out, func(a, b gateway.GroupRequest) int {
+		switch {
+		case a.RequestedAt == nil || b.RequestedAt == nil:
+			return 0
+		}
+		return a.RequestedAt.Compare(*b.RequestedAt)
+	})
+	return out, nil
+}
+
+// UpdateGroupRequests approves or rejects pending join requests.
+func (e *Engine) UpdateGroupRequests(ctx context.Context, r gateway.GroupRequestsRequest) ([]gateway.ParticipantResult, error) {
+	cli, _, err := e.groupsClient()
+	if err != nil {
+		return nil, err
+	}
+	return updateGroupRequests(ctx, cli, r)
+}
+
+func updateGroupRequests(ctx context.Context, cli groupClient, r gateway.GroupRequestsRequest) ([]gateway.ParticipantResult, error) {
+	g, err := groupJID(r.Group)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := userJIDs(r.Participants)
+	if err != nil {
+		return nil, err
+	}
+	action := wa.ParticipantRequestChange(r.Action)
+	switch action {
+	case wa.ParticipantChangeApprove, wa.ParticipantChangeReject:
+	default:
+		return nil, gateway.ValidationError(map[string]string{"action": "Give approve or reject."})
+	}
+	got, err := cli.UpdateGroupRequestParticipants(ctx, g, ps, action)
+	if err != nil {
+		return nil, groupError(err, "WhatsApp did not answer the requests to join.")
+	}
+	return requestResults(ps, got), nil
+}
+
+// requestResults pairs what was asked with WhatsApp's answer per
+// requester: no error is done, 404 (or left out) is someone with no
+// pending request, 409 one already in the group.
+func requestResults(asked []types.JID, got []types.GroupParticipant) []gateway.ParticipantResult {
+	byJID := map[types.JID]types.GroupParticipant{}
+	for _, p := range got {
+		byJID[p.JID.ToNonAD()] = p
+		if !p.PhoneNumber.IsEmpty() {
+			byJID[p.PhoneNumber.ToNonAD()] = p
+		}
+		if !p.LID.IsEmpty() {
+			byJID[p.LID.ToNonAD()] = p
+		}
+	}
+	out := make([]gateway.ParticipantResult, 0, len(asked))
+	for _, j := range asked {
+		r := gateway.ParticipantResult{JID: j.String(), Status: gateway.ParticipantOK}
+		if j.Server == types.DefaultUserServer {
+			r.Phone = j.User
+		}
+		p, ok := byJID[j]
+		switch {
+		case !ok, p.Error == 404:
+			r.Status = gateway.ParticipantNoRequest
+		case p.Error == 0:
+		case p.Error == 409:
+			r.Status = gateway.ParticipantAlreadyIn
+		default:
+			r.Status, r.Error = gateway.ParticipantRefused, fmt.Sprintf("WhatsApp answered %d", p.Error)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // LeaveGroup leaves a group.

@@ -3,6 +3,7 @@ package whatsmeow
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,125 @@ func TestInviteCode(t *testing.T) {
 		if got := inviteCode(in); got != want {
 			t.Errorf("inviteCode(%q): got %q, want %q", in, got, want)
 		}
+	}
+}
+
+// fakeRequests answers the join-request queries and records what it was
+// asked, as WhatsApp's server would have received it.
+type fakeRequests struct {
+	groupClient
+	pending  []types.GroupParticipantRequest
+	answer   []types.GroupParticipant
+	err      error
+	asked    types.JID
+	changes  []types.JID
+	action   wa.ParticipantRequestChange
+	linkInfo *types.GroupInfo
+	linkErr  error
+	joined   string
+}
+
+func (f *fakeRequests) GetGroupRequestParticipants(_ context.Context, g types.JID) ([]types.GroupParticipantRequest, error) {
+	f.asked = g
+	return f.pending, f.err
+}
+
+func (f *fakeRequests) UpdateGroupRequestParticipants(_ context.Context, g types.JID, changes []types.JID, action wa.ParticipantRequestChange) ([]types.GroupParticipant, error) {
+	f.asked, f.changes, f.action = g, changes, action
+	return f.answer, f.err
+}
+
+func (f *fakeRequests) GetGroupInfoFromLink(context.Context, string) (*types.GroupInfo, error) {
+	return f.linkInfo, f.linkErr
+}
+
+func (f *fakeRequests) JoinGroupWithLink(_ context.Context, code string) (types.JID, error) {
+	f.joined = code
+	return aGroup, nil
+}
+
+func TestGroupRequests(t *testing.T) {
+	early, late := time.Unix(1700000000, 0), time.Unix(1700003600, 0)
+	phoneOnly := types.NewJID("15550004444", types.DefaultUserServer)
+	f := &fakeRequests{pending: []types.GroupParticipantRequest{
+		{JID: otherLID, RequestedAt: late},
+		{JID: phoneOnly, RequestedAt: early},
+	}}
+	lids := &fakeLIDs{pnOf: map[string]string{otherLID.User: otherUser.User}}
+	got, err := groupRequests(t.Context(), f, lids, aGroup)
+	if err != nil {
+		t.Fatalf("groupRequests: %v", err)
+	}
+	e, l := early.UTC(), late.UTC()
+	want := []gateway.GroupRequest{
+		{JID: "15550004444@s.whatsapp.net", Phone: "15550004444", RequestedAt: &e},
+		{JID: "123456789012345@lid", Phone: "15550002222", LID: "123456789012345@lid", RequestedAt: &l},
+	}
+	if d := cmp.Diff(want, got); d != "" || f.asked != aGroup {
+		t.Errorf("groupRequests asked %s (-want +got):\n%s", f.asked, d)
+	}
+	f.err = &wa.IQError{Code: 403, Text: "forbidden"}
+	if _, err := groupRequests(t.Context(), f, lids, aGroup); !gateway.IsCode(err, gateway.CodeRefused) ||
+		!strings.Contains(gateway.ErrorMessage(err), "not an admin") {
+		t.Fatalf("not an admin: got %v, want whatsapp_refused naming the reason", err)
+	}
+	f.err = wa.ErrGroupNotFound
+	if _, err := groupRequests(t.Context(), f, lids, aGroup); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Fatalf("unknown group: got %v, want not_found", err)
+	}
+}
+
+func TestUpdateGroupRequests(t *testing.T) {
+	a, b, c := types.NewJID("15550000001", types.DefaultUserServer), types.NewJID("15550000002", types.DefaultUserServer),
+		types.NewJID("15550000003", types.DefaultUserServer)
+	f := &fakeRequests{answer: []types.GroupParticipant{{JID: a}, {JID: b, Error: 404}, {JID: c, Error: 500}}}
+	got, err := updateGroupRequests(t.Context(), f, gateway.GroupRequestsRequest{Group: aGroup.String(), Action: gateway.RequestApprove,
+		Participants: []string{a.String(), b.String(), c.String()}})
+	if err != nil {
+		t.Fatalf("updateGroupRequests: %v", err)
+	}
+	if f.asked != aGroup || f.action != wa.ParticipantChangeApprove || !cmp.Equal(f.changes, []types.JID{a, b, c}) {
+		t.Errorf("asked WhatsApp: group %s, action %s, %v; want %s, approve, the three", f.asked, f.action, f.changes, aGroup)
+	}
+	var statuses []string
+	for _, r := range got {
+		statuses = append(statuses, r.Status)
+	}
+	want := []string{gateway.ParticipantOK, gateway.ParticipantNoRequest, gateway.ParticipantRefused}
+	if d := cmp.Diff(want, statuses); d != "" || got[2].Error != "WhatsApp answered 500" || got[0].Phone != a.User {
+		t.Errorf("results %+v (-want +got statuses):\n%s", got, d)
+	}
+	_, err = updateGroupRequests(t.Context(), f, gateway.GroupRequestsRequest{Group: aGroup.String(), Action: gateway.RequestReject,
+		Participants: []string{a.String()}})
+	if err != nil || f.action != wa.ParticipantChangeReject {
+		t.Errorf("reject: asked %s (%v), want reject", f.action, err)
+	}
+	if _, err := updateGroupRequests(t.Context(), f, gateway.GroupRequestsRequest{Group: aGroup.String(), Action: "kick",
+		Participants: []string{a.String()}}); !gateway.IsCode(err, gateway.CodeValidation) {
+		t.Errorf("action kick: got %v, want a validation error", err)
+	}
+	if _, err := updateGroupRequests(t.Context(), f, gateway.GroupRequestsRequest{Group: a.String(), Action: gateway.RequestReject,
+		Participants: []string{a.String()}}); !gateway.IsCode(err, gateway.CodeNotFound) {
+		t.Errorf("a user JID as the group: got %v, want not_found", err)
+	}
+}
+
+// TestJoinGroupPending: a link to a group that needs approval makes the
+// join a pending request; a revoked link is not found before any join.
+func TestJoinGroupPending(t *testing.T) {
+	info := &types.GroupInfo{JID: aGroup}
+	info.IsJoinApprovalRequired = true
+	f := &fakeRequests{linkInfo: info}
+	got, err := joinGroup(t.Context(), f, "https://chat.whatsapp.com/AbCd")
+	if err != nil || got.Group != aGroup.String() || !got.Pending || f.joined != "AbCd" {
+		t.Fatalf("join needing approval: got %+v (%v), joined %q; want pending", got, err, f.joined)
+	}
+	info.IsJoinApprovalRequired = false
+	if got, err := joinGroup(t.Context(), f, "AbCd"); err != nil || got.Pending {
+		t.Fatalf("open group: got %+v (%v), want joined", got, err)
+	}
+	f.linkErr, f.joined = wa.ErrInviteLinkRevoked, ""
+	if _, err := joinGroup(t.Context(), f, "AbCd"); !gateway.IsCode(err, gateway.CodeNotFound) || f.joined != "" {
+		t.Fatalf("revoked link: got %v (joined %q), want not_found and no join", err, f.joined)
 	}
 }

@@ -164,6 +164,11 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 		in.Type, in.Text, ci = gateway.TypeText, x.GetText(), x.GetContextInfo()
 		if u := x.GetMatchedText(); u != "" {
 			in.LinkPreview = &gateway.LinkPreview{URL: u, Title: x.GetTitle(), Description: x.GetDescription()}
+			// The card's picture travels in the message; one far larger
+			// than a thumbnail is not kept in every stored copy and event.
+			if t := x.GetJPEGThumbnail(); len(t) <= maxInboundThumbnail {
+				in.LinkPreview.Thumbnail = t
+			}
 		}
 	case m.GetImageMessage() != nil:
 		x := m.GetImageMessage()
@@ -314,3 +319,7 @@ func vcardPhone(vcard string) string {
 	}
 	return ""
 }
+
+// maxInboundThumbnail bounds the link preview picture kept from a
+// received message (WhatsApp's own are a few KiB).
+const maxInboundThumbnail = 128 << 10

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -27,78 +24,17 @@ import (
 // returns the bytes and the server's content type. Errors are
 // *gateway.Error: CodeValidation for a URL that may not be fetched (a
 // private address), CodeTooLarge over max, CodeUnavailable when the server
-// cannot be reached. The product's SSRF guard (internal/ssrf) is wired in
-// here.
+// cannot be reached. The product's SSRF guard (internal/ssrf, whose
+// Fetcher is the implementation) is wired in here.
 type MediaFetcher interface {
 	Fetch(ctx context.Context, rawURL string, max int64) (data []byte, contentType string, err error)
-}
-
-// httpFetcher fetches media over http and https with a time limit and a
-// size cap, through a client whose dials refuse private addresses.
-type httpFetcher struct {
-	client  *http.Client
-	blocked func(error) bool
-}
-
-// NewHTTPFetcher returns a MediaFetcher on client, whose dialer must refuse
-// private addresses (the product's SSRF guard: checked on the dialled
-// address, after DNS, so redirects and rebinding cannot slip past it);
-// blocked tells its refusals apart. Up to five redirects are followed,
-// each dial checked again.
-func NewHTTPFetcher(client *http.Client, blocked func(error) bool) MediaFetcher {
-	c := *client
-	c.CheckRedirect = checkRedirect
-	return &httpFetcher{client: &c, blocked: blocked}
-}
-
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 {
-		return errors.New("too many redirects")
-	}
-	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return errors.New("redirect to a scheme other than http or https")
-	}
-	return nil
 }
 
 // defaultFetcher is the fetcher of an engine built without one: the
 // product's SSRF guard with its strictest settings (public addresses
 // only). There is one SSRF policy, internal/ssrf's.
 func defaultFetcher() MediaFetcher {
-	return NewHTTPFetcher(ssrf.New(ssrf.Options{}).Client(2*time.Minute), ssrf.Blocked)
-}
-
-func (f *httpFetcher) Fetch(ctx context.Context, rawURL string, max int64) ([]byte, string, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "", gateway.Errorf(gateway.CodeValidation, "The media URL must be an absolute http or https URL.")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, "", gateway.WrapError(err, gateway.CodeValidation, "The media URL is not valid.")
-	}
-	resp, err := f.client.Do(req)
-	if err != nil {
-		if f.blocked != nil && f.blocked(err) {
-			return nil, "", gateway.WrapError(err, gateway.CodeValidation, "The media URL points to a private address.")
-		}
-		return nil, "", gateway.WrapError(err, gateway.CodeUnavailable, "The media URL could not be fetched.")
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", gateway.Errorf(gateway.CodeValidation, "The media URL answered HTTP %d.", resp.StatusCode)
-	}
-	if resp.ContentLength > max {
-		return nil, "", gateway.Errorf(gateway.CodeTooLarge, "The media is larger than %d bytes.", max)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	if err != nil {
-		return nil, "", gateway.WrapError(err, gateway.CodeUnavailable, "The media URL could not be read.")
-	}
-	if int64(len(data)) > max {
-		return nil, "", gateway.Errorf(gateway.CodeTooLarge, "The media is larger than %d bytes.", max)
-	}
-	return data, resp.Header.Get("Content-Type"), nil
+	return ssrf.New(ssrf.Options{}).Fetcher(2 * time.Minute)
 }
 
 // downloadable is the media part of a received message.

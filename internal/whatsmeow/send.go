@@ -226,9 +226,11 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 		if len(fields) > 0 {
 			break
 		}
-		lp, thumb := out.LinkPreview, []byte(nil)
-		if lp == nil && !out.NoLinkPreview {
-			lp, thumb = generatePreview(ctx, fetch, out.Text)
+		// The preview, generated or the caller's, and its thumbnail come
+		// from the worker (linkpreview.Fill), as for every engine.
+		lp := out.LinkPreview
+		if out.NoLinkPreview {
+			lp = nil
 		}
 		if ci == nil && lp == nil && out.StatusStyle.IsZero() {
 			msg = &waE2E.Message{Conversation: proto.String(out.Text)}
@@ -243,10 +245,7 @@ func buildMessage(ctx context.Context, b builder, up uploader, fetch MediaFetche
 			}
 			x.MatchedText, x.Title, x.Description = proto.String(lp.URL), optString(lp.Title), optString(lp.Description)
 			x.PreviewType = waE2E.ExtendedTextMessage_NONE.Enum()
-			x.JPEGThumbnail = thumb
-			if thumb == nil {
-				x.JPEGThumbnail = thumbnail(ctx, fetch, lp.ThumbnailURL)
-			}
+			x.JPEGThumbnail = lp.Thumbnail
 		}
 		msg = &waE2E.Message{ExtendedTextMessage: x}
 	case gateway.TypeImage, gateway.TypeVideo, gateway.TypeAudio, gateway.TypeDocument, gateway.TypeSticker:
@@ -455,6 +454,8 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 			URL: proto.String(res.URL), DirectPath: proto.String(res.DirectPath), MediaKey: res.MediaKey,
 			FileEncSHA256: res.FileEncSHA256, FileSHA256: res.FileSHA256, FileLength: proto.Uint64(res.FileLength),
 			Mimetype: proto.String(mimeType), ContextInfo: reply,
+			// Without the flag WhatsApp shows an animated sticker still.
+			IsAnimated: optBool(convert.IsAnimatedWebP(data)),
 		}}, nil
 	case gateway.TypeVideo:
 		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
@@ -535,6 +536,13 @@ func defaultMIME(t gateway.MessageType, voice bool, data []byte) string {
 func buildVCard(name, phone string) string {
 	name = strings.NewReplacer("\r", " ", "\n", " ", ";", " ").Replace(name)
 	return "BEGIN:VCARD\nVERSION:3.0\nFN:" + name + "\nTEL;type=CELL;waid=" + phone + ":+" + phone + "\nEND:VCARD"
+}
+
+func optBool(b bool) *bool {
+	if !b {
+		return nil
+	}
+	return proto.Bool(true)
 }
 
 func optString(s string) *string {

@@ -60,6 +60,15 @@ func TestBuildMessageStickerAndVoiceByURL(t *testing.T) {
 		t.Fatalf("marshal: %v", err)
 	}
 
+	// An animated sticker (the API made it from a GIF, or it was given
+	// animated) is flagged so, or WhatsApp shows it still.
+	animated := []byte("RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x12\x00\x00\x00\xff\x01\x00\xff\x01\x00")
+	_, msg, err = buildMessage(context.Background(), cli, &fakeUploader{}, &fakeFetcher{}, 1<<20,
+		&gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeSticker, Media: &gateway.Media{Data: animated, MIMEType: "image/webp"}}, refs{})
+	if err != nil || !msg.GetStickerMessage().GetIsAnimated() {
+		t.Fatalf("animated sticker: %v, is_animated %v; want it flagged", err, msg.GetStickerMessage().GetIsAnimated())
+	}
+
 	// A fetched file that is no image is refused naming media.
 	f = &fakeFetcher{data: []byte("<html>not an image</html>"), ct: "text/html"}
 	_, _, err = buildMessage(context.Background(), cli, &fakeUploader{}, f, 1<<20, out, refs{})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	stdimage "image"
+	"image/jpeg"
 	"image/png"
 	"testing"
 
@@ -67,19 +68,27 @@ func TestBuildMessageOptions(t *testing.T) {
 			&gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeLocation, Location: &gateway.Location{Latitude: 1, Longitude: 2}, Forwarded: true}, refs{}, nil,
 			&waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(1), DegreesLongitude: proto.Float64(2),
 				ContextInfo: &waE2E.ContextInfo{IsForwarded: proto.Bool(true), ForwardingScore: proto.Uint32(1)}}}},
-		{"link preview with thumbnail",
+		{"link preview with its thumbnail",
 			&gateway.OutboundMessage{To: "15550001111", Text: "see https://example.com/a", LinkPreview: &gateway.LinkPreview{
-				URL: "https://example.com/a", Title: "A", Description: "About A", ThumbnailURL: "https://example.com/a.jpg"}}, refs{},
-			&fakeFetcher{data: pic, ct: "image/png"},
+				URL: "https://example.com/a", Title: "A", Description: "About A", ThumbnailURL: "https://example.com/a.jpg", Thumbnail: testJPEG(t, 320, 160)}}, refs{},
+			nil,
 			&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("see https://example.com/a"),
 				MatchedText: proto.String("https://example.com/a"), Title: proto.String("A"), Description: proto.String("About A"),
 				PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(), JPEGThumbnail: []byte("320x160")}}},
-		{"link preview whose thumbnail is not an image goes without it",
+		{"link preview without a thumbnail: the engine fetches nothing",
 			&gateway.OutboundMessage{To: "15550001111", Text: "https://example.com", LinkPreview: &gateway.LinkPreview{
-				URL: "https://example.com", Title: "E", ThumbnailURL: "https://example.com/x"}}, refs{},
-			&fakeFetcher{data: []byte("<html>"), ct: "text/html"},
+				URL: "https://example.com", Title: "E", ThumbnailURL: "https://example.com/x.png"}}, refs{},
+			&fakeFetcher{data: pic, ct: "image/png"},
 			&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("https://example.com"),
 				MatchedText: proto.String("https://example.com"), Title: proto.String("E"), PreviewType: waE2E.ExtendedTextMessage_NONE.Enum()}}},
+		{"a text with a link and no preview is sent as it is",
+			&gateway.OutboundMessage{To: "15550001111", Text: "read https://example.com/post"}, refs{},
+			&fakeFetcher{data: []byte("<title>Post</title>"), ct: "text/html"},
+			&waE2E.Message{Conversation: proto.String("read https://example.com/post")}},
+		{"link_preview false drops a preview",
+			&gateway.OutboundMessage{To: "15550001111", Text: "https://example.com", NoLinkPreview: true,
+				LinkPreview: &gateway.LinkPreview{URL: "https://example.com", Title: "E"}}, refs{}, nil,
+			&waE2E.Message{Conversation: proto.String("https://example.com")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,6 +101,11 @@ func TestBuildMessageOptions(t *testing.T) {
 				t.Fatalf("buildMessage: %v", err)
 			}
 			checkThumbnail(t, tt.want, msg)
+			if f.url != "" {
+				// Previews are the worker's (linkpreview.Fill): the engine
+				// must not fetch a page or picture behind its back.
+				t.Fatalf("the engine fetched %s", f.url)
+			}
 			if _, err := proto.Marshal(msg); err != nil {
 				t.Fatalf("marshal: %v", err)
 			}
@@ -165,9 +179,10 @@ func TestConvertMessageOptions(t *testing.T) {
 	t.Parallel()
 	ci := &waE2E.ContextInfo{MentionedJID: []string{"15550002222@s.whatsapp.net"}, IsForwarded: proto.Bool(true), ForwardingScore: proto.Uint32(1)}
 	in := convertMessage(&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("see https://e.com @15550002222"),
-		MatchedText: proto.String("https://e.com"), Title: proto.String("E"), Description: proto.String("About"), ContextInfo: ci}})
+		MatchedText: proto.String("https://e.com"), Title: proto.String("E"), Description: proto.String("About"), ContextInfo: ci,
+		JPEGThumbnail: []byte("\xff\xd8\xffthumb")}})
 	want := &gateway.InboundMessage{Type: gateway.TypeText, Text: "see https://e.com @15550002222", Mentions: []string{"15550002222@s.whatsapp.net"},
-		Forwarded: true, LinkPreview: &gateway.LinkPreview{URL: "https://e.com", Title: "E", Description: "About"}}
+		Forwarded: true, LinkPreview: &gateway.LinkPreview{URL: "https://e.com", Title: "E", Description: "About", Thumbnail: []byte("\xff\xd8\xffthumb")}}
 	if diff := cmp.Diff(want, in); diff != "" {
 		t.Fatalf("text (-want +got):\n%s", diff)
 	}
@@ -201,60 +216,14 @@ func TestInboundViewOnceWrapper(t *testing.T) {
 	}
 }
 
-// pageFetcher serves a page and an image by URL, as the SSRF-guarded
-// fetcher would.
-type pageFetcher map[string]struct {
-	body []byte
-	ct   string
-}
-
-func (f pageFetcher) Fetch(_ context.Context, u string, max int64) ([]byte, string, error) {
-	r, ok := f[u]
-	if !ok {
-		return nil, "", gateway.Errorf(gateway.CodeValidation, "The media URL answered HTTP 404.")
+// testJPEG is a w×h JPEG picture.
+func testJPEG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, stdimage.NewRGBA(stdimage.Rect(0, 0, w, h)), nil); err != nil {
+		t.Fatal(err)
 	}
-	if int64(len(r.body)) > max {
-		return nil, "", gateway.Errorf(gateway.CodeTooLarge, "too large")
-	}
-	return r.body, r.ct, nil
-}
-
-func TestGeneratedLinkPreview(t *testing.T) {
-	t.Parallel()
-	cli := offlineClient(t)
-	page := `<!doctype html><html><head><title>Fallback</title>
-<meta property="og:title" content="The Post"><meta name="description" content="What it says">
-<meta property="og:image" content="/img/p.jpg"></head><body><meta property="og:title" content="not this"></body></html>`
-	f := pageFetcher{
-		"https://example.com/post":      {[]byte(page), "text/html; charset=utf-8"},
-		"https://example.com/img/p.jpg": {testPNG(t, 200, 600), "image/png"},
-		"https://example.com/plain":     {[]byte("<html><head><title> Only a title </title></head></html>"), "text/html"},
-		"https://example.com/file.pdf":  {[]byte("%PDF"), "application/pdf"},
-	}
-	build := func(out *gateway.OutboundMessage) *waE2E.Message {
-		t.Helper()
-		out.To = "15550001111"
-		_, msg, err := buildMessage(context.Background(), cli, &fakeUploader{}, f, 1<<20, out, refs{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return msg
-	}
-	want := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("read https://example.com/post."),
-		MatchedText: proto.String("https://example.com/post"), Title: proto.String("The Post"), Description: proto.String("What it says"),
-		PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(), JPEGThumbnail: []byte("106x320")}}
-	checkThumbnail(t, want, build(&gateway.OutboundMessage{Text: "read https://example.com/post."}))
-	if got := build(&gateway.OutboundMessage{Text: "https://example.com/plain"}).GetExtendedTextMessage(); got.GetTitle() != "Only a title" || got.JPEGThumbnail != nil {
-		t.Fatalf("title-only page: %v", got)
-	}
-	for _, text := range []string{"no link", "https://example.com/file.pdf", "https://example.com/missing"} {
-		if got := build(&gateway.OutboundMessage{Text: text}); got.GetConversation() != text {
-			t.Fatalf("%q: got %v, want a plain text without preview", text, got)
-		}
-	}
-	if got := build(&gateway.OutboundMessage{Text: "https://example.com/post", NoLinkPreview: true}); got.GetConversation() != "https://example.com/post" {
-		t.Fatalf("link_preview false: got %v, want no preview", got)
-	}
+	return buf.Bytes()
 }
 
 // testPNG is a w×h PNG picture.

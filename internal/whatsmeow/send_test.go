@@ -328,32 +328,3 @@ func TestSendErrorClassification(t *testing.T) {
 		}
 	}
 }
-
-func TestHTTPFetcher(t *testing.T) {
-	t.Parallel()
-	mux := http.NewServeMux()
-	mux.HandleFunc("/a.pdf", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/pdf")
-		_, _ = w.Write([]byte("%PDF-1.4"))
-	})
-	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/a.pdf", http.StatusFound) })
-	mux.HandleFunc("/big", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(make([]byte, 100)) })
-	mux.HandleFunc("/gone", func(w http.ResponseWriter, _ *http.Request) { http.NotFound(w, nil) })
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	blockedErr := errors.New("blocked by the guard")
-	// A plain client stands in for the guard's (which would refuse loopback).
-	f := NewHTTPFetcher(srv.Client(), func(err error) bool { return errors.Is(err, blockedErr) })
-	for _, path := range []string{"/a.pdf", "/moved"} {
-		data, ct, err := f.Fetch(context.Background(), srv.URL+path, 1024)
-		if err != nil || string(data) != "%PDF-1.4" || ct != "application/pdf" {
-			t.Fatalf("Fetch(%s): %q %q %v, want the PDF", path, data, ct, err)
-		}
-	}
-	if _, _, err := f.Fetch(context.Background(), srv.URL+"/big", 10); !gateway.IsCode(err, gateway.CodeTooLarge) {
-		t.Fatalf("over the cap: got %v, want CodeTooLarge", err)
-	}
-	if _, _, err := f.Fetch(context.Background(), srv.URL+"/gone", 10); !gateway.IsCode(err, gateway.CodeValidation) {
-		t.Fatalf("404: got %v, want CodeValidation", err)
-	}
-}

@@ -247,6 +247,9 @@ func (w *Worker) sendLocked(ctx context.Context, m *gateway.Message, sent *[]gat
 	if eng == nil {
 		return sendStop
 	}
+	// The link preview is made here, once, for whichever engine sends:
+	// each gets the same card (its picture included) to carry.
+	w.cfg.LinkPreviews.Fill(ctx, out)
 	res, err := eng.Send(ctx, out)
 	switch {
 	case err == nil:

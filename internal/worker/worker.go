@@ -16,6 +16,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
+	"github.com/whatsapp-saas/gateway/internal/linkpreview"
 )
 
 // DefaultAutoReplyMessage is sent when a session's settings turn auto-reply
@@ -70,6 +71,10 @@ type Config struct {
 	Clock  func() time.Time
 	// Pacer spaces sends out; nil sends as fast as the engine accepts.
 	Pacer Pacer
+	// LinkPreviews makes the card under a text's first link (or fetches
+	// the picture of a caller's card) before the engine sends the text,
+	// through the product's SSRF guard; nil sends texts without one.
+	LinkPreviews *linkpreview.Maker
 	// MediaDir is MEDIA_STORAGE_PATH: media an engine hands over as bytes
 	// (the sandbox) is written there, as whatsmeow downloads its own.
 	MediaDir string

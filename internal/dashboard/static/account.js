@@ -297,10 +297,40 @@
       el("td", {}, bidi(p.phone ? "+" + p.phone : p.jid, "mono"), isMe(p, s) ? el("span", { class: "muted", text: " (" + t("g.you") + ")" }) : null),
       el("td", { class: "opt" }, p.lid ? bidi(p.lid, "mono") : "—"),
       el("td", { class: "role" }, p.is_super_admin ? flag("creator", t("g.creator")) : p.is_admin ? flag("admin", t("g.admin")) : el("span", { class: "muted", text: t("g.member") }))));
+    // Requests to join: only admins see and answer them (WhatsApp refuses
+    // anyone else), so the section is an admin's, when the group needs
+    // approval or still has requests from before it was turned off.
+    const reqs = mine && mine.is_admin ? (await api("GET", base(id) + "/groups/" + enc(jid) + "/requests")).requests || [] : [];
+    const answer = (r, action) => async (ev) => {
+      if (action === "reject" && !confirm(t("g.confirmReject"))) return;
+      const row = ev.currentTarget.closest("tr");
+      row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      try {
+        const res = await api("POST", base(id) + "/groups/" + enc(jid) + "/requests/" + action, { participants: [r.jid] });
+        const one = (res.results || [])[0];
+        if (one && one.status !== "ok") throw new Error(one.error || one.status);
+        toast(t(action === "approve" ? "g.approved" : "g.rejected"));
+        await viewGroup(id, jid); // the members and the requests as they are now
+      } catch (e) { toastError(e); row.querySelectorAll("button").forEach((b) => { b.disabled = false; }); }
+    };
+    const requests = mine && mine.is_admin && (g.settings.join_approval || reqs.length)
+      ? el("section", { class: "card", "aria-labelledby": "h-requests" }, el("h2", { id: "h-requests", text: t("g.requests") + " (" + fmtNum(reqs.length) + ")" }),
+        reqs.length ? el("div", { class: "table-wrap" }, el("table", { id: "join-requests" },
+          el("thead", {}, el("tr", {}, [t("s.phone"), "LID", t("g.asked"), ""].map((h, i) => el("th", { scope: "col", class: i === 1 ? "opt" : null, text: h })))),
+          el("tbody", {}, reqs.map((r) => el("tr", { "data-request": r.jid },
+            el("td", {}, bidi(r.phone ? "+" + r.phone : r.jid, "mono")),
+            el("td", { class: "opt" }, r.lid ? bidi(r.lid, "mono") : "—"),
+            el("td", { text: r.requested_at ? fmtTime(r.requested_at) : "—" }),
+            el("td", { class: "actions-cell" }, el("span", { class: "actions" },
+              el("button", { type: "button", "data-action": "approve", text: t("g.approve"), onclick: answer(r, "approve") }),
+              el("button", { type: "button", class: "danger", "data-action": "reject", text: t("g.reject"), onclick: answer(r, "reject") }))))))))
+          : el("p", { class: "muted", text: t("g.noRequests") }))
+      : null;
     main().replaceChildren(...header(s, "groups", "#/sessions/" + id + "/groups", t("g.back")),
       el("section", { class: "card", "aria-labelledby": "h-group" }, el("h2", { id: "h-group", class: "clip", title: g.subject }, bidi(g.subject)),
         g.description ? el("p", { class: "desc", dir: "auto", text: g.description }) : null, settings),
       el("section", { class: "card", "aria-labelledby": "h-invite" }, el("h2", { id: "h-invite", text: t("g.invite") }), link, reset),
+      requests,
       el("section", { class: "card", "aria-labelledby": "h-members" }, el("h2", { id: "h-members", text: t("g.members") + " (" + fmtNum(g.participants.length) + ")" }),
         el("div", { class: "table-wrap" }, el("table", { id: "participants" },
           el("thead", {}, el("tr", {}, [t("s.phone"), "LID", t("g.role")].map((h, i) => el("th", { scope: "col", class: i === 1 ? "opt" : null, text: h })))),
