@@ -219,7 +219,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	svc = service.New(service.Deps{
 		Stores: service.StoresOf(a.store), Cache: a.cache, Scheduler: a.schedulerOf(), Registry: a.registryOf(),
 		Workers: instanceapi.NewClient(nil, a.secrets.InternalSecret), Tokens: tokens, Logger: log, Background: a.bg,
-		Mailer: mailerOf(cfg, log), URLGuard: urlGuard, Changes: &a.changes,
+		Mailer: mailerOf(cfg, log), URLGuard: urlGuard, Media: mediaFetcher(urlGuard), Changes: &a.changes,
 	}, service.Settings{
 		BcryptRounds: cfg.BcryptRounds, DefaultEngine: cfg.WhatsAppEngine, Engines: available,
 		MaxInstancesPerUser: cfg.MaxInstancesPerUser, EnableRegistration: cfg.EnableRegistration,

@@ -229,17 +229,18 @@ func (a *app) registryOf() gateway.Registry {
 // Nomad. Secrets (the proxy may hold credentials) go through the template.
 func workerEnv(cfg *config.Config) map[string]string {
 	env := map[string]string{
-		"LOG_LEVEL":              cfg.LogLevel.String(),
-		"SANDBOX_ENABLED":        strconv.FormatBool(cfg.SandboxEnabled),
-		"SANDBOX_PAIR_DELAY":     cfg.SandboxPairDelay.String(),
-		"SANDBOX_DELIVERY_DELAY": cfg.SandboxDeliveryDelay.String(),
-		"SANDBOX_READ_DELAY":     cfg.SandboxReadDelay.String(),
-		"HISTORY_SYNC_DAYS":      strconv.Itoa(cfg.HistorySyncDays),
-		"MEDIA_MAX_BYTES":        strconv.FormatInt(cfg.MediaMaxBytes, 10),
-		"SEND_RATE_PER_MINUTE":   strconv.Itoa(cfg.SendRatePerMinute),
-		"SEND_BURST":             strconv.Itoa(cfg.SendBurst),
-		"SEND_JITTER":            cfg.SendJitter.String(),
-		"SEND_TYPING_PREROLL":    cfg.SendTypingPreroll.String(),
+		"LOG_LEVEL":                cfg.LogLevel.String(),
+		"SANDBOX_ENABLED":          strconv.FormatBool(cfg.SandboxEnabled),
+		"SANDBOX_PAIR_DELAY":       cfg.SandboxPairDelay.String(),
+		"SANDBOX_DELIVERY_DELAY":   cfg.SandboxDeliveryDelay.String(),
+		"SANDBOX_READ_DELAY":       cfg.SandboxReadDelay.String(),
+		"SANDBOX_HISTORY_MESSAGES": strconv.Itoa(cfg.SandboxHistoryMessages),
+		"HISTORY_SYNC_DAYS":        strconv.Itoa(cfg.HistorySyncDays),
+		"MEDIA_MAX_BYTES":          strconv.FormatInt(cfg.MediaMaxBytes, 10),
+		"SEND_RATE_PER_MINUTE":     strconv.Itoa(cfg.SendRatePerMinute),
+		"SEND_BURST":               strconv.Itoa(cfg.SendBurst),
+		"SEND_JITTER":              cfg.SendJitter.String(),
+		"SEND_TYPING_PREROLL":      cfg.SendTypingPreroll.String(),
 		// The worker fetches media URLs through the same SSRF guard.
 		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": strconv.FormatBool(cfg.WebhookAllowPrivateNetworks),
 	}

@@ -37,6 +37,10 @@ func linkPreviews(a *app) (*linkpreview.Maker, error) {
 	return engines.LinkPreviews(guard), nil
 }
 
+// mediaFetcher fetches the media URLs the send path converts before
+// storing a message (a voice note by URL), as the workers fetch theirs.
+func mediaFetcher(guard *ssrf.Guard) *ssrf.Fetcher { return engines.MediaFetcher(guard) }
+
 // outboundGuard is the SSRF guard of requests to customer URLs (webhooks
 // and media URLs); the HashiCorp agents' ports are refused whatever the
 // WEBHOOK_* settings say.

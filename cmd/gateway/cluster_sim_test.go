@@ -172,49 +172,7 @@ func (n *simNode) kill(allocID string) {
 // the worker SIGKILLed and back (failover time logged), and a stop that
 // leaves no job, no Consul entry and no process. Needs PostgreSQL and Redis.
 func TestClusterSimulated(t *testing.T) {
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is not set")
-	}
-	if testing.Short() {
-		t.Skip("builds the instance binary")
-	}
-	dbURL := pgtest.FreshSchema(t)
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "instance")
-	if out, err := exec.Command("go", "build", "-o", bin, "../instance").CombinedOutput(); err != nil {
-		t.Fatalf("build instance: %v\n%s", err, out)
-	}
-	fn, fc := nomadtest.New(t), consultest.New(t)
-	fv := vaulttest.New(t, "root")
-	fv.Put("whatsapp-gateway", map[string]any{"jwt_secret": strings.Repeat("k", 48), "webhook_secret": "w", "internal_secret": "sim-internal"}, time.Now())
-	node := &simNode{t: t, bin: bin, dir: dir, nomad: fn, cons: fc, procs: map[string]*simProc{}}
-	fn.OnPlace, fn.OnStop = node.place, node.stop
-	t.Cleanup(func() {
-		node.mu.Lock()
-		ids := make([]string, 0, len(node.procs))
-		for id := range node.procs {
-			ids = append(ids, id)
-		}
-		node.mu.Unlock()
-		for _, id := range ids {
-			node.stop(id)
-		}
-		if t.Failed() {
-			node.mu.Lock()
-			t.Logf("instance logs:\n%s", node.logs.String())
-			node.mu.Unlock()
-		}
-	})
-	for k, v := range map[string]string{
-		"NOMAD_ADDR": fn.URL, "CONSUL_HTTP_ADDR": fc.URL, "VAULT_ADDR": fv.URL, "VAULT_TOKEN": "root",
-		"INSTANCE_DRIVER": "raw_exec", "INSTANCE_COMMAND": bin, "INSTANCE_CONSUL_ADDR": fc.URL, "INSTANCE_START_WAIT": "1s",
-	} {
-		t.Setenv(k, v)
-	}
-	base := startGateway(t, testEnv(t, map[string]string{
-		"SCHEDULER": "nomad", "DISCOVERY": "consul", "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
-	}))
+	base, fn, fc, node := simulatedCluster(t, "", nil)
 	c := register(t, base, "sim@example.com")
 	sess, inst := startSession(t, c, "sim")
 	sid := sess.ID
@@ -273,6 +231,73 @@ func TestClusterSimulated(t *testing.T) {
 	if h, _ := fc.Holder("whatsapp-gateway/locks/session/" + sid); h != "" {
 		t.Errorf("session lock still held after stop by %s", h)
 	}
+}
+
+// simulatedCluster starts the cluster shape over the fakes: a gateway with
+// SCHEDULER=nomad DISCOVERY=consul SECRETS=vault on a fresh PostgreSQL
+// schema and Redis, whose sessions run in the real instance binary under
+// a simNode; bin is that binary ("": built here, instanceBinary), extra
+// adds to (or overrides) the gateway's environment. It skips without
+// TEST_REDIS_URL (and PostgreSQL) and in -short.
+func simulatedCluster(t *testing.T, bin string, extra map[string]string) (string, *nomadtest.Server, *consultest.Server, *simNode) {
+	t.Helper()
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	if testing.Short() {
+		t.Skip("builds the instance binary")
+	}
+	dbURL := pgtest.FreshSchema(t)
+	dir := t.TempDir()
+	if bin == "" {
+		bin = instanceBinary(t)
+	}
+	fn, fc := nomadtest.New(t), consultest.New(t)
+	fv := vaulttest.New(t, "root")
+	fv.Put("whatsapp-gateway", map[string]any{"jwt_secret": strings.Repeat("k", 48), "webhook_secret": "w", "internal_secret": "sim-internal"}, time.Now())
+	node := &simNode{t: t, bin: bin, dir: dir, nomad: fn, cons: fc, procs: map[string]*simProc{}}
+	fn.OnPlace, fn.OnStop = node.place, node.stop
+	t.Cleanup(func() {
+		node.mu.Lock()
+		ids := make([]string, 0, len(node.procs))
+		for id := range node.procs {
+			ids = append(ids, id)
+		}
+		node.mu.Unlock()
+		for _, id := range ids {
+			node.stop(id)
+		}
+		if t.Failed() {
+			node.mu.Lock()
+			t.Logf("instance logs:\n%s", node.logs.String())
+			node.mu.Unlock()
+		}
+	})
+	for k, v := range map[string]string{
+		"NOMAD_ADDR": fn.URL, "CONSUL_HTTP_ADDR": fc.URL, "VAULT_ADDR": fv.URL, "VAULT_TOKEN": "root",
+		"INSTANCE_DRIVER": "raw_exec", "INSTANCE_COMMAND": bin, "INSTANCE_CONSUL_ADDR": fc.URL, "INSTANCE_START_WAIT": "1s",
+	} {
+		t.Setenv(k, v)
+	}
+	env := map[string]string{"SCHEDULER": "nomad", "DISCOVERY": "consul", "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return startGateway(t, testEnv(t, env)), fn, fc, node
+}
+
+// instanceBinary builds cmd/instance into the test's temporary directory.
+func instanceBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the instance binary")
+	}
+	bin := filepath.Join(t.TempDir(), "instance")
+	if out, err := exec.Command("go", "build", "-o", bin, "../instance").CombinedOutput(); err != nil {
+		t.Fatalf("build instance: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func simUserID(t *testing.T, c *client) string {

@@ -16,11 +16,16 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
+// addressBookSize is how many people a sandbox number's address book
+// holds: those of its seeded history.
+const addressBookSize = 6
+
 type contactView struct {
 	JID          string `json:"jid"`
 	Phone        string `json:"phone"`
 	LID          string `json:"lid"`
 	PushName     string `json:"push_name"`
+	SavedName    string `json:"saved_name"`
 	BusinessName string `json:"business_name"`
 	IsBusiness   bool   `json:"is_business"`
 	About        string `json:"about"`
@@ -105,18 +110,30 @@ func testContacts(t *testing.T, base string) {
 	contacts := func(sid string) string { return "/api/v1/sessions/" + sid + "/contacts" }
 	jid := func(phone string) string { return phone + "@s.whatsapp.net" }
 
-	// a1 knows the tenant's other sandbox accounts, from the store.
+	// a1 knows the tenant's other sandbox accounts, from the store, and
+	// the six people of its phone's address book (those of its seeded
+	// history), with the names a1 saved them under beside their own.
 	var list struct {
 		Contacts []contactView `json:"contacts"`
 		Source   string        `json:"source"`
 	}
 	alice.do("GET", contacts(a1.ID), nil).must(t, http.StatusOK, &list)
-	if list.Source != "store" || len(list.Contacts) != 2 {
-		t.Fatalf("a1's contacts: got %+v, want shop and a2 from the store", list)
+	if list.Source != "store" || len(list.Contacts) != 2+addressBookSize {
+		t.Fatalf("a1's contacts: got %+v, want shop and a2 and the address book, from the store", list)
 	}
 	got := map[string]contactView{}
+	saved := 0
 	for _, c := range list.Contacts {
 		got[c.Phone] = c
+		if c.SavedName != "" {
+			saved++
+			if c.PushName == "" || c.PushName == c.SavedName || c.JID != jid(c.Phone) || !strings.HasSuffix(c.LID, "@lid") {
+				t.Errorf("address book entry: got %+v, want a saved name distinct from the push name, phone and LID", c)
+			}
+		}
+	}
+	if saved != addressBookSize || got[a2.Phone].SavedName != "" {
+		t.Errorf("got %d contacts with a saved name (a2's %q), want the %d of the address book only", saved, got[a2.Phone].SavedName, addressBookSize)
 	}
 	if c := got[a2.Phone]; c.JID != jid(a2.Phone) || c.PushName != "Sandbox 5002" || !strings.HasSuffix(c.LID, "@lid") || c.IsBusiness {
 		t.Errorf("a2 as a1's contact: got %+v", c)
@@ -260,7 +277,13 @@ func testContacts(t *testing.T, base string) {
 	gc := sdk(t, base)
 	gc.Token = alice.token
 	cs, err := gc.Contacts(t.Context(), a1.ID)
-	if err != nil || len(cs) != 2 {
+	savedViaClient := 0
+	for _, c := range cs {
+		if c.SavedName != "" {
+			savedViaClient++
+		}
+	}
+	if err != nil || len(cs) != 2+addressBookSize || savedViaClient != addressBookSize {
 		t.Fatalf("client Contacts: got %+v (%v)", cs, err)
 	}
 	if c, err := gc.Contact(t.Context(), a1.ID, a2.Phone, true); err != nil || c.Phone != a2.Phone {
@@ -332,8 +355,13 @@ func testContacts(t *testing.T, base string) {
 	bob.do("GET", "/api/v1/sessions/"+a1.ID+"/profile/privacy", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("DELETE", "/api/v1/sessions/"+a1.ID+"/profile/picture", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("GET", contacts(b.ID), nil).must(t, http.StatusOK, &list)
-	if len(list.Contacts) != 0 {
-		t.Fatalf("bob's session knows %+v, want nobody", list.Contacts)
+	for _, c := range list.Contacts {
+		if c.Phone == a1.Phone || c.Phone == a2.Phone || c.Phone == shop.Phone || c.SavedName == "" {
+			t.Fatalf("bob's session knows %+v, want only its own address book", list.Contacts)
+		}
+	}
+	if len(list.Contacts) != addressBookSize {
+		t.Fatalf("bob's session knows %d contacts, want its address book's %d", len(list.Contacts), addressBookSize)
 	}
 	bob.do("GET", contacts(b.ID)+"/lid/"+lidDigits, nil).fails(t, http.StatusNotFound, "not_found")
 

@@ -180,6 +180,11 @@ func walkAccountPages(t *testing.T, base string, step browserStep, eval browserE
 		return r.querySelector("td.phone bdi").textContent === "+`+friend.Phone+`" && r.querySelector("td.lid bdi").textContent.endsWith("@lid"); })()`) {
 		t.Error("the contacts page does not show the friend's phone and LID")
 	}
+	// The address book's people: the saved name, the push name under it.
+	if !eval("saved names", `[...document.querySelectorAll("#contacts tbody tr")].filter(r => { const sub = r.querySelector("td .muted.small");
+		return !!sub && sub.textContent.startsWith("~") && r.querySelector("td a").textContent.includes(" "); }).length === 6`) {
+		t.Error("the contacts page does not show the address book's six saved names with their push names")
+	}
 	step("LID lookup",
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#ct-lookup").value = document.querySelector('#contacts tr[data-contact="`+friendJID+`"] td.lid bdi').textContent`),
 		chromedp.Click(css(`#lid-lookup button[type="submit"]`)),

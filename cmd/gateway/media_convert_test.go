@@ -8,9 +8,11 @@ import (
 	"image/gif"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gen2brain/webp"
@@ -35,6 +37,50 @@ func TestMediaConversionSQLiteAndPostgres(t *testing.T) {
 			mediaConversion(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
 		})
 	}
+	// The gateway fetches a voice note's URL through the SSRF guard: a
+	// private address is refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS.
+	t.Run("voice note by URL at a private address", func(t *testing.T) {
+		audio, hits := audioSite(t)
+		base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0",
+			"AUDIO_CONVERTER": voiceConverter(t)}))
+		c := register(t, base, "convert-private@example.com")
+		s := scanAs(t, c, "s", "15550013101")
+		r := c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": s.ID, "recipient": "15550013102", "message_type": "audio",
+			"media": map[string]any{"url": audio.URL + "/tone.wav", "mime_type": "audio/wav", "voice": true}}).
+			fails(t, http.StatusUnprocessableEntity, "validation_failed")
+		if !strings.Contains(r.Error.Fields["media.url"], "private address") {
+			t.Fatalf("fields %v, want media.url saying the address is private", r.Error.Fields)
+		}
+		if n := hits.Load(); n != 0 {
+			t.Fatalf("the private server got %d requests, want none", n)
+		}
+	})
+}
+
+// audioSite serves the WAV fixture at /tone.wav and a file the converter
+// script refuses at /fail.wav; hits counts its requests.
+func audioSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	wav, err := os.ReadFile("../../internal/convert/testdata/tone.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		switch r.URL.Path {
+		case "/tone.wav":
+			w.Header().Set("Content-Type", "audio/wav")
+			_, _ = w.Write(wav)
+		case "/fail.wav":
+			w.Header().Set("Content-Type", "audio/wav")
+			_, _ = w.Write([]byte("FAIL audio"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
 }
 
 // voiceConverter writes a converter script that answers by the input's
@@ -62,6 +108,8 @@ func voiceConverter(t *testing.T) string {
 func mediaConversion(t *testing.T, extra map[string]string) {
 	extra["SANDBOX_PAIR_DELAY"], extra["HISTORY_SYNC_DAYS"] = "0", "0"
 	extra["AUDIO_CONVERTER"], extra["AUDIO_CONVERTER_TIMEOUT"] = voiceConverter(t), "1s"
+	extra["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = "true" // the audio site is on loopback
+	audio, _ := audioSite(t)
 	base := startGateway(t, testEnv(t, extra))
 	alice := register(t, base, "convert-alice@example.com")
 	a1 := scanAs(t, alice, "a1", "15550013001")
@@ -144,6 +192,28 @@ func mediaConversion(t *testing.T, extra map[string]string) {
 	got = receivedAs(t, alice, a2.ID, m.WAMessageID)
 	if back := media(got.ID); !bytes.Equal(back, ogg) {
 		t.Fatalf("voice note received as %d bytes starting %q, want the converter's %d-byte Ogg/Opus file", len(back), back[:min(8, len(back))], len(ogg))
+	}
+
+	// A voice note by URL goes through the same conversion: the gateway
+	// fetches it, and stores and sends the converter's Ogg/Opus file,
+	// whether the URL's type is declared or left to the server.
+	for _, declared := range []string{"audio/wav", ""} {
+		m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "audio",
+			"media": map[string]any{"url": audio.URL + "/tone.wav", "mime_type": declared, "voice": true}})
+		if s := getStored(t, alice, m.ID); s.Payload.Media == nil || s.Payload.Media.MIMEType != "audio/ogg; codecs=opus" {
+			t.Fatalf("voice note by URL (%q): stored media %+v, want audio/ogg; codecs=opus", declared, s.Payload.Media)
+		}
+		if back := media(receivedAs(t, alice, a2.ID, m.WAMessageID).ID); !bytes.Equal(back, ogg) {
+			t.Fatalf("voice note by URL (%q) received as %d bytes, want the converter's %d-byte Ogg/Opus file", declared, len(back), len(ogg))
+		}
+	}
+	for url, field := range map[string]string{audio.URL + "/fail.wav": "media", audio.URL + "/missing.wav": "media.url"} {
+		r := alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "audio",
+			"media": map[string]any{"url": url, "mime_type": "audio/wav", "voice": true}}).
+			fails(t, http.StatusUnprocessableEntity, "validation_failed")
+		if want := map[string]string{"media": convert.VoiceFailed, "media.url": "The media URL answered HTTP 404."}[field]; r.Error.Fields[field] != want {
+			t.Errorf("voice note by URL %s: fields %v, want %s: %q", url, r.Error.Fields, field, want)
+		}
 	}
 
 	// Refusals name media, with the reason.

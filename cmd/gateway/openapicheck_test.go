@@ -173,6 +173,7 @@ func (s specCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !ok {
 		return resp, nil
 	}
+	recordRoute(req.URL.Scheme+"://"+req.URL.Host, route.Method+" "+route.Path, resp.StatusCode)
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	var body []byte
 	if ct == "application/json" {

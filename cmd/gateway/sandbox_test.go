@@ -14,7 +14,17 @@ func scanAs(t *testing.T, c *client, name, phone string) sessionView {
 	s := newSession(t, c, name)
 	startInstance(t, c, s.ID)
 	waitStatus(t, c, s.ID, "qr_pending")
-	c.do("POST", "/api/v1/sessions/"+s.ID+"/scan", map[string]any{"phone": phone}).must(t, http.StatusOK, nil)
+	// In the cluster shape the worker reports qr_pending before its health
+	// check passes and the gateway routes to it: the API answers 503 and
+	// says to try again, as a client would.
+	polltest.Eventually(t, patience, "the scan reaches the worker", func() bool {
+		r := c.do("POST", "/api/v1/sessions/"+s.ID+"/scan", map[string]any{"phone": phone})
+		if r.Status == http.StatusServiceUnavailable {
+			return false
+		}
+		r.must(t, http.StatusOK, nil)
+		return true
+	})
 	return waitConnected(t, c, s.ID)
 }
 

@@ -80,7 +80,12 @@ type channelView struct {
 func statusAndChannels(t *testing.T, extra map[string]string) {
 	extra["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = "true"
 	extra["WEBHOOK_RETRY_SCHEDULE"], extra["WEBHOOK_POLL_INTERVAL"] = "20ms,20ms,20ms", "100ms"
-	base := startGateway(t, testEnv(t, extra))
+	statusAndChannelsOn(t, startGateway(t, testEnv(t, extra)))
+}
+
+// statusAndChannelsOn is the status and channels walk on the gateway at
+// base, which must allow webhooks to loopback receivers and retry them fast.
+func statusAndChannelsOn(t *testing.T, base string) {
 	alice := register(t, base, "stories-alice@example.com")
 	bob := register(t, base, "stories-bob@example.com")
 	a1 := scanAs(t, alice, "a1", "15550008001")

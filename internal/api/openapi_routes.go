@@ -228,9 +228,9 @@ func coreOperations() []operation {
 				"worker fetches it); a GIF of several frames becomes an animated WebP sticker (its frames, timing and loop count kept; at " +
 				"most 120 frames and 67,108,864 pixels in all); an animated WebP is sent unchanged; at most 16 MiB and 4096×4096 pixels " +
 				"(422 naming media past that). " +
-				"A voice note (audio with media.voice true) must be Ogg/Opus; other audio given as media.data is converted with the " +
-				"operator's AUDIO_CONVERTER command before the message is stored, and refused with a 422 saying to set it when it is " +
-				"not configured (a voice note by URL must be Ogg/Opus already). " +
+				"A voice note (audio with media.voice true) must be Ogg/Opus; other audio, given as media.data or by URL (fetched by the " +
+				"gateway through the SSRF guard, a 422 naming media.url when it cannot be), is converted with the operator's " +
+				"AUDIO_CONVERTER command before the message is stored, and refused with a 422 saying to set it when it is not configured. " +
 				"send_at schedules it: status scheduled until then (kept across restarts; DELETE /messages/{message_id} cancels it), " +
 				"then it is queued and paced like any send; a scheduled message counts against the month it was accepted in. " +
 				"Status posts (stories): recipient status@broadcast (or status), message_type text, image or video; status_style " +

@@ -22,6 +22,9 @@ type Engines struct {
 	SandboxDeliveryDelay time.Duration
 	// SandboxReadDelay is SANDBOX_READ_DELAY (default 3s).
 	SandboxReadDelay time.Duration
+	// SandboxHistoryMessages is SANDBOX_HISTORY_MESSAGES (default 60): the
+	// size of the history the sandbox seeds on pairing.
+	SandboxHistoryMessages int
 	// HistorySyncDays is HISTORY_SYNC_DAYS (default 30; 0 stores no history).
 	HistorySyncDays int
 	// MediaStoragePath is MEDIA_STORAGE_PATH (default DATA_DIR/media).
@@ -46,6 +49,10 @@ type Engines struct {
 	WebhookDenyNetworks         []string
 }
 
+// maxSandboxHistory bounds SANDBOX_HISTORY_MESSAGES: the sandbox builds
+// its seeded history in memory at pairing.
+const maxSandboxHistory = 1_000_000
+
 // engines reads the Engines settings; the media directory's default is
 // under dataDir, and the sandbox is off by default in production.
 func (l *loader) engines(dataDir string, production bool) Engines {
@@ -54,6 +61,7 @@ func (l *loader) engines(dataDir string, production bool) Engines {
 		SandboxPairDelay:            l.duration("SANDBOX_PAIR_DELAY"),
 		SandboxDeliveryDelay:        l.duration("SANDBOX_DELIVERY_DELAY"),
 		SandboxReadDelay:            l.duration("SANDBOX_READ_DELAY"),
+		SandboxHistoryMessages:      l.int("SANDBOX_HISTORY_MESSAGES"),
 		HistorySyncDays:             l.int("HISTORY_SYNC_DAYS"),
 		MediaStoragePath:            l.raw("MEDIA_STORAGE_PATH"),
 		WhatsAppWebVersion:          l.str("WHATSAPP_WEB_VERSION"),
@@ -85,6 +93,9 @@ func (e *Engines) validate(v *validator) {
 		if d < 0 {
 			v.add(name, "must not be negative")
 		}
+	}
+	if e.SandboxHistoryMessages < 1 || e.SandboxHistoryMessages > maxSandboxHistory {
+		v.add("SANDBOX_HISTORY_MESSAGES", "must be between 1 and %d, got %d", maxSandboxHistory, e.SandboxHistoryMessages)
 	}
 	if e.HistorySyncDays < 0 {
 		v.add("HISTORY_SYNC_DAYS", "must not be negative (0 stores no history)")

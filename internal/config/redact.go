@@ -68,6 +68,7 @@ func (c *Config) Redacted() map[string]string {
 		"SANDBOX_PAIR_DELAY":        c.SandboxPairDelay.String(),
 		"SANDBOX_DELIVERY_DELAY":    c.SandboxDeliveryDelay.String(),
 		"SANDBOX_READ_DELAY":        c.SandboxReadDelay.String(),
+		"SANDBOX_HISTORY_MESSAGES":  strconv.Itoa(c.SandboxHistoryMessages),
 		"HISTORY_SYNC_DAYS":         strconv.Itoa(c.HistorySyncDays),
 		"INSTANCE_PORT_RANGE_START": strconv.Itoa(c.InstancePortRangeStart),
 		"INSTANCE_PORT_RANGE_END":   strconv.Itoa(c.InstancePortRangeEnd),

@@ -120,6 +120,7 @@ var settings = []Setting{
 	{"SANDBOX_PAIR_DELAY", "3s", "Sandbox: time until a QR code is scanned by itself; 0 waits for a scan through the API.", false, ByGateway | ByWorker},
 	{"SANDBOX_DELIVERY_DELAY", "1s", "Sandbox: time from sent to delivered.", false, ByGateway | ByWorker},
 	{"SANDBOX_READ_DELAY", "3s", "Sandbox: time from sent to read.", false, ByGateway | ByWorker},
+	{"SANDBOX_HISTORY_MESSAGES", "60", "Sandbox: messages in the history seeded on pairing (spread over six chats within HISTORY_SYNC_DAYS); load tests raise it.", false, ByGateway | ByWorker},
 	{"HISTORY_SYNC_DAYS", "30", "Days of chat history stored from the history WhatsApp pushes after pairing (the sandbox seeds one); 0 stores none.", false, ByGateway | ByWorker},
 	{"INSTANCE_PORT_RANGE_START", "4000", "First loopback port of local workers' instance API.", false, ByGateway},
 	{"INSTANCE_PORT_RANGE_END", "4999", "Last loopback port of local workers' instance API.", false, ByGateway},
@@ -135,7 +136,7 @@ var settings = []Setting{
 	{"SEND_BURST", "5", "Messages a session may send back to back before SEND_RATE_PER_MINUTE applies.", false, ByGateway | ByWorker},
 	{"SEND_JITTER", "2s", "Largest random delay added to each paced send, so sends do not leave at machine-regular intervals.", false, ByGateway | ByWorker},
 	{"SEND_TYPING_PREROLL", "0s", "How long a session shows \"typing…\" in a chat before sending a text; 0 turns it off.", false, ByGateway | ByWorker},
-	{"AUDIO_CONVERTER", "", "Command that converts a voice note (`message_type` audio with `voice`) sent as other audio to Ogg/Opus, run without a shell: `{in}` and `{out}` are the input file and the `.ogg` to write, such as `ffmpeg -nostdin -v error -i {in} -c:a libopus -b:a 32k -ac 1 {out}`. Empty: such a voice note is refused with 422 saying to set this.", false, ByGateway},
+	{"AUDIO_CONVERTER", "", "Command that converts a voice note (`message_type` audio with `voice`) sent as other audio, as data or by URL (fetched by the gateway), to Ogg/Opus, run without a shell: `{in}` and `{out}` are the input file and the `.ogg` to write, such as `ffmpeg -nostdin -v error -i {in} -c:a libopus -b:a 32k -ac 1 {out}`. Empty: such a voice note is refused with 422 saying to set this.", false, ByGateway},
 	{"AUDIO_CONVERTER_TIMEOUT", "60s", "Longest one AUDIO_CONVERTER run may take; past it the converter (and its process group) is killed and the send refused with 422.", false, ByGateway},
 
 	// Limits and features.

@@ -31,7 +31,7 @@ const (
 // media), for the API's 422.
 const (
 	VoiceNotOpus    = "A voice note must be Ogg/Opus audio (audio/ogg; codecs=opus). This gateway converts other audio only when its operator sets AUDIO_CONVERTER, a command with {in} and {out} such as: ffmpeg -i {in} -c:a libopus -b:a 32k {out}. Convert it first, or send it as audio without voice."
-	VoiceURLNotOpus = "A voice note given by URL must be Ogg/Opus audio (audio/ogg; codecs=opus); give other audio as media.data for the gateway to convert it, or send it as audio without voice."
+	VoiceURLNotOpus = "A voice note given by URL must be Ogg/Opus audio (audio/ogg; codecs=opus): this gateway converts other audio, by URL or as data, only when its operator sets AUDIO_CONVERTER. Convert it first, or send it as audio without voice."
 	VoiceTooLarge   = "A voice note is converted from audio of at most 32 MiB."
 	VoiceFailed     = "The audio could not be converted to Ogg/Opus: the converter refused it. Send a common audio format (MP3, M4A, WAV, Ogg)."
 	VoiceTimedOut   = "Converting the audio to Ogg/Opus took too long; send a shorter recording."

@@ -36,6 +36,9 @@ type Settings struct {
 	// HistorySyncDays is HISTORY_SYNC_DAYS: days of history stored after
 	// pairing (0: none).
 	HistorySyncDays int
+	// SandboxHistoryMessages is SANDBOX_HISTORY_MESSAGES: the size of the
+	// history the sandbox seeds on pairing.
+	SandboxHistoryMessages int
 	// WebVersion is WHATSAPP_WEB_VERSION (empty: whatsmeow's own).
 	WebVersion string
 	// Proxy is WHATSAPP_PROXY (it may hold credentials).
@@ -58,8 +61,8 @@ func FromConfig(e config.Engines) Settings {
 	return Settings{
 		SandboxEnabled:   e.SandboxEnabled,
 		SandboxPairDelay: e.SandboxPairDelay, SandboxDeliveryDelay: e.SandboxDeliveryDelay, SandboxReadDelay: e.SandboxReadDelay,
-		HistorySyncDays: e.HistorySyncDays,
-		WebVersion:      e.WhatsAppWebVersion, Proxy: e.WhatsAppProxy.Value(),
+		HistorySyncDays: e.HistorySyncDays, SandboxHistoryMessages: e.SandboxHistoryMessages,
+		WebVersion: e.WhatsAppWebVersion, Proxy: e.WhatsAppProxy.Value(),
 		MediaDir: e.MediaStoragePath, MediaMaxBytes: e.MediaMaxBytes,
 		SendRatePerMinute: e.SendRatePerMinute, SendBurst: e.SendBurst, SendJitter: e.SendJitter,
 		SendTypingPreroll: e.SendTypingPreroll,
@@ -132,8 +135,8 @@ func Factories(s Settings, d Deps) (map[string]gateway.EngineFactory, error) {
 		// numbers are the tenant's own sandbox sessions.
 		out[gateway.EngineSandbox] = sandbox.Factory(sandbox.Options{
 			PairDelay: s.SandboxPairDelay, DeliveryDelay: s.SandboxDeliveryDelay, ReadDelay: s.SandboxReadDelay,
-			HistoryDays: s.HistorySyncDays,
-			Network:     sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
+			HistoryDays: s.HistorySyncDays, HistoryMessages: s.SandboxHistoryMessages,
+			Network: sandbox.NewBusNetwork(d.Bus), Directory: sandbox.StoreDirectory{Sessions: d.Store}, Groups: groups,
 			Accounts: accounts,
 		})
 	}

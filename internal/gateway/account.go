@@ -125,7 +125,7 @@ const (
 	ParticipantInviteSent    = "invite_sent"     // privacy refused the add; an invite was sent instead
 	ParticipantNotInGroup    = "not_in_group"    // remove, promote or demote of a non-member
 	ParticipantAlreadyIn     = "already_in_group"
-	ParticipantRefused       = "refused" // WhatsApp refused, see Error
+	ParticipantRefused       = "refused"    // WhatsApp refused, see Error
 	ParticipantNoRequest     = "no_request" // approve or reject of someone with no pending join request
 )
 

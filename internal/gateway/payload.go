@@ -88,7 +88,7 @@ type PayloadMedia struct {
 	MIMEType string `json:"mime_type,omitempty" desc:"The file's media type."`
 	FileName string `json:"file_name,omitempty" desc:"The file name shown to the recipient (documents)."`
 	Caption  string `json:"caption,omitempty" desc:"The caption shown under the media."`
-	Voice    bool   `json:"voice,omitempty" desc:"true: an audio file sent as a voice note (push-to-talk): Ogg/Opus, or other audio as data when the gateway has AUDIO_CONVERTER."`
+	Voice    bool   `json:"voice,omitempty" desc:"true: an audio file sent as a voice note (push-to-talk): Ogg/Opus, or other audio (as data or by URL) when the gateway has AUDIO_CONVERTER."`
 	Size     int64  `json:"size,omitempty" desc:"The file's size in bytes."`
 	SHA256   string `json:"sha256,omitempty" desc:"The file's SHA-256, hex."`
 	Path     string `json:"path,omitempty" desc:"Where the received file is stored; download it with GET /messages/{message_id}/media."`

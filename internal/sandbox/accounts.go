@@ -18,9 +18,13 @@ import (
 // and kept in an AccountBook (the product's database in the gateway, so
 // every process sees it, as WhatsApp's servers keep a user's profile): its
 // push name, about text, picture, block list. A session's contacts are the
-// tenant's other sandbox accounts (the sandbox has no address book, so no
-// saved names); any other number is on WhatsApp (except the test numbers
-// ending in 0000) but unknown to it.
+// tenant's other sandbox accounts and the people in its phone's address
+// book, which a phone pushes to a new device as WhatsApp's app state does
+// (whatsmeow keeps them as the contacts' full names): the sandbox's is the
+// people of the account's seeded history (history.go), saved under their
+// full names, known by the first names they message with (push names).
+// Any other number is on WhatsApp (except the test numbers ending in 0000)
+// but unknown to it.
 //
 // Test numbers for contacts:
 //
@@ -250,7 +254,44 @@ func userPhone(jid string, as map[string]*sbAccount) (string, error) {
 	return r.Phone(), nil
 }
 
-// Contacts lists the tenant's other sandbox accounts.
+// savedContact is one entry of a phone's address book.
+type savedContact struct {
+	name     string // as the account holder saved it
+	pushName string // as they call themselves (in their messages)
+}
+
+// historySavedNames are the full names the seeded history's people
+// (historyNames) are saved under.
+var historySavedNames = []string{"Amal Haddad", "Ben Carter", "Chiara Rossi", "Dmitri Volkov", "Esi Mensah", "Farid Karimi"}
+
+// addressBook is the address book of the account phone: its seeded
+// history's people by phone. It derives from the number, as the history
+// does, so the same number has the same book after pairing again.
+func addressBook(phone string) map[string]savedContact {
+	book := make(map[string]savedContact, len(historyNames))
+	for k, first := range historyNames {
+		if p := historyContact(phone, k); p != phone {
+			book[p] = savedContact{name: historySavedNames[k], pushName: first}
+		}
+	}
+	return book
+}
+
+// knownOnly is a user outside the tenant's sandbox, known by number and,
+// when in the address book, by its names.
+func knownOnly(phone string, book map[string]savedContact) gateway.ContactInfo {
+	c := gateway.ContactInfo{JID: phone + "@" + gateway.ServerUser, Phone: phone, LID: derivedLID(phone), IsBusiness: IsBusiness(phone)}
+	if c.IsBusiness {
+		c.BusinessName = businessName(phone)
+	}
+	if s, ok := book[phone]; ok {
+		c.SavedName, c.PushName = s.name, s.pushName
+	}
+	return c
+}
+
+// Contacts lists the tenant's other sandbox accounts and the people in
+// the account's address book, with the names it saved them under.
 func (e *Engine) Contacts(ctx context.Context) ([]gateway.ContactInfo, error) {
 	me, err := e.me()
 	if err != nil {
@@ -260,10 +301,18 @@ func (e *Engine) Contacts(ctx context.Context) ([]gateway.ContactInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	book := addressBook(me)
 	out := []gateway.ContactInfo{}
 	for _, a := range as {
 		if a.Phone != me {
-			out = append(out, a.contactOf())
+			c := a.contactOf()
+			c.SavedName = book[a.Phone].name
+			out = append(out, c)
+		}
+	}
+	for p := range book {
+		if _, ok := as[p]; !ok {
+			out = append(out, knownOnly(p, book))
 		}
 	}
 	slices.SortFunc(out, func(a, b gateway.ContactInfo) int { return strings.Compare(a.JID, b.JID) })
@@ -286,16 +335,17 @@ func (e *Engine) GetContact(ctx context.Context, jid, knownPictureID string) (*g
 		return nil, err
 	}
 	blocked := mine.blocks(phone)
+	book := addressBook(me)
 	a, ok := as[phone]
 	if !ok {
-		// On WhatsApp, outside the tenant's sandbox: known by number only.
-		c := gateway.ContactInfo{JID: phone + "@" + gateway.ServerUser, Phone: phone, LID: derivedLID(phone), IsBusiness: IsBusiness(phone), Blocked: &blocked}
-		if c.IsBusiness {
-			c.BusinessName = businessName(phone)
-		}
+		// On WhatsApp, outside the tenant's sandbox: known by number (and
+		// by name when in the address book).
+		c := knownOnly(phone, book)
+		c.Blocked = &blocked
 		return &c, nil
 	}
 	c := a.contactOf()
+	c.SavedName = book[phone].name
 	c.Blocked = &blocked
 	if !a.blocks(me) {
 		if a.privacy().Status != "none" {

@@ -162,9 +162,10 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		} else if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			fields["media.url"] = "The media URL must be an absolute http or https URL."
 		}
-		if typ == gateway.TypeAudio && m.Voice && m.URL != "" && !oggType(m.MIMEType) {
-			// Media by URL is fetched by the worker when it sends; only
-			// bytes given here are converted (convertMedia).
+		if typ == gateway.TypeAudio && m.Voice && m.URL != "" && !oggType(m.MIMEType) && (!s.cfg.Voice.Enabled() || s.media == nil) {
+			// With AUDIO_CONVERTER the gateway fetches and converts it
+			// (convertMedia); without, a URL declared as other audio is
+			// refused now rather than failing when the worker fetches it.
 			fields["media.mime_type"] = convert.VoiceURLNotOpus
 		}
 		if typ == gateway.TypeDocument && m.FileName == "" && m.URL != "" {

@@ -139,6 +139,7 @@ type Service struct {
 	nudges  *nudger
 	saas    saasState
 	guard   URLGuard
+	media   MediaFetcher
 	changes Changes
 	// sendable holds, by session id, the sessions found ready to send
 	// (the value is the session's stored id), for SendCheckTTL.
@@ -161,6 +162,10 @@ type Deps struct {
 	// URLGuard checks where a webhook URL points when it is registered
 	// (the SSRF guard deliveries dial through); nil checks nothing.
 	URLGuard URLGuard
+	// Media fetches media given by URL that the send path must convert
+	// before storing the message (a voice note, for AUDIO_CONVERTER),
+	// through the same SSRF guard; nil leaves such media to the worker.
+	Media MediaFetcher
 	// Changes hears of every committed change of an instance and of a
 	// session's live state, so caches of them drop their copy; nil: none.
 	Changes Changes
@@ -176,6 +181,14 @@ type Changes interface {
 	// PlanChanged: an admin created, edited or deleted the plan; this
 	// service has dropped its cached plans, the other gateways' must go.
 	PlanChanged(planID string)
+}
+
+// MediaFetcher fetches a customer's media URL, at most max bytes
+// (ssrf.Fetcher). Errors are *gateway.Error: CodeValidation for a URL that
+// may not or cannot be fetched, CodeTooLarge past max, CodeUnavailable when
+// its server cannot be reached.
+type MediaFetcher interface {
+	Fetch(ctx context.Context, rawURL string, max int64) (data []byte, contentType string, err error)
 }
 
 // URLGuard is the part of the SSRF guard (ssrf.Guard) the use cases need:
@@ -209,7 +222,7 @@ func New(d Deps, cfg Settings) *Service {
 		labels: d.Stores.Labels,
 		cache:  d.Cache, scheduler: d.Scheduler, registry: d.Registry, workers: d.Workers,
 		tokens: d.Tokens, log: d.Logger, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, bg: d.Background,
-		guard: d.URLGuard, changes: d.Changes,
+		guard: d.URLGuard, media: d.Media, changes: d.Changes,
 	}
 	s.sendable = livecache.New[sendTarget](cfg.SendCheckTTL)
 	s.nudges = newNudger(s.callWorkerSend)

@@ -411,8 +411,10 @@ func buildMedia(ctx context.Context, up uploader, fetch MediaFetcher, maxBytes i
 		return nil, gateway.Errorf(gateway.CodeTooLarge, "The media is larger than %d bytes.", maxBytes)
 	}
 	// Bytes given to the API were converted there, before the message was
-	// stored; a fetched file is converted (a sticker) or checked (a voice
-	// note: no converter runs on the worker) now that its bytes are known.
+	// stored, and so was a voice note by URL when the gateway has
+	// AUDIO_CONVERTER (it fetched it); a fetched file is converted (a
+	// sticker) or checked (a voice note: no converter runs on the worker)
+	// now that its bytes are known.
 	switch {
 	case fetched && t == gateway.TypeSticker:
 		converted, err := convert.Sticker(ctx, data)

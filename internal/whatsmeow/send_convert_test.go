@@ -6,7 +6,6 @@ import (
 	stdimage "image"
 	"image/color"
 	"image/png"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -78,8 +77,8 @@ func TestBuildMessageStickerAndVoiceByURL(t *testing.T) {
 
 	voice := &gateway.OutboundMessage{To: "15550001111", Type: gateway.TypeAudio, Media: &gateway.Media{URL: "https://example.com/v.mp3", Voice: true}}
 	_, _, err = buildMessage(context.Background(), cli, &fakeUploader{}, &fakeFetcher{data: []byte("ID3\x03mp3"), ct: "audio/mpeg"}, 1<<20, voice, refs{})
-	if ge, ok := err.(*gateway.Error); !ok || ge.Code != gateway.CodeValidation || !strings.Contains(ge.Fields["media"], "media.data") {
-		t.Fatalf("voice note by URL as MP3: got %v, want a validation error saying to give the bytes", err)
+	if ge, ok := err.(*gateway.Error); !ok || ge.Code != gateway.CodeValidation || ge.Fields["media"] != convert.VoiceURLNotOpus {
+		t.Fatalf("voice note by URL as MP3: got %v, want a validation error saying %q", err, convert.VoiceURLNotOpus)
 	}
 	u = &fakeUploader{}
 	_, msg, err = buildMessage(context.Background(), cli, u, &fakeFetcher{data: []byte("OggS\x00opus"), ct: "audio/ogg"}, 1<<20, voice, refs{})

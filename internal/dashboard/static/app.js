@@ -710,8 +710,14 @@
       const detail = el("div", { class: "attempts", "aria-live": "polite" });
       // showAttempts lists one delivery's attempts: when, the answer, and
       // the bodies sent and answered (bounded by the server).
+      // shown numbers what the card shows last: a list or an attempt asked
+      // for earlier and answered later (a reload still on its way when
+      // Details is clicked) must not replace it.
+      let shown = 0;
       const showAttempts = async (x) => {
+        const my = ++shown;
         const r = await api("GET", "webhooks/" + w.id + "/deliveries/" + x.id);
+        if (my !== shown) return;
         detail.replaceChildren(el("h3", {}, t("w.attemptsOf") + " ", el("bdi", { dir: "auto", class: "mono", text: x.event_type })),
           r.attempts.length ? el("ol", {}, r.attempts.map((a) => el("li", { "data-attempt": a.id },
             el("p", {}, el("bdi", { dir: "ltr", text: fmtTime(a.created_at) }), " · ",
@@ -721,7 +727,9 @@
             el("p", { class: "muted", text: t("w.noAttempts") }));
       };
       const showDeliveries = async () => {
+        const my = ++shown;
         const r = await api("GET", "webhooks/" + w.id + "/deliveries?limit=20");
+        if (my !== shown) return;
         log.replaceChildren(r.deliveries.length ? el("div", { class: "table-wrap" }, el("table", {},
           // On a phone: the event, its state and the buttons; the rest is
           // in the delivery's Details.
