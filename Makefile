@@ -25,7 +25,7 @@ INTEGRATION_PKGS ?= ./internal/postgres/ ./internal/redis/ ./internal/nomad/ ./i
 # that package is make test's). internal/deploycheck's
 # TestIntegrationRunsEveryLiveTest fails when a test that reads a TEST_*
 # address (or calls a helper that does) is missing from these two.
-INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly|CallsSandbox|GroupReceiptsSandbox|MessageOptionsSandbox|MessageTypesSandbox|SessionProxy|StatusAndChannelsSandbox
+INTEGRATION_E2E  ?= Postgres|Redis|Cluster|WebhookDeliveryFault|TextNoStoreTakes|WhatsmeowSessionFailsHonestly|CallsSandbox|GroupReceiptsSandbox|MessageOptionsSandbox|MessageTypesSandbox|SessionProxy|StatusAndChannelsSandbox|HistoryTenThousand|LinkPreviewSandbox
 
 .PHONY: dev dev-down dev-images images-local dev-agents dev-agents-stop openapi postman env-example all build run migrate seed test test-browser test-integration test-short cover lint fuzz bench bench-http clean
 

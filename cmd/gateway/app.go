@@ -197,6 +197,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 					LinkPreviews: previews,
 					Logger:       log, // the worker names the session and tenant on its lines
 					Changed:      func() { a.changes.SessionChanged(spec.SessionID) },
+					QueueChanged: func() { a.changes.SessionQueueChanged(spec.SessionID) },
 				})
 			},
 			Report: func(r gateway.InstanceReport) { svc.HandleReport(r) },
@@ -257,6 +258,12 @@ type changeRelay struct{ api atomic.Pointer[api.Server] }
 func (c *changeRelay) SessionChanged(id string) {
 	if s := c.api.Load(); s != nil {
 		s.SessionChanged(id)
+	}
+}
+
+func (c *changeRelay) SessionQueueChanged(id string) {
+	if s := c.api.Load(); s != nil {
+		s.SessionQueueChanged(id)
 	}
 }
 

@@ -171,6 +171,7 @@ func serve(ctx context.Context, cfg *config.Worker, d deps, base *slog.Logger, a
 		LinkPreviews: previews,
 		QueuePoll:    queuePoll,
 		Changed:      func() { notices.Publish(gateway.TopicSessionsChanged, cfg.SessionID) },
+		QueueChanged: func() { notices.Publish(gateway.TopicSessionQueueChanged, cfg.SessionID) },
 	})
 	if err != nil {
 		return err

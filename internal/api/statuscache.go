@@ -50,6 +50,14 @@ func (s *Server) SessionChanged(id string) {
 	s.notices.publish(gateway.TopicSessionsChanged, id)
 }
 
+// SessionQueueChanged drops the session's status here and tells the other
+// gateways, keeping every gateway's ready-to-send check: the worker's queue
+// filling or emptying is a change of the status alone. It never blocks.
+func (s *Server) SessionQueueChanged(id string) {
+	s.statuses.Forget(id)
+	s.notices.publish(gateway.TopicSessionQueueChanged, id)
+}
+
 // forgetSession drops what this gateway keeps about a session: its status
 // and whether it can send.
 func (s *Server) forgetSession(id string) {
@@ -91,8 +99,9 @@ func (s *Server) watchStatusChanges() {
 		s.log.Warn("plan edits on other gateways apply within the plan cache's TTL: no change notices", "err", err)
 	})
 	for topic, forget := range map[string]func(string){
-		gateway.TopicSessionsChanged:  s.forgetSession,
-		gateway.TopicInstancesChanged: s.instances.Forget,
+		gateway.TopicSessionsChanged:     s.forgetSession,
+		gateway.TopicSessionQueueChanged: s.statuses.Forget,
+		gateway.TopicInstancesChanged:    s.instances.Forget,
 	} {
 		s.subscribe(topic, forget, func(err error) {
 			// Without notices another gateway's change would go unseen

@@ -49,6 +49,14 @@ func (c *countingWorkers) Status(ctx context.Context, ep gateway.Endpoint) (*ins
 type instanceCounter struct {
 	gateway.Store
 	reads atomic.Int64
+	live  atomic.Int64
+}
+
+// LiveInstance counts the send path's readiness check (the session's live
+// instance), which a warm ready-to-send entry skips.
+func (c *instanceCounter) LiveInstance(ctx context.Context, userID, sessionID string) (*gateway.Instance, error) {
+	c.live.Add(1)
+	return c.Store.LiveInstance(ctx, userID, sessionID)
 }
 
 func (c *instanceCounter) InstanceByID(ctx context.Context, userID, id string) (*gateway.Instance, error) {
@@ -76,6 +84,12 @@ type relay struct{ s atomic.Pointer[Server] }
 func (r *relay) SessionChanged(id string) {
 	if s := r.s.Load(); s != nil {
 		s.SessionChanged(id)
+	}
+}
+
+func (r *relay) SessionQueueChanged(id string) {
+	if s := r.s.Load(); s != nil {
+		s.SessionQueueChanged(id)
 	}
 }
 
@@ -132,8 +146,10 @@ func newStatusFixture(t *testing.T, bus gateway.Bus, workerShape string) *status
 	t.Cleanup(pub.Close)
 	f.sched = local.New(local.Config{PortStart: 41000, PortEnd: 41999, NewRunner: func(_ context.Context, spec gateway.InstanceSpec) (local.Runner, error) {
 		changed := func() { f.first.SessionChanged(spec.SessionID) }
+		queueChanged := func() { f.first.SessionQueueChanged(spec.SessionID) }
 		if workerShape == "cluster" {
 			changed = func() { pub.Publish(gateway.TopicSessionsChanged, spec.SessionID) }
+			queueChanged = func() { pub.Publish(gateway.TopicSessionQueueChanged, spec.SessionID) }
 		}
 		f.qrMu.Lock()
 		opts := sandbox.Options{QRFirstTTL: f.qr.QRFirstTTL, QRNextTTL: f.qr.QRNextTTL, QRCodes: f.qr.QRCodes,
@@ -141,7 +157,7 @@ func newStatusFixture(t *testing.T, bus gateway.Bus, workerShape string) *status
 		f.qrMu.Unlock()
 		engines := map[string]gateway.EngineFactory{gateway.EngineSandbox: sandbox.Factory(opts)}
 		return worker.New(worker.Config{SessionID: spec.SessionID, UserID: spec.UserID, EngineName: spec.Engine,
-			Engines: engines, Store: st, Secret: secret, Pacer: f.pacer, Changed: changed})
+			Engines: engines, Store: st, Secret: secret, Pacer: f.pacer, Changed: changed, QueueChanged: queueChanged})
 	}})
 	t.Cleanup(func() { f.sched.Close() })
 	f.user = &gateway.User{Email: "status@example.com", Name: "Status", PasswordHash: "x", Status: gateway.UserActive}
@@ -293,6 +309,10 @@ func (f *statusFixture) quiet(s *Server) {
 		s.notices.publish(gateway.TopicSessionsChanged, marker)
 		s.notices.publish(gateway.TopicInstancesChanged, marker)
 		polltest.Eventually(f.t, patience, "the marker notice back through the bus", forgotten(s.statuses, marker))
+		queueMarker := uuid.NewString()
+		s.statuses.Watch(queueMarker)
+		s.notices.publish(gateway.TopicSessionQueueChanged, queueMarker)
+		polltest.Eventually(f.t, patience, "the queue marker notice back through the bus", forgotten(s.statuses, queueMarker))
 		polltest.Eventually(f.t, patience, "the marker notice back through the bus", forgotten(s.instances, marker))
 	}
 }
@@ -451,5 +471,48 @@ func TestStatusCacheFollowsEveryChange(t *testing.T) {
 		f.setQR(5*time.Second, 0, 1)
 		step("the instance started again", func() { f.must(b, "POST", "/instances/"+iid+"/start", nil, http.StatusOK, nil) }, is("qr_pending"))
 		step("the QR codes running out", func() {}, is("disconnected"))
+	})
+}
+
+// TestQueueFlipKeepsSendCheck: the worker's queue filling is a change of the
+// live status, which every gateway follows, and not of the session's
+// readiness to send: the next send on either gateway does not read the live
+// instance again (it did when every queue flip dropped the check, once a
+// drained batch under load). A stop still drops it (TestSendCheckDroppedOnEveryGateway).
+func TestQueueFlipKeepsSendCheck(t *testing.T) {
+	buses(t, func(t *testing.T, bus gateway.Bus) {
+		for _, shape := range []string{"embedded", "cluster"} {
+			t.Run(shape, func(t *testing.T) {
+				f := newStatusFixture(t, bus, shape)
+				a, b := f.gateway(time.Hour), f.gateway(time.Hour)
+				sid, _ := f.start(a)
+				f.waitStatus(a, sid, is("qr_pending"), "the QR code")
+				f.must(a, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+				f.settle(a, sid)
+				f.quiet(a)
+				f.quiet(b)
+				send := func(s *Server) {
+					f.must(s, "POST", "/messages/send", map[string]any{"session_id": sid, "recipient": "15550001234", "message": "hi"}, http.StatusCreated, nil)
+				}
+				// Both gateways warm their check, then the queue fills
+				// (the pacer holds every send) and both statuses follow.
+				f.status(a, sid)
+				f.status(b, sid)
+				send(b)
+				send(a)
+				for i, s := range []*Server{a, b} {
+					f.waitStatus(s, sid, func(v string) bool { return v == "connected queued" }, "the queue filled on gateway "+string(rune('a'+i)))
+				}
+				f.quiet(a)
+				f.quiet(b)
+				live := f.store.live.Load()
+				send(a)
+				send(b)
+				if n := f.store.live.Load() - live; n != 0 {
+					t.Fatalf("2 sends after the queue filled read the live instance %d times, want 0", n)
+				}
+				close(f.pacer.open)
+			})
+		}
 	})
 }

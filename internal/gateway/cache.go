@@ -54,6 +54,11 @@ const (
 	// (GET /sessions/{id}/status) changed: its worker's state, QR code or
 	// queue, or its instance.
 	TopicSessionsChanged = "sessions.changed"
+	// TopicSessionQueueChanged carries the id of a session whose worker's
+	// queue went from empty to not empty or back: its live status changed,
+	// nothing that decides whether it can send did, so gateways drop the
+	// status only (sessions.changed also drops the ready-to-send check).
+	TopicSessionQueueChanged = "sessions.queue"
 	// TopicInstancesChanged carries the id of an instance that changed.
 	TopicInstancesChanged = "instances.changed"
 	// TopicPlansChanged carries the id of a plan an admin created, edited

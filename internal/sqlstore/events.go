@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -43,11 +44,20 @@ func prepareEvents(userID string, events []*gateway.Event) error {
 // webhooks' deliveries in the same transaction.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
 	for _, e := range events {
+		if e != nil && e.RequestID == "" {
+			e.RequestID = gateway.RequestID(ctx)
+		}
+	}
+	oneByOne := events
+	if s.dialect.Name == "postgres" && len(events) > 1 {
+		if err := s.insertEventsAtOnce(ctx, tx, events); err != nil {
+			return s.fail(err, "insert event", "Tenant", "This event is already stored.")
+		}
+		oneByOne = nil // inserted: only the fan-out below is left
+	}
+	for _, e := range oneByOne {
 		if e == nil {
 			continue
-		}
-		if e.RequestID == "" {
-			e.RequestID = gateway.RequestID(ctx)
 		}
 		st, err := s.writeStmt(ctx, tx, insertEvent)
 		if err == nil {
@@ -63,6 +73,59 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.
 		return s.fail(err, "fan out event", "Tenant", "")
 	}
 	s.commits.record(tx, events, n)
+	return nil
+}
+
+// insertEventsAtOnce writes events in one INSERT … SELECT FROM unnest(…) on
+// PostgreSQL, in their order (seq follows it), and fills their Seq: a status
+// batch's events cost one round trip, where one INSERT each cost one per
+// event. SQLite runs its cached one-row statement, with no round trip.
+func (s *Store) insertEventsAtOnce(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
+	var ids, users, sessions, types, data, requests []string
+	var times []int64
+	for _, e := range events {
+		if e == nil {
+			continue
+		}
+		ids, users, sessions = append(ids, e.ID), append(users, e.UserID), append(sessions, e.SessionID)
+		types, data, requests = append(types, e.Type), append(data, string(e.Data)), append(requests, e.RequestID)
+		times = append(times, micros(e.Timestamp))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `INSERT INTO events (id, user_id, session_id, type, data, created_at, request_id)
+		SELECT id::uuid, user_id::uuid, NULLIF(session_id, '')::uuid, type, data::jsonb, created_at, request_id
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+			WITH ORDINALITY AS v(id, user_id, session_id, type, data, created_at, request_id, ord)
+		ORDER BY ord
+		RETURNING id::text, seq`, ids, users, sessions, types, data, times, requests)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	seqs := make(map[string]int64, len(ids))
+	for rows.Next() {
+		var (
+			id  string
+			seq int64
+		)
+		if err := rows.Scan(&id, &seq); err != nil {
+			return err
+		}
+		seqs[id] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if e == nil {
+			continue
+		}
+		if e.Seq = seqs[e.ID]; e.Seq == 0 {
+			return fmt.Errorf("insert events: no seq returned for event %s", e.ID)
+		}
+	}
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -230,13 +232,35 @@ func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageS
 	out := make([]*gateway.Message, len(us))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var all []*gateway.Event
-		for i, st := range steps {
-			m, events, err := st.apply(ctx, tx, build)
+		for from := 0; from < len(steps); {
+			to := from + 1
+			if s.dialect.Name == "postgres" {
+				to = statusRunEnd(steps, from)
+			}
+			if to-from > 1 {
+				if err := s.updateStatusRun(ctx, tx, steps[from:to], out[from:to]); err != nil {
+					return s.fail(err, "update message statuses", "Message", "This WhatsApp message id is already stored.")
+				}
+				for i := from; i < to; i++ {
+					if out[i] == nil || build == nil {
+						continue
+					}
+					events := build(out[i])
+					if err := prepareEvents(out[i].UserID, events); err != nil {
+						return err
+					}
+					all = append(all, events...)
+				}
+				from = to
+				continue
+			}
+			m, events, err := steps[from].apply(ctx, tx, build)
 			if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
 				return err
 			}
-			out[i] = m
+			out[from] = m
 			all = append(all, events...)
+			from = to
 		}
 		return s.insertEvents(ctx, tx, all)
 	})
@@ -260,6 +284,151 @@ func stepQueries(steps []*statusStep) []string {
 	return qs
 }
 
+// statusRunEnd returns the end of the run of steps from from that one
+// statement can apply (updateStatusRun): the same statement shape, and no
+// message named twice, since one UPDATE moves a row once (a receipt batch
+// may hold a message's delivery and then its read, which stay in order).
+func statusRunEnd(steps []*statusStep, from int) int {
+	seen := map[string]bool{steps[from].key: true}
+	to := from + 1
+	for ; to < len(steps); to++ {
+		st := steps[to]
+		if st.query != steps[from].query || seen[st.key] {
+			break
+		}
+		seen[st.key] = true
+	}
+	return to
+}
+
+// updateStatusRun applies, on PostgreSQL, a run of same-shape status
+// updates (statusRunEnd) in one UPDATE … FROM unnest(…) statement: one round
+// trip for a worker's drained batch of "sent" writes or a batch of
+// receipts, where one statement each cost a round trip per message. Each
+// update keeps its own arguments (time, rank guard, error, WA id), so the
+// rows end as the statements one by one would leave them; out[i] is the
+// message steps[i] moved, nil when absent or already at or past the status.
+// A malformed id names no message, as in the one-by-one path.
+func (s *Store) updateStatusRun(ctx context.Context, tx *sql.Tx, steps []*statusStep, out []*gateway.Message) error {
+	first := steps[0]
+	// Column k of the unnest holds argument k of every step's SET list,
+	// then the key's parts, then the rank and the step's position.
+	nSet := len(first.setArgs)
+	cols := make([][]any, nSet)
+	var ids, sessions, waIDs []string
+	var ranks, ords []int64
+	for i, st := range steps {
+		if !isUUID(st.whereArgs[0].(string)) {
+			continue // a malformed id or session id: absent
+		}
+		for k, a := range st.setArgs {
+			cols[k] = append(cols[k], a)
+		}
+		if st.byWA {
+			sessions = append(sessions, st.whereArgs[0].(string))
+			waIDs = append(waIDs, st.whereArgs[1].(string))
+		} else {
+			ids = append(ids, st.whereArgs[0].(string))
+		}
+		ranks = append(ranks, int64(st.rank))
+		ords = append(ords, int64(i))
+	}
+	if len(ords) == 0 {
+		return nil
+	}
+	var (
+		args    []any
+		unnests []string
+		names   []string
+	)
+	param := func(v any, typ string) string {
+		args = append(args, v)
+		unnests = append(unnests, "$"+strconv.Itoa(len(args))+"::"+typ+"[]")
+		name := "a" + strconv.Itoa(len(args))
+		names = append(names, name)
+		return "v." + name
+	}
+	setVals := make([]string, nSet)
+	for k, col := range cols {
+		switch col[0].(type) {
+		case string:
+			vs := make([]string, len(col))
+			for i, a := range col {
+				vs[i] = a.(string)
+			}
+			setVals[k] = param(vs, "text")
+		default:
+			vs := make([]int64, len(col))
+			for i, a := range col {
+				switch a := a.(type) {
+				case int:
+					vs[i] = int64(a)
+				case int64:
+					vs[i] = a
+				}
+			}
+			setVals[k] = param(vs, "bigint")
+		}
+	}
+	var target string
+	if first.byWA {
+		sess, wa := param(sessions, "text"), param(waIDs, "text")
+		target = `(SELECT x.id FROM messages x WHERE x.session_id = ` + sess + `::uuid AND x.wa_message_id = ` + wa + `
+			ORDER BY CASE x.direction WHEN 'outbound' THEN 0 ELSE 1 END LIMIT 1)`
+	} else {
+		target = param(ids, "text") + "::uuid"
+	}
+	rank, ord := param(ranks, "bigint"), param(ords, "bigint")
+	// The SET expressions are the one-by-one statement's, each ? bound to
+	// its column of v; their bare column names are the message's (v's are
+	// a1, a2, …).
+	sets := make([]string, nSet)
+	k := 0
+	for i, set := range first.sets {
+		var b strings.Builder
+		for _, r := range set {
+			if r == '?' {
+				b.WriteString(setVals[k])
+				k++
+				continue
+			}
+			b.WriteRune(r)
+		}
+		sets[i] = b.String()
+	}
+	query := "UPDATE messages SET " + strings.Join(sets, ", ") + " FROM (SELECT v.*, " + target +
+		" AS target FROM unnest(" + strings.Join(unnests, ", ") + ") AS v(" + strings.Join(names, ", ") + ")) v" +
+		" WHERE messages.id = v.target AND messages.status_rank < " + rank +
+		" RETURNING " + qualify(statusReturning, "messages") + ", " + ord
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int64
+		m, err := scanMessage(rows, &i)
+		if err != nil {
+			return err
+		}
+		out[i] = m
+	}
+	return rows.Err()
+}
+
+// qualify prefixes each bare column of a column list with table.
+func qualify(cols, table string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if p != "NULL" {
+			p = table + "." + p
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ", ")
+}
+
 // statusStep is one prepared status update.
 type statusStep struct {
 	s         *Store
@@ -267,6 +436,14 @@ type statusStep struct {
 	args      []any
 	where     string
 	whereArgs []any
+	// What the PostgreSQL batch statement (updateStatusRun) is built
+	// from: the SET expressions with their arguments, the status's rank,
+	// and the message's key (its id, or its session and WA id).
+	sets    []string
+	setArgs []any
+	rank    int
+	byWA    bool
+	key     string
 }
 
 // statusUpdate prepares u's statement.
@@ -314,11 +491,19 @@ func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error)
 	if u.RecipientLID != "" {
 		set("recipient_lid = ?", u.RecipientLID)
 	}
-	args = append(args, whereArgs...)
+	st := &statusStep{s: s, where: where, whereArgs: whereArgs, sets: sets, setArgs: args, rank: rank,
+		byWA: u.ID == ""}
+	if st.byWA {
+		st.key = u.SessionID + "\x00" + u.WAMessageID
+	} else {
+		st.key = u.ID
+	}
+	args = append(slices.Clip(args), whereArgs...)
 	args = append(args, rank)
-	query := "UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
+	st.args = args
+	st.query = "UPDATE messages SET " + strings.Join(sets, ", ") + " WHERE " + where +
 		" AND status_rank < ? RETURNING " + statusReturning
-	return &statusStep{s: s, query: query, args: args, where: where, whereArgs: whereArgs}, nil
+	return st, nil
 }
 
 // apply runs the update in tx and returns the message with the events
@@ -326,6 +511,12 @@ func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error)
 // message is already at or past the status, CodeNotFound when absent.
 func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway.Message) []*gateway.Event) (*gateway.Message, []*gateway.Event, error) {
 	s := st.s
+	if !isUUID(st.whereArgs[0].(string)) {
+		// A malformed message or session id names no message. Asking
+		// PostgreSQL would fail the statement and with it the rest of a
+		// batch's transaction.
+		return nil, nil, gateway.NotFound("Message")
+	}
 	row, err := s.queryRowTx(ctx, tx, st.query, st.args...)
 	if err != nil {
 		return nil, nil, s.fail(err, "update message status", "Message", "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -52,14 +53,26 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 	var before int64
 	stored := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd); err != nil {
-			return err
-		}
+		// The counter row is read (and locked) first and created only when
+		// missing: its creation counts the period's stored messages, a
+		// scan that grows with them, so running it on every batch (where
+		// ON CONFLICT DO NOTHING discards the count after computing it)
+		// cost each send more the more the tenant had sent.
 		row, err := s.queryRowTx(ctx, tx, lock, userID, period, metricMessages)
 		if err != nil {
 			return err
 		}
-		if err := row.Scan(&before); err != nil {
+		err = row.Scan(&before)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := s.initCounter(ctx, tx, userID, period, periodStart, periodEnd); err != nil {
+				return err
+			}
+			if row, err = s.queryRowTx(ctx, tx, lock, userID, period, metricMessages); err != nil {
+				return err
+			}
+			err = row.Scan(&before)
+		}
+		if err != nil {
 			return err
 		}
 		room := limit - before
@@ -67,14 +80,8 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 			return nil
 		}
 		n := min(int64(len(ms)), room)
-		st, err := s.writeStmt(ctx, tx, insertMessage)
-		if err != nil {
-			return err
-		}
-		for i := range n {
-			if _, err := st.ExecContext(ctx, args[i]...); err != nil {
-				return s.fail(err, "create message", "Session", "This message is already stored.")
-			}
+		if err := s.insertMessages(ctx, tx, args[:n]); err != nil {
+			return s.fail(err, "create message", "Session", "This message is already stored.")
 		}
 		if err := s.execTx(ctx, tx, addToCounter, n, userID, period, metricMessages); err != nil {
 			return err
@@ -86,6 +93,33 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 		return 0, 0, s.fail(err, "create messages within quota", "Session", "")
 	}
 	return before, stored, nil
+}
+
+// insertMessages stores the rows of args (messageArgs) in tx. On
+// PostgreSQL a batch is one multi-row INSERT: one round trip for a group
+// commit's messages where one INSERT each cost one per message. SQLite binds
+// its cached one-row statement per message, with no round trip to save.
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, args [][]any) error {
+	if s.dialect.Name == "postgres" && len(args) > 1 {
+		rows := make([]string, len(args))
+		all := make([]any, 0, len(args)*len(args[0]))
+		for i, a := range args {
+			rows[i] = "(" + placeholders(len(a)) + ")"
+			all = append(all, a...)
+		}
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO messages ("+messageCols+") VALUES "+strings.Join(rows, ", ")), all...)
+		return err
+	}
+	st, err := s.writeStmt(ctx, tx, insertMessage)
+	if err != nil {
+		return err
+	}
+	for _, a := range args {
+		if _, err := st.ExecContext(ctx, a...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // initCounter creates the tenant's counter of period, when missing, from

@@ -526,3 +526,98 @@ func testAnalyticsRollups(t *testing.T, s gateway.Store) {
 	must(t, s.DeleteSession(ctx(t), u.ID, gone.ID))
 	compare(t, 9)
 }
+
+// testStatusBatchRollups drives a group-commit batch of sends across an hour
+// boundary, then the worker's batched "sent" writes and a batch of receipts
+// (by WA id, one message delivered then read in the same batch, one absent
+// WA id, one malformed id), and checks every update landed as the one-by-one
+// path would leave it, the events came out in order, and the hourly
+// analytics and the latency histogram count exactly what is stored.
+func testStatusBatchRollups(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	sess := newSession(t, s, u.ID)
+	hourA := time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC)
+	hourB := hourA.Add(time.Hour)
+	created := []time.Time{hourB.Add(-2 * time.Second), hourB.Add(-time.Second), hourB, hourB.Add(time.Second)}
+	ms := make([]*gateway.Message, len(created))
+	for i, c := range created {
+		ms[i] = &gateway.Message{ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+			Type: gateway.TypeText, Recipient: "1555@s.whatsapp.net", Chat: "1555@s.whatsapp.net",
+			WAMessageID: gateway.NewWAMessageID(), CreatedAt: c}
+	}
+	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	_, stored, err := s.CreateMessagesWithinQuota(ctx(t), ms, "2025-03", start, start.AddDate(0, 1, 0), -1)
+	must(t, err)
+	if stored != len(ms) {
+		t.Fatalf("stored %d of the batch, want %d", stored, len(ms))
+	}
+	calls := 0
+	sent := make([]gateway.MessageStatusUpdate, len(ms))
+	for i, m := range ms {
+		sent[i] = gateway.MessageStatusUpdate{ID: m.ID, Status: gateway.MessageSent, At: hourB.Add(time.Minute)}
+	}
+	got, err := s.UpdateMessageStatuses(ctx(t), sent, statusEvents(&calls))
+	must(t, err)
+	for i, m := range got {
+		if m == nil || m.ID != ms[i].ID || m.Status != gateway.MessageSent || m.SentAt == nil {
+			t.Fatalf("sent batch, update %d: got %+v, want message %s sent", i, m, ms[i].ID)
+		}
+	}
+	receipts := []gateway.MessageStatusUpdate{
+		{SessionID: sess.ID, WAMessageID: ms[0].WAMessageID, Status: gateway.MessageDelivered, At: hourB.Add(time.Minute + 200*time.Millisecond)},
+		{SessionID: sess.ID, WAMessageID: ms[2].WAMessageID, Status: gateway.MessageDelivered, At: hourB.Add(time.Minute + 3*time.Second)},
+		{SessionID: sess.ID, WAMessageID: "3EB0ABSENT", Status: gateway.MessageDelivered, At: hourB.Add(2 * time.Minute)},
+		{SessionID: sess.ID, WAMessageID: ms[0].WAMessageID, Status: gateway.MessageRead, At: hourB.Add(2 * time.Minute)},
+		{ID: "nope", Status: gateway.MessageRead, At: hourB.Add(2 * time.Minute)},
+		{SessionID: sess.ID, WAMessageID: ms[3].WAMessageID, Status: gateway.MessageRead, At: hourB.Add(3 * time.Minute)},
+		{SessionID: sess.ID, WAMessageID: ms[2].WAMessageID, Status: gateway.MessageSent, At: hourB.Add(3 * time.Minute)}, // behind: no move
+	}
+	got, err = s.UpdateMessageStatuses(ctx(t), receipts, statusEvents(&calls))
+	must(t, err)
+	wantStatus := []gateway.MessageStatus{gateway.MessageDelivered, gateway.MessageDelivered, "", gateway.MessageRead, "", gateway.MessageRead, ""}
+	for i, w := range wantStatus {
+		if (w == "") != (got[i] == nil) || (got[i] != nil && got[i].Status != w) {
+			t.Fatalf("receipt %d: got %+v, want status %q", i, got[i], w)
+		}
+	}
+	if calls != len(ms)+4 {
+		t.Fatalf("got %d build calls, want %d (one per message moved)", calls, len(ms)+4)
+	}
+	// Every status event is stored, in the updates' order.
+	evs, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{SessionID: sess.ID, Types: []string{gateway.EventMessageStatus}})
+	must(t, err)
+	var order []string
+	for _, e := range evs {
+		var d gateway.MessageStatusData
+		must(t, json.Unmarshal(e.Data, &d))
+		order = append(order, d.MessageID+" "+string(d.Status))
+	}
+	var wantOrder []string
+	for _, m := range ms {
+		wantOrder = append(wantOrder, m.ID+" sent")
+	}
+	wantOrder = append(wantOrder, ms[0].ID+" delivered", ms[2].ID+" delivered", ms[0].ID+" read", ms[3].ID+" read")
+	diff(t, "status events in order", order, wantOrder)
+
+	// Per hour: ms[0] (read) and ms[1] (sent) in hour A; ms[2] (delivered)
+	// and ms[3] (read, skipping delivered) in hour B.
+	rows, err := s.MessageSeries(ctx(t), u.ID, gateway.SeriesFilter{From: hourA, To: hourB.Add(time.Hour), Bucket: time.Hour, SessionID: sess.ID})
+	must(t, err)
+	counts := map[string]int64{}
+	for _, r := range rows {
+		counts[r.Bucket.Format("15")+" "+r.Direction+" "+string(r.Status)] += r.Count
+	}
+	diff(t, "hourly counts", counts, map[string]int64{
+		"10 outbound read": 1, "10 outbound sent": 1,
+		"11 outbound delivered": 1, "11 outbound read": 1,
+	})
+	lat, err := s.DeliveryLatency(ctx(t), u.ID, gateway.SeriesFilter{From: hourA, To: hourB.Add(time.Hour), SessionID: sess.ID})
+	must(t, err)
+	var delivered int64
+	for _, b := range lat {
+		delivered += b.Count
+	}
+	if delivered != 3 {
+		t.Fatalf("latency histogram counts %d delivered messages, want 3: %+v", delivered, lat)
+	}
+}

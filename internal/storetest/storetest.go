@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"MessageQuota", testMessageQuota},
 		{"Idempotency", testIdempotency},
 		{"UsageAndAnalytics", testUsageAndAnalytics},
+		{"StatusBatchRollups", testStatusBatchRollups},
 		{"AnalyticsRollups", testAnalyticsRollups},
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},

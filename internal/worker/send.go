@@ -196,9 +196,14 @@ func (w *Worker) setQueueDepth(n int) {
 	flipped := (w.queueDepth == 0) != (n == 0)
 	w.queueDepth = n
 	w.mu.Unlock()
-	if flipped {
-		w.notifyChange()
+	if !flipped {
+		return
 	}
+	if w.cfg.QueueChanged != nil {
+		w.cfg.QueueChanged()
+		return
+	}
+	w.notifyChange()
 }
 
 // retryLater nudges the send loop again after RetryDelay.

@@ -102,6 +102,12 @@ type Config struct {
 	// the bus in the background. The queue's exact depth between empty and
 	// non-empty is not a change: it moves on every send.
 	Changed func()
+	// QueueChanged, when set, is called instead of Changed when only the
+	// queue went from empty to not empty or back: the live status moved
+	// (it shows the queue), the session's readiness to send did not, so the
+	// gateways keep their ready-to-send check (Changed drops it). Under a
+	// steady send load the queue flips about once a drained batch.
+	QueueChanged func()
 }
 
 // Worker runs one session. Run may be called again after it returns (a
