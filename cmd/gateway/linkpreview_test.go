@@ -49,8 +49,9 @@ func previewSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // TestLinkPreviewSandbox sends texts with a link between two sandbox
 // sessions: the gateway makes the card from the page (title, description,
 // a JPEG thumbnail of its og:image), the receiving session stores it and
-// its webhook carries it; link_preview false sends none and fetches
-// nothing; a caller's card wins, its picture fetched; a link to a private
+// its webhook carries it, and the sender's message shows it once sent;
+// link_preview false sends and stores none and fetches nothing; a
+// caller's card wins, its picture fetched, and is stored as given; a link to a private
 // address is not fetched unless WEBHOOK_ALLOW_PRIVATE_NETWORKS. On SQLite
 // and, when TEST_DATABASE_URL is set, on PostgreSQL.
 func TestLinkPreviewSandbox(t *testing.T) {
@@ -98,6 +99,13 @@ func linkPreviewsBetweenSessions(t *testing.T, extra map[string]string) {
 	}
 	checkThumbnail(t, lp.Thumbnail, 320, 160)
 
+	// The sender's own message shows the card it sent, once sent.
+	mine := sentAs(t, alice, m.ID).Payload.LinkPreview
+	if mine == nil || mine.URL != post || mine.Title != "The Post" || mine.Description != "What it says" ||
+		mine.ThumbnailURL != site.URL+"/pic.png" || !bytes.Equal(mine.Thumbnail, lp.Thumbnail) {
+		t.Fatalf("sender's stored preview %+v, want the card received", mine)
+	}
+
 	// The webhook of the received message carries the same card.
 	var card struct {
 		Title     string `json:"title"`
@@ -129,6 +137,9 @@ func linkPreviewsBetweenSessions(t *testing.T, extra map[string]string) {
 	if np := receivedAs(t, alice, a2.ID, m.WAMessageID); np.Payload.LinkPreview != nil {
 		t.Fatalf("link_preview false: received %+v, want none", np.Payload.LinkPreview)
 	}
+	if sp := sentAs(t, alice, m.ID).Payload.LinkPreview; sp != nil {
+		t.Fatalf("link_preview false: the sender's message has %+v, want none", sp)
+	}
 	if n := hits.Load() - before; n != 0 {
 		t.Fatalf("link_preview false: the site got %d requests, want none", n)
 	}
@@ -141,6 +152,11 @@ func linkPreviewsBetweenSessions(t *testing.T, extra map[string]string) {
 		t.Fatalf("caller's preview: received %+v, want it as given", own)
 	}
 	checkThumbnail(t, own.Thumbnail, 320, 160)
+	// The sender's copy keeps the card as the caller gave it.
+	if sp := sentAs(t, alice, m.ID).Payload.LinkPreview; sp == nil || sp.Title != "Mine" || sp.Description != "" ||
+		sp.ThumbnailURL != site.URL+"/pic.png" || len(sp.Thumbnail) != 0 {
+		t.Fatalf("caller's preview: the sender's message has %+v, want it as given", sp)
+	}
 
 	// The picture's bytes are the gateway's to make, not the caller's.
 	r := alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a1.ID, "recipient": to, "message": post,
@@ -149,6 +165,28 @@ func linkPreviewsBetweenSessions(t *testing.T, extra map[string]string) {
 	if r.Error.Fields["link_preview.thumbnail"] == "" {
 		t.Fatalf("fields %v, want link_preview.thumbnail named", r.Error.Fields)
 	}
+}
+
+// sentAs waits until the outbound message id has left the queue (sent, or
+// past it) and returns it as GET /messages/{id} shows it.
+func sentAs(t *testing.T, c *client, id string) storedMessage {
+	t.Helper()
+	var m storedMessage
+	polltest.Eventually(t, patience, "message "+id+" sent", func() bool {
+		var got struct {
+			Message storedMessage `json:"message"`
+		}
+		c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
+		m = got.Message
+		switch m.Status {
+		case "sent", "delivered", "read":
+			return true
+		case "failed":
+			t.Fatalf("message %s failed: %s", id, m.Error)
+		}
+		return false
+	})
+	return m
 }
 
 // checkThumbnail checks that data is a w×h JPEG.

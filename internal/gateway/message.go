@@ -153,6 +153,11 @@ type MessageStatusUpdate struct {
 	At          time.Time
 	// RecipientLID is set with the sent status, when the engine knows it.
 	RecipientLID string
+	// LinkPreview, with a sent status by ID, is the card the gateway made
+	// for the text when it sent it: the store adds it to the message's
+	// payload, unless the payload already has one (the caller's), so the
+	// sender's copy shows what the recipient got.
+	LinkPreview *LinkPreview
 }
 
 // MessageCounts are a tenant's message counts over one period.

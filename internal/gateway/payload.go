@@ -51,9 +51,10 @@ type MessagePayload struct {
 	MentionAll bool     `json:"mention_all,omitempty" desc:"Every group member is mentioned."`
 	ViewOnce   bool     `json:"view_once,omitempty" desc:"The media can be opened once."`
 	Forwarded  bool     `json:"forwarded,omitempty" desc:"The message is a forward."`
-	// LinkPreview is the card under a text's link, given by the caller
-	// (outbound) or the sender (inbound).
-	LinkPreview *LinkPreview `json:"link_preview,omitempty" desc:"The card under the text's link."`
+	// LinkPreview is the card under a text's link: outbound, the caller's,
+	// or the one the gateway made and sent, stored with the sent status;
+	// inbound, the sender's.
+	LinkPreview *LinkPreview `json:"link_preview,omitempty" desc:"The card under the text's link. Outbound: the caller's as given, or, when the caller gave none and did not turn it off, the card the gateway made and sent, added once the message is sent (its picture kept when at most 64 KiB). Inbound: the sender's."`
 	// NoLinkPreview is the caller's link_preview: false.
 	NoLinkPreview bool `json:"no_link_preview,omitempty" desc:"The sender asked for no link preview."`
 	// Poll is the question and answers of a poll.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -382,7 +383,7 @@ func (s *Store) updateStatusRun(ctx context.Context, tx *sql.Tx, steps []*status
 	// The SET expressions are the one-by-one statement's, each ? bound to
 	// its column of v; their bare column names are the message's (v's are
 	// a1, a2, …).
-	sets := make([]string, nSet)
+	sets := make([]string, len(first.sets)) // an expression may take several arguments
 	k := 0
 	for i, set := range first.sets {
 		var b strings.Builder
@@ -490,6 +491,28 @@ func (s *Store) statusUpdate(u gateway.MessageStatusUpdate) (*statusStep, error)
 	}
 	if u.RecipientLID != "" {
 		set("recipient_lid = ?", u.RecipientLID)
+	}
+	if u.Status == gateway.MessageSent && u.ID != "" {
+		// The card the gateway made goes into the payload with the sent,
+		// in the same statement. Every sent by id has the expression (an
+		// empty card leaves the payload alone), so a worker's drained
+		// batch keeps one statement shape and stays one statement on
+		// PostgreSQL; a card already in the payload (the caller's) wins.
+		card := ""
+		if u.LinkPreview != nil {
+			b, err := json.Marshal(u.LinkPreview)
+			if err != nil {
+				return nil, fmt.Errorf("encode link preview: %w", err)
+			}
+			card = string(b)
+		}
+		if s.dialect.Name == "postgres" {
+			set(`payload = CASE WHEN CAST(? AS text) = '' THEN payload
+				ELSE jsonb_build_object('link_preview', CAST(? AS text)::jsonb) || COALESCE(payload, '{}'::jsonb) END`, card, card)
+		} else {
+			set(`payload = CASE WHEN ? = '' THEN payload
+				ELSE json_insert(COALESCE(payload, '{}'), '$.link_preview', json(?)) END`, card, card)
+		}
 	}
 	st := &statusStep{s: s, where: where, whereArgs: whereArgs, sets: sets, setArgs: args, rank: rank,
 		byWA: u.ID == ""}

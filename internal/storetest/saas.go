@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -619,5 +620,72 @@ func testStatusBatchRollups(t *testing.T, s gateway.Store) {
 	}
 	if delivered != 3 {
 		t.Fatalf("latency histogram counts %d delivered messages, want 3: %+v", delivered, lat)
+	}
+}
+
+// testSentLinkPreview stores the cards the gateway made with the sents of
+// a worker's batch (one statement on PostgreSQL): into a message with no
+// payload or with other options, kept beside them; a caller's card already
+// in the payload wins; a sent without a card leaves the payload alone; and
+// UpdateMessageStatus alone does the same.
+func testSentLinkPreview(t *testing.T, s gateway.Store) {
+	u := newUser(t, s)
+	sess := newSession(t, s, u.ID)
+	payloads := []string{
+		``, // no options
+		`{"mentions":["1555@s.whatsapp.net"]}`,
+		`{"link_preview":{"url":"https://example.com/a","title":"Mine"}}`, // the caller's
+		`{"no_link_preview":true}`,
+		``,
+		``,
+	}
+	ms := make([]*gateway.Message, len(payloads))
+	for i, p := range payloads {
+		ms[i] = &gateway.Message{ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+			Type: gateway.TypeText, Recipient: "1555@s.whatsapp.net", Chat: "1555@s.whatsapp.net", Body: "see https://example.com/a"}
+		if p != "" {
+			ms[i].Payload = json.RawMessage(p)
+		}
+		must(t, s.CreateMessage(ctx(t), ms[i]))
+	}
+	card := &gateway.LinkPreview{URL: "https://example.com/a", Title: "Made \"here\"", Description: "ünïcode",
+		ThumbnailURL: "https://example.com/a.png", Thumbnail: []byte{0xff, 0xd8, 0xff, 0x00, 0x01}}
+	at := time.Now().UTC()
+	cards := []*gateway.LinkPreview{card, card, card, nil, nil}
+	sent := make([]gateway.MessageStatusUpdate, len(cards))
+	for i, c := range cards {
+		sent[i] = gateway.MessageStatusUpdate{ID: ms[i].ID, WAMessageID: gateway.NewWAMessageID(), Status: gateway.MessageSent, At: at, LinkPreview: c}
+	}
+	got, err := s.UpdateMessageStatuses(ctx(t), sent, nil)
+	must(t, err)
+	for i, m := range got {
+		if m == nil || m.Status != gateway.MessageSent {
+			t.Fatalf("sent %d: got %+v, want it sent", i, m)
+		}
+	}
+	_, err = s.UpdateMessageStatus(ctx(t), gateway.MessageStatusUpdate{ID: ms[5].ID, Status: gateway.MessageSent, At: at, LinkPreview: card}, nil)
+	must(t, err)
+
+	mine := &gateway.LinkPreview{URL: "https://example.com/a", Title: "Mine"}
+	want := []struct {
+		card     *gateway.LinkPreview
+		mentions int
+		none     bool // no_link_preview
+		empty    bool // no payload at all
+	}{{card: card}, {card: card, mentions: 1}, {card: mine}, {none: true}, {empty: true}, {card: card}}
+	for i, w := range want {
+		m, err := s.MessageByID(ctx(t), u.ID, ms[i].ID)
+		must(t, err)
+		if w.empty {
+			if len(m.Payload) != 0 {
+				t.Fatalf("message %d: payload %s, want none", i, m.Payload)
+			}
+			continue
+		}
+		p, err := gateway.ParsePayload(m.Payload)
+		must(t, err)
+		if !reflect.DeepEqual(p.LinkPreview, w.card) || len(p.Mentions) != w.mentions || p.NoLinkPreview != w.none {
+			t.Fatalf("message %d: payload %s, want card %+v, %d mentions, no_link_preview %v", i, m.Payload, w.card, w.mentions, w.none)
+		}
 	}
 }

@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"Idempotency", testIdempotency},
 		{"UsageAndAnalytics", testUsageAndAnalytics},
 		{"StatusBatchRollups", testStatusBatchRollups},
+		{"SentLinkPreview", testSentLinkPreview},
 		{"AnalyticsRollups", testAnalyticsRollups},
 		{"UserTokens", testUserTokens},
 		{"AccountOperations", testAccountOperations},

@@ -254,6 +254,7 @@ func (w *Worker) sendLocked(ctx context.Context, m *gateway.Message, sent *[]gat
 	}
 	// The link preview is made here, once, for whichever engine sends:
 	// each gets the same card (its picture included) to carry.
+	given := out.LinkPreview != nil
 	w.cfg.LinkPreviews.Fill(ctx, out)
 	res, err := eng.Send(ctx, out)
 	switch {
@@ -273,6 +274,9 @@ func (w *Worker) sendLocked(ctx context.Context, m *gateway.Message, sent *[]gat
 		id = m.WAMessageID
 	}
 	u := gateway.MessageStatusUpdate{ID: m.ID, WAMessageID: id, Status: gateway.MessageSent, At: at, RecipientLID: res.RecipientLID}
+	if !given {
+		u.LinkPreview = storedCard(out.LinkPreview)
+	}
 	if m.Type == gateway.TypePollVote {
 		// Its own vote is counted once its sent is stored: not batched.
 		if out := w.storeSent(ctx, []gateway.MessageStatusUpdate{u}); out != sendDone {
@@ -283,6 +287,26 @@ func (w *Worker) sendLocked(ctx context.Context, m *gateway.Message, sent *[]gat
 	}
 	*sent = append(*sent, u)
 	return sendDone
+}
+
+// maxStoredThumbnail bounds the picture of a generated card kept in the
+// sender's stored message (as whatsmeow bounds a received one): a card's
+// JPEG is a few KiB to a few tens, and one past this keeps its
+// thumbnail_url only.
+const maxStoredThumbnail = 64 << 10
+
+// storedCard is what the sender's message keeps of the card the gateway
+// made and sent (nil: none made): the card as sent, its picture dropped
+// when larger than maxStoredThumbnail.
+func storedCard(lp *gateway.LinkPreview) *gateway.LinkPreview {
+	if lp == nil {
+		return nil
+	}
+	card := *lp
+	if len(card.Thumbnail) > maxStoredThumbnail {
+		card.Thumbnail = nil
+	}
+	return &card
 }
 
 // recordOwnVote counts the account's own sent vote in its copy of the
