@@ -13,18 +13,13 @@ import (
 // no unread count).
 var historyCols = len(splitCols(messageCols)) + 1
 
-// historyRowsPerInsert is how many history messages one INSERT stores: a
-// sync brings thousands, and one statement per message cost a round trip
-// each (10,000 messages took about 20 s on PostgreSQL). 100 rows are
-// 2,900 parameters, well within SQLite's 32,766 and PostgreSQL's 65,535.
-const historyRowsPerInsert = 100
-
 // insertHistoryMessages stores n messages of history sync and returns
 // what their chats need of those it inserted; one already stored (received
-// live meanwhile) is skipped.
+// live meanwhile) is skipped. A sync brings thousands: one statement per
+// message cost a round trip each (10,000 messages took about 20 s on
+// PostgreSQL), so they go rowsPerInsert at a time.
 func insertHistoryMessages(n int) string {
-	row := "(" + placeholders(historyCols) + ")"
-	return "INSERT INTO messages (" + messageCols + ", history) VALUES " + strings.Repeat(row+", ", n-1) + row +
+	return "INSERT INTO messages (" + messageCols + ", history) VALUES " + rowValues(historyCols, n) +
 		" ON CONFLICT DO NOTHING RETURNING id, chat, type, is_group, created_at"
 }
 
@@ -100,7 +95,7 @@ func (s *Store) StoreHistory(ctx context.Context, userID, sessionID string, b ga
 		h.Chats += len(b.Chats)
 		last := map[string]historyLast{}
 		for len(msgArgs) > 0 {
-			rows := msgArgs[:min(len(msgArgs), historyRowsPerInsert)]
+			rows := msgArgs[:min(len(msgArgs), rowsPerInsert)]
 			msgArgs = msgArgs[len(rows):]
 			args := make([]any, 0, len(rows)*historyCols)
 			for _, a := range rows {

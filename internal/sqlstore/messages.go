@@ -243,11 +243,11 @@ func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageS
 					return s.fail(err, "update message statuses", "Message", "This WhatsApp message id is already stored.")
 				}
 				for i := from; i < to; i++ {
-					if out[i] == nil || build == nil {
+					if out[i] == nil {
 						continue
 					}
-					events := build(out[i])
-					if err := prepareEvents(out[i].UserID, events); err != nil {
+					events, err := messageEvents(out[i], build)
+					if err != nil {
 						return err
 					}
 					all = append(all, events...)
@@ -558,14 +558,24 @@ func (st *statusStep) apply(ctx context.Context, tx *sql.Tx, build func(*gateway
 	if err != nil {
 		return nil, nil, s.fail(err, "update message status", "Message", "This WhatsApp message id is already stored.")
 	}
-	if build == nil {
-		return m, nil, nil
-	}
-	events := build(m)
-	if err := prepareEvents(m.UserID, events); err != nil {
+	events, err := messageEvents(m, build)
+	if err != nil {
 		return nil, nil, err
 	}
 	return m, events, nil
+}
+
+// messageEvents are the events build makes of a message a status update
+// moved, ready to insert; none without build.
+func messageEvents(m *gateway.Message, build func(*gateway.Message) []*gateway.Event) ([]*gateway.Event, error) {
+	if build == nil {
+		return nil, nil
+	}
+	events := build(m)
+	if err := prepareEvents(m.UserID, events); err != nil {
+		return nil, err
+	}
+	return events, nil
 }
 
 // errNotForward rolls back an update that would not move a message forward.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -96,19 +95,25 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 }
 
 // insertMessages stores the rows of args (messageArgs) in tx. On
-// PostgreSQL a batch is one multi-row INSERT: one round trip for a group
-// commit's messages where one INSERT each cost one per message. SQLite binds
-// its cached one-row statement per message, with no round trip to save.
+// PostgreSQL they go in multi-row INSERTs (rowsPerInsert at a time): one
+// round trip for a group commit's messages where one INSERT each cost one
+// per message. SQLite binds its cached one-row statement per message, with
+// no round trip to save.
 func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, args [][]any) error {
 	if s.dialect.Name == "postgres" && len(args) > 1 {
-		rows := make([]string, len(args))
-		all := make([]any, 0, len(args)*len(args[0]))
-		for i, a := range args {
-			rows[i] = "(" + placeholders(len(a)) + ")"
-			all = append(all, a...)
+		for len(args) > 0 {
+			rows := args[:min(len(args), rowsPerInsert)]
+			args = args[len(rows):]
+			all := make([]any, 0, len(rows)*len(rows[0]))
+			for _, a := range rows {
+				all = append(all, a...)
+			}
+			q := s.q("INSERT INTO messages (" + messageCols + ") VALUES " + rowValues(len(rows[0]), len(rows)))
+			if _, err := tx.ExecContext(ctx, q, all...); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, s.q("INSERT INTO messages ("+messageCols+") VALUES "+strings.Join(rows, ", ")), all...)
-		return err
+		return nil
 	}
 	st, err := s.writeStmt(ctx, tx, insertMessage)
 	if err != nil {

@@ -418,6 +418,18 @@ func placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
+// rowsPerInsert is how many rows one multi-row INSERT stores: 100 rows of
+// a message (29 columns at most) are 2,900 parameters, well within
+// SQLite's 32,766 and PostgreSQL's 65,535.
+const rowsPerInsert = 100
+
+// rowValues is the VALUES list of n rows of cols parameters each:
+// "(?, ?), (?, ?)".
+func rowValues(cols, n int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.Repeat(row+", ", n-1) + row
+}
+
 // exactlyOne turns "no row changed" into sql.ErrNoRows.
 func exactlyOne(res sql.Result, err error) error {
 	if err != nil {
