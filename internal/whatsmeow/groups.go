@@ -338,6 +338,24 @@ func updateGroupRequests(ctx context.Context, cli groupClient, r gateway.GroupRe
 // requester: no error is done, 404 (or left out) is someone with no
 // pending request, 409 one already in the group.
 func requestResults(asked []types.JID, got []types.GroupParticipant) []gateway.ParticipantResult {
+	return pairAnswers(asked, got, func(r *gateway.ParticipantResult, p types.GroupParticipant, ok bool) {
+		switch {
+		case !ok, p.Error == 404:
+			r.Status = gateway.ParticipantNoRequest
+		case p.Error == 0:
+		case p.Error == 409:
+			r.Status = gateway.ParticipantAlreadyIn
+		default:
+			r.Status, r.Error = gateway.ParticipantRefused, fmt.Sprintf("WhatsApp answered %d", p.Error)
+		}
+	})
+}
+
+// pairAnswers pairs each asked JID with WhatsApp's answer naming it (by
+// JID, phone number or LID: WhatsApp may answer in either addressing) and
+// lets outcome turn the answer, or its absence, into the result's status.
+func pairAnswers(asked []types.JID, got []types.GroupParticipant,
+	outcome func(r *gateway.ParticipantResult, p types.GroupParticipant, ok bool)) []gateway.ParticipantResult {
 	byJID := map[types.JID]types.GroupParticipant{}
 	for _, p := range got {
 		byJID[p.JID.ToNonAD()] = p
@@ -355,15 +373,7 @@ func requestResults(asked []types.JID, got []types.GroupParticipant) []gateway.P
 			r.Phone = j.User
 		}
 		p, ok := byJID[j]
-		switch {
-		case !ok, p.Error == 404:
-			r.Status = gateway.ParticipantNoRequest
-		case p.Error == 0:
-		case p.Error == 409:
-			r.Status = gateway.ParticipantAlreadyIn
-		default:
-			r.Status, r.Error = gateway.ParticipantRefused, fmt.Sprintf("WhatsApp answered %d", p.Error)
-		}
+		outcome(&r, p, ok)
 		out = append(out, r)
 	}
 	return out
@@ -510,20 +520,7 @@ func isAdmin(info *types.GroupInfo, own types.JID) bool {
 // invite goes out instead), 408 or 404 not on WhatsApp, 409 already in (or
 // not in, for the other actions).
 func participantResults(asked []types.JID, got []types.GroupParticipant, action wa.ParticipantChange) []gateway.ParticipantResult {
-	byJID := map[types.JID]types.GroupParticipant{}
-	for _, p := range got {
-		byJID[p.JID.ToNonAD()] = p
-		if !p.PhoneNumber.IsEmpty() {
-			byJID[p.PhoneNumber.ToNonAD()] = p
-		}
-	}
-	out := make([]gateway.ParticipantResult, 0, len(asked))
-	for _, j := range asked {
-		r := gateway.ParticipantResult{JID: j.String(), Status: gateway.ParticipantOK}
-		if j.Server == types.DefaultUserServer {
-			r.Phone = j.User
-		}
-		p, ok := byJID[j]
+	return pairAnswers(asked, got, func(r *gateway.ParticipantResult, p types.GroupParticipant, ok bool) {
 		switch {
 		case !ok && action == wa.ParticipantChangeAdd:
 			// Left out of the created group's list: not added.
@@ -540,9 +537,7 @@ func participantResults(asked []types.JID, got []types.GroupParticipant, action 
 		default:
 			r.Status, r.Error = gateway.ParticipantRefused, fmt.Sprintf("WhatsApp answered %d", p.Error)
 		}
-		out = append(out, r)
-	}
-	return out
+	})
 }
 
 // groupEvents are the events of a group notification. Changes the
