@@ -40,25 +40,23 @@ func chatJIDsOf(list []chatView) string {
 
 // TestChatsSandbox drives the chat routes end to end on the sandbox.
 func TestChatsSandbox(t *testing.T) {
-	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"})))
+	testChats(t, instantSandbox(t, noHistory))
 }
 
 // TestChatsSandboxPostgresRedis is TestChatsSandbox on PostgreSQL, with the
 // sandbox network on Redis.
 func TestChatsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 12)
-	dbURL := pgtest.FreshSchema(t)
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL}))
-	testHistorySync(t, base)
-	// The chat walk counts chats, so on sessions that pair without history.
-	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0",
-		"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL})))
+	shared := sharedStores(t, 12)
+	testHistorySync(t, instantSandbox(t, shared))
+	// The chat walk counts chats, so on sessions that pair without
+	// history, and on a schema of its own.
+	testChats(t, instantSandbox(t, shared, noHistory, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)}))
 }
 
 // TestHistorySyncSandbox: the sandbox seeds a history on pairing, stored
 // as chats and history messages with the session's progress.
 func TestHistorySyncSandbox(t *testing.T) {
-	testHistorySync(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testHistorySync(t, instantSandbox(t))
 }
 
 // testHistorySync pairs a sandbox session with HISTORY_SYNC_DAYS at its

@@ -116,7 +116,7 @@ func TestClusterAccountRoutes(t *testing.T) {
 		{"groups", testGroups, nil},
 		{"group_requests", testGroupRequests, nil},
 		// The chat walk counts chats, so on sessions that pair without history.
-		{"chats", testChats, map[string]string{"HISTORY_SYNC_DAYS": "0"}},
+		{"chats", testChats, noHistory},
 		{"history", testHistorySync, nil},
 		{"contacts", testContacts, nil},
 		{"labels", testLabels, nil},
@@ -178,7 +178,7 @@ func undriven(routes []string, got map[string]int) []string {
 // lifecycle not), a route answered with a success counts as driven, and
 // one answered with an error does not.
 func TestAccountRouteGuard(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	driven := recordRoutes(t, base)
 	routes := accountRoutes(t, base)
 	has := map[string]bool{}

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // addressBookSize is how many people a sandbox number's address book
@@ -72,15 +71,13 @@ func hasContactEvent(evs []contactEventView, typ, contact, change string) bool {
 // answers both ways, another tenant gets 404 everywhere, a read-only key
 // reads but cannot block, a session that is not connected gets 409.
 func TestContactsSandbox(t *testing.T) {
-	testContacts(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testContacts(t, instantSandbox(t))
 }
 
 // TestContactsSandboxPostgresRedis is TestContactsSandbox on PostgreSQL,
 // with the sandbox network on Redis.
 func TestContactsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 11)
-	dbURL := pgtest.FreshSchema(t)
-	testContacts(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+	testContacts(t, instantSandbox(t, sharedStores(t, 11)))
 }
 
 func testContacts(t *testing.T, base string) {
@@ -612,7 +609,7 @@ func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
 // connection closes, a sandbox account shown available goes unavailable,
 // with its last-seen time, when its session stops; subscribers are told.
 func TestPresenceUnavailableWhenStopped(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"}))
+	base := instantSandbox(t, noHistory)
 	alice := register(t, base, "presence-stop@example.com")
 	a1 := scanAs(t, alice, "ps1", "15550006101")
 	a2 := scanAs(t, alice, "ps2", "15550006102")

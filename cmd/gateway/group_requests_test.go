@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestGroupRequestsSandbox drives the join-request routes end to end on
@@ -20,15 +18,13 @@ import (
 // everywhere; a read-only key cannot answer requests; a session that is
 // not connected gets 409 with its state.
 func TestGroupRequestsSandbox(t *testing.T) {
-	testGroupRequests(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testGroupRequests(t, instantSandbox(t))
 }
 
 // TestGroupRequestsSandboxPostgresRedis is TestGroupRequestsSandbox on
 // PostgreSQL with the sandbox network on Redis.
 func TestGroupRequestsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 3)
-	dbURL := pgtest.FreshSchema(t)
-	testGroupRequests(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+	testGroupRequests(t, instantSandbox(t, sharedStores(t, 3)))
 }
 
 type joinRequestView struct {
@@ -221,7 +217,7 @@ func testGroupRequests(t *testing.T, base string) {
 // approval on, list the requests a join by link made, approve one, reject
 // the other; each checked against the API.
 func TestGroupRequestsCLISandbox(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	alice := register(t, base, "cli-requests@example.com")
 	admin := scanAs(t, alice, "cli-admin", "15550008201")
 	asker := scanAs(t, alice, "cli-asker", "15550008202")

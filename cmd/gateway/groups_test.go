@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 type groupView struct {
@@ -66,15 +64,13 @@ func hasEvent(evs []eventView, typ, group, what string) bool {
 // gets 404 everywhere, and a session that is not connected gets 409 with
 // its state.
 func TestGroupsSandbox(t *testing.T) {
-	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testGroups(t, instantSandbox(t))
 }
 
 // TestGroupsSandboxPostgresRedis is TestGroupsSandbox on PostgreSQL, with
 // the sandbox network on Redis (the shape several processes share).
 func TestGroupsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 13)
-	dbURL := pgtest.FreshSchema(t)
-	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+	testGroups(t, instantSandbox(t, sharedStores(t, 13)))
 }
 
 func testGroups(t *testing.T, base string) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // patience is how long a test waits for asynchronous work.
@@ -40,6 +42,60 @@ func testEnv(t *testing.T, extra map[string]string) map[string]string {
 		env[k] = v
 	}
 	return env
+}
+
+// pairAtOnce makes sandbox sessions pair as soon as they are scanned (read
+// only: copy it to add settings).
+var pairAtOnce = map[string]string{"SANDBOX_PAIR_DELAY": "0"}
+
+// noHistory makes sandbox sessions pair without a seeded history (read only).
+var noHistory = map[string]string{"HISTORY_SYNC_DAYS": "0"}
+
+// instantSandbox starts a sandbox gateway whose sessions pair at once,
+// with the settings of extras on top.
+func instantSandbox(t *testing.T, extras ...map[string]string) string {
+	t.Helper()
+	env := maps.Clone(pairAtOnce)
+	for _, e := range extras {
+		maps.Copy(env, e)
+	}
+	return startGateway(t, testEnv(t, env))
+}
+
+// sharedStores are the settings of the shape several processes share: a
+// fresh PostgreSQL schema, and the bus and sandbox network on Redis
+// database redisDB (flushed). The test skips unless TEST_REDIS_URL and
+// TEST_DATABASE_URL are set.
+func sharedStores(t *testing.T, redisDB int) map[string]string {
+	t.Helper()
+	redisURL := ownRedis(t, redisDB)
+	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL}
+}
+
+// eachStore runs walk as subtest "sqlite" with env, and as "postgres" with
+// env on a fresh PostgreSQL schema when TEST_DATABASE_URL is set; a
+// redisDB above 0 also puts the bus and sandbox network on that Redis
+// database, and then needs TEST_REDIS_URL too. Each subtest gets its own
+// copy of env, which walk may add to.
+func eachStore(t *testing.T, env map[string]string, redisDB int, walk func(t *testing.T, env map[string]string)) {
+	t.Helper()
+	own := func(more map[string]string) map[string]string {
+		c := map[string]string{}
+		maps.Copy(c, env)
+		maps.Copy(c, more)
+		return c
+	}
+	t.Run("sqlite", func(t *testing.T) { walk(t, own(nil)) })
+	if os.Getenv("TEST_DATABASE_URL") == "" || redisDB > 0 && os.Getenv("TEST_REDIS_URL") == "" {
+		return
+	}
+	t.Run("postgres", func(t *testing.T) {
+		if redisDB > 0 {
+			walk(t, own(sharedStores(t, redisDB)))
+			return
+		}
+		walk(t, own(map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)}))
+	})
 }
 
 // startGateway runs serve in-process and returns its base URL; it stops

@@ -23,7 +23,7 @@ import (
 // served.
 func TestHistoryMediaSandbox(t *testing.T) {
 	mediaDir := t.TempDir()
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "MEDIA_STORAGE_PATH": mediaDir}))
+	base := instantSandbox(t, map[string]string{"MEDIA_STORAGE_PATH": mediaDir})
 	alice := register(t, base, "history-media@example.com")
 	bob := register(t, base, "history-media-bob@example.com")
 	s := scanAs(t, alice, "hm", "15550009101")

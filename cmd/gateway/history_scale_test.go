@@ -5,14 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // historyScale is the size of the history TestHistoryTenThousand syncs.
@@ -27,12 +25,7 @@ const historyScale = 10_000
 // loads the history. None of it reaches a webhook as a message. On SQLite,
 // and on PostgreSQL when TEST_DATABASE_URL is set.
 func TestHistoryTenThousand(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { historyTenThousand(t, nil) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			historyTenThousand(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
-		})
-	}
+	eachStore(t, nil, 0, historyTenThousand)
 }
 
 func historyTenThousand(t *testing.T, extra map[string]string) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 type labelView struct {
@@ -23,14 +22,13 @@ type labelView struct {
 // TestLabelsSandbox drives WhatsApp Business labels end to end on the
 // sandbox (SQLite, in-process bus).
 func TestLabelsSandbox(t *testing.T) {
-	testLabels(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"})))
+	testLabels(t, instantSandbox(t, noHistory))
 }
 
 // TestLabelsSandboxPostgresRedis is TestLabelsSandbox on PostgreSQL, with
 // the sandbox network on Redis.
 func TestLabelsSandboxPostgresRedis(t *testing.T) {
-	testLabels(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0",
-		"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": ownRedis(t, 15)})))
+	testLabels(t, instantSandbox(t, noHistory, sharedStores(t, 15)))
 }
 
 // testLabels: a sandbox business account (a number ending in 0200) creates,

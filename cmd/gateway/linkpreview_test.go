@@ -7,12 +7,10 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync/atomic"
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // previewSite is a web page with Open Graph tags and its picture; hits
@@ -55,15 +53,10 @@ func previewSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // address is not fetched unless WEBHOOK_ALLOW_PRIVATE_NETWORKS. On SQLite
 // and, when TEST_DATABASE_URL is set, on PostgreSQL.
 func TestLinkPreviewSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { linkPreviewsBetweenSessions(t, map[string]string{}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			linkPreviewsBetweenSessions(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
-		})
-	}
+	eachStore(t, nil, 0, linkPreviewsBetweenSessions)
 	t.Run("private address refused", func(t *testing.T) {
 		site, hits := previewSite(t)
-		base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+		base := instantSandbox(t)
 		alice := register(t, base, "preview-private@example.com")
 		a1 := scanAs(t, alice, "a1", "15550005101")
 		a2 := scanAs(t, alice, "a2", "15550005102")

@@ -74,7 +74,7 @@ func waitMessageStatus(t *testing.T, c *client, id, status string) {
 // number is like any number outside the sandbox, and no tenant can pair as
 // a number another tenant's session holds.
 func TestSandboxTenants(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	alice := register(t, base, "sandbox-alice@example.com")
 	bob := register(t, base, "sandbox-bob@example.com")
 	a1 := scanAs(t, alice, "a1", "15550001001")

@@ -4,14 +4,12 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestStatusAndChannelsSandbox posts status updates (stories) and uses
@@ -25,13 +23,7 @@ import (
 // and on PostgreSQL with Redis when TEST_DATABASE_URL and TEST_REDIS_URL
 // are set.
 func TestStatusAndChannelsSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { statusAndChannels(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" && os.Getenv("TEST_REDIS_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			statusAndChannels(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t),
-				"REDIS_URL": ownRedis(t, 14)})
-		})
-	}
+	eachStore(t, pairAtOnce, 14, statusAndChannels)
 }
 
 // postView is a stored message with what a status or a channel post carries.
