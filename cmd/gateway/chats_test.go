@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +38,46 @@ func chatJIDsOf(list []chatView) string {
 		out = append(out, c.JID)
 	}
 	return strings.Join(out, " ")
+}
+
+// chatMessages reads the session's chats (up to 100) and the newest
+// perChat messages of each, decoded as M, and calls fn with each message
+// and its chat's JID; it answers the chats.
+func chatMessages[M any](t *testing.T, c *client, sessionID string, perChat int, fn func(chat string, m M)) []chatView {
+	t.Helper()
+	var chats chatListView
+	c.do("GET", "/api/v1/sessions/"+sessionID+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
+	for _, ch := range chats.Chats {
+		var page struct {
+			Messages []M `json:"messages"`
+		}
+		c.do("GET", "/api/v1/sessions/"+sessionID+"/chats/"+url.PathEscape(ch.JID)+"/messages?limit="+strconv.Itoa(perChat), nil).
+			must(t, http.StatusOK, &page)
+		for _, m := range page.Messages {
+			fn(ch.JID, m)
+		}
+	}
+	return chats.Chats
+}
+
+// historyImage is what finding a picture of a seeded history needs of a message.
+type historyImage struct {
+	ID      string `json:"id"`
+	Type    string `json:"message_type"`
+	History bool   `json:"history"`
+}
+
+// firstHistoryImage answers the first picture of the session's seeded
+// history among the newest perChat messages of each chat, with its chat;
+// "" when there is none, and the chats looked in.
+func firstHistoryImage(t *testing.T, c *client, sessionID string, perChat int) (id, chat string, chats []chatView) {
+	t.Helper()
+	chats = chatMessages(t, c, sessionID, perChat, func(jid string, m historyImage) {
+		if m.Type == "image" && m.History && id == "" {
+			id, chat = m.ID, jid
+		}
+	})
+	return id, chat, chats
 }
 
 // TestChatsSandbox drives the chat routes end to end on the sandbox.

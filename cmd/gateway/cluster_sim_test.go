@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -355,26 +354,9 @@ func clusterMedia(t *testing.T, c *client, from string) {
 func clusterHistoryMedia(t *testing.T, c *client, sid string) {
 	t.Helper()
 	waitHistorySync(t, c, sid, "done", time.Minute)
-	var chats chatListView
-	c.do("GET", "/api/v1/sessions/"+sid+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
-	var photo string
-	for _, ch := range chats.Chats {
-		var page struct {
-			Messages []struct {
-				ID      string `json:"id"`
-				Type    string `json:"message_type"`
-				History bool   `json:"history"`
-			} `json:"messages"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sid+"/chats/"+url.PathEscape(ch.JID)+"/messages?limit=100", nil).must(t, http.StatusOK, &page)
-		for _, m := range page.Messages {
-			if m.Type == "image" && m.History && photo == "" {
-				photo = m.ID
-			}
-		}
-	}
+	photo, _, chats := firstHistoryImage(t, c, sid, 100)
 	if photo == "" {
-		t.Fatalf("no history picture among the chats %s", chatJIDsOf(chats.Chats))
+		t.Fatalf("no history picture among the chats %s", chatJIDsOf(chats))
 	}
 	for i := range 2 {
 		r := c.do("GET", "/api/v1/messages/"+photo+"/media", nil)

@@ -300,15 +300,8 @@ func register(t *testing.T, base, email string) *client {
 // startSession creates a session named name and starts its instance.
 func startSession(t *testing.T, c *client, name string) (sessionView, instanceView) {
 	t.Helper()
-	var created struct {
-		Session sessionView `json:"session"`
-	}
-	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": name}).must(t, http.StatusCreated, &created)
-	var started struct {
-		Instance instanceView `json:"instance"`
-	}
-	c.do("POST", "/api/v1/instances", map[string]any{"session_id": created.Session.ID}).must(t, http.StatusCreated, &started)
-	return created.Session, started.Instance
+	s := newSession(t, c, name)
+	return s, startInstance(t, c, s.ID)
 }
 
 func TestMain(m *testing.M) {

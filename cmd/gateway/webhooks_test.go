@@ -112,9 +112,7 @@ func TestWebhooks(t *testing.T) {
 	stream, stop := openStream(t, c, "", "0")
 	defer stop()
 
-	sess := newSession(t, c, "hooks")
-	startInstance(t, c, sess.ID)
-	waitConnected(t, c, sess.ID)
+	connectedSessions(t, c, "hooks")
 
 	var deliveries []deliveryView
 	polltest.Eventually(t, patience, "every delivery to succeed", func() bool {

@@ -115,12 +115,8 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 func TestMessagingRoutes(t *testing.T) {
 	base := startGateway(t, testEnv(t, nil))
 	c := register(t, base, "messaging@example.com")
-	a := newSession(t, c, "a")
-	b := newSession(t, c, "b")
-	startInstance(t, c, a.ID)
-	startInstance(t, c, b.ID)
-	waitConnected(t, c, a.ID)
-	to := waitConnected(t, c, b.ID).Phone
+	ss := connectedSessions(t, c, "a", "b")
+	a, b, to := ss[0], ss[1], ss[1].Phone
 
 	var checks struct {
 		Results []struct {
