@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // benchGateway starts a gateway with a connected sandbox session and
@@ -24,9 +23,7 @@ func benchGateway(b *testing.B, extra map[string]string) (string, string, string
 		"INSTANCE_PORT_RANGE_START": "36000", "INSTANCE_PORT_RANGE_END": "36999",
 		"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": "bench-admin-password",
 	}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	base := startGateway(b, env)
 	token, session := prepareSession(b, base)
 	return base, token, session
@@ -145,13 +142,6 @@ func BenchmarkAuthenticatedRead(b *testing.B) {
 func BenchmarkSend(b *testing.B) {
 	base, token, session := benchGateway(b, nil)
 	runSend(b, base, token, session)
-}
-
-func postgresRedis(b *testing.B) map[string]string {
-	if os.Getenv("TEST_REDIS_URL") == "" {
-		b.Skip("TEST_REDIS_URL is not set")
-	}
-	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(b), "REDIS_URL": os.Getenv("TEST_REDIS_URL")}
 }
 
 // BenchmarkAuthenticatedReadPostgres is the read on PostgreSQL and Redis.

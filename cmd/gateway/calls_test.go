@@ -67,8 +67,7 @@ func calls(t *testing.T, extra map[string]string) {
 // callsOn is the calls walk on the gateway at base, which must allow
 // webhooks to loopback receivers.
 func callsOn(t *testing.T, base string) {
-	alice := register(t, base, "calls-alice@example.com")
-	bob := register(t, base, "calls-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "calls")
 	a1 := scanAs(t, alice, "a1", "15550006001")
 	a2 := scanAs(t, alice, "a2", "15550006002")
 	recv := newReceiver(t)

@@ -107,28 +107,9 @@ func TestHistorySyncSandbox(t *testing.T) {
 // history holds the messages marked history with sender phone and LID,
 // and none of it is in GET /messages, the analytics or the message events.
 func testHistorySync(t *testing.T, base string) {
-	alice := register(t, base, "history-alice@example.com")
-	bob := register(t, base, "history-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "history")
 	s := scanAs(t, alice, "h1", "15550007001")
-	type hs struct {
-		Status   string `json:"status"`
-		Chats    int    `json:"chats"`
-		Messages int    `json:"messages"`
-		Progress int    `json:"progress"`
-	}
-	got := polltest.Until(t, patience, "history sync done", func() (hs, bool) {
-		var out struct {
-			Session struct {
-				HistorySync *hs `json:"history_sync"`
-			} `json:"session"`
-		}
-		alice.do("GET", "/api/v1/sessions/"+s.ID, nil).must(t, http.StatusOK, &out)
-		if out.Session.HistorySync == nil {
-			return hs{}, false
-		}
-		return *out.Session.HistorySync, out.Session.HistorySync.Status == "done"
-	})
-	if got != (hs{Status: "done", Chats: 6, Messages: 60, Progress: 100}) {
+	if got := waitHistorySync(t, alice, s.ID, "done", patience); got != (historySyncView{Status: "done", Chats: 6, Messages: 60, Progress: 100}) {
 		t.Fatalf("history_sync: got %+v, want done with 6 chats and 60 messages", got)
 	}
 
@@ -222,8 +203,7 @@ func testHistorySync(t *testing.T, base string) {
 // history pages by cursor, a deleted chat comes back with its next
 // message, and another tenant gets 404 everywhere.
 func testChats(t *testing.T, base string) {
-	alice := register(t, base, "chats-alice@example.com")
-	bob := register(t, base, "chats-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "chats")
 	a1 := scanAs(t, alice, "a1", "15550005001")
 	a2 := scanAs(t, alice, "a2", "15550005002")
 	b := scanAs(t, bob, "b", "15550006001")
@@ -327,21 +307,15 @@ func testChats(t *testing.T, base string) {
 	}
 
 	// Each action is an operation with its chat.update event.
-	var ops struct {
-		Operations []struct {
-			Op     string `json:"op"`
-			Result string `json:"result"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations?limit=100", nil).must(t, http.StatusOK, &ops)
+	ops := operations(t, alice, a1.ID, "?limit=100")
 	n := 0
-	for _, o := range ops.Operations {
+	for _, o := range ops {
 		if o.Op == "chat.action" && o.Result == "succeeded" {
 			n++
 		}
 	}
 	if n != 5 {
-		t.Errorf("got %d succeeded chat.action operations, want 5 (pin, archive, mute, read, unread): %+v", n, ops.Operations)
+		t.Errorf("got %d succeeded chat.action operations, want 5 (pin, archive, mute, read, unread): %+v", n, ops)
 	}
 	var actions []string
 	replayEvents(t, alice, "types=chat.update&session_id="+a1.ID, func(data []byte) bool {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"os"
 	"sort"
@@ -134,9 +135,7 @@ func TestClusterAccountRoutes(t *testing.T) {
 				"WEBHOOK_RETRY_SCHEDULE":         "20ms,20ms,20ms",
 				"WEBHOOK_POLL_INTERVAL":          "100ms",
 			}
-			for k, v := range w.env {
-				env[k] = v
-			}
+			maps.Copy(env, w.env)
 			base, _, _, _ := simulatedCluster(t, bin, env)
 			driven := recordRoutes(t, base)
 			w.walk(t, base)

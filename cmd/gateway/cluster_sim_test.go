@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -280,9 +281,7 @@ func simulatedCluster(t *testing.T, bin string, extra map[string]string) (string
 		t.Setenv(k, v)
 	}
 	env := map[string]string{"SCHEDULER": "nomad", "DISCOVERY": "consul", "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return startGateway(t, testEnv(t, env)), fn, fc, node
 }
 

@@ -2,22 +2,15 @@ package main
 
 import (
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestSeedFlowPostgresRedis walks the seed flow with the production
 // adapters: PostgreSQL through pgx and Redis for cache, limits and the bus.
 func TestSeedFlowPostgresRedis(t *testing.T) {
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is not set")
-	}
-	dbURL := pgtest.FreshSchema(t)
-	base := startGateway(t, testEnv(t, map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL}))
+	base := startGateway(t, testEnv(t, postgresRedis(t)))
 
 	var root struct {
 		Services []struct{ Name, Status string } `json:"services"`
@@ -29,8 +22,7 @@ func TestSeedFlowPostgresRedis(t *testing.T) {
 		}
 	}
 
-	alice := register(t, base, "pg-alice@example.com")
-	bob := register(t, base, "pg-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "pg")
 	as := connectedSessions(t, alice, "a", "a2")
 	a, a2 := as[0], as[1]
 	b := connectedSessions(t, bob, "b")[0]

@@ -35,8 +35,7 @@ type joinRequestView struct {
 }
 
 func testGroupRequests(t *testing.T, base string) {
-	alice := register(t, base, "requests-alice@example.com")
-	bob := register(t, base, "requests-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "requests")
 	admin := scanAs(t, alice, "admin", "15550005001")
 	member := scanAs(t, alice, "member", "15550005002")
 	asker := scanAs(t, alice, "asker", "15550005003")
@@ -164,16 +163,8 @@ func testGroupRequests(t *testing.T, base string) {
 	})
 
 	// The operations log has the answers, the 404 too.
-	var ops struct {
-		Operations []struct {
-			Op        string `json:"op"`
-			Result    string `json:"result"`
-			ErrorCode string `json:"error_code"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+admin.ID+"/operations", nil).must(t, http.StatusOK, &ops)
 	var names []string
-	for _, o := range ops.Operations[:3] {
+	for _, o := range operations(t, alice, admin.ID, "")[:3] {
 		names = append(names, o.Op+":"+o.Result+":"+o.ErrorCode)
 	}
 	if got := strings.Join(names, " "); got != "group.requests.update:succeeded: group.requests.update:failed:not_found group.requests.update:succeeded:" {

@@ -74,8 +74,7 @@ func TestGroupsSandboxPostgresRedis(t *testing.T) {
 }
 
 func testGroups(t *testing.T, base string) {
-	alice := register(t, base, "groups-alice@example.com")
-	bob := register(t, base, "groups-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "groups")
 	a1 := scanAs(t, alice, "a1", "15550003001")
 	a2 := scanAs(t, alice, "a2", "15550003002")
 	b := scanAs(t, bob, "b", "15550004001")
@@ -201,24 +200,11 @@ func testGroups(t *testing.T, base string) {
 	})
 
 	// Every write is in the operations log, newest first, failures too.
-	var ops struct {
-		Operations []struct {
-			Op        string `json:"op"`
-			Result    string `json:"result"`
-			ErrorCode string `json:"error_code"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-	var names []string
-	for _, o := range ops.Operations {
-		names = append(names, o.Op+":"+o.Result)
-	}
-	if got := strings.Join(names, " "); got != "group.invite.reset:succeeded group.update:succeeded group.participants:succeeded group.create:succeeded" {
+	if got := strings.Join(opResults(operations(t, alice, a1.ID, "")), " "); got != "group.invite.reset:succeeded group.update:succeeded group.participants:succeeded group.create:succeeded" {
 		t.Errorf("a1's operations: got %s", got)
 	}
-	alice.do("GET", "/api/v1/sessions/"+a2.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-	if n := len(ops.Operations); n != 4 || ops.Operations[n-1].Op != "group.update" || ops.Operations[n-1].ErrorCode != "whatsapp_refused" {
-		t.Errorf("a2's operations: got %+v, want leave, two joins and the refused update", ops.Operations)
+	if ops := operations(t, alice, a2.ID, ""); len(ops) != 4 || ops[3].Op != "group.update" || ops[3].ErrorCode != "whatsapp_refused" {
+		t.Errorf("a2's operations: got %+v, want leave, two joins and the refused update", ops)
 	}
 
 	// Another tenant: 404 on alice's sessions, and its own session does not

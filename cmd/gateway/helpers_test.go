@@ -38,9 +38,7 @@ func testEnv(t *testing.T, extra map[string]string) map[string]string {
 		"INSTANCE_PORT_RANGE_END":   "29999",
 		"LOG_LEVEL":                 "warn",
 	}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return env
 }
 
@@ -69,6 +67,34 @@ func instantSandbox(t *testing.T, extras ...map[string]string) string {
 func sharedStores(t *testing.T, redisDB int) map[string]string {
 	t.Helper()
 	redisURL := ownRedis(t, redisDB)
+	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL}
+}
+
+// twoGateways starts two gateways of one installation, as a cluster runs
+// them: one PostgreSQL schema, Redis database redisDB and the same
+// secrets, with extra on top; env builds each one's environment (testEnv
+// or a wrapper of it). The second takes other instance ports.
+func twoGateways(t *testing.T, redisDB int, extra map[string]string, env func(*testing.T, map[string]string) map[string]string) (a, b string) {
+	t.Helper()
+	shared := sharedStores(t, redisDB)
+	shared["JWT_SECRET"] = "two-gateways-jwt-secret-0123456789abcdef0123"
+	shared["INTERNAL_SECRET"] = "two-gateways-internal-0123456789abcdef0123"
+	shared["WEBHOOK_SECRET"] = "two-gateways-webhook-0123456789abcdef01234"
+	maps.Copy(shared, extra)
+	a = startGateway(t, env(t, shared))
+	shared["INSTANCE_PORT_RANGE_START"], shared["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
+	return a, startGateway(t, env(t, shared))
+}
+
+// postgresRedis are the settings of a gateway on a fresh PostgreSQL schema
+// and the Redis of TEST_REDIS_URL as it is (not flushed). The test skips
+// unless TEST_REDIS_URL and TEST_DATABASE_URL are set.
+func postgresRedis(t testing.TB) map[string]string {
+	t.Helper()
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
 	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL}
 }
 
@@ -297,6 +323,12 @@ func register(t *testing.T, base, email string) *client {
 	return c
 }
 
+// aliceAndBob registers two tenants, prefix-alice@ and prefix-bob@example.com.
+func aliceAndBob(t *testing.T, base, prefix string) (alice, bob *client) {
+	t.Helper()
+	return register(t, base, prefix+"-alice@example.com"), register(t, base, prefix+"-bob@example.com")
+}
+
 // startSession creates a session named name and starts its instance.
 func startSession(t *testing.T, c *client, name string) (sessionView, instanceView) {
 	t.Helper()
@@ -304,26 +336,59 @@ func startSession(t *testing.T, c *client, name string) (sessionView, instanceVi
 	return s, startInstance(t, c, s.ID)
 }
 
+// operationView is one entry of a session's operations log.
+type operationView struct {
+	Op        string `json:"op"`
+	Result    string `json:"result"`
+	ErrorCode string `json:"error_code"`
+}
+
+// operations reads a session's operations log, newest first; query (such
+// as "?limit=3") pages it.
+func operations(t *testing.T, c *client, sessionID, query string) []operationView {
+	t.Helper()
+	var out struct {
+		Operations []operationView `json:"operations"`
+	}
+	c.do("GET", "/api/v1/sessions/"+sessionID+"/operations"+query, nil).must(t, http.StatusOK, &out)
+	return out.Operations
+}
+
+// opResults answers each operation as op:result.
+func opResults(ops []operationView) []string {
+	var out []string
+	for _, o := range ops {
+		out = append(out, o.Op+":"+o.Result)
+	}
+	return out
+}
+
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// historySyncView is a session's history sync progress.
+type historySyncView struct {
+	Status   string `json:"status"`
+	Chats    int    `json:"chats"`
+	Messages int    `json:"messages"`
+	Progress int    `json:"progress"`
+}
+
 // waitHistorySync waits until the session's history sync reports status
-// (done, off, …).
-func waitHistorySync(t *testing.T, c *client, sessionID, status string, within time.Duration) {
+// (done, off, …) and answers its progress.
+func waitHistorySync(t *testing.T, c *client, sessionID, status string, within time.Duration) historySyncView {
 	t.Helper()
-	polltest.Until(t, within, "history sync "+status, func() (string, bool) {
+	return polltest.Until(t, within, "history sync "+status, func() (historySyncView, bool) {
 		var out struct {
 			Session struct {
-				HistorySync *struct {
-					Status string `json:"status"`
-				} `json:"history_sync"`
+				HistorySync *historySyncView `json:"history_sync"`
 			} `json:"session"`
 		}
 		c.do("GET", "/api/v1/sessions/"+sessionID, nil).must(t, http.StatusOK, &out)
 		if out.Session.HistorySync == nil {
-			return "none", false
+			return historySyncView{Status: "none"}, false
 		}
-		return out.Session.HistorySync.Status, out.Session.HistorySync.Status == status
+		return *out.Session.HistorySync, out.Session.HistorySync.Status == status
 	})
 }

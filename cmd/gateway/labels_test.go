@@ -38,8 +38,7 @@ func TestLabelsSandboxPostgresRedis(t *testing.T) {
 // WhatsApp refuses it, bad input is a 422 naming the field, and another
 // tenant gets 404.
 func testLabels(t *testing.T, base string) {
-	alice := register(t, base, "labels-alice@example.com")
-	bob := register(t, base, "labels-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "labels")
 	shop := scanAs(t, alice, "shop", "15550010200")
 	cust := scanAs(t, alice, "cust", "15550011001")
 	labels := "/api/v1/sessions/" + shop.ID + "/labels"
@@ -198,15 +197,8 @@ func testLabels(t *testing.T, base string) {
 		"2:message_removed:api 1:chat_removed:api 1:chat_added:api 1:deleted:api" {
 		t.Fatalf("label.update events: got %s", got)
 	}
-	var ops struct {
-		Operations []struct {
-			Op     string `json:"op"`
-			Result string `json:"result"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+cust.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-	if len(ops.Operations) != 1 || ops.Operations[0].Op != "label.create" || ops.Operations[0].Result != "failed" {
-		t.Fatalf("the personal account's operations %+v, want the refused label.create", ops.Operations)
+	if ops := operations(t, alice, cust.ID, ""); len(ops) != 1 || ops[0].Op != "label.create" || ops[0].Result != "failed" {
+		t.Fatalf("the personal account's operations %+v, want the refused label.create", ops)
 	}
 
 	// Through the Go client.

@@ -25,20 +25,33 @@ func previewSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	if err := png.Encode(&pic, img); err != nil {
 		t.Fatal(err)
 	}
+	return testSite(t, map[string]siteFile{
+		"/post": {"text/html; charset=utf-8", []byte(`<html><head><title>Fallback</title><meta property="og:title" content="The Post">` +
+			`<meta property="og:description" content="What it says"><meta property="og:image" content="/pic.png"></head><body></body></html>`)},
+		"/pic.png": {"image/png", pic.Bytes()},
+	})
+}
+
+// siteFile is a file a testSite serves.
+type siteFile struct {
+	contentType string
+	body        []byte
+}
+
+// testSite serves files by path (404 for any other) and counts the
+// requests it gets; it closes with the test.
+func testSite(t *testing.T, files map[string]siteFile) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		switch r.URL.Path {
-		case "/post":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write([]byte(`<html><head><title>Fallback</title><meta property="og:title" content="The Post">` +
-				`<meta property="og:description" content="What it says"><meta property="og:image" content="/pic.png"></head><body></body></html>`))
-		case "/pic.png":
-			w.Header().Set("Content-Type", "image/png")
-			_, _ = w.Write(pic.Bytes())
-		default:
+		f, ok := files[r.URL.Path]
+		if !ok {
 			http.NotFound(w, r)
+			return
 		}
+		w.Header().Set("Content-Type", f.contentType)
+		_, _ = w.Write(f.body)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &hits

@@ -58,22 +58,10 @@ func audioSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		switch r.URL.Path {
-		case "/tone.wav":
-			w.Header().Set("Content-Type", "audio/wav")
-			_, _ = w.Write(wav)
-		case "/fail.wav":
-			w.Header().Set("Content-Type", "audio/wav")
-			_, _ = w.Write([]byte("FAIL audio"))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &hits
+	return testSite(t, map[string]siteFile{
+		"/tone.wav": {"audio/wav", wav},
+		"/fail.wav": {"audio/wav", []byte("FAIL audio")},
+	})
 }
 
 // voiceConverter writes a converter script that answers by the input's

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -16,7 +17,6 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // login returns a client logged in with a password.
@@ -56,9 +56,7 @@ const adminEmail, adminPassword = "root@example.com", "admin-password-1"
 
 func saasEnv(t *testing.T, extra map[string]string) map[string]string {
 	env := map[string]string{"ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return testEnv(t, env)
 }
 
@@ -858,15 +856,7 @@ func distinctMessages(t *testing.T, replies []*reply) int {
 // TestSaaSTwoGatewaysPostgres runs two gateways on one PostgreSQL and one
 // Redis: quotas, idempotency and plan rates hold across both.
 func TestSaaSTwoGatewaysPostgres(t *testing.T) {
-	redisURL := ownRedis(t, 10)
-	dbURL := pgtest.FreshSchema(t)
-	// One installation: the gateways share the database, Redis and secrets.
-	extra := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL,
-		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
-		"WEBHOOK_SECRET": "two-gateways-webhook-0123456789abcdef01234"}
-	baseA := startGateway(t, saasEnv(t, extra))
-	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
-	baseB := startGateway(t, saasEnv(t, extra))
+	baseA, baseB := twoGateways(t, 10, nil, saasEnv)
 
 	admin := login(t, baseA, adminEmail, adminPassword)
 	a := register(t, baseA, "two-gw@example.com")

@@ -75,8 +75,7 @@ func waitMessageStatus(t *testing.T, c *client, id, status string) {
 // a number another tenant's session holds.
 func TestSandboxTenants(t *testing.T) {
 	base := instantSandbox(t)
-	alice := register(t, base, "sandbox-alice@example.com")
-	bob := register(t, base, "sandbox-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "sandbox")
 	a1 := scanAs(t, alice, "a1", "15550001001")
 	a2 := scanAs(t, alice, "a2", "15550001002")
 	b := scanAs(t, bob, "b", "15550002001")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,9 +32,7 @@ func TestWhatsmeowSessionFailsHonestly(t *testing.T) {
 
 func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	env := map[string]string{"WHATSAPP_PROXY": proxytest.Dead(t, "socks5"), "WHATSAPP_WEB_VERSION": "2.3000.1031080782"}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	base := startGateway(t, testEnv(t, env))
 	c := register(t, base, "wm@example.com")
 	var created struct {
