@@ -222,14 +222,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		id, _ := url.PathUnescape(strings.TrimPrefix(p, "/v1/job/"))
 		switch r.Method {
 		case http.MethodGet:
-			s.mu.Lock()
-			j := s.jobs[key(ns, id)]
-			s.mu.Unlock()
-			if j == nil {
-				http.Error(w, "job not found", http.StatusNotFound)
-				return
-			}
-			s.writeJSON(w, j)
+			writeFound(s, w, "job not found", func() *api.Job { return s.jobs[key(ns, id)] })
 		case http.MethodDelete:
 			s.deregister(w, r, ns, id)
 		default:
@@ -238,14 +231,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/v1/allocations" && r.Method == http.MethodGet:
 		s.allocList(w, r, ns)
 	case strings.HasPrefix(p, "/v1/allocation/") && r.Method == http.MethodGet:
-		s.mu.Lock()
-		a := s.allocs[strings.TrimPrefix(p, "/v1/allocation/")]
-		s.mu.Unlock()
-		if a == nil {
-			http.Error(w, "alloc not found", http.StatusNotFound)
-			return
-		}
-		s.writeJSON(w, a)
+		writeFound(s, w, "alloc not found", func() *api.Allocation { return s.allocs[strings.TrimPrefix(p, "/v1/allocation/")] })
 	case strings.HasPrefix(p, "/v1/service/") && r.Method == http.MethodGet:
 		s.block(r)
 		s.mu.Lock()
@@ -257,6 +243,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "Invalid path", http.StatusNotFound)
 	}
+}
+
+// writeFound answers what get looks up (under mu), or 404 with notFound
+// when it is not there.
+func writeFound[T any](s *Server, w http.ResponseWriter, notFound string, get func() *T) {
+	s.mu.Lock()
+	v := get()
+	s.mu.Unlock()
+	if v == nil {
+		http.Error(w, notFound, http.StatusNotFound)
+		return
+	}
+	s.writeJSON(w, v)
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
@@ -587,14 +586,7 @@ func (s *Server) variable(w http.ResponseWriter, r *http.Request, ns, path strin
 	k := key(ns, path)
 	switch r.Method {
 	case http.MethodGet:
-		s.mu.Lock()
-		v := s.vars[k]
-		s.mu.Unlock()
-		if v == nil {
-			http.Error(w, "variable not found", http.StatusNotFound)
-			return
-		}
-		s.writeJSON(w, v)
+		writeFound(s, w, "variable not found", func() *api.Variable { return s.vars[k] })
 	case http.MethodPut:
 		var v api.Variable
 		if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
