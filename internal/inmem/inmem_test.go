@@ -35,7 +35,7 @@ func TestBus(t *testing.T) {
 // goroutine in it waits, so a minute's sweep interval passes at once and
 // exactly.
 
-// wantKeys fails the test unless got keys are held, want of them.
+// wantKeys fails the test unless got, the keys held, is want.
 func wantKeys(t *testing.T, got, want int, when string) {
 	t.Helper()
 	if got != want {
