@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -110,20 +111,12 @@ type typingRequest struct {
 	Audio  bool  `json:"audio" desc:"true shows \"recording…\" instead."`
 }
 
-func (s *Server) handleSessionTyping(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	var req typingRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
+func (s *Server) setTyping(ctx context.Context, userID, id string, req typingRequest) (typingData, error) {
 	typing := req.Typing == nil || *req.Typing
-	if err := s.svc.SetTyping(r.Context(), who(r).User.ID, id, req.Chat, typing, req.Audio); err != nil {
-		return err
+	if err := s.svc.SetTyping(ctx, userID, id, req.Chat, typing, req.Audio); err != nil {
+		return typingData{}, err
 	}
-	return ok(w, http.StatusOK, typingData{req.Chat, typing, req.Audio})
+	return typingData{req.Chat, typing, req.Audio}, nil
 }
 
 type markedData struct {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -56,27 +57,13 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 	return ok(w, http.StatusOK, webhookList{list.Items, list.Pagination})
 }
 
-func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	wh, err := s.svc.Webhook(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, webhookData{Webhook: *wh})
-}
+func oneWebhook(_ *http.Request, wh *gateway.Webhook) any { return webhookData{Webhook: *wh} }
 
-func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
+func (s *Server) deleteWebhook(ctx context.Context, userID, id string) (deletedData, error) {
+	if err := s.svc.DeleteWebhook(ctx, userID, id); err != nil {
+		return deletedData{}, err
 	}
-	if err := s.svc.DeleteWebhook(r.Context(), who(r).User.ID, id); err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, deletedData{true, id})
+	return deletedData{true, id}, nil
 }
 
 // webhookData is the answer of the routes that act on one endpoint.
