@@ -32,11 +32,7 @@ func (s *Server) accountHandlers() map[string]handler {
 }
 
 func (s *Server) handleAccountOperations(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(r)
+	id, p, _, err := idAndPage(r, "session_id")
 	if err != nil {
 		return err
 	}

@@ -63,11 +63,7 @@ type chatDeleted struct {
 }
 
 func (s *Server) handleChatList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	p, q, err := pageAndQuery(r)
+	id, p, q, err := idAndPage(r, "session_id")
 	if err != nil {
 		return err
 	}

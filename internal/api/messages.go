@@ -39,16 +39,10 @@ type sendRequest struct {
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
 	var req sendRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := s.decodeForSession(r, &req, &req.SessionID, ""); err != nil {
 		return err
 	}
-	p := who(r)
-	sid, err := ownSession(r, req.SessionID)
-	if err != nil {
-		return err
-	}
-	req.SessionID = sid
-	m, err := s.svc.SendMessage(r.Context(), p.User, service.SendInput{
+	m, err := s.svc.SendMessage(r.Context(), who(r).User, service.SendInput{
 		SessionID: req.SessionID, Recipient: req.Recipient, Message: req.Message, MessageType: req.MessageType,
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
 		Location: req.Location, Contact: req.Contact, Mentions: req.Mentions, MentionAll: req.MentionAll,

@@ -38,11 +38,7 @@ func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) err
 func oneDelivery(_ *http.Request, d *gateway.Delivery) any { return deliveryData{*d} }
 
 func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	p, q, err := pageAndQuery(r)
+	id, p, q, err := idAndPage(r, "webhook_id")
 	if err != nil {
 		return err
 	}

@@ -16,17 +16,12 @@ type createWebhookRequest struct {
 }
 
 func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) error {
-	var req createWebhookRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
 	// A session-bound key's endpoint is its session's: never one that
 	// would receive every session's events.
-	sid, err := ownSession(r, req.SessionID)
-	if err != nil {
+	var req createWebhookRequest
+	if err := s.decodeForSession(r, &req, &req.SessionID, ""); err != nil {
 		return err
 	}
-	req.SessionID = sid
 	wh, err := s.svc.CreateWebhook(r.Context(), who(r).User, service.CreateWebhookInput{
 		URL: req.URL, Events: req.Events, SessionID: req.SessionID, Headers: req.Headers,
 	})
