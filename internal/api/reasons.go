@@ -31,12 +31,18 @@ func localSession(lang string, s *gateway.Session) *gateway.Session {
 }
 
 func localSessions(lang string, list []*gateway.Session) []*gateway.Session {
+	return localAll(lang, list, localSession)
+}
+
+// localAll is every item of list in lang, by local (the list itself in
+// English).
+func localAll[T any](lang string, list []*T, local func(string, *T) *T) []*T {
 	if lang == "en" {
 		return list
 	}
-	out := make([]*gateway.Session, len(list))
-	for i, s := range list {
-		out[i] = localSession(lang, s)
+	out := make([]*T, len(list))
+	for i, v := range list {
+		out[i] = local(lang, v)
 	}
 	return out
 }
@@ -52,14 +58,7 @@ func localMessage(lang string, m *gateway.Message) *gateway.Message {
 }
 
 func localMessages(lang string, list []*gateway.Message) []*gateway.Message {
-	if lang == "en" {
-		return list
-	}
-	out := make([]*gateway.Message, len(list))
-	for i, m := range list {
-		out[i] = localMessage(lang, m)
-	}
-	return out
+	return localAll(lang, list, localMessage)
 }
 
 // reasonKeys are the keys of an event's data that hold a reason.

@@ -73,8 +73,7 @@ var chatActions = []string{"archive", "unarchive", "pin", "unpin", "mute", "unmu
 func cmdChats(r *runner, args []string) error {
 	fs := r.flags("chats")
 	archived := fs.String("archived", "", "list: true for archived chats only, false for the others")
-	page := fs.Int("page", 1, "list: page")
-	limit := fs.Int("limit", 20, "list: chats per page")
+	lo := pageFlags(fs, "list: ", "chats")
 	until := fs.String("until", "", "mute: when the mute ends, an RFC 3339 time or a duration from now (8h); forever without it")
 	session, sub, pos, err := r.sessionCommand(fs, args, "list")
 	if err != nil {
@@ -85,14 +84,7 @@ func cmdChats(r *runner, args []string) error {
 		if len(pos) != 0 {
 			return fmt.Errorf("list takes no argument: %w", errUsage)
 		}
-		list, p, err := c.Chats(r.ctx, session, client.ChatListOptions{ListOptions: client.ListOptions{Page: *page, Limit: *limit}, Archived: *archived})
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"chats": list, "pagination": p}, func(w *tabwriter.Writer) {
-			chatTable(w, list...)
-			fmt.Fprintf(w, "(page %d of %d, %d chats)\n", p.Page, max(p.Pages, 1), p.Total)
-		})
+		return listed(r, "chats", "chats", chatTable)(c.Chats(r.ctx, session, client.ChatListOptions{ListOptions: *lo, Archived: *archived}))
 	}
 	if len(pos) != 1 {
 		return fmt.Errorf("give one chat (a JID, or a phone number): %w", errUsage)
@@ -122,11 +114,7 @@ func cmdChats(r *runner, args []string) error {
 			}
 			muteUntil = &at
 		}
-		ch, err := c.ChatAction(r.ctx, session, chat, sub, muteUntil)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"chat": ch}, func(w *tabwriter.Writer) { chatTable(w, *ch) })
+		return printedAs(r, "chat", one(chatTable))(c.ChatAction(r.ctx, session, chat, sub, muteUntil))
 	}
 	return fmt.Errorf("unknown chats command %q: %w", sub, errUsage)
 }
@@ -261,11 +249,7 @@ func cmdGroups(r *runner, args []string) error {
 	}
 	switch sub {
 	case "list", "ls":
-		list, err := c.Groups(r.ctx, session)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"groups": list}, func(w *tabwriter.Writer) { groupTable(w, list...) })
+		return printedAs(r, "groups", all(groupTable))(c.Groups(r.ctx, session))
 	case "create":
 		if len(pos) < 1 {
 			return fmt.Errorf("give the subject and the participants: %w", errUsage)
@@ -348,8 +332,7 @@ func cmdGroups(r *runner, args []string) error {
 			return err
 		}
 		return r.out(map[string]any{"group": group, "requests": list}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "No pending request to join.")
+			if none(w, list, "No pending request to join.") {
 				return
 			}
 			fmt.Fprintln(w, "REQUESTER\tPHONE\tLID\tASKED")
@@ -411,11 +394,7 @@ func cmdProfile(r *runner, args []string) error {
 	c := r.client()
 	switch sub {
 	case "get", "show":
-		p, err := c.Profile(r.ctx, session)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"profile": p}, func(w *tabwriter.Writer) { profileTable(w, p) })
+		return printedAs(r, "profile", profileTable)(c.Profile(r.ctx, session))
 	case "set":
 		if !name.set && !about.set {
 			return fmt.Errorf("give --name, --about or both: %w", errUsage)
@@ -427,11 +406,7 @@ func cmdProfile(r *runner, args []string) error {
 		if about.set {
 			u.About = &about.v
 		}
-		p, err := c.UpdateProfile(r.ctx, session, u)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"profile": p}, func(w *tabwriter.Writer) { profileTable(w, p) })
+		return printedAs(r, "profile", profileTable)(c.UpdateProfile(r.ctx, session, u))
 	case "privacy":
 		p, err := c.PrivacySettings(r.ctx, session)
 		if err != nil {

@@ -68,8 +68,7 @@ func cmdStatus(r *runner, args []string) error {
 	bg := fs.String("background", "", "post: a text status's background colour (#RRGGBB)")
 	fg := fs.String("text-color", "", "post: a text status's text colour (#RRGGBB)")
 	font := fs.String("font", "", "post: a text status's font (system, system_bold, fb_script, …)")
-	page := fs.Int("page", 1, "list: page")
-	limit := fs.Int("limit", 20, "list: posts per page")
+	lo := pageFlags(fs, "list: ", "posts")
 	session, sub, pos, err := r.sessionCommand(fs, args, "list")
 	if err != nil {
 		return err
@@ -80,14 +79,13 @@ func cmdStatus(r *runner, args []string) error {
 		if len(pos) != 0 {
 			return fmt.Errorf("list takes no argument: %w", errUsage)
 		}
-		list, p, err := c.ListMessages(r.ctx, client.MessageFilter{ListOptions: client.ListOptions{Page: *page, Limit: *limit},
+		list, p, err := c.ListMessages(r.ctx, client.MessageFilter{ListOptions: *lo,
 			SessionID: session, Recipient: statusChat})
 		if err != nil {
 			return err
 		}
 		return r.out(map[string]any{"messages": list, "pagination": p}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "No status posts yet, posted or received.")
+			if none(w, list, "No status posts yet, posted or received.") {
 				return
 			}
 			fmt.Fprintln(w, "ID\tBY\tTYPE\tSTATUS\tTEXT\tAT")
@@ -155,8 +153,7 @@ func cmdChannels(r *runner, args []string) error {
 			return err
 		}
 		return r.out(map[string]any{"channels": list}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "This account follows no channel.")
+			if none(w, list, "This account follows no channel.") {
 				return
 			}
 			channelTable(w, list...)
@@ -167,11 +164,7 @@ func cmdChannels(r *runner, args []string) error {
 	}
 	switch sub {
 	case "create":
-		ch, err := c.CreateChannel(r.ctx, session, strings.Join(pos, " "), *description)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"channel": ch}, func(w *tabwriter.Writer) { channelTable(w, *ch) })
+		return printedAs(r, "channel", one(channelTable))(c.CreateChannel(r.ctx, session, strings.Join(pos, " "), *description))
 	case "post":
 		req := client.SendRequest{SessionID: session, Recipient: pos[0], Message: strings.Join(pos[1:], " ")}
 		if err := mediaFlags(&req, *image, *video); err != nil {
@@ -219,8 +212,7 @@ func cmdChannels(r *runner, args []string) error {
 			return err
 		}
 		return r.out(map[string]any{"channel": ch, "messages": list}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "No posts.")
+			if none(w, list, "No posts.") {
 				return
 			}
 			fmt.Fprintln(w, "SERVER ID\tTYPE\tTEXT\tVIEWS\tAT")

@@ -324,10 +324,7 @@ func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.Delive
 		if len(disabled) == 0 {
 			return nil
 		}
-		if err := prepareEvents("", disabled); err != nil {
-			return err
-		}
-		return s.insertEvents(ctx, tx, disabled)
+		return s.insertNewEvents(ctx, tx, "", disabled)
 	})
 	return s.fail(err, "complete deliveries", "Delivery", "")
 }

@@ -303,16 +303,7 @@ func (s *Store) GlobalStats(ctx context.Context, day, month time.Time) (*gateway
 		since time.Time
 		c     *gateway.MessageCounts
 	}{{day, &g.MessagesToday}, {month, &g.MessagesMonth}} {
-		err := s.reader.QueryRowContext(ctx, s.q(`SELECT COUNT(*),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('read', 'played') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'queued' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0)
-			FROM messages WHERE created_at >= ? AND NOT history`), micros(p.since)).
-			Scan(&p.c.Total, &p.c.Sent, &p.c.Delivered, &p.c.Read, &p.c.Failed, &p.c.Queued, &p.c.Received)
-		if err != nil {
+		if *p.c, err = s.countMessagesWhere(ctx, "created_at >= ? AND NOT history", micros(p.since)); err != nil {
 			return fail(err)
 		}
 	}

@@ -10,10 +10,8 @@ import (
 )
 
 func testInstances(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	sess := newSession(t, s, u.ID)
-	theirs := newSession(t, s, other.ID)
+	u, sess := newTenant(t, s)
+	_, theirs := newTenant(t, s)
 
 	first := &gateway.Instance{SessionID: sess.ID, UserID: u.ID, Status: gateway.InstanceStarting, Driver: "local",
 		Address: "127.0.0.1:4001", Port: 4001, StartedAt: ptr(at(1)), CreatedAt: at(1)}

@@ -277,10 +277,8 @@ func testSessionByPhone(t *testing.T, s gateway.Store) {
 // phone number (written any way) or by its id; the counts by state in the
 // installation's stats follow the sessions' states.
 func testSearchSessions(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	a := newSession(t, s, u.ID)
-	b := newSession(t, s, other.ID)
+	u, a := newTenant(t, s)
+	other, b := newTenant(t, s)
 	idle := newSession(t, s, other.ID)
 	_, err := s.SetSessionState(ctx(t), u.ID, a.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "15550107001"})
 	must(t, err)

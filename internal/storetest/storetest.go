@@ -159,6 +159,13 @@ func newUser(t *testing.T, s gateway.Store) *gateway.User {
 	return u
 }
 
+// newTenant makes a tenant with one session, the cast most tests start with.
+func newTenant(t *testing.T, s gateway.Store) (*gateway.User, *gateway.Session) {
+	t.Helper()
+	u := newUser(t, s)
+	return u, newSession(t, s, u.ID)
+}
+
 func newSession(t *testing.T, s gateway.Store, userID string) *gateway.Session {
 	t.Helper()
 	sess := &gateway.Session{

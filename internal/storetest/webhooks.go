@@ -9,10 +9,8 @@ import (
 )
 
 func testWebhooks(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	sess := newSession(t, s, u.ID)
-	theirs := newSession(t, s, other.ID)
+	u, sess := newTenant(t, s)
+	other, theirs := newTenant(t, s)
 
 	w1 := &gateway.Webhook{UserID: u.ID, URL: "https://example.com/all", Events: []string{"*"},
 		Headers: map[string]string{"X-Token": "abc"}, Active: true, Secret: "whsec_1", CreatedAt: at(1)}
