@@ -417,56 +417,77 @@ func (e *Engine) UpdateGroupParticipants(ctx context.Context, r gateway.GroupPar
 			return nil, err
 		}
 	}
-	var (
-		results []gateway.ParticipantResult
-		done    []string
-		removed []string
-	)
-	g, err := e.changeGroup(ctx, r.Group, me, func(g *sbGroup) error {
-		if !g.isAdmin(me) {
-			return gateway.Refused("only admins can change the participants of this group")
-		}
-		results, done, removed = results[:0], done[:0], removed[:0]
-		for _, jid := range r.Participants {
-			res, phone := participantOf(jid)
-			if res.Status == "" {
-				role, member := g.Members[phone]
-				res.Status = gateway.ParticipantOK
-				switch {
-				case r.Action == gateway.ParticipantAdd && member:
-					res.Status = gateway.ParticipantAlreadyIn
-				case r.Action == gateway.ParticipantAdd:
-					if res.Status = addStatus(phone, refuses); res.Status == gateway.ParticipantOK {
-						g.Members[phone] = roleMember
-						delete(g.Requests, phone) // added: nothing left to approve
-					}
-				case !member:
-					res.Status = gateway.ParticipantNotInGroup
-				case role == roleSuperAdmin && r.Action != gateway.ParticipantPromote:
-					res.Status, res.Error = gateway.ParticipantRefused, "the group's creator cannot be removed or demoted"
-				case r.Action == gateway.ParticipantRemove:
-					delete(g.Members, phone)
-					removed = append(removed, phone)
-				case r.Action == gateway.ParticipantPromote && role == roleMember:
-					g.Members[phone] = roleAdmin
-				case r.Action == gateway.ParticipantDemote && role == roleAdmin:
+	c, err := e.changeMembers(ctx, r.Group, me, "only admins can change the participants of this group", r.Participants,
+		func(g *sbGroup, res *gateway.ParticipantResult, phone string) {
+			role, member := g.Members[phone]
+			res.Status = gateway.ParticipantOK
+			switch {
+			case r.Action == gateway.ParticipantAdd && member:
+				res.Status = gateway.ParticipantAlreadyIn
+			case r.Action == gateway.ParticipantAdd:
+				if res.Status = addStatus(phone, refuses); res.Status == gateway.ParticipantOK {
 					g.Members[phone] = roleMember
+					delete(g.Requests, phone) // added: nothing left to approve
 				}
+			case !member:
+				res.Status = gateway.ParticipantNotInGroup
+			case role == roleSuperAdmin && r.Action != gateway.ParticipantPromote:
+				res.Status, res.Error = gateway.ParticipantRefused, "the group's creator cannot be removed or demoted"
+			case r.Action == gateway.ParticipantRemove:
+				delete(g.Members, phone)
+			case r.Action == gateway.ParticipantPromote && role == roleMember:
+				g.Members[phone] = roleAdmin
+			case r.Action == gateway.ParticipantDemote && role == roleAdmin:
+				g.Members[phone] = roleMember
 			}
-			if res.Status == gateway.ParticipantOK {
-				done = append(done, res.JID)
-			}
-			results = append(results, res)
-		}
-		return nil
-	})
+		})
 	if err != nil {
 		return nil, err
 	}
-	if len(done) > 0 {
-		e.notify(g, me, Envelope{Action: r.Action, Participants: done}, removed...)
+	var removed []string // no longer members, they are told too
+	if r.Action == gateway.ParticipantRemove {
+		removed = c.phones
 	}
-	return results, nil
+	if len(c.done) > 0 {
+		e.notify(c.g, me, Envelope{Action: r.Action, Participants: c.done}, removed...)
+	}
+	return c.results, nil
+}
+
+// memberChange is what a change of some of a group's members did.
+type memberChange struct {
+	g       *sbGroup
+	results []gateway.ParticipantResult // one a participant named
+	done    []string                    // the JIDs of those changed
+	phones  []string                    // and their phones
+}
+
+// changeMembers lets decide set each named participant's status and change
+// the group for it, in one change of the group that only its admins may
+// make (notAdmin: the refusal). A participant that is no phone number is
+// refused without asking decide.
+func (e *Engine) changeMembers(ctx context.Context, group, me, notAdmin string, participants []string,
+	decide func(g *sbGroup, res *gateway.ParticipantResult, phone string)) (memberChange, error) {
+	var c memberChange
+	g, err := e.changeGroup(ctx, group, me, func(g *sbGroup) error {
+		if !g.isAdmin(me) {
+			return gateway.Refused(notAdmin)
+		}
+		c = memberChange{} // a retry starts again
+		for _, jid := range participants {
+			res, phone := participantOf(jid)
+			if res.Status == "" {
+				decide(g, &res, phone)
+			}
+			if res.Status == gateway.ParticipantOK {
+				c.done, c.phones = append(c.done, res.JID), append(c.phones, phone)
+			}
+			c.results = append(c.results, res)
+		}
+		return nil
+	})
+	c.g = g
+	return c, err
 }
 
 // GroupInviteLink returns the invite link, a new one when reset (admins only).
@@ -593,52 +614,35 @@ func (e *Engine) UpdateGroupRequests(ctx context.Context, r gateway.GroupRequest
 	if err != nil {
 		return nil, err
 	}
-	var (
-		results []gateway.ParticipantResult
-		done    []string
-	)
-	g, err := e.changeGroup(ctx, r.Group, me, func(g *sbGroup) error {
-		if !g.isAdmin(me) {
-			return gateway.Refused("only admins can approve or reject requests to join this group")
-		}
-		results, done = results[:0], done[:0]
-		for _, jid := range r.Participants {
-			res, phone := participantOf(jid)
-			if res.Status == "" {
-				_, asked := g.Requests[phone]
-				_, member := g.Members[phone]
-				delete(g.Requests, phone)
-				switch {
-				case !asked:
-					res.Status = gateway.ParticipantNoRequest
-				case member:
-					res.Status = gateway.ParticipantAlreadyIn
-				case r.Action == gateway.RequestApprove:
-					g.Members[phone] = roleMember
-					res.Status = gateway.ParticipantOK
-				default:
-					res.Status = gateway.ParticipantOK
-				}
+	c, err := e.changeMembers(ctx, r.Group, me, "only admins can approve or reject requests to join this group", r.Participants,
+		func(g *sbGroup, res *gateway.ParticipantResult, phone string) {
+			_, asked := g.Requests[phone]
+			_, member := g.Members[phone]
+			delete(g.Requests, phone)
+			switch {
+			case !asked:
+				res.Status = gateway.ParticipantNoRequest
+			case member:
+				res.Status = gateway.ParticipantAlreadyIn
+			case r.Action == gateway.RequestApprove:
+				g.Members[phone] = roleMember
+				res.Status = gateway.ParticipantOK
+			default:
+				res.Status = gateway.ParticipantOK
 			}
-			if res.Status == gateway.ParticipantOK {
-				done = append(done, res.JID)
-			}
-			results = append(results, res)
-		}
-		return nil
-	})
+		})
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case len(done) == 0:
+	case len(c.done) == 0:
 	case r.Action == gateway.RequestApprove:
 		// The approved are members now: they and the others see an add.
-		e.notify(g, me, Envelope{Action: gateway.ParticipantAdd, Participants: done})
+		e.notify(c.g, me, Envelope{Action: gateway.ParticipantAdd, Participants: c.done})
 	default:
-		e.notifyAdmins(g, me, Envelope{Change: "join_requests"})
+		e.notifyAdmins(c.g, me, Envelope{Change: "join_requests"})
 	}
-	return results, nil
+	return c.results, nil
 }
 
 // changeGroupAny is changeGroup for a group the account is not in yet.
