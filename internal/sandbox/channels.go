@@ -122,21 +122,8 @@ func (e *Engine) saveChannel(ctx context.Context, c *sbChannel) error {
 // changeChannel applies change to the channel and saves it, reading it
 // again and retrying when another session changed it meanwhile.
 func (e *Engine) changeChannel(ctx context.Context, jid string, change func(c *sbChannel) error) (*sbChannel, error) {
-	for range 5 {
-		c, err := e.channel(ctx, jid)
-		if err != nil {
-			return nil, err
-		}
-		if err := change(c); err != nil {
-			return nil, err
-		}
-		err = e.saveChannel(ctx, c)
-		if gateway.IsCode(err, gateway.CodeConflict) {
-			continue
-		}
-		return c, err
-	}
-	return nil, gateway.Errorf(gateway.CodeUnavailable, "The channel is changing too fast; try again.")
+	return retryChange("channel", func() (*sbChannel, error) { return e.channel(ctx, jid) }, change,
+		func(c *sbChannel) error { return e.saveChannel(ctx, c) })
 }
 
 // FollowedChannels lists the tenant's channels the account owns,

@@ -9,7 +9,6 @@ import (
 	"math/big"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -45,46 +44,26 @@ type GroupBook interface {
 
 // MemGroups is a GroupBook in memory, for one process.
 type MemGroups struct {
-	mu     sync.Mutex
-	groups map[string]map[string]gateway.SandboxGroup // tenant -> jid -> group
+	book memBook[gateway.SandboxGroup] // by JID
 }
 
 var _ GroupBook = (*MemGroups)(nil)
 
 // NewMemGroups returns an empty in-memory GroupBook.
 func NewMemGroups() *MemGroups {
-	return &MemGroups{groups: map[string]map[string]gateway.SandboxGroup{}}
+	return &MemGroups{book: newMemBook("group", func(g *gateway.SandboxGroup) (string, *[]byte, *int64) {
+		return g.JID, &g.Data, &g.Version
+	})}
 }
 
 // SandboxGroups returns tenant's groups, by JID.
 func (m *MemGroups) SandboxGroups(_ context.Context, tenant string) ([]gateway.SandboxGroup, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []gateway.SandboxGroup
-	for _, g := range m.groups[tenant] {
-		g.Data = slices.Clone(g.Data)
-		out = append(out, g)
-	}
-	slices.SortFunc(out, func(a, b gateway.SandboxGroup) int { return strings.Compare(a.JID, b.JID) })
-	return out, nil
+	return m.book.list(tenant), nil
 }
 
 // SaveSandboxGroup stores g if its version is the stored one.
 func (m *MemGroups) SaveSandboxGroup(_ context.Context, tenant string, g gateway.SandboxGroup) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t := m.groups[tenant]
-	if t == nil {
-		t = map[string]gateway.SandboxGroup{}
-		m.groups[tenant] = t
-	}
-	if cur, ok := t[g.JID]; (ok && cur.Version != g.Version) || (!ok && g.Version != 0) {
-		return gateway.Errorf(gateway.CodeConflict, "The group changed meanwhile.")
-	}
-	g.Version++
-	g.Data = slices.Clone(g.Data)
-	t[g.JID] = g
-	return nil
+	return m.book.save(tenant, g)
 }
 
 // Roles of a sandbox group member.
@@ -176,6 +155,20 @@ func (e *Engine) group(ctx context.Context, jid, me string) (*sbGroup, error) {
 	return nil, gateway.NotFound("Group")
 }
 
+// myGroup is group jid for an operation of the connected account, and the
+// account's phone.
+func (e *Engine) myGroup(ctx context.Context, jid string) (*sbGroup, string, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, "", err
+	}
+	g, err := e.group(ctx, jid, me)
+	if err != nil {
+		return nil, "", err
+	}
+	return g, me, nil
+}
+
 func (e *Engine) saveGroup(ctx context.Context, g *sbGroup) error {
 	b, err := json.Marshal(g)
 	if err != nil {
@@ -187,21 +180,8 @@ func (e *Engine) saveGroup(ctx context.Context, g *sbGroup) error {
 // changeGroup applies change to the group and saves it, reading it again
 // and retrying when another session changed it meanwhile.
 func (e *Engine) changeGroup(ctx context.Context, jid, me string, change func(g *sbGroup) error) (*sbGroup, error) {
-	for range 5 {
-		g, err := e.group(ctx, jid, me)
-		if err != nil {
-			return nil, err
-		}
-		if err := change(g); err != nil {
-			return nil, err
-		}
-		err = e.saveGroup(ctx, g)
-		if gateway.IsCode(err, gateway.CodeConflict) {
-			continue
-		}
-		return g, err
-	}
-	return nil, gateway.Errorf(gateway.CodeUnavailable, "The group is changing too fast; try again.")
+	return retryChange("group", func() (*sbGroup, error) { return e.group(ctx, jid, me) }, change,
+		func(g *sbGroup) error { return e.saveGroup(ctx, g) })
 }
 
 // me returns the account's phone, or CodeUnavailable when not connected.
@@ -284,11 +264,7 @@ func (e *Engine) JoinedGroups(ctx context.Context) ([]gateway.Group, error) {
 
 // GroupInfo returns one group the account is in.
 func (e *Engine) GroupInfo(ctx context.Context, jid string) (*gateway.Group, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	g, err := e.group(ctx, jid, me)
+	g, me, err := e.myGroup(ctx, jid)
 	if err != nil {
 		return nil, err
 	}
@@ -492,11 +468,7 @@ func (e *Engine) changeMembers(ctx context.Context, group, me, notAdmin string, 
 
 // GroupInviteLink returns the invite link, a new one when reset (admins only).
 func (e *Engine) GroupInviteLink(ctx context.Context, jid string, reset bool) (string, error) {
-	me, err := e.me()
-	if err != nil {
-		return "", err
-	}
-	g, err := e.group(ctx, jid, me)
+	g, me, err := e.myGroup(ctx, jid)
 	if err != nil {
 		return "", err
 	}
@@ -583,11 +555,7 @@ func (e *Engine) JoinGroup(ctx context.Context, link string) (gateway.GroupJoinR
 // GroupRequests lists the group's pending join requests, oldest first
 // (admins only).
 func (e *Engine) GroupRequests(ctx context.Context, jid string) ([]gateway.GroupRequest, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	g, err := e.group(ctx, jid, me)
+	g, me, err := e.myGroup(ctx, jid)
 	if err != nil {
 		return nil, err
 	}
@@ -647,7 +615,7 @@ func (e *Engine) UpdateGroupRequests(ctx context.Context, r gateway.GroupRequest
 
 // changeGroupAny is changeGroup for a group the account is not in yet.
 func (e *Engine) changeGroupAny(ctx context.Context, jid string, change func(g *sbGroup) error) (*sbGroup, error) {
-	for range 5 {
+	return retryChange("group", func() (*sbGroup, error) {
 		gs, err := e.groups(ctx)
 		if err != nil {
 			return nil, err
@@ -656,16 +624,8 @@ func (e *Engine) changeGroupAny(ctx context.Context, jid string, change func(g *
 		if i < 0 {
 			return nil, gateway.NotFound("Group")
 		}
-		if err := change(gs[i]); err != nil {
-			return nil, err
-		}
-		err = e.saveGroup(ctx, gs[i])
-		if gateway.IsCode(err, gateway.CodeConflict) {
-			continue
-		}
-		return gs[i], err
-	}
-	return nil, gateway.Errorf(gateway.CodeUnavailable, "The group is changing too fast; try again.")
+		return gs[i], nil
+	}, change, func(g *sbGroup) error { return e.saveGroup(ctx, g) })
 }
 
 // LeaveGroup leaves a group the account is in.

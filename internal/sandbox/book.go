@@ -1,0 +1,89 @@
+package sandbox
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+)
+
+// The sandbox keeps its shared records (accounts, groups, channels) as
+// the product's database keeps rows another process may change: each is
+// saved only over the version it was read at, and a change that lost the
+// race is made again on the record read anew.
+
+// retryChange reads a record, applies change and saves it, reading it
+// again and retrying when another session changed it meanwhile; what
+// names the record when it keeps changing.
+func retryChange[R any](what string, read func() (R, error), change func(R) error, save func(R) error) (R, error) {
+	var zero R
+	for range 5 {
+		r, err := read()
+		if err != nil {
+			return zero, err
+		}
+		if err := change(r); err != nil {
+			return zero, err
+		}
+		err = save(r)
+		if gateway.IsCode(err, gateway.CodeConflict) {
+			continue
+		}
+		return r, err
+	}
+	return zero, gateway.Errorf(gateway.CodeUnavailable, "The %s is changing too fast; try again.", what)
+}
+
+// memBook keeps each tenant's records of one kind in memory, for one
+// process; fields gives a record's key, data and version.
+type memBook[R any] struct {
+	mu      sync.Mutex
+	what    string                  // the record's name, for CodeConflict
+	records map[string]map[string]R // tenant -> key -> record
+	fields  func(r *R) (key string, data *[]byte, version *int64)
+}
+
+func newMemBook[R any](what string, fields func(r *R) (string, *[]byte, *int64)) memBook[R] {
+	return memBook[R]{what: what, records: map[string]map[string]R{}, fields: fields}
+}
+
+// list returns tenant's records, by key, each with its own copy of data.
+func (b *memBook[R]) list(tenant string) []R {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []R
+	for _, r := range b.records[tenant] {
+		_, data, _ := b.fields(&r)
+		*data = slices.Clone(*data)
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(x, y R) int {
+		kx, _, _ := b.fields(&x)
+		ky, _, _ := b.fields(&y)
+		return strings.Compare(kx, ky)
+	})
+	return out
+}
+
+// save stores r (version 0: a new one) if its version is the stored one;
+// CodeConflict otherwise.
+func (b *memBook[R]) save(tenant string, r R) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.records[tenant]
+	if t == nil {
+		t = map[string]R{}
+		b.records[tenant] = t
+	}
+	key, data, version := b.fields(&r)
+	cur, ok := t[key]
+	_, _, curVersion := b.fields(&cur)
+	if (ok && *curVersion != *version) || (!ok && *version != 0) {
+		return gateway.Errorf(gateway.CodeConflict, "The %s changed meanwhile.", b.what)
+	}
+	*version++
+	*data = slices.Clone(*data)
+	t[key] = r
+	return nil
+}
