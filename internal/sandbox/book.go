@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -33,6 +34,27 @@ func retryChange[R any](what string, read func() (R, error), change func(R) erro
 		return r, err
 	}
 	return zero, gateway.Errorf(gateway.CodeUnavailable, "The %s is changing too fast; try again.", what)
+}
+
+// visible lists the records the account sees (sees), as it sees them;
+// never nil.
+func visible[R interface{ view(me string) V }, V any](ctx context.Context, e *Engine,
+	list func(context.Context) ([]R, error), sees func(r R, me string) bool) ([]V, error) {
+	me, err := e.me()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []V{}
+	for _, r := range rs {
+		if sees(r, me) {
+			out = append(out, r.view(me))
+		}
+	}
+	return out, nil
 }
 
 // memBook keeps each tenant's records of one kind in memory, for one

@@ -129,19 +129,9 @@ func (e *Engine) changeChannel(ctx context.Context, jid string, change func(c *s
 // FollowedChannels lists the tenant's channels the account owns,
 // administers or follows.
 func (e *Engine) FollowedChannels(ctx context.Context) ([]gateway.Channel, error) {
-	me, err := e.me()
+	out, err := visible(ctx, e, e.channels, func(c *sbChannel, me string) bool { return c.role(me) != gateway.ChannelGuest })
 	if err != nil {
 		return nil, err
-	}
-	cs, err := e.channels(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []gateway.Channel{}
-	for _, c := range cs {
-		if c.role(me) != gateway.ChannelGuest {
-			out = append(out, c.view(me))
-		}
 	}
 	slices.SortFunc(out, func(a, b gateway.Channel) int { return strings.Compare(a.JID, b.JID) })
 	return out, nil

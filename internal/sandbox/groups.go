@@ -245,21 +245,10 @@ func (e *Engine) receiveGroupLocked(env Envelope) {
 
 // JoinedGroups lists the tenant's groups the account is in.
 func (e *Engine) JoinedGroups(ctx context.Context) ([]gateway.Group, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	gs, err := e.groups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []gateway.Group{}
-	for _, g := range gs {
-		if _, ok := g.Members[me]; ok {
-			out = append(out, g.view(me))
-		}
-	}
-	return out, nil
+	return visible(ctx, e, e.groups, func(g *sbGroup, me string) bool {
+		_, ok := g.Members[me]
+		return ok
+	})
 }
 
 // GroupInfo returns one group the account is in.
