@@ -90,7 +90,7 @@ type sbAccount struct {
 	LastSeen     time.Time `json:"last_seen,omitempty"`
 	Subscribers  []string  `json:"subscribers,omitempty"`
 	RegisteredAt time.Time `json:"registered_at"`
-	version      int64
+	versioned
 }
 
 func (a *sbAccount) blocks(phone string) bool { return slices.Contains(a.Blocked, phone) }
@@ -131,7 +131,7 @@ func (e *Engine) accounts(ctx context.Context) (map[string]*sbAccount, error) {
 		if err := json.Unmarshal(r.Data, &a); err != nil {
 			return nil, fmt.Errorf("sandbox account %s: %w", r.Phone, err)
 		}
-		a.version = r.Version
+		a.readAt(r.Version)
 		out[r.Phone] = &a
 	}
 	return out, nil

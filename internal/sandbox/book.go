@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +15,48 @@ import (
 // the product's database keeps rows another process may change: each is
 // saved only over the version it was read at, and a change that lost the
 // race is made again on the record read anew.
+
+// versioned is the version a record was read at, which its save must
+// still find.
+type versioned struct{ version int64 }
+
+func (v *versioned) readAt(version int64) { v.version = version }
+
+// groupBookRecords decodes the tenant's records of the group book whose
+// JID keep takes (the book keeps groups and channels), each with the
+// version it was read at; what names them in errors.
+func groupBookRecords[T any, P interface {
+	*T
+	readAt(int64)
+}](ctx context.Context, e *Engine, what string, keep func(jid string) bool) ([]P, error) {
+	recs, err := e.opts.Groups.SandboxGroups(ctx, e.cfg.UserID)
+	if err != nil {
+		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox's "+what+"s are unavailable.")
+	}
+	out := make([]P, 0, len(recs))
+	for _, r := range recs {
+		if !keep(r.JID) {
+			continue
+		}
+		p := P(new(T))
+		if err := json.Unmarshal(r.Data, p); err != nil {
+			return nil, fmt.Errorf("sandbox %s %s: %w", what, r.JID, err)
+		}
+		p.readAt(r.Version)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// saveToGroupBook saves a group or channel (what) over the version it was
+// read at.
+func (e *Engine) saveToGroupBook(ctx context.Context, what, jid string, rec any, version int64) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode sandbox %s: %w", what, err)
+	}
+	return e.opts.Groups.SaveSandboxGroup(ctx, e.cfg.UserID, gateway.SandboxGroup{JID: jid, Data: b, Version: version})
+}
 
 // retryChange reads a record, applies change and saves it, reading it
 // again and retrying when another session changed it meanwhile; what

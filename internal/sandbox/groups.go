@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"slices"
@@ -85,7 +84,7 @@ type sbGroup struct {
 	InviteCode  string                `json:"invite_code"`
 	// Requests are the pending requests to join: phone -> when asked.
 	Requests map[string]time.Time `json:"requests,omitempty"`
-	version  int64
+	versioned
 }
 
 func (g *sbGroup) isAdmin(phone string) bool {
@@ -118,23 +117,8 @@ const inviteLinkPrefix = "https://chat.whatsapp.com/"
 
 // groups reads the tenant's groups from the book.
 func (e *Engine) groups(ctx context.Context) ([]*sbGroup, error) {
-	recs, err := e.opts.Groups.SandboxGroups(ctx, e.cfg.UserID)
-	if err != nil {
-		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox's groups are unavailable.")
-	}
-	out := make([]*sbGroup, 0, len(recs))
-	for _, r := range recs {
-		if !strings.HasSuffix(r.JID, "@"+gateway.ServerGroup) {
-			continue // a channel, kept in the same book (see channels.go)
-		}
-		var g sbGroup
-		if err := json.Unmarshal(r.Data, &g); err != nil {
-			return nil, fmt.Errorf("sandbox group %s: %w", r.JID, err)
-		}
-		g.version = r.Version
-		out = append(out, &g)
-	}
-	return out, nil
+	// The channels kept in the same book are left out (see channels.go).
+	return groupBookRecords[sbGroup](ctx, e, "group", func(jid string) bool { return strings.HasSuffix(jid, "@"+gateway.ServerGroup) })
 }
 
 // group returns one of the tenant's groups the account is in; CodeNotFound
@@ -170,11 +154,7 @@ func (e *Engine) myGroup(ctx context.Context, jid string) (*sbGroup, string, err
 }
 
 func (e *Engine) saveGroup(ctx context.Context, g *sbGroup) error {
-	b, err := json.Marshal(g)
-	if err != nil {
-		return fmt.Errorf("encode sandbox group: %w", err)
-	}
-	return e.opts.Groups.SaveSandboxGroup(ctx, e.cfg.UserID, gateway.SandboxGroup{JID: g.JID, Data: b, Version: g.version})
+	return e.saveToGroupBook(ctx, "group", g.JID, g, g.version)
 }
 
 // changeGroup applies change to the group and saves it, reading it again
