@@ -3,11 +3,11 @@ package worker
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/whatsapp-saas/gateway/internal/atomicfile"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 )
@@ -563,23 +563,8 @@ func (w *Worker) storeMedia(in *gateway.InboundMessage) error {
 	}
 	rel := gateway.MediaPath(w.cfg.SessionID, in.WAMessageID, md.MIMEType, md.FileName)
 	dest := filepath.Join(w.cfg.MediaDir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
-		return fmt.Errorf("create media directory: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(dest), ".media-*")
-	if err != nil {
-		return fmt.Errorf("create media file: %w", err)
-	}
-	defer os.Remove(f.Name()) // a no-op after the rename
-	if _, err := f.Write(md.Data); err != nil {
-		f.Close()
-		return fmt.Errorf("write media file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write media file: %w", err)
-	}
-	if err := os.Rename(f.Name(), dest); err != nil {
-		return fmt.Errorf("store media file: %w", err)
+	if err := atomicfile.WriteBytes(dest, md.Data); err != nil {
+		return err
 	}
 	md.Path = rel
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
+	"github.com/whatsapp-saas/gateway/internal/outbound"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
 )
@@ -271,7 +272,7 @@ func TestPayloadRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := BuildOutbound(&tt.m)
+			got, err := outbound.FromStored(&tt.m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +281,7 @@ func TestPayloadRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	if _, err := BuildOutbound(&gateway.Message{Payload: json.RawMessage(`{"media":`)}); !gateway.IsCode(err, gateway.CodeValidation) {
+	if _, err := outbound.FromStored(&gateway.Message{Payload: json.RawMessage(`{"media":`)}); !gateway.IsCode(err, gateway.CodeValidation) {
 		t.Errorf("bad payload: got %v, want validation", err)
 	}
 	if raw, err := (&gateway.MessagePayload{}).Marshal(); raw != nil || err != nil {
