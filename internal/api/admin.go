@@ -67,17 +67,7 @@ func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) erro
 	return ok(w, http.StatusOK, tenantList{list.Items, list.Pagination})
 }
 
-func (s *Server) handleAdminTenant(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	v, err := s.svc.AdminTenant(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, tenantData{*v})
-}
+func oneTenant(_ *http.Request, v *service.TenantView) any { return tenantData{*v} }
 
 func (s *Server) handleAdminTenantStatement(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "user_id")

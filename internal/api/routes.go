@@ -68,7 +68,7 @@ func (s *Server) handlers() map[string]handler {
 		"resetPassword":   s.handleResetPassword,
 
 		"adminListTenants":     s.handleAdminTenants,
-		"adminGetTenant":       s.handleAdminTenant,
+		"adminGetTenant":       onID(s, "user_id", http.StatusOK, read(anyCaller(s.svc.AdminTenant)), oneTenant),
 		"adminTenantStatement": s.handleAdminTenantStatement,
 		"adminChangePlan":      s.handleAdminChangePlan,
 		"adminSuspendTenant":   tenantState[suspendRequest](s, s.svc.AdminSuspend),
