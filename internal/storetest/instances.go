@@ -81,11 +81,7 @@ func testInstances(t *testing.T, s gateway.Store) {
 		slices.Sort(got)
 		slices.Sort(want)
 		diff(t, "ListLiveInstances", got, want)
-		n, err := s.CountLiveInstances(ctx(t), u.ID)
-		must(t, err)
-		if n != 1 {
-			t.Fatalf("got %d live instances, want 1", n)
-		}
+		wantCount(t, 1, "live instances")(s.CountLiveInstances(ctx(t), u.ID))
 	})
 	t.Run("another tenant's session", func(t *testing.T) {
 		i := &gateway.Instance{SessionID: theirs.ID, UserID: u.ID, Status: gateway.InstanceFailed, Driver: "local"}

@@ -25,17 +25,8 @@ func testWebhooks(t *testing.T, s gateway.Store) {
 	must(t, err)
 	diff(t, "WebhookByID", got, w1)
 
-	list, total, err := s.ListWebhooks(ctx(t), u.ID, "", gateway.Page{Page: 1, Limit: 10})
-	must(t, err)
-	diff(t, "ListWebhooks", list, []*gateway.Webhook{w2, w1})
-	if total != 2 {
-		t.Fatalf("got total %d, want 2", total)
-	}
-	n, err := s.CountWebhooks(ctx(t), u.ID)
-	must(t, err)
-	if n != 2 {
-		t.Fatalf("got %d webhooks, want 2", n)
-	}
+	wantPage(t, "ListWebhooks", []*gateway.Webhook{w2, w1}, 2)(s.ListWebhooks(ctx(t), u.ID, "", gateway.Page{Page: 1, Limit: 10}))
+	wantCount(t, 2, "webhooks")(s.CountWebhooks(ctx(t), u.ID))
 
 	t.Run("bound to another tenant's or a missing session", func(t *testing.T) {
 		for _, sid := range []string{theirs.ID, uuid.NewString()} {
@@ -64,10 +55,6 @@ func testWebhooks(t *testing.T, s gateway.Store) {
 		_, err := s.WebhookByID(ctx(t), u.ID, w2.ID)
 		wantCode(t, err, gateway.CodeNotFound)
 		wantCode(t, s.DeleteWebhook(ctx(t), u.ID, w2.ID), gateway.CodeNotFound)
-		n, err := s.CountWebhooks(ctx(t), u.ID)
-		must(t, err)
-		if n != 1 {
-			t.Fatalf("got %d webhooks, want 1", n)
-		}
+		wantCount(t, 1, "webhooks")(s.CountWebhooks(ctx(t), u.ID))
 	})
 }
