@@ -300,13 +300,23 @@ func printed[T any](r *runner, table func(w *tabwriter.Writer, v T)) func(T, err
 // printedAs is printed with the answer under key in JSON ({key: answer});
 // an empty key prints the answer itself.
 func printedAs[T any](r *runner, key string, table func(w *tabwriter.Writer, v T)) func(T, error) error {
+	return printedIn(r, nil, key, table)
+}
+
+// printedIn is printedAs with fields (what the call was about) beside the
+// answer in JSON.
+func printedIn[T any](r *runner, fields map[string]any, key string, table func(w *tabwriter.Writer, v T)) func(T, error) error {
 	return func(v T, err error) error {
 		if err != nil {
 			return err
 		}
 		var out any = v
 		if key != "" {
-			out = map[string]any{key: v}
+			m := map[string]any{key: v}
+			for k, f := range fields {
+				m[k] = f
+			}
+			out = m
 		}
 		return r.out(out, func(w *tabwriter.Writer) { table(w, v) })
 	}
@@ -320,6 +330,15 @@ func one[T any](table func(w *tabwriter.Writer, list ...T)) func(*tabwriter.Writ
 // all makes a table of many print a slice.
 func all[T any](table func(w *tabwriter.Writer, list ...T)) func(*tabwriter.Writer, []T) {
 	return func(w *tabwriter.Writer, list []T) { table(w, list...) }
+}
+
+// did prints what an action that answers nothing did, unless it failed
+// (err): v in JSON, said in a table.
+func (r *runner) did(err error, v map[string]any, said string) error {
+	if err != nil {
+		return err
+	}
+	return r.out(v, func(w *tabwriter.Writer) { fmt.Fprintln(w, said) })
 }
 
 // listed returns what prints a page of a list, as {key: list, pagination}

@@ -345,10 +345,8 @@ func cmdSessions(r *runner, args []string) error {
 			}
 		})(c.Session(r.ctx, id))
 	case "delete", "rm":
-		if err := c.DeleteSession(r.ctx, id); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"deleted": true, "id": id}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Session %s deleted.\n", id) })
+		return r.did(c.DeleteSession(r.ctx, id), map[string]any{"deleted": true, "id": id},
+			fmt.Sprintf("Session %s deleted.", id))
 	case "start":
 		return printed(r, func(w *tabwriter.Writer, inst *client.Instance) {
 			fmt.Fprintf(w, "Instance %s %s on %s.\n", inst.ID, inst.Status, inst.Driver)
@@ -671,10 +669,8 @@ func cmdWebhooks(r *runner, args []string) error {
 	id := pos[0]
 	switch sub {
 	case "delete", "rm":
-		if err := c.DeleteWebhook(r.ctx, id); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"deleted": true, "id": id}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Webhook %s deleted.\n", id) })
+		return r.did(c.DeleteWebhook(r.ctx, id), map[string]any{"deleted": true, "id": id},
+			fmt.Sprintf("Webhook %s deleted.", id))
 	case "test":
 		return printed(r, one(deliveryTable))(c.TestWebhook(r.ctx, id))
 	case "rotate":
@@ -755,10 +751,8 @@ func cmdKeys(r *runner, args []string) error {
 		if err := wantN(pos, 1, "the key id"); err != nil {
 			return err
 		}
-		if err := c.RevokeAPIKey(r.ctx, pos[0]); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"revoked": true, "id": pos[0]}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Key %s revoked.\n", pos[0]) })
+		return r.did(c.RevokeAPIKey(r.ctx, pos[0]), map[string]any{"revoked": true, "id": pos[0]},
+			fmt.Sprintf("Key %s revoked.", pos[0]))
 	}
 	return fmt.Errorf("unknown keys command %q: %w", sub, errUsage)
 }

@@ -69,16 +69,12 @@ func cmdStatus(r *runner, args []string) error {
 	fg := fs.String("text-color", "", "post: a text status's text colour (#RRGGBB)")
 	font := fs.String("font", "", "post: a text status's font (system, system_bold, fb_script, …)")
 	lo := pageFlags(fs, "list: ", "posts")
-	session, sub, pos, err := r.sessionCommand(fs, args, "list")
+	session, sub, pos, err := r.listCommand(fs, args)
 	if err != nil {
 		return err
 	}
 	c := r.client()
-	switch sub {
-	case "list", "ls":
-		if len(pos) != 0 {
-			return fmt.Errorf("list takes no argument: %w", errUsage)
-		}
+	if sub == "list" {
 		list, p, err := c.ListMessages(r.ctx, client.MessageFilter{ListOptions: *lo,
 			SessionID: session, Recipient: statusChat})
 		if err != nil {
@@ -96,8 +92,10 @@ func cmdStatus(r *runner, args []string) error {
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, by, m.Type, m.Status, dash(trunc(m.Body, 40)), when(&m.CreatedAt))
 			}
-			fmt.Fprintf(w, "(page %d of %d, %d posts)\n", p.Page, max(p.Pages, 1), p.Total)
+			pageLine(w, p, "posts")
 		})
+	}
+	switch sub {
 	case "post":
 		req := client.SendRequest{SessionID: session, Recipient: statusChat, Message: strings.Join(pos, " ")}
 		if err := mediaFlags(&req, *image, *video); err != nil {
@@ -139,15 +137,12 @@ func cmdChannels(r *runner, args []string) error {
 	before := fs.Int("before", 0, "messages: posts before this server id")
 	image := fs.String("image", "", "post: an image file to post, the text its caption")
 	video := fs.String("video", "", "post: a video file to post, the text its caption")
-	session, sub, pos, err := r.sessionCommand(fs, args, "list")
+	session, sub, pos, err := r.listCommand(fs, args)
 	if err != nil {
 		return err
 	}
 	c := r.client()
-	if sub == "list" || sub == "ls" {
-		if len(pos) != 0 {
-			return fmt.Errorf("list takes no argument: %w", errUsage)
-		}
+	if sub == "list" {
 		list, err := c.Channels(r.ctx, session)
 		if err != nil {
 			return err
@@ -200,18 +195,10 @@ func cmdChannels(r *runner, args []string) error {
 		if sub == "unfollow" {
 			do = c.UnfollowChannel
 		}
-		if err := do(r.ctx, session, ch); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"channel": ch, "following": sub == "follow"}, func(w *tabwriter.Writer) {
-			fmt.Fprintf(w, "%s channel %s.\n", map[string]string{"follow": "Following", "unfollow": "No longer following"}[sub], ch)
-		})
+		return r.did(do(r.ctx, session, ch), map[string]any{"channel": ch, "following": sub == "follow"},
+			fmt.Sprintf("%s channel %s.", map[string]string{"follow": "Following", "unfollow": "No longer following"}[sub], ch))
 	case "messages", "posts":
-		list, err := c.ChannelPosts(r.ctx, session, ch, *count, *before)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"channel": ch, "messages": list}, func(w *tabwriter.Writer) {
+		return printedIn(r, map[string]any{"channel": ch}, "messages", func(w *tabwriter.Writer, list []client.ChannelPost) {
 			if none(w, list, "No posts.") {
 				return
 			}
@@ -220,7 +207,7 @@ func cmdChannels(r *runner, args []string) error {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", strconv.Itoa(p.ServerID), p.Type, dash(trunc(p.Text, 40)), p.Views, when(&p.Timestamp))
 			}
 			fmt.Fprintf(w, "(older: --before %d)\n", list[0].ServerID)
-		})
+		})(c.ChannelPosts(r.ctx, session, ch, *count, *before))
 	}
 	return fmt.Errorf("unknown channels command %q: %w", sub, errUsage)
 }
