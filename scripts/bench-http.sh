@@ -43,12 +43,7 @@ setup_tenant bench || exit 1
 apikey=$(curl -fs -X POST "$BASE/api/v1/api-keys" -H "$auth" -H 'Content-Type: application/json' \
   -d '{"name":"bench"}' | json 'd["data"]["api_key"]["key"]')
 
-cat >"$work/send.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '{"session_id":"$session","recipient":"1234567890@c.us","message":"bench","message_type":"text"}'
-LUA
+send_lua "$work/send.lua" bench
 # The sends answered 2xx, summed over wrk's threads (one Lua state each),
 # to compare with the messages stored.
 cat >>"$work/send.lua" <<'LUA'

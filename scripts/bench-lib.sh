@@ -1,5 +1,6 @@
-# bench-lib.sh: what scripts/load.sh and scripts/bench-http.sh share, sourced
-# by both: the gateway they start and the tenant they load it with.
+# bench-lib.sh: what scripts/load.sh, scripts/bench-http.sh and
+# scripts/footprint.sh share, sourced by them: the gateway they start, the
+# tenant they load it with, and the wrk script of a send.
 # Callers set BASE, PORT and work (a temporary directory) first.
 
 # json EXPR: a field of the JSON on stdin (d is the document).
@@ -57,4 +58,16 @@ setup_tenant() {
   done
   echo "the sandbox session did not connect" >&2
   return 1
+}
+
+# send_lua FILE TEXT: writes the wrk script of POST /messages/send from the
+# tenant setup_tenant made (its token and session), with TEXT as the message;
+# callers append their own Lua after it.
+send_lua() {
+  cat >"$1" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.body = '{"session_id":"$session","recipient":"1234567890@c.us","message":"$2","message_type":"text"}'
+LUA
 }

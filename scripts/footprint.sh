@@ -75,11 +75,8 @@ seed() {
   command -v wrk >/dev/null || { echo "footprint.sh: MESSAGES needs wrk (apt-get install wrk)" >&2; exit 2; }
   start_gateway "$work/gateway" 42000
   setup_tenant seed
-  cat >"$work/seed.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '{"session_id":"$session","recipient":"1234567890@c.us","message":"footprint seed","message_type":"text"}'
+  send_lua "$work/seed.lua" "footprint seed"
+  cat >>"$work/seed.lua" <<LUA
 local left = math.ceil($n / 16)
 function response(status)
   left = left - 1

@@ -30,12 +30,7 @@ if [ "$RECEIPTS" = off ]; then delivery=24h; read=24h; fi  # receipts later than
 start_gateway "$work/gateway" 34000 SANDBOX_DELIVERY_DELAY=$delivery SANDBOX_READ_DELAY=$read
 setup_tenant load
 
-cat >"$work/send.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '{"session_id":"$session","recipient":"1234567890@c.us","message":"load test","message_type":"text"}'
-LUA
+send_lua "$work/send.lua" "load test"
 
 db=${DATABASE_URL:+postgres}; db=${db:-sqlite}
 cache=${REDIS_URL:+redis}; cache=${cache:-memory}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -15,27 +16,23 @@ import (
 func (s *Server) accountHandlers() map[string]handler {
 	return map[string]handler{
 		"listAccountOperations":   s.handleAccountOperations,
-		"listGroups":              s.handleGroupList,
-		"getGroup":                s.handleGroupGet,
-		"createGroup":             s.handleGroupCreate,
-		"updateGroup":             s.handleGroupUpdate,
-		"updateGroupParticipants": s.handleGroupParticipants,
-		"getGroupInviteLink":      s.handleGroupInvite,
-		"resetGroupInviteLink":    s.handleGroupInviteReset,
-		"joinGroup":               s.handleGroupJoin,
-		"leaveGroup":              s.handleGroupLeave,
-		"listGroupRequests":       s.handleGroupRequests,
-		"approveGroupRequests":    s.handleGroupRequestsApprove,
-		"rejectGroupRequests":     s.handleGroupRequestsReject,
+		"listGroups":              onID(s, "session_id", http.StatusOK, read(s.svc.Groups), groupsLive),
+		"getGroup":                onItem(s, "group_id", http.StatusOK, readItem(s.svc.Group), oneGroupLive),
+		"createGroup":             onID(s, "session_id", http.StatusCreated, s.svc.CreateGroup, nil),
+		"updateGroup":             onItem(s, "group_id", http.StatusOK, s.updateGroup, oneGroupUpdated),
+		"updateGroupParticipants": onItem(s, "group_id", http.StatusOK, s.groupParticipants, nil),
+		"getGroupInviteLink":      onItem(s, "group_id", http.StatusOK, readItem(s.groupInvite(false)), inviteLive),
+		"resetGroupInviteLink":    onItem(s, "group_id", http.StatusOK, readItem(s.groupInvite(true)), nil),
+		"joinGroup":               onID(s, "session_id", http.StatusOK, s.joinGroup, nil),
+		"leaveGroup":              onItem(s, "group_id", http.StatusOK, readItem(s.leaveGroup), nil),
+		"listGroupRequests":       onItem(s, "group_id", http.StatusOK, readItem(s.svc.GroupRequests), requestsLive),
+		"approveGroupRequests":    onItem(s, "group_id", http.StatusOK, s.groupRequests(gateway.RequestApprove), nil),
+		"rejectGroupRequests":     onItem(s, "group_id", http.StatusOK, s.groupRequests(gateway.RequestReject), nil),
 	}
 }
 
 func (s *Server) handleAccountOperations(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(r)
+	id, p, _, err := idAndPage(r, "session_id")
 	if err != nil {
 		return err
 	}
@@ -46,167 +43,58 @@ func (s *Server) handleAccountOperations(w http.ResponseWriter, r *http.Request)
 	return ok(w, http.StatusOK, operationList{list.Items, list.Pagination})
 }
 
-func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.Groups(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, groupList{Groups: res.Groups, Source: service.SourceLive})
+// The answers of the group reads say they were asked of WhatsApp now.
+func groupsLive(_ *http.Request, res gateway.GroupList) any {
+	return groupList{Groups: res.Groups, Source: service.SourceLive}
 }
-
-func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAnd(r, "group_id")
-	if err != nil {
-		return err
-	}
-	g, err := s.svc.Group(r.Context(), who(r).User.ID, id, group)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, groupLive{Group: g, Source: service.SourceLive})
+func oneGroupLive(_ *http.Request, g gateway.Group) any {
+	return groupLive{Group: g, Source: service.SourceLive}
 }
-
-func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	var req gateway.GroupCreateRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	res, err := s.svc.CreateGroup(r.Context(), who(r).User.ID, id, req)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusCreated, res)
+func inviteLive(_ *http.Request, res gateway.GroupInvite) any {
+	return groupInviteLive{Group: res.Group, InviteLink: res.InviteLink, Source: service.SourceLive}
 }
-
-func (s *Server) handleGroupUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAnd(r, "group_id")
-	if err != nil {
-		return err
-	}
-	var req gateway.GroupUpdateRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	req.Group = group // the path names the group
-	g, err := s.svc.UpdateGroup(r.Context(), who(r).User.ID, id, req)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, groupUpdated{Group: g})
+func requestsLive(_ *http.Request, res gateway.GroupRequestList) any {
+	return groupRequestsLive{Group: res.Group, Requests: res.Requests, Source: service.SourceLive}
 }
+func oneGroupUpdated(_ *http.Request, g gateway.Group) any { return groupUpdated{Group: g} }
 
-func (s *Server) handleGroupParticipants(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAnd(r, "group_id")
-	if err != nil {
-		return err
-	}
-	var req gateway.GroupParticipantsRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
+// updateGroup changes the group the path names.
+func (s *Server) updateGroup(ctx context.Context, userID, sessionID, group string, req gateway.GroupUpdateRequest) (gateway.Group, error) {
 	req.Group = group
-	res, err := s.svc.UpdateGroupParticipants(r.Context(), who(r).User.ID, id, req)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
+	return s.svc.UpdateGroup(ctx, userID, sessionID, req)
 }
 
-func (s *Server) handleGroupInvite(w http.ResponseWriter, r *http.Request) error {
-	return s.groupInvite(w, r, false)
+// groupParticipants changes the participants of the group the path names.
+func (s *Server) groupParticipants(ctx context.Context, userID, sessionID, group string, req gateway.GroupParticipantsRequest) (gateway.GroupParticipantsResult, error) {
+	req.Group = group
+	return s.svc.UpdateGroupParticipants(ctx, userID, sessionID, req)
 }
 
-func (s *Server) handleGroupInviteReset(w http.ResponseWriter, r *http.Request) error {
-	return s.groupInvite(w, r, true)
+// groupInvite reads the group's invite link, or resets it.
+func (s *Server) groupInvite(reset bool) func(ctx context.Context, userID, sessionID, group string) (gateway.GroupInvite, error) {
+	return func(ctx context.Context, userID, sessionID, group string) (gateway.GroupInvite, error) {
+		return s.svc.GroupInvite(ctx, userID, sessionID, group, reset)
+	}
 }
 
-func (s *Server) groupInvite(w http.ResponseWriter, r *http.Request, reset bool) error {
-	id, group, err := sessionAnd(r, "group_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.GroupInvite(r.Context(), who(r).User.ID, id, group, reset)
-	if err != nil {
-		return err
-	}
-	if reset {
-		return ok(w, http.StatusOK, gateway.GroupInvite{Group: res.Group, InviteLink: res.InviteLink})
-	}
-	return ok(w, http.StatusOK, groupInviteLive{Group: res.Group, InviteLink: res.InviteLink, Source: service.SourceLive})
+func (s *Server) joinGroup(ctx context.Context, userID, sessionID string, req gateway.GroupJoinRequest) (gateway.GroupJoinResult, error) {
+	return s.svc.JoinGroup(ctx, userID, sessionID, req.InviteLink)
 }
 
-func (s *Server) handleGroupJoin(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
+func (s *Server) leaveGroup(ctx context.Context, userID, sessionID, group string) (groupLeft, error) {
+	if err := s.svc.LeaveGroup(ctx, userID, sessionID, group); err != nil {
+		return groupLeft{}, err
 	}
-	var req gateway.GroupJoinRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	res, err := s.svc.JoinGroup(r.Context(), who(r).User.ID, id, req.InviteLink)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
-}
-
-func (s *Server) handleGroupLeave(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAnd(r, "group_id")
-	if err != nil {
-		return err
-	}
-	if err := s.svc.LeaveGroup(r.Context(), who(r).User.ID, id, group); err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, groupLeft{Group: group, Left: true})
-}
-
-func (s *Server) handleGroupRequests(w http.ResponseWriter, r *http.Request) error {
-	id, group, err := sessionAnd(r, "group_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.GroupRequests(r.Context(), who(r).User.ID, id, group)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, groupRequestsLive{Group: res.Group, Requests: res.Requests, Source: service.SourceLive})
-}
-
-func (s *Server) handleGroupRequestsApprove(w http.ResponseWriter, r *http.Request) error {
-	return s.groupRequests(w, r, gateway.RequestApprove)
-}
-
-func (s *Server) handleGroupRequestsReject(w http.ResponseWriter, r *http.Request) error {
-	return s.groupRequests(w, r, gateway.RequestReject)
+	return groupLeft{Group: group, Left: true}, nil
 }
 
 // groupRequests approves or rejects: the action is the path's, so the
 // body holds only the participants.
-func (s *Server) groupRequests(w http.ResponseWriter, r *http.Request, action string) error {
-	id, group, err := sessionAnd(r, "group_id")
-	if err != nil {
-		return err
+func (s *Server) groupRequests(action string) func(ctx context.Context, userID, sessionID, group string, req groupRequestsBody) (gateway.GroupRequestsResult, error) {
+	return func(ctx context.Context, userID, sessionID, group string, req groupRequestsBody) (gateway.GroupRequestsResult, error) {
+		return s.svc.UpdateGroupRequests(ctx, userID, sessionID,
+			gateway.GroupRequestsRequest{Group: group, Action: action, Participants: req.Participants})
 	}
-	var req groupRequestsBody
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	res, err := s.svc.UpdateGroupRequests(r.Context(), who(r).User.ID, id,
-		gateway.GroupRequestsRequest{Group: group, Action: action, Participants: req.Participants})
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
 }
 
 // groupRequestsBody is the body of POST …/requests/approve and …/reject.

@@ -67,17 +67,7 @@ func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) erro
 	return ok(w, http.StatusOK, tenantList{list.Items, list.Pagination})
 }
 
-func (s *Server) handleAdminTenant(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	v, err := s.svc.AdminTenant(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, tenantData{*v})
-}
+func oneTenant(_ *http.Request, v *service.TenantView) any { return tenantData{*v} }
 
 func (s *Server) handleAdminTenantStatement(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "user_id")
@@ -124,48 +114,37 @@ type suspendRequest struct {
 	Reason string `json:"reason" desc:"Why, kept in the audit log."`
 }
 
-func (s *Server) handleAdminSuspend(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	var req suspendRequest
-	if r.ContentLength != 0 {
-		if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-			return err
-		}
-	}
-	v, err := s.svc.AdminSuspend(r.Context(), actorOf(r), id, req.Reason)
-	// The suspension is stored before the instances stop: forget the cached
-	// user either way, so this gateway refuses the tenant at once.
-	s.userChanged(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, tenantData{*v})
-}
-
 type resumeRequest struct {
 	Reason string `json:"reason" desc:"Why the suspension is lifted, kept in the audit log."`
 }
 
-func (s *Server) handleAdminResume(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	var req resumeRequest
-	if r.ContentLength != 0 {
-		if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+func (q suspendRequest) reason() string { return q.Reason }
+func (q resumeRequest) reason() string  { return q.Reason }
+
+// tenantState is the handler that suspends or resumes a tenant (act), the
+// reason in an optional body of type Req.
+func tenantState[Req interface{ reason() string }](s *Server,
+	act func(ctx context.Context, a service.Actor, tenantID, reason string) (*service.TenantView, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "user_id")
+		if err != nil {
 			return err
 		}
+		var req Req
+		if r.ContentLength != 0 {
+			if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+				return err
+			}
+		}
+		v, err := act(r.Context(), actorOf(r), id, req.reason())
+		// A suspension is stored before the instances stop: forget the
+		// cached user either way, so this gateway applies it at once.
+		s.userChanged(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return ok(w, http.StatusOK, tenantData{*v})
 	}
-	v, err := s.svc.AdminResume(r.Context(), actorOf(r), id, req.Reason)
-	s.userChanged(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, tenantData{*v})
 }
 
 func (s *Server) handleAdminStats(w http.ResponseWriter, r *http.Request) error {
@@ -177,11 +156,7 @@ func (s *Server) handleAdminStats(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleAdminSessions(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q, err := query(r)
+	p, q, err := pageAndQuery(r)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -15,41 +16,13 @@ import (
 // channelHandlers are the handlers of channelOperations, by operation id.
 func (s *Server) channelHandlers() map[string]handler {
 	return map[string]handler{
-		"listChannels":     s.handleChannelList,
-		"createChannel":    s.handleChannelCreate,
-		"getChannel":       s.handleChannelGet,
-		"followChannel":    s.handleChannelFollow,
-		"unfollowChannel":  s.handleChannelUnfollow,
+		"listChannels":     onID(s, "session_id", http.StatusOK, read(s.svc.Channels), nil),
+		"createChannel":    onID(s, "session_id", http.StatusCreated, s.svc.CreateChannel, oneChannel),
+		"getChannel":       onItem(s, "channel_id", http.StatusOK, readItem(s.svc.Channel), oneChannel),
+		"followChannel":    onItem(s, "channel_id", http.StatusOK, readItem(s.followChannel(true)), nil),
+		"unfollowChannel":  onItem(s, "channel_id", http.StatusOK, readItem(s.followChannel(false)), nil),
 		"listChannelPosts": s.handleChannelMessages,
 	}
-}
-
-func (s *Server) handleChannelList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.Channels(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
-}
-
-func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	var req gateway.ChannelCreateRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	res, err := s.svc.CreateChannel(r.Context(), who(r).User.ID, id, req)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusCreated, channelData{res})
 }
 
 // channelData is the answer about one channel.
@@ -57,40 +30,17 @@ type channelData struct {
 	Channel gateway.Channel `json:"channel" desc:"The channel."`
 }
 
-func (s *Server) handleChannelGet(w http.ResponseWriter, r *http.Request) error {
-	id, ch, err := sessionAndParam(r, "channel_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.Channel(r.Context(), who(r).User.ID, id, ch)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, channelData{res})
-}
+func oneChannel(_ *http.Request, c gateway.Channel) any { return channelData{c} }
 
-func (s *Server) handleChannelFollow(w http.ResponseWriter, r *http.Request) error {
-	return s.channelFollow(w, r, true)
-}
-
-func (s *Server) handleChannelUnfollow(w http.ResponseWriter, r *http.Request) error {
-	return s.channelFollow(w, r, false)
-}
-
-func (s *Server) channelFollow(w http.ResponseWriter, r *http.Request, follow bool) error {
-	id, ch, err := sessionAndParam(r, "channel_id")
-	if err != nil {
-		return err
+// followChannel follows a channel, or unfollows it.
+func (s *Server) followChannel(follow bool) func(ctx context.Context, userID, sessionID, ch string) (gateway.ChannelFollow, error) {
+	return func(ctx context.Context, userID, sessionID, ch string) (gateway.ChannelFollow, error) {
+		return s.svc.FollowChannel(ctx, userID, sessionID, ch, follow)
 	}
-	res, err := s.svc.FollowChannel(r.Context(), who(r).User.ID, id, ch, follow)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
 }
 
 func (s *Server) handleChannelMessages(w http.ResponseWriter, r *http.Request) error {
-	id, ch, err := sessionAndParam(r, "channel_id")
+	id, ch, err := sessionAnd(r, "channel_id")
 	if err != nil {
 		return err
 	}

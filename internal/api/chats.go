@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,10 +18,10 @@ import (
 func (s *Server) chatHandlers() map[string]handler {
 	return map[string]handler{
 		"listChats":        s.handleChatList,
-		"getChat":          s.handleChatGet,
+		"getChat":          onItem(s, "chat_id", http.StatusOK, readItem(s.svc.Chat), chatStored),
 		"listChatMessages": s.handleChatMessages,
-		"chatAction":       s.handleChatAction,
-		"deleteChat":       s.handleChatDelete,
+		"chatAction":       onItem(s, "chat_id", http.StatusOK, s.chatAction, chatChanged),
+		"deleteChat":       onItem(s, "chat_id", http.StatusOK, readItem(s.deleteChat), nil),
 	}
 }
 
@@ -62,11 +63,7 @@ type chatDeleted struct {
 }
 
 func (s *Server) handleChatList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	p, q, err := pageAndQuery(r)
+	id, p, q, err := idAndPage(r, "session_id")
 	if err != nil {
 		return err
 	}
@@ -86,17 +83,7 @@ func (s *Server) handleChatList(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, http.StatusOK, chatList{list.Items, list.Pagination, service.SourceStore})
 }
 
-func (s *Server) handleChatGet(w http.ResponseWriter, r *http.Request) error {
-	id, chat, err := sessionAnd(r, "chat_id")
-	if err != nil {
-		return err
-	}
-	c, err := s.svc.Chat(r.Context(), who(r).User.ID, id, chat)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, chatAnswer{c, service.SourceStore})
-}
+func chatStored(_ *http.Request, c *gateway.Chat) any { return chatAnswer{c, service.SourceStore} }
 
 func (s *Server) handleChatMessages(w http.ResponseWriter, r *http.Request) error {
 	id, chat, err := sessionAnd(r, "chat_id")
@@ -117,37 +104,26 @@ func (s *Server) handleChatMessages(w http.ResponseWriter, r *http.Request) erro
 	return ok(w, http.StatusOK, chatMessages{list, next, service.SourceStore})
 }
 
-func (s *Server) handleChatAction(w http.ResponseWriter, r *http.Request) error {
-	id, chat, err := sessionAnd(r, "chat_id")
-	if err != nil {
-		return err
-	}
-	var req chatActionRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
+func chatChanged(_ *http.Request, c *gateway.Chat) any { return chatActionAnswer{c} }
+
+// chatAction does an action on the chat the path names; deleting has its
+// own route.
+func (s *Server) chatAction(ctx context.Context, userID, sessionID, chat string, req chatActionRequest) (*gateway.Chat, error) {
 	if req.Action == gateway.ChatDelete {
-		return gateway.ValidationError(map[string]string{"action": "Delete a chat with DELETE on the chat."})
+		return nil, gateway.ValidationError(map[string]string{"action": "Delete a chat with DELETE on the chat."})
 	}
-	c, err := s.svc.ChatAction(r.Context(), who(r).User.ID, id, gateway.ChatActionRequest{Chat: chat, Action: req.Action, MuteUntil: req.MuteUntil})
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, chatActionAnswer{c})
+	return s.svc.ChatAction(ctx, userID, sessionID, gateway.ChatActionRequest{Chat: chat, Action: req.Action, MuteUntil: req.MuteUntil})
 }
 
-func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request) error {
-	id, chat, err := sessionAnd(r, "chat_id")
-	if err != nil {
-		return err
-	}
+// deleteChat deletes a chat, answered by its JID.
+func (s *Server) deleteChat(ctx context.Context, userID, sessionID, chat string) (chatDeleted, error) {
 	req := gateway.ChatActionRequest{Chat: chat, Action: gateway.ChatDelete}
-	if _, err := s.svc.ChatAction(r.Context(), who(r).User.ID, id, req); err != nil {
-		return err
+	if _, err := s.svc.ChatAction(ctx, userID, sessionID, req); err != nil {
+		return chatDeleted{}, err
 	}
 	jid := chat
 	if c, err := gateway.ParseRecipient(chat); err == nil {
 		jid = c.JID
 	}
-	return ok(w, http.StatusOK, chatDeleted{Chat: jid, Deleted: true})
+	return chatDeleted{Chat: jid, Deleted: true}, nil
 }

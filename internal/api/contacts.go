@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -13,43 +14,18 @@ import (
 // contactHandlers are the handlers of contactOperations, by operation id.
 func (s *Server) contactHandlers() map[string]handler {
 	return map[string]handler{
-		"listContacts":   s.handleContactList,
+		"listContacts":   onID(s, "session_id", http.StatusOK, read(s.svc.Contacts), nil),
 		"getContact":     s.handleContactGet,
-		"listBlocked":    s.handleBlocklist,
-		"blockContact":   s.handleBlock,
-		"unblockContact": s.handleUnblock,
-		"getPhoneByLID":  s.handlePhoneByLID,
-		"getLIDByPhone":  s.handleLIDByPhone,
+		"listBlocked":    onID(s, "session_id", http.StatusOK, read(s.svc.Blocklist), nil),
+		"blockContact":   onItem(s, "contact_id", http.StatusOK, readItem(s.setBlocked(true)), nil),
+		"unblockContact": onItem(s, "contact_id", http.StatusOK, readItem(s.setBlocked(false)), nil),
+		"getPhoneByLID":  onItem(s, "lid", http.StatusOK, readItem(s.phoneByLID), nil),
+		"getLIDByPhone":  onItem(s, "phone", http.StatusOK, readItem(s.lidByPhone), nil),
 	}
-}
-
-// sessionAndParam reads the session_id path parameter and a text one.
-func sessionAndParam(r *http.Request, name string) (string, string, error) {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return "", "", err
-	}
-	v, err := pathText(r, name)
-	if err != nil {
-		return "", "", err
-	}
-	return id, v, nil
-}
-
-func (s *Server) handleContactList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.Contacts(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
 }
 
 func (s *Server) handleContactGet(w http.ResponseWriter, r *http.Request) error {
-	id, contact, err := sessionAndParam(r, "contact_id")
+	id, contact, err := sessionAnd(r, "contact_id")
 	if err != nil {
 		return err
 	}
@@ -68,67 +44,29 @@ func (s *Server) handleContactGet(w http.ResponseWriter, r *http.Request) error 
 	return ok(w, http.StatusOK, res)
 }
 
-func (s *Server) handleBlocklist(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
+// setBlocked blocks a contact, or unblocks it.
+func (s *Server) setBlocked(block bool) func(ctx context.Context, userID, sessionID, contact string) (gateway.Blocklist, error) {
+	return func(ctx context.Context, userID, sessionID, contact string) (gateway.Blocklist, error) {
+		return s.svc.SetBlocked(ctx, userID, sessionID, contact, block)
 	}
-	res, err := s.svc.Blocklist(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
 }
 
-func (s *Server) handleBlock(w http.ResponseWriter, r *http.Request) error {
-	return s.setBlocked(w, r, true)
-}
-
-func (s *Server) handleUnblock(w http.ResponseWriter, r *http.Request) error {
-	return s.setBlocked(w, r, false)
-}
-
-func (s *Server) setBlocked(w http.ResponseWriter, r *http.Request, block bool) error {
-	id, contact, err := sessionAndParam(r, "contact_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.SetBlocked(r.Context(), who(r).User.ID, id, contact, block)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
-}
-
-func (s *Server) handlePhoneByLID(w http.ResponseWriter, r *http.Request) error {
-	id, lid, err := sessionAndParam(r, "lid")
-	if err != nil {
-		return err
-	}
+// phoneByLID is the phone number of a LID (given with or without its
+// @lid server).
+func (s *Server) phoneByLID(ctx context.Context, userID, sessionID, lid string) (gateway.LIDMapping, error) {
 	if !strings.Contains(lid, "@") {
 		lid += "@" + gateway.ServerLID
 	}
 	if !strings.HasSuffix(lid, "@"+gateway.ServerLID) {
-		return gateway.Errorf(gateway.CodeNotFound, "No phone number is known for this LID.")
+		return gateway.LIDMapping{}, gateway.Errorf(gateway.CodeNotFound, "No phone number is known for this LID.")
 	}
-	res, err := s.svc.LookupLID(r.Context(), who(r).User.ID, id, lid)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
+	return s.svc.LookupLID(ctx, userID, sessionID, lid)
 }
 
-func (s *Server) handleLIDByPhone(w http.ResponseWriter, r *http.Request) error {
-	id, phone, err := sessionAndParam(r, "phone")
-	if err != nil {
-		return err
-	}
+// lidByPhone is the LID of a phone number.
+func (s *Server) lidByPhone(ctx context.Context, userID, sessionID, phone string) (gateway.LIDMapping, error) {
 	if strings.HasSuffix(phone, "@"+gateway.ServerLID) {
-		return gateway.Errorf(gateway.CodeNotFound, "Give a phone number, not a LID.")
+		return gateway.LIDMapping{}, gateway.Errorf(gateway.CodeNotFound, "Give a phone number, not a LID.")
 	}
-	res, err := s.svc.LookupLID(r.Context(), who(r).User.ID, id, phone)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, res)
+	return s.svc.LookupLID(ctx, userID, sessionID, phone)
 }

@@ -260,7 +260,7 @@ func keepForReplay(w http.ResponseWriter, r *http.Request, status int, data, rep
 // runs, and keeps its 2xx answer; any other outcome (an error answer, a
 // panic) releases the key.
 func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, next http.Handler, claim *gateway.IdempotencyRecord) {
-	rec := &bodyRecorder{ResponseWriter: w}
+	rec := &bodyRecorder{statusRecorder: statusRecorder{ResponseWriter: w}}
 	store := s.svc.Idempotency()
 	userID, key := claim.UserID, claim.Key
 	done := false
@@ -317,27 +317,14 @@ func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, next http
 	done = true
 }
 
-// bodyRecorder passes an answer through and keeps a copy.
+// bodyRecorder passes an answer through, recording its status as the
+// access log's recorder does, and keeps a copy of its body.
 type bodyRecorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bodyRecorder) WriteHeader(code int) {
-	if b.status == 0 {
-		b.status = code
-	}
-	b.ResponseWriter.WriteHeader(code)
+	statusRecorder
+	body bytes.Buffer
 }
 
 func (b *bodyRecorder) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
 	b.body.Write(p)
-	return b.ResponseWriter.Write(p)
+	return b.statusRecorder.Write(p)
 }
-
-// Unwrap lets http.ResponseController reach the connection.
-func (b *bodyRecorder) Unwrap() http.ResponseWriter { return b.ResponseWriter }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -34,64 +35,16 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	return ok(w, http.StatusCreated, instanceData{*inst})
 }
 
-func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.svc.ListInstances(r.Context(), who(r).User.ID, boundSession(r), p)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, instanceList{list.Items, list.Pagination})
-}
+func instancePage(l service.List[*gateway.Instance]) any { return instanceList{l.Items, l.Pagination} }
 
-func (s *Server) handleInstanceGet(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "instance_id")
-	if err != nil {
-		return err
-	}
-	inst, err := s.instance(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, instanceData{*inst})
-}
+func oneInstance(_ *http.Request, inst *gateway.Instance) any { return instanceData{*inst} }
 
-func (s *Server) handleInstanceStop(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "instance_id")
-	if err != nil {
-		return err
-	}
-	inst, err := s.svc.StopInstance(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, instanceData{*inst})
-}
-
-func (s *Server) handleInstanceStart(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "instance_id")
-	if err != nil {
-		return err
-	}
-	inst, err := s.svc.StartStoppedInstance(r.Context(), who(r).User, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, instanceData{*inst})
-}
-
-func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "instance_id")
-	if err != nil {
-		return err
-	}
-	inst, err := s.svc.RestartInstance(r.Context(), who(r).User, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, instanceData{*inst})
+// instanceAction is the handler of an instance route whose service call
+// takes the caller's whole user (its plan is checked), not only its id.
+func (s *Server) instanceAction(act func(ctx context.Context, u *gateway.User, id string) (*gateway.Instance, error)) handler {
+	return onID(s, "instance_id", http.StatusOK, func(ctx context.Context, _, id string, _ noBody) (*gateway.Instance, error) {
+		return act(ctx, whoIn(ctx).User, id)
+	}, oneInstance)
 }
 
 // instanceData is the answer of the routes that act on one instance.

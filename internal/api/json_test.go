@@ -9,6 +9,24 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
+// decodeOutcome decodes in into v. A body not to be refused must decode
+// (nil is answered); a refused one must be refused with code, and its
+// error is answered for the caller's own checks.
+func decodeOutcome(t *testing.T, in string, v any, refused bool, code gateway.Code) error {
+	t.Helper()
+	err := decodeBytes([]byte(in), v)
+	if !refused {
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		return nil
+	}
+	if c := gateway.ErrorCode(err); c != code {
+		t.Fatalf("code = %q, want %q (%v)", c, code, err)
+	}
+	return err
+}
+
 func TestDecodeBytes(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -30,15 +48,9 @@ func TestDecodeBytes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var req sendRequest
-			err := decodeBytes([]byte(tt.in), &req)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("decode: %v", err)
-				}
+			err := decodeOutcome(t, tt.in, &req, tt.wantErr != "", gateway.CodeInvalid)
+			if err == nil {
 				return
-			}
-			if gateway.ErrorCode(err) != gateway.CodeInvalid {
-				t.Fatalf("code = %q, want %q (%v)", gateway.ErrorCode(err), gateway.CodeInvalid, err)
 			}
 			if msg := gateway.ErrorMessage(err); !strings.Contains(msg, tt.wantErr) {
 				t.Fatalf("message %q does not contain %q", msg, tt.wantErr)
@@ -103,15 +115,9 @@ func TestDecodeRefusesNULAndInvalidUTF8(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var v textBody
-			err := decodeBytes([]byte(tt.in), &v)
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("decode: %v", err)
-				}
+			err := decodeOutcome(t, tt.in, &v, tt.field != "", gateway.CodeValidation)
+			if err == nil {
 				return
-			}
-			if c := gateway.ErrorCode(err); c != gateway.CodeValidation {
-				t.Fatalf("code = %q, want %q (%v)", c, gateway.CodeValidation, err)
 			}
 			var e *gateway.Error
 			if !errors.As(err, &e) || e.Fields[tt.field] == "" {

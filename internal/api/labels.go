@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -14,11 +15,11 @@ import (
 // labelHandlers are the handlers of labelOperations, by operation id.
 func (s *Server) labelHandlers() map[string]handler {
 	return map[string]handler{
-		"listLabels":        s.handleLabelList,
+		"listLabels":        onID(s, "session_id", http.StatusOK, read(s.svc.Labels), labelsStored),
 		"listLabelMessages": s.handleLabelMessages,
-		"createLabel":       s.handleLabelCreate,
-		"updateLabel":       s.handleLabelUpdate,
-		"deleteLabel":       s.handleLabelDelete,
+		"createLabel":       onID(s, "session_id", http.StatusCreated, s.createLabel, oneLabel),
+		"updateLabel":       onItem(s, "label_id", http.StatusOK, s.updateLabel, oneLabel),
+		"deleteLabel":       onItem(s, "label_id", http.StatusOK, readItem(s.svc.DeleteLabel), labelGone),
 		"labelChat":         s.handleLabelChat(true),
 		"unlabelChat":       s.handleLabelChat(false),
 		"labelMessage":      s.handleLabelMessage(true),
@@ -54,60 +55,16 @@ type messageLabelAnswer struct {
 	Message *service.MessageLabel `json:"message_label" desc:"The message and the label."`
 }
 
-func (s *Server) handleLabelList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	list, err := s.svc.Labels(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, labelList{list, service.SourceStore})
+func labelsStored(_ *http.Request, l []*gateway.Label) any { return labelList{l, service.SourceStore} }
+func oneLabel(_ *http.Request, l *gateway.Label) any       { return labelAnswer{l} }
+func labelGone(_ *http.Request, l *gateway.Label) any      { return labelDeleted{l, true} }
+
+func (s *Server) createLabel(ctx context.Context, userID, sessionID string, req labelRequest) (*gateway.Label, error) {
+	return s.svc.CreateLabel(ctx, userID, sessionID, service.LabelInput(req))
 }
 
-func (s *Server) handleLabelCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	var req labelRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	l, err := s.svc.CreateLabel(r.Context(), who(r).User.ID, id, service.LabelInput{Name: req.Name, Color: req.Color})
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusCreated, labelAnswer{l})
-}
-
-func (s *Server) handleLabelUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, label, err := sessionAndParam(r, "label_id")
-	if err != nil {
-		return err
-	}
-	var req labelRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	l, err := s.svc.UpdateLabel(r.Context(), who(r).User.ID, id, label, service.LabelInput{Name: req.Name, Color: req.Color})
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, labelAnswer{l})
-}
-
-func (s *Server) handleLabelDelete(w http.ResponseWriter, r *http.Request) error {
-	id, label, err := sessionAndParam(r, "label_id")
-	if err != nil {
-		return err
-	}
-	l, err := s.svc.DeleteLabel(r.Context(), who(r).User.ID, id, label)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, labelDeleted{l, true})
+func (s *Server) updateLabel(ctx context.Context, userID, sessionID, label string, req labelRequest) (*gateway.Label, error) {
+	return s.svc.UpdateLabel(ctx, userID, sessionID, label, service.LabelInput(req))
 }
 
 func (s *Server) handleLabelChat(labeled bool) handler {
@@ -147,7 +104,7 @@ func (s *Server) handleLabelMessage(labeled bool) handler {
 }
 
 func (s *Server) handleLabelMessages(w http.ResponseWriter, r *http.Request) error {
-	id, label, err := sessionAndParam(r, "label_id")
+	id, label, err := sessionAnd(r, "label_id")
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -38,16 +39,10 @@ type sendRequest struct {
 
 func (s *Server) handleMessageSend(w http.ResponseWriter, r *http.Request) error {
 	var req sendRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := s.decodeForSession(r, &req, &req.SessionID, ""); err != nil {
 		return err
 	}
-	p := who(r)
-	sid, err := ownSession(r, req.SessionID)
-	if err != nil {
-		return err
-	}
-	req.SessionID = sid
-	m, err := s.svc.SendMessage(r.Context(), p.User, service.SendInput{
+	m, err := s.svc.SendMessage(r.Context(), who(r).User, service.SendInput{
 		SessionID: req.SessionID, Recipient: req.Recipient, Message: req.Message, MessageType: req.MessageType,
 		ReplyTo: req.ReplyTo, Target: req.Target, Reaction: req.Reaction, MediaURL: req.MediaURL, Media: req.Media,
 		Location: req.Location, Contact: req.Contact, Mentions: req.Mentions, MentionAll: req.MentionAll,
@@ -102,20 +97,19 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	return ok(w, http.StatusOK, messageList{localMessages(langOf(r), list.Items), list.Pagination})
 }
 
-func (s *Server) handleMessageGet(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "message_id")
+// messageDetail reads a message with its group receipts.
+func (s *Server) messageDetail(ctx context.Context, userID, id string) (messageDetail, error) {
+	m, err := s.svc.Message(ctx, userID, id)
 	if err != nil {
-		return err
+		return messageDetail{}, err
 	}
-	m, err := s.svc.Message(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	receipts, err := s.svc.MessageReceipts(r.Context(), who(r).User.ID, m)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, messageDetail{localMessage(langOf(r), m), receipts})
+	receipts, err := s.svc.MessageReceipts(ctx, userID, m)
+	return messageDetail{m, receipts}, err
+}
+
+// localDetail answers a message, its error in the caller's language.
+func localDetail(r *http.Request, d messageDetail) any {
+	return messageDetail{localMessage(langOf(r), d.Message), d.Receipts}
 }
 
 // messageDetail is one message with its group receipts.
@@ -124,29 +118,8 @@ type messageDetail struct {
 	Receipts []gateway.MessageReceipt `json:"receipts" desc:"For a message the session sent to a group: each participant's receipts (delivered, read, played, with their times), as their phones sent them; the message's own status follows the first participant. Empty for any other message."`
 }
 
-func (s *Server) handleMessageCancel(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "message_id")
-	if err != nil {
-		return err
-	}
-	m, err := s.svc.CancelMessage(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, sendResponse{m})
-}
-
-func (s *Server) handleMessagePoll(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "message_id")
-	if err != nil {
-		return err
-	}
-	t, err := s.svc.PollTally(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, pollData{t})
-}
+func sentMessage(_ *http.Request, m *gateway.Message) any { return sendResponse{m} }
+func onePoll(_ *http.Request, t *gateway.PollTally) any   { return pollData{t} }
 
 type pollData struct {
 	Poll *gateway.PollTally `json:"poll" desc:"The poll with each voter's current vote and each answer's count."`

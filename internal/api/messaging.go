@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -11,11 +12,7 @@ import (
 )
 
 func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "message_id")
-	if err != nil {
-		return err
-	}
-	f, err := s.svc.MessageMedia(r.Context(), who(r).User.ID, id)
+	f, err := byID(r, "message_id", s.svc.MessageMedia)
 	if err != nil {
 		return err
 	}
@@ -48,6 +45,24 @@ func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// decodeForSession decodes into req a body that names the session it acts
+// for (*sessionID): a session-bound key's own when left out, refused when
+// another. With missing, a body that names none (from a key of the whole
+// account) is refused with that sentence.
+func (s *Server) decodeForSession(r *http.Request, req any, sessionID *string, missing string) error {
+	if err := decode(r, s.cfg.MaxBodyBytes, req); err != nil {
+		return err
+	}
+	sid, err := ownSession(r, *sessionID)
+	if err != nil {
+		return err
+	}
+	if *sessionID = sid; sid == "" && missing != "" {
+		return gateway.ValidationError(map[string]string{"session_id": missing})
+	}
+	return nil
+}
+
 // readRequest marks received messages read: by the gateway's message ids,
 // or by WhatsApp ids in one chat.
 type readRequest struct {
@@ -60,15 +75,8 @@ type readRequest struct {
 
 func (s *Server) handleMessagesRead(w http.ResponseWriter, r *http.Request) error {
 	var req readRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := s.decodeForSession(r, &req, &req.SessionID, "Give the session the messages belong to."); err != nil {
 		return err
-	}
-	sid, err := ownSession(r, req.SessionID)
-	if err != nil {
-		return err
-	}
-	if req.SessionID = sid; sid == "" {
-		return gateway.ValidationError(map[string]string{"session_id": "Give the session the messages belong to."})
 	}
 	n, err := s.svc.MarkRead(r.Context(), who(r).User.ID, service.MarkReadInput{
 		SessionID: req.SessionID, MessageIDs: req.MessageIDs, Chat: req.Chat, Sender: req.Sender, WAMessageIDs: req.WAMessageIDs,
@@ -86,15 +94,8 @@ type checkRequest struct {
 
 func (s *Server) handleContactsCheck(w http.ResponseWriter, r *http.Request) error {
 	var req checkRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := s.decodeForSession(r, &req, &req.SessionID, "Give the session to check through."); err != nil {
 		return err
-	}
-	sid, err := ownSession(r, req.SessionID)
-	if err != nil {
-		return err
-	}
-	if req.SessionID = sid; sid == "" {
-		return gateway.ValidationError(map[string]string{"session_id": "Give the session to check through."})
 	}
 	res, err := s.svc.CheckNumbers(r.Context(), who(r).User.ID, req.SessionID, req.Phones)
 	if err != nil {
@@ -110,20 +111,12 @@ type typingRequest struct {
 	Audio  bool  `json:"audio" desc:"true shows \"recording…\" instead."`
 }
 
-func (s *Server) handleSessionTyping(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	var req typingRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
+func (s *Server) setTyping(ctx context.Context, userID, id string, req typingRequest) (typingData, error) {
 	typing := req.Typing == nil || *req.Typing
-	if err := s.svc.SetTyping(r.Context(), who(r).User.ID, id, req.Chat, typing, req.Audio); err != nil {
-		return err
+	if err := s.svc.SetTyping(ctx, userID, id, req.Chat, typing, req.Audio); err != nil {
+		return typingData{}, err
 	}
-	return ok(w, http.StatusOK, typingData{req.Chat, typing, req.Audio})
+	return typingData{req.Chat, typing, req.Audio}, nil
 }
 
 type markedData struct {

@@ -34,8 +34,11 @@ type principal struct {
 
 func clientIP(ctx context.Context) string { s, _ := ctx.Value(keyClientIP).(string); return s }
 
-func who(r *http.Request) *principal {
-	p, _ := r.Context().Value(keyPrincipal).(*principal)
+func who(r *http.Request) *principal { return whoIn(r.Context()) }
+
+// whoIn is who for the context of the request.
+func whoIn(ctx context.Context) *principal {
+	p, _ := ctx.Value(keyPrincipal).(*principal)
 	return p
 }
 

@@ -14,18 +14,39 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// TestOpenAPIValid loads the document with kin-openapi and validates it as
-// OpenAPI 3.1, examples included (each example must match its schema).
-func TestOpenAPIValid(t *testing.T) {
+// testDocument is the document as served, the test failing when it
+// cannot be built.
+func testDocument(t *testing.T) []byte {
+	t.Helper()
 	raw, err := OpenAPIDocument("v1", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(raw)
+	return raw
+}
+
+// decodeDocument reads the document into v, the parts of it a test looks at.
+func decodeDocument(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(testDocument(t), v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loadDocument is the document loaded by kin-openapi.
+func loadDocument(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(testDocument(t))
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
+	return doc
+}
+
+// TestOpenAPIValid loads the document with kin-openapi and validates it as
+// OpenAPI 3.1, examples included (each example must match its schema).
+func TestOpenAPIValid(t *testing.T) {
+	doc := loadDocument(t)
 	if !doc.IsOpenAPI31OrLater() {
 		t.Fatalf("got openapi %q, want 3.1", doc.OpenAPI)
 	}
@@ -64,14 +85,7 @@ func TestOpenAPIValid(t *testing.T) {
 // TestOpenAPIExamplesMatchSchemas checks each example against its schema
 // with JSON Schema 2020-12 semantics, which the 3.1 document uses.
 func TestOpenAPIExamplesMatchSchemas(t *testing.T) {
-	raw, err := OpenAPIDocument("v1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := openapi3.NewLoader().LoadFromData(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := loadDocument(t)
 	n := 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -102,10 +116,6 @@ func TestOpenAPIExamplesMatchSchemas(t *testing.T) {
 // TestOpenAPISchemasFollowTypes spot-checks that schemas come from the Go
 // types: required response fields, refused unknown request fields, enums.
 func TestOpenAPISchemasFollowTypes(t *testing.T) {
-	raw, err := OpenAPIDocument("v1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc struct {
 		Components struct {
 			Schemas map[string]struct {
@@ -115,9 +125,7 @@ func TestOpenAPISchemasFollowTypes(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
+	decodeDocument(t, &doc)
 	s := doc.Components.Schemas
 	tests := []struct {
 		name string
@@ -186,11 +194,7 @@ func TestDocsServed(t *testing.T) {
 // TestPostmanCollection converts the document and checks the collection
 // has every operation, in folders, with bodies and path variables.
 func TestPostmanCollection(t *testing.T) {
-	spec, err := OpenAPIDocument("v1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := PostmanCollection(spec)
+	raw, err := PostmanCollection(testDocument(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,10 +254,6 @@ func TestPostmanCollection(t *testing.T) {
 // TestOpenAPILicenseMatchesRepository keeps the document's licence the one
 // the repository ships in LICENSE.md (MIT, as the design document names).
 func TestOpenAPILicenseMatchesRepository(t *testing.T) {
-	spec, err := OpenAPIDocument("v1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc struct {
 		Info struct {
 			License struct {
@@ -262,9 +262,7 @@ func TestOpenAPILicenseMatchesRepository(t *testing.T) {
 			} `json:"license"`
 		} `json:"info"`
 	}
-	if err := json.Unmarshal(spec, &doc); err != nil {
-		t.Fatal(err)
-	}
+	decodeDocument(t, &doc)
 	if doc.Info.License.Identifier != "MIT" || doc.Info.License.Name != "MIT" {
 		t.Errorf("got licence %+v, want MIT", doc.Info.License)
 	}
@@ -282,10 +280,6 @@ func TestOpenAPILicenseMatchesRepository(t *testing.T) {
 // checks (x-api-key-scope), admin routes for an admin's token only, the
 // token-only routes without the API key scheme.
 func TestOpenAPISecurityFollowsTheTable(t *testing.T) {
-	raw, err := OpenAPIDocument("v1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc struct {
 		Paths map[string]map[string]struct {
 			ID        string           `json:"operationId"`
@@ -294,9 +288,7 @@ func TestOpenAPISecurityFollowsTheTable(t *testing.T) {
 			Security  []map[string]any `json:"security"`
 		} `json:"paths"`
 	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
+	decodeDocument(t, &doc)
 	byID := map[string]operation{}
 	for _, o := range operations() {
 		byID[o.ID] = o
@@ -343,14 +335,7 @@ func TestOpenAPISecurityFollowsTheTable(t *testing.T) {
 // not match its schema: every event a receiver can get is documented with
 // a payload to build against.
 func TestEveryEventTypeHasAnExample(t *testing.T) {
-	raw, err := OpenAPIDocument("v1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := openapi3.NewLoader().LoadFromData(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := loadDocument(t)
 	for _, typ := range gateway.EventTypes {
 		item := doc.Webhooks[typ]
 		if item == nil || item.Post == nil || item.Post.RequestBody == nil {

@@ -94,6 +94,18 @@ func pageAndQuery(r *http.Request) (gateway.Page, url.Values, error) {
 	return p, q, nil
 }
 
+// idAndPage reads the page of a list of what the UUID path parameter param
+// names (a session's chats, a webhook's deliveries), with the checked query
+// for its filters.
+func idAndPage(r *http.Request, param string) (string, gateway.Page, url.Values, error) {
+	id, err := pathID(r, param)
+	if err != nil {
+		return "", gateway.Page{}, nil, err
+	}
+	p, q, err := pageAndQuery(r)
+	return id, p, q, err
+}
+
 // timeParam reads an RFC 3339 time or a date (YYYY-MM-DD) from the query.
 func timeParam(r *http.Request, name string) (*time.Time, error) {
 	q, err := query(r)

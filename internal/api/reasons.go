@@ -22,44 +22,45 @@ func langOf(r *http.Request) string { return locale.Negotiate(r.Header.Get("Acce
 // localSession is s with its status_reason in lang (a copy; s is shared
 // with caches).
 func localSession(lang string, s *gateway.Session) *gateway.Session {
-	if lang == "en" || s == nil || s.StatusReason == "" {
-		return s
+	return localCopy(lang, s, func(s *gateway.Session) *string { return &s.StatusReason })
+}
+
+// localCopy is v with its reason (the field reason points at) in lang: a
+// copy when it changes, v itself in English or without a reason.
+func localCopy[T any](lang string, v *T, reason func(*T) *string) *T {
+	if lang == "en" || v == nil || *reason(v) == "" {
+		return v
 	}
-	c := *s
-	c.StatusReason = locale.TranslateReason(lang, s.StatusReason)
+	c := *v
+	r := reason(&c)
+	*r = locale.TranslateReason(lang, *r)
 	return &c
 }
 
 func localSessions(lang string, list []*gateway.Session) []*gateway.Session {
+	return localAll(lang, list, localSession)
+}
+
+// localAll is every item of list in lang, by local (the list itself in
+// English).
+func localAll[T any](lang string, list []*T, local func(string, *T) *T) []*T {
 	if lang == "en" {
 		return list
 	}
-	out := make([]*gateway.Session, len(list))
-	for i, s := range list {
-		out[i] = localSession(lang, s)
+	out := make([]*T, len(list))
+	for i, v := range list {
+		out[i] = local(lang, v)
 	}
 	return out
 }
 
 // localMessage is m with its error in lang (a copy).
 func localMessage(lang string, m *gateway.Message) *gateway.Message {
-	if lang == "en" || m == nil || m.Error == "" {
-		return m
-	}
-	c := *m
-	c.Error = locale.TranslateReason(lang, m.Error)
-	return &c
+	return localCopy(lang, m, func(m *gateway.Message) *string { return &m.Error })
 }
 
 func localMessages(lang string, list []*gateway.Message) []*gateway.Message {
-	if lang == "en" {
-		return list
-	}
-	out := make([]*gateway.Message, len(list))
-	for i, m := range list {
-		out[i] = localMessage(lang, m)
-	}
-	return out
+	return localAll(lang, list, localMessage)
 }
 
 // reasonKeys are the keys of an event's data that hold a reason.

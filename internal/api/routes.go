@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -67,11 +68,11 @@ func (s *Server) handlers() map[string]handler {
 		"resetPassword":   s.handleResetPassword,
 
 		"adminListTenants":     s.handleAdminTenants,
-		"adminGetTenant":       s.handleAdminTenant,
+		"adminGetTenant":       onID(s, "user_id", http.StatusOK, read(anyCaller(s.svc.AdminTenant)), oneTenant),
 		"adminTenantStatement": s.handleAdminTenantStatement,
 		"adminChangePlan":      s.handleAdminChangePlan,
-		"adminSuspendTenant":   s.handleAdminSuspend,
-		"adminResumeTenant":    s.handleAdminResume,
+		"adminSuspendTenant":   tenantState[suspendRequest](s, s.svc.AdminSuspend),
+		"adminResumeTenant":    tenantState[resumeRequest](s, s.svc.AdminResume),
 		"adminStats":           s.handleAdminStats,
 		"adminSearchSessions":  s.handleAdminSessions,
 		"adminAudit":           s.handleAdminAudit,
@@ -87,40 +88,40 @@ func (s *Server) handlers() map[string]handler {
 
 		"createSession":      s.handleSessionCreate,
 		"listSessions":       s.handleSessionList,
-		"getSession":         s.handleSessionGet,
-		"updateSession":      s.handleSessionUpdate,
-		"deleteSession":      s.handleSessionDelete,
-		"getSessionStatus":   s.handleSessionStatus,
+		"getSession":         onID(s, "session_id", http.StatusOK, read(s.svc.Session), oneSession),
+		"updateSession":      onID(s, "session_id", http.StatusOK, s.updateSession, oneSession),
+		"deleteSession":      onID(s, "session_id", http.StatusOK, read(s.svc.DeleteSession), sessionGone),
+		"getSessionStatus":   onID(s, "session_id", http.StatusOK, read(s.sessionStatus), localStatus),
 		"getSessionQR":       s.handleSessionQR,
-		"requestPairCode":    s.handleSessionPairCode,
-		"logoutSession":      s.handleSessionLogout,
+		"requestPairCode":    onID(s, "session_id", http.StatusOK, s.pairCode, nil),
+		"logoutSession":      onID(s, "session_id", http.StatusOK, read(s.svc.LogoutSession), oneSession),
 		"scanSandboxSession": s.handleSessionScan,
-		"setTyping":          s.handleSessionTyping,
+		"setTyping":          onID(s, "session_id", http.StatusOK, s.setTyping, nil),
 
 		"createInstance":  s.handleInstanceCreate,
-		"listInstances":   s.handleInstanceList,
-		"getInstance":     s.handleInstanceGet,
-		"startInstance":   s.handleInstanceStart,
-		"stopInstance":    s.handleInstanceStop,
-		"restartInstance": s.handleInstanceRestart,
+		"listInstances":   boundList(s.svc.ListInstances, instancePage),
+		"getInstance":     onID(s, "instance_id", http.StatusOK, read(s.instance), oneInstance),
+		"startInstance":   s.instanceAction(s.svc.StartStoppedInstance),
+		"stopInstance":    onID(s, "instance_id", http.StatusOK, read(s.svc.StopInstance), oneInstance),
+		"restartInstance": s.instanceAction(s.svc.RestartInstance),
 
 		"sendMessage":      s.handleMessageSend,
 		"listMessages":     s.handleMessageList,
-		"getMessage":       s.handleMessageGet,
-		"cancelMessage":    s.handleMessageCancel,
-		"getMessagePoll":   s.handleMessagePoll,
+		"getMessage":       onID(s, "message_id", http.StatusOK, read(s.messageDetail), localDetail),
+		"cancelMessage":    onID(s, "message_id", http.StatusOK, read(s.svc.CancelMessage), sentMessage),
+		"getMessagePoll":   onID(s, "message_id", http.StatusOK, read(s.svc.PollTally), onePoll),
 		"getMessageMedia":  s.handleMessageMedia,
 		"markMessagesRead": s.handleMessagesRead,
 		"checkContacts":    s.handleContactsCheck,
 
 		"createWebhook":          s.handleWebhookCreate,
-		"listWebhooks":           s.handleWebhookList,
-		"getWebhook":             s.handleWebhookGet,
-		"deleteWebhook":          s.handleWebhookDelete,
-		"updateWebhook":          s.handleWebhookUpdate,
-		"testWebhook":            s.handleWebhookTest,
+		"listWebhooks":           boundList(s.svc.ListWebhooks, webhookPage),
+		"getWebhook":             onID(s, "webhook_id", http.StatusOK, read(s.svc.Webhook), oneWebhook),
+		"deleteWebhook":          onID(s, "webhook_id", http.StatusOK, read(s.deleteWebhook), nil),
+		"updateWebhook":          onID(s, "webhook_id", http.StatusOK, s.updateWebhook, oneWebhook),
+		"testWebhook":            onID(s, "webhook_id", http.StatusAccepted, read(s.svc.TestWebhook), oneDelivery),
 		"rotateWebhookSecret":    s.handleWebhookRotate,
-		"retryWebhookDeliveries": s.handleWebhookRetry,
+		"retryWebhookDeliveries": onID(s, "webhook_id", http.StatusAccepted, s.retryDeliveries, nil),
 		"listWebhookDeliveries":  s.handleDeliveryList,
 		"getWebhookDelivery":     s.handleDeliveryGet,
 		"getWebhookStats":        s.handleWebhookStats,
@@ -139,26 +140,9 @@ func (s *Server) handlers() map[string]handler {
 		"getUsage":             s.handleUsage,
 		"getStatement":         s.handleStatement,
 	}
-	for id, h := range s.accountHandlers() {
-		out[id] = h
-	}
-	for id, h := range s.chatHandlers() {
-		out[id] = h
-	}
-	for id, h := range s.contactHandlers() {
-		out[id] = h
-	}
-	for id, h := range s.profileHandlers() {
-		out[id] = h
-	}
-	for id, h := range s.channelHandlers() {
-		out[id] = h
-	}
-	for id, h := range s.callHandlers() {
-		out[id] = h
-	}
-	for id, h := range s.labelHandlers() {
-		out[id] = h
+	for _, group := range []map[string]handler{s.accountHandlers(), s.chatHandlers(), s.contactHandlers(),
+		s.profileHandlers(), s.channelHandlers(), s.callHandlers(), s.labelHandlers()} {
+		maps.Copy(out, group)
 	}
 	return out
 }

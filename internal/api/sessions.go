@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -62,16 +63,20 @@ func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error
 	return ok(w, http.StatusOK, sessionList{localSessions(langOf(r), list.Items), list.Pagination})
 }
 
-func (s *Server) handleSessionGet(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	sess, err := s.svc.Session(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, sessionData{*localSession(langOf(r), sess)})
+// oneSession answers a session, its state's reason in the caller's language.
+func oneSession(r *http.Request, sess *gateway.Session) any {
+	return sessionData{*localSession(langOf(r), sess)}
+}
+
+func sessionGone(r *http.Request, sess *gateway.Session) any {
+	return sessionDeleted{*localSession(langOf(r), sess), true}
+}
+
+// localStatus answers a worker's report, its reason in the caller's language.
+func localStatus(r *http.Request, st *instanceapi.Status) any {
+	local := *st
+	local.Reason = locale.TranslateReason(langOf(r), st.Reason)
+	return workerStatusData{local}
 }
 
 type updateSessionRequest struct {
@@ -81,48 +86,10 @@ type updateSessionRequest struct {
 	Proxy       *string                  `json:"proxy" desc:"A new proxy URL for the session (http://, https:// or socks5://, credentials allowed); \"\" removes it, back to the gateway's WHATSAPP_PROXY. It applies from the session's next connection (restart its instance)."`
 }
 
-func (s *Server) handleSessionUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	var req updateSessionRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	sess, err := s.svc.UpdateSession(r.Context(), who(r).User.ID, id, service.UpdateSessionInput{
+func (s *Server) updateSession(ctx context.Context, userID, id string, req updateSessionRequest) (*gateway.Session, error) {
+	return s.svc.UpdateSession(ctx, userID, id, service.UpdateSessionInput{
 		Name: req.SessionName, WebhookURL: req.WebhookURL, Settings: req.Settings, Proxy: req.Proxy,
 	})
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, sessionData{*localSession(langOf(r), sess)})
-}
-
-func (s *Server) handleSessionDelete(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	sess, err := s.svc.DeleteSession(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, sessionDeleted{*localSession(langOf(r), sess), true})
-}
-
-func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	st, err := s.sessionStatus(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	local := *st
-	local.Reason = locale.TranslateReason(langOf(r), st.Reason)
-	return ok(w, http.StatusOK, workerStatusData{local})
 }
 
 // qrView is the QR code as JSON: the raw string to render, and a PNG.
@@ -255,37 +222,17 @@ type pairCodeRequest struct {
 	Phone       string `json:"phone" desc:"Same as phone_number (older name)."`
 }
 
-func (s *Server) handleSessionPairCode(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	var req pairCodeRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
+func (s *Server) pairCode(ctx context.Context, userID, id string, req pairCodeRequest) (pairCodeData, error) {
 	phone := req.PhoneNumber
 	if phone == "" {
 		phone = req.Phone
 	}
-	code, err := s.svc.PairCode(r.Context(), who(r).User.ID, id, phone)
+	code, err := s.svc.PairCode(ctx, userID, id, phone)
 	if err != nil {
-		return err
+		return pairCodeData{}, err
 	}
-	return ok(w, http.StatusOK, pairCodeData{Code: code,
-		Instructions: "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."})
-}
-
-func (s *Server) handleSessionLogout(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "session_id")
-	if err != nil {
-		return err
-	}
-	sess, err := s.svc.LogoutSession(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, sessionData{*localSession(langOf(r), sess)})
+	return pairCodeData{Code: code,
+		Instructions: "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, then type this code."}, nil
 }
 
 type scanRequest struct {
@@ -309,9 +256,7 @@ func (s *Server) handleSessionScan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	local := *st
-	local.Reason = locale.TranslateReason(langOf(r), st.Reason)
-	return ok(w, http.StatusOK, workerStatusData{local})
+	return ok(w, http.StatusOK, localStatus(r, st))
 }
 
 // sessionData is the answer of the routes that act on one session.

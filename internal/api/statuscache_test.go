@@ -81,29 +81,20 @@ func (p *gatePacer) Wait(ctx context.Context, _ *gateway.Message) error {
 // cmd/gateway's changeRelay.
 type relay struct{ s atomic.Pointer[Server] }
 
-func (r *relay) SessionChanged(id string) {
+// to passes a change on to the gateway, once it is built.
+func (r *relay) to(f func(*Server)) {
 	if s := r.s.Load(); s != nil {
-		s.SessionChanged(id)
+		f(s)
 	}
 }
 
-func (r *relay) SessionQueueChanged(id string) {
-	if s := r.s.Load(); s != nil {
-		s.SessionQueueChanged(id)
-	}
-}
+func (r *relay) SessionChanged(id string) { r.to(func(s *Server) { s.SessionChanged(id) }) }
 
-func (r *relay) InstanceChanged(id string) {
-	if s := r.s.Load(); s != nil {
-		s.InstanceChanged(id)
-	}
-}
+func (r *relay) SessionQueueChanged(id string) { r.to(func(s *Server) { s.SessionQueueChanged(id) }) }
 
-func (r *relay) PlanChanged(id string) {
-	if s := r.s.Load(); s != nil {
-		s.PlanChanged(id)
-	}
-}
+func (r *relay) InstanceChanged(id string) { r.to(func(s *Server) { s.InstanceChanged(id) }) }
+
+func (r *relay) PlanChanged(id string) { r.to(func(s *Server) { s.PlanChanged(id) }) }
 
 // statusFixture is gateways sharing one store, bus and worker scheduler
 // (as gateways share PostgreSQL, Redis and Nomad), with sandbox workers

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,54 +17,24 @@ type updateWebhookRequest struct {
 	Active  *bool              `json:"active" desc:"true turns the endpoint back on (also after the gateway disabled it); false turns it off."`
 }
 
-func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	var req updateWebhookRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	wh, err := s.svc.UpdateWebhook(r.Context(), who(r).User.ID, id, service.UpdateWebhookInput{
+func (s *Server) updateWebhook(ctx context.Context, userID, id string, req updateWebhookRequest) (*gateway.Webhook, error) {
+	return s.svc.UpdateWebhook(ctx, userID, id, service.UpdateWebhookInput{
 		URL: req.URL, Events: req.Events, Headers: req.Headers, Active: req.Active,
 	})
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, webhookData{Webhook: *wh})
 }
 
 func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	wh, err := s.svc.RotateWebhookSecret(r.Context(), who(r).User.ID, id)
+	wh, err := byID(r, "webhook_id", s.svc.RotateWebhookSecret)
 	if err != nil {
 		return err
 	}
 	return keepForReplay(w, r, http.StatusOK, webhookData{Webhook: *wh}, withoutSecret(wh))
 }
 
-func (s *Server) handleWebhookTest(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	d, err := s.svc.TestWebhook(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusAccepted, deliveryData{*d})
-}
+func oneDelivery(_ *http.Request, d *gateway.Delivery) any { return deliveryData{*d} }
 
 func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	p, q, err := pageAndQuery(r)
+	id, p, q, err := idAndPage(r, "webhook_id")
 	if err != nil {
 		return err
 	}
@@ -74,12 +45,22 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	return ok(w, http.StatusOK, deliveryList{list.Items, list.Pagination})
 }
 
-func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error {
+// webhookAndDelivery reads the path of one delivery: its webhook_id and
+// its delivery_id.
+func webhookAndDelivery(r *http.Request) (string, string, error) {
 	id, err := pathID(r, "webhook_id")
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	did, err := pathID(r, "delivery_id")
+	if err != nil {
+		return "", "", err
+	}
+	return id, did, nil
+}
+
+func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error {
+	id, did, err := webhookAndDelivery(r)
 	if err != nil {
 		return err
 	}
@@ -91,11 +72,7 @@ func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	did, err := pathID(r, "delivery_id")
+	id, did, err := webhookAndDelivery(r)
 	if err != nil {
 		return err
 	}
@@ -110,23 +87,12 @@ type retryWebhookRequest struct {
 	Since time.Time `json:"since" desc:"Send again the failed and abandoned deliveries created at or after this time."`
 }
 
-func (s *Server) handleWebhookRetry(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	var req retryWebhookRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
+func (s *Server) retryDeliveries(ctx context.Context, userID, id string, req retryWebhookRequest) (retriedData, error) {
 	if req.Since.IsZero() {
-		return gateway.ValidationError(map[string]string{"since": "Give the time (RFC 3339) to retry from."})
+		return retriedData{}, gateway.ValidationError(map[string]string{"since": "Give the time (RFC 3339) to retry from."})
 	}
-	n, err := s.svc.RetryDeliveries(r.Context(), who(r).User.ID, id, req.Since)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusAccepted, retriedData{n})
+	n, err := s.svc.RetryDeliveries(ctx, userID, id, req.Since)
+	return retriedData{n}, err
 }
 
 type deliveryData struct {

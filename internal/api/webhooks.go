@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -15,17 +16,12 @@ type createWebhookRequest struct {
 }
 
 func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) error {
-	var req createWebhookRequest
-	if err := decode(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		return err
-	}
 	// A session-bound key's endpoint is its session's: never one that
 	// would receive every session's events.
-	sid, err := ownSession(r, req.SessionID)
-	if err != nil {
+	var req createWebhookRequest
+	if err := s.decodeForSession(r, &req, &req.SessionID, ""); err != nil {
 		return err
 	}
-	req.SessionID = sid
 	wh, err := s.svc.CreateWebhook(r.Context(), who(r).User, service.CreateWebhookInput{
 		URL: req.URL, Events: req.Events, SessionID: req.SessionID, Headers: req.Headers,
 	})
@@ -44,39 +40,15 @@ func withoutSecret(wh *gateway.Webhook) webhookData {
 		Notice: "This is a replay: the signing secret was shown once, in the first answer, and is not kept; rotate it if it was lost."}
 }
 
-func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.svc.ListWebhooks(r.Context(), who(r).User.ID, boundSession(r), p)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, webhookList{list.Items, list.Pagination})
-}
+func webhookPage(l service.List[*gateway.Webhook]) any { return webhookList{l.Items, l.Pagination} }
 
-func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	wh, err := s.svc.Webhook(r.Context(), who(r).User.ID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, webhookData{Webhook: *wh})
-}
+func oneWebhook(_ *http.Request, wh *gateway.Webhook) any { return webhookData{Webhook: *wh} }
 
-func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
+func (s *Server) deleteWebhook(ctx context.Context, userID, id string) (deletedData, error) {
+	if err := s.svc.DeleteWebhook(ctx, userID, id); err != nil {
+		return deletedData{}, err
 	}
-	if err := s.svc.DeleteWebhook(r.Context(), who(r).User.ID, id); err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, deletedData{true, id})
+	return deletedData{true, id}, nil
 }
 
 // webhookData is the answer of the routes that act on one endpoint.

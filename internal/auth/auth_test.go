@@ -29,9 +29,16 @@ func newKeys() *keys {
 	return &keys{current: k, accepted: []gateway.Key{k}}
 }
 
+// newTokens is an issuer "iss" of hour-long tokens for audience "aud", on
+// fresh keys.
+func newTokens() (*keys, *Tokens) {
+	k := newKeys()
+	return k, NewTokens(k, "iss", "aud", time.Hour)
+}
+
 func TestTokensRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	tk := NewTokens(newKeys(), "iss", "aud", time.Hour)
+	_, tk := newTokens()
 	tok, exp, err := tk.Sign(ctx, "user-1", "admin", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -50,8 +57,7 @@ func TestTokensRoundTrip(t *testing.T) {
 
 func TestTokensRefused(t *testing.T) {
 	ctx := context.Background()
-	k := newKeys()
-	tk := NewTokens(k, "iss", "aud", time.Hour)
+	k, tk := newTokens()
 	good, _, _ := tk.Sign(ctx, "u", "user", 0)
 
 	other := NewTokens(k, "other-iss", "aud", time.Hour)
@@ -90,8 +96,7 @@ func TestTokensRefused(t *testing.T) {
 
 func TestTokensRotation(t *testing.T) {
 	ctx := context.Background()
-	k := newKeys()
-	tk := NewTokens(k, "iss", "aud", time.Hour)
+	k, tk := newTokens()
 	old, _, _ := tk.Sign(ctx, "u", "user", 0)
 
 	// Rotate: a new current key, the old one still accepted.
@@ -155,8 +160,7 @@ func TestPasswords(t *testing.T) {
 
 func TestVerifyCache(t *testing.T) {
 	ctx := context.Background()
-	k := newKeys()
-	tk := NewTokens(k, "iss", "aud", time.Hour)
+	k, tk := newTokens()
 	tok, _, _ := tk.Sign(ctx, "u", "user", 0)
 	vc := NewVerifyCache(tk, time.Minute)
 	if c, err := vc.Verify(ctx, tok); err != nil || c.UserID != "u" {
@@ -224,8 +228,7 @@ func TestCommonPassword(t *testing.T) {
 
 func TestTokenVersionClaim(t *testing.T) {
 	ctx := context.Background()
-	k := newKeys()
-	tk := NewTokens(k, "iss", "aud", time.Hour)
+	k, tk := newTokens()
 	tok, _, err := tk.Sign(ctx, "u", "user", 3)
 	if err != nil {
 		t.Fatal(err)

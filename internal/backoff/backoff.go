@@ -42,3 +42,14 @@ func Jittered(lo, hi time.Duration, failures int) time.Duration {
 	half := d / 2
 	return half + rand.N(d-half+1)
 }
+
+// Bounds fills unset retry bounds with the gateway's defaults: lo 500ms;
+// hi 30s, and never below lo.
+func Bounds(lo, hi *time.Duration) {
+	if *lo <= 0 {
+		*lo = 500 * time.Millisecond
+	}
+	if *hi < *lo {
+		*hi = max(30*time.Second, *lo)
+	}
+}

@@ -14,10 +14,7 @@ import (
 // RunBus runs the gateway.Bus behaviour suite. newBus returns a bus with no
 // subscribers that no other test uses; it registers its own cleanup.
 func RunBus(t *testing.T, newBus func(t *testing.T) gateway.Bus) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, b gateway.Bus)
-	}{
+	suite[gateway.Bus]{
 		{"DeliversToAll", testDeliversToAll},
 		{"InOrder", testInOrder},
 		{"PayloadIsCopied", testPayloadIsCopied},
@@ -27,13 +24,7 @@ func RunBus(t *testing.T, newBus func(t *testing.T) gateway.Bus) {
 		{"TopicsIndependent", testTopicsIndependent},
 		{"ResubscribeAfterLastCancel", testResubscribeAfterLastCancel},
 		{"SlowSubscriberDoesNotBlock", testSlowSubscriberDoesNotBlock},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.fn(t, newBus(t))
-		})
-	}
+	}.run(t, newBus)
 }
 
 // inbox collects what a subscriber receives.

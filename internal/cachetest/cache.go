@@ -15,10 +15,7 @@ import (
 // RunCache runs the gateway.Cache behaviour suite. newCache returns a cache
 // with no keys that no other test uses; it registers its own cleanup.
 func RunCache(t *testing.T, newCache func(t *testing.T) gateway.Cache) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, c gateway.Cache)
-	}{
+	suite[gateway.Cache]{
 		{"GetAbsent", testGetAbsent},
 		{"SetGet", testSetGet},
 		{"SetOverwrites", testSetOverwrites},
@@ -34,13 +31,7 @@ func RunCache(t *testing.T, newCache func(t *testing.T) gateway.Cache) {
 		{"IncrTTLOnlyOnCreate", testIncrTTLOnlyOnCreate},
 		{"IncrNotANumber", testIncrNotANumber},
 		{"IncrConcurrent", testIncrConcurrent},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.fn(t, newCache(t))
-		})
-	}
+	}.run(t, newCache)
 }
 
 func mustSet(t *testing.T, c gateway.Cache, key, value string, ttl time.Duration) {

@@ -15,10 +15,7 @@ import (
 // returns a limiter with no keys that no other test uses; it registers its
 // own cleanup.
 func RunRateLimiter(t *testing.T, newLimiter func(t *testing.T) gateway.RateLimiter) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, l gateway.RateLimiter)
-	}{
+	suite[gateway.RateLimiter]{
 		{"AllowsLimitThenDenies", testAllowsLimitThenDenies},
 		{"WindowFrees", testWindowFrees},
 		{"DeniedNotCounted", testDeniedNotCounted},
@@ -28,13 +25,7 @@ func RunRateLimiter(t *testing.T, newLimiter func(t *testing.T) gateway.RateLimi
 		{"LoweredLimit", testLoweredLimit},
 		{"InvalidArguments", testInvalidArguments},
 		{"Concurrent", testConcurrent},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.fn(t, newLimiter(t))
-		})
-	}
+	}.run(t, newLimiter)
 }
 
 func allow(t *testing.T, l gateway.RateLimiter, key string, limit int, window time.Duration) gateway.RateResult {

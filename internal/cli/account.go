@@ -36,6 +36,19 @@ func (r *runner) sessionCommand(fs *flag.FlagSet, args []string, def string) (se
 	return session, sub, pos, nil
 }
 
+// listCommand is sessionCommand for the commands that list by default:
+// list (or ls, made list) takes no argument.
+func (r *runner) listCommand(fs *flag.FlagSet, args []string) (session, sub string, pos []string, err error) {
+	session, sub, pos, err = r.sessionCommand(fs, args, "list")
+	if err == nil && (sub == "list" || sub == "ls") {
+		sub = "list"
+		if len(pos) != 0 {
+			err = fmt.Errorf("list takes no argument: %w", errUsage)
+		}
+	}
+	return session, sub, pos, err
+}
+
 // subOf splits off a subcommand, def when none is given.
 func subOf(pos []string, def string) (string, []string) {
 	if len(pos) == 0 {
@@ -73,26 +86,15 @@ var chatActions = []string{"archive", "unarchive", "pin", "unpin", "mute", "unmu
 func cmdChats(r *runner, args []string) error {
 	fs := r.flags("chats")
 	archived := fs.String("archived", "", "list: true for archived chats only, false for the others")
-	page := fs.Int("page", 1, "list: page")
-	limit := fs.Int("limit", 20, "list: chats per page")
+	lo := pageFlags(fs, "list: ", "chats")
 	until := fs.String("until", "", "mute: when the mute ends, an RFC 3339 time or a duration from now (8h); forever without it")
-	session, sub, pos, err := r.sessionCommand(fs, args, "list")
+	session, sub, pos, err := r.listCommand(fs, args)
 	if err != nil {
 		return err
 	}
 	c := r.client()
-	if sub == "list" || sub == "ls" {
-		if len(pos) != 0 {
-			return fmt.Errorf("list takes no argument: %w", errUsage)
-		}
-		list, p, err := c.Chats(r.ctx, session, client.ChatListOptions{ListOptions: client.ListOptions{Page: *page, Limit: *limit}, Archived: *archived})
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"chats": list, "pagination": p}, func(w *tabwriter.Writer) {
-			chatTable(w, list...)
-			fmt.Fprintf(w, "(page %d of %d, %d chats)\n", p.Page, max(p.Pages, 1), p.Total)
-		})
+	if sub == "list" {
+		return listed(r, "chats", "chats", chatTable)(c.Chats(r.ctx, session, client.ChatListOptions{ListOptions: *lo, Archived: *archived}))
 	}
 	if len(pos) != 1 {
 		return fmt.Errorf("give one chat (a JID, or a phone number): %w", errUsage)
@@ -106,10 +108,8 @@ func cmdChats(r *runner, args []string) error {
 		}
 		return r.out(ch, func(w *tabwriter.Writer) { chatTable(w, *ch) })
 	case sub == "delete" || sub == "rm":
-		if err := c.DeleteChat(r.ctx, session, chat); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"chat": chat, "deleted": true}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Chat %s deleted.\n", chat) })
+		return r.did(c.DeleteChat(r.ctx, session, chat), map[string]any{"chat": chat, "deleted": true},
+			fmt.Sprintf("Chat %s deleted.", chat))
 	case contains(chatActions, sub):
 		var muteUntil *time.Time
 		if *until != "" {
@@ -122,11 +122,7 @@ func cmdChats(r *runner, args []string) error {
 			}
 			muteUntil = &at
 		}
-		ch, err := c.ChatAction(r.ctx, session, chat, sub, muteUntil)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"chat": ch}, func(w *tabwriter.Writer) { chatTable(w, *ch) })
+		return printedAs(r, "chat", one(chatTable))(c.ChatAction(r.ctx, session, chat, sub, muteUntil))
 	}
 	return fmt.Errorf("unknown chats command %q: %w", sub, errUsage)
 }
@@ -261,11 +257,7 @@ func cmdGroups(r *runner, args []string) error {
 	}
 	switch sub {
 	case "list", "ls":
-		list, err := c.Groups(r.ctx, session)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"groups": list}, func(w *tabwriter.Writer) { groupTable(w, list...) })
+		return printedAs(r, "groups", all(groupTable))(c.Groups(r.ctx, session))
 	case "create":
 		if len(pos) < 1 {
 			return fmt.Errorf("give the subject and the participants: %w", errUsage)
@@ -337,26 +329,17 @@ func cmdGroups(r *runner, args []string) error {
 		if len(rest) == 0 {
 			return fmt.Errorf("give the participants: %w", errUsage)
 		}
-		results, err := c.UpdateGroupParticipants(r.ctx, session, group, sub, rest)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"group": group, "action": sub, "results": results}, func(w *tabwriter.Writer) { resultTable(w, results) })
+		return printedIn(r, map[string]any{"group": group, "action": sub}, "results", resultTable)(c.UpdateGroupParticipants(r.ctx, session, group, sub, rest))
 	case "requests":
-		list, err := c.GroupRequests(r.ctx, session, group)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"group": group, "requests": list}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "No pending request to join.")
+		return printedIn(r, map[string]any{"group": group}, "requests", func(w *tabwriter.Writer, list []client.GroupRequest) {
+			if none(w, list, "No pending request to join.") {
 				return
 			}
 			fmt.Fprintln(w, "REQUESTER\tPHONE\tLID\tASKED")
 			for _, q := range list {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", q.JID, dash(q.Phone), dash(q.LID), when(q.RequestedAt))
 			}
-		})
+		})(c.GroupRequests(r.ctx, session, group))
 	case "approve", "reject":
 		if len(rest) == 0 {
 			return fmt.Errorf("give the requesters: %w", errUsage)
@@ -365,26 +348,18 @@ func cmdGroups(r *runner, args []string) error {
 		if sub == "reject" {
 			do = c.RejectGroupRequests
 		}
-		results, err := do(r.ctx, session, group, rest)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"group": group, "action": sub, "results": results}, func(w *tabwriter.Writer) { resultTable(w, results) })
+		return printedIn(r, map[string]any{"group": group, "action": sub}, "results", resultTable)(do(r.ctx, session, group, rest))
 	case "invite":
 		get := c.GroupInviteLink
 		if *reset {
 			get = c.ResetGroupInviteLink
 		}
-		link, err := get(r.ctx, session, group)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"group": group, "invite_link": link}, func(w *tabwriter.Writer) { fmt.Fprintln(w, link) })
+		return printedIn(r, map[string]any{"group": group}, "invite_link", func(w *tabwriter.Writer, link string) {
+			fmt.Fprintln(w, link)
+		})(get(r.ctx, session, group))
 	case "leave":
-		if err := c.LeaveGroup(r.ctx, session, group); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"group": group, "left": true}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Left %s.\n", group) })
+		return r.did(c.LeaveGroup(r.ctx, session, group), map[string]any{"group": group, "left": true},
+			fmt.Sprintf("Left %s.", group))
 	}
 	return fmt.Errorf("unknown groups command %q: %w", sub, errUsage)
 }
@@ -411,11 +386,7 @@ func cmdProfile(r *runner, args []string) error {
 	c := r.client()
 	switch sub {
 	case "get", "show":
-		p, err := c.Profile(r.ctx, session)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"profile": p}, func(w *tabwriter.Writer) { profileTable(w, p) })
+		return printedAs(r, "profile", profileTable)(c.Profile(r.ctx, session))
 	case "set":
 		if !name.set && !about.set {
 			return fmt.Errorf("give --name, --about or both: %w", errUsage)
@@ -427,11 +398,7 @@ func cmdProfile(r *runner, args []string) error {
 		if about.set {
 			u.About = &about.v
 		}
-		p, err := c.UpdateProfile(r.ctx, session, u)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"profile": p}, func(w *tabwriter.Writer) { profileTable(w, p) })
+		return printedAs(r, "profile", profileTable)(c.UpdateProfile(r.ctx, session, u))
 	case "privacy":
 		p, err := c.PrivacySettings(r.ctx, session)
 		if err != nil {
@@ -476,20 +443,14 @@ func cmdPresence(r *runner, args []string) error {
 		if len(pos) != 1 {
 			return fmt.Errorf("%s takes no argument: %w", pos[0], errUsage)
 		}
-		if err := c.SetPresence(r.ctx, session, pos[0]); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"presence": pos[0]}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "The account shows as %s.\n", pos[0]) })
+		return r.did(c.SetPresence(r.ctx, session, pos[0]), map[string]any{"presence": pos[0]},
+			fmt.Sprintf("The account shows as %s.", pos[0]))
 	case "subscribe":
 		if len(pos) != 2 {
 			return fmt.Errorf("give one phone number or JID: %w", errUsage)
 		}
-		if err := c.SubscribePresence(r.ctx, session, pos[1]); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"contact": pos[1], "subscribed": true}, func(w *tabwriter.Writer) {
-			fmt.Fprintf(w, "Subscribed to %s's presence; see it with: wagw events --session %s --types presence\n", pos[1], session)
-		})
+		return r.did(c.SubscribePresence(r.ctx, session, pos[1]), map[string]any{"contact": pos[1], "subscribed": true},
+			fmt.Sprintf("Subscribed to %s's presence; see it with: wagw events --session %s --types presence", pos[1], session))
 	}
 	return fmt.Errorf("unknown presence command %q: %w", pos[0], errUsage)
 }

@@ -23,8 +23,7 @@ func cmdAdmin(r *runner, args []string) error {
 	action := fs.String("action", "", "audit: only this action (tenant.suspend, tenant.resume, tenant.plan_change, plan.create, plan.update, plan.delete)")
 	tenant := fs.String("tenant", "", "audit: only entries about this tenant (or plan) id")
 	actor := fs.String("actor", "", "audit: only entries of this admin's id")
-	page := fs.Int("page", 1, "tenants, sessions, audit: page")
-	limit := fs.Int("limit", 20, "tenants, sessions, audit: items per page")
+	lo := pageFlags(fs, "tenants, sessions, audit: ", "items")
 	pos, err := r.parse(fs, args)
 	if err != nil {
 		return err
@@ -33,7 +32,6 @@ func cmdAdmin(r *runner, args []string) error {
 		return fmt.Errorf("give an admin command: %w", errUsage)
 	}
 	c := r.client()
-	lo := client.ListOptions{Page: *page, Limit: *limit}
 	needArgs := func(n int, what string) error {
 		if len(pos) != 1+n {
 			return fmt.Errorf("give %s: %w", what, errUsage)
@@ -48,14 +46,7 @@ func cmdAdmin(r *runner, args []string) error {
 	}
 	switch pos[0] {
 	case "tenants":
-		list, p, err := c.AdminTenants(r.ctx, *query, *status, lo)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"tenants": list, "pagination": p}, func(w *tabwriter.Writer) {
-			tenantTable(w, list...)
-			pageLine(w, p, "tenants")
-		})
+		return listed(r, "tenants", "tenants", tenantTable)(c.AdminTenants(r.ctx, *query, *status, *lo))
 	case "tenant":
 		if err := needArgs(1, "the tenant's id"); err != nil {
 			return err
@@ -69,18 +60,13 @@ func cmdAdmin(r *runner, args []string) error {
 		if *query == "" {
 			return fmt.Errorf("give --q: a phone number (or part of one) or a session id: %w", errUsage)
 		}
-		list, p, err := c.AdminSessions(r.ctx, *query, lo)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"sessions": list, "pagination": p}, func(w *tabwriter.Writer) {
+		return listed(r, "sessions", "sessions", func(w *tabwriter.Writer, list ...client.AdminSession) {
 			fmt.Fprintln(w, "SESSION\tNAME\tSTATUS\tPHONE\tTENANT\tEMAIL")
 			for _, v := range list {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Session.ID, trunc(v.Session.Name, 40), v.Session.Status, dash(v.Session.Phone),
 					v.Tenant.ID, v.Tenant.Email)
 			}
-			pageLine(w, p, "sessions")
-		})
+		})(c.AdminSessions(r.ctx, *query, *lo))
 	case "suspend", "resume":
 		if err := needArgs(1, "the tenant's id"); err != nil {
 			return err
@@ -132,11 +118,7 @@ func cmdAdmin(r *runner, args []string) error {
 		}
 		return r.out(json.RawMessage(raw), func(w *tabwriter.Writer) { st.table(w) })
 	case "audit":
-		list, p, err := c.AdminAudit(r.ctx, *actor, *tenant, *action, lo)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"entries": list, "pagination": p}, func(w *tabwriter.Writer) {
+		return listed(r, "entries", "entries", func(w *tabwriter.Writer, list ...json.RawMessage) {
 			fmt.Fprintln(w, "WHEN\tADMIN\tACTION\tTARGET\tREASON")
 			for _, raw := range list {
 				var e auditEntry
@@ -146,8 +128,7 @@ func cmdAdmin(r *runner, args []string) error {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s %s\t%s\n", when(&e.CreatedAt), e.ActorEmail, e.Action, e.TargetType, e.TargetID,
 					dash(trunc(e.Details.Reason, 60)))
 			}
-			pageLine(w, p, "entries")
-		})
+		})(c.AdminAudit(r.ctx, *actor, *tenant, *action, *lo))
 	}
 	return fmt.Errorf("unknown admin command %q: %w", pos[0], errUsage)
 }
@@ -161,12 +142,6 @@ func tenantTable(w *tabwriter.Writer, list ...client.Tenant) {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", v.User.ID, v.User.Email, trunc(v.User.Name, 30), v.User.Role, v.User.Status, plan,
 			v.Usage.Sessions, v.Usage.MessagesThisMonth)
-	}
-}
-
-func pageLine(w *tabwriter.Writer, p *client.Pagination, what string) {
-	if p != nil {
-		fmt.Fprintf(w, "(page %d of %d, %d %s)\n", p.Page, max(p.Pages, 1), p.Total, what)
 	}
 }
 

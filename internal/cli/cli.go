@@ -168,6 +168,47 @@ func (r *runner) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
+// subcommand parses a command with subcommands (wagw webhooks [SUB] …):
+// its flags, then the subcommand (def when none is given) and the
+// arguments after it.
+func (r *runner) subcommand(fs *flag.FlagSet, args []string, def string) (sub string, pos []string, err error) {
+	if pos, err = r.parse(fs, args); err != nil {
+		return "", nil, err
+	}
+	sub, pos = subOf(pos, def)
+	return sub, pos, nil
+}
+
+// pageFlags adds --page and --limit, read into the options it returns;
+// which says what takes them ("list: ", or "" for every subcommand).
+func pageFlags(fs *flag.FlagSet, which, items string) *client.ListOptions {
+	o := &client.ListOptions{}
+	fs.IntVar(&o.Page, "page", 1, which+"page")
+	fs.IntVar(&o.Limit, "limit", 20, which+items+" per page")
+	return o
+}
+
+// parseN parses a command's flags and wants exactly n arguments besides
+// them; what names them in the usage error.
+func (r *runner) parseN(fs *flag.FlagSet, args []string, n int, what string) ([]string, error) {
+	pos, err := r.parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := wantN(pos, n, what); err != nil {
+		return nil, err
+	}
+	return pos, nil
+}
+
+// wantN is the usage error "give what" unless pos holds n arguments.
+func wantN(pos []string, n int, what string) error {
+	if len(pos) != n {
+		return fmt.Errorf("give %s: %w", what, errUsage)
+	}
+	return nil
+}
+
 // configPath is $WAGW_CONFIG, or wagw/config.json in the user's config directory.
 func (r *runner) configPath() (string, error) {
 	if p := r.env.Getenv("WAGW_CONFIG"); p != "" {
@@ -250,10 +291,103 @@ func (r *runner) out(v any, table func(w *tabwriter.Writer)) error {
 	return w.Flush()
 }
 
+// printed returns what prints a call's answer with table, or returns the
+// call's error: return printed(r, table)(c.Get(ctx, id)).
+func printed[T any](r *runner, table func(w *tabwriter.Writer, v T)) func(T, error) error {
+	return printedAs(r, "", table)
+}
+
+// printedAs is printed with the answer under key in JSON ({key: answer});
+// an empty key prints the answer itself.
+func printedAs[T any](r *runner, key string, table func(w *tabwriter.Writer, v T)) func(T, error) error {
+	return printedIn(r, nil, key, table)
+}
+
+// printedIn is printedAs with fields (what the call was about) beside the
+// answer in JSON.
+func printedIn[T any](r *runner, fields map[string]any, key string, table func(w *tabwriter.Writer, v T)) func(T, error) error {
+	return func(v T, err error) error {
+		if err != nil {
+			return err
+		}
+		var out any = v
+		if key != "" {
+			m := map[string]any{key: v}
+			for k, f := range fields {
+				m[k] = f
+			}
+			out = m
+		}
+		return r.out(out, func(w *tabwriter.Writer) { table(w, v) })
+	}
+}
+
+// one makes a table of many print one (the answer a call returns).
+func one[T any](table func(w *tabwriter.Writer, list ...T)) func(*tabwriter.Writer, *T) {
+	return func(w *tabwriter.Writer, v *T) { table(w, *v) }
+}
+
+// all makes a table of many print a slice.
+func all[T any](table func(w *tabwriter.Writer, list ...T)) func(*tabwriter.Writer, []T) {
+	return func(w *tabwriter.Writer, list []T) { table(w, list...) }
+}
+
+// did prints what an action that answers nothing did, unless it failed
+// (err): v in JSON, said in a table.
+func (r *runner) did(err error, v map[string]any, said string) error {
+	if err != nil {
+		return err
+	}
+	return r.out(v, func(w *tabwriter.Writer) { fmt.Fprintln(w, said) })
+}
+
+// listed returns what prints a page of a list, as {key: list, pagination}
+// in JSON, or with table and, when noun is not empty, a line "page 1 of 2,
+// 30 nouns"; or returns the call's error.
+func listed[T any](r *runner, key, noun string, table func(w *tabwriter.Writer, list ...T)) func([]T, *client.Pagination, error) error {
+	return func(list []T, p *client.Pagination, err error) error {
+		if err != nil {
+			return err
+		}
+		return r.out(map[string]any{key: list, "pagination": p}, func(w *tabwriter.Writer) {
+			table(w, list...)
+			if noun != "" {
+				pageLine(w, p, noun)
+			}
+		})
+	}
+}
+
+func pageLine(w *tabwriter.Writer, p *client.Pagination, what string) {
+	if p != nil {
+		fmt.Fprintf(w, "(page %d of %d, %d %s)\n", p.Page, max(p.Pages, 1), p.Total, what)
+	}
+}
+
+// shown is a command that takes no argument and prints what get answers.
+func shown[T any](name string, get func(*client.Client, context.Context) (T, error), table func(w *tabwriter.Writer, v T)) func(*runner, []string) error {
+	return func(r *runner, args []string) error {
+		if _, err := r.parse(r.flags(name), args); err != nil {
+			return err
+		}
+		return printed(r, table)(get(r.client(), r.ctx))
+	}
+}
+
 func (r *runner) printf(format string, args ...any) {
 	if !r.json {
 		fmt.Fprintf(r.env.Stdout, format, args...)
 	}
+}
+
+// none prints say instead of the table of an empty list, and reports
+// whether it did.
+func none[T any](w *tabwriter.Writer, list []T, say string) bool {
+	if len(list) == 0 {
+		fmt.Fprintln(w, say)
+		return true
+	}
+	return false
 }
 
 // when formats a time for tables: local, to the second.

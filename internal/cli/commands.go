@@ -115,8 +115,8 @@ func init() {
 		"login":     {usage: "login [--email E] [--password-stdin]", help: "Logs in and saves the URL and token.", run: cmdLogin},
 		"logout":    {usage: "logout", help: "Forgets the saved token.", run: cmdLogout},
 		"register":  {usage: "register --email E --name N [--phone P] [--password-stdin]", help: "Creates an account and saves its token.", run: cmdRegister},
-		"whoami":    {usage: "whoami", help: "Shows the account, its plan and usage.", run: cmdWhoami},
-		"usage":     {usage: "usage", help: "Shows usage against the plan and message counts.", run: cmdUsage},
+		"whoami":    {usage: "whoami", help: "Shows the account, its plan and usage.", run: shown("whoami", (*client.Client).Me, whoamiTable)},
+		"usage":     {usage: "usage", help: "Shows usage against the plan and message counts.", run: shown("usage", (*client.Client).Overview, usageTable)},
 		"sessions":  {usage: "sessions [list [--page N] [--limit N]|create NAME [--engine sandbox|whatsmeow] [--webhook-url U] [--start]|get ID|delete ID|start ID|stop ID|logout ID]", help: "Manages sessions.", run: cmdSessions},
 		"qr":        {usage: "qr SESSION [--invert] [--timeout 5m]", help: "Draws the pairing QR code, refreshing it until the phone scans it.", run: cmdQR},
 		"pair-code": {usage: "pair-code SESSION PHONE", help: "Asks for a code to type on the phone (Linked devices > Link with phone number).", run: cmdPairCode},
@@ -144,7 +144,7 @@ func init() {
 		"keys":     {usage: "keys [list|create [--name N] [--scopes *,read,send] [--session ID]|revoke ID]", help: "Manages API keys.", run: cmdKeys},
 		"admin": {usage: "admin tenants [--q TEXT] [--status active|suspended] [--page N] [--limit N]|tenant ID|sessions --q PHONE|ID [--page N] [--limit N]|suspend ID --reason R|resume ID --reason R|plan ID PLAN --reason R|plans|stats|audit [--action A] [--tenant ID] [--actor ID] [--page N] [--limit N]",
 			help: "The operator's verbs (admin role): find accounts and sessions, suspend, resume or move an account to another plan with a reason (kept in the audit log), the installation's numbers, the audit log.", run: cmdAdmin},
-		"health":     {usage: "health", help: "Shows the gateway's health.", run: cmdHealth},
+		"health":     {usage: "health", help: "Shows the gateway's health.", run: shown("health", (*client.Client).Health, healthTable)},
 		"completion": {usage: "completion bash|zsh|fish", help: "Prints a completion script: source <(wagw completion bash).", run: cmdCompletion},
 		"version":    {usage: "version", help: "Prints the version.", run: cmdVersion},
 	}
@@ -199,13 +199,17 @@ func cmdLogin(r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	return r.saveAuth(c, auth, fmt.Sprintf("Logged in to %s as %s (token valid until %s).", c.BaseURL, auth.User.Email, when(&auth.ExpiresAt)))
+}
+
+// saveAuth saves the gateway and the token a login or a registration
+// returned, then prints the account and said.
+func (r *runner) saveAuth(c *client.Client, auth *client.Auth, said string) error {
 	r.cfg.URL, r.cfg.Token, r.cfg.APIKey, r.cfg.Email = c.BaseURL, auth.Token, "", auth.User.Email
 	if err := r.saveConfig(); err != nil {
 		return err
 	}
-	return r.out(auth.User, func(w *tabwriter.Writer) {
-		fmt.Fprintf(w, "Logged in to %s as %s (token valid until %s).\n", c.BaseURL, auth.User.Email, when(&auth.ExpiresAt))
-	})
+	return r.out(auth.User, func(w *tabwriter.Writer) { fmt.Fprintln(w, said) })
 }
 
 func cmdLogout(r *runner, args []string) error {
@@ -242,36 +246,21 @@ func cmdRegister(r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	r.cfg.URL, r.cfg.Token, r.cfg.APIKey, r.cfg.Email = c.BaseURL, auth.Token, "", auth.User.Email
-	if err := r.saveConfig(); err != nil {
-		return err
-	}
-	return r.out(auth.User, func(w *tabwriter.Writer) {
-		fmt.Fprintf(w, "Account %s created; logged in to %s.\n", auth.User.Email, c.BaseURL)
-	})
+	return r.saveAuth(c, auth, fmt.Sprintf("Account %s created; logged in to %s.", auth.User.Email, c.BaseURL))
 }
 
-func cmdWhoami(r *runner, args []string) error {
-	if _, err := r.parse(r.flags("whoami"), args); err != nil {
-		return err
+func whoamiTable(w *tabwriter.Writer, p *client.Profile) {
+	fmt.Fprintf(w, "Email\t%s\nName\t%s\nRole\t%s\nStatus\t%s\n", p.User.Email, p.User.Name, p.User.Role, p.User.Status)
+	if p.Plan != nil {
+		fmt.Fprintf(w, "Plan\t%s\n", p.Plan.Name)
+		fmt.Fprintf(w, "Sessions\t%s\n", usedOf(p.Usage.Sessions, p.Plan.Limits.Sessions))
+		fmt.Fprintf(w, "Messages this month\t%s\n", usedOf(p.Usage.MessagesThisMonth, p.Plan.Limits.MessagesPerMonth))
+		fmt.Fprintf(w, "Webhooks\t%s\n", usedOf(p.Usage.Webhooks, p.Plan.Limits.Webhooks))
+		fmt.Fprintf(w, "API keys\t%s\n", usedOf(p.Usage.APIKeys, p.Plan.Limits.APIKeys))
 	}
-	p, err := r.client().Me(r.ctx)
-	if err != nil {
-		return err
+	if len(p.Engines) > 0 {
+		fmt.Fprintf(w, "Engines\t%s (default %s)\n", strings.Join(p.Engines, ", "), p.DefaultEngine)
 	}
-	return r.out(p, func(w *tabwriter.Writer) {
-		fmt.Fprintf(w, "Email\t%s\nName\t%s\nRole\t%s\nStatus\t%s\n", p.User.Email, p.User.Name, p.User.Role, p.User.Status)
-		if p.Plan != nil {
-			fmt.Fprintf(w, "Plan\t%s\n", p.Plan.Name)
-			fmt.Fprintf(w, "Sessions\t%s\n", usedOf(p.Usage.Sessions, p.Plan.Limits.Sessions))
-			fmt.Fprintf(w, "Messages this month\t%s\n", usedOf(p.Usage.MessagesThisMonth, p.Plan.Limits.MessagesPerMonth))
-			fmt.Fprintf(w, "Webhooks\t%s\n", usedOf(p.Usage.Webhooks, p.Plan.Limits.Webhooks))
-			fmt.Fprintf(w, "API keys\t%s\n", usedOf(p.Usage.APIKeys, p.Plan.Limits.APIKeys))
-		}
-		if len(p.Engines) > 0 {
-			fmt.Fprintf(w, "Engines\t%s (default %s)\n", strings.Join(p.Engines, ", "), p.DefaultEngine)
-		}
-	})
 }
 
 func usedOf(used, limit int) string {
@@ -281,31 +270,22 @@ func usedOf(used, limit int) string {
 	return fmt.Sprintf("%d of %d", used, limit)
 }
 
-func cmdUsage(r *runner, args []string) error {
-	if _, err := r.parse(r.flags("usage"), args); err != nil {
-		return err
+func usageTable(w *tabwriter.Writer, o *client.Overview) {
+	fmt.Fprintf(w, "Sessions\t%d\t", o.Sessions.Total)
+	for st, n := range o.Sessions.ByStatus {
+		fmt.Fprintf(w, "%s=%d ", st, n)
 	}
-	o, err := r.client().Overview(r.ctx)
-	if err != nil {
-		return err
+	fmt.Fprintf(w, "\nInstances running\t%d\n", o.Instances.Running)
+	fmt.Fprintln(w, "Messages\tsent\tdelivered\tread\tfailed\treceived")
+	for _, row := range []struct {
+		name string
+		c    client.MessageCounts
+	}{{"today", o.Messages.Today}, {"this month", o.Messages.ThisMonth}, {"total", o.Messages.Total}} {
+		fmt.Fprintf(w, "  %s\t%d\t%d\t%d\t%d\t%d\n", row.name, row.c.Sent, row.c.Delivered, row.c.Read, row.c.Failed, row.c.Received)
 	}
-	return r.out(o, func(w *tabwriter.Writer) {
-		fmt.Fprintf(w, "Sessions\t%d\t", o.Sessions.Total)
-		for st, n := range o.Sessions.ByStatus {
-			fmt.Fprintf(w, "%s=%d ", st, n)
-		}
-		fmt.Fprintf(w, "\nInstances running\t%d\n", o.Instances.Running)
-		fmt.Fprintln(w, "Messages\tsent\tdelivered\tread\tfailed\treceived")
-		for _, row := range []struct {
-			name string
-			c    client.MessageCounts
-		}{{"today", o.Messages.Today}, {"this month", o.Messages.ThisMonth}, {"total", o.Messages.Total}} {
-			fmt.Fprintf(w, "  %s\t%d\t%d\t%d\t%d\t%d\n", row.name, row.c.Sent, row.c.Delivered, row.c.Read, row.c.Failed, row.c.Received)
-		}
-		if o.Plan != nil {
-			fmt.Fprintf(w, "Plan %s\tmessages this month %s\n", o.Plan.Name, usedOf(o.Usage.MessagesThisMonth, o.Plan.Limits.MessagesPerMonth))
-		}
-	})
+	if o.Plan != nil {
+		fmt.Fprintf(w, "Plan %s\tmessages this month %s\n", o.Plan.Name, usedOf(o.Usage.MessagesThisMonth, o.Plan.Limits.MessagesPerMonth))
+	}
 }
 
 func sessionTable(w *tabwriter.Writer, list ...client.Session) {
@@ -317,39 +297,21 @@ func sessionTable(w *tabwriter.Writer, list ...client.Session) {
 
 func cmdSessions(r *runner, args []string) error {
 	fs := r.flags("sessions")
-	page := fs.Int("page", 1, "page")
-	limit := fs.Int("limit", 20, "items per page")
+	lo := pageFlags(fs, "", "items")
 	webhookURL := fs.String("webhook-url", "", "create: the session's webhook URL")
 	engine := fs.String("engine", "", "create: the engine (sandbox, whatsmeow)")
 	start := fs.Bool("start", false, "create: start its instance too")
-	pos, err := r.parse(fs, args)
+	sub, pos, err := r.subcommand(fs, args, "list")
 	if err != nil {
 		return err
 	}
-	sub := "list"
-	if len(pos) > 0 {
-		sub, pos = pos[0], pos[1:]
-	}
 	c := r.client()
-	needID := func() (string, error) {
-		if len(pos) != 1 {
-			return "", fmt.Errorf("give one session id: %w", errUsage)
-		}
-		return pos[0], nil
-	}
 	switch sub {
 	case "list", "ls":
-		list, p, err := c.ListSessions(r.ctx, client.ListOptions{Page: *page, Limit: *limit})
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"sessions": list, "pagination": p}, func(w *tabwriter.Writer) {
-			sessionTable(w, list...)
-			fmt.Fprintf(w, "(page %d of %d, %d sessions)\n", p.Page, max(p.Pages, 1), p.Total)
-		})
+		return listed(r, "sessions", "sessions", sessionTable)(c.ListSessions(r.ctx, *lo))
 	case "create":
-		if len(pos) != 1 {
-			return fmt.Errorf("give the session's name: %w", errUsage)
+		if err := wantN(pos, 1, "the session's name"); err != nil {
+			return err
 		}
 		s, err := c.CreateSession(r.ctx, client.CreateSessionRequest{SessionName: pos[0], WebhookURL: *webhookURL, Engine: *engine})
 		if err != nil {
@@ -369,66 +331,36 @@ func cmdSessions(r *runner, args []string) error {
 				fmt.Fprintf(w, "Start and pair it with: wagw qr %s\n", s.ID)
 			}
 		})
+	}
+	if err := wantN(pos, 1, "one session id"); err != nil {
+		return err
+	}
+	id := pos[0]
+	switch sub {
 	case "get", "show":
-		id, err := needID()
-		if err != nil {
-			return err
-		}
-		s, err := c.Session(r.ctx, id)
-		if err != nil {
-			return err
-		}
-		return r.out(s, func(w *tabwriter.Writer) {
+		return printed(r, func(w *tabwriter.Writer, s *client.Session) {
 			sessionTable(w, *s)
 			if s.StatusReason != "" {
 				fmt.Fprintf(w, "Reason: %s\n", s.StatusReason)
 			}
-		})
+		})(c.Session(r.ctx, id))
 	case "delete", "rm":
-		id, err := needID()
-		if err != nil {
-			return err
-		}
-		if err := c.DeleteSession(r.ctx, id); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"deleted": true, "id": id}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Session %s deleted.\n", id) })
+		return r.did(c.DeleteSession(r.ctx, id), map[string]any{"deleted": true, "id": id},
+			fmt.Sprintf("Session %s deleted.", id))
 	case "start":
-		id, err := needID()
-		if err != nil {
-			return err
-		}
-		inst, err := c.StartInstance(r.ctx, id)
-		if err != nil {
-			return err
-		}
-		return r.out(inst, func(w *tabwriter.Writer) {
+		return printed(r, func(w *tabwriter.Writer, inst *client.Instance) {
 			fmt.Fprintf(w, "Instance %s %s on %s.\n", inst.ID, inst.Status, inst.Driver)
-		})
+		})(c.StartInstance(r.ctx, id))
 	case "stop":
-		id, err := needID()
-		if err != nil {
-			return err
-		}
 		inst, err := liveInstance(r, id)
 		if err != nil {
 			return err
 		}
-		inst, err = c.StopInstance(r.ctx, inst.ID)
-		if err != nil {
-			return err
-		}
-		return r.out(inst, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Instance %s %s.\n", inst.ID, inst.Status) })
+		return printed(r, func(w *tabwriter.Writer, inst *client.Instance) {
+			fmt.Fprintf(w, "Instance %s %s.\n", inst.ID, inst.Status)
+		})(c.StopInstance(r.ctx, inst.ID))
 	case "logout":
-		id, err := needID()
-		if err != nil {
-			return err
-		}
-		s, err := c.LogoutSession(r.ctx, id)
-		if err != nil {
-			return err
-		}
-		return r.out(s, func(w *tabwriter.Writer) { sessionTable(w, *s) })
+		return printed(r, one(sessionTable))(c.LogoutSession(r.ctx, id))
 	}
 	return fmt.Errorf("unknown sessions command %q: %w", sub, errUsage)
 }
@@ -455,40 +387,28 @@ func liveInstance(r *runner, sessionID string) (*client.Instance, error) {
 }
 
 func cmdPairCode(r *runner, args []string) error {
-	pos, err := r.parse(r.flags("pair-code"), args)
+	pos, err := r.parseN(r.flags("pair-code"), args, 2, "the session and the phone number")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 2 {
-		return fmt.Errorf("give the session and the phone number: %w", errUsage)
 	}
 	if err := ensureStarted(r, pos[0]); err != nil {
 		return err
 	}
-	pc, err := r.client().RequestPairCode(r.ctx, pos[0], pos[1])
-	if err != nil {
-		return err
-	}
-	return r.out(pc, func(w *tabwriter.Writer) {
+	return printed(r, func(w *tabwriter.Writer, pc *client.PairCode) {
 		fmt.Fprintf(w, "Pairing code: %s\n%s\n", pc.Code, pc.Instructions)
-	})
+	})(r.client().RequestPairCode(r.ctx, pos[0], pos[1]))
 }
 
 func cmdScan(r *runner, args []string) error {
 	fs := r.flags("scan")
 	phone := fs.String("phone", "", "the phone number the sandbox pairs as")
-	pos, err := r.parse(fs, args)
+	pos, err := r.parseN(fs, args, 1, "the session")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("give the session: %w", errUsage)
-	}
-	st, err := r.client().ScanSandbox(r.ctx, pos[0], *phone)
-	if err != nil {
-		return err
-	}
-	return r.out(st, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Session %s: %s %s\n", pos[0], st.State, st.Phone) })
+	return printed(r, func(w *tabwriter.Writer, st *client.WorkerStatus) {
+		fmt.Fprintf(w, "Session %s: %s %s\n", pos[0], st.State, st.Phone)
+	})(r.client().ScanSandbox(r.ctx, pos[0], *phone))
 }
 
 func messageTable(w *tabwriter.Writer, list ...client.Message) {
@@ -610,25 +530,18 @@ func cmdMessages(r *runner, args []string) error {
 	fs.StringVar(&f.Status, "status", "", "queued, sent, delivered, read, failed, received")
 	fs.StringVar(&f.Recipient, "recipient", "", "recipient, chat or sender")
 	fs.StringVar(&f.MessageType, "type", "", "message type")
-	fs.IntVar(&f.Page, "page", 1, "page")
-	fs.IntVar(&f.Limit, "limit", 20, "items per page")
+	lo := pageFlags(fs, "", "items")
 	if _, err := r.parse(fs, args); err != nil {
 		return err
 	}
+	f.ListOptions = *lo
 	switch f.Direction {
 	case "in":
 		f.Direction = "inbound"
 	case "out":
 		f.Direction = "outbound"
 	}
-	list, p, err := r.client().ListMessages(r.ctx, f)
-	if err != nil {
-		return err
-	}
-	return r.out(map[string]any{"messages": list, "pagination": p}, func(w *tabwriter.Writer) {
-		messageTable(w, list...)
-		fmt.Fprintf(w, "(page %d of %d, %d messages)\n", p.Page, max(p.Pages, 1), p.Total)
-	})
+	return listed(r, "messages", "messages", messageTable)(r.client().ListMessages(r.ctx, f))
 }
 
 // parseAt reads send --at: an RFC 3339 time, or a duration after now.
@@ -644,38 +557,24 @@ func parseAt(s string, now time.Time) (time.Time, error) {
 }
 
 func cmdCancel(r *runner, args []string) error {
-	pos, err := r.parse(r.flags("cancel"), args)
+	pos, err := r.parseN(r.flags("cancel"), args, 1, "the id of the scheduled message")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("give the id of the scheduled message: %w", errUsage)
-	}
-	m, err := r.client().CancelMessage(r.ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	return r.out(m, func(w *tabwriter.Writer) { messageTable(w, *m) })
+	return printed(r, one(messageTable))(r.client().CancelMessage(r.ctx, pos[0]))
 }
 
 func cmdMessage(r *runner, args []string) error {
-	pos, err := r.parse(r.flags("message"), args)
+	pos, err := r.parseN(r.flags("message"), args, 1, "the message id")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("give the message id: %w", errUsage)
-	}
-	m, err := r.client().Message(r.ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	return r.out(m, func(w *tabwriter.Writer) {
+	return printed(r, func(w *tabwriter.Writer, m *client.Message) {
 		messageTable(w, *m)
 		if m.Error != "" {
 			fmt.Fprintf(w, "Error: %s\n", m.Error)
 		}
-	})
+	})(r.client().Message(r.ctx, pos[0]))
 }
 
 func webhookTable(w *tabwriter.Writer, list ...client.Webhook) {
@@ -714,87 +613,43 @@ func cmdWebhooks(r *runner, args []string) error {
 	status := fs.String("status", "", "deliveries: pending, succeeded, failed or abandoned")
 	since := fs.Duration("since", 24*time.Hour, "retry: deliveries failed within this long")
 	days := fs.Int("days", 0, "stats: count the last N days, 1 to 90 (default: the server's, 7)")
-	page := fs.Int("page", 1, "page")
-	limit := fs.Int("limit", 20, "items per page")
-	pos, err := r.parse(fs, args)
+	lo := pageFlags(fs, "", "items")
+	sub, pos, err := r.subcommand(fs, args, "list")
 	if err != nil {
 		return err
 	}
-	sub := "list"
-	if len(pos) > 0 {
-		sub, pos = pos[0], pos[1:]
-	}
 	c := r.client()
-	want := func(n int, what string) error {
-		if len(pos) != n {
-			return fmt.Errorf("give %s: %w", what, errUsage)
-		}
-		return nil
-	}
 	switch sub {
 	case "list", "ls":
-		list, p, err := c.ListWebhooks(r.ctx, client.ListOptions{Page: *page, Limit: *limit})
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"webhooks": list, "pagination": p}, func(w *tabwriter.Writer) { webhookTable(w, list...) })
+		return listed(r, "webhooks", "", webhookTable)(c.ListWebhooks(r.ctx, *lo))
 	case "create":
-		if err := want(1, "the URL"); err != nil {
+		if err := wantN(pos, 1, "the URL"); err != nil {
 			return err
 		}
 		in := client.CreateWebhookRequest{URL: pos[0], SessionID: *session}
 		if *events != "" {
 			in.Events = strings.Split(*events, ",")
 		}
-		h, err := c.CreateWebhook(r.ctx, in)
-		if err != nil {
-			return err
-		}
-		return r.out(h, func(w *tabwriter.Writer) {
+		return printed(r, func(w *tabwriter.Writer, h *client.Webhook) {
 			webhookTable(w, *h)
 			fmt.Fprintf(w, "Signing secret (shown once): %s\n", h.Secret)
-		})
-	case "delete", "rm":
-		if err := want(1, "the webhook id"); err != nil {
+		})(c.CreateWebhook(r.ctx, in))
+	case "stats":
+		if err := wantN(pos, 0, "no arguments"); err != nil {
 			return err
 		}
-		if err := c.DeleteWebhook(r.ctx, pos[0]); err != nil {
+		// The client leaves out a days of 0 or less (the server's default),
+		// so a negative one is refused here rather than silently ignored.
+		if *days < 0 {
+			return fmt.Errorf("--days must be from 1 to 90: %w", errUsage)
+		}
+		return printedAs(r, "stats", webhookStatsTable)(c.WebhookStats(r.ctx, *days))
+	case "delivery", "replay":
+		if err := wantN(pos, 2, "the webhook and delivery ids"); err != nil {
 			return err
 		}
-		return r.out(map[string]any{"deleted": true, "id": pos[0]}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Webhook %s deleted.\n", pos[0]) })
-	case "test":
-		if err := want(1, "the webhook id"); err != nil {
-			return err
-		}
-		d, err := c.TestWebhook(r.ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		return r.out(d, func(w *tabwriter.Writer) { deliveryTable(w, *d) })
-	case "rotate":
-		if err := want(1, "the webhook id"); err != nil {
-			return err
-		}
-		h, err := c.RotateWebhookSecret(r.ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		return r.out(h, func(w *tabwriter.Writer) { fmt.Fprintf(w, "New signing secret (shown once): %s\n", h.Secret) })
-	case "deliveries":
-		if err := want(1, "the webhook id"); err != nil {
-			return err
-		}
-		list, p, err := c.ListWebhookDeliveries(r.ctx, pos[0], *status, client.ListOptions{Page: *page, Limit: *limit})
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"deliveries": list, "pagination": p}, func(w *tabwriter.Writer) {
-			deliveryTable(w, list...)
-			fmt.Fprintf(w, "(page %d of %d, %d deliveries)\n", p.Page, max(p.Pages, 1), p.Total)
-		})
-	case "delivery":
-		if err := want(2, "the webhook and delivery ids"); err != nil {
-			return err
+		if sub == "replay" {
+			return printed(r, one(deliveryTable))(c.RetryWebhookDelivery(r.ctx, pos[0], pos[1]))
 		}
 		d, attempts, err := c.WebhookDelivery(r.ctx, pos[0], pos[1])
 		if err != nil {
@@ -807,38 +662,29 @@ func cmdWebhooks(r *runner, args []string) error {
 				fmt.Fprintf(w, "%s\t%d\t%dms\t%s\n", when(&a.CreatedAt), a.StatusCode, a.LatencyMS, dash(a.Error))
 			}
 		})
-	case "replay":
-		if err := want(2, "the webhook and delivery ids"); err != nil {
-			return err
-		}
-		d, err := c.RetryWebhookDelivery(r.ctx, pos[0], pos[1])
-		if err != nil {
-			return err
-		}
-		return r.out(d, func(w *tabwriter.Writer) { deliveryTable(w, *d) })
+	}
+	if err := wantN(pos, 1, "the webhook id"); err != nil {
+		return err
+	}
+	id := pos[0]
+	switch sub {
+	case "delete", "rm":
+		return r.did(c.DeleteWebhook(r.ctx, id), map[string]any{"deleted": true, "id": id},
+			fmt.Sprintf("Webhook %s deleted.", id))
+	case "test":
+		return printed(r, one(deliveryTable))(c.TestWebhook(r.ctx, id))
+	case "rotate":
+		return printed(r, func(w *tabwriter.Writer, h *client.Webhook) {
+			fmt.Fprintf(w, "New signing secret (shown once): %s\n", h.Secret)
+		})(c.RotateWebhookSecret(r.ctx, id))
+	case "deliveries":
+		return listed(r, "deliveries", "deliveries", deliveryTable)(c.ListWebhookDeliveries(r.ctx, id, *status, *lo))
 	case "retry":
-		if err := want(1, "the webhook id"); err != nil {
-			return err
-		}
-		n, err := c.RetryWebhookDeliveries(r.ctx, pos[0], time.Now().Add(-*since))
+		n, err := c.RetryWebhookDeliveries(r.ctx, id, time.Now().Add(-*since))
 		if err != nil {
 			return err
 		}
 		return r.out(map[string]any{"retried": n}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "%d deliveries queued again.\n", n) })
-	case "stats":
-		if err := want(0, "no arguments"); err != nil {
-			return err
-		}
-		// The client leaves out a days of 0 or less (the server's default),
-		// so a negative one is refused here rather than silently ignored.
-		if *days < 0 {
-			return fmt.Errorf("--days must be from 1 to 90: %w", errUsage)
-		}
-		stats, err := c.WebhookStats(r.ctx, *days)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"stats": stats}, func(w *tabwriter.Writer) { webhookStatsTable(w, stats) })
 	}
 	return fmt.Errorf("unknown webhooks command %q: %w", sub, errUsage)
 }
@@ -884,61 +730,38 @@ func cmdKeys(r *runner, args []string) error {
 	name := fs.String("name", "", "create: the key's name")
 	scopes := fs.String("scopes", "", "create: comma-separated scopes (*, read, send)")
 	session := fs.String("session", "", "create: bind the key to one session")
-	pos, err := r.parse(fs, args)
+	sub, pos, err := r.subcommand(fs, args, "list")
 	if err != nil {
 		return err
-	}
-	sub := "list"
-	if len(pos) > 0 {
-		sub, pos = pos[0], pos[1:]
 	}
 	c := r.client()
 	switch sub {
 	case "list", "ls":
-		list, p, err := c.ListAPIKeys(r.ctx, client.ListOptions{Limit: 100})
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"api_keys": list, "pagination": p}, func(w *tabwriter.Writer) { keyTable(w, list...) })
+		return listed(r, "api_keys", "", keyTable)(c.ListAPIKeys(r.ctx, client.ListOptions{Limit: 100}))
 	case "create":
 		in := client.CreateAPIKeyRequest{Name: *name, SessionID: *session}
 		if *scopes != "" {
 			in.Scopes = strings.Split(*scopes, ",")
 		}
-		k, err := c.CreateAPIKey(r.ctx, in)
-		if err != nil {
-			return err
-		}
-		return r.out(k, func(w *tabwriter.Writer) {
+		return printed(r, func(w *tabwriter.Writer, k *client.APIKey) {
 			keyTable(w, *k)
 			fmt.Fprintf(w, "Key (shown once, store it now): %s\n", k.Key)
-		})
+		})(c.CreateAPIKey(r.ctx, in))
 	case "revoke", "rm":
-		if len(pos) != 1 {
-			return fmt.Errorf("give the key id: %w", errUsage)
-		}
-		if err := c.RevokeAPIKey(r.ctx, pos[0]); err != nil {
+		if err := wantN(pos, 1, "the key id"); err != nil {
 			return err
 		}
-		return r.out(map[string]any{"revoked": true, "id": pos[0]}, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Key %s revoked.\n", pos[0]) })
+		return r.did(c.RevokeAPIKey(r.ctx, pos[0]), map[string]any{"revoked": true, "id": pos[0]},
+			fmt.Sprintf("Key %s revoked.", pos[0]))
 	}
 	return fmt.Errorf("unknown keys command %q: %w", sub, errUsage)
 }
 
-func cmdHealth(r *runner, args []string) error {
-	if _, err := r.parse(r.flags("health"), args); err != nil {
-		return err
+func healthTable(w *tabwriter.Writer, h *client.Health) {
+	fmt.Fprintf(w, "Status\t%s\nVersion\t%s\n", h.Status, h.Version)
+	for _, c := range h.Checks {
+		fmt.Fprintf(w, "  %s\t%s\t%dms\t%s\n", c.Name, c.Status, c.LatencyMS, c.Error)
 	}
-	h, err := r.client().Health(r.ctx)
-	if err != nil {
-		return err
-	}
-	return r.out(h, func(w *tabwriter.Writer) {
-		fmt.Fprintf(w, "Status\t%s\nVersion\t%s\n", h.Status, h.Version)
-		for _, c := range h.Checks {
-			fmt.Fprintf(w, "  %s\t%s\t%dms\t%s\n", c.Name, c.Status, c.LatencyMS, c.Error)
-		}
-	})
 }
 
 func cmdVersion(r *runner, args []string) error {

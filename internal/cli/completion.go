@@ -32,38 +32,51 @@ func cmdCompletion(r *runner, args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("give bash, zsh or fish: %w", errUsage)
 	}
-	names := strings.Join(commandNames(), " ")
-	var b strings.Builder
-	switch args[0] {
-	case "bash":
-		b.WriteString("# bash completion for wagw: source <(wagw completion bash)\n_wagw() {\n  local cur prev\n  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n  prev=\"${COMP_WORDS[1]}\"\n")
-		fmt.Fprintf(&b, "  if [ \"$COMP_CWORD\" -eq 1 ]; then COMPREPLY=( $(compgen -W %q -- \"$cur\") ); return; fi\n", names)
-		b.WriteString("  if [ \"$COMP_CWORD\" -eq 2 ]; then\n    case \"$prev\" in\n")
-		for _, c := range sortedKeys(subcommands) {
-			fmt.Fprintf(&b, "      %s) COMPREPLY=( $(compgen -W %q -- \"$cur\") ); return;;\n", c, strings.Join(subcommands[c], " "))
-		}
-		b.WriteString("    esac\n  fi\n  COMPREPLY=( $(compgen -W \"--json --url --token --api-key\" -- \"$cur\") )\n}\ncomplete -F _wagw wagw\n")
-	case "zsh":
-		b.WriteString("#compdef wagw\n# zsh completion for wagw: wagw completion zsh > \"${fpath[1]}/_wagw\"\n_wagw() {\n")
-		fmt.Fprintf(&b, "  if (( CURRENT == 2 )); then compadd -- %s; return; fi\n", names)
-		b.WriteString("  case ${words[2]} in\n")
-		for _, c := range sortedKeys(subcommands) {
-			fmt.Fprintf(&b, "    %s) (( CURRENT == 3 )) && compadd -- %s;;\n", c, strings.Join(subcommands[c], " "))
-		}
-		b.WriteString("  esac\n  compadd -- --json --url --token --api-key\n}\ncompdef _wagw wagw\n")
-	case "fish":
-		b.WriteString("# fish completion for wagw: wagw completion fish > ~/.config/fish/completions/wagw.fish\n")
-		fmt.Fprintf(&b, "complete -c wagw -f -n '__fish_use_subcommand' -a '%s'\n", names)
-		for _, c := range sortedKeys(subcommands) {
-			fmt.Fprintf(&b, "complete -c wagw -f -n '__fish_seen_subcommand_from %s' -a '%s'\n", c, strings.Join(subcommands[c], " "))
-		}
-		b.WriteString("complete -c wagw -l json -d 'print JSON'\ncomplete -c wagw -l url -d 'gateway base URL' -r\n" +
-			"complete -c wagw -l token -d 'JWT' -r\ncomplete -c wagw -l api-key -d 'API key' -r\n")
-	default:
+	sh, ok := shells[args[0]]
+	if !ok {
 		return fmt.Errorf("unknown shell %q: %w", args[0], errUsage)
 	}
+	var b strings.Builder
+	b.WriteString(sh.head)
+	fmt.Fprintf(&b, sh.commands, strings.Join(commandNames(), " "))
+	b.WriteString(sh.open)
+	for _, c := range sortedKeys(subcommands) {
+		fmt.Fprintf(&b, sh.sub, c, strings.Join(subcommands[c], " "))
+	}
+	b.WriteString(sh.tail)
 	_, err = fmt.Fprint(r.env.Stdout, b.String())
 	return err
+}
+
+// completion is a shell's completion script: head, the line offering the
+// commands (a format of their names), open, a line per command with
+// subcommands (a format of the command and its subcommands), tail.
+type completion struct {
+	head, commands, open, sub, tail string
+}
+
+var shells = map[string]completion{
+	"bash": {
+		head:     "# bash completion for wagw: source <(wagw completion bash)\n_wagw() {\n  local cur prev\n  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n  prev=\"${COMP_WORDS[1]}\"\n",
+		commands: "  if [ \"$COMP_CWORD\" -eq 1 ]; then COMPREPLY=( $(compgen -W %q -- \"$cur\") ); return; fi\n",
+		open:     "  if [ \"$COMP_CWORD\" -eq 2 ]; then\n    case \"$prev\" in\n",
+		sub:      "      %s) COMPREPLY=( $(compgen -W %q -- \"$cur\") ); return;;\n",
+		tail:     "    esac\n  fi\n  COMPREPLY=( $(compgen -W \"--json --url --token --api-key\" -- \"$cur\") )\n}\ncomplete -F _wagw wagw\n",
+	},
+	"zsh": {
+		head:     "#compdef wagw\n# zsh completion for wagw: wagw completion zsh > \"${fpath[1]}/_wagw\"\n_wagw() {\n",
+		commands: "  if (( CURRENT == 2 )); then compadd -- %s; return; fi\n",
+		open:     "  case ${words[2]} in\n",
+		sub:      "    %s) (( CURRENT == 3 )) && compadd -- %s;;\n",
+		tail:     "  esac\n  compadd -- --json --url --token --api-key\n}\ncompdef _wagw wagw\n",
+	},
+	"fish": {
+		head:     "# fish completion for wagw: wagw completion fish > ~/.config/fish/completions/wagw.fish\n",
+		commands: "complete -c wagw -f -n '__fish_use_subcommand' -a '%s'\n",
+		sub:      "complete -c wagw -f -n '__fish_seen_subcommand_from %s' -a '%s'\n",
+		tail: "complete -c wagw -l json -d 'print JSON'\ncomplete -c wagw -l url -d 'gateway base URL' -r\n" +
+			"complete -c wagw -l token -d 'JWT' -r\ncomplete -c wagw -l api-key -d 'API key' -r\n",
+	},
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -20,8 +20,7 @@ func contactTable(w *tabwriter.Writer, list ...client.ContactInfo) {
 }
 
 func blockedTable(w *tabwriter.Writer, list []string) {
-	if len(list) == 0 {
-		fmt.Fprintln(w, "Nobody is blocked.")
+	if none(w, list, "Nobody is blocked.") {
 		return
 	}
 	fmt.Fprintln(w, "BLOCKED")
@@ -54,11 +53,7 @@ func cmdContacts(r *runner, args []string) error {
 	}
 	switch sub {
 	case "list", "ls":
-		list, err := c.Contacts(r.ctx, session)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"contacts": list}, func(w *tabwriter.Writer) { contactTable(w, list...) })
+		return printedAs(r, "contacts", all(contactTable))(c.Contacts(r.ctx, session))
 	case "get", "show":
 		user, err := one()
 		if err != nil {
@@ -74,11 +69,7 @@ func cmdContacts(r *runner, args []string) error {
 			fmt.Fprintf(w, "\nAbout\t%s\nPicture\t%s\nBlocked\t%t\n", dash(ct.About), dash(ct.PictureURL), blocked)
 		})
 	case "blocked":
-		list, err := c.Blocked(r.ctx, session)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"blocked": list}, func(w *tabwriter.Writer) { blockedTable(w, list) })
+		return printedAs(r, "blocked", blockedTable)(c.Blocked(r.ctx, session))
 	case "block", "unblock":
 		user, err := one()
 		if err != nil {
@@ -88,11 +79,7 @@ func cmdContacts(r *runner, args []string) error {
 		if sub == "unblock" {
 			do = c.Unblock
 		}
-		list, err := do(r.ctx, session, user)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"blocked": list}, func(w *tabwriter.Writer) { blockedTable(w, list) })
+		return printedAs(r, "blocked", blockedTable)(do(r.ctx, session, user))
 	case "lid", "phone":
 		v, err := one()
 		if err != nil {

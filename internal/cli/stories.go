@@ -68,26 +68,20 @@ func cmdStatus(r *runner, args []string) error {
 	bg := fs.String("background", "", "post: a text status's background colour (#RRGGBB)")
 	fg := fs.String("text-color", "", "post: a text status's text colour (#RRGGBB)")
 	font := fs.String("font", "", "post: a text status's font (system, system_bold, fb_script, …)")
-	page := fs.Int("page", 1, "list: page")
-	limit := fs.Int("limit", 20, "list: posts per page")
-	session, sub, pos, err := r.sessionCommand(fs, args, "list")
+	lo := pageFlags(fs, "list: ", "posts")
+	session, sub, pos, err := r.listCommand(fs, args)
 	if err != nil {
 		return err
 	}
 	c := r.client()
-	switch sub {
-	case "list", "ls":
-		if len(pos) != 0 {
-			return fmt.Errorf("list takes no argument: %w", errUsage)
-		}
-		list, p, err := c.ListMessages(r.ctx, client.MessageFilter{ListOptions: client.ListOptions{Page: *page, Limit: *limit},
+	if sub == "list" {
+		list, p, err := c.ListMessages(r.ctx, client.MessageFilter{ListOptions: *lo,
 			SessionID: session, Recipient: statusChat})
 		if err != nil {
 			return err
 		}
 		return r.out(map[string]any{"messages": list, "pagination": p}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "No status posts yet, posted or received.")
+			if none(w, list, "No status posts yet, posted or received.") {
 				return
 			}
 			fmt.Fprintln(w, "ID\tBY\tTYPE\tSTATUS\tTEXT\tAT")
@@ -98,8 +92,10 @@ func cmdStatus(r *runner, args []string) error {
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, by, m.Type, m.Status, dash(trunc(m.Body, 40)), when(&m.CreatedAt))
 			}
-			fmt.Fprintf(w, "(page %d of %d, %d posts)\n", p.Page, max(p.Pages, 1), p.Total)
+			pageLine(w, p, "posts")
 		})
+	}
+	switch sub {
 	case "post":
 		req := client.SendRequest{SessionID: session, Recipient: statusChat, Message: strings.Join(pos, " ")}
 		if err := mediaFlags(&req, *image, *video); err != nil {
@@ -141,22 +137,18 @@ func cmdChannels(r *runner, args []string) error {
 	before := fs.Int("before", 0, "messages: posts before this server id")
 	image := fs.String("image", "", "post: an image file to post, the text its caption")
 	video := fs.String("video", "", "post: a video file to post, the text its caption")
-	session, sub, pos, err := r.sessionCommand(fs, args, "list")
+	session, sub, pos, err := r.listCommand(fs, args)
 	if err != nil {
 		return err
 	}
 	c := r.client()
-	if sub == "list" || sub == "ls" {
-		if len(pos) != 0 {
-			return fmt.Errorf("list takes no argument: %w", errUsage)
-		}
+	if sub == "list" {
 		list, err := c.Channels(r.ctx, session)
 		if err != nil {
 			return err
 		}
 		return r.out(map[string]any{"channels": list}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "This account follows no channel.")
+			if none(w, list, "This account follows no channel.") {
 				return
 			}
 			channelTable(w, list...)
@@ -167,11 +159,7 @@ func cmdChannels(r *runner, args []string) error {
 	}
 	switch sub {
 	case "create":
-		ch, err := c.CreateChannel(r.ctx, session, strings.Join(pos, " "), *description)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"channel": ch}, func(w *tabwriter.Writer) { channelTable(w, *ch) })
+		return printedAs(r, "channel", one(channelTable))(c.CreateChannel(r.ctx, session, strings.Join(pos, " "), *description))
 	case "post":
 		req := client.SendRequest{SessionID: session, Recipient: pos[0], Message: strings.Join(pos[1:], " ")}
 		if err := mediaFlags(&req, *image, *video); err != nil {
@@ -207,20 +195,11 @@ func cmdChannels(r *runner, args []string) error {
 		if sub == "unfollow" {
 			do = c.UnfollowChannel
 		}
-		if err := do(r.ctx, session, ch); err != nil {
-			return err
-		}
-		return r.out(map[string]any{"channel": ch, "following": sub == "follow"}, func(w *tabwriter.Writer) {
-			fmt.Fprintf(w, "%s channel %s.\n", map[string]string{"follow": "Following", "unfollow": "No longer following"}[sub], ch)
-		})
+		return r.did(do(r.ctx, session, ch), map[string]any{"channel": ch, "following": sub == "follow"},
+			fmt.Sprintf("%s channel %s.", map[string]string{"follow": "Following", "unfollow": "No longer following"}[sub], ch))
 	case "messages", "posts":
-		list, err := c.ChannelPosts(r.ctx, session, ch, *count, *before)
-		if err != nil {
-			return err
-		}
-		return r.out(map[string]any{"channel": ch, "messages": list}, func(w *tabwriter.Writer) {
-			if len(list) == 0 {
-				fmt.Fprintln(w, "No posts.")
+		return printedIn(r, map[string]any{"channel": ch}, "messages", func(w *tabwriter.Writer, list []client.ChannelPost) {
+			if none(w, list, "No posts.") {
 				return
 			}
 			fmt.Fprintln(w, "SERVER ID\tTYPE\tTEXT\tVIEWS\tAT")
@@ -228,7 +207,7 @@ func cmdChannels(r *runner, args []string) error {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", strconv.Itoa(p.ServerID), p.Type, dash(trunc(p.Text, 40)), p.Views, when(&p.Timestamp))
 			}
 			fmt.Fprintf(w, "(older: --before %d)\n", list[0].ServerID)
-		})
+		})(c.ChannelPosts(r.ctx, session, ch, *count, *before))
 	}
 	return fmt.Errorf("unknown channels command %q: %w", sub, errUsage)
 }

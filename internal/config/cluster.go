@@ -84,7 +84,7 @@ type Cluster struct {
 }
 
 // clusterSettings documents the cluster variables and holds their defaults.
-var clusterSettings = []Setting{
+var clusterSettings = documented([]Setting{
 	{"NOMAD_ADDR", "http://127.0.0.1:4646", "Nomad HTTP API address. A worker given it refuses that address for media URLs.", false, ByGateway | ByWorker},
 	{"NOMAD_TOKEN", "", "Nomad ACL token of the gateway (policy in terraform/deploy).", true, ByGateway},
 	{"NOMAD_NAMESPACE", "", "Namespace of the session jobs (a dedicated one is recommended).", false, ByGateway},
@@ -118,13 +118,7 @@ var clusterSettings = []Setting{
 	{"VAULT_KV_MOUNT", "secret", "KV v2 mount of the gateway's secrets.", false, ByGateway},
 	{"VAULT_KV_PATH", "whatsapp-gateway", "Path of the gateway's secrets in the KV mount (keys jwt_secret, webhook_secret, internal_secret).", false, ByGateway},
 	{"VAULT_REFRESH", "1m", "How often the gateway re-reads its secrets from Vault.", false, ByGateway},
-}
-
-func init() {
-	for _, s := range clusterSettings {
-		settingByName[s.Name] = s
-	}
-}
+})
 
 // ClusterDocs lists the cluster settings with their defaults.
 func ClusterDocs() []Setting { return append([]Setting(nil), clusterSettings...) }

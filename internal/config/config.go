@@ -481,37 +481,42 @@ func (l *loader) str(name string) string {
 func (l *loader) secret(name string) Secret { return Secret(l.raw(name)) }
 
 // def returns the default of name, which the tests guarantee parses.
+// documented adds a table of settings to the ones lookups by name know,
+// and returns it.
+func documented(list []Setting) []Setting {
+	for _, s := range list {
+		settingByName[s.Name] = s
+	}
+	return list
+}
+
 func def(name string) string { return settingByName[name].Default }
 
+// parsed reads name with parse; a value parse refuses is a problem, and
+// the default stands in for it.
+func parsed[T any](l *loader, name string, parse func(string) (T, error)) T {
+	v := l.str(name)
+	x, err := parse(v)
+	if err != nil {
+		l.problem(name, "%v, got %q", err, v)
+		x, _ = parse(def(name))
+	}
+	return x
+}
+
 func (l *loader) int(name string) int {
-	v := l.str(name)
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		l.problem(name, "must be a whole number, got %q", v)
-		n, _ = strconv.Atoi(def(name))
-	}
-	return n
+	return parsed(l, name, func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return n, errors.New("must be a whole number")
+		}
+		return n, nil
+	})
 }
 
-func (l *loader) bool(name string) bool {
-	v := l.str(name)
-	b, err := ParseBool(v)
-	if err != nil {
-		l.problem(name, "%v, got %q", err, v)
-		b, _ = ParseBool(def(name))
-	}
-	return b
-}
+func (l *loader) bool(name string) bool { return parsed(l, name, ParseBool) }
 
-func (l *loader) duration(name string) time.Duration {
-	v := l.str(name)
-	d, err := ParseDuration(v)
-	if err != nil {
-		l.problem(name, "%v, got %q", err, v)
-		d, _ = ParseDuration(def(name))
-	}
-	return d
-}
+func (l *loader) duration(name string) time.Duration { return parsed(l, name, ParseDuration) }
 
 // durations reads a comma-separated list of durations (an empty list is allowed).
 func (l *loader) durations(name string) []time.Duration {
@@ -557,15 +562,7 @@ func (l *loader) prefixes(name string) []netip.Prefix {
 	return out
 }
 
-func (l *loader) size(name string) int64 {
-	v := l.str(name)
-	n, err := ParseSize(v)
-	if err != nil {
-		l.problem(name, "%v, got %q", err, v)
-		n, _ = ParseSize(def(name))
-	}
-	return n
-}
+func (l *loader) size(name string) int64 { return parsed(l, name, ParseSize) }
 
 func (l *loader) level(name string) slog.Level {
 	v := l.str(name)

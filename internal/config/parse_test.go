@@ -5,12 +5,29 @@ import (
 	"time"
 )
 
+// parseCase is one input of a parser and what it must answer.
+type parseCase[T comparable] struct {
+	in      string
+	want    T
+	wantErr bool
+}
+
+// testParse runs parse over the cases: an input refused or not as the case
+// says, and the value wanted (the zero value when refused).
+func testParse[T comparable](t *testing.T, name string, parse func(string) (T, error), tests []parseCase[T]) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parse(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("%s(%q) = %v, %v; want %v, error %v", name, tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestParseDuration(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    time.Duration
-		wantErr bool
-	}{
+	testParse(t, "ParseDuration", ParseDuration, []parseCase[time.Duration]{
 		{"7d", 7 * 24 * time.Hour, false},
 		{"12h", 12 * time.Hour, false},
 		{"30m", 30 * time.Minute, false},
@@ -33,46 +50,19 @@ func TestParseDuration(t *testing.T) {
 		{"-5s", 0, true},
 		{"-1h30m", 0, true},
 		{"7dd", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseDuration(tt.in)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("ParseDuration(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
-			}
-			if !tt.wantErr && got != tt.want {
-				t.Fatalf("ParseDuration(%q) = %v, want %v", tt.in, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestParseBool(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    bool
-		wantErr bool
-	}{
+	testParse(t, "ParseBool", ParseBool, []parseCase[bool]{
 		{"true", true, false}, {"TRUE", true, false}, {"1", true, false}, {"yes", true, false}, {"Yes", true, false},
 		{"false", false, false}, {"0", false, false}, {"no", false, false}, {"NO", false, false},
 		{"on", false, true}, {"y", false, true}, {"2", false, true}, {"", false, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseBool(tt.in)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Fatalf("ParseBool(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
+	})
 }
 
 func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int64
-		wantErr bool
-	}{
+	testParse(t, "ParseSize", ParseSize, []parseCase[int64]{
 		{"1048576", 1 << 20, false},
 		{"1MiB", 1 << 20, false},
 		{"1M", 1 << 20, false},
@@ -88,13 +78,5 @@ func TestParseSize(t *testing.T) {
 		{"1TB", 0, true},
 		{"99999999999999999999", 0, true},
 		{"9999999999999G", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseSize(tt.in)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Fatalf("ParseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
+	})
 }

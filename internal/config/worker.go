@@ -66,7 +66,7 @@ type Worker struct {
 }
 
 // workerSettings documents the variables only the worker reads.
-var workerSettings = []Setting{
+var workerSettings = documented([]Setting{
 	{"SESSION_ID", "", "The session the worker runs (required; the job sets it).", false, ByWorker},
 	{"USER_ID", "", "The tenant (user id) that owns the session (required; the job sets it).", false, ByWorker},
 	{"ENGINE", "", "Engine of the session, `whatsmeow` or `sandbox`; empty: the session's own, read from the database.", false, ByWorker},
@@ -75,13 +75,7 @@ var workerSettings = []Setting{
 	{"NOMAD_ALLOC_ID", "", "Owner written on the session's Consul lock (Nomad sets it to the allocation id).", false, ByWorker},
 	{"LOCK_TTL", "10s", "TTL of the Consul session behind the session's lock (at least 10s, Consul's minimum): a worker cut off from Consul loses the lock, and disconnects, within about this long.", false, ByWorker},
 	{"LOCK_PREFIX", "whatsapp-gateway/locks", "Consul KV prefix of the session locks.", false, ByWorker},
-}
-
-func init() {
-	for _, s := range workerSettings {
-		settingByName[s.Name] = s
-	}
-}
+})
 
 // WorkerDocs lists the settings only the worker reads; the ones it shares
 // with the gateway are in Docs and ClusterDocs, marked ByWorker.

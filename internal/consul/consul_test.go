@@ -168,6 +168,26 @@ func newLock(t *testing.T, fake *consultest.Server, owner string) *consul.Lock {
 	return l
 }
 
+// acquired is a lease of the lock of owner on the fake, taken at once.
+func acquired(t *testing.T, fake *consultest.Server, owner string) *consul.Lease {
+	t.Helper()
+	l, err := newLock(t, fake, owner).Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// waitLost fails the test unless l is told it is lost within 5s.
+func waitLost(t *testing.T, l *consul.Lease, msg string) {
+	t.Helper()
+	select {
+	case <-l.Lost():
+	case <-time.After(5 * time.Second):
+		t.Fatal(msg)
+	}
+}
+
 func TestLockExcludesAndHandsOver(t *testing.T) {
 	fake := consultest.New(t)
 	ctx := context.Background()
@@ -227,49 +247,28 @@ func TestLockTakesOverFromItsOwnPreviousRun(t *testing.T) {
 		t.Fatalf("same owner did not take over: %v", err)
 	}
 	defer l.Release(ctx)
-	select {
-	case <-old.Lost():
-	case <-time.After(5 * time.Second):
-		t.Error("the old lease was not told it is lost")
-	}
+	waitLost(t, old, "the old lease was not told it is lost")
 }
 
 func TestLockLostWhenSessionExpires(t *testing.T) {
 	fake := consultest.New(t)
-	l, err := newLock(t, fake, "").Acquire(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := acquired(t, fake, "")
 	for _, id := range fake.Sessions() {
 		fake.ExpireSession(id)
 	}
-	select {
-	case <-l.Lost():
-	case <-time.After(5 * time.Second):
-		t.Fatal("lease not lost after its session expired")
-	}
+	waitLost(t, l, "lease not lost after its session expired")
 }
 
 func TestLockFencesWhenConsulIsUnreachable(t *testing.T) {
 	fake := consultest.New(t)
-	l, err := newLock(t, fake, "").Acquire(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := acquired(t, fake, "")
 	fake.FailNext(1 << 30) // every renewal fails from now on
-	select {
-	case <-l.Lost():
-	case <-time.After(5 * time.Second):
-		t.Fatal("lease not fenced while renewals fail")
-	}
+	waitLost(t, l, "lease not fenced while renewals fail")
 }
 
 func TestLockAcquireHonoursContext(t *testing.T) {
 	fake := consultest.New(t)
-	held, err := newLock(t, fake, "a").Acquire(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	held := acquired(t, fake, "a")
 	defer held.Release(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -282,18 +281,11 @@ func TestLockAcquireHonoursContext(t *testing.T) {
 // another holder without any lock-delay: the holder must learn it at once.
 func TestLockLostWhenKeyDeleted(t *testing.T) {
 	fake := consultest.New(t)
-	l, err := newLock(t, fake, "a").Acquire(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := acquired(t, fake, "a")
 	if _, err := fake.Client().KV().Delete(consul.LockKey("", "s1"), nil); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-l.Lost():
-	case <-time.After(5 * time.Second):
-		t.Fatal("lease not lost after its key was deleted")
-	}
+	waitLost(t, l, "lease not lost after its key was deleted")
 }
 
 func TestLeaseReleaseCanBeRetried(t *testing.T) {

@@ -353,6 +353,16 @@ func TestLiveRegisterGateway(t *testing.T) {
 }
 
 // liveLockKey returns a lock key unique to this test, removed after it.
+// liveLockCase starts a live lock test: the client (skipping the test
+// without a Consul agent), then in parallel with the others, on a key of
+// its own.
+func liveLockCase(t *testing.T) (*api.Client, string) {
+	t.Helper()
+	c := liveClient(t)
+	t.Parallel()
+	return c, liveLockKey(t, c)
+}
+
 func liveLockKey(t *testing.T, c *api.Client) string {
 	t.Helper()
 	prefix := "whatsapp-gateway-live/" + suffix()
@@ -434,9 +444,7 @@ func lostWithin(t *testing.T, lease *consul.Lease, d time.Duration, what string)
 }
 
 func TestLiveLockExcludesAndHandsOver(t *testing.T) {
-	c := liveClient(t)
-	t.Parallel()
-	key := liveLockKey(t, c)
+	c, key := liveLockCase(t)
 
 	a := acquire(t, newLiveLock(t, c, key, "alloc-a"))
 	first, owner := holder(t, c, key)
@@ -514,9 +522,7 @@ func TestLiveLockExcludesAndHandsOver(t *testing.T) {
 }
 
 func TestLiveLockLostWhenSessionDestroyed(t *testing.T) {
-	c := liveClient(t)
-	t.Parallel()
-	key := liveLockKey(t, c)
+	c, key := liveLockCase(t)
 	cfg := liveLockConfig(c, key, "alloc-a")
 	cfg.LockDelay = 500 * time.Millisecond
 	lease := acquire(t, newLiveLockFrom(t, cfg))
@@ -540,9 +546,7 @@ func TestLiveLockLostWhenSessionDestroyed(t *testing.T) {
 // Deleting a held key frees it at once (no lock-delay: the session is
 // still valid): the holder learns it within a renewal period.
 func TestLiveLockLostWhenKeyDeleted(t *testing.T) {
-	c := liveClient(t)
-	t.Parallel()
-	key := liveLockKey(t, c)
+	c, key := liveLockCase(t)
 	lease := acquire(t, newLiveLock(t, c, key, "alloc-a"))
 	if _, err := c.KV().Delete(key, nil); err != nil {
 		t.Fatal(err)
@@ -552,9 +556,7 @@ func TestLiveLockLostWhenKeyDeleted(t *testing.T) {
 
 // A Release that failed can be retried and then frees the key.
 func TestLiveLockReleaseRetried(t *testing.T) {
-	c := liveClient(t)
-	t.Parallel()
-	key := liveLockKey(t, c)
+	c, key := liveLockCase(t)
 	lease := acquire(t, newLiveLock(t, c, key, "alloc-a"))
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -576,9 +578,7 @@ func TestLiveLockReleaseRetried(t *testing.T) {
 // node check failing, an operator) starts over with a new session at once,
 // not after its blocking read of the unchanged key runs out (the TTL).
 func TestLiveLockWaiterStartsOverWhenItsSessionIsLost(t *testing.T) {
-	c := liveClient(t)
-	t.Parallel()
-	key := liveLockKey(t, c)
+	c, key := liveLockCase(t)
 	acquire(t, newLiveLock(t, c, key, "alloc-a"))
 	holderID, _ := holder(t, c, key)
 
@@ -624,9 +624,7 @@ func TestLiveLockWaiterStartsOverWhenItsSessionIsLost(t *testing.T) {
 }
 
 func TestLiveLockTakesOverFromItsOwnPreviousRun(t *testing.T) {
-	c := liveClient(t)
-	t.Parallel()
-	key := liveLockKey(t, c)
+	c, key := liveLockCase(t)
 	// A previous run of the same allocation holds the lock and was killed:
 	// its Consul session lives on until its TTL (10 s) runs out.
 	old := acquire(t, newLiveLock(t, c, key, "alloc-a"))
@@ -648,9 +646,7 @@ func TestLiveLockTakesOverFromItsOwnPreviousRun(t *testing.T) {
 
 func TestLiveLockFencesBeforeConsulFreesTheKey(t *testing.T) {
 	addr := liveAddr(t)
-	c := liveClient(t)
-	t.Parallel()
-	key := liveLockKey(t, c)
+	c, key := liveLockCase(t)
 
 	// The lease talks to Consul through a proxy the test can cut, as a
 	// network partition between a worker and its agent would.

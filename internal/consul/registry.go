@@ -73,12 +73,7 @@ func NewRegistry(cfg RegistryConfig) *Registry {
 	if cfg.MinInterval <= 0 {
 		cfg.MinInterval = 100 * time.Millisecond
 	}
-	if cfg.RetryMin <= 0 {
-		cfg.RetryMin = 500 * time.Millisecond
-	}
-	if cfg.RetryMax < cfg.RetryMin {
-		cfg.RetryMax = max(30*time.Second, cfg.RetryMin)
-	}
+	backoff.Bounds(&cfg.RetryMin, &cfg.RetryMax)
 	if cfg.FirstSync <= 0 {
 		cfg.FirstSync = 5 * time.Second
 	}

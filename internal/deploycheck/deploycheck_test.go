@@ -92,26 +92,10 @@ func TestTerraformModulesLoad(t *testing.T) {
 			if diags.HasErrors() || len(diags) > 0 {
 				t.Fatalf("diagnostics: %v", diags)
 			}
-			for _, p := range tt.providers {
-				if _, ok := mod.RequiredProviders[p]; !ok {
-					t.Errorf("provider %s not required", p)
-				}
-			}
-			for _, r := range tt.resources {
-				if _, ok := mod.ManagedResources[r]; !ok {
-					t.Errorf("resource %s missing", r)
-				}
-			}
-			for _, v := range tt.variables {
-				if _, ok := mod.Variables[v]; !ok {
-					t.Errorf("variable %s missing", v)
-				}
-			}
-			for _, o := range tt.outputs {
-				if _, ok := mod.Outputs[o]; !ok {
-					t.Errorf("output %s missing", o)
-				}
-			}
+			wantKeys(t, "provider %s not required", mod.RequiredProviders, tt.providers)
+			wantKeys(t, "resource %s missing", mod.ManagedResources, tt.resources)
+			wantKeys(t, "variable %s missing", mod.Variables, tt.variables)
+			wantKeys(t, "output %s missing", mod.Outputs, tt.outputs)
 			for name, v := range mod.Variables {
 				if v.Description == "" {
 					t.Errorf("variable %s has no description", name)
@@ -204,5 +188,15 @@ func TestComposeFile(t *testing.T) {
 		}
 	} else {
 		t.Log("docker-compose not installed: structural checks only")
+	}
+}
+
+// wantKeys reports, with format, each of names m does not hold.
+func wantKeys[V any](t *testing.T, format string, m map[string]V, names []string) {
+	t.Helper()
+	for _, n := range names {
+		if _, ok := m[n]; !ok {
+			t.Errorf(format, n)
+		}
 	}
 }

@@ -2,12 +2,25 @@ package gateway
 
 import "testing"
 
+// matchCase is one subscription check: whether an endpoint subscribed to
+// subs gets an event of type typ.
+type matchCase struct {
+	subs []string
+	typ  string
+	want bool
+}
+
+func checkMatches(t *testing.T, tests []matchCase) {
+	t.Helper()
+	for _, tt := range tests {
+		if got := Matches(tt.subs, tt.typ); got != tt.want {
+			t.Errorf("Matches(%v, %s) = %v, want %v", tt.subs, tt.typ, got, tt.want)
+		}
+	}
+}
+
 func TestMatches(t *testing.T) {
-	tests := []struct {
-		subs []string
-		typ  string
-		want bool
-	}{
+	checkMatches(t, []matchCase{
 		{[]string{"*"}, EventReaction, true},
 		{[]string{EventMessage}, EventMessage, true},
 		// The finer types of what used to arrive as message still reach message.
@@ -22,12 +35,7 @@ func TestMatches(t *testing.T) {
 		{[]string{EventMessageEdited}, EventMessageRevoked, false},
 		{[]string{EventGroupStatus}, EventMessageStatus, true},
 		{[]string{EventGroupStatus}, EventReaction, false},
-	}
-	for _, tt := range tests {
-		if got := Matches(tt.subs, tt.typ); got != tt.want {
-			t.Errorf("Matches(%v, %s) = %v, want %v", tt.subs, tt.typ, got, tt.want)
-		}
-	}
+	})
 	for typ, want := range map[MessageType]string{TypeText: EventMessage, TypeEdit: EventMessageEdited, TypeRevoke: EventMessageRevoked,
 		TypeReaction: EventReaction, TypePoll: EventMessage, TypeInteractiveReply: EventMessage} {
 		if got := InboundEventType(typ); got != want {

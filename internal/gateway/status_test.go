@@ -25,11 +25,7 @@ func TestStatusAndChannelRecipients(t *testing.T) {
 }
 
 func TestStatusPostsAreOptIn(t *testing.T) {
-	tests := []struct {
-		subs []string
-		typ  string
-		want bool
-	}{
+	checkMatches(t, []matchCase{
 		{[]string{EventStatusPost}, EventStatusPost, true},
 		{[]string{EventAll}, EventStatusPost, false},
 		{[]string{EventMessage}, EventStatusPost, false},
@@ -37,12 +33,7 @@ func TestStatusPostsAreOptIn(t *testing.T) {
 		{[]string{EventMessage}, EventChannelMessage, true},
 		{[]string{EventAll}, EventChannelMessage, true},
 		{[]string{EventStatusPost}, EventMessage, false},
-	}
-	for _, tt := range tests {
-		if got := Matches(tt.subs, tt.typ); got != tt.want {
-			t.Errorf("Matches(%v, %s) = %v, want %v", tt.subs, tt.typ, got, tt.want)
-		}
-	}
+	})
 	if !ValidSubscription(EventStatusPost) || !ValidSubscription(EventChannelMessage) {
 		t.Error("status.post and channel.message cannot be subscribed to")
 	}

@@ -1,6 +1,7 @@
 // Package hashitest holds what the protocol-faithful fakes of HashiCorp
-// APIs (Nomad, Consul) share: blocking queries on a raft-like index, and
-// answers carrying that index in the X-<Product>-Index headers.
+// APIs (Nomad, Consul) share: blocking queries on a raft-like index, the
+// failures tests inject, and answers carrying that index in the
+// X-<Product>-Index headers.
 package hashitest
 
 import (
@@ -63,4 +64,60 @@ func WriteJSON(w http.ResponseWriter, product string, mu *sync.Mutex, index *uin
 	w.Header().Set("X-"+product+"-KnownLeader", "true")
 	w.Header().Set("X-"+product+"-LastContact", "0")
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// Index is a fake's raft-like index: every write moves it on and wakes the
+// blocking queries waiting on it. The fake's mutex guards it.
+type Index struct {
+	N       uint64
+	changed chan struct{} // closed and replaced on every change
+}
+
+// Bump moves the index on (a write).
+func (x *Index) Bump() { x.Set(x.N + 1) }
+
+// Set moves the index to n (Bump, or a reset as a snapshot restore does)
+// and wakes the watchers.
+func (x *Index) Set(n uint64) {
+	x.N = n
+	if x.changed != nil {
+		close(x.changed)
+	}
+	x.changed = make(chan struct{})
+}
+
+// State is the index and a channel closed on its next change, what Block
+// waits on.
+func (x *Index) State() (uint64, <-chan struct{}) {
+	if x.changed == nil {
+		x.changed = make(chan struct{})
+	}
+	return x.N, x.changed
+}
+
+// Failures injects failures: the next n requests of a fake answer 500.
+type Failures struct {
+	mu sync.Mutex
+	n  int
+}
+
+// FailNext makes the next n requests answer 500.
+func (f *Failures) FailNext(n int) {
+	f.mu.Lock()
+	f.n = n
+	f.mu.Unlock()
+}
+
+// Fail answers 500 and reports true when the request is one to fail.
+func (f *Failures) Fail(w http.ResponseWriter) bool {
+	f.mu.Lock()
+	fail := f.n > 0
+	if fail {
+		f.n--
+	}
+	f.mu.Unlock()
+	if fail {
+		http.Error(w, "rpc error: simulated failure", http.StatusInternalServerError)
+	}
+	return fail
 }

@@ -8,38 +8,18 @@ package inmem
 
 import (
 	"context"
-	"hash/maphash"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
-
-// shardCount splits maps into independently locked parts, so concurrent
-// requests for different keys rarely wait for each other.
-const shardCount = 32
-
-// sweepInterval is how often expired keys are removed in the background.
-// Reads already ignore expired keys; the sweep only bounds memory.
-const sweepInterval = time.Minute
 
 var _ gateway.Cache = (*Cache)(nil)
 
 // Cache is an in-memory gateway.Cache with per-key expiry. Expired keys are
 // invisible at once and removed by a periodic sweep; call Close to stop it.
 type Cache struct {
-	seed   maphash.Seed
-	epoch  time.Time
-	shards [shardCount]cacheShard
-	stop   chan struct{}
-	once   sync.Once
-	done   chan struct{}
-}
-
-type cacheShard struct {
-	mu sync.Mutex
-	m  map[string]cacheEntry
+	shards[cacheEntry]
 }
 
 type cacheEntry struct {
@@ -53,25 +33,9 @@ func (e cacheEntry) expired(now time.Duration) bool { return e.expires != 0 && n
 
 // NewCache returns an empty cache and starts its sweeper.
 func NewCache() *Cache {
-	c := &Cache{seed: maphash.MakeSeed(), epoch: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string]cacheEntry)
-	}
-	go c.sweepLoop(sweepInterval)
+	c := &Cache{}
+	c.start(func(now time.Duration, e cacheEntry) bool { return e.expired(now) })
 	return c
-}
-
-// Close stops the background sweep. The cache stays usable.
-func (c *Cache) Close() error {
-	c.once.Do(func() { close(c.stop) })
-	<-c.done
-	return nil
-}
-
-func (c *Cache) now() time.Duration { return time.Since(c.epoch) }
-
-func (c *Cache) shard(key string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, key)%shardCount]
 }
 
 // deadline turns a ttl into an expiry instant; ttl <= 0 means never.
@@ -166,48 +130,6 @@ const (
 	maxInt64 = 1<<63 - 1
 	minInt64 = -1 << 63
 )
-
-func (c *Cache) sweepLoop(every time.Duration) {
-	defer close(c.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-t.C:
-			c.sweep()
-		}
-	}
-}
-
-// sweep removes expired keys, one shard at a time so readers wait at most
-// for one shard's scan.
-func (c *Cache) sweep() {
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		now := c.now()
-		for k, e := range s.m {
-			if e.expired(now) {
-				delete(s.m, k)
-			}
-		}
-		s.mu.Unlock()
-	}
-}
-
-// len counts stored keys, expired or not (tests).
-func (c *Cache) len() int {
-	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
-	return n
-}
 
 func clone(b []byte) []byte {
 	if b == nil {

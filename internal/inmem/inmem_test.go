@@ -35,6 +35,14 @@ func TestBus(t *testing.T) {
 // goroutine in it waits, so a minute's sweep interval passes at once and
 // exactly.
 
+// wantKeys fails the test unless got, the keys held, is want.
+func wantKeys(t *testing.T, got, want int, when string) {
+	t.Helper()
+	if got != want {
+		t.Fatalf("got %d keys %s, want %d", got, when, want)
+	}
+}
+
 func TestCacheSweepRemovesExpiredKeys(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := NewCache()
@@ -49,13 +57,9 @@ func TestCacheSweepRemovesExpiredKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond) // the bubble's clock: the keys expire
-		if got := c.len(); got != 4 {
-			t.Fatalf("got %d keys before any sweep, want 4 (expired keys wait for the sweep)", got)
-		}
+		wantKeys(t, c.len(), 4, "before any sweep") // expired keys wait for the sweep
 		c.sweep()
-		if got := c.len(); got != 1 {
-			t.Fatalf("got %d keys after sweep, want 1", got)
-		}
+		wantKeys(t, c.len(), 1, "after sweep")
 	})
 }
 
@@ -68,14 +72,10 @@ func TestCacheSweepRunsPeriodically(t *testing.T) {
 		}
 		time.Sleep(sweepInterval - time.Millisecond) // the bubble's clock, to just before the sweep
 		synctest.Wait()
-		if got := c.len(); got != 1 {
-			t.Fatalf("got %d keys before the first sweep, want 1", got)
-		}
+		wantKeys(t, c.len(), 1, "before the first sweep")
 		time.Sleep(time.Millisecond) // the bubble's clock, to the sweep
 		synctest.Wait()
-		if got := c.len(); got != 0 {
-			t.Fatalf("got %d keys after the periodic sweep, want 0", got)
-		}
+		wantKeys(t, c.len(), 0, "after the periodic sweep")
 	})
 }
 
@@ -121,9 +121,7 @@ func TestRateLimiterSweepBoundsMemory(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond) // the bubble's clock: the hits leave their window
 		l.sweep()
-		if got := l.len(); got != 1 {
-			t.Fatalf("got %d keys after sweep, want 1", got)
-		}
+		wantKeys(t, l.len(), 1, "after sweep")
 		// The periodic sweep does the same without being called.
 		for i := range 10 {
 			if _, err := l.Allow(ctx, string(rune('A'+i)), 3, time.Millisecond); err != nil {
@@ -132,9 +130,7 @@ func TestRateLimiterSweepBoundsMemory(t *testing.T) {
 		}
 		time.Sleep(sweepInterval) // the bubble's clock, to the periodic sweep
 		synctest.Wait()
-		if got := l.len(); got != 1 {
-			t.Fatalf("got %d keys after the periodic sweep, want 1", got)
-		}
+		wantKeys(t, l.len(), 1, "after the periodic sweep")
 	})
 }
 

@@ -2,8 +2,6 @@ package inmem
 
 import (
 	"context"
-	"hash/maphash"
-	"sync"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -17,17 +15,7 @@ var _ gateway.RateLimiter = (*RateLimiter)(nil)
 // denial can say exactly when the next request will pass. Keys whose
 // window has passed are swept periodically; call Close to stop the sweep.
 type RateLimiter struct {
-	seed   maphash.Seed
-	epoch  time.Time
-	shards [shardCount]limitShard
-	stop   chan struct{}
-	once   sync.Once
-	done   chan struct{}
-}
-
-type limitShard struct {
-	mu sync.Mutex
-	m  map[string]*window
+	shards[*window]
 }
 
 // window is one key's log: the instants (since the limiter's epoch) of its
@@ -65,23 +53,13 @@ func (w *window) resize(capacity int) {
 
 // NewRateLimiter returns a limiter and starts its sweeper.
 func NewRateLimiter() *RateLimiter {
-	l := &RateLimiter{seed: maphash.MakeSeed(), epoch: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
-	for i := range l.shards {
-		l.shards[i].m = make(map[string]*window)
-	}
-	go l.sweepLoop(sweepInterval)
+	l := &RateLimiter{}
+	// A key with no hit left in its window is done with.
+	l.start(func(now time.Duration, w *window) bool {
+		w.trim(now)
+		return w.n == 0
+	})
 	return l
-}
-
-// Close stops the background sweep. The limiter stays usable.
-func (l *RateLimiter) Close() error {
-	l.once.Do(func() { close(l.stop) })
-	<-l.done
-	return nil
-}
-
-func (l *RateLimiter) shard(key string) *limitShard {
-	return &l.shards[maphash.String(l.seed, key)%shardCount]
 }
 
 // Allow counts one request for key against limit per window. A denied
@@ -95,7 +73,7 @@ func (l *RateLimiter) Allow(_ context.Context, key string, limit int, length tim
 	s := l.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Since(l.epoch)
+	now := l.now()
 	w := s.m[key]
 	if w == nil {
 		w = &window{}
@@ -133,46 +111,4 @@ func (l *RateLimiter) Reset(_ context.Context, key string) error {
 	delete(s.m, key)
 	s.mu.Unlock()
 	return nil
-}
-
-func (l *RateLimiter) sweepLoop(every time.Duration) {
-	defer close(l.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-l.stop:
-			return
-		case <-t.C:
-			l.sweep()
-		}
-	}
-}
-
-// sweep removes keys with no hit left in their window.
-func (l *RateLimiter) sweep() {
-	for i := range l.shards {
-		s := &l.shards[i]
-		s.mu.Lock()
-		now := time.Since(l.epoch)
-		for k, w := range s.m {
-			w.trim(now)
-			if w.n == 0 {
-				delete(s.m, k)
-			}
-		}
-		s.mu.Unlock()
-	}
-}
-
-// len counts tracked keys (tests).
-func (l *RateLimiter) len() int {
-	n := 0
-	for i := range l.shards {
-		s := &l.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
-	return n
 }

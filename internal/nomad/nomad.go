@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -202,12 +203,7 @@ func (c *Config) defaults() error {
 	if c.WatchWait <= 0 {
 		c.WatchWait = 5 * time.Minute
 	}
-	if c.RetryMin <= 0 {
-		c.RetryMin = 500 * time.Millisecond
-	}
-	if c.RetryMax < c.RetryMin {
-		c.RetryMax = max(30*time.Second, c.RetryMin)
-	}
+	backoff.Bounds(&c.RetryMin, &c.RetryMax)
 	if c.Settle <= 0 {
 		c.Settle = time.Second
 	}

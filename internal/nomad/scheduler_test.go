@@ -69,13 +69,20 @@ func newScheduler(t *testing.T, fake *nomadtest.Server, mod func(*nomad.Config))
 	return s, rep
 }
 
-func TestStartRegistersOneJobPerSession(t *testing.T) {
-	fake := nomadtest.New(t)
-	s, _ := newScheduler(t, fake, nil)
+// started starts spec's session on s, which must succeed.
+func started(t *testing.T, s *nomad.Scheduler) gateway.Placement {
+	t.Helper()
 	pl, err := s.Start(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pl
+}
+
+func TestStartRegistersOneJobPerSession(t *testing.T) {
+	fake := nomadtest.New(t)
+	s, _ := newScheduler(t, fake, nil)
+	pl := started(t, s)
 	jobID := nomad.JobID("wa", "s1", "u1")
 	if pl.Driver != "nomad" || pl.JobID != jobID || pl.AllocID == "" || !strings.HasPrefix(pl.Address, "127.0.0.1:") || pl.Port == 0 {
 		t.Fatalf("got placement %+v", pl)
@@ -206,9 +213,7 @@ func TestLegacyDisconnectOnNomad16(t *testing.T) {
 	fake := nomadtest.New(t)
 	fake.Version = "1.6.5"
 	s, _ := newScheduler(t, fake, nil)
-	if _, err := s.Start(context.Background(), spec); err != nil {
-		t.Fatal(err)
-	}
+	started(t, s)
 	tg := fake.Job("whatsapp", nomad.JobID("wa", "s1", "u1")).TaskGroups[0]
 	if tg.Disconnect != nil {
 		t.Errorf("disconnect block sent to Nomad 1.6: %+v", tg.Disconnect)
@@ -264,9 +269,7 @@ func TestStateFollowsAllocations(t *testing.T) {
 func TestWatchEndsQuietlyWhenStoppedElsewhere(t *testing.T) {
 	fake := nomadtest.New(t)
 	s, rep := newScheduler(t, fake, nil)
-	if _, err := s.Start(context.Background(), spec); err != nil {
-		t.Fatal(err)
-	}
+	started(t, s)
 	// Another gateway replica stops the session.
 	if _, _, err := fake.Client("whatsapp").Jobs().Deregister(nomad.JobID("wa", "s1", "u1"), true, nil); err != nil {
 		t.Fatal(err)
@@ -280,10 +283,7 @@ func TestWatchEndsQuietlyWhenStoppedElsewhere(t *testing.T) {
 func TestWatchSurvivesFailuresAndIndexResets(t *testing.T) {
 	fake := nomadtest.New(t)
 	s, rep := newScheduler(t, fake, nil)
-	pl, err := s.Start(context.Background(), spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pl := started(t, s)
 	fake.FailNext(3)
 	fake.ResetIndex(5)
 	fake.SetTask(pl.AllocID, api.AllocClientStatusRunning, "pending", 1, api.TaskRestarting, "")

@@ -33,22 +33,7 @@ func TestStore(t *testing.T) {
 
 func TestMigrationsIdempotent(t *testing.T) {
 	dsn := pgtest.FreshSchema(t)
-	s, err := Open(t.Context(), dsn, nil)
-	if err != nil {
-		t.Fatalf("first open: %v", err)
-	}
-	u := &gateway.User{Email: "a@example.com", Name: "A"}
-	if err := s.CreateUser(t.Context(), u); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = open(t, dsn)
-	if _, err := s.UserByID(t.Context(), u.ID); err != nil {
-		t.Fatalf("got %v after reopening, want the user kept", err)
-	}
-	storetest.AssertMigrated(t, s.DB(), migrationFS)
+	storetest.AssertReopens(t, func() (*Store, error) { return Open(t.Context(), dsn, nil) }, migrationFS)
 }
 
 // TestConcurrentOpen starts four stores at once on one empty schema: the

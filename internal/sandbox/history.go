@@ -11,11 +11,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/atomicfile"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -169,31 +168,7 @@ func (e *Engine) FetchMedia(_ context.Context, ref []byte, dest string) error {
 	if err := json.Unmarshal(ref, &r); err != nil || r.Phone != me || r.N < 0 || r.N%historyPhotoEvery != historyPhotoEvery-3 {
 		return gateway.Errorf(gateway.CodeNotFound, "The message has no media to download.")
 	}
-	return writeFile(dest, historyPhoto(r.Phone, r.N))
-}
-
-// writeFile writes data to dest through a temporary file beside it, so a
-// reader never sees half a file.
-func writeFile(dest string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
-		return fmt.Errorf("create media directory: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(dest), ".download-*")
-	if err != nil {
-		return fmt.Errorf("create media file: %w", err)
-	}
-	defer os.Remove(f.Name()) // a no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write media file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write media file: %w", err)
-	}
-	if err := os.Rename(f.Name(), dest); err != nil {
-		return fmt.Errorf("store media file: %w", err)
-	}
-	return nil
+	return atomicfile.WriteBytes(dest, historyPhoto(r.Phone, r.N))
 }
 
 var _ gateway.MediaEngine = (*Engine)(nil)

@@ -109,11 +109,17 @@ func (s *Service) Groups(ctx context.Context, userID, sessionID string) (gateway
 
 // Group returns one group, live.
 func (s *Service) Group(ctx context.Context, userID, sessionID, group string) (gateway.Group, error) {
+	return onGroup(ctx, s, userID, sessionID, gateway.OpGroupGet, group)
+}
+
+// onGroup runs op on one group, named by its JID or the bare id.
+func onGroup[Res any](ctx context.Context, s *Service, userID, sessionID string, op gateway.AccountOp[gateway.GroupRef, Res], group string) (Res, error) {
 	jid, err := groupJID(group)
 	if err != nil {
-		return gateway.Group{}, err
+		var none Res
+		return none, err
 	}
-	return runAccount(ctx, s, userID, sessionID, gateway.OpGroupGet, gateway.GroupRef{Group: jid})
+	return runAccount(ctx, s, userID, sessionID, op, gateway.GroupRef{Group: jid})
 }
 
 // CreateGroup creates a group with the given participants (phone numbers or JIDs).
@@ -207,11 +213,7 @@ func (s *Service) JoinGroup(ctx context.Context, userID, sessionID, link string)
 
 // GroupRequests lists a group's pending join requests, live (admins only).
 func (s *Service) GroupRequests(ctx context.Context, userID, sessionID, group string) (gateway.GroupRequestList, error) {
-	jid, err := groupJID(group)
-	if err != nil {
-		return gateway.GroupRequestList{}, err
-	}
-	return runAccount(ctx, s, userID, sessionID, gateway.OpGroupRequests, gateway.GroupRef{Group: jid})
+	return onGroup(ctx, s, userID, sessionID, gateway.OpGroupRequests, group)
 }
 
 // UpdateGroupRequests approves or rejects pending join requests (admins
@@ -236,11 +238,7 @@ func (s *Service) UpdateGroupRequests(ctx context.Context, userID, sessionID str
 
 // LeaveGroup leaves a group.
 func (s *Service) LeaveGroup(ctx context.Context, userID, sessionID, group string) error {
-	jid, err := groupJID(group)
-	if err != nil {
-		return err
-	}
-	_, err = runAccount(ctx, s, userID, sessionID, gateway.OpGroupLeave, gateway.GroupRef{Group: jid})
+	_, err := onGroup(ctx, s, userID, sessionID, gateway.OpGroupLeave, group)
 	return err
 }
 

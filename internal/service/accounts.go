@@ -196,11 +196,7 @@ func (s *Service) User(ctx context.Context, id string) (*gateway.User, error) {
 
 // Me returns the caller's profile with plan and usage.
 func (s *Service) Me(ctx context.Context, u *gateway.User) (*Profile, error) {
-	plan, err := s.PlanOf(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	usage, err := s.usage(ctx, u.ID)
+	plan, usage, err := s.planAndUsage(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +215,16 @@ func (s *Service) enginesOf(plan *gateway.Plan) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// planAndUsage is u's plan and what u uses of it now.
+func (s *Service) planAndUsage(ctx context.Context, u *gateway.User) (*gateway.Plan, Usage, error) {
+	plan, err := s.PlanOf(ctx, u)
+	if err != nil {
+		return nil, Usage{}, err
+	}
+	usage, err := s.usage(ctx, u.ID)
+	return plan, usage, err
 }
 
 func (s *Service) usage(ctx context.Context, userID string) (Usage, error) {

@@ -74,11 +74,7 @@ func (s *Service) AdminListTenants(ctx context.Context, f gateway.UserFilter) (L
 }
 
 func (s *Service) tenantView(ctx context.Context, u *gateway.User, full bool) (*TenantView, error) {
-	plan, err := s.PlanOf(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	usage, err := s.usage(ctx, u.ID)
+	plan, usage, err := s.planAndUsage(ctx, u)
 	if err != nil {
 		return nil, err
 	}

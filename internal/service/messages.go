@@ -358,6 +358,27 @@ func (s *Service) CancelMessage(ctx context.Context, userID, id string) (*gatewa
 // captioned are the types whose text or caption can mention people.
 var captioned = map[gateway.MessageType]bool{gateway.TypeText: true, gateway.TypeImage: true, gateway.TypeVideo: true, gateway.TypeDocument: true}
 
+// peopleJIDs reads list, the field named field: people (phone numbers, user
+// or LID JIDs), answered as JIDs without repeats. An entry that is no
+// person is refused in fields with notPerson.
+func peopleJIDs(field string, list []string, notPerson string, fields map[string]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i, a := range list {
+		r, err := gateway.ParseRecipient(a)
+		switch {
+		case err != nil:
+			fields[fmt.Sprintf("%s[%d]", field, i)] = gateway.ErrorMessage(err)
+		case r.Server != gateway.ServerUser && r.Server != gateway.ServerLID:
+			fields[fmt.Sprintf("%s[%d]", field, i)] = notPerson
+		case !seen[r.JID]:
+			seen[r.JID] = true
+			out = append(out, r.JID)
+		}
+	}
+	return out
+}
+
 // sendOptions validates the options of a send that apply across types
 // (mentions, view-once, link preview) and sets them on the payload.
 func sendOptions(typ gateway.MessageType, rcpt gateway.Recipient, body string, in SendInput, p *gateway.MessagePayload, fields map[string]string) {
@@ -367,19 +388,7 @@ func sendOptions(typ gateway.MessageType, rcpt gateway.Recipient, body string, i
 	if len(in.Mentions) > MaxMentions {
 		fields["mentions"] = "At most 1024 mentions."
 	}
-	seen := map[string]bool{}
-	for i, m := range in.Mentions {
-		r, err := gateway.ParseRecipient(m)
-		switch {
-		case err != nil:
-			fields[fmt.Sprintf("mentions[%d]", i)] = gateway.ErrorMessage(err)
-		case r.Server != gateway.ServerUser && r.Server != gateway.ServerLID:
-			fields[fmt.Sprintf("mentions[%d]", i)] = "Only people can be mentioned, not groups."
-		case !seen[r.JID]:
-			seen[r.JID] = true
-			p.Mentions = append(p.Mentions, r.JID)
-		}
-	}
+	p.Mentions = append(p.Mentions, peopleJIDs("mentions", in.Mentions, "Only people can be mentioned, not groups.", fields)...)
 	if in.MentionAll {
 		if rcpt.JID != "" && !rcpt.IsGroup() {
 			fields["mention_all"] = "mention_all mentions a group's participants; the recipient is not a group."
@@ -621,4 +630,14 @@ func (s *Service) Message(ctx context.Context, userID, id string) (*gateway.Mess
 		return nil, gateway.NotFound("Message")
 	}
 	return m, err
+}
+
+// messageAndPayload is one of the caller's messages with its payload read.
+func (s *Service) messageAndPayload(ctx context.Context, userID, id string) (*gateway.Message, *gateway.MessagePayload, error) {
+	m, err := s.Message(ctx, userID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := gateway.ParsePayload(m.Payload)
+	return m, p, err
 }

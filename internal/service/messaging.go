@@ -202,11 +202,7 @@ type MediaFile struct {
 // (received media is downloaded under MEDIA_STORAGE_PATH). CodeNotFound
 // when the message has no stored media, or it is not downloaded yet.
 func (s *Service) MessageMedia(ctx context.Context, userID, id string) (*MediaFile, error) {
-	m, err := s.Message(ctx, userID, id)
-	if err != nil {
-		return nil, err
-	}
-	p, err := gateway.ParsePayload(m.Payload)
+	m, p, err := s.messageAndPayload(ctx, userID, id)
 	if err != nil {
 		return nil, err
 	}

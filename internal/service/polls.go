@@ -128,11 +128,7 @@ func containsString(list []string, s string) bool {
 // PollTally returns one of the caller's polls (sent or received) with the
 // current vote of every voter and the count of each answer.
 func (s *Service) PollTally(ctx context.Context, userID, id string) (*gateway.PollTally, error) {
-	m, err := s.Message(ctx, userID, id)
-	if err != nil {
-		return nil, err
-	}
-	p, err := gateway.ParsePayload(m.Payload)
+	m, p, err := s.messageAndPayload(ctx, userID, id)
 	if err != nil {
 		return nil, err
 	}

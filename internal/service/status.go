@@ -1,7 +1,6 @@
 package service
 
 import (
-	"fmt"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -52,19 +51,8 @@ func statusOptions(typ gateway.MessageType, rcpt gateway.Recipient, in SendInput
 	if len(in.StatusAudience) > MaxStatusAudience {
 		fields["status_audience"] = "A status post names at most 1024 people."
 	}
-	seen := map[string]bool{}
-	for i, a := range in.StatusAudience {
-		r, err := gateway.ParseRecipient(a)
-		switch {
-		case err != nil:
-			fields[fmt.Sprintf("status_audience[%d]", i)] = gateway.ErrorMessage(err)
-		case r.Server != gateway.ServerUser && r.Server != gateway.ServerLID:
-			fields[fmt.Sprintf("status_audience[%d]", i)] = "A status is shown to people: give phone numbers or user JIDs."
-		case !seen[r.JID]:
-			seen[r.JID] = true
-			p.StatusAudience = append(p.StatusAudience, r.JID)
-		}
-	}
+	p.StatusAudience = append(p.StatusAudience,
+		peopleJIDs("status_audience", in.StatusAudience, "A status is shown to people: give phone numbers or user JIDs.", fields)...)
 	if in.StatusStyle != nil {
 		if typ != gateway.TypeText {
 			fields["status_style"] = "Only a text status has a background colour and a font."

@@ -27,26 +27,7 @@ func TestStore(t *testing.T) {
 
 func TestMigrationsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "data", "gateway.db")
-	s, err := Open(t.Context(), path, nil)
-	if err != nil {
-		t.Fatalf("first open: %v", err)
-	}
-	u := &gateway.User{Email: "a@example.com", Name: "A"}
-	if err := s.CreateUser(t.Context(), u); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = open(t, path)
-	got, err := s.UserByID(t.Context(), u.ID)
-	if err != nil {
-		t.Fatalf("got %v after reopening, want the user kept", err)
-	}
-	if got.Email != u.Email {
-		t.Fatalf("got email %q, want %q", got.Email, u.Email)
-	}
-	storetest.AssertMigrated(t, s.DB(), migrationFS)
+	storetest.AssertReopens(t, func() (*Store, error) { return Open(t.Context(), path, nil) }, migrationFS)
 }
 
 func TestPragmas(t *testing.T) {

@@ -91,78 +91,83 @@ func scanAccountOp(sc scanner, extra ...any) (*gateway.AccountOperation, error) 
 	return &op, nil
 }
 
-// SandboxGroups returns a tenant's simulated groups.
-func (s *Store) SandboxGroups(ctx context.Context, userID string) ([]gateway.SandboxGroup, error) {
-	rows, err := s.reader.QueryContext(ctx, s.q("SELECT jid, data, version FROM sandbox_groups WHERE user_id = ? ORDER BY jid"), userID)
+// sandboxTable is a table of a tenant's simulated WhatsApp state: JSON
+// blobs by key, each with a version that guards its writes.
+type sandboxTable struct {
+	table, key string // the table, the key column
+	noun       string // in errors: "group"
+	missing    string // what CodeNotFound names: "Group"
+}
+
+var (
+	sandboxGroups   = sandboxTable{table: "sandbox_groups", key: "jid", noun: "group", missing: "Group"}
+	sandboxAccounts = sandboxTable{table: "sandbox_accounts", key: "phone", noun: "account", missing: "Account"}
+)
+
+// sandboxRows returns every blob of the tenant, by key, as row makes it.
+func sandboxRows[T any](ctx context.Context, s *Store, t sandboxTable, userID string, row func(key string, data []byte, version int64) T) ([]T, error) {
+	op := "sandbox " + t.noun + "s"
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+t.key+", data, version FROM "+t.table+" WHERE user_id = ? ORDER BY "+t.key), userID)
 	if err != nil {
-		return nil, s.fail(err, "sandbox groups", "Group", "")
+		return nil, s.fail(err, op, t.missing, "")
 	}
 	defer rows.Close()
-	var out []gateway.SandboxGroup
+	var out []T
 	for rows.Next() {
-		var g gateway.SandboxGroup
-		var data string
-		if err := rows.Scan(&g.JID, &data, &g.Version); err != nil {
-			return nil, s.fail(err, "sandbox groups", "Group", "")
+		var key, data string
+		var version int64
+		if err := rows.Scan(&key, &data, &version); err != nil {
+			return nil, s.fail(err, op, t.missing, "")
 		}
-		g.Data = []byte(data)
-		out = append(out, g)
+		out = append(out, row(key, []byte(data), version))
 	}
-	return out, s.fail(rows.Err(), "sandbox groups", "Group", "")
+	return out, s.fail(rows.Err(), op, t.missing, "")
+}
+
+// saveSandbox writes a blob: a new one when version is 0 (CodeConflict
+// when it exists), else only if the stored version is still version
+// (CodeConflict when another writer got there first). The stored version
+// becomes version+1.
+func (s *Store) saveSandbox(ctx context.Context, t sandboxTable, userID, key string, data []byte, version int64) error {
+	changed := "The " + t.noun + " changed meanwhile."
+	at := micros(now())
+	if version == 0 {
+		_, err := s.writer.ExecContext(ctx, s.q("INSERT INTO "+t.table+" (user_id, "+t.key+", data, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
+			userID, key, string(data), at)
+		return s.fail(err, "create sandbox "+t.noun, "User", changed)
+	}
+	err := exactlyOne(s.writer.ExecContext(ctx, s.q("UPDATE "+t.table+" SET data = ?, version = version + 1, updated_at = ? WHERE user_id = ? AND "+t.key+" = ? AND version = ?"),
+		string(data), at, userID, key, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return gateway.Errorf(gateway.CodeConflict, "%s", changed)
+	}
+	return s.fail(err, "save sandbox "+t.noun, t.missing, "")
+}
+
+// SandboxGroups returns a tenant's simulated groups.
+func (s *Store) SandboxGroups(ctx context.Context, userID string) ([]gateway.SandboxGroup, error) {
+	return sandboxRows(ctx, s, sandboxGroups, userID, func(jid string, data []byte, version int64) gateway.SandboxGroup {
+		return gateway.SandboxGroup{JID: jid, Data: data, Version: version}
+	})
 }
 
 // SaveSandboxGroup writes a simulated group: a new one when version is 0,
 // else only if the stored version is still version (CodeConflict when
 // another writer got there first). The stored version becomes version+1.
 func (s *Store) SaveSandboxGroup(ctx context.Context, userID string, g gateway.SandboxGroup) error {
-	at := micros(now())
-	if g.Version == 0 {
-		_, err := s.writer.ExecContext(ctx, s.q("INSERT INTO sandbox_groups (user_id, jid, data, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
-			userID, g.JID, string(g.Data), at)
-		return s.fail(err, "create sandbox group", "User", "The group changed meanwhile.")
-	}
-	err := exactlyOne(s.writer.ExecContext(ctx, s.q("UPDATE sandbox_groups SET data = ?, version = version + 1, updated_at = ? WHERE user_id = ? AND jid = ? AND version = ?"),
-		string(g.Data), at, userID, g.JID, g.Version))
-	if errors.Is(err, sql.ErrNoRows) {
-		return gateway.Errorf(gateway.CodeConflict, "The group changed meanwhile.")
-	}
-	return s.fail(err, "save sandbox group", "Group", "")
+	return s.saveSandbox(ctx, sandboxGroups, userID, g.JID, g.Data, g.Version)
 }
 
 // SandboxAccounts returns a tenant's simulated WhatsApp accounts, by phone.
 func (s *Store) SandboxAccounts(ctx context.Context, userID string) ([]gateway.SandboxAccount, error) {
-	rows, err := s.reader.QueryContext(ctx, s.q("SELECT phone, data, version FROM sandbox_accounts WHERE user_id = ? ORDER BY phone"), userID)
-	if err != nil {
-		return nil, s.fail(err, "sandbox accounts", "Account", "")
-	}
-	defer rows.Close()
-	var out []gateway.SandboxAccount
-	for rows.Next() {
-		var a gateway.SandboxAccount
-		var data string
-		if err := rows.Scan(&a.Phone, &data, &a.Version); err != nil {
-			return nil, s.fail(err, "sandbox accounts", "Account", "")
-		}
-		a.Data = []byte(data)
-		out = append(out, a)
-	}
-	return out, s.fail(rows.Err(), "sandbox accounts", "Account", "")
+	return sandboxRows(ctx, s, sandboxAccounts, userID, func(phone string, data []byte, version int64) gateway.SandboxAccount {
+		return gateway.SandboxAccount{Phone: phone, Data: data, Version: version}
+	})
 }
 
 // SaveSandboxAccount writes a simulated account: a new one when version is
 // 0 (CodeConflict when it exists), else only if the stored version is
 // still version (CodeConflict when another writer got there first).
 func (s *Store) SaveSandboxAccount(ctx context.Context, userID string, a gateway.SandboxAccount) error {
-	at := micros(now())
-	if a.Version == 0 {
-		_, err := s.writer.ExecContext(ctx, s.q("INSERT INTO sandbox_accounts (user_id, phone, data, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
-			userID, a.Phone, string(a.Data), at)
-		return s.fail(err, "create sandbox account", "User", "The account changed meanwhile.")
-	}
-	err := exactlyOne(s.writer.ExecContext(ctx, s.q("UPDATE sandbox_accounts SET data = ?, version = version + 1, updated_at = ? WHERE user_id = ? AND phone = ? AND version = ?"),
-		string(a.Data), at, userID, a.Phone, a.Version))
-	if errors.Is(err, sql.ErrNoRows) {
-		return gateway.Errorf(gateway.CodeConflict, "The account changed meanwhile.")
-	}
-	return s.fail(err, "save sandbox account", "Account", "")
+	return s.saveSandbox(ctx, sandboxAccounts, userID, a.Phone, a.Data, a.Version)
 }

@@ -42,12 +42,8 @@ const countAPIKeys = "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoke
 
 // APIKeyByHash returns the key with that hash, revoked or not; CodeNotFound when absent.
 func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*gateway.APIKey, error) {
-	row, err := s.readRow(ctx, "SELECT "+apiKeyCols+" FROM api_keys WHERE hash = ?", hash)
-	if err != nil {
-		return nil, s.fail(err, "api key by hash", "API key", "")
-	}
-	k, err := scanAPIKey(row)
-	return k, s.fail(err, "api key by hash", "API key", "")
+	return readOne(ctx, s, scanAPIKey, "api key by hash", "API key",
+		"SELECT "+apiKeyCols+" FROM api_keys WHERE hash = ?", hash)
 }
 
 // ListAPIKeys lists a tenant's keys, newest first, with the total count.

@@ -138,6 +138,16 @@ func (s *Store) ChatMessages(ctx context.Context, userID, sessionID, jid string,
 // ApplyChatChange applies a change seen on another device, with events
 // only when it changed something.
 func (s *Store) ApplyChatChange(ctx context.Context, userID, sessionID string, c gateway.ChatChange, events ...*gateway.Event) (bool, error) {
+	changed, err := s.applySessionChange(ctx, userID, sessionID, events, func(tx *sql.Tx) (bool, error) {
+		return s.applyChatChange(ctx, tx, userID, sessionID, c, true)
+	})
+	return changed, s.fail(err, "apply chat change", "Session", "")
+}
+
+// applySessionChange runs apply (a change seen on another device) in a
+// transaction on the tenant's session, and stores events only when it
+// changed something.
+func (s *Store) applySessionChange(ctx context.Context, userID, sessionID string, events []*gateway.Event, apply func(tx *sql.Tx) (bool, error)) (bool, error) {
 	if err := prepareEvents(userID, events); err != nil {
 		return false, err
 	}
@@ -148,12 +158,12 @@ func (s *Store) ApplyChatChange(ctx context.Context, userID, sessionID string, c
 			return err
 		}
 		var err error
-		if changed, err = s.applyChatChange(ctx, tx, userID, sessionID, c, true); err != nil || !changed {
+		if changed, err = apply(tx); err != nil || !changed {
 			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
-	return changed, s.fail(err, "apply chat change", "Session", "")
+	return changed, err
 }
 
 // applyChatChange changes one chat in tx and reports whether a row
@@ -206,12 +216,7 @@ func (s *Store) applyChatChange(ctx context.Context, tx *sql.Tx, userID, session
 		}
 	}
 	args := append(append(setArgs, userID, sessionID, c.Chat), differsArgs...)
-	res, err := tx.ExecContext(ctx, s.q("UPDATE chats SET "+set+" WHERE user_id = ? AND session_id = ? AND jid = ? AND "+differs), args...)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return changed(tx.ExecContext(ctx, s.q("UPDATE chats SET "+set+" WHERE user_id = ? AND session_id = ? AND jid = ? AND "+differs), args...))
 }
 
 // sessionExists is CodeNotFound unless the tenant has the session.

@@ -324,10 +324,7 @@ func (s *Store) CompleteDeliveries(ctx context.Context, results []gateway.Delive
 		if len(disabled) == 0 {
 			return nil
 		}
-		if err := prepareEvents("", disabled); err != nil {
-			return err
-		}
-		return s.insertEvents(ctx, tx, disabled)
+		return s.insertNewEvents(ctx, tx, "", disabled)
 	})
 	return s.fail(err, "complete deliveries", "Delivery", "")
 }
@@ -538,26 +535,21 @@ func (s *Store) DeliveryAttempts(ctx context.Context, userID, deliveryID string)
 	if !isUUID(deliveryID) {
 		return nil, nil
 	}
-	rows, err := s.reader.QueryContext(ctx, s.q(`SELECT a.id, a.delivery_id, a.status_code, a.error, a.latency_ms, a.created_at, a.request_body, a.response_body
+	list, err := queryAll(ctx, s, `SELECT a.id, a.delivery_id, a.status_code, a.error, a.latency_ms, a.created_at, a.request_body, a.response_body
 		FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
-		WHERE a.delivery_id = ? AND d.user_id = ? ORDER BY a.created_at, a.id`), deliveryID, userID)
-	if err != nil {
-		return nil, s.fail(err, "delivery attempts", "Delivery", "")
-	}
-	defer rows.Close()
-	var list []*gateway.DeliveryAttempt
-	for rows.Next() {
-		var (
-			a       gateway.DeliveryAttempt
-			created int64
-		)
-		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.StatusCode, &a.Error, &a.LatencyMS, &created, &a.RequestBody, &a.ResponseBody); err != nil {
-			return nil, s.fail(err, "delivery attempts", "Delivery", "")
-		}
-		a.CreatedAt = fromMicros(created)
-		list = append(list, &a)
-	}
-	return list, s.fail(rows.Err(), "delivery attempts", "Delivery", "")
+		WHERE a.delivery_id = ? AND d.user_id = ? ORDER BY a.created_at, a.id`, []any{deliveryID, userID},
+		func(sc scanner) (*gateway.DeliveryAttempt, error) {
+			var (
+				a       gateway.DeliveryAttempt
+				created int64
+			)
+			if err := sc.Scan(&a.ID, &a.DeliveryID, &a.StatusCode, &a.Error, &a.LatencyMS, &created, &a.RequestBody, &a.ResponseBody); err != nil {
+				return nil, err
+			}
+			a.CreatedAt = fromMicros(created)
+			return &a, nil
+		})
+	return list, s.fail(err, "delivery attempts", "Delivery", "")
 }
 
 // RetryDeliveries makes deliveries of a tenant's webhook due at now with a

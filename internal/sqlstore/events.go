@@ -42,6 +42,15 @@ func prepareEvents(userID string, events []*gateway.Event) error {
 // insertEvents writes prepared events in tx, fills their Seq (and their
 // RequestID from ctx when empty), and fans them out to the matching
 // webhooks' deliveries in the same transaction.
+// insertNewEvents prepares events made inside a transaction (ids, time,
+// the tenant userID when they name none) and stores them in tx.
+func (s *Store) insertNewEvents(ctx context.Context, tx *sql.Tx, userID string, events []*gateway.Event) error {
+	if err := prepareEvents(userID, events); err != nil {
+		return err
+	}
+	return s.insertEvents(ctx, tx, events)
+}
+
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
 	for _, e := range events {
 		if e != nil && e.RequestID == "" {

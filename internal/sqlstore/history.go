@@ -138,10 +138,7 @@ func (s *Store) StoreHistory(ctx context.Context, userID, sessionID string, b ga
 			return nil
 		}
 		evs := events(h)
-		if err := prepareEvents(userID, evs); err != nil {
-			return err
-		}
-		return s.insertEvents(ctx, tx, evs)
+		return s.insertNewEvents(ctx, tx, userID, evs)
 	})
 	return h, s.fail(err, "store history", "Session", "")
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -28,54 +27,29 @@ const countLiveInstances = "SELECT COUNT(*) FROM instances WHERE user_id = ? AND
 
 // CreateInstanceWithin is CreateInstance capped at max live instances per tenant.
 func (s *Store) CreateInstanceWithin(ctx context.Context, i *gateway.Instance, max int, events ...*gateway.Event) error {
-	i.ID = newID(i.ID)
-	i.CreatedAt = stamp(i.CreatedAt)
-	if i.UpdatedAt.IsZero() {
-		i.UpdatedAt = i.CreatedAt
-	}
-	i.UpdatedAt = stamp(i.UpdatedAt)
+	newRow(&i.ID, &i.CreatedAt, &i.UpdatedAt)
 	i.StartedAt, i.StoppedAt = stampPtr(i.StartedAt), stampPtr(i.StoppedAt)
 	if i.Status == "" {
 		i.Status = gateway.InstancePending
 	}
-	if err := prepareEvents(i.UserID, events); err != nil {
-		return err
-	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.withinCap(ctx, tx, i.UserID, countLiveInstances, max); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, s.q("INSERT INTO instances ("+instanceCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			i.ID, i.SessionID, i.UserID, string(i.Status), i.Driver, i.Address, i.Port, i.JobID, i.AllocID, i.Restarts,
-			i.LastError, nullMicros(i.StartedAt), nullMicros(i.StoppedAt), micros(i.CreatedAt), micros(i.UpdatedAt))
-		if err != nil {
-			return s.fail(err, "create instance", "Session", "This session already has a running instance.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
-	return s.fail(err, "create instance", "Session", "")
+	return s.insertWithin(ctx, i.UserID, countLiveInstances, max, "INSERT INTO instances ("+instanceCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		[]any{i.ID, i.SessionID, i.UserID, string(i.Status), i.Driver, i.Address, i.Port, i.JobID, i.AllocID, i.Restarts,
+			i.LastError, nullMicros(i.StartedAt), nullMicros(i.StoppedAt), micros(i.CreatedAt), micros(i.UpdatedAt)},
+		events, "create instance", "Session", "This session already has a running instance.")
 }
 
 // InstanceByID returns a tenant's instance; CodeNotFound when absent or another tenant's.
 func (s *Store) InstanceByID(ctx context.Context, userID, id string) (*gateway.Instance, error) {
-	row, err := s.readRow(ctx, "SELECT "+instanceCols+" FROM instances WHERE id = ? AND user_id = ?", id, userID)
-	if err != nil {
-		return nil, s.fail(err, "instance by id", "Instance", "")
-	}
-	i, err := scanInstance(row)
-	return i, s.fail(err, "instance by id", "Instance", "")
+	return readOne(ctx, s, scanInstance, "instance by id", "Instance",
+		"SELECT "+instanceCols+" FROM instances WHERE id = ? AND user_id = ?", id, userID)
 }
 
 // LiveInstance returns the session's live instance; CodeNotFound when none.
 func (s *Store) LiveInstance(ctx context.Context, userID, sessionID string) (*gateway.Instance, error) {
-	row, err := s.readRow(ctx, "SELECT "+instanceCols+" FROM instances WHERE session_id = ? AND user_id = ? AND status IN "+
-		liveStatuses, sessionID, userID)
-	if err != nil {
-		return nil, s.fail(err, "live instance", "Instance", "")
-	}
-	i, err := scanInstance(row)
-	return i, s.fail(err, "live instance", "Instance", "")
+	return readOne(ctx, s, scanInstance, "live instance", "Instance",
+		"SELECT "+instanceCols+" FROM instances WHERE session_id = ? AND user_id = ? AND status IN "+
+			liveStatuses, sessionID, userID)
 }
 
 // ListInstances lists a tenant's instances, newest first, with the total count.
@@ -104,54 +78,33 @@ func (s *Store) CountLiveInstances(ctx context.Context, userID string) (int, err
 // session has another live instance.
 func (s *Store) UpdateInstance(ctx context.Context, userID, id string, u gateway.InstanceUpdate,
 	events ...*gateway.Event) (*gateway.Instance, error) {
-	sets := []string{"last_error = ?", "updated_at = ?"}
-	args := []any{u.LastError, micros(now())}
-	set := func(col string, v any) {
-		sets = append(sets, col+" = ?")
-		args = append(args, v)
-	}
+	up := &partialUpdate{sets: []string{"last_error = ?", "updated_at = ?"}, args: []any{u.LastError, micros(now())}}
 	if u.Status != "" {
-		set("status", string(u.Status))
+		up.set("status", string(u.Status))
 	}
 	if u.Address != "" {
-		set("address", u.Address)
+		up.set("address", u.Address)
 	}
 	if u.Port != 0 {
-		set("port", u.Port)
+		up.set("port", u.Port)
 	}
 	if u.JobID != "" {
-		set("job_id", u.JobID)
+		up.set("job_id", u.JobID)
 	}
 	if u.AllocID != "" {
-		set("alloc_id", u.AllocID)
+		up.set("alloc_id", u.AllocID)
 	}
 	if u.Restarts >= 0 {
-		set("restarts", u.Restarts)
+		up.set("restarts", u.Restarts)
 	}
 	if u.StartedAt != nil {
-		set("started_at", micros(*u.StartedAt))
+		up.set("started_at", micros(*u.StartedAt))
 	}
 	if u.StoppedAt != nil {
-		set("stopped_at", micros(*u.StoppedAt))
+		up.set("stopped_at", micros(*u.StoppedAt))
 	}
-	args = append(args, id, userID)
-	if err := prepareEvents(userID, events); err != nil {
-		return nil, err
-	}
-	var inst *gateway.Instance
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		inst, err = scanInstance(tx.QueryRowContext(ctx, s.q("UPDATE instances SET "+strings.Join(sets, ", ")+
-			" WHERE id = ? AND user_id = ? RETURNING "+instanceCols), args...))
-		if err != nil {
-			return s.fail(err, "update instance", "Instance", "This session already has a running instance.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
-	if err != nil {
-		return nil, s.fail(err, "update instance", "Instance", "")
-	}
-	return inst, nil
+	return updateReturning(ctx, s, "instances", instanceCols, userID, id, up, scanInstance, events,
+		"update instance", "Instance", "This session already has a running instance.")
 }
 
 func scanInstance(sc scanner, extra ...any) (*gateway.Instance, error) {

@@ -61,20 +61,8 @@ func (s *Store) NextLabelID(ctx context.Context, userID, sessionID string) (stri
 // ApplyLabelChange applies a change seen on another device, with events
 // only when it changed something.
 func (s *Store) ApplyLabelChange(ctx context.Context, userID, sessionID string, c gateway.LabelChange, events ...*gateway.Event) (bool, error) {
-	if err := prepareEvents(userID, events); err != nil {
-		return false, err
-	}
-	changed := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, s.q("SELECT 1 FROM sessions WHERE id = ? AND user_id = ?"), sessionID, userID).Scan(&one); err != nil {
-			return err
-		}
-		var err error
-		if changed, err = s.applyLabelChange(ctx, tx, userID, sessionID, c); err != nil || !changed {
-			return err
-		}
-		return s.insertEvents(ctx, tx, events)
+	changed, err := s.applySessionChange(ctx, userID, sessionID, events, func(tx *sql.Tx) (bool, error) {
+		return s.applyLabelChange(ctx, tx, userID, sessionID, c)
 	})
 	return changed, s.fail(err, "apply label change", "Session", "")
 }
@@ -86,12 +74,7 @@ func (s *Store) ApplyLabelChange(ctx context.Context, userID, sessionID string, 
 func (s *Store) applyLabelChange(ctx context.Context, tx *sql.Tx, userID, sessionID string, c gateway.LabelChange) (bool, error) {
 	at := micros(stamp(c.At))
 	exec := func(query string, args ...any) (bool, error) {
-		res, err := tx.ExecContext(ctx, s.q(query), args...)
-		if err != nil {
-			return false, err
-		}
-		n, err := res.RowsAffected()
-		return n > 0, err
+		return changed(tx.ExecContext(ctx, s.q(query), args...))
 	}
 	ensureLabel := func() error {
 		_, err := exec(`INSERT INTO labels (user_id, session_id, label_id, name, color, updated_at) VALUES (?, ?, ?, '', 0, ?)

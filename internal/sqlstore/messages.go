@@ -82,12 +82,7 @@ func messageArgs(m *gateway.Message) ([]any, error) {
 		}
 		payload = string(m.Payload)
 	}
-	m.ID = newID(m.ID)
-	m.CreatedAt = stamp(m.CreatedAt)
-	if m.UpdatedAt.IsZero() {
-		m.UpdatedAt = m.CreatedAt
-	}
-	m.UpdatedAt = stamp(m.UpdatedAt)
+	newRow(&m.ID, &m.CreatedAt, &m.UpdatedAt)
 	m.SentAt, m.DeliveredAt, m.ReadAt = stampPtr(m.SentAt), stampPtr(m.DeliveredAt), stampPtr(m.ReadAt)
 	m.SendAt = stampPtr(m.SendAt)
 	if m.Status == gateway.MessageScheduled && m.SendAt == nil {
@@ -101,12 +96,8 @@ func messageArgs(m *gateway.Message) ([]any, error) {
 
 // MessageByID returns a tenant's message; CodeNotFound when absent or another tenant's.
 func (s *Store) MessageByID(ctx context.Context, userID, id string) (*gateway.Message, error) {
-	row, err := s.readRow(ctx, "SELECT "+messageCols+" FROM messages WHERE id = ? AND user_id = ?", id, userID)
-	if err != nil {
-		return nil, s.fail(err, "message by id", "Message", "")
-	}
-	m, err := scanMessage(row)
-	return m, s.fail(err, "message by id", "Message", "")
+	return readOne(ctx, s, scanMessage, "message by id", "Message",
+		"SELECT "+messageCols+" FROM messages WHERE id = ? AND user_id = ?", id, userID)
 }
 
 // MessagesByRequest lists the messages the API request requestID stored at
@@ -655,11 +646,7 @@ func (s *Store) CancelScheduled(ctx context.Context, userID, id string, at time.
 		if build == nil {
 			return nil
 		}
-		events := build(m)
-		if err := prepareEvents(m.UserID, events); err != nil {
-			return err
-		}
-		return s.insertEvents(ctx, tx, events)
+		return s.insertNewEvents(ctx, tx, m.UserID, build(m))
 	})
 	if err != nil {
 		return nil, s.fail(err, "cancel scheduled message", "Message", "")
@@ -676,10 +663,17 @@ func (s *Store) CancelScheduled(ctx context.Context, userID, id string, at time.
 // boundary (today, this month, all time) it reads the message_hourly rollup
 // of migration 0003, which triggers keep equal to the messages.
 func (s *Store) CountMessages(ctx context.Context, userID string, since time.Time) (gateway.MessageCounts, error) {
-	var c gateway.MessageCounts
 	if since.IsZero() || since.UnixMicro()%hourMicros == 0 {
 		return s.countMessagesRollup(ctx, userID, since)
 	}
+	c, err := s.countMessagesWhere(ctx, "user_id = ? AND created_at >= ? AND NOT history", userID, sinceMicros(since))
+	return c, s.fail(err, "count messages", "Tenant", "")
+}
+
+// countMessagesWhere counts the messages a WHERE clause picks by outcome,
+// straight from the messages table (CountMessages, the admin stats).
+func (s *Store) countMessagesWhere(ctx context.Context, where string, args ...any) (gateway.MessageCounts, error) {
+	var c gateway.MessageCounts
 	err := s.reader.QueryRowContext(ctx, s.q(`SELECT COUNT(*),
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
@@ -687,9 +681,9 @@ func (s *Store) CountMessages(ctx context.Context, userID string, since time.Tim
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'queued' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0)
-		FROM messages WHERE user_id = ? AND created_at >= ? AND NOT history`), userID, sinceMicros(since)).
+		FROM messages WHERE `+where), args...).
 		Scan(&c.Total, &c.Sent, &c.Delivered, &c.Read, &c.Failed, &c.Queued, &c.Received)
-	return c, s.fail(err, "count messages", "Tenant", "")
+	return c, err
 }
 
 // CountOutboundSince counts a tenant's outbound messages created at or after since (quotas).

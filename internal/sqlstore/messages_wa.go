@@ -15,11 +15,7 @@ func (s *Store) MessageByWAID(ctx context.Context, sessionID, waMessageID string
 	if !isUUID(sessionID) || waMessageID == "" {
 		return nil, gateway.NotFound("Message")
 	}
-	row, err := s.readRow(ctx, "SELECT "+messageCols+` FROM messages WHERE session_id = ? AND wa_message_id = ?
+	return readOne(ctx, s, scanMessage, "message by wa id", "Message",
+		"SELECT "+messageCols+` FROM messages WHERE session_id = ? AND wa_message_id = ?
 		ORDER BY CASE direction WHEN 'outbound' THEN 0 ELSE 1 END LIMIT 1`, sessionID, waMessageID)
-	if err != nil {
-		return nil, s.fail(err, "message by wa id", "Message", "")
-	}
-	m, err := scanMessage(row)
-	return m, s.fail(err, "message by wa id", "Message", "")
 }

@@ -38,12 +38,8 @@ func (s *Store) UpsertPlan(ctx context.Context, p *gateway.Plan) error {
 
 // PlanByID returns a plan; CodeNotFound when absent.
 func (s *Store) PlanByID(ctx context.Context, id string) (*gateway.Plan, error) {
-	row, err := s.readRow(ctx, "SELECT "+planCols+" FROM plans WHERE id = ?", id)
-	if err != nil {
-		return nil, s.fail(err, "plan by id", "Plan", "")
-	}
-	p, err := scanPlan(row)
-	return p, s.fail(err, "plan by id", "Plan", "")
+	return readOne(ctx, s, func(sc scanner, _ ...any) (*gateway.Plan, error) { return scanPlan(sc) }, "plan by id", "Plan",
+		"SELECT "+planCols+" FROM plans WHERE id = ?", id)
 }
 
 // ListPlans lists every plan by price, cheapest first.

@@ -48,30 +48,22 @@ func (s *Store) RecordPollVote(ctx context.Context, v *gateway.PollVote, build f
 			return s.fail(err, "record poll vote", "Poll", "")
 		}
 		v.SessionID, v.PollWAMessageID = sessionID, waID
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO poll_votes (`+pollVoteCols+`, created_at)
+		ok, err := changed(tx.ExecContext(ctx, s.q(`INSERT INTO poll_votes (`+pollVoteCols+`, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (poll_message_id, voter) DO UPDATE SET options = excluded.options,
 				voter_phone = excluded.voter_phone, voter_lid = excluded.voter_lid,
 				wa_message_id = excluded.wa_message_id, voted_at = excluded.voted_at
 			WHERE poll_votes.voted_at < excluded.voted_at`),
 			v.ID, v.UserID, sessionID, v.PollMessageID, v.Voter, v.VoterPhone, v.VoterLID, string(opts), v.WAMessageID,
-			micros(v.VotedAt), micros(now()))
-		if err != nil {
-			return s.fail(err, "record poll vote", "Poll", "")
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
+			micros(v.VotedAt), micros(now())))
+		if err != nil || !ok {
 			return err
 		}
 		stored = true
 		if build == nil {
 			return nil
 		}
-		events := build(v)
-		if err := prepareEvents(v.UserID, events); err != nil {
-			return err
-		}
-		return s.insertEvents(ctx, tx, events)
+		return s.insertNewEvents(ctx, tx, v.UserID, build(v))
 	})
 	if err != nil {
 		return false, s.fail(err, "record poll vote", "Poll", "")

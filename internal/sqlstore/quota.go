@@ -172,14 +172,10 @@ func (s *Store) RecordThreshold(ctx context.Context, userID, period, metric stri
 	}
 	inserted := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO usage_thresholds (user_id, period, metric, threshold, created_at)
+		ok, err := changed(tx.ExecContext(ctx, s.q(`INSERT INTO usage_thresholds (user_id, period, metric, threshold, created_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, period, metric, threshold) DO NOTHING`),
-			userID, period, metric, threshold, micros(now()))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
+			userID, period, metric, threshold, micros(now())))
+		if err != nil || !ok {
 			return err
 		}
 		inserted = true

@@ -39,7 +39,7 @@ func (s *Store) RecordGroupReceipt(ctx context.Context, r gateway.GroupReceipt, 
 		if err != nil {
 			return s.fail(err, "record group receipt", "Message", "")
 		}
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO message_receipts (message_id, user_id, participant, participant_phone,
+		ok, err := changed(tx.ExecContext(ctx, s.q(`INSERT INTO message_receipts (message_id, user_id, participant, participant_phone,
 				participant_lid, delivered_at, read_at, played_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (message_id, participant) DO UPDATE SET
 				delivered_at = COALESCE(message_receipts.delivered_at, excluded.delivered_at),
@@ -50,23 +50,15 @@ func (s *Store) RecordGroupReceipt(ctx context.Context, r gateway.GroupReceipt, 
 			WHERE (message_receipts.delivered_at IS NULL AND excluded.delivered_at IS NOT NULL)
 				OR (message_receipts.read_at IS NULL AND excluded.read_at IS NOT NULL)
 				OR (message_receipts.played_at IS NULL AND excluded.played_at IS NOT NULL)`),
-			m.ID, r.UserID, r.Participant, r.ParticipantPhone, r.ParticipantLID, delivered, read, played)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
+			m.ID, r.UserID, r.Participant, r.ParticipantPhone, r.ParticipantLID, delivered, read, played))
+		if err != nil || !ok {
 			return err
 		}
 		stored = true
 		if build == nil {
 			return nil
 		}
-		events := build(m, r)
-		if err := prepareEvents(r.UserID, events); err != nil {
-			return err
-		}
-		return s.insertEvents(ctx, tx, events)
+		return s.insertNewEvents(ctx, tx, r.UserID, build(m, r))
 	})
 	if err != nil {
 		return false, s.fail(err, "record group receipt", "Message", "")

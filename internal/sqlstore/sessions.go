@@ -32,44 +32,23 @@ func (s *Store) CreateSessionWithin(ctx context.Context, sess *gateway.Session, 
 	if err != nil {
 		return err
 	}
-	sess.ID = newID(sess.ID)
-	sess.CreatedAt = stamp(sess.CreatedAt)
-	if sess.UpdatedAt.IsZero() {
-		sess.UpdatedAt = sess.CreatedAt
-	}
-	sess.UpdatedAt = stamp(sess.UpdatedAt)
+	newRow(&sess.ID, &sess.CreatedAt, &sess.UpdatedAt)
 	sess.BannedUntil, sess.ConnectedAt = stampPtr(sess.BannedUntil), stampPtr(sess.ConnectedAt)
 	if sess.Status == "" {
 		sess.Status = gateway.SessionCreated
 	}
-	if err := prepareEvents(sess.UserID, events); err != nil {
-		return err
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.withinCap(ctx, tx, sess.UserID, countSessions, max); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, s.q("INSERT INTO sessions ("+sessionCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			sess.ID, sess.UserID, sess.Name, sess.Engine, string(sess.Status), sess.StatusReason, sess.WebhookURL,
+	return s.insertWithin(ctx, sess.UserID, countSessions, max, "INSERT INTO sessions ("+sessionCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		[]any{sess.ID, sess.UserID, sess.Name, sess.Engine, string(sess.Status), sess.StatusReason, sess.WebhookURL,
 			settings, sess.Phone, sess.PushName, sess.DeviceJID, nullMicros(sess.BannedUntil),
-			nullMicros(sess.ConnectedAt), micros(sess.CreatedAt), micros(sess.UpdatedAt), sess.ProxyURL)
-		if err != nil {
-			return s.fail(err, "create session", "User", "A session with this id already exists.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
-	return s.fail(err, "create session", "User", "")
+			nullMicros(sess.ConnectedAt), micros(sess.CreatedAt), micros(sess.UpdatedAt), sess.ProxyURL},
+		events, "create session", "User", "A session with this id already exists.")
 }
 
 // SessionByID returns a tenant's session; CodeNotFound when absent or another tenant's.
 func (s *Store) SessionByID(ctx context.Context, userID, id string) (*gateway.Session, error) {
-	row, err := s.readRow(ctx, "SELECT "+sessionReadCols+" FROM sessions WHERE id = ? AND user_id = ?", id, userID)
-	if err != nil {
-		return nil, s.fail(err, "session by id", "Session", "")
-	}
-	sess, err := scanSession(row)
-	return sess, s.fail(err, "session by id", "Session", "")
+	return readOne(ctx, s, scanSession, "session by id", "Session",
+		"SELECT "+sessionReadCols+" FROM sessions WHERE id = ? AND user_id = ?", id, userID)
 }
 
 // ListSessions lists a tenant's sessions, newest first, with the total count.
@@ -104,46 +83,25 @@ func (s *Store) UpdateSession(ctx context.Context, sess *gateway.Session) error 
 // stored. CodeNotFound when absent or another tenant's.
 func (s *Store) SetSessionState(ctx context.Context, userID, id string, st gateway.SessionState,
 	events ...*gateway.Event) (*gateway.Session, error) {
-	sets := []string{"status_reason = ?", "updated_at = ?"}
-	args := []any{st.StatusReason, micros(now())}
-	set := func(col string, v any) {
-		sets = append(sets, col+" = ?")
-		args = append(args, v)
-	}
+	up := &partialUpdate{sets: []string{"status_reason = ?", "updated_at = ?"}, args: []any{st.StatusReason, micros(now())}}
 	if st.Status != "" {
-		set("status", string(st.Status))
+		up.set("status", string(st.Status))
 	}
 	for _, f := range []struct {
 		col, v string
 	}{{"phone", st.Phone}, {"push_name", st.PushName}, {"device_jid", st.DeviceJID}} {
 		if f.v != "" || st.ClearDevice {
-			set(f.col, f.v)
+			up.set(f.col, f.v)
 		}
 	}
 	if st.BannedUntil != nil {
-		set("banned_until", micros(*st.BannedUntil))
+		up.set("banned_until", micros(*st.BannedUntil))
 	}
 	if st.ConnectedAt != nil {
-		set("connected_at", micros(*st.ConnectedAt))
+		up.set("connected_at", micros(*st.ConnectedAt))
 	}
-	args = append(args, id, userID)
-	if err := prepareEvents(userID, events); err != nil {
-		return nil, err
-	}
-	var sess *gateway.Session
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		sess, err = scanSession(tx.QueryRowContext(ctx, s.q("UPDATE sessions SET "+strings.Join(sets, ", ")+
-			" WHERE id = ? AND user_id = ? RETURNING "+sessionReadCols), args...))
-		if err != nil {
-			return s.fail(err, "set session state", "Session", "")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
-	if err != nil {
-		return nil, s.fail(err, "set session state", "Session", "")
-	}
-	return sess, nil
+	return updateReturning(ctx, s, "sessions", sessionReadCols, userID, id, up, scanSession, events,
+		"set session state", "Session", "")
 }
 
 // DeleteSession deletes a tenant's session with its instances, messages and
@@ -169,14 +127,10 @@ func (s *Store) SessionByPhone(ctx context.Context, userID, engine, phone string
 	if phone == "" {
 		return nil, gateway.NotFound("Session")
 	}
-	row, err := s.readRow(ctx, "SELECT "+sessionReadCols+
-		" FROM sessions WHERE user_id = ? AND engine = ? AND phone = ? ORDER BY updated_at DESC, id LIMIT 1",
+	return readOne(ctx, s, scanSession, "session by phone", "Session",
+		"SELECT "+sessionReadCols+
+			" FROM sessions WHERE user_id = ? AND engine = ? AND phone = ? ORDER BY updated_at DESC, id LIMIT 1",
 		userID, engine, phone)
-	if err != nil {
-		return nil, s.fail(err, "session by phone", "Session", "")
-	}
-	sess, err := scanSession(row)
-	return sess, s.fail(err, "session by phone", "Session", "")
 }
 
 // SearchSessions lists every tenant's sessions whose id is the query (a

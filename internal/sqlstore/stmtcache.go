@@ -56,6 +56,18 @@ func (s *Store) readRow(ctx context.Context, query string, args ...any) (*sql.Ro
 	return st.QueryRowContext(ctx, args...), nil
 }
 
+// readOne reads one row with query on the reader and scans it;
+// CodeNotFound (missing) when there is none.
+func readOne[T any](ctx context.Context, s *Store, scan func(sc scanner, extra ...any) (T, error), op, missing, query string, args ...any) (T, error) {
+	row, err := s.readRow(ctx, query, args...)
+	if err != nil {
+		var zero T
+		return zero, s.fail(err, op, missing, "")
+	}
+	v, err := scan(row)
+	return v, s.fail(err, op, missing, "")
+}
+
 // writeStmt returns a hot write's cached statement on the writer, bound to
 // tx when tx is not nil. Inside a transaction it never prepares on the
 // writer pool: SQLite's only writer connection is the transaction's, so that

@@ -276,6 +276,85 @@ func stampPtr(t *time.Time) *time.Time {
 }
 
 // micros is t as stored: unix microseconds.
+// partialUpdate is the SET list of an UPDATE that writes only what a
+// report names.
+type partialUpdate struct {
+	sets []string
+	args []any
+}
+
+func (u *partialUpdate) set(col string, v any) {
+	u.sets = append(u.sets, col+" = ?")
+	u.args = append(u.args, v)
+}
+
+// updateReturning applies u to the tenant's row id of table, returns it
+// as stored (the returning columns, read by scan) and writes events in the
+// same transaction. conflict is the message of a unique violation.
+func updateReturning[T any](ctx context.Context, s *Store, table, returning, userID, id string, u *partialUpdate,
+	scan func(scanner, ...any) (T, error), events []*gateway.Event, op, missing, conflict string) (T, error) {
+	var v, zero T
+	if err := prepareEvents(userID, events); err != nil {
+		return zero, err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		v, err = scan(tx.QueryRowContext(ctx, s.q("UPDATE "+table+" SET "+strings.Join(u.sets, ", ")+
+			" WHERE id = ? AND user_id = ? RETURNING "+returning), append(u.args, id, userID)...))
+		if err != nil {
+			return s.fail(err, op, missing, conflict)
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	if err != nil {
+		return zero, s.fail(err, op, missing, "")
+	}
+	return v, nil
+}
+
+// newRow fills a new row's id and times: a fresh id unless one is given,
+// created now unless given, updated as created unless given, all to the
+// microsecond the columns keep.
+func newRow(id *string, created, updated *time.Time) {
+	*id = newID(*id)
+	*created = stamp(*created)
+	if updated.IsZero() {
+		*updated = *created
+	}
+	*updated = stamp(*updated)
+}
+
+// insertWithin inserts a tenant's row (insert with args) and writes events
+// in one transaction, refused with CodeQuotaExceeded when the tenant
+// already has max rows as countSQL counts them (max < 0: no cap). conflict
+// is the message of a unique violation.
+func (s *Store) insertWithin(ctx context.Context, userID, countSQL string, max int, insert string, args []any,
+	events []*gateway.Event, op, missing, conflict string) error {
+	if err := prepareEvents(userID, events); err != nil {
+		return err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.withinCap(ctx, tx, userID, countSQL, max); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(insert), args...); err != nil {
+			return s.fail(err, op, missing, conflict)
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+	return s.fail(err, op, missing, "")
+}
+
+// changed reports whether an Exec changed a row:
+// changed(tx.ExecContext(…)).
+func changed(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 // sinceMicros is the lower bound of a "since" filter: everything when zero.

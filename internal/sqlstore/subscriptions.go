@@ -82,26 +82,21 @@ func (s *Store) SubscriptionHistory(ctx context.Context, userID string, limit in
 	if !isUUID(userID) {
 		return nil, nil
 	}
-	rows, err := s.reader.QueryContext(ctx, s.q(`SELECT id, user_id, from_plan_id, to_plan_id, actor_id, reason, created_at
-		FROM subscription_changes WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`), userID, limit)
-	if err != nil {
-		return nil, s.fail(err, "subscription history", "User", "")
-	}
-	defer rows.Close()
-	var list []*gateway.SubscriptionChange
-	for rows.Next() {
-		var (
-			c       gateway.SubscriptionChange
-			actor   sql.NullString
-			created int64
-		)
-		if err := rows.Scan(&c.ID, &c.UserID, &c.FromPlanID, &c.ToPlanID, &actor, &c.Reason, &created); err != nil {
-			return nil, s.fail(err, "subscription history", "User", "")
-		}
-		c.ActorID, c.CreatedAt = actor.String, fromMicros(created)
-		list = append(list, &c)
-	}
-	return list, s.fail(rows.Err(), "subscription history", "User", "")
+	list, err := queryAll(ctx, s, `SELECT id, user_id, from_plan_id, to_plan_id, actor_id, reason, created_at
+		FROM subscription_changes WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, []any{userID, limit},
+		func(sc scanner) (*gateway.SubscriptionChange, error) {
+			var (
+				c       gateway.SubscriptionChange
+				actor   sql.NullString
+				created int64
+			)
+			if err := sc.Scan(&c.ID, &c.UserID, &c.FromPlanID, &c.ToPlanID, &actor, &c.Reason, &created); err != nil {
+				return nil, err
+			}
+			c.ActorID, c.CreatedAt = actor.String, fromMicros(created)
+			return &c, nil
+		})
+	return list, s.fail(err, "subscription history", "User", "")
 }
 
 // SetUserStatus sets a user's status and its subscription's, with the audit

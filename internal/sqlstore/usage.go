@@ -162,25 +162,17 @@ func (s *Store) MessageSeries(ctx context.Context, userID string, f gateway.Seri
 		query = `SELECT created_at / ` + strconv.FormatInt(bucket, 10) + ` AS b, direction, status, COUNT(*)
 			FROM messages WHERE ` + where + ` GROUP BY b, direction, status ORDER BY b`
 	}
-	rows, err := s.reader.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, s.fail(err, "message series", "User", "")
-	}
-	defer rows.Close()
-	var out []gateway.SeriesRow
-	for rows.Next() {
+	out, err := queryAll(ctx, s, query, args, func(sc scanner) (gateway.SeriesRow, error) {
 		var (
 			r      gateway.SeriesRow
 			b      int64
 			status string
 		)
-		if err := rows.Scan(&b, &r.Direction, &status, &r.Count); err != nil {
-			return nil, s.fail(err, "message series", "User", "")
-		}
+		err := sc.Scan(&b, &r.Direction, &status, &r.Count)
 		r.Bucket, r.Status = fromMicros(b*bucket), gateway.MessageStatus(status)
-		out = append(out, r)
-	}
-	return out, s.fail(rows.Err(), "message series", "User", "")
+		return r, err
+	})
+	return out, s.fail(err, "message series", "User", "")
 }
 
 func seriesWhere(userID string, f gateway.SeriesFilter) (string, []any) {
@@ -234,20 +226,12 @@ func (s *Store) DeliveryLatency(ctx context.Context, userID string, f gateway.Se
 			WHERE ` + where + ` AND direction = 'outbound' AND sent_at IS NOT NULL AND delivered_at IS NOT NULL) x
 			GROUP BY ub ORDER BY ub`
 	}
-	rows, err := s.reader.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, s.fail(err, "delivery latency", "User", "")
-	}
-	defer rows.Close()
-	var out []gateway.LatencyBucket
-	for rows.Next() {
+	out, err := queryAll(ctx, s, query, args, func(sc scanner) (gateway.LatencyBucket, error) {
 		var b gateway.LatencyBucket
-		if err := rows.Scan(&b.UpperMillis, &b.Count); err != nil {
-			return nil, s.fail(err, "delivery latency", "User", "")
-		}
-		out = append(out, b)
-	}
-	return out, s.fail(rows.Err(), "delivery latency", "User", "")
+		err := sc.Scan(&b.UpperMillis, &b.Count)
+		return b, err
+	})
+	return out, s.fail(err, "delivery latency", "User", "")
 }
 
 // GlobalStats computes the installation's numbers for admins.
@@ -303,16 +287,7 @@ func (s *Store) GlobalStats(ctx context.Context, day, month time.Time) (*gateway
 		since time.Time
 		c     *gateway.MessageCounts
 	}{{day, &g.MessagesToday}, {month, &g.MessagesMonth}} {
-		err := s.reader.QueryRowContext(ctx, s.q(`SELECT COUNT(*),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('read', 'played') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'queued' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0)
-			FROM messages WHERE created_at >= ? AND NOT history`), micros(p.since)).
-			Scan(&p.c.Total, &p.c.Sent, &p.c.Delivered, &p.c.Read, &p.c.Failed, &p.c.Queued, &p.c.Received)
-		if err != nil {
+		if *p.c, err = s.countMessagesWhere(ctx, "created_at >= ? AND NOT history", micros(p.since)); err != nil {
 			return fail(err)
 		}
 	}

@@ -13,13 +13,8 @@ const userCols = "id, email, name, phone, role, status, plan_id, email_verified,
 // (active) when empty; the email is stored lower-cased. CodeConflict when the
 // email is taken.
 func (s *Store) CreateUser(ctx context.Context, u *gateway.User) error {
-	u.ID = newID(u.ID)
+	newRow(&u.ID, &u.CreatedAt, &u.UpdatedAt)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	u.CreatedAt = stamp(u.CreatedAt)
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = u.CreatedAt
-	}
-	u.UpdatedAt = stamp(u.UpdatedAt)
 	if u.Role == "" {
 		u.Role = gateway.RoleUser
 	}
@@ -34,22 +29,14 @@ func (s *Store) CreateUser(ctx context.Context, u *gateway.User) error {
 
 // UserByID returns a user; CodeNotFound when absent.
 func (s *Store) UserByID(ctx context.Context, id string) (*gateway.User, error) {
-	row, err := s.readRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id)
-	if err != nil {
-		return nil, s.fail(err, "user by id", "User", "")
-	}
-	u, err := scanUser(row)
-	return u, s.fail(err, "user by id", "User", "")
+	return readOne(ctx, s, scanUser, "user by id", "User",
+		"SELECT "+userCols+" FROM users WHERE id = ?", id)
 }
 
 // UserByEmail returns a user by email, case-insensitively; CodeNotFound when absent.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*gateway.User, error) {
-	row, err := s.readRow(ctx, "SELECT "+userCols+" FROM users WHERE email = ?", strings.ToLower(strings.TrimSpace(email)))
-	if err != nil {
-		return nil, s.fail(err, "user by email", "User", "")
-	}
-	u, err := scanUser(row)
-	return u, s.fail(err, "user by email", "User", "")
+	return readOne(ctx, s, scanUser, "user by email", "User",
+		"SELECT "+userCols+" FROM users WHERE email = ?", strings.ToLower(strings.TrimSpace(email)))
 }
 
 // UpdateUser saves name, phone, role, status, plan, email_verified and

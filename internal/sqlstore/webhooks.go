@@ -21,20 +21,11 @@ const countWebhooks = "SELECT COUNT(*) FROM webhooks WHERE user_id = ?"
 
 // CreateWebhookWithin is CreateWebhook capped at max webhooks per tenant.
 func (s *Store) CreateWebhookWithin(ctx context.Context, w *gateway.Webhook, max int) error {
-	events, err := marshal(w.Events)
+	events, headers, err := webhookJSON(w)
 	if err != nil {
 		return err
 	}
-	headers, err := marshal(w.Headers)
-	if err != nil {
-		return err
-	}
-	w.ID = newID(w.ID)
-	w.CreatedAt = stamp(w.CreatedAt)
-	if w.UpdatedAt.IsZero() {
-		w.UpdatedAt = w.CreatedAt
-	}
-	w.UpdatedAt = stamp(w.UpdatedAt)
+	newRow(&w.ID, &w.CreatedAt, &w.UpdatedAt)
 	missing := "User"
 	if w.SessionID != "" {
 		missing = "Session"
@@ -53,14 +44,21 @@ func (s *Store) CreateWebhookWithin(ctx context.Context, w *gateway.Webhook, max
 	return s.fail(err, "create webhook", missing, "A webhook with this id already exists.")
 }
 
+// webhookJSON encodes the JSON columns of w: its events and headers.
+func webhookJSON(w *gateway.Webhook) (events, headers string, err error) {
+	if events, err = marshal(w.Events); err != nil {
+		return "", "", err
+	}
+	if headers, err = marshal(w.Headers); err != nil {
+		return "", "", err
+	}
+	return events, headers, nil
+}
+
 // WebhookByID returns a tenant's webhook with its secret; CodeNotFound when absent or another tenant's.
 func (s *Store) WebhookByID(ctx context.Context, userID, id string) (*gateway.Webhook, error) {
-	row, err := s.readRow(ctx, "SELECT "+webhookCols+" FROM webhooks WHERE id = ? AND user_id = ?", id, userID)
-	if err != nil {
-		return nil, s.fail(err, "webhook by id", "Webhook", "")
-	}
-	w, err := scanWebhook(row)
-	return w, s.fail(err, "webhook by id", "Webhook", "")
+	return readOne(ctx, s, scanWebhook, "webhook by id", "Webhook",
+		"SELECT "+webhookCols+" FROM webhooks WHERE id = ? AND user_id = ?", id, userID)
 }
 
 // ListWebhooks lists a tenant's webhooks, newest first, with the total count; secrets included.
@@ -76,11 +74,7 @@ func (s *Store) ListWebhooks(ctx context.Context, userID, sessionID string, p ga
 // streak itself is the dispatchers' to keep, so a read-modify-write here
 // never overwrites it.
 func (s *Store) UpdateWebhook(ctx context.Context, w *gateway.Webhook) error {
-	events, err := marshal(w.Events)
-	if err != nil {
-		return err
-	}
-	headers, err := marshal(w.Headers)
+	events, headers, err := webhookJSON(w)
 	if err != nil {
 		return err
 	}

@@ -49,8 +49,7 @@ func listChats(t *testing.T, s gateway.Store, userID, sessionID string, archived
 // count, newest first), chat changes set its flags, and a deleted chat
 // comes back with its next message only.
 func testChats(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	newMessage(t, s, sess, outbound(chatA, 1))
 	b1 := newMessage(t, s, sess, inbound(chatB, 2))
 	newMessage(t, s, sess, inbound(chatB, 3))
@@ -193,8 +192,7 @@ func testChats(t *testing.T, s gateway.Store) {
 // testChatMessagesPaging: a chat's history pages newest first by cursor,
 // ties on time ordered by id, without gaps or repeats.
 func testChatMessagesPaging(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	var want []string
 	for i := range 7 {
 		n := i

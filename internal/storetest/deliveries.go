@@ -533,8 +533,7 @@ func testPurgeEvents(t *testing.T, s gateway.Store) {
 		return e
 	}
 	// A tenant without webhooks: old events go, in batches, new ones stay.
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	write(u.ID, sess.ID, old)
 	write(u.ID, sess.ID, old.Add(time.Second))
 	fresh := write(u.ID, sess.ID, now)

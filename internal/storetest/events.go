@@ -75,8 +75,7 @@ func testEvents(t *testing.T, s gateway.Store) {
 	}
 
 	t.Run("opt-in types only when named", func(t *testing.T) {
-		o := newUser(t, s)
-		os := newSession(t, s, o.ID)
+		o, os := newTenant(t, s)
 		var evs []*gateway.Event
 		for _, typ := range []string{gateway.EventMessage, gateway.EventStatusPost, "webhook.test"} {
 			e := gateway.NewEvent(o.ID, os.ID, typ, nil)
@@ -134,8 +133,7 @@ func testEvents(t *testing.T, s gateway.Store) {
 }
 
 func testEventsInTransaction(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	count := func() int {
 		t.Helper()
 		n, err := s.CountEvents(ctx(t), u.ID, time.Time{})

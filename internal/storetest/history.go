@@ -25,8 +25,7 @@ func historyMessage(sess *gateway.Session, chat string, n int, fromMe bool) *gat
 // the session's progress, in one transaction; history messages are in
 // chat histories but not in the message log, counts, usage or quotas.
 func testHistory(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	muteEnd := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Millisecond)
 	b1 := gateway.HistoryBatch{Progress: 40, Chats: []gateway.HistoryChat{
 		{JID: chatA, Name: "Amal", UnreadCount: 3, Pinned: true, Muted: true, LastMessageAt: at(3)},
@@ -114,8 +113,7 @@ func testHistory(t *testing.T, s gateway.Store) {
 // message once, newest first, with no more than a page in memory.
 func testHistoryTenThousand(t *testing.T, s gateway.Store) {
 	const total, batch, page = 10_000, 1_000, 100
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	start := time.Now()
 	for from := 0; from < total; from += batch {
 		b := gateway.HistoryBatch{Progress: (from + batch) * 100 / total, Done: from+batch == total}

@@ -10,10 +10,8 @@ import (
 )
 
 func testInstances(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	sess := newSession(t, s, u.ID)
-	theirs := newSession(t, s, other.ID)
+	u, sess := newTenant(t, s)
+	_, theirs := newTenant(t, s)
 
 	first := &gateway.Instance{SessionID: sess.ID, UserID: u.ID, Status: gateway.InstanceStarting, Driver: "local",
 		Address: "127.0.0.1:4001", Port: 4001, StartedAt: ptr(at(1)), CreatedAt: at(1)}
@@ -83,11 +81,7 @@ func testInstances(t *testing.T, s gateway.Store) {
 		slices.Sort(got)
 		slices.Sort(want)
 		diff(t, "ListLiveInstances", got, want)
-		n, err := s.CountLiveInstances(ctx(t), u.ID)
-		must(t, err)
-		if n != 1 {
-			t.Fatalf("got %d live instances, want 1", n)
-		}
+		wantCount(t, 1, "live instances")(s.CountLiveInstances(ctx(t), u.ID))
 	})
 	t.Run("another tenant's session", func(t *testing.T) {
 		i := &gateway.Instance{SessionID: theirs.ID, UserID: u.ID, Status: gateway.InstanceFailed, Driver: "local"}

@@ -137,8 +137,7 @@ func testTenantIsolation(t *testing.T, s gateway.Store) {
 // testConcurrentWriters has 20 goroutines create messages for one session
 // and move them forward while others read.
 func testConcurrentWriters(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	const workers, each = 20, 10
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each*3)

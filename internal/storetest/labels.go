@@ -23,8 +23,7 @@ func labelIDs(list []*gateway.Label) []gateway.Label {
 // association naming an unknown label stores the label nameless; a label
 // operation's change is applied with its record; another tenant sees none.
 func testLabels(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	newMessage(t, s, sess, outbound(chatA, 1))
 	newMessage(t, s, sess, inbound(chatB, 2))
 	apply := func(c gateway.LabelChange, wantChanged bool) {
@@ -115,8 +114,7 @@ func testLabels(t *testing.T, s gateway.Store) {
 // message log filtered by a label lists the session's messages carrying
 // it, and nothing of another tenant or without the session.
 func testLabelIDs(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	const n = 16
 	got := make([]string, n)
 	errs := make([]error, n)

@@ -13,10 +13,8 @@ import (
 func msgID(m *gateway.Message) string { return m.ID }
 
 func testMessages(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	sess := newSession(t, s, u.ID)
-	theirs := newSession(t, s, other.ID)
+	u, sess := newTenant(t, s)
+	other, theirs := newTenant(t, s)
 
 	m := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound, Type: gateway.TypeImage,
 		Recipient: "120363000000000001@g.us", Chat: "120363000000000001@g.us", IsGroup: true, Body: "caption",
@@ -133,8 +131,7 @@ func statusEvents(calls *int) func(m *gateway.Message) []*gateway.Event {
 }
 
 func testMessageStatusForwardOnly(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	// The payload stands for inline media: a status update does not read it
 	// back, but it does read the request id that its events carry.
 	m := newMessage(t, s, sess, func(m *gateway.Message) {
@@ -291,8 +288,7 @@ func testMessageStatusForwardOnly(t *testing.T, s gateway.Store) {
 }
 
 func testMessageStatusReceipts(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	s1 := newSession(t, s, u.ID)
+	u, s1 := newTenant(t, s)
 	s2 := newSession(t, s, u.ID)
 	m1 := newMessage(t, s, s1, func(m *gateway.Message) { m.Status = gateway.MessageSent })
 	// The same WA id in another session, and echoed inbound in the same one.
@@ -328,8 +324,7 @@ func testMessageStatusReceipts(t *testing.T, s gateway.Store) {
 }
 
 func testInboundDuplicates(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	s1 := newSession(t, s, u.ID)
+	u, s1 := newTenant(t, s)
 	s2 := newSession(t, s, u.ID)
 	inbound := func(sess *gateway.Session, wa string) *gateway.Message {
 		return &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionInbound, Type: gateway.TypeText,
@@ -359,8 +354,7 @@ func testInboundDuplicates(t *testing.T, s gateway.Store) {
 }
 
 func testQueuedMessages(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	other := newSession(t, s, u.ID)
 	q3 := newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = at(3) })
 	q1 := newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = at(1) })
@@ -392,10 +386,8 @@ func testQueuedMessages(t *testing.T, s gateway.Store) {
 }
 
 func testCountMessages(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	sess := newSession(t, s, u.ID)
-	theirs := newSession(t, s, other.ID)
+	u, sess := newTenant(t, s)
+	_, theirs := newTenant(t, s)
 	for i, st := range []gateway.MessageStatus{
 		gateway.MessageQueued, gateway.MessageSent, gateway.MessageDelivered, gateway.MessageRead,
 		gateway.MessagePlayed, gateway.MessageFailed, gateway.MessageQueued,

@@ -20,8 +20,7 @@ func testMessageByWAID(t *testing.T, s gateway.Store) {
 	if !ok {
 		t.Skip("the store has no lookup by WhatsApp id")
 	}
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	other := newSession(t, s, u.ID)
 	const wa = "3EB0C0FFEE0000000000AA"
 	in := &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionInbound, Type: gateway.TypeText,

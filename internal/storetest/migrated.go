@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"testing"
 
+	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
 )
 
@@ -23,4 +24,40 @@ func AssertMigrated(t *testing.T, db *sql.DB, fsys fs.FS) {
 	if n != len(migrations) || max != migrations[len(migrations)-1].Version {
 		t.Fatalf("got %d migrations recorded up to %d, want %d up to %d", n, max, len(migrations), migrations[len(migrations)-1].Version)
 	}
+}
+
+// DBStore is a store over a database/sql database, as the adapters are.
+type DBStore interface {
+	gateway.Store
+	DB() *sql.DB
+}
+
+// AssertReopens opens one database twice with open: what the first store
+// wrote the second reads, and the migrations, applied again on the second
+// open, stay recorded once each, up to fsys's last.
+func AssertReopens[S DBStore](t *testing.T, open func() (S, error), fsys fs.FS) {
+	t.Helper()
+	s, err := open()
+	if err != nil {
+		t.Fatalf("first open: %v", err)
+	}
+	u := &gateway.User{Email: "a@example.com", Name: "A"}
+	if err := s.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = open(); err != nil {
+		t.Fatalf("second open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	got, err := s.UserByID(t.Context(), u.ID)
+	if err != nil {
+		t.Fatalf("got %v after reopening, want the user kept", err)
+	}
+	if got.Email != u.Email {
+		t.Fatalf("got email %q, want %q", got.Email, u.Email)
+	}
+	AssertMigrated(t, s.DB(), fsys)
 }

@@ -15,8 +15,7 @@ import (
 // voter (a redelivery or an older vote changes nothing and writes no
 // event); votes land only on the tenant's own poll messages.
 func testPollVotes(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	secret := gateway.NewPollSecret()
 	poll := newMessage(t, s, sess, func(m *gateway.Message) {
 		m.Type, m.Body, m.Secret = gateway.TypePoll, "Lunch?", secret

@@ -11,8 +11,7 @@ import (
 // nothing and writes no event, and only the sending session's outbound
 // message of its tenant takes them.
 func testGroupReceipts(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	const group = "120363025246125486@g.us"
 	m := newMessage(t, s, sess, func(m *gateway.Message) { m.Recipient, m.Chat, m.IsGroup = group, group, true })
 	events := 0

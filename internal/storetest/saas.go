@@ -139,8 +139,7 @@ func sendOne(c context.Context, s gateway.Store, m *gateway.Message, period stri
 }
 
 func testMessageQuota(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	start, end := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
 	// Two messages stored before the counter exists count against it.
 	for i := 0; i < 2; i++ {
@@ -180,8 +179,7 @@ func testMessageQuota(t *testing.T, s gateway.Store) {
 	}
 
 	t.Run("parallel sends never overshoot", func(t *testing.T) {
-		u := newUser(t, s)
-		sess := newSession(t, s, u.ID)
+		u, sess := newTenant(t, s)
 		const limit, senders = 10, 40
 		var (
 			wg       sync.WaitGroup
@@ -217,8 +215,7 @@ func testMessageQuota(t *testing.T, s gateway.Store) {
 	})
 
 	t.Run("batches", func(t *testing.T) {
-		u := newUser(t, s)
-		sess := newSession(t, s, u.ID)
+		u, sess := newTenant(t, s)
 		newMessage(t, s, sess, func(m *gateway.Message) { m.CreatedAt = at(1) }) // stored before the counter
 		batch := func(n int) []*gateway.Message {
 			ms := make([]*gateway.Message, n)
@@ -378,8 +375,7 @@ func testIdempotency(t *testing.T, s gateway.Store) {
 }
 
 func testUsageAndAnalytics(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	day1 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	day2 := day1.Add(24 * time.Hour)
 	ptrT := func(t time.Time) *time.Time { return &t }
@@ -403,8 +399,7 @@ func testUsageAndAnalytics(t *testing.T, s gateway.Store) {
 	mk(day1.Add(3*time.Hour), gateway.DirectionInbound, gateway.MessageReceived, 0, `{"media":{"size":500}}`)
 	mk(day2, gateway.DirectionOutbound, gateway.MessageSent, 0, "")
 	mk(day2.Add(48*time.Hour), gateway.DirectionOutbound, gateway.MessageSent, 0, "") // outside the range
-	other := newUser(t, s)
-	mk2 := newSession(t, s, other.ID)
+	_, mk2 := newTenant(t, s)
 	newMessage(t, s, mk2, func(m *gateway.Message) { m.CreatedAt = day1 })
 
 	// An instance that ran 10:00 on day 1 to 02:00 on day 2.
@@ -535,8 +530,7 @@ func testAnalyticsRollups(t *testing.T, s gateway.Store) {
 // path would leave it, the events came out in order, and the hourly
 // analytics and the latency histogram count exactly what is stored.
 func testStatusBatchRollups(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	hourA := time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC)
 	hourB := hourA.Add(time.Hour)
 	created := []time.Time{hourB.Add(-2 * time.Second), hourB.Add(-time.Second), hourB, hourB.Add(time.Second)}
@@ -629,8 +623,7 @@ func testStatusBatchRollups(t *testing.T, s gateway.Store) {
 // in the payload wins; a sent without a card leaves the payload alone; and
 // UpdateMessageStatus alone does the same.
 func testSentLinkPreview(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	payloads := []string{
 		``, // no options
 		`{"mentions":["1555@s.whatsapp.net"]}`,

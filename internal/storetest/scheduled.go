@@ -13,8 +13,7 @@ import (
 // (which says when the next is due), and can be canceled while scheduled
 // only, by its tenant only, with its event.
 func testScheduledMessages(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	sess := newSession(t, s, u.ID)
+	u, sess := newTenant(t, s)
 	other := newSession(t, s, u.ID)
 	schedule := func(sess *gateway.Session, due int) *gateway.Message {
 		return newMessage(t, s, sess, func(m *gateway.Message) {

@@ -47,23 +47,9 @@ func testSessions(t *testing.T, s gateway.Store) {
 		wantCode(t, err, gateway.CodeNotFound)
 	})
 	t.Run("list and count", func(t *testing.T) {
-		list, total, err := s.ListSessions(ctx(t), u.ID, gateway.Page{Page: 1, Limit: 10})
-		must(t, err)
-		diff(t, "ListSessions", list, []*gateway.Session{s2, s1})
-		if total != 2 {
-			t.Fatalf("got total %d, want 2", total)
-		}
-		list, total, err = s.ListSessions(ctx(t), u.ID, gateway.Page{Page: 2, Limit: 1})
-		must(t, err)
-		diff(t, "ListSessions page 2", ids(list, func(s *gateway.Session) string { return s.ID }), []string{s1.ID})
-		if total != 2 {
-			t.Fatalf("got total %d, want 2", total)
-		}
-		n, err := s.CountSessions(ctx(t), u.ID)
-		must(t, err)
-		if n != 2 {
-			t.Fatalf("got %d sessions, want 2", n)
-		}
+		wantPage(t, "ListSessions", []*gateway.Session{s2, s1}, 2)(s.ListSessions(ctx(t), u.ID, gateway.Page{Page: 1, Limit: 10}))
+		wantPage(t, "ListSessions page 2", []*gateway.Session{s1}, 2)(s.ListSessions(ctx(t), u.ID, gateway.Page{Page: 2, Limit: 1}))
+		wantCount(t, 2, "sessions")(s.CountSessions(ctx(t), u.ID))
 	})
 	t.Run("update", func(t *testing.T) {
 		upd := *s1
@@ -277,10 +263,8 @@ func testSessionByPhone(t *testing.T, s gateway.Store) {
 // phone number (written any way) or by its id; the counts by state in the
 // installation's stats follow the sessions' states.
 func testSearchSessions(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	a := newSession(t, s, u.ID)
-	b := newSession(t, s, other.ID)
+	u, a := newTenant(t, s)
+	other, b := newTenant(t, s)
 	idle := newSession(t, s, other.ID)
 	_, err := s.SetSessionState(ctx(t), u.ID, a.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "15550107001"})
 	must(t, err)

@@ -144,6 +144,31 @@ func diff(t *testing.T, what string, got, want any) {
 	}
 }
 
+// wantPage returns the check of a list call's answer: no error, the items
+// want in order, and total as the count.
+func wantPage[T any](t *testing.T, what string, want []T, total int) func([]T, int, error) {
+	return func(got []T, n int, err error) {
+		t.Helper()
+		must(t, err)
+		diff(t, what, got, want)
+		if n != total {
+			t.Fatalf("%s: got total %d, want %d", what, n, total)
+		}
+	}
+}
+
+// wantCount returns the check of a count call's answer: no error, and
+// want things (sessions, keys) counted.
+func wantCount(t *testing.T, want int, things string) func(int, error) {
+	return func(n int, err error) {
+		t.Helper()
+		must(t, err)
+		if n != want {
+			t.Fatalf("got %d %s, want %d", n, things, want)
+		}
+	}
+}
+
 func newUser(t *testing.T, s gateway.Store) *gateway.User {
 	t.Helper()
 	n := next()
@@ -157,6 +182,13 @@ func newUser(t *testing.T, s gateway.Store) *gateway.User {
 	}
 	must(t, s.CreateUser(ctx(t), u))
 	return u
+}
+
+// newTenant makes a tenant with one session, the cast most tests start with.
+func newTenant(t *testing.T, s gateway.Store) (*gateway.User, *gateway.Session) {
+	t.Helper()
+	u := newUser(t, s)
+	return u, newSession(t, s, u.ID)
 }
 
 func newSession(t *testing.T, s gateway.Store, userID string) *gateway.Session {

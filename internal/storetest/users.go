@@ -179,33 +179,15 @@ func testAPIKeys(t *testing.T, s gateway.Store) {
 	_, err = s.APIKeyByHash(ctx(t), "hash-none")
 	wantCode(t, err, gateway.CodeNotFound)
 
-	list, total, err := s.ListAPIKeys(ctx(t), u.ID, gateway.Page{Page: 1, Limit: 10})
-	must(t, err)
-	diff(t, "ListAPIKeys", list, []*gateway.APIKey{k2, k1})
-	if total != 2 {
-		t.Fatalf("got total %d, want 2", total)
-	}
-	list, total, err = s.ListAPIKeys(ctx(t), u.ID, gateway.Page{Page: 2, Limit: 1})
-	must(t, err)
-	diff(t, "ListAPIKeys page 2", ids(list, func(k *gateway.APIKey) string { return k.ID }), []string{k1.ID})
-	if total != 2 {
-		t.Fatalf("got total %d, want 2", total)
-	}
+	wantPage(t, "ListAPIKeys", []*gateway.APIKey{k2, k1}, 2)(s.ListAPIKeys(ctx(t), u.ID, gateway.Page{Page: 1, Limit: 10}))
+	wantPage(t, "ListAPIKeys page 2", []*gateway.APIKey{k1}, 2)(s.ListAPIKeys(ctx(t), u.ID, gateway.Page{Page: 2, Limit: 1}))
 
-	n, err := s.CountAPIKeys(ctx(t), u.ID)
-	must(t, err)
-	if n != 2 {
-		t.Fatalf("got %d keys, want 2", n)
-	}
+	wantCount(t, 2, "keys")(s.CountAPIKeys(ctx(t), u.ID))
 	wantCode(t, s.RevokeAPIKey(ctx(t), other.ID, k1.ID, at(10)), gateway.CodeNotFound)
 	wantCode(t, s.RevokeAPIKey(ctx(t), u.ID, uuid.NewString(), at(10)), gateway.CodeNotFound)
 	must(t, s.RevokeAPIKey(ctx(t), u.ID, k1.ID, at(10)))
 	must(t, s.RevokeAPIKey(ctx(t), u.ID, k1.ID, at(20))) // a second revocation keeps the first time
-	n, err = s.CountAPIKeys(ctx(t), u.ID)
-	must(t, err)
-	if n != 1 {
-		t.Fatalf("got %d unrevoked keys, want 1", n)
-	}
+	wantCount(t, 1, "unrevoked keys")(s.CountAPIKeys(ctx(t), u.ID))
 	must(t, s.TouchAPIKey(ctx(t), k1.ID, at(30)))
 	wantCode(t, s.TouchAPIKey(ctx(t), uuid.NewString(), at(30)), gateway.CodeNotFound)
 	got, err = s.APIKeyByHash(ctx(t), "hash-1") // revoked keys are still found: the caller refuses them

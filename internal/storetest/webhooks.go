@@ -9,10 +9,8 @@ import (
 )
 
 func testWebhooks(t *testing.T, s gateway.Store) {
-	u := newUser(t, s)
-	other := newUser(t, s)
-	sess := newSession(t, s, u.ID)
-	theirs := newSession(t, s, other.ID)
+	u, sess := newTenant(t, s)
+	other, theirs := newTenant(t, s)
 
 	w1 := &gateway.Webhook{UserID: u.ID, URL: "https://example.com/all", Events: []string{"*"},
 		Headers: map[string]string{"X-Token": "abc"}, Active: true, Secret: "whsec_1", CreatedAt: at(1)}
@@ -27,17 +25,8 @@ func testWebhooks(t *testing.T, s gateway.Store) {
 	must(t, err)
 	diff(t, "WebhookByID", got, w1)
 
-	list, total, err := s.ListWebhooks(ctx(t), u.ID, "", gateway.Page{Page: 1, Limit: 10})
-	must(t, err)
-	diff(t, "ListWebhooks", list, []*gateway.Webhook{w2, w1})
-	if total != 2 {
-		t.Fatalf("got total %d, want 2", total)
-	}
-	n, err := s.CountWebhooks(ctx(t), u.ID)
-	must(t, err)
-	if n != 2 {
-		t.Fatalf("got %d webhooks, want 2", n)
-	}
+	wantPage(t, "ListWebhooks", []*gateway.Webhook{w2, w1}, 2)(s.ListWebhooks(ctx(t), u.ID, "", gateway.Page{Page: 1, Limit: 10}))
+	wantCount(t, 2, "webhooks")(s.CountWebhooks(ctx(t), u.ID))
 
 	t.Run("bound to another tenant's or a missing session", func(t *testing.T) {
 		for _, sid := range []string{theirs.ID, uuid.NewString()} {
@@ -66,10 +55,6 @@ func testWebhooks(t *testing.T, s gateway.Store) {
 		_, err := s.WebhookByID(ctx(t), u.ID, w2.ID)
 		wantCode(t, err, gateway.CodeNotFound)
 		wantCode(t, s.DeleteWebhook(ctx(t), u.ID, w2.ID), gateway.CodeNotFound)
-		n, err := s.CountWebhooks(ctx(t), u.ID)
-		must(t, err)
-		if n != 1 {
-			t.Fatalf("got %d webhooks, want 1", n)
-		}
+		wantCount(t, 1, "webhooks")(s.CountWebhooks(ctx(t), u.ID))
 	})
 }

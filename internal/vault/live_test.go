@@ -509,19 +509,7 @@ func TestLiveStartFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := vault.Config{Client: l.client(t, ""), Token: l.admin.Token(), Path: l.path}
-			if tt.cfg != nil {
-				tt.cfg(&cfg)
-			}
-			s, err := vault.New(context.Background(), cfg)
-			if err == nil {
-				s.Close()
-				t.Fatal("New succeeded, want an error")
-			}
-			t.Logf("error: %v", err)
-			if gateway.ErrorCode(err) != gateway.CodeUnavailable || !strings.Contains(gateway.ErrorMessage(err), tt.want) {
-				t.Errorf("got %v (message %q), want CodeUnavailable mentioning %q", err, gateway.ErrorMessage(err), tt.want)
-			}
+			err := refused(t, vault.Config{Client: l.client(t, ""), Token: l.admin.Token(), Path: l.path}, tt.cfg, tt.want)
 			if got := errors.Is(err, api.ErrSecretNotFound); got != tt.notFound {
 				t.Errorf("errors.Is(err, api.ErrSecretNotFound) = %v, want %v (err: %v)", got, tt.notFound, err)
 			}

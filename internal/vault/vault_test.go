@@ -209,18 +209,28 @@ func TestStartFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := vaulttest.New(t, root)
 			tt.prep(fake)
-			cfg := vault.Config{Client: client(t, fake), Token: root}
-			if tt.cfg != nil {
-				tt.cfg(&cfg)
-			}
-			s, err := vault.New(context.Background(), cfg)
-			if err == nil {
-				s.Close()
-				t.Fatal("started")
-			}
-			if gateway.ErrorCode(err) != gateway.CodeUnavailable || !strings.Contains(gateway.ErrorMessage(err), tt.want) {
-				t.Errorf("got %v (%q), want CodeUnavailable mentioning %q", err, gateway.ErrorMessage(err), tt.want)
-			}
+			refused(t, vault.Config{Client: client(t, fake), Token: root}, tt.cfg, tt.want)
 		})
 	}
+}
+
+
+// refused fails the test unless vault.New refuses cfg, changed by change
+// when not nil, as unavailable with a message mentioning want; it returns
+// the error.
+func refused(t *testing.T, cfg vault.Config, change func(*vault.Config), want string) error {
+	t.Helper()
+	if change != nil {
+		change(&cfg)
+	}
+	s, err := vault.New(context.Background(), cfg)
+	if err == nil {
+		s.Close()
+		t.Fatal("New succeeded, want an error")
+	}
+	t.Logf("error: %v", err)
+	if gateway.ErrorCode(err) != gateway.CodeUnavailable || !strings.Contains(gateway.ErrorMessage(err), want) {
+		t.Errorf("got %v (message %q), want CodeUnavailable mentioning %q", err, gateway.ErrorMessage(err), want)
+	}
+	return err
 }

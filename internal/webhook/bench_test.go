@@ -125,15 +125,7 @@ func newBenchDispatcher(b *testing.B, st benchStore) *Dispatcher {
 			d.Wake()
 		}
 	})
-	if err := d.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		d.Close(ctx)
-	})
-	return d
+	return running(b, context.Background(), d)
 }
 
 // BenchmarkDispatchThroughput drains a backlog of deliveries to a fast

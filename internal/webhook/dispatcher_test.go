@@ -185,11 +185,16 @@ func start(t *testing.T, cfg Config) *Dispatcher {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 10 * time.Millisecond
 	}
-	d := New(cfg)
-	if err := d.Start(t.Context()); err != nil {
-		t.Fatal(err)
+	return running(t, t.Context(), New(cfg))
+}
+
+// running starts d and closes it when the test or benchmark ends.
+func running(tb testing.TB, ctx context.Context, d *Dispatcher) *Dispatcher {
+	tb.Helper()
+	if err := d.Start(ctx); err != nil {
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		d.Close(ctx)

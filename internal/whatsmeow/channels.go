@@ -35,6 +35,20 @@ func (e *Engine) channelClient() (channelClient, error) {
 	return cli, nil
 }
 
+// channelClientFor parses a channel's JID, then returns the connected
+// client for an operation on it.
+func (e *Engine) channelClientFor(jid string) (channelClient, types.JID, error) {
+	j, err := channelJID(jid)
+	if err != nil {
+		return nil, types.EmptyJID, err
+	}
+	cli, err := e.channelClient()
+	if err != nil {
+		return nil, types.EmptyJID, err
+	}
+	return cli, j, nil
+}
+
 // FollowedChannels lists the channels the account follows or administers.
 func (e *Engine) FollowedChannels(ctx context.Context) ([]gateway.Channel, error) {
 	cli, err := e.channelClient()
@@ -45,22 +59,12 @@ func (e *Engine) FollowedChannels(ctx context.Context) ([]gateway.Channel, error
 	if err != nil {
 		return nil, channelError(err, "WhatsApp did not list the channels.")
 	}
-	out := make([]gateway.Channel, 0, len(metas))
-	for _, m := range metas {
-		if m != nil {
-			out = append(out, channelOf(m))
-		}
-	}
-	return out, nil
+	return mapPresent(metas, channelOf), nil
 }
 
 // ChannelInfo returns one channel by JID, with the account's role in it.
 func (e *Engine) ChannelInfo(ctx context.Context, jid string) (*gateway.Channel, error) {
-	j, err := channelJID(jid)
-	if err != nil {
-		return nil, err
-	}
-	cli, err := e.channelClient()
+	cli, j, err := e.channelClientFor(jid)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +109,7 @@ func (e *Engine) UnfollowChannel(ctx context.Context, jid string) error {
 
 // setFollowing follows or unfollows a channel.
 func (e *Engine) setFollowing(ctx context.Context, jid string, follow bool) error {
-	j, err := channelJID(jid)
-	if err != nil {
-		return err
-	}
-	cli, err := e.channelClient()
+	cli, j, err := e.channelClientFor(jid)
 	if err != nil {
 		return err
 	}
@@ -129,11 +129,7 @@ func (e *Engine) setFollowing(ctx context.Context, jid string, follow bool) erro
 
 // ChannelMessages returns a channel's recent posts, oldest first.
 func (e *Engine) ChannelMessages(ctx context.Context, jid string, count, before int) ([]gateway.ChannelMessage, error) {
-	j, err := channelJID(jid)
-	if err != nil {
-		return nil, err
-	}
-	cli, err := e.channelClient()
+	cli, j, err := e.channelClientFor(jid)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +138,17 @@ func (e *Engine) ChannelMessages(ctx context.Context, jid string, count, before 
 		return nil, channelError(err, "WhatsApp did not give the channel's posts.")
 	}
 	return channelMessagesOf(msgs), nil
+}
+
+// mapPresent maps each of WhatsApp's answers that is not nil.
+func mapPresent[T, U any](in []*T, f func(*T) U) []U {
+	out := make([]U, 0, len(in))
+	for _, v := range in {
+		if v != nil {
+			out = append(out, f(v))
+		}
+	}
+	return out
 }
 
 // channelJID parses a channel JID; CodeValidation otherwise.

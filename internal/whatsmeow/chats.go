@@ -41,13 +41,20 @@ func chatAction(ctx context.Context, cli appStateClient, r gateway.ChatActionReq
 	if err != nil {
 		return err
 	}
+	return sendPatch(ctx, cli, patch, "the app-state patch was not applied: ", "WhatsApp did not take the chat change.")
+}
+
+// sendPatch sends an app-state patch. One WhatsApp did not apply is a
+// refusal, its reason after notApplied; any other failure is the
+// socket's, failed its message.
+func sendPatch(ctx context.Context, cli appStateClient, patch appstate.PatchInfo, notApplied, failed string) error {
 	if err := cli.SendAppState(ctx, patch); err != nil {
 		if errors.Is(err, wa.ErrAppStateUpdate) {
-			e := gateway.Refused("the app-state patch was not applied: " + err.Error())
+			e := gateway.Refused(notApplied + err.Error())
 			e.Err = err
 			return e
 		}
-		return offlineError(err, "WhatsApp did not take the chat change.")
+		return offlineError(err, failed)
 	}
 	return nil
 }
@@ -108,16 +115,10 @@ func chatEvent(evt any) (gateway.EvChatUpdate, bool) {
 	switch v := evt.(type) {
 	case *events.Archive:
 		jid, at, sync = v.JID, v.Timestamp, v.FromFullSync
-		c.Action = gateway.ChatUnarchive
-		if v.Action.GetArchived() {
-			c.Action = gateway.ChatArchive
-		}
+		c.Action = onOff(v.Action.GetArchived(), gateway.ChatArchive, gateway.ChatUnarchive)
 	case *events.Pin:
 		jid, at, sync = v.JID, v.Timestamp, v.FromFullSync
-		c.Action = gateway.ChatUnpin
-		if v.Action.GetPinned() {
-			c.Action = gateway.ChatPin
-		}
+		c.Action = onOff(v.Action.GetPinned(), gateway.ChatPin, gateway.ChatUnpin)
 	case *events.Mute:
 		jid, at, sync = v.JID, v.Timestamp, v.FromFullSync
 		c.Action = gateway.ChatUnmute
@@ -130,10 +131,7 @@ func chatEvent(evt any) (gateway.EvChatUpdate, bool) {
 		}
 	case *events.MarkChatAsRead:
 		jid, at, sync = v.JID, v.Timestamp, v.FromFullSync
-		c.Action = gateway.ChatUnread
-		if v.Action.GetRead() {
-			c.Action = gateway.ChatRead
-		}
+		c.Action = onOff(v.Action.GetRead(), gateway.ChatRead, gateway.ChatUnread)
 	case *events.DeleteChat:
 		jid, at, sync = v.JID, v.Timestamp, v.FromFullSync
 		c.Action = gateway.ChatDelete
@@ -145,4 +143,12 @@ func chatEvent(evt any) (gateway.EvChatUpdate, bool) {
 	}
 	c.Chat, c.At = jid.ToNonAD().String(), at.UTC()
 	return gateway.EvChatUpdate{Change: c, FromSync: sync}, true
+}
+
+// onOff is the action of a setting's new state.
+func onOff(set bool, on, off string) string {
+	if set {
+		return on
+	}
+	return off
 }

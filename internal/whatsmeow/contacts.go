@@ -15,10 +15,16 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-// contactsClient is the part of *wa.Client the contact operations use.
-type contactsClient interface {
+// userInfoClient is the part of *wa.Client that asks about users, which
+// the contact and the profile reads share.
+type userInfoClient interface {
 	GetUserInfo(ctx context.Context, jids []types.JID) (map[types.JID]types.UserInfo, error)
 	GetProfilePictureInfo(ctx context.Context, jid types.JID, params *wa.GetProfilePictureParams) (*types.ProfilePictureInfo, error)
+}
+
+// contactsClient is the part of *wa.Client the contact operations use.
+type contactsClient interface {
+	userInfoClient
 	GetBlocklist(ctx context.Context) (*types.Blocklist, error)
 	UpdateBlocklist(ctx context.Context, jid types.JID, action events.BlocklistChangeAction) (*types.Blocklist, error)
 }
@@ -41,6 +47,20 @@ func (e *Engine) contactsClient() (contactsClient, contactStores, error) {
 		return nil, contactStores{}, err
 	}
 	return cli, contactStores{contacts: cli.Store.Contacts, lids: cli.Store.LIDs, own: ownJID(cli)}, nil
+}
+
+// contactClientFor returns the connected client, its stores and the
+// user's JID for an operation on one user.
+func (e *Engine) contactClientFor(jid string) (contactsClient, contactStores, types.JID, error) {
+	cli, st, err := e.contactsClient()
+	if err != nil {
+		return nil, contactStores{}, types.EmptyJID, err
+	}
+	j, err := userJID(jid)
+	if err != nil {
+		return nil, contactStores{}, types.EmptyJID, err
+	}
+	return cli, st, j, nil
 }
 
 // Contacts lists the users in whatsmeow's contact store, merged by person:
@@ -126,11 +146,7 @@ func cmpOr(vs ...string) string {
 // GetContact asks WhatsApp about one user: about text, picture, LID,
 // business name; names come from the contact store.
 func (e *Engine) GetContact(ctx context.Context, jid, knownPictureID string) (*gateway.ContactInfo, error) {
-	cli, st, err := e.contactsClient()
-	if err != nil {
-		return nil, err
-	}
-	j, err := userJID(jid)
+	cli, st, j, err := e.contactClientFor(jid)
 	if err != nil {
 		return nil, err
 	}
@@ -230,11 +246,7 @@ func blockedOf(bl *types.Blocklist) []string {
 
 // SetBlocked blocks or unblocks a user and returns the new block list.
 func (e *Engine) SetBlocked(ctx context.Context, jid string, block bool) ([]string, error) {
-	cli, _, err := e.contactsClient()
-	if err != nil {
-		return nil, err
-	}
-	j, err := userJID(jid)
+	cli, _, j, err := e.contactClientFor(jid)
 	if err != nil {
 		return nil, err
 	}
@@ -252,11 +264,7 @@ func (e *Engine) SetBlocked(ctx context.Context, jid string, block bool) ([]stri
 // LookupLID maps a phone JID to its LID (the store, else WhatsApp) or a
 // LID to its phone JID (the store only: WhatsApp answers it to nobody).
 func (e *Engine) LookupLID(ctx context.Context, jid string) (*gateway.LIDMapping, error) {
-	cli, st, err := e.contactsClient()
-	if err != nil {
-		return nil, err
-	}
-	j, err := userJID(jid)
+	cli, st, j, err := e.contactClientFor(jid)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,20 @@ func (e *Engine) groupsClient() (groupClient, types.JID, error) {
 	return cli, ownJID(cli), nil
 }
 
+// groupClientFor returns the connected client, the group's JID and the
+// account's own JID for an operation on one group.
+func (e *Engine) groupClientFor(jid string) (groupClient, types.JID, types.JID, error) {
+	cli, own, err := e.groupsClient()
+	if err != nil {
+		return nil, types.EmptyJID, types.EmptyJID, err
+	}
+	g, err := groupJID(jid)
+	if err != nil {
+		return nil, types.EmptyJID, types.EmptyJID, err
+	}
+	return cli, g, own, nil
+}
+
 // JoinedGroups lists the groups the account is in.
 func (e *Engine) JoinedGroups(ctx context.Context) ([]gateway.Group, error) {
 	cli, own, err := e.groupsClient()
@@ -66,22 +80,12 @@ func (e *Engine) JoinedGroups(ctx context.Context) ([]gateway.Group, error) {
 	if err != nil {
 		return nil, groupError(err, "WhatsApp did not list the groups.")
 	}
-	out := make([]gateway.Group, 0, len(infos))
-	for _, info := range infos {
-		if info != nil {
-			out = append(out, groupOf(info, own))
-		}
-	}
-	return out, nil
+	return mapPresent(infos, func(info *types.GroupInfo) gateway.Group { return groupOf(info, own) }), nil
 }
 
 // GroupInfo returns one group, with its invite link when the account is an admin.
 func (e *Engine) GroupInfo(ctx context.Context, jid string) (*gateway.Group, error) {
-	cli, own, err := e.groupsClient()
-	if err != nil {
-		return nil, err
-	}
-	g, err := groupJID(jid)
+	cli, g, own, err := e.groupClientFor(jid)
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +145,7 @@ func refusedIn(results []gateway.ParticipantResult, jid string) bool {
 // UpdateGroup changes each field of r that is set, one query each, as
 // WhatsApp has one per field; it stops at the first refusal.
 func (e *Engine) UpdateGroup(ctx context.Context, r gateway.GroupUpdateRequest) (*gateway.Group, error) {
-	cli, own, err := e.groupsClient()
-	if err != nil {
-		return nil, err
-	}
-	g, err := groupJID(r.Group)
+	cli, g, own, err := e.groupClientFor(r.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -179,34 +179,46 @@ func (e *Engine) UpdateGroupParticipants(ctx context.Context, r gateway.GroupPar
 	if err != nil {
 		return nil, err
 	}
-	g, err := groupJID(r.Group)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := userJIDs(r.Participants)
-	if err != nil {
-		return nil, err
-	}
 	action := wa.ParticipantChange(r.Action)
-	switch action {
-	case wa.ParticipantChangeAdd, wa.ParticipantChangeRemove, wa.ParticipantChangePromote, wa.ParticipantChangeDemote:
-	default:
-		return nil, gateway.ValidationError(map[string]string{"action": "Give add, remove, promote or demote."})
-	}
-	got, err := cli.UpdateGroupParticipants(ctx, g, ps, action)
+	ps, got, err := changeMembers(r.Group, r.Participants, action,
+		[]wa.ParticipantChange{wa.ParticipantChangeAdd, wa.ParticipantChangeRemove, wa.ParticipantChangePromote, wa.ParticipantChangeDemote},
+		"Give add, remove, promote or demote.", "WhatsApp did not change the participants.",
+		func(g types.JID, ps []types.JID) ([]types.GroupParticipant, error) {
+			return cli.UpdateGroupParticipants(ctx, g, ps, action)
+		})
 	if err != nil {
-		return nil, groupError(err, "WhatsApp did not change the participants.")
+		return nil, err
 	}
 	return participantResults(ps, got, action), nil
 }
 
+// changeMembers is a change of some of a group's members: it parses the
+// group and the members, refuses an action not among allowed (hint names
+// those), and lets send ask WhatsApp; failed is the message of a
+// WhatsApp that does not answer.
+func changeMembers[A comparable](group string, members []string, action A, allowed []A, hint, failed string,
+	send func(g types.JID, ps []types.JID) ([]types.GroupParticipant, error)) ([]types.JID, []types.GroupParticipant, error) {
+	g, err := groupJID(group)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := userJIDs(members)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.Contains(allowed, action) {
+		return nil, nil, gateway.ValidationError(map[string]string{"action": hint})
+	}
+	got, err := send(g, ps)
+	if err != nil {
+		return nil, nil, groupError(err, failed)
+	}
+	return ps, got, nil
+}
+
 // GroupInviteLink returns the group's invite link, a new one when reset.
 func (e *Engine) GroupInviteLink(ctx context.Context, jid string, reset bool) (string, error) {
-	cli, _, err := e.groupsClient()
-	if err != nil {
-		return "", err
-	}
-	g, err := groupJID(jid)
+	cli, g, _, err := e.groupClientFor(jid)
 	if err != nil {
 		return "", err
 	}
@@ -313,23 +325,15 @@ func (e *Engine) UpdateGroupRequests(ctx context.Context, r gateway.GroupRequest
 }
 
 func updateGroupRequests(ctx context.Context, cli groupClient, r gateway.GroupRequestsRequest) ([]gateway.ParticipantResult, error) {
-	g, err := groupJID(r.Group)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := userJIDs(r.Participants)
-	if err != nil {
-		return nil, err
-	}
 	action := wa.ParticipantRequestChange(r.Action)
-	switch action {
-	case wa.ParticipantChangeApprove, wa.ParticipantChangeReject:
-	default:
-		return nil, gateway.ValidationError(map[string]string{"action": "Give approve or reject."})
-	}
-	got, err := cli.UpdateGroupRequestParticipants(ctx, g, ps, action)
+	ps, got, err := changeMembers(r.Group, r.Participants, action,
+		[]wa.ParticipantRequestChange{wa.ParticipantChangeApprove, wa.ParticipantChangeReject},
+		"Give approve or reject.", "WhatsApp did not answer the requests to join.",
+		func(g types.JID, ps []types.JID) ([]types.GroupParticipant, error) {
+			return cli.UpdateGroupRequestParticipants(ctx, g, ps, action)
+		})
 	if err != nil {
-		return nil, groupError(err, "WhatsApp did not answer the requests to join.")
+		return nil, err
 	}
 	return requestResults(ps, got), nil
 }
@@ -381,11 +385,7 @@ func pairAnswers(asked []types.JID, got []types.GroupParticipant,
 
 // LeaveGroup leaves a group.
 func (e *Engine) LeaveGroup(ctx context.Context, jid string) error {
-	cli, _, err := e.groupsClient()
-	if err != nil {
-		return err
-	}
-	g, err := groupJID(jid)
+	cli, g, _, err := e.groupClientFor(jid)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,7 @@ package whatsmeow
 
 import (
 	"context"
-	"errors"
 
-	wa "go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -48,15 +46,8 @@ func sendLabelPatch(ctx context.Context, cli appStateClient, build func() (appst
 	if err != nil {
 		return err
 	}
-	if err := cli.SendAppState(ctx, patch); err != nil {
-		if errors.Is(err, wa.ErrAppStateUpdate) {
-			e := gateway.Refused("the label patch was not applied (labels need a WhatsApp Business account): " + err.Error())
-			e.Err = err
-			return e
-		}
-		return offlineError(err, "WhatsApp did not take the label change.")
-	}
-	return nil
+	return sendPatch(ctx, cli, patch, "the label patch was not applied (labels need a WhatsApp Business account): ",
+		"WhatsApp did not take the label change.")
 }
 
 func labelEditPatch(r gateway.LabelEditRequest) (appstate.PatchInfo, error) {

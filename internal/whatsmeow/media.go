@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/whatsapp-saas/gateway/internal/atomicfile"
 	"github.com/whatsapp-saas/gateway/internal/backoff"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
@@ -226,24 +227,10 @@ func withDirectPath(src wa.DownloadableMessage, path string) (wa.DownloadableMes
 // downloadTo writes the media to dest through a temporary file, so a
 // reader never sees half a file.
 func downloadTo(ctx context.Context, cli mediaClient, src wa.DownloadableMessage, dest string) error {
-	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
-		return fmt.Errorf("create media directory: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(dest), ".download-*")
-	if err != nil {
-		return fmt.Errorf("create media file: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	if err := cli.DownloadToFile(ctx, src, f); err != nil {
-		f.Close()
-		return fmt.Errorf("download media: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write media file: %w", err)
-	}
-	if err := os.Rename(tmp, dest); err != nil {
-		return fmt.Errorf("store media file: %w", err)
-	}
-	return nil
+	return atomicfile.Write(dest, func(f *os.File) error {
+		if err := cli.DownloadToFile(ctx, src, f); err != nil {
+			return fmt.Errorf("download media: %w", err)
+		}
+		return nil
+	})
 }

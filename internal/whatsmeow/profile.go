@@ -13,8 +13,7 @@ import (
 
 // profileClient is the part of *wa.Client the profile operations use.
 type profileClient interface {
-	GetUserInfo(ctx context.Context, jids []types.JID) (map[types.JID]types.UserInfo, error)
-	GetProfilePictureInfo(ctx context.Context, jid types.JID, params *wa.GetProfilePictureParams) (*types.ProfilePictureInfo, error)
+	userInfoClient
 	GetBusinessProfile(ctx context.Context, jid types.JID) (*types.BusinessProfile, error)
 	SetStatusMessage(ctx context.Context, msg string) error
 	SendAppState(ctx context.Context, patch appstate.PatchInfo) error

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/outbound"
 )
 
 // refs is what a message needs to know about the messages it refers to,
@@ -142,36 +143,18 @@ func (e *Engine) messageForRetry(id types.MessageID) *waE2E.Message {
 	if m == nil || m.Direction != gateway.DirectionOutbound {
 		return nil
 	}
-	out, err := outboundOf(m)
+	out, err := outbound.FromStored(m)
 	if err != nil || out.Media != nil {
 		return nil
 	}
+	// The group's members are not looked up here: a mention_all goes
+	// again with the mentions it names.
+	out.MentionAll = false
 	_, msg, err := buildMessage(ctx, cli, noUpload{}, noFetch{}, 0, out, e.refsOf(ctx, out))
 	if err != nil {
 		return nil
 	}
 	return msg
-}
-
-// outboundOf reads a stored outbound message back into what is sent.
-func outboundOf(m *gateway.Message) (*gateway.OutboundMessage, error) {
-	p, err := gateway.ParsePayload(m.Payload)
-	if err != nil {
-		return nil, err
-	}
-	to := m.Recipient
-	if to == "" {
-		to = m.Chat
-	}
-	out := &gateway.OutboundMessage{
-		WAMessageID: m.WAMessageID, To: to, Type: m.Type, Text: m.Body, Location: p.Location, Contact: p.Contact,
-		ReplyTo: m.ReplyTo, Target: p.Target, Reaction: p.Reaction, Mentions: p.Mentions, Forwarded: p.Forwarded,
-		LinkPreview: p.LinkPreview,
-	}
-	if p.Media != nil {
-		out.Media = &gateway.Media{URL: p.Media.URL, Data: p.Media.Data, MIMEType: p.Media.MIMEType}
-	}
-	return out, nil
 }
 
 type noUpload struct{}

@@ -76,14 +76,19 @@ func TestMessageForRetry(t *testing.T) {
 		Payload: []byte(`{"location":{"latitude":1,"longitude":2}}`)}
 	img := &gateway.Message{WAMessageID: "I1", Direction: gateway.DirectionOutbound, Type: gateway.TypeImage, Recipient: "15550002222@s.whatsapp.net",
 		Payload: []byte(`{"media":{"url":"https://example.com/a.png"}}`)}
+	poll := &gateway.Message{WAMessageID: "P1", Direction: gateway.DirectionOutbound, Type: gateway.TypePoll, Recipient: "15550002222@s.whatsapp.net",
+		Payload: []byte(`{"poll":{"question":"Lunch?","options":["yes","no"]}}`), Secret: make([]byte, 32)}
 	in := &gateway.Message{WAMessageID: "R1", Direction: gateway.DirectionInbound, Type: gateway.TypeText, Body: "theirs", Chat: "15550002222@s.whatsapp.net"}
-	e, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(text, loc, img, in)})
+	e, _ := newTestEngine(t, engineSetup{deviceJID: pairedJID, lookup: storedMessages(text, loc, img, poll, in)})
 
 	if got := e.messageForRetry("T1"); got.GetConversation() != "hello" {
 		t.Fatalf("text retry %v, want the text again", got)
 	}
 	if got := e.messageForRetry("L1"); got.GetLocationMessage().GetDegreesLongitude() != 2 {
 		t.Fatalf("location retry %v, want the location again", got)
+	}
+	if got := e.messageForRetry("P1"); got.GetPollCreationMessageV3().GetName() != "Lunch?" && got.GetPollCreationMessage().GetName() != "Lunch?" {
+		t.Fatalf("poll retry %v, want the poll again", got)
 	}
 	for _, id := range []string{"I1", "R1", "NOPE"} {
 		if got := e.messageForRetry(id); got != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/outbound"
 )
 
 // sendBatch is how many queued messages one store read takes.
@@ -244,7 +245,7 @@ func (w *Worker) sendOne(ctx context.Context, m *gateway.Message) sendOutcome {
 // sendLocked sends m through the engine, with sendMu held, and appends its
 // "sent" to sent for the caller to store; a refusal is stored at once.
 func (w *Worker) sendLocked(ctx context.Context, m *gateway.Message, sent *[]gateway.MessageStatusUpdate) sendOutcome {
-	out, err := BuildOutbound(m)
+	out, err := outbound.FromStored(m)
 	if err != nil {
 		return w.markFailed(ctx, m, gateway.ErrorMessage(err))
 	}

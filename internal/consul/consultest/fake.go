@@ -24,13 +24,13 @@ import (
 type Server struct {
 	*httptest.Server
 
+	hashitest.Failures // FailNext
+
 	mu       sync.Mutex
-	index    uint64
-	changed  chan struct{}                // closed and replaced on every write
+	index    hashitest.Index
 	services map[string]*api.ServiceEntry // by service ID
 	sessions map[string]*session
 	kv       map[string]*api.KVPair
-	failN    int // the next failN requests answer 500
 	nextID   int
 	requests map[string]int // "METHOD /path" without query → count
 }
@@ -42,7 +42,7 @@ type session struct {
 
 // New starts a fake; it is closed with the test.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{index: 10, changed: make(chan struct{}), services: map[string]*api.ServiceEntry{},
+	s := &Server{index: hashitest.Index{N: 10}, services: map[string]*api.ServiceEntry{},
 		sessions: map[string]*session{}, kv: map[string]*api.KVPair{}, requests: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
@@ -62,11 +62,7 @@ func (s *Server) Client() *api.Client {
 }
 
 // bump moves the index on and wakes blocked queries; mu must be held.
-func (s *Server) bump() {
-	s.index++
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) bump() { s.index.Bump() }
 
 // AddWorker registers a worker instance of service with its session meta
 // and one HTTP check in status ("passing", "critical", …).
@@ -77,7 +73,7 @@ func (s *Server) AddWorker(service, id, sessionID, addr string, port int, status
 	s.services[id] = &api.ServiceEntry{
 		Node: &api.Node{Node: "client-1", Address: "10.0.0.1", Datacenter: "dc1"},
 		Service: &api.AgentService{ID: id, Service: service, Tags: []string{"session-" + sessionID}, Address: addr, Port: port,
-			Meta: map[string]string{"session_id": sessionID, "external-source": "nomad"}, CreateIndex: s.index, ModifyIndex: s.index, Datacenter: "dc1"},
+			Meta: map[string]string{"session_id": sessionID, "external-source": "nomad"}, CreateIndex: s.index.N, ModifyIndex: s.index.N, Datacenter: "dc1"},
 		Checks: api.HealthChecks{
 			{Node: "client-1", CheckID: "serfHealth", Name: "Serf Health Status", Status: api.HealthPassing},
 			{Node: "client-1", CheckID: "_nomad-check-" + id, Name: "health", Status: status, ServiceID: id, ServiceName: service, Type: "http"},
@@ -103,20 +99,11 @@ func (s *Server) Remove(id string) {
 	delete(s.services, id)
 }
 
-// FailNext makes the next n requests answer 500.
-func (s *Server) FailNext(n int) {
-	s.mu.Lock()
-	s.failN = n
-	s.mu.Unlock()
-}
-
 // ResetIndex sets the index back (a snapshot restore) and wakes watchers.
 func (s *Server) ResetIndex(to uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.index = to
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.index.Set(to)
 }
 
 // ExpireSession invalidates a Consul session as a TTL expiry would,
@@ -170,7 +157,7 @@ func (s *Server) destroyLocked(id string) {
 	for _, p := range s.kv {
 		if p.Session == id {
 			p.Session = ""
-			p.ModifyIndex = s.index + 1
+			p.ModifyIndex = s.index.N + 1
 		}
 	}
 	s.bump()
@@ -179,13 +166,10 @@ func (s *Server) destroyLocked(id string) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[r.Method+" "+r.URL.Path]++
-	if s.failN > 0 {
-		s.failN--
-		s.mu.Unlock()
-		http.Error(w, "rpc error: simulated failure", http.StatusInternalServerError)
+	s.mu.Unlock()
+	if s.Fail(w) {
 		return
 	}
-	s.mu.Unlock()
 	p := r.URL.Path
 	switch {
 	case r.Method == http.MethodGet && p == "/v1/status/leader":
@@ -214,7 +198,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
-	hashitest.WriteJSON(w, "Consul", &s.mu, &s.index, v)
+	hashitest.WriteJSON(w, "Consul", &s.mu, &s.index.N, v)
 }
 
 // block waits while the query's index is current, up to its wait time.
@@ -222,7 +206,7 @@ func (s *Server) block(r *http.Request) {
 	hashitest.Block(r, 10*time.Minute, func() (uint64, <-chan struct{}) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.index, s.changed
+		return s.index.State()
 	})
 }
 
@@ -288,7 +272,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	s.bump()
 	e := &api.ServiceEntry{
 		Node:    &api.Node{Node: "client-1", Address: "10.0.0.1"},
-		Service: &api.AgentService{ID: reg.ID, Service: reg.Name, Tags: reg.Tags, Address: reg.Address, Port: reg.Port, Meta: reg.Meta, CreateIndex: s.index, ModifyIndex: s.index},
+		Service: &api.AgentService{ID: reg.ID, Service: reg.Name, Tags: reg.Tags, Address: reg.Address, Port: reg.Port, Meta: reg.Meta, CreateIndex: s.index.N, ModifyIndex: s.index.N},
 		Checks:  api.HealthChecks{{CheckID: "service:" + reg.ID, Status: api.HealthCritical, ServiceID: reg.ID, ServiceName: reg.Name, Type: "http"}},
 	}
 	if reg.Check != nil {
@@ -344,7 +328,7 @@ func (s *Server) sessionCreate(w http.ResponseWriter, r *http.Request) {
 	s.nextID++
 	e.ID = fmt.Sprintf("00000000-0000-0000-0000-%012d", s.nextID)
 	s.bump()
-	e.CreateIndex = s.index
+	e.CreateIndex = s.index.N
 	s.sessions[e.ID] = &session{entry: e, renewed: time.Now()}
 	s.mu.Unlock()
 	s.writeJSON(w, map[string]string{"ID": e.ID})
@@ -387,7 +371,7 @@ func (s *Server) kvHandle(w http.ResponseWriter, r *http.Request, key string) {
 		s.mu.Lock()
 		p := s.kv[key]
 		if p == nil {
-			p = &api.KVPair{Key: key, CreateIndex: s.index + 1}
+			p = &api.KVPair{Key: key, CreateIndex: s.index.N + 1}
 		}
 		var res bool
 		switch {
@@ -416,7 +400,7 @@ func (s *Server) kvHandle(w http.ResponseWriter, r *http.Request, key string) {
 		}
 		if res {
 			s.bump()
-			p.ModifyIndex = s.index
+			p.ModifyIndex = s.index.N
 			s.kv[key] = p
 		}
 		s.mu.Unlock()
@@ -433,5 +417,5 @@ func (s *Server) kvHandle(w http.ResponseWriter, r *http.Request, key string) {
 func (s *Server) currentIndex() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.index
+	return s.index.N
 }

@@ -179,6 +179,15 @@
   // input (marked aria-invalid and described by it, the first one focused),
   // and the answer's message, with any field the form has no input for, at
   // the bottom. A field's error goes once the user edits it.
+  // onSubmit runs send with the form's data when the form is submitted;
+  // what it throws is shown on the form.
+  function onSubmit(form, send) {
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try { await send(new FormData(form)); } catch (e) { formError(form, e); }
+    });
+  }
+
   function formError(form, err) {
     clearFieldErrors(form);
     let box = form.querySelector(".form-error");
@@ -289,18 +298,14 @@
     if (register) form.append(field("phone", t("auth.phone"), el("input", { name: "phone", type: "tel", autocomplete: "tel" })));
     form.append(el("button", { type: "submit", text: register ? t("auth.register") : t("auth.login") }));
     form.append(el("p", {}, el("a", { href: register ? "#/login" : "#/register", text: register ? t("auth.toLogin") : t("auth.toRegister") })));
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
+    onSubmit(form, async (f) => {
       const body = { email: f.get("email"), password: f.get("password") };
       if (register) { body.name = f.get("name"); body.phone = f.get("phone") || ""; }
-      try {
-        const d = await api("POST", register ? "auth/register" : "auth/login", body);
-        token = d.token;
-        store.setItem("wagw.token", token);
-        me = null;
-        navigate(register ? "#/sessions" : "#/overview");
-      } catch (e) { formError(form, e); }
+      const d = await api("POST", register ? "auth/register" : "auth/login", body);
+      token = d.token;
+      store.setItem("wagw.token", token);
+      me = null;
+      navigate(register ? "#/sessions" : "#/overview");
     });
     main().replaceChildren(el("div", { class: "card auth" }, form));
     form.querySelector("input").focus();
@@ -379,13 +384,9 @@
       field("session-name", t("s.name"), el("input", { name: "session_name", required: true, maxlength: "100" })),
       engines.length ? field("session-engine", t("s.engine"), selectOf("engine", engines.map((e) => [e, t("engine." + e)]), preferred)) : null,
       el("button", { type: "submit", text: t("s.createBtn") }));
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
-      try {
-        const r = await api("POST", "sessions", { session_name: f.get("session_name"), engine: f.get("engine") || "" });
-        location.hash = "#/sessions/" + r.session.id;
-      } catch (e) { formError(form, e); }
+    onSubmit(form, async (f) => {
+      const r = await api("POST", "sessions", { session_name: f.get("session_name"), engine: f.get("engine") || "" });
+      location.hash = "#/sessions/" + r.session.id;
     });
     const rows = d.sessions.map((s) => el("tr", { "data-session": s.id },
       el("td", {}, el("a", { href: "#/sessions/" + s.id, class: "clip", title: s.session_name }, bidi(s.session_name))),
@@ -518,12 +519,9 @@
         field("pair-phone", t("d.pairPhone"), el("input", { name: "phone", type: "tel", autocomplete: "tel", required: true })),
         el("button", { type: "submit", text: t("d.getCode") }));
       const pcOut = el("p", { role: "status" });
-      pcForm.addEventListener("submit", async (ev) => {
-        ev.preventDefault();
-        try {
-          const r = await api("POST", "sessions/" + id + "/pair-code", { phone_number: new FormData(pcForm).get("phone") });
-          pcOut.replaceChildren(el("strong", {}, bidi(r.code, "mono")), " — " + t("d.codeHelp"));
-        } catch (e) { formError(pcForm, e); }
+      onSubmit(pcForm, async (f) => {
+        const r = await api("POST", "sessions/" + id + "/pair-code", { phone_number: f.get("phone") });
+        pcOut.replaceChildren(el("strong", {}, bidi(r.code, "mono")), " — " + t("d.codeHelp"));
       });
       pairing.replaceChildren(pairHeading(), box, el("h3", { text: t("d.pairCode") }), pcForm, pcOut);
       const open = () => {
@@ -571,26 +569,22 @@
       field("text", t("d.text"), el("input", { name: "message", required: true, value: lang === "ar" ? "مرحباً من البوابة!" : "Hello from the gateway!" })),
       el("button", { type: "submit", text: t("d.sendBtn") }));
     const out = el("div", { "aria-live": "polite" });
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
-      try {
-        const r = await api("POST", "messages/send", { session_id: id, recipient: f.get("recipient"), message: f.get("message") });
-        const m = r.message;
-        const st = el("span", { id: "sent-status" }, badge(m.status), m.error ? el("span", { class: "error reason", text: " " + m.error }) : null);
-        out.replaceChildren(el("p", {}, t("d.sentStatus") + ": ", st, " ", bidi(m.id, "mono muted")));
-        let last = m.status;
-        const poll = async () => {
-          try {
-            const g = await api("GET", "messages/" + m.id);
-            if (g.message.status !== last) {
-              last = g.message.status;
-              st.replaceChildren(badge(last), g.message.error ? el("span", { class: "error reason", text: " " + g.message.error }) : null);
-            }
-          } catch (e) { /* keep polling */ }
-        };
-        every(700, () => { if (!["read", "played", "failed"].includes(last)) poll(); });
-      } catch (e) { formError(form, e); }
+    onSubmit(form, async (f) => {
+      const r = await api("POST", "messages/send", { session_id: id, recipient: f.get("recipient"), message: f.get("message") });
+      const m = r.message;
+      const st = el("span", { id: "sent-status" }, badge(m.status), m.error ? el("span", { class: "error reason", text: " " + m.error }) : null);
+      out.replaceChildren(el("p", {}, t("d.sentStatus") + ": ", st, " ", bidi(m.id, "mono muted")));
+      let last = m.status;
+      const poll = async () => {
+        try {
+          const g = await api("GET", "messages/" + m.id);
+          if (g.message.status !== last) {
+            last = g.message.status;
+            st.replaceChildren(badge(last), g.message.error ? el("span", { class: "error reason", text: " " + g.message.error }) : null);
+          }
+        } catch (e) { /* keep polling */ }
+      };
+      every(700, () => { if (!["read", "played", "failed"].includes(last)) poll(); });
     });
     sendCard.append(form, out);
 
@@ -608,15 +602,11 @@
       el("div", { class: "field" }, el("label", { for: "auto-reject-calls" }, rejectCalls, " " + t("d.autoRejectCalls"))),
       field("auto-reject-message", t("d.autoRejectMessage"), el("textarea", { name: "auto_reject_message", rows: "2", maxlength: "1000", text: st.auto_reject_message || "" })),
       el("button", { type: "submit", text: t("d.save") }));
-    settingsForm.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(settingsForm);
-      try {
-        await api("PATCH", "sessions/" + id, { settings: { auto_reply: auto.checked, auto_reply_message: f.get("auto_reply_message"),
-          auto_reject_calls: rejectCalls.checked, auto_reject_message: f.get("auto_reject_message"),
-          webhook_events: st.webhook_events || [] } });
-        toast(t("d.saved"));
-      } catch (e) { formError(settingsForm, e); }
+    onSubmit(settingsForm, async (f) => {
+      await api("PATCH", "sessions/" + id, { settings: { auto_reply: auto.checked, auto_reply_message: f.get("auto_reply_message"),
+        auto_reject_calls: rejectCalls.checked, auto_reject_message: f.get("auto_reject_message"),
+        webhook_events: st.webhook_events || [] } });
+      toast(t("d.saved"));
     });
     main().append(el("section", { class: "card", "aria-labelledby": "h-settings" }, el("h2", { id: "h-settings", text: t("d.settings") }), settingsForm));
   }
@@ -694,14 +684,10 @@
       field("w-session", t("m.session"), selectOf("session_id", [["", t("w.allSessions")], ...sessions.sessions.map((s) => [s.id, s.session_name])], "")),
       el("button", { type: "submit", text: t("w.createBtn") }));
     const secretBox = el("div", { "aria-live": "polite" });
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
-      try {
-        const r = await api("POST", "webhooks", { url: f.get("url"), events: f.getAll("events"), session_id: f.get("session_id") || "" });
-        await viewWebhooks();
-        document.getElementById("w-secret").replaceChildren(el("div", { class: "once" }, t("w.secret"), " ", el("code", { class: "mono", dir: "ltr", text: r.webhook.secret })));
-      } catch (e) { formError(form, e); }
+    onSubmit(form, async (f) => {
+      const r = await api("POST", "webhooks", { url: f.get("url"), events: f.getAll("events"), session_id: f.get("session_id") || "" });
+      await viewWebhooks();
+      document.getElementById("w-secret").replaceChildren(el("div", { class: "once" }, t("w.secret"), " ", el("code", { class: "mono", dir: "ltr", text: r.webhook.secret })));
     });
     secretBox.id = "w-secret";
     const list = el("div", {});
@@ -776,17 +762,13 @@
       el("fieldset", {}, el("legend", { text: t("k.scopes") }),
         [["*", t("k.all")], ["read", t("k.read")], ["send", t("k.send")]].map(([v, l]) => el("label", {}, el("input", { type: "checkbox", name: "scopes", value: v, checked: v === "*" }), l))),
       el("button", { type: "submit", text: t("k.createBtn") }));
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
-      try {
-        const r = await api("POST", "api-keys", { name: f.get("name"), scopes: f.getAll("scopes") });
-        await viewKeys();
-        const key = r.api_key.key;
-        document.getElementById("k-once").replaceChildren(el("div", { class: "once" }, el("p", { text: t("k.once") }),
-          el("code", { id: "new-key", class: "mono", dir: "ltr", text: key }), " ",
-          el("button", { type: "button", class: "secondary", text: t("k.copy"), onclick: () => navigator.clipboard.writeText(key).then(() => toast(t("k.copied"))) })));
-      } catch (e) { formError(form, e); }
+    onSubmit(form, async (f) => {
+      const r = await api("POST", "api-keys", { name: f.get("name"), scopes: f.getAll("scopes") });
+      await viewKeys();
+      const key = r.api_key.key;
+      document.getElementById("k-once").replaceChildren(el("div", { class: "once" }, el("p", { text: t("k.once") }),
+        el("code", { id: "new-key", class: "mono", dir: "ltr", text: key }), " ",
+        el("button", { type: "button", class: "secondary", text: t("k.copy"), onclick: () => navigator.clipboard.writeText(key).then(() => toast(t("k.copied"))) })));
     });
     const rows = d.api_keys.map((k) => el("tr", {},
       el("td", {}, el("span", { class: "clip", title: k.name }, bidi(k.name))), el("td", {}, bidi(k.prefix + "…", "mono")), el("td", { text: (k.scopes || []).join(", ") }),

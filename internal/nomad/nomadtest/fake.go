@@ -40,15 +40,15 @@ type Server struct {
 	OnPlace func(a *api.Allocation)
 	OnStop  func(allocID string)
 
+	hashitest.Failures // FailNext
+
 	mu        sync.Mutex
-	index     uint64
-	changed   chan struct{}
+	index     hashitest.Index
 	jobs      map[string]*api.Job // by namespace/id
 	allocs    map[string]*api.Allocation
 	order     []string // alloc ids in creation order
 	vars      map[string]*api.Variable
 	services  map[string][]*api.ServiceRegistration // by service name
-	failN     int
 	registers int
 	nextPort  int
 	requests  []string
@@ -57,7 +57,7 @@ type Server struct {
 
 // New starts a fake; it is closed with the test.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{Version: "1.11.0", AutoRun: true, index: 100, changed: make(chan struct{}),
+	s := &Server{Version: "1.11.0", AutoRun: true, index: hashitest.Index{N: 100},
 		jobs: map[string]*api.Job{}, allocs: map[string]*api.Allocation{}, vars: map[string]*api.Variable{},
 		services: map[string][]*api.ServiceRegistration{}, nextPort: 23000}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -74,11 +74,7 @@ func (s *Server) Client(ns string) *api.Client {
 	return c
 }
 
-func (s *Server) bump() {
-	s.index++
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) bump() { s.index.Bump() }
 
 func key(ns, id string) string {
 	if ns == "" {
@@ -138,20 +134,11 @@ func (s *Server) Variable(ns, path string) map[string]string {
 	return nil
 }
 
-// FailNext makes the next n requests answer 500.
-func (s *Server) FailNext(n int) {
-	s.mu.Lock()
-	s.failN = n
-	s.mu.Unlock()
-}
-
 // ResetIndex moves the index back and wakes blocking queries.
 func (s *Server) ResetIndex(to uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.index = to
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.index.Set(to)
 }
 
 // SetTask sets the task state of an allocation: clientStatus (pending,
@@ -165,7 +152,7 @@ func (s *Server) SetTask(allocID, clientStatus, state string, restarts uint64, e
 		return
 	}
 	s.bump()
-	a.ClientStatus, a.ModifyIndex = clientStatus, s.index
+	a.ClientStatus, a.ModifyIndex = clientStatus, s.index.N
 	for _, ts := range a.TaskStates {
 		ts.State, ts.Restarts = state, restarts
 		ts.Failed = clientStatus == api.AllocClientStatusFailed
@@ -212,13 +199,10 @@ func (s *Server) SetJobStatus(ns, id, status string) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, r.Method+" "+r.URL.Path)
-	if s.failN > 0 {
-		s.failN--
-		s.mu.Unlock()
-		http.Error(w, "rpc error: simulated failure", http.StatusInternalServerError)
+	s.mu.Unlock()
+	if s.Fail(w) {
 		return
 	}
-	s.mu.Unlock()
 	p := r.URL.EscapedPath()
 	ns := r.URL.Query().Get("namespace")
 	switch {
@@ -238,14 +222,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		id, _ := url.PathUnescape(strings.TrimPrefix(p, "/v1/job/"))
 		switch r.Method {
 		case http.MethodGet:
-			s.mu.Lock()
-			j := s.jobs[key(ns, id)]
-			s.mu.Unlock()
-			if j == nil {
-				http.Error(w, "job not found", http.StatusNotFound)
-				return
-			}
-			s.writeJSON(w, j)
+			writeFound(s, w, "job not found", func() *api.Job { return s.jobs[key(ns, id)] })
 		case http.MethodDelete:
 			s.deregister(w, r, ns, id)
 		default:
@@ -254,14 +231,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/v1/allocations" && r.Method == http.MethodGet:
 		s.allocList(w, r, ns)
 	case strings.HasPrefix(p, "/v1/allocation/") && r.Method == http.MethodGet:
-		s.mu.Lock()
-		a := s.allocs[strings.TrimPrefix(p, "/v1/allocation/")]
-		s.mu.Unlock()
-		if a == nil {
-			http.Error(w, "alloc not found", http.StatusNotFound)
-			return
-		}
-		s.writeJSON(w, a)
+		writeFound(s, w, "alloc not found", func() *api.Allocation { return s.allocs[strings.TrimPrefix(p, "/v1/allocation/")] })
 	case strings.HasPrefix(p, "/v1/service/") && r.Method == http.MethodGet:
 		s.block(r)
 		s.mu.Lock()
@@ -275,8 +245,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// writeFound answers what get looks up (under mu), or 404 with notFound
+// when it is not there.
+func writeFound[T any](s *Server, w http.ResponseWriter, notFound string, get func() *T) {
+	s.mu.Lock()
+	v := get()
+	s.mu.Unlock()
+	if v == nil {
+		http.Error(w, notFound, http.StatusNotFound)
+		return
+	}
+	s.writeJSON(w, v)
+}
+
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
-	hashitest.WriteJSON(w, "Nomad", &s.mu, &s.index, v)
+	hashitest.WriteJSON(w, "Nomad", &s.mu, &s.index.N, v)
 }
 
 // Blocking counts the blocking queries waiting for a change right now.
@@ -298,7 +281,7 @@ func (s *Server) block(r *http.Request) {
 	hashitest.Block(r, 5*time.Minute, func() (uint64, <-chan struct{}) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.index, s.changed
+		return s.index.State()
 	})
 }
 
@@ -349,7 +332,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, ns string) {
 	job.Status, job.Stop = new("pending"), new(false)
 	job.SubmitTime = new(time.Now().UnixNano())
 	job.Version = new(uint64(0))
-	job.CreateIndex = new(s.index)
+	job.CreateIndex = new(s.index.N)
 	if old != nil {
 		job.Version = new(*old.Version + 1)
 		job.CreateIndex = old.CreateIndex
@@ -361,10 +344,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, ns string) {
 			}
 		}
 	}
-	job.ModifyIndex, job.JobModifyIndex = new(s.index), new(s.index)
+	job.ModifyIndex, job.JobModifyIndex = new(s.index.N), new(s.index.N)
 	s.jobs[k] = job
 	s.placeLocked(job)
-	idx := s.index
+	idx := s.index.N
 	s.mu.Unlock()
 	s.writeJSON(w, api.JobRegisterResponse{EvalID: fmt.Sprintf("eval-%d", idx), EvalCreateIndex: idx, JobModifyIndex: idx})
 }
@@ -425,7 +408,7 @@ func (s *Server) placeLocked(job *api.Job) *api.Allocation {
 	a := &api.Allocation{
 		ID: id, Namespace: *job.Namespace, EvalID: "eval", Name: *job.ID + "." + *tg.Name + "[0]", NodeID: "node-1", NodeName: "client-1",
 		JobID: *job.ID, Job: job, TaskGroup: *tg.Name, DesiredStatus: api.AllocDesiredStatusRun, ClientStatus: api.AllocClientStatusPending,
-		TaskStates: states, CreateIndex: s.index, ModifyIndex: s.index, CreateTime: time.Now().UnixNano(),
+		TaskStates: states, CreateIndex: s.index.N, ModifyIndex: s.index.N, CreateTime: time.Now().UnixNano(),
 		AllocatedResources: &api.AllocatedResources{Shared: api.AllocatedSharedResources{
 			Ports: []api.PortMapping{{Label: "http", Value: s.nextPort, To: 8080, HostIP: "127.0.0.1"}},
 		}},
@@ -476,7 +459,7 @@ func (s *Server) addServicesLocked(a *api.Allocation) {
 			ID: "_nomad-task-" + a.ID + "-group-" + a.TaskGroup + "-" + svc.Name + "-" + svc.PortLabel, ServiceName: svc.Name,
 			Namespace: a.Namespace, NodeID: a.NodeID, Datacenter: "dc1", JobID: a.JobID, AllocID: a.ID, Tags: svc.Tags,
 			Address: a.AllocatedResources.Shared.Ports[0].HostIP, Port: a.AllocatedResources.Shared.Ports[0].Value,
-			CreateIndex: s.index, ModifyIndex: s.index,
+			CreateIndex: s.index.N, ModifyIndex: s.index.N,
 		})
 	}
 }
@@ -592,9 +575,9 @@ func (s *Server) deregister(w http.ResponseWriter, r *http.Request, ns, id strin
 		delete(s.jobs, k)
 	} else {
 		j.Stop, j.Status = new(true), new("dead")
-		j.ModifyIndex = new(s.index)
+		j.ModifyIndex = new(s.index.N)
 	}
-	idx := s.index
+	idx := s.index.N
 	s.mu.Unlock()
 	s.writeJSON(w, api.JobDeregisterResponse{EvalID: fmt.Sprintf("eval-%d", idx), EvalCreateIndex: idx, JobModifyIndex: idx})
 }
@@ -603,14 +586,7 @@ func (s *Server) variable(w http.ResponseWriter, r *http.Request, ns, path strin
 	k := key(ns, path)
 	switch r.Method {
 	case http.MethodGet:
-		s.mu.Lock()
-		v := s.vars[k]
-		s.mu.Unlock()
-		if v == nil {
-			http.Error(w, "variable not found", http.StatusNotFound)
-			return
-		}
-		s.writeJSON(w, v)
+		writeFound(s, w, "variable not found", func() *api.Variable { return s.vars[k] })
 	case http.MethodPut:
 		var v api.Variable
 		if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
@@ -622,7 +598,7 @@ func (s *Server) variable(w http.ResponseWriter, r *http.Request, ns, path strin
 		if ns == "" {
 			ns = "default"
 		}
-		v.Namespace, v.Path, v.ModifyIndex = ns, path, s.index
+		v.Namespace, v.Path, v.ModifyIndex = ns, path, s.index.N
 		s.vars[k] = &v
 		s.mu.Unlock()
 		s.writeJSON(w, v)
