@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"net/http"
+
+	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/service"
 )
 
 // Most handlers are one service call: read the ids the path names, decode
@@ -72,6 +75,25 @@ func onItem[Req, T any](s *Server, name string, status int,
 		return serve(s, w, r, status, func(ctx context.Context, userID string, req Req) (T, error) {
 			return call(ctx, userID, id, item, req)
 		}, wrap)
+	}
+}
+
+// boundList is the handler of a list of the account's that a
+// session-bound key sees narrowed to its session: list gets the caller's
+// user id, that session ("" for any other caller) and the page; answer
+// makes the page the answer's data.
+func boundList[T any](list func(ctx context.Context, userID, sessionID string, p gateway.Page) (service.List[T], error),
+	answer func(service.List[T]) any) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := pageOf(r)
+		if err != nil {
+			return err
+		}
+		l, err := list(r.Context(), who(r).User.ID, boundSession(r), p)
+		if err != nil {
+			return err
+		}
+		return ok(w, http.StatusOK, answer(l))
 	}
 }
 

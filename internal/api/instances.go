@@ -35,17 +35,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	return ok(w, http.StatusCreated, instanceData{*inst})
 }
 
-func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.svc.ListInstances(r.Context(), who(r).User.ID, boundSession(r), p)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, instanceList{list.Items, list.Pagination})
-}
+func instancePage(l service.List[*gateway.Instance]) any { return instanceList{l.Items, l.Pagination} }
 
 func oneInstance(_ *http.Request, inst *gateway.Instance) any { return instanceData{*inst} }
 

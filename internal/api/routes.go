@@ -99,7 +99,7 @@ func (s *Server) handlers() map[string]handler {
 		"setTyping":          onID(s, "session_id", http.StatusOK, s.setTyping, nil),
 
 		"createInstance":  s.handleInstanceCreate,
-		"listInstances":   s.handleInstanceList,
+		"listInstances":   boundList(s.svc.ListInstances, instancePage),
 		"getInstance":     onID(s, "instance_id", http.StatusOK, read(s.instance), oneInstance),
 		"startInstance":   s.instanceAction(s.svc.StartStoppedInstance),
 		"stopInstance":    onID(s, "instance_id", http.StatusOK, read(s.svc.StopInstance), oneInstance),
@@ -115,7 +115,7 @@ func (s *Server) handlers() map[string]handler {
 		"checkContacts":    s.handleContactsCheck,
 
 		"createWebhook":          s.handleWebhookCreate,
-		"listWebhooks":           s.handleWebhookList,
+		"listWebhooks":           boundList(s.svc.ListWebhooks, webhookPage),
 		"getWebhook":             onID(s, "webhook_id", http.StatusOK, read(s.svc.Webhook), oneWebhook),
 		"deleteWebhook":          onID(s, "webhook_id", http.StatusOK, read(s.deleteWebhook), nil),
 		"updateWebhook":          onID(s, "webhook_id", http.StatusOK, s.updateWebhook, oneWebhook),

@@ -40,17 +40,7 @@ func withoutSecret(wh *gateway.Webhook) webhookData {
 		Notice: "This is a replay: the signing secret was shown once, in the first answer, and is not kept; rotate it if it was lost."}
 }
 
-func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.svc.ListWebhooks(r.Context(), who(r).User.ID, boundSession(r), p)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, webhookList{list.Items, list.Pagination})
-}
+func webhookPage(l service.List[*gateway.Webhook]) any { return webhookList{l.Items, l.Pagination} }
 
 func oneWebhook(_ *http.Request, wh *gateway.Webhook) any { return webhookData{Webhook: *wh} }
 

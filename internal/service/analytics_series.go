@@ -98,10 +98,8 @@ func (s *Service) MessageSeries(ctx context.Context, userID string, in SeriesInp
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
-	if in.SessionID != "" {
-		if _, err := s.Session(ctx, userID, in.SessionID); err != nil {
-			return nil, err
-		}
+	if err := s.sessionFilter(ctx, userID, in.SessionID); err != nil {
+		return nil, err
 	}
 	f := gateway.SeriesFilter{From: in.From, To: in.To, Bucket: bucket, SessionID: in.SessionID}
 	rows, err := s.saasStore.MessageSeries(ctx, userID, f)

@@ -61,10 +61,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, u *gateway.User, in CreateAP
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
-	if in.SessionID != "" {
-		if _, err := s.Session(ctx, u.ID, in.SessionID); err != nil {
-			return nil, err
-		}
+	if err := s.sessionFilter(ctx, u.ID, in.SessionID); err != nil {
+		return nil, err
 	}
 	plan, err := s.PlanOf(ctx, u)
 	if err != nil {

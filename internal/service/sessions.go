@@ -163,6 +163,16 @@ func (s *Service) ListSessions(ctx context.Context, userID string, p gateway.Pag
 	return newList(items, total, p), nil
 }
 
+// sessionFilter refuses a session a request is narrowed to (a key's, a
+// webhook's, a filter's) unless it is one of the caller's; "" names none.
+func (s *Service) sessionFilter(ctx context.Context, userID, id string) error {
+	if id == "" {
+		return nil
+	}
+	_, err := s.Session(ctx, userID, id)
+	return err
+}
+
 // Session returns one of the caller's sessions.
 func (s *Service) Session(ctx context.Context, userID, id string) (*gateway.Session, error) {
 	sess, err := s.sessions.SessionByID(ctx, userID, id)

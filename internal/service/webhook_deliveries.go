@@ -232,10 +232,8 @@ func (s *Service) TestWebhook(ctx context.Context, userID, id string) (*gateway.
 
 // Events returns the caller's events after a sequence number, oldest first.
 func (s *Service) Events(ctx context.Context, userID string, f gateway.EventFilter) ([]*gateway.Event, error) {
-	if f.SessionID != "" {
-		if _, err := s.Session(ctx, userID, f.SessionID); err != nil {
-			return nil, err
-		}
+	if err := s.sessionFilter(ctx, userID, f.SessionID); err != nil {
+		return nil, err
 	}
 	for _, t := range f.Types {
 		if !gateway.ValidSubscription(t) && t != gateway.EventWebhookTest {

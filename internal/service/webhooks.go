@@ -159,10 +159,8 @@ func (s *Service) createWebhook(ctx context.Context, u *gateway.User, in CreateW
 	if len(fields) > 0 {
 		return nil, gateway.ValidationError(fields)
 	}
-	if in.SessionID != "" {
-		if _, err := s.Session(ctx, u.ID, in.SessionID); err != nil {
-			return nil, err
-		}
+	if err := s.sessionFilter(ctx, u.ID, in.SessionID); err != nil {
+		return nil, err
 	}
 	plan, err := s.webhookQuota(ctx, u)
 	if err != nil {
