@@ -97,6 +97,18 @@ func boundList[T any](list func(ctx context.Context, userID, sessionID string, p
 	}
 }
 
+// byID calls m with the caller's user id and the UUID path parameter
+// param, for the handlers whose answer is not an envelope of the result
+// (a file, an answer kept for replays).
+func byID[T any](r *http.Request, param string, m func(ctx context.Context, userID, id string) (T, error)) (T, error) {
+	id, err := pathID(r, param)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return m(r.Context(), who(r).User.ID, id)
+}
+
 // read adapts a service read of one resource (no body) to onID.
 func read[T any](m func(ctx context.Context, userID, id string) (T, error)) func(context.Context, string, string, noBody) (T, error) {
 	return func(ctx context.Context, userID, id string, _ noBody) (T, error) { return m(ctx, userID, id) }

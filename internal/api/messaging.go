@@ -12,11 +12,7 @@ import (
 )
 
 func (s *Server) handleMessageMedia(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "message_id")
-	if err != nil {
-		return err
-	}
-	f, err := s.svc.MessageMedia(r.Context(), who(r).User.ID, id)
+	f, err := byID(r, "message_id", s.svc.MessageMedia)
 	if err != nil {
 		return err
 	}

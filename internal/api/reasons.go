@@ -22,11 +22,18 @@ func langOf(r *http.Request) string { return locale.Negotiate(r.Header.Get("Acce
 // localSession is s with its status_reason in lang (a copy; s is shared
 // with caches).
 func localSession(lang string, s *gateway.Session) *gateway.Session {
-	if lang == "en" || s == nil || s.StatusReason == "" {
-		return s
+	return localCopy(lang, s, func(s *gateway.Session) *string { return &s.StatusReason })
+}
+
+// localCopy is v with its reason (the field reason points at) in lang: a
+// copy when it changes, v itself in English or without a reason.
+func localCopy[T any](lang string, v *T, reason func(*T) *string) *T {
+	if lang == "en" || v == nil || *reason(v) == "" {
+		return v
 	}
-	c := *s
-	c.StatusReason = locale.TranslateReason(lang, s.StatusReason)
+	c := *v
+	r := reason(&c)
+	*r = locale.TranslateReason(lang, *r)
 	return &c
 }
 
@@ -49,12 +56,7 @@ func localAll[T any](lang string, list []*T, local func(string, *T) *T) []*T {
 
 // localMessage is m with its error in lang (a copy).
 func localMessage(lang string, m *gateway.Message) *gateway.Message {
-	if lang == "en" || m == nil || m.Error == "" {
-		return m
-	}
-	c := *m
-	c.Error = locale.TranslateReason(lang, m.Error)
-	return &c
+	return localCopy(lang, m, func(m *gateway.Message) *string { return &m.Error })
 }
 
 func localMessages(lang string, list []*gateway.Message) []*gateway.Message {

@@ -24,11 +24,7 @@ func (s *Server) updateWebhook(ctx context.Context, userID, id string, req updat
 }
 
 func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "webhook_id")
-	if err != nil {
-		return err
-	}
-	wh, err := s.svc.RotateWebhookSecret(r.Context(), who(r).User.ID, id)
+	wh, err := byID(r, "webhook_id", s.svc.RotateWebhookSecret)
 	if err != nil {
 		return err
 	}
