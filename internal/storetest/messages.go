@@ -110,12 +110,7 @@ func testListMessagesFilters(t *testing.T, s gateway.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			list, total, err := s.ListMessages(ctx(t), u.ID, tt.f)
-			must(t, err)
-			diff(t, "message ids", ids(list, msgID), tt.want)
-			if total != tt.wantTotal {
-				t.Fatalf("got total %d, want %d", total, tt.wantTotal)
-			}
+			wantIDs(t, "message ids", msgID, tt.want, tt.wantTotal)(s.ListMessages(ctx(t), u.ID, tt.f))
 		})
 	}
 }

@@ -286,12 +286,7 @@ func testSearchSessions(t *testing.T, s gateway.Store) {
 		{"page 2", gateway.SessionSearch{Query: "0107", Page: gateway.Page{Page: 2, Limit: 1}}, []string{a.ID}, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			list, total, err := s.SearchSessions(ctx(t), tt.f)
-			must(t, err)
-			diff(t, "session ids", ids(list, sid), tt.want)
-			if total != tt.total {
-				t.Fatalf("got total %d, want %d", total, tt.total)
-			}
+			wantIDs(t, "session ids", sid, tt.want, tt.total)(s.SearchSessions(ctx(t), tt.f))
 		})
 	}
 	g, err := s.GlobalStats(ctx(t), base, base)

@@ -157,6 +157,18 @@ func wantPage[T any](t *testing.T, what string, want []T, total int) func([]T, i
 	}
 }
 
+// wantIDs is wantPage comparing only the items' ids (id reads one).
+func wantIDs[T any](t *testing.T, what string, id func(T) string, want []string, total int) func([]T, int, error) {
+	return func(got []T, n int, err error) {
+		t.Helper()
+		must(t, err)
+		diff(t, what, ids(got, id), want)
+		if n != total {
+			t.Fatalf("got total %d, want %d", n, total)
+		}
+	}
+}
+
 // wantCount returns the check of a count call's answer: no error, and
 // want things (sessions, keys) counted.
 func wantCount(t *testing.T, want int, things string) func(int, error) {

@@ -112,12 +112,7 @@ func testListUsers(t *testing.T, s gateway.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			list, total, err := s.ListUsers(ctx(t), tt.f)
-			must(t, err)
-			diff(t, "user ids", ids(list, uid), tt.want)
-			if total != tt.wantTotal {
-				t.Fatalf("got total %d, want %d", total, tt.wantTotal)
-			}
+			wantIDs(t, "user ids", uid, tt.want, tt.wantTotal)(s.ListUsers(ctx(t), tt.f))
 		})
 	}
 }
