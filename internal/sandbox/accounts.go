@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -43,46 +42,26 @@ type AccountBook interface {
 
 // MemAccounts is an AccountBook in memory, for one process.
 type MemAccounts struct {
-	mu       sync.Mutex
-	accounts map[string]map[string]gateway.SandboxAccount // tenant -> phone -> account
+	book memBook[gateway.SandboxAccount] // by phone
 }
 
 var _ AccountBook = (*MemAccounts)(nil)
 
 // NewMemAccounts returns an empty in-memory AccountBook.
 func NewMemAccounts() *MemAccounts {
-	return &MemAccounts{accounts: map[string]map[string]gateway.SandboxAccount{}}
+	return &MemAccounts{book: newMemBook("account", func(a *gateway.SandboxAccount) (string, *[]byte, *int64) {
+		return a.Phone, &a.Data, &a.Version
+	})}
 }
 
 // SandboxAccounts returns tenant's accounts, by phone.
 func (m *MemAccounts) SandboxAccounts(_ context.Context, tenant string) ([]gateway.SandboxAccount, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []gateway.SandboxAccount
-	for _, a := range m.accounts[tenant] {
-		a.Data = slices.Clone(a.Data)
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b gateway.SandboxAccount) int { return strings.Compare(a.Phone, b.Phone) })
-	return out, nil
+	return m.book.list(tenant), nil
 }
 
 // SaveSandboxAccount stores a if its version is the stored one.
 func (m *MemAccounts) SaveSandboxAccount(_ context.Context, tenant string, a gateway.SandboxAccount) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t := m.accounts[tenant]
-	if t == nil {
-		t = map[string]gateway.SandboxAccount{}
-		m.accounts[tenant] = t
-	}
-	if cur, ok := t[a.Phone]; (ok && cur.Version != a.Version) || (!ok && a.Version != 0) {
-		return gateway.Errorf(gateway.CodeConflict, "The account changed meanwhile.")
-	}
-	a.Version++
-	a.Data = slices.Clone(a.Data)
-	t[a.Phone] = a
-	return nil
+	return m.book.save(tenant, a)
 }
 
 // IsBusiness reports whether phone is a sandbox test number of a WhatsApp
@@ -111,7 +90,7 @@ type sbAccount struct {
 	LastSeen     time.Time `json:"last_seen,omitempty"`
 	Subscribers  []string  `json:"subscribers,omitempty"`
 	RegisteredAt time.Time `json:"registered_at"`
-	version      int64
+	versioned
 }
 
 func (a *sbAccount) blocks(phone string) bool { return slices.Contains(a.Blocked, phone) }
@@ -152,7 +131,7 @@ func (e *Engine) accounts(ctx context.Context) (map[string]*sbAccount, error) {
 		if err := json.Unmarshal(r.Data, &a); err != nil {
 			return nil, fmt.Errorf("sandbox account %s: %w", r.Phone, err)
 		}
-		a.version = r.Version
+		a.readAt(r.Version)
 		out[r.Phone] = &a
 	}
 	return out, nil
@@ -227,21 +206,10 @@ func (e *Engine) connectedAccount(ctx context.Context) (string, *sbAccount, map[
 // changeAccount applies change to the account's own record and saves it,
 // reading it again and retrying when another writer changed it meanwhile.
 func (e *Engine) changeAccount(ctx context.Context, me string, change func(a *sbAccount) error) (*sbAccount, error) {
-	for range 5 {
+	return retryChange("account", func() (*sbAccount, error) {
 		a, _, err := e.myAccount(ctx, me)
-		if err != nil {
-			return nil, err
-		}
-		if err := change(a); err != nil {
-			return nil, err
-		}
-		err = e.saveAccount(ctx, a)
-		if gateway.IsCode(err, gateway.CodeConflict) {
-			continue
-		}
 		return a, err
-	}
-	return nil, gateway.Errorf(gateway.CodeUnavailable, "The account is changing too fast; try again.")
+	}, change, func(a *sbAccount) error { return e.saveAccount(ctx, a) })
 }
 
 // userPhone parses a user JID (a phone JID, or a LID known among the

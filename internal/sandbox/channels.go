@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"slices"
@@ -39,7 +38,7 @@ type sbChannel struct {
 	Posts       []sbPost  `json:"posts,omitempty"`
 	NextID      int       `json:"next_id"`
 	CreatedAt   time.Time `json:"created_at"`
-	version     int64
+	versioned
 }
 
 // sbPost is one post of a sandbox channel.
@@ -78,23 +77,7 @@ func (c *sbChannel) view(phone string) gateway.Channel {
 
 // channels reads the tenant's channels from the book.
 func (e *Engine) channels(ctx context.Context) ([]*sbChannel, error) {
-	recs, err := e.opts.Groups.SandboxGroups(ctx, e.cfg.UserID)
-	if err != nil {
-		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox's channels are unavailable.")
-	}
-	var out []*sbChannel
-	for _, r := range recs {
-		if !gateway.IsChannelJID(r.JID) {
-			continue
-		}
-		var c sbChannel
-		if err := json.Unmarshal(r.Data, &c); err != nil {
-			return nil, fmt.Errorf("sandbox channel %s: %w", r.JID, err)
-		}
-		c.version = r.Version
-		out = append(out, &c)
-	}
-	return out, nil
+	return groupBookRecords[sbChannel](ctx, e, "channel", gateway.IsChannelJID)
 }
 
 // channel returns one of the tenant's channels by JID; CodeNotFound otherwise.
@@ -112,49 +95,22 @@ func (e *Engine) channel(ctx context.Context, jid string) (*sbChannel, error) {
 }
 
 func (e *Engine) saveChannel(ctx context.Context, c *sbChannel) error {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("encode sandbox channel: %w", err)
-	}
-	return e.opts.Groups.SaveSandboxGroup(ctx, e.cfg.UserID, gateway.SandboxGroup{JID: c.JID, Data: b, Version: c.version})
+	return e.saveToGroupBook(ctx, "channel", c.JID, c, c.version)
 }
 
 // changeChannel applies change to the channel and saves it, reading it
 // again and retrying when another session changed it meanwhile.
 func (e *Engine) changeChannel(ctx context.Context, jid string, change func(c *sbChannel) error) (*sbChannel, error) {
-	for range 5 {
-		c, err := e.channel(ctx, jid)
-		if err != nil {
-			return nil, err
-		}
-		if err := change(c); err != nil {
-			return nil, err
-		}
-		err = e.saveChannel(ctx, c)
-		if gateway.IsCode(err, gateway.CodeConflict) {
-			continue
-		}
-		return c, err
-	}
-	return nil, gateway.Errorf(gateway.CodeUnavailable, "The channel is changing too fast; try again.")
+	return retryChange("channel", func() (*sbChannel, error) { return e.channel(ctx, jid) }, change,
+		func(c *sbChannel) error { return e.saveChannel(ctx, c) })
 }
 
 // FollowedChannels lists the tenant's channels the account owns,
 // administers or follows.
 func (e *Engine) FollowedChannels(ctx context.Context) ([]gateway.Channel, error) {
-	me, err := e.me()
+	out, err := visible(ctx, e, e.channels, func(c *sbChannel, me string) bool { return c.role(me) != gateway.ChannelGuest })
 	if err != nil {
 		return nil, err
-	}
-	cs, err := e.channels(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []gateway.Channel{}
-	for _, c := range cs {
-		if c.role(me) != gateway.ChannelGuest {
-			out = append(out, c.view(me))
-		}
 	}
 	slices.SortFunc(out, func(a, b gateway.Channel) int { return strings.Compare(a.JID, b.JID) })
 	return out, nil

@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -45,46 +43,26 @@ type GroupBook interface {
 
 // MemGroups is a GroupBook in memory, for one process.
 type MemGroups struct {
-	mu     sync.Mutex
-	groups map[string]map[string]gateway.SandboxGroup // tenant -> jid -> group
+	book memBook[gateway.SandboxGroup] // by JID
 }
 
 var _ GroupBook = (*MemGroups)(nil)
 
 // NewMemGroups returns an empty in-memory GroupBook.
 func NewMemGroups() *MemGroups {
-	return &MemGroups{groups: map[string]map[string]gateway.SandboxGroup{}}
+	return &MemGroups{book: newMemBook("group", func(g *gateway.SandboxGroup) (string, *[]byte, *int64) {
+		return g.JID, &g.Data, &g.Version
+	})}
 }
 
 // SandboxGroups returns tenant's groups, by JID.
 func (m *MemGroups) SandboxGroups(_ context.Context, tenant string) ([]gateway.SandboxGroup, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []gateway.SandboxGroup
-	for _, g := range m.groups[tenant] {
-		g.Data = slices.Clone(g.Data)
-		out = append(out, g)
-	}
-	slices.SortFunc(out, func(a, b gateway.SandboxGroup) int { return strings.Compare(a.JID, b.JID) })
-	return out, nil
+	return m.book.list(tenant), nil
 }
 
 // SaveSandboxGroup stores g if its version is the stored one.
 func (m *MemGroups) SaveSandboxGroup(_ context.Context, tenant string, g gateway.SandboxGroup) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t := m.groups[tenant]
-	if t == nil {
-		t = map[string]gateway.SandboxGroup{}
-		m.groups[tenant] = t
-	}
-	if cur, ok := t[g.JID]; (ok && cur.Version != g.Version) || (!ok && g.Version != 0) {
-		return gateway.Errorf(gateway.CodeConflict, "The group changed meanwhile.")
-	}
-	g.Version++
-	g.Data = slices.Clone(g.Data)
-	t[g.JID] = g
-	return nil
+	return m.book.save(tenant, g)
 }
 
 // Roles of a sandbox group member.
@@ -106,7 +84,7 @@ type sbGroup struct {
 	InviteCode  string                `json:"invite_code"`
 	// Requests are the pending requests to join: phone -> when asked.
 	Requests map[string]time.Time `json:"requests,omitempty"`
-	version  int64
+	versioned
 }
 
 func (g *sbGroup) isAdmin(phone string) bool {
@@ -139,23 +117,8 @@ const inviteLinkPrefix = "https://chat.whatsapp.com/"
 
 // groups reads the tenant's groups from the book.
 func (e *Engine) groups(ctx context.Context) ([]*sbGroup, error) {
-	recs, err := e.opts.Groups.SandboxGroups(ctx, e.cfg.UserID)
-	if err != nil {
-		return nil, gateway.WrapError(err, gateway.CodeUnavailable, "The sandbox's groups are unavailable.")
-	}
-	out := make([]*sbGroup, 0, len(recs))
-	for _, r := range recs {
-		if !strings.HasSuffix(r.JID, "@"+gateway.ServerGroup) {
-			continue // a channel, kept in the same book (see channels.go)
-		}
-		var g sbGroup
-		if err := json.Unmarshal(r.Data, &g); err != nil {
-			return nil, fmt.Errorf("sandbox group %s: %w", r.JID, err)
-		}
-		g.version = r.Version
-		out = append(out, &g)
-	}
-	return out, nil
+	// The channels kept in the same book are left out (see channels.go).
+	return groupBookRecords[sbGroup](ctx, e, "group", func(jid string) bool { return strings.HasSuffix(jid, "@"+gateway.ServerGroup) })
 }
 
 // group returns one of the tenant's groups the account is in; CodeNotFound
@@ -176,32 +139,29 @@ func (e *Engine) group(ctx context.Context, jid, me string) (*sbGroup, error) {
 	return nil, gateway.NotFound("Group")
 }
 
-func (e *Engine) saveGroup(ctx context.Context, g *sbGroup) error {
-	b, err := json.Marshal(g)
+// myGroup is group jid for an operation of the connected account, and the
+// account's phone.
+func (e *Engine) myGroup(ctx context.Context, jid string) (*sbGroup, string, error) {
+	me, err := e.me()
 	if err != nil {
-		return fmt.Errorf("encode sandbox group: %w", err)
+		return nil, "", err
 	}
-	return e.opts.Groups.SaveSandboxGroup(ctx, e.cfg.UserID, gateway.SandboxGroup{JID: g.JID, Data: b, Version: g.version})
+	g, err := e.group(ctx, jid, me)
+	if err != nil {
+		return nil, "", err
+	}
+	return g, me, nil
+}
+
+func (e *Engine) saveGroup(ctx context.Context, g *sbGroup) error {
+	return e.saveToGroupBook(ctx, "group", g.JID, g, g.version)
 }
 
 // changeGroup applies change to the group and saves it, reading it again
 // and retrying when another session changed it meanwhile.
 func (e *Engine) changeGroup(ctx context.Context, jid, me string, change func(g *sbGroup) error) (*sbGroup, error) {
-	for range 5 {
-		g, err := e.group(ctx, jid, me)
-		if err != nil {
-			return nil, err
-		}
-		if err := change(g); err != nil {
-			return nil, err
-		}
-		err = e.saveGroup(ctx, g)
-		if gateway.IsCode(err, gateway.CodeConflict) {
-			continue
-		}
-		return g, err
-	}
-	return nil, gateway.Errorf(gateway.CodeUnavailable, "The group is changing too fast; try again.")
+	return retryChange("group", func() (*sbGroup, error) { return e.group(ctx, jid, me) }, change,
+		func(g *sbGroup) error { return e.saveGroup(ctx, g) })
 }
 
 // me returns the account's phone, or CodeUnavailable when not connected.
@@ -265,30 +225,15 @@ func (e *Engine) receiveGroupLocked(env Envelope) {
 
 // JoinedGroups lists the tenant's groups the account is in.
 func (e *Engine) JoinedGroups(ctx context.Context) ([]gateway.Group, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	gs, err := e.groups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []gateway.Group{}
-	for _, g := range gs {
-		if _, ok := g.Members[me]; ok {
-			out = append(out, g.view(me))
-		}
-	}
-	return out, nil
+	return visible(ctx, e, e.groups, func(g *sbGroup, me string) bool {
+		_, ok := g.Members[me]
+		return ok
+	})
 }
 
 // GroupInfo returns one group the account is in.
 func (e *Engine) GroupInfo(ctx context.Context, jid string) (*gateway.Group, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	g, err := e.group(ctx, jid, me)
+	g, me, err := e.myGroup(ctx, jid)
 	if err != nil {
 		return nil, err
 	}
@@ -417,65 +362,82 @@ func (e *Engine) UpdateGroupParticipants(ctx context.Context, r gateway.GroupPar
 			return nil, err
 		}
 	}
-	var (
-		results []gateway.ParticipantResult
-		done    []string
-		removed []string
-	)
-	g, err := e.changeGroup(ctx, r.Group, me, func(g *sbGroup) error {
-		if !g.isAdmin(me) {
-			return gateway.Refused("only admins can change the participants of this group")
-		}
-		results, done, removed = results[:0], done[:0], removed[:0]
-		for _, jid := range r.Participants {
-			res, phone := participantOf(jid)
-			if res.Status == "" {
-				role, member := g.Members[phone]
-				res.Status = gateway.ParticipantOK
-				switch {
-				case r.Action == gateway.ParticipantAdd && member:
-					res.Status = gateway.ParticipantAlreadyIn
-				case r.Action == gateway.ParticipantAdd:
-					if res.Status = addStatus(phone, refuses); res.Status == gateway.ParticipantOK {
-						g.Members[phone] = roleMember
-						delete(g.Requests, phone) // added: nothing left to approve
-					}
-				case !member:
-					res.Status = gateway.ParticipantNotInGroup
-				case role == roleSuperAdmin && r.Action != gateway.ParticipantPromote:
-					res.Status, res.Error = gateway.ParticipantRefused, "the group's creator cannot be removed or demoted"
-				case r.Action == gateway.ParticipantRemove:
-					delete(g.Members, phone)
-					removed = append(removed, phone)
-				case r.Action == gateway.ParticipantPromote && role == roleMember:
-					g.Members[phone] = roleAdmin
-				case r.Action == gateway.ParticipantDemote && role == roleAdmin:
+	c, err := e.changeMembers(ctx, r.Group, me, "only admins can change the participants of this group", r.Participants,
+		func(g *sbGroup, res *gateway.ParticipantResult, phone string) {
+			role, member := g.Members[phone]
+			res.Status = gateway.ParticipantOK
+			switch {
+			case r.Action == gateway.ParticipantAdd && member:
+				res.Status = gateway.ParticipantAlreadyIn
+			case r.Action == gateway.ParticipantAdd:
+				if res.Status = addStatus(phone, refuses); res.Status == gateway.ParticipantOK {
 					g.Members[phone] = roleMember
+					delete(g.Requests, phone) // added: nothing left to approve
 				}
+			case !member:
+				res.Status = gateway.ParticipantNotInGroup
+			case role == roleSuperAdmin && r.Action != gateway.ParticipantPromote:
+				res.Status, res.Error = gateway.ParticipantRefused, "the group's creator cannot be removed or demoted"
+			case r.Action == gateway.ParticipantRemove:
+				delete(g.Members, phone)
+			case r.Action == gateway.ParticipantPromote && role == roleMember:
+				g.Members[phone] = roleAdmin
+			case r.Action == gateway.ParticipantDemote && role == roleAdmin:
+				g.Members[phone] = roleMember
 			}
-			if res.Status == gateway.ParticipantOK {
-				done = append(done, res.JID)
-			}
-			results = append(results, res)
-		}
-		return nil
-	})
+		})
 	if err != nil {
 		return nil, err
 	}
-	if len(done) > 0 {
-		e.notify(g, me, Envelope{Action: r.Action, Participants: done}, removed...)
+	var removed []string // no longer members, they are told too
+	if r.Action == gateway.ParticipantRemove {
+		removed = c.phones
 	}
-	return results, nil
+	if len(c.done) > 0 {
+		e.notify(c.g, me, Envelope{Action: r.Action, Participants: c.done}, removed...)
+	}
+	return c.results, nil
+}
+
+// memberChange is what a change of some of a group's members did.
+type memberChange struct {
+	g       *sbGroup
+	results []gateway.ParticipantResult // one a participant named
+	done    []string                    // the JIDs of those changed
+	phones  []string                    // and their phones
+}
+
+// changeMembers lets decide set each named participant's status and change
+// the group for it, in one change of the group that only its admins may
+// make (notAdmin: the refusal). A participant that is no phone number is
+// refused without asking decide.
+func (e *Engine) changeMembers(ctx context.Context, group, me, notAdmin string, participants []string,
+	decide func(g *sbGroup, res *gateway.ParticipantResult, phone string)) (memberChange, error) {
+	var c memberChange
+	g, err := e.changeGroup(ctx, group, me, func(g *sbGroup) error {
+		if !g.isAdmin(me) {
+			return gateway.Refused(notAdmin)
+		}
+		c = memberChange{} // a retry starts again
+		for _, jid := range participants {
+			res, phone := participantOf(jid)
+			if res.Status == "" {
+				decide(g, &res, phone)
+			}
+			if res.Status == gateway.ParticipantOK {
+				c.done, c.phones = append(c.done, res.JID), append(c.phones, phone)
+			}
+			c.results = append(c.results, res)
+		}
+		return nil
+	})
+	c.g = g
+	return c, err
 }
 
 // GroupInviteLink returns the invite link, a new one when reset (admins only).
 func (e *Engine) GroupInviteLink(ctx context.Context, jid string, reset bool) (string, error) {
-	me, err := e.me()
-	if err != nil {
-		return "", err
-	}
-	g, err := e.group(ctx, jid, me)
+	g, me, err := e.myGroup(ctx, jid)
 	if err != nil {
 		return "", err
 	}
@@ -562,11 +524,7 @@ func (e *Engine) JoinGroup(ctx context.Context, link string) (gateway.GroupJoinR
 // GroupRequests lists the group's pending join requests, oldest first
 // (admins only).
 func (e *Engine) GroupRequests(ctx context.Context, jid string) ([]gateway.GroupRequest, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	g, err := e.group(ctx, jid, me)
+	g, me, err := e.myGroup(ctx, jid)
 	if err != nil {
 		return nil, err
 	}
@@ -593,57 +551,40 @@ func (e *Engine) UpdateGroupRequests(ctx context.Context, r gateway.GroupRequest
 	if err != nil {
 		return nil, err
 	}
-	var (
-		results []gateway.ParticipantResult
-		done    []string
-	)
-	g, err := e.changeGroup(ctx, r.Group, me, func(g *sbGroup) error {
-		if !g.isAdmin(me) {
-			return gateway.Refused("only admins can approve or reject requests to join this group")
-		}
-		results, done = results[:0], done[:0]
-		for _, jid := range r.Participants {
-			res, phone := participantOf(jid)
-			if res.Status == "" {
-				_, asked := g.Requests[phone]
-				_, member := g.Members[phone]
-				delete(g.Requests, phone)
-				switch {
-				case !asked:
-					res.Status = gateway.ParticipantNoRequest
-				case member:
-					res.Status = gateway.ParticipantAlreadyIn
-				case r.Action == gateway.RequestApprove:
-					g.Members[phone] = roleMember
-					res.Status = gateway.ParticipantOK
-				default:
-					res.Status = gateway.ParticipantOK
-				}
+	c, err := e.changeMembers(ctx, r.Group, me, "only admins can approve or reject requests to join this group", r.Participants,
+		func(g *sbGroup, res *gateway.ParticipantResult, phone string) {
+			_, asked := g.Requests[phone]
+			_, member := g.Members[phone]
+			delete(g.Requests, phone)
+			switch {
+			case !asked:
+				res.Status = gateway.ParticipantNoRequest
+			case member:
+				res.Status = gateway.ParticipantAlreadyIn
+			case r.Action == gateway.RequestApprove:
+				g.Members[phone] = roleMember
+				res.Status = gateway.ParticipantOK
+			default:
+				res.Status = gateway.ParticipantOK
 			}
-			if res.Status == gateway.ParticipantOK {
-				done = append(done, res.JID)
-			}
-			results = append(results, res)
-		}
-		return nil
-	})
+		})
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case len(done) == 0:
+	case len(c.done) == 0:
 	case r.Action == gateway.RequestApprove:
 		// The approved are members now: they and the others see an add.
-		e.notify(g, me, Envelope{Action: gateway.ParticipantAdd, Participants: done})
+		e.notify(c.g, me, Envelope{Action: gateway.ParticipantAdd, Participants: c.done})
 	default:
-		e.notifyAdmins(g, me, Envelope{Change: "join_requests"})
+		e.notifyAdmins(c.g, me, Envelope{Change: "join_requests"})
 	}
-	return results, nil
+	return c.results, nil
 }
 
 // changeGroupAny is changeGroup for a group the account is not in yet.
 func (e *Engine) changeGroupAny(ctx context.Context, jid string, change func(g *sbGroup) error) (*sbGroup, error) {
-	for range 5 {
+	return retryChange("group", func() (*sbGroup, error) {
 		gs, err := e.groups(ctx)
 		if err != nil {
 			return nil, err
@@ -652,16 +593,8 @@ func (e *Engine) changeGroupAny(ctx context.Context, jid string, change func(g *
 		if i < 0 {
 			return nil, gateway.NotFound("Group")
 		}
-		if err := change(gs[i]); err != nil {
-			return nil, err
-		}
-		err = e.saveGroup(ctx, gs[i])
-		if gateway.IsCode(err, gateway.CodeConflict) {
-			continue
-		}
-		return gs[i], err
-	}
-	return nil, gateway.Errorf(gateway.CodeUnavailable, "The group is changing too fast; try again.")
+		return gs[i], nil
+	}, change, func(g *sbGroup) error { return e.saveGroup(ctx, g) })
 }
 
 // LeaveGroup leaves a group the account is in.

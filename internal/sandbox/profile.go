@@ -64,13 +64,23 @@ func (e *Engine) announceProfile(me, change, value string) {
 	e.publishLocked(func(ctx context.Context) error { return e.opts.Network.Announce(ctx, e.cfg.UserID, env) })
 }
 
-// SetPushName changes the account's push name; its next messages carry it.
-func (e *Engine) SetPushName(ctx context.Context, name string) error {
+// changeOwn applies set to the connected account's record; the account's
+// phone.
+func (e *Engine) changeOwn(ctx context.Context, set func(a *sbAccount)) (string, error) {
 	me, err := e.me()
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := e.changeAccount(ctx, me, func(a *sbAccount) error { a.PushName = name; return nil }); err != nil {
+	if _, err := e.changeAccount(ctx, me, func(a *sbAccount) error { set(a); return nil }); err != nil {
+		return "", err
+	}
+	return me, nil
+}
+
+// SetPushName changes the account's push name; its next messages carry it.
+func (e *Engine) SetPushName(ctx context.Context, name string) error {
+	me, err := e.changeOwn(ctx, func(a *sbAccount) { a.PushName = name })
+	if err != nil {
 		return err
 	}
 	e.mu.Lock()
@@ -82,11 +92,8 @@ func (e *Engine) SetPushName(ctx context.Context, name string) error {
 
 // SetAbout changes the about text.
 func (e *Engine) SetAbout(ctx context.Context, text string) error {
-	me, err := e.me()
+	me, err := e.changeOwn(ctx, func(a *sbAccount) { a.About = text })
 	if err != nil {
-		return err
-	}
-	if _, err := e.changeAccount(ctx, me, func(a *sbAccount) error { a.About = text; return nil }); err != nil {
 		return err
 	}
 	e.announceProfile(me, gateway.ContactChangeAbout, text)

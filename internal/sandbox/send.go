@@ -623,11 +623,7 @@ func validateContact(c *gateway.Contact, f map[string]string) {
 // mention_all; a group the session's number is not in is refused, as
 // WhatsApp refuses to list its participants.
 func (e *Engine) groupMentions(ctx context.Context, to gateway.Recipient, mentions []string) ([]string, error) {
-	me, err := e.me()
-	if err != nil {
-		return nil, err
-	}
-	g, err := e.group(ctx, to.JID, me)
+	g, me, err := e.myGroup(ctx, to.JID)
 	if gateway.IsCode(err, gateway.CodeNotFound) {
 		return nil, gateway.ValidationError(map[string]string{"mention_all": "The session's number is not in this group, so its participants cannot be mentioned."})
 	}

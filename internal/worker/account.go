@@ -22,13 +22,9 @@ func (w *Worker) handleAccount(rw http.ResponseWriter, r *http.Request) error {
 	if len(body) > maxBody {
 		return gateway.Errorf(gateway.CodeTooLarge, "The request body is too large.")
 	}
-	eng, err := w.connectedEngine()
+	ae, err := connectedAs[gateway.AccountEngine](w, "This session's engine has no account operations.")
 	if err != nil {
 		return err
-	}
-	ae, ok := eng.(gateway.AccountEngine)
-	if !ok {
-		return gateway.Errorf(gateway.CodeNotImplemented, "This session's engine has no account operations.")
 	}
 	res, err := op.Serve(r.Context(), ae, body)
 	if err != nil {

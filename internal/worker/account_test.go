@@ -13,7 +13,25 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/inmem"
 	"github.com/whatsapp-saas/gateway/internal/sandbox"
+	"github.com/whatsapp-saas/gateway/internal/sqlite"
 )
+
+// startPair runs the workers of two connected sandbox sessions of one
+// tenant, a (15550001111) and b (15550002222), on one network; books
+// names the books of the store they share.
+func startPair(t *testing.T, books func(st *sqlite.Store) sandbox.Options) (*sqlite.Store, *gateway.Session, *gateway.Session, *running, *running) {
+	t.Helper()
+	st := newStore(t)
+	a := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
+	b := newSessionOf(t, st, a.UserID, "15550002222:1@s.whatsapp.net", gateway.SessionSettings{})
+	opts := books(st)
+	opts.Network, opts.Directory = sandbox.NewBusNetwork(inmem.NewBus()), sandbox.StoreDirectory{Sessions: st}
+	ra := start(t, newWorker(t, st, a, sandboxEngines(opts)))
+	rb := start(t, newWorker(t, st, b, sandboxEngines(opts)))
+	sessionIs(t, st, a, gateway.SessionConnected)
+	sessionIs(t, st, b, gateway.SessionConnected)
+	return st, a, b, ra, rb
+}
 
 // TestAccountOperationsOverInstanceAPI runs group operations through the
 // instance API as the gateway does in a cluster: the operation by name,
@@ -21,14 +39,7 @@ import (
 // the errors (an unknown operation, a refusal, a session not connected
 // with its state) carried to the client with their codes and details.
 func TestAccountOperationsOverInstanceAPI(t *testing.T) {
-	st := newStore(t)
-	a := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
-	b := newSessionOf(t, st, a.UserID, "15550002222:1@s.whatsapp.net", gateway.SessionSettings{})
-	opts := sandbox.Options{Network: sandbox.NewBusNetwork(inmem.NewBus()), Directory: sandbox.StoreDirectory{Sessions: st}, Groups: st}
-	ra := start(t, newWorker(t, st, a, sandboxEngines(opts)))
-	rb := start(t, newWorker(t, st, b, sandboxEngines(opts)))
-	sessionIs(t, st, a, gateway.SessionConnected)
-	sessionIs(t, st, b, gateway.SessionConnected)
+	st, a, b, ra, rb := startPair(t, func(st *sqlite.Store) sandbox.Options { return sandbox.Options{Groups: st} })
 	ctx := context.Background()
 
 	var created gateway.GroupCreateResult
@@ -80,14 +91,7 @@ func TestAccountOperationsOverInstanceAPI(t *testing.T) {
 // each by name with its typed answer, and the other session's
 // contact.update and presence events stored by its own worker.
 func TestContactOperationsOverInstanceAPI(t *testing.T) {
-	st := newStore(t)
-	a := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
-	b := newSessionOf(t, st, a.UserID, "15550002222:1@s.whatsapp.net", gateway.SessionSettings{})
-	opts := sandbox.Options{Network: sandbox.NewBusNetwork(inmem.NewBus()), Directory: sandbox.StoreDirectory{Sessions: st}, Groups: st, Accounts: st}
-	ra := start(t, newWorker(t, st, a, sandboxEngines(opts)))
-	rb := start(t, newWorker(t, st, b, sandboxEngines(opts)))
-	sessionIs(t, st, a, gateway.SessionConnected)
-	sessionIs(t, st, b, gateway.SessionConnected)
+	st, a, _, ra, rb := startPair(t, func(st *sqlite.Store) sandbox.Options { return sandbox.Options{Groups: st, Accounts: st} })
 	ctx := context.Background()
 
 	// a knows b, and the six people of its address book (sandbox/accounts.go).

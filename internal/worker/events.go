@@ -30,7 +30,7 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		first := w.state != gateway.SessionQRPending
 		w.mu.Unlock()
 		w.notifyChange()
-		qrEvent := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventQR,
+		qrEvent := w.event(gateway.EventQR,
 			gateway.QRData{SessionID: w.cfg.SessionID, Code: ev.Code, ExpiresAt: ev.ExpiresAt.UTC()})
 		return w.setState(ctx, gateway.SessionState{Status: gateway.SessionQRPending}, first, qrEvent)
 
@@ -111,23 +111,19 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 
 	case gateway.EvGroupUpdate:
 		ev.Data.SessionID = w.cfg.SessionID
-		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
-			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventGroupUpdate, ev.Data))
+		return w.recordEvent(ctx, gateway.EventGroupUpdate, ev.Data)
 
 	case gateway.EvGroupParticipants:
 		ev.Data.SessionID = w.cfg.SessionID
-		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
-			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventGroupParticipants, ev.Data))
+		return w.recordEvent(ctx, gateway.EventGroupParticipants, ev.Data)
 
 	case gateway.EvContactUpdate:
 		ev.Data.SessionID = w.cfg.SessionID
-		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
-			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventContactUpdate, ev.Data))
+		return w.recordEvent(ctx, gateway.EventContactUpdate, ev.Data)
 
 	case gateway.EvPresence:
 		ev.Data.SessionID = w.cfg.SessionID
-		return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
-			gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPresence, ev.Data))
+		return w.recordEvent(ctx, gateway.EventPresence, ev.Data)
 
 	case gateway.EvCall:
 		return w.handleCall(ctx, ev.Data)
@@ -137,7 +133,7 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		// action changes nothing); announced unless replayed by a full sync.
 		var events []*gateway.Event
 		if !ev.FromSync {
-			events = append(events, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventChatUpdate, gateway.ChatUpdateData{
+			events = append(events, w.event(gateway.EventChatUpdate, gateway.ChatUpdateData{
 				SessionID: w.cfg.SessionID, Chat: ev.Change.Chat, Action: ev.Change.Action, MuteUntil: ev.Change.MuteUntil,
 				Source: gateway.ChangeByDevice}))
 		}
@@ -153,7 +149,7 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 		// unless replayed by a full sync.
 		var events []*gateway.Event
 		if !ev.FromSync {
-			events = append(events, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventLabelUpdate,
+			events = append(events, w.event(gateway.EventLabelUpdate,
 				gateway.LabelUpdate(w.cfg.SessionID, gateway.ChangeByDevice, ev.Change, false)))
 		}
 		if ev.Change.At.IsZero() {
@@ -164,6 +160,16 @@ func (w *Worker) handle(ctx context.Context, ev gateway.EngineEvent) error {
 	}
 	w.log.Warn("unknown engine event", "event", fmt.Sprintf("%T", ev))
 	return nil
+}
+
+// event is an event of the session.
+func (w *Worker) event(typ string, data any) *gateway.Event {
+	return gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, typ, data)
+}
+
+// recordEvent stores one account event of the session.
+func (w *Worker) recordEvent(ctx context.Context, typ string, data any) error {
+	return w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID, w.event(typ, data))
 }
 
 func (w *Worker) clearQR() {
@@ -180,7 +186,7 @@ func (w *Worker) clearQR() {
 // at, carrying the request id of the call that sent it.
 func (w *Worker) statusEvents(at time.Time) func(m *gateway.Message) []*gateway.Event {
 	return func(m *gateway.Message) []*gateway.Event {
-		ev := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
+		ev := w.event(gateway.EventMessageStatus, gateway.MessageStatusData{
 			MessageID:   m.ID,
 			WAMessageID: m.WAMessageID,
 			SessionID:   m.SessionID,
@@ -262,7 +268,7 @@ func (w *Worker) storeGroupReceipt(ctx context.Context, ev gateway.EvReceipt, wa
 	r := gateway.GroupReceipt{UserID: w.cfg.UserID, SessionID: w.cfg.SessionID, WAMessageID: waID, Participant: ev.Participant,
 		ParticipantPhone: ev.ParticipantPhone, ParticipantLID: ev.ParticipantLID, Status: ev.Status, At: at}
 	_, err := w.cfg.Store.RecordGroupReceipt(ctx, r, func(m *gateway.Message, r gateway.GroupReceipt) []*gateway.Event {
-		e := gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventReceipt, gateway.ReceiptData{
+		e := w.event(gateway.EventReceipt, gateway.ReceiptData{
 			SessionID: w.cfg.SessionID, MessageID: m.ID, WAMessageID: m.WAMessageID, Chat: m.Chat, Participant: r.Participant,
 			ParticipantPhone: r.ParticipantPhone, ParticipantLID: r.ParticipantLID, Status: r.Status, At: r.At})
 		e.RequestID = m.RequestID
@@ -302,7 +308,7 @@ func (w *Worker) handlePollVote(ctx context.Context, ev gateway.EvPollVote) erro
 	v := &gateway.PollVote{UserID: w.cfg.UserID, PollMessageID: poll.ID, Voter: ev.Voter, VoterPhone: ev.VoterPhone,
 		VoterLID: ev.VoterLID, Options: options, WAMessageID: ev.WAMessageID, VotedAt: at}
 	_, err = w.cfg.Store.RecordPollVote(ctx, v, func(v *gateway.PollVote) []*gateway.Event {
-		return []*gateway.Event{gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventPollVote, gateway.PollVoteData{
+		return []*gateway.Event{w.event(gateway.EventPollVote, gateway.PollVoteData{
 			MessageID: poll.ID, WAMessageID: poll.WAMessageID, SessionID: w.cfg.SessionID, Chat: poll.Chat,
 			Voter: v.Voter, VoterPhone: v.VoterPhone, VoterLID: v.VoterLID, Options: v.Options, At: v.VotedAt,
 		})}
@@ -327,7 +333,7 @@ func (w *Worker) handleInbound(ctx context.Context, in *gateway.InboundMessage) 
 	if err != nil {
 		return err
 	}
-	err = w.cfg.Store.CreateMessage(ctx, m, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.MessageEventType(m), m))
+	err = w.cfg.Store.CreateMessage(ctx, m, w.event(gateway.MessageEventType(m), m))
 	switch {
 	case gateway.IsCode(err, gateway.CodeConflict):
 		return nil // a redelivery of what is already stored
@@ -428,7 +434,7 @@ func (w *Worker) handleHistory(ctx context.Context, ev gateway.EvHistorySync) er
 		if !ev.Done {
 			return nil
 		}
-		return []*gateway.Event{gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventHistorySync,
+		return []*gateway.Event{w.event(gateway.EventHistorySync,
 			gateway.HistorySyncData{SessionID: w.cfg.SessionID, HistorySync: h})}
 	})
 	if err != nil {
@@ -511,8 +517,7 @@ func (w *Worker) queueText(ctx context.Context, chat, text string) error {
 // call stops ringing by itself.
 func (w *Worker) handleCall(ctx context.Context, d gateway.CallData) error {
 	d.SessionID = w.cfg.SessionID
-	if err := w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
-		gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventCall, d)); err != nil {
+	if err := w.recordEvent(ctx, gateway.EventCall, d); err != nil {
 		return err
 	}
 	if d.Action != gateway.CallOffer || d.FromMe {
@@ -537,8 +542,7 @@ func (w *Worker) handleCall(ctx context.Context, d gateway.CallData) error {
 	}
 	r := *rejected
 	r.SessionID, r.By, r.AutoRejected = w.cfg.SessionID, gateway.RejectedByAuto, true
-	if err := w.cfg.Store.RecordAccountEvents(ctx, w.cfg.UserID, w.cfg.SessionID,
-		gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventCall, r)); err != nil {
+	if err := w.recordEvent(ctx, gateway.EventCall, r); err != nil {
 		w.log.Warn("auto-reject: store the reject event", "error", err)
 	}
 	if text := s.Settings.AutoRejectMessage; text != "" {

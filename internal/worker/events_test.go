@@ -90,13 +90,10 @@ func TestLifecycleEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := newStore(t)
 			ctx := context.Background()
-			s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
 			f := &fakeEngine{}
-			w := newWorker(t, st, s, fakeEngines(f))
-			r := start(t, w)
-			polltest.Until(t, patience, "worker running", func() (string, bool) { return "not healthy", r.client.Health(ctx, r.ep) == nil })
+			st, s, r := startFake(t, "15550001111:1@s.whatsapp.net", f)
+			w := r.w
 			if f.cfg.DeviceJID != s.DeviceJID {
 				t.Errorf("engine built with device %q, want the stored %q", f.cfg.DeviceJID, s.DeviceJID)
 			}
@@ -155,13 +152,9 @@ func TestSendErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := newStore(t)
 			ctx := context.Background()
-			s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
 			f := &fakeEngine{sendErr: tt.err}
-			w := newWorker(t, st, s, fakeEngines(f))
-			r := start(t, w)
-			polltest.Until(t, patience, "worker running", func() (string, bool) { return "not healthy", r.client.Health(ctx, r.ep) == nil })
+			st, s, _ := startFake(t, "15550001111:1@s.whatsapp.net", f)
 			m := queue(t, st, s, "15550002222", gateway.TypeText, "x", nil)
 			other := queue(t, st, s, "15550002222", gateway.TypeText, "y", nil)
 			if err := f.emit(t, gateway.EvConnected{Phone: "15550001111"}); err != nil {

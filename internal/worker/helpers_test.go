@@ -91,11 +91,41 @@ type running struct {
 
 func newWorker(t *testing.T, st Store, s *gateway.Session, engines map[string]gateway.EngineFactory) *Worker {
 	t.Helper()
-	w, err := New(Config{SessionID: s.ID, UserID: s.UserID, Engines: engines, Store: st, Secret: secretFn, RetryDelay: 10 * time.Millisecond})
+	return mustNew(t, Config{SessionID: s.ID, UserID: s.UserID, Engines: engines, Store: st, Secret: secretFn, RetryDelay: 10 * time.Millisecond})
+}
+
+// mustNew is New, failing the test on an error.
+func mustNew(t *testing.T, cfg Config) *Worker {
+	t.Helper()
+	w, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return w
+}
+
+// startSandbox runs a worker of a new sandbox session paired as phone
+// 15550001111 until the session is connected.
+func startSandbox(t *testing.T) (*sqlite.Store, *gateway.Session, *running) {
+	t.Helper()
+	st := newStore(t)
+	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
+	r := start(t, newWorker(t, st, s, sandboxEngines(sandbox.Options{})))
+	sessionIs(t, st, s, gateway.SessionConnected)
+	return st, s, r
+}
+
+// startFake runs a worker of a new session paired as deviceJID on f until
+// its instance API answers.
+func startFake(t *testing.T, deviceJID string, f *fakeEngine) (*sqlite.Store, *gateway.Session, *running) {
+	t.Helper()
+	st := newStore(t)
+	s := newSession(t, st, deviceJID, gateway.SessionSettings{})
+	r := start(t, newWorker(t, st, s, fakeEngines(f)))
+	polltest.Until(t, patience, "worker running", func() (string, bool) {
+		return "not healthy", r.client.Health(context.Background(), r.ep) == nil
+	})
+	return st, s, r
 }
 
 func sandboxEngines(opts sandbox.Options) map[string]gateway.EngineFactory {

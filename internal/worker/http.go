@@ -146,8 +146,10 @@ func (w *Worker) connectedEngine() (gateway.Engine, error) {
 	return eng, nil
 }
 
-func (w *Worker) handlePairCode(rw http.ResponseWriter, r *http.Request) error {
-	var req instanceapi.PairCodeRequest
+// withEngine decodes the request's body, then runs do with the running
+// engine and the request.
+func withEngine[Req any](w *Worker, r *http.Request, do func(eng gateway.Engine, req Req) error) error {
+	var req Req
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -155,33 +157,62 @@ func (w *Worker) handlePairCode(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	code, err := eng.PairPhone(r.Context(), req.Phone)
+	return do(eng, req)
+}
+
+// connectedAs returns the connected engine as an E, the optional part of
+// an engine an operation needs; CodeNotImplemented (missing) for an
+// engine without it.
+func connectedAs[E any](w *Worker, missing string) (E, error) {
+	var none E
+	eng, err := w.connectedEngine()
 	if err != nil {
-		return err
+		return none, err
 	}
-	writeJSON(rw, http.StatusOK, instanceapi.PairCodeResponse{Code: code})
-	return nil
+	e, ok := eng.(E)
+	if !ok {
+		return none, gateway.Errorf(gateway.CodeNotImplemented, "%s", missing)
+	}
+	return e, nil
+}
+
+// ownMessage is one of this session's stored messages; CodeNotFound for
+// another session's.
+func (w *Worker) ownMessage(ctx context.Context, id string) (*gateway.Message, error) {
+	m, err := w.cfg.Store.MessageByID(ctx, w.cfg.UserID, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.SessionID != w.cfg.SessionID {
+		return nil, gateway.NotFound("Message")
+	}
+	return m, nil
+}
+
+func (w *Worker) handlePairCode(rw http.ResponseWriter, r *http.Request) error {
+	return withEngine(w, r, func(eng gateway.Engine, req instanceapi.PairCodeRequest) error {
+		code, err := eng.PairPhone(r.Context(), req.Phone)
+		if err != nil {
+			return err
+		}
+		writeJSON(rw, http.StatusOK, instanceapi.PairCodeResponse{Code: code})
+		return nil
+	})
 }
 
 func (w *Worker) handleScan(rw http.ResponseWriter, r *http.Request) error {
-	var req instanceapi.ScanRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	eng, err := w.runningEngine()
-	if err != nil {
-		return err
-	}
-	sc, ok := eng.(gateway.Scanner)
-	if !ok {
-		return gateway.Errorf(gateway.CodeConflict, "Only sandbox sessions can be scanned through the API.")
-	}
-	if err := sc.Scan(r.Context(), req.Phone); err != nil {
-		return err
-	}
-	w.waitFor(r.Context(), scanWait, func(s gateway.SessionStatus) bool { return s == gateway.SessionConnected })
-	writeJSON(rw, http.StatusOK, w.Status())
-	return nil
+	return withEngine(w, r, func(eng gateway.Engine, req instanceapi.ScanRequest) error {
+		sc, ok := eng.(gateway.Scanner)
+		if !ok {
+			return gateway.Errorf(gateway.CodeConflict, "Only sandbox sessions can be scanned through the API.")
+		}
+		if err := sc.Scan(r.Context(), req.Phone); err != nil {
+			return err
+		}
+		w.waitFor(r.Context(), scanWait, func(s gateway.SessionStatus) bool { return s == gateway.SessionConnected })
+		writeJSON(rw, http.StatusOK, w.Status())
+		return nil
+	})
 }
 
 func (w *Worker) handleSend(rw http.ResponseWriter, r *http.Request) error {
@@ -190,12 +221,8 @@ func (w *Worker) handleSend(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.MessageID != "" {
-		m, err := w.cfg.Store.MessageByID(r.Context(), w.cfg.UserID, req.MessageID)
-		if err != nil {
+		if _, err := w.ownMessage(r.Context(), req.MessageID); err != nil {
 			return err
-		}
-		if m.SessionID != w.cfg.SessionID {
-			return gateway.NotFound("Message")
 		}
 	}
 	w.log.Info("send requested", "message_id", req.MessageID, "request_id", r.Header.Get(instanceapi.RequestIDHeader))
@@ -227,61 +254,43 @@ func (w *Worker) handleLogout(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Worker) handleRead(rw http.ResponseWriter, r *http.Request) error {
-	var req gateway.ReadReceipt
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	eng, err := w.runningEngine()
-	if err != nil {
-		return err
-	}
-	if err := eng.MarkRead(r.Context(), req); err != nil {
-		return err
-	}
-	at := w.now()
-	for _, id := range req.WAMessageIDs {
-		_, err := w.cfg.Store.UpdateMessageStatus(r.Context(), gateway.MessageStatusUpdate{
-			SessionID: w.cfg.SessionID, WAMessageID: id, Status: gateway.MessageRead, At: at,
-		}, nil)
-		if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+	return withEngine(w, r, func(eng gateway.Engine, req gateway.ReadReceipt) error {
+		if err := eng.MarkRead(r.Context(), req); err != nil {
 			return err
 		}
-	}
-	rw.WriteHeader(http.StatusNoContent)
-	return nil
+		at := w.now()
+		for _, id := range req.WAMessageIDs {
+			_, err := w.cfg.Store.UpdateMessageStatus(r.Context(), gateway.MessageStatusUpdate{
+				SessionID: w.cfg.SessionID, WAMessageID: id, Status: gateway.MessageRead, At: at,
+			}, nil)
+			if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+				return err
+			}
+		}
+		rw.WriteHeader(http.StatusNoContent)
+		return nil
+	})
 }
 
 func (w *Worker) handleTyping(rw http.ResponseWriter, r *http.Request) error {
-	var req instanceapi.TypingRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	eng, err := w.runningEngine()
-	if err != nil {
-		return err
-	}
-	if err := eng.SetTyping(r.Context(), req.Chat, req.Typing, req.Audio); err != nil {
-		return err
-	}
-	rw.WriteHeader(http.StatusNoContent)
-	return nil
+	return withEngine(w, r, func(eng gateway.Engine, req instanceapi.TypingRequest) error {
+		if err := eng.SetTyping(r.Context(), req.Chat, req.Typing, req.Audio); err != nil {
+			return err
+		}
+		rw.WriteHeader(http.StatusNoContent)
+		return nil
+	})
 }
 
 func (w *Worker) handleCheck(rw http.ResponseWriter, r *http.Request) error {
-	var req instanceapi.CheckRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	eng, err := w.runningEngine()
-	if err != nil {
-		return err
-	}
-	res, err := eng.CheckNumbers(r.Context(), req.Phones)
-	if err != nil {
-		return err
-	}
-	writeJSON(rw, http.StatusOK, instanceapi.CheckResponse{Results: res})
-	return nil
+	return withEngine(w, r, func(eng gateway.Engine, req instanceapi.CheckRequest) error {
+		res, err := eng.CheckNumbers(r.Context(), req.Phones)
+		if err != nil {
+			return err
+		}
+		writeJSON(rw, http.StatusOK, instanceapi.CheckResponse{Results: res})
+		return nil
+	})
 }
 
 // decode reads a JSON body with a size cap, refusing unknown fields; an
@@ -347,12 +356,9 @@ func (w *Worker) handleMediaFetch(rw http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	m, err := w.cfg.Store.MessageByID(r.Context(), w.cfg.UserID, req.MessageID)
+	m, err := w.ownMessage(r.Context(), req.MessageID)
 	if err != nil {
 		return err
-	}
-	if m.SessionID != w.cfg.SessionID {
-		return gateway.NotFound("Message")
 	}
 	p, err := gateway.ParsePayload(m.Payload)
 	if err != nil {
@@ -375,13 +381,9 @@ func (w *Worker) handleMediaFetch(rw http.ResponseWriter, r *http.Request) error
 		rw.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	eng, err := w.connectedEngine()
+	me, err := connectedAs[gateway.MediaEngine](w, "This session's engine cannot download history media.")
 	if err != nil {
 		return err
-	}
-	me, ok := eng.(gateway.MediaEngine)
-	if !ok {
-		return gateway.Errorf(gateway.CodeNotImplemented, "This session's engine cannot download history media.")
 	}
 	// The path was made by gateway.MediaPath (session/message.ext) and is
 	// checked against MediaDir again by OpenRoot above.

@@ -17,11 +17,7 @@ import (
 )
 
 func TestInstanceAPIAuth(t *testing.T) {
-	st := newStore(t)
-	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
-	w := newWorker(t, st, s, sandboxEngines(sandbox.Options{}))
-	r := start(t, w)
-	sessionIs(t, st, s, gateway.SessionConnected)
+	st, s, r := startSandbox(t)
 
 	routes := []struct{ method, path string }{
 		{"GET", instanceapi.PathStatus}, {"GET", instanceapi.PathQR}, {"POST", instanceapi.PathPairCode},

@@ -6,20 +6,15 @@ import (
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
-	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
 
 // The phone's label changes are stored; a change is announced as a
 // label.update event from the device, a full sync's replay is stored
 // silently, and an echo that changes nothing writes no event.
 func TestLabelUpdateFromDevice(t *testing.T) {
-	st := newStore(t)
 	ctx := context.Background()
-	s := newSession(t, st, "15550000200:1@s.whatsapp.net", gateway.SessionSettings{})
 	f := &fakeEngine{}
-	w := newWorker(t, st, s, fakeEngines(f))
-	r := start(t, w)
-	polltest.Until(t, patience, "worker running", func() (string, bool) { return "not healthy", r.client.Health(ctx, r.ep) == nil })
+	st, s, _ := startFake(t, "15550000200:1@s.whatsapp.net", f)
 
 	synced := gateway.EvLabelUpdate{FromSync: true, Change: gateway.LabelChange{Kind: gateway.LabelKindEdit, Label: "1", Name: "New customer"}}
 	edited := gateway.EvLabelUpdate{Change: gateway.LabelChange{Kind: gateway.LabelKindEdit, Label: "1", Name: "New customer", Color: 3}}

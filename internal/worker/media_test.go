@@ -15,10 +15,7 @@ func TestInboundMediaBytesAreStored(t *testing.T) {
 	st := newStore(t)
 	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
 	dir := t.TempDir()
-	w, err := New(Config{SessionID: s.ID, UserID: s.UserID, Engines: sandboxEngines(sandbox.Options{}), Store: st, MediaDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, Config{SessionID: s.ID, UserID: s.UserID, Engines: sandboxEngines(sandbox.Options{}), Store: st, MediaDir: dir})
 	data := []byte("%PDF-1.4 inbound")
 	in := &gateway.InboundMessage{WAMessageID: "3EB0MEDIA1", Chat: "15550002222@s.whatsapp.net", Sender: "15550002222@s.whatsapp.net",
 		Type: gateway.TypeDocument, Media: &gateway.Media{Data: data, MIMEType: "application/pdf", FileName: "a.pdf"}}

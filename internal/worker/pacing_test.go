@@ -69,11 +69,8 @@ func TestPacerAndTypingPreroll(t *testing.T) {
 		}
 		return loggingEngine{Engine: e, log: log}, nil
 	}}
-	w, err := New(Config{SessionID: s.ID, UserID: s.UserID, Engines: engines, Store: st, Secret: secretFn,
+	w := mustNew(t, Config{SessionID: s.ID, UserID: s.UserID, Engines: engines, Store: st, Secret: secretFn,
 		Pacer: log, TypingPreroll: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	start(t, w)
 	for _, m := range []*gateway.Message{first, loc, second} {
 		messageIs(t, st, m, gateway.MessageSent)

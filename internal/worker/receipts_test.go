@@ -16,10 +16,7 @@ import (
 func TestReceiptsStoredTogether(t *testing.T) {
 	st := newStore(t)
 	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
-	w, err := New(Config{SessionID: s.ID, UserID: s.UserID, Engines: sandboxEngines(sandbox.Options{}), Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, Config{SessionID: s.ID, UserID: s.UserID, Engines: sandboxEngines(sandbox.Options{}), Store: st})
 	ctx := context.Background()
 	a := queue(t, st, s, "15550002222", gateway.TypeText, "a", &gateway.MessagePayload{})
 	b := queue(t, st, s, "15550002222", gateway.TypeText, "b", &gateway.MessagePayload{})
@@ -30,7 +27,7 @@ func TestReceiptsStoredTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
-	err = w.handle(ctx, gateway.EvReceipts{Receipts: []gateway.EvReceipt{
+	err := w.handle(ctx, gateway.EvReceipts{Receipts: []gateway.EvReceipt{
 		{WAMessageIDs: []string{a.WAMessageID}, Status: gateway.MessageDelivered, At: at(1)},
 		{WAMessageIDs: []string{b.WAMessageID, "3EB0NOTOURS"}, Status: gateway.MessageDelivered, At: at(2)},
 		{WAMessageIDs: []string{a.WAMessageID}, Status: gateway.MessageRead, At: at(3)},

@@ -363,7 +363,7 @@ func (w *Worker) setState(ctx context.Context, st gateway.SessionState, statusEv
 			}
 		}
 		w.mu.Unlock()
-		events = append(events, gateway.NewEvent(w.cfg.UserID, w.cfg.SessionID, gateway.EventSessionStatus, data))
+		events = append(events, w.event(gateway.EventSessionStatus, data))
 	}
 	events = append(events, extra...)
 	s, err := w.cfg.Store.SetSessionState(ctx, w.cfg.UserID, w.cfg.SessionID, st, events...)

@@ -146,11 +146,8 @@ func TestQueueSurvivesRestart(t *testing.T) {
 }
 
 func TestRunAgainAfterReturn(t *testing.T) {
-	st := newStore(t)
-	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
-	w := newWorker(t, st, s, sandboxEngines(sandbox.Options{}))
-	r := start(t, w)
-	sessionIs(t, st, s, gateway.SessionConnected)
+	st, s, r := startSandbox(t)
+	w := r.w
 	r.stop(t)
 	rec := httptest.NewRecorder()
 	w.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
@@ -295,11 +292,8 @@ func TestPayloadRoundTrip(t *testing.T) {
 func TestQueuePolledWithoutNudge(t *testing.T) {
 	st := newStore(t)
 	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
-	w, err := New(Config{SessionID: s.ID, UserID: s.UserID, Store: st, Secret: secretFn, QueuePoll: 50 * time.Millisecond,
+	w := mustNew(t, Config{SessionID: s.ID, UserID: s.UserID, Store: st, Secret: secretFn, QueuePoll: 50 * time.Millisecond,
 		Engines: sandboxEngines(sandbox.Options{DeliveryDelay: time.Millisecond, ReadDelay: time.Millisecond})})
-	if err != nil {
-		t.Fatal(err)
-	}
 	start(t, w)
 	polltest.Until(t, patience, "connected", func() (string, bool) { return string(w.Status().State), w.Status().State == gateway.SessionConnected })
 	m := queue(t, st, s, "15550002222", gateway.TypeText, "no nudge", nil)
