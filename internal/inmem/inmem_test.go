@@ -142,13 +142,18 @@ func TestRateLimiterKeepsAtMostLimitHits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := l.shard("k")
-	s.mu.Lock()
-	n, capacity := s.m["k"].n, len(s.m["k"].ring)
-	s.mu.Unlock()
+	n, capacity := ring(l, "k")
 	if n != 10 || capacity > 16 {
 		t.Fatalf("got %d remembered hits in a ring of %d, want 10 in at most 16", n, capacity)
 	}
+}
+
+// ring is how many hits key's window holds and the capacity of its ring.
+func ring(l *RateLimiter, key string) (n, capacity int) {
+	s := l.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[key].n, len(s.m[key].ring)
 }
 
 // TestRateLimiterHugeLimitGrowsOnDemand checks that a limit of a hundred
@@ -167,10 +172,7 @@ func testRateLimiterHugeLimit(t *testing.T) {
 			t.Fatalf("got %+v, %v", res, err)
 		}
 	}
-	s := l.shard("k")
-	s.mu.Lock()
-	n, capacity := s.m["k"].n, len(s.m["k"].ring)
-	s.mu.Unlock()
+	n, capacity := ring(l, "k")
 	if n != 100 || capacity > 256 {
 		t.Fatalf("got %d hits in a ring of %d, want 100 in at most 256", n, capacity)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"image"
-	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/imagetest"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
 
@@ -47,7 +47,7 @@ func site(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	})
 	mux.HandleFunc("/img/p.png", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
-		_, _ = w.Write(testPNG(t, 200, 600))
+		_, _ = w.Write(imagetest.PNG(t, 200, 600))
 	})
 	mux.HandleFunc("/img/bomb.png", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(pngHeader(100000, 100000)) })
 	mux.HandleFunc("/img/huge.png", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(make([]byte, MaxThumbnailFetch+1)) })
@@ -201,20 +201,6 @@ func checkJPEG(t *testing.T, data []byte, w, h int) {
 	if err != nil || format != "jpeg" || cfg.Width != w || cfg.Height != h {
 		t.Fatalf("thumbnail: %s %dx%d (%v), want a %dx%d JPEG", format, cfg.Width, cfg.Height, err, w, h)
 	}
-}
-
-// testPNG is a w×h PNG picture.
-func testPNG(t *testing.T, w, h int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = byte(i)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // pngHeader is the start of a PNG declaring w×h pixels (its signature and

@@ -99,18 +99,7 @@ func pattern(format string) *regexp.Regexp {
 // Translate returns message in lang, or message itself when lang is
 // English or the catalogue does not know it.
 func Translate(lang, message string) string {
-	if lang != "ar" || message == "" {
-		return message
-	}
-	if ar, ok := arabic[message]; ok && !verb.MatchString(message) {
-		return ar
-	}
-	for _, t := range templates() {
-		if m := t.re.FindStringSubmatch(message); m != nil {
-			return fill(t.arabic, m[1:])
-		}
-	}
-	return message
+	return translate(lang, message, func(v string) string { return v })
 }
 
 // TranslateReason is Translate for a reason the gateway wrote itself (a
@@ -119,22 +108,28 @@ func Translate(lang, message string) string {
 // "Cannot reach WhatsApp (<what failed>) …"), so each is translated in
 // turn, one level deep.
 func TranslateReason(lang, reason string) string {
-	if lang != "ar" || reason == "" {
-		return reason
+	return translate(lang, reason, func(v string) string { return Translate(lang, v) })
+}
+
+// translate looks message up as a sentence, then as a template whose
+// matched values value turns into what the translation carries.
+func translate(lang, message string, value func(string) string) string {
+	if lang != "ar" || message == "" {
+		return message
 	}
-	if ar, ok := arabic[reason]; ok && !verb.MatchString(reason) {
+	if ar, ok := arabic[message]; ok && !verb.MatchString(message) {
 		return ar
 	}
 	for _, t := range templates() {
-		if m := t.re.FindStringSubmatch(reason); m != nil {
+		if m := t.re.FindStringSubmatch(message); m != nil {
 			values := m[1:]
 			for i, v := range values {
-				values[i] = Translate(lang, v)
+				values[i] = value(v)
 			}
 			return fill(t.arabic, values)
 		}
 	}
-	return reason
+	return message
 }
 
 // fill puts values into an Arabic format string: the n-th verb takes the

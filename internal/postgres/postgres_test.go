@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -14,15 +13,8 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/storetest"
 )
 
-func open(t testing.TB, dsn string) *Store {
-	t.Helper()
-	s, err := Open(context.Background(), dsn, nil)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
+// open opens a store on dsn, closed with the test.
+var open = storetest.Opener(Open)
 
 func TestStore(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") == "" {

@@ -149,17 +149,11 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, sessionID string, r g
 	case r.EphemeralSeconds != nil && !validEphemeral(*r.EphemeralSeconds):
 		return gateway.Group{}, gateway.ValidationError(map[string]string{"ephemeral_seconds": "Give 0 (off), 86400 (24 h), 604800 (7 days) or 7776000 (90 days)."})
 	}
-	if r.Subject != nil {
-		v := strings.TrimSpace(*r.Subject)
-		if err := checkText("subject", v, maxGroupSubject, true); err != nil {
-			return gateway.Group{}, err
-		}
-		r.Subject = &v
+	if r.Subject, err = checkChange(r.Subject, "subject", maxGroupSubject, true); err != nil {
+		return gateway.Group{}, err
 	}
-	if r.Description != nil {
-		if err := checkText("description", *r.Description, maxGroupDescription, false); err != nil {
-			return gateway.Group{}, err
-		}
+	if r.Description, err = checkChange(r.Description, "description", maxGroupDescription, false); err != nil {
+		return gateway.Group{}, err
 	}
 	return runAccount(ctx, s, userID, sessionID, gateway.OpGroupUpdate, r)
 }
@@ -290,6 +284,22 @@ func checkText(field, v string, max int, required bool) error {
 		return gateway.ValidationError(map[string]string{field: fmt.Sprintf("At most %d characters.", max)})
 	}
 	return nil
+}
+
+// checkChange checks a text field of a change (nil: left as it is) as
+// checkText does. A name (trim) is trimmed first, and must not be empty.
+func checkChange(v *string, field string, max int, trim bool) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	t := *v
+	if trim {
+		t = strings.TrimSpace(t)
+	}
+	if err := checkText(field, t, max, trim); err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // validEphemeral: the timers WhatsApp offers.

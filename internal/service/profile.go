@@ -27,17 +27,12 @@ func (s *Service) UpdateProfile(ctx context.Context, userID, sessionID string, r
 	if r.PushName == nil && r.About == nil {
 		return gateway.ProfileResult{}, gateway.ValidationError(map[string]string{"push_name": "Give push_name, about or both."})
 	}
-	if r.PushName != nil {
-		v := strings.TrimSpace(*r.PushName)
-		if err := checkText("push_name", v, maxPushName, true); err != nil {
-			return gateway.ProfileResult{}, err
-		}
-		r.PushName = &v
+	var err error
+	if r.PushName, err = checkChange(r.PushName, "push_name", maxPushName, true); err != nil {
+		return gateway.ProfileResult{}, err
 	}
-	if r.About != nil {
-		if err := checkText("about", *r.About, maxAbout, false); err != nil {
-			return gateway.ProfileResult{}, err
-		}
+	if r.About, err = checkChange(r.About, "about", maxAbout, false); err != nil {
+		return gateway.ProfileResult{}, err
 	}
 	return runAccount(ctx, s, userID, sessionID, gateway.OpProfileUpdate, r)
 }

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -9,15 +8,8 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/storetest"
 )
 
-func open(t testing.TB, path string) *Store {
-	t.Helper()
-	s, err := Open(context.Background(), path, nil)
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
+// open opens a store on the file at path, closed with the test.
+var open = storetest.Opener(Open)
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) gateway.Store {

@@ -629,43 +629,35 @@ func (s *Store) LastEventSeq(ctx context.Context, userID string) (int64, error) 
 
 // CountDeliveries counts a tenant's deliveries by status created at or after since.
 func (s *Store) CountDeliveries(ctx context.Context, userID string, since time.Time) (map[gateway.DeliveryStatus]int, error) {
-	rows, err := s.reader.QueryContext(ctx, s.q("SELECT status, COUNT(*) FROM deliveries WHERE user_id = ? AND created_at >= ? GROUP BY status"),
-		userID, sinceMicros(since))
+	m := map[gateway.DeliveryStatus]int{}
+	err := s.eachRow(ctx, "SELECT status, COUNT(*) FROM deliveries WHERE user_id = ? AND created_at >= ? GROUP BY status",
+		[]any{userID, sinceMicros(since)}, func(sc scanner) error {
+			var (
+				status string
+				n      int
+			)
+			err := sc.Scan(&status, &n)
+			m[gateway.DeliveryStatus(status)] = n
+			return err
+		})
 	if err != nil {
 		return nil, s.fail(err, "count deliveries", "Delivery", "")
 	}
-	defer rows.Close()
-	m := map[gateway.DeliveryStatus]int{}
-	for rows.Next() {
-		var (
-			status string
-			n      int
-		)
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, s.fail(err, "count deliveries", "Delivery", "")
-		}
-		m[gateway.DeliveryStatus(status)] = n
-	}
-	return m, s.fail(rows.Err(), "count deliveries", "Delivery", "")
+	return m, nil
 }
 
 // DeliveryStatsByWebhook counts a tenant's deliveries since a time by
 // endpoint and status, ordered by endpoint id.
 func (s *Store) DeliveryStatsByWebhook(ctx context.Context, userID string, since time.Time) ([]gateway.DeliveryStats, error) {
-	rows, err := s.reader.QueryContext(ctx, s.q("SELECT webhook_id, status, COUNT(*) FROM deliveries WHERE user_id = ? AND created_at >= ?"+
-		" GROUP BY webhook_id, status ORDER BY webhook_id"), userID, sinceMicros(since))
-	if err != nil {
-		return nil, s.fail(err, "delivery stats", "Delivery", "")
-	}
-	defer rows.Close()
 	var out []gateway.DeliveryStats
-	for rows.Next() {
+	err := s.eachRow(ctx, "SELECT webhook_id, status, COUNT(*) FROM deliveries WHERE user_id = ? AND created_at >= ?"+
+		" GROUP BY webhook_id, status ORDER BY webhook_id", []any{userID, sinceMicros(since)}, func(sc scanner) error {
 		var (
 			id, status string
 			n          int
 		)
-		if err := rows.Scan(&id, &status, &n); err != nil {
-			return nil, s.fail(err, "delivery stats", "Delivery", "")
+		if err := sc.Scan(&id, &status, &n); err != nil {
+			return err
 		}
 		if len(out) == 0 || out[len(out)-1].WebhookID != id {
 			out = append(out, gateway.DeliveryStats{WebhookID: id})
@@ -682,8 +674,9 @@ func (s *Store) DeliveryStatsByWebhook(ctx context.Context, userID string, since
 			st.Pending += n
 		}
 		st.Total += n
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, s.fail(err, "delivery stats", "Delivery", "")
 	}
 	for i := range out {

@@ -54,18 +54,13 @@ func (s *Store) StateCounts(ctx context.Context) (*gateway.StateCounts, error) {
 }
 
 func (s *Store) groupCount(ctx context.Context, query string, add func(a, b string, n int)) error {
-	rows, err := s.reader.QueryContext(ctx, s.q(query))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return s.eachRow(ctx, query, nil, func(sc scanner) error {
 		var a, b string
 		var n int
-		if err := rows.Scan(&a, &b, &n); err != nil {
+		if err := sc.Scan(&a, &b, &n); err != nil {
 			return err
 		}
 		add(a, b, n)
-	}
-	return rows.Err()
+		return nil
+	})
 }

@@ -119,20 +119,32 @@ type scanner interface{ Scan(dest ...any) error }
 // queryAll runs a read on the reader pool and scans every row with scan.
 // The query is written with ? placeholders.
 func queryAll[T any](ctx context.Context, s *Store, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := s.reader.QueryContext(ctx, s.q(query), args...)
+	var list []T
+	err := s.eachRow(ctx, query, args, func(sc scanner) error {
+		v, err := scan(sc)
+		list = append(list, v)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, v)
+	return list, nil
+}
+
+// eachRow runs a read on the reader pool and calls each with every row,
+// stopping at the first error. The query is written with ? placeholders.
+func (s *Store) eachRow(ctx context.Context, query string, args []any, each func(sc scanner) error) error {
+	rows, err := s.reader.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return err
 	}
-	return list, rows.Err()
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // q rewrites a query written with ? for the dialect.

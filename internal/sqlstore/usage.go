@@ -37,53 +37,44 @@ func (s *Store) UsageDays(ctx context.Context, userID string, from, to time.Time
 		return u
 	}
 	fromUS, toUS := micros(from), micros(to)
-	rows, err := s.reader.QueryContext(ctx, s.q(`SELECT created_at / `+strconv.FormatInt(dayMicros, 10)+` AS d,
+	err := s.eachRow(ctx, `SELECT created_at / `+strconv.FormatInt(dayMicros, 10)+` AS d,
 		COALESCE(SUM(CASE WHEN direction = 'outbound' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END), 0),
 		CAST(COALESCE(SUM(`+s.mediaSizeExpr()+`), 0) AS BIGINT)
-		FROM messages WHERE user_id = ? AND created_at >= ? AND created_at < ? AND NOT history GROUP BY d`), userID, fromUS, toUS)
+		FROM messages WHERE user_id = ? AND created_at >= ? AND created_at < ? AND NOT history GROUP BY d`, []any{userID, fromUS, toUS},
+		func(sc scanner) error {
+			var d int64
+			var u gateway.UsageDay
+			if err := sc.Scan(&d, &u.MessagesAccepted, &u.MessagesSent, &u.MessagesDeliver, &u.MessagesFailed, &u.MessagesReceived, &u.MediaBytes); err != nil {
+				return err
+			}
+			u.Day = day(d).Day
+			*day(d) = u
+			return nil
+		})
 	if err != nil {
-		return nil, s.fail(err, "usage days", "User", "")
-	}
-	for rows.Next() {
-		var d int64
-		var u gateway.UsageDay
-		if err := rows.Scan(&d, &u.MessagesAccepted, &u.MessagesSent, &u.MessagesDeliver, &u.MessagesFailed, &u.MessagesReceived, &u.MediaBytes); err != nil {
-			rows.Close()
-			return nil, s.fail(err, "usage days", "User", "")
-		}
-		u.Day = day(d).Day
-		*day(d) = u
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, s.fail(err, "usage days", "User", "")
 	}
 
 	// Session time: each instance's last run, clipped to [from, to).
 	nowUS := micros(now())
-	rows, err = s.reader.QueryContext(ctx, s.q(`SELECT started_at, stopped_at, status FROM instances
-		WHERE user_id = ? AND started_at IS NOT NULL AND started_at < ?`), userID, toUS)
-	if err != nil {
-		return nil, s.fail(err, "usage days", "User", "")
-	}
-	for rows.Next() {
+	err = s.eachRow(ctx, `SELECT started_at, stopped_at, status FROM instances
+		WHERE user_id = ? AND started_at IS NOT NULL AND started_at < ?`, []any{userID, toUS}, func(sc scanner) error {
 		var (
 			start  int64
 			stop   *int64
 			status string
 		)
-		if err := rows.Scan(&start, &stop, &status); err != nil {
-			rows.Close()
-			return nil, s.fail(err, "usage days", "User", "")
+		if err := sc.Scan(&start, &stop, &status); err != nil {
+			return err
 		}
 		end := nowUS
 		if !gateway.InstanceStatus(status).Live() {
 			if stop == nil || *stop <= start {
-				continue
+				return nil
 			}
 			end = *stop
 		}
@@ -94,29 +85,25 @@ func (s *Store) UsageDays(ctx context.Context, userID string, from, to time.Time
 			day(d).SessionSeconds += (next - start) / int64(time.Second/time.Microsecond)
 			start = next
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, s.fail(err, "usage days", "User", "")
 	}
 
 	// Webhook deliveries (issue 5's outbox).
-	rows, err = s.reader.QueryContext(ctx, s.q(`SELECT created_at / `+strconv.FormatInt(dayMicros, 10)+` AS d, COUNT(*),
+	err = s.eachRow(ctx, `SELECT created_at / `+strconv.FormatInt(dayMicros, 10)+` AS d, COUNT(*),
 		COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0)
-		FROM deliveries WHERE user_id = ? AND created_at >= ? AND created_at < ? GROUP BY d`), userID, fromUS, toUS)
+		FROM deliveries WHERE user_id = ? AND created_at >= ? AND created_at < ? GROUP BY d`, []any{userID, fromUS, toUS},
+		func(sc scanner) error {
+			var d, n, ok int64
+			if err := sc.Scan(&d, &n, &ok); err != nil {
+				return err
+			}
+			day(d).WebhookAttempted, day(d).WebhookSucceeded = n, ok
+			return nil
+		})
 	if err != nil {
-		return nil, s.fail(err, "usage days", "User", "")
-	}
-	for rows.Next() {
-		var d, n, ok int64
-		if err := rows.Scan(&d, &n, &ok); err != nil {
-			rows.Close()
-			return nil, s.fail(err, "usage days", "User", "")
-		}
-		day(d).WebhookAttempted, day(d).WebhookSucceeded = n, ok
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, s.fail(err, "usage days", "User", "")
 	}
 
@@ -243,21 +230,14 @@ func (s *Store) GlobalStats(ctx context.Context, day, month time.Time) (*gateway
 		m   map[string]int
 	}{{"SELECT status, COUNT(*) FROM users GROUP BY status", g.Users}, {"SELECT plan_id, COUNT(*) FROM users GROUP BY plan_id", g.UsersByPlan},
 		{"SELECT status, COUNT(*) FROM sessions GROUP BY status", g.SessionsByStatus}} {
-		rows, err := s.reader.QueryContext(ctx, q.sql)
-		if err != nil {
-			return fail(err)
-		}
-		for rows.Next() {
+		err := s.eachRow(ctx, q.sql, nil, func(sc scanner) error {
 			var k string
 			var n int
-			if err := rows.Scan(&k, &n); err != nil {
-				rows.Close()
-				return fail(err)
-			}
+			err := sc.Scan(&k, &n)
 			q.m[k] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return err
+		})
+		if err != nil {
 			return fail(err)
 		}
 	}
@@ -332,24 +312,19 @@ func (s *Store) countMessagesRollup(ctx context.Context, userID string, since ti
 	if !since.IsZero() {
 		from = micros(since) / hourMicros
 	}
-	rows, err := s.reader.QueryContext(ctx, s.q(`SELECT direction, status, SUM(n) FROM message_hourly
-		WHERE user_id = ? AND hour >= ? GROUP BY direction, status`), userID, from)
-	if err != nil {
-		return c, s.fail(err, "count messages", "Tenant", "")
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := s.eachRow(ctx, `SELECT direction, status, SUM(n) FROM message_hourly
+		WHERE user_id = ? AND hour >= ? GROUP BY direction, status`, []any{userID, from}, func(sc scanner) error {
 		var (
 			dir, status string
 			n           int
 		)
-		if err := rows.Scan(&dir, &status, &n); err != nil {
-			return c, s.fail(err, "count messages", "Tenant", "")
+		if err := sc.Scan(&dir, &status, &n); err != nil {
+			return err
 		}
 		c.Total += n
 		if dir == gateway.DirectionInbound {
 			c.Received += n
-			continue
+			return nil
 		}
 		switch gateway.MessageStatus(status) {
 		case gateway.MessageSent:
@@ -363,6 +338,7 @@ func (s *Store) countMessagesRollup(ctx context.Context, userID string, since ti
 		case gateway.MessageQueued:
 			c.Queued += n
 		}
-	}
-	return c, s.fail(rows.Err(), "count messages", "Tenant", "")
+		return nil
+	})
+	return c, s.fail(err, "count messages", "Tenant", "")
 }

@@ -86,12 +86,9 @@ func testListMessagesFilters(t *testing.T, s gateway.Store) {
 	})
 	newMessage(t, s, theirs, func(m *gateway.Message) { m.Recipient, m.Chat, m.CreatedAt = alice, alice, at(5) })
 
-	tests := []struct {
-		name      string
-		f         gateway.MessageFilter
-		want      []string
-		wantTotal int
-	}{
+	runFilters(t, "message ids", msgID, func(t *testing.T, f gateway.MessageFilter) ([]*gateway.Message, int, error) {
+		return s.ListMessages(ctx(t), u.ID, f)
+	}, []filterCase[gateway.MessageFilter]{
 		{"all, newest first, tenant only", gateway.MessageFilter{}, []string{d.ID, c.ID, b.ID, a.ID}, 4},
 		{"session", gateway.MessageFilter{SessionID: s1.ID}, []string{b.ID, a.ID}, 2},
 		{"another tenant's session", gateway.MessageFilter{SessionID: theirs.ID}, []string{}, 0},
@@ -107,17 +104,7 @@ func testListMessagesFilters(t *testing.T, s gateway.Store) {
 		{"combined", gateway.MessageFilter{SessionID: s2.ID, Direction: gateway.DirectionOutbound, Recipient: alice}, []string{d.ID}, 1},
 		{"page", gateway.MessageFilter{Page: gateway.Page{Page: 2, Limit: 3}}, []string{a.ID}, 4},
 		{"page past the end", gateway.MessageFilter{Page: gateway.Page{Page: 3, Limit: 3}}, []string{}, 4},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			list, total, err := s.ListMessages(ctx(t), u.ID, tt.f)
-			must(t, err)
-			diff(t, "message ids", ids(list, msgID), tt.want)
-			if total != tt.wantTotal {
-				t.Fatalf("got total %d, want %d", total, tt.wantTotal)
-			}
-		})
-	}
+	})
 }
 
 // statusEvents returns a builder of one message.status event, and counts its calls.
@@ -339,11 +326,8 @@ func testInboundDuplicates(t *testing.T, s gateway.Store) {
 	wantCode(t, s.CreateMessage(ctx(t), dup, evDup), gateway.CodeConflict)
 	wantCode(t, s.CreateMessage(ctx(t), inbound(s1, "3EB0DUP")), gateway.CodeConflict)
 
-	events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{Types: []string{gateway.EventMessage}})
-	must(t, err)
-	if len(events) != 1 || events[0].ID != ev.ID {
-		t.Fatalf("got %d message events, want only the first: a redelivery writes no event", len(events))
-	}
+	wantEvents(t, s, u.ID, gateway.EventFilter{Types: []string{gateway.EventMessage}}, 1, ev.ID,
+		"only the first message event: a redelivery writes no event")
 	// Another session, another direction, or no WA id at all are not duplicates.
 	must(t, s.CreateMessage(ctx(t), inbound(s2, "3EB0DUP")))
 	out := inbound(s1, "3EB0DUP")

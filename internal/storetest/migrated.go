@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"context"
 	"database/sql"
 	"io/fs"
+	"log/slog"
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -60,4 +62,19 @@ func AssertReopens[S DBStore](t *testing.T, open func() (S, error), fsys fs.FS) 
 		t.Fatalf("got email %q, want %q", got.Email, u.Email)
 	}
 	AssertMigrated(t, s.DB(), fsys)
+}
+
+// Opener makes an adapter's test open of its Open: a store on the named
+// database (a file, a URL) that fails the test when it cannot open and
+// closes when the test ends.
+func Opener[S DBStore](open func(ctx context.Context, name string, log *slog.Logger) (S, error)) func(t testing.TB, name string) S {
+	return func(t testing.TB, name string) S {
+		t.Helper()
+		s, err := open(context.Background(), name, nil)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
 }

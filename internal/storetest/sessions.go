@@ -126,11 +126,7 @@ func testSetSessionState(t *testing.T, s gateway.Store) {
 			stored, err := s.SessionByID(ctx(t), u.ID, sess.ID)
 			must(t, err)
 			diff(t, "stored session", stored, &want)
-			events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{SessionID: sess.ID})
-			must(t, err)
-			if len(events) != i+1 || events[i].ID != ev.ID {
-				t.Fatalf("got %d events (last %+v), want %d ending with %s", len(events), events[len(events)-1], i+1, ev.ID)
-			}
+			wantEvents(t, s, u.ID, gateway.EventFilter{SessionID: sess.ID}, i+1, ev.ID, "one per report")
 		})
 	}
 	t.Run("another tenant's", func(t *testing.T) {
@@ -142,11 +138,7 @@ func testSetSessionState(t *testing.T, s gateway.Store) {
 		if got.Status != gateway.SessionLoggedOut {
 			t.Fatalf("got status %q, want logged_out (unchanged)", got.Status)
 		}
-		events, err := s.ListEvents(ctx(t), other.ID, gateway.EventFilter{})
-		must(t, err)
-		if len(events) != 0 {
-			t.Fatalf("got %d events of a failed update, want 0", len(events))
-		}
+		wantEvents(t, s, other.ID, gateway.EventFilter{}, 0, "", "none of a failed update")
 	})
 }
 
@@ -193,11 +185,7 @@ func testDeleteSession(t *testing.T, s gateway.Store) {
 	if len(live) != 0 {
 		t.Fatalf("got %d live instances, want 0 after the delete", len(live))
 	}
-	events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{SessionID: sess.ID})
-	must(t, err)
-	if len(events) != 1 || events[0].ID != ev.ID {
-		t.Fatalf("got events %+v, want the delete's event", events)
-	}
+	wantEvents(t, s, u.ID, gateway.EventFilter{SessionID: sess.ID}, 1, ev.ID, "the delete's")
 	wantCode(t, s.DeleteSession(ctx(t), u.ID, sess.ID), gateway.CodeNotFound)
 }
 
@@ -271,12 +259,9 @@ func testSearchSessions(t *testing.T, s gateway.Store) {
 	_, err = s.SetSessionState(ctx(t), other.ID, b.ID, gateway.SessionState{Status: gateway.SessionConnected, Phone: "447700107002"})
 	must(t, err)
 	sid := func(x *gateway.Session) string { return x.ID }
-	for _, tt := range []struct {
-		name  string
-		f     gateway.SessionSearch
-		want  []string
-		total int
-	}{
+	runFilters(t, "session ids", sid, func(t *testing.T, f gateway.SessionSearch) ([]*gateway.Session, int, error) {
+		return s.SearchSessions(ctx(t), f)
+	}, []filterCase[gateway.SessionSearch]{
 		{"digits of both tenants, newest first", gateway.SessionSearch{Query: "0107"}, []string{b.ID, a.ID}, 2},
 		{"a number as typed", gateway.SessionSearch{Query: "+1 555 010-7001"}, []string{a.ID}, 1},
 		{"an id", gateway.SessionSearch{Query: strings.ToUpper(idle.ID)}, []string{idle.ID}, 1},
@@ -284,16 +269,7 @@ func testSearchSessions(t *testing.T, s gateway.Store) {
 		{"wildcards are not digits", gateway.SessionSearch{Query: "%"}, []string{}, 0},
 		{"no match", gateway.SessionSearch{Query: "999999"}, []string{}, 0},
 		{"page 2", gateway.SessionSearch{Query: "0107", Page: gateway.Page{Page: 2, Limit: 1}}, []string{a.ID}, 2},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			list, total, err := s.SearchSessions(ctx(t), tt.f)
-			must(t, err)
-			diff(t, "session ids", ids(list, sid), tt.want)
-			if total != tt.total {
-				t.Fatalf("got total %d, want %d", total, tt.total)
-			}
-		})
-	}
+	})
 	g, err := s.GlobalStats(ctx(t), base, base)
 	must(t, err)
 	diff(t, "sessions by state", g.SessionsByStatus, map[string]int{"connected": 2, "created": 1})

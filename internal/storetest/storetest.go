@@ -157,6 +157,49 @@ func wantPage[T any](t *testing.T, what string, want []T, total int) func([]T, i
 	}
 }
 
+// wantIDs is wantPage comparing only the items' ids (id reads one).
+func wantIDs[T any](t *testing.T, what string, id func(T) string, want []string, total int) func([]T, int, error) {
+	return func(got []T, n int, err error) {
+		t.Helper()
+		must(t, err)
+		diff(t, what, ids(got, id), want)
+		if n != total {
+			t.Fatalf("got total %d, want %d", n, total)
+		}
+	}
+}
+
+// filterCase is one filter of a list method and the page it must answer:
+// the items' ids in order and the total.
+type filterCase[F any] struct {
+	name  string
+	f     F
+	want  []string
+	total int
+}
+
+// runFilters runs list over the cases, one subtest each; id reads an
+// item's id.
+func runFilters[F, T any](t *testing.T, what string, id func(T) string, list func(t *testing.T, f F) ([]T, int, error), cases []filterCase[F]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			wantIDs(t, what, id, tt.want, tt.total)(list(t, tt.f))
+		})
+	}
+}
+
+// wantEvents fails the test unless the events f lists for userID are n,
+// the last of them last (why says which they are).
+func wantEvents(t *testing.T, s gateway.Store, userID string, f gateway.EventFilter, n int, last, why string) {
+	t.Helper()
+	events, err := s.ListEvents(ctx(t), userID, f)
+	must(t, err)
+	if len(events) != n || (n > 0 && events[n-1].ID != last) {
+		t.Fatalf("got %d events (%v), want %d: %s", len(events), ids(events, evID), n, why)
+	}
+}
+
 // wantCount returns the check of a count call's answer: no error, and
 // want things (sessions, keys) counted.
 func wantCount(t *testing.T, want int, things string) func(int, error) {

@@ -14,16 +14,13 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
-var (
-	callerPN  = types.NewJID("15550002222", types.DefaultUserServer)
-	callerLID = types.NewJID("123456789012345", types.HiddenUserServer)
-	callAt    = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-)
+// The caller is otherUser (otherLID), as groups_test.go declares them.
+var callAt = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 // meta is a call stanza's common part, as whatsmeow parses it: a caller
 // known by LID with the phone number beside it.
 func meta(id string) types.BasicCallMeta {
-	return types.BasicCallMeta{From: callerLID, Timestamp: callAt, CallCreator: callerLID, CallCreatorAlt: callerPN, CallID: id}
+	return types.BasicCallMeta{From: otherLID, Timestamp: callAt, CallCreator: otherLID, CallCreatorAlt: otherUser, CallID: id}
 }
 
 // offerNode is an offer stanza's child, with a video child for a video call.
@@ -50,19 +47,19 @@ func TestCallEventsThroughTheDispatcher(t *testing.T) {
 	// A video call rings, then ends unanswered: missed, the terminate
 	// completed from the offer.
 	got := call(&events.CallOffer{BasicCallMeta: meta("C1"), Data: offerNode(true)})
-	want := gateway.CallData{CallID: "C1", Action: gateway.CallOffer, Caller: callerLID.String(), CallerPhone: "15550002222",
-		CallerLID: callerLID.String(), Video: true, At: callAt}
+	want := gateway.CallData{CallID: "C1", Action: gateway.CallOffer, Caller: otherLID.String(), CallerPhone: "15550002222",
+		CallerLID: otherLID.String(), Video: true, At: callAt}
 	if got != want {
 		t.Fatalf("offer: got %+v, want %+v", got, want)
 	}
-	got = call(&events.CallTerminate{BasicCallMeta: types.BasicCallMeta{From: callerLID, CallCreator: callerLID, CallID: "C1"}, Reason: "timeout"})
+	got = call(&events.CallTerminate{BasicCallMeta: types.BasicCallMeta{From: otherLID, CallCreator: otherLID, CallID: "C1"}, Reason: "timeout"})
 	if got.Action != gateway.CallTerminate || !got.Missed || !got.Video || got.CallerPhone != "15550002222" || got.Reason != "timeout" || got.At.IsZero() {
 		t.Fatalf("terminate: got %+v, want a missed video call from the caller, dated", got)
 	}
 
 	// A voice call from a phone JID (LID beside it) answered on the phone, then ended: not missed.
-	pn := types.BasicCallMeta{From: callerPN, Timestamp: callAt, CallCreator: callerPN, CallCreatorAlt: callerLID, CallID: "C2"}
-	if got = call(&events.CallOffer{BasicCallMeta: pn, Data: offerNode(false)}); got.Video || got.CallerPhone != "15550002222" || got.CallerLID != callerLID.String() {
+	pn := types.BasicCallMeta{From: otherUser, Timestamp: callAt, CallCreator: otherUser, CallCreatorAlt: otherLID, CallID: "C2"}
+	if got = call(&events.CallOffer{BasicCallMeta: pn, Data: offerNode(false)}); got.Video || got.CallerPhone != "15550002222" || got.CallerLID != otherLID.String() {
 		t.Fatalf("voice offer: got %+v", got)
 	}
 	call(&events.CallAccept{BasicCallMeta: pn})
@@ -73,7 +70,7 @@ func TestCallEventsThroughTheDispatcher(t *testing.T) {
 	// Rejected on the account's own phone, or by the caller's side.
 	call(&events.CallOffer{BasicCallMeta: meta("C3"), Data: offerNode(false)})
 	own := types.NewJID("15550001111", types.DefaultUserServer)
-	if got = call(&events.CallReject{BasicCallMeta: types.BasicCallMeta{From: own, CallCreator: callerLID, CallID: "C3"}}); got.By != gateway.RejectedByDevice {
+	if got = call(&events.CallReject{BasicCallMeta: types.BasicCallMeta{From: own, CallCreator: otherLID, CallID: "C3"}}); got.By != gateway.RejectedByDevice {
 		t.Fatalf("reject from the own phone: got %+v, want by device", got)
 	}
 	if got = call(&events.CallReject{BasicCallMeta: meta("C4")}); got.By != gateway.RejectedByPeer {
@@ -140,8 +137,8 @@ func TestRejectCall(t *testing.T) {
 	if got.Action != gateway.CallReject || got.By != gateway.RejectedBySession || !got.Video || got.CallerPhone != "15550002222" {
 		t.Fatalf("got %+v, want the video call rejected by the session", got)
 	}
-	if last := cli.from[len(cli.from)-1]; last != callerLID || cli.ids[len(cli.ids)-1] != "C1" {
-		t.Fatalf("reject sent to %v for %v, want the caller %v for C1", last, cli.ids, callerLID)
+	if last := cli.from[len(cli.from)-1]; last != otherLID || cli.ids[len(cli.ids)-1] != "C1" {
+		t.Fatalf("reject sent to %v for %v, want the caller %v for C1", last, cli.ids, otherLID)
 	}
 	if _, err := rejectCall(ctx, cli, &book, "C1", now); !gateway.IsCode(err, gateway.CodeNotFound) {
 		t.Fatalf("second reject: got %v, want not found", err)
@@ -171,7 +168,7 @@ func TestGroupReceiptNamesTheParticipant(t *testing.T) {
 		got.ParticipantLID != "123456789012345@lid" || got.ParticipantPhone != "15550002222" {
 		t.Fatalf("got %+v (%v), want a read by the LID participant with their phone", got, ok)
 	}
-	direct := &events.Receipt{MessageSource: types.MessageSource{Chat: callerPN, Sender: callerPN}, MessageIDs: []types.MessageID{"3EB0B"}, Type: types.ReceiptTypeRead}
+	direct := &events.Receipt{MessageSource: types.MessageSource{Chat: otherUser, Sender: otherUser}, MessageIDs: []types.MessageID{"3EB0B"}, Type: types.ReceiptTypeRead}
 	if got, _ := mapReceipt(direct); got.Participant != "" || got.ParticipantPhone != "" {
 		t.Fatalf("direct chat receipt %+v names a participant", got)
 	}

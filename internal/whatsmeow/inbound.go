@@ -231,26 +231,22 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 		in.Secret = m.GetMessageContextInfo().GetMessageSecret()
 	case m.GetButtonsResponseMessage() != nil:
 		x := m.GetButtonsResponseMessage()
-		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		ci = x.GetContextInfo()
 		in.Interactive = &gateway.InteractiveReply{Kind: "button", ID: x.GetSelectedButtonID(), Title: x.GetSelectedDisplayText()}
-		in.Text = x.GetSelectedDisplayText()
 	case m.GetListResponseMessage() != nil:
 		x := m.GetListResponseMessage()
-		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		ci = x.GetContextInfo()
 		in.Interactive = &gateway.InteractiveReply{Kind: "list", ID: x.GetSingleSelectReply().GetSelectedRowID(), Title: x.GetTitle(),
 			Description: x.GetDescription()}
-		in.Text = x.GetTitle()
 	case m.GetTemplateButtonReplyMessage() != nil:
 		x := m.GetTemplateButtonReplyMessage()
-		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		ci = x.GetContextInfo()
 		in.Interactive = &gateway.InteractiveReply{Kind: "template_button", ID: x.GetSelectedID(), Title: x.GetSelectedDisplayText()}
-		in.Text = x.GetSelectedDisplayText()
 	case m.GetInteractiveResponseMessage() != nil:
 		x := m.GetInteractiveResponseMessage()
-		in.Type, ci = gateway.TypeInteractiveReply, x.GetContextInfo()
+		ci = x.GetContextInfo()
 		nf := x.GetNativeFlowResponseMessage()
 		in.Interactive = &gateway.InteractiveReply{Kind: "native_flow", ID: nf.GetName(), Title: x.GetBody().GetText(), Params: nf.GetParamsJSON()}
-		in.Text = x.GetBody().GetText()
 	case m.GetReactionMessage() != nil:
 		x := m.GetReactionMessage()
 		in.Type, in.Target, in.Reaction = gateway.TypeReaction, x.GetKey().GetID(), x.GetText()
@@ -276,6 +272,10 @@ func convertMessage(m *waE2E.Message) *gateway.InboundMessage {
 			return nil
 		}
 		in.Type = gateway.TypeUnknown
+	}
+	if in.Interactive != nil {
+		// A reply to buttons, a list or a flow reads as what was chosen.
+		in.Type, in.Text = gateway.TypeInteractiveReply, in.Interactive.Title
 	}
 	if in.Media != nil && in.Text == "" {
 		in.Text = in.Media.Caption

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	stdimage "image"
-	"image/jpeg"
-	"image/png"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,6 +17,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
+	"github.com/whatsapp-saas/gateway/internal/imagetest"
 )
 
 // The send options (mentions, mention_all, view-once, forwarded, link
@@ -32,7 +31,7 @@ func TestBuildMessageOptions(t *testing.T) {
 		m.FileEncSHA256, m.FileSHA256 = []byte{2}, []byte{3}
 		return m
 	}
-	pic := testPNG(t, 640, 320)
+	pic := imagetest.PNG(t, 640, 320)
 	tests := []struct {
 		name  string
 		out   *gateway.OutboundMessage
@@ -70,7 +69,7 @@ func TestBuildMessageOptions(t *testing.T) {
 				ContextInfo: &waE2E.ContextInfo{IsForwarded: proto.Bool(true), ForwardingScore: proto.Uint32(1)}}}},
 		{"link preview with its thumbnail",
 			&gateway.OutboundMessage{To: "15550001111", Text: "see https://example.com/a", LinkPreview: &gateway.LinkPreview{
-				URL: "https://example.com/a", Title: "A", Description: "About A", ThumbnailURL: "https://example.com/a.jpg", Thumbnail: testJPEG(t, 320, 160)}}, refs{},
+				URL: "https://example.com/a", Title: "A", Description: "About A", ThumbnailURL: "https://example.com/a.jpg", Thumbnail: imagetest.JPEG(t, 320, 160)}}, refs{},
 			nil,
 			&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("see https://example.com/a"),
 				MatchedText: proto.String("https://example.com/a"), Title: proto.String("A"), Description: proto.String("About A"),
@@ -214,30 +213,6 @@ func TestInboundViewOnceWrapper(t *testing.T) {
 	if !in.ViewOnce || in.Type != gateway.TypeVideo {
 		t.Fatalf("got %+v, want a view-once video", in)
 	}
-}
-
-// testJPEG is a w×h JPEG picture.
-func testJPEG(t *testing.T, w, h int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, stdimage.NewRGBA(stdimage.Rect(0, 0, w, h)), nil); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// testPNG is a w×h PNG picture.
-func testPNG(t *testing.T, w, h int) []byte {
-	t.Helper()
-	img := stdimage.NewRGBA(stdimage.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = byte(i)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // checkThumbnail compares got with want, where want's JPEGThumbnail, when
