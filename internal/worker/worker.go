@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/linkpreview"
@@ -166,12 +167,8 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	if cfg.AutoReplyCooldown <= 0 {
-		cfg.AutoReplyCooldown = time.Hour
-	}
-	if cfg.RetryDelay <= 0 {
-		cfg.RetryDelay = 2 * time.Second
-	}
+	defaults.Positive(&cfg.AutoReplyCooldown, time.Hour)
+	defaults.Positive(&cfg.RetryDelay, 2*time.Second)
 	return &Worker{
 		cfg:         cfg,
 		log:         cfg.Logger.With("session_id", cfg.SessionID, "tenant_id", cfg.UserID),
