@@ -206,14 +206,10 @@ func New(cfg gateway.EngineConfig, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("sandbox: a network needs a directory")
 	}
 	opts.fill()
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	e := &Engine{
 		cfg:    cfg,
 		opts:   opts,
-		log:    log.With("engine", gateway.EngineSandbox),
+		log:    defaults.Logger(cfg.Logger).With("engine", gateway.EngineSandbox),
 		timers: make(map[*timerEntry]struct{}),
 		outbox: make(map[string]*outgoing),
 

@@ -180,14 +180,10 @@ func New(ctx context.Context, cfg gateway.EngineConfig, opts Options) (*Engine, 
 	if cfg.Proxy != "" { // the session's own proxy over WHATSAPP_PROXY
 		opts.Proxy = cfg.Proxy
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	e := &Engine{
 		cfg:             cfg,
 		opts:            opts,
-		log:             log.With("engine", gateway.EngineWhatsmeow),
+		log:             defaults.Logger(cfg.Logger).With("engine", gateway.EngineWhatsmeow),
 		downloads:       make(chan struct{}, 2),
 		reuploads:       map[types.MessageID]*pendingMedia{},
 		subscribed:      map[types.JID]struct{}{},

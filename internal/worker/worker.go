@@ -161,9 +161,7 @@ func New(cfg Config) (*Worker, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("worker config lacks %v", missing)
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
+	cfg.Logger = defaults.Logger(cfg.Logger)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
