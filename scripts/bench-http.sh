@@ -19,12 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
-DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
-CONNS=${CONNS:-64}
-PORT=${PORT:-3901}
+wrk_knobs 64 3901
 WORKER_PORTS=${WORKER_PORTS:-35000}
-BASE="http://127.0.0.1:$PORT"
 if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null 2>&1 || { echo "bench-http: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
 fi

@@ -3,6 +3,17 @@
 # tenant they load it with, and the wrk script of a send.
 # Callers set BASE, PORT and work (a temporary directory) first.
 
+# wrk_knobs CONNS PORT: the knobs of the wrk scripts, from the environment
+# or their defaults: DURATION (10s), THREADS (2), CONNS and PORT (the
+# script's); and BASE, the gateway's URL.
+wrk_knobs() {
+  DURATION=${DURATION:-10s}
+  THREADS=${THREADS:-2}
+  CONNS=${CONNS:-$1}
+  PORT=${PORT:-$2}
+  BASE="http://127.0.0.1:$PORT"
+}
+
 # json EXPR: a field of the JSON on stdin (d is the document).
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

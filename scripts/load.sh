@@ -13,12 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
-DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
-CONNS=${CONNS:-32}
-PORT=${PORT:-3900}
+wrk_knobs 32 3900
 RECEIPTS=${RECEIPTS:-on}
-BASE="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { echo "load.sh: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 
 work=$(mktemp -d)

@@ -67,6 +67,15 @@ type operation struct {
 	Down bool
 }
 
+// withErrors adds statuses to the error statuses of every operation of
+// ops: a group whose routes all answer them (they ask the session's worker).
+func withErrors(ops []operation, statuses ...int) []operation {
+	for i := range ops {
+		ops[i].Errors = append(ops[i].Errors, statuses...)
+	}
+	return ops
+}
+
 // param is one query parameter.
 type param struct {
 	Name, Description, Type string

@@ -54,8 +54,5 @@ func channelOperations() []operation {
 				WAMessageID: "3EB0C0FFEE0123456789", Type: gateway.TypeText, Text: "New arrivals today", Views: 830,
 				Reactions: map[string]int{"👍": 41}, Timestamp: exampleTime}}}},
 	}
-	for i := range ops {
-		ops[i].Errors = append(ops[i].Errors, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity)
-	}
-	return ops
+	return withErrors(ops, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity)
 }

@@ -61,8 +61,5 @@ func contactOperations() []operation {
 				"emits contact.update (change: unblocked)." + contactErrors,
 			Data: gateway.Blocklist{Blocked: []string{}}},
 	}
-	for i := range ops {
-		ops[i].Errors = append(ops[i].Errors, http.StatusConflict, http.StatusUnprocessableEntity)
-	}
-	return ops
+	return withErrors(ops, http.StatusConflict, http.StatusUnprocessableEntity)
 }

@@ -66,8 +66,5 @@ func profileOperations() []operation {
 				"restart of the session, subscribe again). Recorded in the operations log." + profileErrors + " 404 when the number is not on WhatsApp.",
 			Data: gateway.PresenceSubscription{Contact: "15550002222@s.whatsapp.net", Subscribed: true}},
 	}
-	for i := range ops {
-		ops[i].Errors = append(ops[i].Errors, http.StatusConflict, http.StatusUnprocessableEntity)
-	}
-	return ops
+	return withErrors(ops, http.StatusConflict, http.StatusUnprocessableEntity)
 }

@@ -191,10 +191,7 @@ func waitLost(t *testing.T, l *consul.Lease, msg string) {
 func TestLockExcludesAndHandsOver(t *testing.T) {
 	fake := consultest.New(t)
 	ctx := context.Background()
-	a, err := newLock(t, fake, "alloc-a").Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := acquired(t, fake, "alloc-a")
 	key := consul.LockKey("", "s1")
 	holder, value := fake.Holder(key)
 	var v struct{ Owner string }
@@ -235,10 +232,7 @@ func TestLockTakesOverFromItsOwnPreviousRun(t *testing.T) {
 	ctx := context.Background()
 	// A previous run of the same allocation held the lock and was killed:
 	// its session is still alive in Consul (renewals stop, TTL not over).
-	old, err := newLock(t, fake, "alloc-a").Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := acquired(t, fake, "alloc-a")
 	_ = old // never released: the process died
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -291,10 +285,7 @@ func TestLockLostWhenKeyDeleted(t *testing.T) {
 func TestLeaseReleaseCanBeRetried(t *testing.T) {
 	fake := consultest.New(t)
 	ctx := context.Background()
-	l, err := newLock(t, fake, "a").Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := acquired(t, fake, "a")
 	key := consul.LockKey("", "s1")
 	fake.FailNext(1 << 30)
 	if err := l.Release(ctx); gateway.ErrorCode(err) != gateway.CodeUnavailable {

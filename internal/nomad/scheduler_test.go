@@ -165,9 +165,7 @@ func TestStopDeregistersAndStartAgainRegisters(t *testing.T) {
 	fake := nomadtest.New(t)
 	s, _ := newScheduler(t, fake, nil)
 	ctx := context.Background()
-	if _, err := s.Start(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
+	started(t, s)
 	if err := s.Stop(ctx, "s1"); err != nil {
 		t.Fatal(err)
 	}
@@ -180,9 +178,7 @@ func TestStopDeregistersAndStartAgainRegisters(t *testing.T) {
 	if err := s.Stop(ctx, "never-started"); err != nil {
 		t.Errorf("stopping an absent session: %v", err)
 	}
-	if _, err := s.Start(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
+	started(t, s)
 	if fake.Jobs() != 1 || fake.Registers() != 2 {
 		t.Errorf("got %d jobs and %d registrations, want 1 and 2", fake.Jobs(), fake.Registers())
 	}
@@ -191,18 +187,13 @@ func TestStopDeregistersAndStartAgainRegisters(t *testing.T) {
 func TestStartRevivesAStoppedJob(t *testing.T) {
 	fake := nomadtest.New(t)
 	s, _ := newScheduler(t, fake, nil)
-	ctx := context.Background()
-	if _, err := s.Start(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
+	started(t, s)
 	// Someone ran `nomad job stop` without purge: the job stays, dead.
 	c := fake.Client("whatsapp")
 	if _, _, err := c.Jobs().Deregister(nomad.JobID("wa", "s1", "u1"), false, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Start(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
+	started(t, s)
 	job := fake.Job("whatsapp", nomad.JobID("wa", "s1", "u1"))
 	if *job.Stop || *job.Version != 1 {
 		t.Errorf("got stop=%v version=%d, want a revived version 1", *job.Stop, *job.Version)

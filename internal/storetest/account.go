@@ -38,11 +38,8 @@ func testAccountOperations(t *testing.T, s gateway.Store) {
 	}
 	diff(t, "ListAccountOperations", got, []*gateway.AccountOperation{second, first})
 
-	events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{SessionID: s1.ID, Types: []string{gateway.EventGroupUpdate}})
-	must(t, err)
-	if len(events) != 1 || events[0].ID != ev.ID {
-		t.Fatalf("got %d group.update events, want the recorded one", len(events))
-	}
+	wantEvents(t, s, u.ID, gateway.EventFilter{SessionID: s1.ID, Types: []string{gateway.EventGroupUpdate}}, 1, ev.ID,
+		"the recorded group.update")
 
 	// Events no operation caused are stored on the session.
 	seen := gateway.NewEvent(u.ID, s2.ID, gateway.EventGroupParticipants, gateway.GroupParticipantsData{SessionID: s2.ID, Group: "1203@g.us",

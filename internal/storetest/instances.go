@@ -23,11 +23,7 @@ func testInstances(t *testing.T, s gateway.Store) {
 	got, err := s.InstanceByID(ctx(t), u.ID, first.ID)
 	must(t, err)
 	diff(t, "InstanceByID", got, first)
-	events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{Types: []string{gateway.EventInstanceStatus}})
-	must(t, err)
-	if len(events) != 1 || events[0].ID != ev.ID {
-		t.Fatalf("got events %+v, want the instance's event", events)
-	}
+	wantEvents(t, s, u.ID, gateway.EventFilter{Types: []string{gateway.EventInstanceStatus}}, 1, ev.ID, "the instance's")
 
 	t.Run("one live instance per session", func(t *testing.T) {
 		for _, st := range gateway.LiveInstanceStatuses {
@@ -139,11 +135,7 @@ func testUpdateInstance(t *testing.T, s gateway.Store) {
 			stored, err := s.InstanceByID(ctx(t), u.ID, inst.ID)
 			must(t, err)
 			diff(t, "stored instance", stored, &want)
-			events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{})
-			must(t, err)
-			if len(events) != i+1 || events[i].ID != ev.ID {
-				t.Fatalf("got %d events, want %d ending with %s", len(events), i+1, ev.ID)
-			}
+			wantEvents(t, s, u.ID, gateway.EventFilter{}, i+1, ev.ID, "one per update")
 		})
 	}
 	t.Run("absent or another tenant's", func(t *testing.T) {
@@ -152,10 +144,6 @@ func testUpdateInstance(t *testing.T, s gateway.Store) {
 			_, err := s.UpdateInstance(ctx(t), tt.user, tt.id, gateway.InstanceUpdate{Status: gateway.InstanceStopped}, ev)
 			wantCode(t, err, gateway.CodeNotFound)
 		}
-		events, err := s.ListEvents(ctx(t), other.ID, gateway.EventFilter{})
-		must(t, err)
-		if len(events) != 0 {
-			t.Fatalf("got %d events of refused updates, want 0", len(events))
-		}
+		wantEvents(t, s, other.ID, gateway.EventFilter{}, 0, "", "none of refused updates")
 	})
 }

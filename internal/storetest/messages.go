@@ -326,11 +326,8 @@ func testInboundDuplicates(t *testing.T, s gateway.Store) {
 	wantCode(t, s.CreateMessage(ctx(t), dup, evDup), gateway.CodeConflict)
 	wantCode(t, s.CreateMessage(ctx(t), inbound(s1, "3EB0DUP")), gateway.CodeConflict)
 
-	events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{Types: []string{gateway.EventMessage}})
-	must(t, err)
-	if len(events) != 1 || events[0].ID != ev.ID {
-		t.Fatalf("got %d message events, want only the first: a redelivery writes no event", len(events))
-	}
+	wantEvents(t, s, u.ID, gateway.EventFilter{Types: []string{gateway.EventMessage}}, 1, ev.ID,
+		"only the first message event: a redelivery writes no event")
 	// Another session, another direction, or no WA id at all are not duplicates.
 	must(t, s.CreateMessage(ctx(t), inbound(s2, "3EB0DUP")))
 	out := inbound(s1, "3EB0DUP")

@@ -126,11 +126,7 @@ func testSetSessionState(t *testing.T, s gateway.Store) {
 			stored, err := s.SessionByID(ctx(t), u.ID, sess.ID)
 			must(t, err)
 			diff(t, "stored session", stored, &want)
-			events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{SessionID: sess.ID})
-			must(t, err)
-			if len(events) != i+1 || events[i].ID != ev.ID {
-				t.Fatalf("got %d events (last %+v), want %d ending with %s", len(events), events[len(events)-1], i+1, ev.ID)
-			}
+			wantEvents(t, s, u.ID, gateway.EventFilter{SessionID: sess.ID}, i+1, ev.ID, "one per report")
 		})
 	}
 	t.Run("another tenant's", func(t *testing.T) {
@@ -142,11 +138,7 @@ func testSetSessionState(t *testing.T, s gateway.Store) {
 		if got.Status != gateway.SessionLoggedOut {
 			t.Fatalf("got status %q, want logged_out (unchanged)", got.Status)
 		}
-		events, err := s.ListEvents(ctx(t), other.ID, gateway.EventFilter{})
-		must(t, err)
-		if len(events) != 0 {
-			t.Fatalf("got %d events of a failed update, want 0", len(events))
-		}
+		wantEvents(t, s, other.ID, gateway.EventFilter{}, 0, "", "none of a failed update")
 	})
 }
 
@@ -193,11 +185,7 @@ func testDeleteSession(t *testing.T, s gateway.Store) {
 	if len(live) != 0 {
 		t.Fatalf("got %d live instances, want 0 after the delete", len(live))
 	}
-	events, err := s.ListEvents(ctx(t), u.ID, gateway.EventFilter{SessionID: sess.ID})
-	must(t, err)
-	if len(events) != 1 || events[0].ID != ev.ID {
-		t.Fatalf("got events %+v, want the delete's event", events)
-	}
+	wantEvents(t, s, u.ID, gateway.EventFilter{SessionID: sess.ID}, 1, ev.ID, "the delete's")
 	wantCode(t, s.DeleteSession(ctx(t), u.ID, sess.ID), gateway.CodeNotFound)
 }
 

@@ -189,6 +189,17 @@ func runFilters[F, T any](t *testing.T, what string, id func(T) string, list fun
 	}
 }
 
+// wantEvents fails the test unless the events f lists for userID are n,
+// the last of them last (why says which they are).
+func wantEvents(t *testing.T, s gateway.Store, userID string, f gateway.EventFilter, n int, last, why string) {
+	t.Helper()
+	events, err := s.ListEvents(ctx(t), userID, f)
+	must(t, err)
+	if len(events) != n || (n > 0 && events[n-1].ID != last) {
+		t.Fatalf("got %d events (%v), want %d: %s", len(events), ids(events, evID), n, why)
+	}
+}
+
 // wantCount returns the check of a count call's answer: no error, and
 // want things (sessions, keys) counted.
 func wantCount(t *testing.T, want int, things string) func(int, error) {
