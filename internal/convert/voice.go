@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -97,9 +98,7 @@ func (v *Voice) Convert(ctx context.Context, data []byte) ([]byte, error) {
 		return nil, gateway.WrapError(err, gateway.CodeInternal, "The audio could not be converted.")
 	}
 	timeout := v.Timeout
-	if timeout <= 0 {
-		timeout = DefaultVoiceTimeout
-	}
+	defaults.Positive(&timeout, DefaultVoiceTimeout)
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	args := make([]string, len(v.Args))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/atomicfile"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -58,9 +59,7 @@ func seedHistory(phone string, days, n int, now time.Time) []gateway.EvHistorySy
 	if days <= 0 {
 		return []gateway.EvHistorySync{{Off: true, Done: true}}
 	}
-	if n <= 0 {
-		n = DefaultHistoryMessages
-	}
+	defaults.Positive(&n, DefaultHistoryMessages)
 	span := time.Duration(min(days, 30)) * 24 * time.Hour
 	start := now.Add(-span + time.Hour)
 	step := (span - 2*time.Hour) / time.Duration(n)

@@ -51,6 +51,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -118,21 +119,11 @@ func (o *Options) fill() {
 	if o.Accounts == nil {
 		o.Accounts = NewMemAccounts()
 	}
-	if o.QRFirstTTL <= 0 {
-		o.QRFirstTTL = DefaultQRFirstTTL
-	}
-	if o.QRNextTTL <= 0 {
-		o.QRNextTTL = DefaultQRNextTTL
-	}
-	if o.QRCodes <= 0 {
-		o.QRCodes = DefaultQRCodes
-	}
-	if o.RetryDelay <= 0 {
-		o.RetryDelay = time.Second
-	}
-	if o.MaxRetries <= 0 {
-		o.MaxRetries = 5
-	}
+	defaults.Positive(&o.QRFirstTTL, DefaultQRFirstTTL)
+	defaults.Positive(&o.QRNextTTL, DefaultQRNextTTL)
+	defaults.Positive(&o.QRCodes, DefaultQRCodes)
+	defaults.Positive(&o.RetryDelay, time.Second)
+	defaults.Positive(&o.MaxRetries, 5)
 }
 
 // Engine is one simulated WhatsApp connection. It is safe for concurrent
@@ -215,14 +206,10 @@ func New(cfg gateway.EngineConfig, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("sandbox: a network needs a directory")
 	}
 	opts.fill()
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	e := &Engine{
 		cfg:    cfg,
 		opts:   opts,
-		log:    log.With("engine", gateway.EngineSandbox),
+		log:    defaults.Logger(cfg.Logger).With("engine", gateway.EngineSandbox),
 		timers: make(map[*timerEntry]struct{}),
 		outbox: make(map[string]*outgoing),
 

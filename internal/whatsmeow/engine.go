@@ -28,6 +28,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -84,24 +85,14 @@ type Options struct {
 }
 
 func (o *Options) fill() {
-	if o.MaxMediaBytes <= 0 {
-		o.MaxMediaBytes = DefaultMaxMediaBytes
-	}
-	if o.MinBackoff <= 0 {
-		o.MinBackoff = DefaultMinBackoff
-	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = DefaultMaxBackoff
-	}
+	defaults.Positive(&o.MaxMediaBytes, DefaultMaxMediaBytes)
+	defaults.Positive(&o.MinBackoff, DefaultMinBackoff)
+	defaults.Positive(&o.MaxBackoff, DefaultMaxBackoff)
 	if o.MaxBackoff < o.MinBackoff {
 		o.MaxBackoff = o.MinBackoff
 	}
-	if o.ZombieAfter <= 0 {
-		o.ZombieAfter = DefaultZombieAfter
-	}
-	if o.WatchdogEvery <= 0 {
-		o.WatchdogEvery = DefaultWatchdogEvery
-	}
+	defaults.Positive(&o.ZombieAfter, DefaultZombieAfter)
+	defaults.Positive(&o.WatchdogEvery, DefaultWatchdogEvery)
 	if o.Jitter == nil {
 		o.Jitter = rand.Float64
 	}
@@ -189,14 +180,10 @@ func New(ctx context.Context, cfg gateway.EngineConfig, opts Options) (*Engine, 
 	if cfg.Proxy != "" { // the session's own proxy over WHATSAPP_PROXY
 		opts.Proxy = cfg.Proxy
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	e := &Engine{
 		cfg:             cfg,
 		opts:            opts,
-		log:             log.With("engine", gateway.EngineWhatsmeow),
+		log:             defaults.Logger(cfg.Logger).With("engine", gateway.EngineWhatsmeow),
 		downloads:       make(chan struct{}, 2),
 		reuploads:       map[types.MessageID]*pendingMedia{},
 		subscribed:      map[types.JID]struct{}{},

@@ -1,6 +1,7 @@
 package whatsmeow
 
 import (
+	"cmp"
 	"time"
 
 	"context"
@@ -48,15 +49,7 @@ func buildPoll(out *gateway.OutboundMessage, fields map[string]string) *waE2E.Me
 
 // pollCreation returns a message's poll, in any of WhatsApp's versions.
 func pollCreation(m *waE2E.Message) *waE2E.PollCreationMessage {
-	switch {
-	case m.GetPollCreationMessage() != nil:
-		return m.GetPollCreationMessage()
-	case m.GetPollCreationMessageV2() != nil:
-		return m.GetPollCreationMessageV2()
-	case m.GetPollCreationMessageV3() != nil:
-		return m.GetPollCreationMessageV3()
-	}
-	return nil
+	return cmp.Or(m.GetPollCreationMessage(), m.GetPollCreationMessageV2(), m.GetPollCreationMessageV3())
 }
 
 // voteDecrypter opens a poll vote with the poll's secret (*whatsmeow.Client).

@@ -11,6 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -52,10 +53,7 @@ func NewDeviceStore(db *sql.DB, dialect string, log *slog.Logger) (*DeviceStore,
 		// whatsmeow panics on a dialect it does not know; refuse it here instead.
 		return nil, fmt.Errorf("whatsmeow device store: unsupported dialect %q", dialect)
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &DeviceStore{db: db, dialect: dialect, log: log}, nil
+	return &DeviceStore{db: db, dialect: dialect, log: defaults.Logger(log)}, nil
 }
 
 // Container returns whatsmeow's container, migrating the schema on the

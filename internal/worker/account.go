@@ -27,9 +27,5 @@ func (w *Worker) handleAccount(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := op.Serve(r.Context(), ae, body)
-	if err != nil {
-		return err
-	}
-	writeJSON(rw, http.StatusOK, res)
-	return nil
+	return answerOK(rw, res, err)
 }

@@ -192,11 +192,7 @@ func (w *Worker) ownMessage(ctx context.Context, id string) (*gateway.Message, e
 func (w *Worker) handlePairCode(rw http.ResponseWriter, r *http.Request) error {
 	return withEngine(w, r, func(eng gateway.Engine, req instanceapi.PairCodeRequest) error {
 		code, err := eng.PairPhone(r.Context(), req.Phone)
-		if err != nil {
-			return err
-		}
-		writeJSON(rw, http.StatusOK, instanceapi.PairCodeResponse{Code: code})
-		return nil
+		return answerOK(rw, instanceapi.PairCodeResponse{Code: code}, err)
 	})
 }
 
@@ -246,11 +242,7 @@ func (w *Worker) handleLogout(rw http.ResponseWriter, r *http.Request) error {
 	err = w.setState(ctx, gateway.SessionState{
 		Status: gateway.SessionLoggedOut, StatusReason: "Logged out through the API.", ClearDevice: true,
 	}, true)
-	if err != nil {
-		return err
-	}
-	writeJSON(rw, http.StatusOK, w.Status())
-	return nil
+	return answerOK(rw, w.Status(), err)
 }
 
 func (w *Worker) handleRead(rw http.ResponseWriter, r *http.Request) error {
@@ -274,22 +266,14 @@ func (w *Worker) handleRead(rw http.ResponseWriter, r *http.Request) error {
 
 func (w *Worker) handleTyping(rw http.ResponseWriter, r *http.Request) error {
 	return withEngine(w, r, func(eng gateway.Engine, req instanceapi.TypingRequest) error {
-		if err := eng.SetTyping(r.Context(), req.Chat, req.Typing, req.Audio); err != nil {
-			return err
-		}
-		rw.WriteHeader(http.StatusNoContent)
-		return nil
+		return answerNoContent(rw, eng.SetTyping(r.Context(), req.Chat, req.Typing, req.Audio))
 	})
 }
 
 func (w *Worker) handleCheck(rw http.ResponseWriter, r *http.Request) error {
 	return withEngine(w, r, func(eng gateway.Engine, req instanceapi.CheckRequest) error {
 		res, err := eng.CheckNumbers(r.Context(), req.Phones)
-		if err != nil {
-			return err
-		}
-		writeJSON(rw, http.StatusOK, instanceapi.CheckResponse{Results: res})
-		return nil
+		return answerOK(rw, instanceapi.CheckResponse{Results: res}, err)
 	})
 }
 
@@ -301,6 +285,24 @@ func decode(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return gateway.WrapError(err, gateway.CodeInvalid, "The request body is not valid JSON for this route.")
 	}
+	return nil
+}
+
+// answerOK answers 200 with res, unless err says the operation failed.
+func answerOK(rw http.ResponseWriter, res any, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, res)
+	return nil
+}
+
+// answerNoContent answers 204, unless err says the operation failed.
+func answerNoContent(rw http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	rw.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -388,9 +390,5 @@ func (w *Worker) handleMediaFetch(rw http.ResponseWriter, r *http.Request) error
 	// The path was made by gateway.MediaPath (session/message.ext) and is
 	// checked against MediaDir again by OpenRoot above.
 	dest := filepath.Join(w.cfg.MediaDir, filepath.FromSlash(p.Media.Path))
-	if err := me.FetchMedia(r.Context(), m.MediaRef, dest); err != nil {
-		return err
-	}
-	rw.WriteHeader(http.StatusNoContent)
-	return nil
+	return answerNoContent(rw, me.FetchMedia(r.Context(), m.MediaRef, dest))
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/linkpreview"
@@ -160,18 +161,12 @@ func New(cfg Config) (*Worker, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("worker config lacks %v", missing)
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
+	cfg.Logger = defaults.Logger(cfg.Logger)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	if cfg.AutoReplyCooldown <= 0 {
-		cfg.AutoReplyCooldown = time.Hour
-	}
-	if cfg.RetryDelay <= 0 {
-		cfg.RetryDelay = 2 * time.Second
-	}
+	defaults.Positive(&cfg.AutoReplyCooldown, time.Hour)
+	defaults.Positive(&cfg.RetryDelay, 2*time.Second)
 	return &Worker{
 		cfg:         cfg,
 		log:         cfg.Logger.With("session_id", cfg.SessionID, "tenant_id", cfg.UserID),
