@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
@@ -56,16 +57,36 @@ func sessionsByName(t *testing.T, c *client) map[string]sessionView {
 	return byName
 }
 
-func waitConnected(t *testing.T, c *client, sessionID string) sessionView {
+// getSession reads a session.
+func getSession(t *testing.T, c *client, id string) sessionView {
 	t.Helper()
-	var got struct {
+	var out struct {
 		Session sessionView `json:"session"`
 	}
-	polltest.Eventually(t, patience, "session connected", func() bool {
-		c.do("GET", "/api/v1/sessions/"+sessionID, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == "connected"
+	c.do("GET", "/api/v1/sessions/"+id, nil).must(t, http.StatusOK, &out)
+	return out.Session
+}
+
+// waitSession waits up to within until ok holds of the session (what
+// names it in a failure), and answers the session.
+func waitSession(t *testing.T, c *client, sessionID, what string, within time.Duration, ok func(sessionView) bool) sessionView {
+	t.Helper()
+	return polltest.Until(t, within, what, func() (sessionView, bool) {
+		s := getSession(t, c, sessionID)
+		return s, ok(s)
 	})
-	return got.Session
+}
+
+// waitStatusWithin waits up to within until the session's status is
+// status, and answers the session.
+func waitStatusWithin(t *testing.T, c *client, sessionID, status string, within time.Duration) sessionView {
+	t.Helper()
+	return waitSession(t, c, sessionID, "session "+status, within, func(s sessionView) bool { return s.Status == status })
+}
+
+func waitConnected(t *testing.T, c *client, sessionID string) sessionView {
+	t.Helper()
+	return waitStatusWithin(t, c, sessionID, "connected", patience)
 }
 
 func TestBadInput(t *testing.T) {

@@ -255,27 +255,18 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 // Changes before the API exists have nothing cached to drop.
 type changeRelay struct{ api atomic.Pointer[api.Server] }
 
-func (c *changeRelay) SessionChanged(id string) {
-	if s := c.api.Load(); s != nil {
-		s.SessionChanged(id)
-	}
-}
+func (c *changeRelay) SessionChanged(id string) { c.relay((*api.Server).SessionChanged, id) }
 
-func (c *changeRelay) SessionQueueChanged(id string) {
-	if s := c.api.Load(); s != nil {
-		s.SessionQueueChanged(id)
-	}
-}
+func (c *changeRelay) SessionQueueChanged(id string) { c.relay((*api.Server).SessionQueueChanged, id) }
 
-func (c *changeRelay) InstanceChanged(id string) {
-	if s := c.api.Load(); s != nil {
-		s.InstanceChanged(id)
-	}
-}
+func (c *changeRelay) InstanceChanged(id string) { c.relay((*api.Server).InstanceChanged, id) }
 
-func (c *changeRelay) PlanChanged(id string) {
+func (c *changeRelay) PlanChanged(id string) { c.relay((*api.Server).PlanChanged, id) }
+
+// relay hands the change of id to the API, once there is one.
+func (c *changeRelay) relay(change func(*api.Server, string), id string) {
 	if s := c.api.Load(); s != nil {
-		s.PlanChanged(id)
+		change(s, id)
 	}
 }
 

@@ -160,12 +160,8 @@ func TestBoundKeyConfinedOnEveryRoute(t *testing.T) {
 	}
 
 	// B is intact: session, instance, webhook, message and the other key.
-	var sess struct {
-		Session sessionView `json:"session"`
-	}
-	f.owner.do("GET", "/api/v1/sessions/"+f.b.ID, nil).must(t, 200, &sess)
-	if sess.Session.Status != "connected" {
-		t.Errorf("session B is %q after the walk, want connected", sess.Session.Status)
+	if s := getSession(t, f.owner, f.b.ID); s.Status != "connected" {
+		t.Errorf("session B is %q after the walk, want connected", s.Status)
 	}
 	var inst struct {
 		Instance instanceView `json:"instance"`

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -176,17 +175,13 @@ func testHistorySync(t *testing.T, base string) {
 		t.Fatalf("analytics count %d history messages", overview.Messages.Total.Total)
 	}
 	var first string
-	replayEvents(t, alice, "types=message,history.sync&session_id="+s.ID, func(data []byte) bool {
-		var ev struct {
-			Type string `json:"type"`
-			Data struct {
-				Status   string `json:"status"`
-				Messages int    `json:"messages"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatal(err)
-		}
+	replayEventsOf(t, alice, "types=message,history.sync&session_id="+s.ID, func(ev struct {
+		Type string `json:"type"`
+		Data struct {
+			Status   string `json:"status"`
+			Messages int    `json:"messages"`
+		} `json:"data"`
+	}, _ []byte) bool {
 		first = ev.Type + ":" + ev.Data.Status
 		return true
 	})
@@ -318,15 +313,11 @@ func testChats(t *testing.T, base string) {
 		t.Errorf("got %d succeeded chat.action operations, want 5 (pin, archive, mute, read, unread): %+v", n, ops)
 	}
 	var actions []string
-	replayEvents(t, alice, "types=chat.update&session_id="+a1.ID, func(data []byte) bool {
-		var ev struct {
-			Data struct {
-				Chat, Action, Source string
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatal(err)
-		}
+	replayEventsOf(t, alice, "types=chat.update&session_id="+a1.ID, func(ev struct {
+		Data struct {
+			Chat, Action, Source string
+		} `json:"data"`
+	}, _ []byte) bool {
 		actions = append(actions, ev.Data.Action+":"+ev.Data.Source)
 		return len(actions) == 5
 	})

@@ -47,7 +47,7 @@ func TestStatusAndChannelsCLISandbox(t *testing.T) {
 	if got := receivedPost(t, alice, s2.ID, img.WAMessageID); got.Type != "image" || got.Payload.Media == nil || got.Body != "New stock" {
 		t.Fatalf("s2 received %+v, want the image status", got)
 	}
-	if p := getPost(t, alice, img.ID); len(p.Payload.StatusAudience) != 1 || p.Payload.StatusAudience[0] != "15550008202@s.whatsapp.net" {
+	if p := getMessage[postView](t, alice, img.ID); len(p.Payload.StatusAudience) != 1 || p.Payload.StatusAudience[0] != "15550008202@s.whatsapp.net" {
 		t.Fatalf("the image status's audience is %v, want s2 only", p.Payload.StatusAudience)
 	}
 	notImage := filepath.Join(dir, "notes.txt")
@@ -92,7 +92,7 @@ func TestStatusAndChannelsCLISandbox(t *testing.T) {
 	})
 	// A follower cannot post: the send is accepted, then fails.
 	bad := sentOf(wagw(0, "--json", "channels", s2.ID, "post", ch, "hijack"))
-	polltest.Eventually(t, patience, "a follower's post failed", func() bool { return getPost(t, alice, bad.ID).Status == "failed" })
+	polltest.Eventually(t, patience, "a follower's post failed", func() bool { return getMessage[postView](t, alice, bad.ID).Status == "failed" })
 	wagw(0, "channels", s2.ID, "unfollow", ch)
 	if out = wagw(0, "channels", s2.ID); !strings.Contains(out, "follows no channel") {
 		t.Fatalf("wagw channels after unfollow:\n%s", out)

@@ -193,13 +193,7 @@ func clusterFlow(t *testing.T, run clusterRun) {
 		t.Fatalf("job meta %v count %d", job.Meta, *job.TaskGroups[0].Count)
 	}
 
-	polltest.Eventually(t, 2*time.Minute, "session connected", func() bool {
-		var got struct {
-			Session sessionView `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == "connected"
-	})
+	waitStatusWithin(t, c, sess.ID, "connected", 2*time.Minute)
 	t.Logf("start: session connected %v after the start request (sandbox pair delay 1s included)", time.Since(startAt).Round(10*time.Millisecond))
 	send := func() string {
 		var sent struct {
@@ -210,11 +204,8 @@ func clusterFlow(t *testing.T, run clusterRun) {
 		return sent.Message.ID
 	}
 	delivered := func(id string) bool {
-		var got struct {
-			Message messageView `json:"message"`
-		}
-		c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-		return got.Message.Status == "delivered" || got.Message.Status == "read"
+		got := getMessage[messageView](t, c, id)
+		return got.Status == "delivered" || got.Status == "read"
 	}
 	first := send()
 	polltest.Eventually(t, time.Minute, "first message delivered", func() bool { return delivered(first) })

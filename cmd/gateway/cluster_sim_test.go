@@ -181,13 +181,7 @@ func TestClusterSimulated(t *testing.T) {
 	if fn.Jobs() != 1 {
 		t.Fatalf("%d jobs, want 1", fn.Jobs())
 	}
-	polltest.Eventually(t, time.Minute, "session connected through the worker process", func() bool {
-		var got struct {
-			Session sessionView `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sid, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == "connected"
-	})
+	waitStatusWithin(t, c, sid, "connected", time.Minute) // through the worker process
 	send := func() string {
 		var sent struct {
 			Message messageView `json:"message"`
@@ -198,11 +192,8 @@ func TestClusterSimulated(t *testing.T) {
 	}
 	delivered := func(id string) func() bool {
 		return func() bool {
-			var got struct {
-				Message messageView `json:"message"`
-			}
-			c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-			return got.Message.Status == "delivered" || got.Message.Status == "read"
+			got := getMessage[messageView](t, c, id)
+			return got.Status == "delivered" || got.Status == "read"
 		}
 	}
 	first := send()
@@ -314,14 +305,8 @@ func clusterMedia(t *testing.T, c *client, from string) {
 	t.Helper()
 	sess, inst := startSession(t, c, "sim-b")
 	to := sess.ID
-	var b struct {
-		Session sessionView `json:"session"`
-	}
-	polltest.Eventually(t, time.Minute, "second session connected", func() bool {
-		c.do("GET", "/api/v1/sessions/"+to, nil).must(t, http.StatusOK, &b)
-		return b.Session.Status == "connected" && b.Session.Phone != ""
-	})
-	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": from, "recipient": b.Session.Phone, "message_type": "document",
+	b := waitSession(t, c, to, "second session connected", time.Minute, func(s sessionView) bool { return s.Status == "connected" && s.Phone != "" })
+	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": from, "recipient": b.Phone, "message_type": "document",
 		"media": map[string]any{"data": "JVBERi0xLjQgY2x1c3Rlcg==", "mime_type": "application/pdf", "file_name": "c.pdf"}}).must(t, http.StatusCreated, nil)
 	var inbound struct {
 		Messages []struct {

@@ -220,12 +220,9 @@ func testContacts(t *testing.T, base string) {
 			t.Fatalf("a1 received %+v from the number it blocked", m)
 		}
 	}
-	var heldNow struct {
-		Message messageView `json:"message"`
-	}
-	alice.do("GET", "/api/v1/messages/"+held.Message.ID, nil).must(t, http.StatusOK, &heldNow)
-	if heldNow.Message.Status != "sent" {
-		t.Fatalf("the message to the blocker: status %q, want sent", heldNow.Message.Status)
+	heldNow := getMessage[messageView](t, alice, held.Message.ID)
+	if heldNow.Status != "sent" {
+		t.Fatalf("the message to the blocker: status %q, want sent", heldNow.Status)
 	}
 	alice.do("POST", contacts(a1.ID)+"/"+a1.Phone+"/block", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
 	alice.do("POST", contacts(a1.ID)+"/15550030000/block", nil).fails(t, http.StatusNotFound, "not_found")
@@ -530,11 +527,7 @@ func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
 	presence := func(want ...string) {
 		t.Helper()
 		var got []string
-		done := replayEvents(t, alice, "types=presence&session_id="+a2.ID, func(data []byte) bool {
-			var ev presenceEventView
-			if err := json.Unmarshal(data, &ev); err != nil {
-				t.Fatalf("event %q: %v", data, err)
-			}
+		done := replayEventsOf(t, alice, "types=presence&session_id="+a2.ID, func(ev presenceEventView, data []byte) bool {
 			if ev.Data.Contact != me || ev.SessionID != a2.ID {
 				t.Fatalf("presence event %s, want a1's on a2's stream", data)
 			}
@@ -594,22 +587,9 @@ func TestPresenceUnavailableWhenStopped(t *testing.T) {
 	a2 := scanAs(t, alice, "ps2", "15550006102")
 	alice.do("POST", "/api/v1/sessions/"+a2.ID+"/contacts/"+a1.Phone+"/presence", nil).must(t, http.StatusOK, nil)
 	alice.do("POST", "/api/v1/sessions/"+a1.ID+"/presence", map[string]any{"presence": "available"}).must(t, http.StatusOK, nil)
-	var insts struct {
-		Instances []instanceView `json:"instances"`
-	}
-	alice.do("GET", "/api/v1/instances?limit=100", nil).must(t, http.StatusOK, &insts)
-	for _, in := range insts.Instances {
-		if in.SessionID == a1.ID && in.Status == "running" {
-			alice.do("POST", "/api/v1/instances/"+in.ID+"/stop", nil).must(t, http.StatusOK, nil)
-		}
-	}
-	waitStatus(t, alice, a1.ID, "stopped")
+	stopSession(t, alice, a1.ID)
 	var got []string
-	if !replayEvents(t, alice, "types=presence&session_id="+a2.ID, func(data []byte) bool {
-		var ev presenceEventView
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatalf("event %q: %v", data, err)
-		}
+	if !replayEventsOf(t, alice, "types=presence&session_id="+a2.ID, func(ev presenceEventView, data []byte) bool {
 		if ev.Data.Presence == "unavailable" && ev.Data.LastSeen == nil {
 			t.Fatalf("unavailable without last_seen: %s", data)
 		}

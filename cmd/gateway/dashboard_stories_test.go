@@ -71,7 +71,7 @@ func walkStoriesPages(t *testing.T, base string, step browserStep, eval browserE
 	if len(posted.Messages) != 1 || posted.Messages[0].Body != "Open late on Fridays" {
 		t.Fatalf("shop's status posts: %+v, want the one posted from the dashboard", posted.Messages)
 	}
-	mine := getPost(t, sara, posted.Messages[0].ID)
+	mine := getMessage[postView](t, sara, posted.Messages[0].ID)
 	if st := mine.Payload.StatusStyle; st == nil || st.Font != "system_bold" || st.BackgroundColor != "#128C7E" && st.BackgroundColor != "#128c7e" {
 		t.Fatalf("the dashboard's status carries style %+v, want the chosen font and the default background", st)
 	}
@@ -95,7 +95,7 @@ func walkStoriesPages(t *testing.T, base string, step browserStep, eval browserE
 		must(t, http.StatusCreated, &created)
 	theirs := created.Channel
 	fp := sendWith(t, sara, map[string]any{"session_id": friend.ID, "recipient": theirs.JID, "message": "Stalls open at 9"})
-	polltest.Eventually(t, patience, "friend's channel post sent", func() bool { return getPost(t, sara, fp.ID).Status == "sent" })
+	polltest.Eventually(t, patience, "friend's channel post sent", func() bool { return getMessage[postView](t, sara, fp.ID).Status == "sent" })
 	step("channels page, none followed",
 		chromedp.Click(css(`nav.tabs a[data-tab="channels"]`)),
 		chromedp.WaitVisible(css(`#ch-follow`)),

@@ -178,11 +178,8 @@ func TestEndToEnd(t *testing.T) {
 	startProcess(t, bin, env)
 	waitReady(t, base)
 	polltest.Eventually(t, patience, "message after crash read", func() bool {
-		var got struct {
-			Message messageView `json:"message"`
-		}
-		c.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, 200, &got)
-		return got.Message.Status == "read"
+		got := getMessage[messageView](t, c, sent.Message.ID)
+		return got.Status == "read"
 	})
 	var insts struct {
 		Instances []instanceView `json:"instances"`

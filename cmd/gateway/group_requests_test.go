@@ -41,14 +41,13 @@ func testGroupRequests(t *testing.T, base string) {
 	asker := scanAs(t, alice, "asker", "15550005003")
 	other := scanAs(t, alice, "other", "15550005004")
 	b := scanAs(t, bob, "b", "15550005101")
-	groups := func(sid string) string { return "/api/v1/sessions/" + sid + "/groups" }
 
 	var created struct {
 		Group groupView `json:"group"`
 	}
-	alice.do("POST", groups(admin.ID), map[string]any{"subject": "Club", "participants": []string{member.Phone}}).must(t, http.StatusCreated, &created)
+	alice.do("POST", groupsPath(admin.ID), map[string]any{"subject": "Club", "participants": []string{member.Phone}}).must(t, http.StatusCreated, &created)
 	g := created.Group.JID
-	one := groups(admin.ID) + "/" + g
+	one := groupsPath(admin.ID) + "/" + g
 	var upd struct {
 		Group struct {
 			Settings struct {
@@ -71,12 +70,12 @@ func testGroupRequests(t *testing.T, base string) {
 			Group   string `json:"group"`
 			Pending bool   `json:"pending"`
 		}
-		alice.do("POST", groups(s.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).must(t, http.StatusOK, &joined)
+		alice.do("POST", groupsPath(s.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).must(t, http.StatusOK, &joined)
 		if joined.Group != g || !joined.Pending {
 			t.Fatalf("%s joins a group needing approval: got %+v, want %s pending", s.Name, joined, g)
 		}
 	}
-	alice.do("GET", groups(asker.ID)+"/"+g, nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("GET", groupsPath(asker.ID)+"/"+g, nil).fails(t, http.StatusNotFound, "not_found")
 
 	// The admin lists them, oldest first, with phone, LID and time, live.
 	var list struct {
@@ -98,8 +97,8 @@ func testGroupRequests(t *testing.T, base string) {
 
 	// A member who is no admin: refused, with WhatsApp's reason.
 	for _, r := range []*reply{
-		alice.do("GET", groups(member.ID)+"/"+g+"/requests", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused"),
-		alice.do("POST", groups(member.ID)+"/"+g+"/requests/approve", map[string]any{"participants": []string{asker.Phone}}).
+		alice.do("GET", groupsPath(member.ID)+"/"+g+"/requests", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused"),
+		alice.do("POST", groupsPath(member.ID)+"/"+g+"/requests/approve", map[string]any{"participants": []string{asker.Phone}}).
 			fails(t, http.StatusUnprocessableEntity, "whatsapp_refused"),
 	} {
 		if reason, _ := r.Error.Details["reason"].(string); !strings.Contains(reason, "only admins") {
@@ -121,7 +120,7 @@ func testGroupRequests(t *testing.T, base string) {
 	var now struct {
 		Group groupView `json:"group"`
 	}
-	alice.do("GET", groups(asker.ID)+"/"+g, nil).must(t, http.StatusOK, &now)
+	alice.do("GET", groupsPath(asker.ID)+"/"+g, nil).must(t, http.StatusOK, &now)
 	if len(now.Group.Participants) != 3 {
 		t.Fatalf("after approval the asker sees %+v, want a group of three", now.Group.Participants)
 	}
@@ -142,7 +141,7 @@ func testGroupRequests(t *testing.T, base string) {
 	if len(list.Requests) != 0 {
 		t.Fatalf("requests after approve and reject: got %+v, want none", list.Requests)
 	}
-	alice.do("GET", groups(other.ID)+"/"+g, nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("GET", groupsPath(other.ID)+"/"+g, nil).fails(t, http.StatusNotFound, "not_found")
 
 	// Events: the admin was told of each request and recorded its
 	// approval as an add; the member saw the add; the asker its request,
@@ -175,8 +174,8 @@ func testGroupRequests(t *testing.T, base string) {
 	alice.do("POST", one+"/requests/approve", map[string]any{"participants": []string{}}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
 	alice.do("POST", one+"/requests/approve", map[string]any{"participants": []string{asker.Phone}, "action": "reject"}).
 		fails(t, http.StatusBadRequest, "invalid_request")
-	alice.do("GET", groups(admin.ID)+"/notagroup@s.whatsapp.net/requests", nil).fails(t, http.StatusNotFound, "not_found")
-	alice.do("GET", groups(admin.ID)+"/120363000000000001@g.us/requests", nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("GET", groupsPath(admin.ID)+"/notagroup@s.whatsapp.net/requests", nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("GET", groupsPath(admin.ID)+"/120363000000000001@g.us/requests", nil).fails(t, http.StatusNotFound, "not_found")
 
 	// A read-only key reads the requests but cannot answer them.
 	var key struct {
@@ -192,16 +191,16 @@ func testGroupRequests(t *testing.T, base string) {
 	bob.do("GET", one+"/requests", nil).fails(t, http.StatusNotFound, "not_found")
 	bob.do("POST", one+"/requests/approve", map[string]any{"participants": []string{b.Phone}}).fails(t, http.StatusNotFound, "not_found")
 	bob.do("POST", one+"/requests/reject", map[string]any{"participants": []string{b.Phone}}).fails(t, http.StatusNotFound, "not_found")
-	bob.do("GET", groups(b.ID)+"/"+g+"/requests", nil).fails(t, http.StatusNotFound, "not_found")
-	bob.do("POST", groups(b.ID)+"/"+g+"/requests/approve", map[string]any{"participants": []string{asker.Phone}}).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", groupsPath(b.ID)+"/"+g+"/requests", nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", groupsPath(b.ID)+"/"+g+"/requests/approve", map[string]any{"participants": []string{asker.Phone}}).fails(t, http.StatusNotFound, "not_found")
 
 	// A session that is not connected: 409 with its state.
 	idle := newSession(t, alice, "idle")
-	r := alice.do("GET", groups(idle.ID)+"/"+g+"/requests", nil).fails(t, http.StatusConflict, "conflict")
+	r := alice.do("GET", groupsPath(idle.ID)+"/"+g+"/requests", nil).fails(t, http.StatusConflict, "conflict")
 	if r.Error.Details["state"] != idle.Status || idle.Status == "" {
 		t.Errorf("got details %v, want state %q", r.Error.Details, idle.Status)
 	}
-	alice.do("POST", groups(idle.ID)+"/"+g+"/requests/approve", map[string]any{"participants": []string{asker.Phone}}).fails(t, http.StatusConflict, "conflict")
+	alice.do("POST", groupsPath(idle.ID)+"/"+g+"/requests/approve", map[string]any{"participants": []string{asker.Phone}}).fails(t, http.StatusConflict, "conflict")
 }
 
 // TestGroupRequestsCLISandbox drives wagw's join-request commands: turn

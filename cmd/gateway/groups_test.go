@@ -42,6 +42,9 @@ type eventView struct {
 	} `json:"data"`
 }
 
+// groupsPath is the route of a session's groups.
+func groupsPath(sessionID string) string { return "/api/v1/sessions/" + sessionID + "/groups" }
+
 // groupEvents reads the caller's group events of one session from the
 // start of its event log until want holds of them (or fails after 10 s).
 func groupEvents(t *testing.T, c *client, sessionID string, want func([]eventView) bool) []eventView {
@@ -78,7 +81,6 @@ func testGroups(t *testing.T, base string) {
 	a1 := scanAs(t, alice, "a1", "15550003001")
 	a2 := scanAs(t, alice, "a2", "15550003002")
 	b := scanAs(t, bob, "b", "15550004001")
-	groups := func(sid string) string { return "/api/v1/sessions/" + sid + "/groups" }
 
 	// a1 creates a group with a2, a number not on WhatsApp and one whose
 	// privacy refuses adds.
@@ -86,7 +88,7 @@ func testGroups(t *testing.T, base string) {
 		Group        groupView           `json:"group"`
 		Participants []participantResult `json:"participants"`
 	}
-	alice.do("POST", groups(a1.ID), map[string]any{"subject": "Support",
+	alice.do("POST", groupsPath(a1.ID), map[string]any{"subject": "Support",
 		"participants": []string{"+" + a2.Phone, "15550030000", "15550030403"}}).must(t, http.StatusCreated, &created)
 	g := created.Group
 	if !strings.HasSuffix(g.JID, "@g.us") || g.Owner != a1.Phone+"@s.whatsapp.net" || len(g.Participants) != 2 {
@@ -105,7 +107,7 @@ func testGroups(t *testing.T, base string) {
 		Groups []groupView `json:"groups"`
 		Source string      `json:"source"`
 	}
-	alice.do("GET", groups(a2.ID), nil).must(t, http.StatusOK, &list)
+	alice.do("GET", groupsPath(a2.ID), nil).must(t, http.StatusOK, &list)
 	if len(list.Groups) != 1 || list.Groups[0].JID != g.JID || list.Source != "live" || list.Groups[0].InviteLink != "" {
 		t.Fatalf("a2's groups: got %+v, want the one group, live, without its link", list)
 	}
@@ -133,7 +135,7 @@ func testGroups(t *testing.T, base string) {
 	groupEvents(t, alice, a1.ID, func(evs []eventView) bool { return hasEvent(evs, "group.update", g.JID, "created") })
 
 	// a2 is no admin: WhatsApp refuses, with the reason, and the refusal is recorded.
-	r := alice.do("PATCH", groups(a2.ID)+"/"+g.JID, map[string]any{"announce": true}).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
+	r := alice.do("PATCH", groupsPath(a2.ID)+"/"+g.JID, map[string]any{"announce": true}).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
 	if r.Error.Details["reason"] == nil {
 		t.Errorf("got details %v, want the reason", r.Error.Details)
 	}
@@ -142,17 +144,17 @@ func testGroups(t *testing.T, base string) {
 	var res struct {
 		Results []participantResult `json:"results"`
 	}
-	alice.do("POST", groups(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "promote",
+	alice.do("POST", groupsPath(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "promote",
 		"participants": []string{a2.Phone, "15550009999"}}).must(t, http.StatusOK, &res)
 	if len(res.Results) != 2 || res.Results[0].Status != "ok" || res.Results[1].Status != "not_in_group" {
 		t.Fatalf("promote: got %+v, want ok then not_in_group", res.Results)
 	}
-	alice.do("PATCH", groups(a1.ID)+"/"+g.JID, map[string]any{"subject": "Support EU", "description": "EU desk"}).must(t, http.StatusOK, nil)
+	alice.do("PATCH", groupsPath(a1.ID)+"/"+g.JID, map[string]any{"subject": "Support EU", "description": "EU desk"}).must(t, http.StatusOK, nil)
 	var one struct {
 		Group  groupView `json:"group"`
 		Source string    `json:"source"`
 	}
-	alice.do("GET", groups(a2.ID)+"/"+g.JID, nil).must(t, http.StatusOK, &one)
+	alice.do("GET", groupsPath(a2.ID)+"/"+g.JID, nil).must(t, http.StatusOK, &one)
 	if one.Group.Subject != "Support EU" || one.Group.Description != "EU desk" || one.Source != "live" {
 		t.Fatalf("a2 reads %+v, want the new subject and description", one)
 	}
@@ -172,19 +174,19 @@ func testGroups(t *testing.T, base string) {
 	var link struct {
 		InviteLink string `json:"invite_link"`
 	}
-	alice.do("GET", groups(a1.ID)+"/"+g.JID+"/invite-link", nil).must(t, http.StatusOK, &link)
+	alice.do("GET", groupsPath(a1.ID)+"/"+g.JID+"/invite-link", nil).must(t, http.StatusOK, &link)
 	old := link.InviteLink
-	alice.do("POST", groups(a2.ID)+"/"+g.JID+"/leave", nil).must(t, http.StatusOK, nil)
-	alice.do("GET", groups(a2.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
-	alice.do("POST", groups(a1.ID)+"/"+g.JID+"/invite-link/reset", nil).must(t, http.StatusOK, &link)
+	alice.do("POST", groupsPath(a2.ID)+"/"+g.JID+"/leave", nil).must(t, http.StatusOK, nil)
+	alice.do("GET", groupsPath(a2.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("POST", groupsPath(a1.ID)+"/"+g.JID+"/invite-link/reset", nil).must(t, http.StatusOK, &link)
 	if link.InviteLink == old || !strings.HasPrefix(link.InviteLink, "https://chat.whatsapp.com/") {
 		t.Fatalf("reset: got %q, want a new link", link.InviteLink)
 	}
-	alice.do("POST", groups(a2.ID)+"/join", map[string]any{"invite_link": old}).fails(t, http.StatusNotFound, "not_found")
+	alice.do("POST", groupsPath(a2.ID)+"/join", map[string]any{"invite_link": old}).fails(t, http.StatusNotFound, "not_found")
 	var joined struct {
 		Group string `json:"group"`
 	}
-	alice.do("POST", groups(a2.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).must(t, http.StatusOK, &joined)
+	alice.do("POST", groupsPath(a2.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).must(t, http.StatusOK, &joined)
 	if joined.Group != g.JID {
 		t.Fatalf("joined %q, want %s", joined.Group, g.JID)
 	}
@@ -209,29 +211,29 @@ func testGroups(t *testing.T, base string) {
 
 	// Another tenant: 404 on alice's sessions, and its own session does not
 	// see alice's group, even by its JID.
-	bob.do("GET", groups(a1.ID), nil).fails(t, http.StatusNotFound, "not_found")
-	bob.do("GET", groups(a1.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
-	bob.do("POST", groups(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "add", "participants": []string{b.Phone}}).
+	bob.do("GET", groupsPath(a1.ID), nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", groupsPath(a1.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", groupsPath(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "add", "participants": []string{b.Phone}}).
 		fails(t, http.StatusNotFound, "not_found")
 	bob.do("GET", "/api/v1/sessions/"+a1.ID+"/operations", nil).fails(t, http.StatusNotFound, "not_found")
-	bob.do("GET", groups(b.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
-	bob.do("POST", groups(b.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).fails(t, http.StatusNotFound, "not_found")
-	bob.do("GET", groups(b.ID), nil).must(t, http.StatusOK, &list)
+	bob.do("GET", groupsPath(b.ID)+"/"+g.JID, nil).fails(t, http.StatusNotFound, "not_found")
+	bob.do("POST", groupsPath(b.ID)+"/join", map[string]any{"invite_link": link.InviteLink}).fails(t, http.StatusNotFound, "not_found")
+	bob.do("GET", groupsPath(b.ID), nil).must(t, http.StatusOK, &list)
 	if len(list.Groups) != 0 {
 		t.Fatalf("bob's session sees %+v, want no group", list.Groups)
 	}
 
 	// A session that is not connected: 409 with its state.
 	idle := newSession(t, alice, "idle")
-	r = alice.do("GET", groups(idle.ID), nil).fails(t, http.StatusConflict, "conflict")
+	r = alice.do("GET", groupsPath(idle.ID), nil).fails(t, http.StatusConflict, "conflict")
 	if r.Error.Details["state"] != idle.Status || idle.Status == "" {
 		t.Errorf("got details %v, want state %q", r.Error.Details, idle.Status)
 	}
-	alice.do("POST", groups(idle.ID), map[string]any{"subject": "x", "participants": []string{a1.Phone}}).fails(t, http.StatusConflict, "conflict")
+	alice.do("POST", groupsPath(idle.ID), map[string]any{"subject": "x", "participants": []string{a1.Phone}}).fails(t, http.StatusConflict, "conflict")
 
 	// Bad input is refused before WhatsApp is asked.
-	alice.do("POST", groups(a1.ID), map[string]any{"subject": " ", "participants": []string{}}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
-	alice.do("POST", groups(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "kick", "participants": []string{a2.Phone}}).
+	alice.do("POST", groupsPath(a1.ID), map[string]any{"subject": " ", "participants": []string{}}).fails(t, http.StatusUnprocessableEntity, "validation_failed")
+	alice.do("POST", groupsPath(a1.ID)+"/"+g.JID+"/participants", map[string]any{"action": "kick", "participants": []string{a2.Phone}}).
 		fails(t, http.StatusUnprocessableEntity, "validation_failed")
-	alice.do("GET", groups(a1.ID)+"/notagroup@s.whatsapp.net", nil).fails(t, http.StatusNotFound, "not_found")
+	alice.do("GET", groupsPath(a1.ID)+"/notagroup@s.whatsapp.net", nil).fails(t, http.StatusNotFound, "not_found")
 }

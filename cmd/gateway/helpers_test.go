@@ -336,6 +336,16 @@ func startSession(t *testing.T, c *client, name string) (sessionView, instanceVi
 	return s, startInstance(t, c, s.ID)
 }
 
+// getMessage reads a stored message, decoded as M.
+func getMessage[M any](t *testing.T, c *client, id string) M {
+	t.Helper()
+	var out struct {
+		Message M `json:"message"`
+	}
+	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &out)
+	return out.Message
+}
+
 // operationView is one entry of a session's operations log.
 type operationView struct {
 	Op        string `json:"op"`

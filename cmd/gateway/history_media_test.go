@@ -96,16 +96,7 @@ func TestHistoryMediaSandbox(t *testing.T) {
 
 	// Stopped: what was downloaded is still served; the rest needs the
 	// session connected.
-	var insts struct {
-		Instances []instanceView `json:"instances"`
-	}
-	alice.do("GET", "/api/v1/instances?limit=100", nil).must(t, http.StatusOK, &insts)
-	for _, in := range insts.Instances {
-		if in.SessionID == s.ID && in.Status == "running" {
-			alice.do("POST", "/api/v1/instances/"+in.ID+"/stop", nil).must(t, http.StatusOK, nil)
-		}
-	}
-	waitStatus(t, alice, s.ID, "stopped")
+	stopSession(t, alice, s.ID)
 	if status, _, _ := get(alice, first.ID); status != http.StatusOK {
 		t.Fatalf("a downloaded history photo with the session stopped: %d, want 200", status)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -181,15 +180,11 @@ func testLabels(t *testing.T, base string) {
 
 	// Each write is an operation with its label.update event, in order.
 	var changes []string
-	replayEvents(t, alice, "types=label.update&session_id="+shop.ID, func(data []byte) bool {
-		var ev struct {
-			Data struct {
-				Label, Change, Source string
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatal(err)
-		}
+	replayEventsOf(t, alice, "types=label.update&session_id="+shop.ID, func(ev struct {
+		Data struct {
+			Label, Change, Source string
+		} `json:"data"`
+	}, _ []byte) bool {
 		changes = append(changes, ev.Data.Label+":"+ev.Data.Change+":"+ev.Data.Source)
 		return len(changes) == 9
 	})

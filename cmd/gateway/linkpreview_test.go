@@ -179,11 +179,7 @@ func sentAs(t *testing.T, c *client, id string) storedMessage {
 	t.Helper()
 	var m storedMessage
 	polltest.Eventually(t, patience, "message "+id+" sent", func() bool {
-		var got struct {
-			Message storedMessage `json:"message"`
-		}
-		c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-		m = got.Message
+		m = getMessage[storedMessage](t, c, id)
 		switch m.Status {
 		case "sent", "delivered", "read":
 			return true

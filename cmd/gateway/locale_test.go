@@ -106,16 +106,7 @@ func TestReasonsInTheClientsLanguage(t *testing.T) {
 	base := startGateway(t, testEnv(t, nil))
 	c := register(t, base, "reasons@example.com")
 	sess, inst := startSession(t, c, "reasons")
-	var got struct {
-		Session struct {
-			Status string `json:"status"`
-			Reason string `json:"status_reason"`
-		} `json:"session"`
-	}
-	polltest.Eventually(t, patience, "session connected", func() bool {
-		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == "connected"
-	})
+	waitConnected(t, c, sess.ID)
 	// The sandbox's numbers ending in 0000 are not on WhatsApp.
 	var sent struct {
 		Message struct {
@@ -123,15 +114,8 @@ func TestReasonsInTheClientsLanguage(t *testing.T) {
 		} `json:"message"`
 	}
 	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "+15551230000", "message": "hi"}).must(t, http.StatusCreated, &sent)
-	var msg struct {
-		Message struct {
-			Status string `json:"status"`
-			Error  string `json:"error"`
-		} `json:"message"`
-	}
 	polltest.Eventually(t, patience, "message failed", func() bool {
-		c.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &msg)
-		return msg.Message.Status == "failed"
+		return getMessage[messageView](t, c, sent.Message.ID).Status == "failed"
 	})
 	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
 	ar := &client{t: t, base: base, token: c.token, header: http.Header{"Accept-Language": {"ar"}}}
@@ -143,13 +127,11 @@ func TestReasonsInTheClientsLanguage(t *testing.T) {
 		{ar, "ar", "أُوقف المثيل؛ شغّله ليتصل من جديد.", "sandbox: المستلم ليس على واتساب"},
 	}
 	for _, tt := range tests {
-		tt.who.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
-		if got.Session.Status != "stopped" || got.Session.Reason != tt.sessionReason {
-			t.Errorf("%s: session %s with reason %q, want stopped with %q", tt.lang, got.Session.Status, got.Session.Reason, tt.sessionReason)
+		if got := getSession(t, tt.who, sess.ID); got.Status != "stopped" || got.StatusReason != tt.sessionReason {
+			t.Errorf("%s: session %s with reason %q, want stopped with %q", tt.lang, got.Status, got.StatusReason, tt.sessionReason)
 		}
-		tt.who.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &msg)
-		if msg.Message.Error != tt.messageError {
-			t.Errorf("%s: message error %q, want %q", tt.lang, msg.Message.Error, tt.messageError)
+		if msg := getMessage[messageView](t, tt.who, sent.Message.ID); msg.Error != tt.messageError {
+			t.Errorf("%s: message error %q, want %q", tt.lang, msg.Error, tt.messageError)
 		}
 		list := tt.who.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, nil)
 		if !strings.Contains(string(list.Raw), tt.sessionReason) {

@@ -48,13 +48,7 @@ func TestLogsCarryRequestIDAndRedact(t *testing.T) {
 	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "logs"}).must(t, http.StatusCreated, &created)
 	id := created.Session.ID
 	c.do("POST", "/api/v1/instances", map[string]any{"session_id": id}).must(t, http.StatusCreated, nil)
-	polltest.Eventually(t, patience, "session connected", func() bool {
-		var got struct {
-			Session sessionView `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+id, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == "connected"
-	})
+	waitConnected(t, c, id)
 
 	const phone, text, reqID = "966501234567", "سري جداً: طلب رقم 778899", "e2e-request-0042"
 	c.header = http.Header{"X-Request-Id": {reqID}}

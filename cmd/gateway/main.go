@@ -19,10 +19,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sort"
-	"syscall"
 
+	"github.com/whatsapp-saas/gateway/cmd/internal/startup"
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/logging"
 )
@@ -31,17 +30,11 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	dotenv, err := config.ReadDotEnv(config.DotEnvFile)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "gateway: %v\n", err)
-		os.Exit(2)
-	}
-	lookup := config.WithDotEnv(os.LookupEnv, dotenv)
-	// The cluster settings are read later, through the same lookup.
-	clusterLookup = lookup
-	os.Exit(run(ctx, os.Args[1:], lookup, os.Stdout, os.Stderr))
+	startup.Main("gateway", func(ctx context.Context, lookup func(string) (string, bool)) int {
+		// The cluster settings are read later, through the same lookup.
+		clusterLookup = lookup
+		return run(ctx, os.Args[1:], lookup, os.Stdout, os.Stderr)
+	})
 }
 
 const usage = `Usage: gateway [serve|migrate|seed|config|healthcheck|version|openapi|postman|help]

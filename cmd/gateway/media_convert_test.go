@@ -119,7 +119,7 @@ func mediaConversion(t *testing.T, extra map[string]string) {
 	}
 	m := sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "sticker",
 		"media": map[string]any{"data": b64(pngFile.Bytes()), "mime_type": "image/png"}})
-	sent := getStored(t, alice, m.ID)
+	sent := getMessage[storedMessage](t, alice, m.ID)
 	if sent.Payload.Media == nil || sent.Payload.Media.MIMEType != "image/webp" {
 		t.Fatalf("stored sticker media %+v, want image/webp", sent.Payload.Media)
 	}
@@ -167,7 +167,7 @@ func mediaConversion(t *testing.T, extra map[string]string) {
 	}
 	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "audio",
 		"media": map[string]any{"data": b64(wav), "mime_type": "audio/wav", "voice": true}})
-	if s := getStored(t, alice, m.ID); s.Payload.Media == nil || s.Payload.Media.MIMEType != "audio/ogg; codecs=opus" {
+	if s := getMessage[storedMessage](t, alice, m.ID); s.Payload.Media == nil || s.Payload.Media.MIMEType != "audio/ogg; codecs=opus" {
 		t.Fatalf("stored voice note media %+v, want audio/ogg; codecs=opus", s.Payload.Media)
 	}
 	got = receivedAs(t, alice, a2.ID, m.WAMessageID)
@@ -181,7 +181,7 @@ func mediaConversion(t *testing.T, extra map[string]string) {
 	for _, declared := range []string{"audio/wav", ""} {
 		m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": to, "message_type": "audio",
 			"media": map[string]any{"url": audio.URL + "/tone.wav", "mime_type": declared, "voice": true}})
-		if s := getStored(t, alice, m.ID); s.Payload.Media == nil || s.Payload.Media.MIMEType != "audio/ogg; codecs=opus" {
+		if s := getMessage[storedMessage](t, alice, m.ID); s.Payload.Media == nil || s.Payload.Media.MIMEType != "audio/ogg; codecs=opus" {
 			t.Fatalf("voice note by URL (%q): stored media %+v, want audio/ogg; codecs=opus", declared, s.Payload.Media)
 		}
 		if back := media(receivedAs(t, alice, a2.ID, m.WAMessageID).ID); !bytes.Equal(back, ogg) {
@@ -220,15 +220,6 @@ func mediaConversion(t *testing.T, extra map[string]string) {
 			t.Errorf("%s: the converter's output reached the answer: %s", tc.name, r.Raw)
 		}
 	}
-}
-
-func getStored(t *testing.T, c *client, id string) storedMessage {
-	t.Helper()
-	var got struct {
-		Message storedMessage `json:"message"`
-	}
-	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-	return got.Message
 }
 
 // Without AUDIO_CONVERTER a voice note that is not Ogg is refused with a

@@ -27,15 +27,6 @@ type scheduledView struct {
 	SentAt *time.Time `json:"sent_at"`
 }
 
-func getScheduled(t *testing.T, c *client, id string) scheduledView {
-	t.Helper()
-	var got struct {
-		Message scheduledView `json:"message"`
-	}
-	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-	return got.Message
-}
-
 func messageTypes(t *testing.T, extra map[string]string) {
 	extra["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = "true" // the test's receivers listen on loopback
 	env := testEnv(t, extra)
@@ -84,7 +75,7 @@ func messageTypes(t *testing.T, extra map[string]string) {
 		// The sender stores "sent" once the send returns, which can be after the peer stored it.
 		var out scheduledView
 		polltest.Eventually(t, patience, "the scheduled message stored as sent", func() bool {
-			out = getScheduled(t, alice, sent.Message.ID)
+			out = getMessage[scheduledView](t, alice, sent.Message.ID)
 			return out.SentAt != nil
 		})
 		if out.SentAt == nil || out.SentAt.Before(due) {
@@ -101,7 +92,7 @@ func messageTypes(t *testing.T, extra map[string]string) {
 		}) {
 			t.Fatal("no message.status event says the scheduled message was canceled")
 		}
-		if got := getScheduled(t, alice, far.ID); got.Status != "canceled" {
+		if got := getMessage[scheduledView](t, alice, far.ID); got.Status != "canceled" {
 			t.Fatalf("canceled message is %s later, want canceled", got.Status)
 		}
 	})
@@ -285,7 +276,7 @@ func messageTypes(t *testing.T, extra map[string]string) {
 		base2, _ := runGateway(t, env, testWriter{t})
 		alice.base = base2
 		polltest.Eventually(t, 2*patience, "scheduled message sent after the restart", func() bool {
-			st := getScheduled(t, alice, m.ID).Status
+			st := getMessage[scheduledView](t, alice, m.ID).Status
 			return st == "sent" || st == "delivered" || st == "read"
 		})
 		if got := receivedAs(t, alice, a2.ID, m.WAMessageID); got.Body != "after restart" {

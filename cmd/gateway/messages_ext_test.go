@@ -47,11 +47,7 @@ func receivedAs(t *testing.T, c *client, sessionID, waID string) storedMessage {
 		}
 		return false
 	})
-	var got struct {
-		Message storedMessage `json:"message"`
-	}
-	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-	return got.Message
+	return getMessage[storedMessage](t, c, id)
 }
 
 func sendWith(t *testing.T, c *client, body map[string]any) messageView {
@@ -187,11 +183,8 @@ func messageOptions(t *testing.T, extra map[string]string) {
 	// (TestGroupsBetweenSessions covers a member's).
 	m = sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": "120363000000000001@g.us", "message": "all", "mention_all": true})
 	waitMessageStatus(t, alice, m.ID, "failed")
-	var failed struct {
-		Message messageView `json:"message"`
-	}
-	alice.do("GET", "/api/v1/messages/"+m.ID, nil).must(t, http.StatusOK, &failed)
-	if !strings.Contains(failed.Message.Error, "group") {
-		t.Fatalf("failure reason %q, want it to say the number is not in the group", failed.Message.Error)
+	failed := getMessage[messageView](t, alice, m.ID)
+	if !strings.Contains(failed.Error, "group") {
+		t.Fatalf("failure reason %q, want it to say the number is not in the group", failed.Error)
 	}
 }

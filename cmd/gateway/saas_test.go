@@ -746,6 +746,19 @@ func TestAbuse(t *testing.T) {
 // replayEvents reads the caller's event stream from its start (query
 // narrows it: types, session_id) and hands each event's data to each until
 // it answers true; false when the stream ends first (or after 10 s).
+// replayEventsOf is replayEvents with each event decoded as E (a test
+// failure when one does not decode); each gets the event and its data.
+func replayEventsOf[E any](t *testing.T, c *client, query string, each func(ev E, data []byte) bool) bool {
+	t.Helper()
+	return replayEvents(t, c, query, func(data []byte) bool {
+		var ev E
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("event %q: %v", data, err)
+		}
+		return each(ev, data)
+	})
+}
+
 func replayEvents(t *testing.T, c *client, query string, each func(data []byte) bool) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -804,16 +817,12 @@ func sessionEvents[E any](t *testing.T, c *client, types, sessionID string, want
 func streamEvents(t *testing.T, c *client, typ string, n int) []string {
 	t.Helper()
 	var out []string
-	replayEvents(t, c, "types="+typ, func(data []byte) bool {
-		var ev struct {
-			Type string `json:"type"`
-			Data struct {
-				Threshold int `json:"threshold"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatalf("event %q: %v", data, err)
-		}
+	replayEventsOf(t, c, "types="+typ, func(ev struct {
+		Type string `json:"type"`
+		Data struct {
+			Threshold int `json:"threshold"`
+		} `json:"data"`
+	}, _ []byte) bool {
 		if ev.Type != typ {
 			t.Fatalf("got event type %q, want only %q", ev.Type, typ)
 		}

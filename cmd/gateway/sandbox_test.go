@@ -28,15 +28,25 @@ func scanAs(t *testing.T, c *client, name, phone string) sessionView {
 	return waitConnected(t, c, s.ID)
 }
 
+// stopSession stops the session's running instance and waits until the
+// session shows stopped.
+func stopSession(t *testing.T, c *client, sessionID string) {
+	t.Helper()
+	var insts struct {
+		Instances []instanceView `json:"instances"`
+	}
+	c.do("GET", "/api/v1/instances?limit=100", nil).must(t, http.StatusOK, &insts)
+	for _, in := range insts.Instances {
+		if in.SessionID == sessionID && in.Status == "running" {
+			c.do("POST", "/api/v1/instances/"+in.ID+"/stop", nil).must(t, http.StatusOK, nil)
+		}
+	}
+	waitStatus(t, c, sessionID, "stopped")
+}
+
 func waitStatus(t *testing.T, c *client, sessionID, status string) {
 	t.Helper()
-	polltest.Eventually(t, patience, "session "+status, func() bool {
-		var got struct {
-			Session sessionView `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sessionID, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == status
-	})
+	waitStatusWithin(t, c, sessionID, status, patience)
 }
 
 func inbound(t *testing.T, c *client, sessionID string) []messageView {
@@ -61,11 +71,8 @@ func sendText(t *testing.T, c *client, sessionID, to, text string) messageView {
 func waitMessageStatus(t *testing.T, c *client, id, status string) {
 	t.Helper()
 	polltest.Eventually(t, patience, "message "+status, func() bool {
-		var got struct {
-			Message messageView `json:"message"`
-		}
-		c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-		return got.Message.Status == status
+		got := getMessage[messageView](t, c, id)
+		return got.Status == status
 	})
 }
 

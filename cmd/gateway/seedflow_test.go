@@ -9,12 +9,14 @@ import (
 )
 
 type sessionView struct {
-	ID       string `json:"id"`
-	Name     string `json:"session_name"`
-	Status   string `json:"status"`
-	Engine   string `json:"engine"`
-	Phone    string `json:"phone"`
-	Settings struct {
+	ID     string `json:"id"`
+	Name   string `json:"session_name"`
+	Status string `json:"status"`
+	Engine string `json:"engine"`
+	Phone  string `json:"phone"`
+	// StatusReason says why a session is in its state (a failure, a stop).
+	StatusReason string `json:"status_reason"`
+	Settings     struct {
 		AutoReply     bool     `json:"auto_reply"`
 		WebhookEvents []string `json:"webhook_events"`
 	} `json:"settings"`
@@ -126,13 +128,7 @@ func TestSeedFlow(t *testing.T) {
 	c.do("POST", "/api/v1/instances", map[string]any{"session_id": sess.ID}).fails(t, http.StatusConflict, "conflict")
 
 	// The sandbox pairs by itself after SANDBOX_PAIR_DELAY.
-	polltest.Eventually(t, patience, "session connected", func() bool {
-		var got struct {
-			Session sessionView `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
-		return got.Session.Status == "connected" && got.Session.Phone != ""
-	})
+	waitSession(t, c, sess.ID, "session connected", patience, func(s sessionView) bool { return s.Status == "connected" && s.Phone != "" })
 
 	var sent struct {
 		Message messageView `json:"message"`
@@ -144,11 +140,8 @@ func TestSeedFlow(t *testing.T) {
 		t.Fatalf("sent: %+v", sent.Message)
 	}
 	polltest.Eventually(t, patience, "message read", func() bool {
-		var got struct {
-			Message messageView `json:"message"`
-		}
-		c.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &got)
-		return got.Message.Status == "read"
+		got := getMessage[messageView](t, c, sent.Message.ID)
+		return got.Status == "read"
 	})
 
 	var msgs struct {

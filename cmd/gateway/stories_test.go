@@ -45,19 +45,10 @@ type postView struct {
 	} `json:"payload"`
 }
 
-func getPost(t *testing.T, c *client, id string) postView {
-	t.Helper()
-	var got struct {
-		Message postView `json:"message"`
-	}
-	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &got)
-	return got.Message
-}
-
 // receivedPost waits for the message with WhatsApp id waID at sessionID.
 func receivedPost(t *testing.T, c *client, sessionID, waID string) postView {
 	t.Helper()
-	return getPost(t, c, receivedAs(t, c, sessionID, waID).ID)
+	return getMessage[postView](t, c, receivedAs(t, c, sessionID, waID).ID)
 }
 
 type channelView struct {
@@ -127,14 +118,14 @@ func statusAndChannelsOn(t *testing.T, base string) {
 				t.Fatalf("%s received style %+v, want #112233, #FFFFFF, system_bold", s.Name, st)
 			}
 		}
-		polltest.Eventually(t, patience, "the status read by its viewers", func() bool { return getPost(t, alice, m.ID).Status == "read" })
+		polltest.Eventually(t, patience, "the status read by its viewers", func() bool { return getMessage[postView](t, alice, m.ID).Status == "read" })
 
 		// An image status for a2 only: a3, which gets the next status to
 		// everyone, never gets it.
 		png := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nxxxx"))
 		only := sendWith(t, alice, map[string]any{"session_id": a1.ID, "recipient": "status@broadcast", "message_type": "image",
 			"message": "For a2", "media": map[string]any{"data": png, "mime_type": "image/png"}, "status_audience": []string{"+1 555 000 8002"}})
-		if got := getPost(t, alice, only.ID); !slices.Equal(got.Payload.StatusAudience, []string{"15550008002@s.whatsapp.net"}) {
+		if got := getMessage[postView](t, alice, only.ID); !slices.Equal(got.Payload.StatusAudience, []string{"15550008002@s.whatsapp.net"}) {
 			t.Fatalf("stored audience %v, want a2's JID", got.Payload.StatusAudience)
 		}
 		if got := receivedPost(t, alice, a2.ID, only.WAMessageID); got.Type != "image" || got.Payload.Media == nil || got.Body != "For a2" {
@@ -237,8 +228,8 @@ func statusAndChannelsOn(t *testing.T, base string) {
 
 		// A follower's post fails with the reason; the owner's reach the follower.
 		bad := sendWith(t, alice, map[string]any{"session_id": a2.ID, "recipient": ch.JID, "message": "hijack"})
-		polltest.Eventually(t, patience, "a follower's post failed", func() bool { return getPost(t, alice, bad.ID).Status == "failed" })
-		if e := getPost(t, alice, bad.ID).Error; e == "" {
+		polltest.Eventually(t, patience, "a follower's post failed", func() bool { return getMessage[postView](t, alice, bad.ID).Status == "failed" })
+		if e := getMessage[postView](t, alice, bad.ID).Error; e == "" {
 			t.Fatal("the failed post has no reason")
 		}
 		alice.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a1.ID, "recipient": ch.JID, "message_type": "reaction",
@@ -253,7 +244,7 @@ func statusAndChannelsOn(t *testing.T, base string) {
 			t.Fatalf("a2 received %+v, want the post from the channel", p)
 		}
 		receivedPost(t, alice, a2.ID, img.WAMessageID)
-		polltest.Eventually(t, patience, "the post sent", func() bool { return getPost(t, alice, text.ID).Status == "sent" })
+		polltest.Eventually(t, patience, "the post sent", func() bool { return getMessage[postView](t, alice, text.ID).Status == "sent" })
 		// channel.message reaches the message subscriber (the family) and "*".
 		polltest.Eventually(t, patience, "channel.message delivered", func() bool {
 			return countType(rMsg, "channel.message") >= 2 && countType(rAll, "channel.message") >= 2

@@ -28,9 +28,8 @@ func TestMessageTypes(t *testing.T) {
 	}
 	first := send(map[string]any{"message": "hello"})
 	polltest.Eventually(t, patience, "first message sent", func() bool {
-		var got struct{ Message messageView }
-		c.do("GET", "/api/v1/messages/"+first.ID, nil).must(t, 200, &got)
-		return got.Message.Status != "queued"
+		got := getMessage[messageView](t, c, first.ID)
+		return got.Status != "queued"
 	})
 	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4 test"))
 	sent := map[string]messageView{
@@ -52,9 +51,8 @@ func TestMessageTypes(t *testing.T) {
 			want = "played"
 		}
 		polltest.Eventually(t, patience, name+" "+want, func() bool {
-			var got struct{ Message messageView }
-			c.do("GET", "/api/v1/messages/"+m.ID, nil).must(t, 200, &got)
-			return got.Message.Status == want
+			got := getMessage[messageView](t, c, m.ID)
+			return got.Status == want
 		})
 	}
 	var inbound struct {

@@ -12,13 +12,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/proxytest"
 )
 
-type sessionState struct {
-	ID           string `json:"id"`
-	Engine       string `json:"engine"`
-	Status       string `json:"status"`
-	StatusReason string `json:"status_reason"`
-}
-
 // A whatsmeow session that cannot reach WhatsApp fails honestly: a clear
 // state and reason, a clear QR error, and an API that stays responsive.
 // On PostgreSQL the device store shares the gateway's pool and migrates
@@ -36,7 +29,7 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	base := startGateway(t, testEnv(t, env))
 	c := register(t, base, "wm@example.com")
 	var created struct {
-		Session sessionState `json:"session"`
+		Session sessionView `json:"session"`
 	}
 	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": "real", "engine": "whatsmeow"}).must(t, http.StatusCreated, &created)
 	sess := created.Session
@@ -45,16 +38,12 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	}
 	startInstance(t, c, sess.ID)
 
-	var got struct {
-		Session sessionState `json:"session"`
-	}
-	polltest.Eventually(t, patience, "an honest failure state", func() bool {
-		c.do("GET", "/api/v1/sessions/"+sess.ID, nil).must(t, http.StatusOK, &got)
-		// The dead WHATSAPP_PROXY is what cannot be reached.
-		return got.Session.Status == "reconnecting" && strings.HasPrefix(got.Session.StatusReason, "Cannot reach the proxy 127.0.0.1:")
+	// The dead WHATSAPP_PROXY is what cannot be reached.
+	got := waitSession(t, c, sess.ID, "an honest failure state", patience, func(s sessionView) bool {
+		return s.Status == "reconnecting" && strings.HasPrefix(s.StatusReason, "Cannot reach the proxy 127.0.0.1:")
 	})
-	if !strings.Contains(got.Session.StatusReason, "retrying in") {
-		t.Fatalf("reason %q, want it to say when it retries", got.Session.StatusReason)
+	if !strings.Contains(got.StatusReason, "retrying in") {
+		t.Fatalf("reason %q, want it to say when it retries", got.StatusReason)
 	}
 
 	// The QR endpoint answers at once with a clear error, not a hang or a fake code.
@@ -87,10 +76,9 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	if status.Status.Connection.Connected || status.Status.Connection.LoggedIn {
 		t.Fatalf("worker status %+v, want not connected", status.Status)
 	}
-	var msg struct{ Message messageView }
-	c.do("GET", "/api/v1/messages/"+sent.Message.ID, nil).must(t, http.StatusOK, &msg)
-	if msg.Message.Status != "queued" {
-		t.Fatalf("message %+v, want it still queued", msg.Message)
+	msg := getMessage[messageView](t, c, sent.Message.ID)
+	if msg.Status != "queued" {
+		t.Fatalf("message %+v, want it still queued", msg)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("the API took %v to answer five requests", d)

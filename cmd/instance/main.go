@@ -20,13 +20,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	consulapi "github.com/hashicorp/consul/api"
 
+	"github.com/whatsapp-saas/gateway/cmd/internal/startup"
 	"github.com/whatsapp-saas/gateway/internal/changes"
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/consul"
@@ -43,14 +42,9 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	dotenv, err := config.ReadDotEnv(config.DotEnvFile)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "instance: %v\n", err)
-		os.Exit(2)
-	}
-	os.Exit(run(ctx, config.WithDotEnv(os.LookupEnv, dotenv), os.Stderr))
+	startup.Main("instance", func(ctx context.Context, lookup func(string) (string, bool)) int {
+		return run(ctx, lookup, os.Stderr)
+	})
 }
 
 // run is main without the process, for tests.
