@@ -38,17 +38,14 @@ type ChannelPost struct {
 	Timestamp   time.Time      `json:"timestamp"`
 }
 
-func (c *Client) channelsPath(sessionID string) string {
-	return c.sessionPath(sessionID, "/channels")
-}
 
 func (c *Client) channelPath(sessionID, channel string) string {
-	return c.channelsPath(sessionID) + "/" + url.PathEscape(channel)
+	return c.sessionPath(sessionID, "/channels") + "/" + url.PathEscape(channel)
 }
 
 // Channels lists the channels the session's account follows or administers.
 func (c *Client) Channels(ctx context.Context, sessionID string) ([]Channel, error) {
-	return field[[]Channel](ctx, c, http.MethodGet, c.channelsPath(sessionID), nil, nil, "channels")
+	return field[[]Channel](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/channels"), nil, nil, "channels")
 }
 
 // Channel reads one channel by its JID (…@newsletter) or invite code.
@@ -58,7 +55,7 @@ func (c *Client) Channel(ctx context.Context, sessionID, channel string) (*Chann
 
 // CreateChannel creates a channel the session's account owns.
 func (c *Client) CreateChannel(ctx context.Context, sessionID, name, description string) (*Channel, error) {
-	return field[*Channel](ctx, c, http.MethodPost, c.channelsPath(sessionID), nil,
+	return field[*Channel](ctx, c, http.MethodPost, c.sessionPath(sessionID, "/channels"), nil,
 		map[string]any{"name": name, "description": description}, "channel")
 }
 

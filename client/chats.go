@@ -33,12 +33,9 @@ type ChatListOptions struct {
 	Label    string
 }
 
-func (c *Client) chatsPath(sessionID string) string {
-	return c.sessionPath(sessionID, "/chats")
-}
 
 func (c *Client) chatPath(sessionID, chat string) string {
-	return c.chatsPath(sessionID) + "/" + url.PathEscape(chat)
+	return c.sessionPath(sessionID, "/chats") + "/" + url.PathEscape(chat)
 }
 
 // Chats lists the session's chats, pinned first, then newest first.
@@ -50,7 +47,7 @@ func (c *Client) Chats(ctx context.Context, sessionID string, o ChatListOptions)
 	if o.Label != "" {
 		q.Set("label", o.Label)
 	}
-	return list[Chat](ctx, c, c.chatsPath(sessionID), q, "chats")
+	return list[Chat](ctx, c, c.sessionPath(sessionID, "/chats"), q, "chats")
 }
 
 // Chat reads one chat (a JID, or a phone number for a direct chat).

@@ -30,13 +30,10 @@ type LIDMapping struct {
 	Source string `json:"source"`
 }
 
-func (c *Client) contactsPath(sessionID string) string {
-	return c.sessionPath(sessionID, "/contacts")
-}
 
 // Contacts lists the contacts the session's account knows (from its store).
 func (c *Client) Contacts(ctx context.Context, sessionID string) ([]ContactInfo, error) {
-	return field[[]ContactInfo](ctx, c, http.MethodGet, c.contactsPath(sessionID), nil, nil, "contacts")
+	return field[[]ContactInfo](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/contacts"), nil, nil, "contacts")
 }
 
 // Contact asks WhatsApp about one user (a phone number or JID); refresh
@@ -46,32 +43,32 @@ func (c *Client) Contact(ctx context.Context, sessionID, user string, refresh bo
 	if refresh {
 		q = url.Values{"refresh": {"true"}}
 	}
-	return field[*ContactInfo](ctx, c, http.MethodGet, c.contactsPath(sessionID)+"/"+url.PathEscape(user), q, nil, "contact")
+	return field[*ContactInfo](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/contacts")+"/"+url.PathEscape(user), q, nil, "contact")
 }
 
 // Blocked lists the JIDs the session's account blocked.
 func (c *Client) Blocked(ctx context.Context, sessionID string) ([]string, error) {
-	return field[[]string](ctx, c, http.MethodGet, c.contactsPath(sessionID)+"/blocked", nil, nil, "blocked")
+	return field[[]string](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/contacts")+"/blocked", nil, nil, "blocked")
 }
 
 // Block blocks a user and answers the new block list.
 func (c *Client) Block(ctx context.Context, sessionID, user string) ([]string, error) {
-	return field[[]string](ctx, c, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/block", nil, nil, "blocked")
+	return field[[]string](ctx, c, http.MethodPost, c.sessionPath(sessionID, "/contacts")+"/"+url.PathEscape(user)+"/block", nil, nil, "blocked")
 }
 
 // Unblock unblocks a user and answers the new block list.
 func (c *Client) Unblock(ctx context.Context, sessionID, user string) ([]string, error) {
-	return field[[]string](ctx, c, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/unblock", nil, nil, "blocked")
+	return field[[]string](ctx, c, http.MethodPost, c.sessionPath(sessionID, "/contacts")+"/"+url.PathEscape(user)+"/unblock", nil, nil, "blocked")
 }
 
 // PhoneByLID answers the phone number behind a LID, as the session knows it.
 func (c *Client) PhoneByLID(ctx context.Context, sessionID, lid string) (*LIDMapping, error) {
 	var out LIDMapping
-	return &out, c.do(ctx, http.MethodGet, c.contactsPath(sessionID)+"/lid/"+url.PathEscape(lid), nil, nil, &out)
+	return &out, c.do(ctx, http.MethodGet, c.sessionPath(sessionID, "/contacts")+"/lid/"+url.PathEscape(lid), nil, nil, &out)
 }
 
 // LIDByPhone answers the LID of a phone number.
 func (c *Client) LIDByPhone(ctx context.Context, sessionID, phone string) (*LIDMapping, error) {
 	var out LIDMapping
-	return &out, c.do(ctx, http.MethodGet, c.contactsPath(sessionID)+"/phone/"+url.PathEscape(phone), nil, nil, &out)
+	return &out, c.do(ctx, http.MethodGet, c.sessionPath(sessionID, "/contacts")+"/phone/"+url.PathEscape(phone), nil, nil, &out)
 }

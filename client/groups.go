@@ -69,12 +69,9 @@ type AccountOperation struct {
 	CreatedAt time.Time       `json:"created_at"`
 }
 
-func (c *Client) groupsPath(sessionID string) string {
-	return c.sessionPath(sessionID, "/groups")
-}
 
 func (c *Client) groupPath(sessionID, groupJID string) string {
-	return c.groupsPath(sessionID) + "/" + url.PathEscape(groupJID)
+	return c.sessionPath(sessionID, "/groups") + "/" + url.PathEscape(groupJID)
 }
 
 // AccountOperations lists the account writes made through the session, newest first.
@@ -84,7 +81,7 @@ func (c *Client) AccountOperations(ctx context.Context, sessionID string, o List
 
 // Groups lists the groups the session's number is in (asked of WhatsApp now).
 func (c *Client) Groups(ctx context.Context, sessionID string) ([]Group, error) {
-	return field[[]Group](ctx, c, http.MethodGet, c.groupsPath(sessionID), nil, nil, "groups")
+	return field[[]Group](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/groups"), nil, nil, "groups")
 }
 
 // Group reads one group.
@@ -98,7 +95,7 @@ func (c *Client) CreateGroup(ctx context.Context, sessionID, subject string, par
 		Group        *Group              `json:"group"`
 		Participants []ParticipantResult `json:"participants"`
 	}
-	err := c.do(ctx, http.MethodPost, c.groupsPath(sessionID), nil, map[string]any{"subject": subject, "participants": participants}, &out)
+	err := c.do(ctx, http.MethodPost, c.sessionPath(sessionID, "/groups"), nil, map[string]any{"subject": subject, "participants": participants}, &out)
 	return out.Group, out.Participants, err
 }
 
@@ -135,7 +132,7 @@ type GroupJoin struct {
 // needs an admin's approval the join is a request: Pending is true.
 func (c *Client) JoinGroup(ctx context.Context, sessionID, inviteLink string) (*GroupJoin, error) {
 	var out GroupJoin
-	if err := c.do(ctx, http.MethodPost, c.groupsPath(sessionID)+"/join", nil, map[string]any{"invite_link": inviteLink}, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, c.sessionPath(sessionID, "/groups")+"/join", nil, map[string]any{"invite_link": inviteLink}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

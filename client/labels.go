@@ -29,28 +29,25 @@ type MessageLabel struct {
 	Labeled   bool   `json:"labeled"`
 }
 
-func (c *Client) labelsPath(sessionID string) string {
-	return c.sessionPath(sessionID, "/labels")
-}
 
 // Labels lists the session's labels.
 func (c *Client) Labels(ctx context.Context, sessionID string) ([]Label, error) {
-	return field[[]Label](ctx, c, http.MethodGet, c.labelsPath(sessionID), nil, nil, "labels")
+	return field[[]Label](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/labels"), nil, nil, "labels")
 }
 
 // CreateLabel creates a label (a business account only).
 func (c *Client) CreateLabel(ctx context.Context, sessionID string, in LabelRequest) (*Label, error) {
-	return field[*Label](ctx, c, http.MethodPost, c.labelsPath(sessionID), nil, in, "label")
+	return field[*Label](ctx, c, http.MethodPost, c.sessionPath(sessionID, "/labels"), nil, in, "label")
 }
 
 // UpdateLabel renames or recolours a label.
 func (c *Client) UpdateLabel(ctx context.Context, sessionID, labelID string, in LabelRequest) (*Label, error) {
-	return field[*Label](ctx, c, http.MethodPatch, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID), nil, in, "label")
+	return field[*Label](ctx, c, http.MethodPatch, c.sessionPath(sessionID, "/labels")+"/"+url.PathEscape(labelID), nil, in, "label")
 }
 
 // DeleteLabel deletes a label; it comes off every chat and message.
 func (c *Client) DeleteLabel(ctx context.Context, sessionID, labelID string) error {
-	return c.do(ctx, http.MethodDelete, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID), nil, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.sessionPath(sessionID, "/labels")+"/"+url.PathEscape(labelID), nil, nil, nil)
 }
 
 // LabelChat puts a label on a chat (labeled) or takes it off, and returns
@@ -76,5 +73,5 @@ func (c *Client) LabelMessage(ctx context.Context, messageID, labelID string, la
 // label, newest first. The chats carrying it are Chats with
 // ChatListOptions.Label.
 func (c *Client) LabelMessages(ctx context.Context, sessionID, labelID string, o ListOptions) ([]Message, *Pagination, error) {
-	return list[Message](ctx, c, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID)+"/messages", o.query(), "messages")
+	return list[Message](ctx, c, c.sessionPath(sessionID, "/labels")+"/"+url.PathEscape(labelID)+"/messages", o.query(), "messages")
 }

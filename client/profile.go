@@ -55,39 +55,36 @@ type PrivacySettings struct {
 	CallAdd      string `json:"call_add,omitempty"`
 }
 
-func (c *Client) profilePath(sessionID string) string {
-	return c.sessionPath(sessionID, "/profile")
-}
 
 // Profile reads the session's own profile (asked of WhatsApp now).
 func (c *Client) Profile(ctx context.Context, sessionID string) (*WAProfile, error) {
-	return field[*WAProfile](ctx, c, http.MethodGet, c.profilePath(sessionID), nil, nil, "profile")
+	return field[*WAProfile](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/profile"), nil, nil, "profile")
 }
 
 // UpdateProfile changes the push name and about text.
 func (c *Client) UpdateProfile(ctx context.Context, sessionID string, u ProfileUpdate) (*WAProfile, error) {
-	return field[*WAProfile](ctx, c, http.MethodPut, c.profilePath(sessionID), nil, u, "profile")
+	return field[*WAProfile](ctx, c, http.MethodPut, c.sessionPath(sessionID, "/profile"), nil, u, "profile")
 }
 
 // SetProfilePicture sets the profile picture (a JPEG) and answers its id.
 func (c *Client) SetProfilePicture(ctx context.Context, sessionID string, jpeg []byte) (string, error) {
-	return field[string](ctx, c, http.MethodPut, c.profilePath(sessionID)+"/picture", nil, map[string]any{"image": jpeg}, "picture_id")
+	return field[string](ctx, c, http.MethodPut, c.sessionPath(sessionID, "/profile")+"/picture", nil, map[string]any{"image": jpeg}, "picture_id")
 }
 
 // RemoveProfilePicture removes the profile picture.
 func (c *Client) RemoveProfilePicture(ctx context.Context, sessionID string) error {
-	return c.do(ctx, http.MethodDelete, c.profilePath(sessionID)+"/picture", nil, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.sessionPath(sessionID, "/profile")+"/picture", nil, nil, nil)
 }
 
 // PrivacySettings reads the account's privacy settings.
 func (c *Client) PrivacySettings(ctx context.Context, sessionID string) (*PrivacySettings, error) {
-	return field[*PrivacySettings](ctx, c, http.MethodGet, c.profilePath(sessionID)+"/privacy", nil, nil, "privacy")
+	return field[*PrivacySettings](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/profile")+"/privacy", nil, nil, "privacy")
 }
 
 // UpdatePrivacySettings changes the settings that are set in p and
 // answers them all.
 func (c *Client) UpdatePrivacySettings(ctx context.Context, sessionID string, p PrivacySettings) (*PrivacySettings, error) {
-	return field[*PrivacySettings](ctx, c, http.MethodPut, c.profilePath(sessionID)+"/privacy", nil, p, "privacy")
+	return field[*PrivacySettings](ctx, c, http.MethodPut, c.sessionPath(sessionID, "/profile")+"/privacy", nil, p, "privacy")
 }
 
 // SetPresence shows the account online ("available") or offline ("unavailable").
@@ -98,5 +95,5 @@ func (c *Client) SetPresence(ctx context.Context, sessionID, presence string) er
 // SubscribePresence subscribes the session to a user's presence; presence
 // events follow.
 func (c *Client) SubscribePresence(ctx context.Context, sessionID, user string) error {
-	return c.do(ctx, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/presence", nil, nil, nil)
+	return c.do(ctx, http.MethodPost, c.sessionPath(sessionID, "/contacts")+"/"+url.PathEscape(user)+"/presence", nil, nil, nil)
 }

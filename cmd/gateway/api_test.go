@@ -12,20 +12,12 @@ import (
 
 func newSession(t *testing.T, c *client, name string) sessionView {
 	t.Helper()
-	var out struct {
-		Session sessionView `json:"session"`
-	}
-	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": name}).must(t, http.StatusCreated, &out)
-	return out.Session
+	return member[sessionView](t, c.do("POST", "/api/v1/sessions", map[string]any{"session_name": name}), http.StatusCreated, "session")
 }
 
 func startInstance(t *testing.T, c *client, sessionID string) instanceView {
 	t.Helper()
-	var out struct {
-		Instance instanceView `json:"instance"`
-	}
-	c.do("POST", "/api/v1/instances", map[string]any{"session_id": sessionID}).must(t, http.StatusCreated, &out)
-	return out.Instance
+	return member[instanceView](t, c.do("POST", "/api/v1/instances", map[string]any{"session_id": sessionID}), http.StatusCreated, "instance")
 }
 
 // connectedSessions creates a session of c for each name, starts them all,
@@ -46,12 +38,8 @@ func connectedSessions(t *testing.T, c *client, names ...string) []sessionView {
 // sessionsByName lists c's sessions (the first page) by name.
 func sessionsByName(t *testing.T, c *client) map[string]sessionView {
 	t.Helper()
-	var list struct {
-		Sessions []sessionView `json:"sessions"`
-	}
-	c.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
 	byName := map[string]sessionView{}
-	for _, s := range list.Sessions {
+	for _, s := range member[[]sessionView](t, c.do("GET", "/api/v1/sessions", nil), http.StatusOK, "sessions") {
 		byName[s.Name] = s
 	}
 	return byName
@@ -60,11 +48,7 @@ func sessionsByName(t *testing.T, c *client) map[string]sessionView {
 // getSession reads a session.
 func getSession(t *testing.T, c *client, id string) sessionView {
 	t.Helper()
-	var out struct {
-		Session sessionView `json:"session"`
-	}
-	c.do("GET", "/api/v1/sessions/"+id, nil).must(t, http.StatusOK, &out)
-	return out.Session
+	return member[sessionView](t, c.do("GET", "/api/v1/sessions/"+id, nil), http.StatusOK, "session")
 }
 
 // waitSession waits up to within until ok holds of the session (what

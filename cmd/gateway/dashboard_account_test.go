@@ -25,6 +25,12 @@ const (
 	accountWalkOutbound = chatSends + 2
 )
 
+// The walks' selectors: css by selector, find by XPath or text.
+type (
+	css  = chromedp.CSS
+	find = chromedp.Search
+)
+
 type (
 	browserStep    func(name string, actions ...chromedp.Action[chromedp.Void])
 	browserEval    func(name, js string) bool
@@ -42,10 +48,6 @@ type (
 // desktop size.
 func walkAccountPages(t *testing.T, base string, step browserStep, eval browserEval, num browserNum, shot, viewShot browserCapture) {
 	t.Helper()
-	type (
-		css  = chromedp.CSS
-		find = chromedp.Search
-	)
 	sara := login(t, base, "sara@example.com", "a-long-password")
 	sessions := sessionsByName(t, sara)
 	shop := sessions["shop"]

@@ -18,10 +18,6 @@ import (
 // It leaves the browser in English at desktop size.
 func walkAdminPages(t *testing.T, base string, ops, sara *client, step browserStep, eval browserEval, text func(name, js string) string, viewShot browserCapture) {
 	t.Helper()
-	type (
-		css  = chromedp.CSS
-		find = chromedp.Search
-	)
 	var stats struct {
 		Stats struct {
 			Sessions         int            `json:"sessions"`

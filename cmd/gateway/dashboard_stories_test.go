@@ -23,10 +23,6 @@ import (
 // leaves the browser in English at desktop size on shop's session page.
 func walkStoriesPages(t *testing.T, base string, step browserStep, eval browserEval, viewShot browserCapture) {
 	t.Helper()
-	type (
-		css  = chromedp.CSS
-		find = chromedp.Search
-	)
 	sara := login(t, base, "sara@example.com", "a-long-password")
 	sessions := sessionsByName(t, sara)
 	shop, friend := sessions["shop"], sessions["friend"]

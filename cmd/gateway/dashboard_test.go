@@ -20,6 +20,26 @@ import (
 // chromiumPath is Debian's chromium; the browser test skips without it.
 const chromiumPath = "/usr/bin/chromium"
 
+// saveCapture is an action writing the image take captures to path.
+func saveCapture(path string, take func(context.Context, *chromedp.Target) ([]byte, error)) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		png, err := take(ctx, tg)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.Void{}, os.WriteFile(path, png, 0o644)
+	}
+}
+
+// evaluate answers the value of js in the page; an error is fail's, with name.
+func evaluate[T any](ctx context.Context, fail func(name string, err error), name, js string) T {
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		fail(name, err)
+	}
+	return v
+}
+
 // TestDashboardInBrowser drives the dashboard in headless Chromium as a new
 // user would: register, create a session, start it, see the QR code, pair
 // it with the sandbox's simulated scan, send a message and see it
@@ -75,28 +95,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("starting chromium: %v", err)
 	}
 
-	type (
-		css  = chromedp.CSS
-		find = chromedp.Search // XPath or text
-	)
 	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			png, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			return chromedp.Void{}, os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644)
-		}
+		return saveCapture(filepath.Join(screenshotDir, name+".png"), chromedp.FullScreenshot(100))
 	}
 	// viewShot captures the viewport only (an emulated phone screen).
 	viewShot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			png, err := chromedp.CaptureScreenshot()(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			return chromedp.Void{}, os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644)
-		}
+		return saveCapture(filepath.Join(screenshotDir, name+".png"), chromedp.CaptureScreenshot())
 	}
 	fail := func(name string, err error) {
 		t.Helper()
@@ -116,31 +120,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		t.Logf("step %q took %s", name, time.Since(start).Round(time.Millisecond))
 	}
-	eval := func(name, js string) bool {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-		if err != nil {
-			fail(name, err)
-		}
-		return v
-	}
-
-	text := func(name, js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			fail(name, err)
-		}
-		return v
-	}
-	num := func(name, js string) int {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
-		if err != nil {
-			fail(name, err)
-		}
-		return v
-	}
+	eval := func(name, js string) bool { t.Helper(); return evaluate[bool](ctx, fail, name, js) }
+	text := func(name, js string) string { t.Helper(); return evaluate[string](ctx, fail, name, js) }
+	num := func(name, js string) int { t.Helper(); return evaluate[int](ctx, fail, name, js) }
 
 	// A browser asking for / gets the dashboard; it starts on the login form.
 	step("open", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(`form input[name="email"]`)))

@@ -289,6 +289,19 @@ func (r *reply) must(t *testing.T, status int, out any) *reply {
 	return r
 }
 
+// member asserts r's status and answers the member key of its data,
+// decoded as T.
+func member[T any](t *testing.T, r *reply, status int, key string) T {
+	t.Helper()
+	var data map[string]json.RawMessage
+	r.must(t, status, &data)
+	var v T
+	if err := json.Unmarshal(data[key], &v); err != nil {
+		t.Fatalf("decode %s of %s: %v", key, r.Data, err)
+	}
+	return v
+}
+
 // fails asserts an error answer with a status and code.
 func (r *reply) fails(t *testing.T, status int, code string) *reply {
 	t.Helper()
@@ -339,11 +352,7 @@ func startSession(t *testing.T, c *client, name string) (sessionView, instanceVi
 // getMessage reads a stored message, decoded as M.
 func getMessage[M any](t *testing.T, c *client, id string) M {
 	t.Helper()
-	var out struct {
-		Message M `json:"message"`
-	}
-	c.do("GET", "/api/v1/messages/"+id, nil).must(t, http.StatusOK, &out)
-	return out.Message
+	return member[M](t, c.do("GET", "/api/v1/messages/"+id, nil), http.StatusOK, "message")
 }
 
 // operationView is one entry of a session's operations log.
@@ -357,11 +366,7 @@ type operationView struct {
 // as "?limit=3") pages it.
 func operations(t *testing.T, c *client, sessionID, query string) []operationView {
 	t.Helper()
-	var out struct {
-		Operations []operationView `json:"operations"`
-	}
-	c.do("GET", "/api/v1/sessions/"+sessionID+"/operations"+query, nil).must(t, http.StatusOK, &out)
-	return out.Operations
+	return member[[]operationView](t, c.do("GET", "/api/v1/sessions/"+sessionID+"/operations"+query, nil), http.StatusOK, "operations")
 }
 
 // opResults answers each operation as op:result.
