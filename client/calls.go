@@ -27,11 +27,11 @@ type Call struct {
 }
 
 func (c *Client) callPath(sessionID, sandbox, callID string) string {
-	p := "/sessions/" + url.PathEscape(sessionID) + sandbox + "/calls"
+	p := c.sessionPath(sessionID, sandbox+"/calls")
 	if callID != "" {
 		p += "/" + url.PathEscape(callID)
 	}
-	return c.api(p)
+	return p
 }
 
 func (c *Client) callStep(ctx context.Context, path string, body any) (*Call, error) {

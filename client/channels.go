@@ -39,7 +39,7 @@ type ChannelPost struct {
 }
 
 func (c *Client) channelsPath(sessionID string) string {
-	return c.api("/sessions/" + url.PathEscape(sessionID) + "/channels")
+	return c.sessionPath(sessionID, "/channels")
 }
 
 func (c *Client) channelPath(sessionID, channel string) string {
@@ -48,27 +48,18 @@ func (c *Client) channelPath(sessionID, channel string) string {
 
 // Channels lists the channels the session's account follows or administers.
 func (c *Client) Channels(ctx context.Context, sessionID string) ([]Channel, error) {
-	var out struct {
-		Channels []Channel `json:"channels"`
-	}
-	return out.Channels, c.do(ctx, http.MethodGet, c.channelsPath(sessionID), nil, nil, &out)
+	return field[[]Channel](ctx, c, http.MethodGet, c.channelsPath(sessionID), nil, nil, "channels")
 }
 
 // Channel reads one channel by its JID (…@newsletter) or invite code.
 func (c *Client) Channel(ctx context.Context, sessionID, channel string) (*Channel, error) {
-	var out struct {
-		Channel *Channel `json:"channel"`
-	}
-	return out.Channel, c.do(ctx, http.MethodGet, c.channelPath(sessionID, channel), nil, nil, &out)
+	return field[*Channel](ctx, c, http.MethodGet, c.channelPath(sessionID, channel), nil, nil, "channel")
 }
 
 // CreateChannel creates a channel the session's account owns.
 func (c *Client) CreateChannel(ctx context.Context, sessionID, name, description string) (*Channel, error) {
-	var out struct {
-		Channel *Channel `json:"channel"`
-	}
-	return out.Channel, c.do(ctx, http.MethodPost, c.channelsPath(sessionID), nil,
-		map[string]any{"name": name, "description": description}, &out)
+	return field[*Channel](ctx, c, http.MethodPost, c.channelsPath(sessionID), nil,
+		map[string]any{"name": name, "description": description}, "channel")
 }
 
 // FollowChannel follows a channel (by JID); its posts then arrive as
@@ -93,8 +84,5 @@ func (c *Client) ChannelPosts(ctx context.Context, sessionID, channelJID string,
 	if before > 0 {
 		q.Set("before", strconv.Itoa(before))
 	}
-	var out struct {
-		Messages []ChannelPost `json:"messages"`
-	}
-	return out.Messages, c.do(ctx, http.MethodGet, c.channelPath(sessionID, channelJID)+"/messages", q, nil, &out)
+	return field[[]ChannelPost](ctx, c, http.MethodGet, c.channelPath(sessionID, channelJID)+"/messages", q, nil, "messages")
 }

@@ -34,7 +34,7 @@ type ChatListOptions struct {
 }
 
 func (c *Client) chatsPath(sessionID string) string {
-	return c.api("/sessions/" + url.PathEscape(sessionID) + "/chats")
+	return c.sessionPath(sessionID, "/chats")
 }
 
 func (c *Client) chatPath(sessionID, chat string) string {
@@ -50,20 +50,12 @@ func (c *Client) Chats(ctx context.Context, sessionID string, o ChatListOptions)
 	if o.Label != "" {
 		q.Set("label", o.Label)
 	}
-	var out struct {
-		Chats      []Chat      `json:"chats"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	err := c.do(ctx, http.MethodGet, c.chatsPath(sessionID), q, nil, &out)
-	return out.Chats, out.Pagination, err
+	return list[Chat](ctx, c, c.chatsPath(sessionID), q, "chats")
 }
 
 // Chat reads one chat (a JID, or a phone number for a direct chat).
 func (c *Client) Chat(ctx context.Context, sessionID, chat string) (*Chat, error) {
-	var out struct {
-		Chat *Chat `json:"chat"`
-	}
-	return out.Chat, c.do(ctx, http.MethodGet, c.chatPath(sessionID, chat), nil, nil, &out)
+	return field[*Chat](ctx, c, http.MethodGet, c.chatPath(sessionID, chat), nil, nil, "chat")
 }
 
 // ChatMessages reads a page of a chat's history, newest first: limit
@@ -93,10 +85,7 @@ func (c *Client) ChatAction(ctx context.Context, sessionID, chat, action string,
 	if muteUntil != nil {
 		body["mute_until"] = muteUntil.UTC().Format(time.RFC3339Nano)
 	}
-	var out struct {
-		Chat *Chat `json:"chat"`
-	}
-	return out.Chat, c.do(ctx, http.MethodPost, c.chatPath(sessionID, chat)+"/actions", nil, body, &out)
+	return field[*Chat](ctx, c, http.MethodPost, c.chatPath(sessionID, chat)+"/actions", nil, body, "chat")
 }
 
 // DeleteChat deletes a chat on WhatsApp; the gateway hides it and its

@@ -109,6 +109,11 @@ func (c *Client) api(path string) string {
 	return p + path
 }
 
+// sessionPath is the API path of a session's route: rest follows its id.
+func (c *Client) sessionPath(sessionID, rest string) string {
+	return c.api("/sessions/" + url.PathEscape(sessionID) + rest)
+}
+
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
@@ -154,23 +159,79 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 }
 
 func (c *Client) doHeaders(ctx context.Context, method, path string, q url.Values, h http.Header, body, out any) error {
-	req, err := c.newRequest(ctx, method, path, q, body)
+	resp, raw, err := c.fetch(ctx, method, path, q, h, body, 64<<20)
 	if err != nil {
 		return err
+	}
+	return decodeEnvelope(resp, raw, out)
+}
+
+// send sends a request with h's headers set over the defaults.
+func (c *Client) send(ctx context.Context, method, path string, q url.Values, h http.Header, body any) (*http.Response, error) {
+	req, err := c.newRequest(ctx, method, path, q, body)
+	if err != nil {
+		return nil, err
 	}
 	for k, v := range h {
 		req.Header[k] = v
 	}
-	resp, err := c.httpClient().Do(req)
+	return c.httpClient().Do(req)
+}
+
+// fetch sends a request and reads its whole answer, up to limit bytes.
+func (c *Client) fetch(ctx context.Context, method, path string, q url.Values, h http.Header, body any, limit int64) (*http.Response, []byte, error) {
+	resp, err := c.send(ctx, method, path, q, h, body)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return fmt.Errorf("read answer: %w", err)
+		return nil, nil, fmt.Errorf("read answer: %w", err)
 	}
-	return decodeEnvelope(resp, raw, out)
+	return resp, raw, nil
+}
+
+// field calls a route whose data is an object and answers its member
+// key, decoded as T (T's zero value when the member is absent).
+func field[T any](ctx context.Context, c *Client, method, path string, q url.Values, body any, key string) (T, error) {
+	var v T
+	data, err := c.members(ctx, method, path, q, body)
+	if err != nil {
+		return v, err
+	}
+	return v, decodeMember(data, key, &v)
+}
+
+// list calls a list route: the page of items under key and its pagination.
+func list[T any](ctx context.Context, c *Client, path string, q url.Values, key string) ([]T, *Pagination, error) {
+	var items []T
+	var p *Pagination
+	data, err := c.members(ctx, http.MethodGet, path, q, nil)
+	if err == nil {
+		err = decodeMember(data, key, &items)
+	}
+	if err == nil {
+		err = decodeMember(data, "pagination", &p)
+	}
+	return items, p, err
+}
+
+// members calls a route and answers its data's members undecoded.
+func (c *Client) members(ctx context.Context, method, path string, q url.Values, body any) (map[string]json.RawMessage, error) {
+	var data map[string]json.RawMessage
+	return data, c.do(ctx, method, path, q, body, &data)
+}
+
+func decodeMember(data map[string]json.RawMessage, key string, v any) error {
+	raw, ok := data[key]
+	if !ok {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
+	}
+	return nil
 }
 
 func decodeEnvelope(resp *http.Response, raw []byte, out any) error {
@@ -217,15 +278,11 @@ type Event struct {
 // until the stream ends, ctx ends, or fn returns an error (returned, except
 // ErrStop, which ends the stream without error).
 func (c *Client) stream(ctx context.Context, path string, q url.Values, h http.Header, fn func(Event) error) error {
-	req, err := c.newRequest(ctx, http.MethodGet, path, q, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "text/event-stream")
+	sh := http.Header{"Accept": {"text/event-stream"}}
 	for k, v := range h {
-		req.Header[k] = v
+		sh[k] = v
 	}
-	resp, err := c.httpClient().Do(req)
+	resp, err := c.send(ctx, http.MethodGet, path, q, sh, nil)
 	if err != nil {
 		return err
 	}

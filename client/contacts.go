@@ -31,52 +31,37 @@ type LIDMapping struct {
 }
 
 func (c *Client) contactsPath(sessionID string) string {
-	return c.api("/sessions/" + url.PathEscape(sessionID) + "/contacts")
+	return c.sessionPath(sessionID, "/contacts")
 }
 
 // Contacts lists the contacts the session's account knows (from its store).
 func (c *Client) Contacts(ctx context.Context, sessionID string) ([]ContactInfo, error) {
-	var out struct {
-		Contacts []ContactInfo `json:"contacts"`
-	}
-	return out.Contacts, c.do(ctx, http.MethodGet, c.contactsPath(sessionID), nil, nil, &out)
+	return field[[]ContactInfo](ctx, c, http.MethodGet, c.contactsPath(sessionID), nil, nil, "contacts")
 }
 
 // Contact asks WhatsApp about one user (a phone number or JID); refresh
 // fetches the picture URL even when the gateway has it cached.
 func (c *Client) Contact(ctx context.Context, sessionID, user string, refresh bool) (*ContactInfo, error) {
-	var out struct {
-		Contact *ContactInfo `json:"contact"`
-	}
 	var q url.Values
 	if refresh {
 		q = url.Values{"refresh": {"true"}}
 	}
-	return out.Contact, c.do(ctx, http.MethodGet, c.contactsPath(sessionID)+"/"+url.PathEscape(user), q, nil, &out)
+	return field[*ContactInfo](ctx, c, http.MethodGet, c.contactsPath(sessionID)+"/"+url.PathEscape(user), q, nil, "contact")
 }
 
 // Blocked lists the JIDs the session's account blocked.
 func (c *Client) Blocked(ctx context.Context, sessionID string) ([]string, error) {
-	var out struct {
-		Blocked []string `json:"blocked"`
-	}
-	return out.Blocked, c.do(ctx, http.MethodGet, c.contactsPath(sessionID)+"/blocked", nil, nil, &out)
+	return field[[]string](ctx, c, http.MethodGet, c.contactsPath(sessionID)+"/blocked", nil, nil, "blocked")
 }
 
 // Block blocks a user and answers the new block list.
 func (c *Client) Block(ctx context.Context, sessionID, user string) ([]string, error) {
-	var out struct {
-		Blocked []string `json:"blocked"`
-	}
-	return out.Blocked, c.do(ctx, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/block", nil, nil, &out)
+	return field[[]string](ctx, c, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/block", nil, nil, "blocked")
 }
 
 // Unblock unblocks a user and answers the new block list.
 func (c *Client) Unblock(ctx context.Context, sessionID, user string) ([]string, error) {
-	var out struct {
-		Blocked []string `json:"blocked"`
-	}
-	return out.Blocked, c.do(ctx, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/unblock", nil, nil, &out)
+	return field[[]string](ctx, c, http.MethodPost, c.contactsPath(sessionID)+"/"+url.PathEscape(user)+"/unblock", nil, nil, "blocked")
 }
 
 // PhoneByLID answers the phone number behind a LID, as the session knows it.

@@ -70,7 +70,7 @@ type AccountOperation struct {
 }
 
 func (c *Client) groupsPath(sessionID string) string {
-	return c.api("/sessions/" + url.PathEscape(sessionID) + "/groups")
+	return c.sessionPath(sessionID, "/groups")
 }
 
 func (c *Client) groupPath(sessionID, groupJID string) string {
@@ -79,28 +79,17 @@ func (c *Client) groupPath(sessionID, groupJID string) string {
 
 // AccountOperations lists the account writes made through the session, newest first.
 func (c *Client) AccountOperations(ctx context.Context, sessionID string, o ListOptions) ([]AccountOperation, *Pagination, error) {
-	var out struct {
-		Operations []AccountOperation `json:"operations"`
-		Pagination *Pagination        `json:"pagination"`
-	}
-	err := c.do(ctx, http.MethodGet, c.api("/sessions/"+url.PathEscape(sessionID)+"/operations"), o.query(), nil, &out)
-	return out.Operations, out.Pagination, err
+	return list[AccountOperation](ctx, c, c.sessionPath(sessionID, "/operations"), o.query(), "operations")
 }
 
 // Groups lists the groups the session's number is in (asked of WhatsApp now).
 func (c *Client) Groups(ctx context.Context, sessionID string) ([]Group, error) {
-	var out struct {
-		Groups []Group `json:"groups"`
-	}
-	return out.Groups, c.do(ctx, http.MethodGet, c.groupsPath(sessionID), nil, nil, &out)
+	return field[[]Group](ctx, c, http.MethodGet, c.groupsPath(sessionID), nil, nil, "groups")
 }
 
 // Group reads one group.
 func (c *Client) Group(ctx context.Context, sessionID, groupJID string) (*Group, error) {
-	var out struct {
-		Group *Group `json:"group"`
-	}
-	return out.Group, c.do(ctx, http.MethodGet, c.groupPath(sessionID, groupJID), nil, nil, &out)
+	return field[*Group](ctx, c, http.MethodGet, c.groupPath(sessionID, groupJID), nil, nil, "group")
 }
 
 // CreateGroup creates a group with participants (phone numbers or JIDs).
@@ -115,37 +104,24 @@ func (c *Client) CreateGroup(ctx context.Context, sessionID, subject string, par
 
 // UpdateGroup changes a group's subject, description or settings.
 func (c *Client) UpdateGroup(ctx context.Context, sessionID, groupJID string, u GroupUpdate) (*Group, error) {
-	var out struct {
-		Group *Group `json:"group"`
-	}
-	return out.Group, c.do(ctx, http.MethodPatch, c.groupPath(sessionID, groupJID), nil, u, &out)
+	return field[*Group](ctx, c, http.MethodPatch, c.groupPath(sessionID, groupJID), nil, u, "group")
 }
 
 // UpdateGroupParticipants adds, removes, promotes or demotes participants
 // (action add, remove, promote or demote).
 func (c *Client) UpdateGroupParticipants(ctx context.Context, sessionID, groupJID, action string, participants []string) ([]ParticipantResult, error) {
-	var out struct {
-		Results []ParticipantResult `json:"results"`
-	}
-	err := c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/participants", nil,
-		map[string]any{"action": action, "participants": participants}, &out)
-	return out.Results, err
+	return field[[]ParticipantResult](ctx, c, http.MethodPost, c.groupPath(sessionID, groupJID)+"/participants", nil,
+		map[string]any{"action": action, "participants": participants}, "results")
 }
 
 // GroupInviteLink reads the group's invite link (admins only).
 func (c *Client) GroupInviteLink(ctx context.Context, sessionID, groupJID string) (string, error) {
-	var out struct {
-		InviteLink string `json:"invite_link"`
-	}
-	return out.InviteLink, c.do(ctx, http.MethodGet, c.groupPath(sessionID, groupJID)+"/invite-link", nil, nil, &out)
+	return field[string](ctx, c, http.MethodGet, c.groupPath(sessionID, groupJID)+"/invite-link", nil, nil, "invite_link")
 }
 
 // ResetGroupInviteLink revokes the invite link and answers the new one.
 func (c *Client) ResetGroupInviteLink(ctx context.Context, sessionID, groupJID string) (string, error) {
-	var out struct {
-		InviteLink string `json:"invite_link"`
-	}
-	return out.InviteLink, c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/invite-link/reset", nil, nil, &out)
+	return field[string](ctx, c, http.MethodPost, c.groupPath(sessionID, groupJID)+"/invite-link/reset", nil, nil, "invite_link")
 }
 
 // GroupJoin is the group joined by link; Pending when the group needs an
@@ -175,10 +151,7 @@ type GroupRequest struct {
 
 // GroupRequests lists a group's pending join requests, oldest first (admins only).
 func (c *Client) GroupRequests(ctx context.Context, sessionID, groupJID string) ([]GroupRequest, error) {
-	var out struct {
-		Requests []GroupRequest `json:"requests"`
-	}
-	return out.Requests, c.do(ctx, http.MethodGet, c.groupPath(sessionID, groupJID)+"/requests", nil, nil, &out)
+	return field[[]GroupRequest](ctx, c, http.MethodGet, c.groupPath(sessionID, groupJID)+"/requests", nil, nil, "requests")
 }
 
 // ApproveGroupRequests approves join requests (phone numbers or JIDs):
@@ -195,11 +168,7 @@ func (c *Client) RejectGroupRequests(ctx context.Context, sessionID, groupJID st
 }
 
 func (c *Client) groupRequests(ctx context.Context, sessionID, groupJID, action string, participants []string) ([]ParticipantResult, error) {
-	var out struct {
-		Results []ParticipantResult `json:"results"`
-	}
-	err := c.do(ctx, http.MethodPost, c.groupPath(sessionID, groupJID)+"/requests/"+action, nil, map[string]any{"participants": participants}, &out)
-	return out.Results, err
+	return field[[]ParticipantResult](ctx, c, http.MethodPost, c.groupPath(sessionID, groupJID)+"/requests/"+action, nil, map[string]any{"participants": participants}, "results")
 }
 
 // LeaveGroup leaves a group.

@@ -30,31 +30,22 @@ type MessageLabel struct {
 }
 
 func (c *Client) labelsPath(sessionID string) string {
-	return c.api("/sessions/" + url.PathEscape(sessionID) + "/labels")
+	return c.sessionPath(sessionID, "/labels")
 }
 
 // Labels lists the session's labels.
 func (c *Client) Labels(ctx context.Context, sessionID string) ([]Label, error) {
-	var out struct {
-		Labels []Label `json:"labels"`
-	}
-	return out.Labels, c.do(ctx, http.MethodGet, c.labelsPath(sessionID), nil, nil, &out)
+	return field[[]Label](ctx, c, http.MethodGet, c.labelsPath(sessionID), nil, nil, "labels")
 }
 
 // CreateLabel creates a label (a business account only).
 func (c *Client) CreateLabel(ctx context.Context, sessionID string, in LabelRequest) (*Label, error) {
-	var out struct {
-		Label *Label `json:"label"`
-	}
-	return out.Label, c.do(ctx, http.MethodPost, c.labelsPath(sessionID), nil, in, &out)
+	return field[*Label](ctx, c, http.MethodPost, c.labelsPath(sessionID), nil, in, "label")
 }
 
 // UpdateLabel renames or recolours a label.
 func (c *Client) UpdateLabel(ctx context.Context, sessionID, labelID string, in LabelRequest) (*Label, error) {
-	var out struct {
-		Label *Label `json:"label"`
-	}
-	return out.Label, c.do(ctx, http.MethodPatch, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID), nil, in, &out)
+	return field[*Label](ctx, c, http.MethodPatch, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID), nil, in, "label")
 }
 
 // DeleteLabel deletes a label; it comes off every chat and message.
@@ -69,10 +60,7 @@ func (c *Client) LabelChat(ctx context.Context, sessionID, chat, labelID string,
 	if !labeled {
 		method = http.MethodDelete
 	}
-	var out struct {
-		Chat *Chat `json:"chat"`
-	}
-	return out.Chat, c.do(ctx, method, c.chatPath(sessionID, chat)+"/labels/"+url.PathEscape(labelID), nil, nil, &out)
+	return field[*Chat](ctx, c, method, c.chatPath(sessionID, chat)+"/labels/"+url.PathEscape(labelID), nil, nil, "chat")
 }
 
 // LabelMessage puts a label on a stored message (labeled) or takes it off.
@@ -81,20 +69,12 @@ func (c *Client) LabelMessage(ctx context.Context, messageID, labelID string, la
 	if !labeled {
 		method = http.MethodDelete
 	}
-	var out struct {
-		MessageLabel *MessageLabel `json:"message_label"`
-	}
-	return out.MessageLabel, c.do(ctx, method, c.api("/messages/"+url.PathEscape(messageID)+"/labels/"+url.PathEscape(labelID)), nil, nil, &out)
+	return field[*MessageLabel](ctx, c, method, c.api("/messages/"+url.PathEscape(messageID)+"/labels/"+url.PathEscape(labelID)), nil, nil, "message_label")
 }
 
 // LabelMessages lists a page of the session's stored messages carrying a
 // label, newest first. The chats carrying it are Chats with
 // ChatListOptions.Label.
 func (c *Client) LabelMessages(ctx context.Context, sessionID, labelID string, o ListOptions) ([]Message, *Pagination, error) {
-	var out struct {
-		Messages   []Message   `json:"messages"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	err := c.do(ctx, http.MethodGet, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID)+"/messages", o.query(), nil, &out)
-	return out.Messages, out.Pagination, err
+	return list[Message](ctx, c, c.labelsPath(sessionID)+"/"+url.PathEscape(labelID)+"/messages", o.query(), "messages")
 }

@@ -3,8 +3,6 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -49,11 +47,8 @@ type NumberCheck struct {
 
 // CheckContacts asks a session's WhatsApp which phone numbers are on it.
 func (c *Client) CheckContacts(ctx context.Context, sessionID string, phones []string) ([]NumberCheck, error) {
-	var out struct {
-		Results []NumberCheck `json:"results"`
-	}
-	return out.Results, c.do(ctx, http.MethodPost, c.api("/contacts/check"), nil,
-		map[string]any{"session_id": sessionID, "phones": phones}, &out)
+	return field[[]NumberCheck](ctx, c, http.MethodPost, c.api("/contacts/check"), nil,
+		map[string]any{"session_id": sessionID, "phones": phones}, "results")
 }
 
 // ReadRequest marks received messages read: by our ids, or by WhatsApp ids
@@ -68,33 +63,21 @@ type ReadRequest struct {
 
 // MarkRead sends read receipts and answers how many messages were marked.
 func (c *Client) MarkRead(ctx context.Context, in ReadRequest) (int, error) {
-	var out struct {
-		Marked int `json:"marked"`
-	}
-	return out.Marked, c.do(ctx, http.MethodPost, c.api("/messages/read"), nil, in, &out)
+	return field[int](ctx, c, http.MethodPost, c.api("/messages/read"), nil, in, "marked")
 }
 
 // SetTyping shows or clears "typing…" (or "recording audio…") in a chat.
 func (c *Client) SetTyping(ctx context.Context, sessionID, chat string, typing, audio bool) error {
-	return c.do(ctx, http.MethodPost, c.api("/sessions/"+url.PathEscape(sessionID)+"/typing"), nil,
+	return c.do(ctx, http.MethodPost, c.sessionPath(sessionID, "/typing"), nil,
 		map[string]any{"chat": chat, "typing": typing, "audio": audio}, nil)
 }
 
 // MessageMedia downloads a message's media, with its content type.
 func (c *Client) MessageMedia(ctx context.Context, id string) ([]byte, string, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, c.api("/messages/"+url.PathEscape(id)+"/media"), nil, nil)
+	resp, raw, err := c.fetch(ctx, http.MethodGet, c.api("/messages/"+url.PathEscape(id)+"/media"), nil,
+		http.Header{"Accept": {"*/*"}}, nil, 256<<20)
 	if err != nil {
 		return nil, "", err
-	}
-	req.Header.Set("Accept", "*/*")
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return nil, "", fmt.Errorf("read media: %w", err)
 	}
 	ct := resp.Header.Get("Content-Type")
 	if resp.StatusCode >= 400 {
@@ -155,18 +138,12 @@ func (c *Client) MessageSeries(ctx context.Context, o SeriesOptions) (*Series, e
 
 // Plans lists the plans on offer.
 func (c *Client) Plans(ctx context.Context) ([]Plan, error) {
-	var out struct {
-		Plans []Plan `json:"plans"`
-	}
-	return out.Plans, c.do(ctx, http.MethodGet, c.api("/plans"), nil, nil, &out)
+	return field[[]Plan](ctx, c, http.MethodGet, c.api("/plans"), nil, nil, "plans")
 }
 
 // Plan gets one plan.
 func (c *Client) Plan(ctx context.Context, id string) (*Plan, error) {
-	var out struct {
-		Plan *Plan `json:"plan"`
-	}
-	return out.Plan, c.do(ctx, http.MethodGet, c.api("/plans/"+url.PathEscape(id)), nil, nil, &out)
+	return field[*Plan](ctx, c, http.MethodGet, c.api("/plans/"+url.PathEscape(id)), nil, nil, "plan")
 }
 
 // Subscription answers the account's subscription (as the API shapes it).
@@ -177,24 +154,22 @@ func (c *Client) Subscription(ctx context.Context) (json.RawMessage, error) {
 
 // BillingUsage answers the usage report of a period ("" for the current one).
 func (c *Client) BillingUsage(ctx context.Context, period string) (json.RawMessage, error) {
-	q := url.Values{}
-	if period != "" {
-		q.Set("period", period)
-	}
 	var out json.RawMessage
-	return out, c.do(ctx, http.MethodGet, c.api("/billing/usage"), q, nil, &out)
+	return out, c.do(ctx, http.MethodGet, c.api("/billing/usage"), periodQuery(period), nil, &out)
 }
 
 // Statement answers the billing statement of a period (YYYY-MM; "" for the current one).
 func (c *Client) Statement(ctx context.Context, period string) (json.RawMessage, error) {
+	return field[json.RawMessage](ctx, c, http.MethodGet, c.api("/billing/statements"), periodQuery(period), nil, "statement")
+}
+
+// periodQuery selects a billing period; "" is the current one.
+func periodQuery(period string) url.Values {
 	q := url.Values{}
 	if period != "" {
 		q.Set("period", period)
 	}
-	var out struct {
-		Statement json.RawMessage `json:"statement"`
-	}
-	return out.Statement, c.do(ctx, http.MethodGet, c.api("/billing/statements"), q, nil, &out)
+	return q
 }
 
 // Tenant is an account as the admin routes show it.
@@ -215,11 +190,7 @@ func (c *Client) AdminTenants(ctx context.Context, q, status string, o ListOptio
 	if status != "" {
 		v.Set("status", status)
 	}
-	var out struct {
-		Tenants    []Tenant    `json:"tenants"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	return out.Tenants, out.Pagination, c.do(ctx, http.MethodGet, c.api("/admin/tenants"), v, nil, &out)
+	return list[Tenant](ctx, c, c.api("/admin/tenants"), v, "tenants")
 }
 
 // AdminSession is a session as the admin search shows it: with its owner.
@@ -233,18 +204,11 @@ type AdminSession struct {
 func (c *Client) AdminSessions(ctx context.Context, q string, o ListOptions) ([]AdminSession, *Pagination, error) {
 	v := o.query()
 	v.Set("q", q)
-	var out struct {
-		Sessions   []AdminSession `json:"sessions"`
-		Pagination *Pagination    `json:"pagination"`
-	}
-	return out.Sessions, out.Pagination, c.do(ctx, http.MethodGet, c.api("/admin/sessions"), v, nil, &out)
+	return list[AdminSession](ctx, c, c.api("/admin/sessions"), v, "sessions")
 }
 
 func (c *Client) tenantCall(ctx context.Context, method, id, action string, body any) (*Tenant, error) {
-	var out struct {
-		Tenant *Tenant `json:"tenant"`
-	}
-	return out.Tenant, c.do(ctx, method, c.api("/admin/tenants/"+url.PathEscape(id)+action), nil, body, &out)
+	return field[*Tenant](ctx, c, method, c.api("/admin/tenants/"+url.PathEscape(id)+action), nil, body, "tenant")
 }
 
 // AdminTenant gets one tenant (admin).
@@ -269,22 +233,12 @@ func (c *Client) AdminChangePlan(ctx context.Context, id, planID, reason string)
 
 // AdminTenantStatement answers a tenant's billing statement (admin).
 func (c *Client) AdminTenantStatement(ctx context.Context, id, period string) (json.RawMessage, error) {
-	q := url.Values{}
-	if period != "" {
-		q.Set("period", period)
-	}
-	var out struct {
-		Statement json.RawMessage `json:"statement"`
-	}
-	return out.Statement, c.do(ctx, http.MethodGet, c.api("/admin/tenants/"+url.PathEscape(id)+"/statements"), q, nil, &out)
+	return field[json.RawMessage](ctx, c, http.MethodGet, c.api("/admin/tenants/"+url.PathEscape(id)+"/statements"), periodQuery(period), nil, "statement")
 }
 
 // AdminStats answers the gateway-wide counts (admin).
 func (c *Client) AdminStats(ctx context.Context) (json.RawMessage, error) {
-	var out struct {
-		Stats json.RawMessage `json:"stats"`
-	}
-	return out.Stats, c.do(ctx, http.MethodGet, c.api("/admin/stats"), nil, nil, &out)
+	return field[json.RawMessage](ctx, c, http.MethodGet, c.api("/admin/stats"), nil, nil, "stats")
 }
 
 // AdminAudit lists the audit log (admin), filtered by actor, target or action when set.
@@ -295,44 +249,28 @@ func (c *Client) AdminAudit(ctx context.Context, actorID, targetID, action strin
 			q.Set(k, v)
 		}
 	}
-	var out struct {
-		Entries    []json.RawMessage `json:"entries"`
-		Pagination *Pagination       `json:"pagination"`
-	}
-	return out.Entries, out.Pagination, c.do(ctx, http.MethodGet, c.api("/admin/audit"), q, nil, &out)
+	return list[json.RawMessage](ctx, c, c.api("/admin/audit"), q, "entries")
 }
 
 // AdminPlans lists every plan (admin).
 func (c *Client) AdminPlans(ctx context.Context) ([]Plan, error) {
-	var out struct {
-		Plans []Plan `json:"plans"`
-	}
-	return out.Plans, c.do(ctx, http.MethodGet, c.api("/admin/plans"), nil, nil, &out)
+	return field[[]Plan](ctx, c, http.MethodGet, c.api("/admin/plans"), nil, nil, "plans")
 }
 
 // AdminPlan gets one plan (admin).
 func (c *Client) AdminPlan(ctx context.Context, id string) (*Plan, error) {
-	var out struct {
-		Plan *Plan `json:"plan"`
-	}
-	return out.Plan, c.do(ctx, http.MethodGet, c.api("/admin/plans/"+url.PathEscape(id)), nil, nil, &out)
+	return field[*Plan](ctx, c, http.MethodGet, c.api("/admin/plans/"+url.PathEscape(id)), nil, nil, "plan")
 }
 
 // AdminCreatePlan creates a plan (admin); body is the plan as the API
 // takes it (id, name, price_cents, currency, limits, features, overage).
 func (c *Client) AdminCreatePlan(ctx context.Context, body any) (*Plan, error) {
-	var out struct {
-		Plan *Plan `json:"plan"`
-	}
-	return out.Plan, c.do(ctx, http.MethodPost, c.api("/admin/plans"), nil, body, &out)
+	return field[*Plan](ctx, c, http.MethodPost, c.api("/admin/plans"), nil, body, "plan")
 }
 
 // AdminUpdatePlan replaces a plan (admin).
 func (c *Client) AdminUpdatePlan(ctx context.Context, id string, body any) (*Plan, error) {
-	var out struct {
-		Plan *Plan `json:"plan"`
-	}
-	return out.Plan, c.do(ctx, http.MethodPut, c.api("/admin/plans/"+url.PathEscape(id)), nil, body, &out)
+	return field[*Plan](ctx, c, http.MethodPut, c.api("/admin/plans/"+url.PathEscape(id)), nil, body, "plan")
 }
 
 // AdminDeletePlan deletes a plan nobody is on (admin).

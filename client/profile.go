@@ -56,31 +56,22 @@ type PrivacySettings struct {
 }
 
 func (c *Client) profilePath(sessionID string) string {
-	return c.api("/sessions/" + url.PathEscape(sessionID) + "/profile")
+	return c.sessionPath(sessionID, "/profile")
 }
 
 // Profile reads the session's own profile (asked of WhatsApp now).
 func (c *Client) Profile(ctx context.Context, sessionID string) (*WAProfile, error) {
-	var out struct {
-		Profile *WAProfile `json:"profile"`
-	}
-	return out.Profile, c.do(ctx, http.MethodGet, c.profilePath(sessionID), nil, nil, &out)
+	return field[*WAProfile](ctx, c, http.MethodGet, c.profilePath(sessionID), nil, nil, "profile")
 }
 
 // UpdateProfile changes the push name and about text.
 func (c *Client) UpdateProfile(ctx context.Context, sessionID string, u ProfileUpdate) (*WAProfile, error) {
-	var out struct {
-		Profile *WAProfile `json:"profile"`
-	}
-	return out.Profile, c.do(ctx, http.MethodPut, c.profilePath(sessionID), nil, u, &out)
+	return field[*WAProfile](ctx, c, http.MethodPut, c.profilePath(sessionID), nil, u, "profile")
 }
 
 // SetProfilePicture sets the profile picture (a JPEG) and answers its id.
 func (c *Client) SetProfilePicture(ctx context.Context, sessionID string, jpeg []byte) (string, error) {
-	var out struct {
-		PictureID string `json:"picture_id"`
-	}
-	return out.PictureID, c.do(ctx, http.MethodPut, c.profilePath(sessionID)+"/picture", nil, map[string]any{"image": jpeg}, &out)
+	return field[string](ctx, c, http.MethodPut, c.profilePath(sessionID)+"/picture", nil, map[string]any{"image": jpeg}, "picture_id")
 }
 
 // RemoveProfilePicture removes the profile picture.
@@ -90,24 +81,18 @@ func (c *Client) RemoveProfilePicture(ctx context.Context, sessionID string) err
 
 // PrivacySettings reads the account's privacy settings.
 func (c *Client) PrivacySettings(ctx context.Context, sessionID string) (*PrivacySettings, error) {
-	var out struct {
-		Privacy *PrivacySettings `json:"privacy"`
-	}
-	return out.Privacy, c.do(ctx, http.MethodGet, c.profilePath(sessionID)+"/privacy", nil, nil, &out)
+	return field[*PrivacySettings](ctx, c, http.MethodGet, c.profilePath(sessionID)+"/privacy", nil, nil, "privacy")
 }
 
 // UpdatePrivacySettings changes the settings that are set in p and
 // answers them all.
 func (c *Client) UpdatePrivacySettings(ctx context.Context, sessionID string, p PrivacySettings) (*PrivacySettings, error) {
-	var out struct {
-		Privacy *PrivacySettings `json:"privacy"`
-	}
-	return out.Privacy, c.do(ctx, http.MethodPut, c.profilePath(sessionID)+"/privacy", nil, p, &out)
+	return field[*PrivacySettings](ctx, c, http.MethodPut, c.profilePath(sessionID)+"/privacy", nil, p, "privacy")
 }
 
 // SetPresence shows the account online ("available") or offline ("unavailable").
 func (c *Client) SetPresence(ctx context.Context, sessionID, presence string) error {
-	return c.do(ctx, http.MethodPost, c.api("/sessions/"+url.PathEscape(sessionID)+"/presence"), nil, map[string]any{"presence": presence}, nil)
+	return c.do(ctx, http.MethodPost, c.sessionPath(sessionID, "/presence"), nil, map[string]any{"presence": presence}, nil)
 }
 
 // SubscribePresence subscribes the session to a user's presence; presence

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -32,8 +31,13 @@ type RegisterRequest struct {
 
 // Register creates an account; the client keeps the token it answers.
 func (c *Client) Register(ctx context.Context, in RegisterRequest) (*Auth, error) {
+	return c.authenticate(ctx, "/auth/register", in)
+}
+
+// authenticate posts to a route that answers a login and keeps its token.
+func (c *Client) authenticate(ctx context.Context, path string, body any) (*Auth, error) {
 	var out Auth
-	if err := c.do(ctx, http.MethodPost, c.api("/auth/register"), nil, in, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, c.api(path), nil, body, &out); err != nil {
 		return nil, err
 	}
 	c.Token = out.Token
@@ -42,26 +46,14 @@ func (c *Client) Register(ctx context.Context, in RegisterRequest) (*Auth, error
 
 // Login logs in; the client keeps the token it answers.
 func (c *Client) Login(ctx context.Context, email, password string) (*Auth, error) {
-	var out Auth
-	body := map[string]string{"email": email, "password": password}
-	if err := c.do(ctx, http.MethodPost, c.api("/auth/login"), nil, body, &out); err != nil {
-		return nil, err
-	}
-	c.Token = out.Token
-	return &out, nil
+	return c.authenticate(ctx, "/auth/login", map[string]string{"email": email, "password": password})
 }
 
 // ChangePassword changes the account's password (with a login token, not
 // an API key). Every token issued before is revoked; the client keeps the
 // new one the answer carries.
 func (c *Client) ChangePassword(ctx context.Context, current, next string) (*Auth, error) {
-	var out Auth
-	body := map[string]string{"current_password": current, "new_password": next}
-	if err := c.do(ctx, http.MethodPost, c.api("/auth/password/change"), nil, body, &out); err != nil {
-		return nil, err
-	}
-	c.Token = out.Token
-	return &out, nil
+	return c.authenticate(ctx, "/auth/password/change", map[string]string{"current_password": current, "new_password": next})
 }
 
 // Me answers the account with its plan and usage.
@@ -83,27 +75,17 @@ type CreateSessionRequest struct {
 
 // CreateSession creates a session (start it with StartInstance).
 func (c *Client) CreateSession(ctx context.Context, in CreateSessionRequest) (*Session, error) {
-	var out struct {
-		Session *Session `json:"session"`
-	}
-	return out.Session, c.do(ctx, http.MethodPost, c.api("/sessions"), nil, in, &out)
+	return field[*Session](ctx, c, http.MethodPost, c.api("/sessions"), nil, in, "session")
 }
 
 // ListSessions lists sessions, newest first.
 func (c *Client) ListSessions(ctx context.Context, o ListOptions) ([]Session, *Pagination, error) {
-	var out struct {
-		Sessions   []Session   `json:"sessions"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	return out.Sessions, out.Pagination, c.do(ctx, http.MethodGet, c.api("/sessions"), o.query(), nil, &out)
+	return list[Session](ctx, c, c.api("/sessions"), o.query(), "sessions")
 }
 
 // Session gets a session.
 func (c *Client) Session(ctx context.Context, id string) (*Session, error) {
-	var out struct {
-		Session *Session `json:"session"`
-	}
-	return out.Session, c.do(ctx, http.MethodGet, c.api("/sessions/"+url.PathEscape(id)), nil, nil, &out)
+	return field[*Session](ctx, c, http.MethodGet, c.sessionPath(id, ""), nil, nil, "session")
 }
 
 // UpdateSessionRequest changes a session; nil fields stay as they are.
@@ -118,46 +100,28 @@ type UpdateSessionRequest struct {
 
 // UpdateSession renames a session or changes its settings.
 func (c *Client) UpdateSession(ctx context.Context, id string, in UpdateSessionRequest) (*Session, error) {
-	var out struct {
-		Session *Session `json:"session"`
-	}
-	return out.Session, c.do(ctx, http.MethodPatch, c.api("/sessions/"+url.PathEscape(id)), nil, in, &out)
+	return field[*Session](ctx, c, http.MethodPatch, c.sessionPath(id, ""), nil, in, "session")
 }
 
 // DeleteSession deletes a session, stopping its instance.
 func (c *Client) DeleteSession(ctx context.Context, id string) error {
-	return c.do(ctx, http.MethodDelete, c.api("/sessions/"+url.PathEscape(id)), nil, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.sessionPath(id, ""), nil, nil, nil)
 }
 
 // SessionStatus answers the session's live state from its worker.
 func (c *Client) SessionStatus(ctx context.Context, id string) (*WorkerStatus, error) {
-	var out struct {
-		Status *WorkerStatus `json:"status"`
-	}
-	return out.Status, c.do(ctx, http.MethodGet, c.api("/sessions/"+url.PathEscape(id)+"/status"), nil, nil, &out)
+	return field[*WorkerStatus](ctx, c, http.MethodGet, c.sessionPath(id, "/status"), nil, nil, "status")
 }
 
 // QR answers the current pairing code.
 func (c *Client) QR(ctx context.Context, id string) (*QR, error) {
-	var out struct {
-		QR *QR `json:"qr"`
-	}
-	return out.QR, c.do(ctx, http.MethodGet, c.api("/sessions/"+url.PathEscape(id)+"/qr"), nil, nil, &out)
+	return field[*QR](ctx, c, http.MethodGet, c.sessionPath(id, "/qr"), nil, nil, "qr")
 }
 
 // QRPNG answers the current pairing code as a PNG image.
 func (c *Client) QRPNG(ctx context.Context, id string) ([]byte, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, c.api("/sessions/"+url.PathEscape(id)+"/qr"), nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "image/png")
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	resp, raw, err := c.fetch(ctx, http.MethodGet, c.sessionPath(id, "/qr"), nil,
+		http.Header{"Accept": {"image/png"}}, nil, 8<<20)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +149,7 @@ type QREvent struct {
 // outcome (the stream ends after a status event). Return ErrStop from fn
 // to stop early.
 func (c *Client) WatchQR(ctx context.Context, id string, fn func(QREvent) error) error {
-	return c.stream(ctx, c.api("/sessions/"+url.PathEscape(id)+"/qr"), url.Values{"stream": {"true"}}, nil, func(e Event) error {
+	return c.stream(ctx, c.sessionPath(id, "/qr"), url.Values{"stream": {"true"}}, nil, func(e Event) error {
 		ev := QREvent{Type: e.Type}
 		switch e.Type {
 		case "qr":
@@ -210,45 +174,32 @@ func (c *Client) WatchQR(ctx context.Context, id string, fn func(QREvent) error)
 // RequestPairCode asks for a code to pair by phone number instead of a QR.
 func (c *Client) RequestPairCode(ctx context.Context, id, phone string) (*PairCode, error) {
 	var out PairCode
-	return &out, c.do(ctx, http.MethodPost, c.api("/sessions/"+url.PathEscape(id)+"/pair-code"), nil,
+	return &out, c.do(ctx, http.MethodPost, c.sessionPath(id, "/pair-code"), nil,
 		map[string]string{"phone_number": phone}, &out)
 }
 
 // LogoutSession logs the session's device out.
 func (c *Client) LogoutSession(ctx context.Context, id string) (*Session, error) {
-	var out struct {
-		Session *Session `json:"session"`
-	}
-	return out.Session, c.do(ctx, http.MethodPost, c.api("/sessions/"+url.PathEscape(id)+"/logout"), nil, nil, &out)
+	return field[*Session](ctx, c, http.MethodPost, c.sessionPath(id, "/logout"), nil, nil, "session")
 }
 
 // ScanSandbox completes a sandbox session's pairing as a phone would (phone optional).
 func (c *Client) ScanSandbox(ctx context.Context, id, phone string) (*WorkerStatus, error) {
-	var out struct {
-		Status *WorkerStatus `json:"status"`
-	}
 	var body any
 	if phone != "" {
 		body = map[string]string{"phone": phone}
 	}
-	return out.Status, c.do(ctx, http.MethodPost, c.api("/sessions/"+url.PathEscape(id)+"/scan"), nil, body, &out)
+	return field[*WorkerStatus](ctx, c, http.MethodPost, c.sessionPath(id, "/scan"), nil, body, "status")
 }
 
 // StartInstance starts the session's worker.
 func (c *Client) StartInstance(ctx context.Context, sessionID string) (*Instance, error) {
-	var out struct {
-		Instance *Instance `json:"instance"`
-	}
-	return out.Instance, c.do(ctx, http.MethodPost, c.api("/instances"), nil, map[string]string{"session_id": sessionID}, &out)
+	return field[*Instance](ctx, c, http.MethodPost, c.api("/instances"), nil, map[string]string{"session_id": sessionID}, "instance")
 }
 
 // ListInstances lists instances, newest first.
 func (c *Client) ListInstances(ctx context.Context, o ListOptions) ([]Instance, *Pagination, error) {
-	var out struct {
-		Instances  []Instance  `json:"instances"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	return out.Instances, out.Pagination, c.do(ctx, http.MethodGet, c.api("/instances"), o.query(), nil, &out)
+	return list[Instance](ctx, c, c.api("/instances"), o.query(), "instances")
 }
 
 // Instance gets an instance.
@@ -272,10 +223,7 @@ func (c *Client) ResumeInstance(ctx context.Context, id string) (*Instance, erro
 }
 
 func (c *Client) instanceCall(ctx context.Context, method, id, action string) (*Instance, error) {
-	var out struct {
-		Instance *Instance `json:"instance"`
-	}
-	return out.Instance, c.do(ctx, method, c.api("/instances/"+url.PathEscape(id)+action), nil, nil, &out)
+	return field[*Instance](ctx, c, method, c.api("/instances/"+url.PathEscape(id)+action), nil, nil, "instance")
 }
 
 // Send queues a message; follow it with Message until it is delivered.
@@ -305,61 +253,38 @@ func (c *Client) ListMessages(ctx context.Context, f MessageFilter) ([]Message, 
 	if !f.To.IsZero() {
 		q.Set("to", f.To.UTC().Format(time.RFC3339Nano))
 	}
-	var out struct {
-		Messages   []Message   `json:"messages"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	return out.Messages, out.Pagination, c.do(ctx, http.MethodGet, c.api("/messages"), q, nil, &out)
+	return list[Message](ctx, c, c.api("/messages"), q, "messages")
 }
 
 // Message gets a message.
 func (c *Client) Message(ctx context.Context, id string) (*Message, error) {
-	var out struct {
-		Message *Message `json:"message"`
-	}
-	return out.Message, c.do(ctx, http.MethodGet, c.api("/messages/"+url.PathEscape(id)), nil, nil, &out)
+	return field[*Message](ctx, c, http.MethodGet, c.api("/messages/"+url.PathEscape(id)), nil, nil, "message")
 }
 
 // CancelMessage cancels a scheduled message (sent with SendAt); a message
 // that already left "scheduled" is a conflict (StatusCode 409).
 func (c *Client) CancelMessage(ctx context.Context, id string) (*Message, error) {
-	var out struct {
-		Message *Message `json:"message"`
-	}
-	return out.Message, c.do(ctx, http.MethodDelete, c.api("/messages/"+url.PathEscape(id)), nil, nil, &out)
+	return field[*Message](ctx, c, http.MethodDelete, c.api("/messages/"+url.PathEscape(id)), nil, nil, "message")
 }
 
 // MessagePoll reads a poll's current tally (a sent or received poll).
 func (c *Client) MessagePoll(ctx context.Context, id string) (*PollTally, error) {
-	var out struct {
-		Poll *PollTally `json:"poll"`
-	}
-	return out.Poll, c.do(ctx, http.MethodGet, c.api("/messages/"+url.PathEscape(id)+"/poll"), nil, nil, &out)
+	return field[*PollTally](ctx, c, http.MethodGet, c.api("/messages/"+url.PathEscape(id)+"/poll"), nil, nil, "poll")
 }
 
 // CreateWebhook adds an endpoint; its Secret is in this answer only.
 func (c *Client) CreateWebhook(ctx context.Context, in CreateWebhookRequest) (*Webhook, error) {
-	var out struct {
-		Webhook *Webhook `json:"webhook"`
-	}
-	return out.Webhook, c.do(ctx, http.MethodPost, c.api("/webhooks"), nil, in, &out)
+	return field[*Webhook](ctx, c, http.MethodPost, c.api("/webhooks"), nil, in, "webhook")
 }
 
 // ListWebhooks lists endpoints.
 func (c *Client) ListWebhooks(ctx context.Context, o ListOptions) ([]Webhook, *Pagination, error) {
-	var out struct {
-		Webhooks   []Webhook   `json:"webhooks"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	return out.Webhooks, out.Pagination, c.do(ctx, http.MethodGet, c.api("/webhooks"), o.query(), nil, &out)
+	return list[Webhook](ctx, c, c.api("/webhooks"), o.query(), "webhooks")
 }
 
 // Webhook gets an endpoint.
 func (c *Client) Webhook(ctx context.Context, id string) (*Webhook, error) {
-	var out struct {
-		Webhook *Webhook `json:"webhook"`
-	}
-	return out.Webhook, c.do(ctx, http.MethodGet, c.api("/webhooks/"+url.PathEscape(id)), nil, nil, &out)
+	return field[*Webhook](ctx, c, http.MethodGet, c.api("/webhooks/"+url.PathEscape(id)), nil, nil, "webhook")
 }
 
 // DeleteWebhook deletes an endpoint.
@@ -369,19 +294,12 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 
 // CreateAPIKey creates a key; its Key is in this answer only.
 func (c *Client) CreateAPIKey(ctx context.Context, in CreateAPIKeyRequest) (*APIKey, error) {
-	var out struct {
-		APIKey *APIKey `json:"api_key"`
-	}
-	return out.APIKey, c.do(ctx, http.MethodPost, c.api("/api-keys"), nil, in, &out)
+	return field[*APIKey](ctx, c, http.MethodPost, c.api("/api-keys"), nil, in, "api_key")
 }
 
 // ListAPIKeys lists keys (without the keys themselves).
 func (c *Client) ListAPIKeys(ctx context.Context, o ListOptions) ([]APIKey, *Pagination, error) {
-	var out struct {
-		APIKeys    []APIKey    `json:"api_keys"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	return out.APIKeys, out.Pagination, c.do(ctx, http.MethodGet, c.api("/api-keys"), o.query(), nil, &out)
+	return list[APIKey](ctx, c, c.api("/api-keys"), o.query(), "api_keys")
 }
 
 // RevokeAPIKey revokes a key.

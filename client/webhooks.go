@@ -65,35 +65,23 @@ func webhookPath(id string) string { return "/webhooks/" + url.PathEscape(id) }
 
 // UpdateWebhook changes an endpoint (Active true turns a disabled one back on).
 func (c *Client) UpdateWebhook(ctx context.Context, id string, in UpdateWebhookRequest) (*Webhook, error) {
-	var out struct {
-		Webhook *Webhook `json:"webhook"`
-	}
-	return out.Webhook, c.do(ctx, http.MethodPatch, c.api(webhookPath(id)), nil, in, &out)
+	return field[*Webhook](ctx, c, http.MethodPatch, c.api(webhookPath(id)), nil, in, "webhook")
 }
 
 // TestWebhook sends a webhook.test event to this endpoint only.
 func (c *Client) TestWebhook(ctx context.Context, id string) (*Delivery, error) {
-	var out struct {
-		Delivery *Delivery `json:"delivery"`
-	}
-	return out.Delivery, c.do(ctx, http.MethodPost, c.api(webhookPath(id)+"/test"), nil, nil, &out)
+	return field[*Delivery](ctx, c, http.MethodPost, c.api(webhookPath(id)+"/test"), nil, nil, "delivery")
 }
 
 // RotateWebhookSecret gives the endpoint a new secret (in this answer only).
 func (c *Client) RotateWebhookSecret(ctx context.Context, id string) (*Webhook, error) {
-	var out struct {
-		Webhook *Webhook `json:"webhook"`
-	}
-	return out.Webhook, c.do(ctx, http.MethodPost, c.api(webhookPath(id)+"/rotate-secret"), nil, nil, &out)
+	return field[*Webhook](ctx, c, http.MethodPost, c.api(webhookPath(id)+"/rotate-secret"), nil, nil, "webhook")
 }
 
 // RetryWebhookDeliveries sends again every failed or abandoned delivery
 // since a time, and answers how many.
 func (c *Client) RetryWebhookDeliveries(ctx context.Context, id string, since time.Time) (int, error) {
-	var out struct {
-		Retried int `json:"retried"`
-	}
-	return out.Retried, c.do(ctx, http.MethodPost, c.api(webhookPath(id)+"/retry"), nil, map[string]any{"since": since.UTC()}, &out)
+	return field[int](ctx, c, http.MethodPost, c.api(webhookPath(id)+"/retry"), nil, map[string]any{"since": since.UTC()}, "retried")
 }
 
 // ListWebhookDeliveries reads an endpoint's delivery log, newest first;
@@ -103,11 +91,7 @@ func (c *Client) ListWebhookDeliveries(ctx context.Context, id, status string, o
 	if status != "" {
 		q.Set("status", status)
 	}
-	var out struct {
-		Deliveries []Delivery  `json:"deliveries"`
-		Pagination *Pagination `json:"pagination"`
-	}
-	return out.Deliveries, out.Pagination, c.do(ctx, http.MethodGet, c.api(webhookPath(id)+"/deliveries"), q, nil, &out)
+	return list[Delivery](ctx, c, c.api(webhookPath(id)+"/deliveries"), q, "deliveries")
 }
 
 // WebhookStats counts each endpoint's deliveries of the last days (1 to
@@ -117,10 +101,7 @@ func (c *Client) WebhookStats(ctx context.Context, days int) ([]WebhookStats, er
 	if days > 0 {
 		q.Set("days", strconv.Itoa(days))
 	}
-	var out struct {
-		Stats []WebhookStats `json:"stats"`
-	}
-	return out.Stats, c.do(ctx, http.MethodGet, c.api("/webhooks/stats"), q, nil, &out)
+	return field[[]WebhookStats](ctx, c, http.MethodGet, c.api("/webhooks/stats"), q, nil, "stats")
 }
 
 // WebhookDelivery gets one delivery with its attempts.
@@ -135,10 +116,7 @@ func (c *Client) WebhookDelivery(ctx context.Context, webhookID, deliveryID stri
 
 // RetryWebhookDelivery sends one delivery again now.
 func (c *Client) RetryWebhookDelivery(ctx context.Context, webhookID, deliveryID string) (*Delivery, error) {
-	var out struct {
-		Delivery *Delivery `json:"delivery"`
-	}
-	return out.Delivery, c.do(ctx, http.MethodPost, c.api(webhookPath(webhookID)+"/deliveries/"+url.PathEscape(deliveryID)+"/retry"), nil, nil, &out)
+	return field[*Delivery](ctx, c, http.MethodPost, c.api(webhookPath(webhookID)+"/deliveries/"+url.PathEscape(deliveryID)+"/retry"), nil, nil, "delivery")
 }
 
 // GatewayEvent is one event of the live stream, in the webhook envelope.

@@ -27,6 +27,35 @@ func startInstance(t *testing.T, c *client, sessionID string) instanceView {
 	return out.Instance
 }
 
+// connectedSessions creates a session of c for each name, starts them all,
+// and answers each once it is connected, in the order of names.
+func connectedSessions(t *testing.T, c *client, names ...string) []sessionView {
+	t.Helper()
+	ss := make([]sessionView, len(names))
+	for i, name := range names {
+		ss[i] = newSession(t, c, name)
+		startInstance(t, c, ss[i].ID)
+	}
+	for i := range ss {
+		ss[i] = waitConnected(t, c, ss[i].ID)
+	}
+	return ss
+}
+
+// sessionsByName lists c's sessions (the first page) by name.
+func sessionsByName(t *testing.T, c *client) map[string]sessionView {
+	t.Helper()
+	var list struct {
+		Sessions []sessionView `json:"sessions"`
+	}
+	c.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
+	byName := map[string]sessionView{}
+	for _, s := range list.Sessions {
+		byName[s.Name] = s
+	}
+	return byName
+}
+
 func waitConnected(t *testing.T, c *client, sessionID string) sessionView {
 	t.Helper()
 	var got struct {

@@ -5,8 +5,6 @@ import (
 
 	"net/http"
 	"testing"
-
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestAPIKeyRevokedTwoGatewaysPostgres: a key revoked on gateway a is
@@ -14,13 +12,7 @@ import (
 // gateways cache keys for an hour, so only the notice can explain b's
 // refusal within the test.
 func TestAPIKeyRevokedTwoGatewaysPostgres(t *testing.T) {
-	redisURL := ownRedis(t, 13)
-	extra := map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL, "AUTH_CACHE_TTL": "5m",
-		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
-		"WEBHOOK_SECRET": "two-gateways-webhook-0123456789abcdef01234"}
-	a := startGateway(t, testEnv(t, extra))
-	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
-	b := startGateway(t, testEnv(t, extra))
+	a, b := twoGateways(t, 13, map[string]string{"AUTH_CACHE_TTL": "5m"}, testEnv)
 
 	owner := register(t, a, "keys-two-gateways@example.com")
 	var created struct {

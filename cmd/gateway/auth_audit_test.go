@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // forgotAndReset asks for a reset mail for email and returns its token.
@@ -25,9 +25,7 @@ func forgotAndReset(t *testing.T, smtp *mailtest.Server, base, email string) str
 
 func mailEnv(t *testing.T, smtp *mailtest.Server, extra map[string]string) map[string]string {
 	env := map[string]string{"SMTP_HOST": smtp.Host(), "SMTP_PORT": strconv.Itoa(smtp.Port()), "SMTP_FROM": "no-reply@example.com"}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return testEnv(t, env)
 }
 
@@ -149,14 +147,9 @@ func TestTokensRevokedByResetChangeAndSuspension(t *testing.T) {
 // TestTokensRevokedTwoGatewaysPostgres: a change on one gateway refuses the
 // old token on the other at once, through the user-change notice on the bus.
 func TestTokensRevokedTwoGatewaysPostgres(t *testing.T) {
-	redisURL := ownRedis(t, 9)
 	smtp := mailtest.Start(t)
-	extra := map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL,
-		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
-		"WEBHOOK_SECRET": "two-gateways-webhook-0123456789abcdef01234", "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword}
-	a := startGateway(t, mailEnv(t, smtp, extra))
-	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
-	b := startGateway(t, mailEnv(t, smtp, extra))
+	a, b := twoGateways(t, 9, map[string]string{"ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword},
+		func(t *testing.T, env map[string]string) map[string]string { return mailEnv(t, smtp, env) })
 	testTokensRevoked(t, smtp, a, b)
 }
 

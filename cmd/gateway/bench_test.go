@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // benchGateway starts a gateway with a connected sandbox session and
@@ -24,9 +23,7 @@ func benchGateway(b *testing.B, extra map[string]string) (string, string, string
 		"INSTANCE_PORT_RANGE_START": "36000", "INSTANCE_PORT_RANGE_END": "36999",
 		"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": "bench-admin-password",
 	}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	base := startGateway(b, env)
 	token, session := prepareSession(b, base)
 	return base, token, session
@@ -92,27 +89,22 @@ func field(b *testing.B, raw []byte, name string) string {
 	return string(rest[:bytes.IndexByte(rest, '"')])
 }
 
-func benchClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
-}
-
-func runRead(b *testing.B, base, token, session string) {
-	hc := benchClient()
-	url := base + "/api/v1/sessions/" + session
+// hammer sends the requests newRequest makes from 16 goroutines a CPU,
+// b.N in all, and wants each answered with status want.
+func hammer(b *testing.B, want int, newRequest func() *http.Request) {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 	b.SetParallelism(16)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest("GET", url, nil)
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := hc.Do(req)
+			resp, err := hc.Do(newRequest())
 			if err != nil {
 				b.Error(err)
 				return
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != 200 {
+			if resp.StatusCode != want {
 				b.Errorf("status %d", resp.StatusCode)
 				return
 			}
@@ -120,28 +112,22 @@ func runRead(b *testing.B, base, token, session string) {
 	})
 }
 
+func runRead(b *testing.B, base, token, session string) {
+	url := base + "/api/v1/sessions/" + session
+	hammer(b, 200, func() *http.Request {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req
+	})
+}
+
 func runSend(b *testing.B, base, token, session string) {
-	hc := benchClient()
 	body := fmt.Sprintf(`{"session_id":%q,"recipient":"1234567890@c.us","message":"bench","message_type":"text"}`, session)
-	b.SetParallelism(16)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req, _ := http.NewRequest("POST", base+"/api/v1/messages/send", bytes.NewBufferString(body))
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 201 {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
+	hammer(b, 201, func() *http.Request {
+		req, _ := http.NewRequest("POST", base+"/api/v1/messages/send", bytes.NewBufferString(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		return req
 	})
 }
 
@@ -156,13 +142,6 @@ func BenchmarkAuthenticatedRead(b *testing.B) {
 func BenchmarkSend(b *testing.B) {
 	base, token, session := benchGateway(b, nil)
 	runSend(b, base, token, session)
-}
-
-func postgresRedis(b *testing.B) map[string]string {
-	if os.Getenv("TEST_REDIS_URL") == "" {
-		b.Skip("TEST_REDIS_URL is not set")
-	}
-	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(b), "REDIS_URL": os.Getenv("TEST_REDIS_URL")}
 }
 
 // BenchmarkAuthenticatedReadPostgres is the read on PostgreSQL and Redis.

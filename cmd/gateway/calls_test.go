@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // callView is a call event's data, or a call route's answer.
@@ -58,12 +56,7 @@ func callEvent(t *testing.T, c *client, sessionID string, ok func(callView) bool
 // verifies signatures. On SQLite, and on PostgreSQL with Redis when
 // TEST_DATABASE_URL and TEST_REDIS_URL are set.
 func TestCallsSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { calls(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" && os.Getenv("TEST_REDIS_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			calls(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": ownRedis(t, 13)})
-		})
-	}
+	eachStore(t, pairAtOnce, 13, calls)
 }
 
 func calls(t *testing.T, extra map[string]string) {
@@ -74,8 +67,7 @@ func calls(t *testing.T, extra map[string]string) {
 // callsOn is the calls walk on the gateway at base, which must allow
 // webhooks to loopback receivers.
 func callsOn(t *testing.T, base string) {
-	alice := register(t, base, "calls-alice@example.com")
-	bob := register(t, base, "calls-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "calls")
 	a1 := scanAs(t, alice, "a1", "15550006001")
 	a2 := scanAs(t, alice, "a2", "15550006002")
 	recv := newReceiver(t)

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,27 +40,65 @@ func chatJIDsOf(list []chatView) string {
 	return strings.Join(out, " ")
 }
 
+// chatMessages reads the session's chats (up to 100) and the newest
+// perChat messages of each, decoded as M, and calls fn with each message
+// and its chat's JID; it answers the chats.
+func chatMessages[M any](t *testing.T, c *client, sessionID string, perChat int, fn func(chat string, m M)) []chatView {
+	t.Helper()
+	var chats chatListView
+	c.do("GET", "/api/v1/sessions/"+sessionID+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
+	for _, ch := range chats.Chats {
+		var page struct {
+			Messages []M `json:"messages"`
+		}
+		c.do("GET", "/api/v1/sessions/"+sessionID+"/chats/"+url.PathEscape(ch.JID)+"/messages?limit="+strconv.Itoa(perChat), nil).
+			must(t, http.StatusOK, &page)
+		for _, m := range page.Messages {
+			fn(ch.JID, m)
+		}
+	}
+	return chats.Chats
+}
+
+// historyImage is what finding a picture of a seeded history needs of a message.
+type historyImage struct {
+	ID      string `json:"id"`
+	Type    string `json:"message_type"`
+	History bool   `json:"history"`
+}
+
+// firstHistoryImage answers the first picture of the session's seeded
+// history among the newest perChat messages of each chat, with its chat;
+// "" when there is none, and the chats looked in.
+func firstHistoryImage(t *testing.T, c *client, sessionID string, perChat int) (id, chat string, chats []chatView) {
+	t.Helper()
+	chats = chatMessages(t, c, sessionID, perChat, func(jid string, m historyImage) {
+		if m.Type == "image" && m.History && id == "" {
+			id, chat = m.ID, jid
+		}
+	})
+	return id, chat, chats
+}
+
 // TestChatsSandbox drives the chat routes end to end on the sandbox.
 func TestChatsSandbox(t *testing.T) {
-	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"})))
+	testChats(t, instantSandbox(t, noHistory))
 }
 
 // TestChatsSandboxPostgresRedis is TestChatsSandbox on PostgreSQL, with the
 // sandbox network on Redis.
 func TestChatsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 12)
-	dbURL := pgtest.FreshSchema(t)
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL}))
-	testHistorySync(t, base)
-	// The chat walk counts chats, so on sessions that pair without history.
-	testChats(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0",
-		"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL})))
+	shared := sharedStores(t, 12)
+	testHistorySync(t, instantSandbox(t, shared))
+	// The chat walk counts chats, so on sessions that pair without
+	// history, and on a schema of its own.
+	testChats(t, instantSandbox(t, shared, noHistory, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)}))
 }
 
 // TestHistorySyncSandbox: the sandbox seeds a history on pairing, stored
 // as chats and history messages with the session's progress.
 func TestHistorySyncSandbox(t *testing.T) {
-	testHistorySync(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testHistorySync(t, instantSandbox(t))
 }
 
 // testHistorySync pairs a sandbox session with HISTORY_SYNC_DAYS at its
@@ -67,28 +107,9 @@ func TestHistorySyncSandbox(t *testing.T) {
 // history holds the messages marked history with sender phone and LID,
 // and none of it is in GET /messages, the analytics or the message events.
 func testHistorySync(t *testing.T, base string) {
-	alice := register(t, base, "history-alice@example.com")
-	bob := register(t, base, "history-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "history")
 	s := scanAs(t, alice, "h1", "15550007001")
-	type hs struct {
-		Status   string `json:"status"`
-		Chats    int    `json:"chats"`
-		Messages int    `json:"messages"`
-		Progress int    `json:"progress"`
-	}
-	got := polltest.Until(t, patience, "history sync done", func() (hs, bool) {
-		var out struct {
-			Session struct {
-				HistorySync *hs `json:"history_sync"`
-			} `json:"session"`
-		}
-		alice.do("GET", "/api/v1/sessions/"+s.ID, nil).must(t, http.StatusOK, &out)
-		if out.Session.HistorySync == nil {
-			return hs{}, false
-		}
-		return *out.Session.HistorySync, out.Session.HistorySync.Status == "done"
-	})
-	if got != (hs{Status: "done", Chats: 6, Messages: 60, Progress: 100}) {
+	if got := waitHistorySync(t, alice, s.ID, "done", patience); got != (historySyncView{Status: "done", Chats: 6, Messages: 60, Progress: 100}) {
 		t.Fatalf("history_sync: got %+v, want done with 6 chats and 60 messages", got)
 	}
 
@@ -182,8 +203,7 @@ func testHistorySync(t *testing.T, base string) {
 // history pages by cursor, a deleted chat comes back with its next
 // message, and another tenant gets 404 everywhere.
 func testChats(t *testing.T, base string) {
-	alice := register(t, base, "chats-alice@example.com")
-	bob := register(t, base, "chats-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "chats")
 	a1 := scanAs(t, alice, "a1", "15550005001")
 	a2 := scanAs(t, alice, "a2", "15550005002")
 	b := scanAs(t, bob, "b", "15550006001")
@@ -287,21 +307,15 @@ func testChats(t *testing.T, base string) {
 	}
 
 	// Each action is an operation with its chat.update event.
-	var ops struct {
-		Operations []struct {
-			Op     string `json:"op"`
-			Result string `json:"result"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations?limit=100", nil).must(t, http.StatusOK, &ops)
+	ops := operations(t, alice, a1.ID, "?limit=100")
 	n := 0
-	for _, o := range ops.Operations {
+	for _, o := range ops {
 		if o.Op == "chat.action" && o.Result == "succeeded" {
 			n++
 		}
 	}
 	if n != 5 {
-		t.Errorf("got %d succeeded chat.action operations, want 5 (pin, archive, mute, read, unread): %+v", n, ops.Operations)
+		t.Errorf("got %d succeeded chat.action operations, want 5 (pin, archive, mute, read, unread): %+v", n, ops)
 	}
 	var actions []string
 	replayEvents(t, alice, "types=chat.update&session_id="+a1.ID, func(data []byte) bool {

@@ -14,7 +14,7 @@ import (
 // invite link, participants), profile (get, set), presence; and checks
 // each against the API.
 func TestAccountCLISandbox(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	alice := register(t, base, "cli-account@example.com")
 	a1 := scanAs(t, alice, "cli-a1", "15550008101")
 	a2 := scanAs(t, alice, "cli-a2", "15550008102")

@@ -17,7 +17,7 @@ import (
 // followed, posted to by its owner, read by the follower and unfollowed;
 // refusals (a text file as an image, a missing channel) exit non-zero.
 func TestStatusAndChannelsCLISandbox(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	alice := register(t, base, "cli-stories@example.com")
 	s1 := scanAs(t, alice, "cli-s1", "15550008201")
 	s2 := scanAs(t, alice, "cli-s2", "15550008202")

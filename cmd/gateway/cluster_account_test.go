@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"os"
 	"sort"
@@ -116,7 +117,7 @@ func TestClusterAccountRoutes(t *testing.T) {
 		{"groups", testGroups, nil},
 		{"group_requests", testGroupRequests, nil},
 		// The chat walk counts chats, so on sessions that pair without history.
-		{"chats", testChats, map[string]string{"HISTORY_SYNC_DAYS": "0"}},
+		{"chats", testChats, noHistory},
 		{"history", testHistorySync, nil},
 		{"contacts", testContacts, nil},
 		{"labels", testLabels, nil},
@@ -134,9 +135,7 @@ func TestClusterAccountRoutes(t *testing.T) {
 				"WEBHOOK_RETRY_SCHEDULE":         "20ms,20ms,20ms",
 				"WEBHOOK_POLL_INTERVAL":          "100ms",
 			}
-			for k, v := range w.env {
-				env[k] = v
-			}
+			maps.Copy(env, w.env)
 			base, _, _, _ := simulatedCluster(t, bin, env)
 			driven := recordRoutes(t, base)
 			w.walk(t, base)
@@ -178,7 +177,7 @@ func undriven(routes []string, got map[string]int) []string {
 // lifecycle not), a route answered with a success counts as driven, and
 // one answered with an error does not.
 func TestAccountRouteGuard(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	driven := recordRoutes(t, base)
 	routes := accountRoutes(t, base)
 	has := map[string]bool{}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/consul/consultest"
 	"github.com/whatsapp-saas/gateway/internal/nomad"
 	"github.com/whatsapp-saas/gateway/internal/nomad/nomadtest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 	"github.com/whatsapp-saas/gateway/internal/vault/vaulttest"
 )
 
@@ -21,11 +19,7 @@ import (
 // "unavailable" until Consul has a healthy worker, and stopping purges the
 // job. Needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL).
 func TestClusterWiringWithFakes(t *testing.T) {
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is not set")
-	}
-	dbURL := pgtest.FreshSchema(t)
+	env := postgresRedis(t)
 	fn := nomadtest.New(t)
 	fc := consultest.New(t)
 	fv := vaulttest.New(t, "root")
@@ -36,9 +30,8 @@ func TestClusterWiringWithFakes(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	base := startGateway(t, testEnv(t, map[string]string{
-		"SCHEDULER": "nomad", "DISCOVERY": "consul", "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL,
-	}))
+	env["SCHEDULER"], env["DISCOVERY"], env["SECRETS"] = "nomad", "consul", "vault"
+	base := startGateway(t, testEnv(t, env))
 	c := register(t, base, "fakes@example.com")
 	var me struct {
 		User userView `json:"user"`
@@ -60,11 +53,11 @@ func TestClusterWiringWithFakes(t *testing.T) {
 		t.Errorf("task %s %v %v", task.Driver, task.Config, task.Env)
 	}
 	for k, v := range task.Env {
-		if strings.Contains(v, "internal-from-vault") || strings.Contains(v, dbURL) {
+		if strings.Contains(v, "internal-from-vault") || strings.Contains(v, env["DATABASE_URL"]) {
 			t.Errorf("env %s carries a secret", k)
 		}
 	}
-	if got := fn.Variable("", "nomad/jobs"); got["internal_secret"] != "internal-from-vault" || got["database_url"] != dbURL {
+	if got := fn.Variable("", "nomad/jobs"); got["internal_secret"] != "internal-from-vault" || got["database_url"] != env["DATABASE_URL"] {
 		t.Errorf("workers' variable: internal %q, database set %v", got["internal_secret"], got["database_url"] != "")
 	}
 

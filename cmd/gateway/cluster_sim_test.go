@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,9 +281,7 @@ func simulatedCluster(t *testing.T, bin string, extra map[string]string) (string
 		t.Setenv(k, v)
 	}
 	env := map[string]string{"SCHEDULER": "nomad", "DISCOVERY": "consul", "SECRETS": "vault", "DATABASE_URL": dbURL, "REDIS_URL": redisURL}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return startGateway(t, testEnv(t, env)), fn, fc, node
 }
 
@@ -355,26 +353,9 @@ func clusterMedia(t *testing.T, c *client, from string) {
 func clusterHistoryMedia(t *testing.T, c *client, sid string) {
 	t.Helper()
 	waitHistorySync(t, c, sid, "done", time.Minute)
-	var chats chatListView
-	c.do("GET", "/api/v1/sessions/"+sid+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
-	var photo string
-	for _, ch := range chats.Chats {
-		var page struct {
-			Messages []struct {
-				ID      string `json:"id"`
-				Type    string `json:"message_type"`
-				History bool   `json:"history"`
-			} `json:"messages"`
-		}
-		c.do("GET", "/api/v1/sessions/"+sid+"/chats/"+url.PathEscape(ch.JID)+"/messages?limit=100", nil).must(t, http.StatusOK, &page)
-		for _, m := range page.Messages {
-			if m.Type == "image" && m.History && photo == "" {
-				photo = m.ID
-			}
-		}
-	}
+	photo, _, chats := firstHistoryImage(t, c, sid, 100)
 	if photo == "" {
-		t.Fatalf("no history picture among the chats %s", chatJIDsOf(chats.Chats))
+		t.Fatalf("no history picture among the chats %s", chatJIDsOf(chats))
 	}
 	for i := range 2 {
 		r := c.do("GET", "/api/v1/messages/"+photo+"/media", nil)

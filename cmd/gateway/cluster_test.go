@@ -2,22 +2,15 @@ package main
 
 import (
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestSeedFlowPostgresRedis walks the seed flow with the production
 // adapters: PostgreSQL through pgx and Redis for cache, limits and the bus.
 func TestSeedFlowPostgresRedis(t *testing.T) {
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is not set")
-	}
-	dbURL := pgtest.FreshSchema(t)
-	base := startGateway(t, testEnv(t, map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL}))
+	base := startGateway(t, testEnv(t, postgresRedis(t)))
 
 	var root struct {
 		Services []struct{ Name, Status string } `json:"services"`
@@ -29,21 +22,14 @@ func TestSeedFlowPostgresRedis(t *testing.T) {
 		}
 	}
 
-	alice := register(t, base, "pg-alice@example.com")
-	bob := register(t, base, "pg-bob@example.com")
-	a := newSession(t, alice, "a")
-	a2 := newSession(t, alice, "a2")
-	b := newSession(t, bob, "b")
-	startInstance(t, alice, a.ID)
-	startInstance(t, alice, a2.ID)
-	startInstance(t, bob, b.ID)
-	waitConnected(t, alice, a.ID)
-	a2s := waitConnected(t, alice, a2.ID)
-	bs := waitConnected(t, bob, b.ID)
+	alice, bob := aliceAndBob(t, base, "pg")
+	as := connectedSessions(t, alice, "a", "a2")
+	a, a2 := as[0], as[1]
+	b := connectedSessions(t, bob, "b")[0]
 
 	// Alice's sandbox session messages her other one: it walks to read,
 	// and the other records an inbound message (through Redis).
-	sent := sendText(t, alice, a.ID, "+"+a2s.Phone, "hello a2")
+	sent := sendText(t, alice, a.ID, "+"+a2.Phone, "hello a2")
 	waitMessageStatus(t, alice, sent.ID, "read")
 	polltest.Eventually(t, patience, "inbound at a2", func() bool {
 		got := inbound(t, alice, a2.ID)
@@ -53,7 +39,7 @@ func TestSeedFlowPostgresRedis(t *testing.T) {
 
 	// Bob's sandbox number is another tenant's: like any number outside
 	// the sandbox, nothing reaches his session.
-	sent = sendText(t, alice, a.ID, "+"+bs.Phone, "hello bob")
+	sent = sendText(t, alice, a.ID, "+"+b.Phone, "hello bob")
 	waitMessageStatus(t, alice, sent.ID, "read")
 	if got := inbound(t, bob, b.ID); len(got) != 0 {
 		t.Fatalf("got inbound at bob %+v, want none across tenants", got)

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // addressBookSize is how many people a sandbox number's address book
@@ -72,20 +71,17 @@ func hasContactEvent(evs []contactEventView, typ, contact, change string) bool {
 // answers both ways, another tenant gets 404 everywhere, a read-only key
 // reads but cannot block, a session that is not connected gets 409.
 func TestContactsSandbox(t *testing.T) {
-	testContacts(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testContacts(t, instantSandbox(t))
 }
 
 // TestContactsSandboxPostgresRedis is TestContactsSandbox on PostgreSQL,
 // with the sandbox network on Redis.
 func TestContactsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 11)
-	dbURL := pgtest.FreshSchema(t)
-	testContacts(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+	testContacts(t, instantSandbox(t, sharedStores(t, 11)))
 }
 
 func testContacts(t *testing.T, base string) {
-	alice := register(t, base, "contacts-alice@example.com")
-	bob := register(t, base, "contacts-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "contacts")
 	a1 := scanAs(t, alice, "a1", "15550005001")
 	a2 := scanAs(t, alice, "a2", "15550005002")
 	shop := scanAs(t, alice, "shop", "15550000200") // a business test number
@@ -240,19 +236,7 @@ func testContacts(t *testing.T, base string) {
 	contactEvents(t, alice, "contact.update", a1.ID, func(evs []contactEventView) bool {
 		return hasContactEvent(evs, "contact.update", jid(a2.Phone), "blocked") && hasContactEvent(evs, "contact.update", jid(a2.Phone), "unblocked")
 	})
-	var ops struct {
-		Operations []struct {
-			Op        string `json:"op"`
-			Result    string `json:"result"`
-			ErrorCode string `json:"error_code"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-	var names []string
-	for _, o := range ops.Operations {
-		names = append(names, o.Op+":"+o.Result)
-	}
-	if got := strings.Join(names, " "); got != "contact.unblock:succeeded contact.block:failed contact.block:failed contact.block:succeeded" {
+	if got := strings.Join(opResults(operations(t, alice, a1.ID, "")), " "); got != "contact.unblock:succeeded contact.block:failed contact.block:failed contact.block:succeeded" {
 		t.Errorf("a1's operations: got %s", got)
 	}
 
@@ -592,19 +576,11 @@ func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
 	}
 	presence("unavailable", "available", "unavailable", "unavailable", "available")
 
-	var ops struct {
-		Operations []struct {
-			Op     string `json:"op"`
-			Result string `json:"result"`
-		} `json:"operations"`
+	if ops := operations(t, alice, a1.ID, "?limit=3"); len(ops) != 3 || ops[0].Op != "presence.set" || ops[2].Op != "presence.set" {
+		t.Errorf("a1's latest operations: got %+v, want the presence changes", ops)
 	}
-	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations?limit=3", nil).must(t, http.StatusOK, &ops)
-	if len(ops.Operations) != 3 || ops.Operations[0].Op != "presence.set" || ops.Operations[2].Op != "presence.set" {
-		t.Errorf("a1's latest operations: got %+v, want the presence changes", ops.Operations)
-	}
-	alice.do("GET", "/api/v1/sessions/"+a2.ID+"/operations?limit=1", nil).must(t, http.StatusOK, &ops)
-	if len(ops.Operations) != 1 || ops.Operations[0].Op != "presence.subscribe" {
-		t.Errorf("a2's latest operation: got %+v, want the subscription", ops.Operations)
+	if ops := operations(t, alice, a2.ID, "?limit=1"); len(ops) != 1 || ops[0].Op != "presence.subscribe" {
+		t.Errorf("a2's latest operation: got %+v, want the subscription", ops)
 	}
 }
 
@@ -612,7 +588,7 @@ func testPresence(t *testing.T, alice *client, a1, a2 sessionView) {
 // connection closes, a sandbox account shown available goes unavailable,
 // with its last-seen time, when its session stops; subscribers are told.
 func TestPresenceUnavailableWhenStopped(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"}))
+	base := instantSandbox(t, noHistory)
 	alice := register(t, base, "presence-stop@example.com")
 	a1 := scanAs(t, alice, "ps1", "15550006101")
 	a2 := scanAs(t, alice, "ps2", "15550006102")

@@ -47,18 +47,10 @@ func walkAccountPages(t *testing.T, base string, step browserStep, eval browserE
 		find = chromedp.Search
 	)
 	sara := login(t, base, "sara@example.com", "a-long-password")
-	var list struct {
-		Sessions []sessionView `json:"sessions"`
-	}
-	sara.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
-	var shop sessionView
-	for _, s := range list.Sessions {
-		if s.Name == "shop" {
-			shop = s
-		}
-	}
+	sessions := sessionsByName(t, sara)
+	shop := sessions["shop"]
 	if shop.Phone == "" {
-		t.Fatalf("no paired session shop among %+v", list.Sessions)
+		t.Fatalf("no paired session shop among %+v", sessions)
 	}
 	api := "/api/v1/sessions/" + shop.ID
 	waitHistorySync(t, sara, shop.ID, "done", patience)

@@ -41,16 +41,7 @@ func walkAdminPages(t *testing.T, base string, ops, sara *client, step browserSt
 
 	// Sara's paired session, found by the end of its number as typed by a
 	// person (spaces), leads to Sara's row among the tenants.
-	var list struct {
-		Sessions []sessionView `json:"sessions"`
-	}
-	sara.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
-	var shop sessionView
-	for _, x := range list.Sessions {
-		if x.Name == "shop" {
-			shop = x
-		}
-	}
+	shop := sessionsByName(t, sara)["shop"]
 	if len(shop.Phone) < 8 {
 		t.Fatalf("shop has no phone to search: %+v", shop)
 	}

@@ -28,43 +28,15 @@ func walkStoriesPages(t *testing.T, base string, step browserStep, eval browserE
 		find = chromedp.Search
 	)
 	sara := login(t, base, "sara@example.com", "a-long-password")
-	var list struct {
-		Sessions []sessionView `json:"sessions"`
-	}
-	sara.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
-	var shop, friend sessionView
-	for _, s := range list.Sessions {
-		switch s.Name {
-		case "shop":
-			shop = s
-		case "friend":
-			friend = s
-		}
-	}
+	sessions := sessionsByName(t, sara)
+	shop, friend := sessions["shop"], sessions["friend"]
 	if shop.Phone == "" || friend.Phone == "" {
-		t.Fatalf("want the paired sessions shop and friend among %+v", list.Sessions)
+		t.Fatalf("want the paired sessions shop and friend among %+v", sessions)
 	}
 	// A chat's history shows its media: the picture history sync
 	// referenced, downloaded by the gateway on the dashboard's first
 	// request, inline as a data: URL, with a download button.
-	var chats chatListView
-	sara.do("GET", "/api/v1/sessions/"+shop.ID+"/chats?limit=100", nil).must(t, http.StatusOK, &chats)
-	var photo, photoChat string
-	for _, c := range chats.Chats {
-		var page struct {
-			Messages []struct {
-				ID      string `json:"id"`
-				Type    string `json:"message_type"`
-				History bool   `json:"history"`
-			} `json:"messages"`
-		}
-		sara.do("GET", "/api/v1/sessions/"+shop.ID+"/chats/"+url.PathEscape(c.JID)+"/messages?limit=20", nil).must(t, http.StatusOK, &page)
-		for _, m := range page.Messages {
-			if m.Type == "image" && m.History && photo == "" {
-				photo, photoChat = m.ID, c.JID
-			}
-		}
-	}
+	photo, photoChat, _ := firstHistoryImage(t, sara, shop.ID, 20)
 	if photo == "" {
 		t.Fatal("shop's seeded history has no picture")
 	}

@@ -305,17 +305,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	sara.do("POST", "/api/v1/sessions", map[string]any{"session_name": longName}).must(t, http.StatusCreated, nil)
 	longText := strings.Repeat("A long message that goes on and on without end. ", 8)
 	{
-		var list struct {
-			Sessions []struct {
-				ID   string `json:"id"`
-				Name string `json:"session_name"`
-			} `json:"sessions"`
-		}
-		sara.do("GET", "/api/v1/sessions", nil).must(t, http.StatusOK, &list)
-		for _, x := range list.Sessions {
-			if x.Name == "shop" {
-				sara.do("POST", "/api/v1/messages/send", map[string]any{"session_id": x.ID, "recipient": "+1 555 000 3333", "message": longText}).must(t, http.StatusCreated, nil)
-			}
+		if shop, ok := sessionsByName(t, sara)["shop"]; ok {
+			sara.do("POST", "/api/v1/messages/send", map[string]any{"session_id": shop.ID, "recipient": "+1 555 000 3333", "message": longText}).must(t, http.StatusCreated, nil)
 		}
 	}
 	step("message log",

@@ -146,17 +146,13 @@ func TestEndToEnd(t *testing.T) {
 	c.do("POST", "/api/v1/auth/login", map[string]any{"email": "demo@whatsapp-saas.com", "password": "demo123"}).must(t, 200, &login)
 	c.token = login.Token
 
-	a := newSession(t, c, "sender")
-	b := newSession(t, c, "receiver")
-	startInstance(t, c, a.ID)
-	startInstance(t, c, b.ID)
-	waitConnected(t, c, a.ID)
-	bs := waitConnected(t, c, b.ID)
+	ss := connectedSessions(t, c, "sender", "receiver")
+	a, b := ss[0], ss[1]
 
 	var sent struct {
 		Message messageView `json:"message"`
 	}
-	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a.ID, "recipient": bs.Phone + "@c.us", "message": "ping"}).must(t, 201, &sent)
+	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a.ID, "recipient": b.Phone + "@c.us", "message": "ping"}).must(t, 201, &sent)
 	polltest.Eventually(t, patience, "inbound recorded", func() bool {
 		var got struct {
 			Messages []messageView `json:"messages"`

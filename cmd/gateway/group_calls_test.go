@@ -14,7 +14,7 @@ import (
 // POST …/calls/{id}/reject; only then does g1 see its call rejected.
 // Another tenant cannot reject it.
 func TestGroupCallsSandbox(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	alice := register(t, base, "group-calls@example.com")
 	bob := register(t, base, "group-calls-bob@example.com")
 	g1 := scanAs(t, alice, "g1", "15550006101")

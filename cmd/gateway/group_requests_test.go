@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestGroupRequestsSandbox drives the join-request routes end to end on
@@ -20,15 +18,13 @@ import (
 // everywhere; a read-only key cannot answer requests; a session that is
 // not connected gets 409 with its state.
 func TestGroupRequestsSandbox(t *testing.T) {
-	testGroupRequests(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testGroupRequests(t, instantSandbox(t))
 }
 
 // TestGroupRequestsSandboxPostgresRedis is TestGroupRequestsSandbox on
 // PostgreSQL with the sandbox network on Redis.
 func TestGroupRequestsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 3)
-	dbURL := pgtest.FreshSchema(t)
-	testGroupRequests(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+	testGroupRequests(t, instantSandbox(t, sharedStores(t, 3)))
 }
 
 type joinRequestView struct {
@@ -39,8 +35,7 @@ type joinRequestView struct {
 }
 
 func testGroupRequests(t *testing.T, base string) {
-	alice := register(t, base, "requests-alice@example.com")
-	bob := register(t, base, "requests-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "requests")
 	admin := scanAs(t, alice, "admin", "15550005001")
 	member := scanAs(t, alice, "member", "15550005002")
 	asker := scanAs(t, alice, "asker", "15550005003")
@@ -168,16 +163,8 @@ func testGroupRequests(t *testing.T, base string) {
 	})
 
 	// The operations log has the answers, the 404 too.
-	var ops struct {
-		Operations []struct {
-			Op        string `json:"op"`
-			Result    string `json:"result"`
-			ErrorCode string `json:"error_code"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+admin.ID+"/operations", nil).must(t, http.StatusOK, &ops)
 	var names []string
-	for _, o := range ops.Operations[:3] {
+	for _, o := range operations(t, alice, admin.ID, "")[:3] {
 		names = append(names, o.Op+":"+o.Result+":"+o.ErrorCode)
 	}
 	if got := strings.Join(names, " "); got != "group.requests.update:succeeded: group.requests.update:failed:not_found group.requests.update:succeeded:" {
@@ -221,7 +208,7 @@ func testGroupRequests(t *testing.T, base string) {
 // approval on, list the requests a join by link made, approve one, reject
 // the other; each checked against the API.
 func TestGroupRequestsCLISandbox(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+	base := instantSandbox(t)
 	alice := register(t, base, "cli-requests@example.com")
 	admin := scanAs(t, alice, "cli-admin", "15550008201")
 	asker := scanAs(t, alice, "cli-asker", "15550008202")

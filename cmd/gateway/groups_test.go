@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 type groupView struct {
@@ -66,20 +64,17 @@ func hasEvent(evs []eventView, typ, group, what string) bool {
 // gets 404 everywhere, and a session that is not connected gets 409 with
 // its state.
 func TestGroupsSandbox(t *testing.T) {
-	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"})))
+	testGroups(t, instantSandbox(t))
 }
 
 // TestGroupsSandboxPostgresRedis is TestGroupsSandbox on PostgreSQL, with
 // the sandbox network on Redis (the shape several processes share).
 func TestGroupsSandboxPostgresRedis(t *testing.T) {
-	redisURL := ownRedis(t, 13)
-	dbURL := pgtest.FreshSchema(t)
-	testGroups(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": dbURL, "REDIS_URL": redisURL})))
+	testGroups(t, instantSandbox(t, sharedStores(t, 13)))
 }
 
 func testGroups(t *testing.T, base string) {
-	alice := register(t, base, "groups-alice@example.com")
-	bob := register(t, base, "groups-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "groups")
 	a1 := scanAs(t, alice, "a1", "15550003001")
 	a2 := scanAs(t, alice, "a2", "15550003002")
 	b := scanAs(t, bob, "b", "15550004001")
@@ -205,24 +200,11 @@ func testGroups(t *testing.T, base string) {
 	})
 
 	// Every write is in the operations log, newest first, failures too.
-	var ops struct {
-		Operations []struct {
-			Op        string `json:"op"`
-			Result    string `json:"result"`
-			ErrorCode string `json:"error_code"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+a1.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-	var names []string
-	for _, o := range ops.Operations {
-		names = append(names, o.Op+":"+o.Result)
-	}
-	if got := strings.Join(names, " "); got != "group.invite.reset:succeeded group.update:succeeded group.participants:succeeded group.create:succeeded" {
+	if got := strings.Join(opResults(operations(t, alice, a1.ID, "")), " "); got != "group.invite.reset:succeeded group.update:succeeded group.participants:succeeded group.create:succeeded" {
 		t.Errorf("a1's operations: got %s", got)
 	}
-	alice.do("GET", "/api/v1/sessions/"+a2.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-	if n := len(ops.Operations); n != 4 || ops.Operations[n-1].Op != "group.update" || ops.Operations[n-1].ErrorCode != "whatsapp_refused" {
-		t.Errorf("a2's operations: got %+v, want leave, two joins and the refused update", ops.Operations)
+	if ops := operations(t, alice, a2.ID, ""); len(ops) != 4 || ops[3].Op != "group.update" || ops[3].ErrorCode != "whatsapp_refused" {
+		t.Errorf("a2's operations: got %+v, want leave, two joins and the refused update", ops)
 	}
 
 	// Another tenant: 404 on alice's sessions, and its own session does not

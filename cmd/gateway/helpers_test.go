@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
+	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // patience is how long a test waits for asynchronous work.
@@ -36,10 +38,90 @@ func testEnv(t *testing.T, extra map[string]string) map[string]string {
 		"INSTANCE_PORT_RANGE_END":   "29999",
 		"LOG_LEVEL":                 "warn",
 	}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return env
+}
+
+// pairAtOnce makes sandbox sessions pair as soon as they are scanned (read
+// only: copy it to add settings).
+var pairAtOnce = map[string]string{"SANDBOX_PAIR_DELAY": "0"}
+
+// noHistory makes sandbox sessions pair without a seeded history (read only).
+var noHistory = map[string]string{"HISTORY_SYNC_DAYS": "0"}
+
+// instantSandbox starts a sandbox gateway whose sessions pair at once,
+// with the settings of extras on top.
+func instantSandbox(t *testing.T, extras ...map[string]string) string {
+	t.Helper()
+	env := maps.Clone(pairAtOnce)
+	for _, e := range extras {
+		maps.Copy(env, e)
+	}
+	return startGateway(t, testEnv(t, env))
+}
+
+// sharedStores are the settings of the shape several processes share: a
+// fresh PostgreSQL schema, and the bus and sandbox network on Redis
+// database redisDB (flushed). The test skips unless TEST_REDIS_URL and
+// TEST_DATABASE_URL are set.
+func sharedStores(t *testing.T, redisDB int) map[string]string {
+	t.Helper()
+	redisURL := ownRedis(t, redisDB)
+	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL}
+}
+
+// twoGateways starts two gateways of one installation, as a cluster runs
+// them: one PostgreSQL schema, Redis database redisDB and the same
+// secrets, with extra on top; env builds each one's environment (testEnv
+// or a wrapper of it). The second takes other instance ports.
+func twoGateways(t *testing.T, redisDB int, extra map[string]string, env func(*testing.T, map[string]string) map[string]string) (a, b string) {
+	t.Helper()
+	shared := sharedStores(t, redisDB)
+	shared["JWT_SECRET"] = "two-gateways-jwt-secret-0123456789abcdef0123"
+	shared["INTERNAL_SECRET"] = "two-gateways-internal-0123456789abcdef0123"
+	shared["WEBHOOK_SECRET"] = "two-gateways-webhook-0123456789abcdef01234"
+	maps.Copy(shared, extra)
+	a = startGateway(t, env(t, shared))
+	shared["INSTANCE_PORT_RANGE_START"], shared["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
+	return a, startGateway(t, env(t, shared))
+}
+
+// postgresRedis are the settings of a gateway on a fresh PostgreSQL schema
+// and the Redis of TEST_REDIS_URL as it is (not flushed). The test skips
+// unless TEST_REDIS_URL and TEST_DATABASE_URL are set.
+func postgresRedis(t testing.TB) map[string]string {
+	t.Helper()
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	return map[string]string{"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": redisURL}
+}
+
+// eachStore runs walk as subtest "sqlite" with env, and as "postgres" with
+// env on a fresh PostgreSQL schema when TEST_DATABASE_URL is set; a
+// redisDB above 0 also puts the bus and sandbox network on that Redis
+// database, and then needs TEST_REDIS_URL too. Each subtest gets its own
+// copy of env, which walk may add to.
+func eachStore(t *testing.T, env map[string]string, redisDB int, walk func(t *testing.T, env map[string]string)) {
+	t.Helper()
+	own := func(more map[string]string) map[string]string {
+		c := map[string]string{}
+		maps.Copy(c, env)
+		maps.Copy(c, more)
+		return c
+	}
+	t.Run("sqlite", func(t *testing.T) { walk(t, own(nil)) })
+	if os.Getenv("TEST_DATABASE_URL") == "" || redisDB > 0 && os.Getenv("TEST_REDIS_URL") == "" {
+		return
+	}
+	t.Run("postgres", func(t *testing.T) {
+		if redisDB > 0 {
+			walk(t, own(sharedStores(t, redisDB)))
+			return
+		}
+		walk(t, own(map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)}))
+	})
 }
 
 // startGateway runs serve in-process and returns its base URL; it stops
@@ -241,40 +323,72 @@ func register(t *testing.T, base, email string) *client {
 	return c
 }
 
+// aliceAndBob registers two tenants, prefix-alice@ and prefix-bob@example.com.
+func aliceAndBob(t *testing.T, base, prefix string) (alice, bob *client) {
+	t.Helper()
+	return register(t, base, prefix+"-alice@example.com"), register(t, base, prefix+"-bob@example.com")
+}
+
 // startSession creates a session named name and starts its instance.
 func startSession(t *testing.T, c *client, name string) (sessionView, instanceView) {
 	t.Helper()
-	var created struct {
-		Session sessionView `json:"session"`
+	s := newSession(t, c, name)
+	return s, startInstance(t, c, s.ID)
+}
+
+// operationView is one entry of a session's operations log.
+type operationView struct {
+	Op        string `json:"op"`
+	Result    string `json:"result"`
+	ErrorCode string `json:"error_code"`
+}
+
+// operations reads a session's operations log, newest first; query (such
+// as "?limit=3") pages it.
+func operations(t *testing.T, c *client, sessionID, query string) []operationView {
+	t.Helper()
+	var out struct {
+		Operations []operationView `json:"operations"`
 	}
-	c.do("POST", "/api/v1/sessions", map[string]any{"session_name": name}).must(t, http.StatusCreated, &created)
-	var started struct {
-		Instance instanceView `json:"instance"`
+	c.do("GET", "/api/v1/sessions/"+sessionID+"/operations"+query, nil).must(t, http.StatusOK, &out)
+	return out.Operations
+}
+
+// opResults answers each operation as op:result.
+func opResults(ops []operationView) []string {
+	var out []string
+	for _, o := range ops {
+		out = append(out, o.Op+":"+o.Result)
 	}
-	c.do("POST", "/api/v1/instances", map[string]any{"session_id": created.Session.ID}).must(t, http.StatusCreated, &started)
-	return created.Session, started.Instance
+	return out
 }
 
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// historySyncView is a session's history sync progress.
+type historySyncView struct {
+	Status   string `json:"status"`
+	Chats    int    `json:"chats"`
+	Messages int    `json:"messages"`
+	Progress int    `json:"progress"`
+}
+
 // waitHistorySync waits until the session's history sync reports status
-// (done, off, …).
-func waitHistorySync(t *testing.T, c *client, sessionID, status string, within time.Duration) {
+// (done, off, …) and answers its progress.
+func waitHistorySync(t *testing.T, c *client, sessionID, status string, within time.Duration) historySyncView {
 	t.Helper()
-	polltest.Until(t, within, "history sync "+status, func() (string, bool) {
+	return polltest.Until(t, within, "history sync "+status, func() (historySyncView, bool) {
 		var out struct {
 			Session struct {
-				HistorySync *struct {
-					Status string `json:"status"`
-				} `json:"history_sync"`
+				HistorySync *historySyncView `json:"history_sync"`
 			} `json:"session"`
 		}
 		c.do("GET", "/api/v1/sessions/"+sessionID, nil).must(t, http.StatusOK, &out)
 		if out.Session.HistorySync == nil {
-			return "none", false
+			return historySyncView{Status: "none"}, false
 		}
-		return out.Session.HistorySync.Status, out.Session.HistorySync.Status == status
+		return *out.Session.HistorySync, out.Session.HistorySync.Status == status
 	})
 }

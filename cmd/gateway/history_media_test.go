@@ -23,7 +23,7 @@ import (
 // served.
 func TestHistoryMediaSandbox(t *testing.T) {
 	mediaDir := t.TempDir()
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "MEDIA_STORAGE_PATH": mediaDir}))
+	base := instantSandbox(t, map[string]string{"MEDIA_STORAGE_PATH": mediaDir})
 	alice := register(t, base, "history-media@example.com")
 	bob := register(t, base, "history-media-bob@example.com")
 	s := scanAs(t, alice, "hm", "15550009101")
@@ -45,19 +45,11 @@ func TestHistoryMediaSandbox(t *testing.T) {
 		} `json:"payload"`
 	}
 	var photos []photo
-	var list chatListView
-	alice.do("GET", "/api/v1/sessions/"+s.ID+"/chats?limit=100", nil).must(t, http.StatusOK, &list)
-	for _, c := range list.Chats {
-		var page struct {
-			Messages []photo `json:"messages"`
+	chatMessages(t, alice, s.ID, 100, func(_ string, m photo) {
+		if m.Type == "image" {
+			photos = append(photos, m)
 		}
-		alice.do("GET", "/api/v1/sessions/"+s.ID+"/chats/"+c.JID+"/messages?limit=100", nil).must(t, http.StatusOK, &page)
-		for _, m := range page.Messages {
-			if m.Type == "image" {
-				photos = append(photos, m)
-			}
-		}
-	}
+	})
 	if len(photos) != 6 {
 		t.Fatalf("the seeded history holds %d photos, want 6", len(photos))
 	}

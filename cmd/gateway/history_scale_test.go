@@ -3,16 +3,15 @@ package main
 import (
 	"bytes"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // historyScale is the size of the history TestHistoryTenThousand syncs.
@@ -27,20 +26,13 @@ const historyScale = 10_000
 // loads the history. None of it reaches a webhook as a message. On SQLite,
 // and on PostgreSQL when TEST_DATABASE_URL is set.
 func TestHistoryTenThousand(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { historyTenThousand(t, nil) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			historyTenThousand(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
-		})
-	}
+	eachStore(t, nil, 0, historyTenThousand)
 }
 
 func historyTenThousand(t *testing.T, extra map[string]string) {
 	env := map[string]string{"SANDBOX_PAIR_DELAY": "0", "SANDBOX_HISTORY_MESSAGES": strconv.Itoa(historyScale),
 		"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_POLL_INTERVAL": "100ms", "LOG_LEVEL": "error"}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	base := startGateway(t, testEnv(t, env))
 	c := register(t, base, "history-scale@example.com")
 	// Every event type, from before the pairing: the history must not come
@@ -50,26 +42,9 @@ func historyTenThousand(t *testing.T, extra map[string]string) {
 
 	paired := time.Now()
 	s := scanAs(t, c, "big", "15550009001")
-	type hs struct {
-		Status   string `json:"status"`
-		Chats    int    `json:"chats"`
-		Messages int    `json:"messages"`
-		Progress int    `json:"progress"`
-	}
-	got := polltest.Until(t, time.Minute, "history sync of 10,000 messages done", func() (hs, bool) {
-		var out struct {
-			Session struct {
-				HistorySync *hs `json:"history_sync"`
-			} `json:"session"`
-		}
-		c.do("GET", "/api/v1/sessions/"+s.ID, nil).must(t, http.StatusOK, &out)
-		if out.Session.HistorySync == nil {
-			return hs{}, false
-		}
-		return *out.Session.HistorySync, out.Session.HistorySync.Status == "done"
-	})
+	got := waitHistorySync(t, c, s.ID, "done", time.Minute)
 	synced := time.Since(paired)
-	if want := (hs{Status: "done", Chats: 6, Messages: historyScale, Progress: 100}); got != want {
+	if want := (historySyncView{Status: "done", Chats: 6, Messages: historyScale, Progress: 100}); got != want {
 		t.Fatalf("history_sync: got %+v, want %+v", got, want)
 	}
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 type labelView struct {
@@ -23,14 +22,13 @@ type labelView struct {
 // TestLabelsSandbox drives WhatsApp Business labels end to end on the
 // sandbox (SQLite, in-process bus).
 func TestLabelsSandbox(t *testing.T) {
-	testLabels(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"})))
+	testLabels(t, instantSandbox(t, noHistory))
 }
 
 // TestLabelsSandboxPostgresRedis is TestLabelsSandbox on PostgreSQL, with
 // the sandbox network on Redis.
 func TestLabelsSandboxPostgresRedis(t *testing.T) {
-	testLabels(t, startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0",
-		"DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": ownRedis(t, 15)})))
+	testLabels(t, instantSandbox(t, noHistory, sharedStores(t, 15)))
 }
 
 // testLabels: a sandbox business account (a number ending in 0200) creates,
@@ -40,8 +38,7 @@ func TestLabelsSandboxPostgresRedis(t *testing.T) {
 // WhatsApp refuses it, bad input is a 422 naming the field, and another
 // tenant gets 404.
 func testLabels(t *testing.T, base string) {
-	alice := register(t, base, "labels-alice@example.com")
-	bob := register(t, base, "labels-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "labels")
 	shop := scanAs(t, alice, "shop", "15550010200")
 	cust := scanAs(t, alice, "cust", "15550011001")
 	labels := "/api/v1/sessions/" + shop.ID + "/labels"
@@ -200,15 +197,8 @@ func testLabels(t *testing.T, base string) {
 		"2:message_removed:api 1:chat_removed:api 1:chat_added:api 1:deleted:api" {
 		t.Fatalf("label.update events: got %s", got)
 	}
-	var ops struct {
-		Operations []struct {
-			Op     string `json:"op"`
-			Result string `json:"result"`
-		} `json:"operations"`
-	}
-	alice.do("GET", "/api/v1/sessions/"+cust.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-	if len(ops.Operations) != 1 || ops.Operations[0].Op != "label.create" || ops.Operations[0].Result != "failed" {
-		t.Fatalf("the personal account's operations %+v, want the refused label.create", ops.Operations)
+	if ops := operations(t, alice, cust.ID, ""); len(ops) != 1 || ops[0].Op != "label.create" || ops[0].Result != "failed" {
+		t.Fatalf("the personal account's operations %+v, want the refused label.create", ops)
 	}
 
 	// Through the Go client.

@@ -7,12 +7,10 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync/atomic"
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // previewSite is a web page with Open Graph tags and its picture; hits
@@ -27,20 +25,33 @@ func previewSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	if err := png.Encode(&pic, img); err != nil {
 		t.Fatal(err)
 	}
+	return testSite(t, map[string]siteFile{
+		"/post": {"text/html; charset=utf-8", []byte(`<html><head><title>Fallback</title><meta property="og:title" content="The Post">` +
+			`<meta property="og:description" content="What it says"><meta property="og:image" content="/pic.png"></head><body></body></html>`)},
+		"/pic.png": {"image/png", pic.Bytes()},
+	})
+}
+
+// siteFile is a file a testSite serves.
+type siteFile struct {
+	contentType string
+	body        []byte
+}
+
+// testSite serves files by path (404 for any other) and counts the
+// requests it gets; it closes with the test.
+func testSite(t *testing.T, files map[string]siteFile) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		switch r.URL.Path {
-		case "/post":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write([]byte(`<html><head><title>Fallback</title><meta property="og:title" content="The Post">` +
-				`<meta property="og:description" content="What it says"><meta property="og:image" content="/pic.png"></head><body></body></html>`))
-		case "/pic.png":
-			w.Header().Set("Content-Type", "image/png")
-			_, _ = w.Write(pic.Bytes())
-		default:
+		f, ok := files[r.URL.Path]
+		if !ok {
 			http.NotFound(w, r)
+			return
 		}
+		w.Header().Set("Content-Type", f.contentType)
+		_, _ = w.Write(f.body)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &hits
@@ -55,15 +66,10 @@ func previewSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // address is not fetched unless WEBHOOK_ALLOW_PRIVATE_NETWORKS. On SQLite
 // and, when TEST_DATABASE_URL is set, on PostgreSQL.
 func TestLinkPreviewSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { linkPreviewsBetweenSessions(t, map[string]string{}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			linkPreviewsBetweenSessions(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
-		})
-	}
+	eachStore(t, nil, 0, linkPreviewsBetweenSessions)
 	t.Run("private address refused", func(t *testing.T) {
 		site, hits := previewSite(t)
-		base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
+		base := instantSandbox(t)
 		alice := register(t, base, "preview-private@example.com")
 		a1 := scanAs(t, alice, "a1", "15550005101")
 		a2 := scanAs(t, alice, "a2", "15550005102")

@@ -20,7 +20,6 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/convert"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestMediaConversionSQLiteAndPostgres sends a sticker made from a PNG and a voice
@@ -31,18 +30,12 @@ import (
 // whose failure paths (exit non-zero, too slow, no output) are 422s naming
 // media. On SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 func TestMediaConversionSQLiteAndPostgres(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { mediaConversion(t, map[string]string{}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			mediaConversion(t, map[string]string{"DATABASE_URL": pgtest.FreshSchema(t)})
-		})
-	}
+	eachStore(t, nil, 0, mediaConversion)
 	// The gateway fetches a voice note's URL through the SSRF guard: a
 	// private address is refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS.
 	t.Run("voice note by URL at a private address", func(t *testing.T) {
 		audio, hits := audioSite(t)
-		base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0",
-			"AUDIO_CONVERTER": voiceConverter(t)}))
+		base := instantSandbox(t, noHistory, map[string]string{"AUDIO_CONVERTER": voiceConverter(t)})
 		c := register(t, base, "convert-private@example.com")
 		s := scanAs(t, c, "s", "15550013101")
 		r := c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": s.ID, "recipient": "15550013102", "message_type": "audio",
@@ -65,22 +58,10 @@ func audioSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		switch r.URL.Path {
-		case "/tone.wav":
-			w.Header().Set("Content-Type", "audio/wav")
-			_, _ = w.Write(wav)
-		case "/fail.wav":
-			w.Header().Set("Content-Type", "audio/wav")
-			_, _ = w.Write([]byte("FAIL audio"))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &hits
+	return testSite(t, map[string]siteFile{
+		"/tone.wav": {"audio/wav", wav},
+		"/fail.wav": {"audio/wav", []byte("FAIL audio")},
+	})
 }
 
 // voiceConverter writes a converter script that answers by the input's
@@ -255,7 +236,7 @@ func getStored(t *testing.T, c *client, id string) storedMessage {
 // audio without voice, and stickers (converted in process, by URL on
 // sending) are accepted.
 func TestStickerAndVoiceFormats(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "HISTORY_SYNC_DAYS": "0"}))
+	base := instantSandbox(t, noHistory)
 	c := register(t, base, "formats@example.com")
 	s := scanAs(t, c, "s", "15550012001")
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -3,13 +3,11 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestMessageTypesSandbox sends each message type and event of the
@@ -19,13 +17,7 @@ import (
 // SQLite, and on PostgreSQL with Redis when TEST_DATABASE_URL and
 // TEST_REDIS_URL are set.
 func TestMessageTypesSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { messageTypes(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" && os.Getenv("TEST_REDIS_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			messageTypes(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t),
-				"REDIS_URL": ownRedis(t, 11)})
-		})
-	}
+	eachStore(t, pairAtOnce, 11, messageTypes)
 }
 
 // scheduledView is a message with its schedule.

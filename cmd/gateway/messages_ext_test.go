@@ -6,12 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // storedMessage is a message with its payload, as GET /messages/{id} answers.
@@ -73,12 +70,7 @@ func sendWith(t *testing.T, c *client, body map[string]any) messageView {
 // checks the 422s naming the field. On SQLite and, when TEST_DATABASE_URL
 // is set, on PostgreSQL.
 func TestMessageOptionsSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { messageOptions(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			messageOptions(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t)})
-		})
-	}
+	eachStore(t, pairAtOnce, 0, messageOptions)
 }
 
 func messageOptions(t *testing.T, extra map[string]string) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -36,9 +37,7 @@ func testSessionProxy(t *testing.T, extra map[string]string) {
 	// The default proxy is dead: a session on it says so.
 	dead := strings.Replace(proxytest.Dead(t, "socks5"), "socks5://", "socks5://def:default-pass@", 1)
 	env := map[string]string{"WHATSAPP_PROXY": dead, "WHATSAPP_WEB_VERSION": "2.3000.1031080782"}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	base := startGateway(t, testEnv(t, env))
 	c := register(t, base, "proxy@example.com")
 	secretFree := func(r *reply) {

@@ -3,12 +3,10 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestGroupReceiptsSandbox sends a message to a group of three sandbox
@@ -17,12 +15,7 @@ import (
 // GET /messages/{id} answers them per participant. On SQLite, and on
 // PostgreSQL with Redis when TEST_DATABASE_URL and TEST_REDIS_URL are set.
 func TestGroupReceiptsSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { groupReceipts(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" && os.Getenv("TEST_REDIS_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			groupReceipts(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t), "REDIS_URL": ownRedis(t, 13)})
-		})
-	}
+	eachStore(t, pairAtOnce, 13, groupReceipts)
 }
 
 func groupReceipts(t *testing.T, extra map[string]string) {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -107,9 +108,7 @@ func (r *receiver) snapshot() (accepted map[string]int, badSig int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	accepted = make(map[string]int, len(r.accepted))
-	for k, v := range r.accepted {
-		accepted[k] = v
-	}
+	maps.Copy(accepted, r.accepted)
 	return accepted, r.badSig
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -16,7 +17,6 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/mailer/mailtest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // login returns a client logged in with a password.
@@ -56,9 +56,7 @@ const adminEmail, adminPassword = "root@example.com", "admin-password-1"
 
 func saasEnv(t *testing.T, extra map[string]string) map[string]string {
 	env := map[string]string{"ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return testEnv(t, env)
 }
 
@@ -380,29 +378,21 @@ func TestQuotasAndBilling(t *testing.T) {
 	// 50 parallel sends with 10 left: exactly 10 go through.
 	const senders = 50
 	var (
-		wg              sync.WaitGroup
-		mu              sync.Mutex
 		accepted, other int
 		quotaMsg        string
 	)
-	for i := 0; i < senders; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			r := c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": fmt.Sprint("m", i)})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case r.Status == 201:
-				accepted++
-			case r.Status == 429 && r.Error.Code == "quota_exceeded":
-				quotaMsg = r.Error.Message
-			default:
-				other++
-			}
-		}(i)
+	for _, r := range atOnce(senders, func(i int) *reply {
+		return c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": fmt.Sprint("m", i)})
+	}) {
+		switch {
+		case r.Status == 201:
+			accepted++
+		case r.Status == 429 && r.Error.Code == "quota_exceeded":
+			quotaMsg = r.Error.Message
+		default:
+			other++
+		}
 	}
-	wg.Wait()
 	if accepted != 10 || other != 0 {
 		t.Fatalf("got %d accepted and %d unexpected answers, want 10 and 0", accepted, other)
 	}
@@ -591,26 +581,11 @@ func TestIdempotency(t *testing.T) {
 	other.with("Idempotency-Key", "order-1").do("POST", "/api/v1/sessions", map[string]any{"session_name": "x"}).must(t, 201, nil)
 
 	// Concurrent duplicates: one send.
-	var wg sync.WaitGroup
-	ids := make(chan string, 10)
 	k2 := c.with("Idempotency-Key", "order-2")
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var out sent
-			k2.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": "burst"}).must(t, 201, &out)
-			ids <- out.Message.ID
-		}()
-	}
-	wg.Wait()
-	close(ids)
-	seen := map[string]bool{}
-	for id := range ids {
-		seen[id] = true
-	}
-	if len(seen) != 1 {
-		t.Fatalf("concurrent duplicates made %d messages, want 1", len(seen))
+	if n := distinctMessages(t, atOnce(10, func(int) *reply {
+		return k2.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": "burst"})
+	})); n != 1 {
+		t.Fatalf("concurrent duplicates made %d messages, want 1", n)
 	}
 	var list struct {
 		Pagination struct{ Total int } `json:"pagination"`
@@ -851,18 +826,37 @@ func streamEvents(t *testing.T, c *client, typ string, n int) []string {
 	return out
 }
 
+// atOnce makes n requests concurrently, request(i) the i-th, and answers
+// their replies in that order.
+func atOnce(n int, request func(i int) *reply) []*reply {
+	replies := make([]*reply, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { replies[i] = request(i) })
+	}
+	wg.Wait()
+	return replies
+}
+
+// distinctMessages asserts that every reply is a sent message and answers
+// how many messages they are.
+func distinctMessages(t *testing.T, replies []*reply) int {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range replies {
+		var out struct {
+			Message struct{ ID string } `json:"message"`
+		}
+		r.must(t, 201, &out)
+		seen[out.Message.ID] = true
+	}
+	return len(seen)
+}
+
 // TestSaaSTwoGatewaysPostgres runs two gateways on one PostgreSQL and one
 // Redis: quotas, idempotency and plan rates hold across both.
 func TestSaaSTwoGatewaysPostgres(t *testing.T) {
-	redisURL := ownRedis(t, 10)
-	dbURL := pgtest.FreshSchema(t)
-	// One installation: the gateways share the database, Redis and secrets.
-	extra := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL,
-		"JWT_SECRET": "two-gateways-jwt-secret-0123456789abcdef0123", "INTERNAL_SECRET": "two-gateways-internal-0123456789abcdef0123",
-		"WEBHOOK_SECRET": "two-gateways-webhook-0123456789abcdef01234"}
-	baseA := startGateway(t, saasEnv(t, extra))
-	extra["INSTANCE_PORT_RANGE_START"], extra["INSTANCE_PORT_RANGE_END"] = "30000", "30999"
-	baseB := startGateway(t, saasEnv(t, extra))
+	baseA, baseB := twoGateways(t, 10, nil, saasEnv)
 
 	admin := login(t, baseA, adminEmail, adminPassword)
 	a := register(t, baseA, "two-gw@example.com")
@@ -873,32 +867,22 @@ func TestSaaSTwoGatewaysPostgres(t *testing.T) {
 	sess := newSession(t, a, "two")
 	startInstance(t, a, sess.ID)
 
+	// Even requests go to gateway a, odd ones to b.
+	onEither := func(i int) *client { return []*client{a, b}[i%2] }
 	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
 		accepted int
 		other    []string
 	)
-	for i := 0; i < 40; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			c := a
-			if i%2 == 1 {
-				c = b
-			}
-			r := c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": fmt.Sprint("m", i)})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case r.Status == 201:
-				accepted++
-			case r.Error.Code != "quota_exceeded":
-				other = append(other, string(r.Raw))
-			}
-		}(i)
+	for _, r := range atOnce(40, func(i int) *reply {
+		return onEither(i).do("POST", "/api/v1/messages/send", map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": fmt.Sprint("m", i)})
+	}) {
+		switch {
+		case r.Status == 201:
+			accepted++
+		case r.Error.Code != "quota_exceeded":
+			other = append(other, string(r.Raw))
+		}
 	}
-	wg.Wait()
 	if accepted != 10 || len(other) > 0 {
 		t.Fatalf("got %d accepted across two gateways (unexpected: %v), want 10", accepted, other)
 	}
@@ -906,31 +890,11 @@ func TestSaaSTwoGatewaysPostgres(t *testing.T) {
 	// Concurrent duplicates on both gateways send once.
 	admin.do("POST", "/api/v1/admin/plans", tinyPlan("more", 100, 100000)).must(t, 201, nil)
 	admin.do("PATCH", "/api/v1/admin/tenants/"+id+"/plan", map[string]any{"plan_id": "more"}).must(t, 200, nil)
-	ids := make(chan string, 8)
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			c := a
-			if i%2 == 1 {
-				c = b
-			}
-			var out struct {
-				Message struct{ ID string } `json:"message"`
-			}
-			c.with("Idempotency-Key", "two-gw").do("POST", "/api/v1/messages/send",
-				map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": "dup"}).must(t, 201, &out)
-			ids <- out.Message.ID
-		}(i)
-	}
-	wg.Wait()
-	close(ids)
-	seen := map[string]bool{}
-	for id := range ids {
-		seen[id] = true
-	}
-	if len(seen) != 1 {
-		t.Fatalf("duplicates on two gateways made %d messages, want 1", len(seen))
+	if n := distinctMessages(t, atOnce(8, func(i int) *reply {
+		return onEither(i).with("Idempotency-Key", "two-gw").do("POST", "/api/v1/messages/send",
+			map[string]any{"session_id": sess.ID, "recipient": "1234567890", "message": "dup"})
+	})); n != 1 {
+		t.Fatalf("duplicates on two gateways made %d messages, want 1", n)
 	}
 	var st struct {
 		Statement struct {

@@ -74,9 +74,8 @@ func waitMessageStatus(t *testing.T, c *client, id, status string) {
 // number is like any number outside the sandbox, and no tenant can pair as
 // a number another tenant's session holds.
 func TestSandboxTenants(t *testing.T) {
-	base := startGateway(t, testEnv(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}))
-	alice := register(t, base, "sandbox-alice@example.com")
-	bob := register(t, base, "sandbox-bob@example.com")
+	base := instantSandbox(t)
+	alice, bob := aliceAndBob(t, base, "sandbox")
 	a1 := scanAs(t, alice, "a1", "15550001001")
 	a2 := scanAs(t, alice, "a2", "15550001002")
 	b := scanAs(t, bob, "b", "15550002001")

@@ -4,14 +4,12 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	wagw "github.com/whatsapp-saas/gateway/client"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
-	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 )
 
 // TestStatusAndChannelsSandbox posts status updates (stories) and uses
@@ -25,13 +23,7 @@ import (
 // and on PostgreSQL with Redis when TEST_DATABASE_URL and TEST_REDIS_URL
 // are set.
 func TestStatusAndChannelsSandbox(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { statusAndChannels(t, map[string]string{"SANDBOX_PAIR_DELAY": "0"}) })
-	if os.Getenv("TEST_DATABASE_URL") != "" && os.Getenv("TEST_REDIS_URL") != "" {
-		t.Run("postgres", func(t *testing.T) {
-			statusAndChannels(t, map[string]string{"SANDBOX_PAIR_DELAY": "0", "DATABASE_URL": pgtest.FreshSchema(t),
-				"REDIS_URL": ownRedis(t, 14)})
-		})
-	}
+	eachStore(t, pairAtOnce, 14, statusAndChannels)
 }
 
 // postView is a stored message with what a status or a channel post carries.
@@ -86,8 +78,7 @@ func statusAndChannels(t *testing.T, extra map[string]string) {
 // statusAndChannelsOn is the status and channels walk on the gateway at
 // base, which must allow webhooks to loopback receivers and retry them fast.
 func statusAndChannelsOn(t *testing.T, base string) {
-	alice := register(t, base, "stories-alice@example.com")
-	bob := register(t, base, "stories-bob@example.com")
+	alice, bob := aliceAndBob(t, base, "stories")
 	a1 := scanAs(t, alice, "a1", "15550008001")
 	a2 := scanAs(t, alice, "a2", "15550008002")
 	a3 := scanAs(t, alice, "a3", "15550008003")
@@ -317,17 +308,7 @@ func statusAndChannelsOn(t *testing.T, base string) {
 		alice.do("DELETE", "/api/v1/sessions/"+a1.ID+"/channels/"+ch.JID+"/follow", nil).fails(t, http.StatusUnprocessableEntity, "whatsapp_refused")
 
 		// The writes are in the operations log.
-		var ops struct {
-			Operations []struct {
-				Op     string `json:"op"`
-				Result string `json:"result"`
-			} `json:"operations"`
-		}
-		alice.do("GET", "/api/v1/sessions/"+a2.ID+"/operations", nil).must(t, http.StatusOK, &ops)
-		var names []string
-		for _, o := range ops.Operations {
-			names = append(names, o.Op+":"+o.Result)
-		}
+		names := opResults(operations(t, alice, a2.ID, ""))
 		if !slices.Contains(names, "channel.follow:succeeded") || !slices.Contains(names, "channel.unfollow:succeeded") {
 			t.Fatalf("operations %v, want the follow and unfollow", names)
 		}

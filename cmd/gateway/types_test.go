@@ -14,12 +14,8 @@ import (
 func TestMessageTypes(t *testing.T) {
 	base := startGateway(t, testEnv(t, nil))
 	c := register(t, base, "types@example.com")
-	a := newSession(t, c, "a")
-	b := newSession(t, c, "b")
-	startInstance(t, c, a.ID)
-	startInstance(t, c, b.ID)
-	waitConnected(t, c, a.ID)
-	to := waitConnected(t, c, b.ID).Phone
+	ss := connectedSessions(t, c, "a", "b")
+	a, b, to := ss[0], ss[1], ss[1].Phone
 
 	send := func(body map[string]any) messageView {
 		t.Helper()

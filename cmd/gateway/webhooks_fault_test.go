@@ -90,12 +90,8 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 	wh := createWebhook(t, c, rcv.URL(), "*")
 	rcv.setSecrets(wh.Secret)
 
-	a := newSession(t, c, "burst-a")
-	b := newSession(t, c, "burst-b")
-	startInstance(t, c, a.ID)
-	startInstance(t, c, b.ID)
-	waitConnected(t, c, a.ID)
-	bs := waitConnected(t, c, b.ID)
+	ss := connectedSessions(t, c, "burst-a", "burst-b")
+	a, b := ss[0], ss[1]
 
 	// The burst: senders keep going through the crash; sends refused while
 	// the gateway is down are simply not made.
@@ -117,7 +113,7 @@ func webhookFault(t *testing.T, bin, shape string, ports int) {
 					return
 				default:
 				}
-				body := fmt.Sprintf(`{"session_id":%q,"recipient":%q,"message":"burst %d-%d"}`, a.ID, bs.Phone+"@c.us", w, i)
+				body := fmt.Sprintf(`{"session_id":%q,"recipient":%q,"message":"burst %d-%d"}`, a.ID, b.Phone+"@c.us", w, i)
 				req, _ := http.NewRequest("POST", base+"/api/v1/messages/send", stringsReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+c.token)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,9 +41,7 @@ func webhookEnv(t *testing.T, extra map[string]string) map[string]string {
 		"WEBHOOK_POLL_INTERVAL":          "100ms",
 		"WEBHOOK_TIMEOUT":                "3s",
 	}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	return testEnv(t, env)
 }
 
@@ -112,9 +111,7 @@ func TestWebhooks(t *testing.T) {
 	stream, stop := openStream(t, c, "", "0")
 	defer stop()
 
-	sess := newSession(t, c, "hooks")
-	startInstance(t, c, sess.ID)
-	waitConnected(t, c, sess.ID)
+	connectedSessions(t, c, "hooks")
 
 	var deliveries []deliveryView
 	polltest.Eventually(t, patience, "every delivery to succeed", func() bool {

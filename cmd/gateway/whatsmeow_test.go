@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,9 +32,7 @@ func TestWhatsmeowSessionFailsHonestly(t *testing.T) {
 
 func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 	env := map[string]string{"WHATSAPP_PROXY": proxytest.Dead(t, "socks5"), "WHATSAPP_WEB_VERSION": "2.3000.1031080782"}
-	for k, v := range extra {
-		env[k] = v
-	}
+	maps.Copy(env, extra)
 	base := startGateway(t, testEnv(t, env))
 	c := register(t, base, "wm@example.com")
 	var created struct {
@@ -115,12 +114,8 @@ func testWhatsmeowHonestFailure(t *testing.T, extra map[string]string) {
 func TestMessagingRoutes(t *testing.T) {
 	base := startGateway(t, testEnv(t, nil))
 	c := register(t, base, "messaging@example.com")
-	a := newSession(t, c, "a")
-	b := newSession(t, c, "b")
-	startInstance(t, c, a.ID)
-	startInstance(t, c, b.ID)
-	waitConnected(t, c, a.ID)
-	to := waitConnected(t, c, b.ID).Phone
+	ss := connectedSessions(t, c, "a", "b")
+	a, b, to := ss[0], ss[1], ss[1].Phone
 
 	var checks struct {
 		Results []struct {
