@@ -5,6 +5,7 @@
 package fanout
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 )
@@ -24,7 +25,8 @@ type Subscriber struct {
 	Warned atomic.Bool
 }
 
-// New returns a subscriber; start its delivery with go s.Run().
+// New returns a subscriber; start its delivery with go s.Run(), or with
+// Start when a context bounds it.
 func New(fn func([]byte)) *Subscriber {
 	return &Subscriber{fn: fn, ch: make(chan []byte, Buffer), stopped: make(chan struct{})}
 }
@@ -69,4 +71,20 @@ func (s *Subscriber) Run() {
 			s.fn(p)
 		}
 	}
+}
+
+// Start runs delivery in the background and calls cancel (the adapter's
+// unsubscribe, which closes s) when ctx ends first; the watcher goroutine
+// ends with s either way. It returns cancel, the Subscribe result both
+// adapters hand back.
+func (s *Subscriber) Start(ctx context.Context, cancel func()) func() {
+	go s.Run()
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel()
+		case <-s.Done():
+		}
+	}()
+	return cancel
 }

@@ -80,13 +80,5 @@ func (b *Bus) Subscribe(ctx context.Context, topic string, fn func(payload []byt
 			s.Close()
 		})
 	}
-	go s.Run()
-	go func() {
-		select {
-		case <-ctx.Done():
-			cancel()
-		case <-s.Done():
-		}
-	}()
-	return cancel, nil
+	return s.Start(ctx, cancel), nil
 }

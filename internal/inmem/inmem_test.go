@@ -56,7 +56,7 @@ func TestCacheSweepRemovesExpiredKeys(t *testing.T) {
 		if err := c.Set(ctx, "kept", []byte("x"), 0); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond) // the bubble's clock: the keys expire
+		time.Sleep(time.Millisecond)                // the bubble's clock: the keys expire
 		wantKeys(t, c.len(), 4, "before any sweep") // expired keys wait for the sweep
 		c.sweep()
 		wantKeys(t, c.len(), 1, "after sweep")

@@ -240,15 +240,7 @@ func (b *Bus) Subscribe(ctx context.Context, topicName string, fn func(payload [
 		return nil, gateway.Errorf(gateway.CodeUnavailable, "The message bus did not confirm the subscription.")
 	}
 
-	go s.Run()
-	go func() {
-		select {
-		case <-ctx.Done():
-			cancel()
-		case <-s.Done():
-		}
-	}()
-	return cancel, nil
+	return s.Start(ctx, cancel), nil
 }
 
 // unsubscribe removes a local subscriber, and the Redis subscription with

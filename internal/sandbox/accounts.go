@@ -203,6 +203,17 @@ func (e *Engine) connectedAccount(ctx context.Context) (string, *sbAccount, map[
 	return me, a, as, err
 }
 
+// connectedAccountAndUser is connectedAccount and the phone of user jid.
+func (e *Engine) connectedAccountAndUser(ctx context.Context, jid string) (me string, mine *sbAccount, as map[string]*sbAccount, phone string, err error) {
+	if me, mine, as, err = e.connectedAccount(ctx); err != nil {
+		return "", nil, nil, "", err
+	}
+	if phone, err = userPhone(jid, as); err != nil {
+		return "", nil, nil, "", err
+	}
+	return me, mine, as, phone, nil
+}
+
 // changeAccount applies change to the account's own record and saves it,
 // reading it again and retrying when another writer changed it meanwhile.
 func (e *Engine) changeAccount(ctx context.Context, me string, change func(a *sbAccount) error) (*sbAccount, error) {
@@ -301,11 +312,7 @@ func (e *Engine) Contacts(ctx context.Context) ([]gateway.ContactInfo, error) {
 // GetContact returns one user's details. The about text and picture of
 // an account that blocked this one are hidden, as WhatsApp hides them.
 func (e *Engine) GetContact(ctx context.Context, jid, knownPictureID string) (*gateway.ContactInfo, error) {
-	me, mine, as, err := e.connectedAccount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	phone, err := userPhone(jid, as)
+	me, mine, as, phone, err := e.connectedAccountAndUser(ctx, jid)
 	if err != nil {
 		return nil, err
 	}
@@ -360,11 +367,7 @@ func blockedJIDs(a *sbAccount) []string {
 
 // SetBlocked blocks or unblocks a user and returns the new block list.
 func (e *Engine) SetBlocked(ctx context.Context, jid string, block bool) ([]string, error) {
-	me, _, as, err := e.connectedAccount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	phone, err := userPhone(jid, as)
+	me, _, _, phone, err := e.connectedAccountAndUser(ctx, jid)
 	if err != nil {
 		return nil, err
 	}
@@ -403,11 +406,7 @@ func blockedSet(a *sbAccount) map[string]bool {
 // tenant's accounts are the store; any other number on WhatsApp has its
 // LID answered as WhatsApp's servers would (live).
 func (e *Engine) LookupLID(ctx context.Context, jid string) (*gateway.LIDMapping, error) {
-	_, _, as, err := e.connectedAccount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	phone, err := userPhone(jid, as)
+	_, _, as, phone, err := e.connectedAccountAndUser(ctx, jid)
 	if err != nil {
 		return nil, err
 	}

@@ -148,27 +148,29 @@ func (e *Engine) ringingHereLocked(callID string) error {
 // RejectCall rejects a call ringing on the session; the caller sees a
 // reject. CodeNotFound when no such call rings here.
 func (e *Engine) RejectCall(_ context.Context, callID string) (*gateway.CallData, error) {
-	e.mu.Lock()
-	defer e.unlock()
-	if err := e.ringingHereLocked(callID); err != nil {
-		return nil, err
-	}
-	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession, At: time.Now().UTC()})
-	e.sendCallLocked(d.CallerPhone, callID, gateway.CallReject, false, "")
-	delete(e.callPeers, callID)
-	return &d, nil
+	return e.answerCall(gateway.CallData{CallID: callID, Action: gateway.CallReject, By: gateway.RejectedBySession})
 }
 
 // AcceptCall answers a call ringing on the session, as its phone would;
 // the caller sees an accept. CodeNotFound when no such call rings here.
 func (e *Engine) AcceptCall(_ context.Context, callID string) (*gateway.CallData, error) {
+	return e.answerCall(gateway.CallData{CallID: callID, Action: gateway.CallAccept})
+}
+
+// answerCall rejects or accepts (a's Action) a call ringing on the session
+// and tells the caller; a rejected call is over.
+func (e *Engine) answerCall(a gateway.CallData) (*gateway.CallData, error) {
 	e.mu.Lock()
 	defer e.unlock()
-	if err := e.ringingHereLocked(callID); err != nil {
+	if err := e.ringingHereLocked(a.CallID); err != nil {
 		return nil, err
 	}
-	d := e.calls.Follow(gateway.CallData{CallID: callID, Action: gateway.CallAccept, At: time.Now().UTC()})
-	e.sendCallLocked(d.CallerPhone, callID, gateway.CallAccept, false, "")
+	a.At = time.Now().UTC()
+	d := e.calls.Follow(a)
+	e.sendCallLocked(d.CallerPhone, a.CallID, a.Action, false, "")
+	if a.Action == gateway.CallReject {
+		delete(e.callPeers, a.CallID)
+	}
 	return &d, nil
 }
 

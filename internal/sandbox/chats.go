@@ -27,16 +27,27 @@ func (e *Engine) ChatAction(ctx context.Context, r gateway.ChatActionRequest) er
 	if !slices.Contains(gateway.ChatActions, r.Action) {
 		return gateway.ValidationError(map[string]string{"action": "sandbox: unknown chat action."})
 	}
-	rc, err := gateway.ParseRecipient(r.Chat)
-	if err != nil {
-		return gateway.NotFound("Chat")
-	}
-	if rc.IsGroup() {
-		_, err := e.group(ctx, rc.JID, me)
+	rc, err := e.knownChat(ctx, me, r.Chat)
+	if err != nil || rc.IsGroup() {
 		return err
 	}
 	if len(rc.User) >= 4 && rc.User[len(rc.User)-4:] == "0409" {
 		return gateway.Refused("sandbox: the app-state patch conflicted (409)")
 	}
 	return nil
+}
+
+// knownChat parses a chat the account acts on; a group must be one it is
+// in (CodeNotFound otherwise, as for a chat that does not parse).
+func (e *Engine) knownChat(ctx context.Context, me, chat string) (gateway.Recipient, error) {
+	rc, err := gateway.ParseRecipient(chat)
+	if err != nil {
+		return gateway.Recipient{}, gateway.NotFound("Chat")
+	}
+	if rc.IsGroup() {
+		if _, err := e.group(ctx, rc.JID, me); err != nil {
+			return gateway.Recipient{}, err
+		}
+	}
+	return rc, nil
 }

@@ -71,13 +71,6 @@ func (e *Engine) labelTarget(ctx context.Context, me, label, chat string) error 
 	if label == "" {
 		return gateway.ValidationError(map[string]string{"label": "sandbox: a label needs an id."})
 	}
-	rc, err := gateway.ParseRecipient(chat)
-	if err != nil {
-		return gateway.NotFound("Chat")
-	}
-	if rc.IsGroup() {
-		_, err := e.group(ctx, rc.JID, me)
-		return err
-	}
-	return nil
+	_, err := e.knownChat(ctx, me, chat)
+	return err
 }

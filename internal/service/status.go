@@ -1,7 +1,6 @@
 package service
 
 import (
-
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 

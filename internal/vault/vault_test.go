@@ -214,7 +214,6 @@ func TestStartFailures(t *testing.T) {
 	}
 }
 
-
 // refused fails the test unless vault.New refuses cfg, changed by change
 // when not nil, as unavailable with a message mentioning want; it returns
 // the error.

@@ -36,16 +36,10 @@ func callEvent(book *gateway.CallBook, evt any, own types.JID, now time.Time) (g
 	case *events.CallOffer:
 		d = callData(v.BasicCallMeta, gateway.CallOffer, own)
 		d.Video = hasChild(v.Data, "video")
-		d = stamped(d, now)
-		book.Offer(d)
-		return gateway.EvCall{Data: d}, true
 	case *events.CallOfferNotice:
 		d = callData(v.BasicCallMeta, gateway.CallOffer, own)
 		d.Video = v.Media == "video"
 		d.IsGroup = d.IsGroup || v.Type == "group"
-		d = stamped(d, now)
-		book.Offer(d)
-		return gateway.EvCall{Data: d}, true
 	case *events.CallAccept:
 		d = callData(v.BasicCallMeta, gateway.CallAccept, own)
 	case *events.CallReject:
@@ -60,7 +54,13 @@ func callEvent(book *gateway.CallBook, evt any, own types.JID, now time.Time) (g
 	default:
 		return gateway.EvCall{}, false
 	}
-	return gateway.EvCall{Data: book.Follow(stamped(d, now))}, true
+	d = stamped(d, now)
+	if d.Action == gateway.CallOffer {
+		// An offer opens the call in the book; the later stanzas follow it.
+		book.Offer(d)
+		return gateway.EvCall{Data: d}, true
+	}
+	return gateway.EvCall{Data: book.Follow(d)}, true
 }
 
 // stamped dates d now when the stanza carried no time.

@@ -159,21 +159,13 @@ func TestChannelMapping(t *testing.T) {
 
 func TestChannelErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		err  error
-		want gateway.Code
-	}{
+	checkCodes(t, "channelError", func(err error) error { return channelError(err, "x") }, []errorCase{
 		{wa.ErrIQNotFound, gateway.CodeNotFound},
 		{types.GraphQLErrors{{Message: "Newsletter not found", Extensions: types.GraphQLErrorExtensions{ErrorCode: 400}}}, gateway.CodeNotFound},
 		{types.GraphQLErrors{{Message: "Not allowed", Extensions: types.GraphQLErrorExtensions{ErrorCode: 403}}}, gateway.CodeRefused},
 		{wa.ErrIQForbidden, gateway.CodeRefused},
 		{wa.ErrNotConnected, gateway.CodeUnavailable},
-	}
-	for _, tt := range tests {
-		if got := gateway.ErrorCode(channelError(tt.err, "x")); got != tt.want {
-			t.Errorf("%v: code %s, want %s", tt.err, got, tt.want)
-		}
-	}
+	})
 	if _, err := channelJID("120363041234567890@g.us"); gateway.ErrorCode(err) != gateway.CodeValidation {
 		t.Fatalf("a group JID as channel: %v", err)
 	}

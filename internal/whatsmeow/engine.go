@@ -293,9 +293,7 @@ const reasonBanned = "WhatsApp banned the number temporarily; the session reconn
 
 // dial makes one connection attempt.
 func (e *Engine) dial(gen uint64) {
-	e.mu.Lock()
-	if e.gen != gen || !e.active {
-		e.mu.Unlock()
+	if !e.lockCurrent(gen) {
 		return
 	}
 	e.retry = nil
@@ -327,7 +325,7 @@ func (e *Engine) dial(gen uint64) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.gen != gen || !e.active {
+	if !e.currentLocked(gen) {
 		// Disconnected while dialling: close what the dial opened.
 		go cli.Disconnect()
 		return
@@ -337,11 +335,26 @@ func (e *Engine) dial(gen uint64) {
 	e.startWatchdogLocked(gen)
 }
 
+// currentLocked reports whether connection attempt gen is still the
+// engine's live one (not superseded, not disconnected); e.mu is held.
+func (e *Engine) currentLocked(gen uint64) bool {
+	return e.gen == gen && e.active
+}
+
+// lockCurrent locks e.mu when attempt gen is still the live one; false,
+// with e.mu unlocked, when it is not and its work is to be dropped.
+func (e *Engine) lockCurrent(gen uint64) bool {
+	e.mu.Lock()
+	if !e.currentLocked(gen) {
+		e.mu.Unlock()
+		return false
+	}
+	return true
+}
+
 // connectFailed reports a failed attempt and schedules the next one.
 func (e *Engine) connectFailed(gen uint64, err error) {
-	e.mu.Lock()
-	if e.gen != gen || !e.active {
-		e.mu.Unlock()
+	if !e.lockCurrent(gen) {
 		return
 	}
 	e.socketUp, e.online = false, false
@@ -357,7 +370,7 @@ func (e *Engine) connectFailed(gen uint64, err error) {
 func (e *Engine) dialAfter(gen uint64, d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.gen != gen || !e.active {
+	if !e.currentLocked(gen) {
 		return
 	}
 	if e.retry != nil {

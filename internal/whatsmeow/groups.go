@@ -544,12 +544,7 @@ func participantResults(asked []types.JID, got []types.GroupParticipant, action 
 // account made itself are left out: the operation that made them
 // recorded its own event.
 func groupEvents(v *events.GroupInfo, own types.JID) []gateway.EngineEvent {
-	actor := ""
-	if v.SenderPN != nil && !v.SenderPN.IsEmpty() {
-		actor = v.SenderPN.ToNonAD().String()
-	} else if v.Sender != nil && !v.Sender.IsEmpty() {
-		actor = v.Sender.ToNonAD().String()
-	}
+	actor := actorOf(v.SenderPN, v.Sender)
 	if actor != "" && !own.IsEmpty() && actor == own.String() {
 		return nil
 	}
@@ -587,15 +582,22 @@ func groupEvents(v *events.GroupInfo, own types.JID) []gateway.EngineEvent {
 	return out
 }
 
+// actorOf is who made a group change: by phone number when WhatsApp says
+// it, else as WhatsApp names them; "" when unknown.
+func actorOf(pn, sender *types.JID) string {
+	switch {
+	case pn != nil && !pn.IsEmpty():
+		return pn.ToNonAD().String()
+	case sender != nil && !sender.IsEmpty():
+		return sender.ToNonAD().String()
+	}
+	return ""
+}
+
 // joinedEvent is the event of being added to a group (or creating it on
 // another device).
 func joinedEvent(v *events.JoinedGroup, own types.JID) gateway.EngineEvent {
 	g := groupOf(&v.GroupInfo, own)
-	actor := ""
-	if v.SenderPN != nil && !v.SenderPN.IsEmpty() {
-		actor = v.SenderPN.ToNonAD().String()
-	} else if v.Sender != nil && !v.Sender.IsEmpty() {
-		actor = v.Sender.ToNonAD().String()
-	}
+	actor := actorOf(v.SenderPN, v.Sender)
 	return gateway.EvGroupUpdate{Data: gateway.GroupUpdateData{Group: g.JID, Change: "joined", Actor: actor, Info: &g}}
 }

@@ -82,10 +82,7 @@ func TestGroupInfoLinkForAdminsOnly(t *testing.T) {
 }
 
 func TestGroupError(t *testing.T) {
-	tests := []struct {
-		err  error
-		want gateway.Code
-	}{
+	checkCodes(t, "groupError", func(err error) error { return groupError(err, "x") }, []errorCase{
 		{wa.ErrGroupNotFound, gateway.CodeNotFound},
 		{wa.ErrNotInGroup, gateway.CodeNotFound},
 		{wa.ErrInviteLinkRevoked, gateway.CodeNotFound},
@@ -93,12 +90,7 @@ func TestGroupError(t *testing.T) {
 		{&wa.IQError{Code: 403, Text: "forbidden"}, gateway.CodeRefused},
 		{&wa.IQError{Code: 406, Text: "not-acceptable"}, gateway.CodeRefused},
 		{wa.ErrNotConnected, gateway.CodeUnavailable},
-	}
-	for _, tt := range tests {
-		if got := gateway.ErrorCode(groupError(tt.err, "x")); got != tt.want {
-			t.Errorf("groupError(%v): got %s, want %s", tt.err, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestParticipantResults(t *testing.T) {

@@ -218,3 +218,20 @@ func dispatch(e *Engine, evt any) bool {
 	e.mu.Unlock()
 	return !cli.DangerousInternals().DispatchEvent(evt)
 }
+
+// errorCase is an error whatsmeow may answer and the code the engine must
+// translate it to.
+type errorCase struct {
+	err  error
+	want gateway.Code
+}
+
+// checkCodes checks that translate (named name) gives each error its code.
+func checkCodes(t *testing.T, name string, translate func(error) error, cases []errorCase) {
+	t.Helper()
+	for _, c := range cases {
+		if got := gateway.ErrorCode(translate(c.err)); got != c.want {
+			t.Errorf("%s(%v): got %s, want %s", name, c.err, got, c.want)
+		}
+	}
+}

@@ -308,19 +308,11 @@ func TestSendErrorClassification(t *testing.T) {
 	e.mu.Lock()
 	e.online = true
 	e.mu.Unlock()
-	tests := []struct {
-		err  error
-		code gateway.Code
-	}{
+	checkCodes(t, "sendError", e.sendError, []errorCase{
 		{wa.ErrNotConnected, gateway.CodeUnavailable},
 		{wa.ErrMessageTimedOut, gateway.CodeUnavailable},
 		{wa.ErrRecipientADJID, gateway.CodeValidation},
 		{wa.ErrServerReturnedError, gateway.CodeValidation},
 		{errors.New("no LID found for X from server"), gateway.CodeValidation},
-	}
-	for _, tt := range tests {
-		if got := gateway.ErrorCode(e.sendError(tt.err)); got != tt.code {
-			t.Errorf("sendError(%v) = %s, want %s", tt.err, got, tt.code)
-		}
-	}
+	})
 }

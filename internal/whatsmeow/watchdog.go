@@ -52,9 +52,7 @@ func (e *Engine) startWatchdogLocked(gen uint64) {
 // checkHealth is one watchdog round: it recycles a zombie connection
 // (Disconnect, then a fresh connect) and schedules the next round.
 func (e *Engine) checkHealth(gen uint64) {
-	e.mu.Lock()
-	if e.gen != gen || !e.active {
-		e.mu.Unlock()
+	if !e.lockCurrent(gen) {
 		return
 	}
 	cli := e.cli
@@ -70,9 +68,7 @@ func (e *Engine) checkHealth(gen uint64) {
 	h.SocketUp, h.LoggedIn = cli.IsConnected(), cli.IsLoggedIn()
 
 	reason := zombieReason(h, time.Now(), e.opts.ZombieAfter)
-	e.mu.Lock()
-	if e.gen != gen || !e.active {
-		e.mu.Unlock()
+	if !e.lockCurrent(gen) {
 		return
 	}
 	e.watchdog = time.AfterFunc(e.opts.WatchdogEvery, func() { e.checkHealth(gen) })
@@ -86,9 +82,7 @@ func (e *Engine) checkHealth(gen uint64) {
 func (e *Engine) recycle(gen uint64, cli interface{ Disconnect() }, reason string) {
 	e.log.Warn("whatsapp connection recycled", "reason", reason)
 	cli.Disconnect() // emits nothing and cancels whatsmeow's own pending reconnect
-	e.mu.Lock()
-	if e.gen != gen || !e.active {
-		e.mu.Unlock()
+	if !e.lockCurrent(gen) {
 		return
 	}
 	e.socketUp, e.online = false, false
