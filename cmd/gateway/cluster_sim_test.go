@@ -308,18 +308,10 @@ func clusterMedia(t *testing.T, c *client, from string) {
 	b := waitSession(t, c, to, "second session connected", time.Minute, func(s sessionView) bool { return s.Status == "connected" && s.Phone != "" })
 	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": from, "recipient": b.Phone, "message_type": "document",
 		"media": map[string]any{"data": "JVBERi0xLjQgY2x1c3Rlcg==", "mime_type": "application/pdf", "file_name": "c.pdf"}}).must(t, http.StatusCreated, nil)
-	var inbound struct {
-		Messages []struct {
-			ID string `json:"id"`
-		} `json:"messages"`
-	}
-	polltest.Eventually(t, 30*time.Second, "the document arrives", func() bool {
-		c.do("GET", "/api/v1/messages?direction=inbound&session_id="+to, nil).must(t, http.StatusOK, &inbound)
-		return len(inbound.Messages) == 1
-	})
+	doc := waitInbound(t, c, to, "the document arrives", 30*time.Second, func(got []messageView) bool { return len(got) == 1 })[0]
 	var r *reply
 	polltest.Eventually(t, 10*time.Second, "the media is served", func() bool {
-		r = c.do("GET", "/api/v1/messages/"+inbound.Messages[0].ID+"/media", nil)
+		r = c.do("GET", "/api/v1/messages/"+doc.ID+"/media", nil)
 		return r.Status == http.StatusOK
 	})
 	if string(r.Raw) != "%PDF-1.4 cluster" || r.Header.Get("Content-Type") != "application/pdf" || r.Header.Get("Content-Length") != "16" {
@@ -327,7 +319,7 @@ func clusterMedia(t *testing.T, c *client, from string) {
 	}
 	// Stopped, the worker cannot serve it: a clear 503, not a 500.
 	c.do("POST", "/api/v1/instances/"+inst.ID+"/stop", nil).must(t, http.StatusOK, nil)
-	c.do("GET", "/api/v1/messages/"+inbound.Messages[0].ID+"/media", nil).fails(t, http.StatusServiceUnavailable, "unavailable")
+	c.do("GET", "/api/v1/messages/"+doc.ID+"/media", nil).fails(t, http.StatusServiceUnavailable, "unavailable")
 }
 
 // clusterHistoryMedia downloads a picture of the session's seeded history

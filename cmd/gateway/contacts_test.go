@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,12 +57,9 @@ func contactEvents(t *testing.T, c *client, types, sessionID string, want func([
 }
 
 func hasContactEvent(evs []contactEventView, typ, contact, change string) bool {
-	for _, e := range evs {
-		if e.Type == typ && e.Data.Contact == contact && e.Data.Change == change {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(evs, func(e contactEventView) bool {
+		return e.Type == typ && e.Data.Contact == contact && e.Data.Change == change
+	})
 }
 
 // TestContactsSandbox drives the contact routes end to end on the

@@ -153,12 +153,8 @@ func TestEndToEnd(t *testing.T) {
 		Message messageView `json:"message"`
 	}
 	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a.ID, "recipient": b.Phone + "@c.us", "message": "ping"}).must(t, 201, &sent)
-	polltest.Eventually(t, patience, "inbound recorded", func() bool {
-		var got struct {
-			Messages []messageView `json:"messages"`
-		}
-		c.do("GET", "/api/v1/messages?direction=inbound&session_id="+b.ID, nil).must(t, 200, &got)
-		return len(got.Messages) == 1 && got.Messages[0].Body == "ping" && got.Messages[0].SenderPhone != ""
+	waitInbound(t, c, b.ID, "inbound recorded", patience, func(got []messageView) bool {
+		return len(got) == 1 && got[0].Body == "ping" && got[0].SenderPhone != ""
 	})
 
 	// A clean stop (SIGTERM) and a start: both sessions come back connected.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,12 +54,9 @@ func groupEvents(t *testing.T, c *client, sessionID string, want func([]eventVie
 }
 
 func hasEvent(evs []eventView, typ, group, what string) bool {
-	for _, e := range evs {
-		if e.Type == typ && e.Data.Group == group && (e.Data.Change == what || e.Data.Action == what) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(evs, func(e eventView) bool {
+		return e.Type == typ && e.Data.Group == group && (e.Data.Change == what || e.Data.Action == what)
+	})
 }
 
 // TestGroupsSandbox drives the group routes end to end on the sandbox: two

@@ -14,7 +14,6 @@ import (
 // storedMessage is a message with its payload, as GET /messages/{id} answers.
 type storedMessage struct {
 	messageView
-	Type    string `json:"message_type"`
 	Payload struct {
 		Media *struct {
 			MIMEType string `json:"mime_type"`

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 )
@@ -49,13 +50,20 @@ func waitStatus(t *testing.T, c *client, sessionID, status string) {
 	waitStatusWithin(t, c, sessionID, status, patience)
 }
 
+// inbound lists the session's received messages, the newest 100.
 func inbound(t *testing.T, c *client, sessionID string) []messageView {
 	t.Helper()
-	var got struct {
-		Messages []messageView `json:"messages"`
-	}
-	c.do("GET", "/api/v1/messages?direction=inbound&session_id="+sessionID, nil).must(t, http.StatusOK, &got)
-	return got.Messages
+	return member[[]messageView](t, c.do("GET", "/api/v1/messages?direction=inbound&limit=100&session_id="+sessionID, nil), http.StatusOK, "messages")
+}
+
+// waitInbound waits up to within until ok holds of the session's received
+// messages (what names it in a failure), and answers them.
+func waitInbound(t *testing.T, c *client, sessionID, what string, within time.Duration, ok func([]messageView) bool) []messageView {
+	t.Helper()
+	return polltest.Until(t, within, what, func() ([]messageView, bool) {
+		got := inbound(t, c, sessionID)
+		return got, ok(got)
+	})
 }
 
 func sendText(t *testing.T, c *client, sessionID, to, text string) messageView {

@@ -39,6 +39,7 @@ type messageView struct {
 	Direction   string `json:"direction"`
 	WAMessageID string `json:"wa_message_id"`
 	Body        string `json:"message"`
+	Type        string `json:"message_type"`
 	SenderPhone string `json:"sender_phone"`
 	Error       string `json:"error"`
 	RequestID   string `json:"request_id"`

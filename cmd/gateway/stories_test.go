@@ -29,7 +29,6 @@ func TestStatusAndChannelsSandbox(t *testing.T) {
 // postView is a stored message with what a status or a channel post carries.
 type postView struct {
 	messageView
-	Type    string `json:"message_type"`
 	Chat    string `json:"chat"`
 	Sender  string `json:"sender"`
 	Payload struct {

@@ -55,18 +55,9 @@ func TestMessageTypes(t *testing.T) {
 			return got.Status == want
 		})
 	}
-	var inbound struct {
-		Messages []struct {
-			Type    string `json:"message_type"`
-			ReplyTo string `json:"reply_to"`
-		} `json:"messages"`
-	}
-	polltest.Eventually(t, patience, "all inbound", func() bool {
-		c.do("GET", "/api/v1/messages?direction=inbound&limit=100&session_id="+b.ID, nil).must(t, 200, &inbound)
-		return len(inbound.Messages) == len(sent)
-	})
+	received := waitInbound(t, c, b.ID, "all inbound", patience, func(got []messageView) bool { return len(got) == len(sent) })
 	types := map[string]int{}
-	for _, m := range inbound.Messages {
+	for _, m := range received {
 		types[m.Type]++
 	}
 	for _, typ := range []string{"text", "image", "video", "audio", "document", "location", "contact", "reaction", "edit", "revoke"} {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
 	"github.com/whatsapp-saas/gateway/internal/proxytest"
 )
@@ -123,17 +122,7 @@ func TestMessagingRoutes(t *testing.T) {
 	pdf := "JVBERi0xLjQgdGVzdA==" // %PDF-1.4 test
 	c.do("POST", "/api/v1/messages/send", map[string]any{"session_id": a.ID, "recipient": to, "message_type": "document",
 		"media": map[string]any{"data": pdf, "mime_type": "application/pdf", "file_name": "a.pdf"}}).must(t, http.StatusCreated, nil)
-	var inbound struct {
-		Messages []struct {
-			ID   string `json:"id"`
-			Type string `json:"message_type"`
-		} `json:"messages"`
-	}
-	polltest.Eventually(t, patience, "the document arrives", func() bool {
-		c.do("GET", "/api/v1/messages?direction=inbound&session_id="+b.ID, nil).must(t, http.StatusOK, &inbound)
-		return len(inbound.Messages) == 1
-	})
-	id := inbound.Messages[0].ID
+	id := waitInbound(t, c, b.ID, "the document arrives", patience, func(got []messageView) bool { return len(got) == 1 })[0].ID
 	r := c.do("GET", "/api/v1/messages/"+id+"/media", nil)
 	if r.Status != http.StatusOK || string(r.Raw) != "%PDF-1.4 test" || r.Header.Get("Content-Type") != "application/pdf" ||
 		!strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") {
