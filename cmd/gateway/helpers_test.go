@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/cmd/internal/servetest"
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/polltest"
 	"github.com/whatsapp-saas/gateway/internal/postgres/pgtest"
@@ -149,35 +150,17 @@ func runGateway(t testing.TB, env map[string]string, w io.Writer) (string, func(
 		t.Fatalf("config: %v", err)
 	}
 	log := newLogger(cfg, w)
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, log, addrc) }()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		cancel()
-		t.Fatalf("serve: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("gateway did not start")
-	}
-	var once sync.Once
+	srv := servetest.Start(t, 30*time.Second, func(ctx context.Context, addrc chan<- string) error {
+		return serve(ctx, cfg, log, addrc)
+	})
 	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				t.Error("gateway did not stop")
-			}
-		})
+		if errors.Is(srv.Stop(30*time.Second), servetest.ErrStillRunning) {
+			t.Error("gateway did not stop")
+		}
 	}
 	t.Cleanup(stop)
-	base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
-	waitReady(t, base)
-	return base, stop
+	waitReady(t, srv.URL)
+	return srv.URL, stop
 }
 
 func waitReady(t testing.TB, base string) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/whatsapp-saas/gateway/cmd/internal/servetest"
 	"github.com/whatsapp-saas/gateway/internal/config"
 	"github.com/whatsapp-saas/gateway/internal/consul"
 	"github.com/whatsapp-saas/gateway/internal/consul/consultest"
@@ -64,26 +66,15 @@ func fixture(t *testing.T) (string, *gateway.Session) {
 }
 
 type started struct {
-	url     string
-	cancel  context.CancelFunc
-	done    chan error
+	*servetest.Server
 	stopped bool
 }
 
 func start(t *testing.T, cfg *config.Worker, d deps) *started {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, d, slog.New(slog.DiscardHandler), addrc) }()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		cancel()
-		t.Fatalf("serve: %v", err)
-	}
-	s := &started{url: "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1), cancel: cancel, done: done}
+	s := &started{Server: servetest.Start(t, 0, func(ctx context.Context, addrc chan<- string) error {
+		return serve(ctx, cfg, d, slog.New(slog.DiscardHandler), addrc)
+	})}
 	t.Cleanup(func() { s.stop(t) })
 	return s
 }
@@ -93,14 +84,11 @@ func (s *started) stop(t *testing.T) {
 		return
 	}
 	s.stopped = true
-	s.cancel()
-	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(10 * time.Second):
+	switch err := s.Stop(10 * time.Second); {
+	case errors.Is(err, servetest.ErrStillRunning):
 		t.Fatal("serve did not stop")
+	case err != nil:
+		t.Errorf("serve returned %v", err)
 	}
 }
 
@@ -140,9 +128,9 @@ func TestServesInstanceAPIAndRotatesSecretFromFile(t *testing.T) {
 	cfg := &config.Worker{SessionID: sess.ID, UserID: sess.UserID, InternalSecretFile: secretFile, ShutdownTimeout: 5 * time.Second,
 		Engines: config.Engines{SandboxEnabled: true, SandboxPairDelay: time.Hour, SandboxDeliveryDelay: -1, SandboxReadDelay: -1}}
 	s := start(t, cfg, deps{store: openStore(t, path), bus: inmem.NewBus()})
-	waitHealth(t, s.url, http.StatusOK)
+	waitHealth(t, s.URL, http.StatusOK)
 
-	ep := gateway.Endpoint{URL: s.url}
+	ep := gateway.Endpoint{URL: s.URL}
 	status := func(secret string) error {
 		_, err := instanceapi.NewClient(nil, func(context.Context) ([]byte, error) { return []byte(secret), nil }).Status(context.Background(), ep)
 		return err
@@ -184,13 +172,13 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 	// Another copy holds the session: this one must not connect, which only
 	// a wait can show (nothing happens to poll for).
 	time.Sleep(200 * time.Millisecond)
-	if code := healthCode(s.url); code != http.StatusServiceUnavailable {
+	if code := healthCode(s.URL); code != http.StatusServiceUnavailable {
 		t.Fatalf("health while another copy holds the lock: got %d, want 503", code)
 	}
 	if err := held.Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitHealth(t, s.url, http.StatusOK)
+	waitHealth(t, s.URL, http.StatusOK)
 	holder, _ := fake.Holder(key)
 	if holder == "" {
 		t.Fatal("running without holding the lock")
@@ -199,7 +187,7 @@ func TestWaitsForTheSessionLockAndFencesWhenItIsLost(t *testing.T) {
 	// Consul drops the session (TTL expiry after a partition): fence, then
 	// take the lock again.
 	fake.ExpireSession(holder)
-	waitHealth(t, s.url, http.StatusOK)
+	waitHealth(t, s.URL, http.StatusOK)
 	polltest.Eventually(t, 10*time.Second, "the lock taken again after it was lost", func() bool {
 		h, _ := fake.Holder(key)
 		return h != "" && h != holder
