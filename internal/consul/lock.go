@@ -1,6 +1,7 @@
 package consul
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,14 +14,13 @@ import (
 	"github.com/hashicorp/consul/api"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
 // LockKey is the Consul KV key of a session's lock.
 func LockKey(prefix, sessionID string) string {
-	if prefix == "" {
-		prefix = "whatsapp-gateway/locks"
-	}
+	prefix = cmp.Or(prefix, "whatsapp-gateway/locks")
 	return prefix + "/session/" + sessionID
 }
 
@@ -63,24 +63,16 @@ func NewLock(cfg LockConfig) (*Lock, error) {
 	if cfg.Client == nil || cfg.Key == "" {
 		return nil, errors.New("lock config lacks a client or a key")
 	}
-	if cfg.TTL <= 0 {
-		cfg.TTL = 10 * time.Second
-	}
+	defaults.Positive(&cfg.TTL, 10*time.Second)
 	if cfg.RenewEvery <= 0 {
 		cfg.RenewEvery = cfg.TTL / 4
 	}
 	if cfg.FenceAfter <= 0 {
 		cfg.FenceAfter = cfg.TTL / 2
 	}
-	if cfg.LockDelay <= 0 {
-		cfg.LockDelay = 5 * time.Second
-	}
-	if cfg.RetryDelay <= 0 {
-		cfg.RetryDelay = time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
+	defaults.Positive(&cfg.LockDelay, 5*time.Second)
+	defaults.Positive(&cfg.RetryDelay, time.Second)
+	cfg.Logger = defaults.Logger(cfg.Logger)
 	return &Lock{cfg: cfg, log: cfg.Logger.With("lock", cfg.Key)}, nil
 }
 

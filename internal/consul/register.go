@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/consul/api"
+
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 )
 
 // Registration describes a service this process registers with its local
@@ -28,15 +30,9 @@ type Registration struct {
 // Register registers reg with the local agent, replacing an earlier
 // registration of the same ID, and returns the function that deregisters it.
 func Register(ctx context.Context, c *api.Client, reg Registration) (deregister func(context.Context) error, err error) {
-	if reg.Interval <= 0 {
-		reg.Interval = 10 * time.Second
-	}
-	if reg.Timeout <= 0 {
-		reg.Timeout = 2 * time.Second
-	}
-	if reg.DeregisterAfter <= 0 {
-		reg.DeregisterAfter = time.Minute
-	}
+	defaults.Positive(&reg.Interval, 10*time.Second)
+	defaults.Positive(&reg.Timeout, 2*time.Second)
+	defaults.Positive(&reg.DeregisterAfter, time.Minute)
 	asr := &api.AgentServiceRegistration{
 		ID: reg.ID, Name: reg.Name, Address: reg.Address, Port: reg.Port, Tags: reg.Tags, Meta: reg.Meta,
 	}

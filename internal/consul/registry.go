@@ -1,6 +1,7 @@
 package consul
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/consul/api"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -64,22 +66,12 @@ type route struct {
 
 // NewRegistry starts watching; Close stops it.
 func NewRegistry(cfg RegistryConfig) *Registry {
-	if cfg.Service == "" {
-		cfg.Service = DefaultService
-	}
-	if cfg.WaitTime <= 0 {
-		cfg.WaitTime = 5 * time.Minute
-	}
-	if cfg.MinInterval <= 0 {
-		cfg.MinInterval = 100 * time.Millisecond
-	}
+	cfg.Service = cmp.Or(cfg.Service, DefaultService)
+	defaults.Positive(&cfg.WaitTime, 5*time.Minute)
+	defaults.Positive(&cfg.MinInterval, 100*time.Millisecond)
 	backoff.Bounds(&cfg.RetryMin, &cfg.RetryMax)
-	if cfg.FirstSync <= 0 {
-		cfg.FirstSync = 5 * time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
+	defaults.Positive(&cfg.FirstSync, 5*time.Second)
+	cfg.Logger = defaults.Logger(cfg.Logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Registry{
 		cfg: cfg, log: cfg.Logger.With("registry", "consul", "service", cfg.Service),

@@ -6,6 +6,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -92,21 +94,13 @@ func New(cfg Config) *Scheduler {
 	if cfg.PortStart == 0 && cfg.PortEnd == 0 {
 		cfg.PortStart, cfg.PortEnd = 4000, 4999
 	}
-	if cfg.Bind == "" {
-		cfg.Bind = "127.0.0.1"
-	}
-	if cfg.Backoff.Min <= 0 {
-		cfg.Backoff.Min = 500 * time.Millisecond
-	}
-	if cfg.Backoff.Max <= 0 {
-		cfg.Backoff.Max = 30 * time.Second
-	}
+	cfg.Bind = cmp.Or(cfg.Bind, "127.0.0.1")
+	defaults.Positive(&cfg.Backoff.Min, 500*time.Millisecond)
+	defaults.Positive(&cfg.Backoff.Max, 30*time.Second)
 	if cfg.Backoff.Max < cfg.Backoff.Min {
 		cfg.Backoff.Max = cfg.Backoff.Min
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
+	cfg.Logger = defaults.Logger(cfg.Logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
 		cfg:       cfg,

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 )
 
 // Config is the SMTP_* settings.
@@ -49,9 +51,7 @@ func New(cfg Config) (*SMTP, error) {
 	if cfg.Port == 0 {
 		cfg.Port = 587
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
+	defaults.Positive(&cfg.Timeout, 30*time.Second)
 	if cfg.From == "" {
 		cfg.From = "no-reply@" + cfg.Host
 	}

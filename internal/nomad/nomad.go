@@ -9,6 +9,7 @@
 package nomad
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -119,9 +121,7 @@ func (c *Config) defaults() error {
 		}
 		c.Client = cl
 	}
-	if c.JobPrefix == "" {
-		c.JobPrefix = "wa"
-	}
+	c.JobPrefix = cmp.Or(c.JobPrefix, "wa")
 	// The prefix goes into job IDs and into the allocation watch's filter
 	// expression: letters, digits and dashes only.
 	if strings.Trim(c.JobPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
@@ -130,9 +130,7 @@ func (c *Config) defaults() error {
 	if c.Priority == 0 {
 		c.Priority = 50
 	}
-	if c.Driver == "" {
-		c.Driver = DriverDocker
-	}
+	c.Driver = cmp.Or(c.Driver, DriverDocker)
 	switch c.Driver {
 	case DriverDocker:
 		if c.Image == "" {
@@ -152,9 +150,7 @@ func (c *Config) defaults() error {
 	default:
 		return fmt.Errorf("unknown instance driver %q (docker, exec or raw_exec)", c.Driver)
 	}
-	if c.ConsulAddr == "" {
-		c.ConsulAddr = "http://${attr.unique.network.ip-address}:8500"
-	}
+	c.ConsulAddr = cmp.Or(c.ConsulAddr, "http://${attr.unique.network.ip-address}:8500")
 	if c.CPU == 0 {
 		c.CPU = 200
 	}
@@ -167,49 +163,21 @@ func (c *Config) defaults() error {
 	if c.MemoryMB == 0 {
 		c.MemoryMB = 256
 	}
-	if c.ServiceName == "" {
-		c.ServiceName = "wa-worker"
-	}
-	if c.ServiceProvider == "" {
-		c.ServiceProvider = "consul"
-	}
-	if c.CheckInterval <= 0 {
-		c.CheckInterval = 5 * time.Second
-	}
-	if c.RestartDelay <= 0 {
-		c.RestartDelay = 5 * time.Second
-	}
-	if c.KillTimeout <= 0 {
-		c.KillTimeout = 30 * time.Second
-	}
-	if c.StopAfterDisconnect <= 0 {
-		c.StopAfterDisconnect = 30 * time.Second
-	}
-	if c.Secrets == "" {
-		c.Secrets = SecretsNomad
-	}
-	if c.VariablePath == "" {
-		c.VariablePath = "nomad/jobs"
-	}
-	if c.VaultKVMount == "" {
-		c.VaultKVMount = "secret"
-	}
-	if c.VaultKVPath == "" {
-		c.VaultKVPath = "whatsapp-gateway"
-	}
-	if c.StartWait <= 0 {
-		c.StartWait = 20 * time.Second
-	}
-	if c.WatchWait <= 0 {
-		c.WatchWait = 5 * time.Minute
-	}
+	c.ServiceName = cmp.Or(c.ServiceName, "wa-worker")
+	c.ServiceProvider = cmp.Or(c.ServiceProvider, "consul")
+	defaults.Positive(&c.CheckInterval, 5*time.Second)
+	defaults.Positive(&c.RestartDelay, 5*time.Second)
+	defaults.Positive(&c.KillTimeout, 30*time.Second)
+	defaults.Positive(&c.StopAfterDisconnect, 30*time.Second)
+	c.Secrets = cmp.Or(c.Secrets, SecretsNomad)
+	c.VariablePath = cmp.Or(c.VariablePath, "nomad/jobs")
+	c.VaultKVMount = cmp.Or(c.VaultKVMount, "secret")
+	c.VaultKVPath = cmp.Or(c.VaultKVPath, "whatsapp-gateway")
+	defaults.Positive(&c.StartWait, 20*time.Second)
+	defaults.Positive(&c.WatchWait, 5*time.Minute)
 	backoff.Bounds(&c.RetryMin, &c.RetryMax)
-	if c.Settle <= 0 {
-		c.Settle = time.Second
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	defaults.Positive(&c.Settle, time.Second)
+	c.Logger = defaults.Logger(c.Logger)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/whatsapp-saas/gateway/internal/auth"
 	"github.com/whatsapp-saas/gateway/internal/convert"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/livecache"
@@ -200,21 +201,13 @@ type URLGuard interface {
 
 // New returns the use cases over deps.
 func New(d Deps, cfg Settings) *Service {
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
-	}
+	d.Logger = defaults.Logger(d.Logger)
 	if d.Background == nil {
 		d.Background = context.Background()
 	}
-	if cfg.LoginMaxAttempts <= 0 {
-		cfg.LoginMaxAttempts = 5
-	}
-	if cfg.LoginLockout <= 0 {
-		cfg.LoginLockout = 15 * time.Minute
-	}
-	if cfg.LoginLockoutAddresses <= 0 {
-		cfg.LoginLockoutAddresses = 10
-	}
+	defaults.Positive(&cfg.LoginMaxAttempts, 5)
+	defaults.Positive(&cfg.LoginLockout, 15*time.Minute)
+	defaults.Positive(&cfg.LoginLockoutAddresses, 10)
 	s := &Service{
 		users: d.Stores.Users, apiKeys: d.Stores.APIKeys, sessions: d.Stores.Sessions, instances: d.Stores.Instances,
 		messages: d.Stores.Messages, polls: d.Stores.Polls, receipts: d.Stores.Receipts, events: d.Stores.Events, webhooks: d.Stores.Webhooks,

@@ -8,6 +8,7 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/hashicorp/vault/api/auth/approle"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/secrets"
 )
@@ -96,24 +98,12 @@ func New(ctx context.Context, cfg Config) (*Secrets, error) {
 		}
 		cfg.Client = c
 	}
-	if cfg.Mount == "" {
-		cfg.Mount = "secret"
-	}
-	if cfg.Path == "" {
-		cfg.Path = "whatsapp-gateway"
-	}
-	if cfg.AppRoleMount == "" {
-		cfg.AppRoleMount = "approle"
-	}
-	if cfg.Refresh <= 0 {
-		cfg.Refresh = time.Minute
-	}
-	if cfg.TokenLifetime <= 0 {
-		cfg.TokenLifetime = 7 * 24 * time.Hour
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
+	cfg.Mount = cmp.Or(cfg.Mount, "secret")
+	cfg.Path = cmp.Or(cfg.Path, "whatsapp-gateway")
+	cfg.AppRoleMount = cmp.Or(cfg.AppRoleMount, "approle")
+	defaults.Positive(&cfg.Refresh, time.Minute)
+	defaults.Positive(&cfg.TokenLifetime, 7*24*time.Hour)
+	cfg.Logger = defaults.Logger(cfg.Logger)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/whatsapp-saas/gateway/internal/backoff"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/ssrf"
 )
@@ -126,12 +128,8 @@ type endpoint struct {
 
 // New returns a dispatcher; Start runs it.
 func New(cfg Config) *Dispatcher {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 15 * time.Second
-	}
+	cfg.Logger = defaults.Logger(cfg.Logger)
+	defaults.Positive(&cfg.Timeout, 15*time.Second)
 	if cfg.Client == nil {
 		cfg.Client = ssrf.New(ssrf.Options{}).Client(cfg.Timeout)
 	}
@@ -144,28 +142,16 @@ func New(cfg Config) *Dispatcher {
 	if cfg.DisableAfter == 0 {
 		cfg.DisableAfter = 5 * 24 * time.Hour
 	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 128
-	}
-	if cfg.PerEndpoint <= 0 {
-		cfg.PerEndpoint = 16
-	}
+	defaults.Positive(&cfg.Workers, 128)
+	defaults.Positive(&cfg.PerEndpoint, 16)
 	if cfg.PerTenant <= 0 {
 		cfg.PerTenant = max(1, cfg.Workers/4)
 	}
 	cfg.PerTenant = min(cfg.PerTenant, cfg.Workers)
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
-	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 100
-	}
-	if cfg.MaxRetryAfter <= 0 {
-		cfg.MaxRetryAfter = 24 * time.Hour
-	}
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = "whatsapp-gateway-webhooks/1"
-	}
+	defaults.Positive(&cfg.PollInterval, time.Second)
+	defaults.Positive(&cfg.BatchSize, 100)
+	defaults.Positive(&cfg.MaxRetryAfter, 24*time.Hour)
+	cfg.UserAgent = cmp.Or(cfg.UserAgent, "whatsapp-gateway-webhooks/1")
 	return &Dispatcher{
 		cfg: cfg, log: cfg.Logger,
 		// A claim outlives the request it covers, with room to wait for an
