@@ -38,7 +38,6 @@ type ChannelPost struct {
 	Timestamp   time.Time      `json:"timestamp"`
 }
 
-
 func (c *Client) channelPath(sessionID, channel string) string {
 	return c.sessionPath(sessionID, "/channels") + "/" + url.PathEscape(channel)
 }

@@ -33,7 +33,6 @@ type ChatListOptions struct {
 	Label    string
 }
 
-
 func (c *Client) chatPath(sessionID, chat string) string {
 	return c.sessionPath(sessionID, "/chats") + "/" + url.PathEscape(chat)
 }

@@ -30,7 +30,6 @@ type LIDMapping struct {
 	Source string `json:"source"`
 }
 
-
 // Contacts lists the contacts the session's account knows (from its store).
 func (c *Client) Contacts(ctx context.Context, sessionID string) ([]ContactInfo, error) {
 	return field[[]ContactInfo](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/contacts"), nil, nil, "contacts")

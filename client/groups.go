@@ -69,7 +69,6 @@ type AccountOperation struct {
 	CreatedAt time.Time       `json:"created_at"`
 }
 
-
 func (c *Client) groupPath(sessionID, groupJID string) string {
 	return c.sessionPath(sessionID, "/groups") + "/" + url.PathEscape(groupJID)
 }

@@ -29,7 +29,6 @@ type MessageLabel struct {
 	Labeled   bool   `json:"labeled"`
 }
 
-
 // Labels lists the session's labels.
 func (c *Client) Labels(ctx context.Context, sessionID string) ([]Label, error) {
 	return field[[]Label](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/labels"), nil, nil, "labels")

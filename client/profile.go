@@ -55,7 +55,6 @@ type PrivacySettings struct {
 	CallAdd      string `json:"call_add,omitempty"`
 }
 
-
 // Profile reads the session's own profile (asked of WhatsApp now).
 func (c *Client) Profile(ctx context.Context, sessionID string) (*WAProfile, error) {
 	return field[*WAProfile](ctx, c, http.MethodGet, c.sessionPath(sessionID, "/profile"), nil, nil, "profile")
