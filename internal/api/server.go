@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/whatsapp-saas/gateway/internal/auth"
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 	"github.com/whatsapp-saas/gateway/internal/livecache"
@@ -101,9 +102,7 @@ type Server struct {
 
 // New builds the API's router.
 func New(d Deps, cfg Config) *Server {
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
-	}
+	d.Logger = defaults.Logger(d.Logger)
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}

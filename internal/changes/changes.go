@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -34,9 +35,7 @@ type notice struct{ topic, id string }
 
 // NewPublisher starts a publisher on bus; Close stops it.
 func NewPublisher(bus gateway.Bus, log *slog.Logger) *Publisher {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = defaults.Logger(log)
 	ctx, stop := context.WithCancel(context.Background())
 	p := &Publisher{bus: bus, log: log, pending: map[notice]struct{}{}, signal: make(chan struct{}, 1),
 		done: make(chan struct{}), stop: stop}

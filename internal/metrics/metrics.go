@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -70,9 +71,7 @@ type Metrics struct {
 
 // New registers every collector.
 func New(o Options) *Metrics {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
+	o.Logger = defaults.Logger(o.Logger)
 	if o.MinRefresh <= 0 {
 		o.MinRefresh = 5 * time.Second
 	}

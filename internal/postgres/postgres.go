@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
 )
@@ -52,9 +53,7 @@ const migrationLock = "whatsapp-gateway schema_migrations "
 // string; search_path may be set in it) and migrates it. CodeUnavailable
 // when the database cannot be reached.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = defaults.Logger(log)
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/fanout"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -79,9 +80,7 @@ func NewBus(client goredis.UniversalClient, prefix string, log *slog.Logger) *Bu
 
 // newBus is NewBus with the period of keepSubscribed (tests shorten it).
 func newBus(client goredis.UniversalClient, prefix string, log *slog.Logger, every time.Duration) *Bus {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = defaults.Logger(log)
 	b := &Bus{
 		client:  client,
 		prefix:  prefix + "bus:",

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 )
 
 // generatedBytes is the entropy of a generated secret (256 bits, as HS256
@@ -24,9 +26,7 @@ const generatedBytes = 32
 // starting together agree on one value. The secret is never logged; where
 // it was written is.
 func LoadOrGenerate(dataDir, name string, log *slog.Logger) (secret []byte, generated bool, err error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = defaults.Logger(log)
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
 		return nil, false, fmt.Errorf("secret name %q is not a plain file name", name)
 	}

@@ -20,6 +20,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
 )
@@ -61,9 +62,7 @@ const (
 // it. The path must not contain '?'. ":memory:" gives a private in-memory
 // database on one connection (tests).
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = defaults.Logger(log)
 	memory := path == ":memory:"
 	if !memory {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 )
 
 // Migrator is what migrations run on: a pool (SQLite's one writer) or one
@@ -67,9 +69,7 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 // database at once (SQLite's BEGIN IMMEDIATE serialises them; PostgreSQL's
 // adapter also holds an advisory lock) each apply it at most once.
 func Migrate(ctx context.Context, db Migrator, d Dialect, migrations []Migration, log *slog.Logger) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = defaults.Logger(log)
 	_, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    BIGINT PRIMARY KEY,
 		name       TEXT NOT NULL,

@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/whatsapp-saas/gateway/internal/defaults"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -72,9 +73,7 @@ var _ gateway.Store = (*Store)(nil)
 // New returns a Store that writes through writer and reads through reader
 // (the same pool is fine). The Store owns both: Close closes them.
 func New(d Dialect, reader, writer *sql.DB, log *slog.Logger) *Store {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = defaults.Logger(log)
 	return &Store{dialect: d, reader: reader, writer: writer, log: log,
 		readStmts: newStmtCache(), writeStmts: newStmtCache()}
 }
