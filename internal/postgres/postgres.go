@@ -34,8 +34,15 @@ type Store struct {
 
 var _ gateway.Store = (*Store)(nil)
 
-// dialect is what PostgreSQL needs from sqlstore: $n placeholders.
-var dialect = sqlstore.Dialect{Name: "postgres", NumberedParams: true, Classify: classify}
+// dialect is what PostgreSQL needs from sqlstore: $n placeholders, and
+// deferred constraint triggers (the rollups' and the chats', 0004 and 0014)
+// fired at the end of each statement while migrating instead of at commit.
+// The pending migrations run in one transaction, and PostgreSQL refuses to
+// alter or index a table with trigger events still pending: on a database
+// with messages, 0006's UPDATE of messages would otherwise stop 0011's
+// CREATE INDEX on it (TestUpgradeWithMessages). The rollups come out the same.
+var dialect = sqlstore.Dialect{Name: "postgres", NumberedParams: true, Classify: classify,
+	MigrationPrelude: "SET CONSTRAINTS ALL IMMEDIATE"}
 
 // Pool sizing: enough connections for the API's concurrency without
 // crowding PostgreSQL's max_connections when several gateways run.

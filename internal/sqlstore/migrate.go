@@ -64,12 +64,31 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 }
 
 // Migrate applies the migrations not yet recorded in schema_migrations, in
-// order, each in its own transaction with its record. Whether a migration is
-// applied is checked inside that transaction, so two processes migrating one
-// database at once (SQLite's BEGIN IMMEDIATE serialises them; PostgreSQL's
-// adapter also holds an advisory lock) each apply it at most once.
+// order, all in one transaction with their records: a failing migration
+// rolls back every one of the batch, so the database is either as it was or
+// fully migrated, and the error names the migration that failed (and a
+// first start commits once instead of once per migration, issue 12). What
+// is recorded is read again inside that transaction, so two processes
+// migrating one database at once (SQLite's BEGIN IMMEDIATE serialises them;
+// PostgreSQL's adapter also holds an advisory lock) each apply a migration
+// at most once. A database with nothing pending costs one read and no
+// transaction.
 func Migrate(ctx context.Context, db Migrator, d Dialect, migrations []Migration, log *slog.Logger) error {
+	return MigrateFrom(ctx, db, d, nil, migrations, log)
+}
+
+// MigrateFrom is Migrate with a baseline: base.SQL is the schema that the
+// migrations up to base.Version leave, as one script, and a database with no
+// migration recorded gets it in their stead (in the same transaction, those
+// migrations recorded as applied), then the migrations after it. On SQLite
+// that is most of a first start saved: each ALTER TABLE there parses the
+// whole schema again. A nil base is Migrate; base.Version must be one of
+// the migrations'.
+func MigrateFrom(ctx context.Context, db Migrator, d Dialect, base *Migration, migrations []Migration, log *slog.Logger) error {
 	log = defaults.Logger(log)
+	if base != nil && !slices.ContainsFunc(migrations, func(m Migration) bool { return m.Version == base.Version }) {
+		return fmt.Errorf("baseline %s: no migration has its number", base.Name)
+	}
 	_, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    BIGINT PRIMARY KEY,
 		name       TEXT NOT NULL,
@@ -78,38 +97,129 @@ func Migrate(ctx context.Context, db Migrator, d Dialect, migrations []Migration
 	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
+	done, err := recordedVersions(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(migrations, func(m Migration) bool { return !done[m.Version] }) {
+		return nil
+	}
+	r, err := applyPending(ctx, db, d, base, migrations)
+	if err != nil {
+		return err
+	}
+	if r.baseline > 0 {
+		log.Info("database created", "dialect", d.Name, "baseline", base.Name, "migrations", r.baseline)
+	}
+	for _, m := range r.applied {
+		log.Info("database migrated", "dialect", d.Name, "migration", m.Name)
+	}
+	return nil
+}
+
+// migrated is what applyPending did: how many migrations the baseline
+// stood for, and the migrations it applied one by one.
+type migrated struct {
+	baseline int
+	applied  []Migration
+}
+
+// applyPending applies, in one transaction, what schema_migrations does not
+// list once that transaction holds the write lock: base when nothing is
+// listed (base may be nil), then each migration still missing.
+func applyPending(ctx context.Context, db Migrator, d Dialect, base *Migration, migrations []Migration) (migrated, error) {
+	var r migrated
 	q := func(s string) string {
 		if d.NumberedParams {
 			return numberParams(s)
 		}
 		return s
 	}
-	// One read of what is recorded, so a restart on a migrated database
-	// costs one query instead of a write transaction per migration (the
-	// gateway's start-up, issue 12). What it does not list is checked
-	// again inside its own transaction below, so a concurrent migrator is
-	// still safe.
-	done, err := recordedVersions(ctx, db)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return r, fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if d.MigrationPrelude != "" {
+		if _, err := tx.ExecContext(ctx, d.MigrationPrelude); err != nil {
+			return r, fmt.Errorf("migrate: %w", err)
+		}
+	}
+	done, err := recordedVersions(ctx, tx)
+	if err != nil {
+		return r, err
+	}
+	pending := pendingNames(migrations, done)
+	now := time.Now().UnixMicro()
+	record := func(m Migration) error {
+		_, err := tx.ExecContext(ctx, q("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"),
+			m.Version, m.Name, now)
+		if err != nil {
+			return fmt.Errorf("migration %s: record: %w (rolled back: %s)", m.Name, err, pending)
+		}
+		return nil
+	}
+	if base != nil && len(done) == 0 {
+		if _, err := tx.ExecContext(ctx, base.SQL); err != nil {
+			return r, fmt.Errorf("baseline %s: %w (rolled back: %s)", base.Name, err, pending)
+		}
+		for _, m := range migrations {
+			if m.Version > base.Version {
+				continue
+			}
+			if err := record(m); err != nil {
+				return r, err
+			}
+			done[m.Version] = true
+			r.baseline++
+		}
 	}
 	for _, m := range migrations {
 		if done[m.Version] {
 			continue
 		}
-		applied, err := applyMigration(ctx, db, q, m)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", m.Name, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return r, fmt.Errorf("migration %s: %w (rolled back: %s)", m.Name, err, pending)
 		}
-		if applied {
-			log.Info("database migrated", "dialect", d.Name, "migration", m.Name)
+		if err := record(m); err != nil {
+			return r, err
 		}
+		r.applied = append(r.applied, m)
 	}
-	return nil
+	if err := tx.Commit(); err != nil {
+		return r, fmt.Errorf("migrate: commit %s: %w", pending, err)
+	}
+	return r, nil
+}
+
+// pendingNames names the migrations done does not list: "0003_a.sql to
+// 0021_b.sql (19 migrations)", or the one name.
+func pendingNames(migrations []Migration, done map[int]bool) string {
+	var first, last string
+	n := 0
+	for _, m := range migrations {
+		if done[m.Version] {
+			continue
+		}
+		if n == 0 {
+			first = m.Name
+		}
+		last = m.Name
+		n++
+	}
+	if n == 1 {
+		return first
+	}
+	return fmt.Sprintf("%s to %s (%d migrations)", first, last, n)
+}
+
+// rowsQuerier is what recordedVersions reads through: a pool, a connection or a transaction.
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // recordedVersions reads the versions schema_migrations records.
-func recordedVersions(ctx context.Context, db Migrator) (map[int]bool, error) {
+func recordedVersions(ctx context.Context, db rowsQuerier) (map[int]bool, error) {
 	rows, err := db.QueryContext(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
@@ -127,28 +237,4 @@ func recordedVersions(ctx context.Context, db Migrator) (map[int]bool, error) {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
 	return done, nil
-}
-
-// applyMigration applies m unless it is recorded already, and reports whether it did.
-func applyMigration(ctx context.Context, db Migrator, q func(string) string, m Migration) (bool, error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer func() { _ = tx.Rollback() }()
-	var n int
-	if err := tx.QueryRowContext(ctx, q("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), m.Version).Scan(&n); err != nil {
-		return false, err
-	}
-	if n > 0 {
-		return false, nil
-	}
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return false, err
-	}
-	if _, err := tx.ExecContext(ctx, q("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"),
-		m.Version, m.Name, time.Now().UnixMicro()); err != nil {
-		return false, err
-	}
-	return true, tx.Commit()
 }

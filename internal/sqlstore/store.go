@@ -54,6 +54,9 @@ type Dialect struct {
 	NumberedParams bool
 	// Classify tells what a driver error means; nil classifies every error as ErrOther.
 	Classify func(error) ErrKind
+	// MigrationPrelude is run first in the transaction that applies the
+	// pending migrations; empty for none.
+	MigrationPrelude string
 }
 
 // Store is gateway.Store over database/sql.
