@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
+	"github.com/whatsapp-saas/gateway/internal/storetest"
 )
 
 // countingMigrator counts the write transactions Migrate opens.
@@ -18,6 +19,30 @@ type countingMigrator struct {
 func (c *countingMigrator) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
 	c.begins++
 	return c.DB.BeginTx(ctx, opts)
+}
+
+// TestFirstOpenOneTransaction: a new database gets every migration in one
+// write transaction (issue 12: one commit per migration was most of a
+// first start), and all of them are recorded.
+func TestFirstOpenOneTransaction(t *testing.T) {
+	writer, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "gateway.db")+"?"+writerParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer.SetMaxOpenConns(1)
+	t.Cleanup(func() { _ = writer.Close() })
+	migrations, err := sqlstore.Migrations(migrationFS, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &countingMigrator{DB: writer}
+	if err := sqlstore.Migrate(t.Context(), db, dialect, migrations, nil); err != nil {
+		t.Fatal(err)
+	}
+	if db.begins != 1 {
+		t.Fatalf("got %d transactions migrating a new database, want 1", db.begins)
+	}
+	storetest.AssertMigrated(t, writer, migrationFS)
 }
 
 // TestRestartOpensNoMigrationTransaction keeps a restart cheap (issue 12's

@@ -28,6 +28,13 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// baselineFS holds one file, named after the last migration: the schema all
+// the migrations leave, which a new database gets in their stead (see
+// TestBaseline, which writes it, and sqlstore.MigrateFrom).
+//
+//go:embed baseline/*.sql
+var baselineFS embed.FS
+
 // Store is the SQLite gateway.Store.
 type Store struct {
 	*sqlstore.Store
@@ -163,7 +170,14 @@ func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := sqlstore.Migrate(ctx, db, dialect, migrations, log); err != nil {
+	base, err := sqlstore.Migrations(baselineFS, "baseline")
+	if err != nil {
+		return err
+	}
+	if len(base) != 1 {
+		return fmt.Errorf("migrate sqlite: got %d baselines, want 1", len(base))
+	}
+	if err := sqlstore.MigrateFrom(ctx, db, dialect, &base[0], migrations, log); err != nil {
 		if classify(err) == sqlstore.ErrUnavailable {
 			return translateOpen(err)
 		}

@@ -73,3 +73,32 @@ func BenchmarkCreateMessage(b *testing.B) {
 func BenchmarkSessionByID(b *testing.B) {
 	storetest.BenchSessionByID(b, open(b, filepath.Join(b.TempDir(), "gateway.db")))
 }
+
+// BenchmarkOpenEmpty is the store's share of a first start (issue 12): open
+// a new database file and apply every migration.
+func BenchmarkOpenEmpty(b *testing.B) {
+	for b.Loop() {
+		s, err := Open(b.Context(), filepath.Join(b.TempDir(), "gateway.db"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = s.Close()
+	}
+}
+
+// BenchmarkOpenMigrated is a restart's share: open a migrated database.
+func BenchmarkOpenMigrated(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "gateway.db")
+	s, err := Open(b.Context(), path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = s.Close()
+	for b.Loop() {
+		s, err := Open(b.Context(), path, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = s.Close()
+	}
+}
