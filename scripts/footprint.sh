@@ -5,10 +5,12 @@
 #   scripts/footprint.sh                 # INSTANCES=1000 by default
 #   INSTANCES=1 scripts/footprint.sh     # start-up and idle memory
 #   INSTANCES=0 MESSAGES=100000 DATA_DIR=/tmp/fp100k scripts/footprint.sh
+#   GATEWAY_BIN=/tmp/old/gateway INSTANCES=0 FIRSTS=9 scripts/footprint.sh   an earlier build
 #
 # Prints the time from exec to the first 200 on /health/live and on
 # /health/ready: on the first start (empty data directory: migrations,
-# generated secrets) and the median of RUNS restarts (5 by default); then
+# generated secrets; the median of FIRSTS such starts, each on a new
+# directory, 1 by default) and the median of RUNS restarts (5 by default); then
 # the idle RSS, and the RSS with INSTANCES running sandbox workers (each
 # paired, one loopback port each; INSTANCES=0 skips them).
 #
@@ -25,13 +27,18 @@ cd "$(dirname "$0")/.."
 INSTANCES=${INSTANCES:-1000}
 MESSAGES=${MESSAGES:-0}
 RUNS=${RUNS:-5}
+FIRSTS=${FIRSTS:-1}
 PORT=${PORT:-3902} # scripts/bench-http.sh takes 3901
 BASE="http://127.0.0.1:$PORT"
 work=$(mktemp -d)
 data=${DATA_DIR:-$work/data}
 gw_pid=
 trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
+if [ -n "${GATEWAY_BIN:-}" ]; then
+  cp "$GATEWAY_BIN" "$work/gateway"
+else
+  CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
+fi
 # bench-lib's start_gateway (the seeding) uses $work/data.
 [ "$data" = "$work/data" ] || { mkdir -p "$(dirname "$data")"; ln -s "$data" "$work/data"; }
 
@@ -83,8 +90,17 @@ function response(status)
   if left <= 0 then wrk.thread:stop() end
 end
 LUA
-  # 16 threads of one connection each, so each thread's share is exact.
-  wrk -t16 -c16 -d30m -s "$work/seed.lua" "$BASE/api/v1/messages/send" >/dev/null
+  # 16 threads of one connection each, so each thread's share is exact. A
+  # thread that has sent its share stops, but wrk itself runs out its -d, so
+  # it is interrupted once all N are stored.
+  wrk -t16 -c16 -d30m -s "$work/seed.lua" "$BASE/api/v1/messages/send" >/dev/null &
+  local wrk_pid=$! stored=0
+  while kill -0 $wrk_pid 2>/dev/null && [ "$stored" -lt "$n" ]; do
+    sleep 2
+    stored=$(curl -fs "$BASE/api/v1/messages?limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]') || stored=0
+  done
+  kill -INT $wrk_pid 2>/dev/null || true
+  wait $wrk_pid || true
   for _ in $(seq 1 600); do
     pending=$(curl -fs "$BASE/api/v1/messages?status=queued&limit=1" -H "$auth" | json 'd["data"]["pagination"]["total"]')
     [ "$pending" = 0 ] && break
@@ -100,7 +116,19 @@ LUA
 }
 
 if [ ! -d "$data" ]; then
-  startup first | awk '{printf "first start (empty data directory): first answer %s ms, ready %s ms\n", $2, $3}'
+  # The extra first starts each get a directory of their own, removed after.
+  for i in $(seq 2 "$FIRSTS"); do
+    DATA_DIR="$work/first$i" startup "first$i"
+    rm -rf "$work/first$i"
+  done >"$work/firsts"
+  startup first >>"$work/firsts"
+  python3 - "$work/firsts" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+live = [float(r[1]) for r in rows]; ready = [float(r[2]) for r in rows]
+print(f"first start (empty data directory, median of {len(rows)}): first answer {statistics.median(live):.1f} ms, ready {statistics.median(ready):.1f} ms"
+      f"  (first answers: {' '.join(f'{x:.1f}' for x in live)})")
+PY
 fi
 if [ "$MESSAGES" -gt 0 ] && [ "$(cat "$data/.footprint-messages" 2>/dev/null)" != "$MESSAGES" ]; then
   seed "$MESSAGES"
