@@ -133,13 +133,13 @@ func (s *Store) insertEventsAtOnce(ctx context.Context, tx *sql.Tx, events []*ga
 		for i, e := range live {
 			all[i] = []any{e.ID, e.UserID, e.SessionID, e.Type, string(e.Data), micros(e.Timestamp), e.RequestID}
 		}
-		var raw []byte
-		if raw, err = json.Marshal(all); err != nil {
-			return fmt.Errorf("encode events: %w", err)
+		var raw string
+		if raw, err = jsonRows(all); err != nil {
+			return err
 		}
 		var st *sql.Stmt
 		if st, err = s.writeStmt(ctx, tx, insertEventsJSON); err == nil {
-			rows, err = st.QueryContext(ctx, string(raw))
+			rows, err = st.QueryContext(ctx, raw)
 		}
 	}
 	if err != nil {

@@ -464,9 +464,9 @@ func sqliteStatusRun(steps []*statusStep) (string, []any, error) {
 	if len(rows) == 0 {
 		return "", nil, nil
 	}
-	data, err := json.Marshal(rows)
+	data, err := jsonRows(rows)
 	if err != nil {
-		return "", nil, fmt.Errorf("encode status updates: %w", err)
+		return "", nil, err
 	}
 	width := len(first.setArgs) + len(first.whereArgs) + 1
 	cols := make([]string, width)
@@ -480,7 +480,7 @@ func sqliteStatusRun(steps []*statusStep) (string, []any, error) {
 	query := "UPDATE messages SET " + runSets(first, vals[:nSet]) + " FROM (SELECT " + strings.Join(cols, ", ") +
 		" FROM json_each(?)) AS v WHERE messages.id = " + target + " AND messages.status_rank < " + vals[width-1] +
 		" RETURNING " + statusReturning
-	return query, []any{string(data)}, nil
+	return query, []any{data}, nil
 }
 
 // applyStatusRun runs a run's statement in tx; moved[i] is the message

@@ -134,7 +134,7 @@ func (s *Store) execTx(ctx context.Context, tx *sql.Tx, query string, args ...an
 // sqliteTxStatements those of SQLite alone.
 var (
 	txStatements       = []string{insertEvent, insertMessage}
-	sqliteTxStatements = []string{insertEventsJSON}
+	sqliteTxStatements = []string{insertEventsJSON, insertMessagesJSON}
 )
 
 // warm prepares the statements transactions use, outside any transaction.
