@@ -22,7 +22,7 @@ const insertEvent = `INSERT INTO events (id, user_id, session_id, type, data, cr
 // one JSON array, inserted in its order.
 const insertEventsJSON = `INSERT INTO events (id, user_id, session_id, type, data, created_at, request_id)
 	SELECT value ->> 0, value ->> 1, NULLIF(value ->> 2, ''), value ->> 3, value ->> 4, value ->> 5, value ->> 6
-	FROM json_each(?) ORDER BY key
+	FROM jsonb_each(?) ORDER BY key
 	RETURNING id, seq`
 
 // prepareEvents fills the events' ID, Timestamp and (when empty) UserID, and
@@ -98,7 +98,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.
 // statement, where one INSERT each cost a round trip per event on
 // PostgreSQL and, on SQLite's single writer, the per-statement work of
 // each. PostgreSQL reads the rows from unnest(…) of one array per column,
-// SQLite from json_each(?) of one array of rows (insertEventsJSON, a
+// SQLite from jsonb_each(?) of one array of rows (insertEventsJSON, a
 // statement compiled once).
 func (s *Store) insertEventsAtOnce(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
 	live := make([]*gateway.Event, 0, len(events))

@@ -444,7 +444,7 @@ func postgresStatusRun(steps []*statusStep) (string, []any) {
 	return query, args
 }
 
-// sqliteStatusRun is a run's UPDATE … FROM json_each(?) on SQLite: the
+// sqliteStatusRun is a run's UPDATE … FROM jsonb_each(?) on SQLite: the
 // run's rows are one JSON array argument, row i holding argument k of step
 // i's SET list at k, then the key's parts and the rank, so the statement's
 // text depends on the shape alone and is compiled once. SQLite's RETURNING
@@ -478,7 +478,7 @@ func sqliteStatusRun(steps []*statusStep) (string, []any, error) {
 	nSet := len(first.setArgs)
 	target := runTarget(first.byWA, vals[nSet], vals[nSet], vals[min(nSet+1, width-1)])
 	query := "UPDATE messages SET " + runSets(first, vals[:nSet]) + " FROM (SELECT " + strings.Join(cols, ", ") +
-		" FROM json_each(?)) AS v WHERE messages.id = " + target + " AND messages.status_rank < " + vals[width-1] +
+		" FROM jsonb_each(?)) AS v WHERE messages.id = " + target + " AND messages.status_rank < " + vals[width-1] +
 		" RETURNING " + statusReturning
 	return query, []any{data}, nil
 }
