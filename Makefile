@@ -84,6 +84,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzDecode -fuzztime 30s ./internal/api/
 
 ## bench-http: wrk against the real binary, each hot path beside the /health/live ceiling
+##   (BENCH_DATABASE_URL=postgres://… BENCH_REDIS_URL=redis://… adds the sends on PostgreSQL + Redis)
 bench-http:
 	scripts/bench-http.sh
 

@@ -18,6 +18,26 @@
 # nothing; every check a request makes (auth, rate limit, quota) still runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# BENCH_DATABASE_URL (with BENCH_REDIS_URL): the embedded run, then the sends
+# (or ONLY's runs) again on PostgreSQL + Redis, each beside its own ceiling,
+# in a schema created for the run and dropped after it (needs psql):
+#   BENCH_DATABASE_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
+#     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 make bench-http
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  : "${BENCH_REDIS_URL:?BENCH_DATABASE_URL needs BENCH_REDIS_URL}"
+  command -v psql >/dev/null || { echo "bench-http: BENCH_DATABASE_URL needs psql" >&2; exit 2; }
+  pg=$BENCH_DATABASE_URL redis=$BENCH_REDIS_URL
+  BENCH_DATABASE_URL='' "$0"
+  schema=bench_$(date +%s)
+  psql -q "$pg" -c "CREATE SCHEMA $schema"
+  sep='?'
+  [[ $pg == *\?* ]] && sep='&'
+  status=0
+  BENCH_DATABASE_URL='' DATABASE_URL="$pg${sep}search_path=$schema" REDIS_URL="$redis" ONLY="${ONLY:-send}" "$0" || status=$?
+  psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"
+  exit $status
+fi
 . scripts/bench-lib.sh
 wrk_knobs 64 3901
 WORKER_PORTS=${WORKER_PORTS:-35000}

@@ -39,8 +39,8 @@ var baselineFS embed.FS
 type Store struct {
 	*sqlstore.Store
 	writer *sql.DB
-	// stopWarm ends warmReader when the store closes first.
-	stopWarm context.CancelFunc
+	// stop ends warmReader, when the store closes first, and the checkpointer.
+	stop context.CancelFunc
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -61,7 +61,8 @@ var dialect = sqlstore.Dialect{Name: "sqlite", Classify: classify}
 // statement inside its transaction; the WAL alone makes commits durable.
 const (
 	commonParams = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
-	writerParams = commonParams + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	writerParams = commonParams + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate" +
+		"&_pragma=wal_autocheckpoint(" + backstopPages + ")"
 	readerParams = commonParams + "&_pragma=query_only(1)"
 )
 
@@ -110,11 +111,16 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		// schema, a few milliseconds) is opened beside the rest of the
 		// start-up instead of before it (issue 12). The readiness check
 		// (Ping) still pings both pools, and a failure here is logged.
-		warm, stop := context.WithTimeout(context.Background(), 30*time.Second)
-		go warmReader(warm, reader, log)
-		return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stopWarm: stop}, nil
+		background, stop := context.WithCancel(context.Background())
+		warm, warmed := context.WithTimeout(background, 30*time.Second)
+		go func() {
+			defer warmed()
+			warmReader(warm, reader, log)
+		}()
+		go checkpointer(background, reader, log)
+		return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stop: stop}, nil
 	}
-	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stopWarm: func() {}}, nil
+	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stop: func() {}}, nil
 }
 
 // warmReader opens the reader pool's first connection ahead of the first
@@ -127,7 +133,7 @@ func warmReader(ctx context.Context, reader *sql.DB, log *slog.Logger) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	s.stopWarm()
+	s.stop()
 	return s.Store.Close()
 }
 

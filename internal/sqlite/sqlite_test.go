@@ -32,7 +32,8 @@ func TestPragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
 		{"synchronous", "1"},
-		{"temp_store", "2"}, // MEMORY
+		{"temp_store", "2"},             // MEMORY
+		{"wal_autocheckpoint", "10000"}, // the backstop: the checkpointer does the rest
 	}
 	for _, tt := range tests {
 		t.Run(tt.pragma, func(t *testing.T) {

@@ -17,6 +17,14 @@ const eventCols = "seq, id, user_id, session_id, type, data, created_at, request
 const insertEvent = `INSERT INTO events (id, user_id, session_id, type, data, created_at, request_id)
 	VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`
 
+// insertEventsJSON is insertEventsAtOnce's statement on SQLite: the rows,
+// each [id, user_id, session_id, type, data, created_at, request_id], are
+// one JSON array, inserted in its order.
+const insertEventsJSON = `INSERT INTO events (id, user_id, session_id, type, data, created_at, request_id)
+	SELECT value ->> 0, value ->> 1, NULLIF(value ->> 2, ''), value ->> 3, value ->> 4, value ->> 5, value ->> 6
+	FROM jsonb_each(?) ORDER BY key
+	RETURNING id, seq`
+
 // prepareEvents fills the events' ID, Timestamp and (when empty) UserID, and
 // checks their data is JSON, before a transaction starts.
 func prepareEvents(userID string, events []*gateway.Event) error {
@@ -58,7 +66,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.
 		}
 	}
 	oneByOne := events
-	if s.dialect.Name == "postgres" && len(events) > 1 {
+	if len(events) > 1 {
 		if err := s.insertEventsAtOnce(ctx, tx, events); err != nil {
 			return s.fail(err, "insert event", "Tenant", "This event is already stored.")
 		}
@@ -85,35 +93,60 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*gateway.
 	return nil
 }
 
-// insertEventsAtOnce writes events in one INSERT … SELECT FROM unnest(…) on
-// PostgreSQL, in their order (seq follows it), and fills their Seq: a status
-// batch's events cost one round trip, where one INSERT each cost one per
-// event. SQLite runs its cached one-row statement, with no round trip.
+// insertEventsAtOnce writes events in one INSERT … SELECT, in their order
+// (seq follows it), and fills their Seq: a status batch's events cost one
+// statement, where one INSERT each cost a round trip per event on
+// PostgreSQL and, on SQLite's single writer, the per-statement work of
+// each. PostgreSQL reads the rows from unnest(…) of one array per column,
+// SQLite from jsonb_each(?) of one array of rows (insertEventsJSON, a
+// statement compiled once).
 func (s *Store) insertEventsAtOnce(ctx context.Context, tx *sql.Tx, events []*gateway.Event) error {
-	var ids, users, sessions, types, data, requests []string
-	var times []int64
+	live := make([]*gateway.Event, 0, len(events))
 	for _, e := range events {
-		if e == nil {
-			continue
+		if e != nil {
+			live = append(live, e)
 		}
-		ids, users, sessions = append(ids, e.ID), append(users, e.UserID), append(sessions, e.SessionID)
-		types, data, requests = append(types, e.Type), append(data, string(e.Data)), append(requests, e.RequestID)
-		times = append(times, micros(e.Timestamp))
 	}
-	if len(ids) == 0 {
+	if len(live) == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `INSERT INTO events (id, user_id, session_id, type, data, created_at, request_id)
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if s.dialect.Name == "postgres" {
+		var ids, users, sessions, types, data, requests []string
+		var times []int64
+		for _, e := range live {
+			ids, users, sessions = append(ids, e.ID), append(users, e.UserID), append(sessions, e.SessionID)
+			types, data, requests = append(types, e.Type), append(data, string(e.Data)), append(requests, e.RequestID)
+			times = append(times, micros(e.Timestamp))
+		}
+		rows, err = tx.QueryContext(ctx, `INSERT INTO events (id, user_id, session_id, type, data, created_at, request_id)
 		SELECT id::uuid, user_id::uuid, NULLIF(session_id, '')::uuid, type, data::jsonb, created_at, request_id
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
 			WITH ORDINALITY AS v(id, user_id, session_id, type, data, created_at, request_id, ord)
 		ORDER BY ord
 		RETURNING id::text, seq`, ids, users, sessions, types, data, times, requests)
+	} else {
+		all := make([][]any, len(live))
+		for i, e := range live {
+			all[i] = []any{e.ID, e.UserID, e.SessionID, e.Type, string(e.Data), micros(e.Timestamp), e.RequestID}
+		}
+		var raw string
+		if raw, err = jsonRows(all); err != nil {
+			return err
+		}
+		var st *sql.Stmt
+		if st, err = s.writeStmt(ctx, tx, insertEventsJSON); err == nil {
+			rows, err = st.QueryContext(ctx, raw)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	seqs := make(map[string]int64, len(ids))
+	seqs := make(map[string]int64, len(live))
 	for rows.Next() {
 		var (
 			id  string
@@ -127,10 +160,7 @@ func (s *Store) insertEventsAtOnce(ctx context.Context, tx *sql.Tx, events []*ga
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, e := range events {
-		if e == nil {
-			continue
-		}
+	for _, e := range live {
 		if e.Seq = seqs[e.ID]; e.Seq == 0 {
 			return fmt.Errorf("insert events: no seq returned for event %s", e.ID)
 		}

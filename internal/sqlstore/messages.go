@@ -218,41 +218,44 @@ func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageS
 		}
 		steps[i] = st
 	}
-	if err := s.prepareWrites(ctx, stepQueries(steps)...); err != nil {
+	runs, err := s.statusRuns(steps)
+	if err != nil {
+		return nil, err
+	}
+	queries := make([]string, len(runs))
+	for i, r := range runs {
+		queries[i] = r.query
+	}
+	if err := s.prepareWrites(ctx, queries...); err != nil {
 		return nil, s.fail(err, "update message statuses", "Message", "")
 	}
 	out := make([]*gateway.Message, len(us))
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var all []*gateway.Event
-		for from := 0; from < len(steps); {
-			to := from + 1
-			if s.dialect.Name == "postgres" {
-				to = statusRunEnd(steps, from)
-			}
-			if to-from > 1 {
-				if err := s.updateStatusRun(ctx, tx, steps[from:to], out[from:to]); err != nil {
-					return s.fail(err, "update message statuses", "Message", "This WhatsApp message id is already stored.")
+		for _, r := range runs {
+			if r.step != nil {
+				m, events, err := r.step.apply(ctx, tx, build)
+				if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+					return err
 				}
-				for i := from; i < to; i++ {
-					if out[i] == nil {
-						continue
-					}
-					events, err := messageEvents(out[i], build)
-					if err != nil {
-						return err
-					}
-					all = append(all, events...)
-				}
-				from = to
+				out[r.from] = m
+				all = append(all, events...)
 				continue
 			}
-			m, events, err := steps[from].apply(ctx, tx, build)
-			if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
-				return err
+			moved := out[r.from : r.from+len(r.steps)]
+			if err := s.applyStatusRun(ctx, tx, r, moved); err != nil {
+				return s.fail(err, "update message statuses", "Message", "This WhatsApp message id is already stored.")
 			}
-			out[from] = m
-			all = append(all, events...)
-			from = to
+			for _, m := range moved {
+				if m == nil {
+					continue
+				}
+				events, err := messageEvents(m, build)
+				if err != nil {
+					return err
+				}
+				all = append(all, events...)
+			}
 		}
 		return s.insertEvents(ctx, tx, all)
 	})
@@ -262,24 +265,59 @@ func (s *Store) UpdateMessageStatuses(ctx context.Context, us []gateway.MessageS
 	return out, nil
 }
 
-// stepQueries returns the statements of steps. A status update's statement
-// has one of a few dozen shapes (which times it fills, whether it records an
-// error, a WA id or a LID, by id or by WA id); compiling it on every call was
-// the largest CPU cost of a send on SQLite (the parse, and the message rollup
-// triggers SQLite compiles into every UPDATE of messages), so each shape is
-// prepared once (prepareWrites) and kept.
-func stepQueries(steps []*statusStep) []string {
-	qs := make([]string, len(steps))
-	for i, st := range steps {
-		qs[i] = st.query
+// statusRun is what one statement of a status batch applies: one step with
+// its own statement (step set), or a run of same-shape steps (steps, from
+// the batch's position from) in one statement built for them (query, args).
+type statusRun struct {
+	step  *statusStep
+	steps []*statusStep
+	from  int
+	query string
+	args  []any
+}
+
+// statusRuns splits a batch into what statements apply it, in order: the
+// longest runs statusRunEnd allows, each one UPDATE on either dialect, and
+// the steps left alone. A status update's statement has one of a few dozen
+// shapes (which times it fills, whether it records an error, a WA id or a
+// LID, by id or by WA id), and so has a run's: its rows travel as one
+// argument, so its text does not depend on how many there are. On SQLite
+// every statement is then prepared once (prepareWrites) and kept: compiling
+// one was the largest CPU cost of a send (the parse, and the message rollup
+// triggers SQLite compiles into every UPDATE of messages), and one UPDATE
+// for a run saves the per-statement work a row cost on SQLite's single
+// writer, as it saves a round trip a row on PostgreSQL.
+func (s *Store) statusRuns(steps []*statusStep) ([]statusRun, error) {
+	var runs []statusRun
+	for from := 0; from < len(steps); {
+		to := statusRunEnd(steps, from)
+		if to-from == 1 {
+			runs = append(runs, statusRun{step: steps[from], from: from, query: steps[from].query})
+			from = to
+			continue
+		}
+		r := statusRun{steps: steps[from:to], from: from}
+		var err error
+		if s.dialect.Name == "postgres" {
+			r.query, r.args = postgresStatusRun(r.steps)
+		} else {
+			r.query, r.args, err = sqliteStatusRun(r.steps)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.query != "" { // else every step named a malformed id: none moves
+			runs = append(runs, r)
+		}
+		from = to
 	}
-	return qs
+	return runs, nil
 }
 
 // statusRunEnd returns the end of the run of steps from from that one
-// statement can apply (updateStatusRun): the same statement shape, and no
-// message named twice, since one UPDATE moves a row once (a receipt batch
-// may hold a message's delivery and then its read, which stay in order).
+// statement can apply: the same statement shape, and no message named
+// twice, since one UPDATE moves a row once (a receipt batch may hold a
+// message's delivery and then its read, which stay in order).
 func statusRunEnd(steps []*statusStep, from int) int {
 	seen := map[string]bool{steps[from].key: true}
 	to := from + 1
@@ -293,18 +331,47 @@ func statusRunEnd(steps []*statusStep, from int) int {
 	return to
 }
 
-// updateStatusRun applies, on PostgreSQL, a run of same-shape status
-// updates (statusRunEnd) in one UPDATE … FROM unnest(…) statement: one round
-// trip for a worker's drained batch of "sent" writes or a batch of
-// receipts, where one statement each cost a round trip per message. Each
-// update keeps its own arguments (time, rank guard, error, WA id), so the
-// rows end as the statements one by one would leave them; out[i] is the
-// message steps[i] moved, nil when absent or already at or past the status.
-// A malformed id names no message, as in the one-by-one path.
-func (s *Store) updateStatusRun(ctx context.Context, tx *sql.Tx, steps []*statusStep, out []*gateway.Message) error {
+// runSets is the SET list of a run's statement: the one-by-one
+// statement's expressions with each ? replaced, in order, by the column of
+// the run's rows that holds it (vals); the bare column names in them are
+// the message's.
+func runSets(first *statusStep, vals []string) string {
+	sets := make([]string, len(first.sets)) // an expression may take several arguments
+	k := 0
+	for i, set := range first.sets {
+		var b strings.Builder
+		for _, r := range set {
+			if r == '?' {
+				b.WriteString(vals[k])
+				k++
+				continue
+			}
+			b.WriteRune(r)
+		}
+		sets[i] = b.String()
+	}
+	return strings.Join(sets, ", ")
+}
+
+// runTarget is the id of the message a run's row names: its id, or the
+// outbound message (else the inbound one) with its session and WA id.
+func runTarget(byWA bool, id, session, waID string) string {
+	if !byWA {
+		return id
+	}
+	return `(SELECT x.id FROM messages x WHERE x.session_id = ` + session + ` AND x.wa_message_id = ` + waID + `
+		ORDER BY CASE x.direction WHEN 'outbound' THEN 0 ELSE 1 END LIMIT 1)`
+}
+
+// postgresStatusRun is a run's UPDATE … FROM unnest(…) on PostgreSQL.
+// Column k of the unnest holds argument k of every step's SET list, then
+// the key's parts, then the rank and the step's position in the run, which
+// the statement returns after the message. Each update keeps its own
+// arguments (time, rank guard, error, WA id), so the rows end as the
+// statements one by one would leave them. A malformed id names no message,
+// as in the one-by-one path.
+func postgresStatusRun(steps []*statusStep) (string, []any) {
 	first := steps[0]
-	// Column k of the unnest holds argument k of every step's SET list,
-	// then the key's parts, then the rank and the step's position.
 	nSet := len(first.setArgs)
 	cols := make([][]any, nSet)
 	var ids, sessions, waIDs []string
@@ -326,7 +393,7 @@ func (s *Store) updateStatusRun(ctx context.Context, tx *sql.Tx, steps []*status
 		ords = append(ords, int64(i))
 	}
 	if len(ords) == 0 {
-		return nil
+		return "", nil
 	}
 	var (
 		args    []any
@@ -365,45 +432,104 @@ func (s *Store) updateStatusRun(ctx context.Context, tx *sql.Tx, steps []*status
 	var target string
 	if first.byWA {
 		sess, wa := param(sessions, "text"), param(waIDs, "text")
-		target = `(SELECT x.id FROM messages x WHERE x.session_id = ` + sess + `::uuid AND x.wa_message_id = ` + wa + `
-			ORDER BY CASE x.direction WHEN 'outbound' THEN 0 ELSE 1 END LIMIT 1)`
+		target = runTarget(true, "", sess+"::uuid", wa)
 	} else {
 		target = param(ids, "text") + "::uuid"
 	}
 	rank, ord := param(ranks, "bigint"), param(ords, "bigint")
-	// The SET expressions are the one-by-one statement's, each ? bound to
-	// its column of v; their bare column names are the message's (v's are
-	// a1, a2, …).
-	sets := make([]string, len(first.sets)) // an expression may take several arguments
-	k := 0
-	for i, set := range first.sets {
-		var b strings.Builder
-		for _, r := range set {
-			if r == '?' {
-				b.WriteString(setVals[k])
-				k++
-				continue
-			}
-			b.WriteRune(r)
-		}
-		sets[i] = b.String()
-	}
-	query := "UPDATE messages SET " + strings.Join(sets, ", ") + " FROM (SELECT v.*, " + target +
+	query := "UPDATE messages SET " + runSets(first, setVals) + " FROM (SELECT v.*, " + target +
 		" AS target FROM unnest(" + strings.Join(unnests, ", ") + ") AS v(" + strings.Join(names, ", ") + ")) v" +
 		" WHERE messages.id = v.target AND messages.status_rank < " + rank +
 		" RETURNING " + qualify(statusReturning, "messages") + ", " + ord
-	rows, err := tx.QueryContext(ctx, query, args...)
+	return query, args
+}
+
+// sqliteStatusRun is a run's UPDATE … FROM jsonb_each(?) on SQLite: the
+// run's rows are one JSON array argument, row i holding argument k of step
+// i's SET list at k, then the key's parts and the rank, so the statement's
+// text depends on the shape alone and is compiled once. SQLite's RETURNING
+// cannot name the FROM rows, so applyStatusRun finds each message's step by
+// its key.
+func sqliteStatusRun(steps []*statusStep) (string, []any, error) {
+	first := steps[0]
+	rows := make([][]any, 0, len(steps))
+	for _, st := range steps {
+		if !isUUID(st.whereArgs[0].(string)) {
+			continue // a malformed id or session id: absent
+		}
+		row := make([]any, 0, len(st.setArgs)+len(st.whereArgs)+1)
+		row = append(append(append(row, st.setArgs...), st.whereArgs...), st.rank)
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return "", nil, nil
+	}
+	data, err := jsonRows(rows)
+	if err != nil {
+		return "", nil, err
+	}
+	width := len(first.setArgs) + len(first.whereArgs) + 1
+	cols := make([]string, width)
+	vals := make([]string, width)
+	for k := range width {
+		cols[k] = "value ->> " + strconv.Itoa(k) + " AS a" + strconv.Itoa(k)
+		vals[k] = "v.a" + strconv.Itoa(k)
+	}
+	nSet := len(first.setArgs)
+	target := runTarget(first.byWA, vals[nSet], vals[nSet], vals[min(nSet+1, width-1)])
+	query := "UPDATE messages SET " + runSets(first, vals[:nSet]) + " FROM (SELECT " + strings.Join(cols, ", ") +
+		" FROM jsonb_each(?)) AS v WHERE messages.id = " + target + " AND messages.status_rank < " + vals[width-1] +
+		" RETURNING " + statusReturning
+	return query, []any{data}, nil
+}
+
+// applyStatusRun runs a run's statement in tx; moved[i] is the message
+// r.steps[i] moved, nil when absent or already at or past the status.
+func (s *Store) applyStatusRun(ctx context.Context, tx *sql.Tx, r statusRun, moved []*gateway.Message) error {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if s.dialect.Name == "postgres" {
+		rows, err = tx.QueryContext(ctx, r.query, r.args...)
+	} else {
+		var st *sql.Stmt
+		if st, err = s.writeStmt(ctx, tx, r.query); err == nil {
+			rows, err = st.QueryContext(ctx, r.args...)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var byKey map[string]int
+	if s.dialect.Name != "postgres" {
+		byKey = make(map[string]int, len(r.steps))
+		for i, st := range r.steps {
+			byKey[st.key] = i
+		}
+	}
 	for rows.Next() {
-		var i int64
-		m, err := scanMessage(rows, &i)
+		if byKey == nil {
+			var i int64
+			m, err := scanMessage(rows, &i)
+			if err != nil {
+				return err
+			}
+			moved[i] = m
+			continue
+		}
+		m, err := scanMessage(rows)
 		if err != nil {
 			return err
 		}
-		out[i] = m
+		key := m.ID
+		if r.steps[0].byWA {
+			key = m.SessionID + "\x00" + m.WAMessageID
+		}
+		if i, ok := byKey[key]; ok {
+			moved[i] = m
+		}
 	}
 	return rows.Err()
 }

@@ -130,12 +130,24 @@ func (s *Store) execTx(ctx context.Context, tx *sql.Tx, query string, args ...an
 	return err
 }
 
-// txStatements are the writes prepared before the first transaction.
-var txStatements = []string{insertEvent, insertMessage}
+// txStatements are the writes prepared before the first transaction, and
+// sqliteTxStatements those of SQLite alone.
+var (
+	txStatements       = []string{insertEvent, insertMessage}
+	sqliteTxStatements = []string{insertEventsJSON, insertMessagesJSON}
+)
 
 // warm prepares the statements transactions use, outside any transaction.
 func (s *Store) warm(ctx context.Context) error {
 	for _, q := range txStatements {
+		if _, err := s.writeStmts.get(ctx, s.writer, q, s.q); err != nil {
+			return err
+		}
+	}
+	if s.dialect.Name == "postgres" {
+		return nil
+	}
+	for _, q := range sqliteTxStatements {
 		if _, err := s.writeStmts.get(ctx, s.writer, q, s.q); err != nil {
 			return err
 		}

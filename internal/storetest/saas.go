@@ -258,6 +258,33 @@ func testMessageQuota(t *testing.T, s gateway.Store) {
 		}
 	})
 
+	t.Run("a batch stores what one message alone does", func(t *testing.T) {
+		u, sess := newTenant(t, s)
+		full := func() *gateway.Message {
+			return &gateway.Message{ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+				Type: gateway.TypeText, Recipient: "120363@g.us", Chat: "120363@g.us", IsGroup: true, Body: "Which \"one\"? ünï 😀\n",
+				Payload: json.RawMessage(`{"mentions":["1555@s.whatsapp.net"]}`), ReplyTo: "3EB0REPLY", WAMessageID: gateway.NewWAMessageID(),
+				RequestID: "req-1", RecipientLID: "123@lid", Secret: []byte{0, 1, 2, 0xff}, MediaRef: []byte(`{"k":1}`),
+				CreatedAt: at(3), UpdatedAt: at(3)}
+		}
+		alone := full()
+		must(t, s.CreateMessage(ctx(t), alone))
+		want, err := s.MessageByID(ctx(t), u.ID, alone.ID)
+		must(t, err)
+		ms := []*gateway.Message{full(), full()}
+		_, stored, err := s.CreateMessagesWithinQuota(ctx(t), ms, "2025-03", start, end, -1)
+		must(t, err)
+		if stored != len(ms) {
+			t.Fatalf("stored %d of %d", stored, len(ms))
+		}
+		for _, m := range ms {
+			got, err := s.MessageByID(ctx(t), u.ID, m.ID)
+			must(t, err)
+			got.ID, got.WAMessageID = want.ID, want.WAMessageID
+			diff(t, "a batch's message", got, want)
+		}
+	})
+
 	t.Run("thresholds once", func(t *testing.T) {
 		for i, want := range []bool{true, false} {
 			ok, err := s.RecordThreshold(ctx(t), u.ID, "2025-03", "messages", 80,
