@@ -35,7 +35,7 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   [[ $pg == *\?* ]] && sep='&'
   status=0
   BENCH_DATABASE_URL='' DATABASE_URL="$pg${sep}search_path=$schema" REDIS_URL="$redis" ONLY="${ONLY:-send}" "$0" || status=$?
-  psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"
+  PGOPTIONS="-c client_min_messages=warning" psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"
   exit $status
 fi
 . scripts/bench-lib.sh
