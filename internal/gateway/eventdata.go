@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // The data of each event type. Payloads carry phone numbers and LIDs, never
@@ -47,6 +49,16 @@ type QRData struct {
 	Code      string    `json:"code" desc:"The QR code's text, to draw as a QR code (GET /sessions/{session_id}/qr has it as a PNG)."`
 	ExpiresAt time.Time `json:"expires_at" desc:"When WhatsApp replaces it with a new one."`
 }
+
+// NewRowID returns the id of a row of the tables written in time order at
+// a high rate (messages, events, webhook deliveries and their attempts): a
+// UUIDv7, whose first 48 bits are the millisecond it was made, so those
+// tables' primary-key indexes grow at their end instead of at a random
+// page for every row (a random UUIDv4 dirtied one more index page per row
+// and commit: 14-21 % of a message's store writes on SQLite, issue 12).
+// Its 74 random bits keep it unguessable; the time it reveals is the row's
+// created_at, which its API answer carries anyway.
+func NewRowID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // NewWAMessageID returns a WhatsApp-style message id ("3EB0" and 18 hex
 // digits, the form WhatsApp Web uses). It is chosen before a message is

@@ -283,7 +283,7 @@ func (s *Service) SendMessage(ctx context.Context, u *gateway.User, in SendInput
 		raw = nil
 	}
 	m := &gateway.Message{
-		ID: uuid.NewString(), UserID: u.ID, SessionID: sessionID, Direction: gateway.DirectionOutbound, Type: typ,
+		ID: gateway.NewRowID(), UserID: u.ID, SessionID: sessionID, Direction: gateway.DirectionOutbound, Type: typ,
 		Recipient: rcpt.JID, Chat: rcpt.JID, IsGroup: rcpt.IsGroup(), Body: body, Payload: raw, ReplyTo: replyTo,
 		Status: status, WAMessageID: gateway.NewWAMessageID(), CreatedAt: now, UpdatedAt: now,
 		RequestID: gateway.RequestID(ctx), SendAt: sendAt,

@@ -71,6 +71,12 @@ func BenchmarkCreateMessage(b *testing.B) {
 	storetest.BenchCreateMessage(b, open(b, filepath.Join(b.TempDir(), "gateway.db")), 1)
 }
 
+// BenchmarkMessageLife is a message's writes on the send path, in batches
+// of 64 as a busy session's group commits and worker batches make them.
+func BenchmarkMessageLife(b *testing.B) {
+	storetest.BenchMessageLife(b, open(b, filepath.Join(b.TempDir(), "gateway.db")), 64)
+}
+
 func BenchmarkSessionByID(b *testing.B) {
 	storetest.BenchSessionByID(b, open(b, filepath.Join(b.TempDir(), "gateway.db")))
 }

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
 
@@ -133,7 +131,7 @@ func (s *Store) fanOut(ctx context.Context, tx *sql.Tx, events []*gateway.Event)
 			}
 			st, err := s.writeStmt(ctx, tx, insertDelivery)
 			if err == nil {
-				_, err = st.ExecContext(ctx, uuid.NewString(), h.id, e.ID, e.Type, e.UserID,
+				_, err = st.ExecContext(ctx, gateway.NewRowID(), h.id, e.ID, e.Type, e.UserID,
 					string(gateway.DeliveryPending), now, now, now)
 			}
 			if err != nil {
@@ -448,7 +446,7 @@ func (s *Store) settleDeliveries(ctx context.Context, tx *sql.Tx, results []gate
 				continue
 			}
 			vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?)")
-			ins = append(ins, uuid.NewString(), r.DeliveryID, r.StatusCode, truncate(r.Error, 1000),
+			ins = append(ins, gateway.NewRowID(), r.DeliveryID, r.StatusCode, truncate(r.Error, 1000),
 				r.Latency.Milliseconds(), micros(stamp(r.At)), truncate(r.RequestBody, 8<<10), truncate(r.ResponseBody, 2<<10))
 		}
 		if len(vals) > 0 {
@@ -597,7 +595,7 @@ func (s *Store) CreateTestDelivery(ctx context.Context, w *gateway.Webhook, e *g
 		return nil, err
 	}
 	t := now()
-	d := &gateway.Delivery{ID: uuid.NewString(), WebhookID: w.ID, EventID: e.ID, EventType: e.Type, UserID: w.UserID,
+	d := &gateway.Delivery{ID: gateway.NewRowID(), WebhookID: w.ID, EventID: e.ID, EventType: e.Type, UserID: w.UserID,
 		Status: gateway.DeliveryPending, NextAttemptAt: &t, CreatedAt: t, UpdatedAt: t}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.insertEvents(ctx, tx, []*gateway.Event{e}); err != nil {

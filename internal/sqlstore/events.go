@@ -32,7 +32,9 @@ func prepareEvents(userID string, events []*gateway.Event) error {
 		if e == nil {
 			continue
 		}
-		e.ID = newID(e.ID)
+		if e.ID == "" {
+			e.ID = gateway.NewRowID()
+		}
 		e.Timestamp = stamp(e.Timestamp)
 		if e.UserID == "" {
 			e.UserID = userID

@@ -82,6 +82,9 @@ func messageArgs(m *gateway.Message) ([]any, error) {
 		}
 		payload = string(m.Payload)
 	}
+	if m.ID == "" {
+		m.ID = gateway.NewRowID()
+	}
 	newRow(&m.ID, &m.CreatedAt, &m.UpdatedAt)
 	m.SentAt, m.DeliveredAt, m.ReadAt = stampPtr(m.SentAt), stampPtr(m.DeliveredAt), stampPtr(m.ReadAt)
 	m.SendAt = stampPtr(m.SendAt)

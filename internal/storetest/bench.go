@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 )
@@ -60,4 +61,57 @@ func BenchSessionByID(b *testing.B, s gateway.Store) {
 			}
 		}
 	})
+}
+
+// BenchMessageLife is the store's share of an outbound message's life as a
+// busy session lives it (issue 12's send path): a group commit of batch
+// messages (CreateMessagesWithinQuota), the worker's batch of their "sent",
+// then a batch of delivery receipts and one of read receipts by WhatsApp
+// id, each status with its message.status event. It reports the time a
+// message (ns/message), the figure to compare between builds: one
+// goroutine, so unlike an HTTP load it moves little with the machine.
+func BenchMessageLife(b *testing.B, s gateway.Store, batch int) {
+	u, sess := benchTenant(b, s)
+	ctx := context.Background()
+	events := func(m *gateway.Message) []*gateway.Event {
+		return []*gateway.Event{gateway.NewEvent(m.UserID, m.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
+			MessageID: m.ID, WAMessageID: m.WAMessageID, SessionID: m.SessionID, Recipient: m.Recipient, Status: m.Status})}
+	}
+	start := time.Now().UTC().AddDate(0, 0, -1)
+	move := func(us []gateway.MessageStatusUpdate) {
+		got, err := s.UpdateMessageStatuses(ctx, us, events)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, m := range got {
+			if m == nil {
+				b.Fatalf("update %d of %d moved nothing", i, len(us))
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		ms := make([]*gateway.Message, batch)
+		for i := range ms {
+			ms[i] = &gateway.Message{UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+				Type: gateway.TypeText, Recipient: "15550001111@s.whatsapp.net", Chat: "15550001111@s.whatsapp.net",
+				Body: "hello", WAMessageID: gateway.NewWAMessageID(), RequestID: gateway.NewWAMessageID()}
+		}
+		if _, stored, err := s.CreateMessagesWithinQuota(ctx, ms, "bench", start, start.AddDate(0, 1, 0), -1); err != nil || stored != batch {
+			b.Fatalf("stored %d of %d: %v", stored, batch, err)
+		}
+		us := make([]gateway.MessageStatusUpdate, batch)
+		for i, m := range ms {
+			us[i] = gateway.MessageStatusUpdate{ID: m.ID, WAMessageID: m.WAMessageID, Status: gateway.MessageSent, At: time.Now()}
+		}
+		move(us)
+		for _, st := range []gateway.MessageStatus{gateway.MessageDelivered, gateway.MessageRead} {
+			for i, m := range ms {
+				us[i] = gateway.MessageStatusUpdate{SessionID: sess.ID, WAMessageID: m.WAMessageID, Status: st, At: time.Now()}
+			}
+			move(us)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/message")
 }

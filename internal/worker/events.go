@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/whatsapp-saas/gateway/internal/atomicfile"
 	"github.com/whatsapp-saas/gateway/internal/gateway"
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
@@ -358,7 +357,7 @@ func (w *Worker) messageOf(in *gateway.InboundMessage, now time.Time) (*gateway.
 	}
 	w.mu.Unlock()
 	m := &gateway.Message{
-		ID:          uuid.NewString(),
+		ID:          gateway.NewRowID(),
 		UserID:      w.cfg.UserID,
 		SessionID:   w.cfg.SessionID,
 		Direction:   gateway.DirectionInbound,
@@ -489,7 +488,7 @@ func (w *Worker) autoReply(ctx context.Context, in *gateway.Message) {
 func (w *Worker) queueText(ctx context.Context, chat, text string) error {
 	now := w.now()
 	m := &gateway.Message{
-		ID:          uuid.NewString(),
+		ID:          gateway.NewRowID(),
 		UserID:      w.cfg.UserID,
 		SessionID:   w.cfg.SessionID,
 		Direction:   gateway.DirectionOutbound,
