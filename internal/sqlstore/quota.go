@@ -162,7 +162,9 @@ var insertMessagesJSON = func() string {
 // jsonb_each, not json_each: json_each's value is a row's array as JSON
 // text, made again for each of the row's columns a statement reads from it
 // (4.7 % of a send's CPU for a message's 28), where jsonb_each's is the
-// parsed binary form the ->> operator reads as it is.
+// parsed binary form the ->> operator reads as it is. Text must be valid
+// UTF-8 (encoding/json would replace a stray byte), as what these batches
+// carry is: JSON requests, and strings WhatsApp's protobuf has validated.
 func jsonRows(rows [][]any) (string, error) {
 	out := make([][]any, len(rows))
 	for i, row := range rows {
