@@ -11,10 +11,11 @@
 -- chat row once per statement, by the statement's net change. They run at
 -- the end of the statement, not at commit (transition tables cannot be
 -- deferred): a batch's transaction holds those rows from then to its
--- commit, a few milliseconds; each statement takes them in key order, and a
--- message's statuses only move forward, so two batches wait for each other
--- but do not deadlock. The counts stay exact: the same rows change by the
--- same amounts.
+-- commit, a few milliseconds. Each statement takes its rows in key order,
+-- the counts a status change leaves before those it joins, and statuses
+-- only move forward, so batches of sends, "sent" and receipts wait for one
+-- another but do not deadlock. The counts stay exact: the same rows change
+-- by the same amounts.
 DROP TRIGGER messages_rollup_insert ON messages;
 DROP TRIGGER messages_rollup_update ON messages;
 DROP TRIGGER messages_rollup_delete ON messages;
@@ -82,8 +83,15 @@ BEGIN
     ), net AS (
         SELECT session_id, hour, direction, status, SUM(delta) AS n FROM moved
         GROUP BY session_id, hour, direction, status HAVING SUM(delta) < 0
+    ), locked AS (
+        -- An UPDATE … FROM takes its rows in no set order: lock them in
+        -- key order first, as every other statement here takes its rows.
+        SELECT h.session_id, h.hour, h.direction, h.status FROM message_hourly h JOIN net
+            ON h.session_id = net.session_id AND h.hour = net.hour AND h.direction = net.direction AND h.status = net.status
+        ORDER BY h.session_id, h.hour, h.direction, h.status
+        FOR UPDATE OF h
     )
-    UPDATE message_hourly h SET n = h.n + net.n FROM net
+    UPDATE message_hourly h SET n = h.n + net.n FROM net JOIN locked USING (session_id, hour, direction, status)
     WHERE h.session_id = net.session_id AND h.hour = net.hour AND h.direction = net.direction AND h.status = net.status;
     WITH moved AS (
         SELECT o.session_id, o.user_id, o.created_at / 3600000000 AS hour, o.direction, o.status, -1 AS delta
