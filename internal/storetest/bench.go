@@ -73,10 +73,8 @@ func BenchSessionByID(b *testing.B, s gateway.Store) {
 func BenchMessageLife(b *testing.B, s gateway.Store, batch int) {
 	u, sess := benchTenant(b, s)
 	ctx := context.Background()
-	events := func(m *gateway.Message) []*gateway.Event {
-		return []*gateway.Event{gateway.NewEvent(m.UserID, m.SessionID, gateway.EventMessageStatus, gateway.MessageStatusData{
-			MessageID: m.ID, WAMessageID: m.WAMessageID, SessionID: m.SessionID, Recipient: m.Recipient, Status: m.Status})}
-	}
+	calls := 0
+	events := statusEvents(&calls)
 	start := time.Now().UTC().AddDate(0, 0, -1)
 	move := func(us []gateway.MessageStatusUpdate) {
 		got, err := s.UpdateMessageStatuses(ctx, us, events)
