@@ -3,10 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +51,16 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 	if err := s.prepareWrites(ctx, createCounter, lock, addToCounter); err != nil {
 		return 0, 0, s.fail(err, "create messages within quota", "Session", "")
 	}
+	// SQLite's rows are encoded before the single writer is taken, not
+	// while every other write waits; a batch the quota cuts short is
+	// encoded again, shorter, inside.
+	var encoded string
+	if len(args) > 1 && s.dialect.Name != "postgres" {
+		var err error
+		if encoded, err = jsonRows(args); err != nil {
+			return 0, 0, err
+		}
+	}
 	var before int64
 	stored := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -84,7 +91,10 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 			return nil
 		}
 		n := min(int64(len(ms)), room)
-		if err := s.insertMessages(ctx, tx, args[:n]); err != nil {
+		if int(n) < len(args) {
+			encoded = ""
+		}
+		if err := s.insertMessages(ctx, tx, args[:n], encoded); err != nil {
 			return s.fail(err, "create message", "Session", "This message is already stored.")
 		}
 		if err := s.execTx(ctx, tx, addToCounter, n, userID, period, metricMessages); err != nil {
@@ -105,8 +115,9 @@ func (s *Store) CreateMessagesWithinQuota(ctx context.Context, ms []*gateway.Mes
 // per message. On SQLite they go as one JSON array through
 // insertMessagesJSON, a statement compiled once: binding 28 arguments a
 // row and running a statement each cost more of the single writer's time
-// than the rows themselves.
-func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, args [][]any) error {
+// than the rows themselves. encoded is jsonRows(args) when the caller has
+// it already ("": encoded here).
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, args [][]any, encoded string) error {
 	if len(args) > 1 && s.dialect.Name == "postgres" {
 		for len(args) > 0 {
 			rows := args[:min(len(args), rowsPerInsert)]
@@ -123,11 +134,13 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, args [][]any) er
 		return nil
 	}
 	if len(args) > 1 {
-		raw, err := jsonRows(args)
-		if err != nil {
-			return err
+		if encoded == "" {
+			var err error
+			if encoded, err = jsonRows(args); err != nil {
+				return err
+			}
 		}
-		return s.execTx(ctx, tx, insertMessagesJSON, raw)
+		return s.execTx(ctx, tx, insertMessagesJSON, encoded)
 	}
 	st, err := s.writeStmt(ctx, tx, insertMessage)
 	if err != nil {
@@ -155,33 +168,6 @@ var insertMessagesJSON = func() string {
 	}
 	return "INSERT INTO messages (" + messageCols + ") SELECT " + strings.Join(vals, ", ") + " FROM jsonb_each(?) ORDER BY key"
 }()
-
-// jsonRows encodes rows of statement arguments as a JSON array of arrays,
-// for a statement that reads them with jsonb_each: []byte as hex (the
-// statement unhexes its BLOB columns), the rest as encoding/json writes it.
-// jsonb_each, not json_each: json_each's value is a row's array as JSON
-// text, made again for each of the row's columns a statement reads from it
-// (4.7 % of a send's CPU for a message's 28), where jsonb_each's is the
-// parsed binary form the ->> operator reads as it is. Text must be valid
-// UTF-8 (encoding/json would replace a stray byte), as what these batches
-// carry is: JSON requests, and strings WhatsApp's protobuf has validated.
-func jsonRows(rows [][]any) (string, error) {
-	out := make([][]any, len(rows))
-	for i, row := range rows {
-		out[i] = make([]any, len(row))
-		for k, v := range row {
-			if b, ok := v.([]byte); ok {
-				v = hex.EncodeToString(b)
-			}
-			out[i][k] = v
-		}
-	}
-	raw, err := json.Marshal(out)
-	if err != nil {
-		return "", fmt.Errorf("encode rows: %w", err)
-	}
-	return string(raw), nil
-}
 
 // initCounter creates the tenant's counter of period, when missing, from
 // the period's stored outbound messages: the counter is derived from the

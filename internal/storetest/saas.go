@@ -258,6 +258,26 @@ func testMessageQuota(t *testing.T, s gateway.Store) {
 		}
 	})
 
+	t.Run("a batch the quota cuts short stores its first messages", func(t *testing.T) {
+		u, sess := newTenant(t, s)
+		ms := make([]*gateway.Message, 4)
+		for i := range ms {
+			ms[i] = &gateway.Message{ID: uuid.NewString(), UserID: u.ID, SessionID: sess.ID, Direction: gateway.DirectionOutbound,
+				Type: gateway.TypeText, Recipient: "1555@s.whatsapp.net", WAMessageID: gateway.NewWAMessageID(), CreatedAt: at(2)}
+		}
+		_, stored, err := s.CreateMessagesWithinQuota(ctx(t), ms, "2025-03", start, end, 2)
+		must(t, err)
+		if stored != 2 {
+			t.Fatalf("stored %d of 4 with room for 2", stored)
+		}
+		for i, m := range ms {
+			_, err := s.MessageByID(ctx(t), u.ID, m.ID)
+			if (i < 2) != (err == nil) {
+				t.Fatalf("message %d of the batch: read back %v, want it stored only if among the first 2", i, err)
+			}
+		}
+	})
+
 	t.Run("a batch stores what one message alone does", func(t *testing.T) {
 		u, sess := newTenant(t, s)
 		full := func() *gateway.Message {
