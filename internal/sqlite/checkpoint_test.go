@@ -44,3 +44,42 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 		return size() >= before+150*4096
 	})
 }
+
+// TestCloseWaitsForTheCheckpointer closes the store while the background
+// checkpointer is copying pages and wants the write-ahead log gone when
+// Close returns: SQLite removes it as the file's last connection closes, so
+// a checkpointer connection left open would keep it (and, closing later,
+// touch the files after their owner believed them closed and removed them).
+func TestCloseWaitsForTheCheckpointer(t *testing.T) {
+	for i := range 5 {
+		path := filepath.Join(t.TempDir(), "gateway.db")
+		s, err := Open(t.Context(), path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := fi.Size()
+		if _, err := s.DB().ExecContext(t.Context(), "CREATE TABLE scratch (b BLOB)"); err != nil {
+			t.Fatal(err)
+		}
+		// One transaction, so one checkpoint copies all its pages.
+		if _, err := s.DB().ExecContext(t.Context(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 4000)
+			INSERT INTO scratch (b) SELECT zeroblob(3000) FROM n`); err != nil {
+			t.Fatal(err)
+		}
+		// Close as soon as the checkpointer has begun copying.
+		polltest.Eventually(t, 5*time.Second, "a checkpoint under way", func() bool {
+			fi, err := os.Stat(path)
+			return err == nil && fi.Size() > before
+		})
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path + "-wal"); !os.IsNotExist(err) {
+			t.Fatalf("round %d: got %v for the write-ahead log after Close, want it removed", i, err)
+		}
+	}
+}

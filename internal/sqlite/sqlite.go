@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -39,8 +40,13 @@ var baselineFS embed.FS
 type Store struct {
 	*sqlstore.Store
 	writer *sql.DB
-	// stop ends warmReader, when the store closes first, and the checkpointer.
-	stop context.CancelFunc
+	// stop ends warmReader, when the store closes first, and the checkpointer;
+	// Close waits for both (background) before it closes the pools, so no
+	// connection of theirs outlives the store: one that closed later would be
+	// the file's last and checkpoint, or open it again, after the caller
+	// believes the database closed (and maybe removes its directory).
+	stop       context.CancelFunc
+	background sync.WaitGroup
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -112,13 +118,14 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		// start-up instead of before it (issue 12). The readiness check
 		// (Ping) still pings both pools, and a failure here is logged.
 		background, stop := context.WithCancel(context.Background())
-		warm, warmed := context.WithTimeout(background, 30*time.Second)
-		go func() {
+		s := &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stop: stop}
+		s.background.Go(func() {
+			warm, warmed := context.WithTimeout(background, 30*time.Second)
 			defer warmed()
 			warmReader(warm, reader, log)
-		}()
-		go checkpointer(background, reader, log)
-		return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stop: stop}, nil
+		})
+		s.background.Go(func() { checkpointer(background, reader, log) })
+		return s, nil
 	}
 	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stop: func() {}}, nil
 }
@@ -131,9 +138,10 @@ func warmReader(ctx context.Context, reader *sql.DB, log *slog.Logger) {
 	}
 }
 
-// Close closes both pools.
+// Close ends the background work, then closes both pools.
 func (s *Store) Close() error {
 	s.stop()
+	s.background.Wait()
 	return s.Store.Close()
 }
 
