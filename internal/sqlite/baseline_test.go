@@ -67,14 +67,13 @@ func recordedMigrations(t *testing.T, db *sql.DB) []string {
 	return list
 }
 
-// newWriter opens a new database file as Open's writer is opened.
+// newWriter opens a new database file's writer as Open does, not migrated.
 func newWriter(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "gateway.db")+"?"+writerParams)
+	db, err := openWriter(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }

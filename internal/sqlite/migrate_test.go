@@ -25,12 +25,7 @@ func (c *countingMigrator) BeginTx(ctx context.Context, opts *sql.TxOptions) (*s
 // write transaction (issue 12: one commit per migration was most of a
 // first start), and all of them are recorded.
 func TestFirstOpenOneTransaction(t *testing.T) {
-	writer, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "gateway.db")+"?"+writerParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writer.SetMaxOpenConns(1)
-	t.Cleanup(func() { _ = writer.Close() })
+	writer := newWriter(t)
 	migrations, err := sqlstore.Migrations(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)

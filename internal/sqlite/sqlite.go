@@ -86,16 +86,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 			return nil, err
 		}
 	}
-	writer, err := sql.Open("sqlite", path+"?"+writerParams)
+	writer, err := openWriter(path)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return nil, err
 	}
-	// One writer: SQLite runs one write transaction at a time anyway, and
-	// queueing in database/sql is cheaper than spinning on SQLITE_BUSY.
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxLifetime(0)
-	writer.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, writer, log); err != nil {
 		_ = writer.Close()
 		return nil, err
@@ -128,6 +122,22 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return s, nil
 	}
 	return &Store{Store: sqlstore.New(dialect, reader, writer, log), writer: writer, stop: func() {}}, nil
+}
+
+// openWriter opens the pool of the database's one writer connection at
+// path (not migrated).
+func openWriter(path string) (*sql.DB, error) {
+	writer, err := sql.Open("sqlite", path+"?"+writerParams)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// One writer: SQLite runs one write transaction at a time anyway, and
+	// queueing in database/sql is cheaper than spinning on SQLITE_BUSY.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	return writer, nil
 }
 
 // warmReader opens the reader pool's first connection ahead of the first

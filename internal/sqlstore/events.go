@@ -32,9 +32,7 @@ func prepareEvents(userID string, events []*gateway.Event) error {
 		if e == nil {
 			continue
 		}
-		if e.ID == "" {
-			e.ID = gateway.NewRowID()
-		}
+		e.ID = newRowID(e.ID)
 		e.Timestamp = stamp(e.Timestamp)
 		if e.UserID == "" {
 			e.UserID = userID

@@ -82,9 +82,7 @@ func messageArgs(m *gateway.Message) ([]any, error) {
 		}
 		payload = string(m.Payload)
 	}
-	if m.ID == "" {
-		m.ID = gateway.NewRowID()
-	}
+	m.ID = newRowID(m.ID)
 	newRow(&m.ID, &m.CreatedAt, &m.UpdatedAt)
 	m.SentAt, m.DeliveredAt, m.ReadAt = stampPtr(m.SentAt), stampPtr(m.DeliveredAt), stampPtr(m.ReadAt)
 	m.SendAt = stampPtr(m.SendAt)

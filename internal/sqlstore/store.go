@@ -431,6 +431,15 @@ func newID(id string) string {
 	return id
 }
 
+// newRowID is newID for the tables written in time order at a high rate
+// (messages, events): a new id is gateway.NewRowID's, time-ordered.
+func newRowID(id string) string {
+	if id == "" {
+		return gateway.NewRowID()
+	}
+	return id
+}
+
 // marshal encodes v as JSON text for a JSON column.
 func marshal(v any) (string, error) {
 	b, err := json.Marshal(v)

@@ -91,9 +91,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 	}
 }
 
-// opts compares JSON by value, since PostgreSQL's JSONB does not keep the
-// text as written.
-// JSON is compared by what it says, not how it is spelled. cmp hands every
+// opts compares JSON by what it says, not how it is spelled, since
+// PostgreSQL's JSONB does not keep the text as written. cmp hands every
 // []byte to this comparer too (it is assignable to json.RawMessage), so
 // bytes that are not JSON (a poll's secret) are compared as bytes.
 var opts = cmp.Options{
