@@ -48,11 +48,8 @@ fi
 work=$(mktemp -d)
 gw_pid=
 trap '[ -n "$gw_pid" ] && { kill $gw_pid 2>/dev/null; wait $gw_pid 2>/dev/null; }; rm -rf "$work"' EXIT
-bin=${GATEWAY_BIN:-}
-if [ -z "$bin" ]; then
-  CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
-  bin="$work/gateway"
-fi
+gateway_bin
+bin="$work/gateway"
 
 start_gateway "$bin" "$WORKER_PORTS" HOST=127.0.0.1 SANDBOX_DELIVERY_DELAY=1s SANDBOX_READ_DELAY=2s
 setup_tenant bench || exit 1

@@ -14,6 +14,17 @@ wrk_knobs() {
   BASE="http://127.0.0.1:$PORT"
 }
 
+# gateway_bin: puts the gateway the script runs at $work/gateway: a copy of
+# GATEWAY_BIN (an earlier build, for before/after) or one built from this
+# tree as `make run` builds it.
+gateway_bin() {
+  if [ -n "${GATEWAY_BIN:-}" ]; then
+    cp "$GATEWAY_BIN" "$work/gateway"
+  else
+    CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
+  fi
+}
+
 # json EXPR: a field of the JSON on stdin (d is the document).
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

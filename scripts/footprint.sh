@@ -34,11 +34,7 @@ work=$(mktemp -d)
 data=${DATA_DIR:-$work/data}
 gw_pid=
 trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-if [ -n "${GATEWAY_BIN:-}" ]; then
-  cp "$GATEWAY_BIN" "$work/gateway"
-else
-  CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
-fi
+gateway_bin
 # bench-lib's start_gateway (the seeding) uses $work/data.
 [ "$data" = "$work/data" ] || { mkdir -p "$(dirname "$data")"; ln -s "$data" "$work/data"; }
 
@@ -115,6 +111,19 @@ LUA
   gw_pid=
 }
 
+# medians LABEL FILE: prints the medians of the startup lines in FILE, as
+# "LABELmedian of N): first answer … ms, ready … ms  (first answers: …)".
+medians() {
+  python3 - "$1" "$2" <<'PY'
+import statistics, sys
+label, path = sys.argv[1:]
+rows = [l.split() for l in open(path)]
+live = [float(r[1]) for r in rows]; ready = [float(r[2]) for r in rows]
+print(f"{label}median of {len(rows)}): first answer {statistics.median(live):.1f} ms, ready {statistics.median(ready):.1f} ms"
+      f"  (first answers: {' '.join(f'{x:.1f}' for x in live)})")
+PY
+}
+
 if [ ! -d "$data" ]; then
   # The extra first starts each get a directory of their own, removed after.
   for i in $(seq 2 "$FIRSTS"); do
@@ -122,13 +131,7 @@ if [ ! -d "$data" ]; then
     rm -rf "$work/first$i"
   done >"$work/firsts"
   startup first >>"$work/firsts"
-  python3 - "$work/firsts" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-live = [float(r[1]) for r in rows]; ready = [float(r[2]) for r in rows]
-print(f"first start (empty data directory, median of {len(rows)}): first answer {statistics.median(live):.1f} ms, ready {statistics.median(ready):.1f} ms"
-      f"  (first answers: {' '.join(f'{x:.1f}' for x in live)})")
-PY
+  medians "first start (empty data directory, " "$work/firsts"
 fi
 if [ "$MESSAGES" -gt 0 ] && [ "$(cat "$data/.footprint-messages" 2>/dev/null)" != "$MESSAGES" ]; then
   seed "$MESSAGES"
@@ -137,13 +140,7 @@ for i in $(seq 2 "$RUNS"); do startup "run$i"; done >"$work/runs"
 startup last >>"$work/runs" &
 for _ in $(seq 1 200); do [ -s "$work/gateway.log.pid" ] && break; sleep 0.05; done
 gw_pid=$(cat "$work/gateway.log.pid")
-python3 - "$work/runs" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-live = [float(r[1]) for r in rows]; ready = [float(r[2]) for r in rows]
-print(f"restarts (median of {len(rows)}): first answer {statistics.median(live):.1f} ms, ready {statistics.median(ready):.1f} ms"
-      f"  (first answers: {' '.join(f'{x:.1f}' for x in live)})")
-PY
+medians "restarts (" "$work/runs"
 sleep 2
 echo "idle RSS: $(( $(ps -o rss= -p $gw_pid) / 1024 )) MiB ($(awk '/RssAnon|RssFile/ {printf "%s %d MiB ", $1, $2/1024}' /proc/$gw_pid/status))"
 [ "$INSTANCES" -gt 0 ] || exit 0

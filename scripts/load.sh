@@ -5,6 +5,7 @@
 #
 #   scripts/load.sh                    embedded: SQLite + in-memory cache
 #   DATABASE_URL=postgres://… REDIS_URL=redis://… scripts/load.sh
+#   GATEWAY_BIN=/tmp/old/gateway scripts/load.sh   an earlier build
 #
 # Knobs: DURATION (10s), THREADS (2), CONNS (32), PORT (3900), RECEIPTS (on:
 # the sandbox plays delivered/read receipts for every message, which adds two
@@ -19,7 +20,7 @@ command -v wrk >/dev/null || { echo "load.sh: wrk is not installed (apt-get inst
 
 work=$(mktemp -d)
 trap 'kill $gw_pid 2>/dev/null || true; wait $gw_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-CGO_ENABLED=0 go build -tags nodynamic -o "$work/gateway" ./cmd/gateway
+gateway_bin
 
 delivery=1s; read=2s
 if [ "$RECEIPTS" = off ]; then delivery=24h; read=24h; fi  # receipts later than the run
