@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
+	"github.com/whatsapp-saas/gateway/internal/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite baseline/ from the migrations")
@@ -37,29 +38,6 @@ func schemaOf(t *testing.T, db *sql.DB) []schemaObject {
 			t.Fatal(err)
 		}
 		list = append(list, o)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return list
-}
-
-// recordedMigrations lists schema_migrations' versions and names.
-func recordedMigrations(t *testing.T, db *sql.DB) []string {
-	t.Helper()
-	rows, err := db.QueryContext(t.Context(), "SELECT version, name FROM schema_migrations ORDER BY version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var list []string
-	for rows.Next() {
-		var v int
-		var n string
-		if err := rows.Scan(&v, &n); err != nil {
-			t.Fatal(err)
-		}
-		list = append(list, fmt.Sprintf("%d %s", v, n))
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -142,7 +120,7 @@ func TestBaseline(t *testing.T) {
 	if d := cmp.Diff(want, schemaOf(t, created)); d != "" {
 		t.Errorf("schema from the baseline (-migrated step by step +from the baseline):\n%s", d)
 	}
-	if d := cmp.Diff(recordedMigrations(t, stepwise), recordedMigrations(t, created)); d != "" {
+	if d := cmp.Diff(storetest.RecordedMigrations(t, stepwise), storetest.RecordedMigrations(t, created)); d != "" {
 		t.Errorf("recorded migrations (-migrated step by step +from the baseline):\n%s", d)
 	}
 }

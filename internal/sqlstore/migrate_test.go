@@ -11,6 +11,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, for these tests only
 
 	"github.com/whatsapp-saas/gateway/internal/sqlstore"
+	"github.com/whatsapp-saas/gateway/internal/storetest"
 )
 
 // countingMigrator counts the transactions Migrate opens, and runs before
@@ -49,28 +50,6 @@ func migration(v int, name, sql string) sqlstore.Migration {
 	return sqlstore.Migration{Version: v, Name: name, SQL: sql}
 }
 
-// recorded lists the names schema_migrations holds, in order.
-func recorded(t *testing.T, db *sql.DB) []string {
-	t.Helper()
-	rows, err := db.QueryContext(t.Context(), "SELECT name FROM schema_migrations ORDER BY version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return names
-}
-
 // hasTable reports whether the SQLite database has the table.
 func hasTable(t *testing.T, db *sql.DB, name string) bool {
 	t.Helper()
@@ -98,7 +77,7 @@ func TestMigrateOneTransaction(t *testing.T) {
 	if db.begins != 1 {
 		t.Fatalf("got %d transactions for 3 pending migrations, want 1", db.begins)
 	}
-	if d := cmp.Diff([]string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, recorded(t, db.DB)); d != "" {
+	if d := cmp.Diff([]string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, storetest.RecordedMigrations(t, db.DB)); d != "" {
 		t.Fatalf("recorded migrations (-want +got):\n%s", d)
 	}
 	var c string
@@ -135,7 +114,7 @@ func TestMigrateFailureRollsBackTheBatch(t *testing.T) {
 			t.Errorf("got error %q, want it to say %q", err, want)
 		}
 	}
-	if d := cmp.Diff([]string{"0001_a.sql"}, recorded(t, db.DB)); d != "" {
+	if d := cmp.Diff([]string{"0001_a.sql"}, storetest.RecordedMigrations(t, db.DB)); d != "" {
 		t.Errorf("recorded migrations after the failure (-want +got):\n%s", d)
 	}
 	for _, table := range []string{"b", "c", "d"} {
@@ -152,7 +131,7 @@ func TestMigrateFailureRollsBackTheBatch(t *testing.T) {
 	if err := sqlstore.Migrate(t.Context(), db, sqliteDialect, three, nil); err != nil {
 		t.Fatalf("migrate after the fix: %v", err)
 	}
-	if d := cmp.Diff([]string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, recorded(t, db.DB)); d != "" {
+	if d := cmp.Diff([]string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, storetest.RecordedMigrations(t, db.DB)); d != "" {
 		t.Errorf("recorded migrations after the fix (-want +got):\n%s", d)
 	}
 }
@@ -173,7 +152,7 @@ func TestMigrateRechecksInsideTheTransaction(t *testing.T) {
 	if err := sqlstore.Migrate(t.Context(), db, sqliteDialect, three, nil); err != nil {
 		t.Fatalf("got %v, want 0001 skipped and the rest applied", err)
 	}
-	if d := cmp.Diff([]string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, recorded(t, db.DB)); d != "" {
+	if d := cmp.Diff([]string{"0001_a.sql", "0002_b.sql", "0003_c.sql"}, storetest.RecordedMigrations(t, db.DB)); d != "" {
 		t.Fatalf("recorded migrations (-want +got):\n%s", d)
 	}
 }
@@ -192,7 +171,7 @@ func TestMigrateFrom(t *testing.T) {
 		if err := sqlstore.MigrateFrom(t.Context(), db, sqliteDialect, base, three, nil); err != nil {
 			t.Fatal(err)
 		}
-		if d := cmp.Diff(all, recorded(t, db.DB)); d != "" {
+		if d := cmp.Diff(all, storetest.RecordedMigrations(t, db.DB)); d != "" {
 			t.Errorf("recorded migrations (-want +got):\n%s", d)
 		}
 		if !hasTable(t, db.DB, "from_baseline") {
@@ -221,7 +200,7 @@ func TestMigrateFrom(t *testing.T) {
 		if hasTable(t, db.DB, "from_baseline") {
 			t.Error("got the baseline applied to a database with 0001 recorded, want the migrations")
 		}
-		if d := cmp.Diff(all, recorded(t, db.DB)); d != "" {
+		if d := cmp.Diff(all, storetest.RecordedMigrations(t, db.DB)); d != "" {
 			t.Errorf("recorded migrations (-want +got):\n%s", d)
 		}
 	})
@@ -233,7 +212,7 @@ func TestMigrateFrom(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "migration 0003_broken.sql:") {
 			t.Fatalf("got %v, want the error to name 0003_broken.sql", err)
 		}
-		if got := recorded(t, db.DB); len(got) != 0 {
+		if got := storetest.RecordedMigrations(t, db.DB); len(got) != 0 {
 			t.Errorf("got %v recorded, want nothing", got)
 		}
 		if hasTable(t, db.DB, "from_baseline") || hasTable(t, db.DB, "a") {

@@ -28,6 +28,29 @@ func AssertMigrated(t *testing.T, db *sql.DB, fsys fs.FS) {
 	}
 }
 
+// RecordedMigrations lists the names of the migrations db's
+// schema_migrations records, in their order.
+func RecordedMigrations(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "SELECT name FROM schema_migrations ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
 // DBStore is a store over a database/sql database, as the adapters are.
 type DBStore interface {
 	gateway.Store
