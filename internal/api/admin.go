@@ -47,7 +47,7 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			writeError(w, r, s.log, gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+		next.ServeHTTP(w, actingAs(r, p))
 	})
 }
 

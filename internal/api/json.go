@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/whatsapp-saas/gateway/internal/gateway"
@@ -22,15 +23,31 @@ type envelope struct {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledJSON {
+			buf.Reset()
+			jsonBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	// Encode writes what Marshal would, and the newline, into the pooled
+	// buffer: no copy of the answer per request.
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		status = http.StatusInternalServerError
-		b = []byte(`{"success":false,"error":{"code":"internal","message":"An internal error occurred."}}`)
+		buf.Reset()
+		buf.WriteString(`{"success":false,"error":{"code":"internal","message":"An internal error occurred."}}` + "\n")
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(buf.Bytes())
 }
+
+// jsonBuffers are writeJSON's buffers; one that grew past maxPooledJSON
+// (a long list) is left to the collector rather than kept.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledJSON = 64 << 10
 
 // ok writes the success envelope.
 func ok(w http.ResponseWriter, status int, data any) error {

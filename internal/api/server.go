@@ -145,7 +145,7 @@ func (s *Server) h(fn handler) http.HandlerFunc {
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(withRequestID, withClientIP(s.cfg.TrustedProxies), withLogging(s.log, s.deps.Observe), withRecover(s.log))
+	r.Use(withRequest(s.cfg.TrustedProxies), withLogging(s.log, s.deps.Observe), withRecover(s.log))
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path)
 	}))

@@ -101,7 +101,7 @@ func (r *relay) PlanChanged(id string) { r.to(func(s *Server) { s.PlanChanged(id
 // whose QR codes last as setQR says (the real clock: the workers serve
 // HTTP, which a synctest bubble cannot hold).
 type statusFixture struct {
-	t       *testing.T
+	t       testing.TB
 	store   *instanceCounter
 	bus     gateway.Bus
 	sched   *local.Scheduler
@@ -118,7 +118,7 @@ type statusFixture struct {
 
 // workerShape says how workers tell of their changes: "embedded" to the
 // first gateway (which publishes), "cluster" on the bus (cmd/instance).
-func newStatusFixture(t *testing.T, bus gateway.Bus, workerShape string) *statusFixture {
+func newStatusFixture(t testing.TB, bus gateway.Bus, workerShape string) *statusFixture {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gateway.db"), nil)
 	if err != nil {

@@ -44,6 +44,11 @@ type Metrics struct {
 
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
+	// series keeps each route's counter and histogram once looked up: a
+	// vector hashes and compares its label values on every lookup, twice
+	// a request. Its keys are the vectors' own label sets, as bounded.
+	seriesMu sync.RWMutex
+	series   map[httpKey]httpSeries
 
 	sessions  *prometheus.GaugeVec
 	instances *prometheus.GaugeVec
@@ -156,8 +161,34 @@ func (m *Metrics) refreshIfStale(ctx context.Context) {
 // api.Deps.Observe. route is the chi pattern ("unmatched" when none), so
 // the label set stays bounded.
 func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration) {
-	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.httpDuration.WithLabelValues(route, method).Observe(d.Seconds())
+	k := httpKey{route: route, method: method, status: status}
+	m.seriesMu.RLock()
+	s, ok := m.series[k]
+	m.seriesMu.RUnlock()
+	if !ok {
+		s = httpSeries{requests: m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)),
+			duration: m.httpDuration.WithLabelValues(route, method)}
+		m.seriesMu.Lock()
+		if m.series == nil {
+			m.series = map[httpKey]httpSeries{}
+		}
+		m.series[k] = s
+		m.seriesMu.Unlock()
+	}
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+// httpKey is one label set of the request metrics; httpSeries its counter
+// and histogram.
+type httpKey struct {
+	route, method string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // ObserveDelivery records one webhook delivery attempt: its result
