@@ -161,6 +161,15 @@ func (m *Metrics) refreshIfStale(ctx context.Context) {
 // api.Deps.Observe. route is the chi pattern ("unmatched" when none), so
 // the label set stays bounded.
 func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration) {
+	// A client may send any token as the method; the label keeps the
+	// methods HTTP defines and counts the rest as one, or each made-up
+	// method would be a series of its own, kept for the process's life.
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace:
+	default:
+		method = "other"
+	}
 	k := httpKey{route: route, method: method, status: status}
 	m.seriesMu.RLock()
 	s, ok := m.series[k]

@@ -81,6 +81,9 @@ func TestHTTPMetrics(t *testing.T) {
 	m.ObserveHTTP("/api/v1/sessions/{session_id}", "GET", 200, 3*time.Millisecond)
 	m.ObserveHTTP("/api/v1/sessions/{session_id}", "GET", 200, 5*time.Millisecond)
 	m.ObserveHTTP("/api/v1/sessions/{session_id}", "GET", 404, time.Millisecond)
+	// Made-up methods share one series, so clients cannot grow the set.
+	m.ObserveHTTP("unmatched", "BREW", 405, time.Millisecond)
+	m.ObserveHTTP("unmatched", "FOO1", 405, time.Millisecond)
 	fams := scrape(t, m)
 	tests := []struct {
 		name   string
@@ -90,6 +93,7 @@ func TestHTTPMetrics(t *testing.T) {
 		{"wagw_http_requests_total", map[string]string{"route": "/api/v1/sessions/{session_id}", "method": "GET", "code": "200"}, 2},
 		{"wagw_http_requests_total", map[string]string{"route": "/api/v1/sessions/{session_id}", "method": "GET", "code": "404"}, 1},
 		{"wagw_http_request_duration_seconds", map[string]string{"route": "/api/v1/sessions/{session_id}", "method": "GET"}, 3},
+		{"wagw_http_requests_total", map[string]string{"route": "unmatched", "method": "other", "code": "405"}, 2},
 		{"wagw_build_info", map[string]string{"version": "1.2.3", "mode": "embedded", "database": "sqlite"}, 1},
 	}
 	for _, tt := range tests {
@@ -101,6 +105,13 @@ func TestHTTPMetrics(t *testing.T) {
 	for _, name := range []string{"go_goroutines", "go_memstats_alloc_bytes", "process_cpu_seconds_total"} {
 		if _, ok := fams[name]; !ok {
 			t.Errorf("runtime metric %s missing", name)
+		}
+	}
+	for _, mf := range fams["wagw_http_requests_total"].GetMetric() {
+		for _, l := range mf.GetLabel() {
+			if l.GetName() == "method" && (l.GetValue() == "BREW" || l.GetValue() == "FOO1") {
+				t.Errorf("a made-up method has a series of its own: %v", mf.GetLabel())
+			}
 		}
 	}
 	if fams["wagw_http_request_duration_seconds"].GetType() != dto.MetricType_HISTOGRAM {
