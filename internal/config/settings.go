@@ -71,7 +71,7 @@ var settings = []Setting{
 	{"MAX_BODY_BYTES", "1MiB", "Largest request body accepted (bytes, or with a KB/KiB/MB/MiB/GB/GiB suffix).", false, ByGateway},
 	{"SHUTDOWN_TIMEOUT", "20s", "How long a graceful shutdown may take; keep it below Nomad's kill_timeout.", false, ByGateway | ByWorker},
 	{"LOG_FORMAT", "text (json when SCHEDULER=nomad, and in the worker)", "Log format: `text` or `json`.", false, ByGateway | ByWorker},
-	{"LOG_LEVEL", "info", "Log level: `debug`, `info`, `warn` or `error`.", false, ByGateway | ByWorker},
+	{"LOG_LEVEL", "info", "Log level: `debug`, `info`, `warn` or `error`. At `info` every API request writes its access line, a write to stderr each (about a fifth of a cached read's CPU, see docs/benchmarks.md); `warn` keeps only warnings and errors.", false, ByGateway | ByWorker},
 	{"ENABLE_HTTPS", "false", "Serve HTTPS directly with SSL_CERT_PATH and SSL_KEY_PATH.", false, ByGateway},
 	{"SSL_CERT_PATH", "", "TLS certificate (PEM), required when ENABLE_HTTPS=true.", false, ByGateway},
 	{"SSL_KEY_PATH", "", "TLS private key (PEM), required when ENABLE_HTTPS=true.", false, ByGateway},
