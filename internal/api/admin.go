@@ -47,7 +47,8 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			writeError(w, r, s.log, gateway.Errorf(gateway.CodeNotFound, "No route %s %s.", r.Method, r.URL.Path))
 			return
 		}
-		next.ServeHTTP(w, actingAs(r, p))
+		actingAs(r, p)
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -57,15 +57,11 @@ func whoIn(ctx context.Context) *principal {
 	return nil
 }
 
-// actingAs records who the request acts for. The state is the request's
-// own (withRequest made it for this request alone), so setting it in place
-// reaches every handler after this one and the request log line.
-func actingAs(r *http.Request, p *principal) *http.Request {
-	if st := stateOf(r.Context()); st != nil {
-		st.principal = p
-		return r
-	}
-	return r.WithContext(context.WithValue(r.Context(), keyState, &reqState{principal: p}))
+// actingAs records who the request acts for, in the state withRequest (the
+// router's outermost middleware) made for this request alone: every
+// handler after this one and the request's log line read it from there.
+func actingAs(r *http.Request, p *principal) {
+	stateOf(r.Context()).principal = p
 }
 
 // withRequest starts every request's state: its id (a sane incoming
@@ -266,7 +262,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
-		next.ServeHTTP(w, actingAs(r, p))
+		actingAs(r, p)
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -32,15 +32,13 @@ type pipelineFixture struct {
 
 func newPipelineFixture(b *testing.B) *pipelineFixture {
 	f := newStatusFixture(b, inmem.NewBus(), "embedded")
-	gw := f.gateway(time.Hour)
-	// The same server with what the composition root adds: request metrics
-	// and a logger that drops request lines (LOG_LEVEL=warn).
+	// With what the composition root adds: request metrics and a logger
+	// that drops request lines (LOG_LEVEL=warn).
 	m := metrics.New(metrics.Options{Version: "bench", Mode: "embedded", Database: "sqlite"})
-	gw = New(Deps{Service: gw.svc, Tokens: f.tokens, Limiter: inmem.NewRateLimiter(), Bus: f.bus, Observe: m.ObserveHTTP,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))},
-		Config{StatusCacheTTL: time.Hour, UserCacheTTL: time.Minute})
-	f.first.s.Store(gw)
-	b.Cleanup(gw.Close)
+	gw := f.gateway(time.Hour, func(d *Deps) {
+		d.Observe = m.ObserveHTTP
+		d.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	})
 	sid, iid := f.start(gw)
 	f.waitStatus(gw, sid, is("qr_pending"), "the QR code")
 	f.must(gw, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)

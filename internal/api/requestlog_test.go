@@ -18,11 +18,10 @@ import (
 // by the outermost middleware, after authentication ran further in.
 func TestRequestLineNamesTheCaller(t *testing.T) {
 	f := newStatusFixture(t, inmem.NewBus(), "embedded")
-	f.gateway(time.Hour) // creates the API key
 	var logs logtest.Buffer
-	s := New(Deps{Service: f.gateway(time.Hour).svc, Tokens: f.tokens, Limiter: inmem.NewRateLimiter(), Bus: f.bus,
-		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}, Config{})
-	t.Cleanup(s.Close)
+	s := f.gateway(time.Hour, func(d *Deps) {
+		d.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
 	token, _, err := f.tokens.Sign(t.Context(), f.user.ID, f.user.Role, f.user.TokenVersion)
 	if err != nil {
 		t.Fatal(err)

@@ -166,8 +166,9 @@ func (f *statusFixture) setQR(first, next time.Duration, codes int) {
 	f.qr = sandbox.Options{QRFirstTTL: first, QRNextTTL: next, QRCodes: codes}
 }
 
-// gateway starts one more gateway with a status cache of ttl.
-func (f *statusFixture) gateway(ttl time.Duration) *Server {
+// gateway starts one more gateway with a status cache of ttl; each of with
+// may add to its dependencies (a logger, request metrics).
+func (f *statusFixture) gateway(ttl time.Duration, with ...func(*Deps)) *Server {
 	rel := &relay{}
 	if f.n == 0 {
 		rel = &f.first
@@ -177,7 +178,11 @@ func (f *statusFixture) gateway(ttl time.Duration) *Server {
 		Workers: f.workers, Tokens: f.tokens, Background: f.t.Context(), Changes: rel},
 		service.Settings{EnableAPIKeys: true, Engines: []string{gateway.EngineSandbox}, DefaultEngine: gateway.EngineSandbox,
 			MaxInstancesPerUser: 5, Mode: "embedded", SendCheckTTL: ttl, PlanCacheTTL: ttl})
-	s := New(Deps{Service: svc, Tokens: f.tokens, Limiter: inmem.NewRateLimiter(), Bus: f.bus}, Config{StatusCacheTTL: ttl, UserCacheTTL: time.Minute})
+	deps := Deps{Service: svc, Tokens: f.tokens, Limiter: inmem.NewRateLimiter(), Bus: f.bus}
+	for _, w := range with {
+		w(&deps)
+	}
+	s := New(deps, Config{StatusCacheTTL: ttl, UserCacheTTL: time.Minute})
 	rel.s.Store(s)
 	f.t.Cleanup(s.Close)
 	if f.key == "" {

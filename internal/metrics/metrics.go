@@ -80,7 +80,7 @@ func New(o Options) *Metrics {
 	if o.MinRefresh <= 0 {
 		o.MinRefresh = 5 * time.Second
 	}
-	m := &Metrics{reg: prometheus.NewRegistry(), log: o.Logger, last: map[string]map[string]bool{},
+	m := &Metrics{reg: prometheus.NewRegistry(), log: o.Logger, last: map[string]map[string]bool{}, series: map[httpKey]httpSeries{},
 		stats: o.Stats, minRefresh: o.MinRefresh}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "http", Name: "requests_total",
@@ -178,9 +178,6 @@ func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration)
 		s = httpSeries{requests: m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)),
 			duration: m.httpDuration.WithLabelValues(route, method)}
 		m.seriesMu.Lock()
-		if m.series == nil {
-			m.series = map[httpKey]httpSeries{}
-		}
 		m.series[k] = s
 		m.seriesMu.Unlock()
 	}
