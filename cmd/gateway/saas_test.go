@@ -92,7 +92,9 @@ func tinyPlan(id string, messages, rpm int) map[string]any {
 }
 
 func TestAdmin(t *testing.T) {
-	base := startGateway(t, saasEnv(t, nil))
+	// Sessions wait for their scan (scanAs): one that paired on its own
+	// first, on a loaded machine, would refuse the scan with a 409.
+	base := startGateway(t, saasEnv(t, pairAtOnce))
 	admin := login(t, base, adminEmail, adminPassword)
 	alice := register(t, base, "alice@example.com")
 	bob := register(t, base, "bob@example.com")
