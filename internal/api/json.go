@@ -31,16 +31,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		}
 	}()
 	buf.Reset()
-	// Encode writes what Marshal would, and the newline, into the pooled
-	// buffer: no copy of the answer per request.
+	writeBody(w, encodeJSON(buf, status, v), buf.Bytes())
+}
+
+// encodeJSON writes v's answer into buf, as Marshal would with a newline
+// (Encode: no copy of the answer per request), and says its status: status,
+// or 500 with the internal error's envelope when v cannot be encoded.
+func encodeJSON(buf *bytes.Buffer, status int, v any) int {
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
-		status = http.StatusInternalServerError
 		buf.Reset()
 		buf.WriteString(`{"success":false,"error":{"code":"internal","message":"An internal error occurred."}}` + "\n")
+		return http.StatusInternalServerError
 	}
+	return status
+}
+
+// writeBody answers body, a JSON document, with status.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
 
 // jsonBuffers are writeJSON's buffers; one that grew past maxPooledJSON
@@ -49,8 +59,13 @@ var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 const maxPooledJSON = 64 << 10
 
-// ok writes the success envelope.
+// ok writes the success envelope; data may be one encoded already
+// (encodedAnswer, see answer).
 func ok(w http.ResponseWriter, status int, data any) error {
+	if body, done := data.(encodedAnswer); done {
+		writeBody(w, status, body)
+		return nil
+	}
 	writeJSON(w, status, envelope{Success: true, Data: data})
 	return nil
 }

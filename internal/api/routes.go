@@ -91,7 +91,7 @@ func (s *Server) handlers() map[string]handler {
 		"getSession":         onID(s, "session_id", http.StatusOK, read(s.svc.Session), oneSession),
 		"updateSession":      onID(s, "session_id", http.StatusOK, s.updateSession, oneSession),
 		"deleteSession":      onID(s, "session_id", http.StatusOK, read(s.svc.DeleteSession), sessionGone),
-		"getSessionStatus":   onID(s, "session_id", http.StatusOK, read(s.sessionStatus), localStatus),
+		"getSessionStatus":   onID(s, "session_id", http.StatusOK, read(s.sessionStatus), statusAnswer),
 		"getSessionQR":       s.handleSessionQR,
 		"requestPairCode":    onID(s, "session_id", http.StatusOK, s.pairCode, nil),
 		"logoutSession":      onID(s, "session_id", http.StatusOK, read(s.svc.LogoutSession), oneSession),
@@ -100,7 +100,7 @@ func (s *Server) handlers() map[string]handler {
 
 		"createInstance":  s.handleInstanceCreate,
 		"listInstances":   boundList(s.svc.ListInstances, instancePage),
-		"getInstance":     onID(s, "instance_id", http.StatusOK, read(s.instance), oneInstance),
+		"getInstance":     onID(s, "instance_id", http.StatusOK, read(s.instance), instanceAnswer),
 		"startInstance":   s.instanceAction(s.svc.StartStoppedInstance),
 		"stopInstance":    onID(s, "instance_id", http.StatusOK, read(s.svc.StopInstance), oneInstance),
 		"restartInstance": s.instanceAction(s.svc.RestartInstance),
@@ -274,7 +274,7 @@ func (s *Server) confinePath(r *http.Request, sid string) error {
 			if err != nil {
 				return err
 			}
-			owner = inst.SessionID
+			owner = inst.v.SessionID
 		case "webhook_id":
 			wh, err := s.svc.Webhook(ctx, userID, id)
 			if err != nil {

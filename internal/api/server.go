@@ -87,8 +87,8 @@ type Server struct {
 	verified *auth.VerifyCache
 	// statuses and instances cache the live views (statuscache.go);
 	// notices tells other gateways what changed.
-	statuses  *livecache.Cache[*instanceapi.Status]
-	instances *livecache.Cache[*gateway.Instance]
+	statuses  *livecache.Cache[*answer[*instanceapi.Status]]
+	instances *livecache.Cache[*answer[*gateway.Instance]]
 	notices   notices
 	router    chi.Router
 	started   time.Time
@@ -117,7 +117,7 @@ func New(d Deps, cfg Config) *Server {
 	}
 	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
 		users: newUserCache(cfg.UserCacheTTL), keys: newTTLCache[*gateway.APIKey](cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now(),
-		statuses: livecache.New[*instanceapi.Status](cfg.StatusCacheTTL), instances: livecache.New[*gateway.Instance](cfg.StatusCacheTTL)}
+		statuses: livecache.New[*answer[*instanceapi.Status]](cfg.StatusCacheTTL), instances: livecache.New[*answer[*gateway.Instance]](cfg.StatusCacheTTL)}
 	s.streamSlots.max = cfg.StreamsPerTenant
 	s.keyLookup = s.lookupThroughCaches()
 	s.router = s.routes()

@@ -72,10 +72,10 @@ func sessionGone(r *http.Request, sess *gateway.Session) any {
 	return sessionDeleted{*localSession(langOf(r), sess), true}
 }
 
-// localStatus answers a worker's report, its reason in the caller's language.
-func localStatus(r *http.Request, st *instanceapi.Status) any {
+// statusView is a worker's report, its reason in lang.
+func statusView(lang string, st *instanceapi.Status) any {
 	local := *st
-	local.Reason = locale.TranslateReason(langOf(r), st.Reason)
+	local.Reason = locale.TranslateReason(lang, st.Reason)
 	return workerStatusData{local}
 }
 
@@ -256,7 +256,7 @@ func (s *Server) handleSessionScan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, localStatus(r, st))
+	return ok(w, http.StatusOK, statusView(langOf(r), st))
 }
 
 // sessionData is the answer of the routes that act on one session.

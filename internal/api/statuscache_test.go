@@ -512,3 +512,47 @@ func TestQueueFlipKeepsSendCheck(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerEncodedPerLanguage: a kept status answers, in each language,
+// exactly what encoding the report for that request would write, the
+// reason translated; an Arabic read after an English one is not answered
+// the English body.
+func TestAnswerEncodedPerLanguage(t *testing.T) {
+	st := &instanceapi.Status{SessionID: "s1", Engine: "sandbox", State: gateway.SessionStopped,
+		Reason: "The instance was stopped; start it to connect again.", StartedAt: time.Unix(1700000000, 0).UTC()}
+	a := &answer[*instanceapi.Status]{v: st}
+	bodies := map[string]string{}
+	for _, lang := range []string{"en", "ar", "en", "ar"} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/sessions/s1/status", nil)
+		req.Header.Set("Accept-Language", lang)
+		got := httptest.NewRecorder()
+		if err := ok(got, http.StatusOK, statusAnswer(req, a)); err != nil {
+			t.Fatal(err)
+		}
+		want := httptest.NewRecorder()
+		writeJSON(want, http.StatusOK, envelope{Success: true, Data: statusView(lang, st)})
+		if got.Body.String() != want.Body.String() {
+			t.Errorf("%s: answered %s, want %s", lang, got.Body, want.Body)
+		}
+		if ct := got.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("%s: Content-Type %q", lang, ct)
+		}
+		bodies[lang] = got.Body.String()
+	}
+	if bodies["en"] == bodies["ar"] || !strings.Contains(bodies["ar"], "أُوقف المثيل") {
+		t.Errorf("the Arabic answer is not translated: %s", bodies["ar"])
+	}
+	if len(a.bodies) != 2 {
+		t.Errorf("kept %d encoded bodies, want one per language (2)", len(a.bodies))
+	}
+	// Encoded once: further reads in a language write the kept body.
+	views := 0
+	counted := func(lang string, st *instanceapi.Status) any { views++; return statusView(lang, st) }
+	fresh := &answer[*instanceapi.Status]{v: st}
+	for range 3 {
+		fresh.in("en", counted)
+	}
+	if views != 1 {
+		t.Errorf("three English reads made the view %d times, want 1", views)
+	}
+}
