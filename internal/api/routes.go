@@ -88,7 +88,7 @@ func (s *Server) handlers() map[string]handler {
 
 		"createSession":      s.handleSessionCreate,
 		"listSessions":       s.handleSessionList,
-		"getSession":         onID(s, "session_id", http.StatusOK, read(s.svc.Session), oneSession),
+		"getSession":         onID(s, "session_id", http.StatusOK, read(s.session), sessionAnswer),
 		"updateSession":      onID(s, "session_id", http.StatusOK, s.updateSession, oneSession),
 		"deleteSession":      onID(s, "session_id", http.StatusOK, read(s.svc.DeleteSession), sessionGone),
 		"getSessionStatus":   onID(s, "session_id", http.StatusOK, read(s.sessionStatus), statusAnswer),

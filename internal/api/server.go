@@ -85,8 +85,9 @@ type Server struct {
 	keyLookup service.APIKeyLookup
 	// verified caches verified JWTs for as long as users are cached.
 	verified *auth.VerifyCache
-	// statuses and instances cache the live views (statuscache.go);
-	// notices tells other gateways what changed.
+	// sessions, statuses and instances cache the views of sessions and
+	// instances (statuscache.go); notices tells other gateways what changed.
+	sessions  *livecache.Cache[*answer[*gateway.Session]]
 	statuses  *livecache.Cache[*answer[*instanceapi.Status]]
 	instances *livecache.Cache[*answer[*gateway.Instance]]
 	notices   notices
@@ -117,6 +118,7 @@ func New(d Deps, cfg Config) *Server {
 	}
 	s := &Server{svc: d.Service, tokens: d.Tokens, limiter: d.Limiter, log: d.Logger, cfg: cfg, deps: d,
 		users: newUserCache(cfg.UserCacheTTL), keys: newTTLCache[*gateway.APIKey](cfg.UserCacheTTL), verified: auth.NewVerifyCache(d.Tokens, cfg.UserCacheTTL), started: time.Now(),
+		sessions: livecache.New[*answer[*gateway.Session]](cfg.StatusCacheTTL),
 		statuses: livecache.New[*answer[*instanceapi.Status]](cfg.StatusCacheTTL), instances: livecache.New[*answer[*gateway.Instance]](cfg.StatusCacheTTL)}
 	s.streamSlots.max = cfg.StreamsPerTenant
 	s.keyLookup = s.lookupThroughCaches()

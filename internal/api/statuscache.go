@@ -22,6 +22,16 @@ func settledStatus(st *instanceapi.Status) bool {
 	return true
 }
 
+// settledSession reports whether a session as stored may be kept: not
+// while its worker is on its way somewhere, as settledStatus.
+func settledSession(sess *gateway.Session) bool {
+	switch sess.Status {
+	case gateway.SessionCreated, gateway.SessionStarting, gateway.SessionReconnecting:
+		return false
+	}
+	return true
+}
+
 // settledInstance reports whether an instance's view may be kept: not while
 // it is pending, starting or restarting.
 func settledInstance(i *gateway.Instance) bool {
@@ -78,6 +88,22 @@ func (a *answer[V]) in(lang string, view func(lang string, v V) any) any {
 	return encodedAnswer(buf.Bytes())
 }
 
+// session is GET /sessions/{id}'s answer, through the cache: the session
+// as stored changes only through writes that call SessionChanged (the
+// service's updates and deletes, a worker's state reports and history
+// batches), so a warm read needs no query.
+func (s *Server) session(ctx context.Context, userID, id string) (*answer[*gateway.Session], error) {
+	return s.sessions.Get(ctx, userID, id, func(ctx context.Context) (*answer[*gateway.Session], error) {
+		return newAnswer(s.svc.Session(ctx, userID, id))
+	}, func(a *answer[*gateway.Session]) bool { return settledSession(a.v) })
+}
+
+// sessionAnswer answers GET /sessions/{id}: the session, its state's
+// reason in the caller's language.
+func sessionAnswer(r *http.Request, a *answer[*gateway.Session]) any {
+	return a.in(langOf(r), func(lang string, sess *gateway.Session) any { return sessionData{*localSession(lang, sess)} })
+}
+
 // sessionStatus is GET /sessions/{id}/status's answer, through the cache.
 func (s *Server) sessionStatus(ctx context.Context, userID, id string) (*answer[*instanceapi.Status], error) {
 	return s.statuses.Get(ctx, userID, id, func(ctx context.Context) (*answer[*instanceapi.Status], error) {
@@ -103,7 +129,7 @@ func instanceAnswer(_ *http.Request, a *answer[*gateway.Instance]) any {
 	return a.in("", func(_ string, inst *gateway.Instance) any { return instanceData{*inst} })
 }
 
-// SessionChanged drops the session's status here and tells the other
+// SessionChanged drops the session (as stored, and its status) here and tells the other
 // gateways. The composition root calls it for each change an in-process
 // worker reports and each change the use cases commit; it never blocks.
 func (s *Server) SessionChanged(id string) {
@@ -119,9 +145,10 @@ func (s *Server) SessionQueueChanged(id string) {
 	s.notices.publish(gateway.TopicSessionQueueChanged, id)
 }
 
-// forgetSession drops what this gateway keeps about a session: its status
-// and whether it can send.
+// forgetSession drops what this gateway keeps about a session: the
+// session as stored, its status and whether it can send.
 func (s *Server) forgetSession(id string) {
+	s.sessions.Forget(id)
 	s.statuses.Forget(id)
 	s.svc.ForgetSession(id)
 }
@@ -148,8 +175,8 @@ func (n notices) publish(topic, id string) {
 	}
 }
 
-// watchStatusChanges forgets the statuses and instances other gateways and
-// workers say changed.
+// watchStatusChanges forgets the sessions, statuses and instances other
+// gateways and workers say changed.
 func (s *Server) watchStatusChanges() {
 	if s.deps.Bus == nil {
 		return
@@ -168,6 +195,7 @@ func (s *Server) watchStatusChanges() {
 			// Without notices another gateway's change would go unseen
 			// for a whole TTL: answer every read live instead.
 			s.log.Warn("status cache off: no change notices", "topic", topic, "err", err)
+			s.sessions.Off()
 			s.statuses.Off()
 			s.instances.Off()
 			s.svc.SessionNoticesLost()

@@ -45,11 +45,17 @@ func (c *countingWorkers) Status(ctx context.Context, ep gateway.Endpoint) (*ins
 	return c.Client.Status(ctx, ep)
 }
 
-// instanceCounter counts instance reads in the store.
+// instanceCounter counts instance and session reads in the store.
 type instanceCounter struct {
 	gateway.Store
-	reads atomic.Int64
-	live  atomic.Int64
+	reads    atomic.Int64
+	live     atomic.Int64
+	sessions atomic.Int64
+}
+
+func (c *instanceCounter) SessionByID(ctx context.Context, userID, id string) (*gateway.Session, error) {
+	c.sessions.Add(1)
+	return c.Store.SessionByID(ctx, userID, id)
 }
 
 // LiveInstance counts the send path's readiness check (the session's live
@@ -555,4 +561,69 @@ func TestAnswerEncodedPerLanguage(t *testing.T) {
 	if views != 1 {
 		t.Errorf("three English reads made the view %d times, want 1", views)
 	}
+}
+
+// TestSessionReadFromMemoryUntilChanged: two gateways on one bus, workers
+// telling of their changes only on the bus (the cluster shape), each
+// caching for an hour. A warm GET /sessions/{id} reads nothing from the
+// store, and every write of the session (an edit, a worker's state report,
+// the delete) is answered by the gateway that made it at once and by the
+// other as soon as the notice lands: with an hour's TTL only the notice
+// can explain that.
+func TestSessionReadFromMemoryUntilChanged(t *testing.T) {
+	buses(t, func(t *testing.T, bus gateway.Bus) {
+		f := newStatusFixture(t, bus, "cluster")
+		a, b := f.gateway(time.Hour), f.gateway(time.Hour)
+		sid, _ := f.start(a)
+		f.waitStatus(a, sid, is("qr_pending"), "the QR code")
+		f.must(a, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+		read := func(s *Server) (int, gateway.Session) {
+			var d sessionData
+			code := f.call(s, "GET", "/sessions/"+sid, nil, &d)
+			return code, d.Session
+		}
+		waitFor := func(s *Server, what string, want func(int, gateway.Session) bool) {
+			t.Helper()
+			polltest.Eventually(t, patience, what, func() bool { return want(read(s)) })
+		}
+		// The sandbox reports its history (off here) after pairing: wait for it.
+		synced := func(code int, sess gateway.Session) bool {
+			return code == http.StatusOK && sess.Status == gateway.SessionConnected &&
+				sess.HistorySync != nil && sess.HistorySync.Status != gateway.HistorySyncing
+		}
+		waitFor(a, "gateway a to see the session paired and its history stored", synced)
+		waitFor(b, "gateway b to see the session paired and its history stored", synced)
+		f.quiet(a)
+		f.quiet(b)
+		read(a)
+		read(b)
+		n := f.store.sessions.Load()
+		for range 10 {
+			if code, sess := read(a); code != http.StatusOK || sess.Status != gateway.SessionConnected {
+				t.Fatalf("warm read on a: %d %s", code, sess.Status)
+			}
+			read(b)
+		}
+		if got := f.store.sessions.Load() - n; got != 0 {
+			t.Fatalf("20 warm session reads read the store %d times, want 0", got)
+		}
+
+		f.must(a, "PATCH", "/sessions/"+sid, map[string]any{"session_name": "renamed"}, http.StatusOK, nil)
+		if _, sess := read(a); sess.Name != "renamed" {
+			t.Fatalf("gateway a, right after its edit: name %q", sess.Name)
+		}
+		waitFor(b, "gateway b to see the edit", func(_ int, sess gateway.Session) bool { return sess.Name == "renamed" })
+
+		f.must(b, "POST", "/sessions/"+sid+"/logout", nil, http.StatusOK, nil)
+		for i, s := range []*Server{a, b} {
+			waitFor(s, "gateway "+string(rune('a'+i))+" to see the logout",
+				func(_ int, sess gateway.Session) bool { return sess.Status == gateway.SessionLoggedOut })
+		}
+
+		f.must(a, "DELETE", "/sessions/"+sid, nil, http.StatusOK, nil)
+		if code, _ := read(a); code != http.StatusNotFound {
+			t.Fatalf("gateway a, right after its delete: %d, want 404", code)
+		}
+		waitFor(b, "gateway b to see the delete", func(code int, _ gateway.Session) bool { return code == http.StatusNotFound })
+	})
 }

@@ -135,8 +135,8 @@ type Config struct {
 	// AuthCacheTTL is AUTH_CACHE_TTL (default 2s): how long verified
 	// tokens, API keys and users are cached (0: not cached).
 	AuthCacheTTL time.Duration
-	// StatusCacheTTL is STATUS_CACHE_TTL (default 2s): how long session
-	// statuses and instance views are answered from memory, and a session
+	// StatusCacheTTL is STATUS_CACHE_TTL (default 2s): how long sessions,
+	// their statuses and instance views are answered from memory, and a session
 	// found ready to send is taken as such (0: never).
 	StatusCacheTTL time.Duration
 	// AdminEmail is ADMIN_EMAIL and AdminPassword ADMIN_PASSWORD (default none).

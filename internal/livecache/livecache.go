@@ -1,4 +1,4 @@
-// Package livecache keeps answers about live things (a session's worker
+// Package livecache keeps answers about live things (a session, its worker's
 // status, an instance, whether a session can send) for a moment, dropped
 // at once when a change notice names them.
 package livecache

@@ -175,7 +175,8 @@ type Deps struct {
 // Changes is told what changed, after the commit. Its methods must not
 // block (the API's caches forget in memory and publish in the background).
 type Changes interface {
-	// SessionChanged: the session's live status (its worker, its instance) changed.
+	// SessionChanged: the session as stored, or its live status (its
+	// worker, its instance), changed.
 	SessionChanged(sessionID string)
 	// InstanceChanged: the instance's stored view changed.
 	InstanceChanged(instanceID string)
@@ -224,7 +225,7 @@ func New(d Deps, cfg Settings) *Service {
 	return s
 }
 
-// sessionChanged tells Changes the session's live status changed.
+// sessionChanged tells Changes the session, or its live status, changed.
 func (s *Service) sessionChanged(sessionID string) {
 	s.sendable.Forget(sessionID)
 	if s.changes != nil {

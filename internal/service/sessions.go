@@ -228,6 +228,7 @@ func (s *Service) UpdateSession(ctx context.Context, userID, id string, in Updat
 	if err := s.sessions.UpdateSession(ctx, sess); err != nil {
 		return nil, err
 	}
+	s.sessionChanged(id)
 	return s.present(sess), nil
 }
 

@@ -439,6 +439,7 @@ func (w *Worker) handleHistory(ctx context.Context, ev gateway.EvHistorySync) er
 	if err != nil {
 		return fmt.Errorf("store history: %w", err)
 	}
+	w.notifyChange() // the session's history_sync changed
 	w.log.Info("history sync batch stored", "status", h.Status, "chats", h.Chats, "messages", h.Messages, "progress", h.Progress)
 	return nil
 }

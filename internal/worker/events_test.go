@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -192,5 +193,34 @@ func TestSendErrors(t *testing.T) {
 			}
 			messageIs(t, st, other, tt.want)
 		})
+	}
+}
+
+// TestHistoryBatchIsAChange: each stored history batch moves the session's
+// history_sync, which GET /sessions/{id} answers from the gateways' caches,
+// so the worker tells Changed after it, as after a state report.
+func TestHistoryBatchIsAChange(t *testing.T) {
+	st := newStore(t)
+	s := newSession(t, st, "15550001111:1@s.whatsapp.net", gateway.SessionSettings{})
+	var changed atomic.Int64
+	f := &fakeEngine{}
+	r := start(t, mustNew(t, Config{SessionID: s.ID, UserID: s.UserID, Engines: fakeEngines(f), Store: st, Secret: secretFn,
+		RetryDelay: 10 * time.Millisecond, Changed: func() { changed.Add(1) }}))
+	polltest.Until(t, patience, "worker running", func() (string, bool) {
+		return "not healthy", r.client.Health(context.Background(), r.ep) == nil
+	})
+	before := changed.Load()
+	if err := f.emit(t, gateway.EvHistorySync{Progress: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if n := changed.Load() - before; n != 1 {
+		t.Errorf("a history batch told Changed %d times, want 1", n)
+	}
+	got, err := st.SessionByID(context.Background(), s.UserID, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HistorySync == nil || got.HistorySync.Progress != 40 {
+		t.Errorf("stored history_sync %+v, want progress 40", got.HistorySync)
 	}
 }

@@ -97,8 +97,9 @@ type Config struct {
 	QueuePoll time.Duration
 	// Changed, when set, is called after every change of what Status
 	// reports (state and reason, the QR code, the engine started or
-	// stopped, the queue filled or emptied), so a cache of the status can
-	// drop its copy. It runs without the worker's locks and must not block:
+	// stopped, the queue filled or emptied) and of the session as stored
+	// (each history batch moves its history_sync), so caches of either can
+	// drop their copy. It runs without the worker's locks and must not block:
 	// the gateway forgets in memory, and a publisher coalesces notices onto
 	// the bus in the background. The queue's exact depth between empty and
 	// non-empty is not a change: it moves on every send.
