@@ -28,6 +28,7 @@ type pipelineFixture struct {
 	bearer, key         string
 	statusURL, readURL  string
 	instanceURL, health string
+	webhookURL          string // a read of one query
 }
 
 func newPipelineFixture(b *testing.B) *pipelineFixture {
@@ -42,6 +43,11 @@ func newPipelineFixture(b *testing.B) *pipelineFixture {
 	sid, iid := f.start(gw)
 	f.waitStatus(gw, sid, is("qr_pending"), "the QR code")
 	f.must(gw, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+	var wh struct {
+		Webhook struct{ ID string } `json:"webhook"`
+	}
+	f.must(gw, "POST", "/webhooks", map[string]any{"url": "https://hooks.example.com/bench", "events": []string{"qr"}, "session_id": sid},
+		http.StatusCreated, &wh)
 	f.settle(gw, sid)
 	f.quiet(gw)
 	token, _, err := f.tokens.Sign(b.Context(), f.user.ID, f.user.Role, f.user.TokenVersion)
@@ -50,7 +56,7 @@ func newPipelineFixture(b *testing.B) *pipelineFixture {
 	}
 	return &pipelineFixture{s: gw, session: sid, instance: iid, bearer: "Bearer " + token, key: f.key,
 		statusURL: "/api/v1/sessions/" + sid + "/status", readURL: "/api/v1/sessions/" + sid,
-		instanceURL: "/api/v1/instances/" + iid, health: "/health/live"}
+		instanceURL: "/api/v1/instances/" + iid, health: "/health/live", webhookURL: "/api/v1/webhooks/" + wh.Webhook.ID}
 }
 
 // run serves b.N requests for url from parallel goroutines, each with the
@@ -81,4 +87,6 @@ func BenchmarkPipeline(b *testing.B) {
 	b.Run("status-key", func(b *testing.B) { f.run(b, f.statusURL, "X-API-Key", f.key) })
 	b.Run("instance-jwt", func(b *testing.B) { f.run(b, f.instanceURL, "Authorization", f.bearer) })
 	b.Run("read-jwt", func(b *testing.B) { f.run(b, f.readURL, "Authorization", f.bearer) })
+	b.Run("webhook-jwt", func(b *testing.B) { f.run(b, f.webhookURL, "Authorization", f.bearer) })
+	b.Run("webhook-key", func(b *testing.B) { f.run(b, f.webhookURL, "X-API-Key", f.key) })
 }

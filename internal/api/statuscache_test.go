@@ -182,7 +182,7 @@ func (f *statusFixture) gateway(ttl time.Duration, with ...func(*Deps)) *Server 
 	f.n++
 	svc := service.New(service.Deps{Stores: service.StoresOf(f.store), Cache: inmem.NewCache(), Scheduler: f.sched, Registry: f.sched,
 		Workers: f.workers, Tokens: f.tokens, Background: f.t.Context(), Changes: rel},
-		service.Settings{EnableAPIKeys: true, Engines: []string{gateway.EngineSandbox}, DefaultEngine: gateway.EngineSandbox,
+		service.Settings{EnableAPIKeys: true, EnableWebhooks: true, Engines: []string{gateway.EngineSandbox}, DefaultEngine: gateway.EngineSandbox,
 			MaxInstancesPerUser: 5, Mode: "embedded", SendCheckTTL: ttl, PlanCacheTTL: ttl})
 	deps := Deps{Service: svc, Tokens: f.tokens, Limiter: inmem.NewRateLimiter(), Bus: f.bus}
 	for _, w := range with {
