@@ -40,9 +40,7 @@ func newPipelineFixture(b *testing.B) *pipelineFixture {
 		d.Observe = m.ObserveHTTP
 		d.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	})
-	sid, iid := f.start(gw)
-	f.waitStatus(gw, sid, is("qr_pending"), "the QR code")
-	f.must(gw, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+	sid, iid := f.paired(gw)
 	var wh struct {
 		Webhook struct{ ID string } `json:"webhook"`
 	}

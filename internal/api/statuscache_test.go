@@ -249,6 +249,16 @@ func (f *statusFixture) start(s *Server) (sessionID, instanceID string) {
 	return sess.Session.ID, inst.Instance.ID
 }
 
+// paired starts a session and its instance through gateway s and pairs
+// it with a scan of its first QR code.
+func (f *statusFixture) paired(s *Server) (sessionID, instanceID string) {
+	f.t.Helper()
+	sid, iid := f.start(s)
+	f.waitStatus(s, sid, is("qr_pending"), "the QR code")
+	f.must(s, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+	return sid, iid
+}
+
 // status is a gateway's answer to GET /sessions/{id}/status: the state
 // with its QR code and queue, or the HTTP status when it is refused.
 func (f *statusFixture) status(s *Server, id string) string {
@@ -351,9 +361,7 @@ func TestStatusFromMemoryUntilChanged(t *testing.T) {
 	buses(t, func(t *testing.T, bus gateway.Bus) {
 		f := newStatusFixture(t, bus, "embedded")
 		gw := f.gateway(time.Hour)
-		sid, iid := f.start(gw)
-		f.waitStatus(gw, sid, is("qr_pending"), "the QR code")
-		f.must(gw, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+		sid, iid := f.paired(gw)
 		if got := f.status(gw, sid); got != "connected" {
 			t.Fatalf("right after the scan: got %q, want connected", got)
 		}
@@ -406,9 +414,7 @@ func TestStatusStaleAtMostBusLatency(t *testing.T) {
 	buses(t, func(t *testing.T, bus gateway.Bus) {
 		f := newStatusFixture(t, bus, "embedded")
 		a, b := f.gateway(time.Hour), f.gateway(time.Hour)
-		sid, iid := f.start(a)
-		f.waitStatus(a, sid, is("qr_pending"), "the QR code")
-		f.must(a, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+		sid, iid := f.paired(a)
 		f.waitStatus(b, sid, is("connected"), "gateway b to see the scan")
 		var inst instanceData
 		f.must(b, "GET", "/instances/"+iid, nil, http.StatusOK, &inst)
@@ -574,9 +580,7 @@ func TestSessionReadFromMemoryUntilChanged(t *testing.T) {
 	buses(t, func(t *testing.T, bus gateway.Bus) {
 		f := newStatusFixture(t, bus, "cluster")
 		a, b := f.gateway(time.Hour), f.gateway(time.Hour)
-		sid, _ := f.start(a)
-		f.waitStatus(a, sid, is("qr_pending"), "the QR code")
-		f.must(a, "POST", "/sessions/"+sid+"/scan", nil, http.StatusOK, nil)
+		sid, _ := f.paired(a)
 		read := func(s *Server) (int, gateway.Session) {
 			var d sessionData
 			code := f.call(s, "GET", "/sessions/"+sid, nil, &d)
