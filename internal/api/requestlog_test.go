@@ -1,10 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,5 +53,53 @@ func TestRequestLineNamesTheCaller(t *testing.T) {
 	}
 	if l := line("", "", "anonymous-call"); strings.Contains(l, "user_id=") || !strings.Contains(l, "status=401") {
 		t.Errorf("anonymous request line %q: want no user_id and status=401", l)
+	}
+}
+
+// TestRouteLabels: the route a request is counted and logged under is the
+// matched route's pattern, ids left out, for a read, for a send answered
+// through the idempotency layer (which copies the request), and for paths
+// no route matches.
+func TestRouteLabels(t *testing.T) {
+	f := newStatusFixture(t, inmem.NewBus(), "embedded")
+	var mu sync.Mutex
+	var routes []string
+	s := f.gateway(time.Hour, func(d *Deps) {
+		d.Observe = func(route, method string, status int, _ time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			routes = append(routes, fmt.Sprintf("%s %s %d", method, route, status))
+		}
+	})
+	sid, _ := f.paired(s)
+	call := func(method, path, body string, headers ...string) string {
+		t.Helper()
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("X-API-Key", f.key)
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		mu.Lock()
+		routes = nil
+		mu.Unlock()
+		s.ServeHTTP(httptest.NewRecorder(), req)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(routes) != 1 {
+			t.Fatalf("%s %s observed %v, want one request", method, path, routes)
+		}
+		return routes[0]
+	}
+	for _, c := range []struct{ got, want string }{
+		{call("GET", "/api/v1/sessions/"+sid+"/status", ""), "GET /api/v1/sessions/{session_id}/status 200"},
+		{call("POST", "/api/v1/messages/send", `{"session_id":"`+sid+`","recipient":"15550001234","message":"hi"}`,
+			"Idempotency-Key", "route-label-1"), "POST /api/v1/messages/send 201"},
+		{call("GET", "/api/v1/no-such-route", ""), "GET /api/v1/* 404"},
+		{call("GET", "/no-such-page", ""), "GET unmatched 404"},
+	} {
+		if c.got != c.want {
+			t.Errorf("observed %q, want %q", c.got, c.want)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"sync"
 
@@ -12,21 +11,13 @@ import (
 	"github.com/whatsapp-saas/gateway/internal/instanceapi"
 )
 
-// settledStatus reports whether a worker's status may be kept: not while
-// the worker is on its way somewhere (no engine yet, starting, reconnecting).
-func settledStatus(st *instanceapi.Status) bool {
-	switch st.State {
+// settled reports whether an answer showing a session in state may be
+// kept: not while its worker is on its way somewhere (no engine yet,
+// starting, reconnecting), whether the answer is the worker's status or
+// the session as stored.
+func settled(state gateway.SessionStatus) bool {
+	switch state {
 	case "", gateway.SessionCreated, gateway.SessionStarting, gateway.SessionReconnecting:
-		return false
-	}
-	return true
-}
-
-// settledSession reports whether a session as stored may be kept: not
-// while its worker is on its way somewhere, as settledStatus.
-func settledSession(sess *gateway.Session) bool {
-	switch sess.Status {
-	case gateway.SessionCreated, gateway.SessionStarting, gateway.SessionReconnecting:
 		return false
 	}
 	return true
@@ -65,8 +56,10 @@ func newAnswer[V any](v V, err error) (*answer[V], error) {
 }
 
 // in is the answer in lang: the envelope of view's data, encoded at the
-// first read in that language. If it cannot be encoded it is not kept, and
-// the data goes back to ok, which answers the error as for any answer.
+// first read in that language by writeJSON's own encoder, so the kept
+// bytes are what writeJSON would write. If it cannot be encoded it is not
+// kept, and the data goes back to ok, which answers the error as for any
+// answer.
 func (a *answer[V]) in(lang string, view func(lang string, v V) any) any {
 	a.mu.Lock()
 	body, found := a.bodies[lang]
@@ -76,7 +69,7 @@ func (a *answer[V]) in(lang string, view func(lang string, v V) any) any {
 	}
 	data := view(lang, a.v)
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(envelope{Success: true, Data: data}); err != nil {
+	if encodeJSON(&buf, http.StatusOK, envelope{Success: true, Data: data}) != http.StatusOK {
 		return data
 	}
 	a.mu.Lock()
@@ -95,7 +88,7 @@ func (a *answer[V]) in(lang string, view func(lang string, v V) any) any {
 func (s *Server) session(ctx context.Context, userID, id string) (*answer[*gateway.Session], error) {
 	return s.sessions.Get(ctx, userID, id, func(ctx context.Context) (*answer[*gateway.Session], error) {
 		return newAnswer(s.svc.Session(ctx, userID, id))
-	}, func(a *answer[*gateway.Session]) bool { return settledSession(a.v) })
+	}, func(a *answer[*gateway.Session]) bool { return settled(a.v.Status) })
 }
 
 // sessionAnswer answers GET /sessions/{id}: the session, its state's
@@ -108,7 +101,7 @@ func sessionAnswer(r *http.Request, a *answer[*gateway.Session]) any {
 func (s *Server) sessionStatus(ctx context.Context, userID, id string) (*answer[*instanceapi.Status], error) {
 	return s.statuses.Get(ctx, userID, id, func(ctx context.Context) (*answer[*instanceapi.Status], error) {
 		return newAnswer(s.svc.WorkerStatus(ctx, userID, id))
-	}, func(a *answer[*instanceapi.Status]) bool { return settledStatus(a.v) })
+	}, func(a *answer[*instanceapi.Status]) bool { return settled(a.v.State) })
 }
 
 // instance is one of the tenant's instances, through the cache.
